@@ -1,0 +1,123 @@
+// Shapes of the attachment service, as the gRPC adapter and the shim see it, in domain terms.
+import type { Logger } from "pino";
+import type { CniResult, JsonObject } from "../cni/index.js";
+import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/types.js";
+
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+export interface DnsConfig {
+  readonly nameservers?: readonly string[];
+  readonly domain?: string;
+  readonly search?: readonly string[];
+  readonly options?: readonly string[];
+}
+
+/** Capability args the container runtime supplies; only the cluster network receives them. */
+export interface RuntimeCapabilities {
+  readonly portMappings?: readonly PortMapping[];
+  readonly bandwidth?: Bandwidth;
+  readonly dns?: { readonly servers?: readonly string[]; readonly searches?: readonly string[]; readonly options?: readonly string[] };
+  readonly ips?: readonly string[];
+  readonly mac?: string;
+  readonly cgroupPath?: string;
+  /** Anything else, passed as is (keys matched case-insensitively against capabilities). */
+  readonly extra?: JsonObject;
+}
+
+export interface AttachRequest {
+  readonly containerId: string;
+  readonly netns: string;
+  readonly pod: PodRef;
+  /** Pod annotations when the runtime passed them; else the pod source is asked. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Explicit selections (runtimes that choose networks themselves); replaces the annotation. */
+  readonly selections?: readonly NetworkSelection[];
+  /** Interface for the cluster network, normally eth0. */
+  readonly primaryIfName: string;
+  readonly runtimeConfig?: RuntimeCapabilities;
+  /** Extra CNI_ARGS from the runtime (K8S_POD_* are added by the daemon). */
+  readonly cniArgs?: ReadonlyArray<readonly [string, string]>;
+  /** Version the caller wants the primary result in. */
+  readonly cniVersion?: string;
+}
+
+/** One delegate in the saved plan: everything DEL needs, with no source lookup. */
+export interface PlannedDelegate {
+  /** `namespace/name` for definitions, the conf name for the cluster network from a file. */
+  readonly network: string;
+  readonly ifName: string;
+  /** True for the cluster (default) network. */
+  readonly isDefault: boolean;
+  /** The final network config list (raw JSON), after cni-args merge. */
+  readonly config: JsonObject;
+  readonly capabilityArgs: JsonObject;
+  readonly cniArgs: ReadonlyArray<readonly [string, string]>;
+  readonly origin: ConfigOrigin;
+  /** default-route request for this delegate, if any. */
+  readonly defaultRoute?: readonly string[];
+}
+
+export interface AttachmentPlan {
+  readonly containerId: string;
+  readonly netns: string;
+  readonly pod: PodRef;
+  readonly primaryIfName: string;
+  readonly delegates: readonly PlannedDelegate[];
+}
+
+export interface AttachedIp {
+  /** CIDR, e.g. 10.1.2.3/24 */
+  readonly address: string;
+  readonly gateway?: string;
+}
+
+export interface AttachedInterface {
+  readonly network: string;
+  readonly ifName: string;
+  readonly ips: readonly AttachedIp[];
+  readonly mac?: string;
+  readonly mtu?: number;
+  readonly isDefault: boolean;
+  readonly dns?: DnsConfig;
+  /** Default-route gateways of this interface. */
+  readonly gateways: readonly string[];
+  readonly deviceInfo?: JsonObject;
+  /** The delegate's CNI result, in the delegate config's version. */
+  readonly result: CniResult;
+}
+
+/** Entry of k8s.v1.cni.cncf.io/network-status (multi-net spec). */
+export interface NetworkStatusEntry {
+  readonly name: string;
+  readonly interface?: string;
+  readonly ips?: readonly string[];
+  readonly mac?: string;
+  readonly mtu?: number;
+  readonly default?: boolean;
+  readonly dns?: DnsConfig;
+  readonly gateway?: readonly string[];
+  readonly "device-info"?: JsonObject;
+}
+
+export interface AttachResult {
+  readonly interfaces: readonly AttachedInterface[];
+  /** Cluster network result, converted to the requested version. */
+  readonly primaryResult: CniResult;
+  readonly networkStatus: readonly NetworkStatusEntry[];
+}
+
+export interface DetachRequest {
+  readonly containerId: string;
+  /** May be empty when the netns is gone. */
+  readonly netns?: string;
+  readonly pod?: PodRef;
+}
+
+export interface CallContext {
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+}

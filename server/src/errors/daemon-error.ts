@@ -1,0 +1,36 @@
+import type { ErrorCode } from "./error-codes.js";
+
+/** Where in the daemon an error happened; every field optional, all are reported. */
+export interface ErrorContext {
+  /** Network as `namespace/name` (or the conf name for file networks). */
+  network?: string;
+  /** Plugin type of the delegate that failed. */
+  plugin?: string;
+  /** resolve | plan | add | del | check | gc | status | rollback | store | kube */
+  phase?: string;
+  /** File, NetworkAttachmentDefinition or annotation the bad input came from. */
+  source?: string;
+  /** Interface name concerned. */
+  ifName?: string;
+  /** CNI code carried through (plugin's own code for PLUGIN_FAILED). */
+  cniCode?: number;
+  /** Plugin stderr, bounded. */
+  stderr?: string;
+}
+
+/** The one error type daemon code throws on purpose. Always keeps `cause`. */
+export class DaemonError extends Error {
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DaemonError";
+    this.code = code;
+    this.context = context;
+  }
+}
+
+export function isDaemonError(err: unknown): err is DaemonError {
+  return err instanceof DaemonError;
+}

@@ -1,0 +1,80 @@
+// Shapes of network selection. Pure data; no I/O here.
+import type { JsonObject } from "../cni/index.js";
+
+export interface PortMapping {
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly protocol?: string;
+  readonly hostIP?: string;
+}
+
+export interface Bandwidth {
+  readonly ingressRate?: number;
+  readonly ingressBurst?: number;
+  readonly egressRate?: number;
+  readonly egressBurst?: number;
+}
+
+/** One element of `k8s.v1.cni.cncf.io/networks` (either form), normalised. */
+export interface NetworkSelection {
+  readonly name: string;
+  /** Absent = the pod's namespace (or the daemon's default for cluster/default networks). */
+  readonly namespace?: string;
+  readonly interface?: string;
+  readonly ips?: readonly string[];
+  readonly mac?: string;
+  /** Gateways that should carry the default route; [] = remove default routes. */
+  readonly defaultRoute?: readonly string[];
+  readonly portMappings?: readonly PortMapping[];
+  readonly bandwidth?: Bandwidth;
+  readonly cniArgs?: JsonObject;
+  readonly infinibandGuid?: string;
+  readonly deviceId?: string;
+  readonly ipamClaimReference?: string;
+}
+
+/** Where a network's CNI config came from (shown by ResolveNetworks). */
+export type ConfigOrigin =
+  | { readonly kind: "conf-file"; readonly path: string }
+  | {
+      readonly kind: "network-attachment-definition";
+      readonly namespace: string;
+      readonly name: string;
+      /** Manifest file for the files source; absent for the Kubernetes source. */
+      readonly manifestPath?: string;
+      /** spec.config, or the conf dir file it fell back to. */
+      readonly configFrom: "spec.config" | "conf-file";
+      readonly confPath?: string;
+    }
+  | { readonly kind: "inline"; readonly description: string };
+
+/** A network a source knows: raw CNI config (conf or conflist) plus its origin. */
+export interface NetworkDefinition {
+  readonly namespace?: string;
+  readonly name: string;
+  readonly config: JsonObject;
+  readonly origin: ConfigOrigin;
+  /** k8s.v1.cni.cncf.io/resourceName annotation of a definition, if any. */
+  readonly resourceName?: string;
+}
+
+export interface NetworkRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export type NetworkLookup =
+  | { readonly found: NetworkDefinition }
+  | { readonly found?: undefined; readonly tried: readonly string[] };
+
+/**
+ * A place networks come from: a conf dir, a NetworkAttachmentDefinition manifest dir,
+ * the Kubernetes informer cache, or memory (tests). Lookups never throw for "not found":
+ * they say every place they looked so the error can list it.
+ */
+export interface NetworkSource {
+  readonly description: string;
+  lookup(ref: NetworkRef, opts?: { signal?: AbortSignal }): Promise<NetworkLookup>;
+  /** Whether the source has loaded/synced (readiness). */
+  ready(): boolean;
+}
