@@ -121,3 +121,54 @@ export interface CallContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
 }
+
+/** Writes k8s.v1.cni.cncf.io/network-status back to the pod (Kubernetes edge); a no-op without a cluster. */
+export interface NetworkStatusWriter {
+  write(pod: PodRef, status: readonly NetworkStatusEntry[], opts: { signal?: AbortSignal }): Promise<void>;
+}
+
+export interface DetachResult {
+  /** Delegates that were deleted (network/ifName). */
+  readonly removed: ReadonlyArray<{ readonly network: string; readonly ifName: string }>;
+}
+
+export interface GcRequest {
+  /** Attachments (container ids) still valid; everything else saved is removed. Absent = only run delegate GC. */
+  readonly validContainerIds?: readonly string[];
+}
+
+export interface GcResult {
+  readonly removedContainerIds: readonly string[];
+  readonly errors: readonly string[];
+}
+
+export interface ServiceStatus {
+  readonly ready: boolean;
+  /** Why not ready, when not. */
+  readonly reasons: readonly string[];
+  /** Cluster network name and the outcome of its CNI STATUS. */
+  readonly clusterNetwork?: { readonly name: string; readonly ok: boolean; readonly cniCode?: number; readonly message?: string };
+}
+
+export interface AttachmentSummary {
+  readonly containerId: string;
+  readonly netns: string;
+  readonly pod: PodRef;
+  readonly interfaces: ReadonlyArray<{ readonly network: string; readonly ifName: string; readonly ips: readonly string[]; readonly mac?: string; readonly isDefault: boolean }>;
+  readonly createdAt: string;
+}
+
+export interface ResolvedPlan {
+  readonly plan: AttachmentPlan;
+}
+
+/** The whole domain API; the gRPC adapter is a thin translation of it. */
+export interface AttachmentService {
+  attach(req: AttachRequest, ctx: CallContext): Promise<AttachResult>;
+  detach(req: DetachRequest, ctx: CallContext): Promise<DetachResult>;
+  check(req: { containerId: string }, ctx: CallContext): Promise<void>;
+  gc(req: GcRequest, ctx: CallContext): Promise<GcResult>;
+  status(ctx: CallContext): Promise<ServiceStatus>;
+  list(filter: { podNamespace?: string; podName?: string; containerId?: string }, ctx: CallContext): Promise<AttachmentSummary[]>;
+  resolve(req: AttachRequest, ctx: CallContext): Promise<ResolvedPlan>;
+}

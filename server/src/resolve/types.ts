@@ -78,3 +78,23 @@ export interface NetworkSource {
   /** Whether the source has loaded/synced (readiness). */
   ready(): boolean;
 }
+
+/** What the daemon knows of a pod (from the request, the pod informer, or a live GET). */
+export interface PodInfo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Static pods (kubernetes.io/config.source != api) may have another UID. */
+  readonly isStatic?: boolean;
+}
+
+export type PodLookup =
+  | { readonly found: PodInfo }
+  | { readonly found?: undefined; readonly reason: "not-found" | "no-cluster" };
+
+/** Pod metadata provider. The no-cluster implementation answers "no-cluster". */
+export interface PodSource {
+  getPod(namespace: string, name: string, opts?: { signal?: AbortSignal }): Promise<PodLookup>;
+  ready(): boolean;
+}
