@@ -98,3 +98,40 @@ export interface PodSource {
   getPod(namespace: string, name: string, opts?: { signal?: AbortSignal }): Promise<PodLookup>;
   ready(): boolean;
 }
+
+/** A network the pod gets, in attach order (cluster network first). */
+export interface ResolvedNetwork {
+  /** cluster = the pod's default network (eth0); default = daemon defaultNetworks; selected = from the annotation/request. */
+  readonly role: "cluster" | "default" | "selected";
+  /** Display/status name: `namespace/name` for definitions, the config name for conf files. */
+  readonly network: string;
+  /** The selection with namespace filled in (cluster/default networks get a synthetic one). */
+  readonly selection: NetworkSelection;
+  readonly definition: NetworkDefinition;
+}
+
+export interface PodNetworkQuery {
+  readonly namespace: string;
+  readonly name: string;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Explicit selections replace the networks annotation when given. */
+  readonly selections?: readonly NetworkSelection[];
+}
+
+/** Decides which networks a pod gets. Throws DaemonError (INVALID_ANNOTATION, NETWORK_NOT_FOUND, NAMESPACE_NOT_ALLOWED, ...). */
+export interface NetworkResolver {
+  resolve(query: PodNetworkQuery, opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork[]>;
+}
+
+/** Daemon settings that steer selection (Multus names in comments). */
+export interface SelectionConfig {
+  /** clusterNetwork: definition name, conf name, or path of a conf/conflist file or directory. */
+  readonly clusterNetwork: string;
+  /** defaultNetworks: attached to every pod outside systemNamespaces, after the cluster network. */
+  readonly defaultNetworks: readonly string[];
+  readonly systemNamespaces: readonly string[];
+  readonly namespaceIsolation: boolean;
+  readonly globalNamespaces: readonly string[];
+  /** multusNamespace: where unqualified cluster/default/default-network names are looked up. */
+  readonly defaultNamespace: string;
+}
