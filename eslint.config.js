@@ -14,6 +14,7 @@ export default tseslint.config(
   {
     // The CNI runtime is sealed: only node:* and its own files.
     files: ["server/src/cni/**/*.ts"],
+    ignores: ["server/src/cni/**/*.test.ts", "server/src/cni/**/*.test-helper.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ regex: "^(?!node:|\\.{1,2}/)", message: "server/src/cni is sealed: import only node:* and ./cni files" }, { regex: "^\\.\\./\\.\\./(?!cni/)", message: "server/src/cni must not reach outside itself" }] }],
     },

@@ -17,6 +17,8 @@ export interface NetworkConfigList {
   readonly cniVersion: string;
   readonly disableCheck: boolean;
   readonly disableGC: boolean;
+  /** When true, plugin confs from `<confdir>/<name>/*.conf` are not appended (libcni 1.3). */
+  readonly loadOnlyInlinedPlugins?: boolean;
   readonly plugins: readonly PluginConf[];
   /** The whole raw list as loaded (for caching/saving losslessly). */
   readonly raw: JsonObject;
@@ -77,6 +79,8 @@ export interface ExecRequest {
   /** For error messages. */
   readonly pluginType: string;
   readonly command: string;
+  /** Called once with the plugin's (bounded) stderr when the run ends, success or not. */
+  readonly onStderr?: (stderr: string) => void;
 }
 
 export interface GcArgs {

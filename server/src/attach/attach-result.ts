@@ -1,0 +1,43 @@
+// The answer to a successful ADD: one AttachedInterface per delegate, the cluster network's
+// result in the caller's version, and the network-status entries.
+import { convertResult, type CniResult } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { AttachmentPlan, AttachResult } from "./types.js";
+import { buildAttachedInterface, resultGateways } from "./attached-interface.js";
+import { delegateList } from "./delegate-invocation.js";
+import { readDeviceInfo } from "./device-info.js";
+import type { GatewaysFor } from "./default-routes.js";
+import { toNetworkStatus } from "./network-status.js";
+import { viewResult } from "./result-view.js";
+import { toDaemonError } from "./cni-error.js";
+
+export async function buildAttachResult(
+  plan: AttachmentPlan,
+  results: Readonly<Record<string, CniResult>>,
+  gatewaysFor: GatewaysFor | undefined,
+  cniVersion: string | undefined,
+): Promise<AttachResult> {
+  const interfaces = [];
+  for (const d of plan.delegates) {
+    const result = results[d.ifName];
+    if (result === undefined) throw new DaemonError("INTERNAL", `no result saved for network "${d.network}" (${d.ifName})`, { network: d.network, phase: "add" });
+    const deviceInfo = await readDeviceInfo(d);
+    const fromResult = resultGateways(viewResult(result));
+    interfaces.push(
+      buildAttachedInterface(d, result, {
+        gateways: gatewaysFor !== undefined ? gatewaysFor(d.ifName, fromResult) : fromResult,
+        ...(deviceInfo !== undefined ? { deviceInfo } : {}),
+      }),
+    );
+  }
+  const primary = plan.delegates.find((d) => d.isDefault) ?? plan.delegates[0];
+  if (primary === undefined) throw new DaemonError("INTERNAL", "the plan has no delegates", { phase: "add" });
+  const version = cniVersion !== undefined && cniVersion !== "" ? cniVersion : delegateList(primary, "add").cniVersion;
+  let primaryResult: CniResult;
+  try {
+    primaryResult = convertResult(results[primary.ifName]!, version);
+  } catch (err) {
+    throw toDaemonError(err, { network: primary.network, ifName: primary.ifName, phase: "add" });
+  }
+  return { interfaces, primaryResult, networkStatus: toNetworkStatus(interfaces) };
+}

@@ -1,0 +1,102 @@
+// ADD: plan saved before anything runs, each delegate's result saved after it succeeds; on any
+// failure the delegates already tried are deleted last-first and the first cause is returned.
+import type { CniResult, CniRuntime } from "../cni/index.js";
+import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
+import type { RouteEditor } from "../netns/route-editor.js";
+import type { AttachmentPlan, AttachRequest, AttachResult, NetworkStatusWriter, PlannedDelegate } from "./types.js";
+import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
+import { preparePlan, type PrepareDeps } from "./prepare-plan.js";
+import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
+import { toDaemonError } from "./cni-error.js";
+import { applyDefaultRoutes } from "./default-routes.js";
+import { buildAttachResult } from "./attach-result.js";
+import { deleteDelegates, describeFailures } from "./delete-delegates.js";
+import { describeOrigin } from "./origin.js";
+import type { Logger } from "pino";
+
+export interface AttachDeps extends PrepareDeps {
+  readonly runtime: CniRuntime;
+  readonly statusWriter: NetworkStatusWriter;
+  readonly store: AttachmentStore;
+  readonly routes: RouteEditor;
+  readonly now: () => Date;
+}
+
+export interface AttachCall {
+  readonly signal: AbortSignal;
+  /** A deadline for rollback that the caller going away does not cut short. */
+  readonly rollbackSignal: () => AbortSignal;
+  readonly log: Logger;
+}
+
+export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachCall): Promise<AttachResult> {
+  const existing = await deps.store.load(req.containerId);
+  if (existing.state === "corrupt") {
+    throw new DaemonError("STATE_IO", `saved attachment ${existing.path} is corrupt (${existing.problem}); remove it after cleaning up by hand`, { phase: "store", source: existing.path }, { cause: existing.cause });
+  }
+  if (existing.state === "found") {
+    throw new DaemonError("INVALID_REQUEST", `container ${req.containerId} already has a saved attachment (${existing.record.phase}); DEL it before ADD again`, { phase: "add" });
+  }
+  const plan = await preparePlan(deps, req, call.signal);
+  const created = deps.now().toISOString();
+  let record: AttachmentRecord = { version: 1, plan, results: {}, phase: "attaching", createdAt: created, updatedAt: created };
+  await deps.store.save(record);
+
+  const tried: PlannedDelegate[] = [];
+  try {
+    for (const delegate of plan.delegates) {
+      tried.push(delegate);
+      const result = await addDelegate(deps.runtime, plan, delegate, call.signal);
+      record = { ...record, results: { ...record.results, [delegate.ifName]: result }, updatedAt: deps.now().toISOString() };
+      await deps.store.save(record);
+    }
+    const gatewaysFor = await applyDefaultRoutes(plan, deps.routes, call.signal);
+    const answer = await buildAttachResult(plan, record.results, gatewaysFor, req.cniVersion);
+    await writeStatus(deps, plan, answer, call.signal);
+    await deps.store.save({ ...record, phase: "attached", updatedAt: deps.now().toISOString() });
+    return answer;
+  } catch (err) {
+    const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried.at(-1)?.network ?? "", phase: "add" }, call.signal);
+    await rollback(deps, record, tried, call);
+    throw cause;
+  }
+}
+
+async function addDelegate(runtime: CniRuntime, plan: AttachmentPlan, delegate: PlannedDelegate, signal: AbortSignal): Promise<CniResult> {
+  const list = delegateList(delegate, "add");
+  try {
+    return await runtime.addNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), { signal });
+  } catch (err) {
+    throw toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase: "add", source: describeOrigin(delegate.origin) }, signal);
+  }
+}
+
+async function writeStatus(deps: AttachDeps, plan: AttachmentPlan, answer: AttachResult, signal: AbortSignal): Promise<void> {
+  try {
+    await deps.statusWriter.write(plan.pod, answer.networkStatus, { signal });
+  } catch (err) {
+    if (isDaemonError(err) && err.code === "STATUS_WRITE_FAILED") throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new DaemonError("STATUS_WRITE_FAILED", `cannot write network-status to pod ${plan.pod.namespace}/${plan.pod.name}: ${msg}`, { phase: "status-write", source: `pod ${plan.pod.namespace}/${plan.pod.name}` }, { cause: err });
+  }
+}
+
+/** DEL every delegate tried (the failing one too: CNI wants DEL after a failed ADD), then drop or keep state. */
+async function rollback(deps: AttachDeps, record: AttachmentRecord, tried: readonly PlannedDelegate[], call: AttachCall): Promise<void> {
+  const { plan } = record;
+  const outcome = await deleteDelegates(deps.runtime, plan, tried, "rollback", call.rollbackSignal());
+  try {
+    if (outcome.failed.length === 0) {
+      await deps.store.remove(plan.containerId);
+      return;
+    }
+    // Keep what could not be deleted so the runtime's DEL (which must follow a failed ADD) finishes it.
+    const left = new Set(outcome.failed.map((f) => f.delegate.ifName));
+    const delegates = plan.delegates.filter((d) => left.has(d.ifName));
+    const results = Object.fromEntries(Object.entries(record.results).filter(([ifName]) => left.has(ifName)));
+    await deps.store.save({ ...record, plan: { ...plan, delegates }, results, phase: "detaching", updatedAt: deps.now().toISOString() });
+    call.log.warn({ containerId: plan.containerId, failures: describeFailures(outcome.failed) }, "rollback left delegates behind; kept for DEL");
+  } catch (err) {
+    call.log.error({ containerId: plan.containerId, err }, "rollback could not update the attachment store");
+  }
+}

@@ -1,0 +1,34 @@
+// What one delegate attached, taken from its result's first sandbox interface (multi-net spec 4.1.2).
+import type { CniResult, JsonObject } from "../cni/index.js";
+import type { AttachedInterface, PlannedDelegate } from "./types.js";
+import { isDefaultDst, viewResult, type ResultView } from "./result-view.js";
+
+/** Index of the interface this delegate is about: the sandbox one named ifName, else the first sandbox one. */
+export function primaryInterfaceIndex(view: ResultView, ifName: string): number {
+  const named = view.interfaces.findIndex((i) => i.sandbox !== undefined && i.name === ifName);
+  if (named >= 0) return named;
+  return view.interfaces.findIndex((i) => i.sandbox !== undefined);
+}
+
+export function resultGateways(view: ResultView): string[] {
+  return view.routes.filter((r) => isDefaultDst(r.dst) && r.gw !== undefined).map((r) => r.gw!);
+}
+
+export function buildAttachedInterface(delegate: PlannedDelegate, result: CniResult, extra: { gateways?: readonly string[]; deviceInfo?: JsonObject } = {}): AttachedInterface {
+  const view = viewResult(result);
+  const idx = primaryInterfaceIndex(view, delegate.ifName);
+  const iface = idx >= 0 ? view.interfaces[idx] : undefined;
+  const ips = view.ips.filter((ip) => idx < 0 || ip.interface === undefined || ip.interface === idx);
+  return {
+    network: delegate.network,
+    ifName: iface?.name ?? delegate.ifName,
+    ips: ips.map((ip) => ({ address: ip.address, ...(ip.gateway !== undefined ? { gateway: ip.gateway } : {}) })),
+    ...(iface?.mac !== undefined ? { mac: iface.mac } : {}),
+    ...(iface?.mtu !== undefined ? { mtu: iface.mtu } : {}),
+    isDefault: delegate.isDefault,
+    ...(view.dns !== undefined ? { dns: view.dns } : {}),
+    gateways: extra.gateways ?? resultGateways(view),
+    ...(extra.deviceInfo !== undefined ? { deviceInfo: extra.deviceInfo } : {}),
+    result,
+  };
+}

@@ -1,0 +1,58 @@
+// runtimeConfig (capability args) per delegate. A selection's own options go to its delegate
+// only and need a plugin that declares the capability (multi-net spec 4.1.2); the container
+// runtime's runtimeConfig goes only to the cluster network (spec 7.5).
+import type { NetworkConfigList } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { NetworkSelection } from "../resolve/types.js";
+import type { RuntimeCapabilities } from "./types.js";
+
+/** Selection option (annotation key) → CNI capability. */
+const SELECTION_CAPABILITIES: ReadonlyArray<readonly [keyof NetworkSelection, string, string]> = [
+  ["ips", "ips", "ips"],
+  ["mac", "mac", "mac"],
+  ["portMappings", "portMappings", "portMappings"],
+  ["bandwidth", "bandwidth", "bandwidth"],
+  ["infinibandGuid", "infiniband-guid", "infinibandGUID"],
+  ["deviceId", "deviceID", "deviceID"],
+];
+
+export function declaresCapability(list: NetworkConfigList, capability: string): boolean {
+  const wanted = capability.toLowerCase();
+  return list.plugins.some((p) => {
+    const caps = p["capabilities"];
+    if (caps === null || typeof caps !== "object") return false;
+    return Object.entries(caps).some(([k, v]) => k.toLowerCase() === wanted && v === true);
+  });
+}
+
+/** Capability args from a selection's options; throws CAPABILITY_MISSING when nothing would consume one. */
+export function selectionCapabilityArgs(network: string, source: string, selection: NetworkSelection, list: NetworkConfigList): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, option, capability] of SELECTION_CAPABILITIES) {
+    const value = selection[field];
+    if (value === undefined) continue;
+    if (!declaresCapability(list, capability)) {
+      const plugins = list.plugins.map((p) => p.type).join(", ");
+      throw new DaemonError(
+        "CAPABILITY_MISSING",
+        `network "${network}" was given "${option}" but none of its plugins (${plugins}) declares the "${capability}" capability`,
+        { network, source, phase: "plan" },
+      );
+    }
+    out[capability] = value;
+  }
+  return out;
+}
+
+/** The runtime's runtimeConfig as capability args (cluster network only). */
+export function runtimeCapabilityArgs(rc: RuntimeCapabilities | undefined): Record<string, unknown> {
+  if (rc === undefined) return {};
+  const out: Record<string, unknown> = { ...(rc.extra ?? {}) };
+  if (rc.portMappings !== undefined && rc.portMappings.length > 0) out["portMappings"] = rc.portMappings;
+  if (rc.bandwidth !== undefined) out["bandwidth"] = rc.bandwidth;
+  if (rc.dns !== undefined) out["dns"] = rc.dns;
+  if (rc.ips !== undefined && rc.ips.length > 0) out["ips"] = rc.ips;
+  if (rc.mac !== undefined && rc.mac !== "") out["mac"] = rc.mac;
+  if (rc.cgroupPath !== undefined && rc.cgroupPath !== "") out["cgroupPath"] = rc.cgroupPath;
+  return out;
+}

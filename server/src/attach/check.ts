@@ -1,0 +1,30 @@
+// CHECK every saved delegate in attach order, with the netns and args it was added with.
+import type { CniRuntime } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { AttachmentStore } from "./attachment-store.js";
+import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
+import { toDaemonError } from "./cni-error.js";
+import { describeOrigin } from "./origin.js";
+
+export async function check(deps: { runtime: CniRuntime; store: AttachmentStore }, containerId: string, signal: AbortSignal): Promise<void> {
+  const read = await deps.store.load(containerId);
+  if (read.state === "corrupt") {
+    throw new DaemonError("STATE_IO", `saved attachment ${read.path} is corrupt (${read.problem})`, { phase: "store", source: read.path }, { cause: read.cause });
+  }
+  if (read.state === "missing") {
+    throw new DaemonError("ATTACHMENT_NOT_FOUND", `no attachment is saved for container ${containerId}`, { phase: "check" });
+  }
+  const { plan, phase } = read.record;
+  if (phase !== "attached") {
+    // CNI: never CHECK what was not fully added (or is half deleted).
+    throw new DaemonError("ATTACHMENT_NOT_FOUND", `the attachment of container ${containerId} is not complete (${phase})`, { phase: "check" });
+  }
+  for (const delegate of plan.delegates) {
+    const list = delegateList(delegate, "check");
+    try {
+      await deps.runtime.checkNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), { signal });
+    } catch (err) {
+      throw toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase: "check", source: describeOrigin(delegate.origin) }, signal);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+// A selection's `cni-args` go into every plugin's `args.cni`; the annotation's keys win over
+// the config's own (multi-net spec 4.1.2). Works on raw JSON so unknown keys survive.
+import type { JsonObject } from "../cni/index.js";
+
+function isObject(v: unknown): v is JsonObject {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function mergeIntoPlugin(plugin: JsonObject, cniArgs: JsonObject): JsonObject {
+  const args = isObject(plugin["args"]) ? plugin["args"] : {};
+  const cni = isObject(args["cni"]) ? args["cni"] : {};
+  return { ...plugin, args: { ...args, cni: { ...cni, ...cniArgs } } };
+}
+
+/** The raw config (conf or conflist) with `cniArgs` merged into each plugin. */
+export function mergeCniArgs(raw: JsonObject, cniArgs: JsonObject | undefined): JsonObject {
+  if (cniArgs === undefined || Object.keys(cniArgs).length === 0) return raw;
+  const plugins = raw["plugins"];
+  if (Array.isArray(plugins)) {
+    return { ...raw, plugins: plugins.map((p: unknown) => (isObject(p) ? mergeIntoPlugin(p, cniArgs) : p)) };
+  }
+  return mergeIntoPlugin(raw, cniArgs);
+}

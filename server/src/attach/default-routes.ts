@@ -1,0 +1,54 @@
+// Applies default-route requests after every ADD: for each IP family a request names (an empty
+// request names both), default routes on the pod's interfaces are removed, then the requested
+// gateway is set on the chosen interface. Families nobody asked about are left alone.
+import { isIP } from "node:net";
+import type { IpFamily, RouteEditor } from "../netns/route-editor.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { AttachmentPlan } from "./types.js";
+
+/** Final default gateways of one interface, given what its result said. */
+export type GatewaysFor = (ifName: string, fromResult: readonly string[]) => string[];
+
+const familyOf = (ip: string): IpFamily => (isIP(ip) === 6 ? 6 : 4);
+
+export async function applyDefaultRoutes(plan: AttachmentPlan, routes: RouteEditor, signal?: AbortSignal): Promise<GatewaysFor | undefined> {
+  const requests = plan.delegates.filter((d) => d.defaultRoute !== undefined);
+  if (requests.length === 0) return undefined;
+  const families = new Set<IpFamily>();
+  for (const d of requests) {
+    const gws = d.defaultRoute ?? [];
+    if (gws.length === 0) [4, 6].forEach((f) => families.add(f as IpFamily));
+    gws.forEach((gw) => families.add(familyOf(gw)));
+  }
+  const ours = new Set(plan.delegates.map((d) => d.ifName));
+  const opts = signal !== undefined ? { signal } : {};
+  for (const family of families) {
+    const chosen = requests.find((d) => (d.defaultRoute ?? []).some((gw) => familyOf(gw) === family));
+    await step(chosen?.network, "list", async () => {
+      for (const route of await routes.listDefaultRoutes(plan.netns, family, opts)) {
+        if (ours.has(route.dev)) await routes.deleteDefaultRoute(plan.netns, family, route, opts);
+      }
+    });
+    if (chosen === undefined) continue;
+    for (const gw of (chosen.defaultRoute ?? []).filter((g) => familyOf(g) === family)) {
+      await step(chosen.network, `set default via ${gw} dev ${chosen.ifName}`, () => routes.replaceDefaultRoute(plan.netns, family, chosen.ifName, gw, opts));
+    }
+  }
+  return (ifName, fromResult) => {
+    const kept = fromResult.filter((gw) => !families.has(familyOf(gw)));
+    const mine = requests.find((d) => d.ifName === ifName)?.defaultRoute ?? [];
+    return [...kept, ...mine];
+  };
+}
+
+async function step(network: string | undefined, what: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new DaemonError("INTERNAL", `default-route: cannot ${what}${network !== undefined ? ` for network "${network}"` : ""}: ${msg}`, {
+      phase: "default-route",
+      ...(network !== undefined ? { network } : {}),
+    }, { cause: err });
+  }
+}

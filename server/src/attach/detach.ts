@@ -1,0 +1,56 @@
+// DEL from the saved plan alone (no resolver, no pod source): last delegate first, past errors;
+// state is dropped only when every delegate is gone, else kept with what is left for a retry.
+import type { CniRuntime } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { DetachRequest, DetachResult } from "./types.js";
+import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
+import { deleteDelegates, describeFailures } from "./delete-delegates.js";
+import { removeDeviceInfo } from "./device-info.js";
+
+export interface DetachDeps {
+  readonly runtime: CniRuntime;
+  readonly store: AttachmentStore;
+  readonly now: () => Date;
+}
+
+export async function detach(deps: DetachDeps, req: DetachRequest, signal: AbortSignal): Promise<DetachResult> {
+  const read = await deps.store.load(req.containerId);
+  if (read.state === "missing") return { removed: [] };
+  if (read.state === "corrupt") {
+    throw new DaemonError(
+      "STATE_IO",
+      `saved attachment ${read.path} for container ${req.containerId} is corrupt (${read.problem}); its delegates cannot be deleted without it`,
+      { phase: "store", source: read.path },
+      { cause: read.cause },
+    );
+  }
+  // After the netns is gone the runtime sends "", and DEL must still release IPAM: "" is kept as is.
+  const netns = req.netns ?? read.record.plan.netns;
+  return detachRecord(deps, read.record, netns, signal);
+}
+
+export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, netns: string, signal: AbortSignal): Promise<DetachResult> {
+  const { plan } = record;
+  const outcome = await deleteDelegates(deps.runtime, { containerId: plan.containerId, netns }, plan.delegates, "del", signal);
+  await Promise.all(outcome.removed.map(removeDeviceInfo));
+  const removed = outcome.removed.map((d) => ({ network: d.network, ifName: d.ifName }));
+  if (outcome.failed.length === 0) {
+    await deps.store.remove(plan.containerId);
+    return { removed };
+  }
+  const left = new Set(outcome.failed.map((f) => f.delegate.ifName));
+  await deps.store.save({
+    ...record,
+    plan: { ...plan, delegates: plan.delegates.filter((d) => left.has(d.ifName)) },
+    results: Object.fromEntries(Object.entries(record.results).filter(([ifName]) => left.has(ifName))),
+    phase: "detaching",
+    updatedAt: deps.now().toISOString(),
+  });
+  const first = outcome.failed[0]!.error;
+  throw new DaemonError(
+    "DETACH_INCOMPLETE",
+    `container ${plan.containerId}: ${outcome.failed.length} of ${plan.delegates.length} delegates could not be deleted (state kept for a retry): ${describeFailures(outcome.failed)}`,
+    { ...first.context, phase: "del" },
+    { cause: first },
+  );
+}

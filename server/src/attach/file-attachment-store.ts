@@ -1,0 +1,108 @@
+// AttachmentStore on disk: <stateDir>/attachments/<containerId>.json, one atomic file per container.
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { AttachmentRecord, AttachmentStore, StoreRead } from "./attachment-store.js";
+import { syncDir, TEMP_SUFFIX, writeFileAtomic } from "./atomic-write.js";
+
+const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const EXT = ".json";
+
+export function createFileAttachmentStore(stateDir: string): AttachmentStore {
+  const dir = join(stateDir, "attachments");
+  let ready: Promise<void> | undefined;
+  const ensureDir = (): Promise<void> => (ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(() => undefined));
+
+  function pathOf(containerId: string): string {
+    if (!CONTAINER_ID.test(containerId)) {
+      throw new DaemonError("INVALID_REQUEST", `invalid container id "${containerId}"`, { phase: "store" });
+    }
+    return join(dir, containerId + EXT);
+  }
+
+  async function load(containerId: string): Promise<StoreRead> {
+    const path = pathOf(containerId);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      if (isNoEntry(err)) return { state: "missing" };
+      throw storeError(`cannot read ${path}`, path, err);
+    }
+    return decode(text, path, containerId);
+  }
+
+  return {
+    async save(record) {
+      const path = pathOf(record.plan.containerId);
+      await ensureDir();
+      try {
+        await writeFileAtomic(path, JSON.stringify(record, null, 2) + "\n");
+      } catch (err) {
+        throw storeError(`cannot write ${path}`, path, err);
+      }
+    },
+    load,
+    async list() {
+      await ensureDir();
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch (err) {
+        throw storeError(`cannot list ${dir}`, dir, err);
+      }
+      const ids = names.filter((n) => n.endsWith(EXT) && !n.endsWith(TEMP_SUFFIX)).map((n) => n.slice(0, -EXT.length));
+      const out: Array<{ containerId: string; read: StoreRead }> = [];
+      for (const containerId of ids.filter((id) => CONTAINER_ID.test(id)).sort()) {
+        out.push({ containerId, read: await load(containerId) });
+      }
+      return out.filter((e) => e.read.state !== "missing");
+    },
+    async remove(containerId) {
+      const path = pathOf(containerId);
+      try {
+        await rm(path, { force: true });
+        await syncDir(dir).catch((err: unknown) => (isNoEntry(err) ? undefined : Promise.reject(err)));
+      } catch (err) {
+        throw storeError(`cannot remove ${path}`, path, err);
+      }
+    },
+  };
+}
+
+function decode(text: string, path: string, containerId: string): StoreRead {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { state: "corrupt", path, problem: "not valid JSON", cause: err };
+  }
+  const problem = shapeProblem(value, containerId);
+  return problem === undefined ? { state: "found", record: value as AttachmentRecord } : { state: "corrupt", path, problem };
+}
+
+function shapeProblem(v: unknown, containerId: string): string | undefined {
+  if (v === null || typeof v !== "object") return "not an object";
+  const r = v as Partial<Record<keyof AttachmentRecord, unknown>>;
+  if (r.version !== 1) return `unknown version ${JSON.stringify(r.version)}`;
+  const plan = r.plan as { containerId?: unknown; delegates?: unknown } | undefined;
+  if (plan === undefined || plan === null || typeof plan !== "object") return "no plan";
+  if (plan.containerId !== containerId) return `plan is for container ${JSON.stringify(plan.containerId)}`;
+  if (!Array.isArray(plan.delegates)) return "plan has no delegates list";
+  for (const d of plan.delegates as unknown[]) {
+    const del = d as { network?: unknown; ifName?: unknown; config?: unknown } | null;
+    if (del === null || typeof del !== "object" || typeof del.network !== "string" || typeof del.ifName !== "string" || typeof del.config !== "object") {
+      return "a delegate lacks network, ifName or config";
+    }
+  }
+  if (r.results === null || typeof r.results !== "object") return "no results map";
+  return undefined;
+}
+
+function storeError(message: string, path: string, cause: unknown): DaemonError {
+  return new DaemonError("STATE_IO", message, { phase: "store", source: path }, { cause });
+}
+
+function isNoEntry(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}

@@ -1,0 +1,53 @@
+// Interface names for a pod's delegates, Multus style: the cluster network takes the primary
+// name, the rest net<idx> by position; explicit names are honoured and still use up their index.
+import { DaemonError } from "../errors/daemon-error.js";
+import type { ResolvedNetwork } from "../resolve/types.js";
+
+const MAX_IFNAME = 15;
+
+/** Why `name` is not a usable Linux interface name, or undefined when it is. */
+export function interfaceNameProblem(name: string): string | undefined {
+  if (name === "") return "is empty";
+  if (Buffer.byteLength(name, "utf8") > MAX_IFNAME) return `is longer than ${MAX_IFNAME} bytes`;
+  if (name === "." || name === "..") return "is . or ..";
+  if (/[/:\s\0]/u.test(name)) return "contains / or : or whitespace";
+  return undefined;
+}
+
+export function assignInterfaceNames(networks: readonly ResolvedNetwork[], primaryIfName: string): string[] {
+  const primaryProblem = interfaceNameProblem(primaryIfName);
+  if (primaryProblem !== undefined) {
+    throw new DaemonError("INVALID_REQUEST", `primary interface name "${primaryIfName}" ${primaryProblem}`, { phase: "plan", ifName: primaryIfName });
+  }
+  const names = networks.map((n, idx) => {
+    const explicit = n.selection.interface;
+    if (explicit !== undefined && explicit !== "") {
+      const problem = interfaceNameProblem(explicit);
+      if (problem !== undefined) {
+        throw new DaemonError("INTERFACE_CONFLICT", `network "${n.network}" asks for interface "${explicit}", which ${problem}`, {
+          network: n.network,
+          ifName: explicit,
+          phase: "plan",
+        });
+      }
+      return explicit;
+    }
+    return n.role === "cluster" ? primaryIfName : `net${idx}`;
+  });
+  const owner = new Map<string, number>();
+  names.forEach((name, idx) => {
+    const first = owner.get(name);
+    if (first === undefined) {
+      owner.set(name, idx);
+      return;
+    }
+    const a = networks[first]!.network;
+    const b = networks[idx]!.network;
+    throw new DaemonError("INTERFACE_CONFLICT", `interface "${name}" is used twice: by network "${a}" (#${first}) and by network "${b}" (#${idx})`, {
+      network: b,
+      ifName: name,
+      phase: "plan",
+    });
+  });
+  return names;
+}

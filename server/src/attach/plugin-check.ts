@@ -1,0 +1,52 @@
+// Every plugin binary of every delegate must exist before the first delegate runs.
+import { isCniError, type JsonObject, type PluginConf, type PluginExec } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { AttachmentPlan } from "./types.js";
+import { delegateList } from "./delegate-invocation.js";
+import { describeOrigin } from "./origin.js";
+
+export type PluginLookup = { readonly found: string } | { readonly found?: undefined; readonly searched: readonly string[] };
+
+/** Finds a plugin binary by type. */
+export type FindPlugin = (type: string) => Promise<PluginLookup>;
+
+/** A FindPlugin over the runtime's exec seam and bin dirs. */
+export function createPluginFinder(exec: Pick<PluginExec, "findInPath">, binDirs: readonly string[]): FindPlugin {
+  return async (type) => {
+    try {
+      return { found: await exec.findInPath(type, binDirs) };
+    } catch (err) {
+      if (isCniError(err) && (err.kind === "plugin-not-found" || err.kind === "plugin-type-invalid")) return { searched: binDirs };
+      throw err;
+    }
+  };
+}
+
+export async function verifyPlugins(plan: AttachmentPlan, findPlugin: FindPlugin): Promise<void> {
+  const cache = new Map<string, Promise<PluginLookup>>();
+  for (const delegate of plan.delegates) {
+    const list = delegateList(delegate, "plan");
+    for (const type of list.plugins.flatMap(pluginTypes)) {
+      let lookup = cache.get(type);
+      if (lookup === undefined) {
+        lookup = findPlugin(type);
+        cache.set(type, lookup);
+      }
+      const result = await lookup;
+      if (result.found === undefined) {
+        throw new DaemonError(
+          "PLUGIN_NOT_FOUND",
+          `network "${delegate.network}" (${delegate.ifName}): plugin "${type}" not found in ${result.searched.join(", ") || "(no bin dirs)"}`,
+          { network: delegate.network, plugin: type, ifName: delegate.ifName, phase: "plan", source: describeOrigin(delegate.origin) },
+        );
+      }
+    }
+  }
+}
+
+/** The plugin's own type and, as plugins delegate to it, its IPAM plugin's. */
+function pluginTypes(plugin: PluginConf): string[] {
+  const ipam = plugin["ipam"];
+  const ipamType = ipam !== null && typeof ipam === "object" ? (ipam as JsonObject)["type"] : undefined;
+  return typeof ipamType === "string" && ipamType !== "" ? [plugin.type, ipamType] : [plugin.type];
+}

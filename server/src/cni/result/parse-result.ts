@@ -1,0 +1,39 @@
+// Parse a plugin's stdout JSON into a CniResult (libcni fixupResultVersion + create.Create).
+
+import { CniError, CniErrorCode } from "../spec/errors.js";
+import type { CniResult } from "../types.js";
+import { ShapeError, describeValue, isObj } from "./shape.js";
+import { validateResultShape } from "./validate-result.js";
+import { resultFamily } from "./versions.js";
+
+function badOutput(msg: string, plugin: string | undefined, cause?: unknown): CniError {
+  return new CniError({
+    kind: "bad-output",
+    code: CniErrorCode.DecodeFailure,
+    msg: `invalid CNI result: ${msg}`, // the plugin name is prefixed by CniError
+    ...(plugin !== undefined ? { plugin } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
+/**
+ * Validate `raw` (parsed stdout) for its version's shape. A missing or empty cniVersion
+ * means `configVersion`. Returns a deep copy carrying its cniVersion; unknown keys kept.
+ */
+export function parseResult(raw: unknown, configVersion: string, plugin?: string): CniResult {
+  if (!isObj(raw)) throw badOutput(`expected a JSON object, got ${describeValue(raw)}`, plugin);
+  const declared = raw["cniVersion"];
+  if (declared !== undefined && declared !== null && typeof declared !== "string") {
+    throw badOutput(`cniVersion must be a string, got ${describeValue(declared)}`, plugin);
+  }
+  const version = typeof declared === "string" && declared !== "" ? declared : configVersion;
+  const family = resultFamily(version);
+  if (family === undefined) throw badOutput(`unsupported CNI result version "${version}"`, plugin);
+  try {
+    validateResultShape(raw, family);
+  } catch (err) {
+    if (err instanceof ShapeError) throw badOutput(`${err.message} (CNI ${version} result)`, plugin, err);
+    throw err;
+  }
+  return { ...structuredClone(raw), cniVersion: version };
+}

@@ -1,0 +1,139 @@
+// The result cache: one versioned record per attachment at
+// <cacheDir>/results/<network>-<containerId>-<ifName>, written atomically. A missing file
+// and an unreadable one are different outcomes (libcni folds them into one).
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { CniResult, JsonObject } from "../types.js";
+
+export const CACHE_RECORD_KIND = "netattachCacheV1";
+
+export interface CacheRecord {
+  readonly kind: typeof CACHE_RECORD_KIND;
+  readonly containerId: string;
+  readonly ifName: string;
+  readonly networkName: string;
+  readonly netns: string;
+  /** The whole configuration list as used for the ADD. */
+  readonly config: JsonObject;
+  /** CNI_ARGS pairs as the caller gave them (IgnoreUnknown is added at exec time). */
+  readonly cniArgs: ReadonlyArray<readonly [string, string]>;
+  readonly capabilityArgs: JsonObject;
+  /** The final ADD result, in the list's version. */
+  readonly result: CniResult;
+}
+
+export type CacheLookup =
+  | { readonly status: "missing"; readonly path: string }
+  | { readonly status: "corrupt"; readonly path: string; readonly reason: string }
+  | { readonly status: "found"; readonly path: string; readonly record: CacheRecord };
+
+export interface ResultCache {
+  read(networkName: string, containerId: string, ifName: string): Promise<CacheLookup>;
+  write(record: CacheRecord): Promise<void>;
+  /** Idempotent. */
+  remove(networkName: string, containerId: string, ifName: string): Promise<void>;
+  /** Records of one network, plus corrupt files whose name says they may belong to it. */
+  list(networkName: string): Promise<Array<Exclude<CacheLookup, { status: "missing" }>>>;
+}
+
+export function createResultCache(cacheDir: string): ResultCache {
+  const dir = join(cacheDir, "results");
+  const fileOf = (net: string, id: string, ifName: string): string => join(dir, `${net}-${id}-${ifName}`);
+
+  return {
+    read: (net, id, ifName) => readRecord(fileOf(net, id, ifName), { net, id, ifName }),
+    async write(record) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeAtomic(fileOf(record.networkName, record.containerId, record.ifName), JSON.stringify(record));
+    },
+    async remove(net, id, ifName) {
+      await unlink(fileOf(net, id, ifName)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") throw err;
+      });
+    },
+    async list(net) {
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw err;
+      }
+      const mine = names.filter((n) => n.startsWith(`${net}-`) && !TEMP_FILE.test(n)).sort();
+      const lookups = await Promise.all(mine.map((n) => readRecord(join(dir, n))));
+      return lookups.filter(
+        (l): l is Exclude<CacheLookup, { status: "missing" }> => l.status === "corrupt" || (l.status === "found" && l.record.networkName === net),
+      );
+    },
+  };
+}
+
+const TEMP_FILE = /\.[0-9a-f]{12}\.tmp$/;
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  const fh = await open(tmp, "wx", 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+interface Expected {
+  readonly net: string;
+  readonly id: string;
+  readonly ifName: string;
+}
+
+async function readRecord(path: string, expected?: Expected): Promise<CacheLookup> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { status: "missing", path };
+    return { status: "corrupt", path, reason: `unreadable: ${code ?? String(err)}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { status: "corrupt", path, reason: `not JSON: ${(err as Error).message}` };
+  }
+  const reason = recordProblem(value, expected);
+  return reason === undefined ? { status: "found", path, record: value as CacheRecord } : { status: "corrupt", path, reason };
+}
+
+function recordProblem(v: unknown, expected: Expected | undefined): string | undefined {
+  if (!isObject(v)) return "not a JSON object";
+  if (v.kind !== CACHE_RECORD_KIND) return `unknown kind ${JSON.stringify(v.kind)}`;
+  for (const key of ["containerId", "ifName", "networkName", "netns"] as const) {
+    if (typeof v[key] !== "string") return `"${key}" is not a string`;
+  }
+  if (!isObject(v.config)) return `"config" is not an object`;
+  if (!Array.isArray(v.cniArgs) || !v.cniArgs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === "string"))) {
+    return `"cniArgs" is not a list of [key, value] pairs`;
+  }
+  if (!isObject(v.capabilityArgs)) return `"capabilityArgs" is not an object`;
+  if (!isObject(v.result) || typeof v.result.cniVersion !== "string") return `"result" is not a CNI result`;
+  if (expected && (v.networkName !== expected.net || v.containerId !== expected.id || v.ifName !== expected.ifName)) {
+    return "record is for another attachment";
+  }
+  return undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}

@@ -1,0 +1,91 @@
+// VERSION of each plugin binary, asked once and remembered while the file is unchanged
+// (inode, size, mtime), so negotiation costs one stat per invocation, not one exec.
+import { stat } from "node:fs/promises";
+import type { InvokeOptions, PluginExec, VersionInfo } from "../types.js";
+import { CniError, CniErrorCode } from "../spec/errors.js";
+import { CURRENT_VERSION } from "../spec/version.js";
+import { buildCniEnv } from "../invoke/cni-env.js";
+
+export type ProbeOutcome = { readonly ok: true; readonly info: VersionInfo } | { readonly ok: false; readonly error: CniError };
+
+export interface VersionProbe {
+  /** Timeouts and aborts reject; a plugin that fails or answers nonsense is a cached `ok: false`. */
+  probe(path: string, pluginType: string, opts?: InvokeOptions): Promise<ProbeOutcome>;
+}
+
+export interface VersionProbeOptions {
+  readonly exec: PluginExec;
+  readonly binDirs: readonly string[];
+  readonly path?: string;
+  readonly timeoutMs: number;
+  /** Identity of the file behind `path`; changes when the binary is replaced. */
+  readonly fileKey?: (path: string) => Promise<string>;
+}
+
+export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
+  const fileKey = o.fileKey ?? statKey;
+  const cache = new Map<string, { key: string; outcome: Promise<ProbeOutcome> }>();
+  const run = async (path: string, pluginType: string, opts: InvokeOptions | undefined): Promise<ProbeOutcome> => {
+    // Dummy NETNS/IFNAME like libcni: plugins built on an old skel demand them for VERSION.
+    const env = buildCniEnv({ command: "VERSION", netns: "dummy", ifName: "dummy", binDirs: o.binDirs, ...(o.path !== undefined ? { path: o.path } : {}) });
+    try {
+      const out = await o.exec.exec({
+        path,
+        pluginType,
+        command: "VERSION",
+        stdin: Buffer.from(JSON.stringify({ cniVersion: CURRENT_VERSION })),
+        env,
+        timeoutMs: opts?.pluginTimeoutMs ?? o.timeoutMs,
+        ...(opts?.signal ? { signal: opts.signal } : {}),
+      });
+      return { ok: true, info: decodeVersionInfo(out, pluginType) };
+    } catch (err) {
+      if (err instanceof CniError && err.kind !== "timeout" && err.kind !== "aborted") return { ok: false, error: err };
+      throw err;
+    }
+  };
+  return {
+    async probe(path, pluginType, opts) {
+      const key = await fileKey(path);
+      const hit = cache.get(path);
+      if (hit !== undefined && hit.key === key) return hit.outcome;
+      const outcome = run(path, pluginType, opts);
+      cache.set(path, { key, outcome });
+      // Transient failures are not remembered: the next call asks again.
+      outcome.catch(() => {
+        if (cache.get(path)?.outcome === outcome) cache.delete(path);
+      });
+      return outcome;
+    },
+  };
+}
+
+async function statKey(path: string): Promise<string> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return "";
+  }
+}
+
+/** libcni version.PluginDecoder: cniVersion required; no supportedVersions means 0.1.0/0.2.0. */
+export function decodeVersionInfo(out: Buffer, pluginType: string): VersionInfo {
+  const bad = (why: string): CniError =>
+    new CniError({ kind: "bad-output", code: CniErrorCode.DecodeFailure, msg: `decoding version info: ${why}`, plugin: pluginType, command: "VERSION" });
+  let v: unknown;
+  try {
+    v = JSON.parse(out.toString("utf8"));
+  } catch (err) {
+    throw bad(`not JSON: ${(err as Error).message}`);
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw bad("not a JSON object");
+  const { cniVersion, supportedVersions } = v as Record<string, unknown>;
+  if (typeof cniVersion !== "string" || cniVersion === "") throw bad("missing field cniVersion");
+  if (supportedVersions === undefined || (Array.isArray(supportedVersions) && supportedVersions.length === 0)) {
+    if (cniVersion === "0.2.0") return { cniVersion, supportedVersions: ["0.1.0", "0.2.0"] };
+    throw bad("missing field supportedVersions");
+  }
+  if (!Array.isArray(supportedVersions) || !supportedVersions.every((s) => typeof s === "string")) throw bad("supportedVersions is not a list of strings");
+  return { cniVersion, supportedVersions: supportedVersions as string[] };
+}

@@ -1,0 +1,5 @@
+export * from "./errors.js";
+export * from "./version.js";
+export * from "./validate.js";
+export * from "./cni-args.js";
+export * from "./capability-args.js";

@@ -1,0 +1,70 @@
+// The daemon's settings: one typed object with defaults, plain data passed down from main.ts.
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface KubernetesConfig {
+  /** none = no cluster: networks from files, no pod lookups, no status writes. */
+  readonly mode: "none" | "kubeconfig" | "in-cluster";
+  readonly kubeconfigPath?: string;
+  /** This node (env NODE_NAME); required unless mode is none. */
+  readonly nodeName?: string;
+  /** Namespaces whose definitions are watched; empty = all. */
+  readonly namespaces: readonly string[];
+  readonly statusFailurePolicy: "fail" | "ignore";
+}
+
+export interface DaemonConfig {
+  readonly socketPath: string;
+  /** host:port of an extra TCP listener; absent = off. */
+  readonly tcpListen?: string;
+  readonly cniBinDirs: readonly string[];
+  /** CNI conf dir: file networks and the fallback of definitions without spec.config. */
+  readonly cniConfDir: string;
+  /** Directory of NetworkAttachmentDefinition manifests (YAML/JSON); absent = none. */
+  readonly definitionsDir?: string;
+  /** Attachment plans/results and the delegate result cache live here. */
+  readonly stateDir: string;
+  /** Multus clusterNetwork: definition name, conf name, or conf/conflist path. */
+  readonly clusterNetwork: string;
+  readonly defaultNetworks: readonly string[];
+  readonly systemNamespaces: readonly string[];
+  readonly namespaceIsolation: boolean;
+  readonly globalNamespaces: readonly string[];
+  /** Namespace for unqualified cluster/default network names (Multus multusNamespace). */
+  readonly defaultNamespace: string;
+  /** Calls running delegates at once; more wait. */
+  readonly maxConcurrent: number;
+  /** Deadline of one whole call (all delegates). */
+  readonly callTimeoutMs: number;
+  /** Deadline of one plugin invocation; the plugin is killed after it. */
+  readonly pluginTimeoutMs: number;
+  /** How long stop() lets calls in flight finish before cancelling them. */
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  readonly kubernetes: KubernetesConfig;
+}
+
+export const DEFAULTS: DaemonConfig = {
+  socketPath: "/run/netattach/netattach.sock",
+  cniBinDirs: ["/usr/lib/cni", "/opt/cni/bin"],
+  cniConfDir: "/etc/cni/net.d",
+  stateDir: "/var/lib/netattach",
+  clusterNetwork: "",
+  defaultNetworks: [],
+  systemNamespaces: ["kube-system"],
+  namespaceIsolation: false,
+  globalNamespaces: ["default"],
+  defaultNamespace: "kube-system",
+  maxConcurrent: 16,
+  callTimeoutMs: 120_000,
+  pluginTimeoutMs: 60_000,
+  shutdownTimeoutMs: 10_000,
+  logLevel: "info",
+  kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail" },
+};
+
+/** Where the runtime's result cache and the attachment store live inside stateDir. */
+export function stateLayout(config: Pick<DaemonConfig, "stateDir">): { cacheDir: string; attachmentsDir: string } {
+  return { cacheDir: `${config.stateDir}/cache`, attachmentsDir: `${config.stateDir}/attachments` };
+}

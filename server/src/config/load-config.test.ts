@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "./config-error.js";
+import { DEFAULTS } from "./daemon-config.js";
+import { loadConfig, type LoadConfigInput } from "./load-config.js";
+
+function input(files: Record<string, string>, argv: string[], env: Record<string, string> = {}): LoadConfigInput {
+  return {
+    argv,
+    env,
+    cwd: "/work",
+    readFile: async (path) => {
+      const text = files[path];
+      if (text === undefined) throw Object.assign(new Error(`ENOENT ${path}`), { code: "ENOENT" });
+      return text;
+    },
+  };
+}
+
+async function issuesOf(p: Promise<unknown>): Promise<readonly string[]> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConfigError);
+  return (err as ConfigError).issues;
+}
+
+describe("loadConfig", () => {
+  it("fills defaults, reads YAML, resolves relative paths against the file's directory", async () => {
+    const yaml = "clusterNetwork: cbr0\ncniConfDir: net.d\ndefinitionsDir: ./definitions\ncniBinDirs: [/usr/lib/cni, bin]\n";
+    const loaded = await loadConfig(input({ "/etc/netattach/d.yaml": yaml }, ["--config", "/etc/netattach/d.yaml"]));
+    expect(loaded).toEqual({
+      configPath: "/etc/netattach/d.yaml",
+      config: {
+        ...DEFAULTS,
+        clusterNetwork: "cbr0",
+        cniConfDir: "/etc/netattach/net.d",
+        definitionsDir: "/etc/netattach/definitions",
+        cniBinDirs: ["/usr/lib/cni", "/etc/netattach/bin"],
+      },
+    });
+  });
+
+  it("reads JSON; flags override the file, relative flag paths are relative to cwd; NODE_NAME fills nodeName", async () => {
+    const json = JSON.stringify({ clusterNetwork: "a", logLevel: "warn", maxConcurrent: 3, kubernetes: { mode: "kubeconfig", kubeconfigPath: "/k" } });
+    const loaded = await loadConfig(
+      input({ "/work/c.json": json }, ["-c", "c.json", "--log-level", "debug", "--max-concurrent", "7", "--state-dir", "st", "--cni-bin-dir", "/a", "--cni-bin-dir", "/b", "--namespace-isolation"], { NODE_NAME: "n1" }),
+    );
+    expect("config" in loaded && loaded.config).toMatchObject({
+      clusterNetwork: "a",
+      logLevel: "debug",
+      maxConcurrent: 7,
+      stateDir: "/work/st",
+      cniBinDirs: ["/a", "/b"],
+      namespaceIsolation: true,
+      kubernetes: { mode: "kubeconfig", kubeconfigPath: "/k", nodeName: "n1", namespaces: [], statusFailurePolicy: "fail" },
+    });
+  });
+
+  it("--node-name beats NODE_NAME, the file's nodeName beats NODE_NAME", async () => {
+    const flag = await loadConfig(input({}, ["--cluster-network", "x", "--kube-mode", "in-cluster", "--node-name", "flag"], { NODE_NAME: "env" }));
+    expect("config" in flag && flag.config.kubernetes.nodeName).toBe("flag");
+    const file = await loadConfig(input({ "/f.yaml": "clusterNetwork: x\nkubernetes: {nodeName: file}\n" }, ["-c", "/f.yaml"], { NODE_NAME: "env" }));
+    expect("config" in file && file.config.kubernetes.nodeName).toBe("file");
+  });
+
+  it("reports every invalid key at once: unknown keys, wrong types, bad values, nested, flags, cross-field", async () => {
+    const yaml = [
+      "socketPath: relative-is-resolved-so-fine",
+      "bogus: 1",
+      "cniBinDirs: /not/a/list",
+      "maxConcurrent: 0",
+      "namespaceIsolation: 'yes'",
+      "logLevel: loud",
+      "tcpListen: nonsense",
+      "kubernetes:",
+      "  mode: cluster",
+      "  extra: true",
+      "  statusFailurePolicy: maybe",
+    ].join("\n");
+    const issues = await issuesOf(loadConfig(input({ "/c.yaml": yaml }, ["-c", "/c.yaml", "--plugin-timeout-ms", "soon", "--frobnicate", "x"])));
+    expect(issues).toEqual([
+      "unexpected argument \"x\"",
+      "unknown flag --frobnicate",
+      expect.stringMatching(/^bogus: unknown key/),
+      expect.stringMatching(/^cniBinDirs: expected a list of non-empty strings, got "\/not\/a\/list"$/),
+      expect.stringMatching(/^maxConcurrent: expected an integer from 1 to 10000, got 0$/),
+      expect.stringMatching(/^namespaceIsolation: expected true or false, got "yes"$/),
+      expect.stringMatching(/^logLevel: expected one of fatal, error/),
+      expect.stringMatching(/^tcpListen: expected "host:port"/),
+      expect.stringMatching(/^kubernetes\.mode: expected one of none, kubeconfig, in-cluster, got "cluster"$/),
+      expect.stringMatching(/^kubernetes\.extra: unknown key/),
+      expect.stringMatching(/^kubernetes\.statusFailurePolicy: expected one of fail, ignore/),
+      expect.stringMatching(/^pluginTimeoutMs: expected an integer .* got "soon"$/),
+      expect.stringMatching(/^clusterNetwork: required/),
+    ]);
+  });
+
+  it("reports an unreadable file and still checks the flags", async () => {
+    const issues = await issuesOf(loadConfig(input({}, ["-c", "/missing.yaml", "--log-level", "nope"])));
+    expect(issues).toEqual([
+      "/missing.yaml: cannot read (ENOENT)",
+      expect.stringMatching(/^logLevel: expected one of/),
+      expect.stringMatching(/^clusterNetwork: required/),
+    ]);
+  });
+
+  it("reports invalid YAML and JSON with the file name", async () => {
+    const yaml = await issuesOf(loadConfig(input({ "/c.yaml": "a: [1,\n" }, ["-c", "/c.yaml", "--cluster-network", "x"])));
+    expect(yaml).toEqual([expect.stringMatching(/^\/c\.yaml: not valid YAML: /)]);
+    const json = await issuesOf(loadConfig(input({ "/c.json": "{" }, ["-c", "/c.json", "--cluster-network", "x"])));
+    expect(json).toEqual([expect.stringMatching(/^\/c\.json: not valid JSON: /)]);
+    const list = await issuesOf(loadConfig(input({ "/c.yaml": "- a\n" }, ["-c", "/c.yaml", "--cluster-network", "x"])));
+    expect(list).toEqual(["/c.yaml: the top level must be a mapping of keys"]);
+  });
+
+  it("requires nodeName and kubeconfigPath when talking to a cluster", async () => {
+    const issues = await issuesOf(loadConfig(input({}, ["--cluster-network", "x", "--kube-mode", "kubeconfig"])));
+    expect(issues).toEqual([expect.stringMatching(/^kubernetes\.nodeName: required/), expect.stringMatching(/^kubernetes\.kubeconfigPath: required/)]);
+  });
+
+  it("--help short-circuits", async () => {
+    expect(await loadConfig(input({}, ["--help"]))).toEqual({ help: true });
+  });
+
+  it("an empty tcpListen means off", async () => {
+    const loaded = await loadConfig(input({}, ["--cluster-network", "x", "--tcp-listen", ""]));
+    expect("config" in loaded && "tcpListen" in loaded.config).toBe(false);
+  });
+});

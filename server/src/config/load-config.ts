@@ -1,0 +1,71 @@
+// Config = DEFAULTS < file (JSON or YAML) < env NODE_NAME < flags; every problem at once.
+import { dirname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "./config-error.js";
+import type { DaemonConfig } from "./daemon-config.js";
+import { parseFlags, setPath } from "./parse-flags.js";
+import { resolvePaths } from "./resolve-paths.js";
+import { validateConfig } from "./validate-config.js";
+
+export interface LoadConfigInput {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readFile: (path: string) => Promise<string>;
+  /** Base of relative paths given as flags (and of a relative --config). */
+  readonly cwd: string;
+}
+
+export interface LoadedConfig {
+  readonly config: DaemonConfig;
+  readonly configPath?: string;
+}
+
+/** Resolves `{ help: true }` when --help was given; throws ConfigError listing every problem. */
+export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig | { help: true }> {
+  const flags = parseFlags(input.argv);
+  if (flags.help) return { help: true };
+  const issues = [...flags.issues];
+  let raw: Record<string, unknown> = {};
+  if (flags.configPath !== undefined) {
+    const path = resolve(input.cwd, flags.configPath);
+    const file = await readConfigFile(path, input.readFile);
+    if ("issue" in file) issues.push(file.issue);
+    else raw = resolvePaths(file.raw, dirname(path));
+  }
+  const kube = raw.kubernetes;
+  if (input.env.NODE_NAME && (kube === undefined || (typeof kube === "object" && kube !== null && !("nodeName" in kube)))) {
+    setPath(raw, "kubernetes.nodeName", input.env.NODE_NAME);
+  }
+  raw = mergeOverrides(raw, resolvePaths(flags.overrides, input.cwd));
+  const result = validateConfig(raw);
+  issues.push(...result.issues);
+  if (issues.length > 0 || !result.config) throw new ConfigError(issues);
+  return { config: result.config, ...(flags.configPath !== undefined ? { configPath: flags.configPath } : {}) };
+}
+
+async function readConfigFile(path: string, readFile: (p: string) => Promise<string>): Promise<{ raw: Record<string, unknown> } | { issue: string }> {
+  let text: string;
+  try {
+    text = await readFile(path);
+  } catch (err) {
+    return { issue: `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+  }
+  try {
+    const parsed: unknown = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    if (parsed === null || parsed === undefined) return { raw: {} };
+    if (typeof parsed !== "object" || Array.isArray(parsed)) return { issue: `${path}: the top level must be a mapping of keys` };
+    return { raw: parsed as Record<string, unknown> };
+  } catch (err) {
+    return { issue: `${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}` };
+  }
+}
+
+function mergeOverrides(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const prev = out[key];
+    const bothObjects = [prev, value].every((v) => typeof v === "object" && v !== null && !Array.isArray(v));
+    out[key] = bothObjects ? { ...(prev as object), ...(value as object) } : value;
+  }
+  return out;
+}

@@ -1,0 +1,18 @@
+// Relative paths in a config file are relative to that file; in flags, to the working dir.
+import { isAbsolute, resolve } from "node:path";
+
+const PATH_KEYS = ["socketPath", "cniConfDir", "definitionsDir", "stateDir"] as const;
+const PATH_LIST_KEYS = ["cniBinDirs"] as const;
+
+/** A copy of `raw` with its path-valued keys made absolute against `base`; other values untouched. */
+export function resolvePaths(raw: Record<string, unknown>, base: string): Record<string, unknown> {
+  const abs = (v: unknown): unknown => (typeof v === "string" && v !== "" && !isAbsolute(v) ? resolve(base, v) : v);
+  const out: Record<string, unknown> = { ...raw };
+  for (const key of PATH_KEYS) if (key in out) out[key] = abs(out[key]);
+  for (const key of PATH_LIST_KEYS) if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(abs);
+  const kube = out.kubernetes;
+  if (typeof kube === "object" && kube !== null && !Array.isArray(kube) && "kubeconfigPath" in kube) {
+    out.kubernetes = { ...kube, kubeconfigPath: abs((kube as { kubeconfigPath: unknown }).kubeconfigPath) };
+  }
+  return out;
+}

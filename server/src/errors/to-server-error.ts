@@ -1,0 +1,109 @@
+// The one translation of thrown values into gRPC errors: DaemonError | CniError |
+// AbortError | unknown → RichServerError with a google.rpc.ErrorInfo from the catalog.
+import { ServerError, type Status } from "nice-grpc-common";
+import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
+import { CniError, isCniError, type CniFailureKind } from "../cni/index.js";
+import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
+import { isDaemonError, type ErrorContext } from "./daemon-error.js";
+import { statusFromCniCode, statusFromName } from "./status-mapping.js";
+
+export const ERROR_DOMAIN = "netattach.dev";
+/** Sent instead of the message of an unexpected error; the log has the details. */
+export const INTERNAL_MESSAGE = "internal error in netattachd; see the daemon log";
+const MAX_META = 4096;
+
+/** What a thrown value means on the wire. `expected` = false → log it as a bug. */
+export interface ServerErrorMapping {
+  readonly error: ServerError;
+  readonly reason: ErrorCode | undefined;
+  readonly expected: boolean;
+}
+
+/** Maps anything a handler threw. ServerErrors pass through unchanged. */
+export function toServerError(err: unknown): ServerErrorMapping {
+  if (err instanceof ServerError) return { error: err, reason: undefined, expected: true };
+  if (isDaemonError(err)) {
+    const cni = findCniError(err.cause);
+    const context: ErrorContext = { ...contextFromCniError(cni), ...definedOnly(err.context) };
+    return build(err.code, err.message, context, cni?.details);
+  }
+  if (isCniError(err)) {
+    const code = codeFromCniKind(err.kind);
+    return build(code, err.message, contextFromCniError(err), err.details);
+  }
+  if (isAbortError(err)) return build("CANCELLED", "the call was cancelled", {});
+  return { ...build("INTERNAL", INTERNAL_MESSAGE, {}), expected: false };
+}
+
+function build(code: ErrorCode, message: string, context: ErrorContext, details?: string): ServerErrorMapping {
+  const catalog = ERROR_CODES[code];
+  const cniCode = code === "PLUGIN_FAILED" ? (context.cniCode ?? catalog.cniCode) : catalog.cniCode;
+  const status: Status = code === "PLUGIN_FAILED" ? statusFromCniCode(cniCode) : statusFromName(catalog.status);
+  const metadata: Record<string, string> = { cniCode: String(cniCode) };
+  for (const key of ["network", "plugin", "phase", "source", "ifName", "stderr"] as const) {
+    const value = context[key];
+    if (value !== undefined && value !== "") metadata[key] = bound(value);
+  }
+  if (details) metadata.details = bound(details);
+  const info = ErrorInfo.fromPartial({ reason: code, domain: ERROR_DOMAIN, metadata });
+  return { error: new RichServerError(status, message, [info]), reason: code, expected: true };
+}
+
+/** Catalog code for a CniError that escaped the domain layer unwrapped. */
+export function codeFromCniKind(kind: CniFailureKind): ErrorCode {
+  switch (kind) {
+    case "plugin-failed":
+    case "exec":
+      return "PLUGIN_FAILED";
+    case "plugin-not-found":
+      return "PLUGIN_NOT_FOUND";
+    case "plugin-type-invalid":
+    case "invalid-config":
+      return "INVALID_NETWORK_CONFIG";
+    case "timeout":
+      return "PLUGIN_TIMEOUT";
+    case "aborted":
+      return "CANCELLED";
+    case "bad-output":
+      return "PLUGIN_BAD_OUTPUT";
+    case "invalid-args":
+      return "INVALID_REQUEST";
+    case "incompatible-version":
+      return "INCOMPATIBLE_CNI_VERSION";
+    case "cache":
+      return "STATE_IO";
+  }
+}
+
+function contextFromCniError(err: CniError | undefined): ErrorContext {
+  if (!err) return {};
+  return definedOnly({
+    network: err.network,
+    plugin: err.plugin,
+    phase: err.command?.toLowerCase(),
+    source: err.source,
+    cniCode: err.code,
+    stderr: err.stderr,
+  });
+}
+
+/** The first CniError in a cause chain (bounded, cycles ignored). */
+function findCniError(err: unknown): CniError | undefined {
+  for (let cur = err, depth = 0; cur !== undefined && depth < 16; depth++) {
+    if (isCniError(cur)) return cur;
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return undefined;
+}
+
+function isAbortError(err: unknown): boolean {
+  return err instanceof Error && err.name === "AbortError";
+}
+
+function definedOnly<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function bound(text: string): string {
+  return text.length > MAX_META ? `${text.slice(0, MAX_META)}…` : text;
+}

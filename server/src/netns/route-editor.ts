@@ -1,0 +1,57 @@
+// Default routes inside a pod's netns, for the default-route selection option. The real editor
+// enters the netns by path with nsenter, so any path works (not only /var/run/netns names).
+import { execa } from "execa";
+
+export type IpFamily = 4 | 6;
+
+export interface DefaultRoute {
+  readonly dev: string;
+  readonly gateway?: string;
+  readonly metric?: number;
+}
+
+export interface RouteEditor {
+  /** Default routes of one family in the main table. */
+  listDefaultRoutes(netns: string, family: IpFamily, opts?: { signal?: AbortSignal }): Promise<DefaultRoute[]>;
+  deleteDefaultRoute(netns: string, family: IpFamily, route: DefaultRoute, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** `ip route replace default via <gateway> dev <dev>`. */
+  replaceDefaultRoute(netns: string, family: IpFamily, dev: string, gateway: string, opts?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** Runs a command; resolves with stdout, rejects with a message carrying stderr. */
+export type RunCommand = (file: string, args: readonly string[], opts: { signal?: AbortSignal }) => Promise<string>;
+
+export const execaRun: RunCommand = async (file, args, opts) => {
+  const r = await execa(file, args, { ...(opts.signal !== undefined ? { cancelSignal: opts.signal } : {}), reject: false, stdin: "ignore" });
+  if (r.exitCode !== 0 || r.failed) {
+    throw new Error(`${file} ${args.join(" ")} failed (exit ${String(r.exitCode)}): ${String(r.stderr).trim() || r.shortMessage}`);
+  }
+  return String(r.stdout);
+};
+
+export function createRouteEditor(run: RunCommand = execaRun): RouteEditor {
+  const ip = (netns: string, family: IpFamily, args: readonly string[], signal?: AbortSignal): Promise<string> =>
+    run("nsenter", [`--net=${netns}`, "ip", `-${family}`, ...args], signal !== undefined ? { signal } : {});
+  return {
+    async listDefaultRoutes(netns, family, opts = {}) {
+      const out = await ip(netns, family, ["-j", "route", "show", "default"], opts.signal);
+      const parsed: unknown = out.trim() === "" ? [] : JSON.parse(out);
+      if (!Array.isArray(parsed)) return [];
+      return parsed.flatMap((r: { dev?: unknown; gateway?: unknown; metric?: unknown }) =>
+        typeof r.dev === "string"
+          ? [{ dev: r.dev, ...(typeof r.gateway === "string" ? { gateway: r.gateway } : {}), ...(typeof r.metric === "number" ? { metric: r.metric } : {}) }]
+          : [],
+      );
+    },
+    async deleteDefaultRoute(netns, family, route, opts = {}) {
+      const args = ["route", "del", "default"];
+      if (route.gateway !== undefined) args.push("via", route.gateway);
+      args.push("dev", route.dev);
+      if (route.metric !== undefined) args.push("metric", String(route.metric));
+      await ip(netns, family, args, opts.signal);
+    },
+    async replaceDefaultRoute(netns, family, dev, gateway, opts = {}) {
+      await ip(netns, family, ["route", "replace", "default", "via", gateway, "dev", dev], opts.signal);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// One reader per JSON selection key. Each returns the normalised part of the selection or
+// calls `fail` with a message that names the field and the bad value. Pure.
+import type { JsonObject } from "../cni/index.js";
+import { isInfinibandGuid, isIpAddress, isIpOrCidr, isMacAddress } from "./address-checks.js";
+import { interfaceNameProblem, isDnsLabel } from "./name-checks.js";
+import { quote } from "./selection-error.js";
+import { readBandwidth, readPortMappings } from "./selection-options.js";
+import type { NetworkSelection } from "./types.js";
+
+export type Fail = (problem: string, opts?: { interfaceName?: string }) => never;
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+export type SelectionDraft = Writable<NetworkSelection>;
+type FieldReader = (value: unknown, fail: Fail) => Partial<SelectionDraft>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readString(key: string, value: unknown, fail: Fail): string {
+  if (typeof value !== "string" || value === "") fail(`${quote(key)} must be a non-empty string, got ${quote(value)}`);
+  return value as string;
+}
+
+function readStringList(key: string, value: unknown, fail: Fail, check: (s: string) => boolean, what: string): string[] {
+  if (!Array.isArray(value)) fail(`${quote(key)} must be an array of strings, got ${quote(value)}`);
+  return (value as unknown[]).map((item, i) => {
+    if (typeof item !== "string" || !check(item)) fail(`${quote(key)} entry ${i + 1} is not ${what}: ${quote(item)}`);
+    return item as string;
+  });
+}
+
+function readInterface(key: string): FieldReader {
+  return (value, fail) => {
+    const name = readString(key, value, fail);
+    const problem = interfaceNameProblem(name);
+    if (problem) fail(`${quote(key)} ${quote(name)} ${problem}`, { interfaceName: name });
+    return { interface: name };
+  };
+}
+
+export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
+  name: (value, fail) => {
+    const name = readString("name", value, fail);
+    if (!isDnsLabel(name)) fail(`"name" ${quote(name)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+    return { name };
+  },
+  namespace: (value, fail) => {
+    const namespace = readString("namespace", value, fail);
+    if (!isDnsLabel(namespace)) fail(`"namespace" ${quote(namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+    return { namespace };
+  },
+  interface: readInterface("interface"),
+  // Name used before multi-net spec 1.0 final; Multus still reads it.
+  interfaceRequest: readInterface("interfaceRequest"),
+  ips: (value, fail) => ({ ips: readStringList("ips", value, fail, isIpOrCidr, "an IP address or CIDR") }),
+  mac: (value, fail) => {
+    const mac = readString("mac", value, fail);
+    if (!isMacAddress(mac)) fail(`"mac" is not a MAC address: ${quote(mac)}`);
+    return { mac };
+  },
+  "default-route": (value, fail) => ({ defaultRoute: readStringList("default-route", value, fail, isIpAddress, "an IP address") }),
+  portMappings: (value, fail) => ({ portMappings: readPortMappings(value, fail) }),
+  bandwidth: (value, fail) => ({ bandwidth: readBandwidth(value, fail) }),
+  "cni-args": (value, fail) => {
+    if (!isJsonObject(value)) fail(`"cni-args" must be a JSON object, got ${quote(value)}`);
+    return { cniArgs: value as JsonObject };
+  },
+  "infiniband-guid": (value, fail) => {
+    const guid = readString("infiniband-guid", value, fail);
+    if (!isInfinibandGuid(guid)) fail(`"infiniband-guid" is not an 8-byte GUID (xx:xx:xx:xx:xx:xx:xx:xx): ${quote(guid)}`);
+    return { infinibandGuid: guid };
+  },
+  deviceID: (value, fail) => ({ deviceId: readString("deviceID", value, fail) }),
+  "ipam-claim-reference": (value, fail) => ({ ipamClaimReference: readString("ipam-claim-reference", value, fail) }),
+};

@@ -1,0 +1,68 @@
+// Host-side state that plugins touch: links (bridges, veth ends, ifb), iptables rules,
+// tc qdiscs, and host-local's reservation files. Plugins run in the host netns.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ipJson, tcQdiscs, type IpAddr, type IpLink, type TcQdisc } from "./ip-json.js";
+import { runCmd, tryCmd } from "./run-cmd.js";
+
+export function hostLinks(): Promise<IpLink[]> {
+  return ipJson<IpLink[]>(undefined, ["link", "show"]);
+}
+
+export async function hostLink(name: string): Promise<IpLink | undefined> {
+  return (await hostLinks()).find((l) => l.ifname === name);
+}
+
+export async function hostAddr(name: string): Promise<IpAddr | undefined> {
+  return (await ipJson<IpAddr[]>(undefined, ["addr", "show"])).find((l) => l.ifname === name);
+}
+
+/** Host links enslaved to `master` (e.g. veth ends on a bridge). */
+export async function hostLinksWithMaster(master: string): Promise<IpLink[]> {
+  return (await hostLinks()).filter((l) => l.master === master);
+}
+
+export function hostQdiscs(dev?: string): Promise<TcQdisc[]> {
+  return tcQdiscs(undefined, dev);
+}
+
+/** A bridge on the host, up (macvlan master, bridge plugin target). */
+export async function createHostBridge(name: string): Promise<void> {
+  await runCmd("ip", ["link", "add", name, "type", "bridge"]);
+  await runCmd("ip", ["link", "set", name, "up"]);
+}
+
+/** A veth pair on the host (host-device moves one end into a netns). */
+export async function createHostVeth(name: string, peer: string): Promise<void> {
+  await runCmd("ip", ["link", "add", name, "type", "veth", "peer", "name", peer]);
+}
+
+/** Best-effort delete of host links (cleanup); missing links are fine. */
+export async function deleteHostLinks(...names: string[]): Promise<void> {
+  for (const name of names) await tryCmd("ip", ["link", "delete", name]);
+}
+
+/** `iptables-save [-t table]` text, for asserting rules that mention a container IP or id. */
+export async function iptablesSave(table?: string): Promise<string> {
+  return (await runCmd("iptables-save", table === undefined ? [] : ["-t", table])).stdout;
+}
+
+/**
+ * host-local reservations in `dataDir/<network>`: the files named after an IP (one per
+ * allocation). `lock` and `last_reserved_ip.*` are bookkeeping, not reservations.
+ */
+export async function ipamReservations(dataDir: string, network: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(dataDir, network));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  return names.filter((n) => n !== "lock" && !n.startsWith("last_reserved_ip")).sort();
+}
+
+/** The content of a reservation file: "<containerID>\n<ifname>" in host-local ≥0.9. */
+export async function ipamReservationOwner(dataDir: string, network: string, ip: string): Promise<string> {
+  return readFile(join(dataDir, network, ip), "utf8");
+}

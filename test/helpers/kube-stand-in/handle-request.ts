@@ -1,0 +1,193 @@
+// Serves one HTTP request the way kube-apiserver would for pods and
+// network-attachment-definitions: auth, get, list, watch, merge PATCH, Status errors.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { applyMergePatch } from "./merge-patch.js";
+import { notFound, type ObjectStore, StandInError } from "./object-store.js";
+import { parseRoute, type Route, verbOf } from "./routes.js";
+import { fieldSelector, labelSelector } from "./selectors.js";
+import { KINDS, type KubeObject, type RequestRecord, type Verb } from "./types.js";
+import { WatchStream } from "./watch-stream.js";
+
+export interface Fault {
+  readonly verb?: Verb;
+  readonly resource?: Route["resource"];
+  readonly subresource?: string;
+  /** HTTP status to answer with, or "hang" to never answer. */
+  readonly status: number | "hang";
+  remaining: number;
+}
+
+export interface HandlerState {
+  readonly store: ObjectStore;
+  readonly token: string;
+  readonly watches: Set<WatchStream>;
+  readonly faults: Fault[];
+  readonly requests: RequestRecord[];
+}
+
+const MERGE_PATCH = "application/merge-patch+json";
+
+function statusBody(code: number, reason: string, message: string): object {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
+}
+
+function send(res: ServerResponse, rec: RequestRecord, code: number, body: object): void {
+  rec.status = code;
+  const text = JSON.stringify(body);
+  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function takeFault(state: HandlerState, rec: RequestRecord): Fault | undefined {
+  const f = state.faults.find(
+    (x) =>
+      x.remaining > 0 &&
+      (!x.verb || x.verb === rec.verb) &&
+      (!x.resource || x.resource === rec.resource) &&
+      (x.subresource === undefined || x.subresource === (rec.subresource ?? "")),
+  );
+  if (f) f.remaining--;
+  return f;
+}
+
+export async function handleRequest(state: HandlerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "https://stand-in");
+  const route = parseRoute(url.pathname);
+  const verb = verbOf(req.method ?? "GET", route, url.searchParams);
+  const body = req.method === "GET" ? undefined : await readBody(req);
+  const rec: RequestRecord = {
+    method: req.method ?? "GET",
+    path: url.pathname,
+    verb,
+    resource: route?.resource,
+    namespace: route?.namespace,
+    name: route?.name,
+    subresource: route?.subresource,
+    query: Object.fromEntries(url.searchParams),
+    contentType: req.headers["content-type"],
+    body,
+    status: 0,
+  };
+  state.requests.push(rec);
+
+  if (req.headers.authorization !== `Bearer ${state.token}`) {
+    return send(res, rec, 401, statusBody(401, "Unauthorized", "Unauthorized"));
+  }
+  if (!route) return send(res, rec, 404, statusBody(404, "NotFound", "the server could not find the requested resource"));
+  const fault = takeFault(state, rec);
+  if (fault?.status === "hang") return; // the socket stays open, no answer ever comes
+  if (fault) {
+    const reason = fault.status === 409 ? "Conflict" : fault.status >= 500 ? "InternalError" : "BadRequest";
+    const message =
+      fault.status === 409
+        ? `Operation cannot be fulfilled on ${route.resource} "${route.name}": the object has been modified; please apply your changes to the latest version and try again`
+        : `injected failure ${fault.status}`;
+    return send(res, rec, fault.status, statusBody(fault.status, reason, message));
+  }
+  try {
+    switch (verb) {
+      case "get":
+        return getOne(state, route, rec, res);
+      case "list":
+        return list(state, route, url.searchParams, rec, res);
+      case "watch":
+        return watch(state, route, url.searchParams, rec, res);
+      case "patch":
+        return patch(state, route, rec, res);
+      default:
+        return send(res, rec, 405, statusBody(405, "MethodNotAllowed", `the stand-in does not implement ${rec.method} here`));
+    }
+  } catch (err) {
+    if (err instanceof StandInError) return send(res, rec, err.code, statusBody(err.code, err.reason, err.message));
+    throw err;
+  }
+}
+
+function getOne(state: HandlerState, route: Route, rec: RequestRecord, res: ServerResponse): void {
+  if (route.subresource && route.subresource !== "status") throw notFound(route.resource, route.name!);
+  const obj = state.store.get(route.resource, route.namespace!, route.name!);
+  if (!obj) throw notFound(route.resource, route.name!);
+  send(res, rec, 200, obj);
+}
+
+function selection(route: Route, q: URLSearchParams): (o: KubeObject) => boolean {
+  const byField = fieldSelector(q.get("fieldSelector") ?? undefined);
+  const byLabel = labelSelector(q.get("labelSelector") ?? undefined);
+  return (o) => (!route.namespace || o.metadata.namespace === route.namespace) && byField(o) && byLabel(o);
+}
+
+function list(state: HandlerState, route: Route, q: URLSearchParams, rec: RequestRecord, res: ServerResponse): void {
+  const k = KINDS[route.resource];
+  const items = state.store.list(route.resource, selection(route, q));
+  send(res, rec, 200, {
+    apiVersion: k.apiVersion,
+    kind: k.listKind,
+    metadata: { resourceVersion: String(state.store.currentRv()) },
+    items,
+  });
+}
+
+function watch(state: HandlerState, route: Route, q: URLSearchParams, rec: RequestRecord, res: ServerResponse): void {
+  const k = KINDS[route.resource];
+  const matches = selection(route, q);
+  const rvParam = q.get("resourceVersion") ?? "";
+  const timeout = Number(q.get("timeoutSeconds") ?? "0");
+  rec.status = 200;
+  const stream: WatchStream = new WatchStream(
+    res,
+    { namespace: route.namespace, matches },
+    { resource: route.resource, apiVersion: k.apiVersion, kind: k.kind, bookmarks: q.get("allowWatchBookmarks") === "true", timeoutSeconds: timeout },
+    () => state.watches.delete(stream),
+  );
+  state.watches.add(stream);
+  if (rvParam === "" || rvParam === "0") {
+    // No resourceVersion: synthetic ADDED for everything that exists now, then live events.
+    for (const object of state.store.list(route.resource, matches)) {
+      stream.deliver({ rv: Number(object.metadata.resourceVersion), resource: route.resource, type: "ADDED", object });
+    }
+    return;
+  }
+  try {
+    for (const ev of state.store.eventsSince(route.resource, Number(rvParam))) stream.deliver(ev);
+  } catch (err) {
+    if (err instanceof StandInError && err.code === 410) return stream.expire(err.message);
+    throw err;
+  }
+}
+
+function patch(state: HandlerState, route: Route, rec: RequestRecord, res: ServerResponse): void {
+  if (route.resource !== "pods" || !route.name || (route.subresource && route.subresource !== "status")) {
+    return send(res, rec, 405, statusBody(405, "MethodNotAllowed", "the stand-in patches only pods and pods/status"));
+  }
+  const type = (rec.contentType ?? "").split(";")[0]!.trim();
+  if (type !== MERGE_PATCH) {
+    return send(res, rec, 415, statusBody(415, "UnsupportedMediaType", `the stand-in accepts only ${MERGE_PATCH}, got ${type || "none"}`));
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(rec.body ?? "");
+  } catch {
+    return send(res, rec, 400, statusBody(400, "BadRequest", "patch body is not JSON"));
+  }
+  const current = state.store.get("pods", route.namespace!, route.name);
+  if (!current) throw notFound("pods", route.name);
+  // metadata.uid / metadata.resourceVersion in a patch are preconditions, as in the API server.
+  const pre = (body as { metadata?: { uid?: string; resourceVersion?: string } } | null)?.metadata;
+  if ((pre?.uid && pre.uid !== current.metadata.uid) || (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion)) {
+    throw new StandInError(409, "Conflict", `Operation cannot be fulfilled on pods "${route.name}": precondition failed`);
+  }
+  const updated = state.store.update("pods", route.namespace!, route.name, (pod) => {
+    const merged = applyMergePatch(pod, body) as KubeObject;
+    // pods/status may change metadata and status, never spec (as the status strategy does).
+    const keepSpec = route.subresource === "status" ? pod.spec : merged.spec;
+    for (const k of Object.keys(pod)) delete pod[k];
+    Object.assign(pod, merged, { spec: keepSpec });
+  });
+  send(res, rec, 200, updated);
+}

@@ -1,0 +1,191 @@
+// A stand-in for the Kubernetes API server (test support, not a cluster): HTTPS, bearer
+// token, pods and network-attachment-definitions over the real REST + watch protocol,
+// plus levers for tests: change objects, end or expire watches, go down and up, inject
+// failures, and count every request.
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { type Fault, handleRequest, type HandlerState } from "./handle-request.js";
+import { writeKubeconfig } from "./kubeconfig.js";
+import { ObjectStore } from "./object-store.js";
+import { makeNad, makePod, type NadParams, type PodParams } from "./objects.js";
+import { standInCert } from "./tls.js";
+import type { KubeObject, RequestRecord, ResourceName, Verb } from "./types.js";
+import type { WatchStream } from "./watch-stream.js";
+
+export interface KubeStandInOptions {
+  /** Send a BOOKMARK on every open watch this often (only to clients that allow them). */
+  readonly bookmarkIntervalMs?: number;
+}
+
+export interface RequestFilter {
+  readonly verb?: Verb | readonly Verb[];
+  readonly resource?: ResourceName;
+  readonly subresource?: string;
+}
+
+export interface KubeStandIn {
+  readonly url: string;
+  readonly token: string;
+  readonly store: ObjectStore;
+  /** Writes a kubeconfig for this stand-in into `dir`; `token` overrides the valid one. */
+  writeKubeconfig(dir: string, opts?: { token?: string; fileName?: string }): Promise<string>;
+
+  createPod(p: PodParams): KubeObject;
+  updatePod(namespace: string, name: string, mutate: (pod: KubeObject) => void): KubeObject;
+  setPodAnnotations(namespace: string, name: string, annotations: Record<string, string>): KubeObject;
+  deletePod(namespace: string, name: string): KubeObject;
+  getPod(namespace: string, name: string): KubeObject | undefined;
+  createNad(p: NadParams): KubeObject;
+  updateNad(namespace: string, name: string, config: string | object | undefined): KubeObject;
+  deleteNad(namespace: string, name: string): KubeObject;
+
+  /** Open watch streams right now. */
+  openWatches(resource?: ResourceName): number;
+  /** Close every open watch cleanly (clients resume from their last resourceVersion). */
+  endWatches(): void;
+  /** Stop delivering events on the watches open now (a stalled connection). */
+  stallWatches(): void;
+  /** Forget the event history: resuming from an older resourceVersion gets 410 Gone. */
+  compact(): void;
+  /** Compact, then send ERROR 410 on every open watch and close it (clients must relist). */
+  expireWatches(): void;
+  sendBookmarks(): void;
+
+  /** Close the listener and drop every connection; `up()` listens on the same port again. */
+  down(): Promise<void>;
+  up(): Promise<void>;
+  readonly isUp: boolean;
+
+  /** Answer the next `count` matching requests with `status` ("hang": never answer). */
+  failNext(filter: RequestFilter, status: number | "hang", count?: number): void;
+  clearFaults(): void;
+
+  readonly requests: readonly RequestRecord[];
+  count(filter?: RequestFilter): number;
+  resetRequests(): void;
+  close(): Promise<void>;
+}
+
+function matches(r: RequestRecord, f: RequestFilter): boolean {
+  const verbs = f.verb === undefined ? undefined : typeof f.verb === "string" ? [f.verb] : f.verb;
+  return (
+    (!verbs || verbs.includes(r.verb)) &&
+    (!f.resource || f.resource === r.resource) &&
+    (f.subresource === undefined || f.subresource === (r.subresource ?? ""))
+  );
+}
+
+export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<KubeStandIn> {
+  const tls = standInCert();
+  const token = randomBytes(16).toString("hex");
+  const store = new ObjectStore();
+  const watches = new Set<WatchStream>();
+  const faults: Fault[] = [];
+  const requests: RequestRecord[] = [];
+  const state: HandlerState = { store, token, watches, faults, requests };
+  const sockets = new Set<Socket>();
+  const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+    handleRequest(state, req, res).catch((err: unknown) => {
+      res.destroy(err instanceof Error ? err : new Error(String(err)));
+    });
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  store.onEvent((ev) => {
+    for (const w of watches) if (w.resourceOf === ev.resource) w.deliver(ev);
+  });
+
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  let isUp = true;
+  const bookmarkTimer = opts.bookmarkIntervalMs ? setInterval(() => standIn.sendBookmarks(), opts.bookmarkIntervalMs) : undefined;
+  bookmarkTimer?.unref();
+
+  const goDown = async () => {
+    if (!isUp) return;
+    isUp = false;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const w of watches) w.end();
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+
+  const standIn: KubeStandIn = {
+    url: `https://127.0.0.1:${port}`,
+    token,
+    store,
+    writeKubeconfig: (dir, o = {}) =>
+      writeKubeconfig(dir, { server: `https://127.0.0.1:${port}`, caPem: tls.cert, token: o.token ?? token }, o.fileName),
+
+    createPod: (p) => store.create("pods", makePod(p)),
+    updatePod: (ns, name, mutate) => store.update("pods", ns, name, mutate),
+    setPodAnnotations: (ns, name, annotations) =>
+      store.update("pods", ns, name, (pod) => {
+        pod.metadata.annotations = { ...annotations };
+      }),
+    deletePod: (ns, name) => store.delete("pods", ns, name),
+    getPod: (ns, name) => store.get("pods", ns, name),
+    createNad: (p) => store.create("network-attachment-definitions", makeNad(p)),
+    updateNad: (ns, name, config) =>
+      store.update("network-attachment-definitions", ns, name, (nad) => {
+        nad.spec = config === undefined ? {} : { config: typeof config === "string" ? config : JSON.stringify(config) };
+      }),
+    deleteNad: (ns, name) => store.delete("network-attachment-definitions", ns, name),
+
+    openWatches: (resource) => [...watches].filter((w) => !resource || w.resourceOf === resource).length,
+    endWatches: () => {
+      for (const w of [...watches]) w.end();
+    },
+    stallWatches: () => {
+      for (const w of watches) w.stalled = true;
+    },
+    compact: () => store.compact(),
+    expireWatches: () => {
+      store.compact();
+      for (const w of [...watches]) w.expire(`too old resource version (${store.oldestRv()})`);
+    },
+    sendBookmarks: () => {
+      for (const w of watches) w.bookmark(store.currentRv());
+    },
+
+    down: goDown,
+    up: async () => {
+      if (isUp) return;
+      await listen(port);
+      isUp = true;
+    },
+    get isUp() {
+      return isUp;
+    },
+
+    failNext: (filter, status, count = 1) => {
+      const verbs = filter.verb === undefined ? [undefined] : typeof filter.verb === "string" ? [filter.verb] : filter.verb;
+      for (const verb of verbs) faults.push({ verb, resource: filter.resource, subresource: filter.subresource, status, remaining: count });
+    },
+    clearFaults: () => {
+      faults.length = 0;
+    },
+
+    requests,
+    count: (filter = {}) => requests.filter((r) => matches(r, filter)).length,
+    resetRequests: () => {
+      requests.length = 0;
+    },
+    close: async () => {
+      if (bookmarkTimer) clearInterval(bookmarkTimer);
+      await goDown();
+    },
+  };
+  return standIn;
+}

@@ -1,0 +1,44 @@
+// Renders the network configuration templates in test/fixtures/netconf into a test's own
+// directory, filling ${TOKEN}s so that concurrent tests never share names, subnets or dataDirs.
+import { randomInt } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const NETCONF_FIXTURES = fileURLToPath(new URL("../fixtures/netconf/", import.meta.url));
+
+export type NetconfVars = Readonly<Record<string, string>>;
+
+export interface TestSubnet {
+  /** e.g. 10.213.7.0/24 */
+  readonly subnet: string;
+  /** .1 */
+  readonly gateway: string;
+  /** .9/24, the address static IPAM fixtures assign */
+  readonly staticAddr: string;
+  /** "10.213.7." */
+  readonly prefix: string;
+}
+
+/** A random /24 in 10.200.0.0–10.254.255.0 (unlikely to clash with other tests or the host). */
+export function randomSubnet(): TestSubnet {
+  const prefix = `10.${randomInt(200, 255)}.${randomInt(0, 256)}.`;
+  return { subnet: `${prefix}0/24`, gateway: `${prefix}1`, staticAddr: `${prefix}9/24`, prefix };
+}
+
+/** Fill the template text; every token used in it must have a value. */
+export function fillTokens(text: string, vars: NetconfVars, what = "template"): string {
+  return text.replace(/\$\{([A-Z_]+)\}/g, (_, token: string) => {
+    const value = vars[token];
+    if (value === undefined) throw new Error(`${what}: no value for \${${token}}`);
+    return value;
+  });
+}
+
+/** Render `fixture` (path relative to test/fixtures/netconf) into `outDir`; returns the file path. */
+export async function renderNetconf(fixture: string, vars: NetconfVars, outDir: string): Promise<string> {
+  const text = await readFile(join(NETCONF_FIXTURES, fixture), "utf8");
+  const out = join(outDir, basename(fixture));
+  await writeFile(out, fillTokens(text, vars, fixture));
+  return out;
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "./cli.js";
+import { ExitCode, UsageError, type Command, type CommandContext } from "./command.js";
+
+function collector(): { write(s: string): void; text: () => string } {
+  let buf = "";
+  return { write: (s: string) => void (buf += s), text: () => buf };
+}
+
+function fakeCommand(run: (ctx: CommandContext) => Promise<ExitCode>): Command {
+  return { name: "fake", summary: "a fake command", usage: "Usage: netattachctl fake\n", run };
+}
+
+async function cli(argv: string[], commands?: readonly Command[]) {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await runCli({ argv, env: {}, stdout, stderr, cwd: "/tmp", ...(commands ? { commands } : {}) });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+describe("runCli", () => {
+  it("lists the commands on --help and exits 0", async () => {
+    const r = await cli(["--help"]);
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(r.stdout).toMatch(/^Usage: netattachctl <command>/);
+    expect(r.stdout).toMatch(/^ {2}cni {2}/m);
+  });
+
+  it("exits 2 with the usage when no command is given", async () => {
+    const r = await cli([]);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.stdout).toContain("Commands:");
+  });
+
+  it("exits 2 on an unknown command and names it on stderr", async () => {
+    const r = await cli(["frobnicate"]);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+    expect(r.stdout).toBe("");
+  });
+
+  it("prints a command's usage for `help <command>`", async () => {
+    const r = await cli(["help", "fake"], [fakeCommand(async () => ExitCode.Ok)]);
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(r.stdout).toBe("Usage: netattachctl fake\n");
+  });
+
+  it("passes the remaining argv, env and cwd to the command and returns its exit code", async () => {
+    let seen: CommandContext | undefined;
+    const r = await cli(["fake", "a", "--b"], [fakeCommand(async (ctx) => ((seen = ctx), ExitCode.Failed))]);
+    expect(r.code).toBe(ExitCode.Failed);
+    expect(seen?.argv).toEqual(["a", "--b"]);
+    expect(seen?.cwd).toBe("/tmp");
+  });
+
+  it("maps a UsageError to exit 2 with the message on stderr", async () => {
+    const r = await cli(["fake"], [fakeCommand(async () => Promise.reject(new UsageError("missing thing")))]);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.stderr).toContain("netattachctl fake: missing thing");
+  });
+
+  it("maps any other error to exit 1", async () => {
+    const r = await cli(["fake"], [fakeCommand(async () => Promise.reject(new Error("boom")))]);
+    expect(r.code).toBe(ExitCode.Failed);
+    expect(r.stderr).toContain("netattachctl fake: boom");
+  });
+});

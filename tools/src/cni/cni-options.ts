@@ -1,0 +1,140 @@
+// Parses `netattachctl cni <op> ...` into one invocation. Flags win over the cnitool
+// environment variables (NETCONFPATH, CNI_PATH, CNI_ARGS, CAP_ARGS, CNI_IFNAME).
+import { isAbsolute, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { Attachment, JsonObject } from "../../../server/src/cni/index.js";
+import { UsageError } from "../command.js";
+import { cnitoolContainerId } from "./container-id.js";
+import { parseAttachment } from "./parse-attachment.js";
+import { parseCniArgsOption } from "./parse-cni-args.js";
+import { parseDuration } from "./parse-duration.js";
+
+export const CNI_OPS = ["add", "check", "del", "gc", "status", "version"] as const;
+export type CniOp = (typeof CNI_OPS)[number];
+
+export const DEFAULTS = {
+  confDir: "/etc/cni/net.d",
+  binDirs: ["/usr/lib/cni", "/opt/cni/bin"],
+  cacheDir: "/var/lib/netattach/cni",
+  ifName: "eth0",
+  timeoutMs: 60_000,
+} as const;
+
+export interface CniInvocation {
+  readonly op: CniOp;
+  /** Network name or conf file (add..status); plugin type (version). */
+  readonly target: string;
+  /** Absolute netns path; "" for DEL of a gone netns. */
+  readonly netns: string;
+  readonly containerId: string;
+  readonly ifName: string;
+  readonly cniArgs: ReadonlyArray<readonly [string, string]>;
+  readonly capArgs: JsonObject | undefined;
+  readonly binDirs: readonly string[];
+  readonly confDir: string;
+  readonly cacheDir: string;
+  readonly timeoutMs: number;
+  /** gc only: attachments that stay; undefined = everything cached is stale (like cnitool). */
+  readonly validAttachments: readonly Attachment[] | undefined;
+  readonly verbose: boolean;
+}
+
+const OPTIONS = {
+  "conf-dir": { type: "string" },
+  "container-id": { type: "string" },
+  ifname: { type: "string" },
+  "cni-args": { type: "string" },
+  "cap-args": { type: "string" },
+  "bin-dir": { type: "string", multiple: true },
+  "cache-dir": { type: "string" },
+  timeout: { type: "string" },
+  valid: { type: "string", multiple: true },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** undefined when --help was asked for. */
+export function parseCniOptions(argv: readonly string[], env: Env, cwd: string): CniInvocation | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help === true) return undefined;
+  const [opText, target, netnsArg, ...extra] = positionals;
+  if (opText === undefined) throw new UsageError(`missing operation (one of ${CNI_OPS.join(", ")})`);
+  const op = CNI_OPS.find((o) => o === opText);
+  if (op === undefined) throw new UsageError(`unknown operation "${opText}" (one of ${CNI_OPS.join(", ")})`);
+  if (target === undefined) throw new UsageError(op === "version" ? "missing plugin type" : "missing network name or configuration file");
+  const takesNetns = op === "add" || op === "check" || op === "del";
+  const unexpected = takesNetns ? extra : [netnsArg, ...extra].filter((a) => a !== undefined);
+  if (unexpected.length > 0) throw new UsageError(`unexpected argument "${unexpected.join(" ")}"`);
+  if ((op === "add" || op === "check") && netnsArg === undefined) throw new UsageError("missing netns path");
+  const netns = netnsArg === undefined || netnsArg === "" ? "" : absolute(netnsArg, cwd);
+  const containerId = v["container-id"] ?? (netns !== "" ? cnitoolContainerId(netns) : "");
+  if (takesNetns && containerId === "") throw new UsageError("del without a netns path needs --container-id");
+  if (v.valid !== undefined && op !== "gc") throw new UsageError("--valid is only for gc");
+
+  return {
+    op,
+    target,
+    netns,
+    containerId,
+    ifName: v.ifname ?? env.CNI_IFNAME ?? DEFAULTS.ifName,
+    cniArgs: cniArgs(v["cni-args"] ?? env.CNI_ARGS),
+    capArgs: capArgs(v["cap-args"] ?? env.CAP_ARGS),
+    binDirs: binDirs(v["bin-dir"], env.CNI_PATH, cwd),
+    confDir: absolute(v["conf-dir"] ?? env.NETCONFPATH ?? DEFAULTS.confDir, cwd),
+    cacheDir: absolute(v["cache-dir"] ?? DEFAULTS.cacheDir, cwd),
+    timeoutMs: timeout(v.timeout),
+    validAttachments: v.valid?.map(attachment),
+    verbose: v.verbose === true,
+  };
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+function cniArgs(text: string | undefined): Array<[string, string]> {
+  if (text === undefined) return [];
+  const pairs = parseCniArgsOption(text);
+  if (pairs instanceof Error) throw new UsageError(`--cni-args: ${pairs.message}`);
+  return pairs;
+}
+
+function capArgs(text: string | undefined): JsonObject | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--cap-args is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError("--cap-args must be a JSON object such as {\"portMappings\":[...]}");
+  }
+  return value as JsonObject;
+}
+
+function binDirs(flags: readonly string[] | undefined, cniPath: string | undefined, cwd: string): string[] {
+  const dirs = flags !== undefined ? flags.flatMap((f) => f.split(":")) : (cniPath?.split(":") ?? [...DEFAULTS.binDirs]);
+  return dirs.filter((d) => d !== "").map((d) => absolute(d, cwd));
+}
+
+function timeout(text: string | undefined): number {
+  if (text === undefined) return DEFAULTS.timeoutMs;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`--timeout "${text}" is not a duration (e.g. 1500, 500ms, 30s, 2m)`);
+  return ms;
+}
+
+function attachment(text: string): Attachment {
+  const parsed = parseAttachment(text);
+  if (parsed instanceof Error) throw new UsageError(`--valid: ${parsed.message}`);
+  return parsed;
+}
