@@ -11,7 +11,14 @@ const EXT = ".json";
 export function createFileAttachmentStore(stateDir: string): AttachmentStore {
   const dir = join(stateDir, "attachments");
   let ready: Promise<void> | undefined;
-  const ensureDir = (): Promise<void> => (ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(() => undefined));
+  const ensureDir = (): Promise<void> =>
+    (ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(
+      () => undefined,
+      (err: unknown) => {
+        ready = undefined;
+        throw storeError(`cannot create ${dir}`, dir, err);
+      },
+    ));
 
   function pathOf(containerId: string): string {
     if (!CONTAINER_ID.test(containerId)) {

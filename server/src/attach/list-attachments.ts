@@ -1,5 +1,6 @@
 // Summaries of saved attachments for ListAttachments, straight from the store.
-import type { AttachmentSummary } from "./types.js";
+import type { CniResult } from "../cni/index.js";
+import type { AttachedInterface, AttachmentSummary, PlannedDelegate } from "./types.js";
 import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
 import { buildAttachedInterface } from "./attached-interface.js";
 
@@ -31,10 +32,19 @@ function summarize(record: AttachmentRecord): AttachmentSummary {
     pod: plan.pod,
     interfaces: plan.delegates.map((d) => {
       const result = record.results[d.ifName];
-      if (result === undefined) return { network: d.network, ifName: d.ifName, ips: [], isDefault: d.isDefault };
-      const i = buildAttachedInterface(d, result);
+      const i = result !== undefined ? attachedOrUndefined(d, result) : undefined;
+      if (i === undefined) return { network: d.network, ifName: d.ifName, ips: [], isDefault: d.isDefault };
       return { network: d.network, ifName: d.ifName, ips: i.ips.map((ip) => ip.address), ...(i.mac !== undefined ? { mac: i.mac } : {}), isDefault: d.isDefault };
     }),
     createdAt: record.createdAt,
   };
+}
+
+/** A saved result that cannot be read (an odd plugin output) still lists its interface, without addresses. */
+function attachedOrUndefined(d: PlannedDelegate, result: CniResult): AttachedInterface | undefined {
+  try {
+    return buildAttachedInterface(d, result);
+  } catch {
+    return undefined;
+  }
 }

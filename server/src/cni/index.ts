@@ -1,3 +1,41 @@
 // Curated public surface of the CNI runtime. Code outside server/src/cni imports only this file.
 export * from "./spec/errors.js";
 export type * from "./types.js";
+
+// Spec helpers: versions, identifiers, CNI_ARGS, capability args.
+export {
+  ALL_VERSIONS,
+  CURRENT_VERSION,
+  compareVersions,
+  isKnownVersion,
+  isSemver,
+  negotiatePluginVersion,
+  selectConfigVersion,
+  sendsPrevResultOnDel,
+  supportsChaining,
+  supportsCheck,
+  supportsGcAndStatus,
+} from "./spec/version.js";
+export { validateContainerId, validateInterfaceName, validateNetworkName } from "./spec/validate.js";
+export { formatCniArgs, parseCniArgs } from "./spec/cni-args.js";
+export { filterCapabilityArgs, normaliseCapabilityArg } from "./spec/capability-args.js";
+
+// Results of every spec version.
+export { convertResult, parseResult, toResult100, type Result100 } from "./result/index.js";
+
+// Configuration.
+export { parseNetworkConfigList } from "./conf/parse-network-config-list.js";
+export { CONF_EXTENSIONS, listConfFiles } from "./conf/conf-files.js";
+export { loadNetworkConfigFile, loadNetworkConfigList } from "./conf/load-network-config.js";
+export { buildGcConfig, buildPluginConfig, type GcConfigInput, type PluginConfigInput } from "./conf/build-plugin-config.js";
+
+// Exec seam.
+export { createSpawnExec, type SpawnExecOptions } from "./invoke/spawn-exec.js";
+export { findInPath } from "./invoke/find-in-path.js";
+export { buildCniEnv, DEFAULT_PLUGIN_PATH, type CniEnvInput } from "./invoke/cni-env.js";
+
+// Runtime.
+export { createCniRuntime } from "./runtime/cni-runtime.js";
+export { addNetworkListWithRollback, type RollbackOutcome } from "./runtime/add-with-rollback.js";
+export { createResultCache, CACHE_RECORD_KIND, type CacheLookup, type CacheRecord, type ResultCache } from "./runtime/result-cache.js";
+export { decodeVersionInfo } from "./runtime/version-probe.js";

@@ -89,8 +89,24 @@ export interface GcArgs {
 
 /** Observations the runtime reports (the caller logs them; the runtime never logs). */
 export type RuntimeEvent =
-  | { type: "exec"; command: string; plugin: string; network: string; ifName?: string; durationMs: number; ok: boolean; stderr?: string }
-  | { type: "cache-corrupt"; network: string; containerId: string; ifName: string; path: string };
+  | {
+      type: "exec";
+      command: string;
+      plugin: string;
+      network: string;
+      ifName?: string;
+      containerId?: string;
+      /** The version the plugin was run at (may be below the list's, see negotiation). */
+      cniVersion?: string;
+      durationMs: number;
+      ok: boolean;
+      stderr?: string;
+    }
+  | { type: "cache-corrupt"; network: string; containerId: string; ifName: string; path: string; reason?: string }
+  /** VERSION failed or made no sense: the plugin is run at the list's version (like libcni). */
+  | { type: "version-probe-failed"; plugin: string; network: string; path: string; error: Error }
+  /** A plugin's negotiated version lacks the command (CHECK < 0.4.0, GC/STATUS < 1.1.0). */
+  | { type: "plugin-skipped"; command: string; plugin: string; network: string; cniVersion: string; reason: string };
 
 export interface CniRuntime {
   addNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<CniResult>;
@@ -115,4 +131,12 @@ export interface CniRuntimeOptions {
   /** PATH handed to plugins (many exec helpers such as iptables). */
   readonly path?: string;
   readonly onEvent?: (event: RuntimeEvent) => void;
+  /**
+   * Ask each plugin binary for VERSION (once per file version) and run it at the highest
+   * version it supports ≤ the list's, in the same major. Default true. False: libcni
+   * behaviour, every plugin runs at the list's version.
+   */
+  readonly negotiateVersions?: boolean;
+  /** Monotonic clock in ms for exec durations. Default performance.now. */
+  readonly now?: () => number;
 }

@@ -4,6 +4,25 @@ import type { Logger } from "pino";
 import type { NetworkStatusWriter } from "../attach/types.js";
 import type { NetworkSource, PodSource } from "../resolve/types.js";
 
+/** Timeouts and retry bounds; every field has a default (DEFAULT_KUBE_TUNING). */
+export interface KubeTuning {
+  /** Per-request deadline of a single GET or PATCH. */
+  readonly requestTimeoutMs: number;
+  /** Deadline of an informer's initial LIST (large clusters list slowly). */
+  readonly listTimeoutMs: number;
+  /** Tries of a live GET (pod or definition) when the API answers 5xx/429 or cannot be reached. */
+  readonly liveGetAttempts: number;
+  /** Tries of the network-status PATCH (409 Conflict, 5xx, 429, connection errors). */
+  readonly statusWriteAttempts: number;
+  /** First pause between tries; doubles each time. */
+  readonly retryBackoffMs: number;
+  /** Informer restart backoff after the API failed (doubles up to the max). */
+  readonly informerRetryMinMs: number;
+  readonly informerRetryMaxMs: number;
+  /** Server-side watch timeout: the watch is renewed this often, which also notices a dead server. */
+  readonly watchTimeoutSeconds: number;
+}
+
 export interface KubeEdgeConfig {
   readonly mode: "kubeconfig" | "in-cluster";
   readonly kubeconfigPath?: string;
@@ -14,16 +33,27 @@ export interface KubeEdgeConfig {
   readonly statusFailurePolicy: "fail" | "ignore";
   /** Conf dir for definitions without spec.config. */
   readonly confDir: string;
+  /** Optional overrides of DEFAULT_KUBE_TUNING. */
+  readonly tuning?: Partial<KubeTuning>;
 }
 
 export interface KubeEdge {
   readonly networkSource: NetworkSource;
   readonly podSource: PodSource;
   readonly statusWriter: NetworkStatusWriter;
-  /** Informers synced. */
+  /** Informers synced (listed, and their watches running). */
   ready(): boolean;
+  /** Why not ready, one line per informer that is not synced (empty when ready). */
+  notReadyReasons(): string[];
+  /** Starts the informers; resolves after the first attempt of each, synced or not (they keep retrying). */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export type CreateKubeEdge = (config: KubeEdgeConfig, log: Logger) => KubeEdge;
+/** Seams for tests and composition; everything has a default. */
+export interface KubeEdgeDeps {
+  /** Source of definitions without spec.config (default: the conf dir of config.confDir). */
+  readonly confDirSource?: NetworkSource;
+}
+
+export type CreateKubeEdge = (config: KubeEdgeConfig, log: Logger, deps?: KubeEdgeDeps) => KubeEdge;

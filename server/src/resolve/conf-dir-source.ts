@@ -38,7 +38,8 @@ export function findConfByName(snap: DirSnapshot<ConfFile>, name: string): Netwo
   };
 }
 
-export function describeKnown(names: readonly string[]): string {
+export function describeKnown(all: readonly string[]): string {
+  const names = [...new Set(all)];
   if (names.length === 0) return "it holds none";
   const shown = names.slice(0, 10).join(", ");
   return `it holds ${shown}${names.length > 10 ? `, ... ${names.length - 10} more` : ""}`;

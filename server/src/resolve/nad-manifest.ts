@@ -13,13 +13,14 @@ export interface ManifestFile {
 export function parseNadManifest(text: string, path: string): ManifestFile {
   const records: NadRecord[] = [];
   const problems: string[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, i) => {
     const where = list.length > 1 ? `document ${i + 1}` : "document";
     const error = doc.errors[0];
     if (error !== undefined) {
-      problems.push(`${where}: YAML error: ${error.message}`);
+      // The pretty message carries "at line L, column C" on its first line, then a snippet.
+      problems.push(`${where}: YAML error: ${(error.message.split("\n")[0] ?? "").replace(/:$/, "")}`);
       return;
     }
     collect(doc.toJS({ maxAliasCount: 100 }), where, path, records, problems);

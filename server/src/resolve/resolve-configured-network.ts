@@ -16,6 +16,7 @@ export async function resolveConfiguredNetwork(value: string, sources: Configure
   if (isAbsolute(value)) return foundOrThrow(await loadConfPath(value), source, value, source);
 
   const parts = value.split("/");
+  if (parts.length > 2) return foundOrThrow({ tried: [`${JSON.stringify(value)} is neither a name, namespace/name nor an absolute path`] }, source, value, source);
   const qualified = parts.length === 2;
   const ref = qualified ? { namespace: parts[0] ?? "", name: parts[1] ?? "" } : { namespace: sources.defaultNamespace, name: value };
   const fromDefinitions = await findInSources(sources.definitions, ref, signal);

@@ -9,6 +9,7 @@ import { execa } from "execa";
 import { renderContainerdConfig, type ContainerdPaths } from "./containerd-config.js";
 import { createCriConnection, type CriClient, type CriConnection } from "./cri-client.js";
 import {
+  deleteLibcniCache,
   deleteNetns,
   deleteRuncContainers,
   findProcesses,
@@ -91,18 +92,26 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   await logFile.close();
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const netnsNames = new Set<string>();
-  let conn: CriConnection | undefined;
+  const sandboxIds = new Set<string>();
+  const conn: CriConnection = createCriConnection(paths.socket);
+  const cri = conn.client;
+  const track = async (id: string): Promise<void> => {
+    sandboxIds.add(id);
+    const netns = await sandboxNetnsPath(cri, id);
+    if (netns) netnsNames.add(netns.split("/").pop() ?? "");
+  };
 
   const stop = async (): Promise<void> => {
     // Graceful first: what the kubelet would do, so containerd runs CNI DEL for each pod.
-    if (conn !== undefined) {
-      const pods = await conn.client.listPodSandbox({}).catch(() => ({ items: [] }));
+    if (child.exitCode === null) {
+      const pods = await cri.listPodSandbox({}).catch(() => ({ items: [] }));
       for (const pod of pods.items) {
-        await conn.client.stopPodSandbox({ podSandboxId: pod.id }).catch(() => undefined);
-        await conn.client.removePodSandbox({ podSandboxId: pod.id }).catch(() => undefined);
+        await track(pod.id).catch(() => undefined);
+        await cri.stopPodSandbox({ podSandboxId: pod.id }).catch(() => undefined);
+        await cri.removePodSandbox({ podSandboxId: pod.id }).catch(() => undefined);
       }
-      conn.close();
     }
+    conn.close();
     child.kill("SIGTERM");
     await Promise.race([exited, sleep(5000)]);
     child.kill("SIGKILL");
@@ -110,13 +119,12 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     await deleteRuncContainers(paths.runcRoot);
     await unmountUnder(dir);
     await deleteNetns(netnsNames);
+    await deleteLibcniCache(sandboxIds);
     await removeCgroupParent(cgroupParent);
     await removeTree(dir);
   };
 
   try {
-    conn = createCriConnection(paths.socket);
-    const cri = conn.client;
     await waitFor("containerd CRI Version", opts.startTimeoutMs ?? 20_000, async () => {
       if (child.exitCode !== null) throw new Error(`containerd exited with ${child.exitCode}`);
       return (await cri.version({ version: "v1" })).runtimeName || undefined;
@@ -129,10 +137,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
       cri,
       cgroupParent,
       log: () => readFile(logPath, "utf8"),
-      track: async (id) => {
-        const netns = await sandboxNetnsPath(cri, id);
-        if (netns) netnsNames.add(netns.split("/").pop() ?? "");
-      },
+      track,
       waitNetworkReady: async (timeoutMs = 20_000) => {
         await waitFor("CRI NetworkReady", timeoutMs, async () => {
           const st = await cri.status({});

@@ -69,11 +69,21 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
 }
 
 function logEvent(stderr: Output, e: RuntimeEvent): void {
-  if (e.type === "exec") {
-    const status = e.ok ? "ok" : "failed";
-    stderr.write(`[cni] ${e.command} ${e.plugin} network=${e.network} ${status} ${e.durationMs.toFixed(1)}ms\n`);
-    if (e.stderr) stderr.write(`[cni]   stderr: ${e.stderr.trimEnd()}\n`);
-  } else {
-    stderr.write(`[cni] corrupt cache entry ${e.path} (network=${e.network} container=${e.containerId} ifname=${e.ifName})\n`);
+  switch (e.type) {
+    case "exec": {
+      const at = e.cniVersion !== undefined ? ` at ${e.cniVersion}` : "";
+      stderr.write(`[cni] ${e.command} ${e.plugin}${at} network=${e.network} ${e.ok ? "ok" : "failed"} ${e.durationMs.toFixed(1)}ms\n`);
+      if (e.stderr) stderr.write(`[cni]   stderr: ${e.stderr.trimEnd()}\n`);
+      return;
+    }
+    case "cache-corrupt":
+      stderr.write(`[cni] corrupt cache entry ${e.path} (network=${e.network} container=${e.containerId} ifname=${e.ifName})\n`);
+      return;
+    case "version-probe-failed":
+      stderr.write(`[cni] VERSION of ${e.plugin} failed, running it at the list's version: ${e.error.message}\n`);
+      return;
+    case "plugin-skipped":
+      stderr.write(`[cni] ${e.command} skipped for ${e.plugin} (runs at ${e.cniVersion}): ${e.reason}\n`);
+      return;
   }
 }

@@ -105,6 +105,7 @@ export interface ListAttachmentsResponse {
 }
 
 export interface ResolveNetworksRequest {
+  /** Optional here: nothing is executed (placeholders appear in the plan when empty). */
   containerId: string;
   netnsPath: string;
   pod?: PodRef | undefined;

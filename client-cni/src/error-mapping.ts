@@ -1,0 +1,49 @@
+// gRPC failures → CNI error objects. The daemon's google.rpc.ErrorInfo carries the exact
+// CNI code (a delegate plugin's own code included); transport failures become a
+// "try again" (or, for STATUS, "not available") that names the socket.
+import { ClientError, Status } from "nice-grpc-common";
+import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
+import { CniCode, ShimError, isShimError } from "./shim-error.js";
+
+export const ERROR_DOMAIN = "netattach.dev";
+
+/** Status codes that mean "the daemon could not be reached or did not answer in time". */
+const TRANSIENT = new Set<Status>([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.CANCELLED, Status.ABORTED, Status.RESOURCE_EXHAUSTED]);
+
+export interface MappingContext {
+  socketPath: string;
+  /** CNI code when the daemon cannot be reached: 11, or 50 for STATUS. */
+  unreachableCode: number;
+}
+
+function errorInfo(err: unknown): ErrorInfo | undefined {
+  if (!(err instanceof RichClientError)) return undefined;
+  for (const d of err.extra) if (d.$type === ErrorInfo.$type && d.domain === ERROR_DOMAIN) return d;
+  return undefined;
+}
+
+function where(info: ErrorInfo): string {
+  const m = info.metadata;
+  const parts = [`reason=${info.reason}`];
+  for (const k of ["network", "plugin", "phase", "source", "ifName"]) if (m[k]) parts.push(`${k}=${m[k]}`);
+  return parts.join(" ");
+}
+
+export function toShimError(err: unknown, ctx: MappingContext): ShimError {
+  if (isShimError(err)) return err;
+  const info = errorInfo(err);
+  if (info !== undefined && err instanceof ClientError) {
+    const code = Number(info.metadata["cniCode"]);
+    const details = [info.metadata["details"], where(info), info.metadata["stderr"] ? `stderr: ${info.metadata["stderr"]}` : undefined]
+      .filter(Boolean)
+      .join("; ");
+    return new ShimError(Number.isInteger(code) ? code : CniCode.Internal, err.details, details, { cause: err });
+  }
+  if (err instanceof ClientError && TRANSIENT.has(err.code)) {
+    return new ShimError(ctx.unreachableCode, `netattachd is not reachable at ${ctx.socketPath}`, `${Status[err.code]}: ${err.details}`, { cause: err });
+  }
+  if (err instanceof ClientError) {
+    return new ShimError(CniCode.Internal, `netattachd at ${ctx.socketPath} failed: ${err.details}`, Status[err.code], { cause: err });
+  }
+  return new ShimError(CniCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
+}

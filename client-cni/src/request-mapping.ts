@@ -1,0 +1,39 @@
+// CNI invocation (env + stdin) → daemon requests. Pure: the recording of what containerd
+// really sends is replayed through these functions in the tests.
+import type {
+  AttachNetworksRequest,
+  CheckNetworksRequest,
+  DetachNetworksRequest,
+  GarbageCollectRequest,
+} from "../../proto/gen/netattach/v1/attachment_service.js";
+import { parseCniArgs } from "./cni-args.js";
+import type { CniEnv } from "./cni-env.js";
+import { toAnnotations, toRuntimeConfig } from "./runtime-config.js";
+import type { ShimConf } from "./shim-conf.js";
+
+export function toAttachRequest(env: CniEnv, conf: ShimConf): AttachNetworksRequest {
+  const args = parseCniArgs(env.args);
+  return {
+    containerId: env.containerId,
+    netnsPath: env.netns,
+    pod: args.pod,
+    annotations: toAnnotations(conf.runtimeConfig),
+    selections: [],
+    primaryInterface: env.ifName,
+    runtimeConfig: toRuntimeConfig(conf.runtimeConfig),
+    cniArgs: args.rest,
+    cniVersion: conf.cniVersion,
+  };
+}
+
+export function toDetachRequest(env: CniEnv): DetachNetworksRequest {
+  return { containerId: env.containerId, netnsPath: env.netns, pod: parseCniArgs(env.args).pod };
+}
+
+export function toCheckRequest(env: CniEnv): CheckNetworksRequest {
+  return { containerId: env.containerId };
+}
+
+export function toGcRequest(conf: ShimConf): GarbageCollectRequest {
+  return { validAttachments: conf.validContainerIds === undefined ? undefined : { containerIds: [...conf.validContainerIds] } };
+}

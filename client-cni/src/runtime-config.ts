@@ -1,0 +1,105 @@
+// runtimeConfig (capability args) → the daemon's RuntimeConfig and Annotations.
+// containerd marshals untagged Go structs, so inner keys arrive capitalised
+// ({"HostPort":8080,...}; see test/fixtures/containerd-1.6): inner keys are matched
+// case-insensitively, as Go's encoding/json does. Capability names themselves are exact.
+import type { Annotations, Bandwidth, DnsCapability, PortMapping, RuntimeConfig } from "../../proto/gen/netattach/v1/sandbox.js";
+import { CniCode, ShimError } from "./shim-error.js";
+
+export const POD_ANNOTATIONS_CAPABILITY = "io.kubernetes.cri.pod-annotations";
+const KNOWN = new Set(["portMappings", "bandwidth", "dns", "ips", "mac", "cgroupPath", POD_ANNOTATIONS_CAPABILITY]);
+
+type Json = Record<string, unknown>;
+
+function bad(key: string, value: unknown, why: string): ShimError {
+  return new ShimError(CniCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, JSON.stringify(value) ?? "undefined");
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** obj[key] matched case-insensitively. */
+function field(obj: Json, key: string): unknown {
+  const lower = key.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  return undefined;
+}
+
+function num(cap: string, obj: Json, key: string): number | undefined {
+  const v = field(obj, key);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v)) throw bad(`${cap}.${key}`, v, "must be an integer");
+  return v;
+}
+
+function strings(cap: string, v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== "string")) throw bad(cap, v, "must be a list of strings");
+  return v as string[];
+}
+
+function portMappings(v: unknown): PortMapping[] {
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v)) throw bad("portMappings", v, "must be a list");
+  return v.map((p: unknown) => {
+    if (!isObject(p)) throw bad("portMappings", p, "entries must be objects");
+    const protocol = field(p, "protocol") ?? "";
+    const hostIp = field(p, "hostIP") ?? "";
+    if (typeof protocol !== "string" || typeof hostIp !== "string") throw bad("portMappings", p, "protocol and hostIP must be strings");
+    return {
+      hostPort: num("portMappings", p, "hostPort") ?? 0,
+      containerPort: num("portMappings", p, "containerPort") ?? 0,
+      protocol: protocol.toLowerCase(),
+      hostIp,
+    };
+  });
+}
+
+function bandwidth(v: unknown): Bandwidth | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (!isObject(v)) throw bad("bandwidth", v, "must be an object");
+  return {
+    ingressRate: num("bandwidth", v, "ingressRate"),
+    ingressBurst: num("bandwidth", v, "ingressBurst"),
+    egressRate: num("bandwidth", v, "egressRate"),
+    egressBurst: num("bandwidth", v, "egressBurst"),
+  };
+}
+
+function dns(v: unknown): DnsCapability | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (!isObject(v)) throw bad("dns", v, "must be an object");
+  return { servers: strings("dns.servers", field(v, "servers")), searches: strings("dns.searches", field(v, "searches")), options: strings("dns.options", field(v, "options")) };
+}
+
+function optionalString(key: string, v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw bad(key, v, "must be a string");
+  return v;
+}
+
+export function toRuntimeConfig(rc: Readonly<Json> | undefined): RuntimeConfig | undefined {
+  if (rc === undefined) return undefined;
+  const extra = Object.fromEntries(Object.entries(rc).filter(([k]) => !KNOWN.has(k)));
+  return {
+    portMappings: portMappings(rc["portMappings"]),
+    bandwidth: bandwidth(rc["bandwidth"]),
+    dns: dns(rc["dns"]),
+    ips: strings("ips", rc["ips"]),
+    mac: optionalString("mac", rc["mac"]),
+    cgroupPath: optionalString("cgroupPath", rc["cgroupPath"]),
+    extraJson: Object.keys(extra).length > 0 ? JSON.stringify(extra) : "",
+  };
+}
+
+/**
+ * The pod's annotations when the runtime sent them. containerd sends `null` for a pod
+ * without annotations: that is "sent, empty", not "ask the API server".
+ */
+export function toAnnotations(rc: Readonly<Json> | undefined): Annotations | undefined {
+  if (rc === undefined || !(POD_ANNOTATIONS_CAPABILITY in rc)) return undefined;
+  const v = rc[POD_ANNOTATIONS_CAPABILITY];
+  if (v === null) return { values: {} };
+  if (!isObject(v) || Object.values(v).some((s) => typeof s !== "string")) throw bad(POD_ANNOTATIONS_CAPABILITY, v, "must be a map of strings");
+  return { values: v as Record<string, string> };
+}

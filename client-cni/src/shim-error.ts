@@ -1,0 +1,38 @@
+// The shim's one error type: a CNI error object ({code, msg, details}) that is printed on
+// stdout as the spec requires. Every failure path ends as one of these.
+
+export const CniCode = {
+  IncompatibleVersion: 1,
+  InvalidEnvironment: 4,
+  IoFailure: 5,
+  DecodeFailure: 6,
+  InvalidNetworkConfig: 7,
+  TryAgainLater: 11,
+  PluginNotAvailable: 50,
+  Internal: 999,
+} as const;
+
+export class ShimError extends Error {
+  readonly code: number;
+  readonly msg: string;
+  readonly details: string;
+
+  constructor(code: number, msg: string, details = "", options?: { cause?: unknown }) {
+    super(details ? `${msg}; ${details}` : msg, options);
+    this.name = "ShimError";
+    this.code = code;
+    this.msg = msg;
+    this.details = details;
+  }
+
+  /** The spec's error object, in the caller's cniVersion. */
+  toSpecJSON(cniVersion: string): { cniVersion: string; code: number; msg: string; details?: string } {
+    const out: { cniVersion: string; code: number; msg: string; details?: string } = { cniVersion, code: this.code, msg: this.msg };
+    if (this.details) out.details = this.details;
+    return out;
+  }
+}
+
+export function isShimError(err: unknown): err is ShimError {
+  return err instanceof ShimError;
+}

@@ -1,0 +1,287 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CniError } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { PodSource } from "../resolve/types.js";
+import type { AttachmentStore } from "./attachment-store.js";
+import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
+import { createFileAttachmentStore } from "./file-attachment-store.js";
+import {
+  allPluginsFound,
+  conf,
+  conflist,
+  fakeResolver,
+  network,
+  noClusterPods,
+  pluginFailure,
+  recordingRoutes,
+  recordingRuntime,
+  recordingStatusWriter,
+  request,
+  silentLog,
+  type FailRule,
+  rejection,
+} from "./testing.test-helper.js";
+
+let dir: string;
+let store: AttachmentStore;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "attach-"));
+  store = createFileAttachmentStore(dir);
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const ctx = () => ({ signal: new AbortController().signal, log: silentLog });
+const cluster = network("cluster", "cbr0", conflist("cbr0", [{ type: "bridge" }, { type: "portmap", capabilities: { portMappings: true } }]));
+const macvlan = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"));
+const ptp = network("selected", "default/ptp-conf", conf("ptp-conf", "ptp"), { interface: "data0" });
+
+function service(fail?: FailRule, over: Partial<AttachmentServiceDeps> = {}) {
+  const runtime = recordingRuntime(fail);
+  const resolver = fakeResolver([cluster, macvlan, ptp]);
+  const statusWriter = recordingStatusWriter();
+  const routes = recordingRoutes();
+  const svc = createAttachmentService({
+    runtime,
+    resolver,
+    podSource: noClusterPods,
+    statusWriter,
+    store,
+    routes,
+    findPlugin: allPluginsFound,
+    limits: { maxConcurrent: 4, callTimeoutMs: 60_000 },
+    clusterNetwork: () => undefined,
+    now: () => new Date("2026-03-01T10:00:00Z"),
+    ...over,
+  });
+  return { svc, runtime, resolver, statusWriter, routes };
+}
+
+const ops = (calls: ReadonlyArray<{ op: string; network: string; ifName?: string }>) => calls.map((c) => `${c.op} ${c.network} ${c.ifName ?? ""}`.trim());
+
+describe("attach", () => {
+  it("adds every delegate in order and answers with interfaces, the primary result and network-status", async () => {
+    const { svc, runtime, statusWriter } = service();
+    const res = await svc.attach(request(), ctx());
+    expect(ops(runtime.calls)).toEqual(["add cbr0 eth0", "add macvlan-conf net1", "add ptp-conf data0"]);
+    expect(runtime.calls.every((c) => c.netns === "/var/run/netns/test" && c.rt?.containerId === "c1")).toBe(true);
+    expect(res.interfaces.map((i) => [i.network, i.ifName, i.isDefault, i.ips, i.mac, i.gateways])).toEqual([
+      ["cbr0", "eth0", true, [{ address: "10.0.1.2/24", gateway: "10.0.1.1" }], "02:00:00:00:00:01", ["10.0.1.1"]],
+      ["default/macvlan-conf", "net1", false, [{ address: "10.0.2.2/24", gateway: "10.0.2.1" }], "02:00:00:00:00:02", ["10.0.2.1"]],
+      ["default/ptp-conf", "data0", false, [{ address: "10.0.3.2/24", gateway: "10.0.3.1" }], "02:00:00:00:00:03", ["10.0.3.1"]],
+    ]);
+    expect(res.primaryResult).toMatchObject({ cniVersion: "1.0.0", ips: [{ address: "10.0.1.2/24" }] });
+    expect(res.networkStatus[0]).toEqual({
+      name: "cbr0",
+      interface: "eth0",
+      ips: ["10.0.1.2"],
+      mac: "02:00:00:00:00:01",
+      mtu: 1500,
+      default: true,
+      dns: { nameservers: ["10.0.0.10"] },
+      gateway: ["10.0.1.1"],
+    });
+    expect(res.networkStatus.map((s) => [s.name, s.interface, s.default])).toEqual([
+      ["cbr0", "eth0", true],
+      ["default/macvlan-conf", "net1", false],
+      ["default/ptp-conf", "data0", false],
+    ]);
+    expect(statusWriter.written).toEqual([res.networkStatus]);
+    const saved = await store.load("c1");
+    expect(saved.state === "found" && saved.record.phase).toBe("attached");
+    expect(saved.state === "found" && Object.keys(saved.record.results)).toEqual(["eth0", "net1", "data0"]);
+  });
+
+  it("converts the primary result to the version the caller asked for", async () => {
+    const { svc } = service();
+    const res = await svc.attach(request({ cniVersion: "0.4.0" }), ctx());
+    expect(res.primaryResult.cniVersion).toBe("0.4.0");
+  });
+
+  it("saves the plan before the first delegate runs and each result after its delegate", async () => {
+    const seen: string[] = [];
+    const runtime = recordingRuntime(undefined, async () => {
+      const r = await store.load("c1");
+      seen.push(r.state === "found" ? `${r.record.phase}:${Object.keys(r.record.results).join(",")}` : r.state);
+    });
+    const { svc } = service(undefined, { runtime });
+    await svc.attach(request(), ctx());
+    expect(seen).toEqual(["attaching:", "attaching:eth0", "attaching:eth0,net1"]);
+  });
+
+  it("rolls back in reverse, failing delegate included, removes state and returns the first cause", async () => {
+    const { svc, runtime, statusWriter } = service((c) => (c.op === "add" && c.ifName === "data0" ? pluginFailure("ptp", 11, "no more addresses") : undefined));
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(ops(runtime.calls)).toEqual([
+      "add cbr0 eth0",
+      "add macvlan-conf net1",
+      "add ptp-conf data0",
+      "del ptp-conf data0",
+      "del macvlan-conf net1",
+      "del cbr0 eth0",
+    ]);
+    expect(err).toBeInstanceOf(DaemonError);
+    expect(err.code).toBe("PLUGIN_FAILED");
+    expect(err.message).toContain('network "default/ptp-conf"');
+    expect(err.message).toContain('plugin "ptp"');
+    expect(err.message).toContain("CNI code 11");
+    expect(err.context).toMatchObject({ network: "default/ptp-conf", plugin: "ptp", phase: "add", cniCode: 11, stderr: "boom on stderr", ifName: "data0" });
+    expect(err.cause).toBeDefined();
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+    expect(statusWriter.written).toEqual([]);
+  });
+
+  it("still rolls back when the caller goes away mid-ADD, and reports CANCELLED", async () => {
+    const runtime = recordingRuntime();
+    const add = runtime.addNetworkList.bind(runtime);
+    const caller = new AbortController();
+    runtime.addNetworkList = async (list, rt, opts) => {
+      if (rt.ifName !== "net1") return add(list, rt, opts);
+      caller.abort(new Error("shim killed"));
+      expect(opts?.signal?.aborted).toBe(true);
+      throw new CniError({ kind: "aborted", code: 11, msg: "plugin killed", plugin: "macvlan" });
+    };
+    const rollbackSignals: boolean[] = [];
+    const del = runtime.delNetworkList.bind(runtime);
+    runtime.delNetworkList = async (list, rt, opts) => {
+      rollbackSignals.push(opts?.signal?.aborted ?? true);
+      return del(list, rt, opts);
+    };
+    const { svc } = service(undefined, { runtime });
+    const err = await rejection(svc.attach(request(), { signal: caller.signal, log: silentLog }));
+    expect(err.code).toBe("CANCELLED");
+    expect(err.context.network).toBe("default/macvlan-conf");
+    expect(ops(runtime.calls).filter((o) => o.startsWith("del"))).toEqual(["del macvlan-conf net1", "del cbr0 eth0"]);
+    expect(rollbackSignals).toEqual([false, false]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("keeps what rollback could not delete so the runtime's DEL finishes it", async () => {
+    let delFails = true;
+    const { svc, runtime } = service((c) => {
+      if (c.op === "add" && c.ifName === "data0") return pluginFailure("ptp", 7, "bad");
+      if (c.op === "del" && c.ifName === "net1" && delFails) return pluginFailure("macvlan", 5, "busy");
+      return undefined;
+    });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.context.network).toBe("default/ptp-conf");
+    const kept = await store.load("c1");
+    expect(kept.state === "found" && kept.record.plan.delegates.map((d) => d.ifName)).toEqual(["net1"]);
+    expect(kept.state === "found" && kept.record.phase).toBe("detaching");
+    delFails = false;
+    runtime.calls.length = 0;
+    await expect(svc.detach({ containerId: "c1", netns: "" }, ctx())).resolves.toEqual({ removed: [{ network: "default/macvlan-conf", ifName: "net1" }] });
+    expect(ops(runtime.calls)).toEqual(["del macvlan-conf net1"]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("rolls back and fails with STATUS_WRITE_FAILED when network-status cannot be written", async () => {
+    const { svc, runtime } = service(undefined, { statusWriter: recordingStatusWriter(new Error("apiserver said 500")) });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.code).toBe("STATUS_WRITE_FAILED");
+    expect(err.message).toContain("apiserver said 500");
+    expect(ops(runtime.calls).filter((o) => o.startsWith("del"))).toEqual(["del ptp-conf data0", "del macvlan-conf net1", "del cbr0 eth0"]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("runs nothing and saves nothing when planning fails", async () => {
+    const bad = network("selected", "default/x", conf("x", "macvlan"), { interface: "eth0" });
+    const { svc, runtime } = service(undefined, { resolver: fakeResolver([cluster, bad]) });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.code).toBe("INTERFACE_CONFLICT");
+    expect(runtime.calls).toEqual([]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("runs nothing when a plugin binary is missing", async () => {
+    const { svc, runtime } = service(undefined, { findPlugin: async (t) => (t === "ptp" ? { searched: ["/opt/cni/bin"] } : { found: t }) });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.code).toBe("PLUGIN_NOT_FOUND");
+    expect(err.context).toMatchObject({ network: "default/ptp-conf", plugin: "ptp" });
+    expect(runtime.calls).toEqual([]);
+  });
+
+  it("refuses a second ADD for a container that already has an attachment", async () => {
+    const { svc } = service();
+    await svc.attach(request(), ctx());
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.code).toBe("INVALID_REQUEST");
+  });
+});
+
+describe("pod annotations", () => {
+  const pods = (found: { uid: string; isStatic?: boolean } | "not-found"): PodSource => ({
+    ready: () => true,
+    getPod: async (namespace, name) =>
+      found === "not-found" ? { reason: "not-found" } : { found: { namespace, name, uid: found.uid, annotations: { "k8s.v1.cni.cncf.io/networks": "from-pod" }, ...(found.isStatic ? { isStatic: true } : {}) } },
+  });
+
+  it("uses the request's annotations when given, else the pod's", async () => {
+    const seen: Array<Readonly<Record<string, string>>> = [];
+    const resolver = { resolve: async (q: { annotations: Readonly<Record<string, string>> }) => (seen.push(q.annotations), [cluster]) };
+    const { svc } = service(undefined, { resolver, podSource: pods({ uid: "uid-1" }) });
+    await svc.resolve(request({ annotations: { a: "from-request" } }), ctx());
+    const { annotations: _omit, ...noAnnotations } = request();
+    await svc.resolve(noAnnotations, ctx());
+    expect(seen).toEqual([{ a: "from-request" }, { "k8s.v1.cni.cncf.io/networks": "from-pod" }]);
+  });
+
+  it("fails with POD_UID_MISMATCH for a recreated pod, but not for a static one", async () => {
+    const { annotations: _omit, ...req } = request();
+    const { svc, runtime } = service(undefined, { podSource: pods({ uid: "uid-2" }) });
+    expect((await rejection(svc.attach(req, ctx()))).code).toBe("POD_UID_MISMATCH");
+    expect(runtime.calls).toEqual([]);
+    const staticPod = service(undefined, { podSource: pods({ uid: "uid-2", isStatic: true }) });
+    await expect(staticPod.svc.resolve(req, ctx())).resolves.toBeDefined();
+  });
+
+  it("fails with POD_NOT_FOUND when the cluster does not know the pod", async () => {
+    const { annotations: _omit, ...req } = request();
+    const { svc } = service(undefined, { podSource: pods("not-found") });
+    expect((await rejection(svc.attach(req, ctx()))).code).toBe("POD_NOT_FOUND");
+  });
+});
+
+describe("default-route", () => {
+  it("moves the default route of the requested family to the chosen interface", async () => {
+    const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { defaultRoute: ["10.0.2.254"] });
+    const routes = recordingRoutes([
+      { family: 4, dev: "eth0", gateway: "10.0.1.1" },
+      { family: 4, dev: "net1", gateway: "10.0.2.1" },
+      { family: 6, dev: "eth0", gateway: "fe80::1" },
+    ]);
+    const { svc } = service(undefined, { resolver: fakeResolver([cluster, mv]), routes });
+    const res = await svc.attach(request(), ctx());
+    expect(routes.ops).toEqual(["del -4 10.0.1.1 eth0", "del -4 10.0.2.1 net1", "replace -4 10.0.2.254 net1"]);
+    expect(routes.table).toEqual([
+      { family: 6, dev: "eth0", gateway: "fe80::1" },
+      { family: 4, dev: "net1", gateway: "10.0.2.254" },
+    ]);
+    expect(res.networkStatus.map((s) => [s.interface, s.gateway])).toEqual([
+      ["eth0", undefined],
+      ["net1", ["10.0.2.254"]],
+    ]);
+  });
+
+  it("removes every default route for an empty request", async () => {
+    const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { defaultRoute: [] });
+    const routes = recordingRoutes([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }, { family: 6, dev: "eth0", gateway: "fe80::1" }]);
+    const { svc } = service(undefined, { resolver: fakeResolver([cluster, mv]), routes });
+    await svc.attach(request(), ctx());
+    expect(routes.table).toEqual([]);
+  });
+
+  it("rolls back when the route cannot be set", async () => {
+    const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { defaultRoute: ["10.9.9.9"] });
+    const routes = { ...recordingRoutes(), replaceDefaultRoute: async () => Promise.reject(new Error("Nexthop has invalid gateway")) };
+    const { svc, runtime } = service(undefined, { resolver: fakeResolver([cluster, mv]), routes });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.message).toContain("Nexthop has invalid gateway");
+    expect(err.context.network).toBe("default/macvlan-conf");
+    expect(ops(runtime.calls).filter((o) => o.startsWith("del"))).toEqual(["del macvlan-conf net1", "del cbr0 eth0"]);
+  });
+});

@@ -1,0 +1,69 @@
+// The AttachmentService: the operations wired with locks, the concurrency bound and deadlines.
+// ADD/DEL/CHECK are serialised per container and exclusive with GC.
+import type { Logger } from "pino";
+import type { CniRuntime, NetworkConfigList } from "../cni/index.js";
+import type { RouteEditor } from "../netns/route-editor.js";
+import type { NetworkResolver, PodSource } from "../resolve/types.js";
+import type { AttachmentService, CallContext, NetworkStatusWriter } from "./types.js";
+import type { AttachmentStore } from "./attachment-store.js";
+import type { FindPlugin } from "./plugin-check.js";
+import type { PlanOptions } from "./plan.js";
+import { createCallLimits } from "./call-limits.js";
+import { createContainerLock } from "./container-lock.js";
+import { createGcLock } from "./gc-lock.js";
+import { attach } from "./attach.js";
+import { detach } from "./detach.js";
+import { check } from "./check.js";
+import { gc } from "./gc.js";
+import { listAttachments } from "./list-attachments.js";
+import { serviceStatus } from "./service-status.js";
+import { preparePlan } from "./prepare-plan.js";
+
+export interface AttachmentServiceDeps {
+  readonly runtime: CniRuntime;
+  readonly resolver: NetworkResolver;
+  readonly podSource: PodSource;
+  readonly statusWriter: NetworkStatusWriter;
+  readonly store: AttachmentStore;
+  readonly routes: RouteEditor;
+  readonly findPlugin: FindPlugin;
+  readonly limits: { readonly maxConcurrent: number; readonly callTimeoutMs: number };
+  /** The cluster network's config, for STATUS; undefined when none is loaded. */
+  readonly clusterNetwork: () => NetworkConfigList | undefined;
+  /** Reasons the daemon is not ready (sources not synced...); empty when ready. */
+  readonly notReadyReasons?: () => readonly string[];
+  readonly planOptions?: PlanOptions;
+  readonly now?: () => Date;
+}
+
+export function createAttachmentService(deps: AttachmentServiceDeps): AttachmentService {
+  const now = deps.now ?? (() => new Date());
+  const limits = createCallLimits(deps.limits);
+  const containers = createContainerLock();
+  const gcLock = createGcLock();
+  const base = { ...deps, now };
+
+  /** Per-container, GC-shared, bounded, with a deadline. */
+  function guarded<T>(containerId: string, ctx: CallContext, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = limits.deadline(ctx.signal);
+    return gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(signal), signal), signal), signal);
+  }
+
+  return {
+    attach: (req, ctx) =>
+      guarded(req.containerId, ctx, (signal) => attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
+    detach: (req, ctx) => guarded(req.containerId, ctx, (signal) => detach(base, req, signal)),
+    check: (req, ctx) => guarded(req.containerId, ctx, (signal) => check(base, req.containerId, signal)),
+    gc: (req, ctx) => {
+      const signal = limits.deadline(ctx.signal);
+      return gcLock.exclusive(() => gc(base, req, signal), signal);
+    },
+    status: (ctx) => serviceStatus(base, limits.deadline(ctx.signal)),
+    list: (filter) => listAttachments(deps.store, filter),
+    resolve: async (req, ctx) => ({ plan: await preparePlan(base, req, limits.deadline(ctx.signal)) }),
+  };
+}
+
+function child(log: Logger, containerId: string): Logger {
+  return log.child({ containerId });
+}

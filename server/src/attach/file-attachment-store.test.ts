@@ -1,0 +1,101 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AttachmentRecord } from "./attachment-store.js";
+import { createFileAttachmentStore } from "./file-attachment-store.js";
+import { buildPlan } from "./plan.js";
+import { conf, network, request, rejection } from "./testing.test-helper.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "attach-store-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function record(containerId: string): AttachmentRecord {
+  const plan = buildPlan(request({ containerId }), [network("cluster", "cbr0", conf("cbr0", "bridge"))]);
+  return { version: 1, plan, results: {}, phase: "attaching", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z" };
+}
+
+describe("file attachment store", () => {
+  it("round-trips a record under <stateDir>/attachments/<containerId>.json", async () => {
+    const store = createFileAttachmentStore(dir);
+    await store.save(record("c1"));
+    const read = await store.load("c1");
+    expect(read).toEqual({ state: "found", record: record("c1") });
+    expect(JSON.parse(await readFile(join(dir, "attachments", "c1.json"), "utf8"))).toEqual(record("c1"));
+  });
+
+  it("reports a missing record as missing", async () => {
+    expect(await createFileAttachmentStore(dir).load("nope")).toEqual({ state: "missing" });
+  });
+
+  it("reports unparsable and wrongly shaped files as corrupt, with the path", async () => {
+    const store = createFileAttachmentStore(dir);
+    await store.save(record("c1"));
+    const path = join(dir, "attachments", "c1.json");
+    await writeFile(path, '{"version":1,"plan":{"contain');
+    const torn = await store.load("c1");
+    expect(torn).toMatchObject({ state: "corrupt", path, problem: "not valid JSON" });
+    await writeFile(path, JSON.stringify({ ...record("c2") }));
+    expect(await store.load("c1")).toMatchObject({ state: "corrupt", problem: 'plan is for container "c2"' });
+    await writeFile(path, JSON.stringify({ version: 1, plan: { containerId: "c1", delegates: [{}] }, results: {} }));
+    expect(await store.load("c1")).toMatchObject({ state: "corrupt", problem: "a delegate lacks network, ifName or config" });
+  });
+
+  it("replaces the file whole and leaves no temp file behind", async () => {
+    const store = createFileAttachmentStore(dir);
+    await store.save(record("c1"));
+    const updated = { ...record("c1"), phase: "attached" as const };
+    await Promise.all([store.save(updated), store.save(updated), store.save(updated)]);
+    expect(await readdir(join(dir, "attachments"))).toEqual(["c1.json"]);
+    expect(await store.load("c1")).toEqual({ state: "found", record: updated });
+  });
+
+  it("never shows a reader a partial file while writes go on", async () => {
+    const store = createFileAttachmentStore(dir);
+    const big = { ...record("c1"), results: { eth0: { cniVersion: "1.0.0", pad: "x".repeat(2_000_000) } } };
+    await store.save(record("c1"));
+    const writes = Promise.all(Array.from({ length: 5 }, () => store.save(big)));
+    const states = new Set<string>();
+    for (let i = 0; i < 20; i++) states.add((await store.load("c1")).state);
+    await writes;
+    expect([...states]).toEqual(["found"]);
+  });
+
+  it("lists records (corrupt ones included) and ignores temp files", async () => {
+    const store = createFileAttachmentStore(dir);
+    await store.save(record("c1"));
+    await store.save(record("c2"));
+    await writeFile(join(dir, "attachments", "c3.json"), "garbage");
+    await writeFile(join(dir, "attachments", ".c4.json.abc.tmp"), "{}");
+    const listed = await store.list();
+    expect(listed.map((e) => [e.containerId, e.read.state])).toEqual([
+      ["c1", "found"],
+      ["c2", "found"],
+      ["c3", "corrupt"],
+    ]);
+  });
+
+  it("removes idempotently", async () => {
+    const store = createFileAttachmentStore(dir);
+    await store.save(record("c1"));
+    await store.remove("c1");
+    await store.remove("c1");
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("refuses container ids that are not safe file names", async () => {
+    const err = await rejection(createFileAttachmentStore(dir).load("../etc/passwd"));
+    expect(err.code).toBe("INVALID_REQUEST");
+  });
+
+  it("reports an unwritable state dir as STATE_IO", async () => {
+    await writeFile(join(dir, "file"), "");
+    const err = await rejection(createFileAttachmentStore(join(dir, "file")).save(record("c1")));
+    expect(err.code).toBe("STATE_IO");
+  });
+});

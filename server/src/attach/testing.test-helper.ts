@@ -1,0 +1,166 @@
+// Fakes for attach unit tests: a recording CNI runtime, a resolver, a pod source, a status writer, routes.
+import pino from "pino";
+import { DaemonError } from "../errors/daemon-error.js";
+import { CniError, type CniResult, type CniRuntime, type JsonObject, type NetworkConfigList, type RuntimeConf } from "../cni/index.js";
+import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.js";
+import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } from "../resolve/types.js";
+import type { AttachRequest, NetworkStatusEntry, NetworkStatusWriter, PodRef } from "./types.js";
+import type { FindPlugin } from "./plugin-check.js";
+
+export const silentLog = pino({ level: "silent" });
+
+export function conf(name: string, type: string, extra: JsonObject = {}): JsonObject {
+  return { cniVersion: "1.0.0", name, type, ...extra };
+}
+
+export function conflist(name: string, plugins: JsonObject[], extra: JsonObject = {}): JsonObject {
+  return { cniVersion: "1.0.0", name, plugins, ...extra };
+}
+
+export function network(
+  role: ResolvedNetwork["role"],
+  name: string,
+  config: JsonObject,
+  selection: Partial<NetworkSelection> = {},
+  resourceName?: string,
+): ResolvedNetwork {
+  const [ns, n] = name.includes("/") ? (name.split("/") as [string, string]) : [undefined, name];
+  return {
+    role,
+    network: name,
+    selection: { name: n, ...(ns !== undefined ? { namespace: ns } : {}), ...selection },
+    definition: {
+      name: n,
+      ...(ns !== undefined ? { namespace: ns } : {}),
+      config,
+      origin: ns !== undefined ? { kind: "network-attachment-definition", namespace: ns, name: n, configFrom: "spec.config", manifestPath: `/nads/${n}.yaml` } : { kind: "conf-file", path: `/etc/cni/net.d/${n}.conf` },
+      ...(resourceName !== undefined ? { resourceName } : {}),
+    },
+  };
+}
+
+export const pod: PodRef = { namespace: "default", name: "web", uid: "uid-1" };
+
+export function request(extra: Partial<AttachRequest> = {}): AttachRequest {
+  return { containerId: "c1", netns: "/var/run/netns/test", pod, primaryIfName: "eth0", annotations: {}, ...extra };
+}
+
+export function fakeResolver(networks: ResolvedNetwork[]): NetworkResolver & { calls: number } {
+  const r = {
+    calls: 0,
+    resolve: async () => {
+      r.calls++;
+      return networks;
+    },
+  };
+  return r;
+}
+
+export const noClusterPods: PodSource = { getPod: async () => ({ reason: "no-cluster" }), ready: () => true };
+
+export function recordingStatusWriter(fail?: Error): NetworkStatusWriter & { written: NetworkStatusEntry[][] } {
+  const w = {
+    written: [] as NetworkStatusEntry[][],
+    write: async (_pod: PodRef, status: readonly NetworkStatusEntry[]) => {
+      if (fail !== undefined) throw fail;
+      w.written.push([...status]);
+    },
+  };
+  return w;
+}
+
+export const allPluginsFound: FindPlugin = async (type) => ({ found: `/opt/cni/bin/${type}` });
+
+export interface RuntimeCall {
+  readonly op: "add" | "del" | "check" | "gc" | "status";
+  readonly network: string;
+  readonly ifName?: string;
+  readonly netns?: string;
+  readonly rt?: RuntimeConf;
+  readonly list: NetworkConfigList;
+  readonly validAttachments?: ReadonlyArray<{ containerId: string; ifName: string }>;
+}
+
+export type FailRule = (call: RuntimeCall) => CniError | undefined;
+
+/** A runtime that records every call; ADD returns one sandbox interface with 10.0.<n>.2/24. */
+export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call: RuntimeCall) => Promise<void>): CniRuntime & { calls: RuntimeCall[] } {
+  const calls: RuntimeCall[] = [];
+  let n = 0;
+  const record = async (call: RuntimeCall): Promise<void> => {
+    calls.push(call);
+    await hook?.(call);
+    const err = fail(call);
+    if (err !== undefined) throw err;
+  };
+  return {
+    calls,
+    async addNetworkList(list, rt) {
+      await record({ op: "add", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list });
+      n++;
+      return addResult(list.cniVersion, rt.ifName, rt.netns, n);
+    },
+    async delNetworkList(list, rt) {
+      await record({ op: "del", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list });
+    },
+    async checkNetworkList(list, rt) {
+      await record({ op: "check", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list });
+    },
+    async gcNetworkList(list, args) {
+      await record({ op: "gc", network: list.name, list, validAttachments: args.validAttachments ?? [] });
+    },
+    async getStatusNetworkList(list) {
+      await record({ op: "status", network: list.name, list });
+    },
+    getVersionInfo: async () => ({ cniVersion: "1.0.0", supportedVersions: ["1.0.0"] }),
+    getCachedResult: async () => undefined,
+    getCachedAttachments: async () => [],
+  };
+}
+
+export function addResult(cniVersion: string, ifName: string, netns: string, n: number): CniResult {
+  return {
+    cniVersion,
+    interfaces: [
+      { name: `veth${n}`, mac: "aa:aa:aa:aa:aa:0" + n },
+      { name: ifName, mac: "02:00:00:00:00:0" + n, mtu: 1500, sandbox: netns },
+    ],
+    ips: [{ address: `10.0.${n}.2/24`, gateway: `10.0.${n}.1`, interface: 1 }],
+    routes: [{ dst: "0.0.0.0/0", gw: `10.0.${n}.1` }],
+    dns: { nameservers: ["10.0.0.10"] },
+  };
+}
+
+export function pluginFailure(plugin: string, code: number, msg: string): CniError {
+  return new CniError({ kind: "plugin-failed", code, msg, plugin, command: "ADD", stderr: "boom on stderr" });
+}
+
+export function recordingRoutes(initial: Array<DefaultRoute & { family: IpFamily }> = []): RouteEditor & { ops: string[]; table: Array<DefaultRoute & { family: IpFamily }> } {
+  const table = [...initial];
+  const ops: string[] = [];
+  return {
+    ops,
+    table,
+    listDefaultRoutes: async (_netns, family) => table.filter((r) => r.family === family),
+    deleteDefaultRoute: async (_netns, family, route) => {
+      ops.push(`del -${family} ${route.gateway ?? ""} ${route.dev}`);
+      const i = table.findIndex((r) => r.family === family && r.dev === route.dev && r.gateway === route.gateway);
+      if (i >= 0) table.splice(i, 1);
+    },
+    replaceDefaultRoute: async (_netns, family, dev, gateway) => {
+      ops.push(`replace -${family} ${gateway} ${dev}`);
+      table.push({ family, dev, gateway });
+    },
+  };
+}
+
+/** The DaemonError a promise rejects with (fails the test if it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<DaemonError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof DaemonError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
+}

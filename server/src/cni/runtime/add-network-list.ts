@@ -1,0 +1,62 @@
+// ADD: plugins in order, each given the previous result converted to its version; halt at
+// the first error (no rollback here — see add-with-rollback.ts); cache the final result.
+import type { CniResult, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import { CniError, CniErrorCode } from "../spec/errors.js";
+import { formatCniArgs } from "../spec/cni-args.js";
+import { supportsChaining } from "../spec/version.js";
+import { buildPluginConfig } from "../conf/build-plugin-config.js";
+import { CACHE_RECORD_KIND } from "./result-cache.js";
+import { convertFor, invokePlugin, parsePluginResult, resolvePlugins, src, withContext, type RuntimeContext } from "./runtime-context.js";
+import { validateAttachment } from "./validate-attachment.js";
+
+export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<CniResult> {
+  validateAttachment(list, rt, "ADD");
+  const cniArgs = cniArgsFor(list, rt, "ADD");
+  const plugins = await resolvePlugins(ctx, list, opts);
+  let prev: CniResult | undefined;
+  for (const p of plugins) {
+    const prevResult = prev !== undefined && supportsChaining(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
+    const config = buildPluginConfig({
+      networkName: list.name,
+      cniVersion: p.version,
+      plugin: p.plugin,
+      ...(prevResult !== undefined ? { prevResult } : {}),
+      ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
+    });
+    const out = await invokePlugin(ctx, { list, plugin: p, command: "ADD", config, rt, cniArgs, opts });
+    prev = parsePluginResult(out, list, p);
+  }
+  const result = convertFor(prev!, list.cniVersion, list);
+  try {
+    await ctx.cache.write({
+      kind: CACHE_RECORD_KIND,
+      containerId: rt.containerId,
+      ifName: rt.ifName,
+      networkName: list.name,
+      netns: rt.netns,
+      config: list.raw,
+      cniArgs: rt.args ?? [],
+      capabilityArgs: rt.capabilityArgs ?? {},
+      result,
+    });
+  } catch (err) {
+    throw new CniError({
+      kind: "cache",
+      code: CniErrorCode.IoFailure,
+      msg: `ADD succeeded but its result could not be cached: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      network: list.name,
+      command: "ADD",
+      ...src(list),
+      cause: err,
+    });
+  }
+  return result;
+}
+
+export function cniArgsFor(list: NetworkConfigList, rt: RuntimeConf, command: string): string {
+  try {
+    return formatCniArgs(rt.args ?? []);
+  } catch (err) {
+    throw withContext(err, list, undefined, command);
+  }
+}

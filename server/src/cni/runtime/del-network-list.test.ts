@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { describe, expect, it } from "vitest";
+import { pluginFailure, sampleResult } from "./fake-plugin-exec.test-helper.js";
+import { cachePath, list, RT, setup } from "./runtime-setup.test-helper.js";
+
+describe("delNetworkList", () => {
+  it("runs plugins in reverse order with the cached result as prevResult, then drops the cache", async () => {
+    const { runtime, exec, cacheDir } = setup({ bridge: {}, tuning: {}, portmap: { supportedVersions: ["0.4.0", "1.0.0"] } });
+    const conf = list("1.1.0", [{ type: "bridge" }, { type: "tuning" }, { type: "portmap" }]);
+    const added = await runtime.addNetworkList(conf, RT);
+    await runtime.delNetworkList(conf, RT);
+    expect(exec.trace()).toEqual(["ADD bridge", "ADD tuning", "ADD portmap", "DEL portmap", "DEL tuning", "DEL bridge"]);
+    const dels = exec.calls.filter((c) => c.command === "DEL");
+    expect(dels[0]!.stdin).toMatchObject({ cniVersion: "1.0.0", prevResult: { ...added, cniVersion: "1.0.0" } });
+    expect(dels[2]!.stdin).toMatchObject({ cniVersion: "1.1.0", prevResult: added });
+    expect(dels[2]!.env).toMatchObject({ CNI_COMMAND: "DEL", CNI_CONTAINERID: "ctr1", CNI_IFNAME: "eth0", CNI_NETNS: "/run/netns/ctr1" });
+    expect(existsSync(cachePath(cacheDir))).toBe(false);
+  });
+
+  it("succeeds without a cache and with an empty netns, sending no prevResult; twice", async () => {
+    const { runtime, exec, events } = setup({ bridge: {} });
+    const conf = list("1.0.0", [{ type: "bridge" }]);
+    await runtime.delNetworkList(conf, { ...RT, netns: "" });
+    await runtime.delNetworkList(conf, { ...RT, netns: "" });
+    const dels = exec.calls.filter((c) => c.command === "DEL");
+    expect(dels).toHaveLength(2);
+    expect(dels[0]!.stdin).not.toHaveProperty("prevResult");
+    expect(dels[0]!.env.CNI_NETNS).toBe("");
+    expect(events.filter((e) => e.type === "cache-corrupt")).toEqual([]);
+  });
+
+  it("treats a corrupt cache differently from a missing one: reports it, removes it, DELs without prevResult", async () => {
+    const { runtime, exec, events, cacheDir } = setup({ bridge: {} });
+    const path = cachePath(cacheDir);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, "{not json");
+    await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT);
+    expect(events.filter((e) => e.type === "cache-corrupt")).toEqual([
+      { type: "cache-corrupt", network: "net1", containerId: "ctr1", ifName: "eth0", path, reason: expect.stringContaining("not JSON") },
+    ]);
+    expect(exec.calls.find((c) => c.command === "DEL")!.stdin).not.toHaveProperty("prevResult");
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("keeps the cache when a plugin's DEL fails, and stops there", async () => {
+    const { runtime, exec, cacheDir } = setup({
+      bridge: {},
+      portmap: { reply: (c) => (c.command === "DEL" ? { error: pluginFailure("portmap", "DEL", 11, "iptables locked") } : undefined) },
+    });
+    const conf = list("1.0.0", [{ type: "bridge" }, { type: "portmap" }]);
+    await runtime.addNetworkList(conf, RT);
+    await expect(runtime.delNetworkList(conf, RT)).rejects.toMatchObject({ code: 11, plugin: "portmap", command: "DEL", network: "net1" });
+    expect(exec.trace()).toEqual(["ADD bridge", "ADD portmap", "DEL portmap"]);
+    expect(existsSync(cachePath(cacheDir))).toBe(true);
+  });
+
+  it("sends no prevResult below 0.4.0 even when a result is cached", async () => {
+    const { runtime, exec } = setup({ bridge: {} });
+    const conf = list("0.3.1", [{ type: "bridge" }]);
+    await runtime.addNetworkList(conf, RT);
+    await runtime.delNetworkList(conf, RT);
+    expect(exec.calls.find((c) => c.command === "DEL")!.stdin).not.toHaveProperty("prevResult");
+  });
+
+  it("uses the cached result converted to the list's version", async () => {
+    const { runtime, exec, cacheDir } = setup({ bridge: {} });
+    const path = cachePath(cacheDir);
+    mkdirSync(dirname(path), { recursive: true });
+    const record = { kind: "netattachCacheV1", containerId: "ctr1", ifName: "eth0", networkName: "net1", netns: "/x", config: {}, cniArgs: [], capabilityArgs: {}, result: sampleResult("0.4.0") };
+    writeFileSync(path, JSON.stringify(record));
+    await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT);
+    const prev = exec.calls.find((c) => c.command === "DEL")!.stdin.prevResult as { cniVersion: string; ips: object[] };
+    expect(prev.cniVersion).toBe("1.0.0");
+    expect(prev.ips[0]).not.toHaveProperty("version");
+  });
+});

@@ -1,0 +1,52 @@
+// DEL: plugins in reverse order, each given the cached final ADD result (≥0.4.0) converted
+// to its version. Idempotent: a missing cache or an empty netns is fine; a corrupt cache is
+// reported, removed, and DEL goes on without prevResult. The cache goes only once every
+// plugin succeeded, so a failed DEL can be retried with the same prevResult.
+import type { CniResult, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import { CniError, CniErrorCode } from "../spec/errors.js";
+import { sendsPrevResultOnDel } from "../spec/version.js";
+import { buildPluginConfig } from "../conf/build-plugin-config.js";
+import { cniArgsFor } from "./add-network-list.js";
+import { loadCachedResult } from "./cached-result.js";
+import { convertFor, invokePlugin, resolvePlugins, src, type RuntimeContext } from "./runtime-context.js";
+import { validateAttachment } from "./validate-attachment.js";
+
+export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void> {
+  validateAttachment(list, rt, "DEL");
+  const cniArgs = cniArgsFor(list, rt, "DEL");
+  const plugins = await resolvePlugins(ctx, list, opts);
+  let prev: CniResult | undefined;
+  if (sendsPrevResultOnDel(list.cniVersion)) {
+    const cached = await loadCachedResult(ctx, list, rt);
+    if (cached.status === "found") prev = cached.result;
+    if (cached.status === "corrupt") await removeCache(ctx, list, rt);
+  }
+  for (const p of [...plugins].reverse()) {
+    const prevResult = prev !== undefined && sendsPrevResultOnDel(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
+    const config = buildPluginConfig({
+      networkName: list.name,
+      cniVersion: p.version,
+      plugin: p.plugin,
+      ...(prevResult !== undefined ? { prevResult } : {}),
+      ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
+    });
+    await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts });
+  }
+  await removeCache(ctx, list, rt);
+}
+
+async function removeCache(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
+  try {
+    await ctx.cache.remove(list.name, rt.containerId, rt.ifName);
+  } catch (err) {
+    throw new CniError({
+      kind: "cache",
+      code: CniErrorCode.IoFailure,
+      msg: `cannot remove cached result of ${rt.containerId}/${rt.ifName}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      network: list.name,
+      command: "DEL",
+      ...src(list),
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,78 @@
+// GC (libcni GCNetworkList): skipped with disableGC. First DEL every cached attachment of
+// this network that is not in validAttachments (with its cached netns, args and
+// capability args), then, for ≥1.1.0 lists, send GC to every plugin that can take it.
+// Continues past errors; one error is rethrown as is, several become one CniError.
+import type { Attachment, GcArgs, InvokeOptions, NetworkConfigList } from "../types.js";
+import { CniError } from "../spec/errors.js";
+import { validateNetworkName } from "../spec/validate.js";
+import { supportsGcAndStatus } from "../spec/version.js";
+import { buildGcConfig } from "../conf/build-plugin-config.js";
+import { delNetworkList } from "./del-network-list.js";
+import { invokePlugin, resolvePlugins, src, withContext, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
+
+export async function gcNetworkList(ctx: RuntimeContext, list: NetworkConfigList, args: GcArgs, opts?: InvokeOptions): Promise<void> {
+  if (list.disableGC) return;
+  try {
+    validateNetworkName(list.name, list.source);
+  } catch (err) {
+    throw withContext(err, list, undefined, "GC");
+  }
+  const errors: CniError[] = [];
+  const valid = args.validAttachments === undefined ? undefined : new Set(args.validAttachments.map(key));
+  for (const entry of await ctx.cache.list(list.name)) {
+    if (entry.status === "corrupt") {
+      ctx.emit({ type: "cache-corrupt", network: list.name, containerId: "", ifName: "", path: entry.path, reason: entry.reason });
+      continue;
+    }
+    const r = entry.record;
+    if (valid?.has(key(r)) === true) continue;
+    try {
+      await delNetworkList(ctx, list, { containerId: r.containerId, netns: r.netns, ifName: r.ifName, args: r.cniArgs, capabilityArgs: r.capabilityArgs }, opts);
+    } catch (err) {
+      errors.push(withContext(err, list, undefined, "DEL"));
+    }
+  }
+  if (supportsGcAndStatus(list.cniVersion)) {
+    let plugins: ResolvedPlugin[] = [];
+    try {
+      plugins = await resolvePlugins(ctx, list, opts);
+    } catch (err) {
+      errors.push(withContext(err, list, undefined, "GC"));
+    }
+    for (const p of plugins) {
+      if (!supportsGcAndStatus(p.version)) {
+        ctx.emit({ type: "plugin-skipped", command: "GC", plugin: p.plugin.type, network: list.name, cniVersion: p.version, reason: "GC needs CNI 1.1.0" });
+        continue;
+      }
+      const config = buildGcConfig({
+        networkName: list.name,
+        cniVersion: p.version,
+        plugin: p.plugin,
+        ...(args.validAttachments !== undefined ? { validAttachments: args.validAttachments } : {}),
+      });
+      try {
+        await invokePlugin(ctx, { list, plugin: p, command: "GC", config, opts });
+      } catch (err) {
+        errors.push(withContext(err, list, p.plugin.type, "GC"));
+      }
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    const first = errors[0]!;
+    throw new CniError({
+      kind: first.kind,
+      code: first.code,
+      msg: `GC of network "${list.name}" failed ${errors.length} times`,
+      details: errors.map((e, i) => `[${i + 1}] ${e.message}`).join("; "),
+      network: list.name,
+      command: "GC",
+      ...src(list),
+      cause: new AggregateError(errors, "GC errors"),
+    });
+  }
+}
+
+function key(a: Attachment): string {
+  return `${a.containerId}\0${a.ifName}`;
+}

@@ -1,0 +1,163 @@
+// What every operation shares: the exec seam, the cache, version negotiation, and the
+// two steps every operation repeats — resolve a plugin, run it once (with an event).
+import type { CniResult, InvokeOptions, NetworkConfigList, PluginConf, PluginExec, RuntimeConf, RuntimeEvent } from "../types.js";
+import { CniError, CniErrorCode } from "../spec/errors.js";
+import { negotiatePluginVersion } from "../spec/version.js";
+import { parseResult } from "../result/parse-result.js";
+import { convertResult } from "../result/convert-result.js";
+import { buildCniEnv } from "../invoke/cni-env.js";
+import { encodeConfig } from "../conf/build-plugin-config.js";
+import type { JsonObject } from "../types.js";
+import type { ResultCache } from "./result-cache.js";
+import type { VersionProbe } from "./version-probe.js";
+
+export interface RuntimeContext {
+  readonly exec: PluginExec;
+  readonly binDirs: readonly string[];
+  readonly path: string | undefined;
+  readonly pluginTimeoutMs: number;
+  readonly cache: ResultCache;
+  /** Undefined: no VERSION probing, every plugin runs at the list's version (libcni). */
+  readonly probe: VersionProbe | undefined;
+  readonly emit: (event: RuntimeEvent) => void;
+  readonly now: () => number;
+}
+
+export interface ResolvedPlugin {
+  readonly plugin: PluginConf;
+  readonly path: string;
+  /** The version this plugin runs at: the list's, or the highest compatible one it supports. */
+  readonly version: string;
+}
+
+/** Find every plugin and negotiate its version before anything runs. */
+export function resolvePlugins(ctx: RuntimeContext, list: NetworkConfigList, opts: InvokeOptions | undefined): Promise<ResolvedPlugin[]> {
+  if (list.plugins.length === 0) {
+    throw new CniError({ kind: "invalid-config", code: CniErrorCode.InvalidNetworkConfig, msg: "no plugins in network configuration list", network: list.name, ...src(list) });
+  }
+  return Promise.all(list.plugins.map((plugin) => resolvePlugin(ctx, list, plugin, opts)));
+}
+
+async function resolvePlugin(ctx: RuntimeContext, list: NetworkConfigList, plugin: PluginConf, opts: InvokeOptions | undefined): Promise<ResolvedPlugin> {
+  try {
+    const path = await ctx.exec.findInPath(plugin.type, ctx.binDirs);
+    if (ctx.probe === undefined) return { plugin, path, version: list.cniVersion };
+    const outcome = await ctx.probe.probe(path, plugin.type, opts);
+    if (!outcome.ok) {
+      ctx.emit({ type: "version-probe-failed", plugin: plugin.type, network: list.name, path, error: outcome.error });
+      return { plugin, path, version: list.cniVersion };
+    }
+    const supported = outcome.info.supportedVersions;
+    const version = negotiatePluginVersion(list.cniVersion, supported);
+    if (version === undefined) {
+      throw new CniError({
+        kind: "incompatible-version",
+        code: CniErrorCode.IncompatibleVersion,
+        msg: `plugin "${plugin.type}" supports CNI versions [${supported.join(", ")}], none compatible with the configuration's cniVersion ${list.cniVersion}`,
+      });
+    }
+    return { plugin, path, version };
+  } catch (err) {
+    throw withContext(err, list, plugin.type);
+  }
+}
+
+export interface Invocation {
+  readonly list: NetworkConfigList;
+  readonly plugin: ResolvedPlugin;
+  readonly command: "ADD" | "DEL" | "CHECK" | "GC" | "STATUS";
+  readonly config: JsonObject;
+  /** Absent for GC and STATUS (their CNI_* attachment variables are empty). */
+  readonly rt?: RuntimeConf;
+  readonly cniArgs?: string;
+  readonly opts: InvokeOptions | undefined;
+}
+
+/** Run one plugin once; report it; errors carry network, plugin, command and source. */
+export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promise<Buffer> {
+  const { rt, plugin, list } = inv;
+  const env = buildCniEnv({
+    command: inv.command,
+    binDirs: ctx.binDirs,
+    ...(ctx.path !== undefined ? { path: ctx.path } : {}),
+    ...(rt !== undefined ? { containerId: rt.containerId, netns: rt.netns, ifName: rt.ifName } : {}),
+    ...(inv.cniArgs !== undefined ? { cniArgs: inv.cniArgs } : {}),
+  });
+  let stderr: string | undefined;
+  const started = ctx.now();
+  const report = (ok: boolean): void =>
+    ctx.emit({
+      type: "exec",
+      command: inv.command,
+      plugin: plugin.plugin.type,
+      network: list.name,
+      ...(rt !== undefined ? { ifName: rt.ifName, containerId: rt.containerId } : {}),
+      cniVersion: plugin.version,
+      durationMs: ctx.now() - started,
+      ok,
+      ...(stderr !== undefined ? { stderr } : {}),
+    });
+  try {
+    const out = await ctx.exec.exec({
+      path: plugin.path,
+      stdin: encodeConfig(inv.config),
+      env,
+      timeoutMs: inv.opts?.pluginTimeoutMs ?? ctx.pluginTimeoutMs,
+      ...(inv.opts?.signal ? { signal: inv.opts.signal } : {}),
+      pluginType: plugin.plugin.type,
+      command: inv.command,
+      onStderr: (text) => (stderr = text),
+    });
+    report(true);
+    return out;
+  } catch (err) {
+    report(false);
+    throw withContext(err, list, plugin.plugin.type, inv.command);
+  }
+}
+
+/** A plugin's ADD stdout → result in the version the plugin reported (or ran at). */
+export function parsePluginResult(out: Buffer, list: NetworkConfigList, plugin: ResolvedPlugin): CniResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(out.toString("utf8"));
+  } catch (err) {
+    const text = out.toString("utf8").slice(0, 256);
+    throw new CniError({
+      kind: "bad-output",
+      code: CniErrorCode.DecodeFailure,
+      msg: `plugin "${plugin.plugin.type}" ADD printed no valid JSON result: ${JSON.stringify(text)}`,
+      plugin: plugin.plugin.type,
+      network: list.name,
+      command: "ADD",
+      ...src(list),
+      cause: err,
+    });
+  }
+  try {
+    return parseResult(raw, plugin.version, plugin.plugin.type);
+  } catch (err) {
+    throw withContext(err, list, plugin.plugin.type, "ADD");
+  }
+}
+
+/** convertResult with the network named on failure. */
+export function convertFor(result: CniResult, version: string, list: NetworkConfigList, plugin?: string): CniResult {
+  if (result.cniVersion === version) return result;
+  try {
+    return convertResult(result, version);
+  } catch (err) {
+    throw withContext(err, list, plugin);
+  }
+}
+
+/** Any failure → CniError with where it happened; non-CniErrors become code 999 with cause. */
+export function withContext(err: unknown, list: NetworkConfigList, plugin?: string, command?: string): CniError {
+  const extra = { network: list.name, ...(plugin !== undefined ? { plugin } : {}), ...(command !== undefined ? { command } : {}), ...src(list) };
+  if (err instanceof CniError) return err.withContext(extra);
+  return new CniError({ kind: "exec", code: CniErrorCode.Internal, msg: err instanceof Error ? err.message : String(err), ...extra, cause: err });
+}
+
+export function src(list: NetworkConfigList): { source?: string } {
+  return list.source !== undefined ? { source: list.source } : {};
+}

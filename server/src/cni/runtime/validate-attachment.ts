@@ -1,0 +1,15 @@
+// Identifier checks before anything runs (libcni addNetwork). They also keep cache file
+// names inside the cache dir, so DEL and CHECK run them too.
+import type { NetworkConfigList, RuntimeConf } from "../types.js";
+import { validateContainerId, validateInterfaceName, validateNetworkName } from "../spec/validate.js";
+import { withContext } from "./runtime-context.js";
+
+export function validateAttachment(list: NetworkConfigList, rt: RuntimeConf, command: string): void {
+  try {
+    validateNetworkName(list.name, list.source);
+    validateContainerId(rt.containerId);
+    validateInterfaceName(rt.ifName);
+  } catch (err) {
+    throw withContext(err, list, undefined, command);
+  }
+}

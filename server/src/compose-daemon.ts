@@ -1,0 +1,115 @@
+// Composition root shared by main.ts and the tests: DaemonConfig + logger → a Daemon wired
+// to the real CNI runtime, the file/Kubernetes network sources and the attachment service.
+import type { Logger } from "pino";
+import { createAttachmentService } from "./attach/create-attachment-service.js";
+import { createFileAttachmentStore } from "./attach/file-attachment-store.js";
+import { createPluginFinder } from "./attach/plugin-check.js";
+import type { AttachmentService, NetworkStatusWriter } from "./attach/types.js";
+import { createCniRuntime, createSpawnExec, type PluginExec, type RuntimeEvent } from "./cni/index.js";
+import { stateLayout, type DaemonConfig } from "./config/index.js";
+import { createDaemon, type Daemon, type Lifecycle } from "./daemon.js";
+import { createClusterNetworkTracker } from "./health/cluster-network.js";
+import type { CreateKubeEdge, KubeEdge } from "./kube/kube-edge.js";
+import { createRouteEditor } from "./netns/route-editor.js";
+import { createConfDirSource, createDefinitionDirSource, createNetworkResolver, type NetworkSource, type PodSource } from "./resolve/index.js";
+
+export interface ComposeOptions {
+  readonly config: DaemonConfig;
+  readonly log: Logger;
+  readonly descriptorSet: Uint8Array;
+  /** PATH handed to plugins. */
+  readonly pluginPath?: string;
+  /** Seams for tests. */
+  readonly exec?: PluginExec;
+  readonly createKubeEdge?: CreateKubeEdge;
+}
+
+const NO_CLUSTER_PODS: PodSource = { getPod: async () => ({ reason: "no-cluster" }), ready: () => true };
+const NO_STATUS_WRITES: NetworkStatusWriter = { write: async () => undefined };
+
+export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
+  const { config, log } = opts;
+  const exec = opts.exec ?? createSpawnExec();
+  const layout = stateLayout(config);
+  const runtime = createCniRuntime({
+    exec,
+    binDirs: config.cniBinDirs,
+    cacheDir: layout.cacheDir,
+    pluginTimeoutMs: config.pluginTimeoutMs,
+    ...(opts.pluginPath !== undefined ? { path: opts.pluginPath } : {}),
+    onEvent: (e: RuntimeEvent) => logRuntimeEvent(log, e),
+  });
+  const kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
+  const confDir = createConfDirSource(config.cniConfDir);
+  const definitions: NetworkSource[] = [
+    ...(kube ? [kube.networkSource] : []),
+    ...(config.definitionsDir ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir })] : []),
+  ];
+  const resolver = createNetworkResolver({ sources: { definitions, confDir }, config });
+  const cluster = createClusterNetworkTracker(resolver, config.systemNamespaces[0] ?? "kube-system");
+  const domain = createAttachmentService({
+    runtime,
+    resolver,
+    podSource: kube?.podSource ?? NO_CLUSTER_PODS,
+    statusWriter: kube?.statusWriter ?? NO_STATUS_WRITES,
+    store: createFileAttachmentStore(layout.attachmentsDir),
+    routes: createRouteEditor(),
+    findPlugin: createPluginFinder(exec, config.cniBinDirs),
+    limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
+    clusterNetwork: () => cluster.current(),
+    notReadyReasons: () => [...(kube?.notReadyReasons() ?? []), ...[cluster.problem()].filter((p): p is string => p !== undefined)],
+  });
+  // STATUS needs the cluster network's current config: resolve it first.
+  const service: AttachmentService = {
+    ...domain,
+    status: async (ctx) => {
+      await cluster.refresh(ctx.signal);
+      return domain.status(ctx);
+    },
+  };
+  const lifecycles: Lifecycle[] = kube ? [kube] : [];
+  return createDaemon({
+    socketPath: config.socketPath,
+    ...(config.tcpListen !== undefined ? { tcpListen: config.tcpListen } : {}),
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    service,
+    log,
+    descriptorSet: opts.descriptorSet,
+    lifecycles,
+  });
+}
+
+async function kubeEdge(config: DaemonConfig, log: Logger, create?: CreateKubeEdge): Promise<KubeEdge> {
+  const k = config.kubernetes;
+  // Loaded only with a cluster: @kubernetes/client-node is heavy.
+  const factory: CreateKubeEdge = create ?? (await import("./kube/index.js")).createKubeEdge;
+  return factory(
+    {
+      mode: k.mode as "kubeconfig" | "in-cluster",
+      ...(k.kubeconfigPath !== undefined ? { kubeconfigPath: k.kubeconfigPath } : {}),
+      nodeName: k.nodeName ?? "",
+      namespaces: k.namespaces,
+      statusFailurePolicy: k.statusFailurePolicy,
+      confDir: config.cniConfDir,
+    },
+    log.child({ component: "kube" }),
+  );
+}
+
+function logRuntimeEvent(log: Logger, e: RuntimeEvent): void {
+  const { type, ...fields } = e;
+  switch (type) {
+    case "exec":
+      log[e.ok ? "debug" : "warn"](fields, "plugin exec");
+      return;
+    case "cache-corrupt":
+      log.warn(fields, "corrupt result cache entry ignored");
+      return;
+    case "version-probe-failed":
+      log.warn({ ...fields, err: e.error }, "plugin VERSION failed; running it at the list's version");
+      return;
+    case "plugin-skipped":
+      log.debug(fields, "plugin skipped: its version lacks the command");
+      return;
+  }
+}

@@ -1,0 +1,100 @@
+// createDaemon(deps) → {start, stop}: the gRPC server on a unix socket (plus an optional TCP
+// listener), health driven by the domain's readiness, graceful shutdown with a bound.
+import { chmod, unlink } from "node:fs/promises";
+import type { Server } from "nice-grpc";
+import { HealthState } from "nice-grpc-server-health";
+import type { Logger } from "pino";
+import type { AttachmentService } from "./attach/types.js";
+import { StartupError } from "./errors/startup-error.js";
+import { SERVICE_NAME, createGrpcServer } from "./grpc/create-grpc-server.js";
+import { prepareUnixSocket } from "./grpc/unix-socket.js";
+import { createReadiness } from "./health/readiness.js";
+
+/** Something with a lifetime tied to the daemon (the Kubernetes edge). */
+export interface Lifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface DaemonDeps {
+  readonly socketPath: string;
+  /** host:port; absent = no TCP listener. */
+  readonly tcpListen?: string;
+  /** How long stop() waits for calls in flight before cancelling them. */
+  readonly shutdownTimeoutMs: number;
+  readonly service: AttachmentService;
+  readonly log: Logger;
+  readonly descriptorSet: Uint8Array;
+  /** Started before listening, stopped (in reverse) after the servers. */
+  readonly lifecycles?: readonly Lifecycle[];
+  readonly readinessIntervalMs?: { readonly notReady: number; readonly ready: number };
+}
+
+export interface Daemon {
+  start(): Promise<{ socketPath: string; tcpPort?: number }>;
+  /** Stops accepting calls, lets calls in flight finish (bounded), then cancels the rest. */
+  stop(): Promise<void>;
+}
+
+export function createDaemon(deps: DaemonDeps): Daemon {
+  const log = deps.log;
+  const health = HealthState();
+  const readiness = createReadiness({
+    health,
+    services: [SERVICE_NAME],
+    log,
+    check: (signal) => deps.service.status({ signal, log }),
+    ...(deps.readinessIntervalMs ? { intervalMs: deps.readinessIntervalMs } : {}),
+  });
+  const servers: Server[] = [];
+  let started: Promise<{ socketPath: string; tcpPort?: number }> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const newServer = (): Server => {
+    const server = createGrpcServer({ service: deps.service, log, health, descriptorSet: deps.descriptorSet });
+    servers.push(server);
+    return server;
+  };
+
+  async function start(): Promise<{ socketPath: string; tcpPort?: number }> {
+    for (const l of deps.lifecycles ?? []) await l.start();
+    await prepareUnixSocket(deps.socketPath);
+    await listen(newServer(), `unix://${deps.socketPath}`);
+    await chmod(deps.socketPath, 0o600);
+    const tcpPort = deps.tcpListen ? await listen(newServer(), deps.tcpListen) : undefined;
+    await readiness.start();
+    log.info({ socketPath: deps.socketPath, tcpListen: deps.tcpListen, tcpPort, ready: readiness.isReady() }, "netattachd listening");
+    return { socketPath: deps.socketPath, ...(tcpPort !== undefined ? { tcpPort } : {}) };
+  }
+
+  async function stop(): Promise<void> {
+    readiness.stop();
+    const graceful = Promise.all(servers.map((s) => s.shutdown())).then(() => "done" as const);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), deps.shutdownTimeoutMs)));
+    const outcome = await Promise.race([graceful, bound]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      log.warn({ shutdownTimeoutMs: deps.shutdownTimeoutMs }, "calls still running at the shutdown deadline; cancelling them");
+      for (const s of servers) s.forceShutdown();
+    }
+    await unlink(deps.socketPath).catch(() => undefined);
+    for (const l of [...(deps.lifecycles ?? [])].reverse()) {
+      await l.stop().catch((err: unknown) => log.warn({ err }, "stopping a component failed"));
+    }
+    log.info("netattachd stopped");
+  }
+
+  return {
+    start: () => (started ??= start()),
+    stop: () => (stopping ??= (started ?? Promise.resolve()).then(stop, stop)),
+  };
+}
+
+async function listen(server: Server, address: string): Promise<number> {
+  try {
+    return await server.listen(address);
+  } catch (err) {
+    throw new StartupError("LISTEN_FAILED", `cannot listen on ${address}: ${(err as Error).message}`, { cause: err });
+  }
+}

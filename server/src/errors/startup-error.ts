@@ -1,0 +1,12 @@
+/** Why the daemon cannot start. Never crosses the wire: main prints it and exits. */
+export type StartupErrorCode = "SOCKET_IN_USE" | "SOCKET_PATH_TAKEN" | "LISTEN_FAILED";
+
+export class StartupError extends Error {
+  readonly code: StartupErrorCode;
+
+  constructor(code: StartupErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StartupError";
+    this.code = code;
+  }
+}

@@ -1,0 +1,55 @@
+// gRPC adapter: decode → domain call → encode. No logic of its own.
+import type { Logger } from "pino";
+import type { CallContext } from "nice-grpc-common";
+import type { AttachmentServiceDefinition, AttachmentServiceImplementation } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import type { AttachmentService, CallContext as DomainContext } from "../attach/types.js";
+import {
+  attachRequestFromProto,
+  attachResultToProto,
+  attachmentToProto,
+  detachResultToProto,
+  gcResultToProto,
+  planToProto,
+  podFromProto,
+  resolveRequestFromProto,
+  statusToProto,
+} from "./mapping.js";
+
+export type LogContext = { log: Logger };
+export type AttachmentServiceImpl = AttachmentServiceImplementation<LogContext>;
+export type { AttachmentServiceDefinition };
+
+export function createAttachmentServiceImpl(service: AttachmentService): AttachmentServiceImpl {
+  const ctx = (c: CallContext & LogContext): DomainContext => ({ signal: c.signal, log: c.log });
+  return {
+    async attachNetworks(req, c) {
+      return attachResultToProto(await service.attach(attachRequestFromProto(req), ctx(c)));
+    },
+    async detachNetworks(req, c) {
+      const res = await service.detach({ containerId: req.containerId, netns: req.netnsPath, ...(req.pod ? { pod: podFromProto(req.pod) } : {}) }, ctx(c));
+      return detachResultToProto(res);
+    },
+    async checkNetworks(req, c) {
+      await service.check({ containerId: req.containerId }, ctx(c));
+      return {};
+    },
+    async garbageCollect(req, c) {
+      const valid = req.validAttachments ? { validContainerIds: [...req.validAttachments.containerIds] } : {};
+      return gcResultToProto(await service.gc(valid, ctx(c)));
+    },
+    async getStatus(_req, c) {
+      return statusToProto(await service.status(ctx(c)));
+    },
+    async listAttachments(req, c) {
+      const filter = Object.fromEntries(
+        Object.entries({ podNamespace: req.podNamespace, podName: req.podName, containerId: req.containerId }).filter(([, v]) => v !== ""),
+      );
+      const list = await service.list(filter, ctx(c));
+      return { attachments: list.map(attachmentToProto) };
+    },
+    async resolveNetworks(req, c) {
+      const { plan } = await service.resolve(resolveRequestFromProto(req), ctx(c));
+      return planToProto(plan);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// One configured nice-grpc server: AttachmentService (logged, errors mapped), grpc.health.v1
+// and server reflection. Called once per listener (nice-grpc servers listen once).
+import { createServer, type Server } from "nice-grpc";
+import { errorDetailsServerMiddleware } from "nice-grpc-error-details";
+import { HealthDefinition, HealthServiceImpl, type HealthState } from "nice-grpc-server-health";
+import { ServerReflection, ServerReflectionService } from "nice-grpc-server-reflection";
+import type { Logger } from "pino";
+import { AttachmentServiceDefinition } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import type { AttachmentService } from "../attach/types.js";
+import { createAttachmentServiceImpl } from "./attachment-service.js";
+import { errorMiddleware } from "./error-middleware.js";
+import { loggingMiddleware } from "./logging-middleware.js";
+
+export const SERVICE_NAME = AttachmentServiceDefinition.fullName;
+
+export interface GrpcServerOptions {
+  readonly service: AttachmentService;
+  readonly log: Logger;
+  readonly health: HealthState;
+  readonly descriptorSet: Uint8Array;
+}
+
+export function createGrpcServer(opts: GrpcServerOptions): Server {
+  const server = createServer().use(errorDetailsServerMiddleware);
+  server.with(loggingMiddleware(opts.log)).with(errorMiddleware).add(AttachmentServiceDefinition, createAttachmentServiceImpl(opts.service));
+  server.add(HealthDefinition, HealthServiceImpl(opts.health));
+  server.add(ServerReflectionService, ServerReflection(opts.descriptorSet, [SERVICE_NAME]));
+  return server;
+}

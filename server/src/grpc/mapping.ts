@@ -1,0 +1,187 @@
+// Pure proto ⇄ domain translation. No logic beyond shape: JSON strings are parsed and
+// printed here, and a malformed one is the caller's INVALID_REQUEST.
+import type * as att from "../../../proto/gen/netattach/v1/attachment.js";
+import type * as svc from "../../../proto/gen/netattach/v1/attachment_service.js";
+import { ConfigFrom, type ConfigOrigin as PbOrigin, type PlannedNetwork } from "../../../proto/gen/netattach/v1/plan.js";
+import type * as sbx from "../../../proto/gen/netattach/v1/sandbox.js";
+import type * as sel from "../../../proto/gen/netattach/v1/selection.js";
+import type * as d from "../attach/types.js";
+import type { JsonObject } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/types.js";
+
+/** ResolveNetworks executes nothing, so sandbox identity is optional there: placeholders. */
+export const RESOLVE_PLACEHOLDER = { containerId: "resolve-only", netns: "/resolve-only" } as const;
+
+export function attachRequestFromProto(req: svc.AttachNetworksRequest): d.AttachRequest {
+  return sandboxRequestFromProto(req, req.cniVersion);
+}
+
+export function resolveRequestFromProto(req: svc.ResolveNetworksRequest): d.AttachRequest {
+  return sandboxRequestFromProto({
+    ...req,
+    containerId: req.containerId || RESOLVE_PLACEHOLDER.containerId,
+    netnsPath: req.netnsPath || RESOLVE_PLACEHOLDER.netns,
+  });
+}
+
+function sandboxRequestFromProto(req: svc.ResolveNetworksRequest, cniVersion = ""): d.AttachRequest {
+  return omitUndefined({
+    containerId: req.containerId,
+    netns: req.netnsPath,
+    pod: podFromProto(req.pod),
+    annotations: req.annotations ? { ...req.annotations.values } : undefined,
+    selections: req.selections.length > 0 ? req.selections.map((s, i) => selectionFromProto(s, `selections[${i}]`)) : undefined,
+    primaryIfName: req.primaryInterface || "eth0",
+    runtimeConfig: req.runtimeConfig ? runtimeConfigFromProto(req.runtimeConfig) : undefined,
+    cniArgs: req.cniArgs.length > 0 ? req.cniArgs.map((a) => [a.key, a.value] as const) : undefined,
+    cniVersion: cniVersion || undefined,
+  });
+}
+
+export function podFromProto(pod: sbx.PodRef | undefined): d.PodRef {
+  return { namespace: pod?.namespace ?? "", name: pod?.name ?? "", uid: pod?.uid ?? "" };
+}
+
+export function selectionFromProto(s: sel.NetworkSelection, field: string): NetworkSelection {
+  return omitUndefined({
+    name: s.name,
+    namespace: s.namespace,
+    interface: s.interface,
+    ips: s.ips.length > 0 ? [...s.ips] : undefined,
+    mac: s.mac,
+    defaultRoute: s.defaultRoute ? [...s.defaultRoute.gateways] : undefined,
+    portMappings: s.portMappings.length > 0 ? s.portMappings.map(portMappingFromProto) : undefined,
+    bandwidth: s.bandwidth ? bandwidthFromProto(s.bandwidth) : undefined,
+    cniArgs: s.cniArgsJson ? parseJsonObject(s.cniArgsJson, `${field}.cni_args_json`) : undefined,
+    infinibandGuid: s.infinibandGuid,
+    deviceId: s.deviceId,
+    ipamClaimReference: s.ipamClaimReference,
+  });
+}
+
+function runtimeConfigFromProto(rc: sbx.RuntimeConfig): d.RuntimeCapabilities {
+  return omitUndefined({
+    portMappings: rc.portMappings.length > 0 ? rc.portMappings.map(portMappingFromProto) : undefined,
+    bandwidth: rc.bandwidth ? bandwidthFromProto(rc.bandwidth) : undefined,
+    dns: rc.dns ? { servers: [...rc.dns.servers], searches: [...rc.dns.searches], options: [...rc.dns.options] } : undefined,
+    ips: rc.ips.length > 0 ? [...rc.ips] : undefined,
+    mac: rc.mac,
+    cgroupPath: rc.cgroupPath,
+    extra: rc.extraJson ? parseJsonObject(rc.extraJson, "runtime_config.extra_json") : undefined,
+  });
+}
+
+function portMappingFromProto(p: sbx.PortMapping): PortMapping {
+  return omitUndefined({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol || undefined, hostIP: p.hostIp || undefined });
+}
+
+function bandwidthFromProto(b: sbx.Bandwidth): Bandwidth {
+  return omitUndefined({ ingressRate: b.ingressRate, ingressBurst: b.ingressBurst, egressRate: b.egressRate, egressBurst: b.egressBurst });
+}
+
+function parseJsonObject(text: string, field: string): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new DaemonError("INVALID_REQUEST", `${field} is not valid JSON: ${(err as Error).message}`, { phase: "resolve", source: field }, { cause: err });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new DaemonError("INVALID_REQUEST", `${field} must be a JSON object`, { phase: "resolve", source: field });
+  }
+  return value as JsonObject;
+}
+
+// ---- domain → proto ----
+
+export function attachResultToProto(res: d.AttachResult): svc.AttachNetworksResponse {
+  return {
+    interfaces: res.interfaces.map(attachedInterfaceToProto),
+    primaryResultJson: JSON.stringify(res.primaryResult),
+    networkStatusJson: JSON.stringify(res.networkStatus),
+  };
+}
+
+function attachedInterfaceToProto(i: d.AttachedInterface): att.AttachedInterface {
+  return {
+    network: i.network,
+    interface: i.ifName,
+    ips: i.ips.map((ip) => ({ address: ip.address, gateway: ip.gateway ?? "" })),
+    mac: i.mac ?? "",
+    mtu: i.mtu,
+    isDefault: i.isDefault,
+    dns: i.dns ? { nameservers: [...(i.dns.nameservers ?? [])], domain: i.dns.domain ?? "", search: [...(i.dns.search ?? [])], options: [...(i.dns.options ?? [])] } : undefined,
+    gateways: [...i.gateways],
+    deviceInfoJson: i.deviceInfo ? JSON.stringify(i.deviceInfo) : "",
+    delegateResultJson: JSON.stringify(i.result),
+  };
+}
+
+export function detachResultToProto(res: d.DetachResult): svc.DetachNetworksResponse {
+  return { removed: res.removed.map((r) => ({ network: r.network, interface: r.ifName })) };
+}
+
+export function gcResultToProto(res: d.GcResult): svc.GarbageCollectResponse {
+  return { removedContainerIds: [...res.removedContainerIds], errors: [...res.errors] };
+}
+
+export function statusToProto(s: d.ServiceStatus): svc.GetStatusResponse {
+  const cn = s.clusterNetwork;
+  return {
+    ready: s.ready,
+    reasons: [...s.reasons],
+    clusterNetwork: cn ? { name: cn.name, ok: cn.ok, cniCode: cn.cniCode, message: cn.message ?? "" } : undefined,
+  };
+}
+
+export function attachmentToProto(a: d.AttachmentSummary): att.Attachment {
+  return {
+    containerId: a.containerId,
+    netnsPath: a.netns,
+    pod: { ...a.pod },
+    interfaces: a.interfaces.map((i) => ({ network: i.network, interface: i.ifName, ips: [...i.ips], mac: i.mac ?? "", isDefault: i.isDefault })),
+    createTime: a.createdAt ? new Date(a.createdAt) : undefined,
+  };
+}
+
+export function planToProto(plan: d.AttachmentPlan): svc.ResolveNetworksResponse {
+  return { networks: plan.delegates.map(plannedToProto), primaryInterface: plan.primaryIfName };
+}
+
+function plannedToProto(p: d.PlannedDelegate): PlannedNetwork {
+  return {
+    network: p.network,
+    interface: p.ifName,
+    isDefault: p.isDefault,
+    origin: originToProto(p.origin),
+    configJson: JSON.stringify(p.config),
+    capabilityArgsJson: JSON.stringify(p.capabilityArgs),
+    cniArgs: p.cniArgs.map(([key, value]) => ({ key, value })),
+    defaultRoute: p.defaultRoute ? { gateways: [...p.defaultRoute] } : undefined,
+  };
+}
+
+export function originToProto(o: ConfigOrigin): PbOrigin {
+  switch (o.kind) {
+    case "conf-file":
+      return { confFile: { path: o.path } };
+    case "network-attachment-definition":
+      return {
+        definition: {
+          namespace: o.namespace,
+          name: o.name,
+          manifestPath: o.manifestPath ?? "",
+          configFrom: o.configFrom === "spec.config" ? ConfigFrom.CONFIG_FROM_SPEC_CONFIG : ConfigFrom.CONFIG_FROM_CONF_FILE,
+          confPath: o.confPath ?? "",
+        },
+      };
+    case "inline":
+      return { inline: { description: o.description } };
+  }
+}
+
+/** Drops keys whose value is undefined, so domain objects carry only what was sent. */
+function omitUndefined<T extends object>(obj: { [K in keyof T]: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}

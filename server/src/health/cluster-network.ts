@@ -1,0 +1,33 @@
+// The cluster network's config as the resolver currently sees it, for CNI STATUS.
+// Refreshed before each status check so definition changes are picked up.
+import { parseNetworkConfigList, type NetworkConfigList } from "../cni/index.js";
+import type { NetworkResolver } from "../resolve/types.js";
+
+export interface ClusterNetworkTracker {
+  current(): NetworkConfigList | undefined;
+  /** Why there is no current config (resolution failed), if so. */
+  problem(): string | undefined;
+  refresh(signal?: AbortSignal): Promise<void>;
+}
+
+/** `namespace` should be a system namespace, so defaultNetworks are not looked up needlessly. */
+export function createClusterNetworkTracker(resolver: NetworkResolver, namespace: string): ClusterNetworkTracker {
+  let list: NetworkConfigList | undefined;
+  let problem: string | undefined;
+  return {
+    current: () => list,
+    problem: () => problem,
+    async refresh(signal) {
+      try {
+        const [cluster] = await resolver.resolve({ namespace, name: "netattachd-status", annotations: {} }, signal ? { signal } : {});
+        if (cluster === undefined) throw new Error("the resolver returned no cluster network");
+        const source = cluster.definition.origin.kind === "conf-file" ? cluster.definition.origin.path : cluster.network;
+        list = parseNetworkConfigList(cluster.definition.config, source);
+        problem = undefined;
+      } catch (err) {
+        list = undefined;
+        problem = `cluster network cannot be resolved: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    },
+  };
+}

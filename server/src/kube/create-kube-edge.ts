@@ -1,0 +1,77 @@
+// Composition of the edge: one client, an informer for this node's pods and one (or one
+// per allowed namespace) for NetworkAttachmentDefinitions, and the three contracts on top.
+import type { Logger } from "pino";
+import { createConfDirSource } from "../resolve/conf-dir-source.js";
+import { createKubeClient, loadKubeConfig } from "./kube-client.js";
+import type { KubeEdge, KubeEdgeConfig, KubeEdgeDeps } from "./kube-edge.js";
+import { createKubeNetworkSource } from "./kube-network-source.js";
+import { createKubePodSource } from "./kube-pod-source.js";
+import { createKubeStatusWriter } from "./kube-status-writer.js";
+import { kubeTuning } from "./kube-tuning.js";
+import { NAD_GROUP, NAD_PLURAL, NAD_VERSION, nadCollectionPath } from "./nad-api.js";
+import { createSyncedInformer, type SyncedInformer } from "./synced-informer.js";
+import { type TrimmedNad, type TrimmedPod, trimNad, trimPod } from "./trim-object.js";
+
+export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEdgeDeps = {}): KubeEdge {
+  const tuning = kubeTuning(config.tuning);
+  const client = createKubeClient(loadKubeConfig(config));
+  const elog = log.child({ component: "kube" });
+  const common = {
+    kubeConfig: client.kubeConfig,
+    log: elog,
+    retryMinMs: tuning.informerRetryMinMs,
+    retryMaxMs: tuning.informerRetryMaxMs,
+    watchTimeoutSeconds: tuning.watchTimeoutSeconds,
+  };
+  const listOptions = () => client.callOptions({ timeoutMs: tuning.listTimeoutMs });
+
+  // Only this node's pods: the field selector keeps the cache at ~110 pods, not the cluster.
+  const fieldSelector = `spec.nodeName=${config.nodeName}`;
+  const pods: SyncedInformer<TrimmedPod> = createSyncedInformer<TrimmedPod>({
+    ...common,
+    name: `pods on node ${config.nodeName}`,
+    path: "/api/v1/pods",
+    fieldSelector,
+    list: () => client.core.listPodForAllNamespaces({ fieldSelector }, listOptions()),
+    trim: trimPod,
+  });
+
+  const nadNamespaces = config.namespaces.length === 0 ? [""] : [...new Set(config.namespaces)];
+  const nads = new Map<string, SyncedInformer<TrimmedNad>>(
+    nadNamespaces.map((namespace) => [
+      namespace,
+      createSyncedInformer<TrimmedNad>({
+        ...common,
+        name: `NetworkAttachmentDefinitions in ${namespace === "" ? "all namespaces" : `namespace ${namespace}`}`,
+        path: nadCollectionPath(namespace),
+        list: () =>
+          namespace === ""
+            ? client.custom.listClusterCustomObject({ group: NAD_GROUP, version: NAD_VERSION, plural: NAD_PLURAL }, listOptions())
+            : client.custom.listNamespacedCustomObject({ group: NAD_GROUP, version: NAD_VERSION, namespace, plural: NAD_PLURAL }, listOptions()),
+        trim: trimNad,
+      }),
+    ]),
+  );
+  const informers = [pods, ...nads.values()];
+
+  return {
+    podSource: createKubePodSource({ informer: pods, client, tuning, log: elog }),
+    networkSource: createKubeNetworkSource({
+      informers: nads,
+      client,
+      confDirSource: deps.confDirSource ?? createConfDirSource(config.confDir),
+      tuning,
+      log: elog,
+    }),
+    statusWriter: createKubeStatusWriter({ client, tuning, policy: config.statusFailurePolicy, log: elog }),
+    ready: () => informers.every((i) => i.synced()),
+    notReadyReasons: () => informers.flatMap((i) => i.problem() ?? []),
+    async start() {
+      await Promise.all(informers.map((i) => i.start()));
+    },
+    async stop() {
+      await Promise.all(informers.map((i) => i.stop()));
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The one place that builds the client: KubeConfig from a kubeconfig file or the in-cluster
+// service account, the typed APIs, and per-call options (deadline + caller's signal,
+// Content-Type, one keep-alive agent so a status PATCH does not pay a TLS handshake).
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent, type RequestOptions } from "node:https";
+import {
+  type ConfigurationOptions,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  Observable,
+  type ObservableMiddleware,
+} from "@kubernetes/client-node";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { KubeEdgeConfig } from "./kube-edge.js";
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly timeoutMs: number;
+  readonly contentType?: string;
+}
+
+export interface KubeClient {
+  readonly kubeConfig: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly custom: CustomObjectsApi;
+  /** Options for one generated-API call. */
+  callOptions(opts: CallOptions): ConfigurationOptions;
+  close(): void;
+}
+
+export function loadKubeConfig(config: Pick<KubeEdgeConfig, "mode" | "kubeconfigPath">): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (config.mode === "in-cluster") kc.loadFromCluster();
+    else if (config.kubeconfigPath) kc.loadFromFile(config.kubeconfigPath);
+    else throw new Error("kubernetes.mode is kubeconfig but no kubeconfig path is configured");
+  } catch (err) {
+    const where = config.mode === "in-cluster" ? "the in-cluster service account" : `kubeconfig ${config.kubeconfigPath ?? "(none)"}`;
+    throw new DaemonError("KUBE_API_UNAVAILABLE", `cannot load Kubernetes client settings from ${where}: ${(err as Error).message}`, { phase: "kube", source: where }, { cause: err });
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new DaemonError("KUBE_API_UNAVAILABLE", `kubeconfig ${config.kubeconfigPath ?? ""} has no current cluster`, { phase: "kube" });
+  }
+  return kc;
+}
+
+/** A keep-alive agent with the kubeconfig's TLS settings; undefined when a proxy is configured (the library's own agent then). */
+async function sharedAgent(kc: KubeConfig): Promise<HttpAgent | undefined> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || cluster.proxyUrl) return undefined;
+  if (cluster.server.startsWith("http:")) return new HttpAgent({ keepAlive: true });
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  return new HttpsAgent({
+    keepAlive: true,
+    ca: opts.ca,
+    cert: opts.cert,
+    key: opts.key,
+    pfx: opts.pfx,
+    passphrase: opts.passphrase,
+    servername: cluster.tlsServerName ?? opts.servername ?? undefined,
+    ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
+  });
+}
+
+export function createKubeClient(kc: KubeConfig): KubeClient {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  let agent: Promise<HttpAgent | undefined> | undefined;
+  const getAgent = () => (agent ??= sharedAgent(kc).catch(() => undefined));
+
+  return {
+    kubeConfig: kc,
+    core,
+    custom,
+    callOptions({ signal, timeoutMs, contentType }): ConfigurationOptions {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const mw: ObservableMiddleware = {
+        pre: (ctx) =>
+          new Observable(
+            getAgent().then((a) => {
+              ctx.setSignal(signal ? AbortSignal.any([signal, deadline]) : deadline);
+              if (contentType) ctx.setHeaderParam("Content-Type", contentType);
+              if (a) ctx.setAgent(a);
+              return ctx;
+            }),
+          ),
+        post: (res) => new Observable(Promise.resolve(res)),
+      };
+      return { middleware: [mw], middlewareMergeStrategy: "append" };
+    },
+    close() {
+      void agent?.then((a) => a?.destroy());
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// NetworkSource over the NetworkAttachmentDefinition informer(s). A definition missing from
+// the cache gets one live GET (it may have been created just before its pod) before the
+// lookup says not found, listing every place it looked. Resolution of the object itself
+// (spec.config, then the conf dir) is shared with the manifest-dir source.
+import type { Logger } from "pino";
+import { nadRecordFromObject } from "../resolve/nad-object.js";
+import { nadToDefinition } from "../resolve/nad-to-definition.js";
+import type { NetworkLookup, NetworkRef, NetworkSource } from "../resolve/types.js";
+import { apiFailureError, classifyApiFailure } from "./api-failure.js";
+import type { KubeClient } from "./kube-client.js";
+import type { KubeTuning } from "./kube-edge.js";
+import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from "./nad-api.js";
+import type { SyncedInformer } from "./synced-informer.js";
+import { type TrimmedNad, trimNad } from "./trim-object.js";
+import { withRetry } from "./with-retry.js";
+
+export interface KubeNetworkSourceDeps {
+  /** One informer per watched namespace, or one under "" for all namespaces. */
+  readonly informers: ReadonlyMap<string, SyncedInformer<TrimmedNad>>;
+  readonly client: KubeClient;
+  readonly confDirSource: NetworkSource;
+  readonly tuning: KubeTuning;
+  readonly log: Logger;
+}
+
+export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSource {
+  const { informers, client, confDirSource, tuning, log } = deps;
+  const all = informers.get("");
+  const namespaces = [...informers.keys()];
+
+  async function liveGet(ref: NetworkRef, signal?: AbortSignal): Promise<TrimmedNad | undefined> {
+    const source = `NetworkAttachmentDefinition ${ref.namespace}/${ref.name}`;
+    try {
+      const obj: unknown = await withRetry(
+        () =>
+          client.custom.getNamespacedCustomObject(
+            { group: NAD_GROUP, version: NAD_VERSION, namespace: ref.namespace, plural: NAD_PLURAL, name: ref.name },
+            client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs }),
+          ),
+        {
+          attempts: tuning.liveGetAttempts,
+          backoffMs: tuning.retryBackoffMs,
+          signal,
+          retryable: (err) => classifyApiFailure(err, signal).kind === "unavailable",
+          onRetry: (err, attempt) => log.debug({ err, attempt, network: `${ref.namespace}/${ref.name}` }, "definition GET failed; retrying"),
+        },
+      );
+      return trimNad(obj);
+    } catch (err) {
+      const failure = classifyApiFailure(err, signal);
+      if (failure.kind === "not-found") return undefined;
+      throw apiFailureError(failure.kind === "conflict" ? { kind: "unavailable", detail: failure.detail } : failure, `reading ${source}`, source, err);
+    }
+  }
+
+  return {
+    description: `Kubernetes NetworkAttachmentDefinitions (${all ? "all namespaces" : `namespaces ${namespaces.join(", ")}`})`,
+    ready: () => [...informers.values()].every((i) => i.synced()),
+    async lookup(ref, opts = {}): Promise<NetworkLookup> {
+      const what = `NetworkAttachmentDefinition ${ref.namespace}/${ref.name}`;
+      const informer = all ?? informers.get(ref.namespace);
+      if (!informer) {
+        return { tried: [`${what}: namespace ${ref.namespace} is not watched (kubernetes.namespaces: ${namespaces.join(", ")})`] };
+      }
+      let nad = informer.get(ref.namespace, ref.name);
+      if (!nad) {
+        nad = await liveGet(ref, opts.signal);
+        if (nad) log.info({ network: `${ref.namespace}/${ref.name}` }, "definition not in the informer cache yet; found by a live GET");
+      }
+      if (!nad) {
+        const nearby = informer.list(ref.namespace).map((n) => n.metadata.name);
+        const holds = nearby.length === 0 ? "it holds none" : `it holds ${nearby.slice(0, 10).join(", ")}${nearby.length > 10 ? ", ..." : ""}`;
+        return { tried: [`${what} (informer cache: namespace ${ref.namespace}, ${holds})`, `${what} (live GET: 404 Not Found)`] };
+      }
+      const record = nadRecordFromObject(nad);
+      if (!("name" in record)) {
+        return { tried: [`${what}: unusable object, ${record.problem}`] };
+      }
+      return nadToDefinition(record, confDirSource, opts);
+    },
+  };
+}

@@ -1,0 +1,19 @@
+// Defaults of the edge's timeouts and retry bounds. A live GET is bounded by
+// liveGetAttempts × requestTimeoutMs plus backoff (≈ 3 × 5 s + 0.6 s): long enough for a
+// busy API server (Multus thin's 250 ms per call fails under load), short enough for a CNI ADD.
+import type { KubeTuning } from "./kube-edge.js";
+
+export const DEFAULT_KUBE_TUNING: KubeTuning = {
+  requestTimeoutMs: 5_000,
+  listTimeoutMs: 60_000,
+  liveGetAttempts: 3,
+  statusWriteAttempts: 5,
+  retryBackoffMs: 200,
+  informerRetryMinMs: 250,
+  informerRetryMaxMs: 10_000,
+  watchTimeoutSeconds: 300,
+};
+
+export function kubeTuning(overrides: Partial<KubeTuning> | undefined): KubeTuning {
+  return { ...DEFAULT_KUBE_TUNING, ...overrides };
+}

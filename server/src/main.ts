@@ -1,0 +1,54 @@
+#!/usr/bin/env -S node --import tsx
+// netattachd entry point: the only daemon file that touches `process` (argv, env, exit, signals).
+import { readFile } from "node:fs/promises";
+import { composeDaemon } from "./compose-daemon.js";
+import { ConfigError, flagsHelp, loadConfig } from "./config/index.js";
+import { StartupError } from "./errors/startup-error.js";
+import { loadDescriptorSet } from "./grpc/descriptor-set.js";
+import { createLogger } from "./log/create-logger.js";
+
+async function main(): Promise<number> {
+  let loaded;
+  try {
+    loaded = await loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), readFile: (p) => readFile(p, "utf8") });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`netattachd: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if ("help" in loaded) {
+    process.stdout.write(`${flagsHelp()}\n`);
+    return 0;
+  }
+  const { config } = loaded;
+  const log = createLogger({ level: config.logLevel, destination: process.stdout });
+  log.info({ config, configPath: loaded.configPath }, "configuration loaded");
+
+  const daemon = await composeDaemon({ config, log, descriptorSet: await loadDescriptorSet(), ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log.info({ signal }, "shutting down");
+      daemon.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, "shutdown failed");
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  });
+  try {
+    await daemon.start();
+  } catch (err) {
+    log.fatal({ err }, err instanceof StartupError ? err.message : "netattachd failed to start");
+    await daemon.stop().catch(() => undefined);
+    return 1;
+  }
+  return stopped;
+}
+
+process.exit(await main());

@@ -1,0 +1,13 @@
+// Public surface of network selection. Code outside server/src/resolve imports this file.
+export type * from "./types.js";
+export { DEFAULT_NETWORK_ANNOTATION, NETWORKS_ANNOTATION, RESOURCE_NAME_ANNOTATION } from "./annotations.js";
+export { parseNetworkSelections, checkSelections } from "./parse-network-selections.js";
+export { createConfDirSource } from "./conf-dir-source.js";
+export { createDefinitionDirSource, type DefinitionDirOptions } from "./definition-dir-source.js";
+export { createMemorySource } from "./memory-source.js";
+export { createNetworkResolver, REQUEST_SELECTIONS, type NetworkResolverOptions } from "./network-resolver.js";
+export { networkDisplayName } from "./network-display-name.js";
+export { interfaceNameProblem, isDnsLabel, MAX_IFNAME_BYTES } from "./name-checks.js";
+// For the Kubernetes source (issue 5): the same NAD checks and spec.config/conf-dir rules.
+export { nadRecordFromObject, NAD_API_VERSION, NAD_KIND, type NadRecord } from "./nad-object.js";
+export { nadToDefinition, describeNad } from "./nad-to-definition.js";

@@ -1,0 +1,96 @@
+// Which networks does a pod get? The cluster network (or the pod's default-network
+// annotation) first, then defaultNetworks, then the selected networks in order.
+import { DEFAULT_NETWORK_ANNOTATION, NETWORKS_ANNOTATION } from "./annotations.js";
+import { findInSources, foundOrThrow } from "./find-network.js";
+import { checkNamespaceAllowed } from "./namespace-policy.js";
+import { networkDisplayName } from "./network-display-name.js";
+import { checkSelections, parseNetworkSelections } from "./parse-network-selections.js";
+import { resolveConfiguredNetwork } from "./resolve-configured-network.js";
+import { describePlace, valueError } from "./selection-error.js";
+import type { NetworkDefinition, NetworkResolver, NetworkSelection, NetworkSource, PodNetworkQuery, ResolvedNetwork, SelectionConfig } from "./types.js";
+
+export interface NetworkResolverOptions {
+  readonly sources: {
+    /** NetworkAttachmentDefinition sources, asked in order (Kubernetes, manifest dir, memory). */
+    readonly definitions: readonly NetworkSource[];
+    /** The conf dir, for clusterNetwork/defaultNetworks given by conf name. */
+    readonly confDir: NetworkSource;
+  };
+  readonly config: SelectionConfig;
+}
+
+/** Request selections are checked like the annotation and reported under this name. */
+export const REQUEST_SELECTIONS = "request selections";
+
+type Pending = () => Promise<ResolvedNetwork>;
+
+export function createNetworkResolver(options: NetworkResolverOptions): NetworkResolver {
+  const { config } = options;
+  const { definitions, confDir } = options.sources;
+  const configured = { definitions, confDir, defaultNamespace: config.defaultNamespace };
+
+  function configuredNetwork(role: "cluster" | "default", value: string, source: string, signal?: AbortSignal): Pending {
+    return async () => {
+      const definition = await resolveConfiguredNetwork(value, configured, source, signal);
+      const selection: NetworkSelection = { name: definition.name, ...(definition.namespace === undefined ? {} : { namespace: definition.namespace }) };
+      return { role, network: networkDisplayName(definition), selection, definition };
+    };
+  }
+
+  function selectedNetwork(role: "cluster" | "selected", selection: NetworkSelection, source: string, index: number, signal?: AbortSignal): Pending {
+    return async () => {
+      const ref = { namespace: selection.namespace as string, name: selection.name };
+      const what = describePlace({ source, index, label: selection.name });
+      const definition: NetworkDefinition = foundOrThrow(await findInSources(definitions, ref, signal), what, `${ref.namespace}/${ref.name}`, source);
+      return { role, network: networkDisplayName(definition), selection, definition };
+    };
+  }
+
+  /** The pod's default-network annotation (exactly one definition) or the configured cluster network. */
+  function clusterNetwork(query: PodNetworkQuery, signal?: AbortSignal): Pending {
+    const value = query.annotations[DEFAULT_NETWORK_ANNOTATION];
+    if (value !== undefined && value.trim() !== "") {
+      const selections = parseNetworkSelections(value, config.defaultNamespace, DEFAULT_NETWORK_ANNOTATION);
+      const [only] = selections;
+      if (only === undefined || selections.length !== 1) throw valueError(DEFAULT_NETWORK_ANNOTATION, `must name exactly one network, got ${selections.length}`);
+      checkAllowed(query.namespace, only, DEFAULT_NETWORK_ANNOTATION, 1);
+      return selectedNetwork("cluster", only, DEFAULT_NETWORK_ANNOTATION, 1, signal);
+    }
+    if (config.clusterNetwork.trim() === "") throw valueError("daemon config clusterNetwork", "is empty, so pods have no cluster network");
+    return configuredNetwork("cluster", config.clusterNetwork.trim(), "daemon config clusterNetwork", signal);
+  }
+
+  function checkAllowed(podNamespace: string, sel: NetworkSelection, source: string, index: number): void {
+    const target = { namespace: sel.namespace as string, name: sel.name };
+    checkNamespaceAllowed(config, podNamespace, target, { source, element: `element ${index} (${JSON.stringify(sel.name)})` });
+  }
+
+  function podSelections(query: PodNetworkQuery): { selections: NetworkSelection[]; source: string } {
+    if (query.selections !== undefined) return { selections: checkSelections(query.selections, query.namespace, REQUEST_SELECTIONS), source: REQUEST_SELECTIONS };
+    const value = query.annotations[NETWORKS_ANNOTATION] ?? "";
+    return { selections: parseNetworkSelections(value, query.namespace, NETWORKS_ANNOTATION), source: NETWORKS_ANNOTATION };
+  }
+
+  return {
+    async resolve(query, opts) {
+      const signal = opts?.signal;
+      signal?.throwIfAborted();
+      // Every input is checked before any lookup, so a bad annotation fails fast and alone.
+      const pending: Pending[] = [clusterNetwork(query, signal)];
+      if (!config.systemNamespaces.includes(query.namespace)) {
+        config.defaultNetworks.forEach((name, i) => pending.push(configuredNetwork("default", name.trim(), `daemon config defaultNetworks[${i}]`, signal)));
+      }
+      const { selections, source } = podSelections(query);
+      selections.forEach((sel, i) => {
+        checkAllowed(query.namespace, sel, source, i + 1);
+        pending.push(selectedNetwork("selected", sel, source, i + 1, signal));
+      });
+
+      // Look up concurrently, but report the first failure in attach order.
+      const settled = await Promise.allSettled(pending.map((run) => run()));
+      const failed = settled.find((s) => s.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+      return settled.map((s) => (s as PromiseFulfilledResult<ResolvedNetwork>).value);
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// A real netattachd in-process on a temp unix socket, with a real gRPC client and a log sink.
+// `startDaemonWith(service)` serves any AttachmentService (fakes); `startComposedDaemon(config)`
+// wires the real runtime, sources and attachment service exactly as main.ts does.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import type { Logger } from "pino";
+import type { AttachmentService } from "../../server/src/attach/types.js";
+import { composeDaemon } from "../../server/src/compose-daemon.js";
+import { DEFAULTS, type DaemonConfig } from "../../server/src/config/index.js";
+import { createDaemon, type Daemon, type DaemonDeps } from "../../server/src/daemon.js";
+import { loadDescriptorSet } from "../../server/src/grpc/descriptor-set.js";
+import { createLogger } from "../../server/src/log/create-logger.js";
+import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-client.js";
+
+export type LogLine = Record<string, unknown> & { msg?: string; level: number };
+
+export interface LogSink {
+  readonly log: Logger;
+  readonly lines: LogLine[];
+}
+
+export function createLogSink(level: DaemonConfig["logLevel"] = "debug"): LogSink {
+  const lines: LogLine[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return { log: createLogger({ level, destination }), lines };
+}
+
+export interface TestDaemon {
+  readonly dir: string;
+  readonly socketPath: string;
+  readonly tcpPort?: number;
+  readonly daemon: Daemon;
+  readonly client: DaemonClient;
+  readonly logs: LogLine[];
+  /** Stops the daemon and closes the client (idempotent); removes the temp dir. */
+  stop(): Promise<void>;
+}
+
+async function finish(dir: string, socketPath: string, daemon: Daemon, sink: LogSink, keepDir: boolean): Promise<TestDaemon> {
+  let client: DaemonClient | undefined;
+  try {
+    const started = await daemon.start();
+    client = createDaemonClient(socketPath);
+    const c = client;
+    let stopped: Promise<void> | undefined;
+    return {
+      dir,
+      socketPath,
+      ...(started.tcpPort !== undefined ? { tcpPort: started.tcpPort } : {}),
+      daemon,
+      client: c,
+      logs: sink.lines,
+      stop: () =>
+        (stopped ??= (async () => {
+          c.close();
+          await daemon.stop();
+          if (!keepDir) await rm(dir, { recursive: true, force: true });
+        })()),
+    };
+  } catch (err) {
+    client?.close();
+    await daemon.stop().catch(() => undefined);
+    if (!keepDir) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export async function tempDir(prefix = "na-daemon-"): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A daemon serving `service` (a fake or the real one). */
+export async function startDaemonWith(
+  service: AttachmentService,
+  over: Partial<Omit<DaemonDeps, "service" | "log" | "descriptorSet">> = {},
+): Promise<TestDaemon> {
+  const dir = await tempDir();
+  const sink = createLogSink();
+  const socketPath = over.socketPath ?? join(dir, "run", "netattach.sock");
+  const daemon = createDaemon({
+    shutdownTimeoutMs: 5_000,
+    readinessIntervalMs: { notReady: 50, ready: 200 },
+    ...over,
+    socketPath,
+    service,
+    log: sink.log,
+    descriptorSet: await loadDescriptorSet(),
+  });
+  return finish(dir, socketPath, daemon, sink, over.socketPath !== undefined);
+}
+
+/** A daemon composed like main.ts; socket and state under a fresh temp dir unless given. */
+export async function startComposedDaemon(config: Partial<DaemonConfig> & Pick<DaemonConfig, "clusterNetwork">, opts: { dir?: string } = {}): Promise<TestDaemon & { config: DaemonConfig }> {
+  const dir = opts.dir ?? (await tempDir());
+  const full: DaemonConfig = {
+    ...DEFAULTS,
+    socketPath: join(dir, "run", "netattach.sock"),
+    stateDir: join(dir, "state"),
+    cniConfDir: join(dir, "net.d"),
+    shutdownTimeoutMs: 5_000,
+    ...config,
+  };
+  const sink = createLogSink();
+  const daemon = await composeDaemon({ config: full, log: sink.log, descriptorSet: await loadDescriptorSet(), ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
+  return { ...(await finish(dir, full.socketPath, daemon, sink, opts.dir !== undefined)), config: full };
+}

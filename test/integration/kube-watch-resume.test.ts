@@ -1,0 +1,87 @@
+// Watches end; the informers must carry on without losing an event: a clean end resumes
+// from the last resourceVersion, 410 Gone forces a relist, and bookmarks keep the
+// resourceVersion fresh so a resume after compaction needs no relist.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type EdgeFixture, NODE, startEdgeFixture } from "../helpers/kube-stand-in/edge-fixture.js";
+
+const NADS = "network-attachment-definitions" as const;
+let fx: EdgeFixture | undefined;
+afterEach(async () => {
+  await fx?.close();
+  fx = undefined;
+});
+
+async function synced(seed?: Parameters<typeof startEdgeFixture>[0]["seed"]): Promise<EdgeFixture> {
+  fx = await startEdgeFixture({ seed });
+  await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true));
+  // From here on live GETs fail: whatever the edge knows, it learned from list + watch.
+  fx.standIn.failNext({ verb: "get" }, 500, 100_000);
+  return fx;
+}
+
+async function names(f: EdgeFixture, namespace: string, candidates: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of candidates) {
+    const r = await f.edge.networkSource.lookup({ namespace, name }).catch(() => undefined);
+    if (r?.found) found.push(`${name}:${JSON.stringify(r.found.config.bridge)}`);
+  }
+  return found;
+}
+
+describe("kube edge: watch resume", () => {
+  it("resumes a cleanly ended watch from its resourceVersion and gets the events it missed (no relist)", async () => {
+    const f = await synced((s) => void s.createNad({ namespace: "ns1", name: "keep", config: { type: "bridge", bridge: "k" } }));
+    f.standIn.resetRequests();
+    f.standIn.stallWatches();
+    f.standIn.createNad({ namespace: "ns1", name: "added", config: { type: "bridge", bridge: "a" } });
+    f.standIn.updateNad("ns1", "keep", { type: "bridge", bridge: "k2" });
+    f.standIn.endWatches();
+    await vi.waitFor(async () => expect(await names(f, "ns1", ["keep", "added"])).toEqual(['keep:"k2"', 'added:"a"']));
+    expect(f.standIn.count({ verb: "list" })).toBe(0);
+    const resumed = f.standIn.requests.filter((r) => r.verb === "watch" && r.resource === NADS);
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(Number(resumed[0]!.query.resourceVersion)).toBeGreaterThan(0);
+  });
+
+  it("relists after 410 Gone and loses no create, update or delete made while the watch was stalled", async () => {
+    const f = await synced((s) => {
+      s.createNad({ namespace: "ns1", name: "stay", config: { type: "bridge", bridge: "s" } });
+      s.createNad({ namespace: "ns1", name: "doomed", config: { type: "bridge", bridge: "d" } });
+    });
+    f.standIn.resetRequests();
+    f.standIn.stallWatches(); // these events never reach the informer over the watch
+    f.standIn.createNad({ namespace: "ns1", name: "born", config: { type: "bridge", bridge: "b" } });
+    f.standIn.updateNad("ns1", "stay", { type: "bridge", bridge: "s2" });
+    f.standIn.deleteNad("ns1", "doomed");
+    f.standIn.expireWatches(); // ERROR 410 + end; history compacted
+    await vi.waitFor(async () => expect(await names(f, "ns1", ["stay", "doomed", "born"])).toEqual(['stay:"s2"', 'born:"b"']));
+    expect(f.standIn.count({ verb: "list", resource: NADS })).toBe(1);
+    expect(f.edge.ready()).toBe(true);
+  });
+
+  it("relists when a resumed watch is answered 410 because the history was compacted meanwhile", async () => {
+    const f = await synced((s) => void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { v: "1" } }));
+    f.standIn.resetRequests();
+    f.standIn.stallWatches();
+    f.standIn.setPodAnnotations("ns1", "p", { v: "2" });
+    f.standIn.compact();
+    f.standIn.endWatches();
+    await vi.waitFor(async () => expect((await f.edge.podSource.getPod("ns1", "p")).found?.annotations).toEqual({ v: "2" }));
+    expect(f.standIn.count({ verb: "list", resource: "pods" })).toBe(1);
+  });
+
+  it("follows bookmarks, so a resume after compaction needs no relist", async () => {
+    const f = await synced((s) => void s.createPod({ namespace: "ns1", name: "mine", nodeName: NODE }));
+    // Traffic the node-scoped watch never sees moves the resourceVersion on.
+    for (let i = 0; i < 5; i++) f.standIn.createPod({ namespace: "ns1", name: `elsewhere-${i}`, nodeName: "node-b" });
+    f.standIn.sendBookmarks();
+    f.standIn.compact();
+    f.standIn.resetRequests();
+    f.standIn.endWatches();
+    await vi.waitFor(() => expect(f.standIn.openWatches("pods")).toBe(1));
+    const resume = f.standIn.requests.find((r) => r.verb === "watch" && r.resource === "pods")!;
+    expect(Number(resume.query.resourceVersion)).toBe(f.standIn.store.oldestRv());
+    expect(resume.query.allowWatchBookmarks).toBe("true");
+    expect(f.standIn.count({ verb: "list" })).toBe(0);
+  });
+});

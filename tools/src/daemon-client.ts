@@ -1,0 +1,33 @@
+// The one way netattachctl (and tests) talk to netattachd: a nice-grpc client on the unix
+// socket (or host:port), with rich error details and per-call deadlines.
+import { createChannel, createClientFactory, type Client } from "nice-grpc";
+import { deadlineMiddleware, type DeadlineOptions } from "nice-grpc-client-middleware-deadline";
+import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
+import { HealthDefinition } from "nice-grpc-server-health";
+import { AttachmentServiceDefinition } from "../../proto/gen/netattach/v1/attachment_service.js";
+
+export const DEFAULT_SOCKET = "/run/netattach/netattach.sock";
+
+export interface DaemonClient {
+  readonly api: Client<typeof AttachmentServiceDefinition, DeadlineOptions>;
+  readonly health: Client<typeof HealthDefinition, DeadlineOptions>;
+  close(): void;
+}
+
+/** `target`: a socket path, a unix:// address, or host:port. */
+export function createDaemonClient(target: string = DEFAULT_SOCKET): DaemonClient {
+  const channel = createChannel(toAddress(target));
+  const factory = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware);
+  return {
+    api: factory.create(AttachmentServiceDefinition, channel),
+    health: factory.create(HealthDefinition, channel),
+    close: () => channel.close(),
+  };
+}
+
+export function toAddress(target: string): string {
+  if (target.startsWith("unix:")) return target;
+  if (target.startsWith("/")) return `unix://${target}`;
+  if (target.startsWith(".") || !/:\d+$/.test(target)) return `unix:${target}`;
+  return target;
+}

@@ -1,0 +1,59 @@
+// Flags every daemon command shares (--socket, -o, --timeout) and a typed parseArgs wrapper
+// that turns bad invocations into UsageError.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "../command.js";
+import { parseDuration } from "../cni/parse-duration.js";
+import { DEFAULT_SOCKET } from "../daemon-client.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export const COMMON_OPTIONS = {
+  socket: { type: "string" },
+  output: { type: "string", short: "o" },
+  timeout: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Options;
+
+export const COMMON_USAGE = `Common flags:
+  --socket PATH       daemon socket or host:port [NETATTACH_SOCKET] (default ${DEFAULT_SOCKET})
+  -o, --output FMT    text (default) or json
+  --timeout DURATION  call deadline: 500ms, 30s, 2m (default 2m)
+  -h, --help          this text
+`;
+
+export interface CommonFlags {
+  readonly socket: string;
+  readonly json: boolean;
+  readonly timeoutMs: number;
+}
+
+export function parseCommand<O extends Options>(argv: readonly string[], options: O, positionals = 0) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: positionals > 0 });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
+  return parsed;
+}
+
+export function commonFlags(values: { socket?: unknown; output?: unknown; timeout?: unknown }, env: Readonly<Record<string, string | undefined>>): CommonFlags {
+  const output = typeof values.output === "string" ? values.output : "text";
+  if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, got "${output}"`);
+  let timeoutMs = 120_000;
+  if (typeof values.timeout === "string") {
+    const parsed = parseDuration(values.timeout);
+    if (parsed === undefined) throw new UsageError(`--timeout: "${values.timeout}" is not a duration`);
+    timeoutMs = parsed;
+  }
+  const socket = typeof values.socket === "string" ? values.socket : (env.NETATTACH_SOCKET ?? DEFAULT_SOCKET);
+  return { socket, json: output === "json", timeoutMs };
+}
+
+/** "ns/name" or "ns/name/uid". */
+export function parsePodFlag(text: string): { namespace: string; name: string; uid: string } {
+  const [namespace, name, uid, extra] = text.split("/");
+  if (!namespace || !name || extra !== undefined) throw new UsageError(`--pod must be NAMESPACE/NAME or NAMESPACE/NAME/UID, got "${text}"`);
+  return { namespace, name, uid: uid ?? "" };
+}
