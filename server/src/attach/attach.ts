@@ -49,14 +49,17 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
       const result = await addDelegate(deps.runtime, plan, delegate, call.signal);
       record = { ...record, results: { ...record.results, [delegate.ifName]: result }, updatedAt: deps.now().toISOString() };
       await deps.store.save(record);
+      call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
     }
     const gatewaysFor = await applyDefaultRoutes(plan, deps.routes, call.signal);
     const answer = await buildAttachResult(plan, record.results, gatewaysFor, req.cniVersion);
     await writeStatus(deps, plan, answer, call.signal);
     await deps.store.save({ ...record, phase: "attached", updatedAt: deps.now().toISOString() });
+    call.log.info({ interfaces: answer.interfaces.map((i) => `${i.network}@${i.ifName}`) }, "attached");
     return answer;
   } catch (err) {
     const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried.at(-1)?.network ?? "", phase: "add" }, call.signal);
+    call.log.warn({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
     await rollback(deps, record, tried, call);
     throw cause;
   }

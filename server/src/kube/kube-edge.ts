@@ -19,6 +19,11 @@ export interface KubeTuning {
   /** Informer restart backoff after the API failed (doubles up to the max). */
   readonly informerRetryMinMs: number;
   readonly informerRetryMaxMs: number;
+  /**
+   * How long a live GET's 404 for a definition is remembered while its informer stays synced
+   * (a clusterNetwork given by conf name is looked up as a definition first on every ADD).
+   */
+  readonly negativeLookupTtlMs: number;
   /** Server-side watch timeout: the watch is renewed this often, which also notices a dead server. */
   readonly watchTimeoutSeconds: number;
 }

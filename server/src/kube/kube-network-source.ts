@@ -10,6 +10,7 @@ import { apiFailureError, classifyApiFailure } from "./api-failure.js";
 import type { KubeClient } from "./kube-client.js";
 import type { KubeTuning } from "./kube-edge.js";
 import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from "./nad-api.js";
+import { createNegativeCache } from "./negative-cache.js";
 import type { SyncedInformer } from "./synced-informer.js";
 import { type TrimmedNad, trimNad } from "./trim-object.js";
 import { withRetry } from "./with-retry.js";
@@ -27,6 +28,7 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
   const { informers, client, confDirSource, tuning, log } = deps;
   const all = informers.get("");
   const namespaces = [...informers.keys()];
+  const absent = createNegativeCache(tuning.negativeLookupTtlMs);
 
   async function liveGet(ref: NetworkRef, signal?: AbortSignal): Promise<TrimmedNad | undefined> {
     const source = `NetworkAttachmentDefinition ${ref.namespace}/${ref.name}`;
@@ -63,14 +65,23 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
         return { tried: [`${what}: namespace ${ref.namespace} is not watched (kubernetes.namespaces: ${namespaces.join(", ")})`] };
       }
       let nad = informer.get(ref.namespace, ref.name);
+      let liveAnswer = "live GET: 404 Not Found";
       if (!nad) {
-        nad = await liveGet(ref, opts.signal);
-        if (nad) log.info({ network: `${ref.namespace}/${ref.name}` }, "definition not in the informer cache yet; found by a live GET");
+        const key = `${ref.namespace}/${ref.name}`;
+        const epoch = informer.synced() ? informer.syncEpoch() : undefined;
+        const age = absent.age(key, epoch);
+        if (age !== undefined) {
+          liveAnswer = `live GET: 404 Not Found ${Math.round(age / 1000)} s ago, not created since`;
+        } else {
+          nad = await liveGet(ref, opts.signal);
+          if (nad) log.info({ network: key }, "definition not in the informer cache yet; found by a live GET");
+          else if (epoch !== undefined) absent.remember(key, epoch);
+        }
       }
       if (!nad) {
         const nearby = informer.list(ref.namespace).map((n) => n.metadata.name);
         const holds = nearby.length === 0 ? "it holds none" : `it holds ${nearby.slice(0, 10).join(", ")}${nearby.length > 10 ? ", ..." : ""}`;
-        return { tried: [`${what} (informer cache: namespace ${ref.namespace}, ${holds})`, `${what} (live GET: 404 Not Found)`] };
+        return { tried: [`${what} (informer cache: namespace ${ref.namespace}, ${holds})`, `${what} (${liveAnswer})`] };
       }
       const record = nadRecordFromObject(nad);
       if (!("name" in record)) {

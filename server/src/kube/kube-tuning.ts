@@ -11,6 +11,7 @@ export const DEFAULT_KUBE_TUNING: KubeTuning = {
   retryBackoffMs: 200,
   informerRetryMinMs: 250,
   informerRetryMaxMs: 10_000,
+  negativeLookupTtlMs: 300_000,
   watchTimeoutSeconds: 300,
 };
 

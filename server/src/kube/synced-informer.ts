@@ -14,6 +14,8 @@ export interface SyncedInformer<T extends KubernetesObject> {
   synced(): boolean;
   /** Why not synced, when not. */
   problem(): string | undefined;
+  /** Grows each time the informer (re)gains sync; equal values = no gap in between. */
+  syncEpoch(): number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,6 +68,7 @@ class TrackingWatch extends Watch {
 export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInformerOptions<T>): SyncedInformer<T> {
   const log = opts.log.child({ informer: opts.name });
   let synced = false;
+  let epoch = 0;
   let stopped = true;
   let problem: string | undefined = "not started";
   let failures = 0;
@@ -75,7 +78,10 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     trim: opts.trim,
     timeoutSeconds: opts.watchTimeoutSeconds,
     onOpen: () => {
-      if (!synced) log.info("informer synced");
+      if (!synced) {
+        log.info("informer synced");
+        epoch++;
+      }
       synced = true;
       problem = undefined;
       failures = 0;
@@ -107,6 +113,7 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     get: (namespace, name) => lw.get(name, namespace),
     list: (namespace) => lw.list(namespace),
     synced: () => synced,
+    syncEpoch: () => epoch,
     problem: () => (synced ? undefined : (problem ?? `informer ${opts.name} is not synced`)),
     async start() {
       stopped = false;

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CniError } from "../spec/errors.js";
+import type { CniError } from "../spec/errors.js";
 import { findInPath } from "./find-in-path.js";
 
 let root: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CniError } from "../spec/errors.js";
+import type { CniError } from "../spec/errors.js";
 import { pluginFailure } from "./fake-plugin-exec.test-helper.js";
 import { list, RT, setup } from "./runtime-setup.test-helper.js";
 

@@ -1,0 +1,41 @@
+// `netattachctl status`: grpc.health.v1 + GetStatus; exit 0 when ready, 1 when not.
+import { HealthCheckResponse_ServingStatus } from "nice-grpc-server-health/lib/proto/grpc/health/v1/health.js";
+import { ExitCode, type Command, type CommandContext } from "../command.js";
+import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
+import { runRpc } from "../daemon/run-rpc.js";
+
+const usage = `Usage: netattachctl status [flags]
+
+Shows whether netattachd is ready (its sources loaded, the cluster network's CNI STATUS ok)
+and why not. Exit code 0 when ready, 1 when not or unreachable.
+
+${COMMON_USAGE}`;
+
+export const statusCommand: Command = { name: "status", summary: "daemon readiness and the cluster network's CNI STATUS (GetStatus)", usage, run };
+
+async function run(ctx: CommandContext): Promise<ExitCode> {
+  const { values } = parseCommand(ctx.argv, {});
+  if (values.help) {
+    ctx.stdout.write(usage);
+    return ExitCode.Ok;
+  }
+  const flags = commonFlags(values, ctx.env);
+  return runRpc("status", ctx, flags, async (client, opts) => {
+    const status = await client.api.getStatus({}, opts);
+    const health = await client.health.check({ service: "" }, opts);
+    const serving = HealthCheckResponse_ServingStatus[health.status] ?? String(health.status);
+    if (flags.json) {
+      ctx.stdout.write(JSON.stringify({ ...status, health: serving }, null, 2) + "\n");
+    } else {
+      const cn = status.clusterNetwork;
+      const lines = [
+        `ready: ${status.ready ? "yes" : "no"}`,
+        `health: ${serving}`,
+        ...(cn ? [`cluster network: ${cn.name} (CNI STATUS ${cn.ok ? "ok" : `failed${cn.cniCode !== undefined ? `, code ${cn.cniCode}` : ""}: ${cn.message}`})`] : []),
+        ...status.reasons.map((r) => `not ready: ${r}`),
+      ];
+      ctx.stdout.write(lines.join("\n") + "\n");
+    }
+    return status.ready ? ExitCode.Ok : ExitCode.Failed;
+  });
+}
