@@ -11,6 +11,7 @@
 //
 // Usage: node tools/build.mjs [--out build/netattach-cni]
 import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

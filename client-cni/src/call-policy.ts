@@ -82,6 +82,6 @@ export async function callDaemon<T>(
   try {
     return await call({ deadline: new Date(clock.now() + conf.callTimeoutMs) });
   } catch (err) {
-    throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: policy.unreachableCode });
+    throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: policy.unreachableCode, command });
   }
 }

@@ -14,6 +14,8 @@ export interface MappingContext {
   socketPath: string;
   /** CNI code when the daemon cannot be reached: 11, or 50 for STATUS. */
   unreachableCode: number;
+  /** Command whose effect did not happen, said in the message (DEL must never look done). */
+  command?: string;
 }
 
 function errorInfo(err: unknown): ErrorInfo | undefined {
@@ -40,10 +42,16 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
     return new ShimError(Number.isInteger(code) ? code : CniCode.Internal, err.details, details, { cause: err });
   }
   if (err instanceof ClientError && TRANSIENT.has(err.code)) {
-    return new ShimError(ctx.unreachableCode, `netattachd is not reachable at ${ctx.socketPath}`, `${Status[err.code]}: ${err.details}`, { cause: err });
+    const notDone = ctx.command !== undefined && ctx.command !== "STATUS" ? `; ${ctx.command} was not done, the runtime should retry` : "";
+    return new ShimError(ctx.unreachableCode, `netattachd is not reachable at ${ctx.socketPath}${notDone}`, `${Status[err.code]}: ${transportDetails(err.details)}`, { cause: err });
   }
   if (err instanceof ClientError) {
     return new ShimError(CniCode.Internal, `netattachd at ${ctx.socketPath} failed: ${err.details}`, Status[err.code], { cause: err });
   }
   return new ShimError(CniCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/** grpc-js appends an empty "Resolution note:" to connection errors; drop the noise. */
+function transportDetails(details: string): string {
+  return details.replace(/\.?\s*Resolution note:\s*$/, "");
 }

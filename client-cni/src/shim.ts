@@ -62,7 +62,9 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
 async function dispatch(env: CniEnv, conf: ShimConf, client: DaemonClient, clock: Clock, log: Logger): Promise<string> {
   switch (env.command) {
     case "ADD": {
-      const res = await callDaemon("ADD", client, conf, clock, log, (o) => client.attachNetworks(toAttachRequest(env, conf), o));
+      // Built before anything waits: bad input fails at once, not after the readiness wait.
+      const req = toAttachRequest(env, conf);
+      const res = await callDaemon("ADD", client, conf, clock, log, (o) => client.attachNetworks(req, o));
       log.info("attached", { interfaces: res.interfaces.map((i) => `${i.network}:${i.interface}`).join(",") });
       return primaryResult(res.primaryResultJson, conf.cniVersion);
     }

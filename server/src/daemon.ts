@@ -49,6 +49,8 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   const servers: Server[] = [];
   let started: Promise<{ socketPath: string; tcpPort?: number }> | undefined;
   let stopping: Promise<void> | undefined;
+  /** Set once our socket exists: only then is it ours to remove. */
+  let ownsSocket = false;
 
   const newServer = (): Server => {
     const server = createGrpcServer({ service: deps.service, log, health, descriptorSet: deps.descriptorSet });
@@ -60,6 +62,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     for (const l of deps.lifecycles ?? []) await l.start();
     await prepareUnixSocket(deps.socketPath);
     await listen(newServer(), `unix://${deps.socketPath}`);
+    ownsSocket = true;
     await chmod(deps.socketPath, 0o600);
     const tcpPort = deps.tcpListen ? await listen(newServer(), deps.tcpListen) : undefined;
     await readiness.start();
@@ -78,7 +81,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
       log.warn({ shutdownTimeoutMs: deps.shutdownTimeoutMs }, "calls still running at the shutdown deadline; cancelling them");
       for (const s of servers) s.forceShutdown();
     }
-    await unlink(deps.socketPath).catch(() => undefined);
+    if (ownsSocket) await unlink(deps.socketPath).catch(() => undefined);
     for (const l of [...(deps.lifecycles ?? [])].reverse()) {
       await l.stop().catch((err: unknown) => log.warn({ err }, "stopping a component failed"));
     }

@@ -93,7 +93,7 @@ export async function startDaemonWith(
     log: sink.log,
     descriptorSet: await loadDescriptorSet(),
   });
-  return finish(dir, socketPath, daemon, sink, over.socketPath !== undefined);
+  return finish(dir, socketPath, daemon, sink, false);
 }
 
 /** A daemon composed like main.ts; socket and state under a fresh temp dir unless given. */
@@ -110,4 +110,37 @@ export async function startComposedDaemon(config: Partial<DaemonConfig> & Pick<D
   const sink = createLogSink();
   const daemon = await composeDaemon({ config: full, log: sink.log, descriptorSet: await loadDescriptorSet(), ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
   return { ...(await finish(dir, full.socketPath, daemon, sink, opts.dir !== undefined)), config: full };
+}
+
+/** A scripted AttachmentService: each method resolves `answers[method]` (or throws it), and records its calls. */
+export interface FakeService extends AttachmentService {
+  readonly calls: Array<{ method: keyof AttachmentService; request: unknown; signal: AbortSignal }>;
+  answers: Partial<Record<keyof AttachmentService, unknown>>;
+  /** Set per method to park its calls until released. */
+  gates: Partial<Record<keyof AttachmentService, Promise<void>>>;
+}
+
+export function createFakeService(answers: FakeService["answers"] = {}): FakeService {
+  const calls: FakeService["calls"] = [];
+  const fake: FakeService = {
+    calls,
+    answers,
+    gates: {},
+  } as FakeService;
+  const method =
+    (name: keyof AttachmentService) =>
+    async (...args: unknown[]): Promise<never> => {
+      const ctx = args[args.length - 1] as { signal: AbortSignal };
+      calls.push({ method: name, request: args.length > 1 ? args[0] : undefined, signal: ctx.signal });
+      await fake.gates[name];
+      const answer = fake.answers[name];
+      if (answer instanceof Error || (typeof answer === "object" && answer !== null && "thrown" in answer)) {
+        throw answer instanceof Error ? answer : (answer as { thrown: unknown }).thrown;
+      }
+      return answer as never;
+    };
+  for (const name of ["attach", "detach", "check", "gc", "status", "list", "resolve"] as const) {
+    (fake as unknown as Record<string, unknown>)[name] = method(name);
+  }
+  return fake;
 }

@@ -18,6 +18,7 @@ async function synced(opts: Parameters<typeof startEdgeFixture>[0] = {}): Promis
   return fx;
 }
 
+const triedOf = (r: NetworkLookup): readonly string[] | undefined => (r.found === undefined ? r.tried : undefined);
 const lookup = (f: EdgeFixture, namespace: string, name: string): Promise<NetworkLookup> => f.edge.networkSource.lookup({ namespace, name });
 
 describe("kube edge: NetworkAttachmentDefinitions", () => {
@@ -52,10 +53,36 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
     const f = await synced({ seed: (s) => void s.createNad({ namespace: "ns1", name: "other", config: { type: "bridge" } }) });
     const r = await lookup(f, "ns1", "missing");
     expect(r.found).toBeUndefined();
-    expect(r.tried).toEqual([
+    expect(triedOf(r)).toEqual([
       "NetworkAttachmentDefinition ns1/missing (informer cache: namespace ns1, it holds other)",
       "NetworkAttachmentDefinition ns1/missing (live GET: 404 Not Found)",
     ]);
+  });
+
+  it("remembers a 404 while the informer stays synced, and still sees the definition once created", async () => {
+    const f = await synced();
+    f.standIn.resetRequests();
+    expect((await lookup(f, "default", "cbr0")).found).toBeUndefined();
+    const again = await lookup(f, "default", "cbr0");
+    expect(triedOf(again)?.[1]).toMatch(/^NetworkAttachmentDefinition default\/cbr0 \(live GET: 404 Not Found \d+ s ago, not created since\)$/);
+    expect(f.standIn.count({ verb: "get" })).toBe(1);
+    f.standIn.createNad({ namespace: "default", name: "cbr0", config: { type: "bridge" } });
+    await vi.waitFor(async () => expect((await lookup(f, "default", "cbr0")).found?.name).toBe("cbr0"));
+    expect(f.standIn.count({ verb: "get" })).toBe(1);
+  });
+
+  it("does not trust a remembered 404 across a watch gap", async () => {
+    const f = await synced();
+    expect((await lookup(f, "ns1", "later")).found).toBeUndefined();
+    await f.standIn.down();
+    await vi.waitFor(() => expect(f.edge.ready()).toBe(false));
+    await f.standIn.up();
+    await vi.waitFor(() => expect(f.edge.ready()).toBe(true));
+    f.standIn.stallWatches();
+    f.standIn.createNad({ namespace: "ns1", name: "later", config: { type: "bridge" } });
+    f.standIn.resetRequests();
+    expect((await lookup(f, "ns1", "later")).found?.name).toBe("later");
+    expect(f.standIn.count({ verb: "get" })).toBe(1);
   });
 
   it("keeps a config's own name and gives a nameless one the definition's", async () => {
@@ -88,8 +115,8 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
     const f = await synced({ seed: (s) => void s.createNad({ namespace: "ns1", name: "ghost" }) });
     const r = await lookup(f, "ns1", "ghost");
     expect(r.found).toBeUndefined();
-    expect(r.tried?.[0]).toContain("NetworkAttachmentDefinition ns1/ghost has no spec.config");
-    expect(r.tried?.join("\n")).toContain(`conf dir ${f.confDir}`);
+    expect(triedOf(r)?.[0]).toContain("NetworkAttachmentDefinition ns1/ghost has no spec.config");
+    expect(triedOf(r)?.join("\n")).toContain(`conf dir ${f.confDir}`);
   });
 
   it("rejects a spec.config that is not a CNI config with INVALID_NETWORK_CONFIG naming the definition", async () => {
@@ -112,7 +139,7 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
     ]);
     expect((await lookup(f, "ns1", "in")).found?.name).toBe("in");
     const out = await lookup(f, "ns2", "out");
-    expect(out.tried).toEqual(["NetworkAttachmentDefinition ns2/out: namespace ns2 is not watched (kubernetes.namespaces: ns1)"]);
+    expect(triedOf(out)).toEqual(["NetworkAttachmentDefinition ns2/out: namespace ns2 is not watched (kubernetes.namespaces: ns1)"]);
   });
 
   it("fails an uncached lookup with KUBE_API_UNAVAILABLE (CNI 11) while the API server is down, and recovers", async () => {

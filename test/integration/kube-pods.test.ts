@@ -92,13 +92,12 @@ describe("kube edge: pods", () => {
     });
     const apiPod = (await pods(f).getPod("ns1", "api-pod", { uid: "uid-recreated" })).found!;
     expect(apiPod.uid).toBe("uid-api"); // the live GET agrees with the cache
-    const err = (() => {
-      try {
-        checkPodUid("uid-recreated", apiPod);
-      } catch (e) {
-        return e;
-      }
-    })();
+    let err: unknown;
+    try {
+      checkPodUid("uid-recreated", apiPod);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toMatchObject({ name: "DaemonError", code: "POD_UID_MISMATCH" });
     expect((err as Error).message).toContain("ns1/api-pod");
     expect(ERROR_CODES.POD_UID_MISMATCH.cniCode).toBe(7);

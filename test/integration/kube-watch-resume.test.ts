@@ -2,7 +2,7 @@
 // from the last resourceVersion, 410 Gone forces a relist, and bookmarks keep the
 // resourceVersion fresh so a resume after compaction needs no relist.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type EdgeFixture, NODE, startEdgeFixture } from "../helpers/kube-stand-in/edge-fixture.js";
+import { type EdgeFixture, type EdgeFixtureOptions, NODE, startEdgeFixture } from "../helpers/kube-stand-in/edge-fixture.js";
 
 const NADS = "network-attachment-definitions" as const;
 let fx: EdgeFixture | undefined;
@@ -11,7 +11,7 @@ afterEach(async () => {
   fx = undefined;
 });
 
-async function synced(seed?: Parameters<typeof startEdgeFixture>[0]["seed"]): Promise<EdgeFixture> {
+async function synced(seed?: EdgeFixtureOptions["seed"]): Promise<EdgeFixture> {
   fx = await startEdgeFixture({ seed });
   await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true));
   // From here on live GETs fail: whatever the edge knows, it learned from list + watch.

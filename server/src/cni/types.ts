@@ -108,12 +108,40 @@ export type RuntimeEvent =
   /** A plugin's negotiated version lacks the command (CHECK < 0.4.0, GC/STATUS < 1.1.0). */
   | { type: "plugin-skipped"; command: string; plugin: string; network: string; cniVersion: string; reason: string };
 
+/**
+ * libcni's CNI interface. It serialises nothing: callers must not run two operations for
+ * one container at once, nor GC next to ADD/DEL (spec §3). Every failure is a CniError.
+ */
 export interface CniRuntime {
+  /**
+   * Plugins in order, halting at the first error. No rollback here: the spec wants a DEL
+   * after a failed ADD, and the caller decides when (see addNetworkListWithRollback).
+   * Every plugin is found and version-negotiated before the first one runs. The final
+   * result, in the list's version, is cached before it is returned.
+   */
   addNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<CniResult>;
+  /**
+   * Forward order with the cached ADD result as prevResult. < 0.4.0: kind
+   * "incompatible-version", code 1. disableCheck: no-op. No cached ADD: kind
+   * "invalid-args", code 3 (container unknown); corrupt cache: kind "cache", code 3.
+   */
   checkNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void>;
+  /**
+   * Reverse order, cached ADD result as prevResult (≥ 0.4.0). Idempotent; tolerates an
+   * empty netns and a missing cache; a corrupt cache is reported (cache-corrupt), removed,
+   * and DEL runs without prevResult. The cache is removed only after every plugin succeeded.
+   */
   delNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void>;
+  /**
+   * No-op with disableGC. DELs every cached attachment of the list not in
+   * validAttachments (undefined: all of them), then for ≥ 1.1.0 sends GC to each plugin
+   * run at ≥ 1.1.0. Goes on past errors; several errors become one CniError whose cause
+   * is an AggregateError.
+   */
   gcNetworkList(list: NetworkConfigList, args: GcArgs, opts?: InvokeOptions): Promise<void>;
+  /** ≥ 1.1.0 only; plugins in order, first error returned with its code (50/51 kept). */
   getStatusNetworkList(list: NetworkConfigList, opts?: InvokeOptions): Promise<void>;
+  /** VERSION of the plugin binary (cached while the file is unchanged). */
   getVersionInfo(pluginType: string, opts?: InvokeOptions): Promise<VersionInfo>;
   /** The cached final ADD result converted to the list's version; undefined when missing. */
   getCachedResult(list: NetworkConfigList, rt: RuntimeConf): Promise<CniResult | undefined>;

@@ -15,10 +15,9 @@ import { type TrimmedNad, type TrimmedPod, trimNad, trimPod } from "./trim-objec
 export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEdgeDeps = {}): KubeEdge {
   const tuning = kubeTuning(config.tuning);
   const client = createKubeClient(loadKubeConfig(config));
-  const elog = log.child({ component: "kube" });
   const common = {
     kubeConfig: client.kubeConfig,
-    log: elog,
+    log,
     retryMinMs: tuning.informerRetryMinMs,
     retryMaxMs: tuning.informerRetryMaxMs,
     watchTimeoutSeconds: tuning.watchTimeoutSeconds,
@@ -55,15 +54,15 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
   const informers = [pods, ...nads.values()];
 
   return {
-    podSource: createKubePodSource({ informer: pods, client, tuning, log: elog }),
+    podSource: createKubePodSource({ informer: pods, client, tuning, log }),
     networkSource: createKubeNetworkSource({
       informers: nads,
       client,
       confDirSource: deps.confDirSource ?? createConfDirSource(config.confDir),
       tuning,
-      log: elog,
+      log,
     }),
-    statusWriter: createKubeStatusWriter({ client, tuning, policy: config.statusFailurePolicy, log: elog }),
+    statusWriter: createKubeStatusWriter({ client, tuning, policy: config.statusFailurePolicy, log }),
     ready: () => informers.every((i) => i.synced()),
     notReadyReasons: () => informers.flatMap((i) => i.problem() ?? []),
     async start() {

@@ -1,6 +1,6 @@
 // A kube edge wired to a fresh stand-in through a generated kubeconfig, with its own temp
 // conf dir. Tests get both ends and clean up with close().
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -27,16 +27,18 @@ export interface EdgeFixture {
   close(): Promise<void>;
 }
 
-export async function startEdgeFixture(opts: {
-  config?: Partial<KubeEdgeConfig>;
-  standIn?: KubeStandInOptions;
+export interface EdgeFixtureOptions {
+  readonly config?: Partial<KubeEdgeConfig>;
+  readonly standIn?: KubeStandInOptions;
   /** Set up stand-in objects before the edge starts. */
-  seed?: (s: KubeStandIn) => void | Promise<void>;
-  start?: boolean;
-} = {}): Promise<EdgeFixture> {
+  readonly seed?: (s: KubeStandIn) => void | Promise<void>;
+  readonly start?: boolean;
+}
+
+export async function startEdgeFixture(opts: EdgeFixtureOptions = {}): Promise<EdgeFixture> {
   const dir = await mkdtemp(join(tmpdir(), "kube-edge-"));
   const confDir = join(dir, "net.d");
-  await import("node:fs/promises").then((fs) => fs.mkdir(confDir));
+  await mkdir(confDir);
   const standIn = await startKubeStandIn(opts.standIn);
   await opts.seed?.(standIn);
   const kubeconfig = await standIn.writeKubeconfig(dir);

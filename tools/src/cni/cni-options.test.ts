@@ -27,10 +27,11 @@ describe("parseCniOptions", () => {
     });
   });
 
-  it("resolves a relative netns path against cwd before deriving the container id", () => {
+  it("resolves and cleans the netns path (like filepath.Abs) before deriving the container id", () => {
     const inv = parse(["add", "mynet", "ns/x"]);
     expect(inv?.netns).toBe("/work/ns/x");
     expect(inv?.containerId).toBe(cnitoolContainerId("/work/ns/x"));
+    expect(parse(["add", "mynet", "/var/run//netns/./a/"])?.netns).toBe("/var/run/netns/a");
   });
 
   it("takes every flag", () => {

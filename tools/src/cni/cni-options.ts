@@ -1,6 +1,6 @@
 // Parses `netattachctl cni <op> ...` into one invocation. Flags win over the cnitool
 // environment variables (NETCONFPATH, CNI_PATH, CNI_ARGS, CAP_ARGS, CNI_IFNAME).
-import { isAbsolute, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Attachment, JsonObject } from "../../../server/src/cni/index.js";
 import { UsageError } from "../command.js";
@@ -96,8 +96,9 @@ export function parseCniOptions(argv: readonly string[], env: Env, cwd: string):
   };
 }
 
+/** Like Go's filepath.Abs (cnitool): absolute and cleaned, so the derived container id matches. */
 function absolute(path: string, cwd: string): string {
-  return isAbsolute(path) ? path : resolve(cwd, path);
+  return resolve(cwd, path);
 }
 
 function cniArgs(text: string | undefined): Array<[string, string]> {

@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { CniError } from "../spec/errors.js";
 import { pluginFailure, sampleResult } from "./fake-plugin-exec.test-helper.js";
-import { cachePath, list, RT, setup } from "./runtime-setup.test-helper.js";
+import { cachePath, list, RT, setup, cleanupSetups } from "./runtime-setup.test-helper.js";
+
+afterEach(cleanupSetups);
 
 describe("addNetworkList", () => {
   it("injects name and cniVersion, keeps unknown keys, drops cni.dev/* and capabilities", async () => {

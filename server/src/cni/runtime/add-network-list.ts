@@ -6,7 +6,9 @@ import { formatCniArgs } from "../spec/cni-args.js";
 import { supportsChaining } from "../spec/version.js";
 import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { CACHE_RECORD_KIND } from "./result-cache.js";
-import { convertFor, invokePlugin, parsePluginResult, resolvePlugins, src, withContext, type RuntimeContext } from "./runtime-context.js";
+import { convertFor, parsePluginResult } from "./plugin-result.js";
+import { src, withContext } from "./error-context.js";
+import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 
 export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<CniResult> {

@@ -1,6 +1,7 @@
 // The cached final ADD result of one attachment, converted to the list's version.
 import type { CniResult, NetworkConfigList, RuntimeConf } from "../types.js";
-import { convertFor, type RuntimeContext } from "./runtime-context.js";
+import { convertFor } from "./plugin-result.js";
+import type { RuntimeContext } from "./runtime-context.js";
 
 export type CachedResult =
   | { readonly status: "missing" }

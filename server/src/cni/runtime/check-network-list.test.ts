@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { pluginFailure } from "./fake-plugin-exec.test-helper.js";
-import { list, RT, setup } from "./runtime-setup.test-helper.js";
+import { list, RT, setup, cleanupSetups } from "./runtime-setup.test-helper.js";
+
+afterEach(cleanupSetups);
 
 describe("checkNetworkList", () => {
   it("runs plugins in order with the cached ADD result as prevResult", async () => {

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { pluginFailure, sampleResult } from "./fake-plugin-exec.test-helper.js";
-import { cachePath, list, RT, setup } from "./runtime-setup.test-helper.js";
+import { cachePath, list, RT, setup, cleanupSetups } from "./runtime-setup.test-helper.js";
+
+afterEach(cleanupSetups);
 
 describe("delNetworkList", () => {
   it("runs plugins in reverse order with the cached result as prevResult, then drops the cache", async () => {

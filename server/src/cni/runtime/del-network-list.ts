@@ -8,7 +8,9 @@ import { sendsPrevResultOnDel } from "../spec/version.js";
 import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { cniArgsFor } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";
-import { convertFor, invokePlugin, resolvePlugins, src, type RuntimeContext } from "./runtime-context.js";
+import { convertFor } from "./plugin-result.js";
+import { src } from "./error-context.js";
+import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 
 export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void> {

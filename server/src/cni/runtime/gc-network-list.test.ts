@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { CniError } from "../spec/errors.js";
 import { pluginFailure } from "./fake-plugin-exec.test-helper.js";
-import { cachePath, list, setup } from "./runtime-setup.test-helper.js";
+import { cachePath, list, setup, cleanupSetups } from "./runtime-setup.test-helper.js";
+
+afterEach(cleanupSetups);
 
 const A = { containerId: "a", netns: "/run/netns/a", ifName: "eth0", args: [["K8S_POD_NAME", "pa"]] as const, capabilityArgs: { mac: "c2:00:00:00:00:0a" } };
 const B = { containerId: "b", netns: "/run/netns/b", ifName: "net1" };

@@ -8,7 +8,8 @@ import { validateNetworkName } from "../spec/validate.js";
 import { supportsGcAndStatus } from "../spec/version.js";
 import { buildGcConfig } from "../conf/build-plugin-config.js";
 import { delNetworkList } from "./del-network-list.js";
-import { invokePlugin, resolvePlugins, src, withContext, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
+import { src, withContext } from "./error-context.js";
+import { invokePlugin, resolvePlugins, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
 
 export async function gcNetworkList(ctx: RuntimeContext, list: NetworkConfigList, args: GcArgs, opts?: InvokeOptions): Promise<void> {
   if (list.disableGC) return;

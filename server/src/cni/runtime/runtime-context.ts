@@ -1,15 +1,13 @@
 // What every operation shares: the exec seam, the cache, version negotiation, and the
 // two steps every operation repeats — resolve a plugin, run it once (with an event).
-import type { CniResult, InvokeOptions, NetworkConfigList, PluginConf, PluginExec, RuntimeConf, RuntimeEvent } from "../types.js";
+import type { InvokeOptions, JsonObject, NetworkConfigList, PluginConf, PluginExec, RuntimeConf, RuntimeEvent } from "../types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { negotiatePluginVersion } from "../spec/version.js";
-import { parseResult } from "../result/parse-result.js";
-import { convertResult } from "../result/convert-result.js";
 import { buildCniEnv } from "../invoke/cni-env.js";
 import { encodeConfig } from "../conf/build-plugin-config.js";
-import type { JsonObject } from "../types.js";
 import type { ResultCache } from "./result-cache.js";
 import type { VersionProbe } from "./version-probe.js";
+import { src, withContext } from "./error-context.js";
 
 export interface RuntimeContext {
   readonly exec: PluginExec;
@@ -114,50 +112,4 @@ export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promis
     report(false);
     throw withContext(err, list, plugin.plugin.type, inv.command);
   }
-}
-
-/** A plugin's ADD stdout → result in the version the plugin reported (or ran at). */
-export function parsePluginResult(out: Buffer, list: NetworkConfigList, plugin: ResolvedPlugin): CniResult {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(out.toString("utf8"));
-  } catch (err) {
-    const text = out.toString("utf8").slice(0, 256);
-    throw new CniError({
-      kind: "bad-output",
-      code: CniErrorCode.DecodeFailure,
-      msg: `plugin "${plugin.plugin.type}" ADD printed no valid JSON result: ${JSON.stringify(text)}`,
-      plugin: plugin.plugin.type,
-      network: list.name,
-      command: "ADD",
-      ...src(list),
-      cause: err,
-    });
-  }
-  try {
-    return parseResult(raw, plugin.version, plugin.plugin.type);
-  } catch (err) {
-    throw withContext(err, list, plugin.plugin.type, "ADD");
-  }
-}
-
-/** convertResult with the network named on failure. */
-export function convertFor(result: CniResult, version: string, list: NetworkConfigList, plugin?: string): CniResult {
-  if (result.cniVersion === version) return result;
-  try {
-    return convertResult(result, version);
-  } catch (err) {
-    throw withContext(err, list, plugin);
-  }
-}
-
-/** Any failure → CniError with where it happened; non-CniErrors become code 999 with cause. */
-export function withContext(err: unknown, list: NetworkConfigList, plugin?: string, command?: string): CniError {
-  const extra = { network: list.name, ...(plugin !== undefined ? { plugin } : {}), ...(command !== undefined ? { command } : {}), ...src(list) };
-  if (err instanceof CniError) return err.withContext(extra);
-  return new CniError({ kind: "exec", code: CniErrorCode.Internal, msg: err instanceof Error ? err.message : String(err), ...extra, cause: err });
-}
-
-export function src(list: NetworkConfigList): { source?: string } {
-  return list.source !== undefined ? { source: list.source } : {};
 }

@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
 import type { CniRuntime, JsonObject, NetworkConfigList, RuntimeConf, RuntimeEvent } from "../types.js";
 import { parseNetworkConfigList } from "../conf/parse-network-config-list.js";
 import { createCniRuntime } from "./cni-runtime.js";
@@ -16,9 +15,10 @@ export interface Setup {
 }
 
 const dirs: string[] = [];
-afterEach(() => {
+/** Remove the cache dirs of every setup() so far: call from afterEach. */
+export function cleanupSetups(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+}
 
 export function setup(plugins: Readonly<Record<string, FakePlugin>>, opts: { negotiateVersions?: boolean } = {}): Setup {
   const cacheDir = mkdtempSync(join(tmpdir(), "cni-rt-"));

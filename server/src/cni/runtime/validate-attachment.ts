@@ -2,7 +2,7 @@
 // names inside the cache dir, so DEL and CHECK run them too.
 import type { NetworkConfigList, RuntimeConf } from "../types.js";
 import { validateContainerId, validateInterfaceName, validateNetworkName } from "../spec/validate.js";
-import { withContext } from "./runtime-context.js";
+import { withContext } from "./error-context.js";
 
 export function validateAttachment(list: NetworkConfigList, rt: RuntimeConf, command: string): void {
   try {

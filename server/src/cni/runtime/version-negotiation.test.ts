@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { CniError } from "../spec/errors.js";
 import { pluginFailure } from "./fake-plugin-exec.test-helper.js";
-import { list, RT, setup } from "./runtime-setup.test-helper.js";
+import { list, RT, setup, cleanupSetups } from "./runtime-setup.test-helper.js";
+
+afterEach(cleanupSetups);
 
 describe("plugin version negotiation", () => {
   it("runs a plugin that stops at 1.0.0 at 1.0.0 in a 1.1.0 list and converts its result up", async () => {

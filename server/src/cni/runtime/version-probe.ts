@@ -25,7 +25,9 @@ export interface VersionProbeOptions {
 export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
   const fileKey = o.fileKey ?? statKey;
   const cache = new Map<string, { key: string; outcome: Promise<ProbeOutcome> }>();
-  const run = async (path: string, pluginType: string, opts: InvokeOptions | undefined): Promise<ProbeOutcome> => {
+  // Shared by concurrent callers, so it runs without any one caller's signal (the deadline
+  // still bounds it); each caller stops waiting when its own signal fires.
+  const run = async (path: string, pluginType: string, timeoutMs: number): Promise<ProbeOutcome> => {
     // Dummy NETNS/IFNAME like libcni: plugins built on an old skel demand them for VERSION.
     const env = buildCniEnv({ command: "VERSION", netns: "dummy", ifName: "dummy", binDirs: o.binDirs, ...(o.path !== undefined ? { path: o.path } : {}) });
     try {
@@ -35,8 +37,7 @@ export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
         command: "VERSION",
         stdin: Buffer.from(JSON.stringify({ cniVersion: CURRENT_VERSION })),
         env,
-        timeoutMs: opts?.pluginTimeoutMs ?? o.timeoutMs,
-        ...(opts?.signal ? { signal: opts.signal } : {}),
+        timeoutMs,
       });
       return { ok: true, info: decodeVersionInfo(out, pluginType) };
     } catch (err) {
@@ -47,17 +48,30 @@ export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
   return {
     async probe(path, pluginType, opts) {
       const key = await fileKey(path);
-      const hit = cache.get(path);
-      if (hit !== undefined && hit.key === key) return hit.outcome;
-      const outcome = run(path, pluginType, opts);
-      cache.set(path, { key, outcome });
-      // Transient failures are not remembered: the next call asks again.
-      outcome.catch(() => {
-        if (cache.get(path)?.outcome === outcome) cache.delete(path);
-      });
-      return outcome;
+      let hit = cache.get(path);
+      if (hit === undefined || hit.key !== key) {
+        const outcome = run(path, pluginType, opts?.pluginTimeoutMs ?? o.timeoutMs);
+        hit = { key, outcome };
+        cache.set(path, hit);
+        // Transient failures (timeouts) are not remembered: the next call asks again.
+        outcome.catch(() => {
+          if (cache.get(path)?.outcome === outcome) cache.delete(path);
+        });
+      }
+      return opts?.signal ? untilAborted(hit.outcome, opts.signal, pluginType) : hit.outcome;
     },
   };
+}
+
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal, pluginType: string): Promise<T> {
+  const aborted = (): CniError =>
+    new CniError({ kind: "aborted", code: CniErrorCode.TryAgainLater, msg: `plugin "${pluginType}" VERSION was aborted by the caller`, plugin: pluginType, command: "VERSION", cause: signal.reason });
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 async function statKey(path: string): Promise<string> {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { parseCniArgs } from "./cni-args.js";
+import { parseCniEnv } from "./cni-env.js";
+
+describe("parseCniEnv", () => {
+  const add = { CNI_COMMAND: "ADD", CNI_CONTAINERID: "abc", CNI_NETNS: "/var/run/netns/x", CNI_IFNAME: "eth0" };
+
+  it("names every missing variable, like skel", () => {
+    expect(() => parseCniEnv({ CNI_COMMAND: "ADD" })).toThrow(expect.objectContaining({ code: 4, msg: "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME] missing" }));
+  });
+
+  it("lets DEL go without a netns and GC/STATUS without any attachment variable", () => {
+    expect(parseCniEnv({ ...add, CNI_COMMAND: "DEL", CNI_NETNS: "" }).netns).toBe("");
+    expect(parseCniEnv({ CNI_COMMAND: "GC" }).command).toBe("GC");
+    expect(parseCniEnv({ CNI_COMMAND: "STATUS" }).command).toBe("STATUS");
+  });
+
+  it.each(["-abc", "a b", "a/b"])("rejects container id %j with code 4", (id) => {
+    expect(() => parseCniEnv({ ...add, CNI_CONTAINERID: id })).toThrow(expect.objectContaining({ code: 4 }));
+  });
+
+  it.each(["eth0:1", "a/b", "sixteen-chars-xx", "..", "a b"])("rejects interface name %j with code 4", (ifName) => {
+    expect(() => parseCniEnv({ ...add, CNI_IFNAME: ifName })).toThrow(expect.objectContaining({ code: 4 }));
+  });
+});
+
+describe("parseCniArgs", () => {
+  it("takes the pod identity out and keeps the rest in order, values with '=' intact", () => {
+    expect(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_UID=u;X=a=b;;FLAG")).toEqual({
+      pod: { namespace: "ns", name: "p", uid: "u" },
+      rest: [
+        { key: "IgnoreUnknown", value: "1" },
+        { key: "X", value: "a=b" },
+        { key: "FLAG", value: "" },
+      ],
+    });
+  });
+});

@@ -1,0 +1,14 @@
+// Every runtime error names where it happened: network, plugin, command, source file.
+import type { NetworkConfigList } from "../types.js";
+import { CniError, CniErrorCode } from "../spec/errors.js";
+
+/** Any failure → CniError with where it happened; non-CniErrors become code 999 with cause. */
+export function withContext(err: unknown, list: NetworkConfigList, plugin?: string, command?: string): CniError {
+  const extra = { network: list.name, ...(plugin !== undefined ? { plugin } : {}), ...(command !== undefined ? { command } : {}), ...src(list) };
+  if (err instanceof CniError) return err.withContext(extra);
+  return new CniError({ kind: "exec", code: CniErrorCode.Internal, msg: err instanceof Error ? err.message : String(err), ...extra, cause: err });
+}
+
+export function src(list: NetworkConfigList): { source?: string } {
+  return list.source !== undefined ? { source: list.source } : {};
+}

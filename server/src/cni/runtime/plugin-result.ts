@@ -1,0 +1,42 @@
+// Results between plugins: parse a plugin's ADD output, convert it for the next one.
+import type { CniResult, NetworkConfigList } from "../types.js";
+import { CniError, CniErrorCode } from "../spec/errors.js";
+import { parseResult } from "../result/parse-result.js";
+import { convertResult } from "../result/convert-result.js";
+import { src, withContext } from "./error-context.js";
+import type { ResolvedPlugin } from "./runtime-context.js";
+
+/** A plugin's ADD stdout → result in the version the plugin reported (or ran at). */
+export function parsePluginResult(out: Buffer, list: NetworkConfigList, plugin: ResolvedPlugin): CniResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(out.toString("utf8"));
+  } catch (err) {
+    const text = out.toString("utf8").slice(0, 256);
+    throw new CniError({
+      kind: "bad-output",
+      code: CniErrorCode.DecodeFailure,
+      msg: `plugin "${plugin.plugin.type}" ADD printed no valid JSON result: ${JSON.stringify(text)}`,
+      plugin: plugin.plugin.type,
+      network: list.name,
+      command: "ADD",
+      ...src(list),
+      cause: err,
+    });
+  }
+  try {
+    return parseResult(raw, plugin.version, plugin.plugin.type);
+  } catch (err) {
+    throw withContext(err, list, plugin.plugin.type, "ADD");
+  }
+}
+
+/** convertResult with the network named on failure. */
+export function convertFor(result: CniResult, version: string, list: NetworkConfigList, plugin?: string): CniResult {
+  if (result.cniVersion === version) return result;
+  try {
+    return convertResult(result, version);
+  } catch (err) {
+    throw withContext(err, list, plugin);
+  }
+}

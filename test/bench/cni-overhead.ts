@@ -1,0 +1,165 @@
+// Benchmark (not a test; root): the CNI runtime's time per ADD/DEL against executing the same
+// plugin binary with the same env and stdin directly (spawn, no shell) and from a shell
+// (`sh -c`), side by side in one run. Goal: ≤ 2 ms median overhead per plugin invocation.
+//
+//   npx tsx test/bench/cni-overhead.ts [--iterations 200] [--scenario loopback|bridge]
+//
+// Modes are interleaved (rotating order) per iteration so drift hits all of them alike.
+// Run it on a quiet machine: other load inflates every column and the differences.
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import {
+  createCniRuntime,
+  createSpawnExec,
+  loadNetworkConfigFile,
+  type CniRuntime,
+  type ExecRequest,
+  type NetworkConfigList,
+  type PluginExec,
+  type RuntimeConf,
+} from "../../server/src/cni/index.js";
+import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
+import { deleteHostLinks } from "../helpers/host-net.js";
+import { randomSubnet, renderNetconf } from "../helpers/netconf-fixture.js";
+import { createNetns, uniqueName } from "../helpers/netns.js";
+import { pairedDiff, stats, type Stats } from "./bench-stats.js";
+import { execDirect, type PluginCall } from "./direct-exec.js";
+
+interface Scenario {
+  readonly name: string;
+  readonly fixture: string;
+  readonly ifName: string;
+}
+const SCENARIOS: readonly Scenario[] = [
+  { name: "loopback", fixture: "loopback.conf", ifName: "lo" },
+  { name: "bridge", fixture: "bridge.conflist", ifName: "eth0" },
+];
+const MODES = ["runtime", "direct", "setsid", "sh -c"] as const;
+type Mode = (typeof MODES)[number];
+type Samples = Record<Mode, { add: number[]; del: number[] }>;
+const GOAL_MS = 2;
+const WARMUP = 10;
+
+const { values } = parseArgs({ options: { iterations: { type: "string", short: "n" }, scenario: { type: "string" } } });
+const iterations = Number(values.iterations ?? 200);
+const chosen = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
+if (process.getuid?.() !== 0) throw new Error("run as root: the plugins create interfaces in a network namespace");
+if (!Number.isInteger(iterations) || iterations < 1 || chosen.length === 0) throw new Error("usage: cni-overhead.ts [--iterations N] [--scenario loopback|bridge]");
+
+/** A PluginExec that can record the requests the runtime makes (off while timing). */
+function recordingExec(): { exec: PluginExec; record: ExecRequest[]; recording: { on: boolean } } {
+  const real = createSpawnExec();
+  const record: ExecRequest[] = [];
+  const recording = { on: false };
+  const exec: PluginExec = {
+    findInPath: (type, dirs) => real.findInPath(type, dirs),
+    exec: (req) => {
+      if (recording.on) record.push(req);
+      return real.exec(req);
+    },
+  };
+  return { exec, record, recording };
+}
+
+function callOf(record: readonly ExecRequest[], command: string): PluginCall {
+  const req = record.find((r) => r.command === command);
+  if (req === undefined) throw new Error(`the runtime made no ${command} call to copy`);
+  return { path: req.path, env: req.env, stdin: req.stdin };
+}
+
+/** The runtime's DEL stdin with prevResult = what this direct ADD returned (built outside the timing). */
+function delCallAfter(del: PluginCall, addStdout: Buffer): PluginCall {
+  const conf = JSON.parse(del.stdin.toString()) as Record<string, unknown>;
+  if ("prevResult" in conf) conf.prevResult = JSON.parse(addStdout.toString());
+  return { ...del, stdin: Buffer.from(JSON.stringify(conf)) };
+}
+
+async function timeOne(mode: Mode, runtime: CniRuntime, list: NetworkConfigList, rt: RuntimeConf, add: PluginCall, del: PluginCall): Promise<[number, number]> {
+  if (mode === "runtime") {
+    const t0 = performance.now();
+    await runtime.addNetworkList(list, rt);
+    const t1 = performance.now();
+    await runtime.delNetworkList(list, rt);
+    return [t1 - t0, performance.now() - t1];
+  }
+  const how = mode === "sh -c" ? "shell" : mode === "setsid" ? "setsid" : "spawn";
+  const t0 = performance.now();
+  const out = await execDirect(add, how);
+  const addMs = performance.now() - t0;
+  const delCall = delCallAfter(del, out);
+  const t1 = performance.now();
+  await execDirect(delCall, how);
+  return [addMs, performance.now() - t1];
+}
+
+async function runScenario(s: Scenario): Promise<Samples> {
+  const dir = await mkdtemp(join(tmpdir(), "netattach-bench-"));
+  const netns = await createNetns("h3-bench-");
+  const bridge = uniqueName("h3bench");
+  try {
+    const subnet = randomSubnet();
+    const vars = { CNI_VERSION: "1.0.0", NAME: `bench-${s.name}`, BRIDGE: bridge, DATA_DIR: join(dir, "ipam"), SUBNET: subnet.subnet, GATEWAY: subnet.gateway, STATIC_ADDR: subnet.staticAddr };
+    const list = await loadNetworkConfigFile(await renderNetconf(s.fixture, vars, dir));
+    const { exec, record, recording } = recordingExec();
+    const runtime = createCniRuntime({ exec, binDirs: CNI_BIN_DIRS, cacheDir: join(dir, "cache"), pluginTimeoutMs: 30_000 });
+    const rt: RuntimeConf = { containerId: "bench-ctr", netns: netns.path, ifName: s.ifName };
+
+    recording.on = true;
+    await runtime.addNetworkList(list, rt);
+    await runtime.delNetworkList(list, rt);
+    recording.on = false;
+    const add = callOf(record, "ADD");
+    const del = callOf(record, "DEL");
+
+    const samples = Object.fromEntries(MODES.map((m) => [m, { add: [], del: [] }])) as unknown as Samples;
+    for (let i = 0; i < WARMUP + iterations; i++) {
+      for (let k = 0; k < MODES.length; k++) {
+        const mode = MODES[(i + k) % MODES.length] as Mode;
+        const [a, d] = await timeOne(mode, runtime, list, rt, add, del);
+        if (i >= WARMUP) {
+          samples[mode].add.push(a);
+          samples[mode].del.push(d);
+        }
+      }
+    }
+    return samples;
+  } finally {
+    await netns.delete();
+    await deleteHostLinks(bridge);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const f = (ms: number): string => ms.toFixed(2).padStart(7);
+
+function report(results: ReadonlyArray<[Scenario, Samples]>): void {
+  const head = ["scenario", "op ", "runtime med/p90", " direct med/p90", " setsid med/p90", "  sh -c med/p90", "overhead med", "paired med/p90", "goal"];
+  console.log(`\nCNI runtime overhead: ${iterations} iterations (+${WARMUP} warm-up), node ${process.version}, ${availableParallelism()} CPUs, plugins ${CNI_BIN_DIRS.join(":")}`);
+  console.log("one plugin invocation per op; times in ms; overhead = runtime − direct spawn (paired: per iteration)");
+  console.log("setsid = direct spawn in a new session, as the runtime's exec seam does (its share of the overhead)\n");
+  console.log(head.join("  "));
+  let worst = 0;
+  for (const [s, samples] of results) {
+    for (const op of ["add", "del"] as const) {
+      const [r, d, ss, sh] = MODES.map((m) => stats(samples[m][op])) as [Stats, Stats, Stats, Stats];
+      const paired = stats(pairedDiff(samples.runtime[op], samples.direct[op]));
+      const overhead = r.median - d.median;
+      worst = Math.max(worst, overhead);
+      console.log(
+        [s.name.padEnd(8), op.toUpperCase(), `${f(r.median)} ${f(r.p90)}`, `${f(d.median)} ${f(d.p90)}`, `${f(ss.median)} ${f(ss.p90)}`, `${f(sh.median)} ${f(sh.p90)}`,
+          f(overhead).padStart(12), `${f(paired.median)} ${f(paired.p90)}`, overhead <= GOAL_MS ? " ok" : " OVER"].join("  "),
+      );
+    }
+  }
+  console.log(`\nworst median overhead ${worst.toFixed(2)} ms (goal ≤ ${GOAL_MS} ms): ${worst <= GOAL_MS ? "met" : "NOT met"}`);
+}
+
+const results: Array<[Scenario, Samples]> = [];
+for (const s of chosen) {
+  console.error(`running ${s.name} × ${iterations} ...`);
+  results.push([s, await runScenario(s)]);
+}
+report(results);

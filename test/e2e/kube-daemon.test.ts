@@ -1,0 +1,159 @@
+// The real daemon (composed as main.ts does) against the API server stand-in, with real
+// plugins in a real netns: pod annotations from the informer, network-status as stored by
+// the stand-in matches the netns, and with the API server down DEL still cleans up while
+// ADD fails with a retryable error (CNI 11).
+import { randomBytes, randomInt } from "node:crypto";
+import { mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { type DaemonConfig, stateLayout } from "../../server/src/config/index.js";
+import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
+import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
+import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
+import { deleteHostLinks, ipamReservations } from "../helpers/host-net.js";
+import { globalAddrs } from "../helpers/ip-json.js";
+import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
+import { createNetns, type Netns, uniqueName } from "../helpers/netns.js";
+import { describeRoot } from "../helpers/root.js";
+
+const NODE = "node-e2e";
+
+interface World {
+  standIn: KubeStandIn;
+  daemon: TestDaemon & { config: DaemonConfig };
+  netns: Netns;
+  dataDir: string;
+  bridges: string[];
+}
+
+function bridgeNet(bridge: string, dataDir: string, gateway: boolean): object {
+  const prefix = `10.${randomInt(200, 255)}.${randomInt(0, 256)}`;
+  return {
+    cniVersion: "1.0.0",
+    type: "bridge",
+    bridge,
+    isGateway: gateway,
+    ipam: { type: "host-local", ranges: [[{ subnet: `${prefix}.0/24` }]], ...(gateway ? { routes: [{ dst: "0.0.0.0/0" }] } : {}), dataDir },
+  };
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  } catch {
+    return [];
+  }
+}
+
+function errorInfo(err: unknown): ErrorInfo | undefined {
+  return err instanceof RichClientError ? err.extra.find((d): d is ErrorInfo => d.$type === ErrorInfo.$type) : undefined;
+}
+
+describeRoot("netattachd × kube API server stand-in × real plugins", () => {
+  let w: World;
+
+  beforeEach(async () => {
+    const dir = await tempDir("na-kube-e2e-");
+    const dataDir = join(dir, "ipam");
+    await mkdir(join(dir, "net.d"), { recursive: true });
+    const bridges = [uniqueName("kbc"), uniqueName("kbb")];
+    const standIn = await startKubeStandIn();
+    standIn.createNad({ namespace: "kube-system", name: "cluster-net", config: bridgeNet(bridges[0]!, dataDir, true) });
+    standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(bridges[1]!, dataDir, false) });
+    const kubeconfigPath = await standIn.writeKubeconfig(dir);
+    const netns = await createNetns("kube-e2e-");
+    const daemon = await startComposedDaemon(
+      {
+        clusterNetwork: "cluster-net",
+        cniBinDirs: CNI_BIN_DIRS,
+        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail" },
+      },
+      { dir },
+    );
+    w = { standIn, daemon, netns, dataDir, bridges };
+    await vi.waitFor(async () => expect(await daemon.client.api.getStatus({})).toMatchObject({ ready: true, reasons: [] }), { timeout: 20_000 });
+  });
+
+  afterEach(async () => {
+    await w.daemon.stop();
+    await w.standIn.close();
+    await w.netns.delete();
+    await deleteHostLinks(...w.bridges);
+  });
+
+  const pod = (name: string, uid: string) => ({ namespace: "ns1", name, uid });
+  const addRequest = (containerId: string, p: { namespace: string; name: string; uid: string }) => ({
+    containerId,
+    netnsPath: w.netns.path,
+    pod: p,
+    primaryInterface: "eth0",
+    cniVersion: "1.0.0",
+  });
+
+  /** Waits until the daemon's pod informer has the pod (live GETs fail meanwhile). */
+  async function informerHas(p: { namespace: string; name: string; uid: string }): Promise<void> {
+    w.standIn.failNext({ verb: "get", resource: "pods" }, 500, 1_000_000);
+    await vi.waitFor(async () => expect((await w.daemon.client.api.resolveNetworks(addRequest("probe", p))).networks).toHaveLength(2), { timeout: 10_000 });
+    w.standIn.clearFaults();
+  }
+
+  it("ADD takes the annotations from the pod informer, costs 0 reads + 1 PATCH, and the stored network-status matches the netns", async () => {
+    const p = w.standIn.createPod({ namespace: "ns1", name: "web", nodeName: NODE, annotations: { "k8s.v1.cni.cncf.io/networks": "blue" } });
+    await informerHas(pod("web", p.metadata.uid));
+    w.standIn.resetRequests();
+    const containerId = `kube-${randomBytes(6).toString("hex")}`;
+    const res = await w.daemon.client.api.attachNetworks(addRequest(containerId, pod("web", p.metadata.uid)));
+    expect(w.standIn.requests.map((r) => `${r.verb} ${r.path}`)).toEqual(["patch /api/v1/namespaces/ns1/pods/web/status"]);
+
+    const stored = JSON.parse(w.standIn.getPod("ns1", "web")!.metadata.annotations![NETWORK_STATUS_ANNOTATION]!) as Array<{
+      name: string;
+      interface: string;
+      ips: string[];
+      mac: string;
+      default?: boolean;
+    }>;
+    expect(stored).toEqual(JSON.parse(res.networkStatusJson));
+    expect(stored.map((s) => [s.name, s.interface, s.default])).toEqual([
+      ["kube-system/cluster-net", "eth0", true],
+      ["ns1/blue", "net1", false],
+    ]);
+    for (const entry of stored) {
+      const link = await w.netns.addr(entry.interface);
+      expect(link?.address).toBe(entry.mac);
+      expect(globalAddrs(link).map((a) => a.split("/")[0])).toEqual(entry.ips);
+    }
+    await w.daemon.client.api.detachNetworks({ containerId, netnsPath: w.netns.path, pod: pod("web", p.metadata.uid) });
+  });
+
+  it("with the API server down: DEL removes every interface, IPAM reservation and saved state; ADD fails with CNI 11", async () => {
+    const p = w.standIn.createPod({ namespace: "ns1", name: "db", nodeName: NODE, annotations: { "k8s.v1.cni.cncf.io/networks": "blue" } });
+    const containerId = `kube-${randomBytes(6).toString("hex")}`;
+    await informerHas(pod("db", p.metadata.uid));
+    await w.daemon.client.api.attachNetworks(addRequest(containerId, pod("db", p.metadata.uid)));
+    expect((await w.netns.links()).map((l) => l.ifname).sort()).toEqual(["eth0", "lo", "net1"]);
+    expect(await ipamReservations(w.dataDir, "cluster-net")).toHaveLength(1);
+    expect(await ipamReservations(w.dataDir, "blue")).toHaveLength(1);
+
+    await w.standIn.down();
+    await vi.waitFor(async () => expect((await w.daemon.client.api.getStatus({})).ready).toBe(false));
+
+    await w.daemon.client.api.detachNetworks({ containerId, netnsPath: w.netns.path, pod: pod("db", p.metadata.uid) });
+    expect((await w.netns.links()).map((l) => l.ifname)).toEqual(["lo"]);
+    expect(await ipamReservations(w.dataDir, "cluster-net")).toEqual([]);
+    expect(await ipamReservations(w.dataDir, "blue")).toEqual([]);
+    const layout = stateLayout(w.daemon.config);
+    expect((await filesUnder(layout.attachmentsDir)).filter((f) => f.includes(containerId))).toEqual([]);
+    expect((await filesUnder(layout.cacheDir)).filter((f) => f.includes(containerId))).toEqual([]);
+
+    // A pod the informer never saw needs the API: retryable failure, nothing left behind.
+    const err = await w.daemon.client.api.attachNetworks(addRequest(`kube-${randomBytes(6).toString("hex")}`, pod("unseen", "uid-unseen"))).catch((e: unknown) => e);
+    expect(errorInfo(err)).toMatchObject({ reason: "KUBE_API_UNAVAILABLE", metadata: { cniCode: "11" } });
+
+    // A cached pod gets its interfaces, but the status PATCH cannot go out: rolled back, CNI 11.
+    const err2 = await w.daemon.client.api.attachNetworks(addRequest(`kube-${randomBytes(6).toString("hex")}`, pod("db", p.metadata.uid))).catch((e: unknown) => e);
+    expect(errorInfo(err2)).toMatchObject({ reason: "STATUS_WRITE_FAILED", metadata: { cniCode: "11" } });
+    expect((await w.netns.links()).map((l) => l.ifname)).toEqual(["lo"]);
+    expect(await ipamReservations(w.dataDir, "cluster-net")).toEqual([]);
+  });
+});

@@ -1,0 +1,156 @@
+// The BUILT netattach-cni, run as containerd runs it (exact env, config on stdin, any cwd)
+// against the real daemon shell with a scripted service: every CNI command, every result
+// version, stdout holding only the result.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createStandInDaemon, defaultScript, type StandInDaemon } from "../helpers/containerd/stand-in-daemon.js";
+import { buildShim, containerdEnv, runShimBinary, shimConf } from "../helpers/containerd/shim-binary.js";
+
+let shim: string;
+let daemon: StandInDaemon;
+let scratch: string;
+
+beforeAll(async () => {
+  shim = await buildShim();
+  daemon = await createStandInDaemon();
+  await daemon.start();
+  scratch = await mkdtemp(join(tmpdir(), "na-shim-cmd-"));
+}, 120_000);
+
+afterAll(async () => {
+  await daemon?.dispose();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  daemon.script = defaultScript();
+  daemon.calls.length = 0;
+});
+
+const run = (command: string, conf: Record<string, unknown>, env: Record<string, string> = {}) =>
+  runShimBinary(shim, { ...containerdEnv(command), ...env }, JSON.stringify(conf));
+
+describe("VERSION", () => {
+  it("is answered locally, with no daemon, no config keys and an empty environment", async () => {
+    const r = await runShimBinary(shim, { CNI_COMMAND: "VERSION" }, '{"cniVersion":"0.4.0"}');
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ cniVersion: "0.4.0", supportedVersions: ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] });
+    expect(r.stderr).toBe("");
+  });
+
+  it("answers in the newest version when asked in one it does not speak", async () => {
+    const r = await runShimBinary(shim, { CNI_COMMAND: "VERSION" }, '{"cniVersion":"0.2.0"}');
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.1.0" });
+  });
+});
+
+describe("ADD", () => {
+  it.each(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"])("prints only the primary result, in the configured cniVersion %s", async (v) => {
+    const r = await run("ADD", shimConf(daemon.socketPath, { cniVersion: v }));
+    expect(r.exitCode).toBe(0);
+    const result = JSON.parse(r.stdout) as { cniVersion: string; ips: { address: string; version?: string; interface?: number }[]; interfaces: { name: string }[] };
+    expect(result.cniVersion).toBe(v);
+    expect(result.ips[0]).toMatchObject({ address: "10.88.0.5/16", interface: 2 });
+    expect(result.interfaces.map((i) => i.name)).toEqual(["cni0", "veth1234", "eth0"]);
+    // 0.3.x/0.4.0 results carry the IP version; 1.x dropped it.
+    expect(result.ips[0]?.version).toBe(v.startsWith("0.") ? "4" : undefined);
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+    const attach = daemon.calls.find((c) => c.op === "attach");
+    expect(attach?.op === "attach" && attach.req.cniVersion).toBe(v);
+  });
+
+  it("sends the sandbox, pod and primary interface from the environment", async () => {
+    const env = containerdEnv("ADD", {
+      containerId: "abc123",
+      netns: "/var/run/netns/cni-aaaa",
+      ifName: "eth7",
+      args: "IgnoreUnknown=1;K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=abc123;K8S_POD_UID=u-1;FOO=a=b",
+    });
+    const r = await runShimBinary(shim, env, JSON.stringify(shimConf(daemon.socketPath)));
+    expect(r.exitCode).toBe(0);
+    const attach = daemon.calls.find((c) => c.op === "attach");
+    if (attach?.op !== "attach") throw new Error("no attach call");
+    expect(attach.req).toMatchObject({ containerId: "abc123", netns: "/var/run/netns/cni-aaaa", primaryIfName: "eth7", pod: { namespace: "team-a", name: "web-0", uid: "u-1" } });
+    expect(attach.req.cniArgs).toEqual([
+      ["IgnoreUnknown", "1"],
+      ["K8S_POD_INFRA_CONTAINER_ID", "abc123"],
+      ["FOO", "a=b"],
+    ]);
+    // No runtimeConfig at all: the daemon must ask its pod source for annotations.
+    expect(attach.req.annotations).toBeUndefined();
+  });
+
+  it("refuses a daemon result in another version than the caller configured", async () => {
+    daemon.script.attach = async () => ({ ...(await defaultScript().attach({ cniVersion: "1.1.0" } as never)) });
+    const r = await run("ADD", shimConf(daemon.socketPath, { cniVersion: "0.4.0" }));
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "0.4.0", code: 999, msg: expect.stringContaining("version 1.1.0, not the configured 0.4.0") });
+  });
+});
+
+describe("DEL, CHECK, GC, STATUS", () => {
+  it("DEL prints nothing and exits 0, also with the empty CNI_NETNS containerd sends once the netns is gone", async () => {
+    const r = await run("DEL", shimConf(daemon.socketPath), { CNI_NETNS: "" });
+    expect(r).toMatchObject({ exitCode: 0, stdout: "" });
+    const del = daemon.calls.find((c) => c.op === "detach");
+    expect(del?.op === "detach" && del.req).toMatchObject({ containerId: containerdEnv("DEL").CNI_CONTAINERID, pod: { name: "web" } });
+  });
+
+  it("CHECK (0.4.0+) forwards the container id and prints nothing", async () => {
+    const r = await run("CHECK", shimConf(daemon.socketPath, { cniVersion: "0.4.0" }));
+    expect(r).toMatchObject({ exitCode: 0, stdout: "" });
+    expect(daemon.calls).toContainEqual({ op: "check", req: { containerId: containerdEnv("CHECK").CNI_CONTAINERID } });
+  });
+
+  it("GC (1.1.0) forwards the valid attachments as container ids", async () => {
+    const conf = shimConf(daemon.socketPath, { cniVersion: "1.1.0", "cni.dev/valid-attachments": [{ containerID: "a", ifname: "eth0" }, { containerID: "b", ifname: "eth0" }, { containerID: "a", ifname: "net1" }] });
+    const r = await runShimBinary(shim, { CNI_COMMAND: "GC", CNI_PATH: "/opt/cni/bin" }, JSON.stringify(conf));
+    expect(r).toMatchObject({ exitCode: 0, stdout: "" });
+    expect(daemon.calls).toContainEqual({ op: "gc", req: { validContainerIds: ["a", "b"] } });
+  });
+
+  it("STATUS (1.1.0) exits 0 silently when the daemon and the cluster network are ready", async () => {
+    const r = await runShimBinary(shim, { CNI_COMMAND: "STATUS", CNI_PATH: "/opt/cni/bin" }, JSON.stringify(shimConf(daemon.socketPath, { cniVersion: "1.1.0" })));
+    expect(r).toMatchObject({ exitCode: 0, stdout: "" });
+  });
+
+  it.each([
+    ["CHECK", "0.3.1"],
+    ["GC", "1.0.0"],
+    ["STATUS", "1.0.0"],
+  ])("%s with a %s config is code 1, as libcni's skel does", async (command, version) => {
+    const r = await run(command, shimConf(daemon.socketPath, { cniVersion: version }));
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: version, code: 1 });
+    expect(daemon.calls.filter((c) => c.op !== "status")).toEqual([]);
+  });
+});
+
+describe("how it runs", () => {
+  it("logs to the configured file, never to stdout", async () => {
+    const logFile = join(scratch, "shim.log");
+    const r = await run("ADD", shimConf(daemon.socketPath, { logFile, logLevel: "debug" }));
+    expect(r.exitCode).toBe(0);
+    JSON.parse(r.stdout);
+    expect(r.stderr).toBe("");
+    const lines = (await readFile(logFile, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { msg: string; command: string });
+    expect(lines.map((l) => l.msg)).toContain("attached");
+    expect(lines.every((l) => l.command === "ADD")).toBe(true);
+  });
+
+  it("logs to stderr when no file is configured, and stdout still holds only the error object", async () => {
+    const r = await run("ADD", shimConf(join(scratch, "absent.sock"), { readinessTimeoutMs: 0 }));
+    expect(r.exitCode).toBe(1);
+    expect(Object.keys(JSON.parse(r.stdout) as object).sort()).toEqual(["cniVersion", "code", "details", "msg"]);
+    expect(JSON.parse(r.stderr.trim().split("\n")[0] ?? "")).toMatchObject({ level: "error", name: "netattach-cni" });
+  });
+
+  it("works from any cwd with only the variables containerd sets", async () => {
+    const env = containerdEnv("ADD");
+    const r = await runShimBinary(shim, { CNI_COMMAND: "ADD", CNI_CONTAINERID: env.CNI_CONTAINERID ?? "", CNI_NETNS: env.CNI_NETNS ?? "", CNI_IFNAME: "eth0" }, JSON.stringify(shimConf(daemon.socketPath)), scratch);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0" });
+  });
+});

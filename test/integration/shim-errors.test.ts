@@ -1,0 +1,196 @@
+// Failures of the BUILT shim as a runtime sees them: the error object on stdout with the
+// exact CNI code (from the daemon's ErrorInfo, a plugin's own code included), exit 1, and
+// the call policy: ADD waits for readiness then gives up with 11; DEL with the daemon
+// down is 11, never success; STATUS with the daemon down is 50.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CniError } from "../../server/src/cni/index.js";
+import { DaemonError } from "../../server/src/errors/daemon-error.js";
+import type { ErrorCode } from "../../server/src/errors/error-codes.js";
+import { createStandInDaemon, defaultScript, type StandInDaemon } from "../helpers/containerd/stand-in-daemon.js";
+import { buildShim, containerdEnv, runShimBinary, shimConf } from "../helpers/containerd/shim-binary.js";
+
+let shim: string;
+let daemon: StandInDaemon;
+
+beforeAll(async () => {
+  shim = await buildShim();
+  daemon = await createStandInDaemon();
+}, 120_000);
+
+afterAll(async () => {
+  await daemon?.dispose();
+});
+
+interface ErrorObject {
+  cniVersion: string;
+  code: number;
+  msg: string;
+  details?: string;
+}
+
+async function runFailing(command: string, conf: Record<string, unknown>, env: Record<string, string> = {}): Promise<ErrorObject> {
+  const r = await runShimBinary(shim, { ...containerdEnv(command), ...env }, JSON.stringify(conf));
+  expect(r.exitCode).toBe(1);
+  return JSON.parse(r.stdout) as ErrorObject;
+}
+
+describe("with the daemon up", () => {
+  beforeAll(async () => {
+    await daemon.start();
+  });
+  afterAll(async () => {
+    await daemon.stop();
+  });
+  beforeEach(() => {
+    daemon.script = defaultScript();
+    daemon.calls.length = 0;
+  });
+
+  it("passes a delegate plugin's own CNI code through, with network and plugin in details", async () => {
+    daemon.script.attach = async () => {
+      const cause = new CniError({ kind: "plugin-failed", code: 142, msg: "failed to create macvlan: device busy", plugin: "macvlan", network: "default/macvlan-conf", command: "ADD" });
+      throw new DaemonError("PLUGIN_FAILED", 'network "default/macvlan-conf" plugin "macvlan": failed to create macvlan: device busy', { network: "default/macvlan-conf", plugin: "macvlan", phase: "add", cniCode: 142 }, { cause });
+    };
+    const err = await runFailing("ADD", shimConf(daemon.socketPath));
+    expect(err).toMatchObject({ cniVersion: "1.0.0", code: 142, msg: expect.stringContaining("failed to create macvlan: device busy") });
+    expect(err.details).toContain("reason=PLUGIN_FAILED");
+    expect(err.details).toContain("network=default/macvlan-conf");
+    expect(err.details).toContain("plugin=macvlan");
+  });
+
+  it.each<[ErrorCode, number]>([
+    ["INVALID_ANNOTATION", 7],
+    ["NETWORK_NOT_FOUND", 7],
+    ["INCOMPATIBLE_CNI_VERSION", 1],
+    ["PLUGIN_TIMEOUT", 11],
+    ["NOT_READY", 11],
+    ["KUBE_API_UNAVAILABLE", 11],
+    ["STATE_IO", 5],
+  ])("ADD failing with %s prints CNI code %i", async (reason, code) => {
+    daemon.script.attach = async () => {
+      throw new DaemonError(reason, `failure ${reason}`, { network: "default/x" });
+    };
+    const err = await runFailing("ADD", shimConf(daemon.socketPath, { cniVersion: "0.4.0" }));
+    expect(err).toMatchObject({ cniVersion: "0.4.0", code, msg: `failure ${reason}` });
+    expect(err.details).toContain(`reason=${reason}`);
+  });
+
+  it("an unexpected daemon error is 999 without leaking its message", async () => {
+    daemon.script.attach = async () => {
+      throw new Error("secret internal detail");
+    };
+    const err = await runFailing("ADD", shimConf(daemon.socketPath));
+    expect(err.code).toBe(999);
+    expect(JSON.stringify(err)).not.toContain("secret internal detail");
+  });
+
+  it("CHECK of an unknown container is code 3; a DEL left incomplete is 11", async () => {
+    daemon.script.check = async () => {
+      throw new DaemonError("ATTACHMENT_NOT_FOUND", "no attachment for container c1");
+    };
+    daemon.script.detach = async () => {
+      throw new DaemonError("DETACH_INCOMPLETE", "1 delegate could not be deleted", { network: "default/macvlan-conf" });
+    };
+    expect((await runFailing("CHECK", shimConf(daemon.socketPath))).code).toBe(3);
+    expect((await runFailing("DEL", shimConf(daemon.socketPath))).code).toBe(11);
+  });
+
+  it("ADD waits while the daemon reports not ready, then attaches", async () => {
+    let probes = 0;
+    daemon.script.status = async () => (++probes < 3 ? { ready: false, reasons: ["informers not synced"] } : { ready: true, reasons: [] });
+    const r = await runShimBinary(shim, containerdEnv("ADD"), JSON.stringify(shimConf(daemon.socketPath)));
+    expect(r.exitCode).toBe(0);
+    expect(daemon.calls.map((c) => c.op)).toEqual(["status", "status", "status", "attach"]);
+  });
+
+  it("ADD gives up after readinessTimeoutMs with code 11 naming the socket and the reason", async () => {
+    daemon.script.status = async () => ({ ready: false, reasons: ["informers not synced"] });
+    const err = await runFailing("ADD", shimConf(daemon.socketPath, { readinessTimeoutMs: 300 }));
+    expect(err.code).toBe(11);
+    expect(err.msg).toBe(`netattachd at ${daemon.socketPath} is not ready after 300 ms`);
+    expect(err.details).toContain("informers not synced");
+    expect(daemon.calls.some((c) => c.op === "attach")).toBe(false);
+  });
+
+  it("STATUS reports a not-ready daemon as 50 and a failing cluster network with its own code", async () => {
+    const conf = shimConf(daemon.socketPath, { cniVersion: "1.1.0" });
+    daemon.script.status = async () => ({ ready: false, reasons: ["cluster network conf missing"] });
+    expect(await runFailing("STATUS", conf)).toMatchObject({ code: 50, details: "cluster network conf missing" });
+    daemon.script.status = async () => ({ ready: true, reasons: [], clusterNetwork: { name: "cbr0", ok: false, cniCode: 51, message: "bridge down" } });
+    expect(await runFailing("STATUS", conf)).toMatchObject({ code: 51, msg: 'cluster network "cbr0" is not available', details: "bridge down" });
+  });
+
+  it("GC that leaves errors is 11, so the runtime tries again", async () => {
+    daemon.script.gc = async () => ({ removedContainerIds: ["x"], errors: ["y: plugin failed"] });
+    const err = await runFailing("GC", shimConf(daemon.socketPath, { cniVersion: "1.1.0" }));
+    expect(err).toMatchObject({ code: 11, details: "y: plugin failed" });
+  });
+});
+
+describe("with the daemon down", () => {
+  it("ADD waits for the socket and succeeds once the daemon starts", async () => {
+    daemon.script = defaultScript();
+    const pending = runShimBinary(shim, containerdEnv("ADD"), JSON.stringify(shimConf(daemon.socketPath, { readinessTimeoutMs: 20_000 })));
+    await new Promise((r) => setTimeout(r, 400));
+    await daemon.start();
+    try {
+      const r = await pending;
+      expect(r.exitCode).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0" });
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it("ADD fails with 11 naming the socket after readinessTimeoutMs", async () => {
+    const err = await runFailing("ADD", shimConf(daemon.socketPath, { readinessTimeoutMs: 200 }));
+    expect(err.code).toBe(11);
+    expect(err.msg).toContain(daemon.socketPath);
+  });
+
+  it("DEL fails with 11 and a message naming the socket; it never claims success", async () => {
+    const err = await runFailing("DEL", shimConf(daemon.socketPath));
+    expect(err.code).toBe(11);
+    expect(err.msg).toContain(`not reachable at ${daemon.socketPath}`);
+    expect(err.msg).toContain("DEL was not done");
+  });
+
+  it("STATUS is 50 (plugin not available) naming the socket", async () => {
+    const err = await runFailing("STATUS", shimConf(daemon.socketPath, { cniVersion: "1.1.0" }), { CNI_CONTAINERID: "", CNI_NETNS: "", CNI_IFNAME: "" });
+    expect(err.code).toBe(50);
+    expect(err.msg).toContain(daemon.socketPath);
+  });
+});
+
+describe("bad invocations (no daemon needed)", () => {
+  const conf = (): Record<string, unknown> => shimConf("/nonexistent/netattach.sock");
+
+  it.each([
+    ["a missing CNI_CONTAINERID", 4, { CNI_CONTAINERID: "" }, "CNI_CONTAINERID"],
+    ["a missing CNI_NETNS on ADD", 4, { CNI_NETNS: "" }, "CNI_NETNS"],
+    ["a container id with bad characters", 4, { CNI_CONTAINERID: "a/b" }, "containerID"],
+    ["an interface name that is too long", 4, { CNI_IFNAME: "averyveryverylongname" }, "interface name"],
+    ["an unknown command", 4, { CNI_COMMAND: "FROB" }, "FROB"],
+  ])("%s is code %i", async (_what, code, env, mention) => {
+    const command = (env as Record<string, string>).CNI_COMMAND ?? "ADD";
+    const err = await runFailing(command, conf(), env as Record<string, string>);
+    expect(err.code).toBe(code);
+    expect(`${err.msg} ${err.details ?? ""}`).toContain(mention);
+  });
+
+  it("stdin that is not JSON is code 6", async () => {
+    const r = await runShimBinary(shim, containerdEnv("ADD"), "{not json");
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ code: 6 });
+  });
+
+  it("a 0.2.0 config is code 1: such results cannot describe several interfaces", async () => {
+    expect(await runFailing("ADD", { ...conf(), cniVersion: "0.2.0" })).toMatchObject({ cniVersion: "0.2.0", code: 1 });
+  });
+
+  it("malformed shim keys and capability args are code 7 naming the key", async () => {
+    expect(await runFailing("ADD", { ...conf(), socketPath: 5 })).toMatchObject({ code: 7, msg: expect.stringContaining("socketPath") });
+    const bad = await runFailing("ADD", { ...conf(), runtimeConfig: { portMappings: { HostPort: 1 } } });
+    expect(bad).toMatchObject({ code: 7, msg: expect.stringContaining("portMappings") });
+  });
+});

@@ -1,0 +1,144 @@
+// The conflist `netattachctl install` writes, and the deploy/ manifests that run it on every
+// node (parsed, kinds and API versions checked, cross-references resolved). The real
+// directories and a running binary are in test/integration/shim-install.test.ts.
+import { readFileSync, readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { loadConfig } from "../../../server/src/config/index.js";
+import { installCommand, renderConflist, SHIM_CAPABILITIES } from "./install.js";
+
+const options = {
+  shim: "/s",
+  binDir: "/b",
+  confDir: "/c",
+  socket: "/run/netattach/netattach.sock",
+  clusterNetwork: undefined,
+  cniVersion: "1.0.0",
+  readinessTimeoutMs: 30_000,
+  logFile: undefined,
+  logLevel: undefined,
+  uninstall: false,
+};
+
+describe("renderConflist", () => {
+  it("keeps cniVersion 1.0.0 for containerd 1.6 and offers 1.1.0 to newer runtimes", () => {
+    const c = JSON.parse(renderConflist(options, { name: "cbr0", file: "10-bridge.conflist" })) as Record<string, unknown>;
+    expect(c).toMatchObject({ cniVersion: "1.0.0", cniVersions: ["1.0.0", "1.1.0"], name: "netattach" });
+    expect((c.plugins as Record<string, unknown>[])[0]).toMatchObject({ type: "netattach-cni", socketPath: options.socket, clusterNetwork: "cbr0", clusterNetworkFile: "10-bridge.conflist" });
+  });
+
+  it("declares every capability the shim forwards, and only those", () => {
+    const c = JSON.parse(renderConflist(options, { name: "cbr0" })) as { plugins: { capabilities: Record<string, boolean> }[] };
+    expect(Object.keys(c.plugins[0]?.capabilities ?? {})).toEqual([...SHIM_CAPABILITIES]);
+  });
+
+  it("passes the shim's log settings through only when given", () => {
+    const c = JSON.parse(renderConflist({ ...options, logFile: "/var/log/netattach-cni.log", logLevel: "debug" }, { name: "x" })) as { plugins: Record<string, unknown>[] };
+    expect(c.plugins[0]).toMatchObject({ logFile: "/var/log/netattach-cni.log", logLevel: "debug" });
+    expect(JSON.parse(renderConflist(options, { name: "x" })).plugins[0]).not.toHaveProperty("logFile");
+  });
+});
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
+
+interface Container {
+  name: string;
+  command: string[];
+  volumeMounts: { name: string }[];
+}
+interface DaemonSet extends K8sObject {
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: { serviceAccountName: string; volumes: { name: string }[]; initContainers: Container[]; containers: Container[] };
+    };
+  };
+}
+interface Crd extends K8sObject {
+  spec: {
+    group: string;
+    names: { plural: string };
+    versions: { name: string; served: boolean; storage: boolean; schema: { openAPIV3Schema: { properties: { spec: { properties: { config: { type: string } } } } } } }[];
+  };
+}
+
+const DEPLOY = new URL("../../../deploy/", import.meta.url);
+const objects: K8sObject[] = readdirSync(DEPLOY)
+  .filter((f) => f.endsWith(".yaml"))
+  .flatMap((f) =>
+    parseAllDocuments(readFileSync(new URL(f, DEPLOY), "utf8")).map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`deploy/${f}: ${doc.errors.map((e) => e.message).join("; ")}`);
+      return doc.toJS() as K8sObject;
+    }),
+  );
+const find = (kind: string): K8sObject => {
+  const o = objects.find((x) => x.kind === kind);
+  if (o === undefined) throw new Error(`no ${kind} in deploy/`);
+  return o;
+};
+
+describe("deploy/ manifests", () => {
+  it("hold exactly the expected kinds, each with its API version", () => {
+    expect(objects.map((o) => `${o.apiVersion} ${o.kind}`).sort()).toEqual([
+      "apiextensions.k8s.io/v1 CustomResourceDefinition",
+      "apps/v1 DaemonSet",
+      "rbac.authorization.k8s.io/v1 ClusterRole",
+      "rbac.authorization.k8s.io/v1 ClusterRoleBinding",
+      "v1 ConfigMap",
+      "v1 ServiceAccount",
+    ]);
+  });
+
+  it("define the NetworkAttachmentDefinition CRD of the multi-net spec", () => {
+    const crd = find("CustomResourceDefinition") as Crd;
+    expect(crd.metadata.name).toBe(`${crd.spec.names.plural}.${crd.spec.group}`);
+    expect(crd.spec).toMatchObject({ group: "k8s.cni.cncf.io", scope: "Namespaced", names: { kind: "NetworkAttachmentDefinition", plural: "network-attachment-definitions", shortNames: ["net-attach-def"] } });
+    const v1 = crd.spec.versions.find((v) => v.name === "v1");
+    expect(v1).toMatchObject({ served: true, storage: true });
+    expect(v1?.schema.openAPIV3Schema.properties.spec.properties.config.type).toBe("string");
+  });
+
+  it("grant what the daemon calls: pods get/list/watch, pods/status patch, NADs get/list/watch", () => {
+    const role = find("ClusterRole") as K8sObject & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+    const can = (group: string, resource: string, verb: string): boolean => role.rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+    for (const v of ["get", "list", "watch"]) {
+      expect(can("", "pods", v)).toBe(true);
+      expect(can("k8s.cni.cncf.io", "network-attachment-definitions", v)).toBe(true);
+    }
+    expect(can("", "pods/status", "patch")).toBe(true);
+    expect(can("", "pods", "update")).toBe(false);
+    const binding = find("ClusterRoleBinding") as K8sObject & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+    const sa = find("ServiceAccount");
+    expect(binding.roleRef).toMatchObject({ kind: "ClusterRole", name: role.metadata.name });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }]);
+  });
+
+  it("run the DaemonSet with a selector matching its pods, the ServiceAccount, and volumes that exist", () => {
+    const ds = find("DaemonSet") as DaemonSet;
+    const labels = ds.spec.template.metadata.labels;
+    for (const [k, v] of Object.entries(ds.spec.selector.matchLabels)) expect(labels[k]).toBe(v);
+    expect(ds.spec.template.spec.serviceAccountName).toBe(find("ServiceAccount").metadata.name);
+    expect(ds.metadata.namespace).toBe(find("ServiceAccount").metadata.namespace);
+    const volumes = new Set(ds.spec.template.spec.volumes.map((v) => v.name));
+    const containers = [...ds.spec.template.spec.initContainers, ...ds.spec.template.spec.containers];
+    for (const c of containers) for (const m of c.volumeMounts) expect(volumes).toContain(m.name);
+  });
+
+  it("run `netattachctl install` with flags it accepts, before the daemon", () => {
+    const ds = find("DaemonSet") as DaemonSet;
+    const [init] = ds.spec.template.spec.initContainers;
+    expect(init?.command.slice(0, 2)).toEqual(["netattachctl", "install"]);
+    for (const arg of init?.command.slice(2) ?? []) expect(installCommand.usage).toContain(`${arg.split("=")[0]} `);
+  });
+
+  it("give netattachd a config its own loader accepts, with the cluster network from the ConfigMap", async () => {
+    const cm = find("ConfigMap") as K8sObject & { data: Record<string, string> };
+    const ds = find("DaemonSet") as DaemonSet;
+    const daemon = ds.spec.template.spec.containers.find((c) => c.name === "netattachd");
+    const argv = (daemon?.command.slice(1) ?? []).map((a) => a.replace("$(CLUSTER_NETWORK)", cm.data.clusterNetwork ?? ""));
+    const loaded = await loadConfig({ argv, env: { NODE_NAME: "node-1" }, cwd: "/", readFile: async () => cm.data["netattachd.yaml"] ?? "" });
+    expect(loaded).toMatchObject({ config: { clusterNetwork: "cbr0", socketPath: "/run/netattach/netattach.sock", kubernetes: { mode: "in-cluster", nodeName: "node-1" } } });
+    expect(parseYaml(cm.data["netattachd.yaml"] ?? "")).toMatchObject({ cniConfDir: "/etc/cni/net.d" });
+  });
+});
