@@ -31,7 +31,20 @@ function run(cmd, args, opts = {}) {
 }
 
 mkdirSync(dirname(out), { recursive: true });
-run(bun, ["build", "--compile", "--bytecode", "--minify", "--target=bun-linux-x64", join(root, "client-cni/src/main.ts"), "--outfile", out]);
+// No .env / bunfig.toml autoloading: a file in whatever cwd the runtime execs us from must
+// not change how the shim behaves.
+run(bun, [
+  "build",
+  "--compile",
+  "--bytecode",
+  "--minify",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+  "--target=bun-linux-x64",
+  join(root, "client-cni/src/main.ts"),
+  "--outfile",
+  out,
+]);
 
 // Smoke test as a runtime runs it: empty environment but CNI_COMMAND, another cwd.
 const check = spawnSync(out, [], {

@@ -8,7 +8,7 @@
 import { ClientError, Status } from "nice-grpc-common";
 import type { CniCommand } from "./cni-env.js";
 import type { DaemonClient } from "./daemon-client.js";
-import { toShimError } from "./error-mapping.js";
+import { toShimError, transportDetails } from "./error-mapping.js";
 import type { Logger } from "./logger.js";
 import type { ShimConf } from "./shim-conf.js";
 import { CniCode, ShimError } from "./shim-error.js";
@@ -53,7 +53,7 @@ async function waitUntilReady(client: DaemonClient, conf: ShimConf, clock: Clock
       if (!(err instanceof ClientError) || (err.code !== Status.UNAVAILABLE && err.code !== Status.DEADLINE_EXCEEDED)) {
         throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: CniCode.TryAgainLater });
       }
-      last = `${Status[err.code]}: ${err.details}`;
+      last = `${Status[err.code]}: ${transportDetails(err.details)}`;
     }
     if (clock.now() + backoff >= deadline) {
       throw new ShimError(

@@ -51,7 +51,11 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
   return new ShimError(CniCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-/** grpc-js appends an empty "Resolution note:" to connection errors; drop the noise. */
-function transportDetails(details: string): string {
-  return details.replace(/\.?\s*Resolution note:\s*$/, "");
+/**
+ * grpc-js appends an empty "Resolution note: " to connection errors. Dropped: besides being
+ * noise, a trailing space survives into the runtime's gRPC error message, and strict HTTP/2
+ * peers (nghttp2, RFC 9113) discard a header value that ends in whitespace.
+ */
+export function transportDetails(details: string): string {
+  return details.replace(/\.?\s*Resolution note:\s*$/, "").trim();
 }

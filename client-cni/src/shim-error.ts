@@ -21,8 +21,10 @@ export class ShimError extends Error {
     super(details ? `${msg}; ${details}` : msg, options);
     this.name = "ShimError";
     this.code = code;
-    this.msg = msg;
-    this.details = details;
+    // Trimmed: the runtime forwards msg/details inside a gRPC status message, whose HTTP/2
+    // header a strict peer drops when it starts or ends with whitespace.
+    this.msg = msg.trim();
+    this.details = details.trim();
   }
 
   /** The spec's error object, in the caller's cniVersion. */

@@ -7,7 +7,7 @@
 // Modes are interleaved (rotating order) per iteration so drift hits all of them alike.
 // Run it on a quiet machine: other load inflates every column and the differences.
 import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -138,6 +138,7 @@ const f = (ms: number): string => ms.toFixed(2).padStart(7);
 function report(results: ReadonlyArray<[Scenario, Samples]>): void {
   const head = ["scenario", "op ", "runtime med/p90", " direct med/p90", " setsid med/p90", "  sh -c med/p90", "overhead med", "paired med/p90", "goal"];
   console.log(`\nCNI runtime overhead: ${iterations} iterations (+${WARMUP} warm-up), node ${process.version}, ${availableParallelism()} CPUs, plugins ${CNI_BIN_DIRS.join(":")}`);
+  console.log(`load average at start ${loadAtStart}, at end ${loadNow()} (other load inflates every column)`);
   console.log("one plugin invocation per op; times in ms; overhead = runtime − direct spawn (paired: per iteration)");
   console.log("setsid = direct spawn in a new session, as the runtime's exec seam does (its share of the overhead)\n");
   console.log(head.join("  "));
@@ -157,6 +158,8 @@ function report(results: ReadonlyArray<[Scenario, Samples]>): void {
   console.log(`\nworst median overhead ${worst.toFixed(2)} ms (goal ≤ ${GOAL_MS} ms): ${worst <= GOAL_MS ? "met" : "NOT met"}`);
 }
 
+const loadNow = (): string => loadavg().map((l) => l.toFixed(2)).join(" ");
+const loadAtStart = loadNow();
 const results: Array<[Scenario, Samples]> = [];
 for (const s of chosen) {
   console.error(`running ${s.name} × ${iterations} ...`);

@@ -141,13 +141,18 @@ describeRoot("CNI runtime × failures with real plugins", () => {
     await assertNothingLeft(list, c.rt());
   });
 
-  it.each(["malformed.conflist", "no-type.conflist", "no-plugins.conflist", "bad-name.conflist"])(
-    "invalid/%s is rejected at load, naming the file",
-    async (fixture) => {
+  it.each([
+    ["malformed.conflist", 6],
+    ["no-type.conflist", 7],
+    ["no-plugins.conflist", 7],
+    ["bad-name.conflist", 7],
+  ])(
+    "invalid/%s is rejected at load with code %i, naming the file",
+    async (fixture, code) => {
       const path = await c.render(`invalid/${fixture}`);
       const err = await rejection(loadNetworkConfigFile(path));
       expect(err.kind).toBe("invalid-config");
-      expect([6, 7]).toContain(err.code);
+      expect(err.code).toBe(code);
       expect(err.source).toBe(path);
       expect(err.message).toContain(path);
       expect(await nonLoopbackLinks(c.netns)).toEqual([]);

@@ -1,6 +1,7 @@
 // One isolated world for a root e2e test of the CNI runtime: a fresh netns, a temp dir
 // (host-local dataDir, result cache, test-double plugins), unique network/bridge names and
-// subnet, and a runtime on the real plugins. cleanup() removes everything, even after a failure.
+// subnet, and a runtime on the real plugins. cleanup() DELs every ADD made through the case's
+// runtime and removes the rest, even after a failure.
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -72,13 +73,23 @@ export async function createCniCase(area: string, opts: CniCaseOptions = {}): Pr
     GATEWAY: subnet.gateway,
     STATIC_ADDR: subnet.staticAddr,
   };
-  const runtime = createCniRuntime({
+  const base = createCniRuntime({
     exec: createSpawnExec(),
     binDirs,
     cacheDir,
     pluginTimeoutMs: opts.pluginTimeoutMs ?? 30_000,
     onEvent: (e) => void events.push(e),
   });
+  // Every ADD is remembered so cleanup can DEL it even when the test failed half-way:
+  // host-wide state (iptables rules, ifb devices) does not vanish with the netns.
+  const added: Array<[NetworkConfigList, RuntimeConf]> = [];
+  const runtime: CniRuntime = {
+    ...base,
+    addNetworkList: (list, rt, o) => {
+      added.push([list, rt]);
+      return base.addNetworkList(list, rt, o);
+    },
+  };
   const render = (fixture: string, extra: NetconfVars = {}) => renderNetconf(fixture, { ...vars, ...extra }, confDir);
 
   return {
@@ -94,6 +105,7 @@ export async function createCniCase(area: string, opts: CniCaseOptions = {}): Pr
       return path;
     },
     cleanup: async () => {
+      for (const [list, rt] of added.reverse()) await base.delNetworkList(list, rt).catch(() => undefined);
       await netns.delete();
       await deleteHostLinks(...hostLinks);
       await rm(dir, { recursive: true, force: true });

@@ -1,10 +1,12 @@
 // A real netattachd in-process on a temp unix socket, with a real gRPC client and a log sink.
 // `startDaemonWith(service)` serves any AttachmentService (fakes); `startComposedDaemon(config)`
 // wires the real runtime, sources and attachment service exactly as main.ts does.
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawn, type ChildProcess } from "node:child_process";
+import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { AttachmentService } from "../../server/src/attach/types.js";
 import { composeDaemon } from "../../server/src/compose-daemon.js";
@@ -143,4 +145,53 @@ export function createFakeService(answers: FakeService["answers"] = {}): FakeSer
     (fake as unknown as Record<string, unknown>)[name] = method(name);
   }
   return fake;
+}
+
+/** netattachd as a child process (`node --import tsx server/src/main.ts ARGS`). */
+export interface DaemonProcess {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Resolves once `probe` holds; fails if the daemon exits first. */
+  waitFor(what: string, probe: () => Promise<boolean> | boolean): Promise<void>;
+  /** SIGKILL if still running (cleanup). */
+  kill(): void;
+}
+
+const MAIN = fileURLToPath(new URL("../../server/src/main.ts", import.meta.url));
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+
+export function spawnDaemonProcess(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): DaemonProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, env: { ...env } });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async waitFor(what, probe) {
+      for (let i = 0; i < 1200; i++) {
+        if (await probe()) return;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`netattachd exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${err}\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`gave up waiting for ${what}`);
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+export function pathExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

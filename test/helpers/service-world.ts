@@ -139,7 +139,7 @@ export async function writeStandardNads(w: ServiceWorld): Promise<void> {
     cniVersion: "1.0.0",
     name: "ptp-conf",
     plugins: [
-      { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet, gateway: w.subnets.b.gateway }]], routes: [{ dst: "0.0.0.0/0" }] } },
+      { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet, gateway: w.subnets.b.gateway }]] } },
       { type: "tuning", capabilities: { mac: true } },
     ],
   });

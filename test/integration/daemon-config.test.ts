@@ -1,67 +1,33 @@
 // netattachd as a process (server/src/main.ts): config errors all reported at once, --help,
 // start on a config file + flags, a second instance refused, SIGTERM → clean exit.
-import { spawn, type ChildProcess } from "node:child_process";
-import { access, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../tools/src/cli.js";
-import { tempDir as makeTempDir } from "../helpers/daemon.js";
+import { pathExists, spawnDaemonProcess, tempDir as makeTempDir, type DaemonProcess } from "../helpers/daemon.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "server/src/main.ts");
-const NOOP = join(ROOT, "test/fixtures/plugins/noop.mjs");
+const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
 
-interface Run {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
-
-const children: ChildProcess[] = [];
+const procs: DaemonProcess[] = [];
 const dirs: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await makeTempDir(prefix);
+async function tempDir(): Promise<string> {
+  const dir = await makeTempDir("na-main-");
   dirs.push(dir);
   return dir;
 }
+function daemon(args: string[]): DaemonProcess {
+  const p = spawnDaemonProcess(args, { ...process.env, NODE_NAME: "" });
+  procs.push(p);
+  return p;
+}
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const p of procs.splice(0)) p.kill();
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-function daemon(args: string[]): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: { ...process.env, NODE_NAME: "" } });
-  children.push(child);
-  const run: Run = {
-    child,
-    stdout: "",
-    stderr: "",
-    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
-  };
-  child.stdout!.on("data", (b: Buffer) => (run.stdout += b.toString()));
-  child.stderr!.on("data", (b: Buffer) => (run.stderr += b.toString()));
-  return run;
-}
-
-async function waitFor(what: string, probe: () => Promise<boolean> | boolean, run: Run): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await probe()) return;
-    if (run.child.exitCode !== null) throw new Error(`daemon exited (${run.child.exitCode}) before ${what}:\n${run.stderr}\n${run.stdout}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-const exists = (p: string) =>
-  access(p).then(
-    () => true,
-    () => false,
-  );
-
 async function world(): Promise<{ dir: string; config: string; socket: string }> {
-  const dir = await tempDir("na-main-");
+  const dir = await tempDir();
   await mkdir(join(dir, "bin"));
   await mkdir(join(dir, "net.d"));
   await symlink(NOOP, join(dir, "bin", "noop"));
@@ -74,12 +40,12 @@ async function world(): Promise<{ dir: string; config: string; socket: string }>
 
 describe("netattachd process", () => {
   it("reports every invalid key at once and exits 2 without starting", async () => {
-    const dir = await tempDir("na-main-");
+    const dir = await tempDir();
     const config = join(dir, "bad.yaml");
     await writeFile(config, ["socketPath: " + join(dir, "s.sock"), "colour: blue", "maxConcurrent: -1", "cniBinDirs: /usr/lib/cni", "logLevel: chatty", "kubernetes: {mode: sometimes}"].join("\n"));
     const run = daemon(["--config", config, "--call-timeout-ms", "fast", "--bogus"]);
     expect(await run.exited).toBe(2);
-    const lines = run.stderr.split("\n").filter((l) => l.startsWith("  - "));
+    const lines = run.stderr().split("\n").filter((l) => l.startsWith("  - "));
     expect(lines).toEqual([
       "  - unknown flag --bogus",
       expect.stringMatching(/^ {2}- colour: unknown key/),
@@ -90,22 +56,22 @@ describe("netattachd process", () => {
       expect.stringMatching(/^ {2}- callTimeoutMs: expected an integer .*"fast"/),
       expect.stringMatching(/^ {2}- clusterNetwork: required/),
     ]);
-    expect(run.stderr).toContain("invalid configuration (8 problems)");
-    expect(await exists(join(dir, "s.sock"))).toBe(false);
+    expect(run.stderr()).toContain("invalid configuration (8 problems)");
+    expect(await pathExists(join(dir, "s.sock"))).toBe(false);
   });
 
   it("--help prints the flags and exits 0", async () => {
     const run = daemon(["--help"]);
     expect(await run.exited).toBe(0);
-    expect(run.stdout).toContain("--socket");
-    expect(run.stdout).toContain("--cluster-network");
+    expect(run.stdout()).toContain("--socket");
+    expect(run.stdout()).toContain("--cluster-network");
   });
 
   it("starts from a config file, serves netattachctl, refuses a second instance, stops on SIGTERM", async () => {
     const w = await world();
     const run = daemon(["--config", w.config]);
-    await waitFor("the socket", () => exists(w.socket), run);
-    await waitFor("the listening log line", () => run.stdout.includes('"msg":"netattachd listening"'), run);
+    await run.waitFor("the socket", () => pathExists(w.socket));
+    await run.waitFor("the listening log line", () => run.stdout().includes('"msg":"netattachd listening"'));
 
     const out: string[] = [];
     const err: string[] = [];
@@ -116,25 +82,25 @@ describe("netattachd process", () => {
 
     const second = daemon(["--config", w.config]);
     expect(await second.exited).toBe(1);
-    expect(second.stdout).toContain(`another process is serving on ${w.socket}`);
+    expect(second.stdout()).toContain(`another process is serving on ${w.socket}`);
 
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
-    expect(run.stdout).toContain('"msg":"netattachd stopped"');
-    expect(await exists(w.socket)).toBe(false);
+    expect(run.stdout()).toContain('"msg":"netattachd stopped"');
+    expect(await pathExists(w.socket)).toBe(false);
     // Every log line is JSON.
-    for (const line of run.stdout.split("\n").filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    for (const line of run.stdout().split("\n").filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
   });
 
   it("flags override the file", async () => {
     const w = await world();
     const socket = join(w.dir, "flag.sock");
     const run = daemon(["--config", w.config, "--socket", socket, "--log-level", "warn"]);
-    await waitFor("the flag's socket", () => exists(socket), run);
-    expect(await exists(w.socket)).toBe(false);
+    await run.waitFor("the flag's socket", () => pathExists(socket));
+    expect(await pathExists(w.socket)).toBe(false);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     // warn level: the info lines are not logged.
-    expect(run.stdout).not.toContain("netattachd listening");
+    expect(run.stdout()).not.toContain("netattachd listening");
   });
 });

@@ -75,7 +75,7 @@ async function filesFor(symbol: string): Promise<FileDescriptorProto[]> {
     }
     return deps;
   };
-  let pending = add(await reflection.ask(new ServerReflectionRequest().setFileContainingSymbol(symbol)));
+  const pending = add(await reflection.ask(new ServerReflectionRequest().setFileContainingSymbol(symbol)));
   while (pending.length > 0) {
     const name = pending.shift()!;
     if (!files.has(name)) pending.push(...add(await reflection.ask(new ServerReflectionRequest().setFileByFilename(name))));

@@ -147,6 +147,11 @@ describe("a full lifecycle over gRPC", () => {
     await d.client.api.detachNetworks({ containerId: "gc2" });
   });
 
+  it("DetachNetworks of a container with nothing saved succeeds and removes nothing (DEL is idempotent)", async () => {
+    expect((await d.client.api.detachNetworks({ containerId: "never-attached" })).removed).toEqual([]);
+    expect(await invocations("never-attached")).toEqual([]);
+  });
+
   it("GetStatus reports ready with the cluster network", async () => {
     const s = await d.client.api.getStatus({});
     expect(s.ready).toBe(true);

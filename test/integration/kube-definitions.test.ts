@@ -158,4 +158,16 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
     f.standIn.failNext({ verb: "get", resource: NADS }, 500, 1_000);
     await vi.waitFor(async () => expect((await lookup(f, "ns1", "new")).found?.name).toBe("new"));
   });
+
+  it("stays not ready, saying why, when the NetworkAttachmentDefinition CRD is not installed", async () => {
+    fx = await startEdgeFixture({ standIn: { withoutNadCrd: true } });
+    const f = fx;
+    await vi.waitFor(() => expect(f.standIn.count({ verb: "list", resource: NADS })).toBeGreaterThan(1)); // retried
+    expect(f.edge.ready()).toBe(false);
+    expect(f.edge.networkSource.ready()).toBe(false);
+    expect(f.edge.podSource.ready()).toBe(true);
+    expect(f.edge.notReadyReasons()).toEqual([
+      "informer NetworkAttachmentDefinitions in all namespaces: HTTP 404 Not Found (is the resource installed, e.g. the NetworkAttachmentDefinition CRD?)",
+    ]);
+  });
 });

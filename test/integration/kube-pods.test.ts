@@ -43,6 +43,23 @@ describe("kube edge: pods", () => {
     expect(f.standIn.requests).toEqual([]); // served from the cache
   });
 
+  it("lists in pages of listPageSize, all pages from one snapshot", async () => {
+    const f = await synced({
+      config: { tuning: { listPageSize: 2 } },
+      seed: (s) => {
+        for (let i = 0; i < 5; i++) s.createPod({ namespace: "ns1", name: `p${i}`, nodeName: NODE });
+      },
+    });
+    const lists = f.standIn.requests.filter((r) => r.verb === "list" && r.resource === "pods");
+    expect(lists.map((r) => [r.query.limit, r.query.continue !== undefined])).toEqual([
+      ["2", false],
+      ["2", true],
+      ["2", true],
+    ]);
+    for (let i = 0; i < 5; i++) expect((await pods(f).getPod("ns1", `p${i}`)).found?.name).toBe(`p${i}`);
+    expect(f.standIn.count({ verb: "get" })).toBe(0);
+  });
+
   it("honours annotations changed on a cached pod once the watch delivers them", async () => {
     const f = await synced({ seed: (s) => void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { [NETWORKS]: "blue" } }) });
     f.standIn.failNext({ verb: "get", resource: "pods" }, 500, 100_000); // informer path only

@@ -30,6 +30,21 @@ describe("kube API server stand-in", () => {
     expect(body.items.map((p) => p.metadata.name)).toEqual(["mine"]);
   });
 
+  it("pages a LIST with limit/continue over one snapshot, and expires the token after compaction", async () => {
+    for (let i = 0; i < 3; i++) s.createNad({ namespace: "ns1", name: `n${i}` });
+    type Page = { metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number }; items: Array<{ metadata: { name: string } }> };
+    const first = (await rawRequest(s, "GET", `${NADS}?limit=2`)).body as Page;
+    s.createNad({ namespace: "ns1", name: "after-snapshot" });
+    expect(first.items.map((i) => i.metadata.name)).toEqual(["n0", "n1"]);
+    expect(first.metadata.remainingItemCount).toBe(1);
+    const second = (await rawRequest(s, "GET", `${NADS}?limit=2&continue=${encodeURIComponent(first.metadata.continue!)}`)).body as Page;
+    expect(second.items.map((i) => i.metadata.name)).toEqual(["n2"]);
+    expect(second.metadata).toEqual({ resourceVersion: first.metadata.resourceVersion });
+    s.compact();
+    const expired = await rawRequest(s, "GET", `${NADS}?limit=2&continue=${encodeURIComponent(first.metadata.continue!)}`);
+    expect(expired.status).toBe(410);
+  });
+
   it("GETs one object and answers 404 with a NotFound Status", async () => {
     s.createNad({ namespace: "ns1", name: "net", config: { type: "bridge" } });
     const ok = await rawRequest(s, "GET", "/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/net");

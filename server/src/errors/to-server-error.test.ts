@@ -1,6 +1,5 @@
-import { Status } from "nice-grpc-common";
+import { ServerError, Status } from "nice-grpc-common";
 import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
-import { ServerError } from "nice-grpc-common";
 import { describe, expect, it } from "vitest";
 import { CniError, type CniFailureKind } from "../cni/index.js";
 import { DaemonError } from "./daemon-error.js";

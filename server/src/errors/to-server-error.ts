@@ -2,7 +2,7 @@
 // AbortError | unknown → RichServerError with a google.rpc.ErrorInfo from the catalog.
 import { ServerError, type Status } from "nice-grpc-common";
 import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
-import { CniError, isCniError, type CniFailureKind } from "../cni/index.js";
+import { isCniError, type CniError, type CniFailureKind } from "../cni/index.js";
 import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
 import { isDaemonError, type ErrorContext } from "./daemon-error.js";
 import { statusFromCniCode, statusFromName } from "./status-mapping.js";

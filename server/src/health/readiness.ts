@@ -33,11 +33,12 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
   };
 
   const poll = async (): Promise<void> => {
-    let next = false;
-    let reasons: readonly string[] = [];
+    let next: boolean;
+    let reasons: readonly string[];
     try {
       ({ ready: next, reasons } = await opts.check(abort.signal));
     } catch (err) {
+      next = false;
       reasons = ["readiness check failed"];
       opts.log.warn({ err }, "readiness check failed");
     }

@@ -61,3 +61,16 @@ export function apiFailureError(f: Exclude<ApiFailure, { kind: "not-found" }>, w
   const why = f.kind === "rejected" ? `the API server refused (${f.detail})` : `the API server could not be reached (${f.detail})`;
   return new DaemonError("KUBE_API_UNAVAILABLE", `${what}: ${why}`, { phase: "kube", source }, { cause });
 }
+
+/** One line for readiness reasons and logs. */
+export function describeApiFailure(err: unknown): string {
+  const f = classifyApiFailure(err);
+  switch (f.kind) {
+    case "not-found":
+      return "HTTP 404 Not Found (is the resource installed, e.g. the NetworkAttachmentDefinition CRD?)";
+    case "cancelled":
+      return "cancelled";
+    default:
+      return f.detail;
+  }
+}

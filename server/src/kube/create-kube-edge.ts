@@ -21,6 +21,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     retryMinMs: tuning.informerRetryMinMs,
     retryMaxMs: tuning.informerRetryMaxMs,
     watchTimeoutSeconds: tuning.watchTimeoutSeconds,
+    pageSize: tuning.listPageSize,
   };
   const listOptions = () => client.callOptions({ timeoutMs: tuning.listTimeoutMs });
 
@@ -31,7 +32,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     name: `pods on node ${config.nodeName}`,
     path: "/api/v1/pods",
     fieldSelector,
-    list: () => client.core.listPodForAllNamespaces({ fieldSelector }, listOptions()),
+    list: ({ limit, continueToken }) => client.core.listPodForAllNamespaces({ fieldSelector, limit, _continue: continueToken }, listOptions()),
     trim: trimPod,
   });
 
@@ -43,10 +44,12 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
         ...common,
         name: `NetworkAttachmentDefinitions in ${namespace === "" ? "all namespaces" : `namespace ${namespace}`}`,
         path: nadCollectionPath(namespace),
-        list: () =>
-          namespace === ""
-            ? client.custom.listClusterCustomObject({ group: NAD_GROUP, version: NAD_VERSION, plural: NAD_PLURAL }, listOptions())
-            : client.custom.listNamespacedCustomObject({ group: NAD_GROUP, version: NAD_VERSION, namespace, plural: NAD_PLURAL }, listOptions()),
+        list: ({ limit, continueToken }) => {
+          const page = { group: NAD_GROUP, version: NAD_VERSION, plural: NAD_PLURAL, limit, _continue: continueToken };
+          return namespace === ""
+            ? client.custom.listClusterCustomObject(page, listOptions())
+            : client.custom.listNamespacedCustomObject({ ...page, namespace }, listOptions());
+        },
         trim: trimNad,
       }),
     ]),

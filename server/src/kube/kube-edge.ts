@@ -10,6 +10,8 @@ export interface KubeTuning {
   readonly requestTimeoutMs: number;
   /** Deadline of an informer's initial LIST (large clusters list slowly). */
   readonly listTimeoutMs: number;
+  /** Objects per LIST page (client-go's default 500); bounds the memory a relist needs at once. */
+  readonly listPageSize: number;
   /** Tries of a live GET (pod or definition) when the API answers 5xx/429 or cannot be reached. */
   readonly liveGetAttempts: number;
   /** Tries of the network-status PATCH (409 Conflict, 5xx, 429, connection errors). */

@@ -6,6 +6,7 @@ import type { KubeTuning } from "./kube-edge.js";
 export const DEFAULT_KUBE_TUNING: KubeTuning = {
   requestTimeoutMs: 5_000,
   listTimeoutMs: 60_000,
+  listPageSize: 500,
   liveGetAttempts: 3,
   statusWriteAttempts: 5,
   retryBackoffMs: 200,

@@ -4,6 +4,7 @@
 // on any other error.
 import { type KubeConfig, type KubernetesListObject, type KubernetesObject, ListWatch, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { describeApiFailure } from "./api-failure.js";
 
 type WatchArgs = Parameters<Watch["watch"]>;
 
@@ -27,13 +28,25 @@ export interface SyncedInformerOptions<T extends KubernetesObject> {
   /** Collection path, e.g. /api/v1/pods. */
   readonly path: string;
   readonly fieldSelector?: string;
-  /** The raw LIST; its items are trimmed before they reach the cache. */
-  readonly list: () => Promise<{ readonly metadata?: { readonly resourceVersion?: string }; readonly items: readonly unknown[] }>;
+  /** One page of the raw LIST; items are trimmed page by page, so only one page is ever held whole. */
+  readonly list: (page: ListPage) => Promise<RawList>;
+  readonly pageSize: number;
   readonly trim: (obj: unknown) => T;
   readonly log: Logger;
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
   readonly watchTimeoutSeconds: number;
+}
+
+export interface ListPage {
+  readonly limit: number;
+  /** The previous page's continue token; absent for the first page. */
+  readonly continueToken?: string;
+}
+
+export interface RawList {
+  readonly metadata?: { readonly resourceVersion?: string; readonly _continue?: string; readonly continue?: string };
+  readonly items: readonly unknown[];
 }
 
 const OBJECT_EVENTS = new Set(["ADDED", "MODIFIED", "DELETED"]);
@@ -70,7 +83,7 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
   let synced = false;
   let epoch = 0;
   let stopped = true;
-  let problem: string | undefined = "not started";
+  let problem = "not started";
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
 
@@ -83,16 +96,24 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
         epoch++;
       }
       synced = true;
-      problem = undefined;
       failures = 0;
     },
     onEnd: (err) => {
       if (err) synced = false; // 410 relists; anything else is reported through "error"
     },
   });
+  // Paged like client-go's reflector: every page belongs to the first page's snapshot.
   const listFn = async (): Promise<KubernetesListObject<T>> => {
-    const list = await opts.list();
-    return { metadata: { resourceVersion: list.metadata?.resourceVersion }, items: list.items.map((o) => opts.trim(o)) };
+    const items: T[] = [];
+    let resourceVersion: string | undefined;
+    let continueToken: string | undefined;
+    do {
+      const page = await opts.list({ limit: opts.pageSize, ...(continueToken ? { continueToken } : {}) });
+      resourceVersion ??= page.metadata?.resourceVersion;
+      for (const o of page.items) items.push(opts.trim(o));
+      continueToken = page.metadata?._continue || page.metadata?.continue || undefined;
+    } while (continueToken);
+    return { metadata: { resourceVersion }, items };
   };
   const lw = new ListWatch<T>(opts.path, watch, listFn, false, undefined, opts.fieldSelector);
 
@@ -100,9 +121,10 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     if (stopped) return; // stop() aborts the watch, which reports an AbortError
     synced = false;
     failures++;
-    problem = `informer ${opts.name}: ${(err as Error)?.message ?? String(err)}`;
+    problem = describeApiFailure(err);
     const delay = Math.min(opts.retryMaxMs, opts.retryMinMs * 2 ** Math.min(failures - 1, 16));
     log.warn({ err, retryInMs: delay }, "informer lost the API server; retrying");
+    if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
       if (!stopped) void lw.start();
@@ -114,7 +136,7 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     list: (namespace) => lw.list(namespace),
     synced: () => synced,
     syncEpoch: () => epoch,
-    problem: () => (synced ? undefined : (problem ?? `informer ${opts.name} is not synced`)),
+    problem: () => (synced ? undefined : `informer ${opts.name}: ${problem}`),
     async start() {
       stopped = false;
       problem = "starting";

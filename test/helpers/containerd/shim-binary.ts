@@ -1,17 +1,43 @@
 // Builds the shim with the project's build script (into a private path, so parallel test
 // files do not race on build/) and runs it exactly as a container runtime does.
 import { spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const CACHE = join(tmpdir(), "netattach-shim-cache");
+const INPUTS = ["client-cni/src", "proto/gen", "tools/build.mjs", "package-lock.json"];
 
+/** Hash of everything the binary is built from. */
+async function sourceHash(): Promise<string> {
+  const h = createHash("sha256");
+  for (const input of INPUTS) {
+    const path = join(REPO_ROOT, input);
+    const files = (await stat(path)).isDirectory() ? (await readdir(path, { recursive: true })).map((f) => join(path, f)).sort() : [path];
+    for (const f of files) if ((await stat(f)).isFile() && !f.endsWith(".test.ts")) h.update(f).update(await readFile(f));
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+/**
+ * The shim built by the project's build script, once per source version: test files run in
+ * parallel workers, so each builds into its own temp name and renames into the cache.
+ */
 export async function buildShim(): Promise<string> {
-  const out = join(await mkdtemp(join(tmpdir(), "na-shim-")), "netattach-cni");
-  await execa("node", [join(REPO_ROOT, "tools/build.mjs"), "--out", out], { cwd: REPO_ROOT });
+  const hash = await sourceHash();
+  const out = join(CACHE, hash, "netattach-cni");
+  if (existsSync(out)) return out;
+  await mkdir(join(CACHE, hash), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  await execa("node", [join(REPO_ROOT, "tools/build.mjs"), "--out", tmp], { cwd: REPO_ROOT });
+  await rename(tmp, out);
+  // Binaries of older sources are 100+ MB each: keep only this one.
+  for (const old of await readdir(CACHE)) if (old !== hash) await rm(join(CACHE, old), { recursive: true, force: true });
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Serves one HTTP request the way kube-apiserver would for pods and
 // network-attachment-definitions: auth, get, list, watch, merge PATCH, Status errors.
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { applyMergePatch } from "./merge-patch.js";
 import { notFound, type ObjectStore, StandInError } from "./object-store.js";
@@ -23,6 +24,10 @@ export interface HandlerState {
   readonly watches: Set<WatchStream>;
   readonly faults: Fault[];
   readonly requests: RequestRecord[];
+  /** Paginated LIST snapshots by continue token (all pages of one LIST share a snapshot). */
+  readonly snapshots: Map<string, { rv: number; items: KubeObject[] }>;
+  /** Resources this stand-in serves (a missing CRD is a 404 for the whole resource). */
+  readonly served: ReadonlySet<Route["resource"]>;
 }
 
 const MERGE_PATCH = "application/merge-patch+json";
@@ -79,7 +84,9 @@ export async function handleRequest(state: HandlerState, req: IncomingMessage, r
   if (req.headers.authorization !== `Bearer ${state.token}`) {
     return send(res, rec, 401, statusBody(401, "Unauthorized", "Unauthorized"));
   }
-  if (!route) return send(res, rec, 404, statusBody(404, "NotFound", "the server could not find the requested resource"));
+  if (!route || !state.served.has(route.resource)) {
+    return send(res, rec, 404, statusBody(404, "NotFound", "the server could not find the requested resource"));
+  }
   const fault = takeFault(state, rec);
   if (fault?.status === "hang") return; // the socket stays open, no answer ever comes
   if (fault) {
@@ -124,13 +131,32 @@ function selection(route: Route, q: URLSearchParams): (o: KubeObject) => boolean
 
 function list(state: HandlerState, route: Route, q: URLSearchParams, rec: RequestRecord, res: ServerResponse): void {
   const k = KINDS[route.resource];
-  const items = state.store.list(route.resource, selection(route, q));
-  send(res, rec, 200, {
-    apiVersion: k.apiVersion,
-    kind: k.listKind,
-    metadata: { resourceVersion: String(state.store.currentRv()) },
-    items,
-  });
+  const limit = Number(q.get("limit") ?? "0");
+  const token = q.get("continue");
+  let snap: { rv: number; items: KubeObject[] };
+  let offset = 0;
+  if (token) {
+    const [id, at] = token.split(":");
+    const found = state.snapshots.get(id ?? "");
+    if (!found || found.rv < state.store.oldestRv()) {
+      throw new StandInError(410, "Expired", "The provided continue parameter is too old to display a consistent list result.");
+    }
+    snap = found;
+    offset = Number(at);
+  } else {
+    snap = { rv: state.store.currentRv(), items: state.store.list(route.resource, selection(route, q)) };
+  }
+  const end = limit > 0 ? offset + limit : snap.items.length;
+  const meta: Record<string, unknown> = { resourceVersion: String(snap.rv) };
+  if (end < snap.items.length) {
+    const id = token?.split(":")[0] ?? randomUUID();
+    state.snapshots.set(id, snap);
+    meta.continue = `${id}:${end}`;
+    meta.remainingItemCount = snap.items.length - end;
+  } else if (token) {
+    state.snapshots.delete(token.split(":")[0] ?? ""); // last page served
+  }
+  send(res, rec, 200, { apiVersion: k.apiVersion, kind: k.listKind, metadata: meta, items: snap.items.slice(offset, end) });
 }
 
 function watch(state: HandlerState, route: Route, q: URLSearchParams, rec: RequestRecord, res: ServerResponse): void {

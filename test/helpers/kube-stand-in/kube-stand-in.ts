@@ -16,6 +16,8 @@ import type { WatchStream } from "./watch-stream.js";
 export interface KubeStandInOptions {
   /** Send a BOOKMARK on every open watch this often (only to clients that allow them). */
   readonly bookmarkIntervalMs?: number;
+  /** Serve no network-attachment-definitions (as if the CRD were not installed). */
+  readonly withoutNadCrd?: boolean;
 }
 
 export interface RequestFilter {
@@ -83,7 +85,9 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
   const watches = new Set<WatchStream>();
   const faults: Fault[] = [];
   const requests: RequestRecord[] = [];
-  const state: HandlerState = { store, token, watches, faults, requests };
+  const state: HandlerState = { store, token, watches, faults, requests, snapshots: new Map(),
+    served: new Set<ResourceName>(opts.withoutNadCrd ? ["pods"] : ["pods", "network-attachment-definitions"]),
+  };
   const sockets = new Set<Socket>();
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     handleRequest(state, req, res).catch((err: unknown) => {

@@ -1,13 +1,11 @@
 // `netattachctl cni`: a cnitool equivalent on the netattach CNI runtime (no daemon).
-import { createCniRuntime, createSpawnExec, type NetworkConfigList, type RuntimeEvent } from "../../../server/src/cni/index.js";
+import { createCniRuntime, createSpawnExec, CURRENT_VERSION, type NetworkConfigList, type RuntimeEvent } from "../../../server/src/cni/index.js";
 import { ExitCode, type Command, type CommandContext, type Output } from "../command.js";
 import { DEFAULTS, parseCniOptions } from "../cni/cni-options.js";
 import { loadNetwork } from "../cni/load-network.js";
 import { printCniError } from "../cni/print-cni-error.js";
 import { runCniOp } from "../cni/run-cni-op.js";
 
-/** cniVersion for error objects when no configuration could be read. */
-const FALLBACK_CNI_VERSION = "1.1.0";
 
 const usage = `Usage:
   netattachctl cni add     <network|file> <netns-path> [flags]   print the ADD result
@@ -63,7 +61,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     ctx.stdout.write(out);
     return ExitCode.Ok;
   } catch (err) {
-    printCniError(err, list?.cniVersion ?? FALLBACK_CNI_VERSION, ctx.stdout, ctx.stderr);
+    printCniError(err, list?.cniVersion ?? CURRENT_VERSION /* no configuration could be read */, ctx.stdout, ctx.stderr);
     return ExitCode.Failed;
   }
 }

@@ -1,0 +1,38 @@
+import { ApiException } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { apiFailureError, classifyApiFailure } from "./api-failure.js";
+
+const api = (code: number, body = "") => new ApiException(code, `HTTP-Code: ${code}\nMessage: x`, body, {});
+
+describe("API failure classification", () => {
+  it("maps HTTP statuses: 404 gone, 409 conflict, 429/5xx retryable, other 4xx refused", () => {
+    expect(classifyApiFailure(api(404)).kind).toBe("not-found");
+    expect(classifyApiFailure(api(409)).kind).toBe("conflict");
+    for (const code of [429, 500, 502, 503, 504]) expect(classifyApiFailure(api(code)).kind).toBe("unavailable");
+    expect(classifyApiFailure(api(403))).toMatchObject({ kind: "rejected", status: 403 });
+  });
+
+  it("uses the Status message of the body when there is one", () => {
+    const f = classifyApiFailure(api(403, JSON.stringify({ kind: "Status", message: 'pods "p" is forbidden' })));
+    expect(f).toMatchObject({ detail: 'HTTP 403: pods "p" is forbidden' });
+  });
+
+  it("treats connection errors (by code, through cause) as unavailable", () => {
+    const err = Object.assign(new Error("request failed"), { cause: Object.assign(new Error("connect"), { code: "ECONNREFUSED" }) });
+    expect(classifyApiFailure(err)).toEqual({ kind: "unavailable", detail: "ECONNREFUSED: request failed" });
+  });
+
+  it("reports the caller's abort as cancelled whatever the error", () => {
+    const ac = new AbortController();
+    ac.abort();
+    expect(classifyApiFailure(api(503), ac.signal).kind).toBe("cancelled");
+    expect(apiFailureError({ kind: "cancelled" }, "reading pod a/b", "pod a/b", null).code).toBe("CANCELLED");
+  });
+
+  it("makes KUBE_API_UNAVAILABLE for unreachable and refused, keeping the cause", () => {
+    const cause = api(503);
+    const e = apiFailureError({ kind: "unavailable", detail: "HTTP 503: x" }, "reading pod a/b", "pod a/b", cause);
+    expect(e).toMatchObject({ code: "KUBE_API_UNAVAILABLE", context: { phase: "kube", source: "pod a/b" }, cause });
+    expect(e.message).toBe("reading pod a/b: the API server could not be reached (HTTP 503: x)");
+  });
+});

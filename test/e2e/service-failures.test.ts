@@ -1,0 +1,111 @@
+// Issue 3, "what it must show": a failing third delegate rolls the first two back, and every
+// bad input is refused with the right status naming the culprit before anything runs —
+// real plugins, a real netns, the daemon's socket.
+import { readdir } from "node:fs/promises";
+import { Status } from "nice-grpc-common";
+import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { TestDaemon } from "../helpers/daemon.js";
+import { globalAddrs } from "../helpers/ip-json.js";
+import { describeRoot } from "../helpers/root.js";
+import { createServiceWorld, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
+
+const NETWORKS = "k8s.v1.cni.cncf.io/networks";
+
+async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; info: ErrorInfo }> {
+  const err = await p.then(
+    () => expect.fail("the call succeeded"),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RichClientError);
+  const e = err as RichClientError;
+  return { code: Status[e.code], message: e.details, info: e.extra.find((x): x is ErrorInfo => x.$type === ErrorInfo.$type)! };
+}
+
+describeRoot("service e2e: failures", () => {
+  let w: ServiceWorld;
+  let d: TestDaemon;
+
+  beforeAll(async () => {
+    w = await createServiceWorld("fail");
+    await writeStandardNads(w);
+    // ptp creates a veth and allocates an address, then tuning fails (no such sysctl): the
+    // runtime must undo this delegate too, then the two before it.
+    await w.writeNad("default", "bad-tuning", {
+      cniVersion: "1.0.0",
+      name: "bad-tuning",
+      plugins: [
+        { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } },
+        { type: "tuning", sysctl: { "net.ipv4.conf.net3.no_such_sysctl": "1" } },
+      ],
+    });
+    await w.writeNad("other", "private", { cniVersion: "1.0.0", name: "private", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } });
+    await w.writeNad("default", "nobin", { cniVersion: "1.0.0", name: "nobin", type: "no-such-plugin" });
+    await w.writeNad("default", "badjson", '{"cniVersion": "1.0.0", "type": "ptp",');
+    d = await w.start({ namespaceIsolation: true, globalNamespaces: ["default"] });
+  });
+  afterAll(async () => {
+    await w?.cleanup();
+  });
+
+  function request(containerId: string, annotation: string, namespace = "team") {
+    return {
+      containerId,
+      netnsPath: w.netns.path,
+      pod: { namespace, name: `pod-${containerId}`, uid: `uid-${containerId}` },
+      annotations: { values: { [NETWORKS]: annotation } },
+      selections: [],
+      primaryInterface: "eth0",
+      cniArgs: [],
+      cniVersion: "",
+    };
+  }
+
+  async function expectNetnsAndIpamEmpty(): Promise<void> {
+    expect(await w.podLinks()).toEqual([]);
+    expect((await w.netns.addrs()).flatMap((l) => globalAddrs(l))).toEqual([]);
+    for (const net of await readdir(w.dataDir)) expect(await w.reservations(net), `reservations of ${net}`).toEqual([]);
+  }
+
+  it("a failing third delegate: it and the first two are rolled back; the error names network, plugin and CNI code", async () => {
+    const f = await failure(d.client.api.attachNetworks(request("rb1", "macvlan-conf,ptp-conf,bad-tuning", "default")));
+    expect(f.info.reason).toBe("PLUGIN_FAILED");
+    expect(f.info.metadata).toMatchObject({ network: "default/bad-tuning", plugin: "tuning", cniCode: "999", phase: "add", ifName: "net3" });
+    expect(f.code).toBe("INTERNAL"); // derived from the plugin's code 999
+    expect(f.message).toContain("default/bad-tuning");
+    expect(f.message).toContain("tuning");
+    expect(f.message).toContain("no_such_sysctl");
+    expect(f.message).toContain("999");
+    await expectNetnsAndIpamEmpty();
+    expect((await d.client.api.listAttachments({ containerId: "rb1" })).attachments).toEqual([]);
+  });
+
+  // [what, status, reason, annotation, culprit the message must name]
+  it.each<[string, string, string, () => string, string]>([
+    ["malformed text form", "INVALID_ARGUMENT", "INVALID_ANNOTATION", () => "default/macvlan-conf@x@y", "default/macvlan-conf@x@y"],
+    ["malformed JSON form (not JSON)", "INVALID_ARGUMENT", "INVALID_ANNOTATION", () => '[{"name": "macvlan-conf",', NETWORKS],
+    ["malformed JSON form (wrong field type)", "INVALID_ARGUMENT", "INVALID_ANNOTATION", () => '[{"name": "macvlan-conf", "namespace": "default", "ips": "10.1.1.1"}]', "ips"],
+    ["unknown network", "NOT_FOUND", "NETWORK_NOT_FOUND", () => "default/nope", "default/nope"],
+    ["namespace not allowed", "FAILED_PRECONDITION", "NAMESPACE_NOT_ALLOWED", () => "other/private", "other"],
+    ["duplicate interface name", "INVALID_ARGUMENT", "INTERFACE_CONFLICT", () => "default/macvlan-conf@data0,default/ptp-conf@data0", "data0"],
+    ["interface name over 15 characters", "INVALID_ARGUMENT", "INTERFACE_CONFLICT", () => "default/macvlan-conf@abcdefghijklmnop", "abcdefghijklmnop"],
+    [
+      "two default routes for IPv4",
+      "INVALID_ARGUMENT",
+      "DEFAULT_ROUTE_CONFLICT",
+      () => JSON.stringify([{ name: "macvlan-conf", namespace: "default", "default-route": [w.subnets.a.gateway] }, { name: "ptp-conf", namespace: "default", "default-route": [w.subnets.b.gateway] }]),
+      "default/ptp-conf",
+    ],
+    ["missing plugin", "FAILED_PRECONDITION", "PLUGIN_NOT_FOUND", () => "default/nobin", "no-such-plugin"],
+    ["invalid config JSON", "INVALID_ARGUMENT", "INVALID_NETWORK_CONFIG", () => "default/badjson", "badjson"],
+    ["an option no plugin of the delegate declares", "FAILED_PRECONDITION", "CAPABILITY_MISSING", () => JSON.stringify([{ name: "macvlan-conf", namespace: "default", ips: ["10.9.9.9/24"] }]), "ips"],
+  ])("%s → %s %s naming the culprit; nothing runs", async (_what, code, reason, annotation, culprit) => {
+    const cid = `bad${Math.random().toString(16).slice(2, 10)}`;
+    const f = await failure(d.client.api.attachNetworks(request(cid, annotation())));
+    expect(f.info.reason).toBe(reason);
+    expect(f.code).toBe(code);
+    expect(f.message).toContain(culprit);
+    await expectNetnsAndIpamEmpty();
+    expect((await d.client.api.listAttachments({ containerId: cid })).attachments).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+// Issue 3, "what it must show": after kill -9 of the daemon following an attach, a restart, and
+// a change or deletion of the network definitions, DetachNetworks still removes everything —
+// it runs from the saved plan alone.
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { createDaemonClient } from "../../tools/src/daemon-client.js";
+import { pathExists, spawnDaemonProcess, type DaemonProcess } from "../helpers/daemon.js";
+import { globalAddrs } from "../helpers/ip-json.js";
+import { describeRoot } from "../helpers/root.js";
+import { createServiceWorld, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
+
+describeRoot("service e2e: kill -9, restart, definitions gone", () => {
+  let w: ServiceWorld;
+  const procs: DaemonProcess[] = [];
+
+  beforeEach(async () => {
+    w = await createServiceWorld("rst");
+    await writeStandardNads(w);
+  });
+  afterEach(async () => {
+    for (const p of procs.splice(0)) p.kill();
+    await w?.cleanup();
+  });
+
+  async function startProcess(configPath: string): Promise<DaemonProcess> {
+    const p = spawnDaemonProcess(["--config", configPath]);
+    procs.push(p);
+    await p.waitFor("the daemon to listen", () => p.stdout().includes('"msg":"netattachd listening"'));
+    return p;
+  }
+
+  it("DetachNetworks removes every interface and reservation from the saved plan", async () => {
+    const config = w.config({ logLevel: "debug" });
+    const configPath = join(w.dir, "netattachd.yaml");
+    await writeFile(configPath, stringify(config));
+
+    const first = await startProcess(configPath);
+    const client = createDaemonClient(config.socketPath);
+    try {
+      const res = await client.api.attachNetworks({
+        containerId: "rst1",
+        netnsPath: w.netns.path,
+        pod: { namespace: "default", name: "pod-rst", uid: "uid-rst" },
+        annotations: { values: { "k8s.v1.cni.cncf.io/networks": "macvlan-conf,default/ptp-conf@data0" } },
+        selections: [],
+        primaryInterface: "eth0",
+        cniArgs: [],
+        cniVersion: "",
+      });
+      expect(res.interfaces.map((i) => i.interface)).toEqual(["eth0", "net1", "data0"]);
+      expect(await w.reservations("macvlan-conf")).toHaveLength(1);
+    } finally {
+      client.close();
+    }
+
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toBe(null);
+    expect(await pathExists(config.socketPath)).toBe(true); // stale socket left behind
+
+    // The definitions change under the daemon's feet: one deleted, one rewritten, and the
+    // cluster network's conf points at another bridge and subnet.
+    await rm(join(w.defsDir, "default-macvlan-conf.yaml"));
+    await w.writeNad("default", "ptp-conf", { cniVersion: "1.0.0", name: "ptp-conf", type: "bridge", bridge: "svcnotused0", ipam: { type: "host-local", ranges: [[{ subnet: "10.199.0.0/24" }]] } });
+    await w.writeConf("10-cluster.conflist", { cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "ptp", ipam: { type: "host-local", ranges: [[{ subnet: "10.199.1.0/24" }]] } }] });
+
+    const second = await startProcess(configPath);
+    const again = createDaemonClient(config.socketPath);
+    try {
+      const { attachments } = await again.api.listAttachments({ containerId: "rst1" });
+      expect(attachments[0]?.interfaces.map((i) => i.network)).toEqual(["cluster", "default/macvlan-conf", "default/ptp-conf"]);
+
+      const removed = await again.api.detachNetworks({ containerId: "rst1", netnsPath: w.netns.path });
+      expect(removed.removed.map((r) => r.interface)).toEqual(["data0", "net1", "eth0"]);
+      expect((await again.api.listAttachments({ containerId: "rst1" })).attachments).toEqual([]);
+    } finally {
+      again.close();
+    }
+    expect(await w.podLinks()).toEqual([]);
+    expect((await w.netns.addrs()).flatMap((l) => globalAddrs(l))).toEqual([]);
+    for (const n of ["cluster", "macvlan-conf", "ptp-conf"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
+
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+});

@@ -1,0 +1,158 @@
+// netattachctl attach|detach|resolve|list|status against a real daemon socket (scripted
+// service): what is sent, human and -o json output, failures and exit codes.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { AttachResult, AttachmentPlan, AttachmentSummary } from "../../server/src/attach/types.js";
+import { DaemonError } from "../../server/src/errors/daemon-error.js";
+import { runCli } from "../../tools/src/cli.js";
+import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
+
+const POD = { namespace: "default", name: "demo", uid: "u1" };
+const RESULT: AttachResult = {
+  interfaces: [
+    { network: "cluster", ifName: "eth0", ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1" }], mac: "aa:bb:cc:00:00:01", mtu: 1500, isDefault: true, gateways: ["10.0.0.1"], result: { cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] } },
+    { network: "default/macvlan-conf", ifName: "net1", ips: [{ address: "10.1.0.2/24" }], mac: "aa:bb:cc:00:00:02", isDefault: false, gateways: [], deviceInfo: { type: "pci" }, result: { cniVersion: "1.0.0" } },
+  ],
+  primaryResult: { cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] },
+  networkStatus: [{ name: "cluster", interface: "eth0", ips: ["10.0.0.2"], default: true }],
+};
+const PLAN: AttachmentPlan = {
+  containerId: "resolve-only",
+  netns: "/resolve-only",
+  pod: POD,
+  primaryIfName: "eth0",
+  delegates: [
+    { network: "cluster", ifName: "eth0", isDefault: true, config: { cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "bridge" }] }, capabilityArgs: {}, cniArgs: [["K8S_POD_NAME", "demo"]], origin: { kind: "conf-file", path: "/etc/cni/net.d/10-cluster.conflist" } },
+    {
+      network: "default/ptp-conf",
+      ifName: "data0",
+      isDefault: false,
+      config: { cniVersion: "1.0.0", name: "ptp-conf", plugins: [{ type: "ptp" }] },
+      capabilityArgs: { mac: "02:00:00:00:00:09" },
+      cniArgs: [["foo", "bar"]],
+      origin: { kind: "network-attachment-definition", namespace: "default", name: "ptp-conf", manifestPath: "/defs/ptp.yaml", configFrom: "conf-file", confPath: "/etc/cni/net.d/40-ptp.conflist" },
+      defaultRoute: ["10.3.0.1"],
+    },
+  ],
+};
+const LIST: AttachmentSummary[] = [
+  { containerId: "c1", netns: "/n", pod: POD, createdAt: "2025-01-02T03:04:05.000Z", interfaces: [{ network: "cluster", ifName: "eth0", ips: ["10.0.0.2/24"], isDefault: true }] },
+];
+
+let d: TestDaemon;
+let fake: FakeService;
+beforeAll(async () => {
+  fake = createFakeService();
+  d = await startDaemonWith(fake);
+});
+afterAll(async () => {
+  await d?.stop();
+});
+beforeEach(() => {
+  fake.calls.length = 0;
+  fake.answers = { status: { ready: true, reasons: [], clusterNetwork: { name: "cluster", ok: true } }, attach: RESULT, detach: { removed: [{ network: "cluster", ifName: "eth0" }] }, resolve: { plan: PLAN }, list: LIST };
+});
+
+/** Requests the service got for `method` (readiness polls GetStatus in the background). */
+function requests(method: keyof FakeService["answers"]): unknown[] {
+  return fake.calls.filter((c) => c.method === method).map((c) => c.request);
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli({ argv, env: { NETATTACH_SOCKET: d.socketPath }, stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  return { code, out, err };
+}
+
+describe("netattachctl over the daemon socket", () => {
+  it("attach sends the sandbox and the selection; prints a table, or JSON with parsed results", async () => {
+    const text = await cli("attach", "--pod", "default/demo/u1", "--container-id", "c1", "--netns", "/var/run/netns/x", "--networks", "macvlan-conf,default/ptp-conf@data0", "--cni-arg", "A=1", "--cni-version", "0.4.0");
+    expect(text.err).toBe("");
+    expect(text.code).toBe(0);
+    expect(text.out).toBe(
+      [
+        "INTERFACE  NETWORK               IPS          MAC                DEFAULT",
+        "eth0       cluster               10.0.0.2/24  aa:bb:cc:00:00:01  yes",
+        "net1       default/macvlan-conf  10.1.0.2/24  aa:bb:cc:00:00:02",
+        "",
+      ].join("\n"),
+    );
+    expect(requests("attach")[0]).toEqual({
+      containerId: "c1",
+      netns: "/var/run/netns/x",
+      pod: POD,
+      annotations: { "k8s.v1.cni.cncf.io/networks": "macvlan-conf,default/ptp-conf@data0" },
+      primaryIfName: "eth0",
+      cniArgs: [["A", "1"]],
+      cniVersion: "0.4.0",
+    });
+    const json = await cli("attach", "--pod", "default/demo", "--container-id", "c1", "--netns", "/n", "-o", "json");
+    const parsed = JSON.parse(json.out) as { interfaces: Array<{ delegateResult: unknown; deviceInfo: unknown }>; primaryResult: unknown; networkStatus: unknown };
+    expect(parsed.primaryResult).toEqual(RESULT.primaryResult);
+    expect(parsed.networkStatus).toEqual(RESULT.networkStatus);
+    expect(parsed.interfaces[1]?.deviceInfo).toEqual({ type: "pci" });
+    expect((requests("attach")[1] as { annotations?: unknown }).annotations).toBeUndefined();
+  });
+
+  it("detach prints what was removed", async () => {
+    const r = await cli("detach", "--container-id", "c1");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("INTERFACE  NETWORK\neth0       cluster\n");
+    expect(requests("detach")).toEqual([{ containerId: "c1", netns: "" }]);
+  });
+
+  it("resolve prints each network's source, interface and config", async () => {
+    const r = await cli("resolve", "--pod", "default/demo", "--networks", "default/ptp-conf@data0");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("1. cluster → eth0 (cluster network)\n   from: conf file /etc/cni/net.d/10-cluster.conflist");
+    expect(r.out).toContain("2. default/ptp-conf → data0\n   from: NetworkAttachmentDefinition default/ptp-conf (/defs/ptp.yaml), config from conf file /etc/cni/net.d/40-ptp.conflist");
+    expect(r.out).toContain('   runtimeConfig: {"mac":"02:00:00:00:00:09"}');
+    expect(r.out).toContain("   default-route: 10.3.0.1");
+    expect(r.out).toContain("   CNI_ARGS: foo=bar");
+    const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as { networks: Array<{ config: unknown; origin: unknown }> };
+    expect(json.networks[1]?.config).toEqual(PLAN.delegates[1]!.config);
+    expect(json.networks[0]?.origin).toEqual({ confFile: { path: "/etc/cni/net.d/10-cluster.conflist" } });
+  });
+
+  it("list prints one line per interface", async () => {
+    const r = await cli("list", "--pod", "default/demo");
+    expect(r.out).toBe("CONTAINER  POD           INTERFACE  NETWORK  IPS          CREATED\nc1         default/demo  eth0       cluster  10.0.0.2/24  2025-01-02T03:04:05.000Z\n");
+    expect(requests("list")).toEqual([{ podNamespace: "default", podName: "demo" }]);
+  });
+
+  it("status exits 0 when ready and 1 when not, with the reasons", async () => {
+    const ok = await cli("status");
+    expect(ok).toMatchObject({ code: 0, out: "ready: yes\nhealth: SERVING\ncluster network: cluster (CNI STATUS ok)\n" });
+    fake.answers.status = { ready: false, reasons: ['cluster network "cluster" STATUS failed: no bridge'], clusterNetwork: { name: "cluster", ok: false, cniCode: 50, message: "no bridge" } };
+    const bad = await cli("status", "-o", "json");
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out)).toMatchObject({ ready: false, clusterNetwork: { cniCode: 50 } });
+  });
+
+  it("a failed call prints status, reason and metadata on stderr (and JSON with -o json); exit 1", async () => {
+    fake.answers.attach = new DaemonError("PLUGIN_FAILED", 'network "default/x" (net1): plugin "macvlan" failed', { network: "default/x", plugin: "macvlan", cniCode: 7, stderr: "line1\nline2" });
+    const r = await cli("attach", "--pod", "default/demo", "--container-id", "c1", "--netns", "/n", "-o", "json");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'netattachctl attach: INVALID_ARGUMENT PLUGIN_FAILED: network "default/x" (net1): plugin "macvlan" failed\n  cniCode: 7\n  network: default/x\n  plugin: macvlan\n  plugin stderr:\n    line1\n    line2\n',
+    );
+    expect(JSON.parse(r.out)).toEqual({ error: { code: "INVALID_ARGUMENT", reason: "PLUGIN_FAILED", message: 'network "default/x" (net1): plugin "macvlan" failed', metadata: { cniCode: "7", network: "default/x", plugin: "macvlan", stderr: "line1\nline2" } } });
+  });
+
+  it("usage errors exit 2 without calling the daemon", async () => {
+    expect((await cli("attach", "--pod", "default/demo")).code).toBe(2);
+    expect((await cli("attach", "--pod", "nopod", "--container-id", "c", "--netns", "/n")).code).toBe(2);
+    expect((await cli("list", "--output", "yaml")).code).toBe(2);
+    expect((await cli("detach", "--bogus")).code).toBe(2);
+    expect((await cli("resolve", "--pod", "a/b", "--runtime-config", "{")).code).toBe(2);
+    expect(fake.calls.filter((c) => c.method !== "status")).toEqual([]);
+  });
+
+  it("an unreachable daemon is a failure with a hint, exit 1", async () => {
+    let err = "";
+    const code = await runCli({ argv: ["status", "--socket", "/nonexistent/n.sock", "--timeout", "2s"], env: {}, stdout: { write: () => undefined }, stderr: { write: (s: string) => (err += s) } });
+    expect(code).toBe(1);
+    expect(err).toMatch(/^netattachctl status: UNAVAILABLE: /);
+    expect(err).toContain("(is netattachd running on /nonexistent/n.sock?)");
+  });
+});
