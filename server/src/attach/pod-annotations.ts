@@ -7,7 +7,7 @@ import type { AttachRequest } from "./types.js";
 export async function podAnnotations(req: AttachRequest, podSource: PodSource, signal?: AbortSignal): Promise<Readonly<Record<string, string>>> {
   if (req.annotations !== undefined) return req.annotations;
   const { namespace, name, uid } = req.pod;
-  const lookup = await podSource.getPod(namespace, name, signal !== undefined ? { signal } : {});
+  const lookup = await podSource.getPod(namespace, name, { ...(signal !== undefined ? { signal } : {}), ...(uid !== "" ? { uid } : {}) });
   if (lookup.found === undefined) {
     if (lookup.reason === "no-cluster") return {};
     throw new DaemonError("POD_NOT_FOUND", `pod ${namespace}/${name} is not known to the API server`, { phase: "resolve", source: `pod ${namespace}/${name}` });

@@ -95,7 +95,8 @@ export type PodLookup =
 
 /** Pod metadata provider. The no-cluster implementation answers "no-cluster". */
 export interface PodSource {
-  getPod(namespace: string, name: string, opts?: { signal?: AbortSignal }): Promise<PodLookup>;
+  /** `uid` (the runtime's K8S_POD_UID) lets a cache that lags a pod recreate re-read the pod live. */
+  getPod(namespace: string, name: string, opts?: { signal?: AbortSignal; uid?: string }): Promise<PodLookup>;
   ready(): boolean;
 }
 
