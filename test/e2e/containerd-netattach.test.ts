@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describeRoot } from "../helpers/root.js";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
 import { podSandboxConfig, sandboxNetnsPath, type PodOptions } from "../helpers/containerd/pod-sandbox.js";
@@ -49,6 +49,12 @@ describeRoot("containerd → netattach-cni → netattachd", () => {
 
   afterAll(async () => {
     await node?.dispose();
+  });
+
+  // A failed test must not leave pods behind for the next one: clean up as a kubelet would.
+  afterEach(async () => {
+    if (node.daemon === undefined) await node.startDaemon();
+    for (const p of (await node.containerd.cri.listPodSandbox({})).items) await stopAndRemove(p.id);
   });
 
   /** Runs a sandbox and returns what the test needs to look at it (and to check it is gone). */
@@ -123,6 +129,18 @@ describeRoot("containerd → netattach-cni → netattachd", () => {
     const list = await node.daemon?.client.listAttachments({ containerId: pod.id });
     expect(list?.attachments[0]?.interfaces.map((i) => i.interface)).toEqual(["eth0", "blue0", "red0"]);
     await stopAndRemove(pod.id);
+    await expectNothingLeft(pod);
+  });
+
+  it("port mappings reach the cluster network's portmap through the runtime, and go with the pod", async () => {
+    const hostPort = 30_000 + Math.floor(Math.random() * 20_000);
+    const pod = await runPod({ portMappings: [{ containerPort: 80, hostPort }] });
+    const nat = async (): Promise<string[]> => (await execa("iptables-save", ["-t", "nat"])).stdout.split("\n").filter((l) => l.includes(pod.id));
+    const rules = await nat();
+    // portmap's jump rule carries the sandbox id; containerd sent {"HostPort",...}.
+    expect(rules.some((l) => l.includes(`--dports ${hostPort}`))).toBe(true);
+    await stopAndRemove(pod.id);
+    expect(await nat()).toEqual([]);
     await expectNothingLeft(pod);
   });
 

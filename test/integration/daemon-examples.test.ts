@@ -10,6 +10,7 @@ import { loadDescriptorSet } from "../../server/src/grpc/descriptor-set.js";
 import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-client.js";
 import { createLogSink, tempDir } from "../helpers/daemon.js";
 import type { Daemon } from "../../server/src/daemon.js";
+import { createConfDirSource } from "../../server/src/resolve/index.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EXAMPLES = join(ROOT, "deploy/examples");
@@ -69,21 +70,10 @@ it("resolves the cluster network and the macvlan, ipvlan and ptp definitions", a
   expect(types).toEqual([["bridge", "portmap"], ["macvlan"], ["ipvlan"], ["ptp", "tuning"]]);
 });
 
-it("the plain confs are found by name as well", async () => {
-  const plan = await client.api.resolveNetworks({ pod: { namespace: "kube-system", name: "p", uid: "" }, selections: [], cniArgs: [], primaryInterface: "", containerId: "", netnsPath: "" });
-  expect(plan.networks).toHaveLength(1);
-  for (const name of ["macvlan-conf", "ipvlan-conf", "ptp-conf"]) {
-    const text = await readFile(join(EXAMPLES, "net.d"), "utf8").catch(() => "");
-    expect(text).toBe(""); // a directory
-    const found = await client.api.resolveNetworks({
-      pod: { namespace: "default", name: "p", uid: "" },
-      annotations: { values: { "v1.multus-cni.io/default-network": `default/${name}` } },
-      selections: [],
-      cniArgs: [],
-      primaryInterface: "",
-      containerId: "",
-      netnsPath: "",
-    });
-    expect(found.networks[0]!.network).toBe(`default/${name}`);
+it("every example network also exists as a plain conf in net.d, with the same plugins", async () => {
+  const confDir = createConfDirSource(join(EXAMPLES, "net.d"));
+  for (const name of ["netattach-example", "macvlan-conf", "ipvlan-conf", "ptp-conf"]) {
+    const lookup = await confDir.lookup({ namespace: "default", name });
+    expect(lookup.found?.origin.kind, name).toBe("conf-file");
   }
 });

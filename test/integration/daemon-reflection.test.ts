@@ -24,9 +24,12 @@ const RESULT: AttachResult = {
   networkStatus: [],
 };
 
-/** A reflection stream: one request, one response. */
-function reflectionClient(socketPath: string) {
-  const Ctor = grpc.makeGenericClientConstructor(ServerReflectionService, "ServerReflection");
+/** A reflection stream: one request, one response. `version` v1alpha = what grpcurl < 1.9 speaks. */
+function reflectionClient(socketPath: string, version: "v1" | "v1alpha" = "v1") {
+  const definition = Object.fromEntries(
+    Object.entries(ServerReflectionService).map(([name, m]) => [name, { ...m, path: m.path.replace("/grpc.reflection.v1.", `/grpc.reflection.${version}.`) }]),
+  ) as typeof ServerReflectionService;
+  const Ctor = grpc.makeGenericClientConstructor(definition, "ServerReflection");
   const client = new Ctor(`unix://${socketPath}`, grpc.credentials.createInsecure());
   const ask = (req: ServerReflectionRequest): Promise<ServerReflectionResponse> =>
     new Promise((resolve, reject) => {
@@ -116,6 +119,16 @@ describe("server reflection", () => {
       ListAttachments: "NO_SIDE_EFFECTS",
       ResolveNetworks: "NO_SIDE_EFFECTS",
     });
+  });
+
+  it("also answers under the v1alpha name (older grpcurl)", async () => {
+    const old = reflectionClient(d.socketPath, "v1alpha");
+    try {
+      const res = await old.ask(new ServerReflectionRequest().setListServices("*"));
+      expect(res.getListServicesResponse()!.getServiceList().map((s) => s.getName())).toContain(SERVICE);
+    } finally {
+      old.close();
+    }
   });
 
   it("answers NOT_FOUND for an unknown symbol", async () => {

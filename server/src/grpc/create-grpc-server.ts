@@ -24,6 +24,13 @@ export function createGrpcServer(opts: GrpcServerOptions): Server {
   const server = createServer().use(errorDetailsServerMiddleware);
   server.with(loggingMiddleware(opts.log)).with(errorMiddleware).add(AttachmentServiceDefinition, createAttachmentServiceImpl(opts.service));
   server.add(HealthDefinition, HealthServiceImpl(opts.health));
-  server.add(ServerReflectionService, ServerReflection(opts.descriptorSet, [SERVICE_NAME]));
+  const reflection = ServerReflection(opts.descriptorSet, [SERVICE_NAME]);
+  server.add(ServerReflectionService, reflection);
+  server.add(REFLECTION_V1ALPHA, reflection);
   return server;
 }
+
+/** The same reflection service under its v1alpha name (wire-identical), for grpcurl < 1.9 and older tools. */
+const REFLECTION_V1ALPHA = Object.fromEntries(
+  Object.entries(ServerReflectionService).map(([name, method]) => [name, { ...method, path: method.path.replace("/grpc.reflection.v1.", "/grpc.reflection.v1alpha.") }]),
+) as typeof ServerReflectionService;

@@ -1,7 +1,8 @@
 // One "node" for the containerd e2e tests and benchmarks: a private containerd whose CNI
 // conf dir holds only what `netattachctl install` wrote plus a bridge primary, the real
 // netattachd serving two extra networks (a bridge and a ptp, as definitions), and private
-// bridges, IPAM and state dirs. `dispose()` removes every piece.
+// bridges, IPAM and state dirs. The cluster network is bridge + portmap.
+// `dispose()` removes every piece.
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -44,12 +45,15 @@ export interface NodeOptions {
   withNetattach?: boolean;
 }
 
-function bridgeConf(name: string, bridge: string, subnet: string, ipamDir: string, type = "bridge"): object {
+function bridgeConf(name: string, bridge: string, subnet: string, ipamDir: string, type = "bridge", portmap = false): object {
   const ipam = { type: "host-local", ranges: [[{ subnet }]], dataDir: ipamDir };
   return {
     cniVersion: "1.0.0",
     name,
-    plugins: [type === "bridge" ? { type, bridge, isGateway: true, ipMasq: false, ipam } : { type, ipam: { ...ipam, routes: [] } }],
+    plugins: [
+      type === "bridge" ? { type, bridge, isGateway: true, ipMasq: false, ipam } : { type, ipam: { ...ipam, routes: [] } },
+      ...(portmap ? [{ type: "portmap", capabilities: { portMappings: true } }] : []),
+    ],
   };
 }
 
@@ -71,7 +75,7 @@ export async function createNetattachNode(o: NodeOptions): Promise<NetattachNode
   const bridges = { cluster: `na${o.tag}c${rand}`.slice(0, 15), a: `na${o.tag}a${rand}`.slice(0, 15) };
   const subnets = { cluster: `10.${o.octet}.0.0/24`, a: `10.${o.octet}.1.0/24`, b: `10.${o.octet}.2.0/24` };
 
-  await writeFile(join(confDir, `10-${net.cluster}.conflist`), JSON.stringify(bridgeConf(net.cluster, bridges.cluster, subnets.cluster, ipamDir), null, 2));
+  await writeFile(join(confDir, `10-${net.cluster}.conflist`), JSON.stringify(bridgeConf(net.cluster, bridges.cluster, subnets.cluster, ipamDir, "bridge", true), null, 2));
   await writeFile(join(defsDir, `${net.a}.json`), definition(net.a, bridgeConf(net.a, bridges.a, subnets.a, ipamDir)));
   await writeFile(join(defsDir, `${net.b}.json`), definition(net.b, bridgeConf(net.b, "", subnets.b, ipamDir, "ptp")));
   const netattachctl = async (...extra: string[]): Promise<string> => {
