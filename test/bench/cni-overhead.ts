@@ -2,7 +2,10 @@
 // plugin binary with the same env and stdin directly (spawn, no shell) and from a shell
 // (`sh -c`), side by side in one run. Goal: ≤ 2 ms median overhead per plugin invocation.
 //
-//   npx tsx test/bench/cni-overhead.ts [--iterations 200] [--scenario loopback|bridge]
+//   npx tsx test/bench/cni-overhead.ts [--iterations 200] [--scenario loopback|bridge] [--cache-dir DIR]
+//
+// --cache-dir puts the runtime's result cache elsewhere (e.g. on tmpfs, where its fsync is
+// free) to see what the durable cache costs; by default it is on the temp dir's disk.
 //
 // Modes are interleaved (rotating order) per iteration so drift hits all of them alike.
 // Run it on a quiet machine: other load inflates every column and the differences.
@@ -37,13 +40,13 @@ const SCENARIOS: readonly Scenario[] = [
   { name: "loopback", fixture: "loopback.conf", ifName: "lo" },
   { name: "bridge", fixture: "bridge.conflist", ifName: "eth0" },
 ];
-const MODES = ["runtime", "direct", "setsid", "sh -c"] as const;
+const MODES = ["runtime", "seam", "direct", "setsid", "sh -c"] as const;
 type Mode = (typeof MODES)[number];
 type Samples = Record<Mode, { add: number[]; del: number[] }>;
 const GOAL_MS = 2;
 const WARMUP = 10;
 
-const { values } = parseArgs({ options: { iterations: { type: "string", short: "n" }, scenario: { type: "string" } } });
+const { values } = parseArgs({ options: { iterations: { type: "string", short: "n" }, scenario: { type: "string" }, "cache-dir": { type: "string" } } });
 const iterations = Number(values.iterations ?? 200);
 const chosen = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
 if (process.getuid?.() !== 0) throw new Error("run as root: the plugins create interfaces in a network namespace");
@@ -64,26 +67,44 @@ function recordingExec(): { exec: PluginExec; record: ExecRequest[]; recording: 
   return { exec, record, recording };
 }
 
-function callOf(record: readonly ExecRequest[], command: string): PluginCall {
+function callOf(record: readonly ExecRequest[], command: string): ExecRequest {
   const req = record.find((r) => r.command === command);
   if (req === undefined) throw new Error(`the runtime made no ${command} call to copy`);
-  return { path: req.path, env: req.env, stdin: req.stdin };
+  return req;
 }
 
 /** The runtime's DEL stdin with prevResult = what this direct ADD returned (built outside the timing). */
-function delCallAfter(del: PluginCall, addStdout: Buffer): PluginCall {
+function delCallAfter<T extends PluginCall>(del: T, addStdout: Buffer): T {
   const conf = JSON.parse(del.stdin.toString()) as Record<string, unknown>;
   if ("prevResult" in conf) conf.prevResult = JSON.parse(addStdout.toString());
   return { ...del, stdin: Buffer.from(JSON.stringify(conf)) };
 }
 
-async function timeOne(mode: Mode, runtime: CniRuntime, list: NetworkConfigList, rt: RuntimeConf, add: PluginCall, del: PluginCall): Promise<[number, number]> {
+interface Setup {
+  readonly runtime: CniRuntime;
+  readonly seam: PluginExec;
+  readonly list: NetworkConfigList;
+  readonly rt: RuntimeConf;
+  readonly add: ExecRequest;
+  readonly del: ExecRequest;
+}
+
+async function timeOne(mode: Mode, { runtime, seam, list, rt, add, del }: Setup): Promise<[number, number]> {
   if (mode === "runtime") {
     const t0 = performance.now();
     await runtime.addNetworkList(list, rt);
     const t1 = performance.now();
     await runtime.delNetworkList(list, rt);
     return [t1 - t0, performance.now() - t1];
+  }
+  if (mode === "seam") {
+    const t0 = performance.now();
+    const out = await seam.exec(add);
+    const addMs = performance.now() - t0;
+    const delReq = delCallAfter(del, out);
+    const t1 = performance.now();
+    await seam.exec(delReq);
+    return [addMs, performance.now() - t1];
   }
   const how = mode === "sh -c" ? "shell" : mode === "setsid" ? "setsid" : "spawn";
   const t0 = performance.now();
@@ -104,21 +125,20 @@ async function runScenario(s: Scenario): Promise<Samples> {
     const vars = { CNI_VERSION: "1.0.0", NAME: `bench-${s.name}`, BRIDGE: bridge, DATA_DIR: join(dir, "ipam"), SUBNET: subnet.subnet, GATEWAY: subnet.gateway, STATIC_ADDR: subnet.staticAddr };
     const list = await loadNetworkConfigFile(await renderNetconf(s.fixture, vars, dir));
     const { exec, record, recording } = recordingExec();
-    const runtime = createCniRuntime({ exec, binDirs: CNI_BIN_DIRS, cacheDir: join(dir, "cache"), pluginTimeoutMs: 30_000 });
+    const runtime = createCniRuntime({ exec, binDirs: CNI_BIN_DIRS, cacheDir: values["cache-dir"] ?? join(dir, "cache"), pluginTimeoutMs: 30_000 });
     const rt: RuntimeConf = { containerId: "bench-ctr", netns: netns.path, ifName: s.ifName };
 
     recording.on = true;
     await runtime.addNetworkList(list, rt);
     await runtime.delNetworkList(list, rt);
     recording.on = false;
-    const add = callOf(record, "ADD");
-    const del = callOf(record, "DEL");
+    const setup: Setup = { runtime, seam: createSpawnExec(), list, rt, add: callOf(record, "ADD"), del: callOf(record, "DEL") };
 
     const samples = Object.fromEntries(MODES.map((m) => [m, { add: [], del: [] }])) as unknown as Samples;
     for (let i = 0; i < WARMUP + iterations; i++) {
       for (let k = 0; k < MODES.length; k++) {
         const mode = MODES[(i + k) % MODES.length] as Mode;
-        const [a, d] = await timeOne(mode, runtime, list, rt, add, del);
+        const [a, d] = await timeOne(mode, setup);
         if (i >= WARMUP) {
           samples[mode].add.push(a);
           samples[mode].del.push(d);
@@ -136,21 +156,22 @@ async function runScenario(s: Scenario): Promise<Samples> {
 const f = (ms: number): string => ms.toFixed(2).padStart(7);
 
 function report(results: ReadonlyArray<[Scenario, Samples]>): void {
-  const head = ["scenario", "op ", "runtime med/p90", " direct med/p90", " setsid med/p90", "  sh -c med/p90", "overhead med", "paired med/p90", "goal"];
+  const head = ["scenario", "op ", "runtime med/p90", "   seam med/p90", " direct med/p90", " setsid med/p90", "  sh -c med/p90", "overhead med", "paired med/p90", "goal"];
   console.log(`\nCNI runtime overhead: ${iterations} iterations (+${WARMUP} warm-up), node ${process.version}, ${availableParallelism()} CPUs, plugins ${CNI_BIN_DIRS.join(":")}`);
-  console.log(`load average at start ${loadAtStart}, at end ${loadNow()} (other load inflates every column)`);
+  console.log(`result cache in ${values["cache-dir"] ?? "the temp dir"}; load average at start ${loadAtStart}, at end ${loadNow()} (other load inflates every column)`);
   console.log("one plugin invocation per op; times in ms; overhead = runtime − direct spawn (paired: per iteration)");
-  console.log("setsid = direct spawn in a new session, as the runtime's exec seam does (its share of the overhead)\n");
+  console.log("seam = the runtime's exec seam alone (createSpawnExec) with the runtime's request: runtime − seam = runtime logic + cache");
+  console.log("setsid = direct spawn in a new session, as the exec seam does: setsid − direct = that choice's cost\n");
   console.log(head.join("  "));
   let worst = 0;
   for (const [s, samples] of results) {
     for (const op of ["add", "del"] as const) {
-      const [r, d, ss, sh] = MODES.map((m) => stats(samples[m][op])) as [Stats, Stats, Stats, Stats];
+      const [r, se, d, ss, sh] = MODES.map((m) => stats(samples[m][op])) as [Stats, Stats, Stats, Stats, Stats];
       const paired = stats(pairedDiff(samples.runtime[op], samples.direct[op]));
       const overhead = r.median - d.median;
       worst = Math.max(worst, overhead);
       console.log(
-        [s.name.padEnd(8), op.toUpperCase(), `${f(r.median)} ${f(r.p90)}`, `${f(d.median)} ${f(d.p90)}`, `${f(ss.median)} ${f(ss.p90)}`, `${f(sh.median)} ${f(sh.p90)}`,
+        [s.name.padEnd(8), op.toUpperCase(), `${f(r.median)} ${f(r.p90)}`, `${f(se.median)} ${f(se.p90)}`, `${f(d.median)} ${f(d.p90)}`, `${f(ss.median)} ${f(ss.p90)}`, `${f(sh.median)} ${f(sh.p90)}`,
           f(overhead).padStart(12), `${f(paired.median)} ${f(paired.p90)}`, overhead <= GOAL_MS ? " ok" : " OVER"].join("  "),
       );
     }

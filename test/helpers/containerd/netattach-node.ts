@@ -122,7 +122,9 @@ export async function createNetattachNode(o: NodeOptions): Promise<NetattachNode
       node.daemon = undefined;
     },
     async dispose() {
-      // containerd first (its graceful stop DELs every pod through the shim), then the daemon.
+      // containerd first (its graceful stop DELs every pod through the shim, so the daemon
+      // must be up for that), then the daemon.
+      if (o.withNetattach !== false && node.daemon === undefined) await node.startDaemon().catch(() => undefined);
       await containerd.stop().catch(() => undefined);
       await node.stopDaemon().catch(() => undefined);
       for (const br of Object.values(bridges)) await execa("ip", ["link", "del", br], { reject: false });

@@ -1,6 +1,6 @@
 // Records what a real containerd 1.6 sends to a CNI plugin for a pod's lifecycle
 // (RunPodSandbox → StopPodSandbox → RemovePodSandbox), with random ids scrubbed to
-// placeholders. Used by scripts/record (writes test/fixtures/containerd-1.6) and by the
+// placeholders. Used by record-main.ts (writes test/fixtures/containerd-1.6) and by the
 // e2e test that checks the fixture still matches a live containerd.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -88,7 +88,8 @@ function parseOptions(ctx: CommandContext): InstallOptions | undefined {
     binDir: abs(values["bin-dir"] ?? "/opt/cni/bin"),
     confDir: abs(values["conf-dir"] ?? "/etc/cni/net.d"),
     socket: abs(values.socket ?? "/run/netattach/netattach.sock"),
-    clusterNetwork: values["cluster-network"],
+    // Empty (an unset variable in a manifest) means "find it", like leaving the flag out.
+    clusterNetwork: values["cluster-network"] || undefined,
     cniVersion: values["cni-version"] ?? "1.0.0",
     readinessTimeoutMs: timeout,
     logFile: values["log-file"] === undefined ? undefined : abs(values["log-file"]),
