@@ -1,7 +1,9 @@
 import { ClientError, Status } from "nice-grpc-common";
+import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { describe, expect, it } from "vitest";
 import { callDaemon, type Clock } from "./call-policy.js";
-import type { DaemonClient } from "./daemon-client.js";
+import { ConnectError } from "./connect-error.js";
+import { ERROR_DOMAIN } from "./error-mapping.js";
 import { createLogger } from "./logger.js";
 import { parseShimConf } from "./shim-conf.js";
 
@@ -11,52 +13,77 @@ function fakeClock(): Clock & { slept: number[] } {
   return { slept, now: () => t, sleep: async (ms) => void (slept.push(ms), (t += ms)) };
 }
 
+const PATH = "/netattach.v1.AttachmentService/AttachNetworks";
 const log = createLogger(() => undefined, "silent", () => 0);
 const conf = (extra = "") => parseShimConf(`{"cniVersion":"1.0.0","name":"n","socketPath":"/run/na.sock","readinessTimeoutMs":1000${extra}}`);
-const unavailable = () => new ClientError("/netattach.v1.AttachmentService/GetStatus", Status.UNAVAILABLE, "No connection established");
+const errno = (code: string) => Object.assign(new Error(`connect ${code} /run/na.sock`), { code });
+const refused = () => new ConnectError(PATH, errno("ECONNREFUSED"));
+const rich = (code: Status, reason: string, message: string) =>
+  new RichClientError(PATH, code, message, [ErrorInfo.fromPartial({ reason, domain: ERROR_DOMAIN, metadata: { cniCode: "11" } })]);
+const notReady = () => rich(Status.UNAVAILABLE, "NOT_READY", "netattachd is starting: kube informers not synced");
 
-function client(statuses: Array<{ ready: boolean; reasons: string[] } | Error>): DaemonClient & { probes: number } {
-  const c = {
-    probes: 0,
-    getStatus: async () => {
-      const next = statuses[Math.min(c.probes++, statuses.length - 1)];
+/** A call that fails with each of `outcomes` in turn (the last one repeats), counting attempts. */
+function scripted<T>(outcomes: Array<T | Error>): ((o: { deadline: Date }) => Promise<T>) & { attempts: number; deadlines: number[] } {
+  const fn = Object.assign(
+    async (o: { deadline: Date }): Promise<T> => {
+      fn.deadlines.push(o.deadline.getTime());
+      const next = outcomes[Math.min(fn.attempts++, outcomes.length - 1)] as T | Error;
       if (next instanceof Error) throw next;
       return next;
     },
-  };
-  return c as unknown as DaemonClient & { probes: number };
+    { attempts: 0, deadlines: [] as number[] },
+  );
+  return fn;
 }
 
-describe("ADD readiness", () => {
-  it("retries unreachable and not-ready with growing backoff, then calls", async () => {
+describe("ADD", () => {
+  it("calls once when the daemon takes the call: no readiness probe on the way", async () => {
+    const call = scripted(["attached"]);
+    await expect(callDaemon("ADD", conf(), fakeClock(), log, call)).resolves.toBe("attached");
+    expect(call.attempts).toBe(1);
+  });
+
+  it("retries a missing socket, a refused connection and NOT_READY with growing backoff", async () => {
     const clock = fakeClock();
-    const c = client([unavailable(), { ready: false, reasons: ["syncing"] }, { ready: true, reasons: [] }]);
-    await expect(callDaemon("ADD", c, conf(), clock, log, async () => "attached")).resolves.toBe("attached");
-    expect(c.probes).toBe(3);
-    expect(clock.slept).toEqual([25, 50]);
+    const call = scripted([new ConnectError(PATH, errno("ENOENT")), refused(), notReady(), "attached"]);
+    await expect(callDaemon("ADD", conf(), clock, log, call)).resolves.toBe("attached");
+    expect(call.attempts).toBe(4);
+    expect(clock.slept).toEqual([25, 50, 100]);
   });
 
   it("gives up within readinessTimeoutMs with code 11 naming the socket and the last reason", async () => {
     const clock = fakeClock();
-    const c = client([{ ready: false, reasons: ["kube informers not synced"] }]);
-    const err = await callDaemon("ADD", c, conf(), clock, log, async () => "never").catch((e: unknown) => e);
+    const call = scripted<string>([notReady()]);
+    const err = await callDaemon("ADD", conf(), clock, log, call).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 11, msg: "netattachd at /run/na.sock is not ready after 1000 ms", details: expect.stringContaining("kube informers not synced") });
     expect(clock.now()).toBeLessThanOrEqual(1000);
+    expect(clock.slept).toEqual([25, 50, 100, 200, 250, 250]);
   });
 
-  it("does not wait on an error that waiting cannot fix", async () => {
+  it.each([
+    ["an error with a CNI code", rich(Status.UNAVAILABLE, "KUBE_API_UNAVAILABLE", "API server unreachable"), 11, "API server unreachable"],
+    ["UNIMPLEMENTED", new ClientError(PATH, Status.UNIMPLEMENTED, "unknown method"), 999, "unknown method"],
+    ["a socket it may not open", new ConnectError(PATH, errno("EACCES")), 11, "not reachable at /run/na.sock"],
+    ["a deadline (the daemon may be working on it)", new ClientError(PATH, Status.DEADLINE_EXCEEDED, "Deadline exceeded"), 11, "ADD was not done"],
+  ])("does not retry %s", async (_what, error, code, msg) => {
     const clock = fakeClock();
-    const c = client([new ClientError("/x", Status.UNIMPLEMENTED, "unknown method")]);
-    const err = await callDaemon("ADD", c, conf(), clock, log, async () => "never").catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 999 });
+    const call = scripted<string>([error]);
+    await expect(callDaemon("ADD", conf(), clock, log, call)).rejects.toMatchObject({ code, msg: expect.stringContaining(msg) });
+    expect(call.attempts).toBe(1);
     expect(clock.slept).toEqual([]);
   });
 
-  it("readinessTimeoutMs 0 means one probe, no wait", async () => {
-    const c = client([unavailable()]);
+  it("readinessTimeoutMs 0 means one attempt, no wait", async () => {
+    const call = scripted<string>([refused()]);
     const noWait = parseShimConf('{"cniVersion":"1.0.0","readinessTimeoutMs":0}');
-    await expect(callDaemon("ADD", c, noWait, fakeClock(), log, async () => "x")).rejects.toMatchObject({ code: 11 });
-    expect(c.probes).toBe(1);
+    await expect(callDaemon("ADD", noWait, fakeClock(), log, call)).rejects.toMatchObject({ code: 11, msg: expect.stringContaining("not ready after 0 ms") });
+    expect(call.attempts).toBe(1);
+  });
+
+  it("every attempt gets its own deadline callTimeoutMs ahead", async () => {
+    const call = scripted([refused(), "ok"]);
+    await callDaemon("ADD", conf(',"callTimeoutMs":5000'), fakeClock(), log, call);
+    expect(call.deadlines).toEqual([5000, 5025]);
   });
 });
 
@@ -68,18 +95,22 @@ describe("the other commands never wait", () => {
     ["STATUS", 50],
   ] as const)("%s against an unreachable daemon is code %i at once", async (command, code) => {
     const clock = fakeClock();
-    const c = client([{ ready: true, reasons: [] }]);
-    const err = await callDaemon(command, c, conf(), clock, log, async () => {
-      throw unavailable();
-    }).catch((e: unknown) => e);
+    const call = scripted<string>([refused()]);
+    const err = await callDaemon(command, conf(), clock, log, call).catch((e: unknown) => e);
     expect(err).toMatchObject({ code, msg: expect.stringContaining("/run/na.sock") });
-    expect(c.probes).toBe(0);
+    expect(call.attempts).toBe(1);
     expect(clock.slept).toEqual([]);
   });
 
+  it("DEL against a daemon that is not ready fails at once with code 11", async () => {
+    const call = scripted<string>([notReady()]);
+    await expect(callDaemon("DEL", conf(), fakeClock(), log, call)).rejects.toMatchObject({ code: 11 });
+    expect(call.attempts).toBe(1);
+  });
+
   it("every call gets a deadline callTimeoutMs ahead", async () => {
-    let deadline: Date | undefined;
-    await callDaemon("DEL", client([]), conf(',"callTimeoutMs":5000'), fakeClock(), log, async (o) => (deadline = o.deadline));
-    expect(deadline?.getTime()).toBe(5000);
+    const call = scripted(["ok"]);
+    await callDaemon("DEL", conf(',"callTimeoutMs":5000'), fakeClock(), log, call);
+    expect(call.deadlines).toEqual([5000]);
   });
 });

@@ -1,14 +1,17 @@
 // THE policy for talking to netattachd, per CNI command, in one place:
-// - ADD waits until the daemon reports ready (GetStatus), up to readinessTimeoutMs, then
-//   fails with code 11 naming the socket. A starting daemon delays pods, never drops them.
+// - ADD calls AttachNetworks at once. While the daemon cannot take it — its socket is
+//   missing or refuses connections (the request never left), or it answers UNAVAILABLE
+//   with reason NOT_READY (it refused before doing anything) — ADD retries with a short
+//   backoff, up to readinessTimeoutMs, then fails with code 11 naming the socket. A
+//   starting daemon delays pods, never drops them; a ready one costs a single call.
 // - DEL, CHECK, GC never wait: an unreachable daemon is code 11 right away. DEL in
 //   particular never claims success it did not get; the runtime retries DEL.
 // - STATUS with the daemon down is code 50 (plugin not available), naming the socket.
 // Every call has a deadline (callTimeoutMs) so the shim never hangs past the runtime's.
 import { ClientError, Status } from "nice-grpc-common";
 import type { CniCommand } from "./cni-env.js";
-import type { DaemonClient } from "./daemon-client.js";
-import { toShimError, transportDetails } from "./error-mapping.js";
+import { ConnectError } from "./connect-error.js";
+import { errorReason, toShimError, transportDetails } from "./error-mapping.js";
 import type { Logger } from "./logger.js";
 import type { ShimConf } from "./shim-conf.js";
 import { CniCode, ShimError } from "./shim-error.js";
@@ -21,41 +24,43 @@ export interface Clock {
 }
 
 interface CommandPolicy {
-  readonly waitForReady: boolean;
+  readonly retryUntilReady: boolean;
   readonly unreachableCode: number;
 }
 
 export const CALL_POLICY: Readonly<Record<DaemonCommand, CommandPolicy>> = {
-  ADD: { waitForReady: true, unreachableCode: CniCode.TryAgainLater },
-  DEL: { waitForReady: false, unreachableCode: CniCode.TryAgainLater },
-  CHECK: { waitForReady: false, unreachableCode: CniCode.TryAgainLater },
-  GC: { waitForReady: false, unreachableCode: CniCode.TryAgainLater },
-  STATUS: { waitForReady: false, unreachableCode: CniCode.PluginNotAvailable },
+  ADD: { retryUntilReady: true, unreachableCode: CniCode.TryAgainLater },
+  DEL: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
+  CHECK: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
+  GC: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
+  STATUS: { retryUntilReady: false, unreachableCode: CniCode.PluginNotAvailable },
 };
 
-const PROBE_TIMEOUT_MS = 1_000;
 const FIRST_BACKOFF_MS = 25;
-const MAX_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 250;
 
-/** Polls GetStatus until ready=true or the readiness budget is spent. */
-async function waitUntilReady(client: DaemonClient, conf: ShimConf, clock: Clock, log: Logger): Promise<void> {
-  const deadline = clock.now() + conf.readinessTimeoutMs;
+export type DaemonCall<T> = (options: { deadline: Date }) => Promise<T>;
+
+/** Why the daemon did not take the call, when waiting can fix that; undefined otherwise. */
+function notYet(err: unknown): string | undefined {
+  if (err instanceof ConnectError && err.notListening) return `${Status[err.code]}: ${transportDetails(err.details)}`;
+  if (err instanceof ClientError && err.code === Status.UNAVAILABLE && errorReason(err) === "NOT_READY") return `not ready: ${err.details}`;
+  return undefined;
+}
+
+/** Calls until the daemon takes the call or the readiness budget is spent. */
+async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call: DaemonCall<T>): Promise<T> {
+  const giveUpAt = clock.now() + conf.readinessTimeoutMs;
   let backoff = FIRST_BACKOFF_MS;
-  let last: string;
   for (let attempt = 1; ; attempt++) {
-    const budget = Math.max(1, Math.min(PROBE_TIMEOUT_MS, deadline - clock.now()));
+    let last: string | undefined;
     try {
-      const status = await client.getStatus({}, { deadline: new Date(clock.now() + budget) });
-      if (status.ready) return;
-      last = `not ready: ${status.reasons.join("; ") || "no reason given"}`;
+      return await call({ deadline: new Date(clock.now() + conf.callTimeoutMs) });
     } catch (err) {
-      // Only "cannot reach / did not answer" is worth waiting for; anything else is final.
-      if (!(err instanceof ClientError) || (err.code !== Status.UNAVAILABLE && err.code !== Status.DEADLINE_EXCEEDED)) {
-        throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: CniCode.TryAgainLater });
-      }
-      last = `${Status[err.code]}: ${transportDetails(err.details)}`;
+      last = notYet(err);
+      if (last === undefined) throw err;
     }
-    if (clock.now() + backoff >= deadline) {
+    if (clock.now() + backoff >= giveUpAt) {
       throw new ShimError(
         CniCode.TryAgainLater,
         `netattachd at ${conf.socketPath} is not ready after ${conf.readinessTimeoutMs} ms`,
@@ -69,17 +74,10 @@ async function waitUntilReady(client: DaemonClient, conf: ShimConf, clock: Clock
 }
 
 /** Runs one daemon call under the command's policy; every failure becomes a ShimError. */
-export async function callDaemon<T>(
-  command: DaemonCommand,
-  client: DaemonClient,
-  conf: ShimConf,
-  clock: Clock,
-  log: Logger,
-  call: (options: { deadline: Date }) => Promise<T>,
-): Promise<T> {
+export async function callDaemon<T>(command: DaemonCommand, conf: ShimConf, clock: Clock, log: Logger, call: DaemonCall<T>): Promise<T> {
   const policy = CALL_POLICY[command];
-  if (policy.waitForReady) await waitUntilReady(client, conf, clock, log);
   try {
+    if (policy.retryUntilReady) return await callWhenReady(conf, clock, log, call);
     return await call({ deadline: new Date(clock.now() + conf.callTimeoutMs) });
   } catch (err) {
     throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: policy.unreachableCode, command });

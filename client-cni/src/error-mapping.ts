@@ -24,6 +24,11 @@ function errorInfo(err: unknown): ErrorInfo | undefined {
   return undefined;
 }
 
+/** The daemon's catalog reason (server/src/errors/error-codes.ts) of a failed call, if it sent one. */
+export function errorReason(err: unknown): string | undefined {
+  return errorInfo(err)?.reason;
+}
+
 function where(info: ErrorInfo): string {
   const m = info.metadata;
   const parts = [`reason=${info.reason}`];

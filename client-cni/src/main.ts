@@ -1,20 +1,39 @@
 // Process glue for netattach-cni: the only file that touches `process`. stdout carries
 // exactly one thing — the result or the error object — and nothing else.
-import { appendFileSync, readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import { createDaemonConnection } from "./daemon-client.js";
+//
+// fd 0/1/2 are used directly (readFileSync/writeSync), not process.stdin/stdout/stderr:
+// building those streams costs a few ms of the shim's start, and a runtime execs this
+// binary once per pod operation.
+import { appendFileSync, readFileSync, writeSync } from "node:fs";
 import { runShim } from "./shim.js";
+
+/** Writes all of `text` to `fd`, also when the pipe is non-blocking and momentarily full. */
+function writeAll(fd: number, text: string): void {
+  let buf = Buffer.from(text, "utf8");
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(fd, buf));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+    }
+  }
+}
 
 function main(): void {
   void runShim({
     env: process.env,
     readStdin: async () => readFileSync(0, "utf8"),
-    connect: createDaemonConnection,
-    logSink: (logFile) => (logFile ? (line) => appendFileSync(logFile, line) : (line) => void process.stderr.write(line)),
-    clock: { now: () => Date.now(), sleep: (ms) => sleep(ms) },
+    // Loaded on demand: VERSION (and every early error) never pays for the client.
+    connect: async (socketPath) => (await import("./daemon-client.js")).createDaemonConnection(socketPath),
+    logSink: (logFile) => (logFile ? (line) => appendFileSync(logFile, line) : (line) => writeAll(2, line)),
+    clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
   }).then(({ stdout, exitCode }) => {
-    // Exit as soon as stdout is flushed: gRPC keeps timers and sockets alive otherwise.
-    process.stdout.write(stdout, () => process.exit(exitCode));
+    try {
+      writeAll(1, stdout);
+    } finally {
+      // Exit at once: an HTTP/2 session or a timer must not keep the process alive.
+      process.exit(exitCode);
+    }
   });
 }
 

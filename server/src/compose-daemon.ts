@@ -22,51 +22,57 @@ export interface ComposeOptions {
   /** Seams for tests. */
   readonly exec?: PluginExec;
   readonly createKubeEdge?: CreateKubeEdge;
+  /** Wraps each dependency of the attachment service (benchmarks time them); identity when absent. */
+  readonly instrument?: Instrument;
 }
+
+/** Returns `dep` or a stand-in with the same behaviour (e.g. a timing proxy). */
+export type Instrument = <T extends object>(name: string, dep: T) => T;
 
 const NO_CLUSTER_PODS: PodSource = { getPod: async () => ({ reason: "no-cluster" }), ready: () => true };
 const NO_STATUS_WRITES: NetworkStatusWriter = { write: async () => undefined };
 
 export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const { config, log } = opts;
-  const exec = opts.exec ?? createSpawnExec();
+  const wrap: Instrument = opts.instrument ?? ((_name, dep) => dep);
+  const exec = wrap("exec", opts.exec ?? createSpawnExec());
   const layout = stateLayout(config);
-  const runtime = createCniRuntime({
+  const runtime = wrap("runtime", createCniRuntime({
     exec,
     binDirs: config.cniBinDirs,
     cacheDir: layout.cacheDir,
     pluginTimeoutMs: config.pluginTimeoutMs,
     ...(opts.pluginPath !== undefined ? { path: opts.pluginPath } : {}),
     onEvent: (e: RuntimeEvent) => logRuntimeEvent(log, e),
-  });
+  }));
   const kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
   const confDir = createConfDirSource(config.cniConfDir);
   const definitions: NetworkSource[] = [
     ...(kube ? [kube.networkSource] : []),
     ...(config.definitionsDir ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir })] : []),
   ];
-  const resolver = createNetworkResolver({ sources: { definitions, confDir }, config });
+  const resolver = wrap("resolver", createNetworkResolver({ sources: { definitions, confDir }, config }));
   const cluster = createClusterNetworkTracker(resolver, config.systemNamespaces[0] ?? "kube-system");
   const domain = createAttachmentService({
     runtime,
     resolver,
-    podSource: kube?.podSource ?? NO_CLUSTER_PODS,
-    statusWriter: kube?.statusWriter ?? NO_STATUS_WRITES,
-    store: createFileAttachmentStore(layout.attachmentsDir),
-    routes: createRouteEditor(),
-    findPlugin: createPluginFinder(exec, config.cniBinDirs),
+    podSource: wrap("podSource", kube?.podSource ?? NO_CLUSTER_PODS),
+    statusWriter: wrap("statusWriter", kube?.statusWriter ?? NO_STATUS_WRITES),
+    store: wrap("store", createFileAttachmentStore(layout.attachmentsDir)),
+    routes: wrap("routes", createRouteEditor()),
+    findPlugin: wrap("findPlugin", createPluginFinder(exec, config.cniBinDirs)),
     limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
     clusterNetwork: () => cluster.current(),
     notReadyReasons: () => [...(kube?.notReadyReasons() ?? []), ...[cluster.problem()].filter((p): p is string => p !== undefined)],
   });
   // STATUS needs the cluster network's current config: resolve it first.
-  const service: AttachmentService = {
+  const service: AttachmentService = wrap("service", {
     ...domain,
     status: async (ctx) => {
       await cluster.refresh(ctx.signal);
       return domain.status(ctx);
     },
-  };
+  });
   const lifecycles: Lifecycle[] = kube ? [kube] : [];
   return createDaemon({
     socketPath: config.socketPath,

@@ -113,6 +113,24 @@ describe("attach", () => {
     expect(seen).toEqual(["attaching:", "attaching:eth0", "attaching:eth0,net1"]);
   });
 
+  it("keeps results durable in its own store: the runtime's cache is not fsynced", async () => {
+    const { svc, runtime } = service();
+    await svc.attach(request(), ctx());
+    expect(runtime.calls.filter((c) => c.op === "add").map((c) => c.opts?.durableCache)).toEqual([false, false, false]);
+  });
+
+  it("lets a slow last save land before the rollback of a failed status write removes the state", async () => {
+    let landed: Promise<void> | undefined;
+    const slow: AttachmentStore = {
+      ...store,
+      save: (r) => (r.phase !== "attached" ? store.save(r) : (landed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => store.save(r)))),
+    };
+    const { svc } = service(undefined, { store: slow, statusWriter: recordingStatusWriter(new Error("api down")) });
+    expect((await rejection(svc.attach(request(), ctx()))).code).toBe("STATUS_WRITE_FAILED");
+    await landed;
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
   it("rolls back in reverse, failing delegate included, removes state and returns the first cause", async () => {
     const { svc, runtime, statusWriter } = service((c) => (c.op === "add" && c.ifName === "data0" ? pluginFailure("ptp", 11, "no more addresses") : undefined));
     const err = await rejection(svc.attach(request(), ctx()));

@@ -1,5 +1,7 @@
 // ADD: plan saved before anything runs, each delegate's result saved after it succeeds; on any
 // failure the delegates already tried are deleted last-first and the first cause is returned.
+// The store is where results are durable (the runtime's cache of them is not fsynced), and
+// the last result is saved with phase "attached" in one write, overlapping what follows.
 import type { CniResult, CniRuntime } from "../cni/index.js";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { RouteEditor } from "../netns/route-editor.js";
@@ -43,21 +45,27 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   await deps.store.save(record);
 
   const tried: PlannedDelegate[] = [];
+  let lastSave: Promise<Settled> | undefined;
   try {
-    for (const delegate of plan.delegates) {
+    for (const [i, delegate] of plan.delegates.entries()) {
       tried.push(delegate);
       const result = await addDelegate(deps.runtime, plan, delegate, call.signal);
       record = { ...record, results: { ...record.results, [delegate.ifName]: result }, updatedAt: deps.now().toISOString() };
-      await deps.store.save(record);
       call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
+      if (i < plan.delegates.length - 1) await deps.store.save(record);
+      // Its fsync overlaps default routes, the answer and the status PATCH; any failure rolls back.
+      else lastSave = settle(deps.store.save({ ...record, phase: "attached" }));
     }
     const gatewaysFor = await applyDefaultRoutes(plan, deps.routes, call.signal);
     const answer = await buildAttachResult(plan, record.results, gatewaysFor, req.cniVersion);
     await writeStatus(deps, plan, answer, call.signal);
-    await deps.store.save({ ...record, phase: "attached", updatedAt: deps.now().toISOString() });
+    const saved = await lastSave;
+    if (saved?.ok === false) throw saved.error;
     call.log.info({ interfaces: answer.interfaces.map((i) => `${i.network}@${i.ifName}`) }, "attached");
     return answer;
   } catch (err) {
+    // A save still in flight must land before the rollback removes or rewrites the record.
+    await lastSave;
     const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried.at(-1)?.network ?? "", phase: "add" }, call.signal);
     call.log.warn({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
     await rollback(deps, record, tried, call);
@@ -65,10 +73,21 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   }
 }
 
+type Settled = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+
+/** Never rejects, so a save awaited later cannot become an unhandled rejection meanwhile. */
+function settle(p: Promise<void>): Promise<Settled> {
+  return p.then(
+    () => ({ ok: true }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
 async function addDelegate(runtime: CniRuntime, plan: AttachmentPlan, delegate: PlannedDelegate, signal: AbortSignal): Promise<CniResult> {
   const list = delegateList(delegate, "add");
   try {
-    return await runtime.addNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), { signal });
+    // The store saves the result durably right after, so the runtime's cache skips its fsync.
+    return await runtime.addNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), { signal, durableCache: false });
   } catch (err) {
     throw toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase: "add", source: describeOrigin(delegate.origin) }, signal);
   }
@@ -87,7 +106,7 @@ async function writeStatus(deps: AttachDeps, plan: AttachmentPlan, answer: Attac
 /** DEL every delegate tried (the failing one too: CNI wants DEL after a failed ADD), then drop or keep state. */
 async function rollback(deps: AttachDeps, record: AttachmentRecord, tried: readonly PlannedDelegate[], call: AttachCall): Promise<void> {
   const { plan } = record;
-  const outcome = await deleteDelegates(deps.runtime, plan, tried, "rollback", call.rollbackSignal());
+  const outcome = await deleteDelegates(deps.runtime, plan, tried, "rollback", call.rollbackSignal(), record.results);
   try {
     if (outcome.failed.length === 0) {
       await deps.store.remove(plan.containerId);

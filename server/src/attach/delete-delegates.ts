@@ -1,5 +1,5 @@
 // DEL for a set of saved delegates, last first, going on past failures (multi-net spec 7.2).
-import type { CniRuntime } from "../cni/index.js";
+import type { CniResult, CniRuntime } from "../cni/index.js";
 import type { DaemonError } from "../errors/daemon-error.js";
 import type { PlannedDelegate } from "./types.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
@@ -19,13 +19,16 @@ export async function deleteDelegates(
   delegates: readonly PlannedDelegate[],
   phase: "del" | "rollback" | "gc",
   signal: AbortSignal,
+  /** Saved ADD results by interface: prevResult for the runtime when its cache lost one. */
+  results: Readonly<Record<string, CniResult>> = {},
 ): Promise<DeleteOutcome> {
   const removed: PlannedDelegate[] = [];
   const failed: Array<{ delegate: PlannedDelegate; error: DaemonError }> = [];
   for (const delegate of [...delegates].reverse()) {
     try {
       const list = delegateList(delegate, phase);
-      await runtime.delNetworkList(list, delegateRuntimeConf(target.containerId, target.netns, delegate), { signal });
+      const prevResult = results[delegate.ifName];
+      await runtime.delNetworkList(list, delegateRuntimeConf(target.containerId, target.netns, delegate), { signal, ...(prevResult !== undefined ? { prevResult } : {}) });
       removed.push(delegate);
     } catch (err) {
       const where = { network: delegate.network, ifName: delegate.ifName, phase, source: describeOrigin(delegate.origin) };

@@ -84,6 +84,19 @@ describe("detach", () => {
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
 
+  it("hands each delegate's saved result to the runtime as the prevResult to use when its cache lost it", async () => {
+    const { svc, runtime } = await attachedThenRestarted();
+    const saved = await store.load("c1");
+    await svc.detach({ containerId: "c1" }, ctx());
+    const results = saved.state === "found" ? saved.record.results : {};
+    expect(runtime.calls.map((c) => [c.ifName, c.opts?.prevResult])).toEqual([
+      ["net2", results["net2"]],
+      ["net1", results["net1"]],
+      ["eth0", results["eth0"]],
+    ]);
+    expect(results["eth0"]).toMatchObject({ ips: [{ address: "10.0.1.2/24" }] });
+  });
+
   it("passes an empty netns through, and uses the saved one only when none is given", async () => {
     const a = await attachedThenRestarted();
     await a.svc.detach({ containerId: "c1", netns: "" }, ctx());

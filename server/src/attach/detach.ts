@@ -31,7 +31,7 @@ export async function detach(deps: DetachDeps, req: DetachRequest, signal: Abort
 
 export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, netns: string, signal: AbortSignal): Promise<DetachResult> {
   const { plan } = record;
-  const outcome = await deleteDelegates(deps.runtime, { containerId: plan.containerId, netns }, plan.delegates, "del", signal);
+  const outcome = await deleteDelegates(deps.runtime, { containerId: plan.containerId, netns }, plan.delegates, "del", signal, record.results);
   await Promise.all(outcome.removed.map(removeDeviceInfo));
   const removed = outcome.removed.map((d) => ({ network: d.network, ifName: d.ifName }));
   if (outcome.failed.length === 0) {

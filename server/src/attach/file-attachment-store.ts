@@ -1,15 +1,21 @@
 // AttachmentStore on disk: <stateDir>/attachments/<containerId>.json, one atomic file per container.
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+// Every write fsyncs the file; the directory is fsynced only when a record's name is new to it.
+// Later rewrites and removals skip that: a power loss may then bring back the previous record,
+// whole, which DEL handles (its plan lists every delegate; deleting one twice is harmless).
+import { readFileSync } from "node:fs";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, AttachmentStore, StoreRead } from "./attachment-store.js";
-import { syncDir, TEMP_SUFFIX, writeFileAtomic } from "./atomic-write.js";
+import { TEMP_SUFFIX, writeFileAtomic } from "./atomic-write.js";
 
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const EXT = ".json";
 
 export function createFileAttachmentStore(stateDir: string): AttachmentStore {
   const dir = join(stateDir, "attachments");
+  /** Records whose directory entry this process made durable (fsynced the directory after creating). */
+  const durable = new Set<string>();
   let ready: Promise<void> | undefined;
   const ensureDir = (): Promise<void> =>
     (ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(
@@ -31,7 +37,8 @@ export function createFileAttachmentStore(stateDir: string): AttachmentStore {
     const path = pathOf(containerId);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      // A few KB: one synchronous read beats readFile's four thread-pool round trips.
+      text = readFileSync(path, "utf8");
     } catch (err) {
       if (isNoEntry(err)) return { state: "missing" };
       throw storeError(`cannot read ${path}`, path, err);
@@ -41,13 +48,16 @@ export function createFileAttachmentStore(stateDir: string): AttachmentStore {
 
   return {
     async save(record) {
-      const path = pathOf(record.plan.containerId);
+      const id = record.plan.containerId;
+      const path = pathOf(id);
       await ensureDir();
       try {
-        await writeFileAtomic(path, JSON.stringify(record, null, 2) + "\n");
+        await writeFileAtomic(path, JSON.stringify(record, null, 2) + "\n", { syncDir: !durable.has(id) });
       } catch (err) {
+        durable.delete(id);
         throw storeError(`cannot write ${path}`, path, err);
       }
+      durable.add(id);
     },
     load,
     async list() {
@@ -67,9 +77,10 @@ export function createFileAttachmentStore(stateDir: string): AttachmentStore {
     },
     async remove(containerId) {
       const path = pathOf(containerId);
+      durable.delete(containerId);
       try {
+        // Asynchronous: an unlink can wait for a journal commit (tens of ms now and then).
         await rm(path, { force: true });
-        await syncDir(dir).catch((err: unknown) => (isNoEntry(err) ? undefined : Promise.reject(err)));
       } catch (err) {
         throw storeError(`cannot remove ${path}`, path, err);
       }

@@ -87,6 +87,40 @@ describe("gc lock", () => {
     expect(events).toEqual(["add start", "add end", "gc", "del"]);
   });
 
+  it("runs one GC at a time, and ADD/DEL that wait behind a GC together after it", async () => {
+    const lock = createGcLock();
+    const events: string[] = [];
+    const first = deferred();
+    const g1 = lock.exclusive(async () => {
+      events.push("gc1 start");
+      await first.promise;
+      events.push("gc1 end");
+    });
+    const g2 = lock.exclusive(async () => void events.push("gc2"));
+    const adds = [lock.shared(async () => void events.push("add1")), lock.shared(async () => void events.push("add2"))];
+    await tick();
+    expect(events).toEqual(["gc1 start"]);
+    first.resolve();
+    await Promise.all([g1, g2, ...adds]);
+    expect(events).toEqual(["gc1 start", "gc1 end", "gc2", "add1", "add2"]);
+  });
+
+  it("does not run a GC whose wait was cancelled, and frees the lock for later calls", async () => {
+    const lock = createGcLock();
+    const gate = deferred();
+    const held = lock.shared(() => gate.promise);
+    const ac = new AbortController();
+    let ran = false;
+    const waiting = lock.exclusive(async () => void (ran = true), ac.signal);
+    ac.abort();
+    expect((await rejection(waiting)).code).toBe("CANCELLED");
+    gate.resolve();
+    await held;
+    await expect(lock.exclusive(async () => "gc")).resolves.toBe("gc");
+    await expect(lock.shared(async () => "add")).resolves.toBe("add");
+    expect(ran).toBe(false);
+  });
+
   it("lets ADD/DEL share the lock", async () => {
     const lock = createGcLock();
     const gate = deferred();

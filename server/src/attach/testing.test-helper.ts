@@ -1,7 +1,7 @@
 // Fakes for attach unit tests: a recording CNI runtime, a resolver, a pod source, a status writer, routes.
 import pino from "pino";
 import { DaemonError } from "../errors/daemon-error.js";
-import { CniError, type CniResult, type CniRuntime, type JsonObject, type NetworkConfigList, type RuntimeConf } from "../cni/index.js";
+import { CniError, type CniResult, type CniRuntime, type InvokeOptions, type JsonObject, type NetworkConfigList, type RuntimeConf } from "../cni/index.js";
 import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.js";
 import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } from "../resolve/types.js";
 import type { AttachRequest, NetworkStatusEntry, NetworkStatusWriter, PodRef } from "./types.js";
@@ -78,6 +78,7 @@ export interface RuntimeCall {
   readonly netns?: string;
   readonly rt?: RuntimeConf;
   readonly list: NetworkConfigList;
+  readonly opts?: InvokeOptions;
   readonly validAttachments?: ReadonlyArray<{ containerId: string; ifName: string }>;
 }
 
@@ -95,13 +96,13 @@ export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call:
   };
   return {
     calls,
-    async addNetworkList(list, rt) {
-      await record({ op: "add", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list });
+    async addNetworkList(list, rt, opts) {
+      await record({ op: "add", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list, ...(opts !== undefined ? { opts } : {}) });
       n++;
       return addResult(list.cniVersion, rt.ifName, rt.netns, n);
     },
-    async delNetworkList(list, rt) {
-      await record({ op: "del", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list });
+    async delNetworkList(list, rt, opts) {
+      await record({ op: "del", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list, ...(opts !== undefined ? { opts } : {}) });
     },
     async checkNetworkList(list, rt) {
       await record({ op: "check", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list });

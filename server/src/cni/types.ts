@@ -49,6 +49,14 @@ export interface InvokeOptions {
   readonly signal?: AbortSignal;
   /** Per-plugin-invocation deadline; overrides the runtime default. */
   readonly pluginTimeoutMs?: number;
+  /**
+   * ADD: fsync the cached result before returning (default true). False when the caller
+   * saves the result durably itself right away: the cache is still replaced atomically, but
+   * a power loss may lose it (DEL then takes `prevResult` below, or runs without one).
+   */
+  readonly durableCache?: boolean;
+  /** DEL: the final ADD result (in the list's version or convertible to it) to send as prevResult when the cache holds none. */
+  readonly prevResult?: CniResult;
 }
 
 /** A CNI result, as a raw JSON object carrying its own `cniVersion`. */
@@ -129,7 +137,8 @@ export interface CniRuntime {
   /**
    * Reverse order, cached ADD result as prevResult (≥ 0.4.0). Idempotent; tolerates an
    * empty netns and a missing cache; a corrupt cache is reported (cache-corrupt), removed,
-   * and DEL runs without prevResult. The cache is removed only after every plugin succeeded.
+   * and DEL runs without prevResult (or with opts.prevResult when given). The cache is
+   * removed only after every plugin succeeded.
    */
   delNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void>;
   /**

@@ -1,6 +1,8 @@
 // Reads the config files of a directory on every call, but parses a file again only when
 // its stat changed, so edits are picked up at once and unchanged files cost one stat.
-import { readdir, readFile, stat } from "node:fs/promises";
+// The listing and the stats are synchronous: a config dir holds a handful of local files, and
+// one stat costs microseconds, where a thread-pool round trip per file cost ~1 ms per lookup.
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 
 export interface DirFile<T> {
@@ -25,14 +27,14 @@ export interface DirReader<T> {
 export function createDirReader<T>(dir: string, extensions: readonly string[], parse: (text: string, path: string) => T): DirReader<T> {
   const cache = new Map<string, { key: string; parsed: T }>();
 
-  async function readOne(path: string): Promise<DirFile<T> | { path: string; problem: string } | undefined> {
+  function readOne(path: string): DirFile<T> | { path: string; problem: string } | undefined {
     try {
-      const st = await stat(path, { bigint: true });
+      const st = statSync(path, { bigint: true });
       if (!st.isFile()) return undefined;
       const key = `${st.mtimeNs}:${st.ctimeNs}:${st.size}:${st.ino}`;
       const hit = cache.get(path);
       if (hit?.key === key) return { path, parsed: hit.parsed };
-      const parsed = parse(await readFile(path, "utf8"), path);
+      const parsed = parse(readFileSync(path, "utf8"), path);
       cache.set(path, { key, parsed });
       return { path, parsed };
     } catch (err) {
@@ -47,17 +49,18 @@ export function createDirReader<T>(dir: string, extensions: readonly string[], p
     async read() {
       let names: string[];
       try {
-        names = (await readdir(dir)).filter((n) => extensions.includes(extname(n))).sort();
+        names = readdirSync(dir).filter((n) => extensions.includes(extname(n))).sort();
       } catch (err) {
         cache.clear();
         return { dir, dirProblem: describeIoError(err), files: [], unreadable: [] };
       }
       const paths = names.map((n) => join(dir, n));
-      for (const cached of cache.keys()) if (!paths.includes(cached)) cache.delete(cached);
-      const results = await Promise.all(paths.map(readOne));
+      const present = new Set(paths);
+      for (const cached of cache.keys()) if (!present.has(cached)) cache.delete(cached);
       const files: DirFile<T>[] = [];
       const unreadable: { path: string; problem: string }[] = [];
-      for (const r of results) {
+      for (const path of paths) {
+        const r = readOne(path);
         if (r === undefined) continue;
         if ("problem" in r) unreadable.push(r);
         else files.push(r);

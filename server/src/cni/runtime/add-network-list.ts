@@ -40,7 +40,7 @@ export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
       cniArgs: rt.args ?? [],
       capabilityArgs: rt.capabilityArgs ?? {},
       result,
-    });
+    }, { sync: opts?.durableCache !== false });
   } catch (err) {
     throw new CniError({
       kind: "cache",

@@ -76,4 +76,21 @@ describe("delNetworkList", () => {
     expect(prev.cniVersion).toBe("1.0.0");
     expect(prev.ips[0]).not.toHaveProperty("version");
   });
+
+  it("sends the caller's prevResult when the cache holds none, converted; a cached result wins", async () => {
+    const { runtime, exec } = setup({ bridge: {} });
+    const conf = list("1.0.0", [{ type: "bridge" }]);
+    await runtime.delNetworkList(conf, RT, { prevResult: sampleResult("0.4.0") });
+    const prev = exec.calls.find((c) => c.command === "DEL")!.stdin.prevResult as { cniVersion: string };
+    expect(prev.cniVersion).toBe("1.0.0");
+    const added = await runtime.addNetworkList(conf, RT);
+    await runtime.delNetworkList(conf, RT, { prevResult: { cniVersion: "1.0.0", ips: [] } });
+    expect(exec.calls.filter((c) => c.command === "DEL")[1]!.stdin.prevResult).toEqual(added);
+  });
+
+  it("goes on without prevResult when the caller's cannot be converted", async () => {
+    const { runtime, exec } = setup({ bridge: {} });
+    await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT, { prevResult: { cniVersion: "9.9.9" } });
+    expect(exec.calls.find((c) => c.command === "DEL")!.stdin).not.toHaveProperty("prevResult");
+  });
 });

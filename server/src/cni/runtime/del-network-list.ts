@@ -1,7 +1,8 @@
 // DEL: plugins in reverse order, each given the cached final ADD result (≥0.4.0) converted
 // to its version. Idempotent: a missing cache or an empty netns is fine; a corrupt cache is
-// reported, removed, and DEL goes on without prevResult. The cache goes only once every
-// plugin succeeded, so a failed DEL can be retried with the same prevResult.
+// reported and removed; without a cached result DEL takes the caller's prevResult, if any,
+// or goes on without. The cache goes only once every plugin succeeded, so a failed DEL can
+// be retried with the same prevResult.
 import type { CniResult, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { sendsPrevResultOnDel } from "../spec/version.js";
@@ -22,6 +23,7 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
     const cached = await loadCachedResult(ctx, list, rt);
     if (cached.status === "found") prev = cached.result;
     if (cached.status === "corrupt") await removeCache(ctx, list, rt);
+    if (prev === undefined && opts?.prevResult !== undefined) prev = callerResult(opts.prevResult, list);
   }
   for (const p of [...plugins].reverse()) {
     const prevResult = prev !== undefined && sendsPrevResultOnDel(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
@@ -35,6 +37,15 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
     await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts });
   }
   await removeCache(ctx, list, rt);
+}
+
+/** The caller's saved result in the list's version; one that cannot be converted is not sent (DEL must not fail on it). */
+function callerResult(result: CniResult, list: NetworkConfigList): CniResult | undefined {
+  try {
+    return convertFor(result, list.cniVersion, list);
+  } catch {
+    return undefined;
+  }
 }
 
 async function removeCache(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf): Promise<void> {

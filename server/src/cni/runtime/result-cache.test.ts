@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import fs, { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -60,5 +61,27 @@ describe("createResultCache", () => {
     await cache.remove("net", "c1", "eth0");
     await cache.remove("net", "c1", "eth0");
     expect(readdirSync(join(dir, "results"))).toEqual([]);
+  });
+
+  it("fsyncs each write unless told not to, and replaces the record atomically either way", async () => {
+    const original = fs.fsync;
+    let fsyncs = 0;
+    fs.fsync = ((fd: number, done: (err: NodeJS.ErrnoException | null) => void) => {
+      fsyncs++;
+      original(fd, done);
+    }) as typeof fs.fsync;
+    syncBuiltinESMExports();
+    try {
+      const cache = createResultCache(dir);
+      await cache.write(record("c1"));
+      expect(fsyncs).toBe(1);
+      await cache.write({ ...record("c1"), netns: "/run/netns/y" }, { sync: false });
+      expect(fsyncs).toBe(1);
+      await expect(cache.read("net", "c1", "eth0")).resolves.toMatchObject({ status: "found", record: { netns: "/run/netns/y" } });
+      expect(readdirSync(join(dir, "results"))).toEqual(["net-c1-eth0"]);
+    } finally {
+      fs.fsync = original;
+      syncBuiltinESMExports();
+    }
   });
 });

@@ -1,6 +1,6 @@
 // VERSION of each plugin binary, asked once and remembered while the file is unchanged
 // (inode, size, mtime), so negotiation costs one stat per invocation, not one exec.
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import type { InvokeOptions, PluginExec, VersionInfo } from "../types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { CURRENT_VERSION } from "../spec/version.js";
@@ -74,9 +74,10 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal, pluginType: string)
   });
 }
 
+/** Synchronous: microseconds on a local bin dir, and on every invocation. */
 async function statKey(path: string): Promise<string> {
   try {
-    const st = await stat(path, { bigint: true });
+    const st = statSync(path, { bigint: true });
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
   } catch {
     return "";

@@ -1,0 +1,80 @@
+// ADD, DEL, CHECK, GC and STATUS: one call to netattachd each, under the call policy,
+// and the daemon's answer turned into what the shim prints (the primary result, or nothing).
+import { callDaemon, type Clock } from "./call-policy.js";
+import type { CniEnv } from "./cni-env.js";
+import type { DaemonClient, DaemonConnection } from "./daemon-client.js";
+import { toShimError } from "./error-mapping.js";
+import type { Logger } from "./logger.js";
+import { toAttachRequest, toCheckRequest, toDetachRequest, toGcRequest } from "./request-mapping.js";
+import type { ShimConf } from "./shim-conf.js";
+import { CniCode, ShimError } from "./shim-error.js";
+import { versionAnswer } from "./versions.js";
+
+export interface DaemonCommandDeps {
+  connect(socketPath: string): Promise<DaemonConnection>;
+  readonly clock: Clock;
+}
+
+/** stdout for a successful command; throws a ShimError otherwise. */
+export async function runDaemonCommand(env: CniEnv, conf: ShimConf, deps: DaemonCommandDeps, log: Logger): Promise<string> {
+  try {
+    const conn = await deps.connect(conf.socketPath);
+    try {
+      const started = deps.clock.now();
+      const stdout = await dispatch(env, conf, conn.client, deps.clock, log);
+      log.info("done", { ms: deps.clock.now() - started });
+      return stdout;
+    } finally {
+      conn.close();
+    }
+  } catch (err) {
+    throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: CniCode.TryAgainLater });
+  }
+}
+
+async function dispatch(env: CniEnv, conf: ShimConf, client: DaemonClient, clock: Clock, log: Logger): Promise<string> {
+  switch (env.command) {
+    case "ADD": {
+      // Built before anything waits: bad input fails at once, not after the readiness wait.
+      const req = toAttachRequest(env, conf);
+      const res = await callDaemon("ADD", conf, clock, log, (o) => client.attachNetworks(req, o));
+      log.info("attached", { interfaces: res.interfaces.map((i) => `${i.network}:${i.interface}`).join(",") });
+      return primaryResult(res.primaryResultJson, conf.cniVersion);
+    }
+    case "DEL":
+      await callDaemon("DEL", conf, clock, log, (o) => client.detachNetworks(toDetachRequest(env), o));
+      return "";
+    case "CHECK":
+      await callDaemon("CHECK", conf, clock, log, (o) => client.checkNetworks(toCheckRequest(env), o));
+      return "";
+    case "GC": {
+      const res = await callDaemon("GC", conf, clock, log, (o) => client.garbageCollect(toGcRequest(conf), o));
+      if (res.errors.length > 0) throw new ShimError(CniCode.TryAgainLater, `garbage collection left ${res.errors.length} error(s)`, res.errors.join("; "));
+      return "";
+    }
+    case "STATUS": {
+      const res = await callDaemon("STATUS", conf, clock, log, (o) => client.getStatus({}, o));
+      if (!res.ready) throw new ShimError(CniCode.PluginNotAvailable, `netattachd at ${conf.socketPath} is not ready`, res.reasons.join("; "));
+      const net = res.clusterNetwork;
+      if (net !== undefined && !net.ok) throw new ShimError(net.cniCode ?? CniCode.PluginNotAvailable, `cluster network "${net.name}" is not available`, net.message);
+      return "";
+    }
+    case "VERSION":
+      return JSON.stringify(versionAnswer(conf.cniVersion));
+  }
+}
+
+/** The cluster network's result; the daemon converts it to our caller's version — check it did. */
+function primaryResult(json: string, cniVersion: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new ShimError(CniCode.Internal, "netattachd returned an unparsable primary result", json.slice(0, 200), { cause: err });
+  }
+  const got = (parsed as { cniVersion?: unknown } | null)?.cniVersion;
+  if (got !== cniVersion) {
+    throw new ShimError(CniCode.Internal, `netattachd returned a result in version ${String(got)}, not the configured ${cniVersion}`);
+  }
+  return json;
+}
