@@ -3,7 +3,11 @@
 // (a google.rpc.Status whose ErrorInfo details carry the daemon's CNI code).
 import type { IncomingHttpHeaders } from "node:http2";
 import { ClientError, Status } from "nice-grpc-common";
-import { ErrorInfo, RichClientError, type ErrorDetails } from "nice-grpc-error-details";
+// The package's generated google.rpc codecs and its client error class, imported one by
+// one: its index also loads the server half, which the shim has no use for.
+import { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
+import type { ErrorDetails } from "nice-grpc-error-details/lib/ErrorDetails.js";
+import { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
 import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
 
 const ERROR_INFO_URL = `/${ErrorInfo.$type}`;

@@ -2,7 +2,8 @@
 // CNI code (a delegate plugin's own code included); transport failures become a
 // "try again" (or, for STATUS, "not available") that names the socket.
 import { ClientError, Status } from "nice-grpc-common";
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
+import { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
+import { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
 import { CniCode, ShimError, isShimError } from "./shim-error.js";
 
 export const ERROR_DOMAIN = "netattach.dev";

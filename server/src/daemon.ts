@@ -1,9 +1,11 @@
 // createDaemon(deps) → {start, stop}: the gRPC server on a unix socket (plus an optional TCP
-// listener), health driven by the domain's readiness, graceful shutdown with a bound.
+// listener), health driven by the domain's readiness, ADD refused (NOT_READY) before the first
+// ready and during shutdown, graceful shutdown with a bound.
 import { chmod, unlink } from "node:fs/promises";
 import type { Server } from "nice-grpc";
 import { HealthState } from "nice-grpc-server-health";
 import type { Logger } from "pino";
+import { gateAttachOnReadiness } from "./attach/ready-gate.js";
 import type { AttachmentService } from "./attach/types.js";
 import { StartupError } from "./errors/startup-error.js";
 import { SERVICE_NAME, createGrpcServer } from "./grpc/create-grpc-server.js";
@@ -52,8 +54,10 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   /** Set once our socket exists: only then is it ours to remove. */
   let ownsSocket = false;
 
+  const service = gateAttachOnReadiness(deps.service, { isReady: () => readiness.isReady(), stopping: () => stopping !== undefined });
+
   const newServer = (): Server => {
-    const server = createGrpcServer({ service: deps.service, log, health, descriptorSet: deps.descriptorSet });
+    const server = createGrpcServer({ service, log, health, descriptorSet: deps.descriptorSet });
     servers.push(server);
     return server;
   };

@@ -1,8 +1,10 @@
 // Daemon overhead (root; a benchmark, not a test): AttachNetworks / DetachNetworks through the
 // real netattachd (composed as main.ts does, in this process, on its own socket and state dir)
-// with a real gRPC client on its own thread (as the shim is its own process), against the same delegate (bridge + host-local) executed directly
-// with the same env and stdin, paired per iteration. Prints RPC time, the delegates' own exec
-// time inside the daemon, the daemon's overhead (RPC − exec) and where that overhead goes.
+// with a real gRPC client (on its own thread by default, as the shim is its own process),
+// against the same delegate (bridge + host-local) executed directly with the same env and
+// stdin, paired per iteration. Prints RPC time, the delegates' own exec time inside the
+// daemon, the daemon's overhead (RPC − exec) and where that overhead goes (timing proxies on
+// the daemon's dependencies via ComposeOptions.instrument, and every fsync).
 // Goal: ≤ 3 ms per RPC beyond the plugins' own exec time.
 //
 //   npx tsx test/bench/daemon-overhead.ts [iterations=40] [--log-level info] [--nads 20] [--client thread|same]
@@ -10,7 +12,6 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
 import { pino } from "pino";
 import { composeDaemon } from "../../server/src/compose-daemon.js";
 import { createSpawnExec, type ExecRequest, type PluginExec } from "../../server/src/cni/index.js";
@@ -23,8 +24,7 @@ import { randomSubnet } from "../helpers/netconf-fixture.js";
 import { createNetns, uniqueName } from "../helpers/netns.js";
 import { pairedDiff, quantile, stats } from "./bench-stats.js";
 import { execDirect } from "./direct-exec.js";
-import type { ClientOp, ClientReply } from "./grpc-client-worker.js";
-import { createDaemonClient } from "../../tools/src/daemon-client.js";
+import { benchClient } from "./bench-client.js";
 import { createPhaseRecorder, type PhaseTotals } from "./phase-recorder.js";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { "log-level": { type: "string" }, nads: { type: "string" }, client: { type: "string" } } });
@@ -79,57 +79,6 @@ async function writeWorld(dir: string, bridge: string): Promise<{ confDir: strin
   return { confDir, defsDir };
 }
 
-interface BenchClient {
-  call(op: ClientOp, req?: unknown): Promise<{ ms: number; ready?: boolean }>;
-  close(): void;
-}
-
-/** The gRPC client on this thread (shares the daemon's event loop). */
-function clientHere(socketPath: string): BenchClient {
-  const client = createDaemonClient(socketPath);
-  type Req<K extends keyof typeof client.api> = Parameters<(typeof client.api)[K]>[0];
-  return {
-    async call(op, req) {
-      const t0 = performance.now();
-      if (op === "status") {
-        const { ready } = await client.api.getStatus({});
-        return { ms: performance.now() - t0, ready };
-      }
-      if (op === "attach") await client.api.attachNetworks(req as Req<"attachNetworks">);
-      else if (op === "detach") await client.api.detachNetworks(req as Req<"detachNetworks">);
-      else await client.health.check({ service: "" });
-      return { ms: performance.now() - t0 };
-    },
-    close: () => client.close(),
-  };
-}
-
-/** The gRPC client on a worker thread: each call resolves with the RPC time it measured there. */
-function clientThread(socketPath: string): BenchClient {
-  // A worker does not inherit tsx's loader hooks: it registers them before loading the client.
-  const api = import.meta.resolve("tsx/esm/api");
-  const entry = new URL("./grpc-client-worker.ts", import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { socketPath } });
-  const pending = new Map<number, { resolve: (r: { ms: number; ready?: boolean }) => void; reject: (e: Error) => void }>();
-  let next = 0;
-  worker.on("message", (r: ClientReply) => {
-    const p = pending.get(r.id);
-    pending.delete(r.id);
-    if ("error" in r) p?.reject(new Error(r.error));
-    else p?.resolve(r);
-  });
-  return {
-    call: (op, req) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, op, req });
-      }),
-    close: () => worker.postMessage("close"),
-  };
-}
-
 const sumOf = (p: Phases, pred: (k: string) => boolean): number => [...p].filter(([k]) => pred(k)).reduce((s, [, t]) => s + t.ms, 0);
 const execOf = (p: Phases, command: string): number => p.get(`exec ${command}`)?.ms ?? 0;
 
@@ -157,9 +106,18 @@ async function main(): Promise<void> {
     };
     // Like main.ts with stdout on a file: synchronous JSON lines.
     const log = createLogger({ level: LOG_LEVEL, destination: pino.destination({ dest: join(dir, "netattachd.log"), sync: true }) });
-    const daemon = await composeDaemon({ config, log, descriptorSet: await loadDescriptorSet(), exec, instrument: recorder.instrument, ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
+    // The exec seam is timed here (not through `instrument`), so the headline rows also work
+    // against a daemon that predates ComposeOptions.instrument.
+    const daemon = await composeDaemon({
+      config,
+      log,
+      descriptorSet: await loadDescriptorSet(),
+      exec: recorder.instrument("exec", exec),
+      instrument: (name, dep) => (name === "exec" ? dep : recorder.instrument(name, dep)),
+      ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),
+    });
     await daemon.start();
-    const client = CLIENT === "thread" ? clientThread(config.socketPath) : clientHere(config.socketPath);
+    const client = benchClient(config.socketPath, CLIENT === "thread" ? "thread" : "same");
     stop = async () => {
       client.close();
       await daemon.stop();
@@ -232,7 +190,7 @@ function report(add: readonly Sample[], del: readonly Sample[], floor: readonly 
   console.log(`\nnetattachd AttachNetworks / DetachNetworks: bridge + host-local cluster network, ${N} iterations (+${WARMUP} warm-up)`);
   console.log(`node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}, log level ${LOG_LEVEL}, ${NADS} definitions on disk, client on ${CLIENT === "thread" ? "its own thread" : "the daemon's thread"}`);
   console.log(`\n  ${"ms".padEnd(44)} ${"ADD median / p90".padStart(17)}   ${"DEL median / p90".padStart(17)}`);
-  line("RPC (client thread, over the unix socket)", col(add, (s) => s.rpc), col(del, (s) => s.rpc));
+  line("RPC (gRPC client, over the unix socket)", col(add, (s) => s.rpc), col(del, (s) => s.rpc));
   line("delegates' own exec time inside the daemon", col(add, (s) => s.exec), col(del, (s) => s.exec));
   const overAdd = col(add, (s) => s.rpc - s.exec);
   const overDel = col(del, (s) => s.rpc - s.exec);

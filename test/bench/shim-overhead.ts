@@ -1,11 +1,15 @@
-// Shim overhead (root): the median of `netattach-cni` ADD then DEL through the real
-// netattachd, minus the same delegate (bridge + host-local) executed directly, ADD then
-// DEL, in the same iteration (paired, so drift cancels). Goal ≤ 20 ms.
-// Also: cold start and one unary call for each way of packaging the shim.
+// Shim overhead (root), everything in one run so load on the machine hits every side alike:
+//  1. start-up: a Bun hello-world compiled exactly like the shim (the floor) beside the
+//     shim's VERSION, and the other packagings (no --bytecode; node 20 + the bundle);
+//  2. one cold daemon call (STATUS → GetStatus) per packaging and per transport: the
+//     shim's lean node:http2 channel vs the same shim with grpc-js (nice-grpc's channel);
+//  3. ADD and DEL through the real netattachd vs the same delegate (bridge + host-local)
+//     executed directly, paired per iteration (drift cancels), with the daemon's own RPC
+//     time from its log. Overhead = median of (shim ADD+DEL − direct ADD+DEL). Goal ≤ 20 ms.
 //
 //   npx tsx test/bench/shim-overhead.ts [iterations=40]
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -15,6 +19,7 @@ import { buildShim, REPO_ROOT } from "../helpers/containerd/shim-binary.js";
 import { pairedDiff, stats, type Stats } from "./bench-stats.js";
 
 const N = Number(process.argv[2] ?? 40);
+const WARMUP = 3;
 const PATH_ONLY = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
 
 interface Run {
@@ -41,90 +46,175 @@ function must(r: Run, what: string): Run {
 }
 
 const fmt = (s: Stats): string => `median ${s.median.toFixed(1)} ms  p90 ${s.p90.toFixed(1)} ms  min ${s.min.toFixed(1)} ms  (n=${s.n})`;
+const med = (xs: readonly number[]): string => `${stats(xs).median.toFixed(1).padStart(6)} ms`;
+const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+
+/** The shim's own runShim with nice-grpc's grpc-js channel instead of the lean one (the old transport). */
+const grpcJsEntry = (root: string): string => `
+import { readFileSync, writeSync } from "node:fs";
+import { runShim } from "${root}client-cni/src/shim.ts";
+runShim({
+  env: process.env,
+  readStdin: async () => readFileSync(0, "utf8"),
+  connect: async (socketPath: string) => {
+    const { createChannel, createClientFactory } = await import("nice-grpc");
+    const { deadlineMiddleware } = await import("nice-grpc-client-middleware-deadline");
+    const { errorDetailsClientMiddleware } = await import("nice-grpc-error-details");
+    const { AttachmentServiceDefinition } = await import("${root}proto/gen/netattach/v1/attachment_service.ts");
+    const channel = createChannel("unix://" + socketPath);
+    const client = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware).create(AttachmentServiceDefinition, channel);
+    return { client, close: () => channel.close() } as never;
+  },
+  logSink: () => (line: string) => void writeSync(2, line),
+  clock: { now: () => Date.now(), sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) },
+}).then(({ stdout, exitCode }) => { writeSync(1, stdout); process.exit(exitCode); });
+`;
+
+interface Program {
+  readonly name: string;
+  readonly cmd: string;
+  readonly args: string[];
+}
+
+/** Every packaging, built into `dir`: the floor and the shim by tools/build.mjs (same flags). */
+async function buildPrograms(dir: string, shim: string): Promise<{ floor: Program; shim: Program; grpcJs: Program; others: Program[] }> {
+  const bun = join(REPO_ROOT, "node_modules/.bin/bun");
+  const entry = join(REPO_ROOT, "client-cni/src/main.ts");
+  await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
+  await writeFile(join(dir, "hello.ts"), 'console.log("hello");\n');
+  await writeFile(join(dir, "grpc-js-main.ts"), grpcJsEntry(REPO_ROOT));
+  const build = (src: string, bin: string) => execa("node", [join(REPO_ROOT, "tools/build.mjs"), "--entry", src, "--out", bin], { cwd: REPO_ROOT });
+  await build(join(dir, "hello.ts"), join(dir, "hello"));
+  await build(join(dir, "grpc-js-main.ts"), join(dir, "netattach-cni-grpc-js"));
+  const common = ["--minify", "--conditions=import", entry];
+  await execa(bun, ["build", "--compile", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", ...common, "--outfile", join(dir, "no-bytecode")]);
+  await execa(bun, ["build", "--target=node", "--format=esm", ...common, "--outfile", join(dir, "netattach-cni.mjs")]);
+  return {
+    floor: { name: "bun hello-world, built like the shim (floor)", cmd: join(dir, "hello"), args: [] },
+    shim: { name: "netattach-cni (lean node:http2 channel)", cmd: shim, args: [] },
+    grpcJs: { name: "netattach-cni with grpc-js (nice-grpc channel)", cmd: join(dir, "netattach-cni-grpc-js"), args: [] },
+    others: [
+      { name: "bun --compile without --bytecode", cmd: join(dir, "no-bytecode"), args: [] },
+      { name: "node 20 + the same code bundled (what a SEA runs)", cmd: process.execPath, args: [join(dir, "netattach-cni.mjs")] },
+    ],
+  };
+}
+
+/** Sections 1 and 2: cold start (VERSION) and cold start + one GetStatus (STATUS), interleaved. */
+async function startUp(programs: Program[], socketPath: string): Promise<void> {
+  const conf = JSON.stringify({ cniVersion: "1.1.0", name: "netattach", type: "netattach-cni", socketPath });
+  const samples = programs.map(() => ({ version: [] as number[], status: [] as number[] }));
+  for (let i = 0; i < N; i++) {
+    for (const [k, p] of programs.entries()) {
+      samples[k]?.version.push(must(await run(p.cmd, p.args, { ...PATH_ONLY, CNI_COMMAND: "VERSION" }, conf), `${p.name} VERSION`).ms);
+      if (k > 0) samples[k]?.status.push(must(await run(p.cmd, p.args, { ...PATH_ONLY, CNI_COMMAND: "STATUS" }, conf), `${p.name} STATUS`).ms);
+    }
+  }
+  out(`\nstart-up: VERSION, answered locally (${N} runs each, interleaved)`);
+  for (const [k, p] of programs.entries()) out(`  ${p.name.padEnd(50)}: ${fmt(stats(samples[k]?.version ?? []))}`);
+  out(`\none cold daemon call: STATUS → GetStatus (${N} runs each, interleaved)`);
+  for (const [k, p] of programs.entries()) if (k > 0) out(`  ${p.name.padEnd(50)}: ${fmt(stats(samples[k]?.status ?? []))}`);
+}
+
+interface RpcLine {
+  msg?: string;
+  rpc?: string;
+  containerId?: string;
+  durationMs?: number;
+}
+
+/** durationMs of each "call ok" the daemon logged, by rpc and container id. */
+function rpcTimes(log: string): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const line of log.split("\n")) {
+    try {
+      const l = JSON.parse(line) as RpcLine;
+      if (l.msg === "call ok" && l.rpc && l.containerId && typeof l.durationMs === "number") times.set(`${l.rpc} ${l.containerId}`, l.durationMs);
+    } catch {
+      // Not a JSON line.
+    }
+  }
+  return times;
+}
+
+type Mode = "lean" | "grpcJs" | "direct";
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "na-bench-shim-"));
   const rand = Math.random().toString(16).slice(2, 6);
   const bridge = `nabs${rand}`;
   const confDir = join(dir, "net.d");
-  const ipamDir = join(dir, "ipam");
   await mkdir(confDir, { recursive: true });
-  const plugin = { type: "bridge", bridge, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: "10.239.0.0/16" }]], dataDir: ipamDir } };
+  const plugin = { type: "bridge", bridge, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: "10.239.0.0/16" }]], dataDir: join(dir, "ipam") } };
   await writeFile(join(confDir, "10-bench.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "bench", plugins: [plugin] }));
   const socketPath = join(dir, "na.sock");
-  const shim = await buildShim();
-  const daemon = await startNetattachd(dir, { socketPath, stateDir: join(dir, "state"), cniConfDir: confDir, clusterNetwork: "bench", cniBinDirs: CNI_BIN_DIRS, logLevel: "warn" });
+  const programs = await buildPrograms(dir, await buildShim());
+  // info: the daemon logs every call's duration ("call ok", durationMs).
+  const daemon = await startNetattachd(dir, { socketPath, stateDir: join(dir, "state"), cniConfDir: confDir, clusterNetwork: "bench", cniBinDirs: CNI_BIN_DIRS, logLevel: "info" });
   const shimConf = JSON.stringify({ cniVersion: "1.0.0", name: "netattach", type: "netattach-cni", socketPath, runtimeConfig: { "io.kubernetes.cri.pod-annotations": null } });
   const directConf = JSON.stringify({ cniVersion: "1.0.0", name: "bench", ...plugin });
   const bridgeBin = join(CNI_BIN_DIRS[0] ?? "/usr/lib/cni", "bridge");
   const namespaces: string[] = [];
-  const viaShim: number[] = [];
-  const direct: number[] = [];
+  const add: Record<Mode, number[]> = { lean: [], grpcJs: [], direct: [] };
+  const del: Record<Mode, number[]> = { lean: [], grpcJs: [], direct: [] };
+  const ids: string[] = [];
   try {
-    for (let i = 0; i < N + 3; i++) {
-      for (const mode of i % 2 === 0 ? ["shim", "direct"] : ["direct", "shim"]) {
+    await startUp([programs.floor, programs.shim, programs.grpcJs, ...programs.others], socketPath);
+    const modes: Mode[] = ["lean", "grpcJs", "direct"];
+    for (let i = 0; i < N + WARMUP; i++) {
+      for (const mode of modes.map((_, k) => modes[(k + i) % modes.length] as Mode)) {
         const ns = `nabs-${rand}-${i}-${mode}`;
         await execa("ip", ["netns", "add", ns]);
         namespaces.push(ns);
         const id = `bench${rand}${i}${mode}`;
         const env = { ...PATH_ONLY, CNI_CONTAINERID: id, CNI_NETNS: `/var/run/netns/${ns}`, CNI_IFNAME: "eth0", CNI_PATH: CNI_BIN_DIRS.join(":"), CNI_ARGS: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${id};K8S_POD_UID=u${i};IgnoreUnknown=1` };
-        let ms: number;
-        if (mode === "shim") {
-          const add = must(await run(shim, [], { ...env, CNI_COMMAND: "ADD" }, shimConf), "shim ADD");
-          const del = must(await run(shim, [], { ...env, CNI_COMMAND: "DEL" }, shimConf), "shim DEL");
-          ms = add.ms + del.ms;
+        let a: Run;
+        let d: Run;
+        if (mode === "direct") {
+          a = must(await run(bridgeBin, [], { ...env, CNI_COMMAND: "ADD" }, directConf), "bridge ADD");
+          const prev = JSON.stringify({ ...JSON.parse(directConf), prevResult: JSON.parse(a.stdout) });
+          d = must(await run(bridgeBin, [], { ...env, CNI_COMMAND: "DEL" }, prev), "bridge DEL");
         } else {
-          const add = must(await run(bridgeBin, [], { ...env, CNI_COMMAND: "ADD" }, directConf), "bridge ADD");
-          const prev = JSON.stringify({ ...JSON.parse(directConf), prevResult: JSON.parse(add.stdout) });
-          const del = must(await run(bridgeBin, [], { ...env, CNI_COMMAND: "DEL" }, prev), "bridge DEL");
-          ms = add.ms + del.ms;
+          const bin = mode === "lean" ? programs.shim.cmd : programs.grpcJs.cmd;
+          a = must(await run(bin, [], { ...env, CNI_COMMAND: "ADD" }, shimConf), `${mode} ADD`);
+          d = must(await run(bin, [], { ...env, CNI_COMMAND: "DEL" }, shimConf), `${mode} DEL`);
         }
         // The first iterations warm page cache and the daemon's JIT; not counted.
-        if (i >= 3) (mode === "shim" ? viaShim : direct).push(ms);
+        if (i >= WARMUP) {
+          add[mode].push(a.ms);
+          del[mode].push(d.ms);
+          if (mode === "lean") ids.push(id);
+        }
         await execa("ip", ["netns", "del", ns]);
       }
     }
-    const overhead = stats(pairedDiff(viaShim, direct));
-    process.stdout.write(`\nshim ADD+DEL through netattachd vs the same delegate run directly (${N} paired iterations)\n`);
-    process.stdout.write(`  netattach-cni → netattachd → bridge : ${fmt(stats(viaShim))}\n`);
-    process.stdout.write(`  bridge directly                     : ${fmt(stats(direct))}\n`);
-    process.stdout.write(`  overhead (paired difference)        : ${fmt(overhead)}   goal ≤ 20 ms: ${overhead.median <= 20 ? "met" : "NOT met"}\n`);
-
-    await packagingCandidates(dir, shim, socketPath);
+    const rpc = rpcTimes(await daemon.log());
+    const rpcOf = (name: string): number[] => ids.flatMap((id) => rpc.get(`${name} ${id}`) ?? []);
+    /** shim time − the daemon's RPC time, for the iterations the daemon logged. */
+    const outside = (name: string, shimMs: number[]): number[] => ids.flatMap((id, k) => (rpc.has(`${name} ${id}`) ? [(shimMs[k] ?? 0) - (rpc.get(`${name} ${id}`) ?? 0)] : []));
+    const sum = (m: Mode): number[] => add[m].map((ms, k) => ms + (del[m][k] ?? Number.NaN));
+    out(`\nADD and DEL through netattachd vs the same delegate run directly (${N} iterations, order rotated)`);
+    out(`  ${"".padEnd(44)}       ADD         DEL`);
+    out(`  ${"netattach-cni → netattachd → bridge".padEnd(44)}: ${med(add.lean)}   ${med(del.lean)}`);
+    out(`  ${"netattach-cni with grpc-js → … → bridge".padEnd(44)}: ${med(add.grpcJs)}   ${med(del.grpcJs)}`);
+    out(`  ${"bridge directly".padEnd(44)}: ${med(add.direct)}   ${med(del.direct)}`);
+    const attachRpc = rpcOf("AttachNetworks");
+    const detachRpc = rpcOf("DetachNetworks");
+    if (attachRpc.length > 0) {
+      out(`  ${"netattachd's own RPC time (its log)".padEnd(44)}: ${med(attachRpc)}   ${med(detachRpc)}`);
+      out(`  ${"shim process outside the RPC (shim − RPC)".padEnd(44)}: ${med(outside("AttachNetworks", add.lean))}   ${med(outside("DetachNetworks", del.lean))}`);
+    } else {
+      out("  netattachd's own RPC time: not in its log (no \"call ok\" lines with durationMs)");
+    }
+    const lean = stats(pairedDiff(sum("lean"), sum("direct")));
+    out(`  overhead, ADD+DEL − direct ADD+DEL (paired) : ${fmt(lean)}   goal ≤ 20 ms: ${lean.median <= 20 ? "met" : "NOT met"}`);
+    out(`  the same with grpc-js                       : ${fmt(stats(pairedDiff(sum("grpcJs"), sum("direct"))))}`);
   } finally {
     await daemon.stop();
     for (const ns of namespaces) await execa("ip", ["netns", "del", ns], { reject: false });
     await execa("ip", ["link", "del", bridge], { reject: false });
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Cold start (VERSION) and cold start + one unary call (STATUS → GetStatus) per packaging. */
-async function packagingCandidates(dir: string, shim: string, socketPath: string): Promise<void> {
-  const bun = join(REPO_ROOT, "node_modules/.bin/bun");
-  const entry = join(REPO_ROOT, "client-cni/src/main.ts");
-  const nodeBundle = join(dir, "netattach-cni.mjs");
-  const noBytecode = join(dir, "netattach-cni-no-bytecode");
-  await execa(bun, ["build", "--target=node", "--format=esm", "--minify", entry, "--outfile", nodeBundle]);
-  await execa(bun, ["build", "--compile", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", entry, "--outfile", noBytecode]);
-  const candidates: [string, string, string[]][] = [
-    ["bun --compile --bytecode (build/netattach-cni)", shim, []],
-    ["bun --compile without --bytecode", noBytecode, []],
-    ["node 20 + the same code bundled (what a SEA runs)", process.execPath, [nodeBundle]],
-  ];
-  const conf = JSON.stringify({ cniVersion: "1.1.0", name: "netattach", type: "netattach-cni", socketPath });
-  process.stdout.write(`\npackaging candidates (${N} runs each, interleaved)\n`);
-  const samples = candidates.map(() => ({ version: [] as number[], status: [] as number[] }));
-  for (let i = 0; i < N; i++) {
-    for (const [k, [, cmd, args]] of candidates.entries()) {
-      samples[k]?.version.push(must(await run(cmd, args, { ...PATH_ONLY, CNI_COMMAND: "VERSION" }, conf), "VERSION").ms);
-      samples[k]?.status.push(must(await run(cmd, args, { ...PATH_ONLY, CNI_COMMAND: "STATUS" }, conf), "STATUS").ms);
-    }
-  }
-  for (const [k, [name]] of candidates.entries()) {
-    process.stdout.write(`  ${name}\n    cold start (VERSION)          : ${fmt(stats(samples[k]?.version ?? []))}\n    cold start + GetStatus (STATUS): ${fmt(stats(samples[k]?.status ?? []))}\n`);
-  }
-  process.stdout.write("  node SEA itself: not built — injecting the blob needs postject (not a dependency); Node 20 cannot snapshot http2/grpc-js (useSnapshot), so a SEA starts like the node row above.\n");
 }
 
 await main();

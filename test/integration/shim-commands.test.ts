@@ -82,6 +82,12 @@ describe("ADD", () => {
     expect(attach.req.annotations).toBeUndefined();
   });
 
+  it("makes exactly one call to a ready daemon: AttachNetworks, no GetStatus probe first", async () => {
+    const r = await run("ADD", shimConf(daemon.socketPath));
+    expect(r.exitCode).toBe(0);
+    expect(daemon.calls.map((c) => c.op)).toEqual(["attach"]);
+  });
+
   it("refuses a daemon result in another version than the caller configured", async () => {
     daemon.script.attach = async () => ({ ...(await defaultScript().attach({ cniVersion: "1.1.0" } as never)) });
     const r = await run("ADD", shimConf(daemon.socketPath, { cniVersion: "0.4.0" }));

@@ -1,7 +1,7 @@
 // Failures of the BUILT shim as a runtime sees them: the error object on stdout with the
 // exact CNI code (from the daemon's ErrorInfo, a plugin's own code included), exit 1, and
-// the call policy: ADD waits for readiness then gives up with 11; DEL with the daemon
-// down is 11, never success; STATUS with the daemon down is 50.
+// the call policy: ADD retries while the daemon is down or answers NOT_READY, then gives
+// up with 11; DEL with the daemon down is 11, never success; STATUS with it down is 50.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../../server/src/cni/index.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
@@ -63,7 +63,6 @@ describe("with the daemon up", () => {
     ["NETWORK_NOT_FOUND", 7],
     ["INCOMPATIBLE_CNI_VERSION", 1],
     ["PLUGIN_TIMEOUT", 11],
-    ["NOT_READY", 11],
     ["KUBE_API_UNAVAILABLE", 11],
     ["STATE_IO", 5],
   ])("ADD failing with %s prints CNI code %i", async (reason, code) => {
@@ -95,21 +94,46 @@ describe("with the daemon up", () => {
     expect((await runFailing("DEL", shimConf(daemon.socketPath))).code).toBe(11);
   });
 
-  it("ADD waits while the daemon reports not ready, then attaches", async () => {
-    let probes = 0;
-    daemon.script.status = async () => (++probes < 3 ? { ready: false, reasons: ["informers not synced"] } : { ready: true, reasons: [] });
+  it("a message with non-ASCII text and '%' arrives intact (grpc-message is percent-encoded)", async () => {
+    daemon.script.attach = async () => {
+      throw new DaemonError("INVALID_ANNOTATION", "annotation ‘k8s.v1.cni.cncf.io/networks’ is 100% wrong: café");
+    };
+    expect(await runFailing("ADD", shimConf(daemon.socketPath))).toMatchObject({ code: 7, msg: "annotation ‘k8s.v1.cni.cncf.io/networks’ is 100% wrong: café" });
+  });
+
+  it("DEL failing with NOT_READY prints CNI code 11 at once, with the daemon's message", async () => {
+    daemon.script.detach = async () => {
+      throw new DaemonError("NOT_READY", "netattachd is shutting down");
+    };
+    const err = await runFailing("DEL", shimConf(daemon.socketPath));
+    expect(err).toMatchObject({ code: 11, msg: "netattachd is shutting down" });
+    expect(err.details).toContain("reason=NOT_READY");
+    expect(daemon.calls.map((c) => c.op)).toEqual(["detach"]);
+  });
+
+  it("ADD retries while the daemon answers NOT_READY, then attaches: no readiness probe", async () => {
+    let attempts = 0;
+    const attach = defaultScript().attach;
+    daemon.script.attach = async (req) => {
+      if (++attempts < 3) throw new DaemonError("NOT_READY", "netattachd is not ready: informers not synced");
+      return attach(req);
+    };
     const r = await runShimBinary(shim, containerdEnv("ADD"), JSON.stringify(shimConf(daemon.socketPath)));
     expect(r.exitCode).toBe(0);
-    expect(daemon.calls.map((c) => c.op)).toEqual(["status", "status", "status", "attach"]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0" });
+    expect(daemon.calls.map((c) => c.op)).toEqual(["attach", "attach", "attach"]);
   });
 
   it("ADD gives up after readinessTimeoutMs with code 11 naming the socket and the reason", async () => {
-    daemon.script.status = async () => ({ ready: false, reasons: ["informers not synced"] });
+    daemon.script.attach = async () => {
+      throw new DaemonError("NOT_READY", "netattachd is not ready: informers not synced");
+    };
     const err = await runFailing("ADD", shimConf(daemon.socketPath, { readinessTimeoutMs: 300 }));
     expect(err.code).toBe(11);
     expect(err.msg).toBe(`netattachd at ${daemon.socketPath} is not ready after 300 ms`);
     expect(err.details).toContain("informers not synced");
-    expect(daemon.calls.some((c) => c.op === "attach")).toBe(false);
+    expect(daemon.calls.filter((c) => c.op === "attach").length).toBeGreaterThan(1);
+    expect(daemon.calls.some((c) => c.op === "status")).toBe(false);
   });
 
   it("STATUS reports a not-ready daemon as 50 and a failing cluster network with its own code", async () => {
@@ -130,6 +154,7 @@ describe("with the daemon up", () => {
 describe("with the daemon down", () => {
   it("ADD waits for the socket and succeeds once the daemon starts", async () => {
     daemon.script = defaultScript();
+    daemon.calls.length = 0;
     const pending = runShimBinary(shim, containerdEnv("ADD"), JSON.stringify(shimConf(daemon.socketPath, { readinessTimeoutMs: 20_000 })));
     await new Promise((r) => setTimeout(r, 400));
     await daemon.start();
@@ -137,6 +162,8 @@ describe("with the daemon down", () => {
       const r = await pending;
       expect(r.exitCode).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0" });
+      // The daemon probes its own status when it starts; the shim reached it once.
+      expect(daemon.calls.filter((c) => c.op === "attach")).toHaveLength(1);
     } finally {
       await daemon.stop();
     }

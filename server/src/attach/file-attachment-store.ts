@@ -3,7 +3,7 @@
 // Later rewrites and removals skip that: a power loss may then bring back the previous record,
 // whole, which DEL handles (its plan lists every delegate; deleting one twice is harmless).
 import { readFileSync } from "node:fs";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, AttachmentStore, StoreRead } from "./attachment-store.js";
@@ -80,9 +80,9 @@ export function createFileAttachmentStore(stateDir: string): AttachmentStore {
       durable.delete(containerId);
       try {
         // Asynchronous: an unlink can wait for a journal commit (tens of ms now and then).
-        await rm(path, { force: true });
+        await unlink(path);
       } catch (err) {
-        throw storeError(`cannot remove ${path}`, path, err);
+        if (!isNoEntry(err)) throw storeError(`cannot remove ${path}`, path, err);
       }
     },
   };

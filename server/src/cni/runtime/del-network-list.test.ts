@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { CniResult } from "../types.js";
 import { pluginFailure, sampleResult } from "./fake-plugin-exec.test-helper.js";
 import { cachePath, list, RT, setup, cleanupSetups } from "./runtime-setup.test-helper.js";
 
@@ -80,7 +81,7 @@ describe("delNetworkList", () => {
   it("sends the caller's prevResult when the cache holds none, converted; a cached result wins", async () => {
     const { runtime, exec } = setup({ bridge: {} });
     const conf = list("1.0.0", [{ type: "bridge" }]);
-    await runtime.delNetworkList(conf, RT, { prevResult: sampleResult("0.4.0") });
+    await runtime.delNetworkList(conf, RT, { prevResult: sampleResult("0.4.0") as CniResult });
     const prev = exec.calls.find((c) => c.command === "DEL")!.stdin.prevResult as { cniVersion: string };
     expect(prev.cniVersion).toBe("1.0.0");
     const added = await runtime.addNetworkList(conf, RT);
@@ -90,7 +91,7 @@ describe("delNetworkList", () => {
 
   it("goes on without prevResult when the caller's cannot be converted", async () => {
     const { runtime, exec } = setup({ bridge: {} });
-    await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT, { prevResult: { cniVersion: "9.9.9" } });
+    await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT, { prevResult: { cniVersion: "9.9.9" } as CniResult });
     expect(exec.calls.find((c) => c.command === "DEL")!.stdin).not.toHaveProperty("prevResult");
   });
 });
