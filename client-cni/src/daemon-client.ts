@@ -3,6 +3,7 @@
 // ClientError / RichClientError (with the google.rpc.ErrorInfo decoded), so the exact
 // CNI code survives exactly as it did through grpc-js + errorDetailsClientMiddleware.
 import { AttachmentServiceDefinition } from "../../proto/gen/netattach/v1/attachment_service.js";
+import type { OpenSocket } from "./byte-socket.js";
 import { createGeneratedClient, type GeneratedClient } from "./generated-client.js";
 import { createUnaryTransport } from "./unary-transport.js";
 
@@ -13,7 +14,8 @@ export interface DaemonConnection {
   close(): void;
 }
 
-export function createDaemonConnection(socketPath: string): DaemonConnection {
-  const transport = createUnaryTransport(socketPath);
+/** `openSocket`: how to reach the socket (node:net when omitted). */
+export function createDaemonConnection(socketPath: string, openSocket?: OpenSocket): DaemonConnection {
+  const transport = createUnaryTransport(socketPath, openSocket);
   return { client: createGeneratedClient(AttachmentServiceDefinition, transport), close: () => transport.close() };
 }

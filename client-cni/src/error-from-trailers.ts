@@ -1,7 +1,6 @@
 // gRPC's status trailers → the error nice-grpc would have thrown: grpc-status,
 // grpc-message (percent-decoded, per the gRPC HTTP/2 spec) and grpc-status-details-bin
 // (a google.rpc.Status whose ErrorInfo details carry the daemon's CNI code).
-import type { IncomingHttpHeaders } from "node:http2";
 import { ClientError, Status } from "nice-grpc-common";
 // The package's generated google.rpc codecs and its client error class, imported one by
 // one: its index also loads the server half, which the shim has no use for.
@@ -12,10 +11,8 @@ import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rp
 
 const ERROR_INFO_URL = `/${ErrorInfo.$type}`;
 
-function header(h: IncomingHttpHeaders, name: string): string | undefined {
-  const v = h[name];
-  return Array.isArray(v) ? v[0] : v;
-}
+/** Response headers or trailers by (lower-case) name. */
+export type Metadata = Readonly<Record<string, string | undefined>>;
 
 /** %XX sequences → UTF-8; anything malformed is kept as sent (the spec says never fail on it). */
 export function percentDecode(s: string): string {
@@ -34,8 +31,8 @@ export function percentDecode(s: string): string {
 }
 
 /** grpc-status from trailers (or a trailers-only response); undefined when there is none. */
-export function grpcStatusOf(h: IncomingHttpHeaders): Status | undefined {
-  const raw = header(h, "grpc-status");
+export function grpcStatusOf(h: Metadata): Status | undefined {
+  const raw = h["grpc-status"];
   if (raw === undefined) return undefined;
   const code = Number(raw);
   return Number.isInteger(code) && code >= 0 && code <= 16 ? (code as Status) : Status.UNKNOWN;
@@ -51,9 +48,9 @@ function decodeDetails(bin: string): ErrorDetails[] | undefined {
 }
 
 /** The error for a non-OK status; RichClientError when the server sent error details. */
-export function errorFromTrailers(path: string, code: Status, h: IncomingHttpHeaders): ClientError {
-  const message = percentDecode(header(h, "grpc-message") ?? "");
-  const bin = header(h, "grpc-status-details-bin");
+export function errorFromTrailers(path: string, code: Status, h: Metadata): ClientError {
+  const message = percentDecode(h["grpc-message"] ?? "");
+  const bin = h["grpc-status-details-bin"];
   const extra = bin === undefined ? undefined : decodeDetails(bin);
   return extra === undefined ? new ClientError(path, code, message) : new RichClientError(path, code, message, extra);
 }

@@ -28,8 +28,8 @@ interface Canonical {
 
 let canonical: Canonical | undefined;
 
+/** Built once, by a counting sort (symbols by length, then value): it runs in every shim call. */
 function build(): Canonical {
-  const symbols = CODE_LENGTHS.map((_, s) => s).sort((a, b) => (CODE_LENGTHS[a] ?? 0) - (CODE_LENGTHS[b] ?? 0) || a - b);
   const count = new Array<number>(MAX_LENGTH + 1).fill(0);
   for (const len of CODE_LENGTHS) count[len] = (count[len] ?? 0) + 1;
   const firstCode = new Array<number>(MAX_LENGTH + 1).fill(0);
@@ -39,6 +39,13 @@ function build(): Canonical {
     offset[len] = seen;
     seen += count[len] ?? 0;
     code = (code + (count[len] ?? 0)) * 2;
+  }
+  const symbols = new Array<number>(CODE_LENGTHS.length);
+  const next = [...offset];
+  for (let symbol = 0; symbol < CODE_LENGTHS.length; symbol++) {
+    const len = CODE_LENGTHS[symbol] ?? 0;
+    symbols[next[len] ?? 0] = symbol;
+    next[len] = (next[len] ?? 0) + 1;
   }
   return { symbols, firstCode, count, offset };
 }

@@ -20,6 +20,7 @@ const STATIC_TABLE: readonly (readonly [string, string])[] = [
 ];
 const ENTRY_OVERHEAD = 32; // §4.1
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 
 /** §5.1 integer with an N-bit prefix; `first` holds the pattern bits above the prefix. */
 function encodeInteger(out: number[], value: number, prefixBits: number, first: number): void {
@@ -32,29 +33,49 @@ function encodeInteger(out: number[], value: number, prefixBits: number, first: 
 
 /** A header block of literals without indexing, raw (not Huffman) strings. */
 export function encodeHeaders(headers: HeaderList): Uint8Array {
-  const out: number[] = [];
+  const parts: Uint8Array[] = [];
   for (const [name, value] of headers) {
-    out.push(0x00); // §6.2.2, new name
-    for (const s of [name, value]) {
-      const bytes = Buffer.from(s, "utf8");
-      encodeInteger(out, bytes.length, 7, 0x00);
-      for (const b of bytes) out.push(b);
-    }
+    const prefix: number[] = [0x00]; // §6.2.2, new name
+    const n = utf8Encoder.encode(name);
+    const v = utf8Encoder.encode(value);
+    encodeInteger(prefix, n.length, 7, 0x00);
+    parts.push(new Uint8Array(prefix), n);
+    const vlen: number[] = [];
+    encodeInteger(vlen, v.length, 7, 0x00);
+    parts.push(new Uint8Array(vlen), v);
   }
-  return Uint8Array.from(out);
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let pos = 0;
+  for (const p of parts) (out.set(p, pos), (pos += p.length));
+  return out;
 }
 
-/** One connection's decoding context: the dynamic table lives as long as the connection. */
-export class HpackDecoder {
-  private table: [string, string][] = []; // newest first
-  private size = 0;
-  private maxSize: number;
+export interface HpackDecoder {
+  /** Decodes one complete header block, updating the connection's dynamic table. */
+  decode(block: Uint8Array): HeaderList;
+}
 
-  constructor(private readonly settingsMaxSize = 4096) {
-    this.maxSize = settingsMaxSize;
-  }
+const entrySize = (e: readonly [string, string]): number => Buffer.byteLength(e[0]) + Buffer.byteLength(e[1]) + ENTRY_OVERHEAD;
 
-  decode(block: Uint8Array): HeaderList {
+/** One connection's decoding context: its dynamic table lives as long as the connection. */
+export function createHpackDecoder(settingsMaxSize = 4096): HpackDecoder {
+  const table: (readonly [string, string])[] = []; // newest first
+  let size = 0;
+  let maxSize = settingsMaxSize;
+
+  const evict = (): void => {
+    for (let old = table.at(-1); size > maxSize && old !== undefined; old = table.at(-1)) {
+      table.pop();
+      size -= entrySize(old);
+    }
+  };
+  const entry = (index: number): readonly [string, string] => {
+    const e = index <= STATIC_TABLE.length ? STATIC_TABLE[index - 1] : table[index - STATIC_TABLE.length - 1];
+    if (index === 0 || e === undefined) throw new Error(`HPACK: no table entry ${index}`);
+    return e;
+  };
+
+  function decode(block: Uint8Array): HeaderList {
     const headers: HeaderList = [];
     let pos = 0;
     const integer = (prefixBits: number): number => {
@@ -78,42 +99,25 @@ export class HpackDecoder {
     while (pos < block.length) {
       const b = block[pos] ?? 0;
       if (b & 0x80) {
-        headers.push(this.entry(integer(7))); // §6.1 indexed
+        headers.push([...entry(integer(7))]); // §6.1 indexed
       } else if (b & 0x40) {
         const index = integer(6); // §6.2.1 literal with incremental indexing
-        const field: [string, string] = [index === 0 ? string() : this.entry(index)[0], string()];
+        const field: [string, string] = [index === 0 ? string() : entry(index)[0], string()];
         headers.push(field);
-        this.add(field);
+        table.unshift(field);
+        size += entrySize(field);
+        evict();
       } else if (b & 0x20) {
-        const size = integer(5); // §6.3 dynamic table size update
-        if (size > this.settingsMaxSize) throw new Error("HPACK: table size update above the limit");
-        this.maxSize = size;
-        this.evict();
+        maxSize = integer(5); // §6.3 dynamic table size update
+        if (maxSize > settingsMaxSize) throw new Error("HPACK: table size update above the limit");
+        evict();
       } else {
         const index = integer(4); // §6.2.2/§6.2.3 literal without indexing / never indexed
-        headers.push([index === 0 ? string() : this.entry(index)[0], string()]);
+        headers.push([index === 0 ? string() : entry(index)[0], string()]);
       }
     }
     return headers;
   }
 
-  private entry(index: number): readonly [string, string] {
-    const e = index <= STATIC_TABLE.length ? STATIC_TABLE[index - 1] : this.table[index - STATIC_TABLE.length - 1];
-    if (index === 0 || e === undefined) throw new Error(`HPACK: no table entry ${index}`);
-    return e;
-  }
-
-  private add(field: [string, string]): void {
-    this.table.unshift(field);
-    this.size += Buffer.byteLength(field[0]) + Buffer.byteLength(field[1]) + ENTRY_OVERHEAD;
-    this.evict();
-  }
-
-  private evict(): void {
-    while (this.size > this.maxSize) {
-      const old = this.table.pop();
-      if (old === undefined) break;
-      this.size -= Buffer.byteLength(old[0]) + Buffer.byteLength(old[1]) + ENTRY_OVERHEAD;
-    }
-  }
+  return { decode };
 }

@@ -5,7 +5,15 @@
 // building those streams costs a few ms of the shim's start, and a runtime execs this
 // binary once per pod operation.
 import { appendFileSync, readFileSync, writeSync } from "node:fs";
+import { openNodeSocket, type OpenSocket } from "./byte-socket.js";
+import type { BunRuntime } from "./bun-socket.js";
 import { runShim } from "./shim.js";
+
+/** Bun's native sockets in the shim's binary; node:net when the bundle runs in node. */
+async function socketOpener(): Promise<OpenSocket> {
+  const bun = (globalThis as { Bun?: BunRuntime }).Bun;
+  return bun === undefined ? openNodeSocket : (await import("./bun-socket.js")).bunSocketOpener(bun);
+}
 
 /** Writes all of `text` to `fd`, also when the pipe is non-blocking and momentarily full. */
 function writeAll(fd: number, text: string): void {
@@ -24,7 +32,7 @@ function main(): void {
     env: process.env,
     readStdin: async () => readFileSync(0, "utf8"),
     // Loaded on demand: VERSION (and every early error) never pays for the client.
-    connect: async (socketPath) => (await import("./daemon-client.js")).createDaemonConnection(socketPath),
+    connect: async (socketPath) => (await import("./daemon-client.js")).createDaemonConnection(socketPath, await socketOpener()),
     logSink: (logFile) => (logFile ? (line) => appendFileSync(logFile, line) : (line) => writeAll(2, line)),
     clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
   }).then(({ stdout, exitCode }) => {

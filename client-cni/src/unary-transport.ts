@@ -1,13 +1,15 @@
-// A lean gRPC channel for unary calls over a unix socket: node:http2 (Bun implements it
-// natively) instead of grpc-js, whose load and connection set-up cost more than the whole
-// call on the shim's one-call-per-process path. Speaks the gRPC HTTP/2 protocol as-is:
-// length-prefixed messages, grpc-timeout, status trailers (see error-from-trailers.ts).
-// One session per transport, reused by sequential calls (ADD's retries); not concurrent.
-import type { ClientHttp2Session, IncomingHttpHeaders } from "node:http2";
-import type { Socket } from "node:net";
+// A lean gRPC channel for unary calls over the daemon's unix socket, replacing grpc-js,
+// whose load and connection set-up cost more than the whole call on the shim's
+// one-call-per-process path (and so does node:http2 in Bun: see build.mjs). Speaks the
+// gRPC-over-HTTP/2 protocol as-is: POST /pkg.Service/Method, length-prefixed messages,
+// grpc-timeout, status in trailers (or a trailers-only response; error-from-trailers.ts).
+// One connection per transport, reused by calls made one after another (ADD's retries).
 import { ClientError, Status } from "nice-grpc-common";
+import type { OpenSocket } from "./byte-socket.js";
 import { ConnectError } from "./connect-error.js";
-import { errorFromHttpStatus, errorFromTrailers, grpcStatusOf } from "./error-from-trailers.js";
+import { errorFromHttpStatus, errorFromTrailers, grpcStatusOf, type Metadata } from "./error-from-trailers.js";
+import type { HeaderList } from "./hpack.js";
+import { openHttp2Connection, type Http2Connection, type Http2Response } from "./http2-connection.js";
 
 export interface UnaryCallOptions {
   /** Absolute deadline: sent as grpc-timeout and enforced locally. */
@@ -20,24 +22,8 @@ export interface UnaryTransport {
   close(): void;
 }
 
-// HTTP/2 error codes (RFC 9113 §7). node:http2 and node:net are imported only when a call
-// is made: loading them is a measurable part of the shim's start (~5 ms in Bun).
-const NO_ERROR = 0x0;
-const CANCEL = 0x8;
-/** RST_STREAM without a status, mapped as grpc-js does. */
-const RST_STATUS: Readonly<Record<number, Status>> = { 0x7: Status.UNAVAILABLE, [CANCEL]: Status.CANCELLED, 0xb: Status.RESOURCE_EXHAUSTED, 0xc: Status.PERMISSION_DENIED };
-
-async function connectSocket(socketPath: string): Promise<Socket> {
-  const { connect } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const sock = connect(socketPath);
-    sock.once("connect", () => {
-      sock.removeListener("error", reject);
-      resolve(sock);
-    });
-    sock.once("error", reject);
-  });
-}
+/** RST_STREAM (or GOAWAY) without a gRPC status, mapped as grpc-js does (RFC 9113 §7 codes). */
+const RST_STATUS: Readonly<Record<number, Status>> = { 0x7: Status.UNAVAILABLE, 0x8: Status.CANCELLED, 0xb: Status.RESOURCE_EXHAUSTED, 0xc: Status.PERMISSION_DENIED };
 
 /** gRPC framing: 1 byte "compressed" flag (0), 4 bytes big-endian length, the message. */
 function frame(message: Uint8Array): Buffer {
@@ -62,68 +48,74 @@ function grpcTimeout(ms: number): string {
   return ms < 1e8 ? `${Math.ceil(ms)}m` : `${Math.ceil(ms / 1000)}S`;
 }
 
-export function createUnaryTransport(socketPath: string): UnaryTransport {
-  let session: ClientHttp2Session | undefined;
-
-  async function openSession(): Promise<ClientHttp2Session> {
-    if (session !== undefined && !session.closed && !session.destroyed) return session;
-    const [sock, { connect }] = await Promise.all([connectSocket(socketPath), import("node:http2")]);
-    const s = connect("http://localhost", { createConnection: () => sock });
-    s.on("error", () => undefined); // Surfaces on the stream; a session error must not crash.
-    s.once("close", () => void (session === s && (session = undefined)));
-    s.once("goaway", () => void (session === s && (session = undefined)));
-    return (session = s);
-  }
-
-  function call(path: string, request: Uint8Array, options: UnaryCallOptions = {}): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      const budget = options.deadline === undefined ? undefined : new Date(options.deadline).getTime() - Date.now();
-      if (budget !== undefined && budget <= 0) return reject(new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded"));
-      let done = false;
-      let cancel = (): void => undefined;
-      const timer = budget === undefined ? undefined : setTimeout(() => (cancel(), settle(new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded"))), budget);
-      function settle(outcome: Uint8Array | Error): void {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (outcome instanceof Error) reject(outcome);
-        else resolve(outcome);
-      }
-      openSession().then(
-        (s) => {
-          if (done) return;
-          const headers = { ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", "user-agent": "netattach-cni" };
-          const stream = s.request(budget === undefined ? headers : { ...headers, "grpc-timeout": grpcTimeout(budget) });
-          cancel = () => stream.close(CANCEL);
-          let response: IncomingHttpHeaders | undefined;
-          let trailers: IncomingHttpHeaders | undefined;
-          let failure: Error | undefined;
-          const chunks: Buffer[] = [];
-          stream.on("response", (h) => (response = h));
-          stream.on("trailers", (h) => (trailers = h));
-          stream.on("data", (c: Buffer) => chunks.push(c));
-          stream.on("error", (err: Error) => (failure = err));
-          stream.on("close", () => settle(outcome(path, response, trailers, Buffer.concat(chunks), stream.rstCode, failure)));
-          stream.end(frame(request));
-        },
-        (err: unknown) => settle(new ConnectError(path, err)),
-      );
-    });
-  }
-
-  return { call, close: () => session?.close() };
+/** Header list → lookup by name (the first of repeated names wins). */
+function metadata(list: HeaderList | undefined): Metadata | undefined {
+  if (list === undefined) return undefined;
+  const m: Record<string, string> = {};
+  for (const [name, value] of list) m[name] ??= value;
+  return m;
 }
 
 /** What a finished stream amounts to: the response message or the gRPC error. */
-function outcome(path: string, response: IncomingHttpHeaders | undefined, trailers: IncomingHttpHeaders | undefined, body: Buffer, rstCode: number | undefined, failure: Error | undefined): Uint8Array | ClientError {
+function outcome(path: string, r: Http2Response): Uint8Array | ClientError {
+  const headers = metadata(r.headers);
   // A trailers-only response (every error from a gRPC server) carries the status in its headers.
-  const meta = trailers ?? response;
+  const meta = metadata(r.trailers) ?? headers;
   const code = meta === undefined ? undefined : grpcStatusOf(meta);
-  if (meta !== undefined && code !== undefined) return code === Status.OK ? unframe(path, body) : errorFromTrailers(path, code, meta);
-  const httpStatus = Number(response?.[":status"] ?? 0);
-  if (response !== undefined && httpStatus !== 200) return errorFromHttpStatus(path, httpStatus);
-  if (rstCode !== undefined && rstCode !== NO_ERROR) {
-    return new ClientError(path, RST_STATUS[rstCode] ?? Status.INTERNAL, `Stream reset with code ${rstCode}`);
+  if (meta !== undefined && code !== undefined) return code === Status.OK ? unframe(path, r.body) : errorFromTrailers(path, code, meta);
+  if (r.rstCode !== undefined && r.rstCode !== 0) return new ClientError(path, RST_STATUS[r.rstCode] ?? Status.INTERNAL, `Stream reset with code ${r.rstCode}`);
+  const httpStatus = Number(headers?.[":status"] ?? 0);
+  if (headers !== undefined && httpStatus !== 200) return errorFromHttpStatus(path, httpStatus);
+  return new ClientError(path, Status.UNKNOWN, "Stream ended without a gRPC status");
+}
+
+export function createUnaryTransport(socketPath: string, openSocket?: OpenSocket): UnaryTransport {
+  let connection: Http2Connection | undefined;
+
+  async function connected(path: string): Promise<Http2Connection> {
+    if (connection?.usable) return connection;
+    try {
+      return (connection = await openHttp2Connection(socketPath, openSocket));
+    } catch (err) {
+      throw new ConnectError(path, err);
+    }
   }
-  return new ClientError(path, Status.UNAVAILABLE, failure ? `Connection dropped: ${failure.message}` : "Stream closed without a gRPC status");
+
+  async function call(path: string, request: Uint8Array, options: UnaryCallOptions = {}): Promise<Uint8Array> {
+    const budget = options.deadline === undefined ? undefined : new Date(options.deadline).getTime() - Date.now();
+    if (budget !== undefined && budget <= 0) throw new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded");
+    let cancel = (): void => undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      if (budget !== undefined) timer = setTimeout(() => (cancel(), reject(new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded"))), budget);
+    });
+    const exchange = async (): Promise<Uint8Array> => {
+      const conn = await connected(path);
+      const headers: HeaderList = [
+        [":method", "POST"],
+        [":scheme", "http"],
+        [":path", path],
+        [":authority", "localhost"],
+        ["content-type", "application/grpc"],
+        ["te", "trailers"],
+        ["user-agent", "netattach-cni"],
+        ...(budget === undefined ? [] : ([["grpc-timeout", grpcTimeout(budget)]] as HeaderList)),
+      ];
+      const req = conn.request(headers, frame(request));
+      cancel = req.cancel;
+      const response = await req.response.catch((err: unknown) => {
+        throw new ClientError(path, Status.UNAVAILABLE, `Connection dropped: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      const result = outcome(path, response);
+      if (result instanceof ClientError) throw result;
+      return result;
+    };
+    try {
+      return await Promise.race([exchange(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return { call, close: () => connection?.close() };
 }

@@ -49,6 +49,11 @@ function clientThread(socketPath: string): BenchClient {
     if ("error" in r) p?.reject(new Error(r.error));
     else p?.resolve(r);
   });
+  // A worker that dies fails every call in flight (the benchmark then cleans up and exits).
+  worker.on("error", (err) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  });
   return {
     call: (op, req) =>
       new Promise((resolve, reject) => {

@@ -125,6 +125,33 @@ describe("a unary call", () => {
     await expect(transport.call(PATH, Buffer.alloc(0))).rejects.toMatchObject({ path: PATH, code });
   });
 
+  it("sends and receives messages larger than a frame and than the default flow-control window", async () => {
+    const big = Buffer.alloc(200_000, 7);
+    handler = (stream, _h, body) => ok(Buffer.concat([body.subarray(5), body.subarray(5)]))(stream, _h, body);
+    transport = createUnaryTransport(socketPath);
+    const reply = await transport.call(PATH, big);
+    expect(seen[0]?.body).toEqual(frame(big));
+    expect(Buffer.from(reply)).toEqual(Buffer.concat([big, big]));
+  });
+
+  it("answers the server's PING before it answers the call", async () => {
+    handler = (stream) => stream.session?.ping((err) => (err ? stream.close(2) : ok(Buffer.from("pong"))(stream, {}, Buffer.alloc(0))));
+    transport = createUnaryTransport(socketPath);
+    expect(Buffer.from(await transport.call(PATH, Buffer.alloc(0))).toString()).toBe("pong");
+  });
+
+  it.each<[string, Handler]>([
+    ["a GOAWAY that leaves the call unprocessed", (s) => s.session?.goaway(0, 0)],
+    ["a dropped connection", (s) => s.session?.socket.destroy()],
+  ])("%s is UNAVAILABLE, and the next call opens a new connection", async (_what, h) => {
+    handler = h;
+    transport = createUnaryTransport(socketPath);
+    await expect(transport.call(PATH, Buffer.alloc(0))).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    handler = ok(Buffer.from("again"));
+    expect(Buffer.from(await transport.call(PATH, Buffer.alloc(0))).toString()).toBe("again");
+    expect(sessions).toBe(2);
+  });
+
   it("gives up at the deadline with DEADLINE_EXCEEDED and cancels the stream", async () => {
     handler = () => undefined; // Never answers.
     transport = createUnaryTransport(socketPath);
