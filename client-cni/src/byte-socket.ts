@@ -36,3 +36,28 @@ export const openNodeSocket: OpenSocket = async (path, handlers) => {
     });
   });
 };
+
+/**
+ * Starts opening `path` now and hands that socket to the first open of `path` later;
+ * events in between are kept and replayed. Lets the shim connect (and the daemon accept)
+ * while the client code is still loading. Later opens connect anew.
+ */
+export function preopen(open: OpenSocket, path: string): OpenSocket {
+  let events: ((h: SocketHandlers) => void)[] | undefined = [];
+  let handlers: SocketHandlers | undefined;
+  const early = open(path, {
+    data: (chunk) => (handlers ? handlers.data(chunk) : events?.push((h) => h.data(chunk))),
+    closed: (err) => (handlers ? handlers.closed(err) : events?.push((h) => h.closed(err))),
+  });
+  early.catch(() => undefined); // Reported by the open that takes it.
+  let taken = false;
+  return async (p, h) => {
+    if (taken || p !== path) return open(p, h);
+    taken = true;
+    const socket = await early;
+    handlers = h;
+    for (const replay of events ?? []) replay(h);
+    events = undefined;
+    return socket;
+  };
+}

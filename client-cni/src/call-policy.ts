@@ -8,7 +8,8 @@
 //   particular never claims success it did not get; the runtime retries DEL.
 // - STATUS with the daemon down is code 50 (plugin not available), naming the socket.
 // Every call has a deadline (callTimeoutMs) so the shim never hangs past the runtime's.
-import { ClientError, Status } from "nice-grpc-common";
+import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
+import { Status } from "nice-grpc-common/lib/Status.js";
 import type { CniCommand } from "./cni-env.js";
 import { ConnectError } from "./connect-error.js";
 import { errorReason, toShimError, transportDetails } from "./error-mapping.js";

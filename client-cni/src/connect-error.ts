@@ -1,6 +1,7 @@
 // The daemon's socket could not be connected: the request never left the shim, so the
 // call did not happen. The one transport failure ADD may safely retry.
-import { ClientError, Status } from "nice-grpc-common";
+import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
+import { Status } from "nice-grpc-common/lib/Status.js";
 
 /** errno codes that mean "nobody listens there (yet)": a daemon that is (re)starting. */
 const NOT_LISTENING = new Set(["ENOENT", "ECONNREFUSED", "EAGAIN"]);

@@ -17,5 +17,7 @@ export interface DaemonConnection {
 /** `openSocket`: how to reach the socket (node:net when omitted). */
 export function createDaemonConnection(socketPath: string, openSocket?: OpenSocket): DaemonConnection {
   const transport = createUnaryTransport(socketPath, openSocket);
+  // Connect at once: the daemon accepts while the shim loads the rest of its code.
+  transport.connect();
   return { client: createGeneratedClient(AttachmentServiceDefinition, transport), close: () => transport.close() };
 }

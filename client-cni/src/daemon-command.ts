@@ -10,19 +10,14 @@ import type { ShimConf } from "./shim-conf.js";
 import { CniCode, ShimError } from "./shim-error.js";
 import { versionAnswer } from "./versions.js";
 
-export interface DaemonCommandDeps {
-  connect(socketPath: string): Promise<DaemonConnection>;
-  readonly clock: Clock;
-}
-
 /** stdout for a successful command; throws a ShimError otherwise. */
-export async function runDaemonCommand(env: CniEnv, conf: ShimConf, deps: DaemonCommandDeps, log: Logger): Promise<string> {
+export async function runDaemonCommand(env: CniEnv, conf: ShimConf, connection: Promise<DaemonConnection>, clock: Clock, log: Logger): Promise<string> {
   try {
-    const conn = await deps.connect(conf.socketPath);
+    const conn = await connection;
     try {
-      const started = deps.clock.now();
-      const stdout = await dispatch(env, conf, conn.client, deps.clock, log);
-      log.info("done", { ms: deps.clock.now() - started });
+      const started = clock.now();
+      const stdout = await dispatch(env, conf, conn.client, clock, log);
+      log.info("done", { ms: clock.now() - started });
       return stdout;
     } finally {
       conn.close();

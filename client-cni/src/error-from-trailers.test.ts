@@ -31,11 +31,11 @@ describe("grpcStatusOf", () => {
 });
 
 describe("errorFromTrailers", () => {
-  it("decodes google.rpc.Status details: ErrorInfo as such, other types kept as Any", () => {
+  it("decodes google.rpc.Status details: ErrorInfo as such, other types kept as Any", async () => {
     const info = ErrorInfo.fromPartial({ reason: "NOT_READY", domain: "netattach.dev", metadata: { cniCode: "11" } });
     const other = Any.fromPartial({ typeUrl: "type.googleapis.com/example.Other", value: new Uint8Array([1, 2]) });
     const bin = detailsBin(Any.fromPartial({ typeUrl: "type.googleapis.com/google.rpc.ErrorInfo", value: ErrorInfo.encode(info).finish() }), other);
-    const err = errorFromTrailers(PATH, Status.UNAVAILABLE, { "grpc-status": "14", "grpc-message": "not%20ready", "grpc-status-details-bin": bin });
+    const err = await errorFromTrailers(PATH, Status.UNAVAILABLE, { "grpc-status": "14", "grpc-message": "not%20ready", "grpc-status-details-bin": bin });
     expect(err).toMatchObject({ path: PATH, code: Status.UNAVAILABLE, details: "not ready" });
     const extra = "extra" in err ? (err.extra as unknown[]) : [];
     expect(extra[0]).toEqual(info);
@@ -43,15 +43,15 @@ describe("errorFromTrailers", () => {
     expect([...(extra[1] as Any).value]).toEqual([1, 2]);
   });
 
-  it("accepts unpadded base64, as gRPC peers may send it", () => {
+  it("accepts unpadded base64, as gRPC peers may send it", async () => {
     const bin = detailsBin(Any.fromPartial({ typeUrl: "type.googleapis.com/google.rpc.ErrorInfo", value: ErrorInfo.encode(ErrorInfo.fromPartial({ reason: "R" })).finish() }));
-    const err = errorFromTrailers(PATH, Status.INTERNAL, { "grpc-status-details-bin": bin.replace(/=+$/, "") });
+    const err = await errorFromTrailers(PATH, Status.INTERNAL, { "grpc-status-details-bin": bin.replace(/=+$/, "") });
     expect("extra" in err && err.extra).toMatchObject([{ reason: "R" }]);
   });
 
-  it("without details (or with undecodable ones) is a plain ClientError with the status", () => {
-    expect(errorFromTrailers(PATH, Status.NOT_FOUND, { "grpc-message": "gone" })).not.toHaveProperty("extra");
-    const garbled = errorFromTrailers(PATH, Status.NOT_FOUND, { "grpc-message": "gone", "grpc-status-details-bin": "////" });
+  it("without details (or with undecodable ones) is a plain ClientError with the status", async () => {
+    expect(await errorFromTrailers(PATH, Status.NOT_FOUND, { "grpc-message": "gone" })).not.toHaveProperty("extra");
+    const garbled = await errorFromTrailers(PATH, Status.NOT_FOUND, { "grpc-message": "gone", "grpc-status-details-bin": "////" });
     expect(garbled).toMatchObject({ code: Status.NOT_FOUND, details: "gone" });
     expect(garbled).not.toHaveProperty("extra");
   });

@@ -1,15 +1,11 @@
 // gRPC's status trailers → the error nice-grpc would have thrown: grpc-status,
 // grpc-message (percent-decoded, per the gRPC HTTP/2 spec) and grpc-status-details-bin
 // (a google.rpc.Status whose ErrorInfo details carry the daemon's CNI code).
-import { ClientError, Status } from "nice-grpc-common";
-// The package's generated google.rpc codecs and its client error class, imported one by
-// one: its index also loads the server half, which the shim has no use for.
-import { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
+import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
+import { Status } from "nice-grpc-common/lib/Status.js";
 import type { ErrorDetails } from "nice-grpc-error-details/lib/ErrorDetails.js";
-import { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
-import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
 
-const ERROR_INFO_URL = `/${ErrorInfo.$type}`;
+const ERROR_INFO_URL = "/google.rpc.ErrorInfo";
 
 /** Response headers or trailers by (lower-case) name. */
 export type Metadata = Readonly<Record<string, string | undefined>>;
@@ -38,7 +34,13 @@ export function grpcStatusOf(h: Metadata): Status | undefined {
   return Number.isInteger(code) && code >= 0 && code <= 16 ? (code as Status) : Status.UNKNOWN;
 }
 
-function decodeDetails(bin: string): ErrorDetails[] | undefined {
+/** google.rpc.Status → its details, ErrorInfo decoded; undefined when undecodable. */
+async function decodeDetails(bin: string): Promise<ErrorDetails[] | undefined> {
+  // nice-grpc-error-details' generated codecs, loaded only for an error that carries details.
+  const [{ Status: RpcStatus }, { ErrorInfo }] = await Promise.all([
+    import("nice-grpc-error-details/lib/proto/google/rpc/status.js"),
+    import("nice-grpc-error-details/lib/proto/google/rpc/error_details.js"),
+  ]);
   try {
     const status = RpcStatus.decode(Buffer.from(bin, "base64"));
     return status.details.map((any) => (any.typeUrl.endsWith(ERROR_INFO_URL) ? ErrorInfo.decode(any.value) : any));
@@ -47,12 +49,14 @@ function decodeDetails(bin: string): ErrorDetails[] | undefined {
   }
 }
 
-/** The error for a non-OK status; RichClientError when the server sent error details. */
-export function errorFromTrailers(path: string, code: Status, h: Metadata): ClientError {
+/** The error for a non-OK status; nice-grpc's RichClientError when the server sent error details. */
+export async function errorFromTrailers(path: string, code: Status, h: Metadata): Promise<ClientError> {
   const message = percentDecode(h["grpc-message"] ?? "");
   const bin = h["grpc-status-details-bin"];
-  const extra = bin === undefined ? undefined : decodeDetails(bin);
-  return extra === undefined ? new ClientError(path, code, message) : new RichClientError(path, code, message, extra);
+  const extra = bin === undefined ? undefined : await decodeDetails(bin);
+  if (extra === undefined) return new ClientError(path, code, message);
+  const { RichClientError } = await import("nice-grpc-error-details/lib/client/RichClientError.js");
+  return new RichClientError(path, code, message, extra);
 }
 
 /** A response without grpc-status: the gRPC spec's HTTP status → code mapping. */

@@ -1,9 +1,10 @@
 // gRPC failures → CNI error objects. The daemon's google.rpc.ErrorInfo carries the exact
 // CNI code (a delegate plugin's own code included); transport failures become a
 // "try again" (or, for STATUS, "not available") that names the socket.
-import { ClientError, Status } from "nice-grpc-common";
-import { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
-import { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
+import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
+import { Status } from "nice-grpc-common/lib/Status.js";
+import type { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
+import type { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
 import { CniCode, ShimError, isShimError } from "./shim-error.js";
 
 export const ERROR_DOMAIN = "netattach.dev";
@@ -19,9 +20,13 @@ export interface MappingContext {
   command?: string;
 }
 
+/**
+ * The daemon's google.rpc.ErrorInfo, from a RichClientError's details. Duck-typed (a
+ * ClientError with `extra`): the class itself is loaded only when an error carries details.
+ */
 function errorInfo(err: unknown): ErrorInfo | undefined {
-  if (!(err instanceof RichClientError)) return undefined;
-  for (const d of err.extra) if (d.$type === ErrorInfo.$type && d.domain === ERROR_DOMAIN) return d;
+  const extra = err instanceof ClientError ? (err as Partial<RichClientError>).extra : undefined;
+  for (const d of extra ?? []) if (d.$type === "google.rpc.ErrorInfo" && d.domain === ERROR_DOMAIN) return d;
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import type { UnaryCallOptions, UnaryTransport } from "./unary-transport.js";
 
 function fakeTransport(reply: Uint8Array): UnaryTransport & { calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] } {
   const calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] = [];
-  return { calls, call: async (path, request, options) => (calls.push({ path, request, options }), reply), close: () => undefined };
+  return { calls, call: async (path, request, options) => (calls.push({ path, request, options }), reply), connect: () => undefined, close: () => undefined };
 }
 
 describe("createGeneratedClient", () => {

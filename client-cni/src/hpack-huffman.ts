@@ -18,61 +18,77 @@ const CODE_LENGTHS = [
 const EOS = 256;
 const MAX_LENGTH = 30;
 
-/** Canonical decoding tables: per length, the first code and where its symbols start. */
-interface Canonical {
-  readonly symbols: number[];
-  readonly firstCode: number[];
-  readonly count: number[];
-  readonly offset: number[];
+/** Canonical decoding tables, and a direct lookup for the codes of ≤ 8 bits (most of text). */
+interface Tables {
+  readonly symbols: Uint16Array; // by length, then value
+  readonly firstCode: Int32Array; // per length
+  readonly count: Int32Array;
+  readonly offset: Int32Array;
+  /** fast[next 8 bits] = symbol << 4 | length, for a code of ≤ 8 bits that starts them; 0 for none. */
+  readonly fast: Uint16Array;
 }
 
-let canonical: Canonical | undefined;
+let tables: Tables | undefined;
 
-/** Built once, by a counting sort (symbols by length, then value): it runs in every shim call. */
-function build(): Canonical {
-  const count = new Array<number>(MAX_LENGTH + 1).fill(0);
-  for (const len of CODE_LENGTHS) count[len] = (count[len] ?? 0) + 1;
-  const firstCode = new Array<number>(MAX_LENGTH + 1).fill(0);
-  const offset = new Array<number>(MAX_LENGTH + 1).fill(0);
+/** Built once per process (a counting sort, no comparisons): it runs in every shim call. */
+function build(): Tables {
+  const count = new Int32Array(MAX_LENGTH + 1);
+  for (const len of CODE_LENGTHS) count[len]++;
+  const firstCode = new Int32Array(MAX_LENGTH + 1);
+  const offset = new Int32Array(MAX_LENGTH + 1);
   for (let len = 1, code = 0, seen = 0; len <= MAX_LENGTH; len++) {
     firstCode[len] = code;
     offset[len] = seen;
-    seen += count[len] ?? 0;
-    code = (code + (count[len] ?? 0)) * 2;
+    seen += count[len];
+    code = (code + count[len]) * 2;
   }
-  const symbols = new Array<number>(CODE_LENGTHS.length);
-  const next = [...offset];
+  const symbols = new Uint16Array(CODE_LENGTHS.length);
+  const fast = new Uint16Array(256);
+  const next = offset.slice();
   for (let symbol = 0; symbol < CODE_LENGTHS.length; symbol++) {
-    const len = CODE_LENGTHS[symbol] ?? 0;
-    symbols[next[len] ?? 0] = symbol;
-    next[len] = (next[len] ?? 0) + 1;
+    const len = CODE_LENGTHS[symbol] as number;
+    const code = firstCode[len] + next[len] - offset[len];
+    symbols[next[len]++] = symbol;
+    if (len <= 8) fast.fill((symbol << 4) | len, code << (8 - len), (code + 1) << (8 - len));
   }
-  return { symbols, firstCode, count, offset };
+  return { symbols, firstCode, count, offset, fast };
 }
 
 /** Decodes a Huffman-coded string literal; throws on EOS inside it or on bad padding (§5.2). */
 export function huffmanDecode(input: Uint8Array): Uint8Array {
-  const t = (canonical ??= build());
+  const t = (tables ??= build());
   const out: number[] = [];
-  let code = 0;
-  let len = 0;
-  for (const byte of input) {
-    for (let bit = 7; bit >= 0; bit--) {
-      code = code * 2 + ((byte >> bit) & 1);
-      len++;
-      const index = code - (t.firstCode[len] ?? 0);
-      if (index >= 0 && index < (t.count[len] ?? 0)) {
-        const symbol = t.symbols[(t.offset[len] ?? 0) + index] ?? EOS;
-        if (symbol === EOS) throw new Error("HPACK: EOS inside a Huffman-coded string");
-        out.push(symbol);
-        code = 0;
-        len = 0;
-      } else if (len > MAX_LENGTH) {
-        throw new Error("HPACK: invalid Huffman code");
-      }
+  const totalBits = input.length * 8;
+  const bit = (at: number): number => ((input[at >> 3] as number) >> (7 - (at & 7))) & 1;
+  let pos = 0;
+  while (pos < totalBits) {
+    // The next 8 bits (1s past the end, like padding) name any code of ≤ 8 bits directly.
+    const i = pos >> 3;
+    const window = ((((input[i] as number) << 8) | (i + 1 < input.length ? (input[i + 1] as number) : 0xff)) >> (8 - (pos & 7))) & 0xff;
+    const hit = t.fast[window] as number;
+    if (hit !== 0 && pos + (hit & 0xf) <= totalBits) {
+      out.push(hit >> 4);
+      pos += hit & 0xf;
+      continue;
     }
+    // Longer codes, bit by bit against the canonical ranges.
+    let code = 0;
+    let len = 0;
+    for (;;) {
+      if (pos + len >= totalBits || len >= MAX_LENGTH) {
+        // Padding: fewer than 8 bits, all ones (the EOS prefix).
+        if (len > 7 || pos + len < totalBits || code !== 2 ** len - 1) throw new Error("HPACK: invalid Huffman padding");
+        return Uint8Array.from(out);
+      }
+      code = code * 2 + bit(pos + len);
+      len++;
+      const index = code - t.firstCode[len];
+      if (index >= 0 && index < t.count[len]) break;
+    }
+    const symbol = t.symbols[t.offset[len] + code - t.firstCode[len]];
+    if (symbol === EOS) throw new Error("HPACK: EOS inside a Huffman-coded string");
+    out.push(symbol as number);
+    pos += len;
   }
-  // Padding: fewer than 8 bits, all ones (the EOS prefix).
-  if (len > 7 || code !== 2 ** len - 1) throw new Error("HPACK: invalid Huffman padding");
   return Uint8Array.from(out);
 }

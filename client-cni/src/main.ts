@@ -5,14 +5,14 @@
 // building those streams costs a few ms of the shim's start, and a runtime execs this
 // binary once per pod operation.
 import { appendFileSync, readFileSync, writeSync } from "node:fs";
-import { openNodeSocket, type OpenSocket } from "./byte-socket.js";
-import type { BunRuntime } from "./bun-socket.js";
+import { openNodeSocket, preopen, type OpenSocket } from "./byte-socket.js";
+import { bunSocketOpener, type BunRuntime } from "./bun-socket.js";
 import { runShim } from "./shim.js";
 
 /** Bun's native sockets in the shim's binary; node:net when the bundle runs in node. */
-async function socketOpener(): Promise<OpenSocket> {
+function socketOpener(): OpenSocket {
   const bun = (globalThis as { Bun?: BunRuntime }).Bun;
-  return bun === undefined ? openNodeSocket : (await import("./bun-socket.js")).bunSocketOpener(bun);
+  return bun === undefined ? openNodeSocket : bunSocketOpener(bun);
 }
 
 /** Writes all of `text` to `fd`, also when the pipe is non-blocking and momentarily full. */
@@ -31,8 +31,12 @@ function main(): void {
   void runShim({
     env: process.env,
     readStdin: async () => readFileSync(0, "utf8"),
-    // Loaded on demand: VERSION (and every early error) never pays for the client.
-    connect: async (socketPath) => (await import("./daemon-client.js")).createDaemonConnection(socketPath, await socketOpener()),
+    // The client is loaded on demand (VERSION and early errors never pay for it), while
+    // the socket is already connecting.
+    connect: async (socketPath) => {
+      const openSocket = preopen(socketOpener(), socketPath);
+      return (await import("./daemon-client.js")).createDaemonConnection(socketPath, openSocket);
+    },
     logSink: (logFile) => (logFile ? (line) => appendFileSync(logFile, line) : (line) => writeAll(2, line)),
     clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
   }).then(({ stdout, exitCode }) => {

@@ -43,8 +43,11 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
     const conf = parseShimConf(stdin);
     checkVersion(command, conf.cniVersion);
     log = createLogger(deps.logSink(conf.logFile), conf.logLevel, deps.clock.now).child({ command, containerId: env.containerId || undefined, ifName: env.ifName || undefined });
+    // Connecting first: the daemon accepts while daemon-command.js loads.
+    const connection = deps.connect(conf.socketPath);
+    connection.catch(() => undefined); // Reported where it is awaited.
     const { runDaemonCommand } = await import("./daemon-command.js");
-    return { stdout: await runDaemonCommand(env, conf, deps, log), exitCode: 0 };
+    return { stdout: await runDaemonCommand(env, conf, connection, deps.clock, log), exitCode: 0 };
   } catch (err) {
     // Daemon failures arrive mapped; anything else here is a bug of ours.
     const shimErr = err instanceof ShimError ? err : new ShimError(CniCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });

@@ -4,7 +4,8 @@
 // gRPC-over-HTTP/2 protocol as-is: POST /pkg.Service/Method, length-prefixed messages,
 // grpc-timeout, status in trailers (or a trailers-only response; error-from-trailers.ts).
 // One connection per transport, reused by calls made one after another (ADD's retries).
-import { ClientError, Status } from "nice-grpc-common";
+import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
+import { Status } from "nice-grpc-common/lib/Status.js";
 import type { OpenSocket } from "./byte-socket.js";
 import { ConnectError } from "./connect-error.js";
 import { errorFromHttpStatus, errorFromTrailers, grpcStatusOf, type Metadata } from "./error-from-trailers.js";
@@ -19,6 +20,8 @@ export interface UnaryCallOptions {
 export interface UnaryTransport {
   /** POSTs one serialized request to `path` (/pkg.Service/Method); resolves with the one response message. */
   call(path: string, request: Uint8Array, options?: UnaryCallOptions): Promise<Uint8Array>;
+  /** Starts connecting now, before the first call needs it (a failure is reported by that call). */
+  connect(): void;
   close(): void;
 }
 
@@ -57,7 +60,7 @@ function metadata(list: HeaderList | undefined): Metadata | undefined {
 }
 
 /** What a finished stream amounts to: the response message or the gRPC error. */
-function outcome(path: string, r: Http2Response): Uint8Array | ClientError {
+async function outcome(path: string, r: Http2Response): Promise<Uint8Array | ClientError> {
   const headers = metadata(r.headers);
   // A trailers-only response (every error from a gRPC server) carries the status in its headers.
   const meta = metadata(r.trailers) ?? headers;
@@ -70,13 +73,20 @@ function outcome(path: string, r: Http2Response): Uint8Array | ClientError {
 }
 
 export function createUnaryTransport(socketPath: string, openSocket?: OpenSocket): UnaryTransport {
-  let connection: Http2Connection | undefined;
+  let connection: Promise<Http2Connection> | undefined;
+
+  function open(): Promise<Http2Connection> {
+    const opening = openHttp2Connection(socketPath, openSocket);
+    opening.catch(() => undefined); // Reported by the call that awaits it.
+    return (connection = opening);
+  }
 
   async function connected(path: string): Promise<Http2Connection> {
-    if (connection?.usable) return connection;
     try {
-      return (connection = await openHttp2Connection(socketPath, openSocket));
+      const current = await (connection ?? open());
+      return current.usable ? current : await open();
     } catch (err) {
+      connection = undefined; // The next call (ADD's retry) connects anew.
       throw new ConnectError(path, err);
     }
   }
@@ -106,7 +116,7 @@ export function createUnaryTransport(socketPath: string, openSocket?: OpenSocket
       const response = await req.response.catch((err: unknown) => {
         throw new ClientError(path, Status.UNAVAILABLE, `Connection dropped: ${err instanceof Error ? err.message : String(err)}`);
       });
-      const result = outcome(path, response);
+      const result = await outcome(path, response);
       if (result instanceof ClientError) throw result;
       return result;
     };
@@ -117,5 +127,9 @@ export function createUnaryTransport(socketPath: string, openSocket?: OpenSocket
     }
   }
 
-  return { call, close: () => connection?.close() };
+  return {
+    call,
+    connect: () => void (connection ?? open()),
+    close: () => void connection?.then((c) => c.close(), () => undefined),
+  };
 }

@@ -2,12 +2,13 @@
 //  1. start-up: a Bun hello-world compiled exactly like the shim (the floor) beside the
 //     shim's VERSION, and the other packagings (no --bytecode; node 20 + the bundle);
 //  2. one cold daemon call (STATUS → GetStatus) per packaging and per transport: the
-//     shim's lean node:http2 channel vs the same shim with grpc-js (nice-grpc's channel);
+//     shim's lean channel vs the same shim with grpc-js (nice-grpc's channel), and any
+//     other build of the shim named with --compare (e.g. an older one);
 //  3. ADD and DEL through the real netattachd vs the same delegate (bridge + host-local)
 //     executed directly, paired per iteration (drift cancels), with the daemon's own RPC
 //     time from its log. Overhead = median of (shim ADD+DEL − direct ADD+DEL). Goal ≤ 20 ms.
 //
-//   npx tsx test/bench/shim-overhead.ts [iterations=40]
+//   npx tsx test/bench/shim-overhead.ts [iterations=40] [--compare name=/path/to/netattach-cni ...]
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,7 +19,9 @@ import { startNetattachd } from "../helpers/containerd/netattachd-process.js";
 import { buildShim, REPO_ROOT } from "../helpers/containerd/shim-binary.js";
 import { pairedDiff, stats, type Stats } from "./bench-stats.js";
 
-const N = Number(process.argv[2] ?? 40);
+const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 40);
+/** Other builds of the shim to run beside this one: --compare name=/path/to/binary. */
+const COMPARE = process.argv.flatMap((a, i) => (process.argv[i - 1] === "--compare" ? [a.split("=")] : [])).map(([name = "", cmd = ""]) => ({ name, cmd, args: [] }));
 const WARMUP = 3;
 const PATH_ONLY = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
 
@@ -91,7 +94,7 @@ async function buildPrograms(dir: string, shim: string): Promise<{ floor: Progra
   await execa(bun, ["build", "--target=node", "--format=esm", ...common, "--outfile", join(dir, "netattach-cni.mjs")]);
   return {
     floor: { name: "bun hello-world, built like the shim (floor)", cmd: join(dir, "hello"), args: [] },
-    shim: { name: "netattach-cni (lean node:http2 channel)", cmd: shim, args: [] },
+    shim: { name: "netattach-cni (lean HTTP/2 channel)", cmd: shim, args: [] },
     grpcJs: { name: "netattach-cni with grpc-js (nice-grpc channel)", cmd: join(dir, "netattach-cni-grpc-js"), args: [] },
     others: [
       { name: "bun --compile without --bytecode", cmd: join(dir, "no-bytecode"), args: [] },
@@ -137,7 +140,6 @@ function rpcTimes(log: string): Map<string, number> {
   return times;
 }
 
-type Mode = "lean" | "grpcJs" | "direct";
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "na-bench-shim-"));
@@ -155,35 +157,37 @@ async function main(): Promise<void> {
   const directConf = JSON.stringify({ cniVersion: "1.0.0", name: "bench", ...plugin });
   const bridgeBin = join(CNI_BIN_DIRS[0] ?? "/usr/lib/cni", "bridge");
   const namespaces: string[] = [];
-  const add: Record<Mode, number[]> = { lean: [], grpcJs: [], direct: [] };
-  const del: Record<Mode, number[]> = { lean: [], grpcJs: [], direct: [] };
+  const shims = [programs.shim, programs.grpcJs, ...COMPARE];
+  const sides = [...shims.map((p) => p.name), "bridge directly"];
+  const add = sides.map(() => [] as number[]);
+  const del = sides.map(() => [] as number[]);
   const ids: string[] = [];
   try {
-    await startUp([programs.floor, programs.shim, programs.grpcJs, ...programs.others], socketPath);
-    const modes: Mode[] = ["lean", "grpcJs", "direct"];
+    await startUp([programs.floor, programs.shim, programs.grpcJs, ...COMPARE, ...programs.others], socketPath);
     for (let i = 0; i < N + WARMUP; i++) {
-      for (const mode of modes.map((_, k) => modes[(k + i) % modes.length] as Mode)) {
-        const ns = `nabs-${rand}-${i}-${mode}`;
+      for (let r = 0; r < sides.length; r++) {
+        const k = (r + i) % sides.length; // Order rotated, so no side always runs first.
+        const ns = `nabs-${rand}-${i}-${k}`;
         await execa("ip", ["netns", "add", ns]);
         namespaces.push(ns);
-        const id = `bench${rand}${i}${mode}`;
+        const id = `bench${rand}${i}s${k}`;
         const env = { ...PATH_ONLY, CNI_CONTAINERID: id, CNI_NETNS: `/var/run/netns/${ns}`, CNI_IFNAME: "eth0", CNI_PATH: CNI_BIN_DIRS.join(":"), CNI_ARGS: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${id};K8S_POD_UID=u${i};IgnoreUnknown=1` };
+        const shim = shims[k];
         let a: Run;
         let d: Run;
-        if (mode === "direct") {
+        if (shim === undefined) {
           a = must(await run(bridgeBin, [], { ...env, CNI_COMMAND: "ADD" }, directConf), "bridge ADD");
           const prev = JSON.stringify({ ...JSON.parse(directConf), prevResult: JSON.parse(a.stdout) });
           d = must(await run(bridgeBin, [], { ...env, CNI_COMMAND: "DEL" }, prev), "bridge DEL");
         } else {
-          const bin = mode === "lean" ? programs.shim.cmd : programs.grpcJs.cmd;
-          a = must(await run(bin, [], { ...env, CNI_COMMAND: "ADD" }, shimConf), `${mode} ADD`);
-          d = must(await run(bin, [], { ...env, CNI_COMMAND: "DEL" }, shimConf), `${mode} DEL`);
+          a = must(await run(shim.cmd, shim.args, { ...env, CNI_COMMAND: "ADD" }, shimConf), `${shim.name} ADD`);
+          d = must(await run(shim.cmd, shim.args, { ...env, CNI_COMMAND: "DEL" }, shimConf), `${shim.name} DEL`);
         }
         // The first iterations warm page cache and the daemon's JIT; not counted.
         if (i >= WARMUP) {
-          add[mode].push(a.ms);
-          del[mode].push(d.ms);
-          if (mode === "lean") ids.push(id);
+          add[k]?.push(a.ms);
+          del[k]?.push(d.ms);
+          if (k === 0) ids.push(id);
         }
         await execa("ip", ["netns", "del", ns]);
       }
@@ -192,23 +196,23 @@ async function main(): Promise<void> {
     const rpcOf = (name: string): number[] => ids.flatMap((id) => rpc.get(`${name} ${id}`) ?? []);
     /** shim time − the daemon's RPC time, for the iterations the daemon logged. */
     const outside = (name: string, shimMs: number[]): number[] => ids.flatMap((id, k) => (rpc.has(`${name} ${id}`) ? [(shimMs[k] ?? 0) - (rpc.get(`${name} ${id}`) ?? 0)] : []));
-    const sum = (m: Mode): number[] => add[m].map((ms, k) => ms + (del[m][k] ?? Number.NaN));
+    const direct = sides.length - 1;
+    const sum = (k: number): number[] => (add[k] ?? []).map((ms, j) => ms + (del[k]?.[j] ?? Number.NaN));
     out(`\nADD and DEL through netattachd vs the same delegate run directly (${N} iterations, order rotated)`);
-    out(`  ${"".padEnd(44)}       ADD         DEL`);
-    out(`  ${"netattach-cni → netattachd → bridge".padEnd(44)}: ${med(add.lean)}   ${med(del.lean)}`);
-    out(`  ${"netattach-cni with grpc-js → … → bridge".padEnd(44)}: ${med(add.grpcJs)}   ${med(del.grpcJs)}`);
-    out(`  ${"bridge directly".padEnd(44)}: ${med(add.direct)}   ${med(del.direct)}`);
+    out(`  ${"".padEnd(50)}       ADD         DEL`);
+    for (const [k, name] of sides.entries()) out(`  ${(k === direct ? name : `${name} → netattachd`).padEnd(50)}: ${med(add[k] ?? [])}   ${med(del[k] ?? [])}`);
     const attachRpc = rpcOf("AttachNetworks");
-    const detachRpc = rpcOf("DetachNetworks");
     if (attachRpc.length > 0) {
-      out(`  ${"netattachd's own RPC time (its log)".padEnd(44)}: ${med(attachRpc)}   ${med(detachRpc)}`);
-      out(`  ${"shim process outside the RPC (shim − RPC)".padEnd(44)}: ${med(outside("AttachNetworks", add.lean))}   ${med(outside("DetachNetworks", del.lean))}`);
+      out(`  ${"netattachd's own RPC time (its log, first row's calls)".padEnd(50)}: ${med(attachRpc)}   ${med(rpcOf("DetachNetworks"))}`);
+      out(`  ${"first row's shim process outside the RPC".padEnd(50)}: ${med(outside("AttachNetworks", add[0] ?? []))}   ${med(outside("DetachNetworks", del[0] ?? []))}`);
     } else {
       out("  netattachd's own RPC time: not in its log (no \"call ok\" lines with durationMs)");
     }
-    const lean = stats(pairedDiff(sum("lean"), sum("direct")));
-    out(`  overhead, ADD+DEL − direct ADD+DEL (paired) : ${fmt(lean)}   goal ≤ 20 ms: ${lean.median <= 20 ? "met" : "NOT met"}`);
-    out(`  the same with grpc-js                       : ${fmt(stats(pairedDiff(sum("grpcJs"), sum("direct"))))}`);
+    out("  overhead = ADD+DEL − direct ADD+DEL, paired per iteration:");
+    for (const [k, shim] of shims.entries()) {
+      const o = stats(pairedDiff(sum(k), sum(direct)));
+      out(`  ${shim.name.padEnd(50)}: ${fmt(o)}${k === 0 ? `   goal ≤ 20 ms: ${o.median <= 20 ? "met" : "NOT met"}` : ""}`);
+    }
   } finally {
     await daemon.stop();
     for (const ns of namespaces) await execa("ip", ["netns", "del", ns], { reject: false });
