@@ -3,18 +3,23 @@
 // (Bun runtime + bundled code + precompiled bytecode) that runs on a host without Node.js.
 //
 // Why Bun --compile --bytecode and not a Node single-executable application (measured by
-// `npx tsx test/bench/shim-overhead.ts`, which prints both): Bun starts the shim and
-// finishes a unary call over the unix socket in well under half the time of `node` running
-// the same bundle, and a Node SEA cannot beat node itself here: Node 20's snapshot builder
-// cannot load http/http2 (so no "useSnapshot" with grpc-js), and injecting the blob needs
-// postject, which is not a dependency of this project. The price: a ~110 MB binary.
+// `npx tsx test/bench/shim-overhead.ts`, which prints every packaging side by side): Bun
+// starts the shim and finishes a unary call over the unix socket in a third of the time of
+// `node` running the same bundle, and a Node SEA cannot beat node itself here (Node 20's
+// snapshot builder cannot load net/http2; injecting the blob needs postject, which is not
+// a dependency of this project). Without --bytecode Bun is ~50% slower. --minify,
+// --compile-exec-argv=--smol and --format=esm measured the same, within noise. The price:
+// a ~110 MB binary.
 //
-// Start-up is most of the shim's cost, so the bundle is kept small (see
-// `bun build --metafile`): no grpc-js (the generated client runs over a lean node:http2
-// channel, client-cni/src/unary-transport.ts), the client loaded only for daemon
-// commands, and --conditions=import so CommonJS dependencies (nice-grpc-error-details'
-// generated codecs) share the tree-shaken ESM build of @bufbuild/protobuf instead of
-// pulling in its whole CommonJS copy.
+// The shim is started once per pod operation, so what it loads is most of its cost:
+// - no grpc-js and no node:http2: the generated client runs over the shim's own small
+//   HTTP/2 client on Bun's native sockets (client-cni/src/unary-transport.ts and
+//   http2-connection.ts). Measured: a cold call costs ~20 ms more with grpc-js, ~9 ms
+//   more with node:http2 (whose JS Bun compiles at first use);
+// - the client is loaded only for daemon commands, the socket opened before it loads;
+// - --conditions=import: CommonJS dependencies (nice-grpc-error-details' generated
+//   codecs) share the tree-shaken ESM build of @bufbuild/protobuf instead of pulling in
+//   its whole CommonJS copy (see `bun build --metafile`).
 //
 // Usage: node tools/build.mjs [--out build/netattach-cni] [--entry file.ts]
 // (--entry builds another program with exactly these flags; the benchmark's floor.)

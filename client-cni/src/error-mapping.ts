@@ -63,7 +63,8 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
 }
 
 /**
- * grpc-js appends an empty "Resolution note: " to connection errors. Dropped: besides being
+ * grpc-js appends an empty "Resolution note: " to connection errors (the shim no longer
+ * uses grpc-js, but its messages must read the same through either). Dropped: besides being
  * noise, a trailing space survives into the runtime's gRPC error message, and strict HTTP/2
  * peers (nghttp2, RFC 9113) discard a header value that ends in whitespace.
  */

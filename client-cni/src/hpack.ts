@@ -46,7 +46,10 @@ export function encodeHeaders(headers: HeaderList): Uint8Array {
   }
   const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
   let pos = 0;
-  for (const p of parts) (out.set(p, pos), (pos += p.length));
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
   return out;
 }
 

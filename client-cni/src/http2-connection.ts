@@ -73,7 +73,7 @@ function settings(entries: [id: number, value: number][]): Buffer {
 export async function openHttp2Connection(path: string, openSocket: OpenSocket = openNodeSocket): Promise<Http2Connection> {
   const streams = new Map<number, Stream>();
   const hpack = createHpackDecoder();
-  let socket: ByteSocket | undefined; // Set once connected; bytes that come earlier wait in the inbox.
+  let connected = false; // Bytes that arrive before openSocket returns wait in the inbox.
   let inbox: Buffer = Buffer.alloc(0);
   let block: { streamId: number; endStream: boolean; parts: Buffer[] } | undefined;
   let failed: Error | undefined;
@@ -91,7 +91,7 @@ export async function openHttp2Connection(path: string, openSocket: OpenSocket =
     failed ??= err;
     for (const s of streams.values()) s.reject(err);
     streams.clear();
-    socket?.close();
+    if (connected) socket.close();
   };
   // Frames written in one turn of the event loop go out in one write (one syscall, one
   // wake-up of the server): preface, SETTINGS, HEADERS and DATA of the first call together.
@@ -101,7 +101,7 @@ export async function openHttp2Connection(path: string, openSocket: OpenSocket =
     queueMicrotask(() => {
       const data = outbox.length === 1 ? (outbox[0] as Uint8Array) : Buffer.concat(outbox);
       outbox = [];
-      socket?.write(data);
+      if (connected) socket.write(data);
     });
   };
 
@@ -191,7 +191,7 @@ export async function openHttp2Connection(path: string, openSocket: OpenSocket =
 
   const onData = (chunk: Uint8Array): void => {
     inbox = inbox.length === 0 ? Buffer.from(chunk) : Buffer.concat([inbox, chunk]);
-    if (socket === undefined || failed !== undefined) return;
+    if (!connected || failed !== undefined) return;
     try {
       while (inbox.length >= 9) {
         const length = inbox.readUIntBE(0, 3);
@@ -207,7 +207,8 @@ export async function openHttp2Connection(path: string, openSocket: OpenSocket =
     }
   };
 
-  socket = await openSocket(path, { data: onData, closed: (err) => fail(err ?? new Error("the server closed the connection")) });
+  const socket: ByteSocket = await openSocket(path, { data: onData, closed: (err) => fail(err ?? new Error("the server closed the connection")) });
+  connected = true;
   // Preface; SETTINGS_ENABLE_PUSH 0; our stream (SETTINGS_INITIAL_WINDOW_SIZE) and connection windows at the maximum.
   send(Buffer.concat([PREFACE, frame(T.SETTINGS, 0, 0, settings([[0x2, 0], [0x4, MAX_WINDOW]])), frame(T.WINDOW_UPDATE, 0, 0, u32(MAX_WINDOW - DEFAULT_WINDOW))]));
   onData(new Uint8Array()); // Whatever arrived while connecting.
@@ -239,7 +240,7 @@ export async function openHttp2Connection(path: string, openSocket: OpenSocket =
     request,
     close: () => {
       failed ??= new Error("connection closed");
-      socket?.close();
+      socket.close();
     },
   };
 }

@@ -1,9 +1,10 @@
 // A lean gRPC channel for unary calls over the daemon's unix socket, replacing grpc-js,
 // whose load and connection set-up cost more than the whole call on the shim's
-// one-call-per-process path (and so does node:http2 in Bun: see build.mjs). Speaks the
+// one-call-per-process path (node:http2 in Bun too: see tools/build.mjs). Speaks the
 // gRPC-over-HTTP/2 protocol as-is: POST /pkg.Service/Method, length-prefixed messages,
-// grpc-timeout, status in trailers (or a trailers-only response; error-from-trailers.ts).
-// One connection per transport, reused by calls made one after another (ADD's retries).
+// grpc-timeout, status in trailers (or a trailers-only response; error-from-trailers.ts),
+// over http2-connection.ts. One connection per transport, reused by calls made one after
+// another (ADD's retries).
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 import type { OpenSocket } from "./byte-socket.js";
@@ -96,11 +97,18 @@ export function createUnaryTransport(socketPath: string, openSocket?: OpenSocket
     if (budget !== undefined && budget <= 0) throw new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded");
     let cancel = (): void => undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let late = false;
     const expired = new Promise<never>((_, reject) => {
-      if (budget !== undefined) timer = setTimeout(() => (cancel(), reject(new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded"))), budget);
+      const fire = (): void => {
+        late = true;
+        cancel();
+        reject(new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded"));
+      };
+      if (budget !== undefined) timer = setTimeout(fire, budget);
     });
     const exchange = async (): Promise<Uint8Array> => {
       const conn = await connected(path);
+      if (late) throw new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded"); // Never send a call already given up.
       const headers: HeaderList = [
         [":method", "POST"],
         [":scheme", "http"],

@@ -3,14 +3,17 @@
 // containerd directly. Two private containerds, pods alternated. Goal ≤ 1.2×.
 // Also per phase (Run, Stop, and the untimed Remove, whose CNI DEL with CNI_NETNS=""
 // is the third shim call of a pod) and netattachd's own time per RPC, from its log.
+// --compare runs another build of the shim (e.g. an older one) on a third node, alike.
 //
-//   npx tsx test/bench/containerd-sandbox.ts [iterations=30]
+//   npx tsx test/bench/containerd-sandbox.ts [iterations=30] [--compare name=/path/to/netattach-cni ...]
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
 import { podSandboxConfig } from "../helpers/containerd/pod-sandbox.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
 import { stats, type Stats } from "./bench-stats.js";
 
-const N = Number(process.argv[2] ?? 30);
+const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 30);
+/** Other builds of the shim: --compare name=/path/to/binary. */
+const COMPARE = process.argv.flatMap((a, i) => (process.argv[i - 1] === "--compare" ? [a.split("=")] : [])).map(([name = "", shim = ""]) => ({ name, shim }));
 const WARMUP = 3;
 
 const fmt = (s: Stats): string => `median ${s.median.toFixed(1)} ms  p90 ${s.p90.toFixed(1)} ms  min ${s.min.toFixed(1)} ms  (n=${s.n})`;
@@ -51,42 +54,47 @@ function rpcDurations(log: string): Map<string, number[]> {
   return by;
 }
 
+interface Side {
+  readonly name: string;
+  readonly node: NetattachNode;
+  readonly times: PodTimes[];
+}
+
 async function main(): Promise<void> {
   const shim = await buildShim();
-  const withNetattach = await createNetattachNode({ tag: "bna", shim, octet: 237 });
-  const direct = await createNetattachNode({ tag: "bdir", shim, octet: 238, withNetattach: false });
-  const samples = { netattach: [] as PodTimes[], direct: [] as PodTimes[] };
+  const sides: Side[] = [];
   try {
-    const daemon = await withNetattach.startDaemon();
+    sides.push({ name: "via netattach-cni → netattachd → bridge", node: await createNetattachNode({ tag: "bna", shim, octet: 237 }), times: [] });
+    sides.push({ name: "bridge conflist called by containerd", node: await createNetattachNode({ tag: "bdir", shim, octet: 238, withNetattach: false }), times: [] });
+    for (const [k, c] of COMPARE.entries()) sides.push({ name: `via ${c.name}`, node: await createNetattachNode({ tag: `bc${k}`, shim: c.shim, octet: 239 + k }), times: [] });
+    const withDaemon = sides.filter((_, k) => k !== 1);
+    const daemons = await Promise.all(withDaemon.map((s) => s.node.startDaemon()));
     for (let i = 0; i < N + WARMUP; i++) {
-      const order: Array<["netattach" | "direct", NetattachNode]> = [
-        ["netattach", withNetattach],
-        ["direct", direct],
-      ];
-      if (i % 2 === 1) order.reverse();
-      for (const [side, node] of order) {
-        const t = await runStop(node, `bench-${side}-${i}`);
-        if (i >= WARMUP) samples[side].push(t);
+      for (let r = 0; r < sides.length; r++) {
+        const side = sides[(r + i) % sides.length] as Side; // Order rotated, so no side always runs first.
+        const t = await runStop(side.node, `bench-${(r + i) % sides.length}-${i}`);
+        if (i >= WARMUP) side.times.push(t);
       }
     }
-    const a = stats(samples.netattach.map((t) => t.run + t.stop));
-    const b = stats(samples.direct.map((t) => t.run + t.stop));
-    out(`\ncontainerd 1.6 RunPodSandbox + StopPodSandbox (${N} pods each, alternated, no annotation)`);
-    out(`  via netattach-cni → netattachd → bridge : ${fmt(a)}`);
-    out(`  bridge conflist called by containerd     : ${fmt(b)}`);
-    const ratio = a.median / b.median;
-    out(`  ratio of medians                         : ${ratio.toFixed(2)}×   goal ≤ 1.2×: ${ratio <= 1.2 ? "met" : "NOT met"}`);
-    out(`\nper phase (medians)                           Run        Stop      Remove (untimed above)`);
-    for (const [side, name] of [["netattach", "via netattach-cni"], ["direct", "bridge conflist"]] as const) {
-      const s = samples[side];
-      out(`  ${name.padEnd(42)}: ${med(s.map((t) => t.run))}  ${med(s.map((t) => t.stop))}  ${med(s.map((t) => t.remove))}`);
+    const runStopStats = (s: Side): Stats => stats(s.times.map((t) => t.run + t.stop));
+    const direct = runStopStats(sides[1] as Side);
+    out(`\ncontainerd 1.6 RunPodSandbox + StopPodSandbox (${N} pods each, order rotated, no annotation)`);
+    for (const s of sides) out(`  ${s.name.padEnd(42)}: ${fmt(runStopStats(s))}`);
+    for (const [k, s] of sides.entries()) {
+      if (k === 1) continue;
+      const ratio = runStopStats(s).median / direct.median;
+      out(`  ${`ratio of medians, ${k === 0 ? "netattach-cni" : s.name.replace(/^via /, "")}`.padEnd(42)}: ${ratio.toFixed(2)}×${k === 0 ? `   goal ≤ 1.2×: ${ratio <= 1.2 ? "met" : "NOT met"}` : ""}`);
     }
-    const rpc = rpcDurations(await daemon.log());
-    const rows = ["AttachNetworks", "DetachNetworks"].filter((r) => rpc.has(r));
-    if (rows.length > 0) out(`  netattachd's own time per RPC (its log)     : ${rows.map((r) => `${r} ${med(rpc.get(r) ?? [])}`).join("   ")}`);
+    out(`\nper phase (medians)                           Run        Stop      Remove (untimed above)`);
+    for (const s of sides) out(`  ${s.name.slice(0, 42).padEnd(42)}: ${med(s.times.map((t) => t.run))}  ${med(s.times.map((t) => t.stop))}  ${med(s.times.map((t) => t.remove))}`);
+    for (const [k, daemon] of daemons.entries()) {
+      const rpc = rpcDurations(await daemon.log());
+      const rows = ["AttachNetworks", "DetachNetworks", "GetStatus"].filter((r) => rpc.has(r));
+      const who = k === 0 ? "netattach-cni" : (withDaemon[k]?.name.replace(/^via /, "") ?? "");
+      if (rows.length > 0) out(`  netattachd's time per RPC (its log), ${who}:\n    ${rows.map((r) => `${r} ${med(rpc.get(r) ?? [])} (n=${rpc.get(r)?.length})`).join("  ")}`);
+    }
   } finally {
-    await withNetattach.dispose();
-    await direct.dispose();
+    for (const s of sides) await s.node.dispose();
   }
 }
 

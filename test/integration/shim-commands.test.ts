@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createStandInDaemon, defaultScript, type StandInDaemon } from "../helpers/containerd/stand-in-daemon.js";
+import { convertResult } from "../../server/src/cni/index.js";
+import { createStandInDaemon, defaultScript, PRIMARY_RESULT_110, type StandInDaemon } from "../helpers/containerd/stand-in-daemon.js";
 import { buildShim, containerdEnv, runShimBinary, shimConf } from "../helpers/containerd/shim-binary.js";
 
 let shim: string;
@@ -86,6 +87,18 @@ describe("ADD", () => {
     const r = await run("ADD", shimConf(daemon.socketPath));
     expect(r.exitCode).toBe(0);
     expect(daemon.calls.map((c) => c.op)).toEqual(["attach"]);
+  });
+
+  it("carries a request and a result larger than HTTP/2's frames and default flow-control window", async () => {
+    const big = "x".repeat(300_000);
+    const search = Array.from({ length: 4_000 }, (_, i) => `svc-${i}.team-a.svc.cluster.local`);
+    daemon.script.attach = async (req) => ({ interfaces: [], networkStatus: [], primaryResult: convertResult({ ...PRIMARY_RESULT_110, dns: { nameservers: ["10.96.0.10"], search } }, req.cniVersion ?? "1.1.0") });
+    const r = await run("ADD", shimConf(daemon.socketPath, { runtimeConfig: { "io.kubernetes.cri.pod-annotations": { big } } }));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(100_000);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0", dns: { search } });
+    const attach = daemon.calls.find((c) => c.op === "attach");
+    expect(attach?.op === "attach" && attach.req.annotations?.big === big).toBe(true);
   });
 
   it("refuses a daemon result in another version than the caller configured", async () => {
