@@ -14,7 +14,7 @@
 // The shim is started once per pod operation, so what it loads is most of its cost:
 // - no grpc-js and no node:http2: the generated client runs over the shim's own small
 //   HTTP/2 client on Bun's native sockets (client-cni/src/unary-transport.ts and
-//   http2-connection.ts). Measured: a cold call costs ~20 ms more with grpc-js, ~9 ms
+//   transport/http2-connection.ts). Measured: a cold call costs ~20 ms more with grpc-js, ~9 ms
 //   more with node:http2 (whose JS Bun compiles at first use);
 // - the client is loaded only for daemon commands, the socket opened before it loads;
 // - --conditions=import: CommonJS dependencies (nice-grpc-error-details' generated

@@ -2,7 +2,7 @@ import { ClientError, Status } from "nice-grpc-common";
 import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { describe, expect, it } from "vitest";
 import { callDaemon, type Clock } from "./call-policy.js";
-import { ConnectError } from "./connect-error.js";
+import { ConnectError } from "./transport/connect-error.js";
 import { ERROR_DOMAIN } from "./error-mapping.js";
 import { createLogger } from "./logger.js";
 import { parseShimConf } from "./shim-conf.js";

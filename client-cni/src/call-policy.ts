@@ -11,7 +11,7 @@
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 import type { CniCommand } from "./cni-env.js";
-import { ConnectError } from "./connect-error.js";
+import { ConnectError } from "./transport/connect-error.js";
 import { errorReason, toShimError, transportDetails } from "./error-mapping.js";
 import type { Logger } from "./logger.js";
 import type { ShimConf } from "./shim-conf.js";

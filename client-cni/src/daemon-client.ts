@@ -3,9 +3,9 @@
 // ClientError / RichClientError (with the google.rpc.ErrorInfo decoded), so the exact
 // CNI code survives exactly as it did through grpc-js + errorDetailsClientMiddleware.
 import { AttachmentServiceDefinition } from "../../proto/gen/netattach/v1/attachment_service.js";
-import type { OpenSocket } from "./byte-socket.js";
-import { createGeneratedClient, type GeneratedClient } from "./generated-client.js";
-import { createUnaryTransport } from "./unary-transport.js";
+import type { OpenSocket } from "./transport/byte-socket.js";
+import { createGeneratedClient, type GeneratedClient } from "./transport/generated-client.js";
+import { createUnaryTransport } from "./transport/unary-transport.js";
 
 export type DaemonClient = GeneratedClient<typeof AttachmentServiceDefinition>;
 

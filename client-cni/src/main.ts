@@ -5,8 +5,8 @@
 // building those streams costs a few ms of the shim's start, and a runtime execs this
 // binary once per pod operation.
 import { appendFileSync, readFileSync, writeSync } from "node:fs";
-import { openNodeSocket, preopen, type OpenSocket } from "./byte-socket.js";
-import { bunSocketOpener, type BunRuntime } from "./bun-socket.js";
+import { openNodeSocket, preopen, type OpenSocket } from "./transport/byte-socket.js";
+import { bunSocketOpener, type BunRuntime } from "./transport/bun-socket.js";
 import { runShim } from "./shim.js";
 
 /** Bun's native sockets in the shim's binary; node:net when the bundle runs in node. */

@@ -11,8 +11,8 @@ import { Status } from "nice-grpc-common";
 import { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
 import { Status as RpcStatus } from "nice-grpc-error-details/lib/proto/google/rpc/status.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConnectError } from "../../client-cni/src/connect-error.js";
-import { createUnaryTransport, type UnaryTransport } from "../../client-cni/src/unary-transport.js";
+import { ConnectError } from "../../client-cni/src/transport/connect-error.js";
+import { createUnaryTransport, type UnaryTransport } from "../../client-cni/src/transport/unary-transport.js";
 
 const PATH = "/netattach.v1.AttachmentService/GetStatus";
 type Handler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, body: Buffer) => void;

@@ -4,7 +4,7 @@ import {
   AttachmentServiceDefinition,
   DetachNetworksRequest,
   GetStatusResponse,
-} from "../../proto/gen/netattach/v1/attachment_service.js";
+} from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { createGeneratedClient } from "./generated-client.js";
 import type { UnaryCallOptions, UnaryTransport } from "./unary-transport.js";
 
