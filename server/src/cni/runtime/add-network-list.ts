@@ -12,9 +12,11 @@ import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-con
 import { validateAttachment } from "./validate-attachment.js";
 
 export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<CniResult> {
+  (globalThis as any).__p4?.("add:start");
   validateAttachment(list, rt, "ADD");
   const cniArgs = cniArgsFor(list, rt, "ADD");
   const plugins = await resolvePlugins(ctx, list, opts);
+  (globalThis as any).__p4?.("add:resolved");
   let prev: CniResult | undefined;
   for (const p of plugins) {
     const prevResult = prev !== undefined && supportsChaining(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
@@ -26,9 +28,11 @@ export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
       ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
     });
     const out = await invokePlugin(ctx, { list, plugin: p, command: "ADD", config, rt, cniArgs, opts });
+    (globalThis as any).__p4?.("add:execd");
     prev = parsePluginResult(out, list, p);
   }
   const result = convertFor(prev!, list.cniVersion, list);
+  (globalThis as any).__p4?.("add:converted");
   try {
     await ctx.cache.write({
       kind: CACHE_RECORD_KIND,
@@ -52,6 +56,7 @@ export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
       cause: err,
     });
   }
+  (globalThis as any).__p4?.("add:written");
   return result;
 }
 

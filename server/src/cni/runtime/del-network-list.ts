@@ -15,9 +15,11 @@ import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-con
 import { validateAttachment } from "./validate-attachment.js";
 
 export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void> {
+  (globalThis as any).__p4?.("del:start");
   validateAttachment(list, rt, "DEL");
   const cniArgs = cniArgsFor(list, rt, "DEL");
   const plugins = await resolvePlugins(ctx, list, opts);
+  (globalThis as any).__p4?.("del:resolved");
   let prev: CniResult | undefined;
   if (sendsPrevResultOnDel(list.cniVersion)) {
     const cached = await loadCachedResult(ctx, list, rt);
@@ -25,6 +27,7 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
     if (cached.status === "corrupt") await removeCache(ctx, list, rt);
     if (prev === undefined && opts?.prevResult !== undefined) prev = callerResult(opts.prevResult, list);
   }
+  (globalThis as any).__p4?.("del:cacheread");
   for (const p of [...plugins].reverse()) {
     const prevResult = prev !== undefined && sendsPrevResultOnDel(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
     const config = buildPluginConfig({
@@ -36,7 +39,9 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
     });
     await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts });
   }
+  (globalThis as any).__p4?.("del:execd");
   await removeCache(ctx, list, rt);
+  (globalThis as any).__p4?.("del:removed");
 }
 
 /** The caller's saved result in the list's version; one that cannot be converted is not sent (DEL must not fail on it). */

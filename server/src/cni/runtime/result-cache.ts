@@ -62,9 +62,9 @@ export function createResultCache(cacheDir: string): ResultCache {
     },
     async remove(net, id, ifName) {
       // Asynchronous: an unlink can wait for a journal commit (tens of ms now and then).
-      await unlink(fileOf(net, id, ifName)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== "ENOENT") throw err;
-      });
+      try { unlinkSync(fileOf(net, id, ifName)); } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
     },
     async list(net) {
       let names: string[];
@@ -95,7 +95,9 @@ async function writeAtomic(path: string, data: string, sync: boolean): Promise<v
     try {
       const bytes = Buffer.from(data);
       for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+      (globalThis as any).__p4?.("w:written");
       if (sync) await fsyncFd(fd);
+      (globalThis as any).__p4?.("w:fsynced");
     } finally {
       closeSync(fd);
     }
