@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CniError } from "../spec/errors.js";
 import { r020, r040, r100 } from "./fixtures.test-helper.js";
-import { parseResult } from "./parse-result.js";
+import { adoptResult, parseResult } from "./parse-result.js";
 
 function parseError(raw: unknown, version = "1.0.0"): CniError {
   try {
@@ -122,5 +122,30 @@ describe("parseResult: errors name the plugin and the problem", () => {
 
   it("works without a plugin name", () => {
     expect(() => parseResult(null, "1.0.0")).toThrow(/^invalid CNI result: expected a JSON object/);
+  });
+});
+
+describe("adoptResult (stdout just parsed, nobody else holds it)", () => {
+  it("validates like parseResult and takes the value over without a deep copy", () => {
+    const raw = { ...r100(), cniVersion: "" };
+    const adopted = adoptResult(raw, "1.1.0", "bridge");
+    expect(adopted).toEqual(parseResult(raw, "1.1.0", "bridge"));
+    expect(adopted.cniVersion).toBe("1.1.0");
+    expect((adopted as unknown as { ips: unknown }).ips).toBe((raw as { ips?: unknown }).ips);
+  });
+
+  it("rejects what parseResult rejects, with the same error", () => {
+    const raw = { cniVersion: "1.0.0", ips: "10.0.0.2/24" };
+    const err = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const adoptErr = err(() => adoptResult(raw, "1.0.0", "bridge"));
+    expect(adoptErr).toBeInstanceOf(CniError);
+    expect(adoptErr).toMatchObject({ kind: "bad-output", code: 6, message: (err(() => parseResult(raw, "1.0.0", "bridge")) as Error).message });
   });
 });

@@ -21,6 +21,21 @@ function badOutput(msg: string, plugin: string | undefined, cause?: unknown): Cn
  * means `configVersion`. Returns a deep copy carrying its cniVersion; unknown keys kept.
  */
 export function parseResult(raw: unknown, configVersion: string, plugin?: string): CniResult {
+  const version = checkResult(raw, configVersion, plugin);
+  return { ...structuredClone(raw as object), cniVersion: version };
+}
+
+/**
+ * parseResult for a value nobody else holds (stdout just parsed): no deep copy, the
+ * result shares its nested objects with `raw`.
+ */
+export function adoptResult(raw: unknown, configVersion: string, plugin?: string): CniResult {
+  const version = checkResult(raw, configVersion, plugin);
+  return { ...(raw as object), cniVersion: version };
+}
+
+/** The result's version once its shape is valid for it. */
+function checkResult(raw: unknown, configVersion: string, plugin: string | undefined): string {
   if (!isObj(raw)) throw badOutput(`expected a JSON object, got ${describeValue(raw)}`, plugin);
   const declared = raw["cniVersion"];
   if (declared !== undefined && declared !== null && typeof declared !== "string") {
@@ -35,5 +50,5 @@ export function parseResult(raw: unknown, configVersion: string, plugin?: string
     if (err instanceof ShapeError) throw badOutput(`${err.message} (CNI ${version} result)`, plugin, err);
     throw err;
   }
-  return { ...structuredClone(raw), cniVersion: version };
+  return version;
 }

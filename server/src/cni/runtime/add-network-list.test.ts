@@ -79,6 +79,7 @@ describe("addNetworkList", () => {
     expect(err).toMatchObject({ kind: "plugin-failed", code: 107, msg: "no space", plugin: "b", network: "net1", command: "ADD", source: "/etc/cni/net.d/10-net1.conflist" });
     expect(exec.trace()).toEqual(["ADD a", "ADD b"]);
     expect(() => readFileSync(cachePath(cacheDir))).toThrow(/ENOENT/);
+    expect(readdirSync(join(cacheDir, "results"))).toEqual([]); // the temp file started for the record is gone too
   });
 
   it.each([

@@ -8,43 +8,37 @@ import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { CACHE_RECORD_KIND } from "./result-cache.js";
 import { convertFor, parsePluginResult } from "./plugin-result.js";
 import { src, withContext } from "./error-context.js";
-import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
+import { invokePlugin, resolvePlugins, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 
 export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<CniResult> {
-  (globalThis as any).__p4?.("add:start");
   validateAttachment(list, rt, "ADD");
   const cniArgs = cniArgsFor(list, rt, "ADD");
   const plugins = await resolvePlugins(ctx, list, opts);
-  (globalThis as any).__p4?.("add:resolved");
-  let prev: CniResult | undefined;
-  for (const p of plugins) {
-    const prevResult = prev !== undefined && supportsChaining(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
-    const config = buildPluginConfig({
-      networkName: list.name,
-      cniVersion: p.version,
-      plugin: p.plugin,
-      ...(prevResult !== undefined ? { prevResult } : {}),
-      ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
-    });
-    const out = await invokePlugin(ctx, { list, plugin: p, command: "ADD", config, rt, cniArgs, opts });
-    (globalThis as any).__p4?.("add:execd");
-    prev = parsePluginResult(out, list, p);
-  }
-  const result = convertFor(prev!, list.cniVersion, list);
-  (globalThis as any).__p4?.("add:converted");
+  // The cache file's temp file is created while the plugins run, off the critical path.
+  const pending = ctx.cache.reserve(list.name, rt.containerId, rt.ifName);
+  let result: CniResult;
   try {
-    await ctx.cache.write({
-      kind: CACHE_RECORD_KIND,
-      containerId: rt.containerId,
-      ifName: rt.ifName,
-      networkName: list.name,
-      netns: rt.netns,
-      config: list.raw,
-      cniArgs: rt.args ?? [],
-      capabilityArgs: rt.capabilityArgs ?? {},
-      result,
-    }, { sync: opts?.durableCache !== false });
+    result = await runPlugins(ctx, plugins, list, rt, cniArgs, opts);
+  } catch (err) {
+    await pending.discard();
+    throw err;
+  }
+  try {
+    await pending.commit(
+      {
+        kind: CACHE_RECORD_KIND,
+        containerId: rt.containerId,
+        ifName: rt.ifName,
+        networkName: list.name,
+        netns: rt.netns,
+        config: list.raw,
+        cniArgs: rt.args ?? [],
+        capabilityArgs: rt.capabilityArgs ?? {},
+        result,
+      },
+      { sync: opts?.durableCache !== false },
+    );
   } catch (err) {
     throw new CniError({
       kind: "cache",
@@ -56,8 +50,25 @@ export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
       cause: err,
     });
   }
-  (globalThis as any).__p4?.("add:written");
   return result;
+}
+
+/** Each plugin in order, given the previous result; the last result in the list's version. */
+async function runPlugins(ctx: RuntimeContext, plugins: readonly ResolvedPlugin[], list: NetworkConfigList, rt: RuntimeConf, cniArgs: string, opts: InvokeOptions | undefined): Promise<CniResult> {
+  let prev: CniResult | undefined;
+  for (const p of plugins) {
+    const prevResult = prev !== undefined && supportsChaining(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
+    const config = buildPluginConfig({
+      networkName: list.name,
+      cniVersion: p.version,
+      plugin: p.plugin,
+      ...(prevResult !== undefined ? { prevResult } : {}),
+      ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
+    });
+    const out = await invokePlugin(ctx, { list, plugin: p, command: "ADD", config, rt, cniArgs, opts });
+    prev = parsePluginResult(out, list, p);
+  }
+  return convertFor(prev!, list.cniVersion, list);
 }
 
 export function cniArgsFor(list: NetworkConfigList, rt: RuntimeConf, command: string): string {

@@ -2,7 +2,9 @@
 // to its version. Idempotent: a missing cache or an empty netns is fine; a corrupt cache is
 // reported and removed; without a cached result DEL takes the caller's prevResult, if any,
 // or goes on without. The cache goes only once every plugin succeeded, so a failed DEL can
-// be retried with the same prevResult.
+// be retried with the same prevResult, and it is gone before DEL returns: a later ADD, GC or
+// reader must not see the old record (an unlink left running could even land after the next
+// ADD's rename and delete the new one). It costs one synchronous unlink.
 import type { CniResult, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { sendsPrevResultOnDel } from "../spec/version.js";
@@ -15,11 +17,9 @@ import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-con
 import { validateAttachment } from "./validate-attachment.js";
 
 export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void> {
-  (globalThis as any).__p4?.("del:start");
   validateAttachment(list, rt, "DEL");
   const cniArgs = cniArgsFor(list, rt, "DEL");
   const plugins = await resolvePlugins(ctx, list, opts);
-  (globalThis as any).__p4?.("del:resolved");
   let prev: CniResult | undefined;
   if (sendsPrevResultOnDel(list.cniVersion)) {
     const cached = await loadCachedResult(ctx, list, rt);
@@ -27,7 +27,6 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
     if (cached.status === "corrupt") await removeCache(ctx, list, rt);
     if (prev === undefined && opts?.prevResult !== undefined) prev = callerResult(opts.prevResult, list);
   }
-  (globalThis as any).__p4?.("del:cacheread");
   for (const p of [...plugins].reverse()) {
     const prevResult = prev !== undefined && sendsPrevResultOnDel(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
     const config = buildPluginConfig({
@@ -39,9 +38,7 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
     });
     await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts });
   }
-  (globalThis as any).__p4?.("del:execd");
   await removeCache(ctx, list, rt);
-  (globalThis as any).__p4?.("del:removed");
 }
 
 /** The caller's saved result in the list's version; one that cannot be converted is not sent (DEL must not fail on it). */

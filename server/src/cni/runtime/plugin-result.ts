@@ -1,7 +1,7 @@
 // Results between plugins: parse a plugin's ADD output, convert it for the next one.
 import type { CniResult, NetworkConfigList } from "../types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
-import { parseResult } from "../result/parse-result.js";
+import { adoptResult } from "../result/parse-result.js";
 import { convertResult } from "../result/convert-result.js";
 import { src, withContext } from "./error-context.js";
 import type { ResolvedPlugin } from "./runtime-context.js";
@@ -25,7 +25,7 @@ export function parsePluginResult(out: Buffer, list: NetworkConfigList, plugin: 
     });
   }
   try {
-    return parseResult(raw, plugin.version, plugin.plugin.type);
+    return adoptResult(raw, plugin.version, plugin.plugin.type);
   } catch (err) {
     throw withContext(err, list, plugin.plugin.type, "ADD");
   }

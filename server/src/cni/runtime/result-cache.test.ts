@@ -2,7 +2,7 @@ import fs, { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSyn
 import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CACHE_RECORD_KIND, createResultCache, type CacheRecord } from "./result-cache.js";
 
 let dir: string;
@@ -83,5 +83,24 @@ describe("createResultCache", () => {
       fs.fsync = original;
       syncBuiltinESMExports();
     }
+  });
+
+  it("a reserved write creates its temp file ahead: discarded it leaves nothing, committed it is the record", async () => {
+    const cache = createResultCache(dir);
+    const dropped = cache.reserve("net", "c1", "eth0");
+    const kept = cache.reserve("net", "c2", "eth0");
+    await vi.waitFor(() => expect(readdirSync(join(dir, "results")).filter((n) => n.endsWith(".tmp"))).toHaveLength(2));
+    await dropped.discard();
+    await kept.commit(record("c2"));
+    expect(readdirSync(join(dir, "results"))).toEqual(["net-c2-eth0"]);
+    await expect(cache.read("net", "c2", "eth0")).resolves.toMatchObject({ status: "found", record: record("c2") });
+  });
+
+  it("a write that cannot create its temp file fails on commit with the cause; discard does not throw", async () => {
+    writeFileSync(join(dir, "results"), "not a directory");
+    const cache = createResultCache(dir);
+    await expect(cache.reserve("net", "c1", "eth0").commit(record("c1"))).rejects.toMatchObject({ code: "ENOTDIR" });
+    await expect(cache.reserve("net", "c1", "eth0").discard()).resolves.toBeUndefined();
+    await expect(cache.write(record("c1"))).rejects.toMatchObject({ code: "ENOTDIR" });
   });
 });

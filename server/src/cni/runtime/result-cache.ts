@@ -1,13 +1,15 @@
 // The result cache: one versioned record per attachment at
 // <cacheDir>/results/<network>-<containerId>-<ifName>, written atomically. A missing file
 // and an unreadable one are different outcomes (libcni folds them into one).
-// Records are a few KB: reads, writes and renames are synchronous (microseconds, no thread-pool
-// round trips on every ADD/DEL); fsync and unlink, which can wait for the journal, are not.
-import { randomBytes } from "node:crypto";
-import { closeSync, fsync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { mkdir, readdir, unlink } from "node:fs/promises";
+// Records are a few KB: reads, writes, renames and unlinks are synchronous (tens of µs, no
+// thread-pool round trips on every ADD/DEL; unlink and rename are the same kind of journal
+// operation). The fsync, which waits for the disk, is not, nor is creating the temp file,
+// which ADD starts before its plugins run (reserve).
+import { readFileSync, unlinkSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { CniResult, JsonObject } from "../types.js";
+import { startAtomicWrite, TEMP_FILE } from "./atomic-write.js";
 
 export const CACHE_RECORD_KIND = "netattachCacheV1";
 
@@ -31,11 +33,26 @@ export type CacheLookup =
   | { readonly status: "corrupt"; readonly path: string; readonly reason: string }
   | { readonly status: "found"; readonly path: string; readonly record: CacheRecord };
 
+export interface CacheWriteOptions {
+  /** False skips the fsync (readers still see the old or the new record). */
+  readonly sync?: boolean;
+}
+
+/** A write started ahead of time for one attachment: commit its record, or discard it. */
+export interface PendingCacheWrite {
+  /** Atomic, like write; the record must be for the attachment reserved. */
+  commit(record: CacheRecord, opts?: CacheWriteOptions): Promise<void>;
+  /** Nothing is written; never throws. */
+  discard(): Promise<void>;
+}
+
 export interface ResultCache {
   read(networkName: string, containerId: string, ifName: string): Promise<CacheLookup>;
   /** Atomic; `sync: false` skips the fsync (readers still see the old or the new record). */
-  write(record: CacheRecord, opts?: { readonly sync?: boolean }): Promise<void>;
-  /** Idempotent. */
+  write(record: CacheRecord, opts?: CacheWriteOptions): Promise<void>;
+  /** Start a write whose record is not known yet (its temp file is created meanwhile). */
+  reserve(networkName: string, containerId: string, ifName: string): PendingCacheWrite;
+  /** Idempotent; the file is gone when it resolves. */
   remove(networkName: string, containerId: string, ifName: string): Promise<void>;
   /** Records of one network, plus corrupt files whose name says they may belong to it. */
   list(networkName: string): Promise<Array<Exclude<CacheLookup, { status: "missing" }>>>;
@@ -44,25 +61,33 @@ export interface ResultCache {
 export function createResultCache(cacheDir: string): ResultCache {
   const dir = join(cacheDir, "results");
   const fileOf = (net: string, id: string, ifName: string): string => join(dir, `${net}-${id}-${ifName}`);
+  const reserve = (net: string, id: string, ifName: string): PendingCacheWrite => {
+    const write = startAtomicWrite(fileOf(net, id, ifName));
+    return {
+      async commit(record, opts) {
+        let data: string;
+        try {
+          data = JSON.stringify(record);
+        } catch (err) {
+          await write.discard();
+          throw err;
+        }
+        await write.commit(data, opts?.sync !== false);
+      },
+      discard: () => write.discard(),
+    };
+  };
 
   return {
     read: (net, id, ifName) => readRecord(fileOf(net, id, ifName), { net, id, ifName }),
-    async write(record, opts) {
-      const path = fileOf(record.networkName, record.containerId, record.ifName);
-      const data = JSON.stringify(record);
-      const sync = opts?.sync !== false;
-      try {
-        await writeAtomic(path, data, sync);
-      } catch (err) {
-        // The directory is made on first use (and again if someone removed it).
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        await writeAtomic(path, data, sync);
-      }
+    write(record, opts) {
+      return reserve(record.networkName, record.containerId, record.ifName).commit(record, opts);
     },
+    reserve,
     async remove(net, id, ifName) {
-      // Asynchronous: an unlink can wait for a journal commit (tens of ms now and then).
-      try { unlinkSync(fileOf(net, id, ifName)); } catch (err) {
+      try {
+        unlinkSync(fileOf(net, id, ifName));
+      } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       }
     },
@@ -81,35 +106,6 @@ export function createResultCache(cacheDir: string): ResultCache {
       );
     },
   };
-}
-
-const TEMP_FILE = /\.[0-9a-f]{12}\.tmp$/;
-
-/** Not promisify(fsync): calling the live `fsync` binding lets benchmarks time it (syncBuiltinESMExports). */
-const fsyncFd = (fd: number): Promise<void> => new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-
-async function writeAtomic(path: string, data: string, sync: boolean): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  const fd = openSync(tmp, "wx", 0o600);
-  try {
-    try {
-      const bytes = Buffer.from(data);
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-      (globalThis as any).__p4?.("w:written");
-      if (sync) await fsyncFd(fd);
-      (globalThis as any).__p4?.("w:fsynced");
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    throw err;
-  }
 }
 
 interface Expected {
