@@ -60,7 +60,7 @@ export function startAtomicWrite(path: string): AtomicWrite {
 const openTemp = (tmp: string): Promise<number> =>
   new Promise((resolve, reject) => open(tmp, "wx", 0o600, (err, fd) => (err ? reject(err) : resolve(fd))));
 
-/** Not promisify(fsync): calling the live `fsync` binding lets tests count it (syncBuiltinESMExports). */
+/** Not promisify(fsync): calling the live `fsync` binding lets tests count it and benchmarks time it (syncBuiltinESMExports). */
 const fsyncFd = (fd: number): Promise<void> => new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 
 function unlinkQuietly(path: string): void {
