@@ -1,16 +1,23 @@
-// Bench part 2: memory of the informers. A child netattachd (server/src/main.ts, as deployed)
-// against the stand-in: RSS without Kubernetes, with an empty stand-in, and with the pods and
-// definitions loaded; plus the edge's own heap growth measured in-process (needs --expose-gc).
-import { spawn } from "node:child_process";
-import { readFile, mkdir, writeFile } from "node:fs/promises";
+// Bench part 2: memory of the informers. A child netattachd (server/src/main.ts under tsx as
+// `npm start` runs it, or the bundle the DaemonSet runs) against the stand-in: RSS without
+// Kubernetes, with an empty stand-in, and with the pods and definitions loaded; plus the edge's
+// own heap growth measured in-process (needs --expose-gc).
+//
+// Run directly, it compares the runners side by side, 3 s after the informers synced (startup
+// garbage still there) and once V8's memory reducer has run on the idle daemon (~10-20 s):
+//   npx tsx test/bench/kube-api-memory.ts [--daemon tsx,bundle] [--pods 1000] [--elsewhere 1000] [--definitions 200] [--settle-s 30]
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createKubeEdge } from "../../server/src/kube/index.js";
 import { tempDir } from "../helpers/daemon.js";
 import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
+import { daemonBundle, parseRunners, startDaemonProcess, type DaemonRunner } from "./daemon-process.js";
 
 const NODE = "bench-node";
-const ROOT = new URL("../../", import.meta.url).pathname;
 
 export interface MemoryResult {
   readonly podsOnNode: number;
@@ -25,10 +32,7 @@ export interface MemoryResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
+const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function seed(s: KubeStandIn, podsOnNode: number, podsElsewhere: number, definitions: number): void {
   for (let i = 0; i < definitions; i++) {
@@ -39,25 +43,43 @@ function seed(s: KubeStandIn, podsOnNode: number, podsElsewhere: number, definit
   }
 }
 
-/** RSS of a child daemon once both informers watch (or, without Kubernetes, once it listens). */
-async function childRss(kube: KubeStandIn | undefined): Promise<number> {
+interface ChildRss {
+  /** From spawn until it listens (no Kubernetes) or both informers watch. */
+  readonly readyMs: number;
+  /** 3 s after both informers watch (or, without Kubernetes, after it listens): median of 5 samples. */
+  readonly readyMb: number;
+  /** `settleMs` after that point (V8's memory reducer has shrunk the idle heap); absent when 0. */
+  readonly settledMb?: number;
+}
+
+/** RSS of a child daemon started by `runner`, without Kubernetes or against `kube`. */
+async function childRss(kube: KubeStandIn | undefined, runner: DaemonRunner = "tsx", settleMs = 0): Promise<ChildRss> {
   const dir = await tempDir("na-kube-rss-");
   await mkdir(join(dir, "net.d"));
   await writeFile(join(dir, "net.d", "10-cbr0.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge", bridge: "cbr0" }] }));
-  const args = ["--import", "tsx", join(ROOT, "server/src/main.ts"), "--socket", join(dir, "d.sock"), "--state-dir", join(dir, "state"), "--cni-conf-dir", join(dir, "net.d"), "--cluster-network", "cbr0", "--log-level", "warn"];
+  const socket = join(dir, "d.sock");
+  const args = ["--socket", socket, "--state-dir", join(dir, "state"), "--cni-conf-dir", join(dir, "net.d"), "--cluster-network", "cbr0", "--log-level", "warn"];
   if (kube) args.push("--kube-mode", "kubeconfig", "--kubeconfig", await kube.writeKubeconfig(dir), "--node-name", NODE);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  const child = await startDaemonProcess(runner, args);
   try {
-    const synced = () => (kube ? kube.openWatches("pods") === 1 && kube.openWatches("network-attachment-definitions") === 1 : true);
-    for (let i = 0; i < 300 && !synced(); i++) await sleep(100);
+    const synced = () => (kube ? kube.openWatches("pods") === 1 && kube.openWatches("network-attachment-definitions") === 1 : existsSync(socket));
+    for (let i = 0; i < 6000 && !synced() && child.child.exitCode === null; i++) await sleep(5);
     if (!synced()) throw new Error("child daemon did not sync with the stand-in");
+    const readyMs = performance.now() - child.spawnedAt;
+    const t0 = Date.now();
+    const sample = async (): Promise<number> => {
+      const samples: number[] = [];
+      for (let i = 0; i < 5; i++, await sleep(200)) samples.push(await child.rssMb());
+      return median(samples);
+    };
     await sleep(3_000); // let startup garbage settle
-    const samples: number[] = [];
-    for (let i = 0; i < 5; i++, await sleep(200)) samples.push(await rssMb(child.pid!));
-    return samples.sort((a, b) => a - b)[2]!;
+    const readyMb = await sample();
+    if (settleMs <= 0) return { readyMs, readyMb };
+    await sleep(Math.max(0, t0 + settleMs - Date.now()));
+    return { readyMs, readyMb, settledMb: await sample() };
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
+    await child.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -81,19 +103,79 @@ async function edgeHeapDelta(s: KubeStandIn): Promise<number | undefined> {
   return (after - before) / 1024 / 1024;
 }
 
-export async function benchInformerMemory(podsOnNode: number, podsElsewhere: number, definitions: number): Promise<MemoryResult> {
-  const empty = await startKubeStandIn();
-  const loaded = await startKubeStandIn();
-  seed(loaded, podsOnNode, podsElsewhere, definitions);
+function seeded(podsOnNode: number, podsElsewhere: number, definitions: number): Promise<{ empty: KubeStandIn; loaded: KubeStandIn; close(): Promise<void> }> {
+  return Promise.all([startKubeStandIn(), startKubeStandIn()]).then(([empty, loaded]) => {
+    seed(loaded, podsOnNode, podsElsewhere, definitions);
+    return { empty, loaded, close: async () => void (await Promise.all([empty.close(), loaded.close()])) };
+  });
+}
+
+/** The child run by `runner` (default: tsx, as `npm start`). */
+export async function benchInformerMemory(podsOnNode: number, podsElsewhere: number, definitions: number, runner: DaemonRunner = "tsx"): Promise<MemoryResult> {
+  const { empty, loaded, close } = await seeded(podsOnNode, podsElsewhere, definitions);
   try {
     const podListBytes = Buffer.byteLength(JSON.stringify(loaded.store.list("pods", (p) => (p.spec as { nodeName?: string }).nodeName === NODE)));
-    const rssNoKubeMb = await childRss(undefined);
-    const rssEmptyMb = await childRss(empty);
-    const rssLoadedMb = await childRss(loaded);
+    const rssNoKubeMb = (await childRss(undefined, runner)).readyMb;
+    const rssEmptyMb = (await childRss(empty, runner)).readyMb;
+    const rssLoadedMb = (await childRss(loaded, runner)).readyMb;
     const heapDeltaMb = await edgeHeapDelta(loaded);
     return { podsOnNode, podsElsewhere, definitions, podListBytes, rssNoKubeMb, rssEmptyMb, rssLoadedMb, ...(heapDeltaMb !== undefined ? { heapDeltaMb } : {}) };
   } finally {
-    await empty.close();
-    await loaded.close();
+    await close();
   }
 }
+
+export type Scenario = "none" | "empty" | "loaded";
+export type RunnerRss = Record<Scenario, Partial<Record<DaemonRunner, ChildRss>>>;
+
+/** Every scenario under every runner, runners interleaved per scenario. */
+export async function benchRunnerMemory(podsOnNode: number, podsElsewhere: number, definitions: number, runners: readonly DaemonRunner[], settleMs: number): Promise<RunnerRss> {
+  if (runners.includes("bundle")) await daemonBundle(); // built before any timing
+  const { empty, loaded, close } = await seeded(podsOnNode, podsElsewhere, definitions);
+  const out: RunnerRss = { none: {}, empty: {}, loaded: {} };
+  try {
+    for (const [scenario, kube] of [["none", undefined], ["empty", empty], ["loaded", loaded]] as const) {
+      for (const runner of runners) out[scenario][runner] = await childRss(kube, runner, settleMs);
+    }
+    return out;
+  } finally {
+    await close();
+  }
+}
+
+function printRunnerTable(r: RunnerRss, runners: readonly DaemonRunner[], title: string, settleS: number): void {
+  const fmt = (n: number | undefined): string => (n === undefined ? "-" : n.toFixed(1)).padStart(8);
+  const delta = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "" : `${(b - a >= 0 ? "+" : "") + (b - a).toFixed(1)}`.padStart(8));
+  const labels: Record<Scenario, string> = { none: "kubernetes.mode none", empty: "informers synced, empty", loaded: "informers synced, loaded" };
+  const cols = (when: "readyMb" | "settledMb" | "readyMs", s: Scenario): string => {
+    const v = runners.map((x) => r[s][x]?.[when]);
+    return v.map(fmt).join("") + (runners.length === 2 ? delta(v[0], v[1]) : "");
+  };
+  const head = runners.map((x) => x.padStart(8)).join("") + (runners.length === 2 ? "Δ".padStart(8) : "");
+  const both = settleS > 0;
+  console.log(`\n== ${title} ==`);
+  console.log(`${"RSS MB".padEnd(26)}${both ? `${"3 s after ready".padEnd(head.length)}   ${settleS} s after ready (idle: V8 shrank the heap)` : "3 s after ready"}`);
+  console.log(`${"".padEnd(26)}${head}${both ? `   ${head}` : ""}`);
+  for (const s of ["none", "empty", "loaded"] as const) console.log(`${labels[s].padEnd(26)}${cols("readyMb", s)}${both ? `   ${cols("settledMb", s)}` : ""}`);
+  console.log(`\n${"ms from spawn to ready".padEnd(26)}${head}`);
+  for (const s of ["none", "empty", "loaded"] as const) console.log(`${labels[s].padEnd(26)}${cols("readyMs", s)}`);
+  console.log("(ready: listening on its socket without Kubernetes; both informers watching with it)");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      daemon: { type: "string", default: "tsx,bundle" },
+      pods: { type: "string", default: "1000" },
+      elsewhere: { type: "string", default: "1000" },
+      definitions: { type: "string", default: "200" },
+      "settle-s": { type: "string", default: "30" },
+    },
+  });
+  const runners = parseRunners(values.daemon);
+  const [pods, elsewhere, defs, settleS] = [values.pods, values.elsewhere, values.definitions, values["settle-s"]].map(Number) as [number, number, number, number];
+  const r = await benchRunnerMemory(pods, elsewhere, defs, runners, settleS * 1000);
+  printRunnerTable(r, runners, `child netattachd RSS: ${pods} pods on this node (+${elsewhere} elsewhere), ${defs} definitions; node ${process.version}`, settleS);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

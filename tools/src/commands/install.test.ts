@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { loadConfig } from "../../../server/src/config/index.js";
 import { installCommand, renderConflist, SHIM_CAPABILITIES } from "./install.js";
+import { statusCommand } from "./status.js";
 
 const options = {
   shim: "/s",
@@ -45,6 +46,7 @@ interface Container {
   name: string;
   command: string[];
   volumeMounts: { name: string }[];
+  readinessProbe?: { exec: { command: string[] } };
 }
 interface DaemonSet extends K8sObject {
   spec: {
@@ -125,18 +127,32 @@ describe("deploy/ manifests", () => {
     for (const c of containers) for (const m of c.volumeMounts) expect(volumes).toContain(m.name);
   });
 
+  it("run the bundles `npm run build` writes with node, from the shim's directory", () => {
+    const ds = find("DaemonSet") as DaemonSet;
+    const [init] = ds.spec.template.spec.initContainers;
+    const daemon = ds.spec.template.spec.containers.find((c) => c.name === "netattachd");
+    const shim = init?.command.find((a) => a.startsWith("--shim="))?.slice("--shim=".length) ?? "";
+    const lib = shim.slice(0, shim.lastIndexOf("/"));
+    expect(shim).toBe(`${lib}/netattach-cni`);
+    expect(init?.command.slice(0, 2)).toEqual(["node", `${lib}/netattachctl.mjs`]);
+    expect(daemon?.command.slice(0, 2)).toEqual(["node", `${lib}/netattachd.mjs`]);
+    const probe = daemon?.readinessProbe?.exec.command ?? [];
+    expect(probe.slice(0, 3)).toEqual(["node", `${lib}/netattachctl.mjs`, "status"]);
+    for (const arg of probe.slice(3)) expect(statusCommand.usage).toContain(`${arg.split("=")[0]} `);
+  });
+
   it("run `netattachctl install` with flags it accepts, before the daemon", () => {
     const ds = find("DaemonSet") as DaemonSet;
     const [init] = ds.spec.template.spec.initContainers;
-    expect(init?.command.slice(0, 2)).toEqual(["netattachctl", "install"]);
-    for (const arg of init?.command.slice(2) ?? []) expect(installCommand.usage).toContain(`${arg.split("=")[0]} `);
+    expect(init?.command[2]).toBe("install");
+    for (const arg of init?.command.slice(3) ?? []) expect(installCommand.usage).toContain(`${arg.split("=")[0]} `);
   });
 
   it("give netattachd a config its own loader accepts, with the cluster network from the ConfigMap", async () => {
     const cm = find("ConfigMap") as K8sObject & { data: Record<string, string> };
     const ds = find("DaemonSet") as DaemonSet;
     const daemon = ds.spec.template.spec.containers.find((c) => c.name === "netattachd");
-    const argv = (daemon?.command.slice(1) ?? []).map((a) => a.replace("$(CLUSTER_NETWORK)", cm.data.clusterNetwork ?? ""));
+    const argv = (daemon?.command.slice(2) ?? []).map((a) => a.replace("$(CLUSTER_NETWORK)", cm.data.clusterNetwork ?? ""));
     const loaded = await loadConfig({ argv, env: { NODE_NAME: "node-1" }, cwd: "/", readFile: async () => cm.data["netattachd.yaml"] ?? "" });
     expect(loaded).toMatchObject({ config: { clusterNetwork: "cbr0", socketPath: "/run/netattach/netattach.sock", kubernetes: { mode: "in-cluster", nodeName: "node-1" } } });
     expect(parseYaml(cm.data["netattachd.yaml"] ?? "")).toMatchObject({ cniConfDir: "/etc/cni/net.d" });
