@@ -54,13 +54,15 @@ function run(cmd, args, opts = {}) {
 }
 
 // ---- Node bundles: netattachd.mjs and netattachctl.mjs ------------------------------------
-// One ESM file each for Node 20 that imports nothing but node:* modules: `node netattachd.mjs`
-// runs from any directory, without node_modules or tsx (the DaemonSet's layout). Measured by
-// `npm run bench:bundle` (tsx and the bundle side by side, see README): daemon RSS without a
-// cluster ~115 → ~86 MB 3 s after start (~87 → ~61 MB once idle); with informers holding 1000
-// pods + 200 definitions ~240 → ~108 MB (~166 → ~79 MB idle): under tsx every one of
-// @kubernetes/client-node's ~800 modules is loaded, transformed and source-mapped; bundled and
-// minified it is ~1 MB of text. RPC overhead: no difference beyond noise.
+// One ESM file each for Node 20 that imports only node:* modules (plus optional packages its
+// dependencies try to require and do without: bufferutil, utf-8-validate, encoding,
+// supports-color): `node netattachd.mjs` runs from any directory, without node_modules or tsx
+// (the DaemonSet's layout). Measured by `npm run bench:bundle` (tsx and the bundle side by side):
+// daemon RSS without a cluster ~110 → ~86 MB 3 s after start (~84 → ~61 MB once idle); with
+// informers holding 1000 pods + 200 definitions ~244 → ~113 MB (~174 → ~81 MB idle): under tsx
+// each of @kubernetes/client-node's ~800 modules is loaded and transformed on its own; bundled
+// and minified it is ~1 MB of text. Listening ~650 → ~280 ms after spawn; `netattachctl status`
+// ~650 → ~170 ms. AttachNetworks/DetachNetworks overhead: the same within noise.
 // Why esbuild (installed with tsx) and not `bun build --target=node`: they start about as fast,
 // but esbuild's minified bundle idles ~5 MB lower (60 vs 65 MB), and its plugin API runs here
 // under Node (embedding the descriptor set needs a load hook; Bun's CLI has none).
