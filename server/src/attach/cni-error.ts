@@ -2,6 +2,7 @@
 import { isCniError, type CniError } from "../cni/index.js";
 import { DaemonError, isDaemonError, type ErrorContext } from "../errors/daemon-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
+import { codeFromCniKind } from "../errors/code-from-cni-kind.js";
 
 export interface DelegateWhere {
   readonly network: string;
@@ -12,29 +13,11 @@ export interface DelegateWhere {
 }
 
 function reasonFor(err: CniError, signal: AbortSignal | undefined): ErrorCode {
-  switch (err.kind) {
-    case "plugin-failed":
-    case "exec":
-      return "PLUGIN_FAILED";
-    case "plugin-not-found":
-    case "plugin-type-invalid":
-      return "PLUGIN_NOT_FOUND";
-    case "timeout":
-      return "PLUGIN_TIMEOUT";
-    case "aborted":
-      // Our own per-call deadline is a timeout; anything else is the caller going away.
-      return isTimeout(signal?.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";
-    case "bad-output":
-      return "PLUGIN_BAD_OUTPUT";
-    case "invalid-config":
-      return "INVALID_NETWORK_CONFIG";
-    case "invalid-args":
-      return "INVALID_REQUEST";
-    case "incompatible-version":
-      return "INCOMPATIBLE_CNI_VERSION";
-    case "cache":
-      return "STATE_IO";
-  }
+  // Our own per-call deadline is a timeout; anything else is the caller going away.
+  if (err.kind === "aborted") return isTimeout(signal?.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";
+  // While planning, a type that cannot name a binary is reported with the binaries searched for.
+  if (err.kind === "plugin-type-invalid") return "PLUGIN_NOT_FOUND";
+  return codeFromCniKind(err.kind);
 }
 
 export function isTimeout(reason: unknown): boolean {

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { CniError, type CniFailureKind } from "../cni/index.js";
 import { DaemonError } from "./daemon-error.js";
 import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
-import { INTERNAL_MESSAGE, codeFromCniKind, toServerError } from "./to-server-error.js";
+import { INTERNAL_MESSAGE, toServerError } from "./to-server-error.js";
+import { codeFromCniKind } from "./code-from-cni-kind.js";
 
 function infoOf(err: unknown): ErrorInfo {
   expect(err).toBeInstanceOf(RichServerError);

@@ -2,7 +2,8 @@
 // AbortError | unknown → RichServerError with a google.rpc.ErrorInfo from the catalog.
 import { ServerError, type Status } from "nice-grpc-common";
 import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
-import { isCniError, type CniError, type CniFailureKind } from "../cni/index.js";
+import { isCniError, type CniError } from "../cni/index.js";
+import { codeFromCniKind } from "./code-from-cni-kind.js";
 import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
 import { isDaemonError, type ErrorContext } from "./daemon-error.js";
 import { statusFromCniCode, statusFromName } from "./status-mapping.js";
@@ -50,30 +51,6 @@ function build(code: ErrorCode, message: string, context: ErrorContext, details?
 }
 
 /** Catalog code for a CniError that escaped the domain layer unwrapped. */
-export function codeFromCniKind(kind: CniFailureKind): ErrorCode {
-  switch (kind) {
-    case "plugin-failed":
-    case "exec":
-      return "PLUGIN_FAILED";
-    case "plugin-not-found":
-      return "PLUGIN_NOT_FOUND";
-    case "plugin-type-invalid":
-    case "invalid-config":
-      return "INVALID_NETWORK_CONFIG";
-    case "timeout":
-      return "PLUGIN_TIMEOUT";
-    case "aborted":
-      return "CANCELLED";
-    case "bad-output":
-      return "PLUGIN_BAD_OUTPUT";
-    case "invalid-args":
-      return "INVALID_REQUEST";
-    case "incompatible-version":
-      return "INCOMPATIBLE_CNI_VERSION";
-    case "cache":
-      return "STATE_IO";
-  }
-}
 
 function contextFromCniError(err: CniError | undefined): ErrorContext {
   if (!err) return {};
