@@ -1,5 +1,6 @@
 // Composition root shared by main.ts and the tests: DaemonConfig + logger → a Daemon wired
 // to the real CNI runtime, the file/Kubernetes network sources and the attachment service.
+import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { createAttachmentService } from "./attach/create-attachment-service.js";
 import { createFileAttachmentStore } from "./attach/file-attachment-store.js";
@@ -7,7 +8,8 @@ import { createPluginFinder } from "./attach/plugin-check.js";
 import type { AttachmentService, NetworkStatusWriter } from "./attach/types.js";
 import { createCniRuntime, createSpawnExec, type PluginExec, type RuntimeEvent } from "./cni/index.js";
 import { stateLayout, type DaemonConfig } from "./config/index.js";
-import { createDaemon, type Daemon, type Lifecycle } from "./daemon.js";
+import { createDaemon, type Daemon, type DaemonDeps, type Lifecycle } from "./daemon.js";
+import { StartupError } from "./errors/startup-error.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
 import type { CreateKubeEdge, KubeEdge } from "./kube/kube-edge.js";
 import { createRouteEditor } from "./netns/route-editor.js";
@@ -77,12 +79,25 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   return createDaemon({
     socketPath: config.socketPath,
     ...(config.tcpListen !== undefined ? { tcpListen: config.tcpListen } : {}),
+    ...(config.tls !== undefined ? { tls: await readTls(config.tls) } : {}),
+    maxReceiveMessageBytes: config.limits.maxMessageBytes,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     service,
     log,
     descriptorSet: opts.descriptorSet,
     lifecycles,
   });
+}
+
+async function readTls(tls: NonNullable<DaemonConfig["tls"]>): Promise<NonNullable<DaemonDeps["tls"]>> {
+  const read = async (key: keyof typeof tls): Promise<Buffer> => {
+    try {
+      return await readFile(tls[key]);
+    } catch (err) {
+      throw new StartupError("TLS_UNREADABLE", `cannot read tls.${key} ${tls[key]}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    }
+  };
+  return { cert: await read("certFile"), key: await read("keyFile"), clientCa: await read("clientCaFile") };
 }
 
 async function kubeEdge(config: DaemonConfig, log: Logger, create?: CreateKubeEdge): Promise<KubeEdge> {

@@ -2,6 +2,7 @@
 // listener), health driven by the domain's readiness, ADD refused (NOT_READY) before the first
 // ready and during shutdown, graceful shutdown with a bound.
 import { chmod, unlink } from "node:fs/promises";
+import { ServerCredentials } from "@grpc/grpc-js";
 import type { Server } from "nice-grpc";
 import { HealthState } from "nice-grpc-server-health";
 import type { Logger } from "pino";
@@ -22,6 +23,10 @@ export interface DaemonDeps {
   readonly socketPath: string;
   /** host:port; absent = no TCP listener. */
   readonly tcpListen?: string;
+  /** PEM material of the TCP listener's mutual TLS; required with tcpListen. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly clientCa: Buffer };
+  /** limits.maxMessageBytes. */
+  readonly maxReceiveMessageBytes?: number;
   /** How long stop() waits for calls in flight before cancelling them. */
   readonly shutdownTimeoutMs: number;
   readonly service: AttachmentService;
@@ -57,7 +62,13 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   const service = gateAttachOnReadiness(deps.service, { isReady: () => readiness.isReady(), stopping: () => stopping !== undefined });
 
   const newServer = (): Server => {
-    const server = createGrpcServer({ service, log, health, descriptorSet: deps.descriptorSet });
+    const server = createGrpcServer({
+      service,
+      log,
+      health,
+      descriptorSet: deps.descriptorSet,
+      ...(deps.maxReceiveMessageBytes !== undefined ? { maxReceiveMessageBytes: deps.maxReceiveMessageBytes } : {}),
+    });
     servers.push(server);
     return server;
   };
@@ -68,10 +79,18 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     await listen(newServer(), `unix://${deps.socketPath}`);
     ownsSocket = true;
     await chmod(deps.socketPath, 0o600);
-    const tcpPort = deps.tcpListen ? await listen(newServer(), deps.tcpListen) : undefined;
+    const tcpPort = deps.tcpListen ? await listenTcp(deps.tcpListen) : undefined;
     await readiness.start();
     log.info({ socketPath: deps.socketPath, tcpListen: deps.tcpListen, tcpPort, ready: readiness.isReady() }, "netattachd listening");
     return { socketPath: deps.socketPath, ...(tcpPort !== undefined ? { tcpPort } : {}) };
+  }
+
+  /** Only clients with a certificate from the configured CA get in: the TCP listener reaches every pod's networks. */
+  async function listenTcp(address: string): Promise<number> {
+    if (deps.tls === undefined) throw new StartupError("TLS_REQUIRED", `refusing to listen on ${address} without mutual TLS (set tls.certFile, tls.keyFile, tls.clientCaFile)`);
+    if (/^(0\.0\.0\.0|\[::\]|\[::0\]|):/.test(address)) log.warn({ tcpListen: address }, "the TCP listener accepts connections on every address; mutual TLS is its only guard");
+    const credentials = ServerCredentials.createSsl(deps.tls.clientCa, [{ cert_chain: deps.tls.cert, private_key: deps.tls.key }], true);
+    return listen(newServer(), address, credentials);
   }
 
   async function stop(): Promise<void> {
@@ -98,9 +117,9 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   };
 }
 
-async function listen(server: Server, address: string): Promise<number> {
+async function listen(server: Server, address: string, credentials?: ServerCredentials): Promise<number> {
   try {
-    return await server.listen(address);
+    return await server.listen(address, credentials);
   } catch (err) {
     throw new StartupError("LISTEN_FAILED", `cannot listen on ${address}: ${(err as Error).message}`, { cause: err });
   }

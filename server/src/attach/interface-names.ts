@@ -1,30 +1,21 @@
 // Interface names for a pod's delegates, Multus style: the cluster network takes the primary
 // name, the rest net<idx> by position; explicit names are honoured and still use up their index.
+import { interfaceNameProblem } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
+import { quoteInput } from "../errors/bounded-text.js";
 import type { ResolvedNetwork } from "../resolve/types.js";
-
-const MAX_IFNAME = 15;
-
-/** Why `name` is not a usable Linux interface name, or undefined when it is. */
-export function interfaceNameProblem(name: string): string | undefined {
-  if (name === "") return "is empty";
-  if (Buffer.byteLength(name, "utf8") > MAX_IFNAME) return `is longer than ${MAX_IFNAME} bytes`;
-  if (name === "." || name === "..") return "is . or ..";
-  if (/[/:\s\0]/u.test(name)) return "contains / or : or whitespace";
-  return undefined;
-}
 
 export function assignInterfaceNames(networks: readonly ResolvedNetwork[], primaryIfName: string): string[] {
   const primaryProblem = interfaceNameProblem(primaryIfName);
   if (primaryProblem !== undefined) {
-    throw new DaemonError("INVALID_REQUEST", `primary interface name "${primaryIfName}" ${primaryProblem}`, { phase: "plan", ifName: primaryIfName });
+    throw new DaemonError("INVALID_REQUEST", `primary interface name ${quoteInput(primaryIfName)} ${primaryProblem}`, { phase: "plan", ifName: primaryIfName });
   }
   const names = networks.map((n, idx) => {
     const explicit = n.selection.interface;
     if (explicit !== undefined && explicit !== "") {
       const problem = interfaceNameProblem(explicit);
       if (problem !== undefined) {
-        throw new DaemonError("INTERFACE_CONFLICT", `network "${n.network}" asks for interface "${explicit}", which ${problem}`, {
+        throw new DaemonError("INTERFACE_CONFLICT", `network "${n.network}" asks for interface ${quoteInput(explicit)}, which ${problem}`, {
           network: n.network,
           ifName: explicit,
           phase: "plan",

@@ -16,7 +16,7 @@ export {
   supportsCheck,
   supportsGcAndStatus,
 } from "./spec/version.js";
-export { validateContainerId, validateInterfaceName, validateNetworkName } from "./spec/validate.js";
+export { containerIdProblem, interfaceNameProblem, MAX_CONTAINER_ID_LENGTH, MAX_INTERFACE_NAME_LENGTH, validateContainerId, validateInterfaceName, validateNetworkName } from "./spec/validate.js";
 export { formatCniArgs, parseCniArgs } from "./spec/cni-args.js";
 export { filterCapabilityArgs, normaliseCapabilityArg } from "./spec/capability-args.js";
 

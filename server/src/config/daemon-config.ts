@@ -1,5 +1,7 @@
 // The daemon's settings: one typed object with defaults, plain data passed down from main.ts.
 
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
+
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -14,10 +16,19 @@ export interface KubernetesConfig {
   readonly statusFailurePolicy: "fail" | "ignore";
 }
 
+/** Mutual TLS of the TCP listener: a server certificate, and a CA that client certificates must chain to. */
+export interface TlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly clientCaFile: string;
+}
+
 export interface DaemonConfig {
   readonly socketPath: string;
-  /** host:port of an extra TCP listener; absent = off. */
+  /** host:port of an extra TCP listener (mutual TLS, `tls` required); absent = off. */
   readonly tcpListen?: string;
+  readonly tls?: TlsConfig;
+  readonly limits: InputLimits;
   readonly cniBinDirs: readonly string[];
   /** CNI conf dir: file networks and the fallback of definitions without spec.config. */
   readonly cniConfDir: string;
@@ -61,6 +72,8 @@ export const DEFAULTS: DaemonConfig = {
   pluginTimeoutMs: 60_000,
   shutdownTimeoutMs: 10_000,
   logLevel: "info",
+  limits: DEFAULT_INPUT_LIMITS,
+
   kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail" },
 };
 

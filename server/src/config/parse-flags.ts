@@ -10,7 +10,10 @@ interface FlagSpec {
 
 export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   socket: { key: "socketPath", type: "string", help: "unix socket to serve on" },
-  "tcp-listen": { key: "tcpListen", type: "string", help: "also listen on host:port (off by default)" },
+  "tcp-listen": { key: "tcpListen", type: "string", help: "also listen on host:port, mutual TLS (off by default)" },
+  "tls-cert": { key: "tls.certFile", type: "string", help: "TCP listener's certificate (PEM)" },
+  "tls-key": { key: "tls.keyFile", type: "string", help: "TCP listener's private key (PEM)" },
+  "tls-client-ca": { key: "tls.clientCaFile", type: "string", help: "CA that client certificates must chain to (PEM)" },
   "cni-bin-dir": { key: "cniBinDirs", type: "list", help: "CNI plugin dir (repeatable)" },
   "cni-conf-dir": { key: "cniConfDir", type: "string", help: "CNI conf dir" },
   "definitions-dir": { key: "definitionsDir", type: "string", help: "NetworkAttachmentDefinition manifests dir" },

@@ -37,6 +37,14 @@ const SCHEMA: Schema = {
   pluginTimeoutMs: int(100, 3_600_000),
   shutdownTimeoutMs: int(0, 600_000),
   logLevel: oneOf(LOG_LEVELS),
+  tls: { certFile: absPath, keyFile: absPath, clientCaFile: absPath },
+  limits: {
+    maxAnnotationBytes: int(1024, 16 * 1024 * 1024),
+    maxNetworksPerPod: int(1, 4096),
+    maxJsonDepth: int(4, 1024),
+    maxContainerIdLength: int(16, 240),
+    maxMessageBytes: int(64 * 1024, 64 * 1024 * 1024),
+  },
   kubernetes: {
     mode: oneOf(["none", "kubeconfig", "in-cluster"]),
     kubeconfigPath: absPath,
@@ -69,11 +77,21 @@ export function validateConfig(raw: unknown): { config: DaemonConfig; issues: []
   const issues: string[] = [];
   walk(raw, SCHEMA, "", issues);
   const kube = { ...DEFAULTS.kubernetes, ...(isObj(raw.kubernetes) ? raw.kubernetes : {}) };
-  const config = { ...DEFAULTS, ...raw, kubernetes: kube } as DaemonConfig;
+  const limits = { ...DEFAULTS.limits, ...(isObj(raw.limits) ? raw.limits : {}) };
+  const config = { ...DEFAULTS, ...raw, kubernetes: kube, limits } as DaemonConfig;
   // Cross-field rules (harmless to run after type errors: they only look at valid-looking values).
   if (config.clusterNetwork === "") issues.push("clusterNetwork: required (a network name, or the path of a conf/conflist)");
   if ((kube.mode === "kubeconfig" || kube.mode === "in-cluster") && !kube.nodeName) issues.push(`kubernetes.nodeName: required when kubernetes.mode is ${kube.mode} (set it or the NODE_NAME env)`);
   if (kube.mode === "kubeconfig" && !kube.kubeconfigPath) issues.push("kubernetes.kubeconfigPath: required when kubernetes.mode is kubeconfig");
+  if (config.tcpListen && !config.tls) {
+    issues.push("tls: required when tcpListen is set: the TCP listener serves only clients with a certificate (mutual TLS: certFile, keyFile, clientCaFile; see docs/tls.md)");
+  }
+  if (isObj(raw.tls)) {
+    for (const key of ["certFile", "keyFile", "clientCaFile"]) if (!(key in raw.tls)) issues.push(`tls.${key}: required when tls is set`);
+  }
+  if (limits.maxAnnotationBytes >= limits.maxMessageBytes) {
+    issues.push(`limits.maxAnnotationBytes (${limits.maxAnnotationBytes}) must be smaller than limits.maxMessageBytes (${limits.maxMessageBytes}), so an oversized annotation gets its own error`);
+  }
   if (issues.length > 0) return { issues };
   if (config.tcpListen === "") delete (config as { tcpListen?: string }).tcpListen;
   return { config, issues: [] };

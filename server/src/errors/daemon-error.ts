@@ -1,3 +1,4 @@
+import { MAX_MESSAGE_BYTES, boundText } from "./bounded-text.js";
 import type { ErrorCode } from "./error-codes.js";
 
 /** Where in the daemon an error happened; every field optional, all are reported. */
@@ -16,6 +17,8 @@ export interface ErrorContext {
   cniCode?: number;
   /** Plugin stderr, bounded. */
   stderr?: string;
+  /** The config key of the limit an input broke (LIMIT_EXCEEDED). */
+  limit?: string;
 }
 
 /** The one error type daemon code throws on purpose. Always keeps `cause`. */
@@ -24,7 +27,7 @@ export class DaemonError extends Error {
   readonly context: ErrorContext;
 
   constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, options);
+    super(boundText(message, MAX_MESSAGE_BYTES), options);
     this.name = "DaemonError";
     this.code = code;
     this.context = context;

@@ -8,8 +8,9 @@ export function statusFromName(name: GrpcStatusName): Status {
 }
 
 /**
- * gRPC status for a plugin's own CNI error code (PLUGIN_FAILED only). Codes the spec
- * reserves but does not define, and plugin-specific codes (100+), are UNKNOWN.
+ * gRPC status for a plugin's own CNI error code (PLUGIN_FAILED only). Never INTERNAL, which means
+ * a bug of netattachd's: the plugin's I/O (5) and internal (999) errors, codes the spec reserves but
+ * does not define, and plugin-specific codes (100+) are UNKNOWN.
  */
 export function statusFromCniCode(code: number): Status {
   switch (code) {
@@ -23,14 +24,10 @@ export function statusFromCniCode(code: number): Status {
       return Status.INVALID_ARGUMENT;
     case 3:
       return Status.NOT_FOUND;
-    case 5:
-      return Status.INTERNAL;
     case 11:
     case 50:
     case 51:
       return Status.UNAVAILABLE;
-    case 999:
-      return Status.INTERNAL;
     default:
       return Status.UNKNOWN;
   }

@@ -70,9 +70,9 @@ describe("toServerError", () => {
     });
   });
 
-  it("PLUGIN_FAILED without any code falls back to 999 → INTERNAL", () => {
+  it("PLUGIN_FAILED without any code falls back to 999 → UNKNOWN (a plugin's failure is never our INTERNAL)", () => {
     const { error } = toServerError(new DaemonError("PLUGIN_FAILED", "x"));
-    expect(error.code).toBe(Status.INTERNAL);
+    expect(error.code).toBe(Status.UNKNOWN);
     expect(infoOf(error).metadata.cniCode).toBe("999");
   });
 
@@ -130,8 +130,15 @@ describe("toServerError", () => {
     expect(toServerError(original).error).toBe(original);
   });
 
-  it("bounds long metadata values", () => {
-    const { error } = toServerError(new DaemonError("PLUGIN_FAILED", "x", { cniCode: 5, stderr: "e".repeat(10_000) }));
-    expect(infoOf(error).metadata.stderr!.length).toBeLessThanOrEqual(4097);
+  it("bounds the message and every metadata value, so the trailers stay far below 8 KiB", () => {
+    const huge = "€".repeat(70_000);
+    const err = new DaemonError("INVALID_ANNOTATION", huge, { network: huge, source: huge, plugin: huge, phase: huge, ifName: huge, stderr: huge });
+    const { error } = toServerError(err);
+    expect(Buffer.byteLength(error.details)).toBeLessThanOrEqual(1024);
+    const meta = infoOf(error).metadata;
+    for (const key of ["network", "source", "plugin", "phase", "ifName"]) expect(Buffer.byteLength(meta[key]!), key).toBeLessThanOrEqual(256);
+    expect(Buffer.byteLength(meta.stderr!)).toBeLessThanOrEqual(1024);
+    const wire = ErrorInfo.encode(infoOf(error)).finish().length * (4 / 3) + Buffer.byteLength(encodeURIComponent(error.details));
+    expect(wire).toBeLessThan(8 * 1024);
   });
 });

@@ -6,12 +6,19 @@ import { isCniError, type CniError } from "../cni/index.js";
 import { codeFromCniKind } from "./code-from-cni-kind.js";
 import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
 import { isDaemonError, type ErrorContext } from "./daemon-error.js";
+import { boundText } from "./bounded-text.js";
 import { statusFromCniCode, statusFromName } from "./status-mapping.js";
 
 export const ERROR_DOMAIN = "netattach.dev";
 /** Sent instead of the message of an unexpected error; the log has the details. */
 export const INTERNAL_MESSAGE = "internal error in netattachd; see the daemon log";
-const MAX_META = 4096;
+/**
+ * Byte bounds of what goes into the status trailers. Message and ErrorInfo together stay well under
+ * 8 KiB even when every byte is percent-encoded, so a trailer never breaks the client's connection.
+ */
+const MAX_WIRE_MESSAGE = 1024;
+const MAX_META_TEXT = 1024;
+const MAX_META_VALUE = 256;
 
 /** What a thrown value means on the wire. `expected` = false → log it as a bug. */
 export interface ServerErrorMapping {
@@ -41,13 +48,13 @@ function build(code: ErrorCode, message: string, context: ErrorContext, details?
   const cniCode = code === "PLUGIN_FAILED" ? (context.cniCode ?? catalog.cniCode) : catalog.cniCode;
   const status: Status = code === "PLUGIN_FAILED" ? statusFromCniCode(cniCode) : statusFromName(catalog.status);
   const metadata: Record<string, string> = { cniCode: String(cniCode) };
-  for (const key of ["network", "plugin", "phase", "source", "ifName", "stderr"] as const) {
+  for (const key of ["network", "plugin", "phase", "source", "ifName", "limit", "stderr"] as const) {
     const value = context[key];
-    if (value !== undefined && value !== "") metadata[key] = bound(value);
+    if (value !== undefined && value !== "") metadata[key] = boundText(value, key === "stderr" ? MAX_META_TEXT : MAX_META_VALUE);
   }
-  if (details) metadata.details = bound(details);
+  if (details) metadata.details = boundText(details, MAX_META_TEXT / 2);
   const info = ErrorInfo.fromPartial({ reason: code, domain: ERROR_DOMAIN, metadata });
-  return { error: new RichServerError(status, message, [info]), reason: code, expected: true };
+  return { error: new RichServerError(status, boundText(message, MAX_WIRE_MESSAGE), [info]), reason: code, expected: true };
 }
 
 /** Catalog code for a CniError that escaped the domain layer unwrapped. */
@@ -79,8 +86,4 @@ function isAbortError(err: unknown): boolean {
 
 function definedOnly<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function bound(text: string): string {
-  return text.length > MAX_META ? `${text.slice(0, MAX_META)}…` : text;
 }

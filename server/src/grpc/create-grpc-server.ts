@@ -18,10 +18,13 @@ export interface GrpcServerOptions {
   readonly log: Logger;
   readonly health: HealthState;
   readonly descriptorSet: Uint8Array;
+  /** Largest request message accepted (limits.maxMessageBytes); grpc-js answers RESOURCE_EXHAUSTED above it. */
+  readonly maxReceiveMessageBytes?: number;
 }
 
 export function createGrpcServer(opts: GrpcServerOptions): Server {
-  const server = createServer().use(errorDetailsServerMiddleware);
+  const channel = opts.maxReceiveMessageBytes !== undefined ? { "grpc.max_receive_message_length": opts.maxReceiveMessageBytes } : {};
+  const server = createServer(channel).use(errorDetailsServerMiddleware);
   server.with(loggingMiddleware(opts.log)).with(errorMiddleware).add(AttachmentServiceDefinition, createAttachmentServiceImpl(opts.service));
   server.add(HealthDefinition, HealthServiceImpl(opts.health));
   const reflection = ServerReflection(opts.descriptorSet, [SERVICE_NAME]);

@@ -7,7 +7,7 @@ export { createDefinitionDirSource, type DefinitionDirOptions } from "./definiti
 export { createMemorySource } from "./memory-source.js";
 export { createNetworkResolver, REQUEST_SELECTIONS, type NetworkResolverOptions } from "./network-resolver.js";
 export { networkDisplayName } from "./network-display-name.js";
-export { interfaceNameProblem, isDnsLabel, MAX_IFNAME_BYTES } from "./name-checks.js";
+export { isDnsLabel } from "./name-checks.js";
 // For the Kubernetes source (issue 5): the same NAD checks and spec.config/conf-dir rules.
 export { nadRecordFromObject, NAD_API_VERSION, NAD_KIND, type NadRecord } from "./nad-object.js";
 export { nadToDefinition, describeNad } from "./nad-to-definition.js";

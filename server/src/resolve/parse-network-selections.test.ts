@@ -76,8 +76,8 @@ describe("parseNetworkSelections: text form", () => {
   it.each([
     ["a@", '"" is empty'],
     ["a@abcdefghijklmnop", '"abcdefghijklmnop" is longer than 15 bytes'],
-    ["a@net:1", "contains '/', ':' or whitespace"],
-    ["a@..", '".." is not allowed'],
+    ["a@net:1", "contains / or : or whitespace"],
+    ["a@..", '".." is . or ..'],
     // 8 characters but 16 bytes: the kernel counts bytes.
     [`a@${"é".repeat(8)}`, "is longer than 15 bytes"],
   ])("rejects the interface name in %j as INTERFACE_CONFLICT", (value, message) => {
@@ -243,7 +243,7 @@ describe("parseNetworkSelections: JSON form", () => {
 
   it.each([
     [{ name: "a", interface: "abcdefghijklmnop" }, '"interface" "abcdefghijklmnop" is longer than 15 bytes', "abcdefghijklmnop"],
-    [{ name: "a", interface: "eth 0" }, `"interface" "eth 0" contains '/', ':' or whitespace`, "eth 0"],
+    [{ name: "a", interface: "eth 0" }, `"interface" "eth 0" contains / or : or whitespace`, "eth 0"],
     [{ name: "a", interfaceRequest: "a/b" }, '"interfaceRequest" "a/b" contains', "a/b"],
   ])("rejects interface names as INTERFACE_CONFLICT (%j)", (element, message, ifName) => {
     const err = elementFailure(element);

@@ -1,7 +1,8 @@
 // The networks annotation (k8s.v1.cni.cncf.io/networks) in both forms. Pure.
 import { parseSelectionElement, selectionToElement } from "./parse-selection-element.js";
 import { parseTextSelections } from "./parse-text-selections.js";
-import { quote, valueError } from "./selection-error.js";
+import { valueError } from "./selection-error.js";
+import { quoteInput } from "../errors/bounded-text.js";
 import type { NetworkSelection } from "./types.js";
 
 /**
@@ -24,7 +25,7 @@ export function parseNetworkSelections(value: string, defaultNamespace: string, 
   }
   // A single object is accepted as a one-element list.
   const elements = Array.isArray(parsed) ? parsed : typeof parsed === "object" && parsed !== null ? [parsed] : undefined;
-  if (elements === undefined) throw valueError(annotation, `JSON form must be an array of objects or one object, got ${quote(parsed)}`);
+  if (elements === undefined) throw valueError(annotation, `JSON form must be an array of objects or one object, got ${quoteInput(parsed)}`);
   return elements.map((element, i) => parseSelectionElement(element, defaultNamespace, { source: annotation, index: i + 1 }));
 }
 

@@ -1,6 +1,7 @@
 // One element of the JSON form of the networks annotation (multi-net spec 4.1.2), checked
 // field by field. Also used to check explicit selections from a request.
-import { elementError, quote, type ElementPlace } from "./selection-error.js";
+import { elementError, type ElementPlace } from "./selection-error.js";
+import { quoteInput } from "../errors/bounded-text.js";
 import { isJsonObject, SELECTION_FIELDS, type Fail, type SelectionDraft } from "./selection-fields.js";
 import { rejectUnknownKeys } from "./selection-options.js";
 import type { NetworkSelection } from "./types.js";
@@ -8,7 +9,7 @@ import type { NetworkSelection } from "./types.js";
 const KNOWN_KEYS = Object.keys(SELECTION_FIELDS);
 
 export function parseSelectionElement(raw: unknown, defaultNamespace: string, place: ElementPlace): NetworkSelection {
-  if (!isJsonObject(raw)) throw elementError(place, `is not a JSON object: ${quote(raw)}`);
+  if (!isJsonObject(raw)) throw elementError(place, `is not a JSON object: ${quoteInput(raw)}`);
   const named = typeof raw.name === "string" && raw.name !== "" ? raw.name : undefined;
   const namespace = typeof raw.namespace === "string" && raw.namespace !== "" ? raw.namespace : defaultNamespace;
   const here: ElementPlace = { ...place, label: named, network: named === undefined ? undefined : `${namespace}/${named}` };
@@ -20,7 +21,7 @@ export function parseSelectionElement(raw: unknown, defaultNamespace: string, pl
   if (raw.name === undefined || raw.name === null) fail(`"name" is required`);
   rejectUnknownKeys(raw, KNOWN_KEYS, "", fail);
   if (hasValue(raw.interface) && hasValue(raw.interfaceRequest) && raw.interface !== raw.interfaceRequest) {
-    fail(`"interface" ${quote(raw.interface)} and legacy "interfaceRequest" ${quote(raw.interfaceRequest)} disagree`);
+    fail(`"interface" ${quoteInput(raw.interface)} and legacy "interfaceRequest" ${quoteInput(raw.interfaceRequest)} disagree`);
   }
 
   const draft: Partial<SelectionDraft> = {};

@@ -2,6 +2,7 @@
 // the element and the bad value, so the user can find the culprit without reading code.
 import { DaemonError } from "../errors/daemon-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
+import { quoteInput } from "../errors/bounded-text.js";
 
 /** Where a selection element came from. */
 export interface ElementPlace {
@@ -16,7 +17,7 @@ export interface ElementPlace {
 }
 
 export function describePlace(place: ElementPlace): string {
-  const label = place.label === undefined ? "" : ` (${JSON.stringify(place.label)})`;
+  const label = place.label === undefined ? "" : ` (${quoteInput(place.label)})`;
   return `${place.source}: element ${place.index}${label}`;
 }
 
@@ -36,10 +37,4 @@ export function elementError(place: ElementPlace, problem: string, code: ErrorCo
 
 export function valueError(source: string, problem: string, cause?: unknown): DaemonError {
   return new DaemonError("INVALID_ANNOTATION", `${source}: ${problem}`, { source, phase: "resolve" }, cause === undefined ? undefined : { cause });
-}
-
-/** JSON.stringify for values quoted in messages, bounded so a huge value cannot flood a log line. */
-export function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -2,8 +2,9 @@
 // calls `fail` with a message that names the field and the bad value. Pure.
 import type { JsonObject } from "../cni/index.js";
 import { isInfinibandGuid, isIpAddress, isIpOrCidr, isMacAddress } from "./address-checks.js";
-import { interfaceNameProblem, isDnsLabel } from "./name-checks.js";
-import { quote } from "./selection-error.js";
+import { interfaceNameProblem } from "../cni/index.js";
+import { isDnsLabel } from "./name-checks.js";
+import { quoteInput } from "../errors/bounded-text.js";
 import { readBandwidth, readPortMappings } from "./selection-options.js";
 import type { NetworkSelection } from "./types.js";
 
@@ -17,14 +18,14 @@ export function isJsonObject(value: unknown): value is JsonObject {
 }
 
 function readString(key: string, value: unknown, fail: Fail): string {
-  if (typeof value !== "string" || value === "") fail(`${quote(key)} must be a non-empty string, got ${quote(value)}`);
+  if (typeof value !== "string" || value === "") fail(`${quoteInput(key)} must be a non-empty string, got ${quoteInput(value)}`);
   return value as string;
 }
 
 function readStringList(key: string, value: unknown, fail: Fail, check: (s: string) => boolean, what: string): string[] {
-  if (!Array.isArray(value)) fail(`${quote(key)} must be an array of strings, got ${quote(value)}`);
+  if (!Array.isArray(value)) fail(`${quoteInput(key)} must be an array of strings, got ${quoteInput(value)}`);
   return (value as unknown[]).map((item, i) => {
-    if (typeof item !== "string" || !check(item)) fail(`${quote(key)} entry ${i + 1} is not ${what}: ${quote(item)}`);
+    if (typeof item !== "string" || !check(item)) fail(`${quoteInput(key)} entry ${i + 1} is not ${what}: ${quoteInput(item)}`);
     return item as string;
   });
 }
@@ -33,7 +34,7 @@ function readInterface(key: string): FieldReader {
   return (value, fail) => {
     const name = readString(key, value, fail);
     const problem = interfaceNameProblem(name);
-    if (problem) fail(`${quote(key)} ${quote(name)} ${problem}`, { interfaceName: name });
+    if (problem) fail(`${quoteInput(key)} ${quoteInput(name)} ${problem}`, { interfaceName: name });
     return { interface: name };
   };
 }
@@ -41,12 +42,12 @@ function readInterface(key: string): FieldReader {
 export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   name: (value, fail) => {
     const name = readString("name", value, fail);
-    if (!isDnsLabel(name)) fail(`"name" ${quote(name)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+    if (!isDnsLabel(name)) fail(`"name" ${quoteInput(name)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
     return { name };
   },
   namespace: (value, fail) => {
     const namespace = readString("namespace", value, fail);
-    if (!isDnsLabel(namespace)) fail(`"namespace" ${quote(namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+    if (!isDnsLabel(namespace)) fail(`"namespace" ${quoteInput(namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
     return { namespace };
   },
   interface: readInterface("interface"),
@@ -55,19 +56,19 @@ export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   ips: (value, fail) => ({ ips: readStringList("ips", value, fail, isIpOrCidr, "an IP address or CIDR") }),
   mac: (value, fail) => {
     const mac = readString("mac", value, fail);
-    if (!isMacAddress(mac)) fail(`"mac" is not a MAC address: ${quote(mac)}`);
+    if (!isMacAddress(mac)) fail(`"mac" is not a MAC address: ${quoteInput(mac)}`);
     return { mac };
   },
   "default-route": (value, fail) => ({ defaultRoute: readStringList("default-route", value, fail, isIpAddress, "an IP address") }),
   portMappings: (value, fail) => ({ portMappings: readPortMappings(value, fail) }),
   bandwidth: (value, fail) => ({ bandwidth: readBandwidth(value, fail) }),
   "cni-args": (value, fail) => {
-    if (!isJsonObject(value)) fail(`"cni-args" must be a JSON object, got ${quote(value)}`);
+    if (!isJsonObject(value)) fail(`"cni-args" must be a JSON object, got ${quoteInput(value)}`);
     return { cniArgs: value as JsonObject };
   },
   "infiniband-guid": (value, fail) => {
     const guid = readString("infiniband-guid", value, fail);
-    if (!isInfinibandGuid(guid)) fail(`"infiniband-guid" is not an 8-byte GUID (xx:xx:xx:xx:xx:xx:xx:xx): ${quote(guid)}`);
+    if (!isInfinibandGuid(guid)) fail(`"infiniband-guid" is not an 8-byte GUID (xx:xx:xx:xx:xx:xx:xx:xx): ${quoteInput(guid)}`);
     return { infinibandGuid: guid };
   },
   deviceID: (value, fail) => ({ deviceId: readString("deviceID", value, fail) }),

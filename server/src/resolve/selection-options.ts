@@ -1,29 +1,29 @@
 // Readers for the structured selection fields: portMappings and bandwidth. Pure.
 import { isIpAddress } from "./address-checks.js";
-import { quote } from "./selection-error.js";
+import { quoteInput } from "../errors/bounded-text.js";
 import type { Fail } from "./selection-fields.js";
 import type { Bandwidth, PortMapping } from "./types.js";
 
 const PROTOCOLS = ["tcp", "udp", "sctp"];
 
 export function readPortMappings(value: unknown, fail: Fail): PortMapping[] {
-  if (!Array.isArray(value)) fail(`"portMappings" must be an array, got ${quote(value)}`);
+  if (!Array.isArray(value)) fail(`"portMappings" must be an array, got ${quoteInput(value)}`);
   return (value as unknown[]).map((entry, i) => {
     const where = `"portMappings" entry ${i + 1}`;
-    if (!isRecord(entry)) fail(`${where} must be a JSON object, got ${quote(entry)}`);
+    if (!isRecord(entry)) fail(`${where} must be a JSON object, got ${quoteInput(entry)}`);
     const e = entry as Record<string, unknown>;
     rejectUnknownKeys(e, ["hostPort", "containerPort", "protocol", "hostIP"], where, fail);
     for (const key of ["hostPort", "containerPort"]) {
       const port = e[key];
-      if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) fail(`${where}: ${key} must be a port number 1-65535, got ${quote(port)}`);
+      if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) fail(`${where}: ${key} must be a port number 1-65535, got ${quoteInput(port)}`);
     }
     const mapping: { -readonly [K in keyof PortMapping]: PortMapping[K] } = { hostPort: e.hostPort as number, containerPort: e.containerPort as number };
     if (e.protocol !== undefined && e.protocol !== null) {
-      if (typeof e.protocol !== "string" || !PROTOCOLS.includes(e.protocol.toLowerCase())) fail(`${where}: protocol must be tcp, udp or sctp, got ${quote(e.protocol)}`);
+      if (typeof e.protocol !== "string" || !PROTOCOLS.includes(e.protocol.toLowerCase())) fail(`${where}: protocol must be tcp, udp or sctp, got ${quoteInput(e.protocol)}`);
       mapping.protocol = e.protocol as string;
     }
     if (e.hostIP !== undefined && e.hostIP !== null && e.hostIP !== "") {
-      if (typeof e.hostIP !== "string" || !isIpAddress(e.hostIP)) fail(`${where}: hostIP is not an IP address: ${quote(e.hostIP)}`);
+      if (typeof e.hostIP !== "string" || !isIpAddress(e.hostIP)) fail(`${where}: hostIP is not an IP address: ${quoteInput(e.hostIP)}`);
       mapping.hostIP = e.hostIP as string;
     }
     return mapping;
@@ -34,14 +34,14 @@ const BANDWIDTH_KEYS = ["ingressRate", "ingressBurst", "egressRate", "egressBurs
 
 /** Values are bits/s and bits; spec 1.1: values non-zero, a burst requires its rate. */
 export function readBandwidth(value: unknown, fail: Fail): Bandwidth {
-  if (!isRecord(value)) fail(`"bandwidth" must be a JSON object, got ${quote(value)}`);
+  if (!isRecord(value)) fail(`"bandwidth" must be a JSON object, got ${quoteInput(value)}`);
   const v = value as Record<string, unknown>;
   rejectUnknownKeys(v, BANDWIDTH_KEYS, `"bandwidth"`, fail);
   const out: { -readonly [K in keyof Bandwidth]: Bandwidth[K] } = {};
   for (const key of BANDWIDTH_KEYS) {
     const n = v[key];
     if (n === undefined || n === null) continue;
-    if (!Number.isSafeInteger(n) || (n as number) <= 0) fail(`"bandwidth".${key} must be a positive integer, got ${quote(n)}`);
+    if (!Number.isSafeInteger(n) || (n as number) <= 0) fail(`"bandwidth".${key} must be a positive integer, got ${quoteInput(n)}`);
     out[key] = n as number;
   }
   if (out.ingressBurst !== undefined && out.ingressRate === undefined) fail(`"bandwidth".ingressBurst requires ingressRate`);
@@ -58,6 +58,6 @@ export function rejectUnknownKeys(obj: Record<string, unknown>, known: readonly 
   for (const key of Object.keys(obj)) {
     if (key.includes(".") || known.includes(key)) continue;
     const prefix = where === "" ? "unknown key" : `${where} has unknown key`;
-    fail(`${prefix} ${quote(key)} (known: ${known.join(", ")}; vendor keys must be dotted, reverse-DNS)`);
+    fail(`${prefix} ${quoteInput(key)} (known: ${known.join(", ")}; vendor keys must be dotted, reverse-DNS)`);
   }
 }

@@ -29,6 +29,13 @@ describe("validateContainerId", () => {
     expect(err.kind).toBe("invalid-args");
     expect(err.message).toContain(JSON.stringify(id));
   });
+
+  it("rejects an id longer than a file name can be, quoting only its start", () => {
+    const err = caught(() => validateContainerId("a".repeat(5000)));
+    expect(err.code).toBe(4);
+    expect(err.details).toBe("is 5000 characters long, longer than 240");
+    expect(err.message.length).toBeLessThan(200);
+  });
 });
 
 describe("validateNetworkName", () => {
@@ -53,20 +60,22 @@ describe("validateInterfaceName", () => {
 
   it.each([
     ["", "empty"],
-    ["a".repeat(16), "too long"],
-    ["ééééééééé", "too long"], // 18 bytes
+    ["a".repeat(16), "longer than 15 bytes"],
+    ["ééééééééé", "longer than 15 bytes"], // 18 bytes
     [".", ". or .."],
     ["..", ". or .."],
     ["a/b", "whitespace"],
     ["a:b", "whitespace"],
     ["a b", "whitespace"],
     ["a\tb", "whitespace"],
-    ["a\0b", "whitespace"],
+    ["a\0b", "control character"],
+    ["a\u0007b", "control character"],
+    ["eth\uFFFD", "not valid UTF-8"],
   ])("rejects %j with code 4 (%s)", (name, why) => {
     const err = caught(() => validateInterfaceName(name));
     expect(err.code).toBe(4);
     expect(err.kind).toBe("invalid-args");
     expect(err.message).toContain(why);
-    if (name !== "") expect(err.message).toContain(`"${name}"`);
+    if (name !== "") expect(err.message).toContain(JSON.stringify(name));
   });
 });

@@ -1,0 +1,34 @@
+// Bounds on what callers and network definitions send: one place for the limits, their defaults
+// and the error every breach gets (LIMIT_EXCEEDED naming the input, its size and the config key).
+import { DaemonError, type ErrorContext } from "../errors/daemon-error.js";
+
+export interface InputLimits {
+  /** Bytes of a pod annotation the daemon reads, and of a request's whole annotation map (keys + values). */
+  readonly maxAnnotationBytes: number;
+  /** Networks of one pod, the cluster network and defaultNetworks included. */
+  readonly maxNetworksPerPod: number;
+  /** Nesting of JSON a caller or a network definition supplies (annotation, cni-args, configs). */
+  readonly maxJsonDepth: number;
+  /** Characters of a container id. */
+  readonly maxContainerIdLength: number;
+  /** Bytes of one gRPC request message; the gRPC layer refuses larger ones (RESOURCE_EXHAUSTED). */
+  readonly maxMessageBytes: number;
+}
+
+export const DEFAULT_INPUT_LIMITS: InputLimits = {
+  // The Kubernetes API caps all of an object's annotations at 256 KiB together.
+  maxAnnotationBytes: 256 * 1024,
+  // Far more than any real pod (Multus users run a handful; SR-IOV pods a dozen or two).
+  maxNetworksPerPod: 32,
+  // CNI configs nest 6-8 levels; runtimeConfig and cni-args fewer.
+  maxJsonDepth: 32,
+  // CRI sandbox ids are 64 hex characters; room for other runtimes' ids, far below NAME_MAX.
+  maxContainerIdLength: 128,
+  // grpc-js's own default.
+  maxMessageBytes: 4 * 1024 * 1024,
+};
+
+/** `<input> is <found>, over limits.<key> (<limit>)`, as INVALID_ARGUMENT. */
+export function limitExceeded(input: string, key: keyof InputLimits, found: string, context: ErrorContext = {}): DaemonError {
+  return new DaemonError("LIMIT_EXCEEDED", `${input} is ${found}, over limits.${key}`, { phase: "resolve", ...context, limit: `limits.${key}` });
+}

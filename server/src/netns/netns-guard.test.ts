@@ -1,0 +1,56 @@
+import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchNetns, type ScratchNetns } from "../../../test/helpers/scratch-netns.js";
+import { createNetnsGuard } from "./netns-guard.js";
+
+describe("netns guard", () => {
+  const guard = createNetnsGuard();
+  let dir: string;
+  let pod: ScratchNetns;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "netns-guard-"));
+    pod = await createScratchNetns();
+  });
+  afterAll(async () => {
+    await pod.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("accepts another network namespace, with a stable identity", () => {
+    const a = guard.inspect(pod.path);
+    expect(a).toMatchObject({ ok: true });
+    expect(guard.inspect(pod.path)).toEqual(a);
+  });
+
+  it("refuses the daemon's own netns, directly and through a symlink", async () => {
+    expect(guard.inspect("/proc/self/ns/net")).toMatchObject({ ok: false, problem: "host" });
+    await symlink("/proc/self/ns/net", join(dir, "h"));
+    expect(guard.inspect(join(dir, "h"))).toMatchObject({ ok: false, problem: "host" });
+    expect(guard.inspect(`/proc/${process.pid}/ns/net`)).toMatchObject({ ok: false, problem: "host" });
+  });
+
+  it("refuses what is not a network namespace, naming what it is", async () => {
+    await writeFile(join(dir, "file"), "");
+    await mkdir(join(dir, "d"));
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    expect(guard.inspect(join(dir, "file"))).toEqual({ ok: false, problem: "not-netns", detail: "is a regular file, not a network namespace" });
+    expect(guard.inspect(join(dir, "d"))).toEqual({ ok: false, problem: "not-netns", detail: "is a directory, not a network namespace" });
+    expect(guard.inspect(join(dir, "fifo"))).toEqual({ ok: false, problem: "not-netns", detail: "is a FIFO, not a network namespace" });
+    expect(guard.inspect("/dev/null")).toMatchObject({ ok: false, problem: "not-netns", detail: "is a device, not a network namespace" });
+    expect(guard.inspect("/proc/self/ns/mnt")).toEqual({ ok: false, problem: "not-netns", detail: "is a mnt namespace, not a network namespace" });
+  });
+
+  it("tells a missing path and a relative one apart", () => {
+    expect(guard.inspect(join(dir, "nope"))).toMatchObject({ ok: false, problem: "missing" });
+    expect(guard.inspect(join(dir, "file", "below"))).toMatchObject({ ok: false, problem: "missing" });
+    expect(guard.inspect("run/netns/x")).toMatchObject({ ok: false, problem: "not-absolute" });
+  });
+
+  it("protects any path it is told to", () => {
+    const strict = createNetnsGuard({ protectedPaths: [pod.path] });
+    expect(strict.inspect(pod.path)).toMatchObject({ ok: false, problem: "host" });
+  });
+});
