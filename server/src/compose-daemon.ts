@@ -13,6 +13,7 @@ import { StartupError } from "./errors/startup-error.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
 import type { CreateKubeEdge, KubeEdge } from "./kube/kube-edge.js";
 import { createRouteEditor } from "./netns/route-editor.js";
+import { createNetnsGuard } from "./netns/netns-guard.js";
 import { createConfDirSource, createDefinitionDirSource, createNetworkResolver, type NetworkSource, type PodSource } from "./resolve/index.js";
 
 export interface ComposeOptions {
@@ -62,6 +63,8 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     statusWriter: wrap("statusWriter", kube?.statusWriter ?? NO_STATUS_WRITES),
     store: wrap("store", createFileAttachmentStore(layout.attachmentsDir)),
     routes: wrap("routes", createRouteEditor()),
+    netns: createNetnsGuard(),
+    inputLimits: config.limits,
     findPlugin: wrap("findPlugin", createPluginFinder(exec, config.cniBinDirs)),
     limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
     clusterNetwork: () => cluster.current(),
@@ -80,7 +83,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     socketPath: config.socketPath,
     ...(config.tcpListen !== undefined ? { tcpListen: config.tcpListen } : {}),
     ...(config.tls !== undefined ? { tls: await readTls(config.tls) } : {}),
-    maxReceiveMessageBytes: config.limits.maxMessageBytes,
+    limits: config.limits,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     service,
     log,

@@ -12,6 +12,7 @@ import { StartupError } from "./errors/startup-error.js";
 import { SERVICE_NAME, createGrpcServer } from "./grpc/create-grpc-server.js";
 import { prepareUnixSocket } from "./grpc/unix-socket.js";
 import { createReadiness } from "./health/readiness.js";
+import type { InputLimits } from "./limits/input-limits.js";
 
 /** Something with a lifetime tied to the daemon (the Kubernetes edge). */
 export interface Lifecycle {
@@ -25,8 +26,8 @@ export interface DaemonDeps {
   readonly tcpListen?: string;
   /** PEM material of the TCP listener's mutual TLS; required with tcpListen. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly clientCa: Buffer };
-  /** limits.maxMessageBytes. */
-  readonly maxReceiveMessageBytes?: number;
+  /** Request bounds enforced at the gRPC edge; the defaults when absent. */
+  readonly limits?: InputLimits;
   /** How long stop() waits for calls in flight before cancelling them. */
   readonly shutdownTimeoutMs: number;
   readonly service: AttachmentService;
@@ -67,7 +68,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
       log,
       health,
       descriptorSet: deps.descriptorSet,
-      ...(deps.maxReceiveMessageBytes !== undefined ? { maxReceiveMessageBytes: deps.maxReceiveMessageBytes } : {}),
+      ...(deps.limits !== undefined ? { limits: deps.limits } : {}),
     });
     servers.push(server);
     return server;

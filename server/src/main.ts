@@ -26,7 +26,14 @@ async function main(): Promise<number> {
   const log = createLogger({ level: config.logLevel, destination: process.stdout });
   log.info({ config, configPath: loaded.configPath }, "configuration loaded");
 
-  const daemon = await composeDaemon({ config, log, descriptorSet: await loadDescriptorSet(), ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
+  let daemon;
+  try {
+    daemon = await composeDaemon({ config, log, descriptorSet: await loadDescriptorSet(), ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    log.fatal({ code: err.code }, err.message);
+    return 1;
+  }
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       log.info({ signal }, "shutting down");

@@ -24,7 +24,7 @@ const goneResolver: NetworkResolver = {
 describe("detach after a restart", () => {
   it("deletes every delegate in reverse from the saved plan, with the saved args and ADD results", async () => {
     const nets = [noopNetwork(env, "cluster", "net-a"), noopNetwork(env, "selected", "net-b"), noopNetwork(env, "selected", "net-c")];
-    await makeService(env, staticResolver(nets)).svc.attach(attachRequest("rl1"), ctx());
+    await makeService(env, staticResolver(nets)).svc.attach(attachRequest(env, "rl1"), ctx());
 
     const restarted = makeService(env, goneResolver).svc;
     const listed = await restarted.list({}, ctx());
@@ -46,7 +46,7 @@ describe("detach after a restart", () => {
 
   it("keeps a failing delegate for a retried DEL and finishes once it succeeds", async () => {
     const nets = [noopNetwork(env, "cluster", "net-a"), noopNetwork(env, "selected", "net-b", { DEL: { error: { code: 5, msg: "cannot release" } } })];
-    await makeService(env, staticResolver(nets)).svc.attach(attachRequest("rl2"), ctx());
+    await makeService(env, staticResolver(nets)).svc.attach(attachRequest(env, "rl2"), ctx());
     const restarted = makeService(env, goneResolver).svc;
 
     const err: unknown = await restarted.detach({ containerId: "rl2", netns: "" }, ctx()).catch((e: unknown) => e);

@@ -11,11 +11,15 @@ import { createPluginFinder } from "../../server/src/attach/plugin-check.js";
 import type { AttachRequest, NetworkStatusEntry } from "../../server/src/attach/types.js";
 import type { RouteEditor } from "../../server/src/netns/route-editor.js";
 import type { NetworkResolver, ResolvedNetwork } from "../../server/src/resolve/types.js";
+import { createNetnsGuard } from "../../server/src/netns/netns-guard.js";
+import { createScratchNetns } from "../helpers/scratch-netns.js";
 
 const NOOP = resolve(import.meta.dirname, "../fixtures/plugins/noop.mjs");
 
 export interface Env {
   readonly dir: string;
+  /** A real network namespace (the daemon refuses any other path). */
+  readonly netns: string;
   readonly binDir: string;
   readonly cacheDir: string;
   readonly stateDir: string;
@@ -27,7 +31,12 @@ export async function makeEnv(): Promise<Env> {
   const binDir = join(dir, "bin");
   await mkdir(binDir);
   await symlink(NOOP, join(binDir, "noop"));
-  return { dir, binDir, cacheDir: join(dir, "cache"), stateDir: join(dir, "state"), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const ns = await createScratchNetns();
+  const cleanup = async (): Promise<void> => {
+    await ns.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { dir, netns: ns.path, binDir, cacheDir: join(dir, "cache"), stateDir: join(dir, "state"), cleanup };
 }
 
 /** A noop network whose plugin logs every call to `<dir>/calls.log`; `noop` scripts failures per command. */
@@ -75,6 +84,7 @@ export function makeService(env: Env, resolver: NetworkResolver) {
     statusWriter: { write: async (_pod, status) => void written.push([...status]) },
     store: createFileAttachmentStore(env.stateDir),
     routes: noRoutes,
+    netns: createNetnsGuard(),
     findPlugin: createPluginFinder(exec, [env.binDir]),
     limits: { maxConcurrent: 4, callTimeoutMs: 30_000 },
     clusterNetwork: () => undefined,
@@ -86,9 +96,9 @@ export const staticResolver = (networks: ResolvedNetwork[]): NetworkResolver => 
 
 export const ctx = () => ({ signal: new AbortController().signal, log: pino({ level: "silent" }) });
 
-export const attachRequest = (containerId: string, netns = "/var/run/netns/attach-it-fake"): AttachRequest => ({
+export const attachRequest = (env: Env, containerId: string): AttachRequest => ({
   containerId,
-  netns,
+  netns: env.netns,
   pod: { namespace: "default", name: "web", uid: "uid-1" },
   primaryIfName: "eth0",
   annotations: {},

@@ -27,7 +27,7 @@ describe("attach with the real runtime", () => {
   it("attaches three networks and answers with their interfaces and network-status", async () => {
     const nets = [noopNetwork(env, "cluster", "net-a"), noopNetwork(env, "selected", "net-b"), noopNetwork(env, "selected", "net-c", {}, "data0")];
     const { svc, written } = makeService(env, staticResolver(nets));
-    const res = await svc.attach(attachRequest("ok1"), ctx());
+    const res = await svc.attach(attachRequest(env, "ok1"), ctx());
     expect(res.networkStatus).toEqual([
       { name: "net-a", interface: "eth0", ips: ["10.1.2.3"], default: true, dns: {} },
       { name: "default/net-b", interface: "net1", ips: ["10.1.2.3"], default: false, dns: {} },
@@ -44,7 +44,7 @@ describe("attach with the real runtime", () => {
     const nets = [noopNetwork(env, "cluster", "net-a"), noopNetwork(env, "selected", "net-b"), noopNetwork(env, "selected", "net-c", failing)];
     const { svc, written } = makeService(env, staticResolver(nets));
 
-    const err = await rejection(svc.attach(attachRequest("rb1"), ctx()));
+    const err = await rejection(svc.attach(attachRequest(env, "rb1"), ctx()));
     expect(err.code).toBe("PLUGIN_FAILED");
     expect(err.message).toContain('network "default/net-c"');
     expect(err.message).toContain('plugin "noop"');
@@ -71,7 +71,7 @@ describe("attach with the real runtime", () => {
     const nets = [noopNetwork(env, "cluster", "net-a"), noopNetwork(env, "selected", "net-b")];
     const missing = { ...nets[1]!, definition: { ...nets[1]!.definition, config: { cniVersion: "1.0.0", name: "net-b", plugins: [{ type: "noop" }, { type: "not-installed" }] } } };
     const { svc } = makeService(env, staticResolver([nets[0]!, missing]));
-    const err = await rejection(svc.attach(attachRequest("np1"), ctx()));
+    const err = await rejection(svc.attach(attachRequest(env, "np1"), ctx()));
     expect(err.code).toBe("PLUGIN_NOT_FOUND");
     expect(err.message).toContain('"not-installed"');
     expect(err.message).toContain(env.binDir);

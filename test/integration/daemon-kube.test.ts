@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startKubeStandIn, type KubeStandIn } from "../helpers/kube-stand-in/index.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
+import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
 const NODE = "node-daemon";
@@ -14,8 +15,10 @@ const NODE = "node-daemon";
 let standIn: KubeStandIn;
 let d: TestDaemon;
 let dir: string;
+let netns: ScratchNetns;
 
 beforeAll(async () => {
+  netns = await createScratchNetns();
   dir = await tempDir("na-kube-daemon-");
   await mkdir(join(dir, "bin"));
   await mkdir(join(dir, "net.d"));
@@ -37,6 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await d?.stop();
+  await netns?.close();
   await standIn?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -50,7 +54,7 @@ it("becomes SERVING once the informers have synced", async () => {
 it("attaches with the pod's annotations from the cluster and writes network-status back", async () => {
   const res = await d.client.api.attachNetworks({
     containerId: "k1",
-    netnsPath: join(dir, "netns"),
+    netnsPath: netns.path,
     pod: { namespace: "ns1", name: "p", uid: "uid-p" },
     selections: [],
     primaryInterface: "eth0",

@@ -9,6 +9,7 @@ import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AttachNetworksRequest } from "../../proto/gen/netattach/v1/attachment_service.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
+import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
@@ -16,6 +17,8 @@ const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 let d: TestDaemon;
 let dir: string;
 let debugFile: string;
+/** A real network namespace: the daemon refuses paths that are not one. */
+let netns: ScratchNetns;
 
 interface DebugLine {
   command: string;
@@ -38,6 +41,7 @@ function nad(ns: string, name: string, config: object): string {
 }
 
 beforeAll(async () => {
+  netns = await createScratchNetns();
   dir = await tempDir("na-rpc-");
   debugFile = join(dir, "debug.jsonl");
   await mkdir(join(dir, "bin"));
@@ -61,13 +65,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await d?.stop();
+  await netns?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 function attachReq(containerId: string, annotation: string, extra: Partial<AttachNetworksRequest> = {}): AttachNetworksRequest {
   return {
     containerId,
-    netnsPath: join(dir, `netns-${containerId}`),
+    netnsPath: netns.path,
     pod: { namespace: "ns1", name: `pod-${containerId}`, uid: `uid-${containerId}` },
     annotations: { values: { [NETWORKS]: annotation } },
     selections: [],
@@ -116,7 +121,7 @@ describe("a full lifecycle over gRPC", () => {
     await d.client.api.checkNetworks({ containerId: "c1" });
     expect((await invocations("c1")).filter((l) => l.startsWith("CHECK"))).toEqual(["CHECK eth0 cluster", "CHECK net1 blue", "CHECK data0 green"]);
 
-    const removed = await d.client.api.detachNetworks({ containerId: "c1", netnsPath: join(dir, "netns-c1") });
+    const removed = await d.client.api.detachNetworks({ containerId: "c1", netnsPath: netns.path });
     expect(removed.removed.map((r) => r.interface)).toEqual(["data0", "net1", "eth0"]);
     expect((await invocations("c1")).filter((l) => l.startsWith("DEL"))).toEqual(["DEL data0 green", "DEL net1 blue", "DEL eth0 cluster"]);
     expect((await d.client.api.listAttachments({ containerId: "c1" })).attachments).toEqual([]);

@@ -13,6 +13,7 @@ import { StartupError } from "../../server/src/errors/startup-error.js";
 import { INTERNAL_MESSAGE } from "../../server/src/errors/to-server-error.js";
 import { createDaemonClient } from "../../tools/src/daemon-client.js";
 import { createFakeService, startDaemonWith, tempDir as makeTempDir, type TestDaemon } from "../helpers/daemon.js";
+import { makeMtlsFiles } from "../helpers/mtls.js";
 
 const READY: ServiceStatus = { ready: true, reasons: [], clusterNetwork: { name: "cbr", ok: true } };
 const POD = { namespace: "ns1", name: "pod1", uid: "u1" };
@@ -100,16 +101,36 @@ describe("unix socket", () => {
     expect((await lstat(socketPath)).isFile()).toBe(true);
   });
 
-  it("serves TCP only when asked; the TCP listener serves the same API", async () => {
+  it("serves TCP only when asked, only with mutual TLS; the TCP listener serves the same API", async () => {
     const plain = await start(createFakeService({ status: READY }));
     expect(plain.tcpPort).toBeUndefined();
-    const d = await start(createFakeService({ status: READY }), { tcpListen: "127.0.0.1:0" });
-    expect(d.tcpPort).toBeGreaterThan(0);
-    const tcp = createDaemonClient(`127.0.0.1:${d.tcpPort}`);
+    const refused = await rejection(start(createFakeService({ status: READY }), { tcpListen: "127.0.0.1:0" }));
+    expect((refused as StartupError).code).toBe("TLS_REQUIRED");
+    expect((refused as Error).message).toBe("refusing to listen on 127.0.0.1:0 without mutual TLS (set tls.certFile, tls.keyFile, tls.clientCaFile)");
+
+    const certs = makeMtlsFiles();
     try {
-      expect((await tcp.api.getStatus({})).clusterNetwork?.name).toBe("cbr");
+      const fake = createFakeService({ status: READY });
+      const d = await start(fake, { tcpListen: "127.0.0.1:0", tls: { cert: certs.server.cert, key: certs.server.key, clientCa: certs.ca } });
+      expect(d.tcpPort).toBeGreaterThan(0);
+      const target = `127.0.0.1:${d.tcpPort}`;
+      const good = createDaemonClient(target, { ca: certs.ca, ...certs.client });
+      const anonymous = createDaemonClient(target, { ca: certs.ca, cert: undefined as unknown as Buffer, key: undefined as unknown as Buffer });
+      const rogue = createDaemonClient(target, { ca: certs.ca, ...certs.rogueClient });
+      const insecure = createDaemonClient(target);
+      try {
+        expect((await good.api.getStatus({})).clusterNetwork?.name).toBe("cbr");
+        for (const [name, client] of [["no client certificate", anonymous], ["a certificate of another CA", rogue], ["plaintext", insecure]] as const) {
+          const err = await rejection(client.api.attachNetworks(attachReq, { deadline: Date.now() + 3_000 }));
+          // Refused at the handshake: UNAVAILABLE, or the deadline when TLS 1.3 lets the client think it connected.
+          expect([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED], name).toContain((err as { code?: number }).code);
+        }
+        expect(fake.calls.filter((c) => c.method === "attach")).toEqual([]);
+      } finally {
+        for (const c of [good, anonymous, rogue, insecure]) c.close();
+      }
     } finally {
-      tcp.close();
+      certs.cleanup();
     }
   });
 });

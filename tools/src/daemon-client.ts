@@ -1,5 +1,6 @@
 // The one way netattachctl (and tests) talk to netattachd: a nice-grpc client on the unix
 // socket (or host:port), with rich error details and per-call deadlines.
+import { ChannelCredentials } from "@grpc/grpc-js";
 import { createChannel, createClientFactory, type Client } from "nice-grpc";
 import { deadlineMiddleware, type DeadlineOptions } from "nice-grpc-client-middleware-deadline";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
@@ -14,9 +15,17 @@ export interface DaemonClient {
   close(): void;
 }
 
-/** `target`: a socket path, a unix:// address, or host:port. */
-export function createDaemonClient(target: string = DEFAULT_SOCKET): DaemonClient {
-  const channel = createChannel(toAddress(target));
+/** PEM material for a TCP target: the CA that signed the daemon's certificate, and this client's own. */
+export interface ClientTls {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** `target`: a socket path, a unix:// address, or host:port (with `tls`: the daemon's TCP listener is mutual TLS). */
+export function createDaemonClient(target: string = DEFAULT_SOCKET, tls?: ClientTls): DaemonClient {
+  const address = toAddress(target);
+  const channel = tls !== undefined ? createChannel(address, ChannelCredentials.createSsl(tls.ca, tls.key, tls.cert)) : createChannel(address);
   const factory = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware);
   return {
     api: factory.create(AttachmentServiceDefinition, channel),

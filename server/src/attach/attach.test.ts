@@ -9,7 +9,7 @@ import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 import {
-  allPluginsFound,
+  allPluginsFound, anyNetns,
   conf,
   conflist,
   fakeResolver,
@@ -53,6 +53,7 @@ function service(fail?: FailRule, over: Partial<AttachmentServiceDeps> = {}) {
     store,
     routes,
     findPlugin: allPluginsFound,
+    netns: anyNetns,
     limits: { maxConcurrent: 4, callTimeoutMs: 60_000 },
     clusterNetwork: () => undefined,
     now: () => new Date("2026-03-01T10:00:00Z"),

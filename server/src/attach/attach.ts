@@ -5,6 +5,7 @@
 import type { CniResult, CniRuntime } from "../cni/index.js";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { RouteEditor } from "../netns/route-editor.js";
+import type { NetnsGuard } from "../netns/netns-guard.js";
 import type { AttachmentPlan, AttachRequest, AttachResult, NetworkStatusWriter, PlannedDelegate } from "./types.js";
 import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
 import { preparePlan, type PrepareDeps } from "./prepare-plan.js";
@@ -14,6 +15,7 @@ import { applyDefaultRoutes } from "./default-routes.js";
 import { buildAttachResult } from "./attach-result.js";
 import { deleteDelegates, describeFailures } from "./delete-delegates.js";
 import { describeOrigin } from "./origin.js";
+import { requireNetns } from "./netns-rules.js";
 import type { Logger } from "pino";
 
 export interface AttachDeps extends PrepareDeps {
@@ -21,6 +23,7 @@ export interface AttachDeps extends PrepareDeps {
   readonly statusWriter: NetworkStatusWriter;
   readonly store: AttachmentStore;
   readonly routes: RouteEditor;
+  readonly netns: NetnsGuard;
   readonly now: () => Date;
 }
 
@@ -32,6 +35,7 @@ export interface AttachCall {
 }
 
 export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachCall): Promise<AttachResult> {
+  const netnsId = requireNetns(deps.netns, req.netns, "add");
   const existing = await deps.store.load(req.containerId);
   if (existing.state === "corrupt") {
     throw new DaemonError("STATE_IO", `saved attachment ${existing.path} is corrupt (${existing.problem}); remove it after cleaning up by hand`, { phase: "store", source: existing.path }, { cause: existing.cause });
@@ -41,7 +45,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   }
   const plan = await preparePlan(deps, req, call.signal);
   const created = deps.now().toISOString();
-  let record: AttachmentRecord = { version: 1, plan, results: {}, phase: "attaching", createdAt: created, updatedAt: created };
+  let record: AttachmentRecord = { version: 1, plan, results: {}, phase: "attaching", netnsId, createdAt: created, updatedAt: created };
   await deps.store.save(record);
 
   const tried: PlannedDelegate[] = [];

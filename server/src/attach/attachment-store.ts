@@ -9,6 +9,8 @@ export interface AttachmentRecord {
   readonly results: Readonly<Record<string, CniResult>>;
   /** attaching: ADD in progress or interrupted; attached: ADD finished; detaching: a DEL left delegates behind. */
   readonly phase: "attaching" | "attached" | "detaching";
+  /** Identity of the netns at ADD ("dev:ino"), so DEL never enters a namespace that replaced it. */
+  readonly netnsId?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

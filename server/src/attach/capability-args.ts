@@ -3,7 +3,7 @@
 // runtime's runtimeConfig goes only to the cluster network (spec 7.5).
 import type { NetworkConfigList } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { NetworkSelection } from "../resolve/types.js";
+import type { NetworkSelection, PortMapping } from "../resolve/types.js";
 import type { RuntimeCapabilities } from "./types.js";
 
 /** Selection option (annotation key) → CNI capability. */
@@ -39,16 +39,21 @@ export function selectionCapabilityArgs(network: string, source: string, selecti
         { network, source, phase: "plan" },
       );
     }
-    out[capability] = value;
+    out[capability] = field === "portMappings" ? withProtocols(value as readonly PortMapping[]) : value;
   }
   return out;
+}
+
+/** The API documents tcp as the default protocol; portmap itself refuses an empty one ("unknown protocol"). */
+function withProtocols(mappings: readonly PortMapping[]): PortMapping[] {
+  return mappings.map((m) => (m.protocol === undefined || m.protocol === "" ? { ...m, protocol: "tcp" } : m));
 }
 
 /** The runtime's runtimeConfig as capability args (cluster network only). */
 export function runtimeCapabilityArgs(rc: RuntimeCapabilities | undefined): Record<string, unknown> {
   if (rc === undefined) return {};
   const out: Record<string, unknown> = { ...(rc.extra ?? {}) };
-  if (rc.portMappings !== undefined && rc.portMappings.length > 0) out["portMappings"] = rc.portMappings;
+  if (rc.portMappings !== undefined && rc.portMappings.length > 0) out["portMappings"] = withProtocols(rc.portMappings);
   if (rc.bandwidth !== undefined) out["bandwidth"] = rc.bandwidth;
   if (rc.dns !== undefined) out["dns"] = rc.dns;
   if (rc.ips !== undefined && rc.ips.length > 0) out["ips"] = rc.ips;

@@ -5,8 +5,10 @@ import type { AttachmentStore } from "./attachment-store.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";
 import { describeOrigin } from "./origin.js";
+import type { NetnsGuard } from "../netns/netns-guard.js";
+import { requireNetns } from "./netns-rules.js";
 
-export async function check(deps: { runtime: CniRuntime; store: AttachmentStore }, containerId: string, signal: AbortSignal): Promise<void> {
+export async function check(deps: { runtime: CniRuntime; store: AttachmentStore; netns: NetnsGuard }, containerId: string, signal: AbortSignal): Promise<void> {
   const read = await deps.store.load(containerId);
   if (read.state === "corrupt") {
     throw new DaemonError("STATE_IO", `saved attachment ${read.path} is corrupt (${read.problem})`, { phase: "store", source: read.path }, { cause: read.cause });
@@ -18,6 +20,11 @@ export async function check(deps: { runtime: CniRuntime; store: AttachmentStore 
   if (phase !== "attached") {
     // CNI: never CHECK what was not fully added (or is half deleted).
     throw new DaemonError("ATTACHMENT_NOT_FOUND", `the attachment of container ${containerId} is not complete (${phase})`, { phase: "check" });
+  }
+  // CHECK runs in the saved netns only while it still is the namespace the ADD configured.
+  const id = requireNetns(deps.netns, plan.netns, "check");
+  if (read.record.netnsId !== undefined && id !== read.record.netnsId) {
+    throw new DaemonError("INVALID_NETNS", `netns ${plan.netns} of container ${containerId} is another namespace than the one attached`, { phase: "check", source: "netns" });
   }
   for (const delegate of plan.delegates) {
     const list = delegateList(delegate, "check");

@@ -3,6 +3,8 @@
 import type { Logger } from "pino";
 import type { CniRuntime, NetworkConfigList } from "../cni/index.js";
 import type { RouteEditor } from "../netns/route-editor.js";
+import type { NetnsGuard } from "../netns/netns-guard.js";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver, PodSource } from "../resolve/types.js";
 import type { AttachmentService, CallContext, NetworkStatusWriter } from "./types.js";
 import type { AttachmentStore } from "./attachment-store.js";
@@ -18,6 +20,7 @@ import { gc } from "./gc.js";
 import { listAttachments } from "./list-attachments.js";
 import { serviceStatus } from "./service-status.js";
 import { preparePlan } from "./prepare-plan.js";
+import { checkContainerId } from "./request-checks.js";
 
 export interface AttachmentServiceDeps {
   readonly runtime: CniRuntime;
@@ -26,6 +29,10 @@ export interface AttachmentServiceDeps {
   readonly statusWriter: NetworkStatusWriter;
   readonly store: AttachmentStore;
   readonly routes: RouteEditor;
+  /** Decides which netns paths may be configured (never the node's own). */
+  readonly netns: NetnsGuard;
+  /** Bounds on request inputs; the defaults when absent. */
+  readonly inputLimits?: InputLimits;
   readonly findPlugin: FindPlugin;
   readonly limits: { readonly maxConcurrent: number; readonly callTimeoutMs: number };
   /** The cluster network's config, for STATUS; undefined when none is loaded. */
@@ -41,19 +48,21 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
   const limits = createCallLimits(deps.limits);
   const containers = createContainerLock();
   const gcLock = createGcLock();
-  const base = { ...deps, now };
+  const inputLimits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
+  const base = { ...deps, now, inputLimits };
 
-  /** Per-container, GC-shared, bounded, with a deadline. */
-  function guarded<T>(containerId: string, ctx: CallContext, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** Per-container, GC-shared, bounded, with a deadline; the id is checked before any lock is taken. */
+  function guarded<T>(containerId: string, ctx: CallContext, phase: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    checkContainerId(containerId, inputLimits, phase);
     const signal = limits.deadline(ctx.signal);
     return gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(signal), signal), signal), signal);
   }
 
   return {
     attach: (req, ctx) =>
-      guarded(req.containerId, ctx, (signal) => attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
-    detach: (req, ctx) => guarded(req.containerId, ctx, (signal) => detach(base, req, signal)),
-    check: (req, ctx) => guarded(req.containerId, ctx, (signal) => check(base, req.containerId, signal)),
+      guarded(req.containerId, ctx, "add", (signal) => attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
+    detach: (req, ctx) => guarded(req.containerId, ctx, "del", (signal) => detach(base, req, signal)),
+    check: (req, ctx) => guarded(req.containerId, ctx, "check", (signal) => check(base, req.containerId, signal)),
     gc: (req, ctx) => {
       const signal = limits.deadline(ctx.signal);
       return gcLock.exclusive(() => gc(base, req, signal), signal);

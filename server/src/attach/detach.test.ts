@@ -7,7 +7,7 @@ import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 import {
-  allPluginsFound,
+  allPluginsFound, anyNetns,
   conf,
   fakeResolver,
   network,
@@ -63,6 +63,7 @@ function deps(runtime: ReturnType<typeof recordingRuntime>, resolver: NetworkRes
     store: s,
     routes: recordingRoutes(),
     findPlugin: allPluginsFound,
+    netns: anyNetns,
     limits: { maxConcurrent: 2, callTimeoutMs: 60_000 },
     clusterNetwork: () => undefined,
   };

@@ -6,10 +6,13 @@ import type { DetachRequest, DetachResult } from "./types.js";
 import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
 import { deleteDelegates, describeFailures } from "./delete-delegates.js";
 import { removeDeviceInfo } from "./device-info.js";
+import type { NetnsGuard } from "../netns/netns-guard.js";
+import { checkDetachNetns, netnsForDelete } from "./netns-rules.js";
 
 export interface DetachDeps {
   readonly runtime: CniRuntime;
   readonly store: AttachmentStore;
+  readonly netns: NetnsGuard;
   readonly now: () => Date;
 }
 
@@ -24,13 +27,14 @@ export async function detach(deps: DetachDeps, req: DetachRequest, signal: Abort
       { cause: read.cause },
     );
   }
-  // After the netns is gone the runtime sends "", and DEL must still release IPAM: "" is kept as is.
-  const netns = req.netns ?? read.record.plan.netns;
-  return detachRecord(deps, read.record, netns, signal);
+  checkDetachNetns(deps.netns, read.record, req.netns);
+  return detachRecord(deps, read.record, signal, req.netns);
 }
 
-export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, netns: string, signal: AbortSignal): Promise<DetachResult> {
+/** DEL every saved delegate of `record` in the saved netns (or "" when it is gone; `asked` "" means gone). */
+export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, signal: AbortSignal, asked?: string): Promise<DetachResult> {
   const { plan } = record;
+  const netns = netnsForDelete(deps.netns, record, asked);
   const outcome = await deleteDelegates(deps.runtime, { containerId: plan.containerId, netns }, plan.delegates, "del", signal, record.results);
   await Promise.all(outcome.removed.map(removeDeviceInfo));
   const removed = outcome.removed.map((d) => ({ network: d.network, ifName: d.ifName }));

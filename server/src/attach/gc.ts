@@ -25,7 +25,7 @@ export async function gc(deps: DetachDeps, req: GcRequest, signal: AbortSignal):
       continue;
     }
     try {
-      await detachRecord(deps, read.record, read.record.plan.netns, signal);
+      await detachRecord(deps, read.record, signal);
       removedContainerIds.push(containerId);
     } catch (err) {
       errors.push(isDaemonError(err) ? err.message : String(err));

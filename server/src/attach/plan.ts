@@ -1,7 +1,8 @@
 // The attachment plan (pure): every delegate's final config, interface, args and capability
 // args, in attach order. Everything that can be rejected without running a plugin is rejected here.
 import { join } from "node:path";
-import { parseNetworkConfigList, type JsonObject, type NetworkConfigList } from "../cni/index.js";
+import { jsonValueDepth, parseNetworkConfigList, type JsonObject, type NetworkConfigList } from "../cni/index.js";
+import { limitExceeded } from "../limits/input-limits.js";
 import type { ResolvedNetwork } from "../resolve/types.js";
 import type { AttachmentPlan, AttachRequest, PlannedDelegate } from "./types.js";
 import { assignInterfaceNames } from "./interface-names.js";
@@ -14,6 +15,8 @@ import { toDaemonError } from "./cni-error.js";
 export interface PlanOptions {
   /** Where device-info files of networks with a resourceName go (Multus devinfo/cni); off when absent. */
   readonly deviceInfoDir?: string;
+  /** limits.maxJsonDepth for each network's config. */
+  readonly maxJsonDepth?: number;
 }
 
 export function buildPlan(request: AttachRequest, networks: readonly ResolvedNetwork[], opts: PlanOptions = {}): AttachmentPlan {
@@ -32,6 +35,13 @@ export function buildPlan(request: AttachRequest, networks: readonly ResolvedNet
 function planDelegate(request: AttachRequest, n: ResolvedNetwork, ifName: string, opts: PlanOptions): PlannedDelegate {
   const source = describeOrigin(n.definition.origin);
   const where = { network: n.network, ifName, phase: "plan", source };
+  const max = opts.maxJsonDepth;
+  if (max !== undefined) {
+    if (jsonValueDepth(n.definition.config, max) > max) {
+      throw limitExceeded(`network "${n.network}": its config (${source}) nests JSON more than ${max} deep`, "maxJsonDepth", max, where);
+    }
+    if (jsonValueDepth(n.selection.cniArgs, max) > max) throw limitExceeded(`network "${n.network}": its cni-args nest JSON more than ${max} deep`, "maxJsonDepth", max, where);
+  }
   let list: NetworkConfigList;
   let config: JsonObject;
   try {

@@ -6,6 +6,7 @@ import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.
 import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } from "../resolve/types.js";
 import type { AttachRequest, NetworkStatusEntry, NetworkStatusWriter, PodRef } from "./types.js";
 import type { FindPlugin } from "./plugin-check.js";
+import type { NetnsGuard } from "../netns/netns-guard.js";
 
 export const silentLog = pino({ level: "silent" });
 
@@ -68,6 +69,9 @@ export function recordingStatusWriter(fail?: Error): NetworkStatusWriter & { wri
   };
   return w;
 }
+
+/** Accepts every path as a netns of its own (identity = path), so unit tests need no namespaces. */
+export const anyNetns: NetnsGuard = { inspect: (path) => ({ ok: true, id: `ns:${path}` }) };
 
 export const allPluginsFound: FindPlugin = async (type) => ({ found: `/opt/cni/bin/${type}` });
 

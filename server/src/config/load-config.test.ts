@@ -93,6 +93,34 @@ describe("loadConfig", () => {
       expect.stringMatching(/^kubernetes\.statusFailurePolicy: expected one of fail, ignore/),
       expect.stringMatching(/^pluginTimeoutMs: expected an integer .* got "soon"$/),
       expect.stringMatching(/^clusterNetwork: required/),
+      expect.stringMatching(/^tls: required when tcpListen is set/),
+    ]);
+  });
+
+  it("requires mutual TLS for a TCP listener, resolving its files next to the config file", async () => {
+    const without = await issuesOf(loadConfig(input({}, ["--cluster-network", "x", "--tcp-listen", "127.0.0.1:50051"])));
+    expect(without).toEqual([expect.stringMatching(/^tls: required when tcpListen is set: the TCP listener serves only clients with a certificate/)]);
+    const partial = await issuesOf(loadConfig(input({ "/etc/na/c.yaml": "clusterNetwork: x\ntcpListen: 127.0.0.1:1\ntls: {certFile: a.pem}\n" }, ["-c", "/etc/na/c.yaml"])));
+    expect(partial).toEqual(["tls.keyFile: required when tls is set", "tls.clientCaFile: required when tls is set"]);
+    const yaml = "clusterNetwork: x\ntcpListen: 127.0.0.1:1\ntls: {certFile: s.pem, keyFile: s.key, clientCaFile: /ca/ca.pem}\n";
+    const loaded = await loadConfig(input({ "/etc/na/c.yaml": yaml }, ["-c", "/etc/na/c.yaml"]));
+    expect("config" in loaded && loaded.config.tls).toEqual({ certFile: "/etc/na/s.pem", keyFile: "/etc/na/s.key", clientCaFile: "/ca/ca.pem" });
+  });
+
+  it("takes each input limit from the file or its default, within sane bounds", async () => {
+    const loaded = await loadConfig(input({ "/c.yaml": "clusterNetwork: x\nlimits: {maxNetworksPerPod: 8}\n" }, ["-c", "/c.yaml"]));
+    expect("config" in loaded && loaded.config.limits).toEqual({
+      maxAnnotationBytes: 262_144,
+      maxNetworksPerPod: 8,
+      maxJsonDepth: 32,
+      maxContainerIdLength: 128,
+      maxMessageBytes: 4_194_304,
+    });
+    const issues = await issuesOf(loadConfig(input({ "/c.yaml": "clusterNetwork: x\nlimits: {maxJsonDepth: 0, maxAnnotationBytes: 8388608, frob: 1}\n" }, ["-c", "/c.yaml"])));
+    expect(issues).toEqual([
+      expect.stringMatching(/^limits\.maxJsonDepth: expected an integer from 4 to 1024, got 0$/),
+      expect.stringMatching(/^limits\.frob: unknown key/),
+      "limits.maxAnnotationBytes (8388608) must be smaller than limits.maxMessageBytes (4194304), so an oversized annotation gets its own error",
     ]);
   });
 

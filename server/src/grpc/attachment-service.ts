@@ -13,20 +13,22 @@ import {
   podFromProto,
   resolveRequestFromProto,
   statusToProto,
+  type MappingLimits,
 } from "./mapping.js";
 
 export type LogContext = { log: Logger };
 export type AttachmentServiceImpl = AttachmentServiceImplementation<LogContext>;
 export type { AttachmentServiceDefinition };
 
-export function createAttachmentServiceImpl(service: AttachmentService): AttachmentServiceImpl {
+export function createAttachmentServiceImpl(service: AttachmentService, limits?: MappingLimits): AttachmentServiceImpl {
   const ctx = (c: CallContext & LogContext): DomainContext => ({ signal: c.signal, log: c.log });
   return {
     async attachNetworks(req, c) {
-      return attachResultToProto(await service.attach(attachRequestFromProto(req), ctx(c)));
+      return attachResultToProto(await service.attach(attachRequestFromProto(req, limits), ctx(c)));
     },
     async detachNetworks(req, c) {
-      const res = await service.detach({ containerId: req.containerId, netns: req.netnsPath, ...(req.pod ? { pod: podFromProto(req.pod) } : {}) }, ctx(c));
+      const netns = req.netnsPath !== undefined ? { netns: req.netnsPath } : {};
+      const res = await service.detach({ containerId: req.containerId, ...netns, ...(req.pod ? { pod: podFromProto(req.pod) } : {}) }, ctx(c));
       return detachResultToProto(res);
     },
     async checkNetworks(req, c) {
@@ -48,7 +50,7 @@ export function createAttachmentServiceImpl(service: AttachmentService): Attachm
       return { attachments: list.map(attachmentToProto) };
     },
     async resolveNetworks(req, c) {
-      const { plan } = await service.resolve(resolveRequestFromProto(req), ctx(c));
+      const { plan } = await service.resolve(resolveRequestFromProto(req, limits), ctx(c));
       return planToProto(plan);
     },
   };

@@ -10,6 +10,7 @@ import type { AttachmentService } from "../attach/types.js";
 import { createAttachmentServiceImpl } from "./attachment-service.js";
 import { errorMiddleware } from "./error-middleware.js";
 import { loggingMiddleware } from "./logging-middleware.js";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 
 export const SERVICE_NAME = AttachmentServiceDefinition.fullName;
 
@@ -18,14 +19,14 @@ export interface GrpcServerOptions {
   readonly log: Logger;
   readonly health: HealthState;
   readonly descriptorSet: Uint8Array;
-  /** Largest request message accepted (limits.maxMessageBytes); grpc-js answers RESOURCE_EXHAUSTED above it. */
-  readonly maxReceiveMessageBytes?: number;
+  /** Request bounds: message size (grpc-js answers RESOURCE_EXHAUSTED above it) and JSON depth; the defaults when absent. */
+  readonly limits?: InputLimits;
 }
 
 export function createGrpcServer(opts: GrpcServerOptions): Server {
-  const channel = opts.maxReceiveMessageBytes !== undefined ? { "grpc.max_receive_message_length": opts.maxReceiveMessageBytes } : {};
-  const server = createServer(channel).use(errorDetailsServerMiddleware);
-  server.with(loggingMiddleware(opts.log)).with(errorMiddleware).add(AttachmentServiceDefinition, createAttachmentServiceImpl(opts.service));
+  const limits = opts.limits ?? DEFAULT_INPUT_LIMITS;
+  const server = createServer({ "grpc.max_receive_message_length": limits.maxMessageBytes }).use(errorDetailsServerMiddleware);
+  server.with(loggingMiddleware(opts.log)).with(errorMiddleware).add(AttachmentServiceDefinition, createAttachmentServiceImpl(opts.service, limits));
   server.add(HealthDefinition, HealthServiceImpl(opts.health));
   const reflection = ServerReflection(opts.descriptorSet, [SERVICE_NAME]);
   server.add(ServerReflectionService, reflection);

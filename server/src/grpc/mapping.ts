@@ -6,34 +6,45 @@ import { ConfigFrom, type ConfigOrigin as PbOrigin, type PlannedNetwork } from "
 import type * as sbx from "../../../proto/gen/netattach/v1/sandbox.js";
 import type * as sel from "../../../proto/gen/netattach/v1/selection.js";
 import type * as d from "../attach/types.js";
-import type { JsonObject } from "../cni/index.js";
+import { jsonTextDepth, type JsonObject } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
+import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
 import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/types.js";
 
 /** ResolveNetworks executes nothing, so sandbox identity is optional there: placeholders. */
 export const RESOLVE_PLACEHOLDER = { containerId: "resolve-only", netns: "/resolve-only" } as const;
 
-export function attachRequestFromProto(req: svc.AttachNetworksRequest): d.AttachRequest {
-  return sandboxRequestFromProto(req, req.cniVersion);
+/** What the mapping needs to know before it parses JSON a caller sent (limits.maxJsonDepth). */
+export interface MappingLimits {
+  readonly maxJsonDepth: number;
 }
 
-export function resolveRequestFromProto(req: svc.ResolveNetworksRequest): d.AttachRequest {
-  return sandboxRequestFromProto({
-    ...req,
-    containerId: req.containerId || RESOLVE_PLACEHOLDER.containerId,
-    netnsPath: req.netnsPath || RESOLVE_PLACEHOLDER.netns,
-  });
+const DEFAULT_MAPPING_LIMITS: MappingLimits = DEFAULT_INPUT_LIMITS;
+
+export function attachRequestFromProto(req: svc.AttachNetworksRequest, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): d.AttachRequest {
+  return sandboxRequestFromProto(req, limits, req.cniVersion);
 }
 
-function sandboxRequestFromProto(req: svc.ResolveNetworksRequest, cniVersion = ""): d.AttachRequest {
+export function resolveRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): d.AttachRequest {
+  return sandboxRequestFromProto(
+    {
+      ...req,
+      containerId: req.containerId || RESOLVE_PLACEHOLDER.containerId,
+      netnsPath: req.netnsPath || RESOLVE_PLACEHOLDER.netns,
+    },
+    limits,
+  );
+}
+
+function sandboxRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits, cniVersion = ""): d.AttachRequest {
   return omitUndefined({
     containerId: req.containerId,
     netns: req.netnsPath,
     pod: podFromProto(req.pod),
     annotations: req.annotations ? { ...req.annotations.values } : undefined,
-    selections: req.selections.length > 0 ? req.selections.map((s, i) => selectionFromProto(s, `selections[${i}]`)) : undefined,
+    selections: req.selections.length > 0 ? req.selections.map((s, i) => selectionFromProto(s, `selections[${i}]`, limits)) : undefined,
     primaryIfName: req.primaryInterface || "eth0",
-    runtimeConfig: req.runtimeConfig ? runtimeConfigFromProto(req.runtimeConfig) : undefined,
+    runtimeConfig: req.runtimeConfig ? runtimeConfigFromProto(req.runtimeConfig, limits) : undefined,
     cniArgs: req.cniArgs.length > 0 ? req.cniArgs.map((a) => [a.key, a.value] as const) : undefined,
     cniVersion: cniVersion || undefined,
   });
@@ -43,7 +54,7 @@ export function podFromProto(pod: sbx.PodRef | undefined): d.PodRef {
   return { namespace: pod?.namespace ?? "", name: pod?.name ?? "", uid: pod?.uid ?? "" };
 }
 
-export function selectionFromProto(s: sel.NetworkSelection, field: string): NetworkSelection {
+export function selectionFromProto(s: sel.NetworkSelection, field: string, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): NetworkSelection {
   return omitUndefined({
     name: s.name,
     namespace: s.namespace,
@@ -53,14 +64,14 @@ export function selectionFromProto(s: sel.NetworkSelection, field: string): Netw
     defaultRoute: s.defaultRoute ? [...s.defaultRoute.gateways] : undefined,
     portMappings: s.portMappings.length > 0 ? s.portMappings.map(portMappingFromProto) : undefined,
     bandwidth: s.bandwidth ? bandwidthFromProto(s.bandwidth) : undefined,
-    cniArgs: s.cniArgsJson ? parseJsonObject(s.cniArgsJson, `${field}.cni_args_json`) : undefined,
+    cniArgs: s.cniArgsJson ? parseJsonObject(s.cniArgsJson, `${field}.cni_args_json`, limits) : undefined,
     infinibandGuid: s.infinibandGuid,
     deviceId: s.deviceId,
     ipamClaimReference: s.ipamClaimReference,
   });
 }
 
-function runtimeConfigFromProto(rc: sbx.RuntimeConfig): d.RuntimeCapabilities {
+function runtimeConfigFromProto(rc: sbx.RuntimeConfig, limits: MappingLimits): d.RuntimeCapabilities {
   return omitUndefined({
     portMappings: rc.portMappings.length > 0 ? rc.portMappings.map(portMappingFromProto) : undefined,
     bandwidth: rc.bandwidth ? bandwidthFromProto(rc.bandwidth) : undefined,
@@ -68,7 +79,7 @@ function runtimeConfigFromProto(rc: sbx.RuntimeConfig): d.RuntimeCapabilities {
     ips: rc.ips.length > 0 ? [...rc.ips] : undefined,
     mac: rc.mac,
     cgroupPath: rc.cgroupPath,
-    extra: rc.extraJson ? parseJsonObject(rc.extraJson, "runtime_config.extra_json") : undefined,
+    extra: rc.extraJson ? parseJsonObject(rc.extraJson, "runtime_config.extra_json", limits) : undefined,
   });
 }
 
@@ -80,7 +91,11 @@ function bandwidthFromProto(b: sbx.Bandwidth): Bandwidth {
   return omitUndefined({ ingressRate: b.ingressRate, ingressBurst: b.ingressBurst, egressRate: b.egressRate, egressBurst: b.egressBurst });
 }
 
-function parseJsonObject(text: string, field: string): JsonObject {
+function parseJsonObject(text: string, field: string, limits: MappingLimits): JsonObject {
+  // Measured before parsing: JSON.parse of a million-deep text blocks the event loop for a second.
+  if (jsonTextDepth(text, limits.maxJsonDepth) > limits.maxJsonDepth) {
+    throw limitExceeded(`${field} nests JSON more than ${limits.maxJsonDepth} deep`, "maxJsonDepth", limits.maxJsonDepth, { source: field });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -28,7 +28,7 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   maxMessageBytes: 4 * 1024 * 1024,
 };
 
-/** `<input> is <found>, over limits.<key> (<limit>)`, as INVALID_ARGUMENT. */
-export function limitExceeded(input: string, key: keyof InputLimits, found: string, context: ErrorContext = {}): DaemonError {
-  return new DaemonError("LIMIT_EXCEEDED", `${input} is ${found}, over limits.${key}`, { phase: "resolve", ...context, limit: `limits.${key}` });
+/** `<what was found>: over limits.<key> (<limit>)`, as INVALID_ARGUMENT. */
+export function limitExceeded(found: string, key: keyof InputLimits, limit: number, context: ErrorContext = {}): DaemonError {
+  return new DaemonError("LIMIT_EXCEEDED", `${found}: over limits.${key} (${limit})`, { phase: "resolve", ...context, limit: `limits.${key}` });
 }

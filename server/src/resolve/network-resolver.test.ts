@@ -172,10 +172,12 @@ describe("createNetworkResolver: default-network annotation", () => {
     expect((await rejection(resolver.resolve(pod({ [DEFAULT_NET]: "[]" })))).message).toContain("got 0");
   });
 
-  it("must be a definition: the conf dir is not searched", async () => {
+  it("must be a definition: the conf dir is not searched; an unqualified name says where its namespace came from", async () => {
     const err = await rejection(setup().resolver.resolve(pod({ [DEFAULT_NET]: "cluster-net" })));
     expect(err.code).toBe("NETWORK_NOT_FOUND");
-    expect(err.message).toBe(`${DEFAULT_NET}: element 1 ("cluster-net"): network kube-system/cluster-net not found; tried: (1) definitions: no network kube-system/cluster-net`);
+    expect(err.message).toBe(
+      `${DEFAULT_NET}: element 1 ("cluster-net") (no namespace given: looked up in the daemon's defaultNamespace "kube-system"): network kube-system/cluster-net not found; tried: (1) definitions: no network kube-system/cluster-net`,
+    );
     expect(err.context).toEqual({ network: "kube-system/cluster-net", source: DEFAULT_NET, phase: "resolve" });
   });
 
@@ -270,5 +272,49 @@ describe("createNetworkResolver over the file sources", () => {
     const err = await rejection(resolver.resolve({ namespace: "default", name: "p", annotations: { [NETWORKS]: "bad-config" } }));
     expect(err.code).toBe("INVALID_NETWORK_CONFIG");
     expect(err.context.network).toBe("default/bad-config");
+  });
+});
+
+describe("createNetworkResolver: input limits", () => {
+  it("refuses an annotation over limits.maxAnnotationBytes, naming the key, before parsing it", async () => {
+    const { resolver, definitions } = setup({ limits: { maxAnnotationBytes: 1024, maxNetworksPerPod: 32, maxJsonDepth: 32 } });
+    const err = await rejection(resolver.resolve(pod({ [NETWORKS]: "a,".repeat(600) + "a" })));
+    expect(err.code).toBe("LIMIT_EXCEEDED");
+    expect(err.message).toBe(`annotation ${NETWORKS} is 1201 bytes: over limits.maxAnnotationBytes (1024)`);
+    expect(err.context).toMatchObject({ source: NETWORKS, limit: "limits.maxAnnotationBytes" });
+    expect(definitions.calls).toEqual([]);
+  });
+
+  it("counts the cluster and default networks against limits.maxNetworksPerPod", async () => {
+    const { resolver } = setup({ defaultNetworks: ["conf-extra"], limits: { maxAnnotationBytes: 262_144, maxNetworksPerPod: 4, maxJsonDepth: 32 } });
+    await expect(resolver.resolve(pod({ [NETWORKS]: "a,b" }))).resolves.toHaveLength(4);
+    const err = await rejection(resolver.resolve(pod({ [NETWORKS]: "a,b,a@x" })));
+    expect(err.code).toBe("LIMIT_EXCEEDED");
+    expect(err.message).toBe(`${NETWORKS} selects 3 networks, and the pod has 2 more (cluster and default networks): over limits.maxNetworksPerPod (4)`);
+    const json = await rejection(resolver.resolve(pod({ [NETWORKS]: JSON.stringify([{ name: "a" }, { name: "b" }, { name: "c" }]) })));
+    expect(json.code).toBe("LIMIT_EXCEEDED");
+    const request = await rejection(resolver.resolve(pod({}, { selections: [{ name: "a" }, { name: "b" }, { name: "c" }] })));
+    expect(request.message).toMatch(/^request selections selects 3 networks.*limits\.maxNetworksPerPod \(4\)$/);
+  });
+
+  it("refuses 10^5 networks at once, without parsing each", async () => {
+    const started = performance.now();
+    const err = await rejection(setup().resolver.resolve(pod({ [NETWORKS]: Array.from({ length: 100_000 }, () => "a").join(",") })));
+    expect(err.code).toBe("LIMIT_EXCEEDED");
+    expect(err.context.limit).toBe("limits.maxNetworksPerPod");
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("refuses JSON nested deeper than limits.maxJsonDepth before parsing it", async () => {
+    const deep = `[{"name":"a","cni-args":${"[".repeat(10_000)}${"]".repeat(10_000)}}]`;
+    const err = await rejection(setup().resolver.resolve(pod({ [NETWORKS]: deep })));
+    expect(err.code).toBe("LIMIT_EXCEEDED");
+    expect(err.message).toBe(`annotation ${NETWORKS} nests JSON more than 32 deep: over limits.maxJsonDepth (32)`);
+  });
+
+  it("quotes a huge element only in part", async () => {
+    const err = await rejection(setup().resolver.resolve(pod({ [NETWORKS]: `a,${"x".repeat(65_536)}@` })));
+    expect(err.code).toBe("INVALID_ANNOTATION");
+    expect(err.message.length).toBeLessThan(400);
   });
 });

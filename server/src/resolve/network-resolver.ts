@@ -7,6 +7,7 @@ import { networkDisplayName } from "./network-display-name.js";
 import { checkSelections, parseNetworkSelections } from "./parse-network-selections.js";
 import { resolveConfiguredNetwork } from "./resolve-configured-network.js";
 import { describePlace, valueError } from "./selection-error.js";
+import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
 import type { NetworkDefinition, NetworkResolver, NetworkSelection, NetworkSource, PodNetworkQuery, ResolvedNetwork, SelectionConfig } from "./types.js";
 
 export interface NetworkResolverOptions {
@@ -26,6 +27,7 @@ type Pending = () => Promise<ResolvedNetwork>;
 
 export function createNetworkResolver(options: NetworkResolverOptions): NetworkResolver {
   const { config } = options;
+  const limits = config.limits ?? DEFAULT_INPUT_LIMITS;
   const { definitions, confDir } = options.sources;
   const configured = { definitions, confDir, defaultNamespace: config.defaultNamespace };
 
@@ -37,10 +39,10 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
     };
   }
 
-  function selectedNetwork(role: "cluster" | "selected", selection: NetworkSelection, source: string, index: number, signal?: AbortSignal): Pending {
+  function selectedNetwork(role: "cluster" | "selected", selection: NetworkSelection, source: string, index: number, signal?: AbortSignal, note = ""): Pending {
     return async () => {
       const ref = { namespace: selection.namespace as string, name: selection.name };
-      const what = describePlace({ source, index, label: selection.name });
+      const what = describePlace({ source, index, label: selection.name }) + note;
       const definition: NetworkDefinition = foundOrThrow(await findInSources(definitions, ref, signal), what, `${ref.namespace}/${ref.name}`, source);
       return { role, network: networkDisplayName(definition), selection, definition };
     };
@@ -50,11 +52,15 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
   function clusterNetwork(query: PodNetworkQuery, signal?: AbortSignal): Pending {
     const value = query.annotations[DEFAULT_NETWORK_ANNOTATION];
     if (value !== undefined && value.trim() !== "") {
-      const selections = parseNetworkSelections(value, config.defaultNamespace, DEFAULT_NETWORK_ANNOTATION);
-      const [only] = selections;
-      if (only === undefined || selections.length !== 1) throw valueError(DEFAULT_NETWORK_ANNOTATION, `must name exactly one network, got ${selections.length}`);
+      // Parsed with no default namespace, so an unqualified name can be told apart and its error can say where the namespace came from.
+      const selections = parseNetworkSelections(value, "", DEFAULT_NETWORK_ANNOTATION, { ...limits, maxElements: limits.maxNetworksPerPod });
+      const [parsed] = selections;
+      if (parsed === undefined || selections.length !== 1) throw valueError(DEFAULT_NETWORK_ANNOTATION, `must name exactly one network, got ${selections.length}`);
+      const unqualified = parsed.namespace === "";
+      const only = unqualified ? { ...parsed, namespace: config.defaultNamespace } : parsed;
       checkAllowed(query.namespace, only, DEFAULT_NETWORK_ANNOTATION, 1);
-      return selectedNetwork("cluster", only, DEFAULT_NETWORK_ANNOTATION, 1, signal);
+      const note = unqualified ? ` (no namespace given: looked up in the daemon's defaultNamespace "${config.defaultNamespace}")` : "";
+      return selectedNetwork("cluster", only, DEFAULT_NETWORK_ANNOTATION, 1, signal, note);
     }
     if (config.clusterNetwork.trim() === "") throw valueError("daemon config clusterNetwork", "is empty, so pods have no cluster network");
     return configuredNetwork("cluster", config.clusterNetwork.trim(), "daemon config clusterNetwork", signal);
@@ -65,10 +71,12 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
     checkNamespaceAllowed(config, podNamespace, target, { source, element: `element ${index} (${JSON.stringify(sel.name)})` });
   }
 
-  function podSelections(query: PodNetworkQuery): { selections: NetworkSelection[]; source: string } {
-    if (query.selections !== undefined) return { selections: checkSelections(query.selections, query.namespace, REQUEST_SELECTIONS), source: REQUEST_SELECTIONS };
+  /** The pod's own selections, bounded by what the cluster and default networks leave of limits.maxNetworksPerPod. */
+  function podSelections(query: PodNetworkQuery, others: number): { selections: NetworkSelection[]; source: string } {
+    const bounds = { ...limits, maxElements: Math.max(0, limits.maxNetworksPerPod - others) };
+    if (query.selections !== undefined) return { selections: checkSelections(query.selections, query.namespace, REQUEST_SELECTIONS, bounds), source: REQUEST_SELECTIONS };
     const value = query.annotations[NETWORKS_ANNOTATION] ?? "";
-    return { selections: parseNetworkSelections(value, query.namespace, NETWORKS_ANNOTATION), source: NETWORKS_ANNOTATION };
+    return { selections: parseNetworkSelections(value, query.namespace, NETWORKS_ANNOTATION, bounds), source: NETWORKS_ANNOTATION };
   }
 
   return {
@@ -80,7 +88,7 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
       if (!config.systemNamespaces.includes(query.namespace)) {
         config.defaultNetworks.forEach((name, i) => pending.push(configuredNetwork("default", name.trim(), `daemon config defaultNetworks[${i}]`, signal)));
       }
-      const { selections, source } = podSelections(query);
+      const { selections, source } = podSelections(query, pending.length);
       selections.forEach((sel, i) => {
         checkAllowed(query.namespace, sel, source, i + 1);
         pending.push(selectedNetwork("selected", sel, source, i + 1, signal));

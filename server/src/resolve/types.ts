@@ -1,5 +1,6 @@
 // Shapes of network selection. Pure data; no I/O here.
 import type { JsonObject } from "../cni/index.js";
+import type { InputLimits } from "../limits/input-limits.js";
 
 export interface PortMapping {
   readonly hostPort: number;
@@ -135,4 +136,6 @@ export interface SelectionConfig {
   readonly globalNamespaces: readonly string[];
   /** multusNamespace: where unqualified cluster/default/default-network names are looked up. */
   readonly defaultNamespace: string;
+  /** Bounds on annotations and selections; the defaults when absent. */
+  readonly limits?: Pick<InputLimits, "maxAnnotationBytes" | "maxJsonDepth" | "maxNetworksPerPod">;
 }

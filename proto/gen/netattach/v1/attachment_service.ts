@@ -46,8 +46,11 @@ export interface AttachNetworksResponse {
 
 export interface DetachNetworksRequest {
   containerId: string;
-  /** May be empty when the netns is gone. */
-  netnsPath: string;
+  /**
+   * Absent: the netns saved at attach is used. Empty: the netns is gone (plugins get an empty
+   * CNI_NETNS). Otherwise it must name the saved netns; another one is refused (INVALID_NETNS).
+   */
+  netnsPath?: string | undefined;
   pod?: PodRef | undefined;
 }
 
@@ -470,7 +473,7 @@ export const AttachNetworksResponse: MessageFns<AttachNetworksResponse> = {
 };
 
 function createBaseDetachNetworksRequest(): DetachNetworksRequest {
-  return { containerId: "", netnsPath: "", pod: undefined };
+  return { containerId: "", netnsPath: undefined, pod: undefined };
 }
 
 export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
@@ -478,7 +481,7 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
     if (message.containerId !== "") {
       writer.uint32(10).string(message.containerId);
     }
-    if (message.netnsPath !== "") {
+    if (message.netnsPath !== undefined) {
       writer.uint32(18).string(message.netnsPath);
     }
     if (message.pod !== undefined) {
@@ -547,7 +550,7 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
         ? globalThis.String(object.netnsPath)
         : isSet(object.netns_path)
         ? globalThis.String(object.netns_path)
-        : "",
+        : undefined,
       pod: isSet(object.pod) ? PodRef.fromJSON(object.pod) : undefined,
     };
   },
@@ -557,7 +560,7 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
     if (message.containerId !== "") {
       obj.containerId = message.containerId;
     }
-    if (message.netnsPath !== "") {
+    if (message.netnsPath !== undefined) {
       obj.netnsPath = message.netnsPath;
     }
     if (message.pod !== undefined) {
@@ -572,7 +575,7 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
   fromPartial(object: DeepPartial<DetachNetworksRequest>): DetachNetworksRequest {
     const message = createBaseDetachNetworksRequest();
     message.containerId = object.containerId ?? "";
-    message.netnsPath = object.netnsPath ?? "";
+    message.netnsPath = object.netnsPath ?? undefined;
     message.pod = (object.pod !== undefined && object.pod !== null) ? PodRef.fromPartial(object.pod) : undefined;
     return message;
   },
