@@ -7,7 +7,7 @@ import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { RouteEditor } from "../netns/route-editor.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import type { AttachmentPlan, AttachRequest, AttachResult, NetworkStatusWriter, PlannedDelegate } from "./types.js";
-import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
+import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
 import { preparePlan, type PrepareDeps } from "./prepare-plan.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";
@@ -37,9 +37,7 @@ export interface AttachCall {
 export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachCall): Promise<AttachResult> {
   const netnsId = requireNetns(deps.netns, req.netns, "add");
   const existing = await deps.store.load(req.containerId);
-  if (existing.state === "corrupt") {
-    throw new DaemonError("STATE_IO", `saved attachment ${existing.path} is corrupt (${existing.problem}); remove it after cleaning up by hand`, { phase: "store", source: existing.path }, { cause: existing.cause });
-  }
+  if (existing.state === "corrupt") throw corruptRecordError(existing, req.containerId, "remove it after cleaning up by hand");
   if (existing.state === "found") {
     throw new DaemonError("INVALID_REQUEST", `container ${req.containerId} already has a saved attachment (${existing.record.phase}); DEL it before ADD again`, { phase: "add" });
   }

@@ -1,6 +1,7 @@
 // What is saved per container so DEL, CHECK, GC and List never need a network source.
 import type { CniResult } from "../cni/index.js";
 import type { AttachmentPlan } from "./types.js";
+import { DaemonError } from "../errors/daemon-error.js";
 
 export interface AttachmentRecord {
   readonly version: 1;
@@ -27,4 +28,14 @@ export interface AttachmentStore {
   list(): Promise<Array<{ readonly containerId: string; readonly read: StoreRead }>>;
   /** Idempotent. */
   remove(containerId: string): Promise<void>;
+}
+
+/** STATE_CORRUPT for a saved record that cannot be decoded; `consequence` says what cannot be done now. */
+export function corruptRecordError(read: Extract<StoreRead, { state: "corrupt" }>, containerId: string, consequence: string): DaemonError {
+  return new DaemonError(
+    "STATE_CORRUPT",
+    `saved attachment ${read.path} of container ${containerId} is corrupt (${read.problem}); ${consequence}`,
+    { phase: "store", source: read.path },
+    { cause: read.cause },
+  );
 }

@@ -1,7 +1,7 @@
 // CHECK every saved delegate in attach order, with the netns and args it was added with.
 import type { CniRuntime } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentStore } from "./attachment-store.js";
+import { corruptRecordError, type AttachmentStore } from "./attachment-store.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";
 import { describeOrigin } from "./origin.js";
@@ -10,9 +10,7 @@ import { requireNetns } from "./netns-rules.js";
 
 export async function check(deps: { runtime: CniRuntime; store: AttachmentStore; netns: NetnsGuard }, containerId: string, signal: AbortSignal): Promise<void> {
   const read = await deps.store.load(containerId);
-  if (read.state === "corrupt") {
-    throw new DaemonError("STATE_IO", `saved attachment ${read.path} is corrupt (${read.problem})`, { phase: "store", source: read.path }, { cause: read.cause });
-  }
+  if (read.state === "corrupt") throw corruptRecordError(read, containerId, "it cannot be checked");
   if (read.state === "missing") {
     throw new DaemonError("ATTACHMENT_NOT_FOUND", `no attachment is saved for container ${containerId}`, { phase: "check" });
   }

@@ -6,23 +6,25 @@ import { toDaemonError } from "./cni-error.js";
 const where = { network: "default/mv", ifName: "net1", phase: "add", source: "/nads/mv.yaml" };
 
 describe("CNI errors to the catalog", () => {
-  it.each<[CniFailureKind, string]>([
-    ["plugin-failed", "PLUGIN_FAILED"],
-    ["exec", "PLUGIN_FAILED"],
-    ["plugin-not-found", "PLUGIN_NOT_FOUND"],
-    ["plugin-type-invalid", "PLUGIN_NOT_FOUND"],
-    ["timeout", "PLUGIN_TIMEOUT"],
-    ["bad-output", "PLUGIN_BAD_OUTPUT"],
-    ["invalid-config", "INVALID_NETWORK_CONFIG"],
-    ["invalid-args", "INVALID_REQUEST"],
-    ["incompatible-version", "INCOMPATIBLE_CNI_VERSION"],
-    ["cache", "STATE_IO"],
-  ])("maps %s to %s with network, plugin, phase, source, the plugin's code, stderr and cause", (kind, reason) => {
+  const ran = 'network "default/mv" (net1): plugin "macvlan" failed on ADD with CNI code 42: it broke; more';
+  const refused = 'network "default/mv" (net1): ADD refused before running plugin "macvlan" (CNI code 42): it broke; more';
+  it.each<[CniFailureKind, string, string]>([
+    ["plugin-failed", "PLUGIN_FAILED", ran],
+    ["exec", "PLUGIN_FAILED", ran],
+    ["plugin-not-found", "PLUGIN_NOT_FOUND", refused],
+    ["plugin-type-invalid", "PLUGIN_NOT_FOUND", refused],
+    ["timeout", "PLUGIN_TIMEOUT", ran],
+    ["bad-output", "PLUGIN_BAD_OUTPUT", ran],
+    ["invalid-config", "INVALID_NETWORK_CONFIG", refused],
+    ["invalid-args", "INVALID_REQUEST", refused],
+    ["incompatible-version", "INCOMPATIBLE_CNI_VERSION", refused],
+    ["cache", "STATE_IO", ran],
+  ])("maps %s to %s with network, plugin, phase, source, the plugin's code, stderr and cause; a refusal before exec says so", (kind, reason, message) => {
     const cause = new CniError({ kind, code: 42, msg: "it broke", details: "more", plugin: "macvlan", command: "ADD", stderr: "err text" });
     const err = toDaemonError(cause, where);
     expect(err.code).toBe(reason);
     expect(err.context).toEqual({ network: "default/mv", ifName: "net1", phase: "add", source: "/nads/mv.yaml", plugin: "macvlan", cniCode: 42, stderr: "err text" });
-    expect(err.message).toBe('network "default/mv" (net1): plugin "macvlan" failed on ADD with CNI code 42: it broke; more');
+    expect(err.message).toBe(message);
     expect(err.cause).toBe(cause);
   });
 

@@ -12,6 +12,9 @@ export interface DelegateWhere {
   readonly source?: string;
 }
 
+/** Runtime failures decided before any plugin process ran: they must not read as a plugin's failure. */
+const REFUSED_BEFORE_EXEC: ReadonlySet<CniError["kind"]> = new Set(["invalid-config", "plugin-not-found", "plugin-type-invalid", "incompatible-version", "invalid-args"]);
+
 function reasonFor(err: CniError, signal: AbortSignal | undefined): ErrorCode {
   // Our own per-call deadline is a timeout; anything else is the caller going away.
   if (err.kind === "aborted") return isTimeout(signal?.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";
@@ -45,7 +48,10 @@ export function toDaemonError(err: unknown, where: DelegateWhere, signal?: Abort
   };
   const plugin = err.plugin !== undefined ? ` plugin "${err.plugin}"` : "";
   const details = err.details !== "" ? `; ${err.details}` : "";
-  const message = `network "${where.network}"${iface}:${plugin} failed on ${err.command ?? where.phase.toUpperCase()} with CNI code ${err.code}: ${err.msg}${details}`;
+  const command = err.command ?? where.phase.toUpperCase();
+  const message = REFUSED_BEFORE_EXEC.has(err.kind)
+    ? `network "${where.network}"${iface}: ${command} refused before running${plugin || " any plugin"} (CNI code ${err.code}): ${err.msg}${details}`
+    : `network "${where.network}"${iface}:${plugin} failed on ${command} with CNI code ${err.code}: ${err.msg}${details}`;
   return new DaemonError(reasonFor(err, signal), message, ctx, { cause: err });
 }
 

@@ -46,7 +46,7 @@ async function step(network: string | undefined, what: string, fn: () => Promise
     await fn();
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new DaemonError("INTERNAL", `default-route: cannot ${what}${network !== undefined ? ` for network "${network}"` : ""}: ${msg}`, {
+    throw new DaemonError("DEFAULT_ROUTE_FAILED", `default-route: cannot ${what}${network !== undefined ? ` for network "${network}"` : ""}: ${msg}`, {
       phase: "default-route",
       ...(network !== undefined ? { network } : {}),
     }, { cause: err });

@@ -147,7 +147,8 @@ describe("detach", () => {
     await svc.attach(request(), ctx());
     await writeFile(join(dir, "attachments", "c1.json"), "{");
     const err = await rejection(svc.detach({ containerId: "c1", netns: "" }, ctx()));
-    expect(err.code).toBe("STATE_IO");
+    expect(err.code).toBe("STATE_CORRUPT");
+    expect(err.message).toBe(`saved attachment ${join(dir, "attachments", "c1.json")} of container c1 is corrupt (not valid JSON); its delegates cannot be deleted without it`);
     expect(err.context.source).toBe(join(dir, "attachments", "c1.json"));
   });
 });

@@ -3,7 +3,7 @@
 import type { CniRuntime } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { DetachRequest, DetachResult } from "./types.js";
-import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
+import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
 import { deleteDelegates, describeFailures } from "./delete-delegates.js";
 import { removeDeviceInfo } from "./device-info.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
@@ -19,14 +19,7 @@ export interface DetachDeps {
 export async function detach(deps: DetachDeps, req: DetachRequest, signal: AbortSignal): Promise<DetachResult> {
   const read = await deps.store.load(req.containerId);
   if (read.state === "missing") return { removed: [] };
-  if (read.state === "corrupt") {
-    throw new DaemonError(
-      "STATE_IO",
-      `saved attachment ${read.path} for container ${req.containerId} is corrupt (${read.problem}); its delegates cannot be deleted without it`,
-      { phase: "store", source: read.path },
-      { cause: read.cause },
-    );
-  }
+  if (read.state === "corrupt") throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
   checkDetachNetns(deps.netns, read.record, req.netns);
   return detachRecord(deps, read.record, signal, req.netns);
 }

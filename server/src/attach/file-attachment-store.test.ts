@@ -93,9 +93,10 @@ describe("file attachment store", () => {
     expect(err.code).toBe("INVALID_REQUEST");
   });
 
-  it("reports an unwritable state dir as STATE_IO", async () => {
+  it("reports an unwritable state dir as STATE_IO naming the errno and the path", async () => {
     await writeFile(join(dir, "file"), "");
     const err = await rejection(createFileAttachmentStore(join(dir, "file")).save(record("c1")));
     expect(err.code).toBe("STATE_IO");
+    expect(err.message).toBe(`cannot create ${join(dir, "file", "attachments")}: ENOTDIR (not a directory) on ${join(dir, "file", "attachments")}`);
   });
 });

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { describeIoError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, AttachmentStore, StoreRead } from "./attachment-store.js";
 import { TEMP_SUFFIX, writeFileAtomic } from "./atomic-write.js";
@@ -118,7 +119,7 @@ function shapeProblem(v: unknown, containerId: string): string | undefined {
 }
 
 function storeError(message: string, path: string, cause: unknown): DaemonError {
-  return new DaemonError("STATE_IO", message, { phase: "store", source: path }, { cause });
+  return new DaemonError("STATE_IO", `${message}: ${describeIoError(cause)}`, { phase: "store", source: path }, { cause });
 }
 
 function isNoEntry(err: unknown): boolean {

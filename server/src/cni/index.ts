@@ -40,3 +40,4 @@ export { createCniRuntime } from "./runtime/cni-runtime.js";
 export { addNetworkListWithRollback, type RollbackOutcome } from "./runtime/add-with-rollback.js";
 export { createResultCache, CACHE_RECORD_KIND, type CacheLookup, type CacheRecord, type ResultCache } from "./runtime/result-cache.js";
 export { decodeVersionInfo } from "./runtime/version-probe.js";
+export { describeIoError } from "./runtime/io-error.js";

@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const CACHE = join(tmpdir(), "netattach-shim-cache");
+/** Per checkout: another worktree's builds must not evict this one's binary while its tests run it. */
+const CACHE = join(tmpdir(), "netattach-shim-cache", createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12));
 const INPUTS = ["client-cni/src", "proto/gen", "tools/build.mjs", "package-lock.json"];
 
 /** Hash of everything the binary is built from. */

@@ -10,6 +10,7 @@ import { convertFor, parsePluginResult } from "./plugin-result.js";
 import { src, withContext } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
+import { describeIoError } from "./io-error.js";
 
 export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<CniResult> {
   validateAttachment(list, rt, "ADD");
@@ -43,7 +44,7 @@ export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
     throw new CniError({
       kind: "cache",
       code: CniErrorCode.IoFailure,
-      msg: `ADD succeeded but its result could not be cached: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      msg: `ADD succeeded but its result could not be cached: ${describeIoError(err)}`,
       network: list.name,
       command: "ADD",
       ...src(list),

@@ -15,6 +15,7 @@ import { convertFor } from "./plugin-result.js";
 import { src } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
+import { describeIoError } from "./io-error.js";
 
 export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void> {
   validateAttachment(list, rt, "DEL");
@@ -57,7 +58,7 @@ async function removeCache(ctx: RuntimeContext, list: NetworkConfigList, rt: Run
     throw new CniError({
       kind: "cache",
       code: CniErrorCode.IoFailure,
-      msg: `cannot remove cached result of ${rt.containerId}/${rt.ifName}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      msg: `cannot remove cached result of ${rt.containerId}/${rt.ifName}: ${describeIoError(err)}`,
       network: list.name,
       command: "DEL",
       ...src(list),
