@@ -35,6 +35,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     renameSync(temp, path);
   } catch (err) {
     rmSync(temp, { force: true });
+    // write(2) and fsync(2) errors carry no path: name the file they were for.
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.code === "string" && e.path === undefined) e.path = path;
     throw err;
   }
   if (opts.syncDir !== false) await syncDir(dir);

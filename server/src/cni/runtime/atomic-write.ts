@@ -41,7 +41,7 @@ export function startAtomicWrite(path: string): AtomicWrite {
         renameSync(tmp, path);
       } catch (err) {
         unlinkQuietly(tmp);
-        throw err;
+        throw withPath(err, path);
       }
     },
     async discard() {
@@ -62,6 +62,13 @@ const openTemp = (tmp: string): Promise<number> =>
 
 /** Not promisify(fsync): calling the live `fsync` binding lets tests count it and benchmarks time it (syncBuiltinESMExports). */
 const fsyncFd = (fd: number): Promise<void> => new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+
+/** write(2) and fsync(2) errors carry no path: name the file they were for. */
+function withPath(err: unknown, path: string): unknown {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (typeof e?.code === "string" && e.path === undefined) e.path = path;
+  return err;
+}
 
 function unlinkQuietly(path: string): void {
   try {

@@ -1,0 +1,159 @@
+// Issue 8: nothing a caller sends may configure the node's own network namespace. Real plugins,
+// real namespaces, the daemon's socket: every netns that is not a pod's is refused before any state
+// is written; DEL and CHECK use the saved netns, so a forged one cannot reach a host link.
+import { spawn } from "node:child_process";
+import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Status } from "nice-grpc-common";
+import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { TestDaemon } from "../helpers/daemon.js";
+import { createHostVeth, deleteHostLinks, hostLink } from "../helpers/host-net.js";
+import { globalAddrs } from "../helpers/ip-json.js";
+import { uniqueName } from "../helpers/netns.js";
+import { describeRoot } from "../helpers/root.js";
+import { runCmd } from "../helpers/run-cmd.js";
+import { createServiceWorld, type ServiceWorld } from "../helpers/service-world.js";
+
+async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; info: ErrorInfo }> {
+  const err = await p.then(
+    () => expect.fail("the call succeeded"),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RichClientError);
+  const e = err as RichClientError;
+  return { code: Status[e.code], message: e.details, info: e.extra.find((x): x is ErrorInfo => x.$type === ErrorInfo.$type)! };
+}
+
+describeRoot("netns safety e2e: the node's own namespace is never a target", () => {
+  let w: ServiceWorld;
+  let d: TestDaemon;
+  /** An interface name that must never appear on the host. */
+  const podIf = uniqueName("nsafe");
+  const hostVeth = uniqueName("nsafe");
+  const hostPeer = uniqueName("nsafp");
+  let bad: Record<string, string>;
+
+  beforeAll(async () => {
+    w = await createServiceWorld("nsafe");
+    d = await w.start();
+    const dir = join(w.dir, "bad");
+    await mkdir(join(dir, "a-directory"), { recursive: true });
+    await writeFile(join(dir, "a-file"), "");
+    await symlink("/proc/self/ns/net", join(dir, "host-link"));
+    bad = {
+      "/proc/self/ns/net": "/proc/self/ns/net",
+      "a symlink to it": join(dir, "host-link"),
+      "init's netns": "/proc/1/ns/net",
+      "a regular file": join(dir, "a-file"),
+      "a directory": join(dir, "a-directory"),
+      "a missing path": join(dir, "missing"),
+      "a mount namespace": "/proc/self/ns/mnt",
+    };
+  });
+  afterAll(async () => {
+    await deleteHostLinks(hostVeth, podIf);
+    await w?.cleanup();
+  });
+
+  const request = (containerId: string, netnsPath: string) => ({
+    containerId,
+    netnsPath,
+    pod: { namespace: "default", name: `pod-${containerId}`, uid: `uid-${containerId}` },
+    annotations: { values: {} },
+    selections: [],
+    primaryInterface: podIf,
+    cniArgs: [],
+    cniVersion: "",
+  });
+
+  async function nothingSaved(): Promise<void> {
+    const files = await readdir(join(w.dir, "state"), { recursive: true, withFileTypes: true }).catch(() => []);
+    expect(files.filter((f) => f.isFile()).map((f) => join(f.parentPath, f.name))).toEqual([]);
+    expect(await w.reservations("cluster")).toEqual([]);
+    expect(await hostLink(podIf)).toBeUndefined();
+  }
+
+  it("ADD refuses every path that is not a pod's network namespace, naming what it is, before anything is saved", async () => {
+    const expected: Record<string, RegExp> = {
+      "/proc/self/ns/net": /is the node's own network namespace \(the daemon's or init's\): refusing to configure it$/,
+      "a symlink to it": /is the node's own network namespace/,
+      // Unreadable where /proc/1 belongs to another user namespace (this VM): refused all the same.
+      "init's netns": /is the node's own network namespace|cannot be inspected \(EACCES\)/,
+      "a regular file": /is a regular file, not a network namespace: a network namespace is required$/,
+      "a directory": /is a directory, not a network namespace/,
+      "a missing path": /does not exist \(ENOENT\)/,
+      "a mount namespace": /is a mnt namespace, not a network namespace/,
+    };
+    for (const [what, path] of Object.entries(bad)) {
+      const f = await failure(d.client.api.attachNetworks(request(`bad-${Object.keys(bad).indexOf(what)}`, path)));
+      expect(f.code, what).toBe("INVALID_ARGUMENT");
+      expect(f.info.reason, what).toBe("INVALID_NETNS");
+      expect(f.info.metadata.cniCode, what).toBe("8");
+      expect(f.message, what).toContain(JSON.stringify(path));
+      expect(f.message, what).toMatch(expected[what]!);
+      await nothingSaved();
+    }
+  });
+
+  it("DEL with a forged netns is refused and the host's link named like the pod's interface survives; DEL without one uses the saved netns", async () => {
+    await d.client.api.attachNetworks(request("forge1", w.netns.path));
+    expect((await w.netns.link(podIf))?.ifname).toBe(podIf);
+    const ip = globalAddrs(await w.netns.addr(podIf));
+    expect(ip).toHaveLength(1);
+    await createHostVeth(hostVeth, hostPeer);
+    await runCmd("ip", ["link", "set", hostVeth, "name", podIf]).catch(async () => undefined);
+    // The host now has a link with the pod's interface name: a DEL run in the host netns would delete it.
+    expect(await hostLink(podIf)).toBeDefined();
+
+    for (const path of [bad["/proc/self/ns/net"]!, bad["a symlink to it"]!, bad["a regular file"]!]) {
+      const f = await failure(d.client.api.detachNetworks({ containerId: "forge1", netnsPath: path }));
+      expect(f.info.reason).toBe("INVALID_NETNS");
+      expect(f.message).toBe(`container forge1 was attached in netns ${JSON.stringify(w.netns.path)}, not ${JSON.stringify(path)}: DEL uses the saved netns (omit it, or send "" when it is gone)`);
+    }
+    expect(await hostLink(podIf)).toBeDefined();
+    expect((await w.netns.link(podIf))?.ifname).toBe(podIf);
+    expect(await w.reservations("cluster")).toHaveLength(1);
+    expect((await d.client.api.listAttachments({ containerId: "forge1" })).attachments).toHaveLength(1);
+
+    // No netns given: the saved one. The pod's interface and address go; the host's link stays.
+    const removed = await d.client.api.detachNetworks({ containerId: "forge1" });
+    expect(removed.removed.map((r) => r.interface)).toEqual([podIf]);
+    expect(await w.podLinks()).toEqual([]);
+    expect(await w.reservations("cluster")).toEqual([]);
+    expect(await hostLink(podIf)).toBeDefined();
+    await deleteHostLinks(podIf);
+  });
+
+  it("CHECK and DEL use the saved netns only while it is still that namespace: replaced by a file, CHECK is refused and DEL releases IPAM as for a gone netns", async () => {
+    const name = uniqueName("nsafe-gone-", 30);
+    await runCmd("ip", ["netns", "add", name]);
+    const path = `/var/run/netns/${name}`;
+    try {
+      await d.client.api.attachNetworks(request("gone1", path));
+      await d.client.api.checkNetworks({ containerId: "gone1" });
+      await runCmd("ip", ["netns", "delete", name]);
+      await writeFile(path, "");
+      const f = await failure(d.client.api.checkNetworks({ containerId: "gone1" }));
+      expect(f.info.reason).toBe("INVALID_NETNS");
+      expect(f.message).toBe(`netns ${JSON.stringify(path)} is a regular file, not a network namespace: a network namespace is required`);
+      await d.client.api.detachNetworks({ containerId: "gone1", netnsPath: path });
+      expect(await w.reservations("cluster")).toEqual([]);
+      expect((await d.client.api.listAttachments({ containerId: "gone1" })).attachments).toEqual([]);
+      expect(await hostLink(podIf)).toBeUndefined();
+    } finally {
+      await rm(path, { force: true });
+      await runCmd("ip", ["netns", "delete", name]).catch(() => undefined);
+    }
+  });
+
+  it("a non-root user cannot use the unix socket", async () => {
+    const script = `require("net").connect(${JSON.stringify(d.socketPath)}).on("connect", () => { console.log("connected"); process.exit(0); }).on("error", (e) => { console.log(e.code); process.exit(3); });`;
+    const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script]);
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(out.trim()).toBe("EACCES");
+    expect(code).toBe(3);
+  });
+});
