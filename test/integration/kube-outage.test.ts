@@ -3,10 +3,10 @@
 // the NetworkAttachmentDefinition informer, and the cluster network from its conf file (named
 // by conf name, so no live GET of a definition is needed). With statusFailurePolicy ignore the
 // ADD succeeds; with fail it fails with STATUS_WRITE_FAILED (CNI 11) and is rolled back.
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
+import type { RichClientError } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
 import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
-import { DAEMON_NODE, type KubeDaemonFixture, startKubeDaemon } from "../helpers/kube-stand-in/daemon-fixture.js";
+import { DAEMON_NODE, errorInfo, type KubeDaemonFixture, startKubeDaemon } from "../helpers/kube-stand-in/daemon-fixture.js";
 import type { KubeStandIn } from "../helpers/kube-stand-in/index.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
@@ -15,10 +15,6 @@ afterEach(async () => {
   await fx?.close();
   fx = undefined;
 });
-
-function errorInfo(err: unknown): ErrorInfo | undefined {
-  return err instanceof RichClientError ? err.extra.find((d): d is ErrorInfo => d.$type === ErrorInfo.$type) : undefined;
-}
 
 const seed = (s: KubeStandIn, noopNet: (name: string) => object): void => {
   s.createNad({ namespace: "ns1", name: "blue", config: noopNet("blue") });

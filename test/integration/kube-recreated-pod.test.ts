@@ -3,10 +3,10 @@
 // pod. The status PATCH is bound to the sandbox's pod UID; the stand-in answers it as
 // kube-apiserver does (422 Invalid, metadata.uid immutable), and the ADD fails POD_UID_MISMATCH,
 // rolled back, so the old sandbox holds no addresses while kubelet tears it down.
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
+import type { RichClientError } from "nice-grpc-error-details";
 import { afterEach, expect, it } from "vitest";
 import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
-import { DAEMON_NODE, type KubeDaemonFixture, startKubeDaemon } from "../helpers/kube-stand-in/daemon-fixture.js";
+import { DAEMON_NODE, errorInfo, type KubeDaemonFixture, startKubeDaemon } from "../helpers/kube-stand-in/daemon-fixture.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 let fx: KubeDaemonFixture | undefined;
@@ -14,10 +14,6 @@ afterEach(async () => {
   await fx?.close();
   fx = undefined;
 });
-
-function errorInfo(err: unknown): ErrorInfo | undefined {
-  return err instanceof RichClientError ? err.extra.find((d): d is ErrorInfo => d.$type === ErrorInfo.$type) : undefined;
-}
 
 it("an ADD that outlives its pod's delete-and-recreate writes nothing onto the new pod, fails POD_UID_MISMATCH and is rolled back", async () => {
   fx = await startKubeDaemon({

@@ -4,12 +4,18 @@
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import type { DaemonConfig } from "../../../server/src/config/index.js";
 import { createPluginBin, NOOP_PLUGIN, type PluginBin } from "../../fixtures/plugins/plugin-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../daemon.js";
 import { type KubeStandIn, startKubeStandIn } from "./kube-stand-in.js";
 
 export const DAEMON_NODE = "node-kube";
+
+/** The google.rpc.ErrorInfo of a failed call (reason, metadata.cniCode), if it carries one. */
+export function errorInfo(err: unknown): ErrorInfo | undefined {
+  return err instanceof RichClientError ? err.extra.find((d): d is ErrorInfo => d.$type === ErrorInfo.$type) : undefined;
+}
 
 export interface PodRef {
   readonly namespace: string;
