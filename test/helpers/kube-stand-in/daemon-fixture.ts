@@ -8,6 +8,7 @@ import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import type { DaemonConfig } from "../../../server/src/config/index.js";
 import { createPluginBin, NOOP_PLUGIN, type PluginBin } from "../../fixtures/plugins/plugin-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../daemon.js";
+import { createScratchNetns } from "../scratch-netns.js";
 import { type KubeStandIn, startKubeStandIn } from "./kube-stand-in.js";
 
 export const DAEMON_NODE = "node-kube";
@@ -62,6 +63,7 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
   await mkdir(join(dir, "net.d"));
   await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "held", debugFile: log }] }));
 
+  const netns = await createScratchNetns();
   const standIn = await startKubeStandIn();
   opts.seed?.(standIn, (name) => ({ cniVersion: "1.0.0", name, plugins: [{ type: "noop", debugFile: log }] }));
   const kubeconfigPath = await standIn.writeKubeconfig(dir);
@@ -78,6 +80,7 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
     );
   } catch (err) {
     await standIn.close();
+    await netns.close();
     bin.cleanup();
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -98,7 +101,7 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
       return { started, release: () => rm(holdFile, { force: true }) };
     },
     attach: (containerId, pod) =>
-      daemon.client.api.attachNetworks({ containerId, netnsPath: join(dir, "netns"), pod, selections: [], primaryInterface: "eth0", cniArgs: [], cniVersion: "1.0.0" }),
+      daemon.client.api.attachNetworks({ containerId, netnsPath: netns.path, pod, selections: [], primaryInterface: "eth0", cniArgs: [], cniVersion: "1.0.0" }),
     detach: (containerId) => daemon.client.api.detachNetworks({ containerId }),
     async waitHealth(status, timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;
@@ -112,6 +115,7 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
     async close() {
       await daemon.stop();
       await standIn.close();
+      await netns.close();
       bin.cleanup();
       await rm(dir, { recursive: true, force: true });
     },
