@@ -62,7 +62,8 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
   async function run(): Promise<ReadinessVerdict> {
     let verdict: ReadinessVerdict;
     try {
-      verdict = await opts.check(abort.signal);
+      const v = await opts.check(abort.signal);
+      verdict = { ready: v.ready === true, reasons: v.reasons };
     } catch (err) {
       verdict = { ready: false, reasons: [`readiness check failed: ${err instanceof Error ? err.message : String(err)}`] };
       opts.log.warn({ err }, "readiness check failed");
