@@ -78,6 +78,8 @@ function run(cmd, args, opts = {}) {
 //   to its source file) is embedded: descriptor-set.ts is swapped for a module with the same
 //   exports that returns the embedded bytes for the default URL.
 // - CommonJS dependencies call require() for node:* modules: the banner gives ESM a require.
+// - package.json's version is defined as __NETATTACH_VERSION__ (server/src/kube/client-identity.ts):
+//   the bundle has no package.json beside it, and the API server must see netattachd/<version>.
 const BUNDLES = [
   { entry: "server/src/main.ts", out: "netattachd.mjs", expect: "usage: netattachd" },
   { entry: "tools/src/main.ts", out: "netattachctl.mjs", expect: "Usage: netattachctl" },
@@ -111,6 +113,7 @@ export async function loadDescriptorSet(url: URL = DESCRIPTOR_SET_URL): Promise<
 
 async function buildNodeBundles(outDir) {
   const { build } = await import("esbuild");
+  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   mkdirSync(outDir, { recursive: true });
   await Promise.all(
     BUNDLES.map(async (b) => {
@@ -124,6 +127,7 @@ async function buildNodeBundles(outDir) {
         format: "esm",
         minify: true,
         keepNames: true,
+        define: { __NETATTACH_VERSION__: JSON.stringify(version) },
         banner: { js: 'import { createRequire as __netattachRequire } from "node:module"; const require = __netattachRequire(import.meta.url);' },
         plugins: [embedDescriptorSet],
         write: false,

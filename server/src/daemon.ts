@@ -60,7 +60,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   /** Set once our socket exists: only then is it ours to remove. */
   let ownsSocket = false;
 
-  const service = gateAttachOnReadiness(deps.service, { isReady: () => readiness.isReady(), stopping: () => stopping !== undefined });
+  const service = gateAttachOnReadiness(deps.service, { reached: () => readiness.wasReady(), checkNow: () => readiness.checkNow(), stopping: () => stopping !== undefined });
 
   const newServer = (): Server => {
     const server = createGrpcServer({

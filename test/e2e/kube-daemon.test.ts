@@ -5,7 +5,6 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { type DaemonConfig, stateLayout } from "../../server/src/config/index.js";
 import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
@@ -13,6 +12,7 @@ import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { deleteHostLinks, ipamReservations } from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
+import { errorInfo } from "../helpers/kube-stand-in/daemon-fixture.js";
 import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
 import { createNetns, type Netns, uniqueName } from "../helpers/netns.js";
 import { describeRoot } from "../helpers/root.js";
@@ -44,10 +44,6 @@ async function filesUnder(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-function errorInfo(err: unknown): ErrorInfo | undefined {
-  return err instanceof RichClientError ? err.extra.find((d): d is ErrorInfo => d.$type === ErrorInfo.$type) : undefined;
 }
 
 describeRoot("netattachd × kube API server stand-in × real plugins", () => {

@@ -151,6 +151,9 @@ describe("bundles copied alone into an empty dir", () => {
       for (let i = 0; i < 100 && s.json.ready !== true; i++, s = await status(d.socket)) await new Promise((r) => setTimeout(r, 50));
       expect(s.json).toMatchObject({ ready: true, reasons: [], health: "SERVING" });
       expect([standIn.openWatches("pods"), standIn.openWatches("network-attachment-definitions")]).toEqual([1, 1]);
+      // The bundle has no package.json beside it: the build defined the version.
+      const { version } = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+      expect(new Set(standIn.requests.map((r) => r.userAgent))).toEqual(new Set([`netattachd/${version}`]));
       d.child.kill("SIGTERM");
       expect(await d.exited).toBe(0);
       expect(existsSync(d.socket)).toBe(false);

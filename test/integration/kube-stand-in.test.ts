@@ -109,8 +109,51 @@ describe("kube API server stand-in", () => {
     expect(stored.metadata.annotations).toEqual({ keep: "1", added: "2" });
     expect((stored.spec as { nodeName: string }).nodeName).toBe("node-a");
     expect(Number(stored.metadata.resourceVersion)).toBeGreaterThan(Number(pod.metadata.resourceVersion));
-    const wrongUid = JSON.stringify({ metadata: { uid: "other", annotations: { x: "y" } } });
-    expect((await rawRequest(s, "PATCH", path, { body: wrongUid, contentType: "application/merge-patch+json" })).status).toBe(409);
+  });
+
+  it("answers a merge patch bound to another UID as kube-apiserver does: 422 Invalid on metadata.uid, nothing written", async () => {
+    const pod = s.createPod({ namespace: "a", name: "p", nodeName: "node-a", uid: "uid-new", annotations: { keep: "1" } });
+    const path = "/api/v1/namespaces/a/pods/p/status";
+    const patch = (metadata: object) => rawRequest(s, "PATCH", path, { body: JSON.stringify({ metadata }), contentType: "application/merge-patch+json" });
+    const res = await patch({ uid: "uid-old", annotations: { x: "y" } });
+    expect(res).toEqual({
+      status: 422,
+      body: {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message: 'Pod "p" is invalid: metadata.uid: Invalid value: "uid-old": field is immutable',
+        reason: "Invalid",
+        details: {
+          name: "p",
+          kind: "Pod",
+          causes: [
+            { reason: "FieldValueInvalid", message: 'Invalid value: "uid-old": field is immutable', field: "metadata.uid" },
+            { reason: "FieldValueInvalid", message: 'Invalid value: "uid-old": field is immutable', field: "metadata.uid" },
+          ],
+        },
+        code: 422,
+      },
+    });
+    expect(s.getPod("a", "p")!.metadata).toEqual(pod.metadata);
+    const stale = await patch({ resourceVersion: "1", annotations: { x: "y" } });
+    expect(stale).toMatchObject({ status: 409, body: { reason: "Conflict", message: expect.stringContaining("the object has been modified") } });
+    expect((await patch({ uid: "uid-new", annotations: { x: "y" } })).status).toBe(200);
+    expect(s.getPod("a", "p")!.metadata.annotations).toEqual({ keep: "1", x: "y" });
+  });
+
+  it("has outages it still counts: every request answered 503 (or 429), open watches dropped, until recover()", async () => {
+    const w = await rawWatch(s, "/api/v1/pods?watch=true");
+    s.resetRequests();
+    s.outage();
+    await w.ended;
+    expect((await rawRequest(s, "GET", "/api/v1/pods")).body).toMatchObject({ code: 503, reason: "ServiceUnavailable" });
+    s.outage(429);
+    expect((await rawRequest(s, "GET", "/api/v1/pods", { token: null })).status).toBe(429);
+    expect(s.count()).toBe(2);
+    s.recover();
+    expect((await rawRequest(s, "GET", "/api/v1/pods")).status).toBe(200);
   });
 
   it("goes down (connections refused) and comes back on the same URL", async () => {

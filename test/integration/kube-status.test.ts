@@ -1,8 +1,10 @@
-// network-status goes back as ONE merge PATCH on pods/status carrying only that annotation;
-// conflicts and server errors are retried (bounded), and the failure policy decides the rest.
+// network-status goes back as ONE merge PATCH on pods/status carrying only that annotation,
+// bound to the pod's UID; conflicts and server errors are retried (bounded; one try while the
+// API server is failing), a recreated pod is refused, and the failure policy decides the rest.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { NetworkStatusEntry } from "../../server/src/attach/types.js";
 import { ERROR_CODES } from "../../server/src/errors/error-codes.js";
+import { userAgent } from "../../server/src/kube/client-identity.js";
 import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
 import { type EdgeFixture, NODE, startEdgeFixture } from "../helpers/kube-stand-in/edge-fixture.js";
 
@@ -84,6 +86,49 @@ describe("kube edge: network-status", () => {
     const f = await synced({ config: { tuning: { statusWriteAttempts: 2 } } });
     await f.standIn.down();
     await expect(f.edge.statusWriter.write(POD, STATUS, {})).rejects.toMatchObject({ code: "STATUS_WRITE_FAILED" });
+  });
+
+  it("binds the PATCH to the pod's UID and names netattachd as User-Agent and field manager", async () => {
+    const f = await synced();
+    const uid = f.standIn.getPod("ns1", "p")!.metadata.uid;
+    await f.edge.statusWriter.write({ ...POD, uid }, STATUS, {});
+    const [req] = patches(f);
+    expect(JSON.parse(req!.body!)).toEqual({ metadata: { uid, annotations: { [NETWORK_STATUS_ANNOTATION]: JSON.stringify(STATUS, null, 4) } } });
+    expect(req!.query.fieldManager).toBe("netattachd");
+    expect(req!.userAgent).toBe(userAgent());
+    expect(userAgent()).toMatch(/^netattachd\/\d+\.\d+\.\d+/);
+  });
+
+  it.each(["fail", "ignore"] as const)("refuses to write onto a recreated pod: POD_UID_MISMATCH after one 422, nothing stored (policy %s)", async (policy) => {
+    const f = await synced({ config: { statusFailurePolicy: policy } });
+    const err = await f.edge.statusWriter.write({ ...POD, uid: "uid-of-the-deleted-pod" }, STATUS, {}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "DaemonError", code: "POD_UID_MISMATCH", context: { phase: "status-write", source: "pod ns1/p" } });
+    expect((err as Error).message).toContain("HTTP 422: Pod \"p\" is invalid: metadata.uid");
+    expect(patches(f).map((r) => r.status)).toEqual([422]);
+    expect(f.standIn.getPod("ns1", "p")!.metadata.annotations).not.toHaveProperty(NETWORK_STATUS_ANNOTATION);
+  });
+
+  it("does not bind a static pod's status to the runtime's UID (its mirror pod has another)", async () => {
+    fx = await startEdgeFixture({
+      seed: (s) => void s.createPod({ namespace: "kube-system", name: "etcd-node-a", nodeName: NODE, uid: "uid-mirror", annotations: { "kubernetes.io/config.source": "file" } }),
+    });
+    const f = fx;
+    await vi.waitFor(() => expect(f.edge.ready()).toBe(true));
+    f.standIn.resetRequests();
+    await f.edge.statusWriter.write({ namespace: "kube-system", name: "etcd-node-a", uid: "uid-of-the-static-pod" }, STATUS, {});
+    expect(patches(f).map((r) => [r.status, (JSON.parse(r.body!) as { metadata: object }).metadata])).toEqual([[200, { annotations: expect.any(Object) }]]);
+  });
+
+  it("makes one try instead of its retries while the API server is failing, and full tries again after a success", async () => {
+    const f = await synced({ config: { statusFailurePolicy: "ignore", tuning: { statusWriteAttempts: 3 } } });
+    f.standIn.failNext({ verb: "patch" }, 503, 4);
+    await f.edge.statusWriter.write(POD, STATUS, {}); // 3 tries: the API server is now known to fail
+    await f.edge.statusWriter.write(POD, STATUS, {}); // 1 try
+    expect(patches(f).map((r) => r.status)).toEqual([503, 503, 503, 503]);
+    await f.edge.statusWriter.write(POD, STATUS, {}); // 1 try, succeeds
+    f.standIn.failNext({ verb: "patch" }, 503, 2);
+    await f.edge.statusWriter.write(POD, STATUS, {}); // full tries again
+    expect(patches(f).map((r) => r.status)).toEqual([503, 503, 503, 503, 200, 503, 503, 200]);
   });
 
   it("treats a pod that is gone as nothing to write", async () => {

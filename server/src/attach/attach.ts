@@ -99,7 +99,7 @@ async function writeStatus(deps: AttachDeps, plan: AttachmentPlan, answer: Attac
   try {
     await deps.statusWriter.write(plan.pod, answer.networkStatus, { signal });
   } catch (err) {
-    if (isDaemonError(err) && err.code === "STATUS_WRITE_FAILED") throw err;
+    if (isDaemonError(err)) throw err; // the writer's own reasons are precise (POD_UID_MISMATCH for a recreated pod, CANCELLED)
     const msg = err instanceof Error ? err.message : String(err);
     throw new DaemonError("STATUS_WRITE_FAILED", `cannot write network-status to pod ${plan.pod.namespace}/${plan.pod.name}: ${msg}`, { phase: "status-write", source: `pod ${plan.pod.namespace}/${plan.pod.name}` }, { cause: err });
   }

@@ -1,42 +1,32 @@
 // ADD admission: refused at once with NOT_READY (UNAVAILABLE, CNI 11; the shim retries it)
 // until the daemon has been ready once, and from the start of shutdown. Everything else —
 // DEL above all — runs from disk and is never refused.
-// Once ready, a later loss of readiness (API server gone, STATUS failing) does not refuse ADD:
-// it runs from the synced caches and fails with the precise reason if it needs what is gone.
+// "Ready once" is the readiness poller's to keep (health/readiness.ts), not this gate's: a
+// daemon that became ready and then lost the API server admits ADD whether or not an ADD came
+// in between; ADD then runs from the caches and fails with the precise reason if it needs what is gone.
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentService, CallContext, ServiceStatus } from "./types.js";
+import type { AttachmentService } from "./types.js";
 
 export interface ReadyGateOptions {
-  /** The readiness poller's last verdict (cheap). */
-  readonly isReady: () => boolean;
+  /** Readiness was reached once since start (cheap; the poller keeps it through later losses). */
+  readonly reached: () => boolean;
+  /** A readiness check now, shared by callers arriving meanwhile (the poller backs off while not ready). */
+  readonly checkNow: () => Promise<{ readonly ready: boolean; readonly reasons: readonly string[] }>;
   /** True from the start of shutdown. */
   readonly stopping: () => boolean;
 }
 
 export function gateAttachOnReadiness(service: AttachmentService, opts: ReadyGateOptions): AttachmentService {
-  let everReady = false;
-  /** One live check shared by the ADDs that arrive while it runs. */
-  let checking: Promise<ServiceStatus> | undefined;
-
-  const liveStatus = (ctx: CallContext): Promise<ServiceStatus> => {
-    checking ??= service.status(ctx).finally(() => (checking = undefined));
-    return checking;
-  };
-
-  async function admit(ctx: CallContext): Promise<void> {
+  async function admit(): Promise<void> {
     if (opts.stopping()) throw new DaemonError("NOT_READY", "netattachd is shutting down; try again", { phase: "add" });
-    if (everReady || (everReady = opts.isReady())) return;
-    // The poller may lag (it polls slowly while not ready): ask now, as GetStatus would.
-    let status: ServiceStatus;
+    if (opts.reached()) return;
+    let status: { readonly ready: boolean; readonly reasons: readonly string[] };
     try {
-      status = await liveStatus(ctx);
+      status = await opts.checkNow();
     } catch (err) {
       throw new DaemonError("NOT_READY", "netattachd cannot tell whether it is ready yet; try again", { phase: "add" }, { cause: err });
     }
-    if (status.ready) {
-      everReady = true;
-      return;
-    }
+    if (status.ready) return;
     const why = status.reasons.length > 0 ? status.reasons.join("; ") : "readiness not established yet";
     throw new DaemonError("NOT_READY", `netattachd is not ready: ${why}`, { phase: "add" });
   }
@@ -44,7 +34,7 @@ export function gateAttachOnReadiness(service: AttachmentService, opts: ReadyGat
   return {
     ...service,
     attach: async (req, ctx) => {
-      await admit(ctx);
+      await admit();
       return service.attach(req, ctx);
     },
   };

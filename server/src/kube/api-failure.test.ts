@@ -12,6 +12,14 @@ describe("API failure classification", () => {
     expect(classifyApiFailure(api(403))).toMatchObject({ kind: "rejected", status: 403 });
   });
 
+  it("tells a 422 on metadata.uid (the object under that name is another one) from other 422s, by the Status causes", () => {
+    const invalid = (field: string) =>
+      JSON.stringify({ kind: "Status", code: 422, reason: "Invalid", message: 'Pod "p" is invalid: x', details: { name: "p", kind: "Pod", causes: [{ reason: "FieldValueInvalid", field }] } });
+    expect(classifyApiFailure(api(422, invalid("metadata.uid")))).toEqual({ kind: "uid-mismatch", detail: 'HTTP 422: Pod "p" is invalid: x' });
+    expect(classifyApiFailure(api(422, invalid("metadata.annotations"))).kind).toBe("rejected");
+    expect(classifyApiFailure(api(422, "not json")).kind).toBe("rejected");
+  });
+
   it("uses the Status message of the body when there is one", () => {
     const f = classifyApiFailure(api(403, JSON.stringify({ kind: "Status", message: 'pods "p" is forbidden' })));
     expect(f).toMatchObject({ detail: 'HTTP 403: pods "p" is forbidden' });

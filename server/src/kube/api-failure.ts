@@ -1,11 +1,14 @@
-// What a failed API call means for us, decided by HTTP status or Node error code (never by
-// message text): gone, conflict, worth retrying, refused for good, or cancelled by the caller.
+// What a failed API call means for us, decided by HTTP status, the Status body's structured
+// causes, or the Node error code (never by message text): gone, conflict, another object under
+// that name, worth retrying, refused for good, or cancelled by the caller.
 import { ApiException } from "@kubernetes/client-node";
 import { DaemonError } from "../errors/daemon-error.js";
 
 export type ApiFailure =
   | { readonly kind: "not-found" }
   | { readonly kind: "conflict"; readonly detail: string }
+  /** 422 Invalid naming metadata.uid: the object under that name has another UID (deleted and recreated). */
+  | { readonly kind: "uid-mismatch"; readonly detail: string }
   | { readonly kind: "unavailable"; readonly detail: string }
   | { readonly kind: "rejected"; readonly status: number; readonly detail: string }
   | { readonly kind: "cancelled" };
@@ -29,19 +32,35 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+interface StatusBody {
+  readonly message?: unknown;
+  readonly details?: { readonly causes?: ReadonlyArray<{ readonly field?: unknown }> };
+}
+
+/** The metav1.Status an API error carries as its body, when it does. */
+function statusBody(err: unknown): StatusBody | undefined {
+  const body = (err as { body?: unknown } | null)?.body;
+  if (typeof body !== "string") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed !== null && typeof parsed === "object" ? (parsed as StatusBody) : undefined;
+  } catch {
+    return undefined; // not JSON
+  }
+}
+
 /** The Status message of an API error body, or the error's own message (first line). */
 function detailOf(err: unknown, status: number | undefined): string {
-  const body = (err as { body?: unknown }).body;
-  if (typeof body === "string") {
-    try {
-      const msg = (JSON.parse(body) as { message?: unknown }).message;
-      if (typeof msg === "string") return `HTTP ${status}: ${msg}`;
-    } catch {
-      /* not JSON */
-    }
-  }
+  const msg = statusBody(err)?.message;
+  if (typeof msg === "string") return `HTTP ${status}: ${msg}`;
   const first = String((err as Error)?.message ?? err).split("\n")[0];
   return status === undefined ? first! : `HTTP ${status}: ${first}`;
+}
+
+/** A 422 whose causes name metadata.uid: what the API server answers a PATCH bound to a UID the object no longer has. */
+function isUidMismatch(err: unknown): boolean {
+  const causes = statusBody(err)?.details?.causes;
+  return Array.isArray(causes) && causes.some((c) => c?.field === "metadata.uid");
 }
 
 export function classifyApiFailure(err: unknown, signal?: AbortSignal): ApiFailure {
@@ -49,6 +68,7 @@ export function classifyApiFailure(err: unknown, signal?: AbortSignal): ApiFailu
   const status = httpStatus(err);
   if (status === 404) return { kind: "not-found" };
   if (status === 409) return { kind: "conflict", detail: detailOf(err, status) };
+  if (status === 422 && isUidMismatch(err)) return { kind: "uid-mismatch", detail: detailOf(err, status) };
   if (status !== undefined && !RETRYABLE_STATUS.has(status)) return { kind: "rejected", status, detail: detailOf(err, status) };
   const code = errorCode(err);
   const detail = status !== undefined ? detailOf(err, status) : `${code ? `${code}: ` : ""}${detailOf(err, undefined)}`;
@@ -58,7 +78,7 @@ export function classifyApiFailure(err: unknown, signal?: AbortSignal): ApiFailu
 /** The DaemonError for a failure that is not "not found": unreachable/refused → KUBE_API_UNAVAILABLE (CNI 11). */
 export function apiFailureError(f: Exclude<ApiFailure, { kind: "not-found" }>, what: string, source: string, cause: unknown): DaemonError {
   if (f.kind === "cancelled") return new DaemonError("CANCELLED", `${what}: cancelled by the caller`, { phase: "kube", source }, { cause });
-  const why = f.kind === "rejected" ? `the API server refused (${f.detail})` : `the API server could not be reached (${f.detail})`;
+  const why = f.kind === "unavailable" || f.kind === "conflict" ? `the API server could not be reached (${f.detail})` : `the API server refused (${f.detail})`;
   return new DaemonError("KUBE_API_UNAVAILABLE", `${what}: ${why}`, { phase: "kube", source }, { cause });
 }
 

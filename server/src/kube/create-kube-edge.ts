@@ -1,7 +1,9 @@
 // Composition of the edge: one client, an informer for this node's pods and one (or one
-// per allowed namespace) for NetworkAttachmentDefinitions, and the three contracts on top.
+// per allowed namespace) for NetworkAttachmentDefinitions, the three contracts on top, and one
+// gate that spaces out live requests while the API server fails (reopened by any success).
 import type { Logger } from "pino";
 import { createConfDirSource } from "../resolve/conf-dir-source.js";
+import { createApiGate } from "./api-gate.js";
 import { createKubeClient, loadKubeConfig } from "./kube-client.js";
 import type { KubeEdge, KubeEdgeConfig, KubeEdgeDeps } from "./kube-edge.js";
 import { createKubeNetworkSource } from "./kube-network-source.js";
@@ -15,13 +17,15 @@ import { type TrimmedNad, type TrimmedPod, trimNad, trimPod } from "./trim-objec
 export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEdgeDeps = {}): KubeEdge {
   const tuning = kubeTuning(config.tuning);
   const client = createKubeClient(loadKubeConfig(config));
+  const backoff = { minMs: tuning.backoffMinMs, maxMs: tuning.backoffMaxMs };
+  const gate = createApiGate(backoff);
   const common = {
     kubeConfig: client.kubeConfig,
     log,
-    retryMinMs: tuning.informerRetryMinMs,
-    retryMaxMs: tuning.informerRetryMaxMs,
+    backoff,
     watchTimeoutSeconds: tuning.watchTimeoutSeconds,
     pageSize: tuning.listPageSize,
+    onSync: () => gate.succeeded(),
   };
   const listOptions = () => client.callOptions({ timeoutMs: tuning.listTimeoutMs });
 
@@ -57,15 +61,16 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
   const informers = [pods, ...nads.values()];
 
   return {
-    podSource: createKubePodSource({ informer: pods, client, tuning, log }),
+    podSource: createKubePodSource({ informer: pods, client, gate, tuning, log }),
     networkSource: createKubeNetworkSource({
       informers: nads,
       client,
+      gate,
       confDirSource: deps.confDirSource ?? createConfDirSource(config.confDir),
       tuning,
       log,
     }),
-    statusWriter: createKubeStatusWriter({ client, tuning, policy: config.statusFailurePolicy, log }),
+    statusWriter: createKubeStatusWriter({ client, pods, gate, tuning, policy: config.statusFailurePolicy, log }),
     ready: () => informers.every((i) => i.synced()),
     notReadyReasons: () => informers.flatMap((i) => i.problem() ?? []),
     async start() {

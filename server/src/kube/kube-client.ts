@@ -1,6 +1,7 @@
 // The one place that builds the client: KubeConfig from a kubeconfig file or the in-cluster
 // service account, the typed APIs, and per-call options (deadline + caller's signal,
-// Content-Type, one keep-alive agent so a status PATCH does not pay a TLS handshake).
+// Content-Type, one keep-alive agent so a status PATCH does not pay a TLS handshake). Every
+// request, generated call or watch, carries netattachd's User-Agent (client-identity.ts).
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent, type RequestOptions } from "node:https";
 import {
@@ -10,8 +11,10 @@ import {
   KubeConfig,
   Observable,
   type ObservableMiddleware,
+  type RequestContext,
 } from "@kubernetes/client-node";
 import { DaemonError } from "../errors/daemon-error.js";
+import { userAgent } from "./client-identity.js";
 import type { KubeEdgeConfig } from "./kube-edge.js";
 
 export interface CallOptions {
@@ -29,8 +32,30 @@ export interface KubeClient {
   close(): void;
 }
 
+type FetchInit = Awaited<ReturnType<KubeConfig["applyToFetchOptions"]>>;
+
+/** Without this, node-fetch sends `node-fetch/1.0`: both paths that build requests set ours. */
+class IdentifiedKubeConfig extends KubeConfig {
+  constructor(private readonly agentName: string) {
+    super();
+  }
+
+  /** Generated API calls (list, get, patch). */
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    context.setHeaderParam("User-Agent", this.agentName);
+  }
+
+  /** Watches. */
+  override async applyToFetchOptions(opts: Parameters<KubeConfig["applyToFetchOptions"]>[0]): Promise<FetchInit> {
+    const init = await super.applyToFetchOptions(opts);
+    (init.headers as { set(name: string, value: string): void }).set("User-Agent", this.agentName);
+    return init;
+  }
+}
+
 export function loadKubeConfig(config: Pick<KubeEdgeConfig, "mode" | "kubeconfigPath">): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new IdentifiedKubeConfig(userAgent());
   try {
     if (config.mode === "in-cluster") kc.loadFromCluster();
     else if (config.kubeconfigPath) kc.loadFromFile(config.kubeconfigPath);

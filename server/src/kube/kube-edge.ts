@@ -16,11 +16,14 @@ export interface KubeTuning {
   readonly liveGetAttempts: number;
   /** Tries of the network-status PATCH (409 Conflict, 5xx, 429, connection errors). */
   readonly statusWriteAttempts: number;
-  /** First pause between tries; doubles each time. */
+  /** First pause between the tries of one call; doubles each time (jittered, at most backoffMaxMs). */
   readonly retryBackoffMs: number;
-  /** Informer restart backoff after the API failed (doubles up to the max). */
-  readonly informerRetryMinMs: number;
-  readonly informerRetryMaxMs: number;
+  /**
+   * Pause after the API server failed, before an informer restarts and before the next live GET
+   * is sent (api-gate.ts): doubles from min up to max, jittered; reset by a success.
+   */
+  readonly backoffMinMs: number;
+  readonly backoffMaxMs: number;
   /**
    * How long a live GET's 404 for a definition is remembered while its informer stays synced
    * (a clusterNetwork given by conf name is looked up as a definition first on every ADD).

@@ -6,19 +6,20 @@ import type { Logger } from "pino";
 import { nadRecordFromObject } from "../resolve/nad-object.js";
 import { nadToDefinition } from "../resolve/nad-to-definition.js";
 import type { NetworkLookup, NetworkRef, NetworkSource } from "../resolve/types.js";
-import { apiFailureError, classifyApiFailure } from "./api-failure.js";
+import type { ApiGate } from "./api-gate.js";
 import type { KubeClient } from "./kube-client.js";
 import type { KubeTuning } from "./kube-edge.js";
+import { liveGet } from "./live-get.js";
 import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from "./nad-api.js";
 import { createNegativeCache } from "./negative-cache.js";
 import type { SyncedInformer } from "./synced-informer.js";
 import { type TrimmedNad, trimNad } from "./trim-object.js";
-import { withRetry } from "./with-retry.js";
 
 export interface KubeNetworkSourceDeps {
   /** One informer per watched namespace, or one under "" for all namespaces. */
   readonly informers: ReadonlyMap<string, SyncedInformer<TrimmedNad>>;
   readonly client: KubeClient;
+  readonly gate: ApiGate;
   readonly confDirSource: NetworkSource;
   readonly tuning: KubeTuning;
   readonly log: Logger;
@@ -30,29 +31,14 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
   const namespaces = [...informers.keys()];
   const absent = createNegativeCache(tuning.negativeLookupTtlMs);
 
-  async function liveGet(ref: NetworkRef, signal?: AbortSignal): Promise<TrimmedNad | undefined> {
-    const source = `NetworkAttachmentDefinition ${ref.namespace}/${ref.name}`;
-    try {
-      const obj: unknown = await withRetry(
-        () =>
-          client.custom.getNamespacedCustomObject(
-            { group: NAD_GROUP, version: NAD_VERSION, namespace: ref.namespace, plural: NAD_PLURAL, name: ref.name },
-            client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs }),
-          ),
-        {
-          attempts: tuning.liveGetAttempts,
-          backoffMs: tuning.retryBackoffMs,
-          signal,
-          retryable: (err) => classifyApiFailure(err, signal).kind === "unavailable",
-          onRetry: (err, attempt) => log.debug({ err, attempt, network: `${ref.namespace}/${ref.name}` }, "definition GET failed; retrying"),
-        },
+  async function readLive(ref: NetworkRef, signal?: AbortSignal): Promise<TrimmedNad | undefined> {
+    const get = () =>
+      client.custom.getNamespacedCustomObject(
+        { group: NAD_GROUP, version: NAD_VERSION, namespace: ref.namespace, plural: NAD_PLURAL, name: ref.name },
+        client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs }),
       );
-      return trimNad(obj);
-    } catch (err) {
-      const failure = classifyApiFailure(err, signal);
-      if (failure.kind === "not-found") return undefined;
-      throw apiFailureError(failure.kind === "conflict" ? { kind: "unavailable", detail: failure.detail } : failure, `reading ${source}`, source, err);
-    }
+    const obj = await liveGet(deps, `NetworkAttachmentDefinition ${ref.namespace}/${ref.name}`, get, signal);
+    return obj === undefined ? undefined : trimNad(obj);
   }
 
   return {
@@ -73,7 +59,7 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
         if (age !== undefined) {
           liveAnswer = `live GET: 404 Not Found ${Math.round(age / 1000)} s ago, not created since`;
         } else {
-          nad = await liveGet(ref, opts.signal);
+          nad = await readLive(ref, opts.signal);
           if (nad) log.info({ network: key }, "definition not in the informer cache yet; found by a live GET");
           else if (epoch !== undefined) absent.remember(key, epoch);
         }

@@ -3,13 +3,13 @@
 // live GET with a bounded retry. API unreachable → KUBE_API_UNAVAILABLE (retryable, CNI 11).
 import type { Logger } from "pino";
 import type { PodInfo, PodLookup, PodSource } from "../resolve/types.js";
-import { apiFailureError, classifyApiFailure } from "./api-failure.js";
+import type { ApiGate } from "./api-gate.js";
 import type { KubeClient } from "./kube-client.js";
 import type { KubeTuning } from "./kube-edge.js";
+import { liveGet } from "./live-get.js";
 import { isStaticPod, podUidMatches } from "./pod-uid.js";
 import type { SyncedInformer } from "./synced-informer.js";
 import { type TrimmedPod, trimPod } from "./trim-object.js";
-import { withRetry } from "./with-retry.js";
 
 /** getPod options: `uid` (the runtime's K8S_POD_UID) lets a stale cache entry be re-read. */
 export interface KubePodLookupOptions {
@@ -35,30 +35,16 @@ export function podInfoFromObject(pod: TrimmedPod): PodInfo {
 export function createKubePodSource(deps: {
   informer: SyncedInformer<TrimmedPod>;
   client: KubeClient;
+  gate: ApiGate;
   tuning: KubeTuning;
   log: Logger;
 }): KubePodSource {
   const { informer, client, tuning, log } = deps;
 
-  async function liveGet(namespace: string, name: string, signal?: AbortSignal): Promise<PodLookup> {
-    const source = `pod ${namespace}/${name}`;
-    try {
-      const pod = await withRetry(
-        () => client.core.readNamespacedPod({ namespace, name }, client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs })),
-        {
-          attempts: tuning.liveGetAttempts,
-          backoffMs: tuning.retryBackoffMs,
-          signal,
-          retryable: (err) => classifyApiFailure(err, signal).kind === "unavailable",
-          onRetry: (err, attempt) => log.debug({ err, attempt, pod: `${namespace}/${name}` }, "pod GET failed; retrying"),
-        },
-      );
-      return { found: podInfoFromObject(trimPod(pod)) };
-    } catch (err) {
-      const failure = classifyApiFailure(err, signal);
-      if (failure.kind === "not-found") return { reason: "not-found" };
-      throw apiFailureError(failure.kind === "conflict" ? { kind: "unavailable", detail: failure.detail } : failure, `reading ${source}`, source, err);
-    }
+  async function readLive(namespace: string, name: string, signal?: AbortSignal): Promise<PodLookup> {
+    const get = () => client.core.readNamespacedPod({ namespace, name }, client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs }));
+    const pod = await liveGet(deps, `pod ${namespace}/${name}`, get, signal);
+    return pod === undefined ? { reason: "not-found" } : { found: podInfoFromObject(trimPod(pod)) };
   }
 
   return {
@@ -69,7 +55,7 @@ export function createKubePodSource(deps: {
         if (podUidMatches(opts.uid, info)) return { found: info };
         log.info({ pod: `${namespace}/${name}`, cachedUid: info.uid, uid: opts.uid }, "cached pod has another UID; reading it live");
       }
-      return liveGet(namespace, name, opts.signal);
+      return readLive(namespace, name, opts.signal);
     },
     ready: () => informer.synced(),
   };

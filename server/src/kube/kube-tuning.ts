@@ -1,6 +1,8 @@
 // Defaults of the edge's timeouts and retry bounds. A live GET is bounded by
 // liveGetAttempts × requestTimeoutMs plus backoff (≈ 3 × 5 s + 0.6 s): long enough for a
 // busy API server (Multus thin's 250 ms per call fails under load), short enough for a CNI ADD.
+// While the API server is failing, informers and live GETs wait 250 ms doubling to 30 s
+// (client-go's reflector caps at 30 s too): a few requests a minute per node, not one a second.
 import type { KubeTuning } from "./kube-edge.js";
 
 export const DEFAULT_KUBE_TUNING: KubeTuning = {
@@ -10,8 +12,8 @@ export const DEFAULT_KUBE_TUNING: KubeTuning = {
   liveGetAttempts: 3,
   statusWriteAttempts: 5,
   retryBackoffMs: 200,
-  informerRetryMinMs: 250,
-  informerRetryMaxMs: 10_000,
+  backoffMinMs: 250,
+  backoffMaxMs: 30_000,
   negativeLookupTtlMs: 300_000,
   watchTimeoutSeconds: 300,
 };

@@ -1,9 +1,12 @@
 // client-node's ListWatch with what a daemon needs around it: objects trimmed as they arrive
 // (list and watch), bookmarks and a server-side watch timeout, a "synced" flag (listed and
-// watching), and restarts with backoff — ListWatch itself relists on 410 Gone but gives up
-// on any other error.
+// watching), and restarts with backoff (health/backoff.ts) — ListWatch itself relists on 410
+// Gone but gives up on any other error. A watch that ends cleanly before it delivered anything
+// within a second counts as a failure too (as client-go's reflector does): a server or proxy that
+// accepts and closes at once would otherwise be asked again in a tight loop.
 import { type KubeConfig, type KubernetesListObject, type KubernetesObject, ListWatch, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { type BackoffPolicy, createBackoff } from "../health/backoff.js";
 import { describeApiFailure } from "./api-failure.js";
 
 type WatchArgs = Parameters<Watch["watch"]>;
@@ -33,10 +36,15 @@ export interface SyncedInformerOptions<T extends KubernetesObject> {
   readonly pageSize: number;
   readonly trim: (obj: unknown) => T;
   readonly log: Logger;
-  readonly retryMinMs: number;
-  readonly retryMaxMs: number;
+  /** Pause before a restart after a failure. */
+  readonly backoff: BackoffPolicy;
   readonly watchTimeoutSeconds: number;
+  /** Called each time the informer (re)gains sync: the API server answers again. */
+  readonly onSync?: () => void;
 }
+
+/** A clean end sooner than this, with no event delivered, is treated as a failure. */
+const SHORT_WATCH_MS = 1_000;
 
 export interface ListPage {
   readonly limit: number;
@@ -55,22 +63,30 @@ const OBJECT_EVENTS = new Set(["ADDED", "MODIFIED", "DELETED"]);
 class TrackingWatch extends Watch {
   constructor(
     kc: KubeConfig,
-    private readonly hooks: { trim: (o: unknown) => unknown; timeoutSeconds: number; onOpen(): void; onEnd(err: unknown): void },
+    private readonly hooks: { trim: (o: unknown) => unknown; timeoutSeconds: number; onOpen(): void; onEnd(err: unknown, healthy: boolean): void },
   ) {
     super(kc);
   }
 
   override async watch(path: WatchArgs[0], params: WatchArgs[1], callback: WatchArgs[2], done: WatchArgs[3]): Promise<AbortController> {
     let ended = false;
+    let events = 0;
+    const started = Date.now();
     const query = { ...params, allowWatchBookmarks: true, timeoutSeconds: this.hooks.timeoutSeconds };
     const controller = await super.watch(
       path,
       query,
-      (phase, obj, raw) => callback(phase, OBJECT_EVENTS.has(phase) ? this.hooks.trim(obj) : obj, raw),
+      (phase, obj, raw) => {
+        events++;
+        callback(phase, OBJECT_EVENTS.has(phase) ? this.hooks.trim(obj) : obj, raw);
+      },
       (err) => {
         ended = true;
-        this.hooks.onEnd(err);
-        done(err);
+        const lasted = Date.now() - started;
+        const healthy = events > 0 || lasted >= SHORT_WATCH_MS;
+        const end = err ?? (healthy ? null : new Error(`very short watch: ended after ${lasted} ms without an event`));
+        this.hooks.onEnd(end, healthy);
+        done(end);
       },
     );
     if (!ended) this.hooks.onOpen();
@@ -84,7 +100,7 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
   let epoch = 0;
   let stopped = true;
   let problem = "not started";
-  let failures = 0;
+  const backoff = createBackoff(opts.backoff);
   let timer: NodeJS.Timeout | undefined;
 
   const watch = new TrackingWatch(opts.kubeConfig, {
@@ -94,11 +110,12 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
       if (!synced) {
         log.info("informer synced");
         epoch++;
+        opts.onSync?.();
       }
       synced = true;
-      failures = 0;
     },
-    onEnd: (err) => {
+    onEnd: (err, healthy) => {
+      if (healthy) backoff.reset(); // not on open: a server that accepts and closes at once must not reset it
       if (err) synced = false; // 410 relists; anything else is reported through "error"
     },
   });
@@ -120,9 +137,8 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
   lw.on("error", (err: unknown) => {
     if (stopped) return; // stop() aborts the watch, which reports an AbortError
     synced = false;
-    failures++;
     problem = describeApiFailure(err);
-    const delay = Math.min(opts.retryMaxMs, opts.retryMinMs * 2 ** Math.min(failures - 1, 16));
+    const delay = backoff.next();
     log.warn({ err, retryInMs: delay }, "informer lost the API server; retrying");
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {

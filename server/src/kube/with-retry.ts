@@ -1,9 +1,11 @@
-// Bounded retry with doubling backoff; the caller's signal cuts both the waits and the tries.
+// Bounded retry with the backoff rule of health/backoff.ts (doubling, capped, jittered); the
+// caller's signal cuts both the waits and the tries.
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay, type BackoffPolicy } from "../health/backoff.js";
 
 export interface RetryOptions {
   readonly attempts: number;
-  readonly backoffMs: number;
+  readonly backoff: BackoffPolicy;
   readonly signal?: AbortSignal;
   readonly retryable: (err: unknown) => boolean;
   readonly onRetry?: (err: unknown, attempt: number) => void;
@@ -17,7 +19,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       if (attempt >= opts.attempts || opts.signal?.aborted || !opts.retryable(err)) throw err;
       opts.onRetry?.(err, attempt);
       try {
-        await sleep(opts.backoffMs * 2 ** (attempt - 1), undefined, { signal: opts.signal });
+        await sleep(backoffDelay(opts.backoff, attempt), undefined, { signal: opts.signal });
       } catch {
         throw err; // aborted while waiting: report the API error, the caller sees its signal
       }

@@ -13,8 +13,8 @@ export const NODE = "node-a";
 export const FAST_TUNING: Partial<KubeTuning> = {
   requestTimeoutMs: 1_000,
   retryBackoffMs: 20,
-  informerRetryMinMs: 50,
-  informerRetryMaxMs: 200,
+  backoffMinMs: 50,
+  backoffMaxMs: 200,
 };
 
 export interface EdgeFixture {

@@ -28,12 +28,21 @@ export interface HandlerState {
   readonly snapshots: Map<string, { rv: number; items: KubeObject[] }>;
   /** Resources this stand-in serves (a missing CRD is a 404 for the whole resource). */
   readonly served: ReadonlySet<Route["resource"]>;
+  /** While set, every request is answered with this status (an API server that is up but cannot serve). */
+  outage?: 429 | 503;
 }
 
 const MERGE_PATCH = "application/merge-patch+json";
 
-function statusBody(code: number, reason: string, message: string): object {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
+function statusBody(code: number, reason: string, message: string, details?: object): object {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code };
+}
+
+/** What kube-apiserver answers while it cannot serve: 503 (e.g. etcd gone) or 429 (API Priority and Fairness). */
+function outageBody(code: 429 | 503): object {
+  return code === 429
+    ? statusBody(429, "TooManyRequests", "Too many requests, please try again later.", { retryAfterSeconds: 1 })
+    : statusBody(503, "ServiceUnavailable", "the server is currently unable to handle the request");
 }
 
 function send(res: ServerResponse, rec: RequestRecord, code: number, body: object): void {
@@ -76,11 +85,13 @@ export async function handleRequest(state: HandlerState, req: IncomingMessage, r
     subresource: route?.subresource,
     query: Object.fromEntries(url.searchParams),
     contentType: req.headers["content-type"],
+    userAgent: req.headers["user-agent"],
     body,
     status: 0,
   };
   state.requests.push(rec);
 
+  if (state.outage !== undefined) return send(res, rec, state.outage, outageBody(state.outage));
   if (req.headers.authorization !== `Bearer ${state.token}`) {
     return send(res, rec, 401, statusBody(401, "Unauthorized", "Unauthorized"));
   }
@@ -203,10 +214,22 @@ function patch(state: HandlerState, route: Route, rec: RequestRecord, res: Serve
   }
   const current = state.store.get("pods", route.namespace!, route.name);
   if (!current) throw notFound("pods", route.name);
-  // metadata.uid / metadata.resourceVersion in a patch are preconditions, as in the API server.
-  const pre = (body as { metadata?: { uid?: string; resourceVersion?: string } } | null)?.metadata;
-  if ((pre?.uid && pre.uid !== current.metadata.uid) || (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion)) {
-    throw new StandInError(409, "Conflict", `Operation cannot be fulfilled on pods "${route.name}": precondition failed`);
+  // What kube-apiserver (v1.26) does with metadata in a merge patch, in its order: the patched
+  // object's resourceVersion must be the stored one (registry Store.Update: 409 Conflict), then
+  // metadata.uid is immutable (rest.BeforeUpdate → ValidateObjectMetaUpdate, and for pods/status
+  // ValidatePodStatusUpdate once more: 422 Invalid with the cause twice, the message once). A
+  // PATCH builds no storage precondition, so the 409 "Precondition failed: UID in precondition"
+  // of an update or delete with preconditions is not what a PATCH gets.
+  const meta = (body as { metadata?: { uid?: unknown; resourceVersion?: unknown } } | null)?.metadata;
+  if (typeof meta?.resourceVersion === "string" && meta.resourceVersion !== current.metadata.resourceVersion) {
+    const message = `Operation cannot be fulfilled on pods "${route.name}": the object has been modified; please apply your changes to the latest version and try again`;
+    return send(res, rec, 409, statusBody(409, "Conflict", message, { name: route.name, kind: "pods" }));
+  }
+  if (typeof meta?.uid === "string" && meta.uid !== current.metadata.uid) {
+    const cause = { reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(meta.uid)}: field is immutable`, field: "metadata.uid" };
+    const causes = route.subresource === "status" ? [cause, cause] : [cause];
+    const message = `Pod ${JSON.stringify(route.name)} is invalid: metadata.uid: ${cause.message}`;
+    return send(res, rec, 422, statusBody(422, "Invalid", message, { name: route.name, kind: "Pod", causes }));
   }
   const updated = state.store.update("pods", route.namespace!, route.name, (pod) => {
     const merged = applyMergePatch(pod, body) as KubeObject;

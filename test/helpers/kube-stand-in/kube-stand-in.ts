@@ -58,6 +58,12 @@ export interface KubeStandIn {
   down(): Promise<void>;
   up(): Promise<void>;
   readonly isUp: boolean;
+  /**
+   * Stay up but answer every request with 503 ServiceUnavailable (or 429 TooManyRequests) and
+   * drop the open watches, until `recover()`: unlike `down()`, every request is still counted.
+   */
+  outage(status?: 429 | 503): void;
+  recover(): void;
 
   /** Answer the next `count` matching requests with `status` ("hang": never answer). */
   failNext(filter: RequestFilter, status: number | "hang", count?: number): void;
@@ -171,6 +177,13 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
     },
     get isUp() {
       return isUp;
+    },
+    outage: (status = 503) => {
+      state.outage = status;
+      for (const w of [...watches]) w.abort();
+    },
+    recover: () => {
+      delete state.outage;
     },
 
     failNext: (filter, status, count = 1) => {

@@ -44,6 +44,7 @@ export interface RequestRecord {
   readonly subresource?: string;
   readonly query: Readonly<Record<string, string>>;
   readonly contentType?: string;
+  readonly userAgent?: string;
   /** Request body, kept for writes. */
   readonly body?: string;
   /** Response status (watch: 200 when the stream opened). */

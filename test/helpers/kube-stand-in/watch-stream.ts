@@ -76,6 +76,13 @@ export class WatchStream {
     this.finish();
   }
 
+  /** Drops the connection mid-stream (the client sees an error, not a clean end). */
+  abort(): void {
+    if (this.closed) return;
+    this.res.destroy();
+    this.finish();
+  }
+
   private write(line: object): void {
     this.res.write(JSON.stringify(line) + "\n");
   }
