@@ -114,6 +114,7 @@ export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call:
       await record({ op: "status", network: list.name, list });
     },
     getVersionInfo: async () => ({ cniVersion: "1.0.0", supportedVersions: ["1.0.0"] }),
+    validateNetworkList: async (list) => list.plugins.map((p) => ({ type: p.type, path: `/opt/cni/bin/${p.type}`, version: list.cniVersion })),
     getCachedResult: async () => undefined,
     getCachedAttachments: async () => [],
   };

@@ -43,6 +43,11 @@ export interface DaemonConfig {
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly kubernetes: KubernetesConfig;
+  /**
+   * Two networks of one pod that each install a default route for one IP family, with no
+   * `default-route` selection to choose: reject the ADD (default), or warn and go on.
+   */
+  readonly defaultRouteConflicts: "reject" | "warn";
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -62,6 +67,7 @@ export const DEFAULTS: DaemonConfig = {
   shutdownTimeoutMs: 10_000,
   logLevel: "info",
   kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail" },
+  defaultRouteConflicts: "reject",
 };
 
 /** Where the runtime's result cache and the attachment store live inside stateDir. */

@@ -48,8 +48,8 @@ export function createAttachmentServiceImpl(service: AttachmentService): Attachm
       return { attachments: list.map(attachmentToProto) };
     },
     async resolveNetworks(req, c) {
-      const { plan } = await service.resolve(resolveRequestFromProto(req), ctx(c));
-      return planToProto(plan);
+      const { plan, warnings } = await service.resolve(resolveRequestFromProto(req), ctx(c));
+      return planToProto(plan, warnings);
     },
   };
 }
