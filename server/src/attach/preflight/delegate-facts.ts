@@ -7,7 +7,7 @@ import { delegateList } from "../delegate-invocation.js";
 import { describeOrigin } from "../origin.js";
 import { parsePrefix, type IpFamily, type IpPrefix } from "./ip-prefix.js";
 
-/** A config key and its value, named as in the delegate's config (`plugins[0].ipam.routes[1].dst`). */
+/** A config key and its value, named as in the delegate's config list (`plugins[0].ipam.routes[1].dst`). */
 export interface ConfigKey {
   readonly key: string;
   readonly value: string;
@@ -64,12 +64,12 @@ const OWN_TABLE_PLUGINS = new Set(["vrf", "sbr"]);
 
 export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
   const list = delegateList(delegate, "preflight");
-  const prefixOf = (i: number): string => ("plugins" in delegate.config ? `plugins[${i}].` : "");
   const facts = { defaultRoutes: [] as DefaultRouteSource[], subnets: [] as IpamSubnet[], pinned: [] as PinnedAddress[], nodeLinks: [] as NodeLinkField[] };
   let routesUnreadableBy: string | undefined;
   let ownTable = false;
   list.plugins.forEach((plugin, i) => {
-    const at = prefixOf(i);
+    // Keys as in the delegate config ResolveNetworks prints, where a single conf is a one-plugin list.
+    const at = `plugins[${i}].`;
     if (META_PLUGINS.has(plugin.type)) return;
     if (OWN_TABLE_PLUGINS.has(plugin.type)) {
       ownTable = true;
