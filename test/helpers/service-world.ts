@@ -63,7 +63,14 @@ export async function createServiceWorld(tag: string): Promise<ServiceWorld> {
     await cleanup();
     throw err;
   }
-  const subnets = { cluster: randomSubnet(), a: randomSubnet(), b: randomSubnet(), c: randomSubnet() };
+  // Distinct: two networks of one pod with one subnet are refused (IPAM_CONFLICT).
+  const picked = new Map<string, TestSubnet>();
+  while (picked.size < 4) {
+    const next = randomSubnet();
+    picked.set(next.subnet, next);
+  }
+  const [cluster, a, b, c] = [...picked.values()] as [TestSubnet, TestSubnet, TestSubnet, TestSubnet];
+  const subnets = { cluster, a, b, c };
   const clusterConf = {
     cniVersion: "1.0.0",
     name: "cluster",

@@ -12,6 +12,8 @@ beforeEach(async () => {
     await writeFile(join(root, name, "uevent"), uevent);
   };
   await link("eth0", "INTERFACE=eth0\nIFINDEX=2\n");
+  await mkdir(join(root, "eth0", "device"));
+  await link("veth1", "INTERFACE=veth1\nIFINDEX=5\n");
   await link("br0", "DEVTYPE=bridge\nINTERFACE=br0\nIFINDEX=3\n");
   await link("eth0.10", "DEVTYPE=vlan\nINTERFACE=eth0.10\nIFINDEX=4\n");
 });
@@ -20,9 +22,10 @@ afterEach(async () => {
 });
 
 describe("sysfs node links (a /sys/class/net layout in a temp dir)", () => {
-  it("lists the links and reads a link's kind from DEVTYPE, a NIC being a device", async () => {
+  it("lists the links and reads a link's kind from DEVTYPE, else a NIC (parent device) or a virtual link", async () => {
     const links = createSysfsNodeLinks(root);
-    expect(await links.names()).toEqual(["br0", "eth0", "eth0.10"]);
+    expect(await links.names()).toEqual(["br0", "eth0", "eth0.10", "veth1"]);
+    expect(await links.kind("veth1")).toBe("virtual");
     expect(await links.kind("br0")).toBe("bridge");
     expect(await links.kind("eth0.10")).toBe("vlan");
     expect(await links.kind("eth0")).toBe("device");
@@ -35,7 +38,7 @@ describe("sysfs node links (a /sys/class/net layout in a temp dir)", () => {
 
   it("viewNode reads each named link once", async () => {
     const view = await viewNode(createSysfsNodeLinks(root), ["br0", "eth9", "br0"]);
-    expect(view.names).toEqual(["br0", "eth0", "eth0.10"]);
+    expect(view.names).toEqual(["br0", "eth0", "eth0.10", "veth1"]);
     expect([...view.kinds]).toEqual([
       ["br0", "bridge"],
       ["eth9", undefined],

@@ -32,7 +32,7 @@ describe("node resource checks", () => {
     expect(nodeResourceFindings(factsOf(n), node({}))).toEqual([]);
     expect(nodeResourceFindings(factsOf(n), node({ eth0: "bridge" }))).toEqual([]);
     const [f] = nodeResourceFindings(factsOf(n), node({ eth0: "device" }));
-    expect(f!.message).toContain('plugins[0].bridge names bridge "eth0", but the node\'s link "eth0" is a device, not a bridge');
+    expect(f!.message).toContain('plugins[0].bridge names bridge "eth0", but the node\'s link "eth0" is not a bridge (device)');
   });
 
   it("checks the default bridge name cni0 too", () => {

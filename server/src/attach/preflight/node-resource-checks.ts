@@ -16,7 +16,7 @@ export function nodeResourceFindings(all: readonly DelegateFacts[], node: NodeVi
       const kind = node.kinds.get(field.value);
       let problem: string | undefined;
       if (field.wants === "link" && kind === undefined) problem = `names link "${field.value}", which does not exist on this node`;
-      if (field.wants === "bridge" && kind !== undefined && kind !== "bridge") problem = `names bridge "${field.value}", but the node's link "${field.value}" is a ${kind}, not a bridge`;
+      if (field.wants === "bridge" && kind !== undefined && kind !== "bridge") problem = `names bridge "${field.value}", but the node's link "${field.value}" is not a bridge (${kind})`;
       if (problem === undefined) return [];
       return [
         {
