@@ -5,8 +5,6 @@
 // (defaultRouteConflicts: warn), the conflict is a ResolveNetworks warning and the ADD runs.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Status } from "nice-grpc-common";
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSysfsNodeLinks } from "../../server/src/attach/preflight/node-links.js";
 import type { TestDaemon } from "../helpers/daemon.js";
@@ -14,19 +12,8 @@ import { createHostVeth, deleteHostLinks, hostLink, hostLinks } from "../helpers
 import { globalAddrs } from "../helpers/ip-json.js";
 import { uniqueName } from "../helpers/netns.js";
 import { describeRoot } from "../helpers/root.js";
-import { createServiceWorld, type ServiceWorld } from "../helpers/service-world.js";
-
-const NETWORKS = "k8s.v1.cni.cncf.io/networks";
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; info: ErrorInfo }> {
-  const err = await p.then(
-    () => expect.fail("the call succeeded"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RichClientError);
-  const e = err as RichClientError;
-  return { code: Status[e.code], message: e.details, info: e.extra.find((x): x is ErrorInfo => x.$type === ErrorInfo.$type)! };
-}
+import { rpcFailure as failure } from "../helpers/rpc-failure.js";
+import { createServiceWorld, podRequest, type ServiceWorld } from "../helpers/service-world.js";
 
 async function files(dir: string): Promise<string[]> {
   try {
@@ -74,19 +61,6 @@ describeRoot("service e2e: refuse before running", () => {
     await deleteHostLinks(notBridge);
     await w?.cleanup();
   });
-
-  function request(containerId: string, annotation: string) {
-    return {
-      containerId,
-      netnsPath: w.netns.path,
-      pod: { namespace: "default", name: `pod-${containerId}`, uid: `uid-${containerId}` },
-      annotations: { values: { [NETWORKS]: annotation } },
-      selections: [],
-      primaryInterface: "eth0",
-      cniArgs: [],
-      cniVersion: "",
-    };
-  }
 
   async function expectNothingRan(daemon: TestDaemon, containerId: string): Promise<void> {
     expect(await w.podLinks()).toEqual([]);
@@ -141,7 +115,7 @@ describeRoot("service e2e: refuse before running", () => {
 
   it.each(cases)("%s: refused by AttachNetworks and ResolveNetworks alike before any plugin runs; the DEL after it succeeds", async (_what, annotation, reason, status, texts) => {
     const cid = `pre${Math.random().toString(16).slice(2, 10)}`;
-    const attach = await failure(d.client.api.attachNetworks(request(cid, annotation())));
+    const attach = await failure(d.client.api.attachNetworks(podRequest(w, cid, annotation())));
     expect(attach.info.reason).toBe(reason);
     expect(attach.code).toBe(status);
     expect(attach.info.metadata).toMatchObject({ phase: "preflight" });
@@ -149,7 +123,7 @@ describeRoot("service e2e: refuse before running", () => {
     expect(attach.message).not.toContain("failed on ADD");
     await expectNothingRan(d, cid);
 
-    const resolve = await failure(d.client.api.resolveNetworks(request(cid, annotation())));
+    const resolve = await failure(d.client.api.resolveNetworks(podRequest(w, cid, annotation())));
     expect(resolve.info.reason).toBe(reason);
     expect(resolve.message).toBe(attach.message);
     await expectNothingRan(d, cid);
@@ -175,13 +149,13 @@ describeRoot("service e2e: refuse before running", () => {
     });
 
     it("ResolveNetworks answers the plan with the conflict as a warning; the ADD proceeds and its DEL cleans up", async () => {
-      const res = await relaxed.client.api.resolveNetworks(request("relaxed1", "default/sec-default"));
+      const res = await relaxed.client.api.resolveNetworks(podRequest(w, "relaxed1", "default/sec-default"));
       expect(res.networks.map((n) => `${n.network}@${n.interface}`)).toEqual(["gwcluster@eth0", "default/sec-default@net1"]);
       expect(res.warnings).toHaveLength(1);
       expect(res.warnings[0]).toMatchObject({ reason: "DEFAULT_ROUTE_CONFLICT", networks: ["gwcluster", "default/sec-default"] });
       expect(res.warnings[0]!.message).toContain("allowed by defaultRouteConflicts: warn");
 
-      const attached = await relaxed.client.api.attachNetworks(request("relaxed1", "default/sec-default"));
+      const attached = await relaxed.client.api.attachNetworks(podRequest(w, "relaxed1", "default/sec-default"));
       expect(attached.interfaces.map((i) => i.interface)).toEqual(["eth0", "net1"]);
       expect((await w.podLinks()).sort()).toEqual(["eth0", "net1"]);
       expect(relaxed.logs.some((l) => l.reason === "DEFAULT_ROUTE_CONFLICT" && l.level === 40)).toBe(true);

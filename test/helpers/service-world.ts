@@ -151,3 +151,17 @@ export async function writeStandardNads(w: ServiceWorld): Promise<void> {
     ],
   });
 }
+
+/** An AttachNetworks/ResolveNetworks request for a pod in the world's netns selecting `annotation`. */
+export function podRequest(w: ServiceWorld, containerId: string, annotation: string, over: { namespace?: string; cniVersion?: string } = {}) {
+  return {
+    containerId,
+    netnsPath: w.netns.path,
+    pod: { namespace: over.namespace ?? "default", name: `pod-${containerId}`, uid: `uid-${containerId}` },
+    annotations: { values: { "k8s.v1.cni.cncf.io/networks": annotation } },
+    selections: [],
+    primaryInterface: "eth0",
+    cniArgs: [],
+    cniVersion: over.cniVersion ?? "",
+  };
+}
