@@ -121,8 +121,8 @@ describe("loadConfig", () => {
 
   it("defaultRouteConflicts: reject by default, warn when set, anything else named as invalid", async () => {
     const load = (yaml: string) => loadConfig(input({ "/c.yaml": `clusterNetwork: a\n${yaml}` }, ["--config", "/c.yaml"]));
-    expect((await load("")).config?.defaultRouteConflicts).toBe("reject");
-    expect((await load("defaultRouteConflicts: warn\n")).config?.defaultRouteConflicts).toBe("warn");
+    expect(await load("")).toMatchObject({ config: { defaultRouteConflicts: "reject" } });
+    expect(await load("defaultRouteConflicts: warn\n")).toMatchObject({ config: { defaultRouteConflicts: "warn" } });
     expect(await issuesOf(load("defaultRouteConflicts: ignore\n"))).toEqual([expect.stringMatching(/^defaultRouteConflicts: expected one of reject, warn, got "ignore"/)]);
   });
 
