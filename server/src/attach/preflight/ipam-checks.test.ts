@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { conf, conflist, network } from "../testing.test-helper.js";
+import type { ResolvedNetwork } from "../../resolve/types.js";
+import { buildPlan } from "../plan.js";
+import { conf, conflist, network, request } from "../testing.test-helper.js";
+import { readDelegateFacts } from "./delegate-facts.js";
 import { ipamFindings } from "./ipam-checks.js";
 import { factsOf, hostLocal } from "./preflight.test-helper.js";
 
@@ -59,4 +62,22 @@ describe("IPAM checks", () => {
     // No IPv6 subnet known: nothing to say.
     expect(ipamFindings(factsOf(cluster, n("fd00::1")))).toEqual([]);
   });
+
+  it("refuses a static IP asked for with ips outside host-local's ranges, from a selection or from the runtime", () => {
+    const caps = { capabilities: { ips: true } };
+    const n = (ips: string[]) => network("selected", "default/a", conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16"), ...caps }), { ips });
+    const [f, ...rest] = ipamFindings(factsOf(cluster, n(["10.20.3.4/16", "10.99.0.5/24"])));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ code: "INVALID_ANNOTATION", networks: ["default/a"] });
+    expect(f!.message).toContain('ips "10.99.0.5/24" from the network selection is outside the network\'s host-local ranges (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"');
+    const clusterIps = network("cluster", "cbr0", conf("cbr0", "bridge", { ipam: hostLocal("10.1.0.0/16"), ...caps }));
+    const [g] = ipamFindings(buildPlanFacts(clusterIps, ["10.2.0.9"]));
+    expect(g).toMatchObject({ code: "INVALID_REQUEST", networks: ["cbr0"] });
+    expect(g!.message).toContain("from the runtime's runtimeConfig");
+    expect(ipamFindings(buildPlanFacts(clusterIps, ["10.1.0.9"]))).toEqual([]);
+  });
 });
+
+function buildPlanFacts(n: ResolvedNetwork, ips: string[]) {
+  return buildPlan(request({ runtimeConfig: { ips } }), [n]).delegates.map(readDelegateFacts);
+}

@@ -1,14 +1,15 @@
 // IPAM ranges of one pod: addresses a config pins (range bounds, gateways) lie in their subnet,
 // two networks' subnets do not overlap (the pod could not tell which interface reaches an
-// address in both), and a `default-route` gateway is on its network's subnet (the kernel
-// refuses a gateway it cannot reach). Attaching one network twice, or a network whose
+// address in both), a static IP asked for with `ips` lies in host-local's ranges (which would
+// refuse it only once the plugin runs), and a `default-route` gateway is on its network's
+// subnet (the kernel refuses a gateway it cannot reach). Attaching one network twice, or a network whose
 // interface lives in its own routing table (vrf, sbr), is not an overlap. Pure.
 import type { DelegateFacts } from "./delegate-facts.js";
 import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
 import { ipToBigInt, prefixContains, prefixesOverlap } from "./ip-prefix.js";
 
 export function ipamFindings(all: readonly DelegateFacts[]): Finding[] {
-  return [...outsideSubnet(all), ...overlaps(all), ...unreachableGateways(all)];
+  return [...outsideSubnet(all), ...overlaps(all), ...requestedIpsOutside(all), ...unreachableGateways(all)];
 }
 
 function outsideSubnet(all: readonly DelegateFacts[]): Finding[] {
@@ -61,6 +62,30 @@ function unreachableGateways(all: readonly DelegateFacts[]): Finding[] {
         message: `network "${f.delegate.network}" (${f.delegate.ifName}): default-route gateway "${gw}" is outside the network's subnets (${mine.map((s) => `${s.key} "${s.value}"`).join(", ")} in ${f.source}); ${REFUSED}`,
         networks: [f.delegate.network],
         context: contextOf(f),
+        relaxed: false,
+      });
+    }
+  }
+  return findings;
+}
+
+function requestedIpsOutside(all: readonly DelegateFacts[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const f of all) {
+    const ips = f.delegate.capabilityArgs["ips"];
+    const ranges = f.subnets.filter((s) => s.plugin === "host-local");
+    if (!Array.isArray(ips) || ranges.length === 0) continue;
+    for (const ip of ips) {
+      if (typeof ip !== "string") continue;
+      const address = ip.split("/")[0]!;
+      if (ranges.some((s) => prefixContains(s.prefix, address))) continue;
+      // The cluster network gets the runtime's ips; the others a selection's.
+      const from = f.delegate.isDefault ? "the runtime's runtimeConfig" : "the network selection";
+      findings.push({
+        code: f.delegate.isDefault ? "INVALID_REQUEST" : "INVALID_ANNOTATION",
+        message: `network "${f.delegate.network}" (${f.delegate.ifName}): ips "${ip}" from ${from} is outside the network's host-local ranges (${ranges.map((s) => `${s.key} "${s.value}"`).join(", ")} in ${f.source}); ${REFUSED}`,
+        networks: [f.delegate.network],
+        context: contextOf(f, "host-local"),
         relaxed: false,
       });
     }
