@@ -158,6 +158,9 @@ describeRoot("service e2e: refuse before running", () => {
       const attached = await relaxed.client.api.attachNetworks(podRequest(w, "relaxed1", "default/sec-default"));
       expect(attached.interfaces.map((i) => i.interface)).toEqual(["eth0", "net1"]);
       expect((await w.podLinks()).sort()).toEqual(["eth0", "net1"]);
+      // What the operator allowed: both networks' default routes, as the plugins installed them.
+      const defaults = (await w.netns.routes()).filter((r) => r.dst === "default").map((r) => `${r.gateway ?? ""} ${r.dev}`);
+      expect(defaults.sort()).toEqual([`${w.subnets.a.gateway} net1`, `${w.subnets.cluster.gateway} eth0`].sort());
       expect(relaxed.logs.some((l) => l.reason === "DEFAULT_ROUTE_CONFLICT" && l.level === 40)).toBe(true);
 
       await relaxed.client.api.detachNetworks({ containerId: "relaxed1", netnsPath: w.netns.path });
