@@ -3,7 +3,7 @@
 // AttachNetworks and by ResolveNetworks before any plugin runs — no link, no IPAM reservation,
 // no saved attachment, no result cache, no exec — and the DEL that follows succeeds. Relaxed
 // (defaultRouteConflicts: warn), the conflict is a ResolveNetworks warning and the ADD runs.
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSysfsNodeLinks } from "../../server/src/attach/preflight/node-links.js";
@@ -54,6 +54,14 @@ describeRoot("service e2e: refuse before running", () => {
     await w.writeNad("default", "wide", { cniVersion: "1.0.0", name: "wide", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: `${w.subnets.c.prefix.split(".").slice(0, 2).join(".")}.0.0/16` }]] } });
     await w.writeNad("default", "narrow", { cniVersion: "1.0.0", name: "narrow", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } });
     await w.writeNad("default", "fake-bridge", { cniVersion: "1.0.0", name: "fake-bridge", type: "bridge", bridge: notBridge, ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] } });
+    // A plugin netattach does not know (the test double): its default route shows only in its result.
+    await w.writeNad("default", "opaque", {
+      cniVersion: "1.0.0",
+      name: "opaque",
+      type: "noop",
+      debugFile: w.debugFile,
+      noop: { ADD: { result: { cniVersion: "1.0.0", interfaces: [{ name: "net1", sandbox: w.netns.path }], ips: [{ address: `${w.subnets.b.prefix}7/24`, interface: 0 }], routes: [{ dst: "0.0.0.0/0", gw: w.subnets.b.gateway }] } } },
+    });
     await createHostVeth(notBridge, `${notBridge}p`);
     d = await w.start({ clusterNetwork: "gwcluster" });
   });
@@ -130,6 +138,19 @@ describeRoot("service e2e: refuse before running", () => {
 
     await expect(d.client.api.detachNetworks({ containerId: cid, netnsPath: w.netns.path })).resolves.toEqual({ removed: [] });
     await expectNothingRan(d, cid);
+  });
+
+  it("a default route only a plugin's result shows is checked after ADD: the ADD fails and is rolled back completely", async () => {
+    const f = await failure(d.client.api.attachNetworks(podRequest(w, "opaque1", "default/opaque")));
+    expect(f.info.reason).toBe("DEFAULT_ROUTE_CONFLICT");
+    for (const text of ['"gwcluster" (eth0)', "plugins[0].isDefaultGateway=true", '"default/opaque" (net1)', 'got one from plugin "noop" (its ADD result\'s routes[0].dst=0.0.0.0/0)', "the ADD is rolled back"]) {
+      expect(f.message).toContain(text);
+    }
+    expect(await w.podLinks()).toEqual([]);
+    for (const net of await readdir(w.dataDir)) expect(await w.reservations(net), `reservations of ${net}`).toEqual([]);
+    expect((await d.client.api.listAttachments({ containerId: "opaque1" })).attachments).toEqual([]);
+    const noopCalls = (await readFile(w.debugFile, "utf8")).trim().split("\n").map((l) => (JSON.parse(l) as { command: string }).command);
+    expect(noopCalls).toEqual(["ADD", "DEL"]);
   });
 
   it("the real node seam reads this host's links and their kinds", async () => {
