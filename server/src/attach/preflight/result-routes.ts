@@ -20,7 +20,8 @@ export function checkResultRoutes(plan: AttachmentPlan, results: Readonly<Record
     return { facts, routes: resultDefaultRoutes(facts, result), from: "result" };
   });
   const outcome = policy === "warn" ? "found in the plugins' results; allowed by defaultRouteConflicts: warn" : "found in the plugins' results; the ADD is rolled back";
-  for (const w of refuseOrWarn(defaultRouteConflicts(sources, settledFamilies(all), { policy, outcome, needResult: true }))) {
+  const findings = defaultRouteConflicts(sources, settledFamilies(all), { policy, outcome, needResult: true }).map((f) => ({ ...f, context: { ...f.context, phase: "add" } }));
+  for (const w of refuseOrWarn(findings)) {
     log.warn({ reason: w.code, networks: w.networks }, w.message);
   }
 }

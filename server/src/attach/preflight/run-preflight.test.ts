@@ -123,6 +123,7 @@ describe("preflight in attach and resolve", () => {
     expect(err.code).toBe("DEFAULT_ROUTE_CONFLICT");
     expect(err.message).toContain('got one from plugin "calico" (its ADD result\'s routes[0].dst=0.0.0.0/0)');
     expect(err.message).toContain("the ADD is rolled back");
+    expect(err.context).toMatchObject({ network: "default/calico", phase: "add" });
     expect(runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual(["add cbr0", "add calico", "del calico", "del cbr0"]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
