@@ -1,11 +1,17 @@
 // Fakes for attach unit tests: a recording CNI runtime, a resolver, a pod source, a status writer, routes.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
+import { afterEach, beforeEach } from "vitest";
 import { DaemonError } from "../errors/daemon-error.js";
 import { CniError, type CniResult, type CniRuntime, type InvokeOptions, type JsonObject, type NetworkConfigList, type RuntimeConf } from "../cni/index.js";
 import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.js";
 import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } from "../resolve/types.js";
 import type { AttachRequest, NetworkStatusEntry, NetworkStatusWriter, PodRef } from "./types.js";
 import type { FindPlugin } from "./plugin-check.js";
+import type { AttachmentStore } from "./attachment-store.js";
+import { createFileAttachmentStore } from "./file-attachment-store.js";
 
 export const silentLog = pino({ level: "silent" });
 
@@ -165,4 +171,26 @@ export async function rejection(p: Promise<unknown>): Promise<DaemonError> {
     throw err;
   }
   throw new Error("expected the call to fail");
+}
+
+/** A file attachment store in a fresh temp dir per test (registers beforeEach/afterEach); call at describe level. */
+export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore; readonly dir: string } {
+  let dir = "";
+  let store: AttachmentStore | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    store = createFileAttachmentStore(dir);
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get store() {
+      if (store === undefined) throw new Error("tempStore() is used outside a test");
+      return store;
+    },
+    get dir() {
+      return dir;
+    },
+  };
 }

@@ -1,30 +1,17 @@
 // The preflight wired into the attachment service: refusals run nothing and save nothing,
 // ResolveNetworks answers the same refusals and the relaxed findings, and the results of
 // plugins whose routes their config does not say are checked after ADD.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CniError, type NetworkConfigList } from "../../cni/index.js";
 import type { ResolvedNetwork } from "../../resolve/types.js";
-import type { AttachmentStore } from "../attachment-store.js";
 import { createAttachmentService } from "../create-attachment-service.js";
-import { createFileAttachmentStore } from "../file-attachment-store.js";
-import { allPluginsFound, conf, conflist, fakeResolver, network, noClusterPods, recordingRoutes, recordingRuntime, recordingStatusWriter, rejection, request, silentLog } from "../testing.test-helper.js";
+import { allPluginsFound, conf, conflist, fakeResolver, network, noClusterPods, recordingRoutes, recordingRuntime, recordingStatusWriter, rejection, request, silentLog, tempStore } from "../testing.test-helper.js";
 import type { NodeLinks } from "./node-links.js";
 import type { DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { hostLocal } from "./preflight.test-helper.js";
 
-let dir: string;
-let store: AttachmentStore;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "preflight-"));
-  store = createFileAttachmentStore(dir);
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = tempStore("preflight-");
 
 const ctx = () => ({ signal: new AbortController().signal, log: silentLog });
 const links = (names: Record<string, string>): NodeLinks & { reads: number } => {
@@ -46,7 +33,7 @@ function service(networks: ResolvedNetwork[], o: { policy?: DefaultRoutePolicy; 
     resolver: fakeResolver(networks),
     podSource: noClusterPods,
     statusWriter: recordingStatusWriter(),
-    store,
+    store: temp.store,
     routes: recordingRoutes(),
     findPlugin: allPluginsFound,
     limits: { maxConcurrent: 4, callTimeoutMs: 60_000 },
@@ -74,7 +61,7 @@ describe("preflight in attach and resolve", () => {
     expect(resolveErr.context).toEqual(attachErr.context);
     expect(runtime.calls).toEqual([]);
     expect(validated).toEqual([]); // config problems are found before any VERSION
-    expect(await store.load("c1")).toEqual({ state: "missing" });
+    expect(await temp.store.load("c1")).toEqual({ state: "missing" });
   });
 
   it("relaxed: ResolveNetworks returns the conflict as a warning and the ADD proceeds", async () => {
@@ -99,7 +86,7 @@ describe("preflight in attach and resolve", () => {
       expect(err.message).not.toContain("failed on");
     }
     expect(runtime.calls).toEqual([]);
-    expect(await store.load("c1")).toEqual({ state: "missing" });
+    expect(await temp.store.load("c1")).toEqual({ state: "missing" });
   });
 
   it("refuses a missing macvlan master from the node's links, and reads the node once per call", async () => {
@@ -112,7 +99,7 @@ describe("preflight in attach and resolve", () => {
     expect(err.message).toContain("eth0, cni0");
     expect(node.reads).toBe(1);
     expect(runtime.calls).toEqual([]);
-    expect(await store.load("c1")).toEqual({ state: "missing" });
+    expect(await temp.store.load("c1")).toEqual({ state: "missing" });
   });
 
   it("checks the results of plugins whose routes their config does not say: a conflict rolls the ADD back", async () => {
@@ -125,7 +112,7 @@ describe("preflight in attach and resolve", () => {
     expect(err.message).toContain("the ADD is rolled back");
     expect(err.context).toMatchObject({ network: "default/calico", phase: "add" });
     expect(runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual(["add cbr0", "add calico", "del calico", "del cbr0"]);
-    expect(await store.load("c1")).toEqual({ state: "missing" });
+    expect(await temp.store.load("c1")).toEqual({ state: "missing" });
   });
 
   it("after ADD, a default-route selection still settles the family; relaxed, the conflict is only logged", async () => {
