@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createAttachmentService } from "./attach/create-attachment-service.js";
 import { createFileAttachmentStore } from "./attach/file-attachment-store.js";
 import { createPluginFinder } from "./attach/plugin-check.js";
+import { createSysfsNodeLinks, type NodeLinks } from "./attach/preflight/node-links.js";
 import type { AttachmentService, NetworkStatusWriter } from "./attach/types.js";
 import { createCniRuntime, createSpawnExec, type PluginExec, type RuntimeEvent } from "./cni/index.js";
 import { stateLayout, type DaemonConfig } from "./config/index.js";
@@ -25,6 +26,8 @@ export interface ComposeOptions {
   /** Seams for tests. */
   readonly exec?: PluginExec;
   readonly createKubeEdge?: CreateKubeEdge;
+  /** The node's links for the preflight checks; /sys/class/net when absent. */
+  readonly nodeLinks?: NodeLinks;
   /** Wraps each dependency of the attachment service (benchmarks time them); identity when absent. */
   readonly instrument?: Instrument;
 }
@@ -66,6 +69,11 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     netns: createNetnsGuard(),
     inputLimits: config.limits,
     findPlugin: wrap("findPlugin", createPluginFinder(exec, config.cniBinDirs)),
+    preflight: {
+      nodeLinks: wrap("nodeLinks", opts.nodeLinks ?? createSysfsNodeLinks()),
+      validateList: (list, o) => runtime.validateNetworkList(list, o),
+      defaultRoutes: config.defaultRouteConflicts,
+    },
     limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
     clusterNetwork: () => cluster.current(),
     notReadyReasons: () => [...(kube?.notReadyReasons() ?? []), ...[cluster.problem()].filter((p): p is string => p !== undefined)],

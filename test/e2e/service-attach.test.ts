@@ -7,7 +7,7 @@ import type { AttachNetworksResponse } from "../../proto/gen/netattach/v1/attach
 import type { TestDaemon } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { describeRoot } from "../helpers/root.js";
-import { createServiceWorld, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
+import { createServiceWorld, podRequest, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
@@ -23,19 +23,6 @@ describeRoot("service e2e: attach and detach", () => {
   afterEach(async () => {
     await w?.cleanup();
   });
-
-  function request(containerId: string, annotation: string) {
-    return {
-      containerId,
-      netnsPath: w.netns.path,
-      pod: { namespace: "default", name: `pod-${containerId}`, uid: `uid-${containerId}` },
-      annotations: { values: { [NETWORKS]: annotation } },
-      selections: [],
-      primaryInterface: "eth0",
-      cniArgs: [],
-      cniVersion: "1.0.0",
-    };
-  }
 
   /** The netns's IPv4 addresses and MACs equal the response and the network-status. */
   async function expectNetnsMatches(res: AttachNetworksResponse): Promise<void> {
@@ -61,7 +48,7 @@ describeRoot("service e2e: attach and detach", () => {
   }
 
   it("text form: macvlan-conf,default/ptp-conf@data0 → eth0, net1, data0; detach leaves nothing", async () => {
-    const res = await d.client.api.attachNetworks(request("txt1", "macvlan-conf,default/ptp-conf@data0"));
+    const res = await d.client.api.attachNetworks(podRequest(w, "txt1", "macvlan-conf,default/ptp-conf@data0", { cniVersion: "1.0.0" }));
     expect(res.interfaces.map((i) => [i.interface, i.network, i.isDefault])).toEqual([
       ["eth0", "cluster", true],
       ["net1", "default/macvlan-conf", false],
@@ -104,7 +91,7 @@ describeRoot("service e2e: attach and detach", () => {
       { name: "macvlan-static", ips: [staticIp], mac },
       { name: "ptp-args", namespace: "default", interface: "data0", "default-route": [w.subnets.b.gateway], "cni-args": { foo: "bar" } },
     ]);
-    const res = await d.client.api.attachNetworks(request("json1", annotation));
+    const res = await d.client.api.attachNetworks(podRequest(w, "json1", annotation, { cniVersion: "1.0.0" }));
     expect(res.interfaces.map((i) => i.interface)).toEqual(["eth0", "net1", "data0"]);
     const net1 = res.interfaces[1]!;
     expect(net1.ips.map((i) => i.address)).toEqual([staticIp]);

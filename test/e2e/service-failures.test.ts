@@ -2,25 +2,14 @@
 // bad input is refused with the right status naming the culprit before anything runs —
 // real plugins, a real netns, the daemon's socket.
 import { readdir } from "node:fs/promises";
-import { Status } from "nice-grpc-common";
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestDaemon } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { describeRoot } from "../helpers/root.js";
-import { createServiceWorld, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
+import { rpcFailure as failure } from "../helpers/rpc-failure.js";
+import { createServiceWorld, podRequest, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; info: ErrorInfo }> {
-  const err = await p.then(
-    () => expect.fail("the call succeeded"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RichClientError);
-  const e = err as RichClientError;
-  return { code: Status[e.code], message: e.details, info: e.extra.find((x): x is ErrorInfo => x.$type === ErrorInfo.$type)! };
-}
 
 describeRoot("service e2e: failures", () => {
   let w: ServiceWorld;
@@ -48,19 +37,6 @@ describeRoot("service e2e: failures", () => {
     await w?.cleanup();
   });
 
-  function request(containerId: string, annotation: string, namespace = "team") {
-    return {
-      containerId,
-      netnsPath: w.netns.path,
-      pod: { namespace, name: `pod-${containerId}`, uid: `uid-${containerId}` },
-      annotations: { values: { [NETWORKS]: annotation } },
-      selections: [],
-      primaryInterface: "eth0",
-      cniArgs: [],
-      cniVersion: "",
-    };
-  }
-
   async function expectNetnsAndIpamEmpty(): Promise<void> {
     expect(await w.podLinks()).toEqual([]);
     expect((await w.netns.addrs()).flatMap((l) => globalAddrs(l))).toEqual([]);
@@ -68,7 +44,7 @@ describeRoot("service e2e: failures", () => {
   }
 
   it("a failing third delegate: it and the first two are rolled back; the error names network, plugin and CNI code", async () => {
-    const f = await failure(d.client.api.attachNetworks(request("rb1", "macvlan-conf,ptp-conf,bad-tuning", "default")));
+    const f = await failure(d.client.api.attachNetworks(podRequest(w, "rb1", "macvlan-conf,ptp-conf,bad-tuning")));
     expect(f.info.reason).toBe("PLUGIN_FAILED");
     expect(f.info.metadata).toMatchObject({ network: "default/bad-tuning", plugin: "tuning", cniCode: "999", phase: "add", ifName: "net3" });
     expect(f.code).toBe("INTERNAL"); // derived from the plugin's code 999
@@ -101,7 +77,7 @@ describeRoot("service e2e: failures", () => {
     ["an option no plugin of the delegate declares", "FAILED_PRECONDITION", "CAPABILITY_MISSING", () => JSON.stringify([{ name: "macvlan-conf", namespace: "default", ips: ["10.9.9.9/24"] }]), "ips"],
   ])("%s → %s %s naming the culprit; nothing runs", async (_what, code, reason, annotation, culprit) => {
     const cid = `bad${Math.random().toString(16).slice(2, 10)}`;
-    const f = await failure(d.client.api.attachNetworks(request(cid, annotation())));
+    const f = await failure(d.client.api.attachNetworks(podRequest(w, cid, annotation(), { namespace: "team" })));
     expect(f.info.reason).toBe(reason);
     expect(f.code).toBe(code);
     expect(f.message).toContain(culprit);

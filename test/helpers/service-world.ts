@@ -63,7 +63,14 @@ export async function createServiceWorld(tag: string): Promise<ServiceWorld> {
     await cleanup();
     throw err;
   }
-  const subnets = { cluster: randomSubnet(), a: randomSubnet(), b: randomSubnet(), c: randomSubnet() };
+  // Distinct: two networks of one pod with one subnet are refused (IPAM_CONFLICT).
+  const picked = new Map<string, TestSubnet>();
+  while (picked.size < 4) {
+    const next = randomSubnet();
+    picked.set(next.subnet, next);
+  }
+  const [cluster, a, b, c] = [...picked.values()] as [TestSubnet, TestSubnet, TestSubnet, TestSubnet];
+  const subnets = { cluster, a, b, c };
   const clusterConf = {
     cniVersion: "1.0.0",
     name: "cluster",
@@ -143,4 +150,18 @@ export async function writeStandardNads(w: ServiceWorld): Promise<void> {
       { type: "tuning", capabilities: { mac: true } },
     ],
   });
+}
+
+/** An AttachNetworks/ResolveNetworks request for a pod in the world's netns selecting `annotation`. */
+export function podRequest(w: ServiceWorld, containerId: string, annotation: string, over: { namespace?: string; cniVersion?: string } = {}) {
+  return {
+    containerId,
+    netnsPath: w.netns.path,
+    pod: { namespace: over.namespace ?? "default", name: `pod-${containerId}`, uid: `uid-${containerId}` },
+    annotations: { values: { "k8s.v1.cni.cncf.io/networks": annotation } },
+    selections: [],
+    primaryInterface: "eth0",
+    cniArgs: [],
+    cniVersion: over.cniVersion ?? "",
+  };
 }

@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   fake.calls.length = 0;
-  fake.answers = { status: { ready: true, reasons: [], clusterNetwork: { name: "cluster", ok: true } }, attach: RESULT, detach: { removed: [{ network: "cluster", ifName: "eth0" }] }, resolve: { plan: PLAN }, list: LIST };
+  fake.answers = { status: { ready: true, reasons: [], clusterNetwork: { name: "cluster", ok: true } }, attach: RESULT, detach: { removed: [{ network: "cluster", ifName: "eth0" }] }, resolve: { plan: PLAN, warnings: [] }, list: LIST };
 });
 
 /** Requests the service got for `method` (readiness polls GetStatus in the background). */
@@ -112,6 +112,16 @@ describe("netattachctl over the daemon socket", () => {
     const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as { networks: Array<{ config: unknown; origin: unknown }> };
     expect(json.networks[1]?.config).toEqual(PLAN.delegates[1]!.config);
     expect(json.networks[0]?.origin).toEqual({ confFile: { path: "/etc/cni/net.d/10-cluster.conflist" } });
+  });
+
+  it("resolve prints the warnings of relaxed checks after the plan, and in JSON", async () => {
+    const warning = { code: "DEFAULT_ROUTE_CONFLICT", message: "two IPv4 default routes (0.0.0.0/0) for one pod: …", networks: ["cluster", "default/ptp-conf"] };
+    fake.answers.resolve = { plan: PLAN, warnings: [warning] };
+    const r = await cli("resolve", "--pod", "default/demo");
+    expect(r.code).toBe(0);
+    expect(r.out.endsWith("\nwarning: DEFAULT_ROUTE_CONFLICT: two IPv4 default routes (0.0.0.0/0) for one pod: …\n")).toBe(true);
+    const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as { warnings: unknown };
+    expect(json.warnings).toEqual([{ reason: "DEFAULT_ROUTE_CONFLICT", message: warning.message, networks: warning.networks }]);
   });
 
   it("list prints one line per interface", async () => {

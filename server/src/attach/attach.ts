@@ -16,6 +16,7 @@ import { buildAttachResult } from "./attach-result.js";
 import { deleteDelegates, describeFailures } from "./delete-delegates.js";
 import { describeOrigin } from "./origin.js";
 import { requireNetns } from "./netns-rules.js";
+import { checkResultRoutes } from "./preflight/result-routes.js";
 import type { Logger } from "pino";
 
 export interface AttachDeps extends PrepareDeps {
@@ -41,7 +42,8 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   if (existing.state === "found") {
     throw new DaemonError("INVALID_REQUEST", `container ${req.containerId} already has a saved attachment (${existing.record.phase}); DEL it before ADD again`, { phase: "add" });
   }
-  const plan = await preparePlan(deps, req, call.signal);
+  const { plan, warnings } = await preparePlan(deps, req, call.signal);
+  for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
   const created = deps.now().toISOString();
   let record: AttachmentRecord = { version: 1, plan, results: {}, phase: "attaching", netnsId, createdAt: created, updatedAt: created };
   await deps.store.save(record);
@@ -58,6 +60,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
       // Its fsync overlaps default routes, the answer and the status PATCH; any failure rolls back.
       else lastSave = settle(deps.store.save({ ...record, phase: "attached" }));
     }
+    checkResultRoutes(plan, record.results, deps.preflight?.defaultRoutes, call.log);
     const gatewaysFor = await applyDefaultRoutes(plan, deps.routes, call.signal);
     const answer = await buildAttachResult(plan, record.results, gatewaysFor, req.cniVersion);
     await writeStatus(deps, plan, answer, call.signal);

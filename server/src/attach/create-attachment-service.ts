@@ -10,6 +10,7 @@ import type { AttachmentService, CallContext, NetworkStatusWriter } from "./type
 import type { AttachmentStore } from "./attachment-store.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { PlanOptions } from "./plan.js";
+import type { PreflightDeps } from "./preflight/run-preflight.js";
 import { createCallLimits } from "./call-limits.js";
 import { createContainerLock } from "./container-lock.js";
 import { createGcLock } from "./gc-lock.js";
@@ -40,6 +41,7 @@ export interface AttachmentServiceDeps {
   /** Reasons the daemon is not ready (sources not synced...); empty when ready. */
   readonly notReadyReasons?: () => readonly string[];
   readonly planOptions?: PlanOptions;
+  readonly preflight?: PreflightDeps;
   readonly now?: () => Date;
 }
 
@@ -69,7 +71,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     },
     status: (ctx) => serviceStatus(base, limits.deadline(ctx.signal)),
     list: (filter) => listAttachments(deps.store, filter),
-    resolve: async (req, ctx) => ({ plan: await preparePlan(base, req, limits.deadline(ctx.signal)) }),
+    resolve: (req, ctx) => preparePlan(base, req, limits.deadline(ctx.signal)),
   };
 }
 

@@ -1,5 +1,6 @@
 // default-route requests checked while planning: valid IPs, at most one gateway per IP family
 // across the whole pod (Multus: no ECMP), so conflicts never reach a plugin as "file exists".
+// Default routes the configs themselves install are checked in preflight/default-route-conflicts.ts.
 import { isIP } from "node:net";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { ResolvedNetwork } from "../resolve/types.js";

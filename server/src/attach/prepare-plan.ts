@@ -1,4 +1,6 @@
-// From a request to a checked plan, executing nothing: annotations → resolver → plan → plugin binaries.
+// From a request to a checked plan, executing nothing but VERSION: annotations → resolver →
+// plan → plugin binaries → preflight (configs, versions, node links). Every refusal is here,
+// before attach saves anything.
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver, PodSource } from "../resolve/types.js";
 import type { AttachmentPlan, AttachRequest } from "./types.js";
@@ -6,6 +8,8 @@ import { podAnnotations } from "./pod-annotations.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
 import { verifyPlugins, type FindPlugin } from "./plugin-check.js";
 import { checkAttachRequest } from "./request-checks.js";
+import { runPreflight, type PreflightDeps } from "./preflight/run-preflight.js";
+import type { Finding } from "./preflight/finding.js";
 
 export interface PrepareDeps {
   readonly resolver: NetworkResolver;
@@ -14,9 +18,17 @@ export interface PrepareDeps {
   readonly planOptions?: PlanOptions;
   /** Bounds on request inputs; the defaults when absent. */
   readonly inputLimits?: InputLimits;
+  /** Checks before exec; absent = none (unit tests of other parts). */
+  readonly preflight?: PreflightDeps;
 }
 
-export async function preparePlan(deps: PrepareDeps, req: AttachRequest, signal?: AbortSignal): Promise<AttachmentPlan> {
+export interface PreparedPlan {
+  readonly plan: AttachmentPlan;
+  /** Findings the daemon config relaxes to warnings. */
+  readonly warnings: readonly Finding[];
+}
+
+export async function preparePlan(deps: PrepareDeps, req: AttachRequest, signal?: AbortSignal): Promise<PreparedPlan> {
   checkAttachRequest(req, deps.inputLimits ?? DEFAULT_INPUT_LIMITS);
   const annotations = await podAnnotations(req, deps.podSource, signal);
   const networks = await deps.resolver.resolve(
@@ -25,5 +37,6 @@ export async function preparePlan(deps: PrepareDeps, req: AttachRequest, signal?
   );
   const plan = buildPlan(req, networks, { ...deps.planOptions, maxJsonDepth: (deps.inputLimits ?? DEFAULT_INPUT_LIMITS).maxJsonDepth });
   await verifyPlugins(plan, deps.findPlugin);
-  return plan;
+  const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal) : [];
+  return { plan, warnings };
 }

@@ -1,5 +1,9 @@
 // Fakes for attach unit tests: a recording CNI runtime, a resolver, a pod source, a status writer, routes.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
+import { afterEach, beforeEach } from "vitest";
 import { DaemonError } from "../errors/daemon-error.js";
 import { CniError, type CniResult, type CniRuntime, type InvokeOptions, type JsonObject, type NetworkConfigList, type RuntimeConf } from "../cni/index.js";
 import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.js";
@@ -7,6 +11,8 @@ import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } fr
 import type { AttachRequest, NetworkStatusEntry, NetworkStatusWriter, PodRef } from "./types.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
+import type { AttachmentStore } from "./attachment-store.js";
+import { createFileAttachmentStore } from "./file-attachment-store.js";
 
 export const silentLog = pino({ level: "silent" });
 
@@ -118,6 +124,7 @@ export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call:
       await record({ op: "status", network: list.name, list });
     },
     getVersionInfo: async () => ({ cniVersion: "1.0.0", supportedVersions: ["1.0.0"] }),
+    validateNetworkList: async (list) => list.plugins.map((p) => ({ type: p.type, path: `/opt/cni/bin/${p.type}`, version: list.cniVersion })),
     getCachedResult: async () => undefined,
     getCachedAttachments: async () => [],
   };
@@ -168,4 +175,26 @@ export async function rejection(p: Promise<unknown>): Promise<DaemonError> {
     throw err;
   }
   throw new Error("expected the call to fail");
+}
+
+/** A file attachment store in a fresh temp dir per test (registers beforeEach/afterEach); call at describe level. */
+export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore; readonly dir: string } {
+  let dir = "";
+  let store: AttachmentStore | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    store = createFileAttachmentStore(dir);
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get store() {
+      if (store === undefined) throw new Error("tempStore() is used outside a test");
+      return store;
+    },
+    get dir() {
+      return dir;
+    },
+  };
 }

@@ -158,8 +158,17 @@ export interface AttachmentSummary {
   readonly createdAt: string;
 }
 
+/** A check the daemon config relaxes (e.g. defaultRouteConflicts: warn): what it would have refused. */
+export interface PlanWarning {
+  /** Catalog reason it would have been refused with. */
+  readonly code: string;
+  readonly message: string;
+  readonly networks: readonly string[];
+}
+
 export interface ResolvedPlan {
   readonly plan: AttachmentPlan;
+  readonly warnings: readonly PlanWarning[];
 }
 
 /** The whole domain API; the gRPC adapter is a thin translation of it. */

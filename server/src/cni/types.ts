@@ -67,6 +67,13 @@ export interface VersionInfo {
   readonly supportedVersions: readonly string[];
 }
 
+/** A plugin of a validated list: its binary and the CNI version it would be run at. */
+export interface ValidatedPlugin {
+  readonly type: string;
+  readonly path: string;
+  readonly version: string;
+}
+
 /** The one exec seam (libcni invoke.Exec). Unit tests use a fake. */
 export interface PluginExec {
   /**
@@ -150,6 +157,12 @@ export interface CniRuntime {
   gcNetworkList(list: NetworkConfigList, args: GcArgs, opts?: InvokeOptions): Promise<void>;
   /** ≥ 1.1.0 only; plugins in order, first error returned with its code (50/51 kept). */
   getStatusNetworkList(list: NetworkConfigList, opts?: InvokeOptions): Promise<void>;
+  /**
+   * libcni ValidateNetworkList: finds every plugin of the list and its IPAM plugin and
+   * negotiates the version each would run at, executing only VERSION. Missing binary:
+   * kind "plugin-not-found"; no compatible version: kind "incompatible-version", code 1.
+   */
+  validateNetworkList(list: NetworkConfigList, opts?: InvokeOptions): Promise<ValidatedPlugin[]>;
   /** VERSION of the plugin binary (cached while the file is unchanged). */
   getVersionInfo(pluginType: string, opts?: InvokeOptions): Promise<VersionInfo>;
   /** The cached final ADD result converted to the list's version; undefined when missing. */

@@ -54,6 +54,11 @@ export interface DaemonConfig {
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly kubernetes: KubernetesConfig;
+  /**
+   * Two networks of one pod that each install a default route for one IP family, with no
+   * `default-route` selection to choose: reject the ADD (default), or warn and go on.
+   */
+  readonly defaultRouteConflicts: "reject" | "warn";
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -75,6 +80,7 @@ export const DEFAULTS: DaemonConfig = {
   limits: DEFAULT_INPUT_LIMITS,
 
   kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail" },
+  defaultRouteConflicts: "reject",
 };
 
 /** Where the runtime's result cache and the attachment store live inside stateDir. */

@@ -147,6 +147,13 @@ describe("loadConfig", () => {
     expect(issues).toEqual([expect.stringMatching(/^kubernetes\.nodeName: required/), expect.stringMatching(/^kubernetes\.kubeconfigPath: required/)]);
   });
 
+  it("defaultRouteConflicts: reject by default, warn when set, anything else named as invalid", async () => {
+    const load = (yaml: string) => loadConfig(input({ "/c.yaml": `clusterNetwork: a\n${yaml}` }, ["--config", "/c.yaml"]));
+    expect(await load("")).toMatchObject({ config: { defaultRouteConflicts: "reject" } });
+    expect(await load("defaultRouteConflicts: warn\n")).toMatchObject({ config: { defaultRouteConflicts: "warn" } });
+    expect(await issuesOf(load("defaultRouteConflicts: ignore\n"))).toEqual([expect.stringMatching(/^defaultRouteConflicts: expected one of reject, warn, got "ignore"/)]);
+  });
+
   it("--help short-circuits", async () => {
     expect(await loadConfig(input({}, ["--help"]))).toEqual({ help: true });
   });

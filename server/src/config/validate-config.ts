@@ -52,6 +52,7 @@ const SCHEMA: Schema = {
     namespaces: strList,
     statusFailurePolicy: oneOf(["fail", "ignore"]),
   },
+  defaultRouteConflicts: oneOf(["reject", "warn"]),
 };
 
 function walk(raw: Record<string, unknown>, schema: Schema, prefix: string, issues: string[]): void {

@@ -7,7 +7,7 @@ export interface ErrorContext {
   network?: string;
   /** Plugin type of the delegate that failed. */
   plugin?: string;
-  /** resolve | plan | add | del | check | gc | status | rollback | store | kube */
+  /** resolve | plan | preflight | add | del | check | gc | status | rollback | store | kube */
   phase?: string;
   /** File, NetworkAttachmentDefinition or annotation the bad input came from. */
   source?: string;

@@ -50,8 +50,8 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
       return { attachments: list.map(attachmentToProto) };
     },
     async resolveNetworks(req, c) {
-      const { plan } = await service.resolve(resolveRequestFromProto(req, limits), ctx(c));
-      return planToProto(plan);
+      const { plan, warnings } = await service.resolve(resolveRequestFromProto(req, limits), ctx(c));
+      return planToProto(plan, warnings);
     },
   };
 }

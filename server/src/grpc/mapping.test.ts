@@ -126,6 +126,13 @@ describe("domain → proto", () => {
       delegates: [{ network: "n", ifName: "net1", isDefault: false, config: { name: "n" }, capabilityArgs: { mac: "m" }, cniArgs: [["a", "b"]], origin: { kind: "conf-file", path: "/x" }, defaultRoute: [] }],
     });
     expect(out.networks[0]).toEqual({ network: "n", interface: "net1", isDefault: false, origin: { confFile: { path: "/x" } }, configJson: '{"name":"n"}', capabilityArgsJson: '{"mac":"m"}', cniArgs: [{ key: "a", value: "b" }], defaultRoute: { gateways: [] } });
+    expect(out.warnings).toEqual([]);
+  });
+
+  it("maps relaxed findings to warnings", () => {
+    const plan = { containerId: "c", netns: "/n", pod: { namespace: "ns", name: "p", uid: "u" }, primaryIfName: "eth0", delegates: [] };
+    const out = planToProto(plan, [{ code: "DEFAULT_ROUTE_CONFLICT", message: "two IPv4 default routes", networks: ["a", "ns/b"] }]);
+    expect(out.warnings).toEqual([{ reason: "DEFAULT_ROUTE_CONFLICT", message: "two IPv4 default routes", networks: ["a", "ns/b"] }]);
   });
 
   it("maps status and attachments", () => {

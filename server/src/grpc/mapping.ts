@@ -160,8 +160,12 @@ export function attachmentToProto(a: d.AttachmentSummary): att.Attachment {
   };
 }
 
-export function planToProto(plan: d.AttachmentPlan): svc.ResolveNetworksResponse {
-  return { networks: plan.delegates.map(plannedToProto), primaryInterface: plan.primaryIfName };
+export function planToProto(plan: d.AttachmentPlan, warnings: readonly d.PlanWarning[] = []): svc.ResolveNetworksResponse {
+  return {
+    networks: plan.delegates.map(plannedToProto),
+    primaryInterface: plan.primaryIfName,
+    warnings: warnings.map((w) => ({ reason: w.code, message: w.message, networks: [...w.networks] })),
+  };
 }
 
 function plannedToProto(p: d.PlannedDelegate): PlannedNetwork {

@@ -45,11 +45,13 @@ function resolveJson(res: ResolveNetworksResponse): unknown {
       cniArgs: n.cniArgs,
       ...(n.defaultRoute ? { defaultRoute: n.defaultRoute.gateways } : {}),
     })),
+    warnings: res.warnings,
   };
 }
 
 function resolveText(res: ResolveNetworksResponse): string {
-  return res.networks.map((n, i) => networkText(n, i + 1)).join("\n");
+  const warnings = res.warnings.map((w) => `warning: ${w.reason}: ${w.message}\n`).join("");
+  return res.networks.map((n, i) => networkText(n, i + 1)).join("\n") + (warnings !== "" ? `\n${warnings}` : "");
 }
 
 function networkText(n: PlannedNetwork, index: number): string {

@@ -122,6 +122,21 @@ export interface ResolveNetworksRequest {
 export interface ResolveNetworksResponse {
   networks: PlannedNetwork[];
   primaryInterface: string;
+  /**
+   * Checks that found a problem the daemon config lets through (for example two default
+   * routes with defaultRouteConflicts: warn). Refusals are returned as errors instead,
+   * the same AttachNetworks would return.
+   */
+  warnings: Finding[];
+}
+
+/** A problem a check before exec found. */
+export interface Finding {
+  /** The catalog reason it would have been refused with, e.g. DEFAULT_ROUTE_CONFLICT. */
+  reason: string;
+  message: string;
+  /** Networks concerned: namespace/name, or the conf name of a file network. */
+  networks: string[];
 }
 
 function createBaseAttachNetworksRequest(): AttachNetworksRequest {
@@ -1695,7 +1710,7 @@ export const ResolveNetworksRequest: MessageFns<ResolveNetworksRequest> = {
 };
 
 function createBaseResolveNetworksResponse(): ResolveNetworksResponse {
-  return { networks: [], primaryInterface: "" };
+  return { networks: [], primaryInterface: "", warnings: [] };
 }
 
 export const ResolveNetworksResponse: MessageFns<ResolveNetworksResponse> = {
@@ -1705,6 +1720,9 @@ export const ResolveNetworksResponse: MessageFns<ResolveNetworksResponse> = {
     }
     if (message.primaryInterface !== "") {
       writer.uint32(18).string(message.primaryInterface);
+    }
+    for (const v of message.warnings) {
+      Finding.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1738,6 +1756,14 @@ export const ResolveNetworksResponse: MessageFns<ResolveNetworksResponse> = {
             message.primaryInterface = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.warnings.push(Finding.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1760,6 +1786,7 @@ export const ResolveNetworksResponse: MessageFns<ResolveNetworksResponse> = {
         : isSet(object.primary_interface)
         ? globalThis.String(object.primary_interface)
         : "",
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => Finding.fromJSON(e)) : [],
     };
   },
 
@@ -1771,6 +1798,9 @@ export const ResolveNetworksResponse: MessageFns<ResolveNetworksResponse> = {
     if (message.primaryInterface !== "") {
       obj.primaryInterface = message.primaryInterface;
     }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings.map((e) => Finding.toJSON(e));
+    }
     return obj;
   },
 
@@ -1781,6 +1811,108 @@ export const ResolveNetworksResponse: MessageFns<ResolveNetworksResponse> = {
     const message = createBaseResolveNetworksResponse();
     message.networks = object.networks?.map((e) => PlannedNetwork.fromPartial(e)) || [];
     message.primaryInterface = object.primaryInterface ?? "";
+    message.warnings = object.warnings?.map((e) => Finding.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFinding(): Finding {
+  return { reason: "", message: "", networks: [] };
+}
+
+export const Finding: MessageFns<Finding> = {
+  encode(message: Finding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== "") {
+      writer.uint32(10).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    for (const v of message.networks) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Finding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFinding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.networks.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Finding {
+    return {
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      networks: globalThis.Array.isArray(object?.networks) ? object.networks.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: Finding): unknown {
+    const obj: any = {};
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.networks?.length) {
+      obj.networks = message.networks;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Finding>): Finding {
+    return Finding.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Finding>): Finding {
+    const message = createBaseFinding();
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    message.networks = object.networks?.map((e) => e) || [];
     return message;
   },
 };
@@ -1849,7 +1981,10 @@ export const AttachmentServiceDefinition = {
       responseStream: false,
       options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
-    /** The plan AttachNetworks would run for a pod; executes nothing. */
+    /**
+     * The plan AttachNetworks would run for a pod, with every check AttachNetworks makes before
+     * exec; executes nothing but the plugins' VERSION.
+     */
     resolveNetworks: {
       name: "ResolveNetworks",
       requestType: ResolveNetworksRequest as typeof ResolveNetworksRequest,
@@ -1889,7 +2024,10 @@ export interface AttachmentServiceImplementation<CallContextExt = {}> {
     request: ListAttachmentsRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ListAttachmentsResponse>>;
-  /** The plan AttachNetworks would run for a pod; executes nothing. */
+  /**
+   * The plan AttachNetworks would run for a pod, with every check AttachNetworks makes before
+   * exec; executes nothing but the plugins' VERSION.
+   */
   resolveNetworks(
     request: ResolveNetworksRequest,
     context: CallContext & CallContextExt,
@@ -1924,7 +2062,10 @@ export interface AttachmentServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<ListAttachmentsRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<ListAttachmentsResponse>;
-  /** The plan AttachNetworks would run for a pod; executes nothing. */
+  /**
+   * The plan AttachNetworks would run for a pod, with every check AttachNetworks makes before
+   * exec; executes nothing but the plugins' VERSION.
+   */
   resolveNetworks(
     request: DeepPartial<ResolveNetworksRequest>,
     options?: CallOptions & CallOptionsExt,

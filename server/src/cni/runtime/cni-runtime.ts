@@ -11,6 +11,7 @@ import { createResultCache } from "./result-cache.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import { getStatusNetworkList } from "./status-network-list.js";
 import { validateAttachment } from "./validate-attachment.js";
+import { validateNetworkList } from "./validate-network-list.js";
 import { createVersionProbe } from "./version-probe.js";
 
 export function createCniRuntime(o: CniRuntimeOptions): CniRuntime {
@@ -31,6 +32,7 @@ export function createCniRuntime(o: CniRuntimeOptions): CniRuntime {
     delNetworkList: (list, rt, opts) => delNetworkList(ctx, list, rt, opts),
     gcNetworkList: (list, args, opts) => gcNetworkList(ctx, list, args, opts),
     getStatusNetworkList: (list, opts) => getStatusNetworkList(ctx, list, opts),
+    validateNetworkList: (list, opts) => validateNetworkList(ctx, list, opts),
     async getVersionInfo(pluginType, opts) {
       const path = await o.exec.findInPath(pluginType, o.binDirs);
       const outcome = await probe.probe(path, pluginType, opts);

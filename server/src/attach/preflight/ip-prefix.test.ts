@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ipToBigInt, parsePrefix, prefixContains, prefixesOverlap } from "./ip-prefix.js";
+
+const p = (text: string) => parsePrefix(text)!;
+
+describe("ip prefixes", () => {
+  it("parses both families, clearing host bits, and a bare address as a host prefix", () => {
+    expect(p("10.1.2.3/16")).toMatchObject({ family: 4, length: 16, network: ipToBigInt("10.1.0.0")!.n });
+    expect(p("fd00::5/64")).toMatchObject({ family: 6, length: 64, network: ipToBigInt("fd00::")!.n });
+    expect(p("10.1.2.3")).toMatchObject({ length: 32 });
+    expect(p("0.0.0.0/0").length).toBe(0);
+    expect(p("::/0").length).toBe(0);
+  });
+
+  it.each(["10.1.2.3/33", "fd00::/129", "10.1.2/24", "x/8", "10.0.0.0/-1", "10.0.0.0/", ""])("rejects %j", (text) => {
+    expect(parsePrefix(text)).toBeUndefined();
+  });
+
+  it("expands :: and an IPv4 tail like the kernel does", () => {
+    expect(ipToBigInt("::ffff:10.0.0.1")!.n).toBe((0xffffn << 32n) | (10n << 24n) | 1n);
+    expect(ipToBigInt("1::")!.n).toBe(1n << 112n);
+    expect(ipToBigInt("::1")!.n).toBe(1n);
+    expect(ipToBigInt("1:2:3:4:5:6:7:8")!.n).toBe(ipToBigInt("1:2:3:4:5:6:7:8")!.n);
+  });
+
+  it("tells containment and overlap, never across families", () => {
+    expect(prefixContains(p("10.1.0.0/16"), "10.1.255.254")).toBe(true);
+    expect(prefixContains(p("10.1.0.0/16"), "10.2.0.1")).toBe(false);
+    expect(prefixContains(p("fd00::/64"), "fd00::1")).toBe(true);
+    expect(prefixContains(p("0.0.0.0/0"), "fd00::1")).toBe(false);
+    expect(prefixesOverlap(p("10.1.0.0/16"), p("10.1.200.0/24"))).toBe(true);
+    expect(prefixesOverlap(p("10.1.200.0/24"), p("10.1.0.0/16"))).toBe(true);
+    expect(prefixesOverlap(p("10.1.0.0/24"), p("10.1.1.0/24"))).toBe(false);
+    expect(prefixesOverlap(p("0.0.0.0/0"), p("::/0"))).toBe(false);
+  });
+});

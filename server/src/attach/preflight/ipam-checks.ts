@@ -1,0 +1,94 @@
+// IPAM ranges of one pod: addresses a config pins (range bounds, gateways) lie in their subnet,
+// two networks' subnets do not overlap (the pod could not tell which interface reaches an
+// address in both), a static IP asked for with `ips` lies in host-local's ranges (which would
+// refuse it only once the plugin runs), and a `default-route` gateway is on its network's
+// subnet (the kernel refuses a gateway it cannot reach). Attaching one network twice, or a network whose
+// interface lives in its own routing table (vrf, sbr), is not an overlap. Pure.
+import type { DelegateFacts } from "./delegate-facts.js";
+import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
+import { ipToBigInt, prefixContains, prefixesOverlap } from "./ip-prefix.js";
+
+export function ipamFindings(all: readonly DelegateFacts[]): Finding[] {
+  return [...outsideSubnet(all), ...overlaps(all), ...requestedIpsOutside(all), ...unreachableGateways(all)];
+}
+
+function outsideSubnet(all: readonly DelegateFacts[]): Finding[] {
+  return all.flatMap((f) =>
+    f.pinned
+      .filter((p) => !prefixContains(p.subnet.prefix, p.value))
+      .map((p) => ({
+        code: "INVALID_NETWORK_CONFIG" as const,
+        message: `${describeDelegate(f)}: ${p.key} "${p.value}" is outside its subnet ${p.subnet.key} "${p.subnet.value}"; ${REFUSED}`,
+        networks: [f.delegate.network],
+        context: contextOf(f, p.plugin),
+        relaxed: false,
+      })),
+  );
+}
+
+function overlaps(all: readonly DelegateFacts[]): Finding[] {
+  const findings: Finding[] = [];
+  all.forEach((a, i) => {
+    for (const b of all.slice(i + 1)) {
+      if (a.delegate.network === b.delegate.network || a.ownTable || b.ownTable) continue;
+      for (const sa of a.subnets) {
+        const sb = b.subnets.find((s) => prefixesOverlap(sa.prefix, s.prefix));
+        if (sb === undefined) continue;
+        findings.push({
+          code: "IPAM_CONFLICT",
+          message:
+            `IPAM ranges overlap: ${describeDelegate(a)} has ${sa.key} "${sa.value}", and ${describeDelegate(b)} has ${sb.key} "${sb.value}"; ` +
+            `give the networks disjoint subnets, or attach only one of them to the pod; ${REFUSED}`,
+          networks: [a.delegate.network, b.delegate.network],
+          context: contextOf(b, sb.plugin),
+          relaxed: false,
+        });
+        return;
+      }
+    }
+  });
+  return findings;
+}
+
+function unreachableGateways(all: readonly DelegateFacts[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const f of all) {
+    for (const gw of f.delegate.defaultRoute ?? []) {
+      const family = ipToBigInt(gw)?.family;
+      const mine = f.subnets.filter((s) => s.prefix.family === family);
+      if (mine.length === 0 || mine.some((s) => prefixContains(s.prefix, gw))) continue;
+      findings.push({
+        code: "INVALID_ANNOTATION",
+        message: `network "${f.delegate.network}" (${f.delegate.ifName}): default-route gateway "${gw}" is outside the network's subnets (${mine.map((s) => `${s.key} "${s.value}"`).join(", ")} in ${f.source}); ${REFUSED}`,
+        networks: [f.delegate.network],
+        context: contextOf(f),
+        relaxed: false,
+      });
+    }
+  }
+  return findings;
+}
+
+function requestedIpsOutside(all: readonly DelegateFacts[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const f of all) {
+    const ips = f.delegate.capabilityArgs["ips"];
+    const ranges = f.subnets.filter((s) => s.plugin === "host-local");
+    if (!Array.isArray(ips) || ranges.length === 0) continue;
+    for (const ip of ips) {
+      if (typeof ip !== "string") continue;
+      const address = ip.split("/")[0]!;
+      if (ranges.some((s) => prefixContains(s.prefix, address))) continue;
+      // The cluster network gets the runtime's ips; the others a selection's.
+      const from = f.delegate.isDefault ? "the runtime's runtimeConfig" : "the network selection";
+      findings.push({
+        code: f.delegate.isDefault ? "INVALID_REQUEST" : "INVALID_ANNOTATION",
+        message: `network "${f.delegate.network}" (${f.delegate.ifName}): ips "${ip}" from ${from} is outside the network's host-local ranges (${ranges.map((s) => `${s.key} "${s.value}"`).join(", ")} in ${f.source}); ${REFUSED}`,
+        networks: [f.delegate.network],
+        context: contextOf(f, "host-local"),
+        relaxed: false,
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,47 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSysfsNodeLinks, viewNode } from "./node-links.js";
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "sysfs-net-"));
+  const link = async (name: string, uevent: string) => {
+    await mkdir(join(root, name));
+    await writeFile(join(root, name, "uevent"), uevent);
+  };
+  await link("eth0", "INTERFACE=eth0\nIFINDEX=2\n");
+  await mkdir(join(root, "eth0", "device"));
+  await link("veth1", "INTERFACE=veth1\nIFINDEX=5\n");
+  await link("br0", "DEVTYPE=bridge\nINTERFACE=br0\nIFINDEX=3\n");
+  await link("eth0.10", "DEVTYPE=vlan\nINTERFACE=eth0.10\nIFINDEX=4\n");
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("sysfs node links (a /sys/class/net layout in a temp dir)", () => {
+  it("lists the links and reads a link's kind from DEVTYPE, else a NIC (parent device) or a virtual link", async () => {
+    const links = createSysfsNodeLinks(root);
+    expect(await links.names()).toEqual(["br0", "eth0", "eth0.10", "veth1"]);
+    expect(await links.kind("veth1")).toBe("virtual");
+    expect(await links.kind("br0")).toBe("bridge");
+    expect(await links.kind("eth0.10")).toBe("vlan");
+    expect(await links.kind("eth0")).toBe("device");
+  });
+
+  it("answers undefined for a missing link and for names that are no link names", async () => {
+    const links = createSysfsNodeLinks(root);
+    for (const name of ["eth9", "", "..", ".", "../sysfs", "a/b"]) expect(await links.kind(name)).toBeUndefined();
+  });
+
+  it("viewNode reads each named link once", async () => {
+    const view = await viewNode(createSysfsNodeLinks(root), ["br0", "eth9", "br0"]);
+    expect(view.names).toEqual(["br0", "eth0", "eth0.10", "veth1"]);
+    expect([...view.kinds]).toEqual([
+      ["br0", "bridge"],
+      ["eth9", undefined],
+    ]);
+  });
+});

@@ -1,0 +1,192 @@
+// Issue 8 "checks before exec" and issue 9 "refusals before exec save no state": with Debian's
+// real plugins, a real netns and the daemon's gRPC socket, each misconfiguration is refused by
+// AttachNetworks and by ResolveNetworks before any plugin runs — no link, no IPAM reservation,
+// no saved attachment, no result cache, no exec — and the DEL that follows succeeds. Relaxed
+// (defaultRouteConflicts: warn), the conflict is a ResolveNetworks warning and the ADD runs.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSysfsNodeLinks } from "../../server/src/attach/preflight/node-links.js";
+import type { TestDaemon } from "../helpers/daemon.js";
+import { createHostVeth, deleteHostLinks, hostLink, hostLinks } from "../helpers/host-net.js";
+import { globalAddrs } from "../helpers/ip-json.js";
+import { uniqueName } from "../helpers/netns.js";
+import { describeRoot } from "../helpers/root.js";
+import { rpcFailure as failure } from "../helpers/rpc-failure.js";
+import { createServiceWorld, podRequest, type ServiceWorld } from "../helpers/service-world.js";
+
+async function files(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+describeRoot("service e2e: refuse before running", () => {
+  let w: ServiceWorld;
+  let d: TestDaemon;
+  let clusterConf: string;
+  let secNad: string;
+  const missingMaster = uniqueName("pfnone");
+  const notBridge = uniqueName("pfveth", 14);
+
+  beforeAll(async () => {
+    w = await createServiceWorld("pre");
+    // The cluster network sets the default route by bridge isDefaultGateway (no IPAM route).
+    clusterConf = await w.writeConf("05-gwcluster.conflist", {
+      cniVersion: "1.0.0",
+      name: "gwcluster",
+      plugins: [{ type: "bridge", bridge: w.clusterBridge, isGateway: true, isDefaultGateway: true, ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.cluster.subnet, gateway: w.subnets.cluster.gateway }]] } }],
+    });
+    const macvlan = (name: string, master: string, subnet: string, routes?: object[]) => ({
+      cniVersion: "1.0.0",
+      name,
+      type: "macvlan",
+      master,
+      mode: "bridge",
+      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet }]], ...(routes ? { routes } : {}) },
+    });
+    secNad = await w.writeNad("default", "sec-default", macvlan("sec-default", w.master, w.subnets.a.subnet, [{ dst: "0.0.0.0/0" }]));
+    await w.writeNad("default", "v2", { cniVersion: "2.0.0", name: "v2", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] } });
+    await w.writeNad("default", "no-master", macvlan("no-master", missingMaster, w.subnets.b.subnet));
+    await w.writeNad("default", "wide", { cniVersion: "1.0.0", name: "wide", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: `${w.subnets.c.prefix.split(".").slice(0, 2).join(".")}.0.0/16` }]] } });
+    await w.writeNad("default", "narrow", { cniVersion: "1.0.0", name: "narrow", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } });
+    await w.writeNad("default", "fake-bridge", { cniVersion: "1.0.0", name: "fake-bridge", type: "bridge", bridge: notBridge, ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] } });
+    // A plugin netattach does not know (the test double): its default route shows only in its result.
+    await w.writeNad("default", "opaque", {
+      cniVersion: "1.0.0",
+      name: "opaque",
+      type: "noop",
+      debugFile: w.debugFile,
+      noop: { ADD: { result: { cniVersion: "1.0.0", interfaces: [{ name: "net1", sandbox: w.netns.path }], ips: [{ address: `${w.subnets.b.prefix}7/24`, interface: 0 }], routes: [{ dst: "0.0.0.0/0", gw: w.subnets.b.gateway }] } } },
+    });
+    await createHostVeth(notBridge, `${notBridge}p`);
+    d = await w.start({ clusterNetwork: "gwcluster" });
+  });
+  afterAll(async () => {
+    await deleteHostLinks(notBridge);
+    await w?.cleanup();
+  });
+
+  async function expectNothingRan(daemon: TestDaemon, containerId: string): Promise<void> {
+    expect(await w.podLinks()).toEqual([]);
+    expect((await w.netns.addrs()).flatMap((l) => globalAddrs(l))).toEqual([]);
+    for (const net of await readdir(w.dataDir)) expect(await w.reservations(net), `reservations of ${net}`).toEqual([]);
+    expect(await hostLink(w.clusterBridge), "the cluster bridge was never created").toBeUndefined();
+    expect((await daemon.client.api.listAttachments({ containerId })).attachments).toEqual([]);
+    const state = join(w.dir, "state");
+    expect(await files(join(state, "attachments"))).toEqual([]);
+    expect(await files(join(state, "cache"))).toEqual([]);
+    expect(daemon.logs.filter((l) => l.msg === "plugin exec" && l.containerId === containerId)).toEqual([]);
+  }
+
+  // [what, annotation, reason, status, texts the message must hold]
+  const cases: Array<[string, () => string, string, string, () => string[]]> = [
+    [
+      "a bridge isDefaultGateway cluster network plus a secondary whose IPAM routes include 0.0.0.0/0",
+      () => "default/sec-default",
+      "DEFAULT_ROUTE_CONFLICT",
+      "INVALID_ARGUMENT",
+      () => ["two IPv4 default routes", '"gwcluster" (eth0)', clusterConf, "plugins[0].isDefaultGateway=true", '"default/sec-default" (net1)', secNad, "plugins[0].ipam.routes[0].dst=0.0.0.0/0", '"default-route"', "refused before running any plugin"],
+    ],
+    [
+      "a config whose cniVersion (2.0.0) its plugin binary does not support",
+      () => "default/v2",
+      "INCOMPATIBLE_CNI_VERSION",
+      "FAILED_PRECONDITION",
+      () => ['"default/v2" (net1)', 'plugin "ptp"', "2.0.0", "1.0.0", "refused before running any plugin"],
+    ],
+    [
+      "a macvlan whose master does not exist on the node",
+      () => "default/no-master",
+      "NODE_RESOURCE_INVALID",
+      "FAILED_PRECONDITION",
+      () => ['"default/no-master" (net1)', 'plugin "macvlan"', `plugins[0].master names link "${missingMaster}", which does not exist on this node`, "the node's links:", "refused before running any plugin"],
+    ],
+    [
+      "two networks of the pod with overlapping IPAM ranges",
+      () => "default/wide,default/narrow",
+      "IPAM_CONFLICT",
+      "INVALID_ARGUMENT",
+      () => ['"default/wide" (net1)', '"default/narrow" (net2)', "plugins[0].ipam.ranges[0][0].subnet", w.subnets.c.subnet, "refused before running any plugin"],
+    ],
+    [
+      "a bridge name that is a veth on the node",
+      () => "default/fake-bridge",
+      "NODE_RESOURCE_INVALID",
+      "FAILED_PRECONDITION",
+      () => [`plugins[0].bridge names bridge "${notBridge}"`, "is not a bridge (virtual)"],
+    ],
+  ];
+
+  it.each(cases)("%s: refused by AttachNetworks and ResolveNetworks alike before any plugin runs; the DEL after it succeeds", async (_what, annotation, reason, status, texts) => {
+    const cid = `pre${Math.random().toString(16).slice(2, 10)}`;
+    const attach = await failure(d.client.api.attachNetworks(podRequest(w, cid, annotation())));
+    expect(attach.info.reason).toBe(reason);
+    expect(attach.code).toBe(status);
+    expect(attach.info.metadata).toMatchObject({ phase: "preflight" });
+    for (const text of texts()) expect(attach.message).toContain(text);
+    expect(attach.message).not.toContain("failed on ADD");
+    await expectNothingRan(d, cid);
+
+    const resolve = await failure(d.client.api.resolveNetworks(podRequest(w, cid, annotation())));
+    expect(resolve.info.reason).toBe(reason);
+    expect(resolve.message).toBe(attach.message);
+    await expectNothingRan(d, cid);
+
+    await expect(d.client.api.detachNetworks({ containerId: cid, netnsPath: w.netns.path })).resolves.toEqual({ removed: [] });
+    await expectNothingRan(d, cid);
+  });
+
+  it("a default route only a plugin's result shows is checked after ADD: the ADD fails and is rolled back completely", async () => {
+    const f = await failure(d.client.api.attachNetworks(podRequest(w, "opaque1", "default/opaque")));
+    expect(f.info.reason).toBe("DEFAULT_ROUTE_CONFLICT");
+    for (const text of ['"gwcluster" (eth0)', "plugins[0].isDefaultGateway=true", '"default/opaque" (net1)', 'got one from plugin "noop" (its ADD result\'s routes[0].dst=0.0.0.0/0)', "the ADD is rolled back"]) {
+      expect(f.message).toContain(text);
+    }
+    expect(await w.podLinks()).toEqual([]);
+    for (const net of await readdir(w.dataDir)) expect(await w.reservations(net), `reservations of ${net}`).toEqual([]);
+    expect((await d.client.api.listAttachments({ containerId: "opaque1" })).attachments).toEqual([]);
+    const noopCalls = (await readFile(w.debugFile, "utf8")).trim().split("\n").map((l) => (JSON.parse(l) as { command: string }).command);
+    expect(noopCalls).toEqual(["ADD", "DEL"]);
+  });
+
+  it("the real node seam reads this host's links and their kinds", async () => {
+    const links = createSysfsNodeLinks();
+    const names = await links.names();
+    expect(names).toEqual(expect.arrayContaining((await hostLinks()).map((l) => l.ifname)));
+    expect(await links.kind(w.master)).toBe("bridge");
+    expect(await links.kind(notBridge)).toBe("virtual");
+    expect(await links.kind(missingMaster)).toBeUndefined();
+  });
+
+  describe("defaultRouteConflicts: warn", () => {
+    let relaxed: TestDaemon;
+    beforeAll(async () => {
+      await d.stop();
+      relaxed = await w.start({ clusterNetwork: "gwcluster", defaultRouteConflicts: "warn" });
+    });
+
+    it("ResolveNetworks answers the plan with the conflict as a warning; the ADD proceeds and its DEL cleans up", async () => {
+      const res = await relaxed.client.api.resolveNetworks(podRequest(w, "relaxed1", "default/sec-default"));
+      expect(res.networks.map((n) => `${n.network}@${n.interface}`)).toEqual(["gwcluster@eth0", "default/sec-default@net1"]);
+      expect(res.warnings).toHaveLength(1);
+      expect(res.warnings[0]).toMatchObject({ reason: "DEFAULT_ROUTE_CONFLICT", networks: ["gwcluster", "default/sec-default"] });
+      expect(res.warnings[0]!.message).toContain("allowed by defaultRouteConflicts: warn");
+
+      const attached = await relaxed.client.api.attachNetworks(podRequest(w, "relaxed1", "default/sec-default"));
+      expect(attached.interfaces.map((i) => i.interface)).toEqual(["eth0", "net1"]);
+      expect((await w.podLinks()).sort()).toEqual(["eth0", "net1"]);
+      // What the operator allowed: both networks' default routes, as the plugins installed them.
+      const defaults = (await w.netns.routes()).filter((r) => r.dst === "default").map((r) => `${r.gateway ?? ""} ${r.dev}`);
+      expect(defaults.sort()).toEqual([`${w.subnets.a.gateway} net1`, `${w.subnets.cluster.gateway} eth0`].sort());
+      expect(relaxed.logs.some((l) => l.reason === "DEFAULT_ROUTE_CONFLICT" && l.level === 40)).toBe(true);
+
+      await relaxed.client.api.detachNetworks({ containerId: "relaxed1", netnsPath: w.netns.path });
+      expect(await w.podLinks()).toEqual([]);
+      for (const net of await readdir(w.dataDir)) expect(await w.reservations(net), `reservations of ${net}`).toEqual([]);
+    });
+  });
+});
