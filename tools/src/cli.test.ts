@@ -22,7 +22,7 @@ describe("runCli", () => {
   it("lists the commands on --help and exits 0", async () => {
     const r = await cli(["--help"]);
     expect(r.code).toBe(ExitCode.Ok);
-    expect(r.stdout).toMatch(/^Usage: netattachctl \[--socket PATH\] \[-o FORMAT\] \[--timeout DURATION\] <command>/);
+    expect(r.stdout).toMatch(/^Usage: netattachctl <command> \[options\]\n {7}\(--socket PATH, -o FORMAT and --timeout DURATION may also stand before the command\)\n/);
     expect(r.stdout).toMatch(/^ {2}cni {2}/m);
   });
 

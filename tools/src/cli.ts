@@ -49,13 +49,13 @@ function topUsage(table: readonly Command[]): string {
   const width = Math.max(...table.map((c) => c.name.length));
   const lines = table.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
-    "Usage: netattachctl [--socket PATH] [-o FORMAT] [--timeout DURATION] <command> [options]",
+    "Usage: netattachctl <command> [options]",
+    "       (--socket PATH, -o FORMAT and --timeout DURATION may also stand before the command)",
     "",
     "Commands:",
     ...lines,
     "",
-    'Run "netattachctl <command> --help" for a command\'s options. --socket, -o/--output and',
-    "--timeout may stand anywhere on the line.",
+    'Run "netattachctl <command> --help" for a command\'s options.',
     "Output (-o): text (default), wide (more columns), json, yaml; enums print as their names.",
     "A failure is printed once: as {\"error\": {code, reason, message, metadata}} on stdout with",
     "-o json|yaml, as text on stderr otherwise.",

@@ -28,7 +28,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const health = await client.health.check({ service: "" }, opts);
     const serving = HealthCheckResponse_ServingStatus[health.status] ?? String(health.status);
     printResult(ctx.stdout, flags.output, {
-      data: () => ({ ready: status.ready, ...(outputJson(GetStatusResponse.toJSON(status)) as object), health: serving }),
+      // ready and reasons always, even when false / empty (proto JSON leaves defaults out).
+      data: () => ({ ready: status.ready, reasons: status.reasons, ...(outputJson(GetStatusResponse.toJSON(status)) as object), health: serving }),
       text: () => {
         const cn = status.clusterNetwork;
         const lines = [
