@@ -1,6 +1,8 @@
 // netattachctl attach|detach|resolve|list|status against a real daemon socket (scripted
-// service): what is sent, human and -o json output, failures and exit codes.
+// service): what is sent, text/wide/json/yaml output, global flags anywhere, one error per
+// failure and exit codes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import type { AttachResult, AttachmentPlan, AttachmentSummary } from "../../server/src/attach/types.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { runCli } from "../../tools/src/cli.js";
@@ -32,6 +34,15 @@ const PLAN: AttachmentPlan = {
       origin: { kind: "network-attachment-definition", namespace: "default", name: "ptp-conf", manifestPath: "/defs/ptp.yaml", configFrom: "conf-file", confPath: "/etc/cni/net.d/40-ptp.conflist" },
       defaultRoute: ["10.3.0.1"],
     },
+    {
+      network: "default/macvlan-conf",
+      ifName: "net1",
+      isDefault: false,
+      config: { cniVersion: "1.0.0", name: "macvlan-conf", plugins: [{ type: "macvlan" }] },
+      capabilityArgs: {},
+      cniArgs: [],
+      origin: { kind: "network-attachment-definition", namespace: "default", name: "macvlan-conf", configFrom: "spec.config" },
+    },
   ],
 };
 const LIST: AttachmentSummary[] = [
@@ -58,9 +69,13 @@ function requests(method: keyof FakeService["answers"]): unknown[] {
 }
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return cliWith({ NETATTACH_SOCKET: d.socketPath }, ...argv);
+}
+
+async function cliWith(env: Record<string, string>, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await runCli({ argv, env: { NETATTACH_SOCKET: d.socketPath }, stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  const code = await runCli({ argv, env, stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
   return { code, out, err };
 }
 
@@ -124,6 +139,40 @@ describe("netattachctl over the daemon socket", () => {
     expect(json.warnings).toEqual([{ reason: "DEFAULT_ROUTE_CONFLICT", message: warning.message, networks: warning.networks }]);
   });
 
+  it("resolve -o json|yaml prints enums by name and leaves out empty fields", async () => {
+    const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as { networks: Array<{ origin: unknown; defaultRoute?: unknown }> };
+    expect(json.networks[1]?.origin).toEqual({
+      definition: { namespace: "default", name: "ptp-conf", manifestPath: "/defs/ptp.yaml", configFrom: "CONFIG_FROM_CONF_FILE", confPath: "/etc/cni/net.d/40-ptp.conflist" },
+    });
+    expect(json.networks[2]?.origin).toEqual({ definition: { namespace: "default", name: "macvlan-conf", configFrom: "CONFIG_FROM_SPEC_CONFIG" } });
+    expect(json.networks[1]?.defaultRoute).toEqual({ gateways: ["10.3.0.1"] });
+    const yaml = await cli("resolve", "--pod", "default/demo", "-o", "yaml");
+    expect(yaml.code).toBe(0);
+    expect(yaml.out).toContain("configFrom: CONFIG_FROM_SPEC_CONFIG\n");
+    expect(parseYaml(yaml.out)).toEqual(json);
+  });
+
+  it("global flags work before the command, and -o anywhere", async () => {
+    const before = await cliWith({}, "--socket", d.socketPath, "-o", "json", "status");
+    expect(before.err).toBe("");
+    expect(JSON.parse(before.out)).toMatchObject({ ready: true, health: "SERVING" });
+    const inline = await cliWith({}, `--socket=${d.socketPath}`, "list", "-oyaml");
+    expect(parseYaml(inline.out)).toMatchObject({ attachments: [{ containerId: "c1" }] });
+    const bad = await cliWith({}, "--bogus", "status");
+    expect(bad).toMatchObject({ code: 2, out: "" });
+    expect(bad.err).toContain('unknown flag "--bogus" before the command');
+  });
+
+  it("list -o wide adds MAC and NETNS; -o json keeps an empty list", async () => {
+    const wide = await cli("list", "-o", "wide");
+    expect(wide.out).toBe(
+      "CONTAINER  POD           INTERFACE  NETWORK  IPS          MAC  NETNS  CREATED\nc1         default/demo  eth0       cluster  10.0.0.2/24  -    /n     2025-01-02T03:04:05.000Z\n",
+    );
+    fake.answers.list = [];
+    expect(JSON.parse((await cli("list", "-o", "json")).out)).toEqual({ attachments: [] });
+    expect((await cli("list")).out).toBe("no attachments\n");
+  });
+
   it("list prints one line per interface", async () => {
     const r = await cli("list", "--pod", "default/demo");
     expect(r.out).toBe("CONTAINER  POD           INTERFACE  NETWORK  IPS          CREATED\nc1         default/demo  eth0       cluster  10.0.0.2/24  2025-01-02T03:04:05.000Z\n");
@@ -139,20 +188,27 @@ describe("netattachctl over the daemon socket", () => {
     expect(JSON.parse(bad.out)).toMatchObject({ ready: false, clusterNetwork: { cniCode: 50 } });
   });
 
-  it("a failed call prints status, reason and metadata on stderr (and JSON with -o json); exit 1", async () => {
+  it("a failed call is printed once: text on stderr, or only JSON on stdout with -o json; exit 1", async () => {
     fake.answers.attach = new DaemonError("PLUGIN_FAILED", 'network "default/x" (net1): plugin "macvlan" failed', { network: "default/x", plugin: "macvlan", cniCode: 7, stderr: "line1\nline2" });
-    const r = await cli("attach", "--pod", "default/demo", "--container-id", "c1", "--netns", "/n", "-o", "json");
-    expect(r.code).toBe(1);
-    expect(r.err).toBe(
+    const text = await cli("attach", "--pod", "default/demo", "--container-id", "c1", "--netns", "/n");
+    expect(text.code).toBe(1);
+    expect(text.out).toBe("");
+    expect(text.err).toBe(
       'netattachctl attach: INVALID_ARGUMENT PLUGIN_FAILED: network "default/x" (net1): plugin "macvlan" failed\n  cniCode: 7\n  network: default/x\n  plugin: macvlan\n  plugin stderr:\n    line1\n    line2\n',
     );
+    const r = await cli("attach", "--pod", "default/demo", "--container-id", "c1", "--netns", "/n", "-o", "json");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("");
     expect(JSON.parse(r.out)).toEqual({ error: { code: "INVALID_ARGUMENT", reason: "PLUGIN_FAILED", message: 'network "default/x" (net1): plugin "macvlan" failed', metadata: { cniCode: "7", network: "default/x", plugin: "macvlan", stderr: "line1\nline2" } } });
   });
 
   it("usage errors exit 2 without calling the daemon", async () => {
     expect((await cli("attach", "--pod", "default/demo")).code).toBe(2);
     expect((await cli("attach", "--pod", "nopod", "--container-id", "c", "--netns", "/n")).code).toBe(2);
-    expect((await cli("list", "--output", "yaml")).code).toBe(2);
+    expect((await cli("list", "--output", "xml")).code).toBe(2);
+    const json = await cli("attach", "--pod", "default/demo", "-o", "json");
+    expect(json).toMatchObject({ code: 2, err: "" });
+    expect(JSON.parse(json.out)).toEqual({ error: { code: "USAGE", message: "--container-id and --netns are required", metadata: {} } });
     expect((await cli("detach", "--bogus")).code).toBe(2);
     expect((await cli("resolve", "--pod", "a/b", "--runtime-config", "{")).code).toBe(2);
     expect(fake.calls.filter((c) => c.method !== "status")).toEqual([]);
@@ -162,7 +218,10 @@ describe("netattachctl over the daemon socket", () => {
     let err = "";
     const code = await runCli({ argv: ["status", "--socket", "/nonexistent/n.sock", "--timeout", "2s"], env: {}, stdout: { write: () => undefined }, stderr: { write: (s: string) => (err += s) } });
     expect(code).toBe(1);
-    expect(err).toMatch(/^netattachctl status: UNAVAILABLE: /);
-    expect(err).toContain("(is netattachd running on /nonexistent/n.sock?)");
+    expect(err).toBe(
+      "netattachctl status: UNAVAILABLE: cannot reach netattachd at /nonexistent/n.sock: connect ENOENT /nonexistent/n.sock\n" +
+        "  (is netattachd running? the socket comes from --socket or NETATTACH_SOCKET)\n",
+    );
+    expect(err).not.toContain("Resolution note");
   });
 });

@@ -24,7 +24,8 @@ beforeAll(async () => {
   dir = await tempDir("na-examples-");
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
   // The same arguments `npm start` passes, with the socket and state moved to a temp dir.
-  const args = pkg.scripts.start.split(" ").slice(2);
+  // (after the setup step: "bash scripts/setup.sh && tsx server/src/main.ts ARGS")
+  const args = (pkg.scripts.start.split(" && ").at(-1) ?? "").split(" ").slice(2);
   expect(args).toEqual(["--config", "deploy/examples/netattachd.yaml"]);
   const loaded = await loadConfig({ argv: [...args, "--socket", join(dir, "n.sock"), "--state-dir", join(dir, "state")], env: {}, cwd: ROOT, readFile: (p) => readFile(p, "utf8") });
   if (!("config" in loaded)) throw new Error("no config");

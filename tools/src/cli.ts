@@ -1,7 +1,11 @@
-// netattachctl: dispatch to one command from the table in commands/index.ts.
+// netattachctl: dispatch to one command from the table in commands/index.ts. Global flags may
+// stand before the command; every failure is printed once by reportError.
 // runCli never touches `process`; main.ts wires it to the real one.
-import { ExitCode, UsageError, type Command, type CommandContext } from "./command.js";
+import { ExitCode, type Command, type CommandContext } from "./command.js";
 import { commands as defaultCommands } from "./commands/index.js";
+import { outputFlagOf, splitCommandLine, type CommandLine } from "./global-flags.js";
+import { OUTPUT_FORMATS, type OutputFormat } from "./output/output-format.js";
+import { reportError } from "./report-error.js";
 
 export interface CliOptions extends Omit<CommandContext, "argv" | "cwd"> {
   /** Arguments after the program name. */
@@ -13,27 +17,31 @@ export interface CliOptions extends Omit<CommandContext, "argv" | "cwd"> {
 
 export async function runCli(opts: CliOptions): Promise<ExitCode> {
   const table = opts.commands ?? defaultCommands;
-  const [name, ...rest] = opts.argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    const wanted = name === "help" ? table.find((c) => c.name === rest[0]) : undefined;
-    opts.stdout.write(wanted ? wanted.usage : topUsage(table));
-    return name === undefined ? ExitCode.Usage : ExitCode.Ok;
+  const wanted = outputFlagOf(opts.argv);
+  const format: OutputFormat = OUTPUT_FORMATS.find((f) => f === wanted) ?? "text";
+  const report = (err: unknown, command?: string): ExitCode => reportError(err, { command, format, stdout: opts.stdout, stderr: opts.stderr });
+  let line: CommandLine;
+  try {
+    line = splitCommandLine(opts.argv);
+  } catch (err) {
+    return report(err);
+  }
+  const { name, args } = line;
+  if (name === undefined || name === "help") {
+    const help = name === "help" ? table.find((c) => c.name === args[0]) : undefined;
+    opts.stdout.write(help ? help.usage : topUsage(table));
+    const asked = name === "help" || args.includes("-h") || args.includes("--help");
+    return asked ? ExitCode.Ok : ExitCode.Usage;
   }
   const command = table.find((c) => c.name === name);
   if (command === undefined) {
     opts.stderr.write(`netattachctl: unknown command "${name}"\n\n${topUsage(table)}`);
     return ExitCode.Usage;
   }
-  const ctx: CommandContext = { ...opts, argv: rest, cwd: opts.cwd ?? "/" };
   try {
-    return await command.run(ctx);
+    return await command.run({ ...opts, argv: args, cwd: opts.cwd ?? "/" });
   } catch (err) {
-    if (err instanceof UsageError) {
-      opts.stderr.write(`netattachctl ${command.name}: ${err.message}\n(run "netattachctl ${command.name} --help")\n`);
-      return ExitCode.Usage;
-    }
-    opts.stderr.write(`netattachctl ${command.name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.Failed;
+    return report(err, command.name);
   }
 }
 
@@ -42,12 +50,16 @@ function topUsage(table: readonly Command[]): string {
   const lines = table.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
     "Usage: netattachctl <command> [options]",
+    "       (--socket PATH, -o FORMAT and --timeout DURATION may also stand before the command)",
     "",
     "Commands:",
     ...lines,
     "",
     'Run "netattachctl <command> --help" for a command\'s options.',
-    "Exit codes: 0 ok, 1 operation failed, 2 usage error.",
+    "Output (-o): text (default), wide (more columns), json, yaml; enums print as their names.",
+    "A failure is printed once: as {\"error\": {code, reason, message, metadata}} on stdout with",
+    "-o json|yaml, as text on stderr otherwise.",
+    "Exit codes: 0 ok, 1 operation failed (or not ready, or a doctor check failed), 2 usage error.",
     "",
   ].join("\n");
 }

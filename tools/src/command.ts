@@ -18,6 +18,8 @@ export interface CommandContext {
   readonly stderr: Output;
   /** Relative paths (netns, conf files) resolve against this. */
   readonly cwd: string;
+  /** Effective user id (doctor's root-only probes); undefined = unknown, treated as not root. */
+  readonly uid?: number;
   /** Fires on SIGINT/SIGTERM; long operations must stop and kill what they started. */
   readonly signal?: AbortSignal;
 }

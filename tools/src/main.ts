@@ -13,5 +13,6 @@ process.exitCode = await runCli({
   stdout: process.stdout,
   stderr: process.stderr,
   cwd: process.cwd(),
+  ...(process.getuid ? { uid: process.getuid() } : {}),
   signal: controller.signal,
 });

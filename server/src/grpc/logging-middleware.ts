@@ -1,4 +1,7 @@
 // Gives each call a child logger (rpc, container, pod) as context.log; logs outcome + duration.
+// A failure is ONE line: warn for every catalog reason (a missing network, a bad annotation, a
+// plugin's own error are the caller's or the node's business), error only for INTERNAL (a bug
+// of ours, whose stack error-middleware has logged). No stack on this line.
 import { ServerError, Status, type ServerMiddleware } from "nice-grpc-common";
 import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
 import type { Logger } from "pino";
@@ -17,7 +20,7 @@ export function loggingMiddleware(root: Logger, now: () => number = () => perfor
       const durationMs = Math.round(now() - start);
       if (err instanceof ServerError) {
         const info = err instanceof RichServerError ? err.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type) : undefined;
-        const level = err.code === Status.INTERNAL || err.code === Status.UNKNOWN ? "error" : "warn";
+        const level = isBug(err.code, info?.reason) ? "error" : "warn";
         log[level]({ code: Status[err.code], reason: info?.reason, ...info?.metadata, durationMs, message: err.details }, "call failed");
       } else {
         log.error({ err, durationMs }, "call failed");
@@ -25,6 +28,12 @@ export function loggingMiddleware(root: Logger, now: () => number = () => perfor
       throw err;
     }
   };
+}
+
+/** INTERNAL (reason or, without ErrorInfo, status) is ours; everything else is expected. */
+function isBug(code: Status, reason: string | undefined): boolean {
+  if (reason !== undefined) return reason === "INTERNAL";
+  return code === Status.INTERNAL || code === Status.UNKNOWN;
 }
 
 /** Call fields taken from whatever identity the request carries. */

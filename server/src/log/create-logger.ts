@@ -1,6 +1,8 @@
-// The daemon's root pino logger: JSON lines, errors under `err` with their cause chain.
+// The daemon's root pino logger: JSON lines, errors under `err` with their cause chain (stacks
+// only for bugs: serialize-error.ts).
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "../config/index.js";
+import { serializeError } from "./serialize-error.js";
 
 export interface LoggerOptions {
   readonly level: LogLevel;
@@ -14,7 +16,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     {
       name: opts.name ?? "netattachd",
       level: opts.level,
-      serializers: { err: pino.stdSerializers.errWithCause },
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     opts.destination,

@@ -1,10 +1,13 @@
 // `netattachctl attach`: AttachNetworks for a sandbox; prints the interfaces it got.
-import type { AttachNetworksResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import { AttachNetworksResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import type { AttachedInterface } from "../../../proto/gen/netattach/v1/attachment.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
-import { formatTable, jsonField } from "../daemon/format-table.js";
 import { runRpc } from "../daemon/run-rpc.js";
 import { SANDBOX_OPTIONS, SANDBOX_USAGE, sandboxRequest } from "../daemon/sandbox-flags.js";
+import { printResult } from "../output/print-result.js";
+import { outputJson } from "../output/proto-json.js";
+import { renderTable, type Column } from "../output/table.js";
 
 const usage = `Usage: netattachctl attach --pod NS/NAME[/UID] --container-id ID --netns PATH [flags]
 
@@ -18,6 +21,16 @@ ${COMMON_USAGE}`;
 
 export const attachCommand: Command = { name: "attach", summary: "attach a pod sandbox to its networks (AttachNetworks)", usage, run };
 
+const COLUMNS: readonly Column<AttachedInterface>[] = [
+  { header: "INTERFACE", value: (i) => i.interface },
+  { header: "NETWORK", value: (i) => i.network },
+  { header: "IPS", value: (i) => i.ips.map((ip) => ip.address).join(",") || "-" },
+  { header: "MAC", value: (i) => i.mac || "-" },
+  { header: "MTU", value: (i) => (i.mtu !== undefined ? String(i.mtu) : "-"), wide: true },
+  { header: "GATEWAYS", value: (i) => i.gateways.join(",") || "-", wide: true },
+  { header: "DEFAULT", value: (i) => (i.isDefault ? "yes" : "") },
+];
+
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, { ...SANDBOX_OPTIONS, "cni-version": { type: "string" } });
   if (values.help) {
@@ -27,34 +40,12 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const flags = commonFlags(values, ctx.env);
   const sandbox = sandboxRequest(values);
   if (!sandbox.containerId || !sandbox.netnsPath) throw new UsageError("--container-id and --netns are required");
-  return runRpc("attach", ctx, flags, async (client, opts) => {
+  return runRpc(ctx, flags, async (client, opts) => {
     const res = await client.api.attachNetworks({ ...sandbox, cniVersion: values["cni-version"] ?? "" }, opts);
-    ctx.stdout.write(flags.json ? JSON.stringify(attachJson(res), null, 2) + "\n" : attachText(res));
+    printResult(ctx.stdout, flags.output, {
+      data: () => outputJson(AttachNetworksResponse.toJSON(res)),
+      text: (wide) => renderTable(COLUMNS, res.interfaces, wide),
+    });
     return ExitCode.Ok;
   });
-}
-
-export function attachJson(res: AttachNetworksResponse): unknown {
-  return {
-    interfaces: res.interfaces.map((i) => ({
-      ...i,
-      deviceInfoJson: undefined,
-      delegateResultJson: undefined,
-      deviceInfo: jsonField(i.deviceInfoJson),
-      delegateResult: jsonField(i.delegateResultJson),
-    })),
-    primaryResult: jsonField(res.primaryResultJson),
-    networkStatus: jsonField(res.networkStatusJson),
-  };
-}
-
-function attachText(res: AttachNetworksResponse): string {
-  const rows = res.interfaces.map((i) => [
-    i.interface,
-    i.network,
-    i.ips.map((ip) => ip.address).join(",") || "-",
-    i.mac || "-",
-    i.isDefault ? "yes" : "",
-  ]);
-  return formatTable(["INTERFACE", "NETWORK", "IPS", "MAC", "DEFAULT"], rows);
 }

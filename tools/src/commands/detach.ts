@@ -1,8 +1,11 @@
 // `netattachctl detach`: DetachNetworks from the saved plan; prints what was removed.
+import { DetachNetworksResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand, parsePodFlag } from "../daemon/daemon-options.js";
-import { formatTable } from "../daemon/format-table.js";
 import { runRpc } from "../daemon/run-rpc.js";
+import { printResult } from "../output/print-result.js";
+import { outputJson } from "../output/proto-json.js";
+import { formatTable } from "../output/table.js";
 
 const usage = `Usage: netattachctl detach --container-id ID [--netns PATH] [--pod NS/NAME[/UID]] [flags]
 
@@ -23,11 +26,13 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const containerId = values["container-id"];
   if (!containerId) throw new UsageError("--container-id is required");
   const pod = values.pod !== undefined ? { pod: parsePodFlag(values.pod) } : {};
-  return runRpc("detach", ctx, flags, async (client, opts) => {
+  return runRpc(ctx, flags, async (client, opts) => {
     const res = await client.api.detachNetworks({ containerId, netnsPath: values.netns ?? "", ...pod }, opts);
-    if (flags.json) ctx.stdout.write(JSON.stringify(res, null, 2) + "\n");
-    else if (res.removed.length === 0) ctx.stdout.write(`nothing attached for ${containerId}\n`);
-    else ctx.stdout.write(formatTable(["INTERFACE", "NETWORK"], res.removed.map((r) => [r.interface, r.network])));
+    printResult(ctx.stdout, flags.output, {
+      data: () => outputJson(DetachNetworksResponse.toJSON(res)),
+      text: () =>
+        res.removed.length === 0 ? `nothing attached for ${containerId}\n` : formatTable(["INTERFACE", "NETWORK"], res.removed.map((r) => [r.interface, r.network])),
+    });
     return ExitCode.Ok;
   });
 }

@@ -4,6 +4,7 @@ import { cniCommand } from "./cni.js";
 import { installCommand } from "./install.js";
 import { attachCommand } from "./attach.js";
 import { detachCommand } from "./detach.js";
+import { doctorCommand } from "./doctor.js";
 import { listCommand } from "./list.js";
 import { resolveCommand } from "./resolve.js";
 import { statusCommand } from "./status.js";
@@ -16,4 +17,5 @@ export const commands: readonly Command[] = [
   resolveCommand,
   listCommand,
   statusCommand,
+  doctorCommand,
 ];

@@ -1,11 +1,12 @@
 // `netattachctl resolve`: the plan for a pod (ResolveNetworks), executing nothing.
-import type { ResolveNetworksResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import { ResolveNetworksResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ConfigFrom, type ConfigOrigin, type PlannedNetwork } from "../../../proto/gen/netattach/v1/plan.js";
 import { ExitCode, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
-import { jsonField } from "../daemon/format-table.js";
 import { runRpc } from "../daemon/run-rpc.js";
 import { SANDBOX_OPTIONS, SANDBOX_USAGE, sandboxRequest } from "../daemon/sandbox-flags.js";
+import { printResult } from "../output/print-result.js";
+import { jsonField, outputJson } from "../output/proto-json.js";
 
 const usage = `Usage: netattachctl resolve --pod NS/NAME [--networks VALUE] [flags]
 
@@ -25,28 +26,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   }
   const flags = commonFlags(values, ctx.env);
   const request = sandboxRequest(values);
-  return runRpc("resolve", ctx, flags, async (client, opts) => {
+  return runRpc(ctx, flags, async (client, opts) => {
     const res = await client.api.resolveNetworks(request, opts);
-    ctx.stdout.write(flags.json ? JSON.stringify(resolveJson(res), null, 2) + "\n" : resolveText(res));
+    printResult(ctx.stdout, flags.output, { data: () => outputJson(ResolveNetworksResponse.toJSON(res)), text: () => resolveText(res) });
     return ExitCode.Ok;
   });
-}
-
-function resolveJson(res: ResolveNetworksResponse): unknown {
-  return {
-    primaryInterface: res.primaryInterface,
-    networks: res.networks.map((n) => ({
-      network: n.network,
-      interface: n.interface,
-      isDefault: n.isDefault,
-      origin: n.origin,
-      config: jsonField(n.configJson),
-      capabilityArgs: jsonField(n.capabilityArgsJson),
-      cniArgs: n.cniArgs,
-      ...(n.defaultRoute ? { defaultRoute: n.defaultRoute.gateways } : {}),
-    })),
-    warnings: res.warnings,
-  };
 }
 
 function resolveText(res: ResolveNetworksResponse): string {

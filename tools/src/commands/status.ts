@@ -2,7 +2,10 @@
 import { HealthCheckResponse_ServingStatus } from "nice-grpc-server-health/lib/proto/grpc/health/v1/health.js";
 import { ExitCode, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
+import { GetStatusResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { runRpc } from "../daemon/run-rpc.js";
+import { printResult } from "../output/print-result.js";
+import { outputJson } from "../output/proto-json.js";
 
 const usage = `Usage: netattachctl status [flags]
 
@@ -20,22 +23,24 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     return ExitCode.Ok;
   }
   const flags = commonFlags(values, ctx.env);
-  return runRpc("status", ctx, flags, async (client, opts) => {
+  return runRpc(ctx, flags, async (client, opts) => {
     const status = await client.api.getStatus({}, opts);
     const health = await client.health.check({ service: "" }, opts);
     const serving = HealthCheckResponse_ServingStatus[health.status] ?? String(health.status);
-    if (flags.json) {
-      ctx.stdout.write(JSON.stringify({ ...status, health: serving }, null, 2) + "\n");
-    } else {
-      const cn = status.clusterNetwork;
-      const lines = [
-        `ready: ${status.ready ? "yes" : "no"}`,
-        `health: ${serving}`,
-        ...(cn ? [`cluster network: ${cn.name} (CNI STATUS ${cn.ok ? "ok" : `failed${cn.cniCode !== undefined ? `, code ${cn.cniCode}` : ""}: ${cn.message}`})`] : []),
-        ...status.reasons.map((r) => `not ready: ${r}`),
-      ];
-      ctx.stdout.write(lines.join("\n") + "\n");
-    }
+    printResult(ctx.stdout, flags.output, {
+      // ready and reasons always, even when false / empty (proto JSON leaves defaults out).
+      data: () => ({ ready: status.ready, reasons: status.reasons, ...(outputJson(GetStatusResponse.toJSON(status)) as object), health: serving }),
+      text: () => {
+        const cn = status.clusterNetwork;
+        const lines = [
+          `ready: ${status.ready ? "yes" : "no"}`,
+          `health: ${serving}`,
+          ...(cn ? [`cluster network: ${cn.name} (CNI STATUS ${cn.ok ? "ok" : `failed${cn.cniCode !== undefined ? `, code ${cn.cniCode}` : ""}: ${cn.message}`})`] : []),
+          ...status.reasons.map((r) => `not ready: ${r}`),
+        ];
+        return lines.join("\n") + "\n";
+      },
+    });
     return status.ready ? ExitCode.Ok : ExitCode.Failed;
   });
 }

@@ -1,9 +1,10 @@
-// Flags every daemon command shares (--socket, -o, --timeout) and a typed parseArgs wrapper
-// that turns bad invocations into UsageError.
+// Flags every daemon command shares (--socket, -o, --timeout; cli.ts lets them stand before
+// the command too) and a typed parseArgs wrapper that turns bad invocations into UsageError.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../command.js";
 import { parseDuration } from "../cni/parse-duration.js";
 import { DEFAULT_SOCKET } from "../daemon-client.js";
+import { parseOutputFormat, type OutputFormat } from "../output/output-format.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -16,14 +17,14 @@ export const COMMON_OPTIONS = {
 
 export const COMMON_USAGE = `Common flags:
   --socket PATH       daemon socket or host:port [NETATTACH_SOCKET] (default ${DEFAULT_SOCKET})
-  -o, --output FMT    text (default) or json
+  -o, --output FMT    text (default), wide, json or yaml
   --timeout DURATION  call deadline: 500ms, 30s, 2m (default 2m)
   -h, --help          this text
 `;
 
 export interface CommonFlags {
   readonly socket: string;
-  readonly json: boolean;
+  readonly output: OutputFormat;
   readonly timeoutMs: number;
 }
 
@@ -39,8 +40,7 @@ export function parseCommand<O extends Options>(argv: readonly string[], options
 }
 
 export function commonFlags(values: { socket?: unknown; output?: unknown; timeout?: unknown }, env: Readonly<Record<string, string | undefined>>): CommonFlags {
-  const output = typeof values.output === "string" ? values.output : "text";
-  if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, got "${output}"`);
+  const output = parseOutputFormat(typeof values.output === "string" ? values.output : undefined);
   let timeoutMs = 120_000;
   if (typeof values.timeout === "string") {
     const parsed = parseDuration(values.timeout);
@@ -48,7 +48,7 @@ export function commonFlags(values: { socket?: unknown; output?: unknown; timeou
     timeoutMs = parsed;
   }
   const socket = typeof values.socket === "string" ? values.socket : (env.NETATTACH_SOCKET ?? DEFAULT_SOCKET);
-  return { socket, json: output === "json", timeoutMs };
+  return { socket, output, timeoutMs };
 }
 
 /** "ns/name" or "ns/name/uid". */

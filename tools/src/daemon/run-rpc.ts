@@ -1,20 +1,11 @@
-// Runs one daemon call for a command: client lifetime, deadline, cancellation, and the
-// printing of a failed call (status, catalog reason, ErrorInfo metadata).
-import { ClientError, Status } from "nice-grpc-common";
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
-import { ExitCode, type CommandContext } from "../command.js";
+// Runs one daemon call for a command: client lifetime, deadline and cancellation. A failed
+// call leaves as RpcFailureError, which cli.ts prints once in the chosen output format.
+import type { ExitCode, CommandContext } from "../command.js";
 import { createDaemonClient, type DaemonClient } from "../daemon-client.js";
 import type { CommonFlags } from "./daemon-options.js";
-
-export interface RpcFailure {
-  readonly code: string;
-  readonly reason?: string;
-  readonly message: string;
-  readonly metadata: Readonly<Record<string, string>>;
-}
+import { failureOf, RpcFailureError } from "./rpc-failure.js";
 
 export async function runRpc(
-  name: string,
   ctx: CommandContext,
   flags: CommonFlags,
   call: (client: DaemonClient, opts: { deadline: Date; signal?: AbortSignal }) => Promise<ExitCode>,
@@ -23,34 +14,9 @@ export async function runRpc(
   try {
     return await call(client, { deadline: new Date(Date.now() + flags.timeoutMs), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (err) {
-    const failure = failureOf(err);
-    if (failure === undefined) throw err;
-    if (flags.json) ctx.stdout.write(JSON.stringify({ error: failure }, null, 2) + "\n");
-    ctx.stderr.write(formatFailure(name, failure, flags.socket));
-    return ExitCode.Failed;
+    const failure = failureOf(err, flags.socket);
+    throw failure === undefined ? err : new RpcFailureError(failure, { cause: err });
   } finally {
     client.close();
   }
-}
-
-export function failureOf(err: unknown): RpcFailure | undefined {
-  if (!(err instanceof ClientError)) return undefined;
-  const info = err instanceof RichClientError ? err.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type) : undefined;
-  return {
-    code: Status[err.code] ?? String(err.code),
-    ...(info ? { reason: info.reason } : {}),
-    message: err.details,
-    metadata: info?.metadata ?? {},
-  };
-}
-
-export function formatFailure(name: string, f: RpcFailure, socket: string): string {
-  const head = `netattachctl ${name}: ${f.code}${f.reason ? ` ${f.reason}` : ""}: ${f.message}\n`;
-  const meta = Object.entries(f.metadata)
-    .filter(([key]) => key !== "stderr")
-    .map(([key, value]) => `  ${key}: ${value}\n`)
-    .join("");
-  const stderr = f.metadata.stderr ? `  plugin stderr:\n${f.metadata.stderr.replace(/^/gm, "    ").trimEnd()}\n` : "";
-  const hint = f.code === "UNAVAILABLE" && !f.reason ? `  (is netattachd running on ${socket}?)\n` : "";
-  return head + meta + stderr + hint;
 }

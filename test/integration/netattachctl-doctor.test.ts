@@ -1,0 +1,165 @@
+// netattachctl doctor against a real daemon composed like main.ts (test-double plugins) and a
+// runtime conf/bin dir written by `netattachctl install`: each check finds what was broken
+// on purpose, names it, prints the fix, and the exit code says whether anything failed.
+import { copyFile, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../../tools/src/cli.js";
+import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
+
+const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
+const isRoot = process.getuid?.() === 0;
+
+let d: TestDaemon;
+let dir: string;
+let configPath: string;
+const paths = { confDir: "", binDir: "", shim: "", daemonBin: "" };
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli({
+    argv,
+    env: {},
+    cwd: dir,
+    ...(process.getuid ? { uid: process.getuid() } : {}),
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+  });
+  return { code, out, err };
+}
+
+function doctor(...extra: string[]) {
+  return cli("doctor", "--config", configPath, "--conf-dir", paths.confDir, "--bin-dir", paths.binDir, "--shim", paths.shim, ...extra);
+}
+
+interface Check {
+  check: string;
+  status: string;
+  message: string;
+  fix?: string;
+}
+
+async function checks(...extra: string[]): Promise<{ code: number; ok: boolean; byName: Record<string, Check> }> {
+  const r = await doctor("-o", "json", ...extra);
+  const doc = JSON.parse(r.out) as { ok: boolean; checks: Check[] };
+  return { code: r.code, ok: doc.ok, byName: Object.fromEntries(doc.checks.map((c) => [c.check, c])) };
+}
+
+beforeAll(async () => {
+  dir = await tempDir("na-doctor-");
+  paths.daemonBin = join(dir, "bin");
+  paths.confDir = join(dir, "runtime-net.d");
+  paths.binDir = join(dir, "runtime-bin");
+  paths.shim = join(dir, "netattach-cni");
+  for (const sub of ["bin", "net.d", "definitions", "runtime-net.d", "runtime-bin"]) await mkdir(join(dir, sub));
+  for (const type of ["noop", "noop-ipam"]) await symlink(NOOP, join(paths.daemonBin, type));
+  await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop", ipam: { type: "noop-ipam" } }] }));
+  await writeFile(
+    join(dir, "definitions", "blue.yaml"),
+    `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: blue, namespace: default}\nspec:\n  config: '{"cniVersion":"1.0.0","plugins":[{"type":"noop"}]}'\n`,
+  );
+  const config = { clusterNetwork: "cluster", cniBinDirs: [paths.daemonBin], cniConfDir: join(dir, "net.d"), definitionsDir: join(dir, "definitions"), defaultNamespace: "default" };
+  d = await startComposedDaemon(config, { dir });
+  configPath = join(dir, "netattachd.json");
+  await writeFile(configPath, JSON.stringify({ ...config, socketPath: d.socketPath, stateDir: join(dir, "state") }));
+  // The shim "this version ships": any file will do, doctor compares bytes.
+  await copyFile(NOOP, paths.shim);
+});
+
+afterAll(async () => {
+  await d?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  // A healthy node: the runtime's dirs hold only what install writes.
+  await rm(paths.confDir, { recursive: true, force: true });
+  await rm(paths.binDir, { recursive: true, force: true });
+  await mkdir(paths.confDir);
+  await mkdir(paths.binDir);
+  const installed = await cli("install", "--shim", paths.shim, "--bin-dir", paths.binDir, "--conf-dir", paths.confDir, "--socket", d.socketPath, "--cluster-network", "cluster");
+  expect(installed.code).toBe(0);
+  await rm(join(paths.daemonBin, "noop-ipam"), { force: true });
+  await symlink(NOOP, join(paths.daemonBin, "noop-ipam"));
+});
+
+describe("netattachctl doctor", () => {
+  it("passes every check on a healthy node and exits 0", async () => {
+    const r = await doctor();
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`[ok]   daemon: netattachd on ${d.socketPath} is ready (cluster network cluster)\n`);
+    expect(r.out).toContain(`[ok]   conf-order: ${join(paths.confDir, "00-netattach.conflist")} is the first config in ${paths.confDir}\n`);
+    expect(r.out).toContain(`[ok]   shim: ${join(paths.binDir, "netattach-cni")} matches ${paths.shim}\n`);
+    expect(r.out).toContain(`[ok]   plugins: 2 network(s), 3 plugin reference(s), all found in ${paths.daemonBin}\n`);
+    expect(r.out).toContain("[ok]   stale-state: 0 saved attachment(s)");
+    expect(r.out).not.toContain("fix:");
+  });
+
+  it("finds a removed plugin binary and names the network, the plugin and the file", async () => {
+    await rm(join(paths.daemonBin, "noop-ipam"));
+    const { code, byName } = await checks();
+    expect(code).toBe(1);
+    expect(byName.plugins?.status).toBe("fail");
+    expect(byName.plugins?.message).toBe(`network cluster (${join(dir, "net.d", "10-cluster.conflist")}): plugin "noop-ipam" not found in ${paths.daemonBin}`);
+    expect(byName.plugins?.fix).toContain(`install "noop-ipam" into one of ${paths.daemonBin}`);
+    expect(byName.daemon?.status).toBe("ok");
+  });
+
+  it("finds another network's conf sorting before netattach's conflist", async () => {
+    const other = join(paths.confDir, "00-aaa-bridge.conflist");
+    await writeFile(other, JSON.stringify({ cniVersion: "1.0.0", name: "other", plugins: [{ type: "bridge" }] }));
+    const r = await doctor();
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      `[FAIL] conf-order: 00-aaa-bridge.conflist sorts before 00-netattach.conflist in ${paths.confDir}: the runtime uses 00-aaa-bridge.conflist and pods never reach netattach\n` +
+        `       fix: move ${other} out of ${paths.confDir}`,
+    );
+  });
+
+  it("finds a missing shim, and one that is not this version's", async () => {
+    await rm(join(paths.binDir, "netattach-cni"));
+    const missing = await checks();
+    expect(missing.code).toBe(1);
+    expect(missing.byName.shim).toEqual({
+      check: "shim",
+      status: "fail",
+      message: `${join(paths.binDir, "netattach-cni")} is missing: the runtime cannot run netattach's conflist`,
+      fix: `netattachctl install --bin-dir ${paths.binDir} --shim ${paths.shim} (the DaemonSet's init container does this on restart)`,
+    });
+    await writeFile(join(paths.binDir, "netattach-cni"), "#!/bin/sh\necho old\n", { mode: 0o755 });
+    const other = await checks();
+    expect(other.byName.shim?.message).toBe(`${join(paths.binDir, "netattach-cni")} differs from ${paths.shim} (the shim of this netattach version)`);
+  });
+
+  it("says when netattachd cannot be reached and skips what needs it", async () => {
+    const { code, byName } = await checks("--socket", join(dir, "nothing.sock"));
+    expect(code).toBe(1);
+    expect(byName.daemon?.status).toBe("fail");
+    expect(byName.daemon?.message).toBe(`UNAVAILABLE: cannot reach netattachd at ${join(dir, "nothing.sock")}: connect ENOENT ${join(dir, "nothing.sock")}`);
+    expect(byName["stale-state"]).toEqual({ check: "stale-state", status: "skip", message: "netattachd is not reachable" });
+  });
+
+  it("lists saved attachments whose network namespace is gone, with the detach to run", async () => {
+    const netns = join(dir, "fake-netns");
+    await writeFile(netns, "");
+    const attached = await cli("attach", "--socket", d.socketPath, "--pod", "default/p1", "--container-id", "stale1", "--netns", netns);
+    expect(attached.err).toBe("");
+    await rm(netns);
+    const { byName } = await checks();
+    expect(byName["stale-state"]?.status).toBe("warn");
+    expect(byName["stale-state"]?.message).toContain(`stale1 (default/p1, netns ${netns} is gone)`);
+    expect(byName["stale-state"]?.fix).toBe("netattachctl detach --container-id stale1");
+    await cli("detach", "--socket", d.socketPath, "--container-id", "stale1");
+  });
+
+  it.runIf(isRoot)("probes macvlan, ipvlan and vlan in a throwaway netns and says which this kernel lacks", async () => {
+    const { byName } = await checks();
+    const kernel = byName.kernel?.message ?? "";
+    for (const kind of ["macvlan", "ipvlan", "vlan"]) expect(kernel).toMatch(new RegExp(`^${kind}: (supported|not supported) \\(no network uses it\\)$`, "m"));
+    // No configured network uses them here, so a missing kind is information, not a failure.
+    expect(byName.kernel?.status).toBe("ok");
+  });
+});

@@ -1,0 +1,48 @@
+// Is netattach's conflist the file the container runtime uses? containerd and CRI-O take the
+// FIRST config of their conf dir in lexicographic order; anything sorting before it wins.
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { listConfFiles } from "../../../server/src/cni/index.js";
+import { CONFLIST_NAME, SHIM_TYPE } from "../commands/install.js";
+import type { CheckResult } from "./doctor-check.js";
+
+export async function checkConfOrder(confDir: string, socket: string): Promise<CheckResult> {
+  const files = await listConfFiles(confDir);
+  const first = files[0];
+  const ours = [];
+  for (const path of files) if (await isShimConf(path)) ours.push(path);
+  if (ours.length === 0 || first === undefined) {
+    return { check: "conf-order", status: "fail", message: `no netattach conflist in ${confDir}: pods get only the runtime's default network`, fix: `netattachctl install --conf-dir ${confDir} (the DaemonSet's install-cni init container does this)` };
+  }
+  if (ours[0] !== first) {
+    return {
+      check: "conf-order",
+      status: "fail",
+      message: `${basename(first)} sorts before ${basename(ours[0]!)} in ${confDir}: the runtime uses ${basename(first)} and pods never reach netattach`,
+      fix: `move ${first} out of ${confDir} (netattach runs it as the cluster network from its own config), or rename it to sort after ${CONFLIST_NAME}`,
+    };
+  }
+  const named = await socketOf(first);
+  if (named !== undefined && named !== socket) {
+    return { check: "conf-order", status: "warn", message: `${first} is first, but its shim calls ${named}, not ${socket}`, fix: `netattachctl install --socket ${socket} (or run doctor with --socket ${named})` };
+  }
+  return { check: "conf-order", status: "ok", message: `${first} is the first config in ${confDir}` };
+}
+
+async function readJson(path: string): Promise<{ type?: unknown; plugins?: Array<{ type?: unknown; socketPath?: unknown }> } | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as never;
+  } catch {
+    return undefined;
+  }
+}
+
+async function isShimConf(path: string): Promise<boolean> {
+  const conf = await readJson(path);
+  return conf?.plugins?.[0]?.type === SHIM_TYPE || conf?.type === SHIM_TYPE;
+}
+
+async function socketOf(path: string): Promise<string | undefined> {
+  const value = (await readJson(path))?.plugins?.[0]?.socketPath;
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,0 +1,61 @@
+// Every network the daemon's own config defines on this node: each conf/conflist of its conf
+// dir and each definition of its definitions dir, resolved by the daemon's own sources (so a
+// definition without spec.config gets its conf dir file, exactly as at ADD).
+import { CONF_EXTENSIONS, parseConfFile } from "../../../server/src/resolve/conf-file.js";
+import { createDirReader } from "../../../server/src/resolve/dir-reader.js";
+import { MANIFEST_EXTENSIONS } from "../../../server/src/resolve/definition-dir-source.js";
+import { createConfDirSource, createDefinitionDirSource, type NetworkSource } from "../../../server/src/resolve/index.js";
+import { parseNadManifest } from "../../../server/src/resolve/nad-manifest.js";
+import type { DaemonConfig } from "../../../server/src/config/index.js";
+import type { JsonObject } from "../../../server/src/cni/index.js";
+
+export interface ConfiguredNetwork {
+  /** "name" (conf dir) or "namespace/name" (definition). */
+  readonly name: string;
+  /** Where it is defined, for messages. */
+  readonly where: string;
+  /** The CNI config, or why it could not be resolved. */
+  readonly config: JsonObject | { readonly problem: string };
+}
+
+export async function configuredNetworks(config: Pick<DaemonConfig, "cniConfDir" | "definitionsDir">): Promise<ConfiguredNetwork[]> {
+  const out: ConfiguredNetwork[] = [];
+  const confSource = createConfDirSource(config.cniConfDir);
+  const confSnap = await createDirReader(config.cniConfDir, CONF_EXTENSIONS, parseConfFile).read();
+  for (const f of confSnap.files) {
+    if (f.parsed.kind === "invalid") out.push({ name: f.parsed.probableName, where: f.path, config: { problem: f.parsed.problem } });
+    else if (f.parsed.name !== undefined) out.push({ name: f.parsed.name, where: f.path, config: f.parsed.config });
+  }
+  if (config.definitionsDir !== undefined) {
+    const source = createDefinitionDirSource({ dir: config.definitionsDir, confDir: confSource });
+    const snap = await createDirReader(config.definitionsDir, MANIFEST_EXTENSIONS, parseNadManifest).read();
+    for (const record of snap.files.flatMap((f) => f.parsed.records)) {
+      const name = `${record.namespace}/${record.name}`;
+      out.push({ name, where: record.manifestPath ?? config.definitionsDir, config: await lookup(source, record.namespace, record.name) });
+    }
+  }
+  return out;
+}
+
+async function lookup(source: NetworkSource, namespace: string, name: string): Promise<JsonObject | { problem: string }> {
+  try {
+    const found = await source.lookup({ namespace, name });
+    return found.found ? found.found.config : { problem: found.tried.join("; ") };
+  } catch (err) {
+    return { problem: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Plugin types a config runs: each plugin and each plugin's IPAM plugin, in order. */
+export function pluginTypes(config: JsonObject): string[] {
+  const plugins = Array.isArray(config.plugins) ? config.plugins : [config];
+  const types: string[] = [];
+  for (const p of plugins) {
+    if (typeof p !== "object" || p === null || Array.isArray(p)) continue;
+    const plugin = p as JsonObject;
+    if (typeof plugin.type === "string") types.push(plugin.type);
+    const ipam = plugin.ipam;
+    if (typeof ipam === "object" && ipam !== null && !Array.isArray(ipam) && typeof (ipam as JsonObject).type === "string") types.push((ipam as JsonObject).type as string);
+  }
+  return types;
+}

@@ -1,0 +1,49 @@
+// Doctor checks that ask netattachd itself: reachable and ready; saved attachments whose
+// network namespace is gone (stale state the runtime will never DEL).
+import { existsSync } from "node:fs";
+import type { DaemonClient } from "../daemon-client.js";
+import { failureOf } from "../daemon/rpc-failure.js";
+import type { CheckResult } from "./doctor-check.js";
+
+export interface CallOptions {
+  readonly deadline: Date;
+  readonly signal?: AbortSignal;
+}
+
+const DAEMONSET_HINT = "kubectl -n kube-system get pods -l app.kubernetes.io/name=netattach -o wide; kubectl -n kube-system logs ds/netattach";
+
+export async function checkDaemon(client: DaemonClient, socket: string, opts: CallOptions): Promise<CheckResult> {
+  try {
+    const status = await client.api.getStatus({}, opts);
+    const cluster = status.clusterNetwork ? ` (cluster network ${status.clusterNetwork.name})` : "";
+    if (status.ready) return { check: "daemon", status: "ok", message: `netattachd on ${socket} is ready${cluster}` };
+    return {
+      check: "daemon",
+      status: "fail",
+      message: `netattachd on ${socket} is not ready: ${status.reasons.join("; ") || "no reason given"}`,
+      fix: `pods wait in ContainerCreating until it is ready; read its log for the cause (${DAEMONSET_HINT})`,
+    };
+  } catch (err) {
+    const failure = failureOf(err, socket);
+    if (failure === undefined) throw err;
+    return {
+      check: "daemon",
+      status: "fail",
+      message: `${failure.code}: ${failure.message}`,
+      fix: `start netattachd, or point doctor at its socket with --socket (${DAEMONSET_HINT})`,
+    };
+  }
+}
+
+export async function checkStaleState(client: DaemonClient, opts: CallOptions): Promise<CheckResult> {
+  const { attachments } = await client.api.listAttachments({ podNamespace: "", podName: "", containerId: "" }, opts);
+  const stale = attachments.filter((a) => a.netnsPath !== "" && !existsSync(a.netnsPath));
+  if (stale.length === 0) return { check: "stale-state", status: "ok", message: `${attachments.length} saved attachment(s), every network namespace exists` };
+  const list = stale.map((a) => `${a.containerId} (${a.pod?.namespace ?? ""}/${a.pod?.name ?? ""}, netns ${a.netnsPath} is gone)`);
+  return {
+    check: "stale-state",
+    status: "warn",
+    message: `${stale.length} saved attachment(s) whose network namespace no longer exists; their addresses stay reserved:\n${list.join("\n")}`,
+    fix: stale.map((a) => `netattachctl detach --container-id ${a.containerId}`).join("\n"),
+  };
+}
