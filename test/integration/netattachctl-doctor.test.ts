@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../tools/src/cli.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
+import { createScratchNetns } from "../helpers/scratch-netns.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -143,11 +144,11 @@ describe("netattachctl doctor", () => {
   });
 
   it("lists saved attachments whose network namespace is gone, with the detach to run", async () => {
-    const netns = join(dir, "fake-netns");
-    await writeFile(netns, "");
+    const scratch = await createScratchNetns();
+    const netns = scratch.path;
     const attached = await cli("attach", "--socket", d.socketPath, "--pod", "default/p1", "--container-id", "stale1", "--netns", netns);
     expect(attached.err).toBe("");
-    await rm(netns);
+    await scratch.close();
     const { byName } = await checks();
     expect(byName["stale-state"]?.status).toBe("warn");
     expect(byName["stale-state"]?.message).toContain(`stale1 (default/p1, netns ${netns} is gone)`);

@@ -36,10 +36,14 @@ function knownKeys(prefix: string[]): string[] {
   const issue = validateConfig(raw).issues?.find((i) => i.startsWith([...prefix, "__probe__"].join(".")));
   const list = /\(known: ([^)]*)\)/.exec(issue ?? "")?.[1];
   if (list === undefined) throw new Error(`validateConfig no longer lists known keys for ${prefix.join(".") || "the top level"}: update this test`);
-  return list.split(", ").flatMap((k) => {
-    const dflt = [...prefix, k].reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], DEFAULTS);
-    return typeof dflt === "object" && dflt !== null && !Array.isArray(dflt) ? knownKeys([...prefix, k]) : [[...prefix, k].join(".")];
-  });
+  return list.split(", ").flatMap((k) => (isSection([...prefix, k]) ? knownKeys([...prefix, k]) : [[...prefix, k].join(".")]));
+}
+
+/** A key whose value is a nested section (with or without a default): the validator lists its keys too. */
+function isSection(path: string[]): boolean {
+  let raw: Record<string, unknown> = { __probe__: 1 };
+  for (const p of [...path].reverse()) raw = { [p]: raw };
+  return validateConfig(raw).issues?.some((i) => i.startsWith([...path, "__probe__"].join(".") + ": unknown key")) ?? false;
 }
 
 function defaultOf(path: string): unknown {

@@ -42,9 +42,9 @@ describe("loggingMiddleware", () => {
     expect(JSON.stringify(lines)).not.toContain("stack");
   });
 
-  it("keeps a plugin's own failure (CNI code 999, status INTERNAL) at warn: the plugin failed, not netattachd", async () => {
+  it("keeps a plugin's own failure (CNI code 999, status UNKNOWN) at warn: the plugin failed, not netattachd", async () => {
     const lines = await failedCall(new DaemonError("PLUGIN_FAILED", 'plugin "ipvlan" failed', { network: "default/ipvlan-conf", plugin: "ipvlan", cniCode: 999 }));
-    expect(lines.map((l) => [l.level, l.code, l.reason])).toEqual([[40, "INTERNAL", "PLUGIN_FAILED"]]);
+    expect(lines.map((l) => [l.level, l.code, l.reason])).toEqual([[40, "UNKNOWN", "PLUGIN_FAILED"]]);
   });
 
   it("logs a bug of ours at error: the stack once (unexpected error), then the call line", async () => {
