@@ -109,11 +109,13 @@ describe("netattachctl over the daemon socket", () => {
     expect((requests("attach")[1] as { annotations?: unknown }).annotations).toBeUndefined();
   });
 
-  it("detach prints what was removed", async () => {
+  it("detach prints what was removed; without --netns the daemon uses the saved netns, --netns '' says it is gone", async () => {
     const r = await cli("detach", "--container-id", "c1");
     expect(r.code).toBe(0);
     expect(r.out).toBe("INTERFACE  NETWORK\neth0       cluster\n");
-    expect(requests("detach")).toEqual([{ containerId: "c1", netns: "" }]);
+    expect(requests("detach")).toEqual([{ containerId: "c1" }]);
+    await cli("detach", "--container-id", "c1", "--netns", "");
+    expect(requests("detach")[1]).toEqual({ containerId: "c1", netns: "" });
   });
 
   it("resolve prints each network's source, interface and config", async () => {

@@ -10,7 +10,9 @@ import { formatTable } from "../output/table.js";
 const usage = `Usage: netattachctl detach --container-id ID [--netns PATH] [--pod NS/NAME[/UID]] [flags]
 
 Detaches every network of the sandbox, in reverse order, from the plan saved at attach
-(no network definition is needed). Without --netns the plugins run with an empty netns.
+(no network definition is needed), in the netns saved at attach. --netns "" says the netns is gone
+(the plugins then run with an empty netns and release what they hold); any other --netns must name
+the saved one.
 
 ${COMMON_USAGE}`;
 
@@ -27,7 +29,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   if (!containerId) throw new UsageError("--container-id is required");
   const pod = values.pod !== undefined ? { pod: parsePodFlag(values.pod) } : {};
   return runRpc(ctx, flags, async (client, opts) => {
-    const res = await client.api.detachNetworks({ containerId, netnsPath: values.netns ?? "", ...pod }, opts);
+    const res = await client.api.detachNetworks({ containerId, ...(values.netns !== undefined ? { netnsPath: values.netns } : {}), ...pod }, opts);
     printResult(ctx.stdout, flags.output, {
       data: () => outputJson(DetachNetworksResponse.toJSON(res)),
       text: () =>
