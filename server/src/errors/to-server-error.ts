@@ -2,16 +2,14 @@
 // AbortError | unknown → RichServerError with a google.rpc.ErrorInfo from the catalog.
 import { ServerError, type Status } from "nice-grpc-common";
 import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
-import { isCniError, type CniError } from "../cni/index.js";
-import { codeFromCniKind } from "./code-from-cni-kind.js";
+import { describeError, INTERNAL_MESSAGE } from "./describe-error.js";
 import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
-import { isDaemonError, type ErrorContext } from "./daemon-error.js";
+import type { ErrorContext } from "./daemon-error.js";
 import { boundText } from "./bounded-text.js";
 import { statusFromCniCode, statusFromName } from "./status-mapping.js";
 
 export const ERROR_DOMAIN = "netattach.dev";
-/** Sent instead of the message of an unexpected error; the log has the details. */
-export const INTERNAL_MESSAGE = "internal error in netattachd; see the daemon log";
+export { INTERNAL_MESSAGE };
 /**
  * Byte bounds of what goes into the status trailers. Message and ErrorInfo together stay well under
  * 8 KiB even when every byte is percent-encoded, so a trailer never breaks the client's connection.
@@ -30,17 +28,8 @@ export interface ServerErrorMapping {
 /** Maps anything a handler threw. ServerErrors pass through unchanged. */
 export function toServerError(err: unknown): ServerErrorMapping {
   if (err instanceof ServerError) return { error: err, reason: undefined, expected: true };
-  if (isDaemonError(err)) {
-    const cni = findCniError(err.cause);
-    const context: ErrorContext = { ...contextFromCniError(cni), ...definedOnly(err.context) };
-    return build(err.code, err.message, context, cni?.details);
-  }
-  if (isCniError(err)) {
-    const code = codeFromCniKind(err.kind);
-    return build(code, err.message, contextFromCniError(err), err.details);
-  }
-  if (isAbortError(err)) return build("CANCELLED", "the call was cancelled", {});
-  return { ...build("INTERNAL", INTERNAL_MESSAGE, {}), expected: false };
+  const d = describeError(err);
+  return { ...build(d.code, d.message, d.context, d.details), expected: d.expected };
 }
 
 function build(code: ErrorCode, message: string, context: ErrorContext, details?: string): ServerErrorMapping {
@@ -55,35 +44,4 @@ function build(code: ErrorCode, message: string, context: ErrorContext, details?
   if (details) metadata.details = boundText(details, MAX_META_TEXT / 2);
   const info = ErrorInfo.fromPartial({ reason: code, domain: ERROR_DOMAIN, metadata });
   return { error: new RichServerError(status, boundText(message, MAX_WIRE_MESSAGE), [info]), reason: code, expected: true };
-}
-
-/** Catalog code for a CniError that escaped the domain layer unwrapped. */
-
-function contextFromCniError(err: CniError | undefined): ErrorContext {
-  if (!err) return {};
-  return definedOnly({
-    network: err.network,
-    plugin: err.plugin,
-    phase: err.command?.toLowerCase(),
-    source: err.source,
-    cniCode: err.code,
-    stderr: err.stderr,
-  });
-}
-
-/** The first CniError in a cause chain (bounded, cycles ignored). */
-function findCniError(err: unknown): CniError | undefined {
-  for (let cur = err, depth = 0; cur !== undefined && depth < 16; depth++) {
-    if (isCniError(cur)) return cur;
-    cur = cur instanceof Error ? cur.cause : undefined;
-  }
-  return undefined;
-}
-
-function isAbortError(err: unknown): boolean {
-  return err instanceof Error && err.name === "AbortError";
-}
-
-function definedOnly<T extends object>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
