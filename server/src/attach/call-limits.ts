@@ -5,6 +5,8 @@ import { acquireWithSignal, type Release } from "./abortable-acquire.js";
 export interface CallLimitsOptions {
   readonly maxConcurrent: number;
   readonly callTimeoutMs: number;
+  /** Timing hook: how long a call waited for its slot (metrics). */
+  readonly onWait?: (waitedMs: number) => void;
 }
 
 export interface CallLimits {
@@ -26,7 +28,9 @@ export function createCallLimits(opts: CallLimitsOptions): CallLimits {
       let grant!: (release: Release) => void;
       const slot = new Promise<Release>((resolve) => (grant = resolve));
       void limit(() => new Promise<void>((done) => grant(done)));
+      const waitStart = performance.now();
       const release = await acquireWithSignal(slot, signal, "waiting for a free call slot");
+      opts.onWait?.(performance.now() - waitStart);
       try {
         return await fn();
       } finally {

@@ -9,7 +9,12 @@ export interface ContainerLock {
   size(): number;
 }
 
-export function createContainerLock(): ContainerLock {
+export interface ContainerLockOptions {
+  /** Timing hook: how long a call waited for its container (metrics). */
+  readonly onWait?: (waitedMs: number) => void;
+}
+
+export function createContainerLock(opts: ContainerLockOptions = {}): ContainerLock {
   const locks = new Map<string, { mutex: Mutex; users: number }>();
   return {
     async run(containerId, fn, signal) {
@@ -22,7 +27,9 @@ export function createContainerLock(): ContainerLock {
       const held = entry;
       let release: Release | undefined;
       try {
+        const waitStart = performance.now();
         release = await acquireWithSignal(held.mutex.acquire(), signal, `waiting for container ${containerId}`);
+        opts.onWait?.(performance.now() - waitStart);
         return await fn();
       } finally {
         release?.();

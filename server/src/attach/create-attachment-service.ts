@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import type { CniRuntime, NetworkConfigList } from "../cni/index.js";
 import type { RouteEditor } from "../netns/route-editor.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
+import { NO_EVENTS, type EventSink } from "../events/attachment-event.js";
+import { attachCall, detachCall, emitting } from "../events/call-events.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver, PodSource } from "../resolve/types.js";
 import type { AttachmentService, CallContext, NetworkStatusWriter } from "./types.js";
@@ -43,13 +45,19 @@ export interface AttachmentServiceDeps {
   readonly planOptions?: PlanOptions;
   readonly preflight?: PreflightDeps;
   readonly now?: () => Date;
+  /** Where attach/detach (and lifecycle) events go; none when absent. */
+  readonly events?: EventSink;
+  /** Timing hook: how long a call waited for a lock or a call slot (metrics). */
+  readonly onWait?: (lock: "call-slot" | "container" | "gc-shared" | "gc-exclusive", waitedMs: number) => void;
 }
 
 export function createAttachmentService(deps: AttachmentServiceDeps): AttachmentService {
   const now = deps.now ?? (() => new Date());
-  const limits = createCallLimits(deps.limits);
-  const containers = createContainerLock();
-  const gcLock = createGcLock();
+  const wait = deps.onWait ?? (() => undefined);
+  const events = deps.events ?? NO_EVENTS;
+  const limits = createCallLimits({ ...deps.limits, onWait: (ms) => wait("call-slot", ms) });
+  const containers = createContainerLock({ onWait: (ms) => wait("container", ms) });
+  const gcLock = createGcLock({ onWait: (ms, mode) => wait(mode === "shared" ? "gc-shared" : "gc-exclusive", ms) });
   const inputLimits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
   const base = { ...deps, now, inputLimits };
 
@@ -62,8 +70,10 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
 
   return {
     attach: (req, ctx) =>
-      guarded(req.containerId, ctx, "add", (signal) => attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
-    detach: (req, ctx) => guarded(req.containerId, ctx, "del", (signal) => detach(base, req, signal)),
+      emitting(events, attachCall(req), () =>
+        guarded(req.containerId, ctx, "add", (signal) => attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
+      ),
+    detach: (req, ctx) => emitting(events, detachCall(req), () => guarded(req.containerId, ctx, "del", (signal) => detach(base, req, signal))),
     check: (req, ctx) => guarded(req.containerId, ctx, "check", (signal) => check(base, req.containerId, signal)),
     gc: (req, ctx) => {
       const signal = limits.deadline(ctx.signal);

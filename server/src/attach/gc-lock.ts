@@ -15,7 +15,12 @@ interface Waiter {
   readonly grant: (release: Release) => void;
 }
 
-export function createGcLock(): GcLock {
+export interface GcLockOptions {
+  /** Timing hook: how long a caller waited for the lock, shared (ADD/DEL) or exclusive (GC) (metrics). */
+  readonly onWait?: (waitedMs: number, mode: "shared" | "exclusive") => void;
+}
+
+export function createGcLock(opts: GcLockOptions = {}): GcLock {
   let readers = 0;
   let writer = false;
   const queue: Waiter[] = [];
@@ -51,7 +56,9 @@ export function createGcLock(): GcLock {
   };
 
   async function run<T>(exclusive: boolean, fn: () => Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+    const waitStart = performance.now();
     const release = await acquireWithSignal(acquire(exclusive), signal, what);
+    opts.onWait?.(performance.now() - waitStart, exclusive ? "exclusive" : "shared");
     try {
       return await fn();
     } finally {

@@ -13,6 +13,7 @@ export type GrpcStatusName =
   | "ABORTED"
   | "CANCELLED"
   | "PERMISSION_DENIED"
+  | "RESOURCE_EXHAUSTED"
   | "DATA_LOSS";
 
 export interface ErrorCodeInfo {
@@ -52,6 +53,7 @@ export const ERROR_CODES = {
   STATE_CORRUPT: { status: "DATA_LOSS", cniCode: 5, summary: "a saved attachment cannot be decoded; its delegates cannot be deleted without it" },
   NOT_READY: { status: "UNAVAILABLE", cniCode: 11, summary: "the daemon is starting, its sources are not synced, or it is shutting down" },
   CANCELLED: { status: "CANCELLED", cniCode: 11, summary: "the caller cancelled the call" },
+  WATCH_LIMIT: { status: "RESOURCE_EXHAUSTED", cniCode: 11, summary: "too many WatchEvents streams are open at once (events.maxWatchers)" },
   INTERNAL: { status: "INTERNAL", cniCode: 999, summary: "an unexpected internal error; details are in the daemon log" },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -1,0 +1,75 @@
+// Turns one service call into one event: how it ended (ok, or the catalog reason and where it
+// failed, by the rule the gRPC edge uses), how long it took, and what it added. Emitting never
+// fails the call: the sink contract forbids throwing, and a throw is swallowed here anyway.
+import type { AttachRequest, AttachResult, DetachRequest, DetachResult, PodRef } from "../attach/types.js";
+import { describeError } from "../errors/describe-error.js";
+import type { AttachmentEvent, AttachmentEventKind, EventSink } from "./attachment-event.js";
+
+export interface EventedCall<T> {
+  readonly kind: AttachmentEventKind;
+  readonly containerId: string;
+  readonly pod?: PodRef;
+  /** What a successful result adds to the event (interfaces, a message). */
+  readonly onOk?: (result: T) => Partial<AttachmentEvent>;
+}
+
+export interface EventClock {
+  /** Wall time of the event. */
+  readonly now: () => Date;
+  /** Monotonic milliseconds, for the duration. */
+  readonly monotonic: () => number;
+}
+
+const SYSTEM_CLOCK: EventClock = { now: () => new Date(), monotonic: () => performance.now() };
+
+export async function emitting<T>(sink: EventSink, call: EventedCall<T>, run: () => Promise<T>, clock: EventClock = SYSTEM_CLOCK): Promise<T> {
+  const started = clock.monotonic();
+  const base = (): Pick<AttachmentEvent, "kind" | "containerId" | "pod" | "time" | "durationMs"> => ({
+    kind: call.kind,
+    containerId: call.containerId,
+    ...(call.pod ? { pod: call.pod } : {}),
+    time: clock.now(),
+    durationMs: clock.monotonic() - started,
+  });
+  let result: T;
+  try {
+    result = await run();
+  } catch (err) {
+    const d = describeError(err);
+    const where = Object.fromEntries(
+      (["network", "ifName", "plugin", "phase"] as const).flatMap((key) => (d.context[key] ? [[key, d.context[key]]] : [])),
+    ) as Pick<AttachmentEvent, "network" | "ifName" | "plugin" | "phase">;
+    safeEmit(sink, { ...base(), outcome: "failed", reason: d.code, message: d.message, ...where });
+    throw err;
+  }
+  safeEmit(sink, { ...base(), outcome: "ok", ...call.onOk?.(result) });
+  return result;
+}
+
+function safeEmit(sink: EventSink, event: AttachmentEvent): void {
+  try {
+    sink.emit(event);
+  } catch {
+    // An event is never worth a failed ADD or DEL.
+  }
+}
+
+/** A full ADD: the interfaces it added, with their addresses. */
+export function attachCall(req: AttachRequest): EventedCall<AttachResult> {
+  return {
+    kind: "attach",
+    containerId: req.containerId,
+    pod: req.pod,
+    onOk: (res) => ({ interfaces: res.interfaces.map((i) => ({ network: i.network, ifName: i.ifName, ips: i.ips.map((ip) => ip.address) })) }),
+  };
+}
+
+/** A full DEL: what it removed, in its message. */
+export function detachCall(req: DetachRequest): EventedCall<DetachResult> {
+  return {
+    kind: "detach",
+    containerId: req.containerId,
+    ...(req.pod ? { pod: req.pod } : {}),
+    onOk: (res) => ({ message: res.removed.length === 0 ? "nothing was attached" : `removed ${res.removed.map((r) => `${r.ifName} (${r.network})`).join(", ")}` }),
+  };
+}
