@@ -1,5 +1,6 @@
 // Composition root shared by main.ts and the tests: DaemonConfig + logger → a Daemon wired
-// to the real CNI runtime, the file/Kubernetes network sources and the attachment service.
+// to the real CNI runtime, the file/Kubernetes network sources and the attachment service,
+// whose events go to the event stream, the metrics and (with a cluster) Kubernetes Events.
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { createAttachmentService } from "./attach/create-attachment-service.js";
@@ -11,8 +12,11 @@ import { createCniRuntime, createSpawnExec, type PluginExec, type RuntimeEvent }
 import { stateLayout, type DaemonConfig } from "./config/index.js";
 import { createDaemon, type Daemon, type DaemonDeps, type Lifecycle } from "./daemon.js";
 import { StartupError } from "./errors/startup-error.js";
+import { createEventBus } from "./events/event-bus.js";
+import { fanOut } from "./events/fan-out.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
 import type { CreateKubeEdge, KubeEdge } from "./kube/kube-edge.js";
+import { createMetrics } from "./metrics/index.js";
 import { createRouteEditor } from "./netns/route-editor.js";
 import { createNetnsGuard } from "./netns/netns-guard.js";
 import { createConfDirSource, createDefinitionDirSource, createNetworkResolver, type NetworkSource, type PodSource } from "./resolve/index.js";
@@ -43,15 +47,22 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const wrap: Instrument = opts.instrument ?? ((_name, dep) => dep);
   const exec = wrap("exec", opts.exec ?? createSpawnExec());
   const layout = stateLayout(config);
+  const store = wrap("store", createFileAttachmentStore(layout.attachmentsDir));
+  let kube: KubeEdge | undefined;
+  const metrics = createMetrics({ store, informers: () => kube?.informerStats() ?? [] });
   const runtime = wrap("runtime", createCniRuntime({
     exec,
     binDirs: config.cniBinDirs,
     cacheDir: layout.cacheDir,
     pluginTimeoutMs: config.pluginTimeoutMs,
     ...(opts.pluginPath !== undefined ? { path: opts.pluginPath } : {}),
-    onEvent: (e: RuntimeEvent) => logRuntimeEvent(log, e),
+    onEvent: (e: RuntimeEvent) => {
+      logRuntimeEvent(log, e);
+      metrics.onRuntimeEvent(e);
+    },
   }));
-  const kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
+  kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
+  const bus = createEventBus(config.events);
   const confDir = createConfDirSource(config.cniConfDir);
   const definitions: NetworkSource[] = [
     ...(kube ? [kube.networkSource] : []),
@@ -64,7 +75,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     resolver,
     podSource: wrap("podSource", kube?.podSource ?? NO_CLUSTER_PODS),
     statusWriter: wrap("statusWriter", kube?.statusWriter ?? NO_STATUS_WRITES),
-    store: wrap("store", createFileAttachmentStore(layout.attachmentsDir)),
+    store,
     routes: wrap("routes", createRouteEditor()),
     netns: createNetnsGuard(),
     inputLimits: config.limits,
@@ -77,15 +88,20 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
     clusterNetwork: () => cluster.current(),
     notReadyReasons: () => [...(kube?.notReadyReasons() ?? []), ...[cluster.problem()].filter((p): p is string => p !== undefined)],
+    events: fanOut([bus, metrics.events, ...(kube?.podEvents ? [kube.podEvents] : [])]),
+    onWait: metrics.onWait,
   });
   // STATUS needs the cluster network's current config: resolve it first.
-  const service: AttachmentService = wrap("service", {
-    ...domain,
-    status: async (ctx) => {
-      await cluster.refresh(ctx.signal);
-      return domain.status(ctx);
-    },
-  });
+  const service: AttachmentService = wrap(
+    "service",
+    metrics.instrument({
+      ...domain,
+      status: async (ctx) => {
+        await cluster.refresh(ctx.signal);
+        return domain.status(ctx);
+      },
+    }),
+  );
   const lifecycles: Lifecycle[] = kube ? [kube] : [];
   return createDaemon({
     socketPath: config.socketPath,
@@ -97,6 +113,8 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     log,
     descriptorSet: opts.descriptorSet,
     lifecycles,
+    events: bus,
+    ...(config.metricsListen !== "" ? { http: { address: config.metricsListen, scrape: metrics.scrape } } : {}),
   });
 }
 
@@ -122,6 +140,7 @@ async function kubeEdge(config: DaemonConfig, log: Logger, create?: CreateKubeEd
       nodeName: k.nodeName ?? "",
       namespaces: k.namespaces,
       statusFailurePolicy: k.statusFailurePolicy,
+      events: k.events ?? true,
       confDir: config.cniConfDir,
     },
     log.child({ component: "kube" }),

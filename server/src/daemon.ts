@@ -1,6 +1,7 @@
 // createDaemon(deps) → {start, stop}: the gRPC server on a unix socket (plus an optional TCP
 // listener), health driven by the domain's readiness, ADD refused (NOT_READY) before the first
-// ready and during shutdown, graceful shutdown with a bound.
+// ready and during shutdown, graceful shutdown with a bound (event streams end first), and the
+// HTTP listener for metrics and probes (up first, down last, so /healthz answers throughout).
 import { chmod, unlink } from "node:fs/promises";
 import { ServerCredentials } from "@grpc/grpc-js";
 import type { Server } from "nice-grpc";
@@ -9,10 +10,12 @@ import type { Logger } from "pino";
 import { gateAttachOnReadiness } from "./attach/ready-gate.js";
 import type { AttachmentService } from "./attach/types.js";
 import { StartupError } from "./errors/startup-error.js";
+import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { SERVICE_NAME, createGrpcServer } from "./grpc/create-grpc-server.js";
 import { prepareUnixSocket } from "./grpc/unix-socket.js";
 import { createReadiness } from "./health/readiness.js";
 import type { InputLimits } from "./limits/input-limits.js";
+import { createHttpEndpoint, type HttpEndpointOptions } from "./metrics/http-endpoint.js";
 
 /** Something with a lifetime tied to the daemon (the Kubernetes edge). */
 export interface Lifecycle {
@@ -36,10 +39,21 @@ export interface DaemonDeps {
   /** Started before listening, stopped (in reverse) after the servers. */
   readonly lifecycles?: readonly Lifecycle[];
   readonly readinessIntervalMs?: { readonly notReady: number; readonly ready: number };
+  /** What WatchEvents serves (a bus nobody emits to when absent); closed at shutdown, which ends the streams. */
+  readonly events?: EventBus;
+  /** host:port of the HTTP listener (/metrics, /healthz, /readyz) and what /metrics answers; absent = none. */
+  readonly http?: Pick<HttpEndpointOptions, "address" | "scrape">;
+}
+
+export interface DaemonAddresses {
+  readonly socketPath: string;
+  readonly tcpPort?: number;
+  /** Port of the HTTP listener, when there is one. */
+  readonly httpPort?: number;
 }
 
 export interface Daemon {
-  start(): Promise<{ socketPath: string; tcpPort?: number }>;
+  start(): Promise<DaemonAddresses>;
   /** Stops accepting calls, lets calls in flight finish (bounded), then cancels the rest. */
   stop(): Promise<void>;
 }
@@ -55,7 +69,9 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     ...(deps.readinessIntervalMs ? { intervalMs: deps.readinessIntervalMs } : {}),
   });
   const servers: Server[] = [];
-  let started: Promise<{ socketPath: string; tcpPort?: number }> | undefined;
+  const events = deps.events ?? createEventBus();
+  const http = deps.http ? createHttpEndpoint({ ...deps.http, ready: () => readiness.isReady(), log }) : undefined;
+  let started: Promise<DaemonAddresses> | undefined;
   let stopping: Promise<void> | undefined;
   /** Set once our socket exists: only then is it ours to remove. */
   let ownsSocket = false;
@@ -68,13 +84,15 @@ export function createDaemon(deps: DaemonDeps): Daemon {
       log,
       health,
       descriptorSet: deps.descriptorSet,
+      events,
       ...(deps.limits !== undefined ? { limits: deps.limits } : {}),
     });
     servers.push(server);
     return server;
   };
 
-  async function start(): Promise<{ socketPath: string; tcpPort?: number }> {
+  async function start(): Promise<DaemonAddresses> {
+    const httpPort = http ? await listenHttp(http.start) : undefined;
     for (const l of deps.lifecycles ?? []) await l.start();
     await prepareUnixSocket(deps.socketPath);
     await listen(newServer(), `unix://${deps.socketPath}`);
@@ -82,8 +100,18 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     await chmod(deps.socketPath, 0o600);
     const tcpPort = deps.tcpListen ? await listenTcp(deps.tcpListen) : undefined;
     await readiness.start();
-    log.info({ socketPath: deps.socketPath, tcpListen: deps.tcpListen, tcpPort, ready: readiness.isReady() }, "netattachd listening");
-    return { socketPath: deps.socketPath, ...(tcpPort !== undefined ? { tcpPort } : {}) };
+    log.info({ socketPath: deps.socketPath, tcpListen: deps.tcpListen, tcpPort, httpPort, ready: readiness.isReady() }, "netattachd listening");
+    return { socketPath: deps.socketPath, ...(tcpPort !== undefined ? { tcpPort } : {}), ...(httpPort !== undefined ? { httpPort } : {}) };
+  }
+
+  /** Not fatal: without it the node still attaches pods; the probes that use it fail, and this log line says why. */
+  async function listenHttp(listen: () => Promise<number>): Promise<number | undefined> {
+    try {
+      return await listen();
+    } catch (err) {
+      log.error({ err, metricsListen: deps.http?.address }, "cannot listen for /metrics, /healthz and /readyz (metricsListen); serving without them");
+      return undefined;
+    }
   }
 
   /** Only clients with a certificate from the configured CA get in: the TCP listener reaches every pod's networks. */
@@ -96,6 +124,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
 
   async function stop(): Promise<void> {
     readiness.stop();
+    events.close();
     const graceful = Promise.all(servers.map((s) => s.shutdown())).then(() => "done" as const);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), deps.shutdownTimeoutMs)));
@@ -109,6 +138,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     for (const l of [...(deps.lifecycles ?? [])].reverse()) {
       await l.stop().catch((err: unknown) => log.warn({ err }, "stopping a component failed"));
     }
+    await http?.stop();
     log.info("netattachd stopped");
   }
 

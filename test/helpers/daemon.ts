@@ -38,6 +38,8 @@ export interface TestDaemon {
   readonly dir: string;
   readonly socketPath: string;
   readonly tcpPort?: number;
+  /** Port of the /metrics, /healthz, /readyz listener, when there is one. */
+  readonly httpPort?: number;
   readonly daemon: Daemon;
   readonly client: DaemonClient;
   readonly logs: LogLine[];
@@ -56,6 +58,7 @@ async function finish(dir: string, socketPath: string, daemon: Daemon, sink: Log
       dir,
       socketPath,
       ...(started.tcpPort !== undefined ? { tcpPort: started.tcpPort } : {}),
+      ...(started.httpPort !== undefined ? { httpPort: started.httpPort } : {}),
       daemon,
       client: c,
       logs: sink.lines,
@@ -107,6 +110,7 @@ export async function startComposedDaemon(config: Partial<DaemonConfig> & Pick<D
     stateDir: join(dir, "state"),
     cniConfDir: join(dir, "net.d"),
     shutdownTimeoutMs: 5_000,
+    metricsListen: "127.0.0.1:0",
     ...config,
   };
   const sink = createLogSink();

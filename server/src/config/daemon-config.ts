@@ -1,5 +1,6 @@
 // The daemon's settings: one typed object with defaults, plain data passed down from main.ts.
 
+import { DEFAULT_EVENT_BUS_OPTIONS, type EventBusOptions } from "../events/event-bus.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -14,6 +15,8 @@ export interface KubernetesConfig {
   /** Namespaces whose definitions are watched; empty = all. */
   readonly namespaces: readonly string[];
   readonly statusFailurePolicy: "fail" | "ignore";
+  /** Write a Kubernetes Event on the pod for each ADD (the interfaces added) and each failure; default true. */
+  readonly events?: boolean;
 }
 
 /** Mutual TLS of the TCP listener: a server certificate, and a CA that client certificates must chain to. */
@@ -28,6 +31,10 @@ export interface DaemonConfig {
   /** host:port of an extra TCP listener (mutual TLS, `tls` required); absent = off. */
   readonly tcpListen?: string;
   readonly tls?: TlsConfig;
+  /** host:port of the HTTP listener for /metrics, /healthz and /readyz; "" = none. */
+  readonly metricsListen: string;
+  /** Bounds of the event stream (WatchEvents): history kept, buffer per reader, readers at once. */
+  readonly events: EventBusOptions;
   readonly limits: InputLimits;
   readonly cniBinDirs: readonly string[];
   /** CNI conf dir: file networks and the fallback of definitions without spec.config. */
@@ -63,6 +70,8 @@ export interface DaemonConfig {
 
 export const DEFAULTS: DaemonConfig = {
   socketPath: "/run/netattach/netattach.sock",
+  metricsListen: "127.0.0.1:9651",
+  events: DEFAULT_EVENT_BUS_OPTIONS,
   cniBinDirs: ["/usr/lib/cni", "/opt/cni/bin"],
   cniConfDir: "/etc/cni/net.d",
   stateDir: "/var/lib/netattach",
@@ -79,7 +88,7 @@ export const DEFAULTS: DaemonConfig = {
   logLevel: "info",
   limits: DEFAULT_INPUT_LIMITS,
 
-  kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail" },
+  kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail", events: true },
   defaultRouteConflicts: "reject",
 };
 

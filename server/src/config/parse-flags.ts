@@ -11,6 +11,7 @@ interface FlagSpec {
 export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   socket: { key: "socketPath", type: "string", help: "unix socket to serve on" },
   "tcp-listen": { key: "tcpListen", type: "string", help: "also listen on host:port, mutual TLS (off by default)" },
+  "metrics-listen": { key: "metricsListen", type: "string", help: 'HTTP /metrics, /healthz, /readyz on host:port ("" = off)' },
   "tls-cert": { key: "tls.certFile", type: "string", help: "TCP listener's certificate (PEM)" },
   "tls-key": { key: "tls.keyFile", type: "string", help: "TCP listener's private key (PEM)" },
   "tls-client-ca": { key: "tls.clientCaFile", type: "string", help: "CA that client certificates must chain to (PEM)" },

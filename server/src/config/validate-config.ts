@@ -22,6 +22,8 @@ const hostPort: Check = (v) =>
 const SCHEMA: Schema = {
   socketPath: absPath,
   tcpListen: hostPort,
+  metricsListen: hostPort,
+  events: { historySize: int(0, 100_000), bufferSize: int(1, 1_000_000), maxWatchers: int(1, 1_000) },
   cniBinDirs: pathList,
   cniConfDir: absPath,
   definitionsDir: absPath,
@@ -51,6 +53,7 @@ const SCHEMA: Schema = {
     nodeName: str,
     namespaces: strList,
     statusFailurePolicy: oneOf(["fail", "ignore"]),
+    events: bool,
   },
   defaultRouteConflicts: oneOf(["reject", "warn"]),
 };
@@ -79,7 +82,8 @@ export function validateConfig(raw: unknown): { config: DaemonConfig; issues: []
   walk(raw, SCHEMA, "", issues);
   const kube = { ...DEFAULTS.kubernetes, ...(isObj(raw.kubernetes) ? raw.kubernetes : {}) };
   const limits = { ...DEFAULTS.limits, ...(isObj(raw.limits) ? raw.limits : {}) };
-  const config = { ...DEFAULTS, ...raw, kubernetes: kube, limits } as DaemonConfig;
+  const events = { ...DEFAULTS.events, ...(isObj(raw.events) ? raw.events : {}) };
+  const config = { ...DEFAULTS, ...raw, kubernetes: kube, limits, events } as DaemonConfig;
   // Cross-field rules (harmless to run after type errors: they only look at valid-looking values).
   if (config.clusterNetwork === "") issues.push("clusterNetwork: required (a network name, or the path of a conf/conflist)");
   if ((kube.mode === "kubeconfig" || kube.mode === "in-cluster") && !kube.nodeName) issues.push(`kubernetes.nodeName: required when kubernetes.mode is ${kube.mode} (set it or the NODE_NAME env)`);

@@ -19,7 +19,7 @@ const label = (items: SubscriptionItem[]): string[] => items.map((i) => ("lost" 
 
 describe("event bus", () => {
   it("fans out every event to every reader, in emit order", async () => {
-    const bus = createEventBus({ historySize: 10, bufferSize: 10, maxSubscribers: 4 });
+    const bus = createEventBus({ historySize: 10, bufferSize: 10, maxWatchers: 4 });
     const a = bus.subscribe({});
     const b = bus.subscribe({});
     for (const id of ["c1", "c2", "c1"]) bus.emit(ev(id));
@@ -42,7 +42,7 @@ describe("event bus", () => {
   });
 
   it("a reader that does not read loses its oldest events, is told how many, and never holds up emit", async () => {
-    const bus = createEventBus({ historySize: 4, bufferSize: 3, maxSubscribers: 2 });
+    const bus = createEventBus({ historySize: 4, bufferSize: 3, maxWatchers: 2 });
     const stuck = bus.subscribe({});
     const started = performance.now();
     for (let i = 1; i <= 10_000; i++) bus.emit(ev(`c${i}`));
@@ -51,7 +51,7 @@ describe("event bus", () => {
   });
 
   it("keeps a bounded history and replays the matching part to readers that ask", async () => {
-    const bus = createEventBus({ historySize: 3, bufferSize: 10, maxSubscribers: 2 });
+    const bus = createEventBus({ historySize: 3, bufferSize: 10, maxWatchers: 2 });
     for (const id of ["a", "b", "a", "c", "a"]) bus.emit(ev(id));
     expect(bus.recent().map((r) => r.sequence)).toEqual([3, 4, 5]);
     expect(bus.recent({ containerId: "a" }).map((r) => r.sequence)).toEqual([3, 5]);
@@ -72,7 +72,7 @@ describe("event bus", () => {
   });
 
   it("a waiting reader ends when its signal fires, and frees its slot", async () => {
-    const bus = createEventBus({ historySize: 1, bufferSize: 1, maxSubscribers: 1 });
+    const bus = createEventBus({ historySize: 1, bufferSize: 1, maxWatchers: 1 });
     const ac = new AbortController();
     const sub = bus.subscribe({}, { signal: ac.signal });
     const done = drain(sub, 10);

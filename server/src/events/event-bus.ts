@@ -28,7 +28,7 @@ export interface EventBusOptions {
   /** Undelivered events one reader may hold before its oldest are dropped. */
   readonly bufferSize: number;
   /** Readers at once; one more is refused with WATCH_LIMIT. */
-  readonly maxSubscribers: number;
+  readonly maxWatchers: number;
 }
 
 export interface EventBus extends EventSink {
@@ -41,7 +41,7 @@ export interface EventBus extends EventSink {
   close(): void;
 }
 
-export const DEFAULT_EVENT_BUS_OPTIONS: EventBusOptions = { historySize: 256, bufferSize: 1024, maxSubscribers: 16 };
+export const DEFAULT_EVENT_BUS_OPTIONS: EventBusOptions = { historySize: 256, bufferSize: 1024, maxWatchers: 16 };
 
 interface Reader {
   readonly filter: EventFilter;
@@ -72,7 +72,7 @@ export function createEventBus(opts: EventBusOptions = DEFAULT_EVENT_BUS_OPTIONS
     },
     recent,
     subscribe(filter, o = {}) {
-      if (!closed && readers.size >= opts.maxSubscribers) {
+      if (!closed && readers.size >= opts.maxWatchers) {
         throw new DaemonError("WATCH_LIMIT", `${readers.size} event streams are open, the most events.maxWatchers allows; close one or raise the limit`, { limit: "events.maxWatchers" });
       }
       const reader = createReader(filter, opts.bufferSize, () => readers.delete(reader));

@@ -59,6 +59,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     ]),
   );
   const informers = [pods, ...nads.values()];
+  const labelled = [{ resource: "pods", namespace: "", informer: pods }, ...[...nads].map(([namespace, informer]) => ({ resource: NAD_PLURAL, namespace, informer }))];
 
   return {
     podSource: createKubePodSource({ informer: pods, client, gate, tuning, log }),
@@ -73,6 +74,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     statusWriter: createKubeStatusWriter({ client, pods, gate, tuning, policy: config.statusFailurePolicy, log }),
     ready: () => informers.every((i) => i.synced()),
     notReadyReasons: () => informers.flatMap((i) => i.problem() ?? []),
+    informerStats: () => labelled.map(({ resource, namespace, informer }) => ({ resource, namespace, synced: informer.synced(), watchRestarts: informer.watchRestarts() })),
     async start() {
       await Promise.all(informers.map((i) => i.start()));
     },

@@ -2,6 +2,8 @@
 // createKubeEdge() when kubernetes.mode is not "none". Implementation: server/src/kube/.
 import type { Logger } from "pino";
 import type { NetworkStatusWriter } from "../attach/types.js";
+import type { EventSink } from "../events/attachment-event.js";
+import type { InformerStats } from "../metrics/state-metrics.js";
 import type { NetworkSource, PodSource } from "../resolve/types.js";
 
 /** Timeouts and retry bounds; every field has a default (DEFAULT_KUBE_TUNING). */
@@ -43,6 +45,8 @@ export interface KubeEdgeConfig {
   readonly statusFailurePolicy: "fail" | "ignore";
   /** Conf dir for definitions without spec.config. */
   readonly confDir: string;
+  /** Write Kubernetes Events on pods (interfaces added, failures); default true. */
+  readonly events?: boolean;
   /** Optional overrides of DEFAULT_KUBE_TUNING. */
   readonly tuning?: Partial<KubeTuning>;
 }
@@ -55,6 +59,10 @@ export interface KubeEdge {
   ready(): boolean;
   /** Why not ready, one line per informer that is not synced (empty when ready). */
   notReadyReasons(): string[];
+  /** Each informer's sync state and watch restarts (metrics, read at scrape time). */
+  informerStats(): InformerStats[];
+  /** Turns attachment events into Kubernetes Events on the pod; absent when they are off. */
+  readonly podEvents?: EventSink;
   /** Starts the informers; resolves after the first attempt of each, synced or not (they keep retrying). */
   start(): Promise<void>;
   stop(): Promise<void>;

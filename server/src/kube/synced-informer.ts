@@ -20,6 +20,8 @@ export interface SyncedInformer<T extends KubernetesObject> {
   problem(): string | undefined;
   /** Grows each time the informer (re)gains sync; equal values = no gap in between. */
   syncEpoch(): number;
+  /** Watches ended cleanly and resumed (server timeout), and restarts after losing the API server (metrics). */
+  watchRestarts(): { readonly closed: number; readonly failed: number };
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
   let epoch = 0;
   let stopped = true;
   let problem = "not started";
+  const restarts = { closed: 0, failed: 0 };
   const backoff = createBackoff(opts.backoff);
   let timer: NodeJS.Timeout | undefined;
 
@@ -117,6 +120,7 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     onEnd: (err, healthy) => {
       if (healthy) backoff.reset(); // not on open: a server that accepts and closes at once must not reset it
       if (err) synced = false; // 410 relists; anything else is reported through "error"
+      else if (!stopped) restarts.closed++;
     },
   });
   // Paged like client-go's reflector: every page belongs to the first page's snapshot.
@@ -138,6 +142,7 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     if (stopped) return; // stop() aborts the watch, which reports an AbortError
     synced = false;
     problem = describeApiFailure(err);
+    restarts.failed++;
     const delay = backoff.next();
     log.warn({ err, retryInMs: delay }, "informer lost the API server; retrying");
     if (timer) clearTimeout(timer);
@@ -152,6 +157,7 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     list: (namespace) => lw.list(namespace),
     synced: () => synced,
     syncEpoch: () => epoch,
+    watchRestarts: () => ({ ...restarts }),
     problem: () => (synced ? undefined : `informer ${opts.name}: ${problem}`),
     async start() {
       stopped = false;
