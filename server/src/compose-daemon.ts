@@ -48,7 +48,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const exec = wrap("exec", opts.exec ?? createSpawnExec());
   const layout = stateLayout(config);
   const store = wrap("store", createFileAttachmentStore(layout.attachmentsDir));
-  let kube: KubeEdge | undefined;
+  const kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
   const metrics = createMetrics({ store, informers: () => kube?.informerStats() ?? [] });
   const runtime = wrap("runtime", createCniRuntime({
     exec,
@@ -61,7 +61,6 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
       metrics.onRuntimeEvent(e);
     },
   }));
-  kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
   const bus = createEventBus(config.events);
   const confDir = createConfDirSource(config.cniConfDir);
   const definitions: NetworkSource[] = [
