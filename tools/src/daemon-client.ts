@@ -6,12 +6,14 @@ import { deadlineMiddleware, type DeadlineOptions } from "nice-grpc-client-middl
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { AttachmentServiceDefinition } from "../../proto/gen/netattach/v1/attachment_service.js";
+import { EventServiceDefinition } from "../../proto/gen/netattach/v1/event_service.js";
 
 export const DEFAULT_SOCKET = "/run/netattach/netattach.sock";
 
 export interface DaemonClient {
   readonly api: Client<typeof AttachmentServiceDefinition, DeadlineOptions>;
   readonly health: Client<typeof HealthDefinition, DeadlineOptions>;
+  readonly events: Client<typeof EventServiceDefinition, DeadlineOptions>;
   close(): void;
 }
 
@@ -30,6 +32,7 @@ export function createDaemonClient(target: string = DEFAULT_SOCKET, tls?: Client
   return {
     api: factory.create(AttachmentServiceDefinition, channel),
     health: factory.create(HealthDefinition, channel),
+    events: factory.create(EventServiceDefinition, channel),
     close: () => channel.close(),
   };
 }
