@@ -121,6 +121,49 @@ describe("server reflection", () => {
     });
   });
 
+  it("lists every service the daemon serves, and each one resolves to its descriptor", async () => {
+    const res = await reflection.ask(new ServerReflectionRequest().setListServices("*"));
+    const names = res.getListServicesResponse()!.getServiceList().map((s) => s.getName());
+    expect(names.sort()).toEqual(
+      ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "netattach.v1.AttachmentService", "netattach.v1.EventService"].sort(),
+    );
+    for (const name of names) {
+      const files = await filesFor(name);
+      const short = name.slice(name.lastIndexOf(".") + 1);
+      expect(files.flatMap((f) => f.getServiceList().map((svc) => `${f.getPackage()}.${svc.getName()}`)), name).toContain(name);
+      expect(files.length, short).toBeGreaterThan(0);
+    }
+  });
+
+  it("describes grpc.health.v1.Health well enough for a dynamic client to call it", async () => {
+    const files = await filesFor("grpc.health.v1.Health");
+    expect(files.map((f) => f.getName())).toEqual(["grpc/health/v1/health.proto"]);
+    const svc = files[0]!.getServiceList().find((s) => s.getName() === "Health")!;
+    expect(svc.getMethodList().map((m) => [m.getName(), m.getInputType(), m.getOutputType(), m.getServerStreaming() ?? false])).toEqual([
+      ["Check", ".grpc.health.v1.HealthCheckRequest", ".grpc.health.v1.HealthCheckResponse", false],
+      ["Watch", ".grpc.health.v1.HealthCheckRequest", ".grpc.health.v1.HealthCheckResponse", true],
+    ]);
+    const set = new FileDescriptorSet();
+    set.setFileList(files);
+    const pkg = grpc.loadPackageDefinition(loadFileDescriptorSetFromBuffer(Buffer.from(set.serializeBinary()), { enums: String, defaults: true }));
+    const Health = ((pkg.grpc as grpc.GrpcObject).health as grpc.GrpcObject & { v1: grpc.GrpcObject }).v1.Health as grpc.ServiceClientConstructor;
+    const client = new Health(`unix://${d.socketPath}`, grpc.credentials.createInsecure()) as unknown as { check(req: object, cb: (err: grpc.ServiceError | null, res: { status: string }) => void): void } & grpc.Client;
+    try {
+      const res = await new Promise<{ status: string }>((resolve, reject) => client.check({ service: SERVICE }, (err, r) => (err ? reject(err) : resolve(r))));
+      expect(res.status).toBe("SERVING");
+    } finally {
+      client.close();
+    }
+  });
+
+  it("describes reflection itself and the event stream", async () => {
+    const v1alpha = await filesFor("grpc.reflection.v1alpha.ServerReflection");
+    expect(v1alpha.map((f) => f.getName()).sort()).toEqual(["grpc/reflection/v1/reflection.proto", "grpc/reflection/v1alpha/reflection.proto"]);
+    const events = await filesFor("netattach.v1.EventService");
+    const method = events.flatMap((f) => f.getServiceList()).find((s) => s.getName() === "EventService")!.getMethodList()[0]!;
+    expect([method.getName(), method.getServerStreaming(), method.getOutputType()]).toEqual(["WatchEvents", true, ".netattach.v1.WatchEventsResponse"]);
+  });
+
   it("also answers under the v1alpha name (older grpcurl)", async () => {
     const old = reflectionClient(d.socketPath, "v1alpha");
     try {
