@@ -9,7 +9,7 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { AttachmentService } from "../../server/src/attach/types.js";
-import { composeDaemon } from "../../server/src/compose-daemon.js";
+import { composeDaemon, type ComposeOptions } from "../../server/src/compose-daemon.js";
 import { DEFAULTS, type DaemonConfig } from "../../server/src/config/index.js";
 import { createDaemon, type Daemon, type DaemonDeps } from "../../server/src/daemon.js";
 import { loadDescriptorSet } from "../../server/src/grpc/descriptor-set.js";
@@ -102,7 +102,10 @@ export async function startDaemonWith(
 }
 
 /** A daemon composed like main.ts; socket and state under a fresh temp dir unless given. */
-export async function startComposedDaemon(config: Partial<DaemonConfig> & Pick<DaemonConfig, "clusterNetwork">, opts: { dir?: string } = {}): Promise<TestDaemon & { config: DaemonConfig }> {
+export async function startComposedDaemon(
+  config: Partial<DaemonConfig> & Pick<DaemonConfig, "clusterNetwork">,
+  opts: { dir?: string; createKubeEdge?: ComposeOptions["createKubeEdge"] } = {},
+): Promise<TestDaemon & { config: DaemonConfig }> {
   const dir = opts.dir ?? (await tempDir());
   const full: DaemonConfig = {
     ...DEFAULTS,
@@ -114,7 +117,13 @@ export async function startComposedDaemon(config: Partial<DaemonConfig> & Pick<D
     ...config,
   };
   const sink = createLogSink();
-  const daemon = await composeDaemon({ config: full, log: sink.log, descriptorSet: await loadDescriptorSet(), ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
+  const daemon = await composeDaemon({
+    config: full,
+    log: sink.log,
+    descriptorSet: await loadDescriptorSet(),
+    ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),
+    ...(opts.createKubeEdge ? { createKubeEdge: opts.createKubeEdge } : {}),
+  });
   return { ...(await finish(dir, full.socketPath, daemon, sink, opts.dir !== undefined)), config: full };
 }
 

@@ -1,8 +1,10 @@
 // deploy/rbac.yaml grants exactly what netattachd uses: the verbs are derived from the stand-in's
 // request log over a full run of the composed daemon — informers syncing, an ADD served from the
 // caches, an ADD for a pod and a definition the informers have not seen (live GETs), the status
-// PATCHes, DELs — and compared with the ClusterRole, both ways. Every request names netattachd.
+// PATCHes, the Kubernetes Events (created, and patched when a failure repeats), DELs — and
+// compared with the ClusterRole, both ways. Every request names netattachd.
 import { readFile } from "node:fs/promises";
+import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterAll, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { FIELD_MANAGER, userAgent } from "../../server/src/kube/client-identity.js";
@@ -34,6 +36,8 @@ it("deploy/rbac.yaml grants exactly the verbs a full run uses, and every request
     seed: (s, noopNet) => {
       s.createNad({ namespace: "ns1", name: "blue", config: noopNet("blue") });
       s.createPod({ namespace: "ns1", name: "cached", nodeName: DAEMON_NODE, uid: "uid-cached", annotations: { [NETWORKS]: "blue" } });
+      s.createNad({ namespace: "ns1", name: "red", config: { cniVersion: "1.0.0", name: "red", plugins: [{ type: "noop", noop: { ADD: { error: { code: 7, msg: "no" } } } }] } });
+      s.createPod({ namespace: "ns1", name: "broken", nodeName: DAEMON_NODE, uid: "uid-broken", annotations: { [NETWORKS]: "red" } });
     },
   });
   const f = fx;
@@ -45,6 +49,12 @@ it("deploy/rbac.yaml grants exactly the verbs a full run uses, and every request
   const fresh = f.standIn.createPod({ namespace: "ns1", name: "fresh", nodeName: DAEMON_NODE, annotations: { [NETWORKS]: "late" } });
   const res = await f.attach("c-fresh", { namespace: "ns1", name: "fresh", uid: fresh.metadata.uid });
   expect(res.interfaces.map((i) => i.network)).toEqual(["cluster", "ns1/late"]);
+  // A failure twice on one pod: its Event is created, then patched with a count.
+  for (const id of ["c-broken-1", "c-broken-2"]) {
+    const err = await f.attach(id, { namespace: "ns1", name: "broken", uid: "uid-broken" }).catch((e: unknown) => e);
+    expect(err instanceof RichClientError && err.extra.some((d) => d.$type === ErrorInfo.$type && d.reason === "PLUGIN_FAILED")).toBe(true);
+  }
+  for (let i = 0; i < 500 && f.standIn.count({ resource: "events", verb: ["create", "patch"] }) < 4; i++) await new Promise((r) => setTimeout(r, 20));
   await f.detach("c-cached");
   await f.detach("c-fresh");
 
@@ -56,6 +66,8 @@ it("deploy/rbac.yaml grants exactly the verbs a full run uses, and every request
       "|pods|watch",
       "|pods|get",
       "|pods/status|patch",
+      "events.k8s.io|events|create",
+      "events.k8s.io|events|patch",
       "k8s.cni.cncf.io|network-attachment-definitions|list",
       "k8s.cni.cncf.io|network-attachment-definitions|watch",
       "k8s.cni.cncf.io|network-attachment-definitions|get",
@@ -63,8 +75,9 @@ it("deploy/rbac.yaml grants exactly the verbs a full run uses, and every request
   );
 
   expect(new Set(f.standIn.requests.map((r) => r.userAgent))).toEqual(new Set([userAgent()]));
-  const patches = f.standIn.requests.filter((r) => r.verb === "patch");
-  expect(patches.map((r) => r.query.fieldManager)).toEqual([FIELD_MANAGER, FIELD_MANAGER]);
+  const writes = f.standIn.requests.filter((r) => r.verb === "patch" || r.verb === "create");
+  expect(writes.map((r) => r.query.fieldManager)).toEqual(writes.map(() => FIELD_MANAGER));
+  expect(writes.map((r) => `${r.verb} ${r.resource}`).sort()).toEqual(["create events", "create events", "create events", "patch events", "patch pods", "patch pods"]);
 });
 
 function noopNet(name: string): object {

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createConfDirSource } from "../resolve/conf-dir-source.js";
 import { createApiGate } from "./api-gate.js";
 import { createKubeClient, loadKubeConfig } from "./kube-client.js";
+import { createKubeEventRecorder } from "./kube-event-recorder.js";
 import type { KubeEdge, KubeEdgeConfig, KubeEdgeDeps } from "./kube-edge.js";
 import { createKubeNetworkSource } from "./kube-network-source.js";
 import { createKubePodSource } from "./kube-pod-source.js";
@@ -61,7 +62,10 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
   const informers = [pods, ...nads.values()];
   const labelled = [{ resource: "pods", namespace: "", informer: pods }, ...[...nads].map(([namespace, informer]) => ({ resource: NAD_PLURAL, namespace, informer }))];
 
+  const podEvents = config.events === false ? undefined : createKubeEventRecorder({ client, pods, gate, tuning, nodeName: config.nodeName, log: log.child({ component: "kube-events" }) });
+
   return {
+    ...(podEvents ? { podEvents } : {}),
     podSource: createKubePodSource({ informer: pods, client, gate, tuning, log }),
     networkSource: createKubeNetworkSource({
       informers: nads,
@@ -79,6 +83,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
       await Promise.all(informers.map((i) => i.start()));
     },
     async stop() {
+      podEvents?.stop();
       await Promise.all(informers.map((i) => i.stop()));
       client.close();
     },

@@ -8,6 +8,7 @@ import {
   type ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
+  EventsV1Api,
   KubeConfig,
   Observable,
   type ObservableMiddleware,
@@ -27,6 +28,7 @@ export interface KubeClient {
   readonly kubeConfig: KubeConfig;
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
+  readonly events: EventsV1Api;
   /** Options for one generated-API call. */
   callOptions(opts: CallOptions): ConfigurationOptions;
   close(): void;
@@ -92,6 +94,7 @@ async function sharedAgent(kc: KubeConfig): Promise<HttpAgent | undefined> {
 export function createKubeClient(kc: KubeConfig): KubeClient {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const events = kc.makeApiClient(EventsV1Api);
   let agent: Promise<HttpAgent | undefined> | undefined;
   const getAgent = () => (agent ??= sharedAgent(kc).catch(() => undefined));
 
@@ -99,6 +102,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
     kubeConfig: kc,
     core,
     custom,
+    events,
     callOptions({ signal, timeoutMs, contentType }): ConfigurationOptions {
       const deadline = AbortSignal.timeout(timeoutMs);
       const mw: ObservableMiddleware = {

@@ -33,6 +33,17 @@ export interface KubeTuning {
   readonly negativeLookupTtlMs: number;
   /** Server-side watch timeout: the watch is renewed this often, which also notices a dead server. */
   readonly watchTimeoutSeconds: number;
+  /** Kubernetes Events (kube-event-recorder.ts): a series ends after this long without a repeat (client-go: 6 min)... */
+  readonly eventSeriesFinishMs: number;
+  /** ...and a long series has its count written this often (client-go: 30 min). */
+  readonly eventSeriesRefreshMs: number;
+  /** Events waiting to be written; beyond it new ones are dropped (client-go: 1000). */
+  readonly eventQueueSize: number;
+  /** Event writes per pod at once, then one more per eventRefillMs (client-go's spam filter: 25, 5 min). */
+  readonly eventBurst: number;
+  readonly eventRefillMs: number;
+  /** Tries of one Event write (5xx, 429, connection errors); one while the API server is failing. */
+  readonly eventWriteAttempts: number;
 }
 
 export interface KubeEdgeConfig {

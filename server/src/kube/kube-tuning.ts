@@ -16,6 +16,12 @@ export const DEFAULT_KUBE_TUNING: KubeTuning = {
   backoffMaxMs: 30_000,
   negativeLookupTtlMs: 300_000,
   watchTimeoutSeconds: 300,
+  eventSeriesFinishMs: 360_000,
+  eventSeriesRefreshMs: 1_800_000,
+  eventQueueSize: 1_000,
+  eventBurst: 25,
+  eventRefillMs: 300_000,
+  eventWriteAttempts: 3,
 };
 
 export function kubeTuning(overrides: Partial<KubeTuning> | undefined): KubeTuning {

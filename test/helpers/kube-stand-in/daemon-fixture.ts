@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import type { DaemonConfig } from "../../../server/src/config/index.js";
+import { createKubeEdge, type KubeTuning } from "../../../server/src/kube/index.js";
 import { createPluginBin, NOOP_PLUGIN, type PluginBin } from "../../fixtures/plugins/plugin-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../daemon.js";
 import { createScratchNetns } from "../scratch-netns.js";
@@ -44,6 +45,10 @@ export interface KubeDaemonOptions {
   readonly statusFailurePolicy: "fail" | "ignore";
   /** Objects in the stand-in before the daemon starts; `noopNet(name)` is a definition config whose calls are logged. */
   readonly seed?: (s: KubeStandIn, noopNet: (name: string) => object) => void;
+  /** kubernetes.events (default on). */
+  readonly events?: boolean;
+  /** Overrides of the edge's timeouts and windows (e.g. short Event series windows). */
+  readonly tuning?: Partial<KubeTuning>;
 }
 
 export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaemonFixture> {
@@ -74,9 +79,9 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
         clusterNetwork: "cluster",
         cniBinDirs: [bin.dir],
         cniConfDir: join(dir, "net.d"),
-        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: DAEMON_NODE, namespaces: [], statusFailurePolicy: opts.statusFailurePolicy },
+        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: DAEMON_NODE, namespaces: [], statusFailurePolicy: opts.statusFailurePolicy, ...(opts.events !== undefined ? { events: opts.events } : {}) },
       },
-      { dir },
+      { dir, ...(opts.tuning ? { createKubeEdge: (config, log, deps) => createKubeEdge({ ...config, tuning: { ...config.tuning, ...opts.tuning } }, log, deps) } : {}) },
     );
   } catch (err) {
     await standIn.close();

@@ -1,7 +1,9 @@
-// Serves one HTTP request the way kube-apiserver would for pods and
-// network-attachment-definitions: auth, get, list, watch, merge PATCH, Status errors.
+// Serves one HTTP request the way kube-apiserver would for pods,
+// network-attachment-definitions and events.k8s.io/v1 Events: auth, get, list, watch, create
+// (Events), merge PATCH (pods, Events), validation and Status errors.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { validateEventCreate, validateEventUpdate, type FieldProblem } from "./event-validation.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { notFound, type ObjectStore, StandInError } from "./object-store.js";
 import { parseRoute, type Route, verbOf } from "./routes.js";
@@ -116,8 +118,10 @@ export async function handleRequest(state: HandlerState, req: IncomingMessage, r
         return list(state, route, url.searchParams, rec, res);
       case "watch":
         return watch(state, route, url.searchParams, rec, res);
+      case "create":
+        return create(state, route, rec, res);
       case "patch":
-        return patch(state, route, rec, res);
+        return route.resource === "events" ? patchEvent(state, route, rec, res) : patch(state, route, rec, res);
       default:
         return send(res, rec, 405, statusBody(405, "MethodNotAllowed", `the stand-in does not implement ${rec.method} here`));
     }
@@ -237,6 +241,56 @@ function patch(state: HandlerState, route: Route, rec: RequestRecord, res: Serve
     const keepSpec = route.subresource === "status" ? pod.spec : merged.spec;
     for (const k of Object.keys(pod)) delete pod[k];
     Object.assign(pod, merged, { spec: keepSpec });
+  });
+  send(res, rec, 200, updated);
+}
+
+/** 422 Invalid with one cause per problem, as the API server words it. */
+function invalid(res: ServerResponse, rec: RequestRecord, kind: string, name: string, problems: readonly FieldProblem[]): void {
+  const causes = problems.map((p) => ({ reason: "FieldValueInvalid", message: p.message, field: p.field }));
+  const message = `${kind} ${JSON.stringify(name)} is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join(", ")}`;
+  send(res, rec, 422, statusBody(422, "Invalid", message, { name, group: "events.k8s.io", kind, causes }));
+}
+
+function parseBody(rec: RequestRecord): unknown {
+  try {
+    return JSON.parse(rec.body ?? "");
+  } catch {
+    return undefined;
+  }
+}
+
+/** POST of an events.k8s.io/v1 Event (the only resource the stand-in creates by request). */
+function create(state: HandlerState, route: Route, rec: RequestRecord, res: ServerResponse): void {
+  if (route.resource !== "events" || route.name || !route.namespace) {
+    return send(res, rec, 405, statusBody(405, "MethodNotAllowed", "the stand-in creates only events.k8s.io/v1 events in a namespace"));
+  }
+  const body = parseBody(rec) as (KubeObject & Record<string, unknown>) | undefined;
+  if (typeof body !== "object" || body === null || body.kind !== "Event" || body.apiVersion !== "events.k8s.io/v1") {
+    return send(res, rec, 400, statusBody(400, "BadRequest", "the body is not an events.k8s.io/v1 Event"));
+  }
+  const problems = validateEventCreate(body, route.namespace);
+  if (problems.length > 0) return invalid(res, rec, "Event", String(body.metadata?.name ?? ""), problems);
+  const stored = state.store.create("events", { ...body, metadata: { ...body.metadata, namespace: route.namespace, uid: "", resourceVersion: "" } });
+  send(res, rec, 201, stored);
+}
+
+/** PATCH of an Event: merge (or strategic merge: the same for an Event's fields), then the immutable-field rules. */
+function patchEvent(state: HandlerState, route: Route, rec: RequestRecord, res: ServerResponse): void {
+  const type = (rec.contentType ?? "").split(";")[0]!.trim();
+  if (type !== MERGE_PATCH && type !== "application/strategic-merge-patch+json") {
+    return send(res, rec, 415, statusBody(415, "UnsupportedMediaType", `the stand-in patches events with merge patches only, got ${type || "none"}`));
+  }
+  const body = parseBody(rec);
+  if (body === undefined) return send(res, rec, 400, statusBody(400, "BadRequest", "patch body is not JSON"));
+  const current = state.store.get("events", route.namespace!, route.name!);
+  if (!current) throw notFound("events", route.name!);
+  const next = applyMergePatch(current, body) as KubeObject & Record<string, unknown>;
+  const problems = validateEventUpdate(next, current as KubeObject & Record<string, unknown>);
+  if (problems.length > 0) return invalid(res, rec, "Event", route.name!, problems);
+  const updated = state.store.update("events", route.namespace!, route.name!, (e) => {
+    for (const k of Object.keys(e)) delete e[k];
+    Object.assign(e, next);
   });
   send(res, rec, 200, updated);
 }

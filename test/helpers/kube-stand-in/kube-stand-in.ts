@@ -1,5 +1,6 @@
 // A stand-in for the Kubernetes API server (test support, not a cluster): HTTPS, bearer
-// token, pods and network-attachment-definitions over the real REST + watch protocol,
+// token, pods, network-attachment-definitions and events.k8s.io/v1 Events (create and patch,
+// validated as kube-apiserver does) over the real REST + watch protocol,
 // plus levers for tests: change objects, end or expire watches, go down and up, inject
 // failures, and count every request.
 import { randomBytes } from "node:crypto";
@@ -41,6 +42,8 @@ export interface KubeStandIn {
   createNad(p: NadParams): KubeObject;
   updateNad(namespace: string, name: string, config: string | object | undefined): KubeObject;
   deleteNad(namespace: string, name: string): KubeObject;
+  /** events.k8s.io/v1 Events stored now, optionally of one namespace. */
+  events(namespace?: string): KubeObject[];
 
   /** Open watch streams right now. */
   openWatches(resource?: ResourceName): number;
@@ -92,7 +95,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
   const faults: Fault[] = [];
   const requests: RequestRecord[] = [];
   const state: HandlerState = { store, token, watches, faults, requests, snapshots: new Map(),
-    served: new Set<ResourceName>(opts.withoutNadCrd ? ["pods"] : ["pods", "network-attachment-definitions"]),
+    served: new Set<ResourceName>(opts.withoutNadCrd ? ["pods", "events"] : ["pods", "network-attachment-definitions", "events"]),
   };
   const sockets = new Set<Socket>();
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
@@ -152,6 +155,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
         nad.spec = config === undefined ? {} : { config: typeof config === "string" ? config : JSON.stringify(config) };
       }),
     deleteNad: (ns, name) => store.delete("network-attachment-definitions", ns, name),
+    events: (namespace) => store.list("events", (e) => namespace === undefined || e.metadata.namespace === namespace),
 
     openWatches: (resource) => [...watches].filter((w) => !resource || w.resourceOf === resource).length,
     endWatches: () => {

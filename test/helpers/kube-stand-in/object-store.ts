@@ -23,6 +23,7 @@ export class ObjectStore {
   private readonly objects = new Map<ResourceName, Map<string, KubeObject>>([
     ["pods", new Map()],
     ["network-attachment-definitions", new Map()],
+    ["events", new Map()],
   ]);
   private history: StoreEvent[] = [];
   private readonly listeners = new Set<(ev: StoreEvent) => void>();

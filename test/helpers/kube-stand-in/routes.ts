@@ -1,4 +1,4 @@
-// URL paths of the two resources the stand-in serves, and the verb each request means.
+// URL paths of the resources the stand-in serves, and the verb each request means.
 import type { ResourceName, Verb } from "./types.js";
 
 export interface Route {
@@ -11,6 +11,7 @@ export interface Route {
 const PREFIX: Record<string, ResourceName> = {
   "api/v1|pods": "pods",
   "apis/k8s.cni.cncf.io/v1|network-attachment-definitions": "network-attachment-definitions",
+  "apis/events.k8s.io/v1|events": "events",
 };
 
 export function parseRoute(pathname: string): Route | undefined {

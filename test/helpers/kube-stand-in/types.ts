@@ -1,6 +1,6 @@
 // Shapes the stand-in stores and serves: plain JSON objects as the API server returns them.
 
-export type ResourceName = "pods" | "network-attachment-definitions";
+export type ResourceName = "pods" | "network-attachment-definitions" | "events";
 
 export interface ObjectMeta {
   name: string;
@@ -58,4 +58,5 @@ export const KINDS: Record<ResourceName, { apiVersion: string; kind: string; lis
     kind: "NetworkAttachmentDefinition",
     listKind: "NetworkAttachmentDefinitionList",
   },
+  events: { apiVersion: "events.k8s.io/v1", kind: "Event", listKind: "EventList" },
 };
