@@ -5,6 +5,7 @@ import { installCommand } from "./install.js";
 import { attachCommand } from "./attach.js";
 import { detachCommand } from "./detach.js";
 import { doctorCommand } from "./doctor.js";
+import { eventsCommand } from "./events.js";
 import { listCommand } from "./list.js";
 import { resolveCommand } from "./resolve.js";
 import { statusCommand } from "./status.js";
@@ -17,5 +18,6 @@ export const commands: readonly Command[] = [
   resolveCommand,
   listCommand,
   statusCommand,
+  eventsCommand,
   doctorCommand,
 ];
