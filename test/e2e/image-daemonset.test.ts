@@ -5,9 +5,11 @@
 // created through CRI gets two networks through the installed shim; Stop/Remove leaves nothing.
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { execa } from "execa";
+import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildImage } from "../../tools/image/build-image.js";
 import { imageName } from "../../tools/image/image-name.js";
@@ -41,6 +43,8 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
   let containerd: ContainerdHarness;
   let host: Record<string, string>;
   let shim: string;
+  /** The daemon's HTTP listener: a free port here (the manifest's own may be taken on a shared machine). */
+  let httpPort: number;
 
   /** The manifest's mounts, each host path replaced by this test's private one. */
   function mounts(c: SpecContainer): CtrMount[] {
@@ -104,6 +108,7 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
         "definitionsDir: /etc/netattach/definitions",
         "defaultNamespace: default",
         "kubernetes: {mode: none}",
+        `metricsListen: 127.0.0.1:${(httpPort = await freePort())}`,
         "",
       ].join("\n"),
     );
@@ -140,9 +145,19 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** The DaemonSet's readiness probe, run in the daemon container. */
-  async function readinessProbe(): Promise<{ exitCode: number; stdout: string }> {
-    return ctrExec(containerd, DAEMON_ID, ["node", "/usr/lib/netattach/netattachctl.mjs", "status", "--socket=/run/netattach/netattach.sock"]);
+  /** The DaemonSet's readiness probe as the kubelet runs it (httpGet from the node; hostNetwork), on this test's port. */
+  async function readinessProbe(): Promise<number> {
+    const ds = parseYaml(await readFile(join(REPO_ROOT, "deploy/daemonset.yaml"), "utf8")) as { spec: { template: { spec: { containers: Array<{ readinessProbe: { httpGet: { host: string; path: string } } }> } } } };
+    const { host, path } = ds.spec.template.spec.containers[0]!.readinessProbe.httpGet;
+    return (await fetch(`http://${host}:${httpPort}${path}`).catch(() => ({ status: 0 }))).status;
+  }
+
+  async function freePort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
   }
 
   it("installed the image's shim and a conflist that calls the node's socket", async () => {
@@ -154,12 +169,14 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
 
   it("runs netattachd from the image; the readiness probe passes and the tools it execs are there", async () => {
     let probe = await readinessProbe();
-    for (let i = 0; i < 100 && probe.exitCode !== 0; i++) {
+    for (let i = 0; i < 100 && probe !== 200; i++) {
       await new Promise((r) => setTimeout(r, 100));
       probe = await readinessProbe();
     }
-    expect(probe.stdout).toContain(`cluster network: ${CLUSTER} (CNI STATUS ok)`);
-    expect(probe.exitCode).toBe(0);
+    expect(probe).toBe(200);
+    const status = await ctrExec(containerd, DAEMON_ID, ["node", "/usr/lib/netattach/netattachctl.mjs", "status", "--socket=/run/netattach/netattach.sock"]);
+    expect(status.stdout).toContain(`cluster network: ${CLUSTER} (CNI STATUS ok)`);
+    expect(status.exitCode).toBe(0);
     for (const tool of [["node", "--version"], ["ip", "-V"], ["nsenter", "--version"], ["unshare", "--version"], ["iptables", "-V"]]) {
       const r = await ctrExec(containerd, DAEMON_ID, tool);
       expect({ tool: tool[0], exitCode: r.exitCode, stderr: r.stderr }).toEqual({ tool: tool[0], exitCode: 0, stderr: "" });

@@ -4,9 +4,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
-import { loadConfig } from "../../../server/src/config/index.js";
+import { DEFAULTS, loadConfig } from "../../../server/src/config/index.js";
 import { installCommand, renderConflist, SHIM_CAPABILITIES } from "./install.js";
-import { statusCommand } from "./status.js";
 
 const options = {
   shim: "/s",
@@ -46,7 +45,8 @@ interface Container {
   name: string;
   command: string[];
   volumeMounts: { name: string }[];
-  readinessProbe?: { exec: { command: string[] } };
+  readinessProbe?: { httpGet: { host: string; port: number; path: string } };
+  livenessProbe?: { httpGet: { host: string; port: number; path: string } };
 }
 interface DaemonSet extends K8sObject {
   spec: {
@@ -136,9 +136,16 @@ describe("deploy/ manifests", () => {
     expect(shim).toBe(`${lib}/netattach-cni`);
     expect(init?.command.slice(0, 2)).toEqual(["node", `${lib}/netattachctl.mjs`]);
     expect(daemon?.command.slice(0, 2)).toEqual(["node", `${lib}/netattachd.mjs`]);
-    const probe = daemon?.readinessProbe?.exec.command ?? [];
-    expect(probe.slice(0, 3)).toEqual(["node", `${lib}/netattachctl.mjs`, "status"]);
-    for (const arg of probe.slice(3)) expect(statusCommand.usage).toContain(`${arg.split("=")[0]} `);
+  });
+
+  it("probe /readyz and /healthz on the HTTP listener the ConfigMap configures", async () => {
+    const cm = find("ConfigMap") as K8sObject & { data: Record<string, string> };
+    const daemon = (find("DaemonSet") as DaemonSet).spec.template.spec.containers.find((c) => c.name === "netattachd");
+    const listen = (parseYaml(cm.data["netattachd.yaml"] ?? "") as { metricsListen?: string }).metricsListen ?? DEFAULTS.metricsListen;
+    expect(listen).toBe(DEFAULTS.metricsListen);
+    const [host, port] = listen.split(":");
+    expect(daemon?.readinessProbe?.httpGet).toEqual({ host, port: Number(port), path: "/readyz" });
+    expect(daemon?.livenessProbe?.httpGet).toEqual({ host, port: Number(port), path: "/healthz" });
   });
 
   it("run `netattachctl install` with flags it accepts, before the daemon", () => {
