@@ -10,6 +10,7 @@ import { type DaemonConfig, stateLayout } from "../../server/src/config/index.js
 import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
+import { parsePrometheusText, sampleValue } from "../helpers/prometheus-text.js";
 import { deleteHostLinks, ipamReservations } from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { errorInfo } from "../helpers/kube-stand-in/daemon-fixture.js";
@@ -87,6 +88,10 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
     cniVersion: "1.0.0",
   });
 
+  async function scrape(): Promise<ReturnType<typeof parsePrometheusText>> {
+    return parsePrometheusText(await (await fetch(`http://127.0.0.1:${w.daemon.httpPort}/metrics`)).text());
+  }
+
   /** Waits until the daemon's pod informer has the pod (live GETs fail meanwhile). */
   async function informerHas(p: { namespace: string; name: string; uid: string }): Promise<void> {
     w.standIn.failNext({ verb: "get", resource: "pods" }, 500, 1_000_000);
@@ -94,13 +99,32 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
     w.standIn.clearFaults();
   }
 
-  it("ADD takes the annotations from the pod informer, costs 0 reads + 1 PATCH, and the stored network-status matches the netns", async () => {
+  it("ADD takes the annotations from the pod informer, costs 0 reads + 1 PATCH + 1 Event, and the stored network-status matches the netns", async () => {
     const p = w.standIn.createPod({ namespace: "ns1", name: "web", nodeName: NODE, annotations: { "k8s.v1.cni.cncf.io/networks": "blue" } });
     await informerHas(pod("web", p.metadata.uid));
     w.standIn.resetRequests();
+    const before = await scrape();
     const containerId = `kube-${randomBytes(6).toString("hex")}`;
     const res = await w.daemon.client.api.attachNetworks(addRequest(containerId, pod("web", p.metadata.uid)));
-    expect(w.standIn.requests.map((r) => `${r.verb} ${r.path}`)).toEqual(["patch /api/v1/namespaces/ns1/pods/web/status"]);
+    // The Event is written off the ADD's path: it follows the status PATCH.
+    await vi.waitFor(() => expect(w.standIn.count({ resource: "events" })).toBe(1));
+    expect(w.standIn.requests.map((r) => `${r.verb} ${r.path}`)).toEqual(["patch /api/v1/namespaces/ns1/pods/web/status", "create /apis/events.k8s.io/v1/namespaces/ns1/events"]);
+    const [event] = w.standIn.events("ns1") as unknown as Array<{ reason: string; note: string }>;
+    expect(event!.reason).toBe("AddedInterfaces");
+    const addrs = JSON.parse(res.networkStatusJson) as Array<{ name: string; interface: string; ips: string[] }>;
+    expect(event!.note).toBe(`added ${res.interfaces.map((i) => `${i.interface} [${i.ips.map((ip) => ip.address).join(", ")}] from ${i.network}`).join("; ")}`);
+    expect(addrs.map((a) => a.interface)).toEqual(["eth0", "net1"]);
+
+    // The metrics moved with it: the call, each network it attached, each real plugin run.
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    expect(delta("netattach_operation_duration_seconds_count", { operation: "attach", result: "ok" })).toBe(1);
+    expect(delta("netattach_network_operation_duration_seconds_count", { operation: "attach", network: "ns1/blue", result: "ok" })).toBe(1);
+    expect(delta("netattach_network_operation_duration_seconds_count", { operation: "attach", network: "kube-system/cluster-net", result: "ok" })).toBe(1);
+    expect(delta("netattach_plugin_exec_duration_seconds_count", { command: "ADD", plugin: "bridge", result: "ok" })).toBe(2);
+    expect(delta("netattach_plugin_exec_duration_seconds_sum", { command: "ADD", plugin: "bridge" })).toBeGreaterThan(0);
+    expect(sampleValue(after, "netattach_attachments", { phase: "attached" })).toBe(1);
+    expect(sampleValue(after, "netattach_kube_informer_synced", { resource: "pods" })).toBe(1);
 
     const stored = JSON.parse(w.standIn.getPod("ns1", "web")!.metadata.annotations![NETWORK_STATUS_ANNOTATION]!) as Array<{
       name: string;

@@ -1,8 +1,9 @@
 // Kubernetes Events on pods (events.k8s.io/v1), off the ADD's path: emit() only queues (bounded;
 // beyond it events are dropped and counted in the log), one worker writes them in order, each
 // write aggregated (event-series.ts: same pod, reason and action → one Event with a count) and
-// rate-limited per pod (rate-limit.ts). A write that fails is retried a little, then given up:
-// an Event is never worth an ADD, nor load on an API server that is failing (api-gate.ts).
+// rate-limited per pod (rate-limit.ts). A write that fails is retried a little, then given up,
+// and while the API server is failing (api-gate.ts closed) none is sent: an Event is never worth
+// an ADD, nor load on a server trying to recover.
 import { PatchStrategy, V1MicroTime, type EventsV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { PodRef } from "../attach/types.js";
@@ -73,6 +74,10 @@ export function createKubeEventRecorder(deps: KubeEventRecorderDeps): KubeEventR
       const job = queue.shift()!;
       const write = "write" in job ? job.write : series.observe(job.spec, now());
       if (write === undefined) continue;
+      if (deps.gate.closedForMs() > 0) {
+        log.debug({ pod: podKey(write.entry.spec.pod), reason: write.entry.spec.reason }, "Kubernetes Event not written: the API server is failing");
+        continue;
+      }
       if (!limit.take(podKey(write.entry.spec.pod), Date.now())) {
         log.debug({ pod: podKey(write.entry.spec.pod), reason: write.entry.spec.reason }, "Kubernetes Event not written: this pod's event rate limit is exhausted");
         continue;
