@@ -1,6 +1,7 @@
 // Composition of the edge: one client, an informer for this node's pods and one (or one
-// per allowed namespace) for NetworkAttachmentDefinitions, the three contracts on top, and one
-// gate that spaces out live requests while the API server fails (reopened by any success).
+// per allowed namespace) for NetworkAttachmentDefinitions, the three contracts on top, the
+// recorder of Kubernetes Events on pods (unless turned off), and one gate that spaces out live
+// requests while the API server fails (reopened by any success).
 import type { Logger } from "pino";
 import { createConfDirSource } from "../resolve/conf-dir-source.js";
 import { createApiGate } from "./api-gate.js";
