@@ -5,15 +5,8 @@
 // building those streams costs a few ms of the shim's start, and a runtime execs this
 // binary once per pod operation.
 import { appendFileSync, readFileSync, writeSync } from "node:fs";
-import { openNodeSocket, preopen, type OpenSocket } from "./transport/byte-socket.js";
-import { bunSocketOpener, type BunRuntime } from "./transport/bun-socket.js";
 import { runShim } from "./shim.js";
-
-/** Bun's native sockets in the shim's binary; node:net when the bundle runs in node. */
-function socketOpener(): OpenSocket {
-  const bun = (globalThis as { Bun?: BunRuntime }).Bun;
-  return bun === undefined ? openNodeSocket : bunSocketOpener(bun);
-}
+import type { UnixFetch } from "./transport/http-post.js";
 
 /** Writes all of `text` to `fd`, also when the pipe is non-blocking and momentarily full. */
 function writeAll(fd: number, text: string): void {
@@ -31,11 +24,12 @@ function main(): void {
   void runShim({
     env: process.env,
     readStdin: async () => readFileSync(0, "utf8"),
-    // The client is loaded on demand (VERSION and early errors never pay for it), while
-    // the socket is already connecting.
-    connect: async (socketPath) => {
-      const openSocket = preopen(socketOpener(), socketPath);
-      return (await import("./daemon-client.js")).createDaemonConnection(socketPath, openSocket);
+    // Loaded on demand: VERSION and early errors never pay for the client.
+    client: async (socketPath) => {
+      const [{ createDaemonClient }, { fetchPost, nodeHttpPost }] = await Promise.all([import("./daemon-client.js"), import("./transport/http-post.js")]);
+      // Bun's native fetch in the shim's binary; node:http when the bundle runs in node.
+      const post = "Bun" in globalThis ? fetchPost(globalThis.fetch as unknown as UnixFetch) : nodeHttpPost();
+      return createDaemonClient(socketPath, post);
     },
     logSink: (logFile) => (logFile ? (line) => appendFileSync(logFile, line) : (line) => writeAll(2, line)),
     clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
@@ -43,7 +37,7 @@ function main(): void {
     try {
       writeAll(1, stdout);
     } finally {
-      // Exit at once: an HTTP/2 session or a timer must not keep the process alive.
+      // Exit at once: a kept-alive connection or a timer must not keep the process alive.
       process.exit(exitCode);
     }
   });

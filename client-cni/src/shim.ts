@@ -1,10 +1,10 @@
 // netattach-cni: exactly a CNI plugin. VERSION is answered here; ADD, DEL, CHECK, GC and
 // STATUS go to netattachd (daemon-command.ts, loaded only then: VERSION and bad
-// invocations never pay for the gRPC client). Returns what to print on stdout (the result,
+// invocations never pay for the client). Returns what to print on stdout (the result,
 // or the error object) and the exit code; main.ts does the printing.
 import type { Clock } from "./call-policy.js";
 import { parseCniEnv, readCommand } from "./cni-env.js";
-import type { DaemonConnection } from "./daemon-client.js";
+import type { DaemonClient } from "./daemon-client.js";
 import { createLogger, type Logger } from "./logger.js";
 import { parseShimConf, peekCniVersion } from "./shim-conf.js";
 import { CniCode, ShimError } from "./shim-error.js";
@@ -13,8 +13,8 @@ import { checkVersion, LATEST_VERSION, versionAnswer } from "./versions.js";
 export interface ShimDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   readStdin(): Promise<string>;
-  /** Async so the client (protobuf codecs, HTTP/2) loads only for commands that need it. */
-  connect(socketPath: string): Promise<DaemonConnection>;
+  /** Async so the client (protobuf codecs, Connect) loads only for commands that need it. */
+  client(socketPath: string): Promise<DaemonClient>;
   /** Where log lines go: the conf's logFile, or stderr when there is none. */
   logSink(logFile: string | undefined): (line: string) => void;
   readonly clock: Clock;
@@ -43,11 +43,8 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
     const conf = parseShimConf(stdin);
     checkVersion(command, conf.cniVersion);
     log = createLogger(deps.logSink(conf.logFile), conf.logLevel, deps.clock.now).child({ command, containerId: env.containerId || undefined, ifName: env.ifName || undefined });
-    // Connecting first: the daemon accepts while daemon-command.js loads.
-    const connection = deps.connect(conf.socketPath);
-    connection.catch(() => undefined); // Reported where it is awaited.
-    const { runDaemonCommand } = await import("./daemon-command.js");
-    return { stdout: await runDaemonCommand(env, conf, connection, deps.clock, log), exitCode: 0 };
+    const [{ runDaemonCommand }, client] = await Promise.all([import("./daemon-command.js"), deps.client(conf.socketPath)]);
+    return { stdout: await runDaemonCommand(env, conf, client, deps.clock, log), exitCode: 0 };
   } catch (err) {
     // Daemon failures arrive mapped; anything else here is a bug of ours.
     const shimErr = err instanceof ShimError ? err : new ShimError(CniCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });

@@ -53,7 +53,9 @@ export function routeByProtocol(http: HttpServer, toHttp2: (socket: Socket) => v
     socket.once("close", () => undecided.delete(socket));
     sniff(socket, (http2) => {
       undecided.delete(socket);
-      if (http2) return toHttp2(socket);
+      // node:http accepts half-open sockets and ends them itself; an HTTP/2 session expects the
+      // default (end when the peer ends), or the connection of a client that exited would linger.
+      if (http2) return toHttp2(Object.assign(socket, { allowHalfOpen: false }));
       toHttp1.call(http, socket);
       socket.resume();
     });
