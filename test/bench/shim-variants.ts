@@ -1,12 +1,13 @@
 // The programs shim-overhead.ts runs side by side, each compiled exactly as the shim is
 // (tools/build.mjs: bun build --compile --bytecode ...):
-// - the floor: a Bun program that writes one line the way the shim writes (writeSync on fd 1;
-//   process.stdout alone costs ~13 ms of Bun start-up, which the shim never pays);
-// - the shim with each transport under the same generated client and the same runShim:
-//   (a) the hand-written HTTP/2 + HPACK + Huffman stack it carried until BASELINE_REV (that
-//       commit's client-cni, built from git), (b) Bun's node:http2, (c) Connect over Bun's
-//       native fetch (this tree: build/netattach-cni), and grpc-js (nice-grpc's channel) for
-//       reference;
+// - the floor: a Bun program that writes one line the way the shim writes (Bun.write; the
+//   shim never pays for node:fs or process.stdout, which Bun builds at first use);
+// - the shim with each transport, all from one entry that mirrors client-cni/src/main.ts
+//   (same runShim, same I/O) and differs only in its client factory: (a) the hand-written
+//   HTTP/2 + HPACK + Huffman stack it carried until BASELINE_REV (that commit's transport, its
+//   socket opened before its code loads, as it was), (b) Bun's node:http2 under the same
+//   generated client, (c) Connect over Bun's native fetch, and grpc-js (nice-grpc's channel)
+//   for reference; plus the shim this tree ships (build/netattach-cni), which must match (c);
 // - two other packagings of this tree's shim, for start-up only.
 import { execFile } from "node:child_process";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
@@ -26,23 +27,44 @@ export interface Program {
 
 export interface Programs {
   readonly floor: Program;
-  /** (c) first: the shim this tree builds. */
+  /** (c) first: every other transport is compared with it. */
   readonly transports: Program[];
+  /** Start-up and STATUS only. */
+  readonly reference: Program;
   readonly packagings: Program[];
 }
 
-/** A shim entry like client-cni/src/main.ts, with `client` as the body of its client factory. */
+/** client-cni/src/main.ts's wiring and I/O, with `client` as the body of its client factory. */
 const entry = (client: string): string => `
-import { readFileSync, writeSync } from "node:fs";
 import { runShim } from "${REPO_ROOT}client-cni/src/shim.ts";
+const bun = (globalThis as any).Bun;
+const fs = () => process.getBuiltinModule("node:fs");
 runShim({
   env: process.env,
-  readStdin: async () => readFileSync(0, "utf8"),
+  readStdin: () => bun.stdin.text(),
   client: async (socketPath: string) => {${client}},
-  logSink: () => (line: string) => void writeSync(2, line),
+  logSink: () => (line: string) => void fs().writeSync(2, line),
   clock: { now: () => Date.now(), sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) },
-}).then(({ stdout, exitCode }) => { writeSync(1, stdout); process.exit(exitCode); });
+}).then(async ({ stdout, exitCode }) => { await bun.write(bun.stdout, stdout); process.exit(exitCode); });
 `;
+
+const CONNECT_CLIENT = `
+    const [{ createDaemonClient }, { fetchPost }] = await Promise.all([
+      import("${REPO_ROOT}client-cni/src/daemon-client.ts"),
+      import("${REPO_ROOT}client-cni/src/transport/http-post.ts"),
+    ]);
+    return createDaemonClient(socketPath, fetchPost(globalThis.fetch as never));
+  `;
+
+/** BASELINE_REV's transport: the socket opened at once, the client loaded meanwhile (its main.ts). */
+const handWrittenClient = (baseline: string): string => `
+    const [{ preopen }, { bunSocketOpener }] = await Promise.all([
+      import("${baseline}/client-cni/src/transport/byte-socket.ts"),
+      import("${baseline}/client-cni/src/transport/bun-socket.ts"),
+    ]);
+    const openSocket = preopen(bunSocketOpener(bun), socketPath);
+    return (await import("${baseline}/client-cni/src/daemon-client.ts")).createDaemonConnection(socketPath, openSocket).client as never;
+  `;
 
 const NODE_HTTP2_CLIENT = `
     const [{ AttachmentServiceDefinition }, { createGeneratedClient }, { createNodeHttp2Transport }] = await Promise.all([
@@ -62,45 +84,50 @@ const GRPC_JS_CLIENT = `
     return createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware).create(AttachmentServiceDefinition, channel) as never;
   `;
 
-const build = (src: string, out: string, root = REPO_ROOT) => execa("node", [join(root, "tools/build.mjs"), "--entry", src, "--out", out], { cwd: root });
+const FLOOR = 'void (async () => { await Bun.write(Bun.stdout, "hello\\n"); process.exit(0); })();\n';
 
-/** BASELINE_REV's shim, built by that commit's own build script. */
-async function buildBaseline(dir: string): Promise<string> {
+/** BASELINE_REV's client-cni and proto/gen, extracted from git into `dir`/baseline. */
+async function extractBaseline(dir: string): Promise<string> {
   const src = join(dir, "baseline");
   await mkdir(src, { recursive: true });
-  const archive = await promisify(execFile)("git", ["-C", REPO_ROOT, "archive", "--format=tar", BASELINE_REV, "client-cni", "proto", "tools/build.mjs", "package.json"], { encoding: "buffer", maxBuffer: 64 << 20 });
+  const archive = await promisify(execFile)("git", ["-C", REPO_ROOT, "archive", "--format=tar", BASELINE_REV, "client-cni", "proto/gen"], { encoding: "buffer", maxBuffer: 64 << 20 });
   await execa("tar", ["-x", "-C", src], { input: archive.stdout });
-  await symlink(join(REPO_ROOT, "node_modules"), join(src, "node_modules"));
-  const out = join(dir, "netattach-cni-http2-handwritten");
-  await execa("node", [join(src, "tools/build.mjs"), "--out", out], { cwd: src });
-  return out;
+  return src;
 }
 
 export async function buildPrograms(dir: string): Promise<Programs> {
   const bun = join(REPO_ROOT, "node_modules/.bin/bun");
   await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
-  await writeFile(join(dir, "floor.ts"), 'import { writeSync } from "node:fs";\nwriteSync(1, "hello\\n");\nprocess.exit(0);\n');
-  await writeFile(join(dir, "node-http2-main.ts"), entry(NODE_HTTP2_CLIENT));
-  await writeFile(join(dir, "grpc-js-main.ts"), entry(GRPC_JS_CLIENT));
-  const [shim, baseline] = await Promise.all([buildShim(), buildBaseline(dir)]);
-  await build(join(dir, "floor.ts"), join(dir, "floor"));
-  await build(join(dir, "node-http2-main.ts"), join(dir, "netattach-cni-node-http2"));
-  await build(join(dir, "grpc-js-main.ts"), join(dir, "netattach-cni-grpc-js"));
+  const baseline = await extractBaseline(dir);
+  const sources: Record<string, string> = {
+    floor: FLOOR,
+    connect: entry(CONNECT_CLIENT),
+    "hand-written": entry(handWrittenClient(baseline)),
+    "node-http2": entry(NODE_HTTP2_CLIENT),
+    "grpc-js": entry(GRPC_JS_CLIENT),
+  };
+  const shipped = await buildShim();
+  for (const [name, source] of Object.entries(sources)) {
+    await writeFile(join(dir, `${name}.ts`), source);
+    await execa("node", [join(REPO_ROOT, "tools/build.mjs"), "--entry", join(dir, `${name}.ts`), "--out", join(dir, name)], { cwd: REPO_ROOT });
+  }
   const main = join(REPO_ROOT, "client-cni/src/main.ts");
   const common = ["--minify", "--conditions=import", main];
   await execa(bun, ["build", "--compile", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", ...common, "--outfile", join(dir, "no-bytecode")]);
   await execa(bun, ["build", "--target=node", "--format=esm", ...common, "--outfile", join(dir, "netattach-cni.mjs")]);
+  const program = (name: string, cmd: string, args: string[] = []): Program => ({ name, cmd, args });
   return {
-    floor: { name: "floor: bun program built like the shim", cmd: join(dir, "floor"), args: [] },
+    floor: program("floor: bun program built like the shim", join(dir, "floor")),
     transports: [
-      { name: "(c) Connect over Bun fetch (this tree)", cmd: shim, args: [] },
-      { name: `(a) hand-written HTTP/2 (${BASELINE_REV.slice(0, 7)})`, cmd: baseline, args: [] },
-      { name: "(b) Bun node:http2, same generated client", cmd: join(dir, "netattach-cni-node-http2"), args: [] },
-      { name: "grpc-js (nice-grpc channel), for reference", cmd: join(dir, "netattach-cni-grpc-js"), args: [] },
+      program("(c) Connect over Bun fetch", join(dir, "connect")),
+      program(`(a) hand-written HTTP/2 (${BASELINE_REV.slice(0, 7)})`, join(dir, "hand-written")),
+      program("(b) Bun node:http2, same generated client", join(dir, "node-http2")),
+      program("(c) as shipped: build/netattach-cni", shipped),
     ],
+    reference: program("grpc-js (nice-grpc channel), for reference", join(dir, "grpc-js")),
     packagings: [
-      { name: "(c) bun --compile without --bytecode", cmd: join(dir, "no-bytecode"), args: [] },
-      { name: "(c) node 20 + the same code bundled", cmd: process.execPath, args: [join(dir, "netattach-cni.mjs")] },
+      program("(c) shipped, bun --compile without --bytecode", join(dir, "no-bytecode")),
+      program("(c) shipped, node 20 + the same code bundled", process.execPath, [join(dir, "netattach-cni.mjs")]),
     ],
   };
 }
