@@ -35,11 +35,11 @@ function main(): void {
   void runShim({
     env: process.env,
     readStdin: bun ? () => bun.stdin.text() : async () => fs().readFileSync(0, "utf8"),
-    // Loaded on demand: VERSION and early errors never pay for the client.
-    client: async (socketPath) => {
+    // Loaded on demand: VERSION never pays for the client.
+    loadClient: async () => {
       const [{ createDaemonClient }, { fetchPost, nodeHttpPost }] = await Promise.all([import("./daemon-client.js"), import("./transport/http-post.js")]);
       // Bun's native fetch in the shim's binary; node:http when the bundle runs in node.
-      return createDaemonClient(socketPath, bun ? fetchPost(globalThis.fetch as unknown as UnixFetch) : nodeHttpPost());
+      return (socketPath) => createDaemonClient(socketPath, bun ? fetchPost(globalThis.fetch as unknown as UnixFetch) : nodeHttpPost());
     },
     logSink: (logFile) => (logFile ? (line) => fs().appendFileSync(logFile, line) : (line) => writeAll(2, line)),
     clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },

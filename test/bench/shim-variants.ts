@@ -3,11 +3,11 @@
 // - the floor: a Bun program that writes one line the way the shim writes (Bun.write; the
 //   shim never pays for node:fs or process.stdout, which Bun builds at first use);
 // - the shim with each transport, all from one entry that mirrors client-cni/src/main.ts
-//   (same runShim, same I/O) and differs only in its client factory: (a) the hand-written
-//   HTTP/2 + HPACK + Huffman stack it carried until BASELINE_REV (that commit's transport, its
-//   socket opened before its code loads, as it was), (b) Bun's node:http2 under the same
-//   generated client, (c) Connect over Bun's native fetch, and grpc-js (nice-grpc's channel)
-//   for reference; plus the shim this tree ships (build/netattach-cni), which must match (c);
+//   (same runShim, same I/O) and differs only in the client it loads: (a) the hand-written
+//   HTTP/2 + HPACK + Huffman stack it carried until BASELINE_REV (that commit's transport),
+//   (b) Bun's node:http2 under the same generated client, (c) Connect over Bun's native
+//   fetch, and grpc-js (nice-grpc's channel) for reference; plus the shim this tree ships
+//   (build/netattach-cni), which must match (c);
 // - two other packagings of this tree's shim, for start-up only.
 import { execFile } from "node:child_process";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
@@ -34,15 +34,15 @@ export interface Programs {
   readonly packagings: Program[];
 }
 
-/** client-cni/src/main.ts's wiring and I/O, with `client` as the body of its client factory. */
-const entry = (client: string): string => `
+/** client-cni/src/main.ts's wiring and I/O, with `load` as the body of its loadClient. */
+const entry = (load: string): string => `
 import { runShim } from "${REPO_ROOT}client-cni/src/shim.ts";
 const bun = (globalThis as any).Bun;
 const fs = () => process.getBuiltinModule("node:fs");
 runShim({
   env: process.env,
   readStdin: () => bun.stdin.text(),
-  client: async (socketPath: string) => {${client}},
+  loadClient: async () => {${load}},
   logSink: () => (line: string) => void fs().writeSync(2, line),
   clock: { now: () => Date.now(), sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) },
 }).then(async ({ stdout, exitCode }) => { await bun.write(bun.stdout, stdout); process.exit(exitCode); });
@@ -53,17 +53,17 @@ const CONNECT_CLIENT = `
       import("${REPO_ROOT}client-cni/src/daemon-client.ts"),
       import("${REPO_ROOT}client-cni/src/transport/http-post.ts"),
     ]);
-    return createDaemonClient(socketPath, fetchPost(globalThis.fetch as never));
+    return (socketPath: string) => createDaemonClient(socketPath, fetchPost(globalThis.fetch as never));
   `;
 
-/** BASELINE_REV's transport: the socket opened at once, the client loaded meanwhile (its main.ts). */
+/** BASELINE_REV's transport; it opens the socket before the call needs it, as it did. */
 const handWrittenClient = (baseline: string): string => `
-    const [{ preopen }, { bunSocketOpener }] = await Promise.all([
+    const [{ preopen }, { bunSocketOpener }, { createDaemonConnection }] = await Promise.all([
       import("${baseline}/client-cni/src/transport/byte-socket.ts"),
       import("${baseline}/client-cni/src/transport/bun-socket.ts"),
+      import("${baseline}/client-cni/src/daemon-client.ts"),
     ]);
-    const openSocket = preopen(bunSocketOpener(bun), socketPath);
-    return (await import("${baseline}/client-cni/src/daemon-client.ts")).createDaemonConnection(socketPath, openSocket).client as never;
+    return (socketPath: string) => createDaemonConnection(socketPath, preopen(bunSocketOpener(bun), socketPath)).client as never;
   `;
 
 const NODE_HTTP2_CLIENT = `
@@ -72,16 +72,18 @@ const NODE_HTTP2_CLIENT = `
       import("${REPO_ROOT}client-cni/src/transport/generated-client.ts"),
       import("${REPO_ROOT}test/bench/shim-node-http2-transport.ts"),
     ]);
-    return createGeneratedClient(AttachmentServiceDefinition, createNodeHttp2Transport(socketPath));
+    return (socketPath: string) => createGeneratedClient(AttachmentServiceDefinition, createNodeHttp2Transport(socketPath));
   `;
 
 const GRPC_JS_CLIENT = `
-    const { createChannel, createClientFactory } = await import("nice-grpc");
-    const { deadlineMiddleware } = await import("nice-grpc-client-middleware-deadline");
-    const { errorDetailsClientMiddleware } = await import("nice-grpc-error-details");
-    const { AttachmentServiceDefinition } = await import("${REPO_ROOT}proto/gen/netattach/v1/attachment_service.ts");
-    const channel = createChannel("unix://" + socketPath);
-    return createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware).create(AttachmentServiceDefinition, channel) as never;
+    const [{ createChannel, createClientFactory }, { deadlineMiddleware }, { errorDetailsClientMiddleware }, { AttachmentServiceDefinition }] = await Promise.all([
+      import("nice-grpc"),
+      import("nice-grpc-client-middleware-deadline"),
+      import("nice-grpc-error-details"),
+      import("${REPO_ROOT}proto/gen/netattach/v1/attachment_service.ts"),
+    ]);
+    const factory = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware);
+    return (socketPath: string) => factory.create(AttachmentServiceDefinition, createChannel("unix://" + socketPath)) as never;
   `;
 
 const FLOOR = 'void (async () => { await Bun.write(Bun.stdout, "hello\\n"); process.exit(0); })();\n';
