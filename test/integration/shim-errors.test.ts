@@ -101,7 +101,15 @@ describe("with the daemon up", () => {
     expect((await runFailing("DEL", shimConf(daemon.socketPath))).code).toBe(11);
   });
 
-  it("a message with non-ASCII text and '%' arrives intact (grpc-message is percent-encoded)", async () => {
+  it("an ADD request over the daemon's limits.maxMessageBytes is CNI 7 naming the key; nothing runs", async () => {
+    const huge = "x".repeat(5 * 1024 * 1024);
+    const err = await runFailing("ADD", shimConf(daemon.socketPath, { runtimeConfig: { "io.kubernetes.cri.pod-annotations": { huge } } }));
+    expect(err).toMatchObject({ code: 7, msg: expect.stringContaining("over limits.maxMessageBytes (4194304)") });
+    expect(err.details).toContain("reason=LIMIT_EXCEEDED");
+    expect(daemon.calls).toEqual([]);
+  });
+
+  it("a message with non-ASCII text and '%' arrives intact", async () => {
     daemon.script.attach = async () => {
       throw new DaemonError("INVALID_ANNOTATION", "annotation ‘k8s.v1.cni.cncf.io/networks’ is 100% wrong: café");
     };

@@ -113,7 +113,7 @@ describe("requests that are not a call", () => {
     ["another protocol version", () => post("GetStatus", new Uint8Array(), { ...PROTO, "connect-protocol-version": "2" }), 400, "invalid_argument", "connect-protocol-version"],
     ["a malformed timeout", () => post("GetStatus", new Uint8Array(), { ...PROTO, "connect-timeout-ms": "-5" }), 400, "invalid_argument", "connect-timeout-ms"],
     ["a compressed body", () => post("GetStatus", new Uint8Array(), { ...PROTO, "content-encoding": "gzip" }), 501, "unimplemented", "content-encoding gzip"],
-    ["a body over the message limit", () => post("CheckNetworks", new Uint8Array(1_001)), 429, "resource_exhausted", "1001 bytes exceeds the limit of 1000 bytes"],
+    ["a body over the message limit", () => post("CheckNetworks", new Uint8Array(1_001)), 400, "invalid_argument", "request message of 1001 bytes: over limits.maxMessageBytes (1000)"],
     ["a body that does not decode", () => post("CheckNetworks", new Uint8Array([0xff, 0xff, 0xff])), 400, "invalid_argument", "cannot decode the request of /netattach.v1.AttachmentService/CheckNetworks"],
   ])("%s is refused, naming what was wrong; the implementation is not called", async (_what, send, http, code, mention) => {
     let called = false;
@@ -125,6 +125,12 @@ describe("requests that are not a call", () => {
     expect(err.message).toContain(mention);
     expect(called).toBe(false);
   });
+});
+
+it("a body over the message limit is the catalog's LIMIT_EXCEEDED, naming the config key", async () => {
+  const err = await errorOf(await post("CheckNetworks", new Uint8Array(1_001)));
+  const info = ErrorInfo.decode(Buffer.from(err.details?.[0]?.value ?? "", "base64"));
+  expect(info).toMatchObject({ reason: "LIMIT_EXCEEDED", domain: "netattach.dev", metadata: { cniCode: "7", limit: "limits.maxMessageBytes" } });
 });
 
 describe("deadlines, cancellation and shutdown", () => {

@@ -8,7 +8,9 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import { Metadata, ServerError, Status, type CallContext } from "nice-grpc-common";
 import * as errorDetails from "nice-grpc-error-details";
 import { RichServerError, type ErrorDetails } from "nice-grpc-error-details";
+import { toServerError } from "../errors/to-server-error.js";
 import { serviceMethods, type GrpcService } from "../grpc/grpc-js-server.js";
+import { limitExceeded } from "../limits/input-limits.js";
 import {
   JSON_CONTENT_TYPE,
   PROTO_CONTENT_TYPE,
@@ -24,7 +26,7 @@ import {
 } from "./connect-protocol.js";
 
 export interface ConnectHandlerOptions {
-  /** Largest request body accepted, as for gRPC messages. */
+  /** Largest request body accepted: limits.maxMessageBytes, as for gRPC messages. */
   readonly maxMessageBytes: number;
 }
 
@@ -123,9 +125,14 @@ function metadataHeaders(header: Metadata, trailer: Metadata): Record<string, st
   return out;
 }
 
-/** The request body, or a ServerError when it is larger than `max` bytes. */
+/**
+ * The request body, or a ServerError when it is larger than `max` bytes: the catalog's
+ * LIMIT_EXCEEDED naming limits.maxMessageBytes (grpc-js's own RESOURCE_EXHAUSTED would read as
+ * "try again" to the shim, and an oversized request never gets smaller).
+ */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | ServerError> {
-  const tooLarge = (n: number): ServerError => new ServerError(Status.RESOURCE_EXHAUSTED, `request message of ${n} bytes exceeds the limit of ${max} bytes`);
+  // No phase: nothing has been decoded, let alone resolved.
+  const tooLarge = (n: number): ServerError => toServerError(limitExceeded(`request message of ${n} bytes`, "maxMessageBytes", max, { phase: undefined })).error;
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > max) return Promise.resolve(tooLarge(declared));
   return new Promise((resolve, reject) => {
@@ -134,8 +141,10 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | ServerErr
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) {
+        // The rest is read and dropped: a client still sending would otherwise fail to send
+        // and never read the answer.
         req.removeAllListeners("data");
-        req.pause();
+        req.resume();
         resolve(tooLarge(size));
       } else {
         chunks.push(chunk);
@@ -206,7 +215,7 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
     try {
       const body = await readBody(req, opts.maxMessageBytes);
       if (abort.signal.aborted) return;
-      if (body instanceof ServerError) return sendError(res, body, { headers: { connection: "close" } });
+      if (body instanceof ServerError) return sendError(res, body);
       let request: unknown;
       try {
         request = route.decode(body);

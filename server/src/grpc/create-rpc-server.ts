@@ -57,7 +57,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     { definition: ServerReflectionService, implementation: reflection },
     { definition: REFLECTION_V1ALPHA, implementation: reflection },
   ] satisfies GrpcService[] as GrpcService[]).map((s) => ({ ...s, middleware: s.middleware ? composeServerMiddleware(errorDetailsServerMiddleware, s.middleware) : errorDetailsServerMiddleware }));
-  // grpc-js answers RESOURCE_EXHAUSTED above the limit.
+  // Above limits.maxMessageBytes grpc-js answers RESOURCE_EXHAUSTED, Connect LIMIT_EXCEEDED.
   const grpc = createGrpcJsServer(grpcServices, { "grpc.max_receive_message_length": limits.maxMessageBytes });
   const connect = createConnectHandler([attachment], { maxMessageBytes: limits.maxMessageBytes });
   const http = createHttpServer(connect);
