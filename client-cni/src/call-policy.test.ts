@@ -2,7 +2,7 @@ import { ClientError, Status } from "nice-grpc-common";
 import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { describe, expect, it } from "vitest";
 import { callDaemon, type Clock } from "./call-policy.js";
-import { ConnectError } from "./transport/connect-error.js";
+import { SocketConnectError } from "./transport/socket-connect-error.js";
 import { ERROR_DOMAIN } from "./error-mapping.js";
 import { createLogger } from "./logger.js";
 import { parseShimConf } from "./shim-conf.js";
@@ -17,7 +17,7 @@ const PATH = "/netattach.v1.AttachmentService/AttachNetworks";
 const log = createLogger(() => undefined, "silent", () => 0);
 const conf = (extra = "") => parseShimConf(`{"cniVersion":"1.0.0","name":"n","socketPath":"/run/na.sock","readinessTimeoutMs":1000${extra}}`);
 const errno = (code: string) => Object.assign(new Error(`connect ${code} /run/na.sock`), { code });
-const refused = () => new ConnectError(PATH, errno("ECONNREFUSED"));
+const refused = () => new SocketConnectError(PATH, errno("ECONNREFUSED"));
 const rich = (code: Status, reason: string, message: string) =>
   new RichClientError(PATH, code, message, [ErrorInfo.fromPartial({ reason, domain: ERROR_DOMAIN, metadata: { cniCode: "11" } })]);
 const notReady = () => rich(Status.UNAVAILABLE, "NOT_READY", "netattachd is starting: kube informers not synced");
@@ -45,7 +45,7 @@ describe("ADD", () => {
 
   it("retries a missing socket, a refused connection and NOT_READY with growing backoff", async () => {
     const clock = fakeClock();
-    const call = scripted([new ConnectError(PATH, errno("ENOENT")), refused(), notReady(), "attached"]);
+    const call = scripted([new SocketConnectError(PATH, errno("ENOENT")), refused(), notReady(), "attached"]);
     await expect(callDaemon("ADD", conf(), clock, log, call)).resolves.toBe("attached");
     expect(call.attempts).toBe(4);
     expect(clock.slept).toEqual([25, 50, 100]);
@@ -63,7 +63,7 @@ describe("ADD", () => {
   it.each([
     ["an error with a CNI code", rich(Status.UNAVAILABLE, "KUBE_API_UNAVAILABLE", "API server unreachable"), 11, "API server unreachable"],
     ["UNIMPLEMENTED", new ClientError(PATH, Status.UNIMPLEMENTED, "unknown method"), 999, "unknown method"],
-    ["a socket it may not open", new ConnectError(PATH, errno("EACCES")), 11, "not reachable at /run/na.sock"],
+    ["a socket it may not open", new SocketConnectError(PATH, errno("EACCES")), 11, "not reachable at /run/na.sock"],
     ["a deadline (the daemon may be working on it)", new ClientError(PATH, Status.DEADLINE_EXCEEDED, "Deadline exceeded"), 11, "ADD was not done"],
   ])("does not retry %s", async (_what, error, code, msg) => {
     const clock = fakeClock();

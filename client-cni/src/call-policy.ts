@@ -11,7 +11,7 @@
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 import type { CniCommand } from "./cni-env.js";
-import { ConnectError } from "./transport/connect-error.js";
+import { SocketConnectError } from "./transport/socket-connect-error.js";
 import { errorReason, toShimError, transportDetails } from "./error-mapping.js";
 import type { Logger } from "./logger.js";
 import type { ShimConf } from "./shim-conf.js";
@@ -44,7 +44,7 @@ export type DaemonCall<T> = (options: { deadline: Date }) => Promise<T>;
 
 /** Why the daemon did not take the call, when waiting can fix that; undefined otherwise. */
 function notYet(err: unknown): string | undefined {
-  if (err instanceof ConnectError && err.notListening) return `${Status[err.code]}: ${transportDetails(err.details)}`;
+  if (err instanceof SocketConnectError && err.notListening) return `${Status[err.code]}: ${transportDetails(err.details)}`;
   if (err instanceof ClientError && err.code === Status.UNAVAILABLE && errorReason(err) === "NOT_READY") return `not ready: ${err.details}`;
   return undefined;
 }

@@ -2,8 +2,7 @@
 // and the daemon's answer turned into what the shim prints (the primary result, or nothing).
 import { callDaemon, type Clock } from "./call-policy.js";
 import type { CniEnv } from "./cni-env.js";
-import type { DaemonClient, DaemonConnection } from "./daemon-client.js";
-import { toShimError } from "./error-mapping.js";
+import type { DaemonClient } from "./daemon-client.js";
 import type { Logger } from "./logger.js";
 import { toAttachRequest, toCheckRequest, toDetachRequest, toGcRequest } from "./request-mapping.js";
 import type { ShimConf } from "./shim-conf.js";
@@ -11,20 +10,11 @@ import { CniCode, ShimError } from "./shim-error.js";
 import { versionAnswer } from "./versions.js";
 
 /** stdout for a successful command; throws a ShimError otherwise. */
-export async function runDaemonCommand(env: CniEnv, conf: ShimConf, connection: Promise<DaemonConnection>, clock: Clock, log: Logger): Promise<string> {
-  try {
-    const conn = await connection;
-    try {
-      const started = clock.now();
-      const stdout = await dispatch(env, conf, conn.client, clock, log);
-      log.info("done", { ms: clock.now() - started });
-      return stdout;
-    } finally {
-      conn.close();
-    }
-  } catch (err) {
-    throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: CniCode.TryAgainLater });
-  }
+export async function runDaemonCommand(env: CniEnv, conf: ShimConf, client: DaemonClient, clock: Clock, log: Logger): Promise<string> {
+  const started = clock.now();
+  const stdout = await dispatch(env, conf, client, clock, log);
+  log.info("done", { ms: clock.now() - started });
+  return stdout;
 }
 
 async function dispatch(env: CniEnv, conf: ShimConf, client: DaemonClient, clock: Clock, log: Logger): Promise<string> {

@@ -1,26 +1,29 @@
 // Process glue for netattach-cni: the only file that touches `process`. stdout carries
 // exactly one thing — the result or the error object — and nothing else.
 //
-// fd 0/1/2 are used directly (readFileSync/writeSync), not process.stdin/stdout/stderr:
-// building those streams costs a few ms of the shim's start, and a runtime execs this
-// binary once per pod operation.
-import { appendFileSync, readFileSync, writeSync } from "node:fs";
-import { openNodeSocket, preopen, type OpenSocket } from "./transport/byte-socket.js";
-import { bunSocketOpener, type BunRuntime } from "./transport/bun-socket.js";
+// In the shim's binary, stdin and stdout are Bun's own (Bun.stdin, Bun.write): node:fs is a
+// module Bun builds at first use, a few ms of every call (process.stdout costs more still),
+// and a runtime execs this binary once per pod operation. node:fs is loaded only to write a
+// log line (the default level, warn, writes none on success) and when running under node.
 import { runShim } from "./shim.js";
+import type * as NodeFs from "node:fs";
+import type { UnixFetch } from "./transport/http-post.js";
 
-/** Bun's native sockets in the shim's binary; node:net when the bundle runs in node. */
-function socketOpener(): OpenSocket {
-  const bun = (globalThis as { Bun?: BunRuntime }).Bun;
-  return bun === undefined ? openNodeSocket : bunSocketOpener(bun);
+/** The slice of the `Bun` global used here. */
+interface BunIo {
+  readonly stdin: { text(): Promise<string> };
+  readonly stdout: unknown;
+  write(destination: unknown, data: string): Promise<number>;
 }
+
+const fs = (): typeof NodeFs => process.getBuiltinModule("node:fs");
 
 /** Writes all of `text` to `fd`, also when the pipe is non-blocking and momentarily full. */
 function writeAll(fd: number, text: string): void {
-  let buf = Buffer.from(text, "utf8");
+  let buf = new TextEncoder().encode(text);
   while (buf.length > 0) {
     try {
-      buf = buf.subarray(writeSync(fd, buf));
+      buf = buf.subarray(fs().writeSync(fd, buf));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
     }
@@ -28,25 +31,29 @@ function writeAll(fd: number, text: string): void {
 }
 
 function main(): void {
+  const bun = (globalThis as { Bun?: BunIo }).Bun;
   void runShim({
     env: process.env,
-    readStdin: async () => readFileSync(0, "utf8"),
-    // The client is loaded on demand (VERSION and early errors never pay for it), while
-    // the socket is already connecting.
-    connect: async (socketPath) => {
-      const openSocket = preopen(socketOpener(), socketPath);
-      return (await import("./daemon-client.js")).createDaemonConnection(socketPath, openSocket);
+    readStdin: bun ? () => bun.stdin.text() : async () => fs().readFileSync(0, "utf8"),
+    // Loaded on demand: VERSION never pays for the client.
+    loadClient: async () => {
+      const [{ createDaemonClient }, { fetchPost, nodeHttpPost }] = await Promise.all([import("./daemon-client.js"), import("./transport/http-post.js")]);
+      // Bun's native fetch in the shim's binary; node:http when the bundle runs in node.
+      return (socketPath) => createDaemonClient(socketPath, bun ? fetchPost(globalThis.fetch as unknown as UnixFetch) : nodeHttpPost());
     },
-    logSink: (logFile) => (logFile ? (line) => appendFileSync(logFile, line) : (line) => writeAll(2, line)),
+    logSink: (logFile) => (logFile ? (line) => fs().appendFileSync(logFile, line) : (line) => writeAll(2, line)),
     clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
-  }).then(({ stdout, exitCode }) => {
-    try {
-      writeAll(1, stdout);
-    } finally {
-      // Exit at once: an HTTP/2 session or a timer must not keep the process alive.
-      process.exit(exitCode);
-    }
-  });
+  })
+    .then(async ({ stdout, exitCode }) => {
+      try {
+        if (bun) await bun.write(bun.stdout, stdout);
+        else writeAll(1, stdout);
+      } finally {
+        // Exit at once: a kept-alive connection or a timer must not keep the process alive.
+        process.exit(exitCode);
+      }
+    })
+    .catch(() => process.exit(1)); // stdout could not be written: nothing else to say.
 }
 
 main();

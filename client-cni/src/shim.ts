@@ -1,10 +1,10 @@
 // netattach-cni: exactly a CNI plugin. VERSION is answered here; ADD, DEL, CHECK, GC and
 // STATUS go to netattachd (daemon-command.ts, loaded only then: VERSION and bad
-// invocations never pay for the gRPC client). Returns what to print on stdout (the result,
+// invocations never pay for the client). Returns what to print on stdout (the result,
 // or the error object) and the exit code; main.ts does the printing.
 import type { Clock } from "./call-policy.js";
 import { parseCniEnv, readCommand } from "./cni-env.js";
-import type { DaemonConnection } from "./daemon-client.js";
+import type { DaemonClient } from "./daemon-client.js";
 import { createLogger, type Logger } from "./logger.js";
 import { parseShimConf, peekCniVersion } from "./shim-conf.js";
 import { CniCode, ShimError } from "./shim-error.js";
@@ -13,8 +13,8 @@ import { checkVersion, LATEST_VERSION, versionAnswer } from "./versions.js";
 export interface ShimDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   readStdin(): Promise<string>;
-  /** Async so the client (protobuf codecs, HTTP/2) loads only for commands that need it. */
-  connect(socketPath: string): Promise<DaemonConnection>;
+  /** Loads the client (protobuf codecs, Connect), only for commands that need it. */
+  loadClient(): Promise<(socketPath: string) => DaemonClient>;
   /** Where log lines go: the conf's logFile, or stderr when there is none. */
   logSink(logFile: string | undefined): (line: string) => void;
   readonly clock: Clock;
@@ -31,23 +31,23 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
   let log: Logger = createLogger(deps.logSink(undefined), "warn", deps.clock.now);
   try {
     const command = readCommand(deps.env);
+    // A daemon command loads its code while stdin is read (Bun reads it on another thread).
+    const daemonCode = command === "VERSION" ? undefined : Promise.all([import("./daemon-command.js"), deps.loadClient()]);
+    daemonCode?.catch(() => undefined); // Reported where it is awaited.
     try {
       stdin = await deps.readStdin();
     } catch (err) {
       throw new ShimError(CniCode.IoFailure, "error reading network configuration from stdin", (err as Error).message, { cause: err });
     }
     cniVersion = peekCniVersion(stdin) ?? LATEST_VERSION;
-    if (command === "VERSION") return { stdout: JSON.stringify(versionAnswer(peekCniVersion(stdin))), exitCode: 0 };
+    if (daemonCode === undefined) return { stdout: JSON.stringify(versionAnswer(peekCniVersion(stdin))), exitCode: 0 };
 
     const env = parseCniEnv(deps.env);
     const conf = parseShimConf(stdin);
     checkVersion(command, conf.cniVersion);
     log = createLogger(deps.logSink(conf.logFile), conf.logLevel, deps.clock.now).child({ command, containerId: env.containerId || undefined, ifName: env.ifName || undefined });
-    // Connecting first: the daemon accepts while daemon-command.js loads.
-    const connection = deps.connect(conf.socketPath);
-    connection.catch(() => undefined); // Reported where it is awaited.
-    const { runDaemonCommand } = await import("./daemon-command.js");
-    return { stdout: await runDaemonCommand(env, conf, connection, deps.clock, log), exitCode: 0 };
+    const [{ runDaemonCommand }, clientFor] = await daemonCode;
+    return { stdout: await runDaemonCommand(env, conf, clientFor(conf.socketPath), deps.clock, log), exitCode: 0 };
   } catch (err) {
     // Daemon failures arrive mapped; anything else here is a bug of ours.
     const shimErr = err instanceof ShimError ? err : new ShimError(CniCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });

@@ -1,17 +1,17 @@
-// createDaemon(deps) → {start, stop}: the gRPC server on a unix socket (plus an optional TCP
-// listener), health driven by the domain's readiness, ADD refused (NOT_READY) before the first
-// ready and during shutdown, graceful shutdown with a bound (event streams end first), and the
-// HTTP listener for metrics and probes (up first, down last, so /healthz answers throughout).
+// createDaemon(deps) → {start, stop}: the RPC server (gRPC, and Connect for the shim) on a unix
+// socket plus an optional gRPC TCP listener, health driven by the domain's readiness, ADD
+// refused (NOT_READY) before the first ready and during shutdown, graceful shutdown with a bound
+// (event streams end first), and the HTTP listener for metrics and probes (up first, down last,
+// so /healthz answers throughout).
 import { chmod, unlink } from "node:fs/promises";
 import { ServerCredentials } from "@grpc/grpc-js";
-import type { Server } from "nice-grpc";
 import { HealthState } from "nice-grpc-server-health";
 import type { Logger } from "pino";
 import { gateAttachOnReadiness } from "./attach/ready-gate.js";
 import type { AttachmentService } from "./attach/types.js";
 import { StartupError } from "./errors/startup-error.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
-import { SERVICE_NAME, createGrpcServer } from "./grpc/create-grpc-server.js";
+import { SERVICE_NAME, createRpcServer } from "./grpc/create-rpc-server.js";
 import { prepareUnixSocket } from "./grpc/unix-socket.js";
 import { createReadiness } from "./health/readiness.js";
 import type { InputLimits } from "./limits/input-limits.js";
@@ -68,7 +68,6 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     check: (signal) => deps.service.status({ signal, log }),
     ...(deps.readinessIntervalMs ? { intervalMs: deps.readinessIntervalMs } : {}),
   });
-  const servers: Server[] = [];
   const events = deps.events ?? createEventBus();
   const http = deps.http ? createHttpEndpoint({ ...deps.http, ready: () => readiness.isReady(), log }) : undefined;
   let started: Promise<DaemonAddresses> | undefined;
@@ -78,24 +77,20 @@ export function createDaemon(deps: DaemonDeps): Daemon {
 
   const service = gateAttachOnReadiness(deps.service, { reached: () => readiness.wasReady(), checkNow: () => readiness.checkNow(), stopping: () => stopping !== undefined });
 
-  const newServer = (): Server => {
-    const server = createGrpcServer({
-      service,
-      log,
-      health,
-      descriptorSet: deps.descriptorSet,
-      events,
-      ...(deps.limits !== undefined ? { limits: deps.limits } : {}),
-    });
-    servers.push(server);
-    return server;
-  };
+  const server = createRpcServer({
+    service,
+    log,
+    health,
+    descriptorSet: deps.descriptorSet,
+    events,
+    ...(deps.limits !== undefined ? { limits: deps.limits } : {}),
+  });
 
   async function start(): Promise<DaemonAddresses> {
     const httpPort = http ? await listenHttp(http.start) : undefined;
     for (const l of deps.lifecycles ?? []) await l.start();
     await prepareUnixSocket(deps.socketPath);
-    await listen(newServer(), `unix://${deps.socketPath}`);
+    await listen(`unix://${deps.socketPath}`, () => server.listenUnix(deps.socketPath));
     ownsSocket = true;
     await chmod(deps.socketPath, 0o600);
     const tcpPort = deps.tcpListen ? await listenTcp(deps.tcpListen) : undefined;
@@ -119,20 +114,20 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     if (deps.tls === undefined) throw new StartupError("TLS_REQUIRED", `refusing to listen on ${address} without mutual TLS (set tls.certFile, tls.keyFile, tls.clientCaFile)`);
     if (/^(0\.0\.0\.0|\[::\]|\[::0\]|):/.test(address)) log.warn({ tcpListen: address }, "the TCP listener accepts connections on every address; mutual TLS is its only guard");
     const credentials = ServerCredentials.createSsl(deps.tls.clientCa, [{ cert_chain: deps.tls.cert, private_key: deps.tls.key }], true);
-    return listen(newServer(), address, credentials);
+    return listen(address, () => server.listenTcp(address, credentials));
   }
 
   async function stop(): Promise<void> {
     readiness.stop();
     events.close();
-    const graceful = Promise.all(servers.map((s) => s.shutdown())).then(() => "done" as const);
+    const graceful = server.shutdown().then(() => "done" as const);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), deps.shutdownTimeoutMs)));
     const outcome = await Promise.race([graceful, bound]);
     clearTimeout(timer);
     if (outcome === "timeout") {
       log.warn({ shutdownTimeoutMs: deps.shutdownTimeoutMs }, "calls still running at the shutdown deadline; cancelling them");
-      for (const s of servers) s.forceShutdown();
+      server.forceShutdown();
     }
     if (ownsSocket) await unlink(deps.socketPath).catch(() => undefined);
     for (const l of [...(deps.lifecycles ?? [])].reverse()) {
@@ -148,9 +143,9 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   };
 }
 
-async function listen(server: Server, address: string, credentials?: ServerCredentials): Promise<number> {
+async function listen<T>(address: string, bind: () => Promise<T>): Promise<T> {
   try {
-    return await server.listen(address, credentials);
+    return await bind();
   } catch (err) {
     throw new StartupError("LISTEN_FAILED", `cannot listen on ${address}: ${(err as Error).message}`, { cause: err });
   }

@@ -3,6 +3,7 @@
 export interface Stats {
   readonly n: number;
   readonly median: number;
+  readonly p10: number;
   readonly p90: number;
   readonly min: number;
 }
@@ -17,7 +18,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 
 export function stats(samples: readonly number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), min: sorted[0] ?? Number.NaN };
+  return { n: sorted.length, median: quantile(sorted, 0.5), p10: quantile(sorted, 0.1), p90: quantile(sorted, 0.9), min: sorted[0] ?? Number.NaN };
 }
 
 /** Pairwise a[i] − b[i] (same iteration, so drift over the run cancels out). */

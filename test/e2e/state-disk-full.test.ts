@@ -3,26 +3,16 @@
 // of an ADD (after the real bridge attached), so the failure comes while delegates are live.
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Status } from "nice-grpc-common";
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestDaemon } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { describeRoot } from "../helpers/root.js";
 import { runCmd } from "../helpers/run-cmd.js";
 import { createServiceWorld, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
+import { rpcFailure } from "../helpers/rpc-failure.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; info: ErrorInfo }> {
-  const err = await p.then(
-    () => expect.fail("the call succeeded"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RichClientError);
-  const e = err as RichClientError;
-  return { code: Status[e.code], message: e.details, info: e.extra.find((x): x is ErrorInfo => x.$type === ErrorInfo.$type)! };
-}
 
 describeRoot("state disk full e2e", () => {
   let w: ServiceWorld;
@@ -71,7 +61,7 @@ describeRoot("state disk full e2e", () => {
   }
 
   it("the disk fills in the middle of an ADD: STATE_IO names ENOSPC and the file; the live delegates are rolled back", async () => {
-    const f = await failure(d.client.api.attachNetworks(request("full1")));
+    const f = await rpcFailure(d.client.api.attachNetworks(request("full1")));
     expect(f.code).toBe("UNAVAILABLE");
     expect(f.info.reason).toBe("STATE_IO");
     expect(f.info.metadata.cniCode).toBe("5");
@@ -85,7 +75,7 @@ describeRoot("state disk full e2e", () => {
     await writeFile(filler, Buffer.alloc(0));
     await runCmd("dd", ["if=/dev/zero", `of=${filler}`, "bs=64k", "count=64"]).catch(() => undefined);
     try {
-      const f = await failure(d.client.api.attachNetworks(request("full2")));
+      const f = await rpcFailure(d.client.api.attachNetworks(request("full2")));
       expect(f.info.reason).toBe("STATE_IO");
       expect(f.message).toMatch(new RegExp(`^cannot (write|create) ${stateDir}/\\S+: ENOSPC \\(no space left on device\\)`));
       expect(await w.reservations("cluster")).toEqual([]);

@@ -7,6 +7,8 @@ import type { AttachResult, AttachmentPlan, AttachmentSummary } from "../../serv
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { runCli } from "../../tools/src/cli.js";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
+import { makeMtlsFiles } from "../helpers/mtls.js";
+import { join } from "node:path";
 
 const POD = { namespace: "default", name: "demo", uid: "u1" };
 const RESULT: AttachResult = {
@@ -225,5 +227,27 @@ describe("netattachctl over the daemon socket", () => {
         "  (is netattachd running? the socket comes from --socket or NETATTACH_SOCKET)\n",
     );
     expect(err).not.toContain("Resolution note");
+  });
+});
+
+describe("netattachctl over the daemon's TCP listener (mutual TLS)", () => {
+  it("works with a client certificate from the daemon's CA, and names the missing flags otherwise", async () => {
+    const certs = makeMtlsFiles();
+    const files = { ca: join(certs.dir, "ca.pem"), cert: join(certs.dir, "client.pem"), key: join(certs.dir, "client.key") };
+    const tcp = await startDaemonWith(fake, { tcpListen: "127.0.0.1:0", tls: { cert: certs.server.cert, key: certs.server.key, clientCa: certs.ca } });
+    try {
+      const target = `127.0.0.1:${tcp.tcpPort}`;
+      const ok = await cliWith({}, "--socket", target, "--certificate-authority", files.ca, "--client-certificate", files.cert, "--client-key", files.key, "status", "-o", "json");
+      expect(ok.err).toBe("");
+      expect(JSON.parse(ok.out)).toMatchObject({ ready: true });
+      const partial = await cliWith({}, "status", "--socket", target, "--certificate-authority", files.ca);
+      expect(partial.code).toBe(2);
+      expect(partial.err).toContain("mutual TLS needs all of --certificate-authority, --client-certificate, --client-key (got --certificate-authority)");
+      const plaintext = await cliWith({}, "status", "--socket", target, "--timeout", "3s");
+      expect(plaintext.code).toBe(1);
+    } finally {
+      await tcp.stop();
+      certs.cleanup();
+    }
   });
 });

@@ -5,11 +5,11 @@ import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Status } from "nice-grpc-common";
-import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AttachNetworksRequest } from "../../proto/gen/netattach/v1/attachment_service.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
+import { rpcFailure } from "../helpers/rpc-failure.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
@@ -52,15 +52,6 @@ function request(containerId: string, extra: Partial<AttachNetworksRequest> = {}
   };
 }
 
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; info: ErrorInfo }> {
-  const err = await p.then(
-    () => expect.fail("the call succeeded"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RichClientError);
-  const e = err as RichClientError;
-  return { code: Status[e.code], message: e.details, info: e.extra.find((x): x is ErrorInfo => x.$type === ErrorInfo.$type)! };
-}
 
 async function pluginRuns(containerId: string): Promise<number> {
   const text = await readFile(join(dir, "debug.jsonl"), "utf8").catch(() => "");
@@ -81,10 +72,10 @@ describe("input limits over gRPC", () => {
   it.each(oversized)("%s: INVALID_ARGUMENT naming the limit, nothing run, while a valid attach on the same connection succeeds", async (_what, template, key, message) => {
     const req = { ...template, netnsPath: netns.path };
     const valid = { ...request(`ok-${key.length}-${req.containerId.length}`), netnsPath: netns.path };
-    const [bad, good] = await Promise.allSettled([failure(d.client.api.attachNetworks(req)), d.client.api.attachNetworks(valid)]);
+    const [bad, good] = await Promise.allSettled([rpcFailure(d.client.api.attachNetworks(req)), d.client.api.attachNetworks(valid)]);
     expect(good.status).toBe("fulfilled");
     expect(bad.status).toBe("fulfilled");
-    const f = (bad as PromiseFulfilledResult<Awaited<ReturnType<typeof failure>>>).value;
+    const f = (bad as PromiseFulfilledResult<Awaited<ReturnType<typeof rpcFailure>>>).value;
     expect(f.code).toBe("INVALID_ARGUMENT");
     expect(f.info.reason).toBe("LIMIT_EXCEEDED");
     expect(f.info.metadata.limit).toBe(key);
@@ -96,7 +87,7 @@ describe("input limits over gRPC", () => {
 
   it("a DEL or CHECK with a 5000-character container id is refused the same way", async () => {
     for (const call of [d.client.api.detachNetworks({ containerId: "d".repeat(5000) }), d.client.api.checkNetworks({ containerId: "d".repeat(5000) })]) {
-      const f = await failure(call);
+      const f = await rpcFailure(call);
       expect(f.info.reason).toBe("LIMIT_EXCEEDED");
       expect(f.info.metadata.limit).toBe("limits.maxContainerIdLength");
     }
@@ -113,9 +104,9 @@ describe("input limits over gRPC", () => {
     const element = "y".repeat(65_536);
     const valid = { ...request("ok-quote"), netnsPath: netns.path };
     const bad1 = { ...request("q1", { annotations: { values: { [NETWORKS]: `blue,${element}@` } } }), netnsPath: netns.path };
-    const [bad, good] = await Promise.allSettled([failure(d.client.api.attachNetworks(bad1)), d.client.api.attachNetworks(valid)]);
+    const [bad, good] = await Promise.allSettled([rpcFailure(d.client.api.attachNetworks(bad1)), d.client.api.attachNetworks(valid)]);
     expect(good.status).toBe("fulfilled");
-    const f = (bad as PromiseFulfilledResult<Awaited<ReturnType<typeof failure>>>).value;
+    const f = (bad as PromiseFulfilledResult<Awaited<ReturnType<typeof rpcFailure>>>).value;
     expect(f.info.reason).toBe("INVALID_ANNOTATION");
     expect(f.message.length).toBeLessThan(400);
     await d.client.api.detachNetworks({ containerId: "ok-quote" });

@@ -2,6 +2,10 @@
 // exact CNI code (from the daemon's ErrorInfo, a plugin's own code included), exit 1, and
 // the call policy: ADD retries while the daemon is down or answers NOT_READY, then gives
 // up with 11; DEL with the daemon down is 11, never success; STATUS with it down is 50.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../../server/src/cni/index.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
@@ -11,14 +15,17 @@ import { buildShim, containerdEnv, runShimBinary, shimConf } from "../helpers/co
 
 let shim: string;
 let daemon: StandInDaemon;
+let scratch: string;
 
 beforeAll(async () => {
   shim = await buildShim();
   daemon = await createStandInDaemon();
+  scratch = await mkdtemp(join(tmpdir(), "na-shim-err-"));
 }, 120_000);
 
 afterAll(async () => {
   await daemon?.dispose();
+  await rm(scratch, { recursive: true, force: true });
 });
 
 interface ErrorObject {
@@ -94,7 +101,15 @@ describe("with the daemon up", () => {
     expect((await runFailing("DEL", shimConf(daemon.socketPath))).code).toBe(11);
   });
 
-  it("a message with non-ASCII text and '%' arrives intact (grpc-message is percent-encoded)", async () => {
+  it("an ADD request over the daemon's limits.maxMessageBytes is CNI 7 naming the key; nothing runs", async () => {
+    const huge = "x".repeat(5 * 1024 * 1024);
+    const err = await runFailing("ADD", shimConf(daemon.socketPath, { runtimeConfig: { "io.kubernetes.cri.pod-annotations": { huge } } }));
+    expect(err).toMatchObject({ code: 7, msg: expect.stringContaining("over limits.maxMessageBytes (4194304)") });
+    expect(err.details).toContain("reason=LIMIT_EXCEEDED");
+    expect(daemon.calls).toEqual([]);
+  });
+
+  it("a message with non-ASCII text and '%' arrives intact", async () => {
     daemon.script.attach = async () => {
       throw new DaemonError("INVALID_ANNOTATION", "annotation ‘k8s.v1.cni.cncf.io/networks’ is 100% wrong: café");
     };
@@ -136,6 +151,19 @@ describe("with the daemon up", () => {
     expect(daemon.calls.some((c) => c.op === "status")).toBe(false);
   });
 
+  it("a call that outlives callTimeoutMs fails with 11 at the deadline, and the daemon sees the call cancelled", async () => {
+    let signal: AbortSignal | undefined;
+    daemon.script.attach = (_req, ctx) => {
+      signal = ctx?.signal;
+      return new Promise(() => undefined); // Never answers.
+    };
+    const started = Date.now();
+    const err = await runFailing("ADD", shimConf(daemon.socketPath, { callTimeoutMs: 300 }));
+    expect(err).toMatchObject({ code: 11, msg: expect.stringContaining("ADD was not done"), details: expect.stringContaining("DEADLINE_EXCEEDED") });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    await expect.poll(() => signal?.aborted).toBe(true);
+  });
+
   it("STATUS reports a not-ready daemon as 50 and a failing cluster network with its own code", async () => {
     const conf = shimConf(daemon.socketPath, { cniVersion: "1.1.0" });
     daemon.script.status = async () => ({ ready: false, reasons: ["cluster network conf missing"] });
@@ -173,6 +201,15 @@ describe("with the daemon down", () => {
     const err = await runFailing("ADD", shimConf(daemon.socketPath, { readinessTimeoutMs: 200 }));
     expect(err.code).toBe(11);
     expect(err.msg).toContain(daemon.socketPath);
+  });
+
+  it("ADD takes a socket file left by a killed daemon for a daemon not up yet: it waits, then fails with 11", async () => {
+    const stale = join(scratch, "stale.sock");
+    const script = `require("net").createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, "SIGKILL"))`;
+    await new Promise((resolve) => spawn(process.execPath, ["-e", script]).on("exit", resolve));
+    const err = await runFailing("ADD", shimConf(stale, { readinessTimeoutMs: 300 }));
+    expect(err).toMatchObject({ code: 11, msg: `netattachd at ${stale} is not ready after 300 ms` });
+    expect(err.details).toMatch(/attempts; last: UNAVAILABLE: No connection established\. Last error: Error: connect (ECONNREFUSED|ENOENT) /);
   });
 
   it("DEL fails with 11 and a message naming the socket; it never claims success", async () => {

@@ -2,7 +2,7 @@
 // kubectl: `netattachctl --socket S list` is `netattachctl list --socket S`.
 import { UsageError } from "./command.js";
 
-const VALUE_FLAGS = ["--socket", "--output", "-o", "--timeout"] as const;
+const VALUE_FLAGS = ["--socket", "--output", "-o", "--timeout", "--certificate-authority", "--client-certificate", "--client-key"] as const;
 
 export interface CommandLine {
   /** The command name; undefined when none was given. */

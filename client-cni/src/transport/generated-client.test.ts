@@ -6,11 +6,11 @@ import {
   GetStatusResponse,
 } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { createGeneratedClient } from "./generated-client.js";
-import type { UnaryCallOptions, UnaryTransport } from "./unary-transport.js";
+import type { UnaryCallOptions, UnaryTransport } from "./connect-transport.js";
 
 function fakeTransport(reply: Uint8Array): UnaryTransport & { calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] } {
   const calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] = [];
-  return { calls, call: async (path, request, options) => (calls.push({ path, request, options }), reply), connect: () => undefined, close: () => undefined };
+  return { calls, call: async (path, request, options) => (calls.push({ path, request, options }), reply) };
 }
 
 describe("createGeneratedClient", () => {

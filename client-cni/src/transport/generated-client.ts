@@ -1,10 +1,10 @@
 // The client of a ts-proto generated service definition (the `*Definition` objects in
 // proto/gen, which nice-grpc's createClient also consumes): one async function per unary
 // method, with the method path, request encoder and response decoder all taken from the
-// definition, over a UnaryTransport instead of a grpc-js channel.
+// definition, over a UnaryTransport (connect-transport.ts) instead of a grpc-js channel.
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
-import type { UnaryCallOptions, UnaryTransport } from "./unary-transport.js";
+import type { UnaryCallOptions, UnaryTransport } from "./connect-transport.js";
 
 /** The slice of a generated method definition this client uses. */
 interface MethodDefinition<Req, Res> {

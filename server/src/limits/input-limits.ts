@@ -11,7 +11,7 @@ export interface InputLimits {
   readonly maxJsonDepth: number;
   /** Characters of a container id. */
   readonly maxContainerIdLength: number;
-  /** Bytes of one gRPC request message; the gRPC layer refuses larger ones (RESOURCE_EXHAUSTED). */
+  /** Bytes of one request message: refused above it by grpc-js (RESOURCE_EXHAUSTED) and the Connect edge (LIMIT_EXCEEDED). */
   readonly maxMessageBytes: number;
 }
 

@@ -11,6 +11,7 @@ import type {
   AttachRequest,
   AttachResult,
   AttachmentService,
+  CallContext,
   DetachRequest,
   GcRequest,
   ServiceStatus,
@@ -43,7 +44,8 @@ export type Call =
 
 /** What each domain call does; tests replace entries. */
 export interface Script {
-  attach(req: AttachRequest): Promise<AttachResult>;
+  /** `ctx.signal` aborts when the call is cancelled (the client gave up). */
+  attach(req: AttachRequest, ctx?: CallContext): Promise<AttachResult>;
   detach(req: DetachRequest): Promise<void>;
   check(req: { containerId: string }): Promise<void>;
   gc(req: GcRequest): Promise<{ removedContainerIds: string[]; errors: string[] }>;
@@ -96,7 +98,7 @@ export async function createStandInDaemon(): Promise<StandInDaemon> {
     },
   };
   const service: AttachmentService = {
-    attach: async (req) => (calls.push({ op: "attach", req }), self.script.attach(req)),
+    attach: async (req, ctx) => (calls.push({ op: "attach", req }), self.script.attach(req, ctx)),
     detach: async (req) => {
       calls.push({ op: "detach", req });
       await self.script.detach(req);

@@ -1,9 +1,10 @@
 // Flags every daemon command shares (--socket, -o, --timeout; cli.ts lets them stand before
 // the command too) and a typed parseArgs wrapper that turns bad invocations into UsageError.
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../command.js";
 import { parseDuration } from "../cni/parse-duration.js";
-import { DEFAULT_SOCKET } from "../daemon-client.js";
+import { DEFAULT_SOCKET, type ClientTls } from "../daemon-client.js";
 import { parseOutputFormat, type OutputFormat } from "../output/output-format.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -12,6 +13,9 @@ export const COMMON_OPTIONS = {
   socket: { type: "string" },
   output: { type: "string", short: "o" },
   timeout: { type: "string" },
+  "certificate-authority": { type: "string" },
+  "client-certificate": { type: "string" },
+  "client-key": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Options;
 
@@ -19,6 +23,8 @@ export const COMMON_USAGE = `Common flags:
   --socket PATH       daemon socket or host:port [NETATTACH_SOCKET] (default ${DEFAULT_SOCKET})
   -o, --output FMT    text (default), wide, json or yaml
   --timeout DURATION  call deadline: 500ms, 30s, 2m (default 2m)
+  --certificate-authority FILE, --client-certificate FILE, --client-key FILE
+                      mutual TLS for a host:port target (the daemon's TCP listener; see docs/tls.md)
   -h, --help          this text
 `;
 
@@ -26,7 +32,11 @@ export interface CommonFlags {
   readonly socket: string;
   readonly output: OutputFormat;
   readonly timeoutMs: number;
+  /** Set when the three TLS flags were given (TCP targets). */
+  readonly tls?: ClientTls;
 }
+
+const TLS_FLAGS = ["certificate-authority", "client-certificate", "client-key"] as const;
 
 export function parseCommand<O extends Options>(argv: readonly string[], options: O, positionals = 0) {
   let parsed;
@@ -39,7 +49,7 @@ export function parseCommand<O extends Options>(argv: readonly string[], options
   return parsed;
 }
 
-export function commonFlags(values: { socket?: unknown; output?: unknown; timeout?: unknown }, env: Readonly<Record<string, string | undefined>>): CommonFlags {
+export function commonFlags(values: { socket?: unknown; output?: unknown; timeout?: unknown } & Partial<Record<(typeof TLS_FLAGS)[number], unknown>>, env: Readonly<Record<string, string | undefined>>): CommonFlags {
   const output = parseOutputFormat(typeof values.output === "string" ? values.output : undefined);
   let timeoutMs = 120_000;
   if (typeof values.timeout === "string") {
@@ -48,7 +58,23 @@ export function commonFlags(values: { socket?: unknown; output?: unknown; timeou
     timeoutMs = parsed;
   }
   const socket = typeof values.socket === "string" ? values.socket : (env.NETATTACH_SOCKET ?? DEFAULT_SOCKET);
-  return { socket, output, timeoutMs };
+  const tls = tlsFlags(values);
+  return { socket, output, timeoutMs, ...(tls !== undefined ? { tls } : {}) };
+}
+
+/** All three TLS files or none; each read now, so a wrong path is a usage error naming the flag. */
+function tlsFlags(values: Partial<Record<(typeof TLS_FLAGS)[number], unknown>>): ClientTls | undefined {
+  const given = TLS_FLAGS.filter((f) => typeof values[f] === "string");
+  if (given.length === 0) return undefined;
+  if (given.length !== TLS_FLAGS.length) throw new UsageError(`mutual TLS needs all of --${TLS_FLAGS.join(", --")} (got --${given.join(", --")})`);
+  const read = (flag: (typeof TLS_FLAGS)[number]): Buffer => {
+    try {
+      return readFileSync(values[flag] as string);
+    } catch (err) {
+      throw new UsageError(`--${flag}: cannot read ${String(values[flag])} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    }
+  };
+  return { ca: read("certificate-authority"), cert: read("client-certificate"), key: read("client-key") };
 }
 
 /** "ns/name" or "ns/name/uid". */

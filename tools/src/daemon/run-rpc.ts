@@ -10,7 +10,7 @@ export async function runRpc(
   flags: CommonFlags,
   call: (client: DaemonClient, opts: { deadline: Date; signal?: AbortSignal }) => Promise<ExitCode>,
 ): Promise<ExitCode> {
-  const client = createDaemonClient(flags.socket);
+  const client = createDaemonClient(flags.socket, flags.tls);
   try {
     return await call(client, { deadline: new Date(Date.now() + flags.timeoutMs), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (err) {
