@@ -82,7 +82,7 @@ export function makeService(env: Env, resolver: NetworkResolver) {
     resolver,
     podSource: { getPod: async () => ({ reason: "no-cluster" }), ready: () => true },
     statusWriter: { write: async (_pod, status) => void written.push([...status]) },
-    store: createFileAttachmentStore(env.stateDir),
+    store: createFileAttachmentStore(join(env.stateDir, "attachments")),
     routes: noRoutes,
     netns: createNetnsGuard(),
     findPlugin: createPluginFinder(exec, [env.binDir]),

@@ -29,7 +29,7 @@ let dir: string;
 let store: AttachmentStore;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "attach-"));
-  store = createFileAttachmentStore(dir);
+  store = createFileAttachmentStore(join(dir, "attachments"));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -26,7 +26,7 @@ let dir: string;
 let store: AttachmentStore;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "detach-"));
-  store = createFileAttachmentStore(dir);
+  store = createFileAttachmentStore(join(dir, "attachments"));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -51,7 +51,7 @@ async function attachedThenRestarted(fail?: FailRule) {
       throw new Error("the resolver must not be used by DEL");
     },
   };
-  return { svc: createAttachmentService(deps(runtime, resolver, createFileAttachmentStore(dir))), runtime, resolver };
+  return { svc: createAttachmentService(deps(runtime, resolver, createFileAttachmentStore(join(dir, "attachments")))), runtime, resolver };
 }
 
 function deps(runtime: ReturnType<typeof recordingRuntime>, resolver: NetworkResolver, s: AttachmentStore = store) {

@@ -183,7 +183,7 @@ export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore
   let store: AttachmentStore | undefined;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), prefix));
-    store = createFileAttachmentStore(dir);
+    store = createFileAttachmentStore(join(dir, "attachments"));
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });

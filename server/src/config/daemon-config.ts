@@ -83,7 +83,19 @@ export const DEFAULTS: DaemonConfig = {
   defaultRouteConflicts: "reject",
 };
 
-/** Where the runtime's result cache and the attachment store live inside stateDir. */
-export function stateLayout(config: Pick<DaemonConfig, "stateDir">): { cacheDir: string; attachmentsDir: string } {
-  return { cacheDir: `${config.stateDir}/cache`, attachmentsDir: `${config.stateDir}/attachments` };
+export interface StateLayout {
+  /** The runtime's delegate result cache. */
+  readonly cacheDir: string;
+  /** Saved attachments: <attachmentsDir>/<containerId>.json. */
+  readonly attachmentsDir: string;
+  /** Delegates DEL could not release, kept for the reconciler: <orphansDir>/<containerId>.json. */
+  readonly orphansDir: string;
+  /** Where releases before 0.2 saved attachments (<stateDir>/attachments/attachments); migrated at start-up. */
+  readonly legacyAttachmentsDir: string;
+}
+
+/** Where the runtime's result cache and the attachment stores live inside stateDir (the one source of these paths). */
+export function stateLayout(config: Pick<DaemonConfig, "stateDir">): StateLayout {
+  const attachmentsDir = `${config.stateDir}/attachments`;
+  return { cacheDir: `${config.stateDir}/cache`, attachmentsDir, orphansDir: `${config.stateDir}/orphans`, legacyAttachmentsDir: `${attachmentsDir}/attachments` };
 }
