@@ -82,7 +82,7 @@ export const anyNetns: NetnsGuard = { inspect: (path) => ({ ok: true, id: `ns:${
 export const allPluginsFound: FindPlugin = async (type) => ({ found: `/opt/cni/bin/${type}` });
 
 export interface RuntimeCall {
-  readonly op: "add" | "del" | "check" | "gc" | "status";
+  readonly op: "add" | "del" | "check" | "gc" | "status" | "release";
   readonly network: string;
   readonly ifName?: string;
   readonly netns?: string;
@@ -127,6 +127,11 @@ export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call:
     validateNetworkList: async (list) => list.plugins.map((p) => ({ type: p.type, path: `/opt/cni/bin/${p.type}`, version: list.cniVersion })),
     getCachedResult: async () => undefined,
     getCachedAttachments: async () => [],
+    getCachedNetworks: async () => [],
+    async releaseNetworkList(list, rt, opts) {
+      await record({ op: "release", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list, ...(opts !== undefined ? { opts } : {}) });
+    },
+    sweepCache: async () => ({ tempFiles: [], corrupt: [] }),
   };
 }
 
