@@ -10,16 +10,17 @@ import type { AttachmentPlan, AttachRequest, AttachResult, NetworkStatusWriter, 
 import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
 import { preparePlan, type PrepareDeps } from "./prepare-plan.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
-import { toDaemonError } from "./cni-error.js";
+import { ranNoPlugin, toDaemonError } from "./cni-error.js";
 import { applyDefaultRoutes } from "./default-routes.js";
 import { buildAttachResult } from "./attach-result.js";
-import { deleteDelegates, describeFailures } from "./delete-delegates.js";
+import { describeLeft, releaseDelegates, type ReleaseDeps, type Released } from "./release-delegates.js";
+import { settleRelease, type SettleDeps } from "./settle-release.js";
 import { describeOrigin } from "./origin.js";
 import { requireNetns } from "./netns-rules.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
 import type { Logger } from "pino";
 
-export interface AttachDeps extends PrepareDeps {
+export interface AttachDeps extends PrepareDeps, ReleaseDeps, SettleDeps {
   readonly runtime: CniRuntime;
   readonly statusWriter: NetworkStatusWriter;
   readonly store: AttachmentStore;
@@ -52,8 +53,12 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   let lastSave: Promise<Settled> | undefined;
   try {
     for (const [i, delegate] of plan.delegates.entries()) {
+      // CNI wants a DEL after a failed ADD, the failing delegate's too — unless no plugin of it ran.
       tried.push(delegate);
-      const result = await addDelegate(deps.runtime, plan, delegate, call.signal);
+      const result = await addDelegate(deps.runtime, plan, delegate, call.signal).catch((err: unknown) => {
+        if (ranNoPlugin(err)) tried.pop();
+        throw err;
+      });
       record = { ...record, results: { ...record.results, [delegate.ifName]: result }, updatedAt: deps.now().toISOString() };
       call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
       if (i < plan.delegates.length - 1) await deps.store.save(record);
@@ -73,8 +78,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
     await lastSave;
     const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried.at(-1)?.network ?? "", phase: "add" }, call.signal);
     call.log.warn({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
-    await rollback(deps, record, tried, call);
-    throw cause;
+    throw await rollback(deps, record, tried, cause, call);
   }
 }
 
@@ -108,22 +112,54 @@ async function writeStatus(deps: AttachDeps, plan: AttachmentPlan, answer: Attac
   }
 }
 
-/** DEL every delegate tried (the failing one too: CNI wants DEL after a failed ADD), then drop or keep state. */
-async function rollback(deps: AttachDeps, record: AttachmentRecord, tried: readonly PlannedDelegate[], call: AttachCall): Promise<void> {
+/**
+ * DEL every delegate whose plugin ran, through the one cleanup path, and say in the ADD's error
+ * whether that was complete: what is left is orphaned for the reconciler (or, when rollback ran out
+ * of time, kept for the runtime's DEL, which must follow a failed ADD).
+ */
+async function rollback(deps: AttachDeps, record: AttachmentRecord, tried: readonly PlannedDelegate[], cause: DaemonError, call: AttachCall): Promise<DaemonError> {
   const { plan } = record;
-  const outcome = await deleteDelegates(deps.runtime, plan, tried, "rollback", call.rollbackSignal(), record.results);
+  const started = deps.now();
+  let note: string;
+  let outcome: "ok" | "partial" | "failed" = "ok";
   try {
-    if (outcome.failed.length === 0) {
-      await deps.store.remove(plan.containerId);
-      return;
+    const target = { containerId: plan.containerId, netns: plan.netns, pod: plan.pod };
+    const released = await releaseDelegates(deps, target, tried, "rollback", { signal: call.rollbackSignal(), log: call.log }, record.results);
+    // Rollback works on the delegates that ran: the record keeps only those for what is left.
+    const settled = await settleRelease(deps, { ...record, plan: { ...plan, delegates: tried } }, released, "attachments");
+    if (settled.interrupted.length > 0) {
+      outcome = "failed";
+      note = `rollback incomplete, kept for DEL: ${describeLeft(settled.interrupted)}`;
+    } else if (settled.orphaned.length > 0) {
+      outcome = "partial";
+      note = `rollback incomplete: ${describeLeft(settled.orphaned)}; the reconciler retries it`;
+    } else {
+      note = tried.length === 0 ? "nothing to roll back: no plugin ran" : rolledBack(released.delegates);
     }
-    // Keep what could not be deleted so the runtime's DEL (which must follow a failed ADD) finishes it.
-    const left = new Set(outcome.failed.map((f) => f.delegate.ifName));
-    const delegates = plan.delegates.filter((d) => left.has(d.ifName));
-    const results = Object.fromEntries(Object.entries(record.results).filter(([ifName]) => left.has(ifName)));
-    await deps.store.save({ ...record, plan: { ...plan, delegates }, results, phase: "detaching", updatedAt: deps.now().toISOString() });
-    call.log.warn({ containerId: plan.containerId, failures: describeFailures(outcome.failed) }, "rollback left delegates behind; kept for DEL");
   } catch (err) {
+    outcome = "failed";
+    note = `rollback could not update the attachment store: ${err instanceof Error ? err.message : String(err)}`;
     call.log.error({ containerId: plan.containerId, err }, "rollback could not update the attachment store");
   }
+  deps.events.emit({
+    kind: "rollback",
+    outcome,
+    time: deps.now(),
+    containerId: plan.containerId,
+    pod: plan.pod,
+    ...(cause.context.network !== undefined ? { network: cause.context.network } : {}),
+    ...(cause.context.plugin !== undefined ? { plugin: cause.context.plugin } : {}),
+    phase: "rollback",
+    reason: cause.code,
+    message: note,
+    durationMs: deps.now().getTime() - started.getTime(),
+  });
+  return new DaemonError(cause.code, `${cause.message} (${note})`, cause.context, { cause: cause.cause ?? cause });
+}
+
+function rolledBack(released: readonly Released[]): string {
+  const deleted = released.filter((r) => r.how === "deleted").length;
+  const cleaned = released.filter((r) => r.how === "cleaned").length;
+  const plural = (n: number): string => `${n} delegate${n === 1 ? "" : "s"}`;
+  return `rolled back: ${plural(deleted)} deleted${cleaned > 0 ? `, ${cleaned} cleaned up by netattach after its plugin's DEL failed` : ""}`;
 }

@@ -7,6 +7,8 @@ export interface ContainerLock {
   run<T>(containerId: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Containers with a holder or waiters (for tests and metrics). */
   size(): number;
+  /** True while a call holds or waits for `containerId`. */
+  busy(containerId: string): boolean;
 }
 
 export function createContainerLock(): ContainerLock {
@@ -31,5 +33,6 @@ export function createContainerLock(): ContainerLock {
       }
     },
     size: () => locks.size,
+    busy: (containerId) => locks.has(containerId),
   };
 }

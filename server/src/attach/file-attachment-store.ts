@@ -4,7 +4,7 @@
 // Later rewrites and removals skip that: a power loss may then bring back the previous record,
 // whole, which DEL handles (its plan lists every delegate; deleting one twice is harmless).
 import { readFileSync } from "node:fs";
-import { mkdir, readdir, unlink } from "node:fs/promises";
+import { mkdir, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -94,6 +94,20 @@ export function createFileAttachmentStore(dir: string): AttachmentStore {
       }
     },
   };
+}
+
+/**
+ * Removes the temp files of writes that never finished (a crash between create and rename). Start-up
+ * only: a write in flight has one. Returns their paths; a missing directory has none.
+ */
+export async function removeTempFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw storeError(`cannot list ${dir}`, dir, err);
+  });
+  const temps = names.filter((n) => n.endsWith(TEMP_SUFFIX)).map((n) => join(dir, n));
+  for (const path of temps) await rm(path, { force: true });
+  return temps;
 }
 
 function decode(text: string, path: string, containerId: string): StoreRead {

@@ -11,6 +11,8 @@ import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } fr
 import type { AttachRequest, NetworkStatusEntry, NetworkStatusWriter, PodRef } from "./types.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
+import type { PodLinks } from "../netns/pod-links.js";
+import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 
@@ -182,13 +184,34 @@ export async function rejection(p: Promise<unknown>): Promise<DaemonError> {
   throw new Error("expected the call to fail");
 }
 
-/** A file attachment store in a fresh temp dir per test (registers beforeEach/afterEach); call at describe level. */
-export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore; readonly dir: string } {
+/** An event sink that keeps what it is given. */
+export function recordingEvents(): EventSink & { events: AttachmentEvent[] } {
+  const events: AttachmentEvent[] = [];
+  return { events, emit: (e) => void events.push(e) };
+}
+
+/** Interfaces the cleanup path removed, as "netns ifName"; `present` says which exist (default: all). */
+export function recordingLinks(present: (netns: string, ifName: string) => boolean = () => true): PodLinks & { removed: string[] } {
+  const removed: string[] = [];
+  return {
+    removed,
+    remove: async (netns, ifName) => {
+      if (!present(netns, ifName)) return "absent";
+      removed.push(`${netns} ${ifName}`);
+      return "removed";
+    },
+  };
+}
+
+/** File attachment and orphan stores in a fresh temp dir per test (registers beforeEach/afterEach); call at describe level. */
+export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore; readonly orphans: AttachmentStore; readonly dir: string } {
   let dir = "";
   let store: AttachmentStore | undefined;
+  let orphans: AttachmentStore | undefined;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), prefix));
     store = createFileAttachmentStore(join(dir, "attachments"));
+    orphans = createFileAttachmentStore(join(dir, "orphans"));
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -197,6 +220,10 @@ export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore
     get store() {
       if (store === undefined) throw new Error("tempStore() is used outside a test");
       return store;
+    },
+    get orphans() {
+      if (orphans === undefined) throw new Error("tempStore() is used outside a test");
+      return orphans;
     },
     get dir() {
       return dir;

@@ -16,6 +16,17 @@ export interface KubernetesConfig {
   readonly statusFailurePolicy: "fail" | "ignore";
 }
 
+/** The reconciler: periodic passes that detach attachments whose sandbox is gone (see docs/config.md). */
+export interface ReconcileConfig {
+  /** Run a pass every intervalMs, the first right after start-up. */
+  readonly enabled: boolean;
+  readonly intervalMs: number;
+  /** Attachments written more recently than this are never judged (an ADD the runtime has not finished). */
+  readonly gracePeriodMs: number;
+  /** The container runtime's CRI socket (containerd, CRI-O): its sandbox list is the truth; "" = none, netns existence only. */
+  readonly runtimeSocket: string;
+}
+
 /** Mutual TLS of the TCP listener: a server certificate, and a CA that client certificates must chain to. */
 export interface TlsConfig {
   readonly certFile: string;
@@ -59,6 +70,7 @@ export interface DaemonConfig {
    * `default-route` selection to choose: reject the ADD (default), or warn and go on.
    */
   readonly defaultRouteConflicts: "reject" | "warn";
+  readonly reconcile: ReconcileConfig;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -81,6 +93,7 @@ export const DEFAULTS: DaemonConfig = {
 
   kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail" },
   defaultRouteConflicts: "reject",
+  reconcile: { enabled: true, intervalMs: 60_000, gracePeriodMs: 120_000, runtimeSocket: "/run/containerd/containerd.sock" },
 };
 
 export interface StateLayout {

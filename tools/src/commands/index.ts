@@ -5,6 +5,7 @@ import { installCommand } from "./install.js";
 import { attachCommand } from "./attach.js";
 import { detachCommand } from "./detach.js";
 import { doctorCommand } from "./doctor.js";
+import { gcCommand } from "./gc.js";
 import { listCommand } from "./list.js";
 import { resolveCommand } from "./resolve.js";
 import { statusCommand } from "./status.js";
@@ -16,6 +17,7 @@ export const commands: readonly Command[] = [
   detachCommand,
   resolveCommand,
   listCommand,
+  gcCommand,
   statusCommand,
   doctorCommand,
 ];
