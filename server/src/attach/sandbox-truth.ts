@@ -21,7 +21,11 @@ export interface SandboxTruth {
   snapshot(signal: AbortSignal): Promise<TruthSnapshot>;
 }
 
-/** Gone when the saved netns is gone, or another namespace now (the rule DEL uses: netnsForDelete). */
+/**
+ * Gone when no path leads to the saved namespace any more: its path removed or naming another
+ * namespace, and no process left inside it (the rule DEL uses: netnsForDelete). A namespace whose
+ * path was deleted by hand while the pod's processes still run in it is not gone.
+ */
 export function netnsGone(guard: NetnsGuard, record: AttachmentRecord): boolean {
   return netnsForDelete(guard, record) === "";
 }

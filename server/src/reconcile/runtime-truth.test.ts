@@ -5,6 +5,7 @@ import type { PodLookup, PodSource } from "../resolve/types.js";
 import { silentLog } from "../attach/testing.test-helper.js";
 import type { CriSandboxes, SandboxList } from "./cri-sandboxes.js";
 import { createRuntimeTruth } from "./runtime-truth.js";
+import { netnsForDelete } from "../attach/netns-rules.js";
 
 const signal = new AbortController().signal;
 
@@ -82,5 +83,21 @@ describe("the reconciler's truth", () => {
     const snap = await unsynced.snapshot(signal);
     expect(snap.sources).toEqual(["netns existence"]);
     expect(await snap.gone(record("a"), signal)).toBeUndefined();
+  });
+
+  it("a namespace whose path was deleted while a process still runs in it is not gone, and DEL reaches it through that process", async () => {
+    const guard: NetnsGuard = {
+      inspect: (path) => (path === "/run/netns/a" ? { ok: false, problem: "missing", detail: "does not exist (ENOENT)" } : { ok: true, id: path === "/proc/42/ns/net" ? "ns:/run/netns/a" : `ns:${path}` }),
+      findHolder: (id) => (id === "ns:/run/netns/a" ? "/proc/42/ns/net" : undefined),
+    };
+    const truth = createRuntimeTruth({ netns: guard, cri: cri({ ok: true, ids: new Set(["a"]), runtime: "containerd" }), log: silentLog });
+    const snap = await truth.snapshot(signal);
+    expect(await snap.gone(record("a"), signal)).toBeUndefined();
+    expect(netnsForDelete(guard, record("a"))).toBe("/proc/42/ns/net");
+    // The runtime's own word that the netns is gone ("") wins.
+    expect(netnsForDelete(guard, record("a"), "")).toBe("");
+    // Nobody holds it: gone.
+    const noHolder: NetnsGuard = { inspect: guard.inspect };
+    expect(await (await createRuntimeTruth({ netns: noHolder, log: silentLog }).snapshot(signal)).gone(record("a"), signal)).toBe("netns-gone");
   });
 });
