@@ -18,19 +18,13 @@ import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-cl
 import { NOOP_PLUGIN } from "../fixtures/plugins/plugin-bin.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
-import { podSandboxConfig, sandboxNetnsPath, type PodOptions } from "../helpers/containerd/pod-sandbox.js";
+import { runPodSandbox, type PodOptions, type RunningPod, type SandboxLink as Link } from "../helpers/containerd/pod-sandbox.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
 import { createLogSink, type LogLine } from "../helpers/daemon.js";
 import { describeRoot } from "../helpers/root.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 const OCTET = 235;
-
-interface Link {
-  ifname: string;
-  ifindex: number;
-  link_index?: number;
-}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -117,17 +111,9 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
     await current?.stop();
   });
 
-  async function runPod(o: Omit<PodOptions, "name"> = {}) {
-    const name = `pod-${++n}`;
-    const { podSandboxId } = await node.containerd.cri.runPodSandbox({ config: podSandboxConfig({ name, cgroupParent: node.containerd.cgroupParent, ...o }) });
-    await node.containerd.track(podSandboxId);
-    const netnsPath = (await sandboxNetnsPath(node.containerd.cri, podSandboxId)) ?? "";
-    const netns = netnsPath.split("/").pop() ?? "";
-    const links = JSON.parse((await execa("ip", ["-n", netns, "-j", "link"])).stdout) as Link[];
-    return { id: podSandboxId, name, netnsPath, netns, links };
-  }
+  const runPod = (o: Omit<PodOptions, "name"> = {}): Promise<RunningPod> => runPodSandbox(node.containerd, { name: `pod-${++n}`, ...o });
 
-  async function expectNothingLeft(pod: Awaited<ReturnType<typeof runPod>>): Promise<void> {
+  async function expectNothingLeft(pod: RunningPod): Promise<void> {
     const hostLinks = JSON.parse((await execa("ip", ["-j", "link"])).stdout) as Link[];
     const hostPeers = pod.links.map((l) => l.link_index).filter((i): i is number => i !== undefined);
     expect(hostPeers.length).toBeGreaterThan(0);
