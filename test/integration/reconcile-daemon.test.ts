@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GarbageCollectOutcome, GarbageCollectReason } from "../../proto/gen/netattach/v1/attachment_service.js";
 import { PLUGIN_OWNER_ENV } from "../../server/src/cni/index.js";
 import { stateLayout, type DaemonConfig } from "../../server/src/config/index.js";
+import { runCli } from "../../tools/src/cli.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { startFakeCri, type FakeCri } from "../helpers/fake-cri.js";
 import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
@@ -105,6 +106,13 @@ describe("the reconciler", () => {
     expect(dry.removedContainerIds).toEqual([]);
     expect(await listed(d)).toEqual(["a"]);
     expect(await dels("a")).toBe(0);
+    // The same through netattachctl.
+    let out = "";
+    const code = await runCli({ argv: ["gc", "--dry-run", "--socket", d.socketPath], env: {}, stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) } });
+    expect(code).toBe(0);
+    expect(out).toContain("dry run: nothing was removed\n");
+    expect(out).toMatch(/\na +default\/a +sandbox-gone +would-remove +eth0:cluster +10\.1\.2\.3\/24\n/);
+    expect(await listed(d)).toEqual(["a"]);
 
     const real = await d.client.api.garbageCollect({});
     expect(real.removedContainerIds).toEqual(["a"]);
