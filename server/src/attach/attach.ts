@@ -1,5 +1,6 @@
 // ADD: plan saved before anything runs, each delegate's result saved after it succeeds; on any
-// failure the delegates already tried are deleted last-first and the first cause is returned.
+// failure the delegates whose plugin ran are rolled back (rollback.ts) and the first cause is
+// returned, saying whether rollback was complete.
 // The store is where results are durable (the runtime's cache of them is not fsynced), and
 // the last result is saved with phase "attached" in one write, overlapping what follows.
 import type { CniResult, CniRuntime } from "../cni/index.js";
@@ -13,8 +14,9 @@ import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { ranNoPlugin, toDaemonError } from "./cni-error.js";
 import { applyDefaultRoutes } from "./default-routes.js";
 import { buildAttachResult } from "./attach-result.js";
-import { describeLeft, releaseDelegates, type ReleaseDeps, type Released } from "./release-delegates.js";
-import { settleRelease, type SettleDeps } from "./settle-release.js";
+import type { ReleaseDeps } from "./release-delegates.js";
+import type { SettleDeps } from "./settle-release.js";
+import { rollback } from "./rollback.js";
 import { describeOrigin } from "./origin.js";
 import { requireNetns } from "./netns-rules.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
@@ -78,7 +80,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
     await lastSave;
     const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried.at(-1)?.network ?? "", phase: "add" }, call.signal);
     call.log.warn({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
-    throw await rollback(deps, record, tried, cause, call);
+    throw await rollback(deps, record, tried, cause, { log: call.log, signal: call.rollbackSignal() });
   }
 }
 
@@ -110,56 +112,4 @@ async function writeStatus(deps: AttachDeps, plan: AttachmentPlan, answer: Attac
     const msg = err instanceof Error ? err.message : String(err);
     throw new DaemonError("STATUS_WRITE_FAILED", `cannot write network-status to pod ${plan.pod.namespace}/${plan.pod.name}: ${msg}`, { phase: "status-write", source: `pod ${plan.pod.namespace}/${plan.pod.name}` }, { cause: err });
   }
-}
-
-/**
- * DEL every delegate whose plugin ran, through the one cleanup path, and say in the ADD's error
- * whether that was complete: what is left is orphaned for the reconciler (or, when rollback ran out
- * of time, kept for the runtime's DEL, which must follow a failed ADD).
- */
-async function rollback(deps: AttachDeps, record: AttachmentRecord, tried: readonly PlannedDelegate[], cause: DaemonError, call: AttachCall): Promise<DaemonError> {
-  const { plan } = record;
-  const started = deps.now();
-  let note: string;
-  let outcome: "ok" | "partial" | "failed" = "ok";
-  try {
-    const target = { containerId: plan.containerId, netns: plan.netns, pod: plan.pod };
-    const released = await releaseDelegates(deps, target, tried, "rollback", { signal: call.rollbackSignal(), log: call.log }, record.results);
-    // Rollback works on the delegates that ran: the record keeps only those for what is left.
-    const settled = await settleRelease(deps, { ...record, plan: { ...plan, delegates: tried } }, released, "attachments");
-    if (settled.interrupted.length > 0) {
-      outcome = "failed";
-      note = `rollback incomplete, kept for DEL: ${describeLeft(settled.interrupted)}`;
-    } else if (settled.orphaned.length > 0) {
-      outcome = "partial";
-      note = `rollback incomplete: ${describeLeft(settled.orphaned)}; the reconciler retries it`;
-    } else {
-      note = tried.length === 0 ? "nothing to roll back: no plugin ran" : rolledBack(released.delegates);
-    }
-  } catch (err) {
-    outcome = "failed";
-    note = `rollback could not update the attachment store: ${err instanceof Error ? err.message : String(err)}`;
-    call.log.error({ containerId: plan.containerId, err }, "rollback could not update the attachment store");
-  }
-  deps.events.emit({
-    kind: "rollback",
-    outcome,
-    time: deps.now(),
-    containerId: plan.containerId,
-    pod: plan.pod,
-    ...(cause.context.network !== undefined ? { network: cause.context.network } : {}),
-    ...(cause.context.plugin !== undefined ? { plugin: cause.context.plugin } : {}),
-    phase: "rollback",
-    reason: cause.code,
-    message: note,
-    durationMs: deps.now().getTime() - started.getTime(),
-  });
-  return new DaemonError(cause.code, `${cause.message} (${note})`, cause.context, { cause: cause.cause ?? cause });
-}
-
-function rolledBack(released: readonly Released[]): string {
-  const deleted = released.filter((r) => r.how === "deleted").length;
-  const cleaned = released.filter((r) => r.how === "cleaned").length;
-  const plural = (n: number): string => `${n} delegate${n === 1 ? "" : "s"}`;
-  return `rolled back: ${plural(deleted)} deleted${cleaned > 0 ? `, ${cleaned} cleaned up by netattach after its plugin's DEL failed` : ""}`;
 }
