@@ -7,7 +7,7 @@ import { createFileAttachmentStore } from "./attach/file-attachment-store.js";
 import { createPluginFinder } from "./attach/plugin-check.js";
 import { createSysfsNodeLinks, type NodeLinks } from "./attach/preflight/node-links.js";
 import type { AttachmentService, NetworkStatusWriter } from "./attach/types.js";
-import { createCniRuntime, createSpawnExec, DEFAULT_PLUGIN_PATH, findInPath, type PluginExec, type RuntimeEvent } from "./cni/index.js";
+import { createCniRuntime, createSpawnExec, DEFAULT_PLUGIN_PATH, findSetpriv, type PluginExec, type RuntimeEvent } from "./cni/index.js";
 import { NO_EVENTS, type EventSink } from "./events/attachment-event.js";
 import { createPodLinks } from "./netns/pod-links.js";
 import { createCriSandboxes } from "./reconcile/cri-sandboxes.js";
@@ -52,7 +52,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const layout = stateLayout(config);
   // Plugins die with the daemon (parent-death signal) and carry its state dir as owner mark, so the
   // next start finds whatever outlived it (startupCleanup).
-  const setprivPath = await findSetpriv(log, opts.pluginPath);
+  const setprivPath = opts.exec === undefined ? await setprivFor(log, opts.pluginPath) : undefined;
   const exec = wrap("exec", opts.exec ?? createSpawnExec({ owner: config.stateDir, ...(setprivPath !== undefined ? { setprivPath } : {}) }));
   const runtime = wrap("runtime", createCniRuntime({
     exec,
@@ -156,15 +156,13 @@ async function kubeEdge(config: DaemonConfig, log: Logger, create?: CreateKubeEd
   );
 }
 
-/** util-linux setpriv, for the plugins' parent-death signal; without it plugins start directly (logged). */
-async function findSetpriv(log: Logger, pluginPath: string | undefined): Promise<string | undefined> {
-  const dirs = [...(pluginPath ?? DEFAULT_PLUGIN_PATH).split(":"), "/usr/bin", "/bin"].filter((d) => d.startsWith("/"));
-  try {
-    return await findInPath("setpriv", dirs);
-  } catch {
-    log.warn({ searched: dirs }, "setpriv (util-linux) not found: plugins are not killed when netattachd dies; leftovers are killed at the next start");
-    return undefined;
-  }
+/** util-linux setpriv, for the plugins' parent-death signal; without a working one plugins start directly (logged). */
+async function setprivFor(log: Logger, pluginPath: string | undefined): Promise<string | undefined> {
+  const dirs = [...new Set([...(pluginPath ?? DEFAULT_PLUGIN_PATH).split(":"), "/usr/bin", "/bin"].filter((d) => d.startsWith("/")))];
+  const found = await findSetpriv(dirs);
+  if (found.ok) return found.path;
+  log.warn({ reason: found.why }, "plugins are started without a parent-death signal: they are not killed when netattachd dies (leftovers are killed at the next start)");
+  return undefined;
 }
 
 function logRuntimeEvent(log: Logger, e: RuntimeEvent): void {

@@ -2,11 +2,11 @@
 // kernel when the process that started it is SIGKILLed, and what it started in turn (its own
 // children: an IPAM plugin, iptables) is found by its owner mark and killed at the next start.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildCniEnv, createSpawnExec, killLeftoverPlugins, PLUGIN_OWNER_ENV, type ExecRequest } from "../../server/src/cni/index.js";
+import { buildCniEnv, createSpawnExec, findSetpriv, killLeftoverPlugins, PLUGIN_OWNER_ENV, type ExecRequest } from "../../server/src/cni/index.js";
 import { createPluginBin, isGone, PLUGIN_PATH, waitFor, type PluginBin } from "../fixtures/plugins/plugin-bin.js";
 
 const SETPRIV = "/usr/bin/setpriv";
@@ -93,5 +93,14 @@ describe("plugins started through setpriv", () => {
     setTimeout(() => closeSync(fd), 30);
     const out = await createSpawnExec({ setprivPath: SETPRIV, textBusyBackoffMs: 20 }).exec(request(busy, {}));
     expect(JSON.parse(out.toString())).toHaveProperty("cniVersion", "1.0.0");
+  });
+
+  it("findSetpriv finds a setpriv that runs, and refuses one that cannot start (a missing library) or none", async () => {
+    expect(await findSetpriv(["/nonexistent", "/usr/bin"])).toEqual({ ok: true, path: SETPRIV });
+    const broken = join(work, "setpriv");
+    writeFileSync(broken, "#!/bin/sh\necho 'setpriv: error while loading shared libraries: libcap-ng.so.0' >&2\nexit 127\n");
+    chmodSync(broken, 0o755);
+    expect(await findSetpriv([work])).toEqual({ ok: false, why: `${broken} --version failed: setpriv: error while loading shared libraries: libcap-ng.so.0` });
+    expect(await findSetpriv(["/nonexistent"])).toEqual({ ok: false, why: "setpriv (util-linux) not found in /nonexistent" });
   });
 });

@@ -63,10 +63,7 @@ export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, c
       );
     }
     const orphaned = settled.orphaned.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName, cause: r.cause }));
-    event(orphaned.length === 0 ? "ok" : "partial", {
-      interfaces: removed.map((r) => ({ ...r, ips: [] })),
-      ...(orphaned.length > 0 ? { message: `orphaned for the reconciler: ${describeLeft(settled.orphaned)}` } : {}),
-    });
+    event(orphaned.length === 0 ? "ok" : "partial", orphaned.length > 0 ? { message: `orphaned for the reconciler: ${describeLeft(settled.orphaned)}` } : {});
     return { removed, orphaned };
   } catch (err) {
     event("failed", { reason: isDaemonError(err) ? err.code : "INTERNAL", message: err instanceof Error ? err.message : String(err) });

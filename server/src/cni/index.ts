@@ -33,6 +33,7 @@ export { buildGcConfig, buildPluginConfig, type GcConfigInput, type PluginConfig
 // Exec seam.
 export { createSpawnExec, type SpawnExecOptions } from "./invoke/spawn-exec.js";
 export { killLeftoverPlugins, PLUGIN_OWNER_ENV, type LeftoverProcess } from "./invoke/leftover-plugins.js";
+export { findSetpriv, type SetprivLookup } from "./invoke/find-setpriv.js";
 export { findInPath } from "./invoke/find-in-path.js";
 export { buildCniEnv, DEFAULT_PLUGIN_PATH, type CniEnvInput } from "./invoke/cni-env.js";
 
