@@ -160,7 +160,7 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     }
     expect(probe.stdout).toContain(`cluster network: ${CLUSTER} (CNI STATUS ok)`);
     expect(probe.exitCode).toBe(0);
-    for (const tool of [["node", "--version"], ["ip", "-V"], ["nsenter", "--version"], ["unshare", "--version"], ["iptables", "-V"]]) {
+    for (const tool of [["node", "--version"], ["ip", "-V"], ["nsenter", "--version"], ["unshare", "--version"], ["setpriv", "--version"], ["iptables", "-V"]]) {
       const r = await ctrExec(containerd, DAEMON_ID, tool);
       expect({ tool: tool[0], exitCode: r.exitCode, stderr: r.stderr }).toEqual({ tool: tool[0], exitCode: 0, stderr: "" });
     }
