@@ -47,7 +47,7 @@ describeRoot("service e2e: failures", () => {
     const f = await failure(d.client.api.attachNetworks(podRequest(w, "rb1", "macvlan-conf,ptp-conf,bad-tuning")));
     expect(f.info.reason).toBe("PLUGIN_FAILED");
     expect(f.info.metadata).toMatchObject({ network: "default/bad-tuning", plugin: "tuning", cniCode: "999", phase: "add", ifName: "net3" });
-    expect(f.code).toBe("INTERNAL"); // derived from the plugin's code 999
+    expect(f.code).toBe("UNKNOWN"); // derived from the plugin's code 999: a plugin's failure is never our INTERNAL
     expect(f.message).toContain("default/bad-tuning");
     expect(f.message).toContain("tuning");
     expect(f.message).toContain("no_such_sysctl");
