@@ -41,7 +41,7 @@ describe("request mapping of the containerd 1.6 recording", () => {
   });
 
   it("GC without valid attachments only asks for delegate GC", () => {
-    expect(toGcRequest(parseShimConf('{"cniVersion":"1.1.0","name":"n"}'))).toEqual({ validAttachments: undefined });
-    expect(toGcRequest(parseShimConf('{"cniVersion":"1.1.0","name":"n","cni.dev/attachments":[{"containerID":"c","ifname":"eth0"}]}'))).toEqual({ validAttachments: { containerIds: ["c"] } });
+    expect(toGcRequest(parseShimConf('{"cniVersion":"1.1.0","name":"n"}'))).toEqual({ validAttachments: undefined, dryRun: false });
+    expect(toGcRequest(parseShimConf('{"cniVersion":"1.1.0","name":"n","cni.dev/attachments":[{"containerID":"c","ifname":"eth0"}]}'))).toEqual({ validAttachments: { containerIds: ["c"] }, dryRun: false });
   });
 });

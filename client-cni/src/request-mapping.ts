@@ -35,5 +35,5 @@ export function toCheckRequest(env: CniEnv): CheckNetworksRequest {
 }
 
 export function toGcRequest(conf: ShimConf): GarbageCollectRequest {
-  return { validAttachments: conf.validContainerIds === undefined ? undefined : { containerIds: [...conf.validContainerIds] } };
+  return { validAttachments: conf.validContainerIds === undefined ? undefined : { containerIds: [...conf.validContainerIds] }, dryRun: false };
 }

@@ -8,7 +8,13 @@ import { createFileAttachmentStore } from "./attach/file-attachment-store.js";
 import { createPluginFinder } from "./attach/plugin-check.js";
 import { createSysfsNodeLinks, type NodeLinks } from "./attach/preflight/node-links.js";
 import type { AttachmentService, NetworkStatusWriter } from "./attach/types.js";
-import { createCniRuntime, createSpawnExec, type PluginExec, type RuntimeEvent } from "./cni/index.js";
+import { createCniRuntime, createSpawnExec, DEFAULT_PLUGIN_PATH, findSetpriv, type PluginExec, type RuntimeEvent } from "./cni/index.js";
+import type { EventSink } from "./events/attachment-event.js";
+import { createPodLinks } from "./netns/pod-links.js";
+import { createCriSandboxes } from "./reconcile/cri-sandboxes.js";
+import { createReconciler } from "./reconcile/reconciler.js";
+import { createRuntimeTruth } from "./reconcile/runtime-truth.js";
+import { startupCleanup } from "./reconcile/startup-cleanup.js";
 import { stateLayout, type DaemonConfig } from "./config/index.js";
 import { createDaemon, type Daemon, type DaemonDeps, type Lifecycle } from "./daemon.js";
 import { StartupError } from "./errors/startup-error.js";
@@ -34,6 +40,8 @@ export interface ComposeOptions {
   readonly nodeLinks?: NodeLinks;
   /** Wraps each dependency of the attachment service (benchmarks time them); identity when absent. */
   readonly instrument?: Instrument;
+  /** Where lifecycle events go (the event stream, metrics); none when absent. */
+  readonly events?: EventSink;
 }
 
 /** Returns `dep` or a stand-in with the same behaviour (e.g. a timing proxy). */
@@ -45,8 +53,11 @@ const NO_STATUS_WRITES: NetworkStatusWriter = { write: async () => undefined };
 export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const { config, log } = opts;
   const wrap: Instrument = opts.instrument ?? ((_name, dep) => dep);
-  const exec = wrap("exec", opts.exec ?? createSpawnExec());
   const layout = stateLayout(config);
+  // Plugins die with the daemon (parent-death signal) and carry its state dir as owner mark, so the
+  // next start finds whatever outlived it (startupCleanup).
+  const setprivPath = opts.exec === undefined ? await setprivFor(log, opts.pluginPath) : undefined;
+  const exec = wrap("exec", opts.exec ?? createSpawnExec({ owner: config.stateDir, ...(setprivPath !== undefined ? { setprivPath } : {}) }));
   const store = wrap("store", createFileAttachmentStore(layout.attachmentsDir));
   const kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
   const metrics = createMetrics({ store, informers: () => kube?.informerStats() ?? [] });
@@ -69,14 +80,21 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   ];
   const resolver = wrap("resolver", createNetworkResolver({ sources: { definitions, confDir }, config }));
   const cluster = createClusterNetworkTracker(resolver, config.systemNamespaces[0] ?? "kube-system");
+  const netns = createNetnsGuard();
+  const rc = config.reconcile;
+  const cri = rc.runtimeSocket !== "" ? createCriSandboxes(rc.runtimeSocket) : undefined;
   const domain = createAttachmentService({
     runtime,
     resolver,
     podSource: wrap("podSource", kube?.podSource ?? NO_CLUSTER_PODS),
     statusWriter: wrap("statusWriter", kube?.statusWriter ?? NO_STATUS_WRITES),
     store,
+    orphans: wrap("orphans", createFileAttachmentStore(layout.orphansDir)),
+    links: wrap("links", createPodLinks()),
+    truth: createRuntimeTruth({ netns, ...(cri !== undefined ? { cri } : {}), ...(kube !== undefined ? { pods: kube.podSource } : {}), log }),
+    gracePeriodMs: rc.gracePeriodMs,
     routes: wrap("routes", createRouteEditor()),
-    netns: createNetnsGuard(),
+    netns,
     inputLimits: config.limits,
     findPlugin: wrap("findPlugin", createPluginFinder(exec, config.cniBinDirs)),
     preflight: {
@@ -87,7 +105,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
     clusterNetwork: () => cluster.current(),
     notReadyReasons: () => [...(kube?.notReadyReasons() ?? []), ...[cluster.problem()].filter((p): p is string => p !== undefined)],
-    events: fanOut([bus, metrics.events, ...(kube?.podEvents ? [kube.podEvents] : [])]),
+    events: fanOut([bus, metrics.events, ...(kube?.podEvents ? [kube.podEvents] : []), ...(opts.events ? [opts.events] : [])]),
     onWait: metrics.onWait,
   });
   // STATUS needs the cluster network's current config: resolve it first.
@@ -101,7 +119,16 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
       },
     }),
   );
-  const lifecycles: Lifecycle[] = kube ? [kube] : [];
+  const reconciler = createReconciler({
+    gc: (req, ctx) => domain.gc(req, ctx),
+    startup: () => startupCleanup({ layout, runtime, pluginOwner: config.stateDir, log }),
+    enabled: rc.enabled,
+    intervalMs: rc.intervalMs,
+    log,
+    ...(cri !== undefined ? { onStop: () => cri.close() } : {}),
+  });
+  // The reconciler first: its start-up cleanup runs before anything else touches the state.
+  const lifecycles: Lifecycle[] = [reconciler, ...(kube ? [kube] : [])];
   return createDaemon({
     socketPath: config.socketPath,
     ...(config.tcpListen !== undefined ? { tcpListen: config.tcpListen } : {}),
@@ -144,6 +171,15 @@ async function kubeEdge(config: DaemonConfig, log: Logger, create?: CreateKubeEd
     },
     log.child({ component: "kube" }),
   );
+}
+
+/** util-linux setpriv, for the plugins' parent-death signal; without a working one plugins start directly (logged). */
+async function setprivFor(log: Logger, pluginPath: string | undefined): Promise<string | undefined> {
+  const dirs = [...new Set([...(pluginPath ?? DEFAULT_PLUGIN_PATH).split(":"), "/usr/bin", "/bin"].filter((d) => d.startsWith("/")))];
+  const found = await findSetpriv(dirs);
+  if (found.ok) return found.path;
+  log.warn({ reason: found.why }, "plugins are started without a parent-death signal: they are not killed when netattachd dies (leftovers are killed at the next start)");
+  return undefined;
 }
 
 function logRuntimeEvent(log: Logger, e: RuntimeEvent): void {

@@ -9,6 +9,9 @@
 //
 // Modes are interleaved (rotating order) per iteration so drift hits all of them alike.
 // Run it on a quiet machine: other load inflates every column and the differences.
+//
+// The "pdeathsig" column is the exec seam as netattachd runs it: each plugin started through
+// util-linux `setpriv --pdeathsig KILL` (it dies with the daemon); pdeathsig − seam is that cost.
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,7 +44,8 @@ const SCENARIOS: readonly Scenario[] = [
   { name: "loopback", fixture: "loopback.conf", ifName: "lo" },
   { name: "bridge", fixture: "bridge.conflist", ifName: "eth0" },
 ];
-const MODES = ["runtime", "seam", "direct", "setsid", "sh -c"] as const;
+const MODES = ["runtime", "seam", "pdeathsig", "direct", "setsid", "sh -c"] as const;
+const SETPRIV = "/usr/bin/setpriv";
 type Mode = (typeof MODES)[number];
 type Samples = Record<Mode, { add: number[]; del: number[] }> & { own: { add: number[]; del: number[] } };
 const GOAL_MS = 2;
@@ -84,6 +88,8 @@ function delCallAfter<T extends PluginCall>(del: T, addStdout: Buffer): T {
 interface Setup {
   readonly runtime: CniRuntime;
   readonly seam: PluginExec;
+  /** The seam as the daemon runs it: through setpriv --pdeathsig KILL. */
+  readonly pdeathsig: PluginExec;
   readonly list: NetworkConfigList;
   readonly rt: RuntimeConf;
   readonly add: ExecRequest;
@@ -94,7 +100,7 @@ interface Setup {
   readonly own: { add: number[]; del: number[] };
 }
 
-async function timeOne(mode: Mode, { runtime, seam, list, rt, add, del, execMs, own }: Setup): Promise<[number, number]> {
+async function timeOne(mode: Mode, { runtime, seam, pdeathsig, list, rt, add, del, execMs, own }: Setup): Promise<[number, number]> {
   if (mode === "runtime") {
     execMs.value = 0;
     const t0 = performance.now();
@@ -107,13 +113,14 @@ async function timeOne(mode: Mode, { runtime, seam, list, rt, add, del, execMs, 
     own.del.push(t2 - t1 - execMs.value);
     return [t1 - t0, t2 - t1];
   }
-  if (mode === "seam") {
+  if (mode === "seam" || mode === "pdeathsig") {
+    const exec = mode === "seam" ? seam : pdeathsig;
     const t0 = performance.now();
-    const out = await seam.exec(add);
+    const out = await exec.exec(add);
     const addMs = performance.now() - t0;
     const delReq = delCallAfter(del, out);
     const t1 = performance.now();
-    await seam.exec(delReq);
+    await exec.exec(delReq);
     return [addMs, performance.now() - t1];
   }
   const how = mode === "sh -c" ? "shell" : mode === "setsid" ? "setsid" : "spawn";
@@ -147,7 +154,7 @@ async function runScenario(s: Scenario): Promise<Samples> {
     await runtime.delNetworkList(list, rt);
     recording.on = false;
     const own = { add: [] as number[], del: [] as number[] };
-    const setup: Setup = { runtime, seam: createSpawnExec(), list, rt, add: callOf(record, "ADD"), del: callOf(record, "DEL"), execMs, own };
+    const setup: Setup = { runtime, seam: createSpawnExec(), pdeathsig: createSpawnExec({ setprivPath: SETPRIV }), list, rt, add: callOf(record, "ADD"), del: callOf(record, "DEL"), execMs, own };
 
     const samples = Object.fromEntries(MODES.map((m) => [m, { add: [], del: [] }])) as unknown as Samples;
     for (let i = 0; i < WARMUP + iterations; i++) {
@@ -172,27 +179,30 @@ async function runScenario(s: Scenario): Promise<Samples> {
 const f = (ms: number): string => ms.toFixed(2).padStart(7);
 
 function report(results: ReadonlyArray<[Scenario, Samples]>): void {
-  const head = ["scenario", "op ", "runtime med/p90", "   seam med/p90", " direct med/p90", " setsid med/p90", "  sh -c med/p90", "overhead med", "paired med/p90", "goal"];
+  const head = ["scenario", "op ", "runtime med/p90", "   seam med/p90", "pdeath. med/p90", " direct med/p90", " setsid med/p90", "  sh -c med/p90", "overhead med", "paired med/p90", "goal"];
   console.log(`\nCNI runtime overhead: ${iterations} iterations (+${WARMUP} warm-up), node ${process.version}, ${availableParallelism()} CPUs, plugins ${CNI_BIN_DIRS.join(":")}`);
   console.log(`result cache in ${values["cache-dir"] ?? "the temp dir"}; load average at start ${loadAtStart}, at end ${loadNow()} (other load inflates every column)`);
   console.log("one plugin invocation per op; times in ms; overhead = runtime − direct spawn (paired: per iteration)");
   console.log("seam = the runtime's exec seam alone (createSpawnExec) with the runtime's request: runtime − seam = runtime logic + cache");
+  console.log("pdeathsig = the seam through setpriv --pdeathsig KILL, as netattachd runs plugins: pdeathsig − seam = its cost");
   console.log("setsid = direct spawn in a new session, as the exec seam does: setsid − direct = that choice's cost\n");
   console.log(head.join("  "));
   let worst = 0;
   for (const [s, samples] of results) {
     for (const op of ["add", "del"] as const) {
-      const [r, se, d, ss, sh] = MODES.map((m) => stats(samples[m][op])) as [Stats, Stats, Stats, Stats, Stats];
+      const [r, se, pd, d, ss, sh] = MODES.map((m) => stats(samples[m][op])) as [Stats, Stats, Stats, Stats, Stats, Stats];
       const paired = stats(pairedDiff(samples.runtime[op], samples.direct[op]));
       const overhead = r.median - d.median;
       worst = Math.max(worst, overhead);
       console.log(
-        [s.name.padEnd(8), op.toUpperCase(), `${f(r.median)} ${f(r.p90)}`, `${f(se.median)} ${f(se.p90)}`, `${f(d.median)} ${f(d.p90)}`, `${f(ss.median)} ${f(ss.p90)}`, `${f(sh.median)} ${f(sh.p90)}`,
+        [s.name.padEnd(8), op.toUpperCase(), `${f(r.median)} ${f(r.p90)}`, `${f(se.median)} ${f(se.p90)}`, `${f(pd.median)} ${f(pd.p90)}`, `${f(d.median)} ${f(d.p90)}`, `${f(ss.median)} ${f(ss.p90)}`, `${f(sh.median)} ${f(sh.p90)}`,
           f(overhead).padStart(12), `${f(paired.median)} ${f(paired.p90)}`, overhead <= GOAL_MS ? " ok" : " OVER"].join("  "),
       );
     }
   }
   const own = results.map(([s, x]) => `${s.name} ${(["add", "del"] as const).map((op) => `${op.toUpperCase()} ${f(stats(x.own[op]).median).trim()}/${f(stats(x.own[op]).p90).trim()}`).join(" ")}`);
+  const setpriv = results.map(([s, x]) => `${s.name} ${(["add", "del"] as const).map((op) => `${op.toUpperCase()} ${f(stats(pairedDiff(x.pdeathsig[op], x.seam[op])).median).trim()}`).join(" ")}`);
+  console.log(`setpriv --pdeathsig cost (pdeathsig − seam, paired median, ms): ${setpriv.join("; ")}`);
   console.log(`runtime's own part (runtime − its plugin execs as it timed them; no plugin noise), med/p90 ms: ${own.join("; ")}`);
   console.log(`\nworst median overhead ${worst.toFixed(2)} ms (goal ≤ ${GOAL_MS} ms): ${worst <= GOAL_MS ? "met" : "NOT met"}`);
 }

@@ -8,18 +8,12 @@ import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describeRoot } from "../helpers/root.js";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
-import { podSandboxConfig, sandboxNetnsPath, type PodOptions } from "../helpers/containerd/pod-sandbox.js";
+import { runPodSandbox, type PodOptions, type SandboxLink as Link } from "../helpers/containerd/pod-sandbox.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
 import { PodSandboxState } from "../fixtures/cri/gen/runtime/v1/api.js";
 
 const SANDBOX_NOTREADY = PodSandboxState.SANDBOX_NOTREADY;
 
-interface Link {
-  ifname: string;
-  ifindex: number;
-  link_index?: number;
-  master?: string;
-}
 interface Addr {
   ifname: string;
   addr_info: { family: string; local: string; prefixlen: number }[];
@@ -59,15 +53,10 @@ describeRoot("containerd → netattach-cni → netattachd", () => {
 
   /** Runs a sandbox and returns what the test needs to look at it (and to check it is gone). */
   async function runPod(o: Omit<PodOptions, "name"> = {}) {
-    const name = `pod-${++n}`;
-    const { podSandboxId } = await node.containerd.cri.runPodSandbox({ config: podSandboxConfig({ name, cgroupParent: node.containerd.cgroupParent, ...o }) });
-    await node.containerd.track(podSandboxId);
-    const netnsPath = (await sandboxNetnsPath(node.containerd.cri, podSandboxId)) ?? "";
-    const netns = netnsPath.split("/").pop() ?? "";
-    const links = JSON.parse((await execa("ip", ["-n", netns, "-j", "link"])).stdout) as Link[];
-    const addrs = JSON.parse((await execa("ip", ["-n", netns, "-j", "-4", "addr"])).stdout) as Addr[];
+    const pod = await runPodSandbox(node.containerd, { name: `pod-${++n}`, ...o });
+    const addrs = JSON.parse((await execa("ip", ["-n", pod.netns, "-j", "-4", "addr"])).stdout) as Addr[];
     const ipv4 = Object.fromEntries(addrs.map((a) => [a.ifname, a.addr_info.map((i) => `${i.local}/${i.prefixlen}`)]));
-    return { id: podSandboxId, name, netnsPath, netns, links, ipv4 };
+    return { ...pod, ipv4 };
   }
 
   async function stopAndRemove(id: string): Promise<void> {

@@ -177,7 +177,7 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     const status = await ctrExec(containerd, DAEMON_ID, ["node", "/usr/lib/netattach/netattachctl.mjs", "status", "--socket=/run/netattach/netattach.sock"]);
     expect(status.stdout).toContain(`cluster network: ${CLUSTER} (CNI STATUS ok)`);
     expect(status.exitCode).toBe(0);
-    for (const tool of [["node", "--version"], ["ip", "-V"], ["nsenter", "--version"], ["unshare", "--version"], ["iptables", "-V"]]) {
+    for (const tool of [["node", "--version"], ["ip", "-V"], ["nsenter", "--version"], ["unshare", "--version"], ["setpriv", "--version"], ["iptables", "-V"]]) {
       const r = await ctrExec(containerd, DAEMON_ID, tool);
       expect({ tool: tool[0], exitCode: r.exitCode, stderr: r.stderr }).toEqual({ tool: tool[0], exitCode: 0, stderr: "" });
     }

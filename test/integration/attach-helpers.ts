@@ -12,6 +12,7 @@ import type { AttachRequest, NetworkStatusEntry } from "../../server/src/attach/
 import type { RouteEditor } from "../../server/src/netns/route-editor.js";
 import type { NetworkResolver, ResolvedNetwork } from "../../server/src/resolve/types.js";
 import { createNetnsGuard } from "../../server/src/netns/netns-guard.js";
+import { createPodLinks } from "../../server/src/netns/pod-links.js";
 import { createScratchNetns } from "../helpers/scratch-netns.js";
 
 const NOOP = resolve(import.meta.dirname, "../fixtures/plugins/noop.mjs");
@@ -82,7 +83,9 @@ export function makeService(env: Env, resolver: NetworkResolver) {
     resolver,
     podSource: { getPod: async () => ({ reason: "no-cluster" }), ready: () => true },
     statusWriter: { write: async (_pod, status) => void written.push([...status]) },
-    store: createFileAttachmentStore(env.stateDir),
+    store: createFileAttachmentStore(join(env.stateDir, "attachments")),
+    orphans: createFileAttachmentStore(join(env.stateDir, "orphans")),
+    links: createPodLinks(),
     routes: noRoutes,
     netns: createNetnsGuard(),
     findPlugin: createPluginFinder(exec, [env.binDir]),

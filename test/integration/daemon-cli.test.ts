@@ -3,7 +3,7 @@
 // failure and exit codes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import type { AttachResult, AttachmentPlan, AttachmentSummary } from "../../server/src/attach/types.js";
+import type { AttachResult, AttachmentPlan, AttachmentSummary, GcResult } from "../../server/src/attach/types.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { runCli } from "../../tools/src/cli.js";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
@@ -48,8 +48,40 @@ const PLAN: AttachmentPlan = {
   ],
 };
 const LIST: AttachmentSummary[] = [
-  { containerId: "c1", netns: "/n", pod: POD, createdAt: "2025-01-02T03:04:05.000Z", interfaces: [{ network: "cluster", ifName: "eth0", ips: ["10.0.0.2/24"], isDefault: true }] },
+  {
+    containerId: "c1",
+    netns: "/n",
+    pod: POD,
+    phase: "attached",
+    history: [],
+    createdAt: "2025-01-02T03:04:05.000Z",
+    updatedAt: "2025-01-02T03:04:05.000Z",
+    // A default-route selection moved the pod's default route from eth0 to net1.
+    interfaces: [
+      { network: "cluster", ifName: "eth0", ips: ["10.0.0.2/24"], isDefault: true, gateways: [] },
+      { network: "default/macvlan-conf", ifName: "net1", ips: ["10.1.0.2/24"], isDefault: false, gateways: ["10.1.0.1"] },
+    ],
+  },
 ];
+const ORPHAN: AttachmentSummary = {
+  containerId: "c0",
+  netns: "/gone",
+  pod: POD,
+  phase: "orphaned",
+  cause: 'network "default/macvlan-conf" (net1) orphaned: addresses could not be released',
+  history: [{ time: "2025-01-02T03:05:00.000Z", event: "del-failed", network: "default/macvlan-conf", ifName: "net1", plugin: "macvlan", reason: "PLUGIN_FAILED", message: "Link not found" }],
+  createdAt: "2025-01-02T03:00:00.000Z",
+  updatedAt: "2025-01-02T03:05:00.000Z",
+  interfaces: [{ network: "default/macvlan-conf", ifName: "net1", ips: ["10.1.0.9/24"], isDefault: false, gateways: [] }],
+};
+const GC: GcResult = {
+  removedContainerIds: ["c9"],
+  errors: [],
+  dryRun: false,
+  sources: ["netns existence"],
+  notes: ["no container runtime socket at /run/containerd/containerd.sock: sandboxes are judged by netns existence"],
+  items: [{ containerId: "c9", pod: POD, netns: "/run/netns/gone", reason: "netns-gone", outcome: "removed", interfaces: [{ network: "cluster", ifName: "eth0", ips: ["10.0.0.9/24"] }] }],
+};
 
 let d: TestDaemon;
 let fake: FakeService;
@@ -62,7 +94,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   fake.calls.length = 0;
-  fake.answers = { status: { ready: true, reasons: [], clusterNetwork: { name: "cluster", ok: true } }, attach: RESULT, detach: { removed: [{ network: "cluster", ifName: "eth0" }] }, resolve: { plan: PLAN, warnings: [] }, list: LIST };
+  fake.answers = { status: { ready: true, reasons: [], clusterNetwork: { name: "cluster", ok: true } }, attach: RESULT, detach: { removed: [{ network: "cluster", ifName: "eth0" }], orphaned: [] }, resolve: { plan: PLAN, warnings: [] }, list: LIST, gc: GC };
 });
 
 /** Requests the service got for `method` (readiness polls GetStatus in the background). */
@@ -167,20 +199,71 @@ describe("netattachctl over the daemon socket", () => {
     expect(bad.err).toContain('unknown flag "--bogus" before the command');
   });
 
-  it("list -o wide adds MAC and NETNS; -o json keeps an empty list", async () => {
+  it("list -o wide adds MAC, NETNS, GATEWAYS and CAUSE; -o json keeps an empty list", async () => {
+    fake.answers.list = [...LIST, ORPHAN];
     const wide = await cli("list", "-o", "wide");
     expect(wide.out).toBe(
-      "CONTAINER  POD           INTERFACE  NETWORK  IPS          MAC  NETNS  CREATED\nc1         default/demo  eth0       cluster  10.0.0.2/24  -    /n     2025-01-02T03:04:05.000Z\n",
+      [
+        "CONTAINER  POD           PHASE     INTERFACE  NETWORK               IPS          DEFAULT  MAC  NETNS  GATEWAYS  CREATED                   CAUSE",
+        "c1         default/demo  attached  eth0       cluster               10.0.0.2/24           -    /n     -         2025-01-02T03:04:05.000Z  -",
+        "c1         default/demo  attached  net1       default/macvlan-conf  10.1.0.2/24  yes      -    /n     10.1.0.1  2025-01-02T03:04:05.000Z  -",
+        'c0         default/demo  orphaned  net1       default/macvlan-conf  10.1.0.9/24           -    /gone  -         2025-01-02T03:00:00.000Z  network "default/macvlan-conf" (net1) orphaned: addresses could not be released',
+        "",
+      ].join("\n"),
     );
+    const json = JSON.parse((await cli("list", "-o", "json")).out) as { attachments: Array<Record<string, unknown>> };
+    expect(json.attachments[1]).toMatchObject({
+      containerId: "c0",
+      phase: "ATTACHMENT_PHASE_ORPHANED",
+      cause: ORPHAN.cause,
+      history: [{ time: "2025-01-02T03:05:00.000Z", event: "ATTACHMENT_HISTORY_EVENT_DEL_FAILED", network: "default/macvlan-conf", interface: "net1", plugin: "macvlan", reason: "PLUGIN_FAILED", message: "Link not found" }],
+    });
     fake.answers.list = [];
     expect(JSON.parse((await cli("list", "-o", "json")).out)).toEqual({ attachments: [] });
     expect((await cli("list")).out).toBe("no attachments\n");
   });
 
-  it("list prints one line per interface", async () => {
+  it("list prints one line per interface with its phase; DEFAULT marks the interface holding the default route, not the cluster network", async () => {
     const r = await cli("list", "--pod", "default/demo");
-    expect(r.out).toBe("CONTAINER  POD           INTERFACE  NETWORK  IPS          CREATED\nc1         default/demo  eth0       cluster  10.0.0.2/24  2025-01-02T03:04:05.000Z\n");
+    expect(r.out).toBe(
+      [
+        "CONTAINER  POD           PHASE     INTERFACE  NETWORK               IPS          DEFAULT  CREATED",
+        "c1         default/demo  attached  eth0       cluster               10.0.0.2/24           2025-01-02T03:04:05.000Z",
+        "c1         default/demo  attached  net1       default/macvlan-conf  10.1.0.2/24  yes      2025-01-02T03:04:05.000Z",
+        "",
+      ].join("\n"),
+    );
     expect(requests("list")).toEqual([{ podNamespace: "default", podName: "demo" }]);
+  });
+
+  it("gc runs one pass and prints what it removed; --dry-run asks for a report only", async () => {
+    const r = await cli("gc");
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out).toBe(
+      [
+        "judged by: netns existence",
+        "note: no container runtime socket at /run/containerd/containerd.sock: sandboxes are judged by netns existence",
+        "CONTAINER  POD           REASON      OUTCOME  INTERFACES    IPS",
+        "c9         default/demo  netns-gone  removed  eth0:cluster  10.0.0.9/24",
+        "",
+      ].join("\n"),
+    );
+    expect(requests("gc")).toEqual([{}]);
+
+    fake.answers.gc = { ...GC, removedContainerIds: [], dryRun: true, items: GC.items.map((i) => ({ ...i, outcome: "would-remove" as const })) };
+    const dry = await cli("gc", "--dry-run", "-o", "wide");
+    expect(dry.out.split("\n").slice(0, 1)).toEqual(["dry run: nothing was removed"]);
+    expect(dry.out).toContain("c9         default/demo  netns-gone  would-remove  eth0:cluster  10.0.0.9/24  /run/netns/gone  -");
+    expect(requests("gc")[1]).toEqual({ dryRun: true });
+    const json = JSON.parse((await cli("gc", "--dry-run", "-o", "json")).out) as { report: { dryRun: boolean; items: Array<{ reason: string; outcome: string }> } };
+    expect(json.report).toMatchObject({ dryRun: true, items: [{ reason: "GARBAGE_COLLECT_REASON_NETNS_GONE", outcome: "GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE" }] });
+  });
+
+  it("gc exits 1 and prints the errors when the pass met some", async () => {
+    fake.answers.gc = { ...GC, items: [], errors: ['network "cluster": GC failed with CNI code 11'] };
+    const r = await cli("gc");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("nothing to remove\nerror: network \"cluster\": GC failed with CNI code 11\n");
   });
 
   it("status exits 0 when ready and 1 when not, with the reasons", async () => {

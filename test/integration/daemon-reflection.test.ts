@@ -52,9 +52,9 @@ beforeAll(async () => {
   fake = createFakeService({
     status: { ready: true, reasons: [] },
     attach: RESULT,
-    detach: { removed: [{ network: "cbr", ifName: "eth0" }] },
+    detach: { removed: [{ network: "cbr", ifName: "eth0" }], orphaned: [] },
     check: undefined,
-    gc: { removedContainerIds: ["old"], errors: [] },
+    gc: { removedContainerIds: ["old"], errors: [], dryRun: false, sources: ["the caller's valid attachments"], notes: [], items: [] },
     list: [],
     resolve: { plan: PLAN },
   });

@@ -18,13 +18,14 @@ export const APP_FILES = ["netattachd.mjs", "netattachctl.mjs", "netattach-cni"]
 // Runtime libraries of the binaries the image runs, not the packages' whole Depends closure
 // (that would pull debconf and perl for iproute2): node (libc6, libgcc-s1, libstdc++6); ip
 // (iproute2: libbpf1, libelf1, libmnl0, libbsd0, libmd0, libcap2, zlib1g); nsenter and
-// unshare (util-linux: libselinux1, libpcre2-8-0), which the daemon execs to edit routes;
+// unshare (util-linux: libselinux1, libpcre2-8-0), which the daemon execs to edit routes, and
+// setpriv (util-linux: libcap-ng0), which starts every plugin with a parent-death signal;
 // iptables for the portmap and bridge (ipMasq) delegates (libxtables12, libip4tc2, libip6tc2,
 // libnftnl11, libnetfilter-conntrack3, libnfnetlink0; netbase for /etc/protocols); dash as sh.
 export const DEBIAN_PACKAGES = [
   "libc6", "libgcc-s1", "libstdc++6", "gcc-12-base",
   "iproute2", "libbpf1", "libelf1", "libmnl0", "libbsd0", "libmd0", "libcap2", "zlib1g",
-  "util-linux", "libselinux1", "libpcre2-8-0",
+  "util-linux", "libselinux1", "libpcre2-8-0", "libcap-ng0",
   "iptables", "libxtables12", "libip4tc2", "libip6tc2", "libnftnl11", "libnetfilter-conntrack3", "libnfnetlink0", "netbase",
   "dash",
 ] as const;

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,13 +24,17 @@ import {
   silentLog,
   type FailRule,
   rejection,
+  recordingEvents,
+  recordingLinks,
 } from "./testing.test-helper.js";
 
 let dir: string;
 let store: AttachmentStore;
+let orphans: AttachmentStore;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "attach-"));
-  store = createFileAttachmentStore(dir);
+  store = createFileAttachmentStore(join(dir, "attachments"));
+  orphans = createFileAttachmentStore(join(dir, "orphans"));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -42,6 +47,8 @@ const ptp = network("selected", "default/ptp-conf", conf("ptp-conf", "ptp"), { i
 
 function service(fail?: FailRule, over: Partial<AttachmentServiceDeps> = {}) {
   const runtime = recordingRuntime(fail);
+  const links = recordingLinks();
+  const events = recordingEvents();
   const resolver = fakeResolver([cluster, macvlan, ptp]);
   const statusWriter = recordingStatusWriter();
   const routes = recordingRoutes();
@@ -51,6 +58,9 @@ function service(fail?: FailRule, over: Partial<AttachmentServiceDeps> = {}) {
     podSource: noClusterPods,
     statusWriter,
     store,
+    orphans,
+    links,
+    events,
     routes,
     findPlugin: allPluginsFound,
     netns: anyNetns,
@@ -59,7 +69,7 @@ function service(fail?: FailRule, over: Partial<AttachmentServiceDeps> = {}) {
     now: () => new Date("2026-03-01T10:00:00Z"),
     ...over,
   });
-  return { svc, runtime, resolver, statusWriter, routes };
+  return { svc, runtime, resolver, statusWriter, routes, links, events };
 }
 
 const ops = (calls: ReadonlyArray<{ op: string; network: string; ifName?: string }>) => calls.map((c) => `${c.op} ${c.network} ${c.ifName ?? ""}`.trim());
@@ -179,23 +189,93 @@ describe("attach", () => {
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
 
-  it("keeps what rollback could not delete so the runtime's DEL finishes it", async () => {
-    let delFails = true;
-    const { svc, runtime } = service((c) => {
+  it("cleans up a delegate whose rollback DEL fails itself (interface, addresses), forgets it, and says so in the error", async () => {
+    const { svc, runtime, links, events } = service((c) => {
       if (c.op === "add" && c.ifName === "data0") return pluginFailure("ptp", 7, "bad");
-      if (c.op === "del" && c.ifName === "net1" && delFails) return pluginFailure("macvlan", 5, "busy");
+      if (c.op === "del" && c.ifName === "net1") return pluginFailure("macvlan", 999, "Link not found");
       return undefined;
     });
     const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.code).toBe("PLUGIN_FAILED");
     expect(err.context.network).toBe("default/ptp-conf");
-    const kept = await store.load("c1");
-    expect(kept.state === "found" && kept.record.plan.delegates.map((d) => d.ifName)).toEqual(["net1"]);
-    expect(kept.state === "found" && kept.record.phase).toBe("detaching");
-    delFails = false;
-    runtime.calls.length = 0;
-    await expect(svc.detach({ containerId: "c1", netns: "" }, ctx())).resolves.toEqual({ removed: [{ network: "default/macvlan-conf", ifName: "net1" }] });
-    expect(ops(runtime.calls)).toEqual(["del macvlan-conf net1"]);
+    expect(err.message).toContain("(rolled back: 2 delegates deleted, 1 cleaned up by netattach after its plugin's DEL failed)");
+    expect(ops(runtime.calls)).toEqual(["add cbr0 eth0", "add macvlan-conf net1", "add ptp-conf data0", "del ptp-conf data0", "del macvlan-conf net1", "release macvlan-conf net1", "del cbr0 eth0"]);
+    expect(links.removed).toEqual(["/var/run/netns/test net1"]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
+    expect(await orphans.list()).toEqual([]);
+    expect(events.events.map((e) => [e.kind, e.outcome, e.network, e.plugin])).toEqual([
+      ["orphan", "ok", "default/macvlan-conf", "macvlan"],
+      ["rollback", "ok", "default/ptp-conf", "ptp"],
+      // The call's own event comes last, naming the delegate that failed.
+      ["attach", "failed", "default/ptp-conf", "ptp"],
+    ]);
+    expect(events.events[0]!.message).toContain("Link not found");
+    // The runtime's DEL after the failed ADD has nothing left to do.
+    await expect(svc.detach({ containerId: "c1", netns: "" }, ctx())).resolves.toEqual({ removed: [], orphaned: [] });
+  });
+
+  it("orphans what rollback cannot release; the ADD error says what is left, and ListAttachments shows it with its cause", async () => {
+    const { svc, events } = service((c) => {
+      if (c.op === "add" && c.ifName === "data0") return pluginFailure("ptp", 7, "bad");
+      if (c.op === "del" && c.ifName === "net1") return pluginFailure("macvlan", 999, "Link not found");
+      if (c.op === "release" && c.ifName === "net1") return pluginFailure("host-local", 5, "cannot open store");
+      return undefined;
+    });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.message).toMatch(/\(rollback incomplete: network "default\/macvlan-conf" \(net1\) orphaned: addresses could not be released: .*cannot open store.*; the reconciler retries it\)$/);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+    const [orphan] = await svc.list({}, ctx());
+    expect(orphan).toMatchObject({ containerId: "c1", phase: "orphaned", interfaces: [{ network: "default/macvlan-conf", ifName: "net1", ips: ["10.0.2.2/24"] }] });
+    expect(orphan!.cause).toContain("addresses could not be released");
+    expect(orphan!.history.map((h) => [h.event, h.network, h.plugin, h.reason])).toEqual([
+      ["del-failed", "default/macvlan-conf", "macvlan", "PLUGIN_FAILED"],
+      ["orphaned", "default/macvlan-conf", "macvlan", "PLUGIN_FAILED"],
+    ]);
+    expect(events.events.map((e) => [e.kind, e.outcome])).toEqual([
+      ["orphan", "failed"],
+      ["rollback", "partial"],
+      ["attach", "failed"],
+    ]);
+    await expect(svc.detach({ containerId: "c1", netns: "" }, ctx())).resolves.toEqual({ removed: [], orphaned: [] });
+  });
+
+  it("after a runtime-level refusal rolls back only the delegates that ran: no DEL for the one that never did", async () => {
+    const refusal = new CniError({ kind: "plugin-not-found", code: 7, msg: 'failed to find plugin "ptp" in path [/opt/cni/bin]', plugin: "ptp" });
+    const { svc, runtime } = service((c) => (c.op === "add" && c.ifName === "data0" ? refusal : undefined));
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.code).toBe("PLUGIN_NOT_FOUND");
+    expect(err.message).toContain("refused before running");
+    expect(err.message).toContain("(rolled back: 2 delegates deleted)");
+    expect(ops(runtime.calls)).toEqual(["add cbr0 eth0", "add macvlan-conf net1", "add ptp-conf data0", "del macvlan-conf net1", "del cbr0 eth0"]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("says nothing was rolled back when the first delegate was refused before running", async () => {
+    const refusal = new CniError({ kind: "incompatible-version", code: 1, msg: "plugin supports [0.3.1], none compatible with 1.0.0", plugin: "bridge" });
+    const { svc, runtime } = service((c) => (c.op === "add" && c.ifName === "eth0" ? refusal : undefined));
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.message).toContain("(nothing to roll back: no plugin ran)");
+    expect(ops(runtime.calls)).toEqual(["add cbr0 eth0"]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("rollback removes device-info files, as DEL does", async () => {
+    const withDevice = network("selected", "default/sriov", conf("sriov", "host-device"), {}, "intel.com/sriov");
+    const deviceInfoDir = join(dir, "devinfo");
+    await mkdir(deviceInfoDir);
+    const { svc } = service(
+      (c) => (c.op === "add" && c.ifName === "data0" ? pluginFailure("ptp", 7, "bad") : undefined),
+      {
+        resolver: fakeResolver([cluster, withDevice, ptp]),
+        planOptions: { deviceInfoDir },
+      },
+    );
+    const plan = await svc.resolve(request(), ctx());
+    const file = String(plan.plan.delegates[1]!.capabilityArgs["CNIDeviceInfoFile"]);
+    // What a device plugin writes for the delegate before ADD.
+    await writeFile(file, JSON.stringify({ type: "pci", version: "1.1.0", pci: { "pci-address": "0000:18:02.5" } }));
+    await rejection(svc.attach(request(), ctx()));
+    expect(existsSync(file)).toBe(false);
   });
 
   it("rolls back and fails with STATUS_WRITE_FAILED when network-status cannot be written", async () => {

@@ -1,5 +1,6 @@
 // ADD: plan saved before anything runs, each delegate's result saved after it succeeds; on any
-// failure the delegates already tried are deleted last-first and the first cause is returned.
+// failure the delegates whose plugin ran are rolled back (rollback.ts) and the first cause is
+// returned, saying whether rollback was complete.
 // The store is where results are durable (the runtime's cache of them is not fsynced), and
 // the last result is saved with phase "attached" in one write, overlapping what follows.
 import type { CniResult, CniRuntime } from "../cni/index.js";
@@ -10,16 +11,18 @@ import type { AttachmentPlan, AttachRequest, AttachResult, NetworkStatusWriter, 
 import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
 import { preparePlan, type PrepareDeps } from "./prepare-plan.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
-import { toDaemonError } from "./cni-error.js";
+import { ranNoPlugin, toDaemonError } from "./cni-error.js";
 import { applyDefaultRoutes } from "./default-routes.js";
 import { buildAttachResult } from "./attach-result.js";
-import { deleteDelegates, describeFailures } from "./delete-delegates.js";
+import type { ReleaseDeps } from "./release-delegates.js";
+import type { SettleDeps } from "./settle-release.js";
+import { rollback } from "./rollback.js";
 import { describeOrigin } from "./origin.js";
 import { requireNetns } from "./netns-rules.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
 import type { Logger } from "pino";
 
-export interface AttachDeps extends PrepareDeps {
+export interface AttachDeps extends PrepareDeps, ReleaseDeps, SettleDeps {
   readonly runtime: CniRuntime;
   readonly statusWriter: NetworkStatusWriter;
   readonly store: AttachmentStore;
@@ -52,8 +55,12 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   let lastSave: Promise<Settled> | undefined;
   try {
     for (const [i, delegate] of plan.delegates.entries()) {
+      // CNI wants a DEL after a failed ADD, the failing delegate's too — unless no plugin of it ran.
       tried.push(delegate);
-      const result = await addDelegate(deps.runtime, plan, delegate, call.signal);
+      const result = await addDelegate(deps.runtime, plan, delegate, call.signal).catch((err: unknown) => {
+        if (ranNoPlugin(err)) tried.pop();
+        throw err;
+      });
       record = { ...record, results: { ...record.results, [delegate.ifName]: result }, updatedAt: deps.now().toISOString() };
       call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
       if (i < plan.delegates.length - 1) await deps.store.save(record);
@@ -73,8 +80,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
     await lastSave;
     const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried.at(-1)?.network ?? "", phase: "add" }, call.signal);
     call.log.warn({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
-    await rollback(deps, record, tried, call);
-    throw cause;
+    throw await rollback(deps, record, tried, cause, { log: call.log, signal: call.rollbackSignal() });
   }
 }
 
@@ -105,25 +111,5 @@ async function writeStatus(deps: AttachDeps, plan: AttachmentPlan, answer: Attac
     if (isDaemonError(err)) throw err; // the writer's own reasons are precise (POD_UID_MISMATCH for a recreated pod, CANCELLED)
     const msg = err instanceof Error ? err.message : String(err);
     throw new DaemonError("STATUS_WRITE_FAILED", `cannot write network-status to pod ${plan.pod.namespace}/${plan.pod.name}: ${msg}`, { phase: "status-write", source: `pod ${plan.pod.namespace}/${plan.pod.name}` }, { cause: err });
-  }
-}
-
-/** DEL every delegate tried (the failing one too: CNI wants DEL after a failed ADD), then drop or keep state. */
-async function rollback(deps: AttachDeps, record: AttachmentRecord, tried: readonly PlannedDelegate[], call: AttachCall): Promise<void> {
-  const { plan } = record;
-  const outcome = await deleteDelegates(deps.runtime, plan, tried, "rollback", call.rollbackSignal(), record.results);
-  try {
-    if (outcome.failed.length === 0) {
-      await deps.store.remove(plan.containerId);
-      return;
-    }
-    // Keep what could not be deleted so the runtime's DEL (which must follow a failed ADD) finishes it.
-    const left = new Set(outcome.failed.map((f) => f.delegate.ifName));
-    const delegates = plan.delegates.filter((d) => left.has(d.ifName));
-    const results = Object.fromEntries(Object.entries(record.results).filter(([ifName]) => left.has(ifName)));
-    await deps.store.save({ ...record, plan: { ...plan, delegates }, results, phase: "detaching", updatedAt: deps.now().toISOString() });
-    call.log.warn({ containerId: plan.containerId, failures: describeFailures(outcome.failed) }, "rollback left delegates behind; kept for DEL");
-  } catch (err) {
-    call.log.error({ containerId: plan.containerId, err }, "rollback could not update the attachment store");
   }
 }

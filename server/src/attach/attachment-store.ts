@@ -3,18 +3,46 @@ import type { CniResult } from "../cni/index.js";
 import type { AttachmentPlan } from "./types.js";
 import { DaemonError } from "../errors/daemon-error.js";
 
+/**
+ * attaching: ADD in progress or interrupted; attached: ADD finished; detaching: a DEL was
+ * interrupted (cancelled, out of time) with delegates left; orphaned: delegates DEL could not
+ * release, kept in the orphan store for the reconciler (the sandbox itself is gone).
+ */
+export type AttachmentPhase = "attaching" | "attached" | "detaching" | "orphaned";
+
+/** One step of a delegate's teardown that did not simply work, for people reading ListAttachments. */
+export interface HistoryEntry {
+  readonly time: string;
+  /**
+   * del-failed: the plugin's DEL failed; cleaned: netattach released the interface and addresses
+   * itself; orphaned: something could not be released; released: a later retry released it.
+   */
+  readonly event: "del-failed" | "cleaned" | "orphaned" | "released";
+  readonly network: string;
+  readonly ifName: string;
+  readonly plugin?: string;
+  /** Catalog reason of the failure. */
+  readonly reason?: string;
+  readonly message: string;
+}
+
 export interface AttachmentRecord {
   readonly version: 1;
   readonly plan: AttachmentPlan;
   /** Results of the delegates whose ADD succeeded, by interface name. */
   readonly results: Readonly<Record<string, CniResult>>;
-  /** attaching: ADD in progress or interrupted; attached: ADD finished; detaching: a DEL left delegates behind. */
-  readonly phase: "attaching" | "attached" | "detaching";
+  readonly phase: AttachmentPhase;
   /** Identity of the netns at ADD ("dev:ino"), so DEL never enters a namespace that replaced it. */
   readonly netnsId?: string;
+  /** Why it is detaching or orphaned: what could not be released, and why. */
+  readonly cause?: string;
+  /** Teardown steps that failed or needed netattach's own cleanup (the last MAX_HISTORY). */
+  readonly history?: readonly HistoryEntry[];
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+export const MAX_HISTORY = 20;
 
 export type StoreRead =
   | { readonly state: "found"; readonly record: AttachmentRecord }

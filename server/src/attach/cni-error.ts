@@ -15,6 +15,12 @@ export interface DelegateWhere {
 /** Runtime failures decided before any plugin process ran: they must not read as a plugin's failure. */
 const REFUSED_BEFORE_EXEC: ReadonlySet<CniError["kind"]> = new Set(["invalid-config", "plugin-not-found", "plugin-type-invalid", "incompatible-version", "invalid-args"]);
 
+/** True when `err` (or the CniError it wraps) was decided before any plugin process of the call ran. */
+export function ranNoPlugin(err: unknown): boolean {
+  const cni = isCniError(err) ? err : isDaemonError(err) && isCniError(err.cause) ? err.cause : undefined;
+  return cni !== undefined && REFUSED_BEFORE_EXEC.has(cni.kind);
+}
+
 function reasonFor(err: CniError, signal: AbortSignal | undefined): ErrorCode {
   // Our own per-call deadline is a timeout; anything else is the caller going away.
   if (err.kind === "aborted") return isTimeout(signal?.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";

@@ -7,6 +7,8 @@ export interface ContainerLock {
   run<T>(containerId: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Containers with a holder or waiters (for tests and metrics). */
   size(): number;
+  /** True while a call holds or waits for `containerId`. */
+  busy(containerId: string): boolean;
 }
 
 export interface ContainerLockOptions {
@@ -38,5 +40,6 @@ export function createContainerLock(opts: ContainerLockOptions = {}): ContainerL
       }
     },
     size: () => locks.size,
+    busy: (containerId) => locks.has(containerId),
   };
 }

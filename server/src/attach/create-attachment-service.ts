@@ -1,5 +1,6 @@
 // The AttachmentService: the operations wired with locks, the concurrency bound and deadlines.
-// ADD/DEL/CHECK are serialised per container and exclusive with GC.
+// ADD/DEL/CHECK are serialised per container and exclusive with CNI GC; a GC pass detaches like a
+// DEL, per container, and skips what a call holds.
 import type { Logger } from "pino";
 import type { CniRuntime, NetworkConfigList } from "../cni/index.js";
 import type { RouteEditor } from "../netns/route-editor.js";
@@ -13,6 +14,9 @@ import type { AttachmentStore } from "./attachment-store.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { PlanOptions } from "./plan.js";
 import type { PreflightDeps } from "./preflight/run-preflight.js";
+import type { PodLinks } from "../netns/pod-links.js";
+import { netnsTruth, type SandboxTruth } from "./sandbox-truth.js";
+import type { PassLocks } from "./gc-stale.js";
 import { createCallLimits } from "./call-limits.js";
 import { createContainerLock } from "./container-lock.js";
 import { createGcLock } from "./gc-lock.js";
@@ -44,12 +48,22 @@ export interface AttachmentServiceDeps {
   readonly notReadyReasons?: () => readonly string[];
   readonly planOptions?: PlanOptions;
   readonly preflight?: PreflightDeps;
+  /** Delegates DEL could not release, kept for the reconciler (<stateDir>/orphans). */
+  readonly orphans: AttachmentStore;
+  /** Removes a delegate's interface when its plugin's DEL failed. */
+  readonly links: PodLinks;
+  /** Which sandboxes still exist, for GC without a valid set; netns existence alone when absent. */
+  readonly truth?: SandboxTruth;
+  /** Attachments written more recently than this are never judged by the truth. Default 120 s. */
+  readonly gracePeriodMs?: number;
   readonly now?: () => Date;
   /** Where attach/detach (and lifecycle) events go; none when absent. */
   readonly events?: EventSink;
   /** Timing hook: how long a call waited for a lock or a call slot (metrics). */
   readonly onWait?: (lock: "call-slot" | "container" | "gc-shared" | "gc-exclusive", waitedMs: number) => void;
 }
+
+export const DEFAULT_GRACE_PERIOD_MS = 120_000;
 
 export function createAttachmentService(deps: AttachmentServiceDeps): AttachmentService {
   const now = deps.now ?? (() => new Date());
@@ -59,7 +73,26 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
   const containers = createContainerLock({ onWait: (ms) => wait("container", ms) });
   const gcLock = createGcLock({ onWait: (ms, mode) => wait(mode === "shared" ? "gc-shared" : "gc-exclusive", ms) });
   const inputLimits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
-  const base = { ...deps, now, inputLimits };
+  const base = {
+    ...deps,
+    now,
+    inputLimits,
+    events: deps.events ?? NO_EVENTS,
+    truth: deps.truth ?? netnsTruth(deps.netns),
+    gracePeriodMs: deps.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,
+  };
+  /** How a GC pass takes the locks: per container like a DEL (never waiting behind a call), exclusive for CNI GC. */
+  const passLocks: PassLocks = {
+    async container(containerId, signal, fn) {
+      if (containers.busy(containerId)) return { ran: false };
+      const deadline = limits.deadline(signal);
+      return { ran: true, value: await gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(deadline), deadline), deadline), deadline) };
+    },
+    exclusive(wait, signal, fn) {
+      const deadline = limits.deadline(signal);
+      return wait ? gcLock.exclusive(() => fn(deadline), deadline) : gcLock.exclusiveIfIdle(() => fn(deadline));
+    },
+  };
 
   /** Per-container, GC-shared, bounded, with a deadline; the id is checked before any lock is taken. */
   function guarded<T>(containerId: string, ctx: CallContext, phase: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -73,14 +106,11 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
       emitting(events, attachCall(req), () =>
         guarded(req.containerId, ctx, "add", (signal) => attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
       ),
-    detach: (req, ctx) => emitting(events, detachCall(req), () => guarded(req.containerId, ctx, "del", (signal) => detach(base, req, signal))),
+    detach: (req, ctx) => emitting(events, detachCall(req), () => guarded(req.containerId, ctx, "del", (signal) => detach(base, req, { signal, log: child(ctx.log, req.containerId) }))),
     check: (req, ctx) => guarded(req.containerId, ctx, "check", (signal) => check(base, req.containerId, signal)),
-    gc: (req, ctx) => {
-      const signal = limits.deadline(ctx.signal);
-      return gcLock.exclusive(() => gc(base, req, signal), signal);
-    },
+    gc: (req, ctx) => gc(base, req, { signal: ctx.signal, log: ctx.log, locks: passLocks }),
     status: (ctx) => serviceStatus(base, limits.deadline(ctx.signal)),
-    list: (filter) => listAttachments(deps.store, filter),
+    list: (filter) => listAttachments(deps, filter),
     resolve: (req, ctx) => preparePlan(base, req, limits.deadline(ctx.signal)),
   };
 }

@@ -11,15 +11,36 @@ export type GatewaysFor = (ifName: string, fromResult: readonly string[]) => str
 
 const familyOf = (ip: string): IpFamily => (isIP(ip) === 6 ? 6 : 4);
 
+/** The families the plan's default-route requests name (an empty request names both). */
+function requestedFamilies(plan: AttachmentPlan): Set<IpFamily> {
+  const families = new Set<IpFamily>();
+  for (const d of plan.delegates) {
+    if (d.defaultRoute === undefined) continue;
+    if (d.defaultRoute.length === 0) [4, 6].forEach((f) => families.add(f as IpFamily));
+    d.defaultRoute.forEach((gw) => families.add(familyOf(gw)));
+  }
+  return families;
+}
+
+/**
+ * Each interface's default gateways once the requests are applied: its result's own for the
+ * families nobody asked about, plus what was requested for it. Undefined: no request, results stand.
+ */
+export function defaultRouteGateways(plan: AttachmentPlan): GatewaysFor | undefined {
+  const requests = plan.delegates.filter((d) => d.defaultRoute !== undefined);
+  if (requests.length === 0) return undefined;
+  const families = requestedFamilies(plan);
+  return (ifName, fromResult) => {
+    const kept = fromResult.filter((gw) => !families.has(familyOf(gw)));
+    const mine = requests.find((d) => d.ifName === ifName)?.defaultRoute ?? [];
+    return [...kept, ...mine];
+  };
+}
+
 export async function applyDefaultRoutes(plan: AttachmentPlan, routes: RouteEditor, signal?: AbortSignal): Promise<GatewaysFor | undefined> {
   const requests = plan.delegates.filter((d) => d.defaultRoute !== undefined);
   if (requests.length === 0) return undefined;
-  const families = new Set<IpFamily>();
-  for (const d of requests) {
-    const gws = d.defaultRoute ?? [];
-    if (gws.length === 0) [4, 6].forEach((f) => families.add(f as IpFamily));
-    gws.forEach((gw) => families.add(familyOf(gw)));
-  }
+  const families = requestedFamilies(plan);
   const ours = new Set(plan.delegates.map((d) => d.ifName));
   const opts = signal !== undefined ? { signal } : {};
   for (const family of families) {
@@ -34,11 +55,7 @@ export async function applyDefaultRoutes(plan: AttachmentPlan, routes: RouteEdit
       await step(chosen.network, `set default via ${gw} dev ${chosen.ifName}`, () => routes.replaceDefaultRoute(plan.netns, family, chosen.ifName, gw, opts));
     }
   }
-  return (ifName, fromResult) => {
-    const kept = fromResult.filter((gw) => !families.has(familyOf(gw)));
-    const mine = requests.find((d) => d.ifName === ifName)?.defaultRoute ?? [];
-    return [...kept, ...mine];
-  };
+  return defaultRouteGateways(plan);
 }
 
 async function step(network: string | undefined, what: string, fn: () => Promise<void>): Promise<void> {

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CniError } from "../cni/index.js";
 import type { NetworkResolver } from "../resolve/types.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService } from "./create-attachment-service.js";
@@ -20,13 +21,16 @@ import {
   silentLog,
   type FailRule,
   rejection,
+  recordingLinks,
 } from "./testing.test-helper.js";
 
 let dir: string;
 let store: AttachmentStore;
+let orphans: AttachmentStore;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "detach-"));
-  store = createFileAttachmentStore(dir);
+  store = createFileAttachmentStore(join(dir, "attachments"));
+  orphans = createFileAttachmentStore(join(dir, "orphans"));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -51,7 +55,8 @@ async function attachedThenRestarted(fail?: FailRule) {
       throw new Error("the resolver must not be used by DEL");
     },
   };
-  return { svc: createAttachmentService(deps(runtime, resolver, createFileAttachmentStore(dir))), runtime, resolver };
+  const links = recordingLinks();
+  return { svc: createAttachmentService({ ...deps(runtime, resolver, createFileAttachmentStore(join(dir, "attachments"))), links }), runtime, resolver, links };
 }
 
 function deps(runtime: ReturnType<typeof recordingRuntime>, resolver: NetworkResolver, s: AttachmentStore = store) {
@@ -61,6 +66,8 @@ function deps(runtime: ReturnType<typeof recordingRuntime>, resolver: NetworkRes
     podSource: noClusterPods,
     statusWriter: recordingStatusWriter(),
     store: s,
+    orphans,
+    links: recordingLinks(),
     routes: recordingRoutes(),
     findPlugin: allPluginsFound,
     netns: anyNetns,
@@ -107,38 +114,58 @@ describe("detach", () => {
     expect(b.runtime.calls.map((c) => c.netns)).toEqual(["/var/run/netns/test", "/var/run/netns/test", "/var/run/netns/test"]);
   });
 
-  it("goes on past errors, reports each, and keeps the remaining delegates for a retry", async () => {
+  it("always finishes: a delegate whose DEL fails is cleaned up by netattach; a retryable failure is orphaned for the reconciler", async () => {
     let failing = true;
-    const { svc, runtime } = await attachedThenRestarted((c) => {
-      if (!failing) return undefined;
+    const { svc, runtime, links } = await attachedThenRestarted((c) => {
+      if (!failing || c.op !== "del") return undefined;
       if (c.ifName === "net2") return pluginFailure("ptp", 11, "try later");
       if (c.ifName === "eth0") return pluginFailure("bridge", 5, "io");
       return undefined;
     });
-    const err = await rejection(svc.detach({ containerId: "c1", netns: "" }, ctx()));
-    expect(err.code).toBe("DETACH_INCOMPLETE");
-    expect(err.message).toContain('network "default/ptp-conf"');
-    expect(err.message).toContain('plugin "ptp"');
-    expect(err.message).toContain("CNI code 11");
-    expect(err.message).toContain('network "cbr0"');
-    expect(err.message).toContain("CNI code 5");
-    expect(err.context).toMatchObject({ network: "default/ptp-conf", plugin: "ptp", cniCode: 11 });
-    expect(runtime.calls.map((c) => c.ifName)).toEqual(["net2", "net1", "eth0"]);
-    const kept = await store.load("c1");
-    expect(kept.state === "found" && kept.record.plan.delegates.map((d) => d.ifName)).toEqual(["eth0", "net2"]);
-    expect(kept.state === "found" && Object.keys(kept.record.results).sort()).toEqual(["eth0", "net2"]);
+    const res = await svc.detach({ containerId: "c1" }, ctx());
+    expect(res.removed.map((r) => r.ifName)).toEqual(["net1", "eth0"]);
+    expect(res.orphaned).toEqual([
+      { network: "default/ptp-conf", ifName: "net2", cause: expect.stringContaining("the plugin's DEL failed with a retryable error and is retried by the reconciler") },
+    ]);
+    expect(res.orphaned[0]!.cause).toContain('network "default/ptp-conf" (net2): plugin "ptp" failed on');
+    expect(res.orphaned[0]!.cause).toContain("with CNI code 11: try later");
+    // Each failed delegate: interface removed in the saved netns, addresses released through its IPAM.
+    expect(runtime.calls.map((c) => `${c.op} ${c.ifName}`)).toEqual(["del net2", "release net2", "del net1", "del eth0", "release eth0"]);
+    expect(links.removed).toEqual(["/var/run/netns/test net2", "/var/run/netns/test eth0"]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+    const listed = await svc.list({}, ctx());
+    expect(listed.map((a) => [a.containerId, a.phase, a.interfaces.map((i) => i.ifName)])).toEqual([["c1", "orphaned", ["net2"]]]);
 
+    // The reconciler's pass retries the plugin's DEL; once it works the orphan is gone.
     failing = false;
     runtime.calls.length = 0;
-    const again = await svc.detach({ containerId: "c1", netns: "" }, ctx());
-    expect(again.removed.map((r) => r.ifName)).toEqual(["net2", "eth0"]);
+    const pass = await svc.gc({}, ctx());
+    expect(pass.items.filter((i) => i.reason === "orphaned").map((i) => [i.containerId, i.outcome])).toEqual([["c1", "removed"]]);
+    expect(runtime.calls.filter((c) => c.op === "del").map((c) => c.ifName)).toEqual(["net2"]);
+    expect(await svc.list({}, ctx())).toEqual([]);
+  });
+
+  it("keeps what it has not done when the call is cancelled midway, for the runtime's retried DEL", async () => {
+    const ac = new AbortController();
+    const { svc } = await attachedThenRestarted((c) => {
+      if (c.op !== "del" || c.ifName !== "net1" || ac.signal.aborted) return undefined;
+      ac.abort(new Error("kubelet gave up"));
+      return new CniError({ kind: "aborted", code: 11, msg: 'plugin "macvlan" DEL was aborted by the caller', plugin: "macvlan", command: "DEL" });
+    });
+    const err = await rejection(svc.detach({ containerId: "c1" }, { signal: ac.signal, log: silentLog }));
+    expect(err.code).toBe("DETACH_INCOMPLETE");
+    expect(err.message).toContain("were not deleted before the call ended (state kept for a retry)");
+    const kept = await store.load("c1");
+    expect(kept.state === "found" && [kept.record.phase, kept.record.plan.delegates.map((d) => d.ifName)]).toEqual(["detaching", ["net1"]]);
+    const again = await svc.detach({ containerId: "c1" }, ctx());
+    expect(again.removed.map((r) => r.ifName)).toEqual(["net1"]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
 
   it("succeeds with nothing to do when no plan is saved", async () => {
     const runtime = recordingRuntime();
     const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
-    await expect(svc.detach({ containerId: "never", netns: "" }, ctx())).resolves.toEqual({ removed: [] });
+    await expect(svc.detach({ containerId: "never", netns: "" }, ctx())).resolves.toEqual({ removed: [], orphaned: [] });
     expect(runtime.calls).toEqual([]);
   });
 
@@ -169,7 +196,7 @@ describe("check, list, gc, status, resolve", () => {
     expect(err.context).toMatchObject({ network: "default/macvlan-conf", plugin: "macvlan", cniCode: 3, phase: "check" });
   });
 
-  it("lists saved attachments with their interfaces, filtered", async () => {
+  it("lists saved attachments with their phase and interfaces, filtered", async () => {
     const { svc } = await attachedThenRestarted();
     const all = await svc.list({}, ctx());
     expect(all).toEqual([
@@ -177,25 +204,61 @@ describe("check, list, gc, status, resolve", () => {
         containerId: "c1",
         netns: "/var/run/netns/test",
         pod: { namespace: "default", name: "web", uid: "uid-1" },
+        phase: "attached",
+        history: [],
         createdAt: expect.any(String),
+        updatedAt: expect.any(String),
         interfaces: [
-          { network: "cbr0", ifName: "eth0", ips: ["10.0.1.2/24"], mac: "02:00:00:00:00:01", isDefault: true },
-          { network: "default/macvlan-conf", ifName: "net1", ips: ["10.0.2.2/24"], mac: "02:00:00:00:00:02", isDefault: false },
-          { network: "default/ptp-conf", ifName: "net2", ips: ["10.0.3.2/24"], mac: "02:00:00:00:00:03", isDefault: false },
+          { network: "cbr0", ifName: "eth0", ips: ["10.0.1.2/24"], mac: "02:00:00:00:00:01", isDefault: true, gateways: ["10.0.1.1"] },
+          { network: "default/macvlan-conf", ifName: "net1", ips: ["10.0.2.2/24"], mac: "02:00:00:00:00:02", isDefault: false, gateways: ["10.0.2.1"] },
+          { network: "default/ptp-conf", ifName: "net2", ips: ["10.0.3.2/24"], mac: "02:00:00:00:00:03", isDefault: false, gateways: ["10.0.3.1"] },
         ],
       },
     ]);
     expect(await svc.list({ podName: "other" }, ctx())).toEqual([]);
   });
 
-  it("GC detaches attachments that are no longer valid, then GCs the networks still in use", async () => {
+  it("lists as gateways what the pod holds once default-route selections are applied", async () => {
+    const routed = [networks[0]!, { ...networks[1]!, selection: { ...networks[1]!.selection, defaultRoute: ["10.0.2.1"] } }, networks[2]!];
+    const svc = createAttachmentService(deps(recordingRuntime(), fakeResolver(routed)));
+    await svc.attach(request(), ctx());
+    const [a] = await svc.list({}, ctx());
+    // IPv4 was asked for on net1: eth0 and net2 keep no IPv4 default route of their own.
+    expect(a!.interfaces.map((i) => [i.ifName, i.gateways])).toEqual([
+      ["eth0", []],
+      ["net1", ["10.0.2.1"]],
+      ["net2", []],
+    ]);
+  });
+
+  it("GC with the runtime's valid set detaches every other attachment, then GCs the networks still in use", async () => {
     const runtime = recordingRuntime();
     const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
     await svc.attach(request({ containerId: "keep" }), ctx());
     await svc.attach(request({ containerId: "gone" }), ctx());
     runtime.calls.length = 0;
     const res = await svc.gc({ validContainerIds: ["keep"] }, ctx());
-    expect(res).toEqual({ removedContainerIds: ["gone"], errors: [] });
+    expect(res).toEqual({
+      removedContainerIds: ["gone"],
+      errors: [],
+      dryRun: false,
+      sources: ["the caller's valid attachments"],
+      notes: [],
+      items: [
+        {
+          containerId: "gone",
+          pod: { namespace: "default", name: "web", uid: "uid-1" },
+          netns: "/var/run/netns/test",
+          reason: "not-valid",
+          outcome: "removed",
+          interfaces: [
+            { network: "cbr0", ifName: "eth0", ips: ["10.0.4.2/24"], mac: "02:00:00:00:00:04", isDefault: true, gateways: ["10.0.4.1"] },
+            { network: "default/macvlan-conf", ifName: "net1", ips: ["10.0.5.2/24"], mac: "02:00:00:00:00:05", isDefault: false, gateways: ["10.0.5.1"] },
+            { network: "default/ptp-conf", ifName: "net2", ips: ["10.0.6.2/24"], mac: "02:00:00:00:00:06", isDefault: false, gateways: ["10.0.6.1"] },
+          ],
+        },
+      ],
+    });
     expect(runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual([
       "del ptp-conf",
       "del macvlan-conf",

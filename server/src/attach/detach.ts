@@ -1,53 +1,76 @@
-// DEL from the saved plan alone (no resolver, no pod source): last delegate first, past errors;
-// state is dropped only when every delegate is gone, else kept with what is left for a retry.
-import type { CniRuntime } from "../cni/index.js";
-import { DaemonError } from "../errors/daemon-error.js";
-import type { DetachRequest, DetachResult } from "./types.js";
-import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
-import { deleteDelegates, describeFailures } from "./delete-delegates.js";
-import { removeDeviceInfo } from "./device-info.js";
+// DEL from the saved plan alone (no resolver, no pod source), through the one cleanup path: it
+// always finishes. What no plugin and no fallback could release is orphaned for the reconciler and
+// DEL still succeeds, so the runtime's StopPodSandbox completes; only a call cancelled or out of
+// time keeps the attachment (phase detaching) for the runtime's retry.
+import type { Logger } from "pino";
+import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
+import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
+import type { DetachRequest, DetachResult } from "./types.js";
+import { corruptRecordError, type AttachmentRecord } from "./attachment-store.js";
+import { describeLeft, releaseDelegates, type ReleaseDeps } from "./release-delegates.js";
+import { settleRelease, type SettleDeps } from "./settle-release.js";
 import { checkDetachNetns, netnsForDelete } from "./netns-rules.js";
 
-export interface DetachDeps {
-  readonly runtime: CniRuntime;
-  readonly store: AttachmentStore;
+export interface DetachDeps extends ReleaseDeps, SettleDeps {
   readonly netns: NetnsGuard;
-  readonly now: () => Date;
 }
 
-export async function detach(deps: DetachDeps, req: DetachRequest, signal: AbortSignal): Promise<DetachResult> {
+export interface DetachCall {
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+}
+
+export async function detach(deps: DetachDeps, req: DetachRequest, call: DetachCall): Promise<DetachResult> {
   const read = await deps.store.load(req.containerId);
-  if (read.state === "missing") return { removed: [] };
+  if (read.state === "missing") return { removed: [], orphaned: [] };
   if (read.state === "corrupt") throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
   checkDetachNetns(deps.netns, read.record, req.netns);
-  return detachRecord(deps, read.record, signal, req.netns);
+  return detachRecord(deps, read.record, call, "del", req.netns);
 }
 
-/** DEL every saved delegate of `record` in the saved netns (or "" when it is gone; `asked` "" means gone). */
-export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, signal: AbortSignal, asked?: string): Promise<DetachResult> {
+/**
+ * Releases every saved delegate of `record` in the saved netns (or "" when it is gone; `asked` ""
+ * means gone) and settles the stores. `kind` says who asked: the runtime's DEL or the reconciler.
+ */
+export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, call: DetachCall, kind: "del" | "reconcile", asked?: string): Promise<DetachResult> {
   const { plan } = record;
-  const netns = netnsForDelete(deps.netns, record, asked);
-  const outcome = await deleteDelegates(deps.runtime, { containerId: plan.containerId, netns }, plan.delegates, "del", signal, record.results);
-  await Promise.all(outcome.removed.map(removeDeviceInfo));
-  const removed = outcome.removed.map((d) => ({ network: d.network, ifName: d.ifName }));
-  if (outcome.failed.length === 0) {
-    await deps.store.remove(plan.containerId);
-    return { removed };
+  const started = deps.now();
+  // A DEL's own event comes from the service (one per call, refusals included); the reconciler's from here.
+  const event = (outcome: AttachmentEvent["outcome"], extra: Partial<AttachmentEvent>): void => {
+    if (kind === "reconcile") emitReconcile(outcome, extra);
+  };
+  const emitReconcile = (outcome: AttachmentEvent["outcome"], extra: Partial<AttachmentEvent>): void =>
+    deps.events.emit({
+      kind: "reconcile",
+      outcome,
+      time: deps.now(),
+      containerId: plan.containerId,
+      pod: plan.pod,
+      phase: kind,
+      durationMs: deps.now().getTime() - started.getTime(),
+      ...extra,
+    });
+  try {
+    const netns = netnsForDelete(deps.netns, record, asked);
+    const outcome = await releaseDelegates(deps, { containerId: plan.containerId, netns, pod: plan.pod }, plan.delegates, kind, call, record.results);
+    const settled = await settleRelease(deps, record, outcome, "attachments");
+    const gone = outcome.delegates.filter((r) => r.how === "deleted" || r.how === "cleaned");
+    const removed = gone.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName }));
+    if (settled.interrupted.length > 0) {
+      const first = settled.interrupted[0]!.error;
+      throw new DaemonError(
+        "DETACH_INCOMPLETE",
+        `container ${plan.containerId}: ${settled.interrupted.length} of ${plan.delegates.length} delegates were not deleted before the call ended (state kept for a retry): ${describeLeft(settled.interrupted)}`,
+        { ...first.context, phase: "del" },
+        { cause: first },
+      );
+    }
+    const orphaned = settled.orphaned.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName, cause: r.cause }));
+    event(orphaned.length === 0 ? "ok" : "partial", orphaned.length > 0 ? { message: `orphaned for the reconciler: ${describeLeft(settled.orphaned)}` } : {});
+    return { removed, orphaned };
+  } catch (err) {
+    event("failed", { reason: isDaemonError(err) ? err.code : "INTERNAL", message: err instanceof Error ? err.message : String(err) });
+    throw err;
   }
-  const left = new Set(outcome.failed.map((f) => f.delegate.ifName));
-  await deps.store.save({
-    ...record,
-    plan: { ...plan, delegates: plan.delegates.filter((d) => left.has(d.ifName)) },
-    results: Object.fromEntries(Object.entries(record.results).filter(([ifName]) => left.has(ifName))),
-    phase: "detaching",
-    updatedAt: deps.now().toISOString(),
-  });
-  const first = outcome.failed[0]!.error;
-  throw new DaemonError(
-    "DETACH_INCOMPLETE",
-    `container ${plan.containerId}: ${outcome.failed.length} of ${plan.delegates.length} delegates could not be deleted (state kept for a retry): ${describeFailures(outcome.failed)}`,
-    { ...first.context, phase: "del" },
-    { cause: first },
-  );
 }

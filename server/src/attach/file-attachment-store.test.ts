@@ -21,8 +21,8 @@ function record(containerId: string): AttachmentRecord {
 }
 
 describe("file attachment store", () => {
-  it("round-trips a record under <stateDir>/attachments/<containerId>.json", async () => {
-    const store = createFileAttachmentStore(dir);
+  it("round-trips a record as <dir>/<containerId>.json", async () => {
+    const store = createFileAttachmentStore(join(dir, "attachments"));
     await store.save(record("c1"));
     const read = await store.load("c1");
     expect(read).toEqual({ state: "found", record: record("c1") });
@@ -30,11 +30,11 @@ describe("file attachment store", () => {
   });
 
   it("reports a missing record as missing", async () => {
-    expect(await createFileAttachmentStore(dir).load("nope")).toEqual({ state: "missing" });
+    expect(await createFileAttachmentStore(join(dir, "attachments")).load("nope")).toEqual({ state: "missing" });
   });
 
   it("reports unparsable and wrongly shaped files as corrupt, with the path", async () => {
-    const store = createFileAttachmentStore(dir);
+    const store = createFileAttachmentStore(join(dir, "attachments"));
     await store.save(record("c1"));
     const path = join(dir, "attachments", "c1.json");
     await writeFile(path, '{"version":1,"plan":{"contain');
@@ -47,7 +47,7 @@ describe("file attachment store", () => {
   });
 
   it("replaces the file whole and leaves no temp file behind", async () => {
-    const store = createFileAttachmentStore(dir);
+    const store = createFileAttachmentStore(join(dir, "attachments"));
     await store.save(record("c1"));
     const updated = { ...record("c1"), phase: "attached" as const };
     await Promise.all([store.save(updated), store.save(updated), store.save(updated)]);
@@ -56,7 +56,7 @@ describe("file attachment store", () => {
   });
 
   it("never shows a reader a partial file while writes go on", async () => {
-    const store = createFileAttachmentStore(dir);
+    const store = createFileAttachmentStore(join(dir, "attachments"));
     const big = { ...record("c1"), results: { eth0: { cniVersion: "1.0.0", pad: "x".repeat(2_000_000) } } };
     await store.save(record("c1"));
     const writes = Promise.all(Array.from({ length: 5 }, () => store.save(big)));
@@ -67,7 +67,7 @@ describe("file attachment store", () => {
   });
 
   it("lists records (corrupt ones included) and ignores temp files", async () => {
-    const store = createFileAttachmentStore(dir);
+    const store = createFileAttachmentStore(join(dir, "attachments"));
     await store.save(record("c1"));
     await store.save(record("c2"));
     await writeFile(join(dir, "attachments", "c3.json"), "garbage");
@@ -81,7 +81,7 @@ describe("file attachment store", () => {
   });
 
   it("removes idempotently", async () => {
-    const store = createFileAttachmentStore(dir);
+    const store = createFileAttachmentStore(join(dir, "attachments"));
     await store.save(record("c1"));
     await store.remove("c1");
     await store.remove("c1");
@@ -89,13 +89,13 @@ describe("file attachment store", () => {
   });
 
   it("refuses container ids that are not safe file names", async () => {
-    const err = await rejection(createFileAttachmentStore(dir).load("../etc/passwd"));
+    const err = await rejection(createFileAttachmentStore(join(dir, "attachments")).load("../etc/passwd"));
     expect(err.code).toBe("INVALID_REQUEST");
   });
 
   it("reports an unwritable state dir as STATE_IO naming the errno and the path", async () => {
     await writeFile(join(dir, "file"), "");
-    const err = await rejection(createFileAttachmentStore(join(dir, "file")).save(record("c1")));
+    const err = await rejection(createFileAttachmentStore(join(dir, "file", "attachments")).save(record("c1")));
     expect(err.code).toBe("STATE_IO");
     expect(err.message).toBe(`cannot create ${join(dir, "file", "attachments")}: ENOTDIR (not a directory) on ${join(dir, "file", "attachments")}`);
   });

@@ -1,9 +1,10 @@
-// AttachmentStore on disk: <stateDir>/attachments/<containerId>.json, one atomic file per container.
+// AttachmentStore on disk: <dir>/<containerId>.json, one atomic file per container (the daemon's
+// dirs are <stateDir>/attachments and <stateDir>/orphans, see stateLayout).
 // Every write fsyncs the file; the directory is fsynced only when a record's name is new to it.
 // Later rewrites and removals skip that: a power loss may then bring back the previous record,
 // whole, which DEL handles (its plan lists every delegate; deleting one twice is harmless).
 import { readFileSync } from "node:fs";
-import { mkdir, readdir, unlink } from "node:fs/promises";
+import { mkdir, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -13,8 +14,14 @@ import { TEMP_SUFFIX, writeFileAtomic } from "./atomic-write.js";
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const EXT = ".json";
 
-export function createFileAttachmentStore(stateDir: string): AttachmentStore {
-  const dir = join(stateDir, "attachments");
+/** The container id a directory entry holds the record of; undefined for temp files and anything else. */
+export function recordFileId(name: string): string | undefined {
+  if (!name.endsWith(EXT) || name.endsWith(TEMP_SUFFIX)) return undefined;
+  const id = name.slice(0, -EXT.length);
+  return CONTAINER_ID.test(id) ? id : undefined;
+}
+
+export function createFileAttachmentStore(dir: string): AttachmentStore {
   /** Records whose directory entry this process made durable (fsynced the directory after creating). */
   const durable = new Set<string>();
   let ready: Promise<void> | undefined;
@@ -69,9 +76,9 @@ export function createFileAttachmentStore(stateDir: string): AttachmentStore {
       } catch (err) {
         throw storeError(`cannot list ${dir}`, dir, err);
       }
-      const ids = names.filter((n) => n.endsWith(EXT) && !n.endsWith(TEMP_SUFFIX)).map((n) => n.slice(0, -EXT.length));
+      const ids = names.map(recordFileId).filter((id): id is string => id !== undefined);
       const out: Array<{ containerId: string; read: StoreRead }> = [];
-      for (const containerId of ids.filter((id) => CONTAINER_ID.test(id)).sort()) {
+      for (const containerId of ids.sort()) {
         out.push({ containerId, read: await load(containerId) });
       }
       return out.filter((e) => e.read.state !== "missing");
@@ -87,6 +94,20 @@ export function createFileAttachmentStore(stateDir: string): AttachmentStore {
       }
     },
   };
+}
+
+/**
+ * Removes the temp files of writes that never finished (a crash between create and rename). Start-up
+ * only: a write in flight has one. Returns their paths; a missing directory has none.
+ */
+export async function removeTempFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw storeError(`cannot list ${dir}`, dir, err);
+  });
+  const temps = names.filter((n) => n.endsWith(TEMP_SUFFIX)).map((n) => join(dir, n));
+  for (const path of temps) await rm(path, { force: true });
+  return temps;
 }
 
 function decode(text: string, path: string, containerId: string): StoreRead {

@@ -8,6 +8,8 @@ import { acquireWithSignal, type Release } from "./abortable-acquire.js";
 export interface GcLock {
   shared<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   exclusive<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** `fn` alone, now, when nothing holds or waits for the lock; else undefined without waiting (the periodic pass). */
+  exclusiveIfIdle<T>(fn: () => Promise<T>): Promise<T | undefined>;
 }
 
 interface Waiter {
@@ -68,5 +70,6 @@ export function createGcLock(opts: GcLockOptions = {}): GcLock {
   return {
     shared: (fn, signal) => run(false, fn, signal, "waiting for garbage collection to finish"),
     exclusive: (fn, signal) => run(true, fn, signal, "waiting for attach/detach calls to finish before garbage collection"),
+    exclusiveIfIdle: async (fn) => (queue.length === 0 && !writer && readers === 0 ? run(true, fn, undefined, "") : undefined),
   };
 }

@@ -1,65 +1,69 @@
-// GC: detach every saved attachment whose container is no longer valid, then run CNI GC on each
-// network still in use, telling it which attachments are valid. Errors are collected, not fatal.
-import type { Attachment, NetworkConfigList } from "../cni/index.js";
-import { isDaemonError } from "../errors/daemon-error.js";
-import type { GcRequest, GcResult } from "./types.js";
+// GC, and the reconciler's pass: detach every saved attachment whose sandbox is gone, retry the
+// orphans, then run CNI GC on each network with the attachments still valid. Which sandboxes are
+// gone is either the caller's word (the runtime's CNI GC: its valid attachments) or the
+// SandboxTruth's (the container runtime's sandbox list, netns existence, the pod informer), and
+// then an attachment younger than the grace period is spared: it may belong to an ADD the runtime
+// has not finished yet. Errors are collected, never fatal; a dry run only reports.
+import type { Logger } from "pino";
+import type { GcItem, GcReason, GcRequest, GcResult } from "./types.js";
 import type { AttachmentRecord } from "./attachment-store.js";
-import { detachRecord, type DetachDeps } from "./detach.js";
-import { delegateList } from "./delegate-invocation.js";
-import { toDaemonError } from "./cni-error.js";
+import type { DetachDeps } from "./detach.js";
+import type { SandboxTruth } from "./sandbox-truth.js";
+import { retryOrphans } from "./gc-orphans.js";
+import { detachStale, type PassLocks } from "./gc-stale.js";
+import { gcNetworks } from "./gc-networks.js";
 
-export async function gc(deps: DetachDeps, req: GcRequest, signal: AbortSignal): Promise<GcResult> {
-  const errors: string[] = [];
-  const removedContainerIds: string[] = [];
-  const kept: AttachmentRecord[] = [];
-  const valid = req.validContainerIds !== undefined ? new Set(req.validContainerIds) : undefined;
-
-  for (const { containerId, read } of await deps.store.list()) {
-    if (read.state === "corrupt") {
-      errors.push(`container ${containerId}: saved attachment ${read.path} is corrupt (${read.problem}); left in place`);
-      continue;
-    }
-    if (read.state !== "found") continue;
-    if (valid === undefined || valid.has(containerId)) {
-      kept.push(read.record);
-      continue;
-    }
-    try {
-      await detachRecord(deps, read.record, signal);
-      removedContainerIds.push(containerId);
-    } catch (err) {
-      errors.push(isDaemonError(err) ? err.message : String(err));
-      const reread = await deps.store.load(containerId);
-      if (reread.state === "found") kept.push(reread.record);
-    }
-  }
-
-  for (const { list, attachments } of networksInUse(kept, errors)) {
-    try {
-      await deps.runtime.gcNetworkList(list, { validAttachments: attachments }, { signal });
-    } catch (err) {
-      errors.push(toDaemonError(err, { network: list.name, phase: "gc" }, signal).message);
-    }
-  }
-  return { removedContainerIds, errors };
+export interface GcDeps extends DetachDeps {
+  readonly truth: SandboxTruth;
+  /** Attachments younger than this (since their last write) are never judged by the truth. */
+  readonly gracePeriodMs: number;
 }
 
-/** Each distinct network (by config name, as the runtime caches it) with its valid attachments. */
-function networksInUse(records: readonly AttachmentRecord[], errors: string[]): Array<{ list: NetworkConfigList; attachments: Attachment[] }> {
-  const byName = new Map<string, { list: NetworkConfigList; attachments: Attachment[] }>();
-  for (const { plan } of records) {
-    for (const delegate of plan.delegates) {
-      let list: NetworkConfigList;
-      try {
-        list = delegateList(delegate, "gc");
-      } catch (err) {
-        errors.push(isDaemonError(err) ? err.message : String(err));
-        continue;
-      }
-      const entry = byName.get(list.name) ?? { list, attachments: [] };
-      entry.attachments.push({ containerId: plan.containerId, ifName: delegate.ifName });
-      byName.set(list.name, entry);
-    }
-  }
-  return [...byName.values()];
+export interface GcCall {
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly locks: PassLocks;
+}
+
+export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<GcResult> {
+  const dryRun = req.dryRun === true;
+  const errors: string[] = [];
+  const items: GcItem[] = [];
+  const pass = { ...call, dryRun, errors, items };
+
+  const judge = req.validContainerIds !== undefined ? validSetJudge(req.validContainerIds) : await truthJudge(deps, call.signal);
+  const { kept, removed } = await detachStale(deps, judge, pass);
+  const orphans = await retryOrphans(deps, pass);
+  const notes = [...judge.notes];
+  const skipped = await gcNetworks(deps, [...kept, ...orphans], { ...pass, wait: req.background !== true });
+  if (skipped !== undefined) notes.push(skipped);
+  // One event per pass (no container), so metrics and the stream can count passes; removals have their own.
+  deps.events.emit({
+    kind: "reconcile",
+    outcome: errors.length === 0 ? "ok" : "partial",
+    time: deps.now(),
+    containerId: "",
+    phase: dryRun ? "gc-dry-run" : "gc",
+    message: `${removed.length} sandbox(es) ${dryRun ? "would be " : ""}removed, ${errors.length} error(s); judged by ${judge.sources.join(", ")}`,
+  });
+  return { removedContainerIds: removed, errors, dryRun, sources: judge.sources, notes, items };
+}
+
+export interface Judge {
+  readonly sources: readonly string[];
+  readonly notes: readonly string[];
+  /** Attachments younger than this are spared (0: the caller's valid set is authoritative). */
+  readonly graceMs: number;
+  /** Why the attachment's sandbox is gone, or undefined when it is valid (or nobody can tell). */
+  gone(record: AttachmentRecord, signal: AbortSignal): Promise<GcReason | undefined>;
+}
+
+function validSetJudge(ids: readonly string[]): Judge {
+  const valid = new Set(ids);
+  return { sources: ["the caller's valid attachments"], notes: [], graceMs: 0, gone: async (r) => (valid.has(r.plan.containerId) ? undefined : "not-valid") };
+}
+
+async function truthJudge(deps: GcDeps, signal: AbortSignal): Promise<Judge> {
+  const snapshot = await deps.truth.snapshot(signal);
+  return { sources: snapshot.sources, notes: snapshot.notes, graceMs: deps.gracePeriodMs, gone: (r, s) => snapshot.gone(r, s) };
 }

@@ -32,12 +32,17 @@ export function checkDetachNetns(guard: NetnsGuard, record: AttachmentRecord, as
 }
 
 /**
- * The netns plugins get on DEL: the saved path while it still is that namespace, else "" (gone,
- * replaced by another, or — forged after the fact — the node's own), which plugins treat as gone.
+ * The netns plugins get on DEL: the saved path while it still is that namespace; when that path was
+ * removed (or now names another namespace) but a process still holds the namespace, the way in
+ * through that process, so its interfaces are still deleted; else "" (gone — or, forged after the
+ * fact, the node's own), which plugins treat as gone.
  */
 export function netnsForDelete(guard: NetnsGuard, record: AttachmentRecord, asked?: string): string {
   if (asked === "") return "";
   const inspected = guard.inspect(record.plan.netns);
-  if (!inspected.ok) return "";
-  return record.netnsId === undefined || record.netnsId === inspected.id ? record.plan.netns : "";
+  if (inspected.ok && (record.netnsId === undefined || record.netnsId === inspected.id)) return record.plan.netns;
+  const holder = record.netnsId !== undefined ? guard.findHolder?.(record.netnsId) : undefined;
+  if (holder === undefined) return "";
+  const via = guard.inspect(holder);
+  return via.ok && via.id === record.netnsId ? holder : "";
 }

@@ -13,9 +13,9 @@ function scripted() {
   const calls: string[] = [];
   const service = {
     attach: async () => (calls.push("attach"), { interfaces: [], primaryResult: { cniVersion: "1.0.0" }, networkStatus: [] }),
-    detach: async () => (calls.push("detach"), { removed: [] }),
+    detach: async () => (calls.push("detach"), { removed: [], orphaned: [] }),
     check: async () => void calls.push("check"),
-    gc: async () => (calls.push("gc"), { removedContainerIds: [], errors: [] }),
+    gc: async () => (calls.push("gc"), { removedContainerIds: [], errors: [], dryRun: false, sources: [], notes: [], items: [] }),
     status: async () => (calls.push("status"), READY),
     list: async () => [],
     resolve: async () => {

@@ -11,6 +11,8 @@ import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } fr
 import type { AttachRequest, NetworkStatusEntry, NetworkStatusWriter, PodRef } from "./types.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
+import type { PodLinks } from "../netns/pod-links.js";
+import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 
@@ -82,7 +84,7 @@ export const anyNetns: NetnsGuard = { inspect: (path) => ({ ok: true, id: `ns:${
 export const allPluginsFound: FindPlugin = async (type) => ({ found: `/opt/cni/bin/${type}` });
 
 export interface RuntimeCall {
-  readonly op: "add" | "del" | "check" | "gc" | "status";
+  readonly op: "add" | "del" | "check" | "gc" | "status" | "release";
   readonly network: string;
   readonly ifName?: string;
   readonly netns?: string;
@@ -127,6 +129,11 @@ export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call:
     validateNetworkList: async (list) => list.plugins.map((p) => ({ type: p.type, path: `/opt/cni/bin/${p.type}`, version: list.cniVersion })),
     getCachedResult: async () => undefined,
     getCachedAttachments: async () => [],
+    getCachedNetworks: async () => [],
+    async releaseNetworkList(list, rt, opts) {
+      await record({ op: "release", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list, ...(opts !== undefined ? { opts } : {}) });
+    },
+    sweepCache: async () => ({ tempFiles: [], corrupt: [] }),
   };
 }
 
@@ -177,13 +184,34 @@ export async function rejection(p: Promise<unknown>): Promise<DaemonError> {
   throw new Error("expected the call to fail");
 }
 
-/** A file attachment store in a fresh temp dir per test (registers beforeEach/afterEach); call at describe level. */
-export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore; readonly dir: string } {
+/** An event sink that keeps what it is given. */
+export function recordingEvents(): EventSink & { events: AttachmentEvent[] } {
+  const events: AttachmentEvent[] = [];
+  return { events, emit: (e) => void events.push(e) };
+}
+
+/** Interfaces the cleanup path removed, as "netns ifName"; `present` says which exist (default: all). */
+export function recordingLinks(present: (netns: string, ifName: string) => boolean = () => true): PodLinks & { removed: string[] } {
+  const removed: string[] = [];
+  return {
+    removed,
+    remove: async (netns, ifName) => {
+      if (!present(netns, ifName)) return "absent";
+      removed.push(`${netns} ${ifName}`);
+      return "removed";
+    },
+  };
+}
+
+/** File attachment and orphan stores in a fresh temp dir per test (registers beforeEach/afterEach); call at describe level. */
+export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore; readonly orphans: AttachmentStore; readonly dir: string } {
   let dir = "";
   let store: AttachmentStore | undefined;
+  let orphans: AttachmentStore | undefined;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), prefix));
-    store = createFileAttachmentStore(dir);
+    store = createFileAttachmentStore(join(dir, "attachments"));
+    orphans = createFileAttachmentStore(join(dir, "orphans"));
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -192,6 +220,10 @@ export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore
     get store() {
       if (store === undefined) throw new Error("tempStore() is used outside a test");
       return store;
+    },
+    get orphans() {
+      if (orphans === undefined) throw new Error("tempStore() is used outside a test");
+      return orphans;
     },
     get dir() {
       return dir;

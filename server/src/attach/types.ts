@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { CniResult, JsonObject } from "../cni/index.js";
 import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/types.js";
+import type { AttachmentPhase, HistoryEntry } from "./attachment-store.js";
 
 export interface PodRef {
   readonly namespace: string;
@@ -128,18 +129,62 @@ export interface NetworkStatusWriter {
 }
 
 export interface DetachResult {
-  /** Delegates that were deleted (network/ifName). */
+  /** Delegates that are gone (network/ifName): deleted by their plugin, or cleaned up by netattach. */
   readonly removed: ReadonlyArray<{ readonly network: string; readonly ifName: string }>;
+  /** Delegates left to the reconciler, with what could not be released. */
+  readonly orphaned: ReadonlyArray<{ readonly network: string; readonly ifName: string; readonly cause: string }>;
 }
 
 export interface GcRequest {
-  /** Attachments (container ids) still valid; everything else saved is removed. Absent = only run delegate GC. */
+  /**
+   * Attachments (container ids) still valid, as the runtime's CNI GC says: every other saved one is
+   * removed. Absent: a reconcile pass decides, from the container runtime's sandboxes, netns
+   * existence and the pod informer (SandboxTruth), sparing attachments younger than the grace period.
+   */
   readonly validContainerIds?: readonly string[];
+  /** Report what would be removed; change nothing. */
+  readonly dryRun?: boolean;
+  /** The periodic pass: never wait behind ADD/DEL calls (CNI GC is skipped while any runs). */
+  readonly background?: boolean;
+}
+
+/** Why a pass removes (or would remove) something. */
+export type GcReason =
+  /** The container runtime no longer lists the sandbox. */
+  | "sandbox-gone"
+  /** The saved netns no longer exists, or is another namespace now. */
+  | "netns-gone"
+  /** The pod is gone from the API server, or was recreated with another UID. */
+  | "pod-gone"
+  /** Not in the caller's valid attachments. */
+  | "not-valid"
+  /** Delegates a DEL could not release, retried. */
+  | "orphaned"
+  /** A cached delegate result whose attachment is not saved (GC DELs it). */
+  | "stale-cache";
+
+export interface GcItem {
+  readonly containerId: string;
+  /** Absent for stale cache entries (the cache does not know the pod). */
+  readonly pod?: PodRef;
+  readonly netns: string;
+  readonly reason: GcReason;
+  /** removed: done (orphans: released); would-remove: dry run; orphaned: still orphaned; failed: see message; skipped-in-flight: an ADD/DEL held it. */
+  readonly outcome: "removed" | "would-remove" | "orphaned" | "failed" | "skipped-in-flight";
+  readonly interfaces: ReadonlyArray<{ readonly network: string; readonly ifName: string; readonly ips: readonly string[] }>;
+  readonly message?: string;
 }
 
 export interface GcResult {
+  /** Saved attachments this pass detached. */
   readonly removedContainerIds: readonly string[];
   readonly errors: readonly string[];
+  readonly dryRun: boolean;
+  /** What decided which sandboxes exist ("CRI ListPodSandbox at …", "netns existence", "the caller's valid attachments"). */
+  readonly sources: readonly string[];
+  /** Sources that could not be used this pass, and steps skipped, with why. */
+  readonly notes: readonly string[];
+  readonly items: readonly GcItem[];
 }
 
 export interface ServiceStatus {
@@ -154,8 +199,21 @@ export interface AttachmentSummary {
   readonly containerId: string;
   readonly netns: string;
   readonly pod: PodRef;
-  readonly interfaces: ReadonlyArray<{ readonly network: string; readonly ifName: string; readonly ips: readonly string[]; readonly mac?: string; readonly isDefault: boolean }>;
+  readonly interfaces: ReadonlyArray<{
+    readonly network: string;
+    readonly ifName: string;
+    readonly ips: readonly string[];
+    readonly mac?: string;
+    readonly isDefault: boolean;
+    /** Default-route gateways this interface holds (from its result and the default-route selections). */
+    readonly gateways: readonly string[];
+  }>;
+  readonly phase: AttachmentPhase;
+  /** What could not be released, for detaching and orphaned attachments. */
+  readonly cause?: string;
+  readonly history: readonly HistoryEntry[];
   readonly createdAt: string;
+  readonly updatedAt: string;
 }
 
 /** A check the daemon config relaxes (e.g. defaultRouteConflicts: warn): what it would have refused. */

@@ -32,11 +32,14 @@ export { buildGcConfig, buildPluginConfig, type GcConfigInput, type PluginConfig
 
 // Exec seam.
 export { createSpawnExec, type SpawnExecOptions } from "./invoke/spawn-exec.js";
+export { killLeftoverPlugins, PLUGIN_OWNER_ENV, type LeftoverProcess } from "./invoke/leftover-plugins.js";
+export { findSetpriv, type SetprivLookup } from "./invoke/find-setpriv.js";
 export { findInPath } from "./invoke/find-in-path.js";
 export { buildCniEnv, DEFAULT_PLUGIN_PATH, type CniEnvInput } from "./invoke/cni-env.js";
 
 // Runtime.
 export { createCniRuntime } from "./runtime/cni-runtime.js";
+export { ipamTypeOf } from "./runtime/release-network-list.js";
 export { addNetworkListWithRollback, type RollbackOutcome } from "./runtime/add-with-rollback.js";
 export { createResultCache, CACHE_RECORD_KIND, type CacheLookup, type CacheRecord, type ResultCache } from "./runtime/result-cache.js";
 export { decodeVersionInfo } from "./runtime/version-probe.js";

@@ -169,6 +169,20 @@ export interface CniRuntime {
   getCachedResult(list: NetworkConfigList, rt: RuntimeConf): Promise<CniResult | undefined>;
   /** Attachments cached for this network (used by GC). */
   getCachedAttachments(networkName: string): Promise<Attachment[]>;
+  /** Every network with a cached attachment, as a config list cached with one of its attachments; unreadable ones skipped. */
+  getCachedNetworks(): Promise<NetworkConfigList[]>;
+  /**
+   * What a failed DEL leaves that the runtime can still release: for each plugin naming an IPAM
+   * plugin (reverse order), that IPAM plugin's DEL with the plugin's config; then the cached
+   * result is removed. Goes on past errors (one error, or one CniError for several); the cache
+   * stays when any failed.
+   */
+  releaseNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void>;
+  /**
+   * Start-up only (no ADD may run): removes the cache's temp files (writes that never finished)
+   * and its unreadable records. Returns their paths.
+   */
+  sweepCache(): Promise<{ readonly tempFiles: readonly string[]; readonly corrupt: readonly string[] }>;
 }
 
 export interface CniRuntimeOptions {

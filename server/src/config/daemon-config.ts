@@ -19,6 +19,17 @@ export interface KubernetesConfig {
   readonly events?: boolean;
 }
 
+/** The reconciler: periodic passes that detach attachments whose sandbox is gone (see docs/config.md). */
+export interface ReconcileConfig {
+  /** Run a pass every intervalMs, the first right after start-up. */
+  readonly enabled: boolean;
+  readonly intervalMs: number;
+  /** Attachments written more recently than this are never judged (an ADD the runtime has not finished). */
+  readonly gracePeriodMs: number;
+  /** The container runtime's CRI socket (containerd, CRI-O): its sandbox list is the truth; "" = none, netns existence only. */
+  readonly runtimeSocket: string;
+}
+
 /** Mutual TLS of the TCP listener: a server certificate, and a CA that client certificates must chain to. */
 export interface TlsConfig {
   readonly certFile: string;
@@ -66,6 +77,7 @@ export interface DaemonConfig {
    * `default-route` selection to choose: reject the ADD (default), or warn and go on.
    */
   readonly defaultRouteConflicts: "reject" | "warn";
+  readonly reconcile: ReconcileConfig;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -90,9 +102,22 @@ export const DEFAULTS: DaemonConfig = {
 
   kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail", events: true },
   defaultRouteConflicts: "reject",
+  reconcile: { enabled: true, intervalMs: 60_000, gracePeriodMs: 120_000, runtimeSocket: "/run/containerd/containerd.sock" },
 };
 
-/** Where the runtime's result cache and the attachment store live inside stateDir. */
-export function stateLayout(config: Pick<DaemonConfig, "stateDir">): { cacheDir: string; attachmentsDir: string } {
-  return { cacheDir: `${config.stateDir}/cache`, attachmentsDir: `${config.stateDir}/attachments` };
+export interface StateLayout {
+  /** The runtime's delegate result cache. */
+  readonly cacheDir: string;
+  /** Saved attachments: <attachmentsDir>/<containerId>.json. */
+  readonly attachmentsDir: string;
+  /** Delegates DEL could not release, kept for the reconciler: <orphansDir>/<containerId>.json. */
+  readonly orphansDir: string;
+  /** Where releases before 0.2 saved attachments (<stateDir>/attachments/attachments); migrated at start-up. */
+  readonly legacyAttachmentsDir: string;
+}
+
+/** Where the runtime's result cache and the attachment stores live inside stateDir (the one source of these paths). */
+export function stateLayout(config: Pick<DaemonConfig, "stateDir">): StateLayout {
+  const attachmentsDir = `${config.stateDir}/attachments`;
+  return { cacheDir: `${config.stateDir}/cache`, attachmentsDir, orphansDir: `${config.stateDir}/orphans`, legacyAttachmentsDir: `${attachmentsDir}/attachments` };
 }

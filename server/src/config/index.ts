@@ -1,4 +1,4 @@
 export { ConfigError } from "./config-error.js";
-export { DEFAULTS, LOG_LEVELS, stateLayout, type DaemonConfig, type KubernetesConfig, type LogLevel } from "./daemon-config.js";
+export { DEFAULTS, LOG_LEVELS, stateLayout, type DaemonConfig, type KubernetesConfig, type LogLevel, type ReconcileConfig, type StateLayout } from "./daemon-config.js";
 export { loadConfig, type LoadConfigInput, type LoadedConfig } from "./load-config.js";
 export { flagsHelp } from "./parse-flags.js";

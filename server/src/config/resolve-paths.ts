@@ -7,6 +7,7 @@ const PATH_LIST_KEYS = ["cniBinDirs"] as const;
 const NESTED_PATH_KEYS: Readonly<Record<string, readonly string[]>> = {
   kubernetes: ["kubeconfigPath"],
   tls: ["certFile", "keyFile", "clientCaFile"],
+  reconcile: ["runtimeSocket"],
 };
 
 /** A copy of `raw` with its path-valued keys made absolute against `base`; other values untouched. */

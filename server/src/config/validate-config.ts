@@ -16,6 +16,7 @@ const pathList: Check = (v) => strList(v) ?? ((v as string[]).every((s) => s.sta
 const oneOf = (values: readonly string[]): Check => (v) => (typeof v === "string" && values.includes(v) ? undefined : `expected one of ${values.join(", ")}`);
 const int = (min: number, max: number): Check => (v) =>
   typeof v === "number" && Number.isInteger(v) && v >= min && v <= max ? undefined : `expected an integer from ${min} to ${max}`;
+const pathOrNone: Check = (v) => optStr(v) ?? (v === "" || (v as string).startsWith("/") ? undefined : 'expected an absolute path, or "" for none');
 const hostPort: Check = (v) =>
   optStr(v) ?? (v === "" || /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(v as string) ? undefined : 'expected "host:port", e.g. "127.0.0.1:50051"');
 
@@ -56,6 +57,12 @@ const SCHEMA: Schema = {
     events: bool,
   },
   defaultRouteConflicts: oneOf(["reject", "warn"]),
+  reconcile: {
+    enabled: bool,
+    intervalMs: int(100, 86_400_000),
+    gracePeriodMs: int(0, 86_400_000),
+    runtimeSocket: pathOrNone,
+  },
 };
 
 function walk(raw: Record<string, unknown>, schema: Schema, prefix: string, issues: string[]): void {
@@ -83,7 +90,8 @@ export function validateConfig(raw: unknown): { config: DaemonConfig; issues: []
   const kube = { ...DEFAULTS.kubernetes, ...(isObj(raw.kubernetes) ? raw.kubernetes : {}) };
   const limits = { ...DEFAULTS.limits, ...(isObj(raw.limits) ? raw.limits : {}) };
   const events = { ...DEFAULTS.events, ...(isObj(raw.events) ? raw.events : {}) };
-  const config = { ...DEFAULTS, ...raw, kubernetes: kube, limits, events } as DaemonConfig;
+  const reconcile = { ...DEFAULTS.reconcile, ...(isObj(raw.reconcile) ? raw.reconcile : {}) };
+  const config = { ...DEFAULTS, ...raw, kubernetes: kube, limits, events, reconcile } as DaemonConfig;
   // Cross-field rules (harmless to run after type errors: they only look at valid-looking values).
   if (config.clusterNetwork === "") issues.push("clusterNetwork: required (a network name, or the path of a conf/conflist)");
   if ((kube.mode === "kubeconfig" || kube.mode === "in-cluster") && !kube.nodeName) issues.push(`kubernetes.nodeName: required when kubernetes.mode is ${kube.mode} (set it or the NODE_NAME env)`);

@@ -48,7 +48,7 @@ export const ERROR_CODES = {
   POD_UID_MISMATCH: { status: "FAILED_PRECONDITION", cniCode: 7, summary: "the pod found by namespace/name has another UID than the runtime's (the pod was recreated)" },
   KUBE_API_UNAVAILABLE: { status: "UNAVAILABLE", cniCode: 11, summary: "the Kubernetes API server could not be reached; try again later" },
   STATUS_WRITE_FAILED: { status: "UNAVAILABLE", cniCode: 11, summary: "the network-status annotation could not be written to the pod" },
-  DETACH_INCOMPLETE: { status: "UNAVAILABLE", cniCode: 11, summary: "some delegates could not be deleted; state is kept so a retried DEL finishes the job" },
+  DETACH_INCOMPLETE: { status: "UNAVAILABLE", cniCode: 11, summary: "the DEL was cancelled or ran out of time with delegates left; state is kept so a retried DEL finishes the job" },
   STATE_IO: { status: "UNAVAILABLE", cniCode: 5, summary: "the attachment store or result cache could not be read or written (disk full, read-only, I/O error)" },
   STATE_CORRUPT: { status: "DATA_LOSS", cniCode: 5, summary: "a saved attachment cannot be decoded; its delegates cannot be deleted without it" },
   NOT_READY: { status: "UNAVAILABLE", cniCode: 11, summary: "the daemon is starting, its sources are not synced, or it is shutting down" },

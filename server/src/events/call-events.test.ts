@@ -45,9 +45,9 @@ describe("call events", () => {
 
   it("a DEL names what it removed; a sink that throws never fails the call", async () => {
     const sink = recorder();
-    await emitting(sink, detachCall({ containerId: "c1", pod }), async () => ({ removed: [{ network: "ns/blue", ifName: "net1" }, { network: "cluster", ifName: "eth0" }] }), clock());
+    await emitting(sink, detachCall({ containerId: "c1", pod }), async () => ({ removed: [{ network: "ns/blue", ifName: "net1" }, { network: "cluster", ifName: "eth0" }], orphaned: [] }), clock());
     expect(sink.events[0]).toMatchObject({ kind: "detach", outcome: "ok", pod, message: "removed net1 (ns/blue), eth0 (cluster)" });
     const throwing = { emit: () => { throw new Error("sink broke"); } };
-    await expect(emitting(throwing, detachCall({ containerId: "c1" }), async () => ({ removed: [] }))).resolves.toEqual({ removed: [] });
+    await expect(emitting(throwing, detachCall({ containerId: "c1" }), async () => ({ removed: [], orphaned: [] }))).resolves.toEqual({ removed: [], orphaned: [] });
   });
 });

@@ -70,6 +70,11 @@ export function detachCall(req: DetachRequest): EventedCall<DetachResult> {
     kind: "detach",
     containerId: req.containerId,
     ...(req.pod ? { pod: req.pod } : {}),
-    onOk: (res) => ({ message: res.removed.length === 0 ? "nothing was attached" : `removed ${res.removed.map((r) => `${r.ifName} (${r.network})`).join(", ")}` }),
+    onOk: (res) => {
+      const removed = res.removed.length === 0 ? "nothing was attached" : `removed ${res.removed.map((r) => `${r.ifName} (${r.network})`).join(", ")}`;
+      if (res.orphaned.length === 0) return { message: removed };
+      // Done for the runtime, but something is left for the reconciler.
+      return { outcome: "partial", message: `${removed}; orphaned for the reconciler: ${res.orphaned.map((o) => `${o.ifName} (${o.network}): ${o.cause}`).join("; ")}` };
+    },
   };
 }

@@ -37,7 +37,7 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
     },
     async garbageCollect(req, c) {
       const valid = req.validAttachments ? { validContainerIds: [...req.validAttachments.containerIds] } : {};
-      return gcResultToProto(await service.gc(valid, ctx(c)));
+      return gcResultToProto(await service.gc({ ...valid, ...(req.dryRun ? { dryRun: true } : {}) }, ctx(c)));
     },
     async getStatus(_req, c) {
       return statusToProto(await service.status(ctx(c)));

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { AttachNetworksRequest, ResolveNetworksRequest } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import { AttachmentHistoryEvent, AttachmentPhase } from "../../../proto/gen/netattach/v1/attachment.js";
+import { AttachNetworksRequest, GarbageCollectResponse, ResolveNetworksRequest } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ConfigFrom } from "../../../proto/gen/netattach/v1/plan.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import { attachRequestFromProto, attachResultToProto, attachmentToProto, originToProto, planToProto, resolveRequestFromProto, RESOLVE_PLACEHOLDER, statusToProto } from "./mapping.js";
+import { attachRequestFromProto, attachResultToProto, attachmentToProto, gcResultToProto, originToProto, planToProto, resolveRequestFromProto, RESOLVE_PLACEHOLDER, statusToProto } from "./mapping.js";
 
 const base = AttachNetworksRequest.fromPartial({ containerId: "c1", netnsPath: "/n", pod: { namespace: "ns", name: "p", uid: "u" } });
 
@@ -137,8 +138,49 @@ describe("domain → proto", () => {
 
   it("maps status and attachments", () => {
     expect(statusToProto({ ready: false, reasons: ["r"], clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" } })).toEqual({ ready: false, reasons: ["r"], clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" } });
-    const a = attachmentToProto({ containerId: "c", netns: "/n", pod: { namespace: "ns", name: "p", uid: "u" }, createdAt: "2025-01-02T03:04:05.000Z", interfaces: [{ network: "n", ifName: "eth0", ips: ["1.2.3.4/24"], isDefault: true }] });
+    const a = attachmentToProto({
+      containerId: "c",
+      netns: "/n",
+      pod: { namespace: "ns", name: "p", uid: "u" },
+      createdAt: "2025-01-02T03:04:05.000Z",
+      updatedAt: "2025-01-02T03:04:06.000Z",
+      phase: "orphaned",
+      cause: "addresses could not be released",
+      history: [{ time: "2025-01-02T03:04:06.000Z", event: "del-failed", network: "n", ifName: "eth0", plugin: "macvlan", reason: "PLUGIN_FAILED", message: "Link not found" }],
+      interfaces: [{ network: "n", ifName: "eth0", ips: ["1.2.3.4/24"], isDefault: true, gateways: ["1.2.3.1"] }],
+    });
     expect(a.createTime?.toISOString()).toBe("2025-01-02T03:04:05.000Z");
-    expect(a.interfaces).toEqual([{ network: "n", interface: "eth0", ips: ["1.2.3.4/24"], mac: "", isDefault: true }]);
+    expect(a.updateTime?.toISOString()).toBe("2025-01-02T03:04:06.000Z");
+    expect(a.interfaces).toEqual([{ network: "n", interface: "eth0", ips: ["1.2.3.4/24"], mac: "", isDefault: true, gateways: ["1.2.3.1"] }]);
+    expect(a.phase).toBe(AttachmentPhase.ATTACHMENT_PHASE_ORPHANED);
+    expect(a.cause).toBe("addresses could not be released");
+    expect(a.history).toEqual([
+      { time: new Date("2025-01-02T03:04:06.000Z"), event: AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_DEL_FAILED, network: "n", interface: "eth0", plugin: "macvlan", reason: "PLUGIN_FAILED", message: "Link not found" },
+    ]);
+  });
+
+  it("maps a GC report item by item, enums by name", () => {
+    const res = gcResultToProto({
+      removedContainerIds: ["c1"],
+      errors: [],
+      dryRun: false,
+      sources: ["netns existence"],
+      notes: ["no container runtime socket at /run/containerd/containerd.sock"],
+      items: [
+        { containerId: "c1", pod: { namespace: "ns", name: "p", uid: "u" }, netns: "/n", reason: "netns-gone", outcome: "removed", interfaces: [{ network: "n", ifName: "eth0", ips: ["1.2.3.4/24"] }] },
+        { containerId: "c2", netns: "", reason: "stale-cache", outcome: "failed", interfaces: [{ network: "n", ifName: "net1", ips: [] }], message: "DEL failed" },
+      ],
+    });
+    expect(GarbageCollectResponse.toJSON(res)).toEqual({
+      removedContainerIds: ["c1"],
+      report: {
+        sources: ["netns existence"],
+        notes: ["no container runtime socket at /run/containerd/containerd.sock"],
+        items: [
+          { containerId: "c1", pod: { namespace: "ns", name: "p", uid: "u" }, netnsPath: "/n", reason: "GARBAGE_COLLECT_REASON_NETNS_GONE", outcome: "GARBAGE_COLLECT_OUTCOME_REMOVED", interfaces: [{ network: "n", interface: "eth0", ips: ["1.2.3.4/24"] }] },
+          { containerId: "c2", reason: "GARBAGE_COLLECT_REASON_STALE_CACHE", outcome: "GARBAGE_COLLECT_OUTCOME_FAILED", interfaces: [{ network: "n", interface: "net1" }], message: "DEL failed" },
+        ],
+      },
+    });
   });
 });

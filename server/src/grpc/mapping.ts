@@ -1,7 +1,9 @@
 // Pure proto ⇄ domain translation. No logic beyond shape: JSON strings are parsed and
 // printed here, and a malformed one is the caller's INVALID_REQUEST.
 import type * as att from "../../../proto/gen/netattach/v1/attachment.js";
+import { AttachmentHistoryEvent, AttachmentPhase } from "../../../proto/gen/netattach/v1/attachment.js";
 import type * as svc from "../../../proto/gen/netattach/v1/attachment_service.js";
+import { GarbageCollectOutcome, GarbageCollectReason } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ConfigFrom, type ConfigOrigin as PbOrigin, type PlannedNetwork } from "../../../proto/gen/netattach/v1/plan.js";
 import type * as sbx from "../../../proto/gen/netattach/v1/sandbox.js";
 import type * as sel from "../../../proto/gen/netattach/v1/selection.js";
@@ -137,8 +139,42 @@ export function detachResultToProto(res: d.DetachResult): svc.DetachNetworksResp
   return { removed: res.removed.map((r) => ({ network: r.network, interface: r.ifName })) };
 }
 
+const GC_REASONS: Readonly<Record<d.GcReason, GarbageCollectReason>> = {
+  "sandbox-gone": GarbageCollectReason.GARBAGE_COLLECT_REASON_SANDBOX_GONE,
+  "netns-gone": GarbageCollectReason.GARBAGE_COLLECT_REASON_NETNS_GONE,
+  "pod-gone": GarbageCollectReason.GARBAGE_COLLECT_REASON_POD_GONE,
+  "not-valid": GarbageCollectReason.GARBAGE_COLLECT_REASON_NOT_VALID,
+  orphaned: GarbageCollectReason.GARBAGE_COLLECT_REASON_ORPHANED,
+  "stale-cache": GarbageCollectReason.GARBAGE_COLLECT_REASON_STALE_CACHE,
+};
+
+const GC_OUTCOMES: Readonly<Record<d.GcItem["outcome"], GarbageCollectOutcome>> = {
+  removed: GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_REMOVED,
+  "would-remove": GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE,
+  orphaned: GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_ORPHANED,
+  failed: GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_FAILED,
+  "skipped-in-flight": GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_SKIPPED_IN_FLIGHT,
+};
+
 export function gcResultToProto(res: d.GcResult): svc.GarbageCollectResponse {
-  return { removedContainerIds: [...res.removedContainerIds], errors: [...res.errors] };
+  return {
+    removedContainerIds: [...res.removedContainerIds],
+    errors: [...res.errors],
+    report: {
+      dryRun: res.dryRun,
+      sources: [...res.sources],
+      notes: [...res.notes],
+      items: res.items.map((i) => ({
+        containerId: i.containerId,
+        pod: i.pod !== undefined ? { ...i.pod } : undefined,
+        netnsPath: i.netns,
+        reason: GC_REASONS[i.reason],
+        outcome: GC_OUTCOMES[i.outcome],
+        interfaces: i.interfaces.map((x) => ({ network: x.network, interface: x.ifName, ips: [...x.ips], mac: "", isDefault: false, gateways: [] })),
+        message: i.message ?? "",
+      })),
+    },
+  };
 }
 
 export function statusToProto(s: d.ServiceStatus): svc.GetStatusResponse {
@@ -150,13 +186,39 @@ export function statusToProto(s: d.ServiceStatus): svc.GetStatusResponse {
   };
 }
 
+const PHASES: Readonly<Record<d.AttachmentSummary["phase"], AttachmentPhase>> = {
+  attaching: AttachmentPhase.ATTACHMENT_PHASE_ATTACHING,
+  attached: AttachmentPhase.ATTACHMENT_PHASE_ATTACHED,
+  detaching: AttachmentPhase.ATTACHMENT_PHASE_DETACHING,
+  orphaned: AttachmentPhase.ATTACHMENT_PHASE_ORPHANED,
+};
+
+const HISTORY_EVENTS: Readonly<Record<d.AttachmentSummary["history"][number]["event"], AttachmentHistoryEvent>> = {
+  "del-failed": AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_DEL_FAILED,
+  cleaned: AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_CLEANED,
+  orphaned: AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_ORPHANED,
+  released: AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_RELEASED,
+};
+
 export function attachmentToProto(a: d.AttachmentSummary): att.Attachment {
   return {
     containerId: a.containerId,
     netnsPath: a.netns,
     pod: { ...a.pod },
-    interfaces: a.interfaces.map((i) => ({ network: i.network, interface: i.ifName, ips: [...i.ips], mac: i.mac ?? "", isDefault: i.isDefault })),
+    interfaces: a.interfaces.map((i) => ({ network: i.network, interface: i.ifName, ips: [...i.ips], mac: i.mac ?? "", isDefault: i.isDefault, gateways: [...i.gateways] })),
     createTime: a.createdAt ? new Date(a.createdAt) : undefined,
+    phase: PHASES[a.phase],
+    cause: a.cause ?? "",
+    history: a.history.map((h) => ({
+      time: new Date(h.time),
+      event: HISTORY_EVENTS[h.event],
+      network: h.network,
+      interface: h.ifName,
+      plugin: h.plugin ?? "",
+      reason: h.reason ?? "",
+      message: h.message,
+    })),
+    updateTime: a.updatedAt ? new Date(a.updatedAt) : undefined,
   };
 }
 

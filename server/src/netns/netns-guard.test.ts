@@ -53,4 +53,17 @@ describe("netns guard", () => {
     const strict = createNetnsGuard({ protectedPaths: [pod.path] });
     expect(strict.inspect(pod.path)).toMatchObject({ ok: false, problem: "host" });
   });
+
+  it("finds a way into a namespace through a process inside it, and none once no process holds it", async () => {
+    const other = await createScratchNetns();
+    const id = (guard.inspect(other.path) as { id: string }).id;
+    const holder = guard.findHolder?.(id);
+    expect(holder).toMatch(/^\/proc\/\d+\/ns\/net$/);
+    expect(guard.inspect(holder!)).toEqual({ ok: true, id });
+    await other.close();
+    expect(guard.findHolder?.(id)).toBeUndefined();
+    // Never the node's own.
+    const own = execFileSync("stat", ["-L", "-c", "%d:%i", "/proc/self/ns/net"]).toString().trim();
+    expect(guard.findHolder?.(own)).toBeUndefined();
+  });
 });

@@ -2,7 +2,7 @@
 // host's own links or routes, so every netns path is checked before it is saved or handed to a plugin:
 // it must be an nsfs inode, of a network namespace when the kind can be read, and not the daemon's own
 // (the host's, on a node) nor init's. The file is never opened: a device or FIFO path has no side effect.
-import { readlinkSync, statSync, statfsSync, type Stats } from "node:fs";
+import { readdirSync, readlinkSync, statSync, statfsSync, type Stats } from "node:fs";
 import { isAbsolute } from "node:path";
 
 /** statfs(2) f_type of the namespace file system (linux/magic.h NSFS_MAGIC). */
@@ -18,14 +18,23 @@ export type NetnsInspection =
 
 export interface NetnsGuard {
   inspect(path: string): NetnsInspection;
+  /**
+   * A path that still leads to the namespace `id` ("dev:ino") through a process inside it
+   * (/proc/<pid>/ns/net) — for a namespace whose own path was removed while processes keep it
+   * alive. Undefined when no process holds it (the namespace is gone).
+   */
+  findHolder?(id: string): string | undefined;
 }
 
 export interface NetnsGuardOptions {
   /** Namespaces that are never a pod's: the daemon's own and init's (unreadable ones are skipped). */
   readonly protectedPaths?: readonly string[];
+  /** Where processes are listed (findHolder). Default /proc. */
+  readonly procDir?: string;
 }
 
 export function createNetnsGuard(opts: NetnsGuardOptions = {}): NetnsGuard {
+  const procDir = opts.procDir ?? "/proc";
   const protectedIds = new Set<string>();
   for (const path of opts.protectedPaths ?? ["/proc/self/ns/net", "/proc/1/ns/net"]) {
     try {
@@ -59,6 +68,24 @@ export function createNetnsGuard(opts: NetnsGuardOptions = {}): NetnsGuard {
       const id = idOf(st);
       if (protectedIds.has(id)) return { ok: false, problem: "host", detail: "is the node's own network namespace (the daemon's or init's)" };
       return { ok: true, id };
+    },
+    findHolder(id) {
+      if (protectedIds.has(id)) return undefined;
+      let pids: string[];
+      try {
+        pids = readdirSync(procDir).filter((n) => /^\d+$/.test(n));
+      } catch {
+        return undefined;
+      }
+      for (const pid of pids) {
+        const path = `${procDir}/${pid}/ns/net`;
+        try {
+          if (idOf(statSync(path)) === id) return path;
+        } catch {
+          // exited meanwhile, or not ours to read
+        }
+      }
+      return undefined;
     },
   };
 }

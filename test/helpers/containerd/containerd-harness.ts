@@ -48,6 +48,8 @@ export interface ContainerdHarness {
   track(sandboxId: string): Promise<void>;
   /** Waits until CRI Status reports NetworkReady (the conf dir was loaded). */
   waitNetworkReady(timeoutMs?: number): Promise<void>;
+  /** Kills containerd (SIGKILL: no graceful CNI DEL) and starts it again on the same root and state. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,13 +86,16 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     renderContainerdConfig({ paths, sandboxImage: PAUSE_IMAGE, cniBinDir: opts.cniBinDir, cniConfDir: opts.cniConfDir, snapshotter: opts.snapshotter }),
   );
 
-  const logFile = await open(logPath, "a");
-  const child: ChildProcess = spawn("containerd", ["--config", configPath], {
-    stdio: ["ignore", logFile.fd, logFile.fd],
-    env: opts.env ?? { PATH: SYSTEMD_PATH },
-  });
-  await logFile.close();
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const launch = async (): Promise<{ child: ChildProcess; exited: Promise<void> }> => {
+    const logFile = await open(logPath, "a");
+    const proc: ChildProcess = spawn("containerd", ["--config", configPath], {
+      stdio: ["ignore", logFile.fd, logFile.fd],
+      env: opts.env ?? { PATH: SYSTEMD_PATH },
+    });
+    await logFile.close();
+    return { child: proc, exited: new Promise<void>((resolve) => proc.once("exit", () => resolve())) };
+  };
+  let { child, exited } = await launch();
   const netnsNames = new Set<string>();
   const sandboxIds = new Set<string>();
   const conn: CriConnection = createCriConnection(paths.socket);
@@ -124,11 +129,21 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     await removeTree(dir);
   };
 
-  try {
-    await waitFor("containerd CRI Version", opts.startTimeoutMs ?? 20_000, async () => {
+  const ready = (): Promise<string> =>
+    waitFor("containerd CRI Version", opts.startTimeoutMs ?? 20_000, async () => {
       if (child.exitCode !== null) throw new Error(`containerd exited with ${child.exitCode}`);
       return (await cri.version({ version: "v1" })).runtimeName || undefined;
     });
+  /** SIGKILL (no CNI DEL for anyone) and start again on the same state: what a node sees after a crash. */
+  const restart = async (): Promise<void> => {
+    child.kill("SIGKILL");
+    await exited;
+    ({ child, exited } = await launch());
+    await ready();
+  };
+
+  try {
+    await ready();
     const tarball = await buildPauseImage({ dir: join(dir, "image"), name: PAUSE_IMAGE });
     await execa("ctr", ["--address", paths.socket, "--namespace", "k8s.io", "images", "import", tarball]);
     return {
@@ -144,6 +159,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
           return st.status?.conditions.find((c) => c.type === "NetworkReady" && c.status) ? true : undefined;
         });
       },
+      restart,
       stop,
     };
   } catch (err) {

@@ -1,5 +1,6 @@
 // Pod sandbox configs as a kubelet would send them, and what containerd reports back.
 import { randomUUID } from "node:crypto";
+import { execa } from "execa";
 import type { DeepPartial, PodSandboxConfig } from "../../fixtures/cri/gen/runtime/v1/api.js";
 import { Protocol } from "../../fixtures/cri/gen/runtime/v1/api.js";
 import type { CriClient } from "./cri-client.js";
@@ -48,4 +49,32 @@ export async function sandboxNetnsPath(cri: CriClient, id: string): Promise<stri
   const info = await sandboxInfo(cri, id);
   const spec = info["runtimeSpec"] as { linux?: { namespaces?: SpecNamespace[] } } | undefined;
   return spec?.linux?.namespaces?.find((n) => n.type === "network")?.path;
+}
+
+export interface SandboxLink {
+  readonly ifname: string;
+  readonly ifindex: number;
+  /** The peer's index (veth: in the host), or the parent's (macvlan). */
+  readonly link_index?: number;
+  readonly master?: string;
+}
+
+export interface RunningPod {
+  readonly id: string;
+  readonly name: string;
+  readonly netnsPath: string;
+  /** The netns name under /var/run/netns. */
+  readonly netns: string;
+  /** Its links right after RunPodSandbox. */
+  readonly links: readonly SandboxLink[];
+}
+
+/** RunPodSandbox as the kubelet sends it, tracked for cleanup, with the sandbox's netns and links. */
+export async function runPodSandbox(containerd: { readonly cri: CriClient; readonly cgroupParent: string; track(id: string): Promise<void> }, o: PodOptions): Promise<RunningPod> {
+  const { podSandboxId } = await containerd.cri.runPodSandbox({ config: podSandboxConfig({ cgroupParent: containerd.cgroupParent, ...o }) });
+  await containerd.track(podSandboxId);
+  const netnsPath = (await sandboxNetnsPath(containerd.cri, podSandboxId)) ?? "";
+  const netns = netnsPath.split("/").pop() ?? "";
+  const links = JSON.parse((await execa("ip", ["-n", netns, "-j", "link"])).stdout) as SandboxLink[];
+  return { id: podSandboxId, name: o.name, netnsPath, netns, links };
 }

@@ -102,10 +102,13 @@ export async function createStandInDaemon(): Promise<StandInDaemon> {
     detach: async (req) => {
       calls.push({ op: "detach", req });
       await self.script.detach(req);
-      return { removed: [] };
+      return { removed: [], orphaned: [] };
     },
     check: async (req) => (calls.push({ op: "check", req }), self.script.check(req)),
-    gc: async (req) => (calls.push({ op: "gc", req }), self.script.gc(req)),
+    gc: async (req) => {
+      calls.push({ op: "gc", req });
+      return { dryRun: false, sources: [], notes: [], items: [], ...(await self.script.gc(req)) };
+    },
     status: async () => (calls.push({ op: "status" }), self.script.status()),
     list: async () => [],
     resolve: async () => {

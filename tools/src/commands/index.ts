@@ -6,6 +6,7 @@ import { attachCommand } from "./attach.js";
 import { detachCommand } from "./detach.js";
 import { doctorCommand } from "./doctor.js";
 import { eventsCommand } from "./events.js";
+import { gcCommand } from "./gc.js";
 import { listCommand } from "./list.js";
 import { resolveCommand } from "./resolve.js";
 import { statusCommand } from "./status.js";
@@ -17,6 +18,7 @@ export const commands: readonly Command[] = [
   detachCommand,
   resolveCommand,
   listCommand,
+  gcCommand,
   statusCommand,
   eventsCommand,
   doctorCommand,

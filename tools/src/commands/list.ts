@@ -1,20 +1,26 @@
-// `netattachctl list`: saved attachments (ListAttachments), one row per interface.
-import type { Attachment, AttachmentInterface } from "../../../proto/gen/netattach/v1/attachment.js";
+// `netattachctl list`: saved attachments (ListAttachments), one row per interface, with the
+// attachment's phase and whether the interface holds the pod's default route.
+import { attachmentPhaseToJSON, type Attachment, type AttachmentInterface } from "../../../proto/gen/netattach/v1/attachment.js";
 import { ListAttachmentsResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ExitCode, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand, parsePodFlag } from "../daemon/daemon-options.js";
 import { runRpc } from "../daemon/run-rpc.js";
+import { enumLabel } from "../output/enum-label.js";
 import { printResult } from "../output/print-result.js";
 import { outputJson } from "../output/proto-json.js";
 import { renderTable, type Column } from "../output/table.js";
 
 const usage = `Usage: netattachctl list [--pod NS/NAME | --namespace NS] [--container-id ID] [flags]
 
-Lists the attachments netattachd has saved, one line per interface (-o wide adds MAC and NETNS).
+Lists the attachments netattachd has saved, one line per interface. PHASE is attaching, attached,
+detaching (a DEL was interrupted; the runtime's retry finishes it) or orphaned (the sandbox is gone
+but these delegates could not be released; the reconciler retries them). DEFAULT says the interface
+holds the pod's default route. -o wide adds MAC, NETNS, GATEWAYS and CAUSE (why detaching or
+orphaned); -o json|yaml add each attachment's teardown history.
 
 ${COMMON_USAGE}`;
 
-export const listCommand: Command = { name: "list", summary: "list saved attachments (ListAttachments)", usage, run };
+export const listCommand: Command = { name: "list", summary: "list saved attachments with their phase (ListAttachments)", usage, run };
 
 interface Row {
   readonly a: Attachment;
@@ -24,12 +30,16 @@ interface Row {
 const COLUMNS: readonly Column<Row>[] = [
   { header: "CONTAINER", value: ({ a }) => a.containerId },
   { header: "POD", value: ({ a }) => `${a.pod?.namespace ?? ""}/${a.pod?.name ?? ""}` },
+  { header: "PHASE", value: ({ a }) => enumLabel(attachmentPhaseToJSON(a.phase), "ATTACHMENT_PHASE_") },
   { header: "INTERFACE", value: ({ i }) => i.interface },
   { header: "NETWORK", value: ({ i }) => i.network },
   { header: "IPS", value: ({ i }) => i.ips.join(",") || "-" },
+  { header: "DEFAULT", value: ({ i }) => (i.gateways.length > 0 ? "yes" : "") },
   { header: "MAC", value: ({ i }) => i.mac || "-", wide: true },
   { header: "NETNS", value: ({ a }) => a.netnsPath || "-", wide: true },
+  { header: "GATEWAYS", value: ({ i }) => i.gateways.join(",") || "-", wide: true },
   { header: "CREATED", value: ({ a }) => a.createTime?.toISOString() ?? "" },
+  { header: "CAUSE", value: ({ a }) => a.cause || "-", wide: true },
 ];
 
 async function run(ctx: CommandContext): Promise<ExitCode> {

@@ -13,6 +13,117 @@ export const protobufPackage = "netattach.v1";
 
 export const protobufFileName = "netattach/v1/attachment.proto";
 
+/** Where an attachment is in its life. */
+export enum AttachmentPhase {
+  ATTACHMENT_PHASE_UNSPECIFIED = 0,
+  /** ATTACHMENT_PHASE_ATTACHING - ADD running, or interrupted (the runtime's DEL follows). */
+  ATTACHMENT_PHASE_ATTACHING = 1,
+  ATTACHMENT_PHASE_ATTACHED = 2,
+  /** ATTACHMENT_PHASE_DETACHING - A DEL was cancelled or ran out of time with delegates left; the runtime's retry finishes it. */
+  ATTACHMENT_PHASE_DETACHING = 3,
+  /** ATTACHMENT_PHASE_ORPHANED - DEL finished, but these delegates could not be released (see cause); the reconciler retries them. */
+  ATTACHMENT_PHASE_ORPHANED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function attachmentPhaseFromJSON(object: any): AttachmentPhase {
+  switch (object) {
+    case 0:
+    case "ATTACHMENT_PHASE_UNSPECIFIED":
+      return AttachmentPhase.ATTACHMENT_PHASE_UNSPECIFIED;
+    case 1:
+    case "ATTACHMENT_PHASE_ATTACHING":
+      return AttachmentPhase.ATTACHMENT_PHASE_ATTACHING;
+    case 2:
+    case "ATTACHMENT_PHASE_ATTACHED":
+      return AttachmentPhase.ATTACHMENT_PHASE_ATTACHED;
+    case 3:
+    case "ATTACHMENT_PHASE_DETACHING":
+      return AttachmentPhase.ATTACHMENT_PHASE_DETACHING;
+    case 4:
+    case "ATTACHMENT_PHASE_ORPHANED":
+      return AttachmentPhase.ATTACHMENT_PHASE_ORPHANED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AttachmentPhase.UNRECOGNIZED;
+  }
+}
+
+export function attachmentPhaseToJSON(object: AttachmentPhase): string {
+  switch (object) {
+    case AttachmentPhase.ATTACHMENT_PHASE_UNSPECIFIED:
+      return "ATTACHMENT_PHASE_UNSPECIFIED";
+    case AttachmentPhase.ATTACHMENT_PHASE_ATTACHING:
+      return "ATTACHMENT_PHASE_ATTACHING";
+    case AttachmentPhase.ATTACHMENT_PHASE_ATTACHED:
+      return "ATTACHMENT_PHASE_ATTACHED";
+    case AttachmentPhase.ATTACHMENT_PHASE_DETACHING:
+      return "ATTACHMENT_PHASE_DETACHING";
+    case AttachmentPhase.ATTACHMENT_PHASE_ORPHANED:
+      return "ATTACHMENT_PHASE_ORPHANED";
+    case AttachmentPhase.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What happened in a teardown step. */
+export enum AttachmentHistoryEvent {
+  ATTACHMENT_HISTORY_EVENT_UNSPECIFIED = 0,
+  /** ATTACHMENT_HISTORY_EVENT_DEL_FAILED - The plugin's DEL failed. */
+  ATTACHMENT_HISTORY_EVENT_DEL_FAILED = 1,
+  /** ATTACHMENT_HISTORY_EVENT_CLEANED - netattach removed the interface and released the addresses itself. */
+  ATTACHMENT_HISTORY_EVENT_CLEANED = 2,
+  /** ATTACHMENT_HISTORY_EVENT_ORPHANED - Something could not be released. */
+  ATTACHMENT_HISTORY_EVENT_ORPHANED = 3,
+  /** ATTACHMENT_HISTORY_EVENT_RELEASED - A retry released it. */
+  ATTACHMENT_HISTORY_EVENT_RELEASED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function attachmentHistoryEventFromJSON(object: any): AttachmentHistoryEvent {
+  switch (object) {
+    case 0:
+    case "ATTACHMENT_HISTORY_EVENT_UNSPECIFIED":
+      return AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_UNSPECIFIED;
+    case 1:
+    case "ATTACHMENT_HISTORY_EVENT_DEL_FAILED":
+      return AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_DEL_FAILED;
+    case 2:
+    case "ATTACHMENT_HISTORY_EVENT_CLEANED":
+      return AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_CLEANED;
+    case 3:
+    case "ATTACHMENT_HISTORY_EVENT_ORPHANED":
+      return AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_ORPHANED;
+    case 4:
+    case "ATTACHMENT_HISTORY_EVENT_RELEASED":
+      return AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_RELEASED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AttachmentHistoryEvent.UNRECOGNIZED;
+  }
+}
+
+export function attachmentHistoryEventToJSON(object: AttachmentHistoryEvent): string {
+  switch (object) {
+    case AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_UNSPECIFIED:
+      return "ATTACHMENT_HISTORY_EVENT_UNSPECIFIED";
+    case AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_DEL_FAILED:
+      return "ATTACHMENT_HISTORY_EVENT_DEL_FAILED";
+    case AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_CLEANED:
+      return "ATTACHMENT_HISTORY_EVENT_CLEANED";
+    case AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_ORPHANED:
+      return "ATTACHMENT_HISTORY_EVENT_ORPHANED";
+    case AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_RELEASED:
+      return "ATTACHMENT_HISTORY_EVENT_RELEASED";
+    case AttachmentHistoryEvent.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** An address with its prefix, e.g. "10.1.2.3/24", and the gateway the plugin reported. */
 export interface IpAddress {
   address: string;
@@ -59,16 +170,40 @@ export interface AttachmentInterface {
   interface: string;
   ips: string[];
   mac: string;
+  /** The cluster network (eth0). */
   isDefault: boolean;
+  /**
+   * Default-route gateways this interface holds: its result's, as default-route selections changed
+   * them. Not empty = it holds the pod's default route (for those families).
+   */
+  gateways: string[];
 }
 
-/** A saved attachment (one sandbox). */
+/** A step of a delegate's teardown that did not simply work. */
+export interface AttachmentHistoryEntry {
+  time?: Date | undefined;
+  event: AttachmentHistoryEvent;
+  network: string;
+  interface: string;
+  plugin: string;
+  /** Catalog reason of the failure, e.g. PLUGIN_FAILED. */
+  reason: string;
+  message: string;
+}
+
+/** A saved attachment (one sandbox), or the orphaned delegates of one. */
 export interface Attachment {
   containerId: string;
   netnsPath: string;
   pod?: PodRef | undefined;
   interfaces: AttachmentInterface[];
   createTime?: Date | undefined;
+  phase: AttachmentPhase;
+  /** For DETACHING and ORPHANED: what could not be released, and why. */
+  cause: string;
+  /** Teardown steps that failed or needed netattach's own cleanup (the last 20). */
+  history: AttachmentHistoryEntry[];
+  updateTime?: Date | undefined;
 }
 
 function createBaseIpAddress(): IpAddress {
@@ -597,7 +732,7 @@ export const RemovedInterface: MessageFns<RemovedInterface> = {
 };
 
 function createBaseAttachmentInterface(): AttachmentInterface {
-  return { network: "", interface: "", ips: [], mac: "", isDefault: false };
+  return { network: "", interface: "", ips: [], mac: "", isDefault: false, gateways: [] };
 }
 
 export const AttachmentInterface: MessageFns<AttachmentInterface> = {
@@ -616,6 +751,9 @@ export const AttachmentInterface: MessageFns<AttachmentInterface> = {
     }
     if (message.isDefault !== false) {
       writer.uint32(40).bool(message.isDefault);
+    }
+    for (const v of message.gateways) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -673,6 +811,14 @@ export const AttachmentInterface: MessageFns<AttachmentInterface> = {
             message.isDefault = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.gateways.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -696,6 +842,7 @@ export const AttachmentInterface: MessageFns<AttachmentInterface> = {
         : isSet(object.is_default)
         ? globalThis.Boolean(object.is_default)
         : false,
+      gateways: globalThis.Array.isArray(object?.gateways) ? object.gateways.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -716,6 +863,9 @@ export const AttachmentInterface: MessageFns<AttachmentInterface> = {
     if (message.isDefault !== false) {
       obj.isDefault = message.isDefault;
     }
+    if (message.gateways?.length) {
+      obj.gateways = message.gateways;
+    }
     return obj;
   },
 
@@ -729,12 +879,188 @@ export const AttachmentInterface: MessageFns<AttachmentInterface> = {
     message.ips = object.ips?.map((e) => e) || [];
     message.mac = object.mac ?? "";
     message.isDefault = object.isDefault ?? false;
+    message.gateways = object.gateways?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseAttachmentHistoryEntry(): AttachmentHistoryEntry {
+  return { time: undefined, event: 0, network: "", interface: "", plugin: "", reason: "", message: "" };
+}
+
+export const AttachmentHistoryEntry: MessageFns<AttachmentHistoryEntry> = {
+  encode(message: AttachmentHistoryEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(10).fork()).join();
+    }
+    if (message.event !== 0) {
+      writer.uint32(16).int32(message.event);
+    }
+    if (message.network !== "") {
+      writer.uint32(26).string(message.network);
+    }
+    if (message.interface !== "") {
+      writer.uint32(34).string(message.interface);
+    }
+    if (message.plugin !== "") {
+      writer.uint32(42).string(message.plugin);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(58).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachmentHistoryEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachmentHistoryEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.event = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.network = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.interface = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.plugin = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachmentHistoryEntry {
+    return {
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      event: isSet(object.event) ? attachmentHistoryEventFromJSON(object.event) : 0,
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+      interface: isSet(object.interface) ? globalThis.String(object.interface) : "",
+      plugin: isSet(object.plugin) ? globalThis.String(object.plugin) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: AttachmentHistoryEntry): unknown {
+    const obj: any = {};
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.event !== 0) {
+      obj.event = attachmentHistoryEventToJSON(message.event);
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    if (message.interface !== "") {
+      obj.interface = message.interface;
+    }
+    if (message.plugin !== "") {
+      obj.plugin = message.plugin;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AttachmentHistoryEntry>): AttachmentHistoryEntry {
+    return AttachmentHistoryEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AttachmentHistoryEntry>): AttachmentHistoryEntry {
+    const message = createBaseAttachmentHistoryEntry();
+    message.time = object.time ?? undefined;
+    message.event = object.event ?? 0;
+    message.network = object.network ?? "";
+    message.interface = object.interface ?? "";
+    message.plugin = object.plugin ?? "";
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };
 
 function createBaseAttachment(): Attachment {
-  return { containerId: "", netnsPath: "", pod: undefined, interfaces: [], createTime: undefined };
+  return {
+    containerId: "",
+    netnsPath: "",
+    pod: undefined,
+    interfaces: [],
+    createTime: undefined,
+    phase: 0,
+    cause: "",
+    history: [],
+    updateTime: undefined,
+  };
 }
 
 export const Attachment: MessageFns<Attachment> = {
@@ -753,6 +1079,18 @@ export const Attachment: MessageFns<Attachment> = {
     }
     if (message.createTime !== undefined) {
       Timestamp.encode(toTimestamp(message.createTime), writer.uint32(42).fork()).join();
+    }
+    if (message.phase !== 0) {
+      writer.uint32(48).int32(message.phase);
+    }
+    if (message.cause !== "") {
+      writer.uint32(58).string(message.cause);
+    }
+    for (const v of message.history) {
+      AttachmentHistoryEntry.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.updateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -810,6 +1148,38 @@ export const Attachment: MessageFns<Attachment> = {
             message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.phase = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.cause = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.history.push(AttachmentHistoryEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -843,6 +1213,16 @@ export const Attachment: MessageFns<Attachment> = {
         : isSet(object.create_time)
         ? fromJsonTimestamp(object.create_time)
         : undefined,
+      phase: isSet(object.phase) ? attachmentPhaseFromJSON(object.phase) : 0,
+      cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => AttachmentHistoryEntry.fromJSON(e))
+        : [],
+      updateTime: isSet(object.updateTime)
+        ? fromJsonTimestamp(object.updateTime)
+        : isSet(object.update_time)
+        ? fromJsonTimestamp(object.update_time)
+        : undefined,
     };
   },
 
@@ -863,6 +1243,18 @@ export const Attachment: MessageFns<Attachment> = {
     if (message.createTime !== undefined) {
       obj.createTime = message.createTime.toISOString();
     }
+    if (message.phase !== 0) {
+      obj.phase = attachmentPhaseToJSON(message.phase);
+    }
+    if (message.cause !== "") {
+      obj.cause = message.cause;
+    }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => AttachmentHistoryEntry.toJSON(e));
+    }
+    if (message.updateTime !== undefined) {
+      obj.updateTime = message.updateTime.toISOString();
+    }
     return obj;
   },
 
@@ -876,6 +1268,10 @@ export const Attachment: MessageFns<Attachment> = {
     message.pod = (object.pod !== undefined && object.pod !== null) ? PodRef.fromPartial(object.pod) : undefined;
     message.interfaces = object.interfaces?.map((e) => AttachmentInterface.fromPartial(e)) || [];
     message.createTime = object.createTime ?? undefined;
+    message.phase = object.phase ?? 0;
+    message.cause = object.cause ?? "";
+    message.history = object.history?.map((e) => AttachmentHistoryEntry.fromPartial(e)) || [];
+    message.updateTime = object.updateTime ?? undefined;
     return message;
   },
 };

@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { CallContext, CallOptions } from "nice-grpc-common";
-import { AttachedInterface, Attachment, RemovedInterface } from "./attachment.js";
+import { AttachedInterface, Attachment, AttachmentInterface, RemovedInterface } from "./attachment.js";
 import { PlannedNetwork } from "./plan.js";
 import { Annotations, CniArg, PodRef, RuntimeConfig } from "./sandbox.js";
 import { NetworkSelection } from "./selection.js";
@@ -15,6 +15,138 @@ import { NetworkSelection } from "./selection.js";
 export const protobufPackage = "netattach.v1";
 
 export const protobufFileName = "netattach/v1/attachment_service.proto";
+
+/** Why a pass removes something. */
+export enum GarbageCollectReason {
+  GARBAGE_COLLECT_REASON_UNSPECIFIED = 0,
+  /** GARBAGE_COLLECT_REASON_SANDBOX_GONE - The container runtime no longer lists the sandbox. */
+  GARBAGE_COLLECT_REASON_SANDBOX_GONE = 1,
+  /** GARBAGE_COLLECT_REASON_NETNS_GONE - The saved netns is gone, or is another namespace now. */
+  GARBAGE_COLLECT_REASON_NETNS_GONE = 2,
+  /** GARBAGE_COLLECT_REASON_POD_GONE - The pod was deleted, or recreated with another UID. */
+  GARBAGE_COLLECT_REASON_POD_GONE = 3,
+  /** GARBAGE_COLLECT_REASON_NOT_VALID - Not in valid_attachments. */
+  GARBAGE_COLLECT_REASON_NOT_VALID = 4,
+  /** GARBAGE_COLLECT_REASON_ORPHANED - Orphaned delegates, retried. */
+  GARBAGE_COLLECT_REASON_ORPHANED = 5,
+  /** GARBAGE_COLLECT_REASON_STALE_CACHE - A cached delegate result with no saved attachment (CNI GC DELs it). */
+  GARBAGE_COLLECT_REASON_STALE_CACHE = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function garbageCollectReasonFromJSON(object: any): GarbageCollectReason {
+  switch (object) {
+    case 0:
+    case "GARBAGE_COLLECT_REASON_UNSPECIFIED":
+      return GarbageCollectReason.GARBAGE_COLLECT_REASON_UNSPECIFIED;
+    case 1:
+    case "GARBAGE_COLLECT_REASON_SANDBOX_GONE":
+      return GarbageCollectReason.GARBAGE_COLLECT_REASON_SANDBOX_GONE;
+    case 2:
+    case "GARBAGE_COLLECT_REASON_NETNS_GONE":
+      return GarbageCollectReason.GARBAGE_COLLECT_REASON_NETNS_GONE;
+    case 3:
+    case "GARBAGE_COLLECT_REASON_POD_GONE":
+      return GarbageCollectReason.GARBAGE_COLLECT_REASON_POD_GONE;
+    case 4:
+    case "GARBAGE_COLLECT_REASON_NOT_VALID":
+      return GarbageCollectReason.GARBAGE_COLLECT_REASON_NOT_VALID;
+    case 5:
+    case "GARBAGE_COLLECT_REASON_ORPHANED":
+      return GarbageCollectReason.GARBAGE_COLLECT_REASON_ORPHANED;
+    case 6:
+    case "GARBAGE_COLLECT_REASON_STALE_CACHE":
+      return GarbageCollectReason.GARBAGE_COLLECT_REASON_STALE_CACHE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return GarbageCollectReason.UNRECOGNIZED;
+  }
+}
+
+export function garbageCollectReasonToJSON(object: GarbageCollectReason): string {
+  switch (object) {
+    case GarbageCollectReason.GARBAGE_COLLECT_REASON_UNSPECIFIED:
+      return "GARBAGE_COLLECT_REASON_UNSPECIFIED";
+    case GarbageCollectReason.GARBAGE_COLLECT_REASON_SANDBOX_GONE:
+      return "GARBAGE_COLLECT_REASON_SANDBOX_GONE";
+    case GarbageCollectReason.GARBAGE_COLLECT_REASON_NETNS_GONE:
+      return "GARBAGE_COLLECT_REASON_NETNS_GONE";
+    case GarbageCollectReason.GARBAGE_COLLECT_REASON_POD_GONE:
+      return "GARBAGE_COLLECT_REASON_POD_GONE";
+    case GarbageCollectReason.GARBAGE_COLLECT_REASON_NOT_VALID:
+      return "GARBAGE_COLLECT_REASON_NOT_VALID";
+    case GarbageCollectReason.GARBAGE_COLLECT_REASON_ORPHANED:
+      return "GARBAGE_COLLECT_REASON_ORPHANED";
+    case GarbageCollectReason.GARBAGE_COLLECT_REASON_STALE_CACHE:
+      return "GARBAGE_COLLECT_REASON_STALE_CACHE";
+    case GarbageCollectReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What became of it. */
+export enum GarbageCollectOutcome {
+  GARBAGE_COLLECT_OUTCOME_UNSPECIFIED = 0,
+  /** GARBAGE_COLLECT_OUTCOME_REMOVED - Done (orphans: released). */
+  GARBAGE_COLLECT_OUTCOME_REMOVED = 1,
+  /** GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE - dry_run: what would be done. */
+  GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE = 2,
+  /** GARBAGE_COLLECT_OUTCOME_ORPHANED - Detached, but some delegates are orphaned (or an orphan still is). */
+  GARBAGE_COLLECT_OUTCOME_ORPHANED = 3,
+  GARBAGE_COLLECT_OUTCOME_FAILED = 4,
+  /** GARBAGE_COLLECT_OUTCOME_SKIPPED_IN_FLIGHT - An ADD or DEL held it; judged again next pass. */
+  GARBAGE_COLLECT_OUTCOME_SKIPPED_IN_FLIGHT = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function garbageCollectOutcomeFromJSON(object: any): GarbageCollectOutcome {
+  switch (object) {
+    case 0:
+    case "GARBAGE_COLLECT_OUTCOME_UNSPECIFIED":
+      return GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "GARBAGE_COLLECT_OUTCOME_REMOVED":
+      return GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_REMOVED;
+    case 2:
+    case "GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE":
+      return GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE;
+    case 3:
+    case "GARBAGE_COLLECT_OUTCOME_ORPHANED":
+      return GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_ORPHANED;
+    case 4:
+    case "GARBAGE_COLLECT_OUTCOME_FAILED":
+      return GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_FAILED;
+    case 5:
+    case "GARBAGE_COLLECT_OUTCOME_SKIPPED_IN_FLIGHT":
+      return GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_SKIPPED_IN_FLIGHT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return GarbageCollectOutcome.UNRECOGNIZED;
+  }
+}
+
+export function garbageCollectOutcomeToJSON(object: GarbageCollectOutcome): string {
+  switch (object) {
+    case GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_UNSPECIFIED:
+      return "GARBAGE_COLLECT_OUTCOME_UNSPECIFIED";
+    case GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_REMOVED:
+      return "GARBAGE_COLLECT_OUTCOME_REMOVED";
+    case GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE:
+      return "GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE";
+    case GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_ORPHANED:
+      return "GARBAGE_COLLECT_OUTCOME_ORPHANED";
+    case GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_FAILED:
+      return "GARBAGE_COLLECT_OUTCOME_FAILED";
+    case GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_SKIPPED_IN_FLIGHT:
+      return "GARBAGE_COLLECT_OUTCOME_SKIPPED_IN_FLIGHT";
+    case GarbageCollectOutcome.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface AttachNetworksRequest {
   containerId: string;
@@ -66,8 +198,16 @@ export interface CheckNetworksResponse {
 }
 
 export interface GarbageCollectRequest {
-  /** Absent = only run delegate GC; present = every other saved attachment is removed. */
-  validAttachments?: ValidAttachments | undefined;
+  /**
+   * Present (a runtime's CNI GC): every other saved attachment is removed. Absent: the daemon's
+   * truth decides — the container runtime's sandbox list (CRI ListPodSandbox), netns existence,
+   * the pod informer — sparing attachments younger than reconcile.gracePeriodMs.
+   */
+  validAttachments?:
+    | ValidAttachments
+    | undefined;
+  /** Report what would be removed; remove nothing. */
+  dryRun: boolean;
 }
 
 /** The container ids whose attachments are still in use. */
@@ -76,8 +216,31 @@ export interface ValidAttachments {
 }
 
 export interface GarbageCollectResponse {
+  /** Saved attachments the pass detached. */
   removedContainerIds: string[];
   errors: string[];
+  /** What the pass did, or with dry_run would do, item by item. */
+  report?: GarbageCollectReport | undefined;
+}
+
+export interface GarbageCollectReport {
+  dryRun: boolean;
+  /** What decided which sandboxes exist, e.g. "CRI ListPodSandbox: containerd 1.6.20 at unix:///run/containerd/containerd.sock". */
+  sources: string[];
+  /** Sources that could not be used this pass and steps skipped, with why. */
+  notes: string[];
+  items: GarbageCollectItem[];
+}
+
+export interface GarbageCollectItem {
+  containerId: string;
+  /** Absent for stale cache entries. */
+  pod?: PodRef | undefined;
+  netnsPath: string;
+  reason: GarbageCollectReason;
+  outcome: GarbageCollectOutcome;
+  interfaces: AttachmentInterface[];
+  message: string;
 }
 
 export interface GetStatusRequest {
@@ -793,13 +956,16 @@ export const CheckNetworksResponse: MessageFns<CheckNetworksResponse> = {
 };
 
 function createBaseGarbageCollectRequest(): GarbageCollectRequest {
-  return { validAttachments: undefined };
+  return { validAttachments: undefined, dryRun: false };
 }
 
 export const GarbageCollectRequest: MessageFns<GarbageCollectRequest> = {
   encode(message: GarbageCollectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.validAttachments !== undefined) {
       ValidAttachments.encode(message.validAttachments, writer.uint32(10).fork()).join();
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(16).bool(message.dryRun);
     }
     return writer;
   },
@@ -825,6 +991,14 @@ export const GarbageCollectRequest: MessageFns<GarbageCollectRequest> = {
             message.validAttachments = ValidAttachments.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -844,6 +1018,11 @@ export const GarbageCollectRequest: MessageFns<GarbageCollectRequest> = {
         : isSet(object.valid_attachments)
         ? ValidAttachments.fromJSON(object.valid_attachments)
         : undefined,
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
     };
   },
 
@@ -851,6 +1030,9 @@ export const GarbageCollectRequest: MessageFns<GarbageCollectRequest> = {
     const obj: any = {};
     if (message.validAttachments !== undefined) {
       obj.validAttachments = ValidAttachments.toJSON(message.validAttachments);
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
     }
     return obj;
   },
@@ -863,6 +1045,7 @@ export const GarbageCollectRequest: MessageFns<GarbageCollectRequest> = {
     message.validAttachments = (object.validAttachments !== undefined && object.validAttachments !== null)
       ? ValidAttachments.fromPartial(object.validAttachments)
       : undefined;
+    message.dryRun = object.dryRun ?? false;
     return message;
   },
 };
@@ -941,7 +1124,7 @@ export const ValidAttachments: MessageFns<ValidAttachments> = {
 };
 
 function createBaseGarbageCollectResponse(): GarbageCollectResponse {
-  return { removedContainerIds: [], errors: [] };
+  return { removedContainerIds: [], errors: [], report: undefined };
 }
 
 export const GarbageCollectResponse: MessageFns<GarbageCollectResponse> = {
@@ -951,6 +1134,9 @@ export const GarbageCollectResponse: MessageFns<GarbageCollectResponse> = {
     }
     for (const v of message.errors) {
       writer.uint32(18).string(v!);
+    }
+    if (message.report !== undefined) {
+      GarbageCollectReport.encode(message.report, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -984,6 +1170,14 @@ export const GarbageCollectResponse: MessageFns<GarbageCollectResponse> = {
             message.errors.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.report = GarbageCollectReport.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1004,6 +1198,7 @@ export const GarbageCollectResponse: MessageFns<GarbageCollectResponse> = {
         ? object.removed_container_ids.map((e: any) => globalThis.String(e))
         : [],
       errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => globalThis.String(e)) : [],
+      report: isSet(object.report) ? GarbageCollectReport.fromJSON(object.report) : undefined,
     };
   },
 
@@ -1015,6 +1210,9 @@ export const GarbageCollectResponse: MessageFns<GarbageCollectResponse> = {
     if (message.errors?.length) {
       obj.errors = message.errors;
     }
+    if (message.report !== undefined) {
+      obj.report = GarbageCollectReport.toJSON(message.report);
+    }
     return obj;
   },
 
@@ -1025,6 +1223,307 @@ export const GarbageCollectResponse: MessageFns<GarbageCollectResponse> = {
     const message = createBaseGarbageCollectResponse();
     message.removedContainerIds = object.removedContainerIds?.map((e) => e) || [];
     message.errors = object.errors?.map((e) => e) || [];
+    message.report = (object.report !== undefined && object.report !== null)
+      ? GarbageCollectReport.fromPartial(object.report)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGarbageCollectReport(): GarbageCollectReport {
+  return { dryRun: false, sources: [], notes: [], items: [] };
+}
+
+export const GarbageCollectReport: MessageFns<GarbageCollectReport> = {
+  encode(message: GarbageCollectReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dryRun !== false) {
+      writer.uint32(8).bool(message.dryRun);
+    }
+    for (const v of message.sources) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.notes) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.items) {
+      GarbageCollectItem.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GarbageCollectReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGarbageCollectReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sources.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.notes.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.items.push(GarbageCollectItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GarbageCollectReport {
+    return {
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+      sources: globalThis.Array.isArray(object?.sources) ? object.sources.map((e: any) => globalThis.String(e)) : [],
+      notes: globalThis.Array.isArray(object?.notes) ? object.notes.map((e: any) => globalThis.String(e)) : [],
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => GarbageCollectItem.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GarbageCollectReport): unknown {
+    const obj: any = {};
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.sources?.length) {
+      obj.sources = message.sources;
+    }
+    if (message.notes?.length) {
+      obj.notes = message.notes;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => GarbageCollectItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GarbageCollectReport>): GarbageCollectReport {
+    return GarbageCollectReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GarbageCollectReport>): GarbageCollectReport {
+    const message = createBaseGarbageCollectReport();
+    message.dryRun = object.dryRun ?? false;
+    message.sources = object.sources?.map((e) => e) || [];
+    message.notes = object.notes?.map((e) => e) || [];
+    message.items = object.items?.map((e) => GarbageCollectItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGarbageCollectItem(): GarbageCollectItem {
+  return { containerId: "", pod: undefined, netnsPath: "", reason: 0, outcome: 0, interfaces: [], message: "" };
+}
+
+export const GarbageCollectItem: MessageFns<GarbageCollectItem> = {
+  encode(message: GarbageCollectItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.pod !== undefined) {
+      PodRef.encode(message.pod, writer.uint32(18).fork()).join();
+    }
+    if (message.netnsPath !== "") {
+      writer.uint32(26).string(message.netnsPath);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(32).int32(message.reason);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(40).int32(message.outcome);
+    }
+    for (const v of message.interfaces) {
+      AttachmentInterface.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.message !== "") {
+      writer.uint32(58).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GarbageCollectItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGarbageCollectItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pod = PodRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.netnsPath = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.interfaces.push(AttachmentInterface.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GarbageCollectItem {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      pod: isSet(object.pod) ? PodRef.fromJSON(object.pod) : undefined,
+      netnsPath: isSet(object.netnsPath)
+        ? globalThis.String(object.netnsPath)
+        : isSet(object.netns_path)
+        ? globalThis.String(object.netns_path)
+        : "",
+      reason: isSet(object.reason) ? garbageCollectReasonFromJSON(object.reason) : 0,
+      outcome: isSet(object.outcome) ? garbageCollectOutcomeFromJSON(object.outcome) : 0,
+      interfaces: globalThis.Array.isArray(object?.interfaces)
+        ? object.interfaces.map((e: any) => AttachmentInterface.fromJSON(e))
+        : [],
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: GarbageCollectItem): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.pod !== undefined) {
+      obj.pod = PodRef.toJSON(message.pod);
+    }
+    if (message.netnsPath !== "") {
+      obj.netnsPath = message.netnsPath;
+    }
+    if (message.reason !== 0) {
+      obj.reason = garbageCollectReasonToJSON(message.reason);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = garbageCollectOutcomeToJSON(message.outcome);
+    }
+    if (message.interfaces?.length) {
+      obj.interfaces = message.interfaces.map((e) => AttachmentInterface.toJSON(e));
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GarbageCollectItem>): GarbageCollectItem {
+    return GarbageCollectItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GarbageCollectItem>): GarbageCollectItem {
+    const message = createBaseGarbageCollectItem();
+    message.containerId = object.containerId ?? "";
+    message.pod = (object.pod !== undefined && object.pod !== null) ? PodRef.fromPartial(object.pod) : undefined;
+    message.netnsPath = object.netnsPath ?? "";
+    message.reason = object.reason ?? 0;
+    message.outcome = object.outcome ?? 0;
+    message.interfaces = object.interfaces?.map((e) => AttachmentInterface.fromPartial(e)) || [];
+    message.message = object.message ?? "";
     return message;
   },
 };
@@ -1954,7 +2453,10 @@ export const AttachmentServiceDefinition = {
       responseStream: false,
       options: { idempotencyLevel: "IDEMPOTENT" },
     },
-    /** Removes attachments not in the valid set, then runs delegate GC. */
+    /**
+     * A reconcile pass: detaches attachments whose sandbox is gone (or, given valid_attachments,
+     * every one not in it), retries orphaned delegates, then runs CNI GC per network.
+     */
     garbageCollect: {
       name: "GarbageCollect",
       requestType: GarbageCollectRequest as typeof GarbageCollectRequest,
@@ -2012,7 +2514,10 @@ export interface AttachmentServiceImplementation<CallContextExt = {}> {
     request: CheckNetworksRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<CheckNetworksResponse>>;
-  /** Removes attachments not in the valid set, then runs delegate GC. */
+  /**
+   * A reconcile pass: detaches attachments whose sandbox is gone (or, given valid_attachments,
+   * every one not in it), retries orphaned delegates, then runs CNI GC per network.
+   */
   garbageCollect(
     request: GarbageCollectRequest,
     context: CallContext & CallContextExt,
@@ -2050,7 +2555,10 @@ export interface AttachmentServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<CheckNetworksRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<CheckNetworksResponse>;
-  /** Removes attachments not in the valid set, then runs delegate GC. */
+  /**
+   * A reconcile pass: detaches attachments whose sandbox is gone (or, given valid_attachments,
+   * every one not in it), retries orphaned delegates, then runs CNI GC per network.
+   */
   garbageCollect(
     request: DeepPartial<GarbageCollectRequest>,
     options?: CallOptions & CallOptionsExt,

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { CniError, type NetworkConfigList } from "../../cni/index.js";
 import type { ResolvedNetwork } from "../../resolve/types.js";
 import { createAttachmentService } from "../create-attachment-service.js";
-import { allPluginsFound, anyNetns, conf, conflist, fakeResolver, network, noClusterPods, recordingRoutes, recordingRuntime, recordingStatusWriter, rejection, request, silentLog, tempStore } from "../testing.test-helper.js";
+import { allPluginsFound, recordingLinks, anyNetns, conf, conflist, fakeResolver, network, noClusterPods, recordingRoutes, recordingRuntime, recordingStatusWriter, rejection, request, silentLog, tempStore } from "../testing.test-helper.js";
 import type { NodeLinks } from "./node-links.js";
 import type { DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { hostLocal } from "./preflight.test-helper.js";
@@ -34,6 +34,8 @@ function service(networks: ResolvedNetwork[], o: { policy?: DefaultRoutePolicy; 
     podSource: noClusterPods,
     statusWriter: recordingStatusWriter(),
     store: temp.store,
+    orphans: temp.orphans,
+    links: recordingLinks(),
     routes: recordingRoutes(),
     findPlugin: allPluginsFound,
     netns: anyNetns,

@@ -1,6 +1,9 @@
 // The real PluginExec over node:child_process: stdin in, bounded stdout/stderr out, a
 // deadline and an AbortSignal that kill the plugin's whole process group, and a retry
-// when the binary is being replaced ("text file busy").
+// when the binary is being replaced ("text file busy"). Optionally each plugin is started
+// through util-linux `setpriv --pdeathsig KILL`, so it dies with the daemon even when the
+// daemon is SIGKILLed, and carries an owner mark that lets the next daemon find and kill
+// whatever it started (see leftover-plugins.ts).
 import { spawn as nodeSpawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ExecRequest, PluginExec } from "../types.js";
@@ -8,6 +11,8 @@ import { CniError, CniErrorCode } from "../spec/errors.js";
 import { findInPath } from "./find-in-path.js";
 import { createStderrBuffer, createStdoutBuffer } from "./output-buffers.js";
 import { pluginError } from "./plugin-error.js";
+import { PLUGIN_OWNER_ENV } from "./leftover-plugins.js";
+import { setprivExecError } from "./setpriv-exec-error.js";
 
 export interface SpawnExecOptions {
   /** Hard limit on stdout; more is a bad-output error. Default 4 MiB. */
@@ -18,6 +23,13 @@ export interface SpawnExecOptions {
   readonly textBusyRetries?: number;
   /** First backoff after ETXTBSY, doubled per retry. Default 50 ms. */
   readonly textBusyBackoffMs?: number;
+  /**
+   * Path of util-linux `setpriv`: each plugin is started as `setpriv --pdeathsig KILL -- <plugin>`,
+   * so the kernel kills it when the daemon dies. Absent: plugins are started directly.
+   */
+  readonly setprivPath?: string;
+  /** Put in every plugin's environment as PLUGIN_OWNER_ENV (inherited by what the plugin starts). */
+  readonly owner?: string;
   /** Seams for tests. */
   readonly spawn?: typeof nodeSpawn;
   readonly killGroup?: (pid: number) => void;
@@ -32,6 +44,8 @@ export function createSpawnExec(opts: SpawnExecOptions = {}): PluginExec {
     spawn: opts.spawn ?? nodeSpawn,
     // detached → the plugin leads a new process group; -pid reaches everything it started.
     killGroup: opts.killGroup ?? ((pid: number) => process.kill(-pid, "SIGKILL")),
+    setpriv: opts.setprivPath,
+    owner: opts.owner,
   };
   const retries = opts.textBusyRetries ?? 5;
   const backoffMs = opts.textBusyBackoffMs ?? 50;
@@ -60,14 +74,18 @@ interface RunConfig {
   maxStderr: number;
   spawn: typeof nodeSpawn;
   killGroup: (pid: number) => void;
+  setpriv: string | undefined;
+  owner: string | undefined;
 }
 
 function runOnce(cfg: RunConfig, req: ExecRequest): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (req.signal?.aborted) return reject(stopError("aborted", req, "", req.signal.reason));
     let child: ChildProcess;
+    const env = cfg.owner !== undefined ? { ...req.env, [PLUGIN_OWNER_ENV]: cfg.owner } : req.env;
+    const [file, args] = cfg.setpriv !== undefined ? [cfg.setpriv, ["--pdeathsig", "KILL", "--", req.path]] : [req.path, []];
     try {
-      child = cfg.spawn(req.path, [], { env: req.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+      child = cfg.spawn(file, args, { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     } catch (err) {
       return reject(err);
     }
@@ -101,7 +119,9 @@ function runOnce(cfg: RunConfig, req: ExecRequest): Promise<Buffer> {
       child.stderr?.destroy();
       const text = stderr.text();
       if (text !== "") req.onStderr?.(text);
+      const wrapperErr = cfg.setpriv !== undefined ? setprivExecError(code, stdout.bytes().length, text) : undefined;
       if (spawnErr !== undefined) reject(spawnErr);
+      else if (wrapperErr !== undefined) reject(wrapperErr);
       else if (stop !== undefined) reject(stopError(stop, req, text, req.signal?.reason, cfg.maxStdout));
       else if (code === 0) resolve(stdout.bytes());
       else reject(pluginError({ pluginType: req.pluginType, command: req.command, stdout: stdout.bytes(), stderr: text, exitCode: code, signal }));

@@ -12,6 +12,8 @@ import type { RuntimeContext } from "./runtime-context.js";
 import { getStatusNetworkList } from "./status-network-list.js";
 import { validateAttachment } from "./validate-attachment.js";
 import { validateNetworkList } from "./validate-network-list.js";
+import { releaseNetworkList } from "./release-network-list.js";
+import { cachedNetworks } from "./cached-networks.js";
 import { createVersionProbe } from "./version-probe.js";
 
 export function createCniRuntime(o: CniRuntimeOptions): CniRuntime {
@@ -50,5 +52,8 @@ export function createCniRuntime(o: CniRuntimeOptions): CniRuntime {
       const entries = await ctx.cache.list(networkName);
       return entries.flatMap((e) => (e.status === "found" ? [{ containerId: e.record.containerId, ifName: e.record.ifName }] : []));
     },
+    getCachedNetworks: () => cachedNetworks(ctx),
+    releaseNetworkList: (list, rt, opts) => releaseNetworkList(ctx, list, rt, opts),
+    sweepCache: () => ctx.cache.sweep(),
   };
 }

@@ -21,13 +21,7 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
   validateAttachment(list, rt, "DEL");
   const cniArgs = cniArgsFor(list, rt, "DEL");
   const plugins = await resolvePlugins(ctx, list, opts);
-  let prev: CniResult | undefined;
-  if (sendsPrevResultOnDel(list.cniVersion)) {
-    const cached = await loadCachedResult(ctx, list, rt);
-    if (cached.status === "found") prev = cached.result;
-    if (cached.status === "corrupt") await removeCache(ctx, list, rt);
-    if (prev === undefined && opts?.prevResult !== undefined) prev = callerResult(opts.prevResult, list);
-  }
+  const prev = await resultForDel(ctx, list, rt, opts);
   for (const p of [...plugins].reverse()) {
     const prevResult = prev !== undefined && sendsPrevResultOnDel(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
     const config = buildPluginConfig({
@@ -42,6 +36,15 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
   await removeCache(ctx, list, rt);
 }
 
+/** prevResult for DEL (≥ 0.4.0): the cached ADD result, else the caller's; a corrupt cache entry is removed. */
+export async function resultForDel(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts: InvokeOptions | undefined): Promise<CniResult | undefined> {
+  if (!sendsPrevResultOnDel(list.cniVersion)) return undefined;
+  const cached = await loadCachedResult(ctx, list, rt);
+  if (cached.status === "found") return cached.result;
+  if (cached.status === "corrupt") await removeCache(ctx, list, rt);
+  return opts?.prevResult !== undefined ? callerResult(opts.prevResult, list) : undefined;
+}
+
 /** The caller's saved result in the list's version; one that cannot be converted is not sent (DEL must not fail on it). */
 function callerResult(result: CniResult, list: NetworkConfigList): CniResult | undefined {
   try {
@@ -51,7 +54,7 @@ function callerResult(result: CniResult, list: NetworkConfigList): CniResult | u
   }
 }
 
-async function removeCache(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
+export async function removeCache(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
   try {
     await ctx.cache.remove(list.name, rt.containerId, rt.ifName);
   } catch (err) {

@@ -12,3 +12,19 @@ export function withContext(err: unknown, list: NetworkConfigList, plugin?: stri
 export function src(list: NetworkConfigList): { source?: string } {
   return list.source !== undefined ? { source: list.source } : {};
 }
+
+/** Errors collected past failures, as one: the only one as is, several as one CniError (cause: an AggregateError). */
+export function combineErrors(errors: readonly CniError[], list: NetworkConfigList, command: string, what: string): CniError | undefined {
+  if (errors.length <= 1) return errors[0];
+  const first = errors[0]!;
+  return new CniError({
+    kind: first.kind,
+    code: first.code,
+    msg: `${what} of network "${list.name}" failed ${errors.length} times`,
+    details: errors.map((e, i) => `[${i + 1}] ${e.message}`).join("; "),
+    network: list.name,
+    command,
+    ...src(list),
+    cause: new AggregateError(errors, `${what} errors`),
+  });
+}

@@ -3,12 +3,12 @@
 // capability args), then, for ≥1.1.0 lists, send GC to every plugin that can take it.
 // Continues past errors; one error is rethrown as is, several become one CniError.
 import type { Attachment, GcArgs, InvokeOptions, NetworkConfigList } from "../types.js";
-import { CniError } from "../spec/errors.js";
+import type { CniError } from "../spec/errors.js";
 import { validateNetworkName } from "../spec/validate.js";
 import { supportsGcAndStatus } from "../spec/version.js";
 import { buildGcConfig } from "../conf/build-plugin-config.js";
 import { delNetworkList } from "./del-network-list.js";
-import { src, withContext } from "./error-context.js";
+import { combineErrors, withContext } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
 
 export async function gcNetworkList(ctx: RuntimeContext, list: NetworkConfigList, args: GcArgs, opts?: InvokeOptions): Promise<void> {
@@ -58,20 +58,8 @@ export async function gcNetworkList(ctx: RuntimeContext, list: NetworkConfigList
       }
     }
   }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) {
-    const first = errors[0]!;
-    throw new CniError({
-      kind: first.kind,
-      code: first.code,
-      msg: `GC of network "${list.name}" failed ${errors.length} times`,
-      details: errors.map((e, i) => `[${i + 1}] ${e.message}`).join("; "),
-      network: list.name,
-      command: "GC",
-      ...src(list),
-      cause: new AggregateError(errors, "GC errors"),
-    });
-  }
+  const combined = combineErrors(errors, list, "GC", "GC");
+  if (combined !== undefined) throw combined;
 }
 
 function key(a: Attachment): string {

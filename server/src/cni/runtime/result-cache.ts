@@ -56,6 +56,13 @@ export interface ResultCache {
   remove(networkName: string, containerId: string, ifName: string): Promise<void>;
   /** Records of one network, plus corrupt files whose name says they may belong to it. */
   list(networkName: string): Promise<Array<Exclude<CacheLookup, { status: "missing" }>>>;
+  /** Every record and every corrupt file (temp files aside). */
+  listAll(): Promise<Array<Exclude<CacheLookup, { status: "missing" }>>>;
+  /**
+   * Removes temp files (writes that never finished) and corrupt records. Only when no ADD can be
+   * running (start-up): an ADD's temp file exists while its plugins run.
+   */
+  sweep(): Promise<{ readonly tempFiles: readonly string[]; readonly corrupt: readonly string[] }>;
 }
 
 export function createResultCache(cacheDir: string): ResultCache {
@@ -85,27 +92,44 @@ export function createResultCache(cacheDir: string): ResultCache {
     },
     reserve,
     async remove(net, id, ifName) {
-      try {
-        unlinkSync(fileOf(net, id, ifName));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      }
+      unlinkIfPresent(fileOf(net, id, ifName));
     },
     async list(net) {
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-        throw err;
-      }
-      const mine = names.filter((n) => n.startsWith(`${net}-`) && !TEMP_FILE.test(n)).sort();
+      const mine = (await names()).filter((n) => n.startsWith(`${net}-`) && !TEMP_FILE.test(n));
       const lookups = await Promise.all(mine.map((n) => readRecord(join(dir, n))));
       return lookups.filter(
         (l): l is Exclude<CacheLookup, { status: "missing" }> => l.status === "corrupt" || (l.status === "found" && l.record.networkName === net),
       );
     },
+    async listAll() {
+      const lookups = await Promise.all((await names()).filter((n) => !TEMP_FILE.test(n)).map((n) => readRecord(join(dir, n))));
+      return lookups.filter((l): l is Exclude<CacheLookup, { status: "missing" }> => l.status !== "missing");
+    },
+    async sweep() {
+      const all = await names();
+      const tempFiles = all.filter((n) => TEMP_FILE.test(n)).map((n) => join(dir, n));
+      const corrupt = (await Promise.all(all.filter((n) => !TEMP_FILE.test(n)).map((n) => readRecord(join(dir, n))))).filter((l) => l.status === "corrupt").map((l) => l.path);
+      for (const path of [...tempFiles, ...corrupt]) unlinkIfPresent(path);
+      return { tempFiles, corrupt };
+    },
   };
+
+  async function names(): Promise<string[]> {
+    try {
+      return (await readdir(dir)).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+  }
+}
+
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
 }
 
 interface Expected {

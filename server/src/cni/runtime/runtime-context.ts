@@ -36,7 +36,7 @@ export function resolvePlugins(ctx: RuntimeContext, list: NetworkConfigList, opt
   return Promise.all(list.plugins.map((plugin) => resolvePlugin(ctx, list, plugin, opts)));
 }
 
-async function resolvePlugin(ctx: RuntimeContext, list: NetworkConfigList, plugin: PluginConf, opts: InvokeOptions | undefined): Promise<ResolvedPlugin> {
+export async function resolvePlugin(ctx: RuntimeContext, list: NetworkConfigList, plugin: PluginConf, opts: InvokeOptions | undefined): Promise<ResolvedPlugin> {
   try {
     const path = await ctx.exec.findInPath(plugin.type, ctx.binDirs);
     if (ctx.probe === undefined) return { plugin, path, version: list.cniVersion };

@@ -1,0 +1,71 @@
+// Orphans — delegates a DEL could not release — are retried each pass through the same cleanup
+// path, until everything is released. An orphan whose container id has a saved attachment again
+// waits for it to go: the IPAM key (container id, interface) may now be the new attachment's.
+import { isDaemonError } from "../errors/daemon-error.js";
+import type { AttachmentRecord, HistoryEntry } from "./attachment-store.js";
+import type { DetachDeps } from "./detach.js";
+import { interfaceSummaries } from "./list-attachments.js";
+import { netnsForDelete } from "./netns-rules.js";
+import { releaseDelegates } from "./release-delegates.js";
+import { settleRelease } from "./settle-release.js";
+import type { Pass } from "./gc-stale.js";
+
+/** Returns the orphans still kept (their delegates count as valid for CNI GC). */
+export async function retryOrphans(deps: DetachDeps, pass: Pass): Promise<AttachmentRecord[]> {
+  const kept: AttachmentRecord[] = [];
+  for (const { containerId, read } of await deps.orphans.list()) {
+    if (read.state === "corrupt") {
+      pass.errors.push(`container ${containerId}: orphan record ${read.path} is corrupt (${read.problem}); left in place`);
+      continue;
+    }
+    if (read.state !== "found") continue;
+    const item = { containerId, pod: read.record.plan.pod, netns: read.record.plan.netns, reason: "orphaned" as const, interfaces: interfaceSummaries(read.record) };
+    if ((await deps.store.load(containerId)).state !== "missing") {
+      pass.items.push({ ...item, outcome: "orphaned", message: "waits: the container id has a saved attachment again" });
+      kept.push(read.record);
+      continue;
+    }
+    if (pass.dryRun) {
+      pass.items.push({ ...item, outcome: "would-remove", message: read.record.cause ?? "" });
+      kept.push(read.record);
+      continue;
+    }
+    try {
+      const done = await pass.locks.container(containerId, pass.signal, (signal) => retry(deps, containerId, { signal, log: pass.log.child({ containerId }) }));
+      const left = done.ran ? done.value : read.record;
+      if (left === undefined) pass.items.push({ ...item, outcome: "removed" });
+      else {
+        pass.items.push({ ...item, outcome: "orphaned", message: left.cause ?? "" });
+        kept.push(left);
+      }
+    } catch (err) {
+      const message = isDaemonError(err) || err instanceof Error ? err.message : String(err);
+      pass.errors.push(`container ${containerId}: retrying its orphaned delegates: ${message}`);
+      pass.items.push({ ...item, outcome: "failed", message });
+      kept.push(read.record);
+    }
+  }
+  return kept;
+}
+
+/** One retry; the orphan record as it is left, or undefined when everything was released. */
+async function retry(deps: DetachDeps, containerId: string, call: { signal: AbortSignal; log: Pass["log"] }): Promise<AttachmentRecord | undefined> {
+  const read = await deps.orphans.load(containerId);
+  if (read.state !== "found") return undefined;
+  const record = read.record;
+  const target = { containerId, netns: netnsForDelete(deps.netns, record), pod: record.plan.pod };
+  const outcome = await releaseDelegates(deps, target, record.plan.delegates, "reconcile", call, record.results);
+  const released: HistoryEntry[] = outcome.delegates
+    .filter((r) => r.how === "deleted" || r.how === "cleaned")
+    .map((r) => ({ time: deps.now().toISOString(), event: "released", network: r.delegate.network, ifName: r.delegate.ifName, message: r.how === "deleted" ? "the plugin's DEL succeeded on retry" : "released by netattach on retry" }));
+  const settled = await settleRelease(deps, record, { ...outcome, history: [...outcome.history, ...released] }, "orphans");
+  for (const r of released) {
+    deps.events.emit({ kind: "orphan", outcome: "ok", time: deps.now(), containerId, pod: record.plan.pod, network: r.network, ifName: r.ifName, phase: "reconcile", message: r.message });
+  }
+  if (settled.orphaned.length + settled.interrupted.length === 0) {
+    call.log.info({ containerId }, "orphaned delegates released");
+    return undefined;
+  }
+  const left = await deps.orphans.load(containerId);
+  return left.state === "found" ? left.record : undefined;
+}

@@ -1,0 +1,81 @@
+// A pass's first step: each saved attachment is judged, and one whose sandbox is gone is detached
+// like a DEL (through detachRecord), under its container's lock — never one a call holds or waits
+// for, nor one written since it was judged (an ADD finishing meanwhile).
+import type { Logger } from "pino";
+import { isDaemonError } from "../errors/daemon-error.js";
+import type { GcItem } from "./types.js";
+import type { AttachmentRecord } from "./attachment-store.js";
+import { detachRecord, type DetachDeps } from "./detach.js";
+import { interfaceSummaries } from "./list-attachments.js";
+import type { Judge } from "./gc.js";
+
+export interface PassLocks {
+  /** `fn` under the container's lock, as a DEL runs; `{ ran: false }` at once when a call holds or waits for it. */
+  container<T>(containerId: string, signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  /** `fn` with no ADD/DEL running (CNI GC); with `wait` false, undefined at once when calls are in flight. */
+  exclusive<T>(wait: boolean, signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T | undefined>;
+}
+
+/** One pass's shared state: what it reports. */
+export interface Pass {
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly locks: PassLocks;
+  readonly dryRun: boolean;
+  readonly errors: string[];
+  readonly items: GcItem[];
+}
+
+/** `kept`: the attachments that stay (what CNI GC is told is valid); `removed`: the container ids detached. */
+export async function detachStale(deps: DetachDeps, judge: Judge, pass: Pass): Promise<{ kept: AttachmentRecord[]; removed: string[] }> {
+  const kept: AttachmentRecord[] = [];
+  const removed: string[] = [];
+  const now = deps.now().getTime();
+  for (const { containerId, read } of await deps.store.list()) {
+    if (read.state === "corrupt") {
+      pass.errors.push(`container ${containerId}: saved attachment ${read.path} is corrupt (${read.problem}); left in place`);
+      continue;
+    }
+    if (read.state !== "found") continue;
+    const record = read.record;
+    const young = now - Date.parse(record.updatedAt) < judge.graceMs;
+    const reason = young ? undefined : await judge.gone(record, pass.signal);
+    if (reason === undefined) {
+      kept.push(record);
+      continue;
+    }
+    const item = { containerId, pod: record.plan.pod, netns: record.plan.netns, reason, interfaces: interfaceSummaries(record) };
+    if (pass.dryRun) {
+      pass.items.push({ ...item, outcome: "would-remove" });
+      // Its cached results would go with its detach, not with CNI GC: not reported twice.
+      kept.push(record);
+      continue;
+    }
+    try {
+      const done = await pass.locks.container(containerId, pass.signal, async (signal) => {
+        const again = await deps.store.load(containerId);
+        if (again.state !== "found" || again.record.updatedAt !== record.updatedAt) return undefined;
+        return detachRecord(deps, again.record, { signal, log: pass.log.child({ containerId }) }, "reconcile");
+      });
+      if (!done.ran || done.value === undefined) {
+        pass.items.push({ ...item, outcome: "skipped-in-flight", message: "an ADD or DEL held or changed it; judged again next pass" });
+        kept.push(record);
+        continue;
+      }
+      removed.push(containerId);
+      const { orphaned } = done.value;
+      pass.items.push(
+        orphaned.length === 0
+          ? { ...item, outcome: "removed" }
+          : { ...item, outcome: "orphaned", message: orphaned.map((o) => `network "${o.network}" (${o.ifName}): ${o.cause}`).join("; ") },
+      );
+    } catch (err) {
+      const message = isDaemonError(err) || err instanceof Error ? err.message : String(err);
+      pass.errors.push(`container ${containerId}: ${message}`);
+      pass.items.push({ ...item, outcome: "failed", message });
+      const again = await deps.store.load(containerId).catch(() => undefined);
+      if (again?.state === "found") kept.push(again.record);
+    }
+  }
+  return { kept, removed };
+}

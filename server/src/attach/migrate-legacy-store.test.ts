@@ -1,0 +1,54 @@
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { stateLayout } from "../config/index.js";
+import type { AttachmentRecord } from "./attachment-store.js";
+import { createFileAttachmentStore } from "./file-attachment-store.js";
+import { migrateLegacyStore } from "./migrate-legacy-store.js";
+import { buildPlan } from "./plan.js";
+import { conf, network, request, tempStore } from "./testing.test-helper.js";
+
+function record(containerId: string): AttachmentRecord {
+  const plan = buildPlan(request({ containerId }), [network("cluster", "cbr0", conf("cbr0", "bridge"))]);
+  return { version: 1, plan, results: {}, phase: "attached", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z" };
+}
+
+describe("migrateLegacyStore", () => {
+  const t = tempStore("migrate-");
+
+  it("moves records from <stateDir>/attachments/attachments to <stateDir>/attachments, where the store reads them", async () => {
+    const layout = stateLayout({ stateDir: t.dir });
+    await mkdir(layout.legacyAttachmentsDir, { recursive: true });
+    await writeFile(join(layout.legacyAttachmentsDir, "c1.json"), JSON.stringify(record("c1")));
+    await writeFile(join(layout.legacyAttachmentsDir, "c2.json"), JSON.stringify(record("c2")));
+    await writeFile(join(layout.legacyAttachmentsDir, ".c3.json.0a1b2c3d4e5f.tmp"), "");
+
+    const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
+
+    expect(outcome).toEqual({ moved: ["c1", "c2"], left: [] });
+    expect((await readdir(layout.attachmentsDir)).sort()).toEqual(["c1.json", "c2.json"]);
+    expect(existsSync(layout.legacyAttachmentsDir)).toBe(false);
+    const store = createFileAttachmentStore(layout.attachmentsDir);
+    expect(await store.load("c1")).toEqual({ state: "found", record: record("c1") });
+    expect((await store.list()).map((e) => e.containerId)).toEqual(["c1", "c2"]);
+  });
+
+  it("never overwrites a record already in the new place, and says which it left", async () => {
+    const layout = stateLayout({ stateDir: t.dir });
+    await mkdir(layout.legacyAttachmentsDir, { recursive: true });
+    await writeFile(join(layout.legacyAttachmentsDir, "c1.json"), "old");
+    await writeFile(join(layout.attachmentsDir, "c1.json"), "new");
+
+    const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
+
+    expect(outcome).toEqual({ moved: [], left: [{ containerId: "c1", why: `${join(layout.attachmentsDir, "c1.json")} already exists` }] });
+    expect(await readFile(join(layout.attachmentsDir, "c1.json"), "utf8")).toBe("new");
+    expect(await readFile(join(layout.legacyAttachmentsDir, "c1.json"), "utf8")).toBe("old");
+  });
+
+  it("does nothing when there is no old directory", async () => {
+    const layout = stateLayout({ stateDir: t.dir });
+    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual({ moved: [], left: [] });
+  });
+});

@@ -1,0 +1,162 @@
+// The one cleanup path of DEL, ADD rollback and the reconciler's retries of orphans. Each
+// delegate, last first (multi-net spec 7.2), gets its plugin's own DEL. When that fails, netattach
+// releases what it can itself: the interface (deleted in the pod's netns, or gone with it), the
+// addresses (the IPAM plugin's own DEL with the delegate's config) and the device-info file. A
+// delegate is forgotten once its interface and addresses are gone — unless its plugin failed with a
+// retryable error (try again later, a timeout): the plugin may hold more (iptables rules), so it is
+// orphaned, cleaned, for the reconciler to retry the plugin's DEL. What cannot be released is
+// orphaned with its cause. Only the caller going away stops it: the rest stays for a retry.
+import type { Logger } from "pino";
+import type { CniResult, CniRuntime } from "../cni/index.js";
+import type { DaemonError } from "../errors/daemon-error.js";
+import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
+import type { PodLinks } from "../netns/pod-links.js";
+import type { PlannedDelegate, PodRef } from "./types.js";
+import type { HistoryEntry } from "./attachment-store.js";
+import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
+import { toDaemonError } from "./cni-error.js";
+import { describeOrigin } from "./origin.js";
+import { removeDeviceInfo } from "./device-info.js";
+
+export interface ReleaseDeps {
+  readonly runtime: CniRuntime;
+  readonly links: PodLinks;
+  readonly events: EventSink;
+  readonly now: () => Date;
+}
+
+export interface ReleaseTarget {
+  readonly containerId: string;
+  /** The saved netns while it still is that namespace, else "" (gone). */
+  readonly netns: string;
+  readonly pod: PodRef;
+}
+
+export type ReleaseKind = "del" | "rollback" | "reconcile";
+
+export type Released =
+  /** The plugin's DEL worked. */
+  | { readonly delegate: PlannedDelegate; readonly how: "deleted" }
+  /** The plugin's DEL failed; netattach removed the interface and released the addresses. */
+  | { readonly delegate: PlannedDelegate; readonly how: "cleaned"; readonly error: DaemonError }
+  /** Left for the reconciler: `cause` says what could not be released. */
+  | { readonly delegate: PlannedDelegate; readonly how: "orphaned"; readonly error: DaemonError; readonly cause: string }
+  /** The call was cancelled or ran out of time first: untouched, for a retried DEL. */
+  | { readonly delegate: PlannedDelegate; readonly how: "interrupted"; readonly error: DaemonError };
+
+export interface ReleaseOutcome {
+  /** In the order they were handled (last delegate first). */
+  readonly delegates: readonly Released[];
+  /** Steps worth keeping in the record's history. */
+  readonly history: readonly HistoryEntry[];
+}
+
+export async function releaseDelegates(
+  deps: ReleaseDeps,
+  target: ReleaseTarget,
+  delegates: readonly PlannedDelegate[],
+  kind: ReleaseKind,
+  call: { readonly signal: AbortSignal; readonly log: Logger },
+  /** Saved ADD results by interface: prevResult when the runtime's cache lost one. */
+  results: Readonly<Record<string, CniResult>> = {},
+): Promise<ReleaseOutcome> {
+  const phase = kind === "rollback" ? "rollback" : "del";
+  const out: Released[] = [];
+  const history: HistoryEntry[] = [];
+  const note = (event: HistoryEntry["event"], d: PlannedDelegate, message: string, error?: DaemonError): void => {
+    history.push({
+      time: deps.now().toISOString(),
+      event,
+      network: d.network,
+      ifName: d.ifName,
+      ...(error?.context.plugin !== undefined ? { plugin: error.context.plugin } : {}),
+      ...(error !== undefined ? { reason: error.code } : {}),
+      message,
+    });
+  };
+  for (const delegate of [...delegates].reverse()) {
+    const prevResult = results[delegate.ifName];
+    const opts = { signal: call.signal, ...(prevResult !== undefined ? { prevResult } : {}) };
+    const where = { network: delegate.network, ifName: delegate.ifName, phase, source: describeOrigin(delegate.origin) };
+    let error: DaemonError;
+    try {
+      await deps.runtime.delNetworkList(delegateList(delegate, phase), delegateRuntimeConf(target.containerId, target.netns, delegate), opts);
+      await removeDeviceInfo(delegate);
+      out.push({ delegate, how: "deleted" });
+      continue;
+    } catch (err) {
+      error = toDaemonError(err, where, call.signal);
+    }
+    if (call.signal.aborted) {
+      out.push({ delegate, how: "interrupted", error });
+      continue;
+    }
+    note("del-failed", delegate, error.message, error);
+    const left = await cleanUp(deps, target, delegate, phase, opts);
+    const retryPlugin = isRetryable(error);
+    const log = { containerId: target.containerId, network: delegate.network, ifName: delegate.ifName, plugin: error.context.plugin, reason: error.code, err: error };
+    if (left.length === 0 && !retryPlugin) {
+      note("cleaned", delegate, "interface removed and addresses released by netattach");
+      call.log.warn(log, `${kind}: the plugin's DEL failed; netattach removed the interface and released the addresses itself`);
+      emit(deps, target, delegate, error, "ok", `${error.message}; netattach removed the interface and released the addresses`);
+      out.push({ delegate, how: "cleaned", error });
+      continue;
+    }
+    const cause = [
+      ...left,
+      ...(retryPlugin ? [`the plugin's DEL failed with a retryable error and is retried by the reconciler (${error.message})`] : []),
+    ].join("; ");
+    note("orphaned", delegate, cause, error);
+    call.log.warn({ ...log, cause }, `${kind}: the plugin's DEL failed and not everything could be released; orphaned for the reconciler`);
+    emit(deps, target, delegate, error, left.length === 0 ? "partial" : "failed", `${error.message}; orphaned: ${cause}`);
+    out.push({ delegate, how: "orphaned", error, cause });
+  }
+  return { delegates: out, history };
+}
+
+/** What netattach releases itself; returns what it could not (empty: all released). */
+async function cleanUp(deps: ReleaseDeps, target: ReleaseTarget, delegate: PlannedDelegate, phase: string, opts: { signal: AbortSignal; prevResult?: CniResult }): Promise<string[]> {
+  const left: string[] = [];
+  if (target.netns !== "") {
+    try {
+      await deps.links.remove(target.netns, delegate.ifName, { signal: opts.signal });
+    } catch (err) {
+      left.push(`interface ${delegate.ifName} in ${target.netns} could not be removed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  try {
+    await deps.runtime.releaseNetworkList(delegateList(delegate, phase), delegateRuntimeConf(target.containerId, target.netns, delegate), opts);
+  } catch (err) {
+    left.push(`addresses could not be released: ${toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase }, opts.signal).message}`);
+  }
+  await removeDeviceInfo(delegate);
+  return left;
+}
+
+/** A plugin that said "try again later" or ran out of time may well succeed on a retry. */
+function isRetryable(error: DaemonError): boolean {
+  return error.code === "PLUGIN_TIMEOUT" || error.context.cniCode === 11;
+}
+
+function emit(deps: ReleaseDeps, target: ReleaseTarget, delegate: PlannedDelegate, error: DaemonError, outcome: AttachmentEvent["outcome"], message: string): void {
+  deps.events.emit({
+    kind: "orphan",
+    outcome,
+    time: deps.now(),
+    containerId: target.containerId,
+    pod: target.pod,
+    network: delegate.network,
+    ifName: delegate.ifName,
+    ...(error.context.plugin !== undefined ? { plugin: error.context.plugin } : {}),
+    phase: error.context.phase ?? "del",
+    reason: error.code,
+    message,
+  });
+}
+
+/** One clause per delegate that did not go cleanly; each names network, interface, plugin and CNI code. */
+export function describeLeft(released: readonly Released[]): string {
+  return released
+    .flatMap((r) => (r.how === "orphaned" ? [`network "${r.delegate.network}" (${r.delegate.ifName}) orphaned: ${r.cause}`] : r.how === "interrupted" ? [`${r.error.message} [${r.error.code}]`] : []))
+    .join("; ");
+}

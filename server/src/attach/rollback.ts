@@ -1,0 +1,61 @@
+// ADD's rollback: DEL of every delegate whose plugin ran (last first), through the one cleanup
+// path DEL uses, device-info files included; the ADD's error then says whether that was complete
+// and what is left.
+import type { Logger } from "pino";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { PlannedDelegate } from "./types.js";
+import type { AttachmentRecord } from "./attachment-store.js";
+import { describeLeft, releaseDelegates, type ReleaseDeps, type Released } from "./release-delegates.js";
+import { settleRelease, type SettleDeps } from "./settle-release.js";
+
+/**
+ * DEL every delegate whose plugin ran, through the one cleanup path, and say in the ADD's error
+ * whether that was complete: what is left is orphaned for the reconciler (or, when rollback ran out
+ * of time, kept for the runtime's DEL, which must follow a failed ADD).
+ */
+export async function rollback(deps: ReleaseDeps & SettleDeps, record: AttachmentRecord, tried: readonly PlannedDelegate[], cause: DaemonError, call: { readonly signal: AbortSignal; readonly log: Logger }): Promise<DaemonError> {
+  const { plan } = record;
+  const started = deps.now();
+  let note: string;
+  let outcome: "ok" | "partial" | "failed" = "ok";
+  try {
+    const target = { containerId: plan.containerId, netns: plan.netns, pod: plan.pod };
+    const released = await releaseDelegates(deps, target, tried, "rollback", call, record.results);
+    // Rollback works on the delegates that ran: the record keeps only those for what is left.
+    const settled = await settleRelease(deps, { ...record, plan: { ...plan, delegates: tried } }, released, "attachments");
+    if (settled.interrupted.length > 0) {
+      outcome = "failed";
+      note = `rollback incomplete, kept for DEL: ${describeLeft(settled.interrupted)}`;
+    } else if (settled.orphaned.length > 0) {
+      outcome = "partial";
+      note = `rollback incomplete: ${describeLeft(settled.orphaned)}; the reconciler retries it`;
+    } else {
+      note = tried.length === 0 ? "nothing to roll back: no plugin ran" : rolledBack(released.delegates);
+    }
+  } catch (err) {
+    outcome = "failed";
+    note = `rollback could not update the attachment store: ${err instanceof Error ? err.message : String(err)}`;
+    call.log.error({ containerId: plan.containerId, err }, "rollback could not update the attachment store");
+  }
+  deps.events.emit({
+    kind: "rollback",
+    outcome,
+    time: deps.now(),
+    containerId: plan.containerId,
+    pod: plan.pod,
+    ...(cause.context.network !== undefined ? { network: cause.context.network } : {}),
+    ...(cause.context.plugin !== undefined ? { plugin: cause.context.plugin } : {}),
+    phase: "rollback",
+    reason: cause.code,
+    message: note,
+    durationMs: deps.now().getTime() - started.getTime(),
+  });
+  return new DaemonError(cause.code, `${cause.message} (${note})`, cause.context, { cause: cause.cause ?? cause });
+}
+
+function rolledBack(released: readonly Released[]): string {
+  const deleted = released.filter((r) => r.how === "deleted").length;
+  const cleaned = released.filter((r) => r.how === "cleaned").length;
+  const plural = (n: number): string => `${n} delegate${n === 1 ? "" : "s"}`;
+  return `rolled back: ${plural(deleted)} deleted${cleaned > 0 ? `, ${cleaned} cleaned up by netattach after its plugin's DEL failed` : ""}`;
+}

@@ -1,0 +1,74 @@
+// What a release leaves in the stores. Nothing, when every delegate went. When the call was
+// interrupted, the delegates still to do stay in the attachment record (phase detaching) for the
+// retried DEL. Otherwise the orphaned ones go to the orphan store, merged with what it holds for
+// that container already, and the attachment itself is gone: DEL has finished.
+import type { PlannedDelegate } from "./types.js";
+import { MAX_HISTORY, type AttachmentRecord, type AttachmentStore, type HistoryEntry } from "./attachment-store.js";
+import { describeLeft, type ReleaseOutcome, type Released } from "./release-delegates.js";
+
+export interface SettleDeps {
+  readonly store: AttachmentStore;
+  readonly orphans: AttachmentStore;
+  readonly now: () => Date;
+}
+
+export interface Settled {
+  readonly orphaned: ReadonlyArray<Extract<Released, { how: "orphaned" }>>;
+  readonly interrupted: ReadonlyArray<Extract<Released, { how: "interrupted" }>>;
+}
+
+/** `record` came from the attachment store (DEL, rollback) or from the orphan store (a retry). */
+export async function settleRelease(deps: SettleDeps, record: AttachmentRecord, outcome: ReleaseOutcome, from: "attachments" | "orphans"): Promise<Settled> {
+  const orphaned = outcome.delegates.filter((r): r is Extract<Released, { how: "orphaned" }> => r.how === "orphaned");
+  const interrupted = outcome.delegates.filter((r): r is Extract<Released, { how: "interrupted" }> => r.how === "interrupted");
+  const id = record.plan.containerId;
+  const left = [...orphaned, ...interrupted];
+  const updated = (delegates: readonly PlannedDelegate[], phase: AttachmentRecord["phase"]): AttachmentRecord =>
+    keep(record, delegates, phase, describeLeft(left), outcome.history, deps.now());
+
+  if (from === "orphans") {
+    if (left.length === 0) await deps.orphans.remove(id);
+    else await deps.orphans.save(updated(left.map((r) => r.delegate), "orphaned"));
+    return { orphaned, interrupted };
+  }
+  if (interrupted.length > 0) {
+    await deps.store.save(updated(left.map((r) => r.delegate), "detaching"));
+    return { orphaned, interrupted };
+  }
+  if (orphaned.length > 0) {
+    const earlier = await deps.orphans.load(id);
+    const fresh = updated(orphaned.map((r) => r.delegate), "orphaned");
+    await deps.orphans.save(earlier.state === "found" ? merge(earlier.record, fresh) : fresh);
+  }
+  await deps.store.remove(id);
+  return { orphaned, interrupted };
+}
+
+/** `record` narrowed to `delegates` (and their results), with the new phase, cause and history. */
+function keep(record: AttachmentRecord, delegates: readonly PlannedDelegate[], phase: AttachmentRecord["phase"], cause: string, history: readonly HistoryEntry[], now: Date): AttachmentRecord {
+  const names = new Set(delegates.map((d) => d.ifName));
+  const order = record.plan.delegates.filter((d) => names.has(d.ifName));
+  return {
+    ...record,
+    plan: { ...record.plan, delegates: order },
+    results: Object.fromEntries(Object.entries(record.results).filter(([ifName]) => names.has(ifName))),
+    phase,
+    cause,
+    history: [...(record.history ?? []), ...history].slice(-MAX_HISTORY),
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** An earlier orphan of the same container id with a new one: the new delegate wins per interface. */
+function merge(earlier: AttachmentRecord, fresh: AttachmentRecord): AttachmentRecord {
+  const names = new Set(fresh.plan.delegates.map((d) => d.ifName));
+  const kept = earlier.plan.delegates.filter((d) => !names.has(d.ifName));
+  return {
+    ...fresh,
+    plan: { ...fresh.plan, delegates: [...kept, ...fresh.plan.delegates] },
+    results: { ...Object.fromEntries(Object.entries(earlier.results).filter(([ifName]) => !names.has(ifName))), ...fresh.results },
+    cause: [earlier.cause, fresh.cause].filter((c) => c !== undefined && c !== "").join("; "),
+    history: [...(earlier.history ?? []), ...(fresh.history ?? [])].slice(-MAX_HISTORY),
+    createdAt: earlier.createdAt,
+  };
+}
