@@ -81,6 +81,7 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
       "/var/lib/cni": join(dir, "cni-lib"),
       "/run/xtables.lock": join(dir, "xtables.lock"),
       "/lib/modules": join(dir, "modules"),
+      "/run/containerd": join(dir, "run-containerd"),
       "configMap:config": join(dir, "config"),
     };
     for (const [path, local] of Object.entries(host)) if (path !== "/var/run/netns" && path !== "/run/xtables.lock") await mkdir(local, { recursive: true });
