@@ -94,7 +94,7 @@ function settle(p: Promise<void>): Promise<Settled> {
   );
 }
 
-async function addDelegate(runtime: CniRuntime, plan: AttachmentPlan, delegate: PlannedDelegate, signal: AbortSignal): Promise<CniResult> {
+export async function addDelegate(runtime: CniRuntime, plan: AttachmentPlan, delegate: PlannedDelegate, signal: AbortSignal): Promise<CniResult> {
   const list = delegateList(delegate, "add");
   try {
     // The store saves the result durably right after, so the runtime's cache skips its fsync.
@@ -104,7 +104,7 @@ async function addDelegate(runtime: CniRuntime, plan: AttachmentPlan, delegate: 
   }
 }
 
-async function writeStatus(deps: AttachDeps, plan: AttachmentPlan, answer: AttachResult, signal: AbortSignal): Promise<void> {
+export async function writeStatus(deps: Pick<AttachDeps, "statusWriter">, plan: AttachmentPlan, answer: Pick<AttachResult, "networkStatus">, signal: AbortSignal): Promise<void> {
   try {
     await deps.statusWriter.write(plan.pod, answer.networkStatus, { signal });
   } catch (err) {

@@ -1,15 +1,15 @@
 // The AttachmentService: the operations wired with locks, the concurrency bound and deadlines.
-// ADD/DEL/CHECK are serialised per container and exclusive with CNI GC; a GC pass detaches like a
+// ADD/DEL/CHECK and hot-plugs are serialised per container and exclusive with CNI GC; a GC pass detaches like a
 // DEL, per container, and skips what a call holds.
 import type { Logger } from "pino";
 import type { CniRuntime, NetworkConfigList } from "../cni/index.js";
 import type { RouteEditor } from "../netns/route-editor.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import { NO_EVENTS, type EventSink } from "../events/attachment-event.js";
-import { attachCall, detachCall, emitting } from "../events/call-events.js";
+import { attachCall, detachCall, emitting, hotplugAttachCall, hotplugDetachCall } from "../events/call-events.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver, PodSource } from "../resolve/types.js";
-import type { AttachmentService, CallContext, NetworkStatusWriter } from "./types.js";
+import type { AttachmentService, CallContext, NetworkStatusWriter, PodRef } from "./types.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { PlanOptions } from "./plan.js";
@@ -22,6 +22,9 @@ import { createContainerLock } from "./container-lock.js";
 import { createGcLock } from "./gc-lock.js";
 import { attach } from "./attach.js";
 import { detach } from "./detach.js";
+import { attachNetwork } from "./attach-network.js";
+import { detachNetwork } from "./detach-network.js";
+import { applyNetworkChanges } from "./apply-network-changes.js";
 import { check } from "./check.js";
 import { gc } from "./gc.js";
 import { listAttachments } from "./list-attachments.js";
@@ -101,6 +104,17 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     return gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(signal), signal), signal), signal);
   }
 
+  /** The pod a container's saved attachment belongs to, for a hot-plug's event (refusals included). */
+  async function podOf(containerId: string): Promise<PodRef | undefined> {
+    try {
+      checkContainerId(containerId, inputLimits, "hotplug");
+      const read = await deps.store.load(containerId);
+      return read.state === "found" ? read.record.plan.pod : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   return {
     attach: (req, ctx) =>
       emitting(events, attachCall(req), () =>
@@ -112,6 +126,18 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     status: (ctx) => serviceStatus(base, limits.deadline(ctx.signal)),
     list: (filter) => listAttachments(deps, filter),
     resolve: (req, ctx) => preparePlan(base, req, limits.deadline(ctx.signal)),
+    attachNetwork: async (req, ctx) =>
+      emitting(events, hotplugAttachCall(req, await podOf(req.containerId)), () =>
+        guarded(req.containerId, ctx, "hotplug-add", (signal) => attachNetwork(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
+      ),
+    detachNetwork: async (req, ctx) =>
+      emitting(events, hotplugDetachCall(req, await podOf(req.containerId)), () =>
+        guarded(req.containerId, ctx, "hotplug-del", (signal) => detachNetwork(base, req, { signal, log: child(ctx.log, req.containerId) })),
+      ),
+    applyNetworkChanges: (changes, ctx) =>
+      guarded(changes.containerId, ctx, "hotplug", (signal) =>
+        applyNetworkChanges(base, changes, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, changes.containerId) }),
+      ),
   };
 }
 

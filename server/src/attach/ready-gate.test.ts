@@ -21,6 +21,15 @@ function scripted() {
     resolve: async () => {
       throw new Error("unused");
     },
+    attachNetwork: async () => {
+      throw new Error("unused");
+    },
+    detachNetwork: async () => {
+      throw new Error("unused");
+    },
+    applyNetworkChanges: async () => {
+      throw new Error("unused");
+    },
   } satisfies AttachmentService;
   return { service, calls };
 }

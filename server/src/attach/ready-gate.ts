@@ -1,6 +1,6 @@
 // ADD admission: refused at once with NOT_READY (UNAVAILABLE, CNI 11; the shim retries it)
 // until the daemon has been ready once, and from the start of shutdown. Everything else —
-// DEL above all — runs from disk and is never refused.
+// DEL above all — runs from disk and is never refused. A hot-plug's attach is admitted like ADD.
 // "Ready once" is the readiness poller's to keep (health/readiness.ts), not this gate's: a
 // daemon that became ready and then lost the API server admits ADD whether or not an ADD came
 // in between; ADD then runs from the caches and fails with the precise reason if it needs what is gone.
@@ -36,6 +36,15 @@ export function gateAttachOnReadiness(service: AttachmentService, opts: ReadyGat
     attach: async (req, ctx) => {
       await admit();
       return service.attach(req, ctx);
+    },
+    // A hot-plug resolves and plans like an ADD, so it is admitted like one.
+    attachNetwork: async (req, ctx) => {
+      await admit();
+      return service.attachNetwork(req, ctx);
+    },
+    applyNetworkChanges: async (changes, ctx) => {
+      await admit();
+      return service.applyNetworkChanges(changes, ctx);
     },
   };
 }

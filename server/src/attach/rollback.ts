@@ -13,7 +13,15 @@ import { settleRelease, type SettleDeps } from "./settle-release.js";
  * whether that was complete: what is left is orphaned for the reconciler (or, when rollback ran out
  * of time, kept for the runtime's DEL, which must follow a failed ADD).
  */
-export async function rollback(deps: ReleaseDeps & SettleDeps, record: AttachmentRecord, tried: readonly PlannedDelegate[], cause: DaemonError, call: { readonly signal: AbortSignal; readonly log: Logger }): Promise<DaemonError> {
+export async function rollback(
+  deps: ReleaseDeps & SettleDeps,
+  record: AttachmentRecord,
+  tried: readonly PlannedDelegate[],
+  cause: DaemonError,
+  call: { readonly signal: AbortSignal; readonly log: Logger },
+  /** A hot-plug's: the sandbox's other delegates, which stay attached and untouched. */
+  stays?: readonly PlannedDelegate[],
+): Promise<DaemonError> {
   const { plan } = record;
   const started = deps.now();
   let note: string;
@@ -22,7 +30,7 @@ export async function rollback(deps: ReleaseDeps & SettleDeps, record: Attachmen
     const target = { containerId: plan.containerId, netns: plan.netns, pod: plan.pod };
     const released = await releaseDelegates(deps, target, tried, "rollback", call, record.results);
     // Rollback works on the delegates that ran: the record keeps only those for what is left.
-    const settled = await settleRelease(deps, { ...record, plan: { ...plan, delegates: tried } }, released, "attachments");
+    const settled = await settleRelease(deps, stays === undefined ? { ...record, plan: { ...plan, delegates: tried } } : record, released, "attachments", stays);
     if (settled.interrupted.length > 0) {
       outcome = "failed";
       note = `rollback incomplete, kept for DEL: ${describeLeft(settled.interrupted)}`;

@@ -1,7 +1,9 @@
 // What a release leaves in the stores. Nothing, when every delegate went. When the call was
 // interrupted, the delegates still to do stay in the attachment record (phase detaching) for the
 // retried DEL. Otherwise the orphaned ones go to the orphan store, merged with what it holds for
-// that container already, and the attachment itself is gone: DEL has finished.
+// that container already, and the attachment itself is gone: DEL has finished. A hot-plug's
+// release (one network of a running sandbox) names the delegates that stay: the attachment then
+// keeps them, plus any interrupted one for the sandbox's DEL, still attached.
 import type { PlannedDelegate } from "./types.js";
 import { MAX_HISTORY, type AttachmentRecord, type AttachmentStore, type HistoryEntry } from "./attachment-store.js";
 import { describeLeft, type ReleaseOutcome, type Released } from "./release-delegates.js";
@@ -17,8 +19,11 @@ export interface Settled {
   readonly interrupted: ReadonlyArray<Extract<Released, { how: "interrupted" }>>;
 }
 
-/** `record` came from the attachment store (DEL, rollback) or from the orphan store (a retry). */
-export async function settleRelease(deps: SettleDeps, record: AttachmentRecord, outcome: ReleaseOutcome, from: "attachments" | "orphans"): Promise<Settled> {
+/**
+ * `record` came from the attachment store (DEL, rollback) or from the orphan store (a retry).
+ * `stays`: the record's delegates that were not released and remain attached (hot-plug).
+ */
+export async function settleRelease(deps: SettleDeps, record: AttachmentRecord, outcome: ReleaseOutcome, from: "attachments" | "orphans", stays?: readonly PlannedDelegate[]): Promise<Settled> {
   const orphaned = outcome.delegates.filter((r): r is Extract<Released, { how: "orphaned" }> => r.how === "orphaned");
   const interrupted = outcome.delegates.filter((r): r is Extract<Released, { how: "interrupted" }> => r.how === "interrupted");
   const id = record.plan.containerId;
@@ -31,7 +36,7 @@ export async function settleRelease(deps: SettleDeps, record: AttachmentRecord, 
     else await deps.orphans.save(updated(left.map((r) => r.delegate), "orphaned"));
     return { orphaned, interrupted };
   }
-  if (interrupted.length > 0) {
+  if (stays === undefined && interrupted.length > 0) {
     await deps.store.save(updated(left.map((r) => r.delegate), "detaching"));
     return { orphaned, interrupted };
   }
@@ -40,7 +45,12 @@ export async function settleRelease(deps: SettleDeps, record: AttachmentRecord, 
     const fresh = updated(orphaned.map((r) => r.delegate), "orphaned");
     await deps.orphans.save(earlier.state === "found" ? merge(earlier.record, fresh) : fresh);
   }
-  await deps.store.remove(id);
+  if (stays === undefined) await deps.store.remove(id);
+  else {
+    const kept = [...stays, ...interrupted.map((r) => r.delegate)];
+    const cause = interrupted.length > 0 ? describeLeft(interrupted) : "";
+    await deps.store.save(keep(record, kept, "attached", cause, outcome.history, deps.now()));
+  }
   return { orphaned, interrupted };
 }
 

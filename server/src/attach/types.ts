@@ -238,4 +238,50 @@ export interface AttachmentService {
   status(ctx: CallContext): Promise<ServiceStatus>;
   list(filter: { podNamespace?: string; podName?: string; containerId?: string }, ctx: CallContext): Promise<AttachmentSummary[]>;
   resolve(req: AttachRequest, ctx: CallContext): Promise<ResolvedPlan>;
+  attachNetwork(req: AttachNetworkRequest, ctx: CallContext): Promise<AttachNetworkResult>;
+  /** Several hot-plug steps on one sandbox under one lock, one status write (annotation-driven hot-plug). */
+  applyNetworkChanges(changes: NetworkChanges, ctx: CallContext): Promise<NetworkChangesOutcome>;
+  detachNetwork(req: DetachNetworkRequest, ctx: CallContext): Promise<DetachNetworkResult>;
 }
+
+/** AttachNetwork: one more network on a sandbox that is already attached. */
+export interface AttachNetworkRequest {
+  readonly containerId: string;
+  /** Same fields as one element of the networks annotation; namespace absent = the pod's. */
+  readonly selection: NetworkSelection;
+}
+
+export interface AttachNetworkResult {
+  /** The interface added. */
+  readonly attached: AttachedInterface;
+  /** The pod's whole network-status after the hot-plug. */
+  readonly networkStatus: readonly NetworkStatusEntry[];
+}
+
+/** DetachNetwork: one network off a running sandbox, by interface or by network. */
+export interface DetachNetworkRequest {
+  readonly containerId: string;
+  readonly ifName?: string;
+  /** namespace/name of the network (its only attachment in the sandbox). */
+  readonly network?: { readonly namespace: string; readonly name: string };
+}
+
+export interface DetachNetworkResult extends DetachResult {
+  readonly networkStatus: readonly NetworkStatusEntry[];
+}
+
+/** What changed in a running pod's selections: removals (by interface or network), then additions. */
+export interface NetworkChanges {
+  readonly containerId: string;
+  readonly pod: PodRef;
+  readonly detach: ReadonlyArray<Omit<DetachNetworkRequest, "containerId">>;
+  readonly attach: readonly NetworkSelection[];
+}
+
+export interface NetworkChangesOutcome {
+  readonly attached: readonly AttachedInterface[];
+  readonly removed: ReadonlyArray<{ readonly network: string; readonly ifName: string }>;
+  /** One line per failed step, with its catalog reason. */
+  readonly failures: ReadonlyArray<{ readonly step: string; readonly reason: string; readonly message: string }>;
+}
+

@@ -1,7 +1,7 @@
 // Turns one service call into one event: how it ended (ok, or the catalog reason and where it
 // failed, by the rule the gRPC edge uses), how long it took, and what it added. Emitting never
 // fails the call: the sink contract forbids throwing, and a throw is swallowed here anyway.
-import type { AttachRequest, AttachResult, DetachRequest, DetachResult, PodRef } from "../attach/types.js";
+import type { AttachNetworkRequest, AttachNetworkResult, AttachRequest, AttachResult, DetachNetworkRequest, DetachNetworkResult, DetachRequest, DetachResult, PodRef } from "../attach/types.js";
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentEvent, AttachmentEventKind, EventSink } from "./attachment-event.js";
 
@@ -75,6 +75,31 @@ export function detachCall(req: DetachRequest): EventedCall<DetachResult> {
       if (res.orphaned.length === 0) return { message: removed };
       // Done for the runtime, but something is left for the reconciler.
       return { outcome: "partial", message: `${removed}; orphaned for the reconciler: ${res.orphaned.map((o) => `${o.ifName} (${o.network}): ${o.cause}`).join("; ")}` };
+    },
+  };
+}
+
+/** AttachNetwork: the network asked for, and the interface it got. */
+export function hotplugAttachCall(req: AttachNetworkRequest, pod: PodRef | undefined): EventedCall<AttachNetworkResult> {
+  return {
+    kind: "hotplug-attach",
+    containerId: req.containerId,
+    ...(pod ? { pod } : {}),
+    onOk: ({ attached: i }) => ({ network: i.network, ifName: i.ifName, interfaces: [{ network: i.network, ifName: i.ifName, ips: i.ips.map((ip) => ip.address) }] }),
+  };
+}
+
+/** DetachNetwork: what it removed, or left for the reconciler. */
+export function hotplugDetachCall(req: DetachNetworkRequest, pod: PodRef | undefined): EventedCall<DetachNetworkResult> {
+  return {
+    kind: "hotplug-detach",
+    containerId: req.containerId,
+    ...(pod ? { pod } : {}),
+    onOk: (res) => {
+      const one = res.removed[0] ?? res.orphaned[0];
+      const where = one ? { network: one.network, ifName: one.ifName } : {};
+      if (res.orphaned.length === 0) return where;
+      return { ...where, outcome: "partial", message: `orphaned for the reconciler: ${res.orphaned.map((o) => `${o.ifName} (${o.network}): ${o.cause}`).join("; ")}` };
     },
   };
 }

@@ -5,7 +5,7 @@ import type { AttachmentService } from "../attach/types.js";
 import { describeError } from "../errors/describe-error.js";
 import type { CallObservations } from "./event-metrics.js";
 
-const OPERATIONS = { attach: "attach", detach: "detach", check: "check", gc: "gc" } as const;
+const OPERATIONS = { attach: "attach", detach: "detach", check: "check", gc: "gc", hotplugAttach: "hotplug-attach", hotplugDetach: "hotplug-detach" } as const;
 
 export function instrumentService(registry: Registry, calls: CallObservations): (service: AttachmentService) => AttachmentService {
   const inFlight = new Gauge({ name: "netattach_calls_in_flight", help: "Calls running now (lock waits included).", labelNames: ["operation"], registers: [registry] });
@@ -27,6 +27,9 @@ export function instrumentService(registry: Registry, calls: CallObservations): 
     attach: tracked(OPERATIONS.attach, service.attach),
     detach: tracked(OPERATIONS.detach, service.detach),
     gc: tracked(OPERATIONS.gc, service.gc),
+    attachNetwork: tracked(OPERATIONS.hotplugAttach, service.attachNetwork),
+    detachNetwork: tracked(OPERATIONS.hotplugDetach, service.detachNetwork),
+    applyNetworkChanges: tracked(OPERATIONS.hotplugAttach, service.applyNetworkChanges),
     check: tracked(OPERATIONS.check, async (req, ctx) => {
       const started = performance.now();
       const seconds = (): number => (performance.now() - started) / 1000;

@@ -114,6 +114,15 @@ export async function createStandInDaemon(): Promise<StandInDaemon> {
     resolve: async () => {
       throw new Error("not used by the shim");
     },
+    attachNetwork: async () => {
+      throw new Error("unused");
+    },
+    detachNetwork: async () => {
+      throw new Error("unused");
+    },
+    applyNetworkChanges: async () => {
+      throw new Error("unused");
+    },
   };
   // A fresh daemon per start: a nice-grpc server cannot listen again after shutdown.
   const newDaemon = (): Daemon =>

@@ -1,0 +1,64 @@
+// AttachNetwork: one more network on a running sandbox, by the rules of a full ADD — planned with
+// what the pod has (hotplug-plan.ts), saved before exec so a crash leaves it for the sandbox's DEL,
+// its result saved after, network-status rewritten whole; any failure rolls back the new delegate
+// alone through the one release path, and the pod's other interfaces stay as they were.
+import { isDaemonError } from "../errors/daemon-error.js";
+import type { AttachNetworkRequest, AttachNetworkResult, PlannedDelegate } from "./types.js";
+import type { AttachmentRecord } from "./attachment-store.js";
+import { addDelegate, writeStatus, type AttachCall, type AttachDeps } from "./attach.js";
+import { loadAttached, requireSavedNetns } from "./attached-record.js";
+import { planHotplug } from "./hotplug-plan.js";
+import { ranNoPlugin, toDaemonError } from "./cni-error.js";
+import { applyDefaultRoutes, defaultRouteGateways } from "./default-routes.js";
+import { buildAttachResult } from "./attach-result.js";
+import { resultGateways } from "./attached-interface.js";
+import { viewResult } from "./result-view.js";
+import { checkResultRoutes } from "./preflight/result-routes.js";
+import { describeOrigin } from "./origin.js";
+import { rollback } from "./rollback.js";
+
+const PHASE = "hotplug-add";
+
+export interface HotplugOptions {
+  /** False when the caller writes network-status once for several changes (annotation-driven hot-plug). */
+  readonly writeStatus?: boolean;
+}
+
+export async function attachNetwork(deps: AttachDeps, req: AttachNetworkRequest, call: AttachCall, opts: HotplugOptions = {}): Promise<AttachNetworkResult> {
+  const saved = await loadAttached(deps.store, req.containerId, PHASE);
+  requireSavedNetns(deps.netns, saved, PHASE);
+  const { plan, added, warnings } = await planHotplug(deps, saved, req.selection, call.signal);
+  for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
+  const log = call.log.child({ network: added.network, ifName: added.ifName });
+  let record: AttachmentRecord = { ...saved, plan, updatedAt: deps.now().toISOString() };
+  await deps.store.save(record);
+
+  let tried: PlannedDelegate[] = [added];
+  try {
+    const result = await addDelegate(deps.runtime, plan, added, call.signal).catch((err: unknown) => {
+      if (ranNoPlugin(err)) tried = [];
+      throw err;
+    });
+    record = { ...record, results: { ...record.results, [added.ifName]: result }, updatedAt: deps.now().toISOString() };
+    await deps.store.save(record);
+    checkResultRoutes(plan, record.results, deps.preflight?.defaultRoutes, log);
+    // Default routes are set again only when the new network asks for one or its result competes
+    // with a request the pod already has; otherwise the other interfaces' routes are not touched.
+    const settled = defaultRouteGateways(plan);
+    const own = resultGateways(viewResult(result));
+    const touches = added.defaultRoute !== undefined || (settled !== undefined && settled(added.ifName, own).join() !== own.join());
+    const gatewaysFor = touches ? await applyDefaultRoutes(plan, deps.routes, call.signal) : settled;
+    const answer = await buildAttachResult(plan, record.results, gatewaysFor, undefined);
+    if (opts.writeStatus !== false) await writeStatus(deps, plan, answer, call.signal);
+    const attached = answer.interfaces.find((i) => i.ifName === added.ifName)!;
+    log.info({ ips: attached.ips.map((ip) => ip.address) }, "network hot-plugged");
+    return { attached, networkStatus: answer.networkStatus };
+  } catch (err) {
+    const where = { network: added.network, ifName: added.ifName, phase: PHASE, source: describeOrigin(added.origin) };
+    const cause = isDaemonError(err) ? err : toDaemonError(err, where, call.signal);
+    log.warn({ err: cause, reason: cause.code }, "hot-plug failed; rolling back the new network");
+    const stays = saved.plan.delegates;
+    throw await rollback(deps, record, tried, cause, { log, signal: call.rollbackSignal() }, stays);
+  }
+}
+

@@ -1,0 +1,56 @@
+// The plan of a hot-plug: the pod's saved delegates plus one new network, checked by the same
+// planner and preflight as a full ADD, so interface names stay unique, default routes stay one per
+// family, IPAM ranges do not overlap and plugins exist — all decided before anything is saved or run.
+// The saved delegates are taken as they are; only the new one is planned afresh.
+import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
+import type { NetworkSelection, ResolvedNetwork } from "../resolve/types.js";
+import type { AttachmentPlan, AttachRequest, PlannedDelegate } from "./types.js";
+import type { AttachmentRecord } from "./attachment-store.js";
+import { buildPlan } from "./plan.js";
+import { verifyPlugins } from "./plugin-check.js";
+import { runPreflight } from "./preflight/run-preflight.js";
+import type { PrepareDeps, PreparedPlan } from "./prepare-plan.js";
+
+export interface HotplugPlan extends PreparedPlan {
+  /** The new delegate, last in `plan`. */
+  readonly added: PlannedDelegate;
+}
+
+export async function planHotplug(deps: PrepareDeps, record: AttachmentRecord, selection: NetworkSelection, signal?: AbortSignal): Promise<HotplugPlan> {
+  const saved = record.plan;
+  const limits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
+  if (saved.delegates.length + 1 > limits.maxNetworksPerPod) {
+    throw limitExceeded(`pod ${saved.pod.namespace}/${saved.pod.name} already has ${saved.delegates.length} networks`, "maxNetworksPerPod", limits.maxNetworksPerPod, { phase: "plan", network: selection.name });
+  }
+  const named = selection.interface !== undefined && selection.interface !== "" ? selection : { ...selection, interface: freeInterfaceName(saved) };
+  // The resolver checks the selection like an annotation element (namespace policy, lookups); its
+  // cluster and default networks are the ones the pod already has, so only the last one is new.
+  const resolved = await deps.resolver.resolve({ namespace: saved.pod.namespace, name: saved.pod.name, annotations: {}, selections: [named] }, signal !== undefined ? { signal } : {});
+  const wanted = resolved.at(-1)!;
+  const primary = saved.delegates.find((d) => d.isDefault);
+  const request: AttachRequest = { containerId: saved.containerId, netns: saved.netns, pod: saved.pod, primaryIfName: saved.primaryIfName, ...(primary ? { cniArgs: primary.cniArgs } : {}) };
+  const checked = buildPlan(request, [...saved.delegates.map(asResolved), wanted], { ...deps.planOptions, maxJsonDepth: limits.maxJsonDepth });
+  const added = checked.delegates.at(-1)!;
+  const plan: AttachmentPlan = { ...saved, delegates: [...saved.delegates, added] };
+  await verifyPlugins({ ...plan, delegates: [added] }, deps.findPlugin);
+  const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal) : [];
+  return { plan, added, warnings };
+}
+
+/** Multus's positional name (net<N> after the N networks the pod has), or the next one free. */
+function freeInterfaceName(plan: AttachmentPlan): string {
+  const taken = new Set(plan.delegates.map((d) => d.ifName));
+  let n = plan.delegates.length;
+  while (taken.has(`net${n}`)) n++;
+  return `net${n}`;
+}
+
+/** A saved delegate as the planner sees a network: its own interface and default-route request. */
+function asResolved(d: PlannedDelegate): ResolvedNetwork {
+  return {
+    role: d.isDefault ? "cluster" : "selected",
+    network: d.network,
+    selection: { name: d.network, interface: d.ifName, ...(d.defaultRoute !== undefined ? { defaultRoute: d.defaultRoute } : {}) },
+    definition: { name: d.network, config: d.config, origin: d.origin },
+  };
+}
