@@ -15,6 +15,7 @@ import {
   statusToProto,
   type MappingLimits,
 } from "./mapping.js";
+import { attachNetworkRequestFromProto, attachNetworkResultToProto, detachNetworkRequestFromProto, detachNetworkResultToProto } from "./hotplug-mapping.js";
 
 export type LogContext = { log: Logger };
 export type AttachmentServiceImpl = AttachmentServiceImplementation<LogContext>;
@@ -52,6 +53,12 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
     async resolveNetworks(req, c) {
       const { plan, warnings } = await service.resolve(resolveRequestFromProto(req, limits), ctx(c));
       return planToProto(plan, warnings);
+    },
+    async attachNetwork(req, c) {
+      return attachNetworkResultToProto(await service.attachNetwork(attachNetworkRequestFromProto(req, limits), ctx(c)));
+    },
+    async detachNetwork(req, c) {
+      return detachNetworkResultToProto(await service.detachNetwork(detachNetworkRequestFromProto(req), ctx(c)));
     },
   };
 }

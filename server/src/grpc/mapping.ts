@@ -120,7 +120,7 @@ export function attachResultToProto(res: d.AttachResult): svc.AttachNetworksResp
   };
 }
 
-function attachedInterfaceToProto(i: d.AttachedInterface): att.AttachedInterface {
+export function attachedInterfaceToProto(i: d.AttachedInterface): att.AttachedInterface {
   return {
     network: i.network,
     interface: i.ifName,

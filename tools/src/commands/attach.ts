@@ -21,7 +21,8 @@ ${COMMON_USAGE}`;
 
 export const attachCommand: Command = { name: "attach", summary: "attach a pod sandbox to its networks (AttachNetworks)", usage, run };
 
-const COLUMNS: readonly Column<AttachedInterface>[] = [
+/** One row per interface; attach-network prints its one interface the same way. */
+export const INTERFACE_COLUMNS: readonly Column<AttachedInterface>[] = [
   { header: "INTERFACE", value: (i) => i.interface },
   { header: "NETWORK", value: (i) => i.network },
   { header: "IPS", value: (i) => i.ips.map((ip) => ip.address).join(",") || "-" },
@@ -44,7 +45,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const res = await client.api.attachNetworks({ ...sandbox, cniVersion: values["cni-version"] ?? "" }, opts);
     printResult(ctx.stdout, flags.output, {
       data: () => outputJson(AttachNetworksResponse.toJSON(res)),
-      text: (wide) => renderTable(COLUMNS, res.interfaces, wide),
+      text: (wide) => renderTable(INTERFACE_COLUMNS, res.interfaces, wide),
     });
     return ExitCode.Ok;
   });

@@ -4,6 +4,8 @@ import { cniCommand } from "./cni.js";
 import { installCommand } from "./install.js";
 import { attachCommand } from "./attach.js";
 import { detachCommand } from "./detach.js";
+import { attachNetworkCommand } from "./attach-network.js";
+import { detachNetworkCommand } from "./detach-network.js";
 import { doctorCommand } from "./doctor.js";
 import { eventsCommand } from "./events.js";
 import { gcCommand } from "./gc.js";
@@ -16,6 +18,8 @@ export const commands: readonly Command[] = [
   installCommand,
   attachCommand,
   detachCommand,
+  attachNetworkCommand,
+  detachNetworkCommand,
   resolveCommand,
   listCommand,
   gcCommand,

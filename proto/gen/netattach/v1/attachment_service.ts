@@ -190,6 +190,50 @@ export interface DetachNetworksResponse {
   removed: RemovedInterface[];
 }
 
+export interface AttachNetworkRequest {
+  containerId: string;
+  /** Same fields as one element of the networks annotation; no interface = the next free netN. */
+  selection?: NetworkSelection | undefined;
+}
+
+export interface AttachNetworkResponse {
+  interface?:
+    | AttachedInterface
+    | undefined;
+  /** The pod's whole k8s.v1.cni.cncf.io/network-status after the change. */
+  networkStatusJson: string;
+}
+
+export interface DetachNetworkRequest {
+  containerId: string;
+  /** The interface in the pod, e.g. "net2". */
+  interface?:
+    | string
+    | undefined;
+  /** The network; refused when the pod has it on more than one interface. */
+  network?: NetworkRef | undefined;
+}
+
+/** A network by namespace and name. */
+export interface NetworkRef {
+  namespace: string;
+  name: string;
+}
+
+export interface DetachNetworkResponse {
+  removed: RemovedInterface[];
+  /** Delegates the plugin's DEL and netattach's cleanup could not release, left for the reconciler. */
+  orphaned: OrphanedInterface[];
+  networkStatusJson: string;
+}
+
+/** A delegate left for the reconciler, with what could not be released. */
+export interface OrphanedInterface {
+  network: string;
+  interface: string;
+  cause: string;
+}
+
 export interface CheckNetworksRequest {
   containerId: string;
 }
@@ -826,6 +870,590 @@ export const DetachNetworksResponse: MessageFns<DetachNetworksResponse> = {
   fromPartial(object: DeepPartial<DetachNetworksResponse>): DetachNetworksResponse {
     const message = createBaseDetachNetworksResponse();
     message.removed = object.removed?.map((e) => RemovedInterface.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAttachNetworkRequest(): AttachNetworkRequest {
+  return { containerId: "", selection: undefined };
+}
+
+export const AttachNetworkRequest: MessageFns<AttachNetworkRequest> = {
+  encode(message: AttachNetworkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.selection !== undefined) {
+      NetworkSelection.encode(message.selection, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachNetworkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachNetworkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selection = NetworkSelection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachNetworkRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      selection: isSet(object.selection) ? NetworkSelection.fromJSON(object.selection) : undefined,
+    };
+  },
+
+  toJSON(message: AttachNetworkRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.selection !== undefined) {
+      obj.selection = NetworkSelection.toJSON(message.selection);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AttachNetworkRequest>): AttachNetworkRequest {
+    return AttachNetworkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AttachNetworkRequest>): AttachNetworkRequest {
+    const message = createBaseAttachNetworkRequest();
+    message.containerId = object.containerId ?? "";
+    message.selection = (object.selection !== undefined && object.selection !== null)
+      ? NetworkSelection.fromPartial(object.selection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAttachNetworkResponse(): AttachNetworkResponse {
+  return { interface: undefined, networkStatusJson: "" };
+}
+
+export const AttachNetworkResponse: MessageFns<AttachNetworkResponse> = {
+  encode(message: AttachNetworkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.interface !== undefined) {
+      AttachedInterface.encode(message.interface, writer.uint32(10).fork()).join();
+    }
+    if (message.networkStatusJson !== "") {
+      writer.uint32(18).string(message.networkStatusJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachNetworkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachNetworkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.interface = AttachedInterface.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.networkStatusJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachNetworkResponse {
+    return {
+      interface: isSet(object.interface) ? AttachedInterface.fromJSON(object.interface) : undefined,
+      networkStatusJson: isSet(object.networkStatusJson)
+        ? globalThis.String(object.networkStatusJson)
+        : isSet(object.network_status_json)
+        ? globalThis.String(object.network_status_json)
+        : "",
+    };
+  },
+
+  toJSON(message: AttachNetworkResponse): unknown {
+    const obj: any = {};
+    if (message.interface !== undefined) {
+      obj.interface = AttachedInterface.toJSON(message.interface);
+    }
+    if (message.networkStatusJson !== "") {
+      obj.networkStatusJson = message.networkStatusJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AttachNetworkResponse>): AttachNetworkResponse {
+    return AttachNetworkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AttachNetworkResponse>): AttachNetworkResponse {
+    const message = createBaseAttachNetworkResponse();
+    message.interface = (object.interface !== undefined && object.interface !== null)
+      ? AttachedInterface.fromPartial(object.interface)
+      : undefined;
+    message.networkStatusJson = object.networkStatusJson ?? "";
+    return message;
+  },
+};
+
+function createBaseDetachNetworkRequest(): DetachNetworkRequest {
+  return { containerId: "", interface: undefined, network: undefined };
+}
+
+export const DetachNetworkRequest: MessageFns<DetachNetworkRequest> = {
+  encode(message: DetachNetworkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.interface !== undefined) {
+      writer.uint32(18).string(message.interface);
+    }
+    if (message.network !== undefined) {
+      NetworkRef.encode(message.network, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetachNetworkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetachNetworkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.interface = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.network = NetworkRef.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetachNetworkRequest {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      interface: isSet(object.interface) ? globalThis.String(object.interface) : undefined,
+      network: isSet(object.network) ? NetworkRef.fromJSON(object.network) : undefined,
+    };
+  },
+
+  toJSON(message: DetachNetworkRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.interface !== undefined) {
+      obj.interface = message.interface;
+    }
+    if (message.network !== undefined) {
+      obj.network = NetworkRef.toJSON(message.network);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DetachNetworkRequest>): DetachNetworkRequest {
+    return DetachNetworkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DetachNetworkRequest>): DetachNetworkRequest {
+    const message = createBaseDetachNetworkRequest();
+    message.containerId = object.containerId ?? "";
+    message.interface = object.interface ?? undefined;
+    message.network = (object.network !== undefined && object.network !== null)
+      ? NetworkRef.fromPartial(object.network)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNetworkRef(): NetworkRef {
+  return { namespace: "", name: "" };
+}
+
+export const NetworkRef: MessageFns<NetworkRef> = {
+  encode(message: NetworkRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNetworkRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NetworkRef {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: NetworkRef): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NetworkRef>): NetworkRef {
+    return NetworkRef.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NetworkRef>): NetworkRef {
+    const message = createBaseNetworkRef();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseDetachNetworkResponse(): DetachNetworkResponse {
+  return { removed: [], orphaned: [], networkStatusJson: "" };
+}
+
+export const DetachNetworkResponse: MessageFns<DetachNetworkResponse> = {
+  encode(message: DetachNetworkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.removed) {
+      RemovedInterface.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.orphaned) {
+      OrphanedInterface.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.networkStatusJson !== "") {
+      writer.uint32(26).string(message.networkStatusJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetachNetworkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetachNetworkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.removed.push(RemovedInterface.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orphaned.push(OrphanedInterface.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.networkStatusJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetachNetworkResponse {
+    return {
+      removed: globalThis.Array.isArray(object?.removed)
+        ? object.removed.map((e: any) => RemovedInterface.fromJSON(e))
+        : [],
+      orphaned: globalThis.Array.isArray(object?.orphaned)
+        ? object.orphaned.map((e: any) => OrphanedInterface.fromJSON(e))
+        : [],
+      networkStatusJson: isSet(object.networkStatusJson)
+        ? globalThis.String(object.networkStatusJson)
+        : isSet(object.network_status_json)
+        ? globalThis.String(object.network_status_json)
+        : "",
+    };
+  },
+
+  toJSON(message: DetachNetworkResponse): unknown {
+    const obj: any = {};
+    if (message.removed?.length) {
+      obj.removed = message.removed.map((e) => RemovedInterface.toJSON(e));
+    }
+    if (message.orphaned?.length) {
+      obj.orphaned = message.orphaned.map((e) => OrphanedInterface.toJSON(e));
+    }
+    if (message.networkStatusJson !== "") {
+      obj.networkStatusJson = message.networkStatusJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DetachNetworkResponse>): DetachNetworkResponse {
+    return DetachNetworkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DetachNetworkResponse>): DetachNetworkResponse {
+    const message = createBaseDetachNetworkResponse();
+    message.removed = object.removed?.map((e) => RemovedInterface.fromPartial(e)) || [];
+    message.orphaned = object.orphaned?.map((e) => OrphanedInterface.fromPartial(e)) || [];
+    message.networkStatusJson = object.networkStatusJson ?? "";
+    return message;
+  },
+};
+
+function createBaseOrphanedInterface(): OrphanedInterface {
+  return { network: "", interface: "", cause: "" };
+}
+
+export const OrphanedInterface: MessageFns<OrphanedInterface> = {
+  encode(message: OrphanedInterface, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.network !== "") {
+      writer.uint32(10).string(message.network);
+    }
+    if (message.interface !== "") {
+      writer.uint32(18).string(message.interface);
+    }
+    if (message.cause !== "") {
+      writer.uint32(26).string(message.cause);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrphanedInterface {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrphanedInterface();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.network = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.interface = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cause = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrphanedInterface {
+    return {
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+      interface: isSet(object.interface) ? globalThis.String(object.interface) : "",
+      cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
+    };
+  },
+
+  toJSON(message: OrphanedInterface): unknown {
+    const obj: any = {};
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    if (message.interface !== "") {
+      obj.interface = message.interface;
+    }
+    if (message.cause !== "") {
+      obj.cause = message.cause;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OrphanedInterface>): OrphanedInterface {
+    return OrphanedInterface.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OrphanedInterface>): OrphanedInterface {
+    const message = createBaseOrphanedInterface();
+    message.network = object.network ?? "";
+    message.interface = object.interface ?? "";
+    message.cause = object.cause ?? "";
     return message;
   },
 };
@@ -2495,6 +3123,31 @@ export const AttachmentServiceDefinition = {
       responseStream: false,
       options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
+    /**
+     * Hot-plug: one more network on a sandbox that is attached, planned against what the pod has
+     * (interface names, default routes, IPAM ranges), rolled back alone on failure; network-status
+     * rewritten. ATTACHMENT_NOT_FOUND when the sandbox has no attachment.
+     */
+    attachNetwork: {
+      name: "AttachNetwork",
+      requestType: AttachNetworkRequest as typeof AttachNetworkRequest,
+      requestStream: false,
+      responseType: AttachNetworkResponse as typeof AttachNetworkResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Hot-unplug: one network off a running sandbox, by interface or by network; the cluster network
+     * stays (only DetachNetworks removes it).
+     */
+    detachNetwork: {
+      name: "DetachNetwork",
+      requestType: DetachNetworkRequest as typeof DetachNetworkRequest,
+      requestStream: false,
+      responseType: DetachNetworkResponse as typeof DetachNetworkResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -2537,6 +3190,23 @@ export interface AttachmentServiceImplementation<CallContextExt = {}> {
     request: ResolveNetworksRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ResolveNetworksResponse>>;
+  /**
+   * Hot-plug: one more network on a sandbox that is attached, planned against what the pod has
+   * (interface names, default routes, IPAM ranges), rolled back alone on failure; network-status
+   * rewritten. ATTACHMENT_NOT_FOUND when the sandbox has no attachment.
+   */
+  attachNetwork(
+    request: AttachNetworkRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<AttachNetworkResponse>>;
+  /**
+   * Hot-unplug: one network off a running sandbox, by interface or by network; the cluster network
+   * stays (only DetachNetworks removes it).
+   */
+  detachNetwork(
+    request: DetachNetworkRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<DetachNetworkResponse>>;
 }
 
 export interface AttachmentServiceClient<CallOptionsExt = {}> {
@@ -2578,6 +3248,23 @@ export interface AttachmentServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<ResolveNetworksRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<ResolveNetworksResponse>;
+  /**
+   * Hot-plug: one more network on a sandbox that is attached, planned against what the pod has
+   * (interface names, default routes, IPAM ranges), rolled back alone on failure; network-status
+   * rewritten. ATTACHMENT_NOT_FOUND when the sandbox has no attachment.
+   */
+  attachNetwork(
+    request: DeepPartial<AttachNetworkRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<AttachNetworkResponse>;
+  /**
+   * Hot-unplug: one network off a running sandbox, by interface or by network; the cluster network
+   * stays (only DetachNetworks removes it).
+   */
+  detachNetwork(
+    request: DeepPartial<DetachNetworkRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<DetachNetworkResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
