@@ -19,6 +19,7 @@ import { stateLayout, type DaemonConfig } from "./config/index.js";
 import { createDaemon, type Daemon, type DaemonDeps, type Lifecycle } from "./daemon.js";
 import { StartupError } from "./errors/startup-error.js";
 import { createEventBus } from "./events/event-bus.js";
+import { createAnnotationHotplug } from "./hotplug/annotation-hotplug.js";
 import { fanOut } from "./events/fan-out.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
 import type { CreateKubeEdge, KubeEdge } from "./kube/kube-edge.js";
@@ -83,6 +84,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const netns = createNetnsGuard();
   const rc = config.reconcile;
   const cri = rc.runtimeSocket !== "" ? createCriSandboxes(rc.runtimeSocket) : undefined;
+  const events = fanOut([bus, metrics.events, ...(kube?.podEvents ? [kube.podEvents] : []), ...(opts.events ? [opts.events] : [])]);
   const domain = createAttachmentService({
     runtime,
     resolver,
@@ -105,7 +107,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
     clusterNetwork: () => cluster.current(),
     notReadyReasons: () => [...(kube?.notReadyReasons() ?? []), ...[cluster.problem()].filter((p): p is string => p !== undefined)],
-    events: fanOut([bus, metrics.events, ...(kube?.podEvents ? [kube.podEvents] : []), ...(opts.events ? [opts.events] : [])]),
+    events,
     onWait: metrics.onWait,
   });
   // STATUS needs the cluster network's current config: resolve it first.
@@ -127,8 +129,9 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     log,
     ...(cri !== undefined ? { onStop: () => cri.close() } : {}),
   });
+  const hotplug = kube !== undefined && config.hotplug.annotations ? annotationHotplug(kube, service, events, config, log) : undefined;
   // The reconciler first: its start-up cleanup runs before anything else touches the state.
-  const lifecycles: Lifecycle[] = [reconciler, ...(kube ? [kube] : [])];
+  const lifecycles: Lifecycle[] = [reconciler, ...(kube ? [kube] : []), ...(hotplug ? [hotplug] : [])];
   return createDaemon({
     socketPath: config.socketPath,
     ...(config.tcpListen !== undefined ? { tcpListen: config.tcpListen } : {}),
@@ -142,6 +145,13 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     events: bus,
     ...(config.metricsListen !== "" ? { http: { address: config.metricsListen, scrape: metrics.scrape } } : {}),
   });
+}
+
+/** The annotation watcher on the pod informer, stopped (in-flight changes cancelled) with the daemon. */
+function annotationHotplug(kube: KubeEdge, service: AttachmentService, events: EventSink, config: DaemonConfig, log: Logger): Lifecycle {
+  const watcher = createAnnotationHotplug({ service, events, log, limits: config.limits });
+  kube.onPodChange((pod, change) => watcher.observe(pod, change));
+  return { start: async () => undefined, stop: () => watcher.stop() };
 }
 
 async function readTls(tls: NonNullable<DaemonConfig["tls"]>): Promise<NonNullable<DaemonDeps["tls"]>> {

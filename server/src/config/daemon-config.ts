@@ -78,6 +78,13 @@ export interface DaemonConfig {
    */
   readonly defaultRouteConflicts: "reject" | "warn";
   readonly reconcile: ReconcileConfig;
+  readonly hotplug: HotplugConfig;
+}
+
+/** Hot-plug driven by the pod's networks annotation (Kubernetes mode only; see docs/config.md). */
+export interface HotplugConfig {
+  /** Attach/detach what a running pod's changed networks annotation adds/drops; default false. */
+  readonly annotations: boolean;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -103,6 +110,7 @@ export const DEFAULTS: DaemonConfig = {
   kubernetes: { mode: "none", namespaces: [], statusFailurePolicy: "fail", events: true },
   defaultRouteConflicts: "reject",
   reconcile: { enabled: true, intervalMs: 60_000, gracePeriodMs: 120_000, runtimeSocket: "/run/containerd/containerd.sock" },
+  hotplug: { annotations: false },
 };
 
 export interface StateLayout {

@@ -63,6 +63,7 @@ const SCHEMA: Schema = {
     gracePeriodMs: int(0, 86_400_000),
     runtimeSocket: pathOrNone,
   },
+  hotplug: { annotations: bool },
 };
 
 function walk(raw: Record<string, unknown>, schema: Schema, prefix: string, issues: string[]): void {
@@ -91,11 +92,13 @@ export function validateConfig(raw: unknown): { config: DaemonConfig; issues: []
   const limits = { ...DEFAULTS.limits, ...(isObj(raw.limits) ? raw.limits : {}) };
   const events = { ...DEFAULTS.events, ...(isObj(raw.events) ? raw.events : {}) };
   const reconcile = { ...DEFAULTS.reconcile, ...(isObj(raw.reconcile) ? raw.reconcile : {}) };
-  const config = { ...DEFAULTS, ...raw, kubernetes: kube, limits, events, reconcile } as DaemonConfig;
+  const hotplug = { ...DEFAULTS.hotplug, ...(isObj(raw.hotplug) ? raw.hotplug : {}) };
+  const config = { ...DEFAULTS, ...raw, kubernetes: kube, limits, events, reconcile, hotplug } as DaemonConfig;
   // Cross-field rules (harmless to run after type errors: they only look at valid-looking values).
   if (config.clusterNetwork === "") issues.push("clusterNetwork: required (a network name, or the path of a conf/conflist)");
   if ((kube.mode === "kubeconfig" || kube.mode === "in-cluster") && !kube.nodeName) issues.push(`kubernetes.nodeName: required when kubernetes.mode is ${kube.mode} (set it or the NODE_NAME env)`);
   if (kube.mode === "kubeconfig" && !kube.kubeconfigPath) issues.push("kubernetes.kubeconfigPath: required when kubernetes.mode is kubeconfig");
+  if (hotplug.annotations === true && kube.mode === "none") issues.push("hotplug.annotations: needs a cluster (kubernetes.mode kubeconfig or in-cluster): the annotation is read from the pod informer");
   if (config.tcpListen && !config.tls) {
     issues.push("tls: required when tcpListen is set: the TCP listener serves only clients with a certificate (mutual TLS: certFile, keyFile, clientCaFile; see docs/tls.md)");
   }

@@ -9,7 +9,7 @@ import { createKubeClient, loadKubeConfig } from "./kube-client.js";
 import { createKubeEventRecorder } from "./kube-event-recorder.js";
 import type { KubeEdge, KubeEdgeConfig, KubeEdgeDeps } from "./kube-edge.js";
 import { createKubeNetworkSource } from "./kube-network-source.js";
-import { createKubePodSource } from "./kube-pod-source.js";
+import { createKubePodSource, podInfoFromObject } from "./kube-pod-source.js";
 import { createKubeStatusWriter } from "./kube-status-writer.js";
 import { kubeTuning } from "./kube-tuning.js";
 import { NAD_GROUP, NAD_PLURAL, NAD_VERSION, nadCollectionPath } from "./nad-api.js";
@@ -77,6 +77,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
       log,
     }),
     statusWriter: createKubeStatusWriter({ client, pods, gate, tuning, policy: config.statusFailurePolicy, log }),
+    onPodChange: (handler) => pods.onChange((pod, change) => handler(podInfoFromObject(pod), change)),
     ready: () => informers.every((i) => i.synced()),
     notReadyReasons: () => informers.flatMap((i) => i.problem() ?? []),
     informerStats: () => labelled.map(({ resource, namespace, informer }) => ({ resource, namespace, synced: informer.synced(), watchRestarts: informer.watchRestarts() })),

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { NetworkStatusWriter } from "../attach/types.js";
 import type { EventSink } from "../events/attachment-event.js";
 import type { InformerStats } from "../metrics/state-metrics.js";
-import type { NetworkSource, PodSource } from "../resolve/types.js";
+import type { NetworkSource, PodInfo, PodSource } from "../resolve/types.js";
 
 /** Timeouts and retry bounds; every field has a default (DEFAULT_KUBE_TUNING). */
 export interface KubeTuning {
@@ -74,6 +74,8 @@ export interface KubeEdge {
   informerStats(): InformerStats[];
   /** Turns attachment events into Kubernetes Events on the pod; absent when they are off. */
   readonly podEvents?: EventSink;
+  /** Calls `handler` as this node's pods appear, change and go (annotation-driven hot-plug). */
+  onPodChange(handler: (pod: PodInfo, change: "add" | "update" | "delete") => void): void;
   /** Starts the informers; resolves after the first attempt of each, synced or not (they keep retrying). */
   start(): Promise<void>;
   stop(): Promise<void>;

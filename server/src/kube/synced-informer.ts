@@ -4,7 +4,7 @@
 // Gone but gives up on any other error. A watch that ends cleanly before it delivered anything
 // within a second counts as a failure too (as client-go's reflector does): a server or proxy that
 // accepts and closes at once would otherwise be asked again in a tight loop.
-import { type KubeConfig, type KubernetesListObject, type KubernetesObject, ListWatch, Watch } from "@kubernetes/client-node";
+import { ADD, DELETE, type KubeConfig, type KubernetesListObject, type KubernetesObject, ListWatch, UPDATE, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type BackoffPolicy, createBackoff } from "../health/backoff.js";
 import { describeApiFailure } from "./api-failure.js";
@@ -22,6 +22,8 @@ export interface SyncedInformer<T extends KubernetesObject> {
   syncEpoch(): number;
   /** Watches ended cleanly and resumed (server timeout), and restarts after losing the API server (metrics). */
   watchRestarts(): { readonly closed: number; readonly failed: number };
+  /** Called for each object as the cache gains, changes or loses it (lists and watch events alike). */
+  onChange(handler: (obj: T, change: "add" | "update" | "delete") => void): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -159,6 +161,11 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     syncEpoch: () => epoch,
     watchRestarts: () => ({ ...restarts }),
     problem: () => (synced ? undefined : `informer ${opts.name}: ${problem}`),
+    onChange(handler) {
+      lw.on(ADD, (obj) => handler(obj, "add"));
+      lw.on(UPDATE, (obj) => handler(obj, "update"));
+      lw.on(DELETE, (obj) => handler(obj, "delete"));
+    },
     async start() {
       stopped = false;
       problem = "starting";

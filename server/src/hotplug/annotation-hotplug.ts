@@ -1,0 +1,116 @@
+// Annotation-driven hot-plug (daemon config hotplug.annotations, Kubernetes mode): when the
+// networks annotation of a pod on this node changes while its sandbox is attached, what the new
+// value adds is attached and what it drops is detached (selection-diff.ts), as one change under the
+// container lock with one network-status PATCH (applyNetworkChanges). The value each pod had when
+// the informer last saw it is the baseline; a pod not attached yet is left to the runtime's ADD.
+// Nothing here throws into the informer: failures are logged and become events.
+import type { Logger } from "pino";
+import type { AttachmentService, PodRef } from "../attach/types.js";
+import { describeError } from "../errors/describe-error.js";
+import type { EventSink } from "../events/attachment-event.js";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
+import { NETWORKS_ANNOTATION } from "../resolve/annotations.js";
+import { parseNetworkSelections } from "../resolve/parse-network-selections.js";
+import type { NetworkSelection, PodInfo } from "../resolve/types.js";
+import { diffSelections } from "./selection-diff.js";
+
+export interface AnnotationHotplugDeps {
+  readonly service: Pick<AttachmentService, "list" | "applyNetworkChanges">;
+  readonly events: EventSink;
+  readonly log: Logger;
+  readonly limits?: InputLimits;
+  readonly now?: () => Date;
+}
+
+export interface AnnotationHotplug {
+  /** The pod informer's handler. */
+  observe(pod: PodInfo, change: "add" | "update" | "delete"): void;
+  /** Resolves when every change seen so far has been handled (tests, shutdown). */
+  idle(): Promise<void>;
+  /** Cancels what runs and ignores what comes after. */
+  stop(): Promise<void>;
+}
+
+export function createAnnotationHotplug(deps: AnnotationHotplugDeps): AnnotationHotplug {
+  const log = deps.log.child({ component: "annotation-hotplug" });
+  const now = deps.now ?? (() => new Date());
+  const limits = { ...(deps.limits ?? DEFAULT_INPUT_LIMITS), maxElements: (deps.limits ?? DEFAULT_INPUT_LIMITS).maxNetworksPerPod };
+  const seen = new Map<string, string>();
+  /** One chain per pod, so changes of one pod are handled in order. */
+  const queues = new Map<string, Promise<void>>();
+  const stopping = new AbortController();
+
+  const keyOf = (pod: PodInfo): string => `${pod.namespace}/${pod.name}/${pod.uid}`;
+
+  function parse(value: string, pod: PodInfo): NetworkSelection[] {
+    return parseNetworkSelections(value, pod.namespace, NETWORKS_ANNOTATION, limits);
+  }
+
+  async function handle(pod: PodInfo, before: string, after: string): Promise<void> {
+    const ref: PodRef = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
+    const ctx = { signal: stopping.signal, log: log.child({ pod: `${pod.namespace}/${pod.name}` }) };
+    let containerId = "";
+    try {
+      const attached = (await deps.service.list({ podNamespace: pod.namespace, podName: pod.name }, ctx)).filter(
+        (a) => a.phase === "attached" && (a.pod.uid === "" || pod.uid === "" || a.pod.uid === pod.uid),
+      );
+      if (attached.length === 0) {
+        ctx.log.debug("networks annotation changed on a pod with no attached sandbox; left to the runtime's ADD");
+        return;
+      }
+      let old: NetworkSelection[];
+      try {
+        old = parse(before, pod);
+      } catch {
+        old = []; // an ADD with that value failed, so nothing of it is attached
+      }
+      const diff = diffSelections(old, parse(after, pod));
+      if (diff.added.length === 0 && diff.removed.length === 0) return;
+      for (const sandbox of attached) {
+        containerId = sandbox.containerId;
+        const outcome = await deps.service.applyNetworkChanges(
+          {
+            containerId,
+            pod: sandbox.pod,
+            detach: diff.removed.map((s) => (s.interface !== undefined && s.interface !== "" ? { ifName: s.interface } : { network: { namespace: s.namespace ?? pod.namespace, name: s.name } })),
+            attach: diff.added,
+          },
+          ctx,
+        );
+        ctx.log.info({ containerId, added: outcome.attached.map((i) => i.ifName), removed: outcome.removed.map((r) => r.ifName), failures: outcome.failures }, "networks annotation applied");
+      }
+    } catch (err) {
+      const d = describeError(err);
+      ctx.log.warn({ err, reason: d.code, containerId }, "networks annotation change could not be applied");
+      deps.events.emit({ kind: "hotplug-attach", outcome: "failed", time: now(), containerId, pod: ref, reason: d.code, message: `networks annotation change not applied: ${d.message}` });
+    }
+  }
+
+  return {
+    observe(pod, change) {
+      if (stopping.signal.aborted) return;
+      const key = keyOf(pod);
+      if (change === "delete") {
+        seen.delete(key);
+        return;
+      }
+      const value = pod.annotations[NETWORKS_ANNOTATION] ?? "";
+      const before = seen.get(key);
+      seen.set(key, value);
+      // First sight is the baseline; the runtime's ADD attaches what it says.
+      if (change === "add" || before === undefined || before === value) return;
+      const queued = (queues.get(key) ?? Promise.resolve()).then(() => handle(pod, before, value));
+      queues.set(key, queued);
+      void queued.finally(() => {
+        if (queues.get(key) === queued) queues.delete(key);
+      });
+    },
+    async idle() {
+      while (queues.size > 0) await Promise.all([...queues.values()]);
+    },
+    async stop() {
+      stopping.abort(new Error("netattachd is stopping"));
+      await this.idle();
+    },
+  };
+}
