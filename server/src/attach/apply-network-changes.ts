@@ -51,13 +51,14 @@ export async function applyNetworkChanges(deps: AttachDeps, changes: NetworkChan
       failed("hotplug-attach", `attach ${selection.namespace ?? pod.namespace}/${selection.name}${selection.interface ? `@${selection.interface}` : ""}`, err, stepStarted);
     }
   }
-  if (attached.length > 0) {
-    const interfaces = attached.map((i) => ({ network: i.network, ifName: i.ifName, ips: i.ips.map((ip) => ip.address) }));
-    emit({ kind: "hotplug-attach", outcome: "ok", interfaces, durationMs: performance.now() - started });
-  }
   if (attached.length > 0 || removed.length > 0) {
     const writing = performance.now();
     await writeSavedStatus(deps, containerId, call.signal).catch((err: unknown) => failed(attached.length > 0 ? "hotplug-attach" : "hotplug-detach", "write network-status", err, writing));
+  }
+  // After the status write, as a single AttachNetwork reports once its PATCH is done.
+  if (attached.length > 0) {
+    const interfaces = attached.map((i) => ({ network: i.network, ifName: i.ifName, ips: i.ips.map((ip) => ip.address) }));
+    emit({ kind: "hotplug-attach", outcome: "ok", interfaces, durationMs: performance.now() - started });
   }
   return { attached, removed, failures };
 }
