@@ -154,7 +154,7 @@ export function createFakeService(answers: FakeService["answers"] = {}): FakeSer
       }
       return answer as never;
     };
-  for (const name of ["attach", "detach", "check", "gc", "status", "list", "resolve"] as const) {
+  for (const name of ["attach", "detach", "check", "gc", "status", "list", "resolve", "attachNetwork", "detachNetwork", "applyNetworkChanges"] as const) {
     (fake as unknown as Record<string, unknown>)[name] = method(name);
   }
   return fake;
