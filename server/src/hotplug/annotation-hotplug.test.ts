@@ -1,0 +1,74 @@
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import type { AttachmentService, AttachmentSummary, NetworkChanges } from "../attach/types.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import type { AttachmentEvent } from "../events/attachment-event.js";
+import type { PodInfo } from "../resolve/types.js";
+import { createAnnotationHotplug } from "./annotation-hotplug.js";
+
+const NETWORKS = "k8s.v1.cni.cncf.io/networks";
+const pod = (value: string, uid = "u1"): PodInfo => ({ namespace: "ns1", name: "web", uid, annotations: { [NETWORKS]: value } });
+const summary = (phase: AttachmentSummary["phase"] = "attached"): AttachmentSummary => ({
+  containerId: "c1",
+  netns: "/run/netns/x",
+  pod: { namespace: "ns1", name: "web", uid: "u1" },
+  interfaces: [],
+  phase,
+  history: [],
+  createdAt: "",
+  updatedAt: "",
+});
+
+function world(opts: { attachments?: AttachmentSummary[]; fail?: unknown } = {}) {
+  const changes: NetworkChanges[] = [];
+  const events: AttachmentEvent[] = [];
+  const service: Pick<AttachmentService, "list" | "applyNetworkChanges"> = {
+    list: async () => opts.attachments ?? [summary()],
+    applyNetworkChanges: async (c) => {
+      if (opts.fail !== undefined) throw opts.fail;
+      changes.push(c);
+      return { attached: [], removed: [], failures: [] };
+    },
+  };
+  const hotplug = createAnnotationHotplug({ service, events: { emit: (e) => events.push(e) }, log: pino({ level: "silent" }) });
+  return { hotplug, changes, events };
+}
+
+describe("annotation-driven hot-plug", () => {
+  it("an update of an attached pod's annotation becomes one change: removals by interface or network, additions as selected", async () => {
+    const w = world();
+    w.hotplug.observe(pod("blue,green@data0"), "add");
+    w.hotplug.observe(pod("blue,red"), "update");
+    await w.hotplug.idle();
+    expect(w.changes).toEqual([
+      { containerId: "c1", pod: { namespace: "ns1", name: "web", uid: "u1" }, detach: [{ ifName: "data0" }], attach: [{ name: "red", namespace: "ns1" }] },
+    ]);
+    w.hotplug.observe(pod("blue"), "update");
+    await w.hotplug.idle();
+    expect(w.changes[1]!.detach).toEqual([{ network: { namespace: "ns1", name: "red" } }]);
+  });
+
+  it("first sight, an unchanged value (our own status PATCH), and a pod not attached yet change nothing", async () => {
+    const w = world({ attachments: [summary("attaching")] });
+    w.hotplug.observe(pod("blue"), "update"); // first sight: baseline only
+    w.hotplug.observe(pod("blue"), "update");
+    w.hotplug.observe(pod("blue,red"), "update"); // not attached: the runtime's ADD decides
+    await w.hotplug.idle();
+    expect(w.changes).toEqual([]);
+    expect(w.events).toEqual([]);
+  });
+
+  it("a failure is logged and evented with its catalog reason, never thrown into the informer", async () => {
+    const w = world({ fail: new DaemonError("NOT_READY", "netattachd is not ready", {}) });
+    w.hotplug.observe(pod("blue"), "add");
+    expect(() => w.hotplug.observe(pod("blue,red"), "update")).not.toThrow();
+    await w.hotplug.idle();
+    expect(w.events).toEqual([expect.objectContaining({ kind: "hotplug-attach", outcome: "failed", reason: "NOT_READY", containerId: "c1", pod: { namespace: "ns1", name: "web", uid: "u1" } })]);
+    // A bad annotation is evented the same way.
+    const bad = world();
+    bad.hotplug.observe(pod("blue"), "add");
+    bad.hotplug.observe(pod("[{"), "update");
+    await bad.hotplug.idle();
+    expect(bad.events).toEqual([expect.objectContaining({ outcome: "failed", reason: "INVALID_ANNOTATION" })]);
+  });
+});
