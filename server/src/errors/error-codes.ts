@@ -43,7 +43,7 @@ export const ERROR_CODES = {
   PLUGIN_FAILED: { status: "UNKNOWN", cniCode: 999, summary: "a delegate plugin exited with an error; its own CNI code and message are carried" },
   PLUGIN_TIMEOUT: { status: "DEADLINE_EXCEEDED", cniCode: 11, summary: "a delegate plugin did not finish before its deadline and was killed" },
   PLUGIN_BAD_OUTPUT: { status: "UNKNOWN", cniCode: 6, summary: "a delegate plugin printed something that is not a valid CNI result or error" },
-  ATTACHMENT_NOT_FOUND: { status: "NOT_FOUND", cniCode: 3, summary: "no saved attachment exists for this container (CHECK before ADD)" },
+  ATTACHMENT_NOT_FOUND: { status: "NOT_FOUND", cniCode: 3, summary: "no saved attachment exists for this container (CHECK before ADD, a hot-plug on a sandbox not attached), or it has no such interface or network (DetachNetwork)" },
   POD_NOT_FOUND: { status: "NOT_FOUND", cniCode: 3, summary: "the pod is not known to the API server" },
   POD_UID_MISMATCH: { status: "FAILED_PRECONDITION", cniCode: 7, summary: "the pod found by namespace/name has another UID than the runtime's (the pod was recreated)" },
   KUBE_API_UNAVAILABLE: { status: "UNAVAILABLE", cniCode: 11, summary: "the Kubernetes API server could not be reached; try again later" },
