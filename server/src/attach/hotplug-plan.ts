@@ -7,6 +7,7 @@ import type { NetworkSelection, ResolvedNetwork } from "../resolve/types.js";
 import type { AttachmentPlan, AttachRequest, PlannedDelegate } from "./types.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { buildPlan } from "./plan.js";
+import { positionalName } from "./interface-names.js";
 import { verifyPlugins } from "./plugin-check.js";
 import { runPreflight } from "./preflight/run-preflight.js";
 import type { PrepareDeps, PreparedPlan } from "./prepare-plan.js";
@@ -41,8 +42,8 @@ export async function planHotplug(deps: PrepareDeps, record: AttachmentRecord, s
 function freeInterfaceName(plan: AttachmentPlan): string {
   const taken = new Set(plan.delegates.map((d) => d.ifName));
   let n = plan.delegates.length;
-  while (taken.has(`net${n}`)) n++;
-  return `net${n}`;
+  while (taken.has(positionalName(n))) n++;
+  return positionalName(n);
 }
 
 /** A saved delegate as the planner sees a network: its own interface and default-route request. */

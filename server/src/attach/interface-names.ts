@@ -23,7 +23,7 @@ export function assignInterfaceNames(networks: readonly ResolvedNetwork[], prima
       }
       return explicit;
     }
-    return n.role === "cluster" ? primaryIfName : `net${idx}`;
+    return n.role === "cluster" ? primaryIfName : positionalName(idx);
   });
   const owner = new Map<string, number>();
   names.forEach((name, idx) => {
@@ -41,4 +41,9 @@ export function assignInterfaceNames(networks: readonly ResolvedNetwork[], prima
     });
   });
   return names;
+}
+
+/** Multus's name for the network at `idx` in the pod's list (the cluster network is 0). */
+export function positionalName(idx: number): string {
+  return `net${idx}`;
 }
