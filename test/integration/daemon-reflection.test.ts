@@ -118,6 +118,9 @@ describe("server reflection", () => {
       GetStatus: "NO_SIDE_EFFECTS",
       ListAttachments: "NO_SIDE_EFFECTS",
       ResolveNetworks: "NO_SIDE_EFFECTS",
+      // Hot-plug: a repeat is not the same call (a second attach plugs another interface), so never retried.
+      AttachNetwork: "IDEMPOTENCY_UNKNOWN",
+      DetachNetwork: "IDEMPOTENCY_UNKNOWN",
     });
   });
 
