@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { type DaemonConfig, stateLayout } from "../../server/src/config/index.js";
+import { EventKind, EventOutcome } from "../../proto/gen/netattach/v1/event_service.js";
 import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
@@ -139,6 +140,7 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     const { containerId, pod } = await runningPod("web", "blue");
     await expectAgreement(containerId, "web", ["eth0", "net1"]);
     standIn.resetRequests();
+    const metricsBefore = await scrape();
 
     const added = await daemon.client.api.attachNetwork({ containerId, selection: { name: "green", ips: [], portMappings: [] } });
     expect(added.interface).toMatchObject({ network: "ns1/green", interface: "net2", isDefault: false });
@@ -152,11 +154,21 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     expect(ev).toMatchObject({ type: "Normal", reason: "AddedInterfaces", action: "AttachNetwork", regarding: { name: "web" } });
     expect(ev!.note).toContain("net2 [");
 
+    // The per-call metrics and the event stream saw it.
+    const delta = (m: Awaited<ReturnType<typeof scrape>>, labels: Record<string, string>) =>
+      sampleValue(m, "netattach_operation_duration_seconds_count", labels) - sampleValue(metricsBefore, "netattach_operation_duration_seconds_count", labels);
+    expect(delta(await scrape(), { operation: "hotplug-attach", result: "ok" })).toBe(1);
+    const recent = daemon.client.events.watchEvents({ podNamespace: "", podName: "", containerId, network: "", replayRecent: false, recentOnly: true });
+    const kinds: string[] = [];
+    for await (const r of recent) if (r.event) kinds.push(`${EventKind[r.event.kind]} ${EventOutcome[r.event.outcome]} ${r.event.interface}`);
+    expect(kinds).toEqual(["EVENT_KIND_ATTACH EVENT_OUTCOME_OK ", "EVENT_KIND_HOTPLUG_ATTACH EVENT_OUTCOME_OK net2"]);
+
     const removed = await daemon.client.api.detachNetwork({ containerId, interface: "net2" });
     expect(removed.removed).toEqual([{ network: "ns1/green", interface: "net2" }]);
     expect(removed.orphaned).toEqual([]);
     await expectAgreement(containerId, "web", ["eth0", "net1"]);
     expect(await ipamReservations(dataDir, "green")).toEqual([]);
+    expect(delta(await scrape(), { operation: "hotplug-detach", result: "ok" })).toBe(1);
 
     // Hot-plugged again, then the whole sandbox goes: the hot-plugged interface with it.
     await daemon.client.api.attachNetwork({ containerId, selection: { name: "green", interface: "data0", ips: [], portMappings: [] } });
