@@ -3,7 +3,7 @@ import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { describe, expect, it } from "vitest";
 import { callDaemon, type Clock } from "./call-policy.js";
 import { SocketConnectError } from "./transport/socket-connect-error.js";
-import { ERROR_DOMAIN } from "./error-mapping.js";
+import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
 import { createLogger } from "./logger.js";
 import { parseShimConf } from "./shim-conf.js";
 

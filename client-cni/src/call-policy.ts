@@ -10,6 +10,8 @@
 // Every call has a deadline (callTimeoutMs) so the shim never hangs past the runtime's.
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
+import { ErrorReason } from "../../proto/gen/netattach/v1/error_reason.js";
+import { reasonName } from "../../server/src/wire/index.js";
 import type { CniCommand } from "./cni-env.js";
 import { SocketConnectError } from "./transport/socket-connect-error.js";
 import { errorReason, toShimError, transportDetails } from "./error-mapping.js";
@@ -45,7 +47,7 @@ export type DaemonCall<T> = (options: { deadline: Date }) => Promise<T>;
 /** Why the daemon did not take the call, when waiting can fix that; undefined otherwise. */
 function notYet(err: unknown): string | undefined {
   if (err instanceof SocketConnectError && err.notListening) return `${Status[err.code]}: ${transportDetails(err.details)}`;
-  if (err instanceof ClientError && err.code === Status.UNAVAILABLE && errorReason(err) === "NOT_READY") return `not ready: ${err.details}`;
+  if (err instanceof ClientError && err.code === Status.UNAVAILABLE && errorReason(err) === reasonName(ErrorReason.ERROR_REASON_NOT_READY)) return `not ready: ${err.details}`;
   return undefined;
 }
 

@@ -5,9 +5,8 @@ import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 import type { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
 import type { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
+import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
 import { CniCode, ShimError, isShimError } from "./shim-error.js";
-
-export const ERROR_DOMAIN = "netattach.dev";
 
 /** Status codes that mean "the daemon could not be reached or did not answer in time". */
 const TRANSIENT = new Set<Status>([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.CANCELLED, Status.ABORTED, Status.RESOURCE_EXHAUSTED]);

@@ -1,8 +1,8 @@
 // The network config containerd sends on stdin: the standard keys, the shim's own keys
 // (where the daemon is, how long to wait, where to log) and the runtime's capability args.
+import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
 import { CniCode, ShimError } from "./shim-error.js";
 
-export const DEFAULT_SOCKET_PATH = "/run/netattach/netattach.sock";
 export const DEFAULT_READINESS_TIMEOUT_MS = 30_000;
 /** Below the kubelet's 2 min CRI deadline, so our error (not the runtime's) is reported. */
 export const DEFAULT_CALL_TIMEOUT_MS = 110_000;

@@ -2,6 +2,7 @@
 
 import { DEFAULT_EVENT_BUS_OPTIONS, type EventBusOptions } from "../events/event-bus.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
+import { DEFAULT_SOCKET_PATH } from "../wire/index.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -81,7 +82,7 @@ export interface DaemonConfig {
 }
 
 export const DEFAULTS: DaemonConfig = {
-  socketPath: "/run/netattach/netattach.sock",
+  socketPath: DEFAULT_SOCKET_PATH,
   metricsListen: "127.0.0.1:9651",
   events: DEFAULT_EVENT_BUS_OPTIONS,
   cniBinDirs: ["/usr/lib/cni", "/opt/cni/bin"],
