@@ -17,7 +17,8 @@ import { SocketConnectError } from "./transport/socket-connect-error.js";
 import { errorReason, toShimError, transportDetails } from "./error-mapping.js";
 import type { Logger } from "./logger.js";
 import type { ShimConf } from "./shim-conf.js";
-import { CniCode, ShimError } from "./shim-error.js";
+import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { ShimError } from "./shim-error.js";
 
 export type DaemonCommand = Exclude<CniCommand, "VERSION">;
 
@@ -32,11 +33,11 @@ interface CommandPolicy {
 }
 
 export const CALL_POLICY: Readonly<Record<DaemonCommand, CommandPolicy>> = {
-  ADD: { retryUntilReady: true, unreachableCode: CniCode.TryAgainLater },
-  DEL: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
-  CHECK: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
-  GC: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
-  STATUS: { retryUntilReady: false, unreachableCode: CniCode.PluginNotAvailable },
+  ADD: { retryUntilReady: true, unreachableCode: CniErrorCode.TryAgainLater },
+  DEL: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
+  CHECK: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
+  GC: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
+  STATUS: { retryUntilReady: false, unreachableCode: CniErrorCode.PluginNotAvailable },
 };
 
 const FIRST_BACKOFF_MS = 25;
@@ -65,7 +66,7 @@ async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call:
     }
     if (clock.now() + backoff >= giveUpAt) {
       throw new ShimError(
-        CniCode.TryAgainLater,
+        CniErrorCode.TryAgainLater,
         `netattachd at ${conf.socketPath} is not ready after ${conf.readinessTimeoutMs} ms`,
         `${attempt} attempts; last: ${last}`,
       );

@@ -3,7 +3,8 @@
 // ({"HostPort":8080,...}; see test/fixtures/containerd-1.6): inner keys are matched
 // case-insensitively, as Go's encoding/json does. Capability names themselves are exact.
 import type { Annotations, Bandwidth, DnsCapability, PortMapping, RuntimeConfig } from "../../proto/gen/netattach/v1/sandbox.js";
-import { CniCode, ShimError } from "./shim-error.js";
+import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { ShimError } from "./shim-error.js";
 
 export const POD_ANNOTATIONS_CAPABILITY = "io.kubernetes.cri.pod-annotations";
 const KNOWN = new Set(["portMappings", "bandwidth", "dns", "ips", "mac", "cgroupPath", POD_ANNOTATIONS_CAPABILITY]);
@@ -11,7 +12,7 @@ const KNOWN = new Set(["portMappings", "bandwidth", "dns", "ips", "mac", "cgroup
 type Json = Record<string, unknown>;
 
 function bad(key: string, value: unknown, why: string): ShimError {
-  return new ShimError(CniCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, JSON.stringify(value) ?? "undefined");
+  return new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, JSON.stringify(value) ?? "undefined");
 }
 
 function isObject(v: unknown): v is Json {
