@@ -1,5 +1,6 @@
 // The network config containerd sends on stdin: the standard keys, the shim's own keys
 // (where the daemon is, how long to wait, where to log) and the runtime's capability args.
+import { isJsonObject } from "../../server/src/cni/spec/index.js";
 import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
 import { CniErrorCode } from "../../server/src/cni/spec/index.js";
 import { ShimError } from "./shim-error.js";
@@ -25,17 +26,11 @@ export interface ShimConf {
   readonly validContainerIds: readonly string[] | undefined;
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Only `cniVersion`, tolerant: VERSION and error output need it before anything is validated. */
 export function peekCniVersion(stdin: string): string | undefined {
   try {
     const v: unknown = JSON.parse(stdin);
-    return isObject(v) && typeof v["cniVersion"] === "string" ? v["cniVersion"] : undefined;
+    return isJsonObject(v) && typeof v["cniVersion"] === "string" ? v["cniVersion"] : undefined;
   } catch {
     return undefined;
   }
@@ -48,7 +43,7 @@ export function parseShimConf(stdin: string): ShimConf {
   } catch (err) {
     throw new ShimError(CniErrorCode.DecodeFailure, "error parsing network configuration", (err as Error).message, { cause: err });
   }
-  if (!isObject(raw)) throw new ShimError(CniErrorCode.DecodeFailure, "network configuration is not a JSON object");
+  if (!isJsonObject(raw)) throw new ShimError(CniErrorCode.DecodeFailure, "network configuration is not a JSON object");
   const str = (key: string, def: string | undefined): string | undefined => {
     const v = raw[key];
     if (v === undefined) return def;
@@ -64,7 +59,7 @@ export function parseShimConf(stdin: string): ShimConf {
   const logLevel = str("logLevel", "warn") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "logLevel": ${logLevel}`, `one of ${LOG_LEVELS.join(", ")}`);
   const runtimeConfig = raw["runtimeConfig"];
-  if (runtimeConfig !== undefined && !isObject(runtimeConfig)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "runtimeConfig": must be an object`);
+  if (runtimeConfig !== undefined && !isJsonObject(runtimeConfig)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "runtimeConfig": must be an object`);
   return {
     // A config without cniVersion is 0.1.0 by the spec (and then rejected as too old).
     cniVersion: str("cniVersion", "0.1.0") ?? "0.1.0",
@@ -82,7 +77,7 @@ export function parseShimConf(stdin: string): ShimConf {
 function validIds(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "cni.dev/valid-attachments": must be a list`);
-  const ids = v.map((a: unknown) => (isObject(a) && typeof a["containerID"] === "string" ? a["containerID"] : ""));
+  const ids = v.map((a: unknown) => (isJsonObject(a) && typeof a["containerID"] === "string" ? a["containerID"] : ""));
   if (ids.includes("")) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "cni.dev/valid-attachments": every entry needs a containerID`);
   return [...new Set(ids)];
 }

@@ -1,11 +1,11 @@
 // Checks a raw config object (file merged with flags) against the DaemonConfig shape.
 // Collects every problem instead of stopping at the first.
+import { isJsonObject } from "../cni/index.js";
 import { DEFAULTS, LOG_LEVELS, type DaemonConfig } from "./daemon-config.js";
 
 type Check = (value: unknown) => string | undefined;
 type Schema = { readonly [key: string]: Check | Schema };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const str: Check = (v) => (typeof v === "string" && v !== "" ? undefined : "expected a non-empty string");
 const optStr: Check = (v) => (typeof v === "string" ? undefined : "expected a string");
@@ -74,7 +74,7 @@ function walk(raw: Record<string, unknown>, schema: Schema, prefix: string, issu
     } else if (typeof rule === "function") {
       const problem = rule(value);
       if (problem) issues.push(`${path}: ${problem}, got ${JSON.stringify(value)}`);
-    } else if (!isObj(value)) {
+    } else if (!isJsonObject(value)) {
       issues.push(`${path}: expected an object, got ${JSON.stringify(value)}`);
     } else {
       walk(value, rule, `${path}.`, issues);
@@ -84,13 +84,13 @@ function walk(raw: Record<string, unknown>, schema: Schema, prefix: string, issu
 
 /** Validated config (defaults filled in) or every issue found. */
 export function validateConfig(raw: unknown): { config: DaemonConfig; issues: [] } | { config?: undefined; issues: string[] } {
-  if (!isObj(raw)) return { issues: [`the configuration must be an object, got ${JSON.stringify(raw)}`] };
+  if (!isJsonObject(raw)) return { issues: [`the configuration must be an object, got ${JSON.stringify(raw)}`] };
   const issues: string[] = [];
   walk(raw, SCHEMA, "", issues);
-  const kube = { ...DEFAULTS.kubernetes, ...(isObj(raw.kubernetes) ? raw.kubernetes : {}) };
-  const limits = { ...DEFAULTS.limits, ...(isObj(raw.limits) ? raw.limits : {}) };
-  const events = { ...DEFAULTS.events, ...(isObj(raw.events) ? raw.events : {}) };
-  const reconcile = { ...DEFAULTS.reconcile, ...(isObj(raw.reconcile) ? raw.reconcile : {}) };
+  const kube = { ...DEFAULTS.kubernetes, ...(isJsonObject(raw.kubernetes) ? raw.kubernetes : {}) };
+  const limits = { ...DEFAULTS.limits, ...(isJsonObject(raw.limits) ? raw.limits : {}) };
+  const events = { ...DEFAULTS.events, ...(isJsonObject(raw.events) ? raw.events : {}) };
+  const reconcile = { ...DEFAULTS.reconcile, ...(isJsonObject(raw.reconcile) ? raw.reconcile : {}) };
   const config = { ...DEFAULTS, ...raw, kubernetes: kube, limits, events, reconcile } as DaemonConfig;
   // Cross-field rules (harmless to run after type errors: they only look at valid-looking values).
   if (config.clusterNetwork === "") issues.push("clusterNetwork: required (a network name, or the path of a conf/conflist)");
@@ -99,7 +99,7 @@ export function validateConfig(raw: unknown): { config: DaemonConfig; issues: []
   if (config.tcpListen && !config.tls) {
     issues.push("tls: required when tcpListen is set: the TCP listener serves only clients with a certificate (mutual TLS: certFile, keyFile, clientCaFile; see docs/tls.md)");
   }
-  if (isObj(raw.tls)) {
+  if (isJsonObject(raw.tls)) {
     for (const key of ["certFile", "keyFile", "clientCaFile"]) if (!(key in raw.tls)) issues.push(`tls.${key}: required when tls is set`);
   }
   if (limits.maxAnnotationBytes >= limits.maxMessageBytes) {

@@ -1,6 +1,6 @@
 // One reader per JSON selection key. Each returns the normalised part of the selection or
 // calls `fail` with a message that names the field and the bad value. Pure.
-import type { JsonObject } from "../cni/index.js";
+import { isJsonObject, type JsonObject } from "../cni/index.js";
 import { isInfinibandGuid, isIpAddress, isIpOrCidr, isMacAddress } from "./address-checks.js";
 import { interfaceNameProblem } from "../cni/index.js";
 import { isDnsLabel } from "./name-checks.js";
@@ -13,9 +13,6 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 export type SelectionDraft = Writable<NetworkSelection>;
 type FieldReader = (value: unknown, fail: Fail) => Partial<SelectionDraft>;
 
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function readString(key: string, value: unknown, fail: Fail): string {
   if (typeof value !== "string" || value === "") fail(`${quoteInput(key)} must be a non-empty string, got ${quoteInput(value)}`);

@@ -7,7 +7,7 @@ import { MANIFEST_EXTENSIONS } from "../../../server/src/resolve/definition-dir-
 import { createConfDirSource, createDefinitionDirSource, type NetworkSource } from "../../../server/src/resolve/index.js";
 import { parseNadManifest } from "../../../server/src/resolve/nad-manifest.js";
 import type { DaemonConfig } from "../../../server/src/config/index.js";
-import type { JsonObject } from "../../../server/src/cni/index.js";
+import { isJsonObject, type JsonObject } from "../../../server/src/cni/index.js";
 
 export interface ConfiguredNetwork {
   /** "name" (conf dir) or "namespace/name" (definition). */
@@ -55,7 +55,7 @@ export function pluginTypes(config: JsonObject): string[] {
     const plugin = p as JsonObject;
     if (typeof plugin.type === "string") types.push(plugin.type);
     const ipam = plugin.ipam;
-    if (typeof ipam === "object" && ipam !== null && !Array.isArray(ipam) && typeof (ipam as JsonObject).type === "string") types.push((ipam as JsonObject).type as string);
+    if (isJsonObject(ipam) && typeof ipam.type === "string") types.push(ipam.type);
   }
   return types;
 }
