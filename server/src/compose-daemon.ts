@@ -3,11 +3,15 @@
 // whose events go to the event stream, the metrics and (with a cluster) Kubernetes Events.
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { createAttachmentService } from "./attach/create-attachment-service.js";
-import { createFileAttachmentStore } from "./attach/file-attachment-store.js";
-import { createPluginFinder } from "./attach/plugin-check.js";
-import { createSysfsNodeLinks, type NodeLinks } from "./attach/preflight/node-links.js";
-import type { AttachmentService, NetworkStatusWriter } from "./attach/types.js";
+import {
+  createAttachmentService,
+  createFileAttachmentStore,
+  createPluginFinder,
+  createSysfsNodeLinks,
+  type AttachmentService,
+  type NetworkStatusWriter,
+  type NodeLinks,
+} from "./attach/index.js";
 import { createCniRuntime, createSpawnExec, DEFAULT_PLUGIN_PATH, findSetpriv, type PluginExec, type RuntimeEvent } from "./cni/index.js";
 import type { EventSink } from "./events/attachment-event.js";
 import { createPodLinks } from "./netns/pod-links.js";
@@ -21,7 +25,7 @@ import { StartupError } from "./errors/startup-error.js";
 import { createEventBus } from "./events/event-bus.js";
 import { fanOut } from "./events/fan-out.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
-import type { CreateKubeEdge, KubeEdge } from "./kube/kube-edge.js";
+import type { CreateKubeEdge, KubeEdge } from "./kube/index.js";
 import { createMetrics } from "./metrics/index.js";
 import { createRouteEditor } from "./netns/route-editor.js";
 import { createNetnsGuard } from "./netns/netns-guard.js";

@@ -3,7 +3,7 @@
 import { readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { NetworkResolver } from "../../server/src/resolve/types.js";
+import type { NetworkResolver } from "../../server/src/resolve/index.js";
 import { NOOP_PLUGIN } from "../fixtures/plugins/plugin-bin.js";
 import { attachRequest, ctx, invocations, makeEnv, makeService, noopNetwork, staticResolver, type Env } from "./attach-helpers.js";
 

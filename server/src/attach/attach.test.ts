@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { PodSource } from "../resolve/types.js";
+import type { PodSource } from "../resolve/index.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";

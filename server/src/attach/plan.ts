@@ -3,8 +3,9 @@
 import { join } from "node:path";
 import { jsonValueDepth, parseNetworkConfigList, type JsonObject, type NetworkConfigList } from "../cni/index.js";
 import { limitExceeded } from "../limits/input-limits.js";
-import type { ResolvedNetwork } from "../resolve/types.js";
-import type { AttachmentPlan, AttachRequest, PlannedDelegate } from "./types.js";
+import type { ResolvedNetwork } from "../resolve/index.js";
+import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
+import type { AttachRequest } from "./contract.js";
 import { assignInterfaceNames } from "./interface-names.js";
 import { checkDefaultRoutes } from "./default-route-plan.js";
 import { mergeCniArgs } from "./cni-args-merge.js";

@@ -2,8 +2,9 @@
 // plan → plugin binaries → preflight (configs, versions, node links). Every refusal is here,
 // before attach saves anything.
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
-import type { NetworkResolver, PodSource } from "../resolve/types.js";
-import type { AttachmentPlan, AttachRequest } from "./types.js";
+import type { NetworkResolver, PodSource } from "../resolve/index.js";
+import type { AttachmentPlan } from "./attachment-plan.js";
+import type { AttachRequest } from "./contract.js";
 import { podAnnotations } from "./pod-annotations.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
 import { verifyPlugins, type FindPlugin } from "./plugin-check.js";

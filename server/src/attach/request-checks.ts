@@ -4,7 +4,7 @@ import { containerIdProblem } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import { limitExceeded, type InputLimits } from "../limits/input-limits.js";
-import type { AttachRequest } from "./types.js";
+import type { AttachRequest } from "./contract.js";
 
 export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes">;
 

@@ -1,6 +1,6 @@
 // A read-only view of a delegate result in 1.0.0 terms, read defensively (plugins print anything).
 import { toResult100, type CniResult, type JsonObject } from "../cni/index.js";
-import type { DnsConfig } from "./types.js";
+import type { DnsConfig } from "./network-status-entry.js";
 
 export interface ResultInterface {
   readonly name: string;

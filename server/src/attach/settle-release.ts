@@ -2,7 +2,7 @@
 // interrupted, the delegates still to do stay in the attachment record (phase detaching) for the
 // retried DEL. Otherwise the orphaned ones go to the orphan store, merged with what it holds for
 // that container already, and the attachment itself is gone: DEL has finished.
-import type { PlannedDelegate } from "./types.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
 import { MAX_HISTORY, type AttachmentRecord, type AttachmentStore, type HistoryEntry } from "./attachment-store.js";
 import { describeLeft, type ReleaseOutcome, type Released } from "./release-delegates.js";
 

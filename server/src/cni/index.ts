@@ -1,6 +1,8 @@
 // Curated public surface of the CNI runtime. Code outside server/src/cni imports only this file.
 export * from "./spec/errors.js";
-export type * from "./types.js";
+export type * from "./spec/types.js";
+export type * from "./invoke/types.js";
+export type * from "./runtime/types.js";
 
 // Spec helpers: versions, identifiers, CNI_ARGS, capability args.
 export {

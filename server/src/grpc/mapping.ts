@@ -7,11 +7,11 @@ import { GarbageCollectOutcome, GarbageCollectReason } from "../../../proto/gen/
 import { ConfigFrom, type ConfigOrigin as PbOrigin, type PlannedNetwork } from "../../../proto/gen/netattach/v1/plan.js";
 import type * as sbx from "../../../proto/gen/netattach/v1/sandbox.js";
 import type * as sel from "../../../proto/gen/netattach/v1/selection.js";
-import type * as d from "../attach/types.js";
+import type * as d from "../attach/index.js";
 import { jsonTextDepth, type JsonObject } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
-import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/types.js";
+import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/index.js";
 
 /** ResolveNetworks executes nothing, so sandbox identity is optional there: placeholders. */
 export const RESOLVE_PLACEHOLDER = { containerId: "resolve-only", netns: "/resolve-only" } as const;

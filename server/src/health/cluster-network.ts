@@ -1,7 +1,7 @@
 // The cluster network's config as the resolver currently sees it, for CNI STATUS.
 // Refreshed before each status check so definition changes are picked up.
 import { parseNetworkConfigList, type NetworkConfigList } from "../cni/index.js";
-import type { NetworkResolver } from "../resolve/types.js";
+import type { NetworkResolver } from "../resolve/index.js";
 
 export interface ClusterNetworkTracker {
   current(): NetworkConfigList | undefined;

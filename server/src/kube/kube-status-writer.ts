@@ -17,7 +17,7 @@
 // calls write() on ADD only.
 import type { Logger } from "pino";
 import { PatchStrategy } from "@kubernetes/client-node";
-import type { NetworkStatusEntry, NetworkStatusWriter, PodRef } from "../attach/types.js";
+import type { NetworkStatusEntry, NetworkStatusWriter, PodRef } from "../attach/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { classifyApiFailure } from "./api-failure.js";
 import type { ApiGate } from "./api-gate.js";

@@ -5,10 +5,9 @@ import { isInfinibandGuid, isIpAddress, isIpOrCidr, isMacAddress } from "./addre
 import { interfaceNameProblem } from "../cni/index.js";
 import { isDnsLabel } from "./name-checks.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import { readBandwidth, readPortMappings } from "./selection-options.js";
+import { readBandwidth, readPortMappings, type Fail } from "./selection-options.js";
 import type { NetworkSelection } from "./types.js";
 
-export type Fail = (problem: string, opts?: { interfaceName?: string }) => never;
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 export type SelectionDraft = Writable<NetworkSelection>;
 type FieldReader = (value: unknown, fail: Fail) => Partial<SelectionDraft>;

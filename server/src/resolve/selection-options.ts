@@ -2,8 +2,9 @@
 import { isJsonObject } from "../cni/index.js";
 import { isIpAddress } from "./address-checks.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import type { Fail } from "./selection-fields.js";
 import type { Bandwidth, PortMapping } from "./types.js";
+
+export type Fail = (problem: string, opts?: { interfaceName?: string }) => never;
 
 const PROTOCOLS = ["tcp", "udp", "sctp"];
 

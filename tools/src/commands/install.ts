@@ -13,6 +13,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { CONF_EXTENSIONS } from "../../../server/src/cni/index.js";
 import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 
@@ -20,7 +21,6 @@ export const SHIM_TYPE = "netattach-cni";
 export const CONFLIST_NAME = "00-netattach.conflist";
 /** Capability args containerd/CRI-O fill in; the shim forwards every one to the daemon. */
 export const SHIM_CAPABILITIES = ["io.kubernetes.cri.pod-annotations", "portMappings", "bandwidth", "ips", "mac", "dns", "cgroupPath"] as const;
-const CONF_EXTENSIONS = [".conf", ".conflist", ".json"];
 
 const usage = `Usage:
   netattachctl install [flags]               install the shim and ${CONFLIST_NAME}

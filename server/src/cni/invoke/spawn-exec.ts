@@ -6,7 +6,7 @@
 // whatever it started (see leftover-plugins.ts).
 import { spawn as nodeSpawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ExecRequest, PluginExec } from "../types.js";
+import type { ExecRequest, PluginExec } from "./types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { findInPath } from "./find-in-path.js";
 import { createStderrBuffer, createStdoutBuffer } from "./output-buffers.js";

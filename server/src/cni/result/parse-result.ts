@@ -1,7 +1,7 @@
 // Parse a plugin's stdout JSON into a CniResult (libcni fixupResultVersion + create.Create).
 
 import { CniError, CniErrorCode } from "../spec/errors.js";
-import type { CniResult } from "../types.js";
+import type { CniResult } from "../spec/types.js";
 import { isJsonObject } from "../spec/json-object.js";
 import { ShapeError, describeValue } from "./shape.js";
 import { validateResultShape } from "./validate-result.js";

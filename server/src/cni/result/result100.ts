@@ -1,6 +1,6 @@
 // Typed read-only view of a 1.1.0 result for code outside the runtime.
 
-import type { CniResult } from "../types.js";
+import type { CniResult } from "../spec/types.js";
 import { convertResult } from "./convert-result.js";
 
 export interface Interface100 {

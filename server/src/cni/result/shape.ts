@@ -2,7 +2,7 @@
 // the caller can say exactly what is wrong.
 
 import { isJsonObject } from "../spec/json-object.js";
-import type { JsonObject } from "../types.js";
+import type { JsonObject } from "../spec/types.js";
 import { cidrFamily, ipFamily } from "./ip.js";
 
 export class ShapeError extends Error {

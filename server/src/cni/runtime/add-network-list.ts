@@ -1,6 +1,7 @@
 // ADD: plugins in order, each given the previous result converted to its version; halt at
 // the first error (no rollback here — see add-with-rollback.ts); cache the final result.
-import type { CniResult, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import type { CniResult, NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { formatCniArgs } from "../spec/cni-args.js";
 import { supportsChaining } from "../spec/version.js";

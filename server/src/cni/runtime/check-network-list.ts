@@ -3,7 +3,8 @@
 // No cached ADD → kind "invalid-args", code 3 (spec: "container unknown"): the spec forbids
 // CHECK of a container that was never ADDed, and running it without prevResult would
 // make plugins check nothing. A corrupt cache → kind "cache", code 3, for the same reason.
-import type { InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import type { NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { supportsCheck } from "../spec/version.js";
 import { buildPluginConfig } from "../conf/build-plugin-config.js";

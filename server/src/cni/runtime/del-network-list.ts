@@ -5,7 +5,8 @@
 // be retried with the same prevResult, and it is gone before DEL returns: a later ADD, GC or
 // reader must not see the old record (an unlink left running could even land after the next
 // ADD's rename and delete the new one). It costs one synchronous unlink.
-import type { CniResult, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import type { CniResult, NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { sendsPrevResultOnDel } from "../spec/version.js";
 import { buildPluginConfig } from "../conf/build-plugin-config.js";

@@ -1,5 +1,5 @@
 // Results between plugins: parse a plugin's ADD output, convert it for the next one.
-import type { CniResult, NetworkConfigList } from "../types.js";
+import type { CniResult, NetworkConfigList } from "../spec/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { adoptResult } from "../result/parse-result.js";
 import { convertResult } from "../result/convert-result.js";

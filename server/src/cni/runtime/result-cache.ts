@@ -8,7 +8,7 @@
 import { readFileSync, unlinkSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { CniResult, JsonObject } from "../types.js";
+import type { CniResult, JsonObject } from "../spec/types.js";
 import { isJsonObject } from "../spec/json-object.js";
 import { startAtomicWrite, TEMP_FILE } from "./atomic-write.js";
 

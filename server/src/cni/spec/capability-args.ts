@@ -2,7 +2,7 @@
 // offered (keys matched case-insensitively, spelled as the plugin declared them), with
 // containerd's untagged Go-struct casing normalised to the CONVENTIONS.md spelling.
 
-import type { JsonObject } from "../types.js";
+import type { JsonObject } from "./types.js";
 import { isJsonObject } from "./json-object.js";
 
 type Renames = Readonly<Record<string, string>>;
