@@ -83,7 +83,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     ...(config.definitionsDir ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir })] : []),
   ];
   const resolver = wrap("resolver", createNetworkResolver({ sources: { definitions, confDir }, config }));
-  const cluster = createClusterNetworkTracker(resolver, config.systemNamespaces[0] ?? "kube-system");
+  const cluster = createClusterNetworkTracker(resolver);
   const netns = createNetnsGuard();
   const rc = config.reconcile;
   const cri = rc.runtimeSocket !== "" ? createCriSandboxes(rc.runtimeSocket) : undefined;

@@ -15,11 +15,10 @@ afterEach(async () => {
   await env.cleanup();
 });
 
-const goneResolver: NetworkResolver = {
-  resolve: async () => {
-    throw new Error("definitions are gone: DEL must not look them up");
-  },
+const gone = async (): Promise<never> => {
+  throw new Error("definitions are gone: DEL must not look them up");
 };
+const goneResolver: NetworkResolver = { resolve: gone, resolveClusterNetwork: gone };
 
 describe("detach after a restart", () => {
   it("deletes every delegate in reverse from the saved plan, with the saved args and ADD results", async () => {

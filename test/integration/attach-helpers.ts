@@ -95,7 +95,10 @@ export function makeService(env: Env, resolver: NetworkResolver) {
   return { svc, written };
 }
 
-export const staticResolver = (networks: ResolvedNetwork[]): NetworkResolver => ({ resolve: async () => networks });
+export const staticResolver = (networks: ResolvedNetwork[]): NetworkResolver => ({
+  resolve: async () => networks,
+  resolveClusterNetwork: async () => networks.find((n) => n.role === "cluster") ?? Promise.reject(new Error("staticResolver: no cluster network")),
+});
 
 export const ctx = () => ({ signal: new AbortController().signal, log: pino({ level: "silent" }) });
 

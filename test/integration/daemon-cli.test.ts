@@ -20,8 +20,8 @@ const RESULT: AttachResult = {
   networkStatus: [{ name: "cluster", interface: "eth0", ips: ["10.0.0.2"], default: true }],
 };
 const PLAN: AttachmentPlan = {
-  containerId: "resolve-only",
-  netns: "/resolve-only",
+  containerId: "",
+  netns: "",
   pod: POD,
   primaryIfName: "eth0",
   delegates: [

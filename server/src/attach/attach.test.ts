@@ -321,7 +321,7 @@ describe("pod annotations", () => {
 
   it("uses the request's annotations when given, else the pod's", async () => {
     const seen: Array<Readonly<Record<string, string>>> = [];
-    const resolver = { resolve: async (q: { annotations: Readonly<Record<string, string>> }) => (seen.push(q.annotations), [cluster]) };
+    const resolver = { resolve: async (q: { annotations: Readonly<Record<string, string>> }) => (seen.push(q.annotations), [cluster]), resolveClusterNetwork: async () => cluster };
     const { svc } = service(undefined, { resolver, podSource: pods({ uid: "uid-1" }) });
     await svc.resolve(request({ annotations: { a: "from-request" } }), ctx());
     const { annotations: _omit, ...noAnnotations } = request();

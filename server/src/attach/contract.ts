@@ -36,6 +36,12 @@ export interface AttachRequest {
   readonly cniVersion?: string;
 }
 
+/**
+ * ResolveNetworks: what an ADD would do, executing nothing but VERSION. A sandbox identity is
+ * optional (the plan then carries none); when given it is checked as an ADD's would be.
+ */
+export type ResolveRequest = Omit<AttachRequest, "containerId" | "netns"> & { readonly containerId?: string; readonly netns?: string };
+
 export interface AttachedIp {
   /** CIDR, e.g. 10.1.2.3/24 */
   readonly address: string;
@@ -185,5 +191,5 @@ export interface AttachmentService {
   gc(req: GcRequest, ctx: CallContext): Promise<GcResult>;
   status(ctx: CallContext): Promise<ServiceStatus>;
   list(filter: { podNamespace?: string; podName?: string; containerId?: string }, ctx: CallContext): Promise<AttachmentSummary[]>;
-  resolve(req: AttachRequest, ctx: CallContext): Promise<ResolvedPlan>;
+  resolve(req: ResolveRequest, ctx: CallContext): Promise<ResolvedPlan>;
 }

@@ -54,6 +54,9 @@ async function attachedThenRestarted(fail?: FailRule) {
       resolver.calls++;
       throw new Error("the resolver must not be used by DEL");
     },
+    resolveClusterNetwork: async () => {
+      throw new Error("the resolver must not be used by DEL");
+    },
   };
   const links = recordingLinks();
   return { svc: createAttachmentService({ ...deps(runtime, resolver, createFileAttachmentStore(join(dir, "attachments"))), links }), runtime, resolver, links };

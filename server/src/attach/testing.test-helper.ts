@@ -64,6 +64,11 @@ export function fakeResolver(networks: ResolvedNetwork[]): NetworkResolver & { c
       r.calls++;
       return networks;
     },
+    resolveClusterNetwork: async () => {
+      const cluster = networks.find((n) => n.role === "cluster");
+      if (cluster === undefined) throw new Error("fakeResolver: no cluster network");
+      return cluster;
+    },
   };
   return r;
 }

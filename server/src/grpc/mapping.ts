@@ -13,9 +13,6 @@ import { DaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
 import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/index.js";
 
-/** ResolveNetworks executes nothing, so sandbox identity is optional there: placeholders. */
-export const RESOLVE_PLACEHOLDER = { containerId: "resolve-only", netns: "/resolve-only" } as const;
-
 /** What the mapping needs to know before it parses JSON a caller sent (limits.maxJsonDepth). */
 export interface MappingLimits {
   readonly maxJsonDepth: number;
@@ -27,15 +24,10 @@ export function attachRequestFromProto(req: svc.AttachNetworksRequest, limits: M
   return sandboxRequestFromProto(req, limits, req.cniVersion);
 }
 
-export function resolveRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): d.AttachRequest {
-  return sandboxRequestFromProto(
-    {
-      ...req,
-      containerId: req.containerId || RESOLVE_PLACEHOLDER.containerId,
-      netnsPath: req.netnsPath || RESOLVE_PLACEHOLDER.netns,
-    },
-    limits,
-  );
+/** ResolveNetworks executes nothing: an empty container id or netns means "no sandbox". */
+export function resolveRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): d.ResolveRequest {
+  const { containerId, netns, ...rest } = sandboxRequestFromProto(req, limits);
+  return { ...rest, ...(containerId !== "" ? { containerId } : {}), ...(netns !== "" ? { netns } : {}) };
 }
 
 function sandboxRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits, cniVersion = ""): d.AttachRequest {
