@@ -10,7 +10,8 @@ import { parseShimConf } from "./shim-conf.js";
 function fakeClock(): Clock & { slept: number[] } {
   let t = 0;
   const slept: number[] = [];
-  return { slept, now: () => t, sleep: async (ms) => void (slept.push(ms), (t += ms)) };
+  // random() = 1: the top of each jitter range, i.e. the undamped doubling.
+  return { slept, now: () => t, sleep: async (ms) => void (slept.push(ms), (t += ms)), random: () => 1 };
 }
 
 const PATH = "/netattach.v1.AttachmentService/AttachNetworks";

@@ -11,6 +11,7 @@
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 import { ErrorReason } from "../../proto/gen/netattach/v1/error_reason.js";
+import { createBackoff } from "../../server/src/retry/index.js";
 import { reasonName } from "../../server/src/wire/index.js";
 import type { CniCommand } from "./cni-env.js";
 import { SocketConnectError } from "./transport/socket-connect-error.js";
@@ -25,6 +26,8 @@ export type DaemonCommand = Exclude<CniCommand, "VERSION">;
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** [0, 1): the backoff's jitter, so many shims waiting for one daemon do not retry in step. */
+  random(): number;
 }
 
 interface CommandPolicy {
@@ -40,8 +43,7 @@ export const CALL_POLICY: Readonly<Record<DaemonCommand, CommandPolicy>> = {
   STATUS: { retryUntilReady: false, unreachableCode: CniErrorCode.PluginNotAvailable },
 };
 
-const FIRST_BACKOFF_MS = 25;
-const MAX_BACKOFF_MS = 250;
+const READY_BACKOFF = { minMs: 25, maxMs: 250 };
 
 export type DaemonCall<T> = (options: { deadline: Date }) => Promise<T>;
 
@@ -55,7 +57,7 @@ function notYet(err: unknown): string | undefined {
 /** Calls until the daemon takes the call or the readiness budget is spent. */
 async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call: DaemonCall<T>): Promise<T> {
   const giveUpAt = clock.now() + conf.readinessTimeoutMs;
-  let backoff = FIRST_BACKOFF_MS;
+  const backoff = createBackoff(READY_BACKOFF, () => clock.random());
   for (let attempt = 1; ; attempt++) {
     let last: string | undefined;
     try {
@@ -64,7 +66,8 @@ async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call:
       last = notYet(err);
       if (last === undefined) throw err;
     }
-    if (clock.now() + backoff >= giveUpAt) {
+    const pause = backoff.next();
+    if (clock.now() + pause >= giveUpAt) {
       throw new ShimError(
         CniErrorCode.TryAgainLater,
         `netattachd at ${conf.socketPath} is not ready after ${conf.readinessTimeoutMs} ms`,
@@ -72,8 +75,7 @@ async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call:
       );
     }
     if (attempt === 1) log.info("waiting for netattachd", { socket: conf.socketPath, reason: last });
-    await clock.sleep(backoff);
-    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+    await clock.sleep(pause);
   }
 }
 

@@ -19,7 +19,7 @@ import { isStaticPod } from "./pod-uid.js";
 import { createKeyedRateLimit } from "./rate-limit.js";
 import type { SyncedInformer } from "./synced-informer.js";
 import type { TrimmedPod } from "./trim-object.js";
-import { withRetry } from "./with-retry.js";
+import { withRetry } from "../retry/index.js";
 
 export const REPORTING_CONTROLLER = "netattach.dev/netattachd";
 

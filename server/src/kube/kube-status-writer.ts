@@ -27,7 +27,7 @@ import type { KubeTuning } from "./kube-edge.js";
 import { isStaticPod } from "./pod-uid.js";
 import type { SyncedInformer } from "./synced-informer.js";
 import type { TrimmedPod } from "./trim-object.js";
-import { withRetry } from "./with-retry.js";
+import { withRetry } from "../retry/index.js";
 
 export const NETWORK_STATUS_ANNOTATION = "k8s.v1.cni.cncf.io/network-status";
 
