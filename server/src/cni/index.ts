@@ -25,7 +25,7 @@ export { isJsonObject } from "./spec/json-object.js";
 export { filterCapabilityArgs, normaliseCapabilityArg } from "./spec/capability-args.js";
 
 // Results of every spec version.
-export { convertResult, parseResult, toResult100, type Result100 } from "./result/index.js";
+export { convertResult, parseResult, toResult100, type DNS100, type Interface100, type IPConfig100, type Result100, type Route100 } from "./result/index.js";
 
 // Configuration.
 export { parseNetworkConfigList } from "./conf/parse-network-config-list.js";
