@@ -7,10 +7,9 @@ import type { NetworkConfigList, RuntimeConf } from "../spec/types.js";
 import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { supportsCheck } from "../spec/version.js";
-import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { cniArgsFor } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";
-import { convertFor } from "./plugin-result.js";
+import { configFor } from "./plugin-result.js";
 import { src } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
@@ -36,13 +35,7 @@ export async function checkNetworkList(ctx: RuntimeContext, list: NetworkConfigL
       ctx.emit({ type: "plugin-skipped", command: "CHECK", plugin: p.plugin.type, network: list.name, cniVersion: p.version, reason: "CHECK needs CNI 0.4.0" });
       continue;
     }
-    const config = buildPluginConfig({
-      networkName: list.name,
-      cniVersion: p.version,
-      plugin: p.plugin,
-      prevResult: convertFor(cached.result, p.version, list, p.plugin.type),
-      ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
-    });
+    const config = configFor(list, p, rt, cached.result);
     await invokePlugin(ctx, { list, plugin: p, command: "CHECK", config, rt, cniArgs, opts });
   }
 }
