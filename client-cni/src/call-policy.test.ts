@@ -3,14 +3,15 @@ import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { describe, expect, it } from "vitest";
 import { callDaemon, type Clock } from "./call-policy.js";
 import { SocketConnectError } from "./transport/socket-connect-error.js";
-import { ERROR_DOMAIN } from "./error-mapping.js";
+import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
 import { createLogger } from "./logger.js";
 import { parseShimConf } from "./shim-conf.js";
 
 function fakeClock(): Clock & { slept: number[] } {
   let t = 0;
   const slept: number[] = [];
-  return { slept, now: () => t, sleep: async (ms) => void (slept.push(ms), (t += ms)) };
+  // random() = 1: the top of each jitter range, i.e. the undamped doubling.
+  return { slept, now: () => t, sleep: async (ms) => void (slept.push(ms), (t += ms)), random: () => 1 };
 }
 
 const PATH = "/netattach.v1.AttachmentService/AttachNetworks";

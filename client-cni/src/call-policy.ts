@@ -10,18 +10,24 @@
 // Every call has a deadline (callTimeoutMs) so the shim never hangs past the runtime's.
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
+import { ErrorReason } from "../../proto/gen/netattach/v1/error_reason.js";
+import { createBackoff } from "../../server/src/retry/index.js";
+import { reasonName } from "../../server/src/wire/index.js";
 import type { CniCommand } from "./cni-env.js";
 import { SocketConnectError } from "./transport/socket-connect-error.js";
 import { errorReason, toShimError, transportDetails } from "./error-mapping.js";
 import type { Logger } from "./logger.js";
 import type { ShimConf } from "./shim-conf.js";
-import { CniCode, ShimError } from "./shim-error.js";
+import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { ShimError } from "./shim-error.js";
 
 export type DaemonCommand = Exclude<CniCommand, "VERSION">;
 
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** [0, 1): the backoff's jitter, so many shims waiting for one daemon do not retry in step. */
+  random(): number;
 }
 
 interface CommandPolicy {
@@ -30,29 +36,28 @@ interface CommandPolicy {
 }
 
 export const CALL_POLICY: Readonly<Record<DaemonCommand, CommandPolicy>> = {
-  ADD: { retryUntilReady: true, unreachableCode: CniCode.TryAgainLater },
-  DEL: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
-  CHECK: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
-  GC: { retryUntilReady: false, unreachableCode: CniCode.TryAgainLater },
-  STATUS: { retryUntilReady: false, unreachableCode: CniCode.PluginNotAvailable },
+  ADD: { retryUntilReady: true, unreachableCode: CniErrorCode.TryAgainLater },
+  DEL: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
+  CHECK: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
+  GC: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
+  STATUS: { retryUntilReady: false, unreachableCode: CniErrorCode.PluginNotAvailable },
 };
 
-const FIRST_BACKOFF_MS = 25;
-const MAX_BACKOFF_MS = 250;
+const READY_BACKOFF = { minMs: 25, maxMs: 250 };
 
 export type DaemonCall<T> = (options: { deadline: Date }) => Promise<T>;
 
 /** Why the daemon did not take the call, when waiting can fix that; undefined otherwise. */
 function notYet(err: unknown): string | undefined {
   if (err instanceof SocketConnectError && err.notListening) return `${Status[err.code]}: ${transportDetails(err.details)}`;
-  if (err instanceof ClientError && err.code === Status.UNAVAILABLE && errorReason(err) === "NOT_READY") return `not ready: ${err.details}`;
+  if (err instanceof ClientError && err.code === Status.UNAVAILABLE && errorReason(err) === reasonName(ErrorReason.ERROR_REASON_NOT_READY)) return `not ready: ${err.details}`;
   return undefined;
 }
 
 /** Calls until the daemon takes the call or the readiness budget is spent. */
 async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call: DaemonCall<T>): Promise<T> {
   const giveUpAt = clock.now() + conf.readinessTimeoutMs;
-  let backoff = FIRST_BACKOFF_MS;
+  const backoff = createBackoff(READY_BACKOFF, () => clock.random());
   for (let attempt = 1; ; attempt++) {
     let last: string | undefined;
     try {
@@ -61,16 +66,16 @@ async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call:
       last = notYet(err);
       if (last === undefined) throw err;
     }
-    if (clock.now() + backoff >= giveUpAt) {
+    const pause = backoff.next();
+    if (clock.now() + pause >= giveUpAt) {
       throw new ShimError(
-        CniCode.TryAgainLater,
+        CniErrorCode.TryAgainLater,
         `netattachd at ${conf.socketPath} is not ready after ${conf.readinessTimeoutMs} ms`,
         `${attempt} attempts; last: ${last}`,
       );
     }
     if (attempt === 1) log.info("waiting for netattachd", { socket: conf.socketPath, reason: last });
-    await clock.sleep(backoff);
-    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+    await clock.sleep(pause);
   }
 }
 

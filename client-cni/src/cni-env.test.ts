@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCniArgs } from "./cni-args.js";
+import { parseCniArgs, podIdentityForDelete } from "./cni-args.js";
 import { parseCniEnv } from "./cni-env.js";
 
 describe("parseCniEnv", () => {
@@ -26,13 +26,26 @@ describe("parseCniEnv", () => {
 
 describe("parseCniArgs", () => {
   it("takes the pod identity out and keeps the rest in order, values with '=' intact", () => {
-    expect(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_UID=u;X=a=b;;FLAG")).toEqual({
+    expect(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_UID=u;X=a=b;;E=")).toEqual({
       pod: { namespace: "ns", name: "p", uid: "u" },
       rest: [
         { key: "IgnoreUnknown", value: "1" },
         { key: "X", value: "a=b" },
-        { key: "FLAG", value: "" },
+        { key: "E", value: "" },
       ],
     });
+  });
+
+  it("refuses a pair without '=' with code 4 naming CNI_ARGS, as plugins do", () => {
+    expect(() => parseCniArgs("K8S_POD_NAME=p;FLAG")).toThrow(expect.objectContaining({ code: 4, msg: expect.stringContaining("CNI_ARGS") }));
+  });
+
+  it("keys named like Object.prototype members are plain keys", () => {
+    expect(parseCniArgs("constructor=1;__proto__=2;toString=3").rest.map((p) => p.key)).toEqual(["constructor", "__proto__", "toString"]);
+  });
+
+  it("a DEL never fails on a malformed CNI_ARGS: its pod identity is only logged", () => {
+    expect(podIdentityForDelete("K8S_POD_NAME=p;FLAG")).toEqual({ namespace: "", name: "", uid: "" });
+    expect(podIdentityForDelete("K8S_POD_NAME=p")).toEqual({ namespace: "", name: "p", uid: "" });
   });
 });

@@ -1,5 +1,6 @@
 // The CNI_* environment, validated per command as libcni's skel does (SPEC §2).
-import { CniCode, ShimError } from "./shim-error.js";
+import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { ShimError } from "./shim-error.js";
 
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS" | "VERSION";
 const COMMANDS: readonly CniCommand[] = ["ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION"];
@@ -31,7 +32,7 @@ export function readCommand(env: Env): CniCommand {
   const raw = env["CNI_COMMAND"] ?? "";
   const command = COMMANDS.find((c) => c === raw);
   if (command === undefined) {
-    throw new ShimError(CniCode.InvalidEnvironment, raw === "" ? "CNI_COMMAND is not set" : `unknown CNI_COMMAND: ${raw}`);
+    throw new ShimError(CniErrorCode.InvalidEnvironment, raw === "" ? "CNI_COMMAND is not set" : `unknown CNI_COMMAND: ${raw}`);
   }
   return command;
 }
@@ -40,7 +41,7 @@ export function parseCniEnv(env: Env): CniEnv {
   const command = readCommand(env);
   const missing = REQUIRED[command].filter((k) => !env[k]);
   if (missing.length > 0) {
-    throw new ShimError(CniCode.InvalidEnvironment, `required env variables [${missing.join(",")}] missing`);
+    throw new ShimError(CniErrorCode.InvalidEnvironment, `required env variables [${missing.join(",")}] missing`);
   }
   const out: CniEnv = {
     command,
@@ -51,7 +52,7 @@ export function parseCniEnv(env: Env): CniEnv {
     path: env["CNI_PATH"] ?? "",
   };
   if (REQUIRED[command].includes("CNI_CONTAINERID") && !CONTAINER_ID.test(out.containerId)) {
-    throw new ShimError(CniCode.InvalidEnvironment, "invalid characters in containerID", out.containerId);
+    throw new ShimError(CniErrorCode.InvalidEnvironment, "invalid characters in containerID", out.containerId);
   }
   if (REQUIRED[command].includes("CNI_IFNAME")) checkIfName(out.ifName);
   return out;
@@ -59,6 +60,6 @@ export function parseCniEnv(env: Env): CniEnv {
 
 function checkIfName(name: string): void {
   if (name.length > 15 || name === "." || name === ".." || /[/:\s]/.test(name)) {
-    throw new ShimError(CniCode.InvalidEnvironment, `invalid interface name "${name}"`);
+    throw new ShimError(CniErrorCode.InvalidEnvironment, `invalid interface name "${name}"`);
   }
 }

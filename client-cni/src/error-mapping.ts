@@ -5,9 +5,9 @@ import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 import type { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
 import type { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
-import { CniCode, ShimError, isShimError } from "./shim-error.js";
-
-export const ERROR_DOMAIN = "netattach.dev";
+import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
+import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { ShimError, isShimError } from "./shim-error.js";
 
 /** Status codes that mean "the daemon could not be reached or did not answer in time". */
 const TRANSIENT = new Set<Status>([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.CANCELLED, Status.ABORTED, Status.RESOURCE_EXHAUSTED]);
@@ -50,16 +50,16 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
     const details = [info.metadata["details"], where(info), info.metadata["stderr"] ? `stderr: ${info.metadata["stderr"]}` : undefined]
       .filter(Boolean)
       .join("; ");
-    return new ShimError(Number.isInteger(code) ? code : CniCode.Internal, err.details, details, { cause: err });
+    return new ShimError(Number.isInteger(code) ? code : CniErrorCode.Internal, err.details, details, { cause: err });
   }
   if (err instanceof ClientError && TRANSIENT.has(err.code)) {
     const notDone = ctx.command !== undefined && ctx.command !== "STATUS" ? `; ${ctx.command} was not done, the runtime should retry` : "";
     return new ShimError(ctx.unreachableCode, `netattachd is not reachable at ${ctx.socketPath}${notDone}`, `${Status[err.code]}: ${transportDetails(err.details)}`, { cause: err });
   }
   if (err instanceof ClientError) {
-    return new ShimError(CniCode.Internal, `netattachd at ${ctx.socketPath} failed: ${err.details}`, Status[err.code], { cause: err });
+    return new ShimError(CniErrorCode.Internal, `netattachd at ${ctx.socketPath} failed: ${err.details}`, Status[err.code], { cause: err });
   }
-  return new ShimError(CniCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
+  return new ShimError(CniErrorCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 /**

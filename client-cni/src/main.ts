@@ -42,7 +42,7 @@ function main(): void {
       return (socketPath) => createDaemonClient(socketPath, bun ? fetchPost(globalThis.fetch as unknown as UnixFetch) : nodeHttpPost());
     },
     logSink: (logFile) => (logFile ? (line) => fs().appendFileSync(logFile, line) : (line) => writeAll(2, line)),
-    clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random },
   })
     .then(async ({ stdout, exitCode }) => {
       try {

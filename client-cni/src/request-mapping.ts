@@ -6,7 +6,7 @@ import type {
   DetachNetworksRequest,
   GarbageCollectRequest,
 } from "../../proto/gen/netattach/v1/attachment_service.js";
-import { parseCniArgs } from "./cni-args.js";
+import { parseCniArgs, podIdentityForDelete } from "./cni-args.js";
 import type { CniEnv } from "./cni-env.js";
 import { toAnnotations, toRuntimeConfig } from "./runtime-config.js";
 import type { ShimConf } from "./shim-conf.js";
@@ -27,7 +27,7 @@ export function toAttachRequest(env: CniEnv, conf: ShimConf): AttachNetworksRequ
 }
 
 export function toDetachRequest(env: CniEnv): DetachNetworksRequest {
-  return { containerId: env.containerId, netnsPath: env.netns, pod: parseCniArgs(env.args).pod };
+  return { containerId: env.containerId, netnsPath: env.netns, pod: podIdentityForDelete(env.args) };
 }
 
 export function toCheckRequest(env: CniEnv): CheckNetworksRequest {

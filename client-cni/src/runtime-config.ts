@@ -2,8 +2,10 @@
 // containerd marshals untagged Go structs, so inner keys arrive capitalised
 // ({"HostPort":8080,...}; see test/fixtures/containerd-1.6): inner keys are matched
 // case-insensitively, as Go's encoding/json does. Capability names themselves are exact.
+import { isJsonObject } from "../../server/src/cni/spec/index.js";
 import type { Annotations, Bandwidth, DnsCapability, PortMapping, RuntimeConfig } from "../../proto/gen/netattach/v1/sandbox.js";
-import { CniCode, ShimError } from "./shim-error.js";
+import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { ShimError } from "./shim-error.js";
 
 export const POD_ANNOTATIONS_CAPABILITY = "io.kubernetes.cri.pod-annotations";
 const KNOWN = new Set(["portMappings", "bandwidth", "dns", "ips", "mac", "cgroupPath", POD_ANNOTATIONS_CAPABILITY]);
@@ -11,12 +13,9 @@ const KNOWN = new Set(["portMappings", "bandwidth", "dns", "ips", "mac", "cgroup
 type Json = Record<string, unknown>;
 
 function bad(key: string, value: unknown, why: string): ShimError {
-  return new ShimError(CniCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, JSON.stringify(value) ?? "undefined");
+  return new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, JSON.stringify(value) ?? "undefined");
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** obj[key] matched case-insensitively. */
 function field(obj: Json, key: string): unknown {
@@ -42,7 +41,7 @@ function portMappings(v: unknown): PortMapping[] {
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) throw bad("portMappings", v, "must be a list");
   return v.map((p: unknown) => {
-    if (!isObject(p)) throw bad("portMappings", p, "entries must be objects");
+    if (!isJsonObject(p)) throw bad("portMappings", p, "entries must be objects");
     const protocol = field(p, "protocol") ?? "";
     const hostIp = field(p, "hostIP") ?? "";
     if (typeof protocol !== "string" || typeof hostIp !== "string") throw bad("portMappings", p, "protocol and hostIP must be strings");
@@ -57,7 +56,7 @@ function portMappings(v: unknown): PortMapping[] {
 
 function bandwidth(v: unknown): Bandwidth | undefined {
   if (v === null || v === undefined) return undefined;
-  if (!isObject(v)) throw bad("bandwidth", v, "must be an object");
+  if (!isJsonObject(v)) throw bad("bandwidth", v, "must be an object");
   return {
     ingressRate: num("bandwidth", v, "ingressRate"),
     ingressBurst: num("bandwidth", v, "ingressBurst"),
@@ -68,7 +67,7 @@ function bandwidth(v: unknown): Bandwidth | undefined {
 
 function dns(v: unknown): DnsCapability | undefined {
   if (v === null || v === undefined) return undefined;
-  if (!isObject(v)) throw bad("dns", v, "must be an object");
+  if (!isJsonObject(v)) throw bad("dns", v, "must be an object");
   return { servers: strings("dns.servers", field(v, "servers")), searches: strings("dns.searches", field(v, "searches")), options: strings("dns.options", field(v, "options")) };
 }
 
@@ -100,6 +99,6 @@ export function toAnnotations(rc: Readonly<Json> | undefined): Annotations | und
   if (rc === undefined || !(POD_ANNOTATIONS_CAPABILITY in rc)) return undefined;
   const v = rc[POD_ANNOTATIONS_CAPABILITY];
   if (v === null) return { values: {} };
-  if (!isObject(v) || Object.values(v).some((s) => typeof s !== "string")) throw bad(POD_ANNOTATIONS_CAPABILITY, v, "must be a map of strings");
+  if (!isJsonObject(v) || Object.values(v).some((s) => typeof s !== "string")) throw bad(POD_ANNOTATIONS_CAPABILITY, v, "must be a map of strings");
   return { values: v as Record<string, string> };
 }

@@ -1,8 +1,10 @@
 // The network config containerd sends on stdin: the standard keys, the shim's own keys
 // (where the daemon is, how long to wait, where to log) and the runtime's capability args.
-import { CniCode, ShimError } from "./shim-error.js";
+import { isJsonObject } from "../../server/src/cni/spec/index.js";
+import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
+import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { ShimError } from "./shim-error.js";
 
-export const DEFAULT_SOCKET_PATH = "/run/netattach/netattach.sock";
 export const DEFAULT_READINESS_TIMEOUT_MS = 30_000;
 /** Below the kubelet's 2 min CRI deadline, so our error (not the runtime's) is reported. */
 export const DEFAULT_CALL_TIMEOUT_MS = 110_000;
@@ -24,17 +26,11 @@ export interface ShimConf {
   readonly validContainerIds: readonly string[] | undefined;
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Only `cniVersion`, tolerant: VERSION and error output need it before anything is validated. */
 export function peekCniVersion(stdin: string): string | undefined {
   try {
     const v: unknown = JSON.parse(stdin);
-    return isObject(v) && typeof v["cniVersion"] === "string" ? v["cniVersion"] : undefined;
+    return isJsonObject(v) && typeof v["cniVersion"] === "string" ? v["cniVersion"] : undefined;
   } catch {
     return undefined;
   }
@@ -45,25 +41,25 @@ export function parseShimConf(stdin: string): ShimConf {
   try {
     raw = JSON.parse(stdin);
   } catch (err) {
-    throw new ShimError(CniCode.DecodeFailure, "error parsing network configuration", (err as Error).message, { cause: err });
+    throw new ShimError(CniErrorCode.DecodeFailure, "error parsing network configuration", (err as Error).message, { cause: err });
   }
-  if (!isObject(raw)) throw new ShimError(CniCode.DecodeFailure, "network configuration is not a JSON object");
+  if (!isJsonObject(raw)) throw new ShimError(CniErrorCode.DecodeFailure, "network configuration is not a JSON object");
   const str = (key: string, def: string | undefined): string | undefined => {
     const v = raw[key];
     if (v === undefined) return def;
-    if (typeof v !== "string" || v === "") throw new ShimError(CniCode.InvalidNetworkConfig, `invalid "${key}": must be a non-empty string`, JSON.stringify(v));
+    if (typeof v !== "string" || v === "") throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "${key}": must be a non-empty string`, JSON.stringify(v));
     return v;
   };
   const ms = (key: string, def: number): number => {
     const v = raw[key];
     if (v === undefined) return def;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ShimError(CniCode.InvalidNetworkConfig, `invalid "${key}": must be a number of milliseconds ≥ 0`, JSON.stringify(v));
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "${key}": must be a number of milliseconds ≥ 0`, JSON.stringify(v));
     return v;
   };
   const logLevel = str("logLevel", "warn") as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ShimError(CniCode.InvalidNetworkConfig, `invalid "logLevel": ${logLevel}`, `one of ${LOG_LEVELS.join(", ")}`);
+  if (!LOG_LEVELS.includes(logLevel)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "logLevel": ${logLevel}`, `one of ${LOG_LEVELS.join(", ")}`);
   const runtimeConfig = raw["runtimeConfig"];
-  if (runtimeConfig !== undefined && !isObject(runtimeConfig)) throw new ShimError(CniCode.InvalidNetworkConfig, `invalid "runtimeConfig": must be an object`);
+  if (runtimeConfig !== undefined && !isJsonObject(runtimeConfig)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "runtimeConfig": must be an object`);
   return {
     // A config without cniVersion is 0.1.0 by the spec (and then rejected as too old).
     cniVersion: str("cniVersion", "0.1.0") ?? "0.1.0",
@@ -80,8 +76,8 @@ export function parseShimConf(stdin: string): ShimConf {
 
 function validIds(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v)) throw new ShimError(CniCode.InvalidNetworkConfig, `invalid "cni.dev/valid-attachments": must be a list`);
-  const ids = v.map((a: unknown) => (isObject(a) && typeof a["containerID"] === "string" ? a["containerID"] : ""));
-  if (ids.includes("")) throw new ShimError(CniCode.InvalidNetworkConfig, `invalid "cni.dev/valid-attachments": every entry needs a containerID`);
+  if (!Array.isArray(v)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "cni.dev/valid-attachments": must be a list`);
+  const ids = v.map((a: unknown) => (isJsonObject(a) && typeof a["containerID"] === "string" ? a["containerID"] : ""));
+  if (ids.includes("")) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "cni.dev/valid-attachments": every entry needs a containerID`);
   return [...new Set(ids)];
 }

@@ -1,16 +1,6 @@
 // The shim's one error type: a CNI error object ({code, msg, details}) that is printed on
-// stdout as the spec requires. Every failure path ends as one of these.
-
-export const CniCode = {
-  IncompatibleVersion: 1,
-  InvalidEnvironment: 4,
-  IoFailure: 5,
-  DecodeFailure: 6,
-  InvalidNetworkConfig: 7,
-  TryAgainLater: 11,
-  PluginNotAvailable: 50,
-  Internal: 999,
-} as const;
+// stdout as the spec requires. Every failure path ends as one of these; codes are the spec's
+// (CniErrorCode in server/src/cni/spec).
 
 export class ShimError extends Error {
   readonly code: number;

@@ -7,7 +7,8 @@ import { parseCniEnv, readCommand } from "./cni-env.js";
 import type { DaemonClient } from "./daemon-client.js";
 import { createLogger, type Logger } from "./logger.js";
 import { parseShimConf, peekCniVersion } from "./shim-conf.js";
-import { CniCode, ShimError } from "./shim-error.js";
+import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { ShimError } from "./shim-error.js";
 import { checkVersion, LATEST_VERSION, versionAnswer } from "./versions.js";
 
 export interface ShimDeps {
@@ -37,7 +38,7 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
     try {
       stdin = await deps.readStdin();
     } catch (err) {
-      throw new ShimError(CniCode.IoFailure, "error reading network configuration from stdin", (err as Error).message, { cause: err });
+      throw new ShimError(CniErrorCode.IoFailure, "error reading network configuration from stdin", (err as Error).message, { cause: err });
     }
     cniVersion = peekCniVersion(stdin) ?? LATEST_VERSION;
     if (daemonCode === undefined) return { stdout: JSON.stringify(versionAnswer(peekCniVersion(stdin))), exitCode: 0 };
@@ -50,7 +51,7 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
     return { stdout: await runDaemonCommand(env, conf, clientFor(conf.socketPath), deps.clock, log), exitCode: 0 };
   } catch (err) {
     // Daemon failures arrive mapped; anything else here is a bug of ours.
-    const shimErr = err instanceof ShimError ? err : new ShimError(CniCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
+    const shimErr = err instanceof ShimError ? err : new ShimError(CniErrorCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
     log.error(shimErr.msg, { code: shimErr.code, details: shimErr.details || undefined });
     return { stdout: JSON.stringify(shimErr.toSpecJSON(cniVersion)), exitCode: 1 };
   }

@@ -3,11 +3,15 @@
 // whose events go to the event stream, the metrics and (with a cluster) Kubernetes Events.
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { createAttachmentService } from "./attach/create-attachment-service.js";
-import { createFileAttachmentStore } from "./attach/file-attachment-store.js";
-import { createPluginFinder } from "./attach/plugin-check.js";
-import { createSysfsNodeLinks, type NodeLinks } from "./attach/preflight/node-links.js";
-import type { AttachmentService, NetworkStatusWriter } from "./attach/types.js";
+import {
+  createAttachmentService,
+  createFileAttachmentStore,
+  createPluginFinder,
+  createSysfsNodeLinks,
+  type AttachmentService,
+  type NetworkStatusWriter,
+  type NodeLinks,
+} from "./attach/index.js";
 import { createCniRuntime, createSpawnExec, DEFAULT_PLUGIN_PATH, findSetpriv, type PluginExec, type RuntimeEvent } from "./cni/index.js";
 import type { EventSink } from "./events/attachment-event.js";
 import { createPodLinks } from "./netns/pod-links.js";
@@ -22,7 +26,7 @@ import { createEventBus } from "./events/event-bus.js";
 import { createAnnotationHotplug } from "./hotplug/annotation-hotplug.js";
 import { fanOut } from "./events/fan-out.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
-import type { CreateKubeEdge, KubeEdge } from "./kube/kube-edge.js";
+import type { CreateKubeEdge, KubeEdge } from "./kube/index.js";
 import { createMetrics } from "./metrics/index.js";
 import { createRouteEditor } from "./netns/route-editor.js";
 import { createNetnsGuard } from "./netns/netns-guard.js";
@@ -80,7 +84,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     ...(config.definitionsDir ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir })] : []),
   ];
   const resolver = wrap("resolver", createNetworkResolver({ sources: { definitions, confDir }, config }));
-  const cluster = createClusterNetworkTracker(resolver, config.systemNamespaces[0] ?? "kube-system");
+  const cluster = createClusterNetworkTracker(resolver);
   const netns = createNetnsGuard();
   const rc = config.reconcile;
   const cri = rc.runtimeSocket !== "" ? createCriSandboxes(rc.runtimeSocket) : undefined;

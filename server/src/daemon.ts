@@ -7,15 +7,14 @@ import { chmod, unlink } from "node:fs/promises";
 import { ServerCredentials } from "@grpc/grpc-js";
 import { HealthState } from "nice-grpc-server-health";
 import type { Logger } from "pino";
-import { gateAttachOnReadiness } from "./attach/ready-gate.js";
-import type { AttachmentService } from "./attach/types.js";
+import { gateAttachOnReadiness, type AttachmentService } from "./attach/index.js";
 import { StartupError } from "./errors/startup-error.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { SERVICE_NAME, createRpcServer } from "./grpc/create-rpc-server.js";
 import { prepareUnixSocket } from "./grpc/unix-socket.js";
 import { createReadiness } from "./health/readiness.js";
 import type { InputLimits } from "./limits/input-limits.js";
-import { createHttpEndpoint, type HttpEndpointOptions } from "./metrics/http-endpoint.js";
+import { createHttpEndpoint, type HttpEndpointOptions } from "./metrics/index.js";
 
 /** Something with a lifetime tied to the daemon (the Kubernetes edge). */
 export interface Lifecycle {

@@ -48,7 +48,7 @@ export async function benchRequestsPerAdd(pods: number, networks: number): Promi
       clusterNetwork: "cluster-net",
       cniBinDirs: CNI_BIN_DIRS,
       logLevel: "warn",
-      kubernetes: { mode: "kubeconfig", kubeconfigPath: await standIn.writeKubeconfig(dir), nodeName: NODE, namespaces: [], statusFailurePolicy: "fail" },
+      kubernetes: { mode: "kubeconfig", kubeconfigPath: await standIn.writeKubeconfig(dir), nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", events: true },
     },
     { dir },
   );

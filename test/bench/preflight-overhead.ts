@@ -14,9 +14,9 @@ import { buildPlan } from "../../server/src/attach/plan.js";
 import { createPluginFinder, verifyPlugins } from "../../server/src/attach/plugin-check.js";
 import { createSysfsNodeLinks } from "../../server/src/attach/preflight/node-links.js";
 import { runPreflight, type PreflightDeps } from "../../server/src/attach/preflight/run-preflight.js";
-import type { AttachRequest } from "../../server/src/attach/types.js";
+import type { AttachRequest } from "../../server/src/attach/index.js";
 import { createCniRuntime, createSpawnExec } from "../../server/src/cni/index.js";
-import type { ResolvedNetwork } from "../../server/src/resolve/types.js";
+import type { ResolvedNetwork } from "../../server/src/resolve/index.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { pairedDiff, stats } from "./bench-stats.js";
 

@@ -44,7 +44,7 @@ runShim({
   readStdin: () => bun.stdin.text(),
   loadClient: async () => {${load}},
   logSink: () => (line: string) => void fs().writeSync(2, line),
-  clock: { now: () => Date.now(), sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) },
+  clock: { now: () => Date.now(), sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)), random: Math.random },
 }).then(async ({ stdout, exitCode }) => { await bun.write(bun.stdout, stdout); process.exit(exitCode); });
 `;
 

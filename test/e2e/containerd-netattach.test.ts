@@ -10,7 +10,7 @@ import { describeRoot } from "../helpers/root.js";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
 import { runPodSandbox, type PodOptions, type SandboxLink as Link } from "../helpers/containerd/pod-sandbox.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
-import { PodSandboxState } from "../fixtures/cri/gen/runtime/v1/api.js";
+import { PodSandboxState } from "../../proto/gen/runtime/v1/api.js";
 
 const SANDBOX_NOTREADY = PodSandboxState.SANDBOX_NOTREADY;
 

@@ -64,7 +64,7 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
       {
         clusterNetwork: "cluster-net",
         cniBinDirs: CNI_BIN_DIRS,
-        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail" },
+        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", events: true },
       },
       { dir },
     );

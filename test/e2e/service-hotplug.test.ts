@@ -73,7 +73,7 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
       {
         clusterNetwork: "cluster-net",
         cniBinDirs: [bin, ...CNI_BIN_DIRS],
-        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail" },
+        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", events: true },
         hotplug: { annotations: true },
       },
       { dir },

@@ -1,20 +1,11 @@
-// Read-only typed view of a CNI result (0.3.0 and later shape) for assertions.
-import type { CniResult } from "../../server/src/cni/index.js";
+// Read-only typed view of a CNI result (0.3.0 and later shape) for assertions: the result as the
+// plugin printed it (no conversion, so a test sees what that version carries), typed with the
+// runtime's own result types.
+import type { CniResult, Interface100, IPConfig100, Route100 } from "../../server/src/cni/index.js";
 
-export interface ResultInterface {
-  readonly name: string;
-  readonly mac?: string;
-  readonly sandbox?: string;
-}
-export interface ResultIp {
-  readonly address: string;
-  readonly gateway?: string;
-  readonly interface?: number;
-}
-export interface ResultRoute {
-  readonly dst: string;
-  readonly gw?: string;
-}
+export type ResultInterface = Interface100;
+export type ResultIp = IPConfig100;
+export type ResultRoute = Route100;
 export interface ResultView {
   readonly cniVersion: string;
   readonly interfaces: readonly ResultInterface[];

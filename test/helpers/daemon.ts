@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import type { AttachmentService } from "../../server/src/attach/types.js";
+import type { AttachmentService } from "../../server/src/attach/index.js";
 import { composeDaemon, type ComposeOptions } from "../../server/src/compose-daemon.js";
 import { DEFAULTS, type DaemonConfig } from "../../server/src/config/index.js";
 import { createDaemon, type Daemon, type DaemonDeps } from "../../server/src/daemon.js";

@@ -15,6 +15,10 @@ export interface FakeCri {
   stop(): Promise<void>;
 }
 
+const unimplemented = async (): Promise<never> => {
+  throw new ServerError(Status.UNIMPLEMENTED, "fake-cri serves only Version and ListPodSandbox");
+};
+
 export async function startFakeCri(socketPath: string): Promise<FakeCri> {
   const server: Server = createServer();
   const cri: FakeCri = {
@@ -31,6 +35,12 @@ export async function startFakeCri(socketPath: string): Promise<FakeCri> {
       cri.lists++;
       return { items: [...cri.sandboxes].map((id) => ({ id, metadata: { name: id, uid: `uid-${id}`, namespace: "default", attempt: 0 } })) };
     },
+    // The sandbox lifecycle is the kubelet's business, never the reconciler's.
+    runPodSandbox: unimplemented,
+    stopPodSandbox: unimplemented,
+    removePodSandbox: unimplemented,
+    podSandboxStatus: unimplemented,
+    status: unimplemented,
   });
   await server.listen(`unix://${socketPath}`);
   return cri;

@@ -3,7 +3,7 @@
 import { readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { NetworkResolver } from "../../server/src/resolve/types.js";
+import type { NetworkResolver } from "../../server/src/resolve/index.js";
 import { NOOP_PLUGIN } from "../fixtures/plugins/plugin-bin.js";
 import { attachRequest, ctx, invocations, makeEnv, makeService, noopNetwork, staticResolver, type Env } from "./attach-helpers.js";
 
@@ -15,11 +15,10 @@ afterEach(async () => {
   await env.cleanup();
 });
 
-const goneResolver: NetworkResolver = {
-  resolve: async () => {
-    throw new Error("definitions are gone: DEL must not look them up");
-  },
+const gone = async (): Promise<never> => {
+  throw new Error("definitions are gone: DEL must not look them up");
 };
+const goneResolver: NetworkResolver = { resolve: gone, resolveClusterNetwork: gone };
 
 describe("detach after a restart", () => {
   it("deletes every delegate in reverse from the saved plan, with the saved args and ADD results", async () => {

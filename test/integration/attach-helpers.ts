@@ -8,9 +8,9 @@ import { createCniRuntime, createSpawnExec, type JsonObject } from "../../server
 import { createAttachmentService } from "../../server/src/attach/create-attachment-service.js";
 import { createFileAttachmentStore } from "../../server/src/attach/file-attachment-store.js";
 import { createPluginFinder } from "../../server/src/attach/plugin-check.js";
-import type { AttachRequest, NetworkStatusEntry } from "../../server/src/attach/types.js";
+import type { AttachRequest, NetworkStatusEntry } from "../../server/src/attach/index.js";
 import type { RouteEditor } from "../../server/src/netns/route-editor.js";
-import type { NetworkResolver, ResolvedNetwork } from "../../server/src/resolve/types.js";
+import type { NetworkResolver, ResolvedNetwork } from "../../server/src/resolve/index.js";
 import { createNetnsGuard } from "../../server/src/netns/netns-guard.js";
 import { createPodLinks } from "../../server/src/netns/pod-links.js";
 import { createScratchNetns } from "../helpers/scratch-netns.js";
@@ -95,7 +95,10 @@ export function makeService(env: Env, resolver: NetworkResolver) {
   return { svc, written };
 }
 
-export const staticResolver = (networks: ResolvedNetwork[]): NetworkResolver => ({ resolve: async () => networks });
+export const staticResolver = (networks: ResolvedNetwork[]): NetworkResolver => ({
+  resolve: async () => networks,
+  resolveClusterNetwork: async () => networks.find((n) => n.role === "cluster") ?? Promise.reject(new Error("staticResolver: no cluster network")),
+});
 
 export const ctx = () => ({ signal: new AbortController().signal, log: pino({ level: "silent" }) });
 

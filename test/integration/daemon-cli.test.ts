@@ -3,7 +3,7 @@
 // failure and exit codes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import type { AttachResult, AttachmentPlan, AttachmentSummary, GcResult } from "../../server/src/attach/types.js";
+import type { AttachResult, AttachmentPlan, AttachmentSummary, GcResult } from "../../server/src/attach/index.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { runCli } from "../../tools/src/cli.js";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
@@ -20,8 +20,8 @@ const RESULT: AttachResult = {
   networkStatus: [{ name: "cluster", interface: "eth0", ips: ["10.0.0.2"], default: true }],
 };
 const PLAN: AttachmentPlan = {
-  containerId: "resolve-only",
-  netns: "/resolve-only",
+  containerId: "",
+  netns: "",
   pod: POD,
   primaryIfName: "eth0",
   delegates: [

@@ -33,7 +33,7 @@ beforeAll(async () => {
       clusterNetwork: "cluster",
       cniBinDirs: [join(dir, "bin")],
       cniConfDir: join(dir, "net.d"),
-      kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail" },
+      kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", events: true },
     },
     { dir },
   );

@@ -4,7 +4,7 @@
 import { Status } from "nice-grpc-common";
 import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AttachResult, ServiceStatus } from "../../server/src/attach/types.js";
+import type { AttachResult, ServiceStatus } from "../../server/src/attach/index.js";
 import { createFakeService, startDaemonWith, type TestDaemon } from "../helpers/daemon.js";
 
 const READY: ServiceStatus = { ready: true, reasons: [], clusterNetwork: { name: "cbr", ok: true } };

@@ -7,7 +7,7 @@ import { FileDescriptorProto, FileDescriptorSet, MethodOptions } from "google-pr
 import { ServerReflectionService } from "nice-grpc-server-reflection";
 import { ServerReflectionRequest, type ServerReflectionResponse } from "nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AttachResult, AttachmentPlan } from "../../server/src/attach/types.js";
+import type { AttachResult, AttachmentPlan } from "../../server/src/attach/index.js";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
 
 const SERVICE = "netattach.v1.AttachmentService";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Status } from "nice-grpc-common";
 import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AttachResult, ServiceStatus } from "../../server/src/attach/types.js";
+import type { AttachResult, ServiceStatus } from "../../server/src/attach/index.js";
 import { CniError } from "../../server/src/cni/index.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { StartupError } from "../../server/src/errors/startup-error.js";

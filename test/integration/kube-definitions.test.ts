@@ -2,7 +2,7 @@
 // multi-net spec resolution (spec.config, then conflist, then conf), and not-found lists.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ERROR_CODES } from "../../server/src/errors/error-codes.js";
-import type { NetworkLookup } from "../../server/src/resolve/types.js";
+import type { NetworkLookup } from "../../server/src/resolve/index.js";
 import { type EdgeFixture, startEdgeFixture } from "../helpers/kube-stand-in/edge-fixture.js";
 
 const NADS = "network-attachment-definitions" as const;

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createConfDirSource } from "../../server/src/resolve/conf-dir-source.js";
 import { createNetworkResolver } from "../../server/src/resolve/network-resolver.js";
-import type { NetworkResolver } from "../../server/src/resolve/types.js";
+import type { NetworkResolver } from "../../server/src/resolve/index.js";
 import { type EdgeFixture, NODE, startEdgeFixture } from "../helpers/kube-stand-in/edge-fixture.js";
 
 const PODS = 20;

@@ -2,7 +2,7 @@
 // bound to the pod's UID; conflicts and server errors are retried (bounded; one try while the
 // API server is failing), a recreated pod is refused, and the failure policy decides the rest.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { NetworkStatusEntry } from "../../server/src/attach/types.js";
+import type { NetworkStatusEntry } from "../../server/src/attach/index.js";
 import { ERROR_CODES } from "../../server/src/errors/error-codes.js";
 import { userAgent } from "../../server/src/kube/client-identity.js";
 import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";

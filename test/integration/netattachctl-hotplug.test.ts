@@ -2,7 +2,7 @@
 // what is sent (one annotation element, read by the daemon's parser), text and -o json output,
 // catalog errors (exit 1, one error) and usage errors (exit 2, the daemon never called).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { AttachNetworkResult, DetachNetworkResult } from "../../server/src/attach/types.js";
+import type { AttachNetworkResult, DetachNetworkResult } from "../../server/src/attach/index.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { runCli } from "../../tools/src/cli.js";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";

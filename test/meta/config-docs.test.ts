@@ -3,9 +3,8 @@
 // names the undocumented key.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DEFAULTS } from "../../server/src/config/index.js";
+import { DAEMON_CONFIG_SCHEMA, DEFAULTS } from "../../server/src/config/index.js";
 import { FLAGS } from "../../server/src/config/parse-flags.js";
-import { validateConfig } from "../../server/src/config/validate-config.js";
 import { renderConflist } from "../../tools/src/commands/install.js";
 
 const doc = readFileSync(new URL("../../docs/config.md", import.meta.url), "utf8");
@@ -29,21 +28,18 @@ function rows(text: string): Map<string, string[]> {
   return out;
 }
 
-/** Keys the validator accepts, asked the validator itself (its "unknown key" issue lists them). */
-function knownKeys(prefix: string[]): string[] {
-  let raw: Record<string, unknown> = { __probe__: 1 };
-  for (const p of [...prefix].reverse()) raw = { [p]: raw };
-  const issue = validateConfig(raw).issues?.find((i) => i.startsWith([...prefix, "__probe__"].join(".")));
-  const list = /\(known: ([^)]*)\)/.exec(issue ?? "")?.[1];
-  if (list === undefined) throw new Error(`validateConfig no longer lists known keys for ${prefix.join(".") || "the top level"}: update this test`);
-  return list.split(", ").flatMap((k) => (isSection([...prefix, k]) ? knownKeys([...prefix, k]) : [[...prefix, k].join(".")]));
+/** Every key of the schema (config-schema.ts), sections walked: "kubernetes.mode", … */
+function knownKeys(schema: unknown = DAEMON_CONFIG_SCHEMA, prefix = ""): string[] {
+  const entries = sectionEntries(schema);
+  if (entries === undefined) throw new Error(`${prefix || "the config"} is not a section of the schema`);
+  return Object.entries(entries).flatMap(([key, value]) => (sectionEntries(value) !== undefined ? knownKeys(value, `${prefix}${key}.`) : [`${prefix}${key}`]));
 }
 
-/** A key whose value is a nested section (with or without a default): the validator lists its keys too. */
-function isSection(path: string[]): boolean {
-  let raw: Record<string, unknown> = { __probe__: 1 };
-  for (const p of [...path].reverse()) raw = { [p]: raw };
-  return validateConfig(raw).issues?.some((i) => i.startsWith([...path, "__probe__"].join(".") + ": unknown key")) ?? false;
+/** The entries of an (optional) object schema; undefined for a leaf. */
+function sectionEntries(schema: unknown): Record<string, unknown> | undefined {
+  const s = schema as { type?: string; wrapped?: unknown; entries?: Record<string, unknown> };
+  if (s.type === "optional") return sectionEntries(s.wrapped);
+  return s.type === "strict_object" ? s.entries : undefined;
 }
 
 function defaultOf(path: string): unknown {
@@ -55,17 +51,17 @@ describe("docs/config.md ⇄ the code", () => {
   const shim = rows(section("Shim conf keys"));
 
   it("documents every daemon config key", () => {
-    const undocumented = knownKeys([]).filter((k) => !daemon.has(k));
+    const undocumented = knownKeys().filter((k) => !daemon.has(k));
     expect(undocumented, `daemon config keys missing from docs/config.md "Daemon config keys": ${undocumented.join(", ")}`).toEqual([]);
   });
 
   it("documents no daemon key the validator rejects", () => {
-    const known = knownKeys([]);
+    const known = knownKeys();
     expect([...daemon.keys()].filter((k) => !known.includes(k))).toEqual([]);
   });
 
   it("shows each daemon default as DEFAULTS has it", () => {
-    const wrong = knownKeys([]).flatMap((k) => {
+    const wrong = knownKeys().flatMap((k) => {
       const value = defaultOf(k);
       if (value === undefined || value === "") return [];
       const text = Array.isArray(value) ? `[${value.join(", ")}]` : String(value);

@@ -7,8 +7,7 @@ import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { AttachmentServiceDefinition } from "../../proto/gen/netattach/v1/attachment_service.js";
 import { EventServiceDefinition } from "../../proto/gen/netattach/v1/event_service.js";
-
-export const DEFAULT_SOCKET = "/run/netattach/netattach.sock";
+import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
 
 export interface DaemonClient {
   readonly api: Client<typeof AttachmentServiceDefinition, DeadlineOptions>;
@@ -25,7 +24,7 @@ export interface ClientTls {
 }
 
 /** `target`: a socket path, a unix:// address, or host:port (with `tls`: the daemon's TCP listener is mutual TLS). */
-export function createDaemonClient(target: string = DEFAULT_SOCKET, tls?: ClientTls): DaemonClient {
+export function createDaemonClient(target: string = DEFAULT_SOCKET_PATH, tls?: ClientTls): DaemonClient {
   const address = toAddress(target);
   const channel = tls !== undefined ? createChannel(address, ChannelCredentials.createSsl(tls.ca, tls.key, tls.cert)) : createChannel(address);
   const factory = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware);

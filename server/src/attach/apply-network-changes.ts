@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
-import type { AttachedInterface, NetworkChanges, NetworkChangesOutcome } from "./types.js";
+import type { AttachedInterface, NetworkChanges, NetworkChangesOutcome } from "./contract.js";
 import { writeStatus, type AttachDeps } from "./attach.js";
 import { attachNetwork } from "./attach-network.js";
 import { detachNetwork } from "./detach-network.js";

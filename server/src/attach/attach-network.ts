@@ -3,7 +3,8 @@
 // its result saved after, network-status rewritten whole; any failure rolls back the new delegate
 // alone through the one release path, and the pod's other interfaces stay as they were.
 import { isDaemonError } from "../errors/daemon-error.js";
-import type { AttachNetworkRequest, AttachNetworkResult, PlannedDelegate } from "./types.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
+import type { AttachNetworkRequest, AttachNetworkResult } from "./contract.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { addDelegate, writeStatus, type AttachCall, type AttachDeps } from "./attach.js";
 import { loadAttached, requireSavedNetns } from "./attached-record.js";

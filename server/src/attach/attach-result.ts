@@ -2,7 +2,8 @@
 // result in the caller's version, and the network-status entries.
 import { convertResult, type CniResult } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentPlan, AttachResult } from "./types.js";
+import type { AttachmentPlan } from "./attachment-plan.js";
+import type { AttachResult } from "./contract.js";
 import { buildAttachedInterface, resultGateways } from "./attached-interface.js";
 import { delegateList } from "./delegate-invocation.js";
 import { readDeviceInfo } from "./device-info.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { PodSource } from "../resolve/types.js";
+import type { PodSource } from "../resolve/index.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
@@ -321,7 +321,7 @@ describe("pod annotations", () => {
 
   it("uses the request's annotations when given, else the pod's", async () => {
     const seen: Array<Readonly<Record<string, string>>> = [];
-    const resolver = { resolve: async (q: { annotations: Readonly<Record<string, string>> }) => (seen.push(q.annotations), [cluster]) };
+    const resolver = { resolve: async (q: { annotations: Readonly<Record<string, string>> }) => (seen.push(q.annotations), [cluster]), resolveClusterNetwork: async () => cluster };
     const { svc } = service(undefined, { resolver, podSource: pods({ uid: "uid-1" }) });
     await svc.resolve(request({ annotations: { a: "from-request" } }), ctx());
     const { annotations: _omit, ...noAnnotations } = request();

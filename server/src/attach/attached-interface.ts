@@ -1,6 +1,7 @@
 // What one delegate attached, taken from its result's first sandbox interface (multi-net spec 4.1.2).
 import type { CniResult, JsonObject } from "../cni/index.js";
-import type { AttachedInterface, PlannedDelegate } from "./types.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
+import type { AttachedInterface } from "./contract.js";
 import { isDefaultDst, viewResult, type ResultView } from "./result-view.js";
 
 /** Index of the interface this delegate is about: the sandbox one named ifName, else the first sandbox one. */

@@ -1,6 +1,6 @@
 // What is saved per container so DEL, CHECK, GC and List never need a network source.
 import type { CniResult } from "../cni/index.js";
-import type { AttachmentPlan } from "./types.js";
+import type { AttachmentPlan } from "./attachment-plan.js";
 import { DaemonError } from "../errors/daemon-error.js";
 
 /**

@@ -1,6 +1,6 @@
 // Global concurrency bound and per-call deadline for the service's operations.
 import pLimit from "p-limit";
-import { acquireWithSignal, type Release } from "./abortable-acquire.js";
+import { acquireWithSignal, type Release } from "./locks.js";
 
 export interface CallLimitsOptions {
   readonly maxConcurrent: number;

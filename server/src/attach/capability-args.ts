@@ -3,8 +3,8 @@
 // runtime's runtimeConfig goes only to the cluster network (spec 7.5).
 import type { NetworkConfigList } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { NetworkSelection, PortMapping } from "../resolve/types.js";
-import type { RuntimeCapabilities } from "./types.js";
+import type { NetworkSelection, PortMapping } from "../resolve/index.js";
+import type { RuntimeCapabilities } from "./contract.js";
 
 /** Selection option (annotation key) → CNI capability. */
 const SELECTION_CAPABILITIES: ReadonlyArray<readonly [keyof NetworkSelection, string, string]> = [

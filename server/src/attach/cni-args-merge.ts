@@ -1,14 +1,11 @@
 // A selection's `cni-args` go into every plugin's `args.cni`; the annotation's keys win over
 // the config's own (multi-net spec 4.1.2). Works on raw JSON so unknown keys survive.
-import type { JsonObject } from "../cni/index.js";
+import { isJsonObject, type JsonObject } from "../cni/index.js";
 
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 function mergeIntoPlugin(plugin: JsonObject, cniArgs: JsonObject): JsonObject {
-  const args = isObject(plugin["args"]) ? plugin["args"] : {};
-  const cni = isObject(args["cni"]) ? args["cni"] : {};
+  const args = isJsonObject(plugin["args"]) ? plugin["args"] : {};
+  const cni = isJsonObject(args["cni"]) ? args["cni"] : {};
   return { ...plugin, args: { ...args, cni: { ...cni, ...cniArgs } } };
 }
 
@@ -17,7 +14,7 @@ export function mergeCniArgs(raw: JsonObject, cniArgs: JsonObject | undefined): 
   if (cniArgs === undefined || Object.keys(cniArgs).length === 0) return raw;
   const plugins = raw["plugins"];
   if (Array.isArray(plugins)) {
-    return { ...raw, plugins: plugins.map((p: unknown) => (isObject(p) ? mergeIntoPlugin(p, cniArgs) : p)) };
+    return { ...raw, plugins: plugins.map((p: unknown) => (isJsonObject(p) ? mergeIntoPlugin(p, cniArgs) : p)) };
   }
   return mergeIntoPlugin(raw, cniArgs);
 }

@@ -3,7 +3,7 @@
 // Default routes the configs themselves install are checked in preflight/default-route-conflicts.ts.
 import { isIP } from "node:net";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { ResolvedNetwork } from "../resolve/types.js";
+import type { ResolvedNetwork } from "../resolve/index.js";
 
 export function checkDefaultRoutes(networks: readonly ResolvedNetwork[]): void {
   const byFamily = new Map<number, { network: string; gateway: string }>();

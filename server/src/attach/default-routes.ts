@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import type { IpFamily, RouteEditor } from "../netns/route-editor.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentPlan } from "./types.js";
+import type { AttachmentPlan } from "./attachment-plan.js";
 
 /** Final default gateways of one interface, given what its result said. */
 export type GatewaysFor = (ifName: string, fromResult: readonly string[]) => string[];

@@ -1,6 +1,6 @@
 // Rebuilds what the runtime needs for one saved delegate: its config list and RuntimeConf.
 import { parseNetworkConfigList, type NetworkConfigList, type RuntimeConf } from "../cni/index.js";
-import type { PlannedDelegate } from "./types.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
 import { describeOrigin } from "./origin.js";
 import { toDaemonError } from "./cni-error.js";
 

@@ -4,7 +4,8 @@
 // rewritten whole. The cluster network is the sandbox's own: only the runtime's DEL removes it.
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import type { DetachNetworkRequest, DetachNetworkResult, PlannedDelegate } from "./types.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
+import type { DetachNetworkRequest, DetachNetworkResult } from "./contract.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { writeStatus, type AttachDeps } from "./attach.js";
 import type { DetachCall } from "./detach.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
-import type { NetworkResolver } from "../resolve/types.js";
+import type { NetworkResolver } from "../resolve/index.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
@@ -52,6 +52,9 @@ async function attachedThenRestarted(fail?: FailRule) {
     calls: 0,
     resolve: async () => {
       resolver.calls++;
+      throw new Error("the resolver must not be used by DEL");
+    },
+    resolveClusterNetwork: async () => {
       throw new Error("the resolver must not be used by DEL");
     },
   };

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
-import type { DetachRequest, DetachResult } from "./types.js";
+import type { DetachRequest, DetachResult } from "./contract.js";
 import { corruptRecordError, type AttachmentRecord } from "./attachment-store.js";
 import { describeLeft, releaseDelegates, type ReleaseDeps } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";

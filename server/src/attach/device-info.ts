@@ -2,7 +2,7 @@
 // runtimeConfig.CNIDeviceInfoFile points; read after ADD, removed after DEL.
 import { readFile, rm } from "node:fs/promises";
 import type { JsonObject } from "../cni/index.js";
-import type { PlannedDelegate } from "./types.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
 
 export function deviceInfoPath(delegate: PlannedDelegate): string | undefined {
   const p = delegate.capabilityArgs["CNIDeviceInfoFile"];

@@ -3,11 +3,20 @@
 // for, nor one written since it was judged (an ADD finishing meanwhile).
 import type { Logger } from "pino";
 import { isDaemonError } from "../errors/daemon-error.js";
-import type { GcItem } from "./types.js";
+import type { GcItem, GcReason } from "./contract.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { detachRecord, type DetachDeps } from "./detach.js";
 import { interfaceSummaries } from "./list-attachments.js";
-import type { Judge } from "./gc.js";
+
+/** Decides which saved attachments have lost their sandbox (the runtime, netns existence, or the caller's valid set). */
+export interface Judge {
+  readonly sources: readonly string[];
+  readonly notes: readonly string[];
+  /** Attachments younger than this are spared (0: the caller's valid set is authoritative). */
+  readonly graceMs: number;
+  /** Why the attachment's sandbox is gone, or undefined when it is valid (or nobody can tell). */
+  gone(record: AttachmentRecord, signal: AbortSignal): Promise<GcReason | undefined>;
+}
 
 export interface PassLocks {
   /** `fn` under the container's lock, as a DEL runs; `{ ran: false }` at once when a call holds or waits for it. */

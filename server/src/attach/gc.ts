@@ -5,12 +5,11 @@
 // then an attachment younger than the grace period is spared: it may belong to an ADD the runtime
 // has not finished yet. Errors are collected, never fatal; a dry run only reports.
 import type { Logger } from "pino";
-import type { GcItem, GcReason, GcRequest, GcResult } from "./types.js";
-import type { AttachmentRecord } from "./attachment-store.js";
+import type { GcItem, GcRequest, GcResult } from "./contract.js";
 import type { DetachDeps } from "./detach.js";
 import type { SandboxTruth } from "./sandbox-truth.js";
 import { retryOrphans } from "./gc-orphans.js";
-import { detachStale, type PassLocks } from "./gc-stale.js";
+import { detachStale, type Judge, type PassLocks } from "./gc-stale.js";
 import { gcNetworks } from "./gc-networks.js";
 
 export interface GcDeps extends DetachDeps {
@@ -49,14 +48,6 @@ export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<Gc
   return { removedContainerIds: removed, errors, dryRun, sources: judge.sources, notes, items };
 }
 
-export interface Judge {
-  readonly sources: readonly string[];
-  readonly notes: readonly string[];
-  /** Attachments younger than this are spared (0: the caller's valid set is authoritative). */
-  readonly graceMs: number;
-  /** Why the attachment's sandbox is gone, or undefined when it is valid (or nobody can tell). */
-  gone(record: AttachmentRecord, signal: AbortSignal): Promise<GcReason | undefined>;
-}
 
 function validSetJudge(ids: readonly string[]): Judge {
   const valid = new Set(ids);

@@ -3,8 +3,9 @@
 // family, IPAM ranges do not overlap and plugins exist — all decided before anything is saved or run.
 // The saved delegates are taken as they are; only the new one is planned afresh.
 import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
-import type { NetworkSelection, ResolvedNetwork } from "../resolve/types.js";
-import type { AttachmentPlan, AttachRequest, PlannedDelegate } from "./types.js";
+import type { NetworkSelection, ResolvedNetwork } from "../resolve/index.js";
+import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
+import type { AttachRequest } from "./contract.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { buildPlan } from "./plan.js";
 import { positionalName } from "./interface-names.js";

@@ -34,6 +34,7 @@ const known: Record<string, ResolvedNetwork> = {
 /** The cluster network, then each selection by name (as the real resolver orders them). */
 const resolver: NetworkResolver = {
   resolve: async (q) => [cluster, ...(q.selections ?? [{ name: "blue" }]).map((s) => ({ ...known[s.name]!, selection: { ...known[s.name]!.selection, ...s } }))],
+  resolveClusterNetwork: async () => cluster,
 };
 
 function service(runtime: ReturnType<typeof recordingRuntime>, extra: { links?: ReturnType<typeof recordingLinks> } = {}) {

@@ -3,7 +3,7 @@
 import { interfaceNameProblem } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import type { ResolvedNetwork } from "../resolve/types.js";
+import type { ResolvedNetwork } from "../resolve/index.js";
 
 export function assignInterfaceNames(networks: readonly ResolvedNetwork[], primaryIfName: string): string[] {
   const primaryProblem = interfaceNameProblem(primaryIfName);

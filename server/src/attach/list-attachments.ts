@@ -1,6 +1,6 @@
 // Summaries of saved attachments for ListAttachments, straight from the stores: the attachments,
 // then the orphans (delegates DEL could not release, which the reconciler retries).
-import type { AttachmentSummary } from "./types.js";
+import type { AttachmentSummary } from "./contract.js";
 import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
 import { buildAttachedInterface } from "./attached-interface.js";
 import { defaultRouteGateways } from "./default-routes.js";

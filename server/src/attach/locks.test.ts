@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { rejection } from "./testing.test-helper.js";
 import { createCallLimits } from "./call-limits.js";
-import { createContainerLock } from "./container-lock.js";
-import { createGcLock } from "./gc-lock.js";
+import { createContainerLock, createGcLock } from "./locks.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

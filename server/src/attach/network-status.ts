@@ -1,5 +1,6 @@
 // k8s.v1.cni.cncf.io/network-status entries, as Multus writes them: plain IPs, `gateway`, one default.
-import type { AttachedInterface, NetworkStatusEntry } from "./types.js";
+import type { AttachedInterface } from "./contract.js";
+import type { NetworkStatusEntry } from "./network-status-entry.js";
 
 export function toNetworkStatus(interfaces: readonly AttachedInterface[]): NetworkStatusEntry[] {
   return interfaces.map((i) => ({

@@ -1,5 +1,5 @@
 // One line naming where a network's config came from, for error messages and `source` fields.
-import type { ConfigOrigin } from "../resolve/types.js";
+import type { ConfigOrigin } from "../resolve/index.js";
 
 export function describeOrigin(origin: ConfigOrigin): string {
   switch (origin.kind) {

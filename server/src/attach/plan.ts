@@ -3,8 +3,9 @@
 import { join } from "node:path";
 import { jsonValueDepth, parseNetworkConfigList, type JsonObject, type NetworkConfigList } from "../cni/index.js";
 import { limitExceeded } from "../limits/input-limits.js";
-import type { ResolvedNetwork } from "../resolve/types.js";
-import type { AttachmentPlan, AttachRequest, PlannedDelegate } from "./types.js";
+import type { ResolvedNetwork } from "../resolve/index.js";
+import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
+import type { ResolveRequest } from "./contract.js";
 import { assignInterfaceNames } from "./interface-names.js";
 import { checkDefaultRoutes } from "./default-route-plan.js";
 import { mergeCniArgs } from "./cni-args-merge.js";
@@ -19,20 +20,20 @@ export interface PlanOptions {
   readonly maxJsonDepth?: number;
 }
 
-export function buildPlan(request: AttachRequest, networks: readonly ResolvedNetwork[], opts: PlanOptions = {}): AttachmentPlan {
+export function buildPlan(request: ResolveRequest, networks: readonly ResolvedNetwork[], opts: PlanOptions = {}): AttachmentPlan {
   const ifNames = assignInterfaceNames(networks, request.primaryIfName);
   checkDefaultRoutes(networks);
   const delegates = networks.map((n, idx) => planDelegate(request, n, ifNames[idx]!, opts));
   return {
-    containerId: request.containerId,
-    netns: request.netns,
+    containerId: request.containerId ?? "",
+    netns: request.netns ?? "",
     pod: request.pod,
     primaryIfName: request.primaryIfName,
     delegates,
   };
 }
 
-function planDelegate(request: AttachRequest, n: ResolvedNetwork, ifName: string, opts: PlanOptions): PlannedDelegate {
+function planDelegate(request: ResolveRequest, n: ResolvedNetwork, ifName: string, opts: PlanOptions): PlannedDelegate {
   const source = describeOrigin(n.definition.origin);
   const where = { network: n.network, ifName, phase: "plan", source };
   const max = opts.maxJsonDepth;
@@ -57,7 +58,7 @@ function planDelegate(request: AttachRequest, n: ResolvedNetwork, ifName: string
     ...selectionCapabilityArgs(n.network, source, n.selection, list),
   };
   if (opts.deviceInfoDir !== undefined && n.definition.resourceName !== undefined) {
-    const file = `${n.network.replaceAll("/", "-")}-${request.containerId}_${ifName}`;
+    const file = `${n.network.replaceAll("/", "-")}-${request.containerId ?? ""}_${ifName}`;
     capabilityArgs["CNIDeviceInfoFile"] = join(opts.deviceInfoDir, file);
   }
   return {
@@ -73,12 +74,12 @@ function planDelegate(request: AttachRequest, n: ResolvedNetwork, ifName: string
 }
 
 /** CNI_ARGS every delegate gets (Multus newCNIRuntimeConf) plus the runtime's own, without duplicate keys. */
-function cniArgsFor(request: AttachRequest): Array<readonly [string, string]> {
+function cniArgsFor(request: ResolveRequest): Array<readonly [string, string]> {
   const args: Array<readonly [string, string]> = [
     ["IgnoreUnknown", "1"],
     ["K8S_POD_NAMESPACE", request.pod.namespace],
     ["K8S_POD_NAME", request.pod.name],
-    ["K8S_POD_INFRA_CONTAINER_ID", request.containerId],
+    ["K8S_POD_INFRA_CONTAINER_ID", request.containerId ?? ""],
     ["K8S_POD_UID", request.pod.uid],
   ];
   const seen = new Set(args.map(([k]) => k));

@@ -1,7 +1,7 @@
 // Every plugin binary of every delegate must exist before the first delegate runs.
 import { isCniError, type JsonObject, type PluginConf, type PluginExec } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentPlan } from "./types.js";
+import type { AttachmentPlan } from "./attachment-plan.js";
 import { delegateList } from "./delegate-invocation.js";
 import { describeOrigin } from "./origin.js";
 

@@ -1,10 +1,10 @@
 // The pod's annotations for network selection: from the request when the runtime passed them,
 // else from the pod source (no cluster = none). A pod found with another UID was recreated.
 import { DaemonError } from "../errors/daemon-error.js";
-import type { PodSource } from "../resolve/types.js";
-import type { AttachRequest } from "./types.js";
+import type { PodSource } from "../resolve/index.js";
+import type { ResolveRequest } from "./contract.js";
 
-export async function podAnnotations(req: AttachRequest, podSource: PodSource, signal?: AbortSignal): Promise<Readonly<Record<string, string>>> {
+export async function podAnnotations(req: ResolveRequest, podSource: PodSource, signal?: AbortSignal): Promise<Readonly<Record<string, string>>> {
   if (req.annotations !== undefined) return req.annotations;
   const { namespace, name, uid } = req.pod;
   const lookup = await podSource.getPod(namespace, name, { ...(signal !== undefined ? { signal } : {}), ...(uid !== "" ? { uid } : {}) });

@@ -2,8 +2,9 @@
 // plan → plugin binaries → preflight (configs, versions, node links). Every refusal is here,
 // before attach saves anything.
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
-import type { NetworkResolver, PodSource } from "../resolve/types.js";
-import type { AttachmentPlan, AttachRequest } from "./types.js";
+import type { NetworkResolver, PodSource } from "../resolve/index.js";
+import type { AttachmentPlan } from "./attachment-plan.js";
+import type { ResolveRequest } from "./contract.js";
 import { podAnnotations } from "./pod-annotations.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
 import { verifyPlugins, type FindPlugin } from "./plugin-check.js";
@@ -28,7 +29,7 @@ export interface PreparedPlan {
   readonly warnings: readonly Finding[];
 }
 
-export async function preparePlan(deps: PrepareDeps, req: AttachRequest, signal?: AbortSignal): Promise<PreparedPlan> {
+export async function preparePlan(deps: PrepareDeps, req: ResolveRequest, signal?: AbortSignal): Promise<PreparedPlan> {
   checkAttachRequest(req, deps.inputLimits ?? DEFAULT_INPUT_LIMITS);
   const annotations = await podAnnotations(req, deps.podSource, signal);
   const networks = await deps.resolver.resolve(

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createReadiness, type ReadinessOptions, type ReadinessVerdict } from "../health/readiness.js";
-import type { AttachmentService } from "./types.js";
+import type { AttachmentService } from "./contract.js";
 import { gateAttachOnReadiness } from "./ready-gate.js";
 import { rejection, request, silentLog } from "./testing.test-helper.js";
 

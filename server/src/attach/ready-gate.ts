@@ -5,7 +5,7 @@
 // daemon that became ready and then lost the API server admits ADD whether or not an ADD came
 // in between; ADD then runs from the caches and fails with the precise reason if it needs what is gone.
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentService } from "./types.js";
+import type { AttachmentService } from "./contract.js";
 
 export interface ReadyGateOptions {
   /** Readiness was reached once since start (cheap; the poller keeps it through later losses). */

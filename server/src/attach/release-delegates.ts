@@ -11,7 +11,7 @@ import type { CniResult, CniRuntime } from "../cni/index.js";
 import type { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
 import type { PodLinks } from "../netns/pod-links.js";
-import type { PlannedDelegate, PodRef } from "./types.js";
+import type { PlannedDelegate, PodRef } from "./attachment-plan.js";
 import type { HistoryEntry } from "./attachment-store.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";

@@ -4,7 +4,7 @@ import { containerIdProblem } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import { limitExceeded, type InputLimits } from "../limits/input-limits.js";
-import type { AttachRequest } from "./types.js";
+import type { ResolveRequest } from "./contract.js";
 
 export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes">;
 
@@ -16,9 +16,9 @@ export function checkContainerId(id: string, limits: RequestLimits, phase: strin
   if (problem !== undefined) throw new DaemonError("INVALID_REQUEST", `containerId ${quoteInput(id)} ${problem}`, { phase, source: "containerId" });
 }
 
-/** Identity and bounds of an ADD (or a resolve that names a sandbox); the netns is the guard's. */
-export function checkAttachRequest(req: AttachRequest, limits: RequestLimits, phase = "plan"): void {
-  checkContainerId(req.containerId, limits, phase);
+/** Identity and bounds of an ADD, or of a resolve (whose container id is optional); the netns is the guard's. */
+export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, phase = "plan"): void {
+  if (req.containerId !== undefined) checkContainerId(req.containerId, limits, phase);
   if (req.pod.namespace === "" || req.pod.name === "") throw new DaemonError("INVALID_REQUEST", "pod namespace and name are required", { phase, source: "pod" });
   if (req.annotations !== undefined) {
     let bytes = 0;

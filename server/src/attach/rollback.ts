@@ -3,7 +3,7 @@
 // and what is left.
 import type { Logger } from "pino";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { PlannedDelegate } from "./types.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { describeLeft, releaseDelegates, type ReleaseDeps, type Released } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";

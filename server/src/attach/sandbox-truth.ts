@@ -3,7 +3,7 @@
 // without a runtime to ask, netns existence alone decides.
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import type { AttachmentRecord } from "./attachment-store.js";
-import type { GcReason } from "./types.js";
+import type { GcReason } from "./contract.js";
 import { netnsForDelete } from "./netns-rules.js";
 
 export type GoneReason = Extract<GcReason, "sandbox-gone" | "netns-gone" | "pod-gone">;

@@ -1,6 +1,6 @@
 // Readiness: the daemon's own reasons plus the cluster network's CNI STATUS.
 import { isCniError, type CniRuntime, type NetworkConfigList } from "../cni/index.js";
-import type { ServiceStatus } from "./types.js";
+import type { ServiceStatus } from "./contract.js";
 
 export interface StatusDeps {
   readonly runtime: CniRuntime;

@@ -4,7 +4,7 @@
 // that container already, and the attachment itself is gone: DEL has finished. A hot-plug's
 // release (one network of a running sandbox) names the delegates that stay: the attachment then
 // keeps them, plus any interrupted one for the sandbox's DEL, still attached.
-import type { PlannedDelegate } from "./types.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
 import { MAX_HISTORY, type AttachmentRecord, type AttachmentStore, type HistoryEntry } from "./attachment-store.js";
 import { describeLeft, type ReleaseOutcome, type Released } from "./release-delegates.js";
 

@@ -7,8 +7,11 @@ import { afterEach, beforeEach } from "vitest";
 import { DaemonError } from "../errors/daemon-error.js";
 import { CniError, type CniResult, type CniRuntime, type InvokeOptions, type JsonObject, type NetworkConfigList, type RuntimeConf } from "../cni/index.js";
 import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.js";
-import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } from "../resolve/types.js";
-import type { AttachRequest, NetworkStatusEntry, NetworkStatusWriter, PodRef } from "./types.js";
+import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } from "../resolve/index.js";
+import type { PodRef } from "./attachment-plan.js";
+import type { AttachRequest } from "./contract.js";
+import type { NetworkStatusEntry } from "./network-status-entry.js";
+import type { NetworkStatusWriter } from "./ports.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import type { PodLinks } from "../netns/pod-links.js";
@@ -60,6 +63,11 @@ export function fakeResolver(networks: ResolvedNetwork[]): NetworkResolver & { c
     resolve: async () => {
       r.calls++;
       return networks;
+    },
+    resolveClusterNetwork: async () => {
+      const cluster = networks.find((n) => n.role === "cluster");
+      if (cluster === undefined) throw new Error("fakeResolver: no cluster network");
+      return cluster;
     },
   };
   return r;

@@ -1,6 +1,8 @@
 // Curated public surface of the CNI runtime. Code outside server/src/cni imports only this file.
 export * from "./spec/errors.js";
-export type * from "./types.js";
+export type * from "./spec/types.js";
+export type * from "./invoke/types.js";
+export type * from "./runtime/types.js";
 
 // Spec helpers: versions, identifiers, CNI_ARGS, capability args.
 export {
@@ -19,10 +21,11 @@ export {
 export { containerIdProblem, interfaceNameProblem, MAX_CONTAINER_ID_LENGTH, MAX_INTERFACE_NAME_LENGTH, validateContainerId, validateInterfaceName, validateNetworkName } from "./spec/validate.js";
 export { formatCniArgs, parseCniArgs } from "./spec/cni-args.js";
 export { jsonTextDepth, jsonValueDepth } from "./spec/json-depth.js";
+export { isJsonObject } from "./spec/json-object.js";
 export { filterCapabilityArgs, normaliseCapabilityArg } from "./spec/capability-args.js";
 
 // Results of every spec version.
-export { convertResult, parseResult, toResult100, type Result100 } from "./result/index.js";
+export { convertResult, parseResult, toResult100, type DNS100, type Interface100, type IPConfig100, type Result100, type Route100 } from "./result/index.js";
 
 // Configuration.
 export { parseNetworkConfigList } from "./conf/parse-network-config-list.js";

@@ -83,7 +83,7 @@ describe("loadConfig", () => {
       "unexpected argument \"x\"",
       "unknown flag --frobnicate",
       expect.stringMatching(/^bogus: unknown key/),
-      expect.stringMatching(/^cniBinDirs: expected a list of non-empty strings, got "\/not\/a\/list"$/),
+      expect.stringMatching(/^cniBinDirs: expected a list of absolute paths, got "\/not\/a\/list"$/),
       expect.stringMatching(/^maxConcurrent: expected an integer from 1 to 10000, got 0$/),
       expect.stringMatching(/^namespaceIsolation: expected true or false, got "yes"$/),
       expect.stringMatching(/^logLevel: expected one of fatal, error/),

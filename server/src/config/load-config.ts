@@ -1,4 +1,5 @@
 // Config = DEFAULTS < file (JSON or YAML) < env NODE_NAME < flags; every problem at once.
+import { isJsonObject } from "../cni/index.js";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "./config-error.js";
@@ -64,7 +65,7 @@ function mergeOverrides(base: Record<string, unknown>, overrides: Record<string,
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     const prev = out[key];
-    const bothObjects = [prev, value].every((v) => typeof v === "object" && v !== null && !Array.isArray(v));
+    const bothObjects = [prev, value].every(isJsonObject);
     out[key] = bothObjects ? { ...(prev as object), ...(value as object) } : value;
   }
   return out;

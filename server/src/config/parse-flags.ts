@@ -1,4 +1,5 @@
 // Command-line flags of netattachd → config overrides (validated later with the file).
+import { isJsonObject } from "../cni/index.js";
 import { parseArgs } from "node:util";
 
 interface FlagSpec {
@@ -79,7 +80,7 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
   let cur = target;
   for (const key of keys.slice(0, -1)) {
     const next = cur[key];
-    cur = typeof next === "object" && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : (cur[key] = {});
+    cur = isJsonObject(next) ? (next as Record<string, unknown>) : (cur[key] = {});
   }
   cur[keys[keys.length - 1]!] = value;
 }

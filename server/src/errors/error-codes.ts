@@ -1,6 +1,8 @@
 // THE error catalog. Every error the daemon returns has one of these reasons; the gRPC
 // adapter maps it to a status and a google.rpc.ErrorInfo, the shim to a CNI code.
-// docs/errors.md documents each entry; test/meta checks the two agree.
+// The keys are proto/netattach/v1/error_reason.proto's reasons (the compiler holds the two in
+// step); docs/errors.md documents each entry; test/meta checks the two agree.
+import type { ReasonName } from "../wire/index.js";
 
 export type GrpcStatusName =
   | "INVALID_ARGUMENT"
@@ -55,6 +57,6 @@ export const ERROR_CODES = {
   CANCELLED: { status: "CANCELLED", cniCode: 11, summary: "the caller cancelled the call" },
   WATCH_LIMIT: { status: "RESOURCE_EXHAUSTED", cniCode: 11, summary: "too many WatchEvents streams are open at once (events.maxWatchers)" },
   INTERNAL: { status: "INTERNAL", cniCode: 999, summary: "an unexpected internal error; details are in the daemon log" },
-} as const satisfies Record<string, ErrorCodeInfo>;
+} as const satisfies Record<ReasonName, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

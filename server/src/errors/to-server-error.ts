@@ -7,8 +7,8 @@ import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
 import type { ErrorContext } from "./daemon-error.js";
 import { boundText } from "./bounded-text.js";
 import { statusFromCniCode, statusFromName } from "./status-mapping.js";
+import { ERROR_DOMAIN } from "../wire/index.js";
 
-export const ERROR_DOMAIN = "netattach.dev";
 export { INTERNAL_MESSAGE };
 /**
  * Byte bounds of what goes into the status trailers. Message and ErrorInfo together stay well under

@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import type { CallContext } from "nice-grpc-common";
 import type { AttachmentServiceDefinition, AttachmentServiceImplementation } from "../../../proto/gen/netattach/v1/attachment_service.js";
-import type { AttachmentService, CallContext as DomainContext } from "../attach/types.js";
+import type { AttachmentService, CallContext as DomainContext } from "../attach/index.js";
 import {
   attachRequestFromProto,
   attachResultToProto,

@@ -13,7 +13,7 @@ import { ServerReflection, ServerReflectionService } from "nice-grpc-server-refl
 import type { Logger } from "pino";
 import { AttachmentServiceDefinition } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { EventServiceDefinition } from "../../../proto/gen/netattach/v1/event_service.js";
-import type { AttachmentService } from "../attach/types.js";
+import type { AttachmentService } from "../attach/index.js";
 import { createConnectHandler } from "../connect/connect-handler.js";
 import type { EventBus } from "../events/event-bus.js";
 import { createAttachmentServiceImpl } from "./attachment-service.js";

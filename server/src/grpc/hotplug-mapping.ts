@@ -1,6 +1,6 @@
 // Proto ⇄ domain for the hot-plug RPCs (AttachNetwork, DetachNetwork). Shape only.
 import type * as svc from "../../../proto/gen/netattach/v1/attachment_service.js";
-import type * as d from "../attach/types.js";
+import type * as d from "../attach/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { attachedInterfaceToProto, selectionFromProto, type MappingLimits } from "./mapping.js";
 

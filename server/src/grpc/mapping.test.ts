@@ -3,7 +3,7 @@ import { AttachmentHistoryEvent, AttachmentPhase } from "../../../proto/gen/neta
 import { AttachNetworksRequest, GarbageCollectResponse, ResolveNetworksRequest } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ConfigFrom } from "../../../proto/gen/netattach/v1/plan.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import { attachRequestFromProto, attachResultToProto, attachmentToProto, gcResultToProto, originToProto, planToProto, resolveRequestFromProto, RESOLVE_PLACEHOLDER, statusToProto } from "./mapping.js";
+import { attachRequestFromProto, attachResultToProto, attachmentToProto, gcResultToProto, originToProto, planToProto, resolveRequestFromProto, statusToProto } from "./mapping.js";
 
 const base = AttachNetworksRequest.fromPartial({ containerId: "c1", netnsPath: "/n", pod: { namespace: "ns", name: "p", uid: "u" } });
 
@@ -90,9 +90,12 @@ describe("attachRequestFromProto", () => {
     expect((err as DaemonError).message).toContain(message);
   });
 
-  it("ResolveNetworks fills placeholders for the sandbox it does not need", () => {
+  it("ResolveNetworks needs no sandbox: empty container id and netns are left out, given ones kept", () => {
     const r = resolveRequestFromProto(ResolveNetworksRequest.fromPartial({ pod: { namespace: "ns", name: "p" } }));
-    expect(r).toMatchObject({ containerId: RESOLVE_PLACEHOLDER.containerId, netns: RESOLVE_PLACEHOLDER.netns });
+    expect(r).not.toHaveProperty("containerId");
+    expect(r).not.toHaveProperty("netns");
+    const named = resolveRequestFromProto(ResolveNetworksRequest.fromPartial({ pod: { namespace: "ns", name: "p" }, containerId: "c1", netnsPath: "/run/netns/x" }));
+    expect(named).toMatchObject({ containerId: "c1", netns: "/run/netns/x" });
   });
 });
 

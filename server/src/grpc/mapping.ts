@@ -7,14 +7,11 @@ import { GarbageCollectOutcome, GarbageCollectReason } from "../../../proto/gen/
 import { ConfigFrom, type ConfigOrigin as PbOrigin, type PlannedNetwork } from "../../../proto/gen/netattach/v1/plan.js";
 import type * as sbx from "../../../proto/gen/netattach/v1/sandbox.js";
 import type * as sel from "../../../proto/gen/netattach/v1/selection.js";
-import type * as d from "../attach/types.js";
+import type * as d from "../attach/index.js";
 import { jsonTextDepth, type JsonObject } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
-import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/types.js";
-
-/** ResolveNetworks executes nothing, so sandbox identity is optional there: placeholders. */
-export const RESOLVE_PLACEHOLDER = { containerId: "resolve-only", netns: "/resolve-only" } as const;
+import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/index.js";
 
 /** What the mapping needs to know before it parses JSON a caller sent (limits.maxJsonDepth). */
 export interface MappingLimits {
@@ -27,15 +24,10 @@ export function attachRequestFromProto(req: svc.AttachNetworksRequest, limits: M
   return sandboxRequestFromProto(req, limits, req.cniVersion);
 }
 
-export function resolveRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): d.AttachRequest {
-  return sandboxRequestFromProto(
-    {
-      ...req,
-      containerId: req.containerId || RESOLVE_PLACEHOLDER.containerId,
-      netnsPath: req.netnsPath || RESOLVE_PLACEHOLDER.netns,
-    },
-    limits,
-  );
+/** ResolveNetworks executes nothing: an empty container id or netns means "no sandbox". */
+export function resolveRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): d.ResolveRequest {
+  const { containerId, netns, ...rest } = sandboxRequestFromProto(req, limits);
+  return { ...rest, ...(containerId !== "" ? { containerId } : {}), ...(netns !== "" ? { netns } : {}) };
 }
 
 function sandboxRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits, cniVersion = ""): d.AttachRequest {

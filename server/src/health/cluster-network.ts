@@ -1,7 +1,7 @@
 // The cluster network's config as the resolver currently sees it, for CNI STATUS.
 // Refreshed before each status check so definition changes are picked up.
 import { parseNetworkConfigList, type NetworkConfigList } from "../cni/index.js";
-import type { NetworkResolver } from "../resolve/types.js";
+import type { NetworkResolver } from "../resolve/index.js";
 
 export interface ClusterNetworkTracker {
   current(): NetworkConfigList | undefined;
@@ -10,8 +10,7 @@ export interface ClusterNetworkTracker {
   refresh(signal?: AbortSignal): Promise<void>;
 }
 
-/** `namespace` should be a system namespace, so defaultNetworks are not looked up needlessly. */
-export function createClusterNetworkTracker(resolver: NetworkResolver, namespace: string): ClusterNetworkTracker {
+export function createClusterNetworkTracker(resolver: NetworkResolver): ClusterNetworkTracker {
   let list: NetworkConfigList | undefined;
   let problem: string | undefined;
   return {
@@ -19,8 +18,7 @@ export function createClusterNetworkTracker(resolver: NetworkResolver, namespace
     problem: () => problem,
     async refresh(signal) {
       try {
-        const [cluster] = await resolver.resolve({ namespace, name: "netattachd-status", annotations: {} }, signal ? { signal } : {});
-        if (cluster === undefined) throw new Error("the resolver returned no cluster network");
+        const cluster = await resolver.resolveClusterNetwork(signal ? { signal } : {});
         const source = cluster.definition.origin.kind === "conf-file" ? cluster.definition.origin.path : cluster.network;
         list = parseNetworkConfigList(cluster.definition.config, source);
         problem = undefined;

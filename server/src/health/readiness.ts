@@ -6,7 +6,7 @@
 // jittered): a node whose API server is away does not re-check once a second. Ready resets it.
 import type { HealthState } from "nice-grpc-server-health";
 import type { Logger } from "pino";
-import { createBackoff } from "./backoff.js";
+import { createBackoff } from "../retry/index.js";
 
 export interface ReadinessVerdict {
   readonly ready: boolean;

@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { AttachmentService, AttachmentSummary, NetworkChanges } from "../attach/types.js";
+import type { AttachmentService, AttachmentSummary, NetworkChanges } from "../attach/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { PodInfo } from "../resolve/types.js";

@@ -5,13 +5,11 @@
 // the informer last saw it is the baseline; a pod not attached yet is left to the runtime's ADD.
 // Nothing here throws into the informer: failures are logged and become events.
 import type { Logger } from "pino";
-import type { AttachmentService, PodRef } from "../attach/types.js";
+import type { AttachmentService, PodRef } from "../attach/index.js";
 import { describeError } from "../errors/describe-error.js";
 import type { EventSink } from "../events/attachment-event.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
-import { NETWORKS_ANNOTATION } from "../resolve/annotations.js";
-import { parseNetworkSelections } from "../resolve/parse-network-selections.js";
-import type { NetworkSelection, PodInfo } from "../resolve/types.js";
+import { NETWORKS_ANNOTATION, parseNetworkSelections, type NetworkSelection, type PodInfo } from "../resolve/index.js";
 import { diffSelections } from "./selection-diff.js";
 
 export interface AnnotationHotplugDeps {

@@ -1,7 +1,7 @@
 // What changed between two values of a pod's networks annotation, by each element's identity
 // (namespace/name@interface): elements gone are detached, elements new are attached, in order.
 // Options of an element that kept its identity (ips, mac...) are not a change. Pure.
-import type { NetworkSelection } from "../resolve/types.js";
+import type { NetworkSelection } from "../resolve/index.js";
 
 export interface SelectionDiff {
   readonly removed: readonly NetworkSelection[];

@@ -3,7 +3,7 @@
 // failure no live GET is sent until a backoff pause has passed (health/backoff.ts: doubling,
 // capped, jittered), and the requests then sent make one try instead of their retries. Any
 // success — a live request, or an informer (re)gaining sync — opens it again at once.
-import { type BackoffPolicy, createBackoff } from "../health/backoff.js";
+import { type BackoffPolicy, createBackoff } from "../retry/index.js";
 import type { ApiFailure } from "./api-failure.js";
 
 export interface ApiGate {

@@ -3,7 +3,7 @@
 // recorder of Kubernetes Events on pods (unless turned off), and one gate that spaces out live
 // requests while the API server fails (reopened by any success).
 import type { Logger } from "pino";
-import { createConfDirSource } from "../resolve/conf-dir-source.js";
+import { createConfDirSource } from "../resolve/index.js";
 import { createApiGate } from "./api-gate.js";
 import { createKubeClient, loadKubeConfig } from "./kube-client.js";
 import { createKubeEventRecorder } from "./kube-event-recorder.js";

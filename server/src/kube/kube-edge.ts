@@ -1,10 +1,10 @@
 // Contract of the Kubernetes edge (issue 5). The daemon's composition root calls
 // createKubeEdge() when kubernetes.mode is not "none". Implementation: server/src/kube/.
 import type { Logger } from "pino";
-import type { NetworkStatusWriter } from "../attach/types.js";
+import type { NetworkStatusWriter } from "../attach/index.js";
 import type { EventSink } from "../events/attachment-event.js";
-import type { InformerStats } from "../metrics/state-metrics.js";
-import type { NetworkSource, PodInfo, PodSource } from "../resolve/types.js";
+import type { InformerStats } from "../metrics/index.js";
+import type { NetworkSource, PodInfo, PodSource } from "../resolve/index.js";
 
 /** Timeouts and retry bounds; every field has a default (DEFAULT_KUBE_TUNING). */
 export interface KubeTuning {

@@ -6,7 +6,7 @@
 // an ADD, nor load on a server trying to recover.
 import { PatchStrategy, V1MicroTime, type EventsV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { PodRef } from "../attach/types.js";
+import type { PodRef } from "../attach/index.js";
 import type { EventSink } from "../events/attachment-event.js";
 import { classifyApiFailure } from "./api-failure.js";
 import type { ApiGate } from "./api-gate.js";
@@ -19,7 +19,7 @@ import { isStaticPod } from "./pod-uid.js";
 import { createKeyedRateLimit } from "./rate-limit.js";
 import type { SyncedInformer } from "./synced-informer.js";
 import type { TrimmedPod } from "./trim-object.js";
-import { withRetry } from "./with-retry.js";
+import { withRetry } from "../retry/index.js";
 
 export const REPORTING_CONTROLLER = "netattach.dev/netattachd";
 

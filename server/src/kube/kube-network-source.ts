@@ -3,9 +3,8 @@
 // lookup says not found, listing every place it looked. Resolution of the object itself
 // (spec.config, then the conf dir) is shared with the manifest-dir source.
 import type { Logger } from "pino";
-import { nadRecordFromObject } from "../resolve/nad-object.js";
-import { nadToDefinition } from "../resolve/nad-to-definition.js";
-import type { NetworkLookup, NetworkRef, NetworkSource } from "../resolve/types.js";
+import { nadRecordFromObject, nadToDefinition } from "../resolve/index.js";
+import type { NetworkLookup, NetworkRef, NetworkSource } from "../resolve/index.js";
 import type { ApiGate } from "./api-gate.js";
 import type { KubeClient } from "./kube-client.js";
 import type { KubeTuning } from "./kube-edge.js";

@@ -2,7 +2,7 @@
 // it, or cached with another UID than asked for (the cache may lag a recreate), gets one
 // live GET with a bounded retry. API unreachable → KUBE_API_UNAVAILABLE (retryable, CNI 11).
 import type { Logger } from "pino";
-import type { PodInfo, PodLookup, PodSource } from "../resolve/types.js";
+import type { PodInfo, PodLookup, PodSource } from "../resolve/index.js";
 import type { ApiGate } from "./api-gate.js";
 import type { KubeClient } from "./kube-client.js";
 import type { KubeTuning } from "./kube-edge.js";

@@ -17,7 +17,7 @@
 // calls write() on ADD only.
 import type { Logger } from "pino";
 import { PatchStrategy } from "@kubernetes/client-node";
-import type { NetworkStatusEntry, NetworkStatusWriter, PodRef } from "../attach/types.js";
+import type { NetworkStatusEntry, NetworkStatusWriter, PodRef } from "../attach/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { classifyApiFailure } from "./api-failure.js";
 import type { ApiGate } from "./api-gate.js";
@@ -27,7 +27,7 @@ import type { KubeTuning } from "./kube-edge.js";
 import { isStaticPod } from "./pod-uid.js";
 import type { SyncedInformer } from "./synced-informer.js";
 import type { TrimmedPod } from "./trim-object.js";
-import { withRetry } from "./with-retry.js";
+import { withRetry } from "../retry/index.js";
 
 export const NETWORK_STATUS_ANNOTATION = "k8s.v1.cni.cncf.io/network-status";
 

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { apiFailureError, classifyApiFailure } from "./api-failure.js";
 import type { ApiGate } from "./api-gate.js";
 import type { KubeTuning } from "./kube-edge.js";
-import { withRetry } from "./with-retry.js";
+import { withRetry } from "../retry/index.js";
 
 export interface LiveGetDeps {
   readonly gate: ApiGate;

@@ -2,7 +2,7 @@
 // ADD (or hot-plug) is ONE Normal Event listing every interface added — Multus writes one per
 // interface — and a failure is one Warning whose reason is the catalog code (docs/errors.md) and
 // whose note is the error message. Rollbacks and reconciler passes stay in the event stream.
-import type { PodRef } from "../attach/types.js";
+import type { PodRef } from "../attach/index.js";
 import { boundText } from "../errors/bounded-text.js";
 import type { AttachmentEvent, AttachmentEventKind } from "../events/attachment-event.js";
 

@@ -2,7 +2,7 @@
 // runtime's was recreated, unless it is a static pod, whose API object (the mirror pod)
 // has its own UID. Static = annotation kubernetes.io/config.source present and not "api".
 import { DaemonError } from "../errors/daemon-error.js";
-import type { PodInfo } from "../resolve/types.js";
+import type { PodInfo } from "../resolve/index.js";
 
 export const CONFIG_SOURCE_ANNOTATION = "kubernetes.io/config.source";
 

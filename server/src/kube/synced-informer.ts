@@ -6,7 +6,7 @@
 // accepts and closes at once would otherwise be asked again in a tight loop.
 import { ADD, DELETE, type KubeConfig, type KubernetesListObject, type KubernetesObject, ListWatch, UPDATE, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { type BackoffPolicy, createBackoff } from "../health/backoff.js";
+import { type BackoffPolicy, createBackoff } from "../retry/index.js";
 import { describeApiFailure } from "./api-failure.js";
 
 type WatchArgs = Parameters<Watch["watch"]>;

@@ -3,7 +3,7 @@
 // how plugins and locks took their time (from the runtime and the service's hooks), what is
 // running, and what is saved — plus Node's own process metrics.
 import { collectDefaultMetrics, Registry } from "prom-client";
-import type { AttachmentService } from "../attach/types.js";
+import type { AttachmentService } from "../attach/index.js";
 import type { EventSink } from "../events/attachment-event.js";
 import { createCallObservations, createEventMetrics } from "./event-metrics.js";
 import { createLabelCap } from "./label-cap.js";

@@ -1,7 +1,7 @@
 // Calls in flight per operation, and CHECK's duration and errors (CHECK is no event: nothing
 // changes on the node). Wraps the service the gRPC edge calls; the rest comes from events.
 import { Gauge, type Registry } from "prom-client";
-import type { AttachmentService } from "../attach/types.js";
+import type { AttachmentService } from "../attach/index.js";
 import { describeError } from "../errors/describe-error.js";
 import type { CallObservations } from "./event-metrics.js";
 

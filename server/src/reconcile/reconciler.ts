@@ -2,7 +2,7 @@
 // attachments whose sandbox is gone, retries orphans and runs CNI GC (AttachmentService.gc without
 // a valid set). Passes never overlap and never wait behind ADD/DEL calls; stop() ends the one running.
 import type { Logger } from "pino";
-import type { AttachmentService, GcResult } from "../attach/types.js";
+import type { AttachmentService, GcResult } from "../attach/index.js";
 import type { Lifecycle } from "../daemon.js";
 
 export interface ReconcilerDeps {

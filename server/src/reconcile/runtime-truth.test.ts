@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AttachmentRecord } from "../attach/attachment-store.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
-import type { PodLookup, PodSource } from "../resolve/types.js";
+import type { PodLookup, PodSource } from "../resolve/index.js";
 import { silentLog } from "../attach/testing.test-helper.js";
 import type { CriSandboxes, SandboxList } from "./cri-sandboxes.js";
 import { createRuntimeTruth } from "./runtime-truth.js";

@@ -5,9 +5,8 @@
 // runtime answers, a sandbox it still lists is its to stop, whatever the API server says.
 import type { Logger } from "pino";
 import type { NetnsGuard } from "../netns/netns-guard.js";
-import type { PodSource } from "../resolve/types.js";
-import { netnsGone, type SandboxTruth, type TruthSnapshot } from "../attach/sandbox-truth.js";
-import type { AttachmentRecord } from "../attach/attachment-store.js";
+import type { PodSource } from "../resolve/index.js";
+import { netnsGone, type AttachmentRecord, type SandboxTruth, type TruthSnapshot } from "../attach/index.js";
 import type { CriSandboxes } from "./cri-sandboxes.js";
 
 export interface RuntimeTruthDeps {

@@ -5,8 +5,7 @@
 import type { Logger } from "pino";
 import { killLeftoverPlugins, type CniRuntime } from "../cni/index.js";
 import type { StateLayout } from "../config/index.js";
-import { migrateLegacyStore } from "../attach/migrate-legacy-store.js";
-import { removeTempFiles } from "../attach/file-attachment-store.js";
+import { migrateLegacyStore, removeTempFiles } from "../attach/index.js";
 
 export interface StartupCleanupDeps {
   readonly layout: StateLayout;

@@ -1,6 +1,7 @@
 // Networks defined by CNI conf/conflist files in one directory, found by their JSON `name`
 // (multi-net spec 3.4.1: a conflist is preferred over a conf). Namespaces do not apply.
-import { CONF_EXTENSIONS, invalidConfigError, parseConfFile, type ConfFile } from "./conf-file.js";
+import { CONF_EXTENSIONS } from "../cni/index.js";
+import { invalidConfigError, parseConfFile, type ConfFile } from "./conf-file.js";
 import { createDirReader, type DirSnapshot } from "./dir-reader.js";
 import type { NetworkDefinition, NetworkLookup, NetworkRef, NetworkSource } from "./types.js";
 

@@ -5,8 +5,6 @@ import type { JsonObject } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { configName, isConfList, networkConfigProblem } from "./network-config-check.js";
 
-export const CONF_EXTENSIONS = [".conf", ".conflist", ".json"] as const;
-
 export type ConfFile =
   | { readonly kind: "valid"; readonly config: JsonObject; readonly name?: string; readonly list: boolean }
   | { readonly kind: "invalid"; readonly problem: string; readonly probableName: string; readonly cause?: unknown };

@@ -8,6 +8,11 @@ export { createMemorySource } from "./memory-source.js";
 export { createNetworkResolver, REQUEST_SELECTIONS, type NetworkResolverOptions } from "./network-resolver.js";
 export { networkDisplayName } from "./network-display-name.js";
 export { isDnsLabel } from "./name-checks.js";
+// For netattachctl doctor: the same file readers the sources use.
+export { parseConfFile, type ConfFile } from "./conf-file.js";
+export { createDirReader } from "./dir-reader.js";
+export { MANIFEST_EXTENSIONS } from "./definition-dir-source.js";
+export { parseNadManifest } from "./nad-manifest.js";
 // For the Kubernetes source (issue 5): the same NAD checks and spec.config/conf-dir rules.
 export { nadRecordFromObject, NAD_API_VERSION, NAD_KIND, type NadRecord } from "./nad-object.js";
 export { nadToDefinition, describeNad } from "./nad-to-definition.js";

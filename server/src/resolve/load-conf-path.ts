@@ -2,7 +2,8 @@
 // file, or a directory whose lexicographically first config is used.
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import { CONF_EXTENSIONS, invalidConfigError, parseConfFile } from "./conf-file.js";
+import { CONF_EXTENSIONS } from "../cni/index.js";
+import { invalidConfigError, parseConfFile } from "./conf-file.js";
 import { createDirReader, describeIoError } from "./dir-reader.js";
 import type { NetworkLookup } from "./types.js";
 

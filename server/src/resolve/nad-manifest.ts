@@ -2,7 +2,7 @@
 // `kind: List` (what `kubectl get -o yaml` prints). Other kinds are ignored.
 import { parseAllDocuments } from "yaml";
 import { NAD_KIND, nadRecordFromObject, type NadRecord } from "./nad-object.js";
-import { isJsonObject } from "./selection-fields.js";
+import { isJsonObject } from "../cni/index.js";
 
 export interface ManifestFile {
   readonly records: readonly NadRecord[];

@@ -2,7 +2,7 @@
 // resolution needs. Shared by the manifest-dir source and the Kubernetes source.
 import { isDnsLabel } from "./name-checks.js";
 import { RESOURCE_NAME_ANNOTATION } from "./annotations.js";
-import { isJsonObject } from "./selection-fields.js";
+import { isJsonObject } from "../cni/index.js";
 
 export const NAD_API_VERSION = "k8s.cni.cncf.io/v1";
 export const NAD_KIND = "NetworkAttachmentDefinition";

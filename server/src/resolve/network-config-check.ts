@@ -1,7 +1,7 @@
 // Source-level checks of a CNI config (conf or conflist): enough to say which file or
 // definition is broken. The runtime does the full validation when it loads the list.
 import type { JsonObject } from "../cni/index.js";
-import { isJsonObject } from "./selection-fields.js";
+import { isJsonObject } from "../cni/index.js";
 
 export type ParsedConfig = { readonly config: JsonObject } | { readonly problem: string; readonly cause?: unknown };
 

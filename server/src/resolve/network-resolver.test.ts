@@ -105,6 +105,15 @@ describe("createNetworkResolver: order", () => {
 });
 
 describe("createNetworkResolver: cluster and default networks", () => {
+  it("resolves the configured cluster network with no pod: no default networks, no annotations", async () => {
+    const { resolver, definitions } = setup({ defaultNetworks: ["kube-system/extra"] });
+    const cluster = await resolver.resolveClusterNetwork();
+    expect(summary([cluster])).toEqual(["cluster:cluster-net"]);
+    expect(definitions.calls).toEqual(["kube-system/cluster-net"]);
+    const err = await rejection(setup({ clusterNetwork: " " }).resolver.resolveClusterNetwork());
+    expect(err.message).toContain("daemon config clusterNetwork");
+  });
+
   it("prefers a definition in defaultNamespace over a conf dir network of that name", async () => {
     const { resolver, confDir } = setup({}, [nad("kube-system", "cluster-net")]);
     const [cluster] = await resolver.resolve(pod());

@@ -62,6 +62,10 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
       const note = unqualified ? ` (no namespace given: looked up in the daemon's defaultNamespace "${config.defaultNamespace}")` : "";
       return selectedNetwork("cluster", only, DEFAULT_NETWORK_ANNOTATION, 1, signal, note);
     }
+    return configuredClusterNetwork(signal);
+  }
+
+  function configuredClusterNetwork(signal?: AbortSignal): Pending {
     if (config.clusterNetwork.trim() === "") throw valueError("daemon config clusterNetwork", "is empty, so pods have no cluster network");
     return configuredNetwork("cluster", config.clusterNetwork.trim(), "daemon config clusterNetwork", signal);
   }
@@ -99,6 +103,11 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
       const failed = settled.find((s) => s.status === "rejected");
       if (failed !== undefined) throw failed.reason;
       return settled.map((s) => (s as PromiseFulfilledResult<ResolvedNetwork>).value);
+    },
+
+    async resolveClusterNetwork(opts) {
+      opts?.signal?.throwIfAborted();
+      return configuredClusterNetwork(opts?.signal)();
     },
   };
 }

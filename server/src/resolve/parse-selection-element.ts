@@ -2,7 +2,9 @@
 // field by field. Also used to check explicit selections from a request.
 import { elementError, type ElementPlace } from "./selection-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import { isJsonObject, SELECTION_FIELDS, type Fail, type SelectionDraft } from "./selection-fields.js";
+import { isJsonObject } from "../cni/index.js";
+import { SELECTION_FIELDS, type SelectionDraft } from "./selection-fields.js";
+import type { Fail } from "./selection-options.js";
 import { rejectUnknownKeys } from "./selection-options.js";
 import type { NetworkSelection } from "./types.js";
 

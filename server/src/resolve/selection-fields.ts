@@ -1,21 +1,17 @@
 // One reader per JSON selection key. Each returns the normalised part of the selection or
 // calls `fail` with a message that names the field and the bad value. Pure.
-import type { JsonObject } from "../cni/index.js";
+import { isJsonObject, type JsonObject } from "../cni/index.js";
 import { isInfinibandGuid, isIpAddress, isIpOrCidr, isMacAddress } from "./address-checks.js";
 import { interfaceNameProblem } from "../cni/index.js";
 import { isDnsLabel } from "./name-checks.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import { readBandwidth, readPortMappings } from "./selection-options.js";
+import { readBandwidth, readPortMappings, type Fail } from "./selection-options.js";
 import type { NetworkSelection } from "./types.js";
 
-export type Fail = (problem: string, opts?: { interfaceName?: string }) => never;
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 export type SelectionDraft = Writable<NetworkSelection>;
 type FieldReader = (value: unknown, fail: Fail) => Partial<SelectionDraft>;
 
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function readString(key: string, value: unknown, fail: Fail): string {
   if (typeof value !== "string" || value === "") fail(`${quoteInput(key)} must be a non-empty string, got ${quoteInput(value)}`);

@@ -1,8 +1,10 @@
 // Readers for the structured selection fields: portMappings and bandwidth. Pure.
+import { isJsonObject } from "../cni/index.js";
 import { isIpAddress } from "./address-checks.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import type { Fail } from "./selection-fields.js";
 import type { Bandwidth, PortMapping } from "./types.js";
+
+export type Fail = (problem: string, opts?: { interfaceName?: string }) => never;
 
 const PROTOCOLS = ["tcp", "udp", "sctp"];
 
@@ -10,7 +12,7 @@ export function readPortMappings(value: unknown, fail: Fail): PortMapping[] {
   if (!Array.isArray(value)) fail(`"portMappings" must be an array, got ${quoteInput(value)}`);
   return (value as unknown[]).map((entry, i) => {
     const where = `"portMappings" entry ${i + 1}`;
-    if (!isRecord(entry)) fail(`${where} must be a JSON object, got ${quoteInput(entry)}`);
+    if (!isJsonObject(entry)) fail(`${where} must be a JSON object, got ${quoteInput(entry)}`);
     const e = entry as Record<string, unknown>;
     rejectUnknownKeys(e, ["hostPort", "containerPort", "protocol", "hostIP"], where, fail);
     for (const key of ["hostPort", "containerPort"]) {
@@ -34,7 +36,7 @@ const BANDWIDTH_KEYS = ["ingressRate", "ingressBurst", "egressRate", "egressBurs
 
 /** Values are bits/s and bits; spec 1.1: values non-zero, a burst requires its rate. */
 export function readBandwidth(value: unknown, fail: Fail): Bandwidth {
-  if (!isRecord(value)) fail(`"bandwidth" must be a JSON object, got ${quoteInput(value)}`);
+  if (!isJsonObject(value)) fail(`"bandwidth" must be a JSON object, got ${quoteInput(value)}`);
   const v = value as Record<string, unknown>;
   rejectUnknownKeys(v, BANDWIDTH_KEYS, `"bandwidth"`, fail);
   const out: { -readonly [K in keyof Bandwidth]: Bandwidth[K] } = {};
@@ -49,9 +51,6 @@ export function readBandwidth(value: unknown, fail: Fail): Bandwidth {
   return out;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Un-dotted keys are reserved by the spec, so an unknown one is a typo; dotted keys are vendor extensions. */
 export function rejectUnknownKeys(obj: Record<string, unknown>, known: readonly string[], where: string, fail: Fail): void {

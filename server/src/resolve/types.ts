@@ -123,6 +123,8 @@ export interface PodNetworkQuery {
 /** Decides which networks a pod gets. Throws DaemonError (INVALID_ANNOTATION, NETWORK_NOT_FOUND, NAMESPACE_NOT_ALLOWED, ...). */
 export interface NetworkResolver {
   resolve(query: PodNetworkQuery, opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork[]>;
+  /** The cluster network the daemon config names, with no pod involved (CNI STATUS of the node). */
+  resolveClusterNetwork(opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork>;
 }
 
 /** Daemon settings that steer selection (Multus names in comments). */

@@ -1,7 +1,7 @@
 // A CRI RuntimeService client over containerd's unix socket, generated from
-// test/fixtures/cri (a field-exact subset of k8s.io/cri-api runtime.v1).
+// proto/cri (a field-exact subset of k8s.io/cri-api runtime.v1).
 import { createChannel, createClient, type Channel } from "nice-grpc";
-import { RuntimeServiceDefinition, type RuntimeServiceClient } from "../../fixtures/cri/gen/runtime/v1/api.js";
+import { RuntimeServiceDefinition, type RuntimeServiceClient } from "../../../proto/gen/runtime/v1/api.js";
 
 export type CriClient = RuntimeServiceClient;
 

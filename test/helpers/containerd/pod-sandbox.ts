@@ -1,8 +1,8 @@
 // Pod sandbox configs as a kubelet would send them, and what containerd reports back.
 import { randomUUID } from "node:crypto";
 import { execa } from "execa";
-import type { DeepPartial, PodSandboxConfig } from "../../fixtures/cri/gen/runtime/v1/api.js";
-import { Protocol } from "../../fixtures/cri/gen/runtime/v1/api.js";
+import type { DeepPartial, PodSandboxConfig } from "../../../proto/gen/runtime/v1/api.js";
+import { Protocol } from "../../../proto/gen/runtime/v1/api.js";
 import type { CriClient } from "./cri-client.js";
 
 export interface PodOptions {

@@ -79,7 +79,7 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
         clusterNetwork: "cluster",
         cniBinDirs: [bin.dir],
         cniConfDir: join(dir, "net.d"),
-        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: DAEMON_NODE, namespaces: [], statusFailurePolicy: opts.statusFailurePolicy, ...(opts.events !== undefined ? { events: opts.events } : {}) },
+        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: DAEMON_NODE, namespaces: [], statusFailurePolicy: opts.statusFailurePolicy, events: opts.events ?? true },
       },
       { dir, ...(opts.tuning ? { createKubeEdge: (config, log, deps) => createKubeEdge({ ...config, tuning: { ...config.tuning, ...opts.tuning } }, log, deps) } : {}) },
     );

@@ -2,11 +2,10 @@
 // environment variables (NETCONFPATH, CNI_PATH, CNI_ARGS, CAP_ARGS, CNI_IFNAME).
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Attachment, JsonObject } from "../../../server/src/cni/index.js";
+import { CniError, parseCniArgs, type Attachment, type JsonObject } from "../../../server/src/cni/index.js";
 import { UsageError } from "../command.js";
 import { cnitoolContainerId } from "./container-id.js";
 import { parseAttachment } from "./parse-attachment.js";
-import { parseCniArgsOption } from "./parse-cni-args.js";
 import { parseDuration } from "./parse-duration.js";
 
 export const CNI_OPS = ["add", "check", "del", "gc", "status", "version"] as const;
@@ -103,9 +102,12 @@ function absolute(path: string, cwd: string): string {
 
 function cniArgs(text: string | undefined): Array<[string, string]> {
   if (text === undefined) return [];
-  const pairs = parseCniArgsOption(text);
-  if (pairs instanceof Error) throw new UsageError(`--cni-args: ${pairs.message}`);
-  return pairs;
+  try {
+    return parseCniArgs(text);
+  } catch (err) {
+    if (err instanceof CniError) throw new UsageError(`--cni-args: ${err.msg} (want KEY=VALUE;KEY=VALUE)`, { cause: err });
+    throw err;
+  }
 }
 
 function capArgs(text: string | undefined): JsonObject | undefined {

@@ -2,10 +2,11 @@
 // still holds in its recent history, then exit; with -w, those and then every new one until
 // interrupted. Text is one line per event; -o json|yaml is one document (without -w) or one
 // document per event (-w: JSON lines, or YAML documents separated by ---).
-import { AttachmentEvent, EventKind, EventOutcome, WatchEventsResponse } from "../../../proto/gen/netattach/v1/event_service.js";
+import { AttachmentEvent, eventKindToJSON, eventOutcomeToJSON, WatchEventsResponse } from "../../../proto/gen/netattach/v1/event_service.js";
 import { ExitCode, type Command, type CommandContext, type Output } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand, parsePodFlag } from "../daemon/daemon-options.js";
 import { runRpc } from "../daemon/run-rpc.js";
+import { enumLabel } from "../output/enum-label.js";
 import { isStructured, structuredText, type OutputFormat } from "../output/output-format.js";
 import { printResult } from "../output/print-result.js";
 import { outputJson } from "../output/proto-json.js";
@@ -27,8 +28,8 @@ export const eventsCommand: Command = { name: "events", summary: "recent attach/
 
 const COLUMNS: readonly Column<AttachmentEvent>[] = [
   { header: "TIME", value: (e) => e.time?.toISOString() ?? "" },
-  { header: "KIND", value: (e) => enumName(EventKind[e.kind], "EVENT_KIND_") },
-  { header: "OUTCOME", value: (e) => enumName(EventOutcome[e.outcome], "EVENT_OUTCOME_") },
+  { header: "KIND", value: (e) => enumLabel(eventKindToJSON(e.kind), "EVENT_KIND_") },
+  { header: "OUTCOME", value: (e) => enumLabel(eventOutcomeToJSON(e.outcome), "EVENT_OUTCOME_") },
   { header: "POD", value: (e) => (e.pod ? `${e.pod.namespace}/${e.pod.name}` : "-") },
   { header: "CONTAINER", value: (e) => e.containerId.slice(0, 13) || "-" },
   { header: "NETWORK", value: (e) => networks(e) || "-" },
@@ -109,10 +110,6 @@ const WIDTHS: Readonly<Record<number, number>> = { 0: 24, 1: 14, 2: 7, 3: 24, 4:
 
 function line(cells: readonly string[]): string {
   return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(WIDTHS[i] ?? 0))).join("  ") + "\n";
-}
-
-function enumName(name: string | undefined, prefix: string): string {
-  return (name ?? "").replace(prefix, "").toLowerCase().replace(/_/g, "-");
 }
 
 function networks(e: AttachmentEvent): string {

@@ -13,13 +13,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { CONF_EXTENSIONS } from "../../../server/src/cni/index.js";
+import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 
 export const SHIM_TYPE = "netattach-cni";
 export const CONFLIST_NAME = "00-netattach.conflist";
 /** Capability args containerd/CRI-O fill in; the shim forwards every one to the daemon. */
 export const SHIM_CAPABILITIES = ["io.kubernetes.cri.pod-annotations", "portMappings", "bandwidth", "ips", "mac", "dns", "cgroupPath"] as const;
-const CONF_EXTENSIONS = [".conf", ".conflist", ".json"];
 
 const usage = `Usage:
   netattachctl install [flags]               install the shim and ${CONFLIST_NAME}
@@ -87,7 +88,7 @@ function parseOptions(ctx: CommandContext): InstallOptions | undefined {
     shim: abs(values.shim ?? `build/${SHIM_TYPE}`),
     binDir: abs(values["bin-dir"] ?? "/opt/cni/bin"),
     confDir: abs(values["conf-dir"] ?? "/etc/cni/net.d"),
-    socket: abs(values.socket ?? "/run/netattach/netattach.sock"),
+    socket: abs(values.socket ?? DEFAULT_SOCKET_PATH),
     // Empty (an unset variable in a manifest) means "find it", like leaving the flag out.
     clusterNetwork: values["cluster-network"] || undefined,
     cniVersion: values["cni-version"] ?? "1.0.0",

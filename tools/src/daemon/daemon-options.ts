@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "../command.js";
 import { parseDuration } from "../cni/parse-duration.js";
-import { DEFAULT_SOCKET, type ClientTls } from "../daemon-client.js";
+import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
+import type { ClientTls } from "../daemon-client.js";
 import { parseOutputFormat, type OutputFormat } from "../output/output-format.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -20,7 +21,7 @@ export const COMMON_OPTIONS = {
 } as const satisfies Options;
 
 export const COMMON_USAGE = `Common flags:
-  --socket PATH       daemon socket or host:port [NETATTACH_SOCKET] (default ${DEFAULT_SOCKET})
+  --socket PATH       daemon socket or host:port [NETATTACH_SOCKET] (default ${DEFAULT_SOCKET_PATH})
   -o, --output FMT    text (default), wide, json or yaml
   --timeout DURATION  call deadline: 500ms, 30s, 2m (default 2m)
   --certificate-authority FILE, --client-certificate FILE, --client-key FILE
@@ -57,7 +58,7 @@ export function commonFlags(values: { socket?: unknown; output?: unknown; timeou
     if (parsed === undefined) throw new UsageError(`--timeout: "${values.timeout}" is not a duration`);
     timeoutMs = parsed;
   }
-  const socket = typeof values.socket === "string" ? values.socket : (env.NETATTACH_SOCKET ?? DEFAULT_SOCKET);
+  const socket = typeof values.socket === "string" ? values.socket : (env.NETATTACH_SOCKET ?? DEFAULT_SOCKET_PATH);
   const tls = tlsFlags(values);
   return { socket, output, timeoutMs, ...(tls !== undefined ? { tls } : {}) };
 }

@@ -2,10 +2,9 @@
 import type { AttachNetworksRequest } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { RuntimeConfig } from "../../../proto/gen/netattach/v1/sandbox.js";
 import { NetworkSelection } from "../../../proto/gen/netattach/v1/selection.js";
+import { NETWORKS_ANNOTATION } from "../../../server/src/resolve/index.js";
 import { UsageError } from "../command.js";
 import { parsePodFlag } from "./daemon-options.js";
-
-export const NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
 
 export const SANDBOX_OPTIONS = {
   pod: { type: "string" },

@@ -2,7 +2,7 @@
 // ("ns/name@if" or a JSON object), read by the daemon's own annotation parser and sent as a
 // NetworkSelection. A name without a namespace is left for the daemon to qualify with the pod's.
 import { NetworkSelection } from "../../../proto/gen/netattach/v1/selection.js";
-import { parseNetworkSelections } from "../../../server/src/resolve/parse-network-selections.js";
+import { parseNetworkSelections } from "../../../server/src/resolve/index.js";
 import { UsageError } from "../command.js";
 
 export function selectionFlag(value: string, flag = "--network"): NetworkSelection {

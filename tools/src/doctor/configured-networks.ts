@@ -1,13 +1,17 @@
 // Every network the daemon's own config defines on this node: each conf/conflist of its conf
 // dir and each definition of its definitions dir, resolved by the daemon's own sources (so a
 // definition without spec.config gets its conf dir file, exactly as at ADD).
-import { CONF_EXTENSIONS, parseConfFile } from "../../../server/src/resolve/conf-file.js";
-import { createDirReader } from "../../../server/src/resolve/dir-reader.js";
-import { MANIFEST_EXTENSIONS } from "../../../server/src/resolve/definition-dir-source.js";
-import { createConfDirSource, createDefinitionDirSource, type NetworkSource } from "../../../server/src/resolve/index.js";
-import { parseNadManifest } from "../../../server/src/resolve/nad-manifest.js";
+import {
+  createConfDirSource,
+  createDefinitionDirSource,
+  createDirReader,
+  MANIFEST_EXTENSIONS,
+  parseConfFile,
+  parseNadManifest,
+  type NetworkSource,
+} from "../../../server/src/resolve/index.js";
 import type { DaemonConfig } from "../../../server/src/config/index.js";
-import type { JsonObject } from "../../../server/src/cni/index.js";
+import { CONF_EXTENSIONS, isJsonObject, type JsonObject } from "../../../server/src/cni/index.js";
 
 export interface ConfiguredNetwork {
   /** "name" (conf dir) or "namespace/name" (definition). */
@@ -55,7 +59,7 @@ export function pluginTypes(config: JsonObject): string[] {
     const plugin = p as JsonObject;
     if (typeof plugin.type === "string") types.push(plugin.type);
     const ipam = plugin.ipam;
-    if (typeof ipam === "object" && ipam !== null && !Array.isArray(ipam) && typeof (ipam as JsonObject).type === "string") types.push((ipam as JsonObject).type as string);
+    if (isJsonObject(ipam) && typeof ipam.type === "string") types.push(ipam.type);
   }
   return types;
 }

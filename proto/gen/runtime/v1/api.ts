@@ -13,15 +13,132 @@ export const protobufPackage = "runtime.v1";
 export const protobufFileName = "runtime/v1/api.proto";
 
 /**
- * The subset of the Kubernetes CRI API (k8s.io/cri-api pkg/apis/runtime/v1/api.proto) that
- * netattachd's reconciler uses: the runtime's own list of pod sandboxes, and its name for the log.
- * Message, field and RPC names and numbers are the CRI's, so the wire format is the real one;
- * fields netattachd never reads are left out (a reader skips unknown fields). Its own buf module
- * (buf.yaml), generated with the API into proto/gen/runtime/v1.
+ * A subset of the Kubernetes CRI API (k8s.io/cri-api pkg/apis/runtime/v1/api.proto, Apache-2.0).
+ * netattachd's reconciler calls Version and ListPodSandbox (the runtime's own list of pod
+ * sandboxes is its truth); the tests drive a real containerd's CRI plugin through the rest the
+ * way the kubelet does (Status and the pod sandbox lifecycle). Message, field and RPC names and
+ * numbers are the CRI's, so the wire format is the real one; fields nobody here uses are left out
+ * (a reader skips unknown fields). Its own buf module (buf.yaml), generated into proto/gen/runtime/v1.
  */
 
+export enum Protocol {
+  TCP = 0,
+  UDP = 1,
+  SCTP = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function protocolFromJSON(object: any): Protocol {
+  switch (object) {
+    case 0:
+    case "TCP":
+      return Protocol.TCP;
+    case 1:
+    case "UDP":
+      return Protocol.UDP;
+    case 2:
+    case "SCTP":
+      return Protocol.SCTP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Protocol.UNRECOGNIZED;
+  }
+}
+
+export function protocolToJSON(object: Protocol): string {
+  switch (object) {
+    case Protocol.TCP:
+      return "TCP";
+    case Protocol.UDP:
+      return "UDP";
+    case Protocol.SCTP:
+      return "SCTP";
+    case Protocol.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum NamespaceMode {
+  POD = 0,
+  CONTAINER = 1,
+  NODE = 2,
+  TARGET = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function namespaceModeFromJSON(object: any): NamespaceMode {
+  switch (object) {
+    case 0:
+    case "POD":
+      return NamespaceMode.POD;
+    case 1:
+    case "CONTAINER":
+      return NamespaceMode.CONTAINER;
+    case 2:
+    case "NODE":
+      return NamespaceMode.NODE;
+    case 3:
+    case "TARGET":
+      return NamespaceMode.TARGET;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return NamespaceMode.UNRECOGNIZED;
+  }
+}
+
+export function namespaceModeToJSON(object: NamespaceMode): string {
+  switch (object) {
+    case NamespaceMode.POD:
+      return "POD";
+    case NamespaceMode.CONTAINER:
+      return "CONTAINER";
+    case NamespaceMode.NODE:
+      return "NODE";
+    case NamespaceMode.TARGET:
+      return "TARGET";
+    case NamespaceMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum PodSandboxState {
+  SANDBOX_READY = 0,
+  SANDBOX_NOTREADY = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function podSandboxStateFromJSON(object: any): PodSandboxState {
+  switch (object) {
+    case 0:
+    case "SANDBOX_READY":
+      return PodSandboxState.SANDBOX_READY;
+    case 1:
+    case "SANDBOX_NOTREADY":
+      return PodSandboxState.SANDBOX_NOTREADY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PodSandboxState.UNRECOGNIZED;
+  }
+}
+
+export function podSandboxStateToJSON(object: PodSandboxState): string {
+  switch (object) {
+    case PodSandboxState.SANDBOX_READY:
+      return "SANDBOX_READY";
+    case PodSandboxState.SANDBOX_NOTREADY:
+      return "SANDBOX_NOTREADY";
+    case PodSandboxState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface VersionRequest {
-  /** The kubelet's CRI API version. */
   version: string;
 }
 
@@ -32,18 +149,41 @@ export interface VersionResponse {
   runtimeApiVersion: string;
 }
 
-/** Without a filter (field 1, left out): every sandbox. */
-export interface ListPodSandboxRequest {
+export interface DNSConfig {
+  servers: string[];
+  searches: string[];
+  options: string[];
 }
 
-export interface ListPodSandboxResponse {
-  items: PodSandbox[];
+export interface PortMapping {
+  protocol: Protocol;
+  containerPort: number;
+  hostPort: number;
+  hostIp: string;
 }
 
-/** A pod sandbox: its id is the container id the runtime passes to CNI. */
-export interface PodSandbox {
-  id: string;
-  metadata?: PodSandboxMetadata | undefined;
+export interface NamespaceOption {
+  network: NamespaceMode;
+  pid: NamespaceMode;
+  ipc: NamespaceMode;
+  targetId: string;
+}
+
+export interface LinuxSandboxSecurityContext {
+  namespaceOptions?: NamespaceOption | undefined;
+  readonlyRootfs: boolean;
+  privileged: boolean;
+}
+
+export interface LinuxPodSandboxConfig {
+  cgroupParent: string;
+  securityContext?: LinuxSandboxSecurityContext | undefined;
+  sysctls: { [key: string]: string };
+}
+
+export interface LinuxPodSandboxConfig_SysctlsEntry {
+  key: string;
+  value: string;
 }
 
 export interface PodSandboxMetadata {
@@ -51,6 +191,175 @@ export interface PodSandboxMetadata {
   uid: string;
   namespace: string;
   attempt: number;
+}
+
+export interface PodSandboxConfig {
+  metadata?: PodSandboxMetadata | undefined;
+  hostname: string;
+  logDirectory: string;
+  dnsConfig?: DNSConfig | undefined;
+  portMappings: PortMapping[];
+  labels: { [key: string]: string };
+  annotations: { [key: string]: string };
+  linux?: LinuxPodSandboxConfig | undefined;
+}
+
+export interface PodSandboxConfig_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface PodSandboxConfig_AnnotationsEntry {
+  key: string;
+  value: string;
+}
+
+export interface RunPodSandboxRequest {
+  config?: PodSandboxConfig | undefined;
+  runtimeHandler: string;
+}
+
+export interface RunPodSandboxResponse {
+  podSandboxId: string;
+}
+
+export interface StopPodSandboxRequest {
+  podSandboxId: string;
+}
+
+export interface StopPodSandboxResponse {
+}
+
+export interface RemovePodSandboxRequest {
+  podSandboxId: string;
+}
+
+export interface RemovePodSandboxResponse {
+}
+
+export interface PodSandboxStatusRequest {
+  podSandboxId: string;
+  verbose: boolean;
+}
+
+export interface PodIP {
+  ip: string;
+}
+
+export interface PodSandboxNetworkStatus {
+  ip: string;
+  additionalIps: PodIP[];
+}
+
+export interface Namespace {
+  options?: NamespaceOption | undefined;
+}
+
+export interface LinuxPodSandboxStatus {
+  namespaces?: Namespace | undefined;
+}
+
+export interface PodSandboxStatus {
+  id: string;
+  metadata?: PodSandboxMetadata | undefined;
+  state: PodSandboxState;
+  createdAt: number;
+  network?: PodSandboxNetworkStatus | undefined;
+  linux?: LinuxPodSandboxStatus | undefined;
+  labels: { [key: string]: string };
+  annotations: { [key: string]: string };
+  runtimeHandler: string;
+}
+
+export interface PodSandboxStatus_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface PodSandboxStatus_AnnotationsEntry {
+  key: string;
+  value: string;
+}
+
+export interface PodSandboxStatusResponse {
+  status?:
+    | PodSandboxStatus
+    | undefined;
+  /** With verbose=true containerd puts its sandbox info JSON (netns path, CNI result) under "info". */
+  info: { [key: string]: string };
+}
+
+export interface PodSandboxStatusResponse_InfoEntry {
+  key: string;
+  value: string;
+}
+
+export interface PodSandboxStateValue {
+  state: PodSandboxState;
+}
+
+export interface PodSandboxFilter {
+  id: string;
+  state?: PodSandboxStateValue | undefined;
+  labelSelector: { [key: string]: string };
+}
+
+export interface PodSandboxFilter_LabelSelectorEntry {
+  key: string;
+  value: string;
+}
+
+export interface ListPodSandboxRequest {
+  filter?: PodSandboxFilter | undefined;
+}
+
+export interface PodSandbox {
+  id: string;
+  metadata?: PodSandboxMetadata | undefined;
+  state: PodSandboxState;
+  createdAt: number;
+  labels: { [key: string]: string };
+  annotations: { [key: string]: string };
+  runtimeHandler: string;
+}
+
+export interface PodSandbox_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface PodSandbox_AnnotationsEntry {
+  key: string;
+  value: string;
+}
+
+export interface ListPodSandboxResponse {
+  items: PodSandbox[];
+}
+
+export interface StatusRequest {
+  verbose: boolean;
+}
+
+export interface RuntimeCondition {
+  type: string;
+  status: boolean;
+  reason: string;
+  message: string;
+}
+
+export interface RuntimeStatus {
+  conditions: RuntimeCondition[];
+}
+
+export interface StatusResponse {
+  status?: RuntimeStatus | undefined;
+  info: { [key: string]: string };
+}
+
+export interface StatusResponse_InfoEntry {
+  key: string;
+  value: string;
 }
 
 function createBaseVersionRequest(): VersionRequest {
@@ -249,16 +558,25 @@ export const VersionResponse: MessageFns<VersionResponse> = {
   },
 };
 
-function createBaseListPodSandboxRequest(): ListPodSandboxRequest {
-  return {};
+function createBaseDNSConfig(): DNSConfig {
+  return { servers: [], searches: [], options: [] };
 }
 
-export const ListPodSandboxRequest: MessageFns<ListPodSandboxRequest> = {
-  encode(_: ListPodSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const DNSConfig: MessageFns<DNSConfig> = {
+  encode(message: DNSConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.servers) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.searches) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.options) {
+      writer.uint32(26).string(v!);
+    }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ListPodSandboxRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): DNSConfig {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -267,62 +585,7 @@ export const ListPodSandboxRequest: MessageFns<ListPodSandboxRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseListPodSandboxRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(_: any): ListPodSandboxRequest {
-    return {};
-  },
-
-  toJSON(_: ListPodSandboxRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListPodSandboxRequest>): ListPodSandboxRequest {
-    return ListPodSandboxRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<ListPodSandboxRequest>): ListPodSandboxRequest {
-    const message = createBaseListPodSandboxRequest();
-    return message;
-  },
-};
-
-function createBaseListPodSandboxResponse(): ListPodSandboxResponse {
-  return { items: [] };
-}
-
-export const ListPodSandboxResponse: MessageFns<ListPodSandboxResponse> = {
-  encode(message: ListPodSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.items) {
-      PodSandbox.encode(v!, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ListPodSandboxResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseListPodSandboxResponse();
+      const message = createBaseDNSConfig();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -331,79 +594,7 @@ export const ListPodSandboxResponse: MessageFns<ListPodSandboxResponse> = {
               break;
             }
 
-            message.items.push(PodSandbox.decode(reader, reader.uint32()));
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ListPodSandboxResponse {
-    return {
-      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => PodSandbox.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: ListPodSandboxResponse): unknown {
-    const obj: any = {};
-    if (message.items?.length) {
-      obj.items = message.items.map((e) => PodSandbox.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListPodSandboxResponse>): ListPodSandboxResponse {
-    return ListPodSandboxResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListPodSandboxResponse>): ListPodSandboxResponse {
-    const message = createBaseListPodSandboxResponse();
-    message.items = object.items?.map((e) => PodSandbox.fromPartial(e)) || [];
-    return message;
-  },
-};
-
-function createBasePodSandbox(): PodSandbox {
-  return { id: "", metadata: undefined };
-}
-
-export const PodSandbox: MessageFns<PodSandbox> = {
-  encode(message: PodSandbox, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== "") {
-      writer.uint32(10).string(message.id);
-    }
-    if (message.metadata !== undefined) {
-      PodSandboxMetadata.encode(message.metadata, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): PodSandbox {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBasePodSandbox();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.id = reader.string();
+            message.servers.push(reader.string());
             continue;
           }
           case 2: {
@@ -411,7 +602,15 @@ export const PodSandbox: MessageFns<PodSandbox> = {
               break;
             }
 
-            message.metadata = PodSandboxMetadata.decode(reader, reader.uint32());
+            message.searches.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.options.push(reader.string());
             continue;
           }
         }
@@ -426,33 +625,623 @@ export const PodSandbox: MessageFns<PodSandbox> = {
     }
   },
 
-  fromJSON(object: any): PodSandbox {
+  fromJSON(object: any): DNSConfig {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      metadata: isSet(object.metadata) ? PodSandboxMetadata.fromJSON(object.metadata) : undefined,
+      servers: globalThis.Array.isArray(object?.servers) ? object.servers.map((e: any) => globalThis.String(e)) : [],
+      searches: globalThis.Array.isArray(object?.searches) ? object.searches.map((e: any) => globalThis.String(e)) : [],
+      options: globalThis.Array.isArray(object?.options) ? object.options.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
-  toJSON(message: PodSandbox): unknown {
+  toJSON(message: DNSConfig): unknown {
     const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
+    if (message.servers?.length) {
+      obj.servers = message.servers;
     }
-    if (message.metadata !== undefined) {
-      obj.metadata = PodSandboxMetadata.toJSON(message.metadata);
+    if (message.searches?.length) {
+      obj.searches = message.searches;
+    }
+    if (message.options?.length) {
+      obj.options = message.options;
     }
     return obj;
   },
 
-  create(base?: DeepPartial<PodSandbox>): PodSandbox {
-    return PodSandbox.fromPartial(base ?? {});
+  create(base?: DeepPartial<DNSConfig>): DNSConfig {
+    return DNSConfig.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<PodSandbox>): PodSandbox {
-    const message = createBasePodSandbox();
-    message.id = object.id ?? "";
-    message.metadata = (object.metadata !== undefined && object.metadata !== null)
-      ? PodSandboxMetadata.fromPartial(object.metadata)
+  fromPartial(object: DeepPartial<DNSConfig>): DNSConfig {
+    const message = createBaseDNSConfig();
+    message.servers = object.servers?.map((e) => e) || [];
+    message.searches = object.searches?.map((e) => e) || [];
+    message.options = object.options?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePortMapping(): PortMapping {
+  return { protocol: 0, containerPort: 0, hostPort: 0, hostIp: "" };
+}
+
+export const PortMapping: MessageFns<PortMapping> = {
+  encode(message: PortMapping, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.protocol !== 0) {
+      writer.uint32(8).int32(message.protocol);
+    }
+    if (message.containerPort !== 0) {
+      writer.uint32(16).int32(message.containerPort);
+    }
+    if (message.hostPort !== 0) {
+      writer.uint32(24).int32(message.hostPort);
+    }
+    if (message.hostIp !== "") {
+      writer.uint32(34).string(message.hostIp);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortMapping {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortMapping();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.protocol = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.containerPort = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.hostPort = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.hostIp = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortMapping {
+    return {
+      protocol: isSet(object.protocol) ? protocolFromJSON(object.protocol) : 0,
+      containerPort: isSet(object.containerPort)
+        ? globalThis.Number(object.containerPort)
+        : isSet(object.container_port)
+        ? globalThis.Number(object.container_port)
+        : 0,
+      hostPort: isSet(object.hostPort)
+        ? globalThis.Number(object.hostPort)
+        : isSet(object.host_port)
+        ? globalThis.Number(object.host_port)
+        : 0,
+      hostIp: isSet(object.hostIp)
+        ? globalThis.String(object.hostIp)
+        : isSet(object.host_ip)
+        ? globalThis.String(object.host_ip)
+        : "",
+    };
+  },
+
+  toJSON(message: PortMapping): unknown {
+    const obj: any = {};
+    if (message.protocol !== 0) {
+      obj.protocol = protocolToJSON(message.protocol);
+    }
+    if (message.containerPort !== 0) {
+      obj.containerPort = Math.round(message.containerPort);
+    }
+    if (message.hostPort !== 0) {
+      obj.hostPort = Math.round(message.hostPort);
+    }
+    if (message.hostIp !== "") {
+      obj.hostIp = message.hostIp;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PortMapping>): PortMapping {
+    return PortMapping.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PortMapping>): PortMapping {
+    const message = createBasePortMapping();
+    message.protocol = object.protocol ?? 0;
+    message.containerPort = object.containerPort ?? 0;
+    message.hostPort = object.hostPort ?? 0;
+    message.hostIp = object.hostIp ?? "";
+    return message;
+  },
+};
+
+function createBaseNamespaceOption(): NamespaceOption {
+  return { network: 0, pid: 0, ipc: 0, targetId: "" };
+}
+
+export const NamespaceOption: MessageFns<NamespaceOption> = {
+  encode(message: NamespaceOption, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.network !== 0) {
+      writer.uint32(8).int32(message.network);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(16).int32(message.pid);
+    }
+    if (message.ipc !== 0) {
+      writer.uint32(24).int32(message.ipc);
+    }
+    if (message.targetId !== "") {
+      writer.uint32(34).string(message.targetId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NamespaceOption {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNamespaceOption();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.network = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pid = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.ipc = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.targetId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NamespaceOption {
+    return {
+      network: isSet(object.network) ? namespaceModeFromJSON(object.network) : 0,
+      pid: isSet(object.pid) ? namespaceModeFromJSON(object.pid) : 0,
+      ipc: isSet(object.ipc) ? namespaceModeFromJSON(object.ipc) : 0,
+      targetId: isSet(object.targetId)
+        ? globalThis.String(object.targetId)
+        : isSet(object.target_id)
+        ? globalThis.String(object.target_id)
+        : "",
+    };
+  },
+
+  toJSON(message: NamespaceOption): unknown {
+    const obj: any = {};
+    if (message.network !== 0) {
+      obj.network = namespaceModeToJSON(message.network);
+    }
+    if (message.pid !== 0) {
+      obj.pid = namespaceModeToJSON(message.pid);
+    }
+    if (message.ipc !== 0) {
+      obj.ipc = namespaceModeToJSON(message.ipc);
+    }
+    if (message.targetId !== "") {
+      obj.targetId = message.targetId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NamespaceOption>): NamespaceOption {
+    return NamespaceOption.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NamespaceOption>): NamespaceOption {
+    const message = createBaseNamespaceOption();
+    message.network = object.network ?? 0;
+    message.pid = object.pid ?? 0;
+    message.ipc = object.ipc ?? 0;
+    message.targetId = object.targetId ?? "";
+    return message;
+  },
+};
+
+function createBaseLinuxSandboxSecurityContext(): LinuxSandboxSecurityContext {
+  return { namespaceOptions: undefined, readonlyRootfs: false, privileged: false };
+}
+
+export const LinuxSandboxSecurityContext: MessageFns<LinuxSandboxSecurityContext> = {
+  encode(message: LinuxSandboxSecurityContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespaceOptions !== undefined) {
+      NamespaceOption.encode(message.namespaceOptions, writer.uint32(10).fork()).join();
+    }
+    if (message.readonlyRootfs !== false) {
+      writer.uint32(32).bool(message.readonlyRootfs);
+    }
+    if (message.privileged !== false) {
+      writer.uint32(48).bool(message.privileged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinuxSandboxSecurityContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinuxSandboxSecurityContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespaceOptions = NamespaceOption.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.readonlyRootfs = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.privileged = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinuxSandboxSecurityContext {
+    return {
+      namespaceOptions: isSet(object.namespaceOptions)
+        ? NamespaceOption.fromJSON(object.namespaceOptions)
+        : isSet(object.namespace_options)
+        ? NamespaceOption.fromJSON(object.namespace_options)
+        : undefined,
+      readonlyRootfs: isSet(object.readonlyRootfs)
+        ? globalThis.Boolean(object.readonlyRootfs)
+        : isSet(object.readonly_rootfs)
+        ? globalThis.Boolean(object.readonly_rootfs)
+        : false,
+      privileged: isSet(object.privileged) ? globalThis.Boolean(object.privileged) : false,
+    };
+  },
+
+  toJSON(message: LinuxSandboxSecurityContext): unknown {
+    const obj: any = {};
+    if (message.namespaceOptions !== undefined) {
+      obj.namespaceOptions = NamespaceOption.toJSON(message.namespaceOptions);
+    }
+    if (message.readonlyRootfs !== false) {
+      obj.readonlyRootfs = message.readonlyRootfs;
+    }
+    if (message.privileged !== false) {
+      obj.privileged = message.privileged;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinuxSandboxSecurityContext>): LinuxSandboxSecurityContext {
+    return LinuxSandboxSecurityContext.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinuxSandboxSecurityContext>): LinuxSandboxSecurityContext {
+    const message = createBaseLinuxSandboxSecurityContext();
+    message.namespaceOptions = (object.namespaceOptions !== undefined && object.namespaceOptions !== null)
+      ? NamespaceOption.fromPartial(object.namespaceOptions)
       : undefined;
+    message.readonlyRootfs = object.readonlyRootfs ?? false;
+    message.privileged = object.privileged ?? false;
+    return message;
+  },
+};
+
+function createBaseLinuxPodSandboxConfig(): LinuxPodSandboxConfig {
+  return { cgroupParent: "", securityContext: undefined, sysctls: {} };
+}
+
+export const LinuxPodSandboxConfig: MessageFns<LinuxPodSandboxConfig> = {
+  encode(message: LinuxPodSandboxConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cgroupParent !== "") {
+      writer.uint32(10).string(message.cgroupParent);
+    }
+    if (message.securityContext !== undefined) {
+      LinuxSandboxSecurityContext.encode(message.securityContext, writer.uint32(18).fork()).join();
+    }
+    globalThis.Object.entries(message.sysctls).forEach(([key, value]: [string, string]) => {
+      LinuxPodSandboxConfig_SysctlsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinuxPodSandboxConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinuxPodSandboxConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cgroupParent = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.securityContext = LinuxSandboxSecurityContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = LinuxPodSandboxConfig_SysctlsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.sysctls[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinuxPodSandboxConfig {
+    return {
+      cgroupParent: isSet(object.cgroupParent)
+        ? globalThis.String(object.cgroupParent)
+        : isSet(object.cgroup_parent)
+        ? globalThis.String(object.cgroup_parent)
+        : "",
+      securityContext: isSet(object.securityContext)
+        ? LinuxSandboxSecurityContext.fromJSON(object.securityContext)
+        : isSet(object.security_context)
+        ? LinuxSandboxSecurityContext.fromJSON(object.security_context)
+        : undefined,
+      sysctls: isObject(object.sysctls)
+        ? (globalThis.Object.entries(object.sysctls) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: LinuxPodSandboxConfig): unknown {
+    const obj: any = {};
+    if (message.cgroupParent !== "") {
+      obj.cgroupParent = message.cgroupParent;
+    }
+    if (message.securityContext !== undefined) {
+      obj.securityContext = LinuxSandboxSecurityContext.toJSON(message.securityContext);
+    }
+    if (message.sysctls) {
+      const entries = globalThis.Object.entries(message.sysctls) as [string, string][];
+      if (entries.length > 0) {
+        obj.sysctls = {};
+        entries.forEach(([k, v]) => {
+          obj.sysctls[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinuxPodSandboxConfig>): LinuxPodSandboxConfig {
+    return LinuxPodSandboxConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinuxPodSandboxConfig>): LinuxPodSandboxConfig {
+    const message = createBaseLinuxPodSandboxConfig();
+    message.cgroupParent = object.cgroupParent ?? "";
+    message.securityContext = (object.securityContext !== undefined && object.securityContext !== null)
+      ? LinuxSandboxSecurityContext.fromPartial(object.securityContext)
+      : undefined;
+    message.sysctls = (globalThis.Object.entries(object.sysctls ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseLinuxPodSandboxConfig_SysctlsEntry(): LinuxPodSandboxConfig_SysctlsEntry {
+  return { key: "", value: "" };
+}
+
+export const LinuxPodSandboxConfig_SysctlsEntry: MessageFns<LinuxPodSandboxConfig_SysctlsEntry> = {
+  encode(message: LinuxPodSandboxConfig_SysctlsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinuxPodSandboxConfig_SysctlsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinuxPodSandboxConfig_SysctlsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinuxPodSandboxConfig_SysctlsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LinuxPodSandboxConfig_SysctlsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinuxPodSandboxConfig_SysctlsEntry>): LinuxPodSandboxConfig_SysctlsEntry {
+    return LinuxPodSandboxConfig_SysctlsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinuxPodSandboxConfig_SysctlsEntry>): LinuxPodSandboxConfig_SysctlsEntry {
+    const message = createBaseLinuxPodSandboxConfig_SysctlsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -574,6 +1363,3192 @@ export const PodSandboxMetadata: MessageFns<PodSandboxMetadata> = {
   },
 };
 
+function createBasePodSandboxConfig(): PodSandboxConfig {
+  return {
+    metadata: undefined,
+    hostname: "",
+    logDirectory: "",
+    dnsConfig: undefined,
+    portMappings: [],
+    labels: {},
+    annotations: {},
+    linux: undefined,
+  };
+}
+
+export const PodSandboxConfig: MessageFns<PodSandboxConfig> = {
+  encode(message: PodSandboxConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      PodSandboxMetadata.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.hostname !== "") {
+      writer.uint32(18).string(message.hostname);
+    }
+    if (message.logDirectory !== "") {
+      writer.uint32(26).string(message.logDirectory);
+    }
+    if (message.dnsConfig !== undefined) {
+      DNSConfig.encode(message.dnsConfig, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.portMappings) {
+      PortMapping.encode(v!, writer.uint32(42).fork()).join();
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      PodSandboxConfig_LabelsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    globalThis.Object.entries(message.annotations).forEach(([key, value]: [string, string]) => {
+      PodSandboxConfig_AnnotationsEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    if (message.linux !== undefined) {
+      LinuxPodSandboxConfig.encode(message.linux, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = PodSandboxMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hostname = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.logDirectory = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dnsConfig = DNSConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.portMappings.push(PortMapping.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = PodSandboxConfig_LabelsEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.labels[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = PodSandboxConfig_AnnotationsEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.annotations[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.linux = LinuxPodSandboxConfig.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxConfig {
+    return {
+      metadata: isSet(object.metadata) ? PodSandboxMetadata.fromJSON(object.metadata) : undefined,
+      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
+      logDirectory: isSet(object.logDirectory)
+        ? globalThis.String(object.logDirectory)
+        : isSet(object.log_directory)
+        ? globalThis.String(object.log_directory)
+        : "",
+      dnsConfig: isSet(object.dnsConfig)
+        ? DNSConfig.fromJSON(object.dnsConfig)
+        : isSet(object.dns_config)
+        ? DNSConfig.fromJSON(object.dns_config)
+        : undefined,
+      portMappings: globalThis.Array.isArray(object?.portMappings)
+        ? object.portMappings.map((e: any) => PortMapping.fromJSON(e))
+        : globalThis.Array.isArray(object?.port_mappings)
+        ? object.port_mappings.map((e: any) => PortMapping.fromJSON(e))
+        : [],
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      annotations: isObject(object.annotations)
+        ? (globalThis.Object.entries(object.annotations) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      linux: isSet(object.linux) ? LinuxPodSandboxConfig.fromJSON(object.linux) : undefined,
+    };
+  },
+
+  toJSON(message: PodSandboxConfig): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = PodSandboxMetadata.toJSON(message.metadata);
+    }
+    if (message.hostname !== "") {
+      obj.hostname = message.hostname;
+    }
+    if (message.logDirectory !== "") {
+      obj.logDirectory = message.logDirectory;
+    }
+    if (message.dnsConfig !== undefined) {
+      obj.dnsConfig = DNSConfig.toJSON(message.dnsConfig);
+    }
+    if (message.portMappings?.length) {
+      obj.portMappings = message.portMappings.map((e) => PortMapping.toJSON(e));
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
+    if (message.annotations) {
+      const entries = globalThis.Object.entries(message.annotations) as [string, string][];
+      if (entries.length > 0) {
+        obj.annotations = {};
+        entries.forEach(([k, v]) => {
+          obj.annotations[k] = v;
+        });
+      }
+    }
+    if (message.linux !== undefined) {
+      obj.linux = LinuxPodSandboxConfig.toJSON(message.linux);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxConfig>): PodSandboxConfig {
+    return PodSandboxConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxConfig>): PodSandboxConfig {
+    const message = createBasePodSandboxConfig();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? PodSandboxMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.hostname = object.hostname ?? "";
+    message.logDirectory = object.logDirectory ?? "";
+    message.dnsConfig = (object.dnsConfig !== undefined && object.dnsConfig !== null)
+      ? DNSConfig.fromPartial(object.dnsConfig)
+      : undefined;
+    message.portMappings = object.portMappings?.map((e) => PortMapping.fromPartial(e)) || [];
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.annotations = (globalThis.Object.entries(object.annotations ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.linux = (object.linux !== undefined && object.linux !== null)
+      ? LinuxPodSandboxConfig.fromPartial(object.linux)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodSandboxConfig_LabelsEntry(): PodSandboxConfig_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSandboxConfig_LabelsEntry: MessageFns<PodSandboxConfig_LabelsEntry> = {
+  encode(message: PodSandboxConfig_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxConfig_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxConfig_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxConfig_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSandboxConfig_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxConfig_LabelsEntry>): PodSandboxConfig_LabelsEntry {
+    return PodSandboxConfig_LabelsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxConfig_LabelsEntry>): PodSandboxConfig_LabelsEntry {
+    const message = createBasePodSandboxConfig_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodSandboxConfig_AnnotationsEntry(): PodSandboxConfig_AnnotationsEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSandboxConfig_AnnotationsEntry: MessageFns<PodSandboxConfig_AnnotationsEntry> = {
+  encode(message: PodSandboxConfig_AnnotationsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxConfig_AnnotationsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxConfig_AnnotationsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxConfig_AnnotationsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSandboxConfig_AnnotationsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxConfig_AnnotationsEntry>): PodSandboxConfig_AnnotationsEntry {
+    return PodSandboxConfig_AnnotationsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxConfig_AnnotationsEntry>): PodSandboxConfig_AnnotationsEntry {
+    const message = createBasePodSandboxConfig_AnnotationsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseRunPodSandboxRequest(): RunPodSandboxRequest {
+  return { config: undefined, runtimeHandler: "" };
+}
+
+export const RunPodSandboxRequest: MessageFns<RunPodSandboxRequest> = {
+  encode(message: RunPodSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.config !== undefined) {
+      PodSandboxConfig.encode(message.config, writer.uint32(10).fork()).join();
+    }
+    if (message.runtimeHandler !== "") {
+      writer.uint32(18).string(message.runtimeHandler);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunPodSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunPodSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.config = PodSandboxConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.runtimeHandler = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunPodSandboxRequest {
+    return {
+      config: isSet(object.config) ? PodSandboxConfig.fromJSON(object.config) : undefined,
+      runtimeHandler: isSet(object.runtimeHandler)
+        ? globalThis.String(object.runtimeHandler)
+        : isSet(object.runtime_handler)
+        ? globalThis.String(object.runtime_handler)
+        : "",
+    };
+  },
+
+  toJSON(message: RunPodSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.config !== undefined) {
+      obj.config = PodSandboxConfig.toJSON(message.config);
+    }
+    if (message.runtimeHandler !== "") {
+      obj.runtimeHandler = message.runtimeHandler;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RunPodSandboxRequest>): RunPodSandboxRequest {
+    return RunPodSandboxRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RunPodSandboxRequest>): RunPodSandboxRequest {
+    const message = createBaseRunPodSandboxRequest();
+    message.config = (object.config !== undefined && object.config !== null)
+      ? PodSandboxConfig.fromPartial(object.config)
+      : undefined;
+    message.runtimeHandler = object.runtimeHandler ?? "";
+    return message;
+  },
+};
+
+function createBaseRunPodSandboxResponse(): RunPodSandboxResponse {
+  return { podSandboxId: "" };
+}
+
+export const RunPodSandboxResponse: MessageFns<RunPodSandboxResponse> = {
+  encode(message: RunPodSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podSandboxId !== "") {
+      writer.uint32(10).string(message.podSandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunPodSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunPodSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.podSandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunPodSandboxResponse {
+    return {
+      podSandboxId: isSet(object.podSandboxId)
+        ? globalThis.String(object.podSandboxId)
+        : isSet(object.pod_sandbox_id)
+        ? globalThis.String(object.pod_sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RunPodSandboxResponse): unknown {
+    const obj: any = {};
+    if (message.podSandboxId !== "") {
+      obj.podSandboxId = message.podSandboxId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RunPodSandboxResponse>): RunPodSandboxResponse {
+    return RunPodSandboxResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RunPodSandboxResponse>): RunPodSandboxResponse {
+    const message = createBaseRunPodSandboxResponse();
+    message.podSandboxId = object.podSandboxId ?? "";
+    return message;
+  },
+};
+
+function createBaseStopPodSandboxRequest(): StopPodSandboxRequest {
+  return { podSandboxId: "" };
+}
+
+export const StopPodSandboxRequest: MessageFns<StopPodSandboxRequest> = {
+  encode(message: StopPodSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podSandboxId !== "") {
+      writer.uint32(10).string(message.podSandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopPodSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopPodSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.podSandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopPodSandboxRequest {
+    return {
+      podSandboxId: isSet(object.podSandboxId)
+        ? globalThis.String(object.podSandboxId)
+        : isSet(object.pod_sandbox_id)
+        ? globalThis.String(object.pod_sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StopPodSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.podSandboxId !== "") {
+      obj.podSandboxId = message.podSandboxId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopPodSandboxRequest>): StopPodSandboxRequest {
+    return StopPodSandboxRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StopPodSandboxRequest>): StopPodSandboxRequest {
+    const message = createBaseStopPodSandboxRequest();
+    message.podSandboxId = object.podSandboxId ?? "";
+    return message;
+  },
+};
+
+function createBaseStopPodSandboxResponse(): StopPodSandboxResponse {
+  return {};
+}
+
+export const StopPodSandboxResponse: MessageFns<StopPodSandboxResponse> = {
+  encode(_: StopPodSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopPodSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopPodSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StopPodSandboxResponse {
+    return {};
+  },
+
+  toJSON(_: StopPodSandboxResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopPodSandboxResponse>): StopPodSandboxResponse {
+    return StopPodSandboxResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<StopPodSandboxResponse>): StopPodSandboxResponse {
+    const message = createBaseStopPodSandboxResponse();
+    return message;
+  },
+};
+
+function createBaseRemovePodSandboxRequest(): RemovePodSandboxRequest {
+  return { podSandboxId: "" };
+}
+
+export const RemovePodSandboxRequest: MessageFns<RemovePodSandboxRequest> = {
+  encode(message: RemovePodSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podSandboxId !== "") {
+      writer.uint32(10).string(message.podSandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemovePodSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemovePodSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.podSandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemovePodSandboxRequest {
+    return {
+      podSandboxId: isSet(object.podSandboxId)
+        ? globalThis.String(object.podSandboxId)
+        : isSet(object.pod_sandbox_id)
+        ? globalThis.String(object.pod_sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RemovePodSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.podSandboxId !== "") {
+      obj.podSandboxId = message.podSandboxId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemovePodSandboxRequest>): RemovePodSandboxRequest {
+    return RemovePodSandboxRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemovePodSandboxRequest>): RemovePodSandboxRequest {
+    const message = createBaseRemovePodSandboxRequest();
+    message.podSandboxId = object.podSandboxId ?? "";
+    return message;
+  },
+};
+
+function createBaseRemovePodSandboxResponse(): RemovePodSandboxResponse {
+  return {};
+}
+
+export const RemovePodSandboxResponse: MessageFns<RemovePodSandboxResponse> = {
+  encode(_: RemovePodSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemovePodSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemovePodSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RemovePodSandboxResponse {
+    return {};
+  },
+
+  toJSON(_: RemovePodSandboxResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemovePodSandboxResponse>): RemovePodSandboxResponse {
+    return RemovePodSandboxResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<RemovePodSandboxResponse>): RemovePodSandboxResponse {
+    const message = createBaseRemovePodSandboxResponse();
+    return message;
+  },
+};
+
+function createBasePodSandboxStatusRequest(): PodSandboxStatusRequest {
+  return { podSandboxId: "", verbose: false };
+}
+
+export const PodSandboxStatusRequest: MessageFns<PodSandboxStatusRequest> = {
+  encode(message: PodSandboxStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podSandboxId !== "") {
+      writer.uint32(10).string(message.podSandboxId);
+    }
+    if (message.verbose !== false) {
+      writer.uint32(16).bool(message.verbose);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.podSandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.verbose = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxStatusRequest {
+    return {
+      podSandboxId: isSet(object.podSandboxId)
+        ? globalThis.String(object.podSandboxId)
+        : isSet(object.pod_sandbox_id)
+        ? globalThis.String(object.pod_sandbox_id)
+        : "",
+      verbose: isSet(object.verbose) ? globalThis.Boolean(object.verbose) : false,
+    };
+  },
+
+  toJSON(message: PodSandboxStatusRequest): unknown {
+    const obj: any = {};
+    if (message.podSandboxId !== "") {
+      obj.podSandboxId = message.podSandboxId;
+    }
+    if (message.verbose !== false) {
+      obj.verbose = message.verbose;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxStatusRequest>): PodSandboxStatusRequest {
+    return PodSandboxStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxStatusRequest>): PodSandboxStatusRequest {
+    const message = createBasePodSandboxStatusRequest();
+    message.podSandboxId = object.podSandboxId ?? "";
+    message.verbose = object.verbose ?? false;
+    return message;
+  },
+};
+
+function createBasePodIP(): PodIP {
+  return { ip: "" };
+}
+
+export const PodIP: MessageFns<PodIP> = {
+  encode(message: PodIP, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ip !== "") {
+      writer.uint32(10).string(message.ip);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodIP {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodIP();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodIP {
+    return { ip: isSet(object.ip) ? globalThis.String(object.ip) : "" };
+  },
+
+  toJSON(message: PodIP): unknown {
+    const obj: any = {};
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodIP>): PodIP {
+    return PodIP.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodIP>): PodIP {
+    const message = createBasePodIP();
+    message.ip = object.ip ?? "";
+    return message;
+  },
+};
+
+function createBasePodSandboxNetworkStatus(): PodSandboxNetworkStatus {
+  return { ip: "", additionalIps: [] };
+}
+
+export const PodSandboxNetworkStatus: MessageFns<PodSandboxNetworkStatus> = {
+  encode(message: PodSandboxNetworkStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ip !== "") {
+      writer.uint32(10).string(message.ip);
+    }
+    for (const v of message.additionalIps) {
+      PodIP.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxNetworkStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxNetworkStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.additionalIps.push(PodIP.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxNetworkStatus {
+    return {
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      additionalIps: globalThis.Array.isArray(object?.additionalIps)
+        ? object.additionalIps.map((e: any) => PodIP.fromJSON(e))
+        : globalThis.Array.isArray(object?.additional_ips)
+        ? object.additional_ips.map((e: any) => PodIP.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PodSandboxNetworkStatus): unknown {
+    const obj: any = {};
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.additionalIps?.length) {
+      obj.additionalIps = message.additionalIps.map((e) => PodIP.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxNetworkStatus>): PodSandboxNetworkStatus {
+    return PodSandboxNetworkStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxNetworkStatus>): PodSandboxNetworkStatus {
+    const message = createBasePodSandboxNetworkStatus();
+    message.ip = object.ip ?? "";
+    message.additionalIps = object.additionalIps?.map((e) => PodIP.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseNamespace(): Namespace {
+  return { options: undefined };
+}
+
+export const Namespace: MessageFns<Namespace> = {
+  encode(message: Namespace, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.options !== undefined) {
+      NamespaceOption.encode(message.options, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Namespace {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNamespace();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.options = NamespaceOption.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Namespace {
+    return { options: isSet(object.options) ? NamespaceOption.fromJSON(object.options) : undefined };
+  },
+
+  toJSON(message: Namespace): unknown {
+    const obj: any = {};
+    if (message.options !== undefined) {
+      obj.options = NamespaceOption.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Namespace>): Namespace {
+    return Namespace.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Namespace>): Namespace {
+    const message = createBaseNamespace();
+    message.options = (object.options !== undefined && object.options !== null)
+      ? NamespaceOption.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLinuxPodSandboxStatus(): LinuxPodSandboxStatus {
+  return { namespaces: undefined };
+}
+
+export const LinuxPodSandboxStatus: MessageFns<LinuxPodSandboxStatus> = {
+  encode(message: LinuxPodSandboxStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespaces !== undefined) {
+      Namespace.encode(message.namespaces, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinuxPodSandboxStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinuxPodSandboxStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespaces = Namespace.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinuxPodSandboxStatus {
+    return { namespaces: isSet(object.namespaces) ? Namespace.fromJSON(object.namespaces) : undefined };
+  },
+
+  toJSON(message: LinuxPodSandboxStatus): unknown {
+    const obj: any = {};
+    if (message.namespaces !== undefined) {
+      obj.namespaces = Namespace.toJSON(message.namespaces);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinuxPodSandboxStatus>): LinuxPodSandboxStatus {
+    return LinuxPodSandboxStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinuxPodSandboxStatus>): LinuxPodSandboxStatus {
+    const message = createBaseLinuxPodSandboxStatus();
+    message.namespaces = (object.namespaces !== undefined && object.namespaces !== null)
+      ? Namespace.fromPartial(object.namespaces)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodSandboxStatus(): PodSandboxStatus {
+  return {
+    id: "",
+    metadata: undefined,
+    state: 0,
+    createdAt: 0,
+    network: undefined,
+    linux: undefined,
+    labels: {},
+    annotations: {},
+    runtimeHandler: "",
+  };
+}
+
+export const PodSandboxStatus: MessageFns<PodSandboxStatus> = {
+  encode(message: PodSandboxStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.metadata !== undefined) {
+      PodSandboxMetadata.encode(message.metadata, writer.uint32(18).fork()).join();
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.createdAt !== 0) {
+      writer.uint32(32).int64(message.createdAt);
+    }
+    if (message.network !== undefined) {
+      PodSandboxNetworkStatus.encode(message.network, writer.uint32(42).fork()).join();
+    }
+    if (message.linux !== undefined) {
+      LinuxPodSandboxStatus.encode(message.linux, writer.uint32(50).fork()).join();
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      PodSandboxStatus_LabelsEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
+    });
+    globalThis.Object.entries(message.annotations).forEach(([key, value]: [string, string]) => {
+      PodSandboxStatus_AnnotationsEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    if (message.runtimeHandler !== "") {
+      writer.uint32(74).string(message.runtimeHandler);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.metadata = PodSandboxMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.network = PodSandboxNetworkStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.linux = LinuxPodSandboxStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = PodSandboxStatus_LabelsEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.labels[entry7.key] = entry7.value;
+            }
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            const entry8 = PodSandboxStatus_AnnotationsEntry.decode(reader, reader.uint32());
+            if (entry8.value !== undefined) {
+              message.annotations[entry8.key] = entry8.value;
+            }
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.runtimeHandler = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxStatus {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      metadata: isSet(object.metadata) ? PodSandboxMetadata.fromJSON(object.metadata) : undefined,
+      state: isSet(object.state) ? podSandboxStateFromJSON(object.state) : 0,
+      createdAt: isSet(object.createdAt)
+        ? globalThis.Number(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.Number(object.created_at)
+        : 0,
+      network: isSet(object.network) ? PodSandboxNetworkStatus.fromJSON(object.network) : undefined,
+      linux: isSet(object.linux) ? LinuxPodSandboxStatus.fromJSON(object.linux) : undefined,
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      annotations: isObject(object.annotations)
+        ? (globalThis.Object.entries(object.annotations) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      runtimeHandler: isSet(object.runtimeHandler)
+        ? globalThis.String(object.runtimeHandler)
+        : isSet(object.runtime_handler)
+        ? globalThis.String(object.runtime_handler)
+        : "",
+    };
+  },
+
+  toJSON(message: PodSandboxStatus): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.metadata !== undefined) {
+      obj.metadata = PodSandboxMetadata.toJSON(message.metadata);
+    }
+    if (message.state !== 0) {
+      obj.state = podSandboxStateToJSON(message.state);
+    }
+    if (message.createdAt !== 0) {
+      obj.createdAt = Math.round(message.createdAt);
+    }
+    if (message.network !== undefined) {
+      obj.network = PodSandboxNetworkStatus.toJSON(message.network);
+    }
+    if (message.linux !== undefined) {
+      obj.linux = LinuxPodSandboxStatus.toJSON(message.linux);
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
+    if (message.annotations) {
+      const entries = globalThis.Object.entries(message.annotations) as [string, string][];
+      if (entries.length > 0) {
+        obj.annotations = {};
+        entries.forEach(([k, v]) => {
+          obj.annotations[k] = v;
+        });
+      }
+    }
+    if (message.runtimeHandler !== "") {
+      obj.runtimeHandler = message.runtimeHandler;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxStatus>): PodSandboxStatus {
+    return PodSandboxStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxStatus>): PodSandboxStatus {
+    const message = createBasePodSandboxStatus();
+    message.id = object.id ?? "";
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? PodSandboxMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.state = object.state ?? 0;
+    message.createdAt = object.createdAt ?? 0;
+    message.network = (object.network !== undefined && object.network !== null)
+      ? PodSandboxNetworkStatus.fromPartial(object.network)
+      : undefined;
+    message.linux = (object.linux !== undefined && object.linux !== null)
+      ? LinuxPodSandboxStatus.fromPartial(object.linux)
+      : undefined;
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.annotations = (globalThis.Object.entries(object.annotations ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.runtimeHandler = object.runtimeHandler ?? "";
+    return message;
+  },
+};
+
+function createBasePodSandboxStatus_LabelsEntry(): PodSandboxStatus_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSandboxStatus_LabelsEntry: MessageFns<PodSandboxStatus_LabelsEntry> = {
+  encode(message: PodSandboxStatus_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxStatus_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxStatus_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxStatus_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSandboxStatus_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxStatus_LabelsEntry>): PodSandboxStatus_LabelsEntry {
+    return PodSandboxStatus_LabelsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxStatus_LabelsEntry>): PodSandboxStatus_LabelsEntry {
+    const message = createBasePodSandboxStatus_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodSandboxStatus_AnnotationsEntry(): PodSandboxStatus_AnnotationsEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSandboxStatus_AnnotationsEntry: MessageFns<PodSandboxStatus_AnnotationsEntry> = {
+  encode(message: PodSandboxStatus_AnnotationsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxStatus_AnnotationsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxStatus_AnnotationsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxStatus_AnnotationsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSandboxStatus_AnnotationsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxStatus_AnnotationsEntry>): PodSandboxStatus_AnnotationsEntry {
+    return PodSandboxStatus_AnnotationsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxStatus_AnnotationsEntry>): PodSandboxStatus_AnnotationsEntry {
+    const message = createBasePodSandboxStatus_AnnotationsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodSandboxStatusResponse(): PodSandboxStatusResponse {
+  return { status: undefined, info: {} };
+}
+
+export const PodSandboxStatusResponse: MessageFns<PodSandboxStatusResponse> = {
+  encode(message: PodSandboxStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      PodSandboxStatus.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    globalThis.Object.entries(message.info).forEach(([key, value]: [string, string]) => {
+      PodSandboxStatusResponse_InfoEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = PodSandboxStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = PodSandboxStatusResponse_InfoEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.info[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxStatusResponse {
+    return {
+      status: isSet(object.status) ? PodSandboxStatus.fromJSON(object.status) : undefined,
+      info: isObject(object.info)
+        ? (globalThis.Object.entries(object.info) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: PodSandboxStatusResponse): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = PodSandboxStatus.toJSON(message.status);
+    }
+    if (message.info) {
+      const entries = globalThis.Object.entries(message.info) as [string, string][];
+      if (entries.length > 0) {
+        obj.info = {};
+        entries.forEach(([k, v]) => {
+          obj.info[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxStatusResponse>): PodSandboxStatusResponse {
+    return PodSandboxStatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxStatusResponse>): PodSandboxStatusResponse {
+    const message = createBasePodSandboxStatusResponse();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? PodSandboxStatus.fromPartial(object.status)
+      : undefined;
+    message.info = (globalThis.Object.entries(object.info ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBasePodSandboxStatusResponse_InfoEntry(): PodSandboxStatusResponse_InfoEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSandboxStatusResponse_InfoEntry: MessageFns<PodSandboxStatusResponse_InfoEntry> = {
+  encode(message: PodSandboxStatusResponse_InfoEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxStatusResponse_InfoEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxStatusResponse_InfoEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxStatusResponse_InfoEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSandboxStatusResponse_InfoEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxStatusResponse_InfoEntry>): PodSandboxStatusResponse_InfoEntry {
+    return PodSandboxStatusResponse_InfoEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxStatusResponse_InfoEntry>): PodSandboxStatusResponse_InfoEntry {
+    const message = createBasePodSandboxStatusResponse_InfoEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodSandboxStateValue(): PodSandboxStateValue {
+  return { state: 0 };
+}
+
+export const PodSandboxStateValue: MessageFns<PodSandboxStateValue> = {
+  encode(message: PodSandboxStateValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.state !== 0) {
+      writer.uint32(8).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxStateValue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxStateValue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxStateValue {
+    return { state: isSet(object.state) ? podSandboxStateFromJSON(object.state) : 0 };
+  },
+
+  toJSON(message: PodSandboxStateValue): unknown {
+    const obj: any = {};
+    if (message.state !== 0) {
+      obj.state = podSandboxStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxStateValue>): PodSandboxStateValue {
+    return PodSandboxStateValue.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxStateValue>): PodSandboxStateValue {
+    const message = createBasePodSandboxStateValue();
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBasePodSandboxFilter(): PodSandboxFilter {
+  return { id: "", state: undefined, labelSelector: {} };
+}
+
+export const PodSandboxFilter: MessageFns<PodSandboxFilter> = {
+  encode(message: PodSandboxFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.state !== undefined) {
+      PodSandboxStateValue.encode(message.state, writer.uint32(18).fork()).join();
+    }
+    globalThis.Object.entries(message.labelSelector).forEach(([key, value]: [string, string]) => {
+      PodSandboxFilter_LabelSelectorEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.state = PodSandboxStateValue.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = PodSandboxFilter_LabelSelectorEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.labelSelector[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxFilter {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      state: isSet(object.state) ? PodSandboxStateValue.fromJSON(object.state) : undefined,
+      labelSelector: isObject(object.labelSelector)
+        ? (globalThis.Object.entries(object.labelSelector) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.label_selector)
+        ? (globalThis.Object.entries(object.label_selector) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: PodSandboxFilter): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.state !== undefined) {
+      obj.state = PodSandboxStateValue.toJSON(message.state);
+    }
+    if (message.labelSelector) {
+      const entries = globalThis.Object.entries(message.labelSelector) as [string, string][];
+      if (entries.length > 0) {
+        obj.labelSelector = {};
+        entries.forEach(([k, v]) => {
+          obj.labelSelector[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxFilter>): PodSandboxFilter {
+    return PodSandboxFilter.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxFilter>): PodSandboxFilter {
+    const message = createBasePodSandboxFilter();
+    message.id = object.id ?? "";
+    message.state = (object.state !== undefined && object.state !== null)
+      ? PodSandboxStateValue.fromPartial(object.state)
+      : undefined;
+    message.labelSelector = (globalThis.Object.entries(object.labelSelector ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBasePodSandboxFilter_LabelSelectorEntry(): PodSandboxFilter_LabelSelectorEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSandboxFilter_LabelSelectorEntry: MessageFns<PodSandboxFilter_LabelSelectorEntry> = {
+  encode(message: PodSandboxFilter_LabelSelectorEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandboxFilter_LabelSelectorEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandboxFilter_LabelSelectorEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandboxFilter_LabelSelectorEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSandboxFilter_LabelSelectorEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandboxFilter_LabelSelectorEntry>): PodSandboxFilter_LabelSelectorEntry {
+    return PodSandboxFilter_LabelSelectorEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandboxFilter_LabelSelectorEntry>): PodSandboxFilter_LabelSelectorEntry {
+    const message = createBasePodSandboxFilter_LabelSelectorEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseListPodSandboxRequest(): ListPodSandboxRequest {
+  return { filter: undefined };
+}
+
+export const ListPodSandboxRequest: MessageFns<ListPodSandboxRequest> = {
+  encode(message: ListPodSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== undefined) {
+      PodSandboxFilter.encode(message.filter, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPodSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPodSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filter = PodSandboxFilter.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPodSandboxRequest {
+    return { filter: isSet(object.filter) ? PodSandboxFilter.fromJSON(object.filter) : undefined };
+  },
+
+  toJSON(message: ListPodSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.filter !== undefined) {
+      obj.filter = PodSandboxFilter.toJSON(message.filter);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPodSandboxRequest>): ListPodSandboxRequest {
+    return ListPodSandboxRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPodSandboxRequest>): ListPodSandboxRequest {
+    const message = createBaseListPodSandboxRequest();
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? PodSandboxFilter.fromPartial(object.filter)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodSandbox(): PodSandbox {
+  return { id: "", metadata: undefined, state: 0, createdAt: 0, labels: {}, annotations: {}, runtimeHandler: "" };
+}
+
+export const PodSandbox: MessageFns<PodSandbox> = {
+  encode(message: PodSandbox, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.metadata !== undefined) {
+      PodSandboxMetadata.encode(message.metadata, writer.uint32(18).fork()).join();
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.createdAt !== 0) {
+      writer.uint32(32).int64(message.createdAt);
+    }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      PodSandbox_LabelsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    globalThis.Object.entries(message.annotations).forEach(([key, value]: [string, string]) => {
+      PodSandbox_AnnotationsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.runtimeHandler !== "") {
+      writer.uint32(58).string(message.runtimeHandler);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandbox {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandbox();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.metadata = PodSandboxMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = PodSandbox_LabelsEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.labels[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = PodSandbox_AnnotationsEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.annotations[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.runtimeHandler = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandbox {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      metadata: isSet(object.metadata) ? PodSandboxMetadata.fromJSON(object.metadata) : undefined,
+      state: isSet(object.state) ? podSandboxStateFromJSON(object.state) : 0,
+      createdAt: isSet(object.createdAt)
+        ? globalThis.Number(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.Number(object.created_at)
+        : 0,
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      annotations: isObject(object.annotations)
+        ? (globalThis.Object.entries(object.annotations) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      runtimeHandler: isSet(object.runtimeHandler)
+        ? globalThis.String(object.runtimeHandler)
+        : isSet(object.runtime_handler)
+        ? globalThis.String(object.runtime_handler)
+        : "",
+    };
+  },
+
+  toJSON(message: PodSandbox): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.metadata !== undefined) {
+      obj.metadata = PodSandboxMetadata.toJSON(message.metadata);
+    }
+    if (message.state !== 0) {
+      obj.state = podSandboxStateToJSON(message.state);
+    }
+    if (message.createdAt !== 0) {
+      obj.createdAt = Math.round(message.createdAt);
+    }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
+    if (message.annotations) {
+      const entries = globalThis.Object.entries(message.annotations) as [string, string][];
+      if (entries.length > 0) {
+        obj.annotations = {};
+        entries.forEach(([k, v]) => {
+          obj.annotations[k] = v;
+        });
+      }
+    }
+    if (message.runtimeHandler !== "") {
+      obj.runtimeHandler = message.runtimeHandler;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandbox>): PodSandbox {
+    return PodSandbox.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandbox>): PodSandbox {
+    const message = createBasePodSandbox();
+    message.id = object.id ?? "";
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? PodSandboxMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.state = object.state ?? 0;
+    message.createdAt = object.createdAt ?? 0;
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.annotations = (globalThis.Object.entries(object.annotations ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.runtimeHandler = object.runtimeHandler ?? "";
+    return message;
+  },
+};
+
+function createBasePodSandbox_LabelsEntry(): PodSandbox_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSandbox_LabelsEntry: MessageFns<PodSandbox_LabelsEntry> = {
+  encode(message: PodSandbox_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandbox_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandbox_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandbox_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSandbox_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandbox_LabelsEntry>): PodSandbox_LabelsEntry {
+    return PodSandbox_LabelsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandbox_LabelsEntry>): PodSandbox_LabelsEntry {
+    const message = createBasePodSandbox_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePodSandbox_AnnotationsEntry(): PodSandbox_AnnotationsEntry {
+  return { key: "", value: "" };
+}
+
+export const PodSandbox_AnnotationsEntry: MessageFns<PodSandbox_AnnotationsEntry> = {
+  encode(message: PodSandbox_AnnotationsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSandbox_AnnotationsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSandbox_AnnotationsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSandbox_AnnotationsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PodSandbox_AnnotationsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PodSandbox_AnnotationsEntry>): PodSandbox_AnnotationsEntry {
+    return PodSandbox_AnnotationsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PodSandbox_AnnotationsEntry>): PodSandbox_AnnotationsEntry {
+    const message = createBasePodSandbox_AnnotationsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseListPodSandboxResponse(): ListPodSandboxResponse {
+  return { items: [] };
+}
+
+export const ListPodSandboxResponse: MessageFns<ListPodSandboxResponse> = {
+  encode(message: ListPodSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      PodSandbox.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPodSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPodSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(PodSandbox.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPodSandboxResponse {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => PodSandbox.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListPodSandboxResponse): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => PodSandbox.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPodSandboxResponse>): ListPodSandboxResponse {
+    return ListPodSandboxResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPodSandboxResponse>): ListPodSandboxResponse {
+    const message = createBaseListPodSandboxResponse();
+    message.items = object.items?.map((e) => PodSandbox.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStatusRequest(): StatusRequest {
+  return { verbose: false };
+}
+
+export const StatusRequest: MessageFns<StatusRequest> = {
+  encode(message: StatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.verbose !== false) {
+      writer.uint32(8).bool(message.verbose);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.verbose = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatusRequest {
+    return { verbose: isSet(object.verbose) ? globalThis.Boolean(object.verbose) : false };
+  },
+
+  toJSON(message: StatusRequest): unknown {
+    const obj: any = {};
+    if (message.verbose !== false) {
+      obj.verbose = message.verbose;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StatusRequest>): StatusRequest {
+    return StatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StatusRequest>): StatusRequest {
+    const message = createBaseStatusRequest();
+    message.verbose = object.verbose ?? false;
+    return message;
+  },
+};
+
+function createBaseRuntimeCondition(): RuntimeCondition {
+  return { type: "", status: false, reason: "", message: "" };
+}
+
+export const RuntimeCondition: MessageFns<RuntimeCondition> = {
+  encode(message: RuntimeCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== false) {
+      writer.uint32(16).bool(message.status);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RuntimeCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRuntimeCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RuntimeCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.Boolean(object.status) : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: RuntimeCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== false) {
+      obj.status = message.status;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RuntimeCondition>): RuntimeCondition {
+    return RuntimeCondition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RuntimeCondition>): RuntimeCondition {
+    const message = createBaseRuntimeCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? false;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseRuntimeStatus(): RuntimeStatus {
+  return { conditions: [] };
+}
+
+export const RuntimeStatus: MessageFns<RuntimeStatus> = {
+  encode(message: RuntimeStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.conditions) {
+      RuntimeCondition.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RuntimeStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRuntimeStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conditions.push(RuntimeCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RuntimeStatus {
+    return {
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => RuntimeCondition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RuntimeStatus): unknown {
+    const obj: any = {};
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => RuntimeCondition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RuntimeStatus>): RuntimeStatus {
+    return RuntimeStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RuntimeStatus>): RuntimeStatus {
+    const message = createBaseRuntimeStatus();
+    message.conditions = object.conditions?.map((e) => RuntimeCondition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStatusResponse(): StatusResponse {
+  return { status: undefined, info: {} };
+}
+
+export const StatusResponse: MessageFns<StatusResponse> = {
+  encode(message: StatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      RuntimeStatus.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    globalThis.Object.entries(message.info).forEach(([key, value]: [string, string]) => {
+      StatusResponse_InfoEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = RuntimeStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = StatusResponse_InfoEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.info[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatusResponse {
+    return {
+      status: isSet(object.status) ? RuntimeStatus.fromJSON(object.status) : undefined,
+      info: isObject(object.info)
+        ? (globalThis.Object.entries(object.info) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: StatusResponse): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = RuntimeStatus.toJSON(message.status);
+    }
+    if (message.info) {
+      const entries = globalThis.Object.entries(message.info) as [string, string][];
+      if (entries.length > 0) {
+        obj.info = {};
+        entries.forEach(([k, v]) => {
+          obj.info[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StatusResponse>): StatusResponse {
+    return StatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StatusResponse>): StatusResponse {
+    const message = createBaseStatusResponse();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? RuntimeStatus.fromPartial(object.status)
+      : undefined;
+    message.info = (globalThis.Object.entries(object.info ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseStatusResponse_InfoEntry(): StatusResponse_InfoEntry {
+  return { key: "", value: "" };
+}
+
+export const StatusResponse_InfoEntry: MessageFns<StatusResponse_InfoEntry> = {
+  encode(message: StatusResponse_InfoEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatusResponse_InfoEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatusResponse_InfoEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatusResponse_InfoEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: StatusResponse_InfoEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StatusResponse_InfoEntry>): StatusResponse_InfoEntry {
+    return StatusResponse_InfoEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StatusResponse_InfoEntry>): StatusResponse_InfoEntry {
+    const message = createBaseStatusResponse_InfoEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 /** The CRI runtime service (containerd's CRI plugin, CRI-O). */
 export type RuntimeServiceDefinition = typeof RuntimeServiceDefinition;
 export const RuntimeServiceDefinition = {
@@ -589,12 +4564,52 @@ export const RuntimeServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** Every pod sandbox the runtime knows, ready or not. */
+    runPodSandbox: {
+      name: "RunPodSandbox",
+      requestType: RunPodSandboxRequest as typeof RunPodSandboxRequest,
+      requestStream: false,
+      responseType: RunPodSandboxResponse as typeof RunPodSandboxResponse,
+      responseStream: false,
+      options: {},
+    },
+    stopPodSandbox: {
+      name: "StopPodSandbox",
+      requestType: StopPodSandboxRequest as typeof StopPodSandboxRequest,
+      requestStream: false,
+      responseType: StopPodSandboxResponse as typeof StopPodSandboxResponse,
+      responseStream: false,
+      options: {},
+    },
+    removePodSandbox: {
+      name: "RemovePodSandbox",
+      requestType: RemovePodSandboxRequest as typeof RemovePodSandboxRequest,
+      requestStream: false,
+      responseType: RemovePodSandboxResponse as typeof RemovePodSandboxResponse,
+      responseStream: false,
+      options: {},
+    },
+    podSandboxStatus: {
+      name: "PodSandboxStatus",
+      requestType: PodSandboxStatusRequest as typeof PodSandboxStatusRequest,
+      requestStream: false,
+      responseType: PodSandboxStatusResponse as typeof PodSandboxStatusResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Every pod sandbox the runtime knows (without a filter), ready or not. */
     listPodSandbox: {
       name: "ListPodSandbox",
       requestType: ListPodSandboxRequest as typeof ListPodSandboxRequest,
       requestStream: false,
       responseType: ListPodSandboxResponse as typeof ListPodSandboxResponse,
+      responseStream: false,
+      options: {},
+    },
+    status: {
+      name: "Status",
+      requestType: StatusRequest as typeof StatusRequest,
+      requestStream: false,
+      responseType: StatusResponse as typeof StatusResponse,
       responseStream: false,
       options: {},
     },
@@ -604,21 +4619,55 @@ export const RuntimeServiceDefinition = {
 export interface RuntimeServiceImplementation<CallContextExt = {}> {
   /** The runtime's name and version. */
   version(request: VersionRequest, context: CallContext & CallContextExt): Promise<DeepPartial<VersionResponse>>;
-  /** Every pod sandbox the runtime knows, ready or not. */
+  runPodSandbox(
+    request: RunPodSandboxRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<RunPodSandboxResponse>>;
+  stopPodSandbox(
+    request: StopPodSandboxRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<StopPodSandboxResponse>>;
+  removePodSandbox(
+    request: RemovePodSandboxRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<RemovePodSandboxResponse>>;
+  podSandboxStatus(
+    request: PodSandboxStatusRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<PodSandboxStatusResponse>>;
+  /** Every pod sandbox the runtime knows (without a filter), ready or not. */
   listPodSandbox(
     request: ListPodSandboxRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ListPodSandboxResponse>>;
+  status(request: StatusRequest, context: CallContext & CallContextExt): Promise<DeepPartial<StatusResponse>>;
 }
 
 export interface RuntimeServiceClient<CallOptionsExt = {}> {
   /** The runtime's name and version. */
   version(request: DeepPartial<VersionRequest>, options?: CallOptions & CallOptionsExt): Promise<VersionResponse>;
-  /** Every pod sandbox the runtime knows, ready or not. */
+  runPodSandbox(
+    request: DeepPartial<RunPodSandboxRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<RunPodSandboxResponse>;
+  stopPodSandbox(
+    request: DeepPartial<StopPodSandboxRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<StopPodSandboxResponse>;
+  removePodSandbox(
+    request: DeepPartial<RemovePodSandboxRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<RemovePodSandboxResponse>;
+  podSandboxStatus(
+    request: DeepPartial<PodSandboxStatusRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<PodSandboxStatusResponse>;
+  /** Every pod sandbox the runtime knows (without a filter), ready or not. */
   listPodSandbox(
     request: DeepPartial<ListPodSandboxRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<ListPodSandboxResponse>;
+  status(request: DeepPartial<StatusRequest>, options?: CallOptions & CallOptionsExt): Promise<StatusResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
@@ -628,6 +4677,21 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -2,7 +2,7 @@
 // anything: default routes per family, IPAM subnets, and fields that name node links. Only
 // the plugins Debian ships are understood; anything else is marked unreadable. Pure.
 import type { JsonObject, NetworkConfigList, PluginConf } from "../../cni/index.js";
-import type { PlannedDelegate } from "../types.js";
+import type { PlannedDelegate } from "../attachment-plan.js";
 import { delegateList } from "../delegate-invocation.js";
 import { describeOrigin } from "../origin.js";
 import { parsePrefix, type IpFamily, type IpPrefix } from "./ip-prefix.js";

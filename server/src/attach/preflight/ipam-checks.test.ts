@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ResolvedNetwork } from "../../resolve/types.js";
+import type { ResolvedNetwork } from "../../resolve/index.js";
 import { buildPlan } from "../plan.js";
 import { conf, conflist, network, request } from "../testing.test-helper.js";
 import { readDelegateFacts } from "./delegate-facts.js";

@@ -1,5 +1,5 @@
 // Facts of planned delegates for the preflight unit tests.
-import type { ResolvedNetwork } from "../../resolve/types.js";
+import type { ResolvedNetwork } from "../../resolve/index.js";
 import { buildPlan } from "../plan.js";
 import { request } from "../testing.test-helper.js";
 import { readDelegateFacts, type DelegateFacts } from "./delegate-facts.js";

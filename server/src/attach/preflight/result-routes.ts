@@ -3,7 +3,7 @@
 // before exec. A conflict fails the ADD, which then rolls back; relaxed, it is logged.
 import type { CniResult } from "../../cni/index.js";
 import type { Logger } from "pino";
-import type { AttachmentPlan } from "../types.js";
+import type { AttachmentPlan } from "../attachment-plan.js";
 import { viewResult } from "../result-view.js";
 import { parsePrefix } from "./ip-prefix.js";
 import { readDelegateFacts, type DefaultRouteSource, type DelegateFacts } from "./delegate-facts.js";

@@ -4,7 +4,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { CniError, type NetworkConfigList } from "../../cni/index.js";
-import type { ResolvedNetwork } from "../../resolve/types.js";
+import type { ResolvedNetwork } from "../../resolve/index.js";
 import { createAttachmentService } from "../create-attachment-service.js";
 import { allPluginsFound, recordingLinks, anyNetns, conf, conflist, fakeResolver, network, noClusterPods, recordingRoutes, recordingRuntime, recordingStatusWriter, rejection, request, silentLog, tempStore } from "../testing.test-helper.js";
 import type { NodeLinks } from "./node-links.js";

@@ -1,7 +1,7 @@
 // The checks before exec, in order: what the configs say (IPAM, default routes), the plugin
 // binaries' versions (VERSION only), then the node's links. The first refusal is thrown
 // before anything is saved or run; relaxed findings come back as warnings.
-import type { AttachmentPlan } from "../types.js";
+import type { AttachmentPlan } from "../attachment-plan.js";
 import { readDelegateFacts } from "./delegate-facts.js";
 import { defaultRouteConflicts, settledFamilies, type DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { REFUSED, refuseOrWarn, type Finding } from "./finding.js";

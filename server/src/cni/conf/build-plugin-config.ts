@@ -1,7 +1,7 @@
 // The stdin one plugin receives (spec "Deriving execution configuration", libcni
 // buildOneConfig/InjectConf): the raw plugin object with name and cniVersion injected,
 // prevResult and runtimeConfig added when there are any, every unknown key kept.
-import type { Attachment, CniResult, JsonObject, PluginConf } from "../types.js";
+import type { Attachment, CniResult, JsonObject, PluginConf } from "../spec/types.js";
 import { filterCapabilityArgs } from "../spec/capability-args.js";
 
 export interface PluginConfigInput {

@@ -1,7 +1,7 @@
 // Load a network configuration from disk (libcni LoadNetworkConf / NetworkConfFromFile).
 import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import type { JsonObject, NetworkConfigList } from "../types.js";
+import type { JsonObject, NetworkConfigList } from "../spec/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { listConfFiles } from "./conf-files.js";
 import { parseNetworkConfigList } from "./parse-network-config-list.js";

@@ -1,6 +1,6 @@
 // Raw conflist (or single-plugin conf) → NetworkConfigList (libcni ConfListFromBytes /
 // ConfListFromConf). Only reads: the raw object is kept whole so unknown keys survive.
-import type { JsonObject, NetworkConfigList, PluginConf } from "../types.js";
+import type { JsonObject, NetworkConfigList, PluginConf } from "../spec/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { validateNetworkName } from "../spec/validate.js";
 import { selectConfigVersion } from "../spec/version.js";

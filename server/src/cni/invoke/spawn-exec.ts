@@ -5,14 +5,14 @@
 // daemon is SIGKILLed, and carries an owner mark that lets the next daemon find and kill
 // whatever it started (see leftover-plugins.ts).
 import { spawn as nodeSpawn, type ChildProcess } from "node:child_process";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { ExecRequest, PluginExec } from "../types.js";
+import type { ExecRequest, PluginExec } from "./types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { findInPath } from "./find-in-path.js";
 import { createStderrBuffer, createStdoutBuffer } from "./output-buffers.js";
 import { pluginError } from "./plugin-error.js";
 import { PLUGIN_OWNER_ENV } from "./leftover-plugins.js";
 import { setprivExecError } from "./setpriv-exec-error.js";
+import { withRetry } from "../../retry/index.js";
 
 export interface SpawnExecOptions {
   /** Hard limit on stdout; more is a bad-output error. Default 4 MiB. */
@@ -53,17 +53,18 @@ export function createSpawnExec(opts: SpawnExecOptions = {}): PluginExec {
   return {
     findInPath,
     async exec(req) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await runOnce(cfg, req);
-        } catch (err) {
-          if (!isTextBusy(err) || attempt >= retries) throw toSpawnError(err, req, attempt);
-          try {
-            await sleep(backoffMs * 2 ** attempt, undefined, req.signal ? { signal: req.signal } : {});
-          } catch {
-            throw stopError("aborted", req, "", req.signal?.reason);
-          }
-        }
+      let retried = 0;
+      try {
+        return await withRetry(() => runOnce(cfg, req), {
+          attempts: retries + 1,
+          backoff: { minMs: backoffMs, maxMs: backoffMs * 2 ** retries },
+          retryable: isTextBusy,
+          onRetry: (_err, attempt) => void (retried = attempt),
+          ...(req.signal !== undefined ? { signal: req.signal } : {}),
+        });
+      } catch (err) {
+        if (isTextBusy(err) && req.signal?.aborted) throw stopError("aborted", req, "", req.signal.reason);
+        throw toSpawnError(err, req, retried);
       }
     },
   };

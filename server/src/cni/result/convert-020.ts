@@ -2,11 +2,12 @@
 
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { cidrFamily } from "./ip.js";
-import { isObj, type Obj } from "./shape.js";
+import { isJsonObject } from "../spec/json-object.js";
+import type { Obj } from "./shape.js";
 
 type Mutable = { [key: string]: unknown };
 
-const objects = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+const objects = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isJsonObject) : []);
 const gatewayOf = (v: unknown): Obj => (v === undefined || v === null || v === "" ? {} : { gateway: v });
 
 /** ip4/ip6 become ips[] with version "4"/"6"; their routes are merged into one list. */
@@ -15,7 +16,7 @@ export function from020(r: Obj): Mutable {
   const ips: Obj[] = [];
   const routes: Obj[] = [];
   for (const [ipc, version] of [[ip4, "4"], [ip6, "6"]] as const) {
-    if (!isObj(ipc)) continue;
+    if (!isJsonObject(ipc)) continue;
     const { ip, gateway, routes: ipRoutes, ...extra } = ipc;
     ips.push({ version, address: ip, ...gatewayOf(gateway), ...extra });
     routes.push(...objects(ipRoutes));

@@ -1,12 +1,13 @@
 // 0.3.x/0.4.0 ↔ 1.x — pkg/types/100 convertFrom04x / convertTo04x.
 
 import { cidrFamily } from "./ip.js";
-import { isObj, type Obj } from "./shape.js";
+import { isJsonObject } from "../spec/json-object.js";
+import type { Obj } from "./shape.js";
 
 type Mutable = { [key: string]: unknown };
 
 function mapObjects(v: unknown, fn: (o: Obj) => Obj): unknown {
-  return Array.isArray(v) ? v.map((e) => (isObj(e) ? fn(e) : e)) : v;
+  return Array.isArray(v) ? v.map((e) => (isJsonObject(e) ? fn(e) : e)) : v;
 }
 
 function withList(r: Obj, key: string, fn: (o: Obj) => Obj, out: Mutable): void {

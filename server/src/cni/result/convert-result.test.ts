@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALL_VERSIONS } from "../spec/version.js";
 import { CniError } from "../spec/errors.js";
-import type { CniResult } from "../types.js";
+import type { CniResult } from "../spec/types.js";
 import { convertResult } from "./convert-result.js";
 import { r020, r040, r100 } from "./fixtures.test-helper.js";
 import { parseResult } from "./parse-result.js";

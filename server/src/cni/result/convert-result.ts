@@ -2,7 +2,7 @@
 // libcni's converter table. Pure: the input is never mutated.
 
 import { CniError, CniErrorCode } from "../spec/errors.js";
-import type { CniResult } from "../types.js";
+import type { CniResult } from "../spec/types.js";
 import { from020, to020 } from "./convert-020.js";
 import { from040, to040 } from "./convert-100.js";
 import { resultFamily } from "./versions.js";

@@ -1,6 +1,6 @@
 // Sample results in each family shape, shared by the result tests.
 
-import type { CniResult } from "../types.js";
+import type { CniResult } from "../spec/types.js";
 
 export const r020 = (cniVersion = "0.2.0"): CniResult => ({
   cniVersion,

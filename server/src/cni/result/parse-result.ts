@@ -1,8 +1,9 @@
 // Parse a plugin's stdout JSON into a CniResult (libcni fixupResultVersion + create.Create).
 
 import { CniError, CniErrorCode } from "../spec/errors.js";
-import type { CniResult } from "../types.js";
-import { ShapeError, describeValue, isObj } from "./shape.js";
+import type { CniResult } from "../spec/types.js";
+import { isJsonObject } from "../spec/json-object.js";
+import { ShapeError, describeValue } from "./shape.js";
 import { validateResultShape } from "./validate-result.js";
 import { resultFamily } from "./versions.js";
 
@@ -36,7 +37,7 @@ export function adoptResult(raw: unknown, configVersion: string, plugin?: string
 
 /** The result's version once its shape is valid for it. */
 function checkResult(raw: unknown, configVersion: string, plugin: string | undefined): string {
-  if (!isObj(raw)) throw badOutput(`expected a JSON object, got ${describeValue(raw)}`, plugin);
+  if (!isJsonObject(raw)) throw badOutput(`expected a JSON object, got ${describeValue(raw)}`, plugin);
   const declared = raw["cniVersion"];
   if (declared !== undefined && declared !== null && typeof declared !== "string") {
     throw badOutput(`cniVersion must be a string, got ${describeValue(declared)}`, plugin);

@@ -1,7 +1,11 @@
-// Typed read-only view of a 1.1.0 result for code outside the runtime.
+// Typed read-only view of a 1.1.0 result for code outside the runtime: converted, then checked
+// against the 1.x shape rules, so its types hold (a result read back from disk included).
 
-import type { CniResult } from "../types.js";
+import { CniError, CniErrorCode } from "../spec/errors.js";
+import type { CniResult } from "../spec/types.js";
 import { convertResult } from "./convert-result.js";
+import { ShapeError } from "./shape.js";
+import { validateResultShape } from "./validate-result.js";
 
 export interface Interface100 {
   readonly name: string;
@@ -44,7 +48,14 @@ export interface Result100 {
   readonly dns?: DNS100;
 }
 
-/** The result as 1.1.0 (a parsed result always has this shape after conversion). */
+/** The result as 1.1.0; a result that does not have a valid shape is a bad-output CniError. */
 export function toResult100(result: CniResult): Result100 {
-  return convertResult(result, "1.1.0") as Result100;
+  const converted = convertResult(result, "1.1.0");
+  try {
+    validateResultShape(converted, "100");
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    throw new CniError({ kind: "bad-output", code: CniErrorCode.DecodeFailure, msg: `invalid CNI result: ${err.message} (CNI ${result.cniVersion} result)`, cause: err });
+  }
+  return converted as Result100;
 }

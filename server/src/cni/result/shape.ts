@@ -1,13 +1,15 @@
 // Tiny structural checks for result JSON. They throw ShapeError with the JSON path so
 // the caller can say exactly what is wrong.
 
+import { isJsonObject } from "../spec/json-object.js";
+import type { JsonObject } from "../spec/types.js";
 import { cidrFamily, ipFamily } from "./ip.js";
 
 export class ShapeError extends Error {
   override readonly name = "ShapeError";
 }
 
-export type Obj = { readonly [key: string]: unknown };
+export type Obj = JsonObject;
 
 export function describeValue(v: unknown): string {
   if (v === undefined) return "missing";
@@ -24,12 +26,9 @@ function fail(path: string, expected: string, v: unknown): never {
   throw new ShapeError(`${path} must be ${expected}, got ${describeValue(v)}`);
 }
 
-export function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 export function obj(v: unknown, path: string): Obj {
-  return isObj(v) ? v : fail(path, "an object", v);
+  return isJsonObject(v) ? v : fail(path, "an object", v);
 }
 
 export function optObj(o: Obj, key: string, path: string): Obj | undefined {

@@ -1,12 +1,12 @@
 // ADD: plugins in order, each given the previous result converted to its version; halt at
 // the first error (no rollback here — see add-with-rollback.ts); cache the final result.
-import type { CniResult, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import type { CniResult, NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { formatCniArgs } from "../spec/cni-args.js";
 import { supportsChaining } from "../spec/version.js";
-import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { CACHE_RECORD_KIND } from "./result-cache.js";
-import { convertFor, parsePluginResult } from "./plugin-result.js";
+import { configFor, convertFor, parsePluginResult } from "./plugin-result.js";
 import { src, withContext } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
@@ -58,14 +58,7 @@ export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
 async function runPlugins(ctx: RuntimeContext, plugins: readonly ResolvedPlugin[], list: NetworkConfigList, rt: RuntimeConf, cniArgs: string, opts: InvokeOptions | undefined): Promise<CniResult> {
   let prev: CniResult | undefined;
   for (const p of plugins) {
-    const prevResult = prev !== undefined && supportsChaining(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
-    const config = buildPluginConfig({
-      networkName: list.name,
-      cniVersion: p.version,
-      plugin: p.plugin,
-      ...(prevResult !== undefined ? { prevResult } : {}),
-      ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
-    });
+    const config = configFor(list, p, rt, supportsChaining(p.version) ? prev : undefined);
     const out = await invokePlugin(ctx, { list, plugin: p, command: "ADD", config, rt, cniArgs, opts });
     prev = parsePluginResult(out, list, p);
   }

@@ -1,6 +1,8 @@
 // The runtime's ADD stops at the first failing plugin and leaves cleanup to the caller;
 // the spec says a DEL must follow a failed ADD. This is that caller, for those who want it.
-import type { CniResult, CniRuntime, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import type { CniResult, NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
+import type { CniRuntime } from "./types.js";
 
 export interface RollbackOutcome {
   /** The DEL error, when the rollback itself failed (the ADD error is still thrown). */

@@ -1,6 +1,6 @@
 // The networks the result cache holds attachments of, rebuilt from the configs cached with them:
 // what GC needs for a network no saved attachment names any more.
-import type { NetworkConfigList } from "../types.js";
+import type { NetworkConfigList } from "../spec/types.js";
 import { parseNetworkConfigList } from "../conf/parse-network-config-list.js";
 import type { RuntimeContext } from "./runtime-context.js";
 

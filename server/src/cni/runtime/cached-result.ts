@@ -1,5 +1,5 @@
 // The cached final ADD result of one attachment, converted to the list's version.
-import type { CniResult, NetworkConfigList, RuntimeConf } from "../types.js";
+import type { CniResult, NetworkConfigList, RuntimeConf } from "../spec/types.js";
 import { convertFor } from "./plugin-result.js";
 import type { RuntimeContext } from "./runtime-context.js";
 

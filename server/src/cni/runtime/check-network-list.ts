@@ -3,13 +3,13 @@
 // No cached ADD → kind "invalid-args", code 3 (spec: "container unknown"): the spec forbids
 // CHECK of a container that was never ADDed, and running it without prevResult would
 // make plugins check nothing. A corrupt cache → kind "cache", code 3, for the same reason.
-import type { InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import type { NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { supportsCheck } from "../spec/version.js";
-import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { cniArgsFor } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";
-import { convertFor } from "./plugin-result.js";
+import { configFor } from "./plugin-result.js";
 import { src } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
@@ -35,13 +35,7 @@ export async function checkNetworkList(ctx: RuntimeContext, list: NetworkConfigL
       ctx.emit({ type: "plugin-skipped", command: "CHECK", plugin: p.plugin.type, network: list.name, cniVersion: p.version, reason: "CHECK needs CNI 0.4.0" });
       continue;
     }
-    const config = buildPluginConfig({
-      networkName: list.name,
-      cniVersion: p.version,
-      plugin: p.plugin,
-      prevResult: convertFor(cached.result, p.version, list, p.plugin.type),
-      ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
-    });
+    const config = configFor(list, p, rt, cached.result);
     await invokePlugin(ctx, { list, plugin: p, command: "CHECK", config, rt, cniArgs, opts });
   }
 }

@@ -1,6 +1,6 @@
 // createCniRuntime: the libcni equivalent. It does not serialise anything: the caller must
 // not run two operations for one container at once, nor GC next to ADD/DEL (spec §3).
-import type { CniRuntime, CniRuntimeOptions } from "../types.js";
+import type { CniRuntime, CniRuntimeOptions } from "./types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { addNetworkList } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CniResult } from "../types.js";
+import type { CniResult } from "../spec/types.js";
 import { pluginFailure, sampleResult } from "./fake-plugin-exec.test-helper.js";
 import { cachePath, list, RT, setup, cleanupSetups } from "./runtime-setup.test-helper.js";
 

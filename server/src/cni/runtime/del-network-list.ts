@@ -5,13 +5,13 @@
 // be retried with the same prevResult, and it is gone before DEL returns: a later ADD, GC or
 // reader must not see the old record (an unlink left running could even land after the next
 // ADD's rename and delete the new one). It costs one synchronous unlink.
-import type { CniResult, InvokeOptions, NetworkConfigList, RuntimeConf } from "../types.js";
+import type { CniResult, NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { sendsPrevResultOnDel } from "../spec/version.js";
-import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { cniArgsFor } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";
-import { convertFor } from "./plugin-result.js";
+import { configFor, convertFor } from "./plugin-result.js";
 import { src } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
@@ -23,14 +23,7 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
   const plugins = await resolvePlugins(ctx, list, opts);
   const prev = await resultForDel(ctx, list, rt, opts);
   for (const p of [...plugins].reverse()) {
-    const prevResult = prev !== undefined && sendsPrevResultOnDel(p.version) ? convertFor(prev, p.version, list, p.plugin.type) : undefined;
-    const config = buildPluginConfig({
-      networkName: list.name,
-      cniVersion: p.version,
-      plugin: p.plugin,
-      ...(prevResult !== undefined ? { prevResult } : {}),
-      ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
-    });
+    const config = configFor(list, p, rt, sendsPrevResultOnDel(p.version) ? prev : undefined);
     await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts });
   }
   await removeCache(ctx, list, rt);

@@ -1,5 +1,5 @@
 // Every runtime error names where it happened: network, plugin, command, source file.
-import type { NetworkConfigList } from "../types.js";
+import type { NetworkConfigList } from "../spec/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 
 /** Any failure → CniError with where it happened; non-CniErrors become code 999 with cause. */

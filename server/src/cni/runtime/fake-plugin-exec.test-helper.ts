@@ -1,6 +1,7 @@
 // A scripted PluginExec for unit tests (libcni invoke/fakes): records every call with its
 // env and parsed stdin, and replies per plugin type and command.
-import type { ExecRequest, JsonObject, PluginExec } from "../types.js";
+import type { JsonObject } from "../spec/types.js";
+import type { ExecRequest, PluginExec } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { ALL_VERSIONS } from "../spec/version.js";
 

@@ -2,7 +2,8 @@
 // this network that is not in validAttachments (with its cached netns, args and
 // capability args), then, for ≥1.1.0 lists, send GC to every plugin that can take it.
 // Continues past errors; one error is rethrown as is, several become one CniError.
-import type { Attachment, GcArgs, InvokeOptions, NetworkConfigList } from "../types.js";
+import type { Attachment, GcArgs, NetworkConfigList } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import type { CniError } from "../spec/errors.js";
 import { validateNetworkName } from "../spec/validate.js";
 import { supportsGcAndStatus } from "../spec/version.js";

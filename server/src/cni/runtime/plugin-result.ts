@@ -1,5 +1,6 @@
 // Results between plugins: parse a plugin's ADD output, convert it for the next one.
-import type { CniResult, NetworkConfigList } from "../types.js";
+import type { CniResult, JsonObject, NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { adoptResult } from "../result/parse-result.js";
 import { convertResult } from "../result/convert-result.js";
@@ -39,4 +40,18 @@ export function convertFor(result: CniResult, version: string, list: NetworkConf
   } catch (err) {
     throw withContext(err, list, plugin);
   }
+}
+
+/**
+ * The config one plugin of an ADD, CHECK or DEL gets: its entry at its negotiated version, with
+ * `prev` (when the command carries one at that version) converted to it, and the capability args.
+ */
+export function configFor(list: NetworkConfigList, p: ResolvedPlugin, rt: RuntimeConf, prev: CniResult | undefined): JsonObject {
+  return buildPluginConfig({
+    networkName: list.name,
+    cniVersion: p.version,
+    plugin: p.plugin,
+    ...(prev !== undefined ? { prevResult: convertFor(prev, p.version, list, p.plugin.type) } : {}),
+    ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
+  });
 }

@@ -3,7 +3,8 @@
 // config (what the plugin itself does on DEL, libcni ipam.ExecDel), in reverse order; then the
 // cached result goes. It goes on past errors, and keeps the cache when one failed, so it can be
 // retried. An empty netns is fine: IPAM plugins release by container id and interface.
-import type { InvokeOptions, NetworkConfigList, PluginConf, RuntimeConf } from "../types.js";
+import type { NetworkConfigList, PluginConf, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import type { CniError } from "../spec/errors.js";
 import { sendsPrevResultOnDel } from "../spec/version.js";
 import { buildPluginConfig } from "../conf/build-plugin-config.js";

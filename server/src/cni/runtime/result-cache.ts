@@ -8,7 +8,8 @@
 import { readFileSync, unlinkSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { CniResult, JsonObject } from "../types.js";
+import type { CniResult, JsonObject } from "../spec/types.js";
+import { isJsonObject } from "../spec/json-object.js";
 import { startAtomicWrite, TEMP_FILE } from "./atomic-write.js";
 
 export const CACHE_RECORD_KIND = "netattachCacheV1";
@@ -158,23 +159,20 @@ async function readRecord(path: string, expected?: Expected): Promise<CacheLooku
 }
 
 function recordProblem(v: unknown, expected: Expected | undefined): string | undefined {
-  if (!isObject(v)) return "not a JSON object";
+  if (!isJsonObject(v)) return "not a JSON object";
   if (v.kind !== CACHE_RECORD_KIND) return `unknown kind ${JSON.stringify(v.kind)}`;
   for (const key of ["containerId", "ifName", "networkName", "netns"] as const) {
     if (typeof v[key] !== "string") return `"${key}" is not a string`;
   }
-  if (!isObject(v.config)) return `"config" is not an object`;
+  if (!isJsonObject(v.config)) return `"config" is not an object`;
   if (!Array.isArray(v.cniArgs) || !v.cniArgs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === "string"))) {
     return `"cniArgs" is not a list of [key, value] pairs`;
   }
-  if (!isObject(v.capabilityArgs)) return `"capabilityArgs" is not an object`;
-  if (!isObject(v.result) || typeof v.result.cniVersion !== "string") return `"result" is not a CNI result`;
+  if (!isJsonObject(v.capabilityArgs)) return `"capabilityArgs" is not an object`;
+  if (!isJsonObject(v.result) || typeof v.result.cniVersion !== "string") return `"result" is not a CNI result`;
   if (expected && (v.networkName !== expected.net || v.containerId !== expected.id || v.ifName !== expected.ifName)) {
     return "record is for another attachment";
   }
   return undefined;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}

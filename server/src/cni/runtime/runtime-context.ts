@@ -1,6 +1,8 @@
 // What every operation shares: the exec seam, the cache, version negotiation, and the
 // two steps every operation repeats — resolve a plugin, run it once (with an event).
-import type { InvokeOptions, JsonObject, NetworkConfigList, PluginConf, PluginExec, RuntimeConf, RuntimeEvent } from "../types.js";
+import type { JsonObject, NetworkConfigList, PluginConf, RuntimeConf } from "../spec/types.js";
+import type { InvokeOptions, PluginExec } from "../invoke/types.js";
+import type { RuntimeEvent } from "./types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { negotiatePluginVersion } from "../spec/version.js";
 import { buildCniEnv } from "../invoke/cni-env.js";

@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CniRuntime, JsonObject, NetworkConfigList, RuntimeConf, RuntimeEvent } from "../types.js";
+import type { JsonObject, NetworkConfigList, RuntimeConf } from "../spec/types.js";
+import type { CniRuntime, RuntimeEvent } from "./types.js";
 import { parseNetworkConfigList } from "../conf/parse-network-config-list.js";
 import { createCniRuntime } from "./cni-runtime.js";
 import { createFakePluginExec, type FakePlugin, type FakePluginExec } from "./fake-plugin-exec.test-helper.js";

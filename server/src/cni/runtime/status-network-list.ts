@@ -1,6 +1,7 @@
 // STATUS (libcni GetStatusNetworkList): a no-op below 1.1.0; else every plugin in order,
 // stopping at the first error so its code (50, 51, ...) reaches the caller untouched.
-import type { InvokeOptions, NetworkConfigList } from "../types.js";
+import type { NetworkConfigList } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
 import { supportsGcAndStatus } from "../spec/version.js";
 import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";

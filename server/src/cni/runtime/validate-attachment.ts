@@ -1,6 +1,6 @@
 // Identifier checks before anything runs (libcni addNetwork). They also keep cache file
 // names inside the cache dir, so DEL and CHECK run them too.
-import type { NetworkConfigList, RuntimeConf } from "../types.js";
+import type { NetworkConfigList, RuntimeConf } from "../spec/types.js";
 import { validateContainerId, validateInterfaceName, validateNetworkName } from "../spec/validate.js";
 import { withContext } from "./error-context.js";
 

@@ -1,7 +1,9 @@
 // libcni ValidateNetworkList: every plugin of a list, and the IPAM plugin each delegates to,
 // exists and can run at the version it would be given — decided by VERSION alone, so a
 // caller can refuse a list before any plugin is run with ADD.
-import type { InvokeOptions, JsonObject, NetworkConfigList, ValidatedPlugin } from "../types.js";
+import type { JsonObject, NetworkConfigList } from "../spec/types.js";
+import type { InvokeOptions } from "../invoke/types.js";
+import type { ValidatedPlugin } from "./types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { src, withContext } from "./error-context.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ExecRequest, PluginExec } from "../types.js";
+import type { ExecRequest, PluginExec } from "../invoke/types.js";
 import { createVersionProbe, decodeVersionInfo } from "./version-probe.js";
 
 function deferredExec(): { exec: PluginExec; calls: ExecRequest[]; answer: () => void } {

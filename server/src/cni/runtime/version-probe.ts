@@ -1,7 +1,8 @@
 // VERSION of each plugin binary, asked once and remembered while the file is unchanged
 // (inode, size, mtime), so negotiation costs one stat per invocation, not one exec.
 import { statSync } from "node:fs";
-import type { InvokeOptions, PluginExec, VersionInfo } from "../types.js";
+import type { VersionInfo } from "../spec/types.js";
+import type { InvokeOptions, PluginExec } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { CURRENT_VERSION } from "../spec/version.js";
 import { buildCniEnv } from "../invoke/cni-env.js";

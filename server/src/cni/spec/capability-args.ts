@@ -2,7 +2,8 @@
 // offered (keys matched case-insensitively, spelled as the plugin declared them), with
 // containerd's untagged Go-struct casing normalised to the CONVENTIONS.md spelling.
 
-import type { JsonObject } from "../types.js";
+import type { JsonObject } from "./types.js";
+import { isJsonObject } from "./json-object.js";
 
 type Renames = Readonly<Record<string, string>>;
 
@@ -15,13 +16,10 @@ const BANDWIDTH: Renames = {
 };
 const DNS: Renames = { servers: "servers", searches: "searches", options: "options" };
 
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Rename known keys case-insensitively; other keys pass through unchanged. */
 function renameKeys(v: unknown, renames: Renames): unknown {
-  if (!isObject(v)) return v;
+  if (!isJsonObject(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(v)) out[renames[key.toLowerCase()] ?? key] = value;
   return out;
@@ -40,7 +38,7 @@ export function normaliseCapabilityArg(name: string, value: unknown): unknown {
 }
 
 export function filterCapabilityArgs(capabilities: unknown, capabilityArgs: JsonObject | undefined): JsonObject | undefined {
-  if (!isObject(capabilities) || capabilityArgs === undefined) return undefined;
+  if (!isJsonObject(capabilities) || capabilityArgs === undefined) return undefined;
   const offered = new Map<string, unknown>();
   for (const [key, value] of Object.entries(capabilityArgs)) {
     const lower = key.toLowerCase();

@@ -53,10 +53,16 @@ function atLeast(v: string, min: string): boolean {
   return isSemver(v) && compareVersions(v, min) >= 0;
 }
 
-/** CHECK exists from 0.4.0. */
-export const supportsCheck = (v: string): boolean => atLeast(v, "0.4.0");
-/** GC and STATUS exist from 1.1.0. */
-export const supportsGcAndStatus = (v: string): boolean => atLeast(v, "1.1.0");
+/** The version that introduced each command newer than ADD and DEL. */
+export const COMMAND_INTRODUCED_IN = { CHECK: "0.4.0", GC: "1.1.0", STATUS: "1.1.0" } as const;
+
+/** The version `command` needs, or undefined when every version has it (ADD, DEL, VERSION). */
+export function minVersionFor(command: string): string | undefined {
+  return Object.hasOwn(COMMAND_INTRODUCED_IN, command) ? COMMAND_INTRODUCED_IN[command as keyof typeof COMMAND_INTRODUCED_IN] : undefined;
+}
+
+export const supportsCheck = (v: string): boolean => atLeast(v, COMMAND_INTRODUCED_IN.CHECK);
+export const supportsGcAndStatus = (v: string): boolean => atLeast(v, COMMAND_INTRODUCED_IN.GC);
 /** DEL carries prevResult from 0.4.0. */
 export const sendsPrevResultOnDel = (v: string): boolean => atLeast(v, "0.4.0");
 /** Chaining (prevResult, rich result) exists from 0.3.0. */

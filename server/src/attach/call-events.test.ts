@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentEvent } from "./attachment-event.js";
+import type { AttachmentEvent } from "../events/attachment-event.js";
 import { attachCall, detachCall, emitting, type EventClock } from "./call-events.js";
 
 const pod = { namespace: "ns", name: "p", uid: "u" };

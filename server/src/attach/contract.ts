@@ -1,21 +1,11 @@
-// Shapes of the attachment service, as the gRPC adapter and the shim see it, in domain terms.
+// The attachment service's contract in domain terms: requests, results and the service the
+// gRPC adapter translates (the saved plan: attachment-plan.ts; ports: ports.ts).
 import type { Logger } from "pino";
 import type { CniResult, JsonObject } from "../cni/index.js";
-import type { Bandwidth, ConfigOrigin, NetworkSelection, PortMapping } from "../resolve/types.js";
+import type { Bandwidth, NetworkSelection, PortMapping } from "../resolve/index.js";
+import type { AttachmentPlan, PodRef } from "./attachment-plan.js";
 import type { AttachmentPhase, HistoryEntry } from "./attachment-store.js";
-
-export interface PodRef {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-}
-
-export interface DnsConfig {
-  readonly nameservers?: readonly string[];
-  readonly domain?: string;
-  readonly search?: readonly string[];
-  readonly options?: readonly string[];
-}
+import type { DnsConfig, NetworkStatusEntry } from "./network-status-entry.js";
 
 /** Capability args the container runtime supplies; only the cluster network receives them. */
 export interface RuntimeCapabilities {
@@ -46,29 +36,11 @@ export interface AttachRequest {
   readonly cniVersion?: string;
 }
 
-/** One delegate in the saved plan: everything DEL needs, with no source lookup. */
-export interface PlannedDelegate {
-  /** `namespace/name` for definitions, the conf name for the cluster network from a file. */
-  readonly network: string;
-  readonly ifName: string;
-  /** True for the cluster (default) network. */
-  readonly isDefault: boolean;
-  /** The final network config list (raw JSON), after cni-args merge. */
-  readonly config: JsonObject;
-  readonly capabilityArgs: JsonObject;
-  readonly cniArgs: ReadonlyArray<readonly [string, string]>;
-  readonly origin: ConfigOrigin;
-  /** default-route request for this delegate, if any. */
-  readonly defaultRoute?: readonly string[];
-}
-
-export interface AttachmentPlan {
-  readonly containerId: string;
-  readonly netns: string;
-  readonly pod: PodRef;
-  readonly primaryIfName: string;
-  readonly delegates: readonly PlannedDelegate[];
-}
+/**
+ * ResolveNetworks: what an ADD would do, executing nothing but VERSION. A sandbox identity is
+ * optional (the plan then carries none); when given it is checked as an ADD's would be.
+ */
+export type ResolveRequest = Omit<AttachRequest, "containerId" | "netns"> & { readonly containerId?: string; readonly netns?: string };
 
 export interface AttachedIp {
   /** CIDR, e.g. 10.1.2.3/24 */
@@ -91,19 +63,6 @@ export interface AttachedInterface {
   readonly result: CniResult;
 }
 
-/** Entry of k8s.v1.cni.cncf.io/network-status (multi-net spec). */
-export interface NetworkStatusEntry {
-  readonly name: string;
-  readonly interface?: string;
-  readonly ips?: readonly string[];
-  readonly mac?: string;
-  readonly mtu?: number;
-  readonly default?: boolean;
-  readonly dns?: DnsConfig;
-  readonly gateway?: readonly string[];
-  readonly "device-info"?: JsonObject;
-}
-
 export interface AttachResult {
   readonly interfaces: readonly AttachedInterface[];
   /** Cluster network result, converted to the requested version. */
@@ -121,11 +80,6 @@ export interface DetachRequest {
 export interface CallContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
-}
-
-/** Writes k8s.v1.cni.cncf.io/network-status back to the pod (Kubernetes edge); a no-op without a cluster. */
-export interface NetworkStatusWriter {
-  write(pod: PodRef, status: readonly NetworkStatusEntry[], opts: { signal?: AbortSignal }): Promise<void>;
 }
 
 export interface DetachResult {
@@ -237,7 +191,7 @@ export interface AttachmentService {
   gc(req: GcRequest, ctx: CallContext): Promise<GcResult>;
   status(ctx: CallContext): Promise<ServiceStatus>;
   list(filter: { podNamespace?: string; podName?: string; containerId?: string }, ctx: CallContext): Promise<AttachmentSummary[]>;
-  resolve(req: AttachRequest, ctx: CallContext): Promise<ResolvedPlan>;
+  resolve(req: ResolveRequest, ctx: CallContext): Promise<ResolvedPlan>;
   attachNetwork(req: AttachNetworkRequest, ctx: CallContext): Promise<AttachNetworkResult>;
   /** Several hot-plug steps on one sandbox under one lock, one status write (annotation-driven hot-plug). */
   applyNetworkChanges(changes: NetworkChanges, ctx: CallContext): Promise<NetworkChangesOutcome>;

@@ -1,9 +1,10 @@
 // Turns one service call into one event: how it ended (ok, or the catalog reason and where it
 // failed, by the rule the gRPC edge uses), how long it took, and what it added. Emitting never
 // fails the call: the sink contract forbids throwing, and a throw is swallowed here anyway.
-import type { AttachNetworkRequest, AttachNetworkResult, AttachRequest, AttachResult, DetachNetworkRequest, DetachNetworkResult, DetachRequest, DetachResult, PodRef } from "../attach/types.js";
 import { describeError } from "../errors/describe-error.js";
-import type { AttachmentEvent, AttachmentEventKind, EventSink } from "./attachment-event.js";
+import type { AttachmentEvent, AttachmentEventKind, EventSink } from "../events/attachment-event.js";
+import type { PodRef } from "./attachment-plan.js";
+import type { AttachNetworkRequest, AttachNetworkResult, AttachRequest, AttachResult, DetachNetworkRequest, DetachNetworkResult, DetachRequest, DetachResult } from "./contract.js";
 
 export interface EventedCall<T> {
   readonly kind: AttachmentEventKind;

@@ -1,7 +1,7 @@
-// Bounded retry with the backoff rule of health/backoff.ts (doubling, capped, jittered); the
+// Bounded retry with the backoff rule of backoff.ts (doubling, capped, jittered); the
 // caller's signal cuts both the waits and the tries.
 import { setTimeout as sleep } from "node:timers/promises";
-import { backoffDelay, type BackoffPolicy } from "../health/backoff.js";
+import { backoffDelay, type BackoffPolicy } from "./backoff.js";
 
 export interface RetryOptions {
   readonly attempts: number;

@@ -1,105 +1,12 @@
-// Public shapes of the CNI runtime. Raw JSON is what plugins receive; these views are
-// read-only so unknown keys survive untouched.
-
-/** Any JSON object as parsed from a config or result. */
-export type JsonObject = { readonly [key: string]: unknown };
-
-/** One plugin entry of a conflist: the raw object (must have `type`). */
-export type PluginConf = JsonObject & { readonly type: string };
-
-/**
- * A parsed network configuration list. A single-plugin `.conf` is turned into a list
- * with one plugin, so every operation has one execution path.
- */
-export interface NetworkConfigList {
-  readonly name: string;
-  /** The version selected by the spec rules (max of cniVersion ∪ cniVersions, capped at 1.1.0). */
-  readonly cniVersion: string;
-  readonly disableCheck: boolean;
-  readonly disableGC: boolean;
-  /** When true, plugin confs from `<confdir>/<name>/*.conf` are not appended (libcni 1.3). */
-  readonly loadOnlyInlinedPlugins?: boolean;
-  readonly plugins: readonly PluginConf[];
-  /** The whole raw list as loaded (for caching/saving losslessly). */
-  readonly raw: JsonObject;
-  /** File the list was loaded from, if any (used in error messages). */
-  readonly source?: string;
-}
-
-/** Per-attachment parameters (libcni RuntimeConf). */
-export interface RuntimeConf {
-  readonly containerId: string;
-  /** May be "" on DEL when the netns is already gone. */
-  readonly netns: string;
-  readonly ifName: string;
-  /** CNI_ARGS pairs; IgnoreUnknown=1 is added by the runtime. */
-  readonly args?: ReadonlyArray<readonly [string, string]>;
-  /** Capability args (portMappings, bandwidth, ips, mac, ...); keys matched case-insensitively against capabilities. */
-  readonly capabilityArgs?: JsonObject;
-}
-
-export interface Attachment {
-  readonly containerId: string;
-  readonly ifName: string;
-}
-
-/** Options every operation takes. */
-export interface InvokeOptions {
-  /** Aborts the operation and kills any running plugin. */
-  readonly signal?: AbortSignal;
-  /** Per-plugin-invocation deadline; overrides the runtime default. */
-  readonly pluginTimeoutMs?: number;
-  /**
-   * ADD: fsync the cached result before returning (default true). False when the caller
-   * saves the result durably itself right away: the cache is still replaced atomically, but
-   * a power loss may lose it (DEL then takes `prevResult` below, or runs without one).
-   */
-  readonly durableCache?: boolean;
-  /** DEL: the final ADD result (in the list's version or convertible to it) to send as prevResult when the cache holds none. */
-  readonly prevResult?: CniResult;
-}
-
-/** A CNI result, as a raw JSON object carrying its own `cniVersion`. */
-export type CniResult = JsonObject & { readonly cniVersion: string };
-
-export interface VersionInfo {
-  readonly cniVersion: string;
-  readonly supportedVersions: readonly string[];
-}
+// The runtime's interface (libcni's CNI), its options and what it reports.
+import type { InvokeOptions, PluginExec } from "../invoke/types.js";
+import type { Attachment, CniResult, GcArgs, NetworkConfigList, RuntimeConf, VersionInfo } from "../spec/types.js";
 
 /** A plugin of a validated list: its binary and the CNI version it would be run at. */
 export interface ValidatedPlugin {
   readonly type: string;
   readonly path: string;
   readonly version: string;
-}
-
-/** The one exec seam (libcni invoke.Exec). Unit tests use a fake. */
-export interface PluginExec {
-  /**
-   * Run the plugin binary at `path` with `stdin` and `env`; resolve with stdout bytes on
-   * exit 0; reject with CniError (kind plugin-failed/timeout/aborted/exec/bad-output).
-   */
-  exec(req: ExecRequest): Promise<Buffer>;
-  /** Locate `type` in `dirs`; reject with CniError kind plugin-not-found / plugin-type-invalid. */
-  findInPath(type: string, dirs: readonly string[]): Promise<string>;
-}
-
-export interface ExecRequest {
-  readonly path: string;
-  readonly stdin: Buffer;
-  readonly env: Readonly<Record<string, string>>;
-  readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
-  /** For error messages. */
-  readonly pluginType: string;
-  readonly command: string;
-  /** Called once with the plugin's (bounded) stderr when the run ends, success or not. */
-  readonly onStderr?: (stderr: string) => void;
-}
-
-export interface GcArgs {
-  readonly validAttachments?: readonly Attachment[];
 }
 
 /** Observations the runtime reports (the caller logs them; the runtime never logs). */

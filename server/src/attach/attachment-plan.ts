@@ -1,0 +1,34 @@
+// The saved plan of one sandbox's attachment: every delegate with the exact config its ADD ran
+// with, so a DEL needs no source lookup (the attachment store persists it as is).
+import type { JsonObject } from "../cni/index.js";
+import type { ConfigOrigin } from "../resolve/index.js";
+
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** One delegate in the saved plan: everything DEL needs, with no source lookup. */
+export interface PlannedDelegate {
+  /** `namespace/name` for definitions, the conf name for the cluster network from a file. */
+  readonly network: string;
+  readonly ifName: string;
+  /** True for the cluster (default) network. */
+  readonly isDefault: boolean;
+  /** The final network config list (raw JSON), after cni-args merge. */
+  readonly config: JsonObject;
+  readonly capabilityArgs: JsonObject;
+  readonly cniArgs: ReadonlyArray<readonly [string, string]>;
+  readonly origin: ConfigOrigin;
+  /** default-route request for this delegate, if any. */
+  readonly defaultRoute?: readonly string[];
+}
+
+export interface AttachmentPlan {
+  readonly containerId: string;
+  readonly netns: string;
+  readonly pod: PodRef;
+  readonly primaryIfName: string;
+  readonly delegates: readonly PlannedDelegate[];
+}

@@ -1,0 +1,15 @@
+// Public surface of the attachment service. Code outside server/src/attach imports this file.
+export type * from "./contract.js";
+export type * from "./attachment-plan.js";
+export type * from "./ports.js";
+export type * from "./network-status-entry.js";
+export type { AttachmentPhase, AttachmentRecord, AttachmentStore, HistoryEntry } from "./attachment-store.js";
+
+export { createAttachmentService, DEFAULT_GRACE_PERIOD_MS, type AttachmentServiceDeps } from "./create-attachment-service.js";
+export { gateAttachOnReadiness, type ReadyGateOptions } from "./ready-gate.js";
+export { createFileAttachmentStore, removeTempFiles } from "./file-attachment-store.js";
+export { migrateLegacyStore, type MigrationOutcome } from "./migrate-legacy-store.js";
+export { createPluginFinder, type FindPlugin } from "./plugin-check.js";
+export { createSysfsNodeLinks, type NodeLinks } from "./preflight/node-links.js";
+export { netnsGone, type GoneReason, type SandboxTruth, type TruthSnapshot } from "./sandbox-truth.js";
+export { netnsForDelete } from "./netns-rules.js";

@@ -1,0 +1,43 @@
+// How a plugin is executed: the one exec seam (libcni invoke.Exec) and the options every
+// operation takes.
+import type { CniResult } from "../spec/types.js";
+
+/** Options every operation takes. */
+export interface InvokeOptions {
+  /** Aborts the operation and kills any running plugin. */
+  readonly signal?: AbortSignal;
+  /** Per-plugin-invocation deadline; overrides the runtime default. */
+  readonly pluginTimeoutMs?: number;
+  /**
+   * ADD: fsync the cached result before returning (default true). False when the caller
+   * saves the result durably itself right away: the cache is still replaced atomically, but
+   * a power loss may lose it (DEL then takes `prevResult` below, or runs without one).
+   */
+  readonly durableCache?: boolean;
+  /** DEL: the final ADD result (in the list's version or convertible to it) to send as prevResult when the cache holds none. */
+  readonly prevResult?: CniResult;
+}
+
+/** The one exec seam (libcni invoke.Exec). Unit tests use a fake. */
+export interface PluginExec {
+  /**
+   * Run the plugin binary at `path` with `stdin` and `env`; resolve with stdout bytes on
+   * exit 0; reject with CniError (kind plugin-failed/timeout/aborted/exec/bad-output).
+   */
+  exec(req: ExecRequest): Promise<Buffer>;
+  /** Locate `type` in `dirs`; reject with CniError kind plugin-not-found / plugin-type-invalid. */
+  findInPath(type: string, dirs: readonly string[]): Promise<string>;
+}
+
+export interface ExecRequest {
+  readonly path: string;
+  readonly stdin: Buffer;
+  readonly env: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** For error messages. */
+  readonly pluginType: string;
+  readonly command: string;
+  /** Called once with the plugin's (bounded) stderr when the run ends, success or not. */
+  readonly onStderr?: (stderr: string) => void;
+}

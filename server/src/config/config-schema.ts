@@ -1,0 +1,138 @@
+// The daemon config's one definition: every key, its type, bounds and default, as a valibot
+// schema; DaemonConfig is derived from it, so the type and the checks cannot disagree.
+// (valibot over zod: the same declarative checks and inferred types, in a few KB of the daemon
+// bundle instead of tens, which matters for a daemon measured by its start-up and RSS.)
+// docs/config.md documents each key; test/meta/config-docs.test.ts walks this schema to check it.
+import * as v from "valibot";
+import { DEFAULT_EVENT_BUS_OPTIONS } from "../events/event-bus.js";
+import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
+import { DEFAULT_SOCKET_PATH } from "../wire/index.js";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const nonEmpty = (what: string) => v.pipe(v.string(what), v.nonEmpty(what));
+const str = nonEmpty("expected a non-empty string");
+const absPath = v.pipe(nonEmpty("expected an absolute path"), v.startsWith("/", "expected an absolute path"));
+const bool = v.boolean("expected true or false");
+const strList = v.array(nonEmpty("expected a list of non-empty strings"), "expected a list of non-empty strings");
+const pathList = v.array(absPath, "expected a list of absolute paths");
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => v.picklist(values, `expected one of ${values.join(", ")}`);
+const int = (min: number, max: number) => {
+  const what = `expected an integer from ${min} to ${max}`;
+  return v.pipe(v.number(what), v.integer(what), v.minValue(min, what), v.maxValue(max, what));
+};
+const pathOrNone = v.pipe(v.string('expected an absolute path, or "" for none'), v.check((s) => s === "" || s.startsWith("/"), 'expected an absolute path, or "" for none'));
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/;
+const hostPort = v.pipe(v.string('expected "host:port", e.g. "127.0.0.1:50051"'), v.check((s) => s === "" || HOST_PORT.test(s), 'expected "host:port", e.g. "127.0.0.1:50051"'));
+
+/**
+ * A section of keys: a key the section does not know is an issue naming the known ones; a
+ * required key (one without a default) that is missing is `missing`.
+ */
+function section<E extends v.ObjectEntries>(entries: E, missing = "required") {
+  const unknown = `unknown key (known: ${Object.keys(entries).join(", ")})`;
+  return v.strictObject(entries, (issue) => (issue.expected === "never" ? unknown : missing));
+}
+
+export const KUBERNETES_SCHEMA = section({
+  /** none = no cluster: networks from files, no pod lookups, no status writes. */
+  mode: v.optional(oneOf(["none", "kubeconfig", "in-cluster"]), "none"),
+  kubeconfigPath: v.optional(absPath),
+  /** This node (env NODE_NAME); required unless mode is none. */
+  nodeName: v.optional(str),
+  /** Namespaces whose definitions are watched; empty = all. */
+  namespaces: v.optional(strList, []),
+  statusFailurePolicy: v.optional(oneOf(["fail", "ignore"]), "fail"),
+  /** Write a Kubernetes Event on the pod for each ADD (the interfaces added) and each failure. */
+  events: v.optional(bool, true),
+});
+
+/** The reconciler: periodic passes that detach attachments whose sandbox is gone (see docs/config.md). */
+export const RECONCILE_SCHEMA = section({
+  /** Run a pass every intervalMs, the first right after start-up. */
+  enabled: v.optional(bool, true),
+  intervalMs: v.optional(int(100, 86_400_000), 60_000),
+  /** Attachments written more recently than this are never judged (an ADD the runtime has not finished). */
+  gracePeriodMs: v.optional(int(0, 86_400_000), 120_000),
+  /** The container runtime's CRI socket (containerd, CRI-O): its sandbox list is the truth; "" = none, netns existence only. */
+  runtimeSocket: v.optional(pathOrNone, "/run/containerd/containerd.sock"),
+});
+
+/** Mutual TLS of the TCP listener: a server certificate, and a CA that client certificates must chain to. */
+export const TLS_SCHEMA = section({ certFile: absPath, keyFile: absPath, clientCaFile: absPath }, "required when tls is set");
+
+export const DAEMON_CONFIG_SCHEMA = section({
+  socketPath: v.optional(absPath, DEFAULT_SOCKET_PATH),
+  /** host:port of an extra TCP listener (mutual TLS, `tls` required); absent or "" = off. */
+  tcpListen: v.optional(hostPort),
+  tls: v.optional(TLS_SCHEMA),
+  /** host:port of the HTTP listener for /metrics, /healthz and /readyz; "" = none. */
+  metricsListen: v.optional(hostPort, "127.0.0.1:9651"),
+  /** Bounds of the event stream (WatchEvents): history kept, buffer per reader, readers at once. */
+  events: v.optional(
+    section({
+      historySize: v.optional(int(0, 100_000), DEFAULT_EVENT_BUS_OPTIONS.historySize),
+      bufferSize: v.optional(int(1, 1_000_000), DEFAULT_EVENT_BUS_OPTIONS.bufferSize),
+      maxWatchers: v.optional(int(1, 1_000), DEFAULT_EVENT_BUS_OPTIONS.maxWatchers),
+    }),
+    {},
+  ),
+  limits: v.optional(
+    section({
+      maxAnnotationBytes: v.optional(int(1024, 16 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxAnnotationBytes),
+      maxNetworksPerPod: v.optional(int(1, 4096), DEFAULT_INPUT_LIMITS.maxNetworksPerPod),
+      maxJsonDepth: v.optional(int(4, 1024), DEFAULT_INPUT_LIMITS.maxJsonDepth),
+      maxContainerIdLength: v.optional(int(16, 240), DEFAULT_INPUT_LIMITS.maxContainerIdLength),
+      maxMessageBytes: v.optional(int(64 * 1024, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxMessageBytes),
+    }),
+    {},
+  ),
+  cniBinDirs: v.optional(pathList, ["/usr/lib/cni", "/opt/cni/bin"]),
+  /** CNI conf dir: file networks and the fallback of definitions without spec.config. */
+  cniConfDir: v.optional(absPath, "/etc/cni/net.d"),
+  /** Directory of NetworkAttachmentDefinition manifests (YAML/JSON); absent = none. */
+  definitionsDir: v.optional(absPath),
+  /** Attachment plans/results and the delegate result cache live here. */
+  stateDir: v.optional(absPath, "/var/lib/netattach"),
+  /** Multus clusterNetwork: definition name, conf name, or conf/conflist path (required; "" only before validation). */
+  clusterNetwork: v.optional(v.string("expected a non-empty string"), ""),
+  defaultNetworks: v.optional(strList, []),
+  systemNamespaces: v.optional(strList, ["kube-system"]),
+  namespaceIsolation: v.optional(bool, false),
+  globalNamespaces: v.optional(strList, ["default"]),
+  /** Namespace for unqualified cluster/default network names (Multus multusNamespace). */
+  defaultNamespace: v.optional(str, "kube-system"),
+  /** Calls running delegates at once; more wait. */
+  maxConcurrent: v.optional(int(1, 10_000), 16),
+  /** Deadline of one whole call (all delegates). */
+  callTimeoutMs: v.optional(int(100, 3_600_000), 120_000),
+  /** Deadline of one plugin invocation; the plugin is killed after it. */
+  pluginTimeoutMs: v.optional(int(100, 3_600_000), 60_000),
+  /** How long stop() lets calls in flight finish before cancelling them. */
+  shutdownTimeoutMs: v.optional(int(0, 600_000), 10_000),
+  logLevel: v.optional(oneOf(LOG_LEVELS), "info"),
+  kubernetes: v.optional(KUBERNETES_SCHEMA, {}),
+  /**
+   * Two networks of one pod that each install a default route for one IP family, with no
+   * `default-route` selection to choose: reject the ADD (default), or warn and go on.
+   */
+  defaultRouteConflicts: v.optional(oneOf(["reject", "warn"]), "reject"),
+  reconcile: v.optional(RECONCILE_SCHEMA, {}),
+  /** Hot-plug driven by the pod's networks annotation (Kubernetes mode only; see docs/config.md). */
+  hotplug: v.optional(
+    section({
+      /** Attach/detach what a running pod's changed networks annotation adds/drops. */
+      annotations: v.optional(bool, false),
+    }),
+    {},
+  ),
+});
+
+type DeepReadonly<T> = T extends readonly (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+export type DaemonConfig = DeepReadonly<v.InferOutput<typeof DAEMON_CONFIG_SCHEMA>>;
+export type KubernetesConfig = DaemonConfig["kubernetes"];
+export type ReconcileConfig = DaemonConfig["reconcile"];
+export type TlsConfig = NonNullable<DaemonConfig["tls"]>;
+export type HotplugConfig = DaemonConfig["hotplug"];
