@@ -71,15 +71,19 @@ describe("netattachctl events", () => {
     const lines = createInterface({ input: child.stdout });
     const got: Array<{ event?: { sequence: number; kind: string } }> = [];
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    let first: () => void = () => undefined;
+    const opened = new Promise<void>((resolve) => (first = resolve));
     const three = new Promise<void>((resolve) =>
       lines.on("line", (l) => {
         got.push(JSON.parse(l) as { event?: { sequence: number; kind: string } });
+        if (got.length === 1) first();
         if (got.length === 3) resolve();
       }),
     );
+    // Emitted before the stream opens: it comes from the history, replayed first. Its arrival shows
+    // the stream is open, so the next two are followed live (no fixed wait a loaded machine outruns).
     bus.emit(ev("c9"));
-    // Until the stream is open the events come from the history (replayed first), so none is missed.
-    await new Promise((r) => setTimeout(r, 1_500));
+    await opened;
     bus.emit(ev("c9", { kind: "hotplug-attach", network: "ns1/green" }));
     bus.emit(ev("c9", { kind: "detach" }));
     await three;
