@@ -12,11 +12,11 @@ export default tseslint.config(
     },
   },
   {
-    // The CNI runtime is sealed: only node:*, its own files and the retry rule (node-only too).
+    // The CNI runtime is sealed: only node:*, its own files and the node-only retry and atomic-file modules.
     files: ["server/src/cni/**/*.ts"],
     ignores: ["server/src/cni/**/*.test.ts", "server/src/cni/**/*.test-helper.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: "^(?!node:|\\.{1,2}/)", message: "server/src/cni is sealed: import only node:* and ./cni files" }, { regex: "^\\.\\./\\.\\./(?!cni/|retry/index\\.js$)", message: "server/src/cni must not reach outside itself (but for ../../retry/index.js)" }] }],
+      "no-restricted-imports": ["error", { patterns: [{ regex: "^(?!node:|\\.{1,2}/)", message: "server/src/cni is sealed: import only node:* and ./cni files" }, { regex: "^\\.\\./\\.\\./(?!cni/|retry/index\\.js$|atomic-file/index\\.js$)", message: "server/src/cni must not reach outside itself (but for the node-only retry and atomic-file modules)" }] }],
     },
   },
   {

@@ -35,20 +35,20 @@ describe("import boundaries", () => {
     expect(importsOf(src)).toEqual(["x1", "x2", "x3", "x4", "x5", "x6", "x7"]);
   });
 
-  it("server/src/cni imports only node:*, its own files and the retry rule (tests may use vitest)", () => {
+  it("server/src/cni imports only node:*, its own files and the node-only retry and atomic-file modules (tests may use vitest)", () => {
     const cniDir = join(root, "server/src/cni");
     const found = violations("server/src/cni", (spec, file) => {
       if (spec.startsWith("node:")) return false;
       if (spec === "vitest" && file.endsWith(".test.ts")) return false;
       if (!spec.startsWith(".")) return true;
       const target = resolve(dirname(file), spec);
-      return relative(cniDir, target).startsWith("..") && target !== join(root, "server/src/retry/index.js");
+      return relative(cniDir, target).startsWith("..") && !NODE_ONLY_SHARED.some((shared) => target === join(root, shared));
     });
     expect(found).toEqual([]);
   });
 
-  it("server/src/retry imports only node:* and its own files (the CNI runtime and the shim use it)", () => {
-    const found = violations("server/src/retry", (spec, file) => {
+  it.each(["server/src/retry", "server/src/atomic-file"])("%s imports only node:* and its own files (the CNI runtime uses it)", (dir) => {
+    const found = violations(dir, (spec, file) => {
       if (spec.startsWith("node:") || (spec === "vitest" && file.endsWith(".test.ts"))) return false;
       return !spec.startsWith("./");
     });
@@ -105,6 +105,9 @@ describe("import boundaries", () => {
 });
 
 const PRODUCT_DIRS = ["server/src", "client-cni/src", "tools/src"];
+
+/** Node-only modules the sealed CNI runtime may use besides its own files. */
+const NODE_ONLY_SHARED = ["server/src/retry/index.js", "server/src/atomic-file/index.js"];
 
 function isTestFile(file: string): boolean {
   return /\.test(?:-helper)?\.ts$/.test(file);

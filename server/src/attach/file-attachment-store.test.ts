@@ -71,7 +71,7 @@ describe("file attachment store", () => {
     await store.save(record("c1"));
     await store.save(record("c2"));
     await writeFile(join(dir, "attachments", "c3.json"), "garbage");
-    await writeFile(join(dir, "attachments", ".c4.json.abc.tmp"), "{}");
+    await writeFile(join(dir, "attachments", ".c4.json.0123456789ab.tmp"), "{}");
     const listed = await store.list();
     expect(listed.map((e) => [e.containerId, e.read.state])).toEqual([
       ["c1", "found"],

@@ -9,14 +9,14 @@ import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, AttachmentStore, StoreRead } from "./attachment-store.js";
-import { TEMP_SUFFIX, writeFileAtomic } from "./atomic-write.js";
+import { isTempFile, writeFileAtomic } from "../atomic-file/index.js";
 
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const EXT = ".json";
 
 /** The container id a directory entry holds the record of; undefined for temp files and anything else. */
 export function recordFileId(name: string): string | undefined {
-  if (!name.endsWith(EXT) || name.endsWith(TEMP_SUFFIX)) return undefined;
+  if (!name.endsWith(EXT) || isTempFile(name)) return undefined;
   const id = name.slice(0, -EXT.length);
   return CONTAINER_ID.test(id) ? id : undefined;
 }
@@ -105,7 +105,7 @@ export async function removeTempFiles(dir: string): Promise<string[]> {
     if (err.code === "ENOENT") return [];
     throw storeError(`cannot list ${dir}`, dir, err);
   });
-  const temps = names.filter((n) => n.endsWith(TEMP_SUFFIX)).map((n) => join(dir, n));
+  const temps = names.filter(isTempFile).map((n) => join(dir, n));
   for (const path of temps) await rm(path, { force: true });
   return temps;
 }

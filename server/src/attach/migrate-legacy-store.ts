@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
-import { syncDir } from "./atomic-write.js";
+import { isTempFile, syncDir } from "../atomic-file/index.js";
 import { recordFileId } from "./file-attachment-store.js";
 
 export interface MigrationOutcome {
@@ -31,7 +31,7 @@ export async function migrateLegacyStore(legacyDir: string, dir: string): Promis
     const id = recordFileId(name);
     // A temp file is a write that never finished: the record it was to replace is the valid one.
     if (id === undefined) {
-      if (name.endsWith(".tmp")) await rm(join(legacyDir, name), { force: true });
+      if (isTempFile(name)) await rm(join(legacyDir, name), { force: true });
       continue;
     }
     const target = join(dir, name);

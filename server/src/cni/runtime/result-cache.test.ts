@@ -63,7 +63,7 @@ describe("createResultCache", () => {
     expect(readdirSync(join(dir, "results"))).toEqual([]);
   });
 
-  it("fsyncs each write unless told not to, and replaces the record atomically either way", async () => {
+  it("fsyncs each write (the file, then its directory) unless told not to, and replaces the record atomically either way", async () => {
     const original = fs.fsync;
     let fsyncs = 0;
     fs.fsync = ((fd: number, done: (err: NodeJS.ErrnoException | null) => void) => {
@@ -74,9 +74,9 @@ describe("createResultCache", () => {
     try {
       const cache = createResultCache(dir);
       await cache.write(record("c1"));
-      expect(fsyncs).toBe(1);
+      expect(fsyncs).toBe(2);
       await cache.write({ ...record("c1"), netns: "/run/netns/y" }, { sync: false });
-      expect(fsyncs).toBe(1);
+      expect(fsyncs).toBe(2);
       await expect(cache.read("net", "c1", "eth0")).resolves.toMatchObject({ status: "found", record: { netns: "/run/netns/y" } });
       expect(readdirSync(join(dir, "results"))).toEqual(["net-c1-eth0"]);
     } finally {

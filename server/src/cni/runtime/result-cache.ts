@@ -10,7 +10,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { CniResult, JsonObject } from "../spec/types.js";
 import { isJsonObject } from "../spec/json-object.js";
-import { startAtomicWrite, TEMP_FILE } from "./atomic-write.js";
+import { isTempFile, startAtomicWrite } from "../../atomic-file/index.js";
 
 export const CACHE_RECORD_KIND = "netattachCacheV1";
 
@@ -70,7 +70,7 @@ export function createResultCache(cacheDir: string): ResultCache {
   const dir = join(cacheDir, "results");
   const fileOf = (net: string, id: string, ifName: string): string => join(dir, `${net}-${id}-${ifName}`);
   const reserve = (net: string, id: string, ifName: string): PendingCacheWrite => {
-    const write = startAtomicWrite(fileOf(net, id, ifName));
+    const write = startAtomicWrite(fileOf(net, id, ifName), { makeDir: true });
     return {
       async commit(record, opts) {
         let data: string;
@@ -80,7 +80,7 @@ export function createResultCache(cacheDir: string): ResultCache {
           await write.discard();
           throw err;
         }
-        await write.commit(data, opts?.sync !== false);
+        await write.commit(data, { sync: opts?.sync !== false });
       },
       discard: () => write.discard(),
     };
@@ -96,20 +96,20 @@ export function createResultCache(cacheDir: string): ResultCache {
       unlinkIfPresent(fileOf(net, id, ifName));
     },
     async list(net) {
-      const mine = (await names()).filter((n) => n.startsWith(`${net}-`) && !TEMP_FILE.test(n));
+      const mine = (await names()).filter((n) => n.startsWith(`${net}-`) && !isTempFile(n));
       const lookups = await Promise.all(mine.map((n) => readRecord(join(dir, n))));
       return lookups.filter(
         (l): l is Exclude<CacheLookup, { status: "missing" }> => l.status === "corrupt" || (l.status === "found" && l.record.networkName === net),
       );
     },
     async listAll() {
-      const lookups = await Promise.all((await names()).filter((n) => !TEMP_FILE.test(n)).map((n) => readRecord(join(dir, n))));
+      const lookups = await Promise.all((await names()).filter((n) => !isTempFile(n)).map((n) => readRecord(join(dir, n))));
       return lookups.filter((l): l is Exclude<CacheLookup, { status: "missing" }> => l.status !== "missing");
     },
     async sweep() {
       const all = await names();
-      const tempFiles = all.filter((n) => TEMP_FILE.test(n)).map((n) => join(dir, n));
-      const corrupt = (await Promise.all(all.filter((n) => !TEMP_FILE.test(n)).map((n) => readRecord(join(dir, n))))).filter((l) => l.status === "corrupt").map((l) => l.path);
+      const tempFiles = all.filter((n) => isTempFile(n)).map((n) => join(dir, n));
+      const corrupt = (await Promise.all(all.filter((n) => !isTempFile(n)).map((n) => readRecord(join(dir, n))))).filter((l) => l.status === "corrupt").map((l) => l.path);
       for (const path of [...tempFiles, ...corrupt]) unlinkIfPresent(path);
       return { tempFiles, corrupt };
     },
