@@ -1,6 +1,6 @@
 // `netattachctl cni` (spawned) with real plugins in a real netns: what an operator runs.
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { cnitoolContainerId } from "../../tools/src/cni/container-id.js";
+import { cnitoolContainerId } from "../../tools/src/cni/cni-options.js";
 import { createCniCase, type CniCase } from "../helpers/cni-case.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { firstIpv4 } from "../helpers/cni-result.js";

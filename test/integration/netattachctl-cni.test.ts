@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cnitoolContainerId } from "../../tools/src/cni/container-id.js";
+import { cnitoolContainerId } from "../../tools/src/cni/cni-options.js";
 import { REPO_ROOT, runNetattachctl } from "../helpers/netattachctl.js";
 
 const PLUGINS = fileURLToPath(new URL("../fixtures/plugins/", import.meta.url));

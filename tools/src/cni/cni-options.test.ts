@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../command.js";
 import { parseCniOptions } from "./cni-options.js";
-import { cnitoolContainerId } from "./container-id.js";
+import { cnitoolContainerId } from "./cni-options.js";
 import { parseDuration } from "./parse-duration.js";
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseCniOptions(argv, env, "/work");

@@ -1,11 +1,10 @@
 // Parses `netattachctl cni <op> ...` into one invocation. Flags win over the cnitool
 // environment variables (NETCONFPATH, CNI_PATH, CNI_ARGS, CAP_ARGS, CNI_IFNAME).
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CniError, parseCniArgs, type Attachment, type JsonObject } from "../../../server/src/cni/index.js";
 import { UsageError } from "../command.js";
-import { cnitoolContainerId } from "./container-id.js";
-import { parseAttachment } from "./parse-attachment.js";
 import { parseDuration } from "./parse-duration.js";
 
 export const CNI_OPS = ["add", "check", "del", "gc", "status", "version"] as const;
@@ -140,4 +139,19 @@ function attachment(text: string): Attachment {
   const parsed = parseAttachment(text);
   if (parsed instanceof Error) throw new UsageError(`--valid: ${parsed.message}`);
   return parsed;
+}
+
+/**
+ * cnitool's container id, so that `netattachctl cni` and cnitool agree on the same netns:
+ * "cnitool-" + hex of the first 10 bytes of sha512(absolute netns path).
+ */
+export function cnitoolContainerId(absNetnsPath: string): string {
+  return "cnitool-" + createHash("sha512").update(absNetnsPath).digest("hex").slice(0, 20);
+}
+
+/** "--valid CONTAINER_ID:IFNAME" for `cni gc`: an attachment that must survive. */
+function parseAttachment(text: string): Attachment | Error {
+  const colon = text.lastIndexOf(":");
+  if (colon <= 0 || colon === text.length - 1) return new Error(`invalid attachment "${text}" (want CONTAINER_ID:IFNAME)`);
+  return { containerId: text.slice(0, colon), ifName: text.slice(colon + 1) };
 }
