@@ -1,5 +1,6 @@
 // Checks a raw config object (file merged with flags) against the DaemonConfig shape.
 // Collects every problem instead of stopping at the first.
+import { quoteInput } from "../errors/bounded-text.js";
 import { DEFAULTS, LOG_LEVELS, type DaemonConfig } from "./daemon-config.js";
 
 type Check = (value: unknown) => string | undefined;
@@ -68,14 +69,15 @@ const SCHEMA: Schema = {
 function walk(raw: Record<string, unknown>, schema: Schema, prefix: string, issues: string[]): void {
   for (const [key, value] of Object.entries(raw)) {
     const path = prefix + key;
-    const rule = schema[key];
+    // Own keys only: "constructor" or "hasOwnProperty" would otherwise find Object.prototype's.
+    const rule = Object.hasOwn(schema, key) ? schema[key] : undefined;
     if (rule === undefined) {
       issues.push(`${path}: unknown key (known: ${Object.keys(schema).join(", ")})`);
     } else if (typeof rule === "function") {
       const problem = rule(value);
-      if (problem) issues.push(`${path}: ${problem}, got ${JSON.stringify(value)}`);
+      if (problem) issues.push(`${path}: ${problem}, got ${quoteInput(value)}`);
     } else if (!isObj(value)) {
-      issues.push(`${path}: expected an object, got ${JSON.stringify(value)}`);
+      issues.push(`${path}: expected an object, got ${quoteInput(value)}`);
     } else {
       walk(value, rule, `${path}.`, issues);
     }
@@ -84,7 +86,7 @@ function walk(raw: Record<string, unknown>, schema: Schema, prefix: string, issu
 
 /** Validated config (defaults filled in) or every issue found. */
 export function validateConfig(raw: unknown): { config: DaemonConfig; issues: [] } | { config?: undefined; issues: string[] } {
-  if (!isObj(raw)) return { issues: [`the configuration must be an object, got ${JSON.stringify(raw)}`] };
+  if (!isObj(raw)) return { issues: [`the configuration must be an object, got ${quoteInput(raw)}`] };
   const issues: string[] = [];
   walk(raw, SCHEMA, "", issues);
   const kube = { ...DEFAULTS.kubernetes, ...(isObj(raw.kubernetes) ? raw.kubernetes : {}) };
@@ -100,7 +102,7 @@ export function validateConfig(raw: unknown): { config: DaemonConfig; issues: []
     issues.push("tls: required when tcpListen is set: the TCP listener serves only clients with a certificate (mutual TLS: certFile, keyFile, clientCaFile; see docs/tls.md)");
   }
   if (isObj(raw.tls)) {
-    for (const key of ["certFile", "keyFile", "clientCaFile"]) if (!(key in raw.tls)) issues.push(`tls.${key}: required when tls is set`);
+    for (const key of ["certFile", "keyFile", "clientCaFile"]) if (!Object.hasOwn(raw.tls, key)) issues.push(`tls.${key}: required when tls is set`);
   }
   if (limits.maxAnnotationBytes >= limits.maxMessageBytes) {
     issues.push(`limits.maxAnnotationBytes (${limits.maxAnnotationBytes}) must be smaller than limits.maxMessageBytes (${limits.maxMessageBytes}), so an oversized annotation gets its own error`);

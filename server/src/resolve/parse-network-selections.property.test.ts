@@ -30,7 +30,7 @@ async function checkAnyValue(value: string): Promise<void> {
   });
   for (const sel of out ?? []) {
     expect(isDnsLabel(sel.name)).toBe(true);
-    expect(isDnsLabel(sel.namespace)).toBe(true);
+    expect(isDnsLabel(sel.namespace ?? "")).toBe(true);
     if (sel.interface !== undefined) expect(interfaceNameProblem(sel.interface)).toBeUndefined();
   }
 }
