@@ -17,7 +17,8 @@ export function parseCniArgs(raw: string): ParsedCniArgs {
     const eq = pair.indexOf("=");
     const key = eq < 0 ? pair : pair.slice(0, eq);
     const value = eq < 0 ? "" : pair.slice(eq + 1);
-    const podField = (POD_KEYS as Record<string, keyof typeof pod>)[key];
+    // Own keys only: "toString" or "__proto__" must not find Object.prototype's and vanish.
+    const podField = Object.hasOwn(POD_KEYS, key) ? POD_KEYS[key as keyof typeof POD_KEYS] : undefined;
     if (podField !== undefined) pod[podField] = value;
     else rest.push({ key, value });
   }

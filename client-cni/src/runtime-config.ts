@@ -3,6 +3,7 @@
 // ({"HostPort":8080,...}; see test/fixtures/containerd-1.6): inner keys are matched
 // case-insensitively, as Go's encoding/json does. Capability names themselves are exact.
 import type { Annotations, Bandwidth, DnsCapability, PortMapping, RuntimeConfig } from "../../proto/gen/netattach/v1/sandbox.js";
+import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { CniCode, ShimError } from "./shim-error.js";
 
 export const POD_ANNOTATIONS_CAPABILITY = "io.kubernetes.cri.pod-annotations";
@@ -11,7 +12,7 @@ const KNOWN = new Set(["portMappings", "bandwidth", "dns", "ips", "mac", "cgroup
 type Json = Record<string, unknown>;
 
 function bad(key: string, value: unknown, why: string): ShimError {
-  return new ShimError(CniCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, JSON.stringify(value) ?? "undefined");
+  return new ShimError(CniCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, quoteInput(value));
 }
 
 function isObject(v: unknown): v is Json {
@@ -25,12 +26,15 @@ function field(obj: Json, key: string): unknown {
   return undefined;
 }
 
-function num(cap: string, obj: Json, key: string): number | undefined {
+/** An integer in [min, max] (the proto field's range: int32 ports, int64 rates), else code 7 naming the key. */
+function num(cap: string, obj: Json, key: string, max: number): number | undefined {
   const v = field(obj, key);
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw bad(`${cap}.${key}`, v, "must be an integer");
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) throw bad(`${cap}.${key}`, v, `must be an integer from 0 to ${max}`);
   return v;
 }
+
+const MAX_PORT = 65_535;
 
 function strings(cap: string, v: unknown): string[] {
   if (v === undefined || v === null) return [];
@@ -47,8 +51,8 @@ function portMappings(v: unknown): PortMapping[] {
     const hostIp = field(p, "hostIP") ?? "";
     if (typeof protocol !== "string" || typeof hostIp !== "string") throw bad("portMappings", p, "protocol and hostIP must be strings");
     return {
-      hostPort: num("portMappings", p, "hostPort") ?? 0,
-      containerPort: num("portMappings", p, "containerPort") ?? 0,
+      hostPort: num("portMappings", p, "hostPort", MAX_PORT) ?? 0,
+      containerPort: num("portMappings", p, "containerPort", MAX_PORT) ?? 0,
       protocol: protocol.toLowerCase(),
       hostIp,
     };
@@ -59,10 +63,10 @@ function bandwidth(v: unknown): Bandwidth | undefined {
   if (v === null || v === undefined) return undefined;
   if (!isObject(v)) throw bad("bandwidth", v, "must be an object");
   return {
-    ingressRate: num("bandwidth", v, "ingressRate"),
-    ingressBurst: num("bandwidth", v, "ingressBurst"),
-    egressRate: num("bandwidth", v, "egressRate"),
-    egressBurst: num("bandwidth", v, "egressBurst"),
+    ingressRate: num("bandwidth", v, "ingressRate", Number.MAX_SAFE_INTEGER),
+    ingressBurst: num("bandwidth", v, "ingressBurst", Number.MAX_SAFE_INTEGER),
+    egressRate: num("bandwidth", v, "egressRate", Number.MAX_SAFE_INTEGER),
+    egressBurst: num("bandwidth", v, "egressBurst", Number.MAX_SAFE_INTEGER),
   };
 }
 

@@ -4,6 +4,7 @@
 // address per family, so they cannot describe a multi-network pod; no supported runtime
 // still configures them (containerd ≥1.6 and CRI-O use ≥0.3). CHECK needs ≥0.4.0 and
 // GC/STATUS need 1.1.0, exactly as the spec introduced them.
+import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { CniCode, ShimError } from "./shim-error.js";
 import type { CniCommand } from "./cni-env.js";
 
@@ -34,7 +35,7 @@ export function checkVersion(command: CniCommand, version: string): void {
     throw new ShimError(
       CniCode.IncompatibleVersion,
       "incompatible CNI versions",
-      `config is "${version}", netattach-cni supports ${SUPPORTED_VERSIONS.join(", ")}`,
+      `config is ${quoteInput(version)}, netattach-cni supports ${SUPPORTED_VERSIONS.join(", ")}`,
     );
   }
   const min = MIN_VERSION[command];
