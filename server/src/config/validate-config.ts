@@ -47,6 +47,7 @@ const SCHEMA: Schema = {
     maxNetworksPerPod: int(1, 4096),
     maxJsonDepth: int(4, 1024),
     maxContainerIdLength: int(16, 240),
+    maxCniArgsBytes: int(256, 120 * 1024),
     maxMessageBytes: int(64 * 1024, 64 * 1024 * 1024),
   },
   kubernetes: {

@@ -9,8 +9,8 @@ export const MAX_INTERFACE_NAME_LENGTH = 15;
 /** Longest container id any caller may use: a file name under the state dir must stay below NAME_MAX. */
 export const MAX_CONTAINER_ID_LENGTH = 240;
 
-/** Quoted for a message, cut so a huge input cannot flood it. */
-function shown(value: string): string {
+/** Quoted for a message, cut so a huge input cannot flood it (the CNI runtime's own; it imports nothing outside itself). */
+export function shown(value: string): string {
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
