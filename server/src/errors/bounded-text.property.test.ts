@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nastyJson, nastyString, runs } from "../../../test/helpers/property.js";
-import { boundText, quoteInput, wellFormed } from "./bounded-text.js";
+import { boundText, quoteInput } from "./bounded-text.js";
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

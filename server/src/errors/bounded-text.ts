@@ -3,13 +3,9 @@
 // large breaks the HTTP/2 connection, and every call on it). Text is also made well-formed:
 // a lone UTF-16 surrogate (JSON.parse quotes input cut mid-pair; a caller's "\ud800" escape)
 // makes grpc-js's encodeURI of the status message throw, which took the daemon down.
+import { wellFormed } from "../cni/spec/well-formed.js";
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** `text` with every lone surrogate replaced by U+FFFD, as a UTF-8 encoder would. */
-export function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, "\uFFFD");
-}
+export { wellFormed };
 
 /** Longest error message kept, in UTF-8 bytes; the rest is cut with a note of how much was cut. */
 export const MAX_MESSAGE_BYTES = 2048;

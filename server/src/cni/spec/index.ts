@@ -3,3 +3,4 @@ export * from "./version.js";
 export * from "./validate.js";
 export * from "./cni-args.js";
 export * from "./capability-args.js";
+export * from "./well-formed.js";
