@@ -14,7 +14,7 @@ import type { AttachNetworksRequest, DetachNetworksRequest, ResolveNetworksReque
 import type { NetworkSelection } from "../../proto/gen/netattach/v1/selection.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { hostLinks } from "../helpers/host-net.js";
-import { deepText, nastyJson, nastyString, PROTO_KEYS, runs, withinMs } from "../helpers/property.js";
+import { deepText, heapGrowthUnder, nastyJson, nastyString, PROTO_KEYS, runs, withinMs } from "../helpers/property.js";
 import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
@@ -161,14 +161,17 @@ async function expectDaemonAnswers(): Promise<void> {
 describe("the API over real gRPC: properties", () => {
   it("AttachNetworks with any request: a result or a catalog error; the host untouched; the daemon answers", async () => {
     const before = await hostSnapshot();
-    await fc.assert(
-      fc.asyncProperty(attachRequest, async (raw) => {
-        const req = withNetns(raw);
-        ifNamesSent.add(req.primaryInterface);
-        for (const s of req.selections) if (s.interface !== undefined) ifNamesSent.add(s.interface);
-        if (await expectCatalogOutcome(() => d.client.api.attachNetworks(req))) attached.add(req.containerId);
-      }),
-      runs(20),
+    // The daemon runs in this process: its heap is this heap.
+    await heapGrowthUnder(200, () =>
+      fc.assert(
+        fc.asyncProperty(attachRequest, async (raw) => {
+          const req = withNetns(raw);
+          ifNamesSent.add(req.primaryInterface);
+          for (const s of req.selections) if (s.interface !== undefined) ifNamesSent.add(s.interface);
+          if (await expectCatalogOutcome(() => d.client.api.attachNetworks(req))) attached.add(req.containerId);
+        }),
+        runs(20),
+      ),
     );
     await expectDaemonAnswers();
     await expectHostUnchanged(before, ifNamesSent);
