@@ -53,11 +53,11 @@ export function parseCniEnv(env: Env): CniEnv {
   };
   if (REQUIRED[command].includes("CNI_CONTAINERID")) {
     const problem = containerIdProblem(out.containerId);
-    if (problem !== undefined) throw new ShimError(CniCode.InvalidEnvironment, `invalid CNI_CONTAINERID ${quoteInput(out.containerId)}`, problem);
+    if (problem !== undefined) throw new ShimError(CniCode.InvalidEnvironment, `invalid containerID ${quoteInput(out.containerId)}`, problem);
   }
   if (REQUIRED[command].includes("CNI_IFNAME")) {
     const problem = interfaceNameProblem(out.ifName);
-    if (problem !== undefined) throw new ShimError(CniCode.InvalidEnvironment, `invalid CNI_IFNAME ${quoteInput(out.ifName)}`, problem);
+    if (problem !== undefined) throw new ShimError(CniCode.InvalidEnvironment, `invalid interface name ${quoteInput(out.ifName)}`, problem);
   }
   return out;
 }
