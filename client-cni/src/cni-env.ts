@@ -1,5 +1,7 @@
-// The CNI_* environment, validated per command as libcni's skel does (SPEC §2).
-import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+// The CNI_* environment, validated per command as libcni's skel does (SPEC §2), by the same
+// container id and interface name rules the daemon applies (one source: the CNI spec module).
+import { CniErrorCode, containerIdProblem, interfaceNameProblem } from "../../server/src/cni/spec/index.js";
+import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { ShimError } from "./shim-error.js";
 
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS" | "VERSION";
@@ -26,13 +28,11 @@ const REQUIRED: Record<CniCommand, readonly string[]> = {
   VERSION: [],
 };
 
-const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
 export function readCommand(env: Env): CniCommand {
   const raw = env["CNI_COMMAND"] ?? "";
   const command = COMMANDS.find((c) => c === raw);
   if (command === undefined) {
-    throw new ShimError(CniErrorCode.InvalidEnvironment, raw === "" ? "CNI_COMMAND is not set" : `unknown CNI_COMMAND: ${raw}`);
+    throw new ShimError(CniErrorCode.InvalidEnvironment, raw === "" ? "CNI_COMMAND is not set" : `unknown CNI_COMMAND: ${quoteInput(raw)}`);
   }
   return command;
 }
@@ -51,15 +51,13 @@ export function parseCniEnv(env: Env): CniEnv {
     args: env["CNI_ARGS"] ?? "",
     path: env["CNI_PATH"] ?? "",
   };
-  if (REQUIRED[command].includes("CNI_CONTAINERID") && !CONTAINER_ID.test(out.containerId)) {
-    throw new ShimError(CniErrorCode.InvalidEnvironment, "invalid characters in containerID", out.containerId);
+  if (REQUIRED[command].includes("CNI_CONTAINERID")) {
+    const problem = containerIdProblem(out.containerId);
+    if (problem !== undefined) throw new ShimError(CniErrorCode.InvalidEnvironment, `invalid containerID ${quoteInput(out.containerId)}`, problem);
   }
-  if (REQUIRED[command].includes("CNI_IFNAME")) checkIfName(out.ifName);
+  if (REQUIRED[command].includes("CNI_IFNAME")) {
+    const problem = interfaceNameProblem(out.ifName);
+    if (problem !== undefined) throw new ShimError(CniErrorCode.InvalidEnvironment, `invalid interface name ${quoteInput(out.ifName)}`, problem);
+  }
   return out;
-}
-
-function checkIfName(name: string): void {
-  if (name.length > 15 || name === "." || name === ".." || /[/:\s]/.test(name)) {
-    throw new ShimError(CniErrorCode.InvalidEnvironment, `invalid interface name "${name}"`);
-  }
 }

@@ -2,9 +2,9 @@
 // containerd marshals untagged Go structs, so inner keys arrive capitalised
 // ({"HostPort":8080,...}; see test/fixtures/containerd-1.6): inner keys are matched
 // case-insensitively, as Go's encoding/json does. Capability names themselves are exact.
-import { isJsonObject } from "../../server/src/cni/spec/index.js";
+import { CniErrorCode, isJsonObject } from "../../server/src/cni/spec/index.js";
 import type { Annotations, Bandwidth, DnsCapability, PortMapping, RuntimeConfig } from "../../proto/gen/netattach/v1/sandbox.js";
-import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { ShimError } from "./shim-error.js";
 
 export const POD_ANNOTATIONS_CAPABILITY = "io.kubernetes.cri.pod-annotations";
@@ -13,7 +13,7 @@ const KNOWN = new Set(["portMappings", "bandwidth", "dns", "ips", "mac", "cgroup
 type Json = Record<string, unknown>;
 
 function bad(key: string, value: unknown, why: string): ShimError {
-  return new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, JSON.stringify(value) ?? "undefined");
+  return new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, quoteInput(value));
 }
 
 
@@ -24,12 +24,15 @@ function field(obj: Json, key: string): unknown {
   return undefined;
 }
 
-function num(cap: string, obj: Json, key: string): number | undefined {
+/** An integer in [min, max] (the proto field's range: int32 ports, int64 rates), else code 7 naming the key. */
+function num(cap: string, obj: Json, key: string, max: number): number | undefined {
   const v = field(obj, key);
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw bad(`${cap}.${key}`, v, "must be an integer");
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) throw bad(`${cap}.${key}`, v, `must be an integer from 0 to ${max}`);
   return v;
 }
+
+const MAX_PORT = 65_535;
 
 function strings(cap: string, v: unknown): string[] {
   if (v === undefined || v === null) return [];
@@ -46,8 +49,8 @@ function portMappings(v: unknown): PortMapping[] {
     const hostIp = field(p, "hostIP") ?? "";
     if (typeof protocol !== "string" || typeof hostIp !== "string") throw bad("portMappings", p, "protocol and hostIP must be strings");
     return {
-      hostPort: num("portMappings", p, "hostPort") ?? 0,
-      containerPort: num("portMappings", p, "containerPort") ?? 0,
+      hostPort: num("portMappings", p, "hostPort", MAX_PORT) ?? 0,
+      containerPort: num("portMappings", p, "containerPort", MAX_PORT) ?? 0,
       protocol: protocol.toLowerCase(),
       hostIp,
     };
@@ -58,10 +61,10 @@ function bandwidth(v: unknown): Bandwidth | undefined {
   if (v === null || v === undefined) return undefined;
   if (!isJsonObject(v)) throw bad("bandwidth", v, "must be an object");
   return {
-    ingressRate: num("bandwidth", v, "ingressRate"),
-    ingressBurst: num("bandwidth", v, "ingressBurst"),
-    egressRate: num("bandwidth", v, "egressRate"),
-    egressBurst: num("bandwidth", v, "egressBurst"),
+    ingressRate: num("bandwidth", v, "ingressRate", Number.MAX_SAFE_INTEGER),
+    ingressBurst: num("bandwidth", v, "ingressBurst", Number.MAX_SAFE_INTEGER),
+    egressRate: num("bandwidth", v, "egressRate", Number.MAX_SAFE_INTEGER),
+    egressBurst: num("bandwidth", v, "egressBurst", Number.MAX_SAFE_INTEGER),
   };
 }
 

@@ -1,13 +1,15 @@
 // The network config containerd sends on stdin: the standard keys, the shim's own keys
 // (where the daemon is, how long to wait, where to log) and the runtime's capability args.
-import { isJsonObject } from "../../server/src/cni/spec/index.js";
+import { CniErrorCode, isJsonObject } from "../../server/src/cni/spec/index.js";
+import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
-import { CniErrorCode } from "../../server/src/cni/spec/index.js";
 import { ShimError } from "./shim-error.js";
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 30_000;
 /** Below the kubelet's 2 min CRI deadline, so our error (not the runtime's) is reported. */
 export const DEFAULT_CALL_TIMEOUT_MS = 110_000;
+/** Longest timer delay: 2^31 - 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
@@ -26,11 +28,15 @@ export interface ShimConf {
   readonly validContainerIds: readonly string[] | undefined;
 }
 
-/** Only `cniVersion`, tolerant: VERSION and error output need it before anything is validated. */
+
+/** What a version can look like; anything else (a megabyte of text) is never echoed back. */
+const VERSION_SHAPE = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/;
+
+/** Only `cniVersion`, tolerant: VERSION and error output need it before anything is validated. Undefined unless it looks like a version. */
 export function peekCniVersion(stdin: string): string | undefined {
   try {
     const v: unknown = JSON.parse(stdin);
-    return isJsonObject(v) && typeof v["cniVersion"] === "string" ? v["cniVersion"] : undefined;
+    return isJsonObject(v) && typeof v["cniVersion"] === "string" && VERSION_SHAPE.test(v["cniVersion"]) ? v["cniVersion"] : undefined;
   } catch {
     return undefined;
   }
@@ -47,17 +53,20 @@ export function parseShimConf(stdin: string): ShimConf {
   const str = (key: string, def: string | undefined): string | undefined => {
     const v = raw[key];
     if (v === undefined) return def;
-    if (typeof v !== "string" || v === "") throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "${key}": must be a non-empty string`, JSON.stringify(v));
+    if (typeof v !== "string" || v === "") throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "${key}": must be a non-empty string`, quoteInput(v));
     return v;
   };
   const ms = (key: string, def: number): number => {
     const v = raw[key];
     if (v === undefined) return def;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "${key}": must be a number of milliseconds ≥ 0`, JSON.stringify(v));
+    // Above MAX_TIMER_MS a timer fires at once (node and Bun alike): a huge wait would be no wait.
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > MAX_TIMER_MS) {
+      throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "${key}": must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`, quoteInput(v));
+    }
     return v;
   };
   const logLevel = str("logLevel", "warn") as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "logLevel": ${logLevel}`, `one of ${LOG_LEVELS.join(", ")}`);
+  if (!LOG_LEVELS.includes(logLevel)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "logLevel": ${quoteInput(logLevel)}`, `one of ${LOG_LEVELS.join(", ")}`);
   const runtimeConfig = raw["runtimeConfig"];
   if (runtimeConfig !== undefined && !isJsonObject(runtimeConfig)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "runtimeConfig": must be an object`);
   return {

@@ -5,6 +5,7 @@
 // per family, so they cannot describe a multi-network pod; no supported runtime still
 // configures them (containerd ≥1.6 and CRI-O use ≥0.3).
 import { ALL_VERSIONS, CURRENT_VERSION, compareVersions, CniErrorCode, minVersionFor } from "../../server/src/cni/spec/index.js";
+import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { ShimError } from "./shim-error.js";
 import type { CniCommand } from "./cni-env.js";
 
@@ -24,7 +25,7 @@ export function checkVersion(command: CniCommand, version: string): void {
     throw new ShimError(
       CniErrorCode.IncompatibleVersion,
       "incompatible CNI versions",
-      `config is "${version}", netattach-cni supports ${SUPPORTED_VERSIONS.join(", ")}`,
+      `config is ${quoteInput(version)}, netattach-cni supports ${SUPPORTED_VERSIONS.join(", ")}`,
     );
   }
   const min = minVersionFor(command);

@@ -81,7 +81,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const confDir = createConfDirSource(config.cniConfDir);
   const definitions: NetworkSource[] = [
     ...(kube ? [kube.networkSource] : []),
-    ...(config.definitionsDir ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir })] : []),
+    ...(config.definitionsDir ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir, maxDepth: config.limits.maxJsonDepth })] : []),
   ];
   const resolver = wrap("resolver", createNetworkResolver({ sources: { definitions, confDir }, config }));
   const cluster = createClusterNetworkTracker(resolver);

@@ -5,15 +5,20 @@ import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import type { ResolvedNetwork } from "../resolve/index.js";
 
+/** Why `name` cannot be a pod interface a delegate creates: the kernel's rules, and "lo", which every netns has and nothing may remove. */
+function podInterfaceProblem(name: string): string | undefined {
+  return interfaceNameProblem(name) ?? (name === "lo" ? "is the namespace's loopback, which exists already and cannot be removed" : undefined);
+}
+
 export function assignInterfaceNames(networks: readonly ResolvedNetwork[], primaryIfName: string): string[] {
-  const primaryProblem = interfaceNameProblem(primaryIfName);
+  const primaryProblem = podInterfaceProblem(primaryIfName);
   if (primaryProblem !== undefined) {
     throw new DaemonError("INVALID_REQUEST", `primary interface name ${quoteInput(primaryIfName)} ${primaryProblem}`, { phase: "plan", ifName: primaryIfName });
   }
   const names = networks.map((n, idx) => {
     const explicit = n.selection.interface;
     if (explicit !== undefined && explicit !== "") {
-      const problem = interfaceNameProblem(explicit);
+      const problem = podInterfaceProblem(explicit);
       if (problem !== undefined) {
         throw new DaemonError("INTERFACE_CONFLICT", `network "${n.network}" asks for interface ${quoteInput(explicit)}, which ${problem}`, {
           network: n.network,

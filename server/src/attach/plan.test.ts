@@ -45,6 +45,15 @@ describe("interface names", () => {
     expect(err.context.ifName).toBe("data0");
   });
 
+  it("refuses \"lo\", as a network's interface and as the primary one: the netns's loopback cannot be created or removed", () => {
+    const lo = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { interface: "lo" });
+    const err = planError(() => buildPlan(request(), [cluster, lo]));
+    expect([err.code, err.context.ifName]).toEqual(["INTERFACE_CONFLICT", "lo"]);
+    expect(err.message).toMatch(/asks for interface "lo", which is the namespace's loopback/);
+    const primary = planError(() => buildPlan({ ...request(), primaryIfName: "lo" }, [cluster]));
+    expect(primary.code).toBe("INVALID_REQUEST");
+  });
+
   it("rejects an explicit name that collides with a generated one", () => {
     const b = network("selected", "default/ptp-conf", conf("ptp-conf", "ptp"), { interface: "net1" });
     const err = planError(() => buildPlan(request(), [cluster, macvlan, b]));

@@ -1,12 +1,14 @@
 // What every request must satisfy before anything is looked up, saved or run: a container id by
-// the CNI rule within limits.maxContainerIdLength, a pod, and annotations within their bound.
-import { containerIdProblem } from "../cni/index.js";
+// the CNI rule within limits.maxContainerIdLength, a pod named as Kubernetes names pods, CNI_ARGS
+// pairs the format can carry within limits.maxCniArgsBytes, and annotations within their bound.
+import { cniArgPairProblem, containerIdProblem } from "../cni/index.js";
+import { isDnsLabel, isDnsSubdomain } from "../resolve/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import { limitExceeded, type InputLimits } from "../limits/input-limits.js";
-import type { ResolveRequest } from "./contract.js";
+import type { AttachRequest, ResolveRequest } from "./contract.js";
 
-export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes">;
+export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes" | "maxCniArgsBytes">;
 
 export function checkContainerId(id: string, limits: RequestLimits, phase: string): void {
   if (id.length > limits.maxContainerIdLength) {
@@ -19,7 +21,8 @@ export function checkContainerId(id: string, limits: RequestLimits, phase: strin
 /** Identity and bounds of an ADD, or of a resolve (whose container id is optional); the netns is the guard's. */
 export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, phase = "plan"): void {
   if (req.containerId !== undefined) checkContainerId(req.containerId, limits, phase);
-  if (req.pod.namespace === "" || req.pod.name === "") throw new DaemonError("INVALID_REQUEST", "pod namespace and name are required", { phase, source: "pod" });
+  checkPod(req.pod, phase);
+  checkCniArgs(req.cniArgs ?? [], limits, phase);
   if (req.annotations !== undefined) {
     let bytes = 0;
     for (const [k, v] of Object.entries(req.annotations)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
@@ -27,4 +30,24 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
       throw limitExceeded(`the request's pod annotations are ${bytes} bytes`, "maxAnnotationBytes", limits.maxAnnotationBytes, { phase, source: "annotations" });
     }
   }
+}
+
+/** Namespace and name as Kubernetes validates them: they become CNI_ARGS, file names and status keys. */
+function checkPod(pod: AttachRequest["pod"], phase: string): void {
+  if (pod.namespace === "" || pod.name === "") throw new DaemonError("INVALID_REQUEST", "pod namespace and name are required", { phase, source: "pod" });
+  if (!isDnsLabel(pod.namespace)) throw new DaemonError("INVALID_REQUEST", `pod.namespace ${quoteInput(pod.namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`, { phase, source: "pod.namespace" });
+  if (!isDnsSubdomain(pod.name)) throw new DaemonError("INVALID_REQUEST", `pod.name ${quoteInput(pod.name)} is not a DNS-1123 subdomain (lower case a-z, 0-9, '-' and '.', at most 253)`, { phase, source: "pod.name" });
+  const uidProblem = cniArgPairProblem("K8S_POD_UID", pod.uid);
+  if (uidProblem !== undefined) throw new DaemonError("INVALID_REQUEST", `pod.uid ${quoteInput(pod.uid)} cannot travel in CNI_ARGS: ${uidProblem}`, { phase, source: "pod.uid" });
+}
+
+/** Every pair must fit the unescaped K=V;K=V format (the spec module's rule), all within the limit. */
+function checkCniArgs(pairs: NonNullable<AttachRequest["cniArgs"]>, limits: RequestLimits, phase: string): void {
+  let bytes = 0;
+  for (const [key, value] of pairs) bytes += Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
+  if (bytes > limits.maxCniArgsBytes) throw limitExceeded(`the request's CNI_ARGS are ${bytes} bytes`, "maxCniArgsBytes", limits.maxCniArgsBytes, { phase, source: "cniArgs" });
+  pairs.forEach(([key, value], i) => {
+    const problem = cniArgPairProblem(key, value);
+    if (problem !== undefined) throw new DaemonError("INVALID_REQUEST", `cniArgs[${i}] ${quoteInput(key)}=${quoteInput(value)}: ${problem}`, { phase, source: "cniArgs" });
+  });
 }

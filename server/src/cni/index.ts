@@ -19,7 +19,7 @@ export {
   supportsGcAndStatus,
 } from "./spec/version.js";
 export { containerIdProblem, interfaceNameProblem, MAX_CONTAINER_ID_LENGTH, MAX_INTERFACE_NAME_LENGTH, validateContainerId, validateInterfaceName, validateNetworkName } from "./spec/validate.js";
-export { formatCniArgs, parseCniArgs } from "./spec/cni-args.js";
+export { cniArgPairProblem, formatCniArgs, parseCniArgs } from "./spec/cni-args.js";
 export { jsonTextDepth, jsonValueDepth } from "./spec/json-depth.js";
 export { isJsonObject } from "./spec/json-object.js";
 export { filterCapabilityArgs, normaliseCapabilityArg } from "./spec/capability-args.js";

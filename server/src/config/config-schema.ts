@@ -85,6 +85,7 @@ export const DAEMON_CONFIG_SCHEMA = section({
       maxJsonDepth: v.optional(int(4, 1024), DEFAULT_INPUT_LIMITS.maxJsonDepth),
       maxContainerIdLength: v.optional(int(16, 240), DEFAULT_INPUT_LIMITS.maxContainerIdLength),
       maxMessageBytes: v.optional(int(64 * 1024, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxMessageBytes),
+      maxCniArgsBytes: v.optional(int(256, 120 * 1024), DEFAULT_INPUT_LIMITS.maxCniArgsBytes),
     }),
     {},
   ),

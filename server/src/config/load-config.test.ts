@@ -114,6 +114,7 @@ describe("loadConfig", () => {
       maxNetworksPerPod: 8,
       maxJsonDepth: 32,
       maxContainerIdLength: 128,
+      maxCniArgsBytes: 16_384,
       maxMessageBytes: 4_194_304,
     });
     const issues = await issuesOf(loadConfig(input({ "/c.yaml": "clusterNetwork: x\nlimits: {maxJsonDepth: 0, maxAnnotationBytes: 8388608, frob: 1}\n" }, ["-c", "/c.yaml"])));

@@ -1,12 +1,16 @@
 // Config = DEFAULTS < file (JSON or YAML) < env NODE_NAME < flags; every problem at once.
 import { isJsonObject } from "../cni/index.js";
 import { dirname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { readYamlDocuments, yamlTextDepth } from "../limits/bounded-yaml.js";
+import { jsonTextDepth } from "../cni/index.js";
 import { ConfigError } from "./config-error.js";
 import type { DaemonConfig } from "./daemon-config.js";
 import { parseFlags, setPath } from "./parse-flags.js";
 import { resolvePaths } from "./resolve-paths.js";
 import { validateConfig } from "./validate-config.js";
+
+/** Nesting a config file may have (it needs 3). */
+const MAX_CONFIG_DEPTH = 16;
 
 export interface LoadConfigInput {
   readonly argv: readonly string[];
@@ -51,14 +55,28 @@ async function readConfigFile(path: string, readFile: (p: string) => Promise<str
   } catch (err) {
     return { issue: `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
   }
-  try {
-    const parsed: unknown = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
-    if (parsed === null || parsed === undefined) return { raw: {} };
-    if (typeof parsed !== "object" || Array.isArray(parsed)) return { issue: `${path}: the top level must be a mapping of keys` };
-    return { raw: parsed as Record<string, unknown> };
-  } catch (err) {
-    return { issue: `${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}` };
+  const json = path.endsWith(".json");
+  // A config nests 3 levels; the bound keeps a hostile or garbled file from overflowing the parser.
+  if ((json ? jsonTextDepth(text, MAX_CONFIG_DEPTH) : yamlTextDepth(text, MAX_CONFIG_DEPTH)) > MAX_CONFIG_DEPTH) {
+    return { issue: `${path}: nests more than ${MAX_CONFIG_DEPTH} deep` };
   }
+  let parsed: unknown;
+  if (json) {
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      return { issue: `${path}: not valid JSON: ${(err as Error).message}` };
+    }
+  } else {
+    const docs = readYamlDocuments(text);
+    if (docs.length > 1) return { issue: `${path}: not valid YAML: holds ${docs.length} documents, expected one` };
+    const doc = docs[0];
+    if (doc !== undefined && "problem" in doc) return { issue: `${path}: not valid YAML: ${doc.problem}` };
+    parsed = doc?.value;
+  }
+  if (parsed === null || parsed === undefined) return { raw: {} };
+  if (typeof parsed !== "object" || Array.isArray(parsed)) return { issue: `${path}: the top level must be a mapping of keys` };
+  return { raw: parsed as Record<string, unknown> };
 }
 
 function mergeOverrides(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {

@@ -3,6 +3,7 @@
 // the keys were written.
 import * as v from "valibot";
 import { isJsonObject } from "../cni/index.js";
+import { quoteInput } from "../errors/bounded-text.js";
 import { DAEMON_CONFIG_SCHEMA, type DaemonConfig } from "./config-schema.js";
 import { DEFAULTS } from "./daemon-config.js";
 
@@ -10,7 +11,7 @@ type Issue = v.InferIssue<typeof DAEMON_CONFIG_SCHEMA>;
 
 /** Validated config (defaults filled in) or every issue found. */
 export function validateConfig(raw: unknown): { config: DaemonConfig; issues: [] } | { config?: undefined; issues: string[] } {
-  if (!isJsonObject(raw)) return { issues: [`the configuration must be an object, got ${JSON.stringify(raw)}`] };
+  if (!isJsonObject(raw)) return { issues: [`the configuration must be an object, got ${quoteInput(raw)}`] };
   const parsed = v.safeParse(DAEMON_CONFIG_SCHEMA, raw, { abortPipeEarly: true });
   const issues = parsed.success ? [] : inInputOrder(parsed.issues, raw).map(describeIssue);
   const config = parsed.success ? (parsed.output as DaemonConfig) : undefined;
@@ -45,7 +46,7 @@ function crossFieldIssues(raw: Record<string, unknown>, config: DaemonConfig | u
 function describeIssue(issue: Issue): string {
   const path = (issue.path ?? []).map((p) => String(p.key)).join(".");
   const unknownKey = issue.type === "strict_object" && issue.expected === "never";
-  const got = unknownKey || issue.input === undefined ? "" : `, got ${JSON.stringify(issue.input)}`;
+  const got = unknownKey || issue.input === undefined ? "" : `, got ${quoteInput(issue.input)}`;
   return `${path}: ${issue.message}${got}`;
 }
 

@@ -11,6 +11,8 @@ export interface InputLimits {
   readonly maxJsonDepth: number;
   /** Characters of a container id. */
   readonly maxContainerIdLength: number;
+  /** Bytes of the CNI_ARGS pairs a request adds (keys + values): each plugin gets them in its environment. */
+  readonly maxCniArgsBytes: number;
   /** Bytes of one request message: refused above it by grpc-js (RESOURCE_EXHAUSTED) and the Connect edge (LIMIT_EXCEEDED). */
   readonly maxMessageBytes: number;
 }
@@ -24,6 +26,8 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   maxJsonDepth: 32,
   // CRI sandbox ids are 64 hex characters; room for other runtimes' ids, far below NAME_MAX.
   maxContainerIdLength: 128,
+  // Real runtimes send a few pod keys (~200 bytes); Linux caps one environment string at 128 KiB.
+  maxCniArgsBytes: 16 * 1024,
   // grpc-js's own default.
   maxMessageBytes: 4 * 1024 * 1024,
 };

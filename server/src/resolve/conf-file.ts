@@ -18,16 +18,17 @@ export function parseConfFile(text: string, path: string): ConfFile {
   }
   const problem = networkConfigProblem(value);
   if (problem !== undefined) {
-    const named = typeof value === "object" && value !== null && typeof (value as JsonObject).name === "string" ? ((value as JsonObject).name as string) : undefined;
+    const name = typeof value === "object" && value !== null ? (value as JsonObject).name : undefined;
+    const named = typeof name === "string" && name.length <= 253 ? name : undefined;
     return { kind: "invalid", problem, probableName: named ?? guessName(text, path) };
   }
   const config = value as JsonObject;
   return { kind: "valid", config, name: configName(config), list: isConfList(config) || extname(path) === ".conflist" };
 }
 
-/** The first `"name": "..."` in the text, else the file name without extension. */
+/** The first `"name": "..."` in the text (a plausible one: at most 253 characters), else the file name without extension. */
 function guessName(text: string, path: string): string {
-  const m = /"name"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text);
+  const m = /"name"\s*:\s*"((?:[^"\\]|\\.){1,253})"/.exec(text);
   return m?.[1] ?? basename(path, extname(path));
 }
 

@@ -14,12 +14,14 @@ export interface DefinitionDirOptions {
   readonly dir: string;
   /** Where definitions without spec.config find their config: a conf dir path or source. */
   readonly confDir: string | NetworkSource;
+  /** limits.maxJsonDepth, for the nesting of a manifest file. */
+  readonly maxDepth?: number;
 }
 
 export function createDefinitionDirSource(options: DefinitionDirOptions): NetworkSource {
   const { dir } = options;
   const confSource = typeof options.confDir === "string" ? createConfDirSource(options.confDir) : options.confDir;
-  const reader = createDirReader(dir, MANIFEST_EXTENSIONS, parseNadManifest);
+  const reader = createDirReader(dir, MANIFEST_EXTENSIONS, (text, path) => parseNadManifest(text, path, options.maxDepth));
   const place = `definitions dir ${dir}`;
 
   return {

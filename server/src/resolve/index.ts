@@ -7,7 +7,7 @@ export { createDefinitionDirSource, type DefinitionDirOptions } from "./definiti
 export { createMemorySource } from "./memory-source.js";
 export { createNetworkResolver, REQUEST_SELECTIONS, type NetworkResolverOptions } from "./network-resolver.js";
 export { networkDisplayName } from "./network-display-name.js";
-export { isDnsLabel } from "./name-checks.js";
+export { isDnsLabel, isDnsSubdomain } from "./name-checks.js";
 // For netattachctl doctor: the same file readers the sources use.
 export { parseConfFile, type ConfFile } from "./conf-file.js";
 export { createDirReader } from "./dir-reader.js";

@@ -1,6 +1,7 @@
 // A manifest file of NetworkAttachmentDefinitions: YAML or JSON, several documents, and
 // `kind: List` (what `kubectl get -o yaml` prints). Other kinds are ignored.
-import { parseAllDocuments } from "yaml";
+import { readYamlDocuments, yamlTextDepth } from "../limits/bounded-yaml.js";
+import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
 import { NAD_KIND, nadRecordFromObject, type NadRecord } from "./nad-object.js";
 import { isJsonObject } from "../cni/index.js";
 
@@ -10,20 +11,17 @@ export interface ManifestFile {
   readonly problems: readonly string[];
 }
 
-export function parseNadManifest(text: string, path: string): ManifestFile {
+/** `maxDepth` is limits.maxJsonDepth: a file nested deeper is one problem, and nothing in it is read. */
+export function parseNadManifest(text: string, path: string, maxDepth = DEFAULT_INPUT_LIMITS.maxJsonDepth): ManifestFile {
   const records: NadRecord[] = [];
   const problems: string[] = [];
-  const docs = parseAllDocuments(text);
-  const list = Array.isArray(docs) ? docs : [];
-  list.forEach((doc, i) => {
-    const where = list.length > 1 ? `document ${i + 1}` : "document";
-    const error = doc.errors[0];
-    if (error !== undefined) {
-      // The pretty message carries "at line L, column C" on its first line, then a snippet.
-      problems.push(`${where}: YAML error: ${(error.message.split("\n")[0] ?? "").replace(/:$/, "")}`);
-      return;
-    }
-    collect(doc.toJS({ maxAliasCount: 100 }), where, path, records, problems);
+  if (yamlTextDepth(text, maxDepth) > maxDepth) return { records, problems: [`nests more than ${maxDepth} deep: over limits.maxJsonDepth (${maxDepth})`] };
+  const docs = readYamlDocuments(text);
+  docs.forEach((doc, i) => {
+    const where = docs.length > 1 ? `document ${i + 1}` : "document";
+    // A syntax error's first line carries "at line L, column C".
+    if ("problem" in doc) problems.push(`${where}: YAML error: ${doc.problem}`);
+    else collect(doc.value, where, path, records, problems);
   });
   return { records, problems };
 }

@@ -12,7 +12,8 @@ import { execa } from "execa";
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** Per checkout: another worktree's builds must not evict this one's binary while its tests run it. */
 const CACHE = join(tmpdir(), "netattach-shim-cache", createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12));
-const INPUTS = ["client-cni/src", "proto/gen", "tools/build.mjs", "package-lock.json"];
+// The shim also bundles the CNI spec rules, the Connect protocol and the text bounds from server/src.
+const INPUTS = ["client-cni/src", "server/src/cni/spec", "server/src/connect", "server/src/errors/bounded-text.ts", "proto/gen", "tools/build.mjs", "package-lock.json"];
 
 /** Hash of everything the binary is built from. */
 async function sourceHash(): Promise<string> {

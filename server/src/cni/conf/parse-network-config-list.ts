@@ -2,7 +2,7 @@
 // ConfListFromConf). Only reads: the raw object is kept whole so unknown keys survive.
 import type { JsonObject, NetworkConfigList, PluginConf } from "../spec/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
-import { validateNetworkName } from "../spec/validate.js";
+import { shown, validateNetworkName } from "../spec/validate.js";
 import { selectConfigVersion } from "../spec/version.js";
 
 export function parseNetworkConfigList(input: Buffer | string | object, source?: string): NetworkConfigList {
@@ -10,9 +10,9 @@ export function parseNetworkConfigList(input: Buffer | string | object, source?:
   if (!("plugins" in raw) && typeof raw.type === "string") return fromSingleConf(raw, source);
   const name = readName(raw, source);
   const plugins = raw.plugins;
-  if (plugins === undefined) throw invalid(`no "plugins" key in network configuration list "${name}"`, source);
+  if (plugins === undefined) throw invalid(`no "plugins" key in network configuration list ${shown(name)}`, source);
   if (!Array.isArray(plugins)) throw invalid(`"plugins" must be a list, got ${typeName(plugins)}`, source);
-  if (plugins.length === 0) throw invalid(`no plugins in network configuration list "${name}"`, source);
+  if (plugins.length === 0) throw invalid(`no plugins in network configuration list ${shown(name)}`, source);
   const loadOnlyInlinedPlugins = readBool(raw, "loadOnlyInlinedPlugins", source);
   return {
     name,
@@ -76,7 +76,7 @@ function checkPlugin(p: unknown, i: number, source: string | undefined): PluginC
   if (typeof type !== "string" || type === "") throw invalid(`plugin ${i} has no "type"`, source);
   const caps = (p as JsonObject).capabilities;
   if (caps !== undefined && (caps === null || typeof caps !== "object" || Array.isArray(caps))) {
-    throw invalid(`plugin ${i} ("${type}"): "capabilities" must be an object of booleans`, source);
+    throw invalid(`plugin ${i} (${shown(type)}): "capabilities" must be an object of booleans`, source);
   }
   return p as PluginConf;
 }
@@ -91,7 +91,7 @@ function readBool(raw: JsonObject, key: string, source: string | undefined): boo
   if (typeof v === "boolean") return v;
   if (typeof v === "string" && TRUE.has(v)) return true;
   if (typeof v === "string" && FALSE.has(v)) return false;
-  throw invalid(`"${key}" must be a boolean or "true"/"false", got ${JSON.stringify(v)}`, source);
+  throw invalid(`"${key}" must be a boolean or "true"/"false", got ${typeof v === "string" ? shown(v) : typeName(v)}`, source);
 }
 
 function invalid(msg: string, source: string | undefined): CniError {

@@ -2,11 +2,20 @@
 // so strict skel plugins ignore keys they do not know.
 
 import { CniError, CniErrorCode } from "./errors.js";
+import { shown } from "./validate.js";
 
 const IGNORE_UNKNOWN = "IgnoreUnknown";
 
 function invalidArgs(msg: string): CniError {
   return new CniError({ kind: "invalid-args", code: CniErrorCode.InvalidEnvironment, msg });
+}
+
+/** Why `key`=`value` cannot travel in the unescaped CNI_ARGS format, or undefined if it can. */
+export function cniArgPairProblem(key: string, value: string): string | undefined {
+  if (key === "" || /[=;]/.test(key)) return "the key is empty or contains '=' or ';'";
+  if (value.includes(";")) return "the value contains ';'";
+  if (/\0/.test(key + value)) return "it contains NUL";
+  return undefined;
 }
 
 /**
@@ -17,9 +26,8 @@ export function formatCniArgs(pairs: ReadonlyArray<readonly [string, string]>): 
   const out = [`${IGNORE_UNKNOWN}=1`];
   for (const [key, value] of pairs) {
     if (key.toLowerCase() === IGNORE_UNKNOWN.toLowerCase()) continue;
-    if (key === "" || /[=;]/.test(key)) throw invalidArgs(`invalid CNI_ARGS key "${key}"`);
-    if (value.includes(";")) throw invalidArgs(`CNI_ARGS value for "${key}" contains ";": "${value}"`);
-    if (/\0/.test(key + value)) throw invalidArgs(`CNI_ARGS pair "${key}" contains NUL`);
+    const problem = cniArgPairProblem(key, value);
+    if (problem !== undefined) throw invalidArgs(`invalid CNI_ARGS pair ${shown(key)}=${shown(value)}: ${problem}`);
     out.push(`${key}=${value}`);
   }
   return out.join(";");
@@ -31,9 +39,9 @@ export function parseCniArgs(s: string): Array<[string, string]> {
   for (const segment of s.split(";")) {
     if (segment.trim() === "") continue;
     const eq = segment.indexOf("=");
-    if (eq < 0) throw invalidArgs(`invalid CNI_ARGS pair "${segment}": missing "="`);
+    if (eq < 0) throw invalidArgs(`invalid CNI_ARGS pair ${shown(segment)}: missing "="`);
     const key = segment.slice(0, eq);
-    if (key === "") throw invalidArgs(`invalid CNI_ARGS pair "${segment}": empty key`);
+    if (key === "") throw invalidArgs(`invalid CNI_ARGS pair ${shown(segment)}: empty key`);
     pairs.push([key, segment.slice(eq + 1)]);
   }
   return pairs;

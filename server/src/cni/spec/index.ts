@@ -4,3 +4,4 @@ export * from "./validate.js";
 export * from "./cni-args.js";
 export * from "./capability-args.js";
 export * from "./json-object.js";
+export * from "./well-formed.js";

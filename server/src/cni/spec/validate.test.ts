@@ -71,6 +71,8 @@ describe("validateInterfaceName", () => {
     ["a\0b", "control character"],
     ["a\u0007b", "control character"],
     ["eth\uFFFD", "not valid UTF-8"],
+    ["eth\uD800", "not valid UTF-8"],
+    ["\uDC00x", "not valid UTF-8"],
   ])("rejects %j with code 4 (%s)", (name, why) => {
     const err = caught(() => validateInterfaceName(name));
     expect(err.code).toBe(4);

@@ -2,6 +2,7 @@
 // annotation parser, the shim and netattachctl all ask these, before any plugin is executed.
 
 import { CniError, CniErrorCode } from "./errors.js";
+import { hasLoneSurrogate } from "./well-formed.js";
 
 const CNI_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** Linux IFNAMSIZ (16) minus the NUL terminator; counted in UTF-8 bytes like Go's len(). */
@@ -9,8 +10,8 @@ export const MAX_INTERFACE_NAME_LENGTH = 15;
 /** Longest container id any caller may use: a file name under the state dir must stay below NAME_MAX. */
 export const MAX_CONTAINER_ID_LENGTH = 240;
 
-/** Quoted for a message, cut so a huge input cannot flood it. */
-function shown(value: string): string {
+/** Quoted for a message, cut so a huge input cannot flood it (the CNI runtime's own; it imports nothing outside itself). */
+export function shown(value: string): string {
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -18,11 +19,12 @@ function shown(value: string): string {
 /**
  * Why `name` cannot be a Linux interface name, or undefined if it can: the kernel's dev_valid_name()
  * (non-empty, at most 15 bytes, not "." or "..", no '/', ':' or whitespace), plus what cannot travel
- * safely: NUL and other control characters, and U+FFFD, which is what invalid UTF-8 decodes to.
+ * safely: NUL and other control characters, U+FFFD (what invalid UTF-8 decodes to) and lone
+ * surrogates (what a JSON "\ud800" escape decodes to; it has no UTF-8 form).
  */
 export function interfaceNameProblem(name: string): string | undefined {
   if (name === "") return "is empty";
-  if (name.includes("\uFFFD")) return "is not valid UTF-8";
+  if (name.includes("\uFFFD") || hasLoneSurrogate(name)) return "is not valid UTF-8";
   if (Buffer.byteLength(name, "utf8") > MAX_INTERFACE_NAME_LENGTH) return `is longer than ${MAX_INTERFACE_NAME_LENGTH} bytes`;
   if (name === "." || name === "..") return "is . or ..";
   if (/[/:\s]/u.test(name)) return "contains / or : or whitespace";
