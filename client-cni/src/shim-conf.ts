@@ -1,5 +1,7 @@
 // The network config containerd sends on stdin: the standard keys, the shim's own keys
-// (where the daemon is, how long to wait, where to log) and the runtime's capability args.
+// (where the daemon is, how long to wait, where to log) and the runtime's capability args,
+// checked by one valibot schema (the daemon config's library) that yields their defaults too.
+import * as v from "valibot";
 import { CniErrorCode, isJsonObject } from "../../server/src/cni/spec/index.js";
 import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
@@ -11,8 +13,14 @@ export const DEFAULT_CALL_TIMEOUT_MS = 110_000;
 /** Longest timer delay: 2^31 - 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
-const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const nonEmptyString = v.pipe(v.string("must be a non-empty string"), v.nonEmpty("must be a non-empty string"));
+// Above MAX_TIMER_MS a timer fires at once (node and Bun alike): a huge wait would be no wait.
+const millis = v.pipe(v.number(`must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`), v.finite(`must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`), v.minValue(0, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`), v.maxValue(MAX_TIMER_MS, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`));
+/** GC's attachments still in use: only their container ids matter here. */
+const attachments = v.array(v.looseObject({ containerID: v.pipe(v.string("every entry needs a containerID"), v.nonEmpty("every entry needs a containerID")) }, "every entry needs a containerID"), "must be a list");
 
 export interface ShimConf {
   readonly cniVersion: string;
@@ -42,6 +50,21 @@ export function peekCniVersion(stdin: string): string | undefined {
   }
 }
 
+/** The keys the shim reads, each with its rule and default; every other key (type, plugins, …) passes untouched. */
+export const SHIM_CONF_SCHEMA = v.looseObject({
+  // A config without cniVersion is 0.1.0 by the spec (and then rejected as too old).
+  cniVersion: v.optional(nonEmptyString, "0.1.0"),
+  name: v.optional(nonEmptyString),
+  socketPath: v.optional(nonEmptyString, DEFAULT_SOCKET_PATH),
+  readinessTimeoutMs: v.optional(millis, DEFAULT_READINESS_TIMEOUT_MS),
+  callTimeoutMs: v.optional(millis, DEFAULT_CALL_TIMEOUT_MS),
+  logFile: v.optional(nonEmptyString),
+  logLevel: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "warn"),
+  runtimeConfig: v.optional(v.custom<Readonly<Record<string, unknown>>>(isJsonObject, "must be an object")),
+  "cni.dev/valid-attachments": v.optional(attachments),
+  "cni.dev/attachments": v.optional(attachments),
+});
+
 export function parseShimConf(stdin: string): ShimConf {
   let raw: unknown;
   try {
@@ -50,43 +73,23 @@ export function parseShimConf(stdin: string): ShimConf {
     throw new ShimError(CniErrorCode.DecodeFailure, "error parsing network configuration", (err as Error).message, { cause: err });
   }
   if (!isJsonObject(raw)) throw new ShimError(CniErrorCode.DecodeFailure, "network configuration is not a JSON object");
-  const str = (key: string, def: string | undefined): string | undefined => {
-    const v = raw[key];
-    if (v === undefined) return def;
-    if (typeof v !== "string" || v === "") throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "${key}": must be a non-empty string`, quoteInput(v));
-    return v;
-  };
-  const ms = (key: string, def: number): number => {
-    const v = raw[key];
-    if (v === undefined) return def;
-    // Above MAX_TIMER_MS a timer fires at once (node and Bun alike): a huge wait would be no wait.
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > MAX_TIMER_MS) {
-      throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "${key}": must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`, quoteInput(v));
-    }
-    return v;
-  };
-  const logLevel = str("logLevel", "warn") as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "logLevel": ${quoteInput(logLevel)}`, `one of ${LOG_LEVELS.join(", ")}`);
-  const runtimeConfig = raw["runtimeConfig"];
-  if (runtimeConfig !== undefined && !isJsonObject(runtimeConfig)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "runtimeConfig": must be an object`);
+  const parsed = v.safeParse(SHIM_CONF_SCHEMA, raw, { abortEarly: true });
+  if (!parsed.success) {
+    const [issue] = parsed.issues;
+    const key = issue.path?.[0]?.key;
+    throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid ${quoteInput(String(key))}: ${issue.message}`, quoteInput(raw[String(key)]));
+  }
+  const conf = parsed.output;
+  const valid = conf["cni.dev/valid-attachments"] ?? conf["cni.dev/attachments"];
   return {
-    // A config without cniVersion is 0.1.0 by the spec (and then rejected as too old).
-    cniVersion: str("cniVersion", "0.1.0") ?? "0.1.0",
-    name: str("name", "") ?? "",
-    socketPath: str("socketPath", DEFAULT_SOCKET_PATH) ?? DEFAULT_SOCKET_PATH,
-    readinessTimeoutMs: ms("readinessTimeoutMs", DEFAULT_READINESS_TIMEOUT_MS),
-    callTimeoutMs: ms("callTimeoutMs", DEFAULT_CALL_TIMEOUT_MS),
-    logFile: str("logFile", undefined),
-    logLevel,
-    runtimeConfig,
-    validContainerIds: validIds(raw["cni.dev/valid-attachments"] ?? raw["cni.dev/attachments"]),
+    cniVersion: conf.cniVersion,
+    name: conf.name ?? "",
+    socketPath: conf.socketPath,
+    readinessTimeoutMs: conf.readinessTimeoutMs,
+    callTimeoutMs: conf.callTimeoutMs,
+    logFile: conf.logFile,
+    logLevel: conf.logLevel,
+    runtimeConfig: conf.runtimeConfig,
+    validContainerIds: valid === undefined ? undefined : [...new Set(valid.map((a) => a.containerID))],
   };
-}
-
-function validIds(v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v)) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "cni.dev/valid-attachments": must be a list`);
-  const ids = v.map((a: unknown) => (isJsonObject(a) && typeof a["containerID"] === "string" ? a["containerID"] : ""));
-  if (ids.includes("")) throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid "cni.dev/valid-attachments": every entry needs a containerID`);
-  return [...new Set(ids)];
 }
