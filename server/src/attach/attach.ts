@@ -81,7 +81,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
     // A save still in flight must land before the rollback removes or rewrites the record.
     await lastSave;
     const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried.at(-1)?.network ?? "", phase: "add" }, call.signal);
-    call.log.warn({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
+    call.log.debug({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
     throw await rollback(deps, record, tried, cause, { log: call.log, signal: call.rollbackSignal() });
   }
 }

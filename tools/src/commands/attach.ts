@@ -29,7 +29,9 @@ export const INTERFACE_COLUMNS: readonly Column<AttachedInterface>[] = [
   { header: "MAC", value: (i) => i.mac || "-" },
   { header: "MTU", value: (i) => (i.mtu !== undefined ? String(i.mtu) : "-"), wide: true },
   { header: "GATEWAYS", value: (i) => i.gateways.join(",") || "-", wide: true },
-  { header: "DEFAULT", value: (i) => (i.isDefault ? "yes" : "") },
+  // As in `list`: the interface holds the pod's default route (not "is the cluster network", which a
+  // default-route selection on another network makes untrue).
+  { header: "DEFAULT", value: (i) => (i.gateways.length > 0 ? "yes" : "") },
 ];
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
