@@ -263,7 +263,7 @@ export interface PodSandboxStatus {
   id: string;
   metadata?: PodSandboxMetadata | undefined;
   state: PodSandboxState;
-  createdAt: number;
+  /** created_at (4) left out: int64 nanoseconds, past what a JS number holds exactly; unread here. */
   network?: PodSandboxNetworkStatus | undefined;
   linux?: LinuxPodSandboxStatus | undefined;
   labels: { [key: string]: string };
@@ -317,7 +317,7 @@ export interface PodSandbox {
   id: string;
   metadata?: PodSandboxMetadata | undefined;
   state: PodSandboxState;
-  createdAt: number;
+  /** created_at (4) left out, as in PodSandboxStatus. */
   labels: { [key: string]: string };
   annotations: { [key: string]: string };
   runtimeHandler: string;
@@ -2603,7 +2603,6 @@ function createBasePodSandboxStatus(): PodSandboxStatus {
     id: "",
     metadata: undefined,
     state: 0,
-    createdAt: 0,
     network: undefined,
     linux: undefined,
     labels: {},
@@ -2622,9 +2621,6 @@ export const PodSandboxStatus: MessageFns<PodSandboxStatus> = {
     }
     if (message.state !== 0) {
       writer.uint32(24).int32(message.state);
-    }
-    if (message.createdAt !== 0) {
-      writer.uint32(32).int64(message.createdAt);
     }
     if (message.network !== undefined) {
       PodSandboxNetworkStatus.encode(message.network, writer.uint32(42).fork()).join();
@@ -2679,14 +2675,6 @@ export const PodSandboxStatus: MessageFns<PodSandboxStatus> = {
             }
 
             message.state = reader.int32() as any;
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.createdAt = longToNumber(reader.int64());
             continue;
           }
           case 5: {
@@ -2752,11 +2740,6 @@ export const PodSandboxStatus: MessageFns<PodSandboxStatus> = {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       metadata: isSet(object.metadata) ? PodSandboxMetadata.fromJSON(object.metadata) : undefined,
       state: isSet(object.state) ? podSandboxStateFromJSON(object.state) : 0,
-      createdAt: isSet(object.createdAt)
-        ? globalThis.Number(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.Number(object.created_at)
-        : 0,
       network: isSet(object.network) ? PodSandboxNetworkStatus.fromJSON(object.network) : undefined,
       linux: isSet(object.linux) ? LinuxPodSandboxStatus.fromJSON(object.linux) : undefined,
       labels: isObject(object.labels)
@@ -2806,9 +2789,6 @@ export const PodSandboxStatus: MessageFns<PodSandboxStatus> = {
     if (message.state !== 0) {
       obj.state = podSandboxStateToJSON(message.state);
     }
-    if (message.createdAt !== 0) {
-      obj.createdAt = Math.round(message.createdAt);
-    }
     if (message.network !== undefined) {
       obj.network = PodSandboxNetworkStatus.toJSON(message.network);
     }
@@ -2849,7 +2829,6 @@ export const PodSandboxStatus: MessageFns<PodSandboxStatus> = {
       ? PodSandboxMetadata.fromPartial(object.metadata)
       : undefined;
     message.state = object.state ?? 0;
-    message.createdAt = object.createdAt ?? 0;
     message.network = (object.network !== undefined && object.network !== null)
       ? PodSandboxNetworkStatus.fromPartial(object.network)
       : undefined;
@@ -3619,7 +3598,7 @@ export const ListPodSandboxRequest: MessageFns<ListPodSandboxRequest> = {
 };
 
 function createBasePodSandbox(): PodSandbox {
-  return { id: "", metadata: undefined, state: 0, createdAt: 0, labels: {}, annotations: {}, runtimeHandler: "" };
+  return { id: "", metadata: undefined, state: 0, labels: {}, annotations: {}, runtimeHandler: "" };
 }
 
 export const PodSandbox: MessageFns<PodSandbox> = {
@@ -3632,9 +3611,6 @@ export const PodSandbox: MessageFns<PodSandbox> = {
     }
     if (message.state !== 0) {
       writer.uint32(24).int32(message.state);
-    }
-    if (message.createdAt !== 0) {
-      writer.uint32(32).int64(message.createdAt);
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       PodSandbox_LabelsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
@@ -3685,14 +3661,6 @@ export const PodSandbox: MessageFns<PodSandbox> = {
             message.state = reader.int32() as any;
             continue;
           }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.createdAt = longToNumber(reader.int64());
-            continue;
-          }
           case 5: {
             if (tag !== 42) {
               break;
@@ -3740,11 +3708,6 @@ export const PodSandbox: MessageFns<PodSandbox> = {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       metadata: isSet(object.metadata) ? PodSandboxMetadata.fromJSON(object.metadata) : undefined,
       state: isSet(object.state) ? podSandboxStateFromJSON(object.state) : 0,
-      createdAt: isSet(object.createdAt)
-        ? globalThis.Number(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.Number(object.created_at)
-        : 0,
       labels: isObject(object.labels)
         ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
@@ -3792,9 +3755,6 @@ export const PodSandbox: MessageFns<PodSandbox> = {
     if (message.state !== 0) {
       obj.state = podSandboxStateToJSON(message.state);
     }
-    if (message.createdAt !== 0) {
-      obj.createdAt = Math.round(message.createdAt);
-    }
     if (message.labels) {
       const entries = globalThis.Object.entries(message.labels) as [string, string][];
       if (entries.length > 0) {
@@ -3829,7 +3789,6 @@ export const PodSandbox: MessageFns<PodSandbox> = {
       ? PodSandboxMetadata.fromPartial(object.metadata)
       : undefined;
     message.state = object.state ?? 0;
-    message.createdAt = object.createdAt ?? 0;
     message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
@@ -4677,17 +4636,6 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
