@@ -8,6 +8,7 @@ import { podAnnotations } from "./pod-annotations.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
 import { verifyPlugins, type FindPlugin } from "./plugin-check.js";
 import { checkAttachRequest } from "./request-checks.js";
+import { serialRequested } from "./delegate-schedule.js";
 import { runPreflight, type PreflightDeps } from "./preflight/run-preflight.js";
 import type { Finding } from "./preflight/finding.js";
 
@@ -31,11 +32,13 @@ export interface PreparedPlan {
 export async function preparePlan(deps: PrepareDeps, req: AttachRequest, signal?: AbortSignal): Promise<PreparedPlan> {
   checkAttachRequest(req, deps.inputLimits ?? DEFAULT_INPUT_LIMITS);
   const annotations = await podAnnotations(req, deps.podSource, signal);
+  const serial = serialRequested(annotations);
   const networks = await deps.resolver.resolve(
     { namespace: req.pod.namespace, name: req.pod.name, annotations, ...(req.selections !== undefined ? { selections: req.selections } : {}) },
     signal !== undefined ? { signal } : {},
   );
-  const plan = buildPlan(req, networks, { ...deps.planOptions, maxJsonDepth: (deps.inputLimits ?? DEFAULT_INPUT_LIMITS).maxJsonDepth });
+  const built = buildPlan(req, networks, { ...deps.planOptions, maxJsonDepth: (deps.inputLimits ?? DEFAULT_INPUT_LIMITS).maxJsonDepth });
+  const plan: AttachmentPlan = serial ? { ...built, serialNetworks: true } : built;
   await verifyPlugins(plan, deps.findPlugin);
   const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal) : [];
   return { plan, warnings };

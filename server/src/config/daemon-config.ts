@@ -64,6 +64,8 @@ export interface DaemonConfig {
   readonly defaultNamespace: string;
   /** Calls running delegates at once; more wait. */
   readonly maxConcurrent: number;
+  /** Run a pod's secondary networks' delegates concurrently, after the cluster network's (bounded by maxConcurrent). */
+  readonly parallelSecondaries: boolean;
   /** Deadline of one whole call (all delegates). */
   readonly callTimeoutMs: number;
   /** Deadline of one plugin invocation; the plugin is killed after it. */
@@ -94,6 +96,7 @@ export const DEFAULTS: DaemonConfig = {
   globalNamespaces: ["default"],
   defaultNamespace: "kube-system",
   maxConcurrent: 16,
+  parallelSecondaries: true,
   callTimeoutMs: 120_000,
   pluginTimeoutMs: 60_000,
   shutdownTimeoutMs: 10_000,

@@ -36,6 +36,7 @@ const SCHEMA: Schema = {
   globalNamespaces: strList,
   defaultNamespace: str,
   maxConcurrent: int(1, 10_000),
+  parallelSecondaries: bool,
   callTimeoutMs: int(100, 3_600_000),
   pluginTimeoutMs: int(100, 3_600_000),
   shutdownTimeoutMs: int(0, 600_000),
