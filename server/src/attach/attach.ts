@@ -76,7 +76,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
           if (ranNoPlugin(err)) ran.delete(delegate);
           throw err;
         });
-        record = { ...record, results: { ...record.results, [delegate.ifName]: result }, updatedAt: deps.now().toISOString() };
+        record = { ...record, results: inPlanOrder(plan, { ...record.results, [delegate.ifName]: result }), updatedAt: deps.now().toISOString() };
         call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
         // The ADD's last result is saved with phase "attached" in the same write.
         const done = lastStage && --pending === 0;
@@ -111,6 +111,13 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
 }
 
 type Settled = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+
+/** Results keyed in plan order whatever order the delegates finished in, so the saved record is the same as serial. */
+function inPlanOrder(plan: AttachmentPlan, results: Record<string, CniResult>): Record<string, CniResult> {
+  const out: Record<string, CniResult> = {};
+  for (const d of plan.delegates) if (results[d.ifName] !== undefined) out[d.ifName] = results[d.ifName]!;
+  return out;
+}
 
 /** The failure of the first delegate in plan order, as serial execution would have met it. */
 function firstFailure(outcomes: ReadonlyArray<PromiseSettledResult<void>>): unknown {
