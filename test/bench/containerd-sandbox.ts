@@ -7,7 +7,7 @@
 // then a concurrent pass (20 pods with +2 at once, a few passes) and the leak checks.
 //
 //   npx tsx test/bench/containerd-sandbox.ts [pods per arm=30] [--concurrent 20] [--passes 3]
-//       [--runner bundle|tsx] [--node-args "--max-semi-space-size=1 ..."]
+//       [--runner bundle|tsx] [--node-args="--max-semi-space-size=1 ..."]
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";

@@ -18,6 +18,7 @@ export interface NetattachdConfig {
   defaultNamespace?: string;
   logLevel?: string;
   parallelSecondaries?: boolean;
+  maxConcurrent?: number;
 }
 
 /** How node starts the daemon: server/src/main.ts under tsx (default), or a bundle with node flags (the DaemonSet's way). */
