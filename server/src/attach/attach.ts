@@ -2,7 +2,8 @@
 // failure the delegates whose plugin ran are rolled back (rollback.ts) and the first cause (in plan
 // order) is returned, saying whether rollback was complete. Delegates run in stages
 // (delegate-schedule.ts): the cluster network's, then the secondaries' concurrently; a stage's
-// delegates all finish before a failure rolls back, and the next stage starts once its saves landed.
+// delegates all finish before a failure rolls back, and the next stage starts once its results
+// are saved (one write per stage: serial has a stage per delegate).
 // The store is where results are durable (the runtime's cache of them is not fsynced), and
 // the last result is saved with phase "attached" in one write, overlapping what follows.
 import type { CniResult, CniRuntime } from "../cni/index.js";
@@ -20,7 +21,6 @@ import type { ReleaseDeps } from "./release-delegates.js";
 import type { SettleDeps } from "./settle-release.js";
 import { rollback } from "./rollback.js";
 import { addStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-schedule.js";
-import { createRecordSaver } from "./record-saver.js";
 import { describeOrigin } from "./origin.js";
 import { requireNetns } from "./netns-rules.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
@@ -60,38 +60,31 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   // Delegates whose plugin ran (ADD succeeded, or failed after running one): what rollback undoes.
   const ran = new Set<PlannedDelegate>();
   const tried = (): PlannedDelegate[] => plan.delegates.filter((d) => ran.has(d));
-  const saver = createRecordSaver(deps.store);
   const schedule = deps.schedule ?? SERIAL_SCHEDULE;
   const stages = addStages(schedule, plan, plan.delegates);
   let lastSave: Promise<Settled> | undefined;
   try {
     for (const [s, stage] of stages.entries()) {
-      const lastStage = s === stages.length - 1;
-      let pending = stage.length;
-      const saves: Array<Promise<Settled>> = [];
-      const run = async (delegate: PlannedDelegate): Promise<void> => {
-        // CNI wants a DEL after a failed ADD, the failing delegate's too — unless no plugin of it ran.
-        ran.add(delegate);
-        const result = await addDelegate(deps.runtime, plan, delegate, call.signal).catch((err: unknown) => {
-          if (ranNoPlugin(err)) ran.delete(delegate);
-          throw err;
-        });
-        record = { ...record, results: inPlanOrder(plan, { ...record.results, [delegate.ifName]: result }), updatedAt: deps.now().toISOString() };
-        call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
-        // The ADD's last result is saved with phase "attached" in the same write.
-        const done = lastStage && --pending === 0;
-        saves.push(settle(saver.save(done ? { ...record, phase: "attached" } : record)));
-      };
-      const outcomes = await Promise.allSettled(stage.map((d) => schedule.limit(() => run(d))));
+      const outcomes = await Promise.allSettled(
+        stage.map((delegate) =>
+          schedule.limit(async () => {
+            // CNI wants a DEL after a failed ADD, the failing delegate's too — unless no plugin of it ran.
+            ran.add(delegate);
+            const result = await addDelegate(deps.runtime, plan, delegate, call.signal).catch((err: unknown) => {
+              if (ranNoPlugin(err)) ran.delete(delegate);
+              throw err;
+            });
+            record = { ...record, results: inPlanOrder(plan, { ...record.results, [delegate.ifName]: result }), updatedAt: deps.now().toISOString() };
+            call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
+          }),
+        ),
+      );
       const failed = firstFailure(outcomes);
       if (failed !== undefined) throw failed;
-      const saved = Promise.all(saves).then((all) => all.find((r) => !r.ok) ?? { ok: true as const });
-      // The last write's fsync overlaps default routes, the answer and the status PATCH; any failure rolls back.
-      if (lastStage) lastSave = saved;
-      else {
-        const r = await saved;
-        if (!r.ok) throw r.error;
-      }
+      // One write per stage, never two at once. The last carries phase "attached"; its fsync
+      // overlaps default routes, the answer and the status PATCH, and any failure rolls back.
+      if (s < stages.length - 1) await deps.store.save(record);
+      else lastSave = settle(deps.store.save({ ...record, phase: "attached" }));
     }
     checkResultRoutes(plan, record.results, deps.preflight?.defaultRoutes, call.log);
     const gatewaysFor = await applyDefaultRoutes(plan, deps.routes, call.signal);
@@ -102,8 +95,8 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
     call.log.info({ interfaces: answer.interfaces.map((i) => `${i.network}@${i.ifName}`) }, "attached");
     return answer;
   } catch (err) {
-    // Saves still in flight must land before the rollback removes or rewrites the record.
-    await saver.idle();
+    // A save still in flight must land before the rollback removes or rewrites the record.
+    await lastSave;
     const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried().at(-1)?.network ?? "", phase: "add" }, call.signal);
     call.log.warn({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
     throw await rollback(deps, record, tried(), cause, { log: call.log, signal: call.rollbackSignal() });

@@ -6,7 +6,6 @@ import { CniError } from "../cni/index.js";
 import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import { SERIAL_NETWORKS_ANNOTATION } from "../resolve/annotations.js";
-import { createRecordSaver } from "./record-saver.js";
 import {
   allPluginsFound,
   anyNetns,
@@ -187,49 +186,25 @@ describe("parallel secondary networks", () => {
     expect(maxInFlight.add).toBe(2);
     expect(runtime.calls.filter((c) => c.op === "add")).toHaveLength(12);
   });
-});
 
-describe("createRecordSaver", () => {
-  it("writes one at a time and the newest record last, so saves finishing together never lose one another", async () => {
+  it("saves once per stage, one write at a time: the plan, the cluster network's result, then all secondaries' with phase attached", async () => {
     const writes: string[] = [];
     let active = 0;
     let overlapped = false;
-    const slow: AttachmentStore = {
+    const store: AttachmentStore = {
       ...stores.store,
       async save(r) {
         if (++active > 1) overlapped = true;
-        await new Promise((res) => setTimeout(res, 10));
-        writes.push(Object.keys(r.results).join(","));
+        writes.push(`${r.phase}:${Object.keys(r.results).join(",")}`);
+        await stores.store.save(r);
         active--;
       },
     };
-    const saver = createRecordSaver(slow);
-    const base = { version: 1, plan: { containerId: "c1", netns: "/n", pod: { namespace: "d", name: "p", uid: "u" }, primaryIfName: "eth0", delegates: [] }, phase: "attaching", createdAt: "t", updatedAt: "t" } as const;
-    const result = { cniVersion: "1.0.0" };
-    const a = saver.save({ ...base, results: { eth0: result } });
-    await new Promise((res) => setTimeout(res, 1));
-    const b = saver.save({ ...base, results: { eth0: result, net1: result } });
-    const c = saver.save({ ...base, results: { eth0: result, net1: result, net2: result } });
-    await Promise.all([a, b, c]);
+    const { runtime } = timedRuntime({ net1: 20 });
+    const { svc } = service(runtime, { store });
+    await svc.attach(request(), ctx());
+    expect(writes).toEqual(["attaching:", "attaching:eth0", "attached:eth0,net1,data0,net3"]);
     expect(overlapped).toBe(false);
-    // The first write had started; the two later saves share the next one.
-    expect(writes).toEqual(["eth0", "eth0,net1,net2"]);
-  });
-
-  it("rejects every save a failed write carried, and the next write still happens", async () => {
-    let fail = true;
-    const flaky: AttachmentStore = {
-      ...stores.store,
-      async save() {
-        await new Promise((res) => setTimeout(res, 1));
-        if (fail) throw new Error("disk full");
-      },
-    };
-    const saver = createRecordSaver(flaky);
-    const rec = { version: 1, plan: { containerId: "c1", netns: "/n", pod: { namespace: "d", name: "p", uid: "u" }, primaryIfName: "eth0", delegates: [] }, results: {}, phase: "attaching", createdAt: "t", updatedAt: "t" } as const;
-    await expect(saver.save(rec)).rejects.toThrow("disk full");
-    fail = false;
-    await expect(saver.save(rec)).resolves.toBeUndefined();
-    await expect(saver.idle()).resolves.toBeUndefined();
+    expect((await saved()).phase).toBe("attached");
   });
 });
