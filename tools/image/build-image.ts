@@ -19,9 +19,11 @@ export const APP_FILES = ["netattachd.mjs", "netattachctl.mjs", "netattach-cni"]
  * Node/V8 flags netattachd runs with, here, in deploy/daemonset.yaml and in Containerfile
  * (test/meta/daemon-node-flags.test.ts keeps them in step). Measured with bench:containerd,
  * bench:concurrent and kube-api-memory --node-args (issue 10): --optimize-for-size idles ~25 MiB
- * lower (93 → 68 MiB without a cluster) and every plugin's fork() copies that much less, for no
- * measurable latency; --max-old-space-size keeps the heap well under the DaemonSet's memory limit
- * so V8 collects harder before the kernel would kill it.
+ * lower (93 → 68 MiB without a cluster, 115 → 86 MiB with 1000 pods and 200 definitions) and every
+ * plugin's fork() copies that much less, for no measurable latency; --max-old-space-size keeps the
+ * heap well under the DaemonSet's memory limit so V8 collects harder before the kernel would kill
+ * it. Not --lite-mode (another ~12 MiB lower): it turns WebAssembly off, and Node's fetch (undici's
+ * llhttp) then crashes the process. --max-semi-space-size=1 and --single-threaded measured no better.
  */
 export const DAEMON_NODE_FLAGS = ["--optimize-for-size", "--max-old-space-size=160"] as const;
 
