@@ -1,22 +1,21 @@
 // 100 pods × 3 networks attached at once (root; a benchmark, not a test): through netattachd (the
 // bundle, AttachNetworks/DetachNetworks over its socket, all pods at once; the daemon bounds them
 // to maxConcurrent) against a plain script doing the same plugin executions with the same
-// concurrency: maxConcurrent pods at a time, each the cluster network's plugins first and then the
-// two secondaries' concurrently, DEL in reverse. Alternating rounds; prints wall times, the ratio
+// concurrency (plain-cni-script.mjs, its own `node` process): maxConcurrent pods at a time, each the
+// cluster network's plugins first and then the two secondaries' concurrently, DEL in reverse. Alternating rounds; prints wall times, the ratio
 // (goal ≤ 1.1×), netattachd's CPU and RSS, and the leak checks.
 //
 //   npx tsx test/bench/concurrent-attach.ts [pods=100] [--rounds 2] [--max-concurrent 16] [--node-args="..."]
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pLimit from "p-limit";
 import { execa } from "execa";
 import { startNetattachd, type NetattachdProcess } from "../helpers/containerd/netattachd-process.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { createNetns, uniqueName, type Netns } from "../helpers/netns.js";
 import { daemonBundle } from "./daemon-process.js";
-import { execDirect } from "./direct-exec.js";
 import { hostSnapshot, leakReport } from "./leak-check.js";
 import { cpuMsOf, memoryOf } from "./proc-usage.js";
 
@@ -30,6 +29,8 @@ const MAX_CONCURRENT = Number(values["max-concurrent"] ?? 16);
 const NODE_ARGS = (values["node-args"] ?? "").split(" ").filter((a) => a !== "");
 if (process.getuid?.() !== 0) throw new Error("run as root: the plugins need network namespaces");
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+/** The plain script, run by plain node in its own process (a script's forks are a small process's). */
+const SCRIPT = fileURLToPath(new URL("./plain-cni-script.mjs", import.meta.url));
 
 type Conflist = { cniVersion: string; name: string; plugins: Array<Record<string, unknown>> };
 
@@ -52,24 +53,6 @@ async function findPlugin(type: string): Promise<string> {
   throw new Error(`plugin ${type} not found in ${CNI_BIN_DIRS.join(", ")}`);
 }
 
-/** libcni's conflist ADD/DEL, as a script would do it: each plugin with name, cniVersion and prevResult. */
-async function runList(list: Conflist, command: "ADD" | "DEL", containerId: string, netns: string, ifName: string, prev?: unknown): Promise<unknown> {
-  let prevResult = prev;
-  const plugins = command === "ADD" ? list.plugins : [...list.plugins].reverse();
-  for (const p of plugins) {
-    const conf = { ...p, name: list.name, cniVersion: list.cniVersion, ...(prevResult !== undefined ? { prevResult } : {}) };
-    const env = { CNI_COMMAND: command, CNI_CONTAINERID: containerId, CNI_NETNS: netns, CNI_IFNAME: ifName, CNI_PATH: CNI_BIN_DIRS.join(":"), PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
-    const stdout = await execDirect({ path: await pluginPath(p.type as string), env, stdin: Buffer.from(JSON.stringify(conf)) }, "spawn");
-    if (command === "ADD") prevResult = JSON.parse(stdout.toString());
-  }
-  return prevResult;
-}
-const paths = new Map<string, Promise<string>>();
-const pluginPath = (type: string): Promise<string> => {
-  if (!paths.has(type)) paths.set(type, findPlugin(type));
-  return paths.get(type)!;
-};
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "na-bench-conc-"));
   const tag = `cc${Math.floor(Math.random() * 900 + 100)}`;
@@ -88,6 +71,7 @@ async function main(): Promise<void> {
     const config = { socketPath: join(dir, "na.sock"), stateDir: join(dir, "state"), cniConfDir: join(dir, "net.d"), definitionsDir: join(dir, "definitions"), clusterNetwork: nets.cluster.name, cniBinDirs: CNI_BIN_DIRS, logLevel: "info", maxConcurrent: MAX_CONCURRENT };
     daemon = await startNetattachd(dir, config, undefined, { script: await daemonBundle(), nodeArgs: NODE_ARGS });
     const client = daemon.client;
+    const plugins = Object.fromEntries(await Promise.all(["bridge", "ptp", "host-local"].map(async (t) => [t, await findPlugin(t)] as const)));
     const annotations = { values: { "k8s.v1.cni.cncf.io/networks": `${nets.a.name},${nets.b.name}` } };
     const before = await hostSnapshot();
     const idle = await memoryOf(daemon.pid);
@@ -108,23 +92,10 @@ async function main(): Promise<void> {
         return { add: t1 - t0, del: t2 - t1, cpu: ((await cpuMsOf(daemon!.pid)) - cpu0) / PODS, peak };
       };
       const viaScript = async (): Promise<{ add: number; del: number }> => {
-        const limit = pLimit(MAX_CONCURRENT);
-        const results = new Map<number, unknown[]>();
-        const t0 = performance.now();
-        await Promise.all(pods.map((ns, i) => limit(async () => {
-          const id = `${tag}s${round}p${i}`;
-          const c = await runList(nets.cluster, "ADD", id, ns.path, "eth0");
-          const [a, b] = await Promise.all([runList(nets.a, "ADD", id, ns.path, "net1"), runList(nets.b, "ADD", id, ns.path, "net2")]);
-          results.set(i, [c, a, b]);
-        })));
-        const t1 = performance.now();
-        await Promise.all(pods.map((ns, i) => limit(async () => {
-          const id = `${tag}s${round}p${i}`;
-          const [c, a, b] = results.get(i)!;
-          await Promise.all([runList(nets.a, "DEL", id, ns.path, "net1", a), runList(nets.b, "DEL", id, ns.path, "net2", b)]);
-          await runList(nets.cluster, "DEL", id, ns.path, "eth0", c);
-        })));
-        return { add: t1 - t0, del: performance.now() - t1 };
+        const job = { nets, plugins, binDirs: CNI_BIN_DIRS, path: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", maxConcurrent: MAX_CONCURRENT, pods: pods.map((ns, i) => ({ id: `${tag}s${round}p${i}`, netns: ns.path })) };
+        const { stdout } = await execa(process.execPath, [SCRIPT], { input: JSON.stringify(job) });
+        const r = JSON.parse(stdout) as { addMs: number; delMs: number };
+        return { add: r.addMs, del: r.delMs };
       };
       // Alternate which goes first.
       let d: Awaited<ReturnType<typeof viaDaemon>>;
