@@ -109,6 +109,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
       defaultRoutes: config.defaultRouteConflicts,
     },
     limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
+    parallelSecondaries: config.parallelSecondaries,
     clusterNetwork: () => cluster.current(),
     notReadyReasons: () => [...(kube?.notReadyReasons() ?? []), ...[cluster.problem()].filter((p): p is string => p !== undefined)],
     events,

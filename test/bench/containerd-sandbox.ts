@@ -1,101 +1,154 @@
-// containerd RunPodSandbox + StopPodSandbox (root): median with netattach (installed shim +
-// real netattachd, pod without annotation) against the same bridge conflist called by
-// containerd directly. Two private containerds, pods alternated. Goal ≤ 1.2×.
-// Also per phase (Run, Stop, and the untimed Remove, whose CNI DEL with CNI_NETNS=""
-// is the third shim call of a pod) and netattachd's own time per RPC, from its log.
-// --compare runs another build of the shim (e.g. an older one) on a third node, alike.
+// containerd RunPodSandbox / StopPodSandbox+RemovePodSandbox (root), in one run with alternating
+// rounds: the bridge+portmap conflist called by containerd directly; through netattach (installed
+// shim + netattachd, the bundle as the DaemonSet runs it) with no annotation; with +2 networks (a
+// bridge and a ptp definition) one after another (netattach.io/serial-networks) and in parallel.
+// Prints medians and ratios to direct, netattachd's own CPU per pod (utime+stime of the daemon
+// process only, from /proc/<pid>/stat: the plugins are its children and not counted) and its RSS,
+// then a concurrent pass (20 pods with +2 at once, a few passes) and the leak checks.
 //
-//   npx tsx test/bench/containerd-sandbox.ts [iterations=30] [--compare name=/path/to/netattach-cni ...]
+//   npx tsx test/bench/containerd-sandbox.ts [pods per arm=30] [--concurrent 20] [--passes 3]
+//       [--runner bundle|tsx] [--node-args="--max-semi-space-size=1 ..."]
+import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
 import { podSandboxConfig } from "../helpers/containerd/pod-sandbox.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
-import { stats, type Stats } from "./bench-stats.js";
+import type { NetattachdProcess } from "../helpers/containerd/netattachd-process.js";
+import { SERIAL_NETWORKS_ANNOTATION } from "../../server/src/resolve/annotations.js";
+import { stats } from "./bench-stats.js";
+import { daemonBundle } from "./daemon-process.js";
+import { hostSnapshot, leakReport } from "./leak-check.js";
+import { cpuMsOf, memoryOf } from "./proc-usage.js";
 
-const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 30);
-/** Other builds of the shim: --compare name=/path/to/binary. */
-const COMPARE = process.argv.flatMap((a, i) => (process.argv[i - 1] === "--compare" ? [a.split("=")] : [])).map(([name = "", shim = ""]) => ({ name, shim }));
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { concurrent: { type: "string" }, passes: { type: "string" }, runner: { type: "string" }, "node-args": { type: "string" } },
+});
+const N = Number(positionals[0] ?? 30);
+const CONCURRENT = Number(values.concurrent ?? 20);
+const PASSES = Number(values.passes ?? 3);
+const RUNNER = values.runner ?? "bundle";
+const NODE_ARGS = (values["node-args"] ?? "").split(" ").filter((a) => a !== "");
 const WARMUP = 3;
+if (process.getuid?.() !== 0) throw new Error("run as root: containerd and the plugins need it");
 
-const fmt = (s: Stats): string => `median ${s.median.toFixed(1)} ms  p90 ${s.p90.toFixed(1)} ms  min ${s.min.toFixed(1)} ms  (n=${s.n})`;
-const med = (xs: readonly number[]): string => `${stats(xs).median.toFixed(1).padStart(6)} ms`;
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+const ms = (x: number): string => `${x.toFixed(1).padStart(6)} ms`;
 
 interface PodTimes {
-  run: number;
-  stop: number;
-  remove: number;
+  readonly run: number;
+  /** Stop + Remove: containerd's Stop DELs (the shim's DEL), Remove DELs again with no netns. */
+  readonly teardown: number;
+  /** netattachd's own CPU over the pod's whole life (ms), when it served the pod. */
+  readonly daemonCpu: number;
 }
 
-/** Times Run, Stop and Remove of one pod (the comparison is on Run+Stop). */
-async function runStop(node: NetattachNode, name: string): Promise<PodTimes> {
-  const cri = node.containerd.cri;
-  const t0 = performance.now();
-  const { podSandboxId } = await cri.runPodSandbox({ config: podSandboxConfig({ name, cgroupParent: node.containerd.cgroupParent }) });
-  const t1 = performance.now();
-  await cri.stopPodSandbox({ podSandboxId });
-  const t2 = performance.now();
-  await node.containerd.track(podSandboxId).catch(() => undefined);
-  const t3 = performance.now();
-  await cri.removePodSandbox({ podSandboxId });
-  return { run: t1 - t0, stop: t2 - t1, remove: performance.now() - t3 };
-}
-
-/** durationMs of each "call ok" line in netattachd's log, by rpc. */
-function rpcDurations(log: string): Map<string, number[]> {
-  const by = new Map<string, number[]>();
-  for (const line of log.split("\n")) {
-    try {
-      const l = JSON.parse(line) as { msg?: string; rpc?: string; durationMs?: number };
-      if (l.msg === "call ok" && l.rpc && typeof l.durationMs === "number") by.set(l.rpc, [...(by.get(l.rpc) ?? []), l.durationMs]);
-    } catch {
-      // Not a JSON line.
-    }
-  }
-  return by;
-}
-
-interface Side {
+interface Arm {
   readonly name: string;
   readonly node: NetattachNode;
+  readonly annotations: Record<string, string>;
   readonly times: PodTimes[];
+}
+
+async function onePod(arm: Arm, name: string, daemon: NetattachdProcess | undefined): Promise<PodTimes> {
+  const cri = arm.node.containerd.cri;
+  const cpu0 = daemon !== undefined ? await cpuMsOf(daemon.pid) : 0;
+  const t0 = performance.now();
+  const { podSandboxId } = await cri.runPodSandbox({ config: podSandboxConfig({ name, cgroupParent: arm.node.containerd.cgroupParent, annotations: arm.annotations }) });
+  const t1 = performance.now();
+  await cri.stopPodSandbox({ podSandboxId });
+  await cri.removePodSandbox({ podSandboxId });
+  const t2 = performance.now();
+  const daemonCpu = daemon !== undefined ? (await cpuMsOf(daemon.pid)) - cpu0 : 0;
+  return { run: t1 - t0, teardown: t2 - t1, daemonCpu };
+}
+
+/** `count` pods of `arm` at once: wall time of all Runs, then of all Stop+Removes; peak daemon RSS sampled meanwhile. */
+async function concurrentPass(arm: Arm, count: number, pass: number, daemon: NetattachdProcess | undefined): Promise<{ run: number; teardown: number; peakMb: number }> {
+  const cri = arm.node.containerd.cri;
+  let peakMb = 0;
+  const sampler = setInterval(() => {
+    if (daemon !== undefined) void memoryOf(daemon.pid).then((m) => (peakMb = Math.max(peakMb, m.rssMb)), () => undefined);
+  }, 20);
+  try {
+    const t0 = performance.now();
+    const ids = await Promise.all(
+      Array.from({ length: count }, (_, i) => cri.runPodSandbox({ config: podSandboxConfig({ name: `conc-${pass}-${i}`, cgroupParent: arm.node.containerd.cgroupParent, annotations: arm.annotations }) }).then((r) => r.podSandboxId)),
+    );
+    const t1 = performance.now();
+    await Promise.all(ids.map(async (podSandboxId) => {
+      await cri.stopPodSandbox({ podSandboxId });
+      await cri.removePodSandbox({ podSandboxId });
+    }));
+    return { run: t1 - t0, teardown: performance.now() - t1, peakMb };
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
 async function main(): Promise<void> {
   const shim = await buildShim();
-  const sides: Side[] = [];
+  const initially = await hostSnapshot();
+  const nodes: NetattachNode[] = [];
   try {
-    sides.push({ name: "via netattach-cni → netattachd → bridge", node: await createNetattachNode({ tag: "bna", shim, octet: 237 }), times: [] });
-    sides.push({ name: "bridge conflist called by containerd", node: await createNetattachNode({ tag: "bdir", shim, octet: 238, withNetattach: false }), times: [] });
-    for (const [k, c] of COMPARE.entries()) sides.push({ name: `via ${c.name}`, node: await createNetattachNode({ tag: `bc${k}`, shim: c.shim, octet: 239 + k }), times: [] });
-    const withDaemon = sides.filter((_, k) => k !== 1);
-    const daemons = await Promise.all(withDaemon.map((s) => s.node.startDaemon()));
+    const na = await createNetattachNode({ tag: "bna", shim, octet: 237 });
+    nodes.push(na);
+    const direct = await createNetattachNode({ tag: "bdir", shim, octet: 238, withNetattach: false });
+    nodes.push(direct);
+    const launch = RUNNER === "bundle" ? { script: await daemonBundle(), nodeArgs: NODE_ARGS } : { nodeArgs: NODE_ARGS };
+    const daemon = await na.startDaemon({ logLevel: "info" }, launch);
+    const plus2 = { "k8s.v1.cni.cncf.io/networks": `${na.net.a},${na.net.b}` };
+    const arms: Arm[] = [
+      { name: "direct bridge (containerd → bridge)", node: direct, annotations: {}, times: [] },
+      { name: "netattach", node: na, annotations: {}, times: [] },
+      { name: "netattach +2, serial", node: na, annotations: { ...plus2, [SERIAL_NETWORKS_ANNOTATION]: "true" }, times: [] },
+      { name: "netattach +2, parallel", node: na, annotations: plus2, times: [] },
+    ];
+    const before = await hostSnapshot();
+    const idle = await memoryOf(daemon.pid);
+    out(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; netattachd ${RUNNER}${NODE_ARGS.length > 0 ? ` ${NODE_ARGS.join(" ")}` : ""}, idle RSS ${idle.rssMb.toFixed(1)} MiB`);
     for (let i = 0; i < N + WARMUP; i++) {
-      for (let r = 0; r < sides.length; r++) {
-        const side = sides[(r + i) % sides.length] as Side; // Order rotated, so no side always runs first.
-        const t = await runStop(side.node, `bench-${(r + i) % sides.length}-${i}`);
-        if (i >= WARMUP) side.times.push(t);
+      for (let r = 0; r < arms.length; r++) {
+        const k = (r + i) % arms.length; // Order rotated, so no arm always runs first.
+        const arm = arms[k]!;
+        const t = await onePod(arm, `bench-${k}-${i}`, arm.node === na ? daemon : undefined);
+        if (i >= WARMUP) arm.times.push(t);
       }
     }
-    const runStopStats = (s: Side): Stats => stats(s.times.map((t) => t.run + t.stop));
-    const direct = runStopStats(sides[1] as Side);
-    out(`\ncontainerd 1.6 RunPodSandbox + StopPodSandbox (${N} pods each, order rotated, no annotation)`);
-    for (const s of sides) out(`  ${s.name.padEnd(42)}: ${fmt(runStopStats(s))}`);
-    for (const [k, s] of sides.entries()) {
-      if (k === 1) continue;
-      const ratio = runStopStats(s).median / direct.median;
-      out(`  ${`ratio of medians, ${k === 0 ? "netattach-cni" : s.name.replace(/^via /, "")}`.padEnd(42)}: ${ratio.toFixed(2)}×${k === 0 ? `   goal ≤ 1.2×: ${ratio <= 1.2 ? "met" : "NOT met"}` : ""}`);
+    const after = await memoryOf(daemon.pid);
+    const base = arms[0]!;
+    const median = (a: Arm, f: (t: PodTimes) => number): number => stats(a.times.map(f)).median;
+    out(`\ncontainerd RunPodSandbox / Stop+Remove, ${N} pods per arm, alternating rounds (medians)`);
+    out(`  ${"".padEnd(40)}  ${"Run".padStart(9)}  ratio   ${"Stop+Rm".padStart(9)}  ratio   daemon CPU/pod`);
+    for (const a of arms) {
+      const run = median(a, (t) => t.run);
+      const td = median(a, (t) => t.teardown);
+      const cpu = a.node === na ? `${(a.times.reduce((s, t) => s + t.daemonCpu, 0) / a.times.length).toFixed(1)} ms (mean)` : "—";
+      out(`  ${a.name.padEnd(40)}  ${ms(run)}  ${(run / median(base, (t) => t.run)).toFixed(2)}×  ${ms(td)}  ${(td / median(base, (t) => t.teardown)).toFixed(2)}×   ${cpu}`);
     }
-    out(`\nper phase (medians)                           Run        Stop      Remove (untimed above)`);
-    for (const s of sides) out(`  ${s.name.slice(0, 42).padEnd(42)}: ${med(s.times.map((t) => t.run))}  ${med(s.times.map((t) => t.stop))}  ${med(s.times.map((t) => t.remove))}`);
-    for (const [k, daemon] of daemons.entries()) {
-      const rpc = rpcDurations(await daemon.log());
-      const rows = ["AttachNetworks", "DetachNetworks", "GetStatus"].filter((r) => rpc.has(r));
-      const who = k === 0 ? "netattach-cni" : (withDaemon[k]?.name.replace(/^via /, "") ?? "");
-      if (rows.length > 0) out(`  netattachd's time per RPC (its log), ${who}:\n    ${rows.map((r) => `${r} ${med(rpc.get(r) ?? [])} (n=${rpc.get(r)?.length})`).join("  ")}`);
+    out(`  netattachd RSS after the sequential runs: ${after.rssMb.toFixed(1)} MiB (peak so far ${after.peakMb.toFixed(1)} MiB)`);
+
+    out(`\n${CONCURRENT} pods at once, ${PASSES} passes (wall time of all Runs / all Stop+Removes)`);
+    for (const a of [arms[0]!, arms[2]!, arms[3]!]) {
+      const passes = [];
+      for (let p = 0; p < PASSES; p++) passes.push(await concurrentPass(a, CONCURRENT, p, a.node === na ? daemon : undefined));
+      const peak = a.node === na ? `  daemon RSS peak ${Math.max(...passes.map((p) => p.peakMb)).toFixed(1)} MiB` : "";
+      out(`  ${a.name.padEnd(40)}  run ${passes.map((p) => (p.run / 1000).toFixed(2)).join(" / ")} s   stop+rm ${passes.map((p) => (p.teardown / 1000).toFixed(2)).join(" / ")} s${peak}`);
     }
+    const end = await memoryOf(daemon.pid);
+    out(`  netattachd RSS after everything: ${end.rssMb.toFixed(1)} MiB (VmHWM ${end.peakMb.toFixed(1)} MiB)`);
+    out(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+
+    const leaks = await leakReport(before, [
+      { ipamDir: na.ipamDir, stateDir: na.stateDir, networks: [na.net.cluster, na.net.a, na.net.b], bridges: Object.values(na.bridges) },
+      { ipamDir: direct.ipamDir, networks: [direct.net.cluster], bridges: Object.values(direct.bridges) },
+    ]);
+    out(`\nleaks (before the nodes are disposed): ${leaks.line}`);
   } finally {
-    for (const s of sides) await s.node.dispose();
+    for (const n of nodes) await n.dispose();
   }
+  const leftover = await leakReport(initially, []);
+  out(`leaks after disposal (host): ${leftover.line}`);
 }
 
 await main();

@@ -42,9 +42,9 @@ export function daemonBundle(): Promise<string> {
 }
 
 /** node + arguments that start the daemon with `args`; tsx resolves from the repo, the bundle from anywhere. */
-export async function daemonCommand(runner: DaemonRunner, args: readonly string[]): Promise<{ argv: string[]; cwd: string }> {
-  if (runner === "tsx") return { argv: ["--import", "tsx", join(REPO_ROOT, "server/src/main.ts"), ...args], cwd: REPO_ROOT };
-  return { argv: [await daemonBundle(), ...args], cwd: "/" };
+export async function daemonCommand(runner: DaemonRunner, args: readonly string[], nodeArgs: readonly string[] = []): Promise<{ argv: string[]; cwd: string }> {
+  if (runner === "tsx") return { argv: [...nodeArgs, "--import", "tsx", join(REPO_ROOT, "server/src/main.ts"), ...args], cwd: REPO_ROOT };
+  return { argv: [...nodeArgs, await daemonBundle(), ...args], cwd: "/" };
 }
 
 export async function rssMbOf(pid: number): Promise<number> {
@@ -53,8 +53,8 @@ export async function rssMbOf(pid: number): Promise<number> {
 }
 
 /** Starts the daemon; `stdout` is "ignore" or an open file descriptor (pino writes it synchronously). */
-export async function startDaemonProcess(runner: DaemonRunner, args: readonly string[], stdout: "ignore" | number = "ignore"): Promise<DaemonProcess> {
-  const { argv, cwd } = await daemonCommand(runner, args);
+export async function startDaemonProcess(runner: DaemonRunner, args: readonly string[], stdout: "ignore" | number = "ignore", nodeArgs: readonly string[] = []): Promise<DaemonProcess> {
+  const { argv, cwd } = await daemonCommand(runner, args, nodeArgs);
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, argv, { cwd, stdio: ["ignore", stdout, "inherit"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

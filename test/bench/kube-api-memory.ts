@@ -5,7 +5,7 @@
 //
 // Run directly, it compares the runners side by side, 3 s after the informers synced (startup
 // garbage still there) and once V8's memory reducer has run on the idle daemon (~10-20 s):
-//   npx tsx test/bench/kube-api-memory.ts [--daemon tsx,bundle] [--pods 1000] [--elsewhere 1000] [--definitions 200] [--settle-s 30]
+//   npx tsx test/bench/kube-api-memory.ts [--daemon tsx,bundle] [--pods 1000] [--elsewhere 1000] [--definitions 200] [--settle-s 30] [--node-args="..."]
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -53,14 +53,14 @@ interface ChildRss {
 }
 
 /** RSS of a child daemon started by `runner`, without Kubernetes or against `kube`. */
-async function childRss(kube: KubeStandIn | undefined, runner: DaemonRunner = "tsx", settleMs = 0): Promise<ChildRss> {
+async function childRss(kube: KubeStandIn | undefined, runner: DaemonRunner = "tsx", settleMs = 0, nodeArgs: readonly string[] = []): Promise<ChildRss> {
   const dir = await tempDir("na-kube-rss-");
   await mkdir(join(dir, "net.d"));
   await writeFile(join(dir, "net.d", "10-cbr0.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge", bridge: "cbr0" }] }));
   const socket = join(dir, "d.sock");
   const args = ["--socket", socket, "--state-dir", join(dir, "state"), "--cni-conf-dir", join(dir, "net.d"), "--cluster-network", "cbr0", "--log-level", "warn"];
   if (kube) args.push("--kube-mode", "kubeconfig", "--kubeconfig", await kube.writeKubeconfig(dir), "--node-name", NODE);
-  const child = await startDaemonProcess(runner, args);
+  const child = await startDaemonProcess(runner, args, "ignore", nodeArgs);
   try {
     const synced = () => (kube ? kube.openWatches("pods") === 1 && kube.openWatches("network-attachment-definitions") === 1 : existsSync(socket));
     for (let i = 0; i < 6000 && !synced() && child.child.exitCode === null; i++) await sleep(5);
@@ -129,13 +129,13 @@ export type Scenario = "none" | "empty" | "loaded";
 export type RunnerRss = Record<Scenario, Partial<Record<DaemonRunner, ChildRss>>>;
 
 /** Every scenario under every runner, runners interleaved per scenario. */
-export async function benchRunnerMemory(podsOnNode: number, podsElsewhere: number, definitions: number, runners: readonly DaemonRunner[], settleMs: number): Promise<RunnerRss> {
+export async function benchRunnerMemory(podsOnNode: number, podsElsewhere: number, definitions: number, runners: readonly DaemonRunner[], settleMs: number, nodeArgs: readonly string[] = []): Promise<RunnerRss> {
   if (runners.includes("bundle")) await daemonBundle(); // built before any timing
   const { empty, loaded, close } = await seeded(podsOnNode, podsElsewhere, definitions);
   const out: RunnerRss = { none: {}, empty: {}, loaded: {} };
   try {
     for (const [scenario, kube] of [["none", undefined], ["empty", empty], ["loaded", loaded]] as const) {
-      for (const runner of runners) out[scenario][runner] = await childRss(kube, runner, settleMs);
+      for (const runner of runners) out[scenario][runner] = await childRss(kube, runner, settleMs, nodeArgs);
     }
     return out;
   } finally {
@@ -170,12 +170,15 @@ async function main(): Promise<void> {
       elsewhere: { type: "string", default: "1000" },
       definitions: { type: "string", default: "200" },
       "settle-s": { type: "string", default: "30" },
+      /** V8/node flags for the daemon, e.g. --node-args="--optimize-for-size" (the DaemonSet's are deploy/daemonset.yaml's). */
+      "node-args": { type: "string", default: "" },
     },
   });
+  const nodeArgs = values["node-args"].split(" ").filter((a) => a !== "");
   const runners = parseRunners(values.daemon);
   const [pods, elsewhere, defs, settleS] = [values.pods, values.elsewhere, values.definitions, values["settle-s"]].map(Number) as [number, number, number, number];
-  const r = await benchRunnerMemory(pods, elsewhere, defs, runners, settleS * 1000);
-  printRunnerTable(r, runners, `child netattachd RSS: ${pods} pods on this node (+${elsewhere} elsewhere), ${defs} definitions; node ${process.version}`, settleS);
+  const r = await benchRunnerMemory(pods, elsewhere, defs, runners, settleS * 1000, nodeArgs);
+  printRunnerTable(r, runners, `child netattachd RSS: ${pods} pods on this node (+${elsewhere} elsewhere), ${defs} definitions; node ${process.version}${nodeArgs.length > 0 ? ` ${nodeArgs.join(" ")}` : ""}`, settleS);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

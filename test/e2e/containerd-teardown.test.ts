@@ -78,7 +78,7 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
       current = undefined;
     };
     // node.dispose() and containerd's graceful stop need a daemon: this one stands for it.
-    node.daemon = { client: client.api, log: async () => sink.lines.map((l) => JSON.stringify(l)).join("\n"), stop };
+    node.daemon = { pid: process.pid, client: client.api, log: async () => sink.lines.map((l) => JSON.stringify(l)).join("\n"), stop };
     current = { client, lines: sink.lines, events, stop };
     return current;
   }

@@ -113,13 +113,13 @@ describe("attach", () => {
     expect(res.primaryResult.cniVersion).toBe("0.4.0");
   });
 
-  it("saves the plan before the first delegate runs and each result after its delegate", async () => {
+  it("saves the plan before the first delegate runs and each result after its delegate (serial)", async () => {
     const seen: string[] = [];
     const runtime = recordingRuntime(undefined, async () => {
       const r = await store.load("c1");
       seen.push(r.state === "found" ? `${r.record.phase}:${Object.keys(r.record.results).join(",")}` : r.state);
     });
-    const { svc } = service(undefined, { runtime });
+    const { svc } = service(undefined, { runtime, parallelSecondaries: false });
     await svc.attach(request(), ctx());
     expect(seen).toEqual(["attaching:", "attaching:eth0", "attaching:eth0,net1"]);
   });
@@ -164,7 +164,7 @@ describe("attach", () => {
     expect(statusWriter.written).toEqual([]);
   });
 
-  it("still rolls back when the caller goes away mid-ADD, and reports CANCELLED", async () => {
+  it("still rolls back when the caller goes away mid-ADD, and reports CANCELLED (serial: later delegates never start)", async () => {
     const runtime = recordingRuntime();
     const add = runtime.addNetworkList.bind(runtime);
     const caller = new AbortController();
@@ -180,7 +180,7 @@ describe("attach", () => {
       rollbackSignals.push(opts?.signal?.aborted ?? true);
       return del(list, rt, opts);
     };
-    const { svc } = service(undefined, { runtime });
+    const { svc } = service(undefined, { runtime, parallelSecondaries: false });
     const err = await rejection(svc.attach(request(), { signal: caller.signal, log: silentLog }));
     expect(err.code).toBe("CANCELLED");
     expect(err.context.network).toBe("default/macvlan-conf");

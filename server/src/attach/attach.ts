@@ -1,6 +1,9 @@
 // ADD: plan saved before anything runs, each delegate's result saved after it succeeds; on any
-// failure the delegates whose plugin ran are rolled back (rollback.ts) and the first cause is
-// returned, saying whether rollback was complete.
+// failure the delegates whose plugin ran are rolled back (rollback.ts) and the first cause (in plan
+// order) is returned, saying whether rollback was complete. Delegates run in stages
+// (delegate-schedule.ts): the cluster network's, then the secondaries' concurrently; a stage's
+// delegates all finish before a failure rolls back, and the next stage starts once its results
+// are saved (one write per stage: serial has a stage per delegate).
 // The store is where results are durable (the runtime's cache of them is not fsynced), and
 // the last result is saved with phase "attached" in one write, overlapping what follows.
 import type { CniResult, CniRuntime } from "../cni/index.js";
@@ -19,6 +22,7 @@ import { buildAttachResult } from "./attach-result.js";
 import type { ReleaseDeps } from "./release-delegates.js";
 import type { SettleDeps } from "./settle-release.js";
 import { rollback } from "./rollback.js";
+import { addStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-schedule.js";
 import { describeOrigin } from "./origin.js";
 import { requireNetns } from "./netns-rules.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
@@ -31,6 +35,8 @@ export interface AttachDeps extends PrepareDeps, ReleaseDeps, SettleDeps {
   readonly routes: RouteEditor;
   readonly netns: NetnsGuard;
   readonly now: () => Date;
+  /** How secondary networks run; serial when absent. */
+  readonly schedule?: DelegateSchedule;
 }
 
 export interface AttachCall {
@@ -53,20 +59,33 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   let record: AttachmentRecord = { version: 1, plan, results: {}, phase: "attaching", netnsId, createdAt: created, updatedAt: created };
   await deps.store.save(record);
 
-  const tried: PlannedDelegate[] = [];
+  // Delegates whose plugin ran (ADD succeeded, or failed after running one): what rollback undoes.
+  const ran = new Set<PlannedDelegate>();
+  const tried = (): PlannedDelegate[] => plan.delegates.filter((d) => ran.has(d));
+  const schedule = deps.schedule ?? SERIAL_SCHEDULE;
+  const stages = addStages(schedule, plan, plan.delegates);
   let lastSave: Promise<Settled> | undefined;
   try {
-    for (const [i, delegate] of plan.delegates.entries()) {
-      // CNI wants a DEL after a failed ADD, the failing delegate's too — unless no plugin of it ran.
-      tried.push(delegate);
-      const result = await addDelegate(deps.runtime, plan, delegate, call.signal).catch((err: unknown) => {
-        if (ranNoPlugin(err)) tried.pop();
-        throw err;
-      });
-      record = { ...record, results: { ...record.results, [delegate.ifName]: result }, updatedAt: deps.now().toISOString() };
-      call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
-      if (i < plan.delegates.length - 1) await deps.store.save(record);
-      // Its fsync overlaps default routes, the answer and the status PATCH; any failure rolls back.
+    for (const [s, stage] of stages.entries()) {
+      const outcomes = await Promise.allSettled(
+        stage.map((delegate) =>
+          schedule.limit(async () => {
+            // CNI wants a DEL after a failed ADD, the failing delegate's too — unless no plugin of it ran.
+            ran.add(delegate);
+            const result = await addDelegate(deps.runtime, plan, delegate, call.signal).catch((err: unknown) => {
+              if (ranNoPlugin(err)) ran.delete(delegate);
+              throw err;
+            });
+            record = { ...record, results: inPlanOrder(plan, { ...record.results, [delegate.ifName]: result }), updatedAt: deps.now().toISOString() };
+            call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
+          }),
+        ),
+      );
+      const failed = firstFailure(outcomes);
+      if (failed !== undefined) throw failed;
+      // One write per stage, never two at once. The last carries phase "attached"; its fsync
+      // overlaps default routes, the answer and the status PATCH, and any failure rolls back.
+      if (s < stages.length - 1) await deps.store.save(record);
       else lastSave = settle(deps.store.save({ ...record, phase: "attached" }));
     }
     checkResultRoutes(plan, record.results, deps.preflight?.defaultRoutes, call.log);
@@ -80,13 +99,26 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   } catch (err) {
     // A save still in flight must land before the rollback removes or rewrites the record.
     await lastSave;
-    const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried.at(-1)?.network ?? "", phase: "add" }, call.signal);
+    const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried().at(-1)?.network ?? "", phase: "add" }, call.signal);
     call.log.debug({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
-    throw await rollback(deps, record, tried, cause, { log: call.log, signal: call.rollbackSignal() });
+    throw await rollback(deps, record, tried(), cause, { log: call.log, signal: call.rollbackSignal() });
   }
 }
 
 type Settled = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+
+/** Results keyed in plan order whatever order the delegates finished in, so the saved record is the same as serial. */
+function inPlanOrder(plan: AttachmentPlan, results: Record<string, CniResult>): Record<string, CniResult> {
+  const out: Record<string, CniResult> = {};
+  for (const d of plan.delegates) if (results[d.ifName] !== undefined) out[d.ifName] = results[d.ifName]!;
+  return out;
+}
+
+/** The failure of the first delegate in plan order, as serial execution would have met it. */
+function firstFailure(outcomes: ReadonlyArray<PromiseSettledResult<void>>): unknown {
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  return failed?.reason;
+}
 
 /** Never rejects, so a save awaited later cannot become an unhandled rejection meanwhile. */
 function settle(p: Promise<void>): Promise<Settled> {

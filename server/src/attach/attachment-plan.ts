@@ -31,4 +31,6 @@ export interface AttachmentPlan {
   readonly pod: PodRef;
   readonly primaryIfName: string;
   readonly delegates: readonly PlannedDelegate[];
+  /** The pod asked for its secondary networks one after another (ADD and DEL), not concurrently. */
+  readonly serialNetworks?: true;
 }

@@ -20,6 +20,7 @@ import type { PodLinks } from "../netns/pod-links.js";
 import { netnsTruth, type SandboxTruth } from "./sandbox-truth.js";
 import type { PassLocks } from "./gc-stale.js";
 import { createCallLimits } from "./call-limits.js";
+import { createDelegateSchedule } from "./delegate-schedule.js";
 import { createContainerLock, createGcLock } from "./locks.js";
 import { attach } from "./attach.js";
 import { detach } from "./detach.js";
@@ -46,6 +47,8 @@ export interface AttachmentServiceDeps {
   readonly inputLimits?: InputLimits;
   readonly findPlugin: FindPlugin;
   readonly limits: { readonly maxConcurrent: number; readonly callTimeoutMs: number };
+  /** Run a pod's secondary networks concurrently (bounded by maxConcurrent); default true. */
+  readonly parallelSecondaries?: boolean;
   /** The cluster network's config, for STATUS; undefined when none is loaded. */
   readonly clusterNetwork: () => NetworkConfigList | undefined;
   /** Reasons the daemon is not ready (sources not synced...); empty when ready. */
@@ -84,6 +87,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     events: deps.events ?? NO_EVENTS,
     truth: deps.truth ?? netnsTruth(deps.netns),
     gracePeriodMs: deps.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,
+    schedule: createDelegateSchedule(deps.parallelSecondaries ?? true, deps.limits.maxConcurrent),
   };
   /** How a GC pass takes the locks: per container like a DEL (never waiting behind a call), exclusive for CNI GC. */
   const passLocks: PassLocks = {

@@ -8,7 +8,7 @@ import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import type { DetachRequest, DetachResult } from "./contract.js";
 import { corruptRecordError, type AttachmentRecord } from "./attachment-store.js";
-import { describeLeft, releaseDelegates, type ReleaseDeps } from "./release-delegates.js";
+import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";
 import { checkDetachNetns, netnsForDelete } from "./netns-rules.js";
 
@@ -53,7 +53,7 @@ export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, c
     });
   try {
     const netns = netnsForDelete(deps.netns, record, asked);
-    const outcome = await releaseDelegates(deps, { containerId: plan.containerId, netns, pod: plan.pod }, plan.delegates, kind, call, record.results);
+    const outcome = await releaseDelegates(deps, releaseTarget(plan, netns), plan.delegates, kind, call, record.results);
     const settled = await settleRelease(deps, record, outcome, "attachments");
     const gone = outcome.delegates.filter((r) => r.how === "deleted" || r.how === "cleaned");
     const removed = gone.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName }));

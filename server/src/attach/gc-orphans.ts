@@ -6,7 +6,7 @@ import type { AttachmentRecord, HistoryEntry } from "./attachment-store.js";
 import type { DetachDeps } from "./detach.js";
 import { interfaceSummaries } from "./list-attachments.js";
 import { netnsForDelete } from "./netns-rules.js";
-import { releaseDelegates } from "./release-delegates.js";
+import { releaseDelegates, releaseTarget } from "./release-delegates.js";
 import { settleRelease } from "./settle-release.js";
 import type { Pass } from "./gc-stale.js";
 
@@ -53,7 +53,7 @@ async function retry(deps: DetachDeps, containerId: string, call: { signal: Abor
   const read = await deps.orphans.load(containerId);
   if (read.state !== "found") return undefined;
   const record = read.record;
-  const target = { containerId, netns: netnsForDelete(deps.netns, record), pod: record.plan.pod };
+  const target = releaseTarget(record.plan, netnsForDelete(deps.netns, record));
   const outcome = await releaseDelegates(deps, target, record.plan.delegates, "reconcile", call, record.results);
   const released: HistoryEntry[] = outcome.delegates
     .filter((r) => r.how === "deleted" || r.how === "cleaned")

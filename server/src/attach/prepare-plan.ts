@@ -2,7 +2,7 @@
 // plan → plugin binaries → preflight (configs, versions, node links). Every refusal is here,
 // before attach saves anything.
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
-import type { NetworkResolver, PodSource } from "../resolve/index.js";
+import { serialRequested, type NetworkResolver, type PodSource } from "../resolve/index.js";
 import type { AttachmentPlan } from "./attachment-plan.js";
 import type { ResolveRequest } from "./contract.js";
 import { podAnnotations } from "./pod-annotations.js";
@@ -32,11 +32,13 @@ export interface PreparedPlan {
 export async function preparePlan(deps: PrepareDeps, req: ResolveRequest, signal?: AbortSignal): Promise<PreparedPlan> {
   checkAttachRequest(req, deps.inputLimits ?? DEFAULT_INPUT_LIMITS);
   const annotations = await podAnnotations(req, deps.podSource, signal);
+  const serial = serialRequested(annotations);
   const networks = await deps.resolver.resolve(
     { namespace: req.pod.namespace, name: req.pod.name, annotations, ...(req.selections !== undefined ? { selections: req.selections } : {}) },
     signal !== undefined ? { signal } : {},
   );
-  const plan = buildPlan(req, networks, { ...deps.planOptions, maxJsonDepth: (deps.inputLimits ?? DEFAULT_INPUT_LIMITS).maxJsonDepth });
+  const built = buildPlan(req, networks, { ...deps.planOptions, maxJsonDepth: (deps.inputLimits ?? DEFAULT_INPUT_LIMITS).maxJsonDepth });
+  const plan: AttachmentPlan = serial ? { ...built, serialNetworks: true } : built;
   await verifyPlugins(plan, deps.findPlugin);
   const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal) : [];
   return { plan, warnings };

@@ -1,5 +1,6 @@
 // The one cleanup path of DEL, ADD rollback and the reconciler's retries of orphans. Each
-// delegate, last first (multi-net spec 7.2), gets its plugin's own DEL. When that fails, netattach
+// delegate, last first (multi-net spec 7.2; secondaries concurrently, then the cluster network, see
+// delegate-schedule.ts), gets its plugin's own DEL. When that fails, netattach
 // releases what it can itself: the interface (deleted in the pod's netns, or gone with it), the
 // addresses (the IPAM plugin's own DEL with the delegate's config) and the device-info file. A
 // delegate is forgotten once its interface and addresses are gone — unless its plugin failed with a
@@ -11,18 +12,21 @@ import type { CniResult, CniRuntime } from "../cni/index.js";
 import type { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
 import type { PodLinks } from "../netns/pod-links.js";
-import type { PlannedDelegate, PodRef } from "./attachment-plan.js";
+import type { AttachmentPlan, PlannedDelegate, PodRef } from "./attachment-plan.js";
 import type { HistoryEntry } from "./attachment-store.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";
 import { describeOrigin } from "./origin.js";
 import { removeDeviceInfo } from "./device-info.js";
+import { delStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-schedule.js";
 
 export interface ReleaseDeps {
   readonly runtime: CniRuntime;
   readonly links: PodLinks;
   readonly events: EventSink;
   readonly now: () => Date;
+  /** How secondary networks are released; serial when absent. */
+  readonly schedule?: DelegateSchedule;
 }
 
 export interface ReleaseTarget {
@@ -30,6 +34,13 @@ export interface ReleaseTarget {
   /** The saved netns while it still is that namespace, else "" (gone). */
   readonly netns: string;
   readonly pod: PodRef;
+  /** The plan's own: the pod asked for its networks one after another. */
+  readonly serialNetworks?: true;
+}
+
+/** The target of a saved plan's delegates in `netns` (the saved one, or "" when it is gone). */
+export function releaseTarget(plan: AttachmentPlan, netns: string): ReleaseTarget {
+  return { containerId: plan.containerId, netns, pod: plan.pod, ...(plan.serialNetworks === true ? { serialNetworks: true as const } : {}) };
 }
 
 export type ReleaseKind = "del" | "rollback" | "reconcile";
@@ -61,7 +72,31 @@ export async function releaseDelegates(
   results: Readonly<Record<string, CniResult>> = {},
 ): Promise<ReleaseOutcome> {
   const phase = kind === "rollback" ? "rollback" : "del";
+  const schedule = deps.schedule ?? SERIAL_SCHEDULE;
   const out: Released[] = [];
+  const history: HistoryEntry[] = [];
+  for (const stage of delStages(schedule, target, delegates)) {
+    const one = (d: PlannedDelegate): Promise<{ released: Released; history: HistoryEntry[] }> => releaseOne(deps, target, d, kind, phase, call, results[d.ifName]);
+    // Concurrent within a stage; results and history still in stage order (last delegate first).
+    const done = await allOrFirstError(stage.map((d) => schedule.limit(() => one(d))));
+    for (const r of done) {
+      out.push(r.released);
+      history.push(...r.history);
+    }
+  }
+  return { delegates: out, history };
+}
+
+/** One delegate through the cleanup path. */
+async function releaseOne(
+  deps: ReleaseDeps,
+  target: ReleaseTarget,
+  delegate: PlannedDelegate,
+  kind: ReleaseKind,
+  phase: string,
+  call: { readonly signal: AbortSignal; readonly log: Logger },
+  prevResult: CniResult | undefined,
+): Promise<{ released: Released; history: HistoryEntry[] }> {
   const history: HistoryEntry[] = [];
   const note = (event: HistoryEntry["event"], d: PlannedDelegate, message: string, error?: DaemonError): void => {
     history.push({
@@ -74,44 +109,43 @@ export async function releaseDelegates(
       message,
     });
   };
-  for (const delegate of [...delegates].reverse()) {
-    const prevResult = results[delegate.ifName];
-    const opts = { signal: call.signal, ...(prevResult !== undefined ? { prevResult } : {}) };
-    const where = { network: delegate.network, ifName: delegate.ifName, phase, source: describeOrigin(delegate.origin) };
-    let error: DaemonError;
-    try {
-      await deps.runtime.delNetworkList(delegateList(delegate, phase), delegateRuntimeConf(target.containerId, target.netns, delegate), opts);
-      await removeDeviceInfo(delegate);
-      out.push({ delegate, how: "deleted" });
-      continue;
-    } catch (err) {
-      error = toDaemonError(err, where, call.signal);
-    }
-    if (call.signal.aborted) {
-      out.push({ delegate, how: "interrupted", error });
-      continue;
-    }
-    note("del-failed", delegate, error.message, error);
-    const left = await cleanUp(deps, target, delegate, phase, opts);
-    const retryPlugin = isRetryable(error);
-    const log = { containerId: target.containerId, network: delegate.network, ifName: delegate.ifName, plugin: error.context.plugin, reason: error.code, err: error };
-    if (left.length === 0 && !retryPlugin) {
-      note("cleaned", delegate, "interface removed and addresses released by netattach");
-      call.log.warn(log, `${kind}: the plugin's DEL failed; netattach removed the interface and released the addresses itself`);
-      emit(deps, target, delegate, error, "ok", `${error.message}; netattach removed the interface and released the addresses`);
-      out.push({ delegate, how: "cleaned", error });
-      continue;
-    }
-    const cause = [
-      ...left,
-      ...(retryPlugin ? [`the plugin's DEL failed with a retryable error and is retried by the reconciler (${error.message})`] : []),
-    ].join("; ");
-    note("orphaned", delegate, cause, error);
-    call.log.warn({ ...log, cause }, `${kind}: the plugin's DEL failed and not everything could be released; orphaned for the reconciler`);
-    emit(deps, target, delegate, error, left.length === 0 ? "partial" : "failed", `${error.message}; orphaned: ${cause}`);
-    out.push({ delegate, how: "orphaned", error, cause });
+  const opts = { signal: call.signal, ...(prevResult !== undefined ? { prevResult } : {}) };
+  const where = { network: delegate.network, ifName: delegate.ifName, phase, source: describeOrigin(delegate.origin) };
+  let error: DaemonError;
+  try {
+    await deps.runtime.delNetworkList(delegateList(delegate, phase), delegateRuntimeConf(target.containerId, target.netns, delegate), opts);
+    await removeDeviceInfo(delegate);
+    return { released: { delegate, how: "deleted" }, history };
+  } catch (err) {
+    error = toDaemonError(err, where, call.signal);
   }
-  return { delegates: out, history };
+  if (call.signal.aborted) return { released: { delegate, how: "interrupted", error }, history };
+  note("del-failed", delegate, error.message, error);
+  const left = await cleanUp(deps, target, delegate, phase, opts);
+  const retryPlugin = isRetryable(error);
+  const log = { containerId: target.containerId, network: delegate.network, ifName: delegate.ifName, plugin: error.context.plugin, reason: error.code, err: error };
+  if (left.length === 0 && !retryPlugin) {
+    note("cleaned", delegate, "interface removed and addresses released by netattach");
+    call.log.warn(log, `${kind}: the plugin's DEL failed; netattach removed the interface and released the addresses itself`);
+    emit(deps, target, delegate, error, "ok", `${error.message}; netattach removed the interface and released the addresses`);
+    return { released: { delegate, how: "cleaned", error }, history };
+  }
+  const cause = [
+    ...left,
+    ...(retryPlugin ? [`the plugin's DEL failed with a retryable error and is retried by the reconciler (${error.message})`] : []),
+  ].join("; ");
+  note("orphaned", delegate, cause, error);
+  call.log.warn({ ...log, cause }, `${kind}: the plugin's DEL failed and not everything could be released; orphaned for the reconciler`);
+  emit(deps, target, delegate, error, left.length === 0 ? "partial" : "failed", `${error.message}; orphaned: ${cause}`);
+  return { released: { delegate, how: "orphaned", error, cause }, history };
+}
+
+/** Every value once all have settled (none left running), or the first error in order. */
+async function allOrFirstError<T>(promises: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** What netattach releases itself; returns what it could not (empty: all released). */

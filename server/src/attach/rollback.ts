@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachmentRecord } from "./attachment-store.js";
-import { describeLeft, releaseDelegates, type ReleaseDeps, type Released } from "./release-delegates.js";
+import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps, type Released } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";
 
 /**
@@ -27,7 +27,7 @@ export async function rollback(
   let note: string;
   let outcome: "ok" | "partial" | "failed" = "ok";
   try {
-    const target = { containerId: plan.containerId, netns: plan.netns, pod: plan.pod };
+    const target = releaseTarget(plan, plan.netns);
     const released = await releaseDelegates(deps, target, tried, "rollback", call, record.results);
     // Rollback works on the delegates that ran: the record keeps only those for what is left.
     const settled = await settleRelease(deps, stays === undefined ? { ...record, plan: { ...plan, delegates: tried } } : record, released, "attachments", stays);

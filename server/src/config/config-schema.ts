@@ -106,6 +106,8 @@ export const DAEMON_CONFIG_SCHEMA = section({
   defaultNamespace: v.optional(str, "kube-system"),
   /** Calls running delegates at once; more wait. */
   maxConcurrent: v.optional(int(1, 10_000), 16),
+  /** Run a pod's secondary networks' delegates concurrently, after the cluster network's (bounded by maxConcurrent). */
+  parallelSecondaries: v.optional(bool, true),
   /** Deadline of one whole call (all delegates). */
   callTimeoutMs: v.optional(int(100, 3_600_000), 120_000),
   /** Deadline of one plugin invocation; the plugin is killed after it. */

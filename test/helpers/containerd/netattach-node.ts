@@ -12,7 +12,7 @@ import { runCli } from "../../../tools/src/cli.js";
 import { CNI_BIN_DIRS } from "../cni-bin.js";
 import { makeCniBinDir } from "./cni-dirs.js";
 import { startContainerd, type ContainerdHarness } from "./containerd-harness.js";
-import { startNetattachd, type NetattachdProcess } from "./netattachd-process.js";
+import { startNetattachd, type NetattachdConfig, type NetattachdLaunch, type NetattachdProcess } from "./netattachd-process.js";
 
 export interface NetattachNode {
   readonly dir: string;
@@ -29,7 +29,7 @@ export interface NetattachNode {
   daemon: NetattachdProcess | undefined;
   /** `netattachctl install` (or `--uninstall`) into this node's CNI dirs. */
   netattachctl(...extra: string[]): Promise<string>;
-  startDaemon(): Promise<NetattachdProcess>;
+  startDaemon(extra?: Partial<NetattachdConfig>, launch?: NetattachdLaunch): Promise<NetattachdProcess>;
   stopDaemon(): Promise<void>;
   dispose(): Promise<void>;
 }
@@ -106,15 +106,9 @@ export async function createNetattachNode(o: NodeOptions): Promise<NetattachNode
     bridges,
     subnets,
     daemon: undefined,
-    async startDaemon() {
-      node.daemon = await startNetattachd(join(dir), {
-        socketPath,
-        stateDir,
-        cniConfDir: confDir,
-        definitionsDir: defsDir,
-        clusterNetwork: net.cluster,
-        cniBinDirs: CNI_BIN_DIRS,
-      });
+    async startDaemon(extra = {}, launch = {}) {
+      const config = { socketPath, stateDir, cniConfDir: confDir, definitionsDir: defsDir, clusterNetwork: net.cluster, cniBinDirs: CNI_BIN_DIRS, ...extra };
+      node.daemon = await startNetattachd(join(dir), config, undefined, launch);
       return node.daemon;
     },
     async stopDaemon() {

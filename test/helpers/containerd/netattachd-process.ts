@@ -17,21 +17,31 @@ export interface NetattachdConfig {
   cniBinDirs: readonly string[];
   defaultNamespace?: string;
   logLevel?: string;
+  parallelSecondaries?: boolean;
+  maxConcurrent?: number;
+}
+
+/** How node starts the daemon: server/src/main.ts under tsx (default), or a bundle with node flags (the DaemonSet's way). */
+export interface NetattachdLaunch {
+  readonly script?: string;
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface NetattachdProcess {
+  readonly pid: number;
   readonly client: AttachmentServiceClient;
   log(): Promise<string>;
   /** SIGTERM, wait for exit (SIGKILL after 10 s). */
   stop(): Promise<void>;
 }
 
-export async function startNetattachd(dir: string, config: NetattachdConfig, timeoutMs = 30_000): Promise<NetattachdProcess> {
+export async function startNetattachd(dir: string, config: NetattachdConfig, timeoutMs = 30_000, launch: NetattachdLaunch = {}): Promise<NetattachdProcess> {
   const configPath = join(dir, "netattachd.json");
   const logPath = join(dir, "netattachd.log");
   await writeFile(configPath, JSON.stringify({ defaultNamespace: "default", logLevel: "debug", kubernetes: { mode: "none" }, ...config }, null, 2));
   const logFile = await open(logPath, "a");
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "server/src/main.ts"), "--config", configPath], {
+  const main = launch.script !== undefined ? [launch.script] : ["--import", "tsx", join(REPO_ROOT, "server/src/main.ts")];
+  const child: ChildProcess = spawn(process.execPath, [...(launch.nodeArgs ?? []), ...main, "--config", configPath], {
     cwd: REPO_ROOT,
     stdio: ["ignore", logFile.fd, logFile.fd],
     env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
@@ -58,7 +68,7 @@ export async function startNetattachd(dir: string, config: NetattachdConfig, tim
       throw new Error(`netattachd exited with ${child.exitCode}:\n${await log()}`);
     }
     const ready = await client.getStatus({}, { signal: AbortSignal.timeout(1000) }).then((s) => s.ready, () => false);
-    if (ready) return { client, log, stop };
+    if (ready) return { pid: child.pid!, client, log, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`netattachd not ready after ${timeoutMs} ms:\n${await log()}`);

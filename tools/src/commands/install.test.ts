@@ -5,7 +5,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { DEFAULTS, loadConfig } from "../../../server/src/config/index.js";
+import { DAEMON_NODE_FLAGS } from "../../image/build-image.js";
 import { installCommand, renderConflist, SHIM_CAPABILITIES } from "./install.js";
+
 
 const options = {
   shim: "/s",
@@ -135,7 +137,8 @@ describe("deploy/ manifests", () => {
     const lib = shim.slice(0, shim.lastIndexOf("/"));
     expect(shim).toBe(`${lib}/netattach-cni`);
     expect(init?.command.slice(0, 2)).toEqual(["node", `${lib}/netattachctl.mjs`]);
-    expect(daemon?.command.slice(0, 2)).toEqual(["node", `${lib}/netattachd.mjs`]);
+    // The daemon with the image's node flags (measured, see DAEMON_NODE_FLAGS), then the bundle.
+    expect(daemon?.command.slice(0, 2 + DAEMON_NODE_FLAGS.length)).toEqual(["node", ...DAEMON_NODE_FLAGS, `${lib}/netattachd.mjs`]);
   });
 
   it("probe /readyz and /healthz on the HTTP listener the ConfigMap configures", async () => {
@@ -159,7 +162,7 @@ describe("deploy/ manifests", () => {
     const cm = find("ConfigMap") as K8sObject & { data: Record<string, string> };
     const ds = find("DaemonSet") as DaemonSet;
     const daemon = ds.spec.template.spec.containers.find((c) => c.name === "netattachd");
-    const argv = (daemon?.command.slice(2) ?? []).map((a) => a.replace("$(CLUSTER_NETWORK)", cm.data.clusterNetwork ?? ""));
+    const argv = (daemon?.command.slice(2 + DAEMON_NODE_FLAGS.length) ?? []).map((a) => a.replace("$(CLUSTER_NETWORK)", cm.data.clusterNetwork ?? ""));
     const loaded = await loadConfig({ argv, env: { NODE_NAME: "node-1" }, cwd: "/", readFile: async () => cm.data["netattachd.yaml"] ?? "" });
     expect(loaded).toMatchObject({ config: { clusterNetwork: "cbr0", socketPath: "/run/netattach/netattach.sock", kubernetes: { mode: "in-cluster", nodeName: "node-1" } } });
     expect(parseYaml(cm.data["netattachd.yaml"] ?? "")).toMatchObject({ cniConfDir: "/etc/cni/net.d" });
