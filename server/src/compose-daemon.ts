@@ -43,30 +43,24 @@ export interface ComposeOptions {
   readonly createKubeEdge?: CreateKubeEdge;
   /** The node's links for the preflight checks; /sys/class/net when absent. */
   readonly nodeLinks?: NodeLinks;
-  /** Wraps each dependency of the attachment service (benchmarks time them); identity when absent. */
-  readonly instrument?: Instrument;
   /** Where lifecycle events go (the event stream, metrics); none when absent. */
   readonly events?: EventSink;
 }
-
-/** Returns `dep` or a stand-in with the same behaviour (e.g. a timing proxy). */
-export type Instrument = <T extends object>(name: string, dep: T) => T;
 
 const NO_CLUSTER_PODS: PodSource = { getPod: async () => ({ reason: "no-cluster" }), ready: () => true };
 const NO_STATUS_WRITES: NetworkStatusWriter = { write: async () => undefined };
 
 export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const { config, log } = opts;
-  const wrap: Instrument = opts.instrument ?? ((_name, dep) => dep);
   const layout = stateLayout(config);
   // Plugins die with the daemon (parent-death signal) and carry its state dir as owner mark, so the
   // next start finds whatever outlived it (startupCleanup).
   const setprivPath = opts.exec === undefined ? await setprivFor(log, opts.pluginPath) : undefined;
-  const exec = wrap("exec", opts.exec ?? createSpawnExec({ owner: config.stateDir, ...(setprivPath !== undefined ? { setprivPath } : {}) }));
-  const store = wrap("store", createFileAttachmentStore(layout.attachmentsDir));
+  const exec = opts.exec ?? createSpawnExec({ owner: config.stateDir, ...(setprivPath !== undefined ? { setprivPath } : {}) });
+  const store = createFileAttachmentStore(layout.attachmentsDir);
   const kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
   const metrics = createMetrics({ store, informers: () => kube?.informerStats() ?? [] });
-  const runtime = wrap("runtime", createCniRuntime({
+  const runtime = createCniRuntime({
     exec,
     binDirs: config.cniBinDirs,
     cacheDir: layout.cacheDir,
@@ -76,14 +70,14 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
       logRuntimeEvent(log, e);
       metrics.onRuntimeEvent(e);
     },
-  }));
+  });
   const bus = createEventBus(config.events);
   const confDir = createConfDirSource(config.cniConfDir);
   const definitions: NetworkSource[] = [
     ...(kube ? [kube.networkSource] : []),
     ...(config.definitionsDir ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir, maxDepth: config.limits.maxJsonDepth })] : []),
   ];
-  const resolver = wrap("resolver", createNetworkResolver({ sources: { definitions, confDir }, config }));
+  const resolver = createNetworkResolver({ sources: { definitions, confDir }, config });
   const cluster = createClusterNetworkTracker(resolver);
   const netns = createNetnsGuard();
   const rc = config.reconcile;
@@ -92,19 +86,19 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const domain = createAttachmentService({
     runtime,
     resolver,
-    podSource: wrap("podSource", kube?.podSource ?? NO_CLUSTER_PODS),
-    statusWriter: wrap("statusWriter", kube?.statusWriter ?? NO_STATUS_WRITES),
+    podSource: kube?.podSource ?? NO_CLUSTER_PODS,
+    statusWriter: kube?.statusWriter ?? NO_STATUS_WRITES,
     store,
-    orphans: wrap("orphans", createFileAttachmentStore(layout.orphansDir)),
-    links: wrap("links", createPodLinks()),
+    orphans: createFileAttachmentStore(layout.orphansDir),
+    links: createPodLinks(),
     truth: createRuntimeTruth({ netns, ...(cri !== undefined ? { cri } : {}), ...(kube !== undefined ? { pods: kube.podSource } : {}), log }),
     gracePeriodMs: rc.gracePeriodMs,
-    routes: wrap("routes", createRouteEditor()),
+    routes: createRouteEditor(),
     netns,
     inputLimits: config.limits,
-    findPlugin: wrap("findPlugin", createPluginFinder(exec, config.cniBinDirs)),
+    findPlugin: createPluginFinder(exec, config.cniBinDirs),
     preflight: {
-      nodeLinks: wrap("nodeLinks", opts.nodeLinks ?? createSysfsNodeLinks()),
+      nodeLinks: opts.nodeLinks ?? createSysfsNodeLinks(),
       validateList: (list, o) => runtime.validateNetworkList(list, o),
       defaultRoutes: config.defaultRouteConflicts,
     },
@@ -116,16 +110,13 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     onWait: metrics.onWait,
   });
   // STATUS needs the cluster network's current config: resolve it first.
-  const service: AttachmentService = wrap(
-    "service",
-    metrics.instrument({
+  const service: AttachmentService = metrics.instrument({
       ...domain,
       status: async (ctx) => {
         await cluster.refresh(ctx.signal);
         return domain.status(ctx);
       },
-    }),
-  );
+    });
   const reconciler = createReconciler({
     gc: (req, ctx) => domain.gc(req, ctx),
     startup: () => startupCleanup({ layout, runtime, pluginOwner: config.stateDir, log }),

@@ -59,14 +59,12 @@ export async function inProcess(w: World, recorder: PhaseRecorder, logLevel: Log
   };
   // Like main.ts with stdout on a file: synchronous JSON lines.
   const log = createLogger({ level: logLevel, destination: pino.destination({ dest: join(w.dir, "netattachd.log"), sync: true }) });
-  // The exec seam is timed here (not through `instrument`), so the headline rows also work
-  // against a daemon that predates ComposeOptions.instrument.
+  // Plugin runs are timed through the exec seam (the one tests use for fake plugins).
   const daemon = await composeDaemon({
     config,
     log,
     descriptorSet: await loadDescriptorSet(),
     exec: recorder.instrument("exec", exec),
-    instrument: (name, dep) => (name === "exec" ? dep : recorder.instrument(name, dep)),
     ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),
   });
   await daemon.start();

@@ -1,5 +1,5 @@
-// Time spent per named phase while one call is measured: timing proxies for the daemon's
-// dependencies (ComposeOptions.instrument), and every fsync of the process.
+// Time spent per named phase while one call is measured: a timing proxy for the exec seam
+// (ComposeOptions.exec), and every fsync of the process.
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 
@@ -13,7 +13,7 @@ export interface PhaseRecorder {
   begin(): void;
   /** Ends it: recording off; returns the totals per phase. */
   end(): Map<string, PhaseTotals>;
-  /** For ComposeOptions.instrument: every method (or the function itself) is timed as `name.method`. */
+  /** A timing proxy: every method (or the function itself) is timed as `name.method`. */
   instrument<T extends object>(name: string, dep: T): T;
   /** Times every fs.fsync() (callback API, also through ESM imports) as "fsync file" / "fsync dir". */
   patchFsync(): void;
