@@ -16,14 +16,36 @@ export default tseslint.config(
     files: ["server/src/cni/**/*.ts"],
     ignores: ["server/src/cni/**/*.test.ts", "server/src/cni/**/*.test-helper.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: "^(?!node:|\\.{1,2}/)", message: "server/src/cni is sealed: import only node:* and ./cni files" }, { regex: "^\\.\\./\\.\\./(?!cni/|retry/index\\.js$|atomic-file/index\\.js$)", message: "server/src/cni must not reach outside itself (but for the node-only retry and atomic-file modules)" }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^(?!node:|\\.{1,2}/)", message: "server/src/cni is sealed: import only node:* and ./cni files" },
+            {
+              regex: "^\\.\\./\\.\\./(?!cni/|retry/index\\.js$|atomic-file/index\\.js$)",
+              message:
+                "server/src/cni must not reach outside itself (but for the node-only retry and atomic-file modules)",
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // Domain code never sees gRPC, Kubernetes or generated proto types.
     files: ["server/src/attach/**/*.ts", "server/src/resolve/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: "proto/gen|nice-grpc|@grpc/|@kubernetes/", message: "domain code must not import gRPC, Kubernetes or generated code" }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "proto/gen|nice-grpc|@grpc/|@kubernetes/",
+              message: "domain code must not import gRPC, Kubernetes or generated code",
+            },
+          ],
+        },
+      ],
     },
   },
 );

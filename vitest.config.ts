@@ -8,7 +8,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["server/src/**/*.test.ts", "client-cni/src/**/*.test.ts", "tools/src/**/*.test.ts", "test/meta/**/*.test.ts"],
+          include: [
+            "server/src/**/*.test.ts",
+            "client-cni/src/**/*.test.ts",
+            "tools/src/**/*.test.ts",
+            "test/meta/**/*.test.ts",
+          ],
           testTimeout: 10_000,
         },
       },

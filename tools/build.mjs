@@ -100,7 +100,10 @@ const embedDescriptorSet = {
   setup(build) {
     build.onLoad({ filter: DESCRIPTOR_MODULE }, (args) => {
       const source = readFileSync(args.path, "utf8");
-      const exported = [...source.matchAll(/^export (?:async function|const) (\w+)/gm)].map((m) => m[1]).sort().join(",");
+      const exported = [...source.matchAll(/^export (?:async function|const) (\w+)/gm)]
+        .map((m) => m[1])
+        .sort()
+        .join(",");
       // The module changed: fail rather than embed something else or drop an export.
       if (!source.includes(DESCRIPTOR_PATH) || exported !== "DESCRIPTOR_SET_URL,loadDescriptorSet") {
         throw new Error(`${args.path} no longer matches what the build embeds (exports: ${exported})`);
@@ -135,7 +138,9 @@ async function buildNodeBundles(outDir) {
         minify: true,
         keepNames: true,
         define: { __NETATTACH_VERSION__: JSON.stringify(version) },
-        banner: { js: 'import { createRequire as __netattachRequire } from "node:module"; const require = __netattachRequire(import.meta.url);' },
+        banner: {
+          js: 'import { createRequire as __netattachRequire } from "node:module"; const require = __netattachRequire(import.meta.url);',
+        },
         plugins: [embedDescriptorSet],
         write: false,
         logLevel: "warning",
@@ -148,9 +153,15 @@ async function buildNodeBundles(outDir) {
       chmodSync(tmp, 0o755);
       renameSync(tmp, out);
       // Smoke test: plain node, another cwd, nothing in the environment but PATH.
-      const check = spawnSync(process.execPath, [out, "--help"], { cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, encoding: "utf8" });
+      const check = spawnSync(process.execPath, [out, "--help"], {
+        cwd: "/",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        encoding: "utf8",
+      });
       if (check.status !== 0 || !check.stdout.includes(b.expect)) {
-        process.stderr.write(`build check failed: ${out} --help → exit ${check.status}, stdout ${check.stdout} stderr ${check.stderr}\n`);
+        process.stderr.write(
+          `build check failed: ${out} --help → exit ${check.status}, stdout ${check.stdout} stderr ${check.stderr}\n`,
+        );
         process.exit(1);
       }
       process.stdout.write(`built ${out}\n`);
@@ -193,7 +204,9 @@ const check = spawnSync(out, [], {
   encoding: "utf8",
 });
 if (check.status !== 0 || !check.stdout.includes('"supportedVersions"')) {
-  process.stderr.write(`build check failed: VERSION → exit ${check.status}, stdout ${check.stdout} stderr ${check.stderr}\n`);
+  process.stderr.write(
+    `build check failed: VERSION → exit ${check.status}, stdout ${check.stdout} stderr ${check.stderr}\n`,
+  );
   process.exit(1);
 }
 process.stdout.write(`built ${out}\n`);

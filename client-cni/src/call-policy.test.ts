@@ -15,16 +15,25 @@ function fakeClock(): Clock & { slept: number[] } {
 }
 
 const PATH = "/netattach.v1.AttachmentService/AttachNetworks";
-const log = createLogger(() => undefined, "silent", () => 0);
-const conf = (extra = "") => parseShimConf(`{"cniVersion":"1.0.0","name":"n","socketPath":"/run/na.sock","readinessTimeoutMs":1000${extra}}`);
+const log = createLogger(
+  () => undefined,
+  "silent",
+  () => 0,
+);
+const conf = (extra = "") =>
+  parseShimConf(`{"cniVersion":"1.0.0","name":"n","socketPath":"/run/na.sock","readinessTimeoutMs":1000${extra}}`);
 const errno = (code: string) => Object.assign(new Error(`connect ${code} /run/na.sock`), { code });
 const refused = () => new SocketConnectError(PATH, errno("ECONNREFUSED"));
 const rich = (code: Status, reason: string, message: string) =>
-  new RichClientError(PATH, code, message, [ErrorInfo.fromPartial({ reason, domain: ERROR_DOMAIN, metadata: { cniCode: "11" } })]);
+  new RichClientError(PATH, code, message, [
+    ErrorInfo.fromPartial({ reason, domain: ERROR_DOMAIN, metadata: { cniCode: "11" } }),
+  ]);
 const notReady = () => rich(Status.UNAVAILABLE, "NOT_READY", "netattachd is starting: kube informers not synced");
 
 /** A call that fails with each of `outcomes` in turn (the last one repeats), counting attempts. */
-function scripted<T>(outcomes: Array<T | Error>): ((o: { deadline: Date }) => Promise<T>) & { attempts: number; deadlines: number[] } {
+function scripted<T>(
+  outcomes: Array<T | Error>,
+): ((o: { deadline: Date }) => Promise<T>) & { attempts: number; deadlines: number[] } {
   const fn = Object.assign(
     async (o: { deadline: Date }): Promise<T> => {
       fn.deadlines.push(o.deadline.getTime());
@@ -56,20 +65,37 @@ describe("ADD", () => {
     const clock = fakeClock();
     const call = scripted<string>([notReady()]);
     const err = await callDaemon("ADD", conf(), clock, log, call).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 11, msg: "netattachd at /run/na.sock is not ready after 1000 ms", details: expect.stringContaining("kube informers not synced") });
+    expect(err).toMatchObject({
+      code: 11,
+      msg: "netattachd at /run/na.sock is not ready after 1000 ms",
+      details: expect.stringContaining("kube informers not synced"),
+    });
     expect(clock.now()).toBeLessThanOrEqual(1000);
     expect(clock.slept).toEqual([25, 50, 100, 200, 250, 250]);
   });
 
   it.each([
-    ["an error with a CNI code", rich(Status.UNAVAILABLE, "KUBE_API_UNAVAILABLE", "API server unreachable"), 11, "API server unreachable"],
+    [
+      "an error with a CNI code",
+      rich(Status.UNAVAILABLE, "KUBE_API_UNAVAILABLE", "API server unreachable"),
+      11,
+      "API server unreachable",
+    ],
     ["UNIMPLEMENTED", new ClientError(PATH, Status.UNIMPLEMENTED, "unknown method"), 999, "unknown method"],
     ["a socket it may not open", new SocketConnectError(PATH, errno("EACCES")), 11, "not reachable at /run/na.sock"],
-    ["a deadline (the daemon may be working on it)", new ClientError(PATH, Status.DEADLINE_EXCEEDED, "Deadline exceeded"), 11, "ADD was not done"],
+    [
+      "a deadline (the daemon may be working on it)",
+      new ClientError(PATH, Status.DEADLINE_EXCEEDED, "Deadline exceeded"),
+      11,
+      "ADD was not done",
+    ],
   ])("does not retry %s", async (_what, error, code, msg) => {
     const clock = fakeClock();
     const call = scripted<string>([error]);
-    await expect(callDaemon("ADD", conf(), clock, log, call)).rejects.toMatchObject({ code, msg: expect.stringContaining(msg) });
+    await expect(callDaemon("ADD", conf(), clock, log, call)).rejects.toMatchObject({
+      code,
+      msg: expect.stringContaining(msg),
+    });
     expect(call.attempts).toBe(1);
     expect(clock.slept).toEqual([]);
   });
@@ -77,7 +103,10 @@ describe("ADD", () => {
   it("readinessTimeoutMs 0 means one attempt, no wait", async () => {
     const call = scripted<string>([refused()]);
     const noWait = parseShimConf('{"cniVersion":"1.0.0","readinessTimeoutMs":0}');
-    await expect(callDaemon("ADD", noWait, fakeClock(), log, call)).rejects.toMatchObject({ code: 11, msg: expect.stringContaining("not ready after 0 ms") });
+    await expect(callDaemon("ADD", noWait, fakeClock(), log, call)).rejects.toMatchObject({
+      code: 11,
+      msg: expect.stringContaining("not ready after 0 ms"),
+    });
     expect(call.attempts).toBe(1);
   });
 

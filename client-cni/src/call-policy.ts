@@ -49,8 +49,14 @@ export type DaemonCall<T> = (options: { deadline: Date }) => Promise<T>;
 
 /** Why the daemon did not take the call, when waiting can fix that; undefined otherwise. */
 function notYet(err: unknown): string | undefined {
-  if (err instanceof SocketConnectError && err.notListening) return `${Status[err.code]}: ${transportDetails(err.details)}`;
-  if (err instanceof ClientError && err.code === Status.UNAVAILABLE && errorReason(err) === reasonName(ErrorReason.ERROR_REASON_NOT_READY)) return `not ready: ${err.details}`;
+  if (err instanceof SocketConnectError && err.notListening)
+    return `${Status[err.code]}: ${transportDetails(err.details)}`;
+  if (
+    err instanceof ClientError &&
+    err.code === Status.UNAVAILABLE &&
+    errorReason(err) === reasonName(ErrorReason.ERROR_REASON_NOT_READY)
+  )
+    return `not ready: ${err.details}`;
   return undefined;
 }
 
@@ -80,7 +86,13 @@ async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call:
 }
 
 /** Runs one daemon call under the command's policy; every failure becomes a ShimError. */
-export async function callDaemon<T>(command: DaemonCommand, conf: ShimConf, clock: Clock, log: Logger, call: DaemonCall<T>): Promise<T> {
+export async function callDaemon<T>(
+  command: DaemonCommand,
+  conf: ShimConf,
+  clock: Clock,
+  log: Logger,
+  call: DaemonCall<T>,
+): Promise<T> {
   const policy = CALL_POLICY[command];
   try {
     if (policy.retryUntilReady) return await callWhenReady(conf, clock, log, call);

@@ -6,7 +6,12 @@ describe("parseCniEnv", () => {
   const add = { CNI_COMMAND: "ADD", CNI_CONTAINERID: "abc", CNI_NETNS: "/var/run/netns/x", CNI_IFNAME: "eth0" };
 
   it("names every missing variable, like skel", () => {
-    expect(() => parseCniEnv({ CNI_COMMAND: "ADD" })).toThrow(expect.objectContaining({ code: 4, msg: "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME] missing" }));
+    expect(() => parseCniEnv({ CNI_COMMAND: "ADD" })).toThrow(
+      expect.objectContaining({
+        code: 4,
+        msg: "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME] missing",
+      }),
+    );
   });
 
   it("lets DEL go without a netns and GC/STATUS without any attachment variable", () => {
@@ -37,11 +42,17 @@ describe("parseCniArgs", () => {
   });
 
   it("refuses a pair without '=' with code 4 naming CNI_ARGS, as plugins do", () => {
-    expect(() => parseCniArgs("K8S_POD_NAME=p;FLAG")).toThrow(expect.objectContaining({ code: 4, msg: expect.stringContaining("CNI_ARGS") }));
+    expect(() => parseCniArgs("K8S_POD_NAME=p;FLAG")).toThrow(
+      expect.objectContaining({ code: 4, msg: expect.stringContaining("CNI_ARGS") }),
+    );
   });
 
   it("keys named like Object.prototype members are plain keys", () => {
-    expect(parseCniArgs("constructor=1;__proto__=2;toString=3").rest.map((p) => p.key)).toEqual(["constructor", "__proto__", "toString"]);
+    expect(parseCniArgs("constructor=1;__proto__=2;toString=3").rest.map((p) => p.key)).toEqual([
+      "constructor",
+      "__proto__",
+      "toString",
+    ]);
   });
 
   it("a DEL never fails on a malformed CNI_ARGS: its pod identity is only logged", () => {

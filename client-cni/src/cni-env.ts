@@ -32,7 +32,10 @@ export function readCommand(env: Env): CniCommand {
   const raw = env["CNI_COMMAND"] ?? "";
   const command = COMMANDS.find((c) => c === raw);
   if (command === undefined) {
-    throw new ShimError(CniErrorCode.InvalidEnvironment, raw === "" ? "CNI_COMMAND is not set" : `unknown CNI_COMMAND: ${quoteInput(raw)}`);
+    throw new ShimError(
+      CniErrorCode.InvalidEnvironment,
+      raw === "" ? "CNI_COMMAND is not set" : `unknown CNI_COMMAND: ${quoteInput(raw)}`,
+    );
   }
   return command;
 }
@@ -53,11 +56,17 @@ export function parseCniEnv(env: Env): CniEnv {
   };
   if (REQUIRED[command].includes("CNI_CONTAINERID")) {
     const problem = containerIdProblem(out.containerId);
-    if (problem !== undefined) throw new ShimError(CniErrorCode.InvalidEnvironment, `invalid containerID ${quoteInput(out.containerId)}`, problem);
+    if (problem !== undefined)
+      throw new ShimError(
+        CniErrorCode.InvalidEnvironment,
+        `invalid containerID ${quoteInput(out.containerId)}`,
+        problem,
+      );
   }
   if (REQUIRED[command].includes("CNI_IFNAME")) {
     const problem = interfaceNameProblem(out.ifName);
-    if (problem !== undefined) throw new ShimError(CniErrorCode.InvalidEnvironment, `invalid interface name ${quoteInput(out.ifName)}`, problem);
+    if (problem !== undefined)
+      throw new ShimError(CniErrorCode.InvalidEnvironment, `invalid interface name ${quoteInput(out.ifName)}`, problem);
   }
   return out;
 }

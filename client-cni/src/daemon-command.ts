@@ -11,7 +11,13 @@ import { ShimError } from "./shim-error.js";
 import { versionAnswer } from "./versions.js";
 
 /** stdout for a successful command; throws a ShimError otherwise. */
-export async function runDaemonCommand(env: CniEnv, conf: ShimConf, client: DaemonClient, clock: Clock, log: Logger): Promise<string> {
+export async function runDaemonCommand(
+  env: CniEnv,
+  conf: ShimConf,
+  client: DaemonClient,
+  clock: Clock,
+  log: Logger,
+): Promise<string> {
   const started = clock.now();
   const stdout = await dispatch(env, conf, client, clock, log);
   log.info("done", { ms: clock.now() - started });
@@ -35,14 +41,29 @@ async function dispatch(env: CniEnv, conf: ShimConf, client: DaemonClient, clock
       return "";
     case "GC": {
       const res = await callDaemon("GC", conf, clock, log, (o) => client.garbageCollect(toGcRequest(conf), o));
-      if (res.errors.length > 0) throw new ShimError(CniErrorCode.TryAgainLater, `garbage collection left ${res.errors.length} error(s)`, res.errors.join("; "));
+      if (res.errors.length > 0)
+        throw new ShimError(
+          CniErrorCode.TryAgainLater,
+          `garbage collection left ${res.errors.length} error(s)`,
+          res.errors.join("; "),
+        );
       return "";
     }
     case "STATUS": {
       const res = await callDaemon("STATUS", conf, clock, log, (o) => client.getStatus({}, o));
-      if (!res.ready) throw new ShimError(CniErrorCode.PluginNotAvailable, `netattachd at ${conf.socketPath} is not ready`, res.reasons.join("; "));
+      if (!res.ready)
+        throw new ShimError(
+          CniErrorCode.PluginNotAvailable,
+          `netattachd at ${conf.socketPath} is not ready`,
+          res.reasons.join("; "),
+        );
       const net = res.clusterNetwork;
-      if (net !== undefined && !net.ok) throw new ShimError(net.cniCode ?? CniErrorCode.PluginNotAvailable, `cluster network "${net.name}" is not available`, net.message);
+      if (net !== undefined && !net.ok)
+        throw new ShimError(
+          net.cniCode ?? CniErrorCode.PluginNotAvailable,
+          `cluster network "${net.name}" is not available`,
+          net.message,
+        );
       return "";
     }
     case "VERSION":
@@ -56,11 +77,16 @@ function primaryResult(json: string, cniVersion: string): string {
   try {
     parsed = JSON.parse(json);
   } catch (err) {
-    throw new ShimError(CniErrorCode.Internal, "netattachd returned an unparsable primary result", json.slice(0, 200), { cause: err });
+    throw new ShimError(CniErrorCode.Internal, "netattachd returned an unparsable primary result", json.slice(0, 200), {
+      cause: err,
+    });
   }
   const got = (parsed as { cniVersion?: unknown } | null)?.cniVersion;
   if (got !== cniVersion) {
-    throw new ShimError(CniErrorCode.Internal, `netattachd returned a result in version ${String(got)}, not the configured ${cniVersion}`);
+    throw new ShimError(
+      CniErrorCode.Internal,
+      `netattachd returned a result in version ${String(got)}, not the configured ${cniVersion}`,
+    );
   }
   return json;
 }

@@ -10,7 +10,13 @@ import { CniErrorCode } from "../../server/src/cni/spec/index.js";
 import { ShimError, isShimError } from "./shim-error.js";
 
 /** Status codes that mean "the daemon could not be reached or did not answer in time". */
-const TRANSIENT = new Set<Status>([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED, Status.CANCELLED, Status.ABORTED, Status.RESOURCE_EXHAUSTED]);
+const TRANSIENT = new Set<Status>([
+  Status.UNAVAILABLE,
+  Status.DEADLINE_EXCEEDED,
+  Status.CANCELLED,
+  Status.ABORTED,
+  Status.RESOURCE_EXHAUSTED,
+]);
 
 export interface MappingContext {
   socketPath: string;
@@ -47,19 +53,41 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
   const info = errorInfo(err);
   if (info !== undefined && err instanceof ClientError) {
     const code = Number(info.metadata["cniCode"]);
-    const details = [info.metadata["details"], where(info), info.metadata["stderr"] ? `stderr: ${info.metadata["stderr"]}` : undefined]
+    const details = [
+      info.metadata["details"],
+      where(info),
+      info.metadata["stderr"] ? `stderr: ${info.metadata["stderr"]}` : undefined,
+    ]
       .filter(Boolean)
       .join("; ");
     return new ShimError(Number.isInteger(code) ? code : CniErrorCode.Internal, err.details, details, { cause: err });
   }
   if (err instanceof ClientError && TRANSIENT.has(err.code)) {
-    const notDone = ctx.command !== undefined && ctx.command !== "STATUS" ? `; ${ctx.command} was not done, the runtime should retry` : "";
-    return new ShimError(ctx.unreachableCode, `netattachd is not reachable at ${ctx.socketPath}${notDone}`, `${Status[err.code]}: ${transportDetails(err.details)}`, { cause: err });
+    const notDone =
+      ctx.command !== undefined && ctx.command !== "STATUS"
+        ? `; ${ctx.command} was not done, the runtime should retry`
+        : "";
+    return new ShimError(
+      ctx.unreachableCode,
+      `netattachd is not reachable at ${ctx.socketPath}${notDone}`,
+      `${Status[err.code]}: ${transportDetails(err.details)}`,
+      { cause: err },
+    );
   }
   if (err instanceof ClientError) {
-    return new ShimError(CniErrorCode.Internal, `netattachd at ${ctx.socketPath} failed: ${err.details}`, Status[err.code], { cause: err });
+    return new ShimError(
+      CniErrorCode.Internal,
+      `netattachd at ${ctx.socketPath} failed: ${err.details}`,
+      Status[err.code],
+      { cause: err },
+    );
   }
-  return new ShimError(CniErrorCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
+  return new ShimError(
+    CniErrorCode.Internal,
+    "netattach-cni internal error",
+    err instanceof Error ? err.message : String(err),
+    { cause: err },
+  );
 }
 
 /**

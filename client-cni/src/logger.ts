@@ -14,11 +14,18 @@ export interface Logger {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-export function createLogger(sink: (line: string) => void, level: LogLevel, now: () => number, base: LogFields = {}): Logger {
+export function createLogger(
+  sink: (line: string) => void,
+  level: LogLevel,
+  now: () => number,
+  base: LogFields = {},
+): Logger {
   const write = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields): void => {
     if (RANK[lvl] < RANK[level]) return;
     try {
-      sink(`${JSON.stringify({ time: new Date(now()).toISOString(), level: lvl, name: "netattach-cni", msg, ...base, ...fields })}\n`);
+      sink(
+        `${JSON.stringify({ time: new Date(now()).toISOString(), level: lvl, name: "netattach-cni", msg, ...base, ...fields })}\n`,
+      );
     } catch {
       // A broken log destination must never fail the CNI operation.
     }

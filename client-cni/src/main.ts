@@ -37,12 +37,20 @@ function main(): void {
     readStdin: bun ? () => bun.stdin.text() : async () => fs().readFileSync(0, "utf8"),
     // Loaded on demand: VERSION never pays for the client.
     loadClient: async () => {
-      const [{ createDaemonClient }, { fetchPost, nodeHttpPost }] = await Promise.all([import("./daemon-client.js"), import("./transport/http-post.js")]);
+      const [{ createDaemonClient }, { fetchPost, nodeHttpPost }] = await Promise.all([
+        import("./daemon-client.js"),
+        import("./transport/http-post.js"),
+      ]);
       // Bun's native fetch in the shim's binary; node:http when the bundle runs in node.
-      return (socketPath) => createDaemonClient(socketPath, bun ? fetchPost(globalThis.fetch as unknown as UnixFetch) : nodeHttpPost());
+      return (socketPath) =>
+        createDaemonClient(socketPath, bun ? fetchPost(globalThis.fetch as unknown as UnixFetch) : nodeHttpPost());
     },
     logSink: (logFile) => (logFile ? (line) => fs().appendFileSync(logFile, line) : (line) => writeAll(2, line)),
-    clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random },
+    clock: {
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: Math.random,
+    },
   })
     .then(async ({ stdout, exitCode }) => {
       try {

@@ -10,7 +10,9 @@ interface Recorded {
   calls: { command: string; env: Record<string, string>; stdin: Record<string, unknown> }[];
 }
 
-const full = JSON.parse(readFileSync(new URL("../../test/fixtures/containerd-1.6/full.json", import.meta.url), "utf8")) as Recorded;
+const full = JSON.parse(
+  readFileSync(new URL("../../test/fixtures/containerd-1.6/full.json", import.meta.url), "utf8"),
+) as Recorded;
 const ID = "a".repeat(64);
 
 function invocation(i: number): { env: ReturnType<typeof parseCniEnv>; stdin: string } {
@@ -24,24 +26,48 @@ describe("request mapping of the containerd 1.6 recording", () => {
   it("ADD carries every capability containerd filled in", () => {
     const { env, stdin } = invocation(0);
     const req = toAttachRequest(env, parseShimConf(stdin));
-    expect(req).toMatchObject({ containerId: ID, primaryInterface: "eth0", cniVersion: "1.0.0", pod: { namespace: "team-a", name: "web-0" } });
-    expect(Object.keys(req.annotations?.values ?? {})).toEqual(["k8s.v1.cni.cncf.io/networks", "kubernetes.io/egress-bandwidth", "kubernetes.io/ingress-bandwidth"]);
+    expect(req).toMatchObject({
+      containerId: ID,
+      primaryInterface: "eth0",
+      cniVersion: "1.0.0",
+      pod: { namespace: "team-a", name: "web-0" },
+    });
+    expect(Object.keys(req.annotations?.values ?? {})).toEqual([
+      "k8s.v1.cni.cncf.io/networks",
+      "kubernetes.io/egress-bandwidth",
+      "kubernetes.io/ingress-bandwidth",
+    ]);
     expect(req.runtimeConfig?.portMappings).toEqual([
       { hostPort: 8080, containerPort: 80, protocol: "tcp", hostIp: "" },
       { hostPort: 5353, containerPort: 53, protocol: "udp", hostIp: "127.0.0.1" },
     ]);
-    expect(req.runtimeConfig?.bandwidth).toEqual({ ingressRate: 1000000, ingressBurst: 4294967295, egressRate: 2000000, egressBurst: 4294967295 });
+    expect(req.runtimeConfig?.bandwidth).toEqual({
+      ingressRate: 1000000,
+      ingressBurst: 4294967295,
+      egressRate: 2000000,
+      egressBurst: 4294967295,
+    });
     expect(req.runtimeConfig?.dns?.servers).toEqual(["10.96.0.10"]);
     expect(req.runtimeConfig?.extraJson).toBe("");
   });
 
   it("DEL ignores prevResult (the daemon has its own record) and keeps the empty netns", () => {
-    expect(toDetachRequest(invocation(1).env)).toMatchObject({ containerId: ID, netnsPath: expect.stringMatching(/^\/var\/run\/netns\/cni-/) });
+    expect(toDetachRequest(invocation(1).env)).toMatchObject({
+      containerId: ID,
+      netnsPath: expect.stringMatching(/^\/var\/run\/netns\/cni-/),
+    });
     expect(toDetachRequest(invocation(2).env)).toMatchObject({ containerId: ID, netnsPath: "" });
   });
 
   it("GC without valid attachments only asks for delegate GC", () => {
-    expect(toGcRequest(parseShimConf('{"cniVersion":"1.1.0","name":"n"}'))).toEqual({ validAttachments: undefined, dryRun: false });
-    expect(toGcRequest(parseShimConf('{"cniVersion":"1.1.0","name":"n","cni.dev/attachments":[{"containerID":"c","ifname":"eth0"}]}'))).toEqual({ validAttachments: { containerIds: ["c"] }, dryRun: false });
+    expect(toGcRequest(parseShimConf('{"cniVersion":"1.1.0","name":"n"}'))).toEqual({
+      validAttachments: undefined,
+      dryRun: false,
+    });
+    expect(
+      toGcRequest(
+        parseShimConf('{"cniVersion":"1.1.0","name":"n","cni.dev/attachments":[{"containerID":"c","ifname":"eth0"}]}'),
+      ),
+    ).toEqual({ validAttachments: { containerIds: ["c"] }, dryRun: false });
   });
 });

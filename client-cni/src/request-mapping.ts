@@ -35,5 +35,8 @@ export function toCheckRequest(env: CniEnv): CheckNetworksRequest {
 }
 
 export function toGcRequest(conf: ShimConf): GarbageCollectRequest {
-  return { validAttachments: conf.validContainerIds === undefined ? undefined : { containerIds: [...conf.validContainerIds] }, dryRun: false };
+  return {
+    validAttachments: conf.validContainerIds === undefined ? undefined : { containerIds: [...conf.validContainerIds] },
+    dryRun: false,
+  };
 }

@@ -18,14 +18,28 @@ describe("toRuntimeConfig", () => {
   });
 
   it("keeps ips, mac, cgroupPath, and passes unknown capabilities on as JSON", () => {
-    const rc = toRuntimeConfig({ ips: ["10.1.1.5/24"], mac: "c2:11:22:33:44:55", cgroupPath: "/kubepods/pod1", aliases: ["web"], deviceID: "0000:04:00.5" });
+    const rc = toRuntimeConfig({
+      ips: ["10.1.1.5/24"],
+      mac: "c2:11:22:33:44:55",
+      cgroupPath: "/kubepods/pod1",
+      aliases: ["web"],
+      deviceID: "0000:04:00.5",
+    });
     expect(rc).toMatchObject({ ips: ["10.1.1.5/24"], mac: "c2:11:22:33:44:55", cgroupPath: "/kubepods/pod1" });
     expect(JSON.parse(rc?.extraJson ?? "")).toEqual({ aliases: ["web"], deviceID: "0000:04:00.5" });
   });
 
   it("is undefined without runtimeConfig, and empty lists for null capabilities", () => {
     expect(toRuntimeConfig(undefined)).toBeUndefined();
-    expect(toRuntimeConfig({ portMappings: null, dns: null })).toEqual({ portMappings: [], bandwidth: undefined, dns: undefined, ips: [], mac: undefined, cgroupPath: undefined, extraJson: "" });
+    expect(toRuntimeConfig({ portMappings: null, dns: null })).toEqual({
+      portMappings: [],
+      bandwidth: undefined,
+      dns: undefined,
+      ips: [],
+      mac: undefined,
+      cgroupPath: undefined,
+      extraJson: "",
+    });
   });
 
   it.each([
@@ -35,7 +49,9 @@ describe("toRuntimeConfig", () => {
     [{ ips: "10.0.0.1" }, "ips"],
     [{ mac: 5 }, "mac"],
   ])("rejects %j with code 7 naming %s", (rc, key) => {
-    expect(() => toRuntimeConfig(rc)).toThrow(expect.objectContaining({ code: 7, msg: expect.stringContaining(`"${key}"`) }));
+    expect(() => toRuntimeConfig(rc)).toThrow(
+      expect.objectContaining({ code: 7, msg: expect.stringContaining(`"${key}"`) }),
+    );
   });
 });
 
@@ -51,6 +67,8 @@ describe("toAnnotations", () => {
 
   it("a map of strings is passed as is; anything else is code 7", () => {
     expect(toAnnotations({ "io.kubernetes.cri.pod-annotations": { a: "1" } })).toEqual({ values: { a: "1" } });
-    expect(() => toAnnotations({ "io.kubernetes.cri.pod-annotations": { a: 1 } })).toThrow(expect.objectContaining({ code: 7 }));
+    expect(() => toAnnotations({ "io.kubernetes.cri.pod-annotations": { a: 1 } })).toThrow(
+      expect.objectContaining({ code: 7 }),
+    );
   });
 });

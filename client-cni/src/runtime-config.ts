@@ -3,7 +3,13 @@
 // ({"HostPort":8080,...}; see test/fixtures/containerd-1.6): inner keys are matched
 // case-insensitively, as Go's encoding/json does. Capability names themselves are exact.
 import { CniErrorCode, isJsonObject } from "../../server/src/cni/spec/index.js";
-import type { Annotations, Bandwidth, DnsCapability, PortMapping, RuntimeConfig } from "../../proto/gen/netattach/v1/sandbox.js";
+import type {
+  Annotations,
+  Bandwidth,
+  DnsCapability,
+  PortMapping,
+  RuntimeConfig,
+} from "../../proto/gen/netattach/v1/sandbox.js";
 import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { ShimError } from "./shim-error.js";
 
@@ -16,7 +22,6 @@ function bad(key: string, value: unknown, why: string): ShimError {
   return new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid runtimeConfig "${key}": ${why}`, quoteInput(value));
 }
 
-
 /** obj[key] matched case-insensitively. */
 function field(obj: Json, key: string): unknown {
   const lower = key.toLowerCase();
@@ -28,7 +33,8 @@ function field(obj: Json, key: string): unknown {
 function num(cap: string, obj: Json, key: string, max: number): number | undefined {
   const v = field(obj, key);
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) throw bad(`${cap}.${key}`, v, `must be an integer from 0 to ${max}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max)
+    throw bad(`${cap}.${key}`, v, `must be an integer from 0 to ${max}`);
   return v;
 }
 
@@ -47,7 +53,8 @@ function portMappings(v: unknown): PortMapping[] {
     if (!isJsonObject(p)) throw bad("portMappings", p, "entries must be objects");
     const protocol = field(p, "protocol") ?? "";
     const hostIp = field(p, "hostIP") ?? "";
-    if (typeof protocol !== "string" || typeof hostIp !== "string") throw bad("portMappings", p, "protocol and hostIP must be strings");
+    if (typeof protocol !== "string" || typeof hostIp !== "string")
+      throw bad("portMappings", p, "protocol and hostIP must be strings");
     return {
       hostPort: num("portMappings", p, "hostPort", MAX_PORT) ?? 0,
       containerPort: num("portMappings", p, "containerPort", MAX_PORT) ?? 0,
@@ -71,7 +78,11 @@ function bandwidth(v: unknown): Bandwidth | undefined {
 function dns(v: unknown): DnsCapability | undefined {
   if (v === null || v === undefined) return undefined;
   if (!isJsonObject(v)) throw bad("dns", v, "must be an object");
-  return { servers: strings("dns.servers", field(v, "servers")), searches: strings("dns.searches", field(v, "searches")), options: strings("dns.options", field(v, "options")) };
+  return {
+    servers: strings("dns.servers", field(v, "servers")),
+    searches: strings("dns.searches", field(v, "searches")),
+    options: strings("dns.options", field(v, "options")),
+  };
 }
 
 function optionalString(key: string, v: unknown): string | undefined {
@@ -102,6 +113,7 @@ export function toAnnotations(rc: Readonly<Json> | undefined): Annotations | und
   if (rc === undefined || !(POD_ANNOTATIONS_CAPABILITY in rc)) return undefined;
   const v = rc[POD_ANNOTATIONS_CAPABILITY];
   if (v === null) return { values: {} };
-  if (!isJsonObject(v) || Object.values(v).some((s) => typeof s !== "string")) throw bad(POD_ANNOTATIONS_CAPABILITY, v, "must be a map of strings");
+  if (!isJsonObject(v) || Object.values(v).some((s) => typeof s !== "string"))
+    throw bad(POD_ANNOTATIONS_CAPABILITY, v, "must be a map of strings");
   return { values: v as Record<string, string> };
 }

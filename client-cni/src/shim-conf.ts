@@ -18,9 +18,20 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const nonEmptyString = v.pipe(v.string("must be a non-empty string"), v.nonEmpty("must be a non-empty string"));
 // Above MAX_TIMER_MS a timer fires at once (node and Bun alike): a huge wait would be no wait.
-const millis = v.pipe(v.number(`must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`), v.finite(`must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`), v.minValue(0, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`), v.maxValue(MAX_TIMER_MS, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`));
+const millis = v.pipe(
+  v.number(`must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
+  v.finite(`must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
+  v.minValue(0, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
+  v.maxValue(MAX_TIMER_MS, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
+);
 /** GC's attachments still in use: only their container ids matter here. */
-const attachments = v.array(v.looseObject({ containerID: v.pipe(v.string("every entry needs a containerID"), v.nonEmpty("every entry needs a containerID")) }, "every entry needs a containerID"), "must be a list");
+const attachments = v.array(
+  v.looseObject(
+    { containerID: v.pipe(v.string("every entry needs a containerID"), v.nonEmpty("every entry needs a containerID")) },
+    "every entry needs a containerID",
+  ),
+  "must be a list",
+);
 
 export interface ShimConf {
   readonly cniVersion: string;
@@ -36,7 +47,6 @@ export interface ShimConf {
   readonly validContainerIds: readonly string[] | undefined;
 }
 
-
 /** What a version can look like; anything else (a megabyte of text) is never echoed back. */
 const VERSION_SHAPE = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/;
 
@@ -44,7 +54,9 @@ const VERSION_SHAPE = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/;
 export function peekCniVersion(stdin: string): string | undefined {
   try {
     const v: unknown = JSON.parse(stdin);
-    return isJsonObject(v) && typeof v["cniVersion"] === "string" && VERSION_SHAPE.test(v["cniVersion"]) ? v["cniVersion"] : undefined;
+    return isJsonObject(v) && typeof v["cniVersion"] === "string" && VERSION_SHAPE.test(v["cniVersion"])
+      ? v["cniVersion"]
+      : undefined;
   } catch {
     return undefined;
   }
@@ -70,14 +82,20 @@ export function parseShimConf(stdin: string): ShimConf {
   try {
     raw = JSON.parse(stdin);
   } catch (err) {
-    throw new ShimError(CniErrorCode.DecodeFailure, "error parsing network configuration", (err as Error).message, { cause: err });
+    throw new ShimError(CniErrorCode.DecodeFailure, "error parsing network configuration", (err as Error).message, {
+      cause: err,
+    });
   }
   if (!isJsonObject(raw)) throw new ShimError(CniErrorCode.DecodeFailure, "network configuration is not a JSON object");
   const parsed = v.safeParse(SHIM_CONF_SCHEMA, raw, { abortEarly: true });
   if (!parsed.success) {
     const [issue] = parsed.issues;
     const key = issue.path?.[0]?.key;
-    throw new ShimError(CniErrorCode.InvalidNetworkConfig, `invalid ${quoteInput(String(key))}: ${issue.message}`, quoteInput(raw[String(key)]));
+    throw new ShimError(
+      CniErrorCode.InvalidNetworkConfig,
+      `invalid ${quoteInput(String(key))}: ${issue.message}`,
+      quoteInput(raw[String(key)]),
+    );
   }
   const conf = parsed.output;
   const valid = conf["cni.dev/valid-attachments"] ?? conf["cni.dev/attachments"];

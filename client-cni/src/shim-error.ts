@@ -19,7 +19,11 @@ export class ShimError extends Error {
 
   /** The spec's error object, in the caller's cniVersion. */
   toSpecJSON(cniVersion: string): { cniVersion: string; code: number; msg: string; details?: string } {
-    const out: { cniVersion: string; code: number; msg: string; details?: string } = { cniVersion, code: this.code, msg: this.msg };
+    const out: { cniVersion: string; code: number; msg: string; details?: string } = {
+      cniVersion,
+      code: this.code,
+      msg: this.msg,
+    };
     if (this.details) out.details = this.details;
     return out;
   }

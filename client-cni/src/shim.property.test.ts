@@ -25,7 +25,11 @@ function fakeClient(seen: Seen, cniVersion: () => string): DaemonClient {
       // As the transport does: a request the proto cannot carry throws here.
       AttachNetworksRequest.decode(AttachNetworksRequest.encode(req).finish());
       seen.attach = req;
-      return ok({ interfaces: [], primaryResultJson: JSON.stringify({ cniVersion: cniVersion() }), networkStatusJson: "" });
+      return ok({
+        interfaces: [],
+        primaryResultJson: JSON.stringify({ cniVersion: cniVersion() }),
+        networkStatusJson: "",
+      });
     },
     detachNetworks: (req: DetachNetworksRequest) => {
       DetachNetworksRequest.decode(DetachNetworksRequest.encode(req).finish());
@@ -38,7 +42,11 @@ function fakeClient(seen: Seen, cniVersion: () => string): DaemonClient {
   } as unknown as DaemonClient;
 }
 
-async function run(env: Record<string, string>, stdin: string, seen: Seen = {}): Promise<{ exitCode: number; out: Record<string, unknown> | undefined; stdout: string }> {
+async function run(
+  env: Record<string, string>,
+  stdin: string,
+  seen: Seen = {},
+): Promise<{ exitCode: number; out: Record<string, unknown> | undefined; stdout: string }> {
   let version = "";
   const res = await runShim({
     env,
@@ -56,12 +64,28 @@ function expectCniOutcome(r: Awaited<ReturnType<typeof run>>): void {
   expect(r.stdout.length).toBeLessThan(4096);
   if (r.exitCode === 0) return;
   expect(r.exitCode).toBe(1);
-  expect(r.out).toEqual({ cniVersion: expect.any(String), code: expect.any(Number), msg: expect.any(String), ...(r.out?.details === undefined ? {} : { details: expect.any(String) }) });
-  expect(INPUT_CODES, `code ${String(r.out?.code)}: ${String(r.out?.msg)} ${String(r.out?.details)}`).toContain(r.out?.code);
+  expect(r.out).toEqual({
+    cniVersion: expect.any(String),
+    code: expect.any(Number),
+    msg: expect.any(String),
+    ...(r.out?.details === undefined ? {} : { details: expect.any(String) }),
+  });
+  expect(INPUT_CODES, `code ${String(r.out?.code)}: ${String(r.out?.msg)} ${String(r.out?.details)}`).toContain(
+    r.out?.code,
+  );
 }
 
 const cniArgs = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom("K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID", "IgnoreUnknown", ...PROTO_KEYS), nastyString(10)), nastyString(10)), { maxLength: 5 })
+  .array(
+    fc.tuple(
+      fc.oneof(
+        fc.constantFrom("K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_UID", "IgnoreUnknown", ...PROTO_KEYS),
+        nastyString(10),
+      ),
+      nastyString(10),
+    ),
+    { maxLength: 5 },
+  )
   .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join(";"));
 
 const env = fc.record({
@@ -76,8 +100,22 @@ const env = fc.record({
 const port = fc.oneof(fc.integer({ min: 0, max: 65535 }), nastyNumber);
 const runtimeConfig = fc.record(
   {
-    portMappings: fc.oneof(fc.array(fc.record({ hostPort: port, containerPort: port, protocol: fc.constantFrom("tcp", "UDP", ""), hostIP: fc.constant("") }), { maxLength: 2 }), nastyJson),
-    bandwidth: fc.oneof(fc.record({ ingressRate: nastyNumber, egressBurst: nastyNumber }, { requiredKeys: [] }), nastyJson),
+    portMappings: fc.oneof(
+      fc.array(
+        fc.record({
+          hostPort: port,
+          containerPort: port,
+          protocol: fc.constantFrom("tcp", "UDP", ""),
+          hostIP: fc.constant(""),
+        }),
+        { maxLength: 2 },
+      ),
+      nastyJson,
+    ),
+    bandwidth: fc.oneof(
+      fc.record({ ingressRate: nastyNumber, egressBurst: nastyNumber }, { requiredKeys: [] }),
+      nastyJson,
+    ),
     dns: nastyJson,
     ips: nastyJson,
     mac: nastyJson,
@@ -103,23 +141,45 @@ const conf = fc.record(
 
 describe("the shim: properties", () => {
   it("any CNI_* environment and any network config: a result, or a CNI error with an input code", async () => {
-    await fc.assert(fc.asyncProperty(env, conf, async (e, c) => expectCniOutcome(await run(e, JSON.stringify(c)))), runs(400));
+    await fc.assert(
+      fc.asyncProperty(env, conf, async (e, c) => expectCniOutcome(await run(e, JSON.stringify(c)))),
+      runs(400),
+    );
   });
 
   it("any stdin text", async () => {
-    await fc.assert(fc.asyncProperty(env, nastyString(200), async (e, text) => expectCniOutcome(await run(e, text))), runs(200));
+    await fc.assert(
+      fc.asyncProperty(env, nastyString(200), async (e, text) => expectCniOutcome(await run(e, text))),
+      runs(200),
+    );
   });
 
   it("every CNI_ARGS pair reaches the daemon, prototype-named keys included", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...PROTO_KEYS, "X"), fc.stringMatching(/^[a-z0-9]{0,8}$/)), { minLength: 1, maxLength: 4 }), async (pairs) => {
-        const seen: Seen = {};
-        const args = ["K8S_POD_NAMESPACE=ns", "K8S_POD_NAME=p", ...pairs.map(([k, v]) => `${k}=${v}`)].join(";");
-        const r = await run({ CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_NETNS: "/var/run/netns/x", CNI_IFNAME: "eth0", CNI_ARGS: args }, JSON.stringify({ cniVersion: "1.0.0", type: "netattach-cni" }), seen);
-        expect(r.exitCode).toBe(1); // The fake answers a result of version "" on purpose: what matters is the request.
-        expect(seen.attach?.pod).toEqual({ namespace: "ns", name: "p", uid: "" });
-        expect(seen.attach?.cniArgs).toEqual(pairs.map(([key, value]) => ({ key, value })));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom(...PROTO_KEYS, "X"), fc.stringMatching(/^[a-z0-9]{0,8}$/)), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        async (pairs) => {
+          const seen: Seen = {};
+          const args = ["K8S_POD_NAMESPACE=ns", "K8S_POD_NAME=p", ...pairs.map(([k, v]) => `${k}=${v}`)].join(";");
+          const r = await run(
+            {
+              CNI_COMMAND: "ADD",
+              CNI_CONTAINERID: "c1",
+              CNI_NETNS: "/var/run/netns/x",
+              CNI_IFNAME: "eth0",
+              CNI_ARGS: args,
+            },
+            JSON.stringify({ cniVersion: "1.0.0", type: "netattach-cni" }),
+            seen,
+          );
+          expect(r.exitCode).toBe(1); // The fake answers a result of version "" on purpose: what matters is the request.
+          expect(seen.attach?.pod).toEqual({ namespace: "ns", name: "p", uid: "" });
+          expect(seen.attach?.cniArgs).toEqual(pairs.map(([key, value]) => ({ key, value })));
+        },
+      ),
       runs(50),
     );
   });
@@ -129,17 +189,26 @@ describe("the shim: properties", () => {
     ["a port past 65535", { portMappings: [{ hostPort: 65536, containerPort: 80 }] }, /portMappings\.hostPort/],
     ["a rate past int64", { bandwidth: { ingressRate: 1e30 } }, /bandwidth\.ingressRate/],
   ])("regression: %s is code 7 naming the key, not 999", async (_what, rc, key) => {
-    const r = await run({ CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_NETNS: "/n", CNI_IFNAME: "eth0", CNI_ARGS: "" }, JSON.stringify({ cniVersion: "1.0.0", type: "netattach-cni", runtimeConfig: rc }));
+    const r = await run(
+      { CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_NETNS: "/n", CNI_IFNAME: "eth0", CNI_ARGS: "" },
+      JSON.stringify({ cniVersion: "1.0.0", type: "netattach-cni", runtimeConfig: rc }),
+    );
     expect(r.out).toMatchObject({ code: 7, msg: expect.stringMatching(key) });
   });
 
   it("regression: a huge timeout is code 7, not a timer that fires at once", async () => {
-    const r = await run({ CNI_COMMAND: "DEL", CNI_CONTAINERID: "c1", CNI_IFNAME: "eth0" }, JSON.stringify({ cniVersion: "1.0.0", type: "netattach-cni", callTimeoutMs: 1e300 }));
+    const r = await run(
+      { CNI_COMMAND: "DEL", CNI_CONTAINERID: "c1", CNI_IFNAME: "eth0" },
+      JSON.stringify({ cniVersion: "1.0.0", type: "netattach-cni", callTimeoutMs: 1e300 }),
+    );
     expect(r.out).toMatchObject({ code: 7, msg: expect.stringMatching(/callTimeoutMs/) });
   });
 
   it("regression: a megabyte cniVersion is not echoed back", async () => {
-    const r = await run({ CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_NETNS: "/n", CNI_IFNAME: "eth0" }, JSON.stringify({ cniVersion: "1".repeat(1 << 20), type: "netattach-cni" }));
+    const r = await run(
+      { CNI_COMMAND: "ADD", CNI_CONTAINERID: "c1", CNI_NETNS: "/n", CNI_IFNAME: "eth0" },
+      JSON.stringify({ cniVersion: "1".repeat(1 << 20), type: "netattach-cni" }),
+    );
     expect(r.out).toMatchObject({ code: 1, cniVersion: "1.1.0" });
     expect(r.stdout.length).toBeLessThan(1024);
   });

@@ -33,12 +33,18 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
   try {
     const command = readCommand(deps.env);
     // A daemon command loads its code while stdin is read (Bun reads it on another thread).
-    const daemonCode = command === "VERSION" ? undefined : Promise.all([import("./daemon-command.js"), deps.loadClient()]);
+    const daemonCode =
+      command === "VERSION" ? undefined : Promise.all([import("./daemon-command.js"), deps.loadClient()]);
     daemonCode?.catch(() => undefined); // Reported where it is awaited.
     try {
       stdin = await deps.readStdin();
     } catch (err) {
-      throw new ShimError(CniErrorCode.IoFailure, "error reading network configuration from stdin", (err as Error).message, { cause: err });
+      throw new ShimError(
+        CniErrorCode.IoFailure,
+        "error reading network configuration from stdin",
+        (err as Error).message,
+        { cause: err },
+      );
     }
     cniVersion = peekCniVersion(stdin) ?? LATEST_VERSION;
     if (daemonCode === undefined) return { stdout: JSON.stringify(versionAnswer(peekCniVersion(stdin))), exitCode: 0 };
@@ -46,12 +52,24 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
     const env = parseCniEnv(deps.env);
     const conf = parseShimConf(stdin);
     checkVersion(command, conf.cniVersion);
-    log = createLogger(deps.logSink(conf.logFile), conf.logLevel, deps.clock.now).child({ command, containerId: env.containerId || undefined, ifName: env.ifName || undefined });
+    log = createLogger(deps.logSink(conf.logFile), conf.logLevel, deps.clock.now).child({
+      command,
+      containerId: env.containerId || undefined,
+      ifName: env.ifName || undefined,
+    });
     const [{ runDaemonCommand }, clientFor] = await daemonCode;
     return { stdout: await runDaemonCommand(env, conf, clientFor(conf.socketPath), deps.clock, log), exitCode: 0 };
   } catch (err) {
     // Daemon failures arrive mapped; anything else here is a bug of ours.
-    const shimErr = err instanceof ShimError ? err : new ShimError(CniErrorCode.Internal, "netattach-cni internal error", err instanceof Error ? err.message : String(err), { cause: err });
+    const shimErr =
+      err instanceof ShimError
+        ? err
+        : new ShimError(
+            CniErrorCode.Internal,
+            "netattach-cni internal error",
+            err instanceof Error ? err.message : String(err),
+            { cause: err },
+          );
     log.error(shimErr.msg, { code: shimErr.code, details: shimErr.details || undefined });
     return { stdout: JSON.stringify(shimErr.toSpecJSON(cniVersion)), exitCode: 1 };
   }

@@ -3,7 +3,10 @@ import { checkVersion, versionAnswer } from "./versions.js";
 
 describe("versions", () => {
   it("VERSION echoes a supported version and lists 0.3.0..1.1.0", () => {
-    expect(versionAnswer("1.0.0")).toEqual({ cniVersion: "1.0.0", supportedVersions: ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] });
+    expect(versionAnswer("1.0.0")).toEqual({
+      cniVersion: "1.0.0",
+      supportedVersions: ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"],
+    });
     expect(versionAnswer(undefined).cniVersion).toBe("1.1.0");
   });
 

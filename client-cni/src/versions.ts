@@ -4,7 +4,13 @@
 // 0.3.0 and later only: results older than 0.3.0 have no `interfaces` and at most one address
 // per family, so they cannot describe a multi-network pod; no supported runtime still
 // configures them (containerd ≥1.6 and CRI-O use ≥0.3).
-import { ALL_VERSIONS, CURRENT_VERSION, compareVersions, CniErrorCode, minVersionFor } from "../../server/src/cni/spec/index.js";
+import {
+  ALL_VERSIONS,
+  CURRENT_VERSION,
+  compareVersions,
+  CniErrorCode,
+  minVersionFor,
+} from "../../server/src/cni/spec/index.js";
 import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { ShimError } from "./shim-error.js";
 import type { CniCommand } from "./cni-env.js";
@@ -30,6 +36,10 @@ export function checkVersion(command: CniCommand, version: string): void {
   }
   const min = minVersionFor(command);
   if (min !== undefined && compareVersions(version, min) < 0) {
-    throw new ShimError(CniErrorCode.IncompatibleVersion, `config version does not allow ${command}`, `config is "${version}", ${command} needs ${min} or later`);
+    throw new ShimError(
+      CniErrorCode.IncompatibleVersion,
+      `config version does not allow ${command}`,
+      `config is "${version}", ${command} needs ${min} or later`,
+    );
   }
 }

@@ -12,7 +12,14 @@ import {
   type NetworkStatusWriter,
   type NodeLinks,
 } from "./attach/index.js";
-import { createCniRuntime, createSpawnExec, DEFAULT_PLUGIN_PATH, findSetpriv, type PluginExec, type RuntimeEvent } from "./cni/index.js";
+import {
+  createCniRuntime,
+  createSpawnExec,
+  DEFAULT_PLUGIN_PATH,
+  findSetpriv,
+  type PluginExec,
+  type RuntimeEvent,
+} from "./cni/index.js";
 import type { EventSink } from "./events/attachment-event.js";
 import { createPodLinks } from "./netns/pod-links.js";
 import { createCriSandboxes } from "./reconcile/cri-sandboxes.js";
@@ -30,7 +37,13 @@ import type { CreateKubeEdge, KubeEdge } from "./kube/index.js";
 import { createMetrics } from "./metrics/index.js";
 import { createRouteEditor } from "./netns/route-editor.js";
 import { createNetnsGuard } from "./netns/netns-guard.js";
-import { createConfDirSource, createDefinitionDirSource, createNetworkResolver, type NetworkSource, type PodSource } from "./resolve/index.js";
+import {
+  createConfDirSource,
+  createDefinitionDirSource,
+  createNetworkResolver,
+  type NetworkSource,
+  type PodSource,
+} from "./resolve/index.js";
 
 export interface ComposeOptions {
   readonly config: DaemonConfig;
@@ -56,7 +69,8 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   // Plugins die with the daemon (parent-death signal) and carry its state dir as owner mark, so the
   // next start finds whatever outlived it (startupCleanup).
   const setprivPath = opts.exec === undefined ? await setprivFor(log, opts.pluginPath) : undefined;
-  const exec = opts.exec ?? createSpawnExec({ owner: config.stateDir, ...(setprivPath !== undefined ? { setprivPath } : {}) });
+  const exec =
+    opts.exec ?? createSpawnExec({ owner: config.stateDir, ...(setprivPath !== undefined ? { setprivPath } : {}) });
   const store = createFileAttachmentStore(layout.attachmentsDir);
   const kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
   const metrics = createMetrics({ store, informers: () => kube?.informerStats() ?? [] });
@@ -75,14 +89,21 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const confDir = createConfDirSource(config.cniConfDir);
   const definitions: NetworkSource[] = [
     ...(kube ? [kube.networkSource] : []),
-    ...(config.definitionsDir ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir, maxDepth: config.limits.maxJsonDepth })] : []),
+    ...(config.definitionsDir
+      ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir, maxDepth: config.limits.maxJsonDepth })]
+      : []),
   ];
   const resolver = createNetworkResolver({ sources: { definitions, confDir }, config });
   const cluster = createClusterNetworkTracker(resolver);
   const netns = createNetnsGuard();
   const rc = config.reconcile;
   const cri = rc.runtimeSocket !== "" ? createCriSandboxes(rc.runtimeSocket) : undefined;
-  const events = fanOut([bus, metrics.events, ...(kube?.podEvents ? [kube.podEvents] : []), ...(opts.events ? [opts.events] : [])]);
+  const events = fanOut([
+    bus,
+    metrics.events,
+    ...(kube?.podEvents ? [kube.podEvents] : []),
+    ...(opts.events ? [opts.events] : []),
+  ]);
   const domain = createAttachmentService({
     runtime,
     resolver,
@@ -91,7 +112,12 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     store,
     orphans: createFileAttachmentStore(layout.orphansDir),
     links: createPodLinks(),
-    truth: createRuntimeTruth({ netns, ...(cri !== undefined ? { cri } : {}), ...(kube !== undefined ? { pods: kube.podSource } : {}), log }),
+    truth: createRuntimeTruth({
+      netns,
+      ...(cri !== undefined ? { cri } : {}),
+      ...(kube !== undefined ? { pods: kube.podSource } : {}),
+      log,
+    }),
     gracePeriodMs: rc.gracePeriodMs,
     routes: createRouteEditor(),
     netns,
@@ -105,18 +131,21 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     limits: { maxConcurrent: config.maxConcurrent, callTimeoutMs: config.callTimeoutMs },
     parallelSecondaries: config.parallelSecondaries,
     clusterNetwork: () => cluster.current(),
-    notReadyReasons: () => [...(kube?.notReadyReasons() ?? []), ...[cluster.problem()].filter((p): p is string => p !== undefined)],
+    notReadyReasons: () => [
+      ...(kube?.notReadyReasons() ?? []),
+      ...[cluster.problem()].filter((p): p is string => p !== undefined),
+    ],
     events,
     onWait: metrics.onWait,
   });
   // STATUS needs the cluster network's current config: resolve it first.
   const service: AttachmentService = metrics.instrument({
-      ...domain,
-      status: async (ctx) => {
-        await cluster.refresh(ctx.signal);
-        return domain.status(ctx);
-      },
-    });
+    ...domain,
+    status: async (ctx) => {
+      await cluster.refresh(ctx.signal);
+      return domain.status(ctx);
+    },
+  });
   const reconciler = createReconciler({
     gc: (req, ctx) => domain.gc(req, ctx),
     startup: () => startupCleanup({ layout, runtime, pluginOwner: config.stateDir, log }),
@@ -125,7 +154,10 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     log,
     ...(cri !== undefined ? { onStop: () => cri.close() } : {}),
   });
-  const hotplug = kube !== undefined && config.hotplug.annotations ? annotationHotplug(kube, service, events, config, log) : undefined;
+  const hotplug =
+    kube !== undefined && config.hotplug.annotations
+      ? annotationHotplug(kube, service, events, config, log)
+      : undefined;
   // The reconciler first: its start-up cleanup runs before anything else touches the state.
   const lifecycles: Lifecycle[] = [reconciler, ...(kube ? [kube] : []), ...(hotplug ? [hotplug] : [])];
   return createDaemon({
@@ -144,7 +176,13 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
 }
 
 /** The annotation watcher on the pod informer, stopped (in-flight changes cancelled) with the daemon. */
-function annotationHotplug(kube: KubeEdge, service: AttachmentService, events: EventSink, config: DaemonConfig, log: Logger): Lifecycle {
+function annotationHotplug(
+  kube: KubeEdge,
+  service: AttachmentService,
+  events: EventSink,
+  config: DaemonConfig,
+  log: Logger,
+): Lifecycle {
   const watcher = createAnnotationHotplug({ service, events, log, limits: config.limits });
   kube.onPodChange((pod, change) => watcher.observe(pod, change));
   return { start: async () => undefined, stop: () => watcher.stop() };
@@ -155,7 +193,11 @@ async function readTls(tls: NonNullable<DaemonConfig["tls"]>): Promise<NonNullab
     try {
       return await readFile(tls[key]);
     } catch (err) {
-      throw new StartupError("TLS_UNREADABLE", `cannot read tls.${key} ${tls[key]}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+      throw new StartupError(
+        "TLS_UNREADABLE",
+        `cannot read tls.${key} ${tls[key]}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        { cause: err },
+      );
     }
   };
   return { cert: await read("certFile"), key: await read("keyFile"), clientCa: await read("clientCaFile") };
@@ -181,10 +223,17 @@ async function kubeEdge(config: DaemonConfig, log: Logger, create?: CreateKubeEd
 
 /** util-linux setpriv, for the plugins' parent-death signal; without a working one plugins start directly (logged). */
 async function setprivFor(log: Logger, pluginPath: string | undefined): Promise<string | undefined> {
-  const dirs = [...new Set([...(pluginPath ?? DEFAULT_PLUGIN_PATH).split(":"), "/usr/bin", "/bin"].filter((d) => d.startsWith("/")))];
+  const dirs = [
+    ...new Set(
+      [...(pluginPath ?? DEFAULT_PLUGIN_PATH).split(":"), "/usr/bin", "/bin"].filter((d) => d.startsWith("/")),
+    ),
+  ];
   const found = await findSetpriv(dirs);
   if (found.ok) return found.path;
-  log.warn({ reason: found.why }, "plugins are started without a parent-death signal: they are not killed when netattachd dies (leftovers are killed at the next start)");
+  log.warn(
+    { reason: found.why },
+    "plugins are started without a parent-death signal: they are not killed when netattachd dies (leftovers are killed at the next start)",
+  );
   return undefined;
 }
 

@@ -74,7 +74,11 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   /** Set once our socket exists: only then is it ours to remove. */
   let ownsSocket = false;
 
-  const service = gateAttachOnReadiness(deps.service, { reached: () => readiness.wasReady(), checkNow: () => readiness.checkNow(), stopping: () => stopping !== undefined });
+  const service = gateAttachOnReadiness(deps.service, {
+    reached: () => readiness.wasReady(),
+    checkNow: () => readiness.checkNow(),
+    stopping: () => stopping !== undefined,
+  });
 
   const server = createRpcServer({
     service,
@@ -94,8 +98,15 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     await chmod(deps.socketPath, 0o600);
     const tcpPort = deps.tcpListen ? await listenTcp(deps.tcpListen) : undefined;
     await readiness.start();
-    log.info({ socketPath: deps.socketPath, tcpListen: deps.tcpListen, tcpPort, httpPort, ready: readiness.isReady() }, "netattachd listening");
-    return { socketPath: deps.socketPath, ...(tcpPort !== undefined ? { tcpPort } : {}), ...(httpPort !== undefined ? { httpPort } : {}) };
+    log.info(
+      { socketPath: deps.socketPath, tcpListen: deps.tcpListen, tcpPort, httpPort, ready: readiness.isReady() },
+      "netattachd listening",
+    );
+    return {
+      socketPath: deps.socketPath,
+      ...(tcpPort !== undefined ? { tcpPort } : {}),
+      ...(httpPort !== undefined ? { httpPort } : {}),
+    };
   }
 
   /** Not fatal: without it the node still attaches pods; the probes that use it fail, and this log line says why. */
@@ -103,16 +114,31 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     try {
       return await listen();
     } catch (err) {
-      log.error({ err, metricsListen: deps.http?.address }, "cannot listen for /metrics, /healthz and /readyz (metricsListen); serving without them");
+      log.error(
+        { err, metricsListen: deps.http?.address },
+        "cannot listen for /metrics, /healthz and /readyz (metricsListen); serving without them",
+      );
       return undefined;
     }
   }
 
   /** Only clients with a certificate from the configured CA get in: the TCP listener reaches every pod's networks. */
   async function listenTcp(address: string): Promise<number> {
-    if (deps.tls === undefined) throw new StartupError("TLS_REQUIRED", `refusing to listen on ${address} without mutual TLS (set tls.certFile, tls.keyFile, tls.clientCaFile)`);
-    if (/^(0\.0\.0\.0|\[::\]|\[::0\]|):/.test(address)) log.warn({ tcpListen: address }, "the TCP listener accepts connections on every address; mutual TLS is its only guard");
-    const credentials = ServerCredentials.createSsl(deps.tls.clientCa, [{ cert_chain: deps.tls.cert, private_key: deps.tls.key }], true);
+    if (deps.tls === undefined)
+      throw new StartupError(
+        "TLS_REQUIRED",
+        `refusing to listen on ${address} without mutual TLS (set tls.certFile, tls.keyFile, tls.clientCaFile)`,
+      );
+    if (/^(0\.0\.0\.0|\[::\]|\[::0\]|):/.test(address))
+      log.warn(
+        { tcpListen: address },
+        "the TCP listener accepts connections on every address; mutual TLS is its only guard",
+      );
+    const credentials = ServerCredentials.createSsl(
+      deps.tls.clientCa,
+      [{ cert_chain: deps.tls.cert, private_key: deps.tls.key }],
+      true,
+    );
     return listen(address, () => server.listenTcp(address, credentials));
   }
 
@@ -121,11 +147,16 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     events.close();
     const graceful = server.shutdown().then(() => "done" as const);
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), deps.shutdownTimeoutMs)));
+    const bound = new Promise<"timeout">(
+      (resolve) => (timer = setTimeout(() => resolve("timeout"), deps.shutdownTimeoutMs)),
+    );
     const outcome = await Promise.race([graceful, bound]);
     clearTimeout(timer);
     if (outcome === "timeout") {
-      log.warn({ shutdownTimeoutMs: deps.shutdownTimeoutMs }, "calls still running at the shutdown deadline; cancelling them");
+      log.warn(
+        { shutdownTimeoutMs: deps.shutdownTimeoutMs },
+        "calls still running at the shutdown deadline; cancelling them",
+      );
       server.forceShutdown();
     }
     if (ownsSocket) await unlink(deps.socketPath).catch(() => undefined);

@@ -10,7 +10,12 @@ import { createLogger } from "./log/create-logger.js";
 async function main(): Promise<number> {
   let loaded;
   try {
-    loaded = await loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), readFile: (p) => readFile(p, "utf8") });
+    loaded = await loadConfig({
+      argv: process.argv.slice(2),
+      env: process.env,
+      cwd: process.cwd(),
+      readFile: (p) => readFile(p, "utf8"),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`netattachd: ${err.message}\n`);
@@ -28,7 +33,12 @@ async function main(): Promise<number> {
 
   let daemon;
   try {
-    daemon = await composeDaemon({ config, log, descriptorSet: await loadDescriptorSet(), ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
+    daemon = await composeDaemon({
+      config,
+      log,
+      descriptorSet: await loadDescriptorSet(),
+      ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),
+    });
   } catch (err) {
     if (!(err instanceof StartupError)) throw err;
     log.fatal({ code: err.code }, err.message);

@@ -41,7 +41,10 @@ function clientThread(socketPath: string): BenchClient {
   const entry = new URL("./grpc-client-worker.ts", import.meta.url).href;
   const boot = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
   const worker = new Worker(boot, { eval: true, workerData: { socketPath } });
-  const pending = new Map<number, { resolve: (r: { ms: number; ready?: boolean }) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (r: { ms: number; ready?: boolean }) => void; reject: (e: Error) => void }
+  >();
   let next = 0;
   worker.on("message", (r: ClientReply) => {
     const p = pending.get(r.id);

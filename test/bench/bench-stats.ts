@@ -18,7 +18,13 @@ export function quantile(sorted: readonly number[], q: number): number {
 
 export function stats(samples: readonly number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, median: quantile(sorted, 0.5), p10: quantile(sorted, 0.1), p90: quantile(sorted, 0.9), min: sorted[0] ?? Number.NaN };
+  return {
+    n: sorted.length,
+    median: quantile(sorted, 0.5),
+    p10: quantile(sorted, 0.1),
+    p90: quantile(sorted, 0.9),
+    min: sorted[0] ?? Number.NaN,
+  };
 }
 
 /** Pairwise a[i] − b[i] (same iteration, so drift over the run cancels out). */

@@ -20,7 +20,8 @@ const { values } = parseArgs({
     "max-kill-delay-ms": { type: "string" },
   },
 });
-if (process.getuid?.() !== 0) throw new Error("run as root: every cycle creates a network namespace and real interfaces");
+if (process.getuid?.() !== 0)
+  throw new Error("run as root: every cycle creates a network namespace and real interfaces");
 const daemon = values.daemon ?? "bundle";
 if (daemon !== "bundle" && daemon !== "tsx") throw new Error("--daemon is bundle or tsx");
 const cycles = Number(values.cycles ?? 300);
@@ -40,7 +41,11 @@ const counts = await runChaos({
 });
 
 const row = (what: string, n: number): string => `${what.padEnd(44)}${String(n).padStart(6)}`;
-console.log(`\nchaos: ${counts.cycles} cycles, daemon ${daemon}, seed ${seed}, kills at 0–${maxKillDelayMs} ms into a cycle; node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `\nchaos: ${counts.cycles} cycles, daemon ${daemon}, seed ${seed}, kills at 0–${maxKillDelayMs} ms into a cycle; node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 console.log(row("daemon SIGKILLs (then restarted)", counts.kills));
 console.log(row("ADDs that failed (daemon killed or down)", counts.addFailed));
 console.log(row("DELs retried (daemon down)", counts.delRetries));

@@ -51,11 +51,18 @@ type Samples = Record<Mode, { add: number[]; del: number[] }> & { own: { add: nu
 const GOAL_MS = 2;
 const WARMUP = 10;
 
-const { values } = parseArgs({ options: { iterations: { type: "string", short: "n" }, scenario: { type: "string" }, "cache-dir": { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    iterations: { type: "string", short: "n" },
+    scenario: { type: "string" },
+    "cache-dir": { type: "string" },
+  },
+});
 const iterations = Number(values.iterations ?? 200);
 const chosen = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
 if (process.getuid?.() !== 0) throw new Error("run as root: the plugins create interfaces in a network namespace");
-if (!Number.isInteger(iterations) || iterations < 1 || chosen.length === 0) throw new Error("usage: cni-overhead.ts [--iterations N] [--scenario loopback|bridge]");
+if (!Number.isInteger(iterations) || iterations < 1 || chosen.length === 0)
+  throw new Error("usage: cni-overhead.ts [--iterations N] [--scenario loopback|bridge]");
 
 /** A PluginExec that can record the requests the runtime makes (off while timing). */
 function recordingExec(): { exec: PluginExec; record: ExecRequest[]; recording: { on: boolean } } {
@@ -100,7 +107,10 @@ interface Setup {
   readonly own: { add: number[]; del: number[] };
 }
 
-async function timeOne(mode: Mode, { runtime, seam, pdeathsig, list, rt, add, del, execMs, own }: Setup): Promise<[number, number]> {
+async function timeOne(
+  mode: Mode,
+  { runtime, seam, pdeathsig, list, rt, add, del, execMs, own }: Setup,
+): Promise<[number, number]> {
   if (mode === "runtime") {
     execMs.value = 0;
     const t0 = performance.now();
@@ -139,14 +149,28 @@ async function runScenario(s: Scenario): Promise<Samples> {
   const bridge = uniqueName("h3bench");
   try {
     const subnet = randomSubnet();
-    const vars = { CNI_VERSION: "1.0.0", NAME: `bench-${s.name}`, BRIDGE: bridge, DATA_DIR: join(dir, "ipam"), SUBNET: subnet.subnet, GATEWAY: subnet.gateway, STATIC_ADDR: subnet.staticAddr };
+    const vars = {
+      CNI_VERSION: "1.0.0",
+      NAME: `bench-${s.name}`,
+      BRIDGE: bridge,
+      DATA_DIR: join(dir, "ipam"),
+      SUBNET: subnet.subnet,
+      GATEWAY: subnet.gateway,
+      STATIC_ADDR: subnet.staticAddr,
+    };
     const list = await loadNetworkConfigFile(await renderNetconf(s.fixture, vars, dir));
     const { exec, record, recording } = recordingExec();
     const execMs = { value: 0 };
     const onEvent = (e: RuntimeEvent): void => {
       if (e.type === "exec") execMs.value += e.durationMs;
     };
-    const runtime = createCniRuntime({ exec, binDirs: CNI_BIN_DIRS, cacheDir: values["cache-dir"] ?? join(dir, "cache"), pluginTimeoutMs: 30_000, onEvent });
+    const runtime = createCniRuntime({
+      exec,
+      binDirs: CNI_BIN_DIRS,
+      cacheDir: values["cache-dir"] ?? join(dir, "cache"),
+      pluginTimeoutMs: 30_000,
+      onEvent,
+    });
     const rt: RuntimeConf = { containerId: "bench-ctr", netns: netns.path, ifName: s.ifName };
 
     recording.on = true;
@@ -154,7 +178,17 @@ async function runScenario(s: Scenario): Promise<Samples> {
     await runtime.delNetworkList(list, rt);
     recording.on = false;
     const own = { add: [] as number[], del: [] as number[] };
-    const setup: Setup = { runtime, seam: createSpawnExec(), pdeathsig: createSpawnExec({ setprivPath: SETPRIV }), list, rt, add: callOf(record, "ADD"), del: callOf(record, "DEL"), execMs, own };
+    const setup: Setup = {
+      runtime,
+      seam: createSpawnExec(),
+      pdeathsig: createSpawnExec({ setprivPath: SETPRIV }),
+      list,
+      rt,
+      add: callOf(record, "ADD"),
+      del: callOf(record, "DEL"),
+      execMs,
+      own,
+    };
 
     const samples = Object.fromEntries(MODES.map((m) => [m, { add: [], del: [] }])) as unknown as Samples;
     for (let i = 0; i < WARMUP + iterations; i++) {
@@ -179,35 +213,86 @@ async function runScenario(s: Scenario): Promise<Samples> {
 const f = (ms: number): string => ms.toFixed(2).padStart(7);
 
 function report(results: ReadonlyArray<[Scenario, Samples]>): void {
-  const head = ["scenario", "op ", "runtime med/p90", "   seam med/p90", "pdeath. med/p90", " direct med/p90", " setsid med/p90", "  sh -c med/p90", "overhead med", "paired med/p90", "goal"];
-  console.log(`\nCNI runtime overhead: ${iterations} iterations (+${WARMUP} warm-up), node ${process.version}, ${availableParallelism()} CPUs, plugins ${CNI_BIN_DIRS.join(":")}`);
-  console.log(`result cache in ${values["cache-dir"] ?? "the temp dir"}; load average at start ${loadAtStart}, at end ${loadNow()} (other load inflates every column)`);
+  const head = [
+    "scenario",
+    "op ",
+    "runtime med/p90",
+    "   seam med/p90",
+    "pdeath. med/p90",
+    " direct med/p90",
+    " setsid med/p90",
+    "  sh -c med/p90",
+    "overhead med",
+    "paired med/p90",
+    "goal",
+  ];
+  console.log(
+    `\nCNI runtime overhead: ${iterations} iterations (+${WARMUP} warm-up), node ${process.version}, ${availableParallelism()} CPUs, plugins ${CNI_BIN_DIRS.join(":")}`,
+  );
+  console.log(
+    `result cache in ${values["cache-dir"] ?? "the temp dir"}; load average at start ${loadAtStart}, at end ${loadNow()} (other load inflates every column)`,
+  );
   console.log("one plugin invocation per op; times in ms; overhead = runtime − direct spawn (paired: per iteration)");
-  console.log("seam = the runtime's exec seam alone (createSpawnExec) with the runtime's request: runtime − seam = runtime logic + cache");
-  console.log("pdeathsig = the seam through setpriv --pdeathsig KILL, as netattachd runs plugins: pdeathsig − seam = its cost");
+  console.log(
+    "seam = the runtime's exec seam alone (createSpawnExec) with the runtime's request: runtime − seam = runtime logic + cache",
+  );
+  console.log(
+    "pdeathsig = the seam through setpriv --pdeathsig KILL, as netattachd runs plugins: pdeathsig − seam = its cost",
+  );
   console.log("setsid = direct spawn in a new session, as the exec seam does: setsid − direct = that choice's cost\n");
   console.log(head.join("  "));
   let worst = 0;
   for (const [s, samples] of results) {
     for (const op of ["add", "del"] as const) {
-      const [r, se, pd, d, ss, sh] = MODES.map((m) => stats(samples[m][op])) as [Stats, Stats, Stats, Stats, Stats, Stats];
+      const [r, se, pd, d, ss, sh] = MODES.map((m) => stats(samples[m][op])) as [
+        Stats,
+        Stats,
+        Stats,
+        Stats,
+        Stats,
+        Stats,
+      ];
       const paired = stats(pairedDiff(samples.runtime[op], samples.direct[op]));
       const overhead = r.median - d.median;
       worst = Math.max(worst, overhead);
       console.log(
-        [s.name.padEnd(8), op.toUpperCase(), `${f(r.median)} ${f(r.p90)}`, `${f(se.median)} ${f(se.p90)}`, `${f(pd.median)} ${f(pd.p90)}`, `${f(d.median)} ${f(d.p90)}`, `${f(ss.median)} ${f(ss.p90)}`, `${f(sh.median)} ${f(sh.p90)}`,
-          f(overhead).padStart(12), `${f(paired.median)} ${f(paired.p90)}`, overhead <= GOAL_MS ? " ok" : " OVER"].join("  "),
+        [
+          s.name.padEnd(8),
+          op.toUpperCase(),
+          `${f(r.median)} ${f(r.p90)}`,
+          `${f(se.median)} ${f(se.p90)}`,
+          `${f(pd.median)} ${f(pd.p90)}`,
+          `${f(d.median)} ${f(d.p90)}`,
+          `${f(ss.median)} ${f(ss.p90)}`,
+          `${f(sh.median)} ${f(sh.p90)}`,
+          f(overhead).padStart(12),
+          `${f(paired.median)} ${f(paired.p90)}`,
+          overhead <= GOAL_MS ? " ok" : " OVER",
+        ].join("  "),
       );
     }
   }
-  const own = results.map(([s, x]) => `${s.name} ${(["add", "del"] as const).map((op) => `${op.toUpperCase()} ${f(stats(x.own[op]).median).trim()}/${f(stats(x.own[op]).p90).trim()}`).join(" ")}`);
-  const setpriv = results.map(([s, x]) => `${s.name} ${(["add", "del"] as const).map((op) => `${op.toUpperCase()} ${f(stats(pairedDiff(x.pdeathsig[op], x.seam[op])).median).trim()}`).join(" ")}`);
+  const own = results.map(
+    ([s, x]) =>
+      `${s.name} ${(["add", "del"] as const).map((op) => `${op.toUpperCase()} ${f(stats(x.own[op]).median).trim()}/${f(stats(x.own[op]).p90).trim()}`).join(" ")}`,
+  );
+  const setpriv = results.map(
+    ([s, x]) =>
+      `${s.name} ${(["add", "del"] as const).map((op) => `${op.toUpperCase()} ${f(stats(pairedDiff(x.pdeathsig[op], x.seam[op])).median).trim()}`).join(" ")}`,
+  );
   console.log(`setpriv --pdeathsig cost (pdeathsig − seam, paired median, ms): ${setpriv.join("; ")}`);
-  console.log(`runtime's own part (runtime − its plugin execs as it timed them; no plugin noise), med/p90 ms: ${own.join("; ")}`);
-  console.log(`\nworst median overhead ${worst.toFixed(2)} ms (goal ≤ ${GOAL_MS} ms): ${worst <= GOAL_MS ? "met" : "NOT met"}`);
+  console.log(
+    `runtime's own part (runtime − its plugin execs as it timed them; no plugin noise), med/p90 ms: ${own.join("; ")}`,
+  );
+  console.log(
+    `\nworst median overhead ${worst.toFixed(2)} ms (goal ≤ ${GOAL_MS} ms): ${worst <= GOAL_MS ? "met" : "NOT met"}`,
+  );
 }
 
-const loadNow = (): string => loadavg().map((l) => l.toFixed(2)).join(" ");
+const loadNow = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 const loadAtStart = loadNow();
 const results: Array<[Scenario, Samples]> = [];
 for (const s of chosen) {

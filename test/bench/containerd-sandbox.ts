@@ -22,7 +22,12 @@ import { cpuMsOf, memoryOf } from "./proc-usage.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { concurrent: { type: "string" }, passes: { type: "string" }, runner: { type: "string" }, "node-args": { type: "string" } },
+  options: {
+    concurrent: { type: "string" },
+    passes: { type: "string" },
+    runner: { type: "string" },
+    "node-args": { type: "string" },
+  },
 });
 const N = Number(positionals[0] ?? 30);
 const CONCURRENT = Number(values.concurrent ?? 20);
@@ -54,7 +59,9 @@ async function onePod(arm: Arm, name: string, daemon: NetattachdProcess | undefi
   const cri = arm.node.containerd.cri;
   const cpu0 = daemon !== undefined ? await cpuMsOf(daemon.pid) : 0;
   const t0 = performance.now();
-  const { podSandboxId } = await cri.runPodSandbox({ config: podSandboxConfig({ name, cgroupParent: arm.node.containerd.cgroupParent, annotations: arm.annotations }) });
+  const { podSandboxId } = await cri.runPodSandbox({
+    config: podSandboxConfig({ name, cgroupParent: arm.node.containerd.cgroupParent, annotations: arm.annotations }),
+  });
   const t1 = performance.now();
   await cri.stopPodSandbox({ podSandboxId });
   await cri.removePodSandbox({ podSandboxId });
@@ -64,22 +71,43 @@ async function onePod(arm: Arm, name: string, daemon: NetattachdProcess | undefi
 }
 
 /** `count` pods of `arm` at once: wall time of all Runs, then of all Stop+Removes; peak daemon RSS sampled meanwhile. */
-async function concurrentPass(arm: Arm, count: number, pass: number, daemon: NetattachdProcess | undefined): Promise<{ run: number; teardown: number; peakMb: number }> {
+async function concurrentPass(
+  arm: Arm,
+  count: number,
+  pass: number,
+  daemon: NetattachdProcess | undefined,
+): Promise<{ run: number; teardown: number; peakMb: number }> {
   const cri = arm.node.containerd.cri;
   let peakMb = 0;
   const sampler = setInterval(() => {
-    if (daemon !== undefined) void memoryOf(daemon.pid).then((m) => (peakMb = Math.max(peakMb, m.rssMb)), () => undefined);
+    if (daemon !== undefined)
+      void memoryOf(daemon.pid).then(
+        (m) => (peakMb = Math.max(peakMb, m.rssMb)),
+        () => undefined,
+      );
   }, 20);
   try {
     const t0 = performance.now();
     const ids = await Promise.all(
-      Array.from({ length: count }, (_, i) => cri.runPodSandbox({ config: podSandboxConfig({ name: `conc-${pass}-${i}`, cgroupParent: arm.node.containerd.cgroupParent, annotations: arm.annotations }) }).then((r) => r.podSandboxId)),
+      Array.from({ length: count }, (_, i) =>
+        cri
+          .runPodSandbox({
+            config: podSandboxConfig({
+              name: `conc-${pass}-${i}`,
+              cgroupParent: arm.node.containerd.cgroupParent,
+              annotations: arm.annotations,
+            }),
+          })
+          .then((r) => r.podSandboxId),
+      ),
     );
     const t1 = performance.now();
-    await Promise.all(ids.map(async (podSandboxId) => {
-      await cri.stopPodSandbox({ podSandboxId });
-      await cri.removePodSandbox({ podSandboxId });
-    }));
+    await Promise.all(
+      ids.map(async (podSandboxId) => {
+        await cri.stopPodSandbox({ podSandboxId });
+        await cri.removePodSandbox({ podSandboxId });
+      }),
+    );
     return { run: t1 - t0, teardown: performance.now() - t1, peakMb };
   } finally {
     clearInterval(sampler);
@@ -95,18 +123,30 @@ async function main(): Promise<void> {
     nodes.push(na);
     const direct = await createNetattachNode({ tag: "bdir", shim, octet: 238, withNetattach: false });
     nodes.push(direct);
-    const launch = RUNNER === "bundle" ? { script: await daemonBundle(), nodeArgs: NODE_ARGS } : { nodeArgs: NODE_ARGS };
+    const launch =
+      RUNNER === "bundle" ? { script: await daemonBundle(), nodeArgs: NODE_ARGS } : { nodeArgs: NODE_ARGS };
     const daemon = await na.startDaemon({ logLevel: "info" }, launch);
     const plus2 = { "k8s.v1.cni.cncf.io/networks": `${na.net.a},${na.net.b}` };
     const arms: Arm[] = [
       { name: "direct bridge (containerd → bridge)", node: direct, annotations: {}, times: [] },
       { name: "netattach", node: na, annotations: {}, times: [] },
-      { name: "netattach +2, serial", node: na, annotations: { ...plus2, [SERIAL_NETWORKS_ANNOTATION]: "true" }, times: [] },
+      {
+        name: "netattach +2, serial",
+        node: na,
+        annotations: { ...plus2, [SERIAL_NETWORKS_ANNOTATION]: "true" },
+        times: [],
+      },
       { name: "netattach +2, parallel", node: na, annotations: plus2, times: [] },
     ];
     const before = await hostSnapshot();
     const idle = await memoryOf(daemon.pid);
-    out(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}; netattachd ${RUNNER}${NODE_ARGS.length > 0 ? ` ${NODE_ARGS.join(" ")}` : ""}, idle RSS ${idle.rssMb.toFixed(1)} MiB`);
+    out(
+      `load average before: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(
+          " ",
+        )}; netattachd ${RUNNER}${NODE_ARGS.length > 0 ? ` ${NODE_ARGS.join(" ")}` : ""}, idle RSS ${idle.rssMb.toFixed(1)} MiB`,
+    );
     for (let i = 0; i < N + WARMUP; i++) {
       for (let r = 0; r < arms.length; r++) {
         const k = (r + i) % arms.length; // Order rotated, so no arm always runs first.
@@ -123,24 +163,41 @@ async function main(): Promise<void> {
     for (const a of arms) {
       const run = median(a, (t) => t.run);
       const td = median(a, (t) => t.teardown);
-      const cpu = a.node === na ? `${(a.times.reduce((s, t) => s + t.daemonCpu, 0) / a.times.length).toFixed(1)} ms (mean)` : "—";
-      out(`  ${a.name.padEnd(40)}  ${ms(run)}  ${(run / median(base, (t) => t.run)).toFixed(2)}×  ${ms(td)}  ${(td / median(base, (t) => t.teardown)).toFixed(2)}×   ${cpu}`);
+      const cpu =
+        a.node === na ? `${(a.times.reduce((s, t) => s + t.daemonCpu, 0) / a.times.length).toFixed(1)} ms (mean)` : "—";
+      out(
+        `  ${a.name.padEnd(40)}  ${ms(run)}  ${(run / median(base, (t) => t.run)).toFixed(2)}×  ${ms(td)}  ${(td / median(base, (t) => t.teardown)).toFixed(2)}×   ${cpu}`,
+      );
     }
-    out(`  netattachd RSS after the sequential runs: ${after.rssMb.toFixed(1)} MiB (peak so far ${after.peakMb.toFixed(1)} MiB)`);
+    out(
+      `  netattachd RSS after the sequential runs: ${after.rssMb.toFixed(1)} MiB (peak so far ${after.peakMb.toFixed(1)} MiB)`,
+    );
 
     out(`\n${CONCURRENT} pods at once, ${PASSES} passes (wall time of all Runs / all Stop+Removes)`);
     for (const a of [arms[0]!, arms[2]!, arms[3]!]) {
       const passes = [];
-      for (let p = 0; p < PASSES; p++) passes.push(await concurrentPass(a, CONCURRENT, p, a.node === na ? daemon : undefined));
+      for (let p = 0; p < PASSES; p++)
+        passes.push(await concurrentPass(a, CONCURRENT, p, a.node === na ? daemon : undefined));
       const peak = a.node === na ? `  daemon RSS peak ${Math.max(...passes.map((p) => p.peakMb)).toFixed(1)} MiB` : "";
-      out(`  ${a.name.padEnd(40)}  run ${passes.map((p) => (p.run / 1000).toFixed(2)).join(" / ")} s   stop+rm ${passes.map((p) => (p.teardown / 1000).toFixed(2)).join(" / ")} s${peak}`);
+      out(
+        `  ${a.name.padEnd(40)}  run ${passes.map((p) => (p.run / 1000).toFixed(2)).join(" / ")} s   stop+rm ${passes.map((p) => (p.teardown / 1000).toFixed(2)).join(" / ")} s${peak}`,
+      );
     }
     const end = await memoryOf(daemon.pid);
     out(`  netattachd RSS after everything: ${end.rssMb.toFixed(1)} MiB (VmHWM ${end.peakMb.toFixed(1)} MiB)`);
-    out(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    out(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
 
     const leaks = await leakReport(before, [
-      { ipamDir: na.ipamDir, stateDir: na.stateDir, networks: [na.net.cluster, na.net.a, na.net.b], bridges: Object.values(na.bridges) },
+      {
+        ipamDir: na.ipamDir,
+        stateDir: na.stateDir,
+        networks: [na.net.cluster, na.net.a, na.net.b],
+        bridges: Object.values(na.bridges),
+      },
       { ipamDir: direct.ipamDir, networks: [direct.net.cluster], bridges: Object.values(direct.bridges) },
     ]);
     out(`\nleaks (before the nodes are disposed): ${leaks.line}`);

@@ -32,7 +32,12 @@ import { createPhaseRecorder, type PhaseRecorder } from "./phase-recorder.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { "log-level": { type: "string" }, nads: { type: "string" }, client: { type: "string" }, daemon: { type: "string" } },
+  options: {
+    "log-level": { type: "string" },
+    nads: { type: "string" },
+    client: { type: "string" },
+    daemon: { type: "string" },
+  },
 });
 const N = Number(positionals[0] ?? 40);
 const MODES = (values.daemon ?? "inproc").split(",");
@@ -46,8 +51,16 @@ const WARMUP = 5;
 const GOAL_MS = 3;
 if (process.getuid?.() !== 0) throw new Error("run as root: the bridge plugin needs a network namespace");
 const childLevelOk = !HAS_CHILD || LOG_LEVEL === "debug" || LOG_LEVEL === "trace";
-if (!Number.isInteger(N) || N < 1 || !LOG_LEVELS.includes(LOG_LEVEL) || !["thread", "same"].includes(CLIENT) || !childLevelOk) {
-  throw new Error("usage: daemon-overhead.ts [iterations] [--log-level LEVEL (debug|trace with a child daemon)] [--nads K] [--client thread|same] [--daemon inproc|tsx|bundle[,...]]");
+if (
+  !Number.isInteger(N) ||
+  N < 1 ||
+  !LOG_LEVELS.includes(LOG_LEVEL) ||
+  !["thread", "same"].includes(CLIENT) ||
+  !childLevelOk
+) {
+  throw new Error(
+    "usage: daemon-overhead.ts [iterations] [--log-level LEVEL (debug|trace with a child daemon)] [--nads K] [--client thread|same] [--daemon inproc|tsx|bundle[,...]]",
+  );
 }
 for (const m of MODES) if (m !== "inproc") parseRunners(m);
 
@@ -63,28 +76,63 @@ interface Sample {
 function directCall(req: PluginCall, containerId: string, netns: string, prevResult?: Buffer): PluginCall {
   const conf = JSON.parse(req.stdin.toString()) as Record<string, unknown>;
   if (prevResult !== undefined && "prevResult" in conf) conf.prevResult = JSON.parse(prevResult.toString());
-  return { path: req.path, env: { ...req.env, CNI_CONTAINERID: containerId, CNI_NETNS: netns }, stdin: Buffer.from(JSON.stringify(conf)) };
+  return {
+    path: req.path,
+    env: { ...req.env, CNI_CONTAINERID: containerId, CNI_NETNS: netns },
+    stdin: Buffer.from(JSON.stringify(conf)),
+  };
 }
 
-async function writeWorld(dir: string, bridge: string): Promise<{ confDir: string; defsDir: string; plugin: PluginConf }> {
+async function writeWorld(
+  dir: string,
+  bridge: string,
+): Promise<{ confDir: string; defsDir: string; plugin: PluginConf }> {
   const confDir = join(dir, "net.d");
   const defsDir = join(dir, "definitions");
   await mkdir(confDir, { recursive: true });
   await mkdir(defsDir, { recursive: true });
   const subnet = randomSubnet();
-  const ipam = { type: "host-local", dataDir: join(dir, "ipam"), ranges: [[{ subnet: subnet.subnet, gateway: subnet.gateway }]], routes: [{ dst: "0.0.0.0/0" }] };
+  const ipam = {
+    type: "host-local",
+    dataDir: join(dir, "ipam"),
+    ranges: [[{ subnet: subnet.subnet, gateway: subnet.gateway }]],
+    routes: [{ dst: "0.0.0.0/0" }],
+  };
   const plugin: PluginConf = { type: "bridge", bridge, isGateway: true, ipMasq: false, ipam };
-  await writeFile(join(confDir, "10-bench.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "bench", plugins: [plugin] }, null, 2));
+  await writeFile(
+    join(confDir, "10-bench.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "bench", plugins: [plugin] }, null, 2),
+  );
   // A node's conf dir and a definitions dir hold more than the one network in use.
-  for (let i = 0; i < 4; i++) await writeFile(join(confDir, `20-other${i}.conf`), JSON.stringify({ cniVersion: "1.0.0", name: `other${i}`, type: "macvlan", master: "lo", ipam: { type: "host-local", subnet: "10.9.0.0/24" } }));
+  for (let i = 0; i < 4; i++)
+    await writeFile(
+      join(confDir, `20-other${i}.conf`),
+      JSON.stringify({
+        cniVersion: "1.0.0",
+        name: `other${i}`,
+        type: "macvlan",
+        master: "lo",
+        ipam: { type: "host-local", subnet: "10.9.0.0/24" },
+      }),
+    );
   for (let i = 0; i < NADS; i++) {
-    const config = JSON.stringify({ cniVersion: "1.0.0", name: `nad${i}`, type: "macvlan", master: "lo", ipam: { type: "host-local", subnet: `10.8.${i % 250}.0/24` } });
-    await writeFile(join(defsDir, `nad${i}.yaml`), `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata:\n  name: nad${i}\n  namespace: default\nspec:\n  config: '${config}'\n`);
+    const config = JSON.stringify({
+      cniVersion: "1.0.0",
+      name: `nad${i}`,
+      type: "macvlan",
+      master: "lo",
+      ipam: { type: "host-local", subnet: `10.8.${i % 250}.0/24` },
+    });
+    await writeFile(
+      join(defsDir, `nad${i}.yaml`),
+      `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata:\n  name: nad${i}\n  namespace: default\nspec:\n  config: '${config}'\n`,
+    );
   }
   return { confDir, defsDir, plugin };
 }
 
-const sumOf = (p: Phases, pred: (k: string) => boolean): number => [...p].filter(([k]) => pred(k)).reduce((s, [, t]) => s + t.ms, 0);
+const sumOf = (p: Phases, pred: (k: string) => boolean): number =>
+  [...p].filter(([k]) => pred(k)).reduce((s, [, t]) => s + t.ms, 0);
 
 interface Run {
   readonly add: Sample[];
@@ -102,9 +150,15 @@ async function runMode(mode: Mode, recorder: PhaseRecorder): Promise<Run> {
   const netns = { daemon: await createNetns("p1-bench-d-"), direct: await createNetns("p1-bench-x-") };
   let stop = async (): Promise<void> => undefined;
   try {
-    const world: World = { dir, socketPath: join(dir, "run", "netattach.sock"), stateDir: join(dir, "state"), ...(await writeWorld(dir, bridge)) };
+    const world: World = {
+      dir,
+      socketPath: join(dir, "run", "netattach.sock"),
+      stateDir: join(dir, "state"),
+      ...(await writeWorld(dir, bridge)),
+    };
     if (mode !== "inproc") await mkdir(join(dir, "run"), { recursive: true });
-    const target = mode === "inproc" ? await inProcess(world, recorder, LOG_LEVEL) : await child(mode, world, LOG_LEVEL);
+    const target =
+      mode === "inproc" ? await inProcess(world, recorder, LOG_LEVEL) : await child(mode, world, LOG_LEVEL);
     const client = benchClient(world.socketPath, CLIENT === "thread" ? "thread" : "same");
     stop = async () => {
       client.close();
@@ -116,18 +170,38 @@ async function runMode(mode: Mode, recorder: PhaseRecorder): Promise<Run> {
     }
     const rssIdle = await target.rssMb?.();
 
-    const pod = (id: string): { namespace: string; name: string; uid: string } => ({ namespace: "default", name: `pod-${id}`, uid: `uid-${id}` });
+    const pod = (id: string): { namespace: string; name: string; uid: string } => ({
+      namespace: "default",
+      name: `pod-${id}`,
+      uid: `uid-${id}`,
+    });
     const add: Sample[] = [];
     const del: Sample[] = [];
     const floor: number[] = [];
     for (let i = 0; i < WARMUP + N; i++) {
       const id = `p1b${rand}${i}`;
-      const s = { add: { id, rpc: 0, exec: 0, direct: 0, phases: new Map() } as Sample, del: { id, rpc: 0, exec: 0, direct: 0, phases: new Map() } as Sample };
+      const s = {
+        add: { id, rpc: 0, exec: 0, direct: 0, phases: new Map() } as Sample,
+        del: { id, rpc: 0, exec: 0, direct: 0, phases: new Map() } as Sample,
+      };
       const viaDaemon = async (): Promise<void> => {
-        const a = await target.record(() => client.call("attach", { containerId: id, netnsPath: netns.daemon.path, pod: pod(id), annotations: { values: {} }, primaryInterface: "eth0", cniVersion: "1.0.0", selections: [], cniArgs: [] }));
+        const a = await target.record(() =>
+          client.call("attach", {
+            containerId: id,
+            netnsPath: netns.daemon.path,
+            pod: pod(id),
+            annotations: { values: {} },
+            primaryInterface: "eth0",
+            cniVersion: "1.0.0",
+            selections: [],
+            cniArgs: [],
+          }),
+        );
         s.add.rpc = a.out.ms;
         s.add.phases = a.phases;
-        const d = await target.record(() => client.call("detach", { containerId: id, netnsPath: netns.daemon.path, pod: pod(id) }));
+        const d = await target.record(() =>
+          client.call("detach", { containerId: id, netnsPath: netns.daemon.path, pod: pod(id) }),
+        );
         s.del.rpc = d.out.ms;
         s.del.phases = d.phases;
       };
@@ -183,31 +257,73 @@ async function main(): Promise<void> {
   if (runs.size > 1) compare(runs);
 }
 
-const med = (xs: readonly number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
+const med = (xs: readonly number[]): number =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 const cell = (xs: readonly number[]): string => {
   const s = stats(xs);
   return `${s.median.toFixed(2).padStart(7)} / ${s.p90.toFixed(2).padStart(7)}`;
 };
 
-const DESCRIBE: Record<Mode, string> = { inproc: "in this process", tsx: "child: node --import tsx server/src/main.ts", bundle: "child: node netattachd.mjs (bundle)" };
+const DESCRIBE: Record<Mode, string> = {
+  inproc: "in this process",
+  tsx: "child: node --import tsx server/src/main.ts",
+  bundle: "child: node netattachd.mjs (bundle)",
+};
 
 function report(mode: Mode, { add, del, floor, rss, listenMs }: Run): void {
-  const line = (label: string, a: readonly number[], d: readonly number[]): void => console.log(`  ${label.padEnd(44)} ${cell(a)}   ${cell(d)}`);
+  const line = (label: string, a: readonly number[], d: readonly number[]): void =>
+    console.log(`  ${label.padEnd(44)} ${cell(a)}   ${cell(d)}`);
   const col = (xs: readonly Sample[], f: (s: Sample) => number): number[] => xs.map(f);
-  console.log(`\nnetattachd AttachNetworks / DetachNetworks: bridge + host-local cluster network, ${N} iterations (+${WARMUP} warm-up)`);
-  console.log(`daemon ${DESCRIBE[mode]}; node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}, log level ${LOG_LEVEL}, ${NADS} definitions on disk, client on ${CLIENT === "thread" ? "its own thread" : mode === "inproc" ? "the daemon's thread" : "the benchmark's main thread"}`);
+  console.log(
+    `\nnetattachd AttachNetworks / DetachNetworks: bridge + host-local cluster network, ${N} iterations (+${WARMUP} warm-up)`,
+  );
+  console.log(
+    `daemon ${DESCRIBE[mode]}; node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        " ",
+      )}, log level ${LOG_LEVEL}, ${NADS} definitions on disk, client on ${CLIENT === "thread" ? "its own thread" : mode === "inproc" ? "the daemon's thread" : "the benchmark's main thread"}`,
+  );
   console.log(`\n  ${"ms".padEnd(44)} ${"ADD median / p90".padStart(17)}   ${"DEL median / p90".padStart(17)}`);
-  line("RPC (gRPC client, over the unix socket)", col(add, (s) => s.rpc), col(del, (s) => s.rpc));
-  line("delegates' own exec time inside the daemon", col(add, (s) => s.exec), col(del, (s) => s.exec));
+  line(
+    "RPC (gRPC client, over the unix socket)",
+    col(add, (s) => s.rpc),
+    col(del, (s) => s.rpc),
+  );
+  line(
+    "delegates' own exec time inside the daemon",
+    col(add, (s) => s.exec),
+    col(del, (s) => s.exec),
+  );
   const overAdd = col(add, (s) => s.rpc - s.exec);
   const overDel = col(del, (s) => s.rpc - s.exec);
   line("daemon overhead = RPC − delegates' exec", overAdd, overDel);
-  line("same delegate executed directly", col(add, (s) => s.direct), col(del, (s) => s.direct));
-  line("RPC − direct (paired)", pairedDiff(col(add, (s) => s.rpc), col(add, (s) => s.direct)), pairedDiff(col(del, (s) => s.rpc), col(del, (s) => s.direct)));
+  line(
+    "same delegate executed directly",
+    col(add, (s) => s.direct),
+    col(del, (s) => s.direct),
+  );
+  line(
+    "RPC − direct (paired)",
+    pairedDiff(
+      col(add, (s) => s.rpc),
+      col(add, (s) => s.direct),
+    ),
+    pairedDiff(
+      col(del, (s) => s.rpc),
+      col(del, (s) => s.direct),
+    ),
+  );
   line("gRPC floor (grpc.health.v1 Check round trip)", floor, floor);
   const verdict = (xs: number[]): string => (med(xs) <= GOAL_MS ? "met" : "NOT met");
   console.log(`  goal ≤ ${GOAL_MS} ms daemon overhead per RPC: ADD ${verdict(overAdd)}, DEL ${verdict(overDel)}`);
-  if (rss) console.log(`  daemon RSS: ${rss.idle.toFixed(1)} MB once ready, ${rss.after.toFixed(1)} MB after the run; listening ${listenMs?.toFixed(0)} ms after spawn`);
+  if (rss)
+    console.log(
+      `  daemon RSS: ${rss.idle.toFixed(1)} MB once ready, ${rss.after.toFixed(1)} MB after the run; listening ${listenMs?.toFixed(0)} ms after spawn`,
+    );
   if (mode === "inproc") breakdown(add, del);
 }
 
@@ -230,7 +346,8 @@ function compare(runs: Map<Mode, Run>): void {
   ];
   console.log(`\nside by side (medians, ms; ${N} iterations each, log level ${LOG_LEVEL})`);
   console.log(`  ${"".padEnd(40)}${modes.map((m) => m.padStart(10)).join("")}`);
-  for (const [label, f] of rows) console.log(`  ${label.padEnd(40)}${modes.map((m) => (f(runs.get(m)!)?.toFixed(2) ?? "-").padStart(10)).join("")}`);
+  for (const [label, f] of rows)
+    console.log(`  ${label.padEnd(40)}${modes.map((m) => (f(runs.get(m)!)?.toFixed(2) ?? "-").padStart(10)).join("")}`);
 }
 
 /** Median per phase (ms, calls per RPC); derived rows are differences of measured ones. */
@@ -246,12 +363,28 @@ function breakdown(add: readonly Sample[], del: readonly Sample[]): void {
   const keys = [...new Set([...add, ...del].flatMap((s) => [...s.phases.keys()]))].sort();
   console.log(`\n  where the time goes (median ms per RPC, × calls)        ADD              DEL`);
   const row = (label: string, a: number[], an: string, d: number[], dn: string): void =>
-    console.log(`  ${label.padEnd(58)} ${med(a).toFixed(2).padStart(7)} ${an.padEnd(6)} ${med(d).toFixed(2).padStart(7)} ${dn}`);
+    console.log(
+      `  ${label.padEnd(58)} ${med(a).toFixed(2).padStart(7)} ${an.padEnd(6)} ${med(d).toFixed(2).padStart(7)} ${dn}`,
+    );
   const n = (xs: readonly Sample[], k: string): string => `×${med(xs.map((s) => s.phases.get(k)?.n ?? 0))}`;
-  for (const k of keys) row(k, add.map((s) => s.phases.get(k)?.ms ?? 0), n(add, k), del.map((s) => s.phases.get(k)?.ms ?? 0), n(del, k));
+  for (const k of keys)
+    row(
+      k,
+      add.map((s) => s.phases.get(k)?.ms ?? 0),
+      n(add, k),
+      del.map((s) => s.phases.get(k)?.ms ?? 0),
+      n(del, k),
+    );
   const dAdd = add.map(derived);
   const dDel = del.map(derived);
-  for (const k of Object.keys(dAdd[0] ?? {})) row(k, dAdd.map((r) => r[k] ?? 0), "", dDel.map((r) => r[k] ?? 0), "");
+  for (const k of Object.keys(dAdd[0] ?? {}))
+    row(
+      k,
+      dAdd.map((r) => r[k] ?? 0),
+      "",
+      dDel.map((r) => r[k] ?? 0),
+      "",
+    );
 }
 
 await main();

@@ -25,7 +25,8 @@ export interface DaemonProcess {
 export function parseRunners(list: string): DaemonRunner[] {
   const runners = list.split(",").filter((r) => r !== "");
   const bad = runners.filter((r) => !(DAEMON_RUNNERS as readonly string[]).includes(r));
-  if (runners.length === 0 || bad.length > 0) throw new Error(`unknown daemon runner(s) "${bad.join(",")}": use ${DAEMON_RUNNERS.join(",")}`);
+  if (runners.length === 0 || bad.length > 0)
+    throw new Error(`unknown daemon runner(s) "${bad.join(",")}": use ${DAEMON_RUNNERS.join(",")}`);
   return runners as DaemonRunner[];
 }
 
@@ -42,8 +43,13 @@ export function daemonBundle(): Promise<string> {
 }
 
 /** node + arguments that start the daemon with `args`; tsx resolves from the repo, the bundle from anywhere. */
-export async function daemonCommand(runner: DaemonRunner, args: readonly string[], nodeArgs: readonly string[] = []): Promise<{ argv: string[]; cwd: string }> {
-  if (runner === "tsx") return { argv: [...nodeArgs, "--import", "tsx", join(REPO_ROOT, "server/src/main.ts"), ...args], cwd: REPO_ROOT };
+export async function daemonCommand(
+  runner: DaemonRunner,
+  args: readonly string[],
+  nodeArgs: readonly string[] = [],
+): Promise<{ argv: string[]; cwd: string }> {
+  if (runner === "tsx")
+    return { argv: [...nodeArgs, "--import", "tsx", join(REPO_ROOT, "server/src/main.ts"), ...args], cwd: REPO_ROOT };
   return { argv: [...nodeArgs, await daemonBundle(), ...args], cwd: "/" };
 }
 
@@ -53,7 +59,12 @@ export async function rssMbOf(pid: number): Promise<number> {
 }
 
 /** Starts the daemon; `stdout` is "ignore" or an open file descriptor (pino writes it synchronously). */
-export async function startDaemonProcess(runner: DaemonRunner, args: readonly string[], stdout: "ignore" | number = "ignore", nodeArgs: readonly string[] = []): Promise<DaemonProcess> {
+export async function startDaemonProcess(
+  runner: DaemonRunner,
+  args: readonly string[],
+  stdout: "ignore" | number = "ignore",
+  nodeArgs: readonly string[] = [],
+): Promise<DaemonProcess> {
   const { argv, cwd } = await daemonCommand(runner, args, nodeArgs);
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, argv, { cwd, stdio: ["ignore", stdout, "inherit"] });
@@ -71,11 +82,11 @@ export async function startDaemonProcess(runner: DaemonRunner, args: readonly st
 
 /** Waits until the daemon's socket exists (it listens only once its sources are loaded); ms since spawn. */
 export async function waitForSocket(d: DaemonProcess, socketPath: string, timeoutMs = 30_000): Promise<number> {
-  for (const t0 = Date.now(); !existsSync(socketPath); ) {
+  for (const t0 = Date.now(); !existsSync(socketPath);) {
     if (d.child.exitCode !== null) throw new Error(`netattachd exited with ${d.child.exitCode} before listening`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`netattachd did not listen on ${socketPath} within ${timeoutMs} ms`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`netattachd did not listen on ${socketPath} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }
   return performance.now() - d.spawnedAt;
 }
-

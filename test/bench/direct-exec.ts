@@ -17,7 +17,11 @@ export type DirectHow = "spawn" | "setsid" | "shell";
 /** Resolves with stdout; rejects on a non-zero exit (the benchmark must only time successes). */
 export function execDirect(call: PluginCall, how: DirectHow): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const opts = { env: call.env, stdio: ["pipe", "pipe", "pipe"] as ["pipe", "pipe", "pipe"], detached: how === "setsid" };
+    const opts = {
+      env: call.env,
+      stdio: ["pipe", "pipe", "pipe"] as ["pipe", "pipe", "pipe"],
+      detached: how === "setsid",
+    };
     const child = how === "shell" ? spawn("/bin/sh", ["-c", '"$0"', call.path], opts) : spawn(call.path, [], opts);
     const out: Buffer[] = [];
     const err: Buffer[] = [];

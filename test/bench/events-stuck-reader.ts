@@ -20,7 +20,9 @@ import { startComposedDaemon, tempDir } from "../helpers/daemon.js";
 import { createScratchNetns } from "../helpers/scratch-netns.js";
 import { stats } from "./bench-stats.js";
 
-const { values } = parseArgs({ options: { iterations: { type: "string", default: "300" }, block: { type: "string", default: "50" } } });
+const { values } = parseArgs({
+  options: { iterations: { type: "string", default: "300" }, block: { type: "string", default: "50" } },
+});
 const iterations = Number(values.iterations);
 const block = Number(values.block);
 const BUFFER = 256;
@@ -31,9 +33,18 @@ const netns = await createScratchNetns();
 await mkdir(join(dir, "bin"));
 await mkdir(join(dir, "net.d"));
 await symlink(fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url)), join(dir, "bin", "noop"));
-await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop" }] }));
+await writeFile(
+  join(dir, "net.d", "10-cluster.conflist"),
+  JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop" }] }),
+);
 const d = await startComposedDaemon(
-  { clusterNetwork: "cluster", cniBinDirs: [join(dir, "bin")], cniConfDir: join(dir, "net.d"), logLevel: "warn", events: { historySize: 256, bufferSize: BUFFER, maxWatchers: 4 } },
+  {
+    clusterNetwork: "cluster",
+    cniBinDirs: [join(dir, "bin")],
+    cniConfDir: join(dir, "net.d"),
+    logLevel: "warn",
+    events: { historySize: 256, bufferSize: BUFFER, maxWatchers: 4 },
+  },
   { dir },
 );
 
@@ -53,7 +64,9 @@ function stuckReader(): { call: grpc.ClientReadableStream<WatchEventsResponse>; 
     },
     "EventService",
   );
-  const client = new Ctor(`unix://${d.socketPath}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & { watchEvents(r: WatchEventsRequest): grpc.ClientReadableStream<WatchEventsResponse> };
+  const client = new Ctor(`unix://${d.socketPath}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    watchEvents(r: WatchEventsRequest): grpc.ClientReadableStream<WatchEventsResponse>;
+  };
   const call = client.watchEvents(WatchEventsRequest.fromPartial({ replayRecent: true }));
   call.pause();
   call.on("error", () => undefined);
@@ -78,7 +91,16 @@ let n = 0;
 async function addDel(): Promise<number> {
   const containerId = `bench-${n++}`;
   const started = performance.now();
-  await d.client.api.attachNetworks({ containerId, netnsPath: netns.path, pod: { namespace: "default", name: containerId, uid: containerId }, annotations: { values: {} }, selections: [], primaryInterface: "eth0", cniArgs: [], cniVersion: "" });
+  await d.client.api.attachNetworks({
+    containerId,
+    netnsPath: netns.path,
+    pod: { namespace: "default", name: containerId, uid: containerId },
+    annotations: { values: {} },
+    selections: [],
+    primaryInterface: "eth0",
+    cniArgs: [],
+    cniVersion: "",
+  });
   const ms = performance.now() - started;
   await d.client.api.detachNetworks({ containerId });
   return ms;
@@ -87,7 +109,22 @@ async function addDel(): Promise<number> {
 /** Refused ADDs, each one event: enough to stall the transport (HTTP/2 window, socket buffers) and fill the bus buffer. */
 async function fill(): Promise<void> {
   for (let i = 0; i < FILL; i += 50) {
-    await Promise.all(Array.from({ length: 50 }, () => d.client.api.attachNetworks({ containerId: `fill-${n++}`, netnsPath: netns.path, pod: { namespace: "default", name: "fill", uid: "f" }, annotations: { values: { "k8s.v1.cni.cncf.io/networks": "missing" } }, selections: [], primaryInterface: "eth0", cniArgs: [], cniVersion: "" }).catch(() => undefined)));
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        d.client.api
+          .attachNetworks({
+            containerId: `fill-${n++}`,
+            netnsPath: netns.path,
+            pod: { namespace: "default", name: "fill", uid: "f" },
+            annotations: { values: { "k8s.v1.cni.cncf.io/networks": "missing" } },
+            selections: [],
+            primaryInterface: "eth0",
+            cniArgs: [],
+            cniVersion: "",
+          })
+          .catch(() => undefined),
+      ),
+    );
   }
 }
 
@@ -110,7 +147,9 @@ await rm(dir, { recursive: true, force: true });
 const a = stats(free);
 const b = stats(stuck);
 const fmt = (x: number): string => x.toFixed(2).padStart(7);
-console.log(`ADD latency through gRPC, noop plugins; ${iterations} per mode in blocks of ${block}; events.bufferSize ${BUFFER}; ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(2)}`);
+console.log(
+  `ADD latency through gRPC, noop plugins; ${iterations} per mode in blocks of ${block}; events.bufferSize ${BUFFER}; ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(2)}`,
+);
 console.log("                       median      p90      min   (ms)");
 console.log(`0 readers            ${fmt(a.median)}  ${fmt(a.p90)}  ${fmt(a.min)}`);
 console.log(`1 stuck reader       ${fmt(b.median)}  ${fmt(b.p90)}  ${fmt(b.min)}`);
@@ -122,7 +161,14 @@ const EMITS = 200_000;
 function emitCost(readers: number): number {
   const bus = createEventBus({ historySize: 256, bufferSize: BUFFER, maxWatchers: 4 });
   for (let i = 0; i < readers; i++) bus.subscribe({});
-  const event = { kind: "attach" as const, outcome: "ok" as const, time: new Date(), containerId: "c", pod: { namespace: "ns", name: "p", uid: "u" }, interfaces: [{ network: "ns/blue", ifName: "net1", ips: ["10.0.0.2/24"] }] };
+  const event = {
+    kind: "attach" as const,
+    outcome: "ok" as const,
+    time: new Date(),
+    containerId: "c",
+    pod: { namespace: "ns", name: "p", uid: "u" },
+    interfaces: [{ network: "ns/blue", ifName: "net1", ips: ["10.0.0.2/24"] }],
+  };
   const started = performance.now();
   for (let i = 0; i < EMITS; i++) bus.emit(event);
   return ((performance.now() - started) / EMITS) * 1000;

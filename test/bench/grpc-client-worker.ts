@@ -10,7 +10,9 @@ export interface ClientCall {
   readonly op: ClientOp;
   readonly req?: unknown;
 }
-export type ClientReply = { readonly id: number; readonly ms: number; readonly ready?: boolean } | { readonly id: number; readonly error: string };
+export type ClientReply =
+  | { readonly id: number; readonly ms: number; readonly ready?: boolean }
+  | { readonly id: number; readonly error: string };
 
 const port = parentPort;
 if (port !== null) {
@@ -36,8 +38,14 @@ if (port !== null) {
       }
     };
     call().then(
-      (res) => port.postMessage({ id: m.id, ms: performance.now() - t0, ...(m.op === "status" ? { ready: (res as { ready: boolean }).ready } : {}) } satisfies ClientReply),
-      (err: unknown) => port.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) } satisfies ClientReply),
+      (res) =>
+        port.postMessage({
+          id: m.id,
+          ms: performance.now() - t0,
+          ...(m.op === "status" ? { ready: (res as { ready: boolean }).ready } : {}),
+        } satisfies ClientReply),
+      (err: unknown) =>
+        port.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) } satisfies ClientReply),
     );
   });
 }

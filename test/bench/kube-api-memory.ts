@@ -36,10 +36,26 @@ const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.
 
 function seed(s: KubeStandIn, podsOnNode: number, podsElsewhere: number, definitions: number): void {
   for (let i = 0; i < definitions; i++) {
-    s.createNad({ namespace: `team-${i % 20}`, name: `net-${i}`, config: { cniVersion: "1.0.0", name: `net-${i}`, type: "macvlan", master: "eth0", mode: "bridge", ipam: { type: "host-local", ranges: [[{ subnet: `10.${i % 250}.0.0/16` }]] } } });
+    s.createNad({
+      namespace: `team-${i % 20}`,
+      name: `net-${i}`,
+      config: {
+        cniVersion: "1.0.0",
+        name: `net-${i}`,
+        type: "macvlan",
+        master: "eth0",
+        mode: "bridge",
+        ipam: { type: "host-local", ranges: [[{ subnet: `10.${i % 250}.0.0/16` }]] },
+      },
+    });
   }
   for (let i = 0; i < podsOnNode + podsElsewhere; i++) {
-    s.createPod({ namespace: `team-${i % 20}`, name: `app-${i}`, nodeName: i < podsOnNode ? NODE : `other-${i % 50}`, annotations: { "k8s.v1.cni.cncf.io/networks": `net-${i % definitions}` } });
+    s.createPod({
+      namespace: `team-${i % 20}`,
+      name: `app-${i}`,
+      nodeName: i < podsOnNode ? NODE : `other-${i % 50}`,
+      annotations: { "k8s.v1.cni.cncf.io/networks": `net-${i % definitions}` },
+    });
   }
 }
 
@@ -53,16 +69,39 @@ interface ChildRss {
 }
 
 /** RSS of a child daemon started by `runner`, without Kubernetes or against `kube`. */
-async function childRss(kube: KubeStandIn | undefined, runner: DaemonRunner = "tsx", settleMs = 0, nodeArgs: readonly string[] = []): Promise<ChildRss> {
+async function childRss(
+  kube: KubeStandIn | undefined,
+  runner: DaemonRunner = "tsx",
+  settleMs = 0,
+  nodeArgs: readonly string[] = [],
+): Promise<ChildRss> {
   const dir = await tempDir("na-kube-rss-");
   await mkdir(join(dir, "net.d"));
-  await writeFile(join(dir, "net.d", "10-cbr0.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge", bridge: "cbr0" }] }));
+  await writeFile(
+    join(dir, "net.d", "10-cbr0.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge", bridge: "cbr0" }] }),
+  );
   const socket = join(dir, "d.sock");
-  const args = ["--socket", socket, "--state-dir", join(dir, "state"), "--cni-conf-dir", join(dir, "net.d"), "--cluster-network", "cbr0", "--log-level", "warn"];
-  if (kube) args.push("--kube-mode", "kubeconfig", "--kubeconfig", await kube.writeKubeconfig(dir), "--node-name", NODE);
+  const args = [
+    "--socket",
+    socket,
+    "--state-dir",
+    join(dir, "state"),
+    "--cni-conf-dir",
+    join(dir, "net.d"),
+    "--cluster-network",
+    "cbr0",
+    "--log-level",
+    "warn",
+  ];
+  if (kube)
+    args.push("--kube-mode", "kubeconfig", "--kubeconfig", await kube.writeKubeconfig(dir), "--node-name", NODE);
   const child = await startDaemonProcess(runner, args, "ignore", nodeArgs);
   try {
-    const synced = () => (kube ? kube.openWatches("pods") === 1 && kube.openWatches("network-attachment-definitions") === 1 : existsSync(socket));
+    const synced = () =>
+      kube
+        ? kube.openWatches("pods") === 1 && kube.openWatches("network-attachment-definitions") === 1
+        : existsSync(socket);
     for (let i = 0; i < 6000 && !synced() && child.child.exitCode === null; i++) await sleep(5);
     if (!synced()) throw new Error("child daemon did not sync with the stand-in");
     const readyMs = performance.now() - child.spawnedAt;
@@ -89,7 +128,14 @@ async function edgeHeapDelta(s: KubeStandIn): Promise<number | undefined> {
   if (!gc) return undefined;
   const dir = await tempDir("na-kube-heap-");
   const edge = createKubeEdge(
-    { mode: "kubeconfig", kubeconfigPath: await s.writeKubeconfig(dir), nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", confDir: dir },
+    {
+      mode: "kubeconfig",
+      kubeconfigPath: await s.writeKubeconfig(dir),
+      nodeName: NODE,
+      namespaces: [],
+      statusFailurePolicy: "fail",
+      confDir: dir,
+    },
     pino({ level: "silent" }),
   );
   gc();
@@ -103,7 +149,11 @@ async function edgeHeapDelta(s: KubeStandIn): Promise<number | undefined> {
   return (after - before) / 1024 / 1024;
 }
 
-function seeded(podsOnNode: number, podsElsewhere: number, definitions: number): Promise<{ empty: KubeStandIn; loaded: KubeStandIn; close(): Promise<void> }> {
+function seeded(
+  podsOnNode: number,
+  podsElsewhere: number,
+  definitions: number,
+): Promise<{ empty: KubeStandIn; loaded: KubeStandIn; close(): Promise<void> }> {
   return Promise.all([startKubeStandIn(), startKubeStandIn()]).then(([empty, loaded]) => {
     seed(loaded, podsOnNode, podsElsewhere, definitions);
     return { empty, loaded, close: async () => void (await Promise.all([empty.close(), loaded.close()])) };
@@ -111,15 +161,31 @@ function seeded(podsOnNode: number, podsElsewhere: number, definitions: number):
 }
 
 /** The child run by `runner` (default: tsx, as `npm start`). */
-export async function benchInformerMemory(podsOnNode: number, podsElsewhere: number, definitions: number, runner: DaemonRunner = "tsx"): Promise<MemoryResult> {
+export async function benchInformerMemory(
+  podsOnNode: number,
+  podsElsewhere: number,
+  definitions: number,
+  runner: DaemonRunner = "tsx",
+): Promise<MemoryResult> {
   const { empty, loaded, close } = await seeded(podsOnNode, podsElsewhere, definitions);
   try {
-    const podListBytes = Buffer.byteLength(JSON.stringify(loaded.store.list("pods", (p) => (p.spec as { nodeName?: string }).nodeName === NODE)));
+    const podListBytes = Buffer.byteLength(
+      JSON.stringify(loaded.store.list("pods", (p) => (p.spec as { nodeName?: string }).nodeName === NODE)),
+    );
     const rssNoKubeMb = (await childRss(undefined, runner)).readyMb;
     const rssEmptyMb = (await childRss(empty, runner)).readyMb;
     const rssLoadedMb = (await childRss(loaded, runner)).readyMb;
     const heapDeltaMb = await edgeHeapDelta(loaded);
-    return { podsOnNode, podsElsewhere, definitions, podListBytes, rssNoKubeMb, rssEmptyMb, rssLoadedMb, ...(heapDeltaMb !== undefined ? { heapDeltaMb } : {}) };
+    return {
+      podsOnNode,
+      podsElsewhere,
+      definitions,
+      podListBytes,
+      rssNoKubeMb,
+      rssEmptyMb,
+      rssLoadedMb,
+      ...(heapDeltaMb !== undefined ? { heapDeltaMb } : {}),
+    };
   } finally {
     await close();
   }
@@ -129,12 +195,23 @@ export type Scenario = "none" | "empty" | "loaded";
 export type RunnerRss = Record<Scenario, Partial<Record<DaemonRunner, ChildRss>>>;
 
 /** Every scenario under every runner, runners interleaved per scenario. */
-export async function benchRunnerMemory(podsOnNode: number, podsElsewhere: number, definitions: number, runners: readonly DaemonRunner[], settleMs: number, nodeArgs: readonly string[] = []): Promise<RunnerRss> {
+export async function benchRunnerMemory(
+  podsOnNode: number,
+  podsElsewhere: number,
+  definitions: number,
+  runners: readonly DaemonRunner[],
+  settleMs: number,
+  nodeArgs: readonly string[] = [],
+): Promise<RunnerRss> {
   if (runners.includes("bundle")) await daemonBundle(); // built before any timing
   const { empty, loaded, close } = await seeded(podsOnNode, podsElsewhere, definitions);
   const out: RunnerRss = { none: {}, empty: {}, loaded: {} };
   try {
-    for (const [scenario, kube] of [["none", undefined], ["empty", empty], ["loaded", loaded]] as const) {
+    for (const [scenario, kube] of [
+      ["none", undefined],
+      ["empty", empty],
+      ["loaded", loaded],
+    ] as const) {
       for (const runner of runners) out[scenario][runner] = await childRss(kube, runner, settleMs, nodeArgs);
     }
     return out;
@@ -145,8 +222,13 @@ export async function benchRunnerMemory(podsOnNode: number, podsElsewhere: numbe
 
 function printRunnerTable(r: RunnerRss, runners: readonly DaemonRunner[], title: string, settleS: number): void {
   const fmt = (n: number | undefined): string => (n === undefined ? "-" : n.toFixed(1)).padStart(8);
-  const delta = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "" : `${(b - a >= 0 ? "+" : "") + (b - a).toFixed(1)}`.padStart(8));
-  const labels: Record<Scenario, string> = { none: "kubernetes.mode none", empty: "informers synced, empty", loaded: "informers synced, loaded" };
+  const delta = (a: number | undefined, b: number | undefined): string =>
+    a === undefined || b === undefined ? "" : `${(b - a >= 0 ? "+" : "") + (b - a).toFixed(1)}`.padStart(8);
+  const labels: Record<Scenario, string> = {
+    none: "kubernetes.mode none",
+    empty: "informers synced, empty",
+    loaded: "informers synced, loaded",
+  };
   const cols = (when: "readyMb" | "settledMb" | "readyMs", s: Scenario): string => {
     const v = runners.map((x) => r[s][x]?.[when]);
     return v.map(fmt).join("") + (runners.length === 2 ? delta(v[0], v[1]) : "");
@@ -154,9 +236,12 @@ function printRunnerTable(r: RunnerRss, runners: readonly DaemonRunner[], title:
   const head = runners.map((x) => x.padStart(8)).join("") + (runners.length === 2 ? "Δ".padStart(8) : "");
   const both = settleS > 0;
   console.log(`\n== ${title} ==`);
-  console.log(`${"RSS MB".padEnd(26)}${both ? `${"3 s after ready".padEnd(head.length)}   ${settleS} s after ready (idle: V8 shrank the heap)` : "3 s after ready"}`);
+  console.log(
+    `${"RSS MB".padEnd(26)}${both ? `${"3 s after ready".padEnd(head.length)}   ${settleS} s after ready (idle: V8 shrank the heap)` : "3 s after ready"}`,
+  );
   console.log(`${"".padEnd(26)}${head}${both ? `   ${head}` : ""}`);
-  for (const s of ["none", "empty", "loaded"] as const) console.log(`${labels[s].padEnd(26)}${cols("readyMb", s)}${both ? `   ${cols("settledMb", s)}` : ""}`);
+  for (const s of ["none", "empty", "loaded"] as const)
+    console.log(`${labels[s].padEnd(26)}${cols("readyMb", s)}${both ? `   ${cols("settledMb", s)}` : ""}`);
   console.log(`\n${"ms from spawn to ready".padEnd(26)}${head}`);
   for (const s of ["none", "empty", "loaded"] as const) console.log(`${labels[s].padEnd(26)}${cols("readyMs", s)}`);
   console.log("(ready: listening on its socket without Kubernetes; both informers watching with it)");
@@ -176,9 +261,16 @@ async function main(): Promise<void> {
   });
   const nodeArgs = values["node-args"].split(" ").filter((a) => a !== "");
   const runners = parseRunners(values.daemon);
-  const [pods, elsewhere, defs, settleS] = [values.pods, values.elsewhere, values.definitions, values["settle-s"]].map(Number) as [number, number, number, number];
+  const [pods, elsewhere, defs, settleS] = [values.pods, values.elsewhere, values.definitions, values["settle-s"]].map(
+    Number,
+  ) as [number, number, number, number];
   const r = await benchRunnerMemory(pods, elsewhere, defs, runners, settleS * 1000, nodeArgs);
-  printRunnerTable(r, runners, `child netattachd RSS: ${pods} pods on this node (+${elsewhere} elsewhere), ${defs} definitions; node ${process.version}${nodeArgs.length > 0 ? ` ${nodeArgs.join(" ")}` : ""}`, settleS);
+  printRunnerTable(
+    r,
+    runners,
+    `child netattachd RSS: ${pods} pods on this node (+${elsewhere} elsewhere), ${defs} definitions; node ${process.version}${nodeArgs.length > 0 ? ` ${nodeArgs.join(" ")}` : ""}`,
+    settleS,
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -32,7 +32,11 @@ export async function benchRequestsPerAdd(pods: number, networks: number): Promi
     type: "bridge",
     bridge,
     isGateway: gateway,
-    ipam: { type: "host-local", ranges: [[{ subnet: `10.${randomInt(200, 255)}.${randomInt(0, 256)}.0/24` }]], dataDir },
+    ipam: {
+      type: "host-local",
+      ranges: [[{ subnet: `10.${randomInt(200, 255)}.${randomInt(0, 256)}.0/24` }]],
+      dataDir,
+    },
   });
   standIn.createNad({ namespace: "kube-system", name: "cluster-net", config: net(bridges[0]!, true) });
   const names = bridges.slice(1).map((b, i) => {
@@ -40,7 +44,12 @@ export async function benchRequestsPerAdd(pods: number, networks: number): Promi
     return `net-${i}`;
   });
   const podObjs = Array.from({ length: pods }, (_, i) =>
-    standIn.createPod({ namespace: "bench", name: `pod-${i}`, nodeName: NODE, annotations: { "k8s.v1.cni.cncf.io/networks": names.join(",") } }),
+    standIn.createPod({
+      namespace: "bench",
+      name: `pod-${i}`,
+      nodeName: NODE,
+      annotations: { "k8s.v1.cni.cncf.io/networks": names.join(",") },
+    }),
   );
   const netns = await createNetns("kube-bench-");
   const daemon = await startComposedDaemon(
@@ -48,12 +57,20 @@ export async function benchRequestsPerAdd(pods: number, networks: number): Promi
       clusterNetwork: "cluster-net",
       cniBinDirs: CNI_BIN_DIRS,
       logLevel: "warn",
-      kubernetes: { mode: "kubeconfig", kubeconfigPath: await standIn.writeKubeconfig(dir), nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", events: true },
+      kubernetes: {
+        mode: "kubeconfig",
+        kubeconfigPath: await standIn.writeKubeconfig(dir),
+        nodeName: NODE,
+        namespaces: [],
+        statusFailurePolicy: "fail",
+        events: true,
+      },
     },
     { dir },
   );
   try {
-    for (let i = 0; i < 200 && !(await daemon.client.api.getStatus({})).ready; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 200 && !(await daemon.client.api.getStatus({})).ready; i++)
+      await new Promise((r) => setTimeout(r, 100));
     let addReads = 0;
     let addWrites = 0;
     let delRequests = 0;
@@ -63,7 +80,13 @@ export async function benchRequestsPerAdd(pods: number, networks: number): Promi
       const containerId = `bench-${randomBytes(6).toString("hex")}`;
       standIn.resetRequests();
       const t0 = performance.now();
-      await daemon.client.api.attachNetworks({ containerId, netnsPath: netns.path, pod: ref, primaryInterface: "eth0", cniVersion: "1.0.0" });
+      await daemon.client.api.attachNetworks({
+        containerId,
+        netnsPath: netns.path,
+        pod: ref,
+        primaryInterface: "eth0",
+        cniVersion: "1.0.0",
+      });
       addMs += performance.now() - t0;
       addReads += standIn.count({ verb: ["get", "list"] });
       addWrites += standIn.count({ verb: ["patch", "update", "create"] });
@@ -71,7 +94,14 @@ export async function benchRequestsPerAdd(pods: number, networks: number): Promi
       await daemon.client.api.detachNetworks({ containerId, netnsPath: netns.path, pod: ref });
       delRequests += standIn.requests.filter((r) => r.verb !== "watch").length;
     }
-    return { pods, networks, addReads: addReads / pods, addWrites: addWrites / pods, delRequests: delRequests / pods, addMsMean: addMs / pods };
+    return {
+      pods,
+      networks,
+      addReads: addReads / pods,
+      addWrites: addWrites / pods,
+      delRequests: delRequests / pods,
+      addMsMean: addMs / pods,
+    };
   } finally {
     await daemon.stop();
     await standIn.close();

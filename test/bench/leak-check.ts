@@ -12,7 +12,12 @@ export interface HostSnapshot {
 
 export async function hostSnapshot(): Promise<HostSnapshot> {
   const { stdout } = await execa("ip", ["-o", "link", "show"]);
-  const links = new Set(stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter((n) => n !== ""));
+  const links = new Set(
+    stdout
+      .split("\n")
+      .map((l) => l.split(": ")[1]?.split("@")[0] ?? "")
+      .filter((n) => n !== ""),
+  );
   const netns = new Set(await readdir("/var/run/netns").catch(() => []));
   return { links, netns };
 }
@@ -24,7 +29,12 @@ async function count(dir: string, suffix = ""): Promise<number> {
 /** One line per kind of leftover: "links +0, netns +0, IPAM 0, attachments 0, orphans 0, cache 0". */
 export async function leakReport(
   before: HostSnapshot,
-  nodes: ReadonlyArray<{ ipamDir: string; stateDir?: string; networks: readonly string[]; bridges?: readonly string[] }>,
+  nodes: ReadonlyArray<{
+    ipamDir: string;
+    stateDir?: string;
+    networks: readonly string[];
+    bridges?: readonly string[];
+  }>,
 ): Promise<{ line: string; clean: boolean }> {
   const after = await hostSnapshot();
   // A node's bridges are made by the bridge plugin on its first ADD and belong to the node.
@@ -45,5 +55,8 @@ export async function leakReport(
   }
   const clean = newLinks.length + newNetns.length + ipam + attachments + orphans + cache === 0;
   const links = newLinks.length > 0 ? ` (${newLinks.slice(0, 5).join(", ")})` : "";
-  return { line: `new host links ${newLinks.length}${links}, new netns ${newNetns.length}, IPAM reservations ${ipam}, saved attachments ${attachments}, orphans ${orphans}, cached results ${cache}: ${clean ? "no leaks" : "LEAKS"}`, clean };
+  return {
+    line: `new host links ${newLinks.length}${links}, new netns ${newNetns.length}, IPAM reservations ${ipam}, saved attachments ${attachments}, orphans ${orphans}, cached results ${cache}: ${clean ? "no leaks" : "LEAKS"}`,
+    clean,
+  };
 }

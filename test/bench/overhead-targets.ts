@@ -6,7 +6,15 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pino } from "pino";
 import { composeDaemon } from "../../server/src/compose-daemon.js";
-import { buildCniEnv, buildPluginConfig, createSpawnExec, findInPath, type ExecRequest, type PluginConf, type PluginExec } from "../../server/src/cni/index.js";
+import {
+  buildCniEnv,
+  buildPluginConfig,
+  createSpawnExec,
+  findInPath,
+  type ExecRequest,
+  type PluginConf,
+  type PluginExec,
+} from "../../server/src/cni/index.js";
 import { DEFAULTS, type DaemonConfig, type LogLevel } from "../../server/src/config/index.js";
 import { loadDescriptorSet } from "../../server/src/grpc/descriptor-set.js";
 import { createLogger } from "../../server/src/log/create-logger.js";
@@ -58,7 +66,10 @@ export async function inProcess(w: World, recorder: PhaseRecorder, logLevel: Log
     logLevel,
   };
   // Like main.ts with stdout on a file: synchronous JSON lines.
-  const log = createLogger({ level: logLevel, destination: pino.destination({ dest: join(w.dir, "netattachd.log"), sync: true }) });
+  const log = createLogger({
+    level: logLevel,
+    destination: pino.destination({ dest: join(w.dir, "netattachd.log"), sync: true }),
+  });
   // Plugin runs are timed through the exec seam (the one tests use for fake plugins).
   const daemon = await composeDaemon({
     config,
@@ -89,7 +100,22 @@ export async function inProcess(w: World, recorder: PhaseRecorder, logLevel: Log
 /** A child netattachd (tsx or the bundle) on the same world, logging to a file (debug or trace: its "plugin exec" lines). */
 export async function child(runner: DaemonRunner, w: World, logLevel: LogLevel): Promise<Target> {
   const logPath = join(w.dir, "netattachd.log");
-  const args = ["--socket", w.socketPath, "--state-dir", w.stateDir, "--cni-conf-dir", w.confDir, "--definitions-dir", w.defsDir, "--cluster-network", "bench", "--default-namespace", "default", "--log-level", logLevel];
+  const args = [
+    "--socket",
+    w.socketPath,
+    "--state-dir",
+    w.stateDir,
+    "--cni-conf-dir",
+    w.confDir,
+    "--definitions-dir",
+    w.defsDir,
+    "--cluster-network",
+    "bench",
+    "--default-namespace",
+    "default",
+    "--log-level",
+    logLevel,
+  ];
   for (const d of CNI_BIN_DIRS) args.push("--cni-bin-dir", d);
   const fd = openSync(logPath, "a");
   let d: DaemonProcess;
@@ -106,8 +132,21 @@ export async function child(runner: DaemonRunner, w: World, logLevel: LogLevel):
   const path = await findInPath("bridge", CNI_BIN_DIRS);
   const call = (command: string, extra: Record<string, unknown> = {}): PluginCall => ({
     path,
-    env: buildCniEnv({ command, containerId: "x", netns: "x", ifName: "eth0", cniArgs: "IgnoreUnknown=1;K8S_POD_NAMESPACE=default", binDirs: CNI_BIN_DIRS, ...(process.env.PATH ? { path: process.env.PATH } : {}) }),
-    stdin: Buffer.from(JSON.stringify({ ...buildPluginConfig({ networkName: "bench", cniVersion: "1.0.0", plugin: w.plugin }), ...extra })),
+    env: buildCniEnv({
+      command,
+      containerId: "x",
+      netns: "x",
+      ifName: "eth0",
+      cniArgs: "IgnoreUnknown=1;K8S_POD_NAMESPACE=default",
+      binDirs: CNI_BIN_DIRS,
+      ...(process.env.PATH ? { path: process.env.PATH } : {}),
+    }),
+    stdin: Buffer.from(
+      JSON.stringify({
+        ...buildPluginConfig({ networkName: "bench", cniVersion: "1.0.0", plugin: w.plugin }),
+        ...extra,
+      }),
+    ),
   });
   const template = { add: call("ADD"), del: call("DEL", { prevResult: {} }) };
   let execs: Map<string, number> | undefined;
@@ -133,7 +172,10 @@ export async function child(runner: DaemonRunner, w: World, logLevel: LogLevel):
 function recordingExec(): { exec: PluginExec; calls: ExecRequest[] } {
   const real = createSpawnExec();
   const calls: ExecRequest[] = [];
-  return { calls, exec: { findInPath: (t, d) => real.findInPath(t, d), exec: (req) => (calls.push(req), real.exec(req)) } };
+  return {
+    calls,
+    exec: { findInPath: (t, d) => real.findInPath(t, d), exec: (req) => (calls.push(req), real.exec(req)) },
+  };
 }
 
 /** The delegates' exec time per "<containerId> <command>", summed from a daemon's debug "plugin exec" lines. */

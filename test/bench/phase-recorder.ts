@@ -54,7 +54,9 @@ export function createPhaseRecorder(now: () => number = () => performance.now())
     },
     instrument<T extends object>(name: string, dep: T): T {
       if (typeof dep === "function") {
-        return new Proxy(dep, { apply: (target, self, args: unknown[]) => time(name, () => Reflect.apply(target, self, args)) });
+        return new Proxy(dep, {
+          apply: (target, self, args: unknown[]) => time(name, () => Reflect.apply(target, self, args)),
+        });
       }
       return new Proxy(dep, {
         get(target, prop, receiver) {

@@ -30,7 +30,12 @@ const nad = (name: string, config: object): ResolvedNetwork => ({
   role: "selected",
   network: `default/${name}`,
   selection: { name, namespace: "default" },
-  definition: { name, namespace: "default", config: { cniVersion: "1.0.0", name, ...config }, origin: { kind: "network-attachment-definition", namespace: "default", name, configFrom: "spec.config" } },
+  definition: {
+    name,
+    namespace: "default",
+    config: { cniVersion: "1.0.0", name, ...config },
+    origin: { kind: "network-attachment-definition", namespace: "default", name, configFrom: "spec.config" },
+  },
 });
 const networks: ResolvedNetwork[] = [
   {
@@ -39,19 +44,45 @@ const networks: ResolvedNetwork[] = [
     selection: { name: "cluster" },
     definition: {
       name: "cluster",
-      config: { cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "bridge", bridge: "nabench0", isGateway: true, ipam: ipam("10.251.0.0/24", [{ dst: "0.0.0.0/0" }]) }, { type: "portmap", capabilities: { portMappings: true } }] },
+      config: {
+        cniVersion: "1.0.0",
+        name: "cluster",
+        plugins: [
+          { type: "bridge", bridge: "nabench0", isGateway: true, ipam: ipam("10.251.0.0/24", [{ dst: "0.0.0.0/0" }]) },
+          { type: "portmap", capabilities: { portMappings: true } },
+        ],
+      },
       origin: { kind: "conf-file", path: "/etc/cni/net.d/10-cluster.conflist" },
     },
   },
   nad("macvlan-conf", { type: "macvlan", master: "lo", mode: "bridge", ipam: ipam("10.251.1.0/24") }),
-  nad("ptp-conf", { plugins: [{ type: "ptp", ipam: ipam("10.251.2.0/24") }, { type: "tuning", capabilities: { mac: true } }] }),
+  nad("ptp-conf", {
+    plugins: [
+      { type: "ptp", ipam: ipam("10.251.2.0/24") },
+      { type: "tuning", capabilities: { mac: true } },
+    ],
+  }),
 ];
-const request: AttachRequest = { containerId: "bench", netns: "/run/netns/bench", pod: { namespace: "default", name: "bench", uid: "u" }, primaryIfName: "eth0" };
+const request: AttachRequest = {
+  containerId: "bench",
+  netns: "/run/netns/bench",
+  pod: { namespace: "default", name: "bench", uid: "u" },
+  primaryIfName: "eth0",
+};
 
 const exec = createSpawnExec();
-const runtime = createCniRuntime({ exec, binDirs: CNI_BIN_DIRS, cacheDir: "/nonexistent-bench-cache", pluginTimeoutMs: 10_000 });
+const runtime = createCniRuntime({
+  exec,
+  binDirs: CNI_BIN_DIRS,
+  cacheDir: "/nonexistent-bench-cache",
+  pluginTimeoutMs: 10_000,
+});
 const findPlugin = createPluginFinder(exec, CNI_BIN_DIRS);
-const deps: PreflightDeps = { nodeLinks: createSysfsNodeLinks(), validateList: (l, o) => runtime.validateNetworkList(l, o), defaultRoutes: "reject" };
+const deps: PreflightDeps = {
+  nodeLinks: createSysfsNodeLinks(),
+  validateList: (l, o) => runtime.validateNetworkList(l, o),
+  defaultRoutes: "reject",
+};
 
 async function before(): Promise<number> {
   const t = performance.now();
@@ -84,9 +115,15 @@ for (let i = 0; i < iterations; i++) {
 const links = (await deps.nodeLinks.names()).length;
 const fmt = (s: { median: number; p90: number }) => `${s.median.toFixed(3)} / ${s.p90.toFixed(3)}`;
 const diff = stats(pairedDiff(b, a));
-console.log(`\npreflight overhead: ${iterations} iterations (+${WARMUP} warm-up), node ${process.version}, ${availableParallelism()} CPUs, ${links} links on this node, plugins ${CNI_BIN_DIRS.join(":")}`);
-console.log(`load average at start ${loadAtStart}, at end ${loadavg()[0]!.toFixed(2)}; one pod of three networks (bridge+portmap, macvlan, ptp+tuning); times in ms, median / p90`);
+console.log(
+  `\npreflight overhead: ${iterations} iterations (+${WARMUP} warm-up), node ${process.version}, ${availableParallelism()} CPUs, ${links} links on this node, plugins ${CNI_BIN_DIRS.join(":")}`,
+);
+console.log(
+  `load average at start ${loadAtStart}, at end ${loadavg()[0]!.toFixed(2)}; one pod of three networks (bridge+portmap, macvlan, ptp+tuning); times in ms, median / p90`,
+);
 console.log(`planning as before (plan + binaries found)   ${fmt(stats(a))}`);
 console.log(`planning with the preflight                 ${fmt(stats(b))}`);
 console.log(`preflight's own part (paired difference)    ${fmt(diff)}`);
-console.log(`\nmedian preflight cost ${diff.median.toFixed(3)} ms (goal ≤ ${GOAL_MS} ms): ${diff.median <= GOAL_MS ? "met" : "NOT met"}`);
+console.log(
+  `\nmedian preflight cost ${diff.median.toFixed(3)} ms (goal ≤ ${GOAL_MS} ms): ${diff.median <= GOAL_MS ? "met" : "NOT met"}`,
+);

@@ -13,7 +13,10 @@ export function createNodeHttp2Transport(socketPath: string): UnaryTransport {
   return {
     call: (path, request, options = {}) =>
       new Promise((resolve, reject) => {
-        session ??= connect("http://localhost", { createConnection: () => netConnect(socketPath) }).on("error", () => undefined);
+        session ??= connect("http://localhost", { createConnection: () => netConnect(socketPath) }).on(
+          "error",
+          () => undefined,
+        );
         const budget = options.deadline === undefined ? undefined : new Date(options.deadline).getTime() - Date.now();
         const stream = session.request({
           ":method": "POST",

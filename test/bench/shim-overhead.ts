@@ -50,12 +50,18 @@ function must(r: Run, what: string): Run {
   return r;
 }
 
-const fmt = (s: Stats): string => `${s.median.toFixed(1).padStart(6)} (${s.p10.toFixed(1)}–${s.p90.toFixed(1)})`.padEnd(19);
+const fmt = (s: Stats): string =>
+  `${s.median.toFixed(1).padStart(6)} (${s.p10.toFixed(1)}–${s.p90.toFixed(1)})`.padEnd(19);
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
 const NAME = 46;
 
 /** Sections 1 and 2: VERSION for every program, STATUS for `callers`; interleaved per iteration. */
-async function startUp(floor: Program, callers: Program[], packagings: Program[], socketPath: string): Promise<{ version: number[][]; status: number[][] }> {
+async function startUp(
+  floor: Program,
+  callers: Program[],
+  packagings: Program[],
+  socketPath: string,
+): Promise<{ version: number[][]; status: number[][] }> {
   const conf = JSON.stringify({ cniVersion: "1.1.0", name: "netattach", type: "netattach-cni", socketPath });
   const all = [floor, ...callers, ...packagings];
   const version = all.map(() => [] as number[]);
@@ -88,7 +94,8 @@ function rpcTimes(log: string): Map<string, number> {
   for (const line of log.split("\n")) {
     try {
       const l = JSON.parse(line) as RpcLine;
-      if (l.msg === "call ok" && l.rpc && l.containerId && typeof l.durationMs === "number") times.set(`${l.rpc} ${l.containerId}`, l.durationMs);
+      if (l.msg === "call ok" && l.rpc && l.containerId && typeof l.durationMs === "number")
+        times.set(`${l.rpc} ${l.containerId}`, l.durationMs);
     } catch {
       // Not a JSON line.
     }
@@ -102,14 +109,36 @@ async function main(): Promise<void> {
   const bridge = `nabs${rand}`;
   const confDir = join(dir, "net.d");
   await mkdir(confDir, { recursive: true });
-  const plugin = { type: "bridge", bridge, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: "10.239.0.0/16" }]], dataDir: join(dir, "ipam") } };
-  await writeFile(join(confDir, "10-bench.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "bench", plugins: [plugin] }));
+  const plugin = {
+    type: "bridge",
+    bridge,
+    isGateway: true,
+    ipMasq: false,
+    ipam: { type: "host-local", ranges: [[{ subnet: "10.239.0.0/16" }]], dataDir: join(dir, "ipam") },
+  };
+  await writeFile(
+    join(confDir, "10-bench.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "bench", plugins: [plugin] }),
+  );
   const socketPath = join(dir, "na.sock");
   const { floor, transports, reference, packagings } = await buildPrograms(dir);
   const callers = [...transports, reference];
   // info: the daemon logs every call's duration ("call ok", durationMs).
-  const daemon = await startNetattachd(dir, { socketPath, stateDir: join(dir, "state"), cniConfDir: confDir, clusterNetwork: "bench", cniBinDirs: CNI_BIN_DIRS, logLevel: "info" });
-  const shimConf = JSON.stringify({ cniVersion: "1.0.0", name: "netattach", type: "netattach-cni", socketPath, runtimeConfig: { "io.kubernetes.cri.pod-annotations": null } });
+  const daemon = await startNetattachd(dir, {
+    socketPath,
+    stateDir: join(dir, "state"),
+    cniConfDir: confDir,
+    clusterNetwork: "bench",
+    cniBinDirs: CNI_BIN_DIRS,
+    logLevel: "info",
+  });
+  const shimConf = JSON.stringify({
+    cniVersion: "1.0.0",
+    name: "netattach",
+    type: "netattach-cni",
+    socketPath,
+    runtimeConfig: { "io.kubernetes.cri.pod-annotations": null },
+  });
   const directConf = JSON.stringify({ cniVersion: "1.0.0", name: "bench", ...plugin });
   const bridgeBin = join(CNI_BIN_DIRS[0] ?? "/usr/lib/cni", "bridge");
   const namespaces: string[] = [];
@@ -126,7 +155,14 @@ async function main(): Promise<void> {
         await execa("ip", ["netns", "add", ns]);
         namespaces.push(ns);
         const id = `bench${rand}${i}s${k}`;
-        const env = { ...PATH_ONLY, CNI_CONTAINERID: id, CNI_NETNS: `/var/run/netns/${ns}`, CNI_IFNAME: "eth0", CNI_PATH: CNI_BIN_DIRS.join(":"), CNI_ARGS: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${id};K8S_POD_UID=u${i};IgnoreUnknown=1` };
+        const env = {
+          ...PATH_ONLY,
+          CNI_CONTAINERID: id,
+          CNI_NETNS: `/var/run/netns/${ns}`,
+          CNI_IFNAME: "eth0",
+          CNI_PATH: CNI_BIN_DIRS.join(":"),
+          CNI_ARGS: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${id};K8S_POD_UID=u${i};IgnoreUnknown=1`,
+        };
         const shim = transports[k];
         let a: Run;
         let d: Run;
@@ -152,24 +188,38 @@ async function main(): Promise<void> {
     const sum = (k: number): number[] => (add[k] ?? []).map((ms, j) => ms + (del[k]?.[j] ?? Number.NaN));
     /** Shim time − the daemon's own RPC time, per call the daemon logged. */
     const outside = (k: number, name: string, shimMs: number[]): number[] =>
-      (ids[k] ?? []).flatMap((id, j) => (rpc.has(`${name} ${id}`) ? [(shimMs[j] ?? 0) - (rpc.get(`${name} ${id}`) ?? 0)] : []));
+      (ids[k] ?? []).flatMap((id, j) =>
+        rpc.has(`${name} ${id}`) ? [(shimMs[j] ?? 0) - (rpc.get(`${name} ${id}`) ?? 0)] : [],
+      );
     const rpcOf = (k: number, name: string): number[] => (ids[k] ?? []).flatMap((id) => rpc.get(`${name} ${id}`) ?? []);
 
-    out(`\none cold daemon call, STATUS → GetStatus, and ADD / DEL through netattachd (${N} iterations); median (p10–p90) ms`);
-    out(`  ${"".padEnd(NAME)} ${"STATUS".padEnd(19)} ${"ADD".padEnd(19)} ${"DEL".padEnd(19)} outside the daemon's RPC: ADD / DEL`);
+    out(
+      `\none cold daemon call, STATUS → GetStatus, and ADD / DEL through netattachd (${N} iterations); median (p10–p90) ms`,
+    );
+    out(
+      `  ${"".padEnd(NAME)} ${"STATUS".padEnd(19)} ${"ADD".padEnd(19)} ${"DEL".padEnd(19)} outside the daemon's RPC: ADD / DEL`,
+    );
     for (const [k, p] of transports.entries()) {
       const o = `${stats(outside(k, "AttachNetworks", add[k] ?? [])).median.toFixed(1)} / ${stats(outside(k, "DetachNetworks", del[k] ?? [])).median.toFixed(1)}`;
-      out(`  ${p.name.padEnd(NAME)} ${fmt(stats(status[k] ?? []))} ${fmt(stats(add[k] ?? []))} ${fmt(stats(del[k] ?? []))} ${o}`);
+      out(
+        `  ${p.name.padEnd(NAME)} ${fmt(stats(status[k] ?? []))} ${fmt(stats(add[k] ?? []))} ${fmt(stats(del[k] ?? []))} ${o}`,
+      );
     }
     out(`  ${reference.name.padEnd(NAME)} ${fmt(stats(status[transports.length] ?? []))}`);
-    out(`  ${"bridge directly".padEnd(NAME)} ${"".padEnd(19)} ${fmt(stats(add[direct] ?? []))} ${fmt(stats(del[direct] ?? []))}`);
-    out(`  ${"netattachd's own RPC time, (c)'s calls".padEnd(NAME)} ${"".padEnd(19)} ${fmt(stats(rpcOf(0, "AttachNetworks")))} ${fmt(stats(rpcOf(0, "DetachNetworks")))}`);
+    out(
+      `  ${"bridge directly".padEnd(NAME)} ${"".padEnd(19)} ${fmt(stats(add[direct] ?? []))} ${fmt(stats(del[direct] ?? []))}`,
+    );
+    out(
+      `  ${"netattachd's own RPC time, (c)'s calls".padEnd(NAME)} ${"".padEnd(19)} ${fmt(stats(rpcOf(0, "AttachNetworks")))} ${fmt(stats(rpcOf(0, "DetachNetworks")))}`,
+    );
     out(`  floor's VERSION for comparison: ${fmt(stats(version[0] ?? []))}`);
 
     out("\noverhead = shim ADD+DEL − direct ADD+DEL, paired per iteration; median (p10–p90) ms");
     for (const [k, p] of transports.entries()) {
       const o = stats(pairedDiff(sum(k), sum(direct)));
-      out(`  ${p.name.padEnd(NAME)} ${fmt(o)}${k === 0 ? `   goal ≤ 20 ms: ${o.median <= 20 ? "met" : "NOT met"}` : ""}`);
+      out(
+        `  ${p.name.padEnd(NAME)} ${fmt(o)}${k === 0 ? `   goal ≤ 20 ms: ${o.median <= 20 ? "met" : "NOT met"}` : ""}`,
+      );
     }
 
     out("\neach transport − (c), paired per iteration (positive: slower than (c)); median (p10–p90) ms per call");
@@ -180,7 +230,9 @@ async function main(): Promise<void> {
       // The reference runs STATUS only (add/del are indexed by ADD/DEL side, not by caller).
       out(`  ${p.name.padEnd(NAME)} ${d(status)} ${k < transports.length ? `${d(add)} ${d(del)}` : ""}`);
     }
-    out("  rule (issue 11): a hand-written transport stays only if it is faster than every alternative by more than 5 ms per call");
+    out(
+      "  rule (issue 11): a hand-written transport stays only if it is faster than every alternative by more than 5 ms per call",
+    );
   } finally {
     await daemon.stop();
     for (const ns of namespaces) await execa("ip", ["netns", "del", ns], { reject: false });

@@ -92,7 +92,11 @@ const FLOOR = 'void (async () => { await Bun.write(Bun.stdout, "hello\\n"); proc
 async function extractBaseline(dir: string): Promise<string> {
   const src = join(dir, "baseline");
   await mkdir(src, { recursive: true });
-  const archive = await promisify(execFile)("git", ["-C", REPO_ROOT, "archive", "--format=tar", BASELINE_REV, "client-cni", "proto/gen"], { encoding: "buffer", maxBuffer: 64 << 20 });
+  const archive = await promisify(execFile)(
+    "git",
+    ["-C", REPO_ROOT, "archive", "--format=tar", BASELINE_REV, "client-cni", "proto/gen"],
+    { encoding: "buffer", maxBuffer: 64 << 20 },
+  );
   await execa("tar", ["-x", "-C", src], { input: archive.stdout });
   return src;
 }
@@ -111,11 +115,23 @@ export async function buildPrograms(dir: string): Promise<Programs> {
   const shipped = await buildShim();
   for (const [name, source] of Object.entries(sources)) {
     await writeFile(join(dir, `${name}.ts`), source);
-    await execa("node", [join(REPO_ROOT, "tools/build.mjs"), "--entry", join(dir, `${name}.ts`), "--out", join(dir, name)], { cwd: REPO_ROOT });
+    await execa(
+      "node",
+      [join(REPO_ROOT, "tools/build.mjs"), "--entry", join(dir, `${name}.ts`), "--out", join(dir, name)],
+      { cwd: REPO_ROOT },
+    );
   }
   const main = join(REPO_ROOT, "client-cni/src/main.ts");
   const common = ["--minify", "--conditions=import", main];
-  await execa(bun, ["build", "--compile", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", ...common, "--outfile", join(dir, "no-bytecode")]);
+  await execa(bun, [
+    "build",
+    "--compile",
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    ...common,
+    "--outfile",
+    join(dir, "no-bytecode"),
+  ]);
   await execa(bun, ["build", "--target=node", "--format=esm", ...common, "--outfile", join(dir, "netattach-cni.mjs")]);
   const program = (name: string, cmd: string, args: string[] = []): Program => ({ name, cmd, args });
   return {

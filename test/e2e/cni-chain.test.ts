@@ -2,7 +2,13 @@
 // order with each plugin building on the previous result, CHECK passes, DEL runs in reverse.
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createCniCase, type CniCase } from "../helpers/cni-case.js";
-import { assertChainAdded, assertChainRemoved, chainRuntimeConf, execOrder, CHAIN_PLUGINS } from "../helpers/cni-chain.js";
+import {
+  assertChainAdded,
+  assertChainRemoved,
+  chainRuntimeConf,
+  execOrder,
+  CHAIN_PLUGINS,
+} from "../helpers/cni-chain.js";
 import { addCheckDel } from "../helpers/cni-lifecycle.js";
 import { portmapCheckQuirk } from "../helpers/plugin-quirks.js";
 import { describeRoot } from "../helpers/root.js";

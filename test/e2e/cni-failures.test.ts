@@ -5,7 +5,12 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { CniError, loadNetworkConfigFile, type NetworkConfigList, type RuntimeConf } from "../../server/src/cni/index.js";
+import {
+  CniError,
+  loadNetworkConfigFile,
+  type NetworkConfigList,
+  type RuntimeConf,
+} from "../../server/src/cni/index.js";
 import { createCniCase, type CniCase } from "../helpers/cni-case.js";
 import { hostLinksWithMaster, ipamReservations } from "../helpers/host-net.js";
 import { nonLoopbackLinks } from "../helpers/netns.js";
@@ -99,9 +104,22 @@ describeRoot("CNI runtime × failures with real plugins", () => {
     const list = await c.load("bridge-sleep.conflist", { SLEEP_TYPE: "h3-fail" });
     const rt = c.rt();
     const err = await rejection(c.runtime.addNetworkList(list, rt));
-    expect(err).toMatchObject({ kind: "plugin-failed", plugin: "h3-fail", network: c.name, command: "ADD", code: 142, msg: "h3-fail refuses", details: "plugin-specific detail" });
+    expect(err).toMatchObject({
+      kind: "plugin-failed",
+      plugin: "h3-fail",
+      network: c.name,
+      command: "ADD",
+      code: 142,
+      msg: "h3-fail refuses",
+      details: "plugin-specific detail",
+    });
     expect(err.stderr).toContain("h3-fail: refusing on purpose");
-    expect(err.toSpecJSON(list.cniVersion)).toEqual({ cniVersion: list.cniVersion, code: 142, msg: "h3-fail refuses", details: "plugin-specific detail" });
+    expect(err.toSpecJSON(list.cniVersion)).toEqual({
+      cniVersion: list.cniVersion,
+      code: 142,
+      msg: "h3-fail refuses",
+      details: "plugin-specific detail",
+    });
     await c.runtime.delNetworkList(list, rt);
     await assertNothingLeft(list, rt);
   });
@@ -110,7 +128,13 @@ describeRoot("CNI runtime × failures with real plugins", () => {
     const list = await c.load("invalid/bridge-bad-vlan.conflist");
     const rt = c.rt();
     const err = await rejection(c.runtime.addNetworkList(list, rt));
-    expect(err).toMatchObject({ kind: "plugin-failed", plugin: "bridge", network: c.name, code: 999, msg: "invalid VLAN ID 5000 (must be between 0 and 4094)" });
+    expect(err).toMatchObject({
+      kind: "plugin-failed",
+      plugin: "bridge",
+      network: c.name,
+      code: 999,
+      msg: "invalid VLAN ID 5000 (must be between 0 and 4094)",
+    });
     await assertNothingLeft(list, rt);
   });
 
@@ -146,16 +170,13 @@ describeRoot("CNI runtime × failures with real plugins", () => {
     ["no-type.conflist", 7],
     ["no-plugins.conflist", 7],
     ["bad-name.conflist", 7],
-  ])(
-    "invalid/%s is rejected at load with code %i, naming the file",
-    async (fixture, code) => {
-      const path = await c.render(`invalid/${fixture}`);
-      const err = await rejection(loadNetworkConfigFile(path));
-      expect(err.kind).toBe("invalid-config");
-      expect(err.code).toBe(code);
-      expect(err.source).toBe(path);
-      expect(err.message).toContain(path);
-      expect(await nonLoopbackLinks(c.netns)).toEqual([]);
-    },
-  );
+  ])("invalid/%s is rejected at load with code %i, naming the file", async (fixture, code) => {
+    const path = await c.render(`invalid/${fixture}`);
+    const err = await rejection(loadNetworkConfigFile(path));
+    expect(err.kind).toBe("invalid-config");
+    expect(err.code).toBe(code);
+    expect(err.source).toBe(path);
+    expect(err.message).toContain(path);
+    expect(await nonLoopbackLinks(c.netns)).toEqual([]);
+  });
 });

@@ -21,7 +21,13 @@ const PROBES: Record<Kind, (ns: string) => string[]> = {
 };
 
 /** What the Debian 1.1.1 plugins print when the kernel lacks the link type (skel wraps it as 999). */
-const UNSUPPORTED = { code: 999, msg: { ipvlan: "failed to create ipvlan: operation not supported", vlan: "failed to create vlan: operation not supported" } };
+const UNSUPPORTED = {
+  code: 999,
+  msg: {
+    ipvlan: "failed to create ipvlan: operation not supported",
+    vlan: "failed to create vlan: operation not supported",
+  },
+};
 
 describeRoot("CNI runtime × kernel-dependent plugins (ipvlan, vlan)", () => {
   const supported: Record<Kind, boolean> = { ipvlan: false, vlan: false };
@@ -30,7 +36,18 @@ describeRoot("CNI runtime × kernel-dependent plugins (ipvlan, vlan)", () => {
   beforeAll(async () => {
     const scratch: Netns = await createNetns("h3-probe-");
     try {
-      const ok = await tryCmd("ip", ["-n", scratch.name, "link", "add", "probe0", "type", "veth", "peer", "name", "probe9"]);
+      const ok = await tryCmd("ip", [
+        "-n",
+        scratch.name,
+        "link",
+        "add",
+        "probe0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "probe9",
+      ]);
       if (!ok) throw new Error("cannot create a veth pair in a scratch netns: the probe itself is broken");
       for (const kind of ["ipvlan", "vlan"] as const) {
         supported[kind] = await tryCmd("ip", PROBES[kind](scratch.name));
@@ -59,47 +76,57 @@ describeRoot("CNI runtime × kernel-dependent plugins (ipvlan, vlan)", () => {
     await c.cleanup();
   });
 
-  it.each(["ipvlan", "vlan"] as const)("%s: full lifecycle if the kernel supports it, else a clean plugin failure", async (kind) => {
-    const master = uniqueName("h3k");
-    const peer = uniqueName("h3q");
-    c.trackHostLink(master);
-    c.trackHostLink(peer);
-    await createHostVeth(master, peer);
-    await tryCmd("ip", ["link", "set", master, "up"]);
-    const list = await c.load(`${kind}.conflist`, { MASTER: master });
-    const rt = c.rt();
+  it.each(["ipvlan", "vlan"] as const)(
+    "%s: full lifecycle if the kernel supports it, else a clean plugin failure",
+    async (kind) => {
+      const master = uniqueName("h3k");
+      const peer = uniqueName("h3q");
+      c.trackHostLink(master);
+      c.trackHostLink(peer);
+      await createHostVeth(master, peer);
+      await tryCmd("ip", ["link", "set", master, "up"]);
+      const list = await c.load(`${kind}.conflist`, { MASTER: master });
+      const rt = c.rt();
 
-    if (supported[kind]) {
-      await addCheckDel(c, list, rt, {
-        added: async (result) => {
-          const eth0 = await c.netns.addr("eth0");
-          expect(eth0?.linkinfo?.info_kind).toBe(kind);
-          if (kind === "vlan") expect(eth0?.linkinfo?.info_data).toMatchObject({ id: 42 });
-          expect(globalAddrs(eth0)).toEqual([firstIpv4(result).cidr]);
-        },
-        removed: async () => {
-          expect(await nonLoopbackLinks(c.netns)).toEqual([]);
-        },
+      if (supported[kind]) {
+        await addCheckDel(c, list, rt, {
+          added: async (result) => {
+            const eth0 = await c.netns.addr("eth0");
+            expect(eth0?.linkinfo?.info_kind).toBe(kind);
+            if (kind === "vlan") expect(eth0?.linkinfo?.info_data).toMatchObject({ id: 42 });
+            expect(globalAddrs(eth0)).toEqual([firstIpv4(result).cidr]);
+          },
+          removed: async () => {
+            expect(await nonLoopbackLinks(c.netns)).toEqual([]);
+          },
+        });
+        return;
+      }
+
+      const err: unknown = await c.runtime.addNetworkList(list, rt).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(CniError);
+      const cniErr = err as CniError;
+      expect(cniErr).toMatchObject({
+        kind: "plugin-failed",
+        plugin: kind,
+        network: c.name,
+        command: "ADD",
+        code: UNSUPPORTED.code,
+        msg: UNSUPPORTED.msg[kind],
       });
-      return;
-    }
+      expect(cniErr.message).toContain(`plugin "${kind}"`);
+      expect(cniErr.message).toContain(UNSUPPORTED.msg[kind]);
+      expect(await nonLoopbackLinks(c.netns)).toEqual([]);
+      expect(await ipamReservations(c.dataDir, c.name)).toEqual([]);
+      expect(await c.runtime.getCachedResult(list, rt)).toBeUndefined();
 
-    const err: unknown = await c.runtime.addNetworkList(list, rt).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(CniError);
-    const cniErr = err as CniError;
-    expect(cniErr).toMatchObject({ kind: "plugin-failed", plugin: kind, network: c.name, command: "ADD", code: UNSUPPORTED.code, msg: UNSUPPORTED.msg[kind] });
-    expect(cniErr.message).toContain(`plugin "${kind}"`);
-    expect(cniErr.message).toContain(UNSUPPORTED.msg[kind]);
-    expect(await nonLoopbackLinks(c.netns)).toEqual([]);
-    expect(await ipamReservations(c.dataDir, c.name)).toEqual([]);
-    expect(await c.runtime.getCachedResult(list, rt)).toBeUndefined();
-
-    // The spec makes the caller DEL after a failed ADD; that must succeed and change nothing.
-    await c.runtime.delNetworkList(list, rt);
-    expect(await nonLoopbackLinks(c.netns)).toEqual([]);
-    expect(await ipamReservations(c.dataDir, c.name)).toEqual([]);
-  });
+      // The spec makes the caller DEL after a failed ADD; that must succeed and change nothing.
+      await c.runtime.delNetworkList(list, rt);
+      expect(await nonLoopbackLinks(c.netns)).toEqual([]);
+      expect(await ipamReservations(c.dataDir, c.name)).toEqual([]);
+    },
+  );
 });

@@ -46,10 +46,14 @@ describeRoot("CNI runtime × real meta plugins (chained after ptp/bridge)", () =
       added: async (result) => {
         const hostVeth = hostInterfaces(result).find((i) => i.name !== ifb)?.name ?? "";
         const vethQdiscs = await hostQdiscs(hostVeth);
-        expect(vethQdiscs).toContainEqual(expect.objectContaining({ kind: "tbf", root: true, options: expect.objectContaining({ rate: 1_000_000 }) }));
+        expect(vethQdiscs).toContainEqual(
+          expect.objectContaining({ kind: "tbf", root: true, options: expect.objectContaining({ rate: 1_000_000 }) }),
+        );
         expect(vethQdiscs).toContainEqual(expect.objectContaining({ kind: "ingress" }));
         expect(await hostLink(ifb)).toMatchObject({ linkinfo: { info_kind: "ifb" } });
-        expect(await hostQdiscs(ifb)).toContainEqual(expect.objectContaining({ kind: "tbf", options: expect.objectContaining({ rate: 2_000_000 }) }));
+        expect(await hostQdiscs(ifb)).toContainEqual(
+          expect.objectContaining({ kind: "tbf", options: expect.objectContaining({ rate: 2_000_000 }) }),
+        );
         expect(hostInterfaces(result).map((i) => i.name)).toContain(ifb);
       },
       removed: async (result) => {
@@ -67,13 +71,18 @@ describeRoot("CNI runtime × real meta plugins (chained after ptp/bridge)", () =
     let ip = "";
     await addCheckDel(c, list, c.rt(), {
       secondDelFails: await sbrSecondDelQuirk(),
-      checkFails: { plugin: "bridge", msg: new RegExp(`^Failed to find Gateway ${c.subnet.gateway.replaceAll(".", "\\.")} for interface eth0$`) },
+      checkFails: {
+        plugin: "bridge",
+        msg: new RegExp(`^Failed to find Gateway ${c.subnet.gateway.replaceAll(".", "\\.")} for interface eth0$`),
+      },
       added: async (result) => {
         ({ ip } = firstIpv4(result));
         const rule = (await c.netns.rules()).find((r) => r.src === ip);
         expect(rule).toMatchObject({ table: "100" });
         const table100 = await c.netns.routes({ table: "100" });
-        expect(table100).toContainEqual(expect.objectContaining({ dst: "default", gateway: c.subnet.gateway, dev: "eth0" }));
+        expect(table100).toContainEqual(
+          expect.objectContaining({ dst: "default", gateway: c.subnet.gateway, dev: "eth0" }),
+        );
         expect(table100).toContainEqual(expect.objectContaining({ dst: c.subnet.subnet, dev: "eth0" }));
         expect(await c.netns.routes()).toEqual([]);
       },
@@ -110,7 +119,9 @@ describeRoot("CNI runtime × real meta plugins (chained after ptp/bridge)", () =
       added: async (result) => {
         const { ip } = firstIpv4(result);
         const nat = await iptablesSave("nat");
-        expect(lines(nat, `-A ${chain} `)).toContain(`-A ${chain} -p tcp -m tcp --dport ${hostPort} -j DNAT --to-destination ${ip}:80`);
+        expect(lines(nat, `-A ${chain} `)).toContain(
+          `-A ${chain} -p tcp -m tcp --dport ${hostPort} -j DNAT --to-destination ${ip}:80`,
+        );
         expect(lines(nat, `-j ${chain}`)).toEqual([
           `-A CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: \\"${c.name}\\" id: \\"${c.containerId}\\"" -m multiport --dports ${hostPort} -j ${chain}`,
         ]);

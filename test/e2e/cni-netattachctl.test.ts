@@ -33,18 +33,31 @@ describeRoot("netattachctl cni × real plugins", () => {
     // cnitool's container id, so cnitool and netattachctl can clean up after each other
     expect(await ipamReservationOwner(c.dataDir, c.name, ip)).toContain(cnitoolContainerId(c.netns.path));
 
-    expect(await runNetattachctl(["cni", "check", file, c.netns.path, ...flags()])).toMatchObject({ code: 0, stdout: "" });
-    expect(await runNetattachctl(["cni", "del", file, c.netns.path, ...flags()])).toMatchObject({ code: 0, stdout: "" });
+    expect(await runNetattachctl(["cni", "check", file, c.netns.path, ...flags()])).toMatchObject({
+      code: 0,
+      stdout: "",
+    });
+    expect(await runNetattachctl(["cni", "del", file, c.netns.path, ...flags()])).toMatchObject({
+      code: 0,
+      stdout: "",
+    });
     expect(await nonLoopbackLinks(c.netns)).toEqual([]);
     expect(await ipamReservations(c.dataDir, c.name)).toEqual([]);
-    expect(await runNetattachctl(["cni", "del", file, c.netns.path, ...flags()])).toMatchObject({ code: 0, stdout: "" });
+    expect(await runNetattachctl(["cni", "del", file, c.netns.path, ...flags()])).toMatchObject({
+      code: 0,
+      stdout: "",
+    });
   });
 
   it("a real plugin's failure: exit 1 and its error object on stdout", async () => {
     const file = await c.render("invalid/bridge-bad-vlan.conflist");
     const r = await runNetattachctl(["cni", "add", file, c.netns.path, ...flags()]);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ cniVersion: "1.0.0", code: 999, msg: "invalid VLAN ID 5000 (must be between 0 and 4094)" });
+    expect(JSON.parse(r.stdout)).toEqual({
+      cniVersion: "1.0.0",
+      code: 999,
+      msg: "invalid VLAN ID 5000 (must be between 0 and 4094)",
+    });
     expect(r.stderr).toContain('plugin "bridge"');
     expect(await nonLoopbackLinks(c.netns)).toEqual([]);
   });

@@ -4,7 +4,14 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { createCniCase, type CniCase } from "../helpers/cni-case.js";
 import { addCheckDel } from "../helpers/cni-lifecycle.js";
 import { firstIpv4, hostInterfaces, sandboxInterface, viewResult } from "../helpers/cni-result.js";
-import { createHostBridge, createHostVeth, hostAddr, hostLink, ipamReservationOwner, ipamReservations } from "../helpers/host-net.js";
+import {
+  createHostBridge,
+  createHostVeth,
+  hostAddr,
+  hostLink,
+  ipamReservationOwner,
+  ipamReservations,
+} from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { nonLoopbackLinks, uniqueName } from "../helpers/netns.js";
 import { describeRoot } from "../helpers/root.js";
@@ -27,7 +34,9 @@ describeRoot("CNI runtime × real main and IPAM plugins", () => {
         expect(gateway).toBe(c.subnet.gateway);
         expect(globalAddrs(await c.netns.addr("eth0"))).toEqual([cidr]);
         expect(sandboxInterface(result)?.mac).toBe((await c.netns.link("eth0"))?.address);
-        expect(await c.netns.routes()).toContainEqual(expect.objectContaining({ dst: "default", gateway: c.subnet.gateway, dev: "eth0" }));
+        expect(await c.netns.routes()).toContainEqual(
+          expect.objectContaining({ dst: "default", gateway: c.subnet.gateway, dev: "eth0" }),
+        );
         expect(globalAddrs(await hostAddr(c.bridge))).toEqual([`${c.subnet.gateway}/24`]);
         const hostVeth = hostInterfaces(result).find((i) => i.name !== c.bridge)?.name ?? "";
         expect((await hostLink(hostVeth))?.master).toBe(c.bridge);
@@ -36,7 +45,8 @@ describeRoot("CNI runtime × real main and IPAM plugins", () => {
       },
       removed: async (result) => {
         expect(await nonLoopbackLinks(c.netns)).toEqual([]);
-        for (const i of hostInterfaces(result).filter((i) => i.name !== c.bridge)) expect(await hostLink(i.name)).toBeUndefined();
+        for (const i of hostInterfaces(result).filter((i) => i.name !== c.bridge))
+          expect(await hostLink(i.name)).toBeUndefined();
       },
     });
   });
@@ -47,7 +57,9 @@ describeRoot("CNI runtime × real main and IPAM plugins", () => {
       added: async (result) => {
         expect(firstIpv4(result)).toMatchObject({ cidr: c.subnet.staticAddr, gateway: c.subnet.gateway });
         expect(globalAddrs(await c.netns.addr("eth0"))).toEqual([c.subnet.staticAddr]);
-        expect(await c.netns.routes()).toContainEqual(expect.objectContaining({ dst: "default", gateway: c.subnet.gateway }));
+        expect(await c.netns.routes()).toContainEqual(
+          expect.objectContaining({ dst: "default", gateway: c.subnet.gateway }),
+        );
       },
       removed: async () => {
         expect(await nonLoopbackLinks(c.netns)).toEqual([]);
@@ -60,7 +72,9 @@ describeRoot("CNI runtime × real main and IPAM plugins", () => {
     await addCheckDel(c, list, c.rt(), {
       added: async (result) => {
         const view = viewResult(result);
-        expect(view.ips).toEqual([expect.objectContaining({ address: c.subnet.staticAddr, gateway: c.subnet.gateway })]);
+        expect(view.ips).toEqual([
+          expect.objectContaining({ address: c.subnet.staticAddr, gateway: c.subnet.gateway }),
+        ]);
         expect(view.routes).toContainEqual(expect.objectContaining({ dst: "192.0.2.0/24", gw: c.subnet.gateway }));
         expect(await nonLoopbackLinks(c.netns)).toEqual([]);
       },
@@ -95,7 +109,9 @@ describeRoot("CNI runtime × real main and IPAM plugins", () => {
         expect(eth0?.linkinfo?.info_kind).toBe("macvlan");
         expect(eth0?.linkinfo?.info_data).toMatchObject({ mode: "bridge" });
         expect(globalAddrs(eth0)).toEqual([firstIpv4(result).cidr]);
-        expect(await c.netns.routes()).toContainEqual(expect.objectContaining({ dst: "default", gateway: c.subnet.gateway }));
+        expect(await c.netns.routes()).toContainEqual(
+          expect.objectContaining({ dst: "default", gateway: c.subnet.gateway }),
+        );
       },
       removed: async () => {
         expect(await nonLoopbackLinks(c.netns)).toEqual([]);
@@ -132,7 +148,9 @@ describeRoot("CNI runtime × real main and IPAM plugins", () => {
         expect(viewResult(result).interfaces).toEqual([expect.objectContaining({ name: "lo", sandbox: c.netns.path })]);
         const lo = await c.netns.addr("lo");
         expect(lo?.flags).toContain("UP");
-        expect(lo?.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toEqual(expect.arrayContaining(["127.0.0.1/8", "::1/128"]));
+        expect(lo?.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toEqual(
+          expect.arrayContaining(["127.0.0.1/8", "::1/128"]),
+        );
       },
       removed: async () => {
         expect((await c.netns.link("lo"))?.flags).not.toContain("UP");

@@ -30,13 +30,18 @@ describeRoot("CNI runtime × real chain at every spec version", () => {
         added: async (r) => {
           const ips = viewResult(r).ips as ReadonlyArray<{ version?: string }>;
           // 0.3.x/0.4.0 results carry ips[].version; 1.x dropped it.
-          expect(ips.every((i) => (cniVersion.startsWith("0.") ? i.version === "4" : i.version === undefined))).toBe(true);
+          expect(ips.every((i) => (cniVersion.startsWith("0.") ? i.version === "4" : i.version === undefined))).toBe(
+            true,
+          );
           await assertChainAdded(c, r, hostPort);
           // Each plugin ran at the list's version, except 1.1.0, which these plugins lack: 1.0.0.
           const ranAt = c.events.flatMap((e) => (e.type === "exec" && e.command === "ADD" ? [e.cniVersion] : []));
           expect(ranAt).toEqual(CHAIN_PLUGINS.map(() => (cniVersion === "1.1.0" ? "1.0.0" : cniVersion)));
           if (cniVersion === "0.3.1") {
-            const err = await c.runtime.checkNetworkList(list, chainRuntimeConf(c, hostPort)).then(() => undefined, (e: unknown) => e);
+            const err = await c.runtime.checkNetworkList(list, chainRuntimeConf(c, hostPort)).then(
+              () => undefined,
+              (e: unknown) => e,
+            );
             expect(err).toMatchObject({ kind: "incompatible-version", code: 1, command: "CHECK" });
           }
         },
@@ -48,7 +53,9 @@ describeRoot("CNI runtime × real chain at every spec version", () => {
     it("STATUS succeeds: a no-op below 1.1.0; at 1.1.0 plugins without STATUS (≤1.0.0) are skipped, not failed", async () => {
       const list = await c.load("chain.conflist");
       await c.runtime.getStatusNetworkList(list);
-      const skipped = c.events.flatMap((e) => (e.type === "plugin-skipped" && e.command === "STATUS" ? [e.plugin] : []));
+      const skipped = c.events.flatMap((e) =>
+        e.type === "plugin-skipped" && e.command === "STATUS" ? [e.plugin] : [],
+      );
       expect(skipped).toEqual(cniVersion === "1.1.0" ? [...CHAIN_PLUGINS] : []);
       expect(c.events.filter((e) => e.type === "exec" && e.command === "STATUS")).toEqual([]);
     });

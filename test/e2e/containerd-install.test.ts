@@ -13,7 +13,13 @@ describeRoot("netattachctl install on a running containerd", () => {
   let n = 0;
 
   beforeAll(async () => {
-    node = await createNetattachNode({ tag: "ins", shim: await buildShim(), octet: 236, withNetattach: false, readinessTimeoutMs: 1_000 });
+    node = await createNetattachNode({
+      tag: "ins",
+      shim: await buildShim(),
+      octet: 236,
+      withNetattach: false,
+      readinessTimeoutMs: 1_000,
+    });
     await node.startDaemon();
   });
 
@@ -23,9 +29,12 @@ describeRoot("netattachctl install on a running containerd", () => {
 
   /** Runs and removes a pod; true when netattachd saw it (it went through the shim). */
   async function podUsesNetattach(): Promise<boolean> {
-    const { podSandboxId } = await node.containerd.cri.runPodSandbox({ config: podSandboxConfig({ name: `ins-${++n}`, cgroupParent: node.containerd.cgroupParent }) });
+    const { podSandboxId } = await node.containerd.cri.runPodSandbox({
+      config: podSandboxConfig({ name: `ins-${++n}`, cgroupParent: node.containerd.cgroupParent }),
+    });
     await node.containerd.track(podSandboxId);
-    const seen = ((await node.daemon?.client.listAttachments({ containerId: podSandboxId }))?.attachments.length ?? 0) > 0;
+    const seen =
+      ((await node.daemon?.client.listAttachments({ containerId: podSandboxId }))?.attachments.length ?? 0) > 0;
     await node.containerd.cri.stopPodSandbox({ podSandboxId });
     await node.containerd.cri.removePodSandbox({ podSandboxId });
     return seen;

@@ -23,7 +23,10 @@ const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 /** host-local keeps a file per reserved address; `lock` and `last_reserved_ip.*` are bookkeeping. */
@@ -85,7 +88,9 @@ describeRoot("containerd → netattach-cni → netattachd", () => {
     const status = await node.containerd.cri.podSandboxStatus({ podSandboxId: pod.id });
     expect(status.status?.network?.ip).toBe(eth0.split("/")[0]);
     const list = await node.daemon?.client.listAttachments({ containerId: pod.id });
-    expect(list?.attachments[0]?.interfaces.map((i) => [i.interface, i.network, i.isDefault])).toEqual([["eth0", node.net.cluster, true]]);
+    expect(list?.attachments[0]?.interfaces.map((i) => [i.interface, i.network, i.isDefault])).toEqual([
+      ["eth0", node.net.cluster, true],
+    ]);
     await stopAndRemove(pod.id);
     await expectNothingLeft(pod);
   });
@@ -124,7 +129,8 @@ describeRoot("containerd → netattach-cni → netattachd", () => {
   it("port mappings reach the cluster network's portmap through the runtime, and go with the pod", async () => {
     const hostPort = 30_000 + Math.floor(Math.random() * 20_000);
     const pod = await runPod({ portMappings: [{ containerPort: 80, hostPort }] });
-    const nat = async (): Promise<string[]> => (await execa("iptables-save", ["-t", "nat"])).stdout.split("\n").filter((l) => l.includes(pod.id));
+    const nat = async (): Promise<string[]> =>
+      (await execa("iptables-save", ["-t", "nat"])).stdout.split("\n").filter((l) => l.includes(pod.id));
     const rules = await nat();
     // portmap's jump rule carries the sandbox id; containerd sent {"HostPort",...}.
     expect(rules.some((l) => l.includes(`--dports ${hostPort}`))).toBe(true);
@@ -146,7 +152,9 @@ describeRoot("containerd → netattach-cni → netattachd", () => {
       expect(await ipReservations(node.ipamDir)).toEqual([]);
       // containerd's own cleanup DEL failed too (daemon down), so the sandbox is kept,
       // not ready, for the kubelet to stop later.
-      const leftover = (await node.containerd.cri.listPodSandbox({})).items.filter((p) => p.metadata?.name === `pod-${n}`);
+      const leftover = (await node.containerd.cri.listPodSandbox({})).items.filter(
+        (p) => p.metadata?.name === `pod-${n}`,
+      );
       expect(leftover.map((p) => p.state)).toEqual([SANDBOX_NOTREADY]);
 
       await node.startDaemon();

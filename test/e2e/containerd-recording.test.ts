@@ -19,7 +19,9 @@ describeRoot("the containerd 1.6 recording", () => {
       const live = await recordContainerdCni();
       expect(live.map((s) => s.scenario)).toEqual(["full", "minimal"]);
       for (const scenario of live) {
-        const fixture = JSON.parse(readFileSync(new URL(`../fixtures/containerd-1.6/${scenario.scenario}.json`, import.meta.url), "utf8")) as RecordedScenario;
+        const fixture = JSON.parse(
+          readFileSync(new URL(`../fixtures/containerd-1.6/${scenario.scenario}.json`, import.meta.url), "utf8"),
+        ) as RecordedScenario;
         expect(normalise(scenario)).toEqual(normalise(fixture));
       }
     });

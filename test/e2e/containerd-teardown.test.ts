@@ -18,7 +18,12 @@ import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-cl
 import { NOOP_PLUGIN } from "../fixtures/plugins/plugin-bin.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
-import { runPodSandbox, type PodOptions, type RunningPod, type SandboxLink as Link } from "../helpers/containerd/pod-sandbox.js";
+import {
+  runPodSandbox,
+  type PodOptions,
+  type RunningPod,
+  type SandboxLink as Link,
+} from "../helpers/containerd/pod-sandbox.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
 import { createLogSink, type LogLine } from "../helpers/daemon.js";
 import { describeRoot } from "../helpers/root.js";
@@ -28,7 +33,10 @@ const OCTET = 235;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 /** host-local keeps a file per reserved address; `lock` and `last_reserved_ip.*` are bookkeeping. */
@@ -66,9 +74,21 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
       defaultNamespace: "default",
       logLevel: "debug",
       shutdownTimeoutMs: 5_000,
-      reconcile: { enabled: true, intervalMs: 60_000, gracePeriodMs: 120_000, runtimeSocket: node.containerd.paths.socket, ...reconcile },
+      reconcile: {
+        enabled: true,
+        intervalMs: 60_000,
+        gracePeriodMs: 120_000,
+        runtimeSocket: node.containerd.paths.socket,
+        ...reconcile,
+      },
     };
-    const daemon = await composeDaemon({ config, log: sink.log, descriptorSet: await loadDescriptorSet(), events: { emit: (e) => void events.push(e) }, ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}) });
+    const daemon = await composeDaemon({
+      config,
+      log: sink.log,
+      descriptorSet: await loadDescriptorSet(),
+      events: { emit: (e) => void events.push(e) },
+      ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),
+    });
     await daemon.start();
     const client = createDaemonClient(node.socketPath);
     const stop = async (): Promise<void> => {
@@ -78,7 +98,12 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
       current = undefined;
     };
     // node.dispose() and containerd's graceful stop need a daemon: this one stands for it.
-    node.daemon = { pid: process.pid, client: client.api, log: async () => sink.lines.map((l) => JSON.stringify(l)).join("\n"), stop };
+    node.daemon = {
+      pid: process.pid,
+      client: client.api,
+      log: async () => sink.lines.map((l) => JSON.stringify(l)).join("\n"),
+      stop,
+    };
     current = { client, lines: sink.lines, events, stop };
     return current;
   }
@@ -91,9 +116,28 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
     await symlink(NOOP_PLUGIN, join(binDir, "noop"));
     const defs = join(node.dir, "definitions");
     const nad = (name: string, config: object) =>
-      writeFile(join(defs, `${name}.json`), JSON.stringify({ apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition", metadata: { name, namespace: "default" }, spec: { config: JSON.stringify(config) } }));
-    await nad("td-mv", { cniVersion: "1.0.0", name: "td-mv", type: "macvlan", master, mode: "bridge", ipam: { type: "host-local", ranges: [[{ subnet: `10.${OCTET}.3.0/24` }]], dataDir: node.ipamDir } });
-    await nad("td-slow", { cniVersion: "1.0.0", name: "td-slow", plugins: [{ type: "noop", noop: { ADD: { sleepMs: 5_000 } } }] });
+      writeFile(
+        join(defs, `${name}.json`),
+        JSON.stringify({
+          apiVersion: "k8s.cni.cncf.io/v1",
+          kind: "NetworkAttachmentDefinition",
+          metadata: { name, namespace: "default" },
+          spec: { config: JSON.stringify(config) },
+        }),
+      );
+    await nad("td-mv", {
+      cniVersion: "1.0.0",
+      name: "td-mv",
+      type: "macvlan",
+      master,
+      mode: "bridge",
+      ipam: { type: "host-local", ranges: [[{ subnet: `10.${OCTET}.3.0/24` }]], dataDir: node.ipamDir },
+    });
+    await nad("td-slow", {
+      cniVersion: "1.0.0",
+      name: "td-slow",
+      plugins: [{ type: "noop", noop: { ADD: { sleepMs: 5_000 } } }],
+    });
   });
 
   afterAll(async () => {
@@ -111,7 +155,8 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
     await current?.stop();
   });
 
-  const runPod = (o: Omit<PodOptions, "name"> = {}): Promise<RunningPod> => runPodSandbox(node.containerd, { name: `pod-${++n}`, ...o });
+  const runPod = (o: Omit<PodOptions, "name"> = {}): Promise<RunningPod> =>
+    runPodSandbox(node.containerd, { name: `pod-${++n}`, ...o });
 
   async function expectNothingLeft(pod: RunningPod): Promise<void> {
     const hostLinks = JSON.parse((await execa("ip", ["-j", "link"])).stdout) as Link[];
@@ -138,11 +183,21 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
 
     await expectNothingLeft(pod);
     expect(existsSync(pod.netnsPath)).toBe(false);
-    const warned = d.lines.find((l) => l.plugin === "macvlan" && l.network === "default/td-mv" && l.containerId === pod.id);
-    expect(warned?.msg).toBe("del: the plugin's DEL failed; netattach removed the interface and released the addresses itself");
+    const warned = d.lines.find(
+      (l) => l.plugin === "macvlan" && l.network === "default/td-mv" && l.containerId === pod.id,
+    );
+    expect(warned?.msg).toBe(
+      "del: the plugin's DEL failed; netattach removed the interface and released the addresses itself",
+    );
     expect(JSON.stringify(warned?.err)).toContain("Link not found");
     const orphan = d.events.find((e) => e.kind === "orphan" && e.containerId === pod.id);
-    expect(orphan).toMatchObject({ outcome: "ok", network: "default/td-mv", ifName: "net1", plugin: "macvlan", reason: "PLUGIN_FAILED" });
+    expect(orphan).toMatchObject({
+      outcome: "ok",
+      network: "default/td-mv",
+      ifName: "net1",
+      plugin: "macvlan",
+      reason: "PLUGIN_FAILED",
+    });
     expect(orphan?.message).toContain("Link not found");
     expect(d.events.find((e) => e.kind === "detach" && e.containerId === pod.id)).toMatchObject({ outcome: "ok" });
   });
@@ -160,7 +215,11 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
     // reaping the killed process ("cannot delete a deleted process"). What counts is that the task is gone.
     const deleted = await execa("ctr", [...ctr, "tasks", "delete", "--force", pod.id], { reject: false });
     if (deleted.exitCode !== 0) {
-      await vi.waitFor(async () => expect((await execa("ctr", [...ctr, "tasks", "ls", "-q"])).stdout.split("\n")).not.toContain(pod.id), { timeout: 10_000, interval: 200 });
+      await vi.waitFor(
+        async () =>
+          expect((await execa("ctr", [...ctr, "tasks", "ls", "-q"])).stdout.split("\n")).not.toContain(pod.id),
+        { timeout: 10_000, interval: 200 },
+      );
     }
     await execa("ctr", [...ctr, "containers", "delete", pod.id]);
     await node.containerd.restart();
@@ -169,9 +228,15 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
 
     const started = Date.now();
     d = await startDaemon({ intervalMs: 1_000, gracePeriodMs: 1_000 });
-    await until("the reconciler detaches the forgotten sandbox", async () => (await d.client.api.listAttachments({ containerId: pod.id })).attachments.length === 0, 3_000);
+    await until(
+      "the reconciler detaches the forgotten sandbox",
+      async () => (await d.client.api.listAttachments({ containerId: pod.id })).attachments.length === 0,
+      3_000,
+    );
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(JSON.parse((await execa("ip", ["-n", pod.netns, "-j", "link"])).stdout).map((l: Link) => l.ifname)).toEqual(["lo"]);
+    expect(JSON.parse((await execa("ip", ["-n", pod.netns, "-j", "link"])).stdout).map((l: Link) => l.ifname)).toEqual([
+      "lo",
+    ]);
     await expectNothingLeft(pod);
     expect(d.events.find((e) => e.kind === "reconcile" && e.containerId === pod.id)).toMatchObject({ outcome: "ok" });
     await execa("ip", ["netns", "del", pod.netns]);

@@ -35,7 +35,10 @@ interface Addr {
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 describeRoot("the netattach image as the DaemonSet runs it", () => {
@@ -50,15 +53,26 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
   function mounts(c: SpecContainer): CtrMount[] {
     return c.mounts.map((m) => {
       const source = m.hostPath !== undefined ? host[m.hostPath] : host[`configMap:${m.name}`];
-      if (source === undefined) throw new Error(`deploy/daemonset.yaml mounts ${m.hostPath ?? m.name}: the image e2e has no private stand-in for it; add one`);
-      return { host: source, container: m.mountPath, readOnly: m.readOnly, ...(m.hostToContainer ? { propagation: "rslave" } : {}) };
+      if (source === undefined)
+        throw new Error(
+          `deploy/daemonset.yaml mounts ${m.hostPath ?? m.name}: the image e2e has no private stand-in for it; add one`,
+        );
+      return {
+        host: source,
+        container: m.mountPath,
+        readOnly: m.readOnly,
+        ...(m.hostToContainer ? { propagation: "rslave" } : {}),
+      };
     });
   }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "na-img-"));
-    const version = (JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
-    const { init, daemon } = await daemonSetContainers(join(REPO_ROOT, "deploy/daemonset.yaml"), { CLUSTER_NETWORK: CLUSTER });
+    const version = (JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { version: string })
+      .version;
+    const { init, daemon } = await daemonSetContainers(join(REPO_ROOT, "deploy/daemonset.yaml"), {
+      CLUSTER_NETWORK: CLUSTER,
+    });
     expect(init.image).toBe(imageName(version));
     expect(daemon.image).toBe(imageName(version));
 
@@ -68,7 +82,12 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     // A private copy: the shared shim cache drops binaries of other source versions.
     shim = join(build, "netattach-cni");
     await copyFile(await buildShim(), shim);
-    const image = await buildImage({ name: imageName(version), buildDir: build, out: join(dir, "image.oci.tar"), node: process.execPath });
+    const image = await buildImage({
+      name: imageName(version),
+      buildDir: build,
+      out: join(dir, "image.oci.tar"),
+      node: process.execPath,
+    });
 
     // The node's host paths, private: the real plugins (copies: symlinks would dangle inside
     // the container), a conf dir with the cluster network, config with one more network.
@@ -84,7 +103,8 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
       "/run/containerd": join(dir, "run-containerd"),
       "configMap:config": join(dir, "config"),
     };
-    for (const [path, local] of Object.entries(host)) if (path !== "/var/run/netns" && path !== "/run/xtables.lock") await mkdir(local, { recursive: true });
+    for (const [path, local] of Object.entries(host))
+      if (path !== "/var/run/netns" && path !== "/run/xtables.lock") await mkdir(local, { recursive: true });
     await writeFile(host["/run/xtables.lock"]!, "");
     const pluginDir = CNI_BIN_DIRS.find((d) => existsSync(join(d, "bridge")));
     if (pluginDir === undefined) throw new Error("no CNI plugins found (containernetworking-plugins)");
@@ -92,12 +112,27 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     const ipam = (subnet: string) => ({ type: "host-local", ranges: [[{ subnet }]] });
     await writeFile(
       join(dir, "net.d", `10-${CLUSTER}.conflist`),
-      JSON.stringify({ cniVersion: "1.0.0", name: CLUSTER, plugins: [{ type: "bridge", bridge: BRIDGE, isGateway: true, ipam: ipam("10.239.0.0/24") }] }),
+      JSON.stringify({
+        cniVersion: "1.0.0",
+        name: CLUSTER,
+        plugins: [{ type: "bridge", bridge: BRIDGE, isGateway: true, ipam: ipam("10.239.0.0/24") }],
+      }),
     );
     await mkdir(join(dir, "config", "definitions"));
     await writeFile(
       join(dir, "config", "definitions", `${SECOND}.json`),
-      JSON.stringify({ apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition", metadata: { name: SECOND, namespace: "default" }, spec: { config: JSON.stringify({ cniVersion: "1.0.0", name: SECOND, plugins: [{ type: "ptp", ipam: { ...ipam("10.239.1.0/24"), routes: [] } }] }) } }),
+      JSON.stringify({
+        apiVersion: "k8s.cni.cncf.io/v1",
+        kind: "NetworkAttachmentDefinition",
+        metadata: { name: SECOND, namespace: "default" },
+        spec: {
+          config: JSON.stringify({
+            cniVersion: "1.0.0",
+            name: SECOND,
+            plugins: [{ type: "ptp", ipam: { ...ipam("10.239.1.0/24"), routes: [] } }],
+          }),
+        },
+      }),
     );
     await writeFile(
       join(dir, "config", "netattachd.yaml"),
@@ -114,13 +149,22 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
       ].join("\n"),
     );
 
-    containerd = await startContainerd({ tag: "img", cniBinDir: host["/opt/cni/bin"]!, cniConfDir: host["/etc/cni/net.d"]! });
+    containerd = await startContainerd({
+      tag: "img",
+      cniBinDir: host["/opt/cni/bin"]!,
+      cniConfDir: host["/etc/cni/net.d"]!,
+    });
     await importImage(containerd, image.tarball);
 
     // Init step: the manifest's install command. The shim runs on the HOST and calls the
     // socket by its host path, which is private here.
     const installArgs = init.command.map((a) => a.replace("=/run/netattach/", `=${host["/run/netattach"]}/`));
-    const installed = await ctrRun(containerd, { id: "install-cni", image: init.image, args: installArgs, mounts: mounts(init) });
+    const installed = await ctrRun(containerd, {
+      id: "install-cni",
+      image: init.image,
+      args: installArgs,
+      mounts: mounts(init),
+    });
     expect(installed.stderr).toBe("");
     expect(installed.exitCode).toBe(0);
 
@@ -128,7 +172,14 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     // a systemd node, /run/netns is a shared mount point (`ip netns` makes it one).
     await execa("ip", ["netns", "add", "na-img-prop"]);
     await execa("ip", ["netns", "del", "na-img-prop"]);
-    const started = await ctrRun(containerd, { id: DAEMON_ID, image: daemon.image, args: daemon.command, env: { NODE_NAME: "img-node" }, mounts: mounts(daemon), detach: true });
+    const started = await ctrRun(containerd, {
+      id: DAEMON_ID,
+      image: daemon.image,
+      args: daemon.command,
+      env: { NODE_NAME: "img-node" },
+      mounts: mounts(daemon),
+      detach: true,
+    });
     expect({ exitCode: started.exitCode, stderr: started.stderr }).toEqual({ exitCode: 0, stderr: "" });
     await containerd.waitNetworkReady();
   }, 300_000);
@@ -148,7 +199,11 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
 
   /** The DaemonSet's readiness probe as the kubelet runs it (httpGet from the node; hostNetwork), on this test's port. */
   async function readinessProbe(): Promise<number> {
-    const ds = parseYaml(await readFile(join(REPO_ROOT, "deploy/daemonset.yaml"), "utf8")) as { spec: { template: { spec: { containers: Array<{ readinessProbe: { httpGet: { host: string; path: string } } }> } } } };
+    const ds = parseYaml(await readFile(join(REPO_ROOT, "deploy/daemonset.yaml"), "utf8")) as {
+      spec: {
+        template: { spec: { containers: Array<{ readinessProbe: { httpGet: { host: string; path: string } } }> } };
+      };
+    };
     const { host, path } = ds.spec.template.spec.containers[0]!.readinessProbe.httpGet;
     return (await fetch(`http://${host}:${httpPort}${path}`).catch(() => ({ status: 0 }))).status;
   }
@@ -164,8 +219,14 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
   it("installed the image's shim and a conflist that calls the node's socket", async () => {
     // Compared by hash: a deep equal of two 100 MB buffers is a test of vitest's patience.
     expect(await sha256File(join(dir, "bin", "netattach-cni"))).toBe(await sha256File(shim));
-    const conflist = JSON.parse(await readFile(join(dir, "net.d", "00-netattach.conflist"), "utf8")) as { plugins: Array<{ type: string; socketPath: string; clusterNetwork: string }> };
-    expect(conflist.plugins[0]).toMatchObject({ type: "netattach-cni", socketPath: join(host["/run/netattach"]!, "netattach.sock"), clusterNetwork: CLUSTER });
+    const conflist = JSON.parse(await readFile(join(dir, "net.d", "00-netattach.conflist"), "utf8")) as {
+      plugins: Array<{ type: string; socketPath: string; clusterNetwork: string }>;
+    };
+    expect(conflist.plugins[0]).toMatchObject({
+      type: "netattach-cni",
+      socketPath: join(host["/run/netattach"]!, "netattach.sock"),
+      clusterNetwork: CLUSTER,
+    });
   });
 
   it("runs netattachd from the image; the readiness probe passes and the tools it execs are there", async () => {
@@ -175,19 +236,39 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
       probe = await readinessProbe();
     }
     expect(probe).toBe(200);
-    const status = await ctrExec(containerd, DAEMON_ID, ["node", "/usr/lib/netattach/netattachctl.mjs", "status", "--socket=/run/netattach/netattach.sock"]);
+    const status = await ctrExec(containerd, DAEMON_ID, [
+      "node",
+      "/usr/lib/netattach/netattachctl.mjs",
+      "status",
+      "--socket=/run/netattach/netattach.sock",
+    ]);
     expect(status.stdout).toContain(`cluster network: ${CLUSTER} (CNI STATUS ok)`);
     expect(status.exitCode).toBe(0);
-    for (const tool of [["node", "--version"], ["ip", "-V"], ["nsenter", "--version"], ["unshare", "--version"], ["setpriv", "--version"], ["iptables", "-V"]]) {
+    for (const tool of [
+      ["node", "--version"],
+      ["ip", "-V"],
+      ["nsenter", "--version"],
+      ["unshare", "--version"],
+      ["setpriv", "--version"],
+      ["iptables", "-V"],
+    ]) {
       const r = await ctrExec(containerd, DAEMON_ID, tool);
-      expect({ tool: tool[0], exitCode: r.exitCode, stderr: r.stderr }).toEqual({ tool: tool[0], exitCode: 0, stderr: "" });
+      expect({ tool: tool[0], exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+        tool: tool[0],
+        exitCode: 0,
+        stderr: "",
+      });
     }
     expect((await ctrExec(containerd, DAEMON_ID, ["node", "--version"])).stdout).toMatch(/^v2\d\./);
   });
 
   it("attaches a pod sandbox to two networks through the installed shim; Stop/Remove leaves nothing", async () => {
     const { podSandboxId } = await containerd.cri.runPodSandbox({
-      config: podSandboxConfig({ name: "img-pod", cgroupParent: containerd.cgroupParent, annotations: { "k8s.v1.cni.cncf.io/networks": `${SECOND}@net1` } }),
+      config: podSandboxConfig({
+        name: "img-pod",
+        cgroupParent: containerd.cgroupParent,
+        annotations: { "k8s.v1.cni.cncf.io/networks": `${SECOND}@net1` },
+      }),
     });
     await containerd.track(podSandboxId);
     const netnsPath = (await sandboxNetnsPath(containerd.cri, podSandboxId)) ?? "";
@@ -196,17 +277,39 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     const ipv4 = Object.fromEntries(addrs.map((a) => [a.ifname, a.addr_info.map((i) => `${i.local}/${i.prefixlen}`)]));
     expect(ipv4.eth0?.[0]).toMatch(/^10\.239\.0\.\d+\/24$/);
     expect(ipv4.net1?.[0]).toMatch(/^10\.239\.1\.\d+\/24$/);
-    const listed = await ctrExec(containerd, DAEMON_ID, ["node", "/usr/lib/netattach/netattachctl.mjs", "list", "-o", "json", "--socket=/run/netattach/netattach.sock"]);
-    const list = JSON.parse(listed.stdout) as { attachments: Array<{ containerId: string; interfaces: Array<{ interface: string; network: string }> }> };
-    expect(list.attachments.map((a) => [a.containerId, a.interfaces.map((i) => `${i.interface}:${i.network}`)])).toEqual([[podSandboxId, [`eth0:${CLUSTER}`, `net1:default/${SECOND}`]]]);
+    const listed = await ctrExec(containerd, DAEMON_ID, [
+      "node",
+      "/usr/lib/netattach/netattachctl.mjs",
+      "list",
+      "-o",
+      "json",
+      "--socket=/run/netattach/netattach.sock",
+    ]);
+    const list = JSON.parse(listed.stdout) as {
+      attachments: Array<{ containerId: string; interfaces: Array<{ interface: string; network: string }> }>;
+    };
+    expect(
+      list.attachments.map((a) => [a.containerId, a.interfaces.map((i) => `${i.interface}:${i.network}`)]),
+    ).toEqual([[podSandboxId, [`eth0:${CLUSTER}`, `net1:default/${SECOND}`]]]);
 
     await containerd.cri.stopPodSandbox({ podSandboxId });
     await containerd.cri.removePodSandbox({ podSandboxId });
-    const after = await ctrExec(containerd, DAEMON_ID, ["node", "/usr/lib/netattach/netattachctl.mjs", "list", "-o", "json", "--socket=/run/netattach/netattach.sock"]);
+    const after = await ctrExec(containerd, DAEMON_ID, [
+      "node",
+      "/usr/lib/netattach/netattachctl.mjs",
+      "list",
+      "-o",
+      "json",
+      "--socket=/run/netattach/netattach.sock",
+    ]);
     expect(JSON.parse(after.stdout)).toEqual({ attachments: [] });
     expect(existsSync(netnsPath)).toBe(false);
     // host-local's reservations live in the mounted /var/lib/cni: only its bookkeeping is left.
-    expect((await filesUnder(join(dir, "cni-lib", "networks"))).filter((f) => !/(^|\/)(lock|last_reserved_ip\.\d+)$/.test(f))).toEqual([]);
+    expect(
+      (await filesUnder(join(dir, "cni-lib", "networks"))).filter(
+        (f) => !/(^|\/)(lock|last_reserved_ip\.\d+)$/.test(f),
+      ),
+    ).toEqual([]);
     expect(await filesUnder(join(dir, "state", "attachments"))).toEqual([]);
   });
 });

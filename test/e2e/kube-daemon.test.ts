@@ -35,13 +35,20 @@ function bridgeNet(bridge: string, dataDir: string, gateway: boolean): object {
     type: "bridge",
     bridge,
     isGateway: gateway,
-    ipam: { type: "host-local", ranges: [[{ subnet: `${prefix}.0/24` }]], ...(gateway ? { routes: [{ dst: "0.0.0.0/0" }] } : {}), dataDir },
+    ipam: {
+      type: "host-local",
+      ranges: [[{ subnet: `${prefix}.0/24` }]],
+      ...(gateway ? { routes: [{ dst: "0.0.0.0/0" }] } : {}),
+      dataDir,
+    },
   };
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    return (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
   } catch {
     return [];
   }
@@ -64,12 +71,22 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
       {
         clusterNetwork: "cluster-net",
         cniBinDirs: CNI_BIN_DIRS,
-        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", events: true },
+        kubernetes: {
+          mode: "kubeconfig",
+          kubeconfigPath,
+          nodeName: NODE,
+          namespaces: [],
+          statusFailurePolicy: "fail",
+          events: true,
+        },
       },
       { dir },
     );
     w = { standIn, daemon, netns, dataDir, bridges };
-    await vi.waitFor(async () => expect(await daemon.client.api.getStatus({})).toMatchObject({ ready: true, reasons: [] }), { timeout: 20_000 });
+    await vi.waitFor(
+      async () => expect(await daemon.client.api.getStatus({})).toMatchObject({ ready: true, reasons: [] }),
+      { timeout: 20_000 },
+    );
   });
 
   afterEach(async () => {
@@ -95,12 +112,20 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
   /** Waits until the daemon's pod informer has the pod (live GETs fail meanwhile). */
   async function informerHas(p: { namespace: string; name: string; uid: string }): Promise<void> {
     w.standIn.failNext({ verb: "get", resource: "pods" }, 500, 1_000_000);
-    await vi.waitFor(async () => expect((await w.daemon.client.api.resolveNetworks(addRequest("probe", p))).networks).toHaveLength(2), { timeout: 10_000 });
+    await vi.waitFor(
+      async () => expect((await w.daemon.client.api.resolveNetworks(addRequest("probe", p))).networks).toHaveLength(2),
+      { timeout: 10_000 },
+    );
     w.standIn.clearFaults();
   }
 
   it("ADD takes the annotations from the pod informer, costs 0 reads + 1 PATCH + 1 Event, and the stored network-status matches the netns", async () => {
-    const p = w.standIn.createPod({ namespace: "ns1", name: "web", nodeName: NODE, annotations: { "k8s.v1.cni.cncf.io/networks": "blue" } });
+    const p = w.standIn.createPod({
+      namespace: "ns1",
+      name: "web",
+      nodeName: NODE,
+      annotations: { "k8s.v1.cni.cncf.io/networks": "blue" },
+    });
     await informerHas(pod("web", p.metadata.uid));
     w.standIn.resetRequests();
     const before = await scrape();
@@ -108,25 +133,49 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
     const res = await w.daemon.client.api.attachNetworks(addRequest(containerId, pod("web", p.metadata.uid)));
     // The Event is written off the ADD's path: it follows the status PATCH.
     await vi.waitFor(() => expect(w.standIn.count({ resource: "events" })).toBe(1));
-    expect(w.standIn.requests.map((r) => `${r.verb} ${r.path}`)).toEqual(["patch /api/v1/namespaces/ns1/pods/web/status", "create /apis/events.k8s.io/v1/namespaces/ns1/events"]);
+    expect(w.standIn.requests.map((r) => `${r.verb} ${r.path}`)).toEqual([
+      "patch /api/v1/namespaces/ns1/pods/web/status",
+      "create /apis/events.k8s.io/v1/namespaces/ns1/events",
+    ]);
     const [event] = w.standIn.events("ns1") as unknown as Array<{ reason: string; note: string }>;
     expect(event!.reason).toBe("AddedInterfaces");
     const addrs = JSON.parse(res.networkStatusJson) as Array<{ name: string; interface: string; ips: string[] }>;
-    expect(event!.note).toBe(`added ${res.interfaces.map((i) => `${i.interface} [${i.ips.map((ip) => ip.address).join(", ")}] from ${i.network}`).join("; ")}`);
+    expect(event!.note).toBe(
+      `added ${res.interfaces.map((i) => `${i.interface} [${i.ips.map((ip) => ip.address).join(", ")}] from ${i.network}`).join("; ")}`,
+    );
     expect(addrs.map((a) => a.interface)).toEqual(["eth0", "net1"]);
 
     // The metrics moved with it: the call, each network it attached, each real plugin run.
     const after = await scrape();
-    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    const delta = (name: string, labels: Record<string, string>) =>
+      sampleValue(after, name, labels) - sampleValue(before, name, labels);
     expect(delta("netattach_operation_duration_seconds_count", { operation: "attach", result: "ok" })).toBe(1);
-    expect(delta("netattach_network_operation_duration_seconds_count", { operation: "attach", network: "ns1/blue", result: "ok" })).toBe(1);
-    expect(delta("netattach_network_operation_duration_seconds_count", { operation: "attach", network: "kube-system/cluster-net", result: "ok" })).toBe(1);
-    expect(delta("netattach_plugin_exec_duration_seconds_count", { command: "ADD", plugin: "bridge", result: "ok" })).toBe(2);
-    expect(delta("netattach_plugin_exec_duration_seconds_sum", { command: "ADD", plugin: "bridge" })).toBeGreaterThan(0);
+    expect(
+      delta("netattach_network_operation_duration_seconds_count", {
+        operation: "attach",
+        network: "ns1/blue",
+        result: "ok",
+      }),
+    ).toBe(1);
+    expect(
+      delta("netattach_network_operation_duration_seconds_count", {
+        operation: "attach",
+        network: "kube-system/cluster-net",
+        result: "ok",
+      }),
+    ).toBe(1);
+    expect(
+      delta("netattach_plugin_exec_duration_seconds_count", { command: "ADD", plugin: "bridge", result: "ok" }),
+    ).toBe(2);
+    expect(delta("netattach_plugin_exec_duration_seconds_sum", { command: "ADD", plugin: "bridge" })).toBeGreaterThan(
+      0,
+    );
     expect(sampleValue(after, "netattach_attachments", { phase: "attached" })).toBe(1);
     expect(sampleValue(after, "netattach_kube_informer_synced", { resource: "pods" })).toBe(1);
 
-    const stored = JSON.parse(w.standIn.getPod("ns1", "web")!.metadata.annotations![NETWORK_STATUS_ANNOTATION]!) as Array<{
+    const stored = JSON.parse(
+      w.standIn.getPod("ns1", "web")!.metadata.annotations![NETWORK_STATUS_ANNOTATION]!,
+    ) as Array<{
       name: string;
       interface: string;
       ips: string[];
@@ -147,7 +196,12 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
   });
 
   it("with the API server down: DEL removes every interface, IPAM reservation and saved state; ADD fails with CNI 11", async () => {
-    const p = w.standIn.createPod({ namespace: "ns1", name: "db", nodeName: NODE, annotations: { "k8s.v1.cni.cncf.io/networks": "blue" } });
+    const p = w.standIn.createPod({
+      namespace: "ns1",
+      name: "db",
+      nodeName: NODE,
+      annotations: { "k8s.v1.cni.cncf.io/networks": "blue" },
+    });
     const containerId = `kube-${randomBytes(6).toString("hex")}`;
     await informerHas(pod("db", p.metadata.uid));
     await w.daemon.client.api.attachNetworks(addRequest(containerId, pod("db", p.metadata.uid)));
@@ -167,11 +221,15 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
     expect((await filesUnder(layout.cacheDir)).filter((f) => f.includes(containerId))).toEqual([]);
 
     // A pod the informer never saw needs the API: retryable failure, nothing left behind.
-    const err = await w.daemon.client.api.attachNetworks(addRequest(`kube-${randomBytes(6).toString("hex")}`, pod("unseen", "uid-unseen"))).catch((e: unknown) => e);
+    const err = await w.daemon.client.api
+      .attachNetworks(addRequest(`kube-${randomBytes(6).toString("hex")}`, pod("unseen", "uid-unseen")))
+      .catch((e: unknown) => e);
     expect(errorInfo(err)).toMatchObject({ reason: "KUBE_API_UNAVAILABLE", metadata: { cniCode: "11" } });
 
     // A cached pod gets its interfaces, but the status PATCH cannot go out: rolled back, CNI 11.
-    const err2 = await w.daemon.client.api.attachNetworks(addRequest(`kube-${randomBytes(6).toString("hex")}`, pod("db", p.metadata.uid))).catch((e: unknown) => e);
+    const err2 = await w.daemon.client.api
+      .attachNetworks(addRequest(`kube-${randomBytes(6).toString("hex")}`, pod("db", p.metadata.uid)))
+      .catch((e: unknown) => e);
     expect(errorInfo(err2)).toMatchObject({ reason: "STATUS_WRITE_FAILED", metadata: { cniCode: "11" } });
     expect((await w.netns.links()).map((l) => l.ifname)).toEqual(["lo"]);
     expect(await ipamReservations(w.dataDir, "cluster-net")).toEqual([]);

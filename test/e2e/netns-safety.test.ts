@@ -14,7 +14,6 @@ import { runCmd } from "../helpers/run-cmd.js";
 import { createServiceWorld, type ServiceWorld } from "../helpers/service-world.js";
 import { rpcFailure } from "../helpers/rpc-failure.js";
 
-
 describeRoot("netns safety e2e: the node's own namespace is never a target", () => {
   let w: ServiceWorld;
   let d: TestDaemon;
@@ -99,7 +98,9 @@ describeRoot("netns safety e2e: the node's own namespace is never a target", () 
     for (const path of Object.values(bad)) {
       const f = await rpcFailure(d.client.api.detachNetworks({ containerId: "forge1", netnsPath: path }));
       expect(f.info.reason).toBe("INVALID_NETNS");
-      expect(f.message).toBe(`container forge1 was attached in netns ${JSON.stringify(w.netns.path)}, not ${JSON.stringify(path)}: DEL uses the saved netns (omit it, or send "" when it is gone)`);
+      expect(f.message).toBe(
+        `container forge1 was attached in netns ${JSON.stringify(w.netns.path)}, not ${JSON.stringify(path)}: DEL uses the saved netns (omit it, or send "" when it is gone)`,
+      );
     }
     expect(await hostLink(podIf)).toBeDefined();
     expect((await w.netns.link(podIf))?.ifname).toBe(podIf);
@@ -126,7 +127,9 @@ describeRoot("netns safety e2e: the node's own namespace is never a target", () 
       await writeFile(path, "");
       const f = await rpcFailure(d.client.api.checkNetworks({ containerId: "gone1" }));
       expect(f.info.reason).toBe("INVALID_NETNS");
-      expect(f.message).toBe(`netns ${JSON.stringify(path)} is a regular file, not a network namespace: a network namespace is required`);
+      expect(f.message).toBe(
+        `netns ${JSON.stringify(path)} is a regular file, not a network namespace: a network namespace is required`,
+      );
       await d.client.api.detachNetworks({ containerId: "gone1", netnsPath: path });
       expect(await w.reservations("cluster")).toEqual([]);
       expect((await d.client.api.listAttachments({ containerId: "gone1" })).attachments).toEqual([]);
@@ -139,7 +142,14 @@ describeRoot("netns safety e2e: the node's own namespace is never a target", () 
 
   it("a non-root user cannot use the unix socket", async () => {
     const script = `require("net").connect(${JSON.stringify(d.socketPath)}).on("connect", () => { console.log("connected"); process.exit(0); }).on("error", (e) => { console.log(e.code); process.exit(3); });`;
-    const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script]);
+    const child = spawn("setpriv", [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      process.execPath,
+      "-e",
+      script,
+    ]);
     let out = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));

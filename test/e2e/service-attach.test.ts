@@ -26,7 +26,12 @@ describeRoot("service e2e: attach and detach", () => {
 
   /** The netns's IPv4 addresses and MACs equal the response and the network-status. */
   async function expectNetnsMatches(res: AttachNetworksResponse): Promise<void> {
-    const status = JSON.parse(res.networkStatusJson) as Array<{ name: string; interface: string; ips?: string[]; mac?: string }>;
+    const status = JSON.parse(res.networkStatusJson) as Array<{
+      name: string;
+      interface: string;
+      ips?: string[];
+      mac?: string;
+    }>;
     expect(status.map((s) => s.interface)).toEqual(res.interfaces.map((i) => i.interface));
     for (const iface of res.interfaces) {
       const inNetns = await w.netns.addr(iface.interface);
@@ -48,16 +53,24 @@ describeRoot("service e2e: attach and detach", () => {
   }
 
   it("text form: macvlan-conf,default/ptp-conf@data0 → eth0, net1, data0; detach leaves nothing", async () => {
-    const res = await d.client.api.attachNetworks(podRequest(w, "txt1", "macvlan-conf,default/ptp-conf@data0", { cniVersion: "1.0.0" }));
+    const res = await d.client.api.attachNetworks(
+      podRequest(w, "txt1", "macvlan-conf,default/ptp-conf@data0", { cniVersion: "1.0.0" }),
+    );
     expect(res.interfaces.map((i) => [i.interface, i.network, i.isDefault])).toEqual([
       ["eth0", "cluster", true],
       ["net1", "default/macvlan-conf", false],
       ["data0", "default/ptp-conf", false],
     ]);
-    expect(res.interfaces[0]!.ips[0]!.address).toMatch(new RegExp(`^${w.subnets.cluster.prefix.replace(/\./g, "\\.")}\\d+/24$`));
+    expect(res.interfaces[0]!.ips[0]!.address).toMatch(
+      new RegExp(`^${w.subnets.cluster.prefix.replace(/\./g, "\\.")}\\d+/24$`),
+    );
     expect(res.interfaces[1]!.ips[0]!.address.startsWith(w.subnets.a.prefix)).toBe(true);
     expect(res.interfaces[2]!.ips[0]!.address.startsWith(w.subnets.b.prefix)).toBe(true);
-    expect(JSON.parse(res.primaryResultJson)).toMatchObject({ cniVersion: "1.0.0", interfaces: expect.any(Array), ips: expect.any(Array) });
+    expect(JSON.parse(res.primaryResultJson)).toMatchObject({
+      cniVersion: "1.0.0",
+      interfaces: expect.any(Array),
+      ips: expect.any(Array),
+    });
     await expectNetnsMatches(res);
     expect(await w.reservations("macvlan-conf")).toEqual([res.interfaces[1]!.ips[0]!.address.split("/")[0]]);
 
@@ -81,7 +94,14 @@ describeRoot("service e2e: attach and detach", () => {
       cniVersion: "1.0.0",
       name: "ptp-args",
       plugins: [
-        { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet, gateway: w.subnets.b.gateway }]] } },
+        {
+          type: "ptp",
+          ipam: {
+            type: "host-local",
+            dataDir: w.dataDir,
+            ranges: [[{ subnet: w.subnets.b.subnet, gateway: w.subnets.b.gateway }]],
+          },
+        },
         { type: "noop", debugFile: w.debugFile },
       ],
     });
@@ -89,7 +109,13 @@ describeRoot("service e2e: attach and detach", () => {
     const mac = "02:00:00:aa:bb:01";
     const annotation = JSON.stringify([
       { name: "macvlan-static", ips: [staticIp], mac },
-      { name: "ptp-args", namespace: "default", interface: "data0", "default-route": [w.subnets.b.gateway], "cni-args": { foo: "bar" } },
+      {
+        name: "ptp-args",
+        namespace: "default",
+        interface: "data0",
+        "default-route": [w.subnets.b.gateway],
+        "cni-args": { foo: "bar" },
+      },
     ]);
     const res = await d.client.api.attachNetworks(podRequest(w, "json1", annotation, { cniVersion: "1.0.0" }));
     expect(res.interfaces.map((i) => i.interface)).toEqual(["eth0", "net1", "data0"]);
@@ -105,7 +131,16 @@ describeRoot("service e2e: attach and detach", () => {
     expect(res.interfaces[2]!.gateways).toEqual([w.subnets.b.gateway]);
 
     // cni-args reached ptp-args's plugins as args.cni, and not macvlan-static's.
-    const lines = (await readFile(w.debugFile, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { command: string; stdin: { name: string; args?: { cni?: object }; runtimeConfig?: object } });
+    const lines = (await readFile(w.debugFile, "utf8"))
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            command: string;
+            stdin: { name: string; args?: { cni?: object }; runtimeConfig?: object };
+          },
+      );
     const adds = lines.filter((l) => l.command === "ADD");
     expect(adds.find((l) => l.stdin.name === "ptp-args")?.stdin.args?.cni).toEqual({ foo: "bar" });
     expect(adds.find((l) => l.stdin.name === "macvlan-static")?.stdin.args?.cni).toBeUndefined();
@@ -115,16 +150,34 @@ describeRoot("service e2e: attach and detach", () => {
   });
 
   it("ResolveNetworks returns each network's source and its final config, executing nothing", async () => {
-    const plan = await d.client.api.resolveNetworks({ pod: { namespace: "default", name: "p", uid: "u" }, annotations: { values: { [NETWORKS]: "macvlan-conf,default/ptp-conf@data0" } }, selections: [], cniArgs: [], primaryInterface: "", containerId: "", netnsPath: "" });
+    const plan = await d.client.api.resolveNetworks({
+      pod: { namespace: "default", name: "p", uid: "u" },
+      annotations: { values: { [NETWORKS]: "macvlan-conf,default/ptp-conf@data0" } },
+      selections: [],
+      cniArgs: [],
+      primaryInterface: "",
+      containerId: "",
+      netnsPath: "",
+    });
     expect(plan.networks.map((n) => [n.network, n.interface, n.isDefault])).toEqual([
       ["cluster", "eth0", true],
       ["default/macvlan-conf", "net1", false],
       ["default/ptp-conf", "data0", false],
     ]);
     expect(plan.networks[0]!.origin?.confFile?.path).toBe(`${w.confDir}/10-cluster.conflist`);
-    expect(plan.networks[1]!.origin?.definition).toMatchObject({ namespace: "default", name: "macvlan-conf", manifestPath: `${w.defsDir}/default-macvlan-conf.yaml` });
-    expect(JSON.parse(plan.networks[1]!.configJson)).toMatchObject({ name: "macvlan-conf", plugins: [{ type: "macvlan", master: w.master }] });
-    expect(JSON.parse(plan.networks[2]!.configJson)).toMatchObject({ name: "ptp-conf", plugins: [{ type: "ptp" }, { type: "tuning" }] });
+    expect(plan.networks[1]!.origin?.definition).toMatchObject({
+      namespace: "default",
+      name: "macvlan-conf",
+      manifestPath: `${w.defsDir}/default-macvlan-conf.yaml`,
+    });
+    expect(JSON.parse(plan.networks[1]!.configJson)).toMatchObject({
+      name: "macvlan-conf",
+      plugins: [{ type: "macvlan", master: w.master }],
+    });
+    expect(JSON.parse(plan.networks[2]!.configJson)).toMatchObject({
+      name: "ptp-conf",
+      plugins: [{ type: "ptp" }, { type: "tuning" }],
+    });
     expect(await w.podLinks()).toEqual([]);
     expect(await w.reservations("macvlan-conf")).toEqual([]);
   });

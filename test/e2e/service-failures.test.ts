@@ -28,7 +28,12 @@ describeRoot("service e2e: failures", () => {
         { type: "tuning", sysctl: { "net.ipv4.conf.net3.no_such_sysctl": "1" } },
       ],
     });
-    await w.writeNad("other", "private", { cniVersion: "1.0.0", name: "private", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } });
+    await w.writeNad("other", "private", {
+      cniVersion: "1.0.0",
+      name: "private",
+      type: "ptp",
+      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] },
+    });
     await w.writeNad("default", "nobin", { cniVersion: "1.0.0", name: "nobin", type: "no-such-plugin" });
     await w.writeNad("default", "badjson", '{"cniVersion": "1.0.0", "type": "ptp",');
     d = await w.start({ namespaceIsolation: true, globalNamespaces: ["default"] });
@@ -46,7 +51,13 @@ describeRoot("service e2e: failures", () => {
   it("a failing third delegate: it and the first two are rolled back; the error names network, plugin and CNI code", async () => {
     const f = await failure(d.client.api.attachNetworks(podRequest(w, "rb1", "macvlan-conf,ptp-conf,bad-tuning")));
     expect(f.info.reason).toBe("PLUGIN_FAILED");
-    expect(f.info.metadata).toMatchObject({ network: "default/bad-tuning", plugin: "tuning", cniCode: "999", phase: "add", ifName: "net3" });
+    expect(f.info.metadata).toMatchObject({
+      network: "default/bad-tuning",
+      plugin: "tuning",
+      cniCode: "999",
+      phase: "add",
+      ifName: "net3",
+    });
     expect(f.code).toBe("UNKNOWN"); // derived from the plugin's code 999: a plugin's failure is never our INTERNAL
     expect(f.message).toContain("default/bad-tuning");
     expect(f.message).toContain("tuning");
@@ -58,23 +69,63 @@ describeRoot("service e2e: failures", () => {
 
   // [what, status, reason, annotation, culprit the message must name]
   it.each<[string, string, string, () => string, string]>([
-    ["malformed text form", "INVALID_ARGUMENT", "INVALID_ANNOTATION", () => "default/macvlan-conf@x@y", "default/macvlan-conf@x@y"],
-    ["malformed JSON form (not JSON)", "INVALID_ARGUMENT", "INVALID_ANNOTATION", () => '[{"name": "macvlan-conf",', NETWORKS],
-    ["malformed JSON form (wrong field type)", "INVALID_ARGUMENT", "INVALID_ANNOTATION", () => '[{"name": "macvlan-conf", "namespace": "default", "ips": "10.1.1.1"}]', "ips"],
+    [
+      "malformed text form",
+      "INVALID_ARGUMENT",
+      "INVALID_ANNOTATION",
+      () => "default/macvlan-conf@x@y",
+      "default/macvlan-conf@x@y",
+    ],
+    [
+      "malformed JSON form (not JSON)",
+      "INVALID_ARGUMENT",
+      "INVALID_ANNOTATION",
+      () => '[{"name": "macvlan-conf",',
+      NETWORKS,
+    ],
+    [
+      "malformed JSON form (wrong field type)",
+      "INVALID_ARGUMENT",
+      "INVALID_ANNOTATION",
+      () => '[{"name": "macvlan-conf", "namespace": "default", "ips": "10.1.1.1"}]',
+      "ips",
+    ],
     ["unknown network", "NOT_FOUND", "NETWORK_NOT_FOUND", () => "default/nope", "default/nope"],
     ["namespace not allowed", "FAILED_PRECONDITION", "NAMESPACE_NOT_ALLOWED", () => "other/private", "other"],
-    ["duplicate interface name", "INVALID_ARGUMENT", "INTERFACE_CONFLICT", () => "default/macvlan-conf@data0,default/ptp-conf@data0", "data0"],
-    ["interface name over 15 characters", "INVALID_ARGUMENT", "INTERFACE_CONFLICT", () => "default/macvlan-conf@abcdefghijklmnop", "abcdefghijklmnop"],
+    [
+      "duplicate interface name",
+      "INVALID_ARGUMENT",
+      "INTERFACE_CONFLICT",
+      () => "default/macvlan-conf@data0,default/ptp-conf@data0",
+      "data0",
+    ],
+    [
+      "interface name over 15 characters",
+      "INVALID_ARGUMENT",
+      "INTERFACE_CONFLICT",
+      () => "default/macvlan-conf@abcdefghijklmnop",
+      "abcdefghijklmnop",
+    ],
     [
       "two default routes for IPv4",
       "INVALID_ARGUMENT",
       "DEFAULT_ROUTE_CONFLICT",
-      () => JSON.stringify([{ name: "macvlan-conf", namespace: "default", "default-route": [w.subnets.a.gateway] }, { name: "ptp-conf", namespace: "default", "default-route": [w.subnets.b.gateway] }]),
+      () =>
+        JSON.stringify([
+          { name: "macvlan-conf", namespace: "default", "default-route": [w.subnets.a.gateway] },
+          { name: "ptp-conf", namespace: "default", "default-route": [w.subnets.b.gateway] },
+        ]),
       "default/ptp-conf",
     ],
     ["missing plugin", "FAILED_PRECONDITION", "PLUGIN_NOT_FOUND", () => "default/nobin", "no-such-plugin"],
     ["invalid config JSON", "INVALID_ARGUMENT", "INVALID_NETWORK_CONFIG", () => "default/badjson", "badjson"],
-    ["an option no plugin of the delegate declares", "FAILED_PRECONDITION", "CAPABILITY_MISSING", () => JSON.stringify([{ name: "macvlan-conf", namespace: "default", ips: ["10.9.9.9/24"] }]), "ips"],
+    [
+      "an option no plugin of the delegate declares",
+      "FAILED_PRECONDITION",
+      "CAPABILITY_MISSING",
+      () => JSON.stringify([{ name: "macvlan-conf", namespace: "default", ips: ["10.9.9.9/24"] }]),
+      "ips",
+    ],
   ])("%s → %s %s naming the culprit; nothing runs", async (_what, code, reason, annotation, culprit) => {
     const cid = `bad${Math.random().toString(16).slice(2, 10)}`;
     const f = await failure(d.client.api.attachNetworks(podRequest(w, cid, annotation(), { namespace: "team" })));

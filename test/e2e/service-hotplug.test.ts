@@ -36,7 +36,12 @@ function bridgeNet(bridge: string, dataDir: string, opts: { gateway?: boolean; d
     type: "bridge",
     bridge,
     isGateway: opts.gateway ?? false,
-    ipam: { type: "host-local", ranges: [[{ subnet: `${prefix}.0/24` }]], ...(opts.defaultRoute ? { routes: [{ dst: "0.0.0.0/0" }] } : {}), dataDir },
+    ipam: {
+      type: "host-local",
+      ranges: [[{ subnet: `${prefix}.0/24` }]],
+      ...(opts.defaultRoute ? { routes: [{ dst: "0.0.0.0/0" }] } : {}),
+      dataDir,
+    },
   };
 }
 
@@ -56,16 +61,31 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     await symlink(NOOP, join(bin, "noop"));
     standIn = await startKubeStandIn();
     const [cluster, blue, green, red, broken] = bridges as [string, string, string, string, string];
-    standIn.createNad({ namespace: "kube-system", name: "cluster-net", config: bridgeNet(cluster, dataDir, { gateway: true, defaultRoute: true }) });
+    standIn.createNad({
+      namespace: "kube-system",
+      name: "cluster-net",
+      config: bridgeNet(cluster, dataDir, { gateway: true, defaultRoute: true }),
+    });
     standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(blue, dataDir) });
     standIn.createNad({ namespace: "ns1", name: "green", config: bridgeNet(green, dataDir) });
     // A second default route: its IPAM routes 0.0.0.0/0, as the cluster network's does.
-    standIn.createNad({ namespace: "ns1", name: "red", config: bridgeNet(red, dataDir, { gateway: true, defaultRoute: true }) });
+    standIn.createNad({
+      namespace: "ns1",
+      name: "red",
+      config: bridgeNet(red, dataDir, { gateway: true, defaultRoute: true }),
+    });
     // A bridge that works, then a plugin that fails: the bridge has run and must be rolled back.
     standIn.createNad({
       namespace: "ns1",
       name: "broken",
-      config: { cniVersion: "1.0.0", name: "broken", plugins: [{ ...(bridgeNet(broken, dataDir) as Record<string, unknown>) }, { type: "noop", noop: { ADD: { error: { code: 100, msg: "noop refuses to finish" } } } }] },
+      config: {
+        cniVersion: "1.0.0",
+        name: "broken",
+        plugins: [
+          { ...(bridgeNet(broken, dataDir) as Record<string, unknown>) },
+          { type: "noop", noop: { ADD: { error: { code: 100, msg: "noop refuses to finish" } } } },
+        ],
+      },
     });
     const kubeconfigPath = await standIn.writeKubeconfig(dir);
     netns = await createNetns("hotplug-e2e-");
@@ -73,12 +93,22 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
       {
         clusterNetwork: "cluster-net",
         cniBinDirs: [bin, ...CNI_BIN_DIRS],
-        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", events: true },
+        kubernetes: {
+          mode: "kubeconfig",
+          kubeconfigPath,
+          nodeName: NODE,
+          namespaces: [],
+          statusFailurePolicy: "fail",
+          events: true,
+        },
         hotplug: { annotations: true },
       },
       { dir },
     );
-    await vi.waitFor(async () => expect(await daemon.client.api.getStatus({})).toMatchObject({ ready: true, reasons: [] }), { timeout: 20_000 });
+    await vi.waitFor(
+      async () => expect(await daemon.client.api.getStatus({})).toMatchObject({ ready: true, reasons: [] }),
+      { timeout: 20_000 },
+    );
   });
 
   afterAll(async () => {
@@ -88,10 +118,19 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     await deleteHostLinks(...bridges);
   });
 
-  const addRequest = (containerId: string, p: { namespace: string; name: string; uid: string }) => ({ containerId, netnsPath: netns.path, pod: p, primaryInterface: "eth0", cniVersion: "1.0.0" });
+  const addRequest = (containerId: string, p: { namespace: string; name: string; uid: string }) => ({
+    containerId,
+    netnsPath: netns.path,
+    pod: p,
+    primaryInterface: "eth0",
+    cniVersion: "1.0.0",
+  });
 
   /** A pod on this node with `annotation`, attached by a full ADD once the informer has it. */
-  async function runningPod(name: string, annotation: string): Promise<{ containerId: string; pod: { namespace: string; name: string; uid: string } }> {
+  async function runningPod(
+    name: string,
+    annotation: string,
+  ): Promise<{ containerId: string; pod: { namespace: string; name: string; uid: string } }> {
     const obj = standIn.createPod({ namespace: "ns1", name, nodeName: NODE, annotations: { [NETWORKS]: annotation } });
     const pod = { namespace: "ns1", name, uid: obj.metadata.uid! };
     const containerId = `hp-${randomBytes(6).toString("hex")}`;
@@ -102,21 +141,44 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     return { containerId, pod };
   }
 
-  const eventsOf = (podName: string, action: string): Ev[] => (standIn.events("ns1") as unknown as Ev[]).filter((e) => e.regarding.name === podName && e.action === action);
+  const eventsOf = (podName: string, action: string): Ev[] =>
+    (standIn.events("ns1") as unknown as Ev[]).filter((e) => e.regarding.name === podName && e.action === action);
 
   /** Waits until the daemon's pod informer has the pod (live GETs fail meanwhile), so an ADD needs no request. */
   async function informerHas(p: { namespace: string; name: string; uid: string }): Promise<void> {
     standIn.failNext({ verb: "get", resource: "pods" }, 500, 1_000_000);
-    await vi.waitFor(async () => expect((await daemon.client.api.resolveNetworks({ ...addRequest("probe", p), selections: [], cniArgs: [] })).networks.length).toBeGreaterThan(0), { timeout: 10_000 });
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await daemon.client.api.resolveNetworks({ ...addRequest("probe", p), selections: [], cniArgs: [] })).networks
+            .length,
+        ).toBeGreaterThan(0),
+      { timeout: 10_000 },
+    );
     standIn.clearFaults();
   }
 
-  const storedStatus = (name: string): StatusEntry[] => JSON.parse(standIn.getPod("ns1", name)!.metadata.annotations![NETWORK_STATUS_ANNOTATION]!) as StatusEntry[];
+  const storedStatus = (name: string): StatusEntry[] =>
+    JSON.parse(standIn.getPod("ns1", name)!.metadata.annotations![NETWORK_STATUS_ANNOTATION]!) as StatusEntry[];
   const savedRecord = async (containerId: string) =>
-    JSON.parse(await readFile(join(stateLayout(daemon.config).attachmentsDir, `${containerId}.json`), "utf8")) as { plan: { delegates: Array<{ ifName: string; network: string }> }; results: Record<string, unknown>; phase: string };
-  const links = async () => (await netns.links()).map((l) => l.ifname).filter((n) => n !== "lo").sort();
-  const scrape = async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${daemon.httpPort}/metrics`)).text());
-  const pluginAdds = async () => sampleValue(await scrape(), "netattach_plugin_exec_duration_seconds_count", { command: "ADD", plugin: "bridge", result: "ok" });
+    JSON.parse(await readFile(join(stateLayout(daemon.config).attachmentsDir, `${containerId}.json`), "utf8")) as {
+      plan: { delegates: Array<{ ifName: string; network: string }> };
+      results: Record<string, unknown>;
+      phase: string;
+    };
+  const links = async () =>
+    (await netns.links())
+      .map((l) => l.ifname)
+      .filter((n) => n !== "lo")
+      .sort();
+  const scrape = async () =>
+    parsePrometheusText(await (await fetch(`http://127.0.0.1:${daemon.httpPort}/metrics`)).text());
+  const pluginAdds = async () =>
+    sampleValue(await scrape(), "netattach_plugin_exec_duration_seconds_count", {
+      command: "ADD",
+      plugin: "bridge",
+      result: "ok",
+    });
 
   /** netns, saved state, ListAttachments and the stored network-status name the same interfaces and addresses. */
   async function expectAgreement(containerId: string, podName: string, interfaces: string[]): Promise<void> {
@@ -132,8 +194,11 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     expect(saved.phase).toBe("attached");
     expect(saved.plan.delegates.map((d) => d.ifName)).toEqual(interfaces);
     expect(Object.keys(saved.results).sort()).toEqual([...interfaces].sort());
-    const [listed] = (await daemon.client.api.listAttachments({ containerId, podNamespace: "", podName: "" })).attachments;
-    expect(listed!.interfaces.map((i) => [i.interface, i.ips.map((ip) => ip.split("/")[0])])).toEqual(status.map((s) => [s.interface, s.ips]));
+    const [listed] = (await daemon.client.api.listAttachments({ containerId, podNamespace: "", podName: "" }))
+      .attachments;
+    expect(listed!.interfaces.map((i) => [i.interface, i.ips.map((ip) => ip.split("/")[0])])).toEqual(
+      status.map((s) => [s.interface, s.ips]),
+    );
   }
 
   it("AttachNetwork adds a third interface and DetachNetwork removes it; every view agrees after each step; DEL then removes everything", async () => {
@@ -142,25 +207,46 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     standIn.resetRequests();
     const metricsBefore = await scrape();
 
-    const added = await daemon.client.api.attachNetwork({ containerId, selection: { name: "green", ips: [], portMappings: [] } });
+    const added = await daemon.client.api.attachNetwork({
+      containerId,
+      selection: { name: "green", ips: [], portMappings: [] },
+    });
     expect(added.interface).toMatchObject({ network: "ns1/green", interface: "net2", isDefault: false });
     expect(JSON.parse(added.networkStatusJson)).toEqual(storedStatus("web"));
     await expectAgreement(containerId, "web", ["eth0", "net1", "net2"]);
     expect(await ipamReservations(dataDir, "green")).toHaveLength(1);
     // One PATCH for the status, one Event listing the interface added.
     await vi.waitFor(() => expect(standIn.count({ resource: "events" })).toBe(1));
-    expect(standIn.requests.filter((r) => r.verb !== "get" && r.verb !== "list" && r.verb !== "watch").map((r) => `${r.verb} ${r.resource}`)).toEqual(["patch pods", "create events"]);
+    expect(
+      standIn.requests
+        .filter((r) => r.verb !== "get" && r.verb !== "list" && r.verb !== "watch")
+        .map((r) => `${r.verb} ${r.resource}`),
+    ).toEqual(["patch pods", "create events"]);
     const [ev] = eventsOf("web", "AttachNetwork");
-    expect(ev).toMatchObject({ type: "Normal", reason: "AddedInterfaces", action: "AttachNetwork", regarding: { name: "web" } });
+    expect(ev).toMatchObject({
+      type: "Normal",
+      reason: "AddedInterfaces",
+      action: "AttachNetwork",
+      regarding: { name: "web" },
+    });
     expect(ev!.note).toContain("net2 [");
 
     // The per-call metrics and the event stream saw it.
     const delta = (m: Awaited<ReturnType<typeof scrape>>, labels: Record<string, string>) =>
-      sampleValue(m, "netattach_operation_duration_seconds_count", labels) - sampleValue(metricsBefore, "netattach_operation_duration_seconds_count", labels);
+      sampleValue(m, "netattach_operation_duration_seconds_count", labels) -
+      sampleValue(metricsBefore, "netattach_operation_duration_seconds_count", labels);
     expect(delta(await scrape(), { operation: "hotplug-attach", result: "ok" })).toBe(1);
-    const recent = daemon.client.events.watchEvents({ podNamespace: "", podName: "", containerId, network: "", replayRecent: false, recentOnly: true });
+    const recent = daemon.client.events.watchEvents({
+      podNamespace: "",
+      podName: "",
+      containerId,
+      network: "",
+      replayRecent: false,
+      recentOnly: true,
+    });
     const kinds: string[] = [];
-    for await (const r of recent) if (r.event) kinds.push(`${EventKind[r.event.kind]} ${EventOutcome[r.event.outcome]} ${r.event.interface}`);
+    for await (const r of recent)
+      if (r.event) kinds.push(`${EventKind[r.event.kind]} ${EventOutcome[r.event.outcome]} ${r.event.interface}`);
     expect(kinds).toEqual(["EVENT_KIND_ATTACH EVENT_OUTCOME_OK ", "EVENT_KIND_HOTPLUG_ATTACH EVENT_OUTCOME_OK net2"]);
 
     const removed = await daemon.client.api.detachNetwork({ containerId, interface: "net2" });
@@ -171,12 +257,17 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     expect(delta(await scrape(), { operation: "hotplug-detach", result: "ok" })).toBe(1);
 
     // Hot-plugged again, then the whole sandbox goes: the hot-plugged interface with it.
-    await daemon.client.api.attachNetwork({ containerId, selection: { name: "green", interface: "data0", ips: [], portMappings: [] } });
+    await daemon.client.api.attachNetwork({
+      containerId,
+      selection: { name: "green", interface: "data0", ips: [], portMappings: [] },
+    });
     await expectAgreement(containerId, "web", ["eth0", "net1", "data0"]);
     await daemon.client.api.detachNetworks({ containerId, netnsPath: netns.path, pod });
     expect(await links()).toEqual([]);
     for (const n of ["cluster-net", "blue", "green"]) expect(await ipamReservations(dataDir, n)).toEqual([]);
-    await expect(readFile(join(stateLayout(daemon.config).attachmentsDir, `${containerId}.json`))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(
+      readFile(join(stateLayout(daemon.config).attachmentsDir, `${containerId}.json`)),
+    ).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("a hot-plug that conflicts (interface name taken, a second default route) is refused before any plugin runs; nothing is saved", async () => {
@@ -184,13 +275,19 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     const before = await readFile(join(stateLayout(daemon.config).attachmentsDir, `${containerId}.json`), "utf8");
     const adds = await pluginAdds();
 
-    const taken = await daemon.client.api.attachNetwork({ containerId, selection: { name: "green", interface: "net1", ips: [], portMappings: [] } }).catch((e: unknown) => e);
+    const taken = await daemon.client.api
+      .attachNetwork({ containerId, selection: { name: "green", interface: "net1", ips: [], portMappings: [] } })
+      .catch((e: unknown) => e);
     expect(errorInfo(taken)?.reason).toBe("INTERFACE_CONFLICT");
     expect((taken as Error).message).toContain('interface "net1" is used twice');
-    const route = await daemon.client.api.attachNetwork({ containerId, selection: { name: "red", ips: [], portMappings: [] } }).catch((e: unknown) => e);
+    const route = await daemon.client.api
+      .attachNetwork({ containerId, selection: { name: "red", ips: [], portMappings: [] } })
+      .catch((e: unknown) => e);
     expect(errorInfo(route)?.reason).toBe("DEFAULT_ROUTE_CONFLICT");
     expect((route as Error).message).toContain("ns1/red");
-    const none = await daemon.client.api.attachNetwork({ containerId: "never-attached", selection: { name: "green", ips: [], portMappings: [] } }).catch((e: unknown) => e);
+    const none = await daemon.client.api
+      .attachNetwork({ containerId: "never-attached", selection: { name: "green", ips: [], portMappings: [] } })
+      .catch((e: unknown) => e);
     expect(errorInfo(none)?.reason).toBe("ATTACHMENT_NOT_FOUND");
     const cluster = await daemon.client.api.detachNetwork({ containerId, interface: "eth0" }).catch((e: unknown) => e);
     expect(errorInfo(cluster)?.reason).toBe("INVALID_REQUEST");
@@ -209,8 +306,13 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     const statusBefore = storedStatus("db");
     const savedBefore = await savedRecord(containerId);
 
-    const err = await daemon.client.api.attachNetwork({ containerId, selection: { name: "broken", ips: [], portMappings: [] } }).catch((e: unknown) => e);
-    expect(errorInfo(err)).toMatchObject({ reason: "PLUGIN_FAILED", metadata: { network: "ns1/broken", plugin: "noop" } });
+    const err = await daemon.client.api
+      .attachNetwork({ containerId, selection: { name: "broken", ips: [], portMappings: [] } })
+      .catch((e: unknown) => e);
+    expect(errorInfo(err)).toMatchObject({
+      reason: "PLUGIN_FAILED",
+      metadata: { network: "ns1/broken", plugin: "noop" },
+    });
     expect((err as Error).message).toContain("rolled back");
 
     expect(await links()).toEqual(["eth0", "net1"]);
@@ -224,7 +326,12 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
   });
 
   it("hotplug.annotations: editing a running pod's networks annotation adds and removes interfaces, with one Event for what was added and one naming a failure", async () => {
-    const obj = standIn.createPod({ namespace: "ns1", name: "cache", nodeName: NODE, annotations: { [NETWORKS]: "blue" } });
+    const obj = standIn.createPod({
+      namespace: "ns1",
+      name: "cache",
+      nodeName: NODE,
+      annotations: { [NETWORKS]: "blue" },
+    });
     const pod = { namespace: "ns1", name: "cache", uid: obj.metadata.uid! };
     const containerId = `hp-${randomBytes(6).toString("hex")}`;
     await informerHas(pod);
@@ -232,7 +339,8 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     expect((await daemon.client.api.attachNetworks(addRequest(containerId, pod))).interfaces).toHaveLength(2);
     await vi.waitFor(() => expect(standIn.count({ resource: "events" })).toBe(1));
     // The ADD itself, with Events and annotation hot-plug on: at most 2 writes.
-    const writes = () => standIn.requests.filter((r) => r.verb === "patch" || r.verb === "create" || r.verb === "update");
+    const writes = () =>
+      standIn.requests.filter((r) => r.verb === "patch" || r.verb === "create" || r.verb === "update");
     expect(writes().length).toBeLessThanOrEqual(2);
 
     standIn.resetRequests();
@@ -242,12 +350,21 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     await expectAgreement(containerId, "cache", ["eth0", "net1", "data1"]);
     await vi.waitFor(() => expect(standIn.count({ resource: "events" })).toBe(1));
     expect(writes().map((r) => `${r.verb} ${r.resource}`)).toEqual(["patch pods", "create events"]);
-    expect(eventsOf("cache", "AttachNetwork")).toEqual([expect.objectContaining({ type: "Normal", reason: "AddedInterfaces", note: expect.stringMatching(/^added data1 \[10\.[0-9.]+\/24\] from ns1\/green$/) })]);
+    expect(eventsOf("cache", "AttachNetwork")).toEqual([
+      expect.objectContaining({
+        type: "Normal",
+        reason: "AddedInterfaces",
+        note: expect.stringMatching(/^added data1 \[10\.[0-9.]+\/24\] from ns1\/green$/),
+      }),
+    ]);
 
     // A network that does not exist: nothing changes, a Warning names the reason.
     standIn.setPodAnnotations("ns1", "cache", { [NETWORKS]: "blue,green@data1,nosuch" });
     await vi.waitFor(
-      () => expect(eventsOf("cache", "AttachNetwork").filter((e) => e.type === "Warning")).toEqual([expect.objectContaining({ reason: "NETWORK_NOT_FOUND", action: "AttachNetwork" })]),
+      () =>
+        expect(eventsOf("cache", "AttachNetwork").filter((e) => e.type === "Warning")).toEqual([
+          expect.objectContaining({ reason: "NETWORK_NOT_FOUND", action: "AttachNetwork" }),
+        ]),
       { timeout: 10_000 },
     );
     expect(await links()).toEqual(["data1", "eth0", "net1"]);

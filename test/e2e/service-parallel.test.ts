@@ -37,7 +37,9 @@ describeRoot("service e2e: parallel secondary networks", () => {
 
   /** What must not depend on the schedule: interfaces, networks, subnets, status order, the saved plan and results. */
   async function shape(containerId: string, res: AttachNetworksResponse) {
-    const record = JSON.parse(await readFile(join(w.dir, "state", "attachments", `${containerId}.json`), "utf8")) as AttachmentRecord;
+    const record = JSON.parse(
+      await readFile(join(w.dir, "state", "attachments", `${containerId}.json`), "utf8"),
+    ) as AttachmentRecord;
     const links = [];
     for (const iface of res.interfaces) {
       const inNetns = await w.netns.addr(iface.interface);
@@ -47,10 +49,24 @@ describeRoot("service e2e: parallel secondary networks", () => {
       expect(v4).toEqual(iface.ips.map((ip) => ip.address));
       links.push(`${iface.interface} ${iface.network} ${v4.map((a) => a.split(".").slice(0, 3).join(".")).join(",")}`);
     }
-    const status = (JSON.parse(res.networkStatusJson) as Array<{ name: string; interface: string; default?: boolean }>).map((s) => `${s.name}@${s.interface}${s.default === true ? " default" : ""}`);
+    const status = (
+      JSON.parse(res.networkStatusJson) as Array<{ name: string; interface: string; default?: boolean }>
+    ).map((s) => `${s.name}@${s.interface}${s.default === true ? " default" : ""}`);
     const { serialNetworks: _serial, ...plan } = record.plan;
-    const delegates = plan.delegates.map((dl) => ({ ...dl, cniArgs: dl.cniArgs.filter(([k]) => k !== "K8S_POD_NAME" && k !== "K8S_POD_INFRA_CONTAINER_ID" && k !== "K8S_POD_UID") }));
-    return { links, status, phase: record.phase, results: Object.keys(record.results), delegates, defaults: (await w.netns.routes()).filter((r) => r.dst === "default").map((r) => r.dev) };
+    const delegates = plan.delegates.map((dl) => ({
+      ...dl,
+      cniArgs: dl.cniArgs.filter(
+        ([k]) => k !== "K8S_POD_NAME" && k !== "K8S_POD_INFRA_CONTAINER_ID" && k !== "K8S_POD_UID",
+      ),
+    }));
+    return {
+      links,
+      status,
+      phase: record.phase,
+      results: Object.keys(record.results),
+      delegates,
+      defaults: (await w.netns.routes()).filter((r) => r.dst === "default").map((r) => r.dev),
+    };
   }
 
   it("3 secondaries in parallel: netns, answer, network-status and saved state as serial; DEL leaves nothing", async () => {
@@ -69,17 +85,23 @@ describeRoot("service e2e: parallel secondary networks", () => {
     expect(await w.podLinks()).toEqual([]);
 
     const req = podRequest(w, "ser1", NETWORKS, { cniVersion: "1.0.0" });
-    const serialReq = { ...req, annotations: { values: { ...req.annotations.values, [SERIAL_NETWORKS_ANNOTATION]: "true" } } };
+    const serialReq = {
+      ...req,
+      annotations: { values: { ...req.annotations.values, [SERIAL_NETWORKS_ANNOTATION]: "true" } },
+    };
     const serial = await d.client.api.attachNetworks(serialReq);
     const b = await shape("ser1", serial);
-    const saved = JSON.parse(await readFile(join(w.dir, "state", "attachments", "ser1.json"), "utf8")) as AttachmentRecord;
+    const saved = JSON.parse(
+      await readFile(join(w.dir, "state", "attachments", "ser1.json"), "utf8"),
+    ) as AttachmentRecord;
     expect(saved.plan.serialNetworks).toBe(true);
     expect(a).toEqual(b);
 
     await d.client.api.detachNetworks({ containerId: "ser1", netnsPath: w.netns.path });
     expect(await w.podLinks()).toEqual([]);
     expect((await w.netns.addrs()).flatMap((l) => globalAddrs(l))).toEqual([]);
-    for (const n of ["cluster", "macvlan-conf", "ptp-conf", "macvlan-c"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
+    for (const n of ["cluster", "macvlan-conf", "ptp-conf", "macvlan-c"])
+      expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
     expect((await d.client.api.listAttachments({})).attachments).toEqual([]);
   });
 
@@ -89,19 +111,27 @@ describeRoot("service e2e: parallel secondary networks", () => {
       cniVersion: "1.0.0",
       name: "broken",
       plugins: [
-        { type: "macvlan", master: w.master, mode: "bridge", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] } },
+        {
+          type: "macvlan",
+          master: w.master,
+          mode: "bridge",
+          ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
+        },
         { type: "noop", noop: { ADD: { error: { code: 7, msg: "refused on purpose" } } } },
       ],
     });
-    const err = await d.client.api.attachNetworks(podRequest(w, "fail1", "macvlan-conf,broken,macvlan-c", { cniVersion: "1.0.0" })).then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
+    const err = await d.client.api
+      .attachNetworks(podRequest(w, "fail1", "macvlan-conf,broken,macvlan-c", { cniVersion: "1.0.0" }))
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     expect(err?.message).toContain('network "default/broken"');
     expect(err?.message).toContain("refused on purpose");
     expect(err?.message).toContain("rolled back: 4 delegates deleted");
     expect(await w.podLinks()).toEqual([]);
-    for (const n of ["cluster", "macvlan-conf", "broken", "macvlan-c"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
+    for (const n of ["cluster", "macvlan-conf", "broken", "macvlan-c"])
+      expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
     expect((await d.client.api.listAttachments({})).attachments).toEqual([]);
   });
 });

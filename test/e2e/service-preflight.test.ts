@@ -17,7 +17,9 @@ import { createServiceWorld, podRequest, type ServiceWorld } from "../helpers/se
 
 async function files(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    return (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
@@ -38,7 +40,19 @@ describeRoot("service e2e: refuse before running", () => {
     clusterConf = await w.writeConf("05-gwcluster.conflist", {
       cniVersion: "1.0.0",
       name: "gwcluster",
-      plugins: [{ type: "bridge", bridge: w.clusterBridge, isGateway: true, isDefaultGateway: true, ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.cluster.subnet, gateway: w.subnets.cluster.gateway }]] } }],
+      plugins: [
+        {
+          type: "bridge",
+          bridge: w.clusterBridge,
+          isGateway: true,
+          isDefaultGateway: true,
+          ipam: {
+            type: "host-local",
+            dataDir: w.dataDir,
+            ranges: [[{ subnet: w.subnets.cluster.subnet, gateway: w.subnets.cluster.gateway }]],
+          },
+        },
+      ],
     });
     const macvlan = (name: string, master: string, subnet: string, routes?: object[]) => ({
       cniVersion: "1.0.0",
@@ -48,19 +62,57 @@ describeRoot("service e2e: refuse before running", () => {
       mode: "bridge",
       ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet }]], ...(routes ? { routes } : {}) },
     });
-    secNad = await w.writeNad("default", "sec-default", macvlan("sec-default", w.master, w.subnets.a.subnet, [{ dst: "0.0.0.0/0" }]));
-    await w.writeNad("default", "v2", { cniVersion: "2.0.0", name: "v2", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] } });
+    secNad = await w.writeNad(
+      "default",
+      "sec-default",
+      macvlan("sec-default", w.master, w.subnets.a.subnet, [{ dst: "0.0.0.0/0" }]),
+    );
+    await w.writeNad("default", "v2", {
+      cniVersion: "2.0.0",
+      name: "v2",
+      type: "ptp",
+      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
+    });
     await w.writeNad("default", "no-master", macvlan("no-master", missingMaster, w.subnets.b.subnet));
-    await w.writeNad("default", "wide", { cniVersion: "1.0.0", name: "wide", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: `${w.subnets.c.prefix.split(".").slice(0, 2).join(".")}.0.0/16` }]] } });
-    await w.writeNad("default", "narrow", { cniVersion: "1.0.0", name: "narrow", type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } });
-    await w.writeNad("default", "fake-bridge", { cniVersion: "1.0.0", name: "fake-bridge", type: "bridge", bridge: notBridge, ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] } });
+    await w.writeNad("default", "wide", {
+      cniVersion: "1.0.0",
+      name: "wide",
+      type: "ptp",
+      ipam: {
+        type: "host-local",
+        dataDir: w.dataDir,
+        ranges: [[{ subnet: `${w.subnets.c.prefix.split(".").slice(0, 2).join(".")}.0.0/16` }]],
+      },
+    });
+    await w.writeNad("default", "narrow", {
+      cniVersion: "1.0.0",
+      name: "narrow",
+      type: "ptp",
+      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] },
+    });
+    await w.writeNad("default", "fake-bridge", {
+      cniVersion: "1.0.0",
+      name: "fake-bridge",
+      type: "bridge",
+      bridge: notBridge,
+      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
+    });
     // A plugin netattach does not know (the test double): its default route shows only in its result.
     await w.writeNad("default", "opaque", {
       cniVersion: "1.0.0",
       name: "opaque",
       type: "noop",
       debugFile: w.debugFile,
-      noop: { ADD: { result: { cniVersion: "1.0.0", interfaces: [{ name: "net1", sandbox: w.netns.path }], ips: [{ address: `${w.subnets.b.prefix}7/24`, interface: 0 }], routes: [{ dst: "0.0.0.0/0", gw: w.subnets.b.gateway }] } } },
+      noop: {
+        ADD: {
+          result: {
+            cniVersion: "1.0.0",
+            interfaces: [{ name: "net1", sandbox: w.netns.path }],
+            ips: [{ address: `${w.subnets.b.prefix}7/24`, interface: 0 }],
+            routes: [{ dst: "0.0.0.0/0", gw: w.subnets.b.gateway }],
+          },
+        },
+      },
     });
     await createHostVeth(notBridge, `${notBridge}p`);
     d = await w.start({ clusterNetwork: "gwcluster" });
@@ -89,7 +141,17 @@ describeRoot("service e2e: refuse before running", () => {
       () => "default/sec-default",
       "DEFAULT_ROUTE_CONFLICT",
       "INVALID_ARGUMENT",
-      () => ["two IPv4 default routes", '"gwcluster" (eth0)', clusterConf, "plugins[0].isDefaultGateway=true", '"default/sec-default" (net1)', secNad, "plugins[0].ipam.routes[0].dst=0.0.0.0/0", '"default-route"', "refused before running any plugin"],
+      () => [
+        "two IPv4 default routes",
+        '"gwcluster" (eth0)',
+        clusterConf,
+        "plugins[0].isDefaultGateway=true",
+        '"default/sec-default" (net1)',
+        secNad,
+        "plugins[0].ipam.routes[0].dst=0.0.0.0/0",
+        '"default-route"',
+        "refused before running any plugin",
+      ],
     ],
     [
       "a config whose cniVersion (2.0.0) its plugin binary does not support",
@@ -103,14 +165,26 @@ describeRoot("service e2e: refuse before running", () => {
       () => "default/no-master",
       "NODE_RESOURCE_INVALID",
       "FAILED_PRECONDITION",
-      () => ['"default/no-master" (net1)', 'plugin "macvlan"', `plugins[0].master names link "${missingMaster}", which does not exist on this node`, "the node's links:", "refused before running any plugin"],
+      () => [
+        '"default/no-master" (net1)',
+        'plugin "macvlan"',
+        `plugins[0].master names link "${missingMaster}", which does not exist on this node`,
+        "the node's links:",
+        "refused before running any plugin",
+      ],
     ],
     [
       "two networks of the pod with overlapping IPAM ranges",
       () => "default/wide,default/narrow",
       "IPAM_CONFLICT",
       "INVALID_ARGUMENT",
-      () => ['"default/wide" (net1)', '"default/narrow" (net2)', "plugins[0].ipam.ranges[0][0].subnet", w.subnets.c.subnet, "refused before running any plugin"],
+      () => [
+        '"default/wide" (net1)',
+        '"default/narrow" (net2)',
+        "plugins[0].ipam.ranges[0][0].subnet",
+        w.subnets.c.subnet,
+        "refused before running any plugin",
+      ],
     ],
     [
       "a bridge name that is a veth on the node",
@@ -121,35 +195,49 @@ describeRoot("service e2e: refuse before running", () => {
     ],
   ];
 
-  it.each(cases)("%s: refused by AttachNetworks and ResolveNetworks alike before any plugin runs; the DEL after it succeeds", async (_what, annotation, reason, status, texts) => {
-    const cid = `pre${Math.random().toString(16).slice(2, 10)}`;
-    const attach = await failure(d.client.api.attachNetworks(podRequest(w, cid, annotation())));
-    expect(attach.info.reason).toBe(reason);
-    expect(attach.code).toBe(status);
-    expect(attach.info.metadata).toMatchObject({ phase: "preflight" });
-    for (const text of texts()) expect(attach.message).toContain(text);
-    expect(attach.message).not.toContain("failed on ADD");
-    await expectNothingRan(d, cid);
+  it.each(cases)(
+    "%s: refused by AttachNetworks and ResolveNetworks alike before any plugin runs; the DEL after it succeeds",
+    async (_what, annotation, reason, status, texts) => {
+      const cid = `pre${Math.random().toString(16).slice(2, 10)}`;
+      const attach = await failure(d.client.api.attachNetworks(podRequest(w, cid, annotation())));
+      expect(attach.info.reason).toBe(reason);
+      expect(attach.code).toBe(status);
+      expect(attach.info.metadata).toMatchObject({ phase: "preflight" });
+      for (const text of texts()) expect(attach.message).toContain(text);
+      expect(attach.message).not.toContain("failed on ADD");
+      await expectNothingRan(d, cid);
 
-    const resolve = await failure(d.client.api.resolveNetworks(podRequest(w, cid, annotation())));
-    expect(resolve.info.reason).toBe(reason);
-    expect(resolve.message).toBe(attach.message);
-    await expectNothingRan(d, cid);
+      const resolve = await failure(d.client.api.resolveNetworks(podRequest(w, cid, annotation())));
+      expect(resolve.info.reason).toBe(reason);
+      expect(resolve.message).toBe(attach.message);
+      await expectNothingRan(d, cid);
 
-    await expect(d.client.api.detachNetworks({ containerId: cid, netnsPath: w.netns.path })).resolves.toEqual({ removed: [] });
-    await expectNothingRan(d, cid);
-  });
+      await expect(d.client.api.detachNetworks({ containerId: cid, netnsPath: w.netns.path })).resolves.toEqual({
+        removed: [],
+      });
+      await expectNothingRan(d, cid);
+    },
+  );
 
   it("a default route only a plugin's result shows is checked after ADD: the ADD fails and is rolled back completely", async () => {
     const f = await failure(d.client.api.attachNetworks(podRequest(w, "opaque1", "default/opaque")));
     expect(f.info.reason).toBe("DEFAULT_ROUTE_CONFLICT");
-    for (const text of ['"gwcluster" (eth0)', "plugins[0].isDefaultGateway=true", '"default/opaque" (net1)', 'got one from plugin "noop" (its ADD result\'s routes[0].dst=0.0.0.0/0)', "the ADD is rolled back"]) {
+    for (const text of [
+      '"gwcluster" (eth0)',
+      "plugins[0].isDefaultGateway=true",
+      '"default/opaque" (net1)',
+      'got one from plugin "noop" (its ADD result\'s routes[0].dst=0.0.0.0/0)',
+      "the ADD is rolled back",
+    ]) {
       expect(f.message).toContain(text);
     }
     expect(await w.podLinks()).toEqual([]);
     for (const net of await readdir(w.dataDir)) expect(await w.reservations(net), `reservations of ${net}`).toEqual([]);
     expect((await d.client.api.listAttachments({ containerId: "opaque1" })).attachments).toEqual([]);
-    const noopCalls = (await readFile(w.debugFile, "utf8")).trim().split("\n").map((l) => (JSON.parse(l) as { command: string }).command);
+    const noopCalls = (await readFile(w.debugFile, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { command: string }).command);
     expect(noopCalls).toEqual(["ADD", "DEL"]);
   });
 
@@ -171,22 +259,31 @@ describeRoot("service e2e: refuse before running", () => {
 
     it("ResolveNetworks answers the plan with the conflict as a warning; the ADD proceeds and its DEL cleans up", async () => {
       const res = await relaxed.client.api.resolveNetworks(podRequest(w, "relaxed1", "default/sec-default"));
-      expect(res.networks.map((n) => `${n.network}@${n.interface}`)).toEqual(["gwcluster@eth0", "default/sec-default@net1"]);
+      expect(res.networks.map((n) => `${n.network}@${n.interface}`)).toEqual([
+        "gwcluster@eth0",
+        "default/sec-default@net1",
+      ]);
       expect(res.warnings).toHaveLength(1);
-      expect(res.warnings[0]).toMatchObject({ reason: "DEFAULT_ROUTE_CONFLICT", networks: ["gwcluster", "default/sec-default"] });
+      expect(res.warnings[0]).toMatchObject({
+        reason: "DEFAULT_ROUTE_CONFLICT",
+        networks: ["gwcluster", "default/sec-default"],
+      });
       expect(res.warnings[0]!.message).toContain("allowed by defaultRouteConflicts: warn");
 
       const attached = await relaxed.client.api.attachNetworks(podRequest(w, "relaxed1", "default/sec-default"));
       expect(attached.interfaces.map((i) => i.interface)).toEqual(["eth0", "net1"]);
       expect((await w.podLinks()).sort()).toEqual(["eth0", "net1"]);
       // What the operator allowed: both networks' default routes, as the plugins installed them.
-      const defaults = (await w.netns.routes()).filter((r) => r.dst === "default").map((r) => `${r.gateway ?? ""} ${r.dev}`);
+      const defaults = (await w.netns.routes())
+        .filter((r) => r.dst === "default")
+        .map((r) => `${r.gateway ?? ""} ${r.dev}`);
       expect(defaults.sort()).toEqual([`${w.subnets.a.gateway} net1`, `${w.subnets.cluster.gateway} eth0`].sort());
       expect(relaxed.logs.some((l) => l.reason === "DEFAULT_ROUTE_CONFLICT" && l.level === 40)).toBe(true);
 
       await relaxed.client.api.detachNetworks({ containerId: "relaxed1", netnsPath: w.netns.path });
       expect(await w.podLinks()).toEqual([]);
-      for (const net of await readdir(w.dataDir)) expect(await w.reservations(net), `reservations of ${net}`).toEqual([]);
+      for (const net of await readdir(w.dataDir))
+        expect(await w.reservations(net), `reservations of ${net}`).toEqual([]);
     });
   });
 });

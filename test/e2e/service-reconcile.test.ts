@@ -34,8 +34,13 @@ describeRoot("service e2e: the reconciler without a container runtime", () => {
     return links.filter((l) => l.ifname === "eth0" || l.ifname === "net2").map((l) => l.link_index!);
   }
 
-  const listed = async (containerId: string): Promise<number> => (await d.client.api.listAttachments({ containerId })).attachments.length;
-  const reserved = async (): Promise<string[]> => [...(await w.reservations("cluster")), ...(await w.reservations("macvlan-conf")), ...(await w.reservations("ptp-conf"))];
+  const listed = async (containerId: string): Promise<number> =>
+    (await d.client.api.listAttachments({ containerId })).attachments.length;
+  const reserved = async (): Promise<string[]> => [
+    ...(await w.reservations("cluster")),
+    ...(await w.reservations("macvlan-conf")),
+    ...(await w.reservations("ptp-conf")),
+  ];
   async function within(ms: number, what: string, cond: () => Promise<boolean>): Promise<void> {
     const end = Date.now() + ms;
     while (!(await cond())) {
@@ -58,7 +63,9 @@ describeRoot("service e2e: the reconciler without a container runtime", () => {
     expect((await reserved()).length).toBe(before.length - 3);
     expect((await readdir(join(d.dir, "state", "attachments"))).sort()).toEqual(["keep1.json"]);
     expect(await readdir(join(d.dir, "state", "orphans")).catch(() => [])).toEqual([]);
-    expect(d.logs.some((l) => l.containerId === "lost1" && l.reason === "netns-gone" && l.outcome === "removed")).toBe(true);
+    expect(d.logs.some((l) => l.containerId === "lost1" && l.reason === "netns-gone" && l.outcome === "removed")).toBe(
+      true,
+    );
     expect(await listed("keep1")).toBe(1);
     await d.client.api.detachNetworks({ containerId: "keep1" });
     await keep.delete();

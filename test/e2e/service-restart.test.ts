@@ -62,14 +62,28 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
     // The definitions change under the daemon's feet: one deleted, one rewritten, and the
     // cluster network's conf points at another bridge and subnet.
     await rm(join(w.defsDir, "default-macvlan-conf.yaml"));
-    await w.writeNad("default", "ptp-conf", { cniVersion: "1.0.0", name: "ptp-conf", type: "bridge", bridge: "svcnotused0", ipam: { type: "host-local", ranges: [[{ subnet: "10.199.0.0/24" }]] } });
-    await w.writeConf("10-cluster.conflist", { cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "ptp", ipam: { type: "host-local", ranges: [[{ subnet: "10.199.1.0/24" }]] } }] });
+    await w.writeNad("default", "ptp-conf", {
+      cniVersion: "1.0.0",
+      name: "ptp-conf",
+      type: "bridge",
+      bridge: "svcnotused0",
+      ipam: { type: "host-local", ranges: [[{ subnet: "10.199.0.0/24" }]] },
+    });
+    await w.writeConf("10-cluster.conflist", {
+      cniVersion: "1.0.0",
+      name: "cluster",
+      plugins: [{ type: "ptp", ipam: { type: "host-local", ranges: [[{ subnet: "10.199.1.0/24" }]] } }],
+    });
 
     const second = await startProcess(configPath);
     const again = createDaemonClient(config.socketPath);
     try {
       const { attachments } = await again.api.listAttachments({ containerId: "rst1" });
-      expect(attachments[0]?.interfaces.map((i) => i.network)).toEqual(["cluster", "default/macvlan-conf", "default/ptp-conf"]);
+      expect(attachments[0]?.interfaces.map((i) => i.network)).toEqual([
+        "cluster",
+        "default/macvlan-conf",
+        "default/ptp-conf",
+      ]);
 
       const removed = await again.api.detachNetworks({ containerId: "rst1", netnsPath: w.netns.path });
       expect(removed.removed.map((r) => r.interface)).toEqual(["data0", "net1", "eth0"]);
@@ -79,7 +93,8 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
     }
     expect(await w.podLinks()).toEqual([]);
     expect((await w.netns.addrs()).flatMap((l) => globalAddrs(l))).toEqual([]);
-    for (const n of ["cluster", "macvlan-conf", "ptp-conf"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
+    for (const n of ["cluster", "macvlan-conf", "ptp-conf"])
+      expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
 
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);

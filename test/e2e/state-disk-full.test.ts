@@ -13,7 +13,6 @@ import { rpcFailure } from "../helpers/rpc-failure.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
-
 describeRoot("state disk full e2e", () => {
   let w: ServiceWorld;
   let d: TestDaemon;
@@ -77,7 +76,9 @@ describeRoot("state disk full e2e", () => {
     try {
       const f = await rpcFailure(d.client.api.attachNetworks(request("full2")));
       expect(f.info.reason).toBe("STATE_IO");
-      expect(f.message).toMatch(new RegExp(`^cannot (write|create) ${stateDir}/\\S+: ENOSPC \\(no space left on device\\)`));
+      expect(f.message).toMatch(
+        new RegExp(`^cannot (write|create) ${stateDir}/\\S+: ENOSPC \\(no space left on device\\)`),
+      );
       expect(await w.reservations("cluster")).toEqual([]);
       expect(await w.podLinks()).toEqual([]);
     } finally {

@@ -76,18 +76,41 @@ async function createWorld(): Promise<World> {
     master: uniqueName("chmv"),
     subnets: { cluster: randomSubnet(), mv: randomSubnet(), ptp: randomSubnet() },
   };
-  const ipam = (s: TestSubnet) => ({ type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: s.subnet, gateway: s.gateway }]] });
+  const ipam = (s: TestSubnet) => ({
+    type: "host-local",
+    dataDir: w.dataDir,
+    ranges: [[{ subnet: s.subnet, gateway: s.gateway }]],
+  });
   await mkdir(join(dir, "net.d"), { recursive: true });
   await mkdir(join(dir, "definitions"));
-  await writeFile(join(dir, "net.d", "10-chaos.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "chaos-cluster", plugins: [{ type: "bridge", bridge: w.bridge, isGateway: true, ipam: ipam(w.subnets.cluster) }] }));
-  const nad = (name: string, config: object) => ({ apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition", metadata: { name, namespace: "default" }, spec: { config: JSON.stringify(config) } });
+  await writeFile(
+    join(dir, "net.d", "10-chaos.conflist"),
+    JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "chaos-cluster",
+      plugins: [{ type: "bridge", bridge: w.bridge, isGateway: true, ipam: ipam(w.subnets.cluster) }],
+    }),
+  );
+  const nad = (name: string, config: object) => ({
+    apiVersion: "k8s.cni.cncf.io/v1",
+    kind: "NetworkAttachmentDefinition",
+    metadata: { name, namespace: "default" },
+    spec: { config: JSON.stringify(config) },
+  });
   await writeFile(
     join(dir, "definitions", "nads.json"),
     JSON.stringify({
       apiVersion: "v1",
       kind: "List",
       items: [
-        nad("chaos-mv", { cniVersion: "1.0.0", name: "chaos-mv", type: "macvlan", master: w.master, mode: "bridge", ipam: ipam(w.subnets.mv) }),
+        nad("chaos-mv", {
+          cniVersion: "1.0.0",
+          name: "chaos-mv",
+          type: "macvlan",
+          master: w.master,
+          mode: "bridge",
+          ipam: ipam(w.subnets.mv),
+        }),
         nad("chaos-ptp", { cniVersion: "1.0.0", name: "chaos-ptp", type: "ptp", ipam: ipam(w.subnets.ptp) }),
       ],
     }),
@@ -131,8 +154,13 @@ interface DaemonRun {
 }
 
 function startDaemon(w: World, how: ChaosOptions["daemon"]): DaemonRun {
-  const args = how === "bundle" ? [join(REPO, "build/netattachd.mjs")] : ["--import", "tsx", join(REPO, "server/src/main.ts")];
-  const child = spawn(process.execPath, [...args, "--config", w.configPath], { cwd: REPO, stdio: ["ignore", "ignore", "inherit"], env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  const args =
+    how === "bundle" ? [join(REPO, "build/netattachd.mjs")] : ["--import", "tsx", join(REPO, "server/src/main.ts")];
+  const child = spawn(process.execPath, [...args, "--config", w.configPath], {
+    cwd: REPO,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+  });
   return { child, exited: new Promise((resolve) => child.once("exit", () => resolve())) };
 }
 
@@ -140,7 +168,10 @@ async function waitReady(w: World, run: DaemonRun): Promise<void> {
   for (let i = 0; i < 600; i++) {
     if (run.child.exitCode !== null) throw new Error(`netattachd exited with ${run.child.exitCode} while starting`);
     const client = createDaemonClient(w.socketPath);
-    const ready = await client.api.getStatus({}, { deadline: new Date(Date.now() + 1_000) }).then((s) => s.ready, () => false);
+    const ready = await client.api.getStatus({}, { deadline: new Date(Date.now() + 1_000) }).then(
+      (s) => s.ready,
+      () => false,
+    );
     client.close();
     if (ready) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -159,7 +190,8 @@ async function call<T>(w: World, fn: (c: DaemonClient) => Promise<T>): Promise<T
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosCounts> {
-  if (o.daemon === "bundle" && !existsSync(join(REPO, "build/netattachd.mjs"))) throw new Error("no build/netattachd.mjs: run `npm run build`, or use --daemon tsx");
+  if (o.daemon === "bundle" && !existsSync(join(REPO, "build/netattachd.mjs")))
+    throw new Error("no build/netattachd.mjs: run `npm run build`, or use --daemon tsx");
   const w = await createWorld();
   const random = prng(o.seed);
   const every = Math.max(1, Math.round(1 / o.killShare));
@@ -190,7 +222,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosCounts> {
       const containerId = `chaos${o.seed}x${i}`;
       try {
         await call(w, (c) =>
-          c.api.attachNetworks({ containerId, netnsPath, pod, annotations: { values: { "k8s.v1.cni.cncf.io/networks": "chaos-mv,chaos-ptp" } }, primaryInterface: "eth0", selections: [], cniArgs: [], cniVersion: "" }),
+          c.api.attachNetworks({
+            containerId,
+            netnsPath,
+            pod,
+            annotations: { values: { "k8s.v1.cni.cncf.io/networks": "chaos-mv,chaos-ptp" } },
+            primaryInterface: "eth0",
+            selections: [],
+            cniArgs: [],
+            cniVersion: "",
+          }),
         );
       } catch {
         addFailed++;
@@ -216,14 +257,23 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosCounts> {
     await Promise.race([run.exited, new Promise((r) => setTimeout(r, 10_000))]);
     run.child.kill("SIGKILL");
   }
-  const counts = await countLeaks(w, { cycles: o.cycles, kills, addFailed, delRetries, durationMs: Date.now() - started });
+  const counts = await countLeaks(w, {
+    cycles: o.cycles,
+    kills,
+    addFailed,
+    delRetries,
+    durationMs: Date.now() - started,
+  });
   await cleanupWorld(w);
   return counts;
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 async function countLeaks(w: World, base: Omit<ChaosCounts, "leaked" | "details">): Promise<ChaosCounts> {
@@ -232,18 +282,42 @@ async function countLeaks(w: World, base: Omit<ChaosCounts, "leaked" | "details"
   const links = await ipJson<IpLink[]>(undefined, ["-d", "link", "show"]);
   const addrs = await ipJson<IpAddr[]>(undefined, ["addr", "show"]);
   // Host veths of this world: on its bridge, or carrying its ptp gateway address.
-  const ptpHosts = new Set(addrs.filter((a) => a.addr_info.some((i) => i.local === w.subnets.ptp.gateway)).map((a) => a.ifname));
-  const veths = links.filter((l) => l.linkinfo?.info_kind === "veth" && (l.master === w.bridge || ptpHosts.has(l.ifname)));
+  const ptpHosts = new Set(
+    addrs.filter((a) => a.addr_info.some((i) => i.local === w.subnets.ptp.gateway)).map((a) => a.ifname),
+  );
+  const veths = links.filter(
+    (l) => l.linkinfo?.info_kind === "veth" && (l.master === w.bridge || ptpHosts.has(l.ifname)),
+  );
   const macvlans = links.filter((l) => l.linkinfo?.info_kind === "macvlan" && l.link === w.master);
   const addresses = (await filesUnder(w.dataDir)).filter((f) => !/(^|\/)(lock|last_reserved_ip\.\d+)$/.test(f));
-  const state = [...(await filesUnder(join(w.stateDir, "attachments"))), ...(await filesUnder(join(w.stateDir, "orphans")))];
+  const state = [
+    ...(await filesUnder(join(w.stateDir, "attachments"))),
+    ...(await filesUnder(join(w.stateDir, "orphans"))),
+  ];
   const temps = (await filesUnder(w.stateDir)).filter((f) => f.endsWith(".tmp"));
   const processes = await ownedProcesses(w.stateDir);
-  details.push(...netns.map((n) => `netns ${n}`), ...veths.map((l) => `host veth ${l.ifname}`), ...macvlans.map((l) => `macvlan ${l.ifname}`));
-  details.push(...addresses.map((f) => `address ${f}`), ...state.map((f) => `state ${f}`), ...temps.map((f) => `temp ${f}`), ...processes.map((p) => `process ${p}`));
+  details.push(
+    ...netns.map((n) => `netns ${n}`),
+    ...veths.map((l) => `host veth ${l.ifname}`),
+    ...macvlans.map((l) => `macvlan ${l.ifname}`),
+  );
+  details.push(
+    ...addresses.map((f) => `address ${f}`),
+    ...state.map((f) => `state ${f}`),
+    ...temps.map((f) => `temp ${f}`),
+    ...processes.map((p) => `process ${p}`),
+  );
   return {
     ...base,
-    leaked: { netns: netns.length, hostVeths: veths.length, macvlanLinks: macvlans.length, addresses: addresses.length, stateFiles: state.length, tempFiles: temps.length, pluginProcesses: processes.length },
+    leaked: {
+      netns: netns.length,
+      hostVeths: veths.length,
+      macvlanLinks: macvlans.length,
+      addresses: addresses.length,
+      stateFiles: state.length,
+      tempFiles: temps.length,
+      pluginProcesses: processes.length,
+    },
     details,
   };
 }
@@ -253,13 +327,17 @@ async function ownedProcesses(owner: string): Promise<string[]> {
   const out: string[] = [];
   for (const pid of (await readdir("/proc")).filter((n) => /^\d+$/.test(n))) {
     const env = await readFile(`/proc/${pid}/environ`, "latin1").catch(() => "");
-    if (env.split("\0").includes(`${PLUGIN_OWNER_ENV}=${owner}`)) out.push(`${pid} ${(await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).replaceAll("\0", " ").trim()}`);
+    if (env.split("\0").includes(`${PLUGIN_OWNER_ENV}=${owner}`))
+      out.push(
+        `${pid} ${(await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).replaceAll("\0", " ").trim()}`,
+      );
   }
   return out;
 }
 
 async function cleanupWorld(w: World): Promise<void> {
-  for (const n of (await readdir("/var/run/netns").catch(() => [])).filter((x) => x.startsWith(`chaos-${w.bridge}-`))) await tryCmd("ip", ["netns", "del", n]);
+  for (const n of (await readdir("/var/run/netns").catch(() => [])).filter((x) => x.startsWith(`chaos-${w.bridge}-`)))
+    await tryCmd("ip", ["netns", "del", n]);
   await deleteHostLinks(w.bridge, w.master);
   await rm(w.dir, { recursive: true, force: true });
 }

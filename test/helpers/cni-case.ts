@@ -53,7 +53,12 @@ export interface CniCaseOptions {
 
 export async function createCniCase(area: string, opts: CniCaseOptions = {}): Promise<CniCase> {
   const dir = await mkdtemp(join(tmpdir(), `netattach-h3-${area}-`));
-  const [dataDir, cacheDir, binDir, confDir] = ["ipam", "cache", "bin", "conf"].map((d) => join(dir, d)) as [string, string, string, string];
+  const [dataDir, cacheDir, binDir, confDir] = ["ipam", "cache", "bin", "conf"].map((d) => join(dir, d)) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   await Promise.all([dataDir, cacheDir, binDir, confDir].map((d) => mkdir(d, { recursive: true })));
   const netns = await createNetns(`h3-${area}-`);
   const subnet = randomSubnet();
@@ -93,7 +98,19 @@ export async function createCniCase(area: string, opts: CniCaseOptions = {}): Pr
   const render = (fixture: string, extra: NetconfVars = {}) => renderNetconf(fixture, { ...vars, ...extra }, confDir);
 
   return {
-    dir, dataDir, cacheDir, binDir, binDirs, netns, subnet, name, bridge, containerId, vars, runtime, events,
+    dir,
+    dataDir,
+    cacheDir,
+    binDir,
+    binDirs,
+    netns,
+    subnet,
+    name,
+    bridge,
+    containerId,
+    vars,
+    runtime,
+    events,
     render,
     load: async (fixture, extra) => loadNetworkConfigFile(await render(fixture, extra)),
     rt: (over = {}) => ({ containerId, netns: netns.path, ifName: "eth0", ...over }),

@@ -48,13 +48,19 @@ export async function assertChainAdded(c: CniCase, result: CniResult, hostPort: 
   expect((await c.netns.exec("cat", ["/proc/sys/net/ipv4/conf/eth0/arp_filter"])).trim()).toBe("1");
   // portmap: DNAT to the container address it read from prevResult, capitalised capability keys understood
   const chain = portmapDnatChain(c.name, c.containerId);
-  expect(natLines(await iptablesSave("nat"), `-A ${chain} `)).toContain(`-A ${chain} -p tcp -m tcp --dport ${hostPort} -j DNAT --to-destination ${ip}:8080`);
+  expect(natLines(await iptablesSave("nat"), `-A ${chain} `)).toContain(
+    `-A ${chain} -p tcp -m tcp --dport ${hostPort} -j DNAT --to-destination ${ip}:8080`,
+  );
   // bandwidth: shaping on the host veth named in prevResult; the ifb it adds is in the final result
   const ifb = bandwidthIfbName(c.name, c.containerId);
   const hostVeth = hostInterfaces(result).find((i) => i.name !== c.bridge && i.name !== ifb)?.name ?? "";
   expect((await hostLink(hostVeth))?.master).toBe(c.bridge);
-  expect(await hostQdiscs(hostVeth)).toContainEqual(expect.objectContaining({ kind: "tbf", options: expect.objectContaining({ rate: 1_000_000 }) }));
-  expect(await hostQdiscs(ifb)).toContainEqual(expect.objectContaining({ kind: "tbf", options: expect.objectContaining({ rate: 2_000_000 }) }));
+  expect(await hostQdiscs(hostVeth)).toContainEqual(
+    expect.objectContaining({ kind: "tbf", options: expect.objectContaining({ rate: 1_000_000 }) }),
+  );
+  expect(await hostQdiscs(ifb)).toContainEqual(
+    expect.objectContaining({ kind: "tbf", options: expect.objectContaining({ rate: 2_000_000 }) }),
+  );
   expect(hostInterfaces(result).map((i) => i.name)).toContain(ifb);
 }
 
@@ -63,6 +69,7 @@ export async function assertChainRemoved(c: CniCase, result: CniResult): Promise
   expect(execOrder(c.events, "DEL").slice(0, CHAIN_PLUGINS.length)).toEqual([...CHAIN_PLUGINS].reverse());
   expect(natLines(await iptablesSave("nat"), portmapDnatChain(c.name, c.containerId))).toEqual([]);
   expect(await hostLink(bandwidthIfbName(c.name, c.containerId))).toBeUndefined();
-  for (const i of hostInterfaces(result).filter((i) => i.name !== c.bridge)) expect(await hostLink(i.name)).toBeUndefined();
+  for (const i of hostInterfaces(result).filter((i) => i.name !== c.bridge))
+    expect(await hostLink(i.name)).toBeUndefined();
   expect(await nonLoopbackLinks(c.netns)).toEqual([]);
 }

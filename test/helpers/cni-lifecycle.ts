@@ -22,7 +22,11 @@ export interface LifecycleHooks {
   checkFails?: { plugin: string; msg: RegExp } | undefined;
 }
 
-async function expectPluginFailure(p: Promise<void>, command: string, want: { plugin: string; msg: RegExp }): Promise<void> {
+async function expectPluginFailure(
+  p: Promise<void>,
+  command: string,
+  want: { plugin: string; msg: RegExp },
+): Promise<void> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,
@@ -32,7 +36,12 @@ async function expectPluginFailure(p: Promise<void>, command: string, want: { pl
   expect((err as CniError).msg).toMatch(want.msg);
 }
 
-export async function addCheckDel(c: CniCase, list: NetworkConfigList, rt: RuntimeConf, hooks: LifecycleHooks): Promise<CniResult> {
+export async function addCheckDel(
+  c: CniCase,
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+  hooks: LifecycleHooks,
+): Promise<CniResult> {
   const result = await c.runtime.addNetworkList(list, rt);
   expect(result.cniVersion).toBe(list.cniVersion);
   expect(await c.runtime.getCachedResult(list, rt)).toEqual(result);

@@ -32,5 +32,9 @@ export function hostInterfaces(result: CniResult): ResultInterface[] {
 export function firstIpv4(result: CniResult): { cidr: string; ip: string; gateway?: string } {
   const ip = viewResult(result).ips.find((i) => i.address.includes("."));
   if (ip === undefined) throw new Error(`result has no IPv4 address: ${JSON.stringify(result)}`);
-  return { cidr: ip.address, ip: ip.address.split("/")[0] ?? "", ...(ip.gateway !== undefined ? { gateway: ip.gateway } : {}) };
+  return {
+    cidr: ip.address,
+    ip: ip.address.split("/")[0] ?? "",
+    ...(ip.gateway !== undefined ? { gateway: ip.gateway } : {}),
+  };
 }

@@ -47,7 +47,13 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
-async function finish(dir: string, socketPath: string, daemon: Daemon, sink: LogSink, keepDir: boolean): Promise<TestDaemon> {
+async function finish(
+  dir: string,
+  socketPath: string,
+  daemon: Daemon,
+  sink: LogSink,
+  keepDir: boolean,
+): Promise<TestDaemon> {
   let client: DaemonClient | undefined;
   try {
     const started = await daemon.start();
@@ -154,7 +160,18 @@ export function createFakeService(answers: FakeService["answers"] = {}): FakeSer
       }
       return answer as never;
     };
-  for (const name of ["attach", "detach", "check", "gc", "status", "list", "resolve", "attachNetwork", "detachNetwork", "applyNetworkChanges"] as const) {
+  for (const name of [
+    "attach",
+    "detach",
+    "check",
+    "gc",
+    "status",
+    "list",
+    "resolve",
+    "attachNetwork",
+    "detachNetwork",
+    "applyNetworkChanges",
+  ] as const) {
     (fake as unknown as Record<string, unknown>)[name] = method(name);
   }
   return fake;
@@ -176,7 +193,10 @@ export interface DaemonProcess {
 const MAIN = fileURLToPath(new URL("../../server/src/main.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
-export function spawnDaemonProcess(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): DaemonProcess {
+export function spawnDaemonProcess(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): DaemonProcess {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, env: { ...env } });
   let out = "";
   let err = "";
@@ -191,7 +211,8 @@ export function spawnDaemonProcess(args: readonly string[], env: Readonly<Record
     async waitFor(what, probe) {
       for (let i = 0; i < 1200; i++) {
         if (await probe()) return;
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`netattachd exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${err}\n${out}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`netattachd exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${err}\n${out}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`gave up waiting for ${what}`);

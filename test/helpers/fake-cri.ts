@@ -29,11 +29,21 @@ export async function startFakeCri(socketPath: string): Promise<FakeCri> {
     stop: () => server.shutdown(),
   };
   server.add(RuntimeServiceDefinition, {
-    version: async () => ({ version: "0.1.0", runtimeName: "fake-cri", runtimeVersion: "1.0", runtimeApiVersion: "v1" }),
+    version: async () => ({
+      version: "0.1.0",
+      runtimeName: "fake-cri",
+      runtimeVersion: "1.0",
+      runtimeApiVersion: "v1",
+    }),
     listPodSandbox: async () => {
       if (cri.failing !== undefined) throw new ServerError(Status.UNAVAILABLE, cri.failing);
       cri.lists++;
-      return { items: [...cri.sandboxes].map((id) => ({ id, metadata: { name: id, uid: `uid-${id}`, namespace: "default", attempt: 0 } })) };
+      return {
+        items: [...cri.sandboxes].map((id) => ({
+          id,
+          metadata: { name: id, uid: `uid-${id}`, namespace: "default", attempt: 0 },
+        })),
+      };
     },
     // The sandbox lifecycle is the kubelet's business, never the reconciler's.
     runPodSandbox: unimplemented,

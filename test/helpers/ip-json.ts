@@ -65,5 +65,7 @@ export function tcQdiscs(ns: string | undefined, dev?: string): Promise<TcQdisc[
 
 /** IPv4/IPv6 addresses of one link as "a.b.c.d/len" strings (global scope only). */
 export function globalAddrs(link: IpAddr | undefined): string[] {
-  return (link?.addr_info ?? []).filter((a) => a.scope === "global" || a.scope === "host").map((a) => `${a.local}/${a.prefixlen}`);
+  return (link?.addr_info ?? [])
+    .filter((a) => a.scope === "global" || a.scope === "host")
+    .map((a) => `${a.local}/${a.prefixlen}`);
 }

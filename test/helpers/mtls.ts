@@ -22,16 +22,71 @@ export interface MtlsFiles {
   cleanup(): void;
 }
 
-const openssl = (args: string[], cwd: string): void => void execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+const openssl = (args: string[], cwd: string): void =>
+  void execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 
 function makeCa(dir: string, name: string): void {
-  openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.pem`], dir);
+  openssl(
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${name}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.pem`,
+    ],
+    dir,
+  );
 }
 
 function issue(dir: string, ca: string, name: string, ext: string): KeyPair {
   writeFileSync(join(dir, `${name}.ext`), ext);
-  openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`], dir);
-  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.pem`], dir);
+  openssl(
+    [
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-subj",
+      `/CN=${name}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${ca}.pem`,
+      "-CAkey",
+      `${ca}.key`,
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    ],
+    dir,
+  );
   return { cert: readFileSync(join(dir, `${name}.pem`)), key: readFileSync(join(dir, `${name}.key`)) };
 }
 
@@ -42,5 +97,12 @@ export function makeMtlsFiles(): MtlsFiles {
   const server = issue(dir, "ca", "server", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
   const client = issue(dir, "ca", "client", "extendedKeyUsage=clientAuth\n");
   const rogueClient = issue(dir, "rogue-ca", "rogue", "extendedKeyUsage=clientAuth\n");
-  return { dir, ca: readFileSync(join(dir, "ca.pem")), server, client, rogueClient, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    ca: readFileSync(join(dir, "ca.pem")),
+    server,
+    client,
+    rogueClient,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

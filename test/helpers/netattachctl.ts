@@ -14,7 +14,11 @@ export interface CtlRun {
 /** Runs in the repo root (where `--import tsx` resolves). */
 export function runNetattachctl(args: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<CtlRun> {
   // Only what the CLI needs: no CNI_* / NETCONFPATH leaking in from the test runner.
-  const env = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", HOME: process.env.HOME ?? "/root", ...opts.env };
+  const env = {
+    PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+    HOME: process.env.HOME ?? "/root",
+    ...opts.env,
+  };
   return new Promise((resolve) => {
     execFile(
       process.execPath,

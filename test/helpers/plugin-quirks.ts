@@ -50,7 +50,11 @@ export function portmapCheckQuirk(): Promise<CheckQuirk | undefined> {
     if (version === undefined || !ip6tables) return undefined;
     const why = `portmap ${version} checks ip6tables for an IPv4-only container (fixed in plugins v1.3.0, fb5d195f)`;
     warn(why, "CHECK is expected to fail with that error.");
-    return { plugin: "portmap", msg: /^could not check ipv6 dnat: chain CNI-DN-[0-9a-f]+ not found in iptables table nat$/, why };
+    return {
+      plugin: "portmap",
+      msg: /^could not check ipv6 dnat: chain CNI-DN-[0-9a-f]+ not found in iptables table nat$/,
+      why,
+    };
   })();
   return portmapQuirk;
 }

@@ -80,7 +80,11 @@ function parseLabels(text: string, where: string): Record<string, string> {
 }
 
 const seriesKey = (labels: Readonly<Record<string, string>>): string =>
-  JSON.stringify(Object.entries(labels).filter(([k]) => k !== "le").sort(([a], [b]) => a.localeCompare(b)));
+  JSON.stringify(
+    Object.entries(labels)
+      .filter(([k]) => k !== "le")
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 
 function checkHistogram(family: Family): void {
   const series = new Map<string, { buckets: Array<[number, number]>; count?: number }>();
@@ -100,13 +104,19 @@ function checkHistogram(family: Family): void {
       if (i > 0 && v < sorted[i - 1]![1]) throw new Error(`${family.name}${key}: buckets are not cumulative`);
     });
     const inf = sorted.at(-1);
-    if (!inf || inf[0] !== Infinity || inf[1] !== count) throw new Error(`${family.name}${key}: the +Inf bucket must equal _count`);
+    if (!inf || inf[0] !== Infinity || inf[1] !== count)
+      throw new Error(`${family.name}${key}: the +Inf bucket must equal _count`);
   }
 }
 
 /** The value of one sample: `name` (with its _count/_sum/_bucket suffix) whose labels include `labels`; 0 when absent. */
-export function sampleValue(families: Map<string, Family>, name: string, labels: Readonly<Record<string, string>> = {}): number {
+export function sampleValue(
+  families: Map<string, Family>,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): number {
   const family = familyOf(families, name);
-  const found = family?.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) ?? [];
+  const found =
+    family?.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) ?? [];
   return found.reduce((sum, s) => sum + s.value, 0);
 }

@@ -13,7 +13,15 @@ export function runs(numRuns: number): fc.Parameters<unknown> {
 }
 
 /** Keys that collide with Object.prototype and so with `obj[key]` lookups in a plain object. */
-export const PROTO_KEYS = ["__proto__", "constructor", "hasOwnProperty", "toString", "valueOf", "prototype", "isPrototypeOf"] as const;
+export const PROTO_KEYS = [
+  "__proto__",
+  "constructor",
+  "hasOwnProperty",
+  "toString",
+  "valueOf",
+  "prototype",
+  "isPrototypeOf",
+] as const;
 
 /** One UTF-16 unit, any: lone surrogates included (they crash encodeURI and so grpc-js trailers). */
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
@@ -24,7 +32,22 @@ export function nastyString(maxLength = 40): fc.Arbitrary<string> {
     fc.string({ maxLength }),
     fc.string({ unit: "binary", maxLength }),
     fc.string({ unit: anyCodeUnit, maxLength }),
-    fc.constantFrom(...PROTO_KEYS, "\uD800", "a\uDC00b", "lo", "eth0", "", " ", "=", ";", "a=b;c", "\u0000", "1e400", "-0", "ns/name@if"),
+    fc.constantFrom(
+      ...PROTO_KEYS,
+      "\uD800",
+      "a\uDC00b",
+      "lo",
+      "eth0",
+      "",
+      " ",
+      "=",
+      ";",
+      "a=b;c",
+      "\u0000",
+      "1e400",
+      "-0",
+      "ns/name@if",
+    ),
   );
 }
 
@@ -32,7 +55,21 @@ export function nastyString(maxLength = 40): fc.Arbitrary<string> {
 export const nastyNumber: fc.Arbitrary<number> = fc.oneof(
   fc.integer(),
   fc.double(),
-  fc.constantFrom(0, -1, 65535, 65536, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 64, 1e308, -1e308, Number.MAX_VALUE, 0.5, Number.MIN_VALUE),
+  fc.constantFrom(
+    0,
+    -1,
+    65535,
+    65536,
+    2 ** 31,
+    2 ** 32,
+    2 ** 53,
+    2 ** 64,
+    1e308,
+    -1e308,
+    Number.MAX_VALUE,
+    0.5,
+    Number.MIN_VALUE,
+  ),
 );
 
 /** JSON values whose objects may carry prototype keys and nasty strings. */

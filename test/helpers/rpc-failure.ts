@@ -10,5 +10,9 @@ export async function rpcFailure(p: Promise<unknown>): Promise<{ code: string; m
   );
   expect(err).toBeInstanceOf(RichClientError);
   const e = err as RichClientError;
-  return { code: Status[e.code], message: e.details, info: e.extra.find((x): x is ErrorInfo => x.$type === ErrorInfo.$type)! };
+  return {
+    code: Status[e.code],
+    message: e.details,
+    info: e.extra.find((x): x is ErrorInfo => x.$type === ErrorInfo.$type)!,
+  };
 }

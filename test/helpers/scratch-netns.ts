@@ -11,7 +11,9 @@ export interface ScratchNetns {
 
 export async function createScratchNetns(): Promise<ScratchNetns> {
   const root = process.getuid?.() === 0;
-  const child = spawn("unshare", [...(root ? [] : ["--user", "--map-root-user"]), "--net", "sleep", "infinity"], { stdio: "ignore" });
+  const child = spawn("unshare", [...(root ? [] : ["--user", "--map-root-user"]), "--net", "sleep", "infinity"], {
+    stdio: "ignore",
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const path = `/proc/${child.pid}/ns/net`;
   const own = await readlink("/proc/self/ns/net");

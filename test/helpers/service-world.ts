@@ -24,7 +24,12 @@ export interface ServiceWorld {
   readonly netns: Netns;
   readonly clusterBridge: string;
   readonly master: string;
-  readonly subnets: { readonly cluster: TestSubnet; readonly a: TestSubnet; readonly b: TestSubnet; readonly c: TestSubnet };
+  readonly subnets: {
+    readonly cluster: TestSubnet;
+    readonly a: TestSubnet;
+    readonly b: TestSubnet;
+    readonly c: TestSubnet;
+  };
   /** Writes a NetworkAttachmentDefinition manifest (returns its path). */
   writeNad(namespace: string, name: string, config: object | string | undefined, file?: string): Promise<string>;
   writeConf(file: string, config: object): Promise<string>;
@@ -79,7 +84,12 @@ export async function createServiceWorld(tag: string): Promise<ServiceWorld> {
         type: "bridge",
         bridge: clusterBridge,
         isGateway: true,
-        ipam: { type: "host-local", dataDir, ranges: [[{ subnet: subnets.cluster.subnet, gateway: subnets.cluster.gateway }]], routes: [{ dst: "0.0.0.0/0" }] },
+        ipam: {
+          type: "host-local",
+          dataDir,
+          ranges: [[{ subnet: subnets.cluster.subnet, gateway: subnets.cluster.gateway }]],
+          routes: [{ dst: "0.0.0.0/0" }],
+        },
       },
       { type: "portmap", capabilities: { portMappings: true } },
     ],
@@ -97,9 +107,15 @@ export async function createServiceWorld(tag: string): Promise<ServiceWorld> {
     master,
     subnets,
     async writeNad(namespace, name, config, file = `${namespace}-${name}.yaml`) {
-      const spec = config === undefined ? "spec: {}\n" : `spec:\n  config: '${(typeof config === "string" ? config : JSON.stringify(config)).replace(/'/g, "''")}'\n`;
+      const spec =
+        config === undefined
+          ? "spec: {}\n"
+          : `spec:\n  config: '${(typeof config === "string" ? config : JSON.stringify(config)).replace(/'/g, "''")}'\n`;
       const path = join(defsDir, file);
-      await writeFile(path, `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n${spec}`);
+      await writeFile(
+        path,
+        `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n${spec}`,
+      );
       return path;
     },
     async writeConf(file, config) {
@@ -146,14 +162,26 @@ export async function writeStandardNads(w: ServiceWorld): Promise<void> {
     cniVersion: "1.0.0",
     name: "ptp-conf",
     plugins: [
-      { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet, gateway: w.subnets.b.gateway }]] } },
+      {
+        type: "ptp",
+        ipam: {
+          type: "host-local",
+          dataDir: w.dataDir,
+          ranges: [[{ subnet: w.subnets.b.subnet, gateway: w.subnets.b.gateway }]],
+        },
+      },
       { type: "tuning", capabilities: { mac: true } },
     ],
   });
 }
 
 /** An AttachNetworks/ResolveNetworks request for a pod in the world's netns selecting `annotation`. */
-export function podRequest(w: ServiceWorld, containerId: string, annotation: string, over: { namespace?: string; cniVersion?: string } = {}) {
+export function podRequest(
+  w: ServiceWorld,
+  containerId: string,
+  annotation: string,
+  over: { namespace?: string; cniVersion?: string } = {},
+) {
   return {
     containerId,
     netnsPath: w.netns.path,

@@ -41,12 +41,26 @@ export async function makeEnv(): Promise<Env> {
 }
 
 /** A noop network whose plugin logs every call to `<dir>/calls.log`; `noop` scripts failures per command. */
-export function noopNetwork(env: Env, role: ResolvedNetwork["role"], name: string, noop: JsonObject = {}, iface?: string): ResolvedNetwork {
-  const config = { cniVersion: "1.0.0", name, plugins: [{ type: "noop", debugFile: join(env.dir, "calls.log"), noop }] };
+export function noopNetwork(
+  env: Env,
+  role: ResolvedNetwork["role"],
+  name: string,
+  noop: JsonObject = {},
+  iface?: string,
+): ResolvedNetwork {
+  const config = {
+    cniVersion: "1.0.0",
+    name,
+    plugins: [{ type: "noop", debugFile: join(env.dir, "calls.log"), noop }],
+  };
   return {
     role,
     network: role === "cluster" ? name : `default/${name}`,
-    selection: { name, ...(role === "cluster" ? {} : { namespace: "default" }), ...(iface !== undefined ? { interface: iface } : {}) },
+    selection: {
+      name,
+      ...(role === "cluster" ? {} : { namespace: "default" }),
+      ...(iface !== undefined ? { interface: iface } : {}),
+    },
     definition: { name, config, origin: { kind: "conf-file", path: join(env.dir, `${name}.conflist`) } },
   };
 }
@@ -58,7 +72,10 @@ export interface Invocation {
 }
 
 /** Every plugin call of the named networks, in the order they happened. */
-export async function invocations(env: Env, names: readonly string[]): Promise<Array<Invocation & { network: string }>> {
+export async function invocations(
+  env: Env,
+  names: readonly string[],
+): Promise<Array<Invocation & { network: string }>> {
   const text = await readFile(join(env.dir, "calls.log"), "utf8").catch(() => "");
   return text
     .split("\n")
@@ -97,7 +114,8 @@ export function makeService(env: Env, resolver: NetworkResolver) {
 
 export const staticResolver = (networks: ResolvedNetwork[]): NetworkResolver => ({
   resolve: async () => networks,
-  resolveClusterNetwork: async () => networks.find((n) => n.role === "cluster") ?? Promise.reject(new Error("staticResolver: no cluster network")),
+  resolveClusterNetwork: async () =>
+    networks.find((n) => n.role === "cluster") ?? Promise.reject(new Error("staticResolver: no cluster network")),
 });
 
 export const ctx = () => ({ signal: new AbortController().signal, log: pino({ level: "silent" }) });

@@ -4,7 +4,16 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
-import { attachRequest, ctx, invocations, makeEnv, makeService, noopNetwork, staticResolver, type Env } from "./attach-helpers.js";
+import {
+  attachRequest,
+  ctx,
+  invocations,
+  makeEnv,
+  makeService,
+  noopNetwork,
+  staticResolver,
+  type Env,
+} from "./attach-helpers.js";
 
 let env: Env;
 beforeEach(async () => {
@@ -25,7 +34,11 @@ async function rejection(p: Promise<unknown>): Promise<DaemonError> {
 
 describe("attach with the real runtime", () => {
   it("attaches three networks and answers with their interfaces and network-status", async () => {
-    const nets = [noopNetwork(env, "cluster", "net-a"), noopNetwork(env, "selected", "net-b"), noopNetwork(env, "selected", "net-c", {}, "data0")];
+    const nets = [
+      noopNetwork(env, "cluster", "net-a"),
+      noopNetwork(env, "selected", "net-b"),
+      noopNetwork(env, "selected", "net-c", {}, "data0"),
+    ];
     const { svc, written } = makeService(env, staticResolver(nets));
     const res = await svc.attach(attachRequest(env, "ok1"), ctx());
     expect(res.networkStatus).toEqual([
@@ -35,13 +48,25 @@ describe("attach with the real runtime", () => {
     ]);
     expect(written).toEqual([res.networkStatus]);
     const calls = await invocations(env, ["net-a", "net-b", "net-c"]);
-    expect(calls.map((c) => `${c.command} ${c.network} ${c.env["CNI_IFNAME"]}`)).toEqual(["ADD net-a eth0", "ADD net-b net1", "ADD net-c data0"]);
-    expect(calls[1]!.env["CNI_ARGS"]).toBe("IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_INFRA_CONTAINER_ID=ok1;K8S_POD_UID=uid-1");
+    expect(calls.map((c) => `${c.command} ${c.network} ${c.env["CNI_IFNAME"]}`)).toEqual([
+      "ADD net-a eth0",
+      "ADD net-b net1",
+      "ADD net-c data0",
+    ]);
+    expect(calls[1]!.env["CNI_ARGS"]).toBe(
+      "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_INFRA_CONTAINER_ID=ok1;K8S_POD_UID=uid-1",
+    );
   });
 
   it("rolls back the first two when the third fails, and names network, plugin and CNI code", async () => {
-    const failing = { ADD: { error: { code: 11, msg: "no addresses left", details: "pool 10.9.0.0/30" }, stderr: "ipam exhausted" } };
-    const nets = [noopNetwork(env, "cluster", "net-a"), noopNetwork(env, "selected", "net-b"), noopNetwork(env, "selected", "net-c", failing)];
+    const failing = {
+      ADD: { error: { code: 11, msg: "no addresses left", details: "pool 10.9.0.0/30" }, stderr: "ipam exhausted" },
+    };
+    const nets = [
+      noopNetwork(env, "cluster", "net-a"),
+      noopNetwork(env, "selected", "net-b"),
+      noopNetwork(env, "selected", "net-c", failing),
+    ];
     const { svc, written } = makeService(env, staticResolver(nets));
 
     const err = await rejection(svc.attach(attachRequest(env, "rb1"), ctx()));
@@ -50,7 +75,13 @@ describe("attach with the real runtime", () => {
     expect(err.message).toContain('plugin "noop"');
     expect(err.message).toContain("CNI code 11");
     expect(err.message).toContain("no addresses left");
-    expect(err.context).toMatchObject({ network: "default/net-c", plugin: "noop", cniCode: 11, phase: "add", ifName: "net2" });
+    expect(err.context).toMatchObject({
+      network: "default/net-c",
+      plugin: "noop",
+      cniCode: 11,
+      phase: "add",
+      ifName: "net2",
+    });
     expect(err.context.stderr).toContain("ipam exhausted");
 
     const calls = await invocations(env, ["net-a", "net-b", "net-c"]);
@@ -69,7 +100,13 @@ describe("attach with the real runtime", () => {
 
   it("runs nothing when a plugin binary is missing", async () => {
     const nets = [noopNetwork(env, "cluster", "net-a"), noopNetwork(env, "selected", "net-b")];
-    const missing = { ...nets[1]!, definition: { ...nets[1]!.definition, config: { cniVersion: "1.0.0", name: "net-b", plugins: [{ type: "noop" }, { type: "not-installed" }] } } };
+    const missing = {
+      ...nets[1]!,
+      definition: {
+        ...nets[1]!.definition,
+        config: { cniVersion: "1.0.0", name: "net-b", plugins: [{ type: "noop" }, { type: "not-installed" }] },
+      },
+    };
     const { svc } = makeService(env, staticResolver([nets[0]!, missing]));
     const err = await rejection(svc.attach(attachRequest(env, "np1"), ctx()));
     expect(err.code).toBe("PLUGIN_NOT_FOUND");

@@ -10,7 +10,10 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { FileDescriptorProto } from "google-protobuf/google/protobuf/descriptor_pb.js";
 import { ServerReflectionService } from "nice-grpc-server-reflection";
-import { ServerReflectionRequest, type ServerReflectionResponse } from "nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js";
+import {
+  ServerReflectionRequest,
+  type ServerReflectionResponse,
+} from "nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { tempDir } from "../helpers/daemon.js";
@@ -57,17 +60,34 @@ afterAll(async () => {
 });
 
 /** The daemon bundle on a config in its own dir; stdout (JSON log lines) collected. */
-async function startDaemon(name: string, config: Record<string, unknown>): Promise<{ child: ChildProcess; socket: string; log: () => string[]; exited: Promise<number | null> }> {
+async function startDaemon(
+  name: string,
+  config: Record<string, unknown>,
+): Promise<{ child: ChildProcess; socket: string; log: () => string[]; exited: Promise<number | null> }> {
   const home = join(dir, name);
   await mkdir(join(home, "net.d"), { recursive: true });
-  await writeFile(join(home, "net.d", "10-lo.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "lo-net", plugins: [{ type: "loopback" }] }));
+  await writeFile(
+    join(home, "net.d", "10-lo.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "lo-net", plugins: [{ type: "loopback" }] }),
+  );
   const socket = join(home, "netattachd.sock");
   // Relative cniConfDir: resolved against the config file, not the cwd ("/").
-  const yaml = Object.entries({ socketPath: socket, stateDir: join(home, "state"), cniBinDirs: CNI_BIN_DIRS, cniConfDir: "net.d", clusterNetwork: "lo-net", ...config })
+  const yaml = Object.entries({
+    socketPath: socket,
+    stateDir: join(home, "state"),
+    cniBinDirs: CNI_BIN_DIRS,
+    cniConfDir: "net.d",
+    clusterNetwork: "lo-net",
+    ...config,
+  })
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
     .join("\n");
   await writeFile(join(home, "netattachd.yaml"), `${yaml}\n`);
-  const child = spawn(process.execPath, [join(dir, "netattachd.mjs"), "--config", join(home, "netattachd.yaml")], { cwd: "/", env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(dir, "netattachd.mjs"), "--config", join(home, "netattachd.yaml")], {
+    cwd: "/",
+    env: ENV,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   let stdout = "";
   let stderr = "";
@@ -79,7 +99,11 @@ async function startDaemon(name: string, config: Record<string, unknown>): Promi
     await new Promise((r) => setTimeout(r, 25));
   }
   expect(existsSync(socket), `no socket after 10 s; stderr: ${stderr}`).toBe(true);
-  const log = (): string[] => stdout.split("\n").filter((l) => l !== "").map((l) => (JSON.parse(l) as { msg: string }).msg);
+  const log = (): string[] =>
+    stdout
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
   return { child, socket, log, exited };
 }
 
@@ -93,7 +117,11 @@ function reflectedFiles(socket: string): Promise<string[]> {
   const Ctor = grpc.makeGenericClientConstructor(ServerReflectionService, "ServerReflection");
   const client = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure());
   return new Promise<string[]>((resolve, reject) => {
-    const stream = (client as unknown as { serverReflectionInfo(): grpc.ClientDuplexStream<ServerReflectionRequest, ServerReflectionResponse> }).serverReflectionInfo();
+    const stream = (
+      client as unknown as {
+        serverReflectionInfo(): grpc.ClientDuplexStream<ServerReflectionRequest, ServerReflectionResponse>;
+      }
+    ).serverReflectionInfo();
     stream.once("data", (res: ServerReflectionResponse) => {
       stream.end();
       const bytes = res.getFileDescriptorResponse()?.getFileDescriptorProtoList_asU8() ?? [];
@@ -118,7 +146,8 @@ describe("bundles copied alone into an empty dir", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: netattachctl <command>/);
-    for (const command of ["attach", "detach", "status", "install"]) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    for (const command of ["attach", "detach", "status", "install"])
+      expect(r.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
   it("netattachd.mjs without a cluster: GetStatus through netattachctl.mjs, reflection, SIGTERM removes the socket", async () => {
@@ -126,19 +155,30 @@ describe("bundles copied alone into an empty dir", () => {
     const s = await status(d.socket);
     expect(s.stderr).toBe("");
     expect(s.code).toBe(0);
-    expect(s.json).toMatchObject({ ready: true, reasons: [], clusterNetwork: { name: "lo-net", ok: true }, health: "SERVING" });
+    expect(s.json).toMatchObject({
+      ready: true,
+      reasons: [],
+      clusterNetwork: { name: "lo-net", ok: true },
+      health: "SERVING",
+    });
     expect(await reflectedFiles(d.socket)).toContain("netattach/v1/attachment_service.proto");
     d.child.kill("SIGTERM");
     expect(await d.exited).toBe(0);
     expect(existsSync(d.socket)).toBe(false);
-    expect(d.log()).toEqual(expect.arrayContaining(["configuration loaded", "netattachd listening", "shutting down", "netattachd stopped"]));
+    expect(d.log()).toEqual(
+      expect.arrayContaining(["configuration loaded", "netattachd listening", "shutting down", "netattachd stopped"]),
+    );
   });
 
   describe("with the Kubernetes client (loaded on demand from the same file)", () => {
     let standIn: KubeStandIn;
     beforeAll(async () => {
       standIn = await startKubeStandIn();
-      standIn.createNad({ namespace: "default", name: "blue", config: { cniVersion: "1.0.0", name: "blue", plugins: [{ type: "loopback" }] } });
+      standIn.createNad({
+        namespace: "default",
+        name: "blue",
+        config: { cniVersion: "1.0.0", name: "blue", plugins: [{ type: "loopback" }] },
+      });
     });
     afterAll(async () => {
       await standIn?.close();
@@ -146,9 +186,12 @@ describe("bundles copied alone into an empty dir", () => {
 
     it("syncs both informers against the API stand-in and becomes ready", async () => {
       const kubeconfigPath = await standIn.writeKubeconfig(dir);
-      const d = await startDaemon("kube", { kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: "node-bundle" } });
+      const d = await startDaemon("kube", {
+        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: "node-bundle" },
+      });
       let s = await status(d.socket);
-      for (let i = 0; i < 100 && s.json.ready !== true; i++, s = await status(d.socket)) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && s.json.ready !== true; i++, s = await status(d.socket))
+        await new Promise((r) => setTimeout(r, 50));
       expect(s.json).toMatchObject({ ready: true, reasons: [], health: "SERVING" });
       expect([standIn.openWatches("pods"), standIn.openWatches("network-attachment-definitions")]).toEqual([1, 1]);
       // The bundle has no package.json beside it: the build defined the version.

@@ -6,7 +6,14 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildCniEnv, createSpawnExec, findSetpriv, killLeftoverPlugins, PLUGIN_OWNER_ENV, type ExecRequest } from "../../server/src/cni/index.js";
+import {
+  buildCniEnv,
+  createSpawnExec,
+  findSetpriv,
+  killLeftoverPlugins,
+  PLUGIN_OWNER_ENV,
+  type ExecRequest,
+} from "../../server/src/cni/index.js";
 import { createPluginBin, isGone, PLUGIN_PATH, waitFor, type PluginBin } from "../fixtures/plugins/plugin-bin.js";
 
 const SETPRIV = "/usr/bin/setpriv";
@@ -31,7 +38,14 @@ function request(path: string, conf: object): ExecRequest {
     pluginType: "noop",
     command: "ADD",
     stdin: Buffer.from(JSON.stringify({ cniVersion: "1.0.0", name: "net", type: "noop", ...conf })),
-    env: buildCniEnv({ command: "ADD", containerId: "c1", netns: "/run/netns/c1", ifName: "eth0", binDirs: [bin.dir], path: PLUGIN_PATH }),
+    env: buildCniEnv({
+      command: "ADD",
+      containerId: "c1",
+      netns: "/run/netns/c1",
+      ifName: "eth0",
+      binDirs: [bin.dir],
+      path: PLUGIN_PATH,
+    }),
     timeoutMs: 10_000,
   };
 }
@@ -39,7 +53,9 @@ function request(path: string, conf: object): ExecRequest {
 describe("plugins started through setpriv", () => {
   it("get the env and stdin given plus the owner mark, and their output is returned", async () => {
     const debugFile = join(work, "log");
-    const out = await createSpawnExec({ setprivPath: SETPRIV, owner: work }).exec(request(bin.noop("noop"), { debugFile }));
+    const out = await createSpawnExec({ setprivPath: SETPRIV, owner: work }).exec(
+      request(bin.noop("noop"), { debugFile }),
+    );
     expect(JSON.parse(out.toString())).toMatchObject({ cniVersion: "1.0.0" });
     expect(bin.log(debugFile)[0]!.env).toEqual({ ...request("", {}).env, [PLUGIN_OWNER_ENV]: work });
   });
@@ -53,7 +69,9 @@ describe("plugins started through setpriv", () => {
       const exec = createSpawnExec({ setprivPath: ${JSON.stringify(SETPRIV)}, owner: ${JSON.stringify(work)} });
       await exec.exec({ ...${JSON.stringify(req)}, stdin: Buffer.from(${JSON.stringify(stdin.toString())}) });
     `;
-    const daemon = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: "ignore" });
+    const daemon = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: "ignore",
+    });
     pids.push(daemon.pid!);
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "", 20_000);
     const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
@@ -87,7 +105,11 @@ describe("plugins started through setpriv", () => {
 
   it("fail like a direct spawn when the binary cannot be executed, and retry text file busy", async () => {
     const exec = createSpawnExec({ setprivPath: SETPRIV, textBusyBackoffMs: 1 });
-    await expect(exec.exec(request(join(bin.dir, "absent"), {}))).rejects.toMatchObject({ kind: "exec", code: 999, msg: expect.stringContaining(": ENOENT") });
+    await expect(exec.exec(request(join(bin.dir, "absent"), {}))).rejects.toMatchObject({
+      kind: "exec",
+      code: 999,
+      msg: expect.stringContaining(": ENOENT"),
+    });
     const busy = bin.noopCopy("busy");
     const fd = openSync(busy, "r+");
     setTimeout(() => closeSync(fd), 30);
@@ -98,9 +120,18 @@ describe("plugins started through setpriv", () => {
   it("findSetpriv finds a setpriv that runs, and refuses one that cannot start (a missing library) or none", async () => {
     expect(await findSetpriv(["/nonexistent", "/usr/bin"])).toEqual({ ok: true, path: SETPRIV });
     const broken = join(work, "setpriv");
-    writeFileSync(broken, "#!/bin/sh\necho 'setpriv: error while loading shared libraries: libcap-ng.so.0' >&2\nexit 127\n");
+    writeFileSync(
+      broken,
+      "#!/bin/sh\necho 'setpriv: error while loading shared libraries: libcap-ng.so.0' >&2\nexit 127\n",
+    );
     chmodSync(broken, 0o755);
-    expect(await findSetpriv([work])).toEqual({ ok: false, why: `${broken} --version failed: setpriv: error while loading shared libraries: libcap-ng.so.0` });
-    expect(await findSetpriv(["/nonexistent"])).toEqual({ ok: false, why: "setpriv (util-linux) not found in /nonexistent" });
+    expect(await findSetpriv([work])).toEqual({
+      ok: false,
+      why: `${broken} --version failed: setpriv: error while loading shared libraries: libcap-ng.so.0`,
+    });
+    expect(await findSetpriv(["/nonexistent"])).toEqual({
+      ok: false,
+      why: "setpriv (util-linux) not found in /nonexistent",
+    });
   });
 });

@@ -30,7 +30,15 @@ function request(path: string, conf: object, extra: Partial<ExecRequest> = {}): 
     pluginType: "noop",
     command: "ADD",
     stdin: Buffer.from(JSON.stringify({ cniVersion: "1.0.0", name: "net", type: "noop", ...conf })),
-    env: buildCniEnv({ command: "ADD", containerId: "c1", netns: "/run/netns/c1", ifName: "eth0", cniArgs: "IgnoreUnknown=1;A=b", binDirs: [bin.dir], path: PLUGIN_PATH }),
+    env: buildCniEnv({
+      command: "ADD",
+      containerId: "c1",
+      netns: "/run/netns/c1",
+      ifName: "eth0",
+      cniArgs: "IgnoreUnknown=1;A=b",
+      binDirs: [bin.dir],
+      path: PLUGIN_PATH,
+    }),
     timeoutMs: 10_000,
     ...extra,
   };
@@ -50,7 +58,10 @@ describe("createSpawnExec", () => {
     const exec = createSpawnExec();
     const debugFile = join(work, "log");
     const out = await exec.exec(request(bin.noop("noop"), { debugFile, custom: { k: 1 } }));
-    expect(JSON.parse(out.toString())).toMatchObject({ cniVersion: "1.0.0", interfaces: [{ name: "eth0", sandbox: "/run/netns/c1" }] });
+    expect(JSON.parse(out.toString())).toMatchObject({
+      cniVersion: "1.0.0",
+      interfaces: [{ name: "eth0", sandbox: "/run/netns/c1" }],
+    });
     const [entry] = bin.log(debugFile);
     expect(entry!.env).toEqual({
       PATH: PLUGIN_PATH,
@@ -67,25 +78,43 @@ describe("createSpawnExec", () => {
   it("returns the plugin's own error code, msg and details with its stderr", async () => {
     const exec = createSpawnExec();
     let seen = "";
-    const conf = { noop: { ADD: { error: { code: 117, msg: "address in use", details: "10.1.2.3" }, stderr: "trying 10.1.2.3\n" } } };
+    const conf = {
+      noop: { ADD: { error: { code: 117, msg: "address in use", details: "10.1.2.3" }, stderr: "trying 10.1.2.3\n" } },
+    };
     const err = await rejection(exec.exec(request(bin.noop("noop"), conf, { onStderr: (s) => (seen = s) })));
-    expect(err).toMatchObject({ kind: "plugin-failed", code: 117, msg: "address in use", details: "10.1.2.3", plugin: "noop", command: "ADD", stderr: "trying 10.1.2.3\n" });
+    expect(err).toMatchObject({
+      kind: "plugin-failed",
+      code: 117,
+      msg: "address in use",
+      details: "10.1.2.3",
+      plugin: "noop",
+      command: "ADD",
+      stderr: "trying 10.1.2.3\n",
+    });
     expect(seen).toBe("trying 10.1.2.3\n");
   });
 
   it("builds the error from stderr when a plugin exits non-zero without output", async () => {
-    const err = await rejection(createSpawnExec().exec(request(bin.noop("noop"), { noop: { ADD: { exitCode: 3, stdout: "", stderr: "fatal: no bridge\n" } } })));
+    const err = await rejection(
+      createSpawnExec().exec(
+        request(bin.noop("noop"), { noop: { ADD: { exitCode: 3, stdout: "", stderr: "fatal: no bridge\n" } } }),
+      ),
+    );
     expect(err).toMatchObject({ kind: "plugin-failed", code: 999, msg: 'netplugin failed: "fatal: no bridge"' });
   });
 
   it("reports stdout garbage on failure as bad-output", async () => {
-    const err = await rejection(createSpawnExec().exec(request(bin.noop("noop"), { noop: { ADD: { exitCode: 1, stdout: "<html>" } } })));
+    const err = await rejection(
+      createSpawnExec().exec(request(bin.noop("noop"), { noop: { ADD: { exitCode: 1, stdout: "<html>" } } })),
+    );
     expect(err).toMatchObject({ kind: "bad-output", code: 999 });
   });
 
   it("kills a hanging plugin and everything it started at the deadline", async () => {
     const pidFile = join(work, "pids");
-    const err = await rejection(createSpawnExec().exec(request(bin.sleep("hang"), { pidFile }, { pluginType: "hang", timeoutMs: 1500 })));
+    const err = await rejection(
+      createSpawnExec().exec(request(bin.sleep("hang"), { pidFile }, { pluginType: "hang", timeoutMs: 1500 })),
+    );
     expect(err).toMatchObject({ kind: "timeout", code: 11, plugin: "hang", command: "ADD" });
     expect(err.msg).toBe('plugin "hang" ADD did not finish within 1500 ms and was killed');
     const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
@@ -95,7 +124,9 @@ describe("createSpawnExec", () => {
   it("kills the plugin's process group when the caller aborts", async () => {
     const pidFile = join(work, "pids");
     const ac = new AbortController();
-    const running = createSpawnExec().exec(request(bin.sleep("hang"), { pidFile }, { pluginType: "hang", signal: ac.signal, timeoutMs: 60_000 }));
+    const running = createSpawnExec().exec(
+      request(bin.sleep("hang"), { pidFile }, { pluginType: "hang", signal: ac.signal, timeoutMs: 60_000 }),
+    );
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "");
     const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
     expect(isGone(pid) || isGone(childPid)).toBe(false);
@@ -108,20 +139,30 @@ describe("createSpawnExec", () => {
 
   it("does not start a plugin for an already aborted signal", async () => {
     const debugFile = join(work, "log");
-    const err = await rejection(createSpawnExec().exec(request(bin.noop("noop"), { debugFile }, { signal: AbortSignal.abort() })));
+    const err = await rejection(
+      createSpawnExec().exec(request(bin.noop("noop"), { debugFile }, { signal: AbortSignal.abort() })),
+    );
     expect(err.kind).toBe("aborted");
     expect(bin.log(debugFile)).toEqual([]);
   });
 
   it("fails and kills a plugin whose stdout exceeds the bound", async () => {
-    const err = await rejection(createSpawnExec({ maxStdoutBytes: 1000 }).exec(request(bin.noop("noop"), { noop: { ADD: { stdoutBytes: 200_000 } } })));
+    const err = await rejection(
+      createSpawnExec({ maxStdoutBytes: 1000 }).exec(
+        request(bin.noop("noop"), { noop: { ADD: { stdoutBytes: 200_000 } } }),
+      ),
+    );
     expect(err).toMatchObject({ kind: "bad-output", code: 999 });
     expect(err.msg).toContain("more than 1000 bytes");
   });
 
   it("keeps only the tail of a huge stderr", async () => {
     const huge = "a".repeat(100_000) + "THE END";
-    const err = await rejection(createSpawnExec({ maxStderrBytes: 1024 }).exec(request(bin.noop("noop"), { noop: { ADD: { exitCode: 1, stderr: huge } } })));
+    const err = await rejection(
+      createSpawnExec({ maxStderrBytes: 1024 }).exec(
+        request(bin.noop("noop"), { noop: { ADD: { exitCode: 1, stderr: huge } } }),
+      ),
+    );
     expect(err.stderr!.length).toBeLessThan(1100);
     expect(err.stderr!.endsWith("THE END")).toBe(true);
   });

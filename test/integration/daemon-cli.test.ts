@@ -13,8 +13,26 @@ import { join } from "node:path";
 const POD = { namespace: "default", name: "demo", uid: "u1" };
 const RESULT: AttachResult = {
   interfaces: [
-    { network: "cluster", ifName: "eth0", ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1" }], mac: "aa:bb:cc:00:00:01", mtu: 1500, isDefault: true, gateways: ["10.0.0.1"], result: { cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] } },
-    { network: "default/macvlan-conf", ifName: "net1", ips: [{ address: "10.1.0.2/24" }], mac: "aa:bb:cc:00:00:02", isDefault: false, gateways: [], deviceInfo: { type: "pci" }, result: { cniVersion: "1.0.0" } },
+    {
+      network: "cluster",
+      ifName: "eth0",
+      ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1" }],
+      mac: "aa:bb:cc:00:00:01",
+      mtu: 1500,
+      isDefault: true,
+      gateways: ["10.0.0.1"],
+      result: { cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] },
+    },
+    {
+      network: "default/macvlan-conf",
+      ifName: "net1",
+      ips: [{ address: "10.1.0.2/24" }],
+      mac: "aa:bb:cc:00:00:02",
+      isDefault: false,
+      gateways: [],
+      deviceInfo: { type: "pci" },
+      result: { cniVersion: "1.0.0" },
+    },
   ],
   primaryResult: { cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] },
   networkStatus: [{ name: "cluster", interface: "eth0", ips: ["10.0.0.2"], default: true }],
@@ -25,7 +43,15 @@ const PLAN: AttachmentPlan = {
   pod: POD,
   primaryIfName: "eth0",
   delegates: [
-    { network: "cluster", ifName: "eth0", isDefault: true, config: { cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "bridge" }] }, capabilityArgs: {}, cniArgs: [["K8S_POD_NAME", "demo"]], origin: { kind: "conf-file", path: "/etc/cni/net.d/10-cluster.conflist" } },
+    {
+      network: "cluster",
+      ifName: "eth0",
+      isDefault: true,
+      config: { cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "bridge" }] },
+      capabilityArgs: {},
+      cniArgs: [["K8S_POD_NAME", "demo"]],
+      origin: { kind: "conf-file", path: "/etc/cni/net.d/10-cluster.conflist" },
+    },
     {
       network: "default/ptp-conf",
       ifName: "data0",
@@ -33,7 +59,14 @@ const PLAN: AttachmentPlan = {
       config: { cniVersion: "1.0.0", name: "ptp-conf", plugins: [{ type: "ptp" }] },
       capabilityArgs: { mac: "02:00:00:00:00:09" },
       cniArgs: [["foo", "bar"]],
-      origin: { kind: "network-attachment-definition", namespace: "default", name: "ptp-conf", manifestPath: "/defs/ptp.yaml", configFrom: "conf-file", confPath: "/etc/cni/net.d/40-ptp.conflist" },
+      origin: {
+        kind: "network-attachment-definition",
+        namespace: "default",
+        name: "ptp-conf",
+        manifestPath: "/defs/ptp.yaml",
+        configFrom: "conf-file",
+        confPath: "/etc/cni/net.d/40-ptp.conflist",
+      },
       defaultRoute: ["10.3.0.1"],
     },
     {
@@ -43,7 +76,12 @@ const PLAN: AttachmentPlan = {
       config: { cniVersion: "1.0.0", name: "macvlan-conf", plugins: [{ type: "macvlan" }] },
       capabilityArgs: {},
       cniArgs: [],
-      origin: { kind: "network-attachment-definition", namespace: "default", name: "macvlan-conf", configFrom: "spec.config" },
+      origin: {
+        kind: "network-attachment-definition",
+        namespace: "default",
+        name: "macvlan-conf",
+        configFrom: "spec.config",
+      },
     },
   ],
 };
@@ -59,7 +97,13 @@ const LIST: AttachmentSummary[] = [
     // A default-route selection moved the pod's default route from eth0 to net1.
     interfaces: [
       { network: "cluster", ifName: "eth0", ips: ["10.0.0.2/24"], isDefault: true, gateways: [] },
-      { network: "default/macvlan-conf", ifName: "net1", ips: ["10.1.0.2/24"], isDefault: false, gateways: ["10.1.0.1"] },
+      {
+        network: "default/macvlan-conf",
+        ifName: "net1",
+        ips: ["10.1.0.2/24"],
+        isDefault: false,
+        gateways: ["10.1.0.1"],
+      },
     ],
   },
 ];
@@ -69,10 +113,22 @@ const ORPHAN: AttachmentSummary = {
   pod: POD,
   phase: "orphaned",
   cause: 'network "default/macvlan-conf" (net1) orphaned: addresses could not be released',
-  history: [{ time: "2025-01-02T03:05:00.000Z", event: "del-failed", network: "default/macvlan-conf", ifName: "net1", plugin: "macvlan", reason: "PLUGIN_FAILED", message: "Link not found" }],
+  history: [
+    {
+      time: "2025-01-02T03:05:00.000Z",
+      event: "del-failed",
+      network: "default/macvlan-conf",
+      ifName: "net1",
+      plugin: "macvlan",
+      reason: "PLUGIN_FAILED",
+      message: "Link not found",
+    },
+  ],
   createdAt: "2025-01-02T03:00:00.000Z",
   updatedAt: "2025-01-02T03:05:00.000Z",
-  interfaces: [{ network: "default/macvlan-conf", ifName: "net1", ips: ["10.1.0.9/24"], isDefault: false, gateways: [] }],
+  interfaces: [
+    { network: "default/macvlan-conf", ifName: "net1", ips: ["10.1.0.9/24"], isDefault: false, gateways: [] },
+  ],
 };
 const GC: GcResult = {
   removedContainerIds: ["c9"],
@@ -80,7 +136,16 @@ const GC: GcResult = {
   dryRun: false,
   sources: ["netns existence"],
   notes: ["no container runtime socket at /run/containerd/containerd.sock: sandboxes are judged by netns existence"],
-  items: [{ containerId: "c9", pod: POD, netns: "/run/netns/gone", reason: "netns-gone", outcome: "removed", interfaces: [{ network: "cluster", ifName: "eth0", ips: ["10.0.0.9/24"] }] }],
+  items: [
+    {
+      containerId: "c9",
+      pod: POD,
+      netns: "/run/netns/gone",
+      reason: "netns-gone",
+      outcome: "removed",
+      interfaces: [{ network: "cluster", ifName: "eth0", ips: ["10.0.0.9/24"] }],
+    },
+  ],
 };
 
 let d: TestDaemon;
@@ -94,7 +159,14 @@ afterAll(async () => {
 });
 beforeEach(() => {
   fake.calls.length = 0;
-  fake.answers = { status: { ready: true, reasons: [], clusterNetwork: { name: "cluster", ok: true } }, attach: RESULT, detach: { removed: [{ network: "cluster", ifName: "eth0" }], orphaned: [] }, resolve: { plan: PLAN, warnings: [] }, list: LIST, gc: GC };
+  fake.answers = {
+    status: { ready: true, reasons: [], clusterNetwork: { name: "cluster", ok: true } },
+    attach: RESULT,
+    detach: { removed: [{ network: "cluster", ifName: "eth0" }], orphaned: [] },
+    resolve: { plan: PLAN, warnings: [] },
+    list: LIST,
+    gc: GC,
+  };
 });
 
 /** Requests the service got for `method` (readiness polls GetStatus in the background). */
@@ -106,16 +178,38 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   return cliWith({ NETATTACH_SOCKET: d.socketPath }, ...argv);
 }
 
-async function cliWith(env: Record<string, string>, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function cliWith(
+  env: Record<string, string>,
+  ...argv: string[]
+): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await runCli({ argv, env, stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  const code = await runCli({
+    argv,
+    env,
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+  });
   return { code, out, err };
 }
 
 describe("netattachctl over the daemon socket", () => {
   it("attach sends the sandbox and the selection; prints a table, or JSON with parsed results", async () => {
-    const text = await cli("attach", "--pod", "default/demo/u1", "--container-id", "c1", "--netns", "/var/run/netns/x", "--networks", "macvlan-conf,default/ptp-conf@data0", "--cni-arg", "A=1", "--cni-version", "0.4.0");
+    const text = await cli(
+      "attach",
+      "--pod",
+      "default/demo/u1",
+      "--container-id",
+      "c1",
+      "--netns",
+      "/var/run/netns/x",
+      "--networks",
+      "macvlan-conf,default/ptp-conf@data0",
+      "--cni-arg",
+      "A=1",
+      "--cni-version",
+      "0.4.0",
+    );
     expect(text.err).toBe("");
     expect(text.code).toBe(0);
     expect(text.out).toBe(
@@ -136,7 +230,11 @@ describe("netattachctl over the daemon socket", () => {
       cniVersion: "0.4.0",
     });
     const json = await cli("attach", "--pod", "default/demo", "--container-id", "c1", "--netns", "/n", "-o", "json");
-    const parsed = JSON.parse(json.out) as { interfaces: Array<{ delegateResult: unknown; deviceInfo: unknown }>; primaryResult: unknown; networkStatus: unknown };
+    const parsed = JSON.parse(json.out) as {
+      interfaces: Array<{ delegateResult: unknown; deviceInfo: unknown }>;
+      primaryResult: unknown;
+      networkStatus: unknown;
+    };
     expect(parsed.primaryResult).toEqual(RESULT.primaryResult);
     expect(parsed.networkStatus).toEqual(RESULT.networkStatus);
     expect(parsed.interfaces[1]?.deviceInfo).toEqual({ type: "pci" });
@@ -155,32 +253,56 @@ describe("netattachctl over the daemon socket", () => {
   it("resolve prints each network's source, interface and config", async () => {
     const r = await cli("resolve", "--pod", "default/demo", "--networks", "default/ptp-conf@data0");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("1. cluster → eth0 (cluster network)\n   from: conf file /etc/cni/net.d/10-cluster.conflist");
-    expect(r.out).toContain("2. default/ptp-conf → data0\n   from: NetworkAttachmentDefinition default/ptp-conf (/defs/ptp.yaml), config from conf file /etc/cni/net.d/40-ptp.conflist");
+    expect(r.out).toContain(
+      "1. cluster → eth0 (cluster network)\n   from: conf file /etc/cni/net.d/10-cluster.conflist",
+    );
+    expect(r.out).toContain(
+      "2. default/ptp-conf → data0\n   from: NetworkAttachmentDefinition default/ptp-conf (/defs/ptp.yaml), config from conf file /etc/cni/net.d/40-ptp.conflist",
+    );
     expect(r.out).toContain('   runtimeConfig: {"mac":"02:00:00:00:00:09"}');
     expect(r.out).toContain("   default-route: 10.3.0.1");
     expect(r.out).toContain("   CNI_ARGS: foo=bar");
-    const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as { networks: Array<{ config: unknown; origin: unknown }> };
+    const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as {
+      networks: Array<{ config: unknown; origin: unknown }>;
+    };
     expect(json.networks[1]?.config).toEqual(PLAN.delegates[1]!.config);
     expect(json.networks[0]?.origin).toEqual({ confFile: { path: "/etc/cni/net.d/10-cluster.conflist" } });
   });
 
   it("resolve prints the warnings of relaxed checks after the plan, and in JSON", async () => {
-    const warning = { code: "DEFAULT_ROUTE_CONFLICT", message: "two IPv4 default routes (0.0.0.0/0) for one pod: …", networks: ["cluster", "default/ptp-conf"] };
+    const warning = {
+      code: "DEFAULT_ROUTE_CONFLICT",
+      message: "two IPv4 default routes (0.0.0.0/0) for one pod: …",
+      networks: ["cluster", "default/ptp-conf"],
+    };
     fake.answers.resolve = { plan: PLAN, warnings: [warning] };
     const r = await cli("resolve", "--pod", "default/demo");
     expect(r.code).toBe(0);
-    expect(r.out.endsWith("\nwarning: DEFAULT_ROUTE_CONFLICT: two IPv4 default routes (0.0.0.0/0) for one pod: …\n")).toBe(true);
+    expect(
+      r.out.endsWith("\nwarning: DEFAULT_ROUTE_CONFLICT: two IPv4 default routes (0.0.0.0/0) for one pod: …\n"),
+    ).toBe(true);
     const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as { warnings: unknown };
-    expect(json.warnings).toEqual([{ reason: "DEFAULT_ROUTE_CONFLICT", message: warning.message, networks: warning.networks }]);
+    expect(json.warnings).toEqual([
+      { reason: "DEFAULT_ROUTE_CONFLICT", message: warning.message, networks: warning.networks },
+    ]);
   });
 
   it("resolve -o json|yaml prints enums by name and leaves out empty fields", async () => {
-    const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as { networks: Array<{ origin: unknown; defaultRoute?: unknown }> };
+    const json = JSON.parse((await cli("resolve", "--pod", "default/demo", "-o", "json")).out) as {
+      networks: Array<{ origin: unknown; defaultRoute?: unknown }>;
+    };
     expect(json.networks[1]?.origin).toEqual({
-      definition: { namespace: "default", name: "ptp-conf", manifestPath: "/defs/ptp.yaml", configFrom: "CONFIG_FROM_CONF_FILE", confPath: "/etc/cni/net.d/40-ptp.conflist" },
+      definition: {
+        namespace: "default",
+        name: "ptp-conf",
+        manifestPath: "/defs/ptp.yaml",
+        configFrom: "CONFIG_FROM_CONF_FILE",
+        confPath: "/etc/cni/net.d/40-ptp.conflist",
+      },
     });
-    expect(json.networks[2]?.origin).toEqual({ definition: { namespace: "default", name: "macvlan-conf", configFrom: "CONFIG_FROM_SPEC_CONFIG" } });
+    expect(json.networks[2]?.origin).toEqual({
+      definition: { namespace: "default", name: "macvlan-conf", configFrom: "CONFIG_FROM_SPEC_CONFIG" },
+    });
     expect(json.networks[1]?.defaultRoute).toEqual({ gateways: ["10.3.0.1"] });
     const yaml = await cli("resolve", "--pod", "default/demo", "-o", "yaml");
     expect(yaml.code).toBe(0);
@@ -216,7 +338,17 @@ describe("netattachctl over the daemon socket", () => {
       containerId: "c0",
       phase: "ATTACHMENT_PHASE_ORPHANED",
       cause: ORPHAN.cause,
-      history: [{ time: "2025-01-02T03:05:00.000Z", event: "ATTACHMENT_HISTORY_EVENT_DEL_FAILED", network: "default/macvlan-conf", interface: "net1", plugin: "macvlan", reason: "PLUGIN_FAILED", message: "Link not found" }],
+      history: [
+        {
+          time: "2025-01-02T03:05:00.000Z",
+          event: "ATTACHMENT_HISTORY_EVENT_DEL_FAILED",
+          network: "default/macvlan-conf",
+          interface: "net1",
+          plugin: "macvlan",
+          reason: "PLUGIN_FAILED",
+          message: "Link not found",
+        },
+      ],
     });
     fake.answers.list = [];
     expect(JSON.parse((await cli("list", "-o", "json")).out)).toEqual({ attachments: [] });
@@ -250,33 +382,57 @@ describe("netattachctl over the daemon socket", () => {
     );
     expect(requests("gc")).toEqual([{}]);
 
-    fake.answers.gc = { ...GC, removedContainerIds: [], dryRun: true, items: GC.items.map((i) => ({ ...i, outcome: "would-remove" as const })) };
+    fake.answers.gc = {
+      ...GC,
+      removedContainerIds: [],
+      dryRun: true,
+      items: GC.items.map((i) => ({ ...i, outcome: "would-remove" as const })),
+    };
     const dry = await cli("gc", "--dry-run", "-o", "wide");
     expect(dry.out.split("\n").slice(0, 1)).toEqual(["dry run: nothing was removed"]);
-    expect(dry.out).toContain("c9         default/demo  netns-gone  would-remove  eth0:cluster  10.0.0.9/24  /run/netns/gone  -");
+    expect(dry.out).toContain(
+      "c9         default/demo  netns-gone  would-remove  eth0:cluster  10.0.0.9/24  /run/netns/gone  -",
+    );
     expect(requests("gc")[1]).toEqual({ dryRun: true });
-    const json = JSON.parse((await cli("gc", "--dry-run", "-o", "json")).out) as { report: { dryRun: boolean; items: Array<{ reason: string; outcome: string }> } };
-    expect(json.report).toMatchObject({ dryRun: true, items: [{ reason: "GARBAGE_COLLECT_REASON_NETNS_GONE", outcome: "GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE" }] });
+    const json = JSON.parse((await cli("gc", "--dry-run", "-o", "json")).out) as {
+      report: { dryRun: boolean; items: Array<{ reason: string; outcome: string }> };
+    };
+    expect(json.report).toMatchObject({
+      dryRun: true,
+      items: [{ reason: "GARBAGE_COLLECT_REASON_NETNS_GONE", outcome: "GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE" }],
+    });
   });
 
   it("gc exits 1 and prints the errors when the pass met some", async () => {
     fake.answers.gc = { ...GC, items: [], errors: ['network "cluster": GC failed with CNI code 11'] };
     const r = await cli("gc");
     expect(r.code).toBe(1);
-    expect(r.out).toContain("nothing to remove\nerror: network \"cluster\": GC failed with CNI code 11\n");
+    expect(r.out).toContain('nothing to remove\nerror: network "cluster": GC failed with CNI code 11\n');
   });
 
   it("status exits 0 when ready and 1 when not, with the reasons", async () => {
     const ok = await cli("status");
-    expect(ok).toMatchObject({ code: 0, out: "ready: yes\nhealth: SERVING\ncluster network: cluster (CNI STATUS ok)\n" });
-    fake.answers.status = { ready: false, reasons: ['cluster network "cluster" STATUS failed: no bridge'], clusterNetwork: { name: "cluster", ok: false, cniCode: 50, message: "no bridge" } };
+    expect(ok).toMatchObject({
+      code: 0,
+      out: "ready: yes\nhealth: SERVING\ncluster network: cluster (CNI STATUS ok)\n",
+    });
+    fake.answers.status = {
+      ready: false,
+      reasons: ['cluster network "cluster" STATUS failed: no bridge'],
+      clusterNetwork: { name: "cluster", ok: false, cniCode: 50, message: "no bridge" },
+    };
     const bad = await cli("status", "-o", "json");
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out)).toMatchObject({ ready: false, clusterNetwork: { cniCode: 50 } });
   });
 
   it("a failed call is printed once: text on stderr, or only JSON on stdout with -o json; exit 1", async () => {
-    fake.answers.attach = new DaemonError("PLUGIN_FAILED", 'network "default/x" (net1): plugin "macvlan" failed', { network: "default/x", plugin: "macvlan", cniCode: 7, stderr: "line1\nline2" });
+    fake.answers.attach = new DaemonError("PLUGIN_FAILED", 'network "default/x" (net1): plugin "macvlan" failed', {
+      network: "default/x",
+      plugin: "macvlan",
+      cniCode: 7,
+      stderr: "line1\nline2",
+    });
     const text = await cli("attach", "--pod", "default/demo", "--container-id", "c1", "--netns", "/n");
     expect(text.code).toBe(1);
     expect(text.out).toBe("");
@@ -286,7 +442,14 @@ describe("netattachctl over the daemon socket", () => {
     const r = await cli("attach", "--pod", "default/demo", "--container-id", "c1", "--netns", "/n", "-o", "json");
     expect(r.code).toBe(1);
     expect(r.err).toBe("");
-    expect(JSON.parse(r.out)).toEqual({ error: { code: "INVALID_ARGUMENT", reason: "PLUGIN_FAILED", message: 'network "default/x" (net1): plugin "macvlan" failed', metadata: { cniCode: "7", network: "default/x", plugin: "macvlan", stderr: "line1\nline2" } } });
+    expect(JSON.parse(r.out)).toEqual({
+      error: {
+        code: "INVALID_ARGUMENT",
+        reason: "PLUGIN_FAILED",
+        message: 'network "default/x" (net1): plugin "macvlan" failed',
+        metadata: { cniCode: "7", network: "default/x", plugin: "macvlan", stderr: "line1\nline2" },
+      },
+    });
   });
 
   it("usage errors exit 2 without calling the daemon", async () => {
@@ -295,7 +458,9 @@ describe("netattachctl over the daemon socket", () => {
     expect((await cli("list", "--output", "xml")).code).toBe(2);
     const json = await cli("attach", "--pod", "default/demo", "-o", "json");
     expect(json).toMatchObject({ code: 2, err: "" });
-    expect(JSON.parse(json.out)).toEqual({ error: { code: "USAGE", message: "--container-id and --netns are required", metadata: {} } });
+    expect(JSON.parse(json.out)).toEqual({
+      error: { code: "USAGE", message: "--container-id and --netns are required", metadata: {} },
+    });
     expect((await cli("detach", "--bogus")).code).toBe(2);
     expect((await cli("resolve", "--pod", "a/b", "--runtime-config", "{")).code).toBe(2);
     expect(fake.calls.filter((c) => c.method !== "status")).toEqual([]);
@@ -303,7 +468,12 @@ describe("netattachctl over the daemon socket", () => {
 
   it("an unreachable daemon is a failure with a hint, exit 1", async () => {
     let err = "";
-    const code = await runCli({ argv: ["status", "--socket", "/nonexistent/n.sock", "--timeout", "2s"], env: {}, stdout: { write: () => undefined }, stderr: { write: (s: string) => (err += s) } });
+    const code = await runCli({
+      argv: ["status", "--socket", "/nonexistent/n.sock", "--timeout", "2s"],
+      env: {},
+      stdout: { write: () => undefined },
+      stderr: { write: (s: string) => (err += s) },
+    });
     expect(code).toBe(1);
     expect(err).toBe(
       "netattachctl status: UNAVAILABLE: cannot reach netattachd at /nonexistent/n.sock: connect ENOENT /nonexistent/n.sock\n" +
@@ -316,16 +486,38 @@ describe("netattachctl over the daemon socket", () => {
 describe("netattachctl over the daemon's TCP listener (mutual TLS)", () => {
   it("works with a client certificate from the daemon's CA, and names the missing flags otherwise", async () => {
     const certs = makeMtlsFiles();
-    const files = { ca: join(certs.dir, "ca.pem"), cert: join(certs.dir, "client.pem"), key: join(certs.dir, "client.key") };
-    const tcp = await startDaemonWith(fake, { tcpListen: "127.0.0.1:0", tls: { cert: certs.server.cert, key: certs.server.key, clientCa: certs.ca } });
+    const files = {
+      ca: join(certs.dir, "ca.pem"),
+      cert: join(certs.dir, "client.pem"),
+      key: join(certs.dir, "client.key"),
+    };
+    const tcp = await startDaemonWith(fake, {
+      tcpListen: "127.0.0.1:0",
+      tls: { cert: certs.server.cert, key: certs.server.key, clientCa: certs.ca },
+    });
     try {
       const target = `127.0.0.1:${tcp.tcpPort}`;
-      const ok = await cliWith({}, "--socket", target, "--certificate-authority", files.ca, "--client-certificate", files.cert, "--client-key", files.key, "status", "-o", "json");
+      const ok = await cliWith(
+        {},
+        "--socket",
+        target,
+        "--certificate-authority",
+        files.ca,
+        "--client-certificate",
+        files.cert,
+        "--client-key",
+        files.key,
+        "status",
+        "-o",
+        "json",
+      );
       expect(ok.err).toBe("");
       expect(JSON.parse(ok.out)).toMatchObject({ ready: true });
       const partial = await cliWith({}, "status", "--socket", target, "--certificate-authority", files.ca);
       expect(partial.code).toBe(2);
-      expect(partial.err).toContain("mutual TLS needs all of --certificate-authority, --client-certificate, --client-key (got --certificate-authority)");
+      expect(partial.err).toContain(
+        "mutual TLS needs all of --certificate-authority, --client-certificate, --client-key (got --certificate-authority)",
+      );
       const plaintext = await cliWith({}, "status", "--socket", target, "--timeout", "3s");
       expect(plaintext.code).toBe(1);
     } finally {

@@ -31,10 +31,16 @@ async function world(): Promise<{ dir: string; config: string; socket: string }>
   await mkdir(join(dir, "bin"));
   await mkdir(join(dir, "net.d"));
   await symlink(NOOP, join(dir, "bin", "noop"));
-  await writeFile(join(dir, "net.d", "10-c.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "c", plugins: [{ type: "noop" }] }));
+  await writeFile(
+    join(dir, "net.d", "10-c.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "c", plugins: [{ type: "noop" }] }),
+  );
   const config = join(dir, "netattachd.yaml");
   // Relative paths are relative to the config file.
-  await writeFile(config, "clusterNetwork: c\ncniConfDir: net.d\ncniBinDirs: [bin]\nstateDir: state\nsocketPath: run/n.sock\nlogLevel: debug\n");
+  await writeFile(
+    config,
+    "clusterNetwork: c\ncniConfDir: net.d\ncniBinDirs: [bin]\nstateDir: state\nsocketPath: run/n.sock\nlogLevel: debug\n",
+  );
   return { dir, config, socket: join(dir, "run", "n.sock") };
 }
 
@@ -42,10 +48,23 @@ describe("netattachd process", () => {
   it("reports every invalid key at once and exits 2 without starting", async () => {
     const dir = await tempDir();
     const config = join(dir, "bad.yaml");
-    await writeFile(config, ["socketPath: " + join(dir, "s.sock"), "colour: blue", "maxConcurrent: -1", "cniBinDirs: /usr/lib/cni", "logLevel: chatty", "kubernetes: {mode: sometimes}"].join("\n"));
+    await writeFile(
+      config,
+      [
+        "socketPath: " + join(dir, "s.sock"),
+        "colour: blue",
+        "maxConcurrent: -1",
+        "cniBinDirs: /usr/lib/cni",
+        "logLevel: chatty",
+        "kubernetes: {mode: sometimes}",
+      ].join("\n"),
+    );
     const run = daemon(["--config", config, "--call-timeout-ms", "fast", "--bogus"]);
     expect(await run.exited).toBe(2);
-    const lines = run.stderr().split("\n").filter((l) => l.startsWith("  - "));
+    const lines = run
+      .stderr()
+      .split("\n")
+      .filter((l) => l.startsWith("  - "));
     expect(lines).toEqual([
       "  - unknown flag --bogus",
       expect.stringMatching(/^ {2}- colour: unknown key/),
@@ -75,7 +94,12 @@ describe("netattachd process", () => {
 
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli({ argv: ["status", "--socket", w.socket], env: {}, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } });
+    const code = await runCli({
+      argv: ["status", "--socket", w.socket],
+      env: {},
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+    });
     expect(err.join("")).toBe("");
     expect(out.join("")).toContain("ready: yes");
     expect(code).toBe(0);

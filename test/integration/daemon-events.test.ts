@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AttachNetworksRequest } from "../../proto/gen/netattach/v1/attachment_service.js";
-import { EventKind, EventOutcome, type AttachmentEvent, type WatchEventsRequest, type WatchEventsResponse } from "../../proto/gen/netattach/v1/event_service.js";
+import {
+  EventKind,
+  EventOutcome,
+  type AttachmentEvent,
+  type WatchEventsRequest,
+  type WatchEventsResponse,
+} from "../../proto/gen/netattach/v1/event_service.js";
 import type { DaemonConfig } from "../../server/src/config/index.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { parsePrometheusText, sampleValue } from "../helpers/prometheus-text.js";
@@ -26,13 +32,24 @@ async function setup(): Promise<Pick<DaemonConfig, "clusterNetwork" | "cniBinDir
   for (const d of ["bin", "net.d", "definitions"]) await mkdir(join(dir, d));
   await symlink(NOOP, join(dir, "bin", "noop"));
   const noop = { type: "noop" };
-  await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [noop] }));
+  await writeFile(
+    join(dir, "net.d", "10-cluster.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [noop] }),
+  );
   const nad = (name: string, plugin: object) =>
     `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: ${name}, namespace: ns1}\nspec:\n  config: '${JSON.stringify({ cniVersion: "1.0.0", name, plugins: [plugin] })}'\n`;
   await writeFile(join(dir, "definitions", "blue.yaml"), nad("blue", noop));
   // red's plugin refuses every ADD with CNI code 7.
-  await writeFile(join(dir, "definitions", "red.yaml"), nad("red", { type: "noop", noop: { ADD: { error: { code: 7, msg: "red is closed" } } } }));
-  return { clusterNetwork: "cluster", cniBinDirs: [join(dir, "bin")], cniConfDir: join(dir, "net.d"), definitionsDir: join(dir, "definitions") };
+  await writeFile(
+    join(dir, "definitions", "red.yaml"),
+    nad("red", { type: "noop", noop: { ADD: { error: { code: 7, msg: "red is closed" } } } }),
+  );
+  return {
+    clusterNetwork: "cluster",
+    cniBinDirs: [join(dir, "bin")],
+    cniConfDir: join(dir, "net.d"),
+    definitionsDir: join(dir, "definitions"),
+  };
 }
 
 function request(containerId: string, network: string): AttachNetworksRequest {
@@ -48,10 +65,21 @@ function request(containerId: string, network: string): AttachNetworksRequest {
   };
 }
 
-const watchRequest = (over: Partial<WatchEventsRequest> = {}): WatchEventsRequest => ({ podNamespace: "", podName: "", containerId: "", network: "", replayRecent: false, recentOnly: false, ...over });
+const watchRequest = (over: Partial<WatchEventsRequest> = {}): WatchEventsRequest => ({
+  podNamespace: "",
+  podName: "",
+  containerId: "",
+  network: "",
+  replayRecent: false,
+  recentOnly: false,
+  ...over,
+});
 
 /** Reads a stream until `until` says stop (or it ends); cancels it then. */
-async function collect(stream: AsyncIterable<WatchEventsResponse>, until: (got: WatchEventsResponse[]) => boolean): Promise<WatchEventsResponse[]> {
+async function collect(
+  stream: AsyncIterable<WatchEventsResponse>,
+  until: (got: WatchEventsResponse[]) => boolean,
+): Promise<WatchEventsResponse[]> {
   const got: WatchEventsResponse[] = [];
   for await (const item of stream) {
     got.push(item);
@@ -62,7 +90,8 @@ async function collect(stream: AsyncIterable<WatchEventsResponse>, until: (got: 
 
 const eventsOf = (items: WatchEventsResponse[]): AttachmentEvent[] => items.flatMap((i) => (i.event ? [i.event] : []));
 /** The kinds this test drives (lifecycle may add rollback events around a failed ADD). */
-const driven = (e: AttachmentEvent): boolean => e.kind === EventKind.EVENT_KIND_ATTACH || e.kind === EventKind.EVENT_KIND_DETACH;
+const driven = (e: AttachmentEvent): boolean =>
+  e.kind === EventKind.EVENT_KIND_ATTACH || e.kind === EventKind.EVENT_KIND_DETACH;
 
 async function metrics(d: TestDaemon): Promise<ReturnType<typeof parsePrometheusText>> {
   const res = await fetch(`http://127.0.0.1:${d.httpPort}/metrics`);
@@ -74,7 +103,10 @@ async function metrics(d: TestDaemon): Promise<ReturnType<typeof parsePrometheus
 describe("event stream and metrics of a composed daemon", () => {
   let d: TestDaemon;
   beforeAll(async () => {
-    d = await startComposedDaemon({ ...(await setup()), events: { historySize: 64, bufferSize: 256, maxWatchers: 3 } }, { dir });
+    d = await startComposedDaemon(
+      { ...(await setup()), events: { historySize: 64, bufferSize: 256, maxWatchers: 3 } },
+      { dir },
+    );
   });
   afterAll(async () => {
     await d?.stop();
@@ -128,27 +160,41 @@ describe("event stream and metrics of a composed daemon", () => {
   });
 
   it("filters by container and network; recent_only sends the history and ends", async () => {
-    const byContainer = await collect(d.client.events.watchEvents(watchRequest({ containerId: "w2", recentOnly: true })), () => false);
-    expect(eventsOf(byContainer).filter(driven).map((e) => [e.containerId, EventKind[e.kind]])).toEqual([
+    const byContainer = await collect(
+      d.client.events.watchEvents(watchRequest({ containerId: "w2", recentOnly: true })),
+      () => false,
+    );
+    expect(
+      eventsOf(byContainer)
+        .filter(driven)
+        .map((e) => [e.containerId, EventKind[e.kind]]),
+    ).toEqual([
       ["w2", "EVENT_KIND_ATTACH"],
       ["w2", "EVENT_KIND_DETACH"],
     ]);
-    const byNetwork = await collect(d.client.events.watchEvents(watchRequest({ network: "ns1/red", recentOnly: true })), () => false);
+    const byNetwork = await collect(
+      d.client.events.watchEvents(watchRequest({ network: "ns1/red", recentOnly: true })),
+      () => false,
+    );
     // The failed ADDs of ns1/red and their rollbacks (which name the network whose delegate failed).
-    expect(eventsOf(byNetwork).map((e) => `${e.containerId} ${EventKind[e.kind]}`).sort()).toEqual([
-      "w5 EVENT_KIND_ATTACH",
-      "w5 EVENT_KIND_ROLLBACK",
-      "w6 EVENT_KIND_ATTACH",
-      "w6 EVENT_KIND_ROLLBACK",
-    ]);
-    const byPod = await collect(d.client.events.watchEvents(watchRequest({ podNamespace: "ns1", podName: "pod-w1", recentOnly: true })), () => false);
+    expect(
+      eventsOf(byNetwork)
+        .map((e) => `${e.containerId} ${EventKind[e.kind]}`)
+        .sort(),
+    ).toEqual(["w5 EVENT_KIND_ATTACH", "w5 EVENT_KIND_ROLLBACK", "w6 EVENT_KIND_ATTACH", "w6 EVENT_KIND_ROLLBACK"]);
+    const byPod = await collect(
+      d.client.events.watchEvents(watchRequest({ podNamespace: "ns1", podName: "pod-w1", recentOnly: true })),
+      () => false,
+    );
     expect(eventsOf(byPod).map((e) => e.containerId)).toEqual(["w1"]);
   });
 
   it("refuses a watcher over events.maxWatchers with WATCH_LIMIT; a cancelled one frees its place", async () => {
     const controllers = [new AbortController(), new AbortController(), new AbortController()];
     // Each replays the history first: its first item proves the server has subscribed it.
-    const open = controllers.map((ac) => d.client.events.watchEvents(watchRequest({ replayRecent: true }), { signal: ac.signal })[Symbol.asyncIterator]());
+    const open = controllers.map((ac) =>
+      d.client.events.watchEvents(watchRequest({ replayRecent: true }), { signal: ac.signal })[Symbol.asyncIterator](),
+    );
     expect((await Promise.all(open.map((it) => it.next()))).every((r) => r.value?.event !== undefined)).toBe(true);
     const pending = open.map((it) => it.next().catch(() => undefined));
     const refused = await rpcFailure(collect(d.client.events.watchEvents(watchRequest()), () => true));
@@ -159,7 +205,9 @@ describe("event stream and metrics of a composed daemon", () => {
     await pending[0];
     let replay: WatchEventsResponse[] = [];
     for (let i = 0; i < 50 && replay.length === 0; i++) {
-      replay = await collect(d.client.events.watchEvents(watchRequest({ replayRecent: true })), () => true).catch(() => []);
+      replay = await collect(d.client.events.watchEvents(watchRequest({ replayRecent: true })), () => true).catch(
+        () => [],
+      );
       if (replay.length === 0) await new Promise((r) => setTimeout(r, 50));
     }
     expect(replay.length).toBe(1);
@@ -179,26 +227,59 @@ describe("event stream and metrics of a composed daemon", () => {
     const after = await metrics(d);
 
     const calls = "netattach_operation_duration_seconds_count";
-    expect(count(attached, calls, { operation: "attach", result: "ok" }) - count(before, calls, { operation: "attach", result: "ok" })).toBe(1);
-    expect(count(after, calls, { operation: "attach", result: "failed" }) - count(before, calls, { operation: "attach", result: "failed" })).toBe(1);
-    expect(count(after, calls, { operation: "detach", result: "ok" }) - count(before, calls, { operation: "detach", result: "ok" })).toBe(2);
-    expect(count(after, calls, { operation: "check", result: "failed" }) - count(before, calls, { operation: "check", result: "failed" })).toBe(1);
-    expect(count(after, "netattach_operation_duration_seconds_sum", { operation: "attach" })).toBeGreaterThan(count(before, "netattach_operation_duration_seconds_sum", { operation: "attach" }));
+    expect(
+      count(attached, calls, { operation: "attach", result: "ok" }) -
+        count(before, calls, { operation: "attach", result: "ok" }),
+    ).toBe(1);
+    expect(
+      count(after, calls, { operation: "attach", result: "failed" }) -
+        count(before, calls, { operation: "attach", result: "failed" }),
+    ).toBe(1);
+    expect(
+      count(after, calls, { operation: "detach", result: "ok" }) -
+        count(before, calls, { operation: "detach", result: "ok" }),
+    ).toBe(2);
+    expect(
+      count(after, calls, { operation: "check", result: "failed" }) -
+        count(before, calls, { operation: "check", result: "failed" }),
+    ).toBe(1);
+    expect(count(after, "netattach_operation_duration_seconds_sum", { operation: "attach" })).toBeGreaterThan(
+      count(before, "netattach_operation_duration_seconds_sum", { operation: "attach" }),
+    );
 
     const perNet = "netattach_network_operation_duration_seconds_count";
-    expect(count(attached, perNet, { operation: "attach", network: "ns1/blue", result: "ok" }) - count(before, perNet, { operation: "attach", network: "ns1/blue", result: "ok" })).toBe(1);
-    expect(count(after, perNet, { operation: "attach", network: "ns1/red", result: "failed" }) - count(before, perNet, { operation: "attach", network: "ns1/red", result: "failed" })).toBe(1);
+    expect(
+      count(attached, perNet, { operation: "attach", network: "ns1/blue", result: "ok" }) -
+        count(before, perNet, { operation: "attach", network: "ns1/blue", result: "ok" }),
+    ).toBe(1);
+    expect(
+      count(after, perNet, { operation: "attach", network: "ns1/red", result: "failed" }) -
+        count(before, perNet, { operation: "attach", network: "ns1/red", result: "failed" }),
+    ).toBe(1);
 
     const errors = "netattach_errors_total";
-    expect(count(after, errors, { operation: "attach", reason: "PLUGIN_FAILED" }) - count(before, errors, { operation: "attach", reason: "PLUGIN_FAILED" })).toBe(1);
-    expect(count(after, errors, { operation: "check", reason: "ATTACHMENT_NOT_FOUND" }) - count(before, errors, { operation: "check", reason: "ATTACHMENT_NOT_FOUND" })).toBe(1);
+    expect(
+      count(after, errors, { operation: "attach", reason: "PLUGIN_FAILED" }) -
+        count(before, errors, { operation: "attach", reason: "PLUGIN_FAILED" }),
+    ).toBe(1);
+    expect(
+      count(after, errors, { operation: "check", reason: "ATTACHMENT_NOT_FOUND" }) -
+        count(before, errors, { operation: "check", reason: "ATTACHMENT_NOT_FOUND" }),
+    ).toBe(1);
 
     const execs = "netattach_plugin_exec_duration_seconds_count";
-    expect(count(attached, execs, { command: "ADD", plugin: "noop", network: "blue", result: "ok" }) - count(before, execs, { command: "ADD", plugin: "noop", network: "blue", result: "ok" })).toBe(1);
-    expect(count(after, execs, { command: "ADD", plugin: "noop", network: "red", result: "failed" }) - count(before, execs, { command: "ADD", plugin: "noop", network: "red", result: "failed" })).toBe(1);
+    expect(
+      count(attached, execs, { command: "ADD", plugin: "noop", network: "blue", result: "ok" }) -
+        count(before, execs, { command: "ADD", plugin: "noop", network: "blue", result: "ok" }),
+    ).toBe(1);
+    expect(
+      count(after, execs, { command: "ADD", plugin: "noop", network: "red", result: "failed" }) -
+        count(before, execs, { command: "ADD", plugin: "noop", network: "red", result: "failed" }),
+    ).toBe(1);
 
     const waits = "netattach_lock_wait_seconds_count";
-    for (const lock of ["call-slot", "container", "gc-shared"]) expect(count(after, waits, { lock }) - count(before, waits, { lock })).toBeGreaterThanOrEqual(4);
+    for (const lock of ["call-slot", "container", "gc-shared"])
+      expect(count(after, waits, { lock }) - count(before, waits, { lock })).toBeGreaterThanOrEqual(4);
 
     expect(count(attached, "netattach_attachments", { phase: "attached" })).toBe(1);
     expect(count(after, "netattach_attachments", { phase: "attached" })).toBe(0);
@@ -226,7 +307,11 @@ describe("shutdown", () => {
     await local.daemon.stop();
     const got = await reading; // the stream ended without an error
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(eventsOf(got).filter(driven).map((e) => [e.containerId, EventKind[e.kind]])).toEqual([["s1", "EVENT_KIND_ATTACH"]]);
+    expect(
+      eventsOf(got)
+        .filter(driven)
+        .map((e) => [e.containerId, EventKind[e.kind]]),
+    ).toEqual([["s1", "EVENT_KIND_ATTACH"]]);
     await local.stop();
     await netns.close();
     await rm(dir, { recursive: true, force: true });

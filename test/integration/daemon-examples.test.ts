@@ -27,7 +27,12 @@ beforeAll(async () => {
   // (after the setup step: "bash scripts/setup.sh && tsx server/src/main.ts ARGS")
   const args = (pkg.scripts.start.split(" && ").at(-1) ?? "").split(" ").slice(2);
   expect(args).toEqual(["--config", "deploy/examples/netattachd.yaml"]);
-  const loaded = await loadConfig({ argv: [...args, "--socket", join(dir, "n.sock"), "--state-dir", join(dir, "state")], env: {}, cwd: ROOT, readFile: (p) => readFile(p, "utf8") });
+  const loaded = await loadConfig({
+    argv: [...args, "--socket", join(dir, "n.sock"), "--state-dir", join(dir, "state")],
+    env: {},
+    cwd: ROOT,
+    readFile: (p) => readFile(p, "utf8"),
+  });
   if (!("config" in loaded)) throw new Error("no config");
   config = loaded.config;
   daemon = await composeDaemon({ config, log: createLogSink().log, descriptorSet: await loadDescriptorSet() });
@@ -67,7 +72,9 @@ it("resolves the cluster network and the macvlan, ipvlan and ptp definitions", a
   ]);
   // The cluster network's definition has no spec.config: it falls back to the conf dir.
   expect(plan.networks[0]!.origin?.definition?.confPath).toBe(join(EXAMPLES, "net.d/10-netattach-example.conflist"));
-  const types = plan.networks.map((n) => (JSON.parse(n.configJson) as { plugins: Array<{ type: string }> }).plugins.map((p) => p.type));
+  const types = plan.networks.map((n) =>
+    (JSON.parse(n.configJson) as { plugins: Array<{ type: string }> }).plugins.map((p) => p.type),
+  );
   expect(types).toEqual([["bridge", "portmap"], ["macvlan"], ["ipvlan"], ["ptp", "tuning"]]);
 });
 

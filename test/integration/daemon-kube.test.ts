@@ -23,17 +23,33 @@ beforeAll(async () => {
   await mkdir(join(dir, "bin"));
   await mkdir(join(dir, "net.d"));
   await symlink(NOOP, join(dir, "bin", "noop"));
-  await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop" }] }));
+  await writeFile(
+    join(dir, "net.d", "10-cluster.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop" }] }),
+  );
   standIn = await startKubeStandIn();
   standIn.createNad({ namespace: "ns1", name: "blue", config: { cniVersion: "1.0.0", plugins: [{ type: "noop" }] } });
-  standIn.createPod({ namespace: "ns1", name: "p", nodeName: NODE, uid: "uid-p", annotations: { "k8s.v1.cni.cncf.io/networks": "blue@data0" } });
+  standIn.createPod({
+    namespace: "ns1",
+    name: "p",
+    nodeName: NODE,
+    uid: "uid-p",
+    annotations: { "k8s.v1.cni.cncf.io/networks": "blue@data0" },
+  });
   const kubeconfigPath = await standIn.writeKubeconfig(dir);
   d = await startComposedDaemon(
     {
       clusterNetwork: "cluster",
       cniBinDirs: [join(dir, "bin")],
       cniConfDir: join(dir, "net.d"),
-      kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: NODE, namespaces: [], statusFailurePolicy: "fail", events: true },
+      kubernetes: {
+        mode: "kubeconfig",
+        kubeconfigPath,
+        nodeName: NODE,
+        namespaces: [],
+        statusFailurePolicy: "fail",
+        events: true,
+      },
     },
     { dir },
   );
@@ -46,7 +62,8 @@ afterAll(async () => {
 });
 
 it("becomes SERVING once the informers have synced", async () => {
-  for (let i = 0; i < 400 && (await d.client.health.check({ service: "" })).status !== 1; i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 400 && (await d.client.health.check({ service: "" })).status !== 1; i++)
+    await new Promise((r) => setTimeout(r, 25));
   expect((await d.client.health.check({ service: "" })).status).toBe(1);
   expect((await d.client.api.getStatus({})).ready).toBe(true);
 });

@@ -11,7 +11,16 @@ const READY: ServiceStatus = { ready: true, reasons: [], clusterNetwork: { name:
 const NOT_SYNCED: ServiceStatus = { ready: false, reasons: ["NetworkAttachmentDefinitions not synced"] };
 const POD = { namespace: "ns1", name: "pod1", uid: "u1" };
 const RESULT: AttachResult = {
-  interfaces: [{ network: "cbr", ifName: "eth0", ips: [{ address: "10.0.0.2/24" }], isDefault: true, gateways: [], result: { cniVersion: "1.0.0" } }],
+  interfaces: [
+    {
+      network: "cbr",
+      ifName: "eth0",
+      ips: [{ address: "10.0.0.2/24" }],
+      isDefault: true,
+      gateways: [],
+      result: { cniVersion: "1.0.0" },
+    },
+  ],
   primaryResult: { cniVersion: "1.0.0" },
   networkStatus: [],
 };
@@ -22,14 +31,20 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop()));
 });
 
-async function notReadyError(p: Promise<unknown>): Promise<{ code: Status; details: string; info: ErrorInfo | undefined }> {
+async function notReadyError(
+  p: Promise<unknown>,
+): Promise<{ code: Status; details: string; info: ErrorInfo | undefined }> {
   const err = await p.then(
     () => expect.fail("the call succeeded"),
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(RichClientError);
   const rich = err as RichClientError;
-  return { code: rich.code, details: rich.details, info: rich.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type) };
+  return {
+    code: rich.code,
+    details: rich.details,
+    info: rich.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type),
+  };
 }
 
 describe("AttachNetworks before the daemon is ready", () => {
@@ -45,7 +60,9 @@ describe("AttachNetworks before the daemon is ready", () => {
     expect(err.details).toContain("NetworkAttachmentDefinitions not synced");
     expect(fake.calls.filter((c) => c.method === "attach")).toEqual([]);
 
-    await expect(d.client.api.detachNetworks({ containerId: "c1", netnsPath: "", pod: POD })).resolves.toEqual({ removed: [] });
+    await expect(d.client.api.detachNetworks({ containerId: "c1", netnsPath: "", pod: POD })).resolves.toEqual({
+      removed: [],
+    });
     expect(fake.calls.filter((c) => c.method === "detach")).toHaveLength(1);
   });
 
@@ -66,7 +83,8 @@ describe("AttachNetworks before the daemon is ready", () => {
     running.push(d);
     await d.client.api.attachNetworks(attachReq);
     fake.answers.status = NOT_SYNCED;
-    for (let i = 0; i < 200 && (await d.client.health.check({ service: "" })).status !== 2; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && (await d.client.health.check({ service: "" })).status !== 2; i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect((await d.client.health.check({ service: "" })).status).toBe(2); // NOT_SERVING
     const res = await d.client.api.attachNetworks({ ...attachReq, containerId: "c2" });
     expect(res.interfaces).toHaveLength(1);

@@ -11,7 +11,10 @@ beforeAll(async () => {
   fake = createFakeService({ status: { ready: false, reasons: ["informer pods on node-a: starting"] } });
   d = await startDaemonWith(fake, {
     readinessIntervalMs: { notReady: 20, ready: 20 },
-    http: { address: "127.0.0.1:0", scrape: async () => ({ contentType: "text/plain; version=0.0.4", body: "up 1\n" }) },
+    http: {
+      address: "127.0.0.1:0",
+      scrape: async () => ({ contentType: "text/plain; version=0.0.4", body: "up 1\n" }),
+    },
   });
 });
 afterAll(async () => {

@@ -27,7 +27,9 @@ interface DebugLine {
 }
 
 async function invocations(containerId: string): Promise<string[]> {
-  return (await debugLines()).filter((l) => l.env.CNI_CONTAINERID === containerId).map((l) => `${l.command} ${l.env.CNI_IFNAME} ${String(l.stdin.name)}`);
+  return (await debugLines())
+    .filter((l) => l.env.CNI_CONTAINERID === containerId)
+    .map((l) => `${l.command} ${l.env.CNI_IFNAME} ${String(l.stdin.name)}`);
 }
 
 /** Every plugin run so far, VERSION probes included. */
@@ -56,17 +58,32 @@ beforeAll(async () => {
   await mkdir(join(dir, "definitions"));
   await symlink(NOOP, join(dir, "bin", "noop"));
   const noop = (extra: object = {}) => ({ type: "noop", debugFile, ...extra });
-  await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [noop()] }));
+  await writeFile(
+    join(dir, "net.d", "10-cluster.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [noop()] }),
+  );
   await writeFile(
     join(dir, "definitions", "nads.yaml"),
     nad("ns1", "blue", { cniVersion: "1.0.0", plugins: [noop()] }) +
       nad("ns1", "green", { cniVersion: "1.0.0", name: "green", plugins: [noop()] }) +
-      nad("ns1", "red", { cniVersion: "1.0.0", plugins: [noop({ noop: { ADD: { error: { code: 117, msg: "red refuses", details: "no red today" } } } })] }) +
-      nad("ns1", "gone", { cniVersion: "1.0.0", plugins: [noop({ noop: { ADD: { error: { code: 3, msg: "no such container" } } } })] }) +
+      nad("ns1", "red", {
+        cniVersion: "1.0.0",
+        plugins: [noop({ noop: { ADD: { error: { code: 117, msg: "red refuses", details: "no red today" } } } })],
+      }) +
+      nad("ns1", "gone", {
+        cniVersion: "1.0.0",
+        plugins: [noop({ noop: { ADD: { error: { code: 3, msg: "no such container" } } } })],
+      }) +
       nad("ns1", "nobin", { cniVersion: "1.0.0", plugins: [{ type: "no-such-plugin" }] }),
   );
   d = await startComposedDaemon(
-    { clusterNetwork: "cluster", cniBinDirs: [join(dir, "bin")], cniConfDir: join(dir, "net.d"), definitionsDir: join(dir, "definitions"), defaultNamespace: "default" },
+    {
+      clusterNetwork: "cluster",
+      cniBinDirs: [join(dir, "bin")],
+      cniConfDir: join(dir, "net.d"),
+      definitionsDir: join(dir, "definitions"),
+      defaultNamespace: "default",
+    },
     { dir },
   );
 });
@@ -76,7 +93,11 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function attachReq(containerId: string, annotation: string, extra: Partial<AttachNetworksRequest> = {}): AttachNetworksRequest {
+function attachReq(
+  containerId: string,
+  annotation: string,
+  extra: Partial<AttachNetworksRequest> = {},
+): AttachNetworksRequest {
   return {
     containerId,
     netnsPath: netns.path,
@@ -126,11 +147,19 @@ describe("a full lifecycle over gRPC", () => {
     expect(attachments[0]!.createTime).toBeInstanceOf(Date);
 
     await d.client.api.checkNetworks({ containerId: "c1" });
-    expect((await invocations("c1")).filter((l) => l.startsWith("CHECK"))).toEqual(["CHECK eth0 cluster", "CHECK net1 blue", "CHECK data0 green"]);
+    expect((await invocations("c1")).filter((l) => l.startsWith("CHECK"))).toEqual([
+      "CHECK eth0 cluster",
+      "CHECK net1 blue",
+      "CHECK data0 green",
+    ]);
 
     const removed = await d.client.api.detachNetworks({ containerId: "c1", netnsPath: netns.path });
     expect(removed.removed.map((r) => r.interface)).toEqual(["data0", "net1", "eth0"]);
-    expect((await invocations("c1")).filter((l) => l.startsWith("DEL"))).toEqual(["DEL data0 green", "DEL net1 blue", "DEL eth0 cluster"]);
+    expect((await invocations("c1")).filter((l) => l.startsWith("DEL"))).toEqual([
+      "DEL data0 green",
+      "DEL net1 blue",
+      "DEL eth0 cluster",
+    ]);
     expect((await d.client.api.listAttachments({ containerId: "c1" })).attachments).toEqual([]);
   });
 
@@ -142,7 +171,11 @@ describe("a full lifecycle over gRPC", () => {
       ["ns1/blue", "x1"],
     ]);
     expect(plan.networks[0]!.origin?.confFile?.path).toBe(join(dir, "net.d", "10-cluster.conflist"));
-    expect(plan.networks[1]!.origin?.definition).toMatchObject({ namespace: "ns1", name: "blue", manifestPath: join(dir, "definitions", "nads.yaml") });
+    expect(plan.networks[1]!.origin?.definition).toMatchObject({
+      namespace: "ns1",
+      name: "blue",
+      manifestPath: join(dir, "definitions", "nads.yaml"),
+    });
     const config = JSON.parse(plan.networks[1]!.configJson) as { name: string; plugins: Array<{ type: string }> };
     expect(config.name).toBe("blue");
     expect(config.plugins[0]!.type).toBe("noop");
@@ -181,7 +214,14 @@ describe("errors end to end", () => {
     expect(f.info.metadata).toMatchObject({ cniCode: "117", network: "ns1/red", plugin: "noop" });
     expect(f.message).toContain("red refuses");
     // The failed delegate is deleted too (it may have left something behind), then the others in reverse.
-    expect(await invocations("f1")).toEqual(["ADD eth0 cluster", "ADD net1 blue", "ADD net2 red", "DEL net2 red", "DEL net1 blue", "DEL eth0 cluster"]);
+    expect(await invocations("f1")).toEqual([
+      "ADD eth0 cluster",
+      "ADD net1 blue",
+      "ADD net2 red",
+      "DEL net2 red",
+      "DEL net1 blue",
+      "DEL eth0 cluster",
+    ]);
     expect((await d.client.api.listAttachments({ containerId: "f1" })).attachments).toEqual([]);
   });
 
@@ -195,8 +235,20 @@ describe("errors end to end", () => {
     ["a malformed text annotation", "blue@x@y", Status.INVALID_ARGUMENT, "INVALID_ANNOTATION", "blue@x@y"],
     ["a malformed JSON annotation", '[{"name": 5}]', Status.INVALID_ARGUMENT, "INVALID_ANNOTATION", "name"],
     ["an unknown network", "blue,purple", Status.NOT_FOUND, "NETWORK_NOT_FOUND", "ns1/purple"],
-    ["a duplicate interface name", "blue@data0,ns1/green@data0", Status.INVALID_ARGUMENT, "INTERFACE_CONFLICT", "data0"],
-    ["a too-long interface name", "blue@abcdefghijklmnop", Status.INVALID_ARGUMENT, "INTERFACE_CONFLICT", "abcdefghijklmnop"],
+    [
+      "a duplicate interface name",
+      "blue@data0,ns1/green@data0",
+      Status.INVALID_ARGUMENT,
+      "INTERFACE_CONFLICT",
+      "data0",
+    ],
+    [
+      "a too-long interface name",
+      "blue@abcdefghijklmnop",
+      Status.INVALID_ARGUMENT,
+      "INTERFACE_CONFLICT",
+      "abcdefghijklmnop",
+    ],
     ["a missing plugin", "nobin", Status.FAILED_PRECONDITION, "PLUGIN_NOT_FOUND", "no-such-plugin"],
   ])("%s (%s) → status %i, %s naming the culprit; nothing runs", async (_what, annotation, status, reason, culprit) => {
     const cid = `bad-${Math.random().toString(16).slice(2, 10)}`;

@@ -18,7 +18,16 @@ import { makeMtlsFiles } from "../helpers/mtls.js";
 const READY: ServiceStatus = { ready: true, reasons: [], clusterNetwork: { name: "cbr", ok: true } };
 const POD = { namespace: "ns1", name: "pod1", uid: "u1" };
 const RESULT: AttachResult = {
-  interfaces: [{ network: "cbr", ifName: "eth0", ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1" }], isDefault: true, gateways: ["10.0.0.1"], result: { cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] } }],
+  interfaces: [
+    {
+      network: "cbr",
+      ifName: "eth0",
+      ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1" }],
+      isDefault: true,
+      gateways: ["10.0.0.1"],
+      result: { cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] },
+    },
+  ],
   primaryResult: { cniVersion: "1.0.0", ips: [{ address: "10.0.0.2/24" }] },
   networkStatus: [{ name: "cbr", interface: "eth0", ips: ["10.0.0.2"], default: true }],
 };
@@ -106,21 +115,34 @@ describe("unix socket", () => {
     expect(plain.tcpPort).toBeUndefined();
     const refused = await rejection(start(createFakeService({ status: READY }), { tcpListen: "127.0.0.1:0" }));
     expect((refused as StartupError).code).toBe("TLS_REQUIRED");
-    expect((refused as Error).message).toBe("refusing to listen on 127.0.0.1:0 without mutual TLS (set tls.certFile, tls.keyFile, tls.clientCaFile)");
+    expect((refused as Error).message).toBe(
+      "refusing to listen on 127.0.0.1:0 without mutual TLS (set tls.certFile, tls.keyFile, tls.clientCaFile)",
+    );
 
     const certs = makeMtlsFiles();
     try {
       const fake = createFakeService({ status: READY });
-      const d = await start(fake, { tcpListen: "127.0.0.1:0", tls: { cert: certs.server.cert, key: certs.server.key, clientCa: certs.ca } });
+      const d = await start(fake, {
+        tcpListen: "127.0.0.1:0",
+        tls: { cert: certs.server.cert, key: certs.server.key, clientCa: certs.ca },
+      });
       expect(d.tcpPort).toBeGreaterThan(0);
       const target = `127.0.0.1:${d.tcpPort}`;
       const good = createDaemonClient(target, { ca: certs.ca, ...certs.client });
-      const anonymous = createDaemonClient(target, { ca: certs.ca, cert: undefined as unknown as Buffer, key: undefined as unknown as Buffer });
+      const anonymous = createDaemonClient(target, {
+        ca: certs.ca,
+        cert: undefined as unknown as Buffer,
+        key: undefined as unknown as Buffer,
+      });
       const rogue = createDaemonClient(target, { ca: certs.ca, ...certs.rogueClient });
       const insecure = createDaemonClient(target);
       try {
         expect((await good.api.getStatus({})).clusterNetwork?.name).toBe("cbr");
-        for (const [name, client] of [["no client certificate", anonymous], ["a certificate of another CA", rogue], ["plaintext", insecure]] as const) {
+        for (const [name, client] of [
+          ["no client certificate", anonymous],
+          ["a certificate of another CA", rogue],
+          ["plaintext", insecure],
+        ] as const) {
           const err = await rejection(client.api.attachNetworks(attachReq, { deadline: Date.now() + 3_000 }));
           // Refused at the handshake: UNAVAILABLE, or the deadline when TLS 1.3 lets the client think it connected.
           expect([Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED], name).toContain((err as { code?: number }).code);
@@ -141,7 +163,9 @@ describe("health", () => {
     const d = await start(fake);
     expect((await d.client.health.check({ service: "" })).status).toBe(2); // NOT_SERVING
     fake.answers.status = READY;
-    await until("SERVING", async () => ((await d.client.health.check({ service: "" })).status === 1 ? true : undefined));
+    await until("SERVING", async () =>
+      (await d.client.health.check({ service: "" })).status === 1 ? true : undefined,
+    );
     expect((await d.client.health.check({ service: "netattach.v1.AttachmentService" })).status).toBe(1);
     const unknown = await rejection(d.client.health.check({ service: "nope.Service" }));
     expect((unknown as RichClientError).code).toBe(Status.NOT_FOUND);
@@ -152,14 +176,23 @@ describe("health", () => {
     const d = await start(fake);
     expect((await d.client.health.check({ service: "" })).status).toBe(1);
     fake.answers.status = { ready: false, reasons: ["cluster network STATUS failed"] };
-    await until("NOT_SERVING", async () => ((await d.client.health.check({ service: "" })).status === 2 ? true : undefined));
+    await until("NOT_SERVING", async () =>
+      (await d.client.health.check({ service: "" })).status === 2 ? true : undefined,
+    );
     expect(d.logs.some((l) => l.msg === "not ready" && JSON.stringify(l.reasons).includes("STATUS failed"))).toBe(true);
   });
 });
 
 describe("errors on the wire", () => {
   it("DaemonError → catalog status + ErrorInfo reason, cniCode and context", async () => {
-    const fake = createFakeService({ status: READY, resolve: new DaemonError("NETWORK_NOT_FOUND", "network ns1/blue not found; tried: definitions dir /x", { network: "ns1/blue", phase: "resolve", source: "k8s.v1.cni.cncf.io/networks" }) });
+    const fake = createFakeService({
+      status: READY,
+      resolve: new DaemonError("NETWORK_NOT_FOUND", "network ns1/blue not found; tried: definitions dir /x", {
+        network: "ns1/blue",
+        phase: "resolve",
+        source: "k8s.v1.cni.cncf.io/networks",
+      }),
+    });
     const d = await start(fake);
     const err = await rejection(d.client.api.resolveNetworks({ pod: POD }));
     expect((err as RichClientError).code).toBe(Status.NOT_FOUND);
@@ -167,20 +200,51 @@ describe("errors on the wire", () => {
     const info = errorInfo(err);
     expect(info.reason).toBe("NETWORK_NOT_FOUND");
     expect(info.domain).toBe("netattach.dev");
-    expect(info.metadata).toEqual({ cniCode: "7", network: "ns1/blue", phase: "resolve", source: "k8s.v1.cni.cncf.io/networks" });
+    expect(info.metadata).toEqual({
+      cniCode: "7",
+      network: "ns1/blue",
+      phase: "resolve",
+      source: "k8s.v1.cni.cncf.io/networks",
+    });
   });
 
   it("a plugin failure carries the plugin's own CNI code, and the status derives from it", async () => {
-    const cause = new CniError({ kind: "plugin-failed", code: 3, msg: "container unknown", plugin: "macvlan", network: "macvlan-conf", command: "DEL", stderr: "boom" });
-    const fake = createFakeService({ status: READY, check: new DaemonError("PLUGIN_FAILED", "delegate macvlan-conf failed", { network: "ns1/macvlan-conf", ifName: "net1" }, { cause }) });
+    const cause = new CniError({
+      kind: "plugin-failed",
+      code: 3,
+      msg: "container unknown",
+      plugin: "macvlan",
+      network: "macvlan-conf",
+      command: "DEL",
+      stderr: "boom",
+    });
+    const fake = createFakeService({
+      status: READY,
+      check: new DaemonError(
+        "PLUGIN_FAILED",
+        "delegate macvlan-conf failed",
+        { network: "ns1/macvlan-conf", ifName: "net1" },
+        { cause },
+      ),
+    });
     const d = await start(fake);
     const err = await rejection(d.client.api.checkNetworks({ containerId: "c1" }));
     expect((err as RichClientError).code).toBe(Status.NOT_FOUND);
-    expect(errorInfo(err).metadata).toEqual({ cniCode: "3", network: "ns1/macvlan-conf", plugin: "macvlan", phase: "del", ifName: "net1", stderr: "boom" });
+    expect(errorInfo(err).metadata).toEqual({
+      cniCode: "3",
+      network: "ns1/macvlan-conf",
+      plugin: "macvlan",
+      phase: "del",
+      ifName: "net1",
+      stderr: "boom",
+    });
   });
 
   it("an unexpected error → INTERNAL with a generic message; the real error is logged", async () => {
-    const fake = createFakeService({ status: READY, list: new TypeError("cannot read properties of undefined (secret /root/x)") });
+    const fake = createFakeService({
+      status: READY,
+      list: new TypeError("cannot read properties of undefined (secret /root/x)"),
+    });
     const d = await start(fake);
     const err = await rejection(d.client.api.listAttachments({}));
     expect((err as RichClientError).code).toBe(Status.INTERNAL);
@@ -207,7 +271,13 @@ describe("per-call logging", () => {
     await d.client.api.attachNetworks(attachReq);
     await rejection(d.client.api.checkNetworks({ containerId: "c9" }));
     const ok = d.logs.find((l) => l.msg === "call ok" && l.rpc === "AttachNetworks");
-    expect(ok).toMatchObject({ rpc: "AttachNetworks", containerId: "c1", podNamespace: "ns1", podName: "pod1", code: "OK" });
+    expect(ok).toMatchObject({
+      rpc: "AttachNetworks",
+      containerId: "c1",
+      podNamespace: "ns1",
+      podName: "pod1",
+      code: "OK",
+    });
     expect(typeof ok?.durationMs).toBe("number");
     const failed = d.logs.find((l) => l.msg === "call failed" && l.rpc === "CheckNetworks");
     expect(failed).toMatchObject({ containerId: "c9", code: "INTERNAL", reason: "INTERNAL" });
@@ -221,7 +291,9 @@ describe("graceful shutdown", () => {
     fake.gates.attach = new Promise<void>((r) => (release = r));
     const d = await start(fake, { shutdownTimeoutMs: 30_000 });
     const inFlight = d.client.api.attachNetworks(attachReq);
-    await until("the call to reach the service", () => (fake.calls.some((c) => c.method === "attach") ? true : undefined));
+    await until("the call to reach the service", () =>
+      fake.calls.some((c) => c.method === "attach") ? true : undefined,
+    );
     const stopping = d.daemon.stop();
     // Health goes NOT_SERVING at once, new clients cannot connect.
     const late = createDaemonClient(d.socketPath);
@@ -244,7 +316,9 @@ describe("graceful shutdown", () => {
     fake.gates.attach = new Promise<void>(() => undefined); // never released
     const d = await start(fake, { shutdownTimeoutMs: 200 });
     const inFlight = rejection(d.client.api.attachNetworks(attachReq));
-    await until("the call to reach the service", () => (fake.calls.some((c) => c.method === "attach") ? true : undefined));
+    await until("the call to reach the service", () =>
+      fake.calls.some((c) => c.method === "attach") ? true : undefined,
+    );
     await d.daemon.stop();
     const err = await inFlight;
     expect([Status.CANCELLED, Status.UNAVAILABLE]).toContain((err as RichClientError).code);

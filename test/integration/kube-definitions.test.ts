@@ -19,17 +19,26 @@ async function synced(opts: Parameters<typeof startEdgeFixture>[0] = {}): Promis
 }
 
 const triedOf = (r: NetworkLookup): readonly string[] | undefined => (r.found === undefined ? r.tried : undefined);
-const lookup = (f: EdgeFixture, namespace: string, name: string): Promise<NetworkLookup> => f.edge.networkSource.lookup({ namespace, name });
+const lookup = (f: EdgeFixture, namespace: string, name: string): Promise<NetworkLookup> =>
+  f.edge.networkSource.lookup({ namespace, name });
 
 describe("kube edge: NetworkAttachmentDefinitions", () => {
   it("sees definitions created, updated and deleted through the informer (live GETs fail meanwhile)", async () => {
     const f = await synced();
     f.standIn.failNext({ verb: "get", resource: NADS }, 500, 1_000); // only the watch can tell us
-    f.standIn.createNad({ namespace: "ns1", name: "blue", config: { cniVersion: "1.0.0", type: "bridge", bridge: "b1" } });
-    await vi.waitFor(async () => expect((await lookup(f, "ns1", "blue")).found?.config).toMatchObject({ name: "blue", bridge: "b1" }));
+    f.standIn.createNad({
+      namespace: "ns1",
+      name: "blue",
+      config: { cniVersion: "1.0.0", type: "bridge", bridge: "b1" },
+    });
+    await vi.waitFor(async () =>
+      expect((await lookup(f, "ns1", "blue")).found?.config).toMatchObject({ name: "blue", bridge: "b1" }),
+    );
 
     f.standIn.updateNad("ns1", "blue", { cniVersion: "1.0.0", name: "blue", type: "bridge", bridge: "b2" });
-    await vi.waitFor(async () => expect((await lookup(f, "ns1", "blue")).found?.config).toMatchObject({ bridge: "b2" }));
+    await vi.waitFor(async () =>
+      expect((await lookup(f, "ns1", "blue")).found?.config).toMatchObject({ bridge: "b2" }),
+    );
 
     f.standIn.clearFaults();
     f.standIn.deleteNad("ns1", "blue");
@@ -39,18 +48,29 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
   it("finds a definition created just before its pod with one live GET", async () => {
     const f = await synced();
     f.standIn.stallWatches(); // the informer does not hear about it
-    f.standIn.createNad({ namespace: "ns1", name: "fresh", config: { cniVersion: "1.0.0", type: "macvlan", master: "eth0" } });
+    f.standIn.createNad({
+      namespace: "ns1",
+      name: "fresh",
+      config: { cniVersion: "1.0.0", type: "macvlan", master: "eth0" },
+    });
     f.standIn.resetRequests();
     const r = await lookup(f, "ns1", "fresh");
     expect(r.found?.config).toEqual({ name: "fresh", cniVersion: "1.0.0", type: "macvlan", master: "eth0" });
-    expect(r.found?.origin).toEqual({ kind: "network-attachment-definition", namespace: "ns1", name: "fresh", configFrom: "spec.config" });
+    expect(r.found?.origin).toEqual({
+      kind: "network-attachment-definition",
+      namespace: "ns1",
+      name: "fresh",
+      configFrom: "spec.config",
+    });
     expect(f.standIn.requests.map((q) => `${q.verb} ${q.path}`)).toEqual([
       "get /apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/fresh",
     ]);
   });
 
   it("names the definition and every place looked when it does not exist", async () => {
-    const f = await synced({ seed: (s) => void s.createNad({ namespace: "ns1", name: "other", config: { type: "bridge" } }) });
+    const f = await synced({
+      seed: (s) => void s.createNad({ namespace: "ns1", name: "other", config: { type: "bridge" } }),
+    });
     const r = await lookup(f, "ns1", "missing");
     expect(r.found).toBeUndefined();
     expect(triedOf(r)).toEqual([
@@ -64,7 +84,9 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
     f.standIn.resetRequests();
     expect((await lookup(f, "default", "cbr0")).found).toBeUndefined();
     const again = await lookup(f, "default", "cbr0");
-    expect(triedOf(again)?.[1]).toMatch(/^NetworkAttachmentDefinition default\/cbr0 \(live GET: 404 Not Found \d+ s ago, not created since\)$/);
+    expect(triedOf(again)?.[1]).toMatch(
+      /^NetworkAttachmentDefinition default\/cbr0 \(live GET: 404 Not Found \d+ s ago, not created since\)$/,
+    );
     expect(f.standIn.count({ verb: "get" })).toBe(1);
     f.standIn.createNad({ namespace: "default", name: "cbr0", config: { type: "bridge" } });
     await vi.waitFor(async () => expect((await lookup(f, "default", "cbr0")).found?.name).toBe("cbr0"));
@@ -88,8 +110,16 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
   it("keeps a config's own name and gives a nameless one the definition's", async () => {
     const f = await synced({
       seed: (s) => {
-        s.createNad({ namespace: "ns1", name: "named", config: { cniVersion: "0.4.0", name: "custom", plugins: [{ type: "bridge" }] } });
-        s.createNad({ namespace: "ns1", name: "nameless", config: { cniVersion: "0.4.0", plugins: [{ type: "bridge" }] } });
+        s.createNad({
+          namespace: "ns1",
+          name: "named",
+          config: { cniVersion: "0.4.0", name: "custom", plugins: [{ type: "bridge" }] },
+        });
+        s.createNad({
+          namespace: "ns1",
+          name: "nameless",
+          config: { cniVersion: "0.4.0", plugins: [{ type: "bridge" }] },
+        });
       },
     });
     expect((await lookup(f, "ns1", "named")).found?.config.name).toBe("custom");
@@ -99,7 +129,11 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
   it("falls back to the conf dir for a definition without spec.config, preferring a conflist over a conf", async () => {
     const f = await synced({ seed: (s) => void s.createNad({ namespace: "ns1", name: "ondisk" }) });
     await f.writeConf("10-ondisk.conf", { cniVersion: "1.0.0", name: "ondisk", type: "bridge", bridge: "from-conf" });
-    await f.writeConf("20-ondisk.conflist", { cniVersion: "1.0.0", name: "ondisk", plugins: [{ type: "bridge", bridge: "from-list" }] });
+    await f.writeConf("20-ondisk.conflist", {
+      cniVersion: "1.0.0",
+      name: "ondisk",
+      plugins: [{ type: "bridge", bridge: "from-list" }],
+    });
     const r = await lookup(f, "ns1", "ondisk");
     expect(r.found?.config).toMatchObject({ plugins: [{ bridge: "from-list" }] });
     expect(r.found?.origin).toEqual({
@@ -120,9 +154,15 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
   });
 
   it("rejects a spec.config that is not a CNI config with INVALID_NETWORK_CONFIG naming the definition", async () => {
-    const f = await synced({ seed: (s) => void s.createNad({ namespace: "ns1", name: "broken", config: "{not json" }) });
+    const f = await synced({
+      seed: (s) => void s.createNad({ namespace: "ns1", name: "broken", config: "{not json" }),
+    });
     const err = await lookup(f, "ns1", "broken").catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: "DaemonError", code: "INVALID_NETWORK_CONFIG", context: { network: "ns1/broken" } });
+    expect(err).toMatchObject({
+      name: "DaemonError",
+      code: "INVALID_NETWORK_CONFIG",
+      context: { network: "ns1/broken" },
+    });
     expect((err as Error).message).toContain("NetworkAttachmentDefinition ns1/broken");
   });
 
@@ -139,11 +179,15 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
     ]);
     expect((await lookup(f, "ns1", "in")).found?.name).toBe("in");
     const out = await lookup(f, "ns2", "out");
-    expect(triedOf(out)).toEqual(["NetworkAttachmentDefinition ns2/out: namespace ns2 is not watched (kubernetes.namespaces: ns1)"]);
+    expect(triedOf(out)).toEqual([
+      "NetworkAttachmentDefinition ns2/out: namespace ns2 is not watched (kubernetes.namespaces: ns1)",
+    ]);
   });
 
   it("fails an uncached lookup with KUBE_API_UNAVAILABLE (CNI 11) while the API server is down, and recovers", async () => {
-    const f = await synced({ seed: (s) => void s.createNad({ namespace: "ns1", name: "cached", config: { type: "bridge" } }) });
+    const f = await synced({
+      seed: (s) => void s.createNad({ namespace: "ns1", name: "cached", config: { type: "bridge" } }),
+    });
     await f.standIn.down();
     await vi.waitFor(() => expect(f.edge.networkSource.ready()).toBe(false));
     expect((await lookup(f, "ns1", "cached")).found?.name).toBe("cached"); // the cache still answers

@@ -11,7 +11,17 @@ import { rpcFailure } from "../helpers/rpc-failure.js";
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
-type Ev = KubeObject & { type: string; reason: string; action: string; note: string; regarding: Record<string, string>; series?: { count: number; lastObservedTime: string }; eventTime: string; reportingController: string; reportingInstance: string };
+type Ev = KubeObject & {
+  type: string;
+  reason: string;
+  action: string;
+  note: string;
+  regarding: Record<string, string>;
+  series?: { count: number; lastObservedTime: string };
+  eventTime: string;
+  reportingController: string;
+  reportingInstance: string;
+};
 
 async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -23,13 +33,21 @@ async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs
   }
 }
 
-const eventsOf = (s: KubeStandIn, pod: string): Ev[] => s.events("ns1").filter((e) => (e as Ev).regarding?.name === pod) as Ev[];
+const eventsOf = (s: KubeStandIn, pod: string): Ev[] =>
+  s.events("ns1").filter((e) => (e as Ev).regarding?.name === pod) as Ev[];
 
 /** Writes (create, update, patch) the stand-in saw for one pod: its status PATCHes and the Events regarding it. */
 function writesFor(s: KubeStandIn, pod: string): string[] {
   return s.requests
     .filter((r) => r.verb === "create" || r.verb === "patch" || r.verb === "update")
-    .filter((r) => (r.resource === "pods" && r.name === pod) || (r.resource === "events" && (r.verb !== "create" ? s.events("ns1").some((e) => e.metadata.name === r.name && (e as Ev).regarding.name === pod) : (JSON.parse(r.body ?? "{}") as Ev).regarding?.name === pod)))
+    .filter(
+      (r) =>
+        (r.resource === "pods" && r.name === pod) ||
+        (r.resource === "events" &&
+          (r.verb !== "create"
+            ? s.events("ns1").some((e) => e.metadata.name === r.name && (e as Ev).regarding.name === pod)
+            : (JSON.parse(r.body ?? "{}") as Ev).regarding?.name === pod)),
+    )
     .map((r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ""}`);
 }
 
@@ -41,10 +59,37 @@ describe("Kubernetes Events", () => {
       tuning: { eventSeriesFinishMs: 3_000, eventSeriesRefreshMs: 60_000 },
       seed: (s, noopNet) => {
         s.createNad({ namespace: "ns1", name: "blue", config: noopNet("blue") });
-        s.createNad({ namespace: "ns1", name: "red", config: { cniVersion: "1.0.0", name: "red", plugins: [{ type: "noop", noop: { ADD: { error: { code: 7, msg: "red is closed" } } } }] } });
-        s.createPod({ namespace: "ns1", name: "p-ok", nodeName: DAEMON_NODE, uid: "uid-ok", annotations: { [NETWORKS]: "blue" } });
-        s.createPod({ namespace: "ns1", name: "p-bad", nodeName: DAEMON_NODE, uid: "uid-bad", annotations: { [NETWORKS]: "red" } });
-        for (let i = 0; i < 5; i++) s.createPod({ namespace: "ns1", name: `p-${i}`, nodeName: DAEMON_NODE, uid: `uid-${i}`, annotations: { [NETWORKS]: "blue" } });
+        s.createNad({
+          namespace: "ns1",
+          name: "red",
+          config: {
+            cniVersion: "1.0.0",
+            name: "red",
+            plugins: [{ type: "noop", noop: { ADD: { error: { code: 7, msg: "red is closed" } } } }],
+          },
+        });
+        s.createPod({
+          namespace: "ns1",
+          name: "p-ok",
+          nodeName: DAEMON_NODE,
+          uid: "uid-ok",
+          annotations: { [NETWORKS]: "blue" },
+        });
+        s.createPod({
+          namespace: "ns1",
+          name: "p-bad",
+          nodeName: DAEMON_NODE,
+          uid: "uid-bad",
+          annotations: { [NETWORKS]: "red" },
+        });
+        for (let i = 0; i < 5; i++)
+          s.createPod({
+            namespace: "ns1",
+            name: `p-${i}`,
+            nodeName: DAEMON_NODE,
+            uid: `uid-${i}`,
+            annotations: { [NETWORKS]: "blue" },
+          });
       },
     });
     await fx.waitHealth(1);
@@ -55,7 +100,9 @@ describe("Kubernetes Events", () => {
 
   it("an ADD writes one Event listing every interface added (network, interface, IPs): 2 writes with the status PATCH", async () => {
     await fx.attach("c-ok", { namespace: "ns1", name: "p-ok", uid: "uid-ok" });
-    const [event] = await eventually("the Event of p-ok", () => (eventsOf(fx.standIn, "p-ok").length > 0 ? eventsOf(fx.standIn, "p-ok") : undefined));
+    const [event] = await eventually("the Event of p-ok", () =>
+      eventsOf(fx.standIn, "p-ok").length > 0 ? eventsOf(fx.standIn, "p-ok") : undefined,
+    );
     expect(event).toMatchObject({
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
@@ -76,32 +123,54 @@ describe("Kubernetes Events", () => {
   it("a failure is a Warning with its catalog reason and message; repeats become one Event with a count", async () => {
     const pod = { namespace: "ns1", name: "p-bad", uid: "uid-bad" };
     expect((await rpcFailure(fx.attach("c-bad1", pod))).info.reason).toBe("PLUGIN_FAILED");
-    const [first] = await eventually("the Warning of p-bad", () => (eventsOf(fx.standIn, "p-bad").length > 0 ? eventsOf(fx.standIn, "p-bad") : undefined));
-    expect(first).toMatchObject({ type: "Warning", reason: "PLUGIN_FAILED", action: "AttachNetworks", regarding: { name: "p-bad", uid: "uid-bad" } });
+    const [first] = await eventually("the Warning of p-bad", () =>
+      eventsOf(fx.standIn, "p-bad").length > 0 ? eventsOf(fx.standIn, "p-bad") : undefined,
+    );
+    expect(first).toMatchObject({
+      type: "Warning",
+      reason: "PLUGIN_FAILED",
+      action: "AttachNetworks",
+      regarding: { name: "p-bad", uid: "uid-bad" },
+    });
     expect(first!.note).toContain("red is closed");
     expect(first!.series).toBeUndefined();
 
     await rpcFailure(fx.attach("c-bad2", pod));
-    await eventually("series count 2", () => (eventsOf(fx.standIn, "p-bad")[0]?.series?.count === 2 ? true : undefined));
+    await eventually("series count 2", () =>
+      eventsOf(fx.standIn, "p-bad")[0]?.series?.count === 2 ? true : undefined,
+    );
     await rpcFailure(fx.attach("c-bad3", pod));
     await rpcFailure(fx.attach("c-bad4", pod));
     // Counted locally; written once the series ends (3 s without a repeat here).
     expect(writesFor(fx.standIn, "p-bad")).toEqual(["create events", "patch events"]);
-    const final = await eventually("series count 4", () => (eventsOf(fx.standIn, "p-bad")[0]?.series?.count === 4 ? eventsOf(fx.standIn, "p-bad") : undefined));
+    const final = await eventually("series count 4", () =>
+      eventsOf(fx.standIn, "p-bad")[0]?.series?.count === 4 ? eventsOf(fx.standIn, "p-bad") : undefined,
+    );
     expect(final).toHaveLength(1);
     expect(final[0]!.series!.lastObservedTime).toMatch(MICRO_TIME);
     expect(writesFor(fx.standIn, "p-bad")).toEqual(["create events", "patch events", "patch events"]);
   });
 
   it("at most 2 writes per pod ADD with Events on (status PATCH + one Event), for ADDs at once", async () => {
-    await Promise.all([0, 1, 2, 3, 4].map((i) => fx.attach(`c-many-${i}`, { namespace: "ns1", name: `p-${i}`, uid: `uid-${i}` })));
-    await eventually("5 Events", () => ([0, 1, 2, 3, 4].every((i) => eventsOf(fx.standIn, `p-${i}`).length === 1) ? true : undefined));
+    await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => fx.attach(`c-many-${i}`, { namespace: "ns1", name: `p-${i}`, uid: `uid-${i}` })),
+    );
+    await eventually("5 Events", () =>
+      [0, 1, 2, 3, 4].every((i) => eventsOf(fx.standIn, `p-${i}`).length === 1) ? true : undefined,
+    );
     await new Promise((r) => setTimeout(r, 300));
-    for (let i = 0; i < 5; i++) expect(writesFor(fx.standIn, `p-${i}`).sort(), `p-${i}`).toEqual(["create events", "patch pods/status"]);
+    for (let i = 0; i < 5; i++)
+      expect(writesFor(fx.standIn, `p-${i}`).sort(), `p-${i}`).toEqual(["create events", "patch pods/status"]);
   });
 
   it("an Event write that hangs never holds up an ADD", async () => {
-    fx.standIn.createPod({ namespace: "ns1", name: "p-slow", nodeName: DAEMON_NODE, uid: "uid-slow", annotations: { [NETWORKS]: "blue" } });
+    fx.standIn.createPod({
+      namespace: "ns1",
+      name: "p-slow",
+      nodeName: DAEMON_NODE,
+      uid: "uid-slow",
+      annotations: { [NETWORKS]: "blue" },
+    });
     fx.standIn.failNext({ verb: "create", resource: "events" }, "hang");
     const started = Date.now();
     const res = await fx.attach("c-slow", { namespace: "ns1", name: "p-slow", uid: "uid-slow" });
@@ -112,13 +181,26 @@ describe("Kubernetes Events", () => {
   it("the stand-in refuses what kube-apiserver refuses: missing fields on create, a changed note on patch", async () => {
     const bad = await rawRequest(fx.standIn, "POST", "/apis/events.k8s.io/v1/namespaces/ns1/events", {
       contentType: "application/json",
-      body: JSON.stringify({ apiVersion: "events.k8s.io/v1", kind: "Event", metadata: { name: "x.1" }, eventTime: new Date().toISOString(), type: "Odd", regarding: { namespace: "ns1" } }),
+      body: JSON.stringify({
+        apiVersion: "events.k8s.io/v1",
+        kind: "Event",
+        metadata: { name: "x.1" },
+        eventTime: new Date().toISOString(),
+        type: "Odd",
+        regarding: { namespace: "ns1" },
+      }),
     });
     expect(bad.status).toBe(422);
-    const fields = ((bad.body as { details: { causes: Array<{ field: string }> } }).details.causes.map((c) => c.field));
-    expect(fields).toEqual(expect.arrayContaining(["eventTime", "type", "reportingController", "reportingInstance", "action", "reason"]));
+    const fields = (bad.body as { details: { causes: Array<{ field: string }> } }).details.causes.map((c) => c.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(["eventTime", "type", "reportingController", "reportingInstance", "action", "reason"]),
+    );
     const name = eventsOf(fx.standIn, "p-ok")[0]!.metadata.name;
-    const patch = (body: object) => rawRequest(fx.standIn, "PATCH", `/apis/events.k8s.io/v1/namespaces/ns1/events/${name}`, { contentType: "application/merge-patch+json", body: JSON.stringify(body) });
+    const patch = (body: object) =>
+      rawRequest(fx.standIn, "PATCH", `/apis/events.k8s.io/v1/namespaces/ns1/events/${name}`, {
+        contentType: "application/merge-patch+json",
+        body: JSON.stringify(body),
+      });
     expect((await patch({ note: "changed" })).status).toBe(422);
     expect((await patch({ series: { count: 1, lastObservedTime: "2024-01-01T00:00:00.000000Z" } })).status).toBe(422);
   });

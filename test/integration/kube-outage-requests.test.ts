@@ -21,7 +21,13 @@ it("a 60 s outage costs a bounded number of requests, and the node recovers", { 
     statusFailurePolicy: "ignore",
     seed: (s, noopNet) => {
       s.createNad({ namespace: "ns1", name: "blue", config: noopNet("blue") });
-      s.createPod({ namespace: "ns1", name: "web", nodeName: DAEMON_NODE, uid: "uid-web", annotations: { "k8s.v1.cni.cncf.io/networks": "blue" } });
+      s.createPod({
+        namespace: "ns1",
+        name: "web",
+        nodeName: DAEMON_NODE,
+        uid: "uid-web",
+        annotations: { "k8s.v1.cni.cncf.io/networks": "blue" },
+      });
     },
   });
   const f = fx;

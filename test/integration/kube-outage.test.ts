@@ -6,7 +6,12 @@
 import type { RichClientError } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
 import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
-import { DAEMON_NODE, errorInfo, type KubeDaemonFixture, startKubeDaemon } from "../helpers/kube-stand-in/daemon-fixture.js";
+import {
+  DAEMON_NODE,
+  errorInfo,
+  type KubeDaemonFixture,
+  startKubeDaemon,
+} from "../helpers/kube-stand-in/daemon-fixture.js";
 import type { KubeStandIn } from "../helpers/kube-stand-in/index.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
@@ -18,8 +23,20 @@ afterEach(async () => {
 
 const seed = (s: KubeStandIn, noopNet: (name: string) => object): void => {
   s.createNad({ namespace: "ns1", name: "blue", config: noopNet("blue") });
-  s.createPod({ namespace: "ns1", name: "cached", nodeName: DAEMON_NODE, uid: "uid-cached", annotations: { [NETWORKS]: "blue" } });
-  s.createPod({ namespace: "ns1", name: "wants-new", nodeName: DAEMON_NODE, uid: "uid-wants-new", annotations: { [NETWORKS]: "created-later" } });
+  s.createPod({
+    namespace: "ns1",
+    name: "cached",
+    nodeName: DAEMON_NODE,
+    uid: "uid-cached",
+    annotations: { [NETWORKS]: "blue" },
+  });
+  s.createPod({
+    namespace: "ns1",
+    name: "wants-new",
+    nodeName: DAEMON_NODE,
+    uid: "uid-wants-new",
+    annotations: { [NETWORKS]: "created-later" },
+  });
 };
 const CACHED = { namespace: "ns1", name: "cached", uid: "uid-cached" };
 
@@ -41,12 +58,23 @@ describe("ADD through an API server outage", () => {
       ["eth0", "cluster"],
       ["net1", "ns1/blue"],
     ]);
-    expect(f.pluginCalls().filter((c) => c.command === "ADD").map((c) => c.network)).toEqual(["cluster", "blue"]);
-    expect(f.daemon.logs.some((l) => l.msg === "network-status not written (statusFailurePolicy: ignore)" && l.pod === "ns1/cached")).toBe(true);
+    expect(
+      f
+        .pluginCalls()
+        .filter((c) => c.command === "ADD")
+        .map((c) => c.network),
+    ).toEqual(["cluster", "blue"]);
+    expect(
+      f.daemon.logs.some(
+        (l) => l.msg === "network-status not written (statusFailurePolicy: ignore)" && l.pod === "ns1/cached",
+      ),
+    ).toBe(true);
     expect(f.standIn.getPod("ns1", "cached")!.metadata.annotations).not.toHaveProperty(NETWORK_STATUS_ANNOTATION);
 
     // A definition the caches never saw needs the API: retryable, named, nothing left.
-    const err = await f.attach("c-new", { namespace: "ns1", name: "wants-new", uid: "uid-wants-new" }).catch((e: unknown) => e);
+    const err = await f
+      .attach("c-new", { namespace: "ns1", name: "wants-new", uid: "uid-wants-new" })
+      .catch((e: unknown) => e);
     expect(errorInfo(err)).toMatchObject({ reason: "KUBE_API_UNAVAILABLE", metadata: { cniCode: "11" } });
     expect((err as RichClientError).details).toContain("NetworkAttachmentDefinition ns1/created-later");
     expect((await f.daemon.client.api.listAttachments({ containerId: "c-new" })).attachments).toEqual([]);
@@ -67,7 +95,12 @@ describe("ADD through an API server outage", () => {
     const err = await f.attach("c-fail", CACHED).catch((e: unknown) => e);
     expect(errorInfo(err)).toMatchObject({ reason: "STATUS_WRITE_FAILED", metadata: { cniCode: "11" } });
     expect((err as RichClientError).details).toMatch(/^writing network-status of pod ns1\/cached failed: ECONNREFUSED/);
-    expect(f.pluginCalls().map((c) => `${c.command} ${c.network}`)).toEqual(["ADD cluster", "ADD blue", "DEL blue", "DEL cluster"]);
+    expect(f.pluginCalls().map((c) => `${c.command} ${c.network}`)).toEqual([
+      "ADD cluster",
+      "ADD blue",
+      "DEL blue",
+      "DEL cluster",
+    ]);
     expect((await f.daemon.client.api.listAttachments({})).attachments).toEqual([]);
   });
 });

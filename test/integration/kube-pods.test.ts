@@ -23,14 +23,18 @@ describe("kube edge: pods", () => {
   it("lists and watches only this node's pods, trimmed to identity and annotations", async () => {
     const f = await synced({
       seed: (s) => {
-        s.createPod({ namespace: "ns1", name: "here", nodeName: NODE, annotations: { [NETWORKS]: "blue", "kubectl.kubernetes.io/last-applied-configuration": "{...}" } });
+        s.createPod({
+          namespace: "ns1",
+          name: "here",
+          nodeName: NODE,
+          annotations: { [NETWORKS]: "blue", "kubectl.kubernetes.io/last-applied-configuration": "{...}" },
+        });
         s.createPod({ namespace: "ns1", name: "there", nodeName: "node-b" });
       },
     });
-    expect(f.standIn.requests.filter((r) => r.resource === "pods").map((r) => `${r.verb} ${r.query.fieldSelector}`)).toEqual([
-      `list spec.nodeName=${NODE}`,
-      `watch spec.nodeName=${NODE}`,
-    ]);
+    expect(
+      f.standIn.requests.filter((r) => r.resource === "pods").map((r) => `${r.verb} ${r.query.fieldSelector}`),
+    ).toEqual([`list spec.nodeName=${NODE}`, `watch spec.nodeName=${NODE}`]);
     f.standIn.resetRequests();
     const here = await pods(f).getPod("ns1", "here");
     expect(here.found).toEqual({
@@ -61,10 +65,15 @@ describe("kube edge: pods", () => {
   });
 
   it("honours annotations changed on a cached pod once the watch delivers them", async () => {
-    const f = await synced({ seed: (s) => void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { [NETWORKS]: "blue" } }) });
+    const f = await synced({
+      seed: (s) =>
+        void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { [NETWORKS]: "blue" } }),
+    });
     f.standIn.failNext({ verb: "get", resource: "pods" }, 500, 100_000); // informer path only
     f.standIn.setPodAnnotations("ns1", "p", { [NETWORKS]: "blue,red" });
-    await vi.waitFor(async () => expect((await pods(f).getPod("ns1", "p")).found?.annotations[NETWORKS]).toBe("blue,red"));
+    await vi.waitFor(async () =>
+      expect((await pods(f).getPod("ns1", "p")).found?.annotations[NETWORKS]).toBe("blue,red"),
+    );
   });
 
   it("reads a pod the informer has not seen yet live, with the annotations set just before ADD", async () => {
@@ -90,11 +99,19 @@ describe("kube edge: pods", () => {
   });
 
   it("re-reads a cached pod whose UID differs from the runtime's (recreated while the cache lagged)", async () => {
-    const f = await synced({ seed: (s) => void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { [NETWORKS]: "old" } }) });
+    const f = await synced({
+      seed: (s) =>
+        void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { [NETWORKS]: "old" } }),
+    });
     const oldUid = f.standIn.getPod("ns1", "p")!.metadata.uid;
     f.standIn.stallWatches();
     f.standIn.deletePod("ns1", "p");
-    const fresh = f.standIn.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { [NETWORKS]: "new" } });
+    const fresh = f.standIn.createPod({
+      namespace: "ns1",
+      name: "p",
+      nodeName: NODE,
+      annotations: { [NETWORKS]: "new" },
+    });
     expect((await pods(f).getPod("ns1", "p")).found?.uid).toBe(oldUid); // no UID given: the cache answers
     const r = await pods(f).getPod("ns1", "p", { uid: fresh.metadata.uid });
     expect(r.found).toMatchObject({ uid: fresh.metadata.uid, annotations: { [NETWORKS]: "new" } });
@@ -104,7 +121,13 @@ describe("kube edge: pods", () => {
     const f = await synced({
       seed: (s) => {
         s.createPod({ namespace: "ns1", name: "api-pod", nodeName: NODE, uid: "uid-api" });
-        s.createPod({ namespace: "kube-system", name: "etcd-node-a", nodeName: NODE, uid: "uid-mirror", annotations: { "kubernetes.io/config.source": "file" } });
+        s.createPod({
+          namespace: "kube-system",
+          name: "etcd-node-a",
+          nodeName: NODE,
+          uid: "uid-mirror",
+          annotations: { "kubernetes.io/config.source": "file" },
+        });
       },
     });
     const apiPod = (await pods(f).getPod("ns1", "api-pod", { uid: "uid-recreated" })).found!;
@@ -128,14 +151,22 @@ describe("kube edge: pods", () => {
   });
 
   it("with the API server down: readiness false, uncached pods fail with KUBE_API_UNAVAILABLE (CNI 11), cached ones still answer", async () => {
-    const f = await synced({ seed: (s) => void s.createPod({ namespace: "ns1", name: "cached", nodeName: NODE, annotations: { a: "1" } }) });
+    const f = await synced({
+      seed: (s) => void s.createPod({ namespace: "ns1", name: "cached", nodeName: NODE, annotations: { a: "1" } }),
+    });
     await f.standIn.down();
     await vi.waitFor(() => expect(f.edge.ready()).toBe(false));
     expect(f.edge.podSource.ready()).toBe(false);
     expect(f.edge.notReadyReasons().join("\n")).toContain(`pods on node ${NODE}`);
     expect((await pods(f).getPod("ns1", "cached")).found?.annotations).toEqual({ a: "1" });
-    const err = await pods(f).getPod("ns1", "uncached").catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: "DaemonError", code: "KUBE_API_UNAVAILABLE", context: { phase: "kube", source: "pod ns1/uncached" } });
+    const err = await pods(f)
+      .getPod("ns1", "uncached")
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      name: "DaemonError",
+      code: "KUBE_API_UNAVAILABLE",
+      context: { phase: "kube", source: "pod ns1/uncached" },
+    });
     expect(ERROR_CODES[(err as { code: keyof typeof ERROR_CODES }).code].cniCode).toBe(11);
     expect((err as Error).message).toMatch(/could not be reached \(ECONNREFUSED/);
 
@@ -149,7 +180,9 @@ describe("kube edge: pods", () => {
   it("gives up on a hanging API server after the per-request timeout and the bounded tries", async () => {
     const f = await synced({ config: { tuning: { requestTimeoutMs: 300, liveGetAttempts: 2 } } });
     f.standIn.failNext({ verb: "get", resource: "pods" }, "hang", 2);
-    const err = await pods(f).getPod("ns1", "slow").catch((e: unknown) => e);
+    const err = await pods(f)
+      .getPod("ns1", "slow")
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "KUBE_API_UNAVAILABLE" });
     expect(f.standIn.count({ verb: "get", resource: "pods" })).toBe(2);
   });
@@ -158,7 +191,9 @@ describe("kube edge: pods", () => {
     const f = await synced();
     f.standIn.failNext({ verb: "get", resource: "pods" }, "hang", 1);
     const ac = new AbortController();
-    const pending = pods(f).getPod("ns1", "slow", { signal: ac.signal }).catch((e: unknown) => e);
+    const pending = pods(f)
+      .getPod("ns1", "slow", { signal: ac.signal })
+      .catch((e: unknown) => e);
     await vi.waitFor(() => expect(f.standIn.count({ verb: "get", resource: "pods" })).toBe(1));
     ac.abort();
     expect(await pending).toMatchObject({ code: "CANCELLED" });

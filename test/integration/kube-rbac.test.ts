@@ -25,9 +25,15 @@ function permission(r: RequestRecord): string {
 }
 
 async function granted(): Promise<Set<string>> {
-  const docs = parseAllDocuments(await readFile(RBAC, "utf8")).map((d) => d.toJS() as { kind: string; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> });
+  const docs = parseAllDocuments(await readFile(RBAC, "utf8")).map(
+    (d) => d.toJS() as { kind: string; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> },
+  );
   const role = docs.find((d) => d.kind === "ClusterRole")!;
-  return new Set(role.rules!.flatMap((rule) => rule.apiGroups.flatMap((g) => rule.resources.flatMap((res) => rule.verbs.map((v) => `${g}|${res}|${v}`)))));
+  return new Set(
+    role.rules!.flatMap((rule) =>
+      rule.apiGroups.flatMap((g) => rule.resources.flatMap((res) => rule.verbs.map((v) => `${g}|${res}|${v}`))),
+    ),
+  );
 }
 
 it("deploy/rbac.yaml grants exactly the verbs a full run uses, and every request names netattachd", async () => {
@@ -35,9 +41,29 @@ it("deploy/rbac.yaml grants exactly the verbs a full run uses, and every request
     statusFailurePolicy: "fail",
     seed: (s, noopNet) => {
       s.createNad({ namespace: "ns1", name: "blue", config: noopNet("blue") });
-      s.createPod({ namespace: "ns1", name: "cached", nodeName: DAEMON_NODE, uid: "uid-cached", annotations: { [NETWORKS]: "blue" } });
-      s.createNad({ namespace: "ns1", name: "red", config: { cniVersion: "1.0.0", name: "red", plugins: [{ type: "noop", noop: { ADD: { error: { code: 7, msg: "no" } } } }] } });
-      s.createPod({ namespace: "ns1", name: "broken", nodeName: DAEMON_NODE, uid: "uid-broken", annotations: { [NETWORKS]: "red" } });
+      s.createPod({
+        namespace: "ns1",
+        name: "cached",
+        nodeName: DAEMON_NODE,
+        uid: "uid-cached",
+        annotations: { [NETWORKS]: "blue" },
+      });
+      s.createNad({
+        namespace: "ns1",
+        name: "red",
+        config: {
+          cniVersion: "1.0.0",
+          name: "red",
+          plugins: [{ type: "noop", noop: { ADD: { error: { code: 7, msg: "no" } } } }],
+        },
+      });
+      s.createPod({
+        namespace: "ns1",
+        name: "broken",
+        nodeName: DAEMON_NODE,
+        uid: "uid-broken",
+        annotations: { [NETWORKS]: "red" },
+      });
     },
   });
   const f = fx;
@@ -46,15 +72,24 @@ it("deploy/rbac.yaml grants exactly the verbs a full run uses, and every request
   // Created just before their sandbox, unseen by the informers: live GETs find them.
   f.standIn.stallWatches();
   f.standIn.createNad({ namespace: "ns1", name: "late", config: noopNet("late") });
-  const fresh = f.standIn.createPod({ namespace: "ns1", name: "fresh", nodeName: DAEMON_NODE, annotations: { [NETWORKS]: "late" } });
+  const fresh = f.standIn.createPod({
+    namespace: "ns1",
+    name: "fresh",
+    nodeName: DAEMON_NODE,
+    annotations: { [NETWORKS]: "late" },
+  });
   const res = await f.attach("c-fresh", { namespace: "ns1", name: "fresh", uid: fresh.metadata.uid });
   expect(res.interfaces.map((i) => i.network)).toEqual(["cluster", "ns1/late"]);
   // A failure twice on one pod: its Event is created, then patched with a count.
   for (const id of ["c-broken-1", "c-broken-2"]) {
     const err = await f.attach(id, { namespace: "ns1", name: "broken", uid: "uid-broken" }).catch((e: unknown) => e);
-    expect(err instanceof RichClientError && err.extra.some((d) => d.$type === ErrorInfo.$type && d.reason === "PLUGIN_FAILED")).toBe(true);
+    expect(
+      err instanceof RichClientError &&
+        err.extra.some((d) => d.$type === ErrorInfo.$type && d.reason === "PLUGIN_FAILED"),
+    ).toBe(true);
   }
-  for (let i = 0; i < 500 && f.standIn.count({ resource: "events", verb: ["create", "patch"] }) < 4; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 500 && f.standIn.count({ resource: "events", verb: ["create", "patch"] }) < 4; i++)
+    await new Promise((r) => setTimeout(r, 20));
   await f.detach("c-cached");
   await f.detach("c-fresh");
 
@@ -77,7 +112,14 @@ it("deploy/rbac.yaml grants exactly the verbs a full run uses, and every request
   expect(new Set(f.standIn.requests.map((r) => r.userAgent))).toEqual(new Set([userAgent()]));
   const writes = f.standIn.requests.filter((r) => r.verb === "patch" || r.verb === "create");
   expect(writes.map((r) => r.query.fieldManager)).toEqual(writes.map(() => FIELD_MANAGER));
-  expect(writes.map((r) => `${r.verb} ${r.resource}`).sort()).toEqual(["create events", "create events", "create events", "patch events", "patch pods", "patch pods"]);
+  expect(writes.map((r) => `${r.verb} ${r.resource}`).sort()).toEqual([
+    "create events",
+    "create events",
+    "create events",
+    "patch events",
+    "patch pods",
+    "patch pods",
+  ]);
 });
 
 function noopNet(name: string): object {

@@ -17,30 +17,63 @@ afterEach(async () => {
 function resolverFor(f: EdgeFixture, clusterNetwork: string): NetworkResolver {
   return createNetworkResolver({
     sources: { definitions: [f.edge.networkSource], confDir: createConfDirSource(f.confDir) },
-    config: { clusterNetwork, defaultNetworks: [], systemNamespaces: ["kube-system"], namespaceIsolation: false, globalNamespaces: ["default"], defaultNamespace: "default" },
+    config: {
+      clusterNetwork,
+      defaultNetworks: [],
+      systemNamespaces: ["kube-system"],
+      namespaceIsolation: false,
+      globalNamespaces: ["default"],
+      defaultNamespace: "default",
+    },
   });
 }
 
 /** What the attachment service asks of the edge for one ADD. */
-async function add(f: EdgeFixture, resolver: NetworkResolver, name: string, annotationsFromRequest: boolean): Promise<void> {
+async function add(
+  f: EdgeFixture,
+  resolver: NetworkResolver,
+  name: string,
+  annotationsFromRequest: boolean,
+): Promise<void> {
   const fromRequest = { "k8s.v1.cni.cncf.io/networks": "blue,red@net9" };
-  const annotations = annotationsFromRequest ? fromRequest : (await f.edge.podSource.getPod("ns1", name)).found!.annotations;
+  const annotations = annotationsFromRequest
+    ? fromRequest
+    : (await f.edge.podSource.getPod("ns1", name)).found!.annotations;
   const networks = await resolver.resolve({ namespace: "ns1", name, annotations });
   expect(networks.map((n) => n.network)).toEqual([expect.any(String), "ns1/blue", "ns1/red"]);
-  const status = networks.map((n, i) => ({ name: n.network, interface: i === 0 ? "eth0" : `net${i}`, ips: [`10.0.${i}.2`], default: i === 0 }));
+  const status = networks.map((n, i) => ({
+    name: n.network,
+    interface: i === 0 ? "eth0" : `net${i}`,
+    ips: [`10.0.${i}.2`],
+    default: i === 0,
+  }));
   await f.edge.statusWriter.write({ namespace: "ns1", name, uid: "" }, status, {});
 }
 
 async function steadyState(): Promise<EdgeFixture> {
   fx = await startEdgeFixture({
     seed: (s) => {
-      s.createNad({ namespace: "default", name: "cluster-net", config: { cniVersion: "1.0.0", type: "bridge", bridge: "cni0" } });
+      s.createNad({
+        namespace: "default",
+        name: "cluster-net",
+        config: { cniVersion: "1.0.0", type: "bridge", bridge: "cni0" },
+      });
       s.createNad({ namespace: "ns1", name: "blue", config: { cniVersion: "1.0.0", type: "macvlan", master: "eth0" } });
       s.createNad({ namespace: "ns1", name: "red", config: { cniVersion: "1.0.0", type: "bridge", bridge: "red0" } });
-      for (let i = 0; i < PODS; i++) s.createPod({ namespace: "ns1", name: `pod-${i}`, nodeName: NODE, annotations: { "k8s.v1.cni.cncf.io/networks": "blue,red@net9" } });
+      for (let i = 0; i < PODS; i++)
+        s.createPod({
+          namespace: "ns1",
+          name: `pod-${i}`,
+          nodeName: NODE,
+          annotations: { "k8s.v1.cni.cncf.io/networks": "blue,red@net9" },
+        });
     },
   });
-  await fx.writeConf("00-cbr0.conflist", { cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge", bridge: "cbr0" }] });
+  await fx.writeConf("00-cbr0.conflist", {
+    cniVersion: "1.0.0",
+    name: "cbr0",
+    plugins: [{ type: "bridge", bridge: "cbr0" }],
+  });
   await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true));
   return fx;
 }

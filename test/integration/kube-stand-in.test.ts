@@ -23,7 +23,11 @@ describe("kube API server stand-in", () => {
     s.createPod({ namespace: "a", name: "mine", nodeName: "node-a" });
     s.createPod({ namespace: "b", name: "other", nodeName: "node-b" });
     const res = await rawRequest(s, "GET", "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a");
-    const body = res.body as { kind: string; metadata: { resourceVersion: string }; items: Array<{ metadata: { name: string } }> };
+    const body = res.body as {
+      kind: string;
+      metadata: { resourceVersion: string };
+      items: Array<{ metadata: { name: string } }>;
+    };
     expect(res.status).toBe(200);
     expect(body.kind).toBe("PodList");
     expect(Number(body.metadata.resourceVersion)).toBe(s.store.currentRv());
@@ -32,16 +36,25 @@ describe("kube API server stand-in", () => {
 
   it("pages a LIST with limit/continue over one snapshot, and expires the token after compaction", async () => {
     for (let i = 0; i < 3; i++) s.createNad({ namespace: "ns1", name: `n${i}` });
-    type Page = { metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number }; items: Array<{ metadata: { name: string } }> };
+    type Page = {
+      metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
+      items: Array<{ metadata: { name: string } }>;
+    };
     const first = (await rawRequest(s, "GET", `${NADS}?limit=2`)).body as Page;
     s.createNad({ namespace: "ns1", name: "after-snapshot" });
     expect(first.items.map((i) => i.metadata.name)).toEqual(["n0", "n1"]);
     expect(first.metadata.remainingItemCount).toBe(1);
-    const second = (await rawRequest(s, "GET", `${NADS}?limit=2&continue=${encodeURIComponent(first.metadata.continue!)}`)).body as Page;
+    const second = (
+      await rawRequest(s, "GET", `${NADS}?limit=2&continue=${encodeURIComponent(first.metadata.continue!)}`)
+    ).body as Page;
     expect(second.items.map((i) => i.metadata.name)).toEqual(["n2"]);
     expect(second.metadata).toEqual({ resourceVersion: first.metadata.resourceVersion });
     s.compact();
-    const expired = await rawRequest(s, "GET", `${NADS}?limit=2&continue=${encodeURIComponent(first.metadata.continue!)}`);
+    const expired = await rawRequest(
+      s,
+      "GET",
+      `${NADS}?limit=2&continue=${encodeURIComponent(first.metadata.continue!)}`,
+    );
     expect(expired.status).toBe(410);
   });
 
@@ -50,7 +63,11 @@ describe("kube API server stand-in", () => {
     const ok = await rawRequest(s, "GET", "/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/net");
     expect(ok.status).toBe(200);
     expect((ok.body as { spec: { config: string } }).spec.config).toBe('{"type":"bridge"}');
-    const missing = await rawRequest(s, "GET", "/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/nope");
+    const missing = await rawRequest(
+      s,
+      "GET",
+      "/apis/k8s.cni.cncf.io/v1/namespaces/ns1/network-attachment-definitions/nope",
+    );
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ kind: "Status", reason: "NotFound", code: 404 });
   });
@@ -71,7 +88,10 @@ describe("kube API server stand-in", () => {
     ];
     await vi.waitFor(() => expect(withMarks.events).toHaveLength(4));
     expect(withMarks.events.slice(0, 3).map((e) => [e.type, e.object.metadata?.name])).toEqual(expected);
-    expect(withMarks.events[3]).toMatchObject({ type: "BOOKMARK", object: { metadata: { resourceVersion: String(s.store.currentRv()) } } });
+    expect(withMarks.events[3]).toMatchObject({
+      type: "BOOKMARK",
+      object: { metadata: { resourceVersion: String(s.store.currentRv()) } },
+    });
     s.endWatches();
     await plain.ended;
     expect(plain.events.map((e) => [e.type, e.object.metadata?.name])).toEqual(expected);
@@ -79,7 +99,10 @@ describe("kube API server stand-in", () => {
 
   it("turns pods entering or leaving a field selection into ADDED / DELETED", async () => {
     s.createPod({ namespace: "a", name: "p", nodeName: "" });
-    const w = await rawWatch(s, `/api/v1/pods?watch=true&resourceVersion=${s.store.currentRv()}&fieldSelector=spec.nodeName%3Dnode-a`);
+    const w = await rawWatch(
+      s,
+      `/api/v1/pods?watch=true&resourceVersion=${s.store.currentRv()}&fieldSelector=spec.nodeName%3Dnode-a`,
+    );
     s.updatePod("a", "p", (pod) => ((pod.spec as { nodeName: string }).nodeName = "node-a"));
     s.updatePod("a", "p", (pod) => ((pod.spec as { nodeName: string }).nodeName = "node-b"));
     await vi.waitFor(() => expect(w.events.map((e) => e.type)).toEqual(["ADDED", "DELETED"]));
@@ -112,9 +135,16 @@ describe("kube API server stand-in", () => {
   });
 
   it("answers a merge patch bound to another UID as kube-apiserver does: 422 Invalid on metadata.uid, nothing written", async () => {
-    const pod = s.createPod({ namespace: "a", name: "p", nodeName: "node-a", uid: "uid-new", annotations: { keep: "1" } });
+    const pod = s.createPod({
+      namespace: "a",
+      name: "p",
+      nodeName: "node-a",
+      uid: "uid-new",
+      annotations: { keep: "1" },
+    });
     const path = "/api/v1/namespaces/a/pods/p/status";
-    const patch = (metadata: object) => rawRequest(s, "PATCH", path, { body: JSON.stringify({ metadata }), contentType: "application/merge-patch+json" });
+    const patch = (metadata: object) =>
+      rawRequest(s, "PATCH", path, { body: JSON.stringify({ metadata }), contentType: "application/merge-patch+json" });
     const res = await patch({ uid: "uid-old", annotations: { x: "y" } });
     expect(res).toEqual({
       status: 422,
@@ -129,8 +159,16 @@ describe("kube API server stand-in", () => {
           name: "p",
           kind: "Pod",
           causes: [
-            { reason: "FieldValueInvalid", message: 'Invalid value: "uid-old": field is immutable', field: "metadata.uid" },
-            { reason: "FieldValueInvalid", message: 'Invalid value: "uid-old": field is immutable', field: "metadata.uid" },
+            {
+              reason: "FieldValueInvalid",
+              message: 'Invalid value: "uid-old": field is immutable',
+              field: "metadata.uid",
+            },
+            {
+              reason: "FieldValueInvalid",
+              message: 'Invalid value: "uid-old": field is immutable',
+              field: "metadata.uid",
+            },
           ],
         },
         code: 422,
@@ -138,7 +176,10 @@ describe("kube API server stand-in", () => {
     });
     expect(s.getPod("a", "p")!.metadata).toEqual(pod.metadata);
     const stale = await patch({ resourceVersion: "1", annotations: { x: "y" } });
-    expect(stale).toMatchObject({ status: 409, body: { reason: "Conflict", message: expect.stringContaining("the object has been modified") } });
+    expect(stale).toMatchObject({
+      status: 409,
+      body: { reason: "Conflict", message: expect.stringContaining("the object has been modified") },
+    });
     expect((await patch({ uid: "uid-new", annotations: { x: "y" } })).status).toBe(200);
     expect(s.getPod("a", "p")!.metadata.annotations).toEqual({ keep: "1", x: "y" });
   });
@@ -148,7 +189,10 @@ describe("kube API server stand-in", () => {
     s.resetRequests();
     s.outage();
     await w.ended;
-    expect((await rawRequest(s, "GET", "/api/v1/pods")).body).toMatchObject({ code: 503, reason: "ServiceUnavailable" });
+    expect((await rawRequest(s, "GET", "/api/v1/pods")).body).toMatchObject({
+      code: 503,
+      reason: "ServiceUnavailable",
+    });
     s.outage(429);
     expect((await rawRequest(s, "GET", "/api/v1/pods", { token: null })).status).toBe(429);
     expect(s.count()).toBe(2);

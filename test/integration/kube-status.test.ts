@@ -9,8 +9,23 @@ import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
 import { type EdgeFixture, NODE, startEdgeFixture } from "../helpers/kube-stand-in/edge-fixture.js";
 
 const STATUS: NetworkStatusEntry[] = [
-  { name: "default/cluster-net", interface: "eth0", ips: ["10.1.0.5"], mac: "0a:58:0a:01:00:05", default: true, dns: {}, gateway: ["10.1.0.1"] },
-  { name: "ns1/blue", interface: "net1", ips: ["192.168.7.2", "fd00::2"], mac: "0a:58:c0:a8:07:02", default: false, dns: {} },
+  {
+    name: "default/cluster-net",
+    interface: "eth0",
+    ips: ["10.1.0.5"],
+    mac: "0a:58:0a:01:00:05",
+    default: true,
+    dns: {},
+    gateway: ["10.1.0.1"],
+  },
+  {
+    name: "ns1/blue",
+    interface: "net1",
+    ips: ["192.168.7.2", "fd00::2"],
+    mac: "0a:58:c0:a8:07:02",
+    default: false,
+    dns: {},
+  },
 ];
 const POD = { namespace: "ns1", name: "p", uid: "" };
 
@@ -23,7 +38,13 @@ afterEach(async () => {
 async function synced(opts: Parameters<typeof startEdgeFixture>[0] = {}): Promise<EdgeFixture> {
   fx = await startEdgeFixture({
     ...opts,
-    seed: (s) => void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { "k8s.v1.cni.cncf.io/networks": "blue", other: "kept" } }),
+    seed: (s) =>
+      void s.createPod({
+        namespace: "ns1",
+        name: "p",
+        nodeName: NODE,
+        annotations: { "k8s.v1.cni.cncf.io/networks": "blue", other: "kept" },
+      }),
   });
   await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true));
   fx.standIn.resetRequests();
@@ -36,7 +57,9 @@ describe("kube edge: network-status", () => {
   it("sends one merge PATCH on pods/status with only the annotation, and the stand-in stores it", async () => {
     const f = await synced();
     await f.edge.statusWriter.write(POD, STATUS, {});
-    expect(f.standIn.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["PATCH /api/v1/namespaces/ns1/pods/p/status"]);
+    expect(f.standIn.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "PATCH /api/v1/namespaces/ns1/pods/p/status",
+    ]);
     const [req] = patches(f);
     expect(req!.contentType).toBe("application/merge-patch+json");
     const body = JSON.parse(req!.body!) as { metadata: { annotations: Record<string, string> } };
@@ -93,30 +116,54 @@ describe("kube edge: network-status", () => {
     const uid = f.standIn.getPod("ns1", "p")!.metadata.uid;
     await f.edge.statusWriter.write({ ...POD, uid }, STATUS, {});
     const [req] = patches(f);
-    expect(JSON.parse(req!.body!)).toEqual({ metadata: { uid, annotations: { [NETWORK_STATUS_ANNOTATION]: JSON.stringify(STATUS, null, 4) } } });
+    expect(JSON.parse(req!.body!)).toEqual({
+      metadata: { uid, annotations: { [NETWORK_STATUS_ANNOTATION]: JSON.stringify(STATUS, null, 4) } },
+    });
     expect(req!.query.fieldManager).toBe("netattachd");
     expect(req!.userAgent).toBe(userAgent());
     expect(userAgent()).toMatch(/^netattachd\/\d+\.\d+\.\d+/);
   });
 
-  it.each(["fail", "ignore"] as const)("refuses to write onto a recreated pod: POD_UID_MISMATCH after one 422, nothing stored (policy %s)", async (policy) => {
-    const f = await synced({ config: { statusFailurePolicy: policy } });
-    const err = await f.edge.statusWriter.write({ ...POD, uid: "uid-of-the-deleted-pod" }, STATUS, {}).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: "DaemonError", code: "POD_UID_MISMATCH", context: { phase: "status-write", source: "pod ns1/p" } });
-    expect((err as Error).message).toContain("HTTP 422: Pod \"p\" is invalid: metadata.uid");
-    expect(patches(f).map((r) => r.status)).toEqual([422]);
-    expect(f.standIn.getPod("ns1", "p")!.metadata.annotations).not.toHaveProperty(NETWORK_STATUS_ANNOTATION);
-  });
+  it.each(["fail", "ignore"] as const)(
+    "refuses to write onto a recreated pod: POD_UID_MISMATCH after one 422, nothing stored (policy %s)",
+    async (policy) => {
+      const f = await synced({ config: { statusFailurePolicy: policy } });
+      const err = await f.edge.statusWriter
+        .write({ ...POD, uid: "uid-of-the-deleted-pod" }, STATUS, {})
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        name: "DaemonError",
+        code: "POD_UID_MISMATCH",
+        context: { phase: "status-write", source: "pod ns1/p" },
+      });
+      expect((err as Error).message).toContain('HTTP 422: Pod "p" is invalid: metadata.uid');
+      expect(patches(f).map((r) => r.status)).toEqual([422]);
+      expect(f.standIn.getPod("ns1", "p")!.metadata.annotations).not.toHaveProperty(NETWORK_STATUS_ANNOTATION);
+    },
+  );
 
   it("does not bind a static pod's status to the runtime's UID (its mirror pod has another)", async () => {
     fx = await startEdgeFixture({
-      seed: (s) => void s.createPod({ namespace: "kube-system", name: "etcd-node-a", nodeName: NODE, uid: "uid-mirror", annotations: { "kubernetes.io/config.source": "file" } }),
+      seed: (s) =>
+        void s.createPod({
+          namespace: "kube-system",
+          name: "etcd-node-a",
+          nodeName: NODE,
+          uid: "uid-mirror",
+          annotations: { "kubernetes.io/config.source": "file" },
+        }),
     });
     const f = fx;
     await vi.waitFor(() => expect(f.edge.ready()).toBe(true));
     f.standIn.resetRequests();
-    await f.edge.statusWriter.write({ namespace: "kube-system", name: "etcd-node-a", uid: "uid-of-the-static-pod" }, STATUS, {});
-    expect(patches(f).map((r) => [r.status, (JSON.parse(r.body!) as { metadata: object }).metadata])).toEqual([[200, { annotations: expect.any(Object) }]]);
+    await f.edge.statusWriter.write(
+      { namespace: "kube-system", name: "etcd-node-a", uid: "uid-of-the-static-pod" },
+      STATUS,
+      {},
+    );
+    expect(patches(f).map((r) => [r.status, (JSON.parse(r.body!) as { metadata: object }).metadata])).toEqual([
+      [200, { annotations: expect.any(Object) }],
+    ]);
   });
 
   it("makes one try instead of its retries while the API server is failing, and full tries again after a success", async () => {
@@ -133,7 +180,9 @@ describe("kube edge: network-status", () => {
 
   it("treats a pod that is gone as nothing to write", async () => {
     const f = await synced();
-    await expect(f.edge.statusWriter.write({ namespace: "ns1", name: "gone", uid: "" }, STATUS, {})).resolves.toBeUndefined();
+    await expect(
+      f.edge.statusWriter.write({ namespace: "ns1", name: "gone", uid: "" }, STATUS, {}),
+    ).resolves.toBeUndefined();
     expect(patches(f).map((r) => r.status)).toEqual([404]);
   });
 });

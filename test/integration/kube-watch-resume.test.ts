@@ -2,7 +2,12 @@
 // from the last resourceVersion, 410 Gone forces a relist, and bookmarks keep the
 // resourceVersion fresh so a resume after compaction needs no relist.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type EdgeFixture, type EdgeFixtureOptions, NODE, startEdgeFixture } from "../helpers/kube-stand-in/edge-fixture.js";
+import {
+  type EdgeFixture,
+  type EdgeFixtureOptions,
+  NODE,
+  startEdgeFixture,
+} from "../helpers/kube-stand-in/edge-fixture.js";
 
 const NADS = "network-attachment-definitions" as const;
 let fx: EdgeFixture | undefined;
@@ -30,7 +35,9 @@ async function names(f: EdgeFixture, namespace: string, candidates: string[]): P
 
 describe("kube edge: watch resume", () => {
   it("resumes a cleanly ended watch from its resourceVersion and gets the events it missed (no relist)", async () => {
-    const f = await synced((s) => void s.createNad({ namespace: "ns1", name: "keep", config: { type: "bridge", bridge: "k" } }));
+    const f = await synced(
+      (s) => void s.createNad({ namespace: "ns1", name: "keep", config: { type: "bridge", bridge: "k" } }),
+    );
     f.standIn.resetRequests();
     f.standIn.stallWatches();
     f.standIn.createNad({ namespace: "ns1", name: "added", config: { type: "bridge", bridge: "a" } });
@@ -54,19 +61,25 @@ describe("kube edge: watch resume", () => {
     f.standIn.updateNad("ns1", "stay", { type: "bridge", bridge: "s2" });
     f.standIn.deleteNad("ns1", "doomed");
     f.standIn.expireWatches(); // ERROR 410 + end; history compacted
-    await vi.waitFor(async () => expect(await names(f, "ns1", ["stay", "doomed", "born"])).toEqual(['stay:"s2"', 'born:"b"']));
+    await vi.waitFor(async () =>
+      expect(await names(f, "ns1", ["stay", "doomed", "born"])).toEqual(['stay:"s2"', 'born:"b"']),
+    );
     expect(f.standIn.count({ verb: "list", resource: NADS })).toBe(1);
     expect(f.edge.ready()).toBe(true);
   });
 
   it("relists when a resumed watch is answered 410 because the history was compacted meanwhile", async () => {
-    const f = await synced((s) => void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { v: "1" } }));
+    const f = await synced(
+      (s) => void s.createPod({ namespace: "ns1", name: "p", nodeName: NODE, annotations: { v: "1" } }),
+    );
     f.standIn.resetRequests();
     f.standIn.stallWatches();
     f.standIn.setPodAnnotations("ns1", "p", { v: "2" });
     f.standIn.compact();
     f.standIn.endWatches();
-    await vi.waitFor(async () => expect((await f.edge.podSource.getPod("ns1", "p")).found?.annotations).toEqual({ v: "2" }));
+    await vi.waitFor(async () =>
+      expect((await f.edge.podSource.getPod("ns1", "p")).found?.annotations).toEqual({ v: "2" }),
+    );
     expect(f.standIn.count({ verb: "list", resource: "pods" })).toBe(1);
   });
 

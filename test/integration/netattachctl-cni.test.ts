@@ -37,7 +37,9 @@ describe("netattachctl cni (spawned, with test-double plugins)", () => {
   });
 
   /** A fresh conflist of noop plugins; `noop` is passed to every plugin entry. */
-  async function conflist(opts: { plugins?: Array<Record<string, unknown>>; cniVersion?: string; file?: string } = {}): Promise<{ path: string; name: string }> {
+  async function conflist(
+    opts: { plugins?: Array<Record<string, unknown>>; cniVersion?: string; file?: string } = {},
+  ): Promise<{ path: string; name: string }> {
     const name = `h3ctl${++n}`;
     const plugins = opts.plugins ?? [{ type: "noop.mjs", debugFile, capabilities: { portMappings: true } }];
     const path = join(opts.file === undefined ? dir : confDir, opts.file ?? `${name}.conflist`);
@@ -82,13 +84,29 @@ describe("netattachctl cni (spawned, with test-double plugins)", () => {
   it("add from a file: result on stdout; container id, ifname, CNI_ARGS, CNI_PATH and runtimeConfig reach the plugin", async () => {
     const { path, name } = await conflist();
     const r = await runNetattachctl([
-      "cni", "add", path, netns, ...common(), "--ifname", "net1", "--cni-args", "K8S_POD_NAME=pod-a;K8S_POD_NAMESPACE=ns-a",
-      "--cap-args", JSON.stringify({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }], bandwidth: { ingressRate: 1 } }),
+      "cni",
+      "add",
+      path,
+      netns,
+      ...common(),
+      "--ifname",
+      "net1",
+      "--cni-args",
+      "K8S_POD_NAME=pod-a;K8S_POD_NAMESPACE=ns-a",
+      "--cap-args",
+      JSON.stringify({
+        portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }],
+        bandwidth: { ingressRate: 1 },
+      }),
     ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(result).toEqual({ cniVersion: "1.1.0", interfaces: [{ name: "net1", sandbox: netns }], ips: [{ address: "10.1.2.3/24", gateway: "10.1.2.1", interface: 0 }] });
+    expect(result).toEqual({
+      cniVersion: "1.1.0",
+      interfaces: [{ name: "net1", sandbox: netns }],
+      ips: [{ address: "10.1.2.3/24", gateway: "10.1.2.1", interface: 0 }],
+    });
     const [add] = (await calls(name)).filter((c) => c.command === "ADD");
     expect(add?.env).toMatchObject({
       CNI_COMMAND: "ADD",
@@ -97,9 +115,15 @@ describe("netattachctl cni (spawned, with test-double plugins)", () => {
       CNI_IFNAME: "net1",
       CNI_PATH: PLUGINS.replace(/\/$/, ""),
     });
-    expect(add?.env.CNI_ARGS?.split(";").sort()).toEqual(["IgnoreUnknown=1", "K8S_POD_NAME=pod-a", "K8S_POD_NAMESPACE=ns-a"]);
+    expect(add?.env.CNI_ARGS?.split(";").sort()).toEqual([
+      "IgnoreUnknown=1",
+      "K8S_POD_NAME=pod-a",
+      "K8S_POD_NAMESPACE=ns-a",
+    ]);
     // only the declared capability is passed
-    expect(add?.stdin.runtimeConfig).toEqual({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }] });
+    expect(add?.stdin.runtimeConfig).toEqual({
+      portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }],
+    });
     expect(add?.stdin).toMatchObject({ name, cniVersion: "1.1.0" });
   });
 
@@ -132,11 +156,26 @@ describe("netattachctl cni (spawned, with test-double plugins)", () => {
 
   it("a failing plugin: exit 1, its own error object on stdout, plugin and stderr on stderr", async () => {
     const { path } = await conflist({
-      plugins: [{ type: "noop.mjs", noop: { ADD: { error: { code: 142, msg: "noop refuses", details: "on purpose" }, stderr: "noop: about to refuse\n" } } }],
+      plugins: [
+        {
+          type: "noop.mjs",
+          noop: {
+            ADD: {
+              error: { code: 142, msg: "noop refuses", details: "on purpose" },
+              stderr: "noop: about to refuse\n",
+            },
+          },
+        },
+      ],
     });
     const r = await runNetattachctl(["cni", "add", path, netns, ...common()]);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ cniVersion: "1.1.0", code: 142, msg: "noop refuses", details: "on purpose" });
+    expect(JSON.parse(r.stdout)).toEqual({
+      cniVersion: "1.1.0",
+      code: 142,
+      msg: "noop refuses",
+      details: "on purpose",
+    });
     expect(r.stderr).toContain('plugin "noop.mjs"');
     expect(r.stderr).toContain("noop: about to refuse");
   });
@@ -169,13 +208,17 @@ describe("netattachctl cni (spawned, with test-double plugins)", () => {
   it("version prints the plugin's VERSION answer", async () => {
     const r = await runNetattachctl(["cni", "version", "noop.mjs", ...common()]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ supportedVersions: expect.arrayContaining(["0.3.1", "1.0.0", "1.1.0"]) });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      supportedVersions: expect.arrayContaining(["0.3.1", "1.0.0", "1.1.0"]),
+    });
   });
 
   it("status: exit 0 when ready; exit 1 with the plugin's code 50 when not", async () => {
     const ok = await conflist();
     expect(await runNetattachctl(["cni", "status", ok.path, ...common()])).toMatchObject({ code: 0, stdout: "" });
-    const down = await conflist({ plugins: [{ type: "noop.mjs", noop: { STATUS: { error: { code: 50, msg: "not ready" } } } }] });
+    const down = await conflist({
+      plugins: [{ type: "noop.mjs", noop: { STATUS: { error: { code: 50, msg: "not ready" } } } }],
+    });
     const r = await runNetattachctl(["cni", "status", down.path, ...common()]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual({ cniVersion: "1.1.0", code: 50, msg: "not ready" });

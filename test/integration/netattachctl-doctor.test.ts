@@ -32,7 +32,18 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 function doctor(...extra: string[]) {
-  return cli("doctor", "--config", configPath, "--conf-dir", paths.confDir, "--bin-dir", paths.binDir, "--shim", paths.shim, ...extra);
+  return cli(
+    "doctor",
+    "--config",
+    configPath,
+    "--conf-dir",
+    paths.confDir,
+    "--bin-dir",
+    paths.binDir,
+    "--shim",
+    paths.shim,
+    ...extra,
+  );
 }
 
 interface Check {
@@ -56,12 +67,21 @@ beforeAll(async () => {
   paths.shim = join(dir, "netattach-cni");
   for (const sub of ["bin", "net.d", "definitions", "runtime-net.d", "runtime-bin"]) await mkdir(join(dir, sub));
   for (const type of ["noop", "noop-ipam"]) await symlink(NOOP, join(paths.daemonBin, type));
-  await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop", ipam: { type: "noop-ipam" } }] }));
+  await writeFile(
+    join(dir, "net.d", "10-cluster.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop", ipam: { type: "noop-ipam" } }] }),
+  );
   await writeFile(
     join(dir, "definitions", "blue.yaml"),
     `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: blue, namespace: default}\nspec:\n  config: '{"cniVersion":"1.0.0","plugins":[{"type":"noop"}]}'\n`,
   );
-  const config = { clusterNetwork: "cluster", cniBinDirs: [paths.daemonBin], cniConfDir: join(dir, "net.d"), definitionsDir: join(dir, "definitions"), defaultNamespace: "default" };
+  const config = {
+    clusterNetwork: "cluster",
+    cniBinDirs: [paths.daemonBin],
+    cniConfDir: join(dir, "net.d"),
+    definitionsDir: join(dir, "definitions"),
+    defaultNamespace: "default",
+  };
   d = await startComposedDaemon(config, { dir });
   configPath = join(dir, "netattachd.json");
   await writeFile(configPath, JSON.stringify({ ...config, socketPath: d.socketPath, stateDir: join(dir, "state") }));
@@ -80,7 +100,19 @@ beforeEach(async () => {
   await rm(paths.binDir, { recursive: true, force: true });
   await mkdir(paths.confDir);
   await mkdir(paths.binDir);
-  const installed = await cli("install", "--shim", paths.shim, "--bin-dir", paths.binDir, "--conf-dir", paths.confDir, "--socket", d.socketPath, "--cluster-network", "cluster");
+  const installed = await cli(
+    "install",
+    "--shim",
+    paths.shim,
+    "--bin-dir",
+    paths.binDir,
+    "--conf-dir",
+    paths.confDir,
+    "--socket",
+    d.socketPath,
+    "--cluster-network",
+    "cluster",
+  );
   expect(installed.code).toBe(0);
   await rm(join(paths.daemonBin, "noop-ipam"), { force: true });
   await symlink(NOOP, join(paths.daemonBin, "noop-ipam"));
@@ -92,7 +124,9 @@ describe("netattachctl doctor", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toContain(`[ok]   daemon: netattachd on ${d.socketPath} is ready (cluster network cluster)\n`);
-    expect(r.out).toContain(`[ok]   conf-order: ${join(paths.confDir, "00-netattach.conflist")} is the first config in ${paths.confDir}\n`);
+    expect(r.out).toContain(
+      `[ok]   conf-order: ${join(paths.confDir, "00-netattach.conflist")} is the first config in ${paths.confDir}\n`,
+    );
     expect(r.out).toContain(`[ok]   shim: ${join(paths.binDir, "netattach-cni")} matches ${paths.shim}\n`);
     expect(r.out).toContain(`[ok]   plugins: 2 network(s), 3 plugin reference(s), all found in ${paths.daemonBin}\n`);
     expect(r.out).toContain("[ok]   stale-state: 0 saved attachment(s)");
@@ -104,7 +138,9 @@ describe("netattachctl doctor", () => {
     const { code, byName } = await checks();
     expect(code).toBe(1);
     expect(byName.plugins?.status).toBe("fail");
-    expect(byName.plugins?.message).toBe(`network cluster (${join(dir, "net.d", "10-cluster.conflist")}): plugin "noop-ipam" not found in ${paths.daemonBin}`);
+    expect(byName.plugins?.message).toBe(
+      `network cluster (${join(dir, "net.d", "10-cluster.conflist")}): plugin "noop-ipam" not found in ${paths.daemonBin}`,
+    );
     expect(byName.plugins?.fix).toContain(`install "noop-ipam" into one of ${paths.daemonBin}`);
     expect(byName.daemon?.status).toBe("ok");
   });
@@ -132,21 +168,39 @@ describe("netattachctl doctor", () => {
     });
     await writeFile(join(paths.binDir, "netattach-cni"), "#!/bin/sh\necho old\n", { mode: 0o755 });
     const other = await checks();
-    expect(other.byName.shim?.message).toBe(`${join(paths.binDir, "netattach-cni")} differs from ${paths.shim} (the shim of this netattach version)`);
+    expect(other.byName.shim?.message).toBe(
+      `${join(paths.binDir, "netattach-cni")} differs from ${paths.shim} (the shim of this netattach version)`,
+    );
   });
 
   it("says when netattachd cannot be reached and skips what needs it", async () => {
     const { code, byName } = await checks("--socket", join(dir, "nothing.sock"));
     expect(code).toBe(1);
     expect(byName.daemon?.status).toBe("fail");
-    expect(byName.daemon?.message).toBe(`UNAVAILABLE: cannot reach netattachd at ${join(dir, "nothing.sock")}: connect ENOENT ${join(dir, "nothing.sock")}`);
-    expect(byName["stale-state"]).toEqual({ check: "stale-state", status: "skip", message: "netattachd is not reachable" });
+    expect(byName.daemon?.message).toBe(
+      `UNAVAILABLE: cannot reach netattachd at ${join(dir, "nothing.sock")}: connect ENOENT ${join(dir, "nothing.sock")}`,
+    );
+    expect(byName["stale-state"]).toEqual({
+      check: "stale-state",
+      status: "skip",
+      message: "netattachd is not reachable",
+    });
   });
 
   it("lists saved attachments whose network namespace is gone, with the detach to run", async () => {
     const scratch = await createScratchNetns();
     const netns = scratch.path;
-    const attached = await cli("attach", "--socket", d.socketPath, "--pod", "default/p1", "--container-id", "stale1", "--netns", netns);
+    const attached = await cli(
+      "attach",
+      "--socket",
+      d.socketPath,
+      "--pod",
+      "default/p1",
+      "--container-id",
+      "stale1",
+      "--netns",
+      netns,
+    );
     expect(attached.err).toBe("");
     await scratch.close();
     const { byName } = await checks();
@@ -156,11 +210,15 @@ describe("netattachctl doctor", () => {
     await cli("detach", "--socket", d.socketPath, "--container-id", "stale1");
   });
 
-  it.runIf(isRoot)("probes macvlan, ipvlan and vlan in a throwaway netns and says which this kernel lacks", async () => {
-    const { byName } = await checks();
-    const kernel = byName.kernel?.message ?? "";
-    for (const kind of ["macvlan", "ipvlan", "vlan"]) expect(kernel).toMatch(new RegExp(`^${kind}: (supported|not supported) \\(no network uses it\\)$`, "m"));
-    // No configured network uses them here, so a missing kind is information, not a failure.
-    expect(byName.kernel?.status).toBe("ok");
-  });
+  it.runIf(isRoot)(
+    "probes macvlan, ipvlan and vlan in a throwaway netns and says which this kernel lacks",
+    async () => {
+      const { byName } = await checks();
+      const kernel = byName.kernel?.message ?? "";
+      for (const kind of ["macvlan", "ipvlan", "vlan"])
+        expect(kernel).toMatch(new RegExp(`^${kind}: (supported|not supported) \\(no network uses it\\)$`, "m"));
+      // No configured network uses them here, so a missing kind is information, not a failure.
+      expect(byName.kernel?.status).toBe("ok");
+    },
+  );
 });

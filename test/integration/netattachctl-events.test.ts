@@ -13,13 +13,29 @@ let d: TestDaemon;
 let bus: EventBus;
 const pod = { namespace: "ns1", name: "web-0", uid: "u1" };
 
-const ev = (containerId: string, extra: Partial<AttachmentEvent> = {}): AttachmentEvent => ({ kind: "attach", outcome: "ok", time: new Date("2030-01-02T03:04:05.000Z"), containerId, pod, durationMs: 12.4, ...extra });
+const ev = (containerId: string, extra: Partial<AttachmentEvent> = {}): AttachmentEvent => ({
+  kind: "attach",
+  outcome: "ok",
+  time: new Date("2030-01-02T03:04:05.000Z"),
+  containerId,
+  pod,
+  durationMs: 12.4,
+  ...extra,
+});
 
 beforeAll(async () => {
   bus = createEventBus({ historySize: 10, bufferSize: 2, maxWatchers: 4 });
   d = await startDaemonWith(createFakeService({ status: { ready: true, reasons: [] } }), { events: bus });
   bus.emit(ev("c1", { interfaces: [{ network: "ns1/blue", ifName: "net1", ips: ["10.1.0.2/24"] }] }));
-  bus.emit(ev("c2", { outcome: "failed", reason: "PLUGIN_FAILED", network: "ns1/red", plugin: "macvlan", message: "master eth9 not found" }));
+  bus.emit(
+    ev("c2", {
+      outcome: "failed",
+      reason: "PLUGIN_FAILED",
+      network: "ns1/red",
+      plugin: "macvlan",
+      message: "master eth9 not found",
+    }),
+  );
   bus.emit(ev("c1", { kind: "detach", message: "removed net1 (ns1/blue)" }));
 });
 afterAll(async () => {
@@ -61,13 +77,35 @@ describe("netattachctl events", () => {
         },
       ],
     });
-    const byNet = JSON.parse((await runNetattachctl(["events", "-o", "json", "--network", "ns1/blue", "--socket", d.socketPath])).stdout) as { events: Array<{ containerId: string }> };
+    const byNet = JSON.parse(
+      (await runNetattachctl(["events", "-o", "json", "--network", "ns1/blue", "--socket", d.socketPath])).stdout,
+    ) as { events: Array<{ containerId: string }> };
     expect(byNet.events.map((e) => e.containerId)).toEqual(["c1"]);
-    expect(JSON.parse((await runNetattachctl(["events", "-o", "json", "--pod", "ns1/other", "--socket", d.socketPath])).stdout)).toEqual({ events: [] });
+    expect(
+      JSON.parse(
+        (await runNetattachctl(["events", "-o", "json", "--pod", "ns1/other", "--socket", d.socketPath])).stdout,
+      ),
+    ).toEqual({ events: [] });
   });
 
   it("-w follows new events as JSON lines until interrupted (exit 0)", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "tools/src/main.ts", "events", "-w", "-o", "json", "--container-id", "c9", "--socket", d.socketPath], { cwd: REPO_ROOT });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "tools/src/main.ts",
+        "events",
+        "-w",
+        "-o",
+        "json",
+        "--container-id",
+        "c9",
+        "--socket",
+        d.socketPath,
+      ],
+      { cwd: REPO_ROOT },
+    );
     const lines = createInterface({ input: child.stdout });
     const got: Array<{ event?: { sequence: number; kind: string } }> = [];
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -89,7 +127,11 @@ describe("netattachctl events", () => {
     await three;
     child.kill("SIGINT");
     expect(await exited).toBe(0);
-    expect(got.map((g) => g.event?.kind)).toEqual(["EVENT_KIND_ATTACH", "EVENT_KIND_HOTPLUG_ATTACH", "EVENT_KIND_DETACH"]);
+    expect(got.map((g) => g.event?.kind)).toEqual([
+      "EVENT_KIND_ATTACH",
+      "EVENT_KIND_HOTPLUG_ATTACH",
+      "EVENT_KIND_DETACH",
+    ]);
     expect(got.map((g) => g.event!.sequence)).toEqual([...got.map((g) => g.event!.sequence)].sort((a, b) => a - b));
   });
 

@@ -8,7 +8,15 @@ import { runCli } from "../../tools/src/cli.js";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
 
 const ATTACHED: AttachNetworkResult = {
-  attached: { network: "ns1/green", ifName: "data0", ips: [{ address: "10.7.0.5/24" }], mac: "aa:bb:cc:00:00:05", isDefault: false, gateways: [], result: { cniVersion: "1.0.0" } },
+  attached: {
+    network: "ns1/green",
+    ifName: "data0",
+    ips: [{ address: "10.7.0.5/24" }],
+    mac: "aa:bb:cc:00:00:05",
+    isDefault: false,
+    gateways: [],
+    result: { cniVersion: "1.0.0" },
+  },
   networkStatus: [
     { name: "cluster", interface: "eth0", ips: ["10.0.0.2"], default: true },
     { name: "ns1/green", interface: "data0", ips: ["10.7.0.5"], default: false },
@@ -38,7 +46,12 @@ beforeEach(() => {
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await runCli({ argv, env: { NETATTACH_SOCKET: d.socketPath }, stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  const code = await runCli({
+    argv,
+    env: { NETATTACH_SOCKET: d.socketPath },
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+  });
   return { code, out, err };
 }
 
@@ -48,7 +61,13 @@ describe("netattachctl attach-network", () => {
     expect(text).toMatchObject({ code: 0, err: "" });
     expect(text.out.split("\n")[0]).toMatch(/^INTERFACE\s+NETWORK\s+IPS\s+MAC\s+DEFAULT$/);
     expect(text.out.split("\n")[1]).toMatch(/^data0\s+ns1\/green\s+10\.7\.0\.5\/24\s+aa:bb:cc:00:00:05\s*$/);
-    expect(fake.calls.filter((c) => c.method !== "status")).toEqual([{ method: "attachNetwork", request: { containerId: "c1", selection: { name: "green", namespace: "ns1", interface: "data0" } }, signal: expect.any(AbortSignal) }]);
+    expect(fake.calls.filter((c) => c.method !== "status")).toEqual([
+      {
+        method: "attachNetwork",
+        request: { containerId: "c1", selection: { name: "green", namespace: "ns1", interface: "data0" } },
+        signal: expect.any(AbortSignal),
+      },
+    ]);
 
     const json = await cli("attach-network", "--container-id", "c1", "--network", "ns1/green@data0", "-o", "json");
     expect(json.code).toBe(0);
@@ -58,18 +77,43 @@ describe("netattachctl attach-network", () => {
   });
 
   it("takes the JSON element form; no namespace leaves it to the daemon (the pod's)", async () => {
-    expect((await cli("attach-network", "--container-id", "c1", "--network", '{"name":"green","ips":["10.7.0.9/24"],"default-route":["10.7.0.1"]}')).code).toBe(0);
-    expect(fake.calls.find((c) => c.method === "attachNetwork")!.request).toEqual({ containerId: "c1", selection: { name: "green", ips: ["10.7.0.9/24"], defaultRoute: ["10.7.0.1"] } });
+    expect(
+      (
+        await cli(
+          "attach-network",
+          "--container-id",
+          "c1",
+          "--network",
+          '{"name":"green","ips":["10.7.0.9/24"],"default-route":["10.7.0.1"]}',
+        )
+      ).code,
+    ).toBe(0);
+    expect(fake.calls.find((c) => c.method === "attachNetwork")!.request).toEqual({
+      containerId: "c1",
+      selection: { name: "green", ips: ["10.7.0.9/24"], defaultRoute: ["10.7.0.1"] },
+    });
   });
 
   it("a refusal is one catalog error: exit 1, JSON on stdout with -o json", async () => {
-    fake.answers.attachNetwork = new DaemonError("INTERFACE_CONFLICT", 'interface "net1" is used twice: by network "ns1/blue" (#1) and by network "ns1/green" (#2)', { network: "ns1/green", ifName: "net1", phase: "plan" });
+    fake.answers.attachNetwork = new DaemonError(
+      "INTERFACE_CONFLICT",
+      'interface "net1" is used twice: by network "ns1/blue" (#1) and by network "ns1/green" (#2)',
+      { network: "ns1/green", ifName: "net1", phase: "plan" },
+    );
     const text = await cli("attach-network", "--container-id", "c1", "--network", "green@net1");
     expect(text).toMatchObject({ code: 1, out: "" });
-    expect(text.err).toContain("netattachctl attach-network: INVALID_ARGUMENT INTERFACE_CONFLICT: interface \"net1\" is used twice");
+    expect(text.err).toContain(
+      'netattachctl attach-network: INVALID_ARGUMENT INTERFACE_CONFLICT: interface "net1" is used twice',
+    );
     const json = await cli("attach-network", "--container-id", "c1", "--network", "green@net1", "-o", "json");
     expect(json).toMatchObject({ code: 1, err: "" });
-    expect(JSON.parse(json.out)).toMatchObject({ error: { code: "INVALID_ARGUMENT", reason: "INTERFACE_CONFLICT", metadata: { network: "ns1/green", ifName: "net1" } } });
+    expect(JSON.parse(json.out)).toMatchObject({
+      error: {
+        code: "INVALID_ARGUMENT",
+        reason: "INTERFACE_CONFLICT",
+        metadata: { network: "ns1/green", ifName: "net1" },
+      },
+    });
   });
 
   it("usage errors exit 2 without calling the daemon", async () => {
@@ -77,7 +121,9 @@ describe("netattachctl attach-network", () => {
     expect((await cli("attach-network", "--network", "green")).code).toBe(2);
     const two = await cli("attach-network", "--container-id", "c1", "--network", "green,blue", "-o", "json");
     expect(two.code).toBe(2);
-    expect(JSON.parse(two.out)).toEqual({ error: { code: "USAGE", message: "--network must name exactly one network, got 2", metadata: {} } });
+    expect(JSON.parse(two.out)).toEqual({
+      error: { code: "USAGE", message: "--network must name exactly one network, got 2", metadata: {} },
+    });
     const bad = await cli("attach-network", "--container-id", "c1", "--network", "{nope");
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--network");
@@ -100,7 +146,11 @@ describe("netattachctl detach-network", () => {
   });
 
   it("a sandbox without an attachment is ATTACHMENT_NOT_FOUND, exit 1", async () => {
-    fake.answers.detachNetwork = new DaemonError("ATTACHMENT_NOT_FOUND", "container c9 has no attachment: a hot-plug needs a sandbox the runtime's ADD attached", { phase: "hotplug-del" });
+    fake.answers.detachNetwork = new DaemonError(
+      "ATTACHMENT_NOT_FOUND",
+      "container c9 has no attachment: a hot-plug needs a sandbox the runtime's ADD attached",
+      { phase: "hotplug-del" },
+    );
     const r = await cli("detach-network", "--container-id", "c9", "--interface", "net1", "-o", "json");
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({ error: { code: "NOT_FOUND", reason: "ATTACHMENT_NOT_FOUND" } });

@@ -27,7 +27,10 @@ beforeEach(async () => {
   await mkdir(join(dir, "bin"));
   await mkdir(join(dir, "net.d"));
   await symlink(NOOP_PLUGIN, join(dir, "bin", "noop"));
-  await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop", debugFile }] }));
+  await writeFile(
+    join(dir, "net.d", "10-cluster.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop", debugFile }] }),
+  );
   netns = await createScratchNetns();
   cri = await startFakeCri(join(dir, "cri.sock"));
 });
@@ -39,7 +42,11 @@ afterEach(async () => {
 
 async function start(reconcile: Partial<DaemonConfig["reconcile"]>): Promise<TestDaemon> {
   const d = await startComposedDaemon(
-    { clusterNetwork: "cluster", cniBinDirs: [join(dir, "bin")], reconcile: { enabled: true, intervalMs: 100, gracePeriodMs: 0, runtimeSocket: cri.socketPath, ...reconcile } },
+    {
+      clusterNetwork: "cluster",
+      cniBinDirs: [join(dir, "bin")],
+      reconcile: { enabled: true, intervalMs: 100, gracePeriodMs: 0, runtimeSocket: cri.socketPath, ...reconcile },
+    },
     { dir },
   );
   daemons.push(d);
@@ -47,8 +54,10 @@ async function start(reconcile: Partial<DaemonConfig["reconcile"]>): Promise<Tes
 }
 
 const pod = (name: string) => ({ namespace: "default", name, uid: `uid-${name}` });
-const attach = (d: TestDaemon, containerId: string, path = netns.path) => d.client.api.attachNetworks({ containerId, netnsPath: path, pod: pod(containerId), annotations: { values: {} } });
-const listed = async (d: TestDaemon): Promise<string[]> => (await d.client.api.listAttachments({})).attachments.map((a) => a.containerId).sort();
+const attach = (d: TestDaemon, containerId: string, path = netns.path) =>
+  d.client.api.attachNetworks({ containerId, netnsPath: path, pod: pod(containerId), annotations: { values: {} } });
+const listed = async (d: TestDaemon): Promise<string[]> =>
+  (await d.client.api.listAttachments({})).attachments.map((a) => a.containerId).sort();
 const dels = async (containerId: string): Promise<number> =>
   (await readFile(debugFile, "utf8").catch(() => ""))
     .split("\n")
@@ -74,8 +83,18 @@ describe("the reconciler", () => {
     await until("the reconciler detaches drop", async () => (await listed(d)).join() === "keep");
     expect(await dels("drop")).toBe(1);
     expect(await dels("keep")).toBe(0);
-    expect(d.logs.filter((l) => l.msg === "reconciler: the container runtime's sandbox list is the truth (fake-cri 1.0 at unix://" + cri.socketPath + ")")).toHaveLength(1);
-    expect(d.logs.some((l) => l.containerId === "drop" && l.reason === "sandbox-gone" && l.outcome === "removed")).toBe(true);
+    expect(
+      d.logs.filter(
+        (l) =>
+          l.msg ===
+          "reconciler: the container runtime's sandbox list is the truth (fake-cri 1.0 at unix://" +
+            cri.socketPath +
+            ")",
+      ),
+    ).toHaveLength(1);
+    expect(d.logs.some((l) => l.containerId === "drop" && l.reason === "sandbox-gone" && l.outcome === "removed")).toBe(
+      true,
+    );
   });
 
   it("without the runtime socket says so once, and judges by netns existence", async () => {
@@ -87,9 +106,13 @@ describe("the reconciler", () => {
     await other.close();
     await until("the reconciler detaches netns-deleted", async () => (await listed(d)).join() === "stays");
     await new Promise((r) => setTimeout(r, 300));
-    const said = d.logs.filter((l) => typeof l.msg === "string" && l.msg.startsWith("reconciler: no container runtime socket at"));
+    const said = d.logs.filter(
+      (l) => typeof l.msg === "string" && l.msg.startsWith("reconciler: no container runtime socket at"),
+    );
     expect(said).toHaveLength(1);
-    expect(said[0]!.msg).toBe(`reconciler: no container runtime socket at ${join(dir, "absent.sock")}: sandboxes are judged by netns existence`);
+    expect(said[0]!.msg).toBe(
+      `reconciler: no container runtime socket at ${join(dir, "absent.sock")}: sandboxes are judged by netns existence`,
+    );
     expect(await dels("stays")).toBe(0);
     cri = await startFakeCri(join(dir, "cri.sock"));
   });
@@ -101,14 +124,28 @@ describe("the reconciler", () => {
     cri.sandboxes.clear();
     const dry = await d.client.api.garbageCollect({ dryRun: true });
     expect(dry.report?.dryRun).toBe(true);
-    expect(dry.report?.sources).toEqual([`CRI ListPodSandbox: fake-cri 1.0 at unix://${cri.socketPath}`, "netns existence"]);
-    expect(dry.report?.items.map((i) => [i.containerId, i.reason, i.outcome])).toEqual([["a", GarbageCollectReason.GARBAGE_COLLECT_REASON_SANDBOX_GONE, GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE]]);
+    expect(dry.report?.sources).toEqual([
+      `CRI ListPodSandbox: fake-cri 1.0 at unix://${cri.socketPath}`,
+      "netns existence",
+    ]);
+    expect(dry.report?.items.map((i) => [i.containerId, i.reason, i.outcome])).toEqual([
+      [
+        "a",
+        GarbageCollectReason.GARBAGE_COLLECT_REASON_SANDBOX_GONE,
+        GarbageCollectOutcome.GARBAGE_COLLECT_OUTCOME_WOULD_REMOVE,
+      ],
+    ]);
     expect(dry.removedContainerIds).toEqual([]);
     expect(await listed(d)).toEqual(["a"]);
     expect(await dels("a")).toBe(0);
     // The same through netattachctl.
     let out = "";
-    const code = await runCli({ argv: ["gc", "--dry-run", "--socket", d.socketPath], env: {}, stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) } });
+    const code = await runCli({
+      argv: ["gc", "--dry-run", "--socket", d.socketPath],
+      env: {},
+      stdout: { write: (t: string) => (out += t) },
+      stderr: { write: (t: string) => (out += t) },
+    });
     expect(code).toBe(0);
     expect(out).toContain("dry run: nothing was removed\n");
     expect(out).toMatch(/\na +default\/a +sandbox-gone +would-remove +eth0:cluster +10\.1\.2\.3\/24\n/);
@@ -133,13 +170,19 @@ describe("the reconciler", () => {
     await writeFile(join(layout.attachmentsDir, ".c9.json.0a1b2c3d4e5f.tmp"), "");
     await mkdir(join(layout.cacheDir, "results"), { recursive: true });
     await writeFile(join(layout.cacheDir, "results", "cluster-c9-eth0.0123456789ab.tmp"), "");
-    const leftover = spawn("sleep", ["1000"], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", [PLUGIN_OWNER_ENV]: join(dir, "state") }, stdio: "ignore", detached: true });
+    const leftover = spawn("sleep", ["1000"], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", [PLUGIN_OWNER_ENV]: join(dir, "state") },
+      stdio: "ignore",
+      detached: true,
+    });
     leftover.unref();
 
     const d = await start({ enabled: false });
 
     await waitFor(() => isGone(leftover.pid!));
-    expect(d.logs.some((l) => l.msg === "killed processes a previous netattachd started that were still running")).toBe(true);
+    expect(d.logs.some((l) => l.msg === "killed processes a previous netattachd started that were still running")).toBe(
+      true,
+    );
     expect(await readdir(layout.attachmentsDir)).toEqual(["old.json"]);
     expect(existsSync(layout.legacyAttachmentsDir)).toBe(false);
     expect(await readdir(join(layout.cacheDir, "results"))).toEqual(["cluster-old-eth0"]);

@@ -6,7 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { convertResult } from "../../server/src/cni/index.js";
-import { createStandInDaemon, defaultScript, PRIMARY_RESULT_110, type StandInDaemon } from "../helpers/containerd/stand-in-daemon.js";
+import {
+  createStandInDaemon,
+  defaultScript,
+  PRIMARY_RESULT_110,
+  type StandInDaemon,
+} from "../helpers/containerd/stand-in-daemon.js";
 import { buildShim, containerdEnv, runShimBinary, shimConf } from "../helpers/containerd/shim-binary.js";
 
 let shim: string;
@@ -37,7 +42,10 @@ describe("VERSION", () => {
   it("is answered locally, with no daemon, no config keys and an empty environment", async () => {
     const r = await runShimBinary(shim, { CNI_COMMAND: "VERSION" }, '{"cniVersion":"0.4.0"}');
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ cniVersion: "0.4.0", supportedVersions: ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      cniVersion: "0.4.0",
+      supportedVersions: ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"],
+    });
     expect(r.stderr).toBe("");
   });
 
@@ -48,19 +56,26 @@ describe("VERSION", () => {
 });
 
 describe("ADD", () => {
-  it.each(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"])("prints only the primary result, in the configured cniVersion %s", async (v) => {
-    const r = await run("ADD", shimConf(daemon.socketPath, { cniVersion: v }));
-    expect(r.exitCode).toBe(0);
-    const result = JSON.parse(r.stdout) as { cniVersion: string; ips: { address: string; version?: string; interface?: number }[]; interfaces: { name: string }[] };
-    expect(result.cniVersion).toBe(v);
-    expect(result.ips[0]).toMatchObject({ address: "10.88.0.5/16", interface: 2 });
-    expect(result.interfaces.map((i) => i.name)).toEqual(["cni0", "veth1234", "eth0"]);
-    // 0.3.x/0.4.0 results carry the IP version; 1.x dropped it.
-    expect(result.ips[0]?.version).toBe(v.startsWith("0.") ? "4" : undefined);
-    expect(r.stdout.trim().split("\n")).toHaveLength(1);
-    const attach = daemon.calls.find((c) => c.op === "attach");
-    expect(attach?.op === "attach" && attach.req.cniVersion).toBe(v);
-  });
+  it.each(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"])(
+    "prints only the primary result, in the configured cniVersion %s",
+    async (v) => {
+      const r = await run("ADD", shimConf(daemon.socketPath, { cniVersion: v }));
+      expect(r.exitCode).toBe(0);
+      const result = JSON.parse(r.stdout) as {
+        cniVersion: string;
+        ips: { address: string; version?: string; interface?: number }[];
+        interfaces: { name: string }[];
+      };
+      expect(result.cniVersion).toBe(v);
+      expect(result.ips[0]).toMatchObject({ address: "10.88.0.5/16", interface: 2 });
+      expect(result.interfaces.map((i) => i.name)).toEqual(["cni0", "veth1234", "eth0"]);
+      // 0.3.x/0.4.0 results carry the IP version; 1.x dropped it.
+      expect(result.ips[0]?.version).toBe(v.startsWith("0.") ? "4" : undefined);
+      expect(r.stdout.trim().split("\n")).toHaveLength(1);
+      const attach = daemon.calls.find((c) => c.op === "attach");
+      expect(attach?.op === "attach" && attach.req.cniVersion).toBe(v);
+    },
+  );
 
   it("sends the sandbox, pod and primary interface from the environment", async () => {
     const env = containerdEnv("ADD", {
@@ -73,7 +88,12 @@ describe("ADD", () => {
     expect(r.exitCode).toBe(0);
     const attach = daemon.calls.find((c) => c.op === "attach");
     if (attach?.op !== "attach") throw new Error("no attach call");
-    expect(attach.req).toMatchObject({ containerId: "abc123", netns: "/var/run/netns/cni-aaaa", primaryIfName: "eth7", pod: { namespace: "team-a", name: "web-0", uid: "u-1" } });
+    expect(attach.req).toMatchObject({
+      containerId: "abc123",
+      netns: "/var/run/netns/cni-aaaa",
+      primaryIfName: "eth7",
+      pod: { namespace: "team-a", name: "web-0", uid: "u-1" },
+    });
     expect(attach.req.cniArgs).toEqual([
       ["IgnoreUnknown", "1"],
       ["K8S_POD_INFRA_CONTAINER_ID", "abc123"],
@@ -92,8 +112,18 @@ describe("ADD", () => {
   it("carries a request and a result of hundreds of kB", async () => {
     const big = "x".repeat(300_000);
     const search = Array.from({ length: 4_000 }, (_, i) => `svc-${i}.team-a.svc.cluster.local`);
-    daemon.script.attach = async (req) => ({ interfaces: [], networkStatus: [], primaryResult: convertResult({ ...PRIMARY_RESULT_110, dns: { nameservers: ["10.96.0.10"], search } }, req.cniVersion ?? "1.1.0") });
-    const r = await run("ADD", shimConf(daemon.socketPath, { runtimeConfig: { "io.kubernetes.cri.pod-annotations": { big } } }));
+    daemon.script.attach = async (req) => ({
+      interfaces: [],
+      networkStatus: [],
+      primaryResult: convertResult(
+        { ...PRIMARY_RESULT_110, dns: { nameservers: ["10.96.0.10"], search } },
+        req.cniVersion ?? "1.1.0",
+      ),
+    });
+    const r = await run(
+      "ADD",
+      shimConf(daemon.socketPath, { runtimeConfig: { "io.kubernetes.cri.pod-annotations": { big } } }),
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(100_000);
     expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0", dns: { search } });
@@ -105,7 +135,11 @@ describe("ADD", () => {
     daemon.script.attach = async () => ({ ...(await defaultScript().attach({ cniVersion: "1.1.0" } as never)) });
     const r = await run("ADD", shimConf(daemon.socketPath, { cniVersion: "0.4.0" }));
     expect(r.exitCode).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "0.4.0", code: 999, msg: expect.stringContaining("version 1.1.0, not the configured 0.4.0") });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      cniVersion: "0.4.0",
+      code: 999,
+      msg: expect.stringContaining("version 1.1.0, not the configured 0.4.0"),
+    });
   });
 });
 
@@ -114,7 +148,10 @@ describe("DEL, CHECK, GC, STATUS", () => {
     const r = await run("DEL", shimConf(daemon.socketPath), { CNI_NETNS: "" });
     expect(r).toMatchObject({ exitCode: 0, stdout: "" });
     const del = daemon.calls.find((c) => c.op === "detach");
-    expect(del?.op === "detach" && del.req).toMatchObject({ containerId: containerdEnv("DEL").CNI_CONTAINERID, pod: { name: "web" } });
+    expect(del?.op === "detach" && del.req).toMatchObject({
+      containerId: containerdEnv("DEL").CNI_CONTAINERID,
+      pod: { name: "web" },
+    });
   });
 
   it("CHECK (0.4.0+) forwards the container id and prints nothing", async () => {
@@ -124,14 +161,25 @@ describe("DEL, CHECK, GC, STATUS", () => {
   });
 
   it("GC (1.1.0) forwards the valid attachments as container ids", async () => {
-    const conf = shimConf(daemon.socketPath, { cniVersion: "1.1.0", "cni.dev/valid-attachments": [{ containerID: "a", ifname: "eth0" }, { containerID: "b", ifname: "eth0" }, { containerID: "a", ifname: "net1" }] });
+    const conf = shimConf(daemon.socketPath, {
+      cniVersion: "1.1.0",
+      "cni.dev/valid-attachments": [
+        { containerID: "a", ifname: "eth0" },
+        { containerID: "b", ifname: "eth0" },
+        { containerID: "a", ifname: "net1" },
+      ],
+    });
     const r = await runShimBinary(shim, { CNI_COMMAND: "GC", CNI_PATH: "/opt/cni/bin" }, JSON.stringify(conf));
     expect(r).toMatchObject({ exitCode: 0, stdout: "" });
     expect(daemon.calls).toContainEqual({ op: "gc", req: { validContainerIds: ["a", "b"] } });
   });
 
   it("STATUS (1.1.0) exits 0 silently when the daemon and the cluster network are ready", async () => {
-    const r = await runShimBinary(shim, { CNI_COMMAND: "STATUS", CNI_PATH: "/opt/cni/bin" }, JSON.stringify(shimConf(daemon.socketPath, { cniVersion: "1.1.0" })));
+    const r = await runShimBinary(
+      shim,
+      { CNI_COMMAND: "STATUS", CNI_PATH: "/opt/cni/bin" },
+      JSON.stringify(shimConf(daemon.socketPath, { cniVersion: "1.1.0" })),
+    );
     expect(r).toMatchObject({ exitCode: 0, stdout: "" });
   });
 
@@ -154,7 +202,10 @@ describe("how it runs", () => {
     expect(r.exitCode).toBe(0);
     JSON.parse(r.stdout);
     expect(r.stderr).toBe("");
-    const lines = (await readFile(logFile, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { msg: string; command: string });
+    const lines = (await readFile(logFile, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { msg: string; command: string });
     expect(lines.map((l) => l.msg)).toContain("attached");
     expect(lines.every((l) => l.command === "ADD")).toBe(true);
   });
@@ -168,7 +219,17 @@ describe("how it runs", () => {
 
   it("works from any cwd with only the variables containerd sets", async () => {
     const env = containerdEnv("ADD");
-    const r = await runShimBinary(shim, { CNI_COMMAND: "ADD", CNI_CONTAINERID: env.CNI_CONTAINERID ?? "", CNI_NETNS: env.CNI_NETNS ?? "", CNI_IFNAME: "eth0" }, JSON.stringify(shimConf(daemon.socketPath)), scratch);
+    const r = await runShimBinary(
+      shim,
+      {
+        CNI_COMMAND: "ADD",
+        CNI_CONTAINERID: env.CNI_CONTAINERID ?? "",
+        CNI_NETNS: env.CNI_NETNS ?? "",
+        CNI_IFNAME: "eth0",
+      },
+      JSON.stringify(shimConf(daemon.socketPath)),
+      scratch,
+    );
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0" });
   });

@@ -35,7 +35,11 @@ interface ErrorObject {
   details?: string;
 }
 
-async function runFailing(command: string, conf: Record<string, unknown>, env: Record<string, string> = {}): Promise<ErrorObject> {
+async function runFailing(
+  command: string,
+  conf: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<ErrorObject> {
   const r = await runShimBinary(shim, { ...containerdEnv(command), ...env }, JSON.stringify(conf));
   expect(r.exitCode).toBe(1);
   return JSON.parse(r.stdout) as ErrorObject;
@@ -55,11 +59,27 @@ describe("with the daemon up", () => {
 
   it("passes a delegate plugin's own CNI code through, with network and plugin in details", async () => {
     daemon.script.attach = async () => {
-      const cause = new CniError({ kind: "plugin-failed", code: 142, msg: "failed to create macvlan: device busy", plugin: "macvlan", network: "default/macvlan-conf", command: "ADD" });
-      throw new DaemonError("PLUGIN_FAILED", 'network "default/macvlan-conf" plugin "macvlan": failed to create macvlan: device busy', { network: "default/macvlan-conf", plugin: "macvlan", phase: "add", cniCode: 142 }, { cause });
+      const cause = new CniError({
+        kind: "plugin-failed",
+        code: 142,
+        msg: "failed to create macvlan: device busy",
+        plugin: "macvlan",
+        network: "default/macvlan-conf",
+        command: "ADD",
+      });
+      throw new DaemonError(
+        "PLUGIN_FAILED",
+        'network "default/macvlan-conf" plugin "macvlan": failed to create macvlan: device busy',
+        { network: "default/macvlan-conf", plugin: "macvlan", phase: "add", cniCode: 142 },
+        { cause },
+      );
     };
     const err = await runFailing("ADD", shimConf(daemon.socketPath));
-    expect(err).toMatchObject({ cniVersion: "1.0.0", code: 142, msg: expect.stringContaining("failed to create macvlan: device busy") });
+    expect(err).toMatchObject({
+      cniVersion: "1.0.0",
+      code: 142,
+      msg: expect.stringContaining("failed to create macvlan: device busy"),
+    });
     expect(err.details).toContain("reason=PLUGIN_FAILED");
     expect(err.details).toContain("network=default/macvlan-conf");
     expect(err.details).toContain("plugin=macvlan");
@@ -95,7 +115,9 @@ describe("with the daemon up", () => {
       throw new DaemonError("ATTACHMENT_NOT_FOUND", "no attachment for container c1");
     };
     daemon.script.detach = async () => {
-      throw new DaemonError("DETACH_INCOMPLETE", "1 delegate could not be deleted", { network: "default/macvlan-conf" });
+      throw new DaemonError("DETACH_INCOMPLETE", "1 delegate could not be deleted", {
+        network: "default/macvlan-conf",
+      });
     };
     expect((await runFailing("CHECK", shimConf(daemon.socketPath))).code).toBe(3);
     expect((await runFailing("DEL", shimConf(daemon.socketPath))).code).toBe(11);
@@ -103,7 +125,10 @@ describe("with the daemon up", () => {
 
   it("an ADD request over the daemon's limits.maxMessageBytes is CNI 7 naming the key; nothing runs", async () => {
     const huge = "x".repeat(5 * 1024 * 1024);
-    const err = await runFailing("ADD", shimConf(daemon.socketPath, { runtimeConfig: { "io.kubernetes.cri.pod-annotations": { huge } } }));
+    const err = await runFailing(
+      "ADD",
+      shimConf(daemon.socketPath, { runtimeConfig: { "io.kubernetes.cri.pod-annotations": { huge } } }),
+    );
     expect(err).toMatchObject({ code: 7, msg: expect.stringContaining("over limits.maxMessageBytes (4194304)") });
     expect(err.details).toContain("reason=LIMIT_EXCEEDED");
     expect(daemon.calls).toEqual([]);
@@ -113,7 +138,10 @@ describe("with the daemon up", () => {
     daemon.script.attach = async () => {
       throw new DaemonError("INVALID_ANNOTATION", "annotation ‘k8s.v1.cni.cncf.io/networks’ is 100% wrong: café");
     };
-    expect(await runFailing("ADD", shimConf(daemon.socketPath))).toMatchObject({ code: 7, msg: "annotation ‘k8s.v1.cni.cncf.io/networks’ is 100% wrong: café" });
+    expect(await runFailing("ADD", shimConf(daemon.socketPath))).toMatchObject({
+      code: 7,
+      msg: "annotation ‘k8s.v1.cni.cncf.io/networks’ is 100% wrong: café",
+    });
   });
 
   it("DEL failing with NOT_READY prints CNI code 11 at once, with the daemon's message", async () => {
@@ -159,7 +187,11 @@ describe("with the daemon up", () => {
     };
     const started = Date.now();
     const err = await runFailing("ADD", shimConf(daemon.socketPath, { callTimeoutMs: 300 }));
-    expect(err).toMatchObject({ code: 11, msg: expect.stringContaining("ADD was not done"), details: expect.stringContaining("DEADLINE_EXCEEDED") });
+    expect(err).toMatchObject({
+      code: 11,
+      msg: expect.stringContaining("ADD was not done"),
+      details: expect.stringContaining("DEADLINE_EXCEEDED"),
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     await expect.poll(() => signal?.aborted).toBe(true);
   });
@@ -168,8 +200,16 @@ describe("with the daemon up", () => {
     const conf = shimConf(daemon.socketPath, { cniVersion: "1.1.0" });
     daemon.script.status = async () => ({ ready: false, reasons: ["cluster network conf missing"] });
     expect(await runFailing("STATUS", conf)).toMatchObject({ code: 50, details: "cluster network conf missing" });
-    daemon.script.status = async () => ({ ready: true, reasons: [], clusterNetwork: { name: "cbr0", ok: false, cniCode: 51, message: "bridge down" } });
-    expect(await runFailing("STATUS", conf)).toMatchObject({ code: 51, msg: 'cluster network "cbr0" is not available', details: "bridge down" });
+    daemon.script.status = async () => ({
+      ready: true,
+      reasons: [],
+      clusterNetwork: { name: "cbr0", ok: false, cniCode: 51, message: "bridge down" },
+    });
+    expect(await runFailing("STATUS", conf)).toMatchObject({
+      code: 51,
+      msg: 'cluster network "cbr0" is not available',
+      details: "bridge down",
+    });
   });
 
   it("GC that leaves errors is 11, so the runtime tries again", async () => {
@@ -183,7 +223,11 @@ describe("with the daemon down", () => {
   it("ADD waits for the socket and succeeds once the daemon starts", async () => {
     daemon.script = defaultScript();
     daemon.calls.length = 0;
-    const pending = runShimBinary(shim, containerdEnv("ADD"), JSON.stringify(shimConf(daemon.socketPath, { readinessTimeoutMs: 20_000 })));
+    const pending = runShimBinary(
+      shim,
+      containerdEnv("ADD"),
+      JSON.stringify(shimConf(daemon.socketPath, { readinessTimeoutMs: 20_000 })),
+    );
     await new Promise((r) => setTimeout(r, 400));
     await daemon.start();
     try {
@@ -209,7 +253,9 @@ describe("with the daemon down", () => {
     await new Promise((resolve) => spawn(process.execPath, ["-e", script]).on("exit", resolve));
     const err = await runFailing("ADD", shimConf(stale, { readinessTimeoutMs: 300 }));
     expect(err).toMatchObject({ code: 11, msg: `netattachd at ${stale} is not ready after 300 ms` });
-    expect(err.details).toMatch(/attempts; last: UNAVAILABLE: No connection established\. Last error: Error: connect (ECONNREFUSED|ENOENT) /);
+    expect(err.details).toMatch(
+      /attempts; last: UNAVAILABLE: No connection established\. Last error: Error: connect (ECONNREFUSED|ENOENT) /,
+    );
   });
 
   it("DEL fails with 11 and a message naming the socket; it never claims success", async () => {
@@ -220,7 +266,11 @@ describe("with the daemon down", () => {
   });
 
   it("STATUS is 50 (plugin not available) naming the socket", async () => {
-    const err = await runFailing("STATUS", shimConf(daemon.socketPath, { cniVersion: "1.1.0" }), { CNI_CONTAINERID: "", CNI_NETNS: "", CNI_IFNAME: "" });
+    const err = await runFailing("STATUS", shimConf(daemon.socketPath, { cniVersion: "1.1.0" }), {
+      CNI_CONTAINERID: "",
+      CNI_NETNS: "",
+      CNI_IFNAME: "",
+    });
     expect(err.code).toBe(50);
     expect(err.msg).toContain(daemon.socketPath);
   });
@@ -253,7 +303,10 @@ describe("bad invocations (no daemon needed)", () => {
   });
 
   it("malformed shim keys and capability args are code 7 naming the key", async () => {
-    expect(await runFailing("ADD", { ...conf(), socketPath: 5 })).toMatchObject({ code: 7, msg: expect.stringContaining("socketPath") });
+    expect(await runFailing("ADD", { ...conf(), socketPath: 5 })).toMatchObject({
+      code: 7,
+      msg: expect.stringContaining("socketPath"),
+    });
     const bad = await runFailing("ADD", { ...conf(), runtimeConfig: { portMappings: { HostPort: 1 } } });
     expect(bad).toMatchObject({ code: 7, msg: expect.stringContaining("portMappings") });
   });

@@ -47,13 +47,23 @@ async function ctl(...argv: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-const conflist = async (): Promise<{ cniVersion: string; cniVersions: string[]; name: string; plugins: Record<string, unknown>[] }> =>
-  JSON.parse(await readFile(join(confDir, CONFLIST_NAME), "utf8")) as never;
+const conflist = async (): Promise<{
+  cniVersion: string;
+  cniVersions: string[];
+  name: string;
+  plugins: Record<string, unknown>[];
+}> => JSON.parse(await readFile(join(confDir, CONFLIST_NAME), "utf8")) as never;
 
 describe("netattachctl install", () => {
   it("writes the shim and a conflist declaring the runtime's capabilities and the cluster network", async () => {
-    await writeFile(join(confDir, "20-other.conf"), JSON.stringify({ cniVersion: "1.0.0", name: "other", type: "ptp" }));
-    await writeFile(join(confDir, "10-bridge.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge" }] }));
+    await writeFile(
+      join(confDir, "20-other.conf"),
+      JSON.stringify({ cniVersion: "1.0.0", name: "other", type: "ptp" }),
+    );
+    await writeFile(
+      join(confDir, "10-bridge.conflist"),
+      JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge" }] }),
+    );
     await writeFile(join(confDir, "README"), "not a config");
     await writeFile(join(confDir, ".05-hidden.conflist"), "{broken");
     const r = await ctl("--socket", "/run/na/na.sock", "--readiness-timeout-ms", "5000");
@@ -72,7 +82,15 @@ describe("netattachctl install", () => {
         capabilities: Object.fromEntries(SHIM_CAPABILITIES.map((k) => [k, true])),
       },
     ]);
-    expect(Object.keys(c.plugins[0]?.capabilities as object)).toEqual(["io.kubernetes.cri.pod-annotations", "portMappings", "bandwidth", "ips", "mac", "dns", "cgroupPath"]);
+    expect(Object.keys(c.plugins[0]?.capabilities as object)).toEqual([
+      "io.kubernetes.cri.pod-annotations",
+      "portMappings",
+      "bandwidth",
+      "ips",
+      "mac",
+      "dns",
+      "cgroupPath",
+    ]);
     // Nothing half-written is left behind.
     expect((await readdir(binDir)).sort()).toEqual(["netattach-cni"]);
     expect((await readdir(confDir)).filter((f) => f.includes(".tmp-"))).toEqual([]);
@@ -97,13 +115,18 @@ describe("netattachctl install", () => {
   });
 
   it("is idempotent: a second run changes nothing", async () => {
-    await writeFile(join(confDir, "10-bridge.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge" }] }));
+    await writeFile(
+      join(confDir, "10-bridge.conflist"),
+      JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge" }] }),
+    );
     await ctl();
     const inodes = [(await stat(join(binDir, "netattach-cni"))).ino, (await stat(join(confDir, CONFLIST_NAME))).ino];
     const again = await ctl();
     expect(again.code).toBe(0);
     expect(again.out).toContain("unchanged");
-    expect([(await stat(join(binDir, "netattach-cni"))).ino, (await stat(join(confDir, CONFLIST_NAME))).ino]).toEqual(inodes);
+    expect([(await stat(join(binDir, "netattach-cni"))).ino, (await stat(join(confDir, CONFLIST_NAME))).ino]).toEqual(
+      inodes,
+    );
   });
 
   it("--cluster-network names the network without looking at the conf dir", async () => {

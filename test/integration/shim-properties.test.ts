@@ -29,8 +29,18 @@ beforeAll(async () => {
   await mkdir(join(dir, "bin"));
   await mkdir(join(dir, "net.d"));
   await symlink(NOOP, join(dir, "bin", "noop"));
-  await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.1.0", name: "cluster", plugins: [{ type: "noop", capabilities: { portMappings: true, bandwidth: true } }] }));
-  d = await startComposedDaemon({ clusterNetwork: "cluster", cniBinDirs: [join(dir, "bin")], cniConfDir: join(dir, "net.d") }, { dir });
+  await writeFile(
+    join(dir, "net.d", "10-cluster.conflist"),
+    JSON.stringify({
+      cniVersion: "1.1.0",
+      name: "cluster",
+      plugins: [{ type: "noop", capabilities: { portMappings: true, bandwidth: true } }],
+    }),
+  );
+  d = await startComposedDaemon(
+    { clusterNetwork: "cluster", cniBinDirs: [join(dir, "bin")], cniConfDir: join(dir, "net.d") },
+    { dir },
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -50,34 +60,61 @@ function expectCniOutcome(r: ShimRun, command: string): void {
     return;
   }
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
-  expect(Object.keys(out).sort()).toEqual(["cniVersion", "code", "msg", ...(out.details === undefined ? [] : ["details"])].sort());
+  expect(Object.keys(out).sort()).toEqual(
+    ["cniVersion", "code", "msg", ...(out.details === undefined ? [] : ["details"])].sort(),
+  );
   expect(CNI_INPUT_CODES, `code ${String(out.code)}: ${String(out.msg)}; ${String(out.details)}`).toContain(out.code);
 }
 
 /** Mostly a real containerd invocation, each variable sometimes replaced by anything. */
-const sometimes = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.oneof({ arbitrary: fc.constant(undefined), weight: 6 }, { arbitrary: a, weight: 1 });
+const sometimes = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
+  fc.oneof({ arbitrary: fc.constant(undefined), weight: 6 }, { arbitrary: a, weight: 1 });
 const invocation = fc.record({
-  command: fc.oneof({ arbitrary: fc.constantFrom("ADD", "DEL", "CHECK", "VERSION", "STATUS", "GC"), weight: 4 }, { arbitrary: nastyString(8), weight: 1 }),
+  command: fc.oneof(
+    { arbitrary: fc.constantFrom("ADD", "DEL", "CHECK", "VERSION", "STATUS", "GC"), weight: 4 },
+    { arbitrary: nastyString(8), weight: 1 },
+  ),
   id: fc.stringMatching(/^[a-f0-9]{16}$/),
   env: fc.record({
     CNI_CONTAINERID: sometimes(nastyString(80)),
     CNI_NETNS: sometimes(fc.oneof(fc.constantFrom("/proc/self/ns/net", "/", ""), nastyString())),
     CNI_IFNAME: sometimes(fc.oneof(fc.constantFrom("lo", "eth0:1", "sixteen-chars-xx"), nastyString(20))),
-    CNI_ARGS: sometimes(fc.oneof(nastyString(60), fc.array(fc.tuple(fc.constantFrom(...PROTO_KEYS, "K8S_POD_NAME", "K8S_POD_NAMESPACE"), nastyString(12)), { maxLength: 3 }).map((ps) => ps.map(([k, v]) => `${k}=${v}`).join(";")))),
+    CNI_ARGS: sometimes(
+      fc.oneof(
+        nastyString(60),
+        fc
+          .array(fc.tuple(fc.constantFrom(...PROTO_KEYS, "K8S_POD_NAME", "K8S_POD_NAMESPACE"), nastyString(12)), {
+            maxLength: 3,
+          })
+          .map((ps) => ps.map(([k, v]) => `${k}=${v}`).join(";")),
+      ),
+    ),
   }),
   conf: fc.record({
-    cniVersion: sometimes(fc.oneof(fc.constantFrom("0.1.0", "0.4.0", "1.1.0", "2.0.0"), nastyString(), fc.constant("1".repeat(200_000)))),
+    cniVersion: sometimes(
+      fc.oneof(fc.constantFrom("0.1.0", "0.4.0", "1.1.0", "2.0.0"), nastyString(), fc.constant("1".repeat(200_000))),
+    ),
     readinessTimeoutMs: sometimes(nastyNumber),
     callTimeoutMs: sometimes(nastyNumber),
     logLevel: sometimes(nastyJson),
     runtimeConfig: sometimes(
       fc.oneof(
         nastyJson,
-        fc.record({
-          portMappings: fc.array(fc.record({ hostPort: nastyNumber, containerPort: nastyNumber, protocol: fc.constantFrom("tcp", "udp", "") }), { maxLength: 2 }),
-          bandwidth: fc.record({ ingressRate: nastyNumber, ingressBurst: nastyNumber }),
-          "io.kubernetes.cri.pod-annotations": fc.dictionary(nastyString(10), nastyString(40), { maxKeys: 2 }),
-        }, { requiredKeys: [] }),
+        fc.record(
+          {
+            portMappings: fc.array(
+              fc.record({
+                hostPort: nastyNumber,
+                containerPort: nastyNumber,
+                protocol: fc.constantFrom("tcp", "udp", ""),
+              }),
+              { maxLength: 2 },
+            ),
+            bandwidth: fc.record({ ingressRate: nastyNumber, ingressBurst: nastyNumber }),
+            "io.kubernetes.cri.pod-annotations": fc.dictionary(nastyString(10), nastyString(40), { maxKeys: 2 }),
+          },
+          { requiredKeys: [] },
+        ),
       ),
     ),
   }),
@@ -88,7 +125,11 @@ describe("the built shim: properties", () => {
   it("any CNI_* environment and stdin: a result, or one spec error object with an input code", async () => {
     await fc.assert(
       fc.asyncProperty(invocation, async (inv) => {
-        const base = containerdEnv(inv.command, { containerId: inv.id, netns: netns.path, args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_UID=uid-1;IgnoreUnknown=1` });
+        const base = containerdEnv(inv.command, {
+          containerId: inv.id,
+          netns: netns.path,
+          args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_UID=uid-1;IgnoreUnknown=1`,
+        });
         const env: Record<string, string> = { ...base };
         for (const [k, v] of Object.entries(inv.env)) if (v !== undefined) env[k] = v.replace(/\0/g, "");
         const conf: Record<string, unknown> = shimConf(d.socketPath, { cniVersion: "1.1.0", readinessTimeoutMs: 500 });
@@ -104,12 +145,28 @@ describe("the built shim: properties", () => {
   });
 
   it.each<[string, Record<string, string>, Record<string, unknown>, number, RegExp]>([
-    ["a host port past int32", {}, { runtimeConfig: { portMappings: [{ hostPort: 2 ** 40, containerPort: 80, protocol: "tcp" }] } }, 7, /portMappings\.hostPort/],
+    [
+      "a host port past int32",
+      {},
+      { runtimeConfig: { portMappings: [{ hostPort: 2 ** 40, containerPort: 80, protocol: "tcp" }] } },
+      7,
+      /portMappings\.hostPort/,
+    ],
     ["a rate past int64", {}, { runtimeConfig: { bandwidth: { ingressRate: 1e30 } } }, 7, /bandwidth\.ingressRate/],
     ["interface lo", { CNI_IFNAME: "lo" }, {}, 4, /loopback/],
-    ["a pod name that is not a Kubernetes name", { CNI_ARGS: "K8S_POD_NAMESPACE=default;K8S_POD_NAME=Web_1;K8S_POD_UID=u" }, {}, 4, /pod\.name "Web_1"/],
+    [
+      "a pod name that is not a Kubernetes name",
+      { CNI_ARGS: "K8S_POD_NAMESPACE=default;K8S_POD_NAME=Web_1;K8S_POD_UID=u" },
+      {},
+      4,
+      /pod\.name "Web_1"/,
+    ],
   ])("regression: ADD with %s is refused with its CNI code, not 999", async (_what, env, conf, code, msg) => {
-    const r = await runShimBinary(shim, { ...containerdEnv("ADD", { containerId: "feedfacefeedface", netns: netns.path }), ...env }, JSON.stringify(shimConf(d.socketPath, { cniVersion: "1.1.0", ...conf })));
+    const r = await runShimBinary(
+      shim,
+      { ...containerdEnv("ADD", { containerId: "feedfacefeedface", netns: netns.path }), ...env },
+      JSON.stringify(shimConf(d.socketPath, { cniVersion: "1.1.0", ...conf })),
+    );
     expect(r.exitCode).toBe(1);
     const out = JSON.parse(r.stdout) as { code: number; msg: string; details?: string };
     expect(out.code).toBe(code);
@@ -117,7 +174,11 @@ describe("the built shim: properties", () => {
   });
 
   it("regression: a 200 KB cniVersion is refused with code 1 and not echoed", async () => {
-    const r = await runShimBinary(shim, containerdEnv("ADD", { netns: netns.path }), JSON.stringify(shimConf(d.socketPath, { cniVersion: "1".repeat(200_000) })));
+    const r = await runShimBinary(
+      shim,
+      containerdEnv("ADD", { netns: netns.path }),
+      JSON.stringify(shimConf(d.socketPath, { cniVersion: "1".repeat(200_000) })),
+    );
     expect(r.exitCode).toBe(1);
     expect(r.stdout.length).toBeLessThan(1024);
     expect(JSON.parse(r.stdout)).toMatchObject({ code: 1, cniVersion: "1.1.0" });

@@ -12,11 +12,16 @@ const SANDBOX_ID = "5f0c9e3a1b2d4c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4
 const NETNS_UUID = "3f2e1d0c-9b8a-7654-3210-fedcba987654";
 
 function load(scenario: string): RecordedScenario {
-  return JSON.parse(readFileSync(new URL(`../fixtures/containerd-1.6/${scenario}.json`, import.meta.url), "utf8")) as RecordedScenario;
+  return JSON.parse(
+    readFileSync(new URL(`../fixtures/containerd-1.6/${scenario}.json`, import.meta.url), "utf8"),
+  ) as RecordedScenario;
 }
 
 /** Placeholders back to concrete values, and the recorder's conf made the shim's. */
-function replayable(call: RecordedScenario["calls"][number], socketPath: string): { env: Record<string, string>; stdin: string } {
+function replayable(
+  call: RecordedScenario["calls"][number],
+  socketPath: string,
+): { env: Record<string, string>; stdin: string } {
   const fill = (s: string): string => s.split("<sandbox-id>").join(SANDBOX_ID).split("<netns-uuid>").join(NETNS_UUID);
   const env = Object.fromEntries(Object.entries(call.env).map(([k, v]) => [k, fill(v)]));
   const stdin = JSON.parse(fill(JSON.stringify(call.stdin))) as Record<string, unknown>;
@@ -47,7 +52,11 @@ describe("the containerd 1.6 recording", () => {
       const rec = load(scenario);
       expect(rec.calls.map((c) => c.command)).toEqual(["ADD", "DEL", "DEL"]);
       expect(rec.calls[2]?.env.CNI_NETNS).toBe("");
-      expect(Object.keys(rec.calls[0]?.env ?? {}).filter((k) => k.startsWith("CNI_")).sort()).toEqual(["CNI_ARGS", "CNI_COMMAND", "CNI_CONTAINERID", "CNI_IFNAME", "CNI_NETNS", "CNI_PATH"]);
+      expect(
+        Object.keys(rec.calls[0]?.env ?? {})
+          .filter((k) => k.startsWith("CNI_"))
+          .sort(),
+      ).toEqual(["CNI_ARGS", "CNI_COMMAND", "CNI_CONTAINERID", "CNI_IFNAME", "CNI_NETNS", "CNI_PATH"]);
     }
   });
 
@@ -77,10 +86,24 @@ describe("the containerd 1.6 recording", () => {
         { hostPort: 8080, containerPort: 80, protocol: "tcp" },
         { hostPort: 5353, containerPort: 53, protocol: "udp", hostIP: "127.0.0.1" },
       ],
-      bandwidth: { ingressRate: 1_000_000, ingressBurst: 4_294_967_295, egressRate: 2_000_000, egressBurst: 4_294_967_295 },
-      dns: { servers: ["10.96.0.10"], searches: ["team-a.svc.cluster.local", "svc.cluster.local"], options: ["ndots:5"] },
+      bandwidth: {
+        ingressRate: 1_000_000,
+        ingressBurst: 4_294_967_295,
+        egressRate: 2_000_000,
+        egressBurst: 4_294_967_295,
+      },
+      dns: {
+        servers: ["10.96.0.10"],
+        searches: ["team-a.svc.cluster.local", "svc.cluster.local"],
+        options: ["ndots:5"],
+      },
     });
-    expect(new Map(call.req.cniArgs)).toEqual(new Map([["K8S_POD_INFRA_CONTAINER_ID", SANDBOX_ID], ["IgnoreUnknown", "1"]]));
+    expect(new Map(call.req.cniArgs)).toEqual(
+      new Map([
+        ["K8S_POD_INFRA_CONTAINER_ID", SANDBOX_ID],
+        ["IgnoreUnknown", "1"],
+      ]),
+    );
   });
 
   it("pod without annotations: containerd's null means 'none', so the daemon is told so", async () => {
@@ -103,7 +126,11 @@ describe("the containerd 1.6 recording", () => {
     }
     const dels = daemon.calls.filter((c) => c.op === "detach").map((c) => c.req);
     expect(dels).toEqual([
-      { containerId: SANDBOX_ID, netns: `/var/run/netns/cni-${NETNS_UUID}`, pod: { namespace: "team-a", name: "web-0", uid: FIXED_POD_UID } },
+      {
+        containerId: SANDBOX_ID,
+        netns: `/var/run/netns/cni-${NETNS_UUID}`,
+        pod: { namespace: "team-a", name: "web-0", uid: FIXED_POD_UID },
+      },
       { containerId: SANDBOX_ID, netns: "", pod: { namespace: "team-a", name: "web-0", uid: FIXED_POD_UID } },
     ]);
   });

@@ -25,7 +25,13 @@ let server: Server;
 let handler: Handler;
 let connections = 0;
 const sockets = new Set<Socket>();
-const seen: { method: string | undefined; url: string | undefined; headers: IncomingHttpHeaders; body: Buffer; aborted: boolean }[] = [];
+const seen: {
+  method: string | undefined;
+  url: string | undefined;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  aborted: boolean;
+}[] = [];
 let transport: UnaryTransport;
 
 beforeAll(async () => {
@@ -58,14 +64,18 @@ afterEach(() => {
   connections = 0;
 });
 
-const proto = (reply: Buffer, headers: Record<string, string> = {}): Handler => (res) => {
-  res.writeHead(200, { "content-type": "application/proto", ...headers });
-  res.end(reply);
-};
-const connectError = (status: number, body: object): Handler => (res) => {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-};
+const proto =
+  (reply: Buffer, headers: Record<string, string> = {}): Handler =>
+  (res) => {
+    res.writeHead(200, { "content-type": "application/proto", ...headers });
+    res.end(reply);
+  };
+const connectError =
+  (status: number, body: object): Handler =>
+  (res) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64").replace(/=+$/, "");
 const newTransport = (path = socketPath): UnaryTransport => (transport = createConnectTransport(path, nodeHttpPost()));
 
@@ -92,27 +102,67 @@ describe("a unary call", () => {
 
   it("turns a Connect error into a RichClientError: code, message intact, ErrorInfo decoded", async () => {
     const info = ErrorInfo.fromPartial({ reason: "NOT_READY", domain: "netattach.dev", metadata: { cniCode: "11" } });
-    handler = connectError(503, { code: "unavailable", message: "not ready: café 100% ‘x’", details: [{ type: "google.rpc.ErrorInfo", value: base64(ErrorInfo.encode(info).finish()) }] });
-    const err = await newTransport().call(PATH, Buffer.alloc(0)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ path: PATH, code: Status.UNAVAILABLE, details: "not ready: café 100% ‘x’", extra: [info] });
+    handler = connectError(503, {
+      code: "unavailable",
+      message: "not ready: café 100% ‘x’",
+      details: [{ type: "google.rpc.ErrorInfo", value: base64(ErrorInfo.encode(info).finish()) }],
+    });
+    const err = await newTransport()
+      .call(PATH, Buffer.alloc(0))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      path: PATH,
+      code: Status.UNAVAILABLE,
+      details: "not ready: café 100% ‘x’",
+      extra: [info],
+    });
   });
 
   it("keeps a detail of another type as google.protobuf.Any, padded base64 accepted", async () => {
     const value = Buffer.from([1, 2, 3]).toString("base64");
-    handler = connectError(400, { code: "failed_precondition", message: "m", details: [{ type: "example.Other", value }] });
-    const err = await newTransport().call(PATH, Buffer.alloc(0)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: Status.FAILED_PRECONDITION, extra: [{ typeUrl: "type.googleapis.com/example.Other" }] });
+    handler = connectError(400, {
+      code: "failed_precondition",
+      message: "m",
+      details: [{ type: "example.Other", value }],
+    });
+    const err = await newTransport()
+      .call(PATH, Buffer.alloc(0))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: Status.FAILED_PRECONDITION,
+      extra: [{ typeUrl: "type.googleapis.com/example.Other" }],
+    });
     expect([...((err as { extra: { value: Uint8Array }[] }).extra[0]?.value ?? [])]).toEqual([1, 2, 3]);
   });
 
   it.each<[string, Status, Handler]>([
-    ["a Connect error without details", Status.NOT_FOUND, connectError(404, { code: "not_found", message: "no such attachment" })],
+    [
+      "a Connect error without details",
+      Status.NOT_FOUND,
+      connectError(404, { code: "not_found", message: "no such attachment" }),
+    ],
     ["HTTP 503 without a Connect error", Status.UNAVAILABLE, (res) => res.writeHead(503).end("busy")],
-    ["HTTP 404 in text", Status.UNIMPLEMENTED, (res) => res.writeHead(404, { "content-type": "text/plain" }).end("not found")],
+    [
+      "HTTP 404 in text",
+      Status.UNIMPLEMENTED,
+      (res) => res.writeHead(404, { "content-type": "text/plain" }).end("not found"),
+    ],
     ["a JSON error with a code Connect does not define", Status.UNKNOWN, connectError(500, { code: "exploded" })],
-    ["200 in JSON instead of the binary reply", Status.INTERNAL, (res) => res.writeHead(200, { "content-type": "application/json" }).end("{}")],
+    [
+      "200 in JSON instead of the binary reply",
+      Status.INTERNAL,
+      (res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"),
+    ],
     ["a compressed reply it did not ask for", Status.INTERNAL, proto(Buffer.from("x"), { "content-encoding": "gzip" })],
-    ["a reply cut short", Status.UNAVAILABLE, (res) => (res.writeHead(200, { "content-type": "application/proto", "content-length": "10" }), res.write("abc"), res.socket?.destroy())],
+    [
+      "a reply cut short",
+      Status.UNAVAILABLE,
+      (res) => (
+        res.writeHead(200, { "content-type": "application/proto", "content-length": "10" }),
+        res.write("abc"),
+        res.socket?.destroy()
+      ),
+    ],
   ])("%s is code %i", async (_what, code, h) => {
     handler = h;
     await expect(newTransport().call(PATH, Buffer.alloc(0))).rejects.toMatchObject({ path: PATH, code });
@@ -130,7 +180,10 @@ describe("a unary call", () => {
   it("a dropped connection is UNAVAILABLE, and the next call opens a new connection", async () => {
     handler = (res) => res.socket?.destroy();
     newTransport();
-    await expect(transport.call(PATH, Buffer.alloc(0))).rejects.toMatchObject({ code: Status.UNAVAILABLE, details: expect.stringContaining("Connection dropped") });
+    await expect(transport.call(PATH, Buffer.alloc(0))).rejects.toMatchObject({
+      code: Status.UNAVAILABLE,
+      details: expect.stringContaining("Connection dropped"),
+    });
     handler = proto(Buffer.from("again"));
     expect(Buffer.from(await transport.call(PATH, Buffer.alloc(0))).toString()).toBe("again");
     expect(connections).toBe(2);
@@ -147,12 +200,16 @@ describe("a unary call", () => {
 
   it("gives up at the deadline with DEADLINE_EXCEEDED and abandons the request, which the server sees", async () => {
     handler = () => undefined; // Never answers.
-    await expect(newTransport().call(PATH, Buffer.alloc(0), { deadline: Date.now() + 100 })).rejects.toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+    await expect(newTransport().call(PATH, Buffer.alloc(0), { deadline: Date.now() + 100 })).rejects.toMatchObject({
+      code: Status.DEADLINE_EXCEEDED,
+    });
     await expect.poll(() => seen[0]?.aborted).toBe(true);
   });
 
   it("a deadline already past fails without connecting", async () => {
-    await expect(newTransport().call(PATH, Buffer.alloc(0), { deadline: new Date(0) })).rejects.toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+    await expect(newTransport().call(PATH, Buffer.alloc(0), { deadline: new Date(0) })).rejects.toMatchObject({
+      code: Status.DEADLINE_EXCEEDED,
+    });
     expect(connections).toBe(0);
   });
 });
@@ -160,16 +217,25 @@ describe("a unary call", () => {
 describe("a socket nobody serves", () => {
   it("is a SocketConnectError (UNAVAILABLE) that names the errno and the socket, in grpc-js's words", async () => {
     const absent = join(dir, "absent.sock");
-    const err = await newTransport(absent).call(PATH, Buffer.alloc(0)).catch((e: unknown) => e);
+    const err = await newTransport(absent)
+      .call(PATH, Buffer.alloc(0))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SocketConnectError);
-    expect(err).toMatchObject({ code: Status.UNAVAILABLE, errno: "ENOENT", notListening: true, details: `No connection established. Last error: Error: connect ENOENT ${absent}` });
+    expect(err).toMatchObject({
+      code: Status.UNAVAILABLE,
+      errno: "ENOENT",
+      notListening: true,
+      details: `No connection established. Last error: Error: connect ENOENT ${absent}`,
+    });
   });
 
   it("a socket file left by a killed daemon refuses (ECONNREFUSED): not listening either", async () => {
     const stale = join(dir, "stale.sock");
     const script = `require("net").createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, "SIGKILL"))`;
     await new Promise((resolve) => spawn(process.execPath, ["-e", script]).on("exit", resolve));
-    const err = await newTransport(stale).call(PATH, Buffer.alloc(0)).catch((e: unknown) => e);
+    const err = await newTransport(stale)
+      .call(PATH, Buffer.alloc(0))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SocketConnectError);
     expect(err).toMatchObject({ errno: "ECONNREFUSED", notListening: true });
   });

@@ -15,7 +15,8 @@ function tsFiles(dir: string): string[] {
 
 /** Every module specifier a file imports or re-exports (static and dynamic). */
 export function importsOf(source: string): string[] {
-  const re = /(?:\bimport\s+(?:type\s+)?(?:[^"'`;]*?\sfrom\s+)?|\bexport\s+(?:type\s+)?[^"'`;]*?\sfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/g;
+  const re =
+    /(?:\bimport\s+(?:type\s+)?(?:[^"'`;]*?\sfrom\s+)?|\bexport\s+(?:type\s+)?[^"'`;]*?\sfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/g;
   return [...source.matchAll(re)].map((m) => m[1]!);
 }
 
@@ -42,23 +43,31 @@ describe("import boundaries", () => {
       if (spec === "vitest" && file.endsWith(".test.ts")) return false;
       if (!spec.startsWith(".")) return true;
       const target = resolve(dirname(file), spec);
-      return relative(cniDir, target).startsWith("..") && !NODE_ONLY_SHARED.some((shared) => target === join(root, shared));
+      return (
+        relative(cniDir, target).startsWith("..") && !NODE_ONLY_SHARED.some((shared) => target === join(root, shared))
+      );
     });
     expect(found).toEqual([]);
   });
 
-  it.each(["server/src/retry", "server/src/atomic-file"])("%s imports only node:* and its own files (the CNI runtime uses it)", (dir) => {
-    const found = violations(dir, (spec, file) => {
-      if (spec.startsWith("node:") || (spec === "vitest" && file.endsWith(".test.ts"))) return false;
-      return !spec.startsWith("./");
-    });
-    expect(found).toEqual([]);
-  });
+  it.each(["server/src/retry", "server/src/atomic-file"])(
+    "%s imports only node:* and its own files (the CNI runtime uses it)",
+    (dir) => {
+      const found = violations(dir, (spec, file) => {
+        if (spec.startsWith("node:") || (spec === "vitest" && file.endsWith(".test.ts"))) return false;
+        return !spec.startsWith("./");
+      });
+      expect(found).toEqual([]);
+    },
+  );
 
-  it.each(["server/src/attach", "server/src/resolve", "server/src/events", "server/src/metrics"])("%s never imports gRPC, Kubernetes or generated proto code", (dir) => {
-    const forbidden = /nice-grpc|@grpc\/|@kubernetes\/|proto\/gen|\/grpc\/|\/kube\//;
-    expect(violations(dir, (spec) => forbidden.test(spec))).toEqual([]);
-  });
+  it.each(["server/src/attach", "server/src/resolve", "server/src/events", "server/src/metrics"])(
+    "%s never imports gRPC, Kubernetes or generated proto code",
+    (dir) => {
+      const forbidden = /nice-grpc|@grpc\/|@kubernetes\/|proto\/gen|\/grpc\/|\/kube\//;
+      expect(violations(dir, (spec) => forbidden.test(spec))).toEqual([]);
+    },
+  );
 
   it.each([
     ["spec", ["spec"]],
@@ -99,7 +108,12 @@ describe("import boundaries", () => {
   });
 
   it("finds a cycle (self-check)", () => {
-    const graph = new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]], ["d", ["a"]]]);
+    const graph = new Map([
+      ["a", ["b"]],
+      ["b", ["c"]],
+      ["c", ["a"]],
+      ["d", ["a"]],
+    ]);
     expect(stronglyConnected(graph)).toEqual([["a", "b", "c"]]);
   });
 });
@@ -122,7 +136,10 @@ function importCycles(dirs: readonly string[]): string[][] {
       .filter((spec) => spec.startsWith("."))
       .map((spec) => resolve(dirname(file), spec).replace(/\.js$/, ".ts"))
       .filter((target) => known.has(target));
-    graph.set(relative(root, file), targets.map((t) => relative(root, t)));
+    graph.set(
+      relative(root, file),
+      targets.map((t) => relative(root, t)),
+    );
   }
   return stronglyConnected(graph);
 }

@@ -33,7 +33,9 @@ function rows(text: string): Map<string, string[]> {
 function knownKeys(schema: unknown = DAEMON_CONFIG_SCHEMA, prefix = ""): string[] {
   const entries = sectionEntries(schema);
   if (entries === undefined) throw new Error(`${prefix || "the config"} is not a section of the schema`);
-  return Object.entries(entries).flatMap(([key, value]) => (sectionEntries(value) !== undefined ? knownKeys(value, `${prefix}${key}.`) : [`${prefix}${key}`]));
+  return Object.entries(entries).flatMap(([key, value]) =>
+    sectionEntries(value) !== undefined ? knownKeys(value, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
 }
 
 /** The entries of an (optional) object schema; undefined for a leaf. */
@@ -53,7 +55,10 @@ describe("docs/config.md ⇄ the code", () => {
 
   it("documents every daemon config key", () => {
     const undocumented = knownKeys().filter((k) => !daemon.has(k));
-    expect(undocumented, `daemon config keys missing from docs/config.md "Daemon config keys": ${undocumented.join(", ")}`).toEqual([]);
+    expect(
+      undocumented,
+      `daemon config keys missing from docs/config.md "Daemon config keys": ${undocumented.join(", ")}`,
+    ).toEqual([]);
   });
 
   it("documents no daemon key the validator rejects", () => {
@@ -81,12 +86,28 @@ describe("docs/config.md ⇄ the code", () => {
     const read = Object.keys(SHIM_CONF_SCHEMA.entries);
     const conflist = JSON.parse(
       renderConflist(
-        { shim: "", binDir: "", confDir: "", socket: "/s", clusterNetwork: "c", cniVersion: "1.0.0", readinessTimeoutMs: 1, logFile: "/l", logLevel: "warn", uninstall: false },
+        {
+          shim: "",
+          binDir: "",
+          confDir: "",
+          socket: "/s",
+          clusterNetwork: "c",
+          cniVersion: "1.0.0",
+          readinessTimeoutMs: 1,
+          logFile: "/l",
+          logLevel: "warn",
+          uninstall: false,
+        },
         { name: "c", file: "f" },
       ),
     ) as { plugins: Array<Record<string, unknown>> } & Record<string, unknown>;
-    const written = [...Object.keys(conflist), ...Object.keys(conflist.plugins[0] ?? {})].filter((k) => k !== "plugins");
+    const written = [...Object.keys(conflist), ...Object.keys(conflist.plugins[0] ?? {})].filter(
+      (k) => k !== "plugins",
+    );
     const undocumented = [...new Set([...read, ...written])].filter((k) => !shim.has(k));
-    expect(undocumented, `shim conf keys missing from docs/config.md "Shim conf keys": ${undocumented.join(", ")}`).toEqual([]);
+    expect(
+      undocumented,
+      `shim conf keys missing from docs/config.md "Shim conf keys": ${undocumented.join(", ")}`,
+    ).toEqual([]);
   });
 });

@@ -30,10 +30,13 @@ describe("error catalog ⇄ docs/errors.md", () => {
     expect(headings).toEqual(catalog);
   });
 
-  it.each(catalog.filter((c) => c !== "PLUGIN_FAILED"))("%s: documented status and CNI code match the catalog", (code) => {
-    const info = ERROR_CODES[code as keyof typeof ERROR_CODES];
-    expect(docs.get(code)).toMatch(new RegExp(`^\`${info.status}\` · CNI ${info.cniCode}\\.`));
-  });
+  it.each(catalog.filter((c) => c !== "PLUGIN_FAILED"))(
+    "%s: documented status and CNI code match the catalog",
+    (code) => {
+      const info = ERROR_CODES[code as keyof typeof ERROR_CODES];
+      expect(docs.get(code)).toMatch(new RegExp(`^\`${info.status}\` · CNI ${info.cniCode}\\.`));
+    },
+  );
 
   it("PLUGIN_FAILED documents that status and code come from the plugin", () => {
     expect(docs.get("PLUGIN_FAILED")).toMatch(/^Status from the plugin's code/);

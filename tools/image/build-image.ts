@@ -35,16 +35,38 @@ export const DAEMON_NODE_FLAGS = ["--optimize-for-size", "--max-old-space-size=1
 // iptables for the portmap and bridge (ipMasq) delegates (libxtables12, libip4tc2, libip6tc2,
 // libnftnl11, libnetfilter-conntrack3, libnfnetlink0; netbase for /etc/protocols); dash as sh.
 export const DEBIAN_PACKAGES = [
-  "libc6", "libgcc-s1", "libstdc++6", "gcc-12-base",
-  "iproute2", "libbpf1", "libelf1", "libmnl0", "libbsd0", "libmd0", "libcap2", "zlib1g",
-  "util-linux", "libselinux1", "libpcre2-8-0", "libcap-ng0",
-  "iptables", "libxtables12", "libip4tc2", "libip6tc2", "libnftnl11", "libnetfilter-conntrack3", "libnfnetlink0", "netbase",
+  "libc6",
+  "libgcc-s1",
+  "libstdc++6",
+  "gcc-12-base",
+  "iproute2",
+  "libbpf1",
+  "libelf1",
+  "libmnl0",
+  "libbsd0",
+  "libmd0",
+  "libcap2",
+  "zlib1g",
+  "util-linux",
+  "libselinux1",
+  "libpcre2-8-0",
+  "libcap-ng0",
+  "iptables",
+  "libxtables12",
+  "libip4tc2",
+  "libip6tc2",
+  "libnftnl11",
+  "libnetfilter-conntrack3",
+  "libnfnetlink0",
+  "netbase",
   "dash",
 ] as const;
 
 /** Debian makes these with update-alternatives at install time; dpkg -x does not. nft, Debian 12's default. */
 const ALTERNATIVES: ReadonlyArray<readonly [string, string]> = [
-  ...["iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save", "ip6tables-restore"].map((n) => [`usr/sbin/${n}`, "xtables-nft-multi"] as const),
+  ...["iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save", "ip6tables-restore"].map(
+    (n) => [`usr/sbin/${n}`, "xtables-nft-multi"] as const,
+  ),
   ["bin/sh", "dash"],
 ];
 
@@ -66,7 +88,13 @@ export interface ImageOptions {
 export interface BuiltImage {
   readonly name: string;
   readonly tarball: string;
-  readonly bytes: { readonly image: number; readonly baseLayer: number; readonly appLayer: number; readonly shim: number; readonly node: number };
+  readonly bytes: {
+    readonly image: number;
+    readonly baseLayer: number;
+    readonly appLayer: number;
+    readonly shim: number;
+    readonly node: number;
+  };
 }
 
 export const DEFAULT_CACHE = join(tmpdir(), "netattach-image-cache");
@@ -74,7 +102,8 @@ export const DEFAULT_CACHE = join(tmpdir(), "netattach-image-cache");
 export async function buildImage(o: ImageOptions): Promise<BuiltImage> {
   const cacheDir = o.cacheDir ?? DEFAULT_CACHE;
   const node = o.node;
-  for (const f of APP_FILES) if (!existsSync(join(o.buildDir, f))) throw new Error(`${join(o.buildDir, f)} is missing: run npm run build first`);
+  for (const f of APP_FILES)
+    if (!existsSync(join(o.buildDir, f))) throw new Error(`${join(o.buildDir, f)} is missing: run npm run build first`);
   const work = join(cacheDir, `work-${randomBytes(4).toString("hex")}`);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -94,7 +123,10 @@ export async function buildImage(o: ImageOptions): Promise<BuiltImage> {
         Cmd: ["node", ...DAEMON_NODE_FLAGS, `/${APP_DIR}/netattachd.mjs`, "--config=/etc/netattach/netattachd.yaml"],
         WorkingDir: "/",
       },
-      history: [`Debian 12 packages (${DEBIAN_PACKAGES.join(" ")}) and node ${await nodeVersion(node)}`, `netattach ${APP_FILES.join(" ")}`],
+      history: [
+        `Debian 12 packages (${DEBIAN_PACKAGES.join(" ")}) and node ${await nodeVersion(node)}`,
+        `netattach ${APP_FILES.join(" ")}`,
+      ],
       workDir: work,
       out: tmpOut,
     });
@@ -103,7 +135,13 @@ export async function buildImage(o: ImageOptions): Promise<BuiltImage> {
     return {
       name: o.name,
       tarball: o.out,
-      bytes: { image: await size(o.out), baseLayer: await size(base), appLayer: await size(app), shim: await size(join(o.buildDir, "netattach-cni")), node: await size(node) },
+      bytes: {
+        image: await size(o.out),
+        baseLayer: await size(base),
+        appLayer: await size(app),
+        shim: await size(join(o.buildDir, "netattach-cni")),
+        node: await size(node),
+      },
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -128,7 +166,17 @@ async function baseLayer(cacheDir: string, work: string, node: string): Promise<
   await mkdir(join(root, "usr/bin"), { recursive: true });
   await copyFile(node, join(root, "usr/bin/node"));
   await chmod(join(root, "usr/bin/node"), 0o755);
-  for (const dir of ["etc/netattach", "etc/cni/net.d", "opt/cni/bin", "run/netattach", "var/lib/netattach", "var/lib/cni", "var/run/netns", "tmp"]) await mkdir(join(root, dir), { recursive: true });
+  for (const dir of [
+    "etc/netattach",
+    "etc/cni/net.d",
+    "opt/cni/bin",
+    "run/netattach",
+    "var/lib/netattach",
+    "var/lib/cni",
+    "var/run/netns",
+    "tmp",
+  ])
+    await mkdir(join(root, dir), { recursive: true });
   await chmod(join(root, "tmp"), 0o1777);
   // Documentation and manuals are a third of the packages' size and never read in a pod.
   await rm(join(root, "usr/share/doc"), { recursive: true, force: true });
@@ -138,7 +186,8 @@ async function baseLayer(cacheDir: string, work: string, node: string): Promise<
   await tarLayer(root, tmp, ["."]);
   await rename(tmp, cached);
   // Keep one base: older ones are ~100 MB each.
-  for (const f of await readdir(cacheDir)) if (/^base-[0-9a-f]+\.tar$/.test(f) && join(cacheDir, f) !== cached) await rm(join(cacheDir, f), { force: true });
+  for (const f of await readdir(cacheDir))
+    if (/^base-[0-9a-f]+\.tar$/.test(f) && join(cacheDir, f) !== cached) await rm(join(cacheDir, f), { force: true });
   return cached;
 }
 

@@ -34,7 +34,8 @@ async function debUris(packages: readonly string[]): Promise<DebUri[]> {
 export async function fetchDebs(packages: readonly string[], cacheDir: string): Promise<string[]> {
   await mkdir(cacheDir, { recursive: true });
   const uris = await debUris(packages);
-  const cached = async (u: DebUri): Promise<boolean> => existsSync(join(cacheDir, u.file)) && (u.sha256 === "" || (await sha256File(join(cacheDir, u.file))) === u.sha256);
+  const cached = async (u: DebUri): Promise<boolean> =>
+    existsSync(join(cacheDir, u.file)) && (u.sha256 === "" || (await sha256File(join(cacheDir, u.file))) === u.sha256);
   const missing: string[] = [];
   for (const pkg of packages) {
     const u = uris.find((x) => x.file.startsWith(`${pkg}_`));
@@ -43,7 +44,8 @@ export async function fetchDebs(packages: readonly string[], cacheDir: string): 
   }
   if (missing.length > 0) {
     await execa("apt-get", ["download", "-qq", "-o", "APT::Sandbox::User=root", ...missing], { cwd: cacheDir });
-    for (const u of uris) if (!(await cached(u))) throw new Error(`${u.file}: downloaded file does not match its SHA256`);
+    for (const u of uris)
+      if (!(await cached(u))) throw new Error(`${u.file}: downloaded file does not match its SHA256`);
   }
   return uris.map((u) => join(cacheDir, u.file));
 }

@@ -11,15 +11,20 @@ import { buildImage, nodeVersion } from "./build-image.js";
 import { imageName } from "./image-name.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const { values } = parseArgs({ options: { out: { type: "string" }, name: { type: "string" }, "no-build": { type: "boolean" } } });
+const { values } = parseArgs({
+  options: { out: { type: "string" }, name: { type: "string" }, "no-build": { type: "boolean" } },
+});
 const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
 const node = process.execPath;
 const major = Number(/^v(\d+)/.exec(await nodeVersion(node))?.[1]);
 if (major < 20) {
-  process.stderr.write(`npm run image: the image ships the Node that runs this build (${process.version}); Node 20 or newer is needed\n`);
+  process.stderr.write(
+    `npm run image: the image ships the Node that runs this build (${process.version}); Node 20 or newer is needed\n`,
+  );
   process.exit(1);
 }
-if (!values["no-build"]) execFileSync(node, [join(root, "tools/build.mjs")], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+if (!values["no-build"])
+  execFileSync(node, [join(root, "tools/build.mjs")], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
 const built = await buildImage({
   name: values.name ?? imageName(version),
   buildDir: join(root, "build"),

@@ -11,7 +11,12 @@ export interface OciImageSpec {
   readonly name: string;
   /** Uncompressed layer tarballs, base first. */
   readonly layers: readonly string[];
-  readonly config: { readonly Entrypoint?: readonly string[]; readonly Cmd?: readonly string[]; readonly Env?: readonly string[]; readonly WorkingDir?: string };
+  readonly config: {
+    readonly Entrypoint?: readonly string[];
+    readonly Cmd?: readonly string[];
+    readonly Env?: readonly string[];
+    readonly WorkingDir?: string;
+  };
   /** One line per layer for `history`. */
   readonly history: readonly string[];
   /** Scratch directory for the layout (removed afterwards). */
@@ -85,6 +90,17 @@ export async function writeOciImage(spec: OciImageSpec): Promise<string> {
 
 /** A reproducible layer: fixed owner and mtime, sorted, so its digest changes only with its files. */
 export async function tarLayer(rootfs: string, out: string, entries: readonly string[]): Promise<string> {
-  await execa("tar", ["--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-C", rootfs, "-cf", out, ...entries]);
+  await execa("tar", [
+    "--sort=name",
+    "--owner=0",
+    "--group=0",
+    "--numeric-owner",
+    "--mtime=@0",
+    "-C",
+    rootfs,
+    "-cf",
+    out,
+    ...entries,
+  ]);
   return out;
 }

@@ -22,7 +22,9 @@ describe("runCli", () => {
   it("lists the commands on --help and exits 0", async () => {
     const r = await cli(["--help"]);
     expect(r.code).toBe(ExitCode.Ok);
-    expect(r.stdout).toMatch(/^Usage: netattachctl <command> \[options\]\n {7}\(--socket PATH, -o FORMAT and --timeout DURATION may also stand before the command\)\n/);
+    expect(r.stdout).toMatch(
+      /^Usage: netattachctl <command> \[options\]\n {7}\(--socket PATH, -o FORMAT and --timeout DURATION may also stand before the command\)\n/,
+    );
     expect(r.stdout).toMatch(/^ {2}cni {2}/m);
   });
 
@@ -61,16 +63,30 @@ describe("runCli", () => {
 
   it("hoists global flags given before the command into its arguments", async () => {
     let seen: CommandContext | undefined;
-    const r = await cli(["--socket", "/s", "-ojson", "fake", "x", "--timeout=1s"], [fakeCommand(async (ctx) => ((seen = ctx), ExitCode.Ok))]);
+    const r = await cli(
+      ["--socket", "/s", "-ojson", "fake", "x", "--timeout=1s"],
+      [fakeCommand(async (ctx) => ((seen = ctx), ExitCode.Ok))],
+    );
     expect(r.code).toBe(ExitCode.Ok);
     expect(seen?.argv).toEqual(["--socket", "/s", "-ojson", "x", "--timeout=1s"]);
   });
 
   it("prints a failure once, as JSON on stdout with -o json wherever -o stands", async () => {
-    const r = await cli(["-o", "json", "fake"], [fakeCommand(async () => Promise.reject(new UsageError("missing thing")))]);
-    expect(r).toEqual({ code: ExitCode.Usage, stdout: '{\n  "error": {\n    "code": "USAGE",\n    "message": "missing thing",\n    "metadata": {}\n  }\n}\n', stderr: "" });
+    const r = await cli(
+      ["-o", "json", "fake"],
+      [fakeCommand(async () => Promise.reject(new UsageError("missing thing")))],
+    );
+    expect(r).toEqual({
+      code: ExitCode.Usage,
+      stdout: '{\n  "error": {\n    "code": "USAGE",\n    "message": "missing thing",\n    "metadata": {}\n  }\n}\n',
+      stderr: "",
+    });
     const y = await cli(["fake", "--output=yaml"], [fakeCommand(async () => Promise.reject(new Error("boom")))]);
-    expect(y).toEqual({ code: ExitCode.Failed, stdout: "error:\n  code: FAILED\n  message: boom\n  metadata: {}\n", stderr: "" });
+    expect(y).toEqual({
+      code: ExitCode.Failed,
+      stdout: "error:\n  code: FAILED\n  message: boom\n  metadata: {}\n",
+      stderr: "",
+    });
   });
 
   it("maps any other error to exit 1", async () => {

@@ -19,7 +19,8 @@ export async function runCli(opts: CliOptions): Promise<ExitCode> {
   const table = opts.commands ?? defaultCommands;
   const wanted = outputFlagOf(opts.argv);
   const format: OutputFormat = OUTPUT_FORMATS.find((f) => f === wanted) ?? "text";
-  const report = (err: unknown, command?: string): ExitCode => reportError(err, { command, format, stdout: opts.stdout, stderr: opts.stderr });
+  const report = (err: unknown, command?: string): ExitCode =>
+    reportError(err, { command, format, stdout: opts.stdout, stderr: opts.stderr });
   let line: CommandLine;
   try {
     line = splitCommandLine(opts.argv);
@@ -57,7 +58,7 @@ function topUsage(table: readonly Command[]): string {
     "",
     'Run "netattachctl <command> --help" for a command\'s options.',
     "Output (-o): text (default), wide (more columns), json, yaml; enums print as their names.",
-    "A failure is printed once: as {\"error\": {code, reason, message, metadata}} on stdout with",
+    'A failure is printed once: as {"error": {code, reason, message, metadata}} on stdout with',
     "-o json|yaml, as text on stderr otherwise.",
     "Exit codes: 0 ok, 1 operation failed (or not ready, or a doctor check failed), 2 usage error.",
     "",

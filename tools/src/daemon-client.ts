@@ -26,7 +26,10 @@ export interface ClientTls {
 /** `target`: a socket path, a unix:// address, or host:port (with `tls`: the daemon's TCP listener is mutual TLS). */
 export function createDaemonClient(target: string = DEFAULT_SOCKET_PATH, tls?: ClientTls): DaemonClient {
   const address = toAddress(target);
-  const channel = tls !== undefined ? createChannel(address, ChannelCredentials.createSsl(tls.ca, tls.key, tls.cert)) : createChannel(address);
+  const channel =
+    tls !== undefined
+      ? createChannel(address, ChannelCredentials.createSsl(tls.ca, tls.key, tls.cert))
+      : createChannel(address);
   const factory = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware);
   return {
     api: factory.create(AttachmentServiceDefinition, channel),

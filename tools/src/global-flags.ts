@@ -2,7 +2,15 @@
 // kubectl: `netattachctl --socket S list` is `netattachctl list --socket S`.
 import { UsageError } from "./command.js";
 
-const VALUE_FLAGS = ["--socket", "--output", "-o", "--timeout", "--certificate-authority", "--client-certificate", "--client-key"] as const;
+const VALUE_FLAGS = [
+  "--socket",
+  "--output",
+  "-o",
+  "--timeout",
+  "--certificate-authority",
+  "--client-certificate",
+  "--client-key",
+] as const;
 
 export interface CommandLine {
   /** The command name; undefined when none was given. */
@@ -44,5 +52,8 @@ export function outputFlagOf(argv: readonly string[]): string | undefined {
 }
 
 function isInlineGlobal(arg: string): boolean {
-  return VALUE_FLAGS.some((f) => f.startsWith("--") && arg.startsWith(`${f}=`)) || (arg.startsWith("-o") && arg.length > 2 && !arg.startsWith("--"));
+  return (
+    VALUE_FLAGS.some((f) => f.startsWith("--") && arg.startsWith(`${f}=`)) ||
+    (arg.startsWith("-o") && arg.length > 2 && !arg.startsWith("--"))
+  );
 }

@@ -4,7 +4,13 @@
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import type { Status } from "nice-grpc-common/lib/Status.js";
 import type { ErrorDetails } from "nice-grpc-error-details/lib/ErrorDetails.js";
-import { JSON_CONTENT_TYPE, TYPE_URL_PREFIX, statusOfConnectCode, statusOfHttpStatus, type WireDetail } from "../../../server/src/connect/connect-protocol.js";
+import {
+  JSON_CONTENT_TYPE,
+  TYPE_URL_PREFIX,
+  statusOfConnectCode,
+  statusOfHttpStatus,
+  type WireDetail,
+} from "../../../server/src/connect/connect-protocol.js";
 import type { HttpPostResponse } from "./http-post.js";
 
 const ERROR_INFO = "google.rpc.ErrorInfo";
@@ -21,7 +27,12 @@ function wireError(res: HttpPostResponse): { code: Status; message: string; deta
   const b = body as { code?: unknown; message?: unknown; details?: unknown } | null;
   const code = statusOfConnectCode(b?.code);
   if (code === undefined) return undefined;
-  const details = Array.isArray(b?.details) ? (b.details as unknown[]).filter((d): d is WireDetail => typeof (d as WireDetail)?.type === "string" && typeof (d as WireDetail)?.value === "string") : [];
+  const details = Array.isArray(b?.details)
+    ? (b.details as unknown[]).filter(
+        (d): d is WireDetail =>
+          typeof (d as WireDetail)?.type === "string" && typeof (d as WireDetail)?.value === "string",
+      )
+    : [];
   return { code, message: typeof b?.message === "string" ? b.message : "", details };
 }
 
@@ -35,7 +46,9 @@ async function decodeDetails(details: readonly WireDetail[]): Promise<ErrorDetai
   try {
     return details.map((d) => {
       const value = new Uint8Array(Buffer.from(d.value, "base64"));
-      return d.type === ERROR_INFO ? ErrorInfo.decode(value) : Any.fromPartial({ typeUrl: `${TYPE_URL_PREFIX}${d.type}`, value });
+      return d.type === ERROR_INFO
+        ? ErrorInfo.decode(value)
+        : Any.fromPartial({ typeUrl: `${TYPE_URL_PREFIX}${d.type}`, value });
     });
   } catch {
     return undefined; // An undecodable detail must not hide the error itself.
@@ -45,7 +58,12 @@ async function decodeDetails(details: readonly WireDetail[]): Promise<ErrorDetai
 /** The error of a non-200 response. */
 export async function errorFromResponse(path: string, res: HttpPostResponse): Promise<ClientError> {
   const wire = wireError(res);
-  if (wire === undefined) return new ClientError(path, statusOfHttpStatus(res.status), `Received HTTP status ${res.status} without a Connect error`);
+  if (wire === undefined)
+    return new ClientError(
+      path,
+      statusOfHttpStatus(res.status),
+      `Received HTTP status ${res.status} without a Connect error`,
+    );
   const extra = wire.details.length === 0 ? undefined : await decodeDetails(wire.details);
   if (extra === undefined) return new ClientError(path, wire.code, wire.message);
   const { RichClientError } = await import("nice-grpc-error-details/lib/client/RichClientError.js");

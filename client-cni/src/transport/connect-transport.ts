@@ -26,7 +26,11 @@ export interface UnaryTransport {
   call(path: string, request: Uint8Array, options?: UnaryCallOptions): Promise<Uint8Array>;
 }
 
-const HEADERS = { "content-type": PROTO_CONTENT_TYPE, [PROTOCOL_VERSION_HEADER]: PROTOCOL_VERSION, "user-agent": "netattach-cni" };
+const HEADERS = {
+  "content-type": PROTO_CONTENT_TYPE,
+  [PROTOCOL_VERSION_HEADER]: PROTOCOL_VERSION,
+  "user-agent": "netattach-cni",
+};
 
 export function createConnectTransport(socketPath: string, post: HttpPost): UnaryTransport {
   async function call(path: string, request: Uint8Array, options: UnaryCallOptions = {}): Promise<Uint8Array> {
@@ -40,12 +44,26 @@ export function createConnectTransport(socketPath: string, post: HttpPost): Unar
         if (abort.signal.aborted) throw new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded");
         const code = (err as { code?: unknown } | null)?.code;
         if (typeof code === "string" && CONNECT_ERRNOS.has(code)) throw new SocketConnectError(path, err);
-        throw new ClientError(path, Status.UNAVAILABLE, `Connection dropped: ${err instanceof Error ? err.message : String(err)}`);
+        throw new ClientError(
+          path,
+          Status.UNAVAILABLE,
+          `Connection dropped: ${err instanceof Error ? err.message : String(err)}`,
+        );
       });
       if (res.status !== 200) throw await errorFromResponse(path, res);
       const contentType = res.headers["content-type"] ?? "";
-      if (contentType !== PROTO_CONTENT_TYPE) throw new ClientError(path, Status.INTERNAL, `Expected ${PROTO_CONTENT_TYPE}, received content-type ${JSON.stringify(contentType)}`);
-      if ((res.headers["content-encoding"] ?? "identity") !== "identity") throw new ClientError(path, Status.INTERNAL, `Received a ${res.headers["content-encoding"]} response without asking for it`);
+      if (contentType !== PROTO_CONTENT_TYPE)
+        throw new ClientError(
+          path,
+          Status.INTERNAL,
+          `Expected ${PROTO_CONTENT_TYPE}, received content-type ${JSON.stringify(contentType)}`,
+        );
+      if ((res.headers["content-encoding"] ?? "identity") !== "identity")
+        throw new ClientError(
+          path,
+          Status.INTERNAL,
+          `Received a ${res.headers["content-encoding"]} response without asking for it`,
+        );
       return res.body;
     } finally {
       clearTimeout(timer);

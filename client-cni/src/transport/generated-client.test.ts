@@ -8,7 +8,9 @@ import {
 import { createGeneratedClient } from "./generated-client.js";
 import type { UnaryCallOptions, UnaryTransport } from "./connect-transport.js";
 
-function fakeTransport(reply: Uint8Array): UnaryTransport & { calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] } {
+function fakeTransport(
+  reply: Uint8Array,
+): UnaryTransport & { calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] } {
   const calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] = [];
   return { calls, call: async (path, request, options) => (calls.push({ path, request, options }), reply) };
 }
@@ -27,13 +29,22 @@ describe("createGeneratedClient", () => {
     await expect(client.getStatus({}, { deadline })).resolves.toMatchObject({ ready: true, reasons: ["r"] });
     const req = { containerId: "c1", netnsPath: "", pod: { namespace: "ns", name: "p", uid: "u" } };
     await client.detachNetworks(req);
-    expect(transport.calls.map((c) => c.path)).toEqual(["/netattach.v1.AttachmentService/GetStatus", "/netattach.v1.AttachmentService/DetachNetworks"]);
+    expect(transport.calls.map((c) => c.path)).toEqual([
+      "/netattach.v1.AttachmentService/GetStatus",
+      "/netattach.v1.AttachmentService/DetachNetworks",
+    ]);
     expect(transport.calls[0]?.options).toEqual({ deadline });
     expect(DetachNetworksRequest.decode(transport.calls[1]?.request ?? new Uint8Array())).toEqual(req);
   });
 
   it("a reply that does not decode is INTERNAL, naming the method", async () => {
-    const client = createGeneratedClient(AttachmentServiceDefinition, fakeTransport(new Uint8Array([0xff, 0xff, 0xff])));
-    await expect(client.getStatus({})).rejects.toMatchObject({ code: Status.INTERNAL, path: "/netattach.v1.AttachmentService/GetStatus" });
+    const client = createGeneratedClient(
+      AttachmentServiceDefinition,
+      fakeTransport(new Uint8Array([0xff, 0xff, 0xff])),
+    );
+    await expect(client.getStatus({})).rejects.toMatchObject({
+      code: Status.INTERNAL,
+      path: "/netattach.v1.AttachmentService/GetStatus",
+    });
   });
 });

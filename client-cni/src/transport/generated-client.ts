@@ -26,10 +26,16 @@ type ResponseOf<M> = M extends { responseType: { decode(input: Uint8Array): infe
 
 /** The generated service's unary methods as functions: request message in, response message out. */
 export type GeneratedClient<D extends ServiceDefinition> = {
-  readonly [K in keyof D["methods"]]: (request: RequestOf<D["methods"][K]>, options?: UnaryCallOptions) => Promise<ResponseOf<D["methods"][K]>>;
+  readonly [K in keyof D["methods"]]: (
+    request: RequestOf<D["methods"][K]>,
+    options?: UnaryCallOptions,
+  ) => Promise<ResponseOf<D["methods"][K]>>;
 };
 
-export function createGeneratedClient<D extends ServiceDefinition>(definition: D, transport: UnaryTransport): GeneratedClient<D> {
+export function createGeneratedClient<D extends ServiceDefinition>(
+  definition: D,
+  transport: UnaryTransport,
+): GeneratedClient<D> {
   const client: Record<string, unknown> = {};
   for (const [key, method] of Object.entries(definition.methods)) {
     if (method.requestStream || method.responseStream) continue; // The shim makes unary calls only.
@@ -40,7 +46,9 @@ export function createGeneratedClient<D extends ServiceDefinition>(definition: D
       try {
         return method.responseType.decode(response);
       } catch (err) {
-        throw Object.assign(new ClientError(path, Status.INTERNAL, `Response message parsing error: ${String(err)}`), { cause: err });
+        throw Object.assign(new ClientError(path, Status.INTERNAL, `Response message parsing error: ${String(err)}`), {
+          cause: err,
+        });
       }
     };
   }

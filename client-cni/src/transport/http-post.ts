@@ -13,16 +13,36 @@ export interface HttpPostResponse {
   readonly body: Uint8Array;
 }
 
-export type HttpPost = (socketPath: string, path: string, headers: Readonly<Record<string, string>>, body: Uint8Array, signal: AbortSignal) => Promise<HttpPostResponse>;
+export type HttpPost = (
+  socketPath: string,
+  path: string,
+  headers: Readonly<Record<string, string>>,
+  body: Uint8Array,
+  signal: AbortSignal,
+) => Promise<HttpPostResponse>;
 
 /** The slice of Bun's fetch used here: the standard one plus `unix`. */
-export type UnixFetch = (url: string, init: { method: string; headers: Readonly<Record<string, string>>; body: Uint8Array; signal: AbortSignal; unix: string }) => Promise<Response>;
+export type UnixFetch = (
+  url: string,
+  init: {
+    method: string;
+    headers: Readonly<Record<string, string>>;
+    body: Uint8Array;
+    signal: AbortSignal;
+    unix: string;
+  },
+) => Promise<Response>;
 
 /** Bun says "ENOENT: Was there a typo in the url or port?"; say it as node does. */
 function connectError(socketPath: string, err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string" || !CONNECT_ERRNOS.has(code)) return err;
-  return Object.assign(new Error(`connect ${code} ${socketPath}`), { code, syscall: "connect", address: socketPath, cause: err });
+  return Object.assign(new Error(`connect ${code} ${socketPath}`), {
+    code,
+    syscall: "connect",
+    address: socketPath,
+    cause: err,
+  });
 }
 
 export function fetchPost(fetch: UnixFetch): HttpPost {
@@ -33,7 +53,11 @@ export function fetchPost(fetch: UnixFetch): HttpPost {
     } catch (err) {
       throw connectError(socketPath, err);
     }
-    return { status: res.status, headers: Object.fromEntries(res.headers), body: new Uint8Array(await res.arrayBuffer()) };
+    return {
+      status: res.status,
+      headers: Object.fromEntries(res.headers),
+      body: new Uint8Array(await res.arrayBuffer()),
+    };
   };
 }
 
@@ -44,16 +68,35 @@ export function nodeHttpPost(): HttpPost {
     const http = await import("node:http");
     agent ??= new http.Agent({ keepAlive: true });
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath, path, method: "POST", headers: { ...headers, "content-length": String(body.length) }, signal, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          // A body shorter than its content-length is a dropped connection, not a reply.
-          if (!res.complete) return reject(Object.assign(new Error("the connection closed before the whole response arrived"), { code: "ECONNRESET" }));
-          resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string | undefined>, body: Buffer.concat(chunks) });
-        });
-        res.on("error", reject);
-      });
+      const req = http.request(
+        {
+          socketPath,
+          path,
+          method: "POST",
+          headers: { ...headers, "content-length": String(body.length) },
+          signal,
+          agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            // A body shorter than its content-length is a dropped connection, not a reply.
+            if (!res.complete)
+              return reject(
+                Object.assign(new Error("the connection closed before the whole response arrived"), {
+                  code: "ECONNRESET",
+                }),
+              );
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers as Record<string, string | undefined>,
+              body: Buffer.concat(chunks),
+            });
+          });
+          res.on("error", reject);
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });

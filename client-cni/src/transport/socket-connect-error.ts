@@ -4,7 +4,17 @@ import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 
 /** errno codes of connect(2) on a unix socket: nothing was sent. */
-export const CONNECT_ERRNOS: ReadonlySet<string> = new Set(["ENOENT", "ECONNREFUSED", "EAGAIN", "EACCES", "EPERM", "ENOTDIR", "ENOTSOCK", "ENAMETOOLONG", "ELOOP"]);
+export const CONNECT_ERRNOS: ReadonlySet<string> = new Set([
+  "ENOENT",
+  "ECONNREFUSED",
+  "EAGAIN",
+  "EACCES",
+  "EPERM",
+  "ENOTDIR",
+  "ENOTSOCK",
+  "ENAMETOOLONG",
+  "ELOOP",
+]);
 /** Those that mean "nobody listens there (yet)": a daemon that is (re)starting. */
 const NOT_LISTENING = new Set(["ENOENT", "ECONNREFUSED", "EAGAIN"]);
 

@@ -85,7 +85,11 @@ export function startAtomicWrite(path: string, opts: StartOptions = {}): AtomicW
 }
 
 /** The whole write at once. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, opts: StartOptions & CommitOptions = {}): Promise<void> {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: StartOptions & CommitOptions = {},
+): Promise<void> {
   return startAtomicWrite(path, opts).commit(data, opts);
 }
 
@@ -102,10 +106,11 @@ const openTemp = (temp: string, mode: number): Promise<number> =>
   new Promise((resolve, reject) => open(temp, "wx", mode, (err, fd) => (err ? reject(err) : resolve(fd))));
 
 /** Not promisify(fsync): calling the live `fsync` binding lets tests count it (syncBuiltinESMExports). */
-const fsyncFd = (fd: number): Promise<void> => new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+const fsyncFd = (fd: number): Promise<void> =>
+  new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+  for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 /** write(2) and fsync(2) errors carry no path: name the file they were for. */

@@ -2,4 +2,11 @@
 // CNI runtime's result cache): a temp file beside the target is written, fsynced, renamed over
 // it, and the directory fsynced, so readers see the old or the new content, never a part, and a
 // power loss keeps the new name. Imports nothing but node:*, so the sealed CNI runtime uses it too.
-export { startAtomicWrite, writeFileAtomic, syncDir, isTempFile, type AtomicWrite, type CommitOptions } from "./atomic-write.js";
+export {
+  startAtomicWrite,
+  writeFileAtomic,
+  syncDir,
+  isTempFile,
+  type AtomicWrite,
+  type CommitOptions,
+} from "./atomic-write.js";

@@ -17,27 +17,51 @@ export interface ChangesCall {
   readonly log: Logger;
 }
 
-export async function applyNetworkChanges(deps: AttachDeps, changes: NetworkChanges, call: ChangesCall): Promise<NetworkChangesOutcome> {
+export async function applyNetworkChanges(
+  deps: AttachDeps,
+  changes: NetworkChanges,
+  call: ChangesCall,
+): Promise<NetworkChangesOutcome> {
   const { containerId, pod } = changes;
   const attached: AttachedInterface[] = [];
   const removed: Array<{ network: string; ifName: string }> = [];
   const failures: Array<{ step: string; reason: string; message: string }> = [];
-  const emit = (e: Omit<AttachmentEvent, "time" | "containerId" | "pod">): void => deps.events.emit({ ...e, time: deps.now(), containerId, pod });
+  const emit = (e: Omit<AttachmentEvent, "time" | "containerId" | "pod">): void =>
+    deps.events.emit({ ...e, time: deps.now(), containerId, pod });
   const failed = (kind: AttachmentEvent["kind"], step: string, err: unknown, started: number): void => {
     const d = describeError(err);
     failures.push({ step, reason: d.code, message: d.message });
     call.log.warn({ err, reason: d.code, step }, "annotation hot-plug step failed");
-    const where = Object.fromEntries((["network", "ifName", "plugin", "phase"] as const).flatMap((k) => (d.context[k] ? [[k, d.context[k]]] : [])));
-    emit({ kind, outcome: "failed", reason: d.code, message: d.message, durationMs: performance.now() - started, ...where });
+    const where = Object.fromEntries(
+      (["network", "ifName", "plugin", "phase"] as const).flatMap((k) => (d.context[k] ? [[k, d.context[k]]] : [])),
+    );
+    emit({
+      kind,
+      outcome: "failed",
+      reason: d.code,
+      message: d.message,
+      durationMs: performance.now() - started,
+      ...where,
+    });
   };
 
   for (const target of changes.detach) {
-    const step = target.ifName !== undefined ? `detach ${target.ifName}` : `detach ${target.network?.namespace}/${target.network?.name}`;
+    const step =
+      target.ifName !== undefined
+        ? `detach ${target.ifName}`
+        : `detach ${target.network?.namespace}/${target.network?.name}`;
     const started = performance.now();
     try {
       const res = await detachNetwork(deps, { containerId, ...target }, call, { writeStatus: false });
       removed.push(...res.removed);
-      for (const r of res.removed) emit({ kind: "hotplug-detach", outcome: res.orphaned.length > 0 ? "partial" : "ok", network: r.network, ifName: r.ifName, durationMs: performance.now() - started });
+      for (const r of res.removed)
+        emit({
+          kind: "hotplug-detach",
+          outcome: res.orphaned.length > 0 ? "partial" : "ok",
+          network: r.network,
+          ifName: r.ifName,
+          durationMs: performance.now() - started,
+        });
     } catch (err) {
       failed("hotplug-detach", step, err, started);
     }
@@ -48,16 +72,27 @@ export async function applyNetworkChanges(deps: AttachDeps, changes: NetworkChan
     try {
       attached.push((await attachNetwork(deps, { containerId, selection }, call, { writeStatus: false })).attached);
     } catch (err) {
-      failed("hotplug-attach", `attach ${selection.namespace ?? pod.namespace}/${selection.name}${selection.interface ? `@${selection.interface}` : ""}`, err, stepStarted);
+      failed(
+        "hotplug-attach",
+        `attach ${selection.namespace ?? pod.namespace}/${selection.name}${selection.interface ? `@${selection.interface}` : ""}`,
+        err,
+        stepStarted,
+      );
     }
   }
   if (attached.length > 0 || removed.length > 0) {
     const writing = performance.now();
-    await writeSavedStatus(deps, containerId, call.signal).catch((err: unknown) => failed(attached.length > 0 ? "hotplug-attach" : "hotplug-detach", "write network-status", err, writing));
+    await writeSavedStatus(deps, containerId, call.signal).catch((err: unknown) =>
+      failed(attached.length > 0 ? "hotplug-attach" : "hotplug-detach", "write network-status", err, writing),
+    );
   }
   // After the status write, as a single AttachNetwork reports once its PATCH is done.
   if (attached.length > 0) {
-    const interfaces = attached.map((i) => ({ network: i.network, ifName: i.ifName, ips: i.ips.map((ip) => ip.address) }));
+    const interfaces = attached.map((i) => ({
+      network: i.network,
+      ifName: i.ifName,
+      ips: i.ips.map((ip) => ip.address),
+    }));
     emit({ kind: "hotplug-attach", outcome: "ok", interfaces, durationMs: performance.now() - started });
   }
   return { attached, removed, failures };

@@ -25,7 +25,12 @@ export interface HotplugOptions {
   readonly writeStatus?: boolean;
 }
 
-export async function attachNetwork(deps: AttachDeps, req: AttachNetworkRequest, call: AttachCall, opts: HotplugOptions = {}): Promise<AttachNetworkResult> {
+export async function attachNetwork(
+  deps: AttachDeps,
+  req: AttachNetworkRequest,
+  call: AttachCall,
+  opts: HotplugOptions = {},
+): Promise<AttachNetworkResult> {
   const saved = await loadAttached(deps.store, req.containerId, PHASE);
   requireSavedNetns(deps.netns, saved, PHASE);
   const { plan, added, warnings } = await planHotplug(deps, saved, req.selection, call.signal);
@@ -47,7 +52,8 @@ export async function attachNetwork(deps: AttachDeps, req: AttachNetworkRequest,
     // with a request the pod already has; otherwise the other interfaces' routes are not touched.
     const settled = defaultRouteGateways(plan);
     const own = resultGateways(viewResult(result));
-    const touches = added.defaultRoute !== undefined || (settled !== undefined && settled(added.ifName, own).join() !== own.join());
+    const touches =
+      added.defaultRoute !== undefined || (settled !== undefined && settled(added.ifName, own).join() !== own.join());
     const gatewaysFor = touches ? await applyDefaultRoutes(plan, deps.routes, call.signal) : settled;
     const answer = await buildAttachResult(plan, record.results, gatewaysFor, undefined);
     if (opts.writeStatus !== false) await writeStatus(deps, plan, answer, call.signal);
@@ -62,4 +68,3 @@ export async function attachNetwork(deps: AttachDeps, req: AttachNetworkRequest,
     throw await rollback(deps, record, tried, cause, { log, signal: call.rollbackSignal() }, stays);
   }
 }
-

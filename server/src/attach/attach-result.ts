@@ -21,7 +21,11 @@ export async function buildAttachResult(
   const interfaces = [];
   for (const d of plan.delegates) {
     const result = results[d.ifName];
-    if (result === undefined) throw new DaemonError("INTERNAL", `no result saved for network "${d.network}" (${d.ifName})`, { network: d.network, phase: "add" });
+    if (result === undefined)
+      throw new DaemonError("INTERNAL", `no result saved for network "${d.network}" (${d.ifName})`, {
+        network: d.network,
+        phase: "add",
+      });
     const deviceInfo = await readDeviceInfo(d);
     const fromResult = resultGateways(viewResult(result));
     interfaces.push(

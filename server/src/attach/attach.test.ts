@@ -10,7 +10,8 @@ import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 import {
-  allPluginsFound, anyNetns,
+  allPluginsFound,
+  anyNetns,
   conf,
   conflist,
   fakeResolver,
@@ -41,7 +42,11 @@ afterEach(async () => {
 });
 
 const ctx = () => ({ signal: new AbortController().signal, log: silentLog });
-const cluster = network("cluster", "cbr0", conflist("cbr0", [{ type: "bridge" }, { type: "portmap", capabilities: { portMappings: true } }]));
+const cluster = network(
+  "cluster",
+  "cbr0",
+  conflist("cbr0", [{ type: "bridge" }, { type: "portmap", capabilities: { portMappings: true } }]),
+);
 const macvlan = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"));
 const ptp = network("selected", "default/ptp-conf", conf("ptp-conf", "ptp"), { interface: "data0" });
 
@@ -72,7 +77,8 @@ function service(fail?: FailRule, over: Partial<AttachmentServiceDeps> = {}) {
   return { svc, runtime, resolver, statusWriter, routes, links, events };
 }
 
-const ops = (calls: ReadonlyArray<{ op: string; network: string; ifName?: string }>) => calls.map((c) => `${c.op} ${c.network} ${c.ifName ?? ""}`.trim());
+const ops = (calls: ReadonlyArray<{ op: string; network: string; ifName?: string }>) =>
+  calls.map((c) => `${c.op} ${c.network} ${c.ifName ?? ""}`.trim());
 
 describe("attach", () => {
   it("adds every delegate in order and answers with interfaces, the primary result and network-status", async () => {
@@ -82,8 +88,22 @@ describe("attach", () => {
     expect(runtime.calls.every((c) => c.netns === "/var/run/netns/test" && c.rt?.containerId === "c1")).toBe(true);
     expect(res.interfaces.map((i) => [i.network, i.ifName, i.isDefault, i.ips, i.mac, i.gateways])).toEqual([
       ["cbr0", "eth0", true, [{ address: "10.0.1.2/24", gateway: "10.0.1.1" }], "02:00:00:00:00:01", ["10.0.1.1"]],
-      ["default/macvlan-conf", "net1", false, [{ address: "10.0.2.2/24", gateway: "10.0.2.1" }], "02:00:00:00:00:02", ["10.0.2.1"]],
-      ["default/ptp-conf", "data0", false, [{ address: "10.0.3.2/24", gateway: "10.0.3.1" }], "02:00:00:00:00:03", ["10.0.3.1"]],
+      [
+        "default/macvlan-conf",
+        "net1",
+        false,
+        [{ address: "10.0.2.2/24", gateway: "10.0.2.1" }],
+        "02:00:00:00:00:02",
+        ["10.0.2.1"],
+      ],
+      [
+        "default/ptp-conf",
+        "data0",
+        false,
+        [{ address: "10.0.3.2/24", gateway: "10.0.3.1" }],
+        "02:00:00:00:00:03",
+        ["10.0.3.1"],
+      ],
     ]);
     expect(res.primaryResult).toMatchObject({ cniVersion: "1.0.0", ips: [{ address: "10.0.1.2/24" }] });
     expect(res.networkStatus[0]).toEqual({
@@ -134,7 +154,10 @@ describe("attach", () => {
     let landed: Promise<void> | undefined;
     const slow: AttachmentStore = {
       ...store,
-      save: (r) => (r.phase !== "attached" ? store.save(r) : (landed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => store.save(r)))),
+      save: (r) =>
+        r.phase !== "attached"
+          ? store.save(r)
+          : (landed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => store.save(r))),
     };
     const { svc } = service(undefined, { store: slow, statusWriter: recordingStatusWriter(new Error("api down")) });
     expect((await rejection(svc.attach(request(), ctx()))).code).toBe("STATUS_WRITE_FAILED");
@@ -143,7 +166,9 @@ describe("attach", () => {
   });
 
   it("rolls back in reverse, failing delegate included, removes state and returns the first cause", async () => {
-    const { svc, runtime, statusWriter } = service((c) => (c.op === "add" && c.ifName === "data0" ? pluginFailure("ptp", 11, "no more addresses") : undefined));
+    const { svc, runtime, statusWriter } = service((c) =>
+      c.op === "add" && c.ifName === "data0" ? pluginFailure("ptp", 11, "no more addresses") : undefined,
+    );
     const err = await rejection(svc.attach(request(), ctx()));
     expect(ops(runtime.calls)).toEqual([
       "add cbr0 eth0",
@@ -158,7 +183,14 @@ describe("attach", () => {
     expect(err.message).toContain('network "default/ptp-conf"');
     expect(err.message).toContain('plugin "ptp"');
     expect(err.message).toContain("CNI code 11");
-    expect(err.context).toMatchObject({ network: "default/ptp-conf", plugin: "ptp", phase: "add", cniCode: 11, stderr: "boom on stderr", ifName: "data0" });
+    expect(err.context).toMatchObject({
+      network: "default/ptp-conf",
+      plugin: "ptp",
+      phase: "add",
+      cniCode: 11,
+      stderr: "boom on stderr",
+      ifName: "data0",
+    });
     expect(err.cause).toBeDefined();
     expect(await store.load("c1")).toEqual({ state: "missing" });
     expect(statusWriter.written).toEqual([]);
@@ -198,8 +230,18 @@ describe("attach", () => {
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.code).toBe("PLUGIN_FAILED");
     expect(err.context.network).toBe("default/ptp-conf");
-    expect(err.message).toContain("(rolled back: 2 delegates deleted, 1 cleaned up by netattach after its plugin's DEL failed)");
-    expect(ops(runtime.calls)).toEqual(["add cbr0 eth0", "add macvlan-conf net1", "add ptp-conf data0", "del ptp-conf data0", "del macvlan-conf net1", "release macvlan-conf net1", "del cbr0 eth0"]);
+    expect(err.message).toContain(
+      "(rolled back: 2 delegates deleted, 1 cleaned up by netattach after its plugin's DEL failed)",
+    );
+    expect(ops(runtime.calls)).toEqual([
+      "add cbr0 eth0",
+      "add macvlan-conf net1",
+      "add ptp-conf data0",
+      "del ptp-conf data0",
+      "del macvlan-conf net1",
+      "release macvlan-conf net1",
+      "del cbr0 eth0",
+    ]);
     expect(links.removed).toEqual(["/var/run/netns/test net1"]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
     expect(await orphans.list()).toEqual([]);
@@ -222,10 +264,16 @@ describe("attach", () => {
       return undefined;
     });
     const err = await rejection(svc.attach(request(), ctx()));
-    expect(err.message).toMatch(/\(rollback incomplete: network "default\/macvlan-conf" \(net1\) orphaned: addresses could not be released: .*cannot open store.*; the reconciler retries it\)$/);
+    expect(err.message).toMatch(
+      /\(rollback incomplete: network "default\/macvlan-conf" \(net1\) orphaned: addresses could not be released: .*cannot open store.*; the reconciler retries it\)$/,
+    );
     expect(await store.load("c1")).toEqual({ state: "missing" });
     const [orphan] = await svc.list({}, ctx());
-    expect(orphan).toMatchObject({ containerId: "c1", phase: "orphaned", interfaces: [{ network: "default/macvlan-conf", ifName: "net1", ips: ["10.0.2.2/24"] }] });
+    expect(orphan).toMatchObject({
+      containerId: "c1",
+      phase: "orphaned",
+      interfaces: [{ network: "default/macvlan-conf", ifName: "net1", ips: ["10.0.2.2/24"] }],
+    });
     expect(orphan!.cause).toContain("addresses could not be released");
     expect(orphan!.history.map((h) => [h.event, h.network, h.plugin, h.reason])).toEqual([
       ["del-failed", "default/macvlan-conf", "macvlan", "PLUGIN_FAILED"],
@@ -240,18 +288,34 @@ describe("attach", () => {
   });
 
   it("after a runtime-level refusal rolls back only the delegates that ran: no DEL for the one that never did", async () => {
-    const refusal = new CniError({ kind: "plugin-not-found", code: 7, msg: 'failed to find plugin "ptp" in path [/opt/cni/bin]', plugin: "ptp" });
+    const refusal = new CniError({
+      kind: "plugin-not-found",
+      code: 7,
+      msg: 'failed to find plugin "ptp" in path [/opt/cni/bin]',
+      plugin: "ptp",
+    });
     const { svc, runtime } = service((c) => (c.op === "add" && c.ifName === "data0" ? refusal : undefined));
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.code).toBe("PLUGIN_NOT_FOUND");
     expect(err.message).toContain("refused before running");
     expect(err.message).toContain("(rolled back: 2 delegates deleted)");
-    expect(ops(runtime.calls)).toEqual(["add cbr0 eth0", "add macvlan-conf net1", "add ptp-conf data0", "del macvlan-conf net1", "del cbr0 eth0"]);
+    expect(ops(runtime.calls)).toEqual([
+      "add cbr0 eth0",
+      "add macvlan-conf net1",
+      "add ptp-conf data0",
+      "del macvlan-conf net1",
+      "del cbr0 eth0",
+    ]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
 
   it("says nothing was rolled back when the first delegate was refused before running", async () => {
-    const refusal = new CniError({ kind: "incompatible-version", code: 1, msg: "plugin supports [0.3.1], none compatible with 1.0.0", plugin: "bridge" });
+    const refusal = new CniError({
+      kind: "incompatible-version",
+      code: 1,
+      msg: "plugin supports [0.3.1], none compatible with 1.0.0",
+      plugin: "bridge",
+    });
     const { svc, runtime } = service((c) => (c.op === "add" && c.ifName === "eth0" ? refusal : undefined));
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.message).toContain("(nothing to roll back: no plugin ran)");
@@ -279,11 +343,17 @@ describe("attach", () => {
   });
 
   it("rolls back and fails with STATUS_WRITE_FAILED when network-status cannot be written", async () => {
-    const { svc, runtime } = service(undefined, { statusWriter: recordingStatusWriter(new Error("apiserver said 500")) });
+    const { svc, runtime } = service(undefined, {
+      statusWriter: recordingStatusWriter(new Error("apiserver said 500")),
+    });
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.code).toBe("STATUS_WRITE_FAILED");
     expect(err.message).toContain("apiserver said 500");
-    expect(ops(runtime.calls).filter((o) => o.startsWith("del"))).toEqual(["del ptp-conf data0", "del macvlan-conf net1", "del cbr0 eth0"]);
+    expect(ops(runtime.calls).filter((o) => o.startsWith("del"))).toEqual([
+      "del ptp-conf data0",
+      "del macvlan-conf net1",
+      "del cbr0 eth0",
+    ]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
 
@@ -297,7 +367,9 @@ describe("attach", () => {
   });
 
   it("runs nothing when a plugin binary is missing", async () => {
-    const { svc, runtime } = service(undefined, { findPlugin: async (t) => (t === "ptp" ? { searched: ["/opt/cni/bin"] } : { found: t }) });
+    const { svc, runtime } = service(undefined, {
+      findPlugin: async (t) => (t === "ptp" ? { searched: ["/opt/cni/bin"] } : { found: t }),
+    });
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.code).toBe("PLUGIN_NOT_FOUND");
     expect(err.context).toMatchObject({ network: "default/ptp-conf", plugin: "ptp" });
@@ -316,12 +388,25 @@ describe("pod annotations", () => {
   const pods = (found: { uid: string; isStatic?: boolean } | "not-found"): PodSource => ({
     ready: () => true,
     getPod: async (namespace, name) =>
-      found === "not-found" ? { reason: "not-found" } : { found: { namespace, name, uid: found.uid, annotations: { "k8s.v1.cni.cncf.io/networks": "from-pod" }, ...(found.isStatic ? { isStatic: true } : {}) } },
+      found === "not-found"
+        ? { reason: "not-found" }
+        : {
+            found: {
+              namespace,
+              name,
+              uid: found.uid,
+              annotations: { "k8s.v1.cni.cncf.io/networks": "from-pod" },
+              ...(found.isStatic ? { isStatic: true } : {}),
+            },
+          },
   });
 
   it("uses the request's annotations when given, else the pod's", async () => {
     const seen: Array<Readonly<Record<string, string>>> = [];
-    const resolver = { resolve: async (q: { annotations: Readonly<Record<string, string>> }) => (seen.push(q.annotations), [cluster]), resolveClusterNetwork: async () => cluster };
+    const resolver = {
+      resolve: async (q: { annotations: Readonly<Record<string, string>> }) => (seen.push(q.annotations), [cluster]),
+      resolveClusterNetwork: async () => cluster,
+    };
     const { svc } = service(undefined, { resolver, podSource: pods({ uid: "uid-1" }) });
     await svc.resolve(request({ annotations: { a: "from-request" } }), ctx());
     const { annotations: _omit, ...noAnnotations } = request();
@@ -347,7 +432,9 @@ describe("pod annotations", () => {
 
 describe("default-route", () => {
   it("moves the default route of the requested family to the chosen interface", async () => {
-    const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { defaultRoute: ["10.0.2.254"] });
+    const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), {
+      defaultRoute: ["10.0.2.254"],
+    });
     const routes = recordingRoutes([
       { family: 4, dev: "eth0", gateway: "10.0.1.1" },
       { family: 4, dev: "net1", gateway: "10.0.2.1" },
@@ -368,15 +455,23 @@ describe("default-route", () => {
 
   it("removes every default route for an empty request", async () => {
     const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { defaultRoute: [] });
-    const routes = recordingRoutes([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }, { family: 6, dev: "eth0", gateway: "fe80::1" }]);
+    const routes = recordingRoutes([
+      { family: 4, dev: "eth0", gateway: "10.0.1.1" },
+      { family: 6, dev: "eth0", gateway: "fe80::1" },
+    ]);
     const { svc } = service(undefined, { resolver: fakeResolver([cluster, mv]), routes });
     await svc.attach(request(), ctx());
     expect(routes.table).toEqual([]);
   });
 
   it("rolls back when the route cannot be set", async () => {
-    const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { defaultRoute: ["10.9.9.9"] });
-    const routes = { ...recordingRoutes(), replaceDefaultRoute: async () => Promise.reject(new Error("Nexthop has invalid gateway")) };
+    const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), {
+      defaultRoute: ["10.9.9.9"],
+    });
+    const routes = {
+      ...recordingRoutes(),
+      replaceDefaultRoute: async () => Promise.reject(new Error("Nexthop has invalid gateway")),
+    };
     const { svc, runtime } = service(undefined, { resolver: fakeResolver([cluster, mv]), routes });
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.message).toContain("Nexthop has invalid gateway");

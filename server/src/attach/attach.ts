@@ -49,14 +49,27 @@ export interface AttachCall {
 export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachCall): Promise<AttachResult> {
   const netnsId = requireNetns(deps.netns, req.netns, "add");
   const existing = await deps.store.load(req.containerId);
-  if (existing.state === "corrupt") throw corruptRecordError(existing, req.containerId, "remove it after cleaning up by hand");
+  if (existing.state === "corrupt")
+    throw corruptRecordError(existing, req.containerId, "remove it after cleaning up by hand");
   if (existing.state === "found") {
-    throw new DaemonError("INVALID_REQUEST", `container ${req.containerId} already has a saved attachment (${existing.record.phase}); DEL it before ADD again`, { phase: "add" });
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `container ${req.containerId} already has a saved attachment (${existing.record.phase}); DEL it before ADD again`,
+      { phase: "add" },
+    );
   }
   const { plan, warnings } = await preparePlan(deps, req, call.signal);
   for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
   const created = deps.now().toISOString();
-  let record: AttachmentRecord = { version: 1, plan, results: {}, phase: "attaching", netnsId, createdAt: created, updatedAt: created };
+  let record: AttachmentRecord = {
+    version: 1,
+    plan,
+    results: {},
+    phase: "attaching",
+    netnsId,
+    createdAt: created,
+    updatedAt: created,
+  };
   await deps.store.save(record);
 
   // Delegates whose plugin ran (ADD succeeded, or failed after running one): what rollback undoes.
@@ -76,7 +89,11 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
               if (ranNoPlugin(err)) ran.delete(delegate);
               throw err;
             });
-            record = { ...record, results: inPlanOrder(plan, { ...record.results, [delegate.ifName]: result }), updatedAt: deps.now().toISOString() };
+            record = {
+              ...record,
+              results: inPlanOrder(plan, { ...record.results, [delegate.ifName]: result }),
+              updatedAt: deps.now().toISOString(),
+            };
             call.log.debug({ network: delegate.network, ifName: delegate.ifName }, "delegate added");
           }),
         ),
@@ -99,7 +116,9 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
   } catch (err) {
     // A save still in flight must land before the rollback removes or rewrites the record.
     await lastSave;
-    const cause = isDaemonError(err) ? err : toDaemonError(err, { network: tried().at(-1)?.network ?? "", phase: "add" }, call.signal);
+    const cause = isDaemonError(err)
+      ? err
+      : toDaemonError(err, { network: tried().at(-1)?.network ?? "", phase: "add" }, call.signal);
     call.log.debug({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
     throw await rollback(deps, record, tried(), cause, { log: call.log, signal: call.rollbackSignal() });
   }
@@ -128,22 +147,44 @@ function settle(p: Promise<void>): Promise<Settled> {
   );
 }
 
-export async function addDelegate(runtime: CniRuntime, plan: AttachmentPlan, delegate: PlannedDelegate, signal: AbortSignal): Promise<CniResult> {
+export async function addDelegate(
+  runtime: CniRuntime,
+  plan: AttachmentPlan,
+  delegate: PlannedDelegate,
+  signal: AbortSignal,
+): Promise<CniResult> {
   const list = delegateList(delegate, "add");
   try {
     // The store saves the result durably right after, so the runtime's cache skips its fsync.
-    return await runtime.addNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), { signal, durableCache: false });
+    return await runtime.addNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), {
+      signal,
+      durableCache: false,
+    });
   } catch (err) {
-    throw toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase: "add", source: describeOrigin(delegate.origin) }, signal);
+    throw toDaemonError(
+      err,
+      { network: delegate.network, ifName: delegate.ifName, phase: "add", source: describeOrigin(delegate.origin) },
+      signal,
+    );
   }
 }
 
-export async function writeStatus(deps: Pick<AttachDeps, "statusWriter">, plan: AttachmentPlan, answer: Pick<AttachResult, "networkStatus">, signal: AbortSignal): Promise<void> {
+export async function writeStatus(
+  deps: Pick<AttachDeps, "statusWriter">,
+  plan: AttachmentPlan,
+  answer: Pick<AttachResult, "networkStatus">,
+  signal: AbortSignal,
+): Promise<void> {
   try {
     await deps.statusWriter.write(plan.pod, answer.networkStatus, { signal });
   } catch (err) {
     if (isDaemonError(err)) throw err; // the writer's own reasons are precise (POD_UID_MISMATCH for a recreated pod, CANCELLED)
     const msg = err instanceof Error ? err.message : String(err);
-    throw new DaemonError("STATUS_WRITE_FAILED", `cannot write network-status to pod ${plan.pod.namespace}/${plan.pod.name}: ${msg}`, { phase: "status-write", source: `pod ${plan.pod.namespace}/${plan.pod.name}` }, { cause: err });
+    throw new DaemonError(
+      "STATUS_WRITE_FAILED",
+      `cannot write network-status to pod ${plan.pod.namespace}/${plan.pod.name}: ${msg}`,
+      { phase: "status-write", source: `pod ${plan.pod.namespace}/${plan.pod.name}` },
+      { cause: err },
+    );
   }
 }

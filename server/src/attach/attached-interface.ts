@@ -15,7 +15,11 @@ export function resultGateways(view: ResultView): string[] {
   return view.routes.filter((r) => isDefaultDst(r.dst) && r.gw !== undefined).map((r) => r.gw!);
 }
 
-export function buildAttachedInterface(delegate: PlannedDelegate, result: CniResult, extra: { gateways?: readonly string[]; deviceInfo?: JsonObject } = {}): AttachedInterface {
+export function buildAttachedInterface(
+  delegate: PlannedDelegate,
+  result: CniResult,
+  extra: { gateways?: readonly string[]; deviceInfo?: JsonObject } = {},
+): AttachedInterface {
   const view = viewResult(result);
   const idx = primaryInterfaceIndex(view, delegate.ifName);
   const iface = idx >= 0 ? view.interfaces[idx] : undefined;

@@ -5,14 +5,26 @@ import type { NetnsGuard } from "../netns/netns-guard.js";
 import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
 import { requireNetns } from "./netns-rules.js";
 
-export async function loadAttached(store: AttachmentStore, containerId: string, phase: string): Promise<AttachmentRecord> {
+export async function loadAttached(
+  store: AttachmentStore,
+  containerId: string,
+  phase: string,
+): Promise<AttachmentRecord> {
   const read = await store.load(containerId);
   if (read.state === "corrupt") throw corruptRecordError(read, containerId, "remove it after cleaning up by hand");
   if (read.state === "missing") {
-    throw new DaemonError("ATTACHMENT_NOT_FOUND", `container ${containerId} has no attachment: a hot-plug needs a sandbox the runtime's ADD attached`, { phase, source: "containerId" });
+    throw new DaemonError(
+      "ATTACHMENT_NOT_FOUND",
+      `container ${containerId} has no attachment: a hot-plug needs a sandbox the runtime's ADD attached`,
+      { phase, source: "containerId" },
+    );
   }
   if (read.record.phase !== "attached") {
-    throw new DaemonError("ATTACHMENT_NOT_FOUND", `container ${containerId} is ${read.record.phase}, not attached: a hot-plug needs a sandbox the runtime's ADD attached`, { phase, source: "containerId" });
+    throw new DaemonError(
+      "ATTACHMENT_NOT_FOUND",
+      `container ${containerId} is ${read.record.phase}, not attached: a hot-plug needs a sandbox the runtime's ADD attached`,
+      { phase, source: "containerId" },
+    );
   }
   return read.record;
 }
@@ -21,6 +33,10 @@ export async function loadAttached(store: AttachmentStore, containerId: string, 
 export function requireSavedNetns(guard: NetnsGuard, record: AttachmentRecord, phase: string): void {
   const id = requireNetns(guard, record.plan.netns, phase);
   if (record.netnsId !== undefined && id !== record.netnsId) {
-    throw new DaemonError("INVALID_NETNS", `container ${record.plan.containerId}: netns ${record.plan.netns} is no longer the namespace it was attached in`, { phase, source: "netns" });
+    throw new DaemonError(
+      "INVALID_NETNS",
+      `container ${record.plan.containerId}: netns ${record.plan.netns} is no longer the namespace it was attached in`,
+      { phase, source: "netns" },
+    );
   }
 }

@@ -59,7 +59,11 @@ export interface AttachmentStore {
 }
 
 /** STATE_CORRUPT for a saved record that cannot be decoded; `consequence` says what cannot be done now. */
-export function corruptRecordError(read: Extract<StoreRead, { state: "corrupt" }>, containerId: string, consequence: string): DaemonError {
+export function corruptRecordError(
+  read: Extract<StoreRead, { state: "corrupt" }>,
+  containerId: string,
+  consequence: string,
+): DaemonError {
   return new DaemonError(
     "STATE_CORRUPT",
     `saved attachment ${read.path} of container ${containerId} is corrupt (${read.problem}); ${consequence}`,

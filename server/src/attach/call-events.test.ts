@@ -20,34 +20,103 @@ function clock(): EventClock {
 describe("call events", () => {
   it("an ADD that succeeds: outcome ok, its duration and the interfaces it added", async () => {
     const sink = recorder();
-    const result = { interfaces: [{ network: "ns/blue", ifName: "net1", ips: [{ address: "10.1.0.2/24" }], isDefault: false, gateways: [], result: { cniVersion: "1.0.0" } }], primaryResult: { cniVersion: "1.0.0" }, networkStatus: [] };
+    const result = {
+      interfaces: [
+        {
+          network: "ns/blue",
+          ifName: "net1",
+          ips: [{ address: "10.1.0.2/24" }],
+          isDefault: false,
+          gateways: [],
+          result: { cniVersion: "1.0.0" },
+        },
+      ],
+      primaryResult: { cniVersion: "1.0.0" },
+      networkStatus: [],
+    };
     await expect(emitting(sink, attachCall(req), async () => result, clock())).resolves.toBe(result);
     expect(sink.events).toEqual([
-      { kind: "attach", outcome: "ok", containerId: "c1", pod, time: new Date(1_000), durationMs: 5, interfaces: [{ network: "ns/blue", ifName: "net1", ips: ["10.1.0.2/24"] }] },
+      {
+        kind: "attach",
+        outcome: "ok",
+        containerId: "c1",
+        pod,
+        time: new Date(1_000),
+        durationMs: 5,
+        interfaces: [{ network: "ns/blue", ifName: "net1", ips: ["10.1.0.2/24"] }],
+      },
     ]);
   });
 
   it("a failure: the catalog reason, its message and where it failed; the error still reaches the caller", async () => {
     const sink = recorder();
-    const err = new DaemonError("PLUGIN_FAILED", "macvlan ADD failed", { network: "ns/blue", plugin: "macvlan", phase: "add", ifName: "net1", source: "nad ns/blue" });
+    const err = new DaemonError("PLUGIN_FAILED", "macvlan ADD failed", {
+      network: "ns/blue",
+      plugin: "macvlan",
+      phase: "add",
+      ifName: "net1",
+      source: "nad ns/blue",
+    });
     await expect(emitting(sink, attachCall(req), () => Promise.reject(err), clock())).rejects.toBe(err);
     expect(sink.events).toEqual([
-      { kind: "attach", outcome: "failed", containerId: "c1", pod, time: new Date(1_000), durationMs: 5, reason: "PLUGIN_FAILED", message: "macvlan ADD failed", network: "ns/blue", plugin: "macvlan", phase: "add", ifName: "net1" },
+      {
+        kind: "attach",
+        outcome: "failed",
+        containerId: "c1",
+        pod,
+        time: new Date(1_000),
+        durationMs: 5,
+        reason: "PLUGIN_FAILED",
+        message: "macvlan ADD failed",
+        network: "ns/blue",
+        plugin: "macvlan",
+        phase: "add",
+        ifName: "net1",
+      },
     ]);
   });
 
   it("an unexpected error is INTERNAL with the generic message (details stay in the log)", async () => {
     const sink = recorder();
-    await expect(emitting(sink, detachCall({ containerId: "c9" }), () => Promise.reject(new TypeError("x is undefined")), clock())).rejects.toThrow(TypeError);
-    expect(sink.events[0]).toMatchObject({ kind: "detach", outcome: "failed", reason: "INTERNAL", message: "internal error in netattachd; see the daemon log" });
+    await expect(
+      emitting(sink, detachCall({ containerId: "c9" }), () => Promise.reject(new TypeError("x is undefined")), clock()),
+    ).rejects.toThrow(TypeError);
+    expect(sink.events[0]).toMatchObject({
+      kind: "detach",
+      outcome: "failed",
+      reason: "INTERNAL",
+      message: "internal error in netattachd; see the daemon log",
+    });
     expect(sink.events[0]).not.toHaveProperty("pod");
   });
 
   it("a DEL names what it removed; a sink that throws never fails the call", async () => {
     const sink = recorder();
-    await emitting(sink, detachCall({ containerId: "c1", pod }), async () => ({ removed: [{ network: "ns/blue", ifName: "net1" }, { network: "cluster", ifName: "eth0" }], orphaned: [] }), clock());
-    expect(sink.events[0]).toMatchObject({ kind: "detach", outcome: "ok", pod, message: "removed net1 (ns/blue), eth0 (cluster)" });
-    const throwing = { emit: () => { throw new Error("sink broke"); } };
-    await expect(emitting(throwing, detachCall({ containerId: "c1" }), async () => ({ removed: [], orphaned: [] }))).resolves.toEqual({ removed: [], orphaned: [] });
+    await emitting(
+      sink,
+      detachCall({ containerId: "c1", pod }),
+      async () => ({
+        removed: [
+          { network: "ns/blue", ifName: "net1" },
+          { network: "cluster", ifName: "eth0" },
+        ],
+        orphaned: [],
+      }),
+      clock(),
+    );
+    expect(sink.events[0]).toMatchObject({
+      kind: "detach",
+      outcome: "ok",
+      pod,
+      message: "removed net1 (ns/blue), eth0 (cluster)",
+    });
+    const throwing = {
+      emit: () => {
+        throw new Error("sink broke");
+      },
+    };
+    await expect(
+      emitting(throwing, detachCall({ containerId: "c1" }), async () => ({ removed: [], orphaned: [] })),
+    ).resolves.toEqual({ removed: [], orphaned: [] });
   });
 });

@@ -4,7 +4,16 @@
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentEvent, AttachmentEventKind, EventSink } from "../events/attachment-event.js";
 import type { PodRef } from "./attachment-plan.js";
-import type { AttachNetworkRequest, AttachNetworkResult, AttachRequest, AttachResult, DetachNetworkRequest, DetachNetworkResult, DetachRequest, DetachResult } from "./contract.js";
+import type {
+  AttachNetworkRequest,
+  AttachNetworkResult,
+  AttachRequest,
+  AttachResult,
+  DetachNetworkRequest,
+  DetachNetworkResult,
+  DetachRequest,
+  DetachResult,
+} from "./contract.js";
 
 export interface EventedCall<T> {
   readonly kind: AttachmentEventKind;
@@ -23,7 +32,12 @@ export interface EventClock {
 
 const SYSTEM_CLOCK: EventClock = { now: () => new Date(), monotonic: () => performance.now() };
 
-export async function emitting<T>(sink: EventSink, call: EventedCall<T>, run: () => Promise<T>, clock: EventClock = SYSTEM_CLOCK): Promise<T> {
+export async function emitting<T>(
+  sink: EventSink,
+  call: EventedCall<T>,
+  run: () => Promise<T>,
+  clock: EventClock = SYSTEM_CLOCK,
+): Promise<T> {
   const started = clock.monotonic();
   const base = (): Pick<AttachmentEvent, "kind" | "containerId" | "pod" | "time" | "durationMs"> => ({
     kind: call.kind,
@@ -38,7 +52,9 @@ export async function emitting<T>(sink: EventSink, call: EventedCall<T>, run: ()
   } catch (err) {
     const d = describeError(err);
     const where = Object.fromEntries(
-      (["network", "ifName", "plugin", "phase"] as const).flatMap((key) => (d.context[key] ? [[key, d.context[key]]] : [])),
+      (["network", "ifName", "plugin", "phase"] as const).flatMap((key) =>
+        d.context[key] ? [[key, d.context[key]]] : [],
+      ),
     ) as Pick<AttachmentEvent, "network" | "ifName" | "plugin" | "phase">;
     safeEmit(sink, { ...base(), outcome: "failed", reason: d.code, message: d.message, ...where });
     throw err;
@@ -61,7 +77,13 @@ export function attachCall(req: AttachRequest): EventedCall<AttachResult> {
     kind: "attach",
     containerId: req.containerId,
     pod: req.pod,
-    onOk: (res) => ({ interfaces: res.interfaces.map((i) => ({ network: i.network, ifName: i.ifName, ips: i.ips.map((ip) => ip.address) })) }),
+    onOk: (res) => ({
+      interfaces: res.interfaces.map((i) => ({
+        network: i.network,
+        ifName: i.ifName,
+        ips: i.ips.map((ip) => ip.address),
+      })),
+    }),
   };
 }
 
@@ -72,26 +94,42 @@ export function detachCall(req: DetachRequest): EventedCall<DetachResult> {
     containerId: req.containerId,
     ...(req.pod ? { pod: req.pod } : {}),
     onOk: (res) => {
-      const removed = res.removed.length === 0 ? "nothing was attached" : `removed ${res.removed.map((r) => `${r.ifName} (${r.network})`).join(", ")}`;
+      const removed =
+        res.removed.length === 0
+          ? "nothing was attached"
+          : `removed ${res.removed.map((r) => `${r.ifName} (${r.network})`).join(", ")}`;
       if (res.orphaned.length === 0) return { message: removed };
       // Done for the runtime, but something is left for the reconciler.
-      return { outcome: "partial", message: `${removed}; orphaned for the reconciler: ${res.orphaned.map((o) => `${o.ifName} (${o.network}): ${o.cause}`).join("; ")}` };
+      return {
+        outcome: "partial",
+        message: `${removed}; orphaned for the reconciler: ${res.orphaned.map((o) => `${o.ifName} (${o.network}): ${o.cause}`).join("; ")}`,
+      };
     },
   };
 }
 
 /** AttachNetwork: the network asked for, and the interface it got. */
-export function hotplugAttachCall(req: AttachNetworkRequest, pod: PodRef | undefined): EventedCall<AttachNetworkResult> {
+export function hotplugAttachCall(
+  req: AttachNetworkRequest,
+  pod: PodRef | undefined,
+): EventedCall<AttachNetworkResult> {
   return {
     kind: "hotplug-attach",
     containerId: req.containerId,
     ...(pod ? { pod } : {}),
-    onOk: ({ attached: i }) => ({ network: i.network, ifName: i.ifName, interfaces: [{ network: i.network, ifName: i.ifName, ips: i.ips.map((ip) => ip.address) }] }),
+    onOk: ({ attached: i }) => ({
+      network: i.network,
+      ifName: i.ifName,
+      interfaces: [{ network: i.network, ifName: i.ifName, ips: i.ips.map((ip) => ip.address) }],
+    }),
   };
 }
 
 /** DetachNetwork: what it removed, or left for the reconciler. */
-export function hotplugDetachCall(req: DetachNetworkRequest, pod: PodRef | undefined): EventedCall<DetachNetworkResult> {
+export function hotplugDetachCall(
+  req: DetachNetworkRequest,
+  pod: PodRef | undefined,
+): EventedCall<DetachNetworkResult> {
   return {
     kind: "hotplug-detach",
     containerId: req.containerId,
@@ -100,7 +138,11 @@ export function hotplugDetachCall(req: DetachNetworkRequest, pod: PodRef | undef
       const one = res.removed[0] ?? res.orphaned[0];
       const where = one ? { network: one.network, ifName: one.ifName } : {};
       if (res.orphaned.length === 0) return where;
-      return { ...where, outcome: "partial", message: `orphaned for the reconciler: ${res.orphaned.map((o) => `${o.ifName} (${o.network}): ${o.cause}`).join("; ")}` };
+      return {
+        ...where,
+        outcome: "partial",
+        message: `orphaned for the reconciler: ${res.orphaned.map((o) => `${o.ifName} (${o.network}): ${o.cause}`).join("; ")}`,
+      };
     },
   };
 }

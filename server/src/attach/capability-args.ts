@@ -26,7 +26,12 @@ export function declaresCapability(list: NetworkConfigList, capability: string):
 }
 
 /** Capability args from a selection's options; throws CAPABILITY_MISSING when nothing would consume one. */
-export function selectionCapabilityArgs(network: string, source: string, selection: NetworkSelection, list: NetworkConfigList): Record<string, unknown> {
+export function selectionCapabilityArgs(
+  network: string,
+  source: string,
+  selection: NetworkSelection,
+  list: NetworkConfigList,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [field, option, capability] of SELECTION_CAPABILITIES) {
     const value = selection[field];

@@ -8,28 +8,48 @@ import { describeOrigin } from "./origin.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import { requireNetns } from "./netns-rules.js";
 
-export async function check(deps: { runtime: CniRuntime; store: AttachmentStore; netns: NetnsGuard }, containerId: string, signal: AbortSignal): Promise<void> {
+export async function check(
+  deps: { runtime: CniRuntime; store: AttachmentStore; netns: NetnsGuard },
+  containerId: string,
+  signal: AbortSignal,
+): Promise<void> {
   const read = await deps.store.load(containerId);
   if (read.state === "corrupt") throw corruptRecordError(read, containerId, "it cannot be checked");
   if (read.state === "missing") {
-    throw new DaemonError("ATTACHMENT_NOT_FOUND", `no attachment is saved for container ${containerId}`, { phase: "check" });
+    throw new DaemonError("ATTACHMENT_NOT_FOUND", `no attachment is saved for container ${containerId}`, {
+      phase: "check",
+    });
   }
   const { plan, phase } = read.record;
   if (phase !== "attached") {
     // CNI: never CHECK what was not fully added (or is half deleted).
-    throw new DaemonError("ATTACHMENT_NOT_FOUND", `the attachment of container ${containerId} is not complete (${phase})`, { phase: "check" });
+    throw new DaemonError(
+      "ATTACHMENT_NOT_FOUND",
+      `the attachment of container ${containerId} is not complete (${phase})`,
+      { phase: "check" },
+    );
   }
   // CHECK runs in the saved netns only while it still is the namespace the ADD configured.
   const id = requireNetns(deps.netns, plan.netns, "check");
   if (read.record.netnsId !== undefined && id !== read.record.netnsId) {
-    throw new DaemonError("INVALID_NETNS", `netns ${plan.netns} of container ${containerId} is another namespace than the one attached`, { phase: "check", source: "netns" });
+    throw new DaemonError(
+      "INVALID_NETNS",
+      `netns ${plan.netns} of container ${containerId} is another namespace than the one attached`,
+      { phase: "check", source: "netns" },
+    );
   }
   for (const delegate of plan.delegates) {
     const list = delegateList(delegate, "check");
     try {
-      await deps.runtime.checkNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), { signal });
+      await deps.runtime.checkNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), {
+        signal,
+      });
     } catch (err) {
-      throw toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase: "check", source: describeOrigin(delegate.origin) }, signal);
+      throw toDaemonError(
+        err,
+        { network: delegate.network, ifName: delegate.ifName, phase: "check", source: describeOrigin(delegate.origin) },
+        signal,
+      );
     }
   }
 }

@@ -2,7 +2,6 @@
 // the config's own (multi-net spec 4.1.2). Works on raw JSON so unknown keys survive.
 import { isJsonObject, type JsonObject } from "../cni/index.js";
 
-
 function mergeIntoPlugin(plugin: JsonObject, cniArgs: JsonObject): JsonObject {
   const args = isJsonObject(plugin["args"]) ? plugin["args"] : {};
   const cni = isJsonObject(args["cni"]) ? args["cni"] : {};

@@ -7,7 +7,8 @@ const where = { network: "default/mv", ifName: "net1", phase: "add", source: "/n
 
 describe("CNI errors to the catalog", () => {
   const ran = 'network "default/mv" (net1): plugin "macvlan" failed on ADD with CNI code 42: it broke; more';
-  const refused = 'network "default/mv" (net1): ADD refused before running plugin "macvlan" (CNI code 42): it broke; more';
+  const refused =
+    'network "default/mv" (net1): ADD refused before running plugin "macvlan" (CNI code 42): it broke; more';
   it.each<[CniFailureKind, string, string]>([
     ["plugin-failed", "PLUGIN_FAILED", ran],
     ["exec", "PLUGIN_FAILED", ran],
@@ -19,14 +20,33 @@ describe("CNI errors to the catalog", () => {
     ["invalid-args", "INVALID_REQUEST", refused],
     ["incompatible-version", "INCOMPATIBLE_CNI_VERSION", refused],
     ["cache", "STATE_IO", ran],
-  ])("maps %s to %s with network, plugin, phase, source, the plugin's code, stderr and cause; a refusal before exec says so", (kind, reason, message) => {
-    const cause = new CniError({ kind, code: 42, msg: "it broke", details: "more", plugin: "macvlan", command: "ADD", stderr: "err text" });
-    const err = toDaemonError(cause, where);
-    expect(err.code).toBe(reason);
-    expect(err.context).toEqual({ network: "default/mv", ifName: "net1", phase: "add", source: "/nads/mv.yaml", plugin: "macvlan", cniCode: 42, stderr: "err text" });
-    expect(err.message).toBe(message);
-    expect(err.cause).toBe(cause);
-  });
+  ])(
+    "maps %s to %s with network, plugin, phase, source, the plugin's code, stderr and cause; a refusal before exec says so",
+    (kind, reason, message) => {
+      const cause = new CniError({
+        kind,
+        code: 42,
+        msg: "it broke",
+        details: "more",
+        plugin: "macvlan",
+        command: "ADD",
+        stderr: "err text",
+      });
+      const err = toDaemonError(cause, where);
+      expect(err.code).toBe(reason);
+      expect(err.context).toEqual({
+        network: "default/mv",
+        ifName: "net1",
+        phase: "add",
+        source: "/nads/mv.yaml",
+        plugin: "macvlan",
+        cniCode: 42,
+        stderr: "err text",
+      });
+      expect(err.message).toBe(message);
+      expect(err.cause).toBe(cause);
+    },
+  );
 
   it("tells the caller going away from the call deadline", () => {
     const aborted = new CniError({ kind: "aborted", code: 11, msg: "killed" });

@@ -13,7 +13,13 @@ export interface DelegateWhere {
 }
 
 /** Runtime failures decided before any plugin process ran: they must not read as a plugin's failure. */
-const REFUSED_BEFORE_EXEC: ReadonlySet<CniError["kind"]> = new Set(["invalid-config", "plugin-not-found", "plugin-type-invalid", "incompatible-version", "invalid-args"]);
+const REFUSED_BEFORE_EXEC: ReadonlySet<CniError["kind"]> = new Set([
+  "invalid-config",
+  "plugin-not-found",
+  "plugin-type-invalid",
+  "incompatible-version",
+  "invalid-args",
+]);
 
 /** True when `err` (or the CniError it wraps) was decided before any plugin process of the call ran. */
 export function ranNoPlugin(err: unknown): boolean {
@@ -40,10 +46,20 @@ export function toDaemonError(err: unknown, where: DelegateWhere, signal?: Abort
   if (!isCniError(err)) {
     if (signal?.aborted === true) {
       const code: ErrorCode = isTimeout(signal.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";
-      return new DaemonError(code, `network "${where.network}"${iface}: ${where.phase} interrupted: ${String(signal.reason)}`, context(where), { cause: err });
+      return new DaemonError(
+        code,
+        `network "${where.network}"${iface}: ${where.phase} interrupted: ${String(signal.reason)}`,
+        context(where),
+        { cause: err },
+      );
     }
     const msg = err instanceof Error ? err.message : String(err);
-    return new DaemonError("INTERNAL", `network "${where.network}"${iface}: ${where.phase} failed: ${msg}`, context(where), { cause: err });
+    return new DaemonError(
+      "INTERNAL",
+      `network "${where.network}"${iface}: ${where.phase} failed: ${msg}`,
+      context(where),
+      { cause: err },
+    );
   }
   const ctx: ErrorContext = {
     ...context(where),

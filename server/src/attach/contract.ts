@@ -11,7 +11,11 @@ import type { DnsConfig, NetworkStatusEntry } from "./network-status-entry.js";
 export interface RuntimeCapabilities {
   readonly portMappings?: readonly PortMapping[];
   readonly bandwidth?: Bandwidth;
-  readonly dns?: { readonly servers?: readonly string[]; readonly searches?: readonly string[]; readonly options?: readonly string[] };
+  readonly dns?: {
+    readonly servers?: readonly string[];
+    readonly searches?: readonly string[];
+    readonly options?: readonly string[];
+  };
   readonly ips?: readonly string[];
   readonly mac?: string;
   readonly cgroupPath?: string;
@@ -40,7 +44,10 @@ export interface AttachRequest {
  * ResolveNetworks: what an ADD would do, executing nothing but VERSION. A sandbox identity is
  * optional (the plan then carries none); when given it is checked as an ADD's would be.
  */
-export type ResolveRequest = Omit<AttachRequest, "containerId" | "netns"> & { readonly containerId?: string; readonly netns?: string };
+export type ResolveRequest = Omit<AttachRequest, "containerId" | "netns"> & {
+  readonly containerId?: string;
+  readonly netns?: string;
+};
 
 export interface AttachedIp {
   /** CIDR, e.g. 10.1.2.3/24 */
@@ -125,7 +132,11 @@ export interface GcItem {
   readonly reason: GcReason;
   /** removed: done (orphans: released); would-remove: dry run; orphaned: still orphaned; failed: see message; skipped-in-flight: an ADD/DEL held it. */
   readonly outcome: "removed" | "would-remove" | "orphaned" | "failed" | "skipped-in-flight";
-  readonly interfaces: ReadonlyArray<{ readonly network: string; readonly ifName: string; readonly ips: readonly string[] }>;
+  readonly interfaces: ReadonlyArray<{
+    readonly network: string;
+    readonly ifName: string;
+    readonly ips: readonly string[];
+  }>;
   readonly message?: string;
 }
 
@@ -146,7 +157,12 @@ export interface ServiceStatus {
   /** Why not ready, when not. */
   readonly reasons: readonly string[];
   /** Cluster network name and the outcome of its CNI STATUS. */
-  readonly clusterNetwork?: { readonly name: string; readonly ok: boolean; readonly cniCode?: number; readonly message?: string };
+  readonly clusterNetwork?: {
+    readonly name: string;
+    readonly ok: boolean;
+    readonly cniCode?: number;
+    readonly message?: string;
+  };
 }
 
 export interface AttachmentSummary {
@@ -190,7 +206,10 @@ export interface AttachmentService {
   check(req: { containerId: string }, ctx: CallContext): Promise<void>;
   gc(req: GcRequest, ctx: CallContext): Promise<GcResult>;
   status(ctx: CallContext): Promise<ServiceStatus>;
-  list(filter: { podNamespace?: string; podName?: string; containerId?: string }, ctx: CallContext): Promise<AttachmentSummary[]>;
+  list(
+    filter: { podNamespace?: string; podName?: string; containerId?: string },
+    ctx: CallContext,
+  ): Promise<AttachmentSummary[]>;
   resolve(req: ResolveRequest, ctx: CallContext): Promise<ResolvedPlan>;
   attachNetwork(req: AttachNetworkRequest, ctx: CallContext): Promise<AttachNetworkResult>;
   /** Several hot-plug steps on one sandbox under one lock, one status write (annotation-driven hot-plug). */
@@ -238,4 +257,3 @@ export interface NetworkChangesOutcome {
   /** One line per failed step, with its catalog reason. */
   readonly failures: ReadonlyArray<{ readonly step: string; readonly reason: string; readonly message: string }>;
 }
-

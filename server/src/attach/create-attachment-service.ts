@@ -94,7 +94,13 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     async container(containerId, signal, fn) {
       if (containers.busy(containerId)) return { ran: false };
       const deadline = limits.deadline(signal);
-      return { ran: true, value: await gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(deadline), deadline), deadline), deadline) };
+      return {
+        ran: true,
+        value: await gcLock.shared(
+          () => containers.run(containerId, () => limits.run(() => fn(deadline), deadline), deadline),
+          deadline,
+        ),
+      };
     },
     exclusive(wait, signal, fn) {
       const deadline = limits.deadline(signal);
@@ -103,7 +109,12 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
   };
 
   /** Per-container, GC-shared, bounded, with a deadline; the id is checked before any lock is taken. */
-  function guarded<T>(containerId: string, ctx: CallContext, phase: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  function guarded<T>(
+    containerId: string,
+    ctx: CallContext,
+    phase: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     checkContainerId(containerId, inputLimits, phase);
     const signal = limits.deadline(ctx.signal);
     return gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(signal), signal), signal), signal);
@@ -123,9 +134,16 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
   return {
     attach: (req, ctx) =>
       emitting(events, attachCall(req), () =>
-        guarded(req.containerId, ctx, "add", (signal) => attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
+        guarded(req.containerId, ctx, "add", (signal) =>
+          attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) }),
+        ),
       ),
-    detach: (req, ctx) => emitting(events, detachCall(req), () => guarded(req.containerId, ctx, "del", (signal) => detach(base, req, { signal, log: child(ctx.log, req.containerId) }))),
+    detach: (req, ctx) =>
+      emitting(events, detachCall(req), () =>
+        guarded(req.containerId, ctx, "del", (signal) =>
+          detach(base, req, { signal, log: child(ctx.log, req.containerId) }),
+        ),
+      ),
     check: (req, ctx) => guarded(req.containerId, ctx, "check", (signal) => check(base, req.containerId, signal)),
     gc: (req, ctx) => gc(base, req, { signal: ctx.signal, log: ctx.log, locks: passLocks }),
     status: (ctx) => serviceStatus(base, limits.deadline(ctx.signal)),
@@ -133,15 +151,27 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     resolve: (req, ctx) => preparePlan(base, req, limits.deadline(ctx.signal)),
     attachNetwork: async (req, ctx) =>
       emitting(events, hotplugAttachCall(req, await podOf(req.containerId)), () =>
-        guarded(req.containerId, ctx, "hotplug-add", (signal) => attachNetwork(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) })),
+        guarded(req.containerId, ctx, "hotplug-add", (signal) =>
+          attachNetwork(base, req, {
+            signal,
+            rollbackSignal: limits.detachedDeadline,
+            log: child(ctx.log, req.containerId),
+          }),
+        ),
       ),
     detachNetwork: async (req, ctx) =>
       emitting(events, hotplugDetachCall(req, await podOf(req.containerId)), () =>
-        guarded(req.containerId, ctx, "hotplug-del", (signal) => detachNetwork(base, req, { signal, log: child(ctx.log, req.containerId) })),
+        guarded(req.containerId, ctx, "hotplug-del", (signal) =>
+          detachNetwork(base, req, { signal, log: child(ctx.log, req.containerId) }),
+        ),
       ),
     applyNetworkChanges: (changes, ctx) =>
       guarded(changes.containerId, ctx, "hotplug", (signal) =>
-        applyNetworkChanges(base, changes, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, changes.containerId) }),
+        applyNetworkChanges(base, changes, {
+          signal,
+          rollbackSignal: limits.detachedDeadline,
+          log: child(ctx.log, changes.containerId),
+        }),
       ),
   };
 }

@@ -11,10 +11,14 @@ export function checkDefaultRoutes(networks: readonly ResolvedNetwork[]): void {
     for (const gateway of n.selection.defaultRoute ?? []) {
       const family = isIP(gateway);
       if (family === 0) {
-        throw new DaemonError("INVALID_ANNOTATION", `network "${n.network}": default-route gateway "${gateway}" is not an IP address`, {
-          network: n.network,
-          phase: "plan",
-        });
+        throw new DaemonError(
+          "INVALID_ANNOTATION",
+          `network "${n.network}": default-route gateway "${gateway}" is not an IP address`,
+          {
+            network: n.network,
+            phase: "plan",
+          },
+        );
       }
       const first = byFamily.get(family);
       if (first !== undefined) {

@@ -37,7 +37,11 @@ export function defaultRouteGateways(plan: AttachmentPlan): GatewaysFor | undefi
   };
 }
 
-export async function applyDefaultRoutes(plan: AttachmentPlan, routes: RouteEditor, signal?: AbortSignal): Promise<GatewaysFor | undefined> {
+export async function applyDefaultRoutes(
+  plan: AttachmentPlan,
+  routes: RouteEditor,
+  signal?: AbortSignal,
+): Promise<GatewaysFor | undefined> {
   const requests = plan.delegates.filter((d) => d.defaultRoute !== undefined);
   if (requests.length === 0) return undefined;
   const families = requestedFamilies(plan);
@@ -52,7 +56,9 @@ export async function applyDefaultRoutes(plan: AttachmentPlan, routes: RouteEdit
     });
     if (chosen === undefined) continue;
     for (const gw of (chosen.defaultRoute ?? []).filter((g) => familyOf(g) === family)) {
-      await step(chosen.network, `set default via ${gw} dev ${chosen.ifName}`, () => routes.replaceDefaultRoute(plan.netns, family, chosen.ifName, gw, opts));
+      await step(chosen.network, `set default via ${gw} dev ${chosen.ifName}`, () =>
+        routes.replaceDefaultRoute(plan.netns, family, chosen.ifName, gw, opts),
+      );
     }
   }
   return defaultRouteGateways(plan);
@@ -63,9 +69,14 @@ async function step(network: string | undefined, what: string, fn: () => Promise
     await fn();
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new DaemonError("DEFAULT_ROUTE_FAILED", `default-route: cannot ${what}${network !== undefined ? ` for network "${network}"` : ""}: ${msg}`, {
-      phase: "default-route",
-      ...(network !== undefined ? { network } : {}),
-    }, { cause: err });
+    throw new DaemonError(
+      "DEFAULT_ROUTE_FAILED",
+      `default-route: cannot ${what}${network !== undefined ? ` for network "${network}"` : ""}: ${msg}`,
+      {
+        phase: "default-route",
+        ...(network !== undefined ? { network } : {}),
+      },
+      { cause: err },
+    );
   }
 }

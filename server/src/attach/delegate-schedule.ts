@@ -30,14 +30,22 @@ export function createDelegateSchedule(parallel: boolean, maxConcurrent: number)
  * ADD's stages, in the order they run: the delegates of one stage run concurrently. `delegates` is
  * the plan's list or a part of it in plan order (a rollback's, an orphan's).
  */
-export function addStages(schedule: DelegateSchedule, plan: Pick<AttachmentPlan, "serialNetworks">, delegates: readonly PlannedDelegate[]): PlannedDelegate[][] {
+export function addStages(
+  schedule: DelegateSchedule,
+  plan: Pick<AttachmentPlan, "serialNetworks">,
+  delegates: readonly PlannedDelegate[],
+): PlannedDelegate[][] {
   if (!schedule.parallel || plan.serialNetworks === true || delegates.length < 2) return delegates.map((d) => [d]);
   const [first, ...rest] = delegates;
   return first!.isDefault ? [[first!], rest] : [[...delegates]];
 }
 
 /** DEL's stages: ADD's in reverse, each stage's delegates last first (their order in results and history). */
-export function delStages(schedule: DelegateSchedule, plan: Pick<AttachmentPlan, "serialNetworks">, delegates: readonly PlannedDelegate[]): PlannedDelegate[][] {
+export function delStages(
+  schedule: DelegateSchedule,
+  plan: Pick<AttachmentPlan, "serialNetworks">,
+  delegates: readonly PlannedDelegate[],
+): PlannedDelegate[][] {
   return addStages(schedule, plan, delegates)
     .reverse()
     .map((stage) => stage.reverse());

@@ -18,15 +18,30 @@ import { recordNetworkStatus } from "./record-status.js";
 
 const PHASE = "hotplug-del";
 
-export type DetachNetworkDeps = Pick<AttachDeps, "runtime" | "links" | "events" | "now" | "store" | "orphans" | "netns" | "statusWriter">;
+export type DetachNetworkDeps = Pick<
+  AttachDeps,
+  "runtime" | "links" | "events" | "now" | "store" | "orphans" | "netns" | "statusWriter"
+>;
 
-export async function detachNetwork(deps: DetachNetworkDeps, req: DetachNetworkRequest, call: DetachCall, opts: HotplugOptions = {}): Promise<DetachNetworkResult> {
+export async function detachNetwork(
+  deps: DetachNetworkDeps,
+  req: DetachNetworkRequest,
+  call: DetachCall,
+  opts: HotplugOptions = {},
+): Promise<DetachNetworkResult> {
   const record = await loadAttached(deps.store, req.containerId, PHASE);
   const target = pickDelegate(record, req);
   const stays = record.plan.delegates.filter((d) => d !== target);
   const netns = netnsForDelete(deps.netns, record);
   const { plan } = record;
-  const outcome = await releaseDelegates(deps, { containerId: plan.containerId, netns, pod: plan.pod }, [target], "del", call, record.results);
+  const outcome = await releaseDelegates(
+    deps,
+    { containerId: plan.containerId, netns, pod: plan.pod },
+    [target],
+    "del",
+    call,
+    record.results,
+  );
   const settled = await settleRelease(deps, record, outcome, "attachments", stays);
   const interrupted = settled.interrupted[0];
   if (interrupted !== undefined) {
@@ -42,7 +57,10 @@ export async function detachNetwork(deps: DetachNetworkDeps, req: DetachNetworkR
   const networkStatus = await recordNetworkStatus({ plan: left, results });
   if (opts.writeStatus !== false) await writeStatus(deps, left, { networkStatus }, call.signal);
   const gone = outcome.delegates.filter((r) => r.how === "deleted" || r.how === "cleaned");
-  call.log.info({ network: target.network, ifName: target.ifName, orphaned: settled.orphaned.length > 0 }, "network hot-unplugged");
+  call.log.info(
+    { network: target.network, ifName: target.ifName, orphaned: settled.orphaned.length > 0 },
+    "network hot-unplugged",
+  );
   return {
     removed: gone.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName })),
     orphaned: settled.orphaned.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName, cause: r.cause })),
@@ -55,25 +73,43 @@ function pickDelegate(record: AttachmentRecord, req: DetachNetworkRequest): Plan
   const { plan } = record;
   const byIf = req.ifName !== undefined && req.ifName !== "";
   if (byIf === (req.network !== undefined)) {
-    throw new DaemonError("INVALID_REQUEST", "DetachNetwork names exactly one of: an interface, or a network (namespace/name)", { phase: PHASE });
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      "DetachNetwork names exactly one of: an interface, or a network (namespace/name)",
+      { phase: PHASE },
+    );
   }
-  const what = byIf ? `interface ${quoteInput(req.ifName!)}` : `network "${req.network!.namespace}/${req.network!.name}"`;
+  const what = byIf
+    ? `interface ${quoteInput(req.ifName!)}`
+    : `network "${req.network!.namespace}/${req.network!.name}"`;
   const found = plan.delegates.filter((d) => (byIf ? d.ifName === req.ifName : isNetwork(d, req.network!)));
   if (found.length === 0) {
     const has = plan.delegates.map((d) => `${d.ifName} (${d.network})`).join(", ");
-    throw new DaemonError("ATTACHMENT_NOT_FOUND", `container ${plan.containerId} has no ${what}; it has ${has}`, { phase: PHASE, source: "containerId" });
+    throw new DaemonError("ATTACHMENT_NOT_FOUND", `container ${plan.containerId} has no ${what}; it has ${has}`, {
+      phase: PHASE,
+      source: "containerId",
+    });
   }
   if (found.length > 1) {
-    throw new DaemonError("INVALID_REQUEST", `container ${plan.containerId} has ${what} on ${found.map((d) => d.ifName).join(" and ")}: name the interface`, { phase: PHASE, network: found[0]!.network });
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `container ${plan.containerId} has ${what} on ${found.map((d) => d.ifName).join(" and ")}: name the interface`,
+      { phase: PHASE, network: found[0]!.network },
+    );
   }
   const target = found[0]!;
   if (target.isDefault) {
-    throw new DaemonError("INVALID_REQUEST", `${what} is the pod's cluster network (${target.ifName}): only the runtime's DEL of the sandbox removes it`, { phase: PHASE, network: target.network, ifName: target.ifName });
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `${what} is the pod's cluster network (${target.ifName}): only the runtime's DEL of the sandbox removes it`,
+      { phase: PHASE, network: target.network, ifName: target.ifName },
+    );
   }
   return target;
 }
 
 function isNetwork(d: PlannedDelegate, ref: { readonly namespace: string; readonly name: string }): boolean {
-  if (d.origin.kind === "network-attachment-definition") return d.origin.namespace === ref.namespace && d.origin.name === ref.name;
+  if (d.origin.kind === "network-attachment-definition")
+    return d.origin.namespace === ref.namespace && d.origin.name === ref.name;
   return d.network === `${ref.namespace}/${ref.name}`;
 }

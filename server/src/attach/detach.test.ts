@@ -8,7 +8,8 @@ import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 import {
-  allPluginsFound, anyNetns,
+  allPluginsFound,
+  anyNetns,
   conf,
   fakeResolver,
   network,
@@ -39,7 +40,9 @@ afterEach(async () => {
 const ctx = () => ({ signal: new AbortController().signal, log: silentLog });
 const networks = [
   network("cluster", "cbr0", conf("cbr0", "bridge")),
-  network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan", { capabilities: { mac: true } }), { mac: "c2:00:00:00:00:01" }),
+  network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan", { capabilities: { mac: true } }), {
+    mac: "c2:00:00:00:00:01",
+  }),
   network("selected", "default/ptp-conf", conf("ptp-conf", "ptp")),
 ];
 
@@ -59,7 +62,15 @@ async function attachedThenRestarted(fail?: FailRule) {
     },
   };
   const links = recordingLinks();
-  return { svc: createAttachmentService({ ...deps(runtime, resolver, createFileAttachmentStore(join(dir, "attachments"))), links }), runtime, resolver, links };
+  return {
+    svc: createAttachmentService({
+      ...deps(runtime, resolver, createFileAttachmentStore(join(dir, "attachments"))),
+      links,
+    }),
+    runtime,
+    resolver,
+    links,
+  };
 }
 
 function deps(runtime: ReturnType<typeof recordingRuntime>, resolver: NetworkResolver, s: AttachmentStore = store) {
@@ -88,7 +99,11 @@ describe("detach", () => {
       { network: "default/macvlan-conf", ifName: "net1" },
       { network: "cbr0", ifName: "eth0" },
     ]);
-    expect(runtime.calls.map((c) => `${c.op} ${c.network} ${c.ifName}`)).toEqual(["del ptp-conf net2", "del macvlan-conf net1", "del cbr0 eth0"]);
+    expect(runtime.calls.map((c) => `${c.op} ${c.network} ${c.ifName}`)).toEqual([
+      "del ptp-conf net2",
+      "del macvlan-conf net1",
+      "del cbr0 eth0",
+    ]);
     expect(runtime.calls[1]!.rt).toMatchObject({ containerId: "c1", capabilityArgs: { mac: "c2:00:00:00:00:01" } });
     expect(runtime.calls[1]!.rt?.args).toContainEqual(["K8S_POD_NAME", "web"]);
     expect(resolver.calls).toBe(0);
@@ -114,7 +129,11 @@ describe("detach", () => {
     expect(a.runtime.calls.map((c) => c.netns)).toEqual(["", "", ""]);
     const b = await attachedThenRestarted();
     await b.svc.detach({ containerId: "c1" }, ctx());
-    expect(b.runtime.calls.map((c) => c.netns)).toEqual(["/var/run/netns/test", "/var/run/netns/test", "/var/run/netns/test"]);
+    expect(b.runtime.calls.map((c) => c.netns)).toEqual([
+      "/var/run/netns/test",
+      "/var/run/netns/test",
+      "/var/run/netns/test",
+    ]);
   });
 
   it("always finishes: a delegate whose DEL fails is cleaned up by netattach; a retryable failure is orphaned for the reconciler", async () => {
@@ -128,7 +147,13 @@ describe("detach", () => {
     const res = await svc.detach({ containerId: "c1" }, ctx());
     expect(res.removed.map((r) => r.ifName)).toEqual(["net1", "eth0"]);
     expect(res.orphaned).toEqual([
-      { network: "default/ptp-conf", ifName: "net2", cause: expect.stringContaining("the plugin's DEL failed with a retryable error and is retried by the reconciler") },
+      {
+        network: "default/ptp-conf",
+        ifName: "net2",
+        cause: expect.stringContaining(
+          "the plugin's DEL failed with a retryable error and is retried by the reconciler",
+        ),
+      },
     ]);
     expect(res.orphaned[0]!.cause).toContain('network "default/ptp-conf" (net2): plugin "ptp" failed on');
     expect(res.orphaned[0]!.cause).toContain("with CNI code 11: try later");
@@ -140,13 +165,17 @@ describe("detach", () => {
     expect(links.removed).toEqual(["/var/run/netns/test net2", "/var/run/netns/test eth0"]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
     const listed = await svc.list({}, ctx());
-    expect(listed.map((a) => [a.containerId, a.phase, a.interfaces.map((i) => i.ifName)])).toEqual([["c1", "orphaned", ["net2"]]]);
+    expect(listed.map((a) => [a.containerId, a.phase, a.interfaces.map((i) => i.ifName)])).toEqual([
+      ["c1", "orphaned", ["net2"]],
+    ]);
 
     // The reconciler's pass retries the plugin's DEL; once it works the orphan is gone.
     failing = false;
     runtime.calls.length = 0;
     const pass = await svc.gc({}, ctx());
-    expect(pass.items.filter((i) => i.reason === "orphaned").map((i) => [i.containerId, i.outcome])).toEqual([["c1", "removed"]]);
+    expect(pass.items.filter((i) => i.reason === "orphaned").map((i) => [i.containerId, i.outcome])).toEqual([
+      ["c1", "removed"],
+    ]);
     expect(runtime.calls.filter((c) => c.op === "del").map((c) => c.ifName)).toEqual(["net2"]);
     expect(await svc.list({}, ctx())).toEqual([]);
   });
@@ -156,13 +185,22 @@ describe("detach", () => {
     const { svc } = await attachedThenRestarted((c) => {
       if (c.op !== "del" || c.ifName !== "net1" || ac.signal.aborted) return undefined;
       ac.abort(new Error("kubelet gave up"));
-      return new CniError({ kind: "aborted", code: 11, msg: 'plugin "macvlan" DEL was aborted by the caller', plugin: "macvlan", command: "DEL" });
+      return new CniError({
+        kind: "aborted",
+        code: 11,
+        msg: 'plugin "macvlan" DEL was aborted by the caller',
+        plugin: "macvlan",
+        command: "DEL",
+      });
     });
     const err = await rejection(svc.detach({ containerId: "c1" }, { signal: ac.signal, log: silentLog }));
     expect(err.code).toBe("DETACH_INCOMPLETE");
     expect(err.message).toContain("were not deleted before the call ended (state kept for a retry)");
     const kept = await store.load("c1");
-    expect(kept.state === "found" && [kept.record.phase, kept.record.plan.delegates.map((d) => d.ifName)]).toEqual(["detaching", ["net1"]]);
+    expect(kept.state === "found" && [kept.record.phase, kept.record.plan.delegates.map((d) => d.ifName)]).toEqual([
+      "detaching",
+      ["net1"],
+    ]);
     const again = await svc.detach({ containerId: "c1" }, ctx());
     expect(again.removed.map((r) => r.ifName)).toEqual(["net1"]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
@@ -171,7 +209,10 @@ describe("detach", () => {
   it("succeeds with nothing to do when no plan is saved", async () => {
     const runtime = recordingRuntime();
     const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
-    await expect(svc.detach({ containerId: "never", netns: "" }, ctx())).resolves.toEqual({ removed: [], orphaned: [] });
+    await expect(svc.detach({ containerId: "never", netns: "" }, ctx())).resolves.toEqual({
+      removed: [],
+      orphaned: [],
+    });
     expect(runtime.calls).toEqual([]);
   });
 
@@ -181,7 +222,9 @@ describe("detach", () => {
     await writeFile(join(dir, "attachments", "c1.json"), "{");
     const err = await rejection(svc.detach({ containerId: "c1", netns: "" }, ctx()));
     expect(err.code).toBe("STATE_CORRUPT");
-    expect(err.message).toBe(`saved attachment ${join(dir, "attachments", "c1.json")} of container c1 is corrupt (not valid JSON); its delegates cannot be deleted without it`);
+    expect(err.message).toBe(
+      `saved attachment ${join(dir, "attachments", "c1.json")} of container c1 is corrupt (not valid JSON); its delegates cannot be deleted without it`,
+    );
     expect(err.context.source).toBe(join(dir, "attachments", "c1.json"));
   });
 });
@@ -190,16 +233,27 @@ describe("check, list, gc, status, resolve", () => {
   it("CHECKs each saved delegate in order; no attachment is ATTACHMENT_NOT_FOUND", async () => {
     const { svc, runtime } = await attachedThenRestarted();
     await svc.check({ containerId: "c1" }, ctx());
-    expect(runtime.calls.map((c) => `${c.op} ${c.ifName} ${c.netns}`)).toEqual(["check eth0 /var/run/netns/test", "check net1 /var/run/netns/test", "check net2 /var/run/netns/test"]);
+    expect(runtime.calls.map((c) => `${c.op} ${c.ifName} ${c.netns}`)).toEqual([
+      "check eth0 /var/run/netns/test",
+      "check net1 /var/run/netns/test",
+      "check net2 /var/run/netns/test",
+    ]);
     const err = await rejection(svc.check({ containerId: "c9" }, ctx()));
     expect(err.code).toBe("ATTACHMENT_NOT_FOUND");
   });
 
   it("reports a failed CHECK with the network and plugin", async () => {
-    const { svc } = await attachedThenRestarted((c) => (c.op === "check" && c.ifName === "net1" ? pluginFailure("macvlan", 3, "no such link") : undefined));
+    const { svc } = await attachedThenRestarted((c) =>
+      c.op === "check" && c.ifName === "net1" ? pluginFailure("macvlan", 3, "no such link") : undefined,
+    );
     const err = await rejection(svc.check({ containerId: "c1" }, ctx()));
     expect(err.code).toBe("PLUGIN_FAILED");
-    expect(err.context).toMatchObject({ network: "default/macvlan-conf", plugin: "macvlan", cniCode: 3, phase: "check" });
+    expect(err.context).toMatchObject({
+      network: "default/macvlan-conf",
+      plugin: "macvlan",
+      cniCode: 3,
+      phase: "check",
+    });
   });
 
   it("lists saved attachments with their phase and interfaces, filtered", async () => {
@@ -215,9 +269,30 @@ describe("check, list, gc, status, resolve", () => {
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
         interfaces: [
-          { network: "cbr0", ifName: "eth0", ips: ["10.0.1.2/24"], mac: "02:00:00:00:00:01", isDefault: true, gateways: ["10.0.1.1"] },
-          { network: "default/macvlan-conf", ifName: "net1", ips: ["10.0.2.2/24"], mac: "02:00:00:00:00:02", isDefault: false, gateways: ["10.0.2.1"] },
-          { network: "default/ptp-conf", ifName: "net2", ips: ["10.0.3.2/24"], mac: "02:00:00:00:00:03", isDefault: false, gateways: ["10.0.3.1"] },
+          {
+            network: "cbr0",
+            ifName: "eth0",
+            ips: ["10.0.1.2/24"],
+            mac: "02:00:00:00:00:01",
+            isDefault: true,
+            gateways: ["10.0.1.1"],
+          },
+          {
+            network: "default/macvlan-conf",
+            ifName: "net1",
+            ips: ["10.0.2.2/24"],
+            mac: "02:00:00:00:00:02",
+            isDefault: false,
+            gateways: ["10.0.2.1"],
+          },
+          {
+            network: "default/ptp-conf",
+            ifName: "net2",
+            ips: ["10.0.3.2/24"],
+            mac: "02:00:00:00:00:03",
+            isDefault: false,
+            gateways: ["10.0.3.1"],
+          },
         ],
       },
     ]);
@@ -225,7 +300,11 @@ describe("check, list, gc, status, resolve", () => {
   });
 
   it("lists as gateways what the pod holds once default-route selections are applied", async () => {
-    const routed = [networks[0]!, { ...networks[1]!, selection: { ...networks[1]!.selection, defaultRoute: ["10.0.2.1"] } }, networks[2]!];
+    const routed = [
+      networks[0]!,
+      { ...networks[1]!, selection: { ...networks[1]!.selection, defaultRoute: ["10.0.2.1"] } },
+      networks[2]!,
+    ];
     const svc = createAttachmentService(deps(recordingRuntime(), fakeResolver(routed)));
     await svc.attach(request(), ctx());
     const [a] = await svc.list({}, ctx());
@@ -258,9 +337,30 @@ describe("check, list, gc, status, resolve", () => {
           reason: "not-valid",
           outcome: "removed",
           interfaces: [
-            { network: "cbr0", ifName: "eth0", ips: ["10.0.4.2/24"], mac: "02:00:00:00:00:04", isDefault: true, gateways: ["10.0.4.1"] },
-            { network: "default/macvlan-conf", ifName: "net1", ips: ["10.0.5.2/24"], mac: "02:00:00:00:00:05", isDefault: false, gateways: ["10.0.5.1"] },
-            { network: "default/ptp-conf", ifName: "net2", ips: ["10.0.6.2/24"], mac: "02:00:00:00:00:06", isDefault: false, gateways: ["10.0.6.1"] },
+            {
+              network: "cbr0",
+              ifName: "eth0",
+              ips: ["10.0.4.2/24"],
+              mac: "02:00:00:00:00:04",
+              isDefault: true,
+              gateways: ["10.0.4.1"],
+            },
+            {
+              network: "default/macvlan-conf",
+              ifName: "net1",
+              ips: ["10.0.5.2/24"],
+              mac: "02:00:00:00:00:05",
+              isDefault: false,
+              gateways: ["10.0.5.1"],
+            },
+            {
+              network: "default/ptp-conf",
+              ifName: "net2",
+              ips: ["10.0.6.2/24"],
+              mac: "02:00:00:00:00:06",
+              isDefault: false,
+              gateways: ["10.0.6.1"],
+            },
           ],
         },
       ],
@@ -278,8 +378,17 @@ describe("check, list, gc, status, resolve", () => {
   });
 
   it("status runs the cluster network's CNI STATUS and reports its failure", async () => {
-    const runtime = recordingRuntime((c) => (c.op === "status" ? pluginFailure("bridge", 50, "not ready yet") : undefined));
-    const list = { name: "cbr0", cniVersion: "1.1.0", disableCheck: false, disableGC: false, plugins: [{ type: "bridge" }], raw: {} };
+    const runtime = recordingRuntime((c) =>
+      c.op === "status" ? pluginFailure("bridge", 50, "not ready yet") : undefined,
+    );
+    const list = {
+      name: "cbr0",
+      cniVersion: "1.1.0",
+      disableCheck: false,
+      disableGC: false,
+      plugins: [{ type: "bridge" }],
+      raw: {},
+    };
     const svc = createAttachmentService({ ...deps(runtime, fakeResolver(networks)), clusterNetwork: () => list });
     const st = await svc.status(ctx());
     expect(st.ready).toBe(false);
@@ -297,7 +406,13 @@ describe("check, list, gc, status, resolve", () => {
       ["default/macvlan-conf", "net1"],
       ["default/ptp-conf", "net2"],
     ]);
-    expect(plan.delegates[1]!.origin).toEqual({ kind: "network-attachment-definition", namespace: "default", name: "macvlan-conf", configFrom: "spec.config", manifestPath: "/nads/macvlan-conf.yaml" });
+    expect(plan.delegates[1]!.origin).toEqual({
+      kind: "network-attachment-definition",
+      namespace: "default",
+      name: "macvlan-conf",
+      configFrom: "spec.config",
+      manifestPath: "/nads/macvlan-conf.yaml",
+    });
     expect(runtime.calls).toEqual([]);
     expect(await store.list()).toEqual([]);
   });

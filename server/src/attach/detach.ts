@@ -24,7 +24,8 @@ export interface DetachCall {
 export async function detach(deps: DetachDeps, req: DetachRequest, call: DetachCall): Promise<DetachResult> {
   const read = await deps.store.load(req.containerId);
   if (read.state === "missing") return { removed: [], orphaned: [] };
-  if (read.state === "corrupt") throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
+  if (read.state === "corrupt")
+    throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
   checkDetachNetns(deps.netns, read.record, req.netns);
   return detachRecord(deps, read.record, call, "del", req.netns);
 }
@@ -33,7 +34,13 @@ export async function detach(deps: DetachDeps, req: DetachRequest, call: DetachC
  * Releases every saved delegate of `record` in the saved netns (or "" when it is gone; `asked` ""
  * means gone) and settles the stores. `kind` says who asked: the runtime's DEL or the reconciler.
  */
-export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, call: DetachCall, kind: "del" | "reconcile", asked?: string): Promise<DetachResult> {
+export async function detachRecord(
+  deps: DetachDeps,
+  record: AttachmentRecord,
+  call: DetachCall,
+  kind: "del" | "reconcile",
+  asked?: string,
+): Promise<DetachResult> {
   const { plan } = record;
   const started = deps.now();
   // A DEL's own event comes from the service (one per call, refusals included); the reconciler's from here.
@@ -53,7 +60,14 @@ export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, c
     });
   try {
     const netns = netnsForDelete(deps.netns, record, asked);
-    const outcome = await releaseDelegates(deps, releaseTarget(plan, netns), plan.delegates, kind, call, record.results);
+    const outcome = await releaseDelegates(
+      deps,
+      releaseTarget(plan, netns),
+      plan.delegates,
+      kind,
+      call,
+      record.results,
+    );
     const settled = await settleRelease(deps, record, outcome, "attachments");
     const gone = outcome.delegates.filter((r) => r.how === "deleted" || r.how === "cleaned");
     const removed = gone.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName }));
@@ -66,11 +80,21 @@ export async function detachRecord(deps: DetachDeps, record: AttachmentRecord, c
         { cause: first },
       );
     }
-    const orphaned = settled.orphaned.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName, cause: r.cause }));
-    event(orphaned.length === 0 ? "ok" : "partial", orphaned.length > 0 ? { message: `orphaned for the reconciler: ${describeLeft(settled.orphaned)}` } : {});
+    const orphaned = settled.orphaned.map((r) => ({
+      network: r.delegate.network,
+      ifName: r.delegate.ifName,
+      cause: r.cause,
+    }));
+    event(
+      orphaned.length === 0 ? "ok" : "partial",
+      orphaned.length > 0 ? { message: `orphaned for the reconciler: ${describeLeft(settled.orphaned)}` } : {},
+    );
     return { removed, orphaned };
   } catch (err) {
-    event("failed", { reason: isDaemonError(err) ? err.code : "INTERNAL", message: err instanceof Error ? err.message : String(err) });
+    event("failed", {
+      reason: isDaemonError(err) ? err.code : "INTERNAL",
+      message: err instanceof Error ? err.message : String(err),
+    });
     throw err;
   }
 }

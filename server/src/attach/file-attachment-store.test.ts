@@ -17,7 +17,14 @@ afterEach(async () => {
 
 function record(containerId: string): AttachmentRecord {
   const plan = buildPlan(request({ containerId }), [network("cluster", "cbr0", conf("cbr0", "bridge"))]);
-  return { version: 1, plan, results: {}, phase: "attaching", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z" };
+  return {
+    version: 1,
+    plan,
+    results: {},
+    phase: "attaching",
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+  };
 }
 
 describe("file attachment store", () => {
@@ -43,7 +50,10 @@ describe("file attachment store", () => {
     await writeFile(path, JSON.stringify({ ...record("c2") }));
     expect(await store.load("c1")).toMatchObject({ state: "corrupt", problem: 'plan is for container "c2"' });
     await writeFile(path, JSON.stringify({ version: 1, plan: { containerId: "c1", delegates: [{}] }, results: {} }));
-    expect(await store.load("c1")).toMatchObject({ state: "corrupt", problem: "a delegate lacks network, ifName or config" });
+    expect(await store.load("c1")).toMatchObject({
+      state: "corrupt",
+      problem: "a delegate lacks network, ifName or config",
+    });
   });
 
   it("replaces the file whole and leaves no temp file behind", async () => {
@@ -97,6 +107,8 @@ describe("file attachment store", () => {
     await writeFile(join(dir, "file"), "");
     const err = await rejection(createFileAttachmentStore(join(dir, "file", "attachments")).save(record("c1")));
     expect(err.code).toBe("STATE_IO");
-    expect(err.message).toBe(`cannot create ${join(dir, "file", "attachments")}: ENOTDIR (not a directory) on ${join(dir, "file", "attachments")}`);
+    expect(err.message).toBe(
+      `cannot create ${join(dir, "file", "attachments")}: ENOTDIR (not a directory) on ${join(dir, "file", "attachments")}`,
+    );
   });
 });

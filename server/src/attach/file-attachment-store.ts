@@ -118,7 +118,9 @@ function decode(text: string, path: string, containerId: string): StoreRead {
     return { state: "corrupt", path, problem: "not valid JSON", cause: err };
   }
   const problem = shapeProblem(value, containerId);
-  return problem === undefined ? { state: "found", record: value as AttachmentRecord } : { state: "corrupt", path, problem };
+  return problem === undefined
+    ? { state: "found", record: value as AttachmentRecord }
+    : { state: "corrupt", path, problem };
 }
 
 function shapeProblem(v: unknown, containerId: string): string | undefined {
@@ -131,7 +133,13 @@ function shapeProblem(v: unknown, containerId: string): string | undefined {
   if (!Array.isArray(plan.delegates)) return "plan has no delegates list";
   for (const d of plan.delegates as unknown[]) {
     const del = d as { network?: unknown; ifName?: unknown; config?: unknown } | null;
-    if (del === null || typeof del !== "object" || typeof del.network !== "string" || typeof del.ifName !== "string" || typeof del.config !== "object") {
+    if (
+      del === null ||
+      typeof del !== "object" ||
+      typeof del.network !== "string" ||
+      typeof del.ifName !== "string" ||
+      typeof del.config !== "object"
+    ) {
       return "a delegate lacks network, ifName or config";
     }
   }
@@ -140,7 +148,12 @@ function shapeProblem(v: unknown, containerId: string): string | undefined {
 }
 
 function storeError(message: string, path: string, cause: unknown): DaemonError {
-  return new DaemonError("STATE_IO", `${message}: ${describeIoError(cause)}`, { phase: "store", source: path }, { cause });
+  return new DaemonError(
+    "STATE_IO",
+    `${message}: ${describeIoError(cause)}`,
+    { phase: "store", source: path },
+    { cause },
+  );
 }
 
 function isNoEntry(err: unknown): boolean {

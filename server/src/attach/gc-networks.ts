@@ -16,15 +16,31 @@ interface NetworkGc {
 }
 
 /** Returns a note when CNI GC was skipped (calls in flight and `wait` false). */
-export async function gcNetworks(deps: DetachDeps, valid: readonly AttachmentRecord[], pass: Pass & { readonly wait: boolean }): Promise<string | undefined> {
+export async function gcNetworks(
+  deps: DetachDeps,
+  valid: readonly AttachmentRecord[],
+  pass: Pass & { readonly wait: boolean },
+): Promise<string | undefined> {
   const networks = await networksToCollect(deps, valid, pass.errors);
   const staleOf = async (n: NetworkGc): Promise<Attachment[]> => {
     const keep = new Set(n.valid.map(key));
     return (await deps.runtime.getCachedAttachments(n.list.name)).filter((a) => !keep.has(key(a)));
   };
-  const report = (n: NetworkGc, stale: readonly Attachment[], outcome: "removed" | "would-remove" | "failed", message?: string): void => {
+  const report = (
+    n: NetworkGc,
+    stale: readonly Attachment[],
+    outcome: "removed" | "would-remove" | "failed",
+    message?: string,
+  ): void => {
     for (const a of stale) {
-      pass.items.push({ containerId: a.containerId, netns: "", reason: "stale-cache", outcome, interfaces: [{ network: n.list.name, ifName: a.ifName, ips: [] }], ...(message !== undefined ? { message } : {}) });
+      pass.items.push({
+        containerId: a.containerId,
+        netns: "",
+        reason: "stale-cache",
+        outcome,
+        interfaces: [{ network: n.list.name, ifName: a.ifName, ips: [] }],
+        ...(message !== undefined ? { message } : {}),
+      });
     }
   };
   if (pass.dryRun) {
@@ -42,8 +58,17 @@ export async function gcNetworks(deps: DetachDeps, valid: readonly AttachmentRec
         pass.errors.push(failure);
       }
       const left = new Set((await deps.runtime.getCachedAttachments(n.list.name)).map(key));
-      report(n, stale.filter((a) => !left.has(key(a))), "removed");
-      report(n, stale.filter((a) => left.has(key(a))), "failed", failure);
+      report(
+        n,
+        stale.filter((a) => !left.has(key(a))),
+        "removed",
+      );
+      report(
+        n,
+        stale.filter((a) => left.has(key(a))),
+        "failed",
+        failure,
+      );
     }
     return true;
   });
@@ -51,7 +76,11 @@ export async function gcNetworks(deps: DetachDeps, valid: readonly AttachmentRec
 }
 
 /** Each network by config name (as the runtime caches it) with its valid attachments; cached-only networks last. */
-async function networksToCollect(deps: DetachDeps, valid: readonly AttachmentRecord[], errors: string[]): Promise<NetworkGc[]> {
+async function networksToCollect(
+  deps: DetachDeps,
+  valid: readonly AttachmentRecord[],
+  errors: string[],
+): Promise<NetworkGc[]> {
   const byName = new Map<string, NetworkGc>();
   for (const { plan } of valid) {
     for (const delegate of plan.delegates) {
@@ -67,7 +96,8 @@ async function networksToCollect(deps: DetachDeps, valid: readonly AttachmentRec
       byName.set(list.name, entry);
     }
   }
-  for (const list of await deps.runtime.getCachedNetworks()) if (!byName.has(list.name)) byName.set(list.name, { list, valid: [] });
+  for (const list of await deps.runtime.getCachedNetworks())
+    if (!byName.has(list.name)) byName.set(list.name, { list, valid: [] });
   return [...byName.values()];
 }
 

@@ -15,13 +15,25 @@ export async function retryOrphans(deps: DetachDeps, pass: Pass): Promise<Attach
   const kept: AttachmentRecord[] = [];
   for (const { containerId, read } of await deps.orphans.list()) {
     if (read.state === "corrupt") {
-      pass.errors.push(`container ${containerId}: orphan record ${read.path} is corrupt (${read.problem}); left in place`);
+      pass.errors.push(
+        `container ${containerId}: orphan record ${read.path} is corrupt (${read.problem}); left in place`,
+      );
       continue;
     }
     if (read.state !== "found") continue;
-    const item = { containerId, pod: read.record.plan.pod, netns: read.record.plan.netns, reason: "orphaned" as const, interfaces: interfaceSummaries(read.record) };
+    const item = {
+      containerId,
+      pod: read.record.plan.pod,
+      netns: read.record.plan.netns,
+      reason: "orphaned" as const,
+      interfaces: interfaceSummaries(read.record),
+    };
     if ((await deps.store.load(containerId)).state !== "missing") {
-      pass.items.push({ ...item, outcome: "orphaned", message: "waits: the container id has a saved attachment again" });
+      pass.items.push({
+        ...item,
+        outcome: "orphaned",
+        message: "waits: the container id has a saved attachment again",
+      });
       kept.push(read.record);
       continue;
     }
@@ -31,7 +43,9 @@ export async function retryOrphans(deps: DetachDeps, pass: Pass): Promise<Attach
       continue;
     }
     try {
-      const done = await pass.locks.container(containerId, pass.signal, (signal) => retry(deps, containerId, { signal, log: pass.log.child({ containerId }) }));
+      const done = await pass.locks.container(containerId, pass.signal, (signal) =>
+        retry(deps, containerId, { signal, log: pass.log.child({ containerId }) }),
+      );
       const left = done.ran ? done.value : read.record;
       if (left === undefined) pass.items.push({ ...item, outcome: "removed" });
       else {
@@ -49,7 +63,11 @@ export async function retryOrphans(deps: DetachDeps, pass: Pass): Promise<Attach
 }
 
 /** One retry; the orphan record as it is left, or undefined when everything was released. */
-async function retry(deps: DetachDeps, containerId: string, call: { signal: AbortSignal; log: Pass["log"] }): Promise<AttachmentRecord | undefined> {
+async function retry(
+  deps: DetachDeps,
+  containerId: string,
+  call: { signal: AbortSignal; log: Pass["log"] },
+): Promise<AttachmentRecord | undefined> {
   const read = await deps.orphans.load(containerId);
   if (read.state !== "found") return undefined;
   const record = read.record;
@@ -57,10 +75,31 @@ async function retry(deps: DetachDeps, containerId: string, call: { signal: Abor
   const outcome = await releaseDelegates(deps, target, record.plan.delegates, "reconcile", call, record.results);
   const released: HistoryEntry[] = outcome.delegates
     .filter((r) => r.how === "deleted" || r.how === "cleaned")
-    .map((r) => ({ time: deps.now().toISOString(), event: "released", network: r.delegate.network, ifName: r.delegate.ifName, message: r.how === "deleted" ? "the plugin's DEL succeeded on retry" : "released by netattach on retry" }));
-  const settled = await settleRelease(deps, record, { ...outcome, history: [...outcome.history, ...released] }, "orphans");
+    .map((r) => ({
+      time: deps.now().toISOString(),
+      event: "released",
+      network: r.delegate.network,
+      ifName: r.delegate.ifName,
+      message: r.how === "deleted" ? "the plugin's DEL succeeded on retry" : "released by netattach on retry",
+    }));
+  const settled = await settleRelease(
+    deps,
+    record,
+    { ...outcome, history: [...outcome.history, ...released] },
+    "orphans",
+  );
   for (const r of released) {
-    deps.events.emit({ kind: "orphan", outcome: "ok", time: deps.now(), containerId, pod: record.plan.pod, network: r.network, ifName: r.ifName, phase: "reconcile", message: r.message });
+    deps.events.emit({
+      kind: "orphan",
+      outcome: "ok",
+      time: deps.now(),
+      containerId,
+      pod: record.plan.pod,
+      network: r.network,
+      ifName: r.ifName,
+      phase: "reconcile",
+      message: r.message,
+    });
   }
   if (settled.orphaned.length + settled.interrupted.length === 0) {
     call.log.info({ containerId }, "orphaned delegates released");

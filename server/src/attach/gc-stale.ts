@@ -20,7 +20,11 @@ export interface Judge {
 
 export interface PassLocks {
   /** `fn` under the container's lock, as a DEL runs; `{ ran: false }` at once when a call holds or waits for it. */
-  container<T>(containerId: string, signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  container<T>(
+    containerId: string,
+    signal: AbortSignal,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }>;
   /** `fn` with no ADD/DEL running (CNI GC); with `wait` false, undefined at once when calls are in flight. */
   exclusive<T>(wait: boolean, signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T | undefined>;
 }
@@ -36,13 +40,19 @@ export interface Pass {
 }
 
 /** `kept`: the attachments that stay (what CNI GC is told is valid); `removed`: the container ids detached. */
-export async function detachStale(deps: DetachDeps, judge: Judge, pass: Pass): Promise<{ kept: AttachmentRecord[]; removed: string[] }> {
+export async function detachStale(
+  deps: DetachDeps,
+  judge: Judge,
+  pass: Pass,
+): Promise<{ kept: AttachmentRecord[]; removed: string[] }> {
   const kept: AttachmentRecord[] = [];
   const removed: string[] = [];
   const now = deps.now().getTime();
   for (const { containerId, read } of await deps.store.list()) {
     if (read.state === "corrupt") {
-      pass.errors.push(`container ${containerId}: saved attachment ${read.path} is corrupt (${read.problem}); left in place`);
+      pass.errors.push(
+        `container ${containerId}: saved attachment ${read.path} is corrupt (${read.problem}); left in place`,
+      );
       continue;
     }
     if (read.state !== "found") continue;
@@ -53,7 +63,13 @@ export async function detachStale(deps: DetachDeps, judge: Judge, pass: Pass): P
       kept.push(record);
       continue;
     }
-    const item = { containerId, pod: record.plan.pod, netns: record.plan.netns, reason, interfaces: interfaceSummaries(record) };
+    const item = {
+      containerId,
+      pod: record.plan.pod,
+      netns: record.plan.netns,
+      reason,
+      interfaces: interfaceSummaries(record),
+    };
     if (pass.dryRun) {
       pass.items.push({ ...item, outcome: "would-remove" });
       // Its cached results would go with its detach, not with CNI GC: not reported twice.
@@ -67,7 +83,11 @@ export async function detachStale(deps: DetachDeps, judge: Judge, pass: Pass): P
         return detachRecord(deps, again.record, { signal, log: pass.log.child({ containerId }) }, "reconcile");
       });
       if (!done.ran || done.value === undefined) {
-        pass.items.push({ ...item, outcome: "skipped-in-flight", message: "an ADD or DEL held or changed it; judged again next pass" });
+        pass.items.push({
+          ...item,
+          outcome: "skipped-in-flight",
+          message: "an ADD or DEL held or changed it; judged again next pass",
+        });
         kept.push(record);
         continue;
       }
@@ -76,7 +96,11 @@ export async function detachStale(deps: DetachDeps, judge: Judge, pass: Pass): P
       pass.items.push(
         orphaned.length === 0
           ? { ...item, outcome: "removed" }
-          : { ...item, outcome: "orphaned", message: orphaned.map((o) => `network "${o.network}" (${o.ifName}): ${o.cause}`).join("; ") },
+          : {
+              ...item,
+              outcome: "orphaned",
+              message: orphaned.map((o) => `network "${o.network}" (${o.ifName}): ${o.cause}`).join("; "),
+            },
       );
     } catch (err) {
       const message = isDaemonError(err) || err instanceof Error ? err.message : String(err);

@@ -30,7 +30,8 @@ export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<Gc
   const items: GcItem[] = [];
   const pass = { ...call, dryRun, errors, items };
 
-  const judge = req.validContainerIds !== undefined ? validSetJudge(req.validContainerIds) : await truthJudge(deps, call.signal);
+  const judge =
+    req.validContainerIds !== undefined ? validSetJudge(req.validContainerIds) : await truthJudge(deps, call.signal);
   const { kept, removed } = await detachStale(deps, judge, pass);
   const orphans = await retryOrphans(deps, pass);
   const notes = [...judge.notes];
@@ -48,13 +49,22 @@ export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<Gc
   return { removedContainerIds: removed, errors, dryRun, sources: judge.sources, notes, items };
 }
 
-
 function validSetJudge(ids: readonly string[]): Judge {
   const valid = new Set(ids);
-  return { sources: ["the caller's valid attachments"], notes: [], graceMs: 0, gone: async (r) => (valid.has(r.plan.containerId) ? undefined : "not-valid") };
+  return {
+    sources: ["the caller's valid attachments"],
+    notes: [],
+    graceMs: 0,
+    gone: async (r) => (valid.has(r.plan.containerId) ? undefined : "not-valid"),
+  };
 }
 
 async function truthJudge(deps: GcDeps, signal: AbortSignal): Promise<Judge> {
   const snapshot = await deps.truth.snapshot(signal);
-  return { sources: snapshot.sources, notes: snapshot.notes, graceMs: deps.gracePeriodMs, gone: (r, s) => snapshot.gone(r, s) };
+  return {
+    sources: snapshot.sources,
+    notes: snapshot.notes,
+    graceMs: deps.gracePeriodMs,
+    gone: (r, s) => snapshot.gone(r, s),
+  };
 }

@@ -18,20 +18,45 @@ export interface HotplugPlan extends PreparedPlan {
   readonly added: PlannedDelegate;
 }
 
-export async function planHotplug(deps: PrepareDeps, record: AttachmentRecord, selection: NetworkSelection, signal?: AbortSignal): Promise<HotplugPlan> {
+export async function planHotplug(
+  deps: PrepareDeps,
+  record: AttachmentRecord,
+  selection: NetworkSelection,
+  signal?: AbortSignal,
+): Promise<HotplugPlan> {
   const saved = record.plan;
   const limits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
   if (saved.delegates.length + 1 > limits.maxNetworksPerPod) {
-    throw limitExceeded(`pod ${saved.pod.namespace}/${saved.pod.name} already has ${saved.delegates.length} networks`, "maxNetworksPerPod", limits.maxNetworksPerPod, { phase: "plan", network: selection.name });
+    throw limitExceeded(
+      `pod ${saved.pod.namespace}/${saved.pod.name} already has ${saved.delegates.length} networks`,
+      "maxNetworksPerPod",
+      limits.maxNetworksPerPod,
+      { phase: "plan", network: selection.name },
+    );
   }
-  const named = selection.interface !== undefined && selection.interface !== "" ? selection : { ...selection, interface: freeInterfaceName(saved) };
+  const named =
+    selection.interface !== undefined && selection.interface !== ""
+      ? selection
+      : { ...selection, interface: freeInterfaceName(saved) };
   // The resolver checks the selection like an annotation element (namespace policy, lookups); its
   // cluster and default networks are the ones the pod already has, so only the last one is new.
-  const resolved = await deps.resolver.resolve({ namespace: saved.pod.namespace, name: saved.pod.name, annotations: {}, selections: [named] }, signal !== undefined ? { signal } : {});
+  const resolved = await deps.resolver.resolve(
+    { namespace: saved.pod.namespace, name: saved.pod.name, annotations: {}, selections: [named] },
+    signal !== undefined ? { signal } : {},
+  );
   const wanted = resolved.at(-1)!;
   const primary = saved.delegates.find((d) => d.isDefault);
-  const request: AttachRequest = { containerId: saved.containerId, netns: saved.netns, pod: saved.pod, primaryIfName: saved.primaryIfName, ...(primary ? { cniArgs: primary.cniArgs } : {}) };
-  const checked = buildPlan(request, [...saved.delegates.map(asResolved), wanted], { ...deps.planOptions, maxJsonDepth: limits.maxJsonDepth });
+  const request: AttachRequest = {
+    containerId: saved.containerId,
+    netns: saved.netns,
+    pod: saved.pod,
+    primaryIfName: saved.primaryIfName,
+    ...(primary ? { cniArgs: primary.cniArgs } : {}),
+  };
+  const checked = buildPlan(request, [...saved.delegates.map(asResolved), wanted], {
+    ...deps.planOptions,
+    maxJsonDepth: limits.maxJsonDepth,
+  });
   const added = checked.delegates.at(-1)!;
   const plan: AttachmentPlan = { ...saved, delegates: [...saved.delegates, added] };
   await verifyPlugins({ ...plan, delegates: [added] }, deps.findPlugin);
@@ -52,7 +77,11 @@ function asResolved(d: PlannedDelegate): ResolvedNetwork {
   return {
     role: d.isDefault ? "cluster" : "selected",
     network: d.network,
-    selection: { name: d.network, interface: d.ifName, ...(d.defaultRoute !== undefined ? { defaultRoute: d.defaultRoute } : {}) },
+    selection: {
+      name: d.network,
+      interface: d.ifName,
+      ...(d.defaultRoute !== undefined ? { defaultRoute: d.defaultRoute } : {}),
+    },
     definition: { name: d.network, config: d.config, origin: d.origin },
   };
 }

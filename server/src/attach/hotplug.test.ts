@@ -33,11 +33,20 @@ const known: Record<string, ResolvedNetwork> = {
 
 /** The cluster network, then each selection by name (as the real resolver orders them). */
 const resolver: NetworkResolver = {
-  resolve: async (q) => [cluster, ...(q.selections ?? [{ name: "blue" }]).map((s) => ({ ...known[s.name]!, selection: { ...known[s.name]!.selection, ...s } }))],
+  resolve: async (q) => [
+    cluster,
+    ...(q.selections ?? [{ name: "blue" }]).map((s) => ({
+      ...known[s.name]!,
+      selection: { ...known[s.name]!.selection, ...s },
+    })),
+  ],
   resolveClusterNetwork: async () => cluster,
 };
 
-function service(runtime: ReturnType<typeof recordingRuntime>, extra: { links?: ReturnType<typeof recordingLinks> } = {}) {
+function service(
+  runtime: ReturnType<typeof recordingRuntime>,
+  extra: { links?: ReturnType<typeof recordingLinks> } = {},
+) {
   const events = recordingEvents();
   const statusWriter = recordingStatusWriter();
   const svc = createAttachmentService({
@@ -84,24 +93,33 @@ describe("hot-plug", () => {
   });
 
   it("a hot-unplug whose plugin fails its DEL retryably orphans that delegate alone; the sandbox stays attached with the rest", async () => {
-    const runtime = recordingRuntime((c) => (c.op === "del" && c.network === "blue" ? pluginFailure("macvlan", 11, "busy") : undefined));
+    const runtime = recordingRuntime((c) =>
+      c.op === "del" && c.network === "blue" ? pluginFailure("macvlan", 11, "busy") : undefined,
+    );
     const { svc, events, statusWriter } = service(runtime);
     await svc.attach(request(), ctx());
     const res = await svc.detachNetwork({ containerId: "c1", ifName: "net1" }, ctx());
     expect(res.removed).toEqual([]);
     expect(res.orphaned).toEqual([expect.objectContaining({ network: "default/blue", ifName: "net1" })]);
     expect(await ifNames()).toEqual(["eth0"]);
-    expect((await stores.store.load("c1")).state === "found" && (await stores.store.load("c1"))).toMatchObject({ record: { phase: "attached" } });
+    expect((await stores.store.load("c1")).state === "found" && (await stores.store.load("c1"))).toMatchObject({
+      record: { phase: "attached" },
+    });
     const orphan = await stores.orphans.load("c1");
-    expect(orphan.state === "found" ? orphan.record.plan.delegates.map((d) => d.ifName) : orphan.state).toEqual(["net1"]);
+    expect(orphan.state === "found" ? orphan.record.plan.delegates.map((d) => d.ifName) : orphan.state).toEqual([
+      "net1",
+    ]);
     expect(statusWriter.written.at(-1)!.map((s) => s.interface)).toEqual(["eth0"]);
-    expect(events.events.filter((e) => e.kind === "hotplug-detach")).toEqual([expect.objectContaining({ outcome: "partial", network: "default/blue", ifName: "net1" })]);
+    expect(events.events.filter((e) => e.kind === "hotplug-detach")).toEqual([
+      expect.objectContaining({ outcome: "partial", network: "default/blue", ifName: "net1" }),
+    ]);
   });
 
   it("a hot-unplug cut short keeps the delegate saved (DETACH_INCOMPLETE) for a retry or the sandbox's DEL", async () => {
     const ac = new AbortController();
     const runtime = recordingRuntime(
-      (c) => (c.op === "del" && ac.signal.aborted ? new CniError({ kind: "aborted", code: 11, msg: "cancelled" }) : undefined),
+      (c) =>
+        c.op === "del" && ac.signal.aborted ? new CniError({ kind: "aborted", code: 11, msg: "cancelled" }) : undefined,
       async (c) => {
         if (c.op === "del") ac.abort(new Error("caller went away"));
       },

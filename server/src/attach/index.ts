@@ -5,7 +5,11 @@ export type * from "./ports.js";
 export type * from "./network-status-entry.js";
 export type { AttachmentPhase, AttachmentRecord, AttachmentStore, HistoryEntry } from "./attachment-store.js";
 
-export { createAttachmentService, DEFAULT_GRACE_PERIOD_MS, type AttachmentServiceDeps } from "./create-attachment-service.js";
+export {
+  createAttachmentService,
+  DEFAULT_GRACE_PERIOD_MS,
+  type AttachmentServiceDeps,
+} from "./create-attachment-service.js";
 export { gateAttachOnReadiness, type ReadyGateOptions } from "./ready-gate.js";
 export { createFileAttachmentStore, removeTempFiles } from "./file-attachment-store.js";
 export { migrateLegacyStore, type MigrationOutcome } from "./migrate-legacy-store.js";

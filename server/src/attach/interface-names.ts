@@ -7,24 +7,34 @@ import type { ResolvedNetwork } from "../resolve/index.js";
 
 /** Why `name` cannot be a pod interface a delegate creates: the kernel's rules, and "lo", which every netns has and nothing may remove. */
 function podInterfaceProblem(name: string): string | undefined {
-  return interfaceNameProblem(name) ?? (name === "lo" ? "is the namespace's loopback, which exists already and cannot be removed" : undefined);
+  return (
+    interfaceNameProblem(name) ??
+    (name === "lo" ? "is the namespace's loopback, which exists already and cannot be removed" : undefined)
+  );
 }
 
 export function assignInterfaceNames(networks: readonly ResolvedNetwork[], primaryIfName: string): string[] {
   const primaryProblem = podInterfaceProblem(primaryIfName);
   if (primaryProblem !== undefined) {
-    throw new DaemonError("INVALID_REQUEST", `primary interface name ${quoteInput(primaryIfName)} ${primaryProblem}`, { phase: "plan", ifName: primaryIfName });
+    throw new DaemonError("INVALID_REQUEST", `primary interface name ${quoteInput(primaryIfName)} ${primaryProblem}`, {
+      phase: "plan",
+      ifName: primaryIfName,
+    });
   }
   const names = networks.map((n, idx) => {
     const explicit = n.selection.interface;
     if (explicit !== undefined && explicit !== "") {
       const problem = podInterfaceProblem(explicit);
       if (problem !== undefined) {
-        throw new DaemonError("INTERFACE_CONFLICT", `network "${n.network}" asks for interface ${quoteInput(explicit)}, which ${problem}`, {
-          network: n.network,
-          ifName: explicit,
-          phase: "plan",
-        });
+        throw new DaemonError(
+          "INTERFACE_CONFLICT",
+          `network "${n.network}" asks for interface ${quoteInput(explicit)}, which ${problem}`,
+          {
+            network: n.network,
+            ifName: explicit,
+            phase: "plan",
+          },
+        );
       }
       return explicit;
     }
@@ -39,11 +49,15 @@ export function assignInterfaceNames(networks: readonly ResolvedNetwork[], prima
     }
     const a = networks[first]!.network;
     const b = networks[idx]!.network;
-    throw new DaemonError("INTERFACE_CONFLICT", `interface "${name}" is used twice: by network "${a}" (#${first}) and by network "${b}" (#${idx})`, {
-      network: b,
-      ifName: name,
-      phase: "plan",
-    });
+    throw new DaemonError(
+      "INTERFACE_CONFLICT",
+      `interface "${name}" is used twice: by network "${a}" (#${first}) and by network "${b}" (#${idx})`,
+      {
+        network: b,
+        ifName: name,
+        phase: "plan",
+      },
+    );
   });
   return names;
 }

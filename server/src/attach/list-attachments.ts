@@ -11,14 +11,19 @@ export interface ListFilter {
   readonly containerId?: string;
 }
 
-export async function listAttachments(stores: { store: AttachmentStore; orphans: AttachmentStore }, filter: ListFilter): Promise<AttachmentSummary[]> {
+export async function listAttachments(
+  stores: { store: AttachmentStore; orphans: AttachmentStore },
+  filter: ListFilter,
+): Promise<AttachmentSummary[]> {
   const out: AttachmentSummary[] = [];
   for (const store of [stores.store, stores.orphans]) {
     for (const { read } of await store.list()) {
       if (read.state !== "found") continue;
       const { plan } = read.record;
-      if (filter.containerId !== undefined && filter.containerId !== "" && plan.containerId !== filter.containerId) continue;
-      if (filter.podNamespace !== undefined && filter.podNamespace !== "" && plan.pod.namespace !== filter.podNamespace) continue;
+      if (filter.containerId !== undefined && filter.containerId !== "" && plan.containerId !== filter.containerId)
+        continue;
+      if (filter.podNamespace !== undefined && filter.podNamespace !== "" && plan.pod.namespace !== filter.podNamespace)
+        continue;
       if (filter.podName !== undefined && filter.podName !== "" && plan.pod.name !== filter.podName) continue;
       out.push(summarize(read.record));
     }
@@ -54,7 +59,12 @@ export function interfaceSummaries(record: AttachmentRecord): AttachmentSummary[
     if (result === undefined) return { ...base, ips: [], gateways: [] };
     try {
       const i = buildAttachedInterface(d, result);
-      return { ...base, ips: i.ips.map((ip) => ip.address), ...(i.mac !== undefined ? { mac: i.mac } : {}), gateways: gatewaysFor !== undefined ? gatewaysFor(d.ifName, i.gateways) : [...i.gateways] };
+      return {
+        ...base,
+        ips: i.ips.map((ip) => ip.address),
+        ...(i.mac !== undefined ? { mac: i.mac } : {}),
+        gateways: gatewaysFor !== undefined ? gatewaysFor(d.ifName, i.gateways) : [...i.gateways],
+      };
     } catch {
       return { ...base, ips: [], gateways: [] };
     }

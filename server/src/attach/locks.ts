@@ -14,10 +14,19 @@ export type Release = () => void;
 
 export function abortError(signal: AbortSignal, what: string): DaemonError {
   const timedOut = isTimeout(signal.reason);
-  return new DaemonError(timedOut ? "PLUGIN_TIMEOUT" : "CANCELLED", `${timedOut ? "deadline exceeded" : "cancelled"} while ${what}`, {}, { cause: signal.reason });
+  return new DaemonError(
+    timedOut ? "PLUGIN_TIMEOUT" : "CANCELLED",
+    `${timedOut ? "deadline exceeded" : "cancelled"} while ${what}`,
+    {},
+    { cause: signal.reason },
+  );
 }
 
-export function acquireWithSignal(acquire: Promise<Release>, signal: AbortSignal | undefined, what: string): Promise<Release> {
+export function acquireWithSignal(
+  acquire: Promise<Release>,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<Release> {
   if (signal === undefined) return acquire;
   if (signal.aborted) {
     void acquire.then((release) => release());
@@ -143,7 +152,12 @@ export function createGcLock(opts: GcLockOptions = {}): GcLock {
     return new Promise<Release>((grant) => queue.push({ exclusive, grant }));
   };
 
-  async function run<T>(exclusive: boolean, fn: () => Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  async function run<T>(
+    exclusive: boolean,
+    fn: () => Promise<T>,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<T> {
     const waitStart = performance.now();
     const release = await acquireWithSignal(acquire(exclusive), signal, what);
     opts.onWait?.(performance.now() - waitStart, exclusive ? "exclusive" : "shared");
@@ -155,7 +169,9 @@ export function createGcLock(opts: GcLockOptions = {}): GcLock {
   }
   return {
     shared: (fn, signal) => run(false, fn, signal, "waiting for garbage collection to finish"),
-    exclusive: (fn, signal) => run(true, fn, signal, "waiting for attach/detach calls to finish before garbage collection"),
-    exclusiveIfIdle: async (fn) => (queue.length === 0 && !writer && readers === 0 ? run(true, fn, undefined, "") : undefined),
+    exclusive: (fn, signal) =>
+      run(true, fn, signal, "waiting for attach/detach calls to finish before garbage collection"),
+    exclusiveIfIdle: async (fn) =>
+      queue.length === 0 && !writer && readers === 0 ? run(true, fn, undefined, "") : undefined,
   };
 }

@@ -11,7 +11,14 @@ import { conf, network, request, tempStore } from "./testing.test-helper.js";
 
 function record(containerId: string): AttachmentRecord {
   const plan = buildPlan(request({ containerId }), [network("cluster", "cbr0", conf("cbr0", "bridge"))]);
-  return { version: 1, plan, results: {}, phase: "attached", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z" };
+  return {
+    version: 1,
+    plan,
+    results: {},
+    phase: "attached",
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+  };
 }
 
 describe("migrateLegacyStore", () => {
@@ -42,13 +49,19 @@ describe("migrateLegacyStore", () => {
 
     const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
 
-    expect(outcome).toEqual({ moved: [], left: [{ containerId: "c1", why: `${join(layout.attachmentsDir, "c1.json")} already exists` }] });
+    expect(outcome).toEqual({
+      moved: [],
+      left: [{ containerId: "c1", why: `${join(layout.attachmentsDir, "c1.json")} already exists` }],
+    });
     expect(await readFile(join(layout.attachmentsDir, "c1.json"), "utf8")).toBe("new");
     expect(await readFile(join(layout.legacyAttachmentsDir, "c1.json"), "utf8")).toBe("old");
   });
 
   it("does nothing when there is no old directory", async () => {
     const layout = stateLayout({ stateDir: t.dir });
-    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual({ moved: [], left: [] });
+    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual({
+      moved: [],
+      left: [],
+    });
   });
 });

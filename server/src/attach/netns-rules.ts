@@ -11,7 +11,10 @@ export function requireNetns(guard: NetnsGuard, path: string, phase: string): st
   const inspected = guard.inspect(path);
   if (inspected.ok) return inspected.id;
   const refusal = inspected.problem === "host" ? "refusing to configure it" : "a network namespace is required";
-  throw new DaemonError("INVALID_NETNS", `netns ${quoteInput(path)} ${inspected.detail}: ${refusal}`, { phase, source: "netns" });
+  throw new DaemonError("INVALID_NETNS", `netns ${quoteInput(path)} ${inspected.detail}: ${refusal}`, {
+    phase,
+    source: "netns",
+  });
 }
 
 /**

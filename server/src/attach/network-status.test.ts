@@ -4,7 +4,10 @@ import { toNetworkStatus } from "./network-status.js";
 import { buildPlan } from "./plan.js";
 import { conf, network, request } from "./testing.test-helper.js";
 
-const plan = buildPlan(request(), [network("cluster", "cbr0", conf("cbr0", "bridge")), network("selected", "default/multi", conf("multi", "x"))]);
+const plan = buildPlan(request(), [
+  network("cluster", "cbr0", conf("cbr0", "bridge")),
+  network("selected", "default/multi", conf("multi", "x")),
+]);
 const [cluster, multi] = plan.delegates as [(typeof plan.delegates)[0], (typeof plan.delegates)[0]];
 
 describe("network-status", () => {
@@ -21,7 +24,10 @@ describe("network-status", () => {
         { address: "10.2.0.5/24", gateway: "10.2.0.1", interface: 2 },
         { address: "fd00::5/64" },
       ],
-      routes: [{ dst: "0.0.0.0/0", gw: "10.2.0.1" }, { dst: "10.9.0.0/16", gw: "10.2.0.9" }],
+      routes: [
+        { dst: "0.0.0.0/0", gw: "10.2.0.1" },
+        { dst: "10.9.0.0/16", gw: "10.2.0.9" },
+      ],
     };
     const [entry] = toNetworkStatus([buildAttachedInterface(multi, result)]);
     expect(entry).toEqual({
@@ -37,17 +43,41 @@ describe("network-status", () => {
   });
 
   it("falls back to the first sandbox interface, and to all IPs when no interface is reported", () => {
-    const first = buildAttachedInterface(multi, { cniVersion: "1.0.0", interfaces: [{ name: "h" }, { name: "x0", sandbox: "/ns" }], ips: [{ address: "10.0.0.1/8", interface: 1 }] });
+    const first = buildAttachedInterface(multi, {
+      cniVersion: "1.0.0",
+      interfaces: [{ name: "h" }, { name: "x0", sandbox: "/ns" }],
+      ips: [{ address: "10.0.0.1/8", interface: 1 }],
+    });
     expect(first.ifName).toBe("x0");
-    const ipamOnly = buildAttachedInterface(cluster, { cniVersion: "1.0.0", ips: [{ address: "10.0.0.1/8" }, { address: "10.0.0.2/8" }], dns: { nameservers: ["1.1.1.1"], search: ["a"] } });
-    expect(toNetworkStatus([ipamOnly])).toEqual([{ name: "cbr0", interface: "eth0", ips: ["10.0.0.1", "10.0.0.2"], default: true, dns: { nameservers: ["1.1.1.1"], search: ["a"] } }]);
+    const ipamOnly = buildAttachedInterface(cluster, {
+      cniVersion: "1.0.0",
+      ips: [{ address: "10.0.0.1/8" }, { address: "10.0.0.2/8" }],
+      dns: { nameservers: ["1.1.1.1"], search: ["a"] },
+    });
+    expect(toNetworkStatus([ipamOnly])).toEqual([
+      {
+        name: "cbr0",
+        interface: "eth0",
+        ips: ["10.0.0.1", "10.0.0.2"],
+        default: true,
+        dns: { nameservers: ["1.1.1.1"], search: ["a"] },
+      },
+    ]);
   });
 
   it("marks only the cluster network default and carries device-info", () => {
     const a = buildAttachedInterface(cluster, { cniVersion: "1.0.0" });
-    const b = buildAttachedInterface(multi, { cniVersion: "1.0.0" }, { deviceInfo: { type: "pci", version: "1.1.0", pci: { "pci-address": "0000:18:02.5" } } });
+    const b = buildAttachedInterface(
+      multi,
+      { cniVersion: "1.0.0" },
+      { deviceInfo: { type: "pci", version: "1.1.0", pci: { "pci-address": "0000:18:02.5" } } },
+    );
     const status = toNetworkStatus([a, b]);
     expect(status.map((s) => s.default)).toEqual([true, false]);
-    expect(status[1]!["device-info"]).toEqual({ type: "pci", version: "1.1.0", pci: { "pci-address": "0000:18:02.5" } });
+    expect(status[1]!["device-info"]).toEqual({
+      type: "pci",
+      version: "1.1.0",
+      pci: { "pci-address": "0000:18:02.5" },
+    });
   });
 });

@@ -111,9 +111,16 @@ describe("parallel secondary networks", () => {
     expect(serial.maxInFlight.add).toBe(1);
 
     const names = (r: typeof resA) => r.interfaces.map((i) => `${i.network}@${i.ifName}`);
-    expect(names(resA)).toEqual(["cbr0@eth0", "default/macvlan-conf@net1", "default/ptp-conf@data0", "default/ipvlan-conf@net3"]);
+    expect(names(resA)).toEqual([
+      "cbr0@eth0",
+      "default/macvlan-conf@net1",
+      "default/ptp-conf@data0",
+      "default/ipvlan-conf@net3",
+    ]);
     expect(names(resA)).toEqual(names(resB));
-    expect(resA.networkStatus.map((s) => [s.name, s.interface, s.default])).toEqual(resB.networkStatus.map((s) => [s.name, s.interface, s.default]));
+    expect(resA.networkStatus.map((s) => [s.name, s.interface, s.default])).toEqual(
+      resB.networkStatus.map((s) => [s.name, s.interface, s.default]),
+    );
     expect(a.statusWriter.written.map((w) => w.map((s) => s.interface))).toEqual([["eth0", "net1", "data0", "net3"]]);
     expect(recA.phase).toBe("attached");
     expect(recA.plan).toEqual(recB.plan);
@@ -123,7 +130,9 @@ describe("parallel secondary networks", () => {
   });
 
   it("a failing secondary: the others still finish, then everything that ran is rolled back (secondaries, then the cluster network) and the error names the failed one", async () => {
-    const { runtime, log } = timedRuntime({ net1: 30 }, (c) => (c.op === "add" && c.ifName === "data0" ? pluginFailure("ptp", 7, "bad") : undefined));
+    const { runtime, log } = timedRuntime({ net1: 30 }, (c) =>
+      c.op === "add" && c.ifName === "data0" ? pluginFailure("ptp", 7, "bad") : undefined,
+    );
     const { svc, statusWriter } = service(runtime);
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.code).toBe("PLUGIN_FAILED");
@@ -150,7 +159,9 @@ describe("parallel secondary networks", () => {
   });
 
   it("runs no secondary when the cluster network fails", async () => {
-    const { runtime } = timedRuntime({}, (c) => (c.op === "add" && c.ifName === "eth0" ? pluginFailure("bridge", 11, "busy") : undefined));
+    const { runtime } = timedRuntime({}, (c) =>
+      c.op === "add" && c.ifName === "eth0" ? pluginFailure("bridge", 11, "busy") : undefined,
+    );
     const { svc } = service(runtime);
     await rejection(svc.attach(request(), ctx()));
     expect(runtime.calls.map((c) => `${c.op} ${c.ifName}`)).toEqual(["add eth0", "del eth0"]);
@@ -165,7 +176,12 @@ describe("parallel secondary networks", () => {
     log.length = 0;
     await svc.detach({ containerId: "c1" }, ctx());
     expect(maxInFlight.del).toBe(1);
-    expect(log.filter((l) => l.startsWith("start"))).toEqual(["start del net3", "start del data0", "start del net1", "start del eth0"]);
+    expect(log.filter((l) => l.startsWith("start"))).toEqual([
+      "start del net3",
+      "start del data0",
+      "start del net1",
+      "start del eth0",
+    ]);
   });
 
   it(`refuses a ${SERIAL_NETWORKS_ANNOTATION} value other than "true"/"false" with INVALID_ANNOTATION, before anything runs or is saved`, async () => {

@@ -14,7 +14,11 @@ function planError(fn: () => unknown): DaemonError {
   throw new Error("expected a DaemonError");
 }
 
-const cluster = network("cluster", "cbr0", conflist("cbr0", [{ type: "bridge" }, { type: "portmap", capabilities: { portMappings: true } }]));
+const cluster = network(
+  "cluster",
+  "cbr0",
+  conflist("cbr0", [{ type: "bridge" }, { type: "portmap", capabilities: { portMappings: true } }]),
+);
 const macvlan = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"));
 const ptp = network("selected", "default/ptp-conf", conf("ptp-conf", "ptp"));
 
@@ -29,7 +33,9 @@ describe("interface names", () => {
   });
 
   it("honours explicit names, which still use up their index", () => {
-    const named = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { interface: "macvlan1" });
+    const named = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), {
+      interface: "macvlan1",
+    });
     const plan = buildPlan(request(), [cluster, named, ptp]);
     expect(plan.delegates.map((d) => d.ifName)).toEqual(["eth0", "macvlan1", "net2"]);
   });
@@ -71,7 +77,9 @@ describe("interface names", () => {
   });
 
   it("accepts a 15-character name", () => {
-    const ok = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { interface: "fifteen-chars-x" });
+    const ok = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), {
+      interface: "fifteen-chars-x",
+    });
     expect(buildPlan(request(), [cluster, ok]).delegates[1]!.ifName).toBe("fifteen-chars-x");
   });
 
@@ -81,7 +89,10 @@ describe("interface names", () => {
 });
 
 describe("capability args", () => {
-  const tuning = conflist("mv", [{ type: "macvlan", capabilities: { mac: true } }, { type: "tuning", capabilities: { mac: true, ips: false } }]);
+  const tuning = conflist("mv", [
+    { type: "macvlan", capabilities: { mac: true } },
+    { type: "tuning", capabilities: { mac: true, ips: false } },
+  ]);
 
   it("puts a selection's options into its own delegate's runtimeConfig only", () => {
     const mv = network("selected", "default/mv", tuning, { mac: "c2:11:22:33:44:55" });
@@ -99,7 +110,12 @@ describe("capability args", () => {
     ["infiniband-guid", { infinibandGuid: "c2:11:22:33:44:55:66:77" }, "infiniband-guid", "infinibandGUID"],
     ["deviceID", { deviceId: "0000:04:00.5" }, "deviceID", "deviceID"],
   ])("fails with CAPABILITY_MISSING for %s when no plugin declares it", (_label, selection, option, capability) => {
-    const mv = network("selected", "default/mv", conflist("mv", [{ type: "macvlan" }, { type: "tuning", capabilities: { [capability]: false } }]), selection);
+    const mv = network(
+      "selected",
+      "default/mv",
+      conflist("mv", [{ type: "macvlan" }, { type: "tuning", capabilities: { [capability]: false } }]),
+      selection,
+    );
     const err = planError(() => buildPlan(request(), [cluster, mv]));
     expect(err.code).toBe("CAPABILITY_MISSING");
     expect(err.message).toContain("default/mv");
@@ -109,11 +125,19 @@ describe("capability args", () => {
   });
 
   it("maps infiniband-guid and deviceID to their capability names", () => {
-    const ib = network("selected", "default/ib", conf("ib", "ib-sriov", { capabilities: { infinibandGUID: true, deviceID: true } }), {
-      infinibandGuid: "c2:11:22:33:44:55:66:77",
-      deviceId: "0000:04:00.5",
+    const ib = network(
+      "selected",
+      "default/ib",
+      conf("ib", "ib-sriov", { capabilities: { infinibandGUID: true, deviceID: true } }),
+      {
+        infinibandGuid: "c2:11:22:33:44:55:66:77",
+        deviceId: "0000:04:00.5",
+      },
+    );
+    expect(buildPlan(request(), [cluster, ib]).delegates[1]!.capabilityArgs).toEqual({
+      infinibandGUID: "c2:11:22:33:44:55:66:77",
+      deviceID: "0000:04:00.5",
     });
-    expect(buildPlan(request(), [cluster, ib]).delegates[1]!.capabilityArgs).toEqual({ infinibandGUID: "c2:11:22:33:44:55:66:77", deviceID: "0000:04:00.5" });
   });
 
   it("gives the runtime's runtimeConfig to the cluster network only", () => {
@@ -138,14 +162,22 @@ describe("capability args", () => {
   it("merges cni-args into every plugin's args.cni, the annotation's keys winning", () => {
     const list = conflist("mv", [{ type: "macvlan", args: { cni: { keep: 1, over: "config" } } }, { type: "tuning" }]);
     const mv = network("selected", "default/mv", list, { cniArgs: { over: "annotation", extra: true } });
-    const plugins = buildPlan(request(), [cluster, mv]).delegates[1]!.config["plugins"] as Array<Record<string, unknown>>;
+    const plugins = buildPlan(request(), [cluster, mv]).delegates[1]!.config["plugins"] as Array<
+      Record<string, unknown>
+    >;
     expect(plugins[0]!["args"]).toEqual({ cni: { keep: 1, over: "annotation", extra: true } });
     expect(plugins[1]!["args"]).toEqual({ cni: { over: "annotation", extra: true } });
   });
 
   it("keeps unknown keys of the config untouched", () => {
-    const mv = network("selected", "default/mv", conf("mv", "macvlan", { master: "eth9", "vendor.example/key": { deep: [1] } }));
-    const plugin = (buildPlan(request(), [cluster, mv]).delegates[1]!.config["plugins"] as Array<Record<string, unknown>>)[0]!;
+    const mv = network(
+      "selected",
+      "default/mv",
+      conf("mv", "macvlan", { master: "eth9", "vendor.example/key": { deep: [1] } }),
+    );
+    const plugin = (
+      buildPlan(request(), [cluster, mv]).delegates[1]!.config["plugins"] as Array<Record<string, unknown>>
+    )[0]!;
     expect(plugin["master"]).toBe("eth9");
     expect(plugin["vendor.example/key"]).toEqual({ deep: [1] });
   });
@@ -153,7 +185,15 @@ describe("capability args", () => {
 
 describe("CNI_ARGS", () => {
   it("carries the pod identity plus the runtime's args, without duplicate keys", () => {
-    const plan = buildPlan(request({ cniArgs: [["K8S_POD_NAME", "other"], ["FOO", "bar"]] }), [cluster, macvlan]);
+    const plan = buildPlan(
+      request({
+        cniArgs: [
+          ["K8S_POD_NAME", "other"],
+          ["FOO", "bar"],
+        ],
+      }),
+      [cluster, macvlan],
+    );
     expect(plan.delegates[1]!.cniArgs).toEqual([
       ["IgnoreUnknown", "1"],
       ["K8S_POD_NAMESPACE", "default"],

@@ -20,7 +20,11 @@ export interface PlanOptions {
   readonly maxJsonDepth?: number;
 }
 
-export function buildPlan(request: ResolveRequest, networks: readonly ResolvedNetwork[], opts: PlanOptions = {}): AttachmentPlan {
+export function buildPlan(
+  request: ResolveRequest,
+  networks: readonly ResolvedNetwork[],
+  opts: PlanOptions = {},
+): AttachmentPlan {
   const ifNames = assignInterfaceNames(networks, request.primaryIfName);
   checkDefaultRoutes(networks);
   const delegates = networks.map((n, idx) => planDelegate(request, n, ifNames[idx]!, opts));
@@ -39,9 +43,20 @@ function planDelegate(request: ResolveRequest, n: ResolvedNetwork, ifName: strin
   const max = opts.maxJsonDepth;
   if (max !== undefined) {
     if (jsonValueDepth(n.definition.config, max) > max) {
-      throw limitExceeded(`network "${n.network}": its config (${source}) nests JSON more than ${max} deep`, "maxJsonDepth", max, where);
+      throw limitExceeded(
+        `network "${n.network}": its config (${source}) nests JSON more than ${max} deep`,
+        "maxJsonDepth",
+        max,
+        where,
+      );
     }
-    if (jsonValueDepth(n.selection.cniArgs, max) > max) throw limitExceeded(`network "${n.network}": its cni-args nest JSON more than ${max} deep`, "maxJsonDepth", max, where);
+    if (jsonValueDepth(n.selection.cniArgs, max) > max)
+      throw limitExceeded(
+        `network "${n.network}": its cni-args nest JSON more than ${max} deep`,
+        "maxJsonDepth",
+        max,
+        where,
+      );
   }
   let list: NetworkConfigList;
   let config: JsonObject;

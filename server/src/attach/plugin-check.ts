@@ -5,7 +5,8 @@ import type { AttachmentPlan } from "./attachment-plan.js";
 import { delegateList } from "./delegate-invocation.js";
 import { describeOrigin } from "./origin.js";
 
-export type PluginLookup = { readonly found: string } | { readonly found?: undefined; readonly searched: readonly string[] };
+export type PluginLookup =
+  { readonly found: string } | { readonly found?: undefined; readonly searched: readonly string[] };
 
 /** Finds a plugin binary by type. */
 export type FindPlugin = (type: string) => Promise<PluginLookup>;
@@ -16,7 +17,8 @@ export function createPluginFinder(exec: Pick<PluginExec, "findInPath">, binDirs
     try {
       return { found: await exec.findInPath(type, binDirs) };
     } catch (err) {
-      if (isCniError(err) && (err.kind === "plugin-not-found" || err.kind === "plugin-type-invalid")) return { searched: binDirs };
+      if (isCniError(err) && (err.kind === "plugin-not-found" || err.kind === "plugin-type-invalid"))
+        return { searched: binDirs };
       throw err;
     }
   };
@@ -37,7 +39,13 @@ export async function verifyPlugins(plan: AttachmentPlan, findPlugin: FindPlugin
         throw new DaemonError(
           "PLUGIN_NOT_FOUND",
           `network "${delegate.network}" (${delegate.ifName}): plugin "${type}" not found in ${result.searched.join(", ") || "(no bin dirs)"}`,
-          { network: delegate.network, plugin: type, ifName: delegate.ifName, phase: "plan", source: describeOrigin(delegate.origin) },
+          {
+            network: delegate.network,
+            plugin: type,
+            ifName: delegate.ifName,
+            phase: "plan",
+            source: describeOrigin(delegate.origin),
+          },
         );
       }
     }

@@ -34,10 +34,18 @@ export async function preparePlan(deps: PrepareDeps, req: ResolveRequest, signal
   const annotations = await podAnnotations(req, deps.podSource, signal);
   const serial = serialRequested(annotations);
   const networks = await deps.resolver.resolve(
-    { namespace: req.pod.namespace, name: req.pod.name, annotations, ...(req.selections !== undefined ? { selections: req.selections } : {}) },
+    {
+      namespace: req.pod.namespace,
+      name: req.pod.name,
+      annotations,
+      ...(req.selections !== undefined ? { selections: req.selections } : {}),
+    },
     signal !== undefined ? { signal } : {},
   );
-  const built = buildPlan(req, networks, { ...deps.planOptions, maxJsonDepth: (deps.inputLimits ?? DEFAULT_INPUT_LIMITS).maxJsonDepth });
+  const built = buildPlan(req, networks, {
+    ...deps.planOptions,
+    maxJsonDepth: (deps.inputLimits ?? DEFAULT_INPUT_LIMITS).maxJsonDepth,
+  });
   const plan: AttachmentPlan = serial ? { ...built, serialNetworks: true } : built;
   await verifyPlugins(plan, deps.findPlugin);
   const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal) : [];

@@ -6,16 +6,25 @@ import { rejection, request, silentLog } from "./testing.test-helper.js";
 
 const ctx = () => ({ signal: new AbortController().signal, log: silentLog });
 const READY: ReadinessVerdict = { ready: true, reasons: [] };
-const NOT_SYNCED: ReadinessVerdict = { ready: false, reasons: ["pods on node-a not synced", "no cluster network configuration is loaded"] };
+const NOT_SYNCED: ReadinessVerdict = {
+  ready: false,
+  reasons: ["pods on node-a not synced", "no cluster network configuration is loaded"],
+};
 const health = { setStatus: () => undefined } as unknown as ReadinessOptions["health"];
 
 function scripted() {
   const calls: string[] = [];
   const service = {
-    attach: async () => (calls.push("attach"), { interfaces: [], primaryResult: { cniVersion: "1.0.0" }, networkStatus: [] }),
+    attach: async () => (
+      calls.push("attach"),
+      { interfaces: [], primaryResult: { cniVersion: "1.0.0" }, networkStatus: [] }
+    ),
     detach: async () => (calls.push("detach"), { removed: [], orphaned: [] }),
     check: async () => void calls.push("check"),
-    gc: async () => (calls.push("gc"), { removedContainerIds: [], errors: [], dryRun: false, sources: [], notes: [], items: [] }),
+    gc: async () => (
+      calls.push("gc"),
+      { removedContainerIds: [], errors: [], dryRun: false, sources: [], notes: [], items: [] }
+    ),
     status: async () => (calls.push("status"), READY),
     list: async () => [],
     resolve: async () => {
@@ -52,7 +61,11 @@ const stops: Array<() => void> = [];
 afterEach(() => stops.splice(0).forEach((s) => s()));
 
 function gate(service: AttachmentService, readiness: ReturnType<typeof createReadiness>, stopping = () => false) {
-  return gateAttachOnReadiness(service, { reached: () => readiness.wasReady(), checkNow: () => readiness.checkNow(), stopping });
+  return gateAttachOnReadiness(service, {
+    reached: () => readiness.wasReady(),
+    checkNow: () => readiness.checkNow(),
+    stopping,
+  });
 }
 
 describe("gateAttachOnReadiness", () => {
@@ -64,7 +77,9 @@ describe("gateAttachOnReadiness", () => {
     const gated = gate(service, readiness);
     const err = await rejection(gated.attach(request(), ctx()));
     expect(err.code).toBe("NOT_READY");
-    expect(err.message).toBe("netattachd is not ready: pods on node-a not synced; no cluster network configuration is loaded");
+    expect(err.message).toBe(
+      "netattachd is not ready: pods on node-a not synced; no cluster network configuration is loaded",
+    );
     await gated.detach({ containerId: "c1" }, ctx());
     await gated.check({ containerId: "c1" }, ctx());
     expect(calls).toEqual(["detach", "check"]);

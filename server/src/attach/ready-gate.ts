@@ -24,7 +24,12 @@ export function gateAttachOnReadiness(service: AttachmentService, opts: ReadyGat
     try {
       status = await opts.checkNow();
     } catch (err) {
-      throw new DaemonError("NOT_READY", "netattachd cannot tell whether it is ready yet; try again", { phase: "add" }, { cause: err });
+      throw new DaemonError(
+        "NOT_READY",
+        "netattachd cannot tell whether it is ready yet; try again",
+        { phase: "add" },
+        { cause: err },
+      );
     }
     if (status.ready) return;
     const why = status.reasons.length > 0 ? status.reasons.join("; ") : "readiness not established yet";

@@ -5,7 +5,9 @@ import type { AttachmentRecord } from "./attachment-store.js";
 import { buildAttachResult } from "./attach-result.js";
 import { defaultRouteGateways } from "./default-routes.js";
 
-export async function recordNetworkStatus(record: Pick<AttachmentRecord, "plan" | "results">): Promise<readonly NetworkStatusEntry[]> {
+export async function recordNetworkStatus(
+  record: Pick<AttachmentRecord, "plan" | "results">,
+): Promise<readonly NetworkStatusEntry[]> {
   const answer = await buildAttachResult(record.plan, record.results, defaultRouteGateways(record.plan), undefined);
   return answer.networkStatus;
 }

@@ -40,7 +40,12 @@ export interface ReleaseTarget {
 
 /** The target of a saved plan's delegates in `netns` (the saved one, or "" when it is gone). */
 export function releaseTarget(plan: AttachmentPlan, netns: string): ReleaseTarget {
-  return { containerId: plan.containerId, netns, pod: plan.pod, ...(plan.serialNetworks === true ? { serialNetworks: true as const } : {}) };
+  return {
+    containerId: plan.containerId,
+    netns,
+    pod: plan.pod,
+    ...(plan.serialNetworks === true ? { serialNetworks: true as const } : {}),
+  };
 }
 
 export type ReleaseKind = "del" | "rollback" | "reconcile";
@@ -51,7 +56,12 @@ export type Released =
   /** The plugin's DEL failed; netattach removed the interface and released the addresses. */
   | { readonly delegate: PlannedDelegate; readonly how: "cleaned"; readonly error: DaemonError }
   /** Left for the reconciler: `cause` says what could not be released. */
-  | { readonly delegate: PlannedDelegate; readonly how: "orphaned"; readonly error: DaemonError; readonly cause: string }
+  | {
+      readonly delegate: PlannedDelegate;
+      readonly how: "orphaned";
+      readonly error: DaemonError;
+      readonly cause: string;
+    }
   /** The call was cancelled or ran out of time first: untouched, for a retried DEL. */
   | { readonly delegate: PlannedDelegate; readonly how: "interrupted"; readonly error: DaemonError };
 
@@ -76,7 +86,8 @@ export async function releaseDelegates(
   const out: Released[] = [];
   const history: HistoryEntry[] = [];
   for (const stage of delStages(schedule, target, delegates)) {
-    const one = (d: PlannedDelegate): Promise<{ released: Released; history: HistoryEntry[] }> => releaseOne(deps, target, d, kind, phase, call, results[d.ifName]);
+    const one = (d: PlannedDelegate): Promise<{ released: Released; history: HistoryEntry[] }> =>
+      releaseOne(deps, target, d, kind, phase, call, results[d.ifName]);
     // Concurrent within a stage; results and history still in stage order (last delegate first).
     const done = await allOrFirstError(stage.map((d) => schedule.limit(() => one(d))));
     for (const r of done) {
@@ -113,7 +124,11 @@ async function releaseOne(
   const where = { network: delegate.network, ifName: delegate.ifName, phase, source: describeOrigin(delegate.origin) };
   let error: DaemonError;
   try {
-    await deps.runtime.delNetworkList(delegateList(delegate, phase), delegateRuntimeConf(target.containerId, target.netns, delegate), opts);
+    await deps.runtime.delNetworkList(
+      delegateList(delegate, phase),
+      delegateRuntimeConf(target.containerId, target.netns, delegate),
+      opts,
+    );
     await removeDeviceInfo(delegate);
     return { released: { delegate, how: "deleted" }, history };
   } catch (err) {
@@ -123,19 +138,41 @@ async function releaseOne(
   note("del-failed", delegate, error.message, error);
   const left = await cleanUp(deps, target, delegate, phase, opts);
   const retryPlugin = isRetryable(error);
-  const log = { containerId: target.containerId, network: delegate.network, ifName: delegate.ifName, plugin: error.context.plugin, reason: error.code, err: error };
+  const log = {
+    containerId: target.containerId,
+    network: delegate.network,
+    ifName: delegate.ifName,
+    plugin: error.context.plugin,
+    reason: error.code,
+    err: error,
+  };
   if (left.length === 0 && !retryPlugin) {
     note("cleaned", delegate, "interface removed and addresses released by netattach");
-    call.log.warn(log, `${kind}: the plugin's DEL failed; netattach removed the interface and released the addresses itself`);
-    emit(deps, target, delegate, error, "ok", `${error.message}; netattach removed the interface and released the addresses`);
+    call.log.warn(
+      log,
+      `${kind}: the plugin's DEL failed; netattach removed the interface and released the addresses itself`,
+    );
+    emit(
+      deps,
+      target,
+      delegate,
+      error,
+      "ok",
+      `${error.message}; netattach removed the interface and released the addresses`,
+    );
     return { released: { delegate, how: "cleaned", error }, history };
   }
   const cause = [
     ...left,
-    ...(retryPlugin ? [`the plugin's DEL failed with a retryable error and is retried by the reconciler (${error.message})`] : []),
+    ...(retryPlugin
+      ? [`the plugin's DEL failed with a retryable error and is retried by the reconciler (${error.message})`]
+      : []),
   ].join("; ");
   note("orphaned", delegate, cause, error);
-  call.log.warn({ ...log, cause }, `${kind}: the plugin's DEL failed and not everything could be released; orphaned for the reconciler`);
+  call.log.warn(
+    { ...log, cause },
+    `${kind}: the plugin's DEL failed and not everything could be released; orphaned for the reconciler`,
+  );
   emit(deps, target, delegate, error, left.length === 0 ? "partial" : "failed", `${error.message}; orphaned: ${cause}`);
   return { released: { delegate, how: "orphaned", error, cause }, history };
 }
@@ -149,19 +186,33 @@ async function allOrFirstError<T>(promises: ReadonlyArray<Promise<T>>): Promise<
 }
 
 /** What netattach releases itself; returns what it could not (empty: all released). */
-async function cleanUp(deps: ReleaseDeps, target: ReleaseTarget, delegate: PlannedDelegate, phase: string, opts: { signal: AbortSignal; prevResult?: CniResult }): Promise<string[]> {
+async function cleanUp(
+  deps: ReleaseDeps,
+  target: ReleaseTarget,
+  delegate: PlannedDelegate,
+  phase: string,
+  opts: { signal: AbortSignal; prevResult?: CniResult },
+): Promise<string[]> {
   const left: string[] = [];
   if (target.netns !== "") {
     try {
       await deps.links.remove(target.netns, delegate.ifName, { signal: opts.signal });
     } catch (err) {
-      left.push(`interface ${delegate.ifName} in ${target.netns} could not be removed: ${err instanceof Error ? err.message : String(err)}`);
+      left.push(
+        `interface ${delegate.ifName} in ${target.netns} could not be removed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   try {
-    await deps.runtime.releaseNetworkList(delegateList(delegate, phase), delegateRuntimeConf(target.containerId, target.netns, delegate), opts);
+    await deps.runtime.releaseNetworkList(
+      delegateList(delegate, phase),
+      delegateRuntimeConf(target.containerId, target.netns, delegate),
+      opts,
+    );
   } catch (err) {
-    left.push(`addresses could not be released: ${toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase }, opts.signal).message}`);
+    left.push(
+      `addresses could not be released: ${toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase }, opts.signal).message}`,
+    );
   }
   await removeDeviceInfo(delegate);
   return left;
@@ -172,7 +223,14 @@ function isRetryable(error: DaemonError): boolean {
   return error.code === "PLUGIN_TIMEOUT" || error.context.cniCode === 11;
 }
 
-function emit(deps: ReleaseDeps, target: ReleaseTarget, delegate: PlannedDelegate, error: DaemonError, outcome: AttachmentEvent["outcome"], message: string): void {
+function emit(
+  deps: ReleaseDeps,
+  target: ReleaseTarget,
+  delegate: PlannedDelegate,
+  error: DaemonError,
+  outcome: AttachmentEvent["outcome"],
+  message: string,
+): void {
   deps.events.emit({
     kind: "orphan",
     outcome,
@@ -191,6 +249,12 @@ function emit(deps: ReleaseDeps, target: ReleaseTarget, delegate: PlannedDelegat
 /** One clause per delegate that did not go cleanly; each names network, interface, plugin and CNI code. */
 export function describeLeft(released: readonly Released[]): string {
   return released
-    .flatMap((r) => (r.how === "orphaned" ? [`network "${r.delegate.network}" (${r.delegate.ifName}) orphaned: ${r.cause}`] : r.how === "interrupted" ? [`${r.error.message} [${r.error.code}]`] : []))
+    .flatMap((r) =>
+      r.how === "orphaned"
+        ? [`network "${r.delegate.network}" (${r.delegate.ifName}) orphaned: ${r.cause}`]
+        : r.how === "interrupted"
+          ? [`${r.error.message} [${r.error.code}]`]
+          : [],
+    )
     .join("; ");
 }

@@ -12,10 +12,19 @@ export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnot
 
 export function checkContainerId(id: string, limits: RequestLimits, phase: string): void {
   if (id.length > limits.maxContainerIdLength) {
-    throw limitExceeded(`container id ${quoteInput(id, 40)} is ${id.length} characters`, "maxContainerIdLength", limits.maxContainerIdLength, { phase, source: "containerId" });
+    throw limitExceeded(
+      `container id ${quoteInput(id, 40)} is ${id.length} characters`,
+      "maxContainerIdLength",
+      limits.maxContainerIdLength,
+      { phase, source: "containerId" },
+    );
   }
   const problem = containerIdProblem(id, limits.maxContainerIdLength);
-  if (problem !== undefined) throw new DaemonError("INVALID_REQUEST", `containerId ${quoteInput(id)} ${problem}`, { phase, source: "containerId" });
+  if (problem !== undefined)
+    throw new DaemonError("INVALID_REQUEST", `containerId ${quoteInput(id)} ${problem}`, {
+      phase,
+      source: "containerId",
+    });
 }
 
 /** Identity and bounds of an ADD, or of a resolve (whose container id is optional); the netns is the guard's. */
@@ -27,27 +36,56 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
     let bytes = 0;
     for (const [k, v] of Object.entries(req.annotations)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
     if (bytes > limits.maxAnnotationBytes) {
-      throw limitExceeded(`the request's pod annotations are ${bytes} bytes`, "maxAnnotationBytes", limits.maxAnnotationBytes, { phase, source: "annotations" });
+      throw limitExceeded(
+        `the request's pod annotations are ${bytes} bytes`,
+        "maxAnnotationBytes",
+        limits.maxAnnotationBytes,
+        { phase, source: "annotations" },
+      );
     }
   }
 }
 
 /** Namespace and name as Kubernetes validates them: they become CNI_ARGS, file names and status keys. */
 function checkPod(pod: AttachRequest["pod"], phase: string): void {
-  if (pod.namespace === "" || pod.name === "") throw new DaemonError("INVALID_REQUEST", "pod namespace and name are required", { phase, source: "pod" });
-  if (!isDnsLabel(pod.namespace)) throw new DaemonError("INVALID_REQUEST", `pod.namespace ${quoteInput(pod.namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`, { phase, source: "pod.namespace" });
-  if (!isDnsSubdomain(pod.name)) throw new DaemonError("INVALID_REQUEST", `pod.name ${quoteInput(pod.name)} is not a DNS-1123 subdomain (lower case a-z, 0-9, '-' and '.', at most 253)`, { phase, source: "pod.name" });
+  if (pod.namespace === "" || pod.name === "")
+    throw new DaemonError("INVALID_REQUEST", "pod namespace and name are required", { phase, source: "pod" });
+  if (!isDnsLabel(pod.namespace))
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `pod.namespace ${quoteInput(pod.namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`,
+      { phase, source: "pod.namespace" },
+    );
+  if (!isDnsSubdomain(pod.name))
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `pod.name ${quoteInput(pod.name)} is not a DNS-1123 subdomain (lower case a-z, 0-9, '-' and '.', at most 253)`,
+      { phase, source: "pod.name" },
+    );
   const uidProblem = cniArgPairProblem("K8S_POD_UID", pod.uid);
-  if (uidProblem !== undefined) throw new DaemonError("INVALID_REQUEST", `pod.uid ${quoteInput(pod.uid)} cannot travel in CNI_ARGS: ${uidProblem}`, { phase, source: "pod.uid" });
+  if (uidProblem !== undefined)
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `pod.uid ${quoteInput(pod.uid)} cannot travel in CNI_ARGS: ${uidProblem}`,
+      { phase, source: "pod.uid" },
+    );
 }
 
 /** Every pair must fit the unescaped K=V;K=V format (the spec module's rule), all within the limit. */
 function checkCniArgs(pairs: NonNullable<AttachRequest["cniArgs"]>, limits: RequestLimits, phase: string): void {
   let bytes = 0;
   for (const [key, value] of pairs) bytes += Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
-  if (bytes > limits.maxCniArgsBytes) throw limitExceeded(`the request's CNI_ARGS are ${bytes} bytes`, "maxCniArgsBytes", limits.maxCniArgsBytes, { phase, source: "cniArgs" });
+  if (bytes > limits.maxCniArgsBytes)
+    throw limitExceeded(`the request's CNI_ARGS are ${bytes} bytes`, "maxCniArgsBytes", limits.maxCniArgsBytes, {
+      phase,
+      source: "cniArgs",
+    });
   pairs.forEach(([key, value], i) => {
     const problem = cniArgPairProblem(key, value);
-    if (problem !== undefined) throw new DaemonError("INVALID_REQUEST", `cniArgs[${i}] ${quoteInput(key)}=${quoteInput(value)}: ${problem}`, { phase, source: "cniArgs" });
+    if (problem !== undefined)
+      throw new DaemonError("INVALID_REQUEST", `cniArgs[${i}] ${quoteInput(key)}=${quoteInput(value)}: ${problem}`, {
+        phase,
+        source: "cniArgs",
+      });
   });
 }

@@ -15,7 +15,9 @@ export function viewResult(result: CniResult): ResultView {
     interfaces: (r.interfaces ?? []).map(({ mac, sandbox, ...rest }) => ({ ...rest, ...present({ mac, sandbox }) })),
     ips: (r.ips ?? []).map(({ gateway, ...rest }) => ({ ...rest, ...present({ gateway }) })),
     routes: (r.routes ?? []).map(({ gw, ...rest }) => ({ ...rest, ...present({ gw }) })),
-    ...(r.dns !== undefined && Object.values(r.dns).some((v) => v !== "" && !(Array.isArray(v) && v.length === 0)) ? { dns: present(r.dns) } : {}),
+    ...(r.dns !== undefined && Object.values(r.dns).some((v) => v !== "" && !(Array.isArray(v) && v.length === 0))
+      ? { dns: present(r.dns) }
+      : {}),
   };
 }
 
@@ -25,5 +27,7 @@ export function isDefaultDst(dst: string): boolean {
 
 /** `o` without its empty (undefined, "", []) fields. */
 function present<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0))) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0)),
+  ) as Partial<T>;
 }

@@ -30,7 +30,13 @@ export async function rollback(
     const target = releaseTarget(plan, plan.netns);
     const released = await releaseDelegates(deps, target, tried, "rollback", call, record.results);
     // Rollback works on the delegates that ran: the record keeps only those for what is left.
-    const settled = await settleRelease(deps, stays === undefined ? { ...record, plan: { ...plan, delegates: tried } } : record, released, "attachments", stays);
+    const settled = await settleRelease(
+      deps,
+      stays === undefined ? { ...record, plan: { ...plan, delegates: tried } } : record,
+      released,
+      "attachments",
+      stays,
+    );
     if (settled.interrupted.length > 0) {
       outcome = "failed";
       note = `rollback incomplete, kept for DEL: ${describeLeft(settled.interrupted)}`;

@@ -23,6 +23,10 @@ export async function serviceStatus(deps: StatusDeps, signal: AbortSignal): Prom
     const cniCode = isCniError(err) ? err.code : undefined;
     const message = isCniError(err) ? err.msg : err instanceof Error ? err.message : String(err);
     reasons.push(`cluster network "${list.name}" STATUS failed: ${message}`);
-    return { ready: false, reasons, clusterNetwork: { name: list.name, ok: false, ...(cniCode !== undefined ? { cniCode } : {}), message } };
+    return {
+      ready: false,
+      reasons,
+      clusterNetwork: { name: list.name, ok: false, ...(cniCode !== undefined ? { cniCode } : {}), message },
+    };
   }
 }

@@ -23,9 +23,17 @@ export interface Settled {
  * `record` came from the attachment store (DEL, rollback) or from the orphan store (a retry).
  * `stays`: the record's delegates that were not released and remain attached (hot-plug).
  */
-export async function settleRelease(deps: SettleDeps, record: AttachmentRecord, outcome: ReleaseOutcome, from: "attachments" | "orphans", stays?: readonly PlannedDelegate[]): Promise<Settled> {
+export async function settleRelease(
+  deps: SettleDeps,
+  record: AttachmentRecord,
+  outcome: ReleaseOutcome,
+  from: "attachments" | "orphans",
+  stays?: readonly PlannedDelegate[],
+): Promise<Settled> {
   const orphaned = outcome.delegates.filter((r): r is Extract<Released, { how: "orphaned" }> => r.how === "orphaned");
-  const interrupted = outcome.delegates.filter((r): r is Extract<Released, { how: "interrupted" }> => r.how === "interrupted");
+  const interrupted = outcome.delegates.filter(
+    (r): r is Extract<Released, { how: "interrupted" }> => r.how === "interrupted",
+  );
   const id = record.plan.containerId;
   const left = [...orphaned, ...interrupted];
   const updated = (delegates: readonly PlannedDelegate[], phase: AttachmentRecord["phase"]): AttachmentRecord =>
@@ -33,16 +41,30 @@ export async function settleRelease(deps: SettleDeps, record: AttachmentRecord, 
 
   if (from === "orphans") {
     if (left.length === 0) await deps.orphans.remove(id);
-    else await deps.orphans.save(updated(left.map((r) => r.delegate), "orphaned"));
+    else
+      await deps.orphans.save(
+        updated(
+          left.map((r) => r.delegate),
+          "orphaned",
+        ),
+      );
     return { orphaned, interrupted };
   }
   if (stays === undefined && interrupted.length > 0) {
-    await deps.store.save(updated(left.map((r) => r.delegate), "detaching"));
+    await deps.store.save(
+      updated(
+        left.map((r) => r.delegate),
+        "detaching",
+      ),
+    );
     return { orphaned, interrupted };
   }
   if (orphaned.length > 0) {
     const earlier = await deps.orphans.load(id);
-    const fresh = updated(orphaned.map((r) => r.delegate), "orphaned");
+    const fresh = updated(
+      orphaned.map((r) => r.delegate),
+      "orphaned",
+    );
     await deps.orphans.save(earlier.state === "found" ? merge(earlier.record, fresh) : fresh);
   }
   if (stays === undefined) await deps.store.remove(id);
@@ -55,7 +77,14 @@ export async function settleRelease(deps: SettleDeps, record: AttachmentRecord, 
 }
 
 /** `record` narrowed to `delegates` (and their results), with the new phase, cause and history. */
-function keep(record: AttachmentRecord, delegates: readonly PlannedDelegate[], phase: AttachmentRecord["phase"], cause: string, history: readonly HistoryEntry[], now: Date): AttachmentRecord {
+function keep(
+  record: AttachmentRecord,
+  delegates: readonly PlannedDelegate[],
+  phase: AttachmentRecord["phase"],
+  cause: string,
+  history: readonly HistoryEntry[],
+  now: Date,
+): AttachmentRecord {
   const names = new Set(delegates.map((d) => d.ifName));
   const order = record.plan.delegates.filter((d) => names.has(d.ifName));
   return {
@@ -76,7 +105,10 @@ function merge(earlier: AttachmentRecord, fresh: AttachmentRecord): AttachmentRe
   return {
     ...fresh,
     plan: { ...fresh.plan, delegates: [...kept, ...fresh.plan.delegates] },
-    results: { ...Object.fromEntries(Object.entries(earlier.results).filter(([ifName]) => !names.has(ifName))), ...fresh.results },
+    results: {
+      ...Object.fromEntries(Object.entries(earlier.results).filter(([ifName]) => !names.has(ifName))),
+      ...fresh.results,
+    },
     cause: [earlier.cause, fresh.cause].filter((c) => c !== undefined && c !== "").join("; "),
     history: [...(earlier.history ?? []), ...(fresh.history ?? [])].slice(-MAX_HISTORY),
     createdAt: earlier.createdAt,

@@ -5,7 +5,15 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach } from "vitest";
 import { DaemonError } from "../errors/daemon-error.js";
-import { CniError, type CniResult, type CniRuntime, type InvokeOptions, type JsonObject, type NetworkConfigList, type RuntimeConf } from "../cni/index.js";
+import {
+  CniError,
+  type CniResult,
+  type CniRuntime,
+  type InvokeOptions,
+  type JsonObject,
+  type NetworkConfigList,
+  type RuntimeConf,
+} from "../cni/index.js";
 import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.js";
 import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } from "../resolve/index.js";
 import type { PodRef } from "./attachment-plan.js";
@@ -45,7 +53,16 @@ export function network(
       name: n,
       ...(ns !== undefined ? { namespace: ns } : {}),
       config,
-      origin: ns !== undefined ? { kind: "network-attachment-definition", namespace: ns, name: n, configFrom: "spec.config", manifestPath: `/nads/${n}.yaml` } : { kind: "conf-file", path: `/etc/cni/net.d/${n}.conf` },
+      origin:
+        ns !== undefined
+          ? {
+              kind: "network-attachment-definition",
+              namespace: ns,
+              name: n,
+              configFrom: "spec.config",
+              manifestPath: `/nads/${n}.yaml`,
+            }
+          : { kind: "conf-file", path: `/etc/cni/net.d/${n}.conf` },
       ...(resourceName !== undefined ? { resourceName } : {}),
     },
   };
@@ -105,7 +122,10 @@ export interface RuntimeCall {
 export type FailRule = (call: RuntimeCall) => CniError | undefined;
 
 /** A runtime that records every call; ADD returns one sandbox interface with 10.0.<n>.2/24. */
-export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call: RuntimeCall) => Promise<void>): CniRuntime & { calls: RuntimeCall[] } {
+export function recordingRuntime(
+  fail: FailRule = () => undefined,
+  hook?: (call: RuntimeCall) => Promise<void>,
+): CniRuntime & { calls: RuntimeCall[] } {
   const calls: RuntimeCall[] = [];
   let n = 0;
   const record = async (call: RuntimeCall): Promise<void> => {
@@ -117,12 +137,28 @@ export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call:
   return {
     calls,
     async addNetworkList(list, rt, opts) {
-      await record({ op: "add", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list, ...(opts !== undefined ? { opts } : {}) });
+      await record({
+        op: "add",
+        network: list.name,
+        ifName: rt.ifName,
+        netns: rt.netns,
+        rt,
+        list,
+        ...(opts !== undefined ? { opts } : {}),
+      });
       n++;
       return addResult(list.cniVersion, rt.ifName, rt.netns, n);
     },
     async delNetworkList(list, rt, opts) {
-      await record({ op: "del", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list, ...(opts !== undefined ? { opts } : {}) });
+      await record({
+        op: "del",
+        network: list.name,
+        ifName: rt.ifName,
+        netns: rt.netns,
+        rt,
+        list,
+        ...(opts !== undefined ? { opts } : {}),
+      });
     },
     async checkNetworkList(list, rt) {
       await record({ op: "check", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list });
@@ -134,12 +170,21 @@ export function recordingRuntime(fail: FailRule = () => undefined, hook?: (call:
       await record({ op: "status", network: list.name, list });
     },
     getVersionInfo: async () => ({ cniVersion: "1.0.0", supportedVersions: ["1.0.0"] }),
-    validateNetworkList: async (list) => list.plugins.map((p) => ({ type: p.type, path: `/opt/cni/bin/${p.type}`, version: list.cniVersion })),
+    validateNetworkList: async (list) =>
+      list.plugins.map((p) => ({ type: p.type, path: `/opt/cni/bin/${p.type}`, version: list.cniVersion })),
     getCachedResult: async () => undefined,
     getCachedAttachments: async () => [],
     getCachedNetworks: async () => [],
     async releaseNetworkList(list, rt, opts) {
-      await record({ op: "release", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list, ...(opts !== undefined ? { opts } : {}) });
+      await record({
+        op: "release",
+        network: list.name,
+        ifName: rt.ifName,
+        netns: rt.netns,
+        rt,
+        list,
+        ...(opts !== undefined ? { opts } : {}),
+      });
     },
     sweepCache: async () => ({ tempFiles: [], corrupt: [] }),
   };
@@ -162,7 +207,9 @@ export function pluginFailure(plugin: string, code: number, msg: string): CniErr
   return new CniError({ kind: "plugin-failed", code, msg, plugin, command: "ADD", stderr: "boom on stderr" });
 }
 
-export function recordingRoutes(initial: Array<DefaultRoute & { family: IpFamily }> = []): RouteEditor & { ops: string[]; table: Array<DefaultRoute & { family: IpFamily }> } {
+export function recordingRoutes(
+  initial: Array<DefaultRoute & { family: IpFamily }> = [],
+): RouteEditor & { ops: string[]; table: Array<DefaultRoute & { family: IpFamily }> } {
   const table = [...initial];
   const ops: string[] = [];
   return {
@@ -199,7 +246,9 @@ export function recordingEvents(): EventSink & { events: AttachmentEvent[] } {
 }
 
 /** Interfaces the cleanup path removed, as "netns ifName"; `present` says which exist (default: all). */
-export function recordingLinks(present: (netns: string, ifName: string) => boolean = () => true): PodLinks & { removed: string[] } {
+export function recordingLinks(
+  present: (netns: string, ifName: string) => boolean = () => true,
+): PodLinks & { removed: string[] } {
   const removed: string[] = [];
   return {
     removed,
@@ -212,7 +261,11 @@ export function recordingLinks(present: (netns: string, ifName: string) => boole
 }
 
 /** File attachment and orphan stores in a fresh temp dir per test (registers beforeEach/afterEach); call at describe level. */
-export function tempStore(prefix = "attach-"): { readonly store: AttachmentStore; readonly orphans: AttachmentStore; readonly dir: string } {
+export function tempStore(prefix = "attach-"): {
+  readonly store: AttachmentStore;
+  readonly orphans: AttachmentStore;
+  readonly dir: string;
+} {
   let dir = "";
   let store: AttachmentStore | undefined;
   let orphans: AttachmentStore | undefined;

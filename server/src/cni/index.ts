@@ -18,20 +18,42 @@ export {
   supportsCheck,
   supportsGcAndStatus,
 } from "./spec/version.js";
-export { containerIdProblem, interfaceNameProblem, MAX_CONTAINER_ID_LENGTH, MAX_INTERFACE_NAME_LENGTH, validateContainerId, validateInterfaceName, validateNetworkName } from "./spec/validate.js";
+export {
+  containerIdProblem,
+  interfaceNameProblem,
+  MAX_CONTAINER_ID_LENGTH,
+  MAX_INTERFACE_NAME_LENGTH,
+  validateContainerId,
+  validateInterfaceName,
+  validateNetworkName,
+} from "./spec/validate.js";
 export { cniArgPairProblem, formatCniArgs, parseCniArgs } from "./spec/cni-args.js";
 export { jsonTextDepth, jsonValueDepth } from "./spec/json-depth.js";
 export { isJsonObject } from "./spec/json-object.js";
 export { filterCapabilityArgs, normaliseCapabilityArg } from "./spec/capability-args.js";
 
 // Results of every spec version.
-export { convertResult, parseResult, toResult100, type DNS100, type Interface100, type IPConfig100, type Result100, type Route100 } from "./result/index.js";
+export {
+  convertResult,
+  parseResult,
+  toResult100,
+  type DNS100,
+  type Interface100,
+  type IPConfig100,
+  type Result100,
+  type Route100,
+} from "./result/index.js";
 
 // Configuration.
 export { parseNetworkConfigList } from "./conf/parse-network-config-list.js";
 export { CONF_EXTENSIONS, listConfFiles } from "./conf/conf-files.js";
 export { loadNetworkConfigFile, loadNetworkConfigList } from "./conf/load-network-config.js";
-export { buildGcConfig, buildPluginConfig, type GcConfigInput, type PluginConfigInput } from "./conf/build-plugin-config.js";
+export {
+  buildGcConfig,
+  buildPluginConfig,
+  type GcConfigInput,
+  type PluginConfigInput,
+} from "./conf/build-plugin-config.js";
 
 // Exec seam.
 export { createSpawnExec, type SpawnExecOptions } from "./invoke/spawn-exec.js";
@@ -44,6 +66,12 @@ export { buildCniEnv, DEFAULT_PLUGIN_PATH, type CniEnvInput } from "./invoke/cni
 export { createCniRuntime } from "./runtime/cni-runtime.js";
 export { ipamTypeOf } from "./runtime/release-network-list.js";
 export { addNetworkListWithRollback, type RollbackOutcome } from "./runtime/add-with-rollback.js";
-export { createResultCache, CACHE_RECORD_KIND, type CacheLookup, type CacheRecord, type ResultCache } from "./runtime/result-cache.js";
+export {
+  createResultCache,
+  CACHE_RECORD_KIND,
+  type CacheLookup,
+  type CacheRecord,
+  type ResultCache,
+} from "./runtime/result-cache.js";
 export { decodeVersionInfo } from "./runtime/version-probe.js";
 export { describeIoError } from "./runtime/io-error.js";

@@ -17,14 +17,21 @@ const absPath = v.pipe(nonEmpty("expected an absolute path"), v.startsWith("/", 
 const bool = v.boolean("expected true or false");
 const strList = v.array(nonEmpty("expected a list of non-empty strings"), "expected a list of non-empty strings");
 const pathList = v.array(absPath, "expected a list of absolute paths");
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => v.picklist(values, `expected one of ${values.join(", ")}`);
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  v.picklist(values, `expected one of ${values.join(", ")}`);
 const int = (min: number, max: number) => {
   const what = `expected an integer from ${min} to ${max}`;
   return v.pipe(v.number(what), v.integer(what), v.minValue(min, what), v.maxValue(max, what));
 };
-const pathOrNone = v.pipe(v.string('expected an absolute path, or "" for none'), v.check((s) => s === "" || s.startsWith("/"), 'expected an absolute path, or "" for none'));
+const pathOrNone = v.pipe(
+  v.string('expected an absolute path, or "" for none'),
+  v.check((s) => s === "" || s.startsWith("/"), 'expected an absolute path, or "" for none'),
+);
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/;
-const hostPort = v.pipe(v.string('expected "host:port", e.g. "127.0.0.1:50051"'), v.check((s) => s === "" || HOST_PORT.test(s), 'expected "host:port", e.g. "127.0.0.1:50051"'));
+const hostPort = v.pipe(
+  v.string('expected "host:port", e.g. "127.0.0.1:50051"'),
+  v.check((s) => s === "" || HOST_PORT.test(s), 'expected "host:port", e.g. "127.0.0.1:50051"'),
+);
 
 /**
  * A section of keys: a key the section does not know is an issue naming the known ones; a
@@ -60,7 +67,10 @@ export const RECONCILE_SCHEMA = section({
 });
 
 /** Mutual TLS of the TCP listener: a server certificate, and a CA that client certificates must chain to. */
-export const TLS_SCHEMA = section({ certFile: absPath, keyFile: absPath, clientCaFile: absPath }, "required when tls is set");
+export const TLS_SCHEMA = section(
+  { certFile: absPath, keyFile: absPath, clientCaFile: absPath },
+  "required when tls is set",
+);
 
 export const DAEMON_CONFIG_SCHEMA = section({
   socketPath: v.optional(absPath, DEFAULT_SOCKET_PATH),
@@ -132,7 +142,11 @@ export const DAEMON_CONFIG_SCHEMA = section({
   ),
 });
 
-type DeepReadonly<T> = T extends readonly (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 export type DaemonConfig = DeepReadonly<v.InferOutput<typeof DAEMON_CONFIG_SCHEMA>>;
 export type KubernetesConfig = DaemonConfig["kubernetes"];

@@ -3,7 +3,15 @@
 import * as v from "valibot";
 import { DAEMON_CONFIG_SCHEMA, type DaemonConfig } from "./config-schema.js";
 
-export { LOG_LEVELS, type DaemonConfig, type KubernetesConfig, type LogLevel, type HotplugConfig, type ReconcileConfig, type TlsConfig } from "./config-schema.js";
+export {
+  LOG_LEVELS,
+  type DaemonConfig,
+  type KubernetesConfig,
+  type LogLevel,
+  type HotplugConfig,
+  type ReconcileConfig,
+  type TlsConfig,
+} from "./config-schema.js";
 
 /** Every key's default (clusterNetwork "" stands for "not set": validation requires it). */
 export const DEFAULTS: DaemonConfig = v.parse(DAEMON_CONFIG_SCHEMA, {});
@@ -22,5 +30,10 @@ export interface StateLayout {
 /** Where the runtime's result cache and the attachment stores live inside stateDir (the one source of these paths). */
 export function stateLayout(config: Pick<DaemonConfig, "stateDir">): StateLayout {
   const attachmentsDir = `${config.stateDir}/attachments`;
-  return { cacheDir: `${config.stateDir}/cache`, attachmentsDir, orphansDir: `${config.stateDir}/orphans`, legacyAttachmentsDir: `${attachmentsDir}/attachments` };
+  return {
+    cacheDir: `${config.stateDir}/cache`,
+    attachmentsDir,
+    orphansDir: `${config.stateDir}/orphans`,
+    legacyAttachmentsDir: `${attachmentsDir}/attachments`,
+  };
 }

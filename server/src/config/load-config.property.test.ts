@@ -4,7 +4,15 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { deepText, heapGrowthUnder, nastyJson, nastyString, PROTO_KEYS, runs, withinMs } from "../../../test/helpers/property.js";
+import {
+  deepText,
+  heapGrowthUnder,
+  nastyJson,
+  nastyString,
+  PROTO_KEYS,
+  runs,
+  withinMs,
+} from "../../../test/helpers/property.js";
 import { ConfigError } from "./config-error.js";
 import { DEFAULTS } from "./daemon-config.js";
 import { loadConfig } from "./load-config.js";
@@ -14,7 +22,12 @@ type Loaded = Awaited<ReturnType<typeof loadConfig>> | ConfigError;
 async function load(name: string, text: string, ms = 1000): Promise<Loaded> {
   const files: Record<string, string> = { [name]: text };
   return withinMs(ms, () =>
-    loadConfig({ argv: ["--config", name], env: {}, cwd: "/", readFile: async (p) => files[p] ?? Promise.reject(new Error("ENOENT")) }).catch((err: unknown) => {
+    loadConfig({
+      argv: ["--config", name],
+      env: {},
+      cwd: "/",
+      readFile: async (p) => files[p] ?? Promise.reject(new Error("ENOENT")),
+    }).catch((err: unknown) => {
       expect(err).toBeInstanceOf(ConfigError);
       return err as ConfigError;
     }),
@@ -28,8 +41,14 @@ function expectShortIssues(out: Loaded): void {
 }
 
 const KEYS = [...Object.keys(DEFAULTS), "tls", "tcpListen", ...PROTO_KEYS];
-const section = fc.dictionary(fc.oneof(fc.constantFrom(...KEYS, "maxJsonDepth", "mode", "nodeName"), nastyString(10)), nastyJson, { maxKeys: 4 });
-const config = fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), nastyString(10)), fc.oneof(nastyJson, section), { maxKeys: 6 });
+const section = fc.dictionary(
+  fc.oneof(fc.constantFrom(...KEYS, "maxJsonDepth", "mode", "nodeName"), nastyString(10)),
+  nastyJson,
+  { maxKeys: 4 },
+);
+const config = fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), nastyString(10)), fc.oneof(nastyJson, section), {
+  maxKeys: 6,
+});
 
 describe("daemon config: properties", () => {
   it("any mapping of keys and values, as YAML or JSON: a config or short issues", async () => {
@@ -37,7 +56,8 @@ describe("daemon config: properties", () => {
       fc.asyncProperty(config, fc.boolean(), async (raw, asJson) => {
         const out = await load(asJson ? "/c.json" : "/c.yaml", asJson ? JSON.stringify(raw) : stringify(raw));
         expectShortIssues(out);
-        if (!(out instanceof ConfigError) && "config" in out) expect(Object.getPrototypeOf(out.config)).toBe(Object.prototype);
+        if (!(out instanceof ConfigError) && "config" in out)
+          expect(Object.getPrototypeOf(out.config)).toBe(Object.prototype);
       }),
       runs(300),
     );
@@ -45,7 +65,9 @@ describe("daemon config: properties", () => {
 
   it("any file text: a config or short issues", async () => {
     await fc.assert(
-      fc.asyncProperty(nastyString(300), fc.constantFrom("/c.yaml", "/c.json"), async (text, name) => expectShortIssues(await load(name, text))),
+      fc.asyncProperty(nastyString(300), fc.constantFrom("/c.yaml", "/c.json"), async (text, name) =>
+        expectShortIssues(await load(name, text)),
+      ),
       runs(300),
     );
   });
@@ -53,13 +75,16 @@ describe("daemon config: properties", () => {
   it("deep nesting and alias bombs are refused with an issue, in bounded time and memory", async () => {
     const bomb = (n: number): string => {
       let text = "a: &a [x, x, x, x, x, x, x, x, x]\n";
-      for (let i = 1; i <= n; i++) text += `b${i}: &b${i} [${Array(9).fill(i === 1 ? "*a" : `*b${i - 1}`).join(", ")}]\n`;
+      for (let i = 1; i <= n; i++)
+        text += `b${i}: &b${i} [${Array(9)
+          .fill(i === 1 ? "*a" : `*b${i - 1}`)
+          .join(", ")}]\n`;
       return text;
     };
     const hostile = fc.oneof(
       fc.integer({ min: 17, max: 100_000 }).map((d) => ({ name: "/c.yaml", text: deepText(d) })),
       fc.integer({ min: 17, max: 100_000 }).map((d) => ({ name: "/c.yaml", text: "- ".repeat(d) + "x" })),
-      fc.integer({ min: 17, max: 100_000 }).map((d) => ({ name: "/c.json", text: deepText(d, "{\"a\":", "}") })),
+      fc.integer({ min: 17, max: 100_000 }).map((d) => ({ name: "/c.json", text: deepText(d, '{"a":', "}") })),
       fc.integer({ min: 3, max: 12 }).map((n) => ({ name: "/c.yaml", text: bomb(n) })),
     );
     await heapGrowthUnder(200, () =>
@@ -76,9 +101,15 @@ describe("daemon config: properties", () => {
 
   it("regression: Object.prototype's names are unknown keys, at the top and in sections", async () => {
     for (const key of PROTO_KEYS) {
-      const out = await load("/c.json", `{"clusterNetwork":"c",${JSON.stringify(key)}:1,"limits":{${JSON.stringify(key)}:2}}`);
+      const out = await load(
+        "/c.json",
+        `{"clusterNetwork":"c",${JSON.stringify(key)}:1,"limits":{${JSON.stringify(key)}:2}}`,
+      );
       expect(out).toBeInstanceOf(ConfigError);
-      expect((out as ConfigError).issues).toEqual([expect.stringMatching(new RegExp(`^${key}: unknown key`)), expect.stringMatching(new RegExp(`^limits\\.${key}: unknown key`))]);
+      expect((out as ConfigError).issues).toEqual([
+        expect.stringMatching(new RegExp(`^${key}: unknown key`)),
+        expect.stringMatching(new RegExp(`^limits\\.${key}: unknown key`)),
+      ]);
     }
   });
 

@@ -27,7 +27,8 @@ async function issuesOf(p: Promise<unknown>): Promise<readonly string[]> {
 
 describe("loadConfig", () => {
   it("fills defaults, reads YAML, resolves relative paths against the file's directory", async () => {
-    const yaml = "clusterNetwork: cbr0\ncniConfDir: net.d\ndefinitionsDir: ./definitions\ncniBinDirs: [/usr/lib/cni, bin]\n";
+    const yaml =
+      "clusterNetwork: cbr0\ncniConfDir: net.d\ndefinitionsDir: ./definitions\ncniBinDirs: [/usr/lib/cni, bin]\n";
     const loaded = await loadConfig(input({ "/etc/netattach/d.yaml": yaml }, ["--config", "/etc/netattach/d.yaml"]));
     expect(loaded).toEqual({
       configPath: "/etc/netattach/d.yaml",
@@ -42,9 +43,32 @@ describe("loadConfig", () => {
   });
 
   it("reads JSON; flags override the file, relative flag paths are relative to cwd; NODE_NAME fills nodeName", async () => {
-    const json = JSON.stringify({ clusterNetwork: "a", logLevel: "warn", maxConcurrent: 3, kubernetes: { mode: "kubeconfig", kubeconfigPath: "/k" } });
+    const json = JSON.stringify({
+      clusterNetwork: "a",
+      logLevel: "warn",
+      maxConcurrent: 3,
+      kubernetes: { mode: "kubeconfig", kubeconfigPath: "/k" },
+    });
     const loaded = await loadConfig(
-      input({ "/work/c.json": json }, ["-c", "c.json", "--log-level", "debug", "--max-concurrent", "7", "--state-dir", "st", "--cni-bin-dir", "/a", "--cni-bin-dir", "/b", "--namespace-isolation"], { NODE_NAME: "n1" }),
+      input(
+        { "/work/c.json": json },
+        [
+          "-c",
+          "c.json",
+          "--log-level",
+          "debug",
+          "--max-concurrent",
+          "7",
+          "--state-dir",
+          "st",
+          "--cni-bin-dir",
+          "/a",
+          "--cni-bin-dir",
+          "/b",
+          "--namespace-isolation",
+        ],
+        { NODE_NAME: "n1" },
+      ),
     );
     expect("config" in loaded && loaded.config).toMatchObject({
       clusterNetwork: "a",
@@ -53,14 +77,26 @@ describe("loadConfig", () => {
       stateDir: "/work/st",
       cniBinDirs: ["/a", "/b"],
       namespaceIsolation: true,
-      kubernetes: { mode: "kubeconfig", kubeconfigPath: "/k", nodeName: "n1", namespaces: [], statusFailurePolicy: "fail" },
+      kubernetes: {
+        mode: "kubeconfig",
+        kubeconfigPath: "/k",
+        nodeName: "n1",
+        namespaces: [],
+        statusFailurePolicy: "fail",
+      },
     });
   });
 
   it("--node-name beats NODE_NAME, the file's nodeName beats NODE_NAME", async () => {
-    const flag = await loadConfig(input({}, ["--cluster-network", "x", "--kube-mode", "in-cluster", "--node-name", "flag"], { NODE_NAME: "env" }));
+    const flag = await loadConfig(
+      input({}, ["--cluster-network", "x", "--kube-mode", "in-cluster", "--node-name", "flag"], { NODE_NAME: "env" }),
+    );
     expect("config" in flag && flag.config.kubernetes.nodeName).toBe("flag");
-    const file = await loadConfig(input({ "/f.yaml": "clusterNetwork: x\nkubernetes: {nodeName: file}\n" }, ["-c", "/f.yaml"], { NODE_NAME: "env" }));
+    const file = await loadConfig(
+      input({ "/f.yaml": "clusterNetwork: x\nkubernetes: {nodeName: file}\n" }, ["-c", "/f.yaml"], {
+        NODE_NAME: "env",
+      }),
+    );
     expect("config" in file && file.config.kubernetes.nodeName).toBe("file");
   });
 
@@ -78,9 +114,11 @@ describe("loadConfig", () => {
       "  extra: true",
       "  statusFailurePolicy: maybe",
     ].join("\n");
-    const issues = await issuesOf(loadConfig(input({ "/c.yaml": yaml }, ["-c", "/c.yaml", "--plugin-timeout-ms", "soon", "--frobnicate", "x"])));
+    const issues = await issuesOf(
+      loadConfig(input({ "/c.yaml": yaml }, ["-c", "/c.yaml", "--plugin-timeout-ms", "soon", "--frobnicate", "x"])),
+    );
     expect(issues).toEqual([
-      "unexpected argument \"x\"",
+      'unexpected argument "x"',
       "unknown flag --frobnicate",
       expect.stringMatching(/^bogus: unknown key/),
       expect.stringMatching(/^cniBinDirs: expected a list of absolute paths, got "\/not\/a\/list"$/),
@@ -98,17 +136,37 @@ describe("loadConfig", () => {
   });
 
   it("requires mutual TLS for a TCP listener, resolving its files next to the config file", async () => {
-    const without = await issuesOf(loadConfig(input({}, ["--cluster-network", "x", "--tcp-listen", "127.0.0.1:50051"])));
-    expect(without).toEqual([expect.stringMatching(/^tls: required when tcpListen is set: the TCP listener serves only clients with a certificate/)]);
-    const partial = await issuesOf(loadConfig(input({ "/etc/na/c.yaml": "clusterNetwork: x\ntcpListen: 127.0.0.1:1\ntls: {certFile: a.pem}\n" }, ["-c", "/etc/na/c.yaml"])));
+    const without = await issuesOf(
+      loadConfig(input({}, ["--cluster-network", "x", "--tcp-listen", "127.0.0.1:50051"])),
+    );
+    expect(without).toEqual([
+      expect.stringMatching(
+        /^tls: required when tcpListen is set: the TCP listener serves only clients with a certificate/,
+      ),
+    ]);
+    const partial = await issuesOf(
+      loadConfig(
+        input({ "/etc/na/c.yaml": "clusterNetwork: x\ntcpListen: 127.0.0.1:1\ntls: {certFile: a.pem}\n" }, [
+          "-c",
+          "/etc/na/c.yaml",
+        ]),
+      ),
+    );
     expect(partial).toEqual(["tls.keyFile: required when tls is set", "tls.clientCaFile: required when tls is set"]);
-    const yaml = "clusterNetwork: x\ntcpListen: 127.0.0.1:1\ntls: {certFile: s.pem, keyFile: s.key, clientCaFile: /ca/ca.pem}\n";
+    const yaml =
+      "clusterNetwork: x\ntcpListen: 127.0.0.1:1\ntls: {certFile: s.pem, keyFile: s.key, clientCaFile: /ca/ca.pem}\n";
     const loaded = await loadConfig(input({ "/etc/na/c.yaml": yaml }, ["-c", "/etc/na/c.yaml"]));
-    expect("config" in loaded && loaded.config.tls).toEqual({ certFile: "/etc/na/s.pem", keyFile: "/etc/na/s.key", clientCaFile: "/ca/ca.pem" });
+    expect("config" in loaded && loaded.config.tls).toEqual({
+      certFile: "/etc/na/s.pem",
+      keyFile: "/etc/na/s.key",
+      clientCaFile: "/ca/ca.pem",
+    });
   });
 
   it("takes each input limit from the file or its default, within sane bounds", async () => {
-    const loaded = await loadConfig(input({ "/c.yaml": "clusterNetwork: x\nlimits: {maxNetworksPerPod: 8}\n" }, ["-c", "/c.yaml"]));
+    const loaded = await loadConfig(
+      input({ "/c.yaml": "clusterNetwork: x\nlimits: {maxNetworksPerPod: 8}\n" }, ["-c", "/c.yaml"]),
+    );
     expect("config" in loaded && loaded.config.limits).toEqual({
       maxAnnotationBytes: 262_144,
       maxNetworksPerPod: 8,
@@ -117,7 +175,14 @@ describe("loadConfig", () => {
       maxCniArgsBytes: 16_384,
       maxMessageBytes: 4_194_304,
     });
-    const issues = await issuesOf(loadConfig(input({ "/c.yaml": "clusterNetwork: x\nlimits: {maxJsonDepth: 0, maxAnnotationBytes: 8388608, frob: 1}\n" }, ["-c", "/c.yaml"])));
+    const issues = await issuesOf(
+      loadConfig(
+        input({ "/c.yaml": "clusterNetwork: x\nlimits: {maxJsonDepth: 0, maxAnnotationBytes: 8388608, frob: 1}\n" }, [
+          "-c",
+          "/c.yaml",
+        ]),
+      ),
+    );
     expect(issues).toEqual([
       expect.stringMatching(/^limits\.maxJsonDepth: expected an integer from 4 to 1024, got 0$/),
       expect.stringMatching(/^limits\.frob: unknown key/),
@@ -135,7 +200,9 @@ describe("loadConfig", () => {
   });
 
   it("reports invalid YAML and JSON with the file name", async () => {
-    const yaml = await issuesOf(loadConfig(input({ "/c.yaml": "a: [1,\n" }, ["-c", "/c.yaml", "--cluster-network", "x"])));
+    const yaml = await issuesOf(
+      loadConfig(input({ "/c.yaml": "a: [1,\n" }, ["-c", "/c.yaml", "--cluster-network", "x"])),
+    );
     expect(yaml).toEqual([expect.stringMatching(/^\/c\.yaml: not valid YAML: /)]);
     const json = await issuesOf(loadConfig(input({ "/c.json": "{" }, ["-c", "/c.json", "--cluster-network", "x"])));
     expect(json).toEqual([expect.stringMatching(/^\/c\.json: not valid JSON: /)]);
@@ -145,14 +212,20 @@ describe("loadConfig", () => {
 
   it("requires nodeName and kubeconfigPath when talking to a cluster", async () => {
     const issues = await issuesOf(loadConfig(input({}, ["--cluster-network", "x", "--kube-mode", "kubeconfig"])));
-    expect(issues).toEqual([expect.stringMatching(/^kubernetes\.nodeName: required/), expect.stringMatching(/^kubernetes\.kubeconfigPath: required/)]);
+    expect(issues).toEqual([
+      expect.stringMatching(/^kubernetes\.nodeName: required/),
+      expect.stringMatching(/^kubernetes\.kubeconfigPath: required/),
+    ]);
   });
 
   it("defaultRouteConflicts: reject by default, warn when set, anything else named as invalid", async () => {
-    const load = (yaml: string) => loadConfig(input({ "/c.yaml": `clusterNetwork: a\n${yaml}` }, ["--config", "/c.yaml"]));
+    const load = (yaml: string) =>
+      loadConfig(input({ "/c.yaml": `clusterNetwork: a\n${yaml}` }, ["--config", "/c.yaml"]));
     expect(await load("")).toMatchObject({ config: { defaultRouteConflicts: "reject" } });
     expect(await load("defaultRouteConflicts: warn\n")).toMatchObject({ config: { defaultRouteConflicts: "warn" } });
-    expect(await issuesOf(load("defaultRouteConflicts: ignore\n"))).toEqual([expect.stringMatching(/^defaultRouteConflicts: expected one of reject, warn, got "ignore"/)]);
+    expect(await issuesOf(load("defaultRouteConflicts: ignore\n"))).toEqual([
+      expect.stringMatching(/^defaultRouteConflicts: expected one of reject, warn, got "ignore"/),
+    ]);
   });
 
   it("--help short-circuits", async () => {

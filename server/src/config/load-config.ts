@@ -38,7 +38,10 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig |
     else raw = resolvePaths(file.raw, dirname(path));
   }
   const kube = raw.kubernetes;
-  if (input.env.NODE_NAME && (kube === undefined || (typeof kube === "object" && kube !== null && !("nodeName" in kube)))) {
+  if (
+    input.env.NODE_NAME &&
+    (kube === undefined || (typeof kube === "object" && kube !== null && !("nodeName" in kube)))
+  ) {
     setPath(raw, "kubernetes.nodeName", input.env.NODE_NAME);
   }
   raw = mergeOverrides(raw, resolvePaths(flags.overrides, input.cwd));
@@ -48,7 +51,10 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig |
   return { config: result.config, ...(flags.configPath !== undefined ? { configPath: flags.configPath } : {}) };
 }
 
-async function readConfigFile(path: string, readFile: (p: string) => Promise<string>): Promise<{ raw: Record<string, unknown> } | { issue: string }> {
+async function readConfigFile(
+  path: string,
+  readFile: (p: string) => Promise<string>,
+): Promise<{ raw: Record<string, unknown> } | { issue: string }> {
   let text: string;
   try {
     text = await readFile(path);
@@ -75,7 +81,8 @@ async function readConfigFile(path: string, readFile: (p: string) => Promise<str
     parsed = doc?.value;
   }
   if (parsed === null || parsed === undefined) return { raw: {} };
-  if (typeof parsed !== "object" || Array.isArray(parsed)) return { issue: `${path}: the top level must be a mapping of keys` };
+  if (typeof parsed !== "object" || Array.isArray(parsed))
+    return { issue: `${path}: the top level must be a mapping of keys` };
   return { raw: parsed as Record<string, unknown> };
 }
 

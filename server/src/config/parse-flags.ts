@@ -12,7 +12,11 @@ interface FlagSpec {
 export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   socket: { key: "socketPath", type: "string", help: "unix socket to serve on" },
   "tcp-listen": { key: "tcpListen", type: "string", help: "also listen on host:port, mutual TLS (off by default)" },
-  "metrics-listen": { key: "metricsListen", type: "string", help: 'HTTP /metrics, /healthz, /readyz on host:port ("" = off)' },
+  "metrics-listen": {
+    key: "metricsListen",
+    type: "string",
+    help: 'HTTP /metrics, /healthz, /readyz on host:port ("" = off)',
+  },
   "tls-cert": { key: "tls.certFile", type: "string", help: "TCP listener's certificate (PEM)" },
   "tls-key": { key: "tls.keyFile", type: "string", help: "TCP listener's private key (PEM)" },
   "tls-client-ca": { key: "tls.clientCaFile", type: "string", help: "CA that client certificates must chain to (PEM)" },
@@ -22,9 +26,17 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "state-dir": { key: "stateDir", type: "string", help: "attachment state and result cache dir" },
   "cluster-network": { key: "clusterNetwork", type: "string", help: "the pods' default network" },
   "default-network": { key: "defaultNetworks", type: "list", help: "network added to every pod (repeatable)" },
-  "namespace-isolation": { key: "namespaceIsolation", type: "boolean", help: "pods use only networks of their namespace" },
+  "namespace-isolation": {
+    key: "namespaceIsolation",
+    type: "boolean",
+    help: "pods use only networks of their namespace",
+  },
   "global-namespace": { key: "globalNamespaces", type: "list", help: "namespace exempt from isolation (repeatable)" },
-  "default-namespace": { key: "defaultNamespace", type: "string", help: "namespace of unqualified cluster/default network names" },
+  "default-namespace": {
+    key: "defaultNamespace",
+    type: "string",
+    help: "namespace of unqualified cluster/default network names",
+  },
   "max-concurrent": { key: "maxConcurrent", type: "int", help: "calls running delegates at once" },
   "call-timeout-ms": { key: "callTimeoutMs", type: "int", help: "deadline of one call" },
   "plugin-timeout-ms": { key: "pluginTimeoutMs", type: "int", help: "deadline of one plugin run" },
@@ -44,7 +56,10 @@ export interface ParsedFlags {
 
 export function parseFlags(argv: readonly string[]): ParsedFlags {
   const options = Object.fromEntries(
-    Object.entries(FLAGS).map(([name, f]) => [name, { type: f.type === "boolean" ? ("boolean" as const) : ("string" as const), multiple: f.type === "list" }]),
+    Object.entries(FLAGS).map(([name, f]) => [
+      name,
+      { type: f.type === "boolean" ? ("boolean" as const) : ("string" as const), multiple: f.type === "list" },
+    ]),
   );
   const { values, positionals, tokens } = parseArgs({
     args: [...argv],
@@ -86,6 +101,12 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
 }
 
 export function flagsHelp(): string {
-  const lines = Object.entries(FLAGS).map(([name, f]) => `  --${name}${f.type === "boolean" ? "" : " VALUE"}`.padEnd(32) + f.help);
-  return ["usage: netattachd [--config FILE] [flags]", "  -c, --config FILE".padEnd(32) + "JSON or YAML config file", ...lines].join("\n");
+  const lines = Object.entries(FLAGS).map(
+    ([name, f]) => `  --${name}${f.type === "boolean" ? "" : " VALUE"}`.padEnd(32) + f.help,
+  );
+  return [
+    "usage: netattachd [--config FILE] [flags]",
+    "  -c, --config FILE".padEnd(32) + "JSON or YAML config file",
+    ...lines,
+  ].join("\n");
 }

@@ -10,7 +10,9 @@ import { DEFAULTS } from "./daemon-config.js";
 type Issue = v.InferIssue<typeof DAEMON_CONFIG_SCHEMA>;
 
 /** Validated config (defaults filled in) or every issue found. */
-export function validateConfig(raw: unknown): { config: DaemonConfig; issues: [] } | { config?: undefined; issues: string[] } {
+export function validateConfig(
+  raw: unknown,
+): { config: DaemonConfig; issues: [] } | { config?: undefined; issues: string[] } {
   if (!isJsonObject(raw)) return { issues: [`the configuration must be an object, got ${quoteInput(raw)}`] };
   const parsed = v.safeParse(DAEMON_CONFIG_SCHEMA, raw, { abortPipeEarly: true });
   const issues = parsed.success ? [] : inInputOrder(parsed.issues, raw).map(describeIssue);
@@ -26,18 +28,34 @@ function crossFieldIssues(raw: Record<string, unknown>, config: DaemonConfig | u
   const issues: string[] = [];
   const kube = isJsonObject(raw.kubernetes) ? raw.kubernetes : {};
   const mode = kube.mode;
-  if (config?.clusterNetwork === "" || raw.clusterNetwork === undefined || raw.clusterNetwork === "") issues.push("clusterNetwork: required (a network name, or the path of a conf/conflist)");
-  if ((mode === "kubeconfig" || mode === "in-cluster") && !kube.nodeName) issues.push(`kubernetes.nodeName: required when kubernetes.mode is ${mode} (set it or the NODE_NAME env)`);
-  if (mode === "kubeconfig" && !kube.kubeconfigPath) issues.push("kubernetes.kubeconfigPath: required when kubernetes.mode is kubeconfig");
+  if (config?.clusterNetwork === "" || raw.clusterNetwork === undefined || raw.clusterNetwork === "")
+    issues.push("clusterNetwork: required (a network name, or the path of a conf/conflist)");
+  if ((mode === "kubeconfig" || mode === "in-cluster") && !kube.nodeName)
+    issues.push(`kubernetes.nodeName: required when kubernetes.mode is ${mode} (set it or the NODE_NAME env)`);
+  if (mode === "kubeconfig" && !kube.kubeconfigPath)
+    issues.push("kubernetes.kubeconfigPath: required when kubernetes.mode is kubeconfig");
   if (isJsonObject(raw.hotplug) && raw.hotplug.annotations === true && (mode === undefined || mode === "none")) {
-    issues.push("hotplug.annotations: needs a cluster (kubernetes.mode kubeconfig or in-cluster): the annotation is read from the pod informer");
+    issues.push(
+      "hotplug.annotations: needs a cluster (kubernetes.mode kubeconfig or in-cluster): the annotation is read from the pod informer",
+    );
   }
   if (typeof raw.tcpListen === "string" && raw.tcpListen !== "" && raw.tls === undefined) {
-    issues.push("tls: required when tcpListen is set: the TCP listener serves only clients with a certificate (mutual TLS: certFile, keyFile, clientCaFile; see docs/tls.md)");
+    issues.push(
+      "tls: required when tcpListen is set: the TCP listener serves only clients with a certificate (mutual TLS: certFile, keyFile, clientCaFile; see docs/tls.md)",
+    );
   }
-  const { maxAnnotationBytes, maxMessageBytes } = { ...DEFAULTS.limits, ...(isJsonObject(raw.limits) ? raw.limits : {}) };
-  if (typeof maxAnnotationBytes === "number" && typeof maxMessageBytes === "number" && maxAnnotationBytes >= maxMessageBytes) {
-    issues.push(`limits.maxAnnotationBytes (${maxAnnotationBytes}) must be smaller than limits.maxMessageBytes (${maxMessageBytes}), so an oversized annotation gets its own error`);
+  const { maxAnnotationBytes, maxMessageBytes } = {
+    ...DEFAULTS.limits,
+    ...(isJsonObject(raw.limits) ? raw.limits : {}),
+  };
+  if (
+    typeof maxAnnotationBytes === "number" &&
+    typeof maxMessageBytes === "number" &&
+    maxAnnotationBytes >= maxMessageBytes
+  ) {
+    issues.push(
+      `limits.maxAnnotationBytes (${maxAnnotationBytes}) must be smaller than limits.maxMessageBytes (${maxMessageBytes}), so an oversized annotation gets its own error`,
+    );
   }
   return issues;
 }

@@ -32,8 +32,12 @@ beforeEach(async () => {
   impl = emptyImplementation();
   middlewareSaw.length = 0;
   // Each method looks up `impl` per call, so tests can replace methods.
-  const implementation = Object.fromEntries(Object.keys(impl).map((k) => [k, (req: unknown, ctx: CallContext) => impl[k]?.(req, ctx)]));
-  handler = createConnectHandler([{ definition: AttachmentServiceDefinition, implementation, middleware: recording }], { maxMessageBytes: 1_000 });
+  const implementation = Object.fromEntries(
+    Object.keys(impl).map((k) => [k, (req: unknown, ctx: CallContext) => impl[k]?.(req, ctx)]),
+  );
+  handler = createConnectHandler([{ definition: AttachmentServiceDefinition, implementation, middleware: recording }], {
+    maxMessageBytes: 1_000,
+  });
   server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -45,10 +49,15 @@ afterEach(async () => {
 });
 
 const PROTO = { "content-type": "application/proto", "connect-protocol-version": "1" };
-const post = (method: string, body: Uint8Array = new Uint8Array(), headers: Record<string, string> = PROTO): Promise<Response> =>
-  fetch(`${base}/netattach.v1.AttachmentService/${method}`, { method: "POST", headers, body });
+const post = (
+  method: string,
+  body: Uint8Array = new Uint8Array(),
+  headers: Record<string, string> = PROTO,
+): Promise<Response> => fetch(`${base}/netattach.v1.AttachmentService/${method}`, { method: "POST", headers, body });
 
-async function errorOf(res: Response): Promise<{ code: string; message: string; details?: { type: string; value: string }[] }> {
+async function errorOf(
+  res: Response,
+): Promise<{ code: string; message: string; details?: { type: string; value: string }[] }> {
   expect(res.headers.get("content-type")).toBe("application/json");
   return (await res.json()) as { code: string; message: string; details?: { type: string; value: string }[] };
 }
@@ -63,8 +72,14 @@ describe("a Connect unary call", () => {
     expect(got).toEqual({ containerId: "c1" });
     const status = await post("GetStatus");
     expect(status.headers.get("content-type")).toBe("application/proto");
-    expect(GetStatusResponse.decode(new Uint8Array(await status.arrayBuffer()))).toMatchObject({ ready: true, reasons: ["r"] });
-    expect(middlewareSaw).toEqual(["/netattach.v1.AttachmentService/CheckNetworks", "/netattach.v1.AttachmentService/GetStatus"]);
+    expect(GetStatusResponse.decode(new Uint8Array(await status.arrayBuffer()))).toMatchObject({
+      ready: true,
+      reasons: ["r"],
+    });
+    expect(middlewareSaw).toEqual([
+      "/netattach.v1.AttachmentService/CheckNetworks",
+      "/netattach.v1.AttachmentService/GetStatus",
+    ]);
   });
 
   it("sends a ServerError as Connect JSON: code name, HTTP status, message, ErrorInfo detail unpadded", async () => {
@@ -75,7 +90,11 @@ describe("a Connect unary call", () => {
     const res = await post("AttachNetworks");
     expect(res.status).toBe(503);
     const err = await errorOf(res);
-    expect(err).toMatchObject({ code: "unavailable", message: "not ready: café", details: [{ type: "google.rpc.ErrorInfo" }] });
+    expect(err).toMatchObject({
+      code: "unavailable",
+      message: "not ready: café",
+      details: [{ type: "google.rpc.ErrorInfo" }],
+    });
     expect(err.details?.[0]?.value).not.toMatch(/=$/);
     expect(ErrorInfo.decode(Buffer.from(err.details?.[0]?.value ?? "", "base64"))).toEqual(info);
   });
@@ -107,30 +126,85 @@ describe("a Connect unary call", () => {
 
 describe("requests that are not a call", () => {
   it.each<[string, () => Promise<Response>, number, string, string]>([
-    ["an unknown method", () => post("Frobnicate"), 404, "unimplemented", "no unary method /netattach.v1.AttachmentService/Frobnicate"],
-    ["GET", () => fetch(`${base}/netattach.v1.AttachmentService/GetStatus`), 405, "unimplemented", "takes POST, not GET"],
-    ["JSON", () => post("GetStatus", new Uint8Array(), { "content-type": "application/json" }), 415, "unimplemented", "send application/proto"],
-    ["another protocol version", () => post("GetStatus", new Uint8Array(), { ...PROTO, "connect-protocol-version": "2" }), 400, "invalid_argument", "connect-protocol-version"],
-    ["a malformed timeout", () => post("GetStatus", new Uint8Array(), { ...PROTO, "connect-timeout-ms": "-5" }), 400, "invalid_argument", "connect-timeout-ms"],
-    ["a compressed body", () => post("GetStatus", new Uint8Array(), { ...PROTO, "content-encoding": "gzip" }), 501, "unimplemented", "content-encoding gzip"],
-    ["a body over the message limit", () => post("CheckNetworks", new Uint8Array(1_001)), 400, "invalid_argument", "request message of 1001 bytes: over limits.maxMessageBytes (1000)"],
-    ["a body that does not decode", () => post("CheckNetworks", new Uint8Array([0xff, 0xff, 0xff])), 400, "invalid_argument", "cannot decode the request of /netattach.v1.AttachmentService/CheckNetworks"],
-  ])("%s is refused, naming what was wrong; the implementation is not called", async (_what, send, http, code, mention) => {
-    let called = false;
-    for (const k of Object.keys(impl)) impl[k] = async () => ((called = true), {});
-    const res = await send();
-    expect(res.status).toBe(http);
-    const err = await errorOf(res);
-    expect(err.code).toBe(code);
-    expect(err.message).toContain(mention);
-    expect(called).toBe(false);
-  });
+    [
+      "an unknown method",
+      () => post("Frobnicate"),
+      404,
+      "unimplemented",
+      "no unary method /netattach.v1.AttachmentService/Frobnicate",
+    ],
+    [
+      "GET",
+      () => fetch(`${base}/netattach.v1.AttachmentService/GetStatus`),
+      405,
+      "unimplemented",
+      "takes POST, not GET",
+    ],
+    [
+      "JSON",
+      () => post("GetStatus", new Uint8Array(), { "content-type": "application/json" }),
+      415,
+      "unimplemented",
+      "send application/proto",
+    ],
+    [
+      "another protocol version",
+      () => post("GetStatus", new Uint8Array(), { ...PROTO, "connect-protocol-version": "2" }),
+      400,
+      "invalid_argument",
+      "connect-protocol-version",
+    ],
+    [
+      "a malformed timeout",
+      () => post("GetStatus", new Uint8Array(), { ...PROTO, "connect-timeout-ms": "-5" }),
+      400,
+      "invalid_argument",
+      "connect-timeout-ms",
+    ],
+    [
+      "a compressed body",
+      () => post("GetStatus", new Uint8Array(), { ...PROTO, "content-encoding": "gzip" }),
+      501,
+      "unimplemented",
+      "content-encoding gzip",
+    ],
+    [
+      "a body over the message limit",
+      () => post("CheckNetworks", new Uint8Array(1_001)),
+      400,
+      "invalid_argument",
+      "request message of 1001 bytes: over limits.maxMessageBytes (1000)",
+    ],
+    [
+      "a body that does not decode",
+      () => post("CheckNetworks", new Uint8Array([0xff, 0xff, 0xff])),
+      400,
+      "invalid_argument",
+      "cannot decode the request of /netattach.v1.AttachmentService/CheckNetworks",
+    ],
+  ])(
+    "%s is refused, naming what was wrong; the implementation is not called",
+    async (_what, send, http, code, mention) => {
+      let called = false;
+      for (const k of Object.keys(impl)) impl[k] = async () => ((called = true), {});
+      const res = await send();
+      expect(res.status).toBe(http);
+      const err = await errorOf(res);
+      expect(err.code).toBe(code);
+      expect(err.message).toContain(mention);
+      expect(called).toBe(false);
+    },
+  );
 });
 
 it("a body over the message limit is the catalog's LIMIT_EXCEEDED, naming the config key", async () => {
   const err = await errorOf(await post("CheckNetworks", new Uint8Array(1_001)));
   const info = ErrorInfo.decode(Buffer.from(err.details?.[0]?.value ?? "", "base64"));
-  expect(info).toMatchObject({ reason: "LIMIT_EXCEEDED", domain: "netattach.dev", metadata: { cniCode: "7", limit: "limits.maxMessageBytes" } });
+  expect(info).toMatchObject({
+    reason: "LIMIT_EXCEEDED",
+    domain: "netattach.dev",
+    metadata: { cniCode: "7", limit: "limits.maxMessageBytes" },
+  });
 });
 
 describe("deadlines, cancellation and shutdown", () => {
@@ -157,7 +231,12 @@ describe("deadlines, cancellation and shutdown", () => {
   it("a client that goes away cancels the call", async () => {
     const call = hanging();
     const abort = new AbortController();
-    const pending = fetch(`${base}/netattach.v1.AttachmentService/AttachNetworks`, { method: "POST", headers: PROTO, body: new Uint8Array(), signal: abort.signal }).catch(() => undefined);
+    const pending = fetch(`${base}/netattach.v1.AttachmentService/AttachNetworks`, {
+      method: "POST",
+      headers: PROTO,
+      body: new Uint8Array(),
+      signal: abort.signal,
+    }).catch(() => undefined);
     await expect.poll(() => middlewareSaw.length).toBe(1);
     abort.abort();
     await pending;

@@ -49,7 +49,10 @@ interface Route {
 /** The error-detail codecs by type name (google.rpc.ErrorInfo, ...), as nice-grpc-error-details encodes them for gRPC. */
 const DETAIL_CODECS = new Map(
   Object.values(errorDetails as Record<string, unknown>)
-    .filter((v): v is { $type: string; encode(m: unknown): { finish(): Uint8Array } } => typeof v === "object" && v !== null && "$type" in v && "encode" in v)
+    .filter(
+      (v): v is { $type: string; encode(m: unknown): { finish(): Uint8Array } } =>
+        typeof v === "object" && v !== null && "$type" in v && "encode" in v,
+    )
     .map((codec) => [codec.$type, codec]),
 );
 
@@ -69,12 +72,17 @@ function base64(bytes: Uint8Array): string {
 /** What a handler threw, as nice-grpc's server reports it to a gRPC client. */
 function asServerError(err: unknown): ServerError {
   if (err instanceof ServerError) return err;
-  if (err instanceof Error && err.name === "AbortError") return new ServerError(Status.CANCELLED, "The operation was cancelled");
+  if (err instanceof Error && err.name === "AbortError")
+    return new ServerError(Status.CANCELLED, "The operation was cancelled");
   return new ServerError(Status.UNKNOWN, "Unknown server error occurred");
 }
 
 /** One unary call through the service's middleware, as nice-grpc runs it for gRPC. */
-function unaryCall(service: GrpcService, key: string, descriptor: { path: string; requestStream: false; responseStream: false; options: object }): Call {
+function unaryCall(
+  service: GrpcService,
+  key: string,
+  descriptor: { path: string; requestStream: false; responseStream: false; options: object },
+): Call {
   const impl = (service.implementation as Record<string, Call>)[key];
   if (impl === undefined) throw new Error(`${descriptor.path} has no implementation`);
   const direct: Call = (request, context) => impl.call(service.implementation, request, context);
@@ -85,8 +93,12 @@ function unaryCall(service: GrpcService, key: string, descriptor: { path: string
     return await direct(request, context);
   };
   return async (request, context) => {
-    const result = await middleware({ method: descriptor, requestStream: false, request, responseStream: false, next }, context).next();
-    if (!result.done || result.value == null) throw new Error(`${descriptor.path}: a middleware did not return one message`);
+    const result = await middleware(
+      { method: descriptor, requestStream: false, request, responseStream: false, next },
+      context,
+    ).next();
+    if (!result.done || result.value == null)
+      throw new Error(`${descriptor.path}: a middleware did not return one message`);
     return result.value;
   };
 }
@@ -96,8 +108,17 @@ function routesOf(services: readonly GrpcService[]): Map<string, Route> {
   for (const service of services) {
     for (const [key, m] of Object.entries(serviceMethods(service.definition))) {
       if (m.requestStream || m.responseStream) continue;
-      const descriptor = { path: m.path, requestStream: false as const, responseStream: false as const, options: m.options };
-      routes.set(m.path, { decode: m.requestDeserialize, encode: m.responseSerialize, call: unaryCall(service, key, descriptor) });
+      const descriptor = {
+        path: m.path,
+        requestStream: false as const,
+        responseStream: false as const,
+        options: m.options,
+      };
+      routes.set(m.path, {
+        decode: m.requestDeserialize,
+        encode: m.responseSerialize,
+        call: unaryCall(service, key, descriptor),
+      });
     }
   }
   return routes;
@@ -112,7 +133,17 @@ function metadataOf(headers: IncomingHttpHeaders): Metadata {
   }
   return md;
 }
-const FRAMING_HEADERS = new Set(["host", "connection", "content-type", "content-length", "content-encoding", "accept-encoding", "transfer-encoding", "te", "keep-alive"]);
+const FRAMING_HEADERS = new Set([
+  "host",
+  "connection",
+  "content-type",
+  "content-length",
+  "content-encoding",
+  "accept-encoding",
+  "transfer-encoding",
+  "te",
+  "keep-alive",
+]);
 
 /** Response header and trailer metadata, as the protocol carries them on a unary response. */
 function metadataHeaders(header: Metadata, trailer: Metadata): Record<string, string[]> {
@@ -132,7 +163,8 @@ function metadataHeaders(header: Metadata, trailer: Metadata): Record<string, st
  */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | ServerError> {
   // No phase: nothing has been decoded, let alone resolved.
-  const tooLarge = (n: number): ServerError => toServerError(limitExceeded(`request message of ${n} bytes`, "maxMessageBytes", max, { phase: undefined })).error;
+  const tooLarge = (n: number): ServerError =>
+    toServerError(limitExceeded(`request message of ${n} bytes`, "maxMessageBytes", max, { phase: undefined })).error;
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > max) return Promise.resolve(tooLarge(declared));
   return new Promise((resolve, reject) => {
@@ -160,31 +192,70 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
   const inFlight = new Set<AbortController>();
   let draining = false;
 
-  function send(res: ServerResponse, status: number, headers: Record<string, string | number | string[]>, body: Uint8Array | string): void {
+  function send(
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string | number | string[]>,
+    body: Uint8Array | string,
+  ): void {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body), ...(draining ? { connection: "close" } : {}) });
+    res.writeHead(status, {
+      ...headers,
+      "content-length": Buffer.byteLength(body),
+      ...(draining ? { connection: "close" } : {}),
+    });
     res.end(body);
   }
 
-  function sendError(res: ServerResponse, err: ServerError, http: { status?: number; headers?: Record<string, string | string[]> } = {}): void {
+  function sendError(
+    res: ServerResponse,
+    err: ServerError,
+    http: { status?: number; headers?: Record<string, string | string[]> } = {},
+  ): void {
     const details = err instanceof RichServerError ? wireDetails(err.extra) : [];
-    const body: WireError = { code: connectCode(err.code), message: err.details, ...(details.length > 0 ? { details } : {}) };
-    send(res, http.status ?? httpStatusOf(err.code), { ...http.headers, "content-type": JSON_CONTENT_TYPE }, JSON.stringify(body));
+    const body: WireError = {
+      code: connectCode(err.code),
+      message: err.details,
+      ...(details.length > 0 ? { details } : {}),
+    };
+    send(
+      res,
+      http.status ?? httpStatusOf(err.code),
+      { ...http.headers, "content-type": JSON_CONTENT_TYPE },
+      JSON.stringify(body),
+    );
   }
 
   /** Why the request cannot be a call of `path`: the error, and the HTTP status when it is more precise than the code's. */
-  function refusal(req: IncomingMessage, path: string): { error: ServerError; status?: number; headers?: Record<string, string> } | undefined {
-    if (req.method !== "POST") return { error: new ServerError(Status.UNIMPLEMENTED, `${path} takes POST, not ${req.method}`), status: 405, headers: { allow: "POST" } };
+  function refusal(
+    req: IncomingMessage,
+    path: string,
+  ): { error: ServerError; status?: number; headers?: Record<string, string> } | undefined {
+    if (req.method !== "POST")
+      return {
+        error: new ServerError(Status.UNIMPLEMENTED, `${path} takes POST, not ${req.method}`),
+        status: 405,
+        headers: { allow: "POST" },
+      };
     const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
     if (contentType !== PROTO_CONTENT_TYPE) {
-      const error = new ServerError(Status.UNIMPLEMENTED, `content-type ${JSON.stringify(contentType)} is not supported; send ${PROTO_CONTENT_TYPE}`);
+      const error = new ServerError(
+        Status.UNIMPLEMENTED,
+        `content-type ${JSON.stringify(contentType)} is not supported; send ${PROTO_CONTENT_TYPE}`,
+      );
       return { error, status: 415, headers: { "accept-post": PROTO_CONTENT_TYPE } };
     }
     const encoding = req.headers["content-encoding"];
-    if (encoding !== undefined && encoding !== "identity") return { error: new ServerError(Status.UNIMPLEMENTED, `content-encoding ${encoding} is not supported`) };
+    if (encoding !== undefined && encoding !== "identity")
+      return { error: new ServerError(Status.UNIMPLEMENTED, `content-encoding ${encoding} is not supported`) };
     const version = req.headers[PROTOCOL_VERSION_HEADER];
     if (version !== undefined && version !== PROTOCOL_VERSION) {
-      return { error: new ServerError(Status.INVALID_ARGUMENT, `${PROTOCOL_VERSION_HEADER} ${JSON.stringify(version)} is not supported; send ${PROTOCOL_VERSION}`) };
+      return {
+        error: new ServerError(
+          Status.INVALID_ARGUMENT,
+          `${PROTOCOL_VERSION_HEADER} ${JSON.stringify(version)} is not supported; send ${PROTOCOL_VERSION}`,
+        ),
+      };
     }
     if (draining) return { error: new ServerError(Status.UNAVAILABLE, "netattachd is shutting down") };
     return undefined;
@@ -193,12 +264,18 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "").split("?")[0] ?? "";
     const route = routes.get(path);
-    const refused = route === undefined ? { error: new ServerError(Status.UNIMPLEMENTED, `no unary method ${path}`), status: 404 } : refusal(req, path);
+    const refused =
+      route === undefined
+        ? { error: new ServerError(Status.UNIMPLEMENTED, `no unary method ${path}`), status: 404 }
+        : refusal(req, path);
     const timeoutMs = parseTimeoutHeader(req.headers[TIMEOUT_HEADER] as string | undefined);
     if (refused !== undefined || route === undefined || timeoutMs instanceof Error) {
       req.resume(); // The body is not needed.
       if (refused !== undefined) return sendError(res, refused.error, refused);
-      return sendError(res, new ServerError(Status.INVALID_ARGUMENT, timeoutMs instanceof Error ? timeoutMs.message : "no route"));
+      return sendError(
+        res,
+        new ServerError(Status.INVALID_ARGUMENT, timeoutMs instanceof Error ? timeoutMs.message : "no route"),
+      );
     }
     const abort = new AbortController();
     let settled = false;
@@ -220,7 +297,13 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
       try {
         request = route.decode(body);
       } catch (err) {
-        return sendError(res, new ServerError(Status.INVALID_ARGUMENT, `cannot decode the request of ${path}: ${err instanceof Error ? err.message : String(err)}`));
+        return sendError(
+          res,
+          new ServerError(
+            Status.INVALID_ARGUMENT,
+            `cannot decode the request of ${path}: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        );
       }
       const context: CallContext = {
         metadata: metadataOf(req.headers),
@@ -232,7 +315,12 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
       };
       try {
         const reply = route.encode(await route.call(request, context));
-        send(res, 200, { ...metadataHeaders(context.header, context.trailer), "content-type": PROTO_CONTENT_TYPE }, reply);
+        send(
+          res,
+          200,
+          { ...metadataHeaders(context.header, context.trailer), "content-type": PROTO_CONTENT_TYPE },
+          reply,
+        );
       } catch (err) {
         sendError(res, asServerError(err), { headers: metadataHeaders(context.header, context.trailer) });
       }

@@ -82,7 +82,8 @@ export function timeoutHeaderValue(ms: number): string {
 /** Connect-Timeout-Ms → milliseconds; undefined when absent; an Error when malformed. */
 export function parseTimeoutHeader(value: string | undefined): number | undefined | Error {
   if (value === undefined) return undefined;
-  if (!/^[0-9]{1,10}$/.test(value)) return new Error(`${TIMEOUT_HEADER} must be 1 to 10 digits, got ${JSON.stringify(value)}`);
+  if (!/^[0-9]{1,10}$/.test(value))
+    return new Error(`${TIMEOUT_HEADER} must be 1 to 10 digits, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 

@@ -17,7 +17,7 @@ describe("bounded text", () => {
   });
 
   it("quotes caller input as JSON, cut to the bound", () => {
-    expect(quoteInput("a\"b")).toBe('"a\\"b"');
+    expect(quoteInput('a"b')).toBe('"a\\"b"');
     expect(quoteInput("y".repeat(1000))).toHaveLength(80);
     expect(quoteInput(undefined)).toBe("undefined");
   });

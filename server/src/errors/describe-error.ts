@@ -21,9 +21,21 @@ export const INTERNAL_MESSAGE = "internal error in netattachd; see the daemon lo
 export function describeError(err: unknown): ErrorDescription {
   if (isDaemonError(err)) {
     const cni = findCniError(err.cause);
-    return withDetails({ code: err.code, message: err.message, context: { ...contextFromCniError(cni), ...definedOnly(err.context) }, expected: true }, cni?.details);
+    return withDetails(
+      {
+        code: err.code,
+        message: err.message,
+        context: { ...contextFromCniError(cni), ...definedOnly(err.context) },
+        expected: true,
+      },
+      cni?.details,
+    );
   }
-  if (isCniError(err)) return withDetails({ code: codeFromCniKind(err.kind), message: err.message, context: contextFromCniError(err), expected: true }, err.details);
+  if (isCniError(err))
+    return withDetails(
+      { code: codeFromCniKind(err.kind), message: err.message, context: contextFromCniError(err), expected: true },
+      err.details,
+    );
   if (isAbortError(err)) return { code: "CANCELLED", message: "the call was cancelled", context: {}, expected: true };
   return { code: "INTERNAL", message: INTERNAL_MESSAGE, context: {}, expected: false };
 }

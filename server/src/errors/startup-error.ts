@@ -1,5 +1,6 @@
 /** Why the daemon cannot start. Never crosses the wire: main prints it and exits. */
-export type StartupErrorCode = "SOCKET_IN_USE" | "SOCKET_PATH_TAKEN" | "LISTEN_FAILED" | "TLS_REQUIRED" | "TLS_UNREADABLE";
+export type StartupErrorCode =
+  "SOCKET_IN_USE" | "SOCKET_PATH_TAKEN" | "LISTEN_FAILED" | "TLS_REQUIRED" | "TLS_UNREADABLE";
 
 export class StartupError extends Error {
   readonly code: StartupErrorCode;

@@ -39,7 +39,11 @@ describe("statusFromCniCode", () => {
 
 describe("statusFromName", () => {
   it("gives INTERNAL to the INTERNAL reason alone", () => {
-    expect(Object.entries(ERROR_CODES).filter(([, info]) => info.status === "INTERNAL").map(([code]) => code)).toEqual(["INTERNAL"]);
+    expect(
+      Object.entries(ERROR_CODES)
+        .filter(([, info]) => info.status === "INTERNAL")
+        .map(([code]) => code),
+    ).toEqual(["INTERNAL"]);
   });
 
   it("resolves every status name the catalog uses to the gRPC status of that name", () => {

@@ -54,9 +54,23 @@ describe("toServerError", () => {
   });
 
   it("fills missing context from a CniError in the cause chain; the DaemonError's own context wins", () => {
-    const cni = new CniError({ kind: "plugin-failed", code: 117, msg: "no", details: "detail text", plugin: "ptp", network: "ptp-conf", command: "ADD", stderr: "oops" });
+    const cni = new CniError({
+      kind: "plugin-failed",
+      code: 117,
+      msg: "no",
+      details: "detail text",
+      plugin: "ptp",
+      network: "ptp-conf",
+      command: "ADD",
+      stderr: "oops",
+    });
     const wrapped = new Error("middle", { cause: cni });
-    const err = new DaemonError("PLUGIN_FAILED", "delegate failed", { network: "default/ptp-conf", ifName: "data0" }, { cause: wrapped });
+    const err = new DaemonError(
+      "PLUGIN_FAILED",
+      "delegate failed",
+      { network: "default/ptp-conf", ifName: "data0" },
+      { cause: wrapped },
+    );
     const { error } = toServerError(err);
     expect(error.code).toBe(Status.UNKNOWN);
     expect(infoOf(error).metadata).toEqual({
@@ -77,7 +91,14 @@ describe("toServerError", () => {
   });
 
   it("an unwrapped CniError maps by kind; plugin-failed keeps the plugin code", () => {
-    const err = new CniError({ kind: "plugin-failed", code: 7, msg: "bad conf", plugin: "bridge", network: "cbr", command: "ADD" });
+    const err = new CniError({
+      kind: "plugin-failed",
+      code: 7,
+      msg: "bad conf",
+      plugin: "bridge",
+      network: "cbr",
+      command: "ADD",
+    });
     const { error, reason } = toServerError(err);
     expect(reason).toBe("PLUGIN_FAILED");
     expect(error.code).toBe(Status.INVALID_ARGUMENT);
@@ -86,7 +107,9 @@ describe("toServerError", () => {
   });
 
   it("a timed-out CniError is PLUGIN_TIMEOUT with the catalog CNI code", () => {
-    const { error, reason } = toServerError(new CniError({ kind: "timeout", code: 11, msg: "killed", plugin: "sleep" }));
+    const { error, reason } = toServerError(
+      new CniError({ kind: "timeout", code: 11, msg: "killed", plugin: "sleep" }),
+    );
     expect(reason).toBe("PLUGIN_TIMEOUT");
     expect(error.code).toBe(Status.DEADLINE_EXCEEDED);
     expect(infoOf(error).metadata.cniCode).toBe("11");
@@ -132,13 +155,22 @@ describe("toServerError", () => {
 
   it("bounds the message and every metadata value, so the trailers stay far below 8 KiB", () => {
     const huge = "€".repeat(70_000);
-    const err = new DaemonError("INVALID_ANNOTATION", huge, { network: huge, source: huge, plugin: huge, phase: huge, ifName: huge, stderr: huge });
+    const err = new DaemonError("INVALID_ANNOTATION", huge, {
+      network: huge,
+      source: huge,
+      plugin: huge,
+      phase: huge,
+      ifName: huge,
+      stderr: huge,
+    });
     const { error } = toServerError(err);
     expect(Buffer.byteLength(error.details)).toBeLessThanOrEqual(1024);
     const meta = infoOf(error).metadata;
-    for (const key of ["network", "source", "plugin", "phase", "ifName"]) expect(Buffer.byteLength(meta[key]!), key).toBeLessThanOrEqual(256);
+    for (const key of ["network", "source", "plugin", "phase", "ifName"])
+      expect(Buffer.byteLength(meta[key]!), key).toBeLessThanOrEqual(256);
     expect(Buffer.byteLength(meta.stderr!)).toBeLessThanOrEqual(1024);
-    const wire = ErrorInfo.encode(infoOf(error)).finish().length * (4 / 3) + Buffer.byteLength(encodeURIComponent(error.details));
+    const wire =
+      ErrorInfo.encode(infoOf(error)).finish().length * (4 / 3) + Buffer.byteLength(encodeURIComponent(error.details));
     expect(wire).toBeLessThan(8 * 1024);
   });
 });

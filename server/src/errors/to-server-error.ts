@@ -39,9 +39,14 @@ function build(code: ErrorCode, message: string, context: ErrorContext, details?
   const metadata: Record<string, string> = { cniCode: String(cniCode) };
   for (const key of ["network", "plugin", "phase", "source", "ifName", "limit", "stderr"] as const) {
     const value = context[key];
-    if (value !== undefined && value !== "") metadata[key] = boundText(value, key === "stderr" ? MAX_META_TEXT : MAX_META_VALUE);
+    if (value !== undefined && value !== "")
+      metadata[key] = boundText(value, key === "stderr" ? MAX_META_TEXT : MAX_META_VALUE);
   }
   if (details) metadata.details = boundText(details, MAX_META_TEXT / 2);
   const info = ErrorInfo.fromPartial({ reason: code, domain: ERROR_DOMAIN, metadata });
-  return { error: new RichServerError(status, boundText(message, MAX_WIRE_MESSAGE), [info]), reason: code, expected: true };
+  return {
+    error: new RichServerError(status, boundText(message, MAX_WIRE_MESSAGE), [info]),
+    reason: code,
+    expected: true,
+  };
 }

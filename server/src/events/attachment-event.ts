@@ -34,7 +34,11 @@ export interface AttachmentEvent {
   readonly message?: string;
   readonly durationMs?: number;
   /** Interfaces added (attach, hot-plug attach): network, interface and addresses. */
-  readonly interfaces?: ReadonlyArray<{ readonly network: string; readonly ifName: string; readonly ips: readonly string[] }>;
+  readonly interfaces?: ReadonlyArray<{
+    readonly network: string;
+    readonly ifName: string;
+    readonly ips: readonly string[];
+  }>;
 }
 
 /** Where the service sends events. Must never block or throw: a slow consumer cannot slow an ADD. */

@@ -3,7 +3,13 @@ import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "./attachment-event.js";
 import { createEventBus, type EventSubscription, type SubscriptionItem } from "./event-bus.js";
 
-const ev = (containerId: string, extra: Partial<AttachmentEvent> = {}): AttachmentEvent => ({ kind: "attach", outcome: "ok", time: new Date(0), containerId, ...extra });
+const ev = (containerId: string, extra: Partial<AttachmentEvent> = {}): AttachmentEvent => ({
+  kind: "attach",
+  outcome: "ok",
+  time: new Date(0),
+  containerId,
+  ...extra,
+});
 
 /** Everything the subscription holds now, then closes it. */
 async function drain(sub: EventSubscription, count: number): Promise<SubscriptionItem[]> {
@@ -15,7 +21,8 @@ async function drain(sub: EventSubscription, count: number): Promise<Subscriptio
   return out;
 }
 
-const label = (items: SubscriptionItem[]): string[] => items.map((i) => ("lost" in i ? `lost ${i.lost}` : `${i.recorded.sequence}:${i.recorded.event.containerId}`));
+const label = (items: SubscriptionItem[]): string[] =>
+  items.map((i) => ("lost" in i ? `lost ${i.lost}` : `${i.recorded.sequence}:${i.recorded.event.containerId}`));
 
 describe("event bus", () => {
   it("fans out every event to every reader, in emit order", async () => {

@@ -73,7 +73,11 @@ export function createEventBus(opts: EventBusOptions = DEFAULT_EVENT_BUS_OPTIONS
     recent,
     subscribe(filter, o = {}) {
       if (!closed && readers.size >= opts.maxWatchers) {
-        throw new DaemonError("WATCH_LIMIT", `${readers.size} event streams are open, the most events.maxWatchers allows; close one or raise the limit`, { limit: "events.maxWatchers" });
+        throw new DaemonError(
+          "WATCH_LIMIT",
+          `${readers.size} event streams are open, the most events.maxWatchers allows; close one or raise the limit`,
+          { limit: "events.maxWatchers" },
+        );
       }
       const reader = createReader(filter, opts.bufferSize, () => readers.delete(reader));
       if (o.replayRecent) for (const r of recent(filter)) reader.push(r);

@@ -14,6 +14,11 @@ export function matchesEvent(filter: EventFilter, event: AttachmentEvent): boole
   if (want(filter.containerId) && event.containerId !== filter.containerId) return false;
   if (want(filter.podNamespace) && event.pod?.namespace !== filter.podNamespace) return false;
   if (want(filter.podName) && event.pod?.name !== filter.podName) return false;
-  if (want(filter.network) && event.network !== filter.network && !(event.interfaces ?? []).some((i) => i.network === filter.network)) return false;
+  if (
+    want(filter.network) &&
+    event.network !== filter.network &&
+    !(event.interfaces ?? []).some((i) => i.network === filter.network)
+  )
+    return false;
   return true;
 }

@@ -1,7 +1,10 @@
 // gRPC adapter: decode → domain call → encode. No logic of its own.
 import type { Logger } from "pino";
 import type { CallContext } from "nice-grpc-common";
-import type { AttachmentServiceDefinition, AttachmentServiceImplementation } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import type {
+  AttachmentServiceDefinition,
+  AttachmentServiceImplementation,
+} from "../../../proto/gen/netattach/v1/attachment_service.js";
 import type { AttachmentService, CallContext as DomainContext } from "../attach/index.js";
 import {
   attachRequestFromProto,
@@ -15,7 +18,12 @@ import {
   statusToProto,
   type MappingLimits,
 } from "./mapping.js";
-import { attachNetworkRequestFromProto, attachNetworkResultToProto, detachNetworkRequestFromProto, detachNetworkResultToProto } from "./hotplug-mapping.js";
+import {
+  attachNetworkRequestFromProto,
+  attachNetworkResultToProto,
+  detachNetworkRequestFromProto,
+  detachNetworkResultToProto,
+} from "./hotplug-mapping.js";
 
 export type LogContext = { log: Logger };
 export type AttachmentServiceImpl = AttachmentServiceImplementation<LogContext>;
@@ -29,7 +37,10 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
     },
     async detachNetworks(req, c) {
       const netns = req.netnsPath !== undefined ? { netns: req.netnsPath } : {};
-      const res = await service.detach({ containerId: req.containerId, ...netns, ...(req.pod ? { pod: podFromProto(req.pod) } : {}) }, ctx(c));
+      const res = await service.detach(
+        { containerId: req.containerId, ...netns, ...(req.pod ? { pod: podFromProto(req.pod) } : {}) },
+        ctx(c),
+      );
       return detachResultToProto(res);
     },
     async checkNetworks(req, c) {
@@ -45,7 +56,9 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
     },
     async listAttachments(req, c) {
       const filter = Object.fromEntries(
-        Object.entries({ podNamespace: req.podNamespace, podName: req.podName, containerId: req.containerId }).filter(([, v]) => v !== ""),
+        Object.entries({ podNamespace: req.podNamespace, podName: req.podName, containerId: req.containerId }).filter(
+          ([, v]) => v !== "",
+        ),
       );
       const list = await service.list(filter, ctx(c));
       return { attachments: list.map(attachmentToProto) };
@@ -55,7 +68,9 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
       return planToProto(plan, warnings);
     },
     async attachNetwork(req, c) {
-      return attachNetworkResultToProto(await service.attachNetwork(attachNetworkRequestFromProto(req, limits), ctx(c)));
+      return attachNetworkResultToProto(
+        await service.attachNetwork(attachNetworkRequestFromProto(req, limits), ctx(c)),
+      );
     },
     async detachNetwork(req, c) {
       return detachNetworkResultToProto(await service.detachNetwork(detachNetworkRequestFromProto(req), ctx(c)));

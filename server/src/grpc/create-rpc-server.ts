@@ -57,13 +57,24 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   };
   const reflection = ServerReflection(opts.descriptorSet, SERVED_SERVICES);
   // grpc-status-details-bin is how gRPC carries error details; Connect puts them in its JSON.
-  const grpcServices = ([
-    attachment,
-    { definition: EventServiceDefinition, implementation: createEventServiceImpl(opts.events), middleware: attachment.middleware },
-    { definition: HealthDefinition, implementation: HealthServiceImpl(opts.health) },
-    { definition: ServerReflectionService, implementation: reflection },
-    { definition: REFLECTION_V1ALPHA, implementation: reflection },
-  ] satisfies GrpcService[] as GrpcService[]).map((s) => ({ ...s, middleware: s.middleware ? composeServerMiddleware(errorDetailsServerMiddleware, s.middleware) : errorDetailsServerMiddleware }));
+  const grpcServices = (
+    [
+      attachment,
+      {
+        definition: EventServiceDefinition,
+        implementation: createEventServiceImpl(opts.events),
+        middleware: attachment.middleware,
+      },
+      { definition: HealthDefinition, implementation: HealthServiceImpl(opts.health) },
+      { definition: ServerReflectionService, implementation: reflection },
+      { definition: REFLECTION_V1ALPHA, implementation: reflection },
+    ] satisfies GrpcService[] as GrpcService[]
+  ).map((s) => ({
+    ...s,
+    middleware: s.middleware
+      ? composeServerMiddleware(errorDetailsServerMiddleware, s.middleware)
+      : errorDetailsServerMiddleware,
+  }));
   // Above limits.maxMessageBytes grpc-js answers RESOURCE_EXHAUSTED, Connect LIMIT_EXCEEDED.
   const grpc = createGrpcJsServer(grpcServices, { "grpc.max_receive_message_length": limits.maxMessageBytes });
   const connect = createConnectHandler([attachment], { maxMessageBytes: limits.maxMessageBytes });
@@ -79,12 +90,18 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
           resolve();
         });
       }),
-    listenTcp: (address, credentials) => new Promise((resolve, reject) => grpc.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)))),
+    listenTcp: (address, credentials) =>
+      new Promise((resolve, reject) =>
+        grpc.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port))),
+      ),
     shutdown: async () => {
       connect.drain();
       // http's close() waits for every connection it accepted, gRPC ones included.
       const closed = new Promise<void>((resolve) => (http.listening ? http.close(() => resolve()) : resolve()));
-      await Promise.all([new Promise<void>((resolve, reject) => grpc.tryShutdown((err) => (err ? reject(err) : resolve()))), closed]);
+      await Promise.all([
+        new Promise<void>((resolve, reject) => grpc.tryShutdown((err) => (err ? reject(err) : resolve()))),
+        closed,
+      ]);
     },
     forceShutdown: () => {
       connect.cancelAll();
@@ -97,11 +114,19 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
 
 /** The same reflection service under its v1alpha name (wire-identical), for grpcurl < 1.9 and older tools. */
 const REFLECTION_V1ALPHA = Object.fromEntries(
-  Object.entries(ServerReflectionService).map(([name, method]) => [name, { ...method, path: method.path.replace("/grpc.reflection.v1.", "/grpc.reflection.v1alpha.") }]),
+  Object.entries(ServerReflectionService).map(([name, method]) => [
+    name,
+    { ...method, path: method.path.replace("/grpc.reflection.v1.", "/grpc.reflection.v1alpha.") },
+  ]),
 ) as typeof ServerReflectionService;
 
 /** Full names of the services served over gRPC, as reflection lists them (proto/gen/descriptor.binpb describes each). */
-export const SERVED_SERVICES: readonly string[] = [AttachmentServiceDefinition.fullName, EventServiceDefinition.fullName, HealthDefinition.fullName, ...[ServerReflectionService, REFLECTION_V1ALPHA].map(grpcJsServiceName)];
+export const SERVED_SERVICES: readonly string[] = [
+  AttachmentServiceDefinition.fullName,
+  EventServiceDefinition.fullName,
+  HealthDefinition.fullName,
+  ...[ServerReflectionService, REFLECTION_V1ALPHA].map(grpcJsServiceName),
+];
 
 /** "pkg.Service" of a grpc-js style definition, from its methods' "/pkg.Service/Method" paths. */
 function grpcJsServiceName(definition: Record<string, { readonly path: string }>): string {

@@ -17,7 +17,8 @@ export function createEventServiceImpl(bus: EventBus): EventServiceImplementatio
       }
       const subscription = bus.subscribe(filter, { replayRecent: req.replayRecent, signal: ctx.signal });
       try {
-        for await (const item of subscription) yield "lost" in item ? { lost: { count: item.lost } } : { event: eventToProto(item.recorded) };
+        for await (const item of subscription)
+          yield "lost" in item ? { lost: { count: item.lost } } : { event: eventToProto(item.recorded) };
       } finally {
         subscription.close();
       }

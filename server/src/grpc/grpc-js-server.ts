@@ -17,7 +17,11 @@ import type { GrpcJsServiceDefinition, MethodDefinition } from "nice-grpc";
 type AnyMethod = MethodDefinition<any, any, any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as nice-grpc's own signatures
 type AnyMiddleware = ServerMiddleware<any, any>;
-type HandlerFactory = (definition: AnyMethod, implementation: (...args: unknown[]) => unknown, middleware: AnyMiddleware | undefined) => unknown;
+type HandlerFactory = (
+  definition: AnyMethod,
+  implementation: (...args: unknown[]) => unknown,
+  middleware: AnyMiddleware | undefined,
+) => unknown;
 
 /**
  * nice-grpc's internal modules (marked @internal, so their .d.ts files are empty): the
@@ -26,11 +30,17 @@ type HandlerFactory = (definition: AnyMethod, implementation: (...args: unknown[
  * reflection), so a change of shape fails there.
  */
 const internals = {
-  normalize: (definitions as unknown as { normalizeServiceDefinition(d: CompatServiceDefinition): Record<string, AnyMethod> }).normalizeServiceDefinition,
-  toGrpcJs: (definitions as unknown as { toGrpcJsServiceDefinition(d: Record<string, AnyMethod>): GrpcJsServiceDefinition }).toGrpcJsServiceDefinition,
+  normalize: (
+    definitions as unknown as { normalizeServiceDefinition(d: CompatServiceDefinition): Record<string, AnyMethod> }
+  ).normalizeServiceDefinition,
+  toGrpcJs: (
+    definitions as unknown as { toGrpcJsServiceDefinition(d: Record<string, AnyMethod>): GrpcJsServiceDefinition }
+  ).toGrpcJsServiceDefinition,
   unary: (unary as unknown as { createUnaryMethodHandler: HandlerFactory }).createUnaryMethodHandler,
-  serverStreaming: (serverStreaming as unknown as { createServerStreamingMethodHandler: HandlerFactory }).createServerStreamingMethodHandler,
-  clientStreaming: (clientStreaming as unknown as { createClientStreamingMethodHandler: HandlerFactory }).createClientStreamingMethodHandler,
+  serverStreaming: (serverStreaming as unknown as { createServerStreamingMethodHandler: HandlerFactory })
+    .createServerStreamingMethodHandler,
+  clientStreaming: (clientStreaming as unknown as { createClientStreamingMethodHandler: HandlerFactory })
+    .createClientStreamingMethodHandler,
   bidi: (bidi as unknown as { createBidiStreamingMethodHandler: HandlerFactory }).createBidiStreamingMethodHandler,
 };
 
@@ -59,7 +69,11 @@ export function createGrpcJsServer(services: readonly GrpcService[], options: Ch
     for (const [name, method] of Object.entries(methods)) {
       const impl = (implementation as Record<string, (...args: unknown[]) => unknown>)[name];
       if (impl === undefined) throw new Error(`${method.path} has no implementation`);
-      handlers[name] = handlerFactory(method)(method, impl.bind(implementation), middleware) as UntypedServiceImplementation[string];
+      handlers[name] = handlerFactory(method)(
+        method,
+        impl.bind(implementation),
+        middleware,
+      ) as UntypedServiceImplementation[string];
     }
     server.addService(internals.toGrpcJs(methods), handlers);
   }

@@ -4,9 +4,15 @@ import type * as d from "../attach/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { attachedInterfaceToProto, selectionFromProto, type MappingLimits } from "./mapping.js";
 
-export function attachNetworkRequestFromProto(req: svc.AttachNetworkRequest, limits?: MappingLimits): d.AttachNetworkRequest {
+export function attachNetworkRequestFromProto(
+  req: svc.AttachNetworkRequest,
+  limits?: MappingLimits,
+): d.AttachNetworkRequest {
   if (req.selection === undefined || req.selection.name === "") {
-    throw new DaemonError("INVALID_REQUEST", "AttachNetwork needs a selection with a network name", { phase: "hotplug-add", source: "selection" });
+    throw new DaemonError("INVALID_REQUEST", "AttachNetwork needs a selection with a network name", {
+      phase: "hotplug-add",
+      source: "selection",
+    });
   }
   return { containerId: req.containerId, selection: selectionFromProto(req.selection, "selection", limits) };
 }

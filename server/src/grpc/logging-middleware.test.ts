@@ -21,7 +21,12 @@ async function failedCall(thrown: unknown): Promise<Line[]> {
   });
   const mw = composeServerMiddleware(loggingMiddleware(createLogger({ level: "info", destination })), errorMiddleware);
   const call = {
-    method: { path: "/netattach.v1.AttachmentService/AttachNetworks", requestStream: false, responseStream: false, options: {} },
+    method: {
+      path: "/netattach.v1.AttachmentService/AttachNetworks",
+      requestStream: false,
+      responseStream: false,
+      options: {},
+    },
     requestStream: false,
     responseStream: false,
     request: { containerId: "c1", pod: { namespace: "default", name: "web" } },
@@ -36,14 +41,36 @@ async function failedCall(thrown: unknown): Promise<Line[]> {
 
 describe("loggingMiddleware", () => {
   it("logs an expected failure as one warn line with reason, network, pod and message, without a stack", async () => {
-    const lines = await failedCall(new DaemonError("NETWORK_NOT_FOUND", 'network default/nope not found', { network: "default/nope", phase: "resolve" }));
+    const lines = await failedCall(
+      new DaemonError("NETWORK_NOT_FOUND", "network default/nope not found", {
+        network: "default/nope",
+        phase: "resolve",
+      }),
+    );
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 40, msg: "call failed", rpc: "AttachNetworks", code: "NOT_FOUND", reason: "NETWORK_NOT_FOUND", network: "default/nope", podNamespace: "default", podName: "web", containerId: "c1", message: "network default/nope not found" });
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      msg: "call failed",
+      rpc: "AttachNetworks",
+      code: "NOT_FOUND",
+      reason: "NETWORK_NOT_FOUND",
+      network: "default/nope",
+      podNamespace: "default",
+      podName: "web",
+      containerId: "c1",
+      message: "network default/nope not found",
+    });
     expect(JSON.stringify(lines)).not.toContain("stack");
   });
 
   it("keeps a plugin's own failure (CNI code 999, status UNKNOWN) at warn: the plugin failed, not netattachd", async () => {
-    const lines = await failedCall(new DaemonError("PLUGIN_FAILED", 'plugin "ipvlan" failed', { network: "default/ipvlan-conf", plugin: "ipvlan", cniCode: 999 }));
+    const lines = await failedCall(
+      new DaemonError("PLUGIN_FAILED", 'plugin "ipvlan" failed', {
+        network: "default/ipvlan-conf",
+        plugin: "ipvlan",
+        cniCode: 999,
+      }),
+    );
     expect(lines.map((l) => [l.level, l.code, l.reason])).toEqual([[40, "UNKNOWN", "PLUGIN_FAILED"]]);
   });
 

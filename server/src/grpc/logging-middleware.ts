@@ -8,7 +8,10 @@ import type { Logger } from "pino";
 import { callLogger, type CallFields } from "../log/call-logger.js";
 import type { LogContext } from "./attachment-service.js";
 
-export function loggingMiddleware(root: Logger, now: () => number = () => performance.now()): ServerMiddleware<LogContext> {
+export function loggingMiddleware(
+  root: Logger,
+  now: () => number = () => performance.now(),
+): ServerMiddleware<LogContext> {
   return async function* logging(call, context) {
     const log = callLogger(root, fieldsOf(call.method.path, call.request));
     const start = now();
@@ -19,9 +22,15 @@ export function loggingMiddleware(root: Logger, now: () => number = () => perfor
     } catch (err) {
       const durationMs = Math.round(now() - start);
       if (err instanceof ServerError) {
-        const info = err instanceof RichServerError ? err.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type) : undefined;
+        const info =
+          err instanceof RichServerError
+            ? err.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type)
+            : undefined;
         const level = isBug(err.code, info?.reason) ? "error" : "warn";
-        log[level]({ code: Status[err.code], reason: info?.reason, ...info?.metadata, durationMs, message: err.details }, "call failed");
+        log[level](
+          { code: Status[err.code], reason: info?.reason, ...info?.metadata, durationMs, message: err.details },
+          "call failed",
+        );
       } else {
         log.error({ err, durationMs }, "call failed");
       }

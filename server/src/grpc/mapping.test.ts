@@ -1,15 +1,37 @@
 import { describe, expect, it } from "vitest";
 import { AttachmentHistoryEvent, AttachmentPhase } from "../../../proto/gen/netattach/v1/attachment.js";
-import { AttachNetworksRequest, GarbageCollectResponse, ResolveNetworksRequest } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import {
+  AttachNetworksRequest,
+  GarbageCollectResponse,
+  ResolveNetworksRequest,
+} from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ConfigFrom } from "../../../proto/gen/netattach/v1/plan.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import { attachRequestFromProto, attachResultToProto, attachmentToProto, gcResultToProto, originToProto, planToProto, resolveRequestFromProto, statusToProto } from "./mapping.js";
+import {
+  attachRequestFromProto,
+  attachResultToProto,
+  attachmentToProto,
+  gcResultToProto,
+  originToProto,
+  planToProto,
+  resolveRequestFromProto,
+  statusToProto,
+} from "./mapping.js";
 
-const base = AttachNetworksRequest.fromPartial({ containerId: "c1", netnsPath: "/n", pod: { namespace: "ns", name: "p", uid: "u" } });
+const base = AttachNetworksRequest.fromPartial({
+  containerId: "c1",
+  netnsPath: "/n",
+  pod: { namespace: "ns", name: "p", uid: "u" },
+});
 
 describe("attachRequestFromProto", () => {
   it("maps the minimum; absent annotations stay absent (ask the pod source); eth0 by default", () => {
-    expect(attachRequestFromProto(base)).toEqual({ containerId: "c1", netns: "/n", pod: { namespace: "ns", name: "p", uid: "u" }, primaryIfName: "eth0" });
+    expect(attachRequestFromProto(base)).toEqual({
+      containerId: "c1",
+      netns: "/n",
+      pod: { namespace: "ns", name: "p", uid: "u" },
+      primaryIfName: "eth0",
+    });
   });
 
   it("present-but-empty annotations are kept as {}", () => {
@@ -60,13 +82,27 @@ describe("attachRequestFromProto", () => {
     const req = AttachNetworksRequest.fromPartial({
       ...base,
       primaryInterface: "eth9",
-      runtimeConfig: { portMappings: [{ hostPort: 1, containerPort: 2, protocol: "udp", hostIp: "127.0.0.1" }], dns: { servers: ["1.1.1.1"] }, ips: ["10.1.1.1"], mac: "m", cgroupPath: "/cg", extraJson: '{"io.kubernetes.cri.pod-annotations":{"a":"b"}}' },
+      runtimeConfig: {
+        portMappings: [{ hostPort: 1, containerPort: 2, protocol: "udp", hostIp: "127.0.0.1" }],
+        dns: { servers: ["1.1.1.1"] },
+        ips: ["10.1.1.1"],
+        mac: "m",
+        cgroupPath: "/cg",
+        extraJson: '{"io.kubernetes.cri.pod-annotations":{"a":"b"}}',
+      },
       cniArgs: [{ key: "K", value: "V" }],
       cniVersion: "0.4.0",
     });
     expect(attachRequestFromProto(req)).toMatchObject({
       primaryIfName: "eth9",
-      runtimeConfig: { portMappings: [{ hostPort: 1, containerPort: 2, protocol: "udp", hostIP: "127.0.0.1" }], dns: { servers: ["1.1.1.1"], searches: [], options: [] }, ips: ["10.1.1.1"], mac: "m", cgroupPath: "/cg", extra: { "io.kubernetes.cri.pod-annotations": { a: "b" } } },
+      runtimeConfig: {
+        portMappings: [{ hostPort: 1, containerPort: 2, protocol: "udp", hostIP: "127.0.0.1" }],
+        dns: { servers: ["1.1.1.1"], searches: [], options: [] },
+        ips: ["10.1.1.1"],
+        mac: "m",
+        cgroupPath: "/cg",
+        extra: { "io.kubernetes.cri.pod-annotations": { a: "b" } },
+      },
       cniArgs: [["K", "V"]],
       cniVersion: "0.4.0",
     });
@@ -94,29 +130,74 @@ describe("attachRequestFromProto", () => {
     const r = resolveRequestFromProto(ResolveNetworksRequest.fromPartial({ pod: { namespace: "ns", name: "p" } }));
     expect(r).not.toHaveProperty("containerId");
     expect(r).not.toHaveProperty("netns");
-    const named = resolveRequestFromProto(ResolveNetworksRequest.fromPartial({ pod: { namespace: "ns", name: "p" }, containerId: "c1", netnsPath: "/run/netns/x" }));
+    const named = resolveRequestFromProto(
+      ResolveNetworksRequest.fromPartial({
+        pod: { namespace: "ns", name: "p" },
+        containerId: "c1",
+        netnsPath: "/run/netns/x",
+      }),
+    );
     expect(named).toMatchObject({ containerId: "c1", netns: "/run/netns/x" });
   });
 });
 
 describe("domain → proto", () => {
   it("carries CNI results as JSON that round-trips exactly", () => {
-    const result = { cniVersion: "1.0.0", interfaces: [{ name: "eth0", mac: "aa", sandbox: "/n" }], ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1", interface: 0 }], custom: { keep: [1, 2.5, "x"] } };
+    const result = {
+      cniVersion: "1.0.0",
+      interfaces: [{ name: "eth0", mac: "aa", sandbox: "/n" }],
+      ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1", interface: 0 }],
+      custom: { keep: [1, 2.5, "x"] },
+    };
     const res = attachResultToProto({
-      interfaces: [{ network: "cluster", ifName: "eth0", ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1" }], mac: "aa", mtu: 9000, isDefault: true, dns: { nameservers: ["10.0.0.10"] }, gateways: ["10.0.0.1"], deviceInfo: { type: "pci" }, result }],
+      interfaces: [
+        {
+          network: "cluster",
+          ifName: "eth0",
+          ips: [{ address: "10.0.0.2/24", gateway: "10.0.0.1" }],
+          mac: "aa",
+          mtu: 9000,
+          isDefault: true,
+          dns: { nameservers: ["10.0.0.10"] },
+          gateways: ["10.0.0.1"],
+          deviceInfo: { type: "pci" },
+          result,
+        },
+      ],
       primaryResult: result,
       networkStatus: [{ name: "cluster", interface: "eth0", ips: ["10.0.0.2"], default: true }],
     });
     expect(JSON.parse(res.interfaces[0]!.delegateResultJson)).toEqual(result);
     expect(JSON.parse(res.primaryResultJson)).toEqual(result);
-    expect(res.interfaces[0]).toMatchObject({ interface: "eth0", mtu: 9000, dns: { nameservers: ["10.0.0.10"], domain: "", search: [], options: [] }, deviceInfoJson: '{"type":"pci"}' });
-    expect(JSON.parse(res.networkStatusJson)).toEqual([{ name: "cluster", interface: "eth0", ips: ["10.0.0.2"], default: true }]);
+    expect(res.interfaces[0]).toMatchObject({
+      interface: "eth0",
+      mtu: 9000,
+      dns: { nameservers: ["10.0.0.10"], domain: "", search: [], options: [] },
+      deviceInfoJson: '{"type":"pci"}',
+    });
+    expect(JSON.parse(res.networkStatusJson)).toEqual([
+      { name: "cluster", interface: "eth0", ips: ["10.0.0.2"], default: true },
+    ]);
   });
 
   it("maps each origin kind", () => {
     expect(originToProto({ kind: "conf-file", path: "/a" })).toEqual({ confFile: { path: "/a" } });
-    expect(originToProto({ kind: "network-attachment-definition", namespace: "ns", name: "n", configFrom: "conf-file", confPath: "/c" })).toEqual({
-      definition: { namespace: "ns", name: "n", manifestPath: "", configFrom: ConfigFrom.CONFIG_FROM_CONF_FILE, confPath: "/c" },
+    expect(
+      originToProto({
+        kind: "network-attachment-definition",
+        namespace: "ns",
+        name: "n",
+        configFrom: "conf-file",
+        confPath: "/c",
+      }),
+    ).toEqual({
+      definition: {
+        namespace: "ns",
+        name: "n",
+        manifestPath: "",
+        configFrom: ConfigFrom.CONFIG_FROM_CONF_FILE,
+        confPath: "/c",
+      },
     });
     expect(originToProto({ kind: "inline", description: "request" })).toEqual({ inline: { description: "request" } });
   });
@@ -127,20 +208,56 @@ describe("domain → proto", () => {
       netns: "/n",
       pod: { namespace: "ns", name: "p", uid: "u" },
       primaryIfName: "eth0",
-      delegates: [{ network: "n", ifName: "net1", isDefault: false, config: { name: "n" }, capabilityArgs: { mac: "m" }, cniArgs: [["a", "b"]], origin: { kind: "conf-file", path: "/x" }, defaultRoute: [] }],
+      delegates: [
+        {
+          network: "n",
+          ifName: "net1",
+          isDefault: false,
+          config: { name: "n" },
+          capabilityArgs: { mac: "m" },
+          cniArgs: [["a", "b"]],
+          origin: { kind: "conf-file", path: "/x" },
+          defaultRoute: [],
+        },
+      ],
     });
-    expect(out.networks[0]).toEqual({ network: "n", interface: "net1", isDefault: false, origin: { confFile: { path: "/x" } }, configJson: '{"name":"n"}', capabilityArgsJson: '{"mac":"m"}', cniArgs: [{ key: "a", value: "b" }], defaultRoute: { gateways: [] } });
+    expect(out.networks[0]).toEqual({
+      network: "n",
+      interface: "net1",
+      isDefault: false,
+      origin: { confFile: { path: "/x" } },
+      configJson: '{"name":"n"}',
+      capabilityArgsJson: '{"mac":"m"}',
+      cniArgs: [{ key: "a", value: "b" }],
+      defaultRoute: { gateways: [] },
+    });
     expect(out.warnings).toEqual([]);
   });
 
   it("maps relaxed findings to warnings", () => {
-    const plan = { containerId: "c", netns: "/n", pod: { namespace: "ns", name: "p", uid: "u" }, primaryIfName: "eth0", delegates: [] };
-    const out = planToProto(plan, [{ code: "DEFAULT_ROUTE_CONFLICT", message: "two IPv4 default routes", networks: ["a", "ns/b"] }]);
-    expect(out.warnings).toEqual([{ reason: "DEFAULT_ROUTE_CONFLICT", message: "two IPv4 default routes", networks: ["a", "ns/b"] }]);
+    const plan = {
+      containerId: "c",
+      netns: "/n",
+      pod: { namespace: "ns", name: "p", uid: "u" },
+      primaryIfName: "eth0",
+      delegates: [],
+    };
+    const out = planToProto(plan, [
+      { code: "DEFAULT_ROUTE_CONFLICT", message: "two IPv4 default routes", networks: ["a", "ns/b"] },
+    ]);
+    expect(out.warnings).toEqual([
+      { reason: "DEFAULT_ROUTE_CONFLICT", message: "two IPv4 default routes", networks: ["a", "ns/b"] },
+    ]);
   });
 
   it("maps status and attachments", () => {
-    expect(statusToProto({ ready: false, reasons: ["r"], clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" } })).toEqual({ ready: false, reasons: ["r"], clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" } });
+    expect(
+      statusToProto({
+        ready: false,
+        reasons: ["r"],
+        clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" },
+      }),
+    ).toEqual({ ready: false, reasons: ["r"], clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" } });
     const a = attachmentToProto({
       containerId: "c",
       netns: "/n",
@@ -149,16 +266,36 @@ describe("domain → proto", () => {
       updatedAt: "2025-01-02T03:04:06.000Z",
       phase: "orphaned",
       cause: "addresses could not be released",
-      history: [{ time: "2025-01-02T03:04:06.000Z", event: "del-failed", network: "n", ifName: "eth0", plugin: "macvlan", reason: "PLUGIN_FAILED", message: "Link not found" }],
+      history: [
+        {
+          time: "2025-01-02T03:04:06.000Z",
+          event: "del-failed",
+          network: "n",
+          ifName: "eth0",
+          plugin: "macvlan",
+          reason: "PLUGIN_FAILED",
+          message: "Link not found",
+        },
+      ],
       interfaces: [{ network: "n", ifName: "eth0", ips: ["1.2.3.4/24"], isDefault: true, gateways: ["1.2.3.1"] }],
     });
     expect(a.createTime?.toISOString()).toBe("2025-01-02T03:04:05.000Z");
     expect(a.updateTime?.toISOString()).toBe("2025-01-02T03:04:06.000Z");
-    expect(a.interfaces).toEqual([{ network: "n", interface: "eth0", ips: ["1.2.3.4/24"], mac: "", isDefault: true, gateways: ["1.2.3.1"] }]);
+    expect(a.interfaces).toEqual([
+      { network: "n", interface: "eth0", ips: ["1.2.3.4/24"], mac: "", isDefault: true, gateways: ["1.2.3.1"] },
+    ]);
     expect(a.phase).toBe(AttachmentPhase.ATTACHMENT_PHASE_ORPHANED);
     expect(a.cause).toBe("addresses could not be released");
     expect(a.history).toEqual([
-      { time: new Date("2025-01-02T03:04:06.000Z"), event: AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_DEL_FAILED, network: "n", interface: "eth0", plugin: "macvlan", reason: "PLUGIN_FAILED", message: "Link not found" },
+      {
+        time: new Date("2025-01-02T03:04:06.000Z"),
+        event: AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_DEL_FAILED,
+        network: "n",
+        interface: "eth0",
+        plugin: "macvlan",
+        reason: "PLUGIN_FAILED",
+        message: "Link not found",
+      },
     ]);
   });
 
@@ -170,8 +307,22 @@ describe("domain → proto", () => {
       sources: ["netns existence"],
       notes: ["no container runtime socket at /run/containerd/containerd.sock"],
       items: [
-        { containerId: "c1", pod: { namespace: "ns", name: "p", uid: "u" }, netns: "/n", reason: "netns-gone", outcome: "removed", interfaces: [{ network: "n", ifName: "eth0", ips: ["1.2.3.4/24"] }] },
-        { containerId: "c2", netns: "", reason: "stale-cache", outcome: "failed", interfaces: [{ network: "n", ifName: "net1", ips: [] }], message: "DEL failed" },
+        {
+          containerId: "c1",
+          pod: { namespace: "ns", name: "p", uid: "u" },
+          netns: "/n",
+          reason: "netns-gone",
+          outcome: "removed",
+          interfaces: [{ network: "n", ifName: "eth0", ips: ["1.2.3.4/24"] }],
+        },
+        {
+          containerId: "c2",
+          netns: "",
+          reason: "stale-cache",
+          outcome: "failed",
+          interfaces: [{ network: "n", ifName: "net1", ips: [] }],
+          message: "DEL failed",
+        },
       ],
     });
     expect(GarbageCollectResponse.toJSON(res)).toEqual({
@@ -180,8 +331,21 @@ describe("domain → proto", () => {
         sources: ["netns existence"],
         notes: ["no container runtime socket at /run/containerd/containerd.sock"],
         items: [
-          { containerId: "c1", pod: { namespace: "ns", name: "p", uid: "u" }, netnsPath: "/n", reason: "GARBAGE_COLLECT_REASON_NETNS_GONE", outcome: "GARBAGE_COLLECT_OUTCOME_REMOVED", interfaces: [{ network: "n", interface: "eth0", ips: ["1.2.3.4/24"] }] },
-          { containerId: "c2", reason: "GARBAGE_COLLECT_REASON_STALE_CACHE", outcome: "GARBAGE_COLLECT_OUTCOME_FAILED", interfaces: [{ network: "n", interface: "net1" }], message: "DEL failed" },
+          {
+            containerId: "c1",
+            pod: { namespace: "ns", name: "p", uid: "u" },
+            netnsPath: "/n",
+            reason: "GARBAGE_COLLECT_REASON_NETNS_GONE",
+            outcome: "GARBAGE_COLLECT_OUTCOME_REMOVED",
+            interfaces: [{ network: "n", interface: "eth0", ips: ["1.2.3.4/24"] }],
+          },
+          {
+            containerId: "c2",
+            reason: "GARBAGE_COLLECT_REASON_STALE_CACHE",
+            outcome: "GARBAGE_COLLECT_OUTCOME_FAILED",
+            interfaces: [{ network: "n", interface: "net1" }],
+            message: "DEL failed",
+          },
         ],
       },
     });

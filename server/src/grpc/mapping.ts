@@ -4,7 +4,11 @@ import type * as att from "../../../proto/gen/netattach/v1/attachment.js";
 import { AttachmentHistoryEvent, AttachmentPhase } from "../../../proto/gen/netattach/v1/attachment.js";
 import type * as svc from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { GarbageCollectOutcome, GarbageCollectReason } from "../../../proto/gen/netattach/v1/attachment_service.js";
-import { ConfigFrom, type ConfigOrigin as PbOrigin, type PlannedNetwork } from "../../../proto/gen/netattach/v1/plan.js";
+import {
+  ConfigFrom,
+  type ConfigOrigin as PbOrigin,
+  type PlannedNetwork,
+} from "../../../proto/gen/netattach/v1/plan.js";
 import type * as sbx from "../../../proto/gen/netattach/v1/sandbox.js";
 import type * as sel from "../../../proto/gen/netattach/v1/selection.js";
 import type * as d from "../attach/index.js";
@@ -20,23 +24,36 @@ export interface MappingLimits {
 
 const DEFAULT_MAPPING_LIMITS: MappingLimits = DEFAULT_INPUT_LIMITS;
 
-export function attachRequestFromProto(req: svc.AttachNetworksRequest, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): d.AttachRequest {
+export function attachRequestFromProto(
+  req: svc.AttachNetworksRequest,
+  limits: MappingLimits = DEFAULT_MAPPING_LIMITS,
+): d.AttachRequest {
   return sandboxRequestFromProto(req, limits, req.cniVersion);
 }
 
 /** ResolveNetworks executes nothing: an empty container id or netns means "no sandbox". */
-export function resolveRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): d.ResolveRequest {
+export function resolveRequestFromProto(
+  req: svc.ResolveNetworksRequest,
+  limits: MappingLimits = DEFAULT_MAPPING_LIMITS,
+): d.ResolveRequest {
   const { containerId, netns, ...rest } = sandboxRequestFromProto(req, limits);
   return { ...rest, ...(containerId !== "" ? { containerId } : {}), ...(netns !== "" ? { netns } : {}) };
 }
 
-function sandboxRequestFromProto(req: svc.ResolveNetworksRequest, limits: MappingLimits, cniVersion = ""): d.AttachRequest {
+function sandboxRequestFromProto(
+  req: svc.ResolveNetworksRequest,
+  limits: MappingLimits,
+  cniVersion = "",
+): d.AttachRequest {
   return omitUndefined({
     containerId: req.containerId,
     netns: req.netnsPath,
     pod: podFromProto(req.pod),
     annotations: req.annotations ? { ...req.annotations.values } : undefined,
-    selections: req.selections.length > 0 ? req.selections.map((s, i) => selectionFromProto(s, `selections[${i}]`, limits)) : undefined,
+    selections:
+      req.selections.length > 0
+        ? req.selections.map((s, i) => selectionFromProto(s, `selections[${i}]`, limits))
+        : undefined,
     primaryIfName: req.primaryInterface || "eth0",
     runtimeConfig: req.runtimeConfig ? runtimeConfigFromProto(req.runtimeConfig, limits) : undefined,
     cniArgs: req.cniArgs.length > 0 ? req.cniArgs.map((a) => [a.key, a.value] as const) : undefined,
@@ -48,7 +65,11 @@ export function podFromProto(pod: sbx.PodRef | undefined): d.PodRef {
   return { namespace: pod?.namespace ?? "", name: pod?.name ?? "", uid: pod?.uid ?? "" };
 }
 
-export function selectionFromProto(s: sel.NetworkSelection, field: string, limits: MappingLimits = DEFAULT_MAPPING_LIMITS): NetworkSelection {
+export function selectionFromProto(
+  s: sel.NetworkSelection,
+  field: string,
+  limits: MappingLimits = DEFAULT_MAPPING_LIMITS,
+): NetworkSelection {
   return omitUndefined({
     name: s.name,
     namespace: s.namespace,
@@ -69,7 +90,9 @@ function runtimeConfigFromProto(rc: sbx.RuntimeConfig, limits: MappingLimits): d
   return omitUndefined({
     portMappings: rc.portMappings.length > 0 ? rc.portMappings.map(portMappingFromProto) : undefined,
     bandwidth: rc.bandwidth ? bandwidthFromProto(rc.bandwidth) : undefined,
-    dns: rc.dns ? { servers: [...rc.dns.servers], searches: [...rc.dns.searches], options: [...rc.dns.options] } : undefined,
+    dns: rc.dns
+      ? { servers: [...rc.dns.servers], searches: [...rc.dns.searches], options: [...rc.dns.options] }
+      : undefined,
     ips: rc.ips.length > 0 ? [...rc.ips] : undefined,
     mac: rc.mac,
     cgroupPath: rc.cgroupPath,
@@ -78,23 +101,43 @@ function runtimeConfigFromProto(rc: sbx.RuntimeConfig, limits: MappingLimits): d
 }
 
 function portMappingFromProto(p: sbx.PortMapping): PortMapping {
-  return omitUndefined({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol || undefined, hostIP: p.hostIp || undefined });
+  return omitUndefined({
+    hostPort: p.hostPort,
+    containerPort: p.containerPort,
+    protocol: p.protocol || undefined,
+    hostIP: p.hostIp || undefined,
+  });
 }
 
 function bandwidthFromProto(b: sbx.Bandwidth): Bandwidth {
-  return omitUndefined({ ingressRate: b.ingressRate, ingressBurst: b.ingressBurst, egressRate: b.egressRate, egressBurst: b.egressBurst });
+  return omitUndefined({
+    ingressRate: b.ingressRate,
+    ingressBurst: b.ingressBurst,
+    egressRate: b.egressRate,
+    egressBurst: b.egressBurst,
+  });
 }
 
 function parseJsonObject(text: string, field: string, limits: MappingLimits): JsonObject {
   // Measured before parsing: JSON.parse of a million-deep text blocks the event loop for a second.
   if (jsonTextDepth(text, limits.maxJsonDepth) > limits.maxJsonDepth) {
-    throw limitExceeded(`${field} nests JSON more than ${limits.maxJsonDepth} deep`, "maxJsonDepth", limits.maxJsonDepth, { source: field });
+    throw limitExceeded(
+      `${field} nests JSON more than ${limits.maxJsonDepth} deep`,
+      "maxJsonDepth",
+      limits.maxJsonDepth,
+      { source: field },
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new DaemonError("INVALID_REQUEST", `${field} is not valid JSON: ${(err as Error).message}`, { phase: "resolve", source: field }, { cause: err });
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `${field} is not valid JSON: ${(err as Error).message}`,
+      { phase: "resolve", source: field },
+      { cause: err },
+    );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new DaemonError("INVALID_REQUEST", `${field} must be a JSON object`, { phase: "resolve", source: field });
@@ -120,7 +163,14 @@ export function attachedInterfaceToProto(i: d.AttachedInterface): att.AttachedIn
     mac: i.mac ?? "",
     mtu: i.mtu,
     isDefault: i.isDefault,
-    dns: i.dns ? { nameservers: [...(i.dns.nameservers ?? [])], domain: i.dns.domain ?? "", search: [...(i.dns.search ?? [])], options: [...(i.dns.options ?? [])] } : undefined,
+    dns: i.dns
+      ? {
+          nameservers: [...(i.dns.nameservers ?? [])],
+          domain: i.dns.domain ?? "",
+          search: [...(i.dns.search ?? [])],
+          options: [...(i.dns.options ?? [])],
+        }
+      : undefined,
     gateways: [...i.gateways],
     deviceInfoJson: i.deviceInfo ? JSON.stringify(i.deviceInfo) : "",
     delegateResultJson: JSON.stringify(i.result),
@@ -162,7 +212,14 @@ export function gcResultToProto(res: d.GcResult): svc.GarbageCollectResponse {
         netnsPath: i.netns,
         reason: GC_REASONS[i.reason],
         outcome: GC_OUTCOMES[i.outcome],
-        interfaces: i.interfaces.map((x) => ({ network: x.network, interface: x.ifName, ips: [...x.ips], mac: "", isDefault: false, gateways: [] })),
+        interfaces: i.interfaces.map((x) => ({
+          network: x.network,
+          interface: x.ifName,
+          ips: [...x.ips],
+          mac: "",
+          isDefault: false,
+          gateways: [],
+        })),
         message: i.message ?? "",
       })),
     },
@@ -197,7 +254,14 @@ export function attachmentToProto(a: d.AttachmentSummary): att.Attachment {
     containerId: a.containerId,
     netnsPath: a.netns,
     pod: { ...a.pod },
-    interfaces: a.interfaces.map((i) => ({ network: i.network, interface: i.ifName, ips: [...i.ips], mac: i.mac ?? "", isDefault: i.isDefault, gateways: [...i.gateways] })),
+    interfaces: a.interfaces.map((i) => ({
+      network: i.network,
+      interface: i.ifName,
+      ips: [...i.ips],
+      mac: i.mac ?? "",
+      isDefault: i.isDefault,
+      gateways: [...i.gateways],
+    })),
     createTime: a.createdAt ? new Date(a.createdAt) : undefined,
     phase: PHASES[a.phase],
     cause: a.cause ?? "",
@@ -214,7 +278,10 @@ export function attachmentToProto(a: d.AttachmentSummary): att.Attachment {
   };
 }
 
-export function planToProto(plan: d.AttachmentPlan, warnings: readonly d.PlanWarning[] = []): svc.ResolveNetworksResponse {
+export function planToProto(
+  plan: d.AttachmentPlan,
+  warnings: readonly d.PlanWarning[] = [],
+): svc.ResolveNetworksResponse {
   return {
     networks: plan.delegates.map(plannedToProto),
     primaryInterface: plan.primaryIfName,
@@ -245,7 +312,8 @@ export function originToProto(o: ConfigOrigin): PbOrigin {
           namespace: o.namespace,
           name: o.name,
           manifestPath: o.manifestPath ?? "",
-          configFrom: o.configFrom === "spec.config" ? ConfigFrom.CONFIG_FROM_SPEC_CONFIG : ConfigFrom.CONFIG_FROM_CONF_FILE,
+          configFrom:
+            o.configFrom === "spec.config" ? ConfigFrom.CONFIG_FROM_SPEC_CONFIG : ConfigFrom.CONFIG_FROM_CONF_FILE,
           confPath: o.confPath ?? "",
         },
       };

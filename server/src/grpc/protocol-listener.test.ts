@@ -75,7 +75,11 @@ describe("routeByProtocol", () => {
   it("serves HTTP/1.1 and HTTP/2 (prior knowledge) on one socket, each to its own server, body intact", async () => {
     expect(await http1("/one")).toBe("http/1.1 POST /one");
     expect(await h2("/two")).toBe("h2 /two");
-    expect(await Promise.all([http1("/a"), h2("/b"), http1("/c")])).toEqual(["http/1.1 POST /a", "h2 /b", "http/1.1 POST /c"]);
+    expect(await Promise.all([http1("/a"), h2("/b"), http1("/c")])).toEqual([
+      "http/1.1 POST /a",
+      "h2 /b",
+      "http/1.1 POST /c",
+    ]);
   });
 
   it("an HTTP/2 client that exits without closing its session leaves nothing open (node:http's sockets are half-open)", async () => {
@@ -83,7 +87,8 @@ describe("routeByProtocol", () => {
     const client = await raw([`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n${settingsFrame}`]);
     await expect.poll(() => client.received().length).toBeGreaterThan(0);
     client.socket.end(); // What the kernel does for a process that exits.
-    const open = (): Promise<number> => new Promise((resolve, reject) => http.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    const open = (): Promise<number> =>
+      new Promise((resolve, reject) => http.getConnections((err, n) => (err ? reject(err) : resolve(n))));
     await expect.poll(open).toBe(0);
   });
 

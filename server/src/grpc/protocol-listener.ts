@@ -44,7 +44,8 @@ export function routeByProtocol(http: HttpServer, toHttp2: (socket: Socket) => v
   const listeners = http.listeners("connection");
   // node:http serves a connection from one 'connection' listener of its own; anything else
   // means node changed, and routing around it would be guesswork.
-  if (listeners.length !== 1) throw new Error(`node:http has ${listeners.length} connection listeners, expected its own one`);
+  if (listeners.length !== 1)
+    throw new Error(`node:http has ${listeners.length} connection listeners, expected its own one`);
   const toHttp1 = listeners[0] as (this: HttpServer, socket: Socket) => void;
   const undecided = new Set<Socket>();
   http.removeAllListeners("connection");

@@ -19,7 +19,8 @@ export function createClusterNetworkTracker(resolver: NetworkResolver): ClusterN
     async refresh(signal) {
       try {
         const cluster = await resolver.resolveClusterNetwork(signal ? { signal } : {});
-        const source = cluster.definition.origin.kind === "conf-file" ? cluster.definition.origin.path : cluster.network;
+        const source =
+          cluster.definition.origin.kind === "conf-file" ? cluster.definition.origin.path : cluster.network;
         list = parseNetworkConfigList(cluster.definition.config, source);
         problem = undefined;
       } catch (err) {

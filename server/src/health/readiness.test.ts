@@ -9,7 +9,9 @@ const READY: ReadinessVerdict = { ready: true, reasons: [] };
 function setup(verdict: () => ReadinessVerdict) {
   const served: string[] = [];
   const at: number[] = [];
-  const health = { setStatus: (s: string, service: string) => service === "" && served.push(s) } as unknown as ReadinessOptions["health"];
+  const health = {
+    setStatus: (s: string, service: string) => service === "" && served.push(s),
+  } as unknown as ReadinessOptions["health"];
   const readiness = createReadiness({
     health,
     services: ["svc"],

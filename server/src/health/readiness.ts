@@ -40,7 +40,10 @@ export interface Readiness {
 
 export function createReadiness(opts: ReadinessOptions): Readiness {
   const interval = opts.intervalMs ?? { notReady: 1_000, ready: 10_000 };
-  const backoff = createBackoff({ minMs: interval.notReady, maxMs: Math.max(interval.notReady, interval.ready) }, opts.random);
+  const backoff = createBackoff(
+    { minMs: interval.notReady, maxMs: Math.max(interval.notReady, interval.ready) },
+    opts.random,
+  );
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let ready = false;
@@ -65,11 +68,15 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
       const v = await opts.check(abort.signal);
       verdict = { ready: v.ready === true, reasons: v.reasons };
     } catch (err) {
-      verdict = { ready: false, reasons: [`readiness check failed: ${err instanceof Error ? err.message : String(err)}`] };
+      verdict = {
+        ready: false,
+        reasons: [`readiness check failed: ${err instanceof Error ? err.message : String(err)}`],
+      };
       opts.log.warn({ err }, "readiness check failed");
     }
     if (stopped) return { ready: false, reasons: ["netattachd is shutting down"] };
-    if (verdict.ready !== ready) opts.log.info({ ready: verdict.ready, reasons: verdict.reasons }, verdict.ready ? "ready" : "not ready");
+    if (verdict.ready !== ready)
+      opts.log.info({ ready: verdict.ready, reasons: verdict.reasons }, verdict.ready ? "ready" : "not ready");
     ready = verdict.ready;
     reached ||= ready;
     set(ready);

@@ -7,7 +7,12 @@ import type { PodInfo } from "../resolve/types.js";
 import { createAnnotationHotplug } from "./annotation-hotplug.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
-const pod = (value: string, uid = "u1"): PodInfo => ({ namespace: "ns1", name: "web", uid, annotations: { [NETWORKS]: value } });
+const pod = (value: string, uid = "u1"): PodInfo => ({
+  namespace: "ns1",
+  name: "web",
+  uid,
+  annotations: { [NETWORKS]: value },
+});
 const summary = (phase: AttachmentSummary["phase"] = "attached"): AttachmentSummary => ({
   containerId: "c1",
   netns: "/run/netns/x",
@@ -30,7 +35,11 @@ function world(opts: { attachments?: AttachmentSummary[]; fail?: unknown } = {})
       return { attached: [], removed: [], failures: [] };
     },
   };
-  const hotplug = createAnnotationHotplug({ service, events: { emit: (e) => events.push(e) }, log: pino({ level: "silent" }) });
+  const hotplug = createAnnotationHotplug({
+    service,
+    events: { emit: (e) => events.push(e) },
+    log: pino({ level: "silent" }),
+  });
   return { hotplug, changes, events };
 }
 
@@ -41,7 +50,12 @@ describe("annotation-driven hot-plug", () => {
     w.hotplug.observe(pod("blue,red"), "update");
     await w.hotplug.idle();
     expect(w.changes).toEqual([
-      { containerId: "c1", pod: { namespace: "ns1", name: "web", uid: "u1" }, detach: [{ ifName: "data0" }], attach: [{ name: "red", namespace: "ns1" }] },
+      {
+        containerId: "c1",
+        pod: { namespace: "ns1", name: "web", uid: "u1" },
+        detach: [{ ifName: "data0" }],
+        attach: [{ name: "red", namespace: "ns1" }],
+      },
     ]);
     w.hotplug.observe(pod("blue"), "update");
     await w.hotplug.idle();
@@ -63,7 +77,15 @@ describe("annotation-driven hot-plug", () => {
     w.hotplug.observe(pod("blue"), "add");
     expect(() => w.hotplug.observe(pod("blue,red"), "update")).not.toThrow();
     await w.hotplug.idle();
-    expect(w.events).toEqual([expect.objectContaining({ kind: "hotplug-attach", outcome: "failed", reason: "NOT_READY", containerId: "c1", pod: { namespace: "ns1", name: "web", uid: "u1" } })]);
+    expect(w.events).toEqual([
+      expect.objectContaining({
+        kind: "hotplug-attach",
+        outcome: "failed",
+        reason: "NOT_READY",
+        containerId: "c1",
+        pod: { namespace: "ns1", name: "web", uid: "u1" },
+      }),
+    ]);
     // A bad annotation is evented the same way.
     const bad = world();
     bad.hotplug.observe(pod("blue"), "add");

@@ -32,7 +32,10 @@ export interface AnnotationHotplug {
 export function createAnnotationHotplug(deps: AnnotationHotplugDeps): AnnotationHotplug {
   const log = deps.log.child({ component: "annotation-hotplug" });
   const now = deps.now ?? (() => new Date());
-  const limits = { ...(deps.limits ?? DEFAULT_INPUT_LIMITS), maxElements: (deps.limits ?? DEFAULT_INPUT_LIMITS).maxNetworksPerPod };
+  const limits = {
+    ...(deps.limits ?? DEFAULT_INPUT_LIMITS),
+    maxElements: (deps.limits ?? DEFAULT_INPUT_LIMITS).maxNetworksPerPod,
+  };
   const seen = new Map<string, string>();
   /** One chain per pod, so changes of one pod are handled in order. */
   const queues = new Map<string, Promise<void>>();
@@ -70,17 +73,37 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
           {
             containerId,
             pod: sandbox.pod,
-            detach: diff.removed.map((s) => (s.interface !== undefined && s.interface !== "" ? { ifName: s.interface } : { network: { namespace: s.namespace ?? pod.namespace, name: s.name } })),
+            detach: diff.removed.map((s) =>
+              s.interface !== undefined && s.interface !== ""
+                ? { ifName: s.interface }
+                : { network: { namespace: s.namespace ?? pod.namespace, name: s.name } },
+            ),
             attach: diff.added,
           },
           ctx,
         );
-        ctx.log.info({ containerId, added: outcome.attached.map((i) => i.ifName), removed: outcome.removed.map((r) => r.ifName), failures: outcome.failures }, "networks annotation applied");
+        ctx.log.info(
+          {
+            containerId,
+            added: outcome.attached.map((i) => i.ifName),
+            removed: outcome.removed.map((r) => r.ifName),
+            failures: outcome.failures,
+          },
+          "networks annotation applied",
+        );
       }
     } catch (err) {
       const d = describeError(err);
       ctx.log.warn({ err, reason: d.code, containerId }, "networks annotation change could not be applied");
-      deps.events.emit({ kind: "hotplug-attach", outcome: "failed", time: now(), containerId, pod: ref, reason: d.code, message: `networks annotation change not applied: ${d.message}` });
+      deps.events.emit({
+        kind: "hotplug-attach",
+        outcome: "failed",
+        time: now(),
+        containerId,
+        pod: ref,
+        reason: d.code,
+        message: `networks annotation change not applied: ${d.message}`,
+      });
     }
   }
 

@@ -3,7 +3,8 @@ import { parseNetworkSelections } from "../resolve/parse-network-selections.js";
 import { diffSelections } from "./selection-diff.js";
 
 const parse = (value: string) => parseNetworkSelections(value, "ns1", "k8s.v1.cni.cncf.io/networks");
-const ids = (list: ReadonlyArray<{ namespace?: string; name: string; interface?: string }>) => list.map((s) => `${s.namespace}/${s.name}@${s.interface ?? ""}`);
+const ids = (list: ReadonlyArray<{ namespace?: string; name: string; interface?: string }>) =>
+  list.map((s) => `${s.namespace}/${s.name}@${s.interface ?? ""}`);
 
 describe("diffSelections", () => {
   it("compares by namespace/name@interface: new elements added, dropped ones removed, the rest untouched", () => {

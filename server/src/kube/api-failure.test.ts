@@ -14,8 +14,17 @@ describe("API failure classification", () => {
 
   it("tells a 422 on metadata.uid (the object under that name is another one) from other 422s, by the Status causes", () => {
     const invalid = (field: string) =>
-      JSON.stringify({ kind: "Status", code: 422, reason: "Invalid", message: 'Pod "p" is invalid: x', details: { name: "p", kind: "Pod", causes: [{ reason: "FieldValueInvalid", field }] } });
-    expect(classifyApiFailure(api(422, invalid("metadata.uid")))).toEqual({ kind: "uid-mismatch", detail: 'HTTP 422: Pod "p" is invalid: x' });
+      JSON.stringify({
+        kind: "Status",
+        code: 422,
+        reason: "Invalid",
+        message: 'Pod "p" is invalid: x',
+        details: { name: "p", kind: "Pod", causes: [{ reason: "FieldValueInvalid", field }] },
+      });
+    expect(classifyApiFailure(api(422, invalid("metadata.uid")))).toEqual({
+      kind: "uid-mismatch",
+      detail: 'HTTP 422: Pod "p" is invalid: x',
+    });
     expect(classifyApiFailure(api(422, invalid("metadata.annotations"))).kind).toBe("rejected");
     expect(classifyApiFailure(api(422, "not json")).kind).toBe("rejected");
   });
@@ -26,7 +35,9 @@ describe("API failure classification", () => {
   });
 
   it("treats connection errors (by code, through cause) as unavailable", () => {
-    const err = Object.assign(new Error("request failed"), { cause: Object.assign(new Error("connect"), { code: "ECONNREFUSED" }) });
+    const err = Object.assign(new Error("request failed"), {
+      cause: Object.assign(new Error("connect"), { code: "ECONNREFUSED" }),
+    });
     expect(classifyApiFailure(err)).toEqual({ kind: "unavailable", detail: "ECONNREFUSED: request failed" });
   });
 

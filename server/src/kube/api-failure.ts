@@ -69,16 +69,26 @@ export function classifyApiFailure(err: unknown, signal?: AbortSignal): ApiFailu
   if (status === 404) return { kind: "not-found" };
   if (status === 409) return { kind: "conflict", detail: detailOf(err, status) };
   if (status === 422 && isUidMismatch(err)) return { kind: "uid-mismatch", detail: detailOf(err, status) };
-  if (status !== undefined && !RETRYABLE_STATUS.has(status)) return { kind: "rejected", status, detail: detailOf(err, status) };
+  if (status !== undefined && !RETRYABLE_STATUS.has(status))
+    return { kind: "rejected", status, detail: detailOf(err, status) };
   const code = errorCode(err);
   const detail = status !== undefined ? detailOf(err, status) : `${code ? `${code}: ` : ""}${detailOf(err, undefined)}`;
   return { kind: "unavailable", detail };
 }
 
 /** The DaemonError for a failure that is not "not found": unreachable/refused → KUBE_API_UNAVAILABLE (CNI 11). */
-export function apiFailureError(f: Exclude<ApiFailure, { kind: "not-found" }>, what: string, source: string, cause: unknown): DaemonError {
-  if (f.kind === "cancelled") return new DaemonError("CANCELLED", `${what}: cancelled by the caller`, { phase: "kube", source }, { cause });
-  const why = f.kind === "unavailable" || f.kind === "conflict" ? `the API server could not be reached (${f.detail})` : `the API server refused (${f.detail})`;
+export function apiFailureError(
+  f: Exclude<ApiFailure, { kind: "not-found" }>,
+  what: string,
+  source: string,
+  cause: unknown,
+): DaemonError {
+  if (f.kind === "cancelled")
+    return new DaemonError("CANCELLED", `${what}: cancelled by the caller`, { phase: "kube", source }, { cause });
+  const why =
+    f.kind === "unavailable" || f.kind === "conflict"
+      ? `the API server could not be reached (${f.detail})`
+      : `the API server refused (${f.detail})`;
   return new DaemonError("KUBE_API_UNAVAILABLE", `${what}: ${why}`, { phase: "kube", source }, { cause });
 }
 

@@ -4,7 +4,9 @@ import { FIELD_MANAGER, daemonVersion, userAgent } from "./client-identity.js";
 
 describe("client identity", () => {
   it("is netattachd/<package.json version> from source, field manager netattachd", () => {
-    const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
     expect(daemonVersion()).toBe(version);
     expect(userAgent()).toBe(`netattachd/${version}`);

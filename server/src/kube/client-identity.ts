@@ -13,7 +13,9 @@ export const FIELD_MANAGER = "netattachd";
 
 export function daemonVersion(): string {
   if (typeof __NETATTACH_VERSION__ === "string") return __NETATTACH_VERSION__;
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
   return typeof pkg.version === "string" ? pkg.version : "unknown";
 }
 

@@ -38,7 +38,8 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     name: `pods on node ${config.nodeName}`,
     path: "/api/v1/pods",
     fieldSelector,
-    list: ({ limit, continueToken }) => client.core.listPodForAllNamespaces({ fieldSelector, limit, _continue: continueToken }, listOptions()),
+    list: ({ limit, continueToken }) =>
+      client.core.listPodForAllNamespaces({ fieldSelector, limit, _continue: continueToken }, listOptions()),
     trim: trimPod,
   });
 
@@ -61,9 +62,22 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     ]),
   );
   const informers = [pods, ...nads.values()];
-  const labelled = [{ resource: "pods", namespace: "", informer: pods }, ...[...nads].map(([namespace, informer]) => ({ resource: NAD_PLURAL, namespace, informer }))];
+  const labelled = [
+    { resource: "pods", namespace: "", informer: pods },
+    ...[...nads].map(([namespace, informer]) => ({ resource: NAD_PLURAL, namespace, informer })),
+  ];
 
-  const podEvents = config.events === false ? undefined : createKubeEventRecorder({ client, pods, gate, tuning, nodeName: config.nodeName, log: log.child({ component: "kube-events" }) });
+  const podEvents =
+    config.events === false
+      ? undefined
+      : createKubeEventRecorder({
+          client,
+          pods,
+          gate,
+          tuning,
+          nodeName: config.nodeName,
+          log: log.child({ component: "kube-events" }),
+        });
 
   return {
     ...(podEvents ? { podEvents } : {}),
@@ -80,7 +94,13 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     onPodChange: (handler) => pods.onChange((pod, change) => handler(podInfoFromObject(pod), change)),
     ready: () => informers.every((i) => i.synced()),
     notReadyReasons: () => informers.flatMap((i) => i.problem() ?? []),
-    informerStats: () => labelled.map(({ resource, namespace, informer }) => ({ resource, namespace, synced: informer.synced(), watchRestarts: informer.watchRestarts() })),
+    informerStats: () =>
+      labelled.map(({ resource, namespace, informer }) => ({
+        resource,
+        namespace,
+        synced: informer.synced(),
+        watchRestarts: informer.watchRestarts(),
+      })),
     async start() {
       await Promise.all(informers.map((i) => i.start()));
     },

@@ -5,15 +5,44 @@ import { createKeyedRateLimit } from "./rate-limit.js";
 
 const pod = { namespace: "ns", name: "p", uid: "u" };
 const at = (ms: number): Date => new Date(ms);
-const failed = (reason: string, message: string): PodEventSpec => podEventFrom({ kind: "attach", outcome: "failed", time: at(0), containerId: "c", pod, reason, message })!;
+const failed = (reason: string, message: string): PodEventSpec =>
+  podEventFrom({ kind: "attach", outcome: "failed", time: at(0), containerId: "c", pod, reason, message })!;
 
 describe("pod events", () => {
   it("an ADD is one Normal event listing every interface; a failure a Warning with its catalog reason", () => {
-    const ok = podEventFrom({ kind: "attach", outcome: "ok", time: at(0), containerId: "c", pod, interfaces: [{ network: "cbr", ifName: "eth0", ips: ["10.0.0.2/24", "fd00::2/64"] }, { network: "ns/blue", ifName: "net1", ips: [] }] });
-    expect(ok).toMatchObject({ type: "Normal", reason: "AddedInterfaces", action: "AttachNetworks", note: "added eth0 [10.0.0.2/24, fd00::2/64] from cbr; net1 [] from ns/blue" });
-    expect(failed("PLUGIN_FAILED", "macvlan: master eth9 not found")).toMatchObject({ type: "Warning", reason: "PLUGIN_FAILED", note: "macvlan: master eth9 not found" });
+    const ok = podEventFrom({
+      kind: "attach",
+      outcome: "ok",
+      time: at(0),
+      containerId: "c",
+      pod,
+      interfaces: [
+        { network: "cbr", ifName: "eth0", ips: ["10.0.0.2/24", "fd00::2/64"] },
+        { network: "ns/blue", ifName: "net1", ips: [] },
+      ],
+    });
+    expect(ok).toMatchObject({
+      type: "Normal",
+      reason: "AddedInterfaces",
+      action: "AttachNetworks",
+      note: "added eth0 [10.0.0.2/24, fd00::2/64] from cbr; net1 [] from ns/blue",
+    });
+    expect(failed("PLUGIN_FAILED", "macvlan: master eth9 not found")).toMatchObject({
+      type: "Warning",
+      reason: "PLUGIN_FAILED",
+      note: "macvlan: master eth9 not found",
+    });
     expect(podEventFrom({ kind: "detach", outcome: "ok", time: at(0), containerId: "c", pod })).toBeUndefined();
-    expect(podEventFrom({ kind: "rollback", outcome: "failed", time: at(0), containerId: "c", pod, reason: "PLUGIN_FAILED" })).toBeUndefined();
+    expect(
+      podEventFrom({
+        kind: "rollback",
+        outcome: "failed",
+        time: at(0),
+        containerId: "c",
+        pod,
+        reason: "PLUGIN_FAILED",
+      }),
+    ).toBeUndefined();
     expect(podEventFrom({ kind: "attach", outcome: "ok", time: at(0), containerId: "c" })).toBeUndefined();
     expect(Buffer.byteLength(failed("PLUGIN_FAILED", "x".repeat(5000)).note)).toBeLessThanOrEqual(1024);
   });
@@ -67,7 +96,12 @@ describe("event series", () => {
 describe("per-pod rate limit", () => {
   it("allows a burst, then one per refill period, per key", () => {
     const limit = createKeyedRateLimit({ burst: 2, refillMs: 1_000 });
-    expect([limit.take("a", 0), limit.take("a", 0), limit.take("a", 0), limit.take("b", 0)]).toEqual([true, true, false, true]);
+    expect([limit.take("a", 0), limit.take("a", 0), limit.take("a", 0), limit.take("b", 0)]).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ]);
     expect(limit.take("a", 999)).toBe(false);
     expect(limit.take("a", 2_000)).toBe(true);
   });

@@ -52,7 +52,8 @@ export function createEventSeries(opts: EventSeriesOptions): EventSeries {
       const out: SeriesWrite[] = [];
       for (const [key, entry] of entries) {
         const ended = now.getTime() - entry.lastObserved.getTime() >= opts.finishMs;
-        const stale = entry.count > entry.written && (ended || now.getTime() - entry.lastWritten.getTime() >= opts.refreshMs);
+        const stale =
+          entry.count > entry.written && (ended || now.getTime() - entry.lastWritten.getTime() >= opts.refreshMs);
         if (stale && entry.count >= 2) out.push({ kind: "patch", entry });
         if (ended) entries.delete(key);
       }

@@ -63,11 +63,21 @@ export function loadKubeConfig(config: Pick<KubeEdgeConfig, "mode" | "kubeconfig
     else if (config.kubeconfigPath) kc.loadFromFile(config.kubeconfigPath);
     else throw new Error("kubernetes.mode is kubeconfig but no kubeconfig path is configured");
   } catch (err) {
-    const where = config.mode === "in-cluster" ? "the in-cluster service account" : `kubeconfig ${config.kubeconfigPath ?? "(none)"}`;
-    throw new DaemonError("KUBE_API_UNAVAILABLE", `cannot load Kubernetes client settings from ${where}: ${(err as Error).message}`, { phase: "kube", source: where }, { cause: err });
+    const where =
+      config.mode === "in-cluster"
+        ? "the in-cluster service account"
+        : `kubeconfig ${config.kubeconfigPath ?? "(none)"}`;
+    throw new DaemonError(
+      "KUBE_API_UNAVAILABLE",
+      `cannot load Kubernetes client settings from ${where}: ${(err as Error).message}`,
+      { phase: "kube", source: where },
+      { cause: err },
+    );
   }
   if (!kc.getCurrentCluster()) {
-    throw new DaemonError("KUBE_API_UNAVAILABLE", `kubeconfig ${config.kubeconfigPath ?? ""} has no current cluster`, { phase: "kube" });
+    throw new DaemonError("KUBE_API_UNAVAILABLE", `kubeconfig ${config.kubeconfigPath ?? ""} has no current cluster`, {
+      phase: "kube",
+    });
   }
   return kc;
 }

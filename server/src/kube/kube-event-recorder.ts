@@ -43,7 +43,11 @@ type Job = { readonly spec: PodEventSpec } | { readonly write: SeriesWrite };
 export function createKubeEventRecorder(deps: KubeEventRecorderDeps): KubeEventRecorder {
   const { client, tuning, log } = deps;
   const now = deps.now ?? (() => new Date());
-  const series = createEventSeries({ finishMs: tuning.eventSeriesFinishMs, refreshMs: tuning.eventSeriesRefreshMs, maxEntries: 4 * tuning.eventQueueSize });
+  const series = createEventSeries({
+    finishMs: tuning.eventSeriesFinishMs,
+    refreshMs: tuning.eventSeriesRefreshMs,
+    maxEntries: 4 * tuning.eventQueueSize,
+  });
   const limit = createKeyedRateLimit({ burst: tuning.eventBurst, refillMs: tuning.eventRefillMs });
   const instance = `netattachd-${deps.nodeName}`.slice(0, 128);
   const queue: Job[] = [];
@@ -51,14 +55,21 @@ export function createKubeEventRecorder(deps: KubeEventRecorderDeps): KubeEventR
   let stopped = false;
   let dropped = 0;
   let sequence = 0;
-  const timer = setInterval(() => enqueue(...series.due(now()).map((write) => ({ write }))), Math.min(tuning.eventSeriesFinishMs, tuning.eventSeriesRefreshMs) / 2);
+  const timer = setInterval(
+    () => enqueue(...series.due(now()).map((write) => ({ write }))),
+    Math.min(tuning.eventSeriesFinishMs, tuning.eventSeriesRefreshMs) / 2,
+  );
   timer.unref();
 
   function enqueue(...jobs: Job[]): void {
     for (const job of jobs) {
       if (stopped) return;
       if (queue.length >= tuning.eventQueueSize) {
-        if (dropped++ === 0) log.warn({ queued: queue.length }, "Kubernetes Events are queued faster than they can be written; dropping new ones");
+        if (dropped++ === 0)
+          log.warn(
+            { queued: queue.length },
+            "Kubernetes Events are queued faster than they can be written; dropping new ones",
+          );
         continue;
       }
       queue.push(job);
@@ -75,14 +86,25 @@ export function createKubeEventRecorder(deps: KubeEventRecorderDeps): KubeEventR
       const write = "write" in job ? job.write : series.observe(job.spec, now());
       if (write === undefined) continue;
       if (deps.gate.closedForMs() > 0) {
-        log.debug({ pod: podKey(write.entry.spec.pod), reason: write.entry.spec.reason }, "Kubernetes Event not written: the API server is failing");
+        log.debug(
+          { pod: podKey(write.entry.spec.pod), reason: write.entry.spec.reason },
+          "Kubernetes Event not written: the API server is failing",
+        );
         continue;
       }
       if (!limit.take(podKey(write.entry.spec.pod), Date.now())) {
-        log.debug({ pod: podKey(write.entry.spec.pod), reason: write.entry.spec.reason }, "Kubernetes Event not written: this pod's event rate limit is exhausted");
+        log.debug(
+          { pod: podKey(write.entry.spec.pod), reason: write.entry.spec.reason },
+          "Kubernetes Event not written: this pod's event rate limit is exhausted",
+        );
         continue;
       }
-      await perform(write).catch((err: unknown) => log.warn({ err, pod: podKey(write.entry.spec.pod), reason: write.entry.spec.reason }, "Kubernetes Event not written"));
+      await perform(write).catch((err: unknown) =>
+        log.warn(
+          { err, pod: podKey(write.entry.spec.pod), reason: write.entry.spec.reason },
+          "Kubernetes Event not written",
+        ),
+      );
     }
     running = false;
     if (dropped > 0) log.warn({ dropped }, "Kubernetes Events dropped (queue full)");
@@ -110,7 +132,12 @@ export function createKubeEventRecorder(deps: KubeEventRecorderDeps): KubeEventR
     }
     const name = eventName(entry.spec.pod.name);
     const body = eventBody(entry.spec, name, count, observed);
-    await send(() => client.events.createNamespacedEvent({ namespace: entry.spec.pod.namespace, body, fieldManager: FIELD_MANAGER }, client.callOptions({ timeoutMs: tuning.requestTimeoutMs })));
+    await send(() =>
+      client.events.createNamespacedEvent(
+        { namespace: entry.spec.pod.namespace, body, fieldManager: FIELD_MANAGER },
+        client.callOptions({ timeoutMs: tuning.requestTimeoutMs }),
+      ),
+    );
     entry.name = name;
     entry.written = count;
     entry.lastWritten = now();
@@ -147,7 +174,13 @@ export function createKubeEventRecorder(deps: KubeEventRecorderDeps): KubeEventR
       reason: spec.reason,
       note: spec.note,
       type: spec.type,
-      regarding: { apiVersion: "v1", kind: "Pod", namespace: spec.pod.namespace, name: spec.pod.name, ...regardingUid(spec.pod) },
+      regarding: {
+        apiVersion: "v1",
+        kind: "Pod",
+        namespace: spec.pod.namespace,
+        name: spec.pod.name,
+        ...regardingUid(spec.pod),
+      },
     };
   }
 

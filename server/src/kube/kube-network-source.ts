@@ -47,7 +47,11 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
       const what = `NetworkAttachmentDefinition ${ref.namespace}/${ref.name}`;
       const informer = all ?? informers.get(ref.namespace);
       if (!informer) {
-        return { tried: [`${what}: namespace ${ref.namespace} is not watched (kubernetes.namespaces: ${namespaces.join(", ")})`] };
+        return {
+          tried: [
+            `${what}: namespace ${ref.namespace} is not watched (kubernetes.namespaces: ${namespaces.join(", ")})`,
+          ],
+        };
       }
       let nad = informer.get(ref.namespace, ref.name);
       let liveAnswer = "live GET: 404 Not Found";
@@ -65,7 +69,10 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
       }
       if (!nad) {
         const nearby = informer.list(ref.namespace).map((n) => n.metadata.name);
-        const holds = nearby.length === 0 ? "it holds none" : `it holds ${nearby.slice(0, 10).join(", ")}${nearby.length > 10 ? ", ..." : ""}`;
+        const holds =
+          nearby.length === 0
+            ? "it holds none"
+            : `it holds ${nearby.slice(0, 10).join(", ")}${nearby.length > 10 ? ", ..." : ""}`;
         return { tried: [`${what} (informer cache: namespace ${ref.namespace}, ${holds})`, `${what} (${liveAnswer})`] };
       }
       const record = nadRecordFromObject(nad);

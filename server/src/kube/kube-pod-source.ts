@@ -42,7 +42,11 @@ export function createKubePodSource(deps: {
   const { informer, client, tuning, log } = deps;
 
   async function readLive(namespace: string, name: string, signal?: AbortSignal): Promise<PodLookup> {
-    const get = () => client.core.readNamespacedPod({ namespace, name }, client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs }));
+    const get = () =>
+      client.core.readNamespacedPod(
+        { namespace, name },
+        client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs }),
+      );
     const pod = await liveGet(deps, `pod ${namespace}/${name}`, get, signal);
     return pod === undefined ? { reason: "not-found" } : { found: podInfoFromObject(trimPod(pod)) };
   }
@@ -53,7 +57,10 @@ export function createKubePodSource(deps: {
       if (cached) {
         const info = podInfoFromObject(cached);
         if (podUidMatches(opts.uid, info)) return { found: info };
-        log.info({ pod: `${namespace}/${name}`, cachedUid: info.uid, uid: opts.uid }, "cached pod has another UID; reading it live");
+        log.info(
+          { pod: `${namespace}/${name}`, cachedUid: info.uid, uid: opts.uid },
+          "cached pod has another UID; reading it live",
+        );
       }
       return readLive(namespace, name, opts.signal);
     },

@@ -96,13 +96,26 @@ export function createKubeStatusWriter(deps: {
               { cause: err },
             );
           case "cancelled":
-            throw new DaemonError("CANCELLED", `writing network-status of pod ${ref}: cancelled by the caller`, { phase: "kube", source }, { cause: err });
+            throw new DaemonError(
+              "CANCELLED",
+              `writing network-status of pod ${ref}: cancelled by the caller`,
+              { phase: "kube", source },
+              { cause: err },
+            );
           default:
             if (policy === "ignore") {
-              log.warn({ err, pod: ref, detail: failure.detail }, "network-status not written (statusFailurePolicy: ignore)");
+              log.warn(
+                { err, pod: ref, detail: failure.detail },
+                "network-status not written (statusFailurePolicy: ignore)",
+              );
               return;
             }
-            throw new DaemonError("STATUS_WRITE_FAILED", `writing network-status of pod ${ref} failed: ${failure.detail}`, { phase: "kube", source }, { cause: err });
+            throw new DaemonError(
+              "STATUS_WRITE_FAILED",
+              `writing network-status of pod ${ref} failed: ${failure.detail}`,
+              { phase: "kube", source },
+              { cause: err },
+            );
         }
       }
     },

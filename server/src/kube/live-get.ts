@@ -15,7 +15,12 @@ export interface LiveGetDeps {
 }
 
 /** `source` names the object, e.g. "pod ns/name"; resolves undefined on 404. */
-export async function liveGet(deps: LiveGetDeps, source: string, get: () => Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
+export async function liveGet(
+  deps: LiveGetDeps,
+  source: string,
+  get: () => Promise<unknown>,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const { gate, tuning, log } = deps;
   const what = `reading ${source}`;
   const closedMs = gate.closedForMs();

@@ -34,15 +34,31 @@ export function podEventFrom(e: AttachmentEvent): PodEventSpec | undefined {
   const spec = (type: PodEventSpec["type"], reason: string, note: string): PodEventSpec => {
     const bounded = boundText(note, NOTE_BYTES);
     const identity = [e.pod!.namespace, e.pod!.name, e.pod!.uid, type, action, reason];
-    return { pod: e.pod!, type, reason, action, note: bounded, time: e.time, key: JSON.stringify(type === "Normal" ? [...identity, bounded] : identity) };
+    return {
+      pod: e.pod!,
+      type,
+      reason,
+      action,
+      note: bounded,
+      time: e.time,
+      key: JSON.stringify(type === "Normal" ? [...identity, bounded] : identity),
+    };
   };
   if (e.outcome !== "ok") return spec("Warning", e.reason ?? "INTERNAL", e.message ?? `${action} failed`);
   switch (e.kind) {
     case "attach":
     case "hotplug-attach":
-      return spec("Normal", "AddedInterfaces", `added ${(e.interfaces ?? []).map((i) => `${i.ifName} [${i.ips.join(", ")}] from ${i.network}`).join("; ")}`);
+      return spec(
+        "Normal",
+        "AddedInterfaces",
+        `added ${(e.interfaces ?? []).map((i) => `${i.ifName} [${i.ips.join(", ")}] from ${i.network}`).join("; ")}`,
+      );
     case "hotplug-detach":
-      return spec("Normal", "RemovedInterface", `removed ${e.ifName ?? "an interface"}${e.network ? ` of ${e.network}` : ""}`);
+      return spec(
+        "Normal",
+        "RemovedInterface",
+        `removed ${e.ifName ?? "an interface"}${e.network ? ` of ${e.network}` : ""}`,
+      );
     default:
       return undefined; // a DEL that worked is not news on a pod going away
   }

@@ -12,7 +12,10 @@ export function isStaticPod(annotations: Readonly<Record<string, string>> | unde
 }
 
 /** Whether `pod` may serve a request for `expectedUid` (empty = the runtime gave none). */
-export function podUidMatches(expectedUid: string | undefined, pod: Pick<PodInfo, "uid" | "annotations" | "isStatic">): boolean {
+export function podUidMatches(
+  expectedUid: string | undefined,
+  pod: Pick<PodInfo, "uid" | "annotations" | "isStatic">,
+): boolean {
   if (!expectedUid || !pod.uid || pod.uid === expectedUid) return true;
   return pod.isStatic ?? isStaticPod(pod.annotations);
 }

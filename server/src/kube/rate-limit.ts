@@ -9,7 +9,8 @@ const SWEEP_ABOVE = 1024;
 
 export function createKeyedRateLimit(opts: { readonly burst: number; readonly refillMs: number }): KeyedRateLimit {
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const tokensAt = (b: { tokens: number; at: number }, now: number): number => Math.min(opts.burst, b.tokens + (now - b.at) / opts.refillMs);
+  const tokensAt = (b: { tokens: number; at: number }, now: number): number =>
+    Math.min(opts.burst, b.tokens + (now - b.at) / opts.refillMs);
   return {
     take(key, now) {
       const b = buckets.get(key);
@@ -19,7 +20,8 @@ export function createKeyedRateLimit(opts: { readonly burst: number; readonly re
         return false;
       }
       buckets.set(key, { tokens: tokens - 1, at: now });
-      if (buckets.size > SWEEP_ABOVE) for (const [k, v] of buckets) if (tokensAt(v, now) >= opts.burst) buckets.delete(k);
+      if (buckets.size > SWEEP_ABOVE)
+        for (const [k, v] of buckets) if (tokensAt(v, now) >= opts.burst) buckets.delete(k);
       return true;
     },
   };

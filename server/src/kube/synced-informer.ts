@@ -4,7 +4,16 @@
 // Gone but gives up on any other error. A watch that ends cleanly before it delivered anything
 // within a second counts as a failure too (as client-go's reflector does): a server or proxy that
 // accepts and closes at once would otherwise be asked again in a tight loop.
-import { ADD, DELETE, type KubeConfig, type KubernetesListObject, type KubernetesObject, ListWatch, UPDATE, Watch } from "@kubernetes/client-node";
+import {
+  ADD,
+  DELETE,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  ListWatch,
+  UPDATE,
+  Watch,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type BackoffPolicy, createBackoff } from "../retry/index.js";
 import { describeApiFailure } from "./api-failure.js";
@@ -67,12 +76,22 @@ const OBJECT_EVENTS = new Set(["ADDED", "MODIFIED", "DELETED"]);
 class TrackingWatch extends Watch {
   constructor(
     kc: KubeConfig,
-    private readonly hooks: { trim: (o: unknown) => unknown; timeoutSeconds: number; onOpen(): void; onEnd(err: unknown, healthy: boolean): void },
+    private readonly hooks: {
+      trim: (o: unknown) => unknown;
+      timeoutSeconds: number;
+      onOpen(): void;
+      onEnd(err: unknown, healthy: boolean): void;
+    },
   ) {
     super(kc);
   }
 
-  override async watch(path: WatchArgs[0], params: WatchArgs[1], callback: WatchArgs[2], done: WatchArgs[3]): Promise<AbortController> {
+  override async watch(
+    path: WatchArgs[0],
+    params: WatchArgs[1],
+    callback: WatchArgs[2],
+    done: WatchArgs[3],
+  ): Promise<AbortController> {
     let ended = false;
     let events = 0;
     const started = Date.now();
@@ -121,7 +140,8 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
     },
     onEnd: (err, healthy) => {
       if (healthy) backoff.reset(); // not on open: a server that accepts and closes at once must not reset it
-      if (err) synced = false; // 410 relists; anything else is reported through "error"
+      if (err)
+        synced = false; // 410 relists; anything else is reported through "error"
       else if (!stopped) restarts.closed++;
     },
   });

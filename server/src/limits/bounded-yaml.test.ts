@@ -25,7 +25,10 @@ describe("yamlTextDepth", () => {
 describe("readYamlDocuments", () => {
   it("gives each document's value or problem; an alias bomb is a problem, not a blow-up", () => {
     let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
-    for (let i = 1; i <= 9; i++) bomb += `b${i}: &b${i} [${Array(9).fill(i === 1 ? "*a" : `*b${i - 1}`).join(", ")}]\n`;
+    for (let i = 1; i <= 9; i++)
+      bomb += `b${i}: &b${i} [${Array(9)
+        .fill(i === 1 ? "*a" : `*b${i - 1}`)
+        .join(", ")}]\n`;
     const docs = readYamlDocuments(`a: 1\n---\n[x\n---\n${bomb}`);
     expect(docs[0]).toEqual({ value: { a: 1 } });
     expect(docs[1]).toEqual({ problem: expect.stringMatching(/at line \d+, column \d+/) });

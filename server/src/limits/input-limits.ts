@@ -33,6 +33,15 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
 };
 
 /** `<what was found>: over limits.<key> (<limit>)`, as INVALID_ARGUMENT. */
-export function limitExceeded(found: string, key: keyof InputLimits, limit: number, context: ErrorContext = {}): DaemonError {
-  return new DaemonError("LIMIT_EXCEEDED", `${found}: over limits.${key} (${limit})`, { phase: "resolve", ...context, limit: `limits.${key}` });
+export function limitExceeded(
+  found: string,
+  key: keyof InputLimits,
+  limit: number,
+  context: ErrorContext = {},
+): DaemonError {
+  return new DaemonError("LIMIT_EXCEEDED", `${found}: over limits.${key} (${limit})`, {
+    phase: "resolve",
+    ...context,
+    limit: `limits.${key}`,
+  });
 }

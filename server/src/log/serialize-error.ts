@@ -22,6 +22,7 @@ function expectedError(err: Error, depth: number): Record<string, unknown> {
   if (isDaemonError(err)) Object.assign(out, { reason: err.code }, err.context);
   if (isCniError(err)) Object.assign(out, { code: err.code, ...(err.details ? { details: err.details } : {}) });
   const cause = err.cause;
-  if (cause instanceof Error && depth < MAX_CAUSES) out.cause = isExpected(cause) ? expectedError(cause, depth + 1) : pino.stdSerializers.errWithCause(cause);
+  if (cause instanceof Error && depth < MAX_CAUSES)
+    out.cause = isExpected(cause) ? expectedError(cause, depth + 1) : pino.stdSerializers.errWithCause(cause);
   return out;
 }

@@ -31,31 +31,56 @@ export function createCallObservations(registry: Registry, cap: LabelCap): CallO
     buckets: CALL_BUCKETS,
     registers: [registry],
   });
-  const errors = new Counter({ name: "netattach_errors_total", help: "Failed calls by catalog reason (docs/errors.md).", labelNames: ["operation", "reason"], registers: [registry] });
+  const errors = new Counter({
+    name: "netattach_errors_total",
+    help: "Failed calls by catalog reason (docs/errors.md).",
+    labelNames: ["operation", "reason"],
+    registers: [registry],
+  });
   return {
     observeCall(operation, result, seconds, networks) {
       calls.observe({ operation, result }, seconds);
-      for (const network of new Set(networks)) perNetwork.observe({ operation, network: cap(network), result }, seconds);
+      for (const network of new Set(networks))
+        perNetwork.observe({ operation, network: cap(network), result }, seconds);
     },
     countError: (operation, reason) => errors.inc({ operation, reason }),
   };
 }
 
 export function createEventMetrics(registry: Registry, calls: CallObservations, cap: LabelCap): EventSink {
-  const rollbacks = new Counter({ name: "netattach_rollbacks_total", help: "ADD rollbacks by outcome (partial: something was left).", labelNames: ["outcome"], registers: [registry] });
+  const rollbacks = new Counter({
+    name: "netattach_rollbacks_total",
+    help: "ADD rollbacks by outcome (partial: something was left).",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
   const orphans = new Counter({
     name: "netattach_orphan_events_total",
     help: "Delegates whose DEL failed: cleaned up by netattach (ok) or left orphaned (failed, partial).",
     labelNames: ["network", "outcome"],
     registers: [registry],
   });
-  const runs = new Counter({ name: "netattach_reconcile_runs_total", help: "Reconciler passes (reconcile events without a container).", registers: [registry] });
-  const removals = new Counter({ name: "netattach_reconcile_removals_total", help: "Sandboxes the reconciler removed, by outcome.", labelNames: ["outcome"], registers: [registry] });
+  const runs = new Counter({
+    name: "netattach_reconcile_runs_total",
+    help: "Reconciler passes (reconcile events without a container).",
+    registers: [registry],
+  });
+  const removals = new Counter({
+    name: "netattach_reconcile_removals_total",
+    help: "Sandboxes the reconciler removed, by outcome.",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
 
   return {
     emit(e) {
       if (TIMED.has(e.kind) && e.durationMs !== undefined) {
-        const networks = e.outcome === "ok" ? (e.interfaces ?? []).map((i) => i.network).concat(e.network ?? []) : e.network ? [e.network] : [];
+        const networks =
+          e.outcome === "ok"
+            ? (e.interfaces ?? []).map((i) => i.network).concat(e.network ?? [])
+            : e.network
+              ? [e.network]
+              : [];
         calls.observeCall(e.kind, e.outcome, e.durationMs / 1000, networks);
       }
       if (e.outcome === "failed" && e.reason) calls.countError(e.kind, e.reason);

@@ -45,7 +45,9 @@ export function createHttpEndpoint(opts: HttpEndpointOptions): HttpEndpoint {
       case "/healthz":
         return reply(res, 200, "text/plain", "ok\n");
       case "/readyz":
-        return opts.ready() ? reply(res, 200, "text/plain", "ok\n") : reply(res, 503, "text/plain", "not ready (netattachctl status says why)\n");
+        return opts.ready()
+          ? reply(res, 200, "text/plain", "ok\n")
+          : reply(res, 503, "text/plain", "not ready (netattachctl status says why)\n");
       default:
         return reply(res, 404, "text/plain", "not found: /metrics, /healthz, /readyz\n");
     }

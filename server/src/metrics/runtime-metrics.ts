@@ -29,7 +29,15 @@ export function createRuntimeMetrics(registry: Registry, networkCap: LabelCap, p
   return {
     onRuntimeEvent(e) {
       if (e.type !== "exec") return;
-      execs.observe({ command: e.command, plugin: pluginCap(e.plugin), network: networkCap(e.network), result: e.ok ? "ok" : "failed" }, e.durationMs / 1000);
+      execs.observe(
+        {
+          command: e.command,
+          plugin: pluginCap(e.plugin),
+          network: networkCap(e.network),
+          result: e.ok ? "ok" : "failed",
+        },
+        e.durationMs / 1000,
+      );
     },
     onWait: (lock, waitedMs) => waits.observe({ lock }, waitedMs / 1000),
   };

@@ -5,13 +5,31 @@ import type { AttachmentService } from "../attach/index.js";
 import { describeError } from "../errors/describe-error.js";
 import type { CallObservations } from "./event-metrics.js";
 
-const OPERATIONS = { attach: "attach", detach: "detach", check: "check", gc: "gc", hotplugAttach: "hotplug-attach", hotplugDetach: "hotplug-detach" } as const;
+const OPERATIONS = {
+  attach: "attach",
+  detach: "detach",
+  check: "check",
+  gc: "gc",
+  hotplugAttach: "hotplug-attach",
+  hotplugDetach: "hotplug-detach",
+} as const;
 
-export function instrumentService(registry: Registry, calls: CallObservations): (service: AttachmentService) => AttachmentService {
-  const inFlight = new Gauge({ name: "netattach_calls_in_flight", help: "Calls running now (lock waits included).", labelNames: ["operation"], registers: [registry] });
+export function instrumentService(
+  registry: Registry,
+  calls: CallObservations,
+): (service: AttachmentService) => AttachmentService {
+  const inFlight = new Gauge({
+    name: "netattach_calls_in_flight",
+    help: "Calls running now (lock waits included).",
+    labelNames: ["operation"],
+    registers: [registry],
+  });
   for (const operation of Object.values(OPERATIONS)) inFlight.set({ operation }, 0);
 
-  function tracked<A extends unknown[], R>(operation: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  function tracked<A extends unknown[], R>(
+    operation: string,
+    fn: (...args: A) => Promise<R>,
+  ): (...args: A) => Promise<R> {
     return async (...args) => {
       inFlight.inc({ operation });
       try {

@@ -5,7 +5,9 @@ import { Counter, Gauge, type Registry } from "prom-client";
 
 /** The slice of the attachment store the gauge reads. */
 export interface AttachmentPhases {
-  list(): Promise<ReadonlyArray<{ readonly read: { readonly state: string; readonly record?: { readonly phase: string } } }>>;
+  list(): Promise<
+    ReadonlyArray<{ readonly read: { readonly state: string; readonly record?: { readonly phase: string } } }>
+  >;
 }
 
 export interface InformerStats {
@@ -18,7 +20,10 @@ export interface InformerStats {
   readonly watchRestarts: { readonly closed: number; readonly failed: number };
 }
 
-export function registerStateMetrics(registry: Registry, sources: { store?: AttachmentPhases; informers?: () => readonly InformerStats[] }): void {
+export function registerStateMetrics(
+  registry: Registry,
+  sources: { store?: AttachmentPhases; informers?: () => readonly InformerStats[] },
+): void {
   const { store, informers } = sources;
   if (store) {
     new Gauge({
@@ -56,7 +61,8 @@ export function registerStateMetrics(registry: Registry, sources: { store?: Atta
       collect() {
         this.reset();
         for (const i of informers()) {
-          for (const cause of ["closed", "failed"] as const) this.inc({ resource: i.resource, namespace: i.namespace, cause }, i.watchRestarts[cause]);
+          for (const cause of ["closed", "failed"] as const)
+            this.inc({ resource: i.resource, namespace: i.namespace, cause }, i.watchRestarts[cause]);
         }
       },
     });

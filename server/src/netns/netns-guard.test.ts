@@ -36,11 +36,31 @@ describe("netns guard", () => {
     await writeFile(join(dir, "file"), "");
     await mkdir(join(dir, "d"));
     execFileSync("mkfifo", [join(dir, "fifo")]);
-    expect(guard.inspect(join(dir, "file"))).toEqual({ ok: false, problem: "not-netns", detail: "is a regular file, not a network namespace" });
-    expect(guard.inspect(join(dir, "d"))).toEqual({ ok: false, problem: "not-netns", detail: "is a directory, not a network namespace" });
-    expect(guard.inspect(join(dir, "fifo"))).toEqual({ ok: false, problem: "not-netns", detail: "is a FIFO, not a network namespace" });
-    expect(guard.inspect("/dev/null")).toMatchObject({ ok: false, problem: "not-netns", detail: "is a device, not a network namespace" });
-    expect(guard.inspect("/proc/self/ns/mnt")).toEqual({ ok: false, problem: "not-netns", detail: "is a mnt namespace, not a network namespace" });
+    expect(guard.inspect(join(dir, "file"))).toEqual({
+      ok: false,
+      problem: "not-netns",
+      detail: "is a regular file, not a network namespace",
+    });
+    expect(guard.inspect(join(dir, "d"))).toEqual({
+      ok: false,
+      problem: "not-netns",
+      detail: "is a directory, not a network namespace",
+    });
+    expect(guard.inspect(join(dir, "fifo"))).toEqual({
+      ok: false,
+      problem: "not-netns",
+      detail: "is a FIFO, not a network namespace",
+    });
+    expect(guard.inspect("/dev/null")).toMatchObject({
+      ok: false,
+      problem: "not-netns",
+      detail: "is a device, not a network namespace",
+    });
+    expect(guard.inspect("/proc/self/ns/mnt")).toEqual({
+      ok: false,
+      problem: "not-netns",
+      detail: "is a mnt namespace, not a network namespace",
+    });
   });
 
   it("tells a missing path and a relative one apart", () => {

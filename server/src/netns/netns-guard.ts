@@ -14,7 +14,11 @@ export type NetnsProblem = "not-absolute" | "missing" | "not-netns" | "host" | "
 
 export type NetnsInspection =
   | { readonly ok: true; /** Identity of the namespace ("dev:ino"), stable while it lives. */ readonly id: string }
-  | { readonly ok: false; readonly problem: NetnsProblem; /** For people: what the path is instead. */ readonly detail: string };
+  | {
+      readonly ok: false;
+      readonly problem: NetnsProblem;
+      /** For people: what the path is instead. */ readonly detail: string;
+    };
 
 export interface NetnsGuard {
   inspect(path: string): NetnsInspection;
@@ -51,22 +55,31 @@ export function createNetnsGuard(opts: NetnsGuardOptions = {}): NetnsGuard {
         st = statSync(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? "error";
-        if (code === "ENOENT" || code === "ENOTDIR") return { ok: false, problem: "missing", detail: `does not exist (${code})` };
+        if (code === "ENOENT" || code === "ENOTDIR")
+          return { ok: false, problem: "missing", detail: `does not exist (${code})` };
         if (code === "ELOOP") return { ok: false, problem: "not-netns", detail: "is a symlink loop (ELOOP)" };
         return { ok: false, problem: "unreadable", detail: `cannot be inspected (${code})` };
       }
-      if (!st.isFile()) return { ok: false, problem: "not-netns", detail: `is ${fileKind(st)}, not a network namespace` };
+      if (!st.isFile())
+        return { ok: false, problem: "not-netns", detail: `is ${fileKind(st)}, not a network namespace` };
       let fsType: number;
       try {
         fsType = Number(statfsSync(path).type);
       } catch (err) {
-        return { ok: false, problem: "unreadable", detail: `cannot be inspected (${(err as NodeJS.ErrnoException).code ?? "error"})` };
+        return {
+          ok: false,
+          problem: "unreadable",
+          detail: `cannot be inspected (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+        };
       }
-      if (fsType !== NSFS_MAGIC) return { ok: false, problem: "not-netns", detail: "is a regular file, not a network namespace" };
+      if (fsType !== NSFS_MAGIC)
+        return { ok: false, problem: "not-netns", detail: "is a regular file, not a network namespace" };
       const kind = namespaceKind(path);
-      if (kind !== undefined && kind !== "net") return { ok: false, problem: "not-netns", detail: `is a ${kind} namespace, not a network namespace` };
+      if (kind !== undefined && kind !== "net")
+        return { ok: false, problem: "not-netns", detail: `is a ${kind} namespace, not a network namespace` };
       const id = idOf(st);
-      if (protectedIds.has(id)) return { ok: false, problem: "host", detail: "is the node's own network namespace (the daemon's or init's)" };
+      if (protectedIds.has(id))
+        return { ok: false, problem: "host", detail: "is the node's own network namespace (the daemon's or init's)" };
       return { ok: true, id };
     },
     findHolder(id) {

@@ -3,16 +3,24 @@ import { createRouteEditor, type RunCommand } from "./route-editor.js";
 
 function recorder(stdout = ""): RunCommand & { calls: string[] } {
   const calls: string[] = [];
-  const run = Object.assign(async (file: string, args: readonly string[]) => {
-    calls.push([file, ...args].join(" "));
-    return stdout;
-  }, { calls });
+  const run = Object.assign(
+    async (file: string, args: readonly string[]) => {
+      calls.push([file, ...args].join(" "));
+      return stdout;
+    },
+    { calls },
+  );
   return run;
 }
 
 describe("route editor", () => {
   it("enters the netns by path, so paths outside /var/run/netns work", async () => {
-    const run = recorder(JSON.stringify([{ dst: "default", gateway: "10.0.0.1", dev: "eth0", metric: 100 }, { dst: "default", dev: "net1" }]));
+    const run = recorder(
+      JSON.stringify([
+        { dst: "default", gateway: "10.0.0.1", dev: "eth0", metric: 100 },
+        { dst: "default", dev: "net1" },
+      ]),
+    );
     const routes = await createRouteEditor(run).listDefaultRoutes("/proc/1234/ns/net", 4);
     expect(run.calls).toEqual(["nsenter --net=/proc/1234/ns/net ip -4 -j route show default"]);
     expect(routes).toEqual([{ dev: "eth0", gateway: "10.0.0.1", metric: 100 }, { dev: "net1" }]);

@@ -13,18 +13,35 @@ export interface DefaultRoute {
 export interface RouteEditor {
   /** Default routes of one family in the main table. */
   listDefaultRoutes(netns: string, family: IpFamily, opts?: { signal?: AbortSignal }): Promise<DefaultRoute[]>;
-  deleteDefaultRoute(netns: string, family: IpFamily, route: DefaultRoute, opts?: { signal?: AbortSignal }): Promise<void>;
+  deleteDefaultRoute(
+    netns: string,
+    family: IpFamily,
+    route: DefaultRoute,
+    opts?: { signal?: AbortSignal },
+  ): Promise<void>;
   /** `ip route replace default via <gateway> dev <dev>`. */
-  replaceDefaultRoute(netns: string, family: IpFamily, dev: string, gateway: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  replaceDefaultRoute(
+    netns: string,
+    family: IpFamily,
+    dev: string,
+    gateway: string,
+    opts?: { signal?: AbortSignal },
+  ): Promise<void>;
 }
 
 /** Runs a command; resolves with stdout, rejects with a message carrying stderr. */
 export type RunCommand = (file: string, args: readonly string[], opts: { signal?: AbortSignal }) => Promise<string>;
 
 export const execaRun: RunCommand = async (file, args, opts) => {
-  const r = await execa(file, args, { ...(opts.signal !== undefined ? { cancelSignal: opts.signal } : {}), reject: false, stdin: "ignore" });
+  const r = await execa(file, args, {
+    ...(opts.signal !== undefined ? { cancelSignal: opts.signal } : {}),
+    reject: false,
+    stdin: "ignore",
+  });
   if (r.exitCode !== 0 || r.failed) {
-    throw new Error(`${file} ${args.join(" ")} failed (exit ${String(r.exitCode)}): ${String(r.stderr).trim() || r.shortMessage}`);
+    throw new Error(
+      `${file} ${args.join(" ")} failed (exit ${String(r.exitCode)}): ${String(r.stderr).trim() || r.shortMessage}`,
+    );
   }
   return String(r.stdout);
 };
@@ -39,7 +56,13 @@ export function createRouteEditor(run: RunCommand = execaRun): RouteEditor {
       if (!Array.isArray(parsed)) return [];
       return parsed.flatMap((r: { dev?: unknown; gateway?: unknown; metric?: unknown }) =>
         typeof r.dev === "string"
-          ? [{ dev: r.dev, ...(typeof r.gateway === "string" ? { gateway: r.gateway } : {}), ...(typeof r.metric === "number" ? { metric: r.metric } : {}) }]
+          ? [
+              {
+                dev: r.dev,
+                ...(typeof r.gateway === "string" ? { gateway: r.gateway } : {}),
+                ...(typeof r.metric === "number" ? { metric: r.metric } : {}),
+              },
+            ]
           : [],
       );
     },

@@ -6,7 +6,11 @@ import { createChannel, createClient, type Channel } from "nice-grpc";
 import { RuntimeServiceDefinition, type RuntimeServiceClient } from "../../../proto/gen/runtime/v1/api.js";
 
 export type SandboxList =
-  | { readonly ok: true; readonly ids: ReadonlySet<string>; /** "containerd 1.6.20 at unix:///…" */ readonly runtime: string }
+  | {
+      readonly ok: true;
+      readonly ids: ReadonlySet<string>;
+      /** "containerd 1.6.20 at unix:///…" */ readonly runtime: string;
+    }
   /** absent: no socket at the path (no runtime on this machine, or not up yet). */
   | { readonly ok: false; readonly absent: boolean; readonly why: string };
 
@@ -43,7 +47,11 @@ export function createCriSandboxes(socketPath: string, opts: { timeoutMs?: numbe
         return { ok: true, ids: new Set(res.items.map((s) => s.id)), runtime: `${conn.runtime} at ${address}` };
       } catch (err) {
         close();
-        return { ok: false, absent: false, why: `CRI ListPodSandbox at ${address} failed: ${err instanceof Error ? err.message : String(err)}` };
+        return {
+          ok: false,
+          absent: false,
+          why: `CRI ListPodSandbox at ${address} failed: ${err instanceof Error ? err.message : String(err)}`,
+        };
       }
     },
     close,

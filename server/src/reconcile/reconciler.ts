@@ -55,9 +55,21 @@ export function createReconciler(deps: ReconcilerDeps): Lifecycle {
 /** One line per thing done; a quiet pass is a debug line. */
 function report(log: Logger, r: GcResult): void {
   for (const item of r.items) {
-    const fields = { containerId: item.containerId, pod: item.pod !== undefined ? `${item.pod.namespace}/${item.pod.name}` : undefined, reason: item.reason, outcome: item.outcome, interfaces: item.interfaces.map((i) => `${i.network}@${i.ifName}`) };
-    log[item.outcome === "failed" || item.outcome === "orphaned" ? "warn" : "info"](fields, item.message ?? `reconcile: ${item.reason}, ${item.outcome}`);
+    const fields = {
+      containerId: item.containerId,
+      pod: item.pod !== undefined ? `${item.pod.namespace}/${item.pod.name}` : undefined,
+      reason: item.reason,
+      outcome: item.outcome,
+      interfaces: item.interfaces.map((i) => `${i.network}@${i.ifName}`),
+    };
+    log[item.outcome === "failed" || item.outcome === "orphaned" ? "warn" : "info"](
+      fields,
+      item.message ?? `reconcile: ${item.reason}, ${item.outcome}`,
+    );
   }
   for (const e of r.errors) log.warn({ error: e }, "reconcile pass error");
-  log.debug({ sources: r.sources, notes: r.notes, items: r.items.length, errors: r.errors.length }, "reconcile pass done");
+  log.debug(
+    { sources: r.sources, notes: r.notes, items: r.items.length, errors: r.errors.length },
+    "reconcile pass done",
+  );
 }

@@ -9,10 +9,20 @@ import { netnsForDelete } from "../attach/netns-rules.js";
 
 const signal = new AbortController().signal;
 
-function record(containerId: string, netns = `/run/netns/${containerId}`, uid = `uid-${containerId}`): AttachmentRecord {
+function record(
+  containerId: string,
+  netns = `/run/netns/${containerId}`,
+  uid = `uid-${containerId}`,
+): AttachmentRecord {
   return {
     version: 1,
-    plan: { containerId, netns, pod: { namespace: "default", name: containerId, uid }, primaryIfName: "eth0", delegates: [] },
+    plan: {
+      containerId,
+      netns,
+      pod: { namespace: "default", name: containerId, uid },
+      primaryIfName: "eth0",
+      delegates: [],
+    },
     results: {},
     phase: "attached",
     netnsId: `ns:${netns}`,
@@ -23,15 +33,31 @@ function record(containerId: string, netns = `/run/netns/${containerId}`, uid = 
 
 /** Namespaces that exist: every path but the ones listed. */
 const netnsExcept = (...gone: string[]): NetnsGuard => ({
-  inspect: (path) => (gone.includes(path) ? { ok: false, problem: "missing", detail: "does not exist (ENOENT)" } : { ok: true, id: `ns:${path}` }),
+  inspect: (path) =>
+    gone.includes(path)
+      ? { ok: false, problem: "missing", detail: "does not exist (ENOENT)" }
+      : { ok: true, id: `ns:${path}` },
 });
 const cri = (answer: SandboxList): CriSandboxes => ({ list: async () => answer, close: () => undefined });
-const pods = (lookup: (name: string) => PodLookup, ready = true): PodSource => ({ getPod: async (_ns, name) => lookup(name), ready: () => ready });
-const lines = (log: string[]) => ({ ...silentLog, info: (_o: unknown, m: string) => void log.push(m), warn: (_o: unknown, m: string) => void log.push(m), child: () => silentLog }) as unknown as typeof silentLog;
+const pods = (lookup: (name: string) => PodLookup, ready = true): PodSource => ({
+  getPod: async (_ns, name) => lookup(name),
+  ready: () => ready,
+});
+const lines = (log: string[]) =>
+  ({
+    ...silentLog,
+    info: (_o: unknown, m: string) => void log.push(m),
+    warn: (_o: unknown, m: string) => void log.push(m),
+    child: () => silentLog,
+  }) as unknown as typeof silentLog;
 
 describe("the reconciler's truth", () => {
   it("while the runtime answers: gone when it does not list the sandbox, or when the netns is gone", async () => {
-    const truth = createRuntimeTruth({ netns: netnsExcept("/run/netns/b"), cri: cri({ ok: true, ids: new Set(["a", "b"]), runtime: "containerd 1.6.20 at unix:///c.sock" }), log: silentLog });
+    const truth = createRuntimeTruth({
+      netns: netnsExcept("/run/netns/b"),
+      cri: cri({ ok: true, ids: new Set(["a", "b"]), runtime: "containerd 1.6.20 at unix:///c.sock" }),
+      log: silentLog,
+    });
     const snap = await truth.snapshot(signal);
     expect(snap.sources).toEqual(["CRI ListPodSandbox: containerd 1.6.20 at unix:///c.sock", "netns existence"]);
     expect(snap.notes).toEqual([]);
@@ -41,18 +67,29 @@ describe("the reconciler's truth", () => {
   });
 
   it("a netns that is another namespace now counts as gone", async () => {
-    const truth = createRuntimeTruth({ netns: { inspect: () => ({ ok: true, id: "ns:someone-else" }) }, log: silentLog });
+    const truth = createRuntimeTruth({
+      netns: { inspect: () => ({ ok: true, id: "ns:someone-else" }) },
+      log: silentLog,
+    });
     expect(await (await truth.snapshot(signal)).gone(record("a"), signal)).toBe("netns-gone");
   });
 
   it("without a runtime socket says so once, and judges by netns existence", async () => {
     const log: string[] = [];
-    const truth = createRuntimeTruth({ netns: netnsExcept(), cri: cri({ ok: false, absent: true, why: "no container runtime socket at /run/containerd/containerd.sock" }), log: lines(log) });
+    const truth = createRuntimeTruth({
+      netns: netnsExcept(),
+      cri: cri({ ok: false, absent: true, why: "no container runtime socket at /run/containerd/containerd.sock" }),
+      log: lines(log),
+    });
     const snap = await truth.snapshot(signal);
     await truth.snapshot(signal);
     expect(snap.sources).toEqual(["netns existence"]);
-    expect(snap.notes).toEqual(["no container runtime socket at /run/containerd/containerd.sock: sandboxes are judged by netns existence"]);
-    expect(log).toEqual(["reconciler: no container runtime socket at /run/containerd/containerd.sock: sandboxes are judged by netns existence"]);
+    expect(snap.notes).toEqual([
+      "no container runtime socket at /run/containerd/containerd.sock: sandboxes are judged by netns existence",
+    ]);
+    expect(log).toEqual([
+      "reconciler: no container runtime socket at /run/containerd/containerd.sock: sandboxes are judged by netns existence",
+    ]);
     expect(await snap.gone(record("a"), signal)).toBeUndefined();
   });
 
@@ -60,11 +97,17 @@ describe("the reconciler's truth", () => {
     const lookup = (name: string): PodLookup => {
       if (name === "deleted") return { reason: "not-found" };
       if (name === "recreated") return { found: { namespace: "default", name, uid: "a-new-uid", annotations: {} } };
-      if (name === "static") return { found: { namespace: "default", name, uid: "mirror-uid", annotations: {}, isStatic: true } };
+      if (name === "static")
+        return { found: { namespace: "default", name, uid: "mirror-uid", annotations: {}, isStatic: true } };
       if (name === "away") throw new Error("KUBE_API_UNAVAILABLE");
       return { found: { namespace: "default", name, uid: `uid-${name}`, annotations: {} } };
     };
-    const truth = createRuntimeTruth({ netns: netnsExcept(), cri: cri({ ok: false, absent: false, why: "CRI ListPodSandbox failed: UNAVAILABLE" }), pods: pods(lookup), log: silentLog });
+    const truth = createRuntimeTruth({
+      netns: netnsExcept(),
+      cri: cri({ ok: false, absent: false, why: "CRI ListPodSandbox failed: UNAVAILABLE" }),
+      pods: pods(lookup),
+      log: silentLog,
+    });
     const snap = await truth.snapshot(signal);
     expect(snap.sources).toEqual(["netns existence", "pod informer"]);
     expect(await snap.gone(record("deleted"), signal)).toBe("pod-gone");
@@ -77,7 +120,12 @@ describe("the reconciler's truth", () => {
 
   it("ignores the pod informer while the runtime answers, and before the informer is synced", async () => {
     const deleted = (): PodLookup => ({ reason: "not-found" });
-    const listing = createRuntimeTruth({ netns: netnsExcept(), cri: cri({ ok: true, ids: new Set(["a"]), runtime: "crio" }), pods: pods(deleted), log: silentLog });
+    const listing = createRuntimeTruth({
+      netns: netnsExcept(),
+      cri: cri({ ok: true, ids: new Set(["a"]), runtime: "crio" }),
+      pods: pods(deleted),
+      log: silentLog,
+    });
     expect(await (await listing.snapshot(signal)).gone(record("a"), signal)).toBeUndefined();
     const unsynced = createRuntimeTruth({ netns: netnsExcept(), pods: pods(deleted, false), log: silentLog });
     const snap = await unsynced.snapshot(signal);
@@ -87,10 +135,17 @@ describe("the reconciler's truth", () => {
 
   it("a namespace whose path was deleted while a process still runs in it is not gone, and DEL reaches it through that process", async () => {
     const guard: NetnsGuard = {
-      inspect: (path) => (path === "/run/netns/a" ? { ok: false, problem: "missing", detail: "does not exist (ENOENT)" } : { ok: true, id: path === "/proc/42/ns/net" ? "ns:/run/netns/a" : `ns:${path}` }),
+      inspect: (path) =>
+        path === "/run/netns/a"
+          ? { ok: false, problem: "missing", detail: "does not exist (ENOENT)" }
+          : { ok: true, id: path === "/proc/42/ns/net" ? "ns:/run/netns/a" : `ns:${path}` },
       findHolder: (id) => (id === "ns:/run/netns/a" ? "/proc/42/ns/net" : undefined),
     };
-    const truth = createRuntimeTruth({ netns: guard, cri: cri({ ok: true, ids: new Set(["a"]), runtime: "containerd" }), log: silentLog });
+    const truth = createRuntimeTruth({
+      netns: guard,
+      cri: cri({ ok: true, ids: new Set(["a"]), runtime: "containerd" }),
+      log: silentLog,
+    });
     const snap = await truth.snapshot(signal);
     expect(await snap.gone(record("a"), signal)).toBeUndefined();
     expect(netnsForDelete(guard, record("a"))).toBe("/proc/42/ns/net");
@@ -98,6 +153,8 @@ describe("the reconciler's truth", () => {
     expect(netnsForDelete(guard, record("a"), "")).toBe("");
     // Nobody holds it: gone.
     const noHolder: NetnsGuard = { inspect: guard.inspect };
-    expect(await (await createRuntimeTruth({ netns: noHolder, log: silentLog }).snapshot(signal)).gone(record("a"), signal)).toBe("netns-gone");
+    expect(
+      await (await createRuntimeTruth({ netns: noHolder, log: silentLog }).snapshot(signal)).gone(record("a"), signal),
+    ).toBe("netns-gone");
   });
 });

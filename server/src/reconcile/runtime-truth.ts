@@ -35,8 +35,11 @@ export function createRuntimeTruth(deps: RuntimeTruthDeps): SandboxTruth {
         sources.unshift(`CRI ListPodSandbox: ${listed.runtime}`);
         say(`reconciler: the container runtime's sandbox list is the truth (${listed.runtime})`, "info");
       } else {
-        const why = listed === undefined ? "no container runtime socket configured (reconcile.runtimeSocket)" : listed.why;
-        notes.push(`${why}: sandboxes are judged by netns existence${deps.pods !== undefined ? " and the pod informer" : ""}`);
+        const why =
+          listed === undefined ? "no container runtime socket configured (reconcile.runtimeSocket)" : listed.why;
+        notes.push(
+          `${why}: sandboxes are judged by netns existence${deps.pods !== undefined ? " and the pod informer" : ""}`,
+        );
         say(`reconciler: ${notes[0]!}`, listed?.absent === false ? "warn" : "info");
       }
       const pods = listed?.ok !== true && deps.pods?.ready() === true ? deps.pods : undefined;

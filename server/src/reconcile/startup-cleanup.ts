@@ -18,14 +18,27 @@ export interface StartupCleanupDeps {
 export async function startupCleanup(deps: StartupCleanupDeps): Promise<void> {
   const { layout, log } = deps;
   const migrated = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
-  if (migrated.moved.length > 0) log.info({ from: layout.legacyAttachmentsDir, to: layout.attachmentsDir, containerIds: migrated.moved }, "saved attachments moved to the current state path");
-  for (const l of migrated.left) log.warn({ containerId: l.containerId, from: layout.legacyAttachmentsDir }, `saved attachment not moved from the old state path: ${l.why}`);
+  if (migrated.moved.length > 0)
+    log.info(
+      { from: layout.legacyAttachmentsDir, to: layout.attachmentsDir, containerIds: migrated.moved },
+      "saved attachments moved to the current state path",
+    );
+  for (const l of migrated.left)
+    log.warn(
+      { containerId: l.containerId, from: layout.legacyAttachmentsDir },
+      `saved attachment not moved from the old state path: ${l.why}`,
+    );
 
   const killed = await killLeftoverPlugins(deps.pluginOwner);
-  if (killed.length > 0) log.warn({ processes: killed }, "killed processes a previous netattachd started that were still running");
+  if (killed.length > 0)
+    log.warn({ processes: killed }, "killed processes a previous netattachd started that were still running");
 
   const temps = [...(await removeTempFiles(layout.attachmentsDir)), ...(await removeTempFiles(layout.orphansDir))];
   const cache = await deps.runtime.sweepCache();
-  if (temps.length + cache.tempFiles.length > 0) log.info({ files: [...temps, ...cache.tempFiles] }, "removed temp files of writes a previous netattachd never finished");
+  if (temps.length + cache.tempFiles.length > 0)
+    log.info(
+      { files: [...temps, ...cache.tempFiles] },
+      "removed temp files of writes a previous netattachd never finished",
+    );
   if (cache.corrupt.length > 0) log.warn({ files: cache.corrupt }, "removed unreadable result cache entries");
 }

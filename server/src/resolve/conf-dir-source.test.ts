@@ -34,7 +34,10 @@ describe("createConfDirSource on the fixture dir", () => {
 
   it("finds a conflist by its JSON name, ignoring the namespace", async () => {
     const def = found(await source.lookup(ref("cluster-net", "whatever")));
-    expect(def).toMatchObject({ name: "cluster-net", origin: { kind: "conf-file", path: join(CONF_D, "10-cluster.conflist") } });
+    expect(def).toMatchObject({
+      name: "cluster-net",
+      origin: { kind: "conf-file", path: join(CONF_D, "10-cluster.conflist") },
+    });
     expect(def.namespace).toBeUndefined();
     expect((def.config.plugins as unknown[]).length).toBe(2);
   });
@@ -60,16 +63,24 @@ describe("createConfDirSource on the fixture dir", () => {
   it("reports a config with neither type nor plugins when it is the match", async () => {
     const err = await rejection(source.lookup(ref("notype-net")));
     expect(err.code).toBe("INVALID_NETWORK_CONFIG");
-    expect(err.message).toBe(`network "notype-net": CNI config file ${join(CONF_D, "91-notype.conf")} has neither "type" (conf) nor "plugins" (conflist)`);
+    expect(err.message).toBe(
+      `network "notype-net": CNI config file ${join(CONF_D, "91-notype.conf")} has neither "type" (conf) nor "plugins" (conflist)`,
+    );
   });
 
   it("says what it holds and which files it skipped when the name is unknown", async () => {
     const r = await source.lookup(ref("nope"));
     expect(r.found).toBeUndefined();
     expect(missing(r)).toHaveLength(3);
-    expect(missing(r)[0]).toBe(`conf dir ${CONF_D}: no conf or conflist with "name": "nope" (it holds cluster-net, macvlan-conf, ptp-conf)`);
-    expect(missing(r)[1]).toMatch(`conf dir ${CONF_D}: ${join(CONF_D, "90-broken.conf")} skipped, it is not valid JSON: `);
-    expect(missing(r)[2]).toBe(`conf dir ${CONF_D}: ${join(CONF_D, "91-notype.conf")} skipped, it has neither "type" (conf) nor "plugins" (conflist)`);
+    expect(missing(r)[0]).toBe(
+      `conf dir ${CONF_D}: no conf or conflist with "name": "nope" (it holds cluster-net, macvlan-conf, ptp-conf)`,
+    );
+    expect(missing(r)[1]).toMatch(
+      `conf dir ${CONF_D}: ${join(CONF_D, "90-broken.conf")} skipped, it is not valid JSON: `,
+    );
+    expect(missing(r)[2]).toBe(
+      `conf dir ${CONF_D}: ${join(CONF_D, "91-notype.conf")} skipped, it has neither "type" (conf) nor "plugins" (conflist)`,
+    );
   });
 
   it("reports a missing directory as a place tried", async () => {
@@ -119,7 +130,9 @@ describe("createConfDirSource on a changing dir", () => {
     expect(found(await source.lookup(ref("net-a"))).name).toBe("net-a");
     const r = await source.lookup(ref("net-z"));
     expect(missing(r)).toHaveLength(3);
-    expect(missing(r)[1]).toMatch(new RegExp(`^conf dir ${dir}: ${join(dir, "loop.conflist")} could not be read: ELOOP`));
+    expect(missing(r)[1]).toMatch(
+      new RegExp(`^conf dir ${dir}: ${join(dir, "loop.conflist")} could not be read: ELOOP`),
+    );
     expect(missing(r)[2]).toContain(`${join(dir, "b.conf")} skipped, it is not valid JSON`);
   });
 
@@ -131,7 +144,10 @@ describe("createConfDirSource on a changing dir", () => {
   });
 
   it("reports a conflist whose plugin lacks a type", async () => {
-    await writeFile(join(dir, "x.conflist"), JSON.stringify({ name: "net-x", plugins: [{ type: "bridge" }, { mtu: 1 }] }));
+    await writeFile(
+      join(dir, "x.conflist"),
+      JSON.stringify({ name: "net-x", plugins: [{ type: "bridge" }, { mtu: 1 }] }),
+    );
     const err = await rejection(createConfDirSource(dir).lookup(ref("net-x")));
     expect(err.message).toBe(`network "net-x": CNI config file ${join(dir, "x.conflist")} plugin 2 has no "type"`);
   });

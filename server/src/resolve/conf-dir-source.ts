@@ -21,20 +21,29 @@ export function createConfDirSource(dir: string): NetworkSource {
 export function findConfByName(snap: DirSnapshot<ConfFile>, name: string): NetworkLookup {
   if (snap.dirProblem !== undefined) return { tried: [`conf dir ${snap.dir} ${snap.dirProblem}`] };
   for (const f of snap.files) {
-    if (f.parsed.kind === "invalid" && f.parsed.probableName === name) throw invalidConfigError(f.path, name, f.parsed.problem, f.parsed.cause);
+    if (f.parsed.kind === "invalid" && f.parsed.probableName === name)
+      throw invalidConfigError(f.path, name, f.parsed.problem, f.parsed.cause);
   }
   const matches = snap.files.filter((f) => f.parsed.kind === "valid" && f.parsed.name === name);
   const best = matches.find((f) => f.parsed.kind === "valid" && f.parsed.list) ?? matches[0];
   if (best !== undefined && best.parsed.kind === "valid") {
-    const found: NetworkDefinition = { name, config: best.parsed.config, origin: { kind: "conf-file", path: best.path } };
+    const found: NetworkDefinition = {
+      name,
+      config: best.parsed.config,
+      origin: { kind: "conf-file", path: best.path },
+    };
     return { found };
   }
-  const known = snap.files.flatMap((f) => (f.parsed.kind === "valid" && f.parsed.name !== undefined ? [f.parsed.name] : []));
+  const known = snap.files.flatMap((f) =>
+    f.parsed.kind === "valid" && f.parsed.name !== undefined ? [f.parsed.name] : [],
+  );
   return {
     tried: [
       `conf dir ${snap.dir}: no conf or conflist with "name": ${JSON.stringify(name)} (${describeKnown(known)})`,
       ...snap.unreadable.map((u) => `conf dir ${snap.dir}: ${u.path} could not be read: ${u.problem}`),
-      ...snap.files.flatMap((f) => (f.parsed.kind === "invalid" ? [`conf dir ${snap.dir}: ${f.path} skipped, it ${f.parsed.problem}`] : [])),
+      ...snap.files.flatMap((f) =>
+        f.parsed.kind === "invalid" ? [`conf dir ${snap.dir}: ${f.path} skipped, it ${f.parsed.problem}`] : [],
+      ),
     ],
   };
 }

@@ -15,8 +15,21 @@ async function check(text: string): Promise<void> {
 
 describe("CNI conf files: properties", () => {
   it("any text, any JSON, confs and conflists with arbitrary fields", async () => {
-    const conf = fc.record({ cniVersion: nastyJson, name: fc.oneof(nastyString(), fc.constant("n".repeat(100_000))), type: nastyJson, plugins: fc.oneof(fc.array(fc.record({ type: nastyJson }, { requiredKeys: [] }), { maxLength: 3 }), nastyJson) }, { requiredKeys: [] });
-    const text = fc.oneof(nastyString(300), nastyJson.map((v) => JSON.stringify(v) ?? ""), conf.map((c) => JSON.stringify(c)), fc.integer({ min: 1, max: 20_000 }).map((d) => deepText(d, "{\"a\":", "}")));
+    const conf = fc.record(
+      {
+        cniVersion: nastyJson,
+        name: fc.oneof(nastyString(), fc.constant("n".repeat(100_000))),
+        type: nastyJson,
+        plugins: fc.oneof(fc.array(fc.record({ type: nastyJson }, { requiredKeys: [] }), { maxLength: 3 }), nastyJson),
+      },
+      { requiredKeys: [] },
+    );
+    const text = fc.oneof(
+      nastyString(300),
+      nastyJson.map((v) => JSON.stringify(v) ?? ""),
+      conf.map((c) => JSON.stringify(c)),
+      fc.integer({ min: 1, max: 20_000 }).map((d) => deepText(d, '{"a":', "}")),
+    );
     await fc.assert(fc.asyncProperty(text, check), runs(200));
   });
 

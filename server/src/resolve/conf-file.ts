@@ -14,7 +14,12 @@ export function parseConfFile(text: string, path: string): ConfFile {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return { kind: "invalid", problem: `is not valid JSON: ${(err as Error).message}`, probableName: guessName(text, path), cause: err };
+    return {
+      kind: "invalid",
+      problem: `is not valid JSON: ${(err as Error).message}`,
+      probableName: guessName(text, path),
+      cause: err,
+    };
   }
   const problem = networkConfigProblem(value);
   if (problem !== undefined) {

@@ -39,8 +39,20 @@ describe("createDefinitionDirSource on the fixture dir", () => {
       namespace: "default",
       name: "macvlan-conf",
       resourceName: "example.com/sriov_net",
-      config: { cniVersion: "1.0.0", name: "macvlan-conf", type: "macvlan", master: "eth0", ipam: { type: "host-local", subnet: "10.30.0.0/24" } },
-      origin: { kind: "network-attachment-definition", namespace: "default", name: "macvlan-conf", manifestPath: join(DEFS, "networks.yaml"), configFrom: "spec.config" },
+      config: {
+        cniVersion: "1.0.0",
+        name: "macvlan-conf",
+        type: "macvlan",
+        master: "eth0",
+        ipam: { type: "host-local", subnet: "10.30.0.0/24" },
+      },
+      origin: {
+        kind: "network-attachment-definition",
+        namespace: "default",
+        name: "macvlan-conf",
+        manifestPath: join(DEFS, "networks.yaml"),
+        configFrom: "spec.config",
+      },
     });
   });
 
@@ -71,7 +83,9 @@ describe("createDefinitionDirSource on the fixture dir", () => {
   });
 
   it("reads JSON manifests", async () => {
-    expect(found(await source.lookup({ namespace: "global", name: "shared-net" })).origin).toMatchObject({ manifestPath: join(DEFS, "global.json") });
+    expect(found(await source.lookup({ namespace: "global", name: "shared-net" })).origin).toMatchObject({
+      manifestPath: join(DEFS, "global.json"),
+    });
   });
 
   it("rejects spec.config that is not JSON, naming the definition and the file", async () => {
@@ -94,14 +108,22 @@ describe("createDefinitionDirSource on the fixture dir", () => {
   it("lists the dir, other namespaces holding the name, the conf dir and broken files when not found", async () => {
     const r = await source.lookup({ namespace: "team-c", name: "team-net" });
     expect(r.found).toBeUndefined();
-    expect(missing(r)[0]).toBe(`definitions dir ${DEFS}: no NetworkAttachmentDefinition team-c/team-net ("team-net" exists in namespace team-a, team-b)`);
-    expect(missing(r)[1]).toMatch(new RegExp(`^definitions dir ${DEFS}: ${join(DEFS, "zz-broken.yaml")}: document: YAML error: .* at line 5, column 1 \\(skipped\\)$`));
+    expect(missing(r)[0]).toBe(
+      `definitions dir ${DEFS}: no NetworkAttachmentDefinition team-c/team-net ("team-net" exists in namespace team-a, team-b)`,
+    );
+    expect(missing(r)[1]).toMatch(
+      new RegExp(
+        `^definitions dir ${DEFS}: ${join(DEFS, "zz-broken.yaml")}: document: YAML error: .* at line 5, column 1 \\(skipped\\)$`,
+      ),
+    );
     expect(missing(r)).toHaveLength(2);
   });
 
   it("names what a namespace holds when the name exists nowhere", async () => {
     const r = await source.lookup({ namespace: "team-a", name: "nope" });
-    expect(missing(r)[0]).toBe(`definitions dir ${DEFS}: no NetworkAttachmentDefinition team-a/nope (namespace team-a: it holds team-net, unnamed)`);
+    expect(missing(r)[0]).toBe(
+      `definitions dir ${DEFS}: no NetworkAttachmentDefinition team-a/nope (namespace team-a: it holds team-net, unnamed)`,
+    );
   });
 
   it("ignores other kinds with the same name", async () => {
@@ -120,14 +142,27 @@ describe("createDefinitionDirSource on the fixture dir", () => {
   });
 
   it("reports a missing dir", async () => {
-    const r = await createDefinitionDirSource({ dir: "/nonexistent/defs", confDir: CONF_D }).lookup({ namespace: "a", name: "b" });
+    const r = await createDefinitionDirSource({ dir: "/nonexistent/defs", confDir: CONF_D }).lookup({
+      namespace: "a",
+      name: "b",
+    });
     expect(r).toEqual({ tried: ["definitions dir /nonexistent/defs does not exist"] });
   });
 
   it("takes a conf dir source instead of a path", async () => {
-    const confDir = createMemorySource([{ name: "ptp-conf", config: { name: "ptp-conf", type: "ptp" }, origin: { kind: "inline", description: "test" } }]);
-    const def = found(await createDefinitionDirSource({ dir: DEFS, confDir }).lookup({ namespace: "default", name: "ptp-conf" }));
-    expect(def.origin).toEqual({ kind: "network-attachment-definition", namespace: "default", name: "ptp-conf", manifestPath: join(DEFS, "networks.yaml"), configFrom: "conf-file" });
+    const confDir = createMemorySource([
+      { name: "ptp-conf", config: { name: "ptp-conf", type: "ptp" }, origin: { kind: "inline", description: "test" } },
+    ]);
+    const def = found(
+      await createDefinitionDirSource({ dir: DEFS, confDir }).lookup({ namespace: "default", name: "ptp-conf" }),
+    );
+    expect(def.origin).toEqual({
+      kind: "network-attachment-definition",
+      namespace: "default",
+      name: "ptp-conf",
+      manifestPath: join(DEFS, "networks.yaml"),
+      configFrom: "conf-file",
+    });
   });
 });
 
@@ -146,7 +181,12 @@ describe("createDefinitionDirSource on a changing dir", () => {
   it("picks up edits and rejects a definition given twice, naming both files", async () => {
     const source = createDefinitionDirSource({ dir, confDir: join(dir, "none") });
     await writeFile(join(dir, "a.yaml"), nad("net", "ns1", "br-1"));
-    expect(found(await source.lookup({ namespace: "ns1", name: "net" })).config).toEqual({ name: "net", cniVersion: "1.0.0", type: "bridge", bridge: "br-1" });
+    expect(found(await source.lookup({ namespace: "ns1", name: "net" })).config).toEqual({
+      name: "net",
+      cniVersion: "1.0.0",
+      type: "bridge",
+      bridge: "br-1",
+    });
     await writeFile(join(dir, "a.yaml"), nad("net", "ns1", "br-2"));
     expect(found(await source.lookup({ namespace: "ns1", name: "net" })).config.bridge).toBe("br-2");
 

@@ -21,7 +21,9 @@ export interface DefinitionDirOptions {
 export function createDefinitionDirSource(options: DefinitionDirOptions): NetworkSource {
   const { dir } = options;
   const confSource = typeof options.confDir === "string" ? createConfDirSource(options.confDir) : options.confDir;
-  const reader = createDirReader(dir, MANIFEST_EXTENSIONS, (text, path) => parseNadManifest(text, path, options.maxDepth));
+  const reader = createDirReader(dir, MANIFEST_EXTENSIONS, (text, path) =>
+    parseNadManifest(text, path, options.maxDepth),
+  );
   const place = `definitions dir ${dir}`;
 
   return {
@@ -50,7 +52,8 @@ export function createDefinitionDirSource(options: DefinitionDirOptions): Networ
 /** What the user may have meant: the same name elsewhere, or what the namespace holds. */
 function nearby(all: readonly NadRecord[], ref: NetworkRef): string {
   const elsewhere = all.filter((r) => r.name === ref.name).map((r) => r.namespace);
-  if (elsewhere.length > 0) return `${JSON.stringify(ref.name)} exists in namespace ${[...new Set(elsewhere)].join(", ")}`;
+  if (elsewhere.length > 0)
+    return `${JSON.stringify(ref.name)} exists in namespace ${[...new Set(elsewhere)].join(", ")}`;
   return `namespace ${ref.namespace}: ${describeKnown(all.filter((r) => r.namespace === ref.namespace).map((r) => r.name))}`;
 }
 

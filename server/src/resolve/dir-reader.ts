@@ -24,7 +24,11 @@ export interface DirReader<T> {
   read(): Promise<DirSnapshot<T>>;
 }
 
-export function createDirReader<T>(dir: string, extensions: readonly string[], parse: (text: string, path: string) => T): DirReader<T> {
+export function createDirReader<T>(
+  dir: string,
+  extensions: readonly string[],
+  parse: (text: string, path: string) => T,
+): DirReader<T> {
   const cache = new Map<string, { key: string; parsed: T }>();
 
   function readOne(path: string): DirFile<T> | { path: string; problem: string } | undefined {
@@ -49,7 +53,9 @@ export function createDirReader<T>(dir: string, extensions: readonly string[], p
     async read() {
       let names: string[];
       try {
-        names = readdirSync(dir).filter((n) => extensions.includes(extname(n))).sort();
+        names = readdirSync(dir)
+          .filter((n) => extensions.includes(extname(n)))
+          .sort();
       } catch (err) {
         cache.clear();
         return { dir, dirProblem: describeIoError(err), files: [], unreadable: [] };

@@ -3,7 +3,11 @@
 import { DaemonError } from "../errors/daemon-error.js";
 import type { NetworkDefinition, NetworkLookup, NetworkRef, NetworkSource } from "./types.js";
 
-export async function findInSources(sources: readonly NetworkSource[], ref: NetworkRef, signal?: AbortSignal): Promise<NetworkLookup> {
+export async function findInSources(
+  sources: readonly NetworkSource[],
+  ref: NetworkRef,
+  signal?: AbortSignal,
+): Promise<NetworkLookup> {
   const tried: string[] = [];
   if (sources.length === 0) tried.push("no NetworkAttachmentDefinition source is configured");
   for (const source of sources) {
@@ -17,7 +21,11 @@ export async function findInSources(sources: readonly NetworkSource[], ref: Netw
 
 export function notFoundError(what: string, network: string, source: string, tried: readonly string[]): DaemonError {
   const list = tried.map((t, i) => `(${i + 1}) ${t}`).join("; ");
-  return new DaemonError("NETWORK_NOT_FOUND", `${what}: network ${network} not found; tried: ${list}`, { network, source, phase: "resolve" });
+  return new DaemonError("NETWORK_NOT_FOUND", `${what}: network ${network} not found; tried: ${list}`, {
+    network,
+    source,
+    phase: "resolve",
+  });
 }
 
 export function foundOrThrow(r: NetworkLookup, what: string, network: string, source: string): NetworkDefinition {

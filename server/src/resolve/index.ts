@@ -1,6 +1,11 @@
 // Public surface of network selection. Code outside server/src/resolve imports this file.
 export type * from "./types.js";
-export { DEFAULT_NETWORK_ANNOTATION, NETWORKS_ANNOTATION, RESOURCE_NAME_ANNOTATION, SERIAL_NETWORKS_ANNOTATION } from "./annotations.js";
+export {
+  DEFAULT_NETWORK_ANNOTATION,
+  NETWORKS_ANNOTATION,
+  RESOURCE_NAME_ANNOTATION,
+  SERIAL_NETWORKS_ANNOTATION,
+} from "./annotations.js";
 export { parseNetworkSelections, checkSelections } from "./parse-network-selections.js";
 export { serialRequested } from "./serial-networks.js";
 export { createConfDirSource } from "./conf-dir-source.js";

@@ -8,7 +8,9 @@ export function createMemorySource(definitions: readonly NetworkDefinition[], de
     ready: () => true,
     async lookup(ref: NetworkRef, opts?: { signal?: AbortSignal }): Promise<NetworkLookup> {
       opts?.signal?.throwIfAborted();
-      const found = definitions.find((d) => d.name === ref.name && (d.namespace === undefined || d.namespace === ref.namespace));
+      const found = definitions.find(
+        (d) => d.name === ref.name && (d.namespace === undefined || d.namespace === ref.namespace),
+      );
       return found ? { found } : { tried: [`${description}: no network ${ref.namespace}/${ref.name}`] };
     },
   };

@@ -4,7 +4,15 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { deepText, heapGrowthUnder, nastyJson, nastyString, PROTO_KEYS, runs, withinMs } from "../../../test/helpers/property.js";
+import {
+  deepText,
+  heapGrowthUnder,
+  nastyJson,
+  nastyString,
+  PROTO_KEYS,
+  runs,
+  withinMs,
+} from "../../../test/helpers/property.js";
 import { isDnsLabel } from "./name-checks.js";
 import { parseNadManifest, type ManifestFile } from "./nad-manifest.js";
 
@@ -24,8 +32,24 @@ const nad = fc.record(
   {
     apiVersion: fc.oneof(fc.constant("k8s.cni.cncf.io/v1"), nastyJson),
     kind: fc.oneof(fc.constantFrom("NetworkAttachmentDefinition", "List", ...PROTO_KEYS), nastyJson),
-    metadata: fc.oneof(fc.record({ name: fc.oneof(fc.constantFrom("blue", ...PROTO_KEYS), nastyString()), namespace: fc.oneof(fc.constant("ns1"), nastyJson), annotations: nastyJson }, { requiredKeys: [] }), nastyJson),
-    spec: fc.oneof(fc.record({ config: fc.oneof(fc.constant('{"cniVersion":"1.0.0","type":"noop"}'), nastyJson) }, { requiredKeys: [] }), nastyJson),
+    metadata: fc.oneof(
+      fc.record(
+        {
+          name: fc.oneof(fc.constantFrom("blue", ...PROTO_KEYS), nastyString()),
+          namespace: fc.oneof(fc.constant("ns1"), nastyJson),
+          annotations: nastyJson,
+        },
+        { requiredKeys: [] },
+      ),
+      nastyJson,
+    ),
+    spec: fc.oneof(
+      fc.record(
+        { config: fc.oneof(fc.constant('{"cniVersion":"1.0.0","type":"noop"}'), nastyJson) },
+        { requiredKeys: [] },
+      ),
+      nastyJson,
+    ),
     items: nastyJson,
   },
   { requiredKeys: [] },
@@ -33,26 +57,44 @@ const nad = fc.record(
 
 describe("NetworkAttachmentDefinition manifests: properties", () => {
   it("any definitions (and lists of them), as YAML or JSON, one or several documents", async () => {
-    const file = fc.tuple(fc.array(fc.oneof(nad, fc.record({ kind: fc.constant("List"), items: fc.array(nad, { maxLength: 3 }) })), { minLength: 1, maxLength: 3 }), fc.boolean());
+    const file = fc.tuple(
+      fc.array(fc.oneof(nad, fc.record({ kind: fc.constant("List"), items: fc.array(nad, { maxLength: 3 }) })), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      fc.boolean(),
+    );
     await fc.assert(
       fc.asyncProperty(file, async ([docs, asJson]) => {
-        await read(asJson ? JSON.stringify(docs.length === 1 ? docs[0] : { kind: "List", items: docs }) : docs.map((d) => stringify(d)).join("---\n"));
+        await read(
+          asJson
+            ? JSON.stringify(docs.length === 1 ? docs[0] : { kind: "List", items: docs })
+            : docs.map((d) => stringify(d)).join("---\n"),
+        );
       }),
       runs(300),
     );
   });
 
   it("any text", async () => {
-    await fc.assert(fc.asyncProperty(nastyString(300), async (text) => void (await read(text))), runs(300));
+    await fc.assert(
+      fc.asyncProperty(nastyString(300), async (text) => void (await read(text))),
+      runs(300),
+    );
   });
 
   it("deep nesting and alias bombs are problems, in bounded time and memory", async () => {
     const hostile = fc.oneof(
       fc.integer({ min: 33, max: 100_000 }).map((d) => deepText(d)),
-      fc.integer({ min: 33, max: 100_000 }).map((d) => `kind: NetworkAttachmentDefinition\nmetadata: {name: a}\nspec: ${"- ".repeat(d)}x`),
+      fc
+        .integer({ min: 33, max: 100_000 })
+        .map((d) => `kind: NetworkAttachmentDefinition\nmetadata: {name: a}\nspec: ${"- ".repeat(d)}x`),
       fc.integer({ min: 6, max: 12 }).map((n) => {
         let text = "kind: NetworkAttachmentDefinition\nmetadata: {name: a}\nx0: &x0 [y, y, y, y, y, y, y, y, y]\n";
-        for (let i = 1; i <= n; i++) text += `x${i}: &x${i} [${Array(9).fill(`*x${i - 1}`).join(", ")}]\n`;
+        for (let i = 1; i <= n; i++)
+          text += `x${i}: &x${i} [${Array(9)
+            .fill(`*x${i - 1}`)
+            .join(", ")}]\n`;
         return text;
       }),
     );

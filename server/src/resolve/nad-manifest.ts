@@ -12,10 +12,15 @@ export interface ManifestFile {
 }
 
 /** `maxDepth` is limits.maxJsonDepth: a file nested deeper is one problem, and nothing in it is read. */
-export function parseNadManifest(text: string, path: string, maxDepth = DEFAULT_INPUT_LIMITS.maxJsonDepth): ManifestFile {
+export function parseNadManifest(
+  text: string,
+  path: string,
+  maxDepth = DEFAULT_INPUT_LIMITS.maxJsonDepth,
+): ManifestFile {
   const records: NadRecord[] = [];
   const problems: string[] = [];
-  if (yamlTextDepth(text, maxDepth) > maxDepth) return { records, problems: [`nests more than ${maxDepth} deep: over limits.maxJsonDepth (${maxDepth})`] };
+  if (yamlTextDepth(text, maxDepth) > maxDepth)
+    return { records, problems: [`nests more than ${maxDepth} deep: over limits.maxJsonDepth (${maxDepth})`] };
   const docs = readYamlDocuments(text);
   docs.forEach((doc, i) => {
     const where = docs.length > 1 ? `document ${i + 1}` : "document";

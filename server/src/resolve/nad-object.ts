@@ -25,8 +25,10 @@ export function nadRecordFromObject(obj: unknown, manifestPath?: string): NadRec
   const meta = isJsonObject(obj.metadata) ? obj.metadata : {};
   const name = meta.name;
   const namespace = meta.namespace ?? "default";
-  if (typeof name !== "string" || !isDnsLabel(name)) return { problem: `metadata.name ${JSON.stringify(name ?? null)} is not a DNS-1123 label` };
-  if (typeof namespace !== "string" || !isDnsLabel(namespace)) return { problem: `metadata.namespace ${JSON.stringify(namespace)} of ${name} is not a DNS-1123 label` };
+  if (typeof name !== "string" || !isDnsLabel(name))
+    return { problem: `metadata.name ${JSON.stringify(name ?? null)} is not a DNS-1123 label` };
+  if (typeof namespace !== "string" || !isDnsLabel(namespace))
+    return { problem: `metadata.namespace ${JSON.stringify(namespace)} of ${name} is not a DNS-1123 label` };
 
   const annotations = isJsonObject(meta.annotations) ? meta.annotations : {};
   const resource = annotations[RESOURCE_NAME_ANNOTATION];
@@ -36,11 +38,17 @@ export function nadRecordFromObject(obj: unknown, manifestPath?: string): NadRec
     ...(manifestPath === undefined ? {} : { manifestPath }),
     ...(typeof resource === "string" && resource !== "" ? { resourceName: resource } : {}),
   };
-  if (obj.apiVersion !== NAD_API_VERSION) return { ...base, problem: `apiVersion is ${JSON.stringify(obj.apiVersion ?? null)}, expected ${NAD_API_VERSION}` };
+  if (obj.apiVersion !== NAD_API_VERSION)
+    return { ...base, problem: `apiVersion is ${JSON.stringify(obj.apiVersion ?? null)}, expected ${NAD_API_VERSION}` };
   if (obj.spec === undefined || obj.spec === null) return base;
   if (!isJsonObject(obj.spec)) return { ...base, problem: "spec is not an object" };
   const config = obj.spec.config;
   if (config === undefined || config === null || config === "") return base;
-  if (typeof config !== "string") return { ...base, problem: "spec.config must be a string holding the CNI JSON (quote it; an inline YAML object is not the CRD shape)" };
+  if (typeof config !== "string")
+    return {
+      ...base,
+      problem:
+        "spec.config must be a string holding the CNI JSON (quote it; an inline YAML object is not the CRD shape)",
+    };
   return { ...base, config };
 }

@@ -11,10 +11,19 @@ export function describeNad(nad: Pick<NadRecord, "namespace" | "name" | "manifes
   return `${NAD_KIND} ${nad.namespace}/${nad.name}${file}`;
 }
 
-export async function nadToDefinition(nad: NadRecord, confDir: NetworkSource, opts?: { signal?: AbortSignal }): Promise<NetworkLookup> {
+export async function nadToDefinition(
+  nad: NadRecord,
+  confDir: NetworkSource,
+  opts?: { signal?: AbortSignal },
+): Promise<NetworkLookup> {
   const network = `${nad.namespace}/${nad.name}`;
   const fail = (problem: string, cause?: unknown): DaemonError =>
-    new DaemonError("INVALID_NETWORK_CONFIG", `${describeNad(nad)}: ${problem}`, { network, source: describeNad(nad), phase: "resolve" }, cause === undefined ? undefined : { cause });
+    new DaemonError(
+      "INVALID_NETWORK_CONFIG",
+      `${describeNad(nad)}: ${problem}`,
+      { network, source: describeNad(nad), phase: "resolve" },
+      cause === undefined ? undefined : { cause },
+    );
   if (nad.problem !== undefined) throw fail(nad.problem);
   const common = {
     namespace: nad.namespace,
@@ -29,20 +38,42 @@ export async function nadToDefinition(nad: NadRecord, confDir: NetworkSource, op
     // Spec 3.4.2: a config without a name takes the definition's.
     const config = parsed.config.name === undefined ? { name: nad.name, ...parsed.config } : parsed.config;
     return {
-      found: { ...common, config, origin: { kind: "network-attachment-definition", namespace: nad.namespace, name: nad.name, ...manifest, configFrom: "spec.config" } },
+      found: {
+        ...common,
+        config,
+        origin: {
+          kind: "network-attachment-definition",
+          namespace: nad.namespace,
+          name: nad.name,
+          ...manifest,
+          configFrom: "spec.config",
+        },
+      },
     };
   }
 
   const fromDir = await confDir.lookup({ namespace: nad.namespace, name: nad.name }, opts);
   if (fromDir.found === undefined) {
-    return { tried: [`${describeNad(nad)} has no spec.config, so a conf/conflist named ${JSON.stringify(nad.name)} was looked for`, ...fromDir.tried] };
+    return {
+      tried: [
+        `${describeNad(nad)} has no spec.config, so a conf/conflist named ${JSON.stringify(nad.name)} was looked for`,
+        ...fromDir.tried,
+      ],
+    };
   }
   const confPath = fromDir.found.origin.kind === "conf-file" ? { confPath: fromDir.found.origin.path } : {};
   return {
     found: {
       ...common,
       config: fromDir.found.config,
-      origin: { kind: "network-attachment-definition", namespace: nad.namespace, name: nad.name, ...manifest, configFrom: "conf-file", ...confPath },
+      origin: {
+        kind: "network-attachment-definition",
+        namespace: nad.namespace,
+        name: nad.name,
+        ...manifest,
+        configFrom: "conf-file",
+        ...confPath,
+      },
     },
   };
 }

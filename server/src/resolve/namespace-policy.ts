@@ -16,7 +16,12 @@ export function checkNamespaceAllowed(
   target: { readonly namespace: string; readonly name: string },
   place: PolicyPlace,
 ): void {
-  if (!config.namespaceIsolation || target.namespace === podNamespace || config.globalNamespaces.includes(target.namespace)) return;
+  if (
+    !config.namespaceIsolation ||
+    target.namespace === podNamespace ||
+    config.globalNamespaces.includes(target.namespace)
+  )
+    return;
   const network = `${target.namespace}/${target.name}`;
   const allowed = [podNamespace, ...config.globalNamespaces.filter((ns) => ns !== podNamespace)];
   throw new DaemonError(

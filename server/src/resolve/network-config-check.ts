@@ -20,10 +20,14 @@ export function parseNetworkConfigText(text: string): ParsedConfig {
 /** Why `value` is not a CNI conf or conflist, or undefined. A missing `name` is allowed here. */
 export function networkConfigProblem(value: unknown): string | undefined {
   if (!isJsonObject(value)) return "is not a JSON object";
-  if (value.name !== undefined && (typeof value.name !== "string" || value.name === "")) return `has a "name" that is not a non-empty string`;
+  if (value.name !== undefined && (typeof value.name !== "string" || value.name === ""))
+    return `has a "name" that is not a non-empty string`;
   if (value.plugins !== undefined) {
-    if (!Array.isArray(value.plugins) || value.plugins.length === 0) return `has "plugins" that is not a non-empty array`;
-    const bad = value.plugins.findIndex((p: unknown) => !isJsonObject(p) || typeof p.type !== "string" || p.type === "");
+    if (!Array.isArray(value.plugins) || value.plugins.length === 0)
+      return `has "plugins" that is not a non-empty array`;
+    const bad = value.plugins.findIndex(
+      (p: unknown) => !isJsonObject(p) || typeof p.type !== "string" || p.type === "",
+    );
     return bad < 0 ? undefined : `plugin ${bad + 1} has no "type"`;
   }
   if (typeof value.type !== "string" || value.type === "") return `has neither "type" (conf) nor "plugins" (conflist)`;

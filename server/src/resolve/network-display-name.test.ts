@@ -14,11 +14,26 @@ describe("networkDisplayName", () => {
   });
 
   it("is the config name for conf files", () => {
-    expect(networkDisplayName({ name: "cluster-net", config: { name: "cluster-net", type: "bridge" }, origin: { kind: "conf-file", path: "/x.conf" } })).toBe("cluster-net");
+    expect(
+      networkDisplayName({
+        name: "cluster-net",
+        config: { name: "cluster-net", type: "bridge" },
+        origin: { kind: "conf-file", path: "/x.conf" },
+      }),
+    ).toBe("cluster-net");
   });
 
   it("is namespace/name for namespaced inline definitions and the name otherwise", () => {
-    expect(networkDisplayName({ namespace: "ns", name: "a", config: { type: "bridge" }, origin: { kind: "inline", description: "t" } })).toBe("ns/a");
-    expect(networkDisplayName({ name: "a", config: { type: "bridge" }, origin: { kind: "inline", description: "t" } })).toBe("a");
+    expect(
+      networkDisplayName({
+        namespace: "ns",
+        name: "a",
+        config: { type: "bridge" },
+        origin: { kind: "inline", description: "t" },
+      }),
+    ).toBe("ns/a");
+    expect(
+      networkDisplayName({ name: "a", config: { type: "bridge" }, origin: { kind: "inline", description: "t" } }),
+    ).toBe("a");
   });
 });

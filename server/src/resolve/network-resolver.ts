@@ -8,7 +8,15 @@ import { checkSelections, parseNetworkSelections } from "./parse-network-selecti
 import { resolveConfiguredNetwork } from "./resolve-configured-network.js";
 import { describePlace, valueError } from "./selection-error.js";
 import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
-import type { NetworkDefinition, NetworkResolver, NetworkSelection, NetworkSource, PodNetworkQuery, ResolvedNetwork, SelectionConfig } from "./types.js";
+import type {
+  NetworkDefinition,
+  NetworkResolver,
+  NetworkSelection,
+  NetworkSource,
+  PodNetworkQuery,
+  ResolvedNetwork,
+  SelectionConfig,
+} from "./types.js";
 
 export interface NetworkResolverOptions {
   readonly sources: {
@@ -31,19 +39,39 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
   const { definitions, confDir } = options.sources;
   const configured = { definitions, confDir, defaultNamespace: config.defaultNamespace };
 
-  function configuredNetwork(role: "cluster" | "default", value: string, source: string, signal?: AbortSignal): Pending {
+  function configuredNetwork(
+    role: "cluster" | "default",
+    value: string,
+    source: string,
+    signal?: AbortSignal,
+  ): Pending {
     return async () => {
       const definition = await resolveConfiguredNetwork(value, configured, source, signal);
-      const selection: NetworkSelection = { name: definition.name, ...(definition.namespace === undefined ? {} : { namespace: definition.namespace }) };
+      const selection: NetworkSelection = {
+        name: definition.name,
+        ...(definition.namespace === undefined ? {} : { namespace: definition.namespace }),
+      };
       return { role, network: networkDisplayName(definition), selection, definition };
     };
   }
 
-  function selectedNetwork(role: "cluster" | "selected", selection: NetworkSelection, source: string, index: number, signal?: AbortSignal, note = ""): Pending {
+  function selectedNetwork(
+    role: "cluster" | "selected",
+    selection: NetworkSelection,
+    source: string,
+    index: number,
+    signal?: AbortSignal,
+    note = "",
+  ): Pending {
     return async () => {
       const ref = { namespace: selection.namespace as string, name: selection.name };
       const what = describePlace({ source, index, label: selection.name }) + note;
-      const definition: NetworkDefinition = foundOrThrow(await findInSources(definitions, ref, signal), what, `${ref.namespace}/${ref.name}`, source);
+      const definition: NetworkDefinition = foundOrThrow(
+        await findInSources(definitions, ref, signal),
+        what,
+        `${ref.namespace}/${ref.name}`,
+        source,
+      );
       return { role, network: networkDisplayName(definition), selection, definition };
     };
   }
@@ -53,34 +81,51 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
     const value = query.annotations[DEFAULT_NETWORK_ANNOTATION];
     if (value !== undefined && value.trim() !== "") {
       // Parsed with no default namespace, so an unqualified name can be told apart and its error can say where the namespace came from.
-      const selections = parseNetworkSelections(value, "", DEFAULT_NETWORK_ANNOTATION, { ...limits, maxElements: limits.maxNetworksPerPod });
+      const selections = parseNetworkSelections(value, "", DEFAULT_NETWORK_ANNOTATION, {
+        ...limits,
+        maxElements: limits.maxNetworksPerPod,
+      });
       const [parsed] = selections;
-      if (parsed === undefined || selections.length !== 1) throw valueError(DEFAULT_NETWORK_ANNOTATION, `must name exactly one network, got ${selections.length}`);
+      if (parsed === undefined || selections.length !== 1)
+        throw valueError(DEFAULT_NETWORK_ANNOTATION, `must name exactly one network, got ${selections.length}`);
       const unqualified = parsed.namespace === "";
       const only = unqualified ? { ...parsed, namespace: config.defaultNamespace } : parsed;
       checkAllowed(query.namespace, only, DEFAULT_NETWORK_ANNOTATION, 1);
-      const note = unqualified ? ` (no namespace given: looked up in the daemon's defaultNamespace "${config.defaultNamespace}")` : "";
+      const note = unqualified
+        ? ` (no namespace given: looked up in the daemon's defaultNamespace "${config.defaultNamespace}")`
+        : "";
       return selectedNetwork("cluster", only, DEFAULT_NETWORK_ANNOTATION, 1, signal, note);
     }
     return configuredClusterNetwork(signal);
   }
 
   function configuredClusterNetwork(signal?: AbortSignal): Pending {
-    if (config.clusterNetwork.trim() === "") throw valueError("daemon config clusterNetwork", "is empty, so pods have no cluster network");
+    if (config.clusterNetwork.trim() === "")
+      throw valueError("daemon config clusterNetwork", "is empty, so pods have no cluster network");
     return configuredNetwork("cluster", config.clusterNetwork.trim(), "daemon config clusterNetwork", signal);
   }
 
   function checkAllowed(podNamespace: string, sel: NetworkSelection, source: string, index: number): void {
     const target = { namespace: sel.namespace as string, name: sel.name };
-    checkNamespaceAllowed(config, podNamespace, target, { source, element: `element ${index} (${JSON.stringify(sel.name)})` });
+    checkNamespaceAllowed(config, podNamespace, target, {
+      source,
+      element: `element ${index} (${JSON.stringify(sel.name)})`,
+    });
   }
 
   /** The pod's own selections, bounded by what the cluster and default networks leave of limits.maxNetworksPerPod. */
   function podSelections(query: PodNetworkQuery, others: number): { selections: NetworkSelection[]; source: string } {
     const bounds = { ...limits, maxElements: Math.max(0, limits.maxNetworksPerPod - others) };
-    if (query.selections !== undefined) return { selections: checkSelections(query.selections, query.namespace, REQUEST_SELECTIONS, bounds), source: REQUEST_SELECTIONS };
+    if (query.selections !== undefined)
+      return {
+        selections: checkSelections(query.selections, query.namespace, REQUEST_SELECTIONS, bounds),
+        source: REQUEST_SELECTIONS,
+      };
     const value = query.annotations[NETWORKS_ANNOTATION] ?? "";
-    return { selections: parseNetworkSelections(value, query.namespace, NETWORKS_ANNOTATION, bounds), source: NETWORKS_ANNOTATION };
+    return {
+      selections: parseNetworkSelections(value, query.namespace, NETWORKS_ANNOTATION, bounds),
+      source: NETWORKS_ANNOTATION,
+    };
   }
 
   return {
@@ -90,7 +135,9 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
       // Every input is checked before any lookup, so a bad annotation fails fast and alone.
       const pending: Pending[] = [clusterNetwork(query, signal)];
       if (!config.systemNamespaces.includes(query.namespace)) {
-        config.defaultNetworks.forEach((name, i) => pending.push(configuredNetwork("default", name.trim(), `daemon config defaultNetworks[${i}]`, signal)));
+        config.defaultNetworks.forEach((name, i) =>
+          pending.push(configuredNetwork("default", name.trim(), `daemon config defaultNetworks[${i}]`, signal)),
+        );
       }
       const { selections, source } = podSelections(query, pending.length);
       selections.forEach((sel, i) => {

@@ -43,8 +43,17 @@ const element = fc.record(
     ips: fc.oneof(fc.constant(["10.1.1.1/24"]), nastyJson),
     mac: nastyJson,
     "default-route": nastyJson,
-    portMappings: fc.oneof(fc.array(fc.record({ hostPort: fc.anything(), containerPort: fc.anything(), protocol: nastyJson }, { requiredKeys: [] }), { maxLength: 2 }), nastyJson),
-    bandwidth: fc.oneof(fc.record({ ingressRate: fc.anything(), ingressBurst: fc.anything() }, { requiredKeys: [] }), nastyJson),
+    portMappings: fc.oneof(
+      fc.array(
+        fc.record({ hostPort: fc.anything(), containerPort: fc.anything(), protocol: nastyJson }, { requiredKeys: [] }),
+        { maxLength: 2 },
+      ),
+      nastyJson,
+    ),
+    bandwidth: fc.oneof(
+      fc.record({ ingressRate: fc.anything(), ingressBurst: fc.anything() }, { requiredKeys: [] }),
+      nastyJson,
+    ),
     "cni-args": nastyJson,
     "ipam-claim-reference": nastyJson,
     [PROTO_KEYS[1]]: nastyJson,
@@ -58,13 +67,21 @@ describe("networks annotation: properties", () => {
   });
 
   it("any text-form list (ns/name@if, …): the same", async () => {
-    const item = fc.tuple(fc.option(nastyString(10)), nastyString(12), fc.option(nastyString(18))).map(([ns, name, ifName]) => `${ns === null ? "" : `${ns}/`}${name}${ifName === null ? "" : `@${ifName}`}`);
-    await fc.assert(fc.asyncProperty(fc.array(item, { maxLength: 40 }), (items) => checkAnyValue(items.join(","))), runs(300));
+    const item = fc
+      .tuple(fc.option(nastyString(10)), nastyString(12), fc.option(nastyString(18)))
+      .map(([ns, name, ifName]) => `${ns === null ? "" : `${ns}/`}${name}${ifName === null ? "" : `@${ifName}`}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(item, { maxLength: 40 }), (items) => checkAnyValue(items.join(","))),
+      runs(300),
+    );
   });
 
   it("any JSON element list, with prototype keys, huge numbers and surrogates: the same", async () => {
     const value = fc.oneof(fc.array(element, { maxLength: 4 }), element, nastyJson);
-    await fc.assert(fc.asyncProperty(value, (v) => checkAnyValue(JSON.stringify(v) ?? "")), runs(400));
+    await fc.assert(
+      fc.asyncProperty(value, (v) => checkAnyValue(JSON.stringify(v) ?? "")),
+      runs(400),
+    );
   });
 
   it("deep or huge input is refused by its limit in bounded time", async () => {

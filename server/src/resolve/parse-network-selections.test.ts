@@ -50,14 +50,16 @@ describe("parseNetworkSelections: text form", () => {
 
   it("accepts a 15-byte interface name and a 63-character name", () => {
     const long = "n".repeat(63);
-    expect(parse(`${long}@abcdefghijklmno`)).toEqual([{ name: long, namespace: "pod-ns", interface: "abcdefghijklmno" }]);
+    expect(parse(`${long}@abcdefghijklmno`)).toEqual([
+      { name: long, namespace: "pod-ns", interface: "abcdefghijklmno" },
+    ]);
   });
 
   it.each([
     ["a,,b", 'element 2 (""): is empty'],
     ["a,", 'element 2 (""): is empty'],
-    ["ns/a/b", 'element 1 ("ns/a/b"): has more than one \'/\''],
-    ["a@x@y", 'element 1 ("a@x@y"): has more than one \'@\''],
+    ["ns/a/b", "element 1 (\"ns/a/b\"): has more than one '/'"],
+    ["a@x@y", "element 1 (\"a@x@y\"): has more than one '@'"],
     ["Macvlan", 'network name "Macvlan" is not a DNS-1123 label'],
     ["ns/", 'network name "" is not a DNS-1123 label'],
     ["a b", 'network name "a b" is not a DNS-1123 label'],
@@ -90,7 +92,9 @@ describe("parseNetworkSelections: text form", () => {
 
   it("names the element, its position and network in the error", () => {
     const err = failure("good, team-a/Bad");
-    expect(err.message).toBe(`${ANN}: element 2 ("team-a/Bad"): network name "Bad" is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+    expect(err.message).toBe(
+      `${ANN}: element 2 ("team-a/Bad"): network name "Bad" is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`,
+    );
     expect(err.context.network).toBe("team-a/Bad");
   });
 });
@@ -143,16 +147,20 @@ describe("parseNetworkSelections: JSON form", () => {
   });
 
   it("reads ipam-claim-reference, an empty default-route and the legacy interfaceRequest", () => {
-    expect(parse(json([{ name: "a", "ipam-claim-reference": "vm1.a.net1", "default-route": [], interfaceRequest: "net7" }]))).toEqual([
+    expect(
+      parse(json([{ name: "a", "ipam-claim-reference": "vm1.a.net1", "default-route": [], interfaceRequest: "net7" }])),
+    ).toEqual([
       { name: "a", namespace: "pod-ns", ipamClaimReference: "vm1.a.net1", defaultRoute: [], interface: "net7" },
     ]);
-    expect(parse(json([{ name: "a", interface: "net7", interfaceRequest: "net7" }]))).toEqual([{ name: "a", namespace: "pod-ns", interface: "net7" }]);
+    expect(parse(json([{ name: "a", interface: "net7", interfaceRequest: "net7" }]))).toEqual([
+      { name: "a", namespace: "pod-ns", interface: "net7" },
+    ]);
   });
 
   it("treats null like an absent key, as Go does", () => {
-    expect(parse(json([{ name: "a", namespace: null, mac: null, ips: null, bandwidth: { ingressRate: null } }]))).toEqual([
-      { name: "a", namespace: "pod-ns", bandwidth: {} },
-    ]);
+    expect(
+      parse(json([{ name: "a", namespace: null, mac: null, ips: null, bandwidth: { ingressRate: null } }])),
+    ).toEqual([{ name: "a", namespace: "pod-ns", bandwidth: {} }]);
   });
 
   it("accepts every MAC notation Go's ParseMAC does", () => {
@@ -162,7 +170,11 @@ describe("parseNetworkSelections: JSON form", () => {
   });
 
   it("keeps order and allows the same network twice", () => {
-    expect(parse(json([{ name: "b" }, { name: "a" }, { name: "b", interface: "x1" }])).map((s) => s.name + (s.interface ?? ""))).toEqual(["b", "a", "bx1"]);
+    expect(
+      parse(json([{ name: "b" }, { name: "a" }, { name: "b", interface: "x1" }])).map(
+        (s) => s.name + (s.interface ?? ""),
+      ),
+    ).toEqual(["b", "a", "bx1"]);
   });
 
   it.each([
@@ -196,43 +208,135 @@ describe("parseNetworkSelections: JSON form", () => {
     ["namespace not a string", { name: "a", namespace: 1 }, '"namespace" must be a non-empty string, got 1'],
     ["unknown key", { name: "a", ipz: [] }, 'unknown key "ipz"'],
     ["unknown key (camel case typo)", { name: "a", defaultRoute: [] }, 'unknown key "defaultRoute"'],
-    ["interfaces disagree", { name: "a", interface: "x", interfaceRequest: "y" }, '"interface" "x" and legacy "interfaceRequest" "y" disagree'],
+    [
+      "interfaces disagree",
+      { name: "a", interface: "x", interfaceRequest: "y" },
+      '"interface" "x" and legacy "interfaceRequest" "y" disagree',
+    ],
     ["interface not a string", { name: "a", interface: 3 }, '"interface" must be a non-empty string, got 3'],
     ["ips not an array", { name: "a", ips: "10.0.0.1" }, '"ips" must be an array of strings, got "10.0.0.1"'],
-    ["ips bad entry", { name: "a", ips: ["10.0.0.1", "10.0.0.300"] }, '"ips" entry 2 is not an IP address or CIDR: "10.0.0.300"'],
-    ["ips bad prefix", { name: "a", ips: ["10.0.0.1/33"] }, '"ips" entry 1 is not an IP address or CIDR: "10.0.0.1/33"'],
+    [
+      "ips bad entry",
+      { name: "a", ips: ["10.0.0.1", "10.0.0.300"] },
+      '"ips" entry 2 is not an IP address or CIDR: "10.0.0.300"',
+    ],
+    [
+      "ips bad prefix",
+      { name: "a", ips: ["10.0.0.1/33"] },
+      '"ips" entry 1 is not an IP address or CIDR: "10.0.0.1/33"',
+    ],
     ["ips v6 bad prefix", { name: "a", ips: ["fd00::1/129"] }, '"ips" entry 1 is not an IP address or CIDR'],
     ["ips non-string", { name: "a", ips: [1] }, '"ips" entry 1 is not an IP address or CIDR: 1'],
     ["mac bad", { name: "a", mac: "02:03:04:05:06" }, '"mac" is not a MAC address: "02:03:04:05:06"'],
     ["mac mixed separators", { name: "a", mac: "02:03-04:05:06:07" }, '"mac" is not a MAC address'],
     ["mac not a string", { name: "a", mac: 7 }, '"mac" must be a non-empty string, got 7'],
-    ["default-route CIDR", { name: "a", "default-route": ["10.0.0.1/24"] }, '"default-route" entry 1 is not an IP address: "10.0.0.1/24"'],
-    ["default-route not an array", { name: "a", "default-route": "10.0.0.1" }, '"default-route" must be an array of strings'],
+    [
+      "default-route CIDR",
+      { name: "a", "default-route": ["10.0.0.1/24"] },
+      '"default-route" entry 1 is not an IP address: "10.0.0.1/24"',
+    ],
+    [
+      "default-route not an array",
+      { name: "a", "default-route": "10.0.0.1" },
+      '"default-route" must be an array of strings',
+    ],
     ["portMappings not an array", { name: "a", portMappings: {} }, '"portMappings" must be an array, got {}'],
-    ["portMappings entry not object", { name: "a", portMappings: [8080] }, '"portMappings" entry 1 must be a JSON object, got 8080'],
-    ["hostPort missing", { name: "a", portMappings: [{ containerPort: 80 }] }, '"portMappings" entry 1: hostPort must be a port number 1-65535, got undefined'],
-    ["hostPort 0", { name: "a", portMappings: [{ hostPort: 0, containerPort: 80 }] }, "hostPort must be a port number 1-65535, got 0"],
-    ["containerPort too big", { name: "a", portMappings: [{ hostPort: 1, containerPort: 65536 }] }, "containerPort must be a port number 1-65535, got 65536"],
-    ["port fractional", { name: "a", portMappings: [{ hostPort: 1.5, containerPort: 80 }] }, "hostPort must be a port number 1-65535, got 1.5"],
-    ["port string", { name: "a", portMappings: [{ hostPort: "80", containerPort: 80 }] }, 'hostPort must be a port number 1-65535, got "80"'],
-    ["protocol bad", { name: "a", portMappings: [{ hostPort: 1, containerPort: 2, protocol: "icmp" }] }, 'protocol must be tcp, udp or sctp, got "icmp"'],
-    ["hostIP bad", { name: "a", portMappings: [{ hostPort: 1, containerPort: 2, hostIP: "host" }] }, 'hostIP is not an IP address: "host"'],
-    ["portMapping unknown key", { name: "a", portMappings: [{ hostPort: 1, containerPort: 2, hostport: 3 }] }, '"portMappings" entry 1 has unknown key "hostport"'],
+    [
+      "portMappings entry not object",
+      { name: "a", portMappings: [8080] },
+      '"portMappings" entry 1 must be a JSON object, got 8080',
+    ],
+    [
+      "hostPort missing",
+      { name: "a", portMappings: [{ containerPort: 80 }] },
+      '"portMappings" entry 1: hostPort must be a port number 1-65535, got undefined',
+    ],
+    [
+      "hostPort 0",
+      { name: "a", portMappings: [{ hostPort: 0, containerPort: 80 }] },
+      "hostPort must be a port number 1-65535, got 0",
+    ],
+    [
+      "containerPort too big",
+      { name: "a", portMappings: [{ hostPort: 1, containerPort: 65536 }] },
+      "containerPort must be a port number 1-65535, got 65536",
+    ],
+    [
+      "port fractional",
+      { name: "a", portMappings: [{ hostPort: 1.5, containerPort: 80 }] },
+      "hostPort must be a port number 1-65535, got 1.5",
+    ],
+    [
+      "port string",
+      { name: "a", portMappings: [{ hostPort: "80", containerPort: 80 }] },
+      'hostPort must be a port number 1-65535, got "80"',
+    ],
+    [
+      "protocol bad",
+      { name: "a", portMappings: [{ hostPort: 1, containerPort: 2, protocol: "icmp" }] },
+      'protocol must be tcp, udp or sctp, got "icmp"',
+    ],
+    [
+      "hostIP bad",
+      { name: "a", portMappings: [{ hostPort: 1, containerPort: 2, hostIP: "host" }] },
+      'hostIP is not an IP address: "host"',
+    ],
+    [
+      "portMapping unknown key",
+      { name: "a", portMappings: [{ hostPort: 1, containerPort: 2, hostport: 3 }] },
+      '"portMappings" entry 1 has unknown key "hostport"',
+    ],
     ["bandwidth not object", { name: "a", bandwidth: [1] }, '"bandwidth" must be a JSON object, got [1]'],
-    ["bandwidth zero", { name: "a", bandwidth: { ingressRate: 0 } }, '"bandwidth".ingressRate must be a positive integer, got 0'],
-    ["bandwidth negative", { name: "a", bandwidth: { egressRate: -5 } }, '"bandwidth".egressRate must be a positive integer, got -5'],
-    ["bandwidth string", { name: "a", bandwidth: { egressRate: "1M" } }, '"bandwidth".egressRate must be a positive integer, got "1M"'],
-    ["ingress burst without rate", { name: "a", bandwidth: { ingressBurst: 10 } }, '"bandwidth".ingressBurst requires ingressRate'],
-    ["egress burst without rate", { name: "a", bandwidth: { egressBurst: 10, ingressRate: 5 } }, '"bandwidth".egressBurst requires egressRate'],
+    [
+      "bandwidth zero",
+      { name: "a", bandwidth: { ingressRate: 0 } },
+      '"bandwidth".ingressRate must be a positive integer, got 0',
+    ],
+    [
+      "bandwidth negative",
+      { name: "a", bandwidth: { egressRate: -5 } },
+      '"bandwidth".egressRate must be a positive integer, got -5',
+    ],
+    [
+      "bandwidth string",
+      { name: "a", bandwidth: { egressRate: "1M" } },
+      '"bandwidth".egressRate must be a positive integer, got "1M"',
+    ],
+    [
+      "ingress burst without rate",
+      { name: "a", bandwidth: { ingressBurst: 10 } },
+      '"bandwidth".ingressBurst requires ingressRate',
+    ],
+    [
+      "egress burst without rate",
+      { name: "a", bandwidth: { egressBurst: 10, ingressRate: 5 } },
+      '"bandwidth".egressBurst requires egressRate',
+    ],
     ["bandwidth unknown key", { name: "a", bandwidth: { rate: 1 } }, '"bandwidth" has unknown key "rate"'],
     ["cni-args array", { name: "a", "cni-args": ["x"] }, '"cni-args" must be a JSON object, got ["x"]'],
     ["cni-args string", { name: "a", "cni-args": "x=y" }, '"cni-args" must be a JSON object, got "x=y"'],
-    ["infiniband-guid 6 bytes", { name: "a", "infiniband-guid": "02:03:04:05:06:07" }, '"infiniband-guid" is not an 8-byte GUID (xx:xx:xx:xx:xx:xx:xx:xx): "02:03:04:05:06:07"'],
-    ["infiniband-guid dotted", { name: "a", "infiniband-guid": "0203.0405.0607.0809" }, '"infiniband-guid" is not an 8-byte GUID'],
+    [
+      "infiniband-guid 6 bytes",
+      { name: "a", "infiniband-guid": "02:03:04:05:06:07" },
+      '"infiniband-guid" is not an 8-byte GUID (xx:xx:xx:xx:xx:xx:xx:xx): "02:03:04:05:06:07"',
+    ],
+    [
+      "infiniband-guid dotted",
+      { name: "a", "infiniband-guid": "0203.0405.0607.0809" },
+      '"infiniband-guid" is not an 8-byte GUID',
+    ],
     ["deviceID empty", { name: "a", deviceID: "" }, '"deviceID" must be a non-empty string, got ""'],
     ["deviceID number", { name: "a", deviceID: 3 }, '"deviceID" must be a non-empty string, got 3'],
-    ["ipam-claim-reference number", { name: "a", "ipam-claim-reference": 1 }, '"ipam-claim-reference" must be a non-empty string, got 1'],
-    ["ips with ipam-claim-reference", { name: "a", ips: ["10.0.0.1/24"], "ipam-claim-reference": "c" }, '"ips" and "ipam-claim-reference" cannot be used together'],
+    [
+      "ipam-claim-reference number",
+      { name: "a", "ipam-claim-reference": 1 },
+      '"ipam-claim-reference" must be a non-empty string, got 1',
+    ],
+    [
+      "ips with ipam-claim-reference",
+      { name: "a", ips: ["10.0.0.1/24"], "ipam-claim-reference": "c" },
+      '"ips" and "ipam-claim-reference" cannot be used together',
+    ],
   ])("rejects %s", (_label, element, message) => {
     const err = elementFailure(element);
     expect(err.code).toBe("INVALID_ANNOTATION");
@@ -242,7 +346,11 @@ describe("parseNetworkSelections: JSON form", () => {
   });
 
   it.each([
-    [{ name: "a", interface: "abcdefghijklmnop" }, '"interface" "abcdefghijklmnop" is longer than 15 bytes', "abcdefghijklmnop"],
+    [
+      { name: "a", interface: "abcdefghijklmnop" },
+      '"interface" "abcdefghijklmnop" is longer than 15 bytes',
+      "abcdefghijklmnop",
+    ],
     [{ name: "a", interface: "eth 0" }, `"interface" "eth 0" contains / or : or whitespace`, "eth 0"],
     [{ name: "a", interfaceRequest: "a/b" }, '"interfaceRequest" "a/b" contains', "a/b"],
   ])("rejects interface names as INTERFACE_CONFLICT (%j)", (element, message, ifName) => {
@@ -265,7 +373,16 @@ describe("parseNetworkSelections: JSON form", () => {
 
 describe("checkSelections (explicit request selections)", () => {
   it("fills the namespace and passes valid selections through", () => {
-    expect(checkSelections([{ name: "a", interface: "net3", ips: ["10.0.0.2/24"], cniArgs: { k: "v" } }, { name: "b", namespace: "x" }], "pod-ns", "request selections")).toEqual([
+    expect(
+      checkSelections(
+        [
+          { name: "a", interface: "net3", ips: ["10.0.0.2/24"], cniArgs: { k: "v" } },
+          { name: "b", namespace: "x" },
+        ],
+        "pod-ns",
+        "request selections",
+      ),
+    ).toEqual([
       { name: "a", namespace: "pod-ns", interface: "net3", ips: ["10.0.0.2/24"], cniArgs: { k: "v" } },
       { name: "b", namespace: "x" },
     ]);

@@ -14,16 +14,27 @@ export function parseSelectionElement(raw: unknown, defaultNamespace: string, pl
   if (!isJsonObject(raw)) throw elementError(place, `is not a JSON object: ${quoteInput(raw)}`);
   const named = typeof raw.name === "string" && raw.name !== "" ? raw.name : undefined;
   const namespace = typeof raw.namespace === "string" && raw.namespace !== "" ? raw.namespace : defaultNamespace;
-  const here: ElementPlace = { ...place, label: named, network: named === undefined ? undefined : `${namespace}/${named}` };
+  const here: ElementPlace = {
+    ...place,
+    label: named,
+    network: named === undefined ? undefined : `${namespace}/${named}`,
+  };
   const fail: Fail = (problem, opts) => {
     const ifName = opts?.interfaceName;
-    throw elementError(here, problem, ifName === undefined ? "INVALID_ANNOTATION" : "INTERFACE_CONFLICT", ifName === undefined ? {} : { ifName });
+    throw elementError(
+      here,
+      problem,
+      ifName === undefined ? "INVALID_ANNOTATION" : "INTERFACE_CONFLICT",
+      ifName === undefined ? {} : { ifName },
+    );
   };
 
   if (raw.name === undefined || raw.name === null) fail(`"name" is required`);
   rejectUnknownKeys(raw, KNOWN_KEYS, "", fail);
   if (hasValue(raw.interface) && hasValue(raw.interfaceRequest) && raw.interface !== raw.interfaceRequest) {
-    fail(`"interface" ${quoteInput(raw.interface)} and legacy "interfaceRequest" ${quoteInput(raw.interfaceRequest)} disagree`);
+    fail(
+      `"interface" ${quoteInput(raw.interface)} and legacy "interfaceRequest" ${quoteInput(raw.interfaceRequest)} disagree`,
+    );
   }
 
   const draft: Partial<SelectionDraft> = {};
@@ -33,7 +44,8 @@ export function parseSelectionElement(raw: unknown, defaultNamespace: string, pl
     if (hasValue(value)) Object.assign(draft, read(value, fail));
   }
   // Multi-net spec 1.3: a claimed IP and static IPs contradict each other.
-  if (draft.ips !== undefined && draft.ipamClaimReference !== undefined) fail(`"ips" and "ipam-claim-reference" cannot be used together`);
+  if (draft.ips !== undefined && draft.ipamClaimReference !== undefined)
+    fail(`"ips" and "ipam-claim-reference" cannot be used together`);
   return { ...draft, name: draft.name as string, namespace: draft.namespace ?? defaultNamespace };
 }
 

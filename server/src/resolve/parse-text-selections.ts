@@ -6,7 +6,9 @@ import { quoteInput } from "../errors/bounded-text.js";
 import type { NetworkSelection } from "./types.js";
 
 export function parseTextSelections(value: string, podNamespace: string, source: string): NetworkSelection[] {
-  return value.split(",").map((raw, i) => parseTextElement(raw.trim(), podNamespace, { source, index: i + 1, label: raw.trim() }));
+  return value
+    .split(",")
+    .map((raw, i) => parseTextElement(raw.trim(), podNamespace, { source, index: i + 1, label: raw.trim() }));
 }
 
 function parseTextElement(item: string, podNamespace: string, place: ElementPlace): NetworkSelection {
@@ -18,14 +20,22 @@ function parseTextElement(item: string, podNamespace: string, place: ElementPlac
   const [namespace, name] = slash.length === 2 ? [slash[0] ?? "", slash[1] ?? ""] : [undefined, slash[0] ?? ""];
   const here = { ...place, network: `${namespace ?? podNamespace}/${name}` };
 
-  if (!isDnsLabel(name)) throw elementError(here, `network name ${quoteInput(name)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+  if (!isDnsLabel(name))
+    throw elementError(
+      here,
+      `network name ${quoteInput(name)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`,
+    );
   if (namespace !== undefined && !isDnsLabel(namespace)) {
-    throw elementError(here, `namespace ${quoteInput(namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+    throw elementError(
+      here,
+      `namespace ${quoteInput(namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`,
+    );
   }
   const ifName = at.length === 2 ? (at[1] ?? "") : undefined;
   if (ifName !== undefined) {
     const problem = interfaceNameProblem(ifName);
-    if (problem) throw elementError(here, `interface name ${quoteInput(ifName)} ${problem}`, "INTERFACE_CONFLICT", { ifName });
+    if (problem)
+      throw elementError(here, `interface name ${quoteInput(ifName)} ${problem}`, "INTERFACE_CONFLICT", { ifName });
   }
   return { name, namespace: namespace ?? podNamespace, ...(ifName === undefined ? {} : { interface: ifName }) };
 }

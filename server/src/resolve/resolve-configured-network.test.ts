@@ -4,8 +4,16 @@ import { createMemorySource } from "./memory-source.js";
 import { resolveConfiguredNetwork } from "./resolve-configured-network.js";
 import type { NetworkDefinition, NetworkSource } from "./types.js";
 
-const conf = (name: string): NetworkDefinition => ({ name, config: { name, type: "bridge" }, origin: { kind: "conf-file", path: `/etc/cni/net.d/${name}.conf` } });
-const apiAway = new DaemonError("KUBE_API_UNAVAILABLE", "reading NetworkAttachmentDefinition kube-system/cbr0: the API server could not be reached (ECONNREFUSED)", { phase: "kube" });
+const conf = (name: string): NetworkDefinition => ({
+  name,
+  config: { name, type: "bridge" },
+  origin: { kind: "conf-file", path: `/etc/cni/net.d/${name}.conf` },
+});
+const apiAway = new DaemonError(
+  "KUBE_API_UNAVAILABLE",
+  "reading NetworkAttachmentDefinition kube-system/cbr0: the API server could not be reached (ECONNREFUSED)",
+  { phase: "kube" },
+);
 
 /** A definition source that cannot answer (the API server is away) and counts the lookups. */
 function failing(err: unknown): NetworkSource & { calls: number } {
@@ -21,22 +29,42 @@ function failing(err: unknown): NetworkSource & { calls: number } {
   return s;
 }
 
-const sources = (definitions: NetworkSource, confs: NetworkDefinition[]) => ({ definitions: [definitions], confDir: createMemorySource(confs, "conf dir"), defaultNamespace: "kube-system" });
+const sources = (definitions: NetworkSource, confs: NetworkDefinition[]) => ({
+  definitions: [definitions],
+  confDir: createMemorySource(confs, "conf dir"),
+  defaultNamespace: "kube-system",
+});
 
 describe("resolveConfiguredNetwork while the API server is away", () => {
   it("takes a plain name from the conf dir when its definition cannot be looked up", async () => {
     const defs = failing(apiAway);
-    await expect(resolveConfiguredNetwork("cbr0", sources(defs, [conf("cbr0")]), "daemon config clusterNetwork")).resolves.toEqual(conf("cbr0"));
+    await expect(
+      resolveConfiguredNetwork("cbr0", sources(defs, [conf("cbr0")]), "daemon config clusterNetwork"),
+    ).resolves.toEqual(conf("cbr0"));
     expect(defs.calls).toBe(1); // asked first (Multus order), unable to answer
   });
 
   it("reports the API server's absence when no conf file has the name either", async () => {
-    await expect(resolveConfiguredNetwork("cbr0", sources(failing(apiAway), [conf("other")]), "daemon config clusterNetwork")).rejects.toBe(apiAway);
+    await expect(
+      resolveConfiguredNetwork("cbr0", sources(failing(apiAway), [conf("other")]), "daemon config clusterNetwork"),
+    ).rejects.toBe(apiAway);
   });
 
   it("does not fall back for namespace/name (only a definition can be meant) or for other errors", async () => {
-    await expect(resolveConfiguredNetwork("kube-system/cbr0", sources(failing(apiAway), [conf("cbr0")]), "daemon config clusterNetwork")).rejects.toBe(apiAway);
-    const invalid = new DaemonError("INVALID_NETWORK_CONFIG", "NetworkAttachmentDefinition kube-system/cbr0: spec.config is not JSON", { phase: "resolve" });
-    await expect(resolveConfiguredNetwork("cbr0", sources(failing(invalid), [conf("cbr0")]), "daemon config clusterNetwork")).rejects.toBe(invalid);
+    await expect(
+      resolveConfiguredNetwork(
+        "kube-system/cbr0",
+        sources(failing(apiAway), [conf("cbr0")]),
+        "daemon config clusterNetwork",
+      ),
+    ).rejects.toBe(apiAway);
+    const invalid = new DaemonError(
+      "INVALID_NETWORK_CONFIG",
+      "NetworkAttachmentDefinition kube-system/cbr0: spec.config is not JSON",
+      { phase: "resolve" },
+    );
+    await expect(
+      resolveConfiguredNetwork("cbr0", sources(failing(invalid), [conf("cbr0")]), "daemon config clusterNetwork"),
+    ).rejects.toBe(invalid);
   });
 });

@@ -17,14 +17,28 @@ export interface ConfiguredSources {
 }
 
 /** `value` is a name, `namespace/name`, or an absolute path; `source` names the config key. */
-export async function resolveConfiguredNetwork(value: string, sources: ConfiguredSources, source: string, signal?: AbortSignal): Promise<NetworkDefinition> {
+export async function resolveConfiguredNetwork(
+  value: string,
+  sources: ConfiguredSources,
+  source: string,
+  signal?: AbortSignal,
+): Promise<NetworkDefinition> {
   if (isAbsolute(value)) return foundOrThrow(await loadConfPath(value), source, value, source);
 
   const parts = value.split("/");
-  if (parts.length > 2) return foundOrThrow({ tried: [`${JSON.stringify(value)} is neither a name, namespace/name nor an absolute path`] }, source, value, source);
+  if (parts.length > 2)
+    return foundOrThrow(
+      { tried: [`${JSON.stringify(value)} is neither a name, namespace/name nor an absolute path`] },
+      source,
+      value,
+      source,
+    );
   const qualified = parts.length === 2;
-  const ref = qualified ? { namespace: parts[0] ?? "", name: parts[1] ?? "" } : { namespace: sources.defaultNamespace, name: value };
-  const confDirLookup = (): Promise<NetworkLookup> => sources.confDir.lookup(ref, signal === undefined ? undefined : { signal });
+  const ref = qualified
+    ? { namespace: parts[0] ?? "", name: parts[1] ?? "" }
+    : { namespace: sources.defaultNamespace, name: value };
+  const confDirLookup = (): Promise<NetworkLookup> =>
+    sources.confDir.lookup(ref, signal === undefined ? undefined : { signal });
   let fromDefinitions: NetworkLookup;
   try {
     fromDefinitions = await findInSources(sources.definitions, ref, signal);

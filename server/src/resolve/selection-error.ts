@@ -21,7 +21,12 @@ export function describePlace(place: ElementPlace): string {
   return `${place.source}: element ${place.index}${label}`;
 }
 
-export function elementError(place: ElementPlace, problem: string, code: ErrorCode = "INVALID_ANNOTATION", extra: { ifName?: string; cause?: unknown } = {}): DaemonError {
+export function elementError(
+  place: ElementPlace,
+  problem: string,
+  code: ErrorCode = "INVALID_ANNOTATION",
+  extra: { ifName?: string; cause?: unknown } = {},
+): DaemonError {
   return new DaemonError(
     code,
     `${describePlace(place)}: ${problem}`,
@@ -36,5 +41,10 @@ export function elementError(place: ElementPlace, problem: string, code: ErrorCo
 }
 
 export function valueError(source: string, problem: string, cause?: unknown): DaemonError {
-  return new DaemonError("INVALID_ANNOTATION", `${source}: ${problem}`, { source, phase: "resolve" }, cause === undefined ? undefined : { cause });
+  return new DaemonError(
+    "INVALID_ANNOTATION",
+    `${source}: ${problem}`,
+    { source, phase: "resolve" },
+    cause === undefined ? undefined : { cause },
+  );
 }

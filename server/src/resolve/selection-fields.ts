@@ -12,16 +12,23 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 export type SelectionDraft = Writable<NetworkSelection>;
 type FieldReader = (value: unknown, fail: Fail) => Partial<SelectionDraft>;
 
-
 function readString(key: string, value: unknown, fail: Fail): string {
-  if (typeof value !== "string" || value === "") fail(`${quoteInput(key)} must be a non-empty string, got ${quoteInput(value)}`);
+  if (typeof value !== "string" || value === "")
+    fail(`${quoteInput(key)} must be a non-empty string, got ${quoteInput(value)}`);
   return value as string;
 }
 
-function readStringList(key: string, value: unknown, fail: Fail, check: (s: string) => boolean, what: string): string[] {
+function readStringList(
+  key: string,
+  value: unknown,
+  fail: Fail,
+  check: (s: string) => boolean,
+  what: string,
+): string[] {
   if (!Array.isArray(value)) fail(`${quoteInput(key)} must be an array of strings, got ${quoteInput(value)}`);
   return (value as unknown[]).map((item, i) => {
-    if (typeof item !== "string" || !check(item)) fail(`${quoteInput(key)} entry ${i + 1} is not ${what}: ${quoteInput(item)}`);
+    if (typeof item !== "string" || !check(item))
+      fail(`${quoteInput(key)} entry ${i + 1} is not ${what}: ${quoteInput(item)}`);
     return item as string;
   });
 }
@@ -38,12 +45,14 @@ function readInterface(key: string): FieldReader {
 export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   name: (value, fail) => {
     const name = readString("name", value, fail);
-    if (!isDnsLabel(name)) fail(`"name" ${quoteInput(name)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+    if (!isDnsLabel(name))
+      fail(`"name" ${quoteInput(name)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
     return { name };
   },
   namespace: (value, fail) => {
     const namespace = readString("namespace", value, fail);
-    if (!isDnsLabel(namespace)) fail(`"namespace" ${quoteInput(namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
+    if (!isDnsLabel(namespace))
+      fail(`"namespace" ${quoteInput(namespace)} is not a DNS-1123 label (lower case a-z, 0-9 and '-', at most 63)`);
     return { namespace };
   },
   interface: readInterface("interface"),
@@ -55,7 +64,9 @@ export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
     if (!isMacAddress(mac)) fail(`"mac" is not a MAC address: ${quoteInput(mac)}`);
     return { mac };
   },
-  "default-route": (value, fail) => ({ defaultRoute: readStringList("default-route", value, fail, isIpAddress, "an IP address") }),
+  "default-route": (value, fail) => ({
+    defaultRoute: readStringList("default-route", value, fail, isIpAddress, "an IP address"),
+  }),
   portMappings: (value, fail) => ({ portMappings: readPortMappings(value, fail) }),
   bandwidth: (value, fail) => ({ bandwidth: readBandwidth(value, fail) }),
   "cni-args": (value, fail) => {
@@ -64,7 +75,8 @@ export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   },
   "infiniband-guid": (value, fail) => {
     const guid = readString("infiniband-guid", value, fail);
-    if (!isInfinibandGuid(guid)) fail(`"infiniband-guid" is not an 8-byte GUID (xx:xx:xx:xx:xx:xx:xx:xx): ${quoteInput(guid)}`);
+    if (!isInfinibandGuid(guid))
+      fail(`"infiniband-guid" is not an 8-byte GUID (xx:xx:xx:xx:xx:xx:xx:xx): ${quoteInput(guid)}`);
     return { infinibandGuid: guid };
   },
   deviceID: (value, fail) => ({ deviceId: readString("deviceID", value, fail) }),

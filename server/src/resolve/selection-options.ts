@@ -17,15 +17,21 @@ export function readPortMappings(value: unknown, fail: Fail): PortMapping[] {
     rejectUnknownKeys(e, ["hostPort", "containerPort", "protocol", "hostIP"], where, fail);
     for (const key of ["hostPort", "containerPort"]) {
       const port = e[key];
-      if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) fail(`${where}: ${key} must be a port number 1-65535, got ${quoteInput(port)}`);
+      if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535)
+        fail(`${where}: ${key} must be a port number 1-65535, got ${quoteInput(port)}`);
     }
-    const mapping: { -readonly [K in keyof PortMapping]: PortMapping[K] } = { hostPort: e.hostPort as number, containerPort: e.containerPort as number };
+    const mapping: { -readonly [K in keyof PortMapping]: PortMapping[K] } = {
+      hostPort: e.hostPort as number,
+      containerPort: e.containerPort as number,
+    };
     if (e.protocol !== undefined && e.protocol !== null) {
-      if (typeof e.protocol !== "string" || !PROTOCOLS.includes(e.protocol.toLowerCase())) fail(`${where}: protocol must be tcp, udp or sctp, got ${quoteInput(e.protocol)}`);
+      if (typeof e.protocol !== "string" || !PROTOCOLS.includes(e.protocol.toLowerCase()))
+        fail(`${where}: protocol must be tcp, udp or sctp, got ${quoteInput(e.protocol)}`);
       mapping.protocol = e.protocol as string;
     }
     if (e.hostIP !== undefined && e.hostIP !== null && e.hostIP !== "") {
-      if (typeof e.hostIP !== "string" || !isIpAddress(e.hostIP)) fail(`${where}: hostIP is not an IP address: ${quoteInput(e.hostIP)}`);
+      if (typeof e.hostIP !== "string" || !isIpAddress(e.hostIP))
+        fail(`${where}: hostIP is not an IP address: ${quoteInput(e.hostIP)}`);
       mapping.hostIP = e.hostIP as string;
     }
     return mapping;
@@ -43,17 +49,24 @@ export function readBandwidth(value: unknown, fail: Fail): Bandwidth {
   for (const key of BANDWIDTH_KEYS) {
     const n = v[key];
     if (n === undefined || n === null) continue;
-    if (!Number.isSafeInteger(n) || (n as number) <= 0) fail(`"bandwidth".${key} must be a positive integer, got ${quoteInput(n)}`);
+    if (!Number.isSafeInteger(n) || (n as number) <= 0)
+      fail(`"bandwidth".${key} must be a positive integer, got ${quoteInput(n)}`);
     out[key] = n as number;
   }
-  if (out.ingressBurst !== undefined && out.ingressRate === undefined) fail(`"bandwidth".ingressBurst requires ingressRate`);
-  if (out.egressBurst !== undefined && out.egressRate === undefined) fail(`"bandwidth".egressBurst requires egressRate`);
+  if (out.ingressBurst !== undefined && out.ingressRate === undefined)
+    fail(`"bandwidth".ingressBurst requires ingressRate`);
+  if (out.egressBurst !== undefined && out.egressRate === undefined)
+    fail(`"bandwidth".egressBurst requires egressRate`);
   return out;
 }
 
-
 /** Un-dotted keys are reserved by the spec, so an unknown one is a typo; dotted keys are vendor extensions. */
-export function rejectUnknownKeys(obj: Record<string, unknown>, known: readonly string[], where: string, fail: Fail): void {
+export function rejectUnknownKeys(
+  obj: Record<string, unknown>,
+  known: readonly string[],
+  where: string,
+  fail: Fail,
+): void {
   for (const key of Object.keys(obj)) {
     if (key.includes(".") || known.includes(key)) continue;
     const prefix = where === "" ? "unknown key" : `${where} has unknown key`;

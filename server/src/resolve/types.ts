@@ -65,8 +65,7 @@ export interface NetworkRef {
 }
 
 export type NetworkLookup =
-  | { readonly found: NetworkDefinition }
-  | { readonly found?: undefined; readonly tried: readonly string[] };
+  { readonly found: NetworkDefinition } | { readonly found?: undefined; readonly tried: readonly string[] };
 
 /**
  * A place networks come from: a conf dir, a NetworkAttachmentDefinition manifest dir,
@@ -91,8 +90,7 @@ export interface PodInfo {
 }
 
 export type PodLookup =
-  | { readonly found: PodInfo }
-  | { readonly found?: undefined; readonly reason: "not-found" | "no-cluster" };
+  { readonly found: PodInfo } | { readonly found?: undefined; readonly reason: "not-found" | "no-cluster" };
 
 /** Pod metadata provider. The no-cluster implementation answers "no-cluster". */
 export interface PodSource {

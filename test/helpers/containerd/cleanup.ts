@@ -69,7 +69,10 @@ export async function removeTree(dir: string): Promise<void> {
 }
 
 /** containerd (libcni) caches each ADD result in /var/lib/cni/results/<net>-<id>-<ifname>. */
-export async function deleteLibcniCache(sandboxIds: Iterable<string>, cacheDir = "/var/lib/cni/results"): Promise<void> {
+export async function deleteLibcniCache(
+  sandboxIds: Iterable<string>,
+  cacheDir = "/var/lib/cni/results",
+): Promise<void> {
   const ids = [...sandboxIds];
   const files = await readdir(cacheDir).catch(() => [] as string[]);
   for (const f of files) if (ids.some((id) => f.includes(`-${id}-`))) await rm(join(cacheDir, f), { force: true });

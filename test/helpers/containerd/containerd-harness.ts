@@ -83,7 +83,13 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   await mkdir(paths.root, { recursive: true });
   await writeFile(
     configPath,
-    renderContainerdConfig({ paths, sandboxImage: PAUSE_IMAGE, cniBinDir: opts.cniBinDir, cniConfDir: opts.cniConfDir, snapshotter: opts.snapshotter }),
+    renderContainerdConfig({
+      paths,
+      sandboxImage: PAUSE_IMAGE,
+      cniBinDir: opts.cniBinDir,
+      cniConfDir: opts.cniConfDir,
+      snapshotter: opts.snapshotter,
+    }),
   );
 
   const launch = async (): Promise<{ child: ChildProcess; exited: Promise<void> }> => {

@@ -37,11 +37,30 @@ export async function importImage(h: ContainerdHarness, tarball: string): Promis
 }
 
 export function ctrRun(h: ContainerdHarness, o: CtrRunOptions): Promise<CtrResult> {
-  const mounts = (o.mounts ?? []).flatMap((m) => ["--mount", `type=bind,src=${m.host},dst=${m.container},options=rbind:${m.readOnly ? "ro" : "rw"}${m.propagation ? `:${m.propagation}` : ""}`]);
+  const mounts = (o.mounts ?? []).flatMap((m) => [
+    "--mount",
+    `type=bind,src=${m.host},dst=${m.container},options=rbind:${m.readOnly ? "ro" : "rw"}${m.propagation ? `:${m.propagation}` : ""}`,
+  ]);
   const env = Object.entries(o.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
   const mode = o.detach ? ["-d"] : ["--rm"];
   // Under the harness's cgroup parent, so its cleanup removes whatever is left.
-  return ctr(h, ["run", ...mode, "--net-host", "--privileged", "--cgroup", `${h.cgroupParent}/${o.id}`, ...env, ...mounts, o.image, o.id, ...o.args], false);
+  return ctr(
+    h,
+    [
+      "run",
+      ...mode,
+      "--net-host",
+      "--privileged",
+      "--cgroup",
+      `${h.cgroupParent}/${o.id}`,
+      ...env,
+      ...mounts,
+      o.image,
+      o.id,
+      ...o.args,
+    ],
+    false,
+  );
 }
 
 export function ctrExec(h: ContainerdHarness, id: string, args: readonly string[]): Promise<CtrResult> {

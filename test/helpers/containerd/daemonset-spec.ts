@@ -25,8 +25,21 @@ interface K8sContainer {
   volumeMounts?: Array<{ name: string; mountPath: string; mountPropagation?: string; readOnly?: boolean }>;
 }
 
-export async function daemonSetContainers(path: string, vars: Readonly<Record<string, string>>): Promise<{ init: SpecContainer; daemon: SpecContainer }> {
-  const ds = parse(await readFile(path, "utf8")) as { spec: { template: { spec: { initContainers: K8sContainer[]; containers: K8sContainer[]; volumes: Array<{ name: string; hostPath?: { path: string } }> } } } };
+export async function daemonSetContainers(
+  path: string,
+  vars: Readonly<Record<string, string>>,
+): Promise<{ init: SpecContainer; daemon: SpecContainer }> {
+  const ds = parse(await readFile(path, "utf8")) as {
+    spec: {
+      template: {
+        spec: {
+          initContainers: K8sContainer[];
+          containers: K8sContainer[];
+          volumes: Array<{ name: string; hostPath?: { path: string } }>;
+        };
+      };
+    };
+  };
   const pod = ds.spec.template.spec;
   const hostPaths = new Map(pod.volumes.map((v) => [v.name, v.hostPath?.path]));
   const expand = (s: string): string =>
@@ -40,7 +53,13 @@ export async function daemonSetContainers(path: string, vars: Readonly<Record<st
     command: c.command.map(expand),
     mounts: (c.volumeMounts ?? []).map((m) => {
       const hostPath = hostPaths.get(m.name);
-      return { name: m.name, mountPath: m.mountPath, ...(hostPath ? { hostPath } : {}), hostToContainer: m.mountPropagation === "HostToContainer", readOnly: m.readOnly === true };
+      return {
+        name: m.name,
+        mountPath: m.mountPath,
+        ...(hostPath ? { hostPath } : {}),
+        hostToContainer: m.mountPropagation === "HostToContainer",
+        readOnly: m.readOnly === true,
+      };
     }),
   });
   const [init] = pod.initContainers;

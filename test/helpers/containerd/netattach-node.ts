@@ -12,7 +12,12 @@ import { runCli } from "../../../tools/src/cli.js";
 import { CNI_BIN_DIRS } from "../cni-bin.js";
 import { makeCniBinDir } from "./cni-dirs.js";
 import { startContainerd, type ContainerdHarness } from "./containerd-harness.js";
-import { startNetattachd, type NetattachdConfig, type NetattachdLaunch, type NetattachdProcess } from "./netattachd-process.js";
+import {
+  startNetattachd,
+  type NetattachdConfig,
+  type NetattachdLaunch,
+  type NetattachdProcess,
+} from "./netattachd-process.js";
 
 export interface NetattachNode {
   readonly dir: string;
@@ -45,20 +50,34 @@ export interface NodeOptions {
   withNetattach?: boolean;
 }
 
-function bridgeConf(name: string, bridge: string, subnet: string, ipamDir: string, type = "bridge", portmap = false): object {
+function bridgeConf(
+  name: string,
+  bridge: string,
+  subnet: string,
+  ipamDir: string,
+  type = "bridge",
+  portmap = false,
+): object {
   const ipam = { type: "host-local", ranges: [[{ subnet }]], dataDir: ipamDir };
   return {
     cniVersion: "1.0.0",
     name,
     plugins: [
-      type === "bridge" ? { type, bridge, isGateway: true, ipMasq: false, ipam } : { type, ipam: { ...ipam, routes: [] } },
+      type === "bridge"
+        ? { type, bridge, isGateway: true, ipMasq: false, ipam }
+        : { type, ipam: { ...ipam, routes: [] } },
       ...(portmap ? [{ type: "portmap", capabilities: { portMappings: true } }] : []),
     ],
   };
 }
 
 function definition(name: string, config: object): string {
-  return JSON.stringify({ apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition", metadata: { name, namespace: "default" }, spec: { config: JSON.stringify(config) } });
+  return JSON.stringify({
+    apiVersion: "k8s.cni.cncf.io/v1",
+    kind: "NetworkAttachmentDefinition",
+    metadata: { name, namespace: "default" },
+    spec: { config: JSON.stringify(config) },
+  });
 }
 
 export async function createNetattachNode(o: NodeOptions): Promise<NetattachNode> {
@@ -75,13 +94,29 @@ export async function createNetattachNode(o: NodeOptions): Promise<NetattachNode
   const bridges = { cluster: `na${o.tag}c${rand}`.slice(0, 15), a: `na${o.tag}a${rand}`.slice(0, 15) };
   const subnets = { cluster: `10.${o.octet}.0.0/24`, a: `10.${o.octet}.1.0/24`, b: `10.${o.octet}.2.0/24` };
 
-  await writeFile(join(confDir, `10-${net.cluster}.conflist`), JSON.stringify(bridgeConf(net.cluster, bridges.cluster, subnets.cluster, ipamDir, "bridge", true), null, 2));
+  await writeFile(
+    join(confDir, `10-${net.cluster}.conflist`),
+    JSON.stringify(bridgeConf(net.cluster, bridges.cluster, subnets.cluster, ipamDir, "bridge", true), null, 2),
+  );
   await writeFile(join(defsDir, `${net.a}.json`), definition(net.a, bridgeConf(net.a, bridges.a, subnets.a, ipamDir)));
   await writeFile(join(defsDir, `${net.b}.json`), definition(net.b, bridgeConf(net.b, "", subnets.b, ipamDir, "ptp")));
   const netattachctl = async (...extra: string[]): Promise<string> => {
     let out = "";
     const code = await runCli({
-      argv: ["install", "--shim", o.shim, "--bin-dir", binDir, "--conf-dir", confDir, "--socket", socketPath, "--readiness-timeout-ms", String(o.readinessTimeoutMs ?? 30_000), ...extra],
+      argv: [
+        "install",
+        "--shim",
+        o.shim,
+        "--bin-dir",
+        binDir,
+        "--conf-dir",
+        confDir,
+        "--socket",
+        socketPath,
+        "--readiness-timeout-ms",
+        String(o.readinessTimeoutMs ?? 30_000),
+        ...extra,
+      ],
       env: {},
       stdout: { write: (s: string) => (out += s) },
       stderr: { write: (s: string) => (out += s) },
@@ -107,7 +142,15 @@ export async function createNetattachNode(o: NodeOptions): Promise<NetattachNode
     subnets,
     daemon: undefined,
     async startDaemon(extra = {}, launch = {}) {
-      const config = { socketPath, stateDir, cniConfDir: confDir, definitionsDir: defsDir, clusterNetwork: net.cluster, cniBinDirs: CNI_BIN_DIRS, ...extra };
+      const config = {
+        socketPath,
+        stateDir,
+        cniConfDir: confDir,
+        definitionsDir: defsDir,
+        clusterNetwork: net.cluster,
+        cniBinDirs: CNI_BIN_DIRS,
+        ...extra,
+      };
       node.daemon = await startNetattachd(join(dir), config, undefined, launch);
       return node.daemon;
     },

@@ -5,7 +5,10 @@ import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createChannel, createClient } from "nice-grpc";
-import { AttachmentServiceDefinition, type AttachmentServiceClient } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import {
+  AttachmentServiceDefinition,
+  type AttachmentServiceClient,
+} from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { REPO_ROOT } from "./shim-binary.js";
 
 export interface NetattachdConfig {
@@ -35,12 +38,25 @@ export interface NetattachdProcess {
   stop(): Promise<void>;
 }
 
-export async function startNetattachd(dir: string, config: NetattachdConfig, timeoutMs = 30_000, launch: NetattachdLaunch = {}): Promise<NetattachdProcess> {
+export async function startNetattachd(
+  dir: string,
+  config: NetattachdConfig,
+  timeoutMs = 30_000,
+  launch: NetattachdLaunch = {},
+): Promise<NetattachdProcess> {
   const configPath = join(dir, "netattachd.json");
   const logPath = join(dir, "netattachd.log");
-  await writeFile(configPath, JSON.stringify({ defaultNamespace: "default", logLevel: "debug", kubernetes: { mode: "none" }, ...config }, null, 2));
+  await writeFile(
+    configPath,
+    JSON.stringify(
+      { defaultNamespace: "default", logLevel: "debug", kubernetes: { mode: "none" }, ...config },
+      null,
+      2,
+    ),
+  );
   const logFile = await open(logPath, "a");
-  const main = launch.script !== undefined ? [launch.script] : ["--import", "tsx", join(REPO_ROOT, "server/src/main.ts")];
+  const main =
+    launch.script !== undefined ? [launch.script] : ["--import", "tsx", join(REPO_ROOT, "server/src/main.ts")];
   const child: ChildProcess = spawn(process.execPath, [...(launch.nodeArgs ?? []), ...main, "--config", configPath], {
     cwd: REPO_ROOT,
     stdio: ["ignore", logFile.fd, logFile.fd],
@@ -67,7 +83,10 @@ export async function startNetattachd(dir: string, config: NetattachdConfig, tim
       await stop();
       throw new Error(`netattachd exited with ${child.exitCode}:\n${await log()}`);
     }
-    const ready = await client.getStatus({}, { signal: AbortSignal.timeout(1000) }).then((s) => s.ready, () => false);
+    const ready = await client.getStatus({}, { signal: AbortSignal.timeout(1000) }).then(
+      (s) => s.ready,
+      () => false,
+    );
     if (ready) return { pid: child.pid!, client, log, stop };
     if (Date.now() > deadline) {
       await stop();

@@ -70,8 +70,13 @@ export interface RunningPod {
 }
 
 /** RunPodSandbox as the kubelet sends it, tracked for cleanup, with the sandbox's netns and links. */
-export async function runPodSandbox(containerd: { readonly cri: CriClient; readonly cgroupParent: string; track(id: string): Promise<void> }, o: PodOptions): Promise<RunningPod> {
-  const { podSandboxId } = await containerd.cri.runPodSandbox({ config: podSandboxConfig({ cgroupParent: containerd.cgroupParent, ...o }) });
+export async function runPodSandbox(
+  containerd: { readonly cri: CriClient; readonly cgroupParent: string; track(id: string): Promise<void> },
+  o: PodOptions,
+): Promise<RunningPod> {
+  const { podSandboxId } = await containerd.cri.runPodSandbox({
+    config: podSandboxConfig({ cgroupParent: containerd.cgroupParent, ...o }),
+  });
   await containerd.track(podSandboxId);
   const netnsPath = (await sandboxNetnsPath(containerd.cri, podSandboxId)) ?? "";
   const netns = netnsPath.split("/").pop() ?? "";

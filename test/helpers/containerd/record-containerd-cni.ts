@@ -41,7 +41,9 @@ export const RECORDING_SCENARIOS: Record<string, PodOptions> = {
 };
 
 async function runScenario(h: ContainerdHarness, pod: PodOptions): Promise<{ sandboxId: string; netns: string }> {
-  const { podSandboxId } = await h.cri.runPodSandbox({ config: podSandboxConfig({ ...pod, cgroupParent: h.cgroupParent }) });
+  const { podSandboxId } = await h.cri.runPodSandbox({
+    config: podSandboxConfig({ ...pod, cgroupParent: h.cgroupParent }),
+  });
   await h.track(podSandboxId);
   const netns = (await sandboxNetnsPath(h.cri, podSandboxId)) ?? "";
   await h.cri.stopPodSandbox({ podSandboxId });

@@ -38,7 +38,11 @@ exit 0
 
 export function recordingConflist(cniVersion: string): string {
   const capabilities = Object.fromEntries(RECORDED_CAPABILITIES.map((c) => [c, true]));
-  return JSON.stringify({ cniVersion, name: "recorder-net", plugins: [{ type: RECORDER_TYPE, capabilities }] }, null, 2);
+  return JSON.stringify(
+    { cniVersion, name: "recorder-net", plugins: [{ type: RECORDER_TYPE, capabilities }] },
+    null,
+    2,
+  );
 }
 
 export interface RecordedCall {

@@ -7,7 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { convertResult, type CniResult } from "../../../server/src/cni/index.js";
-import type { AttachRequest, AttachResult, AttachmentService, CallContext, DetachRequest, GcRequest, ServiceStatus } from "../../../server/src/attach/index.js";
+import type {
+  AttachRequest,
+  AttachResult,
+  AttachmentService,
+  CallContext,
+  DetachRequest,
+  GcRequest,
+  ServiceStatus,
+} from "../../../server/src/attach/index.js";
 import { createDaemon, type Daemon } from "../../../server/src/daemon.js";
 import { loadDescriptorSet } from "../../../server/src/grpc/descriptor-set.js";
 

@@ -16,7 +16,9 @@ export const DAEMON_NODE = "node-kube";
 
 /** The google.rpc.ErrorInfo of a failed call (reason, metadata.cniCode), if it carries one. */
 export function errorInfo(err: unknown): ErrorInfo | undefined {
-  return err instanceof RichClientError ? err.extra.find((d): d is ErrorInfo => d.$type === ErrorInfo.$type) : undefined;
+  return err instanceof RichClientError
+    ? err.extra.find((d): d is ErrorInfo => d.$type === ErrorInfo.$type)
+    : undefined;
 }
 
 export interface PodRef {
@@ -66,7 +68,10 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
   );
   await chmod(held, 0o755);
   await mkdir(join(dir, "net.d"));
-  await writeFile(join(dir, "net.d", "10-cluster.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "held", debugFile: log }] }));
+  await writeFile(
+    join(dir, "net.d", "10-cluster.conflist"),
+    JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "held", debugFile: log }] }),
+  );
 
   const netns = await createScratchNetns();
   const standIn = await startKubeStandIn();
@@ -79,9 +84,24 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
         clusterNetwork: "cluster",
         cniBinDirs: [bin.dir],
         cniConfDir: join(dir, "net.d"),
-        kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: DAEMON_NODE, namespaces: [], statusFailurePolicy: opts.statusFailurePolicy, events: opts.events ?? true },
+        kubernetes: {
+          mode: "kubeconfig",
+          kubeconfigPath,
+          nodeName: DAEMON_NODE,
+          namespaces: [],
+          statusFailurePolicy: opts.statusFailurePolicy,
+          events: opts.events ?? true,
+        },
       },
-      { dir, ...(opts.tuning ? { createKubeEdge: (config, log, deps) => createKubeEdge({ ...config, tuning: { ...config.tuning, ...opts.tuning } }, log, deps) } : {}) },
+      {
+        dir,
+        ...(opts.tuning
+          ? {
+              createKubeEdge: (config, log, deps) =>
+                createKubeEdge({ ...config, tuning: { ...config.tuning, ...opts.tuning } }, log, deps),
+            }
+          : {}),
+      },
     );
   } catch (err) {
     await standIn.close();
@@ -106,7 +126,15 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
       return { started, release: () => rm(holdFile, { force: true }) };
     },
     attach: (containerId, pod) =>
-      daemon.client.api.attachNetworks({ containerId, netnsPath: netns.path, pod, selections: [], primaryInterface: "eth0", cniArgs: [], cniVersion: "1.0.0" }),
+      daemon.client.api.attachNetworks({
+        containerId,
+        netnsPath: netns.path,
+        pod,
+        selections: [],
+        primaryInterface: "eth0",
+        cniArgs: [],
+        cniVersion: "1.0.0",
+      }),
     detach: (containerId) => daemon.client.api.detachNetworks({ containerId }),
     async waitHealth(status, timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;

@@ -37,7 +37,16 @@ export interface HandlerState {
 const MERGE_PATCH = "application/merge-patch+json";
 
 function statusBody(code: number, reason: string, message: string, details?: object): object {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
 }
 
 /** What kube-apiserver answers while it cannot serve: 503 (e.g. etcd gone) or 429 (API Priority and Fairness). */
@@ -123,7 +132,12 @@ export async function handleRequest(state: HandlerState, req: IncomingMessage, r
       case "patch":
         return route.resource === "events" ? patchEvent(state, route, rec, res) : patch(state, route, rec, res);
       default:
-        return send(res, rec, 405, statusBody(405, "MethodNotAllowed", `the stand-in does not implement ${rec.method} here`));
+        return send(
+          res,
+          rec,
+          405,
+          statusBody(405, "MethodNotAllowed", `the stand-in does not implement ${rec.method} here`),
+        );
     }
   } catch (err) {
     if (err instanceof StandInError) return send(res, rec, err.code, statusBody(err.code, err.reason, err.message));
@@ -154,7 +168,11 @@ function list(state: HandlerState, route: Route, q: URLSearchParams, rec: Reques
     const [id, at] = token.split(":");
     const found = state.snapshots.get(id ?? "");
     if (!found || found.rv < state.store.oldestRv()) {
-      throw new StandInError(410, "Expired", "The provided continue parameter is too old to display a consistent list result.");
+      throw new StandInError(
+        410,
+        "Expired",
+        "The provided continue parameter is too old to display a consistent list result.",
+      );
     }
     snap = found;
     offset = Number(at);
@@ -171,7 +189,12 @@ function list(state: HandlerState, route: Route, q: URLSearchParams, rec: Reques
   } else if (token) {
     state.snapshots.delete(token.split(":")[0] ?? ""); // last page served
   }
-  send(res, rec, 200, { apiVersion: k.apiVersion, kind: k.listKind, metadata: meta, items: snap.items.slice(offset, end) });
+  send(res, rec, 200, {
+    apiVersion: k.apiVersion,
+    kind: k.listKind,
+    metadata: meta,
+    items: snap.items.slice(offset, end),
+  });
 }
 
 function watch(state: HandlerState, route: Route, q: URLSearchParams, rec: RequestRecord, res: ServerResponse): void {
@@ -183,7 +206,13 @@ function watch(state: HandlerState, route: Route, q: URLSearchParams, rec: Reque
   const stream: WatchStream = new WatchStream(
     res,
     { namespace: route.namespace, matches },
-    { resource: route.resource, apiVersion: k.apiVersion, kind: k.kind, bookmarks: q.get("allowWatchBookmarks") === "true", timeoutSeconds: timeout },
+    {
+      resource: route.resource,
+      apiVersion: k.apiVersion,
+      kind: k.kind,
+      bookmarks: q.get("allowWatchBookmarks") === "true",
+      timeoutSeconds: timeout,
+    },
     () => state.watches.delete(stream),
   );
   state.watches.add(stream);
@@ -208,7 +237,12 @@ function patch(state: HandlerState, route: Route, rec: RequestRecord, res: Serve
   }
   const type = (rec.contentType ?? "").split(";")[0]!.trim();
   if (type !== MERGE_PATCH) {
-    return send(res, rec, 415, statusBody(415, "UnsupportedMediaType", `the stand-in accepts only ${MERGE_PATCH}, got ${type || "none"}`));
+    return send(
+      res,
+      rec,
+      415,
+      statusBody(415, "UnsupportedMediaType", `the stand-in accepts only ${MERGE_PATCH}, got ${type || "none"}`),
+    );
   }
   let body: unknown;
   try {
@@ -230,7 +264,11 @@ function patch(state: HandlerState, route: Route, rec: RequestRecord, res: Serve
     return send(res, rec, 409, statusBody(409, "Conflict", message, { name: route.name, kind: "pods" }));
   }
   if (typeof meta?.uid === "string" && meta.uid !== current.metadata.uid) {
-    const cause = { reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(meta.uid)}: field is immutable`, field: "metadata.uid" };
+    const cause = {
+      reason: "FieldValueInvalid",
+      message: `Invalid value: ${JSON.stringify(meta.uid)}: field is immutable`,
+      field: "metadata.uid",
+    };
     const causes = route.subresource === "status" ? [cause, cause] : [cause];
     const message = `Pod ${JSON.stringify(route.name)} is invalid: metadata.uid: ${cause.message}`;
     return send(res, rec, 422, statusBody(422, "Invalid", message, { name: route.name, kind: "Pod", causes }));
@@ -246,7 +284,13 @@ function patch(state: HandlerState, route: Route, rec: RequestRecord, res: Serve
 }
 
 /** 422 Invalid with one cause per problem, as the API server words it. */
-function invalid(res: ServerResponse, rec: RequestRecord, kind: string, name: string, problems: readonly FieldProblem[]): void {
+function invalid(
+  res: ServerResponse,
+  rec: RequestRecord,
+  kind: string,
+  name: string,
+  problems: readonly FieldProblem[],
+): void {
   const causes = problems.map((p) => ({ reason: "FieldValueInvalid", message: p.message, field: p.field }));
   const message = `${kind} ${JSON.stringify(name)} is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join(", ")}`;
   send(res, rec, 422, statusBody(422, "Invalid", message, { name, group: "events.k8s.io", kind, causes }));
@@ -263,7 +307,12 @@ function parseBody(rec: RequestRecord): unknown {
 /** POST of an events.k8s.io/v1 Event (the only resource the stand-in creates by request). */
 function create(state: HandlerState, route: Route, rec: RequestRecord, res: ServerResponse): void {
   if (route.resource !== "events" || route.name || !route.namespace) {
-    return send(res, rec, 405, statusBody(405, "MethodNotAllowed", "the stand-in creates only events.k8s.io/v1 events in a namespace"));
+    return send(
+      res,
+      rec,
+      405,
+      statusBody(405, "MethodNotAllowed", "the stand-in creates only events.k8s.io/v1 events in a namespace"),
+    );
   }
   const body = parseBody(rec) as (KubeObject & Record<string, unknown>) | undefined;
   if (typeof body !== "object" || body === null || body.kind !== "Event" || body.apiVersion !== "events.k8s.io/v1") {
@@ -271,7 +320,10 @@ function create(state: HandlerState, route: Route, rec: RequestRecord, res: Serv
   }
   const problems = validateEventCreate(body, route.namespace);
   if (problems.length > 0) return invalid(res, rec, "Event", String(body.metadata?.name ?? ""), problems);
-  const stored = state.store.create("events", { ...body, metadata: { ...body.metadata, namespace: route.namespace, uid: "", resourceVersion: "" } });
+  const stored = state.store.create("events", {
+    ...body,
+    metadata: { ...body.metadata, namespace: route.namespace, uid: "", resourceVersion: "" },
+  });
   send(res, rec, 201, stored);
 }
 
@@ -279,7 +331,16 @@ function create(state: HandlerState, route: Route, rec: RequestRecord, res: Serv
 function patchEvent(state: HandlerState, route: Route, rec: RequestRecord, res: ServerResponse): void {
   const type = (rec.contentType ?? "").split(";")[0]!.trim();
   if (type !== MERGE_PATCH && type !== "application/strategic-merge-patch+json") {
-    return send(res, rec, 415, statusBody(415, "UnsupportedMediaType", `the stand-in patches events with merge patches only, got ${type || "none"}`));
+    return send(
+      res,
+      rec,
+      415,
+      statusBody(
+        415,
+        "UnsupportedMediaType",
+        `the stand-in patches events with merge patches only, got ${type || "none"}`,
+      ),
+    );
   }
   const body = parseBody(rec);
   if (body === undefined) return send(res, rec, 400, statusBody(400, "BadRequest", "patch body is not JSON"));

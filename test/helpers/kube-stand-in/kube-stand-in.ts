@@ -94,8 +94,16 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
   const watches = new Set<WatchStream>();
   const faults: Fault[] = [];
   const requests: RequestRecord[] = [];
-  const state: HandlerState = { store, token, watches, faults, requests, snapshots: new Map(),
-    served: new Set<ResourceName>(opts.withoutNadCrd ? ["pods", "events"] : ["pods", "network-attachment-definitions", "events"]),
+  const state: HandlerState = {
+    store,
+    token,
+    watches,
+    faults,
+    requests,
+    snapshots: new Map(),
+    served: new Set<ResourceName>(
+      opts.withoutNadCrd ? ["pods", "events"] : ["pods", "network-attachment-definitions", "events"],
+    ),
   };
   const sockets = new Set<Socket>();
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
@@ -122,7 +130,9 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
   await listen(0);
   const port = (server.address() as AddressInfo).port;
   let isUp = true;
-  const bookmarkTimer = opts.bookmarkIntervalMs ? setInterval(() => standIn.sendBookmarks(), opts.bookmarkIntervalMs) : undefined;
+  const bookmarkTimer = opts.bookmarkIntervalMs
+    ? setInterval(() => standIn.sendBookmarks(), opts.bookmarkIntervalMs)
+    : undefined;
   bookmarkTimer?.unref();
 
   const goDown = async () => {
@@ -139,7 +149,11 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
     token,
     store,
     writeKubeconfig: (dir, o = {}) =>
-      writeKubeconfig(dir, { server: `https://127.0.0.1:${port}`, caPem: tls.cert, token: o.token ?? token }, o.fileName),
+      writeKubeconfig(
+        dir,
+        { server: `https://127.0.0.1:${port}`, caPem: tls.cert, token: o.token ?? token },
+        o.fileName,
+      ),
 
     createPod: (p) => store.create("pods", makePod(p)),
     updatePod: (ns, name, mutate) => store.update("pods", ns, name, mutate),
@@ -191,8 +205,10 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
     },
 
     failNext: (filter, status, count = 1) => {
-      const verbs = filter.verb === undefined ? [undefined] : typeof filter.verb === "string" ? [filter.verb] : filter.verb;
-      for (const verb of verbs) faults.push({ verb, resource: filter.resource, subresource: filter.subresource, status, remaining: count });
+      const verbs =
+        filter.verb === undefined ? [undefined] : typeof filter.verb === "string" ? [filter.verb] : filter.verb;
+      for (const verb of verbs)
+        faults.push({ verb, resource: filter.resource, subresource: filter.subresource, status, remaining: count });
     },
     clearFaults: () => {
       faults.length = 0;

@@ -21,7 +21,10 @@ export function makePod(p: PodParams): KubeObject {
     env: Array.from({ length: 8 }, (_, i) => ({ name: `SETTING_${i}`, value: `value-${i}-${"x".repeat(24)}` })),
     ports: [{ containerPort: 8080, protocol: "TCP" }],
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-    volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "kube-api-access", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true }],
+    volumeMounts: [
+      { name: "data", mountPath: "/data" },
+      { name: "kube-api-access", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true },
+    ],
   });
   return {
     apiVersion: "v1",
@@ -33,10 +36,25 @@ export function makePod(p: PodParams): KubeObject {
       resourceVersion: "",
       labels: { app: p.name.replace(/-\d+$/, ""), ...p.labels },
       annotations: { ...p.annotations },
-      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: `${p.name}-rs`, uid: randomUUID(), controller: true }],
+      ownerReferences: [
+        { apiVersion: "apps/v1", kind: "ReplicaSet", name: `${p.name}-rs`, uid: randomUUID(), controller: true },
+      ],
       managedFields: [
-        { manager: "kube-controller-manager", operation: "Update", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1: { "f:metadata": { "f:labels": {}, "f:ownerReferences": {} }, "f:spec": { "f:containers": {} } } },
-        { manager: "kubelet", operation: "Update", apiVersion: "v1", subresource: "status", fieldsType: "FieldsV1", fieldsV1: { "f:status": { "f:conditions": {}, "f:containerStatuses": {}, "f:podIP": {} } } },
+        {
+          manager: "kube-controller-manager",
+          operation: "Update",
+          apiVersion: "v1",
+          fieldsType: "FieldsV1",
+          fieldsV1: { "f:metadata": { "f:labels": {}, "f:ownerReferences": {} }, "f:spec": { "f:containers": {} } },
+        },
+        {
+          manager: "kubelet",
+          operation: "Update",
+          apiVersion: "v1",
+          subresource: "status",
+          fieldsType: "FieldsV1",
+          fieldsV1: { "f:status": { "f:conditions": {}, "f:containerStatuses": {}, "f:podIP": {} } },
+        },
       ],
     },
     spec: {
@@ -44,11 +62,21 @@ export function makePod(p: PodParams): KubeObject {
       containers: [container(1), container(2)],
       volumes: [
         { name: "data", emptyDir: {} },
-        { name: "kube-api-access", projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: "token" } }, { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } }] } },
+        {
+          name: "kube-api-access",
+          projected: {
+            sources: [
+              { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+              { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+            ],
+          },
+        },
       ],
       restartPolicy: "Always",
       serviceAccountName: "default",
-      tolerations: [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }],
+      tolerations: [
+        { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+      ],
     },
     status: {
       phase: "Pending",
@@ -67,7 +95,8 @@ export interface NadParams {
 }
 
 export function makeNad(p: NadParams): KubeObject {
-  const config = p.config === undefined ? undefined : typeof p.config === "string" ? p.config : JSON.stringify(p.config);
+  const config =
+    p.config === undefined ? undefined : typeof p.config === "string" ? p.config : JSON.stringify(p.config);
   return {
     apiVersion: "k8s.cni.cncf.io/v1",
     kind: "NetworkAttachmentDefinition",

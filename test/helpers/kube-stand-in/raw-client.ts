@@ -24,7 +24,9 @@ export function rawRequest(
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", reject);
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "null") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "null") }),
+      );
     });
     req.on("error", reject);
     req.end(opts.body);
@@ -34,7 +36,10 @@ export function rawRequest(
 export interface RawWatch {
   readonly status: number;
   /** Events received so far (type + object). */
-  readonly events: Array<{ type: string; object: { metadata?: { name?: string; resourceVersion?: string }; code?: number } }>;
+  readonly events: Array<{
+    type: string;
+    object: { metadata?: { name?: string; resourceVersion?: string }; code?: number };
+  }>;
   /** Resolves when the server ends the stream. */
   readonly ended: Promise<void>;
   close(): void;
@@ -42,16 +47,20 @@ export interface RawWatch {
 
 export function rawWatch(s: KubeStandIn, path: string): Promise<RawWatch> {
   return new Promise((resolve, reject) => {
-    const req = request(`${s.url}${path}`, { headers: { authorization: `Bearer ${s.token}` }, ca: standInCert().cert }, (res) => {
-      const events: RawWatch["events"] = [];
-      const ended = new Promise<void>((done) => res.on("close", () => done()));
-      // Closed under us (close(), down()): `ended` reports it; readline re-emits the error too.
-      res.on("error", () => {});
-      const lines = createInterface(res);
-      lines.on("error", () => {});
-      lines.on("line", (line) => events.push(JSON.parse(line)));
-      resolve({ status: res.statusCode ?? 0, events, ended, close: () => req.destroy() });
-    });
+    const req = request(
+      `${s.url}${path}`,
+      { headers: { authorization: `Bearer ${s.token}` }, ca: standInCert().cert },
+      (res) => {
+        const events: RawWatch["events"] = [];
+        const ended = new Promise<void>((done) => res.on("close", () => done()));
+        // Closed under us (close(), down()): `ended` reports it; readline re-emits the error too.
+        res.on("error", () => {});
+        const lines = createInterface(res);
+        lines.on("error", () => {});
+        lines.on("line", (line) => events.push(JSON.parse(line)));
+        resolve({ status: res.statusCode ?? 0, events, ended, close: () => req.destroy() });
+      },
+    );
     req.on("error", reject);
     req.end();
   });

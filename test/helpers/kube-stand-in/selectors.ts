@@ -34,6 +34,10 @@ export function fieldSelector(selector: string | undefined): Pred {
 
 export function labelSelector(selector: string | undefined): Pred {
   if (!selector) return () => true;
-  const preds = terms(selector).map(({ field, op, value }): Pred => (o) => (o.metadata.labels?.[field] === value) === (op === "="));
+  const preds = terms(selector).map(
+    ({ field, op, value }): Pred =>
+      (o) =>
+        (o.metadata.labels?.[field] === value) === (op === "="),
+  );
   return (o) => preds.every((p) => p(o));
 }

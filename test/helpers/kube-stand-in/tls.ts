@@ -22,9 +22,25 @@ export function standInCert(): StandInCert {
     const certPath = join(dir, "cert.pem");
     execFileSync(
       "openssl",
-      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-        "-subj", "/CN=kube-stand-in", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        "-keyout", keyPath, "-out", certPath],
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=kube-stand-in",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        keyPath,
+        "-out",
+        certPath,
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     cached = { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8") };

@@ -18,7 +18,13 @@ export class WatchStream {
   constructor(
     private readonly res: ServerResponse,
     private readonly filter: WatchFilter,
-    private readonly meta: { resource: ResourceName; apiVersion: string; kind: string; bookmarks: boolean; timeoutSeconds?: number },
+    private readonly meta: {
+      resource: ResourceName;
+      apiVersion: string;
+      kind: string;
+      bookmarks: boolean;
+      timeoutSeconds?: number;
+    },
     private readonly onClose: () => void,
   ) {
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
@@ -65,7 +71,15 @@ export class WatchStream {
     if (this.closed) return;
     this.write({
       type: "ERROR",
-      object: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: "Expired", code: 410 },
+      object: {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message,
+        reason: "Expired",
+        code: 410,
+      },
     });
     this.end();
   }

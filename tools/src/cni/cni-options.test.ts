@@ -35,16 +35,37 @@ describe("parseCniOptions", () => {
 
   it("takes every flag", () => {
     const inv = parse([
-      "check", "net.conflist", "/run/netns/b",
-      "--container-id", "c1", "--ifname", "net1", "--cni-args", "K8S_POD_NAME=p;X=a=b",
-      "--cap-args", '{"portMappings":[{"HostPort":80}]}', "--bin-dir", "/a:/b", "--bin-dir", "rel",
-      "--conf-dir", "/c", "--cache-dir", "cache", "--timeout", "2s", "-v",
+      "check",
+      "net.conflist",
+      "/run/netns/b",
+      "--container-id",
+      "c1",
+      "--ifname",
+      "net1",
+      "--cni-args",
+      "K8S_POD_NAME=p;X=a=b",
+      "--cap-args",
+      '{"portMappings":[{"HostPort":80}]}',
+      "--bin-dir",
+      "/a:/b",
+      "--bin-dir",
+      "rel",
+      "--conf-dir",
+      "/c",
+      "--cache-dir",
+      "cache",
+      "--timeout",
+      "2s",
+      "-v",
     ]);
     expect(inv).toMatchObject({
       op: "check",
       containerId: "c1",
       ifName: "net1",
-      cniArgs: [["K8S_POD_NAME", "p"], ["X", "a=b"]],
+      cniArgs: [
+        ["K8S_POD_NAME", "p"],
+        ["X", "a=b"],
+      ],
       capArgs: { portMappings: [{ HostPort: 80 }] },
       binDirs: ["/a", "/b", "/work/rel"],
       confDir: "/c",
@@ -55,11 +76,24 @@ describe("parseCniOptions", () => {
   });
 
   it("falls back to cnitool's environment variables; flags win", () => {
-    const env = { NETCONFPATH: "/nc", CNI_PATH: "/p1:/p2", CNI_ARGS: "A=1", CAP_ARGS: '{"mac":"c2:00:00:00:00:01"}', CNI_IFNAME: "eth9" };
+    const env = {
+      NETCONFPATH: "/nc",
+      CNI_PATH: "/p1:/p2",
+      CNI_ARGS: "A=1",
+      CAP_ARGS: '{"mac":"c2:00:00:00:00:01"}',
+      CNI_IFNAME: "eth9",
+    };
     expect(parse(["add", "n", "/ns"], env)).toMatchObject({
-      confDir: "/nc", binDirs: ["/p1", "/p2"], cniArgs: [["A", "1"]], capArgs: { mac: "c2:00:00:00:00:01" }, ifName: "eth9",
+      confDir: "/nc",
+      binDirs: ["/p1", "/p2"],
+      cniArgs: [["A", "1"]],
+      capArgs: { mac: "c2:00:00:00:00:01" },
+      ifName: "eth9",
     });
-    expect(parse(["add", "n", "/ns", "--ifname", "eth1", "--bin-dir", "/x"], env)).toMatchObject({ ifName: "eth1", binDirs: ["/x"] });
+    expect(parse(["add", "n", "/ns", "--ifname", "eth1", "--bin-dir", "/x"], env)).toMatchObject({
+      ifName: "eth1",
+      binDirs: ["/x"],
+    });
   });
 
   it("allows del without a netns when a container id is given", () => {
@@ -111,7 +145,6 @@ describe("cnitoolContainerId", () => {
     expect(cnitoolContainerId("/var/run/netns/other")).not.toBe(id);
   });
 });
-
 
 describe("parseDuration", () => {
   it.each([

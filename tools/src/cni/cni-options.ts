@@ -67,7 +67,8 @@ export function parseCniOptions(argv: readonly string[], env: Env, cwd: string):
   if (opText === undefined) throw new UsageError(`missing operation (one of ${CNI_OPS.join(", ")})`);
   const op = CNI_OPS.find((o) => o === opText);
   if (op === undefined) throw new UsageError(`unknown operation "${opText}" (one of ${CNI_OPS.join(", ")})`);
-  if (target === undefined) throw new UsageError(op === "version" ? "missing plugin type" : "missing network name or configuration file");
+  if (target === undefined)
+    throw new UsageError(op === "version" ? "missing plugin type" : "missing network name or configuration file");
   const takesNetns = op === "add" || op === "check" || op === "del";
   const unexpected = takesNetns ? extra : [netnsArg, ...extra].filter((a) => a !== undefined);
   if (unexpected.length > 0) throw new UsageError(`unexpected argument "${unexpected.join(" ")}"`);
@@ -104,7 +105,8 @@ function cniArgs(text: string | undefined): Array<[string, string]> {
   try {
     return parseCniArgs(text);
   } catch (err) {
-    if (err instanceof CniError) throw new UsageError(`--cni-args: ${err.msg} (want KEY=VALUE;KEY=VALUE)`, { cause: err });
+    if (err instanceof CniError)
+      throw new UsageError(`--cni-args: ${err.msg} (want KEY=VALUE;KEY=VALUE)`, { cause: err });
     throw err;
   }
 }
@@ -118,13 +120,14 @@ function capArgs(text: string | undefined): JsonObject | undefined {
     throw new UsageError(`--cap-args is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new UsageError("--cap-args must be a JSON object such as {\"portMappings\":[...]}");
+    throw new UsageError('--cap-args must be a JSON object such as {"portMappings":[...]}');
   }
   return value as JsonObject;
 }
 
 function binDirs(flags: readonly string[] | undefined, cniPath: string | undefined, cwd: string): string[] {
-  const dirs = flags !== undefined ? flags.flatMap((f) => f.split(":")) : (cniPath?.split(":") ?? [...DEFAULTS.binDirs]);
+  const dirs =
+    flags !== undefined ? flags.flatMap((f) => f.split(":")) : (cniPath?.split(":") ?? [...DEFAULTS.binDirs]);
   return dirs.filter((d) => d !== "").map((d) => absolute(d, cwd));
 }
 
@@ -152,6 +155,7 @@ export function cnitoolContainerId(absNetnsPath: string): string {
 /** "--valid CONTAINER_ID:IFNAME" for `cni gc`: an attachment that must survive. */
 function parseAttachment(text: string): Attachment | Error {
   const colon = text.lastIndexOf(":");
-  if (colon <= 0 || colon === text.length - 1) return new Error(`invalid attachment "${text}" (want CONTAINER_ID:IFNAME)`);
+  if (colon <= 0 || colon === text.length - 1)
+    return new Error(`invalid attachment "${text}" (want CONTAINER_ID:IFNAME)`);
   return { containerId: text.slice(0, colon), ifName: text.slice(colon + 1) };
 }

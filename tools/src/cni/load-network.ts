@@ -11,5 +11,7 @@ export function isConfFileArgument(target: string): boolean {
 }
 
 export async function loadNetwork(target: string, confDir: string, cwd: string): Promise<NetworkConfigList> {
-  return isConfFileArgument(target) ? loadNetworkConfigFile(resolve(cwd, target)) : loadNetworkConfigList(confDir, target);
+  return isConfFileArgument(target)
+    ? loadNetworkConfigFile(resolve(cwd, target))
+    : loadNetworkConfigList(confDir, target);
 }

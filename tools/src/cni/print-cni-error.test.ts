@@ -11,7 +11,17 @@ function collector(): { write(s: string): void; text: () => string } {
 describe("printCniError", () => {
   it("prints the spec error object on stdout and the full story on stderr", () => {
     const [out, err] = [collector(), collector()];
-    const e = new CniError({ kind: "plugin-failed", code: 142, msg: "refused", details: "why", plugin: "bridge", network: "n1", command: "ADD", stderr: "line1\nline2\n", source: "/etc/cni/net.d/n1.conflist" });
+    const e = new CniError({
+      kind: "plugin-failed",
+      code: 142,
+      msg: "refused",
+      details: "why",
+      plugin: "bridge",
+      network: "n1",
+      command: "ADD",
+      stderr: "line1\nline2\n",
+      source: "/etc/cni/net.d/n1.conflist",
+    });
     printCniError(e, "1.0.0", out, err);
     expect(JSON.parse(out.text())).toEqual({ cniVersion: "1.0.0", code: 142, msg: "refused", details: "why" });
     expect(err.text()).toContain('network "n1" plugin "bridge" ADD: refused; why (CNI code 142)');

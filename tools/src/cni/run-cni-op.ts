@@ -20,7 +20,11 @@ export async function runCniOp(
       await runtime.delNetworkList(list, runtimeConf(inv), opts);
       return "";
     case "gc":
-      await runtime.gcNetworkList(list, inv.validAttachments === undefined ? {} : { validAttachments: inv.validAttachments }, opts);
+      await runtime.gcNetworkList(
+        list,
+        inv.validAttachments === undefined ? {} : { validAttachments: inv.validAttachments },
+        opts,
+      );
       return "";
     case "status":
       await runtime.getStatusNetworkList(list, opts);

@@ -22,7 +22,12 @@ failure rolls back only the new network. Prints the interface it got.
 
 ${COMMON_USAGE}`;
 
-export const attachNetworkCommand: Command = { name: "attach-network", summary: "hot-plug one network into a running sandbox (AttachNetwork)", usage, run };
+export const attachNetworkCommand: Command = {
+  name: "attach-network",
+  summary: "hot-plug one network into a running sandbox (AttachNetwork)",
+  usage,
+  run,
+};
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, { "container-id": { type: "string" }, network: { type: "string" } });

@@ -19,7 +19,12 @@ through netattachd, and prints each interface.
 ${SANDBOX_USAGE}
 ${COMMON_USAGE}`;
 
-export const attachCommand: Command = { name: "attach", summary: "attach a pod sandbox to its networks (AttachNetworks)", usage, run };
+export const attachCommand: Command = {
+  name: "attach",
+  summary: "attach a pod sandbox to its networks (AttachNetworks)",
+  usage,
+  run,
+};
 
 /** One row per interface; attach-network prints its one interface the same way. */
 export const INTERFACE_COLUMNS: readonly Column<AttachedInterface>[] = [

@@ -1,11 +1,16 @@
 // `netattachctl cni`: a cnitool equivalent on the netattach CNI runtime (no daemon).
-import { createCniRuntime, createSpawnExec, CURRENT_VERSION, type NetworkConfigList, type RuntimeEvent } from "../../../server/src/cni/index.js";
+import {
+  createCniRuntime,
+  createSpawnExec,
+  CURRENT_VERSION,
+  type NetworkConfigList,
+  type RuntimeEvent,
+} from "../../../server/src/cni/index.js";
 import { ExitCode, type Command, type CommandContext, type Output } from "../command.js";
 import { DEFAULTS, parseCniOptions } from "../cni/cni-options.js";
 import { loadNetwork } from "../cni/load-network.js";
 import { printCniError } from "../cni/print-cni-error.js";
 import { runCniOp } from "../cni/run-cni-op.js";
-
 
 const usage = `Usage:
   netattachctl cni add     <network|file> <netns-path> [flags]   print the ADD result
@@ -61,7 +66,12 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     ctx.stdout.write(out);
     return ExitCode.Ok;
   } catch (err) {
-    printCniError(err, list?.cniVersion ?? CURRENT_VERSION /* no configuration could be read */, ctx.stdout, ctx.stderr);
+    printCniError(
+      err,
+      list?.cniVersion ?? CURRENT_VERSION /* no configuration could be read */,
+      ctx.stdout,
+      ctx.stderr,
+    );
     return ExitCode.Failed;
   }
 }
@@ -70,12 +80,16 @@ function logEvent(stderr: Output, e: RuntimeEvent): void {
   switch (e.type) {
     case "exec": {
       const at = e.cniVersion !== undefined ? ` at ${e.cniVersion}` : "";
-      stderr.write(`[cni] ${e.command} ${e.plugin}${at} network=${e.network} ${e.ok ? "ok" : "failed"} ${e.durationMs.toFixed(1)}ms\n`);
+      stderr.write(
+        `[cni] ${e.command} ${e.plugin}${at} network=${e.network} ${e.ok ? "ok" : "failed"} ${e.durationMs.toFixed(1)}ms\n`,
+      );
       if (e.stderr) stderr.write(`[cni]   stderr: ${e.stderr.trimEnd()}\n`);
       return;
     }
     case "cache-corrupt":
-      stderr.write(`[cni] corrupt cache entry ${e.path} (network=${e.network} container=${e.containerId} ifname=${e.ifName})\n`);
+      stderr.write(
+        `[cni] corrupt cache entry ${e.path} (network=${e.network} container=${e.containerId} ifname=${e.ifName})\n`,
+      );
       return;
     case "version-probe-failed":
       stderr.write(`[cni] VERSION of ${e.plugin} failed, running it at the list's version: ${e.error.message}\n`);

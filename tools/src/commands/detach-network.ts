@@ -18,10 +18,19 @@ sandbox's other interfaces stay. The cluster network is only removed by detachin
 
 ${COMMON_USAGE}`;
 
-export const detachNetworkCommand: Command = { name: "detach-network", summary: "hot-unplug one network from a running sandbox (DetachNetwork)", usage, run };
+export const detachNetworkCommand: Command = {
+  name: "detach-network",
+  summary: "hot-unplug one network from a running sandbox (DetachNetwork)",
+  usage,
+  run,
+};
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values } = parseCommand(ctx.argv, { "container-id": { type: "string" }, interface: { type: "string" }, network: { type: "string" } });
+  const { values } = parseCommand(ctx.argv, {
+    "container-id": { type: "string" },
+    interface: { type: "string" },
+    network: { type: "string" },
+  });
   if (values.help) {
     ctx.stdout.write(usage);
     return ExitCode.Ok;
@@ -29,8 +38,10 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const flags = commonFlags(values, ctx.env);
   const containerId = values["container-id"];
   if (!containerId) throw new UsageError("--container-id is required");
-  if ((values.interface === undefined) === (values.network === undefined)) throw new UsageError("give exactly one of --interface and --network");
-  const target = values.interface !== undefined ? { interface: values.interface } : { network: networkRef(values.network!) };
+  if ((values.interface === undefined) === (values.network === undefined))
+    throw new UsageError("give exactly one of --interface and --network");
+  const target =
+    values.interface !== undefined ? { interface: values.interface } : { network: networkRef(values.network!) };
   return runRpc(ctx, flags, async (client, opts) => {
     const res = await client.api.detachNetwork({ containerId, ...target }, opts);
     printResult(ctx.stdout, flags.output, {
@@ -38,7 +49,10 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       text: () =>
         formatTable(
           ["INTERFACE", "NETWORK", "OUTCOME"],
-          [...res.removed.map((r) => [r.interface, r.network, "removed"]), ...res.orphaned.map((o) => [o.interface, o.network, `orphaned: ${o.cause}`])],
+          [
+            ...res.removed.map((r) => [r.interface, r.network, "removed"]),
+            ...res.orphaned.map((o) => [o.interface, o.network, `orphaned: ${o.cause}`]),
+          ],
         ),
     });
     return ExitCode.Ok;
@@ -47,6 +61,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
 
 function networkRef(value: string): { namespace: string; name: string } {
   const parts = value.split("/");
-  if (parts.length !== 2 || parts[0] === "" || parts[1] === "") throw new UsageError(`--network must be NAMESPACE/NAME, got "${value}"`);
+  if (parts.length !== 2 || parts[0] === "" || parts[1] === "")
+    throw new UsageError(`--network must be NAMESPACE/NAME, got "${value}"`);
   return { namespace: parts[0]!, name: parts[1]! };
 }

@@ -16,10 +16,19 @@ the saved one.
 
 ${COMMON_USAGE}`;
 
-export const detachCommand: Command = { name: "detach", summary: "detach a pod sandbox from all its networks (DetachNetworks)", usage, run };
+export const detachCommand: Command = {
+  name: "detach",
+  summary: "detach a pod sandbox from all its networks (DetachNetworks)",
+  usage,
+  run,
+};
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values } = parseCommand(ctx.argv, { "container-id": { type: "string" }, netns: { type: "string" }, pod: { type: "string" } });
+  const { values } = parseCommand(ctx.argv, {
+    "container-id": { type: "string" },
+    netns: { type: "string" },
+    pod: { type: "string" },
+  });
   if (values.help) {
     ctx.stdout.write(usage);
     return ExitCode.Ok;
@@ -29,11 +38,19 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   if (!containerId) throw new UsageError("--container-id is required");
   const pod = values.pod !== undefined ? { pod: parsePodFlag(values.pod) } : {};
   return runRpc(ctx, flags, async (client, opts) => {
-    const res = await client.api.detachNetworks({ containerId, ...(values.netns !== undefined ? { netnsPath: values.netns } : {}), ...pod }, opts);
+    const res = await client.api.detachNetworks(
+      { containerId, ...(values.netns !== undefined ? { netnsPath: values.netns } : {}), ...pod },
+      opts,
+    );
     printResult(ctx.stdout, flags.output, {
       data: () => outputJson(DetachNetworksResponse.toJSON(res)),
       text: () =>
-        res.removed.length === 0 ? `nothing attached for ${containerId}\n` : formatTable(["INTERFACE", "NETWORK"], res.removed.map((r) => [r.interface, r.network])),
+        res.removed.length === 0
+          ? `nothing attached for ${containerId}\n`
+          : formatTable(
+              ["INTERFACE", "NETWORK"],
+              res.removed.map((r) => [r.interface, r.network]),
+            ),
     });
     return ExitCode.Ok;
   });

@@ -40,10 +40,20 @@ Exit code 1 when a check failed.
 
 ${COMMON_USAGE}`;
 
-export const doctorCommand: Command = { name: "doctor", summary: "check this node for what keeps pods from their networks", usage, run };
+export const doctorCommand: Command = {
+  name: "doctor",
+  summary: "check this node for what keeps pods from their networks",
+  usage,
+  run,
+};
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values } = parseCommand(ctx.argv, { config: { type: "string" }, "conf-dir": { type: "string" }, "bin-dir": { type: "string" }, shim: { type: "string" } });
+  const { values } = parseCommand(ctx.argv, {
+    config: { type: "string" },
+    "conf-dir": { type: "string" },
+    "bin-dir": { type: "string" },
+    shim: { type: "string" },
+  });
   if (values.help) {
     ctx.stdout.write(usage);
     return ExitCode.Ok;
@@ -66,23 +76,38 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     checks.push(await checkShim(binDir, shim));
     const networks = await configuredNetworks(config);
     const plugins = await checkPlugins(networks, config.cniBinDirs);
-    const apiNote = config.kubernetes.mode === "none" ? "" : "\n(definitions in the Kubernetes API are checked per pod: netattachctl resolve --pod NS/NAME)";
+    const apiNote =
+      config.kubernetes.mode === "none"
+        ? ""
+        : "\n(definitions in the Kubernetes API are checked per pod: netattachctl resolve --pod NS/NAME)";
     checks.push({ ...plugins, message: plugins.message + apiNote });
     checks.push(await checkKernel(networks, ctx.uid === 0));
     const reachable = daemon.status === "ok" || !daemon.message.startsWith("UNAVAILABLE");
-    checks.push(reachable ? await checkStaleState(client, opts) : { check: "stale-state", status: "skip", message: "netattachd is not reachable" });
+    checks.push(
+      reachable
+        ? await checkStaleState(client, opts)
+        : { check: "stale-state", status: "skip", message: "netattachd is not reachable" },
+    );
   } finally {
     client.close();
   }
   const failed = checks.some((c) => c.status === "fail");
-  printResult(ctx.stdout, flags.output, { data: () => ({ ok: !failed, checks }), text: () => checks.map(formatCheck).join("") });
+  printResult(ctx.stdout, flags.output, {
+    data: () => ({ ok: !failed, checks }),
+    text: () => checks.map(formatCheck).join(""),
+  });
   return failed ? ExitCode.Failed : ExitCode.Ok;
 }
 
 async function daemonConfig(ctx: CommandContext, given: string | undefined): Promise<DaemonConfig> {
   const path = given ?? (existsSync(DAEMON_CONFIG) ? DAEMON_CONFIG : undefined);
   if (path === undefined) return DEFAULTS;
-  const loaded = await loadConfig({ argv: ["--config", path], env: ctx.env, readFile: (p) => readFile(p, "utf8"), cwd: ctx.cwd }).catch((err: unknown) => {
+  const loaded = await loadConfig({
+    argv: ["--config", path],
+    env: ctx.env,
+    readFile: (p) => readFile(p, "utf8"),
+    cwd: ctx.cwd,
+  }).catch((err: unknown) => {
     throw new UsageError(`--config ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   });
   if ("help" in loaded) return DEFAULTS;

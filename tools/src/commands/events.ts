@@ -2,7 +2,12 @@
 // still holds in its recent history, then exit; with -w, those and then every new one until
 // interrupted. Text is one line per event; -o json|yaml is one document (without -w) or one
 // document per event (-w: JSON lines, or YAML documents separated by ---).
-import { AttachmentEvent, eventKindToJSON, eventOutcomeToJSON, WatchEventsResponse } from "../../../proto/gen/netattach/v1/event_service.js";
+import {
+  AttachmentEvent,
+  eventKindToJSON,
+  eventOutcomeToJSON,
+  WatchEventsResponse,
+} from "../../../proto/gen/netattach/v1/event_service.js";
 import { ExitCode, type Command, type CommandContext, type Output } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand, parsePodFlag } from "../daemon/daemon-options.js";
 import { runRpc } from "../daemon/run-rpc.js";
@@ -24,7 +29,12 @@ that network (namespace/name, or a conf name) and ADDs that attached it.
 
 ${COMMON_USAGE}`;
 
-export const eventsCommand: Command = { name: "events", summary: "recent attach/detach events, or follow them with -w (WatchEvents)", usage, run };
+export const eventsCommand: Command = {
+  name: "events",
+  summary: "recent attach/detach events, or follow them with -w (WatchEvents)",
+  usage,
+  run,
+};
 
 const COLUMNS: readonly Column<AttachmentEvent>[] = [
   { header: "TIME", value: (e) => e.time?.toISOString() ?? "" },
@@ -34,8 +44,15 @@ const COLUMNS: readonly Column<AttachmentEvent>[] = [
   { header: "CONTAINER", value: (e) => e.containerId.slice(0, 13) || "-" },
   { header: "NETWORK", value: (e) => networks(e) || "-" },
   { header: "REASON", value: (e) => e.reason || "-" },
-  { header: "DURATION", value: (e) => (e.duration ? `${Math.round(e.duration.seconds * 1e3 + e.duration.nanos / 1e6)}ms` : "-") },
-  { header: "INTERFACES", value: (e) => e.interfaces.map((i) => `${i.interface}=${i.ips.join(",") || "-"}`).join(" ") || "-", wide: true },
+  {
+    header: "DURATION",
+    value: (e) => (e.duration ? `${Math.round(e.duration.seconds * 1e3 + e.duration.nanos / 1e6)}ms` : "-"),
+  },
+  {
+    header: "INTERFACES",
+    value: (e) => e.interfaces.map((i) => `${i.interface}=${i.ips.join(",") || "-"}`).join(" ") || "-",
+    wide: true,
+  },
   { header: "MESSAGE", value: (e) => e.message || "-", wide: true },
 ];
 
@@ -79,7 +96,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   });
 }
 
-async function follow(ctx: CommandContext, format: OutputFormat, stream: AsyncIterable<WatchEventsResponse>): Promise<ExitCode> {
+async function follow(
+  ctx: CommandContext,
+  format: OutputFormat,
+  stream: AsyncIterable<WatchEventsResponse>,
+): Promise<ExitCode> {
   const wide = format === "wide";
   const shown = COLUMNS.filter((c) => wide || !c.wide);
   if (!isStructured(format)) ctx.stdout.write(line(shown.map((c) => c.header)));
@@ -94,7 +115,13 @@ async function follow(ctx: CommandContext, format: OutputFormat, stream: AsyncIt
   return ExitCode.Failed;
 }
 
-function print(out: Output, err: Output, format: OutputFormat, item: WatchEventsResponse, shown: readonly Column<AttachmentEvent>[]): void {
+function print(
+  out: Output,
+  err: Output,
+  format: OutputFormat,
+  item: WatchEventsResponse,
+  shown: readonly Column<AttachmentEvent>[],
+): void {
   if (isStructured(format)) {
     const doc = outputJson(WatchEventsResponse.toJSON(item));
     out.write(format === "json" ? `${JSON.stringify(doc)}\n` : `---\n${structuredText("yaml", doc)}`);

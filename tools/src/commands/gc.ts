@@ -1,6 +1,11 @@
 // `netattachctl gc`: one reconcile pass now (GarbageCollect without a valid set) — the pass the
 // daemon runs every reconcile.intervalMs — and what it removed; --dry-run only reports.
-import { garbageCollectOutcomeToJSON, garbageCollectReasonToJSON, GarbageCollectResponse, type GarbageCollectItem } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import {
+  garbageCollectOutcomeToJSON,
+  garbageCollectReasonToJSON,
+  GarbageCollectResponse,
+  type GarbageCollectItem,
+} from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ExitCode, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
 import { runRpc } from "../daemon/run-rpc.js";
@@ -20,7 +25,12 @@ younger than reconcile.gracePeriodMs are spared. Exit code 1 when the pass met e
 
 ${COMMON_USAGE}`;
 
-export const gcCommand: Command = { name: "gc", summary: "run a reconcile pass now and show what it removes (GarbageCollect)", usage, run };
+export const gcCommand: Command = {
+  name: "gc",
+  summary: "run a reconcile pass now and show what it removes (GarbageCollect)",
+  usage,
+  run,
+};
 
 const COLUMNS: readonly Column<GarbageCollectItem>[] = [
   { header: "CONTAINER", value: (i) => i.containerId },
@@ -53,7 +63,10 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
           ...(report?.notes ?? []).map((n) => `note: ${n}`),
         ];
         const items = report?.items ?? [];
-        const table = items.length === 0 ? `${dryRun ? "nothing would be removed" : "nothing to remove"}\n` : renderTable(COLUMNS, items, wide);
+        const table =
+          items.length === 0
+            ? `${dryRun ? "nothing would be removed" : "nothing to remove"}\n`
+            : renderTable(COLUMNS, items, wide);
         return [...lines, ""].join("\n") + table + res.errors.map((e) => `error: ${e}\n`).join("");
       },
     });

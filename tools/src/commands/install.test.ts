@@ -8,7 +8,6 @@ import { DEFAULTS, loadConfig } from "../../../server/src/config/index.js";
 import { DAEMON_NODE_FLAGS } from "../../image/build-image.js";
 import { installCommand, renderConflist, SHIM_CAPABILITIES } from "./install.js";
 
-
 const options = {
   shim: "/s",
   binDir: "/b",
@@ -24,24 +23,41 @@ const options = {
 
 describe("renderConflist", () => {
   it("keeps cniVersion 1.0.0 for containerd 1.6 and offers 1.1.0 to newer runtimes", () => {
-    const c = JSON.parse(renderConflist(options, { name: "cbr0", file: "10-bridge.conflist" })) as Record<string, unknown>;
+    const c = JSON.parse(renderConflist(options, { name: "cbr0", file: "10-bridge.conflist" })) as Record<
+      string,
+      unknown
+    >;
     expect(c).toMatchObject({ cniVersion: "1.0.0", cniVersions: ["1.0.0", "1.1.0"], name: "netattach" });
-    expect((c.plugins as Record<string, unknown>[])[0]).toMatchObject({ type: "netattach-cni", socketPath: options.socket, clusterNetwork: "cbr0", clusterNetworkFile: "10-bridge.conflist" });
+    expect((c.plugins as Record<string, unknown>[])[0]).toMatchObject({
+      type: "netattach-cni",
+      socketPath: options.socket,
+      clusterNetwork: "cbr0",
+      clusterNetworkFile: "10-bridge.conflist",
+    });
   });
 
   it("declares every capability the shim forwards, and only those", () => {
-    const c = JSON.parse(renderConflist(options, { name: "cbr0" })) as { plugins: { capabilities: Record<string, boolean> }[] };
+    const c = JSON.parse(renderConflist(options, { name: "cbr0" })) as {
+      plugins: { capabilities: Record<string, boolean> }[];
+    };
     expect(Object.keys(c.plugins[0]?.capabilities ?? {})).toEqual([...SHIM_CAPABILITIES]);
   });
 
   it("passes the shim's log settings through only when given", () => {
-    const c = JSON.parse(renderConflist({ ...options, logFile: "/var/log/netattach-cni.log", logLevel: "debug" }, { name: "x" })) as { plugins: Record<string, unknown>[] };
+    const c = JSON.parse(
+      renderConflist({ ...options, logFile: "/var/log/netattach-cni.log", logLevel: "debug" }, { name: "x" }),
+    ) as { plugins: Record<string, unknown>[] };
     expect(c.plugins[0]).toMatchObject({ logFile: "/var/log/netattach-cni.log", logLevel: "debug" });
     expect(JSON.parse(renderConflist(options, { name: "x" })).plugins[0]).not.toHaveProperty("logFile");
   });
 });
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [k: string]: unknown;
+};
 
 interface Container {
   name: string;
@@ -55,7 +71,12 @@ interface DaemonSet extends K8sObject {
     selector: { matchLabels: Record<string, string> };
     template: {
       metadata: { labels: Record<string, string> };
-      spec: { serviceAccountName: string; volumes: { name: string }[]; initContainers: Container[]; containers: Container[] };
+      spec: {
+        serviceAccountName: string;
+        volumes: { name: string }[];
+        initContainers: Container[];
+        containers: Container[];
+      };
     };
   };
 }
@@ -63,7 +84,12 @@ interface Crd extends K8sObject {
   spec: {
     group: string;
     names: { plural: string };
-    versions: { name: string; served: boolean; storage: boolean; schema: { openAPIV3Schema: { properties: { spec: { properties: { config: { type: string } } } } } } }[];
+    versions: {
+      name: string;
+      served: boolean;
+      storage: boolean;
+      schema: { openAPIV3Schema: { properties: { spec: { properties: { config: { type: string } } } } } };
+    }[];
   };
 }
 
@@ -97,25 +123,41 @@ describe("deploy/ manifests", () => {
   it("define the NetworkAttachmentDefinition CRD of the multi-net spec", () => {
     const crd = find("CustomResourceDefinition") as Crd;
     expect(crd.metadata.name).toBe(`${crd.spec.names.plural}.${crd.spec.group}`);
-    expect(crd.spec).toMatchObject({ group: "k8s.cni.cncf.io", scope: "Namespaced", names: { kind: "NetworkAttachmentDefinition", plural: "network-attachment-definitions", shortNames: ["net-attach-def"] } });
+    expect(crd.spec).toMatchObject({
+      group: "k8s.cni.cncf.io",
+      scope: "Namespaced",
+      names: {
+        kind: "NetworkAttachmentDefinition",
+        plural: "network-attachment-definitions",
+        shortNames: ["net-attach-def"],
+      },
+    });
     const v1 = crd.spec.versions.find((v) => v.name === "v1");
     expect(v1).toMatchObject({ served: true, storage: true });
     expect(v1?.schema.openAPIV3Schema.properties.spec.properties.config.type).toBe("string");
   });
 
   it("grant what the daemon calls: pods get/list/watch, pods/status patch, NADs get/list/watch", () => {
-    const role = find("ClusterRole") as K8sObject & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
-    const can = (group: string, resource: string, verb: string): boolean => role.rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+    const role = find("ClusterRole") as K8sObject & {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    const can = (group: string, resource: string, verb: string): boolean =>
+      role.rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
     for (const v of ["get", "list", "watch"]) {
       expect(can("", "pods", v)).toBe(true);
       expect(can("k8s.cni.cncf.io", "network-attachment-definitions", v)).toBe(true);
     }
     expect(can("", "pods/status", "patch")).toBe(true);
     expect(can("", "pods", "update")).toBe(false);
-    const binding = find("ClusterRoleBinding") as K8sObject & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+    const binding = find("ClusterRoleBinding") as K8sObject & {
+      roleRef: { kind: string; name: string };
+      subjects: { kind: string; name: string; namespace: string }[];
+    };
     const sa = find("ServiceAccount");
     expect(binding.roleRef).toMatchObject({ kind: "ClusterRole", name: role.metadata.name });
-    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }]);
+    expect(binding.subjects).toEqual([
+      { kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace },
+    ]);
   });
 
   it("run the DaemonSet with a selector matching its pods, the ServiceAccount, and volumes that exist", () => {
@@ -138,13 +180,19 @@ describe("deploy/ manifests", () => {
     expect(shim).toBe(`${lib}/netattach-cni`);
     expect(init?.command.slice(0, 2)).toEqual(["node", `${lib}/netattachctl.mjs`]);
     // The daemon with the image's node flags (measured, see DAEMON_NODE_FLAGS), then the bundle.
-    expect(daemon?.command.slice(0, 2 + DAEMON_NODE_FLAGS.length)).toEqual(["node", ...DAEMON_NODE_FLAGS, `${lib}/netattachd.mjs`]);
+    expect(daemon?.command.slice(0, 2 + DAEMON_NODE_FLAGS.length)).toEqual([
+      "node",
+      ...DAEMON_NODE_FLAGS,
+      `${lib}/netattachd.mjs`,
+    ]);
   });
 
   it("probe /readyz and /healthz on the HTTP listener the ConfigMap configures", async () => {
     const cm = find("ConfigMap") as K8sObject & { data: Record<string, string> };
     const daemon = (find("DaemonSet") as DaemonSet).spec.template.spec.containers.find((c) => c.name === "netattachd");
-    const listen = (parseYaml(cm.data["netattachd.yaml"] ?? "") as { metricsListen?: string }).metricsListen ?? DEFAULTS.metricsListen;
+    const listen =
+      (parseYaml(cm.data["netattachd.yaml"] ?? "") as { metricsListen?: string }).metricsListen ??
+      DEFAULTS.metricsListen;
     expect(listen).toBe(DEFAULTS.metricsListen);
     const [host, port] = listen.split(":");
     expect(daemon?.readinessProbe?.httpGet).toEqual({ host, port: Number(port), path: "/readyz" });
@@ -162,9 +210,22 @@ describe("deploy/ manifests", () => {
     const cm = find("ConfigMap") as K8sObject & { data: Record<string, string> };
     const ds = find("DaemonSet") as DaemonSet;
     const daemon = ds.spec.template.spec.containers.find((c) => c.name === "netattachd");
-    const argv = (daemon?.command.slice(2 + DAEMON_NODE_FLAGS.length) ?? []).map((a) => a.replace("$(CLUSTER_NETWORK)", cm.data.clusterNetwork ?? ""));
-    const loaded = await loadConfig({ argv, env: { NODE_NAME: "node-1" }, cwd: "/", readFile: async () => cm.data["netattachd.yaml"] ?? "" });
-    expect(loaded).toMatchObject({ config: { clusterNetwork: "cbr0", socketPath: "/run/netattach/netattach.sock", kubernetes: { mode: "in-cluster", nodeName: "node-1" } } });
+    const argv = (daemon?.command.slice(2 + DAEMON_NODE_FLAGS.length) ?? []).map((a) =>
+      a.replace("$(CLUSTER_NETWORK)", cm.data.clusterNetwork ?? ""),
+    );
+    const loaded = await loadConfig({
+      argv,
+      env: { NODE_NAME: "node-1" },
+      cwd: "/",
+      readFile: async () => cm.data["netattachd.yaml"] ?? "",
+    });
+    expect(loaded).toMatchObject({
+      config: {
+        clusterNetwork: "cbr0",
+        socketPath: "/run/netattach/netattach.sock",
+        kubernetes: { mode: "in-cluster", nodeName: "node-1" },
+      },
+    });
     expect(parseYaml(cm.data["netattachd.yaml"] ?? "")).toMatchObject({ cniConfDir: "/etc/cni/net.d" });
   });
 });

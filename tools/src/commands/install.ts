@@ -20,7 +20,15 @@ import { ExitCode, UsageError, type Command, type CommandContext } from "../comm
 export const SHIM_TYPE = "netattach-cni";
 export const CONFLIST_NAME = "00-netattach.conflist";
 /** Capability args containerd/CRI-O fill in; the shim forwards every one to the daemon. */
-export const SHIM_CAPABILITIES = ["io.kubernetes.cri.pod-annotations", "portMappings", "bandwidth", "ips", "mac", "dns", "cgroupPath"] as const;
+export const SHIM_CAPABILITIES = [
+  "io.kubernetes.cri.pod-annotations",
+  "portMappings",
+  "bandwidth",
+  "ips",
+  "mac",
+  "dns",
+  "cgroupPath",
+] as const;
 
 const usage = `Usage:
   netattachctl install [flags]               install the shim and ${CONFLIST_NAME}
@@ -82,7 +90,8 @@ function parseOptions(ctx: CommandContext): InstallOptions | undefined {
   }
   if (values.help) return undefined;
   const timeout = Number(values["readiness-timeout-ms"] ?? "30000");
-  if (!Number.isInteger(timeout) || timeout < 0) throw new UsageError(`--readiness-timeout-ms must be a whole number ≥ 0, got ${values["readiness-timeout-ms"]}`);
+  if (!Number.isInteger(timeout) || timeout < 0)
+    throw new UsageError(`--readiness-timeout-ms must be a whole number ≥ 0, got ${values["readiness-timeout-ms"]}`);
   const abs = (p: string): string => resolve(ctx.cwd, p);
   return {
     shim: abs(values.shim ?? `build/${SHIM_TYPE}`),
@@ -143,7 +152,9 @@ export async function findClusterNetwork(confDir: string): Promise<{ name: strin
     try {
       name = (JSON.parse(text) as { name?: unknown }).name;
     } catch (err) {
-      throw new Error(`${join(confDir, file)} is not valid JSON, so the runtime could not load it either`, { cause: err });
+      throw new Error(`${join(confDir, file)} is not valid JSON, so the runtime could not load it either`, {
+        cause: err,
+      });
     }
     if (typeof name !== "string" || name === "") throw new Error(`${join(confDir, file)} has no "name"`);
     return { name, file };
@@ -170,7 +181,10 @@ export function renderConflist(o: InstallOptions, cluster: { name: string; file?
 
 async function install(o: InstallOptions, ctx: CommandContext): Promise<void> {
   const cluster = o.clusterNetwork !== undefined ? { name: o.clusterNetwork } : await findClusterNetwork(o.confDir);
-  if (cluster === undefined) throw new Error(`no other CNI config in ${o.confDir} to use as the cluster network; install it first or pass --cluster-network`);
+  if (cluster === undefined)
+    throw new Error(
+      `no other CNI config in ${o.confDir} to use as the cluster network; install it first or pass --cluster-network`,
+    );
   const binary = await readFile(o.shim).catch((err: unknown) => {
     throw new Error(`cannot read the shim ${o.shim}: ${(err as Error).message}`, { cause: err });
   });
@@ -182,7 +196,8 @@ async function install(o: InstallOptions, ctx: CommandContext): Promise<void> {
   }
   const confTarget = join(o.confDir, CONFLIST_NAME);
   const conflist = renderConflist(o, cluster);
-  if (await sameContent(confTarget, conflist)) ctx.stdout.write(`${confTarget} unchanged (cluster network "${cluster.name}")\n`);
+  if (await sameContent(confTarget, conflist))
+    ctx.stdout.write(`${confTarget} unchanged (cluster network "${cluster.name}")\n`);
   else {
     await writeFileAtomic(confTarget, conflist, 0o644);
     ctx.stdout.write(`wrote ${confTarget} (cluster network "${cluster.name}")\n`);

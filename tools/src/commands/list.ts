@@ -1,6 +1,10 @@
 // `netattachctl list`: saved attachments (ListAttachments), one row per interface, with the
 // attachment's phase and whether the interface holds the pod's default route.
-import { attachmentPhaseToJSON, type Attachment, type AttachmentInterface } from "../../../proto/gen/netattach/v1/attachment.js";
+import {
+  attachmentPhaseToJSON,
+  type Attachment,
+  type AttachmentInterface,
+} from "../../../proto/gen/netattach/v1/attachment.js";
 import { ListAttachmentsResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ExitCode, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand, parsePodFlag } from "../daemon/daemon-options.js";
@@ -20,7 +24,12 @@ orphaned); -o json|yaml add each attachment's teardown history.
 
 ${COMMON_USAGE}`;
 
-export const listCommand: Command = { name: "list", summary: "list saved attachments with their phase (ListAttachments)", usage, run };
+export const listCommand: Command = {
+  name: "list",
+  summary: "list saved attachments with their phase (ListAttachments)",
+  usage,
+  run,
+};
 
 interface Row {
   readonly a: Attachment;
@@ -43,14 +52,22 @@ const COLUMNS: readonly Column<Row>[] = [
 ];
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values } = parseCommand(ctx.argv, { pod: { type: "string" }, namespace: { type: "string" }, "container-id": { type: "string" } });
+  const { values } = parseCommand(ctx.argv, {
+    pod: { type: "string" },
+    namespace: { type: "string" },
+    "container-id": { type: "string" },
+  });
   if (values.help) {
     ctx.stdout.write(usage);
     return ExitCode.Ok;
   }
   const flags = commonFlags(values, ctx.env);
   const pod = values.pod !== undefined ? parsePodFlag(values.pod) : undefined;
-  const request = { podNamespace: pod?.namespace ?? values.namespace ?? "", podName: pod?.name ?? "", containerId: values["container-id"] ?? "" };
+  const request = {
+    podNamespace: pod?.namespace ?? values.namespace ?? "",
+    podName: pod?.name ?? "",
+    containerId: values["container-id"] ?? "",
+  };
   return runRpc(ctx, flags, async (client, opts) => {
     const res = await client.api.listAttachments(request, opts);
     const rows = res.attachments.flatMap((a) => a.interfaces.map((i) => ({ a, i })));

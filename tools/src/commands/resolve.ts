@@ -16,7 +16,12 @@ Prints which networks the pod would get, in order: interface, where each config 
 ${SANDBOX_USAGE}
 ${COMMON_USAGE}`;
 
-export const resolveCommand: Command = { name: "resolve", summary: "show the networks a pod would get and where they come from (ResolveNetworks)", usage, run };
+export const resolveCommand: Command = {
+  name: "resolve",
+  summary: "show the networks a pod would get and where they come from (ResolveNetworks)",
+  usage,
+  run,
+};
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, SANDBOX_OPTIONS);
@@ -28,7 +33,10 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const request = sandboxRequest(values);
   return runRpc(ctx, flags, async (client, opts) => {
     const res = await client.api.resolveNetworks(request, opts);
-    printResult(ctx.stdout, flags.output, { data: () => outputJson(ResolveNetworksResponse.toJSON(res)), text: () => resolveText(res) });
+    printResult(ctx.stdout, flags.output, {
+      data: () => outputJson(ResolveNetworksResponse.toJSON(res)),
+      text: () => resolveText(res),
+    });
     return ExitCode.Ok;
   });
 }
@@ -39,7 +47,10 @@ function resolveText(res: ResolveNetworksResponse): string {
 }
 
 function networkText(n: PlannedNetwork, index: number): string {
-  const lines = [`${index}. ${n.network} → ${n.interface}${n.isDefault ? " (cluster network)" : ""}`, `   from: ${originText(n.origin)}`];
+  const lines = [
+    `${index}. ${n.network} → ${n.interface}${n.isDefault ? " (cluster network)" : ""}`,
+    `   from: ${originText(n.origin)}`,
+  ];
   const caps = n.capabilityArgsJson && n.capabilityArgsJson !== "{}" ? n.capabilityArgsJson : undefined;
   if (caps) lines.push(`   runtimeConfig: ${caps}`);
   if (n.defaultRoute) lines.push(`   default-route: ${n.defaultRoute.gateways.join(", ") || "(remove)"}`);
@@ -54,7 +65,10 @@ function originText(o: ConfigOrigin | undefined): string {
   if (o?.definition) {
     const d = o.definition;
     const file = d.manifestPath ? ` (${d.manifestPath})` : "";
-    const config = d.configFrom === ConfigFrom.CONFIG_FROM_CONF_FILE ? `config from conf file ${d.confPath}` : "config from spec.config";
+    const config =
+      d.configFrom === ConfigFrom.CONFIG_FROM_CONF_FILE
+        ? `config from conf file ${d.confPath}`
+        : "config from spec.config";
     return `NetworkAttachmentDefinition ${d.namespace}/${d.name}${file}, ${config}`;
   }
   if (o?.inline) return `inline: ${o.inline.description}`;

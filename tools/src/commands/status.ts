@@ -14,7 +14,12 @@ and why not. Exit code 0 when ready, 1 when not or unreachable.
 
 ${COMMON_USAGE}`;
 
-export const statusCommand: Command = { name: "status", summary: "daemon readiness and the cluster network's CNI STATUS (GetStatus)", usage, run };
+export const statusCommand: Command = {
+  name: "status",
+  summary: "daemon readiness and the cluster network's CNI STATUS (GetStatus)",
+  usage,
+  run,
+};
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, {});
@@ -29,13 +34,22 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const serving = HealthCheckResponse_ServingStatus[health.status] ?? String(health.status);
     printResult(ctx.stdout, flags.output, {
       // ready and reasons always, even when false / empty (proto JSON leaves defaults out).
-      data: () => ({ ready: status.ready, reasons: status.reasons, ...(outputJson(GetStatusResponse.toJSON(status)) as object), health: serving }),
+      data: () => ({
+        ready: status.ready,
+        reasons: status.reasons,
+        ...(outputJson(GetStatusResponse.toJSON(status)) as object),
+        health: serving,
+      }),
       text: () => {
         const cn = status.clusterNetwork;
         const lines = [
           `ready: ${status.ready ? "yes" : "no"}`,
           `health: ${serving}`,
-          ...(cn ? [`cluster network: ${cn.name} (CNI STATUS ${cn.ok ? "ok" : `failed${cn.cniCode !== undefined ? `, code ${cn.cniCode}` : ""}: ${cn.message}`})`] : []),
+          ...(cn
+            ? [
+                `cluster network: ${cn.name} (CNI STATUS ${cn.ok ? "ok" : `failed${cn.cniCode !== undefined ? `, code ${cn.cniCode}` : ""}: ${cn.message}`})`,
+              ]
+            : []),
           ...status.reasons.map((r) => `not ready: ${r}`),
         ];
         return lines.join("\n") + "\n";

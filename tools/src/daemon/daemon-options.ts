@@ -42,15 +42,26 @@ const TLS_FLAGS = ["certificate-authority", "client-certificate", "client-key"] 
 export function parseCommand<O extends Options>(argv: readonly string[], options: O, positionals = 0) {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: positionals > 0 });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...COMMON_OPTIONS, ...options },
+      strict: true,
+      allowPositionals: positionals > 0,
+    });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
   }
-  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
+  if (parsed.positionals.length > positionals)
+    throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
   return parsed;
 }
 
-export function commonFlags(values: { socket?: unknown; output?: unknown; timeout?: unknown } & Partial<Record<(typeof TLS_FLAGS)[number], unknown>>, env: Readonly<Record<string, string | undefined>>): CommonFlags {
+export function commonFlags(
+  values: { socket?: unknown; output?: unknown; timeout?: unknown } & Partial<
+    Record<(typeof TLS_FLAGS)[number], unknown>
+  >,
+  env: Readonly<Record<string, string | undefined>>,
+): CommonFlags {
   const output = parseOutputFormat(typeof values.output === "string" ? values.output : undefined);
   let timeoutMs = 120_000;
   if (typeof values.timeout === "string") {
@@ -67,12 +78,16 @@ export function commonFlags(values: { socket?: unknown; output?: unknown; timeou
 function tlsFlags(values: Partial<Record<(typeof TLS_FLAGS)[number], unknown>>): ClientTls | undefined {
   const given = TLS_FLAGS.filter((f) => typeof values[f] === "string");
   if (given.length === 0) return undefined;
-  if (given.length !== TLS_FLAGS.length) throw new UsageError(`mutual TLS needs all of --${TLS_FLAGS.join(", --")} (got --${given.join(", --")})`);
+  if (given.length !== TLS_FLAGS.length)
+    throw new UsageError(`mutual TLS needs all of --${TLS_FLAGS.join(", --")} (got --${given.join(", --")})`);
   const read = (flag: (typeof TLS_FLAGS)[number]): Buffer => {
     try {
       return readFileSync(values[flag] as string);
     } catch (err) {
-      throw new UsageError(`--${flag}: cannot read ${String(values[flag])} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+      throw new UsageError(
+        `--${flag}: cannot read ${String(values[flag])} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        { cause: err },
+      );
     }
   };
   return { ca: read("certificate-authority"), cert: read("client-certificate"), key: read("client-key") };
@@ -81,6 +96,7 @@ function tlsFlags(values: Partial<Record<(typeof TLS_FLAGS)[number], unknown>>):
 /** "ns/name" or "ns/name/uid". */
 export function parsePodFlag(text: string): { namespace: string; name: string; uid: string } {
   const [namespace, name, uid, extra] = text.split("/");
-  if (!namespace || !name || extra !== undefined) throw new UsageError(`--pod must be NAMESPACE/NAME or NAMESPACE/NAME/UID, got "${text}"`);
+  if (!namespace || !name || extra !== undefined)
+    throw new UsageError(`--pod must be NAMESPACE/NAME or NAMESPACE/NAME/UID, got "${text}"`);
   return { namespace, name, uid: uid ?? "" };
 }

@@ -14,7 +14,10 @@ export interface RpcFailure {
 
 /** Thrown by runRpc for a failed call; cli.ts prints it once. */
 export class RpcFailureError extends Error {
-  constructor(readonly failure: RpcFailure, options?: { cause?: unknown }) {
+  constructor(
+    readonly failure: RpcFailure,
+    options?: { cause?: unknown },
+  ) {
     super(failure.message, options);
     this.name = "RpcFailureError";
   }
@@ -22,10 +25,16 @@ export class RpcFailureError extends Error {
 
 export function failureOf(err: unknown, socket: string): RpcFailure | undefined {
   if (!(err instanceof ClientError)) return undefined;
-  const info = err instanceof RichClientError ? err.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type) : undefined;
+  const info =
+    err instanceof RichClientError ? err.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type) : undefined;
   const code = Status[err.code] ?? String(err.code);
   if (err.code === Status.UNAVAILABLE && info === undefined) {
-    return { code, message: `cannot reach netattachd at ${socket}${connectionCause(err.details)}`, metadata: {}, socket };
+    return {
+      code,
+      message: `cannot reach netattachd at ${socket}${connectionCause(err.details)}`,
+      metadata: {},
+      socket,
+    };
   }
   return { code, ...(info ? { reason: info.reason } : {}), message: err.details, metadata: info?.metadata ?? {} };
 }

@@ -12,7 +12,10 @@ export async function runRpc(
 ): Promise<ExitCode> {
   const client = createDaemonClient(flags.socket, flags.tls);
   try {
-    return await call(client, { deadline: new Date(Date.now() + flags.timeoutMs), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    return await call(client, {
+      deadline: new Date(Date.now() + flags.timeoutMs),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   } catch (err) {
     const failure = failureOf(err, flags.socket);
     throw failure === undefined ? err : new RpcFailureError(failure, { cause: err });

@@ -77,7 +77,8 @@ function parseSelections(text: string): NetworkSelection[] {
 
 function runtimeConfig(text: string): RuntimeConfig {
   const value = parseJson(text, "--runtime-config");
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError("--runtime-config must be a JSON object");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new UsageError("--runtime-config must be a JSON object");
   return RuntimeConfig.fromJSON(value);
 }
 

@@ -13,7 +13,8 @@ export function selectionFlag(value: string, flag = "--network"): NetworkSelecti
     throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
   }
   const [s] = parsed;
-  if (s === undefined || parsed.length !== 1) throw new UsageError(`${flag} must name exactly one network, got ${parsed.length}`);
+  if (s === undefined || parsed.length !== 1)
+    throw new UsageError(`${flag} must name exactly one network, got ${parsed.length}`);
   return NetworkSelection.fromPartial({
     name: s.name,
     ...(s.namespace !== undefined && s.namespace !== "" ? { namespace: s.namespace } : {}),
@@ -21,7 +22,12 @@ export function selectionFlag(value: string, flag = "--network"): NetworkSelecti
     ips: [...(s.ips ?? [])],
     ...(s.mac !== undefined ? { mac: s.mac } : {}),
     ...(s.defaultRoute !== undefined ? { defaultRoute: { gateways: [...s.defaultRoute] } } : {}),
-    portMappings: (s.portMappings ?? []).map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol ?? "", hostIp: p.hostIP ?? "" })),
+    portMappings: (s.portMappings ?? []).map((p) => ({
+      hostPort: p.hostPort,
+      containerPort: p.containerPort,
+      protocol: p.protocol ?? "",
+      hostIp: p.hostIP ?? "",
+    })),
     ...(s.bandwidth !== undefined ? { bandwidth: s.bandwidth } : {}),
     ...(s.cniArgs !== undefined ? { cniArgsJson: JSON.stringify(s.cniArgs) } : {}),
     ...(s.infinibandGuid !== undefined ? { infinibandGuid: s.infinibandGuid } : {}),

@@ -12,7 +12,12 @@ export async function checkConfOrder(confDir: string, socket: string): Promise<C
   const ours = [];
   for (const path of files) if (await isShimConf(path)) ours.push(path);
   if (ours.length === 0 || first === undefined) {
-    return { check: "conf-order", status: "fail", message: `no netattach conflist in ${confDir}: pods get only the runtime's default network`, fix: `netattachctl install --conf-dir ${confDir} (the DaemonSet's install-cni init container does this)` };
+    return {
+      check: "conf-order",
+      status: "fail",
+      message: `no netattach conflist in ${confDir}: pods get only the runtime's default network`,
+      fix: `netattachctl install --conf-dir ${confDir} (the DaemonSet's install-cni init container does this)`,
+    };
   }
   if (ours[0] !== first) {
     return {
@@ -24,12 +29,19 @@ export async function checkConfOrder(confDir: string, socket: string): Promise<C
   }
   const named = await socketOf(first);
   if (named !== undefined && named !== socket) {
-    return { check: "conf-order", status: "warn", message: `${first} is first, but its shim calls ${named}, not ${socket}`, fix: `netattachctl install --socket ${socket} (or run doctor with --socket ${named})` };
+    return {
+      check: "conf-order",
+      status: "warn",
+      message: `${first} is first, but its shim calls ${named}, not ${socket}`,
+      fix: `netattachctl install --socket ${socket} (or run doctor with --socket ${named})`,
+    };
   }
   return { check: "conf-order", status: "ok", message: `${first} is the first config in ${confDir}` };
 }
 
-async function readJson(path: string): Promise<{ type?: unknown; plugins?: Array<{ type?: unknown; socketPath?: unknown }> } | undefined> {
+async function readJson(
+  path: string,
+): Promise<{ type?: unknown; plugins?: Array<{ type?: unknown; socketPath?: unknown }> } | undefined> {
   try {
     return JSON.parse(await readFile(path, "utf8")) as never;
   } catch {

@@ -22,12 +22,15 @@ export interface ConfiguredNetwork {
   readonly config: JsonObject | { readonly problem: string };
 }
 
-export async function configuredNetworks(config: Pick<DaemonConfig, "cniConfDir" | "definitionsDir">): Promise<ConfiguredNetwork[]> {
+export async function configuredNetworks(
+  config: Pick<DaemonConfig, "cniConfDir" | "definitionsDir">,
+): Promise<ConfiguredNetwork[]> {
   const out: ConfiguredNetwork[] = [];
   const confSource = createConfDirSource(config.cniConfDir);
   const confSnap = await createDirReader(config.cniConfDir, CONF_EXTENSIONS, parseConfFile).read();
   for (const f of confSnap.files) {
-    if (f.parsed.kind === "invalid") out.push({ name: f.parsed.probableName, where: f.path, config: { problem: f.parsed.problem } });
+    if (f.parsed.kind === "invalid")
+      out.push({ name: f.parsed.probableName, where: f.path, config: { problem: f.parsed.problem } });
     else if (f.parsed.name !== undefined) out.push({ name: f.parsed.name, where: f.path, config: f.parsed.config });
   }
   if (config.definitionsDir !== undefined) {
@@ -35,13 +38,21 @@ export async function configuredNetworks(config: Pick<DaemonConfig, "cniConfDir"
     const snap = await createDirReader(config.definitionsDir, MANIFEST_EXTENSIONS, parseNadManifest).read();
     for (const record of snap.files.flatMap((f) => f.parsed.records)) {
       const name = `${record.namespace}/${record.name}`;
-      out.push({ name, where: record.manifestPath ?? config.definitionsDir, config: await lookup(source, record.namespace, record.name) });
+      out.push({
+        name,
+        where: record.manifestPath ?? config.definitionsDir,
+        config: await lookup(source, record.namespace, record.name),
+      });
     }
   }
   return out;
 }
 
-async function lookup(source: NetworkSource, namespace: string, name: string): Promise<JsonObject | { problem: string }> {
+async function lookup(
+  source: NetworkSource,
+  namespace: string,
+  name: string,
+): Promise<JsonObject | { problem: string }> {
   try {
     const found = await source.lookup({ namespace, name });
     return found.found ? found.found.config : { problem: found.tried.join("; ") };

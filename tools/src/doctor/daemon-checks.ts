@@ -10,7 +10,8 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-const DAEMONSET_HINT = "kubectl -n kube-system get pods -l app.kubernetes.io/name=netattach -o wide; kubectl -n kube-system logs ds/netattach";
+const DAEMONSET_HINT =
+  "kubectl -n kube-system get pods -l app.kubernetes.io/name=netattach -o wide; kubectl -n kube-system logs ds/netattach";
 
 export async function checkDaemon(client: DaemonClient, socket: string, opts: CallOptions): Promise<CheckResult> {
   try {
@@ -38,8 +39,15 @@ export async function checkDaemon(client: DaemonClient, socket: string, opts: Ca
 export async function checkStaleState(client: DaemonClient, opts: CallOptions): Promise<CheckResult> {
   const { attachments } = await client.api.listAttachments({ podNamespace: "", podName: "", containerId: "" }, opts);
   const stale = attachments.filter((a) => a.netnsPath !== "" && !existsSync(a.netnsPath));
-  if (stale.length === 0) return { check: "stale-state", status: "ok", message: `${attachments.length} saved attachment(s), every network namespace exists` };
-  const list = stale.map((a) => `${a.containerId} (${a.pod?.namespace ?? ""}/${a.pod?.name ?? ""}, netns ${a.netnsPath} is gone)`);
+  if (stale.length === 0)
+    return {
+      check: "stale-state",
+      status: "ok",
+      message: `${attachments.length} saved attachment(s), every network namespace exists`,
+    };
+  const list = stale.map(
+    (a) => `${a.containerId} (${a.pod?.namespace ?? ""}/${a.pod?.name ?? ""}, netns ${a.netnsPath} is gone)`,
+  );
   return {
     check: "stale-state",
     status: "warn",

@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { checkKernel, type KindSupport, type LinkKind } from "./kernel-check.js";
 
-const probe = (lacking: readonly LinkKind[]) => async (kind: LinkKind): Promise<KindSupport> => (lacking.includes(kind) ? "not supported" : "supported");
-const ipvlanNet = { name: "default/ipvlan-conf", where: "/defs/ipvlan.yaml", config: { cniVersion: "1.0.0", plugins: [{ type: "ipvlan", master: "eth0" }] } };
+const probe =
+  (lacking: readonly LinkKind[]) =>
+  async (kind: LinkKind): Promise<KindSupport> =>
+    lacking.includes(kind) ? "not supported" : "supported";
+const ipvlanNet = {
+  name: "default/ipvlan-conf",
+  where: "/defs/ipvlan.yaml",
+  config: { cniVersion: "1.0.0", plugins: [{ type: "ipvlan", master: "eth0" }] },
+};
 
 describe("checkKernel", () => {
   it("fails when a configured network needs a kind the kernel lacks, naming the network and the module", async () => {
@@ -10,7 +17,8 @@ describe("checkKernel", () => {
     expect(r).toEqual({
       check: "kernel",
       status: "fail",
-      message: "macvlan: supported (no network uses it)\nipvlan: not supported (used by default/ipvlan-conf)\nvlan: not supported (no network uses it)",
+      message:
+        "macvlan: supported (no network uses it)\nipvlan: not supported (used by default/ipvlan-conf)\nvlan: not supported (no network uses it)",
       fix: "load the module(s) (modprobe ipvlan) or use a kernel built with them; until then pods selecting ipvlan networks fail at ADD",
     });
   });

@@ -10,7 +10,11 @@ export const LINK_KINDS = ["macvlan", "ipvlan", "vlan"] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 export type KindSupport = "supported" | "not supported" | { readonly unknown: string };
 
-const KIND_ARGS: Record<LinkKind, string> = { macvlan: "type macvlan mode bridge", ipvlan: "type ipvlan mode l2", vlan: "type vlan id 5" };
+const KIND_ARGS: Record<LinkKind, string> = {
+  macvlan: "type macvlan mode bridge",
+  ipvlan: "type ipvlan mode l2",
+  vlan: "type vlan id 5",
+};
 /** Module that provides each kind, for the fix. */
 const MODULE: Record<LinkKind, string> = { macvlan: "macvlan", ipvlan: "ipvlan", vlan: "8021q" };
 
@@ -26,9 +30,20 @@ export function probeKind(kind: LinkKind): Promise<KindSupport> {
   });
 }
 
-export async function checkKernel(networks: readonly ConfiguredNetwork[], isRoot: boolean, probe: (k: LinkKind) => Promise<KindSupport> = probeKind): Promise<CheckResult> {
-  if (!isRoot) return { check: "kernel", status: "skip", message: "probing link kinds needs root (a throwaway network namespace)", fix: "run doctor as root" };
-  const users = (kind: LinkKind): string[] => networks.filter((n) => !("problem" in n.config) && pluginTypes(n.config).includes(kind)).map((n) => n.name);
+export async function checkKernel(
+  networks: readonly ConfiguredNetwork[],
+  isRoot: boolean,
+  probe: (k: LinkKind) => Promise<KindSupport> = probeKind,
+): Promise<CheckResult> {
+  if (!isRoot)
+    return {
+      check: "kernel",
+      status: "skip",
+      message: "probing link kinds needs root (a throwaway network namespace)",
+      fix: "run doctor as root",
+    };
+  const users = (kind: LinkKind): string[] =>
+    networks.filter((n) => !("problem" in n.config) && pluginTypes(n.config).includes(kind)).map((n) => n.name);
   const lines: string[] = [];
   const missing: LinkKind[] = [];
   for (const kind of LINK_KINDS) {

@@ -4,8 +4,18 @@ import type { DelegateFacts } from "./delegate-facts.js";
 import { defaultRouteConflicts, settledFamilies, type DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { factsOf, hostLocal } from "./preflight.test-helper.js";
 
-const clusterGw = network("cluster", "cbr0", conflist("cbr0", [{ type: "bridge", isDefaultGateway: true, ipam: hostLocal("10.1.0.0/16") }]));
-const secondaryDefault = (selection = {}) => network("selected", "default/sec", conf("sec", "macvlan", { master: "eth0", ipam: hostLocal("10.2.0.0/24", {}, ["0.0.0.0/0"]) }), selection);
+const clusterGw = network(
+  "cluster",
+  "cbr0",
+  conflist("cbr0", [{ type: "bridge", isDefaultGateway: true, ipam: hostLocal("10.1.0.0/16") }]),
+);
+const secondaryDefault = (selection = {}) =>
+  network(
+    "selected",
+    "default/sec",
+    conf("sec", "macvlan", { master: "eth0", ipam: hostLocal("10.2.0.0/24", {}, ["0.0.0.0/0"]) }),
+    selection,
+  );
 const v6Only = network("selected", "default/six", conf("six", "ptp", { ipam: hostLocal("fd00:2::/64", {}, ["::/0"]) }));
 
 function conflicts(all: DelegateFacts[], policy: DefaultRoutePolicy = "reject") {
@@ -18,7 +28,13 @@ describe("default routes from configs", () => {
     const [f, ...rest] = conflicts(factsOf(clusterGw, secondaryDefault()));
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ code: "DEFAULT_ROUTE_CONFLICT", networks: ["cbr0", "default/sec"], relaxed: false });
-    expect(f!.context).toMatchObject({ network: "default/sec", ifName: "net1", plugin: "host-local", phase: "preflight", source: "NetworkAttachmentDefinition default/sec (/nads/sec.yaml)" });
+    expect(f!.context).toMatchObject({
+      network: "default/sec",
+      ifName: "net1",
+      plugin: "host-local",
+      phase: "preflight",
+      source: "NetworkAttachmentDefinition default/sec (/nads/sec.yaml)",
+    });
     for (const part of [
       "two IPv4 default routes (0.0.0.0/0)",
       'network "cbr0" (eth0) in /etc/cni/net.d/cbr0.conf sets one by plugins[0].isDefaultGateway=true',
@@ -31,12 +47,21 @@ describe("default routes from configs", () => {
   });
 
   it("is a warning, not a refusal, with defaultRouteConflicts: warn", () => {
-    expect(conflicts(factsOf(clusterGw, secondaryDefault()), "warn")).toEqual([expect.objectContaining({ code: "DEFAULT_ROUTE_CONFLICT", relaxed: true })]);
+    expect(conflicts(factsOf(clusterGw, secondaryDefault()), "warn")).toEqual([
+      expect.objectContaining({ code: "DEFAULT_ROUTE_CONFLICT", relaxed: true }),
+    ]);
   });
 
   it("checks each family on its own: one IPv4 and one IPv6 default route are fine; two IPv6 are not", () => {
     expect(conflicts(factsOf(clusterGw, v6Only))).toEqual([]);
-    const dualCluster = network("cluster", "cbr0", conf("cbr0", "bridge", { isDefaultGateway: true, ipam: { type: "host-local", ranges: [[{ subnet: "10.1.0.0/16" }], [{ subnet: "fd00:1::/64" }]] } }));
+    const dualCluster = network(
+      "cluster",
+      "cbr0",
+      conf("cbr0", "bridge", {
+        isDefaultGateway: true,
+        ipam: { type: "host-local", ranges: [[{ subnet: "10.1.0.0/16" }], [{ subnet: "fd00:1::/64" }]] },
+      }),
+    );
     const [f] = conflicts(factsOf(dualCluster, v6Only));
     expect(f!.message).toContain("two IPv6 default routes (::/0)");
   });
@@ -44,9 +69,23 @@ describe("default routes from configs", () => {
   it("lets a default-route selection choose: the daemon then keeps only the requested route of that family", () => {
     expect(conflicts(factsOf(clusterGw, secondaryDefault({ defaultRoute: ["10.2.0.1"] })))).toEqual([]);
     // An IPv6 request settles IPv6 only.
-    const dualCluster = network("cluster", "cbr0", conf("cbr0", "bridge", { isDefaultGateway: true, ipam: { type: "host-local", ranges: [[{ subnet: "10.1.0.0/16" }], [{ subnet: "fd00:1::/64" }]] } }));
-    const six = network("selected", "default/six", conf("six", "ptp", { ipam: hostLocal("fd00:2::/64", {}, ["::/0"]) }), { defaultRoute: ["fd00:2::1"] });
-    expect(conflicts(factsOf(dualCluster, six, secondaryDefault())).map((f) => f.message.slice(0, 30))).toEqual(["two IPv4 default routes (0.0.0"]);
+    const dualCluster = network(
+      "cluster",
+      "cbr0",
+      conf("cbr0", "bridge", {
+        isDefaultGateway: true,
+        ipam: { type: "host-local", ranges: [[{ subnet: "10.1.0.0/16" }], [{ subnet: "fd00:1::/64" }]] },
+      }),
+    );
+    const six = network(
+      "selected",
+      "default/six",
+      conf("six", "ptp", { ipam: hostLocal("fd00:2::/64", {}, ["::/0"]) }),
+      { defaultRoute: ["fd00:2::1"] },
+    );
+    expect(conflicts(factsOf(dualCluster, six, secondaryDefault())).map((f) => f.message.slice(0, 30))).toEqual([
+      "two IPv4 default routes (0.0.0",
+    ]);
   });
 
   it("treats an empty default-route request (remove them all) as a choice for both families", () => {
@@ -54,14 +93,30 @@ describe("default routes from configs", () => {
   });
 
   it("does not count two sources inside one delegate, nor a network whose routes live in their own table", () => {
-    const both = network("cluster", "cbr0", conf("cbr0", "bridge", { isDefaultGateway: true, ipam: hostLocal("10.1.0.0/16", {}, ["0.0.0.0/0"]) }));
+    const both = network(
+      "cluster",
+      "cbr0",
+      conf("cbr0", "bridge", { isDefaultGateway: true, ipam: hostLocal("10.1.0.0/16", {}, ["0.0.0.0/0"]) }),
+    );
     expect(conflicts(factsOf(both))).toEqual([]);
-    const sbr = network("selected", "default/sbr", conflist("sbr", [{ type: "macvlan", master: "eth0", ipam: hostLocal("10.2.0.0/24", {}, ["0.0.0.0/0"]) }, { type: "sbr" }]));
+    const sbr = network(
+      "selected",
+      "default/sbr",
+      conflist("sbr", [
+        { type: "macvlan", master: "eth0", ipam: hostLocal("10.2.0.0/24", {}, ["0.0.0.0/0"]) },
+        { type: "sbr" },
+      ]),
+    );
     expect(conflicts(factsOf(clusterGw, sbr))).toEqual([]);
   });
 
   it("refuses one network attached twice when both interfaces would carry the default route", () => {
-    const twice = network("selected", "default/sec", conf("sec", "macvlan", { master: "eth0", ipam: hostLocal("10.2.0.0/24", {}, ["0.0.0.0/0"]) }), { interface: "data1" });
+    const twice = network(
+      "selected",
+      "default/sec",
+      conf("sec", "macvlan", { master: "eth0", ipam: hostLocal("10.2.0.0/24", {}, ["0.0.0.0/0"]) }),
+      { interface: "data1" },
+    );
     expect(conflicts(factsOf(clusterGw, twice, secondaryDefault()))).toHaveLength(1);
   });
 });

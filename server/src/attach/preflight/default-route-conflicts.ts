@@ -41,7 +41,11 @@ export interface ConflictOptions {
   readonly needResult?: boolean;
 }
 
-export function defaultRouteConflicts(sources: readonly RouteSources[], settled: ReadonlySet<IpFamily>, o: ConflictOptions): Finding[] {
+export function defaultRouteConflicts(
+  sources: readonly RouteSources[],
+  settled: ReadonlySet<IpFamily>,
+  o: ConflictOptions,
+): Finding[] {
   const findings: Finding[] = [];
   for (const family of [4, 6] as const) {
     if (settled.has(family)) continue;

@@ -48,7 +48,9 @@ export interface DelegateFacts {
 }
 
 /** Interface plugins Debian ships and the field naming a node link each reads (with its default). */
-const INTERFACE_PLUGINS: Readonly<Record<string, { readonly field?: string; readonly wants?: NodeLinkField["wants"]; readonly fallback?: string }>> = {
+const INTERFACE_PLUGINS: Readonly<
+  Record<string, { readonly field?: string; readonly wants?: NodeLinkField["wants"]; readonly fallback?: string }>
+> = {
   bridge: { field: "bridge", wants: "bridge", fallback: "cni0" },
   macvlan: { field: "master", wants: "link" },
   ipvlan: { field: "master", wants: "link" },
@@ -64,7 +66,12 @@ const OWN_TABLE_PLUGINS = new Set(["vrf", "sbr"]);
 
 export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
   const list = delegateList(delegate, "preflight");
-  const facts = { defaultRoutes: [] as DefaultRouteSource[], subnets: [] as IpamSubnet[], pinned: [] as PinnedAddress[], nodeLinks: [] as NodeLinkField[] };
+  const facts = {
+    defaultRoutes: [] as DefaultRouteSource[],
+    subnets: [] as IpamSubnet[],
+    pinned: [] as PinnedAddress[],
+    nodeLinks: [] as NodeLinkField[],
+  };
   let routesUnreadableBy: string | undefined;
   let ownTable = false;
   list.plugins.forEach((plugin, i) => {
@@ -83,7 +90,13 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
     if (known.field !== undefined) {
       const value = plugin[known.field];
       const name = typeof value === "string" && value !== "" ? value : known.fallback;
-      if (name !== undefined) facts.nodeLinks.push({ key: `${at}${known.field}`, value: name, plugin: plugin.type, wants: known.wants ?? "link" });
+      if (name !== undefined)
+        facts.nodeLinks.push({
+          key: `${at}${known.field}`,
+          value: name,
+          plugin: plugin.type,
+          wants: known.wants ?? "link",
+        });
     }
     const ipam = readIpam(plugin, at, facts);
     if (ipam === undefined) {
@@ -119,7 +132,9 @@ function readIpam(plugin: PluginConf, at: string, out: Collected): IpamSubnet[] 
   const owner = (k: string, value: string): ConfigKey => ({ key: `${key}${k}`, value, plugin: String(type) });
   if (type === "host-local") {
     const ranges = Array.isArray(ipam["ranges"]) ? ipam["ranges"] : [];
-    ranges.forEach((set, s) => (Array.isArray(set) ? set : []).forEach((r, j) => readRange(obj(r), `ranges[${s}][${j}].`, owner, out)));
+    ranges.forEach((set, s) =>
+      (Array.isArray(set) ? set : []).forEach((r, j) => readRange(obj(r), `ranges[${s}][${j}].`, owner, out)),
+    );
     if (typeof ipam["subnet"] === "string") readRange(ipam, "", owner, out);
   } else if (type === "static") {
     (Array.isArray(ipam["addresses"]) ? ipam["addresses"] : []).forEach((a, j) => {
@@ -136,12 +151,18 @@ function readIpam(plugin: PluginConf, at: string, out: Collected): IpamSubnet[] 
   (Array.isArray(ipam["routes"]) ? ipam["routes"] : []).forEach((r, j) => {
     const dst = obj(r)?.["dst"];
     const prefix = typeof dst === "string" ? parsePrefix(dst) : undefined;
-    if (prefix !== undefined && prefix.length === 0) out.defaultRoutes.push({ ...owner(`routes[${j}].dst`, dst as string), family: prefix.family });
+    if (prefix !== undefined && prefix.length === 0)
+      out.defaultRoutes.push({ ...owner(`routes[${j}].dst`, dst as string), family: prefix.family });
   });
   return out.subnets.slice(before);
 }
 
-function readRange(range: JsonObject | undefined, at: string, owner: (k: string, v: string) => ConfigKey, out: Collected): void {
+function readRange(
+  range: JsonObject | undefined,
+  at: string,
+  owner: (k: string, v: string) => ConfigKey,
+  out: Collected,
+): void {
   if (typeof range?.["subnet"] !== "string") return;
   const subnet = subnetOf(owner(`${at}subnet`, range["subnet"]));
   if (subnet === undefined) return;
@@ -149,7 +170,14 @@ function readRange(range: JsonObject | undefined, at: string, owner: (k: string,
   for (const field of ["rangeStart", "rangeEnd", "gateway"]) pin(range, field, at, subnet, owner, out);
 }
 
-function pin(o: JsonObject, field: string, at: string, subnet: IpamSubnet, owner: (k: string, v: string) => ConfigKey, out: Collected): void {
+function pin(
+  o: JsonObject,
+  field: string,
+  at: string,
+  subnet: IpamSubnet,
+  owner: (k: string, v: string) => ConfigKey,
+  out: Collected,
+): void {
   const value = o[field];
   if (typeof value === "string" && value !== "") out.pinned.push({ ...owner(`${at}${field}`, value), subnet });
 }

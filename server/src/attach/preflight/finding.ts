@@ -18,7 +18,13 @@ export const REFUSED = "refused before running any plugin";
 
 /** Context naming the delegate: network, interface, source, and the plugin when one is concerned. */
 export function contextOf(f: DelegateFacts, plugin?: string): ErrorContext {
-  return { network: f.delegate.network, ifName: f.delegate.ifName, source: f.source, phase: "preflight", ...(plugin !== undefined ? { plugin } : {}) };
+  return {
+    network: f.delegate.network,
+    ifName: f.delegate.ifName,
+    source: f.source,
+    phase: "preflight",
+    ...(plugin !== undefined ? { plugin } : {}),
+  };
 }
 
 /** `network "x" (net1) in <source>` */

@@ -10,27 +10,73 @@ const cluster = network("cluster", "cbr0", conf("cbr0", "bridge", { ipam: hostLo
 
 describe("IPAM checks", () => {
   it("refuses two networks of one pod whose ranges overlap, naming both networks, keys and subnets", () => {
-    const a = network("selected", "default/a", conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16") }));
-    const b = network("selected", "default/b", conf("b", "ptp", { ipam: { type: "host-local", ranges: [[{ subnet: "10.30.0.0/24" }, { subnet: "10.20.5.0/24" }]] } }));
+    const a = network(
+      "selected",
+      "default/a",
+      conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16") }),
+    );
+    const b = network(
+      "selected",
+      "default/b",
+      conf("b", "ptp", {
+        ipam: { type: "host-local", ranges: [[{ subnet: "10.30.0.0/24" }, { subnet: "10.20.5.0/24" }]] },
+      }),
+    );
     const [f, ...rest] = ipamFindings(factsOf(cluster, a, b));
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ code: "IPAM_CONFLICT", networks: ["default/a", "default/b"], relaxed: false, context: { network: "default/b", ifName: "net2", phase: "preflight" } });
-    expect(f!.message).toContain('network "default/a" (net1) in NetworkAttachmentDefinition default/a (/nads/a.yaml) has plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"');
-    expect(f!.message).toContain('network "default/b" (net2) in NetworkAttachmentDefinition default/b (/nads/b.yaml) has plugins[0].ipam.ranges[0][1].subnet "10.20.5.0/24"');
+    expect(f).toMatchObject({
+      code: "IPAM_CONFLICT",
+      networks: ["default/a", "default/b"],
+      relaxed: false,
+      context: { network: "default/b", ifName: "net2", phase: "preflight" },
+    });
+    expect(f!.message).toContain(
+      'network "default/a" (net1) in NetworkAttachmentDefinition default/a (/nads/a.yaml) has plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"',
+    );
+    expect(f!.message).toContain(
+      'network "default/b" (net2) in NetworkAttachmentDefinition default/b (/nads/b.yaml) has plugins[0].ipam.ranges[0][1].subnet "10.20.5.0/24"',
+    );
     expect(f!.message).toContain("refused before running any plugin");
   });
 
   it("sees static addresses and the legacy subnet key too; IPv4 never overlaps IPv6", () => {
-    const st = network("selected", "default/st", conf("st", "ipvlan", { master: "eth0", ipam: { type: "static", addresses: [{ address: "10.1.7.9/24" }, { address: "fd00::9/64" }] } }));
+    const st = network(
+      "selected",
+      "default/st",
+      conf("st", "ipvlan", {
+        master: "eth0",
+        ipam: { type: "static", addresses: [{ address: "10.1.7.9/24" }, { address: "fd00::9/64" }] },
+      }),
+    );
     expect(ipamFindings(factsOf(cluster, st)).map((f) => f.code)).toEqual(["IPAM_CONFLICT"]);
-    const six = network("selected", "default/six", conf("six", "ptp", { ipam: { type: "host-local", subnet: "fd00::/64" } }));
+    const six = network(
+      "selected",
+      "default/six",
+      conf("six", "ptp", { ipam: { type: "host-local", subnet: "fd00::/64" } }),
+    );
     expect(ipamFindings(factsOf(cluster, six))).toEqual([]);
   });
 
   it("allows one network twice and a network in its own VRF", () => {
-    const a = network("selected", "default/a", conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16") }));
-    const a2 = network("selected", "default/a", conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16") }), { interface: "a2" });
-    const vrf = network("selected", "default/v", conflist("v", [{ type: "macvlan", master: "eth0", ipam: hostLocal("10.1.0.0/16") }, { type: "vrf", vrfname: "blue" }]));
+    const a = network(
+      "selected",
+      "default/a",
+      conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16") }),
+    );
+    const a2 = network(
+      "selected",
+      "default/a",
+      conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16") }),
+      { interface: "a2" },
+    );
+    const vrf = network(
+      "selected",
+      "default/v",
+      conflist("v", [
+        { type: "macvlan", master: "eth0", ipam: hostLocal("10.1.0.0/16") },
+        { type: "vrf", vrfname: "blue" },
+      ]),
+    );
     expect(ipamFindings(factsOf(cluster, a, a2, vrf))).toEqual([]);
   });
 
@@ -44,20 +90,36 @@ describe("IPAM checks", () => {
     if (key === "") return expect(findings).toEqual([]);
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ code: "INVALID_NETWORK_CONFIG", networks: ["default/r"] });
-    expect(findings[0]!.message).toContain(`${key} "${Object.values(extra)[0]}" is outside its subnet plugins[0].ipam.ranges[0][0].subnet "10.1.0.0/16"`);
+    expect(findings[0]!.message).toContain(
+      `${key} "${Object.values(extra)[0]}" is outside its subnet plugins[0].ipam.ranges[0][0].subnet "10.1.0.0/16"`,
+    );
   });
 
   it("refuses a static gateway outside its address's subnet", () => {
-    const n = network("selected", "default/st", conf("st", "macvlan", { master: "eth0", ipam: { type: "static", addresses: [{ address: "10.6.0.5/24", gateway: "10.7.0.1" }] } }));
+    const n = network(
+      "selected",
+      "default/st",
+      conf("st", "macvlan", {
+        master: "eth0",
+        ipam: { type: "static", addresses: [{ address: "10.6.0.5/24", gateway: "10.7.0.1" }] },
+      }),
+    );
     const [f] = ipamFindings(factsOf(n));
-    expect(f!.message).toContain('plugins[0].ipam.addresses[0].gateway "10.7.0.1" is outside its subnet plugins[0].ipam.addresses[0].address "10.6.0.5/24"');
+    expect(f!.message).toContain(
+      'plugins[0].ipam.addresses[0].gateway "10.7.0.1" is outside its subnet plugins[0].ipam.addresses[0].address "10.6.0.5/24"',
+    );
   });
 
   it("refuses a default-route gateway outside the network's subnets of its family", () => {
-    const n = (gw: string) => network("selected", "default/a", conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16") }), { defaultRoute: [gw] });
+    const n = (gw: string) =>
+      network("selected", "default/a", conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16") }), {
+        defaultRoute: [gw],
+      });
     const [f] = ipamFindings(factsOf(cluster, n("10.99.0.1")));
     expect(f).toMatchObject({ code: "INVALID_ANNOTATION", networks: ["default/a"] });
-    expect(f!.message).toContain('default-route gateway "10.99.0.1" is outside the network\'s subnets (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"');
+    expect(f!.message).toContain(
+      'default-route gateway "10.99.0.1" is outside the network\'s subnets (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"',
+    );
     expect(ipamFindings(factsOf(cluster, n("10.20.0.1")))).toEqual([]);
     // No IPv6 subnet known: nothing to say.
     expect(ipamFindings(factsOf(cluster, n("fd00::1")))).toEqual([]);
@@ -65,11 +127,19 @@ describe("IPAM checks", () => {
 
   it("refuses a static IP asked for with ips outside host-local's ranges, from a selection or from the runtime", () => {
     const caps = { capabilities: { ips: true } };
-    const n = (ips: string[]) => network("selected", "default/a", conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16"), ...caps }), { ips });
+    const n = (ips: string[]) =>
+      network(
+        "selected",
+        "default/a",
+        conf("a", "macvlan", { master: "eth0", ipam: hostLocal("10.20.0.0/16"), ...caps }),
+        { ips },
+      );
     const [f, ...rest] = ipamFindings(factsOf(cluster, n(["10.20.3.4/16", "10.99.0.5/24"])));
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ code: "INVALID_ANNOTATION", networks: ["default/a"] });
-    expect(f!.message).toContain('ips "10.99.0.5/24" from the network selection is outside the network\'s host-local ranges (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"');
+    expect(f!.message).toContain(
+      'ips "10.99.0.5/24" from the network selection is outside the network\'s host-local ranges (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"',
+    );
     const clusterIps = network("cluster", "cbr0", conf("cbr0", "bridge", { ipam: hostLocal("10.1.0.0/16"), ...caps }));
     const [g] = ipamFindings(buildPlanFacts(clusterIps, ["10.2.0.9"]));
     expect(g).toMatchObject({ code: "INVALID_REQUEST", networks: ["cbr0"] });

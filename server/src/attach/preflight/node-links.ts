@@ -48,6 +48,9 @@ function exists(path: string): Promise<boolean> {
 
 export async function viewNode(links: NodeLinks, wanted: Iterable<string>): Promise<NodeView> {
   const unique = [...new Set(wanted)];
-  const [names, kinds] = await Promise.all([links.names(), Promise.all(unique.map(async (n) => [n, await links.kind(n)] as const))]);
+  const [names, kinds] = await Promise.all([
+    links.names(),
+    Promise.all(unique.map(async (n) => [n, await links.kind(n)] as const)),
+  ]);
   return { names, kinds: new Map(kinds) };
 }

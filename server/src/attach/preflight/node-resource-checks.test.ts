@@ -4,7 +4,10 @@ import type { NodeView } from "./node-links.js";
 import { nodeResourceFindings } from "./node-resource-checks.js";
 import { factsOf } from "./preflight.test-helper.js";
 
-const node = (links: Record<string, string>, extra: string[] = []): NodeView => ({ names: [...Object.keys(links), ...extra], kinds: new Map(Object.entries(links)) });
+const node = (links: Record<string, string>, extra: string[] = []): NodeView => ({
+  names: [...Object.keys(links), ...extra],
+  kinds: new Map(Object.entries(links)),
+});
 
 describe("node resource checks", () => {
   it.each([
@@ -12,15 +15,24 @@ describe("node resource checks", () => {
     ["ipvlan", "master"],
     ["vlan", "master"],
     ["host-device", "device"],
-  ])("refuses a %s whose %s is not a link of the node, naming network, key, value and the node's links", (type, field) => {
-    const n = network("selected", "default/x", conf("x", type, { [field]: "eth9" }));
-    const [f, ...rest] = nodeResourceFindings(factsOf(n), node({ eth0: "device", lo: "device" }));
-    expect(rest).toEqual([]);
-    expect(f).toMatchObject({ code: "NODE_RESOURCE_INVALID", networks: ["default/x"], context: { network: "default/x", plugin: type, ifName: "net0", phase: "preflight" } });
-    expect(f!.message).toContain(`plugin "${type}" plugins[0].${field} names link "eth9", which does not exist on this node`);
-    expect(f!.message).toContain("the node's links: eth0, lo");
-    expect(f!.message).toContain("refused before running any plugin");
-  });
+  ])(
+    "refuses a %s whose %s is not a link of the node, naming network, key, value and the node's links",
+    (type, field) => {
+      const n = network("selected", "default/x", conf("x", type, { [field]: "eth9" }));
+      const [f, ...rest] = nodeResourceFindings(factsOf(n), node({ eth0: "device", lo: "device" }));
+      expect(rest).toEqual([]);
+      expect(f).toMatchObject({
+        code: "NODE_RESOURCE_INVALID",
+        networks: ["default/x"],
+        context: { network: "default/x", plugin: type, ifName: "net0", phase: "preflight" },
+      });
+      expect(f!.message).toContain(
+        `plugin "${type}" plugins[0].${field} names link "eth9", which does not exist on this node`,
+      );
+      expect(f!.message).toContain("the node's links: eth0, lo");
+      expect(f!.message).toContain("refused before running any plugin");
+    },
+  );
 
   it("passes when the link exists", () => {
     const n = network("selected", "default/x", conf("x", "macvlan", { master: "eth0" }));
@@ -32,7 +44,9 @@ describe("node resource checks", () => {
     expect(nodeResourceFindings(factsOf(n), node({}))).toEqual([]);
     expect(nodeResourceFindings(factsOf(n), node({ eth0: "bridge" }))).toEqual([]);
     const [f] = nodeResourceFindings(factsOf(n), node({ eth0: "device" }));
-    expect(f!.message).toContain('plugins[0].bridge names bridge "eth0", but the node\'s link "eth0" is not a bridge (device)');
+    expect(f!.message).toContain(
+      'plugins[0].bridge names bridge "eth0", but the node\'s link "eth0" is not a bridge (device)',
+    );
   });
 
   it("checks the default bridge name cni0 too", () => {

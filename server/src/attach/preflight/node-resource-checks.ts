@@ -15,8 +15,10 @@ export function nodeResourceFindings(all: readonly DelegateFacts[], node: NodeVi
     f.nodeLinks.flatMap((field) => {
       const kind = node.kinds.get(field.value);
       let problem: string | undefined;
-      if (field.wants === "link" && kind === undefined) problem = `names link "${field.value}", which does not exist on this node`;
-      if (field.wants === "bridge" && kind !== undefined && kind !== "bridge") problem = `names bridge "${field.value}", but the node's link "${field.value}" is not a bridge (${kind})`;
+      if (field.wants === "link" && kind === undefined)
+        problem = `names link "${field.value}", which does not exist on this node`;
+      if (field.wants === "bridge" && kind !== undefined && kind !== "bridge")
+        problem = `names bridge "${field.value}", but the node's link "${field.value}" is not a bridge (${kind})`;
       if (problem === undefined) return [];
       return [
         {

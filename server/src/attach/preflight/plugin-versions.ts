@@ -9,15 +9,28 @@ import { contextOf, describeDelegate, REFUSED } from "./finding.js";
 
 export type ValidateList = CniRuntime["validateNetworkList"];
 
-export async function checkPluginVersions(all: readonly DelegateFacts[], validate: ValidateList, signal?: AbortSignal): Promise<void> {
+export async function checkPluginVersions(
+  all: readonly DelegateFacts[],
+  validate: ValidateList,
+  signal?: AbortSignal,
+): Promise<void> {
   for (const f of all) {
     try {
       await validate(f.list, signal !== undefined ? { signal } : {});
     } catch (err) {
       if (isCniError(err) && err.kind === "incompatible-version") {
-        throw new DaemonError("INCOMPATIBLE_CNI_VERSION", `${describeDelegate(f)}: ${err.msg}; ${REFUSED}`, { ...contextOf(f, err.plugin), cniCode: err.code }, { cause: err });
+        throw new DaemonError(
+          "INCOMPATIBLE_CNI_VERSION",
+          `${describeDelegate(f)}: ${err.msg}; ${REFUSED}`,
+          { ...contextOf(f, err.plugin), cniCode: err.code },
+          { cause: err },
+        );
       }
-      throw toDaemonError(err, { network: f.delegate.network, ifName: f.delegate.ifName, phase: "preflight", source: f.source }, signal);
+      throw toDaemonError(
+        err,
+        { network: f.delegate.network, ifName: f.delegate.ifName, phase: "preflight", source: f.source },
+        signal,
+      );
     }
   }
 }

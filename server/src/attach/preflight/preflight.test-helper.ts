@@ -9,6 +9,14 @@ export function factsOf(...networks: ResolvedNetwork[]): DelegateFacts[] {
 }
 
 /** host-local IPAM over one subnet, with optional routes. */
-export function hostLocal(subnet: string, extra: Record<string, unknown> = {}, routes?: string[]): Record<string, unknown> {
-  return { type: "host-local", ranges: [[{ subnet, ...extra }]], ...(routes !== undefined ? { routes: routes.map((dst) => ({ dst })) } : {}) };
+export function hostLocal(
+  subnet: string,
+  extra: Record<string, unknown> = {},
+  routes?: string[],
+): Record<string, unknown> {
+  return {
+    type: "host-local",
+    ranges: [[{ subnet, ...extra }]],
+    ...(routes !== undefined ? { routes: routes.map((dst) => ({ dst })) } : {}),
+  };
 }

@@ -6,7 +6,23 @@ import { describe, expect, it } from "vitest";
 import { CniError, type NetworkConfigList } from "../../cni/index.js";
 import type { ResolvedNetwork } from "../../resolve/index.js";
 import { createAttachmentService } from "../create-attachment-service.js";
-import { allPluginsFound, recordingLinks, anyNetns, conf, conflist, fakeResolver, network, noClusterPods, recordingRoutes, recordingRuntime, recordingStatusWriter, rejection, request, silentLog, tempStore } from "../testing.test-helper.js";
+import {
+  allPluginsFound,
+  recordingLinks,
+  anyNetns,
+  conf,
+  conflist,
+  fakeResolver,
+  network,
+  noClusterPods,
+  recordingRoutes,
+  recordingRuntime,
+  recordingStatusWriter,
+  rejection,
+  request,
+  silentLog,
+  tempStore,
+} from "../testing.test-helper.js";
 import type { NodeLinks } from "./node-links.js";
 import type { DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { hostLocal } from "./preflight.test-helper.js";
@@ -22,10 +38,21 @@ const links = (names: Record<string, string>): NodeLinks & { reads: number } => 
   };
   return l;
 };
-const cluster = network("cluster", "cbr0", conflist("cbr0", [{ type: "bridge", bridge: "cni0", isDefaultGateway: true, ipam: hostLocal("10.1.0.0/16") }]));
-const withDefault = network("selected", "default/sec", conf("sec", "macvlan", { master: "eth0", ipam: hostLocal("10.2.0.0/24", {}, ["0.0.0.0/0"]) }));
+const cluster = network(
+  "cluster",
+  "cbr0",
+  conflist("cbr0", [{ type: "bridge", bridge: "cni0", isDefaultGateway: true, ipam: hostLocal("10.1.0.0/16") }]),
+);
+const withDefault = network(
+  "selected",
+  "default/sec",
+  conf("sec", "macvlan", { master: "eth0", ipam: hostLocal("10.2.0.0/24", {}, ["0.0.0.0/0"]) }),
+);
 
-function service(networks: ResolvedNetwork[], o: { policy?: DefaultRoutePolicy; node?: NodeLinks; validate?: (list: NetworkConfigList) => Promise<void> } = {}) {
+function service(
+  networks: ResolvedNetwork[],
+  o: { policy?: DefaultRoutePolicy; node?: NodeLinks; validate?: (list: NetworkConfigList) => Promise<void> } = {},
+) {
   const runtime = recordingRuntime();
   const validated: string[] = [];
   const svc = createAttachmentService({
@@ -70,7 +97,9 @@ describe("preflight in attach and resolve", () => {
   it("relaxed: ResolveNetworks returns the conflict as a warning and the ADD proceeds", async () => {
     const { svc, runtime } = service([cluster, withDefault], { policy: "warn" });
     const resolved = await svc.resolve(request(), ctx());
-    expect(resolved.warnings).toEqual([expect.objectContaining({ code: "DEFAULT_ROUTE_CONFLICT", networks: ["cbr0", "default/sec"] })]);
+    expect(resolved.warnings).toEqual([
+      expect.objectContaining({ code: "DEFAULT_ROUTE_CONFLICT", networks: ["cbr0", "default/sec"] }),
+    ]);
     expect(resolved.warnings[0]!.message).toContain("allowed by defaultRouteConflicts: warn");
     const res = await svc.attach(request(), ctx());
     expect(res.interfaces.map((i) => i.ifName)).toEqual(["eth0", "net1"]);
@@ -78,12 +107,24 @@ describe("preflight in attach and resolve", () => {
   });
 
   it("refuses an incompatible plugin version before exec, saying nothing ran and never 'failed on ADD'", async () => {
-    const incompatible = new CniError({ kind: "incompatible-version", code: 1, msg: 'plugin "bridge" supports CNI versions [0.4.0, 1.0.0], none compatible with the configuration\'s cniVersion 2.0.0', plugin: "bridge", network: "cbr0" });
+    const incompatible = new CniError({
+      kind: "incompatible-version",
+      code: 1,
+      msg: 'plugin "bridge" supports CNI versions [0.4.0, 1.0.0], none compatible with the configuration\'s cniVersion 2.0.0',
+      plugin: "bridge",
+      network: "cbr0",
+    });
     const { svc, runtime } = service([cluster], { validate: async () => Promise.reject(incompatible) });
     for (const call of [svc.attach(request(), ctx()), svc.resolve(request(), ctx())]) {
       const err = await rejection(call);
       expect(err.code).toBe("INCOMPATIBLE_CNI_VERSION");
-      expect(err.context).toMatchObject({ network: "cbr0", plugin: "bridge", phase: "preflight", cniCode: 1, source: "/etc/cni/net.d/cbr0.conf" });
+      expect(err.context).toMatchObject({
+        network: "cbr0",
+        plugin: "bridge",
+        phase: "preflight",
+        cniCode: 1,
+        source: "/etc/cni/net.d/cbr0.conf",
+      });
       expect(err.message).toContain("refused before running any plugin");
       expect(err.message).toContain("2.0.0");
       expect(err.message).not.toContain("failed on");
@@ -94,7 +135,11 @@ describe("preflight in attach and resolve", () => {
 
   it("refuses a missing macvlan master from the node's links, and reads the node once per call", async () => {
     const node = links({ eth0: "device", cni0: "bridge" });
-    const missing = network("selected", "default/mv", conf("mv", "macvlan", { master: "ens9", ipam: hostLocal("10.3.0.0/24") }));
+    const missing = network(
+      "selected",
+      "default/mv",
+      conf("mv", "macvlan", { master: "ens9", ipam: hostLocal("10.3.0.0/24") }),
+    );
     const { svc, runtime } = service([cluster, missing], { node });
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.code).toBe("NODE_RESOURCE_INVALID");
@@ -114,17 +159,36 @@ describe("preflight in attach and resolve", () => {
     expect(err.message).toContain('got one from plugin "calico" (its ADD result\'s routes[0].dst=0.0.0.0/0)');
     expect(err.message).toContain("the ADD is rolled back");
     expect(err.context).toMatchObject({ network: "default/calico", phase: "add" });
-    expect(runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual(["add cbr0", "add calico", "del calico", "del cbr0"]);
+    expect(runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual([
+      "add cbr0",
+      "add calico",
+      "del calico",
+      "del cbr0",
+    ]);
     expect(await temp.store.load("c1")).toEqual({ state: "missing" });
   });
 
   it("after ADD, a default-route selection still settles the family; relaxed, the conflict is only logged", async () => {
     const unknown = (sel = {}) => network("selected", "default/calico", conf("calico", "calico"), sel);
-    await expect(service([cluster, unknown({ defaultRoute: ["10.0.2.1"] })]).svc.attach(request(), ctx())).resolves.toBeDefined();
+    await expect(
+      service([cluster, unknown({ defaultRoute: ["10.0.2.1"] })]).svc.attach(request(), ctx()),
+    ).resolves.toBeDefined();
     const lines: Array<{ level: number; msg: string; reason?: string }> = [];
-    const log = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
-    const res = await service([cluster, unknown()], { policy: "warn" }).svc.attach(request({ containerId: "c2" }), { signal: new AbortController().signal, log });
+    const log = pino(
+      { level: "warn" },
+      { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    const res = await service([cluster, unknown()], { policy: "warn" }).svc.attach(request({ containerId: "c2" }), {
+      signal: new AbortController().signal,
+      log,
+    });
     expect(res.interfaces).toHaveLength(2);
-    expect(lines).toEqual([expect.objectContaining({ level: 40, reason: "DEFAULT_ROUTE_CONFLICT", msg: expect.stringContaining("allowed by defaultRouteConflicts: warn") })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        reason: "DEFAULT_ROUTE_CONFLICT",
+        msg: expect.stringContaining("allowed by defaultRouteConflicts: warn"),
+      }),
+    ]);
   });
 });

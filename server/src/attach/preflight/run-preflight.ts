@@ -18,11 +18,18 @@ export interface PreflightDeps {
   readonly defaultRoutes: DefaultRoutePolicy;
 }
 
-export async function runPreflight(plan: AttachmentPlan, deps: PreflightDeps, signal?: AbortSignal): Promise<Finding[]> {
+export async function runPreflight(
+  plan: AttachmentPlan,
+  deps: PreflightDeps,
+  signal?: AbortSignal,
+): Promise<Finding[]> {
   const all = plan.delegates.map(readDelegateFacts);
   const routes = all.map((facts) => ({ facts, routes: facts.defaultRoutes, from: "config" as const }));
   const outcome = deps.defaultRoutes === "warn" ? "allowed by defaultRouteConflicts: warn" : REFUSED;
-  const warnings = refuseOrWarn([...ipamFindings(all), ...defaultRouteConflicts(routes, settledFamilies(all), { policy: deps.defaultRoutes, outcome })]);
+  const warnings = refuseOrWarn([
+    ...ipamFindings(all),
+    ...defaultRouteConflicts(routes, settledFamilies(all), { policy: deps.defaultRoutes, outcome }),
+  ]);
   await checkPluginVersions(all, deps.validateList, signal);
   const named = all.flatMap((f) => f.nodeLinks.map((l) => l.value));
   if (named.length > 0) refuseOrWarn(nodeResourceFindings(all, await viewNode(deps.nodeLinks, named)));

@@ -2,11 +2,28 @@ import { describe, expect, it } from "vitest";
 import { buildGcConfig, buildPluginConfig } from "./build-plugin-config.js";
 
 describe("buildPluginConfig", () => {
-  const plugin = { type: "portmap", snat: true, capabilities: { portMappings: true }, runtimeConfig: { static: 1 }, "cni.dev/x": 1 };
+  const plugin = {
+    type: "portmap",
+    snat: true,
+    capabilities: { portMappings: true },
+    runtimeConfig: { static: 1 },
+    "cni.dev/x": 1,
+  };
 
   it("replaces runtimeConfig with the declared capabilities that are offered", () => {
-    const conf = buildPluginConfig({ networkName: "n", cniVersion: "1.0.0", plugin, capabilityArgs: { portMappings: [], mac: "x" } });
-    expect(conf).toEqual({ type: "portmap", snat: true, runtimeConfig: { portMappings: [] }, cniVersion: "1.0.0", name: "n" });
+    const conf = buildPluginConfig({
+      networkName: "n",
+      cniVersion: "1.0.0",
+      plugin,
+      capabilityArgs: { portMappings: [], mac: "x" },
+    });
+    expect(conf).toEqual({
+      type: "portmap",
+      snat: true,
+      runtimeConfig: { portMappings: [] },
+      cniVersion: "1.0.0",
+      name: "n",
+    });
   });
 
   it("leaves a static runtimeConfig alone when nothing is offered", () => {
@@ -22,8 +39,19 @@ describe("buildPluginConfig", () => {
 
 describe("buildGcConfig", () => {
   it("sends valid attachments under both keys in the spec's JSON spelling", () => {
-    const conf = buildGcConfig({ networkName: "n", cniVersion: "1.1.0", plugin: { type: "a" }, validAttachments: [{ containerId: "c", ifName: "eth0" }] });
+    const conf = buildGcConfig({
+      networkName: "n",
+      cniVersion: "1.1.0",
+      plugin: { type: "a" },
+      validAttachments: [{ containerId: "c", ifName: "eth0" }],
+    });
     const valid = [{ containerID: "c", ifname: "eth0" }];
-    expect(conf).toEqual({ type: "a", cniVersion: "1.1.0", name: "n", "cni.dev/valid-attachments": valid, "cni.dev/attachments": valid });
+    expect(conf).toEqual({
+      type: "a",
+      cniVersion: "1.1.0",
+      name: "n",
+      "cni.dev/valid-attachments": valid,
+      "cni.dev/attachments": valid,
+    });
   });
 });

@@ -11,7 +11,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const put = (name: string, value: unknown): void => writeFileSync(join(dir, name), typeof value === "string" ? value : JSON.stringify(value));
+const put = (name: string, value: unknown): void =>
+  writeFileSync(join(dir, name), typeof value === "string" ? value : JSON.stringify(value));
 
 describe("listConfFiles", () => {
   it("lists *.conf, *.conflist and *.json sorted, skipping other files and directories", async () => {
@@ -61,7 +62,12 @@ describe("loadNetworkConfigFile", () => {
   });
 
   it("loads only inlined plugins when asked to", async () => {
-    put("10-n.conflist", { cniVersion: "1.1.0", name: "n", loadOnlyInlinedPlugins: true, plugins: [{ type: "bridge" }] });
+    put("10-n.conflist", {
+      cniVersion: "1.1.0",
+      name: "n",
+      loadOnlyInlinedPlugins: true,
+      plugins: [{ type: "bridge" }],
+    });
     mkdirSync(join(dir, "n"));
     put("n/10-a.conf", { type: "portmap" });
     expect((await loadNetworkConfigFile(join(dir, "10-n.conflist"))).plugins.map((p) => p.type)).toEqual(["bridge"]);
@@ -69,7 +75,13 @@ describe("loadNetworkConfigFile", () => {
 
   it("names the file in a syntax error and in a read error", async () => {
     put("bad.conflist", '{"name": "x",');
-    await expect(loadNetworkConfigFile(join(dir, "bad.conflist"))).rejects.toMatchObject({ code: 6, source: join(dir, "bad.conflist") });
-    await expect(loadNetworkConfigFile(join(dir, "gone.conflist"))).rejects.toMatchObject({ code: 5, source: join(dir, "gone.conflist") });
+    await expect(loadNetworkConfigFile(join(dir, "bad.conflist"))).rejects.toMatchObject({
+      code: 6,
+      source: join(dir, "bad.conflist"),
+    });
+    await expect(loadNetworkConfigFile(join(dir, "gone.conflist"))).rejects.toMatchObject({
+      code: 5,
+      source: join(dir, "gone.conflist"),
+    });
   });
 });

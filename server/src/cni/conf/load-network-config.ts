@@ -28,7 +28,10 @@ export async function loadNetworkConfigFile(path: string): Promise<NetworkConfig
 /** The list named `name` in `dir`: *.conflist first, then *.conf / *.json. */
 export async function loadNetworkConfigList(dir: string, name: string): Promise<NetworkConfigList> {
   const files = await listConfFiles(dir);
-  const ordered = [...files.filter((f) => extname(f) === ".conflist"), ...files.filter((f) => extname(f) !== ".conflist")];
+  const ordered = [
+    ...files.filter((f) => extname(f) === ".conflist"),
+    ...files.filter((f) => extname(f) !== ".conflist"),
+  ];
   const skipped: string[] = [];
   for (const file of ordered) {
     try {
@@ -80,10 +83,21 @@ async function loadFolderPlugins(folder: string): Promise<JsonObject[]> {
     try {
       value = JSON.parse(bytes.toString("utf8"));
     } catch (err) {
-      throw new CniError({ kind: "invalid-config", code: CniErrorCode.DecodeFailure, msg: `error parsing plugin configuration ${file}: ${(err as Error).message}`, source: file, cause: err });
+      throw new CniError({
+        kind: "invalid-config",
+        code: CniErrorCode.DecodeFailure,
+        msg: `error parsing plugin configuration ${file}: ${(err as Error).message}`,
+        source: file,
+        cause: err,
+      });
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      throw new CniError({ kind: "invalid-config", code: CniErrorCode.InvalidNetworkConfig, msg: `plugin configuration ${file} must be a JSON object`, source: file });
+      throw new CniError({
+        kind: "invalid-config",
+        code: CniErrorCode.InvalidNetworkConfig,
+        msg: `plugin configuration ${file} must be a JSON object`,
+        source: file,
+      });
     }
     plugins.push(value as JsonObject);
   }

@@ -16,7 +16,12 @@ function fails(input: string | object): CniError {
 
 describe("parseNetworkConfigList", () => {
   it("parses a conflist from bytes, keeping the raw object whole", () => {
-    const text = JSON.stringify({ cniVersion: "1.0.0", name: "x", extra: { a: 1 }, plugins: [{ type: "bridge", custom: true }] });
+    const text = JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "x",
+      extra: { a: 1 },
+      plugins: [{ type: "bridge", custom: true }],
+    });
     const list = parseNetworkConfigList(Buffer.from(text), SRC);
     expect(list).toEqual({
       name: "x",
@@ -38,7 +43,14 @@ describe("parseNetworkConfigList", () => {
   });
 
   it("selects the highest of cniVersion and cniVersions", () => {
-    expect(parseNetworkConfigList({ cniVersion: "0.4.0", cniVersions: ["1.0.0", "1.1.0", "9.0.0"], name: "x", plugins: [{ type: "a" }] }).cniVersion).toBe("1.1.0");
+    expect(
+      parseNetworkConfigList({
+        cniVersion: "0.4.0",
+        cniVersions: ["1.0.0", "1.1.0", "9.0.0"],
+        name: "x",
+        plugins: [{ type: "a" }],
+      }).cniVersion,
+    ).toBe("1.1.0");
   });
 
   it.each([

@@ -30,7 +30,8 @@ export function parseNetworkConfigList(input: Buffer | string | object, source?:
 function fromSingleConf(conf: JsonObject, source: string | undefined): NetworkConfigList {
   const name = readName(conf, source);
   const cniVersion = conf.cniVersion;
-  if (cniVersion !== undefined && typeof cniVersion !== "string") throw invalid(`invalid type for cniVersion: ${typeName(cniVersion)}`, source);
+  if (cniVersion !== undefined && typeof cniVersion !== "string")
+    throw invalid(`invalid type for cniVersion: ${typeName(cniVersion)}`, source);
   const plugin = checkPlugin(conf, 0, source);
   const raw: JsonObject = { ...(cniVersion !== undefined ? { cniVersion } : {}), name, plugins: [conf] };
   return {
@@ -59,7 +60,8 @@ function toObject(input: Buffer | string | object, source: string | undefined): 
       });
     }
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid(`network configuration must be a JSON object, got ${typeName(value)}`, source);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw invalid(`network configuration must be a JSON object, got ${typeName(value)}`, source);
   return value as JsonObject;
 }
 
@@ -71,7 +73,8 @@ function readName(raw: JsonObject, source: string | undefined): string {
 }
 
 function checkPlugin(p: unknown, i: number, source: string | undefined): PluginConf {
-  if (p === null || typeof p !== "object" || Array.isArray(p)) throw invalid(`plugin ${i} must be a JSON object, got ${typeName(p)}`, source);
+  if (p === null || typeof p !== "object" || Array.isArray(p))
+    throw invalid(`plugin ${i} must be a JSON object, got ${typeName(p)}`, source);
   const type = (p as JsonObject).type;
   if (typeof type !== "string" || type === "") throw invalid(`plugin ${i} has no "type"`, source);
   const caps = (p as JsonObject).capabilities;
@@ -91,7 +94,10 @@ function readBool(raw: JsonObject, key: string, source: string | undefined): boo
   if (typeof v === "boolean") return v;
   if (typeof v === "string" && TRUE.has(v)) return true;
   if (typeof v === "string" && FALSE.has(v)) return false;
-  throw invalid(`"${key}" must be a boolean or "true"/"false", got ${typeof v === "string" ? shown(v) : typeName(v)}`, source);
+  throw invalid(
+    `"${key}" must be a boolean or "true"/"false", got ${typeof v === "string" ? shown(v) : typeName(v)}`,
+    source,
+  );
 }
 
 function invalid(msg: string, source: string | undefined): CniError {

@@ -17,7 +17,12 @@ export async function findInPath(type: string, dirs: readonly string[]): Promise
     });
   }
   if (dirs.length === 0) {
-    throw new CniError({ kind: "plugin-not-found", code: CniErrorCode.InvalidNetworkConfig, msg: `failed to find plugin "${type}": no plugin directories configured`, plugin: type });
+    throw new CniError({
+      kind: "plugin-not-found",
+      code: CniErrorCode.InvalidNetworkConfig,
+      msg: `failed to find plugin "${type}": no plugin directories configured`,
+      plugin: type,
+    });
   }
   const rejected: string[] = [];
   for (const dir of dirs) {

@@ -37,7 +37,10 @@ export async function killLeftoverPlugins(owner: string, opts: KillLeftoverOptio
     if (!Number.isInteger(pid) || pid <= 0 || pid === self) continue;
     const environ = await readFile(join(proc, name, "environ"), "latin1").catch(() => "");
     if (!environ.split("\0").includes(mark)) continue;
-    const command = (await readFile(join(proc, name, "cmdline"), "utf8").catch(() => "")).split("\0").filter(Boolean).join(" ");
+    const command = (await readFile(join(proc, name, "cmdline"), "utf8").catch(() => ""))
+      .split("\0")
+      .filter(Boolean)
+      .join(" ");
     try {
       process.kill(pid, "SIGKILL");
       killed.push({ pid, command });
@@ -55,7 +58,11 @@ function isGone(proc: string, pid: number): boolean {
   try {
     process.kill(pid, 0);
     // A few bytes from procfs, polled: synchronous.
-    return readFileSync(join(proc, String(pid), "stat"), "utf8").split(") ")[1]?.startsWith("Z") ?? true;
+    return (
+      readFileSync(join(proc, String(pid), "stat"), "utf8")
+        .split(") ")[1]
+        ?.startsWith("Z") ?? true
+    );
   } catch {
     return true;
   }

@@ -5,22 +5,44 @@ const base = { pluginType: "bridge", command: "ADD", exitCode: 1, signal: null }
 
 describe("pluginError", () => {
   it("takes code, msg and details from the spec error JSON on stdout and keeps stderr", () => {
-    const err = pluginError({ ...base, stdout: Buffer.from('{"cniVersion":"1.0.0","code":7,"msg":"bad config","details":"no bridge"}'), stderr: "log line\n" });
-    expect(err).toMatchObject({ kind: "plugin-failed", code: 7, msg: "bad config", details: "no bridge", plugin: "bridge", command: "ADD", stderr: "log line\n" });
+    const err = pluginError({
+      ...base,
+      stdout: Buffer.from('{"cniVersion":"1.0.0","code":7,"msg":"bad config","details":"no bridge"}'),
+      stderr: "log line\n",
+    });
+    expect(err).toMatchObject({
+      kind: "plugin-failed",
+      code: 7,
+      msg: "bad config",
+      details: "no bridge",
+      plugin: "bridge",
+      command: "ADD",
+      stderr: "log line\n",
+    });
     expect(err.message).toBe('plugin "bridge" ADD: bad config; no bridge (CNI code 7)');
   });
 
   it("passes a plugin's own 100+ code through", () => {
-    expect(pluginError({ ...base, stdout: Buffer.from('{"code":142,"msg":"mine"}'), stderr: "" })).toMatchObject({ code: 142, msg: "mine" });
+    expect(pluginError({ ...base, stdout: Buffer.from('{"code":142,"msg":"mine"}'), stderr: "" })).toMatchObject({
+      code: 142,
+      msg: "mine",
+    });
   });
 
   it("uses stderr when stdout is empty", () => {
     const err = pluginError({ ...base, stdout: Buffer.alloc(0), stderr: "panic: boom\n" });
-    expect(err).toMatchObject({ kind: "plugin-failed", code: 999, msg: 'netplugin failed: "panic: boom"', stderr: "panic: boom\n" });
+    expect(err).toMatchObject({
+      kind: "plugin-failed",
+      code: 999,
+      msg: 'netplugin failed: "panic: boom"',
+      stderr: "panic: boom\n",
+    });
   });
 
   it("says how the plugin ended when there is no output at all", () => {
-    expect(pluginError({ ...base, exitCode: null, signal: "SIGSEGV", stdout: Buffer.alloc(0), stderr: "" }).msg).toContain("killed by signal SIGSEGV");
+    expect(
+      pluginError({ ...base, exitCode: null, signal: "SIGSEGV", stdout: Buffer.alloc(0), stderr: "" }).msg,
+    ).toContain("killed by signal SIGSEGV");
   });
 
   it.each(["not json", "[1,2]", '{"foo":1}'])("reports unparseable stdout %j as bad-output", (stdout) => {
@@ -30,6 +52,10 @@ describe("pluginError", () => {
   });
 
   it("maps a missing or zero code to 999", () => {
-    expect(pluginError({ ...base, stdout: Buffer.from('{"code":0,"msg":"huh"}'), stderr: "" })).toMatchObject({ kind: "plugin-failed", code: 999, msg: "huh" });
+    expect(pluginError({ ...base, stdout: Buffer.from('{"code":0,"msg":"huh"}'), stderr: "" })).toMatchObject({
+      kind: "plugin-failed",
+      code: 999,
+      msg: "huh",
+    });
   });
 });

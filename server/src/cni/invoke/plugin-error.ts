@@ -16,7 +16,10 @@ export function pluginError(f: PluginFailure): CniError {
   const how = f.signal !== null ? `killed by signal ${f.signal}` : `exit code ${f.exitCode ?? "unknown"}`;
   const text = f.stdout.toString("utf8").trim();
   if (text === "") {
-    const msg = f.stderr.trim() !== "" ? `netplugin failed: ${JSON.stringify(tail(f.stderr.trim(), 1024))}` : `netplugin failed with no error message (${how})`;
+    const msg =
+      f.stderr.trim() !== ""
+        ? `netplugin failed: ${JSON.stringify(tail(f.stderr.trim(), 1024))}`
+        : `netplugin failed with no error message (${how})`;
     return new CniError({ ...base, kind: "plugin-failed", code: CniErrorCode.Internal, msg });
   }
   const parsed = parseErrorJson(text);
@@ -29,7 +32,13 @@ export function pluginError(f: PluginFailure): CniError {
       details: `stdout: ${JSON.stringify(text.slice(0, 512))}`,
     });
   }
-  return new CniError({ ...base, kind: "plugin-failed", code: parsed.code, msg: parsed.msg, ...(parsed.details ? { details: parsed.details } : {}) });
+  return new CniError({
+    ...base,
+    kind: "plugin-failed",
+    code: parsed.code,
+    msg: parsed.msg,
+    ...(parsed.details ? { details: parsed.details } : {}),
+  });
 }
 
 function parseErrorJson(text: string): { code: number; msg: string; details: string } | undefined {

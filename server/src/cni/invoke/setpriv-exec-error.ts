@@ -15,7 +15,11 @@ const ERRNO_BY_TEXT: Readonly<Record<string, string>> = {
 };
 
 /** The spawn-like error for a run where setpriv itself failed to exec the plugin; undefined otherwise. */
-export function setprivExecError(exitCode: number | null, stdoutBytes: number, stderr: string): NodeJS.ErrnoException | undefined {
+export function setprivExecError(
+  exitCode: number | null,
+  stdoutBytes: number,
+  stderr: string,
+): NodeJS.ErrnoException | undefined {
   if ((exitCode !== 126 && exitCode !== 127) || stdoutBytes > 0 || !stderr.startsWith(PREFIX)) return undefined;
   const line = stderr.trim();
   const text = line.slice(line.lastIndexOf(": ") + 2);

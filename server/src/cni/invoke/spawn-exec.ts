@@ -84,7 +84,8 @@ function runOnce(cfg: RunConfig, req: ExecRequest): Promise<Buffer> {
     if (req.signal?.aborted) return reject(stopError("aborted", req, "", req.signal.reason));
     let child: ChildProcess;
     const env = cfg.owner !== undefined ? { ...req.env, [PLUGIN_OWNER_ENV]: cfg.owner } : req.env;
-    const [file, args] = cfg.setpriv !== undefined ? [cfg.setpriv, ["--pdeathsig", "KILL", "--", req.path]] : [req.path, []];
+    const [file, args] =
+      cfg.setpriv !== undefined ? [cfg.setpriv, ["--pdeathsig", "KILL", "--", req.path]] : [req.path, []];
     try {
       child = cfg.spawn(file, args, { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     } catch (err) {
@@ -125,7 +126,17 @@ function runOnce(cfg: RunConfig, req: ExecRequest): Promise<Buffer> {
       else if (wrapperErr !== undefined) reject(wrapperErr);
       else if (stop !== undefined) reject(stopError(stop, req, text, req.signal?.reason, cfg.maxStdout));
       else if (code === 0) resolve(stdout.bytes());
-      else reject(pluginError({ pluginType: req.pluginType, command: req.command, stdout: stdout.bytes(), stderr: text, exitCode: code, signal }));
+      else
+        reject(
+          pluginError({
+            pluginType: req.pluginType,
+            command: req.command,
+            stdout: stdout.bytes(),
+            stderr: text,
+            exitCode: code,
+            signal,
+          }),
+        );
     };
 
     child.on("error", (err) => finish(null, null, err));
@@ -164,10 +175,26 @@ function toSpawnError(err: unknown, req: ExecRequest, retried: number): unknown 
 function stopError(stop: Stop, req: ExecRequest, stderr: string, reason: unknown, maxStdout = 0): CniError {
   const base = { plugin: req.pluginType, command: req.command, ...(stderr !== "" ? { stderr } : {}) };
   if (stop === "timeout") {
-    return new CniError({ ...base, kind: "timeout", code: CniErrorCode.TryAgainLater, msg: `plugin "${req.pluginType}" ${req.command} did not finish within ${req.timeoutMs} ms and was killed` });
+    return new CniError({
+      ...base,
+      kind: "timeout",
+      code: CniErrorCode.TryAgainLater,
+      msg: `plugin "${req.pluginType}" ${req.command} did not finish within ${req.timeoutMs} ms and was killed`,
+    });
   }
   if (stop === "aborted") {
-    return new CniError({ ...base, kind: "aborted", code: CniErrorCode.TryAgainLater, msg: `plugin "${req.pluginType}" ${req.command} was aborted by the caller`, ...(reason !== undefined ? { cause: reason } : {}) });
+    return new CniError({
+      ...base,
+      kind: "aborted",
+      code: CniErrorCode.TryAgainLater,
+      msg: `plugin "${req.pluginType}" ${req.command} was aborted by the caller`,
+      ...(reason !== undefined ? { cause: reason } : {}),
+    });
   }
-  return new CniError({ ...base, kind: "bad-output", code: CniErrorCode.Internal, msg: `plugin "${req.pluginType}" ${req.command} wrote more than ${maxStdout} bytes to stdout and was killed` });
+  return new CniError({
+    ...base,
+    kind: "bad-output",
+    code: CniErrorCode.Internal,
+    msg: `plugin "${req.pluginType}" ${req.command} wrote more than ${maxStdout} bytes to stdout and was killed`,
+  });
 }

@@ -15,7 +15,10 @@ export function from020(r: Obj): Mutable {
   const { ip4, ip6, ...rest } = r;
   const ips: Obj[] = [];
   const routes: Obj[] = [];
-  for (const [ipc, version] of [[ip4, "4"], [ip6, "6"]] as const) {
+  for (const [ipc, version] of [
+    [ip4, "4"],
+    [ip6, "6"],
+  ] as const) {
     if (!isJsonObject(ipc)) continue;
     const { ip, gateway, routes: ipRoutes, ...extra } = ipc;
     ips.push({ version, address: ip, ...gatewayOf(gateway), ...extra });
@@ -58,7 +61,11 @@ export function to020(r: Obj, fromVersion: string, toVersion: string): Mutable {
     const target = fam === 0 ? undefined : configs[fam];
     if (!target) continue;
     const list = (target["routes"] ??= []) as Obj[];
-    list.push(route["gw"] === undefined || route["gw"] === null ? { dst: route["dst"] } : { dst: route["dst"], gw: route["gw"] });
+    list.push(
+      route["gw"] === undefined || route["gw"] === null
+        ? { dst: route["dst"] }
+        : { dst: route["dst"], gw: route["gw"] },
+    );
   }
   const out: Mutable = { ...rest };
   if (configs[4]) out["ip4"] = configs[4];

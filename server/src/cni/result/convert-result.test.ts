@@ -16,7 +16,8 @@ const sample = (v: string): CniResult => {
 const V020 = ["0.1.0", "0.2.0"];
 const V040 = ["0.3.0", "0.3.1", "0.4.0"];
 const V100 = ["1.0.0", "1.1.0"];
-const pairs = (from: string[], to: string[]): Array<[string, string]> => from.flatMap((f) => to.map((t) => [f, t] as [string, string]));
+const pairs = (from: string[], to: string[]): Array<[string, string]> =>
+  from.flatMap((f) => to.map((t) => [f, t] as [string, string]));
 
 describe("every version pair", () => {
   describe.each(pairs([...ALL_VERSIONS], [...ALL_VERSIONS]))("%s → %s", (from, to) => {
@@ -42,7 +43,9 @@ describe("same family: only cniVersion changes", () => {
   });
 
   it("keeps the 1.1 fields going 1.1.0 → 1.0.0", () => {
-    const out = convertResult(r100("1.1.0"), "1.0.0") as unknown as { interfaces: Array<{ mtu?: number; pciID?: string }> };
+    const out = convertResult(r100("1.1.0"), "1.0.0") as unknown as {
+      interfaces: Array<{ mtu?: number; pciID?: string }>;
+    };
     expect(out.interfaces[1]).toMatchObject({ mtu: 1450, pciID: "0000:04:00.5" });
   });
 });
@@ -88,22 +91,29 @@ describe("0.3.x/0.4.0 → 1.x", () => {
 });
 
 describe("1.x → 0.3.x/0.4.0", () => {
-  it.each(pairs(V100, V040))("%s → %s: version from the address, interface mtu/socketPath/pciID dropped", (from, to) => {
-    const out = convertResult(r100(from), to);
-    expect(out["interfaces"]).toEqual([
-      { name: "cni0", mac: "aa:bb:cc:dd:ee:01" },
-      { name: "eth0", mac: "aa:bb:cc:dd:ee:02", sandbox: "/var/run/netns/x" },
-    ]);
-    expect((out["ips"] as Array<{ version: string }>).map((ip) => ip.version)).toEqual(["4", "4", "6", "6"]);
-    expect(out["ips"]).toContainEqual({ version: "4", address: "10.1.0.5/16", gateway: "10.1.0.1", interface: 1 });
-    // libcni copies routes with every field
-    expect(out["routes"]).toEqual(r100()["routes"]);
-    expect(out["dns"]).toEqual(r100()["dns"]);
-  });
+  it.each(pairs(V100, V040))(
+    "%s → %s: version from the address, interface mtu/socketPath/pciID dropped",
+    (from, to) => {
+      const out = convertResult(r100(from), to);
+      expect(out["interfaces"]).toEqual([
+        { name: "cni0", mac: "aa:bb:cc:dd:ee:01" },
+        { name: "eth0", mac: "aa:bb:cc:dd:ee:02", sandbox: "/var/run/netns/x" },
+      ]);
+      expect((out["ips"] as Array<{ version: string }>).map((ip) => ip.version)).toEqual(["4", "4", "6", "6"]);
+      expect(out["ips"]).toContainEqual({ version: "4", address: "10.1.0.5/16", gateway: "10.1.0.1", interface: 1 });
+      // libcni copies routes with every field
+      expect(out["routes"]).toEqual(r100()["routes"]);
+      expect(out["dns"]).toEqual(r100()["dns"]);
+    },
+  );
 
   it("keeps unknown keys on interfaces and ips and infers v4 for IPv4-mapped IPv6", () => {
     const out = convertResult(
-      { cniVersion: "1.0.0", interfaces: [{ name: "e", vendor: 1, mtu: 9000 }], ips: [{ address: "::ffff:10.0.0.1/120", tag: "t" }] },
+      {
+        cniVersion: "1.0.0",
+        interfaces: [{ name: "e", vendor: 1, mtu: 9000 }],
+        ips: [{ address: "::ffff:10.0.0.1/120", tag: "t" }],
+      },
       "0.4.0",
     );
     expect(out["interfaces"]).toEqual([{ name: "e", vendor: 1 }]);

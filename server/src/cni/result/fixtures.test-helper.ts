@@ -31,7 +31,14 @@ export const r100 = (cniVersion = "1.1.0"): CniResult => ({
   cniVersion,
   interfaces: [
     { name: "cni0", mac: "aa:bb:cc:dd:ee:01", mtu: 1500 },
-    { name: "eth0", mac: "aa:bb:cc:dd:ee:02", sandbox: "/var/run/netns/x", mtu: 1450, socketPath: "/run/x.sock", pciID: "0000:04:00.5" },
+    {
+      name: "eth0",
+      mac: "aa:bb:cc:dd:ee:02",
+      sandbox: "/var/run/netns/x",
+      mtu: 1450,
+      socketPath: "/run/x.sock",
+      pciID: "0000:04:00.5",
+    },
   ],
   ips: [
     { address: "10.1.0.5/16", gateway: "10.1.0.1", interface: 1 },

@@ -1,4 +1,11 @@
 export { parseResult } from "./parse-result.js";
 export { convertResult } from "./convert-result.js";
 export { resultFamily, type ResultFamily } from "./versions.js";
-export { toResult100, type Result100, type Interface100, type IPConfig100, type Route100, type DNS100 } from "./result100.js";
+export {
+  toResult100,
+  type Result100,
+  type Interface100,
+  type IPConfig100,
+  type Route100,
+  type DNS100,
+} from "./result100.js";

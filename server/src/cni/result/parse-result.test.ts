@@ -113,7 +113,7 @@ describe("parseResult: errors name the plugin and the problem", () => {
 
   it.each([
     [{ ip4: { gateway: "10.0.0.1" } }, "ip4.ip must be a string, got missing"],
-    [{ ip4: { ip: "2001:db8::1/64" } }, "ip4.ip \"2001:db8::1/64\" is an IPv6 address"],
+    [{ ip4: { ip: "2001:db8::1/64" } }, 'ip4.ip "2001:db8::1/64" is an IPv6 address'],
     [{ ip6: { ip: "2001:db8::1/64", routes: [{ dst: "bad" }] } }, "ip6.routes[0].dst"],
     [{ ip4: "10.0.0.2/24" }, "ip4 must be an object"],
   ])("0.2.0 %j → %s", (raw, want) => {
@@ -146,6 +146,10 @@ describe("adoptResult (stdout just parsed, nobody else holds it)", () => {
     };
     const adoptErr = err(() => adoptResult(raw, "1.0.0", "bridge"));
     expect(adoptErr).toBeInstanceOf(CniError);
-    expect(adoptErr).toMatchObject({ kind: "bad-output", code: 6, message: (err(() => parseResult(raw, "1.0.0", "bridge")) as Error).message });
+    expect(adoptErr).toMatchObject({
+      kind: "bad-output",
+      code: 6,
+      message: (err(() => parseResult(raw, "1.0.0", "bridge")) as Error).message,
+    });
   });
 });

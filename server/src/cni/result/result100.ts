@@ -55,7 +55,12 @@ export function toResult100(result: CniResult): Result100 {
     validateResultShape(converted, "100");
   } catch (err) {
     if (!(err instanceof ShapeError)) throw err;
-    throw new CniError({ kind: "bad-output", code: CniErrorCode.DecodeFailure, msg: `invalid CNI result: ${err.message} (CNI ${result.cniVersion} result)`, cause: err });
+    throw new CniError({
+      kind: "bad-output",
+      code: CniErrorCode.DecodeFailure,
+      msg: `invalid CNI result: ${err.message} (CNI ${result.cniVersion} result)`,
+      cause: err,
+    });
   }
   return converted as Result100;
 }

@@ -26,7 +26,6 @@ function fail(path: string, expected: string, v: unknown): never {
   throw new ShapeError(`${path} must be ${expected}, got ${describeValue(v)}`);
 }
 
-
 export function obj(v: unknown, path: string): Obj {
   return isJsonObject(v) ? v : fail(path, "an object", v);
 }

@@ -10,15 +10,35 @@ afterEach(cleanupSetups);
 describe("addNetworkList", () => {
   it("injects name and cniVersion, keeps unknown keys, drops cni.dev/* and capabilities", async () => {
     const { runtime, exec } = setup({ bridge: {} });
-    const conf = list("1.0.0", [{ type: "bridge", bridge: "br0", ipam: { type: "host-local" }, "cni.dev/valid-attachments": [], capabilities: { mac: true } }]);
+    const conf = list("1.0.0", [
+      {
+        type: "bridge",
+        bridge: "br0",
+        ipam: { type: "host-local" },
+        "cni.dev/valid-attachments": [],
+        capabilities: { mac: true },
+      },
+    ]);
     await runtime.addNetworkList(conf, RT);
     const add = exec.calls.find((c) => c.command === "ADD")!;
-    expect(add.stdin).toEqual({ type: "bridge", bridge: "br0", ipam: { type: "host-local" }, cniVersion: "1.0.0", name: "net1" });
+    expect(add.stdin).toEqual({
+      type: "bridge",
+      bridge: "br0",
+      ipam: { type: "host-local" },
+      cniVersion: "1.0.0",
+      name: "net1",
+    });
   });
 
   it("sets every CNI_* variable, CNI_ARGS with IgnoreUnknown=1, CNI_PATH and PATH", async () => {
     const { runtime, exec } = setup({ bridge: {} });
-    await runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), { ...RT, args: [["K8S_POD_NAME", "web"], ["K8S_POD_NAMESPACE", "ns"]] });
+    await runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), {
+      ...RT,
+      args: [
+        ["K8S_POD_NAME", "web"],
+        ["K8S_POD_NAMESPACE", "ns"],
+      ],
+    });
     const add = exec.calls.find((c) => c.command === "ADD")!;
     expect(add.path).toBe("/fake/bin/bridge");
     expect(add.env).toEqual({
@@ -47,18 +67,25 @@ describe("addNetworkList", () => {
     await runtime.addNetworkList(conf, { ...RT, capabilityArgs });
     const [bridge, portmap] = exec.calls.filter((c) => c.command === "ADD");
     expect(bridge!.stdin).not.toHaveProperty("runtimeConfig");
-    expect(portmap!.stdin.runtimeConfig).toEqual({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp", hostIP: "" }] });
+    expect(portmap!.stdin.runtimeConfig).toEqual({
+      portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp", hostIP: "" }],
+    });
   });
 
   it("chains each result into the next plugin's prevResult, converted to that plugin's version", async () => {
     const { runtime, exec } = setup({
       // Answers in 0.3.1 although asked for 0.4.0: the next plugin still gets 0.4.0.
-      old: { reply: (c) => (c.command === "ADD" ? { stdout: sampleResult("0.3.1", "eth0", "10.9.9.9/24") } : undefined) },
+      old: {
+        reply: (c) => (c.command === "ADD" ? { stdout: sampleResult("0.3.1", "eth0", "10.9.9.9/24") } : undefined),
+      },
       tuning: {},
     });
     const result = await runtime.addNetworkList(list("0.4.0", [{ type: "old" }, { type: "tuning" }]), RT);
     const tuning = exec.calls.find((c) => c.command === "ADD" && c.pluginType === "tuning")!;
-    expect(tuning.stdin.prevResult).toMatchObject({ cniVersion: "0.4.0", ips: [{ version: "4", address: "10.9.9.9/24" }] });
+    expect(tuning.stdin.prevResult).toMatchObject({
+      cniVersion: "0.4.0",
+      ips: [{ version: "4", address: "10.9.9.9/24" }],
+    });
     expect(result).toMatchObject({ cniVersion: "0.4.0", ips: [{ address: "10.9.9.9/24" }] });
   });
 
@@ -71,12 +98,25 @@ describe("addNetworkList", () => {
   it("stops at the first error: later plugins do not run and nothing is cached", async () => {
     const { runtime, exec, cacheDir } = setup({
       a: {},
-      b: { reply: (c) => (c.command === "ADD" ? { error: pluginFailure("b", "ADD", 107, "no space"), stderr: "b failed\n" } : undefined) },
+      b: {
+        reply: (c) =>
+          c.command === "ADD" ? { error: pluginFailure("b", "ADD", 107, "no space"), stderr: "b failed\n" } : undefined,
+      },
       c: {},
     });
-    const err = await runtime.addNetworkList(list("1.0.0", [{ type: "a" }, { type: "b" }, { type: "c" }]), RT).catch((e: unknown) => e);
+    const err = await runtime
+      .addNetworkList(list("1.0.0", [{ type: "a" }, { type: "b" }, { type: "c" }]), RT)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CniError);
-    expect(err).toMatchObject({ kind: "plugin-failed", code: 107, msg: "no space", plugin: "b", network: "net1", command: "ADD", source: "/etc/cni/net.d/10-net1.conflist" });
+    expect(err).toMatchObject({
+      kind: "plugin-failed",
+      code: 107,
+      msg: "no space",
+      plugin: "b",
+      network: "net1",
+      command: "ADD",
+      source: "/etc/cni/net.d/10-net1.conflist",
+    });
     expect(exec.trace()).toEqual(["ADD a", "ADD b"]);
     expect(() => readFileSync(cachePath(cacheDir))).toThrow(/ENOENT/);
     expect(readdirSync(join(cacheDir, "results"))).toEqual([]); // the temp file started for the record is gone too
@@ -89,13 +129,19 @@ describe("addNetworkList", () => {
     [{ ifName: "eth:0" }, 4],
   ])("rejects %o with code %i before running anything", async (bad, code) => {
     const { runtime, exec } = setup({ bridge: {} });
-    await expect(runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), { ...RT, ...bad })).rejects.toMatchObject({ kind: "invalid-args", code, network: "net1" });
+    await expect(runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), { ...RT, ...bad })).rejects.toMatchObject({
+      kind: "invalid-args",
+      code,
+      network: "net1",
+    });
     expect(exec.calls).toEqual([]);
   });
 
   it("fails before running anything when a later plugin is missing", async () => {
     const { runtime, exec } = setup({ bridge: {} });
-    await expect(runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }, { type: "nope" }]), RT)).rejects.toMatchObject({ kind: "plugin-not-found", code: 7, plugin: "nope", network: "net1" });
+    await expect(
+      runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }, { type: "nope" }]), RT),
+    ).rejects.toMatchObject({ kind: "plugin-not-found", code: 7, plugin: "nope", network: "net1" });
     expect(exec.trace()).toEqual([]);
   });
 
@@ -123,15 +169,32 @@ describe("addNetworkList", () => {
   });
 
   it("reports every exec with its duration, outcome and stderr", async () => {
-    const { runtime, events } = setup({ bridge: { reply: (c) => (c.command === "ADD" ? { stdout: sampleResult("1.0.0"), stderr: "note\n" } : undefined) } });
+    const { runtime, events } = setup({
+      bridge: { reply: (c) => (c.command === "ADD" ? { stdout: sampleResult("1.0.0"), stderr: "note\n" } : undefined) },
+    });
     await runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), RT);
     expect(events).toEqual([
-      { type: "exec", command: "ADD", plugin: "bridge", network: "net1", ifName: "eth0", containerId: "ctr1", cniVersion: "1.0.0", durationMs: 2, ok: true, stderr: "note\n" },
+      {
+        type: "exec",
+        command: "ADD",
+        plugin: "bridge",
+        network: "net1",
+        ifName: "eth0",
+        containerId: "ctr1",
+        cniVersion: "1.0.0",
+        durationMs: 2,
+        ok: true,
+        stderr: "note\n",
+      },
     ]);
   });
 
   it("rejects a plugin result that is not JSON as bad-output", async () => {
     const { runtime } = setup({ bridge: { reply: (c) => (c.command === "ADD" ? { stdout: "garbage" } : undefined) } });
-    await expect(runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), RT)).rejects.toMatchObject({ kind: "bad-output", plugin: "bridge", network: "net1" });
+    await expect(runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), RT)).rejects.toMatchObject({
+      kind: "bad-output",
+      plugin: "bridge",
+      network: "net1",
+    });
   });
 });

@@ -12,7 +12,12 @@ import { invokePlugin, resolvePlugins, type ResolvedPlugin, type RuntimeContext 
 import { validateAttachment } from "./validate-attachment.js";
 import { describeIoError } from "./io-error.js";
 
-export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<CniResult> {
+export async function addNetworkList(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+  opts?: InvokeOptions,
+): Promise<CniResult> {
   validateAttachment(list, rt, "ADD");
   const cniArgs = cniArgsFor(list, rt, "ADD");
   const plugins = await resolvePlugins(ctx, list, opts);
@@ -55,7 +60,14 @@ export async function addNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
 }
 
 /** Each plugin in order, given the previous result; the last result in the list's version. */
-async function runPlugins(ctx: RuntimeContext, plugins: readonly ResolvedPlugin[], list: NetworkConfigList, rt: RuntimeConf, cniArgs: string, opts: InvokeOptions | undefined): Promise<CniResult> {
+async function runPlugins(
+  ctx: RuntimeContext,
+  plugins: readonly ResolvedPlugin[],
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+  cniArgs: string,
+  opts: InvokeOptions | undefined,
+): Promise<CniResult> {
   let prev: CniResult | undefined;
   for (const p of plugins) {
     const config = configFor(list, p, rt, supportsChaining(p.version) ? prev : undefined);

@@ -15,7 +15,10 @@ describe("the result cache at start-up", () => {
 
     const swept = await runtime.sweepCache();
 
-    expect(swept).toEqual({ tempFiles: [join(results, "net1-ctr2-eth0.0123456789ab.tmp")], corrupt: [join(results, "net1-ctr3-eth0")] });
+    expect(swept).toEqual({
+      tempFiles: [join(results, "net1-ctr2-eth0.0123456789ab.tmp")],
+      corrupt: [join(results, "net1-ctr3-eth0")],
+    });
     expect(readdirSync(results)).toEqual(["net1-ctr1-eth0"]);
   });
 

@@ -12,7 +12,11 @@ export type CachedResult =
  * Read the cache for (network, container, ifname). A corrupt record (unreadable, not a
  * record, or not convertible to the list's version) is reported through onEvent.
  */
-export async function loadCachedResult(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf): Promise<CachedResult> {
+export async function loadCachedResult(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+): Promise<CachedResult> {
   const found = await ctx.cache.read(list.name, rt.containerId, rt.ifName);
   if (found.status === "missing") return found;
   let outcome: CachedResult;
@@ -22,11 +26,22 @@ export async function loadCachedResult(ctx: RuntimeContext, list: NetworkConfigL
     try {
       outcome = { status: "found", result: convertFor(found.record.result, list.cniVersion, list) };
     } catch (err) {
-      outcome = { status: "corrupt", path: found.path, reason: `cached result not convertible to ${list.cniVersion}: ${(err as Error).message}` };
+      outcome = {
+        status: "corrupt",
+        path: found.path,
+        reason: `cached result not convertible to ${list.cniVersion}: ${(err as Error).message}`,
+      };
     }
   }
   if (outcome.status === "corrupt") {
-    ctx.emit({ type: "cache-corrupt", network: list.name, containerId: rt.containerId, ifName: rt.ifName, path: outcome.path, reason: outcome.reason });
+    ctx.emit({
+      type: "cache-corrupt",
+      network: list.name,
+      containerId: rt.containerId,
+      ifName: rt.ifName,
+      path: outcome.path,
+      reason: outcome.reason,
+    });
   }
   return outcome;
 }

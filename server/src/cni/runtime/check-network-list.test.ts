@@ -19,7 +19,11 @@ describe("checkNetworkList", () => {
 
   it("refuses below 0.4.0 with code 1", async () => {
     const { runtime, exec } = setup({ bridge: {} });
-    await expect(runtime.checkNetworkList(list("0.3.1", [{ type: "bridge" }]), RT)).rejects.toMatchObject({ kind: "incompatible-version", code: 1, command: "CHECK" });
+    await expect(runtime.checkNetworkList(list("0.3.1", [{ type: "bridge" }]), RT)).rejects.toMatchObject({
+      kind: "incompatible-version",
+      code: 1,
+      command: "CHECK",
+    });
     expect(exec.calls).toEqual([]);
   });
 
@@ -31,12 +35,23 @@ describe("checkNetworkList", () => {
 
   it("fails with code 3 when there was no ADD, running nothing", async () => {
     const { runtime, exec } = setup({ bridge: {} });
-    await expect(runtime.checkNetworkList(list("1.0.0", [{ type: "bridge" }]), RT)).rejects.toMatchObject({ kind: "invalid-args", code: 3, network: "net1", command: "CHECK" });
+    await expect(runtime.checkNetworkList(list("1.0.0", [{ type: "bridge" }]), RT)).rejects.toMatchObject({
+      kind: "invalid-args",
+      code: 3,
+      network: "net1",
+      command: "CHECK",
+    });
     expect(exec.calls).toEqual([]);
   });
 
   it("stops at the first failing plugin and keeps its code", async () => {
-    const { runtime, exec } = setup({ bridge: { reply: (c) => (c.command === "CHECK" ? { error: pluginFailure("bridge", "CHECK", 120, "bridge gone") } : undefined) }, tuning: {} });
+    const { runtime, exec } = setup({
+      bridge: {
+        reply: (c) =>
+          c.command === "CHECK" ? { error: pluginFailure("bridge", "CHECK", 120, "bridge gone") } : undefined,
+      },
+      tuning: {},
+    });
     const conf = list("1.0.0", [{ type: "bridge" }, { type: "tuning" }]);
     await runtime.addNetworkList(conf, RT);
     await expect(runtime.checkNetworkList(conf, RT)).rejects.toMatchObject({ code: 120, plugin: "bridge" });
@@ -49,6 +64,13 @@ describe("checkNetworkList", () => {
     await runtime.addNetworkList(conf, RT);
     await runtime.checkNetworkList(conf, RT);
     expect(exec.trace()).toEqual(["ADD bridge", "ADD old", "CHECK bridge"]);
-    expect(events).toContainEqual({ type: "plugin-skipped", command: "CHECK", plugin: "old", network: "net1", cniVersion: "0.3.1", reason: "CHECK needs CNI 0.4.0" });
+    expect(events).toContainEqual({
+      type: "plugin-skipped",
+      command: "CHECK",
+      plugin: "old",
+      network: "net1",
+      cniVersion: "0.3.1",
+      reason: "CHECK needs CNI 0.4.0",
+    });
   });
 });

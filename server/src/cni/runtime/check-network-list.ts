@@ -14,25 +14,52 @@ import { src } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 
-export async function checkNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void> {
+export async function checkNetworkList(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+  opts?: InvokeOptions,
+): Promise<void> {
   const where = { network: list.name, command: "CHECK", ...src(list) };
   if (!supportsCheck(list.cniVersion)) {
-    throw new CniError({ ...where, kind: "incompatible-version", code: CniErrorCode.IncompatibleVersion, msg: `configuration version "${list.cniVersion}" does not support the CHECK command` });
+    throw new CniError({
+      ...where,
+      kind: "incompatible-version",
+      code: CniErrorCode.IncompatibleVersion,
+      msg: `configuration version "${list.cniVersion}" does not support the CHECK command`,
+    });
   }
   if (list.disableCheck) return;
   validateAttachment(list, rt, "CHECK");
   const cniArgs = cniArgsFor(list, rt, "CHECK");
   const cached = await loadCachedResult(ctx, list, rt);
   if (cached.status === "missing") {
-    throw new CniError({ ...where, kind: "invalid-args", code: CniErrorCode.UnknownContainer, msg: `no cached ADD result for container "${rt.containerId}" interface "${rt.ifName}": CHECK needs a prior ADD` });
+    throw new CniError({
+      ...where,
+      kind: "invalid-args",
+      code: CniErrorCode.UnknownContainer,
+      msg: `no cached ADD result for container "${rt.containerId}" interface "${rt.ifName}": CHECK needs a prior ADD`,
+    });
   }
   if (cached.status === "corrupt") {
-    throw new CniError({ ...where, kind: "cache", code: CniErrorCode.UnknownContainer, msg: `cached ADD result for container "${rt.containerId}" interface "${rt.ifName}" is unusable (${cached.reason}): ${cached.path}` });
+    throw new CniError({
+      ...where,
+      kind: "cache",
+      code: CniErrorCode.UnknownContainer,
+      msg: `cached ADD result for container "${rt.containerId}" interface "${rt.ifName}" is unusable (${cached.reason}): ${cached.path}`,
+    });
   }
   const plugins = await resolvePlugins(ctx, list, opts);
   for (const p of plugins) {
     if (!supportsCheck(p.version)) {
-      ctx.emit({ type: "plugin-skipped", command: "CHECK", plugin: p.plugin.type, network: list.name, cniVersion: p.version, reason: "CHECK needs CNI 0.4.0" });
+      ctx.emit({
+        type: "plugin-skipped",
+        command: "CHECK",
+        plugin: p.plugin.type,
+        network: list.name,
+        cniVersion: p.version,
+        reason: "CHECK needs CNI 0.4.0",
+      });
       continue;
     }
     const config = configFor(list, p, rt, cached.result);

@@ -17,7 +17,12 @@ import { cachedNetworks } from "./cached-networks.js";
 import { createVersionProbe } from "./version-probe.js";
 
 export function createCniRuntime(o: CniRuntimeOptions): CniRuntime {
-  const probe = createVersionProbe({ exec: o.exec, binDirs: o.binDirs, timeoutMs: o.pluginTimeoutMs, ...(o.path !== undefined ? { path: o.path } : {}) });
+  const probe = createVersionProbe({
+    exec: o.exec,
+    binDirs: o.binDirs,
+    timeoutMs: o.pluginTimeoutMs,
+    ...(o.path !== undefined ? { path: o.path } : {}),
+  });
   const ctx: RuntimeContext = {
     exec: o.exec,
     binDirs: o.binDirs,
@@ -46,11 +51,18 @@ export function createCniRuntime(o: CniRuntimeOptions): CniRuntime {
       const cached = await loadCachedResult(ctx, list, rt);
       if (cached.status === "missing") return undefined;
       if (cached.status === "found") return cached.result;
-      throw new CniError({ kind: "cache", code: CniErrorCode.IoFailure, msg: `cached result is unusable (${cached.reason}): ${cached.path}`, network: list.name });
+      throw new CniError({
+        kind: "cache",
+        code: CniErrorCode.IoFailure,
+        msg: `cached result is unusable (${cached.reason}): ${cached.path}`,
+        network: list.name,
+      });
     },
     async getCachedAttachments(networkName) {
       const entries = await ctx.cache.list(networkName);
-      return entries.flatMap((e) => (e.status === "found" ? [{ containerId: e.record.containerId, ifName: e.record.ifName }] : []));
+      return entries.flatMap((e) =>
+        e.status === "found" ? [{ containerId: e.record.containerId, ifName: e.record.ifName }] : [],
+      );
     },
     getCachedNetworks: () => cachedNetworks(ctx),
     releaseNetworkList: (list, rt, opts) => releaseNetworkList(ctx, list, rt, opts),

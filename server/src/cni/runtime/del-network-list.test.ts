@@ -9,15 +9,31 @@ afterEach(cleanupSetups);
 
 describe("delNetworkList", () => {
   it("runs plugins in reverse order with the cached result as prevResult, then drops the cache", async () => {
-    const { runtime, exec, cacheDir } = setup({ bridge: {}, tuning: {}, portmap: { supportedVersions: ["0.4.0", "1.0.0"] } });
+    const { runtime, exec, cacheDir } = setup({
+      bridge: {},
+      tuning: {},
+      portmap: { supportedVersions: ["0.4.0", "1.0.0"] },
+    });
     const conf = list("1.1.0", [{ type: "bridge" }, { type: "tuning" }, { type: "portmap" }]);
     const added = await runtime.addNetworkList(conf, RT);
     await runtime.delNetworkList(conf, RT);
-    expect(exec.trace()).toEqual(["ADD bridge", "ADD tuning", "ADD portmap", "DEL portmap", "DEL tuning", "DEL bridge"]);
+    expect(exec.trace()).toEqual([
+      "ADD bridge",
+      "ADD tuning",
+      "ADD portmap",
+      "DEL portmap",
+      "DEL tuning",
+      "DEL bridge",
+    ]);
     const dels = exec.calls.filter((c) => c.command === "DEL");
     expect(dels[0]!.stdin).toMatchObject({ cniVersion: "1.0.0", prevResult: { ...added, cniVersion: "1.0.0" } });
     expect(dels[2]!.stdin).toMatchObject({ cniVersion: "1.1.0", prevResult: added });
-    expect(dels[2]!.env).toMatchObject({ CNI_COMMAND: "DEL", CNI_CONTAINERID: "ctr1", CNI_IFNAME: "eth0", CNI_NETNS: "/run/netns/ctr1" });
+    expect(dels[2]!.env).toMatchObject({
+      CNI_COMMAND: "DEL",
+      CNI_CONTAINERID: "ctr1",
+      CNI_IFNAME: "eth0",
+      CNI_NETNS: "/run/netns/ctr1",
+    });
     expect(existsSync(cachePath(cacheDir))).toBe(false);
   });
 
@@ -40,7 +56,14 @@ describe("delNetworkList", () => {
     writeFileSync(path, "{not json");
     await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT);
     expect(events.filter((e) => e.type === "cache-corrupt")).toEqual([
-      { type: "cache-corrupt", network: "net1", containerId: "ctr1", ifName: "eth0", path, reason: expect.stringContaining("not JSON") },
+      {
+        type: "cache-corrupt",
+        network: "net1",
+        containerId: "ctr1",
+        ifName: "eth0",
+        path,
+        reason: expect.stringContaining("not JSON"),
+      },
     ]);
     expect(exec.calls.find((c) => c.command === "DEL")!.stdin).not.toHaveProperty("prevResult");
     expect(existsSync(path)).toBe(false);
@@ -49,11 +72,19 @@ describe("delNetworkList", () => {
   it("keeps the cache when a plugin's DEL fails, and stops there", async () => {
     const { runtime, exec, cacheDir } = setup({
       bridge: {},
-      portmap: { reply: (c) => (c.command === "DEL" ? { error: pluginFailure("portmap", "DEL", 11, "iptables locked") } : undefined) },
+      portmap: {
+        reply: (c) =>
+          c.command === "DEL" ? { error: pluginFailure("portmap", "DEL", 11, "iptables locked") } : undefined,
+      },
     });
     const conf = list("1.0.0", [{ type: "bridge" }, { type: "portmap" }]);
     await runtime.addNetworkList(conf, RT);
-    await expect(runtime.delNetworkList(conf, RT)).rejects.toMatchObject({ code: 11, plugin: "portmap", command: "DEL", network: "net1" });
+    await expect(runtime.delNetworkList(conf, RT)).rejects.toMatchObject({
+      code: 11,
+      plugin: "portmap",
+      command: "DEL",
+      network: "net1",
+    });
     expect(exec.trace()).toEqual(["ADD bridge", "ADD portmap", "DEL portmap"]);
     expect(existsSync(cachePath(cacheDir))).toBe(true);
   });
@@ -70,7 +101,17 @@ describe("delNetworkList", () => {
     const { runtime, exec, cacheDir } = setup({ bridge: {} });
     const path = cachePath(cacheDir);
     mkdirSync(dirname(path), { recursive: true });
-    const record = { kind: "netattachCacheV1", containerId: "ctr1", ifName: "eth0", networkName: "net1", netns: "/x", config: {}, cniArgs: [], capabilityArgs: {}, result: sampleResult("0.4.0") };
+    const record = {
+      kind: "netattachCacheV1",
+      containerId: "ctr1",
+      ifName: "eth0",
+      networkName: "net1",
+      netns: "/x",
+      config: {},
+      cniArgs: [],
+      capabilityArgs: {},
+      result: sampleResult("0.4.0"),
+    };
     writeFileSync(path, JSON.stringify(record));
     await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT);
     const prev = exec.calls.find((c) => c.command === "DEL")!.stdin.prevResult as { cniVersion: string; ips: object[] };
@@ -91,7 +132,9 @@ describe("delNetworkList", () => {
 
   it("goes on without prevResult when the caller's cannot be converted", async () => {
     const { runtime, exec } = setup({ bridge: {} });
-    await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT, { prevResult: { cniVersion: "9.9.9" } as CniResult });
+    await runtime.delNetworkList(list("1.0.0", [{ type: "bridge" }]), RT, {
+      prevResult: { cniVersion: "9.9.9" } as CniResult,
+    });
     expect(exec.calls.find((c) => c.command === "DEL")!.stdin).not.toHaveProperty("prevResult");
   });
 });

@@ -17,7 +17,12 @@ import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-con
 import { validateAttachment } from "./validate-attachment.js";
 import { describeIoError } from "./io-error.js";
 
-export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void> {
+export async function delNetworkList(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+  opts?: InvokeOptions,
+): Promise<void> {
   validateAttachment(list, rt, "DEL");
   const cniArgs = cniArgsFor(list, rt, "DEL");
   const plugins = await resolvePlugins(ctx, list, opts);
@@ -30,7 +35,12 @@ export async function delNetworkList(ctx: RuntimeContext, list: NetworkConfigLis
 }
 
 /** prevResult for DEL (≥ 0.4.0): the cached ADD result, else the caller's; a corrupt cache entry is removed. */
-export async function resultForDel(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts: InvokeOptions | undefined): Promise<CniResult | undefined> {
+export async function resultForDel(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+  opts: InvokeOptions | undefined,
+): Promise<CniResult | undefined> {
   if (!sendsPrevResultOnDel(list.cniVersion)) return undefined;
   const cached = await loadCachedResult(ctx, list, rt);
   if (cached.status === "found") return cached.result;

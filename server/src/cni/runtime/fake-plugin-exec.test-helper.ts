@@ -15,7 +15,8 @@ export interface FakeCall {
 }
 
 /** What a plugin does: print something (object → JSON), or fail. */
-export type FakeReply = { readonly stdout?: string | object; readonly stderr?: string } | { readonly error: Error; readonly stderr?: string };
+export type FakeReply =
+  { readonly stdout?: string | object; readonly stderr?: string } | { readonly error: Error; readonly stderr?: string };
 
 export interface FakePlugin {
   readonly supportedVersions?: readonly string[];
@@ -37,12 +38,24 @@ export function createFakePluginExec(plugins: Readonly<Record<string, FakePlugin
     trace: () => calls.filter((c) => c.command !== "VERSION").map((c) => `${c.command} ${c.pluginType}`),
     async findInPath(type, dirs) {
       if (plugins[type] === undefined) {
-        throw new CniError({ kind: "plugin-not-found", code: CniErrorCode.InvalidNetworkConfig, msg: `failed to find plugin "${type}" in path [${dirs.join(" ")}]`, plugin: type });
+        throw new CniError({
+          kind: "plugin-not-found",
+          code: CniErrorCode.InvalidNetworkConfig,
+          msg: `failed to find plugin "${type}" in path [${dirs.join(" ")}]`,
+          plugin: type,
+        });
       }
       return `${FAKE_BIN}/${type}`;
     },
     async exec(req: ExecRequest) {
-      const call: FakeCall = { path: req.path, pluginType: req.pluginType, command: req.command, env: req.env, stdin: JSON.parse(req.stdin.toString()) as JsonObject, timeoutMs: req.timeoutMs };
+      const call: FakeCall = {
+        path: req.path,
+        pluginType: req.pluginType,
+        command: req.command,
+        env: req.env,
+        stdin: JSON.parse(req.stdin.toString()) as JsonObject,
+        timeoutMs: req.timeoutMs,
+      };
       calls.push(call);
       const plugin = plugins[req.pluginType] ?? {};
       const reply = plugin.reply?.(call) ?? defaultReply(call, plugin);
@@ -55,16 +68,25 @@ export function createFakePluginExec(plugins: Readonly<Record<string, FakePlugin
 }
 
 function defaultReply(call: FakeCall, plugin: FakePlugin): FakeReply {
-  if (call.command === "VERSION") return { stdout: { cniVersion: call.stdin.cniVersion, supportedVersions: plugin.supportedVersions ?? ALL_VERSIONS } };
+  if (call.command === "VERSION")
+    return {
+      stdout: { cniVersion: call.stdin.cniVersion, supportedVersions: plugin.supportedVersions ?? ALL_VERSIONS },
+    };
   if (call.command !== "ADD") return {};
-  return { stdout: call.stdin.prevResult ?? sampleResult(String(call.stdin.cniVersion), call.env.CNI_IFNAME ?? "eth0") };
+  return {
+    stdout: call.stdin.prevResult ?? sampleResult(String(call.stdin.cniVersion), call.env.CNI_IFNAME ?? "eth0"),
+  };
 }
 
 /** A minimal valid result of `version` (one interface, one IPv4 address). */
 export function sampleResult(version: string, ifName = "eth0", address = "10.1.2.3/24"): JsonObject {
   if (version === "0.1.0" || version === "0.2.0") return { cniVersion: version, ip4: { ip: address } };
   const ip = { address, interface: 0 };
-  return { cniVersion: version, interfaces: [{ name: ifName, sandbox: "/run/netns/x" }], ips: [version.startsWith("0.") ? { version: "4", ...ip } : ip] };
+  return {
+    cniVersion: version,
+    interfaces: [{ name: ifName, sandbox: "/run/netns/x" }],
+    ips: [version.startsWith("0.") ? { version: "4", ...ip } : ip],
+  };
 }
 
 /** A plugin error as the real exec would raise it. */

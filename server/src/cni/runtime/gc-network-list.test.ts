@@ -6,7 +6,13 @@ import { cachePath, list, setup, cleanupSetups } from "./runtime-setup.test-help
 
 afterEach(cleanupSetups);
 
-const A = { containerId: "a", netns: "/run/netns/a", ifName: "eth0", args: [["K8S_POD_NAME", "pa"]] as const, capabilityArgs: { mac: "c2:00:00:00:00:0a" } };
+const A = {
+  containerId: "a",
+  netns: "/run/netns/a",
+  ifName: "eth0",
+  args: [["K8S_POD_NAME", "pa"]] as const,
+  capabilityArgs: { mac: "c2:00:00:00:00:0a" },
+};
 const B = { containerId: "b", netns: "/run/netns/b", ifName: "net1" };
 
 describe("gcNetworkList", () => {
@@ -19,12 +25,28 @@ describe("gcNetworkList", () => {
     await runtime.gcNetworkList(conf, { validAttachments: [{ containerId: "b", ifName: "net1" }] });
     expect(exec.trace()).toEqual(["DEL tuning", "DEL bridge", "GC bridge", "GC tuning"]);
     const del = exec.calls.find((c) => c.command === "DEL")!;
-    expect(del.env).toMatchObject({ CNI_CONTAINERID: "a", CNI_NETNS: "/run/netns/a", CNI_IFNAME: "eth0", CNI_ARGS: "IgnoreUnknown=1;K8S_POD_NAME=pa" });
+    expect(del.env).toMatchObject({
+      CNI_CONTAINERID: "a",
+      CNI_NETNS: "/run/netns/a",
+      CNI_IFNAME: "eth0",
+      CNI_ARGS: "IgnoreUnknown=1;K8S_POD_NAME=pa",
+    });
     expect(del.stdin.runtimeConfig).toEqual({ mac: "c2:00:00:00:00:0a" });
     const gc = exec.calls.find((c) => c.command === "GC")!;
     const valid = [{ containerID: "b", ifname: "net1" }];
-    expect(gc.stdin).toEqual({ type: "bridge", cniVersion: "1.1.0", name: "net1", "cni.dev/valid-attachments": valid, "cni.dev/attachments": valid });
-    expect(gc.env).toMatchObject({ CNI_COMMAND: "GC", CNI_PATH: "/fake/bin:/other/bin", CNI_CONTAINERID: "", CNI_IFNAME: "" });
+    expect(gc.stdin).toEqual({
+      type: "bridge",
+      cniVersion: "1.1.0",
+      name: "net1",
+      "cni.dev/valid-attachments": valid,
+      "cni.dev/attachments": valid,
+    });
+    expect(gc.env).toMatchObject({
+      CNI_COMMAND: "GC",
+      CNI_PATH: "/fake/bin:/other/bin",
+      CNI_CONTAINERID: "",
+      CNI_IFNAME: "",
+    });
     expect(existsSync(cachePath(cacheDir, A))).toBe(false);
     expect(existsSync(cachePath(cacheDir, B))).toBe(true);
   });
@@ -35,7 +57,9 @@ describe("gcNetworkList", () => {
     await runtime.addNetworkList(conf, A);
     await runtime.gcNetworkList(conf, {});
     expect(exec.trace()).toEqual(["ADD bridge", "DEL bridge", "GC bridge"]);
-    expect(Object.keys(exec.calls.find((c) => c.command === "GC")!.stdin).filter((k) => k.startsWith("cni.dev/"))).toEqual([]);
+    expect(
+      Object.keys(exec.calls.find((c) => c.command === "GC")!.stdin).filter((k) => k.startsWith("cni.dev/")),
+    ).toEqual([]);
   });
 
   it("does nothing with disableGC", async () => {
@@ -58,18 +82,37 @@ describe("gcNetworkList", () => {
     const { runtime, exec, events } = setup({ bridge: { supportedVersions: ["0.4.0", "1.0.0"] }, firewall: {} });
     await runtime.gcNetworkList(list("1.1.0", [{ type: "bridge" }, { type: "firewall" }]), { validAttachments: [] });
     expect(exec.trace()).toEqual(["GC firewall"]);
-    expect(events).toContainEqual({ type: "plugin-skipped", command: "GC", plugin: "bridge", network: "net1", cniVersion: "1.0.0", reason: "GC needs CNI 1.1.0" });
+    expect(events).toContainEqual({
+      type: "plugin-skipped",
+      command: "GC",
+      plugin: "bridge",
+      network: "net1",
+      cniVersion: "1.0.0",
+      reason: "GC needs CNI 1.1.0",
+    });
   });
 
   it("continues past errors and throws one error listing each", async () => {
     const { runtime, exec } = setup({
-      bridge: { reply: (c) => (c.command === "DEL" || c.command === "GC" ? { error: pluginFailure("bridge", c.command, 101, `${c.command} broke`) } : undefined) },
+      bridge: {
+        reply: (c) =>
+          c.command === "DEL" || c.command === "GC"
+            ? { error: pluginFailure("bridge", c.command, 101, `${c.command} broke`) }
+            : undefined,
+      },
       firewall: {},
     });
     const conf = list("1.1.0", [{ type: "bridge" }, { type: "firewall" }]);
     await runtime.addNetworkList(conf, A);
     const err = (await runtime.gcNetworkList(conf, { validAttachments: [] }).catch((e: unknown) => e)) as CniError;
-    expect(exec.trace()).toEqual(["ADD bridge", "ADD firewall", "DEL firewall", "DEL bridge", "GC bridge", "GC firewall"]);
+    expect(exec.trace()).toEqual([
+      "ADD bridge",
+      "ADD firewall",
+      "DEL firewall",
+      "DEL bridge",
+      "GC bridge",
+      "GC firewall",
+    ]);
     expect(err).toBeInstanceOf(CniError);
     expect(err).toMatchObject({ code: 101, command: "GC", network: "net1" });
     expect(err.details).toMatch(/\[1\].*DEL broke.*\[2\].*GC broke/);
@@ -87,18 +130,28 @@ describe("getStatusNetworkList", () => {
   it("asks every plugin in order and stops at the first error, keeping code 50", async () => {
     const { runtime, exec } = setup({
       a: {},
-      b: { reply: (c) => (c.command === "STATUS" ? { error: pluginFailure("b", "STATUS", 50, "not ready") } : undefined) },
+      b: {
+        reply: (c) => (c.command === "STATUS" ? { error: pluginFailure("b", "STATUS", 50, "not ready") } : undefined),
+      },
       c: {},
     });
-    await expect(runtime.getStatusNetworkList(list("1.1.0", [{ type: "a" }, { type: "b" }, { type: "c" }]))).rejects.toMatchObject({ code: 50, plugin: "b", command: "STATUS" });
+    await expect(
+      runtime.getStatusNetworkList(list("1.1.0", [{ type: "a" }, { type: "b" }, { type: "c" }])),
+    ).rejects.toMatchObject({ code: 50, plugin: "b", command: "STATUS" });
     expect(exec.trace()).toEqual(["STATUS a", "STATUS b"]);
-    expect(exec.calls.find((c) => c.command === "STATUS")!.stdin).toEqual({ type: "a", cniVersion: "1.1.0", name: "net1" });
+    expect(exec.calls.find((c) => c.command === "STATUS")!.stdin).toEqual({
+      type: "a",
+      cniVersion: "1.1.0",
+      name: "net1",
+    });
   });
 
   it("skips plugins negotiated below 1.1.0 (Debian's plugins) and reports it", async () => {
     const { runtime, exec, events } = setup({ bridge: { supportedVersions: ["0.3.1", "0.4.0", "1.0.0"] } });
     await runtime.getStatusNetworkList(list("1.1.0", [{ type: "bridge" }]));
     expect(exec.trace()).toEqual([]);
-    expect(events).toContainEqual(expect.objectContaining({ type: "plugin-skipped", command: "STATUS", plugin: "bridge", cniVersion: "1.0.0" }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "plugin-skipped", command: "STATUS", plugin: "bridge", cniVersion: "1.0.0" }),
+    );
   });
 });

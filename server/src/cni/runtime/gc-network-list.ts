@@ -12,7 +12,12 @@ import { delNetworkList } from "./del-network-list.js";
 import { combineErrors, withContext } from "./error-context.js";
 import { invokePlugin, resolvePlugins, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
 
-export async function gcNetworkList(ctx: RuntimeContext, list: NetworkConfigList, args: GcArgs, opts?: InvokeOptions): Promise<void> {
+export async function gcNetworkList(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  args: GcArgs,
+  opts?: InvokeOptions,
+): Promise<void> {
   if (list.disableGC) return;
   try {
     validateNetworkName(list.name, list.source);
@@ -23,13 +28,31 @@ export async function gcNetworkList(ctx: RuntimeContext, list: NetworkConfigList
   const valid = args.validAttachments === undefined ? undefined : new Set(args.validAttachments.map(key));
   for (const entry of await ctx.cache.list(list.name)) {
     if (entry.status === "corrupt") {
-      ctx.emit({ type: "cache-corrupt", network: list.name, containerId: "", ifName: "", path: entry.path, reason: entry.reason });
+      ctx.emit({
+        type: "cache-corrupt",
+        network: list.name,
+        containerId: "",
+        ifName: "",
+        path: entry.path,
+        reason: entry.reason,
+      });
       continue;
     }
     const r = entry.record;
     if (valid?.has(key(r)) === true) continue;
     try {
-      await delNetworkList(ctx, list, { containerId: r.containerId, netns: r.netns, ifName: r.ifName, args: r.cniArgs, capabilityArgs: r.capabilityArgs }, opts);
+      await delNetworkList(
+        ctx,
+        list,
+        {
+          containerId: r.containerId,
+          netns: r.netns,
+          ifName: r.ifName,
+          args: r.cniArgs,
+          capabilityArgs: r.capabilityArgs,
+        },
+        opts,
+      );
     } catch (err) {
       errors.push(withContext(err, list, undefined, "DEL"));
     }
@@ -43,7 +66,14 @@ export async function gcNetworkList(ctx: RuntimeContext, list: NetworkConfigList
     }
     for (const p of plugins) {
       if (!supportsGcAndStatus(p.version)) {
-        ctx.emit({ type: "plugin-skipped", command: "GC", plugin: p.plugin.type, network: list.name, cniVersion: p.version, reason: "GC needs CNI 1.1.0" });
+        ctx.emit({
+          type: "plugin-skipped",
+          command: "GC",
+          plugin: p.plugin.type,
+          network: list.name,
+          cniVersion: p.version,
+          reason: "GC needs CNI 1.1.0",
+        });
         continue;
       }
       const config = buildGcConfig({

@@ -23,6 +23,8 @@ describe("describeIoError", () => {
   it("keeps the message of anything else", () => {
     expect(describeIoError(new Error("boom"))).toBe("boom");
     expect(describeIoError("text")).toBe("text");
-    expect(describeIoError(Object.assign(new Error("x"), { code: "ENOSPC", errno: -28 }))).toBe("ENOSPC (no space left on device)");
+    expect(describeIoError(Object.assign(new Error("x"), { code: "ENOSPC", errno: -28 }))).toBe(
+      "ENOSPC (no space left on device)",
+    );
   });
 });

@@ -46,7 +46,12 @@ export function convertFor(result: CniResult, version: string, list: NetworkConf
  * The config one plugin of an ADD, CHECK or DEL gets: its entry at its negotiated version, with
  * `prev` (when the command carries one at that version) converted to it, and the capability args.
  */
-export function configFor(list: NetworkConfigList, p: ResolvedPlugin, rt: RuntimeConf, prev: CniResult | undefined): JsonObject {
+export function configFor(
+  list: NetworkConfigList,
+  p: ResolvedPlugin,
+  rt: RuntimeConf,
+  prev: CniResult | undefined,
+): JsonObject {
   return buildPluginConfig({
     networkName: list.name,
     cniVersion: p.version,

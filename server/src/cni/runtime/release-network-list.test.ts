@@ -10,20 +10,39 @@ const ipam = { type: "host-local", ranges: [[{ subnet: "10.9.0.0/24" }]], dataDi
 describe("releaseNetworkList", () => {
   it("runs each plugin's IPAM plugin with DEL and that plugin's own config, last plugin first, then drops the cache", async () => {
     const { runtime, exec, cacheDir } = setup({
-      macvlan: { reply: (c) => (c.command === "DEL" ? { error: pluginFailure("macvlan", "DEL", 999, 'Link not found: "eth9"') } : undefined) },
+      macvlan: {
+        reply: (c) =>
+          c.command === "DEL" ? { error: pluginFailure("macvlan", "DEL", 999, 'Link not found: "eth9"') } : undefined,
+      },
       "host-local": { supportedVersions: ["0.4.0", "1.0.0"] },
-      "static": {},
+      static: {},
       tuning: {},
     });
-    const conf = list("1.0.0", [{ type: "macvlan", master: "eth9", ipam }, { type: "tuning" }, { type: "bridge", ipam: { type: "static" } }]);
+    const conf = list("1.0.0", [
+      { type: "macvlan", master: "eth9", ipam },
+      { type: "tuning" },
+      { type: "bridge", ipam: { type: "static" } },
+    ]);
     const added = await runtime.addNetworkList(list("1.0.0", [{ type: "tuning" }]), RT);
     await runtime.releaseNetworkList(conf, { ...RT, netns: "", capabilityArgs: { mac: "c2:00:00:00:00:01" } });
 
     const dels = exec.calls.filter((c) => c.command === "DEL");
     expect(dels.map((c) => c.pluginType)).toEqual(["static", "host-local"]);
     // The IPAM plugin reads the plugin's config, as when the plugin calls it: type, master and ipam as saved.
-    expect(dels[1]!.stdin).toEqual({ type: "macvlan", master: "eth9", ipam, cniVersion: "1.0.0", name: "net1", prevResult: added });
-    expect(dels[1]!.env).toMatchObject({ CNI_COMMAND: "DEL", CNI_CONTAINERID: "ctr1", CNI_IFNAME: "eth0", CNI_NETNS: "" });
+    expect(dels[1]!.stdin).toEqual({
+      type: "macvlan",
+      master: "eth9",
+      ipam,
+      cniVersion: "1.0.0",
+      name: "net1",
+      prevResult: added,
+    });
+    expect(dels[1]!.env).toMatchObject({
+      CNI_COMMAND: "DEL",
+      CNI_CONTAINERID: "ctr1",
+      CNI_IFNAME: "eth0",
+      CNI_NETNS: "",
+    });
     expect(existsSync(cachePath(cacheDir))).toBe(false);
   });
 
@@ -35,14 +54,25 @@ describe("releaseNetworkList", () => {
 
   it("goes on past a failing IPAM plugin, reports it with network and plugin, and keeps the cache for a retry", async () => {
     const { runtime, exec, cacheDir } = setup({
-      "host-local": { reply: (c) => (c.command === "DEL" ? { error: pluginFailure("host-local", "DEL", 5, "cannot open store") } : undefined) },
+      "host-local": {
+        reply: (c) =>
+          c.command === "DEL" ? { error: pluginFailure("host-local", "DEL", 5, "cannot open store") } : undefined,
+      },
       static: {},
       a: {},
       b: {},
     });
-    const conf = list("1.0.0", [{ type: "a", ipam: { type: "static" } }, { type: "b", ipam }]);
+    const conf = list("1.0.0", [
+      { type: "a", ipam: { type: "static" } },
+      { type: "b", ipam },
+    ]);
     await runtime.addNetworkList(conf, RT);
-    await expect(runtime.releaseNetworkList(conf, RT)).rejects.toMatchObject({ code: 5, plugin: "host-local", command: "DEL", network: "net1" });
+    await expect(runtime.releaseNetworkList(conf, RT)).rejects.toMatchObject({
+      code: 5,
+      plugin: "host-local",
+      command: "DEL",
+      network: "net1",
+    });
     expect(exec.trace()).toEqual(["ADD a", "ADD b", "DEL host-local", "DEL static"]);
     expect(existsSync(cachePath(cacheDir))).toBe(true);
   });

@@ -23,7 +23,12 @@ export function ipamTypeOf(plugin: PluginConf): string | undefined {
   return typeof type === "string" && type !== "" ? type : undefined;
 }
 
-export async function releaseNetworkList(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void> {
+export async function releaseNetworkList(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+  opts?: InvokeOptions,
+): Promise<void> {
   validateAttachment(list, rt, "DEL");
   const cniArgs = cniArgsFor(list, rt, "DEL");
   const prev = await resultForDel(ctx, list, rt, opts);
@@ -33,7 +38,10 @@ export async function releaseNetworkList(ctx: RuntimeContext, list: NetworkConfi
     if (ipamType === undefined) continue;
     try {
       const ipam = await resolvePlugin(ctx, list, { type: ipamType }, opts);
-      const prevResult = prev !== undefined && sendsPrevResultOnDel(ipam.version) ? convertFor(prev, ipam.version, list, ipamType) : undefined;
+      const prevResult =
+        prev !== undefined && sendsPrevResultOnDel(ipam.version)
+          ? convertFor(prev, ipam.version, list, ipamType)
+          : undefined;
       const config = buildPluginConfig({
         networkName: list.name,
         cniVersion: ipam.version,

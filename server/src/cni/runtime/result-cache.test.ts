@@ -38,9 +38,15 @@ describe("createResultCache", () => {
     await expect(cache.read("net", "c1", "eth0")).resolves.toMatchObject({ status: "missing" });
     mkdirSync(join(dir, "results"));
     writeFileSync(join(dir, "results", "net-c2-eth0"), JSON.stringify({ kind: "cniCacheV1" }));
-    await expect(cache.read("net", "c2", "eth0")).resolves.toMatchObject({ status: "corrupt", reason: 'unknown kind "cniCacheV1"' });
+    await expect(cache.read("net", "c2", "eth0")).resolves.toMatchObject({
+      status: "corrupt",
+      reason: 'unknown kind "cniCacheV1"',
+    });
     writeFileSync(join(dir, "results", "net-c3-eth0"), JSON.stringify(record("other")));
-    await expect(cache.read("net", "c3", "eth0")).resolves.toMatchObject({ status: "corrupt", reason: "record is for another attachment" });
+    await expect(cache.read("net", "c3", "eth0")).resolves.toMatchObject({
+      status: "corrupt",
+      reason: "record is for another attachment",
+    });
   });
 
   it("lists one network's records only, never temp files", async () => {
@@ -77,7 +83,10 @@ describe("createResultCache", () => {
       expect(fsyncs).toBe(2);
       await cache.write({ ...record("c1"), netns: "/run/netns/y" }, { sync: false });
       expect(fsyncs).toBe(2);
-      await expect(cache.read("net", "c1", "eth0")).resolves.toMatchObject({ status: "found", record: { netns: "/run/netns/y" } });
+      await expect(cache.read("net", "c1", "eth0")).resolves.toMatchObject({
+        status: "found",
+        record: { netns: "/run/netns/y" },
+      });
       expect(readdirSync(join(dir, "results"))).toEqual(["net-c1-eth0"]);
     } finally {
       fs.fsync = original;

@@ -99,17 +99,22 @@ export function createResultCache(cacheDir: string): ResultCache {
       const mine = (await names()).filter((n) => n.startsWith(`${net}-`) && !isTempFile(n));
       const lookups = await Promise.all(mine.map((n) => readRecord(join(dir, n))));
       return lookups.filter(
-        (l): l is Exclude<CacheLookup, { status: "missing" }> => l.status === "corrupt" || (l.status === "found" && l.record.networkName === net),
+        (l): l is Exclude<CacheLookup, { status: "missing" }> =>
+          l.status === "corrupt" || (l.status === "found" && l.record.networkName === net),
       );
     },
     async listAll() {
-      const lookups = await Promise.all((await names()).filter((n) => !isTempFile(n)).map((n) => readRecord(join(dir, n))));
+      const lookups = await Promise.all(
+        (await names()).filter((n) => !isTempFile(n)).map((n) => readRecord(join(dir, n))),
+      );
       return lookups.filter((l): l is Exclude<CacheLookup, { status: "missing" }> => l.status !== "missing");
     },
     async sweep() {
       const all = await names();
       const tempFiles = all.filter((n) => isTempFile(n)).map((n) => join(dir, n));
-      const corrupt = (await Promise.all(all.filter((n) => !isTempFile(n)).map((n) => readRecord(join(dir, n))))).filter((l) => l.status === "corrupt").map((l) => l.path);
+      const corrupt = (await Promise.all(all.filter((n) => !isTempFile(n)).map((n) => readRecord(join(dir, n)))))
+        .filter((l) => l.status === "corrupt")
+        .map((l) => l.path);
       for (const path of [...tempFiles, ...corrupt]) unlinkIfPresent(path);
       return { tempFiles, corrupt };
     },
@@ -155,7 +160,9 @@ async function readRecord(path: string, expected?: Expected): Promise<CacheLooku
     return { status: "corrupt", path, reason: `not JSON: ${(err as Error).message}` };
   }
   const reason = recordProblem(value, expected);
-  return reason === undefined ? { status: "found", path, record: value as CacheRecord } : { status: "corrupt", path, reason };
+  return reason === undefined
+    ? { status: "found", path, record: value as CacheRecord }
+    : { status: "corrupt", path, reason };
 }
 
 function recordProblem(v: unknown, expected: Expected | undefined): string | undefined {
@@ -165,7 +172,10 @@ function recordProblem(v: unknown, expected: Expected | undefined): string | und
     if (typeof v[key] !== "string") return `"${key}" is not a string`;
   }
   if (!isJsonObject(v.config)) return `"config" is not an object`;
-  if (!Array.isArray(v.cniArgs) || !v.cniArgs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === "string"))) {
+  if (
+    !Array.isArray(v.cniArgs) ||
+    !v.cniArgs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === "string"))
+  ) {
     return `"cniArgs" is not a list of [key, value] pairs`;
   }
   if (!isJsonObject(v.capabilityArgs)) return `"capabilityArgs" is not an object`;
@@ -175,4 +185,3 @@ function recordProblem(v: unknown, expected: Expected | undefined): string | und
   }
   return undefined;
 }
-

@@ -31,14 +31,29 @@ export interface ResolvedPlugin {
 }
 
 /** Find every plugin and negotiate its version before anything runs. */
-export function resolvePlugins(ctx: RuntimeContext, list: NetworkConfigList, opts: InvokeOptions | undefined): Promise<ResolvedPlugin[]> {
+export function resolvePlugins(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  opts: InvokeOptions | undefined,
+): Promise<ResolvedPlugin[]> {
   if (list.plugins.length === 0) {
-    throw new CniError({ kind: "invalid-config", code: CniErrorCode.InvalidNetworkConfig, msg: "no plugins in network configuration list", network: list.name, ...src(list) });
+    throw new CniError({
+      kind: "invalid-config",
+      code: CniErrorCode.InvalidNetworkConfig,
+      msg: "no plugins in network configuration list",
+      network: list.name,
+      ...src(list),
+    });
   }
   return Promise.all(list.plugins.map((plugin) => resolvePlugin(ctx, list, plugin, opts)));
 }
 
-export async function resolvePlugin(ctx: RuntimeContext, list: NetworkConfigList, plugin: PluginConf, opts: InvokeOptions | undefined): Promise<ResolvedPlugin> {
+export async function resolvePlugin(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  plugin: PluginConf,
+  opts: InvokeOptions | undefined,
+): Promise<ResolvedPlugin> {
   try {
     const path = await ctx.exec.findInPath(plugin.type, ctx.binDirs);
     if (ctx.probe === undefined) return { plugin, path, version: list.cniVersion };

@@ -21,7 +21,10 @@ export function cleanupSetups(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-export function setup(plugins: Readonly<Record<string, FakePlugin>>, opts: { negotiateVersions?: boolean } = {}): Setup {
+export function setup(
+  plugins: Readonly<Record<string, FakePlugin>>,
+  opts: { negotiateVersions?: boolean } = {},
+): Setup {
   const cacheDir = mkdtempSync(join(tmpdir(), "cni-rt-"));
   dirs.push(cacheDir);
   const exec = createFakePluginExec(plugins);

@@ -6,12 +6,23 @@ import { supportsGcAndStatus } from "../spec/version.js";
 import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 
-export async function getStatusNetworkList(ctx: RuntimeContext, list: NetworkConfigList, opts?: InvokeOptions): Promise<void> {
+export async function getStatusNetworkList(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  opts?: InvokeOptions,
+): Promise<void> {
   if (!supportsGcAndStatus(list.cniVersion)) return;
   const plugins = await resolvePlugins(ctx, list, opts);
   for (const p of plugins) {
     if (!supportsGcAndStatus(p.version)) {
-      ctx.emit({ type: "plugin-skipped", command: "STATUS", plugin: p.plugin.type, network: list.name, cniVersion: p.version, reason: "STATUS needs CNI 1.1.0" });
+      ctx.emit({
+        type: "plugin-skipped",
+        command: "STATUS",
+        plugin: p.plugin.type,
+        network: list.name,
+        cniVersion: p.version,
+        reason: "STATUS needs CNI 1.1.0",
+      });
       continue;
     }
     const config = buildPluginConfig({ networkName: list.name, cniVersion: p.version, plugin: p.plugin });

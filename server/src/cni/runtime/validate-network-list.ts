@@ -8,7 +8,11 @@ import { CniError, CniErrorCode } from "../spec/errors.js";
 import { resolvePlugins, type RuntimeContext } from "./runtime-context.js";
 import { src, withContext } from "./error-context.js";
 
-export async function validateNetworkList(ctx: RuntimeContext, list: NetworkConfigList, opts?: InvokeOptions): Promise<ValidatedPlugin[]> {
+export async function validateNetworkList(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  opts?: InvokeOptions,
+): Promise<ValidatedPlugin[]> {
   const plugins = await resolvePlugins(ctx, list, opts);
   const out: ValidatedPlugin[] = [];
   for (const p of plugins) {
@@ -20,7 +24,14 @@ export async function validateNetworkList(ctx: RuntimeContext, list: NetworkConf
 }
 
 /** The IPAM plugin is run by its main plugin with the same stdin: it must support that version exactly. */
-async function validateIpam(ctx: RuntimeContext, list: NetworkConfigList, mainType: string, ipamType: string, version: string, opts: InvokeOptions | undefined): Promise<ValidatedPlugin> {
+async function validateIpam(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  mainType: string,
+  ipamType: string,
+  version: string,
+  opts: InvokeOptions | undefined,
+): Promise<ValidatedPlugin> {
   try {
     const path = await ctx.exec.findInPath(ipamType, ctx.binDirs);
     const outcome = ctx.probe === undefined ? undefined : await ctx.probe.probe(path, ipamType, opts);

@@ -29,7 +29,9 @@ describe("plugin version negotiation", () => {
 
   it("fails with code 1 naming plugin and versions when nothing is compatible, running nothing", async () => {
     const { runtime, exec } = setup({ bridge: {}, legacy: { supportedVersions: ["0.3.0", "0.3.1"] } });
-    const err = (await runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }, { type: "legacy" }]), RT).catch((e: unknown) => e)) as CniError;
+    const err = (await runtime
+      .addNetworkList(list("1.0.0", [{ type: "bridge" }, { type: "legacy" }]), RT)
+      .catch((e: unknown) => e)) as CniError;
     expect(err).toMatchObject({ kind: "incompatible-version", code: 1, plugin: "legacy", network: "net1" });
     expect(err.msg).toContain("0.3.0, 0.3.1");
     expect(err.msg).toContain("1.0.0");
@@ -37,10 +39,19 @@ describe("plugin version negotiation", () => {
   });
 
   it("runs a plugin whose VERSION fails at the list's version, and reports it", async () => {
-    const { runtime, exec, events } = setup({ odd: { reply: (c) => (c.command === "VERSION" ? { error: pluginFailure("odd", "VERSION", 4, "unknown CNI_COMMAND: VERSION") } : undefined) } });
+    const { runtime, exec, events } = setup({
+      odd: {
+        reply: (c) =>
+          c.command === "VERSION"
+            ? { error: pluginFailure("odd", "VERSION", 4, "unknown CNI_COMMAND: VERSION") }
+            : undefined,
+      },
+    });
     await runtime.addNetworkList(list("0.4.0", [{ type: "odd" }]), RT);
     expect(exec.calls.find((c) => c.command === "ADD")!.stdin.cniVersion).toBe("0.4.0");
-    expect(events).toContainEqual(expect.objectContaining({ type: "version-probe-failed", plugin: "odd", path: "/fake/bin/odd" }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "version-probe-failed", plugin: "odd", path: "/fake/bin/odd" }),
+    );
   });
 
   it("does not probe with negotiateVersions: false", async () => {
@@ -52,7 +63,10 @@ describe("plugin version negotiation", () => {
 
   it("getVersionInfo returns the plugin's answer and fails for a missing plugin", async () => {
     const { runtime } = setup({ bridge: { supportedVersions: ["0.4.0", "1.0.0"] } });
-    await expect(runtime.getVersionInfo("bridge")).resolves.toEqual({ cniVersion: "1.1.0", supportedVersions: ["0.4.0", "1.0.0"] });
+    await expect(runtime.getVersionInfo("bridge")).resolves.toEqual({
+      cniVersion: "1.1.0",
+      supportedVersions: ["0.4.0", "1.0.0"],
+    });
     await expect(runtime.getVersionInfo("nope")).rejects.toMatchObject({ kind: "plugin-not-found", code: 7 });
   });
 });

@@ -51,10 +51,18 @@ describe("createVersionProbe", () => {
 
 describe("decodeVersionInfo", () => {
   it("treats a 0.2.0 answer without supportedVersions as 0.1.0 + 0.2.0", () => {
-    expect(decodeVersionInfo(Buffer.from('{"cniVersion":"0.2.0"}'), "p")).toEqual({ cniVersion: "0.2.0", supportedVersions: ["0.1.0", "0.2.0"] });
+    expect(decodeVersionInfo(Buffer.from('{"cniVersion":"0.2.0"}'), "p")).toEqual({
+      cniVersion: "0.2.0",
+      supportedVersions: ["0.1.0", "0.2.0"],
+    });
   });
 
-  it.each(["", "{}", '{"cniVersion":"1.0.0"}', '{"cniVersion":"1.0.0","supportedVersions":[1]}'])("rejects %j as bad-output", (text) => {
-    expect(() => decodeVersionInfo(Buffer.from(text), "p")).toThrow(expect.objectContaining({ kind: "bad-output", plugin: "p" }));
-  });
+  it.each(["", "{}", '{"cniVersion":"1.0.0"}', '{"cniVersion":"1.0.0","supportedVersions":[1]}'])(
+    "rejects %j as bad-output",
+    (text) => {
+      expect(() => decodeVersionInfo(Buffer.from(text), "p")).toThrow(
+        expect.objectContaining({ kind: "bad-output", plugin: "p" }),
+      );
+    },
+  );
 });

@@ -7,7 +7,8 @@ import { CniError, CniErrorCode } from "../spec/errors.js";
 import { CURRENT_VERSION } from "../spec/version.js";
 import { buildCniEnv } from "../invoke/cni-env.js";
 
-export type ProbeOutcome = { readonly ok: true; readonly info: VersionInfo } | { readonly ok: false; readonly error: CniError };
+export type ProbeOutcome =
+  { readonly ok: true; readonly info: VersionInfo } | { readonly ok: false; readonly error: CniError };
 
 export interface VersionProbe {
   /** Timeouts and aborts reject; a plugin that fails or answers nonsense is a cached `ok: false`. */
@@ -30,7 +31,13 @@ export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
   // still bounds it); each caller stops waiting when its own signal fires.
   const run = async (path: string, pluginType: string, timeoutMs: number): Promise<ProbeOutcome> => {
     // Dummy NETNS/IFNAME like libcni: plugins built on an old skel demand them for VERSION.
-    const env = buildCniEnv({ command: "VERSION", netns: "dummy", ifName: "dummy", binDirs: o.binDirs, ...(o.path !== undefined ? { path: o.path } : {}) });
+    const env = buildCniEnv({
+      command: "VERSION",
+      netns: "dummy",
+      ifName: "dummy",
+      binDirs: o.binDirs,
+      ...(o.path !== undefined ? { path: o.path } : {}),
+    });
     try {
       const out = await o.exec.exec({
         path,
@@ -66,7 +73,14 @@ export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
 
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal, pluginType: string): Promise<T> {
   const aborted = (): CniError =>
-    new CniError({ kind: "aborted", code: CniErrorCode.TryAgainLater, msg: `plugin "${pluginType}" VERSION was aborted by the caller`, plugin: pluginType, command: "VERSION", cause: signal.reason });
+    new CniError({
+      kind: "aborted",
+      code: CniErrorCode.TryAgainLater,
+      msg: `plugin "${pluginType}" VERSION was aborted by the caller`,
+      plugin: pluginType,
+      command: "VERSION",
+      cause: signal.reason,
+    });
   if (signal.aborted) return Promise.reject(aborted());
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(aborted());
@@ -88,7 +102,13 @@ async function statKey(path: string): Promise<string> {
 /** libcni version.PluginDecoder: cniVersion required; no supportedVersions means 0.1.0/0.2.0. */
 export function decodeVersionInfo(out: Buffer, pluginType: string): VersionInfo {
   const bad = (why: string): CniError =>
-    new CniError({ kind: "bad-output", code: CniErrorCode.DecodeFailure, msg: `decoding version info: ${why}`, plugin: pluginType, command: "VERSION" });
+    new CniError({
+      kind: "bad-output",
+      code: CniErrorCode.DecodeFailure,
+      msg: `decoding version info: ${why}`,
+      plugin: pluginType,
+      command: "VERSION",
+    });
   let v: unknown;
   try {
     v = JSON.parse(out.toString("utf8"));
@@ -102,6 +122,7 @@ export function decodeVersionInfo(out: Buffer, pluginType: string): VersionInfo 
     if (cniVersion === "0.2.0") return { cniVersion, supportedVersions: ["0.1.0", "0.2.0"] };
     throw bad("missing field supportedVersions");
   }
-  if (!Array.isArray(supportedVersions) || !supportedVersions.every((s) => typeof s === "string")) throw bad("supportedVersions is not a list of strings");
+  if (!Array.isArray(supportedVersions) || !supportedVersions.every((s) => typeof s === "string"))
+    throw bad("supportedVersions is not a list of strings");
   return { cniVersion, supportedVersions: supportedVersions as string[] };
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { filterCapabilityArgs } from "./capability-args.js";
 
 describe("filterCapabilityArgs", () => {
-  const offered = { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }], mac: "c2:11:22:33:44:55", ips: ["10.1.2.3/24"] };
+  const offered = {
+    portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }],
+    mac: "c2:11:22:33:44:55",
+    ips: ["10.1.2.3/24"],
+  };
 
   it("keeps only capabilities declared true", () => {
     expect(filterCapabilityArgs({ portMappings: true, mac: false, ips: "yes" }, offered)).toEqual({

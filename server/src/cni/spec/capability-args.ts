@@ -7,7 +7,12 @@ import { isJsonObject } from "./json-object.js";
 
 type Renames = Readonly<Record<string, string>>;
 
-const PORT_MAPPING: Renames = { hostport: "hostPort", containerport: "containerPort", protocol: "protocol", hostip: "hostIP" };
+const PORT_MAPPING: Renames = {
+  hostport: "hostPort",
+  containerport: "containerPort",
+  protocol: "protocol",
+  hostip: "hostIP",
+};
 const BANDWIDTH: Renames = {
   ingressrate: "ingressRate",
   ingressburst: "ingressBurst",
@@ -15,7 +20,6 @@ const BANDWIDTH: Renames = {
   egressburst: "egressBurst",
 };
 const DNS: Renames = { servers: "servers", searches: "searches", options: "options" };
-
 
 /** Rename known keys case-insensitively; other keys pass through unchanged. */
 function renameKeys(v: unknown, renames: Renames): unknown {
@@ -37,7 +41,10 @@ export function normaliseCapabilityArg(name: string, value: unknown): unknown {
   return fn ? fn(value) : value;
 }
 
-export function filterCapabilityArgs(capabilities: unknown, capabilityArgs: JsonObject | undefined): JsonObject | undefined {
+export function filterCapabilityArgs(
+  capabilities: unknown,
+  capabilityArgs: JsonObject | undefined,
+): JsonObject | undefined {
   if (!isJsonObject(capabilities) || capabilityArgs === undefined) return undefined;
   const offered = new Map<string, unknown>();
   for (const [key, value] of Object.entries(capabilityArgs)) {

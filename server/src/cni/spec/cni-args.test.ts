@@ -5,28 +5,39 @@ import { CniError } from "./errors.js";
 describe("formatCniArgs", () => {
   it("always starts with IgnoreUnknown=1", () => {
     expect(formatCniArgs([])).toBe("IgnoreUnknown=1");
-    expect(formatCniArgs([["K8S_POD_NAME", "web"], ["K8S_POD_NAMESPACE", "default"]])).toBe(
-      "IgnoreUnknown=1;K8S_POD_NAME=web;K8S_POD_NAMESPACE=default",
-    );
+    expect(
+      formatCniArgs([
+        ["K8S_POD_NAME", "web"],
+        ["K8S_POD_NAMESPACE", "default"],
+      ]),
+    ).toBe("IgnoreUnknown=1;K8S_POD_NAME=web;K8S_POD_NAMESPACE=default");
   });
 
   it("keeps exactly one IgnoreUnknown, first, whatever the caller passed", () => {
-    const s = formatCniArgs([["A", "1"], ["IgnoreUnknown", "true"], ["ignoreunknown", "0"], ["B", "2"]]);
+    const s = formatCniArgs([
+      ["A", "1"],
+      ["IgnoreUnknown", "true"],
+      ["ignoreunknown", "0"],
+      ["B", "2"],
+    ]);
     expect(s).toBe("IgnoreUnknown=1;A=1;B=2");
   });
 
   it("allows '=' and empty values", () => {
-    expect(formatCniArgs([["X", "a=b"], ["E", ""]])).toBe("IgnoreUnknown=1;X=a=b;E=");
+    expect(
+      formatCniArgs([
+        ["X", "a=b"],
+        ["E", ""],
+      ]),
+    ).toBe("IgnoreUnknown=1;X=a=b;E=");
   });
 
-  it.each([
-    [["", "v"]],
-    [["a=b", "v"]],
-    [["a;b", "v"]],
-    [["K", "x;y"]],
-  ] as Array<[readonly [string, string]]>)("rejects %j with code 4", (pair) => {
-    expect(() => formatCniArgs([pair])).toThrow(expect.objectContaining({ code: 4, kind: "invalid-args" }) as Error);
-  });
+  it.each([[["", "v"]], [["a=b", "v"]], [["a;b", "v"]], [["K", "x;y"]]] as Array<[readonly [string, string]]>)(
+    "rejects %j with code 4",
+    (pair) => {
+      expect(() => formatCniArgs([pair])).toThrow(expect.objectContaining({ code: 4, kind: "invalid-args" }) as Error);
+    },
+  );
 });
 
 describe("parseCniArgs", () => {

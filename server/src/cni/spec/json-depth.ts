@@ -30,7 +30,8 @@ export function jsonValueDepth(value: unknown, limit: number): number {
     const [v, d] = next;
     if (typeof v !== "object" || v === null) continue;
     if (d + 1 > deepest && (deepest = d + 1) > limit) return deepest;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push([child, d + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (typeof child === "object" && child !== null) stack.push([child, d + 1]);
   }
   return deepest;
 }

@@ -25,7 +25,8 @@ export function shown(value: string): string {
 export function interfaceNameProblem(name: string): string | undefined {
   if (name === "") return "is empty";
   if (name.includes("\uFFFD") || hasLoneSurrogate(name)) return "is not valid UTF-8";
-  if (Buffer.byteLength(name, "utf8") > MAX_INTERFACE_NAME_LENGTH) return `is longer than ${MAX_INTERFACE_NAME_LENGTH} bytes`;
+  if (Buffer.byteLength(name, "utf8") > MAX_INTERFACE_NAME_LENGTH)
+    return `is longer than ${MAX_INTERFACE_NAME_LENGTH} bytes`;
   if (name === "." || name === "..") return "is . or ..";
   if (/[/:\s]/u.test(name)) return "contains / or : or whitespace";
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
@@ -48,19 +49,29 @@ function invalidArgs(code: number, msg: string, details?: string): CniError {
 export function validateContainerId(id: string): void {
   if (id === "") throw invalidArgs(CniErrorCode.UnknownContainer, "missing containerID");
   const problem = containerIdProblem(id);
-  if (problem !== undefined) throw invalidArgs(CniErrorCode.InvalidEnvironment, `invalid containerID ${shown(id)}`, problem);
+  if (problem !== undefined)
+    throw invalidArgs(CniErrorCode.InvalidEnvironment, `invalid containerID ${shown(id)}`, problem);
 }
 
 export function validateNetworkName(name: string, source?: string): void {
-  const base = { kind: "invalid-config" as const, code: CniErrorCode.InvalidNetworkConfig, ...(source !== undefined ? { source } : {}) };
+  const base = {
+    kind: "invalid-config" as const,
+    code: CniErrorCode.InvalidNetworkConfig,
+    ...(source !== undefined ? { source } : {}),
+  };
   const where = source !== undefined ? ` (in ${source})` : "";
   if (name === "") throw new CniError({ ...base, msg: `missing network name${where}` });
   if (!CNI_NAME.test(name)) {
-    throw new CniError({ ...base, msg: `invalid characters in network name ${shown(name)}${where}`, details: "must match " + CNI_NAME.source });
+    throw new CniError({
+      ...base,
+      msg: `invalid characters in network name ${shown(name)}${where}`,
+      details: "must match " + CNI_NAME.source,
+    });
   }
 }
 
 export function validateInterfaceName(name: string): void {
   const problem = interfaceNameProblem(name);
-  if (problem !== undefined) throw invalidArgs(CniErrorCode.InvalidEnvironment, `interface name ${shown(name)} ${problem}`);
+  if (problem !== undefined)
+    throw invalidArgs(CniErrorCode.InvalidEnvironment, `interface name ${shown(name)} ${problem}`);
 }

@@ -58,7 +58,9 @@ export const COMMAND_INTRODUCED_IN = { CHECK: "0.4.0", GC: "1.1.0", STATUS: "1.1
 
 /** The version `command` needs, or undefined when every version has it (ADD, DEL, VERSION). */
 export function minVersionFor(command: string): string | undefined {
-  return Object.hasOwn(COMMAND_INTRODUCED_IN, command) ? COMMAND_INTRODUCED_IN[command as keyof typeof COMMAND_INTRODUCED_IN] : undefined;
+  return Object.hasOwn(COMMAND_INTRODUCED_IN, command)
+    ? COMMAND_INTRODUCED_IN[command as keyof typeof COMMAND_INTRODUCED_IN]
+    : undefined;
 }
 
 export const supportsCheck = (v: string): boolean => atLeast(v, COMMAND_INTRODUCED_IN.CHECK);
@@ -79,14 +81,23 @@ export function selectConfigVersion(cniVersion: unknown, cniVersions: unknown, s
   const base = cniVersion ?? "";
   if (cniVersions === undefined) return base === "" ? "0.1.0" : base;
   if (!Array.isArray(cniVersions)) {
-    throw invalid(`invalid type for cniVersions: ${typeName(cniVersions)}`, source ? `in ${source}` : undefined, source);
+    throw invalid(
+      `invalid type for cniVersions: ${typeName(cniVersions)}`,
+      source ? `in ${source}` : undefined,
+      source,
+    );
   }
   const candidates: string[] = [];
   cniVersions.forEach((v: unknown, i) => {
     if (typeof v !== "string") {
-      throw invalid(`invalid type for cniVersions index ${i}: ${typeName(v)}`, source ? `in ${source}` : undefined, source);
+      throw invalid(
+        `invalid type for cniVersions index ${i}: ${typeName(v)}`,
+        source ? `in ${source}` : undefined,
+        source,
+      );
     }
-    if (!isSemver(v)) throw invalid(`invalid cniVersions entry "${v}" at index ${i}`, source ? `in ${source}` : undefined, source);
+    if (!isSemver(v))
+      throw invalid(`invalid cniVersions entry "${v}" at index ${i}`, source ? `in ${source}` : undefined, source);
     if (compareVersions(v, CURRENT_VERSION) <= 0) candidates.push(v);
   });
   if (base !== "") {
