@@ -1,6 +1,6 @@
 // Spaces out live requests while the API server is failing, so an outage on every node does not
 // turn into a request per ADD and per readiness poll against a server trying to recover. After a
-// failure no live GET is sent until a backoff pause has passed (health/backoff.ts: doubling,
+// failure no live GET is sent until a backoff pause has passed (retry/backoff.ts: doubling,
 // capped, jittered), and the requests then sent make one try instead of their retries. Any
 // success — a live request, or an informer (re)gaining sync — opens it again at once.
 import { type BackoffPolicy, createBackoff } from "../retry/index.js";

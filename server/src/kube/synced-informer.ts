@@ -1,6 +1,6 @@
 // client-node's ListWatch with what a daemon needs around it: objects trimmed as they arrive
 // (list and watch), bookmarks and a server-side watch timeout, a "synced" flag (listed and
-// watching), and restarts with backoff (health/backoff.ts) — ListWatch itself relists on 410
+// watching), and restarts with backoff (retry/backoff.ts) — ListWatch itself relists on 410
 // Gone but gives up on any other error. A watch that ends cleanly before it delivered anything
 // within a second counts as a failure too (as client-go's reflector does): a server or proxy that
 // accepts and closes at once would otherwise be asked again in a tight loop.
