@@ -39,6 +39,11 @@ export async function runCli(opts: CliOptions): Promise<ExitCode> {
     opts.stderr.write(`netattachctl: unknown command "${name}"\n\n${topUsage(table)}`);
     return ExitCode.Usage;
   }
+  // Every command's --help is its usage, printed here rather than by each command.
+  if (args.includes("-h") || args.includes("--help")) {
+    opts.stdout.write(command.usage);
+    return ExitCode.Ok;
+  }
   try {
     return await command.run({ ...opts, argv: args, cwd: opts.cwd ?? "/" });
   } catch (err) {

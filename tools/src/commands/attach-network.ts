@@ -31,10 +31,6 @@ export const attachNetworkCommand: Command = {
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, { "container-id": { type: "string" }, network: { type: "string" } });
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const containerId = values["container-id"];
   if (!containerId || values.network === undefined) throw new UsageError("--container-id and --network are required");

@@ -41,10 +41,6 @@ export const INTERFACE_COLUMNS: readonly Column<AttachedInterface>[] = [
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, { ...SANDBOX_OPTIONS, "cni-version": { type: "string" } });
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const sandbox = sandboxRequest(values);
   if (!sandbox.containerId || !sandbox.netnsPath) throw new UsageError("--container-id and --netns are required");

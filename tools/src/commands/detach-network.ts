@@ -31,10 +31,6 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     interface: { type: "string" },
     network: { type: "string" },
   });
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const containerId = values["container-id"];
   if (!containerId) throw new UsageError("--container-id is required");

@@ -29,10 +29,6 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     netns: { type: "string" },
     pod: { type: "string" },
   });
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const containerId = values["container-id"];
   if (!containerId) throw new UsageError("--container-id is required");

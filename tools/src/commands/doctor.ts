@@ -54,10 +54,6 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     "bin-dir": { type: "string" },
     shim: { type: "string" },
   });
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const config = await daemonConfig(ctx, values.config);
   const socket = values.socket ?? ctx.env.NETATTACH_SOCKET ?? config.socketPath;

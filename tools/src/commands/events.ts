@@ -64,10 +64,6 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     "container-id": { type: "string" },
     network: { type: "string" },
   });
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const pod = values.pod !== undefined ? parsePodFlag(values.pod) : undefined;
   const watch = values.watch === true;

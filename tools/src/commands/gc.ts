@@ -45,10 +45,6 @@ const COLUMNS: readonly Column<GarbageCollectItem>[] = [
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, { "dry-run": { type: "boolean" } });
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const dryRun = values["dry-run"] === true;
   return runRpc(ctx, flags, async (client, opts) => {

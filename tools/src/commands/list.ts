@@ -57,10 +57,6 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     namespace: { type: "string" },
     "container-id": { type: "string" },
   });
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const pod = values.pod !== undefined ? parsePodFlag(values.pod) : undefined;
   const request = {

@@ -25,10 +25,6 @@ export const resolveCommand: Command = {
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, SANDBOX_OPTIONS);
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   const request = sandboxRequest(values);
   return runRpc(ctx, flags, async (client, opts) => {

@@ -23,10 +23,6 @@ export const statusCommand: Command = {
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, {});
-  if (values.help) {
-    ctx.stdout.write(usage);
-    return ExitCode.Ok;
-  }
   const flags = commonFlags(values, ctx.env);
   return runRpc(ctx, flags, async (client, opts) => {
     const status = await client.api.getStatus({}, opts);
