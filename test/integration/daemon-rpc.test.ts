@@ -32,6 +32,23 @@ async function invocations(containerId: string): Promise<string[]> {
     .map((l) => `${l.command} ${l.env.CNI_IFNAME} ${String(l.stdin.name)}`);
 }
 
+/**
+ * Plugin runs grouped by what may run concurrently: the cluster network's (eth0) alone, the
+ * secondaries' together (their order among themselves is not fixed), split where the command changes.
+ */
+function inStages(lines: readonly string[]): string[][] {
+  const stages: string[][] = [];
+  let key = "";
+  for (const line of lines) {
+    const [command, ifName] = line.split(" ");
+    const next = `${command} ${ifName === "eth0" ? "cluster" : "secondary"}`;
+    if (next !== key) stages.push([]);
+    key = next;
+    stages.at(-1)!.push(line);
+  }
+  return stages.map((s) => s.sort());
+}
+
 /** Every plugin run so far, VERSION probes included. */
 async function allInvocations(): Promise<number> {
   return (await debugLines()).length;
@@ -139,7 +156,8 @@ describe("a full lifecycle over gRPC", () => {
       ["ns1/blue", "net1", false],
       ["ns1/green", "data0", false],
     ]);
-    expect(await invocations("c1")).toEqual(["ADD eth0 cluster", "ADD net1 blue", "ADD data0 green"]);
+    // The cluster network first, then the secondaries concurrently (parallelSecondaries, the default).
+    expect(inStages(await invocations("c1"))).toEqual([["ADD eth0 cluster"], ["ADD data0 green", "ADD net1 blue"]]);
 
     const { attachments } = await d.client.api.listAttachments({ podNamespace: "ns1", podName: "pod-c1" });
     expect(attachments).toHaveLength(1);
@@ -155,10 +173,9 @@ describe("a full lifecycle over gRPC", () => {
 
     const removed = await d.client.api.detachNetworks({ containerId: "c1", netnsPath: netns.path });
     expect(removed.removed.map((r) => r.interface)).toEqual(["data0", "net1", "eth0"]);
-    expect((await invocations("c1")).filter((l) => l.startsWith("DEL"))).toEqual([
-      "DEL data0 green",
-      "DEL net1 blue",
-      "DEL eth0 cluster",
+    expect(inStages((await invocations("c1")).filter((l) => l.startsWith("DEL")))).toEqual([
+      ["DEL data0 green", "DEL net1 blue"],
+      ["DEL eth0 cluster"],
     ]);
     expect((await d.client.api.listAttachments({ containerId: "c1" })).attachments).toEqual([]);
   });
@@ -214,13 +231,11 @@ describe("errors end to end", () => {
     expect(f.info.metadata).toMatchObject({ cniCode: "117", network: "ns1/red", plugin: "noop" });
     expect(f.message).toContain("red refuses");
     // The failed delegate is deleted too (it may have left something behind), then the others in reverse.
-    expect(await invocations("f1")).toEqual([
-      "ADD eth0 cluster",
-      "ADD net1 blue",
-      "ADD net2 red",
-      "DEL net2 red",
-      "DEL net1 blue",
-      "DEL eth0 cluster",
+    expect(inStages(await invocations("f1"))).toEqual([
+      ["ADD eth0 cluster"],
+      ["ADD net1 blue", "ADD net2 red"],
+      ["DEL net1 blue", "DEL net2 red"],
+      ["DEL eth0 cluster"],
     ]);
     expect((await d.client.api.listAttachments({ containerId: "f1" })).attachments).toEqual([]);
   });
