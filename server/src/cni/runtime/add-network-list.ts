@@ -8,16 +8,17 @@ import { supportsChaining } from "../spec/version.js";
 import { CACHE_RECORD_KIND } from "./result-cache.js";
 import { configFor, convertFor, parsePluginResult } from "./plugin-result.js";
 import { src, withContext } from "./error-context.js";
-import { invokePlugin, resolvePlugins, type ResolvedPlugin, type RuntimeContext } from "./runtime-context.js";
+import {
+  invokePlugin,
+  resolvePlugins,
+  type ResolvedPlugin,
+  type AttachmentOperation,
+  type RuntimeContext,
+} from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 import { describeIoError } from "./io-error.js";
 
-export async function addNetworkList(
-  ctx: RuntimeContext,
-  list: NetworkConfigList,
-  rt: RuntimeConf,
-  opts?: InvokeOptions,
-): Promise<CniResult> {
+export const addNetworkList: AttachmentOperation<CniResult> = async (ctx, list, rt, opts) => {
   validateAttachment(list, rt, "ADD");
   const cniArgs = cniArgsFor(list, rt, "ADD");
   const plugins = await resolvePlugins(ctx, list, opts);
@@ -57,7 +58,7 @@ export async function addNetworkList(
     });
   }
   return result;
-}
+};
 
 /** Each plugin in order, given the previous result; the last result in the list's version. */
 async function runPlugins(

@@ -3,23 +3,16 @@
 // No cached ADD → kind "invalid-args", code 3 (spec: "container unknown"): the spec forbids
 // CHECK of a container that was never ADDed, and running it without prevResult would
 // make plugins check nothing. A corrupt cache → kind "cache", code 3, for the same reason.
-import type { NetworkConfigList, RuntimeConf } from "../spec/types.js";
-import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { supportsCheck } from "../spec/version.js";
 import { cniArgsFor } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";
 import { configFor } from "./plugin-result.js";
 import { src } from "./error-context.js";
-import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
+import { invokePlugin, resolvePlugins, type AttachmentOperation } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 
-export async function checkNetworkList(
-  ctx: RuntimeContext,
-  list: NetworkConfigList,
-  rt: RuntimeConf,
-  opts?: InvokeOptions,
-): Promise<void> {
+export const checkNetworkList: AttachmentOperation<void> = async (ctx, list, rt, opts) => {
   const where = { network: list.name, command: "CHECK", ...src(list) };
   if (!supportsCheck(list.cniVersion)) {
     throw new CniError({
@@ -65,4 +58,4 @@ export async function checkNetworkList(
     const config = configFor(list, p, rt, cached.result);
     await invokePlugin(ctx, { list, plugin: p, command: "CHECK", config, rt, cniArgs, opts });
   }
-}
+};

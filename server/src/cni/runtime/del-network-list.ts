@@ -13,16 +13,11 @@ import { cniArgsFor } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";
 import { configFor, convertFor } from "./plugin-result.js";
 import { src } from "./error-context.js";
-import { invokePlugin, resolvePlugins, type RuntimeContext } from "./runtime-context.js";
+import { invokePlugin, resolvePlugins, type AttachmentOperation, type RuntimeContext } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 import { describeIoError } from "./io-error.js";
 
-export async function delNetworkList(
-  ctx: RuntimeContext,
-  list: NetworkConfigList,
-  rt: RuntimeConf,
-  opts?: InvokeOptions,
-): Promise<void> {
+export const delNetworkList: AttachmentOperation<void> = async (ctx, list, rt, opts) => {
   validateAttachment(list, rt, "DEL");
   const cniArgs = cniArgsFor(list, rt, "DEL");
   const plugins = await resolvePlugins(ctx, list, opts);
@@ -32,7 +27,7 @@ export async function delNetworkList(
     await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts });
   }
   await removeCache(ctx, list, rt);
-}
+};
 
 /** prevResult for DEL (≥ 0.4.0): the cached ADD result, else the caller's; a corrupt cache entry is removed. */
 export async function resultForDel(

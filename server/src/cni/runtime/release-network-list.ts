@@ -3,8 +3,7 @@
 // config (what the plugin itself does on DEL, libcni ipam.ExecDel), in reverse order; then the
 // cached result goes. It goes on past errors, and keeps the cache when one failed, so it can be
 // retried. An empty netns is fine: IPAM plugins release by container id and interface.
-import type { NetworkConfigList, PluginConf, RuntimeConf } from "../spec/types.js";
-import type { InvokeOptions } from "../invoke/types.js";
+import type { PluginConf } from "../spec/types.js";
 import type { CniError } from "../spec/errors.js";
 import { sendsPrevResultOnDel } from "../spec/version.js";
 import { buildPluginConfig } from "../conf/build-plugin-config.js";
@@ -12,7 +11,7 @@ import { cniArgsFor } from "./add-network-list.js";
 import { removeCache, resultForDel } from "./del-network-list.js";
 import { combineErrors, withContext } from "./error-context.js";
 import { convertFor } from "./plugin-result.js";
-import { invokePlugin, resolvePlugin, type RuntimeContext } from "./runtime-context.js";
+import { invokePlugin, resolvePlugin, type AttachmentOperation } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 
 /** The IPAM plugin type a plugin conf names, if any. */
@@ -23,12 +22,7 @@ export function ipamTypeOf(plugin: PluginConf): string | undefined {
   return typeof type === "string" && type !== "" ? type : undefined;
 }
 
-export async function releaseNetworkList(
-  ctx: RuntimeContext,
-  list: NetworkConfigList,
-  rt: RuntimeConf,
-  opts?: InvokeOptions,
-): Promise<void> {
+export const releaseNetworkList: AttachmentOperation<void> = async (ctx, list, rt, opts) => {
   validateAttachment(list, rt, "DEL");
   const cniArgs = cniArgsFor(list, rt, "DEL");
   const prev = await resultForDel(ctx, list, rt, opts);
@@ -57,4 +51,4 @@ export async function releaseNetworkList(
   const combined = combineErrors(errors, list, "DEL", "IPAM release");
   if (combined !== undefined) throw combined;
   await removeCache(ctx, list, rt);
-}
+};

@@ -11,6 +11,14 @@ import type { ResultCache } from "./result-cache.js";
 import type { VersionProbe } from "./version-probe.js";
 import { src, withContext } from "./error-context.js";
 
+/** One operation on a network list for one attachment: ADD, CHECK, DEL, or the release of what a DEL left. */
+export type AttachmentOperation<T> = (
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  rt: RuntimeConf,
+  opts?: InvokeOptions,
+) => Promise<T>;
+
 export interface RuntimeContext {
   readonly exec: PluginExec;
   readonly binDirs: readonly string[];
