@@ -206,7 +206,7 @@ describe("netattachctl doctor", () => {
     const { byName } = await checks();
     expect(byName["stale-state"]?.status).toBe("warn");
     expect(byName["stale-state"]?.message).toContain(`stale1 (default/p1, netns ${netns} is gone)`);
-    expect(byName["stale-state"]?.fix).toBe("netattachctl detach --container-id stale1");
+    expect(byName["stale-state"]?.fix).toBe("netattachctl gc\nnetattachctl detach --container-id stale1");
     await cli("detach", "--socket", d.socketPath, "--container-id", "stale1");
   });
 

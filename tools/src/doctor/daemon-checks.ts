@@ -52,6 +52,7 @@ export async function checkStaleState(client: DaemonClient, opts: CallOptions): 
     check: "stale-state",
     status: "warn",
     message: `${stale.length} saved attachment(s) whose network namespace no longer exists; their addresses stay reserved:\n${list.join("\n")}`,
-    fix: stale.map((a) => `netattachctl detach --container-id ${a.containerId}`).join("\n"),
+    // The reconciler removes them within reconcile.intervalMs; gc does it now, detach one at a time.
+    fix: ["netattachctl gc", ...stale.map((a) => `netattachctl detach --container-id ${a.containerId}`)].join("\n"),
   };
 }
