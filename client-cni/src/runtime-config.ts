@@ -14,7 +14,20 @@ import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { ShimError } from "./shim-error.js";
 
 export const POD_ANNOTATIONS_CAPABILITY = "io.kubernetes.cri.pod-annotations";
-const KNOWN = new Set(["portMappings", "bandwidth", "dns", "ips", "mac", "cgroupPath", POD_ANNOTATIONS_CAPABILITY]);
+/**
+ * The capability args the shim reads into typed request fields, in the order the installed conflist
+ * declares them (netattachctl install); any other key a runtime sends is forwarded as is.
+ */
+export const SHIM_CAPABILITIES = [
+  POD_ANNOTATIONS_CAPABILITY,
+  "portMappings",
+  "bandwidth",
+  "ips",
+  "mac",
+  "dns",
+  "cgroupPath",
+] as const;
+const KNOWN: ReadonlySet<string> = new Set(SHIM_CAPABILITIES);
 
 type Json = Record<string, unknown>;
 

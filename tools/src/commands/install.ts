@@ -13,22 +13,15 @@ import { createHash, randomBytes } from "node:crypto";
 import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { SHIM_CAPABILITIES } from "../../../client-cni/src/runtime-config.js";
 import { CONF_EXTENSIONS } from "../../../server/src/cni/index.js";
 import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 
 export const SHIM_TYPE = "netattach-cni";
 export const CONFLIST_NAME = "00-netattach.conflist";
-/** Capability args containerd/CRI-O fill in; the shim forwards every one to the daemon. */
-export const SHIM_CAPABILITIES = [
-  "io.kubernetes.cri.pod-annotations",
-  "portMappings",
-  "bandwidth",
-  "ips",
-  "mac",
-  "dns",
-  "cgroupPath",
-] as const;
+/** Capability args containerd/CRI-O fill in: the ones the shim reads (client-cni's runtime-config). */
+export { SHIM_CAPABILITIES };
 
 const usage = `Usage:
   netattachctl install [flags]               install the shim and ${CONFLIST_NAME}
