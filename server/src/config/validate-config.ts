@@ -17,18 +17,18 @@ export function validateConfig(
   const parsed = v.safeParse(DAEMON_CONFIG_SCHEMA, raw, { abortPipeEarly: true });
   const issues = parsed.success ? [] : inInputOrder(parsed.issues, raw).map(describeIssue);
   const config = parsed.success ? (parsed.output as DaemonConfig) : undefined;
-  issues.push(...crossFieldIssues(raw, config));
+  issues.push(...crossFieldIssues(raw));
   if (config === undefined || issues.length > 0) return { issues };
   if (config.tcpListen === "") delete (config as { tcpListen?: string }).tcpListen;
   return { config, issues: [] };
 }
 
 /** Rules between keys, on the raw values (so they are reported next to type errors too). */
-function crossFieldIssues(raw: Record<string, unknown>, config: DaemonConfig | undefined): string[] {
+function crossFieldIssues(raw: Record<string, unknown>): string[] {
   const issues: string[] = [];
   const kube = isJsonObject(raw.kubernetes) ? raw.kubernetes : {};
   const mode = kube.mode;
-  if (config?.clusterNetwork === "" || raw.clusterNetwork === undefined || raw.clusterNetwork === "")
+  if (raw.clusterNetwork === undefined || raw.clusterNetwork === "")
     issues.push("clusterNetwork: required (a network name, or the path of a conf/conflist)");
   if ((mode === "kubeconfig" || mode === "in-cluster") && !kube.nodeName)
     issues.push(`kubernetes.nodeName: required when kubernetes.mode is ${mode} (set it or the NODE_NAME env)`);
