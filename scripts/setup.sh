@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 
 # Real parts: CNI plugins (/usr/lib/cni), iproute2 (ip, tc), iptables/nftables for portmap,
 # util-linux (nsenter), procps, containerd + runc for the runtime path, busybox-static for the
-# test pause image, openssl for the Kubernetes API stand-in's TLS, ca-certificates for apt.
+# test pause image, openssl for the Kubernetes API stand-in's TLS, ca-certificates for apt, gcc
+# and libc6-dev for netattach-spawner (the small C helper that starts plugins).
 PACKAGES=(containernetworking-plugins iproute2 iptables nftables util-linux procps openssl
-  containerd runc busybox-static ca-certificates)
+  containerd runc busybox-static ca-certificates gcc libc6-dev)
 
 # One dpkg-query for all: a package it does not list as installed is missing.
 installed=" $(dpkg-query -W -f='${Package}:${db:Status-Status} ' "${PACKAGES[@]}" 2>/dev/null || true)"
@@ -38,3 +39,7 @@ if ! node scripts/npm-deps-current.mjs; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
+
+# build/netattach-spawner, when missing or older than its source (netattachd finds it there
+# when run from the checkout).
+node tools/build.mjs --spawner

@@ -1,5 +1,6 @@
-// Plugins die with the daemon: through setpriv's parent-death signal the plugin is killed by the
-// kernel when the process that started it is SIGKILLed, and what it started in turn (its own
+// Plugins die with the daemon: through setpriv's parent-death signal, or netattach-spawner's (the
+// spawner dies with the daemon, the plugin with the spawner), the plugin is killed by the kernel
+// when the process that started it is SIGKILLed, and what it started in turn (its own
 // children: an IPAM plugin, iptables) is found by its owner mark and killed at the next start.
 import { spawn } from "node:child_process";
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import {
   type ExecRequest,
 } from "../../server/src/cni/index.js";
 import { createPluginBin, isGone, PLUGIN_PATH, waitFor, type PluginBin } from "../fixtures/plugins/plugin-bin.js";
+import { spawnerPath } from "../helpers/spawner.js";
 
 const SETPRIV = "/usr/bin/setpriv";
 const INDEX = resolve(import.meta.dirname, "../../server/src/cni/index.ts");
@@ -60,34 +62,40 @@ describe("plugins started through setpriv", () => {
     expect(bin.log(debugFile)[0]!.env).toEqual({ ...request("", {}).env, [PLUGIN_OWNER_ENV]: work });
   });
 
-  it("die when the process that started them is SIGKILLed; what they started is killed by killLeftoverPlugins", async () => {
-    const pidFile = join(work, "pids");
-    const { stdin, ...req } = request(bin.sleep("hang"), { pidFile });
-    // A stand-in daemon: starts the plugin through the exec seam and waits for it.
-    const script = `
+  it.each([
+    ["setpriv", { setprivPath: SETPRIV }],
+    ["netattach-spawner", { spawnerPath: spawnerPath() }],
+  ])(
+    "die when the process that started them through %s is SIGKILLed; what they started is killed by killLeftoverPlugins",
+    async (_how, launcher) => {
+      const pidFile = join(work, "pids");
+      const { stdin, ...req } = request(bin.sleep("hang"), { pidFile });
+      // A stand-in daemon: starts the plugin through the exec seam and waits for it.
+      const script = `
       import { createSpawnExec } from ${JSON.stringify(INDEX)};
-      const exec = createSpawnExec({ setprivPath: ${JSON.stringify(SETPRIV)}, owner: ${JSON.stringify(work)} });
+      const exec = createSpawnExec({ ...${JSON.stringify(launcher)}, owner: ${JSON.stringify(work)} });
       await exec.exec({ ...${JSON.stringify(req)}, stdin: Buffer.from(${JSON.stringify(stdin.toString())}) });
     `;
-    const daemon = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      stdio: "ignore",
-    });
-    pids.push(daemon.pid!);
-    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "", 20_000);
-    const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
-    pids.push(pid, childPid);
+      const daemon = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        stdio: "ignore",
+      });
+      pids.push(daemon.pid!);
+      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "", 20_000);
+      const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
+      pids.push(pid, childPid);
 
-    process.kill(daemon.pid!, "SIGKILL");
-    await waitFor(() => isGone(pid));
-    // The plugin's own child is not the setpriv'd process: it outlives the daemon until the next start.
-    expect(isGone(childPid)).toBe(false);
+      process.kill(daemon.pid!, "SIGKILL");
+      await waitFor(() => isGone(pid));
+      // The plugin's own child has no parent-death signal: it outlives the daemon until the next start.
+      expect(isGone(childPid)).toBe(false);
 
-    const killed = await killLeftoverPlugins(work);
-    expect(killed.map((k) => k.pid)).toEqual([childPid]);
-    expect(killed[0]!.command).toBe("sleep 1000");
-    expect(isGone(childPid)).toBe(true);
-    expect(await killLeftoverPlugins(work)).toEqual([]);
-  });
+      const killed = await killLeftoverPlugins(work);
+      expect(killed.map((k) => k.pid)).toEqual([childPid]);
+      expect(killed[0]!.command).toBe("sleep 1000");
+      expect(isGone(childPid)).toBe(true);
+      expect(await killLeftoverPlugins(work)).toEqual([]);
+    },
+  );
 
   it("never touches processes carrying another owner's mark", async () => {
     const pidFile = join(work, "pids");

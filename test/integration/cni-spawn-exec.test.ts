@@ -1,10 +1,20 @@
-// The real exec seam against real processes: the test-double plugins in test/fixtures/plugins.
+// The real exec seam against real processes: the test-double plugins in test/fixtures/plugins,
+// started by each launcher: netattach-spawner (what netattachd uses) and node:child_process (its
+// fallback). Both must behave alike; what only the spawner has is at the end.
 import { spawn as nodeSpawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildCniEnv, CniError, createSpawnExec, type ExecRequest } from "../../server/src/cni/index.js";
+import {
+  buildCniEnv,
+  CniError,
+  createSpawnExec as createExec,
+  type ClosablePluginExec,
+  type ExecRequest,
+  type SpawnExecOptions,
+} from "../../server/src/cni/index.js";
+import { spawnerPath } from "../helpers/spawner.js";
 import { createPluginBin, isGone, PLUGIN_PATH, waitFor, type PluginBin } from "../fixtures/plugins/plugin-bin.js";
 
 let bin: PluginBin;
@@ -13,7 +23,9 @@ beforeEach(() => {
   bin = createPluginBin();
   work = mkdtempSync(join(tmpdir(), "cni-exec-"));
 });
-afterEach(() => {
+const opened: ClosablePluginExec[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((e) => e.close()));
   // A failed kill assertion must not leave sleepers behind.
   const pidFile = join(work, "pids");
   if (existsSync(pidFile)) {
@@ -53,7 +65,17 @@ const rejection = async (p: Promise<unknown>): Promise<CniError> => {
   return err as CniError;
 };
 
-describe("createSpawnExec", () => {
+const LAUNCHERS: ReadonlyArray<[string, SpawnExecOptions]> = [
+  ["netattach-spawner", { spawnerPath: spawnerPath() }],
+  ["node:child_process", {}],
+];
+
+describe.each(LAUNCHERS)("createSpawnExec through %s", (launcher, base) => {
+  const createSpawnExec = (opts: SpawnExecOptions = {}): ClosablePluginExec => {
+    const exec = createExec({ ...base, ...opts });
+    opened.push(exec);
+    return exec;
+  };
   it("hands the plugin exactly the env and stdin given, and returns its stdout", async () => {
     const exec = createSpawnExec();
     const debugFile = join(work, "log");
@@ -167,6 +189,14 @@ describe("createSpawnExec", () => {
     expect(err.stderr!.endsWith("THE END")).toBe(true);
   });
 
+  it("reports a missing plugin with every directory searched", async () => {
+    const err = await rejection(createSpawnExec().findInPath("nope", [bin.dir, "/nonexistent/cni"]));
+    expect(err).toMatchObject({ kind: "plugin-not-found", code: 7, plugin: "nope" });
+    expect(err.message).toContain(`[${bin.dir} /nonexistent/cni]`);
+  });
+});
+
+describe("createSpawnExec through node:child_process: text file busy", () => {
   it("retries a binary that is open for writing (text file busy) until it is free", async () => {
     const path = bin.noopCopy("busy");
     const fd = openSync(path, "r+");
@@ -179,7 +209,7 @@ describe("createSpawnExec", () => {
         throw err;
       }
     }) as typeof nodeSpawn;
-    const out = await createSpawnExec({ spawn, textBusyBackoffMs: 1 }).exec(request(path, {}));
+    const out = await createExec({ spawn, textBusyBackoffMs: 1 }).exec(request(path, {}));
     expect(busy).toBe(1);
     expect(JSON.parse(out.toString())).toHaveProperty("cniVersion", "1.0.0");
   });
@@ -193,7 +223,7 @@ describe("createSpawnExec", () => {
       return nodeSpawn(...args);
     }) as typeof nodeSpawn;
     try {
-      const err = await rejection(createSpawnExec({ spawn, textBusyBackoffMs: 1 }).exec(request(path, {})));
+      const err = await rejection(createExec({ spawn, textBusyBackoffMs: 1 }).exec(request(path, {})));
       expect(err).toMatchObject({ kind: "exec", code: 11 });
       expect((err.cause as NodeJS.ErrnoException).code).toBe("ETXTBSY");
       expect(attempts).toBe(6);
@@ -201,10 +231,111 @@ describe("createSpawnExec", () => {
       closeSync(fd);
     }
   });
+});
 
-  it("reports a missing plugin with every directory searched", async () => {
-    const err = await rejection(createSpawnExec().findInPath("nope", [bin.dir, "/nonexistent/cni"]));
-    expect(err).toMatchObject({ kind: "plugin-not-found", code: 7, plugin: "nope" });
-    expect(err.message).toContain(`[${bin.dir} /nonexistent/cni]`);
+describe("netattach-spawner", () => {
+  const spawnerExec = (opts: SpawnExecOptions = {}): ClosablePluginExec => {
+    const exec = createExec({ spawnerPath: spawnerPath(), ...opts });
+    opened.push(exec);
+    return exec;
+  };
+  /** Field 4 of /proc/<pid>/stat: the parent's pid. */
+  const parentOf = (pid: number): number =>
+    Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+  const comm = (pid: number): string => readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  const startHang = async (exec: ClosablePluginExec) => {
+    const pidFile = join(work, "pids");
+    const running = exec.exec(request(bin.sleep("hang"), { pidFile }, { pluginType: "hang", timeoutMs: 60_000 })).then(
+      () => new Error("resolved"),
+      (e: unknown) => e,
+    );
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "");
+    const pids = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
+    return { running, ...pids };
+  };
+
+  it("starts the plugin itself (not by forking this process) and carries the owner mark", async () => {
+    const { running, pid } = await startHang(spawnerExec({ owner: work }));
+    const spawner = parentOf(pid);
+    expect(spawner).not.toBe(process.pid);
+    expect(comm(spawner)).toBe("netattach-spawn"); // comm holds 15 bytes
+    expect(parentOf(spawner)).toBe(process.pid);
+    expect(readFileSync(`/proc/${spawner}/environ`, "latin1").split("\0")).toContain(`NETATTACH_PLUGIN_OWNER=${work}`);
+    expect(readFileSync(`/proc/${pid}/environ`, "latin1").split("\0")).toContain(`NETATTACH_PLUGIN_OWNER=${work}`);
+    await opened.at(-1)!.close();
+    expect(await running).toBeInstanceOf(CniError);
+  });
+
+  it("a spawner killed mid-run fails the run naming it, takes its plugins along, and the next run starts a new one", async () => {
+    const exec = spawnerExec();
+    const { running, pid } = await startHang(exec);
+    const spawner = parentOf(pid);
+    process.kill(spawner, "SIGKILL");
+    const err = (await running) as CniError;
+    expect(err).toBeInstanceOf(CniError);
+    expect(err).toMatchObject({ kind: "exec", plugin: "hang", command: "ADD" });
+    expect(err.msg).toContain(`netattach-spawner ${spawnerPath()} was killed by SIGKILL`);
+    await waitFor(() => isGone(pid)); // its parent-death signal
+    const out = await exec.exec(request(bin.noop("noop"), {}));
+    expect(JSON.parse(out.toString())).toHaveProperty("cniVersion", "1.0.0");
+  });
+
+  it("close() kills the running plugins and their process groups, and ends the spawner", async () => {
+    const exec = spawnerExec();
+    const { running, pid, childPid } = await startHang(exec);
+    const spawner = parentOf(pid);
+    await exec.close();
+    expect(isGone(spawner)).toBe(true);
+    await waitFor(() => isGone(pid) && isGone(childPid));
+    expect(((await running) as CniError).msg).toContain("netattach-spawner");
+  });
+
+  it("keeps 64 concurrent runs apart", async () => {
+    const exec = spawnerExec();
+    const noop = bin.noop("noop");
+    const outs = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => exec.exec(request(noop, { noop: { ADD: { stdout: `run-${i}` } } }))),
+    );
+    expect(outs.map((o) => o.toString())).toEqual(Array.from({ length: 64 }, (_, i) => `run-${i}`));
+  });
+
+  it("passes a megabyte of stdin and of stdout whole", async () => {
+    const debugFile = join(work, "log");
+    const big = "y".repeat(1 << 20);
+    const out = await spawnerExec().exec(
+      request(bin.noop("noop"), { debugFile, big, noop: { ADD: { stdoutBytes: 1_000_000 } } }),
+    );
+    expect(out.length).toBe(1_000_000);
+    expect(bin.log(debugFile)[0]!.stdin["big"]).toBe(big);
+  });
+
+  it("reports what could not be started with its errno, and gives up on text file busy after 5 retries", async () => {
+    const exec = spawnerExec({ textBusyBackoffMs: 1 });
+    const missing = await rejection(exec.exec(request(join(bin.dir, "absent"), {})));
+    expect(missing).toMatchObject({
+      kind: "exec",
+      code: 999,
+      msg: `failed to execute ${join(bin.dir, "absent")}: ENOENT`,
+    });
+    const path = bin.noopCopy("busy");
+    const fd = openSync(path, "r+");
+    try {
+      const busy = await rejection(exec.exec(request(path, {})));
+      expect(busy).toMatchObject({ kind: "exec", code: 11 });
+      expect(busy.msg).toBe(`failed to execute ${path}: ETXTBSY (text file busy after 5 retries)`);
+    } finally {
+      closeSync(fd);
+    }
+    const out = await exec.exec(request(path, {}));
+    expect(JSON.parse(out.toString())).toHaveProperty("cniVersion", "1.0.0");
+  });
+
+  it("refuses a NUL byte in the environment for that run only", async () => {
+    const exec = spawnerExec();
+    const req = request(bin.noop("noop"), {});
+    const err = await rejection(exec.exec({ ...req, env: { ...req.env, CNI_ARGS: "A=b\0c" } }));
+    expect(err).toMatchObject({ kind: "exec" });
+    expect(err.msg).toContain("ERR_INVALID_ARG_VALUE");
+    expect(JSON.parse((await exec.exec(req)).toString())).toHaveProperty("cniVersion", "1.0.0");
   });
 });

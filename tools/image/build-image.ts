@@ -13,7 +13,7 @@ import { sha256File, tarLayer, writeOciImage } from "./oci-image.js";
 
 /** Where the image keeps its programs (the DaemonSet runs them from here). */
 export const APP_DIR = "usr/lib/netattach";
-export const APP_FILES = ["netattachd.mjs", "netattachctl.mjs", "netattach-cni"] as const;
+export const APP_FILES = ["netattachd.mjs", "netattachctl.mjs", "netattach-cni", "netattach-spawner"] as const;
 
 /**
  * Node/V8 flags netattachd runs with, here, in deploy/daemonset.yaml and in Containerfile
@@ -31,7 +31,8 @@ export const DAEMON_NODE_FLAGS = ["--optimize-for-size", "--max-old-space-size=1
 // (that would pull debconf and perl for iproute2): node (libc6, libgcc-s1, libstdc++6); ip
 // (iproute2: libbpf1, libelf1, libmnl0, libbsd0, libmd0, libcap2, zlib1g); nsenter and
 // unshare (util-linux: libselinux1, libpcre2-8-0), which the daemon execs to edit routes, and
-// setpriv (util-linux: libcap-ng0), which starts every plugin with a parent-death signal;
+// setpriv (util-linux: libcap-ng0), which starts plugins with a parent-death signal when
+// netattach-spawner (libc6 only) cannot;
 // iptables for the portmap and bridge (ipMasq) delegates (libxtables12, libip4tc2, libip6tc2,
 // libnftnl11, libnetfilter-conntrack3, libnfnetlink0; netbase for /etc/protocols); dash as sh.
 export const DEBIAN_PACKAGES = [
@@ -75,7 +76,7 @@ const BASE_VERSION = "1"; // bump when the base layer's assembly changes
 export interface ImageOptions {
   /** Image reference, e.g. localhost/netattach:0.1.0. */
   readonly name: string;
-  /** Directory holding netattachd.mjs, netattachctl.mjs and netattach-cni. */
+  /** Directory holding APP_FILES (what `npm run build` writes). */
   readonly buildDir: string;
   /** The tarball to write. */
   readonly out: string;

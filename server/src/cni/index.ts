@@ -56,7 +56,8 @@ export {
 } from "./conf/build-plugin-config.js";
 
 // Exec seam.
-export { createSpawnExec, type SpawnExecOptions } from "./invoke/spawn-exec.js";
+export { createSpawnExec, type ClosablePluginExec, type SpawnExecOptions } from "./invoke/spawn-exec.js";
+export { CHECKOUT_SPAWNER, findSpawner, type SpawnerLookup } from "./invoke/spawner/find-spawner.js";
 export { killLeftoverPlugins, PLUGIN_OWNER_ENV, type LeftoverProcess } from "./invoke/leftover-plugins.js";
 export { findSetpriv, type SetprivLookup } from "./invoke/find-setpriv.js";
 export { findInPath } from "./invoke/find-in-path.js";

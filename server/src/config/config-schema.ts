@@ -118,6 +118,8 @@ export const DAEMON_CONFIG_SCHEMA = section({
   maxConcurrent: v.optional(int(1, 10_000), 16),
   /** Run a pod's secondary networks' delegates concurrently, after the cluster network's (bounded by maxConcurrent). */
   parallelSecondaries: v.optional(bool, true),
+  /** Start plugins with netattach-spawner (vfork); false: by forking the daemon (through setpriv). */
+  pluginSpawner: v.optional(bool, true),
   /** Deadline of one whole call (all delegates). */
   callTimeoutMs: v.optional(int(100, 3_600_000), 120_000),
   /** Deadline of one plugin invocation; the plugin is killed after it. */

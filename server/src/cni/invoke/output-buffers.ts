@@ -1,5 +1,6 @@
 // Bounded collectors for a plugin's stdout (hard limit: the caller fails the run) and
 // stderr (soft limit: only the tail is kept, where plugins report the failure).
+import { stderrText } from "./launch.js";
 
 export interface StdoutBuffer {
   /** False once the limit is exceeded; later chunks are dropped. */
@@ -51,8 +52,7 @@ export function createStderrBuffer(limit: number): StderrBuffer {
     },
     text() {
       if (size > limit) compact();
-      const body = Buffer.concat(chunks).toString("utf8");
-      return dropped > 0 ? `…[${dropped} bytes of stderr dropped]\n${body}` : body;
+      return stderrText(Buffer.concat(chunks), dropped);
     },
   };
 }
