@@ -1,7 +1,9 @@
 // containerd RunPodSandbox / StopPodSandbox+RemovePodSandbox (root), in one run with alternating
 // rounds: the bridge+portmap conflist called by containerd directly; through netattach (installed
 // shim + netattachd, the bundle as the DaemonSet runs it) with no annotation; with +2 networks (a
-// bridge and a ptp definition) one after another (netattach.io/serial-networks) and in parallel.
+// bridge and a ptp definition) one after another (netattach.io/serial-networks) and in parallel;
+// and the baseline of the plugin launcher: a second netattachd that forks itself for every plugin
+// (pluginSpawner: false, through setpriv) instead of asking netattach-spawner, with and without +2.
 // Prints medians and ratios to direct, netattachd's own CPU per pod (utime+stime of the daemon
 // process only, from /proc/<pid>/stat: the plugins are its children and not counted) and its RSS,
 // then a concurrent pass (20 pods with +2 at once, a few passes) and the leak checks.
@@ -51,6 +53,8 @@ interface PodTimes {
 interface Arm {
   readonly name: string;
   readonly node: NetattachNode;
+  /** The netattachd serving the arm; none for direct. */
+  readonly daemon?: NetattachdProcess;
   readonly annotations: Record<string, string>;
   readonly times: PodTimes[];
 }
@@ -123,20 +127,32 @@ async function main(): Promise<void> {
     nodes.push(na);
     const direct = await createNetattachNode({ tag: "bdir", shim, octet: 238, withNetattach: false });
     nodes.push(direct);
+    const forking = await createNetattachNode({ tag: "bfk", shim, octet: 239 });
+    nodes.push(forking);
     const launch =
       RUNNER === "bundle" ? { script: await daemonBundle(), nodeArgs: NODE_ARGS } : { nodeArgs: NODE_ARGS };
     const daemon = await na.startDaemon({ logLevel: "info" }, launch);
+    const forkDaemon = await forking.startDaemon({ logLevel: "info", pluginSpawner: false }, launch);
     const plus2 = { "k8s.v1.cni.cncf.io/networks": `${na.net.a},${na.net.b}` };
     const arms: Arm[] = [
       { name: "direct bridge (containerd → bridge)", node: direct, annotations: {}, times: [] },
-      { name: "netattach", node: na, annotations: {}, times: [] },
+      { name: "netattach", node: na, daemon, annotations: {}, times: [] },
       {
         name: "netattach +2, serial",
         node: na,
+        daemon,
         annotations: { ...plus2, [SERIAL_NETWORKS_ANNOTATION]: "true" },
         times: [],
       },
-      { name: "netattach +2, parallel", node: na, annotations: plus2, times: [] },
+      { name: "netattach +2, parallel", node: na, daemon, annotations: plus2, times: [] },
+      { name: "netattach, forking (baseline)", node: forking, daemon: forkDaemon, annotations: {}, times: [] },
+      {
+        name: "netattach +2, parallel, forking (baseline)",
+        node: forking,
+        daemon: forkDaemon,
+        annotations: { "k8s.v1.cni.cncf.io/networks": `${forking.net.a},${forking.net.b}` },
+        times: [],
+      },
     ];
     const before = await hostSnapshot();
     const idle = await memoryOf(daemon.pid);
@@ -151,11 +167,12 @@ async function main(): Promise<void> {
       for (let r = 0; r < arms.length; r++) {
         const k = (r + i) % arms.length; // Order rotated, so no arm always runs first.
         const arm = arms[k]!;
-        const t = await onePod(arm, `bench-${k}-${i}`, arm.node === na ? daemon : undefined);
+        const t = await onePod(arm, `bench-${k}-${i}`, arm.daemon);
         if (i >= WARMUP) arm.times.push(t);
       }
     }
     const after = await memoryOf(daemon.pid);
+    const afterFork = await memoryOf(forkDaemon.pid);
     const base = arms[0]!;
     const median = (a: Arm, f: (t: PodTimes) => number): number => stats(a.times.map(f)).median;
     out(`\ncontainerd RunPodSandbox / Stop+Remove, ${N} pods per arm, alternating rounds (medians)`);
@@ -164,21 +181,23 @@ async function main(): Promise<void> {
       const run = median(a, (t) => t.run);
       const td = median(a, (t) => t.teardown);
       const cpu =
-        a.node === na ? `${(a.times.reduce((s, t) => s + t.daemonCpu, 0) / a.times.length).toFixed(1)} ms (mean)` : "—";
+        a.daemon !== undefined
+          ? `${(a.times.reduce((s, t) => s + t.daemonCpu, 0) / a.times.length).toFixed(1)} ms (mean)`
+          : "—";
       out(
         `  ${a.name.padEnd(40)}  ${ms(run)}  ${(run / median(base, (t) => t.run)).toFixed(2)}×  ${ms(td)}  ${(td / median(base, (t) => t.teardown)).toFixed(2)}×   ${cpu}`,
       );
     }
     out(
-      `  netattachd RSS after the sequential runs: ${after.rssMb.toFixed(1)} MiB (peak so far ${after.peakMb.toFixed(1)} MiB)`,
+      `  netattachd RSS after the sequential runs: ${after.rssMb.toFixed(1)} MiB (peak so far ${after.peakMb.toFixed(1)} MiB); forking baseline ${afterFork.rssMb.toFixed(1)} MiB`,
     );
 
     out(`\n${CONCURRENT} pods at once, ${PASSES} passes (wall time of all Runs / all Stop+Removes)`);
-    for (const a of [arms[0]!, arms[2]!, arms[3]!]) {
+    for (const a of [arms[0]!, arms[2]!, arms[3]!, arms[5]!]) {
       const passes = [];
-      for (let p = 0; p < PASSES; p++)
-        passes.push(await concurrentPass(a, CONCURRENT, p, a.node === na ? daemon : undefined));
-      const peak = a.node === na ? `  daemon RSS peak ${Math.max(...passes.map((p) => p.peakMb)).toFixed(1)} MiB` : "";
+      for (let p = 0; p < PASSES; p++) passes.push(await concurrentPass(a, CONCURRENT, p, a.daemon));
+      const peak =
+        a.daemon !== undefined ? `  daemon RSS peak ${Math.max(...passes.map((p) => p.peakMb)).toFixed(1)} MiB` : "";
       out(
         `  ${a.name.padEnd(40)}  run ${passes.map((p) => (p.run / 1000).toFixed(2)).join(" / ")} s   stop+rm ${passes.map((p) => (p.teardown / 1000).toFixed(2)).join(" / ")} s${peak}`,
       );
@@ -197,6 +216,12 @@ async function main(): Promise<void> {
         stateDir: na.stateDir,
         networks: [na.net.cluster, na.net.a, na.net.b],
         bridges: Object.values(na.bridges),
+      },
+      {
+        ipamDir: forking.ipamDir,
+        stateDir: forking.stateDir,
+        networks: [forking.net.cluster, forking.net.a, forking.net.b],
+        bridges: Object.values(forking.bridges),
       },
       { ipamDir: direct.ipamDir, networks: [direct.net.cluster], bridges: Object.values(direct.bridges) },
     ]);

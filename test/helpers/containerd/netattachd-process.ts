@@ -22,6 +22,7 @@ export interface NetattachdConfig {
   logLevel?: string;
   parallelSecondaries?: boolean;
   maxConcurrent?: number;
+  pluginSpawner?: boolean;
 }
 
 /** How node starts the daemon: server/src/main.ts under tsx (default), or a bundle with node flags (the DaemonSet's way). */
