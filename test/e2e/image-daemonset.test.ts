@@ -3,7 +3,7 @@
 // manifest's own commands and mounts (host network, privileged, the host's /run/netattach,
 // /etc/cni/net.d, /opt/cni/bin, state dirs — each a private temp dir here), and a pod sandbox
 // created through CRI gets two networks through the installed shim; Stop/Remove leaves nothing.
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -291,6 +291,8 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     expect(
       list.attachments.map((a) => [a.containerId, a.interfaces.map((i) => `${i.interface}:${i.network}`)]),
     ).toEqual([[podSandboxId, [`eth0:${CLUSTER}`, `net1:default/${SECOND}`]]]);
+    // The plugins were started by the image's netattach-spawner, not by forking the daemon.
+    expect(await imageSpawners()).toHaveLength(1);
 
     await containerd.cri.stopPodSandbox({ podSandboxId });
     await containerd.cri.removePodSandbox({ podSandboxId });
@@ -313,3 +315,14 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
     expect(await filesUnder(join(dir, "state", "attachments"))).toEqual([]);
   });
 });
+
+/** Running processes of the image's netattach-spawner (their exe, seen from the host, ends with its path). */
+async function imageSpawners(): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const exe = await readlink(`/proc/${name}/exe`).catch(() => "");
+    if (exe.endsWith("/usr/lib/netattach/netattach-spawner")) found.push(Number(name));
+  }
+  return found;
+}
