@@ -64,10 +64,16 @@ export async function startDaemonProcess(
   args: readonly string[],
   stdout: "ignore" | number = "ignore",
   nodeArgs: readonly string[] = [],
+  /** Added to this process's environment, e.g. the image's GLIBC_TUNABLES. */
+  env: Readonly<Record<string, string>> = {},
 ): Promise<DaemonProcess> {
   const { argv, cwd } = await daemonCommand(runner, args, nodeArgs);
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, argv, { cwd, stdio: ["ignore", stdout, "inherit"] });
+  const child = spawn(process.execPath, argv, {
+    cwd,
+    stdio: ["ignore", stdout, "inherit"],
+    env: { ...process.env, ...env },
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     child,

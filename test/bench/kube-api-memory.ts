@@ -5,7 +5,10 @@
 //
 // Run directly, it compares the runners side by side, 3 s after the informers synced (startup
 // garbage still there) and once V8's memory reducer has run on the idle daemon (~10-20 s):
-//   npx tsx test/bench/kube-api-memory.ts [--daemon tsx,bundle] [--pods 1000] [--elsewhere 1000] [--definitions 200] [--settle-s 30] [--node-args="..."]
+//   npx tsx test/bench/kube-api-memory.ts [--daemon tsx,bundle] [--pods 1000] [--elsewhere 1000] [--definitions 200] [--settle-s 30] [--node-args="..."]...
+// --node-args may be given more than once: each is one more column per runner, so flags are
+// compared in one run; a word NAME=value in it goes to the daemon's environment instead (e.g.
+// GLIBC_TUNABLES=..., as the image sets DAEMON_ENV). Columns alternate within each scenario.
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -59,6 +62,24 @@ function seed(s: KubeStandIn, podsOnNode: number, podsElsewhere: number, definit
   }
 }
 
+/** How a daemon column is started: node flags and extra environment. */
+export interface Launch {
+  readonly nodeArgs: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** "--flag NAME=value ..." → node flags and environment. */
+export function parseLaunch(words: string): Launch {
+  const all = words.split(" ").filter((w) => w !== "");
+  const isEnv = (w: string): boolean => /^[A-Z_][A-Z0-9_]*=/.test(w);
+  const env = Object.fromEntries(
+    all.filter(isEnv).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
+  );
+  return { nodeArgs: all.filter((w) => !isEnv(w)), env };
+}
+
+const PLAIN: Launch = { nodeArgs: [], env: {} };
+
 interface ChildRss {
   /** From spawn until it listens (no Kubernetes) or both informers watch. */
   readonly readyMs: number;
@@ -73,7 +94,7 @@ async function childRss(
   kube: KubeStandIn | undefined,
   runner: DaemonRunner = "tsx",
   settleMs = 0,
-  nodeArgs: readonly string[] = [],
+  launch: Launch = PLAIN,
 ): Promise<ChildRss> {
   const dir = await tempDir("na-kube-rss-");
   await mkdir(join(dir, "net.d"));
@@ -96,7 +117,7 @@ async function childRss(
   ];
   if (kube)
     args.push("--kube-mode", "kubeconfig", "--kubeconfig", await kube.writeKubeconfig(dir), "--node-name", NODE);
-  const child = await startDaemonProcess(runner, args, "ignore", nodeArgs);
+  const child = await startDaemonProcess(runner, args, "ignore", launch.nodeArgs, launch.env);
   try {
     const synced = () =>
       kube
@@ -192,18 +213,30 @@ export async function benchInformerMemory(
 }
 
 export type Scenario = "none" | "empty" | "loaded";
-export type RunnerRss = Record<Scenario, Partial<Record<DaemonRunner, ChildRss>>>;
+/** One column of the table: a runner started one way. */
+export interface Column {
+  readonly label: string;
+  readonly runner: DaemonRunner;
+  readonly launch: Launch;
+}
+export type RunnerRss = Record<Scenario, Record<string, ChildRss>>;
 
-/** Every scenario under every runner, runners interleaved per scenario. */
+/** Every runner under every launch: labelled by runner, plus #n when there are several launches. */
+export function columns(runners: readonly DaemonRunner[], launches: readonly Launch[]): Column[] {
+  return runners.flatMap((runner) =>
+    launches.map((launch, i) => ({ label: launches.length > 1 ? `${runner}#${i + 1}` : runner, runner, launch })),
+  );
+}
+
+/** Every scenario in every column, columns interleaved per scenario. */
 export async function benchRunnerMemory(
   podsOnNode: number,
   podsElsewhere: number,
   definitions: number,
-  runners: readonly DaemonRunner[],
+  cols: readonly Column[],
   settleMs: number,
-  nodeArgs: readonly string[] = [],
 ): Promise<RunnerRss> {
-  if (runners.includes("bundle")) await daemonBundle(); // built before any timing
+  if (cols.some((c) => c.runner === "bundle")) await daemonBundle(); // built before any timing
   const { empty, loaded, close } = await seeded(podsOnNode, podsElsewhere, definitions);
   const out: RunnerRss = { none: {}, empty: {}, loaded: {} };
   try {
@@ -212,7 +245,7 @@ export async function benchRunnerMemory(
       ["empty", empty],
       ["loaded", loaded],
     ] as const) {
-      for (const runner of runners) out[scenario][runner] = await childRss(kube, runner, settleMs, nodeArgs);
+      for (const c of cols) out[scenario][c.label] = await childRss(kube, c.runner, settleMs, c.launch);
     }
     return out;
   } finally {
@@ -220,10 +253,11 @@ export async function benchRunnerMemory(
   }
 }
 
-function printRunnerTable(r: RunnerRss, runners: readonly DaemonRunner[], title: string, settleS: number): void {
-  const fmt = (n: number | undefined): string => (n === undefined ? "-" : n.toFixed(1)).padStart(8);
+function printRunnerTable(r: RunnerRss, columnsRun: readonly Column[], title: string, settleS: number): void {
+  const runners = columnsRun.map((c) => c.label);
+  const fmt = (n: number | undefined): string => (n === undefined ? "-" : n.toFixed(1)).padStart(10);
   const delta = (a: number | undefined, b: number | undefined): string =>
-    a === undefined || b === undefined ? "" : `${(b - a >= 0 ? "+" : "") + (b - a).toFixed(1)}`.padStart(8);
+    a === undefined || b === undefined ? "" : `${(b - a >= 0 ? "+" : "") + (b - a).toFixed(1)}`.padStart(10);
   const labels: Record<Scenario, string> = {
     none: "kubernetes.mode none",
     empty: "informers synced, empty",
@@ -233,7 +267,8 @@ function printRunnerTable(r: RunnerRss, runners: readonly DaemonRunner[], title:
     const v = runners.map((x) => r[s][x]?.[when]);
     return v.map(fmt).join("") + (runners.length === 2 ? delta(v[0], v[1]) : "");
   };
-  const head = runners.map((x) => x.padStart(8)).join("") + (runners.length === 2 ? "Δ".padStart(8) : "");
+  const head = runners.map((x) => x.padStart(10)).join("") + (runners.length === 2 ? "Δ".padStart(10) : "");
+  const launches = columnsRun.filter((c) => c.label.includes("#"));
   const both = settleS > 0;
   console.log(`\n== ${title} ==`);
   console.log(
@@ -245,6 +280,10 @@ function printRunnerTable(r: RunnerRss, runners: readonly DaemonRunner[], title:
   console.log(`\n${"ms from spawn to ready".padEnd(26)}${head}`);
   for (const s of ["none", "empty", "loaded"] as const) console.log(`${labels[s].padEnd(26)}${cols("readyMs", s)}`);
   console.log("(ready: listening on its socket without Kubernetes; both informers watching with it)");
+  for (const c of launches)
+    console.log(
+      `${c.label}: ${[...Object.entries(c.launch.env).map(([k, v]) => `${k}=${v}`), ...c.launch.nodeArgs].join(" ") || "(plain node)"}`,
+    );
 }
 
 async function main(): Promise<void> {
@@ -255,20 +294,22 @@ async function main(): Promise<void> {
       elsewhere: { type: "string", default: "1000" },
       definitions: { type: "string", default: "200" },
       "settle-s": { type: "string", default: "30" },
-      /** V8/node flags for the daemon, e.g. --node-args="--optimize-for-size" (the DaemonSet's are deploy/daemonset.yaml's). */
-      "node-args": { type: "string", default: "" },
+      /** V8/node flags for the daemon, e.g. --node-args="--optimize-for-size" (the DaemonSet's are deploy/daemonset.yaml's); repeat to compare. */
+      "node-args": { type: "string", multiple: true, default: [""] },
     },
   });
-  const nodeArgs = values["node-args"].split(" ").filter((a) => a !== "");
-  const runners = parseRunners(values.daemon);
+  const launches = values["node-args"].map(parseLaunch);
+  const cols = columns(parseRunners(values.daemon), launches);
   const [pods, elsewhere, defs, settleS] = [values.pods, values.elsewhere, values.definitions, values["settle-s"]].map(
     Number,
   ) as [number, number, number, number];
-  const r = await benchRunnerMemory(pods, elsewhere, defs, runners, settleS * 1000, nodeArgs);
+  const r = await benchRunnerMemory(pods, elsewhere, defs, cols, settleS * 1000);
+  const only = launches.length === 1 ? launches[0]! : undefined;
+  const flags = only ? [...Object.entries(only.env).map(([k, v]) => `${k}=${v}`), ...only.nodeArgs].join(" ") : "";
   printRunnerTable(
     r,
-    runners,
-    `child netattachd RSS: ${pods} pods on this node (+${elsewhere} elsewhere), ${defs} definitions; node ${process.version}${nodeArgs.length > 0 ? ` ${nodeArgs.join(" ")}` : ""}`,
+    cols,
+    `child netattachd RSS: ${pods} pods on this node (+${elsewhere} elsewhere), ${defs} definitions; node ${process.version}${flags ? ` ${flags}` : ""}`,
     settleS,
   );
 }
