@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { composeDaemon } from "./compose-daemon.js";
 import { ConfigError, flagsHelp, loadConfig } from "./config/index.js";
+import { isDaemonError } from "./errors/daemon-error.js";
 import { StartupError } from "./errors/startup-error.js";
 import { loadDescriptorSet } from "./grpc/descriptor-set.js";
 import { createLogger } from "./log/create-logger.js";
@@ -40,7 +41,9 @@ async function main(): Promise<number> {
       ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),
     });
   } catch (err) {
-    if (!(err instanceof StartupError)) throw err;
+    // A setting that cannot be used (a kubeconfig that does not load) is the operator's to fix:
+    // its message, not a stack trace.
+    if (!(err instanceof StartupError) && !isDaemonError(err)) throw err;
     log.fatal({ code: err.code }, err.message);
     return 1;
   }

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { tempDir } from "../helpers/daemon.js";
 import { startKubeStandIn, type KubeStandIn } from "../helpers/kube-stand-in/index.js";
+import { DAEMON_NODE_FLAGS } from "../../tools/image/build-image.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUNDLES = ["netattachctl.mjs", "netattachd.mjs"];
@@ -59,11 +60,17 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** The daemon bundle on a config in its own dir; stdout (JSON log lines) collected. */
-async function startDaemon(
+/** The daemon bundle as the DaemonSet runs it (its node flags) on a config in its own dir; stdout (JSON log lines) collected. */
+async function spawnDaemon(
   name: string,
   config: Record<string, unknown>,
-): Promise<{ child: ChildProcess; socket: string; log: () => string[]; exited: Promise<number | null> }> {
+): Promise<{
+  child: ChildProcess;
+  socket: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}> {
   const home = join(dir, name);
   await mkdir(join(home, "net.d"), { recursive: true });
   await writeFile(
@@ -83,24 +90,30 @@ async function startDaemon(
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
     .join("\n");
   await writeFile(join(home, "netattachd.yaml"), `${yaml}\n`);
-  const child = spawn(process.execPath, [join(dir, "netattachd.mjs"), "--config", join(home, "netattachd.yaml")], {
-    cwd: "/",
-    env: ENV,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const args = [...DAEMON_NODE_FLAGS, join(dir, "netattachd.mjs"), "--config", join(home, "netattachd.yaml")];
+  const child = spawn(process.execPath, args, { cwd: "/", env: ENV, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, socket, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** spawnDaemon, then waits for its socket; its log as messages. */
+async function startDaemon(
+  name: string,
+  config: Record<string, unknown>,
+): Promise<{ child: ChildProcess; socket: string; log: () => string[]; exited: Promise<number | null> }> {
+  const { child, socket, stdout, stderr, exited } = await spawnDaemon(name, config);
   for (let i = 0; i < 400 && !existsSync(socket); i++) {
-    if (child.exitCode !== null) throw new Error(`netattachd.mjs exited ${child.exitCode}: ${stderr}${stdout}`);
+    if (child.exitCode !== null) throw new Error(`netattachd.mjs exited ${child.exitCode}: ${stderr()}${stdout()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-  expect(existsSync(socket), `no socket after 10 s; stderr: ${stderr}`).toBe(true);
+  expect(existsSync(socket), `no socket after 10 s; stderr: ${stderr()}`).toBe(true);
   const log = (): string[] =>
-    stdout
+    stdout()
       .split("\n")
       .filter((l) => l !== "")
       .map((l) => (JSON.parse(l) as { msg: string }).msg);
@@ -200,6 +213,43 @@ describe("bundles copied alone into an empty dir", () => {
       d.child.kill("SIGTERM");
       expect(await d.exited).toBe(0);
       expect(existsSync(d.socket)).toBe(false);
+    });
+
+    it("refuses an oidc kubeconfig user under the DaemonSet's --lite-mode (no WebAssembly for fetch): one fatal line, exit 1", async () => {
+      const kubeconfigPath = join(dir, "oidc-kubeconfig.json");
+      await writeFile(
+        kubeconfigPath,
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [{ name: "c", cluster: { server: standIn.url } }],
+          users: [{ name: "node-admin", user: { "auth-provider": { name: "oidc", config: { "id-token": "x" } } } }],
+          contexts: [{ name: "ctx", context: { cluster: "c", user: "node-admin" } }],
+          "current-context": "ctx",
+        }),
+      );
+      const requestsBefore = standIn.requests.length;
+      const d = await spawnDaemon("oidc", { kubernetes: { mode: "kubeconfig", kubeconfigPath, nodeName: "n" } });
+      expect(await d.exited).toBe(1);
+      expect(d.stderr()).toBe("");
+      const fatal = d
+        .stdout()
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as { level: number; code?: string; msg: string })
+        .filter((l) => l.level === 60);
+      expect(fatal).toEqual([
+        expect.objectContaining({
+          code: "KUBE_API_UNAVAILABLE",
+          msg: expect.stringMatching(
+            new RegExp(
+              `^kubeconfig ${kubeconfigPath} user node-admin uses auth-provider oidc, which needs WebAssembly`,
+            ),
+          ) as unknown,
+        }),
+      ]);
+      expect(existsSync(d.socket)).toBe(false);
+      expect(standIn.requests).toHaveLength(requestsBefore);
     });
   });
 });

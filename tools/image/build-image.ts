@@ -18,14 +18,27 @@ export const APP_FILES = ["netattachd.mjs", "netattachctl.mjs", "netattach-cni",
 /**
  * Node/V8 flags netattachd runs with, here, in deploy/daemonset.yaml and in Containerfile
  * (test/meta/daemon-node-flags.test.ts keeps them in step). Measured with bench:containerd,
- * bench:concurrent and kube-api-memory --node-args (issue 10): --optimize-for-size idles ~25 MiB
- * lower (93 → 68 MiB without a cluster, 115 → 86 MiB with 1000 pods and 200 definitions) and every
- * plugin's fork() copies that much less, for no measurable latency; --max-old-space-size keeps the
- * heap well under the DaemonSet's memory limit so V8 collects harder before the kernel would kill
- * it. Not --lite-mode (another ~12 MiB lower): it turns WebAssembly off, and Node's fetch (undici's
- * llhttp) then crashes the process. --max-semi-space-size=1 and --single-threaded measured no better.
+ * bench:concurrent and kube-api-memory --node-args (issue 10), side by side:
+ * - --optimize-for-size idles ~25 MiB lower (93 → 68 MiB without a cluster, 115 → 86 MiB with
+ *   1000 pods and 200 definitions), for no measurable latency.
+ * - --lite-mode (V8's interpreter only, feedback allocated lazily) another ~10-15 MiB lower (idle
+ *   with 1000 pods and 200 definitions 74 → 66 MiB; peak of 20 pods with +2 networks at once
+ *   82-86 → 67-69 MiB) and no more CPU: the daemon mostly waits for plugins, and never runs
+ *   long enough hot for an optimizing compiler to pay back (bench:containerd 14.0 → 11.3 ms
+ *   per pod, bench:concurrent 10.7 → 9.5). It turns WebAssembly off, which only Node's fetch
+ *   needs (undici's llhttp), and only the oidc auth-provider of a kubeconfig calls fetch:
+ *   kube-client.ts refuses that at start-up rather than crash at the first refresh.
+ *   --no-expose-wasm says so, which keeps V8's "disabling flag --expose_wasm" warning off stderr.
+ * - --max-old-space-size keeps the heap well under the DaemonSet's memory limit so V8 collects
+ *   harder before the kernel would kill it.
+ * --max-semi-space-size=1 and --single-threaded measured no better.
  */
-export const DAEMON_NODE_FLAGS = ["--optimize-for-size", "--max-old-space-size=160"] as const;
+export const DAEMON_NODE_FLAGS = [
+  "--optimize-for-size",
+  "--lite-mode",
+  "--no-expose-wasm",
+  "--max-old-space-size=160",
+] as const;
 
 /**
  * Environment of the image (here and in Containerfile; test/meta/daemon-node-flags.test.ts keeps

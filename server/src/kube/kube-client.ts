@@ -79,8 +79,27 @@ export function loadKubeConfig(config: Pick<KubeEdgeConfig, "mode" | "kubeconfig
       phase: "kube",
     });
   }
+  requireFetchForOidc(kc, config.kubeconfigPath ?? "");
   return kc;
 }
+
+/**
+ * The oidc auth-provider is the one path of the client that uses Node's fetch, and fetch needs
+ * WebAssembly (undici's llhttp), which the DaemonSet's node flags turn off (--lite-mode, see
+ * DAEMON_NODE_FLAGS): the first token refresh would crash the process. Refuse it at start-up.
+ */
+export function requireFetchForOidc(kc: KubeConfig, kubeconfigPath: string, wasm: boolean = hasWebAssembly()): void {
+  const user = kc.getCurrentUser();
+  if (wasm || user?.authProvider?.name !== "oidc") return;
+  throw new DaemonError(
+    "KUBE_API_UNAVAILABLE",
+    `kubeconfig ${kubeconfigPath} user ${user.name} uses auth-provider oidc, which needs WebAssembly, and node runs ` +
+      "without it (--lite-mode or --jitless): use a token, client certificate or exec credential, or run node without those flags",
+    { phase: "kube", source: `kubeconfig ${kubeconfigPath}` },
+  );
+}
+
+const hasWebAssembly = (): boolean => typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === "object";
 
 /** A keep-alive agent with the kubeconfig's TLS settings; undefined when a proxy is configured (the library's own agent then). */
 async function sharedAgent(kc: KubeConfig): Promise<HttpAgent | undefined> {
