@@ -6,6 +6,7 @@
 // (goal ≤ 1.1×), netattachd's CPU and RSS, and the leak checks.
 //
 //   npx tsx test/bench/concurrent-attach.ts [pods=100] [--rounds 2] [--max-concurrent 16] [--node-args="..."]
+// netattachd runs as the DaemonSet runs it (DAEMON_NODE_FLAGS, DAEMON_ENV) unless --node-args says otherwise.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { execa } from "execa";
 import { startNetattachd, type NetattachdProcess } from "../helpers/containerd/netattachd-process.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { createNetns, uniqueName, type Netns } from "../helpers/netns.js";
-import { daemonBundle } from "./daemon-process.js";
+import { daemonBundle, describeLaunch, parseLaunch } from "./daemon-process.js";
 import { hostSnapshot, leakReport } from "./leak-check.js";
 import { cpuMsOf, memoryOf } from "./proc-usage.js";
 
@@ -26,7 +27,8 @@ const { values, positionals } = parseArgs({
 const PODS = Number(positionals[0] ?? 100);
 const ROUNDS = Number(values.rounds ?? 2);
 const MAX_CONCURRENT = Number(values["max-concurrent"] ?? 16);
-const NODE_ARGS = (values["node-args"] ?? "").split(" ").filter((a) => a !== "");
+/** As the DaemonSet runs it unless --node-args says otherwise (--node-args="" is plain node). */
+const LAUNCH = parseLaunch(values["node-args"]);
 if (process.getuid?.() !== 0) throw new Error("run as root: the plugins need network namespaces");
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
 /** The plain script, run by plain node in its own process (a script's forks are a small process's). */
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
       logLevel: "info",
       maxConcurrent: MAX_CONCURRENT,
     };
-    daemon = await startNetattachd(dir, config, undefined, { script: await daemonBundle(), nodeArgs: NODE_ARGS });
+    daemon = await startNetattachd(dir, config, undefined, { script: await daemonBundle(), ...LAUNCH });
     const client = daemon.client;
     const plugins = Object.fromEntries(
       await Promise.all(["bridge", "ptp", "host-local"].map(async (t) => [t, await findPlugin(t)] as const)),
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     out(
       `${PODS} pods × 3 networks at once, ${ROUNDS} alternating rounds, maxConcurrent ${MAX_CONCURRENT}; load average ${loadavg()
         .map((l) => l.toFixed(2))
-        .join(" ")}; netattachd idle RSS ${idle.rssMb.toFixed(1)} MiB`,
+        .join(" ")}; netattachd ${describeLaunch(LAUNCH)}, idle RSS ${idle.rssMb.toFixed(1)} MiB`,
     );
     const rows: Array<{
       round: number;

@@ -9,7 +9,9 @@
 // then a concurrent pass (20 pods with +2 at once, a few passes) and the leak checks.
 //
 //   npx tsx test/bench/containerd-sandbox.ts [pods per arm=30] [--concurrent 20] [--passes 3]
-//       [--runner bundle|tsx] [--node-args="--max-semi-space-size=1 ..."]
+//       [--runner bundle|tsx] [--node-args="--max-semi-space-size=1 NAME=value ..."]
+// The daemon runs with the DaemonSet's node flags and environment (DAEMON_NODE_FLAGS, DAEMON_ENV)
+// unless --node-args gives others (words NAME=value go to its environment; "" is plain node).
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
@@ -18,7 +20,7 @@ import { buildShim } from "../helpers/containerd/shim-binary.js";
 import type { NetattachdProcess } from "../helpers/containerd/netattachd-process.js";
 import { SERIAL_NETWORKS_ANNOTATION } from "../../server/src/resolve/annotations.js";
 import { stats } from "./bench-stats.js";
-import { daemonBundle } from "./daemon-process.js";
+import { daemonBundle, describeLaunch, parseLaunch } from "./daemon-process.js";
 import { hostSnapshot, leakReport } from "./leak-check.js";
 import { cpuMsOf, memoryOf } from "./proc-usage.js";
 
@@ -35,7 +37,8 @@ const N = Number(positionals[0] ?? 30);
 const CONCURRENT = Number(values.concurrent ?? 20);
 const PASSES = Number(values.passes ?? 3);
 const RUNNER = values.runner ?? "bundle";
-const NODE_ARGS = (values["node-args"] ?? "").split(" ").filter((a) => a !== "");
+/** As the DaemonSet runs it unless --node-args says otherwise (--node-args="" is plain node). */
+const LAUNCH = parseLaunch(values["node-args"]);
 const WARMUP = 3;
 if (process.getuid?.() !== 0) throw new Error("run as root: containerd and the plugins need it");
 
@@ -129,8 +132,7 @@ async function main(): Promise<void> {
     nodes.push(direct);
     const forking = await createNetattachNode({ tag: "bfk", shim, octet: 239 });
     nodes.push(forking);
-    const launch =
-      RUNNER === "bundle" ? { script: await daemonBundle(), nodeArgs: NODE_ARGS } : { nodeArgs: NODE_ARGS };
+    const launch = RUNNER === "bundle" ? { script: await daemonBundle(), ...LAUNCH } : { ...LAUNCH };
     const daemon = await na.startDaemon({ logLevel: "info" }, launch);
     const forkDaemon = await forking.startDaemon({ logLevel: "info", pluginSpawner: false }, launch);
     const plus2 = { "k8s.v1.cni.cncf.io/networks": `${na.net.a},${na.net.b}` };
@@ -159,9 +161,7 @@ async function main(): Promise<void> {
     out(
       `load average before: ${loadavg()
         .map((l) => l.toFixed(2))
-        .join(
-          " ",
-        )}; netattachd ${RUNNER}${NODE_ARGS.length > 0 ? ` ${NODE_ARGS.join(" ")}` : ""}, idle RSS ${idle.rssMb.toFixed(1)} MiB`,
+        .join(" ")}; netattachd ${RUNNER} ${describeLaunch(LAUNCH)}, idle RSS ${idle.rssMb.toFixed(1)} MiB`,
     );
     for (let i = 0; i < N + WARMUP; i++) {
       for (let r = 0; r < arms.length; r++) {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from "../../tools/image/build-image.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DAEMON_RUNNERS = ["tsx", "bundle"] as const;
@@ -28,6 +29,31 @@ export function parseRunners(list: string): DaemonRunner[] {
   if (runners.length === 0 || bad.length > 0)
     throw new Error(`unknown daemon runner(s) "${bad.join(",")}": use ${DAEMON_RUNNERS.join(",")}`);
   return runners as DaemonRunner[];
+}
+
+/** How a daemon is started: node flags and extra environment. */
+export interface Launch {
+  readonly nodeArgs: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** As the image and the DaemonSet start it (tools/image/build-image.ts): what benchmarks measure unless told otherwise. */
+export const DAEMONSET_LAUNCH: Launch = { nodeArgs: DAEMON_NODE_FLAGS, env: DAEMON_ENV };
+
+/** A --node-args value: "--flag NAME=value ..." → node flags and environment; absent → DAEMONSET_LAUNCH. */
+export function parseLaunch(words: string | undefined): Launch {
+  if (words === undefined) return DAEMONSET_LAUNCH;
+  const all = words.split(" ").filter((w) => w !== "");
+  const isEnv = (w: string): boolean => /^[A-Z_][A-Z0-9_]*=/.test(w);
+  const env = Object.fromEntries(
+    all.filter(isEnv).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
+  );
+  return { nodeArgs: all.filter((w) => !isEnv(w)), env };
+}
+
+/** "GLIBC_TUNABLES=... --flag ...", for headers; "(plain node)" when empty. */
+export function describeLaunch(l: Launch): string {
+  return [...Object.entries(l.env).map(([k, v]) => `${k}=${v}`), ...l.nodeArgs].join(" ") || "(plain node)";
 }
 
 let built: Promise<string> | undefined;

@@ -8,7 +8,9 @@
 //   npx tsx test/bench/kube-api-memory.ts [--daemon tsx,bundle] [--pods 1000] [--elsewhere 1000] [--definitions 200] [--settle-s 30] [--node-args="..."]...
 // --node-args may be given more than once: each is one more column per runner, so flags are
 // compared in one run; a word NAME=value in it goes to the daemon's environment instead (e.g.
-// GLIBC_TUNABLES=..., as the image sets DAEMON_ENV). Columns alternate within each scenario.
+// GLIBC_TUNABLES=..., as the image sets DAEMON_ENV). Without it the daemon runs as the DaemonSet
+// runs it (DAEMON_NODE_FLAGS and DAEMON_ENV); --node-args="" is plain node. Columns alternate
+// within each scenario.
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -18,7 +20,15 @@ import { pino } from "pino";
 import { createKubeEdge } from "../../server/src/kube/index.js";
 import { tempDir } from "../helpers/daemon.js";
 import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
-import { daemonBundle, parseRunners, startDaemonProcess, type DaemonRunner } from "./daemon-process.js";
+import {
+  daemonBundle,
+  describeLaunch,
+  parseLaunch,
+  parseRunners,
+  startDaemonProcess,
+  type DaemonRunner,
+  type Launch,
+} from "./daemon-process.js";
 
 const NODE = "bench-node";
 
@@ -60,22 +70,6 @@ function seed(s: KubeStandIn, podsOnNode: number, podsElsewhere: number, definit
       annotations: { "k8s.v1.cni.cncf.io/networks": `net-${i % definitions}` },
     });
   }
-}
-
-/** How a daemon column is started: node flags and extra environment. */
-export interface Launch {
-  readonly nodeArgs: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-}
-
-/** "--flag NAME=value ..." → node flags and environment. */
-export function parseLaunch(words: string): Launch {
-  const all = words.split(" ").filter((w) => w !== "");
-  const isEnv = (w: string): boolean => /^[A-Z_][A-Z0-9_]*=/.test(w);
-  const env = Object.fromEntries(
-    all.filter(isEnv).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
-  );
-  return { nodeArgs: all.filter((w) => !isEnv(w)), env };
 }
 
 const PLAIN: Launch = { nodeArgs: [], env: {} };
@@ -280,10 +274,7 @@ function printRunnerTable(r: RunnerRss, columnsRun: readonly Column[], title: st
   console.log(`\n${"ms from spawn to ready".padEnd(26)}${head}`);
   for (const s of ["none", "empty", "loaded"] as const) console.log(`${labels[s].padEnd(26)}${cols("readyMs", s)}`);
   console.log("(ready: listening on its socket without Kubernetes; both informers watching with it)");
-  for (const c of launches)
-    console.log(
-      `${c.label}: ${[...Object.entries(c.launch.env).map(([k, v]) => `${k}=${v}`), ...c.launch.nodeArgs].join(" ") || "(plain node)"}`,
-    );
+  for (const c of launches) console.log(`${c.label}: ${describeLaunch(c.launch)}`);
 }
 
 async function main(): Promise<void> {
@@ -295,17 +286,17 @@ async function main(): Promise<void> {
       definitions: { type: "string", default: "200" },
       "settle-s": { type: "string", default: "30" },
       /** V8/node flags for the daemon, e.g. --node-args="--optimize-for-size" (the DaemonSet's are deploy/daemonset.yaml's); repeat to compare. */
-      "node-args": { type: "string", multiple: true, default: [""] },
+      "node-args": { type: "string", multiple: true },
     },
   });
-  const launches = values["node-args"].map(parseLaunch);
+  const launches = (values["node-args"] ?? [undefined]).map(parseLaunch);
   const cols = columns(parseRunners(values.daemon), launches);
   const [pods, elsewhere, defs, settleS] = [values.pods, values.elsewhere, values.definitions, values["settle-s"]].map(
     Number,
   ) as [number, number, number, number];
   const r = await benchRunnerMemory(pods, elsewhere, defs, cols, settleS * 1000);
   const only = launches.length === 1 ? launches[0]! : undefined;
-  const flags = only ? [...Object.entries(only.env).map(([k, v]) => `${k}=${v}`), ...only.nodeArgs].join(" ") : "";
+  const flags = only ? describeLaunch(only) : "";
   printRunnerTable(
     r,
     cols,

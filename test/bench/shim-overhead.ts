@@ -21,6 +21,7 @@ import { execa } from "execa";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { startNetattachd } from "../helpers/containerd/netattachd-process.js";
 import { pairedDiff, stats, type Stats } from "./bench-stats.js";
+import { daemonBundle, DAEMONSET_LAUNCH } from "./daemon-process.js";
 import { buildPrograms, type Program } from "./shim-variants.js";
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 40);
@@ -123,15 +124,21 @@ async function main(): Promise<void> {
   const socketPath = join(dir, "na.sock");
   const { floor, transports, reference, packagings } = await buildPrograms(dir);
   const callers = [...transports, reference];
-  // info: the daemon logs every call's duration ("call ok", durationMs).
-  const daemon = await startNetattachd(dir, {
-    socketPath,
-    stateDir: join(dir, "state"),
-    cniConfDir: confDir,
-    clusterNetwork: "bench",
-    cniBinDirs: CNI_BIN_DIRS,
-    logLevel: "info",
-  });
+  // info: the daemon logs every call's duration ("call ok", durationMs). The bundle, as the
+  // DaemonSet runs it.
+  const daemon = await startNetattachd(
+    dir,
+    {
+      socketPath,
+      stateDir: join(dir, "state"),
+      cniConfDir: confDir,
+      clusterNetwork: "bench",
+      cniBinDirs: CNI_BIN_DIRS,
+      logLevel: "info",
+    },
+    undefined,
+    { script: await daemonBundle(), ...DAEMONSET_LAUNCH },
+  );
   const shimConf = JSON.stringify({
     cniVersion: "1.0.0",
     name: "netattach",

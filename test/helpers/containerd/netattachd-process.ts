@@ -25,10 +25,12 @@ export interface NetattachdConfig {
   pluginSpawner?: boolean;
 }
 
-/** How node starts the daemon: server/src/main.ts under tsx (default), or a bundle with node flags (the DaemonSet's way). */
+/** How node starts the daemon: server/src/main.ts under tsx (default), or a bundle with node flags and environment (the DaemonSet's way). */
 export interface NetattachdLaunch {
   readonly script?: string;
   readonly nodeArgs?: readonly string[];
+  /** Added to the daemon's environment (PATH only otherwise). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface NetattachdProcess {
@@ -61,7 +63,7 @@ export async function startNetattachd(
   const child: ChildProcess = spawn(process.execPath, [...(launch.nodeArgs ?? []), ...main, "--config", configPath], {
     cwd: REPO_ROOT,
     stdio: ["ignore", logFile.fd, logFile.fd],
-    env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+    env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...launch.env },
   });
   await logFile.close();
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
