@@ -62,8 +62,11 @@ function familyOf(families: Map<string, Family>, sampleName: string): Family | u
 function parseSample(line: string, where: string): Sample {
   const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)( -?\d+)?$/.exec(line);
   if (!m) throw new Error(`${where}: not a sample line`);
-  const value = m[3] === "+Inf" ? Infinity : m[3] === "-Inf" ? -Infinity : m[3] === "NaN" ? NaN : Number(m[3]);
-  if (Number.isNaN(value) && m[3] !== "NaN") throw new Error(`${where}: bad value`);
+  // Prometheus reads values with Go's ParseFloat, where NaN is any case: prom-client writes "Nan"
+  // (an event-loop delay gauge with no sample since the previous scrape).
+  const nan = /^nan$/i.test(m[3]!);
+  const value = m[3] === "+Inf" ? Infinity : m[3] === "-Inf" ? -Infinity : nan ? NaN : Number(m[3]);
+  if (Number.isNaN(value) && !nan) throw new Error(`${where}: bad value`);
   return { name: m[1]!, labels: m[2] ? parseLabels(m[2].slice(1, -1), where) : {}, value };
 }
 
