@@ -42,8 +42,8 @@ async function main(): Promise<number> {
     });
   } catch (err) {
     // A setting that cannot be used (a kubeconfig that does not load) is the operator's to fix:
-    // its message, not a stack trace.
-    if (!(err instanceof StartupError) && !isDaemonError(err)) throw err;
+    // its message, not a stack trace. INTERNAL is a bug of ours: its stack.
+    if (!(err instanceof StartupError) && !(isDaemonError(err) && err.code !== "INTERNAL")) throw err;
     log.fatal({ code: err.code }, err.message);
     return 1;
   }

@@ -234,13 +234,15 @@ static void spawn_run(reader_t *rd) {
     fprintf(stderr, "netattach-spawner: malformed spawn request %u\n", id);
     exit(1);
   }
-  int in[2], out[2], err[2];
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
     int e = errno;
+    int *fds[] = {&in[0], &in[1], &out[0], &out[1], &err[0], &err[1]};
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) close_fd(fds[i]); // those a partial failure made
     reply(id, KIND_SPAWN_FAILED, e, NULL, NULL, 0, 0);
     free_strs(argv);
     free_strs(envp);
-    return; // (pipes of a partial failure leak only in a process out of descriptors; it exits soon)
+    return;
   }
   volatile int exec_errno = 0;
   pid_t pid = start_child(argv, envp, in[0], out[1], err[1], &exec_errno);
