@@ -62,31 +62,44 @@ describe("plugins started through setpriv", () => {
     expect(bin.log(debugFile)[0]!.env).toEqual({ ...request("", {}).env, [PLUGIN_OWNER_ENV]: work });
   });
 
-  it.each([
-    ["setpriv", { setprivPath: SETPRIV }],
-    ["netattach-spawner", { spawnerPath: spawnerPath() }],
-  ])(
-    "die when the process that started them through %s is SIGKILLed; what they started is killed by killLeftoverPlugins",
-    async (_how, launcher) => {
-      const pidFile = join(work, "pids");
-      const { stdin, ...req } = request(bin.sleep("hang"), { pidFile });
-      // A stand-in daemon: starts the plugin through the exec seam and waits for it.
-      const script = `
+  /** A stand-in daemon: starts the sleep plugin through the exec seam and waits for it. */
+  async function startStandInDaemon(launcher: object): Promise<{ daemon: number; pid: number; childPid: number }> {
+    const pidFile = join(work, "pids");
+    const { stdin, ...req } = request(bin.sleep("hang"), { pidFile });
+    const script = `
       import { createSpawnExec } from ${JSON.stringify(INDEX)};
       const exec = createSpawnExec({ ...${JSON.stringify(launcher)}, owner: ${JSON.stringify(work)} });
       await exec.exec({ ...${JSON.stringify(req)}, stdin: Buffer.from(${JSON.stringify(stdin.toString())}) });
     `;
-      const daemon = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-        stdio: "ignore",
-      });
-      pids.push(daemon.pid!);
-      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "", 20_000);
-      const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
-      pids.push(pid, childPid);
+    const daemon = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: "ignore",
+    });
+    pids.push(daemon.pid!);
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "", 20_000);
+    const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
+    pids.push(pid, childPid);
+    return { daemon: daemon.pid!, pid, childPid };
+  }
 
-      process.kill(daemon.pid!, "SIGKILL");
+  /** The one child of `parent` (the stand-in daemon's netattach-spawner). */
+  function onlyChildOf(parent: number): number {
+    const children = readFileSync(`/proc/${parent}/task/${parent}/children`, "utf8").trim().split(/\s+/);
+    expect(children).toHaveLength(1);
+    return Number(children[0]);
+  }
+
+  it.each([
+    ["setpriv", { setprivPath: SETPRIV }],
+    ["netattach-spawner", { spawnerPath: spawnerPath() }],
+  ])(
+    "die when the process that started them (%s) is SIGKILLed; what they started is killed by killLeftoverPlugins",
+    async (how, launcher) => {
+      const { daemon, pid, childPid } = await startStandInDaemon(launcher);
+      // The process that started the plugin: setpriv execs into it, so the daemon; else the spawner.
+      const starter = how === "setpriv" ? daemon : onlyChildOf(daemon);
+      process.kill(starter, "SIGKILL");
       await waitFor(() => isGone(pid));
-      // The plugin's own child has no parent-death signal: it outlives the daemon until the next start.
+      // The plugin's own child has no parent-death signal: it outlives its starter until the next start.
       expect(isGone(childPid)).toBe(false);
 
       const killed = await killLeftoverPlugins(work);
@@ -96,6 +109,20 @@ describe("plugins started through setpriv", () => {
       expect(await killLeftoverPlugins(work)).toEqual([]);
     },
   );
+
+  it("a SIGKILLed daemon takes netattach-spawner and its plugins along; nothing is left after killLeftoverPlugins", async () => {
+    const { daemon, pid, childPid } = await startStandInDaemon({ spawnerPath: spawnerPath() });
+    const spawner = onlyChildOf(daemon);
+    process.kill(daemon, "SIGKILL");
+    await waitFor(() => isGone(spawner) && isGone(pid));
+    // The plugin's child is killed by the spawner when it reads EOF from the dead daemon first, or
+    // else left for killLeftoverPlugins (the kernel's parent-death signal won the race): the kernel
+    // closes the daemon's files before it signals, so either can happen.
+    const killed = await killLeftoverPlugins(work);
+    expect([[], [childPid]]).toContainEqual(killed.map((k) => k.pid));
+    expect(isGone(childPid)).toBe(true);
+    expect(await killLeftoverPlugins(work)).toEqual([]);
+  });
 
   it("never touches processes carrying another owner's mark", async () => {
     const pidFile = join(work, "pids");
