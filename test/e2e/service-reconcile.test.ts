@@ -2,7 +2,7 @@
 // runtime: netns existence decides. A namespace deleted by hand is gone once no process holds it;
 // while one does, the pod still runs and keeps its addresses.
 import { spawn } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestDaemon } from "../helpers/daemon.js";
@@ -49,7 +49,7 @@ describeRoot("service e2e: the reconciler without a container runtime", () => {
     }
   }
 
-  it("a netns deleted by hand is detached within one period: no links, addresses or state left; others stay", async () => {
+  it("a netns deleted by hand is detached by the next passes: no links, addresses or state left; others stay", async () => {
     const keep = await createNetns("rk-");
     const lost = await createNetns("rl-");
     await attachIn(keep, "keep1");
@@ -57,9 +57,13 @@ describeRoot("service e2e: the reconciler without a container runtime", () => {
     const before = await reserved();
 
     await lost.delete();
-    await within(PERIOD_MS + 1_000, "lost1 detached", async () => (await listed("lost1")) === 0);
+    // A period, then the DELs of three real plugins: bounded generously for a loaded CI machine.
+    await within(PERIOD_MS + 4_000, "lost1 detached", async () => (await listed("lost1")) === 0);
 
-    expect((await hostLinks()).filter((l) => peers.includes(l.ifindex))).toEqual([]);
+    // The host ends of the veths go with the netns, in the kernel's own time (cleanup_net).
+    await within(5_000, "lost1's host veth peers removed", async () =>
+      (await hostLinks()).every((l) => !peers.includes(l.ifindex)),
+    );
     expect((await reserved()).length).toBe(before.length - 3);
     expect((await readdir(join(d.dir, "state", "attachments"))).sort()).toEqual(["keep1.json"]);
     expect(await readdir(join(d.dir, "state", "orphans")).catch(() => [])).toEqual([]);
@@ -77,14 +81,18 @@ describeRoot("service e2e: the reconciler without a container runtime", () => {
     const before = await reserved();
     await attachIn(ns, "held1");
     const holder = spawn("ip", ["netns", "exec", ns.name, "sleep", "1000"], { stdio: "ignore" });
-    await new Promise((r) => setTimeout(r, 300));
+    const hostNetns = await readlink("/proc/self/ns/net");
+    await within(5_000, "the holder inside the netns", async () => {
+      const inside = await readlink(`/proc/${holder.pid}/ns/net`).catch(() => hostNetns);
+      return inside !== hostNetns;
+    });
     await ns.delete();
 
     await new Promise((r) => setTimeout(r, 3 * PERIOD_MS));
     expect(await listed("held1")).toBe(1);
 
     holder.kill("SIGKILL");
-    await within(PERIOD_MS + 1_000, "held1 detached", async () => (await listed("held1")) === 0);
+    await within(PERIOD_MS + 4_000, "held1 detached", async () => (await listed("held1")) === 0);
     expect(await reserved()).toEqual(before);
   });
 });

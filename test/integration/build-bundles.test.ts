@@ -107,16 +107,19 @@ async function startDaemon(
   config: Record<string, unknown>,
 ): Promise<{ child: ChildProcess; socket: string; log: () => string[]; exited: Promise<number | null> }> {
   const { child, socket, stdout, stderr, exited } = await spawnDaemon(name, config);
-  for (let i = 0; i < 400 && !existsSync(socket); i++) {
-    if (child.exitCode !== null) throw new Error(`netattachd.mjs exited ${child.exitCode}: ${stderr()}${stdout()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  expect(existsSync(socket), `no socket after 10 s; stderr: ${stderr()}`).toBe(true);
   const log = (): string[] =>
     stdout()
       .split("\n")
       .filter((l) => l !== "")
       .map((l) => (JSON.parse(l) as { msg: string }).msg);
+  // Logged once the socket is served and the first readiness check is done (health set).
+  const listening = (): boolean => stdout().includes('"msg":"netattachd listening"');
+  for (let i = 0; i < 400 && !listening(); i++) {
+    if (child.exitCode !== null) throw new Error(`netattachd.mjs exited ${child.exitCode}: ${stderr()}${stdout()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  expect(listening(), `not listening after 10 s; stderr: ${stderr()}`).toBe(true);
+  expect(existsSync(socket)).toBe(true);
   return { child, socket, log, exited };
 }
 

@@ -142,7 +142,8 @@ describe("runtime errors from real plugins", () => {
     bin.sleep("hang");
     const pidFile = join(work, "pids");
     const list = parseNetworkConfigList({ cniVersion: "1.0.0", name: "n2", plugins: [{ type: "hang", pidFile }] });
-    const err = await runtime.addNetworkList(list, RT, { pluginTimeoutMs: 1500 }).catch((e: unknown) => e);
+    // 3 s: the node plugin must have started and written its pids before the deadline, also under load.
+    const err = await runtime.addNetworkList(list, RT, { pluginTimeoutMs: 3000 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "timeout", code: 11, plugin: "hang", network: "n2", command: "ADD" });
     const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
     await waitFor(() => isGone(pid) && isGone(childPid));

@@ -135,10 +135,11 @@ describe.each(LAUNCHERS)("createSpawnExec through %s", (launcher, base) => {
   it("kills a hanging plugin and everything it started at the deadline", async () => {
     const pidFile = join(work, "pids");
     const err = await rejection(
-      createSpawnExec().exec(request(bin.sleep("hang"), { pidFile }, { pluginType: "hang", timeoutMs: 1500 })),
+      // 3 s: the node plugin must have started and written its pids before the deadline, also under load.
+      createSpawnExec().exec(request(bin.sleep("hang"), { pidFile }, { pluginType: "hang", timeoutMs: 3000 })),
     );
     expect(err).toMatchObject({ kind: "timeout", code: 11, plugin: "hang", command: "ADD" });
-    expect(err.msg).toBe('plugin "hang" ADD did not finish within 1500 ms and was killed');
+    expect(err.msg).toBe('plugin "hang" ADD did not finish within 3000 ms and was killed');
     const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
     await waitFor(() => isGone(pid) && isGone(childPid));
   });

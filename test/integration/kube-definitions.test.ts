@@ -14,7 +14,7 @@ afterEach(async () => {
 
 async function synced(opts: Parameters<typeof startEdgeFixture>[0] = {}): Promise<EdgeFixture> {
   fx = await startEdgeFixture(opts);
-  await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true));
+  await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true), { timeout: 10_000 });
   return fx;
 }
 
@@ -99,7 +99,7 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
     await f.standIn.down();
     await vi.waitFor(() => expect(f.edge.ready()).toBe(false));
     await f.standIn.up();
-    await vi.waitFor(() => expect(f.edge.ready()).toBe(true));
+    await vi.waitFor(() => expect(f.edge.ready()).toBe(true), { timeout: 10_000 }); // a relist after a backoff
     f.standIn.stallWatches();
     f.standIn.createNad({ namespace: "ns1", name: "later", config: { type: "bridge" } });
     f.standIn.resetRequests();
@@ -198,7 +198,7 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
 
     f.standIn.createNad({ namespace: "ns1", name: "new", config: { type: "bridge" } }); // while down
     await f.standIn.up();
-    await vi.waitFor(() => expect(f.edge.networkSource.ready()).toBe(true));
+    await vi.waitFor(() => expect(f.edge.networkSource.ready()).toBe(true), { timeout: 10_000 }); // a relist after a backoff
     f.standIn.failNext({ verb: "get", resource: NADS }, 500, 1_000);
     await vi.waitFor(async () => expect((await lookup(f, "ns1", "new")).found?.name).toBe("new"));
   });

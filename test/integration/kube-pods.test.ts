@@ -14,7 +14,7 @@ afterEach(async () => {
 
 async function synced(opts: Parameters<typeof startEdgeFixture>[0] = {}): Promise<EdgeFixture> {
   fx = await startEdgeFixture(opts);
-  await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true));
+  await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true), { timeout: 10_000 });
   return fx;
 }
 const pods = (f: EdgeFixture) => f.edge.podSource as KubePodSource;
@@ -172,7 +172,7 @@ describe("kube edge: pods", () => {
 
     f.standIn.createPod({ namespace: "ns1", name: "uncached", nodeName: NODE, annotations: { b: "2" } });
     await f.standIn.up();
-    await vi.waitFor(() => expect(f.edge.ready()).toBe(true));
+    await vi.waitFor(() => expect(f.edge.ready()).toBe(true), { timeout: 10_000 }); // a relist after a backoff
     expect(f.edge.notReadyReasons()).toEqual([]);
     expect((await pods(f).getPod("ns1", "uncached")).found?.annotations).toEqual({ b: "2" });
   });

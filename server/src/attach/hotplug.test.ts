@@ -1,6 +1,6 @@
 // Hot-plug on the service with a recording runtime: serialised with a full DEL of the sandbox, a
 // hot-unplug whose plugin cannot DEL orphans that delegate alone, and one cut short keeps it saved.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CniError } from "../cni/index.js";
 import type { NetworkResolver, ResolvedNetwork } from "../resolve/types.js";
 import { createAttachmentService } from "./create-attachment-service.js";
@@ -82,7 +82,8 @@ describe("hot-plug", () => {
     const { svc } = service(runtime);
     await svc.attach(request(), ctx());
     const plugging = svc.attachNetwork({ containerId: "c1", selection: { name: "green" } }, ctx());
-    await new Promise((r) => setTimeout(r, 20));
+    // The hot-plug holds the container's lock once its ADD is parked in the plugin.
+    await vi.waitFor(() => expect(runtime.calls.some((c) => c.op === "add" && c.network === "green")).toBe(true));
     const deleting = svc.detach({ containerId: "c1" }, ctx());
     await new Promise((r) => setTimeout(r, 20));
     expect(runtime.calls.filter((c) => c.op === "del")).toEqual([]);
