@@ -32,9 +32,10 @@ export interface MetricsSources {
 /**
  * How often the event-loop delay histogram samples (nodejs_eventloop_lag_*). prom-client's default,
  * 10 ms, is a timer that wakes an idle daemon 100 times a second (~0.7% of a core, measured: 14
- * clock ticks in 20 s idle, against 1 with this). A daemon on every node must cost nothing while idle; delays that matter
- * here (a blocked loop stalls every ADD) last far longer than a second's sampling misses. The
- * histogram restarts at each scrape, so scrapes less than a second apart read NaN (no sample yet).
+ * clock ticks in 20 s idle, against 1 with this). A daemon on every node must cost nothing while
+ * idle; delays that matter here (a blocked loop stalls every ADD) last far longer than a second's
+ * sampling misses. The histogram restarts at each scrape, so scrapes less than a second apart read
+ * NaN (no sample yet).
  */
 export const EVENT_LOOP_SAMPLE_MS = 1000;
 
