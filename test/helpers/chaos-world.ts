@@ -15,7 +15,7 @@ import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-cl
 import { CNI_BIN_DIRS } from "./cni-bin.js";
 import { deleteHostLinks } from "./host-net.js";
 import { ipJson, type IpAddr, type IpLink } from "./ip-json.js";
-import { randomSubnet, type TestSubnet } from "./netconf-fixture.js";
+import { distinctSubnets, type TestSubnet } from "./netconf-fixture.js";
 import { uniqueName } from "./netns.js";
 import { runCmd, tryCmd } from "./run-cmd.js";
 
@@ -66,6 +66,7 @@ interface World {
 
 async function createWorld(): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), "na-chaos-"));
+  const [cluster, mv, ptp] = distinctSubnets(3) as [TestSubnet, TestSubnet, TestSubnet];
   const w: World = {
     dir,
     stateDir: join(dir, "state"),
@@ -74,7 +75,7 @@ async function createWorld(): Promise<World> {
     socketPath: join(dir, "na.sock"),
     bridge: uniqueName("chbr"),
     master: uniqueName("chmv"),
-    subnets: { cluster: randomSubnet(), mv: randomSubnet(), ptp: randomSubnet() },
+    subnets: { cluster, mv, ptp },
   };
   const ipam = (s: TestSubnet) => ({
     type: "host-local",

@@ -26,6 +26,19 @@ export function randomSubnet(): TestSubnet {
   return { subnet: `${prefix}0/24`, gateway: `${prefix}1`, staticAddr: `${prefix}9/24`, prefix };
 }
 
+/**
+ * `count` random /24s in distinct /16s: one pod's networks that overlap are refused
+ * (IPAM_CONFLICT), and a test may widen one to its /16 without covering another.
+ */
+export function distinctSubnets(count: number): TestSubnet[] {
+  const bySixteen = new Map<string, TestSubnet>();
+  while (bySixteen.size < count) {
+    const next = randomSubnet();
+    bySixteen.set(next.prefix.split(".").slice(0, 2).join("."), next);
+  }
+  return [...bySixteen.values()];
+}
+
 /** Fill the template text; every token used in it must have a value. */
 export function fillTokens(text: string, vars: NetconfVars, what = "template"): string {
   return text.replace(/\$\{([A-Z_]+)\}/g, (_, token: string) => {

@@ -9,7 +9,7 @@ import { CNI_BIN_DIRS } from "./cni-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "./daemon.js";
 import { createHostBridge, deleteHostLinks, ipamReservations } from "./host-net.js";
 import { createNetns, uniqueName, type Netns } from "./netns.js";
-import { randomSubnet, type TestSubnet } from "./netconf-fixture.js";
+import { distinctSubnets, type TestSubnet } from "./netconf-fixture.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
 
@@ -68,13 +68,7 @@ export async function createServiceWorld(tag: string): Promise<ServiceWorld> {
     await cleanup();
     throw err;
   }
-  // Distinct: two networks of one pod with one subnet are refused (IPAM_CONFLICT).
-  const picked = new Map<string, TestSubnet>();
-  while (picked.size < 4) {
-    const next = randomSubnet();
-    picked.set(next.subnet, next);
-  }
-  const [cluster, a, b, c] = [...picked.values()] as [TestSubnet, TestSubnet, TestSubnet, TestSubnet];
+  const [cluster, a, b, c] = distinctSubnets(4) as [TestSubnet, TestSubnet, TestSubnet, TestSubnet];
   const subnets = { cluster, a, b, c };
   const clusterConf = {
     cniVersion: "1.0.0",
