@@ -2,7 +2,7 @@
 // plugins in a real netns: pod annotations from the informer, network-status as stored by
 // the stand-in matches the netns, and with the API server down DEL still cleans up while
 // ADD fails with a retryable error (CNI 11).
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
@@ -15,6 +15,7 @@ import { deleteHostLinks, ipamReservations } from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { errorInfo } from "../helpers/kube-stand-in/daemon-fixture.js";
 import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
+import { distinctSubnets } from "../helpers/netconf-fixture.js";
 import { createNetns, type Netns, uniqueName } from "../helpers/netns.js";
 import { describeRoot } from "../helpers/root.js";
 
@@ -28,8 +29,7 @@ interface World {
   bridges: string[];
 }
 
-function bridgeNet(bridge: string, dataDir: string, gateway: boolean): object {
-  const prefix = `10.${randomInt(200, 255)}.${randomInt(0, 256)}`;
+function bridgeNet(bridge: string, subnet: string, dataDir: string, gateway: boolean): object {
   return {
     cniVersion: "1.0.0",
     type: "bridge",
@@ -37,7 +37,7 @@ function bridgeNet(bridge: string, dataDir: string, gateway: boolean): object {
     isGateway: gateway,
     ipam: {
       type: "host-local",
-      ranges: [[{ subnet: `${prefix}.0/24` }]],
+      ranges: [[{ subnet }]],
       ...(gateway ? { routes: [{ dst: "0.0.0.0/0" }] } : {}),
       dataDir,
     },
@@ -62,9 +62,15 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
     const dataDir = join(dir, "ipam");
     await mkdir(join(dir, "net.d"), { recursive: true });
     const bridges = [uniqueName("kbc"), uniqueName("kbb")];
+    // One pod gets both networks: equal draws would be refused as IPAM_CONFLICT.
+    const [clusterSubnet, blueSubnet] = distinctSubnets(2).map((s) => s.subnet);
     const standIn = await startKubeStandIn();
-    standIn.createNad({ namespace: "kube-system", name: "cluster-net", config: bridgeNet(bridges[0]!, dataDir, true) });
-    standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(bridges[1]!, dataDir, false) });
+    standIn.createNad({
+      namespace: "kube-system",
+      name: "cluster-net",
+      config: bridgeNet(bridges[0]!, clusterSubnet!, dataDir, true),
+    });
+    standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(bridges[1]!, blueSubnet!, dataDir, false) });
     const kubeconfigPath = await standIn.writeKubeconfig(dir);
     const netns = await createNetns("kube-e2e-");
     const daemon = await startComposedDaemon(

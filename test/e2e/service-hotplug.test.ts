@@ -4,7 +4,7 @@
 // conflicting hot-plug is refused before any plugin runs; a failing one rolls back alone; a DEL of
 // the sandbox afterwards removes everything. With hotplug.annotations on, editing the pod's networks
 // annotation adds and removes interfaces, with one Event listing what was added and one naming a failure.
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ import { deleteHostLinks, ipamReservations } from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { errorInfo } from "../helpers/kube-stand-in/daemon-fixture.js";
 import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
+import { distinctSubnets } from "../helpers/netconf-fixture.js";
 import { createNetns, type Netns, uniqueName } from "../helpers/netns.js";
 import { parsePrometheusText, sampleValue } from "../helpers/prometheus-text.js";
 import { describeRoot } from "../helpers/root.js";
@@ -29,8 +30,16 @@ const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.u
 type StatusEntry = { name: string; interface: string; ips: string[]; mac: string; default?: boolean };
 type Ev = { type: string; reason: string; action: string; note: string; regarding: { name: string } };
 
-function bridgeNet(bridge: string, dataDir: string, opts: { gateway?: boolean; defaultRoute?: boolean } = {}): object {
-  const prefix = `10.${randomInt(100, 199)}.${randomInt(0, 256)}`;
+// A pod holds cluster-net, blue and one of green, red or broken: two equal draws would be refused
+// as IPAM_CONFLICT instead of the outcome a test expects.
+const [clusterSubnet, blueSubnet, greenSubnet, redSubnet, brokenSubnet] = distinctSubnets(5).map((s) => s.subnet);
+
+function bridgeNet(
+  bridge: string,
+  subnet: string,
+  dataDir: string,
+  opts: { gateway?: boolean; defaultRoute?: boolean } = {},
+): object {
   return {
     cniVersion: "1.0.0",
     type: "bridge",
@@ -38,7 +47,7 @@ function bridgeNet(bridge: string, dataDir: string, opts: { gateway?: boolean; d
     isGateway: opts.gateway ?? false,
     ipam: {
       type: "host-local",
-      ranges: [[{ subnet: `${prefix}.0/24` }]],
+      ranges: [[{ subnet }]],
       ...(opts.defaultRoute ? { routes: [{ dst: "0.0.0.0/0" }] } : {}),
       dataDir,
     },
@@ -64,15 +73,15 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     standIn.createNad({
       namespace: "kube-system",
       name: "cluster-net",
-      config: bridgeNet(cluster, dataDir, { gateway: true, defaultRoute: true }),
+      config: bridgeNet(cluster, clusterSubnet!, dataDir, { gateway: true, defaultRoute: true }),
     });
-    standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(blue, dataDir) });
-    standIn.createNad({ namespace: "ns1", name: "green", config: bridgeNet(green, dataDir) });
+    standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(blue, blueSubnet!, dataDir) });
+    standIn.createNad({ namespace: "ns1", name: "green", config: bridgeNet(green, greenSubnet!, dataDir) });
     // A second default route: its IPAM routes 0.0.0.0/0, as the cluster network's does.
     standIn.createNad({
       namespace: "ns1",
       name: "red",
-      config: bridgeNet(red, dataDir, { gateway: true, defaultRoute: true }),
+      config: bridgeNet(red, redSubnet!, dataDir, { gateway: true, defaultRoute: true }),
     });
     // A bridge that works, then a plugin that fails: the bridge has run and must be rolled back.
     standIn.createNad({
@@ -82,7 +91,7 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
         cniVersion: "1.0.0",
         name: "broken",
         plugins: [
-          { ...(bridgeNet(broken, dataDir) as Record<string, unknown>) },
+          { ...(bridgeNet(broken, brokenSubnet!, dataDir) as Record<string, unknown>) },
           { type: "noop", noop: { ADD: { error: { code: 100, msg: "noop refuses to finish" } } } },
         ],
       },
