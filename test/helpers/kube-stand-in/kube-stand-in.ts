@@ -10,7 +10,7 @@ import { type Fault, handleRequest, type HandlerState } from "./handle-request.j
 import { writeKubeconfig } from "./kubeconfig.js";
 import { ObjectStore } from "./object-store.js";
 import { makeNad, makePod, type NadParams, type PodParams } from "./objects.js";
-import { standInCert } from "./tls.js";
+import { STAND_IN_HOST, standInCert } from "./tls.js";
 import type { KubeObject, RequestRecord, ResourceName, Verb } from "./types.js";
 import type { WatchStream } from "./watch-stream.js";
 
@@ -122,7 +122,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => {
+      server.listen(port, STAND_IN_HOST, () => {
         server.off("error", reject);
         resolve();
       });
@@ -145,13 +145,13 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
   };
 
   const standIn: KubeStandIn = {
-    url: `https://127.0.0.1:${port}`,
+    url: `https://${STAND_IN_HOST}:${port}`,
     token,
     store,
     writeKubeconfig: (dir, o = {}) =>
       writeKubeconfig(
         dir,
-        { server: `https://127.0.0.1:${port}`, caPem: tls.cert, token: o.token ?? token },
+        { server: `https://${STAND_IN_HOST}:${port}`, caPem: tls.cert, token: o.token ?? token },
         o.fileName,
       ),
 

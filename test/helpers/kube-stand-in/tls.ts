@@ -2,6 +2,7 @@
 // openssl CLI (Node cannot mint X.509 certificates). client-node refuses plain HTTP unless
 // TLS checks are switched off, so the stand-in speaks HTTPS like a real API server.
 import { execFileSync } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,9 +12,15 @@ export interface StandInCert {
   readonly key: string;
 }
 
+/**
+ * This process's stand-ins listen on a loopback address of their own, not 127.0.0.1: up() after
+ * down() must get its port back, and on 127.0.0.1 another test file's listener may take it meanwhile.
+ */
+export const STAND_IN_HOST = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+
 let cached: StandInCert | undefined;
 
-/** One certificate per test process (valid for 127.0.0.1 and localhost). */
+/** One certificate per test process (valid for STAND_IN_HOST, 127.0.0.1 and localhost). */
 export function standInCert(): StandInCert {
   if (cached) return cached;
   const dir = mkdtempSync(join(tmpdir(), "kube-stand-in-tls-"));
@@ -35,7 +42,7 @@ export function standInCert(): StandInCert {
         "-subj",
         "/CN=kube-stand-in",
         "-addext",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        `subjectAltName=IP:${STAND_IN_HOST},IP:127.0.0.1,DNS:localhost`,
         "-keyout",
         keyPath,
         "-out",
