@@ -134,6 +134,13 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
         },
       }),
     );
+    containerd = await startContainerd({
+      tag: "img",
+      cniBinDir: host["/opt/cni/bin"]!,
+      cniConfDir: host["/etc/cni/net.d"]!,
+    });
+    // After containerd is up: its stream server takes a random port, which could be the one
+    // freePort() found free.
     await writeFile(
       join(dir, "config", "netattachd.yaml"),
       [
@@ -148,12 +155,6 @@ describeRoot("the netattach image as the DaemonSet runs it", () => {
         "",
       ].join("\n"),
     );
-
-    containerd = await startContainerd({
-      tag: "img",
-      cniBinDir: host["/opt/cni/bin"]!,
-      cniConfDir: host["/etc/cni/net.d"]!,
-    });
     await importImage(containerd, image.tarball);
 
     // Init step: the manifest's install command. The shim runs on the HOST and calls the
