@@ -3,7 +3,7 @@
 // the stand-in matches the netns, and with the API server down DEL still cleans up while
 // ADD fails with a retryable error (CNI 11).
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { type DaemonConfig, stateLayout } from "../../server/src/config/index.js";
@@ -22,6 +22,7 @@ import { describeRoot } from "../helpers/root.js";
 const NODE = "node-e2e";
 
 interface World {
+  dir: string;
   standIn: KubeStandIn;
   daemon: TestDaemon & { config: DaemonConfig };
   netns: Netns;
@@ -88,7 +89,7 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
       },
       { dir },
     );
-    w = { standIn, daemon, netns, dataDir, bridges };
+    w = { dir, standIn, daemon, netns, dataDir, bridges };
     await vi.waitFor(
       async () => expect(await daemon.client.api.getStatus({})).toMatchObject({ ready: true, reasons: [] }),
       { timeout: 20_000 },
@@ -100,6 +101,7 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
     await w.standIn.close();
     await w.netns.delete();
     await deleteHostLinks(...w.bridges);
+    await rm(w.dir, { recursive: true, force: true });
   });
 
   const pod = (name: string, uid: string) => ({ namespace: "ns1", name, uid });

@@ -5,7 +5,7 @@
 // the sandbox afterwards removes everything. With hotplug.annotations on, editing the pod's networks
 // annotation adds and removes interfaces, with one Event listing what was added and one naming a failure.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, symlink } from "node:fs/promises";
+import { mkdir, readFile, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
@@ -59,10 +59,11 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
   let daemon: TestDaemon & { config: DaemonConfig };
   let netns: Netns;
   let dataDir: string;
+  let dir: string | undefined;
   const bridges = [uniqueName("hpc"), uniqueName("hpb"), uniqueName("hpg"), uniqueName("hpr"), uniqueName("hpf")];
 
   beforeAll(async () => {
-    const dir = await tempDir("na-hotplug-e2e-");
+    dir = await tempDir("na-hotplug-e2e-");
     dataDir = join(dir, "ipam");
     const bin = join(dir, "bin");
     await mkdir(join(dir, "net.d"), { recursive: true });
@@ -125,6 +126,7 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     await standIn?.close();
     await netns?.delete();
     await deleteHostLinks(...bridges);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
   const addRequest = (containerId: string, p: { namespace: string; name: string; uid: string }) => ({

@@ -3,7 +3,7 @@
 // existence decides; at start-up what a previous daemon left half done is cleaned up.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GarbageCollectOutcome, GarbageCollectReason } from "../../proto/gen/netattach/v1/attachment_service.js";
@@ -38,6 +38,7 @@ afterEach(async () => {
   for (const d of daemons.splice(0)) await d.stop();
   await cri.stop();
   await netns.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 async function start(reconcile: Partial<DaemonConfig["reconcile"]>): Promise<TestDaemon> {
