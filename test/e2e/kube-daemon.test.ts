@@ -64,14 +64,18 @@ describeRoot("netattachd × kube API server stand-in × real plugins", () => {
     await mkdir(join(dir, "net.d"), { recursive: true });
     const bridges = [uniqueName("kbc"), uniqueName("kbb")];
     // One pod gets both networks: equal draws would be refused as IPAM_CONFLICT.
-    const [clusterSubnet, blueSubnet] = distinctSubnets(2).map((s) => s.subnet);
+    const [clusterSubnet, blueSubnet] = distinctSubnets(2);
     const standIn = await startKubeStandIn();
     standIn.createNad({
       namespace: "kube-system",
       name: "cluster-net",
-      config: bridgeNet(bridges[0]!, clusterSubnet!, dataDir, true),
+      config: bridgeNet(bridges[0]!, clusterSubnet.subnet, dataDir, true),
     });
-    standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(bridges[1]!, blueSubnet!, dataDir, false) });
+    standIn.createNad({
+      namespace: "ns1",
+      name: "blue",
+      config: bridgeNet(bridges[1]!, blueSubnet.subnet, dataDir, false),
+    });
     const kubeconfigPath = await standIn.writeKubeconfig(dir);
     const netns = await createNetns("kube-e2e-");
     const daemon = await startComposedDaemon(

@@ -32,7 +32,7 @@ type Ev = { type: string; reason: string; action: string; note: string; regardin
 
 // A pod holds cluster-net, blue and one of green, red or broken: two equal draws would be refused
 // as IPAM_CONFLICT instead of the outcome a test expects.
-const [clusterSubnet, blueSubnet, greenSubnet, redSubnet, brokenSubnet] = distinctSubnets(5).map((s) => s.subnet);
+const [clusterSubnet, blueSubnet, greenSubnet, redSubnet, brokenSubnet] = distinctSubnets(5);
 
 function bridgeNet(
   bridge: string,
@@ -74,15 +74,15 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     standIn.createNad({
       namespace: "kube-system",
       name: "cluster-net",
-      config: bridgeNet(cluster, clusterSubnet!, dataDir, { gateway: true, defaultRoute: true }),
+      config: bridgeNet(cluster, clusterSubnet.subnet, dataDir, { gateway: true, defaultRoute: true }),
     });
-    standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(blue, blueSubnet!, dataDir) });
-    standIn.createNad({ namespace: "ns1", name: "green", config: bridgeNet(green, greenSubnet!, dataDir) });
+    standIn.createNad({ namespace: "ns1", name: "blue", config: bridgeNet(blue, blueSubnet.subnet, dataDir) });
+    standIn.createNad({ namespace: "ns1", name: "green", config: bridgeNet(green, greenSubnet.subnet, dataDir) });
     // A second default route: its IPAM routes 0.0.0.0/0, as the cluster network's does.
     standIn.createNad({
       namespace: "ns1",
       name: "red",
-      config: bridgeNet(red, redSubnet!, dataDir, { gateway: true, defaultRoute: true }),
+      config: bridgeNet(red, redSubnet.subnet, dataDir, { gateway: true, defaultRoute: true }),
     });
     // A bridge that works, then a plugin that fails: the bridge has run and must be rolled back.
     standIn.createNad({
@@ -92,7 +92,7 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
         cniVersion: "1.0.0",
         name: "broken",
         plugins: [
-          { ...(bridgeNet(broken, brokenSubnet!, dataDir) as Record<string, unknown>) },
+          { ...(bridgeNet(broken, brokenSubnet.subnet, dataDir) as Record<string, unknown>) },
           { type: "noop", noop: { ADD: { error: { code: 100, msg: "noop refuses to finish" } } } },
         ],
       },

@@ -81,7 +81,7 @@ describeRoot("service e2e: refuse before running", () => {
       ipam: {
         type: "host-local",
         dataDir: w.dataDir,
-        ranges: [[{ subnet: `${w.subnets.c.prefix.split(".").slice(0, 2).join(".")}.0.0/16` }]],
+        ranges: [[{ subnet: w.subnets.c.sixteen }]],
       },
     });
     await w.writeNad("default", "narrow", {

@@ -66,7 +66,7 @@ interface World {
 
 async function createWorld(): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), "na-chaos-"));
-  const [cluster, mv, ptp] = distinctSubnets(3) as [TestSubnet, TestSubnet, TestSubnet];
+  const [cluster, mv, ptp] = distinctSubnets(3);
   const w: World = {
     dir,
     stateDir: join(dir, "state"),

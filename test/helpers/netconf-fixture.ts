@@ -18,26 +18,42 @@ export interface TestSubnet {
   readonly staticAddr: string;
   /** "10.213.7." */
   readonly prefix: string;
+  /** The /16 around it, e.g. 10.213.0.0/16 */
+  readonly sixteen: string;
 }
 
 /** A random /24 in 10.200.0.0–10.254.255.0 (unlikely to clash with other tests or the host). */
 export function randomSubnet(): TestSubnet {
-  const prefix = `10.${randomInt(200, 255)}.${randomInt(0, 256)}.`;
-  return { subnet: `${prefix}0/24`, gateway: `${prefix}1`, staticAddr: `${prefix}9/24`, prefix };
+  const second = randomInt(200, 255);
+  const prefix = `10.${second}.${randomInt(0, 256)}.`;
+  return {
+    subnet: `${prefix}0/24`,
+    gateway: `${prefix}1`,
+    staticAddr: `${prefix}9/24`,
+    prefix,
+    sixteen: `10.${second}.0.0/16`,
+  };
 }
 
 /**
  * `count` random /24s in distinct /16s: one pod's networks that overlap are refused
- * (IPAM_CONFLICT), and a test may widen one to its /16 without covering another.
+ * (IPAM_CONFLICT), and a test may widen one to its /16 without covering another. At most 55, the
+ * /16s randomSubnet draws from.
  */
-export function distinctSubnets(count: number): TestSubnet[] {
+export function distinctSubnets<N extends number>(count: N): Subnets<N> {
+  if (count > 55) throw new Error(`distinctSubnets: ${count} is more than the 55 /16s there are`);
   const bySixteen = new Map<string, TestSubnet>();
   while (bySixteen.size < count) {
     const next = randomSubnet();
-    bySixteen.set(next.prefix.split(".").slice(0, 2).join("."), next);
+    bySixteen.set(next.sixteen, next);
   }
-  return [...bySixteen.values()];
+  return [...bySixteen.values()] as Subnets<N>;
 }
+
+/** `N` subnets as a tuple, so callers destructure them without casts. */
+type Subnets<N extends number, Acc extends TestSubnet[] = []> = Acc["length"] extends N
+  ? Acc
+  : Subnets<N, [...Acc, TestSubnet]>;
 
 /** Fill the template text; every token used in it must have a value. */
 export function fillTokens(text: string, vars: NetconfVars, what = "template"): string {

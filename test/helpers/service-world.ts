@@ -68,7 +68,7 @@ export async function createServiceWorld(tag: string): Promise<ServiceWorld> {
     await cleanup();
     throw err;
   }
-  const [cluster, a, b, c] = distinctSubnets(4) as [TestSubnet, TestSubnet, TestSubnet, TestSubnet];
+  const [cluster, a, b, c] = distinctSubnets(4);
   const subnets = { cluster, a, b, c };
   const clusterConf = {
     cniVersion: "1.0.0",
