@@ -4,6 +4,9 @@ import { defineConfig } from "vitest/config";
 // sockets, no root), e2e (root: real netns, real CNI plugins, real containerd).
 export default defineConfig({
   test: {
+    // Whatever the run leaves on the host (temp files, netns, links, iptables, processes) fails it
+    // in CI: test/helpers/host-leak-guard.ts.
+    globalSetup: ["test/helpers/host-leak-guard.ts"],
     projects: [
       {
         test: {

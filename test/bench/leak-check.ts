@@ -2,7 +2,7 @@
 // IPAM reservations, saved attachments, orphans and cached results. Printed, never asserted.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { hostLinkNames, netnsNames } from "../helpers/host-leftovers.js";
 import { ipamReservations } from "../helpers/host-net.js";
 
 export interface HostSnapshot {
@@ -11,14 +11,7 @@ export interface HostSnapshot {
 }
 
 export async function hostSnapshot(): Promise<HostSnapshot> {
-  const { stdout } = await execa("ip", ["-o", "link", "show"]);
-  const links = new Set(
-    stdout
-      .split("\n")
-      .map((l) => l.split(": ")[1]?.split("@")[0] ?? "")
-      .filter((n) => n !== ""),
-  );
-  const netns = new Set(await readdir("/var/run/netns").catch(() => []));
+  const [links, netns] = await Promise.all([hostLinkNames(), netnsNames()]);
   return { links, netns };
 }
 

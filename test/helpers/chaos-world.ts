@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { PLUGIN_OWNER_ENV } from "../../server/src/cni/index.js";
 import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-client.js";
 import { CNI_BIN_DIRS } from "./cni-bin.js";
-import { deleteHostLinks } from "./host-net.js";
+import { deleteHostLinks, isIpamBookkeeping } from "./host-net.js";
 import { ipJson, type IpAddr, type IpLink } from "./ip-json.js";
 import { distinctSubnets, type TestSubnet } from "./netconf-fixture.js";
 import { uniqueName } from "./netns.js";
@@ -290,7 +290,7 @@ async function countLeaks(w: World, base: Omit<ChaosCounts, "leaked" | "details"
     (l) => l.linkinfo?.info_kind === "veth" && (l.master === w.bridge || ptpHosts.has(l.ifname)),
   );
   const macvlans = links.filter((l) => l.linkinfo?.info_kind === "macvlan" && l.link === w.master);
-  const addresses = (await filesUnder(w.dataDir)).filter((f) => !/(^|\/)(lock|last_reserved_ip\.\d+)$/.test(f));
+  const addresses = (await filesUnder(w.dataDir)).filter((f) => !isIpamBookkeeping(f));
   const state = [
     ...(await filesUnder(join(w.stateDir, "attachments"))),
     ...(await filesUnder(join(w.stateDir, "orphans"))),

@@ -47,6 +47,11 @@ export async function iptablesSave(table?: string): Promise<string> {
   return (await runCmd("iptables-save", table === undefined ? [] : ["-t", table])).stdout;
 }
 
+/** host-local's per-network bookkeeping (`lock`, `last_reserved_ip.N`), kept after the last release. */
+export function isIpamBookkeeping(file: string): boolean {
+  return /(^|\/)(lock|last_reserved_ip\.\d+)$/.test(file);
+}
+
 /**
  * host-local reservations in `dataDir/<network>`: the files named after an IP (one per
  * allocation). `lock` and `last_reserved_ip.*` are bookkeeping, not reservations.
@@ -59,7 +64,7 @@ export async function ipamReservations(dataDir: string, network: string): Promis
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
-  return names.filter((n) => n !== "lock" && !n.startsWith("last_reserved_ip")).sort();
+  return names.filter((n) => !isIpamBookkeeping(n)).sort();
 }
 
 /** The content of a reservation file: "<containerID>\n<ifname>" in host-local ≥0.9. */

@@ -5,9 +5,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, readdir, rename, rm, stat, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { execa } from "execa";
+import { CACHE_HOME } from "./cache-home.js";
 import { fetchDebs, unpackDebs } from "./debian-packages.js";
 import { sha256File, tarLayer, writeOciImage } from "./oci-image.js";
 
@@ -121,7 +121,7 @@ export interface BuiltImage {
   };
 }
 
-export const DEFAULT_CACHE = join(tmpdir(), "netattach-image-cache");
+export const DEFAULT_CACHE = join(CACHE_HOME, "image");
 
 export async function buildImage(o: ImageOptions): Promise<BuiltImage> {
   const cacheDir = o.cacheDir ?? DEFAULT_CACHE;

@@ -4,14 +4,14 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { CACHE_HOME } from "../../../tools/image/cache-home.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** Per checkout: another worktree's builds must not evict this one's binary while its tests run it. */
-const CACHE = join(tmpdir(), "netattach-shim-cache", createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12));
+const CACHE = join(CACHE_HOME, "shim", createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12));
 // The shim also bundles the CNI spec rules, the Connect protocol and the text bounds from server/src.
 const INPUTS = [
   "client-cni/src",

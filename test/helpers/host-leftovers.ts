@@ -1,0 +1,212 @@
+// What a test run could leave on the host, read as sets of one-line entries, and what is new in a
+// later reading: the run's temp entries, network namespaces, host links, routes and policy rules,
+// iptables chains and rules, libcni's cached results, and the run's processes. The suite's leak
+// guard (host-leak-guard.ts) compares a reading before the run with one after; benchmarks read
+// links and netns through the same readers.
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { PLUGIN_OWNER_ENV } from "../../server/src/cni/index.js";
+import { CNI_BIN_DIRS } from "./cni-bin.js";
+import { isIpamBookkeeping } from "./host-net.js";
+import { NETNS_DIR } from "./netns.js";
+import { isRoot } from "./root.js";
+import { runCmd } from "./run-cmd.js";
+
+export type HostKind =
+  "temp entry" | "netns" | "host link" | "route" | "policy rule" | "iptables" | "libcni cache file" | "process";
+
+export type HostState = Readonly<Record<HostKind, ReadonlySet<string>>>;
+
+/** Entries of a directory; none when it does not exist. */
+async function entries(dir: string): Promise<string[]> {
+  return readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  });
+}
+
+export async function hostLinkNames(): Promise<Set<string>> {
+  const { stdout } = await runCmd("ip", ["-o", "link", "show"]);
+  return new Set(
+    stdout
+      .split("\n")
+      .map((l) => l.split(": ")[1]?.split("@")[0] ?? "")
+      .filter((n) => n !== ""),
+  );
+}
+
+export async function netnsNames(): Promise<Set<string>> {
+  return new Set(await entries(NETNS_DIR));
+}
+
+/** `ip -o <args>` lines, without what the kernel changes by itself (RA routes' lifetimes). */
+async function ipLines(args: readonly string[]): Promise<string[]> {
+  const { stdout } = await runCmd("ip", ["-o", ...args]);
+  return stdout
+    .split("\n")
+    .map((l) => l.replace(/ expires \S+/, "").trim())
+    .filter((l) => l !== "");
+}
+
+/** `<family> <table> <line>` for every chain and rule, without packet counters. */
+async function iptablesLines(): Promise<string[]> {
+  const out: string[] = [];
+  for (const [family, cmd] of [
+    ["ipv4", "iptables-save"],
+    ["ipv6", "ip6tables-save"],
+  ] as const) {
+    let table = "";
+    for (const line of (await runCmd(cmd, [])).stdout.split("\n")) {
+      if (line.startsWith("*")) table = line.slice(1);
+      else if (line.startsWith(":")) out.push(`${family} ${table} ${line.replace(/ \[\d+:\d+\]$/, "")}`);
+      else if (line.startsWith("-A ")) out.push(`${family} ${table} ${line}`);
+    }
+  }
+  return out;
+}
+
+/** Files under libcni's cache dir (containerd's default cacheDir), relative to it. */
+async function libcniCacheFiles(): Promise<string[]> {
+  const dir = "/var/lib/cni";
+  const found = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return found.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+/** Where a run's own processes come from, as their command lines and environments show it. */
+export interface RunMarks {
+  /** The test runner: its descendants are still running (workers, this reading's own commands). */
+  readonly runner: number;
+  /** The run's TMPDIR, inherited by everything the run starts with its environment. */
+  readonly runDir: string;
+}
+
+/** Command-line words of the programs a test starts (daemons, plugins, containerd and its shims). */
+const OUR_PROGRAMS = /netattach|containerd|runc|\/cni\//;
+
+/**
+ * Processes the run started that now run outside the runner's tree (re-parented: they outlived
+ * whoever started them), as "pid command line". A process is the run's when it carries the run's
+ * TMPDIR or a daemon's plugin owner mark, or runs one of our programs; anything else on the host
+ * (a CI agent's own commands) is not the suite's to judge.
+ */
+async function strayProcesses(marks: RunMarks): Promise<string[]> {
+  const procs: Array<{ pid: number; ppid: number; cmdline: string; environ: string[] }> = [];
+  for (const name of await entries("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, "utf8").catch(() => "");
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+    // Kernel threads have no command line; a process that just exited has no stat.
+    if (stat === "" || cmdline === "") continue;
+    const environ = (await readFile(`/proc/${name}/environ`, "latin1").catch(() => "")).split("\0");
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    procs.push({ pid: Number(name), ppid, cmdline: cmdline.replaceAll("\0", " ").trim(), environ });
+  }
+  const parent = new Map(procs.map((p) => [p.pid, p.ppid]));
+  const inRunner = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; hops++) {
+      if (p === marks.runner) return true;
+      p = parent.get(p);
+    }
+    return false;
+  };
+  const ours = (p: (typeof procs)[number]): boolean =>
+    p.environ.includes(`TMPDIR=${marks.runDir}`) ||
+    p.environ.some((e) => e.startsWith(`${PLUGIN_OWNER_ENV}=`)) ||
+    OUR_PROGRAMS.test(p.cmdline) ||
+    CNI_BIN_DIRS.some((dir) => p.cmdline.startsWith(`${dir}/`));
+  return procs.filter((p) => !inRunner(p.pid) && ours(p)).map((p) => `${p.pid} ${p.cmdline}`);
+}
+
+/** Everything under `dir`, as paths: a directory that holds entries is named by them. */
+async function tempEntries(dir: string): Promise<string[]> {
+  const found = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const paths = found.map((e) => join(e.parentPath, e.name));
+  return paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`)));
+}
+
+/**
+ * The host as a test run could change it. Without root only the run's temp entries, host links,
+ * routes and processes are read (netns, iptables and libcni's cache are root's, and root tests do
+ * not run then).
+ */
+export async function hostState(marks: RunMarks): Promise<HostState> {
+  const asRoot = <T>(read: () => Promise<T[]>): Promise<T[]> => (isRoot ? read() : Promise.resolve([]));
+  const [temp, netns, links, routes, rules, iptables, libcni, procs] = await Promise.all([
+    tempEntries(marks.runDir),
+    asRoot(async () => [...(await netnsNames())]),
+    hostLinkNames(),
+    Promise.all([ipLines(["-4", "route", "show", "table", "all"]), ipLines(["-6", "route", "show", "table", "all"])]),
+    Promise.all([ipLines(["-4", "rule", "show"]), ipLines(["-6", "rule", "show"])]),
+    asRoot(iptablesLines),
+    asRoot(libcniCacheFiles),
+    strayProcesses(marks),
+  ]);
+  return {
+    "temp entry": new Set(temp),
+    netns: new Set(netns),
+    "host link": links,
+    route: new Set(routes.flat()),
+    "policy rule": new Set(rules.flat()),
+    iptables: new Set(iptables),
+    "libcni cache file": new Set(libcni),
+    process: new Set(procs),
+  };
+}
+
+/**
+ * Chains the portmap and firewall plugins create once per host and never remove, by design: their
+ * DEL removes a container's rules, not the chains every container shares.
+ */
+const SHARED_CHAINS = new Set([
+  "CNI-FORWARD",
+  "CNI-ADMIN",
+  "CNI-HOSTPORT-DNAT",
+  "CNI-HOSTPORT-SNAT",
+  "CNI-HOSTPORT-MASQ",
+  "CNI-HOSTPORT-SETMARK",
+]);
+
+/** A shared chain, or a rule in or into one that is for no container (no address, port or own chain). */
+function isSharedIptables(entry: string): boolean {
+  const line = entry.split(" ").slice(2).join(" ");
+  const declared = /^:(\S+)/.exec(line)?.[1];
+  if (declared !== undefined) return SHARED_CHAINS.has(declared);
+  const chain = /^-A (\S+)/.exec(line)?.[1] ?? "";
+  const target = / -j (\S+)/.exec(line)?.[1];
+  const touchesShared = SHARED_CHAINS.has(chain) || (target !== undefined && SHARED_CHAINS.has(target));
+  const forAContainer =
+    / (-s|-d|--dport|--dports|--to-destination) /.test(line) ||
+    (target !== undefined && target.startsWith("CNI-") && !SHARED_CHAINS.has(target));
+  return touchesShared && !forAContainer;
+}
+
+/** What a run may add and keep, besides the plugins' shared state: caches in its temp dir. */
+export interface Allowed {
+  /** Directories whose contents may stay (a tool's cache), as paths. */
+  readonly tempCaches: readonly string[];
+}
+
+function allowed(kind: HostKind, entry: string, allow: Allowed): boolean {
+  switch (kind) {
+    case "temp entry":
+      return allow.tempCaches.some((dir) => entry === dir || entry.startsWith(`${dir}/`));
+    case "iptables":
+      return isSharedIptables(entry);
+    case "libcni cache file":
+      return isIpamBookkeeping(entry);
+    default:
+      return false;
+  }
+}
+
+/** "kind entry" for everything in `after` that `before` did not hold and no rule allows. */
+export function leftovers(before: HostState, after: HostState, allow: Allowed): string[] {
+  const out: string[] = [];
+  for (const kind of Object.keys(after) as HostKind[]) {
+    for (const entry of after[kind]) {
+      if (!before[kind].has(entry) && !allowed(kind, entry, allow)) out.push(`${kind} ${entry}`);
+    }
+  }
+  return out;
+}
