@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
+import { feedStdin } from "../helpers/run-cmd.js";
 import { startNetattachd } from "../helpers/containerd/netattachd-process.js";
 import { pairedDiff, stats, type Stats } from "./bench-stats.js";
 import { daemonBundle, DAEMONSET_LAUNCH } from "./daemon-process.js";
@@ -42,8 +43,8 @@ function run(cmd: string, args: string[], env: Record<string, string>, stdin: st
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ ms: performance.now() - t0, code, stdout }));
-    // The floor program exits without reading stdin: EPIPE is its answer, not the bench's error.
-    child.stdin.on("error", () => undefined).end(stdin);
+    // The floor program exits without reading stdin.
+    feedStdin(child.stdin, stdin);
   });
 }
 

@@ -1,5 +1,6 @@
 // Run a host command without a shell; reject with its stderr so test failures say why.
 import { execFile } from "node:child_process";
+import type { Writable } from "node:stream";
 
 export interface CmdResult {
   readonly stdout: string;
@@ -15,8 +16,20 @@ export function runCmd(file: string, args: readonly string[], opts: { input?: st
         resolve({ stdout, stderr });
       }
     });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    if (opts.input !== undefined && child.stdin !== null) feedStdin(child.stdin, opts.input);
   });
+}
+
+/**
+ * Writes `input` to a child's stdin and closes it. A program may exit without reading its stdin
+ * (a refusal decided from its environment): the EPIPE that the write then meets is the program's
+ * choice, and its exit code and output are what a caller checks, not an error of the caller.
+ */
+export function feedStdin(stdin: Writable, input: string | Uint8Array): void {
+  stdin.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+  stdin.end(input);
 }
 
 /** Like runCmd but resolves to false instead of rejecting (for probes and best-effort cleanup). */

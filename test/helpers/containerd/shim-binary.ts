@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { CACHE_HOME } from "../../../tools/image/cache-home.js";
+import { feedStdin } from "../run-cmd.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** Per checkout: another worktree's builds must not evict this one's binary while its tests run it. */
@@ -71,7 +72,7 @@ export function runShimBinary(binary: string, env: Record<string, string>, stdin
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (exitCode) => resolve({ stdout, stderr, exitCode }));
-    child.stdin.end(stdin);
+    feedStdin(child.stdin, stdin);
   });
 }
 
