@@ -4,9 +4,10 @@
 // guard (host-leak-guard.ts) compares a reading before the run with one after; benchmarks read
 // links and netns through the same readers.
 import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
 import { PLUGIN_OWNER_ENV } from "../../server/src/cni/index.js";
 import { CNI_BIN_DIRS } from "./cni-bin.js";
+import { REPO_ROOT } from "./containerd/shim-binary.js";
 import { isIpamBookkeeping } from "./host-net.js";
 import { NETNS_DIR } from "./netns.js";
 import { isRoot } from "./root.js";
@@ -80,17 +81,18 @@ export interface RunMarks {
   readonly runDir: string;
 }
 
-/** Command-line words of the programs a test starts (daemons, plugins, containerd and its shims). */
-const OUR_PROGRAMS = /netattach|containerd|runc|\/cni\//;
+/** Programs a test starts that may not inherit the run's environment (containerd and its shims). */
+const OUR_PROGRAMS = new Set(["containerd", "containerd-shim", "containerd-shim-runc-v2", "runc"]);
 
 /**
  * Processes the run started that now run outside the runner's tree (re-parented: they outlived
  * whoever started them), as "pid command line". A process is the run's when it carries the run's
- * TMPDIR or a daemon's plugin owner mark, or runs one of our programs; anything else on the host
- * (a CI agent's own commands) is not the suite's to judge.
+ * TMPDIR or a daemon's plugin owner mark, runs containerd, runc or a CNI plugin, or names this
+ * checkout or the run's temp dir; anything else on the host (a CI agent's own commands) is not the
+ * suite's to judge.
  */
 async function strayProcesses(marks: RunMarks): Promise<string[]> {
-  const procs: Array<{ pid: number; ppid: number; cmdline: string; environ: string[] }> = [];
+  const procs: Array<{ pid: number; ppid: number; argv0: string; cmdline: string; environ: string[] }> = [];
   for (const name of await entries("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     const stat = await readFile(`/proc/${name}/stat`, "utf8").catch(() => "");
@@ -100,7 +102,8 @@ async function strayProcesses(marks: RunMarks): Promise<string[]> {
     const environ = (await readFile(`/proc/${name}/environ`, "latin1").catch(() => "")).split("\0");
     // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    procs.push({ pid: Number(name), ppid, cmdline: cmdline.replaceAll("\0", " ").trim(), environ });
+    const argv0 = cmdline.split("\0")[0] ?? "";
+    procs.push({ pid: Number(name), ppid, argv0, cmdline: cmdline.replaceAll("\0", " ").trim(), environ });
   }
   const parent = new Map(procs.map((p) => [p.pid, p.ppid]));
   const inRunner = (pid: number): boolean => {
@@ -113,8 +116,11 @@ async function strayProcesses(marks: RunMarks): Promise<string[]> {
   const ours = (p: (typeof procs)[number]): boolean =>
     p.environ.includes(`TMPDIR=${marks.runDir}`) ||
     p.environ.some((e) => e.startsWith(`${PLUGIN_OWNER_ENV}=`)) ||
-    OUR_PROGRAMS.test(p.cmdline) ||
-    CNI_BIN_DIRS.some((dir) => p.cmdline.startsWith(`${dir}/`));
+    OUR_PROGRAMS.has(basename(p.argv0)) ||
+    CNI_BIN_DIRS.some((dir) => p.argv0.startsWith(`${dir}/`)) ||
+    // Daemons started with a clean environment: node or tsx running this checkout's code.
+    p.cmdline.includes(REPO_ROOT) ||
+    p.cmdline.includes(marks.runDir);
   return procs.filter((p) => !inRunner(p.pid) && ours(p)).map((p) => `${p.pid} ${p.cmdline}`);
 }
 
