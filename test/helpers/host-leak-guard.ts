@@ -27,14 +27,21 @@ export async function setup(): Promise<() => Promise<void>> {
   const before = await hostState(marks);
   process.env.TMPDIR = marks.runDir;
   return async () => {
-    let left = leftovers(before, await hostState(marks), allow);
-    for (const deadline = Date.now() + SETTLE_MS; left.length > 0 && Date.now() < deadline;) {
-      await sleep(250);
+    let left: string[];
+    try {
       left = leftovers(before, await hostState(marks), allow);
+      for (const deadline = Date.now() + SETTLE_MS; left.length > 0 && Date.now() < deadline;) {
+        await sleep(250);
+        left = leftovers(before, await hostState(marks), allow);
+      }
+    } catch (err) {
+      // An unchecked run must not pass as a clean one.
+      left = [`(the host could not be read: ${err instanceof Error ? err.message : String(err)})`];
+    } finally {
+      if (outerTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = outerTmp;
+      await rm(marks.runDir, { recursive: true, force: true });
     }
-    if (outerTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = outerTmp;
-    await rm(marks.runDir, { recursive: true, force: true });
     if (left.length === 0) return;
     const shown = left.slice(0, 40).map((l) => `  ${l}`);
     if (left.length > shown.length) shown.push(`  … and ${left.length - shown.length} more`);
