@@ -1,7 +1,8 @@
 // The suite's leak guard (vitest globalSetup). The run gets its own TMPDIR, inherited by every test
 // worker and everything they start (daemons, plugins, containerd); afterwards that directory must
-// be empty and the host must hold nothing the run added: no netns, link, route, policy rule,
-// iptables chain or rule, libcni cache file or process, beyond the plugins' shared iptables chains.
+// be empty and the host must hold nothing the run added: no netns, mount, cgroup, link, route,
+// policy rule, iptables chain or rule, libcni cache file or process, beyond the plugins' shared
+// iptables chains.
 // A node component's tests that leave state behind would hide the leaks the product must not have.
 //
 // In CI (a fresh machine, nothing else running) a leftover fails the run. Elsewhere the host is

@@ -1,9 +1,10 @@
 // What a test run could leave on the host, read as sets of one-line entries, and what is new in a
-// later reading: the run's temp entries, network namespaces, host links, routes and policy rules,
-// iptables chains and rules, libcni's cached results, and the run's processes. The suite's leak
+// later reading: the run's temp entries, network namespaces, mounts, top-level cgroups, host links,
+// routes and policy rules, iptables chains and rules, libcni's cached results, and the run's
+// processes. The suite's leak
 // guard (host-leak-guard.ts) compares a reading before the run with one after; benchmarks read
 // links and netns through the same readers.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { PLUGIN_OWNER_ENV } from "../../server/src/cni/index.js";
 import { CNI_BIN_DIRS } from "./cni-bin.js";
@@ -14,7 +15,16 @@ import { isRoot } from "./root.js";
 import { runCmd } from "./run-cmd.js";
 
 export type HostKind =
-  "temp entry" | "netns" | "host link" | "route" | "policy rule" | "iptables" | "libcni cache file" | "process";
+  | "temp entry"
+  | "netns"
+  | "mount"
+  | "cgroup"
+  | "host link"
+  | "route"
+  | "policy rule"
+  | "iptables"
+  | "libcni cache file"
+  | "process";
 
 export type HostState = Readonly<Record<HostKind, ReadonlySet<string>>>;
 
@@ -62,6 +72,36 @@ async function iptablesLines(): Promise<string[]> {
       else if (line.startsWith(":")) out.push(`${family} ${table} ${line.replace(/ \[\d+:\d+\]$/, "")}`);
       else if (line.startsWith("-A ")) out.push(`${family} ${table} ${line}`);
     }
+  }
+  return out;
+}
+
+/** Mount points of the host's mount namespace (netns bind mounts, a container's rootfs). */
+async function mountPoints(): Promise<string[]> {
+  return (await readFile("/proc/self/mountinfo", "utf8"))
+    .split("\n")
+    .map((line) => line.split(" ")[4] ?? "")
+    .filter((p) => p !== "");
+}
+
+/**
+ * Top-level cgroups of every hierarchy (cgroup v1's per controller, or v2's one): a test's
+ * containers run below a cgroup parent of their own there, which its cleanup removes.
+ */
+async function topCgroups(): Promise<string[]> {
+  const root = "/sys/fs/cgroup";
+  const isHierarchy = async (dir: string): Promise<boolean> =>
+    (await stat(join(dir, "cgroup.procs")).catch(() => null)) !== null;
+  const hierarchies = (await isHierarchy(root))
+    ? [root]
+    : (
+        await Promise.all(
+          (await entries(root)).map(async (n) => ((await isHierarchy(join(root, n))) ? [join(root, n)] : [])),
+        )
+      ).flat();
+  const out: string[] = [];
+  for (const dir of hierarchies) {
+    for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(join(dir, e.name));
   }
   return out;
 }
@@ -132,15 +172,17 @@ async function tempEntries(dir: string): Promise<string[]> {
 }
 
 /**
- * The host as a test run could change it. Without root only the run's temp entries, host links,
- * routes and processes are read (netns, iptables and libcni's cache are root's, and root tests do
- * not run then).
+ * The host as a test run could change it. Without root only the run's temp entries, mounts, host
+ * links, routes and processes are read (netns, cgroups, iptables and libcni's cache are root's,
+ * and root tests do not run then).
  */
 export async function hostState(marks: RunMarks): Promise<HostState> {
   const asRoot = <T>(read: () => Promise<T[]>): Promise<T[]> => (isRoot ? read() : Promise.resolve([]));
-  const [temp, netns, links, routes, rules, iptables, libcni, procs] = await Promise.all([
+  const [temp, netns, mounts, cgroups, links, routes, rules, iptables, libcni, procs] = await Promise.all([
     tempEntries(marks.runDir),
     asRoot(async () => [...(await netnsNames())]),
+    mountPoints(),
+    asRoot(topCgroups),
     hostLinkNames(),
     Promise.all([ipLines(["-4", "route", "show", "table", "all"]), ipLines(["-6", "route", "show", "table", "all"])]),
     Promise.all([ipLines(["-4", "rule", "show"]), ipLines(["-6", "rule", "show"])]),
@@ -151,6 +193,8 @@ export async function hostState(marks: RunMarks): Promise<HostState> {
   return {
     "temp entry": new Set(temp),
     netns: new Set(netns),
+    mount: new Set(mounts),
+    cgroup: new Set(cgroups),
     "host link": links,
     route: new Set(routes.flat()),
     "policy rule": new Set(rules.flat()),

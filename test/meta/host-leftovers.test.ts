@@ -7,6 +7,8 @@ function state(e: Partial<Record<HostKind, string[]>> = {}): HostState {
   return {
     "temp entry": set("temp entry"),
     netns: set("netns"),
+    mount: set("mount"),
+    cgroup: set("cgroup"),
     "host link": set("host link"),
     route: set("route"),
     "policy rule": set("policy rule"),
@@ -24,6 +26,8 @@ describe("host leftovers", () => {
     const after = state({
       "temp entry": ["/tmp/run/old", "/tmp/run/na-chaos-x1/ipam/lock"],
       netns: ["kept", "ns-abc"],
+      mount: ["/run/netns/ns-abc"],
+      cgroup: ["/sys/fs/cgroup/memory/netattach-cd-a1b2c3"],
       "host link": ["vethab12"],
       route: ["10.1.0.5 dev vethab12 scope host"],
       "policy rule": ["100: from 10.1.0.5 lookup 100"],
@@ -32,6 +36,8 @@ describe("host leftovers", () => {
     expect(leftovers(before, after, NO_CACHES)).toEqual([
       "temp entry /tmp/run/na-chaos-x1/ipam/lock",
       "netns ns-abc",
+      "mount /run/netns/ns-abc",
+      "cgroup /sys/fs/cgroup/memory/netattach-cd-a1b2c3",
       "host link vethab12",
       "route 10.1.0.5 dev vethab12 scope host",
       "policy rule 100: from 10.1.0.5 lookup 100",
