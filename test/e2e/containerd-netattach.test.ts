@@ -3,13 +3,13 @@
 // the real netattachd. Pods are driven through the CRI API as a kubelet drives them.
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { join, relative } from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describeRoot } from "../helpers/root.js";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
 import { runPodSandbox, type PodOptions, type SandboxLink as Link } from "../helpers/containerd/pod-sandbox.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
+import { filesUnder, isIpamBookkeeping } from "../helpers/host-net.js";
 import { PodSandboxState } from "../../proto/gen/runtime/v1/api.js";
 
 const SANDBOX_NOTREADY = PodSandboxState.SANDBOX_NOTREADY;
@@ -21,17 +21,9 @@ interface Addr {
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
-}
-
 /** host-local keeps a file per reserved address; `lock` and `last_reserved_ip.*` are bookkeeping. */
 async function ipReservations(ipamDir: string): Promise<string[]> {
-  return (await filesUnder(ipamDir)).filter((f) => !/(^|\/)(lock|last_reserved_ip\.\d+)$/.test(f));
+  return (await filesUnder(ipamDir)).filter((f) => !isIpamBookkeeping(f));
 }
 
 describeRoot("containerd → netattach-cni → netattachd", () => {

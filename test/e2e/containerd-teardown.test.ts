@@ -5,8 +5,8 @@
 // or state behind, or wedge a pod.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { AttachmentPhase } from "../../proto/gen/netattach/v1/attachment.js";
@@ -26,22 +26,15 @@ import {
 } from "../helpers/containerd/pod-sandbox.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
 import { createLogSink, type LogLine } from "../helpers/daemon.js";
+import { filesUnder, isIpamBookkeeping } from "../helpers/host-net.js";
 import { describeRoot } from "../helpers/root.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 const OCTET = 235;
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
-}
-
 /** host-local keeps a file per reserved address; `lock` and `last_reserved_ip.*` are bookkeeping. */
 async function ipReservations(ipamDir: string): Promise<string[]> {
-  return (await filesUnder(ipamDir)).filter((f) => !/(^|\/)(lock|last_reserved_ip\.\d+)$/.test(f));
+  return (await filesUnder(ipamDir)).filter((f) => !isIpamBookkeeping(f));
 }
 
 async function until(what: string, cond: () => Promise<boolean>, limitMs: number): Promise<void> {

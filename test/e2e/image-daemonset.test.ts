@@ -7,7 +7,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } 
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { execa } from "execa";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -20,6 +20,7 @@ import { ctrExec, ctrRun, ctrStop, importImage, type CtrMount } from "../helpers
 import { daemonSetContainers, type SpecContainer } from "../helpers/containerd/daemonset-spec.js";
 import { podSandboxConfig, sandboxNetnsPath } from "../helpers/containerd/pod-sandbox.js";
 import { buildShim, REPO_ROOT } from "../helpers/containerd/shim-binary.js";
+import { filesUnder } from "../helpers/host-net.js";
 import { describeRoot } from "../helpers/root.js";
 
 const CLUSTER = "img-cluster";
@@ -31,14 +32,6 @@ const DAEMON_ID = "netattachd";
 interface Addr {
   ifname: string;
   addr_info: { family: string; local: string; prefixlen: number }[];
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
 }
 
 describeRoot("the netattach image as the DaemonSet runs it", () => {

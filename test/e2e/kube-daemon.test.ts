@@ -3,7 +3,7 @@
 // the stand-in matches the netns, and with the API server down DEL still cleans up while
 // ADD fails with a retryable error (CNI 11).
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { type DaemonConfig, stateLayout } from "../../server/src/config/index.js";
@@ -11,7 +11,7 @@ import { NETWORK_STATUS_ANNOTATION } from "../../server/src/kube/index.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { parsePrometheusText, sampleValue } from "../helpers/prometheus-text.js";
-import { deleteHostLinks, ipamReservations } from "../helpers/host-net.js";
+import { deleteHostLinks, filesUnder, ipamReservations } from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { errorInfo } from "../helpers/kube-stand-in/daemon-fixture.js";
 import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
@@ -43,16 +43,6 @@ function bridgeNet(bridge: string, subnet: string, dataDir: string, gateway: boo
       dataDir,
     },
   };
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name));
-  } catch {
-    return [];
-  }
 }
 
 describeRoot("netattachd × kube API server stand-in × real plugins", () => {

@@ -6,17 +6,18 @@
 // at once (what the DaemonSet does). At the end everything that could leak is counted.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PLUGIN_OWNER_ENV } from "../../server/src/cni/index.js";
 import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-client.js";
 import { CNI_BIN_DIRS } from "./cni-bin.js";
-import { deleteHostLinks, isIpamBookkeeping } from "./host-net.js";
+import { deleteHostLinks, filesUnder, isIpamBookkeeping } from "./host-net.js";
 import { ipJson, type IpAddr, type IpLink } from "./ip-json.js";
 import { distinctSubnets, type TestSubnet } from "./netconf-fixture.js";
 import { uniqueName } from "./netns.js";
+import { listProcesses } from "./processes.js";
 import { runCmd, tryCmd } from "./run-cmd.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -269,14 +270,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosCounts> {
   return counts;
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
-}
-
 async function countLeaks(w: World, base: Omit<ChaosCounts, "leaked" | "details">): Promise<ChaosCounts> {
   const details: string[] = [];
   const netns = (await readdir("/var/run/netns").catch(() => [])).filter((n) => n.startsWith(`chaos-${w.bridge}-`));
@@ -325,15 +318,9 @@ async function countLeaks(w: World, base: Omit<ChaosCounts, "leaked" | "details"
 
 /** Processes still carrying this daemon's owner mark (plugins and what they started). */
 async function ownedProcesses(owner: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const pid of (await readdir("/proc")).filter((n) => /^\d+$/.test(n))) {
-    const env = await readFile(`/proc/${pid}/environ`, "latin1").catch(() => "");
-    if (env.split("\0").includes(`${PLUGIN_OWNER_ENV}=${owner}`))
-      out.push(
-        `${pid} ${(await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).replaceAll("\0", " ").trim()}`,
-      );
-  }
-  return out;
+  return (await listProcesses())
+    .filter((p) => p.environ.includes(`${PLUGIN_OWNER_ENV}=${owner}`))
+    .map((p) => `${p.pid} ${p.cmdline}`);
 }
 
 async function cleanupWorld(w: World): Promise<void> {

@@ -5,12 +5,13 @@
 // guard (host-leak-guard.ts) compares a reading before the run with one after; benchmarks read
 // links and netns through the same readers.
 import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, join, relative } from "node:path";
+import { basename, join } from "node:path";
 import { PLUGIN_OWNER_ENV } from "../../server/src/cni/index.js";
 import { CNI_BIN_DIRS } from "./cni-bin.js";
 import { REPO_ROOT } from "./containerd/shim-binary.js";
-import { isIpamBookkeeping } from "./host-net.js";
+import { filesUnder, isIpamBookkeeping } from "./host-net.js";
 import { NETNS_DIR } from "./netns.js";
+import { listProcesses, type HostProcess } from "./processes.js";
 import { isRoot } from "./root.js";
 import { runCmd } from "./run-cmd.js";
 
@@ -92,25 +93,15 @@ async function topCgroups(): Promise<string[]> {
   const root = "/sys/fs/cgroup";
   const isHierarchy = async (dir: string): Promise<boolean> =>
     (await stat(join(dir, "cgroup.procs")).catch(() => null)) !== null;
-  const hierarchies = (await isHierarchy(root))
-    ? [root]
-    : (
-        await Promise.all(
-          (await entries(root)).map(async (n) => ((await isHierarchy(join(root, n))) ? [join(root, n)] : [])),
-        )
-      ).flat();
+  const hierarchies: string[] = [];
+  if (await isHierarchy(root)) hierarchies.push(root);
+  else
+    for (const name of await entries(root)) if (await isHierarchy(join(root, name))) hierarchies.push(join(root, name));
   const out: string[] = [];
   for (const dir of hierarchies) {
     for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(join(dir, e.name));
   }
   return out;
-}
-
-/** Files under libcni's cache dir (containerd's default cacheDir), relative to it. */
-async function libcniCacheFiles(): Promise<string[]> {
-  const dir = "/var/lib/cni";
-  const found = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return found.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
 /** Where a run's own processes come from, as their command lines and environments show it. */
@@ -132,19 +123,7 @@ const OUR_PROGRAMS = new Set(["containerd", "containerd-shim", "containerd-shim-
  * suite's to judge.
  */
 async function strayProcesses(marks: RunMarks): Promise<string[]> {
-  const procs: Array<{ pid: number; ppid: number; argv0: string; cmdline: string; environ: string[] }> = [];
-  for (const name of await entries("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, "utf8").catch(() => "");
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    // Kernel threads have no command line; a process that just exited has no stat.
-    if (stat === "" || cmdline === "") continue;
-    const environ = (await readFile(`/proc/${name}/environ`, "latin1").catch(() => "")).split("\0");
-    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    const argv0 = cmdline.split("\0")[0] ?? "";
-    procs.push({ pid: Number(name), ppid, argv0, cmdline: cmdline.replaceAll("\0", " ").trim(), environ });
-  }
+  const procs = await listProcesses();
   const parent = new Map(procs.map((p) => [p.pid, p.ppid]));
   const inRunner = (pid: number): boolean => {
     for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; hops++) {
@@ -153,22 +132,26 @@ async function strayProcesses(marks: RunMarks): Promise<string[]> {
     }
     return false;
   };
-  const ours = (p: (typeof procs)[number]): boolean =>
-    p.environ.includes(`TMPDIR=${marks.runDir}`) ||
-    p.environ.some((e) => e.startsWith(`${PLUGIN_OWNER_ENV}=`)) ||
-    OUR_PROGRAMS.has(basename(p.argv0)) ||
-    CNI_BIN_DIRS.some((dir) => p.argv0.startsWith(`${dir}/`)) ||
-    // Daemons started with a clean environment: node or tsx running this checkout's code.
-    p.cmdline.includes(REPO_ROOT) ||
-    p.cmdline.includes(marks.runDir);
+  const ours = (p: HostProcess): boolean => {
+    const argv0 = p.argv[0] ?? "";
+    return (
+      p.environ.includes(`TMPDIR=${marks.runDir}`) ||
+      p.environ.some((e) => e.startsWith(`${PLUGIN_OWNER_ENV}=`)) ||
+      OUR_PROGRAMS.has(basename(argv0)) ||
+      CNI_BIN_DIRS.some((dir) => argv0.startsWith(`${dir}/`)) ||
+      // Daemons started with a clean environment: node or tsx running this checkout's code.
+      p.cmdline.includes(REPO_ROOT) ||
+      p.cmdline.includes(marks.runDir)
+    );
+  };
   return procs.filter((p) => !inRunner(p.pid) && ours(p)).map((p) => `${p.pid} ${p.cmdline}`);
 }
 
 /** Everything under `dir`, as paths: a directory that holds entries is named by them. */
 async function tempEntries(dir: string): Promise<string[]> {
-  const found = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  const paths = found.map((e) => join(e.parentPath, e.name));
-  return paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`)));
+  const found = await readdir(dir, { recursive: true, withFileTypes: true });
+  const parents = new Set(found.map((e) => e.parentPath));
+  return found.map((e) => join(e.parentPath, e.name)).filter((p) => !parents.has(p));
 }
 
 /**
@@ -187,7 +170,8 @@ export async function hostState(marks: RunMarks): Promise<HostState> {
     Promise.all([ipLines(["-4", "route", "show", "table", "all"]), ipLines(["-6", "route", "show", "table", "all"])]),
     Promise.all([ipLines(["-4", "rule", "show"]), ipLines(["-6", "rule", "show"])]),
     asRoot(iptablesLines),
-    asRoot(libcniCacheFiles),
+    // libcni's cache dir (containerd's default cacheDir) and host-local's default dataDir.
+    asRoot(() => filesUnder("/var/lib/cni")),
     strayProcesses(marks),
   ]);
   return {

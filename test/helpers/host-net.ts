@@ -1,7 +1,7 @@
 // Host-side state that plugins touch: links (bridges, veth ends, ifb), iptables rules,
 // tc qdiscs, and host-local's reservation files. Plugins run in the host netns.
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { ipJson, tcQdiscs, type IpAddr, type IpLink, type TcQdisc } from "./ip-json.js";
 import { runCmd, tryCmd } from "./run-cmd.js";
 
@@ -45,6 +45,18 @@ export async function deleteHostLinks(...names: string[]): Promise<void> {
 /** `iptables-save [-t table]` text, for asserting rules that mention a container IP or id. */
 export async function iptablesSave(table?: string): Promise<string> {
   return (await runCmd("iptables-save", table === undefined ? [] : ["-t", table])).stdout;
+}
+
+/** Files below `dir`, as sorted paths relative to it; none when `dir` does not exist. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const found = await readdir(dir, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  });
+  return found
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 /** host-local's per-network bookkeeping (`lock`, `last_reserved_ip.N`), kept after the last release. */

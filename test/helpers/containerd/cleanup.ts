@@ -4,16 +4,11 @@
 import { readdir, readFile, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { listProcesses } from "../processes.js";
 
 /** Pids whose command line mentions `needle` (e.g. our containerd socket). */
 export async function findProcesses(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.split("\0").includes(needle)) pids.push(Number(entry));
-  }
-  return pids;
+  return (await listProcesses()).filter((p) => p.argv.includes(needle)).map((p) => p.pid);
 }
 
 export function killAll(pids: readonly number[], signal: NodeJS.Signals = "SIGKILL"): void {
