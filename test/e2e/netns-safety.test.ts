@@ -140,6 +140,75 @@ describeRoot("netns safety e2e: the node's own namespace is never a target", () 
     }
   });
 
+  it("plugins and rollback enter the namespace that was checked: a netns path re-pointed at the host mid-ADD reaches no host link", async () => {
+    const swap = join(w.dir, "swap");
+    await symlink(w.netns.path, swap);
+    const [first, second] = [uniqueName("nsafe1"), uniqueName("nsafe2")];
+    const ptp = (subnet: { subnet: string; gateway: string }) => ({
+      type: "ptp",
+      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[subnet]] },
+    });
+    // A chained plugin re-points the caller's path at the host ("/proc/self" is whoever opens it).
+    await w.writeNad("default", "repoint", {
+      cniVersion: "1.0.0",
+      name: "repoint",
+      plugins: [
+        ptp(w.subnets.a),
+        { type: "noop", noop: { ADD: { relink: { path: swap, target: "/proc/self/ns/net" } } } },
+      ],
+    });
+    await w.writeNad("default", "after", { cniVersion: "1.0.0", name: "after", plugins: [ptp(w.subnets.b)] });
+    await w.writeNad("default", "after-fails", {
+      cniVersion: "1.0.0",
+      name: "after-fails",
+      plugins: [ptp(w.subnets.b), { type: "noop", noop: { ADD: { error: { code: 100, msg: "refused on purpose" } } } }],
+    });
+    const add = (containerId: string, last: string) =>
+      d.client.api.attachNetworks({
+        ...request(containerId, swap),
+        annotations: {
+          values: {
+            "k8s.v1.cni.cncf.io/networks": JSON.stringify([
+              { name: "repoint", interface: first },
+              { name: last, interface: second },
+            ]),
+            "netattach.io/serial-networks": "true",
+          },
+        },
+      });
+    try {
+      // The network after the re-pointing still lands in the pod; results name the caller's path.
+      const res = await add("swap1", "after");
+      expect((await w.podLinks()).sort()).toEqual([podIf, first, second].sort());
+      expect(await hostLink(second)).toBeUndefined();
+      const sandboxes = (JSON.parse(res.primaryResultJson) as { interfaces: Array<{ sandbox?: string }> }).interfaces
+        .map((i) => i.sandbox)
+        .filter((s) => s !== undefined);
+      expect(sandboxes).toEqual([swap]);
+      await rm(swap);
+      await symlink(w.netns.path, swap);
+      await d.client.api.detachNetworks({ containerId: "swap1" });
+      expect(await w.podLinks()).toEqual([]);
+
+      // A failing ADD after the re-pointing rolls back in the pod: the host's links named like the
+      // pod's interfaces survive, the pod's go, no address stays reserved.
+      await rm(swap);
+      await symlink(w.netns.path, swap);
+      await createHostVeth(podIf, hostPeer);
+      const f = await rpcFailure(add("swap2", "after-fails"));
+      expect(f.info.reason).toBe("PLUGIN_FAILED");
+      expect(f.message).toContain("refused on purpose");
+      expect(f.message).toContain("rolled back");
+      expect(await hostLink(podIf)).toBeDefined();
+      expect(await hostLink(hostPeer)).toBeDefined();
+      expect(await w.podLinks()).toEqual([]);
+      for (const net of ["cluster", "repoint", "after-fails"]) expect(await w.reservations(net), net).toEqual([]);
+      expect((await d.client.api.listAttachments({ containerId: "swap2" })).attachments).toEqual([]);
+    } finally {
+      await deleteHostLinks(podIf, hostPeer, first, second);
+    }
+  });
+
   it("a non-root user cannot use the unix socket", async () => {
     const script = `require("net").connect(${JSON.stringify(d.socketPath)}).on("connect", () => { console.log("connected"); process.exit(0); }).on("error", (e) => { console.log(e.code); process.exit(3); });`;
     const child = spawn("setpriv", [

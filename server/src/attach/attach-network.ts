@@ -7,7 +7,8 @@ import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachNetworkRequest, AttachNetworkResult } from "./contract.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { addDelegate, writeStatus, type AttachCall, type AttachDeps } from "./attach.js";
-import { loadAttached, requireSavedNetns } from "./attached-record.js";
+import { loadAttached } from "./attached-record.js";
+import { holding, pinSavedNetns } from "./netns-rules.js";
 import { planHotplug } from "./hotplug-plan.js";
 import { ranNoPlugin, toDaemonError } from "./cni-error.js";
 import { applyDefaultRoutes, defaultRouteGateways } from "./default-routes.js";
@@ -17,6 +18,7 @@ import { viewResult } from "./result-view.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
 import { describeOrigin } from "./origin.js";
 import { rollback } from "./rollback.js";
+import type { PinnedNetns } from "../netns/netns-guard.js";
 
 const PHASE = "hotplug-add";
 
@@ -32,7 +34,18 @@ export async function attachNetwork(
   opts: HotplugOptions = {},
 ): Promise<AttachNetworkResult> {
   const saved = await loadAttached(deps.store, req.containerId, PHASE);
-  requireSavedNetns(deps.netns, saved, PHASE);
+  const pinned = pinSavedNetns(deps.netns, saved, PHASE);
+  return holding(pinned, () => hotplug(deps, req, call, opts, saved, pinned));
+}
+
+async function hotplug(
+  deps: AttachDeps,
+  req: AttachNetworkRequest,
+  call: AttachCall,
+  opts: HotplugOptions,
+  saved: AttachmentRecord,
+  pinned: PinnedNetns,
+): Promise<AttachNetworkResult> {
   const { plan, added, warnings } = await planHotplug(deps, saved, req.selection, call.signal);
   for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
   const log = call.log.child({ network: added.network, ifName: added.ifName });
@@ -41,7 +54,7 @@ export async function attachNetwork(
 
   let tried: PlannedDelegate[] = [added];
   try {
-    const result = await addDelegate(deps.runtime, plan, added, call.signal).catch((err: unknown) => {
+    const result = await addDelegate(deps.runtime, plan, added, pinned.handle, call.signal).catch((err: unknown) => {
       if (ranNoPlugin(err)) tried = [];
       throw err;
     });
@@ -54,7 +67,7 @@ export async function attachNetwork(
     const own = resultGateways(viewResult(result));
     const touches =
       added.defaultRoute !== undefined || (settled !== undefined && settled(added.ifName, own).join() !== own.join());
-    const gatewaysFor = touches ? await applyDefaultRoutes(plan, deps.routes, call.signal) : settled;
+    const gatewaysFor = touches ? await applyDefaultRoutes(plan, deps.routes, pinned.handle, call.signal) : settled;
     const answer = await buildAttachResult(plan, record.results, gatewaysFor, undefined);
     if (opts.writeStatus !== false) await writeStatus(deps, plan, answer, call.signal);
     const attached = answer.interfaces.find((i) => i.ifName === added.ifName)!;
@@ -65,6 +78,6 @@ export async function attachNetwork(
     const cause = isDaemonError(err) ? err : toDaemonError(err, where, call.signal);
     log.warn({ err: cause, reason: cause.code }, "hot-plug failed; rolling back the new network");
     const stays = saved.plan.delegates;
-    throw await rollback(deps, record, tried, cause, { log, signal: call.rollbackSignal() }, stays);
+    throw await rollback(deps, record, pinned, tried, cause, { log, signal: call.rollbackSignal() }, stays);
   }
 }

@@ -9,7 +9,7 @@
 import type { CniResult, CniRuntime } from "../cni/index.js";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { RouteEditor } from "../netns/route-editor.js";
-import type { NetnsGuard } from "../netns/netns-guard.js";
+import type { NetnsGuard, PinnedNetns } from "../netns/netns-guard.js";
 import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
 import type { AttachRequest, AttachResult } from "./contract.js";
 import type { NetworkStatusWriter } from "./ports.js";
@@ -24,7 +24,7 @@ import type { SettleDeps } from "./settle-release.js";
 import { rollback } from "./rollback.js";
 import { addStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-schedule.js";
 import { describeOrigin } from "./origin.js";
-import { requireNetns } from "./netns-rules.js";
+import { holding, pinNetns } from "./netns-rules.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
 import type { Logger } from "pino";
 
@@ -47,7 +47,16 @@ export interface AttachCall {
 }
 
 export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachCall): Promise<AttachResult> {
-  const netnsId = requireNetns(deps.netns, req.netns, "add");
+  const pinned = pinNetns(deps.netns, req.netns, "add");
+  return holding(pinned, () => attachPinned(deps, req, call, pinned));
+}
+
+async function attachPinned(
+  deps: AttachDeps,
+  req: AttachRequest,
+  call: AttachCall,
+  pinned: PinnedNetns,
+): Promise<AttachResult> {
   const existing = await deps.store.load(req.containerId);
   if (existing.state === "corrupt")
     throw corruptRecordError(existing, req.containerId, "remove it after cleaning up by hand");
@@ -66,7 +75,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
     plan,
     results: {},
     phase: "attaching",
-    netnsId,
+    netnsId: pinned.id,
     createdAt: created,
     updatedAt: created,
   };
@@ -85,10 +94,12 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
           schedule.limit(async () => {
             // CNI wants a DEL after a failed ADD, the failing delegate's too — unless no plugin of it ran.
             ran.add(delegate);
-            const result = await addDelegate(deps.runtime, plan, delegate, call.signal).catch((err: unknown) => {
-              if (ranNoPlugin(err)) ran.delete(delegate);
-              throw err;
-            });
+            const result = await addDelegate(deps.runtime, plan, delegate, pinned.handle, call.signal).catch(
+              (err: unknown) => {
+                if (ranNoPlugin(err)) ran.delete(delegate);
+                throw err;
+              },
+            );
             record = {
               ...record,
               results: inPlanOrder(plan, { ...record.results, [delegate.ifName]: result }),
@@ -106,7 +117,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
       else lastSave = settle(deps.store.save({ ...record, phase: "attached" }));
     }
     checkResultRoutes(plan, record.results, deps.preflight?.defaultRoutes, call.log);
-    const gatewaysFor = await applyDefaultRoutes(plan, deps.routes, call.signal);
+    const gatewaysFor = await applyDefaultRoutes(plan, deps.routes, pinned.handle, call.signal);
     const answer = await buildAttachResult(plan, record.results, gatewaysFor, req.cniVersion);
     await writeStatus(deps, plan, answer, call.signal);
     const saved = await lastSave;
@@ -120,7 +131,7 @@ export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachC
       ? err
       : toDaemonError(err, { network: tried().at(-1)?.network ?? "", phase: "add" }, call.signal);
     call.log.debug({ err: cause, network: cause.context.network, reason: cause.code }, "attach failed; rolling back");
-    throw await rollback(deps, record, tried(), cause, { log: call.log, signal: call.rollbackSignal() });
+    throw await rollback(deps, record, pinned, tried(), cause, { log: call.log, signal: call.rollbackSignal() });
   }
 }
 
@@ -151,12 +162,14 @@ export async function addDelegate(
   runtime: CniRuntime,
   plan: AttachmentPlan,
   delegate: PlannedDelegate,
+  /** The pinned namespace plugins enter (pinNetns). */
+  handle: string,
   signal: AbortSignal,
 ): Promise<CniResult> {
   const list = delegateList(delegate, "add");
   try {
     // The store saves the result durably right after, so the runtime's cache skips its fsync.
-    return await runtime.addNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), {
+    return await runtime.addNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate, handle), {
       signal,
       durableCache: false,
     });

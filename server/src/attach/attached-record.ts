@@ -1,9 +1,7 @@
 // The saved attachment a hot-plug works on: it must exist and be attached (not half-way through
-// the runtime's ADD or DEL), and its netns must still be the namespace it was made in.
+// the runtime's ADD or DEL). Its netns must still be the namespace it was made in: pinSavedNetns.
 import { DaemonError } from "../errors/daemon-error.js";
-import type { NetnsGuard } from "../netns/netns-guard.js";
 import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
-import { requireNetns } from "./netns-rules.js";
 
 export async function loadAttached(
   store: AttachmentStore,
@@ -27,16 +25,4 @@ export async function loadAttached(
     );
   }
   return read.record;
-}
-
-/** The saved netns, while it still is the namespace the sandbox was attached in. */
-export function requireSavedNetns(guard: NetnsGuard, record: AttachmentRecord, phase: string): void {
-  const id = requireNetns(guard, record.plan.netns, phase);
-  if (record.netnsId !== undefined && id !== record.netnsId) {
-    throw new DaemonError(
-      "INVALID_NETNS",
-      `container ${record.plan.containerId}: netns ${record.plan.netns} is no longer the namespace it was attached in`,
-      { phase, source: "netns" },
-    );
-  }
 }

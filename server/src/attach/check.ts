@@ -6,7 +6,7 @@ import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";
 import { describeOrigin } from "./origin.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
-import { requireNetns } from "./netns-rules.js";
+import { holding, pinSavedNetns } from "./netns-rules.js";
 
 export async function check(
   deps: { runtime: CniRuntime; store: AttachmentStore; netns: NetnsGuard },
@@ -30,26 +30,25 @@ export async function check(
     );
   }
   // CHECK runs in the saved netns only while it still is the namespace the ADD configured.
-  const id = requireNetns(deps.netns, plan.netns, "check");
-  if (read.record.netnsId !== undefined && id !== read.record.netnsId) {
-    throw new DaemonError(
-      "INVALID_NETNS",
-      `netns ${plan.netns} of container ${containerId} is another namespace than the one attached`,
-      { phase: "check", source: "netns" },
-    );
-  }
-  for (const delegate of plan.delegates) {
-    const list = delegateList(delegate, "check");
-    try {
-      await deps.runtime.checkNetworkList(list, delegateRuntimeConf(plan.containerId, plan.netns, delegate), {
-        signal,
-      });
-    } catch (err) {
-      throw toDaemonError(
-        err,
-        { network: delegate.network, ifName: delegate.ifName, phase: "check", source: describeOrigin(delegate.origin) },
-        signal,
-      );
+  const pinned = pinSavedNetns(deps.netns, read.record, "check");
+  await holding(pinned, async () => {
+    for (const delegate of plan.delegates) {
+      const list = delegateList(delegate, "check");
+      const rt = delegateRuntimeConf(plan.containerId, plan.netns, delegate, pinned.handle);
+      try {
+        await deps.runtime.checkNetworkList(list, rt, { signal });
+      } catch (err) {
+        throw toDaemonError(
+          err,
+          {
+            network: delegate.network,
+            ifName: delegate.ifName,
+            phase: "check",
+            source: describeOrigin(delegate.origin),
+          },
+          signal,
+        );
+      }
     }
-  }
+  });
 }

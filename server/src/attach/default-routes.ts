@@ -40,6 +40,8 @@ export function defaultRouteGateways(plan: AttachmentPlan): GatewaysFor | undefi
 export async function applyDefaultRoutes(
   plan: AttachmentPlan,
   routes: RouteEditor,
+  /** The pinned namespace to edit (pinNetns), never the plan's path again. */
+  netns: string,
   signal?: AbortSignal,
 ): Promise<GatewaysFor | undefined> {
   const requests = plan.delegates.filter((d) => d.defaultRoute !== undefined);
@@ -50,14 +52,14 @@ export async function applyDefaultRoutes(
   for (const family of families) {
     const chosen = requests.find((d) => (d.defaultRoute ?? []).some((gw) => familyOf(gw) === family));
     await step(chosen?.network, "list", async () => {
-      for (const route of await routes.listDefaultRoutes(plan.netns, family, opts)) {
-        if (ours.has(route.dev)) await routes.deleteDefaultRoute(plan.netns, family, route, opts);
+      for (const route of await routes.listDefaultRoutes(netns, family, opts)) {
+        if (ours.has(route.dev)) await routes.deleteDefaultRoute(netns, family, route, opts);
       }
     });
     if (chosen === undefined) continue;
     for (const gw of (chosen.defaultRoute ?? []).filter((g) => familyOf(g) === family)) {
       await step(chosen.network, `set default via ${gw} dev ${chosen.ifName}`, () =>
-        routes.replaceDefaultRoute(plan.netns, family, chosen.ifName, gw, opts),
+        routes.replaceDefaultRoute(netns, family, chosen.ifName, gw, opts),
       );
     }
   }

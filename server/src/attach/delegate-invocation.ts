@@ -13,10 +13,17 @@ export function delegateList(delegate: PlannedDelegate, phase: string): NetworkC
   }
 }
 
-export function delegateRuntimeConf(containerId: string, netns: string, delegate: PlannedDelegate): RuntimeConf {
+/** `handle`: what plugins enter (a pinned namespace); `netns` stays what results and the cache show. */
+export function delegateRuntimeConf(
+  containerId: string,
+  netns: string,
+  delegate: PlannedDelegate,
+  handle?: string,
+): RuntimeConf {
   return {
     containerId,
     netns,
+    ...(handle !== undefined && handle !== netns ? { netnsHandle: handle } : {}),
     ifName: delegate.ifName,
     args: delegate.cniArgs,
     capabilityArgs: delegate.capabilityArgs,

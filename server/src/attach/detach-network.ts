@@ -11,9 +11,9 @@ import { writeStatus, type AttachDeps } from "./attach.js";
 import type { DetachCall } from "./detach.js";
 import { loadAttached } from "./attached-record.js";
 import type { HotplugOptions } from "./attach-network.js";
-import { describeLeft, releaseDelegates } from "./release-delegates.js";
+import { describeLeft, releaseDelegates, releaseTarget } from "./release-delegates.js";
 import { settleRelease } from "./settle-release.js";
-import { netnsForDelete } from "./netns-rules.js";
+import { holding, pinForDelete } from "./netns-rules.js";
 import { recordNetworkStatus } from "./record-status.js";
 
 const PHASE = "hotplug-del";
@@ -32,15 +32,10 @@ export async function detachNetwork(
   const record = await loadAttached(deps.store, req.containerId, PHASE);
   const target = pickDelegate(record, req);
   const stays = record.plan.delegates.filter((d) => d !== target);
-  const netns = netnsForDelete(deps.netns, record);
   const { plan } = record;
-  const outcome = await releaseDelegates(
-    deps,
-    { containerId: plan.containerId, netns, pod: plan.pod },
-    [target],
-    "del",
-    call,
-    record.results,
+  const pinned = pinForDelete(deps.netns, record);
+  const outcome = await holding(pinned, () =>
+    releaseDelegates(deps, releaseTarget(plan, pinned), [target], "del", call, record.results),
   );
   const settled = await settleRelease(deps, record, outcome, "attachments", stays);
   const interrupted = settled.interrupted[0];

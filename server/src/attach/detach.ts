@@ -10,7 +10,7 @@ import type { DetachRequest, DetachResult } from "./contract.js";
 import { corruptRecordError, type AttachmentRecord } from "./attachment-store.js";
 import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";
-import { checkDetachNetns, netnsForDelete } from "./netns-rules.js";
+import { checkDetachNetns, holding, pinForDelete } from "./netns-rules.js";
 
 export interface DetachDeps extends ReleaseDeps, SettleDeps {
   readonly netns: NetnsGuard;
@@ -59,14 +59,9 @@ export async function detachRecord(
       ...extra,
     });
   try {
-    const netns = netnsForDelete(deps.netns, record, asked);
-    const outcome = await releaseDelegates(
-      deps,
-      releaseTarget(plan, netns),
-      plan.delegates,
-      kind,
-      call,
-      record.results,
+    const pinned = pinForDelete(deps.netns, record, asked);
+    const outcome = await holding(pinned, () =>
+      releaseDelegates(deps, releaseTarget(plan, pinned), plan.delegates, kind, call, record.results),
     );
     const settled = await settleRelease(deps, record, outcome, "attachments");
     const gone = outcome.delegates.filter((r) => r.how === "deleted" || r.how === "cleaned");

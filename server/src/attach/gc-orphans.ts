@@ -5,7 +5,7 @@ import { isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, HistoryEntry } from "./attachment-store.js";
 import type { DetachDeps } from "./detach.js";
 import { interfaceSummaries } from "./list-attachments.js";
-import { netnsForDelete } from "./netns-rules.js";
+import { holding, pinForDelete } from "./netns-rules.js";
 import { releaseDelegates, releaseTarget } from "./release-delegates.js";
 import { settleRelease } from "./settle-release.js";
 import type { Pass } from "./gc-stale.js";
@@ -71,8 +71,17 @@ async function retry(
   const read = await deps.orphans.load(containerId);
   if (read.state !== "found") return undefined;
   const record = read.record;
-  const target = releaseTarget(record.plan, netnsForDelete(deps.netns, record));
-  const outcome = await releaseDelegates(deps, target, record.plan.delegates, "reconcile", call, record.results);
+  const pinned = pinForDelete(deps.netns, record);
+  const outcome = await holding(pinned, () =>
+    releaseDelegates(
+      deps,
+      releaseTarget(record.plan, pinned),
+      record.plan.delegates,
+      "reconcile",
+      call,
+      record.results,
+    ),
+  );
   const released: HistoryEntry[] = outcome.delegates
     .filter((r) => r.how === "deleted" || r.how === "cleaned")
     .map((r) => ({

@@ -16,4 +16,3 @@ export { migrateLegacyStore, type MigrationOutcome } from "./migrate-legacy-stor
 export { createPluginFinder, type FindPlugin } from "./plugin-check.js";
 export { createSysfsNodeLinks, type NodeLinks } from "./preflight/node-links.js";
 export { netnsGone, type GoneReason, type SandboxTruth, type TruthSnapshot } from "./sandbox-truth.js";
-export { netnsForDelete } from "./netns-rules.js";

@@ -1,20 +1,42 @@
 // Which netns an operation may touch. ADD takes the caller's path only when it names a network
-// namespace that is not the node's own, checked before anything is saved; DEL and CHECK use the
-// path saved at ADD, never the caller's, and only while it still names the same namespace.
+// namespace that is not the node's own; DEL, CHECK and hot-plug use the path saved at ADD, never the
+// caller's, and only while it still names the same namespace. Each holds what it checked (a pin)
+// until its plugins are done: they are given the pin, never the path, which may be re-pointed.
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import type { NetnsGuard } from "../netns/netns-guard.js";
+import type { NetnsGuard, PinnedNetns } from "../netns/netns-guard.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 
-/** The namespace's identity, or INVALID_NETNS naming what the path is instead. */
-export function requireNetns(guard: NetnsGuard, path: string, phase: string): string {
-  const inspected = guard.inspect(path);
-  if (inspected.ok) return inspected.id;
-  const refusal = inspected.problem === "host" ? "refusing to configure it" : "a network namespace is required";
-  throw new DaemonError("INVALID_NETNS", `netns ${quoteInput(path)} ${inspected.detail}: ${refusal}`, {
+/** The namespace `path` names, pinned; or INVALID_NETNS naming what the path is instead. */
+export function pinNetns(guard: NetnsGuard, path: string, phase: string): PinnedNetns {
+  const pinned = guard.pin(path);
+  if (pinned.ok) return pinned;
+  const refusal = pinned.problem === "host" ? "refusing to configure it" : "a network namespace is required";
+  throw new DaemonError("INVALID_NETNS", `netns ${quoteInput(path)} ${pinned.detail}: ${refusal}`, {
     phase,
     source: "netns",
   });
+}
+
+/** The saved netns, pinned, while it still is the namespace the sandbox was attached in. */
+export function pinSavedNetns(guard: NetnsGuard, record: AttachmentRecord, phase: string): PinnedNetns {
+  const pinned = pinNetns(guard, record.plan.netns, phase);
+  if (record.netnsId === undefined || pinned.id === record.netnsId) return pinned;
+  pinned.release();
+  throw new DaemonError(
+    "INVALID_NETNS",
+    `container ${record.plan.containerId}: netns ${quoteInput(record.plan.netns)} is no longer the namespace it was attached in`,
+    { phase, source: "netns" },
+  );
+}
+
+/** Runs `fn` with `pinned`, released once `fn` is done whatever happened. */
+export async function holding<T>(pinned: PinnedNetns | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    pinned?.release();
+  }
 }
 
 /**
@@ -35,17 +57,23 @@ export function checkDetachNetns(guard: NetnsGuard, record: AttachmentRecord, as
 }
 
 /**
- * The netns plugins get on DEL: the saved path while it still is that namespace; when that path was
- * removed (or now names another namespace) but a process still holds the namespace, the way in
- * through that process, so its interfaces are still deleted; else "" (gone — or, forged after the
- * fact, the node's own), which plugins treat as gone.
+ * The namespace DEL's plugins enter, pinned: the saved path's while it still is that namespace;
+ * when that path was removed (or now names another namespace) but a process still holds the
+ * namespace, the one reached through that process, so its interfaces are still deleted; undefined
+ * when it is gone (or, forged after the fact, the node's own), which plugins get as "" (gone).
  */
-export function netnsForDelete(guard: NetnsGuard, record: AttachmentRecord, asked?: string): string {
-  if (asked === "") return "";
-  const inspected = guard.inspect(record.plan.netns);
-  if (inspected.ok && (record.netnsId === undefined || record.netnsId === inspected.id)) return record.plan.netns;
+export function pinForDelete(guard: NetnsGuard, record: AttachmentRecord, asked?: string): PinnedNetns | undefined {
+  if (asked === "") return undefined;
+  const saved = guard.pin(record.plan.netns);
+  if (saved.ok) {
+    if (record.netnsId === undefined || record.netnsId === saved.id) return saved;
+    saved.release();
+  }
   const holder = record.netnsId !== undefined ? guard.findHolder?.(record.netnsId) : undefined;
-  if (holder === undefined) return "";
-  const via = guard.inspect(holder);
-  return via.ok && via.id === record.netnsId ? holder : "";
+  if (holder === undefined) return undefined;
+  const via = guard.pin(holder);
+  if (!via.ok) return undefined;
+  if (via.id === record.netnsId) return via;
+  via.release();
+  return undefined;
 }

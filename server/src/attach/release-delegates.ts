@@ -12,6 +12,7 @@ import type { CniResult, CniRuntime } from "../cni/index.js";
 import type { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
 import type { PodLinks } from "../netns/pod-links.js";
+import type { PinnedNetns } from "../netns/netns-guard.js";
 import type { AttachmentPlan, PlannedDelegate, PodRef } from "./attachment-plan.js";
 import type { HistoryEntry } from "./attachment-store.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
@@ -33,16 +34,19 @@ export interface ReleaseTarget {
   readonly containerId: string;
   /** The saved netns while it still is that namespace, else "" (gone). */
   readonly netns: string;
+  /** What plugins and netattach's own cleanup enter: the pinned namespace (absent when gone). */
+  readonly handle?: string;
   readonly pod: PodRef;
   /** The plan's own: the pod asked for its networks one after another. */
   readonly serialNetworks?: true;
 }
 
-/** The target of a saved plan's delegates in `netns` (the saved one, or "" when it is gone). */
-export function releaseTarget(plan: AttachmentPlan, netns: string): ReleaseTarget {
+/** The target of a saved plan's delegates in the `pinned` namespace (undefined: it is gone). */
+export function releaseTarget(plan: AttachmentPlan, pinned: PinnedNetns | undefined): ReleaseTarget {
   return {
     containerId: plan.containerId,
-    netns,
+    netns: pinned !== undefined ? plan.netns : "",
+    ...(pinned !== undefined ? { handle: pinned.handle } : {}),
     pod: plan.pod,
     ...(plan.serialNetworks === true ? { serialNetworks: true as const } : {}),
   };
@@ -126,7 +130,7 @@ async function releaseOne(
   try {
     await deps.runtime.delNetworkList(
       delegateList(delegate, phase),
-      delegateRuntimeConf(target.containerId, target.netns, delegate),
+      delegateRuntimeConf(target.containerId, target.netns, delegate, target.handle),
       opts,
     );
     await removeDeviceInfo(delegate);
@@ -194,9 +198,9 @@ async function cleanUp(
   opts: { signal: AbortSignal; prevResult?: CniResult },
 ): Promise<string[]> {
   const left: string[] = [];
-  if (target.netns !== "") {
+  if (target.handle !== undefined) {
     try {
-      await deps.links.remove(target.netns, delegate.ifName, { signal: opts.signal });
+      await deps.links.remove(target.handle, delegate.ifName, { signal: opts.signal });
     } catch (err) {
       left.push(
         `interface ${delegate.ifName} in ${target.netns} could not be removed: ${err instanceof Error ? err.message : String(err)}`,
@@ -206,7 +210,7 @@ async function cleanUp(
   try {
     await deps.runtime.releaseNetworkList(
       delegateList(delegate, phase),
-      delegateRuntimeConf(target.containerId, target.netns, delegate),
+      delegateRuntimeConf(target.containerId, target.netns, delegate, target.handle),
       opts,
     );
   } catch (err) {

@@ -3,6 +3,7 @@
 // and what is left.
 import type { Logger } from "pino";
 import { DaemonError } from "../errors/daemon-error.js";
+import type { PinnedNetns } from "../netns/netns-guard.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps, type Released } from "./release-delegates.js";
@@ -16,6 +17,8 @@ import { settleRelease, type SettleDeps } from "./settle-release.js";
 export async function rollback(
   deps: ReleaseDeps & SettleDeps,
   record: AttachmentRecord,
+  /** The namespace the ADD checked and configured: rollback deletes there, whatever the path names now. */
+  pinned: PinnedNetns,
   tried: readonly PlannedDelegate[],
   cause: DaemonError,
   call: { readonly signal: AbortSignal; readonly log: Logger },
@@ -27,7 +30,7 @@ export async function rollback(
   let note: string;
   let outcome: "ok" | "partial" | "failed" = "ok";
   try {
-    const target = releaseTarget(plan, plan.netns);
+    const target = releaseTarget(plan, pinned);
     const released = await releaseDelegates(deps, target, tried, "rollback", call, record.results);
     // Rollback works on the delegates that ran: the record keeps only those for what is left.
     const settled = await settleRelease(

@@ -22,6 +22,7 @@ import type { NetworkStatusEntry } from "./network-status-entry.js";
 import type { NetworkStatusWriter } from "./ports.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
+import { guardFromInspect } from "../netns/netns-guard.test-helper.js";
 import type { PodLinks } from "../netns/pod-links.js";
 import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
 import type { AttachmentStore } from "./attachment-store.js";
@@ -104,7 +105,7 @@ export function recordingStatusWriter(fail?: Error): NetworkStatusWriter & { wri
 }
 
 /** Accepts every path as a netns of its own (identity = path), so unit tests need no namespaces. */
-export const anyNetns: NetnsGuard = { inspect: (path) => ({ ok: true, id: `ns:${path}` }) };
+export const anyNetns: NetnsGuard = guardFromInspect((path) => ({ ok: true, id: `ns:${path}` }));
 
 export const allPluginsFound: FindPlugin = async (type) => ({ found: `/opt/cni/bin/${type}` });
 

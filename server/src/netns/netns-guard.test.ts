@@ -1,3 +1,4 @@
+import { fstatSync } from "node:fs";
 import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -61,6 +62,38 @@ describe("netns guard", () => {
       problem: "not-netns",
       detail: "is a mnt namespace, not a network namespace",
     });
+  });
+
+  it("refuses a bind mount of another kind of namespace, read from the mount table", async () => {
+    const uts = join(dir, "uts");
+    await writeFile(uts, "");
+    execFileSync("mount", ["--bind", "/proc/self/ns/uts", uts]);
+    try {
+      expect(guard.inspect(uts)).toEqual({
+        ok: false,
+        problem: "not-netns",
+        detail: "is a uts namespace, not a network namespace",
+      });
+    } finally {
+      execFileSync("umount", [uts]);
+    }
+  });
+
+  it("a pin holds the namespace it checked, whatever the path names later, until released", async () => {
+    const link = join(dir, "repointed");
+    await symlink(pod.path, link);
+    const pinned = guard.pin(link);
+    if (!pinned.ok) throw new Error(pinned.detail);
+    expect(pinned.handle).toMatch(new RegExp(`^/proc/${process.pid}/fd/\\d+$`));
+    await rm(link);
+    await symlink("/proc/self/ns/net", link);
+    expect(guard.inspect(link)).toMatchObject({ ok: false, problem: "host" });
+    // The handle still leads to the pod's namespace, for any process (plugins, nsenter).
+    const viaHandle = execFileSync("stat", ["-L", "-c", "%d:%i", pinned.handle]).toString().trim();
+    expect(viaHandle).toBe(pinned.id);
+    pinned.release();
+    pinned.release();
+    expect(() => fstatSync(Number(pinned.handle.split("/").pop()))).toThrow(/EBADF/);
   });
 
   it("tells a missing path and a relative one apart", () => {

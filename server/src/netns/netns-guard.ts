@@ -1,26 +1,57 @@
 // Is this path a network namespace the daemon may configure? Nothing a caller sends may reach the
 // host's own links or routes, so every netns path is checked before it is saved or handed to a plugin:
 // it must be an nsfs inode, of a network namespace when the kind can be read, and not the daemon's own
-// (the host's, on a node) nor init's. The file is never opened: a device or FIFO path has no side effect.
-import { readdirSync, readlinkSync, statSync, statfsSync, type Stats } from "node:fs";
+// (the host's, on a node) nor init's.
+// The check is made on a pin, not on the path: the path is opened with O_PATH (no side effect, a
+// device or FIFO is never really opened), every check reads what that descriptor holds, and plugins
+// and nsenter get /proc/<daemon>/fd/<n> — the namespace that was checked, whatever the caller's path
+// names by the time they run (a symlink or bind mount re-pointed at the host after the check).
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  statfsSync,
+  type Stats,
+} from "node:fs";
 import { isAbsolute } from "node:path";
 
 /** statfs(2) f_type of the namespace file system (linux/magic.h NSFS_MAGIC). */
 const NSFS_MAGIC = 0x6e736673;
-/** Symlink hops followed to learn a namespace's kind ("net:[4026531840]"). */
-const MAX_HOPS = 8;
+/** open(2)'s O_PATH (the same on every Linux architecture Node runs on); node:fs has no constant for it. */
+const O_PATH = 0o10000000;
 
 export type NetnsProblem = "not-absolute" | "missing" | "not-netns" | "host" | "unreadable";
 
 export type NetnsInspection =
   | { readonly ok: true; /** Identity of the namespace ("dev:ino"), stable while it lives. */ readonly id: string }
-  | {
-      readonly ok: false;
-      readonly problem: NetnsProblem;
-      /** For people: what the path is instead. */ readonly detail: string;
-    };
+  | NetnsRefusal;
+
+export interface NetnsRefusal {
+  readonly ok: false;
+  readonly problem: NetnsProblem;
+  /** For people: what the path is instead. */
+  readonly detail: string;
+}
+
+/** A checked namespace, held open until released. */
+export interface PinnedNetns {
+  readonly ok: true;
+  /** Identity of the namespace ("dev:ino"). */
+  readonly id: string;
+  /** What plugins and nsenter are given: /proc/<daemon pid>/fd/<n>, the checked namespace itself. */
+  readonly handle: string;
+  /** Closes the descriptor; once the operation's plugins are done. Idempotent. */
+  release(): void;
+}
 
 export interface NetnsGuard {
+  /** Checks `path` and holds what it names; the caller releases it. */
+  pin(path: string): PinnedNetns | NetnsRefusal;
+  /** The same check, nothing held. */
   inspect(path: string): NetnsInspection;
   /**
    * A path that still leads to the namespace `id` ("dev:ino") through a process inside it
@@ -33,7 +64,7 @@ export interface NetnsGuard {
 export interface NetnsGuardOptions {
   /** Namespaces that are never a pod's: the daemon's own and init's (unreadable ones are skipped). */
   readonly protectedPaths?: readonly string[];
-  /** Where processes are listed (findHolder). Default /proc. */
+  /** Where processes are listed (findHolder) and descriptors read. Default /proc. */
   readonly procDir?: string;
 }
 
@@ -47,40 +78,52 @@ export function createNetnsGuard(opts: NetnsGuardOptions = {}): NetnsGuard {
       // /proc/1 is unreadable in some containers; the daemon's own netns is what matters most.
     }
   }
-  return {
-    inspect(path) {
-      if (!isAbsolute(path)) return { ok: false, problem: "not-absolute", detail: "is not an absolute path" };
-      let st: Stats;
-      try {
-        st = statSync(path);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? "error";
-        if (code === "ENOENT" || code === "ENOTDIR")
-          return { ok: false, problem: "missing", detail: `does not exist (${code})` };
-        if (code === "ELOOP") return { ok: false, problem: "not-netns", detail: "is a symlink loop (ELOOP)" };
-        return { ok: false, problem: "unreadable", detail: `cannot be inspected (${code})` };
-      }
-      if (!st.isFile())
-        return { ok: false, problem: "not-netns", detail: `is ${fileKind(st)}, not a network namespace` };
-      let fsType: number;
-      try {
-        fsType = Number(statfsSync(path).type);
-      } catch (err) {
-        return {
+  const pin = (path: string): PinnedNetns | NetnsRefusal => {
+    if (!isAbsolute(path)) return { ok: false, problem: "not-absolute", detail: "is not an absolute path" };
+    let fd: number;
+    try {
+      fd = openSync(path, O_PATH);
+    } catch (err) {
+      return openFailure(err);
+    }
+    let refusal: NetnsRefusal | undefined;
+    let id = "";
+    try {
+      const checked = checkPinned(fd, `${procDir}/self/fd/${fd}`, procDir);
+      if (checked.ok) id = checked.id;
+      else refusal = checked;
+      if (checked.ok && protectedIds.has(id))
+        refusal = {
           ok: false,
-          problem: "unreadable",
-          detail: `cannot be inspected (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+          problem: "host",
+          detail: "is the node's own network namespace (the daemon's or init's)",
         };
-      }
-      if (fsType !== NSFS_MAGIC)
-        return { ok: false, problem: "not-netns", detail: "is a regular file, not a network namespace" };
-      const kind = namespaceKind(path);
-      if (kind !== undefined && kind !== "net")
-        return { ok: false, problem: "not-netns", detail: `is a ${kind} namespace, not a network namespace` };
-      const id = idOf(st);
-      if (protectedIds.has(id))
-        return { ok: false, problem: "host", detail: "is the node's own network namespace (the daemon's or init's)" };
-      return { ok: true, id };
+    } catch (err) {
+      refusal = { ok: false, problem: "unreadable", detail: `cannot be inspected (${errCode(err)})` };
+    }
+    if (refusal !== undefined) {
+      closeSync(fd);
+      return refusal;
+    }
+    let open = true;
+    return {
+      ok: true,
+      id,
+      handle: `${procDir}/${process.pid}/fd/${fd}`,
+      release() {
+        if (!open) return;
+        open = false;
+        closeSync(fd);
+      },
+    };
+  };
+  return {
+    pin,
+    inspect(path) {
+      const pinned = pin(path);
+      if (!pinned.ok) return pinned;
+      pinned.release();
+      return { ok: true, id: pinned.id };
     },
     findHolder(id) {
       if (protectedIds.has(id)) return undefined;
@@ -103,6 +146,30 @@ export function createNetnsGuard(opts: NetnsGuardOptions = {}): NetnsGuard {
   };
 }
 
+/** What the descriptor holds, read through it (`self` is /proc/self/fd/<fd>): never through the caller's path again. */
+function checkPinned(fd: number, self: string, procDir: string): NetnsInspection {
+  const st = fstatSync(fd);
+  if (!st.isFile()) return { ok: false, problem: "not-netns", detail: `is ${fileKind(st)}, not a network namespace` };
+  if (Number(statfsSync(self).type) !== NSFS_MAGIC)
+    return { ok: false, problem: "not-netns", detail: "is a regular file, not a network namespace" };
+  const kind = namespaceKind(self, st.ino, procDir);
+  if (kind !== undefined && kind !== "net")
+    return { ok: false, problem: "not-netns", detail: `is a ${kind} namespace, not a network namespace` };
+  return { ok: true, id: idOf(st) };
+}
+
+function openFailure(err: unknown): NetnsRefusal {
+  const code = errCode(err);
+  if (code === "ENOENT" || code === "ENOTDIR")
+    return { ok: false, problem: "missing", detail: `does not exist (${code})` };
+  if (code === "ELOOP") return { ok: false, problem: "not-netns", detail: "is a symlink loop (ELOOP)" };
+  return { ok: false, problem: "unreadable", detail: `cannot be inspected (${code})` };
+}
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? "error";
+}
+
 function idOf(st: Stats): string {
   return `${st.dev}:${st.ino}`;
 }
@@ -115,19 +182,24 @@ function fileKind(st: Stats): string {
   return "not a regular file";
 }
 
-/** "net", "mnt", ... when the path leads to a /proc/<pid>/ns/<kind> link; undefined for bind mounts (/run/netns). */
-function namespaceKind(path: string): string | undefined {
-  let cur = path;
-  for (let hop = 0; hop < MAX_HOPS; hop++) {
-    let target: string;
-    try {
-      target = readlinkSync(cur);
-    } catch {
-      return undefined;
-    }
-    const magic = /^([a-z_]+):\[\d+\]$/.exec(target);
-    if (magic !== null) return magic[1];
-    cur = isAbsolute(target) ? target : `${cur.slice(0, cur.lastIndexOf("/") + 1)}${target}`;
+/**
+ * "net", "mnt", ...: a descriptor opened through /proc/<pid>/ns/<kind> reads as "<kind>:[ino]"; one
+ * opened through a bind mount (/run/netns/x) reads as the mount's path, and the mount table names
+ * what is mounted there as "<kind>:[ino]". Undefined when neither says (a mount of another mount
+ * namespace, reached through /proc/<pid>/root): the plugins' setns then refuses anything but a netns.
+ */
+function namespaceKind(self: string, ino: number, procDir: string): string | undefined {
+  const magic = /^([a-z_]+):\[\d+\]$/.exec(readlinkSync(self));
+  if (magic !== null) return magic[1];
+  let table: string;
+  try {
+    table = readFileSync(`${procDir}/self/mountinfo`, "utf8");
+  } catch {
+    return undefined;
   }
-  return undefined;
+  // The mount's root field (the 4th), space-delimited; paths in the table escape their spaces.
+  const at = table.indexOf(`:[${ino}] `);
+  if (at < 0) return undefined;
+  const kind = /([a-z_]+)$/.exec(table.slice(table.lastIndexOf(" ", at) + 1, at));
+  return kind?.[1];
 }

@@ -5,7 +5,8 @@ import type { PodLookup, PodSource } from "../resolve/index.js";
 import { silentLog } from "../attach/testing.test-helper.js";
 import type { CriSandboxes, SandboxList } from "./cri-sandboxes.js";
 import { createRuntimeTruth } from "./runtime-truth.js";
-import { netnsForDelete } from "../attach/netns-rules.js";
+import { pinForDelete } from "../attach/netns-rules.js";
+import { guardFromInspect } from "../netns/netns-guard.test-helper.js";
 
 const signal = new AbortController().signal;
 
@@ -32,12 +33,12 @@ function record(
 }
 
 /** Namespaces that exist: every path but the ones listed. */
-const netnsExcept = (...gone: string[]): NetnsGuard => ({
-  inspect: (path) =>
+const netnsExcept = (...gone: string[]): NetnsGuard =>
+  guardFromInspect((path) =>
     gone.includes(path)
       ? { ok: false, problem: "missing", detail: "does not exist (ENOENT)" }
       : { ok: true, id: `ns:${path}` },
-});
+  );
 const cri = (answer: SandboxList): CriSandboxes => ({ list: async () => answer, close: () => undefined });
 const pods = (lookup: (name: string) => PodLookup, ready = true): PodSource => ({
   getPod: async (_ns, name) => lookup(name),
@@ -68,7 +69,7 @@ describe("the reconciler's truth", () => {
 
   it("a netns that is another namespace now counts as gone", async () => {
     const truth = createRuntimeTruth({
-      netns: { inspect: () => ({ ok: true, id: "ns:someone-else" }) },
+      netns: guardFromInspect(() => ({ ok: true, id: "ns:someone-else" })),
       log: silentLog,
     });
     expect(await (await truth.snapshot(signal)).gone(record("a"), signal)).toBe("netns-gone");
@@ -134,13 +135,13 @@ describe("the reconciler's truth", () => {
   });
 
   it("a namespace whose path was deleted while a process still runs in it is not gone, and DEL reaches it through that process", async () => {
-    const guard: NetnsGuard = {
-      inspect: (path) =>
+    const guard = guardFromInspect(
+      (path) =>
         path === "/run/netns/a"
           ? { ok: false, problem: "missing", detail: "does not exist (ENOENT)" }
           : { ok: true, id: path === "/proc/42/ns/net" ? "ns:/run/netns/a" : `ns:${path}` },
-      findHolder: (id) => (id === "ns:/run/netns/a" ? "/proc/42/ns/net" : undefined),
-    };
+      (id) => (id === "ns:/run/netns/a" ? "/proc/42/ns/net" : undefined),
+    );
     const truth = createRuntimeTruth({
       netns: guard,
       cri: cri({ ok: true, ids: new Set(["a"]), runtime: "containerd" }),
@@ -148,11 +149,11 @@ describe("the reconciler's truth", () => {
     });
     const snap = await truth.snapshot(signal);
     expect(await snap.gone(record("a"), signal)).toBeUndefined();
-    expect(netnsForDelete(guard, record("a"))).toBe("/proc/42/ns/net");
+    expect(pinForDelete(guard, record("a"))?.handle).toBe("/proc/42/ns/net");
     // The runtime's own word that the netns is gone ("") wins.
-    expect(netnsForDelete(guard, record("a"), "")).toBe("");
+    expect(pinForDelete(guard, record("a"), "")).toBeUndefined();
     // Nobody holds it: gone.
-    const noHolder: NetnsGuard = { inspect: guard.inspect };
+    const noHolder = guardFromInspect(guard.inspect);
     expect(
       await (await createRuntimeTruth({ netns: noHolder, log: silentLog }).snapshot(signal)).gone(record("a"), signal),
     ).toBe("netns-gone");

@@ -1,5 +1,6 @@
 export { parseResult } from "./parse-result.js";
 export { convertResult } from "./convert-result.js";
+export { withSandbox } from "./sandbox.js";
 export { resultFamily, type ResultFamily } from "./versions.js";
 export {
   toResult100,

@@ -73,7 +73,7 @@ async function runPlugins(
   for (const p of plugins) {
     const config = configFor(list, p, rt, supportsChaining(p.version) ? prev : undefined);
     const out = await invokePlugin(ctx, { list, plugin: p, command: "ADD", config, rt, cniArgs, opts });
-    prev = parsePluginResult(out, list, p);
+    prev = parsePluginResult(out, list, p, rt);
   }
   return convertFor(prev!, list.cniVersion, list);
 }

@@ -17,6 +17,30 @@ describe("checkNetworkList", () => {
     }
   });
 
+  it("with a pinned netns, plugins get the pin (CNI_NETNS and prevResult's sandbox); results and the cache name the path", async () => {
+    const { runtime, exec } = setup({
+      bridge: {
+        reply: (c) =>
+          c.command === "ADD"
+            ? { stdout: { cniVersion: "1.0.0", interfaces: [{ name: "eth0", sandbox: c.env.CNI_NETNS }], ips: [] } }
+            : undefined,
+      },
+      tuning: {},
+    });
+    const conf = list("1.0.0", [{ type: "bridge" }, { type: "tuning" }]);
+    const added = await runtime.addNetworkList(conf, { ...RT, netnsHandle: "/proc/1/fd/7" });
+    expect(added.interfaces).toEqual([{ name: "eth0", sandbox: RT.netns }]);
+    const adds = exec.calls.filter((c) => c.command === "ADD");
+    expect(adds.map((c) => c.env.CNI_NETNS)).toEqual(["/proc/1/fd/7", "/proc/1/fd/7"]);
+    expect(adds[1]!.stdin.prevResult).toMatchObject({ interfaces: [{ sandbox: "/proc/1/fd/7" }] });
+    // A later operation pins again (another descriptor): the kept result is shown to it in its pin.
+    await runtime.checkNetworkList(conf, { ...RT, netnsHandle: "/proc/1/fd/9" });
+    for (const c of exec.calls.filter((x) => x.command === "CHECK")) {
+      expect(c.env.CNI_NETNS).toBe("/proc/1/fd/9");
+      expect(c.stdin.prevResult).toMatchObject({ interfaces: [{ name: "eth0", sandbox: "/proc/1/fd/9" }] });
+    }
+  });
+
   it("refuses below 0.4.0 with code 1", async () => {
     const { runtime, exec } = setup({ bridge: {} });
     await expect(runtime.checkNetworkList(list("0.3.1", [{ type: "bridge" }]), RT)).rejects.toMatchObject({

@@ -4,11 +4,17 @@ import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { adoptResult } from "../result/parse-result.js";
 import { convertResult } from "../result/convert-result.js";
+import { withSandbox } from "../result/sandbox.js";
 import { src, withContext } from "./error-context.js";
 import type { ResolvedPlugin } from "./runtime-context.js";
 
-/** A plugin's ADD stdout → result in the version the plugin reported (or ran at). */
-export function parsePluginResult(out: Buffer, list: NetworkConfigList, plugin: ResolvedPlugin): CniResult {
+/** A plugin's ADD stdout → result in the version the plugin reported (or ran at), its sandbox `rt.netns`. */
+export function parsePluginResult(
+  out: Buffer,
+  list: NetworkConfigList,
+  plugin: ResolvedPlugin,
+  rt: RuntimeConf,
+): CniResult {
   let raw: unknown;
   try {
     raw = JSON.parse(out.toString("utf8"));
@@ -26,7 +32,8 @@ export function parsePluginResult(out: Buffer, list: NetworkConfigList, plugin: 
     });
   }
   try {
-    return adoptResult(raw, plugin.version, plugin.plugin.type);
+    const result = adoptResult(raw, plugin.version, plugin.plugin.type);
+    return rt.netnsHandle !== undefined ? withSandbox(result, rt.netnsHandle, rt.netns) : result;
   } catch (err) {
     throw withContext(err, list, plugin.plugin.type, "ADD");
   }
@@ -56,7 +63,12 @@ export function configFor(
     networkName: list.name,
     cniVersion: p.version,
     plugin: p.plugin,
-    ...(prev !== undefined ? { prevResult: convertFor(prev, p.version, list, p.plugin.type) } : {}),
+    ...(prev !== undefined ? { prevResult: convertFor(inSandbox(prev, rt), p.version, list, p.plugin.type) } : {}),
     ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
   });
+}
+
+/** What plugins are shown of a kept result: its sandbox the namespace they enter (CNI_NETNS). */
+function inSandbox(result: CniResult, rt: RuntimeConf): CniResult {
+  return rt.netnsHandle !== undefined ? withSandbox(result, rt.netns, rt.netnsHandle) : result;
 }

@@ -103,7 +103,7 @@ export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promis
     command: inv.command,
     binDirs: ctx.binDirs,
     ...(ctx.path !== undefined ? { path: ctx.path } : {}),
-    ...(rt !== undefined ? { containerId: rt.containerId, netns: rt.netns, ifName: rt.ifName } : {}),
+    ...(rt !== undefined ? { containerId: rt.containerId, netns: rt.netnsHandle ?? rt.netns, ifName: rt.ifName } : {}),
     ...(inv.cniArgs !== undefined ? { cniArgs: inv.cniArgs } : {}),
   });
   let stderr: string | undefined;

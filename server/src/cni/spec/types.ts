@@ -31,6 +31,12 @@ export interface RuntimeConf {
   readonly containerId: string;
   /** May be "" on DEL when the netns is already gone. */
   readonly netns: string;
+  /**
+   * What plugins get as CNI_NETNS instead of `netns`: a path the runtime's caller pinned to the
+   * namespace `netns` named when it was checked (/proc/<pid>/fd/<n>), so a path re-pointed since
+   * cannot redirect them. Results and the cache still show `netns` as the interfaces' sandbox.
+   */
+  readonly netnsHandle?: string;
   readonly ifName: string;
   /** CNI_ARGS pairs; IgnoreUnknown=1 is added by the runtime. */
   readonly args?: ReadonlyArray<readonly [string, string]>;
