@@ -9,6 +9,7 @@ import type { PodSource } from "../resolve/index.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
+import { guardFromInspect } from "../netns/netns-guard.test-helper.js";
 import {
   allPluginsFound,
   anyNetns,
@@ -381,6 +382,46 @@ describe("attach", () => {
     await svc.attach(request(), ctx());
     const err = await rejection(svc.attach(request(), ctx()));
     expect(err.code).toBe("INVALID_REQUEST");
+  });
+
+  it("refuses an ADD into a namespace another container's attachment holds, naming it, and runs nothing", async () => {
+    const { svc, runtime } = service();
+    const shared = "/var/run/netns/shared";
+    await svc.attach(request({ containerId: "first", netns: shared }), ctx());
+    runtime.calls.length = 0;
+    const err = await rejection(svc.attach(request({ containerId: "second", netns: shared }), ctx()));
+    expect(err.code).toBe("INVALID_NETNS");
+    expect(err.message).toBe(
+      `netns "${shared}" is already attached for container first (pod default/web): a network namespace belongs to one sandbox; DEL that container first`,
+    );
+    expect(runtime.calls).toEqual([]);
+    expect((await store.load("second")).state).toBe("missing");
+    // Once the first is gone, the namespace is free.
+    await svc.detach({ containerId: "first" }, ctx());
+    await svc.attach(request({ containerId: "second", netns: shared }), ctx());
+  });
+
+  it("of two ADDs into one namespace at once, one is refused", async () => {
+    const { svc } = service();
+    const shared = "/var/run/netns/shared";
+    const outcomes = await Promise.allSettled(
+      ["one", "two"].map((containerId) => svc.attach(request({ containerId, netns: shared }), ctx())),
+    );
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected")!;
+    expect((refused.reason as DaemonError).code).toBe("INVALID_NETNS");
+  });
+
+  it("a holder whose saved path no longer names the namespace holds nothing (its inode number reused)", async () => {
+    const ids: Record<string, string> = { "/var/run/netns/old": "ns:reused", "/var/run/netns/new": "ns:new" };
+    const guard = guardFromInspect((path) => ({ ok: true, id: ids[path] ?? `ns:${path}` }));
+    const { svc } = service(undefined, { netns: guard });
+    await svc.attach(request({ containerId: "old", netns: "/var/run/netns/old" }), ctx());
+    // The old namespace is gone (its path names another one now); a new one got its inode number.
+    ids["/var/run/netns/old"] = "ns:elsewhere";
+    ids["/var/run/netns/new"] = "ns:reused";
+    await svc.attach(request({ containerId: "new", netns: "/var/run/netns/new" }), ctx());
+    expect((await store.load("new")).state).toBe("found");
   });
 });
 

@@ -25,6 +25,7 @@ import { rollback } from "./rollback.js";
 import { addStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-schedule.js";
 import { describeOrigin } from "./origin.js";
 import { holding, pinNetns } from "./netns-rules.js";
+import type { NetnsOwners } from "./netns-owners.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
 import type { Logger } from "pino";
 
@@ -34,6 +35,8 @@ export interface AttachDeps extends PrepareDeps, ReleaseDeps, SettleDeps {
   readonly store: AttachmentStore;
   readonly routes: RouteEditor;
   readonly netns: NetnsGuard;
+  /** Which container's attachment holds which namespace: one sandbox per namespace. */
+  readonly owners: NetnsOwners;
   readonly now: () => Date;
   /** How secondary networks run; serial when absent. */
   readonly schedule?: DelegateSchedule;
@@ -48,7 +51,14 @@ export interface AttachCall {
 
 export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachCall): Promise<AttachResult> {
   const pinned = pinNetns(deps.netns, req.netns, "add");
-  return holding(pinned, () => attachPinned(deps, req, call, pinned));
+  return holding(pinned, async () => {
+    const unclaim = await deps.owners.claim(pinned, req);
+    try {
+      return await attachPinned(deps, req, call, pinned);
+    } finally {
+      unclaim();
+    }
+  });
 }
 
 async function attachPinned(

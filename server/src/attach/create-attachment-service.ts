@@ -18,6 +18,7 @@ import type { PlanOptions } from "./plan.js";
 import type { PreflightDeps } from "./preflight/run-preflight.js";
 import type { PodLinks } from "../netns/pod-links.js";
 import { netnsTruth, type SandboxTruth } from "./sandbox-truth.js";
+import { createNetnsOwners } from "./netns-owners.js";
 import type { PassLocks } from "./gc-stale.js";
 import { createCallLimits } from "./call-limits.js";
 import { createDelegateSchedule } from "./delegate-schedule.js";
@@ -80,8 +81,12 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
   const containers = createContainerLock({ onWait: (ms) => wait("container", ms) });
   const gcLock = createGcLock({ onWait: (ms, mode) => wait(mode === "shared" ? "gc-shared" : "gc-exclusive", ms) });
   const inputLimits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
+  const owners = createNetnsOwners({ attachments: deps.store, orphans: deps.orphans }, deps.netns);
   const base = {
     ...deps,
+    store: owners.attachments,
+    orphans: owners.orphans,
+    owners,
     now,
     inputLimits,
     events: deps.events ?? NO_EVENTS,

@@ -333,7 +333,7 @@ describe("check, list, gc, status, resolve", () => {
         {
           containerId: "gone",
           pod: { namespace: "default", name: "web", uid: "uid-1" },
-          netns: "/var/run/netns/test",
+          netns: "/var/run/netns/gone",
           reason: "not-valid",
           outcome: "removed",
           interfaces: [

@@ -71,8 +71,11 @@ export function network(
 
 export const pod: PodRef = { namespace: "default", name: "web", uid: "uid-1" };
 
+/** An ADD of container c1 in /var/run/netns/test; another container gets a namespace of its own, as a runtime gives it. */
 export function request(extra: Partial<AttachRequest> = {}): AttachRequest {
-  return { containerId: "c1", netns: "/var/run/netns/test", pod, primaryIfName: "eth0", annotations: {}, ...extra };
+  const containerId = extra.containerId ?? "c1";
+  const netns = containerId === "c1" ? "/var/run/netns/test" : `/var/run/netns/${containerId}`;
+  return { containerId, netns, pod, primaryIfName: "eth0", annotations: {}, ...extra };
 }
 
 export function fakeResolver(networks: ResolvedNetwork[]): NetworkResolver & { calls: number } {
