@@ -466,6 +466,83 @@ describe("netattachctl over the daemon socket", () => {
     expect(fake.calls.filter((c) => c.method !== "status")).toEqual([]);
   });
 
+  const SANDBOX = ["--pod", "default/demo", "--container-id", "c1", "--netns", "/n"];
+
+  it.each([
+    [
+      "--runtime-config",
+      '{"portMappings":[{"hostPort":"abc","containerPort":80}]}',
+      '--runtime-config: portMappings[0].hostPort must be an integer 1-65535, got "abc"',
+    ],
+    [
+      "--runtime-config",
+      '{"portMappings":[{"hostPort":80,"containerPort":70000}]}',
+      "--runtime-config: portMappings[0].containerPort must be an integer 1-65535, got 70000",
+    ],
+    [
+      "--runtime-config",
+      '{"portMappings":[{"hostPort":80,"containerPort":80,"hostIP":"10.0.0.1"}]}',
+      "--runtime-config: portMappings[0].hostIP is not a field of PortMapping (fields: hostPort, containerPort, protocol, hostIp)",
+    ],
+    [
+      "--runtime-config",
+      '{"bandwidth":{"ingressRate":"zz"}}',
+      '--runtime-config: bandwidth.ingressRate must be a positive integer, got "zz"',
+    ],
+    ["--runtime-config", '{"dns":{"servers":[1]}}', "--runtime-config: dns.servers[0] must be a string, got 1"],
+    ["--runtime-config", "[1]", "--runtime-config must be a JSON object, got [1]"],
+    [
+      "--selections",
+      '[{"name":"x","portMappings":[{"hostPort":"x","containerPort":80}]}]',
+      '--selections: [0].portMappings[0].hostPort must be an integer 1-65535, got "x"',
+    ],
+    ["--selections", "[null]", "--selections: [0] must be a JSON object, got null"],
+    ["--selections", '[{"name":1}]', "--selections: [0].name must be a string, got 1"],
+    ["--selections", '[{"interface":"net1"}]', "--selections: [0].name is required"],
+    ["--selections", '{"name":"x"}', '--selections must be a JSON list, got {"name":"x"}'],
+    [
+      "--selections",
+      '[{"name":"ptp-conf","cniArgsJson":{"a":1}}]',
+      '--selections: [0].cniArgsJson must be a string holding a JSON object, e.g. "{\\"key\\":\\"value\\"}", got {"a":1}',
+    ],
+  ])("%s %s is a usage error naming the flag and the field, exit 2, no call", async (flag, value, message) => {
+    for (const command of ["attach", "resolve"]) {
+      const r = await cli(command, ...SANDBOX, flag, value);
+      expect(r).toEqual({
+        code: 2,
+        out: "",
+        err: `netattachctl ${command}: ${message}\n(run "netattachctl ${command} --help")\n`,
+      });
+    }
+    const json = await cli("attach", ...SANDBOX, flag, value, "-o", "json");
+    expect(json).toMatchObject({ code: 2, err: "" });
+    expect(JSON.parse(json.out)).toEqual({ error: { code: "USAGE", message, metadata: {} } });
+    expect(fake.calls.filter((c) => c.method !== "status")).toEqual([]);
+  });
+
+  it("--selections and --runtime-config take proto JSON: integers as text, null as absent, *Json as a string", async () => {
+    const r = await cli(
+      "attach",
+      ...SANDBOX,
+      "--selections",
+      '[{"name":"ptp-conf","interface":"data0","mac":null,"cniArgsJson":"{\\"a\\":\\"b\\"}","portMappings":[{"hostPort":"8080","containerPort":80}]}]',
+      "--runtime-config",
+      '{"bandwidth":{"ingressRate":"1000000","ingressBurst":2000},"extraJson":"{\\"x\\":1}"}',
+    );
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(requests("attach")[0]).toMatchObject({
+      selections: [
+        {
+          name: "ptp-conf",
+          interface: "data0",
+          cniArgs: { a: "b" },
+          portMappings: [{ hostPort: 8080, containerPort: 80 }],
+        },
+      ],
+      runtimeConfig: { bandwidth: { ingressRate: 1_000_000, ingressBurst: 2000 }, extra: { x: 1 } },
+    });
+  });
+
   it("an unreachable daemon is a failure with a hint, exit 1", async () => {
     let err = "";
     const code = await runCli({

@@ -5,6 +5,7 @@ import { NetworkSelection } from "../../../proto/gen/netattach/v1/selection.js";
 import { NETWORKS_ANNOTATION } from "../../../server/src/resolve/index.js";
 import { UsageError } from "../command.js";
 import { parsePodFlag } from "./daemon-options.js";
+import { parseJsonFlag, RUNTIME_CONFIG, SELECTIONS } from "./sandbox-json.js";
 
 export const SANDBOX_OPTIONS = {
   pod: { type: "string" },
@@ -25,10 +26,15 @@ export const SANDBOX_USAGE = `Sandbox flags:
   --networks VALUE         shorthand for --annotation ${NETWORKS_ANNOTATION}=VALUE
                            (text form "a,ns/b@net5" or the JSON list form)
   --annotation K=V         a pod annotation (repeatable); without any, the daemon asks its pod source
-  --selections JSON        explicit selections, a JSON list of NetworkSelection (proto JSON names)
+  --selections JSON        explicit selections, a JSON list of NetworkSelection,
+                           e.g. '[{"name":"ptp-conf","interface":"data0","cniArgsJson":"{\\"a\\":\\"b\\"}"}]'
   --primary-interface IF   cluster network interface (default eth0)
-  --runtime-config JSON    RuntimeConfig (proto JSON names), e.g. '{"portMappings":[{"hostPort":8080,"containerPort":80}]}'
+  --runtime-config JSON    RuntimeConfig, e.g. '{"portMappings":[{"hostPort":8080,"containerPort":80}]}'
   --cni-arg K=V            extra CNI_ARGS pair (repeatable)
+
+--selections and --runtime-config take proto JSON (camelCase field names; proto/netattach/v1):
+ports are integers 1-65535, rates and bursts positive integers, cniArgsJson and extraJson a JSON
+object written as a string. Anything else is a usage error naming the field.
 `;
 
 export interface SandboxValues {
@@ -70,24 +76,12 @@ export function sandboxRequest(v: SandboxValues): SandboxFields {
 }
 
 function parseSelections(text: string): NetworkSelection[] {
-  const list = parseJson(text, "--selections");
-  if (!Array.isArray(list)) throw new UsageError("--selections must be a JSON list");
+  const list = parseJsonFlag(text, "--selections", SELECTIONS) as unknown[];
   return list.map((item) => NetworkSelection.fromJSON(item));
 }
 
 function runtimeConfig(text: string): RuntimeConfig {
-  const value = parseJson(text, "--runtime-config");
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new UsageError("--runtime-config must be a JSON object");
-  return RuntimeConfig.fromJSON(value);
-}
-
-function parseJson(text: string, flag: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${flag} is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
+  return RuntimeConfig.fromJSON(parseJsonFlag(text, "--runtime-config", RUNTIME_CONFIG));
 }
 
 function splitPair(text: string, flag: string): [string, string] {
