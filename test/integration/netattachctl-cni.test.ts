@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { cnitoolContainerId } from "../../tools/src/cni/cni-options.js";
 import { REPO_ROOT, runNetattachctl } from "../helpers/netattachctl.js";
 
@@ -210,6 +211,31 @@ describe("netattachctl cni (spawned, with test-double plugins)", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       supportedVersions: expect.arrayContaining(["0.3.1", "1.0.0", "1.1.0"]),
+    });
+  });
+
+  it("takes -o before or after cni: json prints the document as cnitool does, yaml as YAML, the error object too", async () => {
+    const json = await runNetattachctl(["-o", "json", "cni", "version", "noop.mjs", ...common()]);
+    expect(json).toMatchObject({ code: 0, stderr: "" });
+    const plain = await runNetattachctl(["cni", "version", "noop.mjs", ...common()]);
+    expect(json.stdout).toBe(plain.stdout);
+    const yaml = await runNetattachctl(["cni", "version", "noop.mjs", ...common(), "-o", "yaml"]);
+    expect(yaml).toMatchObject({ code: 0, stderr: "" });
+    expect(parseYaml(yaml.stdout)).toEqual(JSON.parse(plain.stdout));
+    const failed = await runNetattachctl(["-oyaml", "cni", "version", "netattach-no-such-plugin", ...common()]);
+    expect(failed.code).toBe(1);
+    expect(parseYaml(failed.stdout)).toMatchObject({ cniVersion: "1.1.0", code: 7 });
+  });
+
+  it.each([
+    [["--socket", "/s", "cni", "version", "noop.mjs"], "--socket"],
+    [["cni", "version", "noop.mjs", "--client-key=/k"], "--client-key"],
+  ])("%j: a daemon-only flag is refused with the reason, exit 2", async (args, flag) => {
+    const r = await runNetattachctl(args);
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `netattachctl cni: ${flag} does not apply to cni: it runs the plugins itself, without netattachd\n(run "netattachctl cni --help")\n`,
     });
   });
 

@@ -5,6 +5,8 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CniError, parseCniArgs, type Attachment, type JsonObject } from "../../../server/src/cni/index.js";
 import { UsageError } from "../command.js";
+import { COMMON_OPTIONS } from "../daemon/daemon-options.js";
+import { isStructured, parseOutputFormat } from "../output/output-format.js";
 import { parseDuration } from "./parse-duration.js";
 
 export const CNI_OPS = ["add", "check", "del", "gc", "status", "version"] as const;
@@ -35,6 +37,8 @@ export interface CniInvocation {
   /** gc only: attachments that stay; undefined = everything cached is stale (like cnitool). */
   readonly validAttachments: readonly Attachment[] | undefined;
   readonly verbose: boolean;
+  /** The result or error document: YAML with -o yaml, else JSON as cnitool prints it. */
+  readonly output: "json" | "yaml";
 }
 
 const OPTIONS = {
@@ -48,8 +52,15 @@ const OPTIONS = {
   timeout: { type: "string" },
   valid: { type: "string", multiple: true },
   verbose: { type: "boolean", short: "v" },
+  output: { type: "string", short: "o" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/**
+ * Global flags (they may stand before the command name) that only a daemon command can use: known,
+ * so that one is refused with the reason rather than as an unknown option.
+ */
+const DAEMON_ONLY = Object.keys(COMMON_OPTIONS).filter((f) => !Object.hasOwn(OPTIONS, f));
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -57,12 +68,21 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function parseCniOptions(argv: readonly string[], env: Env, cwd: string): CniInvocation | undefined {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...COMMON_OPTIONS, ...OPTIONS },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
   }
   const { values: v, positionals } = parsed;
   if (v.help === true) return undefined;
+  const daemonOnly = DAEMON_ONLY.find((f) => (v as Record<string, unknown>)[f] !== undefined);
+  if (daemonOnly !== undefined)
+    throw new UsageError(`--${daemonOnly} does not apply to cni: it runs the plugins itself, without netattachd`);
+  const output = parseOutputFormat(v.output);
   const [opText, target, netnsArg, ...extra] = positionals;
   if (opText === undefined) throw new UsageError(`missing operation (one of ${CNI_OPS.join(", ")})`);
   const op = CNI_OPS.find((o) => o === opText);
@@ -92,6 +112,7 @@ export function parseCniOptions(argv: readonly string[], env: Env, cwd: string):
     timeoutMs: timeout(v.timeout),
     validAttachments: v.valid?.map(attachment),
     verbose: v.verbose === true,
+    output: isStructured(output) ? output : "json",
   };
 }
 

@@ -2,17 +2,24 @@
 // runtime parses), and the full story (network, plugin, file, plugin stderr) on stderr.
 import { CniErrorCode, isCniError } from "../../../server/src/cni/index.js";
 import type { Output } from "../command.js";
+import { structuredText } from "../output/output-format.js";
 
-export function printCniError(err: unknown, cniVersion: string, stdout: Output, stderr: Output): void {
+export function printCniError(
+  err: unknown,
+  cniVersion: string,
+  stdout: Output,
+  stderr: Output,
+  format: "json" | "yaml" = "json",
+): void {
   if (isCniError(err)) {
-    stdout.write(JSON.stringify(err.toSpecJSON(cniVersion), null, 2) + "\n");
+    stdout.write(structuredText(format, err.toSpecJSON(cniVersion)));
     stderr.write(`netattachctl cni: ${err.message}\n`);
     if (err.source !== undefined && !err.message.includes(err.source)) stderr.write(`  configuration: ${err.source}\n`);
     if (err.stderr) stderr.write(`  plugin stderr:\n${indent(err.stderr)}\n`);
     return;
   }
   const msg = err instanceof Error ? err.message : String(err);
-  stdout.write(JSON.stringify({ cniVersion, code: CniErrorCode.Internal, msg }, null, 2) + "\n");
+  stdout.write(structuredText(format, { cniVersion, code: CniErrorCode.Internal, msg }));
   stderr.write(`netattachctl cni: ${msg}\n`);
 }
 

@@ -1,5 +1,6 @@
 // One `netattachctl cni` operation on the runtime; returns what goes to stdout.
 import type { CniRuntime, InvokeOptions, NetworkConfigList, RuntimeConf } from "../../../server/src/cni/index.js";
+import { structuredText } from "../output/output-format.js";
 import type { CniInvocation } from "./cni-options.js";
 
 export async function runCniOp(
@@ -8,11 +9,11 @@ export async function runCniOp(
   list: NetworkConfigList | undefined,
   opts: InvokeOptions,
 ): Promise<string> {
-  if (inv.op === "version") return json(await runtime.getVersionInfo(inv.target, opts));
+  if (inv.op === "version") return structuredText(inv.output, await runtime.getVersionInfo(inv.target, opts));
   if (list === undefined) throw new Error(`cni ${inv.op} needs a network configuration`);
   switch (inv.op) {
     case "add":
-      return json(await runtime.addNetworkList(list, runtimeConf(inv), opts));
+      return structuredText(inv.output, await runtime.addNetworkList(list, runtimeConf(inv), opts));
     case "check":
       await runtime.checkNetworkList(list, runtimeConf(inv), opts);
       return "";
@@ -40,8 +41,4 @@ function runtimeConf(inv: CniInvocation): RuntimeConf {
     args: inv.cniArgs,
     ...(inv.capArgs !== undefined ? { capabilityArgs: inv.capArgs } : {}),
   };
-}
-
-function json(value: unknown): string {
-  return JSON.stringify(value, null, 2) + "\n";
 }

@@ -33,6 +33,10 @@ Flags (environment fallback in brackets, as cnitool):
   --timeout DURATION    per plugin invocation: 1500, 500ms, 30s, 2m (default ${DEFAULTS.timeoutMs / 1000}s)
   --valid ID:IFNAME     gc: an attachment to keep (repeatable)
   -v, --verbose         log every plugin execution to stderr
+  -o, --output FMT      yaml: the result or error object as YAML; json (and text, wide): JSON, as cnitool
+
+-o and --timeout may stand before "cni" too; --socket and the TLS flags are refused: cni runs the
+plugins itself, without netattachd.
 
 On failure the CNI error object {cniVersion, code, msg, details} is printed on stdout,
 details on stderr, and the exit code is 1. Usage errors exit 2.
@@ -71,6 +75,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       list?.cniVersion ?? CURRENT_VERSION /* no configuration could be read */,
       ctx.stdout,
       ctx.stderr,
+      inv.output,
     );
     return ExitCode.Failed;
   }
