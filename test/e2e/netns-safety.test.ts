@@ -2,9 +2,9 @@
 // real namespaces, the daemon's socket: every netns that is not a pod's is refused before any state
 // is written; DEL and CHECK use the saved netns, so a forged one cannot reach a host link.
 import { spawn } from "node:child_process";
-import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import type { TestDaemon } from "../helpers/daemon.js";
 import { createHostVeth, deleteHostLinks, hostLink } from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
@@ -206,6 +206,44 @@ describeRoot("netns safety e2e: the node's own namespace is never a target", () 
       expect((await d.client.api.listAttachments({ containerId: "swap2" })).attachments).toEqual([]);
     } finally {
       await deleteHostLinks(podIf, hostPeer, first, second);
+    }
+  });
+
+  it("DEL reaches a namespace whose path is gone through a process inside it, only when an interface the ADD made is there", async () => {
+    const name = uniqueName("nsafe-held-", 30);
+    const path = `/var/run/netns/${name}`;
+    await runCmd("ip", ["netns", "add", name]);
+    const holder = spawn("ip", ["netns", "exec", name, "sleep", "1000"], { stdio: "ignore" });
+    const inside = (...args: string[]) => runCmd("nsenter", ["-t", String(holder.pid), "-n", ...args]);
+    const linksInside = async () =>
+      (JSON.parse((await inside("ip", "-j", "link", "show")).stdout) as Array<{ ifname: string }>).map((l) => l.ifname);
+    try {
+      const hostNetns = await readlink("/proc/self/ns/net");
+      await vi.waitFor(
+        async () => expect(await readlink(`/proc/${holder.pid}/ns/net`).catch(() => hostNetns)).not.toBe(hostNetns),
+        { timeout: 5_000 },
+      );
+      // The pod's interface is there: DEL goes in through the holder and removes it.
+      await d.client.api.attachNetworks(request("held1", path));
+      await runCmd("ip", ["netns", "delete", name]);
+      await d.client.api.detachNetworks({ containerId: "held1" });
+      expect(await linksInside()).not.toContain(podIf);
+      expect(await w.reservations("cluster")).toEqual([]);
+
+      // A namespace holding another interface of that name (as one that got a freed inode number
+      // would): not the pod's, so DEL leaves it alone and releases the addresses as for a gone one.
+      await runCmd("ip", ["netns", "attach", name, String(holder.pid)]);
+      await d.client.api.attachNetworks(request("held2", path));
+      await runCmd("ip", ["netns", "delete", name]);
+      await inside("ip", "link", "del", podIf);
+      await inside("ip", "link", "add", podIf, "type", "veth", "peer", "name", "impostor0");
+      await d.client.api.detachNetworks({ containerId: "held2" });
+      expect(await linksInside()).toEqual(expect.arrayContaining([podIf, "impostor0"]));
+      expect(await w.reservations("cluster")).toEqual([]);
+      expect((await d.client.api.listAttachments({ containerId: "held2" })).attachments).toEqual([]);
+    } finally {
+      holder.kill("SIGKILL");
+      await runCmd("ip", ["netns", "delete", name]).catch(() => undefined);
     }
   });
 

@@ -59,7 +59,7 @@ export async function detachRecord(
       ...extra,
     });
   try {
-    const pinned = pinForDelete(deps.netns, record, asked);
+    const pinned = await pinForDelete(deps, record, asked, call.signal);
     const outcome = await holding(pinned, () =>
       releaseDelegates(deps, releaseTarget(plan, pinned), plan.delegates, kind, call, record.results),
     );

@@ -71,7 +71,7 @@ async function retry(
   const read = await deps.orphans.load(containerId);
   if (read.state !== "found") return undefined;
   const record = read.record;
-  const pinned = pinForDelete(deps.netns, record);
+  const pinned = await pinForDelete(deps, record, undefined, call.signal);
   const outcome = await holding(pinned, () =>
     releaseDelegates(
       deps,

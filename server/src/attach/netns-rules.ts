@@ -5,7 +5,10 @@
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import type { NetnsGuard, PinnedNetns } from "../netns/netns-guard.js";
+import type { PodLinks } from "../netns/pod-links.js";
 import type { AttachmentRecord } from "./attachment-store.js";
+import { primaryInterfaceIndex } from "./attached-interface.js";
+import { viewResult } from "./result-view.js";
 
 /** The namespace `path` names, pinned; or INVALID_NETNS naming what the path is instead. */
 export function pinNetns(guard: NetnsGuard, path: string, phase: string): PinnedNetns {
@@ -56,24 +59,73 @@ export function checkDetachNetns(guard: NetnsGuard, record: AttachmentRecord, as
   );
 }
 
-/**
- * The namespace DEL's plugins enter, pinned: the saved path's while it still is that namespace;
- * when that path was removed (or now names another namespace) but a process still holds the
- * namespace, the one reached through that process, so its interfaces are still deleted; undefined
- * when it is gone (or, forged after the fact, the node's own), which plugins get as "" (gone).
- */
-export function pinForDelete(guard: NetnsGuard, record: AttachmentRecord, asked?: string): PinnedNetns | undefined {
+/** Where DEL finds the saved namespace: through its saved path, or a process inside it; by identity alone. */
+function locate(
+  guard: NetnsGuard,
+  record: AttachmentRecord,
+  asked?: string,
+): { readonly pinned: PinnedNetns; readonly through: "path" | "process" } | undefined {
   if (asked === "") return undefined;
   const saved = guard.pin(record.plan.netns);
   if (saved.ok) {
-    if (record.netnsId === undefined || record.netnsId === saved.id) return saved;
+    if (record.netnsId === undefined || record.netnsId === saved.id) return { pinned: saved, through: "path" };
     saved.release();
   }
   const holder = record.netnsId !== undefined ? guard.findHolder?.(record.netnsId) : undefined;
   if (holder === undefined) return undefined;
   const via = guard.pin(holder);
   if (!via.ok) return undefined;
-  if (via.id === record.netnsId) return via;
+  if (via.id === record.netnsId) return { pinned: via, through: "process" };
   via.release();
   return undefined;
+}
+
+/** Whether the saved namespace can still be found, its path or a process in it (the reconciler's "netns gone"). */
+export function savedNetnsFound(guard: NetnsGuard, record: AttachmentRecord): boolean {
+  const found = locate(guard, record);
+  found?.pinned.release();
+  return found !== undefined;
+}
+
+/**
+ * The namespace DEL's plugins enter, pinned: the saved path's while it still is that namespace;
+ * when that path was removed (or now names another namespace) but a process still holds the
+ * namespace, the one reached through that process, so its interfaces are still deleted — once an
+ * interface the ADD made is seen in it; undefined when it is gone (or, forged after the fact, the
+ * node's own), which plugins get as "" (gone).
+ */
+export async function pinForDelete(
+  deps: { readonly netns: NetnsGuard; readonly links: PodLinks },
+  record: AttachmentRecord,
+  asked?: string,
+  signal?: AbortSignal,
+): Promise<PinnedNetns | undefined> {
+  const found = locate(deps.netns, record, asked);
+  if (found === undefined || found.through === "path") return found?.pinned;
+  // Found by inode number alone, and a freed namespace's number is reused: it is the pod's only if
+  // an interface the ADD made (name and MAC, from the saved results) is in it.
+  if (await holdsSavedInterface(deps.links, found.pinned.handle, record, signal)) return found.pinned;
+  found.pinned.release();
+  return undefined;
+}
+
+async function holdsSavedInterface(
+  links: PodLinks,
+  handle: string,
+  record: AttachmentRecord,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const made = Object.entries(record.results).flatMap(([ifName, result]) => {
+    const view = viewResult(result);
+    const intf = view.interfaces[primaryInterfaceIndex(view, ifName)];
+    return intf?.mac !== undefined ? [{ name: intf.name, mac: intf.mac.toLowerCase() }] : [];
+  });
+  if (made.length === 0) return false;
+  let present: ReadonlyMap<string, string>;
+  try {
+    present = await links.macs(handle, signal !== undefined ? { signal } : {});
+  } catch {
+    return false;
+  }
+  return made.some((m) => present.get(m.name)?.toLowerCase() === m.mac);
 }

@@ -4,7 +4,7 @@
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import type { GcReason } from "./contract.js";
-import { pinForDelete } from "./netns-rules.js";
+import { savedNetnsFound } from "./netns-rules.js";
 
 export type GoneReason = Extract<GcReason, "sandbox-gone" | "netns-gone" | "pod-gone">;
 
@@ -23,13 +23,11 @@ export interface SandboxTruth {
 
 /**
  * Gone when no path leads to the saved namespace any more: its path removed or naming another
- * namespace, and no process left inside it (the rule DEL uses: pinForDelete). A namespace whose
+ * namespace, and no process left inside it (where DEL looks: pinForDelete). A namespace whose
  * path was deleted by hand while the pod's processes still run in it is not gone.
  */
 export function netnsGone(guard: NetnsGuard, record: AttachmentRecord): boolean {
-  const pinned = pinForDelete(guard, record);
-  pinned?.release();
-  return pinned === undefined;
+  return !savedNetnsFound(guard, record);
 }
 
 export function netnsTruth(guard: NetnsGuard): SandboxTruth {

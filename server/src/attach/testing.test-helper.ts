@@ -249,9 +249,13 @@ export function recordingEvents(): EventSink & { events: AttachmentEvent[] } {
   return { events, emit: (e) => void events.push(e) };
 }
 
-/** Interfaces the cleanup path removed, as "netns ifName"; `present` says which exist (default: all). */
+/**
+ * Interfaces the cleanup path removed, as "netns ifName"; `present` says which exist (default: all);
+ * `macs` what a netns holds (default: nothing).
+ */
 export function recordingLinks(
   present: (netns: string, ifName: string) => boolean = () => true,
+  macs: (netns: string) => ReadonlyMap<string, string> = () => new Map(),
 ): PodLinks & { removed: string[] } {
   const removed: string[] = [];
   return {
@@ -261,6 +265,7 @@ export function recordingLinks(
       removed.push(`${netns} ${ifName}`);
       return "removed";
     },
+    macs: async (netns) => macs(netns),
   };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AttachmentRecord } from "../attach/attachment-store.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import type { PodLookup, PodSource } from "../resolve/index.js";
-import { silentLog } from "../attach/testing.test-helper.js";
+import { recordingLinks, silentLog } from "../attach/testing.test-helper.js";
 import type { CriSandboxes, SandboxList } from "./cri-sandboxes.js";
 import { createRuntimeTruth } from "./runtime-truth.js";
 import { pinForDelete } from "../attach/netns-rules.js";
@@ -149,9 +149,26 @@ describe("the reconciler's truth", () => {
     });
     const snap = await truth.snapshot(signal);
     expect(await snap.gone(record("a"), signal)).toBeUndefined();
-    expect(pinForDelete(guard, record("a"))?.handle).toBe("/proc/42/ns/net");
+    // DEL goes in through that process once it sees an interface the ADD made (name and MAC) there.
+    const attached: AttachmentRecord = {
+      ...record("a"),
+      results: {
+        eth0: {
+          cniVersion: "1.0.0",
+          interfaces: [{ name: "eth0", mac: "02:00:00:00:00:0a", sandbox: "/run/netns/a" }],
+        },
+      },
+    };
+    const holding = (mac: string) => ({
+      netns: guard,
+      links: recordingLinks(undefined, (netns) => new Map(netns === "/proc/42/ns/net" ? [["eth0", mac]] : [])),
+    });
+    expect((await pinForDelete(holding("02:00:00:00:00:0A"), attached))?.handle).toBe("/proc/42/ns/net");
+    // Another namespace that got the freed inode number: its own eth0 is not the pod's.
+    expect(await pinForDelete(holding("02:00:00:00:00:0b"), attached)).toBeUndefined();
+    expect(await pinForDelete(holding("02:00:00:00:00:0a"), record("a"))).toBeUndefined();
     // The runtime's own word that the netns is gone ("") wins.
-    expect(pinForDelete(guard, record("a"), "")).toBeUndefined();
+    expect(await pinForDelete(holding("02:00:00:00:00:0a"), attached, "")).toBeUndefined();
     // Nobody holds it: gone.
     const noHolder = guardFromInspect(guard.inspect);
     expect(
