@@ -30,15 +30,24 @@ describe("parseCniEnv", () => {
 });
 
 describe("parseCniArgs", () => {
-  it("takes the pod identity out and keeps the rest in order, values with '=' intact", () => {
-    expect(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_UID=u;X=a=b;;E=")).toEqual({
+  it("takes the pod identity out and keeps the rest in order", () => {
+    expect(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_UID=u;X=a:b;;E=")).toEqual({
       pod: { namespace: "ns", name: "p", uid: "u" },
       rest: [
         { key: "IgnoreUnknown", value: "1" },
-        { key: "X", value: "a=b" },
+        { key: "X", value: "a:b" },
         { key: "E", value: "" },
       ],
     });
+  });
+
+  it("refuses a value with '=' with code 4 naming CNI_ARGS and the pair, as Go plugins would", () => {
+    expect(() => parseCniArgs("K8S_POD_NAMESPACE=default;K8S_POD_NAME=p;FOO=a=b")).toThrow(
+      expect.objectContaining({
+        code: 4,
+        msg: `CNI_ARGS: invalid CNI_ARGS pair "FOO=a=b": the value contains '=', which plugins refuse ("ARGS: invalid pair")`,
+      }),
+    );
   });
 
   it("refuses a pair without '=' with code 4 naming CNI_ARGS, as plugins do", () => {

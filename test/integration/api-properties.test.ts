@@ -342,6 +342,7 @@ describe("the API over real gRPC: properties", () => {
       { pod: { namespace: "ns1", name: "Pod;X=1", uid: "u" } },
     ],
     ["a CNI_ARGS key with '='", "INVALID_REQUEST", { cniArgs: [{ key: "a=b", value: "1" }] }],
+    ["a CNI_ARGS value with '='", "INVALID_REQUEST", { cniArgs: [{ key: "FOO", value: "a=b" }] }],
     [
       "CNI_ARGS past limits.maxCniArgsBytes",
       "LIMIT_EXCEEDED",

@@ -288,6 +288,18 @@ describe("errors end to end", () => {
     expect(await invocations("bad-json")).toEqual([]);
   });
 
+  it("a CNI_ARGS value with '=' → INVALID_REQUEST naming the pair, before any plugin runs", async () => {
+    const f = await failure(
+      d.client.api.attachNetworks(attachReq("bad-args", "", { cniArgs: [{ key: "FOO", value: "a=b" }] })),
+    );
+    expect(f.code).toBe(Status.INVALID_ARGUMENT);
+    expect(f.info.reason).toBe("INVALID_REQUEST");
+    expect(f.message).toBe(
+      `cniArgs[0] "FOO"="a=b": the value contains '=', which plugins refuse ("ARGS: invalid pair")`,
+    );
+    expect(await invocations("bad-args")).toEqual([]);
+  });
+
   it("CheckNetworks before attach → NOT_FOUND ATTACHMENT_NOT_FOUND", async () => {
     const f = await failure(d.client.api.checkNetworks({ containerId: "never-attached" }));
     expect(f.code).toBe(Status.NOT_FOUND);

@@ -82,7 +82,7 @@ describe("ADD", () => {
       containerId: "abc123",
       netns: "/var/run/netns/cni-aaaa",
       ifName: "eth7",
-      args: "IgnoreUnknown=1;K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=abc123;K8S_POD_UID=u-1;FOO=a=b",
+      args: "IgnoreUnknown=1;K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=abc123;K8S_POD_UID=u-1;FOO=a:b",
     });
     const r = await runShimBinary(shim, env, JSON.stringify(shimConf(daemon.socketPath)));
     expect(r.exitCode).toBe(0);
@@ -97,10 +97,22 @@ describe("ADD", () => {
     expect(attach.req.cniArgs).toEqual([
       ["IgnoreUnknown", "1"],
       ["K8S_POD_INFRA_CONTAINER_ID", "abc123"],
-      ["FOO", "a=b"],
+      ["FOO", "a:b"],
     ]);
     // No runtimeConfig at all: the daemon must ask its pod source for annotations.
     expect(attach.req.annotations).toBeUndefined();
+  });
+
+  it("refuses a CNI_ARGS value with '=' as code 4 naming the pair, without calling the daemon", async () => {
+    const env = containerdEnv("ADD", { args: "K8S_POD_NAMESPACE=default;K8S_POD_NAME=p;FOO=a=b" });
+    const r = await runShimBinary(shim, env, JSON.stringify(shimConf(daemon.socketPath)));
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      cniVersion: "1.0.0",
+      code: 4,
+      msg: `CNI_ARGS: invalid CNI_ARGS pair "FOO=a=b": the value contains '=', which plugins refuse ("ARGS: invalid pair")`,
+    });
+    expect(daemon.calls).toEqual([]);
   });
 
   it("makes exactly one call to a ready daemon: AttachNetworks, no GetStatus probe first", async () => {

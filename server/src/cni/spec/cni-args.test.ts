@@ -23,31 +23,34 @@ describe("formatCniArgs", () => {
     expect(s).toBe("IgnoreUnknown=1;A=1;B=2");
   });
 
-  it("allows '=' and empty values", () => {
-    expect(
-      formatCniArgs([
-        ["X", "a=b"],
-        ["E", ""],
-      ]),
-    ).toBe("IgnoreUnknown=1;X=a=b;E=");
+  it("allows empty values", () => {
+    expect(formatCniArgs([["E", ""]])).toBe("IgnoreUnknown=1;E=");
   });
 
-  it.each([[["", "v"]], [["a=b", "v"]], [["a;b", "v"]], [["K", "x;y"]]] as Array<[readonly [string, string]]>)(
-    "rejects %j with code 4",
-    (pair) => {
-      expect(() => formatCniArgs([pair])).toThrow(expect.objectContaining({ code: 4, kind: "invalid-args" }) as Error);
-    },
-  );
+  it.each([[["", "v"]], [["a=b", "v"]], [["a;b", "v"]], [["K", "x;y"]], [["K", "a=b"]]] as Array<
+    [readonly [string, string]]
+  >)("rejects %j with code 4", (pair) => {
+    expect(() => formatCniArgs([pair])).toThrow(expect.objectContaining({ code: 4, kind: "invalid-args" }) as Error);
+  });
 });
 
 describe("parseCniArgs", () => {
-  it("parses pairs, keeping '=' inside values", () => {
-    expect(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAME=web;X=a=b;E=")).toEqual([
+  it("parses pairs, empty values included", () => {
+    expect(parseCniArgs("IgnoreUnknown=1;K8S_POD_NAME=web;E=")).toEqual([
       ["IgnoreUnknown", "1"],
       ["K8S_POD_NAME", "web"],
-      ["X", "a=b"],
       ["E", ""],
     ]);
+  });
+
+  it("refuses a value with '=' as Go's skel does, naming the pair and why", () => {
+    expect(() => parseCniArgs("K8S_POD_NAME=p;FOO=a=b")).toThrow(
+      expect.objectContaining({
+        code: 4,
+        kind: "invalid-args",
+        msg: `invalid CNI_ARGS pair "FOO=a=b": the value contains '=', which plugins refuse ("ARGS: invalid pair")`,
+      }) as Error,
+    );
   });
 
   it("skips empty segments", () => {
@@ -76,7 +79,7 @@ describe("parseCniArgs", () => {
       ["K8S_POD_NAME", "p"],
       ["K8S_POD_INFRA_CONTAINER_ID", "abc123"],
       ["IP", "10.0.0.5/24"],
-      ["Z", "k=v"],
+      ["Z", "k:v"],
     ];
     expect(parseCniArgs(formatCniArgs(pairs))).toEqual([["IgnoreUnknown", "1"], ...pairs]);
   });

@@ -1,5 +1,8 @@
 // CNI_ARGS encoding: "K=V;K=V" with no escaping (libcni), IgnoreUnknown=1 always first
-// so strict skel plugins ignore keys they do not know.
+// so strict skel plugins ignore keys they do not know. A pair is what Go's skel accepts
+// (types.LoadArgs splits on every '=' and wants exactly two parts): what a Go plugin would
+// refuse is refused here, before any plugin runs, so an ADD cannot half-run and leave a DEL
+// that fails the same way.
 
 import { CniError, CniErrorCode } from "./errors.js";
 import { shown } from "./validate.js";
@@ -12,8 +15,10 @@ function invalidArgs(msg: string): CniError {
 
 /** Why `key`=`value` cannot travel in the unescaped CNI_ARGS format, or undefined if it can. */
 export function cniArgPairProblem(key: string, value: string): string | undefined {
-  if (key === "" || /[=;]/.test(key)) return "the key is empty or contains '=' or ';'";
+  if (key === "") return "empty key";
+  if (/[=;]/.test(key)) return "the key contains '=' or ';'";
   if (value.includes(";")) return "the value contains ';'";
+  if (value.includes("=")) return `the value contains '=', which plugins refuse ("ARGS: invalid pair")`;
   if (/\0/.test(key + value)) return "it contains NUL";
   return undefined;
 }
@@ -33,7 +38,10 @@ export function formatCniArgs(pairs: ReadonlyArray<readonly [string, string]>): 
   return out.join(";");
 }
 
-/** Tolerant parse (Multus/ocicni style SplitN(…, "=", 2)): values may contain "=". */
+/**
+ * Parse by the pair rule formatCniArgs writes with. Empty segments are skipped: formatCniArgs
+ * never passes them on, so they cannot reach a plugin.
+ */
 export function parseCniArgs(s: string): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (const segment of s.split(";")) {
@@ -41,7 +49,8 @@ export function parseCniArgs(s: string): Array<[string, string]> {
     const eq = segment.indexOf("=");
     if (eq < 0) throw invalidArgs(`invalid CNI_ARGS pair ${shown(segment)}: missing "="`);
     const key = segment.slice(0, eq);
-    if (key === "") throw invalidArgs(`invalid CNI_ARGS pair ${shown(segment)}: empty key`);
+    const problem = cniArgPairProblem(key, segment.slice(eq + 1));
+    if (problem !== undefined) throw invalidArgs(`invalid CNI_ARGS pair ${shown(segment)}: ${problem}`);
     pairs.push([key, segment.slice(eq + 1)]);
   }
   return pairs;
