@@ -13,7 +13,7 @@ describe("CNI errors to the catalog", () => {
     ["plugin-failed", "PLUGIN_FAILED", ran],
     ["exec", "PLUGIN_FAILED", ran],
     ["plugin-not-found", "PLUGIN_NOT_FOUND", refused],
-    ["plugin-type-invalid", "PLUGIN_NOT_FOUND", refused],
+    ["plugin-type-invalid", "INVALID_NETWORK_CONFIG", refused],
     ["timeout", "PLUGIN_TIMEOUT", ran],
     ["bad-output", "PLUGIN_BAD_OUTPUT", ran],
     ["invalid-config", "INVALID_NETWORK_CONFIG", refused],

@@ -30,8 +30,6 @@ export function ranNoPlugin(err: unknown): boolean {
 function reasonFor(err: CniError, signal: AbortSignal | undefined): ErrorCode {
   // Our own per-call deadline is a timeout; anything else is the caller going away.
   if (err.kind === "aborted") return isTimeout(signal?.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";
-  // While planning, a type that cannot name a binary is reported with the binaries searched for.
-  if (err.kind === "plugin-type-invalid") return "PLUGIN_NOT_FOUND";
   return codeFromCniKind(err.kind);
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { isDaemonError, type DaemonError } from "../errors/daemon-error.js";
 import { buildPlan } from "./plan.js";
-import { verifyPlugins } from "./plugin-check.js";
+import { findInPath } from "../cni/index.js";
+import { createPluginFinder, verifyPlugins } from "./plugin-check.js";
 import { conf, conflist, network, request, allPluginsFound, rejection } from "./testing.test-helper.js";
 
 function planError(fn: () => unknown): DaemonError {
@@ -262,6 +263,25 @@ describe("plugin binaries", () => {
     expect(err.context.plugin).toBe("static");
     expect(seen).toEqual(["bridge", "portmap", "macvlan", "static"]);
   });
+
+  it.each([
+    ["plugin", "../../../bin/sh", {}],
+    ["IPAM", "..", { ipam: { type: ".." } }],
+  ])(
+    "refuses a path-traversing %s type %j as INVALID_NETWORK_CONFIG, not a missing binary",
+    async (what, type, extra) => {
+      const mv = network("selected", "default/mv", conf("mv", what === "plugin" ? type : "macvlan", extra));
+      const err = await rejection(
+        verifyPlugins(buildPlan(request(), [mv]), createPluginFinder({ findInPath }, ["/usr/lib/cni"])),
+      );
+      expect(err.code).toBe("INVALID_NETWORK_CONFIG");
+      expect(err.message).toBe(
+        `network "default/mv" (net0): PLAN refused before running plugin ${JSON.stringify(type)} (CNI code 7): ` +
+          `invalid plugin type ${JSON.stringify(type)}; a type is a file name: it must not be empty or contain '/', '\\' or '..'`,
+      );
+      expect(err.context).toMatchObject({ network: "default/mv", plugin: type, phase: "plan", cniCode: 7 });
+    },
+  );
 
   it("passes when every binary exists", async () => {
     await expect(verifyPlugins(buildPlan(request(), [cluster, macvlan]), allPluginsFound)).resolves.toBeUndefined();

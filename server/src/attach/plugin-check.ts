@@ -2,13 +2,14 @@
 import { isCniError, type JsonObject, type PluginConf, type PluginExec } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentPlan } from "./attachment-plan.js";
+import { toDaemonError } from "./cni-error.js";
 import { delegateList } from "./delegate-invocation.js";
 import { describeOrigin } from "./origin.js";
 
 export type PluginLookup =
   { readonly found: string } | { readonly found?: undefined; readonly searched: readonly string[] };
 
-/** Finds a plugin binary by type. */
+/** Finds a plugin binary by type; rejects (with the runtime's CniError) a type that cannot name one. */
 export type FindPlugin = (type: string) => Promise<PluginLookup>;
 
 /** A FindPlugin over the runtime's exec seam and bin dirs. */
@@ -17,8 +18,8 @@ export function createPluginFinder(exec: Pick<PluginExec, "findInPath">, binDirs
     try {
       return { found: await exec.findInPath(type, binDirs) };
     } catch (err) {
-      if (isCniError(err) && (err.kind === "plugin-not-found" || err.kind === "plugin-type-invalid"))
-        return { searched: binDirs };
+      // Only a missing binary is "not found"; a type such as "../../bin/sh" is a bad config.
+      if (isCniError(err) && err.kind === "plugin-not-found") return { searched: binDirs };
       throw err;
     }
   };
@@ -34,7 +35,10 @@ export async function verifyPlugins(plan: AttachmentPlan, findPlugin: FindPlugin
         lookup = findPlugin(type);
         cache.set(type, lookup);
       }
-      const result = await lookup;
+      const source = describeOrigin(delegate.origin);
+      const result = await lookup.catch((err: unknown) => {
+        throw toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase: "plan", source });
+      });
       if (result.found === undefined) {
         throw new DaemonError(
           "PLUGIN_NOT_FOUND",
@@ -44,7 +48,7 @@ export async function verifyPlugins(plan: AttachmentPlan, findPlugin: FindPlugin
             plugin: type,
             ifName: delegate.ifName,
             phase: "plan",
-            source: describeOrigin(delegate.origin),
+            source,
           },
         );
       }
