@@ -6,7 +6,7 @@ import { Status } from "nice-grpc-common/lib/Status.js";
 import type { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
 import type { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
 import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
-import { CniErrorCode } from "../../server/src/cni/spec/index.js";
+import { CniErrorCode, isCniErrorCode } from "../../server/src/cni/spec/index.js";
 import { ShimError, isShimError } from "./shim-error.js";
 
 /** Status codes that mean "the daemon could not be reached or did not answer in time". */
@@ -60,7 +60,8 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
     ]
       .filter(Boolean)
       .join("; ");
-    return new ShimError(Number.isInteger(code) ? code : CniErrorCode.Internal, err.details, details, { cause: err });
+    // The daemon bounds plugin codes; a code a Go runtime cannot decode is never printed whatever sent it.
+    return new ShimError(isCniErrorCode(code) ? code : CniErrorCode.Internal, err.details, details, { cause: err });
   }
   if (err instanceof ClientError && TRANSIENT.has(err.code)) {
     const notDone =

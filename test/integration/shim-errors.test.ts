@@ -85,6 +85,19 @@ describe("with the daemon up", () => {
     expect(err.details).toContain("plugin=macvlan");
   });
 
+  it.each([1e30, 2 ** 64, 2 ** 32, -1, 2.5])(
+    "never prints a code a Go runtime cannot decode as a uint: %s from the daemon is 999",
+    async (cniCode) => {
+      daemon.script.attach = async () => {
+        throw new DaemonError("PLUGIN_FAILED", "plugin broke", { plugin: "macvlan", phase: "add", cniCode });
+      };
+      const r = await runShimBinary(shim, containerdEnv("ADD"), JSON.stringify(shimConf(daemon.socketPath)));
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toMatch(/"code":999[,}]/);
+      expect(JSON.parse(r.stdout)).toMatchObject({ code: 999, msg: "plugin broke" });
+    },
+  );
+
   it.each<[ErrorCode, number]>([
     ["INVALID_ANNOTATION", 7],
     ["NETWORK_NOT_FOUND", 7],

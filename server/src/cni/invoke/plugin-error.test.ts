@@ -51,6 +51,33 @@ describe("pluginError", () => {
     expect(err.details).toContain(JSON.stringify(stdout));
   });
 
+  it.each([
+    ["1e30", "1e30"],
+    ["18446744073709551616", "18446744073709551616"],
+    ["4294967296", "4294967296"],
+    ["-1", "-1"],
+    ["2.5", "2.5"],
+    ['"7"', '"7"'],
+  ])("reports code %s, which a Go runtime cannot decode as a uint, as 999 keeping it in details", (code, said) => {
+    const err = pluginError({
+      ...base,
+      stdout: Buffer.from(`{"code":${code},"msg":"boom","details":"why"}`),
+      stderr: "",
+    });
+    expect(err).toMatchObject({
+      kind: "plugin-failed",
+      code: 999,
+      msg: "boom",
+      details: `the plugin's code ${said} is not a usable CNI error code (an integer 1..4294967295); why`,
+    });
+  });
+
+  it("passes the largest uint32 code through", () => {
+    expect(pluginError({ ...base, stdout: Buffer.from('{"code":4294967295,"msg":"m"}'), stderr: "" }).code).toBe(
+      4294967295,
+    );
+  });
+
   it("maps a missing or zero code to 999", () => {
     expect(pluginError({ ...base, stdout: Buffer.from('{"code":0,"msg":"huh"}'), stderr: "" })).toMatchObject({
       kind: "plugin-failed",

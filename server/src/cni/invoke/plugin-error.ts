@@ -1,6 +1,6 @@
 // A failed plugin run → CniError (libcni invoke pluginErr): the spec error JSON on stdout
 // gives code/msg/details (100+ codes pass through); with empty stdout, stderr says why.
-import { CniError, CniErrorCode } from "../spec/errors.js";
+import { CniError, CniErrorCode, isCniErrorCode, MAX_CNI_ERROR_CODE } from "../spec/errors.js";
 
 export interface PluginFailure {
   readonly pluginType: string;
@@ -51,10 +51,21 @@ function parseErrorJson(text: string): { code: number; msg: string; details: str
   if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
   const o = value as Record<string, unknown>;
   if (typeof o.code !== "number" && typeof o.msg !== "string") return undefined;
-  // Code 0 ("unknown") and nonsense codes carry no meaning to callers: report them as internal.
-  const code = typeof o.code === "number" && Number.isInteger(o.code) && o.code > 0 ? o.code : CniErrorCode.Internal;
   const msg = typeof o.msg === "string" && o.msg !== "" ? o.msg : "plugin error without message";
-  return { code, msg, details: typeof o.details === "string" ? o.details : "" };
+  const details = typeof o.details === "string" ? o.details : "";
+  if (isCniErrorCode(o.code)) return { code: o.code, msg, details };
+  // Code 0 ("unknown") means nothing to callers, and one past uint32 (1e30, -1, 2.5) breaks Go
+  // runtimes decoding it: report internal, and keep what the plugin said in details.
+  if (o.code === undefined) return { code: CniErrorCode.Internal, msg, details };
+  const said = `the plugin's code ${codeAsWritten(text, o.code)} is not a usable CNI error code (an integer 1..${MAX_CNI_ERROR_CODE})`;
+  return { code: CniErrorCode.Internal, msg, details: details !== "" ? `${said}; ${details}` : said };
+}
+
+/** The code as the plugin wrote it: a JSON number past 2^53 loses digits when parsed. */
+function codeAsWritten(text: string, code: unknown): string {
+  if (typeof code === "number")
+    for (const m of text.matchAll(/"code"\s*:\s*(-?[\d.eE+-]+)/g)) if (Number(m[1]) === code) return m[1]!;
+  return JSON.stringify(code) ?? String(code);
 }
 
 /** The end of a long stderr: plugins log progress first and the failure last. */

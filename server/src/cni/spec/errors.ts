@@ -16,6 +16,14 @@ export const CniErrorCode = {
 } as const;
 export type CniErrorCode = (typeof CniErrorCode)[keyof typeof CniErrorCode];
 
+/** Largest code a CNI caller can decode: Go runtimes read types.Error.Code as a uint (uint32 on 32-bit). */
+export const MAX_CNI_ERROR_CODE = 0xffff_ffff;
+
+/** A code callers can act on: an integer 1..MAX_CNI_ERROR_CODE (0 is the spec's "unknown"). */
+export function isCniErrorCode(code: unknown): code is number {
+  return typeof code === "number" && Number.isInteger(code) && code > 0 && code <= MAX_CNI_ERROR_CODE;
+}
+
 /**
  * Why the runtime failed, independent of the CNI code. Callers branch on this,
  * never on message text.
