@@ -82,12 +82,17 @@ describe("ADD", () => {
       "API server unreachable",
     ],
     ["UNIMPLEMENTED", new ClientError(PATH, Status.UNIMPLEMENTED, "unknown method"), 999, "unknown method"],
-    ["a socket it may not open", new SocketConnectError(PATH, errno("EACCES")), 11, "not reachable at /run/na.sock"],
+    [
+      "a socket it may not open",
+      new SocketConnectError(PATH, errno("EACCES")),
+      11,
+      "netattachd is not reachable at /run/na.sock; ADD was not done, the runtime should retry",
+    ],
     [
       "a deadline (the daemon may be working on it)",
       new ClientError(PATH, Status.DEADLINE_EXCEEDED, "Deadline exceeded"),
       11,
-      "ADD was not done",
+      "netattachd at /run/na.sock was reached, but the ADD ended without an answer; the daemon rolls back an ADD it could not finish, the runtime should retry",
     ],
   ])("does not retry %s", async (_what, error, code, msg) => {
     const clock = fakeClock();
@@ -114,6 +119,44 @@ describe("ADD", () => {
     const call = scripted([refused(), "ok"]);
     await callDaemon("ADD", conf(',"callTimeoutMs":5000'), fakeClock(), log, call);
     expect(call.deadlines).toEqual([5000, 5025]);
+  });
+});
+
+describe("a call that was sent but got no answer is told apart from a daemon that could not be reached", () => {
+  const REACHED = "netattachd at /run/na.sock was reached, but the";
+  it.each([
+    [
+      "ADD",
+      "503 without ErrorInfo",
+      new ClientError(PATH, Status.UNAVAILABLE, "Received HTTP status 503 without a Connect error"),
+    ],
+    ["ADD", "a dropped connection", new ClientError(PATH, Status.UNAVAILABLE, "Connection dropped: socket hang up")],
+    ["ADD", "a cancelled call", new ClientError(PATH, Status.CANCELLED, "cancelled")],
+  ] as const)(
+    "%s after %s: code 11, rolled back by the daemon, never 'not reachable'",
+    async (command, _what, error) => {
+      const err = await callDaemon(command, conf(), fakeClock(), log, scripted<string>([error])).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({
+        code: 11,
+        msg: `${REACHED} ADD ended without an answer; the daemon rolls back an ADD it could not finish, the runtime should retry`,
+        details: `${Status[error.code]}: ${error.details}`,
+      });
+    },
+  );
+
+  it.each([
+    ["DEL", 11, `${REACHED} DEL ended without an answer; the DEL may be unfinished, the runtime should retry`],
+    ["CHECK", 11, `${REACHED} CHECK ended without an answer; the runtime should retry`],
+    ["GC", 11, `${REACHED} GC ended without an answer; the runtime should retry`],
+    ["STATUS", 50, `${REACHED} STATUS ended without an answer`],
+  ] as const)("%s past its deadline is code %i: %s", async (command, code, msg) => {
+    const deadline = new ClientError(PATH, Status.DEADLINE_EXCEEDED, "Deadline exceeded");
+    const err = await callDaemon(command, conf(), fakeClock(), log, scripted<string>([deadline])).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code, msg, details: "DEADLINE_EXCEEDED: Deadline exceeded" });
   });
 });
 

@@ -8,8 +8,9 @@ import type { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/err
 import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
 import { CniErrorCode, isCniErrorCode } from "../../server/src/cni/spec/index.js";
 import { ShimError, isShimError } from "./shim-error.js";
+import { SocketConnectError } from "./transport/socket-connect-error.js";
 
-/** Status codes that mean "the daemon could not be reached or did not answer in time". */
+/** Status codes without the daemon's ErrorInfo that mean "could not be reached" or "gave no answer". */
 const TRANSIENT = new Set<Status>([
   Status.UNAVAILABLE,
   Status.DEADLINE_EXCEEDED,
@@ -20,7 +21,7 @@ const TRANSIENT = new Set<Status>([
 
 export interface MappingContext {
   socketPath: string;
-  /** CNI code when the daemon cannot be reached: 11, or 50 for STATUS. */
+  /** CNI code when the daemon cannot be reached or gives no answer: 11, or 50 for STATUS. */
   unreachableCode: number;
   /** Command whose effect did not happen, said in the message (DEL must never look done). */
   command?: string;
@@ -64,14 +65,23 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
     return new ShimError(isCniErrorCode(code) ? code : CniErrorCode.Internal, err.details, details, { cause: err });
   }
   if (err instanceof ClientError && TRANSIENT.has(err.code)) {
-    const notDone =
-      ctx.command !== undefined && ctx.command !== "STATUS"
-        ? `; ${ctx.command} was not done, the runtime should retry`
-        : "";
+    const why = `${Status[err.code]}: ${transportDetails(err.details)}`;
+    // The socket could not be connected: nothing was sent, so the command did not happen.
+    if (err instanceof SocketConnectError) {
+      const notDone =
+        ctx.command !== undefined && ctx.command !== "STATUS"
+          ? `; ${ctx.command} was not done, the runtime should retry`
+          : "";
+      return new ShimError(ctx.unreachableCode, `netattachd is not reachable at ${ctx.socketPath}${notDone}`, why, {
+        cause: err,
+      });
+    }
+    // Sent, but no answer came back (our deadline, a dropped connection, a 503 without the
+    // daemon's ErrorInfo): the daemon may have started the command.
     return new ShimError(
       ctx.unreachableCode,
-      `netattachd is not reachable at ${ctx.socketPath}${notDone}`,
-      `${Status[err.code]}: ${transportDetails(err.details)}`,
+      `netattachd at ${ctx.socketPath} was reached, but the ${ctx.command ?? "call"} ended without an answer${afterNoAnswer(ctx.command)}`,
+      why,
       { cause: err },
     );
   }
@@ -89,6 +99,22 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
     err instanceof Error ? err.message : String(err),
     { cause: err },
   );
+}
+
+/** What a call that ended without an answer left behind, and what the runtime should do. */
+function afterNoAnswer(command: string | undefined): string {
+  switch (command) {
+    case "ADD":
+      // The daemon cancels a call whose client is gone and rolls back what it attached.
+      return "; the daemon rolls back an ADD it could not finish, the runtime should retry";
+    case "DEL":
+      return "; the DEL may be unfinished, the runtime should retry";
+    case "CHECK":
+    case "GC":
+      return "; the runtime should retry";
+    default:
+      return "";
+  }
 }
 
 /**
