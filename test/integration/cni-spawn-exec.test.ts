@@ -129,7 +129,7 @@ describe.each(LAUNCHERS)("createSpawnExec through %s", (launcher, base) => {
     const err = await rejection(
       createSpawnExec().exec(request(bin.noop("noop"), { noop: { ADD: { exitCode: 1, stdout: "<html>" } } })),
     );
-    expect(err).toMatchObject({ kind: "bad-output", code: 999 });
+    expect(err).toMatchObject({ kind: "bad-output", code: 6 });
   });
 
   it("kills a hanging plugin and everything it started at the deadline", async () => {
@@ -175,7 +175,7 @@ describe.each(LAUNCHERS)("createSpawnExec through %s", (launcher, base) => {
         request(bin.noop("noop"), { noop: { ADD: { stdoutBytes: 200_000 } } }),
       ),
     );
-    expect(err).toMatchObject({ kind: "bad-output", code: 999 });
+    expect(err).toMatchObject({ kind: "bad-output", code: 6 });
     expect(err.msg).toContain("more than 1000 bytes");
   });
 

@@ -1,25 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { CniError, type CniFailureKind } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
+import { cniCodeOf } from "../errors/error-codes.js";
 import { toDaemonError } from "./cni-error.js";
 
 const where = { network: "default/mv", ifName: "net1", phase: "add", source: "/nads/mv.yaml" };
 
 describe("CNI errors to the catalog", () => {
-  const ran = 'network "default/mv" (net1): plugin "macvlan" failed on ADD with CNI code 42: it broke; more';
-  const refused =
-    'network "default/mv" (net1): ADD refused before running plugin "macvlan" (CNI code 42): it broke; more';
+  // The message cites the code the caller gets: the plugin's own (42) only for PLUGIN_FAILED.
+  const ran = (code: number) =>
+    `network "default/mv" (net1): plugin "macvlan" failed on ADD with CNI code ${code}: it broke; more`;
+  const refused = (code: number) =>
+    `network "default/mv" (net1): ADD refused before running plugin "macvlan" (CNI code ${code}): it broke; more`;
   it.each<[CniFailureKind, string, string]>([
-    ["plugin-failed", "PLUGIN_FAILED", ran],
-    ["exec", "PLUGIN_FAILED", ran],
-    ["plugin-not-found", "PLUGIN_NOT_FOUND", refused],
-    ["plugin-type-invalid", "INVALID_NETWORK_CONFIG", refused],
-    ["timeout", "PLUGIN_TIMEOUT", ran],
-    ["bad-output", "PLUGIN_BAD_OUTPUT", ran],
-    ["invalid-config", "INVALID_NETWORK_CONFIG", refused],
-    ["invalid-args", "INVALID_REQUEST", refused],
-    ["incompatible-version", "INCOMPATIBLE_CNI_VERSION", refused],
-    ["cache", "STATE_IO", ran],
+    ["plugin-failed", "PLUGIN_FAILED", ran(42)],
+    ["exec", "PLUGIN_FAILED", ran(42)],
+    ["plugin-not-found", "PLUGIN_NOT_FOUND", refused(7)],
+    ["plugin-type-invalid", "INVALID_NETWORK_CONFIG", refused(7)],
+    ["timeout", "PLUGIN_TIMEOUT", ran(11)],
+    ["bad-output", "PLUGIN_BAD_OUTPUT", ran(6)],
+    ["invalid-config", "INVALID_NETWORK_CONFIG", refused(7)],
+    ["invalid-args", "INVALID_REQUEST", refused(4)],
+    ["incompatible-version", "INCOMPATIBLE_CNI_VERSION", refused(1)],
+    ["cache", "STATE_IO", ran(5)],
   ])(
     "maps %s to %s with network, plugin, phase, source, the plugin's code, stderr and cause; a refusal before exec says so",
     (kind, reason, message) => {
@@ -47,6 +50,22 @@ describe("CNI errors to the catalog", () => {
       expect(err.cause).toBe(cause);
     },
   );
+
+  it("a plugin killed for flooding stdout: PLUGIN_BAD_OUTPUT, and the message cites the code the shim prints (6)", () => {
+    const flood = new CniError({
+      kind: "bad-output",
+      code: 6,
+      msg: 'plugin "macvlan" ADD wrote more than 4194304 bytes to stdout and was killed',
+      plugin: "macvlan",
+      command: "ADD",
+    });
+    const err = toDaemonError(flood, where);
+    expect(err.code).toBe("PLUGIN_BAD_OUTPUT");
+    expect(err.message).toBe(
+      'network "default/mv" (net1): plugin "macvlan" failed on ADD with CNI code 6: plugin "macvlan" ADD wrote more than 4194304 bytes to stdout and was killed',
+    );
+    expect(cniCodeOf(err.code, err.context.cniCode)).toBe(6);
+  });
 
   it("tells the caller going away from the call deadline", () => {
     const aborted = new CniError({ kind: "aborted", code: 11, msg: "killed" });

@@ -1,7 +1,7 @@
 // Turns what the CNI runtime throws into the daemon's catalog, naming network, plugin and phase.
 import { isCniError, type CniError } from "../cni/index.js";
 import { DaemonError, isDaemonError, type ErrorContext } from "../errors/daemon-error.js";
-import type { ErrorCode } from "../errors/error-codes.js";
+import { cniCodeOf, type ErrorCode } from "../errors/error-codes.js";
 import { codeFromCniKind } from "../errors/code-from-cni-kind.js";
 
 export interface DelegateWhere {
@@ -69,10 +69,13 @@ export function toDaemonError(err: unknown, where: DelegateWhere, signal?: Abort
   const plugin = err.plugin !== undefined ? ` plugin "${err.plugin}"` : "";
   const details = err.details !== "" ? `; ${err.details}` : "";
   const command = err.command ?? where.phase.toUpperCase();
+  const reason = reasonFor(err, signal);
+  // The code the caller will get, so message and code agree (a plugin's own only for PLUGIN_FAILED).
+  const cniCode = cniCodeOf(reason, err.code);
   const message = REFUSED_BEFORE_EXEC.has(err.kind)
-    ? `network "${where.network}"${iface}: ${command} refused before running${plugin || " any plugin"} (CNI code ${err.code}): ${err.msg}${details}`
-    : `network "${where.network}"${iface}:${plugin} failed on ${command} with CNI code ${err.code}: ${err.msg}${details}`;
-  return new DaemonError(reasonFor(err, signal), message, ctx, { cause: err });
+    ? `network "${where.network}"${iface}: ${command} refused before running${plugin || " any plugin"} (CNI code ${cniCode}): ${err.msg}${details}`
+    : `network "${where.network}"${iface}:${plugin} failed on ${command} with CNI code ${cniCode}: ${err.msg}${details}`;
+  return new DaemonError(reason, message, ctx, { cause: err });
 }
 
 function context(where: DelegateWhere): ErrorContext {

@@ -179,3 +179,8 @@ export const ERROR_CODES = {
 } as const satisfies Record<ReasonName, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The CNI code a caller gets for `code`: a plugin's own for PLUGIN_FAILED, the catalog's otherwise. */
+export function cniCodeOf(code: ErrorCode, pluginCode: number | undefined): number {
+  return code === "PLUGIN_FAILED" ? (pluginCode ?? ERROR_CODES[code].cniCode) : ERROR_CODES[code].cniCode;
+}

@@ -3,7 +3,7 @@
 import { ServerError, type Status } from "nice-grpc-common";
 import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
 import { describeError, INTERNAL_MESSAGE } from "./describe-error.js";
-import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
+import { cniCodeOf, ERROR_CODES, type ErrorCode } from "./error-codes.js";
 import type { ErrorContext } from "./daemon-error.js";
 import { boundText } from "./bounded-text.js";
 import { statusFromCniCode, statusFromName } from "./status-mapping.js";
@@ -34,7 +34,7 @@ export function toServerError(err: unknown): ServerErrorMapping {
 
 function build(code: ErrorCode, message: string, context: ErrorContext, details?: string): ServerErrorMapping {
   const catalog = ERROR_CODES[code];
-  const cniCode = code === "PLUGIN_FAILED" ? (context.cniCode ?? catalog.cniCode) : catalog.cniCode;
+  const cniCode = cniCodeOf(code, context.cniCode);
   const status: Status = code === "PLUGIN_FAILED" ? statusFromCniCode(cniCode) : statusFromName(catalog.status);
   const metadata: Record<string, string> = { cniCode: String(cniCode) };
   for (const key of ["network", "plugin", "phase", "source", "ifName", "limit", "stderr"] as const) {

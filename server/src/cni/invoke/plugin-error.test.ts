@@ -47,7 +47,7 @@ describe("pluginError", () => {
 
   it.each(["not json", "[1,2]", '{"foo":1}'])("reports unparseable stdout %j as bad-output", (stdout) => {
     const err = pluginError({ ...base, stdout: Buffer.from(stdout), stderr: "" });
-    expect(err).toMatchObject({ kind: "bad-output", code: 999 });
+    expect(err).toMatchObject({ kind: "bad-output", code: 6 });
     expect(err.details).toContain(JSON.stringify(stdout));
   });
 

@@ -27,7 +27,7 @@ export function pluginError(f: PluginFailure): CniError {
     return new CniError({
       ...base,
       kind: "bad-output",
-      code: CniErrorCode.Internal,
+      code: CniErrorCode.DecodeFailure,
       msg: `netplugin failed (${how}) but its diagnostic message is not a CNI error object`,
       details: `stdout: ${JSON.stringify(text.slice(0, 512))}`,
     });

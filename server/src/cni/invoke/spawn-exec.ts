@@ -142,10 +142,11 @@ function stopError(stop: Stop, req: ExecRequest, stderr: string, reason: unknown
       ...(reason !== undefined ? { cause: reason } : {}),
     });
   }
+  // Output that cannot be read is a decode failure, as every bad-output is (PLUGIN_BAD_OUTPUT, CNI 6).
   return new CniError({
     ...base,
     kind: "bad-output",
-    code: CniErrorCode.Internal,
+    code: CniErrorCode.DecodeFailure,
     msg: `plugin "${req.pluginType}" ${req.command} wrote more than ${maxStdout} bytes to stdout and was killed`,
   });
 }
