@@ -20,7 +20,9 @@ export async function findInSources(
 }
 
 export function notFoundError(what: string, network: string, source: string, tried: readonly string[]): DaemonError {
-  const list = tried.map((t, i) => `(${i + 1}) ${t}`).join("; ");
+  // Each place once: a definition without spec.config sends the lookup to the conf dir, which
+  // the configured-network order (and every such definition) then asks again.
+  const list = [...new Set(tried)].map((t, i) => `(${i + 1}) ${t}`).join("; ");
   return new DaemonError("NETWORK_NOT_FOUND", `${what}: network ${network} not found; tried: ${list}`, {
     network,
     source,

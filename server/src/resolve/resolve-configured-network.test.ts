@@ -68,3 +68,30 @@ describe("resolveConfiguredNetwork while the API server is away", () => {
     ).rejects.toBe(invalid);
   });
 });
+
+describe("resolveConfiguredNetwork when nothing has the name", () => {
+  it("lists each place it looked once, though a definition without spec.config sent it to the conf dir too", async () => {
+    const confDir = createMemorySource([conf("other")], "conf dir");
+    // A definition without spec.config: it asks the conf dir for its own name, as nad-to-definition does.
+    const noConfig: NetworkSource = {
+      description: "definitions dir",
+      ready: () => true,
+      lookup: async (ref, opts) => {
+        const fromDir = await confDir.lookup(ref, opts);
+        if (fromDir.found !== undefined) return fromDir;
+        return { tried: [`kube-system/${ref.name} has no spec.config`, ...fromDir.tried] };
+      },
+    };
+    const err = await resolveConfiguredNetwork(
+      "cbr0",
+      { definitions: [noConfig], confDir, defaultNamespace: "kube-system" },
+      "daemon config clusterNetwork",
+    ).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: "NETWORK_NOT_FOUND",
+      message:
+        "daemon config clusterNetwork: network cbr0 not found; tried: (1) kube-system/cbr0 has no spec.config; " +
+        "(2) conf dir: no network kube-system/cbr0",
+    });
+  });
+});
