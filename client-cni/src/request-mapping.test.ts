@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseCniEnv } from "./cni-env.js";
-import { toAttachRequest, toDetachRequest, toGcRequest } from "./request-mapping.js";
+import { toAttachRequest, toCheckRequest, toDetachRequest, toGcRequest } from "./request-mapping.js";
 import { parseShimConf } from "./shim-conf.js";
 
 interface Recorded {
@@ -57,6 +57,20 @@ describe("request mapping of the containerd 1.6 recording", () => {
       netnsPath: expect.stringMatching(/^\/var\/run\/netns\/cni-/),
     });
     expect(toDetachRequest(invocation(2).env)).toMatchObject({ containerId: ID, netnsPath: "" });
+  });
+
+  it("CHECK sends the netns and interface it names, for the daemon to compare with the saved ones", () => {
+    const env = parseCniEnv({
+      CNI_COMMAND: "CHECK",
+      CNI_CONTAINERID: ID,
+      CNI_NETNS: "/var/run/netns/other",
+      CNI_IFNAME: "bogus",
+    });
+    expect(toCheckRequest(env)).toEqual({
+      containerId: ID,
+      netnsPath: "/var/run/netns/other",
+      primaryInterface: "bogus",
+    });
   });
 
   it("GC without valid attachments only asks for delegate GC", () => {

@@ -30,8 +30,9 @@ export function toDetachRequest(env: CniEnv): DetachNetworksRequest {
   return { containerId: env.containerId, netnsPath: env.netns, pod: podIdentityForDelete(env.args) };
 }
 
+/** CHECK names its netns and interface like ADD; the daemon compares them with what it saved. */
 export function toCheckRequest(env: CniEnv): CheckNetworksRequest {
-  return { containerId: env.containerId };
+  return { containerId: env.containerId, netnsPath: env.netns, primaryInterface: env.ifName };
 }
 
 export function toGcRequest(conf: ShimConf): GarbageCollectRequest {

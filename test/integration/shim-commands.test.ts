@@ -166,10 +166,14 @@ describe("DEL, CHECK, GC, STATUS", () => {
     });
   });
 
-  it("CHECK (0.4.0+) forwards the container id and prints nothing", async () => {
-    const r = await run("CHECK", shimConf(daemon.socketPath, { cniVersion: "0.4.0" }));
+  it("CHECK (0.4.0+) forwards the container id, netns and interface it names, and prints nothing", async () => {
+    const env = containerdEnv("CHECK", { netns: "/var/run/netns/other", ifName: "bogus" });
+    const r = await runShimBinary(shim, env, JSON.stringify(shimConf(daemon.socketPath, { cniVersion: "0.4.0" })));
     expect(r).toMatchObject({ exitCode: 0, stdout: "" });
-    expect(daemon.calls).toContainEqual({ op: "check", req: { containerId: containerdEnv("CHECK").CNI_CONTAINERID } });
+    expect(daemon.calls).toContainEqual({
+      op: "check",
+      req: { containerId: env.CNI_CONTAINERID, netns: "/var/run/netns/other", primaryIfName: "bogus" },
+    });
   });
 
   it("GC (1.1.0) forwards the valid attachments as container ids", async () => {

@@ -84,6 +84,14 @@ export interface DetachRequest {
   readonly pod?: PodRef;
 }
 
+export interface CheckRequest {
+  readonly containerId: string;
+  /** The runtime's CNI_NETNS; absent = the saved netns. Not compared yet: check.ts takes only the id. */
+  readonly netns?: string;
+  /** The runtime's CNI_IFNAME; absent = the saved primary interface. Not compared yet, as netns. */
+  readonly primaryIfName?: string;
+}
+
 export interface CallContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -203,7 +211,7 @@ export interface ResolvedPlan {
 export interface AttachmentService {
   attach(req: AttachRequest, ctx: CallContext): Promise<AttachResult>;
   detach(req: DetachRequest, ctx: CallContext): Promise<DetachResult>;
-  check(req: { containerId: string }, ctx: CallContext): Promise<void>;
+  check(req: CheckRequest, ctx: CallContext): Promise<void>;
   gc(req: GcRequest, ctx: CallContext): Promise<GcResult>;
   status(ctx: CallContext): Promise<ServiceStatus>;
   list(

@@ -44,7 +44,9 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
       return detachResultToProto(res);
     },
     async checkNetworks(req, c) {
-      await service.check({ containerId: req.containerId }, ctx(c));
+      const netns = req.netnsPath !== undefined ? { netns: req.netnsPath } : {};
+      const ifName = req.primaryInterface !== undefined ? { primaryIfName: req.primaryInterface } : {};
+      await service.check({ containerId: req.containerId, ...netns, ...ifName }, ctx(c));
       return {};
     },
     async garbageCollect(req, c) {

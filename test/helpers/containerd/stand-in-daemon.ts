@@ -12,6 +12,7 @@ import type {
   AttachResult,
   AttachmentService,
   CallContext,
+  CheckRequest,
   DetachRequest,
   GcRequest,
   ServiceStatus,
@@ -38,7 +39,7 @@ export const PRIMARY_RESULT_110: CniResult = {
 export type Call =
   | { op: "attach"; req: AttachRequest }
   | { op: "detach"; req: DetachRequest }
-  | { op: "check"; req: { containerId: string } }
+  | { op: "check"; req: CheckRequest }
   | { op: "gc"; req: GcRequest }
   | { op: "status" };
 
@@ -47,7 +48,7 @@ export interface Script {
   /** `ctx.signal` aborts when the call is cancelled (the client gave up). */
   attach(req: AttachRequest, ctx?: CallContext): Promise<AttachResult>;
   detach(req: DetachRequest): Promise<void>;
-  check(req: { containerId: string }): Promise<void>;
+  check(req: CheckRequest): Promise<void>;
   gc(req: GcRequest): Promise<{ removedContainerIds: string[]; errors: string[] }>;
   status(): Promise<ServiceStatus>;
 }

@@ -236,6 +236,12 @@ export interface OrphanedInterface {
 
 export interface CheckNetworksRequest {
   containerId: string;
+  /**
+   * The runtime's CNI_NETNS and CNI_IFNAME for this CHECK, for the daemon to compare with the
+   * saved attachment (as DEL's netns_path is). Absent: the saved ones (clients before these fields).
+   */
+  netnsPath?: string | undefined;
+  primaryInterface?: string | undefined;
 }
 
 export interface CheckNetworksResponse {
@@ -1459,13 +1465,19 @@ export const OrphanedInterface: MessageFns<OrphanedInterface> = {
 };
 
 function createBaseCheckNetworksRequest(): CheckNetworksRequest {
-  return { containerId: "" };
+  return { containerId: "", netnsPath: undefined, primaryInterface: undefined };
 }
 
 export const CheckNetworksRequest: MessageFns<CheckNetworksRequest> = {
   encode(message: CheckNetworksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.containerId !== "") {
       writer.uint32(10).string(message.containerId);
+    }
+    if (message.netnsPath !== undefined) {
+      writer.uint32(18).string(message.netnsPath);
+    }
+    if (message.primaryInterface !== undefined) {
+      writer.uint32(26).string(message.primaryInterface);
     }
     return writer;
   },
@@ -1491,6 +1503,22 @@ export const CheckNetworksRequest: MessageFns<CheckNetworksRequest> = {
             message.containerId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.netnsPath = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.primaryInterface = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1510,6 +1538,16 @@ export const CheckNetworksRequest: MessageFns<CheckNetworksRequest> = {
         : isSet(object.container_id)
         ? globalThis.String(object.container_id)
         : "",
+      netnsPath: isSet(object.netnsPath)
+        ? globalThis.String(object.netnsPath)
+        : isSet(object.netns_path)
+        ? globalThis.String(object.netns_path)
+        : undefined,
+      primaryInterface: isSet(object.primaryInterface)
+        ? globalThis.String(object.primaryInterface)
+        : isSet(object.primary_interface)
+        ? globalThis.String(object.primary_interface)
+        : undefined,
     };
   },
 
@@ -1517,6 +1555,12 @@ export const CheckNetworksRequest: MessageFns<CheckNetworksRequest> = {
     const obj: any = {};
     if (message.containerId !== "") {
       obj.containerId = message.containerId;
+    }
+    if (message.netnsPath !== undefined) {
+      obj.netnsPath = message.netnsPath;
+    }
+    if (message.primaryInterface !== undefined) {
+      obj.primaryInterface = message.primaryInterface;
     }
     return obj;
   },
@@ -1527,6 +1571,8 @@ export const CheckNetworksRequest: MessageFns<CheckNetworksRequest> = {
   fromPartial(object: DeepPartial<CheckNetworksRequest>): CheckNetworksRequest {
     const message = createBaseCheckNetworksRequest();
     message.containerId = object.containerId ?? "";
+    message.netnsPath = object.netnsPath ?? undefined;
+    message.primaryInterface = object.primaryInterface ?? undefined;
     return message;
   },
 };
