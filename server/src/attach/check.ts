@@ -6,13 +6,16 @@ import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";
 import { describeOrigin } from "./origin.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
-import { holding, pinSavedNetns } from "./netns-rules.js";
+import { checkAskedNetns, holding, pinSavedNetns } from "./netns-rules.js";
+import { quoteInput } from "../errors/bounded-text.js";
+import type { CheckRequest } from "./contract.js";
 
 export async function check(
   deps: { runtime: CniRuntime; store: AttachmentStore; netns: NetnsGuard },
-  containerId: string,
+  req: CheckRequest,
   signal: AbortSignal,
 ): Promise<void> {
+  const { containerId } = req;
   const read = await deps.store.load(containerId);
   if (read.state === "corrupt") throw corruptRecordError(read, containerId, "it cannot be checked");
   if (read.state === "missing") {
@@ -27,6 +30,15 @@ export async function check(
       "ATTACHMENT_NOT_FOUND",
       `the attachment of container ${containerId} is not complete (${phase})`,
       { phase: "check" },
+    );
+  }
+  // The runtime's CHECK names what its ADD did: the same namespace and interface, or it is not this attachment.
+  checkAskedNetns(deps.netns, read.record, req.netns, "CHECK");
+  if (req.primaryIfName !== undefined && req.primaryIfName !== "" && req.primaryIfName !== plan.primaryIfName) {
+    throw new DaemonError(
+      "ATTACHMENT_NOT_FOUND",
+      `container ${containerId} has no attachment on interface ${quoteInput(req.primaryIfName)} (its primary is ${plan.primaryIfName})`,
+      { phase: "check", ifName: req.primaryIfName },
     );
   }
   // CHECK runs in the saved netns only while it still is the namespace the ADD configured.

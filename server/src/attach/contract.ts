@@ -86,9 +86,9 @@ export interface DetachRequest {
 
 export interface CheckRequest {
   readonly containerId: string;
-  /** The runtime's CNI_NETNS; absent = the saved netns. Not compared yet: check.ts takes only the id. */
+  /** The runtime's CNI_NETNS; absent = the saved netns; another namespace is refused (INVALID_NETNS). */
   readonly netns?: string;
-  /** The runtime's CNI_IFNAME; absent = the saved primary interface. Not compared yet, as netns. */
+  /** The runtime's CNI_IFNAME; absent = the saved primary interface; another is ATTACHMENT_NOT_FOUND. */
   readonly primaryIfName?: string;
 }
 

@@ -149,7 +149,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
           detach(base, req, { signal, log: child(ctx.log, req.containerId) }),
         ),
       ),
-    check: (req, ctx) => guarded(req.containerId, ctx, "check", (signal) => check(base, req.containerId, signal)),
+    check: (req, ctx) => guarded(req.containerId, ctx, "check", (signal) => check(base, req, signal)),
     gc: (req, ctx) => gc(base, req, { signal: ctx.signal, log: ctx.log, locks: passLocks }),
     status: (ctx) => serviceStatus(base, limits.deadline(ctx.signal)),
     list: (filter) => listAttachments(deps, filter),

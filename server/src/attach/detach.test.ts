@@ -242,6 +242,21 @@ describe("check, list, gc, status, resolve", () => {
     expect(err.code).toBe("ATTACHMENT_NOT_FOUND");
   });
 
+  it("CHECK naming another netns or interface than its ADD is refused before any plugin runs", async () => {
+    const { svc, runtime } = await attachedThenRestarted();
+    await svc.check({ containerId: "c1", netns: "/var/run/netns/test", primaryIfName: "eth0" }, ctx());
+    runtime.calls.length = 0;
+    const ns = await rejection(svc.check({ containerId: "c1", netns: "/var/run/netns/other" }, ctx()));
+    expect(ns.code).toBe("INVALID_NETNS");
+    expect(ns.message).toBe(
+      'container c1 was attached in netns "/var/run/netns/test", not "/var/run/netns/other": CHECK uses the saved netns (omit it)',
+    );
+    const intf = await rejection(svc.check({ containerId: "c1", primaryIfName: "bogus" }, ctx()));
+    expect(intf.code).toBe("ATTACHMENT_NOT_FOUND");
+    expect(intf.message).toBe('container c1 has no attachment on interface "bogus" (its primary is eth0)');
+    expect(runtime.calls).toEqual([]);
+  });
+
   it("reports a failed CHECK with the network and plugin", async () => {
     const { svc } = await attachedThenRestarted((c) =>
       c.op === "check" && c.ifName === "net1" ? pluginFailure("macvlan", 3, "no such link") : undefined,

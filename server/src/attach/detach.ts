@@ -10,7 +10,7 @@ import type { DetachRequest, DetachResult } from "./contract.js";
 import { corruptRecordError, type AttachmentRecord } from "./attachment-store.js";
 import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";
-import { checkDetachNetns, holding, pinForDelete } from "./netns-rules.js";
+import { checkAskedNetns, holding, pinForDelete } from "./netns-rules.js";
 
 export interface DetachDeps extends ReleaseDeps, SettleDeps {
   readonly netns: NetnsGuard;
@@ -26,7 +26,7 @@ export async function detach(deps: DetachDeps, req: DetachRequest, call: DetachC
   if (read.state === "missing") return { removed: [], orphaned: [] };
   if (read.state === "corrupt")
     throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
-  checkDetachNetns(deps.netns, read.record, req.netns);
+  checkAskedNetns(deps.netns, read.record, req.netns, "DEL");
   return detachRecord(deps, read.record, call, "del", req.netns);
 }
 

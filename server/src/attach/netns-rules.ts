@@ -43,10 +43,16 @@ export async function holding<T>(pinned: PinnedNetns | undefined, fn: () => Prom
 }
 
 /**
- * DEL names the netns it wants: absent = the saved one, "" = gone; any other path must lead to the
- * saved namespace. A forged path (another pod's, the host's) is refused before any plugin runs.
+ * DEL and CHECK name the netns they want: absent = the saved one (for DEL, "" = gone); any other
+ * path must lead to the saved namespace. A forged path (another pod's, the host's) is refused
+ * before any plugin runs.
  */
-export function checkDetachNetns(guard: NetnsGuard, record: AttachmentRecord, asked: string | undefined): void {
+export function checkAskedNetns(
+  guard: NetnsGuard,
+  record: AttachmentRecord,
+  asked: string | undefined,
+  command: "DEL" | "CHECK",
+): void {
   const saved = record.plan.netns;
   if (asked === undefined || asked === "" || asked === saved) return;
   const a = guard.inspect(asked);
@@ -54,8 +60,8 @@ export function checkDetachNetns(guard: NetnsGuard, record: AttachmentRecord, as
   if (a.ok && s.ok && a.id === s.id) return;
   throw new DaemonError(
     "INVALID_NETNS",
-    `container ${record.plan.containerId} was attached in netns ${quoteInput(saved)}, not ${quoteInput(asked)}: DEL uses the saved netns (omit it, or send "" when it is gone)`,
-    { phase: "del", source: "netns" },
+    `container ${record.plan.containerId} was attached in netns ${quoteInput(saved)}, not ${quoteInput(asked)}: ${command} uses the saved netns (omit it${command === "DEL" ? ', or send "" when it is gone' : ""})`,
+    { phase: command.toLowerCase(), source: "netns" },
   );
 }
 
