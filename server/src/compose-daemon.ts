@@ -27,6 +27,7 @@ import { createPodLinks } from "./netns/pod-links.js";
 import { createCriSandboxes } from "./reconcile/cri-sandboxes.js";
 import { createReconciler } from "./reconcile/reconciler.js";
 import { createRuntimeTruth } from "./reconcile/runtime-truth.js";
+import { lockStateDir } from "./reconcile/state-dir-lock.js";
 import { startupCleanup } from "./reconcile/startup-cleanup.js";
 import { stateLayout, type DaemonConfig } from "./config/index.js";
 import { createDaemon, type Daemon, type DaemonDeps, type Lifecycle } from "./daemon.js";
@@ -177,6 +178,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     service,
     log,
     descriptorSet: opts.descriptorSet,
+    lock: () => lockStateDir(config.stateDir, config.socketPath),
     lifecycles,
     events: bus,
     ...(config.metricsListen !== "" ? { http: { address: config.metricsListen, scrape: metrics.scrape } } : {}),

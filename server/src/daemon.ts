@@ -35,6 +35,11 @@ export interface DaemonDeps {
   readonly service: AttachmentService;
   readonly log: Logger;
   readonly descriptorSet: Uint8Array;
+  /**
+   * Taken first in start(), before anything touches the node (one daemon per stateDir); released
+   * last in stop(). Refuses by throwing a StartupError.
+   */
+  readonly lock?: () => Promise<{ release(): Promise<void> }>;
   /** Started before listening, stopped (in reverse) after the servers. */
   readonly lifecycles?: readonly Lifecycle[];
   readonly readinessIntervalMs?: { readonly notReady: number; readonly ready: number };
@@ -73,6 +78,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   let stopping: Promise<void> | undefined;
   /** Set once our socket exists: only then is it ours to remove. */
   let ownsSocket = false;
+  let lock: { release(): Promise<void> } | undefined;
 
   const service = gateAttachOnReadiness(deps.service, {
     reached: () => readiness.wasReady(),
@@ -90,9 +96,11 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   });
 
   async function start(): Promise<DaemonAddresses> {
+    lock = await deps.lock?.();
+    // A live daemon on the socket is refused before any component's start-up cleanup runs.
+    await prepareUnixSocket(deps.socketPath);
     const httpPort = http ? await listenHttp(http.start) : undefined;
     for (const l of deps.lifecycles ?? []) await l.start();
-    await prepareUnixSocket(deps.socketPath);
     await listen(`unix://${deps.socketPath}`, () => server.listenUnix(deps.socketPath));
     ownsSocket = true;
     await chmod(deps.socketPath, 0o600);
@@ -164,6 +172,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
       await l.stop().catch((err: unknown) => log.warn({ err }, "stopping a component failed"));
     }
     await http?.stop();
+    await lock?.release();
     log.info("netattachd stopped");
   }
 

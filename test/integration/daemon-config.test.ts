@@ -106,7 +106,10 @@ describe("netattachd process", () => {
 
     const second = daemon(["--config", w.config]);
     expect(await second.exited).toBe(1);
-    expect(second.stdout()).toContain(`another process is serving on ${w.socket}`);
+    // The first one's stateDir lock refuses it before the socket is looked at.
+    expect(second.stdout()).toContain(
+      `stateDir ${join(w.dir, "state")} is in use by another netattachd (pid ${run.child.pid}, serving on ${w.socket})`,
+    );
 
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);

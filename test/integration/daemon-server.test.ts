@@ -92,9 +92,17 @@ describe("unix socket", () => {
     expect((await d.client.api.getStatus({})).ready).toBe(true);
   });
 
-  it("refuses to start when a live daemon answers on the socket, and leaves it serving", async () => {
+  it("refuses to start when a live daemon answers on the socket, before any component starts, and leaves it serving", async () => {
     const first = await start(createFakeService({ status: READY }));
-    const err = await rejection(start(createFakeService({ status: READY }), { socketPath: first.socketPath }));
+    const started: string[] = [];
+    const err = await rejection(
+      start(createFakeService({ status: READY }), {
+        socketPath: first.socketPath,
+        // A component's start() runs the start-up cleanup: it must not run for a daemon that is refused.
+        lifecycles: [{ start: async () => void started.push("cleanup"), stop: async () => undefined }],
+      }),
+    );
+    expect(started).toEqual([]);
     expect(err).toBeInstanceOf(StartupError);
     expect((err as StartupError).code).toBe("SOCKET_IN_USE");
     expect((err as Error).message).toContain(first.socketPath);

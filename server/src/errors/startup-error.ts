@@ -1,6 +1,12 @@
 /** Why the daemon cannot start. Never crosses the wire: main prints it and exits. */
 export type StartupErrorCode =
-  "SOCKET_IN_USE" | "SOCKET_PATH_TAKEN" | "LISTEN_FAILED" | "TLS_REQUIRED" | "TLS_UNREADABLE";
+  | "SOCKET_IN_USE"
+  | "SOCKET_PATH_TAKEN"
+  | "LISTEN_FAILED"
+  | "TLS_REQUIRED"
+  | "TLS_UNREADABLE"
+  | "STATE_DIR_LOCKED"
+  | "STATE_DIR_INVALID";
 
 export class StartupError extends Error {
   readonly code: StartupErrorCode;
