@@ -93,4 +93,21 @@ describe("annotation-driven hot-plug", () => {
     await bad.hotplug.idle();
     expect(bad.events).toEqual([expect.objectContaining({ outcome: "failed", reason: "INVALID_ANNOTATION" })]);
   });
+
+  it("a refused value (unparsable, oversized) is no baseline: restoring the value before it changes nothing", async () => {
+    const w = world();
+    w.hotplug.observe(pod("blue"), "add");
+    for (const bad of ["blue, [oops", `blue,${"x".repeat(300 * 1024)}`]) {
+      w.hotplug.observe(pod(bad), "update");
+      w.hotplug.observe(pod("blue"), "update");
+    }
+    await w.hotplug.idle();
+    expect(w.changes).toEqual([]);
+    expect(w.events.map((e) => e.reason)).toEqual(["INVALID_ANNOTATION", "LIMIT_EXCEEDED"]);
+    // The baseline still is "blue": a real change after that is diffed against it.
+    w.hotplug.observe(pod("blue, [oops"), "update");
+    w.hotplug.observe(pod("blue,red"), "update");
+    await w.hotplug.idle();
+    expect(w.changes.map((c) => [c.detach, c.attach])).toEqual([[[], [{ name: "red", namespace: "ns1" }]]]);
+  });
 });

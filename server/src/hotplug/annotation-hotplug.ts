@@ -1,8 +1,8 @@
 // Annotation-driven hot-plug (daemon config hotplug.annotations, Kubernetes mode): when the
 // networks annotation of a pod on this node changes while its sandbox is attached, what the new
 // value adds is attached and what it drops is detached (selection-diff.ts), as one change under the
-// container lock with one network-status PATCH (applyNetworkChanges). The value each pod had when
-// the informer last saw it is the baseline; a pod not attached yet is left to the runtime's ADD.
+// container lock with one network-status PATCH (applyNetworkChanges). The last value of each pod
+// that parsed is the baseline; a pod not attached yet is left to the runtime's ADD.
 // Nothing here throws into the informer: failures are logged and become events.
 import type { Logger } from "pino";
 import type { AttachmentService, PodRef } from "../attach/index.js";
@@ -45,6 +45,15 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
 
   function parse(value: string, pod: PodInfo): NetworkSelection[] {
     return parseNetworkSelections(value, pod.namespace, NETWORKS_ANNOTATION, limits);
+  }
+
+  function parses(value: string, pod: PodInfo): boolean {
+    try {
+      parse(value, pod);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async function handle(pod: PodInfo, before: string, after: string): Promise<void> {
@@ -117,7 +126,9 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
       }
       const value = pod.annotations[NETWORKS_ANNOTATION] ?? "";
       const before = seen.get(key);
-      seen.set(key, value);
+      // The baseline is the last value that parsed: a refused value changed nothing, so going back
+      // to the value before it must change nothing either (not attach all of it again).
+      if (before === undefined || parses(value, pod)) seen.set(key, value);
       // First sight is the baseline; the runtime's ADD attaches what it says.
       if (change === "add" || before === undefined || before === value) return;
       const queued = (queues.get(key) ?? Promise.resolve()).then(() => handle(pod, before, value));
