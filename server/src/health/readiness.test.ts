@@ -27,6 +27,28 @@ beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
 
 describe("readiness poller", () => {
+  it("logs the first verdict with its reasons, also not ready, then only changes", async () => {
+    const lines: Array<{ msg: string; ready: boolean; reasons: string[] }> = [];
+    const sink = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[0]) });
+    let verdict = NOT_READY;
+    const readiness = createReadiness({
+      health: { setStatus: () => undefined } as unknown as ReadinessOptions["health"],
+      services: [],
+      log: sink,
+      check: async () => verdict,
+      intervalMs: { notReady: 1_000, ready: 10_000 },
+    });
+    await readiness.start();
+    await vi.advanceTimersByTimeAsync(5_000);
+    verdict = READY;
+    await vi.advanceTimersByTimeAsync(10_000);
+    readiness.stop();
+    expect(lines.map((l) => [l.msg, l.ready, l.reasons])).toEqual([
+      ["not ready", false, ["informer pods: ECONNREFUSED"]],
+      ["ready", true, []],
+    ]);
+  });
+
   it("backs off while not ready (1 s doubling up to the ready period), then polls at the ready period", async () => {
     let verdict = NOT_READY;
     const { readiness, at } = setup(() => verdict);

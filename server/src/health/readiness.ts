@@ -47,6 +47,8 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let ready = false;
+  /** The verdict last logged; none yet, so the first is logged whatever it is (a daemon that starts not ready says why). */
+  let logged: boolean | undefined;
   let reached = false;
   let stopped = false;
   let inFlight: Promise<ReadinessVerdict> | undefined;
@@ -75,8 +77,9 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
       opts.log.warn({ err }, "readiness check failed");
     }
     if (stopped) return { ready: false, reasons: ["netattachd is shutting down"] };
-    if (verdict.ready !== ready)
+    if (verdict.ready !== logged)
       opts.log.info({ ready: verdict.ready, reasons: verdict.reasons }, verdict.ready ? "ready" : "not ready");
+    logged = verdict.ready;
     ready = verdict.ready;
     reached ||= ready;
     set(ready);
