@@ -61,10 +61,17 @@ async function main(): Promise<number> {
     process.once("SIGTERM", onSignal);
     process.once("SIGINT", onSignal);
   });
+  // Node's default for SIGHUP is to die without a word and leave the socket behind. Daemons take
+  // it as "reload", which this one cannot do yet: it says so and keeps serving.
+  process.on("SIGHUP", () =>
+    log.warn({ signal: "SIGHUP" }, "SIGHUP ignored: netattachd has no config reload; restart it to apply changes"),
+  );
   try {
     await daemon.start();
   } catch (err) {
-    log.fatal({ err }, err instanceof StartupError ? err.message : "netattachd failed to start");
+    // A StartupError is the operator's to fix: its message, not a stack trace.
+    if (err instanceof StartupError) log.fatal({ code: err.code }, err.message);
+    else log.fatal({ err }, "netattachd failed to start");
     await daemon.stop().catch(() => undefined);
     return 1;
   }

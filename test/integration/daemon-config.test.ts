@@ -119,6 +119,47 @@ describe("netattachd process", () => {
     for (const line of run.stdout().split("\n").filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
   });
 
+  it("logs SIGHUP and keeps serving (no config reload), then stops on SIGTERM", async () => {
+    const w = await world();
+    const run = daemon(["--config", w.config]);
+    await run.waitFor("the listening log line", () => run.stdout().includes('"msg":"netattachd listening"'));
+    run.child.kill("SIGHUP");
+    await run.waitFor("the SIGHUP log line", () =>
+      run.stdout().includes('"msg":"SIGHUP ignored: netattachd has no config reload; restart it to apply changes"'),
+    );
+    const out: string[] = [];
+    const code = await runCli({
+      argv: ["status", "--socket", w.socket],
+      env: {},
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: () => undefined },
+    });
+    expect([code, out.join("")]).toEqual([0, expect.stringContaining("ready: yes")]);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    expect(await pathExists(w.socket)).toBe(false);
+  });
+
+  it("refuses a stateDir that is a regular file with one line naming the key, no stack trace", async () => {
+    const w = await world();
+    await writeFile(join(w.dir, "state"), "a file");
+    const run = daemon(["--config", w.config]);
+    expect(await run.exited).toBe(1);
+    const fatal = run
+      .stdout()
+      .split("\n")
+      .filter((l) => l.includes('"level":60'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(fatal).toEqual([
+      expect.objectContaining({
+        code: "STATE_DIR_INVALID",
+        msg: `stateDir ${join(w.dir, "state")}: not a directory (or a parent of it is a file)`,
+      }),
+    ]);
+    expect(run.stdout()).not.toContain('"stack"');
+    expect(await pathExists(w.socket)).toBe(false);
+  });
+
   it("flags override the file", async () => {
     const w = await world();
     const socket = join(w.dir, "flag.sock");
