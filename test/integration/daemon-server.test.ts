@@ -109,6 +109,18 @@ describe("unix socket", () => {
     expect((await first.client.api.getStatus({})).ready).toBe(true);
   });
 
+  it("refuses a socketPath whose parent is a regular file, naming the key, and leaves the file", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "file"), "keep me");
+    const socketPath = join(dir, "file", "x.sock");
+    const err = await rejection(start(createFakeService({ status: READY }), { socketPath }));
+    expect([(err as StartupError).code, (err as Error).message]).toEqual([
+      "SOCKET_PATH_INVALID",
+      `socketPath ${socketPath}: a parent of it is not a directory`,
+    ]);
+    expect((await lstat(join(dir, "file"))).isFile()).toBe(true);
+  });
+
   it("refuses to replace a file that is not a socket", async () => {
     const dir = await tempDir();
     const socketPath = join(dir, "not-a-socket");

@@ -2,6 +2,7 @@
 export type StartupErrorCode =
   | "SOCKET_IN_USE"
   | "SOCKET_PATH_TAKEN"
+  | "SOCKET_PATH_INVALID"
   | "LISTEN_FAILED"
   | "TLS_REQUIRED"
   | "TLS_UNREADABLE"

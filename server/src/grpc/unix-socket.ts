@@ -6,10 +6,19 @@ import { dirname } from "node:path";
 import { StartupError } from "../errors/startup-error.js";
 
 export async function prepareUnixSocket(path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // A parent that is a file, or one we may not create, is a setting to fix: named, no stack.
+  const unusable = (err: NodeJS.ErrnoException): StartupError =>
+    new StartupError(
+      "SOCKET_PATH_INVALID",
+      `socketPath ${path}: ${err.code === "EEXIST" || err.code === "ENOTDIR" ? "a parent of it is not a directory" : `cannot use it: ${err.code ?? err.message}`}`,
+      { cause: err },
+    );
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    throw unusable(err);
+  });
   const st = await lstat(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return undefined;
-    throw err;
+    throw unusable(err);
   });
   if (st === undefined) return;
   if (!st.isSocket()) {
