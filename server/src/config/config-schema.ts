@@ -27,10 +27,24 @@ const pathOrNone = v.pipe(
   v.string('expected an absolute path, or "" for none'),
   v.check((s) => s === "" || s.startsWith("/"), 'expected an absolute path, or "" for none'),
 );
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/;
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/;
+/** A TCP port; 0 asks the kernel for a free one. */
+const MAX_PORT = 65_535;
+const HOST_PORT_FORMAT = 'expected "host:port", e.g. "127.0.0.1:50051"';
+/** Every listener key (tcpListen, metricsListen): a port beyond 65535 would fail only at runtime. */
 const hostPort = v.pipe(
-  v.string('expected "host:port", e.g. "127.0.0.1:50051"'),
-  v.check((s) => s === "" || HOST_PORT.test(s), 'expected "host:port", e.g. "127.0.0.1:50051"'),
+  v.string(HOST_PORT_FORMAT),
+  v.check((s) => s === "" || HOST_PORT.test(s), HOST_PORT_FORMAT),
+  v.check((s) => s === "" || Number(HOST_PORT.exec(s)?.[2]) <= MAX_PORT, `expected a port from 0 to ${MAX_PORT}`),
+);
+/** sun_path holds 108 bytes with its NUL: a longer path is bound truncated, under another name. */
+const MAX_SOCKET_PATH_BYTES = 107;
+const socketPath = v.pipe(
+  absPath,
+  v.check(
+    (s) => Buffer.byteLength(s) <= MAX_SOCKET_PATH_BYTES,
+    `expected at most ${MAX_SOCKET_PATH_BYTES} bytes (the unix socket path limit)`,
+  ),
 );
 
 /**
@@ -73,7 +87,7 @@ export const TLS_SCHEMA = section(
 );
 
 export const DAEMON_CONFIG_SCHEMA = section({
-  socketPath: v.optional(absPath, DEFAULT_SOCKET_PATH),
+  socketPath: v.optional(socketPath, DEFAULT_SOCKET_PATH),
   /** host:port of an extra TCP listener (mutual TLS, `tls` required); absent or "" = off. */
   tcpListen: v.optional(hostPort),
   tls: v.optional(TLS_SCHEMA),

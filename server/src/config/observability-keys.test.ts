@@ -42,4 +42,29 @@ describe("observability config keys", () => {
       'kubernetes.events: expected true or false, got "yes"',
     ]);
   });
+
+  it("refuses a listener port above 65535, for tcpListen and metricsListen alike; accepts 0 and 65535", () => {
+    const { issues } = validateConfig({
+      clusterNetwork: "c",
+      metricsListen: "127.0.0.1:99999",
+      tcpListen: "[::1]:65536",
+      tls: { certFile: "/c", keyFile: "/k", clientCaFile: "/ca" },
+    });
+    expect(issues).toEqual([
+      'metricsListen: expected a port from 0 to 65535, got "127.0.0.1:99999"',
+      'tcpListen: expected a port from 0 to 65535, got "[::1]:65536"',
+    ]);
+    expect(validateConfig({ clusterNetwork: "c", metricsListen: "127.0.0.1:0" }).issues).toEqual([]);
+    expect(validateConfig({ clusterNetwork: "c", metricsListen: "localhost:65535" }).issues).toEqual([]);
+  });
+
+  it("refuses a socketPath longer than a unix socket path may be (107 bytes), counting bytes", () => {
+    const at = (n: number) => `/run/${"y".repeat(n - "/run/".length)}`;
+    expect(validateConfig({ clusterNetwork: "c", socketPath: at(107) }).issues).toEqual([]);
+    expect(validateConfig({ clusterNetwork: "c", socketPath: at(108) }).issues).toEqual([
+      expect.stringMatching(/^socketPath: expected at most 107 bytes \(the unix socket path limit\), got "\/run\/yyy/),
+    ]);
+    // 54 two-byte characters: 54 characters, 113 bytes with "/run/".
+    expect(validateConfig({ clusterNetwork: "c", socketPath: `/run/${"é".repeat(54)}` }).issues).toHaveLength(1);
+  });
 });
