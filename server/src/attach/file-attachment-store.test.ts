@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -87,6 +88,22 @@ describe("file attachment store", () => {
       ["c1", "found"],
       ["c2", "found"],
       ["c3", "corrupt"],
+    ]);
+  });
+
+  it("reports a directory or a FIFO under a record's name as corrupt, without reading it, and lists the rest", async () => {
+    const store = createFileAttachmentStore(join(dir, "attachments"));
+    await store.save(record("c1"));
+    await mkdir(join(dir, "attachments", "d.json"));
+    execFileSync("mkfifo", [join(dir, "attachments", "f.json")]);
+    const listed = await store.list();
+    expect(listed.map((e) => [e.containerId, e.read])).toEqual([
+      ["c1", { state: "found", record: record("c1") }],
+      [
+        "d",
+        { state: "corrupt", path: join(dir, "attachments", "d.json"), problem: "not a regular file (a directory)" },
+      ],
+      ["f", { state: "corrupt", path: join(dir, "attachments", "f.json"), problem: "not a regular file (a FIFO)" }],
     ]);
   });
 

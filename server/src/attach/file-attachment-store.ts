@@ -3,7 +3,7 @@
 // Every write fsyncs the file; the directory is fsynced only when a record's name is new to it.
 // Later rewrites and removals skip that: a power loss may then bring back the previous record,
 // whole, which DEL handles (its plan lists every delegate; deleting one twice is harmless).
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { mkdir, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
@@ -44,12 +44,21 @@ export function createFileAttachmentStore(dir: string): AttachmentStore {
   async function load(containerId: string): Promise<StoreRead> {
     const path = pathOf(containerId);
     let text: string;
+    let fd: number | undefined;
     try {
+      // Non-blocking open, then only a regular file is read: a FIFO under a record's name would
+      // block this synchronous read, and with it every call and /healthz; a directory would fail
+      // every list (EISDIR). Either is one bad entry, reported as corrupt, not the store's failure.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const st = fstatSync(fd);
+      if (!st.isFile()) return { state: "corrupt", path, problem: `not a regular file (${fileKind(st)})` };
       // A few KB: one synchronous read beats readFile's four thread-pool round trips.
-      text = readFileSync(path, "utf8");
+      text = readFileSync(fd, "utf8");
     } catch (err) {
       if (isNoEntry(err)) return { state: "missing" };
       throw storeError(`cannot read ${path}`, path, err);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
     return decode(text, path, containerId);
   }
@@ -154,6 +163,13 @@ function storeError(message: string, path: string, cause: unknown): DaemonError 
     { phase: "store", source: path },
     { cause },
   );
+}
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  return "a device";
 }
 
 function isNoEntry(err: unknown): boolean {
