@@ -39,7 +39,7 @@ describe("detach after a restart", () => {
     await makeService(env, staticResolver(nets)).svc.attach(attachRequest(env, "rl1"), ctx());
 
     const restarted = makeService(env, goneResolver).svc;
-    const listed = await restarted.list({}, ctx());
+    const listed = (await restarted.list({}, ctx())).attachments;
     expect(listed.map((a) => [a.containerId, a.interfaces.map((i) => i.ifName)])).toEqual([
       ["rl1", ["eth0", "net1", "net2"]],
     ]);
@@ -124,7 +124,7 @@ describe("detach after a restart", () => {
       ["rl3", "net1", "noop-ipam"],
       ["rl3", "net1", "noop-ipam"],
     ]);
-    const [orphan] = await restarted.list({}, ctx());
+    const [orphan] = (await restarted.list({}, ctx())).attachments;
     expect(orphan).toMatchObject({
       containerId: "rl3",
       phase: "orphaned",

@@ -164,7 +164,7 @@ beforeEach(() => {
     attach: RESULT,
     detach: { removed: [{ network: "cluster", ifName: "eth0" }], orphaned: [] },
     resolve: { plan: PLAN, warnings: [] },
-    list: LIST,
+    list: { attachments: LIST, unreadable: [] },
     gc: GC,
   };
 });
@@ -322,7 +322,7 @@ describe("netattachctl over the daemon socket", () => {
   });
 
   it("list -o wide adds MAC, NETNS, GATEWAYS and CAUSE; -o json keeps an empty list", async () => {
-    fake.answers.list = [...LIST, ORPHAN];
+    fake.answers.list = { attachments: [...LIST, ORPHAN], unreadable: [] };
     const wide = await cli("list", "-o", "wide");
     expect(wide.out).toBe(
       [
@@ -350,7 +350,7 @@ describe("netattachctl over the daemon socket", () => {
         },
       ],
     });
-    fake.answers.list = [];
+    fake.answers.list = { attachments: [], unreadable: [] };
     expect(JSON.parse((await cli("list", "-o", "json")).out)).toEqual({ attachments: [] });
     expect((await cli("list")).out).toBe("no attachments\n");
   });

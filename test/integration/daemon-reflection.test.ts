@@ -95,7 +95,7 @@ beforeAll(async () => {
       notes: [],
       items: [],
     },
-    list: [],
+    list: { attachments: [], unreadable: [] },
     resolve: { plan: PLAN },
   });
   d = await startDaemonWith(fake);

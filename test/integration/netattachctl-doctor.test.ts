@@ -210,6 +210,36 @@ describe("netattachctl doctor", () => {
     await cli("detach", "--socket", d.socketPath, "--container-id", "stale1");
   });
 
+  it("reports saved records it cannot read, by file, in doctor (fail) and in list", async () => {
+    const broken = join(dir, "state", "attachments", "broken1.json");
+    await writeFile(broken, "");
+    try {
+      const { code, byName } = await checks();
+      expect(code).toBe(1);
+      expect(byName["stale-state"]).toEqual({
+        check: "stale-state",
+        status: "fail",
+        message: `1 saved record(s) cannot be read; netattachd leaves them in place and never reconciles them:\n${broken}: not valid JSON`,
+        fix: `release what each of these containers holds by hand (its netns; IPAM reservations naming its id under /var/lib/cni/networks), then remove its record:\nrm ${broken}`,
+      });
+      const list = await cli("list", "--socket", d.socketPath);
+      expect(list).toEqual({
+        code: 0,
+        err: "",
+        out: `no attachments\n1 saved record(s) cannot be read; netattachd leaves them in place and never reconciles them (see netattachctl doctor):\n  broken1: ${broken}: not valid JSON\n`,
+      });
+      const json = JSON.parse((await cli("list", "--socket", d.socketPath, "-o", "json")).out) as unknown;
+      expect(json).toEqual({
+        attachments: [],
+        unreadable: [{ containerId: "broken1", path: broken, problem: "not valid JSON" }],
+      });
+      // They name no pod: a pod filter leaves them out.
+      expect((await cli("list", "--socket", d.socketPath, "--pod", "default/p1")).out).toBe("no attachments\n");
+    } finally {
+      await rm(broken, { force: true });
+    }
+  });
+
   it.runIf(isRoot)(
     "probes macvlan, ipvlan and vlan in a throwaway netns and says which this kernel lacks",
     async () => {

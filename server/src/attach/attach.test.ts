@@ -269,7 +269,7 @@ describe("attach", () => {
       /\(rollback incomplete: network "default\/macvlan-conf" \(net1\) orphaned: addresses could not be released: .*cannot open store.*; the reconciler retries it\)$/,
     );
     expect(await store.load("c1")).toEqual({ state: "missing" });
-    const [orphan] = await svc.list({}, ctx());
+    const [orphan] = (await svc.list({}, ctx())).attachments;
     expect(orphan).toMatchObject({
       containerId: "c1",
       phase: "orphaned",

@@ -194,6 +194,19 @@ export interface AttachmentSummary {
   readonly updatedAt: string;
 }
 
+/** ListAttachments: the records that read, and those that do not (reported, never skipped silently). */
+export interface AttachmentListing {
+  readonly attachments: readonly AttachmentSummary[];
+  /** Saved records that cannot be read; they name no pod, so a pod filter leaves them out. */
+  readonly unreadable: readonly UnreadableRecord[];
+}
+
+export interface UnreadableRecord {
+  readonly containerId: string;
+  readonly path: string;
+  readonly problem: string;
+}
+
 /** A check the daemon config relaxes (e.g. defaultRouteConflicts: warn): what it would have refused. */
 export interface PlanWarning {
   /** Catalog reason it would have been refused with. */
@@ -217,7 +230,7 @@ export interface AttachmentService {
   list(
     filter: { podNamespace?: string; podName?: string; containerId?: string },
     ctx: CallContext,
-  ): Promise<AttachmentSummary[]>;
+  ): Promise<AttachmentListing>;
   resolve(req: ResolveRequest, ctx: CallContext): Promise<ResolvedPlan>;
   attachNetwork(req: AttachNetworkRequest, ctx: CallContext): Promise<AttachNetworkResult>;
   /** Several hot-plug steps on one sandbox under one lock, one status write (annotation-driven hot-plug). */

@@ -164,7 +164,7 @@ describe("detach", () => {
     expect(calls.slice(3)).toEqual(["del eth0", "release eth0"]);
     expect(links.removed).toEqual(["/var/run/netns/test net2", "/var/run/netns/test eth0"]);
     expect(await store.load("c1")).toEqual({ state: "missing" });
-    const listed = await svc.list({}, ctx());
+    const listed = (await svc.list({}, ctx())).attachments;
     expect(listed.map((a) => [a.containerId, a.phase, a.interfaces.map((i) => i.ifName)])).toEqual([
       ["c1", "orphaned", ["net2"]],
     ]);
@@ -177,7 +177,7 @@ describe("detach", () => {
       ["c1", "removed"],
     ]);
     expect(runtime.calls.filter((c) => c.op === "del").map((c) => c.ifName)).toEqual(["net2"]);
-    expect(await svc.list({}, ctx())).toEqual([]);
+    expect((await svc.list({}, ctx())).attachments).toEqual([]);
   });
 
   it("keeps what it has not done when the call is cancelled midway, for the runtime's retried DEL", async () => {
@@ -273,7 +273,7 @@ describe("check, list, gc, status, resolve", () => {
 
   it("lists saved attachments with their phase and interfaces, filtered", async () => {
     const { svc } = await attachedThenRestarted();
-    const all = await svc.list({}, ctx());
+    const all = (await svc.list({}, ctx())).attachments;
     expect(all).toEqual([
       {
         containerId: "c1",
@@ -311,7 +311,7 @@ describe("check, list, gc, status, resolve", () => {
         ],
       },
     ]);
-    expect(await svc.list({ podName: "other" }, ctx())).toEqual([]);
+    expect((await svc.list({ podName: "other" }, ctx())).attachments).toEqual([]);
   });
 
   it("lists as gateways what the pod holds once default-route selections are applied", async () => {
@@ -322,7 +322,7 @@ describe("check, list, gc, status, resolve", () => {
     ];
     const svc = createAttachmentService(deps(recordingRuntime(), fakeResolver(routed)));
     await svc.attach(request(), ctx());
-    const [a] = await svc.list({}, ctx());
+    const [a] = (await svc.list({}, ctx())).attachments;
     // IPv4 was asked for on net1: eth0 and net2 keep no IPv4 default route of their own.
     expect(a!.interfaces.map((i) => [i.ifName, i.gateways])).toEqual([
       ["eth0", []],

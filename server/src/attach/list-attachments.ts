@@ -1,6 +1,7 @@
 // Summaries of saved attachments for ListAttachments, straight from the stores: the attachments,
-// then the orphans (delegates DEL could not release, which the reconciler retries).
-import type { AttachmentSummary } from "./contract.js";
+// then the orphans (delegates DEL could not release, which the reconciler retries); records that
+// cannot be read are listed apart, so an operator sees them.
+import type { AttachmentListing, AttachmentSummary, UnreadableRecord } from "./contract.js";
 import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
 import { buildAttachedInterface } from "./attached-interface.js";
 import { defaultRouteGateways } from "./default-routes.js";
@@ -14,21 +15,26 @@ export interface ListFilter {
 export async function listAttachments(
   stores: { store: AttachmentStore; orphans: AttachmentStore },
   filter: ListFilter,
-): Promise<AttachmentSummary[]> {
+): Promise<AttachmentListing> {
   const out: AttachmentSummary[] = [];
+  const unreadable: UnreadableRecord[] = [];
+  const byPod = (filter.podNamespace ?? "") !== "" || (filter.podName ?? "") !== "";
+  const otherContainer = (id: string): boolean =>
+    filter.containerId !== undefined && filter.containerId !== "" && id !== filter.containerId;
   for (const store of [stores.store, stores.orphans]) {
-    for (const { read } of await store.list()) {
+    for (const { containerId, read } of await store.list()) {
+      if (read.state === "corrupt" && !byPod && !otherContainer(containerId))
+        unreadable.push({ containerId, path: read.path, problem: read.problem });
       if (read.state !== "found") continue;
       const { plan } = read.record;
-      if (filter.containerId !== undefined && filter.containerId !== "" && plan.containerId !== filter.containerId)
-        continue;
+      if (otherContainer(plan.containerId)) continue;
       if (filter.podNamespace !== undefined && filter.podNamespace !== "" && plan.pod.namespace !== filter.podNamespace)
         continue;
       if (filter.podName !== undefined && filter.podName !== "" && plan.pod.name !== filter.podName) continue;
       out.push(summarize(read.record));
     }
   }
-  return out;
+  return { attachments: out, unreadable };
 }
 
 function summarize(record: AttachmentRecord): AttachmentSummary {

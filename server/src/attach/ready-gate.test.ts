@@ -26,7 +26,7 @@ function scripted() {
       { removedContainerIds: [], errors: [], dryRun: false, sources: [], notes: [], items: [] }
     ),
     status: async () => (calls.push("status"), READY),
-    list: async () => [],
+    list: async () => ({ attachments: [], unreadable: [] }),
     resolve: async () => {
       throw new Error("unused");
     },

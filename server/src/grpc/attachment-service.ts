@@ -63,7 +63,7 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
         ),
       );
       const list = await service.list(filter, ctx(c));
-      return { attachments: list.map(attachmentToProto) };
+      return { attachments: list.attachments.map(attachmentToProto), unreadable: [...list.unreadable] };
     },
     async resolveNetworks(req, c) {
       const { plan, warnings } = await service.resolve(resolveRequestFromProto(req, limits), ctx(c));

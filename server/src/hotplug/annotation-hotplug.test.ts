@@ -28,7 +28,7 @@ function world(opts: { attachments?: AttachmentSummary[]; fail?: unknown } = {})
   const changes: NetworkChanges[] = [];
   const events: AttachmentEvent[] = [];
   const service: Pick<AttachmentService, "list" | "applyNetworkChanges"> = {
-    list: async () => opts.attachments ?? [summary()],
+    list: async () => ({ attachments: opts.attachments ?? [summary()], unreadable: [] }),
     applyNetworkChanges: async (c) => {
       if (opts.fail !== undefined) throw opts.fail;
       changes.push(c);

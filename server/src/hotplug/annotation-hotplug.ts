@@ -61,7 +61,8 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
     const ctx = { signal: stopping.signal, log: log.child({ pod: `${pod.namespace}/${pod.name}` }) };
     let containerId = "";
     try {
-      const attached = (await deps.service.list({ podNamespace: pod.namespace, podName: pod.name }, ctx)).filter(
+      const listed = await deps.service.list({ podNamespace: pod.namespace, podName: pod.name }, ctx);
+      const attached = listed.attachments.filter(
         (a) => a.phase === "attached" && (a.pod.uid === "" || pod.uid === "" || a.pod.uid === pod.uid),
       );
       if (attached.length === 0) {

@@ -111,7 +111,7 @@ export async function createStandInDaemon(): Promise<StandInDaemon> {
       return { dryRun: false, sources: [], notes: [], items: [], ...(await self.script.gc(req)) };
     },
     status: async () => (calls.push({ op: "status" }), self.script.status()),
-    list: async () => [],
+    list: async () => ({ attachments: [], unreadable: [] }),
     resolve: async () => {
       throw new Error("not used by the shim");
     },

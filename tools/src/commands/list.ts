@@ -5,7 +5,10 @@ import {
   type Attachment,
   type AttachmentInterface,
 } from "../../../proto/gen/netattach/v1/attachment.js";
-import { ListAttachmentsResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import {
+  ListAttachmentsResponse,
+  type UnreadableAttachment,
+} from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ExitCode, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand, parsePodFlag } from "../daemon/daemon-options.js";
 import { runRpc } from "../daemon/run-rpc.js";
@@ -69,8 +72,16 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const rows = res.attachments.flatMap((a) => a.interfaces.map((i) => ({ a, i })));
     printResult(ctx.stdout, flags.output, {
       data: () => ({ attachments: [], ...(outputJson(ListAttachmentsResponse.toJSON(res)) as object) }),
-      text: (wide) => (rows.length === 0 ? "no attachments\n" : renderTable(COLUMNS, rows, wide)),
+      text: (wide) =>
+        (rows.length === 0 ? "no attachments\n" : renderTable(COLUMNS, rows, wide)) + unreadableText(res.unreadable),
     });
     return ExitCode.Ok;
   });
+}
+
+/** Records the daemon cannot read are never reconciled: said after the table, so they are not missed. */
+function unreadableText(unreadable: readonly UnreadableAttachment[]): string {
+  if (unreadable.length === 0) return "";
+  const lines = unreadable.map((u) => `  ${u.containerId}: ${u.path}: ${u.problem}\n`);
+  return `${unreadable.length} saved record(s) cannot be read; netattachd leaves them in place and never reconciles them (see netattachctl doctor):\n${lines.join("")}`;
 }

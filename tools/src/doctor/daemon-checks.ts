@@ -1,5 +1,6 @@
 // Doctor checks that ask netattachd itself: reachable and ready; saved attachments whose
-// network namespace is gone (stale state the runtime will never DEL).
+// network namespace is gone (stale state the runtime will never DEL), and saved records it cannot
+// read (never reconciled: what they hold stays reserved until someone looks).
 import { existsSync } from "node:fs";
 import type { DaemonClient } from "../daemon-client.js";
 import { failureOf } from "../daemon/rpc-failure.js";
@@ -37,22 +38,44 @@ export async function checkDaemon(client: DaemonClient, socket: string, opts: Ca
 }
 
 export async function checkStaleState(client: DaemonClient, opts: CallOptions): Promise<CheckResult> {
-  const { attachments } = await client.api.listAttachments({ podNamespace: "", podName: "", containerId: "" }, opts);
+  const { attachments, unreadable } = await client.api.listAttachments(
+    { podNamespace: "", podName: "", containerId: "" },
+    opts,
+  );
   const stale = attachments.filter((a) => a.netnsPath !== "" && !existsSync(a.netnsPath));
-  if (stale.length === 0)
+  if (stale.length === 0 && unreadable.length === 0)
     return {
       check: "stale-state",
       status: "ok",
       message: `${attachments.length} saved attachment(s), every network namespace exists`,
     };
-  const list = stale.map(
-    (a) => `${a.containerId} (${a.pod?.namespace ?? ""}/${a.pod?.name ?? ""}, netns ${a.netnsPath} is gone)`,
-  );
+  const messages: string[] = [];
+  const fixes: string[] = [];
+  if (unreadable.length > 0) {
+    messages.push(
+      `${unreadable.length} saved record(s) cannot be read; netattachd leaves them in place and never reconciles them:`,
+      ...unreadable.map((u) => `${u.path}: ${u.problem}`),
+    );
+    // What such a record held is unknown to netattachd: only a person can release it.
+    fixes.push(
+      "release what each of these containers holds by hand (its netns; IPAM reservations naming its id under /var/lib/cni/networks), then remove its record:",
+      ...unreadable.map((u) => `rm ${u.path}`),
+    );
+  }
+  if (stale.length > 0) {
+    messages.push(
+      `${stale.length} saved attachment(s) whose network namespace no longer exists; their addresses stay reserved:`,
+      ...stale.map(
+        (a) => `${a.containerId} (${a.pod?.namespace ?? ""}/${a.pod?.name ?? ""}, netns ${a.netnsPath} is gone)`,
+      ),
+    );
+    // The reconciler removes them within reconcile.intervalMs; gc does it now, detach one at a time.
+    fixes.push("netattachctl gc", ...stale.map((a) => `netattachctl detach --container-id ${a.containerId}`));
+  }
   return {
     check: "stale-state",
-    status: "warn",
-    message: `${stale.length} saved attachment(s) whose network namespace no longer exists; their addresses stay reserved:\n${list.join("\n")}`,
-    // The reconciler removes them within reconcile.intervalMs; gc does it now, detach one at a time.
-    fix: ["netattachctl gc", ...stale.map((a) => `netattachctl detach --container-id ${a.containerId}`)].join("\n"),
+    status: unreadable.length > 0 ? "fail" : "warn",
+    message: messages.join("\n"),
+    fix: fixes.join("\n"),
   };
 }

@@ -318,6 +318,21 @@ export interface ListAttachmentsRequest {
 
 export interface ListAttachmentsResponse {
   attachments: Attachment[];
+  /**
+   * Saved records that cannot be read (empty, truncated, not a regular file): left in place and
+   * never reconciled until someone fixes or removes them. They name no pod, so they are listed
+   * only when no pod filter is given (a container_id filter still applies).
+   */
+  unreadable: UnreadableAttachment[];
+}
+
+/** A saved record netattachd cannot read. */
+export interface UnreadableAttachment {
+  containerId: string;
+  /** The file on the node. */
+  path: string;
+  /** What is wrong with it, e.g. "not valid JSON". */
+  problem: string;
 }
 
 export interface ResolveNetworksRequest {
@@ -2596,13 +2611,16 @@ export const ListAttachmentsRequest: MessageFns<ListAttachmentsRequest> = {
 };
 
 function createBaseListAttachmentsResponse(): ListAttachmentsResponse {
-  return { attachments: [] };
+  return { attachments: [], unreadable: [] };
 }
 
 export const ListAttachmentsResponse: MessageFns<ListAttachmentsResponse> = {
   encode(message: ListAttachmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.attachments) {
       Attachment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.unreadable) {
+      UnreadableAttachment.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -2628,6 +2646,14 @@ export const ListAttachmentsResponse: MessageFns<ListAttachmentsResponse> = {
             message.attachments.push(Attachment.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.unreadable.push(UnreadableAttachment.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2645,6 +2671,9 @@ export const ListAttachmentsResponse: MessageFns<ListAttachmentsResponse> = {
       attachments: globalThis.Array.isArray(object?.attachments)
         ? object.attachments.map((e: any) => Attachment.fromJSON(e))
         : [],
+      unreadable: globalThis.Array.isArray(object?.unreadable)
+        ? object.unreadable.map((e: any) => UnreadableAttachment.fromJSON(e))
+        : [],
     };
   },
 
@@ -2652,6 +2681,9 @@ export const ListAttachmentsResponse: MessageFns<ListAttachmentsResponse> = {
     const obj: any = {};
     if (message.attachments?.length) {
       obj.attachments = message.attachments.map((e) => Attachment.toJSON(e));
+    }
+    if (message.unreadable?.length) {
+      obj.unreadable = message.unreadable.map((e) => UnreadableAttachment.toJSON(e));
     }
     return obj;
   },
@@ -2662,6 +2694,112 @@ export const ListAttachmentsResponse: MessageFns<ListAttachmentsResponse> = {
   fromPartial(object: DeepPartial<ListAttachmentsResponse>): ListAttachmentsResponse {
     const message = createBaseListAttachmentsResponse();
     message.attachments = object.attachments?.map((e) => Attachment.fromPartial(e)) || [];
+    message.unreadable = object.unreadable?.map((e) => UnreadableAttachment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUnreadableAttachment(): UnreadableAttachment {
+  return { containerId: "", path: "", problem: "" };
+}
+
+export const UnreadableAttachment: MessageFns<UnreadableAttachment> = {
+  encode(message: UnreadableAttachment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.problem !== "") {
+      writer.uint32(26).string(message.problem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnreadableAttachment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnreadableAttachment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.containerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.problem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnreadableAttachment {
+    return {
+      containerId: isSet(object.containerId)
+        ? globalThis.String(object.containerId)
+        : isSet(object.container_id)
+        ? globalThis.String(object.container_id)
+        : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      problem: isSet(object.problem) ? globalThis.String(object.problem) : "",
+    };
+  },
+
+  toJSON(message: UnreadableAttachment): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.problem !== "") {
+      obj.problem = message.problem;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnreadableAttachment>): UnreadableAttachment {
+    return UnreadableAttachment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnreadableAttachment>): UnreadableAttachment {
+    const message = createBaseUnreadableAttachment();
+    message.containerId = object.containerId ?? "";
+    message.path = object.path ?? "";
+    message.problem = object.problem ?? "";
     return message;
   },
 };
