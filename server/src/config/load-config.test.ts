@@ -100,6 +100,20 @@ describe("loadConfig", () => {
     expect("config" in file && file.config.kubernetes.nodeName).toBe("file");
   });
 
+  it("a boolean flag alone means true; =true and =false set it (false overriding the file); another value is refused", async () => {
+    const yaml = "clusterNetwork: c\nnamespaceIsolation: true\n";
+    const isolation = async (...flags: string[]) => {
+      const loaded = await loadConfig(input({ "/c.yaml": yaml }, ["-c", "/c.yaml", ...flags]));
+      return "config" in loaded ? loaded.config.namespaceIsolation : undefined;
+    };
+    expect(await isolation("--namespace-isolation")).toBe(true);
+    expect(await isolation("--namespace-isolation=true")).toBe(true);
+    expect(await isolation("--namespace-isolation=false")).toBe(false);
+    expect(
+      await issuesOf(loadConfig(input({ "/c.yaml": yaml }, ["-c", "/c.yaml", "--namespace-isolation=yes"]))),
+    ).toEqual(['flag --namespace-isolation takes no value, or =true or =false, got "yes"']);
+  });
+
   it("reports every invalid key at once: unknown keys, wrong types, bad values, nested, flags, cross-field", async () => {
     const yaml = [
       "socketPath: relative-is-resolved-so-fine",

@@ -46,6 +46,8 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "node-name": { key: "kubernetes.nodeName", type: "string", help: "this node's name (default: env NODE_NAME)" },
 };
 
+const BOOLEAN_VALUES: Readonly<Record<string, boolean | undefined>> = { true: true, false: false };
+
 export interface ParsedFlags {
   readonly configPath?: string;
   readonly help: boolean;
@@ -75,10 +77,15 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     const spec = FLAGS[token.name];
     if (!spec) issues.push(`unknown flag ${token.rawName}`);
     else if (spec.type !== "boolean" && token.value === undefined) issues.push(`flag ${token.rawName} needs a value`);
+    else if (spec.type === "boolean" && token.value !== undefined && BOOLEAN_VALUES[token.value] === undefined)
+      issues.push(`flag ${token.rawName} takes no value, or =true or =false, got "${token.value}"`);
   }
   for (const [name, spec] of Object.entries(FLAGS)) {
-    const value = values[name];
-    if (value === undefined || (spec.type !== "boolean" && typeof value === "boolean")) continue;
+    const raw = values[name];
+    if (raw === undefined || (spec.type !== "boolean" && typeof raw === "boolean")) continue;
+    // --flag=true / --flag=false: the only way to set false from the command line.
+    const value = spec.type === "boolean" && typeof raw === "string" ? BOOLEAN_VALUES[raw] : raw;
+    if (value === undefined) continue; // reported above
     setPath(overrides, spec.key, spec.type === "int" ? toInt(value as string) : value);
   }
   const config = typeof values.config === "string" ? values.config : undefined;
@@ -102,7 +109,7 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
 
 export function flagsHelp(): string {
   const lines = Object.entries(FLAGS).map(
-    ([name, f]) => `  --${name}${f.type === "boolean" ? "" : " VALUE"}`.padEnd(32) + f.help,
+    ([name, f]) => `  --${name}${f.type === "boolean" ? "[=false]" : " VALUE"}`.padEnd(32) + f.help,
   );
   return [
     "usage: netattachd [--config FILE] [flags]",
