@@ -1,6 +1,7 @@
 // /readyz follows the daemon's readiness (the verdict grpc.health reports) as it comes and goes,
 // and turns 503 from the start of a shutdown; /healthz answers throughout. A real daemon over a
 // scripted service whose status the test flips.
+import { request } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
 
@@ -50,6 +51,23 @@ it("/readyz: 503 while not ready, 200 once ready, 503 again when readiness is lo
 
   fake.answers.status = { ready: true, reasons: [] };
   await until("/readyz", 200);
+});
+
+it("answers odd request targets (//, //metrics) with 404, ignores a query, and logs nothing", async () => {
+  const raw = (target: string) =>
+    new Promise<number>((resolve, reject) =>
+      request({ host: "127.0.0.1", port: d.httpPort, path: target }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on("error", reject)
+        .end(),
+    );
+  const logged = d.logs.length;
+  expect([await raw("//"), await raw("//metrics"), await raw("/x?y"), await raw("/healthz?x=1")]).toEqual([
+    404, 404, 404, 200,
+  ]);
+  expect(d.logs.slice(logged).filter((l) => l.level >= 40)).toEqual([]);
 });
 
 it("from the start of a shutdown /readyz says 503 (while calls drain), and the listener goes last", async () => {

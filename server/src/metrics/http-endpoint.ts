@@ -35,7 +35,8 @@ export function createHttpEndpoint(opts: HttpEndpointOptions): HttpEndpoint {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://endpoint").pathname;
+    // The request target as sent, up to any query: `new URL` throws on "//" and would make that a 500.
+    const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") return reply(res, 405, "text/plain", "only GET\n");
     switch (path) {
       case "/metrics": {
