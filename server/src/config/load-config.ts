@@ -31,9 +31,11 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig |
   if (flags.help) return { help: true };
   const issues = [...flags.issues];
   let raw: Record<string, unknown> = {};
+  let fileUnread = false;
   if (flags.configPath !== undefined) {
     const path = resolve(input.cwd, flags.configPath);
     const file = await readConfigFile(path, input.readFile);
+    fileUnread = "issue" in file;
     if ("issue" in file) issues.push(file.issue);
     else raw = resolvePaths(file.raw, dirname(path));
   }
@@ -45,7 +47,8 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig |
     setPath(raw, "kubernetes.nodeName", input.env.NODE_NAME);
   }
   raw = mergeOverrides(raw, resolvePaths(flags.overrides, input.cwd));
-  const result = validateConfig(raw);
+  // An unread file is one problem, not also every key it would have set.
+  const result = validateConfig(raw, { partial: fileUnread });
   issues.push(...result.issues);
   if (issues.length > 0 || !result.config) throw new ConfigError(issues);
   return { config: result.config, ...(flags.configPath !== undefined ? { configPath: flags.configPath } : {}) };

@@ -9,15 +9,19 @@ import { DEFAULTS } from "./daemon-config.js";
 
 type Issue = v.InferIssue<typeof DAEMON_CONFIG_SCHEMA>;
 
-/** Validated config (defaults filled in) or every issue found. */
+/**
+ * Validated config (defaults filled in) or every issue found. `partial`: the config file could not be
+ * read, so the rules between keys (and "required") are skipped: the keys they need may be in it.
+ */
 export function validateConfig(
   raw: unknown,
+  opts: { partial?: boolean } = {},
 ): { config: DaemonConfig; issues: [] } | { config?: undefined; issues: string[] } {
   if (!isJsonObject(raw)) return { issues: [`the configuration must be an object, got ${quoteInput(raw)}`] };
   const parsed = v.safeParse(DAEMON_CONFIG_SCHEMA, raw, { abortPipeEarly: true });
   const issues = parsed.success ? [] : inInputOrder(parsed.issues, raw).map(describeIssue);
   const config = parsed.success ? (parsed.output as DaemonConfig) : undefined;
-  issues.push(...crossFieldIssues(raw));
+  if (opts.partial !== true) issues.push(...crossFieldIssues(raw));
   if (config === undefined || issues.length > 0) return { issues };
   if (config.tcpListen === "") delete (config as { tcpListen?: string }).tcpListen;
   return { config, issues: [] };
