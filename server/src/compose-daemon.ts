@@ -41,6 +41,7 @@ import { createMetrics } from "./metrics/index.js";
 import { createRouteEditor } from "./netns/route-editor.js";
 import { createNetnsGuard } from "./netns/netns-guard.js";
 import {
+  createDirReader,
   createConfDirSource,
   createDefinitionDirSource,
   createNetworkResolver,
@@ -96,6 +97,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
       ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir, maxDepth: config.limits.maxJsonDepth })]
       : []),
   ];
+  if (config.definitionsDir) await warnIfUnlistable(config.definitionsDir, log);
   const resolver = createNetworkResolver({ sources: { definitions, confDir }, config });
   const cluster = createClusterNetworkTracker(resolver);
   const netns = createNetnsGuard();
@@ -196,6 +198,19 @@ function annotationHotplug(
   const watcher = createAnnotationHotplug({ service, events, log, limits: config.limits });
   kube.onPodChange((pod, change) => watcher.observe(pod, change));
   return { start: async () => undefined, stop: () => watcher.stop() };
+}
+
+/**
+ * Not fatal (a definitions dir may be filled later, lookups read it afresh and name it when it
+ * fails), but a typo in the key should not pass unnoticed: said once at start-up.
+ */
+async function warnIfUnlistable(dir: string, log: Logger): Promise<void> {
+  const { dirProblem } = await createDirReader(dir, [], () => undefined).read();
+  if (dirProblem !== undefined)
+    log.warn(
+      { definitionsDir: dir },
+      `definitionsDir ${dir} ${dirProblem}: no network definitions from it until it can be listed`,
+    );
 }
 
 async function readTls(tls: NonNullable<DaemonConfig["tls"]>): Promise<NonNullable<DaemonDeps["tls"]>> {

@@ -160,6 +160,23 @@ describe("netattachd process", () => {
     expect(await pathExists(w.socket)).toBe(false);
   });
 
+  it("warns once, naming the key, when definitionsDir cannot be listed, and starts", async () => {
+    const w = await world();
+    const missing = join(w.dir, "no-such-defs");
+    const run = daemon(["--config", w.config, "--definitions-dir", missing]);
+    await run.waitFor("the listening log line", () => run.stdout().includes('"msg":"netattachd listening"'));
+    const warns = run
+      .stdout()
+      .split("\n")
+      .filter((l) => l.includes('"definitionsDir"') && l.includes('"level":40'))
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(warns).toEqual([
+      `definitionsDir ${missing} does not exist: no network definitions from it until it can be listed`,
+    ]);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+  });
+
   it("flags override the file", async () => {
     const w = await world();
     const socket = join(w.dir, "flag.sock");
