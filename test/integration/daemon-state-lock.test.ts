@@ -2,27 +2,21 @@
 // one's plugins (they carry the stateDir as owner mark) or serve its records; the lock goes with
 // the holder, also when it is SIGKILLed.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PLUGIN_OWNER_ENV } from "../../server/src/cni/index.js";
 import { StartupError } from "../../server/src/errors/startup-error.js";
 import { pathExists, spawnDaemonProcess, startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
-import { isGone, NOOP_PLUGIN } from "../fixtures/plugins/plugin-bin.js";
+import { isGone } from "../fixtures/plugins/plugin-bin.js";
 
 let dir: string;
 const daemons: TestDaemon[] = [];
 const children: ChildProcess[] = [];
 
+// No networks: a daemon that is not ready still takes the lock and serves ListAttachments.
 beforeEach(async () => {
   dir = await tempDir("na-lock-");
-  await mkdir(join(dir, "bin"));
-  await mkdir(join(dir, "net.d"));
-  await symlink(NOOP_PLUGIN, join(dir, "bin", "noop"));
-  await writeFile(
-    join(dir, "net.d", "10-cluster.conflist"),
-    JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop" }] }),
-  );
 });
 afterEach(async () => {
   for (const c of children.splice(0)) c.kill("SIGKILL");
@@ -36,7 +30,6 @@ async function start(socket = "netattach.sock"): Promise<TestDaemon> {
   const d = await startComposedDaemon(
     {
       clusterNetwork: "cluster",
-      cniBinDirs: [join(dir, "bin")],
       socketPath: join(dir, "run", socket),
       reconcile: { enabled: false, intervalMs: 60_000, gracePeriodMs: 0, runtimeSocket: "" },
     },
@@ -44,15 +37,6 @@ async function start(socket = "netattach.sock"): Promise<TestDaemon> {
   );
   daemons.push(d);
   return d;
-}
-
-async function refusal(p: Promise<unknown>): Promise<StartupError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StartupError);
-  return err as StartupError;
 }
 
 /** Stands for a plugin the running daemon started: it carries the daemon's owner mark. */
@@ -69,10 +53,11 @@ describe("one daemon per stateDir", () => {
   it("refuses a second daemon on the same config, naming the stateDir and the holder; the first one's plugins live on", async () => {
     const first = await start();
     const plugin = runningPlugin();
-    const err = await refusal(start());
-    expect(err.code).toBe("STATE_DIR_LOCKED");
-    expect(err.message).toBe(
-      `stateDir ${stateDir()} is in use by another netattachd (pid ${process.pid}, serving on ${first.socketPath}); stop it, or give this one its own stateDir`,
+    await expect(start()).rejects.toEqual(
+      new StartupError(
+        "STATE_DIR_LOCKED",
+        `stateDir ${stateDir()} is in use by another netattachd (pid ${process.pid}, serving on ${first.socketPath}); stop it, or give this one its own stateDir`,
+      ),
     );
     await new Promise((r) => setTimeout(r, 100));
     expect(isGone(plugin.pid!)).toBe(false);
@@ -82,8 +67,7 @@ describe("one daemon per stateDir", () => {
   it("refuses a second daemon on the same stateDir with another socket, and creates no socket", async () => {
     await start();
     const plugin = runningPlugin();
-    const err = await refusal(start("other.sock"));
-    expect(err.code).toBe("STATE_DIR_LOCKED");
+    await expect(start("other.sock")).rejects.toMatchObject({ name: "StartupError", code: "STATE_DIR_LOCKED" });
     expect(await pathExists(join(dir, "run", "other.sock"))).toBe(false);
     expect(isGone(plugin.pid!)).toBe(false);
   });
@@ -92,14 +76,13 @@ describe("one daemon per stateDir", () => {
     const first = await start();
     await first.stop();
     const second = await start("other.sock");
-    expect((await second.client.api.getStatus({})).ready).toBe(true);
+    expect((await second.client.api.listAttachments({})).attachments).toEqual([]);
   });
 
   it("holds no lock after its holder was SIGKILLed", async () => {
     const killed = spawnDaemonProcess(
       [
-        ...["--cluster-network", "cluster", "--cni-conf-dir", join(dir, "net.d")],
-        ...["--cni-bin-dir", join(dir, "bin"), "--state-dir", stateDir()],
+        ...["--cluster-network", "cluster", "--cni-conf-dir", join(dir, "net.d"), "--state-dir", stateDir()],
         ...["--socket", join(dir, "run", "killed.sock"), "--metrics-listen", ""],
       ],
       { ...process.env, NODE_NAME: "" },
@@ -108,14 +91,16 @@ describe("one daemon per stateDir", () => {
     killed.child.kill("SIGKILL");
     await killed.exited;
     const next = await start();
-    expect((await next.client.api.getStatus({})).ready).toBe(true);
+    expect((await next.client.api.listAttachments({})).attachments).toEqual([]);
   });
 
   it("refuses a stateDir that is a regular file, naming the key, and leaves it as it was", async () => {
     await writeFile(stateDir(), "not a dir");
-    const err = await refusal(start());
-    expect(err.code).toBe("STATE_DIR_INVALID");
-    expect(err.message).toBe(`stateDir ${stateDir()}: not a directory (or a parent of it is a file)`);
+    await expect(start()).rejects.toMatchObject({
+      name: "StartupError",
+      code: "STATE_DIR_INVALID",
+      message: `stateDir ${stateDir()}: not a directory (or a parent of it is a file)`,
+    });
     expect(await pathExists(join(dir, "run", "netattach.sock"))).toBe(false);
   });
 });
