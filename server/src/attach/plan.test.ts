@@ -69,7 +69,7 @@ describe("interface names", () => {
     expect(err.message).toContain("default/ptp-conf");
   });
 
-  it.each([["sixteen-chars-xx"], ["a/b"], ["a b"], ["a:b"], [".."]])("rejects the invalid name %j", (name) => {
+  it.each([["sixteen-chars-xx"], ["a/b"], ["a b"], ["a:b"], [".."], ["n%d"]])("rejects the invalid name %j", (name) => {
     const bad = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { interface: name });
     const err = planError(() => buildPlan(request(), [cluster, bad]));
     expect(err.code).toBe("INTERFACE_CONFLICT");
@@ -86,6 +86,12 @@ describe("interface names", () => {
 
   it("rejects an invalid primary interface name as a bad request", () => {
     expect(planError(() => buildPlan(request({ primaryIfName: "" }), [cluster])).code).toBe("INVALID_REQUEST");
+  });
+
+  it("rejects a primary name with '%': the kernel would create a0 for a%d, which the rollback's DEL of a%d misses", () => {
+    const err = planError(() => buildPlan(request({ primaryIfName: "a%d" }), [cluster]));
+    expect([err.code, err.context.ifName]).toEqual(["INVALID_REQUEST", "a%d"]);
+    expect(err.message).toContain(`primary interface name "a%d" contains '%'`);
   });
 });
 

@@ -68,6 +68,8 @@ describe("validateInterfaceName", () => {
     ["a:b", "whitespace"],
     ["a b", "whitespace"],
     ["a\tb", "whitespace"],
+    ["a%d", "contains '%', which the kernel takes as a name template"],
+    ["net%", "contains '%'"],
     ["a\0b", "control character"],
     ["a\u0007b", "control character"],
     ["eth\uFFFD", "not valid UTF-8"],

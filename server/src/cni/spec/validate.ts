@@ -19,8 +19,9 @@ export function shown(value: string): string {
 /**
  * Why `name` cannot be a Linux interface name, or undefined if it can: the kernel's dev_valid_name()
  * (non-empty, at most 15 bytes, not "." or "..", no '/', ':' or whitespace), plus what cannot travel
- * safely: NUL and other control characters, U+FFFD (what invalid UTF-8 decodes to) and lone
- * surrogates (what a JSON "\ud800" escape decodes to; it has no UTF-8 form).
+ * safely: NUL and other control characters, U+FFFD (what invalid UTF-8 decodes to), lone
+ * surrogates (what a JSON "\ud800" escape decodes to; it has no UTF-8 form) and '%' (the kernel
+ * takes "a%d" as a template and creates "a0", so a later DEL of "a%d" would miss the link).
  */
 export function interfaceNameProblem(name: string): string | undefined {
   if (name === "") return "is empty";
@@ -29,6 +30,8 @@ export function interfaceNameProblem(name: string): string | undefined {
     return `is longer than ${MAX_INTERFACE_NAME_LENGTH} bytes`;
   if (name === "." || name === "..") return "is . or ..";
   if (/[/:\s]/u.test(name)) return "contains / or : or whitespace";
+  if (name.includes("%"))
+    return "contains '%', which the kernel takes as a name template (a%d would become a0, a link nothing deletes)";
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\u0000-\u001f\u007f]/u.test(name)) return "contains a control character";
   return undefined;
