@@ -341,6 +341,11 @@ describe("the API over real gRPC: properties", () => {
       "INVALID_REQUEST",
       { pod: { namespace: "ns1", name: "Pod;X=1", uid: "u" } },
     ],
+    [
+      "a pod UID of 140 000 characters (plugins would fail with E2BIG)",
+      "INVALID_REQUEST",
+      { pod: { namespace: "ns1", name: "pod-a", uid: "u".repeat(140_000) } },
+    ],
     ["a CNI_ARGS key with '='", "INVALID_REQUEST", { cniArgs: [{ key: "a=b", value: "1" }] }],
     ["a CNI_ARGS value with '='", "INVALID_REQUEST", { cniArgs: [{ key: "FOO", value: "a=b" }] }],
     [

@@ -82,14 +82,14 @@ function planDelegate(request: ResolveRequest, n: ResolvedNetwork, ifName: strin
     isDefault,
     config,
     capabilityArgs,
-    cniArgs: cniArgsFor(request),
+    cniArgs: delegateCniArgs(request),
     origin: n.definition.origin,
     ...(n.selection.defaultRoute !== undefined ? { defaultRoute: n.selection.defaultRoute } : {}),
   };
 }
 
 /** CNI_ARGS every delegate gets (Multus newCNIRuntimeConf) plus the runtime's own, without duplicate keys. */
-function cniArgsFor(request: ResolveRequest): Array<readonly [string, string]> {
+export function delegateCniArgs(request: ResolveRequest): Array<readonly [string, string]> {
   const args: Array<readonly [string, string]> = [
     ["IgnoreUnknown", "1"],
     ["K8S_POD_NAMESPACE", request.pod.namespace],

@@ -1,12 +1,14 @@
 // What every request must satisfy before anything is looked up, saved or run: a container id by
 // the CNI rule within limits.maxContainerIdLength, a pod named as Kubernetes names pods, CNI_ARGS
-// pairs the format can carry within limits.maxCniArgsBytes, and annotations within their bound.
+// pairs the format can carry, all of them (the daemon's K8S_POD_* too) within limits.maxCniArgsBytes,
+// so no plugin exec fails with E2BIG, and annotations within their bound.
 import { cniArgPairProblem, containerIdProblem } from "../cni/index.js";
 import { isDnsLabel, isDnsSubdomain } from "../resolve/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import { limitExceeded, type InputLimits } from "../limits/input-limits.js";
+import { limitExceeded, MAX_POD_UID_LENGTH, type InputLimits } from "../limits/input-limits.js";
 import type { AttachRequest, ResolveRequest } from "./contract.js";
+import { delegateCniArgs } from "./plan.js";
 
 export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes" | "maxCniArgsBytes">;
 
@@ -31,7 +33,7 @@ export function checkContainerId(id: string, limits: RequestLimits, phase: strin
 export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, phase = "plan"): void {
   if (req.containerId !== undefined) checkContainerId(req.containerId, limits, phase);
   checkPod(req.pod, phase);
-  checkCniArgs(req.cniArgs ?? [], limits, phase);
+  checkCniArgs(req, limits, phase);
   if (req.annotations !== undefined) {
     let bytes = 0;
     for (const [k, v] of Object.entries(req.annotations)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
@@ -62,6 +64,12 @@ function checkPod(pod: AttachRequest["pod"], phase: string): void {
       `pod.name ${quoteInput(pod.name)} is not a DNS-1123 subdomain (lower case a-z, 0-9, '-' and '.', at most 253)`,
       { phase, source: "pod.name" },
     );
+  if (pod.uid.length > MAX_POD_UID_LENGTH)
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `pod.uid ${quoteInput(pod.uid, 40)} is ${pod.uid.length} characters, longer than ${MAX_POD_UID_LENGTH} (a Kubernetes UID has 36)`,
+      { phase, source: "pod.uid" },
+    );
   const uidProblem = cniArgPairProblem("K8S_POD_UID", pod.uid);
   if (uidProblem !== undefined)
     throw new DaemonError(
@@ -71,15 +79,21 @@ function checkPod(pod: AttachRequest["pod"], phase: string): void {
     );
 }
 
-/** Every pair must fit the unescaped K=V;K=V format (the spec module's rule), all within the limit. */
-function checkCniArgs(pairs: NonNullable<AttachRequest["cniArgs"]>, limits: RequestLimits, phase: string): void {
+/**
+ * Every pair must fit the unescaped K=V;K=V format (the spec module's rule), and what every plugin
+ * gets — these pairs with the daemon's — within the limit.
+ */
+function checkCniArgs(req: ResolveRequest, limits: RequestLimits, phase: string): void {
+  const pairs = req.cniArgs ?? [];
   let bytes = 0;
-  for (const [key, value] of pairs) bytes += Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
+  for (const [key, value] of delegateCniArgs(req)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
   if (bytes > limits.maxCniArgsBytes)
-    throw limitExceeded(`the request's CNI_ARGS are ${bytes} bytes`, "maxCniArgsBytes", limits.maxCniArgsBytes, {
-      phase,
-      source: "cniArgs",
-    });
+    throw limitExceeded(
+      `the CNI_ARGS every plugin would get (the request's ${pairs.length} pairs and the daemon's K8S_POD_* pairs) are ${bytes} bytes`,
+      "maxCniArgsBytes",
+      limits.maxCniArgsBytes,
+      { phase, source: "cniArgs" },
+    );
   pairs.forEach(([key, value], i) => {
     const problem = cniArgPairProblem(key, value);
     if (problem !== undefined)

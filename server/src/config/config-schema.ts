@@ -5,7 +5,7 @@
 // docs/config.md documents each key; test/meta/config-docs.test.ts walks this schema to check it.
 import * as v from "valibot";
 import { DEFAULT_EVENT_BUS_OPTIONS } from "../events/event-bus.js";
-import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
+import { DEFAULT_INPUT_LIMITS, MIN_CNI_ARGS_BYTES } from "../limits/input-limits.js";
 import { DEFAULT_SOCKET_PATH } from "../wire/index.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -109,7 +109,7 @@ export const DAEMON_CONFIG_SCHEMA = section({
       maxJsonDepth: v.optional(int(4, 1024), DEFAULT_INPUT_LIMITS.maxJsonDepth),
       maxContainerIdLength: v.optional(int(16, 240), DEFAULT_INPUT_LIMITS.maxContainerIdLength),
       maxMessageBytes: v.optional(int(64 * 1024, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxMessageBytes),
-      maxCniArgsBytes: v.optional(int(256, 120 * 1024), DEFAULT_INPUT_LIMITS.maxCniArgsBytes),
+      maxCniArgsBytes: v.optional(int(MIN_CNI_ARGS_BYTES, 120 * 1024), DEFAULT_INPUT_LIMITS.maxCniArgsBytes),
     }),
     {},
   ),

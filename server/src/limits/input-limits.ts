@@ -11,7 +11,7 @@ export interface InputLimits {
   readonly maxJsonDepth: number;
   /** Characters of a container id. */
   readonly maxContainerIdLength: number;
-  /** Bytes of the CNI_ARGS pairs a request adds (keys + values): each plugin gets them in its environment. */
+  /** Bytes of the CNI_ARGS every plugin gets in its environment (keys + values): the request's pairs and the daemon's K8S_POD_*. */
   readonly maxCniArgsBytes: number;
   /** Bytes of one request message: refused above it by grpc-js (RESOURCE_EXHAUSTED) and the Connect edge (LIMIT_EXCEEDED). */
   readonly maxMessageBytes: number;
@@ -27,10 +27,24 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   // CRI sandbox ids are 64 hex characters; room for other runtimes' ids, far below NAME_MAX.
   maxContainerIdLength: 128,
   // Real runtimes send a few pod keys (~200 bytes); Linux caps one environment string at 128 KiB.
+  // The daemon's own pairs fit in MIN_CNI_ARGS_BYTES whatever the pod's names.
   maxCniArgsBytes: 16 * 1024,
   // grpc-js's own default.
   maxMessageBytes: 4 * 1024 * 1024,
 };
+
+/**
+ * Characters of a pod UID. Not a config key: Kubernetes UIDs are UUIDs (36 characters), a static
+ * pod's a 32-character hash; the rest is room for other runtimes. It travels in every plugin's CNI_ARGS.
+ */
+export const MAX_POD_UID_LENGTH = 128;
+
+/**
+ * Lowest limits.maxCniArgsBytes: the daemon's own CNI_ARGS for the longest names a request may
+ * carry (IgnoreUnknown, K8S_POD_NAMESPACE 63, K8S_POD_NAME 253, K8S_POD_INFRA_CONTAINER_ID 240,
+ * K8S_POD_UID 128: 774 bytes) fit, so the bound never refuses a pod for its own identity.
+ */
+export const MIN_CNI_ARGS_BYTES = 1024;
 
 /** `<what was found>: over limits.<key> (<limit>)`, as INVALID_ARGUMENT. */
 export function limitExceeded(

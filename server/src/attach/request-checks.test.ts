@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { formatCniArgs } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import { DEFAULT_INPUT_LIMITS, MAX_POD_UID_LENGTH } from "../limits/input-limits.js";
+import type { ResolveRequest } from "./contract.js";
+import { delegateCniArgs } from "./plan.js";
+import { checkAttachRequest } from "./request-checks.js";
+
+const base: ResolveRequest = {
+  containerId: "c1",
+  pod: { namespace: "default", name: "web", uid: "9b2f6c1e-3d4a-4f5b-8c7d-0e1f2a3b4c5d" },
+  primaryIfName: "eth0",
+};
+
+function refusal(req: ResolveRequest, limits = DEFAULT_INPUT_LIMITS): DaemonError {
+  try {
+    checkAttachRequest(req, limits);
+  } catch (err) {
+    expect(err).toBeInstanceOf(DaemonError);
+    return err as DaemonError;
+  }
+  return expect.fail("accepted");
+}
+
+describe("checkAttachRequest: pod.uid", () => {
+  it("accepts a Kubernetes UID and an empty one", () => {
+    expect(() => checkAttachRequest(base, DEFAULT_INPUT_LIMITS)).not.toThrow();
+    expect(() => checkAttachRequest({ ...base, pod: { ...base.pod, uid: "" } }, DEFAULT_INPUT_LIMITS)).not.toThrow();
+  });
+
+  it("refuses a UID too long for a UID: every plugin would get it in CNI_ARGS (E2BIG, an orphan no DEL can release)", () => {
+    const err = refusal({ ...base, pod: { ...base.pod, uid: "u".repeat(140_000) } });
+    expect([err.code, err.context.source]).toEqual(["INVALID_REQUEST", "pod.uid"]);
+    expect(err.message).toContain(`is 140000 characters, longer than ${MAX_POD_UID_LENGTH}`);
+    expect(err.message.length).toBeLessThan(200);
+  });
+});
+
+describe("checkAttachRequest: CNI_ARGS", () => {
+  const limits = { ...DEFAULT_INPUT_LIMITS, maxCniArgsBytes: 1024 };
+  const longName = { ...base.pod, name: "p".repeat(253) };
+
+  it("counts the daemon's K8S_POD_* pairs in limits.maxCniArgsBytes, not only the request's", () => {
+    const cniArgs = [["EXTRA", "v".repeat(700)]] as const;
+    // The request's own pair (707 bytes) is within the limit, with the pod's names it is not.
+    const err = refusal({ ...base, pod: longName, cniArgs }, limits);
+    expect([err.code, err.context.source, err.context.limit]).toEqual([
+      "LIMIT_EXCEEDED",
+      "cniArgs",
+      "limits.maxCniArgsBytes",
+    ]);
+    expect(err.message).toMatch(/the request's 1 pairs and the daemon's K8S_POD_\* pairs\) are \d+ bytes/);
+    expect(() => checkAttachRequest({ ...base, cniArgs }, limits)).not.toThrow();
+  });
+
+  it("accepts the longest identity a request may carry at the lowest limit", () => {
+    const longest: ResolveRequest = {
+      ...base,
+      containerId: "c".repeat(240),
+      pod: { namespace: "n".repeat(63), name: "p".repeat(253), uid: "u".repeat(MAX_POD_UID_LENGTH) },
+    };
+    expect(() => checkAttachRequest(longest, { ...limits, maxContainerIdLength: 240 })).not.toThrow();
+  });
+
+  it("keeps CNI_ARGS below Linux's 128 KiB per environment string at the highest limit", () => {
+    const highest = { ...DEFAULT_INPUT_LIMITS, maxCniArgsBytes: 120 * 1024, maxContainerIdLength: 240 };
+    const req: ResolveRequest = {
+      ...base,
+      containerId: "c".repeat(240),
+      pod: { namespace: "n".repeat(63), name: "p".repeat(253), uid: "u".repeat(MAX_POD_UID_LENGTH) },
+      cniArgs: [["BIG", "v".repeat(120 * 1024 - 800)]],
+    };
+    checkAttachRequest(req, highest);
+    expect(Buffer.byteLength(`CNI_ARGS=${formatCniArgs(delegateCniArgs(req))}`) + 1).toBeLessThan(128 * 1024);
+  });
+});
