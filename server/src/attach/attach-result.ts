@@ -1,6 +1,6 @@
 // The answer to a successful ADD: one AttachedInterface per delegate, the cluster network's
 // result in the caller's version, and the network-status entries.
-import { convertResult, type CniResult } from "../cni/index.js";
+import { convertResult, isCniError, type CniResult } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentPlan } from "./attachment-plan.js";
 import type { AttachResult } from "./contract.js";
@@ -39,10 +39,18 @@ export async function buildAttachResult(
   if (primary === undefined) throw new DaemonError("INTERNAL", "the plan has no delegates", { phase: "add" });
   const version = cniVersion !== undefined && cniVersion !== "" ? cniVersion : delegateList(primary, "add").cniVersion;
   let primaryResult: CniResult;
+  const result = results[primary.ifName]!;
   try {
-    primaryResult = convertResult(results[primary.ifName]!, version);
+    primaryResult = convertResult(result, version);
   } catch (err) {
-    throw toDaemonError(err, { network: primary.network, ifName: primary.ifName, phase: "add" });
+    if (!isCniError(err)) throw toDaemonError(err, { network: primary.network, ifName: primary.ifName, phase: "add" });
+    // The plugins ran: toDaemonError would call this a refusal before running any.
+    throw new DaemonError(
+      "INCOMPATIBLE_CNI_VERSION",
+      `network "${primary.network}" (${primary.ifName}): its ADD result (CNI ${result.cniVersion}) cannot be given in the requested version ${version}: ${err.msg}`,
+      { network: primary.network, ifName: primary.ifName, phase: "add", cniCode: err.code },
+      { cause: err },
+    );
   }
   return { interfaces, primaryResult, networkStatus: toNetworkStatus(interfaces) };
 }

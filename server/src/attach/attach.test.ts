@@ -134,6 +134,29 @@ describe("attach", () => {
     expect(res.primaryResult.cniVersion).toBe("0.4.0");
   });
 
+  it("refuses a result version it cannot answer in before any plugin runs", async () => {
+    const { svc, runtime } = service();
+    const err = await rejection(svc.attach(request({ cniVersion: "9.9.9" }), ctx()));
+    expect([err.code, err.context.source]).toEqual(["INCOMPATIBLE_CNI_VERSION", "cniVersion"]);
+    expect(err.message).toContain('cniVersion "9.9.9" is not a CNI version netattachd supports (0.1.0,');
+    expect(runtime.calls).toEqual([]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("a result that cannot be converted after the plugins ran is not called a refusal before running", async () => {
+    const runtime = recordingRuntime();
+    // No IP: a 0.2.0 result has nowhere to say anything.
+    const noIp = { ...runtime, addNetworkList: async () => ({ cniVersion: "1.0.0", interfaces: [{ name: "eth0" }] }) };
+    const { svc } = service(undefined, { runtime: noIp });
+    const err = await rejection(svc.attach(request({ cniVersion: "0.2.0" }), ctx()));
+    expect(err.code).toBe("INCOMPATIBLE_CNI_VERSION");
+    expect(err.message).toContain(
+      'network "cbr0" (eth0): its ADD result (CNI 1.0.0) cannot be given in the requested version 0.2.0',
+    );
+    expect(err.message).not.toContain("refused before");
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
   it("saves the plan before the first delegate runs and each result after its delegate (serial)", async () => {
     const seen: string[] = [];
     const runtime = recordingRuntime(undefined, async () => {

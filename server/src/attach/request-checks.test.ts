@@ -74,3 +74,17 @@ describe("checkAttachRequest: CNI_ARGS", () => {
     expect(Buffer.byteLength(`CNI_ARGS=${formatCniArgs(delegateCniArgs(req))}`) + 1).toBeLessThan(128 * 1024);
   });
 });
+
+describe("checkAttachRequest: cniVersion", () => {
+  it.each(["", "0.1.0", "0.4.0", "1.1.0"])("accepts %j (empty: the config's own)", (cniVersion) => {
+    expect(() => checkAttachRequest({ ...base, cniVersion }, DEFAULT_INPUT_LIMITS)).not.toThrow();
+  });
+
+  it.each(["9.9.9", "1.0", "latest"])("refuses %j, naming it and the supported versions", (cniVersion) => {
+    const err = refusal({ ...base, cniVersion });
+    expect([err.code, err.context.source]).toEqual(["INCOMPATIBLE_CNI_VERSION", "cniVersion"]);
+    expect(err.message).toBe(
+      `cniVersion "${cniVersion}" is not a CNI version netattachd supports (0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0); refused before running any plugin`,
+    );
+  });
+});

@@ -1,14 +1,16 @@
 // What every request must satisfy before anything is looked up, saved or run: a container id by
 // the CNI rule within limits.maxContainerIdLength, a pod named as Kubernetes names pods, CNI_ARGS
 // pairs the format can carry, all of them (the daemon's K8S_POD_* too) within limits.maxCniArgsBytes,
-// so no plugin exec fails with E2BIG, and annotations within their bound.
-import { cniArgPairProblem, containerIdProblem } from "../cni/index.js";
+// so no plugin exec fails with E2BIG, annotations within their bound, and a result version the
+// daemon can answer in (else every plugin would run and be rolled back for nothing).
+import { ALL_VERSIONS, cniArgPairProblem, containerIdProblem, isKnownVersion } from "../cni/index.js";
 import { isDnsLabel, isDnsSubdomain } from "../resolve/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import { limitExceeded, MAX_POD_UID_LENGTH, type InputLimits } from "../limits/input-limits.js";
 import type { AttachRequest, ResolveRequest } from "./contract.js";
 import { delegateCniArgs } from "./plan.js";
+import { REFUSED } from "./preflight/finding.js";
 
 export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes" | "maxCniArgsBytes">;
 
@@ -34,6 +36,7 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
   if (req.containerId !== undefined) checkContainerId(req.containerId, limits, phase);
   checkPod(req.pod, phase);
   checkCniArgs(req, limits, phase);
+  checkCniVersion(req.cniVersion, phase);
   if (req.annotations !== undefined) {
     let bytes = 0;
     for (const [k, v] of Object.entries(req.annotations)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
@@ -46,6 +49,16 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
       );
     }
   }
+}
+
+/** The version the primary result is asked in ("" or absent: the config's own): one a result converts to. */
+function checkCniVersion(version: string | undefined, phase: string): void {
+  if (version === undefined || version === "" || isKnownVersion(version)) return;
+  throw new DaemonError(
+    "INCOMPATIBLE_CNI_VERSION",
+    `cniVersion ${quoteInput(version)} is not a CNI version netattachd supports (${ALL_VERSIONS.join(", ")}); ${REFUSED}`,
+    { phase, source: "cniVersion" },
+  );
 }
 
 /** Namespace and name as Kubernetes validates them: they become CNI_ARGS, file names and status keys. */
