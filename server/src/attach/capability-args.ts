@@ -1,9 +1,9 @@
 // runtimeConfig (capability args) per delegate. A selection's own options go to its delegate
 // only and need a plugin that declares the capability (multi-net spec 4.1.2); the container
 // runtime's runtimeConfig goes only to the cluster network (spec 7.5).
-import type { NetworkConfigList } from "../cni/index.js";
+import { isJsonObject, normaliseCapabilityArg, type NetworkConfigList } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { NetworkSelection, PortMapping } from "../resolve/index.js";
+import { readDns, SELECTION_FIELDS, type Fail, type NetworkSelection, type PortMapping } from "../resolve/index.js";
 import type { RuntimeCapabilities } from "./contract.js";
 
 /** Selection option (annotation key) → CNI capability. */
@@ -65,4 +65,37 @@ export function runtimeCapabilityArgs(rc: RuntimeCapabilities | undefined): Reco
   if (rc.mac !== undefined && rc.mac !== "") out["mac"] = rc.mac;
   if (rc.cgroupPath !== undefined && rc.cgroupPath !== "") out["cgroupPath"] = rc.cgroupPath;
   return out;
+}
+
+/** Checks by capability (lower case): a selection option's own rule for the capability it becomes, and dns. */
+const CAPABILITY_CHECKS = new Map<string, (value: unknown, fail: Fail) => unknown>([
+  ...SELECTION_CAPABILITIES.map(
+    ([, option, capability]) => [capability.toLowerCase(), SELECTION_FIELDS[option]!] as const,
+  ),
+  // containerd sends an untagged Go struct: a 0 is a rate or burst it did not set (one annotation only).
+  ["bandwidth", (value, fail) => SELECTION_FIELDS["bandwidth"]!(withoutZeros(value), fail)],
+  ["dns", readDns],
+]);
+
+function withoutZeros(value: unknown): unknown {
+  return isJsonObject(value) ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== 0)) : value;
+}
+
+/**
+ * The runtime's runtimeConfig by the rules its annotation twins get, before any plugin runs: a bad
+ * value (containerPort 0) fails its plugin's ADD and then its DEL too. Typed fields and `extra`
+ * (whatever key case) are both checked; `fail` gets which of the two and the problem.
+ */
+export function checkRuntimeCapabilities(
+  rc: RuntimeCapabilities | undefined,
+  fail: (field: string, problem: string) => never,
+): void {
+  if (rc === undefined) return;
+  const { extra, ...typed } = rc;
+  const check = (field: string, args: Readonly<Record<string, unknown>>): void => {
+    for (const [key, value] of Object.entries(args))
+      CAPABILITY_CHECKS.get(key.toLowerCase())?.(normaliseCapabilityArg(key, value), (problem) => fail(field, problem));
+  };
+  check("runtimeConfig", runtimeCapabilityArgs(typed));
+  check("runtimeConfig.extra", extra ?? {});
 }

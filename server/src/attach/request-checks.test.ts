@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatCniArgs } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, MAX_POD_UID_LENGTH } from "../limits/input-limits.js";
-import type { ResolveRequest } from "./contract.js";
+import type { ResolveRequest, RuntimeCapabilities } from "./contract.js";
 import { delegateCniArgs } from "./plan.js";
 import { checkAttachRequest } from "./request-checks.js";
 
@@ -86,5 +86,96 @@ describe("checkAttachRequest: cniVersion", () => {
     expect(err.message).toBe(
       `cniVersion "${cniVersion}" is not a CNI version netattachd supports (0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0); refused before running any plugin`,
     );
+  });
+});
+
+describe("checkAttachRequest: runtimeConfig, by the rules of the annotation's options", () => {
+  const withRc = (runtimeConfig: RuntimeCapabilities): ResolveRequest => ({ ...base, runtimeConfig });
+
+  it("accepts what containerd sends, its Go-struct casing in extra included", () => {
+    const rc: RuntimeCapabilities = {
+      portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp", hostIP: "10.0.0.1" }],
+      // containerd's 0: the egress annotation is not set.
+      bandwidth: { ingressRate: 1000, ingressBurst: 4294967295, egressRate: 0, egressBurst: 0 },
+      dns: { servers: ["10.96.0.10", "fd00::10"], searches: ["svc.cluster.local"], options: ["ndots:5"] },
+      ips: ["10.1.1.5/24", "fd00::5"],
+      mac: "02:00:00:00:00:01",
+      cgroupPath: "/kubepods/pod1",
+      extra: { PortMappings: [{ HostPort: 53, ContainerPort: 53, Protocol: "udp" }], "io.example/x": { any: 1 } },
+    };
+    expect(() => checkAttachRequest(withRc(rc), DEFAULT_INPUT_LIMITS)).not.toThrow();
+  });
+
+  it.each<[string, RuntimeCapabilities, string, string]>([
+    [
+      "containerPort 0",
+      { portMappings: [{ hostPort: 8080, containerPort: 0 }] },
+      "runtimeConfig",
+      '"portMappings" entry 1: containerPort must be a port number 1-65535, got 0',
+    ],
+    [
+      "hostPort 70000",
+      { portMappings: [{ hostPort: 70000, containerPort: 80 }] },
+      "runtimeConfig",
+      '"portMappings" entry 1: hostPort must be a port number 1-65535, got 70000',
+    ],
+    [
+      "an unknown protocol",
+      { portMappings: [{ hostPort: 80, containerPort: 80, protocol: "bogus" }] },
+      "runtimeConfig",
+      '"portMappings" entry 1: protocol must be tcp, udp or sctp, got "bogus"',
+    ],
+    [
+      "a hostIP that is no address",
+      { portMappings: [{ hostPort: 80, containerPort: 80, hostIP: "x" }] },
+      "runtimeConfig",
+      '"portMappings" entry 1: hostIP is not an IP address: "x"',
+    ],
+    [
+      "ips that are no address",
+      { ips: ["not-an-ip"] },
+      "runtimeConfig",
+      '"ips" entry 1 is not an IP address or CIDR: "not-an-ip"',
+    ],
+    ["a bad mac", { mac: "zz" }, "runtimeConfig", '"mac" is not a MAC address: "zz"'],
+    [
+      "a burst without its rate",
+      { bandwidth: { ingressRate: 0, ingressBurst: 100 } },
+      "runtimeConfig",
+      '"bandwidth".ingressBurst requires ingressRate',
+    ],
+    [
+      "a negative rate in extra",
+      { extra: { bandwidth: { egressRate: -1 } } },
+      "runtimeConfig.extra",
+      '"bandwidth".egressRate must be a positive integer, got -1',
+    ],
+    [
+      "a name server that is no address",
+      { dns: { servers: ["ns1"] } },
+      "runtimeConfig",
+      '"dns.servers" entry 1 is not an IP address: "ns1"',
+    ],
+    [
+      "portMappings in extra that are no list",
+      { extra: { portMappings: "bogus" } },
+      "runtimeConfig.extra",
+      '"portMappings" must be an array, got "bogus"',
+    ],
+    [
+      "containerd's casing in extra with containerPort 0",
+      { extra: { PortMappings: [{ HostPort: 8080, ContainerPort: 0 }] } },
+      "runtimeConfig.extra",
+      '"portMappings" entry 1: containerPort must be a port number 1-65535, got 0',
+    ],
+    [
+      "dns in extra that is no object",
+      { extra: { DNS: "x" } },
+      "runtimeConfig.extra",
+      '"dns" must be a JSON object, got "x"',
+    ],
+  ])("refuses %s before any plugin runs, naming the field", (_what, rc, field, problem) => {
+    const err = refusal(withRc(rc));
+    expect([err.code, err.context.source, err.message]).toEqual(["INVALID_REQUEST", field, `${field}: ${problem}`]);
   });
 });

@@ -1,13 +1,15 @@
 // What every request must satisfy before anything is looked up, saved or run: a container id by
 // the CNI rule within limits.maxContainerIdLength, a pod named as Kubernetes names pods, CNI_ARGS
 // pairs the format can carry, all of them (the daemon's K8S_POD_* too) within limits.maxCniArgsBytes,
-// so no plugin exec fails with E2BIG, annotations within their bound, and a result version the
-// daemon can answer in (else every plugin would run and be rolled back for nothing).
+// so no plugin exec fails with E2BIG, annotations within their bound, runtimeConfig by the rules
+// of its annotation twins, and a result version the daemon can answer in (else every plugin
+// would run and be rolled back for nothing).
 import { ALL_VERSIONS, cniArgPairProblem, containerIdProblem, isKnownVersion } from "../cni/index.js";
 import { isDnsLabel, isDnsSubdomain } from "../resolve/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import { limitExceeded, MAX_POD_UID_LENGTH, type InputLimits } from "../limits/input-limits.js";
+import { checkRuntimeCapabilities } from "./capability-args.js";
 import type { AttachRequest, ResolveRequest } from "./contract.js";
 import { delegateCniArgs } from "./plan.js";
 import { REFUSED } from "./preflight/finding.js";
@@ -36,7 +38,6 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
   if (req.containerId !== undefined) checkContainerId(req.containerId, limits, phase);
   checkPod(req.pod, phase);
   checkCniArgs(req, limits, phase);
-  checkCniVersion(req.cniVersion, phase);
   if (req.annotations !== undefined) {
     let bytes = 0;
     for (const [k, v] of Object.entries(req.annotations)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
@@ -49,6 +50,10 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
       );
     }
   }
+  checkCniVersion(req.cniVersion, phase);
+  checkRuntimeCapabilities(req.runtimeConfig, (field, problem) => {
+    throw new DaemonError("INVALID_REQUEST", `${field}: ${problem}`, { phase, source: field });
+  });
 }
 
 /** The version the primary result is asked in ("" or absent: the config's own): one a result converts to. */

@@ -14,6 +14,9 @@ export { createMemorySource } from "./memory-source.js";
 export { createNetworkResolver, REQUEST_SELECTIONS, type NetworkResolverOptions } from "./network-resolver.js";
 export { networkDisplayName } from "./network-display-name.js";
 export { isDnsLabel, isDnsSubdomain } from "./name-checks.js";
+// For the runtime's capability args (attach/capability-args.ts): the selection options' own checks.
+export { readDns, SELECTION_FIELDS } from "./selection-fields.js";
+export type { Fail } from "./selection-options.js";
 // For netattachctl doctor: the same file readers the sources use.
 export { parseConfFile, type ConfFile } from "./conf-file.js";
 export { createDirReader } from "./dir-reader.js";

@@ -5,7 +5,7 @@ import { isInfinibandGuid, isIpAddress, isIpOrCidr, isMacAddress } from "./addre
 import { interfaceNameProblem } from "../cni/index.js";
 import { isDnsLabel } from "./name-checks.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import { readBandwidth, readPortMappings, type Fail } from "./selection-options.js";
+import { readBandwidth, readPortMappings, rejectUnknownKeys, type Fail } from "./selection-options.js";
 import type { NetworkSelection } from "./types.js";
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -82,3 +82,14 @@ export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   deviceID: (value, fail) => ({ deviceId: readString("deviceID", value, fail) }),
   "ipam-claim-reference": (value, fail) => ({ ipamClaimReference: readString("ipam-claim-reference", value, fail) }),
 };
+
+/** The runtime's "dns" capability (CNI CONVENTIONS.md), not a selection key: checked with the same readers. */
+export function readDns(value: unknown, fail: Fail): void {
+  if (!isJsonObject(value)) fail(`"dns" must be a JSON object, got ${quoteInput(value)}`);
+  const dns = value as Record<string, unknown>;
+  rejectUnknownKeys(dns, ["servers", "searches", "options"], `"dns"`, fail);
+  const present = (v: unknown): boolean => v !== undefined && v !== null;
+  if (present(dns.servers)) readStringList("dns.servers", dns.servers, fail, isIpAddress, "an IP address");
+  for (const key of ["searches", "options"])
+    if (present(dns[key])) readStringList(`dns.${key}`, dns[key], fail, () => true, "a string");
+}
