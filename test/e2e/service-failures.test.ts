@@ -4,7 +4,9 @@
 import { readdir } from "node:fs/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestDaemon } from "../helpers/daemon.js";
+import { deleteHostLinks, deleteNatRulesMentioning, iptablesSave } from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
+import { uniqueName } from "../helpers/netns.js";
 import { describeRoot } from "../helpers/root.js";
 import { rpcFailure as failure } from "../helpers/rpc-failure.js";
 import { createServiceWorld, podRequest, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
@@ -14,6 +16,7 @@ const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 describeRoot("service e2e: failures", () => {
   let w: ServiceWorld;
   let d: TestDaemon;
+  const masqBridge = uniqueName("svcq");
 
   beforeAll(async () => {
     w = await createServiceWorld("fail");
@@ -34,11 +37,34 @@ describeRoot("service e2e: failures", () => {
       type: "ptp",
       ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] },
     });
+    // bridge installs its ipMasq NAT chain, then a plugin fails its ADD and its DEL alike (as
+    // portmap did on a bad runtimeConfig): the rollback must still run bridge's DEL.
+    await w.writeNad("default", "masq-broken", {
+      cniVersion: "1.0.0",
+      name: "masq-broken",
+      plugins: [
+        {
+          type: "bridge",
+          bridge: masqBridge,
+          ipMasq: true,
+          ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] },
+        },
+        {
+          type: "noop",
+          noop: {
+            ADD: { error: { code: 999, msg: "broken on ADD" } },
+            DEL: { error: { code: 999, msg: "broken on DEL" } },
+          },
+        },
+      ],
+    });
     await w.writeNad("default", "nobin", { cniVersion: "1.0.0", name: "nobin", type: "no-such-plugin" });
     await w.writeNad("default", "badjson", '{"cniVersion": "1.0.0", "type": "ptp",');
     d = await w.start({ namespaceIsolation: true, globalNamespaces: ["default"] });
   });
   afterAll(async () => {
+    await deleteNatRulesMentioning("masq1");
+    await deleteHostLinks(masqBridge);
     await w?.cleanup();
   });
 
@@ -65,6 +91,16 @@ describeRoot("service e2e: failures", () => {
     expect(f.message).toContain("999");
     await expectNetnsAndIpamEmpty();
     expect((await d.client.api.listAttachments({ containerId: "rb1" })).attachments).toEqual([]);
+  });
+
+  it("a plugin whose DEL fails too: the rollback still runs the DELs before it, so bridge's ipMasq NAT chain goes", async () => {
+    const f = await failure(d.client.api.attachNetworks(podRequest(w, "masq1", "masq-broken")));
+    expect(f.info.reason).toBe("PLUGIN_FAILED");
+    expect(f.info.metadata).toMatchObject({ network: "default/masq-broken", plugin: "noop", phase: "add" });
+    // The chain CNI-<hash> and the POSTROUTING jump to it both carry the container id in their comment.
+    expect((await iptablesSave("nat")).split("\n").filter((l) => l.includes("masq1"))).toEqual([]);
+    await expectNetnsAndIpamEmpty();
+    expect((await d.client.api.listAttachments({ containerId: "masq1" })).attachments).toEqual([]);
   });
 
   // [what, status, reason, annotation, culprit the message must name]

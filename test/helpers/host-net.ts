@@ -47,6 +47,21 @@ export async function iptablesSave(table?: string): Promise<string> {
   return (await runCmd("iptables-save", table === undefined ? [] : ["-t", table])).stdout;
 }
 
+/**
+ * Cleanup after a failed test: removes the nat rules whose text mentions `marker` (a container id
+ * in a plugin's rule comment) and the CNI-* chains they jump to. iptables-restore parses the
+ * quoting of iptables-save's own lines.
+ */
+export async function deleteNatRulesMentioning(marker: string): Promise<void> {
+  const rules = (await iptablesSave("nat")).split("\n").filter((l) => l.startsWith("-A ") && l.includes(marker));
+  if (rules.length === 0) return;
+  const chains = new Set(rules.flatMap((l) => /-j (CNI-\S+)/.exec(l)?.[1] ?? []));
+  const jumps = rules.filter((l) => chains.has(/-j (\S+)/.exec(l)?.[1] ?? ""));
+  const deletes = [...jumps, ...rules.filter((l) => !jumps.includes(l))].map((l) => `-D${l.slice(2)}`);
+  const input = ["*nat", ...deletes, ...[...chains].map((c) => `-X ${c}`), "COMMIT", ""].join("\n");
+  await runCmd("iptables-restore", ["--noflush"], { input });
+}
+
 /** Files below `dir`, as sorted paths relative to it; none when `dir` does not exist. */
 export async function filesUnder(dir: string): Promise<string[]> {
   const found = await readdir(dir, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {

@@ -123,6 +123,16 @@ describe("detach", () => {
     expect(results["eth0"]).toMatchObject({ ips: [{ address: "10.0.1.2/24" }] });
   });
 
+  it("asks the runtime to run every plugin's DEL of a delegate even after one failed", async () => {
+    const { svc, runtime } = await attachedThenRestarted();
+    await svc.detach({ containerId: "c1" }, ctx());
+    expect(runtime.calls.map((c) => [c.op, c.ifName, c.opts?.keepGoing])).toEqual([
+      ["del", "net2", true],
+      ["del", "net1", true],
+      ["del", "eth0", true],
+    ]);
+  });
+
   it("passes an empty netns through, and uses the saved one only when none is given", async () => {
     const a = await attachedThenRestarted();
     await a.svc.detach({ containerId: "c1", netns: "" }, ctx());

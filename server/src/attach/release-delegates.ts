@@ -1,6 +1,7 @@
 // The one cleanup path of DEL, ADD rollback and the reconciler's retries of orphans. Each
 // delegate, last first (multi-net spec 7.2; secondaries concurrently, then the cluster network, see
-// delegate-schedule.ts), gets its plugin's own DEL. When that fails, netattach
+// delegate-schedule.ts), gets its plugins' own DEL, every plugin of the list even after one
+// failed (a broken portmap must not leave bridge's NAT rules). When one failed, netattach
 // releases what it can itself: the interface (deleted in the pod's netns, or gone with it), the
 // addresses (the IPAM plugin's own DEL with the delegate's config) and the device-info file. A
 // delegate is forgotten once its interface and addresses are gone — unless its plugin failed with a
@@ -131,7 +132,7 @@ async function releaseOne(
     await deps.runtime.delNetworkList(
       delegateList(delegate, phase),
       delegateRuntimeConf(target.containerId, target.netns, delegate, target.handle),
-      opts,
+      { ...opts, keepGoing: true },
     );
     await removeDeviceInfo(delegate);
     return { released: { delegate, how: "deleted" }, history };

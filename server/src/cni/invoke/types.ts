@@ -16,6 +16,12 @@ export interface InvokeOptions {
   readonly durableCache?: boolean;
   /** DEL: the final ADD result (in the list's version or convertible to it) to send as prevResult when the cache holds none. */
   readonly prevResult?: CniResult;
+  /**
+   * DEL: after a plugin's DEL fails (or its binary cannot be found), still run the DELs of the
+   * plugins before it, then throw the first failure (the cache stays). For cleanup paths: one
+   * broken plugin must not leave what the others would remove. Default false: libcni stops there.
+   */
+  readonly keepGoing?: boolean;
 }
 
 /** The one exec seam (libcni invoke.Exec). Unit tests use a fake. */

@@ -89,6 +89,42 @@ describe("delNetworkList", () => {
     expect(existsSync(cachePath(cacheDir))).toBe(true);
   });
 
+  it("with keepGoing runs the DELs before a failing one, then throws the first failure and keeps the cache", async () => {
+    const failsDel = (type: string, code: number) => ({
+      reply: (c: { command: string }) =>
+        c.command === "DEL" ? { error: pluginFailure(type, "DEL", code, `${type} broke`) } : undefined,
+    });
+    const { runtime, exec, cacheDir } = setup({
+      bridge: {},
+      tuning: failsDel("tuning", 7),
+      portmap: failsDel("portmap", 999),
+    });
+    const conf = list("1.0.0", [{ type: "bridge" }, { type: "tuning" }, { type: "portmap" }]);
+    await runtime.addNetworkList(conf, RT);
+    await expect(runtime.delNetworkList(conf, RT, { keepGoing: true })).rejects.toMatchObject({
+      code: 999,
+      plugin: "portmap",
+      command: "DEL",
+      network: "net1",
+    });
+    expect(exec.trace().slice(3)).toEqual(["DEL portmap", "DEL tuning", "DEL bridge"]);
+    expect(existsSync(cachePath(cacheDir))).toBe(true);
+  });
+
+  it("with keepGoing a plugin whose binary is gone fails alone: the others still get their DEL", async () => {
+    const { runtime, exec, cacheDir } = setup({ bridge: {}, tuning: {} });
+    const conf = list("1.0.0", [{ type: "bridge" }, { type: "gone" }, { type: "tuning" }]);
+    await expect(runtime.delNetworkList(conf, RT, { keepGoing: true })).rejects.toMatchObject({
+      kind: "plugin-not-found",
+      plugin: "gone",
+    });
+    expect(exec.trace()).toEqual(["DEL tuning", "DEL bridge"]);
+    // Without keepGoing nothing runs (libcni finds every plugin first).
+    await expect(runtime.delNetworkList(conf, RT)).rejects.toMatchObject({ kind: "plugin-not-found" });
+    expect(exec.trace()).toEqual(["DEL tuning", "DEL bridge"]);
+    expect(existsSync(cachePath(cacheDir))).toBe(false);
+  });
+
   it("sends no prevResult below 0.4.0 even when a result is cached", async () => {
     const { runtime, exec } = setup({ bridge: {} });
     const conf = list("0.3.1", [{ type: "bridge" }]);

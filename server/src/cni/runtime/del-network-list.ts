@@ -1,10 +1,11 @@
 // DEL: plugins in reverse order, each given the cached final ADD result (≥0.4.0) converted
 // to its version. Idempotent: a missing cache or an empty netns is fine; a corrupt cache is
 // reported and removed; without a cached result DEL takes the caller's prevResult, if any,
-// or goes on without. The cache goes only once every plugin succeeded, so a failed DEL can
-// be retried with the same prevResult, and it is gone before DEL returns: a later ADD, GC or
-// reader must not see the old record (an unlink left running could even land after the next
-// ADD's rename and delete the new one). It costs one synchronous unlink.
+// or goes on without. It stops at the first failure (libcni), or with keepGoing runs every
+// plugin's DEL and then throws the first failure. The cache goes only once every plugin
+// succeeded, so a failed DEL can be retried with the same prevResult, and it is gone before DEL
+// returns: a later ADD, GC or reader must not see the old record (an unlink left running could
+// even land after the next ADD's rename and delete the new one). It costs one synchronous unlink.
 import type { CniResult, NetworkConfigList, RuntimeConf } from "../spec/types.js";
 import type { InvokeOptions } from "../invoke/types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
@@ -12,19 +13,40 @@ import { sendsPrevResultOnDel } from "../spec/version.js";
 import { cniArgsFor } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";
 import { configFor, convertFor } from "./plugin-result.js";
-import { src } from "./error-context.js";
-import { invokePlugin, resolvePlugins, type AttachmentOperation, type RuntimeContext } from "./runtime-context.js";
+import { src, withContext } from "./error-context.js";
+import {
+  invokePlugin,
+  resolvePlugin,
+  resolvePlugins,
+  type AttachmentOperation,
+  type ResolvedPlugin,
+  type RuntimeContext,
+} from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
 import { describeIoError } from "./io-error.js";
 
 export const delNetworkList: AttachmentOperation<void> = async (ctx, list, rt, opts) => {
   validateAttachment(list, rt, "DEL");
   const cniArgs = cniArgsFor(list, rt, "DEL");
-  const plugins = await resolvePlugins(ctx, list, opts);
+  // libcni finds every plugin before the first DEL; going on past failures, a missing one fails alone.
+  const plugins = opts?.keepGoing === true ? undefined : await resolvePlugins(ctx, list, opts);
   const prev = await resultForDel(ctx, list, rt, opts);
-  for (const p of [...plugins].reverse()) {
+  const del = async (p: ResolvedPlugin): Promise<void> => {
     const config = configFor(list, p, rt, sendsPrevResultOnDel(p.version) ? prev : undefined);
     await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts });
+  };
+  if (plugins !== undefined) {
+    for (const p of [...plugins].reverse()) await del(p);
+  } else {
+    let first: CniError | undefined;
+    for (const plugin of [...list.plugins].reverse()) {
+      try {
+        await del(await resolvePlugin(ctx, list, plugin, opts));
+      } catch (err) {
+        first ??= withContext(err, list, plugin.type, "DEL");
+      }
+    }
+    if (first !== undefined) throw first;
   }
   await removeCache(ctx, list, rt);
 };

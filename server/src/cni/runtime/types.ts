@@ -51,8 +51,9 @@ export interface CniRuntime {
   /**
    * Reverse order, cached ADD result as prevResult (≥ 0.4.0). Idempotent; tolerates an
    * empty netns and a missing cache; a corrupt cache is reported (cache-corrupt), removed,
-   * and DEL runs without prevResult (or with opts.prevResult when given). The cache is
-   * removed only after every plugin succeeded.
+   * and DEL runs without prevResult (or with opts.prevResult when given). Stops at the first
+   * failing plugin (libcni), unless opts.keepGoing. The cache is removed only after every
+   * plugin succeeded.
    */
   delNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void>;
   /**
