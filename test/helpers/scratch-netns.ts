@@ -27,3 +27,28 @@ export async function createScratchNetns(): Promise<ScratchNetns> {
   child.kill("SIGKILL");
   throw new Error("unshare did not create a network namespace (are user namespaces allowed?)");
 }
+
+/**
+ * A scratch namespace per container id, made on first use: the daemon refuses a second sandbox's
+ * ADD into a namespace another one holds, as a runtime gives every sandbox its own.
+ */
+export interface ScratchNetnsPool {
+  path(containerId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function createScratchNetnsPool(): ScratchNetnsPool {
+  const made = new Map<string, Promise<ScratchNetns>>();
+  return {
+    async path(containerId) {
+      let ns = made.get(containerId);
+      if (ns === undefined) made.set(containerId, (ns = createScratchNetns()));
+      return (await ns).path;
+    },
+    async close() {
+      const all = [...made.values()];
+      made.clear();
+      await Promise.all(all.map(async (ns) => (await ns.catch(() => undefined))?.close()));
+    },
+  };
+}

@@ -19,7 +19,7 @@ import type { NetworkSelection } from "../../proto/gen/netattach/v1/selection.js
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { hostLinks } from "../helpers/host-net.js";
 import { deepText, heapGrowthUnder, nastyJson, nastyString, PROTO_KEYS, runs, withinMs } from "../helpers/property.js";
-import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
+import { createScratchNetnsPool } from "../helpers/scratch-netns.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
@@ -33,13 +33,13 @@ const INPUT_STATUSES = [
 
 let d: TestDaemon;
 let dir: string;
-let netns: ScratchNetns;
+/** A namespace of its own for every container, as a runtime gives it. */
+const netns = createScratchNetnsPool();
 const attached = new Set<string>();
 /** Interface names requests asked for (with the generated ones): a host link of such a name is what a forged netns would hit. */
 const ifNamesSent = new Set(["eth0", "lo", "net1", "net2", "net3"]);
 
 beforeAll(async () => {
-  netns = await createScratchNetns();
   dir = await tempDir("na-api-props-");
   await mkdir(join(dir, "bin"));
   await mkdir(join(dir, "net.d"));
@@ -73,7 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const id of attached) await d?.client.api.detachNetworks({ containerId: id }).catch(() => undefined);
   await d?.stop();
-  await netns?.close();
+  await netns.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -225,8 +225,8 @@ const attachRequest: fc.Arbitrary<AttachNetworksRequest> = fc
   )
   .map(([id, req]) => (req.containerId === "" ? { ...req, containerId: `p${id}` } : req));
 
-function withNetns<T extends { netnsPath?: string | undefined }>(req: T): T {
-  return req.netnsPath === "scratch" ? { ...req, netnsPath: netns.path } : req;
+async function withNetns<T extends { containerId: string; netnsPath?: string | undefined }>(req: T): Promise<T> {
+  return req.netnsPath === "scratch" ? { ...req, netnsPath: await netns.path(req.containerId) } : req;
 }
 
 /** The call's outcome must be success or a catalog error for bad input, quick and with a bounded message. */
@@ -264,7 +264,7 @@ async function expectDaemonAnswers(): Promise<void> {
   const id = `alive${Date.now()}`;
   await d.client.api.attachNetworks({
     containerId: id,
-    netnsPath: netns.path,
+    netnsPath: await netns.path(id),
     pod: { namespace: "ns1", name: "alive", uid: "u" },
     annotations: { values: { [NETWORKS]: "blue" } },
     selections: [],
@@ -282,7 +282,7 @@ describe("the API over real gRPC: properties", () => {
     await heapGrowthUnder(200, () =>
       fc.assert(
         fc.asyncProperty(attachRequest, async (raw) => {
-          const req = withNetns(raw);
+          const req = await withNetns(raw);
           ifNamesSent.add(req.primaryInterface);
           for (const s of req.selections) if (s.interface !== undefined) ifNamesSent.add(s.interface);
           if (await expectCatalogOutcome(() => d.client.api.attachNetworks(req))) attached.add(req.containerId);
@@ -297,7 +297,7 @@ describe("the API over real gRPC: properties", () => {
   it("ResolveNetworks with any request: the same, and nothing is saved or run", async () => {
     await fc.assert(
       fc.asyncProperty(attachRequest, async (raw) => {
-        const { cniVersion: _unused, ...rest } = withNetns(raw);
+        const { cniVersion: _unused, ...rest } = await withNetns(raw);
         const req: ResolveNetworksRequest = rest;
         await expectCatalogOutcome(() => d.client.api.resolveNetworks(req));
       }),
@@ -314,10 +314,10 @@ describe("the API over real gRPC: properties", () => {
       pod: maybe(pod),
     });
     await fc.assert(
-      fc.asyncProperty(
-        detach,
-        async (req) => void (await expectCatalogOutcome(() => d.client.api.detachNetworks(withNetns(req)))),
-      ),
+      fc.asyncProperty(detach, async (req) => {
+        const withPath = await withNetns(req);
+        await expectCatalogOutcome(() => d.client.api.detachNetworks(withPath));
+      }),
       runs(30),
     );
     await expectDaemonAnswers();
@@ -358,7 +358,7 @@ describe("the API over real gRPC: properties", () => {
     attached.add(containerId); // Detached at the end should it succeed.
     const req: AttachNetworksRequest = {
       containerId,
-      netnsPath: netns.path,
+      netnsPath: await netns.path(containerId),
       pod: { namespace: "ns1", name: "pod-a", uid: "u" },
       annotations: { values: { [NETWORKS]: "blue" } },
       selections: [],

@@ -18,16 +18,16 @@ import type { DaemonConfig } from "../../server/src/config/index.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { parsePrometheusText, sampleValue } from "../helpers/prometheus-text.js";
 import { rpcFailure } from "../helpers/rpc-failure.js";
-import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
+import { createScratchNetnsPool, type ScratchNetnsPool } from "../helpers/scratch-netns.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
 let dir: string;
-let netns: ScratchNetns;
+let netns: ScratchNetnsPool;
 
 async function setup(): Promise<Pick<DaemonConfig, "clusterNetwork" | "cniBinDirs" | "cniConfDir" | "definitionsDir">> {
-  netns = await createScratchNetns();
+  netns = createScratchNetnsPool();
   dir = await tempDir("na-events-");
   for (const d of ["bin", "net.d", "definitions"]) await mkdir(join(dir, d));
   await symlink(NOOP, join(dir, "bin", "noop"));
@@ -52,10 +52,10 @@ async function setup(): Promise<Pick<DaemonConfig, "clusterNetwork" | "cniBinDir
   };
 }
 
-function request(containerId: string, network: string): AttachNetworksRequest {
+async function request(containerId: string, network: string): Promise<AttachNetworksRequest> {
   return {
     containerId,
-    netnsPath: netns.path,
+    netnsPath: await netns.path(containerId),
     pod: { namespace: "ns1", name: `pod-${containerId}`, uid: `uid-${containerId}` },
     annotations: { values: { [NETWORKS]: network } },
     selections: [],
@@ -123,7 +123,7 @@ describe("event stream and metrics of a composed daemon", () => {
     const reading = collect(stream, (got) => eventsOf(got).filter(driven).length >= ids.length * 2);
     await Promise.all(
       ids.map(async (id) => {
-        const attached = d.client.api.attachNetworks(request(id, failing.has(id) ? "red" : "blue"));
+        const attached = d.client.api.attachNetworks(await request(id, failing.has(id) ? "red" : "blue"));
         if (failing.has(id)) await rpcFailure(attached);
         else await attached;
         await d.client.api.detachNetworks({ containerId: id });
@@ -218,11 +218,11 @@ describe("event stream and metrics of a composed daemon", () => {
   it("/metrics parses as Prometheus text, and its counters and histograms move with attach and detach", async () => {
     const before = await metrics(d);
     const count = (m: typeof before, name: string, labels: Record<string, string>) => sampleValue(m, name, labels);
-    await d.client.api.attachNetworks(request("m1", "blue"));
+    await d.client.api.attachNetworks(await request("m1", "blue"));
     const attached = await metrics(d);
     await rpcFailure(d.client.api.checkNetworks({ containerId: "never-attached" }));
     await d.client.api.detachNetworks({ containerId: "m1" });
-    await rpcFailure(d.client.api.attachNetworks(request("m2", "red")));
+    await rpcFailure(d.client.api.attachNetworks(await request("m2", "red")));
     await d.client.api.detachNetworks({ containerId: "m2" });
     const after = await metrics(d);
 
@@ -302,7 +302,7 @@ describe("shutdown", () => {
     const local = await startComposedDaemon({ ...(await setup()), shutdownTimeoutMs: 20_000 }, { dir });
     const stream = local.client.events.watchEvents(watchRequest({ replayRecent: true }));
     const reading = collect(stream, () => false);
-    await local.client.api.attachNetworks(request("s1", "blue"));
+    await local.client.api.attachNetworks(await request("s1", "blue"));
     const started = Date.now();
     await local.daemon.stop();
     const got = await reading; // the stream ended without an error

@@ -200,14 +200,20 @@ describe("a full lifecycle over gRPC", () => {
   });
 
   it("GarbageCollect removes attachments that are not valid any more", async () => {
-    await d.client.api.attachNetworks(attachReq("gc1", ""));
-    await d.client.api.attachNetworks(attachReq("gc2", ""));
-    const res = await d.client.api.garbageCollect({ validAttachments: { containerIds: ["gc2"] } });
-    expect(res.removedContainerIds).toContain("gc1");
-    expect(res.removedContainerIds).not.toContain("gc2");
-    expect((await d.client.api.listAttachments({ containerId: "gc1" })).attachments).toEqual([]);
-    expect((await d.client.api.listAttachments({ containerId: "gc2" })).attachments).toHaveLength(1);
-    await d.client.api.detachNetworks({ containerId: "gc2" });
+    // Each sandbox its own namespace: the daemon refuses a second one into a namespace already held.
+    const own = await createScratchNetns();
+    try {
+      await d.client.api.attachNetworks(attachReq("gc1", ""));
+      await d.client.api.attachNetworks(attachReq("gc2", "", { netnsPath: own.path }));
+      const res = await d.client.api.garbageCollect({ validAttachments: { containerIds: ["gc2"] } });
+      expect(res.removedContainerIds).toContain("gc1");
+      expect(res.removedContainerIds).not.toContain("gc2");
+      expect((await d.client.api.listAttachments({ containerId: "gc1" })).attachments).toEqual([]);
+      expect((await d.client.api.listAttachments({ containerId: "gc2" })).attachments).toHaveLength(1);
+      await d.client.api.detachNetworks({ containerId: "gc2" });
+    } finally {
+      await own.close();
+    }
   });
 
   it("DetachNetworks of a container with nothing saved succeeds and removes nothing (DEL is idempotent)", async () => {

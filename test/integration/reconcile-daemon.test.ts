@@ -12,12 +12,13 @@ import { stateLayout, type DaemonConfig } from "../../server/src/config/index.js
 import { runCli } from "../../tools/src/cli.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { startFakeCri, type FakeCri } from "../helpers/fake-cri.js";
-import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
+import { createScratchNetns, createScratchNetnsPool, type ScratchNetnsPool } from "../helpers/scratch-netns.js";
 import { isGone, NOOP_PLUGIN, waitFor } from "../fixtures/plugins/plugin-bin.js";
 
 let dir: string;
 let debugFile: string;
-let netns: ScratchNetns;
+/** A namespace of its own for every container, as a runtime gives it. */
+let netns: ScratchNetnsPool;
 let cri: FakeCri;
 const daemons: TestDaemon[] = [];
 
@@ -31,7 +32,7 @@ beforeEach(async () => {
     join(dir, "net.d", "10-cluster.conflist"),
     JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "noop", debugFile }] }),
   );
-  netns = await createScratchNetns();
+  netns = createScratchNetnsPool();
   cri = await startFakeCri(join(dir, "cri.sock"));
 });
 afterEach(async () => {
@@ -55,8 +56,13 @@ async function start(reconcile: Partial<DaemonConfig["reconcile"]>): Promise<Tes
 }
 
 const pod = (name: string) => ({ namespace: "default", name, uid: `uid-${name}` });
-const attach = (d: TestDaemon, containerId: string, path = netns.path) =>
-  d.client.api.attachNetworks({ containerId, netnsPath: path, pod: pod(containerId), annotations: { values: {} } });
+const attach = async (d: TestDaemon, containerId: string, path?: string) =>
+  d.client.api.attachNetworks({
+    containerId,
+    netnsPath: path ?? (await netns.path(containerId)),
+    pod: pod(containerId),
+    annotations: { values: {} },
+  });
 const listed = async (d: TestDaemon): Promise<string[]> =>
   (await d.client.api.listAttachments({})).attachments.map((a) => a.containerId).sort();
 const dels = async (containerId: string): Promise<number> =>

@@ -51,14 +51,7 @@ export interface AttachCall {
 
 export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachCall): Promise<AttachResult> {
   const pinned = pinNetns(deps.netns, req.netns, "add");
-  return holding(pinned, async () => {
-    const unclaim = await deps.owners.claim(pinned, req);
-    try {
-      return await attachPinned(deps, req, call, pinned);
-    } finally {
-      unclaim();
-    }
-  });
+  return holding(pinned, () => attachPinned(deps, req, call, pinned));
 }
 
 async function attachPinned(
@@ -79,6 +72,23 @@ async function attachPinned(
   }
   const { plan, warnings } = await preparePlan(deps, req, call.signal);
   for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
+  // Claimed once the request is known good, so a refusal names the request's own mistake first.
+  const unclaim = await deps.owners.claim(pinned, req);
+  try {
+    return await run(deps, req, call, pinned, plan);
+  } finally {
+    unclaim();
+  }
+}
+
+/** The planned ADD: saved, executed stage by stage, answered; rolled back on any failure. */
+async function run(
+  deps: AttachDeps,
+  req: AttachRequest,
+  call: AttachCall,
+  pinned: PinnedNetns,
+  plan: AttachmentPlan,
+): Promise<AttachResult> {
   const created = deps.now().toISOString();
   let record: AttachmentRecord = {
     version: 1,

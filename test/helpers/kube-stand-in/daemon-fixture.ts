@@ -9,7 +9,7 @@ import type { DaemonConfig } from "../../../server/src/config/index.js";
 import { createKubeEdge, type KubeTuning } from "../../../server/src/kube/index.js";
 import { createPluginBin, NOOP_PLUGIN, type PluginBin } from "../../fixtures/plugins/plugin-bin.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../daemon.js";
-import { createScratchNetns } from "../scratch-netns.js";
+import { createScratchNetnsPool } from "../scratch-netns.js";
 import { type KubeStandIn, startKubeStandIn } from "./kube-stand-in.js";
 
 export const DAEMON_NODE = "node-kube";
@@ -73,7 +73,8 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
     JSON.stringify({ cniVersion: "1.0.0", name: "cluster", plugins: [{ type: "held", debugFile: log }] }),
   );
 
-  const netns = await createScratchNetns();
+  /** A namespace of its own for every container, as a runtime gives it. */
+  const netns = createScratchNetnsPool();
   const standIn = await startKubeStandIn();
   opts.seed?.(standIn, (name) => ({ cniVersion: "1.0.0", name, plugins: [{ type: "noop", debugFile: log }] }));
   const kubeconfigPath = await standIn.writeKubeconfig(dir);
@@ -125,10 +126,10 @@ export async function startKubeDaemon(opts: KubeDaemonOptions): Promise<KubeDaem
       })();
       return { started, release: () => rm(holdFile, { force: true }) };
     },
-    attach: (containerId, pod) =>
+    attach: async (containerId, pod) =>
       daemon.client.api.attachNetworks({
         containerId,
-        netnsPath: netns.path,
+        netnsPath: await netns.path(containerId),
         pod,
         selections: [],
         primaryInterface: "eth0",
