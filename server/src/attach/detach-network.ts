@@ -33,7 +33,7 @@ export async function detachNetwork(
   const target = pickDelegate(record, req);
   const stays = record.plan.delegates.filter((d) => d !== target);
   const { plan } = record;
-  const pinned = await pinForDelete(deps, record, undefined, call.signal);
+  const pinned = await pinForDelete(deps, record, call.signal);
   const outcome = await holding(pinned, () =>
     releaseDelegates(deps, releaseTarget(plan, pinned), [target], "del", call, record.results),
   );

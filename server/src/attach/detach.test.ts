@@ -7,6 +7,8 @@ import type { NetworkResolver } from "../resolve/index.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
+import type { NetnsGuard } from "../netns/netns-guard.js";
+import { guardFromInspect } from "../netns/netns-guard.test-helper.js";
 import {
   allPluginsFound,
   anyNetns,
@@ -47,7 +49,7 @@ const networks = [
 ];
 
 /** Attach with one service, then detach with a fresh one (as after a daemon restart) whose resolver must not be used. */
-async function attachedThenRestarted(fail?: FailRule) {
+async function attachedThenRestarted(fail?: FailRule, netns: NetnsGuard = anyNetns) {
   const first = createAttachmentService(deps(recordingRuntime(), fakeResolver(networks)));
   await first.attach(request(), ctx());
   const runtime = recordingRuntime(fail);
@@ -66,6 +68,7 @@ async function attachedThenRestarted(fail?: FailRule) {
     svc: createAttachmentService({
       ...deps(runtime, resolver, createFileAttachmentStore(join(dir, "attachments"))),
       links,
+      netns,
     }),
     runtime,
     resolver,
@@ -133,17 +136,18 @@ describe("detach", () => {
     ]);
   });
 
-  it("passes an empty netns through, and uses the saved one only when none is given", async () => {
+  it("uses the saved netns while it exists, also when the runtime sends an empty one; a gone one reaches plugins as empty", async () => {
     const a = await attachedThenRestarted();
     await a.svc.detach({ containerId: "c1", netns: "" }, ctx());
-    expect(a.runtime.calls.map((c) => c.netns)).toEqual(["", "", ""]);
-    const b = await attachedThenRestarted();
-    await b.svc.detach({ containerId: "c1" }, ctx());
-    expect(b.runtime.calls.map((c) => c.netns)).toEqual([
+    expect(a.runtime.calls.map((c) => c.netns)).toEqual([
       "/var/run/netns/test",
       "/var/run/netns/test",
       "/var/run/netns/test",
     ]);
+    const gone = guardFromInspect(() => ({ ok: false, problem: "missing", detail: "does not exist (ENOENT)" }));
+    const b = await attachedThenRestarted(undefined, gone);
+    await b.svc.detach({ containerId: "c1" }, ctx());
+    expect(b.runtime.calls.map((c) => c.netns)).toEqual(["", "", ""]);
   });
 
   it("always finishes: a delegate whose DEL fails is cleaned up by netattach; a retryable failure is orphaned for the reconciler", async () => {

@@ -27,19 +27,18 @@ export async function detach(deps: DetachDeps, req: DetachRequest, call: DetachC
   if (read.state === "corrupt")
     throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
   checkAskedNetns(deps.netns, read.record, req.netns, "DEL");
-  return detachRecord(deps, read.record, call, "del", req.netns);
+  return detachRecord(deps, read.record, call, "del");
 }
 
 /**
- * Releases every saved delegate of `record` in the saved netns (or "" when it is gone; `asked` ""
- * means gone) and settles the stores. `kind` says who asked: the runtime's DEL or the reconciler.
+ * Releases every saved delegate of `record` in the saved namespace (or "" when it is gone) and
+ * settles the stores. `kind` says who asked: the runtime's DEL or the reconciler.
  */
 export async function detachRecord(
   deps: DetachDeps,
   record: AttachmentRecord,
   call: DetachCall,
   kind: "del" | "reconcile",
-  asked?: string,
 ): Promise<DetachResult> {
   const { plan } = record;
   const started = deps.now();
@@ -59,7 +58,7 @@ export async function detachRecord(
       ...extra,
     });
   try {
-    const pinned = await pinForDelete(deps, record, asked, call.signal);
+    const pinned = await pinForDelete(deps, record, call.signal);
     const outcome = await holding(pinned, () =>
       releaseDelegates(deps, releaseTarget(plan, pinned), plan.delegates, kind, call, record.results),
     );

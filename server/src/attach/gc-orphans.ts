@@ -71,7 +71,7 @@ async function retry(
   const read = await deps.orphans.load(containerId);
   if (read.state !== "found") return undefined;
   const record = read.record;
-  const pinned = await pinForDelete(deps, record, undefined, call.signal);
+  const pinned = await pinForDelete(deps, record, call.signal);
   const outcome = await holding(pinned, () =>
     releaseDelegates(
       deps,

@@ -43,9 +43,9 @@ export async function holding<T>(pinned: PinnedNetns | undefined, fn: () => Prom
 }
 
 /**
- * DEL and CHECK name the netns they want: absent = the saved one (for DEL, "" = gone); any other
- * path must lead to the saved namespace. A forged path (another pod's, the host's) is refused
- * before any plugin runs.
+ * DEL and CHECK name the netns they want: absent = the saved one (for DEL, "" = the runtime
+ * thinks it gone: pinForDelete still looks for it); any other path must lead to the saved
+ * namespace. A forged path (another pod's, the host's) is refused before any plugin runs.
  */
 export function checkAskedNetns(
   guard: NetnsGuard,
@@ -69,9 +69,7 @@ export function checkAskedNetns(
 function locate(
   guard: NetnsGuard,
   record: AttachmentRecord,
-  asked?: string,
 ): { readonly pinned: PinnedNetns; readonly through: "path" | "process" } | undefined {
-  if (asked === "") return undefined;
   const saved = guard.pin(record.plan.netns);
   if (saved.ok) {
     if (record.netnsId === undefined || record.netnsId === saved.id) return { pinned: saved, through: "path" };
@@ -98,15 +96,16 @@ export function savedNetnsFound(guard: NetnsGuard, record: AttachmentRecord): bo
  * when that path was removed (or now names another namespace) but a process still holds the
  * namespace, the one reached through that process, so its interfaces are still deleted — once an
  * interface the ADD made is seen in it; undefined when it is gone (or, forged after the fact, the
- * node's own), which plugins get as "" (gone).
+ * node's own), which plugins get as "" (gone). The runtime's "" is not trusted to mean gone: a
+ * namespace whose path it removed lives on while a process holds it, with the pod's interfaces
+ * and the plugins' rules for them (bridge's ipMasq), which only a DEL inside it removes.
  */
 export async function pinForDelete(
   deps: { readonly netns: NetnsGuard; readonly links: PodLinks },
   record: AttachmentRecord,
-  asked?: string,
   signal?: AbortSignal,
 ): Promise<PinnedNetns | undefined> {
-  const found = locate(deps.netns, record, asked);
+  const found = locate(deps.netns, record);
   if (found === undefined || found.through === "path") return found?.pinned;
   // Found by inode number alone, and a freed namespace's number is reused: it is the pod's only if
   // an interface the ADD made (name and MAC, from the saved results) is in it.

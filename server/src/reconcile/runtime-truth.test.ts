@@ -167,8 +167,7 @@ describe("the reconciler's truth", () => {
     // Another namespace that got the freed inode number: its own eth0 is not the pod's.
     expect(await pinForDelete(holding("02:00:00:00:00:0b"), attached)).toBeUndefined();
     expect(await pinForDelete(holding("02:00:00:00:00:0a"), record("a"))).toBeUndefined();
-    // The runtime's own word that the netns is gone ("") wins.
-    expect(await pinForDelete(holding("02:00:00:00:00:0a"), attached, "")).toBeUndefined();
+
     // Nobody holds it: gone.
     const noHolder = guardFromInspect(guard.inspect);
     expect(

@@ -179,8 +179,9 @@ export interface AttachNetworksResponse {
 export interface DetachNetworksRequest {
   containerId: string;
   /**
-   * Absent: the netns saved at attach is used. Empty: the netns is gone (plugins get an empty
-   * CNI_NETNS). Otherwise it must name the saved netns; another one is refused (INVALID_NETNS).
+   * Absent or empty: the netns saved at attach is used while it can still be found (its path, or
+   * a process inside it holding an interface the ADD made); else plugins get an empty CNI_NETNS.
+   * Otherwise it must name the saved netns; another one is refused (INVALID_NETNS).
    */
   netnsPath?: string | undefined;
   pod?: PodRef | undefined;
