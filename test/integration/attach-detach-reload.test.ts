@@ -44,16 +44,18 @@ describe("detach after a restart", () => {
       ["rl1", ["eth0", "net1", "net2"]],
     ]);
 
+    // The runtime's "" is only its belief: the saved namespace still exists, so plugins enter it (pinned).
     const res = await restarted.detach({ containerId: "rl1", netns: "" }, ctx());
     expect(res.removed.map((r) => r.network)).toEqual(["default/net-c", "default/net-b", "net-a"]);
     const dels = (await invocations(env, ["net-a", "net-b", "net-c"])).filter((c) => c.command === "DEL");
     // The secondaries concurrently (their order among themselves is not fixed), the cluster network last.
     const delRows = dels.map((c) => [c.network, c.env["CNI_IFNAME"], c.env["CNI_NETNS"], c.env["CNI_CONTAINERID"]]);
+    const pin = expect.stringMatching(/^\/proc\/\d+\/fd\/\d+$/);
     expect(delRows.slice(0, 2).sort()).toEqual([
-      ["net-b", "net1", "", "rl1"],
-      ["net-c", "net2", "", "rl1"],
+      ["net-b", "net1", pin, "rl1"],
+      ["net-c", "net2", pin, "rl1"],
     ]);
-    expect(delRows[2]).toEqual(["net-a", "eth0", "", "rl1"]);
+    expect(delRows[2]).toEqual(["net-a", "eth0", pin, "rl1"]);
     expect(dels.every((c) => String(c.env["CNI_ARGS"]).includes("K8S_POD_NAME=web"))).toBe(true);
     expect(dels.every((c) => (c.stdin["prevResult"] as { ips?: unknown[] } | undefined)?.ips?.length === 1)).toBe(true);
     expect(await readdir(join(env.stateDir, "attachments"))).toEqual([]);
