@@ -3,7 +3,8 @@
 // Every write fsyncs the file; the directory is fsynced only when a record's name is new to it.
 // Later rewrites and removals skip that: a power loss may then bring back the previous record,
 // whole, which DEL handles (its plan lists every delegate; deleting one twice is harmless).
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
+import { fileKind } from "../errors/file-kind.js";
 import { mkdir, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
@@ -163,13 +164,6 @@ function storeError(message: string, path: string, cause: unknown): DaemonError 
     { phase: "store", source: path },
     { cause },
   );
-}
-
-function fileKind(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
-  if (st.isFIFO()) return "a FIFO";
-  if (st.isSocket()) return "a socket";
-  return "a device";
 }
 
 function isNoEntry(err: unknown): boolean {

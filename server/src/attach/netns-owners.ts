@@ -35,6 +35,8 @@ export function createNetnsOwners(
   /** By store and container id ("a:<id>", "o:<id>"); claims of ADDs not saved yet by netns id. */
   const held = new Map<string, Holding>();
   const claims = new Map<string, Holding>();
+  /** Keys saved or removed while the disk is read: what the listing read of them is older. */
+  let touched: Set<string> | undefined;
   const hold = (key: string, record: AttachmentRecord): void => {
     if (record.netnsId === undefined) held.delete(key);
     else
@@ -49,29 +51,33 @@ export function createNetnsOwners(
     ...store,
     async save(record) {
       await store.save(record);
+      touched?.add(prefix + record.plan.containerId);
       hold(prefix + record.plan.containerId, record);
     },
     async remove(containerId) {
       await store.remove(containerId);
+      touched?.add(prefix + containerId);
       held.delete(prefix + containerId);
     },
   });
   let loaded: Promise<void> | undefined;
   const load = (): Promise<void> =>
     (loaded ??= (async () => {
+      touched = new Set();
       for (const [prefix, store] of [
         ["a:", stores.attachments],
         ["o:", stores.orphans],
       ] as const) {
         for (const { containerId, read } of await store.list()) {
-          // A save since (through the wrapper) is newer than what the listing read.
-          if (read.state === "found" && !held.has(prefix + containerId)) hold(prefix + containerId, read.record);
+          if (read.state === "found" && !touched.has(prefix + containerId)) hold(prefix + containerId, read.record);
         }
       }
-    })().catch((err: unknown) => {
-      loaded = undefined; // read again next time
-      throw err;
-    }));
+    })()
+      .catch((err: unknown) => {
+        loaded = undefined; // read again next time
+        throw err;
+      })
+      .finally(() => (touched = undefined)));
   const stillHolds = (h: Holding): boolean => {
     const now = guard.inspect(h.path);
     return now.ok && now.id === h.netnsId;

@@ -18,6 +18,7 @@ import {
   type Stats,
 } from "node:fs";
 import { isAbsolute } from "node:path";
+import { fileKind } from "../errors/file-kind.js";
 
 /** statfs(2) f_type of the namespace file system (linux/magic.h NSFS_MAGIC). */
 const NSFS_MAGIC = 0x6e736673;
@@ -86,29 +87,22 @@ export function createNetnsGuard(opts: NetnsGuardOptions = {}): NetnsGuard {
     } catch (err) {
       return openFailure(err);
     }
-    let refusal: NetnsRefusal | undefined;
-    let id = "";
+    let checked: NetnsInspection;
     try {
-      const checked = checkPinned(fd, `${procDir}/self/fd/${fd}`, procDir);
-      if (checked.ok) id = checked.id;
-      else refusal = checked;
-      if (checked.ok && protectedIds.has(id))
-        refusal = {
-          ok: false,
-          problem: "host",
-          detail: "is the node's own network namespace (the daemon's or init's)",
-        };
+      checked = checkPinned(fd, `${procDir}/self/fd/${fd}`, procDir);
     } catch (err) {
-      refusal = { ok: false, problem: "unreadable", detail: `cannot be inspected (${errCode(err)})` };
+      checked = { ok: false, problem: "unreadable", detail: `cannot be inspected (${errCode(err)})` };
     }
-    if (refusal !== undefined) {
+    if (checked.ok && protectedIds.has(checked.id))
+      checked = { ok: false, problem: "host", detail: "is the node's own network namespace (the daemon's or init's)" };
+    if (!checked.ok) {
       closeSync(fd);
-      return refusal;
+      return checked;
     }
     let open = true;
     return {
       ok: true,
-      id,
+      id: checked.id,
       handle: `${procDir}/${process.pid}/fd/${fd}`,
       release() {
         if (!open) return;
@@ -172,14 +166,6 @@ function errCode(err: unknown): string {
 
 function idOf(st: Stats): string {
   return `${st.dev}:${st.ino}`;
-}
-
-function fileKind(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
-  if (st.isFIFO()) return "a FIFO";
-  if (st.isSocket()) return "a socket";
-  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
-  return "not a regular file";
 }
 
 /**
