@@ -472,12 +472,12 @@ describe("netattachctl over the daemon socket", () => {
     [
       "--runtime-config",
       '{"portMappings":[{"hostPort":"abc","containerPort":80}]}',
-      '--runtime-config: portMappings[0].hostPort must be an integer 1-65535, got "abc"',
+      '--runtime-config: portMappings[0].hostPort must be a port number 1-65535, got "abc"',
     ],
     [
       "--runtime-config",
       '{"portMappings":[{"hostPort":80,"containerPort":70000}]}',
-      "--runtime-config: portMappings[0].containerPort must be an integer 1-65535, got 70000",
+      "--runtime-config: portMappings[0].containerPort must be a port number 1-65535, got 70000",
     ],
     [
       "--runtime-config",
@@ -489,12 +489,17 @@ describe("netattachctl over the daemon socket", () => {
       '{"bandwidth":{"ingressRate":"zz"}}',
       '--runtime-config: bandwidth.ingressRate must be a positive integer, got "zz"',
     ],
+    [
+      "--runtime-config",
+      '{"portMappings":[{"containerPort":80}]}',
+      "--runtime-config: portMappings[0].hostPort is required",
+    ],
     ["--runtime-config", '{"dns":{"servers":[1]}}', "--runtime-config: dns.servers[0] must be a string, got 1"],
     ["--runtime-config", "[1]", "--runtime-config must be a JSON object, got [1]"],
     [
       "--selections",
       '[{"name":"x","portMappings":[{"hostPort":"x","containerPort":80}]}]',
-      '--selections: [0].portMappings[0].hostPort must be an integer 1-65535, got "x"',
+      '--selections: [0].portMappings[0].hostPort must be a port number 1-65535, got "x"',
     ],
     ["--selections", "[null]", "--selections: [0] must be a JSON object, got null"],
     ["--selections", '[{"name":1}]', "--selections: [0].name must be a string, got 1"],

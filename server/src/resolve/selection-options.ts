@@ -8,6 +8,15 @@ export type Fail = (problem: string, opts?: { interfaceName?: string }) => never
 
 const PROTOCOLS = ["tcp", "udp", "sctp"];
 
+/** A port mapping's hostPort or containerPort; portmap refuses 0, and the kernel knows no port above 65535. */
+export const PORT_NUMBER_RULE = "must be a port number 1-65535";
+export const isPortNumber = (port: unknown): port is number =>
+  Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535;
+
+/** A bandwidth rate or burst (bits/s, bits): the spec makes zero invalid. */
+export const BANDWIDTH_VALUE_RULE = "must be a positive integer";
+export const isBandwidthValue = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) > 0;
+
 export function readPortMappings(value: unknown, fail: Fail): PortMapping[] {
   if (!Array.isArray(value)) fail(`"portMappings" must be an array, got ${quoteInput(value)}`);
   return (value as unknown[]).map((entry, i) => {
@@ -17,8 +26,7 @@ export function readPortMappings(value: unknown, fail: Fail): PortMapping[] {
     rejectUnknownKeys(e, ["hostPort", "containerPort", "protocol", "hostIP"], where, fail);
     for (const key of ["hostPort", "containerPort"]) {
       const port = e[key];
-      if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535)
-        fail(`${where}: ${key} must be a port number 1-65535, got ${quoteInput(port)}`);
+      if (!isPortNumber(port)) fail(`${where}: ${key} ${PORT_NUMBER_RULE}, got ${quoteInput(port)}`);
     }
     const mapping: { -readonly [K in keyof PortMapping]: PortMapping[K] } = {
       hostPort: e.hostPort as number,
@@ -49,8 +57,7 @@ export function readBandwidth(value: unknown, fail: Fail): Bandwidth {
   for (const key of BANDWIDTH_KEYS) {
     const n = v[key];
     if (n === undefined || n === null) continue;
-    if (!Number.isSafeInteger(n) || (n as number) <= 0)
-      fail(`"bandwidth".${key} must be a positive integer, got ${quoteInput(n)}`);
+    if (!isBandwidthValue(n)) fail(`"bandwidth".${key} ${BANDWIDTH_VALUE_RULE}, got ${quoteInput(n)}`);
     out[key] = n as number;
   }
   if (out.ingressBurst !== undefined && out.ingressRate === undefined)

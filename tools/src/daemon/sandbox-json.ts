@@ -4,6 +4,12 @@
 import * as v from "valibot";
 import { isJsonObject } from "../../../server/src/cni/index.js";
 import { quoteInput } from "../../../server/src/errors/bounded-text.js";
+import {
+  BANDWIDTH_VALUE_RULE,
+  isBandwidthValue,
+  isPortNumber,
+  PORT_NUMBER_RULE,
+} from "../../../server/src/resolve/index.js";
 import { UsageError } from "../command.js";
 
 type Entries = v.ObjectEntries;
@@ -23,22 +29,19 @@ const opt = <S extends v.GenericSchema>(schema: S) => v.nullish(schema);
 const str = v.string("must be a string");
 const strList = v.array(str, "must be a list of strings");
 
-/** An integer as proto JSON writes one: a number or its decimal text. */
-function int(min: number, max: number, what: string) {
+/** An integer as proto JSON writes one (a number or its decimal text), checked by the daemon's own rule. */
+function int(rule: (n: unknown) => boolean, what: string) {
   return v.pipe(
     v.unknown(),
     v.transform((x) => (typeof x === "string" && /^-?\d+$/.test(x) ? Number(x) : x)),
-    v.number(what),
-    v.integer(what),
-    v.minValue(min, what),
-    v.maxValue(max, what),
+    v.check(rule, what),
   );
 }
 
-// The daemon's rule for a selection's ports; the runtime's port mappings need the same to mean anything.
-const port = int(1, 65_535, "must be an integer 1-65535");
-// int64 in bits/s and bits; the daemon (and the bandwidth plugin) refuse zero.
-const rate = opt(int(1, Number.MAX_SAFE_INTEGER, "must be a positive integer"));
+// The daemon's rules: a selection's ports and the runtime's port mappings mean the same thing.
+const port = int(isPortNumber, PORT_NUMBER_RULE);
+// int64 in bits/s and bits.
+const rate = opt(int(isBandwidthValue, BANDWIDTH_VALUE_RULE));
 
 const PORT_MAPPING = message("PortMapping", {
   hostPort: port,
