@@ -3,6 +3,7 @@
 // (valibot over zod: the same declarative checks and inferred types, in a few KB of the daemon
 // bundle instead of tens, which matters for a daemon measured by its start-up and RSS.)
 // docs/config.md documents each key; test/meta/config-docs.test.ts walks this schema to check it.
+import { isIP } from "node:net";
 import * as v from "valibot";
 import { DEFAULT_EVENT_BUS_OPTIONS } from "../events/event-bus.js";
 import { DEFAULT_INPUT_LIMITS, MIN_CNI_ARGS_BYTES } from "../limits/input-limits.js";
@@ -31,11 +32,24 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/;
 /** A TCP port; 0 asks the kernel for a free one. */
 const MAX_PORT = 65_535;
 const HOST_PORT_FORMAT = 'expected "host:port", e.g. "127.0.0.1:50051"';
-/** Every listener key (tcpListen, metricsListen): a port beyond 65535 would fail only at runtime. */
+/** [v6], a dotted quad, or a host name; 256.1.1.1 is a typo, not a name to look up. */
+function isListenHost(host: string): boolean {
+  if (host.startsWith("[")) return isIP(host.slice(1, -1)) === 6;
+  if (/^[\d.]+$/.test(host)) return isIP(host) === 4;
+  return /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(host);
+}
+/**
+ * Every listener key (tcpListen, metricsListen): a port beyond 65535 or a malformed host would
+ * fail only at runtime, and metricsListen's failure is only a log line.
+ */
 const hostPort = v.pipe(
   v.string(HOST_PORT_FORMAT),
   v.check((s) => s === "" || HOST_PORT.test(s), HOST_PORT_FORMAT),
   v.check((s) => s === "" || Number(HOST_PORT.exec(s)?.[2]) <= MAX_PORT, `expected a port from 0 to ${MAX_PORT}`),
+  v.check(
+    (s) => s === "" || isListenHost(HOST_PORT.exec(s)?.[1] ?? ""),
+    "expected an IPv4 address, [IPv6 address] or host name before the port",
+  ),
 );
 /** sun_path holds 108 bytes with its NUL: a longer path is bound truncated, under another name. */
 const MAX_SOCKET_PATH_BYTES = 107;

@@ -58,6 +58,22 @@ describe("observability config keys", () => {
     expect(validateConfig({ clusterNetwork: "c", metricsListen: "localhost:65535" }).issues).toEqual([]);
   });
 
+  it("refuses a listener host that is no address and no host name, instead of logging a failed lookup at runtime", () => {
+    const { issues } = validateConfig({
+      clusterNetwork: "c",
+      metricsListen: "256.1.1.1:19653",
+      tcpListen: "[1:::2]:1",
+      tls: { certFile: "/c", keyFile: "/k", clientCaFile: "/ca" },
+    });
+    expect(issues).toEqual([
+      'metricsListen: expected an IPv4 address, [IPv6 address] or host name before the port, got "256.1.1.1:19653"',
+      'tcpListen: expected an IPv4 address, [IPv6 address] or host name before the port, got "[1:::2]:1"',
+    ]);
+    expect(validateConfig({ clusterNetwork: "c", metricsListen: "bad_host!:1" }).issues).toHaveLength(1);
+    for (const ok of ["0.0.0.0:1", "[::]:1", "[fd00::1]:9651", "node-1.example.com:9651", "localhost:1"])
+      expect(validateConfig({ clusterNetwork: "c", metricsListen: ok }).issues).toEqual([]);
+  });
+
   it("refuses a socketPath longer than a unix socket path may be (107 bytes), counting bytes", () => {
     const at = (n: number) => `/run/${"y".repeat(n - "/run/".length)}`;
     expect(validateConfig({ clusterNetwork: "c", socketPath: at(107) }).issues).toEqual([]);
