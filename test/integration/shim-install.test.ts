@@ -161,4 +161,18 @@ describe("netattachctl install", () => {
   it("rejects unknown flags as a usage error", async () => {
     expect((await ctl("--frobnicate")).code).toBe(2);
   });
+
+  it.each(["-o", "--timeout", "--client-key"])(
+    "refuses the daemon flag %s with the reason, and installs nothing",
+    async (flag) => {
+      const r = await ctl("--cluster-network", "cbr0", flag, "json");
+      const name = flag === "-o" ? "--output" : flag;
+      expect(r.code).toBe(2);
+      expect(r.err + r.out).toContain(
+        `${name} does not apply to install: it writes the shim and its conflist and calls no daemon`,
+      );
+      expect(await readdir(confDir)).toEqual([]);
+      expect(await readdir(binDir)).toEqual([]);
+    },
+  );
 });

@@ -2,10 +2,9 @@
 // environment variables (NETCONFPATH, CNI_PATH, CNI_ARGS, CAP_ARGS, CNI_IFNAME).
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { CniError, parseCniArgs, type Attachment, type JsonObject } from "../../../server/src/cni/index.js";
 import { UsageError } from "../command.js";
-import { COMMON_OPTIONS } from "../daemon/daemon-options.js";
+import { parseLocalCommand } from "../daemon/daemon-options.js";
 import { isStructured, parseOutputFormat } from "../output/output-format.js";
 import { parseDuration } from "./parse-duration.js";
 
@@ -56,32 +55,18 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/**
- * Global flags (they may stand before the command name) that only a daemon command can use: known,
- * so that one is refused with the reason rather than as an unknown option.
- */
-const DAEMON_ONLY = Object.keys(COMMON_OPTIONS).filter((f) => !Object.hasOwn(OPTIONS, f));
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** undefined when --help was asked for. */
 export function parseCniOptions(argv: readonly string[], env: Env, cwd: string): CniInvocation | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { ...COMMON_OPTIONS, ...OPTIONS },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseLocalCommand(
+    argv,
+    OPTIONS,
+    "cni",
+    "it runs the plugins itself, without netattachd",
+    true,
+  );
   if (v.help === true) return undefined;
-  const daemonOnly = DAEMON_ONLY.find((f) => (v as Record<string, unknown>)[f] !== undefined);
-  if (daemonOnly !== undefined)
-    throw new UsageError(`--${daemonOnly} does not apply to cni: it runs the plugins itself, without netattachd`);
   const output = parseOutputFormat(v.output);
   const [opText, target, netnsArg, ...extra] = positionals;
   if (opText === undefined) throw new UsageError(`missing operation (one of ${CNI_OPS.join(", ")})`);

@@ -12,11 +12,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { SHIM_CAPABILITIES } from "../../../client-cni/src/runtime-config.js";
 import { CONF_EXTENSIONS } from "../../../server/src/cni/index.js";
 import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
+import { parseLocalCommand } from "../daemon/daemon-options.js";
 
 export const SHIM_TYPE = "netattach-cni";
 export const CONFLIST_NAME = "00-netattach.conflist";
@@ -58,29 +58,24 @@ interface InstallOptions {
 }
 
 function parseOptions(ctx: CommandContext): InstallOptions | undefined {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...ctx.argv],
-      options: {
-        shim: { type: "string" },
-        "bin-dir": { type: "string" },
-        "conf-dir": { type: "string" },
-        socket: { type: "string" },
-        "cluster-network": { type: "string" },
-        "cni-version": { type: "string" },
-        "readiness-timeout-ms": { type: "string" },
-        "log-file": { type: "string" },
-        "log-level": { type: "string" },
-        uninstall: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+  const { values } = parseLocalCommand(
+    ctx.argv,
+    {
+      shim: { type: "string" },
+      "bin-dir": { type: "string" },
+      "conf-dir": { type: "string" },
+      socket: { type: "string" },
+      "cluster-network": { type: "string" },
+      "cni-version": { type: "string" },
+      "readiness-timeout-ms": { type: "string" },
+      "log-file": { type: "string" },
+      "log-level": { type: "string" },
+      uninstall: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    "install",
+    "it writes the shim and its conflist and calls no daemon; it prints only what it changed",
+  );
   if (values.help) return undefined;
   const timeout = Number(values["readiness-timeout-ms"] ?? "30000");
   if (!Number.isInteger(timeout) || timeout < 0)

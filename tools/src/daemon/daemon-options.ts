@@ -39,6 +39,30 @@ export interface CommonFlags {
 
 const TLS_FLAGS = ["certificate-authority", "client-certificate", "client-key"] as const;
 
+/**
+ * For a command that calls no daemon (cni, install): parses with the common flags known too, so
+ * that one of them (it may stand before the command name) is refused with `why`, not as an
+ * unknown option. The command's own options win over a common one of the same name.
+ */
+export function parseLocalCommand<O extends Options>(
+  argv: readonly string[],
+  options: O,
+  command: string,
+  why: string,
+  allowPositionals = false,
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  const values = parsed.values as Record<string, unknown>;
+  const daemonOnly = Object.keys(COMMON_OPTIONS).find((f) => !Object.hasOwn(options, f) && values[f] !== undefined);
+  if (daemonOnly !== undefined) throw new UsageError(`--${daemonOnly} does not apply to ${command}: ${why}`);
+  return parsed;
+}
+
 export function parseCommand<O extends Options>(argv: readonly string[], options: O, positionals = 0) {
   let parsed;
   try {
