@@ -6,6 +6,8 @@ import type { Logger } from "pino";
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { AttachedInterface, NetworkChanges, NetworkChangesOutcome } from "./contract.js";
+
+type Failure = NetworkChangesOutcome["failures"][number];
 import { writeStatus, type AttachDeps } from "./attach.js";
 import { attachNetwork } from "./attach-network.js";
 import { detachNetwork } from "./detach-network.js";
@@ -25,12 +27,18 @@ export async function applyNetworkChanges(
   const { containerId, pod } = changes;
   const attached: AttachedInterface[] = [];
   const removed: Array<{ network: string; ifName: string }> = [];
-  const failures: Array<{ step: string; reason: string; message: string }> = [];
+  const failures: Failure[] = [];
   const emit = (e: Omit<AttachmentEvent, "time" | "containerId" | "pod">): void =>
     deps.events.emit({ ...e, time: deps.now(), containerId, pod });
-  const failed = (kind: AttachmentEvent["kind"], step: string, err: unknown, started: number): void => {
+  const failed = (
+    kind: AttachmentEvent["kind"],
+    step: string,
+    err: unknown,
+    started: number,
+    entry: Pick<Failure, "attach" | "detach"> = {},
+  ): void => {
     const d = describeError(err);
-    failures.push({ step, reason: d.code, message: d.message });
+    failures.push({ step, reason: d.code, message: d.message, ...entry });
     call.log.warn({ err, reason: d.code, step }, "annotation hot-plug step failed");
     const where = Object.fromEntries(
       (["network", "ifName", "plugin", "phase"] as const).flatMap((k) => (d.context[k] ? [[k, d.context[k]]] : [])),
@@ -45,7 +53,7 @@ export async function applyNetworkChanges(
     });
   };
 
-  for (const target of changes.detach) {
+  for (const [index, target] of changes.detach.entries()) {
     const step =
       target.ifName !== undefined
         ? `detach ${target.ifName}`
@@ -63,11 +71,11 @@ export async function applyNetworkChanges(
           durationMs: performance.now() - started,
         });
     } catch (err) {
-      failed("hotplug-detach", step, err, started);
+      failed("hotplug-detach", step, err, started, { detach: index });
     }
   }
   const started = performance.now();
-  for (const selection of changes.attach) {
+  for (const [index, selection] of changes.attach.entries()) {
     const stepStarted = performance.now();
     try {
       attached.push((await attachNetwork(deps, { containerId, selection }, call, { writeStatus: false })).attached);
@@ -77,6 +85,7 @@ export async function applyNetworkChanges(
         `attach ${selection.namespace ?? pod.namespace}/${selection.name}${selection.interface ? `@${selection.interface}` : ""}`,
         err,
         stepStarted,
+        { attach: index },
       );
     }
   }

@@ -275,6 +275,15 @@ export interface NetworkChanges {
 export interface NetworkChangesOutcome {
   readonly attached: readonly AttachedInterface[];
   readonly removed: ReadonlyArray<{ readonly network: string; readonly ifName: string }>;
-  /** One line per failed step, with its catalog reason. */
-  readonly failures: ReadonlyArray<{ readonly step: string; readonly reason: string; readonly message: string }>;
+  /**
+   * One line per failed step, with its catalog reason; `detach`/`attach` is the index of the failed
+   * entry in the request's list (absent for the network-status write).
+   */
+  readonly failures: ReadonlyArray<{
+    readonly step: string;
+    readonly reason: string;
+    readonly message: string;
+    readonly detach?: number;
+    readonly attach?: number;
+  }>;
 }

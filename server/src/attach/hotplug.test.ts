@@ -131,4 +131,28 @@ describe("hot-plug", () => {
     expect(err.code).toBe("DETACH_INCOMPLETE");
     expect(await ifNames()).toEqual(["eth0", "net1"]);
   });
+
+  it("applyNetworkChanges names each failed step by its index in the request, so a caller knows what is applied", async () => {
+    const runtime = recordingRuntime((c) =>
+      c.op === "add" && c.network === "green" ? pluginFailure("ptp", 11, "no addresses") : undefined,
+    );
+    const { svc } = service(runtime);
+    await svc.attach(request(), ctx());
+    const outcome = await svc.applyNetworkChanges(
+      {
+        containerId: "c1",
+        pod: request().pod,
+        detach: [{ ifName: "net1" }, { ifName: "net9" }],
+        attach: [{ name: "green" }, { name: "blue", interface: "data1" }],
+      },
+      ctx(),
+    );
+    expect(outcome.removed.map((r) => r.ifName)).toEqual(["net1"]);
+    expect(outcome.attached.map((i) => i.ifName)).toEqual(["data1"]);
+    expect(outcome.failures).toEqual([
+      expect.objectContaining({ step: "detach net9", reason: "ATTACHMENT_NOT_FOUND", detach: 1 }),
+      expect.objectContaining({ step: "attach default/green", reason: "PLUGIN_FAILED", attach: 0 }),
+    ]);
+    expect(await ifNames()).toEqual(["eth0", "data1"]);
+  });
 });

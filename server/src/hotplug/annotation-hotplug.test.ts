@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { AttachmentService, AttachmentSummary, NetworkChanges } from "../attach/index.js";
+import type { AttachmentService, AttachmentSummary, NetworkChanges, NetworkChangesOutcome } from "../attach/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { PodInfo } from "../resolve/types.js";
@@ -24,15 +24,25 @@ const summary = (phase: AttachmentSummary["phase"] = "attached"): AttachmentSumm
   updatedAt: "",
 });
 
-function world(opts: { attachments?: AttachmentSummary[]; fail?: unknown } = {}) {
+type Failures = NetworkChangesOutcome["failures"];
+
+function world(
+  opts: {
+    attachments?: AttachmentSummary[];
+    /** The error applyNetworkChanges throws, if any. */
+    fail?: () => unknown;
+    failures?: (c: NetworkChanges) => Failures;
+  } = {},
+) {
   const changes: NetworkChanges[] = [];
   const events: AttachmentEvent[] = [];
   const service: Pick<AttachmentService, "list" | "applyNetworkChanges"> = {
     list: async () => ({ attachments: opts.attachments ?? [summary()], unreadable: [] }),
     applyNetworkChanges: async (c) => {
-      if (opts.fail !== undefined) throw opts.fail;
+      const error = opts.fail?.();
+      if (error !== undefined) throw error;
       changes.push(c);
-      return { attached: [], removed: [], failures: [] };
+      return { attached: [], removed: [], failures: opts.failures?.(c) ?? [] };
     },
   };
   const hotplug = createAnnotationHotplug({
@@ -73,7 +83,7 @@ describe("annotation-driven hot-plug", () => {
   });
 
   it("a failure is logged and evented with its catalog reason, never thrown into the informer", async () => {
-    const w = world({ fail: new DaemonError("NOT_READY", "netattachd is not ready", {}) });
+    const w = world({ fail: () => new DaemonError("NOT_READY", "netattachd is not ready", {}) });
     w.hotplug.observe(pod("blue"), "add");
     expect(() => w.hotplug.observe(pod("blue,red"), "update")).not.toThrow();
     await w.hotplug.idle();
@@ -109,5 +119,58 @@ describe("annotation-driven hot-plug", () => {
     w.hotplug.observe(pod("blue,red"), "update");
     await w.hotplug.idle();
     expect(w.changes.map((c) => [c.detach, c.attach])).toEqual([[[], [{ name: "red", namespace: "ns1" }]]]);
+  });
+
+  it("a change that failed as a whole is not taken as applied: the next change attaches it too", async () => {
+    let down = true;
+    const w = world({ fail: () => (down ? new DaemonError("NOT_READY", "netattachd is not ready", {}) : undefined) });
+    w.hotplug.observe(pod("blue"), "add");
+    w.hotplug.observe(pod("blue,red"), "update"); // NOT_READY: nothing attached
+    await w.hotplug.idle();
+    down = false;
+    w.hotplug.observe(pod("blue,red,green"), "update");
+    await w.hotplug.idle();
+    expect(w.changes.map((c) => [c.detach, c.attach.map((a) => a.name)])).toEqual([[[], ["red", "green"]]]);
+  });
+
+  it("a step that failed is retried by the next change; a detach of what is gone counts as done", async () => {
+    const w = world({
+      failures: (c) =>
+        c.attach.flatMap((a, i) =>
+          a.name === "red" ? [{ step: "attach ns1/red", reason: "PLUGIN_FAILED", message: "x", attach: i }] : [],
+        ),
+    });
+    w.hotplug.observe(pod("blue"), "add");
+    w.hotplug.observe(pod("blue,red,green"), "update"); // red fails, green is attached
+    w.hotplug.observe(pod("blue,red,green,pink"), "update");
+    await w.hotplug.idle();
+    expect(w.changes.map((c) => c.attach.map((a) => a.name))).toEqual([
+      ["red", "green"],
+      ["red", "pink"],
+    ]);
+    // Dropping green (attached) and red (never attached) detaches green only.
+    w.hotplug.observe(pod("blue,pink"), "update");
+    await w.hotplug.idle();
+    expect(w.changes[2]!.detach).toEqual([{ network: { namespace: "ns1", name: "green" } }]);
+  });
+
+  it("a detach that failed keeps the network applied: restoring the value attaches nothing twice", async () => {
+    const w = world({
+      failures: (c) =>
+        c.detach.map((_, i) => ({ step: "detach", reason: "PLUGIN_FAILED", message: "DEL failed", detach: i })),
+    });
+    w.hotplug.observe(pod("blue,red"), "add");
+    w.hotplug.observe(pod("blue"), "update"); // detaching red fails: red stays
+    w.hotplug.observe(pod("blue,red"), "update");
+    await w.hotplug.idle();
+    expect(w.changes.map((c) => [c.detach.length, c.attach.length])).toEqual([[1, 0]]);
+  });
+
+  it("a relist's add of a pod already seen applies the change the broken watch missed", async () => {
+    const w = world();
+    w.hotplug.observe(pod("blue"), "add");
+    w.hotplug.observe(pod("blue,red"), "add");
+    await w.hotplug.idle();
+    expect(w.changes.map((c) => c.attach.map((a) => a.name))).toEqual([["red"]]);
   });
 });

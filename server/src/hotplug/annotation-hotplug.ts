@@ -1,16 +1,18 @@
 // Annotation-driven hot-plug (daemon config hotplug.annotations, Kubernetes mode): when the
 // networks annotation of a pod on this node changes while its sandbox is attached, what the new
 // value adds is attached and what it drops is detached (selection-diff.ts), as one change under the
-// container lock with one network-status PATCH (applyNetworkChanges). The last value of each pod
-// that parsed is the baseline; a pod not attached yet is left to the runtime's ADD.
+// container lock with one network-status PATCH (applyNetworkChanges). The diff is against what is
+// applied: the value at first sight (the runtime's ADD attached it), then each step that succeeded.
+// A refused value or a failed step changes nothing there, so the next change retries what failed
+// instead of taking it as done. A pod not attached yet is left to the runtime's ADD.
 // Nothing here throws into the informer: failures are logged and become events.
 import type { Logger } from "pino";
-import type { AttachmentService, PodRef } from "../attach/index.js";
+import type { AttachmentService, NetworkChangesOutcome, PodRef } from "../attach/index.js";
 import { describeError } from "../errors/describe-error.js";
 import type { EventSink } from "../events/attachment-event.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import { NETWORKS_ANNOTATION, parseNetworkSelections, type NetworkSelection, type PodInfo } from "../resolve/index.js";
-import { diffSelections } from "./selection-diff.js";
+import { diffSelections, type SelectionDiff } from "./selection-diff.js";
 
 export interface AnnotationHotplugDeps {
   readonly service: Pick<AttachmentService, "list" | "applyNetworkChanges">;
@@ -29,6 +31,31 @@ export interface AnnotationHotplug {
   stop(): Promise<void>;
 }
 
+/** Per pod: the last value seen (a change is a new value) and the selections applied. */
+interface PodView {
+  value: string;
+  applied: readonly NetworkSelection[];
+}
+
+/** What is applied after a change: the diff's steps that succeeded, in the annotation's order. */
+function appliedAfter(
+  applied: readonly NetworkSelection[],
+  diff: SelectionDiff,
+  outcome: NetworkChangesOutcome,
+): NetworkSelection[] {
+  // A detach of what is not there (ATTACHMENT_NOT_FOUND) leaves it gone all the same.
+  const keptByFailure = new Set(
+    outcome.failures.flatMap((f) =>
+      f.detach !== undefined && f.reason !== "ATTACHMENT_NOT_FOUND" ? [diff.removed[f.detach]] : [],
+    ),
+  );
+  const notAdded = new Set(outcome.failures.flatMap((f) => (f.attach !== undefined ? [diff.added[f.attach]] : [])));
+  return [
+    ...applied.filter((s) => !diff.removed.includes(s) || keptByFailure.has(s)),
+    ...diff.added.filter((s) => !notAdded.has(s)),
+  ];
+}
+
 export function createAnnotationHotplug(deps: AnnotationHotplugDeps): AnnotationHotplug {
   const log = deps.log.child({ component: "annotation-hotplug" });
   const now = deps.now ?? (() => new Date());
@@ -36,7 +63,7 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
     ...(deps.limits ?? DEFAULT_INPUT_LIMITS),
     maxElements: (deps.limits ?? DEFAULT_INPUT_LIMITS).maxNetworksPerPod,
   };
-  const seen = new Map<string, string>();
+  const seen = new Map<string, PodView>();
   /** One chain per pod, so changes of one pod are handled in order. */
   const queues = new Map<string, Promise<void>>();
   const stopping = new AbortController();
@@ -47,16 +74,16 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
     return parseNetworkSelections(value, pod.namespace, NETWORKS_ANNOTATION, limits);
   }
 
-  function parses(value: string, pod: PodInfo): boolean {
+  /** An ADD with a value that does not parse failed, so nothing of it is attached. */
+  function parsedOrNone(value: string, pod: PodInfo): NetworkSelection[] {
     try {
-      parse(value, pod);
-      return true;
+      return parse(value, pod);
     } catch {
-      return false;
+      return [];
     }
   }
 
-  async function handle(pod: PodInfo, before: string, after: string): Promise<void> {
+  async function handle(pod: PodInfo, view: PodView, after: string): Promise<void> {
     const ref: PodRef = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
     const ctx = { signal: stopping.signal, log: log.child({ pod: `${pod.namespace}/${pod.name}` }) };
     let containerId = "";
@@ -65,17 +92,13 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
       const attached = listed.attachments.filter(
         (a) => a.phase === "attached" && (a.pod.uid === "" || pod.uid === "" || a.pod.uid === pod.uid),
       );
+      const wanted = parse(after, pod);
       if (attached.length === 0) {
         ctx.log.debug("networks annotation changed on a pod with no attached sandbox; left to the runtime's ADD");
+        view.applied = wanted;
         return;
       }
-      let old: NetworkSelection[];
-      try {
-        old = parse(before, pod);
-      } catch {
-        old = []; // an ADD with that value failed, so nothing of it is attached
-      }
-      const diff = diffSelections(old, parse(after, pod));
+      const diff = diffSelections(view.applied, wanted);
       if (diff.added.length === 0 && diff.removed.length === 0) return;
       for (const sandbox of attached) {
         containerId = sandbox.containerId;
@@ -101,6 +124,8 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
           },
           "networks annotation applied",
         );
+        // One pod has one sandbox attached; with more (a runtime's leftover), the last one counts.
+        view.applied = appliedAfter(view.applied, diff, outcome);
       }
     } catch (err) {
       const d = describeError(err);
@@ -126,13 +151,17 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
         return;
       }
       const value = pod.annotations[NETWORKS_ANNOTATION] ?? "";
-      const before = seen.get(key);
-      // The baseline is the last value that parsed: a refused value changed nothing, so going back
-      // to the value before it must change nothing either (not attach all of it again).
-      if (before === undefined || parses(value, pod)) seen.set(key, value);
-      // First sight is the baseline; the runtime's ADD attaches what it says.
-      if (change === "add" || before === undefined || before === value) return;
-      const queued = (queues.get(key) ?? Promise.resolve()).then(() => handle(pod, before, value));
+      const view = seen.get(key);
+      // First sight: the runtime's ADD attaches what it says.
+      if (view === undefined) {
+        seen.set(key, { value, applied: parsedOrNone(value, pod) });
+        return;
+      }
+      // A resync, or another field changed. An "add" of a pod already seen is a relist after a
+      // broken watch: a change it brings is one the watch missed.
+      if (view.value === value) return;
+      view.value = value;
+      const queued = (queues.get(key) ?? Promise.resolve()).then(() => handle(pod, view, value));
       queues.set(key, queued);
       void queued.finally(() => {
         if (queues.get(key) === queued) queues.delete(key);
