@@ -16,6 +16,23 @@ export function isIpOrCidr(value: string): boolean {
 }
 
 /**
+ * Why `value` cannot be an interface's own address (a selection's or the runtime's `ips`), or
+ * undefined when it can: the syntax, then what the plugin would accept but the pod could not use.
+ * A /0 prefix would route every destination through that interface.
+ */
+export function interfaceAddressProblem(value: string): string | undefined {
+  if (!isIpOrCidr(value)) return "is not an IP address or CIDR";
+  const [ip = "", prefix] = value.split("/");
+  if (prefix !== undefined && Number(prefix) === 0) return "has prefix length 0, which would route everything through it";
+  const v4 = isIP(ip) === 4;
+  const first = v4 ? Number(ip.split(".")[0]) : 0;
+  if (v4 ? ip === "0.0.0.0" : /^[0:]*$/.test(ip)) return "is the unspecified address";
+  if (v4 ? first >= 224 && first <= 239 : /^ff/i.test(ip)) return "is a multicast address";
+  if (ip === "255.255.255.255") return "is the broadcast address";
+  return undefined;
+}
+
+/**
  * Length in bytes of a hardware address in one of the notations Go's net.ParseMAC accepts
  * (aa:bb:.., aa-bb-.., aabb.ccdd...), or undefined. Lengths 6, 8 and 20 are valid.
  */
@@ -38,6 +55,16 @@ function validLength(bytes: number): number | undefined {
 
 export function isMacAddress(value: string): boolean {
   return hardwareAddressBytes(value) !== undefined;
+}
+
+/** Why an Ethernet MAC cannot be an interface's own, or undefined: the kernel refuses group and zero addresses. */
+export function interfaceMacProblem(value: string): string | undefined {
+  if (!isMacAddress(value)) return "is not a MAC address";
+  if (hardwareAddressBytes(value) !== 6) return undefined;
+  const hex = value.replace(/[^0-9a-fA-F]/g, "");
+  if ((parseInt(hex.slice(0, 2), 16) & 1) === 1) return "is a multicast (group) address";
+  if (/^0+$/.test(hex)) return "is the all-zero address";
+  return undefined;
 }
 
 /** An InfiniBand GUID: 8 bytes written as 8 hex pairs with ':' or '-' (23 characters). */

@@ -1,7 +1,13 @@
 // One reader per JSON selection key. Each returns the normalised part of the selection or
 // calls `fail` with a message that names the field and the bad value. Pure.
 import { isJsonObject, type JsonObject } from "../cni/index.js";
-import { isInfinibandGuid, isIpAddress, isIpOrCidr, isMacAddress } from "./address-checks.js";
+import {
+  interfaceAddressProblem,
+  interfaceMacProblem,
+  isInfinibandGuid,
+  isIpAddress,
+  isIpOrCidr,
+} from "./address-checks.js";
 import { interfaceNameProblem } from "../cni/index.js";
 import { isDnsLabel } from "./name-checks.js";
 import { quoteInput } from "../errors/bounded-text.js";
@@ -33,6 +39,19 @@ function readStringList(
   });
 }
 
+/** Addresses the interface is given: each usable, none twice (the plugin's second add fails "file exists"). */
+function readInterfaceAddresses(value: unknown, fail: Fail): string[] {
+  const ips = readStringList("ips", value, fail, isIpOrCidr, "an IP address or CIDR");
+  ips.forEach((ip, i) => {
+    const problem = interfaceAddressProblem(ip);
+    if (problem !== undefined) fail(`"ips" entry ${i + 1} ${problem}: ${quoteInput(ip)}`);
+    const address = ip.split("/")[0];
+    const first = ips.findIndex((other) => other.split("/")[0] === address);
+    if (first < i) fail(`"ips" entry ${i + 1} repeats the address of entry ${first + 1}: ${quoteInput(ip)}`);
+  });
+  return ips;
+}
+
 function readInterface(key: string): FieldReader {
   return (value, fail) => {
     const name = readString(key, value, fail);
@@ -58,10 +77,11 @@ export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   interface: readInterface("interface"),
   // Name used before multi-net spec 1.0 final; Multus still reads it.
   interfaceRequest: readInterface("interfaceRequest"),
-  ips: (value, fail) => ({ ips: readStringList("ips", value, fail, isIpOrCidr, "an IP address or CIDR") }),
+  ips: (value, fail) => ({ ips: readInterfaceAddresses(value, fail) }),
   mac: (value, fail) => {
     const mac = readString("mac", value, fail);
-    if (!isMacAddress(mac)) fail(`"mac" is not a MAC address: ${quoteInput(mac)}`);
+    const problem = interfaceMacProblem(mac);
+    if (problem !== undefined) fail(`"mac" ${problem}: ${quoteInput(mac)}`);
     return { mac };
   },
   "default-route": (value, fail) => ({
