@@ -114,6 +114,18 @@ describeRoot("service e2e: refuse before running", () => {
         },
       },
     });
+    // host-local cannot decode this on ADD nor on any DEL: run, it left an orphan per attempt.
+    await w.writeNad("default", "bad-ipam", {
+      cniVersion: "1.0.0",
+      name: "bad-ipam",
+      type: "ptp",
+      ipam: {
+        type: "host-local",
+        dataDir: w.dataDir,
+        ranges: [[{ subnet: w.subnets.b.subnet }]],
+        routes: [{ dst: "default" }],
+      },
+    });
     await createHostVeth(notBridge, `${notBridge}p`);
     d = await w.start({ clusterNetwork: "gwcluster" });
   });
@@ -183,6 +195,17 @@ describeRoot("service e2e: refuse before running", () => {
         '"default/narrow" (net2)',
         "plugins[0].ipam.ranges[0][0].subnet",
         w.subnets.c.subnet,
+        "refused before running any plugin",
+      ],
+    ],
+    [
+      "an IPAM route the plugin cannot decode (dst \"default\")",
+      () => "default/bad-ipam",
+      "INVALID_NETWORK_CONFIG",
+      "INVALID_ARGUMENT",
+      () => [
+        '"default/bad-ipam" (net1)',
+        'plugins[0].ipam.routes[0].dst is not a CIDR (address/prefix length), got "default"',
         "refused before running any plugin",
       ],
     ],

@@ -5,7 +5,7 @@ import type { JsonObject, NetworkConfigList, PluginConf } from "../../cni/index.
 import type { PlannedDelegate } from "../attachment-plan.js";
 import { delegateList } from "../delegate-invocation.js";
 import { describeOrigin } from "../origin.js";
-import { parsePrefix, type IpFamily, type IpPrefix } from "./ip-prefix.js";
+import { ipToBigInt, parsePrefix, prefixesOverlap, type IpFamily, type IpPrefix } from "./ip-prefix.js";
 
 /** A config key and its value, named as in the delegate's config list (`plugins[0].ipam.routes[1].dst`). */
 export interface ConfigKey {
@@ -27,6 +27,18 @@ export interface PinnedAddress extends ConfigKey {
   readonly subnet: IpamSubnet;
 }
 
+/**
+ * An IPAM key the plugin cannot decode: its ADD fails, and so does every DEL of the same config,
+ * which would leave an orphan no retry can release. `problem` reads after the key.
+ */
+export interface MalformedKey {
+  readonly key: string;
+  readonly plugin: string;
+  readonly problem: string;
+  /** The value as written; absent for a key that is missing. */
+  readonly value?: unknown;
+}
+
 export interface NodeLinkField extends ConfigKey {
   /** "link": must exist on the node; "bridge": may be absent (the plugin creates it) but, if present, must be a bridge. */
   readonly wants: "link" | "bridge";
@@ -42,6 +54,9 @@ export interface DelegateFacts {
   readonly routesUnreadableBy?: string;
   readonly subnets: readonly IpamSubnet[];
   readonly pinned: readonly PinnedAddress[];
+  readonly malformed: readonly MalformedKey[];
+  /** The IPAM type of each plugin that has one, by plugin type (the `ips` rules differ per IPAM). */
+  readonly ipamTypes: readonly string[];
   readonly nodeLinks: readonly NodeLinkField[];
   /** The delegate's interface routes live in their own table (vrf, sbr): its subnets and default routes do not compete. */
   readonly ownTable: boolean;
@@ -70,6 +85,8 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
     defaultRoutes: [] as DefaultRouteSource[],
     subnets: [] as IpamSubnet[],
     pinned: [] as PinnedAddress[],
+    malformed: [] as MalformedKey[],
+    ipamTypes: [] as string[],
     nodeLinks: [] as NodeLinkField[],
   };
   let routesUnreadableBy: string | undefined;
@@ -120,7 +137,13 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
   };
 }
 
-type Collected = { defaultRoutes: DefaultRouteSource[]; subnets: IpamSubnet[]; pinned: PinnedAddress[] };
+type Collected = {
+  defaultRoutes: DefaultRouteSource[];
+  subnets: IpamSubnet[];
+  pinned: PinnedAddress[];
+  malformed: MalformedKey[];
+  ipamTypes: string[];
+};
 
 /** The subnets of host-local and static IPAM; undefined for other IPAM types (DHCP learns its routes at run time). */
 function readIpam(plugin: PluginConf, at: string, out: Collected): IpamSubnet[] | undefined {
@@ -128,63 +151,128 @@ function readIpam(plugin: PluginConf, at: string, out: Collected): IpamSubnet[] 
   if (ipam === undefined || ipam["type"] === undefined) return [];
   const before = out.subnets.length;
   const type = ipam["type"];
-  const key = `${at}ipam.`;
-  const owner = (k: string, value: string): ConfigKey => ({ key: `${key}${k}`, value, plugin: String(type) });
+  out.ipamTypes.push(String(type));
+  const read = reader(`${at}ipam.`, String(type), out);
   if (type === "host-local") {
-    const ranges = Array.isArray(ipam["ranges"]) ? ipam["ranges"] : [];
-    ranges.forEach((set, s) =>
-      (Array.isArray(set) ? set : []).forEach((r, j) => readRange(obj(r), `ranges[${s}][${j}].`, owner, out)),
-    );
-    if (typeof ipam["subnet"] === "string") readRange(ipam, "", owner, out);
+    // The plugin decodes the whole config, its own keys and the conf's args and runtimeConfig.
+    for (const k of ["args", "runtimeConfig"]) read.shape(plugin, k, "object", `${at}${k}`);
+    const ranges = read.shape(ipam, "ranges", "array") ?? [];
+    ranges.forEach((set, s) => {
+      const entries = read.shape(ranges, s, "array", `ranges[${s}]`) ?? [];
+      if (entries.length === 0 && Array.isArray(set)) read.bad(`ranges[${s}]`, set, "is an empty range set");
+      entries.forEach((_, j) =>
+        readRange(read.shape(entries, j, "object", `ranges[${s}][${j}]`), `ranges[${s}][${j}].`, read),
+      );
+    });
+    if (ipam["subnet"] !== undefined) readRange(ipam, "", read);
+    const rangesMalformed = ipam["ranges"] !== undefined && ipam["ranges"] !== null && !Array.isArray(ipam["ranges"]);
+    if (ranges.length === 0 && ipam["subnet"] === undefined && !rangesMalformed)
+      read.bad("ranges", undefined, "is missing: host-local needs at least one range (or subnet)");
+    rangeSetOverlaps(out.subnets.slice(before), read);
+    for (const k of ["dataDir", "resolvConf"]) {
+      const value = read.shape(ipam, k, "string");
+      if (value?.includes("\0")) read.bad(k, value, "contains a NUL character");
+    }
   } else if (type === "static") {
-    (Array.isArray(ipam["addresses"]) ? ipam["addresses"] : []).forEach((a, j) => {
-      const address = obj(a);
-      if (typeof address?.["address"] !== "string") return;
-      const subnet = subnetOf(owner(`addresses[${j}].address`, address["address"]));
-      if (subnet === undefined) return;
-      out.subnets.push(subnet);
-      pin(address, "gateway", `addresses[${j}].`, subnet, owner, out);
+    const addresses = read.shape(ipam, "addresses", "array") ?? [];
+    addresses.forEach((_, j) => {
+      const address = read.shape(addresses, j, "object", `addresses[${j}]`);
+      if (address === undefined) return;
+      const subnet = read.cidr(address, "address", `addresses[${j}].`);
+      if (subnet !== undefined) out.subnets.push(subnet);
+      read.pin(address, "gateway", `addresses[${j}].`, subnet);
     });
   } else {
     return undefined;
   }
-  (Array.isArray(ipam["routes"]) ? ipam["routes"] : []).forEach((r, j) => {
-    const dst = obj(r)?.["dst"];
-    const prefix = typeof dst === "string" ? parsePrefix(dst) : undefined;
-    if (prefix !== undefined && prefix.length === 0)
-      out.defaultRoutes.push({ ...owner(`routes[${j}].dst`, dst as string), family: prefix.family });
+  const routes = read.shape(ipam, "routes", "array") ?? [];
+  routes.forEach((_, j) => {
+    const route = read.shape(routes, j, "object", `routes[${j}]`);
+    if (route === undefined) return;
+    const dst = read.cidr(route, "dst", `routes[${j}].`);
+    read.pin(route, "gw", `routes[${j}].`, undefined);
+    if (dst !== undefined && dst.prefix.length === 0)
+      out.defaultRoutes.push({ key: dst.key, value: dst.value, plugin: dst.plugin, family: dst.prefix.family });
   });
   return out.subnets.slice(before);
 }
 
-function readRange(
-  range: JsonObject | undefined,
-  at: string,
-  owner: (k: string, v: string) => ConfigKey,
-  out: Collected,
-): void {
-  if (typeof range?.["subnet"] !== "string") return;
-  const subnet = subnetOf(owner(`${at}subnet`, range["subnet"]));
-  if (subnet === undefined) return;
-  out.subnets.push(subnet);
-  for (const field of ["rangeStart", "rangeEnd", "gateway"]) pin(range, field, at, subnet, owner, out);
+type Kind = "object" | "array" | "string";
+type Shaped<K extends Kind> = K extends "object" ? JsonObject : K extends "array" ? unknown[] : string;
+
+/** Readers of one IPAM section that note what the plugin could not decode. */
+function reader(prefix: string, plugin: string, out: Collected) {
+  const owner = (k: string, value: string): ConfigKey => ({ key: `${prefix}${k}`, value, plugin });
+  /** `value` undefined: the key is missing. */
+  const bad = (k: string, value: unknown, problem: string, absoluteKey = false): void => {
+    out.malformed.push({
+      key: absoluteKey ? k : `${prefix}${k}`,
+      plugin,
+      problem,
+      ...(value !== undefined ? { value } : {}),
+    });
+  };
+  const isKind = (v: unknown, kind: Kind): boolean =>
+    kind === "array" ? Array.isArray(v) : kind === "object" ? obj(v) !== undefined : typeof v === "string";
+  return {
+    bad,
+    subnets: out.subnets,
+    /** `o[k]` when present and of `kind`; an absent key (or null, which Go decodes as absent) is undefined. */
+    shape<K extends Kind>(o: JsonObject | unknown[], k: string | number, kind: K, key?: string): Shaped<K> | undefined {
+      const value = (o as Record<string | number, unknown>)[k];
+      // A list element that is null is no element: a range of nothing, a route to nowhere.
+      if (value === undefined || (value === null && typeof k === "string")) return undefined;
+      const name = key ?? String(k);
+      if (!isKind(value, kind)) {
+        bad(
+          name,
+          value,
+          `must be ${kind === "array" ? "a list" : kind === "object" ? "a JSON object" : "a string"}`,
+          name.startsWith("plugins["),
+        );
+        return undefined;
+      }
+      return value as Shaped<K>;
+    },
+    /** A CIDR the plugin requires (`subnet`, `address`, `dst`); bare addresses and /33 are refused there. */
+    cidr(o: JsonObject, field: string, at: string): IpamSubnet | undefined {
+      const value = this.shape(o, field, "string", `${at}${field}`);
+      if (value === undefined) {
+        if (o[field] === undefined || o[field] === null) bad(`${at}${field}`, undefined, "is missing");
+        return undefined;
+      }
+      const prefix = value.includes("/") ? parsePrefix(value) : undefined;
+      if (prefix === undefined) {
+        bad(`${at}${field}`, value, "is not a CIDR (address/prefix length)");
+        return undefined;
+      }
+      return { ...owner(`${at}${field}`, value), prefix };
+    },
+    /** An address that must parse (range bounds, gateways), and lie in `subnet` when one is known. */
+    pin(o: JsonObject, field: string, at: string, subnet: IpamSubnet | undefined): void {
+      const value = this.shape(o, field, "string", `${at}${field}`);
+      if (value === undefined || value === "") return;
+      if (ipToBigInt(value) === undefined) bad(`${at}${field}`, value, "is not an IP address");
+      else if (subnet !== undefined) out.pinned.push({ ...owner(`${at}${field}`, value), subnet });
+    },
+  };
+}
+type Reader = ReturnType<typeof reader>;
+
+function readRange(range: JsonObject | undefined, at: string, read: Reader): void {
+  if (range === undefined) return;
+  const subnet = read.cidr(range, "subnet", at);
+  if (subnet !== undefined) read.subnets.push(subnet);
+  for (const field of ["rangeStart", "rangeEnd", "gateway"]) read.pin(range, field, at, subnet);
 }
 
-function pin(
-  o: JsonObject,
-  field: string,
-  at: string,
-  subnet: IpamSubnet,
-  owner: (k: string, v: string) => ConfigKey,
-  out: Collected,
-): void {
-  const value = o[field];
-  if (typeof value === "string" && value !== "") out.pinned.push({ ...owner(`${at}${field}`, value), subnet });
-}
-
-function subnetOf(k: ConfigKey): IpamSubnet | undefined {
-  const prefix = parsePrefix(k.value);
-  return prefix === undefined ? undefined : { ...k, prefix };
+/** host-local refuses two range sets whose subnets overlap ("range set … overlaps with …"). */
+function rangeSetOverlaps(subnets: readonly IpamSubnet[], read: Reader): void {
+  const setOf = (s: IpamSubnet): string => /ranges\[(\d+)\]/.exec(s.key)?.[1] ?? "subnet";
+  subnets.forEach((a, i) => {
+    const b = subnets.slice(i + 1).find((x) => setOf(x) !== setOf(a) && prefixesOverlap(a.prefix, x.prefix));
+    if (b !== undefined) read.bad(b.key, b.value, `overlaps ${a.key} "${a.value}" of another range set`, true);
+  });
 }
 
 function obj(v: unknown): JsonObject | undefined {

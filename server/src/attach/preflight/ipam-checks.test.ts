@@ -151,3 +151,104 @@ describe("IPAM checks", () => {
 function buildPlanFacts(n: ResolvedNetwork, ips: string[]) {
   return buildPlan(request({ runtimeConfig: { ips } }), [n]).delegates.map(readDelegateFacts);
 }
+
+describe("IPAM the plugin cannot decode", () => {
+  // Each of these made host-local fail on ADD and on every DEL: a permanent orphan per attempt.
+  const range = [[{ subnet: "10.9.0.0/24" }]];
+  it.each([
+    [
+      { type: "host-local", ranges: [[{ subnet: "10.78.60.0/33" }]] },
+      'ipam.ranges[0][0].subnet is not a CIDR (address/prefix length), got "10.78.60.0/33"',
+    ],
+    [{ type: "host-local", ranges: [[{ subnet: "10.78.60.5" }]] }, "ipam.ranges[0][0].subnet is not a CIDR"],
+    [{ type: "host-local", ranges: [[{ subnet: {} }]] }, "ipam.ranges[0][0].subnet must be a string, got {}"],
+    [{ type: "host-local", ranges: "x" }, 'ipam.ranges must be a list, got "x"'],
+    [{ type: "host-local", ranges: [null] }, "ipam.ranges[0] must be a list, got null"],
+    [{ type: "host-local", ranges: [[null]] }, "ipam.ranges[0][0] must be a JSON object, got null"],
+    [{ type: "host-local", ranges: [[]] }, "ipam.ranges[0] is an empty range set"],
+    [
+      { type: "host-local", ranges: [[{ subnet: "10.9.0.0/24", rangeStart: 5 }]] },
+      "ipam.ranges[0][0].rangeStart must be a string, got 5",
+    ],
+    [
+      { type: "host-local", ranges: [[{ subnet: "10.9.0.0/24", gateway: "gw" }]] },
+      'ipam.ranges[0][0].gateway is not an IP address, got "gw"',
+    ],
+    [
+      { type: "host-local", ranges: range, routes: [{ dst: "default" }] },
+      'ipam.routes[0].dst is not a CIDR (address/prefix length), got "default"',
+    ],
+    [{ type: "host-local", ranges: range, routes: [{ dst: "0/0" }] }, "ipam.routes[0].dst is not a CIDR"],
+    [
+      { type: "host-local", ranges: range, routes: [{ dst: "10.8.0.0/16", gw: "not-an-ip" }] },
+      'ipam.routes[0].gw is not an IP address, got "not-an-ip"',
+    ],
+    [{ type: "host-local", ranges: range, routes: {} }, "ipam.routes must be a list, got {}"],
+    [{ type: "host-local", ranges: range, resolvConf: 7 }, "ipam.resolvConf must be a string, got 7"],
+    [{ type: "host-local", ranges: range, dataDir: "/x\u0000y" }, "ipam.dataDir contains a NUL character"],
+    [
+      { type: "host-local", ranges: [[{ subnet: "10.9.0.0/24" }], [{ subnet: "10.9.0.128/25" }]] },
+      'ipam.ranges[1][0].subnet overlaps plugins[0].ipam.ranges[0][0].subnet "10.9.0.0/24" of another range set',
+    ],
+    [{ type: "host-local" }, "ipam.ranges is missing: host-local needs at least one range (or subnet)"],
+    [
+      { type: "static", addresses: [{ address: "10.9.0.5" }] },
+      'ipam.addresses[0].address is not a CIDR (address/prefix length), got "10.9.0.5"',
+    ],
+    [
+      { type: "static", addresses: [{ address: "10.9.0.5/24", gateway: "x" }] },
+      'ipam.addresses[0].gateway is not an IP address, got "x"',
+    ],
+  ])("refuses %j, naming the key", (ipam, message) => {
+    const net = network("selected", "default/o1", conf("o1", "ptp", { ipam }));
+    const [f, ...rest] = ipamFindings(factsOf(cluster, net));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ code: "INVALID_NETWORK_CONFIG", networks: ["default/o1"], relaxed: false });
+    expect(f!.message).toContain(`network "default/o1" (net1) in `);
+    expect(f!.message).toContain(`: plugins[0].${message}`);
+    expect(f!.message).toContain("refused before running any plugin");
+  });
+
+  it("refuses a conf whose args is no object, as host-local decodes the whole conf", () => {
+    const net = network("selected", "default/o2", conf("o2", "ptp", { args: "x", ipam: hostLocal("10.9.0.0/24") }));
+    expect(ipamFindings(factsOf(cluster, net)).map((f) => f.message)).toEqual([
+      expect.stringContaining('plugins[0].args must be a JSON object, got "x"'),
+    ]);
+  });
+
+  it("accepts what the plugins accept: bare range bounds, null keys, IPv6, disjoint range sets, static", () => {
+    const ok = network(
+      "selected",
+      "default/ok",
+      conf("ok", "ptp", {
+        ipam: {
+          type: "host-local",
+          ranges: [[{ subnet: "10.9.0.0/24", rangeStart: "10.9.0.10", gateway: null }], [{ subnet: "fd00::/64" }]],
+          routes: [{ dst: "10.8.0.0/16" }, { dst: "fd01::/64", gw: "fd00::1" }],
+          dataDir: "/var/lib/cni/networks",
+          resolvConf: null,
+        },
+      }),
+    );
+    const st = network(
+      "selected",
+      "default/st",
+      conf("st", "ptp", { ipam: { type: "static", addresses: [{ address: "10.7.0.5/24", gateway: "10.7.0.1" }] } }),
+    );
+    expect(ipamFindings(factsOf(cluster, ok, st))).toEqual([]);
+  });
+
+  it("refuses the runtime's bare ips for static IPAM, which wants CIDRs; host-local takes them", () => {
+    const st = network("cluster", "st", conf("st", "ptp", { ipam: { type: "static" }, capabilities: { ips: true } }));
+    const [f, ...rest] = ipamFindings(buildPlanFacts(st, ["10.7.0.5"]));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ code: "INVALID_REQUEST" });
+    expect(f!.message).toContain(`ips "10.7.0.5" from the runtime's runtimeConfig has no prefix length`);
+    const hl = network(
+      "cluster",
+      "hl",
+      conf("hl", "ptp", { ipam: hostLocal("10.7.0.0/24"), capabilities: { ips: true } }),
+    );
+    expect(ipamFindings(buildPlanFacts(hl, ["10.7.0.5"]))).toEqual([]);
+  });
+});

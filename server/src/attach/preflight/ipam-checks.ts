@@ -7,9 +7,50 @@
 import type { DelegateFacts } from "./delegate-facts.js";
 import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
 import { ipToBigInt, prefixContains, prefixesOverlap } from "./ip-prefix.js";
+import { quoteInput } from "../../errors/bounded-text.js";
 
 export function ipamFindings(all: readonly DelegateFacts[]): Finding[] {
-  return [...outsideSubnet(all), ...overlaps(all), ...requestedIpsOutside(all), ...unreachableGateways(all)];
+  return [
+    ...malformed(all),
+    ...outsideSubnet(all),
+    ...overlaps(all),
+    ...requestedIpsOutside(all),
+    ...staticIpsWithoutPrefix(all),
+    ...unreachableGateways(all),
+  ];
+}
+
+/** A key the IPAM plugin cannot decode fails its ADD and every DEL of that config: an orphan no retry releases. */
+function malformed(all: readonly DelegateFacts[]): Finding[] {
+  return all.flatMap((f) =>
+    f.malformed.map((m) => ({
+      code: "INVALID_NETWORK_CONFIG" as const,
+      message: `${describeDelegate(f)}: ${m.key} ${m.problem}${"value" in m ? `, got ${quoteInput(m.value)}` : ""}; ${REFUSED}`,
+      networks: [f.delegate.network],
+      context: contextOf(f, m.plugin),
+      relaxed: false,
+    })),
+  );
+}
+
+/** static IPAM takes `ips` only as CIDRs (host-local also takes bare addresses). */
+function staticIpsWithoutPrefix(all: readonly DelegateFacts[]): Finding[] {
+  return all.flatMap((f) => {
+    const ips = f.delegate.capabilityArgs["ips"];
+    if (!f.ipamTypes.includes("static") || !Array.isArray(ips)) return [];
+    const bare = ips.find((ip) => typeof ip === "string" && !ip.includes("/"));
+    if (bare === undefined) return [];
+    const from = f.delegate.isDefault ? "the runtime's runtimeConfig" : "the network selection";
+    return [
+      {
+        code: f.delegate.isDefault ? ("INVALID_REQUEST" as const) : ("INVALID_ANNOTATION" as const),
+        message: `network "${f.delegate.network}" (${f.delegate.ifName}): ips "${String(bare)}" from ${from} has no prefix length, which static IPAM (${f.source}) requires, e.g. "${String(bare)}/24"; ${REFUSED}`,
+        networks: [f.delegate.network],
+        context: contextOf(f, "static"),
+        relaxed: false,
+      },
+    ];
+  });
 }
 
 function outsideSubnet(all: readonly DelegateFacts[]): Finding[] {
