@@ -41,6 +41,14 @@ describe("API failure classification", () => {
     expect(classifyApiFailure(err)).toEqual({ kind: "unavailable", detail: "ECONNREFUSED: request failed" });
   });
 
+  it("words the per-request deadline as a timeout, not as node-fetch's 'user aborted'", () => {
+    const aborted = Object.assign(new Error("The user aborted a request."), { name: "AbortError" });
+    expect(classifyApiFailure(aborted, new AbortController().signal)).toEqual({
+      kind: "unavailable",
+      detail: "no answer within the per-request timeout",
+    });
+  });
+
   it("reports the caller's abort as cancelled whatever the error", () => {
     const ac = new AbortController();
     ac.abort();

@@ -72,6 +72,10 @@ export function classifyApiFailure(err: unknown, signal?: AbortSignal): ApiFailu
   if (status !== undefined && !RETRYABLE_STATUS.has(status))
     return { kind: "rejected", status, detail: detailOf(err, status) };
   const code = errorCode(err);
+  // The caller's signal is not aborted, so an abort is the per-request deadline (kube-client's
+  // callOptions); node-fetch words it "The user aborted a request", which nobody did.
+  if (status === undefined && (code === "AbortError" || code === "TimeoutError"))
+    return { kind: "unavailable", detail: "no answer within the per-request timeout" };
   const detail = status !== undefined ? detailOf(err, status) : `${code ? `${code}: ` : ""}${detailOf(err, undefined)}`;
   return { kind: "unavailable", detail };
 }

@@ -62,6 +62,8 @@ export function createKubeStatusWriter(deps: {
       const source = `pod ${ref}`;
       const uid = boundUid(pod);
       const body = networkStatusPatch(status, uid);
+      // One try while the API is known to be failing: the ADD is not held up by retries that would fail too.
+      const attempts = gate.failing() ? 1 : tuning.statusWriteAttempts;
       try {
         await withRetry(
           () =>
@@ -70,7 +72,7 @@ export function createKubeStatusWriter(deps: {
               client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs, contentType: PatchStrategy.MergePatch }),
             ),
           {
-            attempts: gate.failing() ? 1 : tuning.statusWriteAttempts,
+            attempts,
             backoff: { minMs: tuning.retryBackoffMs, maxMs: tuning.backoffMaxMs },
             ...(signal ? { signal } : {}),
             retryable: (err) => {
@@ -112,7 +114,7 @@ export function createKubeStatusWriter(deps: {
             }
             throw new DaemonError(
               "STATUS_WRITE_FAILED",
-              `writing network-status of pod ${ref} failed: ${failure.detail}`,
+              `writing network-status of pod ${ref} failed: ${failure.detail} (${tuning.requestTimeoutMs} ms per request, ${attempts} ${attempts === 1 ? "attempt" : "attempts"})`,
               { phase: "kube", source },
               { cause: err },
             );
