@@ -8,6 +8,7 @@ import {
   createFileAttachmentStore,
   createPluginFinder,
   createSysfsNodeLinks,
+  rollBackUnfinishedAdds,
   type AttachmentService,
   type NetworkStatusWriter,
   type NodeLinks,
@@ -66,6 +67,8 @@ export interface ComposeOptions {
 
 const NO_CLUSTER_PODS: PodSource = { getPod: async () => ({ reason: "no-cluster" }), ready: () => true };
 const NO_STATUS_WRITES: NetworkStatusWriter = { write: async () => undefined };
+/** How long start-up may spend rolling back unfinished ADDs; what is left is the runtime's DEL's. */
+const UNFINISHED_ADDS_BUDGET_MS = 30_000;
 
 export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const { config, log } = opts;
@@ -153,7 +156,14 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   });
   const reconciler = createReconciler({
     gc: (req, ctx) => domain.gc(req, ctx),
-    startup: () => startupCleanup({ layout, runtime, pluginOwner: config.stateDir, log }),
+    startup: async () => {
+      await startupCleanup({ layout, runtime, pluginOwner: config.stateDir, log });
+      // After the cleanup: no plugin the dead daemon started still runs.
+      await rollBackUnfinishedAdds(
+        { store, detach: domain.detach, log },
+        AbortSignal.timeout(UNFINISHED_ADDS_BUDGET_MS),
+      );
+    },
     enabled: rc.enabled,
     intervalMs: rc.intervalMs,
     log,

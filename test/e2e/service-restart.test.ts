@@ -99,4 +99,65 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });
+
+  it("an ADD the killed daemon never finished is rolled back at the next start, so the runtime's retried ADD starts clean", async () => {
+    // A chain whose second plugin is still running when the daemon dies: ptp's link and address are in place.
+    await w.writeNad("default", "slow-conf", {
+      cniVersion: "1.0.0",
+      name: "slow-conf",
+      plugins: [
+        { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: "10.199.7.0/24" }]] } },
+        { type: "noop", debugFile: w.debugFile, noop: { ADD: { sleepMs: 60_000 } } },
+      ],
+    });
+    const config = w.config({ logLevel: "debug" });
+    const configPath = join(w.dir, "netattachd.yaml");
+    await writeFile(configPath, stringify(config));
+    const request = {
+      containerId: "rst2",
+      netnsPath: w.netns.path,
+      pod: { namespace: "default", name: "pod-rst2", uid: "uid-rst2" },
+      annotations: { values: { "k8s.v1.cni.cncf.io/networks": "default/slow-conf@slow0" } },
+      selections: [],
+      primaryInterface: "eth0",
+      cniArgs: [],
+      cniVersion: "",
+    };
+
+    const first = await startProcess(configPath);
+    const client = createDaemonClient(config.socketPath);
+    const adding = client.api.attachNetworks(request).catch((err: unknown) => err);
+    await first.waitFor("ptp to have made slow0", async () => (await w.podLinks()).includes("slow0"));
+    first.child.kill("SIGKILL");
+    await first.exited;
+    await adding;
+    client.close();
+    expect(await w.reservations("slow-conf")).toHaveLength(1);
+
+    const second = await startProcess(configPath);
+    expect(second.stdout()).toContain("rolled back an ADD a previous netattachd never finished");
+    expect(await w.podLinks()).toEqual([]);
+    for (const n of ["cluster", "slow-conf"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
+    const again = createDaemonClient(config.socketPath);
+    try {
+      expect((await again.api.listAttachments({ containerId: "rst2" })).attachments).toEqual([]);
+      // The retry a runtime makes after the failed ADD: the slow plugin is quick now.
+      await w.writeNad("default", "slow-conf", {
+        cniVersion: "1.0.0",
+        name: "slow-conf",
+        plugins: [
+          { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: "10.199.7.0/24" }]] } },
+          { type: "noop" },
+        ],
+      });
+      const res = await again.api.attachNetworks(request);
+      expect(res.interfaces.map((i) => i.interface)).toEqual(["eth0", "slow0"]);
+      await again.api.detachNetworks({ containerId: "rst2", netnsPath: w.netns.path });
+    } finally {
+      again.close();
+    }
+    expect(await w.podLinks()).toEqual([]);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
 });

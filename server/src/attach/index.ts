@@ -13,6 +13,7 @@ export {
 export { gateAttachOnReadiness, type ReadyGateOptions } from "./ready-gate.js";
 export { createFileAttachmentStore, removeTempFiles } from "./file-attachment-store.js";
 export { migrateLegacyStore, type MigrationOutcome } from "./migrate-legacy-store.js";
+export { rollBackUnfinishedAdds } from "./unfinished-adds.js";
 export { createPluginFinder, type FindPlugin } from "./plugin-check.js";
 export { createSysfsNodeLinks, type NodeLinks } from "./preflight/node-links.js";
 export { netnsGone, type GoneReason, type SandboxTruth, type TruthSnapshot } from "./sandbox-truth.js";
