@@ -92,6 +92,33 @@ describe("gcNetworkList", () => {
     });
   });
 
+  it("DELs a stale attachment in the namespace pinStale hands back, released after; with none, in an empty netns", async () => {
+    const { runtime, exec } = setup({ bridge: {} });
+    const conf = list("1.1.0", [{ type: "bridge" }]);
+    await runtime.addNetworkList(conf, A);
+    await runtime.addNetworkList(conf, B);
+    exec.calls.length = 0;
+    const asked: string[] = [];
+    const released: string[] = [];
+    await runtime.gcNetworkList(
+      conf,
+      { validAttachments: [] },
+      {
+        pinStale: async (stale) => {
+          asked.push(`${stale.containerId} ${stale.ifName} ${stale.netns} ${stale.result.cniVersion}`);
+          if (stale.containerId === "b") return undefined;
+          return { handle: "/proc/1234/fd/9", release: () => released.push(stale.containerId) };
+        },
+      },
+    );
+    expect(asked.sort()).toEqual(["a eth0 /run/netns/a 1.1.0", "b net1 /run/netns/b 1.1.0"]);
+    expect(released).toEqual(["a"]);
+    const netnsOf = (id: string) =>
+      exec.calls.find((c) => c.command === "DEL" && c.env.CNI_CONTAINERID === id)?.env.CNI_NETNS;
+    expect(netnsOf("a")).toBe("/proc/1234/fd/9");
+    expect(netnsOf("b")).toBe("");
+  });
+
   it("continues past errors and throws one error listing each", async () => {
     const { runtime, exec } = setup({
       bridge: {

@@ -1,9 +1,9 @@
 // GC (libcni GCNetworkList): skipped with disableGC. First DEL every cached attachment of
-// this network that is not in validAttachments (with its cached netns, args and
-// capability args), then, for ≥1.1.0 lists, send GC to every plugin that can take it.
+// this network that is not in validAttachments (with its cached args and capability args, in the
+// namespace the caller's pinStale hands back: the cached path may have been re-pointed since), then, for ≥1.1.0 lists, send GC to every plugin that can take it.
 // Continues past errors; one error is rethrown as is, several become one CniError.
 import type { Attachment, GcArgs, NetworkConfigList } from "../spec/types.js";
-import type { InvokeOptions } from "../invoke/types.js";
+import type { GcOptions } from "./types.js";
 import type { CniError } from "../spec/errors.js";
 import { validateNetworkName } from "../spec/validate.js";
 import { supportsGcAndStatus } from "../spec/version.js";
@@ -16,7 +16,7 @@ export async function gcNetworkList(
   ctx: RuntimeContext,
   list: NetworkConfigList,
   args: GcArgs,
-  opts?: InvokeOptions,
+  opts?: GcOptions,
 ): Promise<void> {
   if (list.disableGC) return;
   try {
@@ -41,18 +41,30 @@ export async function gcNetworkList(
     const r = entry.record;
     if (valid?.has(key(r)) === true) continue;
     try {
-      await delNetworkList(
-        ctx,
-        list,
-        {
-          containerId: r.containerId,
-          netns: r.netns,
-          ifName: r.ifName,
-          args: r.cniArgs,
-          capabilityArgs: r.capabilityArgs,
-        },
-        opts,
-      );
+      const pin =
+        opts?.pinStale === undefined
+          ? { handle: r.netns, release: () => undefined }
+          : await opts.pinStale(
+              { containerId: r.containerId, ifName: r.ifName, netns: r.netns, result: r.result },
+              opts.signal,
+            );
+      try {
+        await delNetworkList(
+          ctx,
+          list,
+          {
+            containerId: r.containerId,
+            netns: pin === undefined ? "" : r.netns,
+            ...(pin !== undefined && pin.handle !== r.netns ? { netnsHandle: pin.handle } : {}),
+            ifName: r.ifName,
+            args: r.cniArgs,
+            capabilityArgs: r.capabilityArgs,
+          },
+          opts,
+        );
+      } finally {
+        pin?.release();
+      }
     } catch (err) {
       errors.push(withContext(err, list, undefined, "DEL"));
     }

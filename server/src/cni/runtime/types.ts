@@ -58,11 +58,11 @@ export interface CniRuntime {
   delNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void>;
   /**
    * No-op with disableGC. DELs every cached attachment of the list not in
-   * validAttachments (undefined: all of them), then for ≥ 1.1.0 sends GC to each plugin
+   * validAttachments (undefined: all of them), in the namespace opts.pinStale gives, then for ≥ 1.1.0 sends GC to each plugin
    * run at ≥ 1.1.0. Goes on past errors; several errors become one CniError whose cause
    * is an AggregateError.
    */
-  gcNetworkList(list: NetworkConfigList, args: GcArgs, opts?: InvokeOptions): Promise<void>;
+  gcNetworkList(list: NetworkConfigList, args: GcArgs, opts?: GcOptions): Promise<void>;
   /** ≥ 1.1.0 only; plugins in order, first error returned with its code (50/51 kept). */
   getStatusNetworkList(list: NetworkConfigList, opts?: InvokeOptions): Promise<void>;
   /**
@@ -91,6 +91,31 @@ export interface CniRuntime {
    * and its unreadable records. Returns their paths.
    */
   sweepCache(): Promise<{ readonly tempFiles: readonly string[]; readonly corrupt: readonly string[] }>;
+}
+
+/** A cached attachment GC is about to DEL, as its ADD left it. */
+export interface StaleAttachment extends Attachment {
+  /** The netns path cached at ADD: it may name another namespace by now. */
+  readonly netns: string;
+  /** The cached final ADD result (the interfaces it made, their MACs). */
+  readonly result: CniResult;
+}
+
+/** A namespace the caller checked and holds open; plugins get `handle`. */
+export interface NetnsPin {
+  readonly handle: string;
+  /** Once the DEL's plugins are done. */
+  release(): void;
+}
+
+export interface GcOptions extends InvokeOptions {
+  /**
+   * What a stale attachment's DEL enters: the caller pins the cached path when it still names that
+   * attachment's namespace (never the node's own) and returns the pin; undefined runs the DEL with
+   * an empty netns (gone: plugins release what they hold outside it, IPAM). Without it the cached
+   * path goes to plugins as is (libcni).
+   */
+  readonly pinStale?: (stale: StaleAttachment, signal?: AbortSignal) => Promise<NetnsPin | undefined>;
 }
 
 export interface CniRuntimeOptions {
