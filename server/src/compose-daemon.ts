@@ -127,6 +127,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
       log,
     }),
     gracePeriodMs: rc.gracePeriodMs,
+    gcTimeoutMs: rc.gcTimeoutMs,
     routes: createRouteEditor(),
     netns,
     inputLimits: config.limits,

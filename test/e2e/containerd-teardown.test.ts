@@ -71,6 +71,7 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
         enabled: true,
         intervalMs: 60_000,
         gracePeriodMs: 120_000,
+        gcTimeoutMs: 10_000,
         runtimeSocket: node.containerd.paths.socket,
         ...reconcile,
       },

@@ -31,7 +31,7 @@ async function start(socket = "netattach.sock"): Promise<TestDaemon> {
     {
       clusterNetwork: "cluster",
       socketPath: join(dir, "run", socket),
-      reconcile: { enabled: false, intervalMs: 60_000, gracePeriodMs: 0, runtimeSocket: "" },
+      reconcile: { enabled: false, intervalMs: 60_000, gracePeriodMs: 0, gcTimeoutMs: 10_000, runtimeSocket: "" },
     },
     { dir },
   );

@@ -22,6 +22,7 @@ import { createNetnsOwners } from "./netns-owners.js";
 import type { PassLocks } from "./gc-stale.js";
 import { createCallLimits } from "./call-limits.js";
 import { createDelegateSchedule } from "./delegate-schedule.js";
+import { createGcBackoff } from "./gc-backoff.js";
 import { createContainerLock, createGcLock } from "./locks.js";
 import { attach } from "./attach.js";
 import { detach } from "./detach.js";
@@ -64,6 +65,8 @@ export interface AttachmentServiceDeps {
   readonly truth?: SandboxTruth;
   /** Attachments written more recently than this are never judged by the truth. Default 120 s. */
   readonly gracePeriodMs?: number;
+  /** Bound of one network's CNI GC, while every ADD/DEL on the node waits. Default 10 s. */
+  readonly gcTimeoutMs?: number;
   readonly now?: () => Date;
   /** Where attach/detach (and lifecycle) events go; none when absent. */
   readonly events?: EventSink;
@@ -72,6 +75,7 @@ export interface AttachmentServiceDeps {
 }
 
 export const DEFAULT_GRACE_PERIOD_MS = 120_000;
+export const DEFAULT_GC_TIMEOUT_MS = 10_000;
 
 export function createAttachmentService(deps: AttachmentServiceDeps): AttachmentService {
   const now = deps.now ?? (() => new Date());
@@ -92,6 +96,8 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     events: deps.events ?? NO_EVENTS,
     truth: deps.truth ?? netnsTruth(deps.netns),
     gracePeriodMs: deps.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,
+    gcTimeoutMs: deps.gcTimeoutMs ?? DEFAULT_GC_TIMEOUT_MS,
+    backoff: createGcBackoff(),
     schedule: createDelegateSchedule(deps.parallelSecondaries ?? true, deps.limits.maxConcurrent),
   };
   /** How a GC pass takes the locks: per container like a DEL (never waiting behind a call), exclusive for CNI GC. */

@@ -1,26 +1,42 @@
 // A pass's last step: CNI GC per network with the attachments still valid. The runtime DELs what its
 // cache holds for any other attachment (libcni GCNetworkList) and sends GC to plugins run at ≥ 1.1.0
 // (it skips older ones). Networks come from the saved attachments and from the cache itself, so
-// one that no attachment names any more is collected too. It runs with no ADD/DEL in flight (CNI).
+// one that no attachment names any more is collected too. Each network runs with no ADD/DEL in
+// flight (CNI), so it holds the GC lock alone, for at most gcTimeoutMs; one that times out is
+// backed off. Nothing is collected while a saved record cannot be read: what it holds is unknown.
 import type { Attachment, NetworkConfigList } from "../cni/index.js";
+import { isCniError } from "../cni/index.js";
 import { isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import type { DetachDeps } from "./detach.js";
 import { delegateList } from "./delegate-invocation.js";
-import { toDaemonError } from "./cni-error.js";
+import { isTimeout, toDaemonError } from "./cni-error.js";
+import { describeBackoff, type GcBackoff } from "./gc-backoff.js";
+import { pinForStaleCache } from "./netns-rules.js";
 import type { Pass } from "./gc-stale.js";
+
+export interface GcNetworksDeps extends DetachDeps {
+  readonly backoff: GcBackoff;
+  /** Bound of one network's CNI GC (its stale DELs and GC commands), while every ADD/DEL waits. */
+  readonly gcTimeoutMs: number;
+}
 
 interface NetworkGc {
   readonly list: NetworkConfigList;
   readonly valid: Attachment[];
 }
 
-/** Returns a note when CNI GC was skipped (calls in flight and `wait` false). */
+/** Returns notes: what CNI GC skipped this pass, and why. */
 export async function gcNetworks(
-  deps: DetachDeps,
+  deps: GcNetworksDeps,
   valid: readonly AttachmentRecord[],
-  pass: Pass & { readonly wait: boolean },
-): Promise<string | undefined> {
+  pass: Pass & { readonly wait: boolean; readonly unreadable: readonly string[] },
+): Promise<string[]> {
+  if (pass.unreadable.length > 0) {
+    const note = `CNI GC skipped: ${pass.unreadable.length} saved record(s) cannot be read (container ${pass.unreadable.join(", ")}); what they hold is unknown, so no cached attachment is collected until each is repaired or removed`;
+    pass.log.warn({ unreadable: pass.unreadable }, note);
+    return [note];
+  }
   const networks = await networksToCollect(deps, valid, pass.errors);
   const staleOf = async (n: NetworkGc): Promise<Attachment[]> => {
     const keep = new Set(n.valid.map(key));
@@ -45,16 +61,39 @@ export async function gcNetworks(
   };
   if (pass.dryRun) {
     for (const n of networks) report(n, await staleOf(n), "would-remove");
-    return undefined;
+    return [];
   }
-  const ran = await pass.locks.exclusive(pass.wait, pass.signal, async (signal) => {
-    for (const n of networks) {
+  const notes: string[] = [];
+  const busy: string[] = [];
+  for (const n of networks) {
+    const backoffKey = `network:${n.list.name}`;
+    const waits = pass.wait ? undefined : deps.backoff.waiting(backoffKey, deps.now().getTime());
+    if (waits !== undefined) {
+      notes.push(describeBackoff(waits, `network "${n.list.name}": CNI GC timed out`));
+      continue;
+    }
+    // The lock per network, not per pass: ADD/DEL calls waiting for it run between networks.
+    const ran = await pass.locks.exclusive(pass.wait, pass.signal, async (signal) => {
       const stale = await staleOf(n);
+      const bounded = AbortSignal.any([signal, AbortSignal.timeout(deps.gcTimeoutMs)]);
       let failure: string | undefined;
       try {
-        await deps.runtime.gcNetworkList(n.list, { validAttachments: n.valid }, { signal });
+        await deps.runtime.gcNetworkList(
+          n.list,
+          { validAttachments: n.valid },
+          {
+            signal: bounded,
+            pluginTimeoutMs: deps.gcTimeoutMs,
+            pinStale: (s, sig) => pinForStaleCache(deps, s, sig),
+          },
+        );
+        deps.backoff.succeeded(backoffKey);
       } catch (err) {
-        failure = toDaemonError(err, { network: n.list.name, phase: "gc" }, signal).message;
+        failure = toDaemonError(err, { network: n.list.name, phase: "gc" }, bounded).message;
+        if (!signal.aborted && timedOut(err, bounded)) {
+          const s = deps.backoff.failed(backoffKey, deps.now().getTime());
+          failure += ` (bound: reconcile.gcTimeoutMs ${deps.gcTimeoutMs} ms; ${describeBackoff(s, "timed out")})`;
+        }
         pass.errors.push(failure);
       }
       const left = new Set((await deps.runtime.getCachedAttachments(n.list.name)).map(key));
@@ -69,10 +108,24 @@ export async function gcNetworks(
         "failed",
         failure,
       );
-    }
-    return true;
-  });
-  return ran === undefined ? "CNI GC skipped this pass: ADD/DEL calls were in flight" : undefined;
+      return true;
+    });
+    if (ran === undefined) busy.push(n.list.name);
+  }
+  if (busy.length > 0 && busy.length === networks.length)
+    notes.push("CNI GC skipped this pass: ADD/DEL calls were in flight");
+  else if (busy.length > 0)
+    notes.push(`CNI GC skipped network(s) ${busy.join(", ")} this pass: ADD/DEL calls were in flight`);
+  return notes;
+}
+
+/** A plugin killed at its deadline, or the network's whole bound spent. */
+function timedOut(err: unknown, bounded: AbortSignal): boolean {
+  if (bounded.aborted && isTimeout(bounded.reason)) return true;
+  const cni = isDaemonError(err) ? err.cause : err;
+  if (!isCniError(cni)) return false;
+  if (cni.kind === "timeout") return true;
+  return cni.cause instanceof AggregateError && cni.cause.errors.some((e) => isCniError(e) && e.kind === "timeout");
 }
 
 /** Each network by config name (as the runtime caches it) with its valid attachments; cached-only networks last. */

@@ -1,6 +1,8 @@
 // Orphans — delegates a DEL could not release — are retried each pass through the same cleanup
 // path, until everything is released. An orphan whose container id has a saved attachment again
 // waits for it to go: the IPAM key (container id, interface) may now be the new attachment's.
+// One whose retries keep failing is backed off in background passes (each retry costs its
+// plugins' DELs, a hanging one its whole deadline); it stays listed as orphaned meanwhile.
 import { isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, HistoryEntry } from "./attachment-store.js";
 import type { DetachDeps } from "./detach.js";
@@ -9,14 +11,19 @@ import { holding, pinForDelete } from "./netns-rules.js";
 import { releaseDelegates, releaseTarget } from "./release-delegates.js";
 import { settleRelease } from "./settle-release.js";
 import type { Pass } from "./gc-stale.js";
+import { describeBackoff, type GcBackoff } from "./gc-backoff.js";
 
 /** Returns the orphans still kept (their delegates count as valid for CNI GC). */
-export async function retryOrphans(deps: DetachDeps, pass: Pass): Promise<AttachmentRecord[]> {
+export async function retryOrphans(
+  deps: DetachDeps & { readonly backoff: GcBackoff },
+  pass: Pass,
+): Promise<AttachmentRecord[]> {
   const kept: AttachmentRecord[] = [];
   for (const { containerId, read } of await deps.orphans.list()) {
     if (read.state === "corrupt") {
+      pass.unreadable.push(containerId);
       pass.errors.push(
-        `container ${containerId}: orphan record ${read.path} is corrupt (${read.problem}); left in place`,
+        `container ${containerId}: orphan record ${read.path} is corrupt (${read.problem}); left in place, never reconciled`,
       );
       continue;
     }
@@ -42,19 +49,32 @@ export async function retryOrphans(deps: DetachDeps, pass: Pass): Promise<Attach
       kept.push(read.record);
       continue;
     }
+    const backoffKey = `orphan:${containerId}`;
+    const waits = pass.background ? deps.backoff.waiting(backoffKey, deps.now().getTime()) : undefined;
+    if (waits !== undefined) {
+      const message = `${read.record.cause ?? ""}; ${describeBackoff(waits, "retried without success")}`;
+      pass.items.push({ ...item, outcome: "orphaned", message });
+      kept.push(read.record);
+      continue;
+    }
+    const failedAgain = (): string =>
+      describeBackoff(deps.backoff.failed(backoffKey, deps.now().getTime()), "retried without success");
     try {
       const done = await pass.locks.container(containerId, pass.signal, (signal) =>
         retry(deps, containerId, { signal, log: pass.log.child({ containerId }) }),
       );
       const left = done.ran ? done.value : read.record;
-      if (left === undefined) pass.items.push({ ...item, outcome: "removed" });
-      else {
-        pass.items.push({ ...item, outcome: "orphaned", message: left.cause ?? "" });
+      if (left === undefined) {
+        deps.backoff.succeeded(backoffKey);
+        pass.items.push({ ...item, outcome: "removed" });
+      } else {
+        const message = done.ran ? `${left.cause ?? ""}; ${failedAgain()}` : (left.cause ?? "");
+        pass.items.push({ ...item, outcome: "orphaned", message });
         kept.push(left);
       }
     } catch (err) {
       const message = isDaemonError(err) || err instanceof Error ? err.message : String(err);
-      pass.errors.push(`container ${containerId}: retrying its orphaned delegates: ${message}`);
+      pass.errors.push(`container ${containerId}: retrying its orphaned delegates: ${message}; ${failedAgain()}`);
       pass.items.push({ ...item, outcome: "failed", message });
       kept.push(read.record);
     }

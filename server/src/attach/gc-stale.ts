@@ -35,8 +35,12 @@ export interface Pass {
   readonly log: Logger;
   readonly locks: PassLocks;
   readonly dryRun: boolean;
+  /** A pass in the background (the reconciler's): what backs off is not tried before its time. */
+  readonly background: boolean;
   readonly errors: string[];
   readonly items: GcItem[];
+  /** Container ids of saved records (attachments, orphans) that cannot be read: never reconciled. */
+  readonly unreadable: string[];
 }
 
 /** `kept`: the attachments that stay (what CNI GC is told is valid); `removed`: the container ids detached. */
@@ -50,8 +54,9 @@ export async function detachStale(
   const now = deps.now().getTime();
   for (const { containerId, read } of await deps.store.list()) {
     if (read.state === "corrupt") {
+      pass.unreadable.push(containerId);
       pass.errors.push(
-        `container ${containerId}: saved attachment ${read.path} is corrupt (${read.problem}); left in place`,
+        `container ${containerId}: saved attachment ${read.path} is corrupt (${read.problem}); left in place, never reconciled`,
       );
       continue;
     }

@@ -1,4 +1,7 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CniError } from "../cni/index.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import type { GoneReason, SandboxTruth } from "./sandbox-truth.js";
@@ -45,6 +48,7 @@ describe("a reconcile pass (GC without a valid set)", () => {
       graceMs?: number;
       runtime?: ReturnType<typeof recordingRuntime>;
       clock?: { now: number };
+      gcTimeoutMs?: number;
     } = {},
   ) {
     const runtime = o.runtime ?? recordingRuntime();
@@ -66,6 +70,7 @@ describe("a reconcile pass (GC without a valid set)", () => {
       clusterNetwork: () => undefined,
       truth: truth(o.gone ?? new Map()),
       gracePeriodMs: o.graceMs ?? 60_000,
+      ...(o.gcTimeoutMs !== undefined ? { gcTimeoutMs: o.gcTimeoutMs } : {}),
       now: () => new Date(clock.now),
     };
     return { svc: createAttachmentService(deps), runtime, events, clock };
@@ -193,5 +198,146 @@ describe("a reconcile pass (GC without a valid set)", () => {
       }),
     ]);
     expect(runtime.calls.filter((c) => c.op === "del" || c.op === "release")).toEqual([]);
+  });
+
+  /** A runtime whose cache holds `cached` per network (the cluster network's config rebuilt from it). */
+  function withCache(base: ReturnType<typeof recordingRuntime>, cached: Record<string, string[]>) {
+    return Object.assign(base, {
+      getCachedAttachments: async (net: string) =>
+        (cached[net] ?? []).map((containerId) => ({ containerId, ifName: "eth0" })),
+    });
+  }
+
+  it("collects nothing while a saved record cannot be read: the live pod behind it keeps its interfaces and addresses", async () => {
+    const runtime = withCache(recordingRuntime(), { cbr0: ["broken", "ghost"] });
+    const { svc, events, clock } = service({ runtime });
+    await svc.attach(request({ containerId: "alive" }), ctx());
+    await writeFile(join(t.dir, "attachments", "broken.json"), '{"truncated');
+    clock.now += 120_000;
+    runtime.calls.length = 0;
+
+    for (const background of [true, false]) {
+      const res = await svc.gc({ background }, ctx());
+
+      // Neither the unreadable container's cached attachment nor anyone else's is DELed, no plugin GC runs.
+      expect(runtime.calls.filter((c) => c.op === "gc" || c.op === "del")).toEqual([]);
+      expect(res.items.filter((i) => i.reason === "stale-cache")).toEqual([]);
+      expect(res.notes).toContain(
+        "CNI GC skipped: 1 saved record(s) cannot be read (container broken); what they hold is unknown, so no cached attachment is collected until each is repaired or removed",
+      );
+      expect(res.errors).toEqual([
+        expect.stringMatching(/^container broken: saved attachment .*broken\.json is corrupt .*never reconciled$/),
+      ]);
+    }
+    expect(events.events.filter((e) => e.phase === "gc").map((e) => e.message)).toEqual([
+      expect.stringMatching(/1 unreadable saved record\(s\) left in place, CNI GC skipped$/),
+      expect.stringMatching(/1 unreadable saved record\(s\) left in place, CNI GC skipped$/),
+    ]);
+  });
+
+  it("bounds each network's CNI GC by gcTimeoutMs, backs off one that timed out in background passes, and tries it when asked", async () => {
+    const runtime = recordingRuntime(undefined, async (c) => {
+      if (c.op !== "gc" || c.network !== "ptp-conf") return;
+      const signal = c.opts?.signal;
+      if (signal === undefined) throw new Error("CNI GC without a bound");
+      await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error)));
+    });
+    const { svc, clock } = service({ runtime, gcTimeoutMs: 50 });
+    await svc.attach(request({ containerId: "alive" }), ctx());
+    runtime.calls.length = 0;
+    const gcs = () => runtime.calls.filter((c) => c.op === "gc").map((c) => c.network);
+
+    const started = Date.now();
+    const first = await svc.gc({ background: true }, ctx());
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(gcs()).toEqual(["cbr0", "ptp-conf"]);
+    expect(runtime.calls.find((c) => c.op === "gc")?.opts?.pluginTimeoutMs).toBe(50);
+    expect(first.errors).toEqual([
+      expect.stringMatching(
+        /^network "ptp-conf": gc interrupted: .* \(bound: reconcile\.gcTimeoutMs 50 ms; timed out 1 time\(s\) in a row; background passes try again after /,
+      ),
+    ]);
+
+    // The next background pass leaves it alone (and says so); the other network is still collected.
+    runtime.calls.length = 0;
+    clock.now += 20_000;
+    const second = await svc.gc({ background: true }, ctx());
+    expect(gcs()).toEqual(["cbr0"]);
+    expect(second.errors).toEqual([]);
+    expect(second.notes).toContainEqual(
+      expect.stringMatching(/^network "ptp-conf": CNI GC timed out 1 time\(s\) in a row;/),
+    );
+
+    // Asked for (netattachctl gc): tried now, and a second timeout doubles the wait.
+    runtime.calls.length = 0;
+    const asked = await svc.gc({}, ctx());
+    expect(gcs()).toEqual(["cbr0", "ptp-conf"]);
+    expect(asked.errors).toEqual([expect.stringMatching(/timed out 2 time\(s\) in a row/)]);
+  });
+
+  it("takes the GC lock per network: an ADD waiting behind one network's CNI GC runs before the next network's", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const runtime = recordingRuntime(undefined, async (c) => {
+      if (c.op === "gc") order.push(`gc ${c.network}`);
+      if (c.op === "add") order.push(`add ${c.rt?.containerId} ${c.network}`);
+      if (c.op === "gc" && c.network === "cbr0") await held;
+    });
+    const { svc } = service({ runtime });
+    await svc.attach(request({ containerId: "alive" }), ctx());
+    order.length = 0;
+    const pass = svc.gc({}, ctx());
+    while (!order.includes("gc cbr0")) await new Promise((r) => setTimeout(r, 5));
+    const adding = svc.attach(request({ containerId: "late" }), ctx());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual(["gc cbr0"]);
+    release();
+    await Promise.all([pass, adding]);
+    expect(order).toEqual(["gc cbr0", "add late cbr0", "add late ptp-conf", "gc ptp-conf"]);
+  });
+
+  it("backs off an orphan whose release keeps failing in background passes, keeps it listed, and retries it when asked", async () => {
+    const runtime = recordingRuntime((c) =>
+      (c.op === "del" || c.op === "release") && c.rt?.containerId === "o1"
+        ? new CniError({ kind: "plugin-failed", code: 11, msg: "still busy", plugin: "bridge", command: "DEL" })
+        : undefined,
+    );
+    const { svc, clock } = service({ runtime });
+    await svc.attach(request({ containerId: "o1" }), ctx());
+    const live = await t.store.load("o1");
+    if (live.state !== "found") throw new Error("not saved");
+    await t.orphans.save({ ...live.record, phase: "orphaned", cause: "addresses could not be released" });
+    await t.store.remove("o1");
+    const retries = () => runtime.calls.filter((c) => c.op === "del" && c.rt?.containerId === "o1").length;
+    runtime.calls.length = 0;
+
+    const first = await svc.gc({ background: true }, ctx());
+    expect(retries()).toBeGreaterThan(0);
+    expect(first.items).toEqual([
+      expect.objectContaining({
+        containerId: "o1",
+        outcome: "orphaned",
+        message: expect.stringMatching(
+          /retried without success 1 time\(s\) in a row; background passes try again after /,
+        ),
+      }),
+    ]);
+
+    runtime.calls.length = 0;
+    clock.now += 20_000;
+    const second = await svc.gc({ background: true }, ctx());
+    expect(retries()).toBe(0);
+    expect(second.items).toEqual([expect.objectContaining({ containerId: "o1", outcome: "orphaned" })]);
+    expect((await svc.list({}, ctx())).attachments.map((a) => [a.containerId, a.phase])).toEqual([["o1", "orphaned"]]);
+    // Its delegates still count as valid for CNI GC while it waits.
+    expect(
+      runtime.calls.filter((c) => c.op === "gc").map((c) => c.validAttachments?.map((a) => a.containerId)),
+    ).toEqual([["o1"], ["o1"]]);
+
+    // Past its time, or asked for, it is tried again; a success forgets the failures.
+    runtime.calls.length = 0;
+    await svc.gc({}, ctx());
+    expect(retries()).toBeGreaterThan(0);
   });
 });

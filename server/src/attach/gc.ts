@@ -6,13 +6,12 @@
 // has not finished yet. Errors are collected, never fatal; a dry run only reports.
 import type { Logger } from "pino";
 import type { GcItem, GcRequest, GcResult } from "./contract.js";
-import type { DetachDeps } from "./detach.js";
 import type { SandboxTruth } from "./sandbox-truth.js";
 import { retryOrphans } from "./gc-orphans.js";
 import { detachStale, type Judge, type PassLocks } from "./gc-stale.js";
-import { gcNetworks } from "./gc-networks.js";
+import { gcNetworks, type GcNetworksDeps } from "./gc-networks.js";
 
-export interface GcDeps extends DetachDeps {
+export interface GcDeps extends GcNetworksDeps {
   readonly truth: SandboxTruth;
   /** Attachments younger than this (since their last write) are never judged by the truth. */
   readonly gracePeriodMs: number;
@@ -28,15 +27,14 @@ export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<Gc
   const dryRun = req.dryRun === true;
   const errors: string[] = [];
   const items: GcItem[] = [];
-  const pass = { ...call, dryRun, errors, items };
+  const background = req.background === true;
+  const pass = { ...call, dryRun, background, errors, items, unreadable: [] as string[] };
 
   const judge =
     req.validContainerIds !== undefined ? validSetJudge(req.validContainerIds) : await truthJudge(deps, call.signal);
   const { kept, removed } = await detachStale(deps, judge, pass);
   const orphans = await retryOrphans(deps, pass);
-  const notes = [...judge.notes];
-  const skipped = await gcNetworks(deps, [...kept, ...orphans], { ...pass, wait: req.background !== true });
-  if (skipped !== undefined) notes.push(skipped);
+  const notes = [...judge.notes, ...(await gcNetworks(deps, [...kept, ...orphans], { ...pass, wait: !background }))];
   // One event per pass (no container), so metrics and the stream can count passes; removals have their own.
   deps.events.emit({
     kind: "reconcile",
@@ -44,9 +42,13 @@ export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<Gc
     time: deps.now(),
     containerId: "",
     phase: dryRun ? "gc-dry-run" : "gc",
-    message: `${removed.length} sandbox(es) ${dryRun ? "would be " : ""}removed, ${errors.length} error(s); judged by ${judge.sources.join(", ")}`,
+    message: `${removed.length} sandbox(es) ${dryRun ? "would be " : ""}removed, ${errors.length} error(s); judged by ${judge.sources.join(", ")}${unreadableNote(pass.unreadable)}`,
   });
   return { removedContainerIds: removed, errors, dryRun, sources: judge.sources, notes, items };
+}
+
+function unreadableNote(ids: readonly string[]): string {
+  return ids.length === 0 ? "" : `; ${ids.length} unreadable saved record(s) left in place, CNI GC skipped`;
 }
 
 function validSetJudge(ids: readonly string[]): Judge {

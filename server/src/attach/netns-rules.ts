@@ -6,6 +6,7 @@ import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import type { NetnsGuard, PinnedNetns } from "../netns/netns-guard.js";
 import type { PodLinks } from "../netns/pod-links.js";
+import type { CniResult, NetnsPin, StaleAttachment } from "../cni/index.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { primaryInterfaceIndex } from "./attached-interface.js";
 import { viewResult } from "./result-view.js";
@@ -109,18 +110,41 @@ export async function pinForDelete(
   if (found === undefined || found.through === "path") return found?.pinned;
   // Found by inode number alone, and a freed namespace's number is reused: it is the pod's only if
   // an interface the ADD made (name and MAC, from the saved results) is in it.
-  if (await holdsSavedInterface(deps.links, found.pinned.handle, record, signal)) return found.pinned;
+  if (await holdsInterfaceOf(deps.links, found.pinned.handle, Object.entries(record.results), signal))
+    return found.pinned;
   found.pinned.release();
   return undefined;
 }
 
-async function holdsSavedInterface(
+/**
+ * The namespace CNI GC's DEL of a stale cached attachment enters (the runtime's pinStale): its
+ * cached path, pinned, only while an interface its ADD made (name and MAC, from the cached result)
+ * is in it. The cache holds no netns identity, and its record may outlive the attachment's own:
+ * by then the path may name the node's namespace (refused by the pin) or another pod's, where an
+ * interface of that name is not this attachment's. Undefined otherwise: the DEL gets "" and the
+ * plugins release IPAM only.
+ */
+export async function pinForStaleCache(
+  deps: { readonly netns: NetnsGuard; readonly links: PodLinks },
+  stale: StaleAttachment,
+  signal?: AbortSignal,
+): Promise<NetnsPin | undefined> {
+  if (stale.netns === "") return undefined;
+  const pinned = deps.netns.pin(stale.netns);
+  if (!pinned.ok) return undefined;
+  if (await holdsInterfaceOf(deps.links, pinned.handle, [[stale.ifName, stale.result]], signal)) return pinned;
+  pinned.release();
+  return undefined;
+}
+
+/** Whether the namespace at `handle` holds an interface one of `results` made (its name and MAC). */
+async function holdsInterfaceOf(
   links: PodLinks,
   handle: string,
-  record: AttachmentRecord,
+  results: ReadonlyArray<readonly [string, CniResult]>,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  const made = Object.entries(record.results).flatMap(([ifName, result]) => {
+  const made = results.flatMap(([ifName, result]) => {
     const view = viewResult(result);
     const intf = view.interfaces[primaryInterfaceIndex(view, ifName)];
     return intf?.mac !== undefined ? [{ name: intf.name, mac: intf.mac.toLowerCase() }] : [];

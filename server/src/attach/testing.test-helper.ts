@@ -167,8 +167,14 @@ export function recordingRuntime(
     async checkNetworkList(list, rt) {
       await record({ op: "check", network: list.name, ifName: rt.ifName, netns: rt.netns, rt, list });
     },
-    async gcNetworkList(list, args) {
-      await record({ op: "gc", network: list.name, list, validAttachments: args.validAttachments ?? [] });
+    async gcNetworkList(list, args, opts) {
+      await record({
+        op: "gc",
+        network: list.name,
+        list,
+        validAttachments: args.validAttachments ?? [],
+        ...(opts !== undefined ? { opts } : {}),
+      });
     },
     async getStatusNetworkList(list) {
       await record({ op: "status", network: list.name, list });

@@ -90,6 +90,8 @@ export const RECONCILE_SCHEMA = section({
   intervalMs: v.optional(int(100, 86_400_000), 60_000),
   /** Attachments written more recently than this are never judged (an ADD the runtime has not finished). */
   gracePeriodMs: v.optional(int(0, 86_400_000), 120_000),
+  /** How long one network's CNI GC may take: every ADD and DEL on the node waits while it runs. */
+  gcTimeoutMs: v.optional(int(100, 3_600_000), 10_000),
   /** The container runtime's CRI socket (containerd, CRI-O): its sandbox list is the truth; "" = none, netns existence only. */
   runtimeSocket: v.optional(pathOrNone, "/run/containerd/containerd.sock"),
 });
