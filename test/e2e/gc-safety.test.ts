@@ -11,7 +11,7 @@ import { uniqueName } from "../helpers/netns.js";
 import { describeRoot } from "../helpers/root.js";
 import { runCmd } from "../helpers/run-cmd.js";
 import { createScratchNetnsPool, type ScratchNetnsPool } from "../helpers/scratch-netns.js";
-import { createServiceWorld, type ServiceWorld } from "../helpers/service-world.js";
+import { createServiceWorld, podRequest, type ServiceWorld } from "../helpers/service-world.js";
 
 describeRoot("GC safety e2e: CNI GC never reaches the node's links nor a live pod's", () => {
   let w: ServiceWorld;
@@ -33,15 +33,12 @@ describeRoot("GC safety e2e: CNI GC never reaches the node's links nor a live po
     await w?.cleanup();
   });
 
+  /** The cluster network only, its interface named podIf. */
   const request = (containerId: string, netnsPath: string) => ({
-    containerId,
+    ...podRequest(w, containerId, ""),
     netnsPath,
-    pod: { namespace: "default", name: `pod-${containerId}`, uid: `uid-${containerId}` },
     annotations: { values: {} },
-    selections: [],
     primaryInterface: podIf,
-    cniArgs: [],
-    cniVersion: "",
   });
   const record = (containerId: string) => join(w.dir, "state", "attachments", `${containerId}.json`);
   const linksIn = async (path: string) =>
