@@ -27,7 +27,7 @@ afterEach(async () => {
 const gone = async (): Promise<never> => {
   throw new Error("definitions are gone: DEL must not look them up");
 };
-const goneResolver: NetworkResolver = { resolve: gone, resolveClusterNetwork: gone };
+const goneResolver: NetworkResolver = { resolve: gone, resolveClusterNetwork: gone, resolveSelection: gone };
 
 describe("detach after a restart", () => {
   it("deletes every delegate in reverse from the saved plan, with the saved args and ADD results", async () => {

@@ -116,6 +116,9 @@ export const staticResolver = (networks: ResolvedNetwork[]): NetworkResolver => 
   resolve: async () => networks,
   resolveClusterNetwork: async () =>
     networks.find((n) => n.role === "cluster") ?? Promise.reject(new Error("staticResolver: no cluster network")),
+  resolveSelection: async (q) =>
+    networks.find((n) => n.role === "selected" && n.selection.name === q.selection.name) ??
+    Promise.reject(new Error(`staticResolver: no network ${q.selection.name}`)),
 });
 
 export const ctx = () => ({ signal: new AbortController().signal, log: pino({ level: "silent" }) });

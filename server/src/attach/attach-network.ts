@@ -19,13 +19,18 @@ import { checkResultRoutes } from "./preflight/result-routes.js";
 import { describeOrigin } from "./origin.js";
 import { rollback } from "./rollback.js";
 import type { PinnedNetns } from "../netns/netns-guard.js";
+import { REQUEST_SELECTIONS, type SelectionQuery } from "../resolve/index.js";
 
 const PHASE = "hotplug-add";
 
 export interface HotplugOptions {
   /** False when the caller writes network-status once for several changes (annotation-driven hot-plug). */
   readonly writeStatus?: boolean;
+  /** Where the selection was written, for errors; the request's selection when absent. */
+  readonly place?: SelectionQuery["place"];
 }
+
+const REQUEST_PLACE = { source: REQUEST_SELECTIONS, index: 1 };
 
 export async function attachNetwork(
   deps: AttachDeps,
@@ -46,7 +51,7 @@ async function hotplug(
   saved: AttachmentRecord,
   pinned: PinnedNetns,
 ): Promise<AttachNetworkResult> {
-  const { plan, added, warnings } = await planHotplug(deps, saved, req.selection, call.signal);
+  const { plan, added, warnings } = await planHotplug(deps, saved, req.selection, opts.place ?? REQUEST_PLACE, call.signal);
   for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
   const log = call.log.child({ network: added.network, ifName: added.ifName });
   let record: AttachmentRecord = { ...saved, plan, updatedAt: deps.now().toISOString() };

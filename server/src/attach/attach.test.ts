@@ -470,6 +470,7 @@ describe("pod annotations", () => {
     const resolver = {
       resolve: async (q: { annotations: Readonly<Record<string, string>> }) => (seen.push(q.annotations), [cluster]),
       resolveClusterNetwork: async () => cluster,
+      resolveSelection: async () => cluster,
     };
     const { svc } = service(undefined, { resolver, podSource: pods({ uid: "uid-1" }) });
     await svc.resolve(request({ annotations: { a: "from-request" } }), ctx());

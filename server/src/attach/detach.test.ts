@@ -62,6 +62,9 @@ async function attachedThenRestarted(fail?: FailRule, netns: NetnsGuard = anyNet
     resolveClusterNetwork: async () => {
       throw new Error("the resolver must not be used by DEL");
     },
+    resolveSelection: async () => {
+      throw new Error("the resolver must not be used by DEL");
+    },
   };
   const links = recordingLinks();
   return {

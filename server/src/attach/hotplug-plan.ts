@@ -3,7 +3,7 @@
 // family, IPAM ranges do not overlap and plugins exist — all decided before anything is saved or run.
 // The saved delegates are taken as they are; only the new one is planned afresh.
 import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
-import type { NetworkSelection, ResolvedNetwork } from "../resolve/index.js";
+import type { NetworkSelection, ResolvedNetwork, SelectionQuery } from "../resolve/index.js";
 import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
 import type { AttachRequest } from "./contract.js";
 import type { AttachmentRecord } from "./attachment-store.js";
@@ -22,6 +22,7 @@ export async function planHotplug(
   deps: PrepareDeps,
   record: AttachmentRecord,
   selection: NetworkSelection,
+  place: SelectionQuery["place"],
   signal?: AbortSignal,
 ): Promise<HotplugPlan> {
   const saved = record.plan;
@@ -38,13 +39,12 @@ export async function planHotplug(
     selection.interface !== undefined && selection.interface !== ""
       ? selection
       : { ...selection, interface: freeInterfaceName(saved) };
-  // The resolver checks the selection like an annotation element (namespace policy, lookups); its
-  // cluster and default networks are the ones the pod already has, so only the last one is new.
-  const resolved = await deps.resolver.resolve(
-    { namespace: saved.pod.namespace, name: saved.pod.name, annotations: {}, selections: [named] },
+  // Only the new network is resolved (namespace policy, lookup): the cluster and default networks
+  // are the saved ones, whatever the daemon config or the definitions say now.
+  const wanted = await deps.resolver.resolveSelection(
+    { namespace: saved.pod.namespace, selection: named, place },
     signal !== undefined ? { signal } : {},
   );
-  const wanted = resolved.at(-1)!;
   const primary = saved.delegates.find((d) => d.isDefault);
   const request: AttachRequest = {
     containerId: saved.containerId,

@@ -41,6 +41,7 @@ const resolver: NetworkResolver = {
     })),
   ],
   resolveClusterNetwork: async () => cluster,
+  resolveSelection: async (q) => ({ ...known[q.selection.name]!, selection: { ...known[q.selection.name]!.selection, ...q.selection } }),
 };
 
 function service(

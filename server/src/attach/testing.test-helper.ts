@@ -15,7 +15,7 @@ import {
   type RuntimeConf,
 } from "../cni/index.js";
 import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.js";
-import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork } from "../resolve/index.js";
+import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork, SelectionQuery } from "../resolve/index.js";
 import type { PodRef } from "./attachment-plan.js";
 import type { AttachRequest } from "./contract.js";
 import type { NetworkStatusEntry } from "./network-status-entry.js";
@@ -89,6 +89,11 @@ export function fakeResolver(networks: ResolvedNetwork[]): NetworkResolver & { c
       const cluster = networks.find((n) => n.role === "cluster");
       if (cluster === undefined) throw new Error("fakeResolver: no cluster network");
       return cluster;
+    },
+    resolveSelection: async (q: SelectionQuery) => {
+      const found = networks.find((n) => n.role === "selected" && n.selection.name === q.selection.name);
+      if (found === undefined) throw new Error(`fakeResolver: no network ${q.selection.name}`);
+      return { ...found, selection: { ...found.selection, ...q.selection } };
     },
   };
   return r;

@@ -5,6 +5,7 @@ import { findInSources, foundOrThrow } from "./find-network.js";
 import { checkNamespaceAllowed } from "./namespace-policy.js";
 import { networkDisplayName } from "./network-display-name.js";
 import { checkSelections, parseNetworkSelections } from "./parse-network-selections.js";
+import { parseSelectionElement, selectionToElement } from "./parse-selection-element.js";
 import { resolveConfiguredNetwork } from "./resolve-configured-network.js";
 import { describePlace, valueError } from "./selection-error.js";
 import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
@@ -150,6 +151,14 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
       const failed = settled.find((s) => s.status === "rejected");
       if (failed !== undefined) throw failed.reason;
       return settled.map((s) => (s as PromiseFulfilledResult<ResolvedNetwork>).value);
+    },
+
+    // Only the new network: the pod's cluster and default networks are saved with its sandbox.
+    async resolveSelection({ namespace, selection, place }, opts) {
+      opts?.signal?.throwIfAborted();
+      const sel = parseSelectionElement(selectionToElement(selection), namespace, place);
+      checkAllowed(namespace, sel, place.source, place.index);
+      return selectedNetwork("selected", sel, place.source, place.index, opts?.signal)();
     },
 
     async resolveClusterNetwork(opts) {

@@ -123,6 +123,16 @@ export interface NetworkResolver {
   resolve(query: PodNetworkQuery, opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork[]>;
   /** The cluster network the daemon config names, with no pod involved (CNI STATUS of the node). */
   resolveClusterNetwork(opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork>;
+  /** One network added to a running pod (hot-plug): checked and looked up alone, errors naming `place`. */
+  resolveSelection(query: SelectionQuery, opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork>;
+}
+
+export interface SelectionQuery {
+  /** The pod's namespace. */
+  readonly namespace: string;
+  readonly selection: NetworkSelection;
+  /** Where the selection was written: the annotation (or request field) and its 1-based position there. */
+  readonly place: { readonly source: string; readonly index: number };
 }
 
 /** Daemon settings that steer selection (Multus names in comments). */
