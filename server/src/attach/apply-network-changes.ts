@@ -1,17 +1,24 @@
-// Several hot-plug steps on one sandbox as one change (the annotation-driven hot-plug): removals
-// first (freeing interface names), then additions, each by the rules of DetachNetwork/AttachNetwork;
-// a failed step is reported and the others still run. network-status is written once at the end,
-// from what is saved. Events: one per removal, ONE listing every interface added, one per failure.
+// A running sandbox's selections applied as one change (the annotation-driven hot-plug): matched
+// against the saved delegates under the container lock (selection-match.ts), so what the change
+// does is measured against what is attached, also when the runtime's ADD was still running when it
+// came. Removals first (freeing interface names), then additions, each by the rules of
+// DetachNetwork/AttachNetwork; a failed step is reported and the others still run. network-status
+// is written once at the end, from what is saved; when that write fails (statusFailurePolicy fail),
+// the additions are taken off again, as a single AttachNetwork's would be, so the pod keeps no
+// interface its status does not list. Events: one per removal, ONE listing every interface added,
+// one per failure.
 import type { Logger } from "pino";
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { AttachedInterface, NetworkChanges, NetworkChangesOutcome } from "./contract.js";
-
-type Failure = NetworkChangesOutcome["failures"][number];
 import { writeStatus, type AttachDeps } from "./attach.js";
 import { attachNetwork } from "./attach-network.js";
-import { detachNetwork } from "./detach-network.js";
+import { loadAttached } from "./attached-record.js";
+import { detachNetwork, networkRef } from "./detach-network.js";
 import { recordNetworkStatus } from "./record-status.js";
+import { matchSelections } from "./selection-match.js";
+
+type Failure = NetworkChangesOutcome["failures"][number];
 
 export interface ChangesCall {
   readonly signal: AbortSignal;
@@ -25,20 +32,16 @@ export async function applyNetworkChanges(
   call: ChangesCall,
 ): Promise<NetworkChangesOutcome> {
   const { containerId, pod } = changes;
-  const attached: AttachedInterface[] = [];
+  const record = await loadAttached(deps.store, containerId, "hotplug");
+  const todo = matchSelections(record.plan.delegates, changes.selections, pod.namespace);
+  let attached: AttachedInterface[] = [];
   const removed: Array<{ network: string; ifName: string }> = [];
   const failures: Failure[] = [];
   const emit = (e: Omit<AttachmentEvent, "time" | "containerId" | "pod">): void =>
     deps.events.emit({ ...e, time: deps.now(), containerId, pod });
-  const failed = (
-    kind: AttachmentEvent["kind"],
-    step: string,
-    err: unknown,
-    started: number,
-    entry: Pick<Failure, "attach" | "detach"> = {},
-  ): void => {
+  const failed = (kind: AttachmentEvent["kind"], step: string, err: unknown, started: number, note = ""): void => {
     const d = describeError(err);
-    failures.push({ step, reason: d.code, message: d.message, ...entry });
+    failures.push({ step, reason: d.code, message: d.message + note });
     call.log.warn({ err, reason: d.code, step }, "annotation hot-plug step failed");
     const where = Object.fromEntries(
       (["network", "ifName", "plugin", "phase"] as const).flatMap((k) => (d.context[k] ? [[k, d.context[k]]] : [])),
@@ -47,20 +50,18 @@ export async function applyNetworkChanges(
       kind,
       outcome: "failed",
       reason: d.code,
-      message: d.message,
+      message: d.message + note,
       durationMs: performance.now() - started,
       ...where,
     });
   };
 
-  for (const [index, target] of changes.detach.entries()) {
-    const step =
-      target.ifName !== undefined
-        ? `detach ${target.ifName}`
-        : `detach ${target.network?.namespace}/${target.network?.name}`;
+  for (const d of todo.detach) {
     const started = performance.now();
+    const network = networkRef(d);
     try {
-      const res = await detachNetwork(deps, { containerId, ...target }, call, { writeStatus: false });
+      const req = { containerId, ifName: d.ifName, ...(network !== undefined ? { network } : {}) };
+      const res = await detachNetwork(deps, req, call, { writeStatus: false });
       removed.push(...res.removed);
       for (const r of res.removed)
         emit({
@@ -71,29 +72,36 @@ export async function applyNetworkChanges(
           durationMs: performance.now() - started,
         });
     } catch (err) {
-      failed("hotplug-detach", step, err, started, { detach: index });
+      failed("hotplug-detach", `detach ${d.ifName} (${d.network})`, err, started);
     }
   }
   const started = performance.now();
-  for (const [index, selection] of changes.attach.entries()) {
+  for (const { selection, index } of todo.attach) {
     const stepStarted = performance.now();
+    const place = { source: changes.source, index };
     try {
-      attached.push((await attachNetwork(deps, { containerId, selection }, call, { writeStatus: false })).attached);
+      attached.push(
+        (await attachNetwork(deps, { containerId, selection }, call, { writeStatus: false, place })).attached,
+      );
     } catch (err) {
+      const name = `${selection.namespace ?? pod.namespace}/${selection.name}`;
       failed(
         "hotplug-attach",
-        `attach ${selection.namespace ?? pod.namespace}/${selection.name}${selection.interface ? `@${selection.interface}` : ""}`,
+        `attach ${name}${selection.interface ? `@${selection.interface}` : ""}`,
         err,
         stepStarted,
-        { attach: index },
       );
     }
   }
   if (attached.length > 0 || removed.length > 0) {
     const writing = performance.now();
-    await writeSavedStatus(deps, containerId, call.signal).catch((err: unknown) =>
-      failed(attached.length > 0 ? "hotplug-attach" : "hotplug-detach", "write network-status", err, writing),
-    );
+    try {
+      await writeSavedStatus(deps, containerId, call.signal);
+    } catch (err) {
+      // Each addition taken off reports the failed write; removals cannot be taken back (as DetachNetwork).
+      if (attached.length > 0) attached = await takeOff(attached, err);
+      else failed("hotplug-detach", "write network-status", err, writing);
+    }
   }
   // After the status write, as a single AttachNetwork reports once its PATCH is done.
   if (attached.length > 0) {
@@ -105,6 +113,24 @@ export async function applyNetworkChanges(
     emit({ kind: "hotplug-attach", outcome: "ok", interfaces, durationMs: performance.now() - started });
   }
   return { attached, removed, failures };
+
+  /** Detaches what this change added, newest first; returns what could not be taken off. */
+  async function takeOff(added: readonly AttachedInterface[], cause: unknown): Promise<AttachedInterface[]> {
+    const kept: AttachedInterface[] = [];
+    for (const i of [...added].reverse()) {
+      const began = performance.now();
+      const step = `attach ${i.network}@${i.ifName}`;
+      try {
+        const rollback = { signal: call.rollbackSignal(), log: call.log };
+        await detachNetwork(deps, { containerId, ifName: i.ifName }, rollback, { writeStatus: false });
+        failed("hotplug-attach", step, cause, began, `; ${i.ifName} rolled back`);
+      } catch (err) {
+        kept.unshift(i);
+        failed("hotplug-attach", `roll back ${i.network}@${i.ifName}`, err, began);
+      }
+    }
+    return kept;
+  }
 }
 
 async function writeSavedStatus(deps: AttachDeps, containerId: string, signal: AbortSignal): Promise<void> {

@@ -16,6 +16,8 @@ export interface PlannedDelegate {
   readonly ifName: string;
   /** True for the cluster (default) network. */
   readonly isDefault: boolean;
+  /** Set for the daemon's defaultNetworks: every pod gets them, so the pod's own selections never remove them. */
+  readonly fromDefaultNetworks?: true;
   /** The final network config list (raw JSON), after cni-args merge. */
   readonly config: JsonObject;
   readonly capabilityArgs: JsonObject;

@@ -264,26 +264,27 @@ export interface DetachNetworkResult extends DetachResult {
   readonly networkStatus: readonly NetworkStatusEntry[];
 }
 
-/** What changed in a running pod's selections: removals (by interface or network), then additions. */
+/**
+ * A running sandbox's selections as they now read (the annotation-driven hot-plug): matched against
+ * what is attached under the container lock (selection-match.ts); what no element asks for any more
+ * is detached, what is not attached yet is attached.
+ */
 export interface NetworkChanges {
   readonly containerId: string;
   readonly pod: PodRef;
-  readonly detach: ReadonlyArray<Omit<DetachNetworkRequest, "containerId">>;
-  readonly attach: readonly NetworkSelection[];
+  /** Every selection of the pod, in order (namespace filled in). */
+  readonly selections: readonly NetworkSelection[];
+  /** Where they were written (the networks annotation), so an error names the element's place. */
+  readonly source: string;
 }
 
 export interface NetworkChangesOutcome {
   readonly attached: readonly AttachedInterface[];
   readonly removed: ReadonlyArray<{ readonly network: string; readonly ifName: string }>;
-  /**
-   * One line per failed step, with its catalog reason; `detach`/`attach` is the index of the failed
-   * entry in the request's list (absent for the network-status write).
-   */
+  /** One line per failed step, with its catalog reason; the next change retries it. */
   readonly failures: ReadonlyArray<{
     readonly step: string;
     readonly reason: string;
     readonly message: string;
-    readonly detach?: number;
-    readonly attach?: number;
   }>;
 }

@@ -1,5 +1,5 @@
-// DetachNetwork: one network off a running sandbox, named by its interface or by namespace/name,
-// through the one release path of DEL (the plugin's DEL, else netattach's own cleanup, else
+// DetachNetwork: one network off a running sandbox, named by its interface, by namespace/name, or
+// by both (the interface must then be that network's), through the one release path of DEL (the plugin's DEL, else netattach's own cleanup, else
 // orphaned for the reconciler). The other delegates stay attached and saved; network-status is
 // rewritten whole. The cluster network is the sandbox's own: only the runtime's DEL removes it.
 import { DaemonError } from "../errors/daemon-error.js";
@@ -63,21 +63,26 @@ export async function detachNetwork(
   };
 }
 
-/** The one delegate the request names; the cluster network and an ambiguous network are refused. */
+/**
+ * The one delegate the request names; the cluster network and an ambiguous network are refused, and
+ * so is an interface that is not the named network's (it may have been re-used by another network).
+ */
 function pickDelegate(record: AttachmentRecord, req: DetachNetworkRequest): PlannedDelegate {
   const { plan } = record;
   const byIf = req.ifName !== undefined && req.ifName !== "";
-  if (byIf === (req.network !== undefined)) {
-    throw new DaemonError(
-      "INVALID_REQUEST",
-      "DetachNetwork names exactly one of: an interface, or a network (namespace/name)",
-      { phase: PHASE },
-    );
+  const net = req.network;
+  if (!byIf && net === undefined) {
+    throw new DaemonError("INVALID_REQUEST", "DetachNetwork names an interface, a network (namespace/name), or both", {
+      phase: PHASE,
+    });
   }
-  const what = byIf
-    ? `interface ${quoteInput(req.ifName!)}`
-    : `network "${req.network!.namespace}/${req.network!.name}"`;
-  const found = plan.delegates.filter((d) => (byIf ? d.ifName === req.ifName : isNetwork(d, req.network!)));
+  const what = [
+    ...(byIf ? [`interface ${quoteInput(req.ifName!)}`] : []),
+    ...(net !== undefined ? [`network "${net.namespace}/${net.name}"`] : []),
+  ].join(" of ");
+  const found = plan.delegates.filter(
+    (d) => (!byIf || d.ifName === req.ifName) && (net === undefined || isNetwork(d, net)),
+  );
   if (found.length === 0) {
     const has = plan.delegates.map((d) => `${d.ifName} (${d.network})`).join(", ");
     throw new DaemonError("ATTACHMENT_NOT_FOUND", `container ${plan.containerId} has no ${what}; it has ${has}`, {
@@ -103,8 +108,16 @@ function pickDelegate(record: AttachmentRecord, req: DetachNetworkRequest): Plan
   return target;
 }
 
-function isNetwork(d: PlannedDelegate, ref: { readonly namespace: string; readonly name: string }): boolean {
+/** Whether a delegate is the network namespace/name (a definition's own name, not its display name). */
+export function isNetwork(d: PlannedDelegate, ref: { readonly namespace: string; readonly name: string }): boolean {
   if (d.origin.kind === "network-attachment-definition")
     return d.origin.namespace === ref.namespace && d.origin.name === ref.name;
   return d.network === `${ref.namespace}/${ref.name}`;
+}
+
+/** The namespace/name a detach of this delegate can name (none for a network named otherwise). */
+export function networkRef(d: PlannedDelegate): { namespace: string; name: string } | undefined {
+  if (d.origin.kind === "network-attachment-definition") return { namespace: d.origin.namespace, name: d.origin.name };
+  const at = d.network.indexOf("/");
+  return at > 0 ? { namespace: d.network.slice(0, at), name: d.network.slice(at + 1) } : undefined;
 }

@@ -1,8 +1,12 @@
 // Hot-plug on the service with a recording runtime: serialised with a full DEL of the sandbox, a
-// hot-unplug whose plugin cannot DEL orphans that delegate alone, and one cut short keeps it saved.
+// hot-unplug whose plugin cannot DEL orphans that delegate alone, and one cut short keeps it saved;
+// the annotation-driven changes measured against what is attached.
 import { describe, expect, it, vi } from "vitest";
 import { CniError } from "../cni/index.js";
-import type { NetworkResolver, ResolvedNetwork } from "../resolve/types.js";
+import { DaemonError } from "../errors/daemon-error.js";
+import { NETWORKS_ANNOTATION } from "../resolve/index.js";
+import type { NetworkResolver, ResolvedNetwork, SelectionQuery } from "../resolve/types.js";
+import type { NetworkStatusWriter } from "./ports.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import {
   allPluginsFound,
@@ -41,18 +45,21 @@ const resolver: NetworkResolver = {
     })),
   ],
   resolveClusterNetwork: async () => cluster,
-  resolveSelection: async (q) => ({ ...known[q.selection.name]!, selection: { ...known[q.selection.name]!.selection, ...q.selection } }),
+  resolveSelection: async (q) => ({
+    ...known[q.selection.name]!,
+    selection: { ...known[q.selection.name]!.selection, ...q.selection },
+  }),
 };
 
-function service(
+function service<W extends NetworkStatusWriter = ReturnType<typeof recordingStatusWriter>>(
   runtime: ReturnType<typeof recordingRuntime>,
-  extra: { links?: ReturnType<typeof recordingLinks> } = {},
+  extra: { links?: ReturnType<typeof recordingLinks>; resolver?: NetworkResolver; statusWriter?: W } = {},
 ) {
   const events = recordingEvents();
-  const statusWriter = recordingStatusWriter();
+  const statusWriter = (extra.statusWriter ?? recordingStatusWriter()) as W;
   const svc = createAttachmentService({
     runtime,
-    resolver,
+    resolver: extra.resolver ?? resolver,
     podSource: noClusterPods,
     statusWriter,
     store: stores.store,
@@ -133,27 +140,131 @@ describe("hot-plug", () => {
     expect(await ifNames()).toEqual(["eth0", "net1"]);
   });
 
-  it("applyNetworkChanges names each failed step by its index in the request, so a caller knows what is applied", async () => {
+  it("a detach naming an interface and a network refuses an interface of another network, and changes nothing", async () => {
+    const runtime = recordingRuntime();
+    const { svc } = service(runtime);
+    await svc.attach(request(), ctx());
+    const err = await rejection(
+      svc.detachNetwork({ containerId: "c1", ifName: "net1", network: { namespace: "default", name: "green" } }, ctx()),
+    );
+    expect(err.code).toBe("ATTACHMENT_NOT_FOUND");
+    expect(err.message).toContain(`interface "net1" of network "default/green"`);
+    expect(runtime.calls.filter((c) => c.op === "del")).toEqual([]);
+    expect(await ifNames()).toEqual(["eth0", "net1"]);
+    await svc.detachNetwork(
+      { containerId: "c1", ifName: "net1", network: { namespace: "default", name: "blue" } },
+      ctx(),
+    );
+    expect(await ifNames()).toEqual(["eth0"]);
+  });
+});
+
+describe("applyNetworkChanges (the annotation-driven hot-plug)", () => {
+  const changes = (...names: Array<string | [string, string]>) => ({
+    containerId: "c1",
+    pod: request().pod,
+    selections: names.map((n) =>
+      typeof n === "string" ? { name: n, namespace: "default" } : { name: n[0], namespace: "default", interface: n[1] },
+    ),
+    source: NETWORKS_ANNOTATION,
+  });
+
+  it("reports each failed step and runs the others; the steps are measured against what is attached", async () => {
     const runtime = recordingRuntime((c) =>
       c.op === "add" && c.network === "green" ? pluginFailure("ptp", 11, "no addresses") : undefined,
     );
     const { svc } = service(runtime);
-    await svc.attach(request(), ctx());
-    const outcome = await svc.applyNetworkChanges(
-      {
-        containerId: "c1",
-        pod: request().pod,
-        detach: [{ ifName: "net1" }, { ifName: "net9" }],
-        attach: [{ name: "green" }, { name: "blue", interface: "data1" }],
-      },
-      ctx(),
-    );
+    await svc.attach(request(), ctx()); // eth0, net1 (blue)
+    const outcome = await svc.applyNetworkChanges(changes("green", ["blue", "data1"]), ctx());
     expect(outcome.removed.map((r) => r.ifName)).toEqual(["net1"]);
     expect(outcome.attached.map((i) => i.ifName)).toEqual(["data1"]);
     expect(outcome.failures).toEqual([
-      expect.objectContaining({ step: "detach net9", reason: "ATTACHMENT_NOT_FOUND", detach: 1 }),
-      expect.objectContaining({ step: "attach default/green", reason: "PLUGIN_FAILED", attach: 0 }),
+      expect.objectContaining({ step: "attach default/green", reason: "PLUGIN_FAILED" }),
     ]);
     expect(await ifNames()).toEqual(["eth0", "data1"]);
+    // The failed step is retried by the next change, since green is still not attached.
+    const again = await svc.applyNetworkChanges(changes("green", ["blue", "data1"]), ctx());
+    expect(again.failures.map((f) => f.step)).toEqual(["attach default/green"]);
+  });
+
+  it("a network selected twice can be removed one element at a time, then altogether", async () => {
+    const { svc } = service(recordingRuntime());
+    await svc.attach(request(), ctx());
+    await svc.applyNetworkChanges(changes("blue", "blue"), ctx());
+    expect(await ifNames()).toEqual(["eth0", "net1", "net2"]);
+    const one = await svc.applyNetworkChanges(changes("blue"), ctx());
+    expect([one.removed, one.failures]).toEqual([[{ network: "default/blue", ifName: "net2" }], []]);
+    const none = await svc.applyNetworkChanges(changes(), ctx());
+    expect([none.removed, none.failures]).toEqual([[{ network: "default/blue", ifName: "net1" }], []]);
+    expect(await ifNames()).toEqual(["eth0"]);
+  });
+
+  it("an equivalent value (the interface the network already has) changes nothing and writes nothing", async () => {
+    const runtime = recordingRuntime();
+    const { svc, statusWriter } = service(runtime);
+    await svc.attach(request(), ctx());
+    const calls = runtime.calls.length;
+    const writes = statusWriter.written.length;
+    expect(await svc.applyNetworkChanges(changes(["blue", "net1"]), ctx())).toEqual({
+      attached: [],
+      removed: [],
+      failures: [],
+    });
+    expect([runtime.calls.length, statusWriter.written.length]).toEqual([calls, writes]);
+  });
+
+  it("a change arriving while the runtime's ADD runs waits for it and is applied to what the ADD attached", async () => {
+    let release!: () => void;
+    const parked = new Promise<void>((r) => (release = r));
+    const runtime = recordingRuntime(undefined, async (call: RuntimeCall) => {
+      if (call.op === "add" && call.network === "cbr0") await parked;
+    });
+    const { svc } = service(runtime);
+    const adding = svc.attach(request(), ctx()); // attaches blue (the value before the change)
+    await vi.waitFor(() => expect(runtime.calls.some((c) => c.op === "add")).toBe(true));
+    const applying = svc.applyNetworkChanges(changes("blue", ["green", "s0"]), ctx());
+    release();
+    await adding;
+    expect((await applying).attached.map((i) => i.ifName)).toEqual(["s0"]);
+    expect(await ifNames()).toEqual(["eth0", "net1", "s0"]);
+  });
+
+  it("names the annotation and the element's position when it resolves the new network", async () => {
+    const asked: SelectionQuery[] = [];
+    const { svc } = service(recordingRuntime(), {
+      resolver: { ...resolver, resolveSelection: async (q) => (asked.push(q), resolver.resolveSelection(q)) },
+    });
+    await svc.attach(request(), ctx());
+    await svc.applyNetworkChanges(changes("blue", "green"), ctx());
+    expect(asked.map((q) => q.place)).toEqual([{ source: NETWORKS_ANNOTATION, index: 2 }]);
+  });
+
+  it("a network-status write that fails (statusFailurePolicy fail) takes the additions off again, as AttachNetwork does", async () => {
+    const runtime = recordingRuntime();
+    let failing = false;
+    const statusWriter = {
+      written: [] as unknown[],
+      write: async (_pod: unknown, status: unknown) => {
+        if (failing) throw new DaemonError("STATUS_WRITE_FAILED", "writing network-status failed: 403", {});
+        statusWriter.written.push(status);
+      },
+    };
+    const { svc, events } = service(runtime, { statusWriter });
+    await svc.attach(request(), ctx());
+    failing = true;
+    const outcome = await svc.applyNetworkChanges(changes("blue", ["green", "s0"]), ctx());
+    expect(outcome.attached).toEqual([]);
+    expect(outcome.failures).toEqual([
+      expect.objectContaining({ step: "attach default/green@s0", reason: "STATUS_WRITE_FAILED" }),
+    ]);
+    expect(outcome.failures[0]!.message).toContain("s0 rolled back");
+    expect(await ifNames()).toEqual(["eth0", "net1"]);
+    expect(runtime.calls.filter((c) => c.op === "del").map((c) => c.ifName)).toEqual(["s0"]);
+    expect(events.events.filter((e) => e.kind === "hotplug-attach").map((e) => e.outcome)).toEqual(["failed"]);
+    // Once the API answers again, the same value attaches it (nothing remembers the failure).
+    failing = false;
+    expect(
+      (await svc.applyNetworkChanges(changes("blue", ["green", "s0"]), ctx())).attached.map((i) => i.ifName),
+    ).toEqual(["s0"]);
   });
 });

@@ -80,6 +80,7 @@ function planDelegate(request: ResolveRequest, n: ResolvedNetwork, ifName: strin
     network: n.network,
     ifName,
     isDefault,
+    ...(n.role === "default" ? { fromDefaultNetworks: true as const } : {}),
     config,
     capabilityArgs,
     cniArgs: delegateCniArgs(request),

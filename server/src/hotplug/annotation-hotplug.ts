@@ -1,18 +1,20 @@
 // Annotation-driven hot-plug (daemon config hotplug.annotations, Kubernetes mode): when the
-// networks annotation of a pod on this node changes while its sandbox is attached, what the new
-// value adds is attached and what it drops is detached (selection-diff.ts), as one change under the
-// container lock with one network-status PATCH (applyNetworkChanges). The diff is against what is
-// applied: the value at first sight (the runtime's ADD attached it), then each step that succeeded.
-// A refused value or a failed step changes nothing there, so the next change retries what failed
-// instead of taking it as done. A pod not attached yet is left to the runtime's ADD.
+// networks annotation of a pod on this node changes, its sandbox is given what the new value asks
+// for, as one change under the container lock with one network-status PATCH (applyNetworkChanges).
+// The value is matched against what the sandbox has attached (attach/selection-match.ts), never
+// against an earlier value: a refused value or a failed step leaves nothing to remember, and the
+// next change retries it. A change seen while the runtime's ADD runs waits for that ADD (the
+// container lock) and is then applied to what it attached; one seen before the ADD saved anything
+// is looked at again at the pod's next update (the ADD's own network-status PATCH, the kubelet's
+// status), since the ADD may have read the value before it changed.
 // Nothing here throws into the informer: failures are logged and become events.
 import type { Logger } from "pino";
-import type { AttachmentService, NetworkChangesOutcome, PodRef } from "../attach/index.js";
+import type { AttachmentService, PodRef } from "../attach/index.js";
+import { isDaemonError } from "../errors/daemon-error.js";
 import { describeError } from "../errors/describe-error.js";
 import type { EventSink } from "../events/attachment-event.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
-import { NETWORKS_ANNOTATION, parseNetworkSelections, type NetworkSelection, type PodInfo } from "../resolve/index.js";
-import { diffSelections, type SelectionDiff } from "./selection-diff.js";
+import { NETWORKS_ANNOTATION, parseNetworkSelections, type PodInfo } from "../resolve/index.js";
 
 export interface AnnotationHotplugDeps {
   readonly service: Pick<AttachmentService, "list" | "applyNetworkChanges">;
@@ -31,29 +33,14 @@ export interface AnnotationHotplug {
   stop(): Promise<void>;
 }
 
-/** Per pod: the last value seen (a change is a new value) and the selections applied. */
+/** Per pod: the last value seen (a change is a new value), and what is still to do. */
 interface PodView {
+  pod: PodInfo;
   value: string;
-  applied: readonly NetworkSelection[];
-}
-
-/** What is applied after a change: the diff's steps that succeeded, in the annotation's order. */
-function appliedAfter(
-  applied: readonly NetworkSelection[],
-  diff: SelectionDiff,
-  outcome: NetworkChangesOutcome,
-): NetworkSelection[] {
-  // A detach of what is not there (ATTACHMENT_NOT_FOUND) leaves it gone all the same.
-  const keptByFailure = new Set(
-    outcome.failures.flatMap((f) =>
-      f.detach !== undefined && f.reason !== "ATTACHMENT_NOT_FOUND" ? [diff.removed[f.detach]] : [],
-    ),
-  );
-  const notAdded = new Set(outcome.failures.flatMap((f) => (f.attach !== undefined ? [diff.added[f.attach]] : [])));
-  return [
-    ...applied.filter((s) => !diff.removed.includes(s) || keptByFailure.has(s)),
-    ...diff.added.filter((s) => !notAdded.has(s)),
-  ];
+  /** A run is queued; it reads `pod` when it starts, so changes seen meanwhile need no run of their own. */
+  queued: boolean;
+  /** A change found no sandbox attached yet: looked at again at the pod's next update. */
+  pending: boolean;
 }
 
 export function createAnnotationHotplug(deps: AnnotationHotplugDeps): AnnotationHotplug {
@@ -70,63 +57,50 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
 
   const keyOf = (pod: PodInfo): string => `${pod.namespace}/${pod.name}/${pod.uid}`;
 
-  function parse(value: string, pod: PodInfo): NetworkSelection[] {
-    return parseNetworkSelections(value, pod.namespace, NETWORKS_ANNOTATION, limits);
-  }
-
-  /** An ADD with a value that does not parse failed, so nothing of it is attached. */
-  function parsedOrNone(value: string, pod: PodInfo): NetworkSelection[] {
-    try {
-      return parse(value, pod);
-    } catch {
-      return [];
-    }
-  }
-
-  async function handle(pod: PodInfo, view: PodView, after: string): Promise<void> {
+  async function handle(view: PodView): Promise<void> {
+    view.queued = false;
+    const { pod } = view;
     const ref: PodRef = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
     const ctx = { signal: stopping.signal, log: log.child({ pod: `${pod.namespace}/${pod.name}` }) };
     let containerId = "";
     try {
+      const value = pod.annotations[NETWORKS_ANNOTATION] ?? "";
+      const selections = parseNetworkSelections(value, pod.namespace, NETWORKS_ANNOTATION, limits);
       const listed = await deps.service.list({ podNamespace: pod.namespace, podName: pod.name }, ctx);
-      const attached = listed.attachments.filter(
-        (a) => a.phase === "attached" && (a.pod.uid === "" || pod.uid === "" || a.pod.uid === pod.uid),
+      // An ADD in flight ("attaching") is waited for: the change runs under the container lock after it.
+      const sandboxes = listed.attachments.filter(
+        (a) =>
+          (a.phase === "attached" || a.phase === "attaching") &&
+          (a.pod.uid === "" || pod.uid === "" || a.pod.uid === pod.uid),
       );
-      const wanted = parse(after, pod);
-      if (attached.length === 0) {
-        ctx.log.debug("networks annotation changed on a pod with no attached sandbox; left to the runtime's ADD");
-        view.applied = wanted;
-        return;
-      }
-      const diff = diffSelections(view.applied, wanted);
-      if (diff.added.length === 0 && diff.removed.length === 0) return;
-      for (const sandbox of attached) {
+      view.pending = sandboxes.length === 0;
+      for (const sandbox of sandboxes) {
         containerId = sandbox.containerId;
-        const outcome = await deps.service.applyNetworkChanges(
-          {
-            containerId,
-            pod: sandbox.pod,
-            detach: diff.removed.map((s) =>
-              s.interface !== undefined && s.interface !== ""
-                ? { ifName: s.interface }
-                : { network: { namespace: s.namespace ?? pod.namespace, name: s.name } },
-            ),
-            attach: diff.added,
-          },
-          ctx,
-        );
-        ctx.log.info(
-          {
-            containerId,
-            added: outcome.attached.map((i) => i.ifName),
-            removed: outcome.removed.map((r) => r.ifName),
-            failures: outcome.failures,
-          },
-          "networks annotation applied",
-        );
-        // One pod has one sandbox attached; with more (a runtime's leftover), the last one counts.
-        view.applied = appliedAfter(view.applied, diff, outcome);
+        try {
+          const outcome = await deps.service.applyNetworkChanges(
+            { containerId, pod: sandbox.pod, selections, source: NETWORKS_ANNOTATION },
+            ctx,
+          );
+          if (outcome.attached.length + outcome.removed.length + outcome.failures.length > 0)
+            ctx.log.info(
+              {
+                containerId,
+                added: outcome.attached.map((i) => i.ifName),
+                removed: outcome.removed.map((r) => r.ifName),
+                failures: outcome.failures,
+              },
+              "networks annotation applied",
+            );
+        } catch (err) {
+          // The ADD waited for failed (or a DEL came first): the runtime's next ADD reads the annotation.
+          if (!isDaemonError(err) || err.code !== "ATTACHMENT_NOT_FOUND") throw err;
+          view.pending = true;
+        }
       }
+      if (view.pending)
+        ctx.log.debug(
+          "networks annotation changed on a pod with no attached sandbox; looked at again at its next update",
+        );
     } catch (err) {
       const d = describeError(err);
       ctx.log.warn({ err, reason: d.code, containerId }, "networks annotation change could not be applied");
@@ -142,6 +116,16 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
     }
   }
 
+  function enqueue(key: string, view: PodView): void {
+    if (view.queued) return;
+    view.queued = true;
+    const queued = (queues.get(key) ?? Promise.resolve()).then(() => handle(view));
+    queues.set(key, queued);
+    void queued.finally(() => {
+      if (queues.get(key) === queued) queues.delete(key);
+    });
+  }
+
   return {
     observe(pod, change) {
       if (stopping.signal.aborted) return;
@@ -154,18 +138,16 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
       const view = seen.get(key);
       // First sight: the runtime's ADD attaches what it says.
       if (view === undefined) {
-        seen.set(key, { value, applied: parsedOrNone(value, pod) });
+        seen.set(key, { pod, value, queued: false, pending: false });
         return;
       }
-      // A resync, or another field changed. An "add" of a pod already seen is a relist after a
-      // broken watch: a change it brings is one the watch missed.
-      if (view.value === value) return;
+      view.pod = pod;
+      // A resync, or another field changed: nothing to do unless a change still waits for the ADD.
+      // An "add" of a pod already seen is a relist after a broken watch: a change it brings is one
+      // the watch missed.
+      if (view.value === value && !view.pending) return;
       view.value = value;
-      const queued = (queues.get(key) ?? Promise.resolve()).then(() => handle(pod, view, value));
-      queues.set(key, queued);
-      void queued.finally(() => {
-        if (queues.get(key) === queued) queues.delete(key);
-      });
+      enqueue(key, view);
     },
     async idle() {
       while (queues.size > 0) await Promise.all([...queues.values()]);
