@@ -1,10 +1,14 @@
 // Applies default-route requests after every ADD: for each IP family a request names (an empty
 // request names both), default routes on the pod's interfaces are removed, then the requested
-// gateway is set on the chosen interface. Families nobody asked about are left alone.
+// gateway is set on the chosen interface. Families nobody asked about are left alone. A hot-unplug
+// of the interface that asked gives the families back (restoreDefaultRoutes).
 import { isIP } from "node:net";
 import type { IpFamily, RouteEditor } from "../netns/route-editor.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentPlan } from "./attachment-plan.js";
+import type { CniResult } from "../cni/index.js";
+import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
+import { resultGateways } from "./attached-interface.js";
+import { viewResult } from "./result-view.js";
 
 /** Final default gateways of one interface, given what its result said. */
 export type GatewaysFor = (ifName: string, fromResult: readonly string[]) => string[];
@@ -64,6 +68,40 @@ export async function applyDefaultRoutes(
     }
   }
   return defaultRouteGateways(plan);
+}
+
+/**
+ * After a delegate that asked for default routes is removed, the families it named go back to the
+ * interfaces that had them before: what the remaining results (and requests) say, as at ADD. The
+ * removed interface's own routes went with it.
+ */
+export async function restoreDefaultRoutes(
+  removed: PlannedDelegate,
+  left: AttachmentPlan,
+  results: Readonly<Record<string, CniResult>>,
+  routes: RouteEditor,
+  /** The pinned namespace to edit. */
+  netns: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (removed.defaultRoute === undefined) return;
+  const families = requestedFamilies({ ...left, delegates: [removed] });
+  const gatewaysFor = defaultRouteGateways(left);
+  const opts = signal !== undefined ? { signal } : {};
+  for (const family of families) {
+    const holder = left.delegates.flatMap((d) => {
+      const result = results[d.ifName];
+      const own = result !== undefined ? resultGateways(viewResult(result)) : [];
+      const gw = (gatewaysFor?.(d.ifName, own) ?? own).find((g) => familyOf(g) === family);
+      return gw !== undefined ? [{ d, gw }] : [];
+    })[0];
+    if (holder === undefined) continue;
+    await step(
+      holder.d.network,
+      `restore default via ${holder.gw} dev ${holder.d.ifName} after removing ${removed.network} (${removed.ifName})`,
+      () => routes.replaceDefaultRoute(netns, family, holder.d.ifName, holder.gw, opts),
+    );
+  }
 }
 
 async function step(network: string | undefined, what: string, fn: () => Promise<void>): Promise<void> {

@@ -15,12 +15,13 @@ import { describeLeft, releaseDelegates, releaseTarget } from "./release-delegat
 import { settleRelease } from "./settle-release.js";
 import { holding, pinForDelete } from "./netns-rules.js";
 import { recordNetworkStatus } from "./record-status.js";
+import { restoreDefaultRoutes } from "./default-routes.js";
 
 const PHASE = "hotplug-del";
 
 export type DetachNetworkDeps = Pick<
   AttachDeps,
-  "runtime" | "links" | "events" | "now" | "store" | "orphans" | "netns" | "statusWriter"
+  "runtime" | "links" | "events" | "now" | "store" | "orphans" | "netns" | "statusWriter" | "routes"
 >;
 
 export async function detachNetwork(
@@ -33,11 +34,21 @@ export async function detachNetwork(
   const target = pickDelegate(record, req);
   const stays = record.plan.delegates.filter((d) => d !== target);
   const { plan } = record;
+  const left = { ...plan, delegates: stays };
   const pinned = await pinForDelete(deps, record, call.signal);
-  const outcome = await holding(pinned, () =>
-    releaseDelegates(deps, releaseTarget(plan, pinned), [target], "del", call, record.results),
-  );
-  const settled = await settleRelease(deps, record, outcome, "attachments", stays);
+  const { outcome, settled, routeError } = await holding(pinned, async () => {
+    const outcome = await releaseDelegates(deps, releaseTarget(plan, pinned), [target], "del", call, record.results);
+    const settled = await settleRelease(deps, record, outcome, "attachments", stays);
+    // A default route the removed network took over goes back to the interface that had it.
+    const routeError =
+      pinned !== undefined && settled.interrupted.length === 0
+        ? await restoreDefaultRoutes(target, left, record.results, deps.routes, pinned.handle, call.signal).then(
+            () => undefined,
+            (err: unknown) => err,
+          )
+        : undefined;
+    return { outcome, settled, routeError };
+  });
   const interrupted = settled.interrupted[0];
   if (interrupted !== undefined) {
     throw new DaemonError(
@@ -47,10 +58,11 @@ export async function detachNetwork(
       { cause: interrupted.error },
     );
   }
-  const left = { ...plan, delegates: stays };
   const results = Object.fromEntries(Object.entries(record.results).filter(([ifName]) => ifName !== target.ifName));
   const networkStatus = await recordNetworkStatus({ plan: left, results });
   if (opts.writeStatus !== false) await writeStatus(deps, left, { networkStatus }, call.signal);
+  // The network is gone either way; the pod without its default route is said, not hidden.
+  if (routeError !== undefined) throw routeError;
   const gone = outcome.delegates.filter((r) => r.how === "deleted" || r.how === "cleaned");
   call.log.info(
     { network: target.network, ifName: target.ifName, orphaned: settled.orphaned.length > 0 },

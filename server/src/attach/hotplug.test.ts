@@ -53,7 +53,12 @@ const resolver: NetworkResolver = {
 
 function service<W extends NetworkStatusWriter = ReturnType<typeof recordingStatusWriter>>(
   runtime: ReturnType<typeof recordingRuntime>,
-  extra: { links?: ReturnType<typeof recordingLinks>; resolver?: NetworkResolver; statusWriter?: W } = {},
+  extra: {
+    links?: ReturnType<typeof recordingLinks>;
+    resolver?: NetworkResolver;
+    statusWriter?: W;
+    routes?: ReturnType<typeof recordingRoutes>;
+  } = {},
 ) {
   const events = recordingEvents();
   const statusWriter = (extra.statusWriter ?? recordingStatusWriter()) as W;
@@ -65,7 +70,7 @@ function service<W extends NetworkStatusWriter = ReturnType<typeof recordingStat
     store: stores.store,
     orphans: stores.orphans,
     links: extra.links ?? recordingLinks(),
-    routes: recordingRoutes(),
+    routes: extra.routes ?? recordingRoutes(),
     findPlugin: allPluginsFound,
     netns: anyNetns,
     limits: { maxConcurrent: 4, callTimeoutMs: 60_000 },
@@ -156,6 +161,20 @@ describe("hot-plug", () => {
       ctx(),
     );
     expect(await ifNames()).toEqual(["eth0"]);
+  });
+
+  it("hot-unplugging the network that took the default route gives it back to the interface that had it", async () => {
+    const routes = recordingRoutes([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
+    const { svc } = service(recordingRuntime(), { routes });
+    await svc.attach(request({ selections: [] }), ctx()); // eth0, default via 10.0.1.1 (its result's)
+    await svc.attachNetwork(
+      { containerId: "c1", selection: { name: "green", interface: "d1", defaultRoute: ["10.0.2.254"] } },
+      ctx(),
+    );
+    expect(routes.table).toEqual([{ family: 4, dev: "d1", gateway: "10.0.2.254" }]);
+    routes.table.splice(0); // the kernel drops d1's routes with d1
+    await svc.detachNetwork({ containerId: "c1", ifName: "d1" }, ctx());
+    expect(routes.table).toEqual([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
   });
 });
 
