@@ -374,7 +374,12 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     await vi.waitFor(
       () =>
         expect(eventsOf("cache", "AttachNetwork").filter((e) => e.type === "Warning")).toEqual([
-          expect.objectContaining({ reason: "NETWORK_NOT_FOUND", action: "AttachNetwork" }),
+          expect.objectContaining({
+            reason: "NETWORK_NOT_FOUND",
+            action: "AttachNetwork",
+            // Where the user wrote it: the annotation and the element's position.
+            note: expect.stringContaining(`${NETWORKS}: element 3 ("nosuch")`),
+          }),
         ]),
       { timeout: 10_000 },
     );
