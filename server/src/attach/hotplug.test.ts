@@ -85,13 +85,19 @@ const ifNames = async (id = "c1") => {
   return read.state === "found" ? read.record.plan.delegates.map((d) => d.ifName) : read.state;
 };
 
+/** A runtime whose ADD of `network` waits in the plugin until released. */
+function parkedAdd(network: string) {
+  let release!: () => void;
+  const parked = new Promise<void>((r) => (release = r));
+  const runtime = recordingRuntime(undefined, async (call: RuntimeCall) => {
+    if (call.op === "add" && call.network === network) await parked;
+  });
+  return { runtime, release };
+}
+
 describe("hot-plug", () => {
   it("is serialised with the sandbox's DEL: a DEL arriving mid hot-plug waits, then removes the hot-plugged interface too", async () => {
-    let release!: () => void;
-    const parked = new Promise<void>((r) => (release = r));
-    const runtime = recordingRuntime(undefined, async (call: RuntimeCall) => {
-      if (call.op === "add" && call.network === "green") await parked;
-    });
+    const { runtime, release } = parkedAdd("green");
     const { svc } = service(runtime);
     await svc.attach(request(), ctx());
     const plugging = svc.attachNetwork({ containerId: "c1", selection: { name: "green" } }, ctx());
@@ -233,11 +239,7 @@ describe("applyNetworkChanges (the annotation-driven hot-plug)", () => {
   });
 
   it("a change arriving while the runtime's ADD runs waits for it and is applied to what the ADD attached", async () => {
-    let release!: () => void;
-    const parked = new Promise<void>((r) => (release = r));
-    const runtime = recordingRuntime(undefined, async (call: RuntimeCall) => {
-      if (call.op === "add" && call.network === "cbr0") await parked;
-    });
+    const { runtime, release } = parkedAdd("cbr0");
     const { svc } = service(runtime);
     const adding = svc.attach(request(), ctx()); // attaches blue (the value before the change)
     await vi.waitFor(() => expect(runtime.calls.some((c) => c.op === "add")).toBe(true));

@@ -5,7 +5,7 @@ import { DaemonError } from "../errors/daemon-error.js";
 import { NETWORKS_ANNOTATION } from "./annotations.js";
 import { createMemorySource } from "./memory-source.js";
 import { createNetworkResolver } from "./network-resolver.js";
-import type { NetworkDefinition, SelectionConfig } from "./types.js";
+import type { NetworkDefinition, NetworkSelection, SelectionConfig } from "./types.js";
 
 const nad = (namespace: string, name: string): NetworkDefinition => ({
   namespace,
@@ -33,14 +33,12 @@ const resolver = createNetworkResolver({
 });
 const place = { source: NETWORKS_ANNOTATION, index: 2 };
 
-async function rejection(p: Promise<unknown>): Promise<DaemonError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
+/** The error resolving `selection` (written as element 2 of the annotation) fails with. */
+const refusal = (selection: NetworkSelection): Promise<DaemonError> =>
+  resolver.resolveSelection({ namespace: "pod-ns", selection, place }).then(
+    () => Promise.reject(new Error(`${selection.name} resolved`)),
+    (err: unknown) => (expect(err).toBeInstanceOf(DaemonError), err as DaemonError),
   );
-  expect(err).toBeInstanceOf(DaemonError);
-  return err as DaemonError;
-}
 
 describe("resolveSelection (hot-plug)", () => {
   it("resolves the new network alone, whatever the configured cluster and default networks say", async () => {
@@ -57,19 +55,13 @@ describe("resolveSelection (hot-plug)", () => {
   });
 
   it("errors name the annotation and the element's position in it", async () => {
-    const refused = await rejection(
-      resolver.resolveSelection({ namespace: "pod-ns", selection: { name: "b", namespace: "other" }, place }),
-    );
+    const refused = await refusal({ name: "b", namespace: "other" });
     expect(refused.code).toBe("NAMESPACE_NOT_ALLOWED");
     expect(refused.message).toContain(`${NETWORKS_ANNOTATION}: element 2 ("b")`);
-    const missing = await rejection(
-      resolver.resolveSelection({ namespace: "pod-ns", selection: { name: "nope" }, place }),
-    );
+    const missing = await refusal({ name: "nope" });
     expect(missing.code).toBe("NETWORK_NOT_FOUND");
     expect(missing.message).toContain(`${NETWORKS_ANNOTATION}: element 2 ("nope")`);
-    const bad = await rejection(
-      resolver.resolveSelection({ namespace: "pod-ns", selection: { name: "a", mac: "zz" }, place }),
-    );
+    const bad = await refusal({ name: "a", mac: "zz" });
     expect(bad.code).toBe("INVALID_ANNOTATION");
     expect(bad.message).toContain(`${NETWORKS_ANNOTATION}: element 2`);
   });
