@@ -119,6 +119,22 @@ describe("annotation-driven hot-plug", () => {
     expect(w.changes.map((c) => c.selections.map((s) => s.name))).toEqual([["blue", "red"]]);
   });
 
+  it("a change that ran out of time waiting for a long ADD is evented, and tried again at the pod's next update", async () => {
+    let slow = true;
+    const w = world({
+      attachments: () => [summary(slow ? "attaching" : "attached")],
+      fail: () => (slow ? new DaemonError("CANCELLED", "the call's deadline passed", {}) : undefined),
+    });
+    w.hotplug.observe(pod("blue"), "add");
+    w.hotplug.observe(pod("blue,red"), "update");
+    await w.hotplug.idle();
+    expect(w.events.map((e) => e.reason)).toEqual(["CANCELLED"]);
+    slow = false;
+    w.hotplug.observe(pod("blue,red"), "update");
+    await w.hotplug.idle();
+    expect(w.changes.map((c) => c.selections.map((s) => s.name))).toEqual([["blue", "red"]]);
+  });
+
   it("a failure is logged and evented with its catalog reason, never thrown into the informer", async () => {
     const w = world({ fail: () => new DaemonError("NOT_READY", "netattachd is not ready", {}) });
     w.hotplug.observe(pod("blue"), "add");

@@ -93,8 +93,13 @@ export function createAnnotationHotplug(deps: AnnotationHotplugDeps): Annotation
             );
         } catch (err) {
           // The ADD waited for failed (or a DEL came first): the runtime's next ADD reads the annotation.
-          if (!isDaemonError(err) || err.code !== "ATTACHMENT_NOT_FOUND") throw err;
-          view.pending = true;
+          if (isDaemonError(err) && err.code === "ATTACHMENT_NOT_FOUND") {
+            view.pending = true;
+            continue;
+          }
+          // Still waiting for a long ADD when the call's deadline came: tried again at the next update.
+          if (sandbox.phase === "attaching") view.pending = true;
+          throw err;
         }
       }
       if (view.pending)
