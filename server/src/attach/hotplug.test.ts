@@ -169,19 +169,32 @@ describe("hot-plug", () => {
     expect(await ifNames()).toEqual(["eth0"]);
   });
 
-  it("hot-unplugging the network that took the default route gives it back to the interface that had it", async () => {
-    const routes = recordingRoutes([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
-    const { svc } = service(recordingRuntime(), { routes });
-    await svc.attach(request({ selections: [] }), ctx()); // eth0, default via 10.0.1.1 (its result's)
-    await svc.attachNetwork(
-      { containerId: "c1", selection: { name: "green", interface: "d1", defaultRoute: ["10.0.2.254"] } },
-      ctx(),
-    );
-    expect(routes.table).toEqual([{ family: 4, dev: "d1", gateway: "10.0.2.254" }]);
-    routes.table.splice(0); // the kernel drops d1's routes with d1
-    await svc.detachNetwork({ containerId: "c1", ifName: "d1" }, ctx());
-    expect(routes.table).toEqual([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
-  });
+  // A default route with no gw is via the address's gateway (bridge + host-local `routes: [{dst: "0.0.0.0/0"}]`).
+  it.each([
+    ["its route's gw", undefined],
+    ["its address's gateway", { dst: "0.0.0.0/0" }],
+  ])(
+    "hot-unplugging the network that took the default route gives it back to the interface that had it (%s)",
+    async (_, route) => {
+      const routes = recordingRoutes([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
+      const runtime = recordingRuntime();
+      const add = runtime.addNetworkList.bind(runtime);
+      runtime.addNetworkList = async (list, rt, opts) => {
+        const result = await add(list, rt, opts);
+        return route !== undefined && list.name === "cbr0" ? { ...result, routes: [route] } : result;
+      };
+      const { svc } = service(runtime, { routes });
+      await svc.attach(request({ selections: [] }), ctx()); // eth0, default via 10.0.1.1 (its result's)
+      await svc.attachNetwork(
+        { containerId: "c1", selection: { name: "green", interface: "d1", defaultRoute: ["10.0.2.254"] } },
+        ctx(),
+      );
+      expect(routes.table).toEqual([{ family: 4, dev: "d1", gateway: "10.0.2.254" }]);
+      routes.table.splice(0); // the kernel drops d1's routes with d1
+      await svc.detachNetwork({ containerId: "c1", ifName: "d1" }, ctx());
+      expect(routes.table).toEqual([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
+    },
+  );
 });
 
 describe("applyNetworkChanges (the annotation-driven hot-plug)", () => {
