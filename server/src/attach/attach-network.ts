@@ -51,7 +51,13 @@ async function hotplug(
   saved: AttachmentRecord,
   pinned: PinnedNetns,
 ): Promise<AttachNetworkResult> {
-  const { plan, added, warnings } = await planHotplug(deps, saved, req.selection, opts.place ?? REQUEST_PLACE, call.signal);
+  const { plan, added, warnings } = await planHotplug(
+    deps,
+    saved,
+    req.selection,
+    opts.place ?? REQUEST_PLACE,
+    call.signal,
+  );
   for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
   const log = call.log.child({ network: added.network, ifName: added.ifName });
   let record: AttachmentRecord = { ...saved, plan, updatedAt: deps.now().toISOString() };

@@ -15,7 +15,13 @@ import {
   type RuntimeConf,
 } from "../cni/index.js";
 import type { DefaultRoute, IpFamily, RouteEditor } from "../netns/route-editor.js";
-import type { NetworkResolver, NetworkSelection, PodSource, ResolvedNetwork, SelectionQuery } from "../resolve/index.js";
+import type {
+  NetworkResolver,
+  NetworkSelection,
+  PodSource,
+  ResolvedNetwork,
+  SelectionQuery,
+} from "../resolve/index.js";
 import type { PodRef } from "./attachment-plan.js";
 import type { AttachRequest } from "./contract.js";
 import type { NetworkStatusEntry } from "./network-status-entry.js";
