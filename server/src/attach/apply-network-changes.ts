@@ -37,6 +37,7 @@ export async function applyNetworkChanges(
   let attached: AttachedInterface[] = [];
   const removed: Array<{ network: string; ifName: string }> = [];
   const failures: Failure[] = [];
+  let detachFailed = false;
   const emit = (e: Omit<AttachmentEvent, "time" | "containerId" | "pod">): void =>
     deps.events.emit({ ...e, time: deps.now(), containerId, pod });
   const failed = (kind: AttachmentEvent["kind"], step: string, err: unknown, started: number, note = ""): void => {
@@ -73,6 +74,7 @@ export async function applyNetworkChanges(
         });
     } catch (err) {
       failed("hotplug-detach", `detach ${d.ifName} (${d.network})`, err, started);
+      detachFailed = true;
     }
   }
   const started = performance.now();
@@ -93,7 +95,8 @@ export async function applyNetworkChanges(
       );
     }
   }
-  if (attached.length > 0 || removed.length > 0) {
+  // A failed detach may still have changed what is saved (removed, default route not restored).
+  if (attached.length > 0 || removed.length > 0 || detachFailed) {
     const writing = performance.now();
     try {
       await writeSavedStatus(deps, containerId, call.signal);
