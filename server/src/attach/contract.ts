@@ -233,7 +233,7 @@ export interface AttachmentService {
   ): Promise<AttachmentListing>;
   resolve(req: ResolveRequest, ctx: CallContext): Promise<ResolvedPlan>;
   attachNetwork(req: AttachNetworkRequest, ctx: CallContext): Promise<AttachNetworkResult>;
-  /** Several hot-plug steps on one sandbox under one lock, one status write (annotation-driven hot-plug). */
+  /** A pod's selections made true on one sandbox: the steps under one lock, one status write (annotation-driven hot-plug). */
   applyNetworkChanges(changes: NetworkChanges, ctx: CallContext): Promise<NetworkChangesOutcome>;
   detachNetwork(req: DetachNetworkRequest, ctx: CallContext): Promise<DetachNetworkResult>;
 }

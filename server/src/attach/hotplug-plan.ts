@@ -1,7 +1,7 @@
 // The plan of a hot-plug: the pod's saved delegates plus one new network, checked by the same
 // planner and preflight as a full ADD, so interface names stay unique, default routes stay one per
 // family, IPAM ranges do not overlap and plugins exist — all decided before anything is saved or run.
-// The saved delegates are taken as they are; only the new one is planned afresh.
+// The saved delegates are taken as they are; only the new one is resolved and planned afresh.
 import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
 import type { NetworkSelection, ResolvedNetwork, SelectionQuery } from "../resolve/index.js";
 import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
