@@ -8,7 +8,8 @@
 // in a new session (its own process group, like `detached: true`), feed its stdin, collect its
 // stdout (bounded: over the limit the group is killed) and the tail of its stderr, reap it, and
 // write one reply per run to stdout. Timeouts, aborts, retries and every error message stay in
-// the daemon (spawner-exec.ts), which kills a run's group with a kill request.
+// the daemon (spawn-exec.ts), which kills a run's group with a kill request; that request also
+// ends a run whose plugin exited while something it started still holds its stdout.
 //
 // Lifetimes: the kernel kills this process when the daemon dies (PR_SET_PDEATHSIG), and every
 // plugin when this process dies, so a SIGKILLed daemon leaves no plugin running; stdin at EOF
@@ -104,10 +105,15 @@ static void close_fd(int *fd) {
   *fd = -1;
 }
 
+/**
+ * Kills the run's group, also after its leader exited (what it started may hold its pipes), and
+ * marks the run killed: it is finished once reaped, whoever still holds its pipes.
+ */
 static void kill_group(run_t *r) {
   if (r->killed) return;
   r->killed = 1;
-  if (kill(-r->pid, SIGKILL) < 0) kill(r->pid, SIGKILL);
+  // A reaped leader's pid may be another process's by now: only its group is still ours.
+  if (kill(-r->pid, SIGKILL) < 0 && !r->exited) kill(r->pid, SIGKILL);
 }
 
 static void reply(uint32_t id, uint8_t kind, int32_t value, const buf_t *out, const uint8_t *err, uint32_t err_len,
@@ -144,7 +150,7 @@ static void finish(run_t *r) {
   buf_free(&r->err);
 }
 
-/** Done: reaped, and its pipes at EOF, or killed by us (a grandchild may hold the pipes open). */
+/** Done: reaped, and its pipes at EOF, or killed by us (a grandchild may hold the pipes open: they are closed unread). */
 static int run_done(const run_t *r) { return r->exited && (r->killed || (r->out_fd < 0 && r->err_fd < 0)); }
 
 // ---- request parsing ------------------------------------------------------------------------
@@ -289,7 +295,7 @@ static void handle_frame(const uint8_t *p, uint32_t len) {
   } else if (p[0] == OP_KILL) {
     uint32_t id = rd_u32(&rd);
     for (run_t *r = runs; r; r = r->next)
-      if (r->id == id && !r->exited) kill_group(r);
+      if (r->id == id) kill_group(r);
   } else {
     fprintf(stderr, "netattach-spawner: unknown request op %u\n", p[0]);
     exit(1);
@@ -429,8 +435,7 @@ int main(int argc, char **argv) {
   size_t cap = 0;
   for (;;) {
     if (!stdin_open) {
-      for (run_t *r = runs; r; r = r->next)
-        if (!r->exited) kill_group(r);
+      for (run_t *r = runs; r; r = r->next) kill_group(r);
       return 0;
     }
     size_t n = 0, want = 3;
