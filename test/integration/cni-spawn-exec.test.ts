@@ -2,7 +2,7 @@
 // started by each launcher: netattach-spawner (what netattachd uses) and node:child_process (its
 // fallback). Both must behave alike; what only the spawner has is at the end.
 import { spawn as nodeSpawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -56,6 +56,14 @@ function request(path: string, conf: object, extra: Partial<ExecRequest> = {}): 
   };
 }
 
+/** A /bin/sh plugin in the bin dir running `body`. */
+function shellPlugin(name: string, body: string): string {
+  const path = join(bin.dir, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
 const rejection = async (p: Promise<unknown>): Promise<CniError> => {
   const err = await p.then(
     () => undefined,
@@ -93,6 +101,8 @@ describe.each(LAUNCHERS)("createSpawnExec through %s", (launcher, base) => {
       CNI_IFNAME: "eth0",
       CNI_ARGS: "IgnoreUnknown=1;A=b",
       CNI_PATH: bin.dir,
+      // Its own per-run mark: what a stopped run leaves behind is found by it.
+      NETATTACH_PLUGIN_RUN: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(entry!.stdin).toEqual({ cniVersion: "1.0.0", name: "net", type: "noop", debugFile, custom: { k: 1 } });
   });
@@ -142,6 +152,41 @@ describe.each(LAUNCHERS)("createSpawnExec through %s", (launcher, base) => {
     expect(err.msg).toBe('plugin "hang" ADD did not finish within 3000 ms and was killed');
     const { pid, childPid } = JSON.parse(readFileSync(pidFile, "utf8")) as { pid: number; childPid: number };
     await waitFor(() => isGone(pid) && isGone(childPid));
+  });
+
+  it("stops a plugin that exited while its child holds stdout at the deadline, and kills the child", async () => {
+    const pidFile = join(work, "child");
+    const plugin = shellPlugin(
+      "holder",
+      `sh -c 'echo $$ > ${pidFile}; exec sleep 300' &\necho '{"cniVersion":"1.0.0"}'`,
+    );
+    const started = Date.now();
+    const err = await rejection(createSpawnExec().exec(request(plugin, {}, { pluginType: "holder", timeoutMs: 1500 })));
+    expect(err).toMatchObject({ kind: "timeout", code: 11, plugin: "holder", command: "ADD" });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await waitFor(() => isGone(Number(readFileSync(pidFile, "utf8"))));
+  });
+
+  it.each([
+    ["the deadline", "timeout"],
+    ["an abort", "aborted"],
+  ])("at %s also kills what the plugin started in a session of its own", async (_when, kind) => {
+    const pidFile = join(work, "detached");
+    const plugin = shellPlugin(
+      "detach",
+      `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 300' </dev/null >/dev/null 2>&1 &\nexec sleep 300`,
+    );
+    const ac = new AbortController();
+    const running = createSpawnExec().exec(
+      request(plugin, {}, { pluginType: "detach", signal: ac.signal, timeoutMs: kind === "timeout" ? 1500 : 60_000 }),
+    );
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== "");
+    const detached = Number(readFileSync(pidFile, "utf8"));
+    if (kind === "aborted") ac.abort(new Error("client went away"));
+    const err = await rejection(running);
+    expect(err).toMatchObject({ kind, plugin: "detach" });
+    // Gone when the call ends: the sweep waits for what it killed.
+    expect(isGone(detached)).toBe(true);
   });
 
   it("kills the plugin's process group when the caller aborts", async () => {

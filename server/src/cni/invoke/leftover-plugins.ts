@@ -1,8 +1,11 @@
-// Plugins a previous daemon started and that outlived it (setpriv's parent-death signal reaches
-// the plugin, not what the plugin started: its IPAM plugin, iptables). Each carries the owner mark
-// createSpawnExec put in its environment, and environments are inherited, so a scan of /proc finds
-// them all. Run at start-up, before the first call: nothing the dead daemon started may still
-// change a sandbox while the new one serves DELs.
+// Processes a plugin run left behind, found by the marks createSpawnExec puts in every plugin's
+// environment (environments are inherited, so a scan of /proc finds what the plugin started too,
+// in whatever process group or session).
+// - The owner mark, at start-up, before the first call: plugins a previous daemon started that
+//   outlived it (setpriv's parent-death signal reaches the plugin, not its IPAM plugin or
+//   iptables). Nothing the dead daemon started may still change a sandbox while the new one serves DELs.
+// - The run mark, when a run is stopped (deadline, abort, stdout over its bound): what the plugin
+//   started outside its process group (setsid) survives the group kill.
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,6 +13,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /** The environment variable that marks a process as started (directly or not) by one daemon. */
 export const PLUGIN_OWNER_ENV = "NETATTACH_PLUGIN_OWNER";
+/** The environment variable that marks a process as started (directly or not) by one plugin run. */
+export const PLUGIN_RUN_ENV = "NETATTACH_PLUGIN_RUN";
 
 export interface LeftoverProcess {
   readonly pid: number;
@@ -28,9 +33,13 @@ export interface KillLeftoverOptions {
 
 /** SIGKILLs every process carrying `owner`'s mark and waits until they are gone; returns what it killed. */
 export async function killLeftoverPlugins(owner: string, opts: KillLeftoverOptions = {}): Promise<LeftoverProcess[]> {
+  return killMarked(`${PLUGIN_OWNER_ENV}=${owner}`, opts);
+}
+
+/** SIGKILLs every process whose environment holds `mark` (`NAME=value`) and waits until they are gone. */
+export async function killMarked(mark: string, opts: KillLeftoverOptions = {}): Promise<LeftoverProcess[]> {
   const proc = opts.procDir ?? "/proc";
   const self = opts.selfPid ?? process.pid;
-  const mark = `${PLUGIN_OWNER_ENV}=${owner}`;
   const killed: LeftoverProcess[] = [];
   for (const name of await readdir(proc)) {
     const pid = Number(name);

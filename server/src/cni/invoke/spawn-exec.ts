@@ -3,17 +3,22 @@
 // the same way for both: stdin in, bounded stdout/stderr out, a deadline and an AbortSignal
 // that kill the plugin's whole process group, a retry when the binary is being replaced
 // ("text file busy"), and one error for every way a run can fail. Every plugin carries an
-// owner mark that lets the next daemon find and kill whatever it started (leftover-plugins.ts).
+// owner mark that lets the next daemon find and kill whatever it started, and a run mark that
+// lets a stopped run's leftovers outside its process group be killed (leftover-plugins.ts).
 import type { spawn as nodeSpawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import type { ExecRequest, PluginExec } from "./types.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { findInPath } from "./find-in-path.js";
 import { pluginError } from "./plugin-error.js";
-import { PLUGIN_OWNER_ENV } from "./leftover-plugins.js";
+import { killMarked, PLUGIN_OWNER_ENV, PLUGIN_RUN_ENV } from "./leftover-plugins.js";
 import { withRetry } from "../../retry/index.js";
 import type { Launch, LaunchLimits, Stop } from "./launch.js";
 import { createNodeLaunch } from "./node-launch.js";
 import { createSpawnerLaunch, SPAWNER_FAILED } from "./spawner/spawner-launch.js";
+
+/** How long a stopped run's sweep waits for what it killed to be gone (SIGKILL: a process in D state waits). */
+const STOP_SWEEP_WAIT_MS = 1000;
 
 export interface SpawnExecOptions {
   /** Hard limit on stdout; more is a bad-output error. Default 4 MiB. */
@@ -69,10 +74,16 @@ export function createSpawnExec(opts: SpawnExecOptions = {}): ClosablePluginExec
 
   const runOnce = async (req: ExecRequest): Promise<Buffer> => {
     if (req.signal?.aborted) throw stopError("aborted", req, "", req.signal.reason);
-    const marked = owner !== undefined ? { ...req, env: { ...req.env, [PLUGIN_OWNER_ENV]: owner } } : req;
-    const run = await launch(marked, limits);
+    const runId = randomUUID();
+    const env = { ...req.env, ...(owner !== undefined ? { [PLUGIN_OWNER_ENV]: owner } : {}), [PLUGIN_RUN_ENV]: runId };
+    const run = await launch({ ...req, env }, limits);
     if (run.stderr !== "") req.onStderr?.(run.stderr);
-    if (run.stop !== undefined) throw stopError(run.stop, req, run.stderr, req.signal?.reason, limits.maxStdout);
+    if (run.stop !== undefined) {
+      // The group kill misses what the plugin started in a session of its own (setsid). A scan of
+      // /proc costs ~ms per hundred processes: only on this path, never on a run that ended by itself.
+      await killMarked(`${PLUGIN_RUN_ENV}=${runId}`, { waitMs: STOP_SWEEP_WAIT_MS }).catch(() => []);
+      throw stopError(run.stop, req, run.stderr, req.signal?.reason, limits.maxStdout);
+    }
     if (run.code === 0) return run.stdout;
     throw pluginError({
       pluginType: req.pluginType,
