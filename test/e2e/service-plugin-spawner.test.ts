@@ -3,10 +3,12 @@
 // daemon's child and carries its owner mark; one killed behind the daemon's back is replaced by
 // the next call; stopping the daemon ends it; pluginSpawner: false starts none.
 import { readdirSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { waitFor } from "../fixtures/plugins/plugin-bin.js";
+import { isGone, waitFor } from "../fixtures/plugins/plugin-bin.js";
 import { describeRoot } from "../helpers/root.js";
+import { rpcFailure as failure } from "../helpers/rpc-failure.js";
 import { createServiceWorld, podRequest, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
 
 const NETWORKS = "macvlan-conf,default/ptp-conf@data0";
@@ -65,6 +67,38 @@ describeRoot("service e2e: plugins started by netattach-spawner", () => {
     await d.stop();
     await waitFor(() => spawners().length === 0);
   });
+
+  // A plugin that prints its result and exits 0, leaving a child in its group and one in a
+  // session of its own, both holding its stdout (review 2, findings 3 and 4).
+  it.each([
+    ["netattach-spawner", true],
+    ["node:child_process", false],
+  ])(
+    "through %s, a plugin whose children hold its stdout is stopped at its deadline, rolled back, and its children killed",
+    async (_launcher, pluginSpawner) => {
+      const pids = join(w.dir, "holder-pids");
+      await writeFile(
+        join(w.dir, "bin", "holder"),
+        `#!/bin/sh\nif [ "$CNI_COMMAND" = ADD ]; then\n` +
+          `  sh -c 'echo $$ >> ${pids}; exec sleep 300' &\n` +
+          `  setsid sh -c 'echo $$ >> ${pids}; exec sleep 300' &\n` +
+          `  echo '{"cniVersion":"1.0.0","interfaces":[{"name":"net1","sandbox":"'"$CNI_NETNS"'"}]}'\nfi\n`,
+        { mode: 0o755 },
+      );
+      await w.writeNad("default", "holder", { cniVersion: "1.0.0", name: "holder", type: "holder" });
+      const d = await w.start({ pluginSpawner, pluginTimeoutMs: 2000 });
+      const started = Date.now();
+      const f = await failure(d.client.api.attachNetworks(podRequest(w, "spwh", "holder", { cniVersion: "1.0.0" })));
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(f.info.reason).toBe("PLUGIN_TIMEOUT");
+      expect(f.message).toContain('plugin "holder" ADD did not finish within 2000 ms and was killed');
+      expect(await w.podLinks()).toEqual([]); // the cluster network rolled back
+      expect((await d.client.api.listAttachments({ containerId: "spwh" })).attachments).toEqual([]);
+      const children = readFileSync(pids, "utf8").trim().split("\n").map(Number);
+      expect(children).toHaveLength(2);
+      for (const pid of children) expect(isGone(pid), `child ${pid}`).toBe(true);
+    },
+  );
 
   it("pluginSpawner: false forks the daemon for every plugin instead, with the same result", async () => {
     const d = await w.start({ pluginSpawner: false });
