@@ -2,6 +2,7 @@
 // known keys must have the right type.
 
 import type { ResultFamily } from "./versions.js";
+import { MAX_RESULT_INTERFACES } from "./result-bounds.js";
 import { ShapeError, cidr, optInt, optIp, optObj, optObjArray, optStr, optStrArray, str, type Obj } from "./shape.js";
 
 function dns(o: Obj): void {
@@ -34,6 +35,9 @@ function validate020(o: Obj): void {
 
 function interfaces(o: Obj, family: ResultFamily): number {
   const list = optObjArray(o, "interfaces", "");
+  if (list.length > MAX_RESULT_INTERFACES) {
+    throw new ShapeError(`${list.length} interfaces, over the ${MAX_RESULT_INTERFACES} a result may have`);
+  }
   for (const [intf, path] of list) {
     str(intf, "name", path);
     optStr(intf, "mac", path);

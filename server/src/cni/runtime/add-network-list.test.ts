@@ -189,6 +189,41 @@ describe("addNetworkList", () => {
     ]);
   });
 
+  it.each([
+    [
+      "nested 3000 deep",
+      `{"cniVersion":"1.0.0","dns":{"x":${"[".repeat(3000)}${"]".repeat(3000)}}}`,
+      "nested more than 32 deep",
+    ],
+    [
+      "of 40 000 bytes",
+      JSON.stringify({ cniVersion: "1.0.0", x: "a".repeat(40_000) }),
+      "over the 32768 a result may have",
+    ],
+    [
+      "not UTF-8",
+      Buffer.from([
+        ...Buffer.from('{"cniVersion":"1.0.0","interfaces":[{"name":"'),
+        0xff,
+        0xfe,
+        0x80,
+        ...Buffer.from('"}]}'),
+      ]),
+      "not UTF-8",
+    ],
+    [
+      "with 65 interfaces",
+      { cniVersion: "1.0.0", interfaces: Array.from({ length: 65 }, (_, i) => ({ name: `if${i}` })) },
+      "65 interfaces, over the 64",
+    ],
+  ])("refuses a result %s as bad-output naming the plugin, and caches nothing", async (_what, stdout, says) => {
+    const { runtime, cacheDir } = setup({ bridge: { reply: (c) => (c.command === "ADD" ? { stdout } : undefined) } });
+    const err = await runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), RT).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "bad-output", code: 6, plugin: "bridge", network: "net1", command: "ADD" });
+    expect((err as CniError).message).toContain(says);
+    expect(() => readFileSync(cachePath(cacheDir))).toThrow(/ENOENT/);
+  });
+
   it("rejects a plugin result that is not JSON as bad-output", async () => {
     const { runtime } = setup({ bridge: { reply: (c) => (c.command === "ADD" ? { stdout: "garbage" } : undefined) } });
     await expect(runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), RT)).rejects.toMatchObject({

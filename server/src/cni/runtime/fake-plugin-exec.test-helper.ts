@@ -16,7 +16,7 @@ export interface FakeCall {
 
 /** What a plugin does: print something (object → JSON), or fail. */
 export type FakeReply =
-  { readonly stdout?: string | object; readonly stderr?: string } | { readonly error: Error; readonly stderr?: string };
+  { readonly stdout?: string | Buffer | object; readonly stderr?: string } | { readonly error: Error; readonly stderr?: string };
 
 export interface FakePlugin {
   readonly supportedVersions?: readonly string[];
@@ -62,6 +62,7 @@ export function createFakePluginExec(plugins: Readonly<Record<string, FakePlugin
       if (reply.stderr !== undefined) req.onStderr?.(reply.stderr);
       if ("error" in reply) throw reply.error;
       const out = reply.stdout;
+      if (Buffer.isBuffer(out)) return out;
       return Buffer.from(out === undefined ? "" : typeof out === "string" ? out : JSON.stringify(out));
     },
   };

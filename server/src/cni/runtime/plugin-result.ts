@@ -5,6 +5,7 @@ import { CniError, CniErrorCode } from "../spec/errors.js";
 import { adoptResult } from "../result/parse-result.js";
 import { convertResult } from "../result/convert-result.js";
 import { withSandbox } from "../result/sandbox.js";
+import { resultTextProblem } from "../result/result-bounds.js";
 import { src, withContext } from "./error-context.js";
 import type { ResolvedPlugin } from "./runtime-context.js";
 
@@ -15,21 +16,26 @@ export function parsePluginResult(
   plugin: ResolvedPlugin,
   rt: RuntimeConf,
 ): CniResult {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(out.toString("utf8"));
-  } catch (err) {
-    const text = out.toString("utf8").slice(0, 256);
-    throw new CniError({
+  const badOutput = (what: string, cause?: unknown): CniError =>
+    new CniError({
       kind: "bad-output",
       code: CniErrorCode.DecodeFailure,
-      msg: `plugin "${plugin.plugin.type}" ADD printed no valid JSON result: ${JSON.stringify(text)}`,
+      msg: `plugin "${plugin.plugin.type}" ADD printed ${what}`,
       plugin: plugin.plugin.type,
       network: list.name,
       command: "ADD",
       ...src(list),
-      cause: err,
+      ...(cause !== undefined ? { cause } : {}),
     });
+  const text = out.toString("utf8");
+  // Before parsing: nothing deeper or larger than a result may be is parsed, kept or printed.
+  const problem = resultTextProblem(out, text);
+  if (problem !== undefined) throw badOutput(problem);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw badOutput(`no valid JSON result: ${JSON.stringify(text.slice(0, 256))}`, err);
   }
   try {
     const result = adoptResult(raw, plugin.version, plugin.plugin.type);
