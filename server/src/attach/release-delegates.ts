@@ -3,14 +3,15 @@
 // delegate-schedule.ts), gets its plugins' own DEL, every plugin of the list even after one
 // failed (a broken portmap must not leave bridge's NAT rules). When one failed, netattach
 // releases what it can itself: the interface (deleted in the pod's netns, or gone with it), the
-// addresses (the IPAM plugin's own DEL with the delegate's config) and the device-info file. A
+// addresses (the IPAM plugin's own DEL with the delegate's config) and the device-info file. A DEL
+// that exits 0 but leaves the interface in the (still existing) netns is taken as failed. A
 // delegate is forgotten once its interface and addresses are gone — unless its plugin failed with a
 // retryable error (try again later, a timeout): the plugin may hold more (iptables rules), so it is
 // orphaned, cleaned, for the reconciler to retry the plugin's DEL. What cannot be released is
 // orphaned with its cause. Only the caller going away stops it: the rest stays for a retry.
 import type { Logger } from "pino";
 import type { CniResult, CniRuntime } from "../cni/index.js";
-import type { DaemonError } from "../errors/daemon-error.js";
+import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
 import type { PodLinks } from "../netns/pod-links.js";
 import type { PinnedNetns } from "../netns/netns-guard.js";
@@ -100,6 +101,12 @@ export async function releaseDelegates(
       history.push(...r.history);
     }
   }
+  for (const [i, error] of await leftBehind(deps.links, target, out, phase, call.signal)) {
+    const d = out[i]!.delegate;
+    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], error);
+    out[i] = r.released;
+    history.push(...r.history);
+  }
   return { delegates: out, history };
 }
 
@@ -112,6 +119,8 @@ async function releaseOne(
   phase: string,
   call: { readonly signal: AbortSignal; readonly log: Logger },
   prevResult: CniResult | undefined,
+  /** Its DEL ran and exited 0 but did not do its job: only the failure path is left. */
+  failed?: DaemonError,
 ): Promise<{ released: Released; history: HistoryEntry[] }> {
   const history: HistoryEntry[] = [];
   const note = (event: HistoryEntry["event"], d: PlannedDelegate, message: string, error?: DaemonError): void => {
@@ -128,16 +137,20 @@ async function releaseOne(
   const opts = { signal: call.signal, ...(prevResult !== undefined ? { prevResult } : {}) };
   const where = { network: delegate.network, ifName: delegate.ifName, phase, source: describeOrigin(delegate.origin) };
   let error: DaemonError;
-  try {
-    await deps.runtime.delNetworkList(
-      delegateList(delegate, phase),
-      delegateRuntimeConf(target.containerId, target.netns, delegate, target.handle),
-      { ...opts, keepGoing: true },
-    );
-    await removeDeviceInfo(delegate);
-    return { released: { delegate, how: "deleted" }, history };
-  } catch (err) {
-    error = toDaemonError(err, where, call.signal);
+  if (failed !== undefined) {
+    error = failed;
+  } else {
+    try {
+      await deps.runtime.delNetworkList(
+        delegateList(delegate, phase),
+        delegateRuntimeConf(target.containerId, target.netns, delegate, target.handle),
+        { ...opts, keepGoing: true },
+      );
+      await removeDeviceInfo(delegate);
+      return { released: { delegate, how: "deleted" }, history };
+    } catch (err) {
+      error = toDaemonError(err, where, call.signal);
+    }
   }
   if (call.signal.aborted) return { released: { delegate, how: "interrupted", error }, history };
   note("del-failed", delegate, error.message, error);
@@ -220,6 +233,43 @@ async function cleanUp(
     );
   }
   await removeDeviceInfo(delegate);
+  return left;
+}
+
+/**
+ * The delegates whose DEL exited 0 but left their interface in the pod (and a veth's host peer
+ * with it), by index, each with an error naming its plugins. One listing of the pinned netns per
+ * release, not per delegate (it forks nsenter); none when the netns is gone or nothing was deleted.
+ */
+async function leftBehind(
+  links: PodLinks,
+  target: ReleaseTarget,
+  released: readonly Released[],
+  phase: string,
+  signal: AbortSignal,
+): Promise<Map<number, DaemonError>> {
+  const left = new Map<number, DaemonError>();
+  if (target.handle === undefined || !released.some((r) => r.how === "deleted")) return left;
+  const present = await links.macs(target.handle, { signal }).catch(() => undefined);
+  for (const [i, r] of released.entries()) {
+    const d = r.delegate;
+    if (r.how !== "deleted" || present?.has(d.ifName) !== true) continue;
+    const plugins = delegateList(d, phase).plugins.map((p) => p.type);
+    left.set(
+      i,
+      new DaemonError(
+        "PLUGIN_FAILED",
+        `the DEL of plugin${plugins.length > 1 ? "s" : ""} ${plugins.map((p) => `"${p}"`).join(", ")} exited 0 but left interface ${d.ifName} in ${target.netns}`,
+        {
+          network: d.network,
+          ifName: d.ifName,
+          phase,
+          source: describeOrigin(d.origin),
+          ...(plugins[0] !== undefined ? { plugin: plugins[0] } : {}), // the first one made the interface
+        },
+      ),
+    );
+  }
   return left;
 }
 
