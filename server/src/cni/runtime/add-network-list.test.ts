@@ -216,12 +216,28 @@ describe("addNetworkList", () => {
       { cniVersion: "1.0.0", interfaces: Array.from({ length: 65 }, (_, i) => ({ name: `if${i}` })) },
       "65 interfaces, over the 64",
     ],
+    [
+      "placing an interface in another netns",
+      { cniVersion: "1.0.0", interfaces: [{ name: "eth0", sandbox: "/proc/1/ns/net" }] },
+      'interface "eth0" in "/proc/1/ns/net", not in the pod\'s /run/netns/ctr1',
+    ],
   ])("refuses a result %s as bad-output naming the plugin, and caches nothing", async (_what, stdout, says) => {
     const { runtime, cacheDir } = setup({ bridge: { reply: (c) => (c.command === "ADD" ? { stdout } : undefined) } });
     const err = await runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), RT).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "bad-output", code: 6, plugin: "bridge", network: "net1", command: "ADD" });
     expect((err as CniError).message).toContain(says);
     expect(() => readFileSync(cachePath(cacheDir))).toThrow(/ENOENT/);
+  });
+
+  it("accepts host-side interfaces (no sandbox) beside the pod's, as bridge reports its bridge and veth end", async () => {
+    const stdout = {
+      cniVersion: "1.0.0",
+      interfaces: [{ name: "cni0" }, { name: "veth1a2b3c4d" }, { name: "eth0", sandbox: RT.netns }],
+      ips: [{ address: "10.1.2.3/24", interface: 2 }],
+    };
+    const { runtime } = setup({ bridge: { reply: (c) => (c.command === "ADD" ? { stdout } : undefined) } });
+    const res = await runtime.addNetworkList(list("1.0.0", [{ type: "bridge" }]), RT);
+    expect(res["interfaces"]).toEqual(stdout.interfaces);
   });
 
   it("rejects a plugin result that is not JSON as bad-output", async () => {

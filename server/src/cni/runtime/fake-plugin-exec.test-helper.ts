@@ -16,7 +16,8 @@ export interface FakeCall {
 
 /** What a plugin does: print something (object → JSON), or fail. */
 export type FakeReply =
-  { readonly stdout?: string | Buffer | object; readonly stderr?: string } | { readonly error: Error; readonly stderr?: string };
+  | { readonly stdout?: string | Buffer | object; readonly stderr?: string }
+  | { readonly error: Error; readonly stderr?: string };
 
 export interface FakePlugin {
   readonly supportedVersions?: readonly string[];
@@ -75,17 +76,24 @@ function defaultReply(call: FakeCall, plugin: FakePlugin): FakeReply {
     };
   if (call.command !== "ADD") return {};
   return {
-    stdout: call.stdin.prevResult ?? sampleResult(String(call.stdin.cniVersion), call.env.CNI_IFNAME ?? "eth0"),
+    stdout:
+      call.stdin.prevResult ??
+      sampleResult(String(call.stdin.cniVersion), call.env.CNI_IFNAME ?? "eth0", undefined, call.env.CNI_NETNS),
   };
 }
 
 /** A minimal valid result of `version` (one interface, one IPv4 address). */
-export function sampleResult(version: string, ifName = "eth0", address = "10.1.2.3/24"): JsonObject {
+export function sampleResult(
+  version: string,
+  ifName = "eth0",
+  address = "10.1.2.3/24",
+  sandbox = "/run/netns/ctr1",
+): JsonObject {
   if (version === "0.1.0" || version === "0.2.0") return { cniVersion: version, ip4: { ip: address } };
   const ip = { address, interface: 0 };
   return {
     cniVersion: version,
-    interfaces: [{ name: ifName, sandbox: "/run/netns/x" }],
+    interfaces: [{ name: ifName, sandbox }],
     ips: [version.startsWith("0.") ? { version: "4", ...ip } : ip],
   };
 }

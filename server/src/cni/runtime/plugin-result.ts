@@ -4,7 +4,7 @@ import { buildPluginConfig } from "../conf/build-plugin-config.js";
 import { CniError, CniErrorCode } from "../spec/errors.js";
 import { adoptResult } from "../result/parse-result.js";
 import { convertResult } from "../result/convert-result.js";
-import { withSandbox } from "../result/sandbox.js";
+import { foreignSandbox, withSandbox } from "../result/sandbox.js";
 import { resultTextProblem } from "../result/result-bounds.js";
 import { src, withContext } from "./error-context.js";
 import type { ResolvedPlugin } from "./runtime-context.js";
@@ -37,12 +37,17 @@ export function parsePluginResult(
   } catch (err) {
     throw badOutput(`no valid JSON result: ${JSON.stringify(text.slice(0, 256))}`, err);
   }
+  let result: CniResult;
   try {
-    const result = adoptResult(raw, plugin.version, plugin.plugin.type);
-    return rt.netnsHandle !== undefined ? withSandbox(result, rt.netnsHandle, rt.netns) : result;
+    const adopted = adoptResult(raw, plugin.version, plugin.plugin.type);
+    result = rt.netnsHandle !== undefined ? withSandbox(adopted, rt.netnsHandle, rt.netns) : adopted;
   } catch (err) {
     throw withContext(err, list, plugin.plugin.type, "ADD");
   }
+  // Shown and kept as the pod's: an interface in another namespace (the host's, another pod's) is not.
+  const foreign = foreignSandbox(result, rt.netns);
+  if (foreign !== undefined) throw badOutput(`a result with interface ${foreign}, not in the pod's ${rt.netns}`);
+  return result;
 }
 
 /** convertResult with the network named on failure. */
