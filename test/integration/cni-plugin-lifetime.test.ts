@@ -59,7 +59,11 @@ describe("plugins started through setpriv", () => {
       request(bin.noop("noop"), { debugFile }),
     );
     expect(JSON.parse(out.toString())).toMatchObject({ cniVersion: "1.0.0" });
-    expect(bin.log(debugFile)[0]!.env).toEqual({ ...request("", {}).env, [PLUGIN_OWNER_ENV]: work });
+    expect(bin.log(debugFile)[0]!.env).toEqual({
+      ...request("", {}).env,
+      [PLUGIN_OWNER_ENV]: work,
+      NETATTACH_PLUGIN_RUN: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   /** A stand-in daemon: starts the sleep plugin through the exec seam and waits for it. */
