@@ -60,7 +60,14 @@ export async function detachRecord(
   try {
     const pinned = await pinForDelete(deps, record, call.signal);
     const outcome = await holding(pinned, () =>
-      releaseDelegates(deps, releaseTarget(plan, pinned), plan.delegates, kind, call, record.results),
+      releaseDelegates(
+        deps,
+        { ...releaseTarget(plan, pinned), sandboxEnds: true },
+        plan.delegates,
+        kind,
+        call,
+        record.results,
+      ),
     );
     const settled = await settleRelease(deps, record, outcome, "attachments");
     const gone = outcome.delegates.filter((r) => r.how === "deleted" || r.how === "cleaned");

@@ -4,7 +4,7 @@
 // failed (a broken portmap must not leave bridge's NAT rules). When one failed, netattach
 // releases what it can itself: the interface (deleted in the pod's netns, or gone with it), the
 // addresses (the IPAM plugin's own DEL with the delegate's config) and the device-info file. A DEL
-// that exits 0 but leaves the interface in the (still existing) netns is taken as failed. A
+// that exits 0 but leaves the interface in a netns that lives on is taken as failed. A
 // delegate is forgotten once its interface and addresses are gone — unless its plugin failed with a
 // retryable error (try again later, a timeout): the plugin may hold more (iptables rules), so it is
 // orphaned, cleaned, for the reconciler to retry the plugin's DEL. What cannot be released is
@@ -41,6 +41,12 @@ export interface ReleaseTarget {
   readonly pod: PodRef;
   /** The plan's own: the pod asked for its networks one after another. */
   readonly serialNetworks?: true;
+  /**
+   * The whole sandbox goes (its DEL): the runtime removes the netns next, and an interface a plugin
+   * left goes with it, so no listing is paid for on the DEL path. Absent: the netns lives on
+   * (hot-unplug, rollback before the runtime's retry, an orphan's retry), so what a DEL left is looked for.
+   */
+  readonly sandboxEnds?: true;
 }
 
 /** The target of a saved plan's delegates in the `pinned` namespace (undefined: it is gone). */
@@ -249,7 +255,7 @@ async function leftBehind(
   signal: AbortSignal,
 ): Promise<Map<number, DaemonError>> {
   const left = new Map<number, DaemonError>();
-  if (target.handle === undefined || !released.some((r) => r.how === "deleted")) return left;
+  if (target.handle === undefined || target.sandboxEnds || !released.some((r) => r.how === "deleted")) return left;
   const present = await links.macs(target.handle, { signal }).catch(() => undefined);
   for (const [i, r] of released.entries()) {
     const d = r.delegate;
