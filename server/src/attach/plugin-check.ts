@@ -1,10 +1,14 @@
-// Every plugin binary of every delegate must exist before the first delegate runs.
+// Every plugin binary of every delegate must exist before the first delegate runs, and none may be
+// netattach's own shim under another name (a symlink): the resolver refuses it by type only.
+import { realpath } from "node:fs/promises";
+import { basename } from "node:path";
 import { isCniError, type JsonObject, type PluginConf, type PluginExec } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentPlan } from "./attachment-plan.js";
 import { toDaemonError } from "./cni-error.js";
 import { delegateList } from "./delegate-invocation.js";
 import { describeOrigin } from "./origin.js";
+import { selfDelegationError, SHIM_TYPE } from "../resolve/index.js";
 
 export type PluginLookup =
   { readonly found: string } | { readonly found?: undefined; readonly searched: readonly string[] };
@@ -12,11 +16,12 @@ export type PluginLookup =
 /** Finds a plugin binary by type; rejects (with the runtime's CniError) a type that cannot name one. */
 export type FindPlugin = (type: string) => Promise<PluginLookup>;
 
-/** A FindPlugin over the runtime's exec seam and bin dirs. */
+/** A FindPlugin over the runtime's exec seam and bin dirs; `found` is the binary behind any symlinks. */
 export function createPluginFinder(exec: Pick<PluginExec, "findInPath">, binDirs: readonly string[]): FindPlugin {
   return async (type) => {
     try {
-      return { found: await exec.findInPath(type, binDirs) };
+      const path = await exec.findInPath(type, binDirs);
+      return { found: await realpath(path).catch(() => path) };
     } catch (err) {
       // Only a missing binary is "not found"; a type such as "../../bin/sh" is a bad config.
       if (isCniError(err) && err.kind === "plugin-not-found") return { searched: binDirs };
@@ -52,6 +57,13 @@ export async function verifyPlugins(plan: AttachmentPlan, findPlugin: FindPlugin
           },
         );
       }
+      if (basename(result.found) === SHIM_TYPE)
+        throw selfDelegationError(
+          delegate.network,
+          source,
+          `plugin "${type}" is ${result.found}`,
+          "plan",
+        );
     }
   }
 }

@@ -13,6 +13,9 @@ export { createDefinitionDirSource, type DefinitionDirOptions } from "./definiti
 export { createMemorySource } from "./memory-source.js";
 export { createNetworkResolver, REQUEST_SELECTIONS, type NetworkResolverOptions } from "./network-resolver.js";
 export { networkDisplayName } from "./network-display-name.js";
+export { describeOrigin } from "./describe-origin.js";
+// For the plan's check of plugin binaries and GC: the one rule that netattach never runs its own shim.
+export { SHIM_TYPE, shimPlace, selfDelegationError } from "./self-delegation.js";
 export { isDnsLabel, isDnsSubdomain } from "./name-checks.js";
 // For the runtime's capability args (attach/capability-args.ts): the selection options' own checks.
 export { readDns, SELECTION_FIELDS } from "./selection-fields.js";

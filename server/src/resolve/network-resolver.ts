@@ -8,6 +8,7 @@ import { checkSelections, parseNetworkSelections } from "./parse-network-selecti
 import { parseSelectionElement, selectionToElement } from "./parse-selection-element.js";
 import { resolveConfiguredNetwork } from "./resolve-configured-network.js";
 import { describePlace, valueError } from "./selection-error.js";
+import { refuseSelfDelegation } from "./self-delegation.js";
 import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
 import type {
   NetworkDefinition,
@@ -52,7 +53,7 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
         name: definition.name,
         ...(definition.namespace === undefined ? {} : { namespace: definition.namespace }),
       };
-      return { role, network: networkDisplayName(definition), selection, definition };
+      return refuseSelfDelegation({ role, network: networkDisplayName(definition), selection, definition });
     };
   }
 
@@ -73,7 +74,7 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
         `${ref.namespace}/${ref.name}`,
         source,
       );
-      return { role, network: networkDisplayName(definition), selection, definition };
+      return refuseSelfDelegation({ role, network: networkDisplayName(definition), selection, definition });
     };
   }
 
