@@ -93,11 +93,19 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     },
   });
   const bus = createEventBus(config.events);
-  const confDir = createConfDirSource(config.cniConfDir);
+  const maxFileBytes = config.limits.maxDefinitionFileBytes;
+  const confDir = createConfDirSource(config.cniConfDir, { maxFileBytes });
   const definitions: NetworkSource[] = [
     ...(kube ? [kube.networkSource] : []),
     ...(config.definitionsDir
-      ? [createDefinitionDirSource({ dir: config.definitionsDir, confDir, maxDepth: config.limits.maxJsonDepth })]
+      ? [
+          createDefinitionDirSource({
+            dir: config.definitionsDir,
+            confDir,
+            maxDepth: config.limits.maxJsonDepth,
+            maxFileBytes,
+          }),
+        ]
       : []),
   ];
   if (config.definitionsDir) await warnIfUnlistable(config.definitionsDir, log);

@@ -188,13 +188,14 @@ describe("loadConfig", () => {
       maxContainerIdLength: 128,
       maxCniArgsBytes: 16_384,
       maxMessageBytes: 4_194_304,
+      maxDefinitionFileBytes: 1_048_576,
     });
     const issues = await issuesOf(
       loadConfig(
         input(
           {
             "/c.yaml":
-              "clusterNetwork: x\nlimits: {maxJsonDepth: 0, maxCniArgsBytes: 512, maxAnnotationBytes: 8388608, frob: 1}\n",
+              "clusterNetwork: x\nlimits: {maxJsonDepth: 0, maxCniArgsBytes: 512, maxAnnotationBytes: 8388608, maxDefinitionFileBytes: 100, frob: 1}\n",
           },
           ["-c", "/c.yaml"],
         ),
@@ -204,6 +205,7 @@ describe("loadConfig", () => {
       expect.stringMatching(/^limits\.maxJsonDepth: expected an integer from 4 to 1024, got 0$/),
       // Below what the daemon's own K8S_POD_* pairs may take.
       expect.stringMatching(/^limits\.maxCniArgsBytes: expected an integer from 1024 to 122880, got 512$/),
+      expect.stringMatching(/^limits\.maxDefinitionFileBytes: expected an integer from 4096 to 67108864, got 100$/),
       expect.stringMatching(/^limits\.frob: unknown key/),
       "limits.maxAnnotationBytes (8388608) must be smaller than limits.maxMessageBytes (4194304), so an oversized annotation gets its own error",
     ]);

@@ -15,6 +15,8 @@ export interface InputLimits {
   readonly maxCniArgsBytes: number;
   /** Bytes of one request message: refused above it by grpc-js (RESOURCE_EXHAUSTED) and the Connect edge (LIMIT_EXCEEDED). */
   readonly maxMessageBytes: number;
+  /** Bytes of one file of definitionsDir or cniConfDir (or a clusterNetwork path): a larger one is reported, not read. */
+  readonly maxDefinitionFileBytes: number;
 }
 
 export const DEFAULT_INPUT_LIMITS: InputLimits = {
@@ -31,6 +33,9 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   maxCniArgsBytes: 16 * 1024,
   // grpc-js's own default.
   maxMessageBytes: 4 * 1024 * 1024,
+  // A definition is at most what the API server stores (~1.5 MiB an object); a manifest file holding a
+  // `kind: List` of hundreds of definitions still fits. YAML parses at ~1 s per MiB at worst, on the event loop.
+  maxDefinitionFileBytes: 1024 * 1024,
 };
 
 /**
@@ -46,6 +51,11 @@ export const MAX_POD_UID_LENGTH = 128;
  */
 export const MIN_CNI_ARGS_BYTES = 1024;
 
+/** `<what was found>: over limits.<key> (<limit>)`: the words of every breach, also where it is a problem to list, not an error. */
+export function overLimit(found: string, key: keyof InputLimits, limit: number): string {
+  return `${found}: over limits.${key} (${limit})`;
+}
+
 /** `<what was found>: over limits.<key> (<limit>)`, as INVALID_ARGUMENT. */
 export function limitExceeded(
   found: string,
@@ -53,7 +63,7 @@ export function limitExceeded(
   limit: number,
   context: ErrorContext = {},
 ): DaemonError {
-  return new DaemonError("LIMIT_EXCEEDED", `${found}: over limits.${key} (${limit})`, {
+  return new DaemonError("LIMIT_EXCEEDED", overLimit(found, key, limit), {
     phase: "resolve",
     ...context,
     limit: `limits.${key}`,

@@ -2,11 +2,11 @@
 // (multi-net spec 3.4.1: a conflist is preferred over a conf). Namespaces do not apply.
 import { CONF_EXTENSIONS } from "../cni/index.js";
 import { invalidConfigError, parseConfFile, type ConfFile } from "./conf-file.js";
-import { createDirReader, type DirSnapshot } from "./dir-reader.js";
+import { createDirReader, type DirReaderOptions, type DirSnapshot } from "./dir-reader.js";
 import type { NetworkDefinition, NetworkLookup, NetworkRef, NetworkSource } from "./types.js";
 
-export function createConfDirSource(dir: string): NetworkSource {
-  const reader = createDirReader(dir, CONF_EXTENSIONS, parseConfFile);
+export function createConfDirSource(dir: string, options: DirReaderOptions = {}): NetworkSource {
+  const reader = createDirReader(dir, CONF_EXTENSIONS, parseConfFile, options);
   return {
     description: `conf dir ${dir}`,
     async lookup(ref: NetworkRef, opts?: { signal?: AbortSignal }): Promise<NetworkLookup> {

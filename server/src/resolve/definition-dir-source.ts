@@ -16,14 +16,23 @@ export interface DefinitionDirOptions {
   readonly confDir: string | NetworkSource;
   /** limits.maxJsonDepth, for the nesting of a manifest file. */
   readonly maxDepth?: number;
+  /** limits.maxDefinitionFileBytes: a larger manifest file is reported, not read. */
+  readonly maxFileBytes?: number;
 }
 
 export function createDefinitionDirSource(options: DefinitionDirOptions): NetworkSource {
   const { dir } = options;
-  const confSource = typeof options.confDir === "string" ? createConfDirSource(options.confDir) : options.confDir;
-  const reader = createDirReader(dir, MANIFEST_EXTENSIONS, (text, path) =>
-    parseNadManifest(text, path, options.maxDepth),
+  const confSource = typeof options.confDir === "string"
+      ? createConfDirSource(options.confDir, { maxFileBytes: options.maxFileBytes })
+      : options.confDir;
+  const reader = createDirReader(
+    dir,
+    MANIFEST_EXTENSIONS,
+    (text, path) => parseNadManifest(text, path, options.maxDepth),
+    { maxFileBytes: options.maxFileBytes },
   );
+  // Parsed once now, in the background: the first pod's lookup finds thousands of files done.
+  void reader.read().catch(() => undefined);
   const place = `definitions dir ${dir}`;
 
   return {

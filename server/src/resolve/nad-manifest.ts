@@ -1,7 +1,7 @@
 // A manifest file of NetworkAttachmentDefinitions: YAML or JSON, several documents, and
 // `kind: List` (what `kubectl get -o yaml` prints). Other kinds are ignored.
 import { readYamlDocuments, yamlTextDepth } from "../limits/bounded-yaml.js";
-import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
+import { DEFAULT_INPUT_LIMITS, overLimit } from "../limits/input-limits.js";
 import { NAD_KIND, nadRecordFromObject, type NadRecord } from "./nad-object.js";
 import { isJsonObject } from "../cni/index.js";
 
@@ -20,7 +20,7 @@ export function parseNadManifest(
   const records: NadRecord[] = [];
   const problems: string[] = [];
   if (yamlTextDepth(text, maxDepth) > maxDepth)
-    return { records, problems: [`nests more than ${maxDepth} deep: over limits.maxJsonDepth (${maxDepth})`] };
+    return { records, problems: [overLimit(`nests more than ${maxDepth} deep`, "maxJsonDepth", maxDepth)] };
   const docs = readYamlDocuments(text);
   docs.forEach((doc, i) => {
     const where = docs.length > 1 ? `document ${i + 1}` : "document";

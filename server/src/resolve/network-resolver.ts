@@ -39,7 +39,12 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
   const { config } = options;
   const limits = config.limits ?? DEFAULT_INPUT_LIMITS;
   const { definitions, confDir } = options.sources;
-  const configured = { definitions, confDir, defaultNamespace: config.defaultNamespace };
+  const configured = {
+    definitions,
+    confDir,
+    defaultNamespace: config.defaultNamespace,
+    maxFileBytes: config.limits?.maxDefinitionFileBytes,
+  };
 
   function configuredNetwork(
     role: "cluster" | "default",

@@ -14,6 +14,8 @@ export interface ConfiguredSources {
   readonly definitions: readonly NetworkSource[];
   readonly confDir: NetworkSource;
   readonly defaultNamespace: string;
+  /** limits.maxDefinitionFileBytes, for a value that is a path. */
+  readonly maxFileBytes?: number;
 }
 
 /** `value` is a name, `namespace/name`, or an absolute path; `source` names the config key. */
@@ -23,7 +25,7 @@ export async function resolveConfiguredNetwork(
   source: string,
   signal?: AbortSignal,
 ): Promise<NetworkDefinition> {
-  if (isAbsolute(value)) return foundOrThrow(await loadConfPath(value), source, value, source);
+  if (isAbsolute(value)) return foundOrThrow(await loadConfPath(value, sources.maxFileBytes), source, value, source);
 
   const parts = value.split("/");
   if (parts.length > 2)

@@ -147,5 +147,6 @@ export interface SelectionConfig {
   /** multusNamespace: where unqualified cluster/default/default-network names are looked up. */
   readonly defaultNamespace: string;
   /** Bounds on annotations and selections; the defaults when absent. */
-  readonly limits?: Pick<InputLimits, "maxAnnotationBytes" | "maxJsonDepth" | "maxNetworksPerPod">;
+  readonly limits?: Pick<InputLimits, "maxAnnotationBytes" | "maxJsonDepth" | "maxNetworksPerPod"> &
+    Partial<Pick<InputLimits, "maxDefinitionFileBytes">>;
 }
