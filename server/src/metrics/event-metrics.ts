@@ -7,6 +7,13 @@ import type { AttachmentEvent, EventSink } from "../events/attachment-event.js";
 import { CALL_BUCKETS } from "./buckets.js";
 import type { LabelCap } from "./label-cap.js";
 
+/**
+ * The label of a failed call whose network never resolved: a name refused while resolving (not
+ * found, not allowed, a bad annotation) is the caller's word, not a network, and made-up names
+ * would use up the label cap that real networks need.
+ */
+export const UNRESOLVED_NETWORK_LABEL = "unknown";
+
 /** Kinds that are calls with a duration worth a histogram. */
 const TIMED = new Set<AttachmentEvent["kind"]>(["attach", "detach", "hotplug-attach", "hotplug-detach"]);
 
@@ -79,7 +86,7 @@ export function createEventMetrics(registry: Registry, calls: CallObservations, 
           e.outcome === "ok"
             ? (e.interfaces ?? []).map((i) => i.network).concat(e.network ?? [])
             : e.network
-              ? [e.network]
+              ? [e.phase === "resolve" ? UNRESOLVED_NETWORK_LABEL : e.network]
               : [];
         calls.observeCall(e.kind, e.outcome, e.durationMs / 1000, networks);
       }
