@@ -37,7 +37,7 @@ import { createEventBus } from "./events/event-bus.js";
 import { createAnnotationHotplug } from "./hotplug/annotation-hotplug.js";
 import { fanOut } from "./events/fan-out.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
-import type { CreateKubeEdge, KubeEdge } from "./kube/index.js";
+import type { CreateKubeEdge, KubeEdge, KubeEdgeConfig, KubeEdgeDeps } from "./kube/index.js";
 import { createMetrics } from "./metrics/index.js";
 import { createRouteEditor } from "./netns/route-editor.js";
 import { createNetnsGuard } from "./netns/netns-guard.js";
@@ -79,7 +79,13 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     opts.exec === undefined ? await pluginExec(config.pluginSpawner, config.stateDir, log, opts.pluginPath) : undefined;
   const exec = opts.exec ?? spawnExec!;
   const store = createFileAttachmentStore(layout.attachmentsDir);
-  const kube = config.kubernetes.mode === "none" ? undefined : await kubeEdge(config, log, opts.createKubeEdge);
+  const maxFileBytes = config.limits.maxDefinitionFileBytes;
+  const confDir = createConfDirSource(config.cniConfDir, { maxFileBytes });
+  const confDirFallback = { rule: config.confDirFallback, defaultNamespace: config.defaultNamespace };
+  const kube =
+    config.kubernetes.mode === "none"
+      ? undefined
+      : await kubeEdge(config, log, opts.createKubeEdge, { confDirSource: confDir, confDirFallback });
   const metrics = createMetrics({ store, informers: () => kube?.informerStats() ?? [] });
   const runtime = createCniRuntime({
     exec,
@@ -93,8 +99,6 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     },
   });
   const bus = createEventBus(config.events);
-  const maxFileBytes = config.limits.maxDefinitionFileBytes;
-  const confDir = createConfDirSource(config.cniConfDir, { maxFileBytes });
   const definitions: NetworkSource[] = [
     ...(kube ? [kube.networkSource] : []),
     ...(config.definitionsDir
@@ -104,6 +108,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
             confDir,
             maxDepth: config.limits.maxJsonDepth,
             maxFileBytes,
+            confDirFallback,
           }),
         ]
       : []),
@@ -247,7 +252,12 @@ async function readTls(tls: NonNullable<DaemonConfig["tls"]>): Promise<NonNullab
   return { cert: await read("certFile"), key: await read("keyFile"), clientCa: await read("clientCaFile") };
 }
 
-async function kubeEdge(config: DaemonConfig, log: Logger, create?: CreateKubeEdge): Promise<KubeEdge> {
+async function kubeEdge(
+  config: DaemonConfig,
+  log: Logger,
+  create: CreateKubeEdge | undefined,
+  conf: Required<KubeEdgeDeps> & Pick<KubeEdgeConfig, "confDirFallback">,
+): Promise<KubeEdge> {
   const k = config.kubernetes;
   // Loaded only with a cluster: @kubernetes/client-node is heavy.
   const factory: CreateKubeEdge = create ?? (await import("./kube/index.js")).createKubeEdge;
@@ -260,8 +270,10 @@ async function kubeEdge(config: DaemonConfig, log: Logger, create?: CreateKubeEd
       statusFailurePolicy: k.statusFailurePolicy,
       events: k.events ?? true,
       confDir: config.cniConfDir,
+      confDirFallback: conf.confDirFallback,
     },
     log.child({ component: "kube" }),
+    { confDirSource: conf.confDirSource },
   );
 }
 

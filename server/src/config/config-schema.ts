@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import * as v from "valibot";
 import { DEFAULT_EVENT_BUS_OPTIONS } from "../events/event-bus.js";
 import { DEFAULT_INPUT_LIMITS, MIN_CNI_ARGS_BYTES } from "../limits/input-limits.js";
+import { CONF_DIR_FALLBACKS } from "../resolve/index.js";
 import { DEFAULT_SOCKET_PATH } from "../wire/index.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -136,6 +137,8 @@ export const DAEMON_CONFIG_SCHEMA = section({
   cniBinDirs: v.optional(pathList, ["/usr/lib/cni", "/opt/cni/bin"]),
   /** CNI conf dir: file networks and the fallback of definitions without spec.config. */
   cniConfDir: v.optional(absPath, "/etc/cni/net.d"),
+  /** Which definitions without spec.config take their config from cniConfDir: all (multi-net spec, Multus), default-namespace, none. */
+  confDirFallback: v.optional(oneOf(CONF_DIR_FALLBACKS), "all"),
   /** Directory of NetworkAttachmentDefinition manifests (YAML/JSON); absent = none. */
   definitionsDir: v.optional(absPath),
   /** Attachment plans/results and the delegate result cache live here. */

@@ -87,6 +87,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
       client,
       gate,
       confDirSource: deps.confDirSource ?? createConfDirSource(config.confDir),
+      confDirFallback: config.confDirFallback,
       tuning,
       log,
     }),

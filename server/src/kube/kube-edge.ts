@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { NetworkStatusWriter } from "../attach/index.js";
 import type { EventSink } from "../events/attachment-event.js";
 import type { InformerStats } from "../metrics/index.js";
-import type { NetworkSource, PodInfo, PodSource } from "../resolve/index.js";
+import type { ConfDirFallback, NetworkSource, PodInfo, PodSource } from "../resolve/index.js";
 
 /** Timeouts and retry bounds; every field has a default (DEFAULT_KUBE_TUNING). */
 export interface KubeTuning {
@@ -56,6 +56,8 @@ export interface KubeEdgeConfig {
   readonly statusFailurePolicy: "fail" | "ignore";
   /** Conf dir for definitions without spec.config. */
   readonly confDir: string;
+  /** Which definitions without spec.config may use the conf dir; all when absent. */
+  readonly confDirFallback?: ConfDirFallback;
   /** Write Kubernetes Events on pods (interfaces added, failures); default true. */
   readonly events?: boolean;
   /** Optional overrides of DEFAULT_KUBE_TUNING. */

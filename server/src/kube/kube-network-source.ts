@@ -4,7 +4,7 @@
 // (spec.config, then the conf dir) is shared with the manifest-dir source.
 import type { Logger } from "pino";
 import { nadRecordFromObject, nadToDefinition } from "../resolve/index.js";
-import type { NetworkLookup, NetworkRef, NetworkSource } from "../resolve/index.js";
+import type { ConfDirFallback, NetworkLookup, NetworkRef, NetworkSource } from "../resolve/index.js";
 import type { ApiGate } from "./api-gate.js";
 import type { KubeClient } from "./kube-client.js";
 import type { KubeTuning } from "./kube-edge.js";
@@ -20,6 +20,8 @@ export interface KubeNetworkSourceDeps {
   readonly client: KubeClient;
   readonly gate: ApiGate;
   readonly confDirSource: NetworkSource;
+  /** Which definitions without spec.config may use the conf dir; all when absent. */
+  readonly confDirFallback?: ConfDirFallback;
   readonly tuning: KubeTuning;
   readonly log: Logger;
 }
@@ -79,7 +81,7 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
       if (!("name" in record)) {
         return { tried: [`${what}: unusable object, ${record.problem}`] };
       }
-      return nadToDefinition(record, confDirSource, opts);
+      return nadToDefinition(record, confDirSource, { ...opts, fallback: deps.confDirFallback });
     },
   };
 }

@@ -2,6 +2,7 @@
 // stand-in for the Kubernetes source), resolving `namespace/name`.
 import { DaemonError } from "../errors/daemon-error.js";
 import { createConfDirSource, describeKnown } from "./conf-dir-source.js";
+import type { ConfDirFallback } from "./conf-dir-fallback.js";
 import { createDirReader } from "./dir-reader.js";
 import { parseNadManifest } from "./nad-manifest.js";
 import { describeNad, nadToDefinition } from "./nad-to-definition.js";
@@ -18,6 +19,8 @@ export interface DefinitionDirOptions {
   readonly maxDepth?: number;
   /** limits.maxDefinitionFileBytes: a larger manifest file is reported, not read. */
   readonly maxFileBytes?: number;
+  /** Which definitions without spec.config may use the conf dir; all when absent. */
+  readonly confDirFallback?: ConfDirFallback;
 }
 
 export function createDefinitionDirSource(options: DefinitionDirOptions): NetworkSource {
@@ -46,7 +49,8 @@ export function createDefinitionDirSource(options: DefinitionDirOptions): Networ
       const matches = all.filter((r) => r.namespace === ref.namespace && r.name === ref.name);
       const [first, second] = matches;
       if (first !== undefined && second !== undefined) throw duplicateError(matches);
-      if (first !== undefined) return nadToDefinition(first, confSource, opts);
+      if (first !== undefined)
+        return nadToDefinition(first, confSource, { ...opts, fallback: options.confDirFallback });
       return {
         tried: [
           `${place}: no NetworkAttachmentDefinition ${ref.namespace}/${ref.name} (${nearby(all, ref)})`,

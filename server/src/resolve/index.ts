@@ -30,3 +30,4 @@ export { parseNadManifest } from "./nad-manifest.js";
 // For the Kubernetes source (issue 5): the same NAD checks and spec.config/conf-dir rules.
 export { nadRecordFromObject, NAD_API_VERSION, NAD_KIND, type NadRecord } from "./nad-object.js";
 export { nadToDefinition, describeNad } from "./nad-to-definition.js";
+export { CONF_DIR_FALLBACKS, type ConfDirFallback, type ConfDirFallbackRule } from "./conf-dir-fallback.js";

@@ -2,6 +2,7 @@
 // spec.config when present (its `name` defaulting to the definition's), else the conf dir
 // network with the definition's name.
 import { DaemonError } from "../errors/daemon-error.js";
+import { ANY_CONF_DIR_FALLBACK, fallbackRefusal, type ConfDirFallback } from "./conf-dir-fallback.js";
 import { parseNetworkConfigText } from "./network-config-check.js";
 import { NAD_KIND, type NadRecord } from "./nad-object.js";
 import type { NetworkLookup, NetworkSource } from "./types.js";
@@ -14,7 +15,7 @@ export function describeNad(nad: Pick<NadRecord, "namespace" | "name" | "manifes
 export async function nadToDefinition(
   nad: NadRecord,
   confDir: NetworkSource,
-  opts?: { signal?: AbortSignal },
+  opts?: { signal?: AbortSignal; fallback?: ConfDirFallback },
 ): Promise<NetworkLookup> {
   const network = `${nad.namespace}/${nad.name}`;
   const fail = (problem: string, cause?: unknown): DaemonError =>
@@ -52,7 +53,12 @@ export async function nadToDefinition(
     };
   }
 
-  const fromDir = await confDir.lookup({ namespace: nad.namespace, name: nad.name }, opts);
+  const refusal = fallbackRefusal(opts?.fallback ?? ANY_CONF_DIR_FALLBACK, nad.namespace);
+  if (refusal !== undefined) throw fail(refusal);
+  const fromDir = await confDir.lookup(
+    { namespace: nad.namespace, name: nad.name },
+    opts?.signal === undefined ? {} : { signal: opts.signal },
+  );
   if (fromDir.found === undefined) {
     return {
       tried: [
