@@ -9,6 +9,7 @@ import { podAnnotations } from "./pod-annotations.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
 import { verifyPlugins, type FindPlugin } from "./plugin-check.js";
 import { checkAttachRequest } from "./request-checks.js";
+import { resourceNameWarnings } from "./resource-name-warning.js";
 import { runPreflight, type PreflightDeps } from "./preflight/run-preflight.js";
 import type { Finding } from "./preflight/finding.js";
 
@@ -49,5 +50,5 @@ export async function preparePlan(deps: PrepareDeps, req: ResolveRequest, signal
   const plan: AttachmentPlan = serial ? { ...built, serialNetworks: true } : built;
   await verifyPlugins(plan, deps.findPlugin);
   const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal) : [];
-  return { plan, warnings };
+  return { plan, warnings: [...resourceNameWarnings(networks), ...warnings] };
 }
