@@ -4,6 +4,8 @@
 // one that no attachment names any more is collected too. Each network runs with no ADD/DEL in
 // flight (CNI), so it holds the GC lock alone, for at most gcTimeoutMs; one that times out is
 // backed off. Nothing is collected while a saved record cannot be read: what it holds is unknown.
+// A network whose chain is netattach's own shim is never collected: the shim would call netattachd's
+// GC back while this pass holds the GC lock, and deadlock every ADD and DEL of the node meanwhile.
 import type { Attachment, NetworkConfigList } from "../cni/index.js";
 import { isCniError } from "../cni/index.js";
 import { isDaemonError } from "../errors/daemon-error.js";
@@ -14,6 +16,7 @@ import { isTimeout, toDaemonError } from "./cni-error.js";
 import { describeBackoff, type GcBackoff } from "./gc-backoff.js";
 import { pinForStaleCache } from "./netns-rules.js";
 import type { Pass } from "./gc-stale.js";
+import { shimPlace } from "../resolve/index.js";
 
 export interface GcNetworksDeps extends DetachDeps {
   readonly backoff: GcBackoff;
@@ -37,7 +40,11 @@ export async function gcNetworks(
     pass.log.warn({ unreadable: pass.unreadable }, note);
     return [note];
   }
-  const networks = await networksToCollect(deps, valid, pass.errors);
+  const networks = (await networksToCollect(deps, valid, pass.errors)).filter((n) => {
+    const shim = shimPlace(n.list);
+    if (shim !== undefined) pass.log.warn({ network: n.list.name }, `CNI GC skipped: ${shim}, netattach's own shim`);
+    return shim === undefined;
+  });
   const staleOf = async (n: NetworkGc): Promise<Attachment[]> => {
     const keep = new Set(n.valid.map(key));
     return (await deps.runtime.getCachedAttachments(n.list.name)).filter((a) => !keep.has(key(a)));

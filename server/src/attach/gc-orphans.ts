@@ -3,12 +3,16 @@
 // waits for it to go: the IPAM key (container id, interface) may now be the new attachment's.
 // One whose retries keep failing is backed off in background passes (each retry costs its
 // plugins' DELs, a hanging one its whole deadline); it stays listed as orphaned meanwhile.
+// A delegate whose chain is netattach's own shim (saved before the resolver refused such networks)
+// is dropped without a DEL: the shim would call netattachd back for this container under this very
+// lock and deadlock the pass; its ADD never got that lock either, so it holds nothing.
 import { isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, HistoryEntry } from "./attachment-store.js";
 import type { DetachDeps } from "./detach.js";
 import { interfaceSummaries } from "./list-attachments.js";
 import { holding, pinForDelete } from "./netns-rules.js";
-import { releaseDelegates, releaseTarget } from "./release-delegates.js";
+import { releaseDelegates, releaseTarget, type Released } from "./release-delegates.js";
+import { shimPlace } from "../resolve/index.js";
 import { settleRelease } from "./settle-release.js";
 import type { Pass } from "./gc-stale.js";
 import { describeBackoff, type GcBackoff } from "./gc-backoff.js";
@@ -91,17 +95,14 @@ async function retry(
   const read = await deps.orphans.load(containerId);
   if (read.state !== "found") return undefined;
   const record = read.record;
+  const shims = record.plan.delegates.filter((d) => shimPlace(d.config) !== undefined);
+  const others = record.plan.delegates.filter((d) => !shims.includes(d));
   const pinned = await pinForDelete(deps, record, call.signal);
-  const outcome = await holding(pinned, () =>
-    releaseDelegates(
-      deps,
-      releaseTarget(record.plan, pinned),
-      record.plan.delegates,
-      "reconcile",
-      call,
-      record.results,
-    ),
+  const ran = await holding(pinned, () =>
+    releaseDelegates(deps, releaseTarget(record.plan, pinned), others, "reconcile", call, record.results),
   );
+  const dropped: Released[] = shims.map((delegate) => ({ delegate, how: "deleted" }));
+  const outcome = { ...ran, delegates: [...ran.delegates, ...dropped] };
   const released: HistoryEntry[] = outcome.delegates
     .filter((r) => r.how === "deleted" || r.how === "cleaned")
     .map((r) => ({
@@ -109,7 +110,11 @@ async function retry(
       event: "released",
       network: r.delegate.network,
       ifName: r.delegate.ifName,
-      message: r.how === "deleted" ? "the plugin's DEL succeeded on retry" : "released by netattach on retry",
+      message: shims.includes(r.delegate)
+        ? `dropped without a DEL: ${shimPlace(r.delegate.config) ?? ""}, netattach's own shim, which would deadlock on this container's lock`
+        : r.how === "deleted"
+          ? "the plugin's DEL succeeded on retry"
+          : "released by netattach on retry",
     }));
   const settled = await settleRelease(
     deps,

@@ -340,4 +340,58 @@ describe("a reconcile pass (GC without a valid set)", () => {
     await svc.gc({}, ctx());
     expect(retries()).toBeGreaterThan(0);
   });
+
+  it("drops an orphaned delegate that is netattach's own shim without running its DEL, and releases the others", async () => {
+    const { svc, runtime } = service();
+    await svc.attach(request({ containerId: "c9" }), ctx());
+    const live = await t.store.load("c9");
+    if (live.state !== "found") throw new Error("not saved");
+    const [, ptp] = live.record.plan.delegates;
+    if (ptp === undefined) throw new Error("no secondary");
+    // What an ADD through a definition without spec.config named `netattach` left before the resolver refused it.
+    const shim = {
+      ...ptp,
+      network: "default/netattach",
+      ifName: "net2",
+      config: { cniVersion: "1.0.0", name: "netattach", plugins: [{ type: "netattach-cni", socketPath: "/x.sock" }] },
+    };
+    await t.orphans.save({
+      ...live.record,
+      plan: { ...live.record.plan, delegates: [ptp, shim] },
+      phase: "orphaned",
+      cause: "plugin netattach-cni timed out",
+    });
+    await t.store.remove("c9");
+    runtime.calls.length = 0;
+
+    const res = await svc.gc({}, ctx());
+
+    expect(res.items).toEqual([expect.objectContaining({ containerId: "c9", reason: "orphaned", outcome: "removed" })]);
+    expect(runtime.calls.filter((c) => c.network === "netattach")).toEqual([]);
+    expect(runtime.calls.filter((c) => c.op === "del").map((c) => [c.network, c.ifName])).toEqual([
+      ["ptp-conf", "net1"],
+    ]);
+    expect((await t.orphans.load("c9")).state).toBe("missing");
+  });
+
+  it("never CNI-GCs a network whose chain is netattach's own shim, even while an orphan that names it is kept", async () => {
+    const { svc, runtime } = service();
+    await svc.attach(request({ containerId: "c8" }), ctx());
+    const live = await t.store.load("c8");
+    if (live.state !== "found") throw new Error("not saved");
+    const [cluster] = live.record.plan.delegates;
+    if (cluster === undefined) throw new Error("no delegate");
+    const shim = {
+      ...cluster,
+      network: "netattach",
+      ifName: "net5",
+      config: { cniVersion: "1.0.0", name: "netattach", type: "netattach-cni" },
+    };
+    await t.orphans.save({ ...live.record, plan: { ...live.record.plan, delegates: [shim] }, phase: "orphaned" });
+    runtime.calls.length = 0;
+
+    await svc.gc({}, ctx());
+
+    expect(runtime.calls.filter((c) => c.op === "gc").map((c) => c.network)).toEqual(["cbr0", "ptp-conf"]);
+  });
 });
