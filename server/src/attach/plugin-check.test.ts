@@ -21,7 +21,9 @@ describe("verifyPlugins and netattach's own shim", () => {
     expect(err.code).toBe("INVALID_NETWORK_CONFIG");
     expect(err.context).toMatchObject({ network: "default/mine", phase: "plan" });
     expect(err.message).toContain(`network "default/mine" (`);
-    expect(err.message).toContain(`: plugin "mynet" is ${join(bin, "netattach-cni")}, netattach's own CNI shim: netattachd would call itself`);
+    expect(err.message).toContain(
+      `: plugin "mynet" is ${join(bin, "netattach-cni")}, netattach's own CNI shim: netattachd would call itself`,
+    );
   });
 
   it("passes other binaries", async () => {

@@ -58,12 +58,7 @@ export async function verifyPlugins(plan: AttachmentPlan, findPlugin: FindPlugin
         );
       }
       if (basename(result.found) === SHIM_TYPE)
-        throw selfDelegationError(
-          delegate.network,
-          source,
-          `plugin "${type}" is ${result.found}`,
-          "plan",
-        );
+        throw selfDelegationError(delegate.network, source, `plugin "${type}" is ${result.found}`, "plan");
     }
   }
 }

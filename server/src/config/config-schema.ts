@@ -127,10 +127,7 @@ export const DAEMON_CONFIG_SCHEMA = section({
       maxContainerIdLength: v.optional(int(16, 240), DEFAULT_INPUT_LIMITS.maxContainerIdLength),
       maxMessageBytes: v.optional(int(64 * 1024, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxMessageBytes),
       maxCniArgsBytes: v.optional(int(MIN_CNI_ARGS_BYTES, 120 * 1024), DEFAULT_INPUT_LIMITS.maxCniArgsBytes),
-      maxDefinitionFileBytes: v.optional(
-        int(4 * 1024, 64 * 1024 * 1024),
-        DEFAULT_INPUT_LIMITS.maxDefinitionFileBytes,
-      ),
+      maxDefinitionFileBytes: v.optional(int(4 * 1024, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxDefinitionFileBytes),
     }),
     {},
   ),

@@ -25,7 +25,8 @@ export interface DefinitionDirOptions {
 
 export function createDefinitionDirSource(options: DefinitionDirOptions): NetworkSource {
   const { dir } = options;
-  const confSource = typeof options.confDir === "string"
+  const confSource =
+    typeof options.confDir === "string"
       ? createConfDirSource(options.confDir, { maxFileBytes: options.maxFileBytes })
       : options.confDir;
   const reader = createDirReader(

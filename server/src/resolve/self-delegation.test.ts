@@ -59,16 +59,18 @@ function resolver(config: Partial<SelectionConfig> = {}) {
   return createNetworkResolver({ sources: { definitions: [definitions], confDir }, config: { ...BASE, ...config } });
 }
 
-async function refusal(p: Promise<unknown>): Promise<DaemonError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
+/** The DaemonError `p` rejects with. */
+const refusal = (p: Promise<unknown>): Promise<DaemonError> =>
+  p.then(
+    () => expect.fail("resolved"),
+    (e: unknown) => (expect(e).toBeInstanceOf(DaemonError), e as DaemonError),
   );
-  expect(err).toBeInstanceOf(DaemonError);
-  return err as DaemonError;
-}
 
-const pod = (networks: string) => ({ namespace: "default", name: "p", annotations: { [NETWORKS_ANNOTATION]: networks } });
+const pod = (networks: string) => ({
+  namespace: "default",
+  name: "p",
+  annotations: { [NETWORKS_ANNOTATION]: networks },
+});
 
 describe("a network that would run netattach's own shim", () => {
   it("is refused when a definition without spec.config takes the shim's own conflist", async () => {
