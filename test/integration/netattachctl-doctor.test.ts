@@ -142,7 +142,9 @@ describe("netattachctl doctor", () => {
       `network cluster (${join(dir, "net.d", "10-cluster.conflist")}): plugin "noop-ipam" not found in ${paths.daemonBin}`,
     );
     expect(byName.plugins?.fix).toContain(`install "noop-ipam" into one of ${paths.daemonBin}`);
-    expect(byName.daemon?.status).toBe("ok");
+    // The cluster network (cniVersion 1.0.0, so no CNI STATUS) cannot run: the daemon is not ready either.
+    expect(byName.daemon?.status).toBe("fail");
+    expect(byName.daemon?.message).toContain('"noop-ipam"');
   });
 
   it("finds another network's conf sorting before netattach's conflist", async () => {
