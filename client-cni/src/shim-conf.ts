@@ -89,12 +89,11 @@ export function parseShimConf(stdin: string): ShimConf {
   if (!isJsonObject(raw)) throw new ShimError(CniErrorCode.DecodeFailure, "network configuration is not a JSON object");
   const parsed = v.safeParse(SHIM_CONF_SCHEMA, raw, { abortEarly: true });
   if (!parsed.success) {
-    const [issue] = parsed.issues;
-    const key = issue.path?.[0]?.key;
+    const { key, message } = firstIssue(parsed.issues);
     throw new ShimError(
       CniErrorCode.InvalidNetworkConfig,
-      `invalid ${quoteInput(String(key))}: ${issue.message}`,
-      quoteInput(raw[String(key)]),
+      `invalid ${quoteInput(key)}: ${message}`,
+      quoteInput(raw[key]),
     );
   }
   const conf = parsed.output;
@@ -110,4 +109,21 @@ export function parseShimConf(stdin: string): ShimConf {
     runtimeConfig: conf.runtimeConfig,
     validContainerIds: valid === undefined ? undefined : [...new Set(valid.map((a) => a.containerID))],
   };
+}
+
+export interface ShimConfIssue {
+  /** The top-level key of the plugin conf that is refused. */
+  readonly key: string;
+  readonly message: string;
+}
+
+/** The first key of a plugin conf the shim would refuse, and why; undefined when it accepts the conf. */
+export function shimConfIssue(raw: Readonly<Record<string, unknown>>): ShimConfIssue | undefined {
+  const parsed = v.safeParse(SHIM_CONF_SCHEMA, raw, { abortEarly: true });
+  return parsed.success ? undefined : firstIssue(parsed.issues);
+}
+
+function firstIssue(issues: readonly [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): ShimConfIssue {
+  const [issue] = issues;
+  return { key: String(issue.path?.[0]?.key), message: issue.message };
 }

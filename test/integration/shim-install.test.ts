@@ -1,12 +1,13 @@
 // `netattachctl install` on real directories and a real running binary: atomic replace
 // (no "text file busy"), idempotence, cluster network detection, --uninstall.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../tools/src/cli.js";
 import { CONFLIST_NAME, SHIM_CAPABILITIES } from "../../tools/src/commands/install.js";
+import { REPO_ROOT } from "../helpers/netattachctl.js";
 
 let scratch: string;
 let binDir: string;
@@ -65,7 +66,6 @@ describe("netattachctl install", () => {
       JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [{ type: "bridge" }] }),
     );
     await writeFile(join(confDir, "README"), "not a config");
-    await writeFile(join(confDir, ".05-hidden.conflist"), "{broken");
     const r = await ctl("--socket", "/run/na/na.sock", "--readiness-timeout-ms", "5000");
     expect(r).toMatchObject({ code: 0, err: "" });
     expect(await readFile(join(binDir, "netattach-cni"), "utf8")).toBe("#!/bin/sh\necho new\n");
@@ -175,4 +175,75 @@ describe("netattachctl install", () => {
       expect(await readdir(binDir)).toEqual([]);
     },
   );
+
+  it.each([
+    ["--log-level", "verbose", "must be one of debug, info, warn, error, silent"],
+    ["--cni-version", "banana", "incompatible CNI versions"],
+    ["--cni-version", "0.2.0", "incompatible CNI versions"],
+    ["--readiness-timeout-ms", "99999999999", "must be a number of milliseconds from 0 to 2147483647"],
+    ["--readiness-timeout-ms", "", "must be a number of milliseconds"],
+    ["--readiness-timeout-ms", "soon", "must be a number of milliseconds"],
+    ["--log-file", "", "must be a non-empty string"],
+    ["--socket", "", "must be a non-empty string"],
+  ])(
+    "refuses %s %j as the shim would (usage error naming the flag), and installs nothing",
+    async (flag, value, why) => {
+      const r = await ctl("--cluster-network", "cbr0", `${flag}=${value}`);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`netattachctl install: ${flag} ${JSON.stringify(value)}: ${why}`);
+      expect(await readdir(confDir)).toEqual([]);
+      expect(await readdir(binDir)).toEqual([]);
+    },
+  );
+
+  it("refuses, writing nothing, when another config sorts first: the runtime would never call the shim", async () => {
+    await writeFile(
+      join(confDir, "00-multus.conf"),
+      JSON.stringify({ cniVersion: "1.0.0", name: "multus", type: "multus" }),
+    );
+    const r = await ctl("--cluster-network", "cbr0");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `00-multus.conf sorts before ${CONFLIST_NAME} in ${confDir}: the runtime uses 00-multus.conf and pods never reach netattach; nothing installed`,
+    );
+    expect(r.err).toContain(`fix: move ${join(confDir, "00-multus.conf")} out of ${confDir}`);
+    expect(await readdir(confDir)).toEqual(["00-multus.conf"]);
+    expect(await readdir(binDir)).toEqual([]);
+  });
+
+  it("a missing --conf-dir is named, and nothing is installed", async () => {
+    const missing = join(confDir, "nonexist");
+    const r = await ctl("--cluster-network", "cbr0", "--conf-dir", missing);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`netattachctl install: --conf-dir ${missing}: no such directory\n`);
+    expect(await readdir(binDir)).toEqual([]);
+  });
+
+  it("--uninstall says what was not there instead of claiming to remove it", async () => {
+    const r = await ctl("--uninstall");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      `${join(confDir, CONFLIST_NAME)} was not there\n${join(binDir, "netattach-cni")} was not there\n`,
+    );
+  });
+
+  it("removes its temp file when a write fails half-way, and names the file it was writing", async () => {
+    const big = join(scratch, "big-shim");
+    await writeFile(big, Buffer.alloc(1024 * 1024), { mode: 0o755 });
+    // A file size limit makes write(2) fail with EFBIG (node ignores SIGXFSZ), as a full disk does with ENOSPC.
+    const main = join(REPO_ROOT, "tools/src/main.ts");
+    const args = ["install", "--shim", big, "--bin-dir", binDir, "--conf-dir", confDir, "--cluster-network", "cbr0"];
+    const r = await new Promise<{ code: number; stderr: string }>((done) =>
+      execFile(
+        "sh",
+        ["-c", 'ulimit -f 64 && exec "$0" "$@"', process.execPath, "--import", "tsx", main, ...args],
+        { cwd: REPO_ROOT },
+        (err, _stdout, stderr) => done({ code: err === null ? 0 : Number(err.code), stderr }),
+      ),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`netattachctl install: cannot write ${join(binDir, "netattach-cni")}: EFBIG`);
+    expect(await readdir(binDir)).toEqual([]);
+    expect(await readdir(confDir)).toEqual([]);
+  });
 });

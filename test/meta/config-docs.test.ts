@@ -86,18 +86,7 @@ describe("docs/config.md ⇄ the code", () => {
     const read = Object.keys(SHIM_CONF_SCHEMA.entries);
     const conflist = JSON.parse(
       renderConflist(
-        {
-          shim: "",
-          binDir: "",
-          confDir: "",
-          socket: "/s",
-          clusterNetwork: "c",
-          cniVersion: "1.0.0",
-          readinessTimeoutMs: 1,
-          logFile: "/l",
-          logLevel: "warn",
-          uninstall: false,
-        },
+        { socket: "/s", cniVersion: "1.0.0", readinessTimeoutMs: 1, logFile: "/l", logLevel: "warn" },
         { name: "c", file: "f" },
       ),
     ) as { plugins: Array<Record<string, unknown>> } & Record<string, unknown>;

@@ -4,7 +4,7 @@
 // synchronous (microseconds on a local file system; four thread-pool round trips fewer per write);
 // only fsync, which can take milliseconds, goes to the pool.
 import { randomBytes } from "node:crypto";
-import { closeSync, fsync, open, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fsync, open, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -37,6 +37,7 @@ export interface AtomicWrite {
 }
 
 export interface StartOptions {
+  /** The new file's permission bits, exactly (the umask does not narrow them); default 0600 less the umask. */
   readonly mode?: number;
   /** Create the target's directory (0700) when it is missing. */
   readonly makeDir?: boolean;
@@ -59,6 +60,7 @@ export function startAtomicWrite(path: string, opts: StartOptions = {}): AtomicW
       try {
         const fd = await opened;
         try {
+          if (opts.mode !== undefined) fchmodSync(fd, opts.mode);
           writeAll(fd, typeof data === "string" ? Buffer.from(data) : data);
           if (sync) await fsyncFd(fd);
         } finally {

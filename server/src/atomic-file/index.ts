@@ -1,6 +1,6 @@
 // Files replaced atomically, the one way the daemon writes state (the attachment stores and the
-// CNI runtime's result cache): a temp file beside the target is written, fsynced, renamed over
-// it, and the directory fsynced, so readers see the old or the new content, never a part, and a
+// CNI runtime's result cache), and netattachctl install the shim and its conflist: a temp file
+// beside the target is written, fsynced, renamed over it, and the directory fsynced, so readers see the old or the new content, never a part, and a
 // power loss keeps the new name. Imports nothing but node:*, so the sealed CNI runtime uses it too.
 export {
   startAtomicWrite,

@@ -16,7 +16,7 @@ import { checkKernel } from "../doctor/kernel-check.js";
 import { checkPlugins } from "../doctor/plugins-check.js";
 import { checkShim } from "../doctor/shim-check.js";
 import { printResult } from "../output/print-result.js";
-import { SHIM_TYPE } from "./install.js";
+import { SHIM_TYPE } from "../install/shim-conflist.js";
 
 const DAEMON_CONFIG = "/etc/netattach/netattachd.yaml";
 

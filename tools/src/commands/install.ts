@@ -9,19 +9,26 @@
 // Rename event containerd's conf watcher reloads on. Nothing here is tied to the daemon's
 // lifetime: the conf stays when netattachd stops, so ADD waits for it instead of pods
 // silently starting without their networks.
-import { createHash, randomBytes } from "node:crypto";
-import { open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile, rm, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { SHIM_CAPABILITIES } from "../../../client-cni/src/runtime-config.js";
-import { CONF_EXTENSIONS } from "../../../server/src/cni/index.js";
+import { DEFAULT_READINESS_TIMEOUT_MS } from "../../../client-cni/src/shim-conf.js";
+import { writeFileAtomic } from "../../../server/src/atomic-file/index.js";
+import { listConfFiles } from "../../../server/src/cni/index.js";
 import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
-import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
+import { ExitCode, type Command, type CommandContext } from "../command.js";
 import { parseLocalCommand } from "../daemon/daemon-options.js";
+import { checkConfOrderBeforeInstall } from "../doctor/conf-order-check.js";
+import {
+  checkShimSettings,
+  CONFLIST_NAME,
+  renderConflist,
+  SHIM_CAPABILITIES,
+  SHIM_TYPE,
+  type ShimSettings,
+} from "../install/shim-conflist.js";
 
-export const SHIM_TYPE = "netattach-cni";
-export const CONFLIST_NAME = "00-netattach.conflist";
-/** Capability args containerd/CRI-O fill in: the ones the shim reads (client-cni's runtime-config). */
-export { SHIM_CAPABILITIES };
+export { CONFLIST_NAME, renderConflist, SHIM_CAPABILITIES, SHIM_TYPE };
 
 const usage = `Usage:
   netattachctl install [flags]               install the shim and ${CONFLIST_NAME}
@@ -44,16 +51,11 @@ the one found here for people and tools reading the conf dir (key "clusterNetwor
 Installing again with the same inputs changes nothing.
 `;
 
-interface InstallOptions {
+interface InstallOptions extends ShimSettings {
   shim: string;
   binDir: string;
   confDir: string;
-  socket: string;
   clusterNetwork: string | undefined;
-  cniVersion: string;
-  readinessTimeoutMs: number;
-  logFile: string | undefined;
-  logLevel: string | undefined;
   uninstall: boolean;
 }
 
@@ -77,11 +79,10 @@ function parseOptions(ctx: CommandContext): InstallOptions | undefined {
     "it writes the shim and its conflist and calls no daemon; it prints only what it changed",
   );
   if (values.help) return undefined;
-  const timeout = Number(values["readiness-timeout-ms"] ?? "30000");
-  if (!Number.isInteger(timeout) || timeout < 0)
-    throw new UsageError(`--readiness-timeout-ms must be a whole number ≥ 0, got ${values["readiness-timeout-ms"]}`);
-  const abs = (p: string): string => resolve(ctx.cwd, p);
-  return {
+  // Empty stays empty (the shim's rules refuse it): resolving "" would silently mean the cwd.
+  const abs = (p: string): string => (p === "" ? p : resolve(ctx.cwd, p));
+  const timeout = values["readiness-timeout-ms"];
+  const o: InstallOptions = {
     shim: abs(values.shim ?? `build/${SHIM_TYPE}`),
     binDir: abs(values["bin-dir"] ?? "/opt/cni/bin"),
     confDir: abs(values["conf-dir"] ?? "/etc/cni/net.d"),
@@ -89,37 +90,15 @@ function parseOptions(ctx: CommandContext): InstallOptions | undefined {
     // Empty (an unset variable in a manifest) means "find it", like leaving the flag out.
     clusterNetwork: values["cluster-network"] || undefined,
     cniVersion: values["cni-version"] ?? "1.0.0",
-    readinessTimeoutMs: timeout,
+    // Number("") is 0 (never wait): an empty value is no number.
+    readinessTimeoutMs:
+      timeout === undefined ? DEFAULT_READINESS_TIMEOUT_MS : timeout.trim() === "" ? NaN : Number(timeout),
     logFile: values["log-file"] === undefined ? undefined : abs(values["log-file"]),
     logLevel: values["log-level"],
     uninstall: values.uninstall === true,
   };
-}
-
-/** Writes `data` to `target` via a hidden temp file in the same directory + fsync + rename. */
-export async function writeFileAtomic(target: string, data: Uint8Array | string, mode: number): Promise<void> {
-  const dir = resolve(target, "..");
-  const tmp = join(dir, `.${basename(target)}.tmp-${randomBytes(6).toString("hex")}`);
-  const fh = await open(tmp, "wx", mode);
-  try {
-    await fh.writeFile(data);
-    await fh.chmod(mode);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  const dh = await open(dir, "r");
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
+  if (!o.uninstall) checkShimSettings(o, (flag) => values[flag.slice(2) as keyof typeof values] as string | undefined);
+  return o;
 }
 
 async function sameContent(path: string, data: Uint8Array | string): Promise<boolean> {
@@ -129,45 +108,26 @@ async function sameContent(path: string, data: Uint8Array | string): Promise<boo
   return hash(current) === hash(data);
 }
 
-/** The first other config in lexicographic order, as containerd would pick it without us. */
+/** The first other config in the runtime's order, as containerd would pick it without us. */
 export async function findClusterNetwork(confDir: string): Promise<{ name: string; file: string } | undefined> {
-  const files = (await readdir(confDir).catch(() => [] as string[]))
-    .filter((f) => f !== CONFLIST_NAME && !f.startsWith(".") && CONF_EXTENSIONS.some((e) => f.endsWith(e)))
-    .sort();
-  for (const file of files) {
-    const text = await readFile(join(confDir, file), "utf8");
-    let name: unknown;
-    try {
-      name = (JSON.parse(text) as { name?: unknown }).name;
-    } catch (err) {
-      throw new Error(`${join(confDir, file)} is not valid JSON, so the runtime could not load it either`, {
-        cause: err,
-      });
-    }
-    if (typeof name !== "string" || name === "") throw new Error(`${join(confDir, file)} has no "name"`);
-    return { name, file };
+  const path = (await listConfFiles(confDir)).find((f) => basename(f) !== CONFLIST_NAME);
+  if (path === undefined) return undefined;
+  let name: unknown;
+  try {
+    name = (JSON.parse(await readFile(path, "utf8")) as { name?: unknown }).name;
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON, so the runtime could not load it either`, { cause: err });
   }
-  return undefined;
-}
-
-export function renderConflist(o: InstallOptions, cluster: { name: string; file?: string }): string {
-  const plugin: Record<string, unknown> = {
-    type: SHIM_TYPE,
-    socketPath: o.socket,
-    readinessTimeoutMs: o.readinessTimeoutMs,
-    ...(o.logFile !== undefined ? { logFile: o.logFile } : {}),
-    ...(o.logLevel !== undefined ? { logLevel: o.logLevel } : {}),
-    clusterNetwork: cluster.name,
-    ...(cluster.file !== undefined ? { clusterNetworkFile: cluster.file } : {}),
-    capabilities: Object.fromEntries(SHIM_CAPABILITIES.map((c) => [c, true])),
-  };
-  // containerd 1.6 (libcni 1.1) cannot read 1.1.0 results: cniVersion stays 1.0.0 for it,
-  // newer runtimes pick 1.1.0 from cniVersions (and then also call STATUS and GC).
-  const versions = [...new Set([o.cniVersion, "1.1.0"])];
-  return `${JSON.stringify({ cniVersion: o.cniVersion, cniVersions: versions, name: "netattach", plugins: [plugin] }, null, 2)}\n`;
+  if (typeof name !== "string" || name === "") throw new Error(`${path} has no "name"`);
+  return { name, file: basename(path) };
 }
 
 async function install(o: InstallOptions, ctx: CommandContext): Promise<void> {
+  // Everything that can refuse does so before the first write.
+  await requireDir(o.binDir, "--bin-dir");
+  await requireDir(o.confDir, "--conf-dir");
+  const shadowed = await checkConfOrderBeforeInstall(o.confDir);
+  if (shadowed !== undefined) throw new Error(`${shadowed.message}; nothing installed\nfix: ${shadowed.fix}`);
   const cluster = o.clusterNetwork !== undefined ? { name: o.clusterNetwork } : await findClusterNetwork(o.confDir);
   if (cluster === undefined)
     throw new Error(
@@ -179,7 +139,7 @@ async function install(o: InstallOptions, ctx: CommandContext): Promise<void> {
   const binTarget = join(o.binDir, SHIM_TYPE);
   if (await sameContent(binTarget, binary)) ctx.stdout.write(`${binTarget} unchanged\n`);
   else {
-    await writeFileAtomic(binTarget, binary, 0o755);
+    await write(binTarget, binary, 0o755);
     ctx.stdout.write(`installed ${binTarget}\n`);
   }
   const confTarget = join(o.confDir, CONFLIST_NAME);
@@ -187,15 +147,35 @@ async function install(o: InstallOptions, ctx: CommandContext): Promise<void> {
   if (await sameContent(confTarget, conflist))
     ctx.stdout.write(`${confTarget} unchanged (cluster network "${cluster.name}")\n`);
   else {
-    await writeFileAtomic(confTarget, conflist, 0o644);
+    await write(confTarget, conflist, 0o644);
     ctx.stdout.write(`wrote ${confTarget} (cluster network "${cluster.name}")\n`);
   }
 }
 
+/** The one atomic write (temp file beside the target, fsync, rename; the temp file goes on any failure). */
+async function write(target: string, data: Uint8Array | string, mode: number): Promise<void> {
+  await writeFileAtomic(target, data, { mode }).catch((err: unknown) => {
+    throw new Error(`cannot write ${target}: ${(err as Error).message}`, { cause: err });
+  });
+}
+
+async function requireDir(dir: string, flag: string): Promise<void> {
+  const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`${flag} ${dir}: ${err.code === "ENOENT" ? "no such directory" : err.message}`, { cause: err });
+  });
+  if (!st.isDirectory()) throw new Error(`${flag} ${dir}: not a directory`);
+}
+
 async function uninstall(o: InstallOptions, ctx: CommandContext): Promise<void> {
   for (const path of [join(o.confDir, CONFLIST_NAME), join(o.binDir, SHIM_TYPE)]) {
-    await rm(path, { force: true });
-    ctx.stdout.write(`removed ${path}\n`);
+    const gone = await rm(path).then(
+      () => false,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return true;
+        throw new Error(`cannot remove ${path}: ${err.message}`, { cause: err });
+      },
+    );
+    ctx.stdout.write(gone ? `${path} was not there\n` : `removed ${path}\n`);
   }
 }
 

@@ -1,9 +1,10 @@
 // Is netattach's conflist the file the container runtime uses? containerd and CRI-O take the
 // FIRST config of their conf dir in lexicographic order; anything sorting before it wins.
+// `install` asks the same before it writes, so it refuses what doctor would fail.
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { listConfFiles } from "../../../server/src/cni/index.js";
-import { CONFLIST_NAME, SHIM_TYPE } from "../commands/install.js";
+import { CONFLIST_NAME, SHIM_TYPE } from "../install/shim-conflist.js";
 import type { CheckResult } from "./doctor-check.js";
 
 export async function checkConfOrder(confDir: string, socket: string): Promise<CheckResult> {
@@ -19,14 +20,7 @@ export async function checkConfOrder(confDir: string, socket: string): Promise<C
       fix: `netattachctl install --conf-dir ${confDir} (the DaemonSet's install-cni init container does this)`,
     };
   }
-  if (ours[0] !== first) {
-    return {
-      check: "conf-order",
-      status: "fail",
-      message: `${basename(first)} sorts before ${basename(ours[0]!)} in ${confDir}: the runtime uses ${basename(first)} and pods never reach netattach`,
-      fix: `move ${first} out of ${confDir} (netattach runs it as the cluster network from its own config), or rename it to sort after ${CONFLIST_NAME}`,
-    };
-  }
+  if (ours[0] !== first) return shadowed(first, ours[0]!, confDir);
   const named = await socketOf(first);
   if (named !== undefined && named !== socket) {
     return {
@@ -37,6 +31,24 @@ export async function checkConfOrder(confDir: string, socket: string): Promise<C
     };
   }
   return { check: "conf-order", status: "ok", message: `${first} is the first config in ${confDir}` };
+}
+
+/** Before `install` writes: the failure doctor would report once CONFLIST_NAME is in `confDir`, if any. */
+export async function checkConfOrderBeforeInstall(confDir: string): Promise<CheckResult | undefined> {
+  const target = join(confDir, CONFLIST_NAME);
+  // listConfFiles sorts by name, as the runtime does; `<` compares the same way.
+  const first = (await listConfFiles(confDir)).find((f) => f !== target);
+  if (first === undefined || basename(first) > CONFLIST_NAME || (await isShimConf(first))) return undefined;
+  return shadowed(first, target, confDir);
+}
+
+function shadowed(first: string, ours: string, confDir: string): CheckResult {
+  return {
+    check: "conf-order",
+    status: "fail",
+    message: `${basename(first)} sorts before ${basename(ours)} in ${confDir}: the runtime uses ${basename(first)} and pods never reach netattach`,
+    fix: `move ${first} out of ${confDir} (netattach runs it as the cluster network from its own config), or rename it to sort after ${CONFLIST_NAME}`,
+  };
 }
 
 async function readJson(

@@ -1,7 +1,7 @@
 // Every plugin (and IPAM plugin) of every configured network is found in the daemon's bin
 // dirs, by the runtime's own lookup.
 import { findInPath, isCniError } from "../../../server/src/cni/index.js";
-import { SHIM_TYPE } from "../commands/install.js";
+import { SHIM_TYPE } from "../install/shim-conflist.js";
 import type { ConfiguredNetwork } from "./configured-networks.js";
 import { pluginTypes } from "./configured-networks.js";
 import type { CheckResult } from "./doctor-check.js";

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { access, constants, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SHIM_TYPE } from "../commands/install.js";
+import { SHIM_TYPE } from "../install/shim-conflist.js";
 import type { CheckResult } from "./doctor-check.js";
 
 export async function checkShim(binDir: string, reference: string | undefined): Promise<CheckResult> {
