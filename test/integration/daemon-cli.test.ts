@@ -8,7 +8,7 @@ import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { runCli } from "../../tools/src/cli.js";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
 import { makeMtlsFiles } from "../helpers/mtls.js";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 const POD = { namespace: "default", name: "demo", uid: "u1" };
 const RESULT: AttachResult = {
@@ -182,11 +182,20 @@ async function cliWith(
   env: Record<string, string>,
   ...argv: string[]
 ): Promise<{ code: number; out: string; err: string }> {
+  return cliIn("/", env, ...argv);
+}
+
+async function cliIn(
+  cwd: string,
+  env: Record<string, string>,
+  ...argv: string[]
+): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
   const code = await runCli({
     argv,
     env,
+    cwd,
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
   });
@@ -546,6 +555,18 @@ describe("netattachctl over the daemon socket", () => {
       ],
       runtimeConfig: { bandwidth: { ingressRate: 1_000_000, ingressBurst: 2000 }, extra: { x: 1 } },
     });
+  });
+
+  it("a relative socket path (--socket or NETATTACH_SOCKET) is taken from the working directory", async () => {
+    const dir = dirname(d.socketPath);
+    const name = basename(d.socketPath);
+    for (const rel of [name, `./${name}`, `../${basename(dir)}/${name}`]) {
+      expect(await cliIn(dir, {}, "status", "--socket", rel, "--timeout", "5s")).toMatchObject({ code: 0, err: "" });
+      expect(await cliIn(dir, { NETATTACH_SOCKET: rel }, "status", "--timeout", "5s")).toMatchObject({
+        code: 0,
+        err: "",
+      });
+    }
   });
 
   it("an unreachable daemon is a failure with a hint, exit 1", async () => {

@@ -1,5 +1,6 @@
 // The one way netattachctl (and tests) talk to netattachd: a nice-grpc client on the unix
 // socket (or host:port), with rich error details and per-call deadlines.
+import { resolve } from "node:path";
 import { ChannelCredentials } from "@grpc/grpc-js";
 import { createChannel, createClientFactory, type Client } from "nice-grpc";
 import { deadlineMiddleware, type DeadlineOptions } from "nice-grpc-client-middleware-deadline";
@@ -40,8 +41,20 @@ export function createDaemonClient(target: string = DEFAULT_SOCKET_PATH, tls?: C
 }
 
 export function toAddress(target: string): string {
-  if (target.startsWith("unix:")) return target;
-  if (target.startsWith("/")) return `unix://${target}`;
-  if (target.startsWith(".") || !/:\d+$/.test(target)) return `unix:${target}`;
-  return target;
+  if (!isSocketPath(target)) return target;
+  return target.startsWith("/") ? `unix://${target}` : `unix:${target}`;
+}
+
+/**
+ * A socket path made absolute against `cwd`; other targets unchanged. grpc-js cannot dial a
+ * relative unix path (it dials "run/na.sock:80"), and the daemon's own paths are absolute.
+ */
+export function absoluteTarget(target: string, cwd: string): string {
+  return isSocketPath(target) ? resolve(cwd, target) : target;
+}
+
+/** Not a unix: address and not host:port. */
+function isSocketPath(target: string): boolean {
+  if (target.startsWith("unix:")) return false;
+  return target.startsWith("/") || target.startsWith(".") || !/:\d+$/.test(target);
 }

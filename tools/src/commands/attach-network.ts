@@ -31,7 +31,7 @@ export const attachNetworkCommand: Command = {
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, { "container-id": { type: "string" }, network: { type: "string" } });
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const containerId = values["container-id"];
   if (!containerId || values.network === undefined) throw new UsageError("--container-id and --network are required");
   const selection = selectionFlag(values.network);

@@ -41,7 +41,7 @@ export const INTERFACE_COLUMNS: readonly Column<AttachedInterface>[] = [
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, { ...SANDBOX_OPTIONS, "cni-version": { type: "string" } });
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const sandbox = sandboxRequest(values);
   if (!sandbox.containerId || !sandbox.netnsPath) throw new UsageError("--container-id and --netns are required");
   return runRpc(ctx, flags, async (client, opts) => {

@@ -31,7 +31,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     interface: { type: "string" },
     network: { type: "string" },
   });
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const containerId = values["container-id"];
   if (!containerId) throw new UsageError("--container-id is required");
   if ((values.interface === undefined) === (values.network === undefined))

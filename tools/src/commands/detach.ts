@@ -29,7 +29,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     netns: { type: "string" },
     pod: { type: "string" },
   });
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const containerId = values["container-id"];
   if (!containerId) throw new UsageError("--container-id is required");
   const pod = values.pod !== undefined ? { pod: parsePodFlag(values.pod) } : {};

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULTS, loadConfig, type DaemonConfig } from "../../../server/src/config/index.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
-import { createDaemonClient } from "../daemon-client.js";
+import { absoluteTarget, createDaemonClient } from "../daemon-client.js";
 import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
 import { checkConfOrder } from "../doctor/conf-order-check.js";
 import { configuredNetworks } from "../doctor/configured-networks.js";
@@ -54,9 +54,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     "bin-dir": { type: "string" },
     shim: { type: "string" },
   });
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const config = await daemonConfig(ctx, values.config);
-  const socket = values.socket ?? ctx.env.NETATTACH_SOCKET ?? config.socketPath;
+  const socket = absoluteTarget(values.socket ?? ctx.env.NETATTACH_SOCKET ?? config.socketPath, ctx.cwd);
   const abs = (p: string): string => resolve(ctx.cwd, p);
   const confDir = abs(values["conf-dir"] ?? "/etc/cni/net.d");
   const binDir = abs(values["bin-dir"] ?? "/opt/cni/bin");

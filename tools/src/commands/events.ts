@@ -64,7 +64,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     "container-id": { type: "string" },
     network: { type: "string" },
   });
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const pod = values.pod !== undefined ? parsePodFlag(values.pod) : undefined;
   const watch = values.watch === true;
   const request = {

@@ -45,7 +45,7 @@ const COLUMNS: readonly Column<GarbageCollectItem>[] = [
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, { "dry-run": { type: "boolean" } });
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const dryRun = values["dry-run"] === true;
   return runRpc(ctx, flags, async (client, opts) => {
     const res = await client.api.garbageCollect({ dryRun }, opts);

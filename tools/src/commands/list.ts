@@ -60,7 +60,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     namespace: { type: "string" },
     "container-id": { type: "string" },
   });
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const pod = values.pod !== undefined ? parsePodFlag(values.pod) : undefined;
   const request = {
     podNamespace: pod?.namespace ?? values.namespace ?? "",

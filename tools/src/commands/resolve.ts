@@ -25,7 +25,7 @@ export const resolveCommand: Command = {
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, SANDBOX_OPTIONS);
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   const request = sandboxRequest(values);
   return runRpc(ctx, flags, async (client, opts) => {
     const res = await client.api.resolveNetworks(request, opts);

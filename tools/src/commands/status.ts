@@ -23,7 +23,7 @@ export const statusCommand: Command = {
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, {});
-  const flags = commonFlags(values, ctx.env);
+  const flags = commonFlags(values, ctx);
   return runRpc(ctx, flags, async (client, opts) => {
     const status = await client.api.getStatus({}, opts);
     const health = await client.health.check({ service: "" }, opts);

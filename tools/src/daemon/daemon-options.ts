@@ -2,10 +2,10 @@
 // the command too) and a typed parseArgs wrapper that turns bad invocations into UsageError.
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "../command.js";
+import { UsageError, type CommandContext } from "../command.js";
 import { parseDuration } from "../cni/parse-duration.js";
 import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
-import type { ClientTls } from "../daemon-client.js";
+import { absoluteTarget, type ClientTls } from "../daemon-client.js";
 import { parseOutputFormat, type OutputFormat } from "../output/output-format.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -21,7 +21,8 @@ export const COMMON_OPTIONS = {
 } as const satisfies Options;
 
 export const COMMON_USAGE = `Common flags:
-  --socket PATH       daemon socket or host:port [NETATTACH_SOCKET] (default ${DEFAULT_SOCKET_PATH})
+  --socket PATH       daemon socket (relative: from the working directory) or host:port
+                      [NETATTACH_SOCKET] (default ${DEFAULT_SOCKET_PATH})
   -o, --output FMT    text (default), wide, json or yaml
   --timeout DURATION  call deadline: 500ms, 30s, 2m (default 2m)
   --certificate-authority FILE, --client-certificate FILE, --client-key FILE
@@ -84,7 +85,7 @@ export function commonFlags(
   values: { socket?: unknown; output?: unknown; timeout?: unknown } & Partial<
     Record<(typeof TLS_FLAGS)[number], unknown>
   >,
-  env: Readonly<Record<string, string | undefined>>,
+  ctx: Pick<CommandContext, "env" | "cwd">,
 ): CommonFlags {
   const output = parseOutputFormat(typeof values.output === "string" ? values.output : undefined);
   let timeoutMs = 120_000;
@@ -93,7 +94,9 @@ export function commonFlags(
     if (parsed === undefined) throw new UsageError(`--timeout: "${values.timeout}" is not a duration`);
     timeoutMs = parsed;
   }
-  const socket = typeof values.socket === "string" ? values.socket : (env.NETATTACH_SOCKET ?? DEFAULT_SOCKET_PATH);
+  const given = typeof values.socket === "string" ? values.socket : (ctx.env.NETATTACH_SOCKET ?? DEFAULT_SOCKET_PATH);
+  if (given === "") throw new UsageError("--socket must not be empty");
+  const socket = absoluteTarget(given, ctx.cwd);
   const tls = tlsFlags(values);
   return { socket, output, timeoutMs, ...(tls !== undefined ? { tls } : {}) };
 }
