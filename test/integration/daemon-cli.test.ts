@@ -1,6 +1,7 @@
 // netattachctl attach|detach|resolve|list|status against a real daemon socket (scripted
 // service): what is sent, text/wide/json/yaml output, global flags anywhere, one error per
 // failure and exit codes.
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { AttachResult, AttachmentPlan, AttachmentSummary, GcResult } from "../../server/src/attach/index.js";
@@ -8,6 +9,7 @@ import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { runCli } from "../../tools/src/cli.js";
 import { createFakeService, startDaemonWith, type FakeService, type TestDaemon } from "../helpers/daemon.js";
 import { makeMtlsFiles } from "../helpers/mtls.js";
+import { REPO_ROOT } from "../helpers/netattachctl.js";
 import { basename, dirname, join } from "node:path";
 
 const POD = { namespace: "default", name: "demo", uid: "u1" };
@@ -567,6 +569,20 @@ describe("netattachctl over the daemon socket", () => {
         err: "",
       });
     }
+  });
+
+  it("a reader that closes stdout early (| head) ends it quietly, exit 0, no EPIPE trace", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "tools/src/main.ts", "list", "-o", "json"], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NETATTACH_SOCKET: d.socketPath },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise((done) => child.on("close", done));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(requests("list")).toHaveLength(1);
   });
 
   it("an unreachable daemon is a failure with a hint, exit 1", async () => {
