@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { runCli } from "./cli.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "./command.js";
 
@@ -39,6 +40,14 @@ describe("runCli", () => {
     expect(r.code).toBe(ExitCode.Usage);
     expect(r.stderr).toContain('unknown command "frobnicate"');
     expect(r.stdout).toBe("");
+  });
+
+  it.each(["json", "yaml"])("with -o %s an unknown command is the error document on stdout, exit 2", async (format) => {
+    const r = await cli(["-o", format, "frobnicate"]);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.stderr).toBe("");
+    const doc = (format === "json" ? JSON.parse(r.stdout) : parseYaml(r.stdout)) as unknown;
+    expect(doc).toEqual({ error: { code: "USAGE", message: 'unknown command "frobnicate"', metadata: {} } });
   });
 
   it("prints a command's usage for `help <command>`", async () => {

@@ -1,10 +1,10 @@
 // netattachctl: dispatch to one command from the table in commands/index.ts. Global flags may
 // stand before the command; every failure is printed once by reportError.
 // runCli never touches `process`; main.ts wires it to the real one.
-import { ExitCode, type Command, type CommandContext } from "./command.js";
+import { ExitCode, UsageError, type Command, type CommandContext } from "./command.js";
 import { commands as defaultCommands } from "./commands/index.js";
 import { outputFlagOf, splitCommandLine, type CommandLine } from "./global-flags.js";
-import { OUTPUT_FORMATS, type OutputFormat } from "./output/output-format.js";
+import { isStructured, OUTPUT_FORMATS, type OutputFormat } from "./output/output-format.js";
 import { reportError } from "./report-error.js";
 
 export interface CliOptions extends Omit<CommandContext, "argv" | "cwd"> {
@@ -36,6 +36,8 @@ export async function runCli(opts: CliOptions): Promise<ExitCode> {
   }
   const command = table.find((c) => c.name === name);
   if (command === undefined) {
+    // -o json|yaml promises {"error": ...} on stdout for every failure, this one too.
+    if (isStructured(format)) return report(new UsageError(`unknown command "${name}"`));
     opts.stderr.write(`netattachctl: unknown command "${name}"\n\n${topUsage(table)}`);
     return ExitCode.Usage;
   }
