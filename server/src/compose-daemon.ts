@@ -30,7 +30,7 @@ import { createReconciler } from "./reconcile/reconciler.js";
 import { createRuntimeTruth } from "./reconcile/runtime-truth.js";
 import { lockStateDir } from "./reconcile/state-dir-lock.js";
 import { startupCleanup } from "./reconcile/startup-cleanup.js";
-import { stateLayout, type DaemonConfig } from "./config/index.js";
+import { readTlsFiles, stateLayout, type DaemonConfig, type TlsMaterial } from "./config/index.js";
 import { createDaemon, type Daemon, type DaemonDeps, type Lifecycle } from "./daemon.js";
 import { StartupError } from "./errors/startup-error.js";
 import { createEventBus } from "./events/event-bus.js";
@@ -198,7 +198,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   return createDaemon({
     socketPath: config.socketPath,
     ...(config.tcpListen !== undefined ? { tcpListen: config.tcpListen } : {}),
-    ...(config.tls !== undefined ? { tls: await readTls(config.tls) } : {}),
+    ...(config.tls !== undefined ? { tls: await readTls(config.tls, log) } : {}),
     limits: config.limits,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     service,
@@ -237,19 +237,10 @@ async function warnIfUnlistable(dir: string, log: Logger): Promise<void> {
     );
 }
 
-async function readTls(tls: NonNullable<DaemonConfig["tls"]>): Promise<NonNullable<DaemonDeps["tls"]>> {
-  const read = async (key: keyof typeof tls): Promise<Buffer> => {
-    try {
-      return await readFile(tls[key]);
-    } catch (err) {
-      throw new StartupError(
-        "TLS_UNREADABLE",
-        `cannot read tls.${key} ${tls[key]}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-        { cause: err },
-      );
-    }
-  };
-  return { cert: await read("certFile"), key: await read("keyFile"), clientCa: await read("clientCaFile") };
+async function readTls(tls: NonNullable<DaemonConfig["tls"]>, log: Logger): Promise<TlsMaterial> {
+  const { material, warnings } = await readTlsFiles(tls, new Date());
+  for (const w of warnings) log.warn({ tls }, w);
+  return material;
 }
 
 async function kubeEdge(

@@ -13,3 +13,4 @@ export {
 export { DAEMON_CONFIG_SCHEMA } from "./config-schema.js";
 export { loadConfig, type LoadConfigInput, type LoadedConfig } from "./load-config.js";
 export { flagsHelp } from "./parse-flags.js";
+export { readTlsFiles, type TlsMaterial } from "./tls-files.js";

@@ -6,6 +6,7 @@ export type StartupErrorCode =
   | "LISTEN_FAILED"
   | "TLS_REQUIRED"
   | "TLS_UNREADABLE"
+  | "TLS_INVALID"
   | "STATE_DIR_LOCKED"
   | "STATE_DIR_INVALID";
 
