@@ -1,7 +1,6 @@
 // Composition root shared by main.ts and the tests: DaemonConfig + logger → a Daemon wired
 // to the real CNI runtime, the file/Kubernetes network sources and the attachment service,
 // whose events go to the event stream, the metrics and (with a cluster) Kubernetes Events.
-import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import {
   createAttachmentService,
@@ -31,8 +30,7 @@ import { createRuntimeTruth } from "./reconcile/runtime-truth.js";
 import { lockStateDir } from "./reconcile/state-dir-lock.js";
 import { startupCleanup } from "./reconcile/startup-cleanup.js";
 import { readTlsFiles, stateLayout, type DaemonConfig, type TlsMaterial } from "./config/index.js";
-import { createDaemon, type Daemon, type DaemonDeps, type Lifecycle } from "./daemon.js";
-import { StartupError } from "./errors/startup-error.js";
+import { createDaemon, type Daemon, type Lifecycle } from "./daemon.js";
 import { createEventBus } from "./events/event-bus.js";
 import { createAnnotationHotplug } from "./hotplug/annotation-hotplug.js";
 import { fanOut } from "./events/fan-out.js";

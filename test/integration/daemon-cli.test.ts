@@ -639,6 +639,37 @@ describe("netattachctl over the daemon's TCP listener (mutual TLS)", () => {
       );
       const plaintext = await cliWith({}, "status", "--socket", target, "--timeout", "3s");
       expect(plaintext.code).toBe(1);
+      const tlsFlags = (ca: string, name: string): string[] => [
+        "--certificate-authority",
+        join(certs.dir, ca),
+        "--client-certificate",
+        join(certs.dir, `${name}.pem`),
+        "--client-key",
+        join(certs.dir, `${name}.key`),
+      ];
+      // The daemon refuses a client certificate of another CA; netattachctl a server certificate of another CA.
+      const rogue = await cliWith({}, "status", "--socket", target, "--timeout", "3s", ...tlsFlags("ca.pem", "rogue"));
+      const wrongCa = await cliWith(
+        {},
+        "status",
+        "--socket",
+        target,
+        "--timeout",
+        "3s",
+        ...tlsFlags("rogue-ca.pem", "client"),
+      );
+      const refused = `netattachctl status: UNAVAILABLE: cannot reach netattachd at ${target}: the TLS handshake was refused or failed: `;
+      const hint =
+        "  (netattachd refuses a client certificate that does not chain to its tls.clientCaFile, and netattachctl a " +
+        "server certificate not from --certificate-authority or not naming this address; see docs/tls.md)\n";
+      // grpc-js says "Failed to connect" or "read ECONNRESET" for it, depending on timing.
+      expect(rogue).toMatchObject({ code: 1, out: "" });
+      expect(rogue.err.startsWith(refused) && rogue.err.endsWith(`\n${hint}`)).toBe(true);
+      expect(wrongCa).toEqual({
+        code: 1,
+        out: "",
+        err: `${refused}self-signed certificate in certificate chain\n${hint}`,
+      });
     } finally {
       await tcp.stop();
       certs.cleanup();

@@ -10,7 +10,14 @@ export interface RpcFailure {
   readonly metadata: Readonly<Record<string, string>>;
   /** Set when the daemon could not be reached at all. */
   readonly socket?: string;
+  /** What to check next, when the daemon could not be reached. */
+  readonly hint?: string;
 }
+
+const SOCKET_HINT = "is netattachd running? the socket comes from --socket or NETATTACH_SOCKET";
+const TLS_HINT =
+  "netattachd refuses a client certificate that does not chain to its tls.clientCaFile, and netattachctl a " +
+  "server certificate not from --certificate-authority or not naming this address; see docs/tls.md";
 
 /** Thrown by runRpc for a failed call; cli.ts prints it once. */
 export class RpcFailureError extends Error {
@@ -23,17 +30,22 @@ export class RpcFailureError extends Error {
   }
 }
 
-export function failureOf(err: unknown, socket: string): RpcFailure | undefined {
+/** `tls`: the call went to a TCP target with mutual TLS. */
+export function failureOf(err: unknown, socket: string, tls = false): RpcFailure | undefined {
   if (!(err instanceof ClientError)) return undefined;
   const info =
     err instanceof RichClientError ? err.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type) : undefined;
   const code = Status[err.code] ?? String(err.code);
   if (err.code === Status.UNAVAILABLE && info === undefined) {
+    // Over TLS anything but "connection refused" (nothing listens) is the handshake failing:
+    // grpc-js reports a refused client certificate only as a reset or "Failed to connect".
+    const handshake = tls && !err.details.includes("ECONNREFUSED");
     return {
       code,
-      message: `cannot reach netattachd at ${socket}${connectionCause(err.details)}`,
+      message: `cannot reach netattachd at ${socket}${handshake ? ": the TLS handshake was refused or failed" : ""}${connectionCause(err.details)}`,
       metadata: {},
       socket,
+      hint: handshake ? TLS_HINT : SOCKET_HINT,
     };
   }
   return { code, ...(info ? { reason: info.reason } : {}), message: err.details, metadata: info?.metadata ?? {} };
@@ -46,7 +58,7 @@ export function formatFailure(command: string, f: RpcFailure): string {
     .map(([key, value]) => `  ${key}: ${value}\n`)
     .join("");
   const stderr = f.metadata.stderr ? `  plugin stderr:\n${f.metadata.stderr.replace(/^/gm, "    ").trimEnd()}\n` : "";
-  const hint = f.socket ? "  (is netattachd running? the socket comes from --socket or NETATTACH_SOCKET)\n" : "";
+  const hint = f.hint ? `  (${f.hint})\n` : "";
   return head + meta + stderr + hint;
 }
 
@@ -54,6 +66,7 @@ export function formatFailure(command: string, f: RpcFailure): string {
 function connectionCause(details: string): string {
   const text = details.replace(/\s*Resolution note:.*$/s, "").trim();
   const last = /Last error: (?:[A-Za-z]*Error: )?(.*?)\.?$/s.exec(text)?.[1];
-  const cause = last ?? text;
+  // grpc-js adds when it gave up: "Failed to connect (2026-01-02T03:04:05.000Z)".
+  const cause = (last ?? text).replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)$/, "");
   return cause ? `: ${cause}` : "";
 }

@@ -17,7 +17,7 @@ export async function runRpc(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } catch (err) {
-    const failure = failureOf(err, flags.socket);
+    const failure = failureOf(err, flags.socket, flags.tls !== undefined);
     throw failure === undefined ? err : new RpcFailureError(failure, { cause: err });
   } finally {
     client.close();
