@@ -3,7 +3,7 @@
 // the call policy: ADD retries while the daemon is down or answers NOT_READY, then gives
 // up with 11; DEL with the daemon down is 11, never success; STATUS with it down is 50.
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -270,6 +270,18 @@ describe("with the daemon down", () => {
     expect(err.details).toMatch(
       /attempts; last: UNAVAILABLE: No connection established\. Last error: Error: connect (ECONNREFUSED|ENOENT) /,
     );
+  });
+
+  it("ADD does not wait on a regular file at the socket path: it says it is not a socket", async () => {
+    const file = join(scratch, "not-a.sock");
+    await writeFile(file, "");
+    const err = await runFailing("ADD", shimConf(file, { readinessTimeoutMs: 5000 }));
+    expect(err).toEqual({
+      cniVersion: "1.0.0",
+      code: 11,
+      msg: `netattachd is not reachable at ${file}; ADD was not done, the runtime should retry`,
+      details: `UNAVAILABLE: No connection established. Last error: Error: connect ENOTSOCK ${file}: a regular file, not a socket`,
+    });
   });
 
   it("DEL fails with 11 and a message naming the socket; it never claims success", async () => {

@@ -14,7 +14,7 @@ import {
 } from "../../../server/src/connect/connect-protocol.js";
 import { errorFromResponse } from "./connect-error-response.js";
 import type { HttpPost } from "./http-post.js";
-import { CONNECT_ERRNOS, SocketConnectError } from "./socket-connect-error.js";
+import { CONNECT_ERRNOS, connectCause, SocketConnectError } from "./socket-connect-error.js";
 
 export interface UnaryCallOptions {
   /** Absolute deadline: sent as Connect-Timeout-Ms and enforced locally. */
@@ -40,10 +40,11 @@ export function createConnectTransport(socketPath: string, post: HttpPost): Unar
     const timer = budget === undefined ? undefined : setTimeout(() => abort.abort(), budget);
     const headers = budget === undefined ? HEADERS : { ...HEADERS, [TIMEOUT_HEADER]: timeoutHeaderValue(budget) };
     try {
-      const res = await post(socketPath, path, headers, request, abort.signal).catch((err: unknown) => {
+      const res = await post(socketPath, path, headers, request, abort.signal).catch(async (err: unknown) => {
         if (abort.signal.aborted) throw new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded");
         const code = (err as { code?: unknown } | null)?.code;
-        if (typeof code === "string" && CONNECT_ERRNOS.has(code)) throw new SocketConnectError(path, err);
+        if (typeof code === "string" && CONNECT_ERRNOS.has(code))
+          throw new SocketConnectError(path, await connectCause(socketPath, err));
         throw new ClientError(
           path,
           Status.UNAVAILABLE,

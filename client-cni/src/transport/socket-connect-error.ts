@@ -35,3 +35,20 @@ export class SocketConnectError extends ClientError {
     return NOT_LISTENING.has(this.errno);
   }
 }
+
+/**
+ * connect(2) to a file that is not a socket fails with ECONNREFUSED, as a dead daemon's socket
+ * does. The daemon never listens on such a file (it refuses to start, SOCKET_PATH_TAKEN), so
+ * waiting cannot fix it: say ENOTSOCK and what is there. Looked at only on this failure path.
+ */
+export async function connectCause(socketPath: string, err: unknown): Promise<unknown> {
+  if ((err as { code?: unknown } | null)?.code !== "ECONNREFUSED") return err;
+  const { lstat } = await import("node:fs/promises");
+  const st = await lstat(socketPath).catch(() => undefined);
+  if (st === undefined || st.isSocket()) return err;
+  const kind = st.isFile() ? "a regular file" : st.isDirectory() ? "a directory" : "a file";
+  return Object.assign(new Error(`connect ENOTSOCK ${socketPath}: ${kind}, not a socket`), {
+    code: "ENOTSOCK",
+    cause: err,
+  });
+}
