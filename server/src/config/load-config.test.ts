@@ -234,6 +234,17 @@ describe("loadConfig", () => {
     expect(list).toEqual(["/c.yaml: the top level must be a mapping of keys"]);
   });
 
+  it("refuses a key given twice in one JSON object, as YAML does; equal keys in different objects are fine", async () => {
+    const text =
+      '{"kubernetes": {"mode": "none"}, "reconcile": {"mode": "x"},\n "maxConcurrent": 5000, "maxConcurrent": 4}';
+    const dup = await issuesOf(loadConfig(input({ "/c.json": text }, ["-c", "/c.json", "--cluster-network", "x"])));
+    expect(dup).toEqual(['/c.json: not valid JSON: key "maxConcurrent" appears twice (line 2)']);
+    const nested = '{"tls": {"certFile": "/a", "certFile": "/b", "keyFile": "/k"}, "s": "\\"certFile\\": 1"}';
+    expect(
+      await issuesOf(loadConfig(input({ "/c.json": nested }, ["-c", "/c.json", "--cluster-network", "x"]))),
+    ).toEqual(['/c.json: not valid JSON: key "certFile" appears twice (line 1)']);
+  });
+
   it("requires nodeName and kubeconfigPath when talking to a cluster", async () => {
     const issues = await issuesOf(loadConfig(input({}, ["--cluster-network", "x", "--kube-mode", "kubeconfig"])));
     expect(issues).toEqual([

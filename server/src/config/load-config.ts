@@ -3,6 +3,8 @@ import { isJsonObject } from "../cni/index.js";
 import { dirname, resolve } from "node:path";
 import { readYamlDocuments, yamlTextDepth } from "../limits/bounded-yaml.js";
 import { jsonTextDepth } from "../cni/index.js";
+import { quoteInput } from "../errors/bounded-text.js";
+import { jsonDuplicateKey } from "./json-duplicate-key.js";
 import { ConfigError } from "./config-error.js";
 import type { DaemonConfig } from "./daemon-config.js";
 import { parseFlags, setPath } from "./parse-flags.js";
@@ -76,6 +78,9 @@ async function readConfigFile(
     } catch (err) {
       return { issue: `${path}: not valid JSON: ${(err as Error).message}` };
     }
+    const dup = jsonDuplicateKey(text);
+    if (dup !== undefined)
+      return { issue: `${path}: not valid JSON: key ${quoteInput(dup.key)} appears twice (line ${dup.line})` };
   } else {
     const docs = readYamlDocuments(text);
     if (docs.length > 1) return { issue: `${path}: not valid YAML: holds ${docs.length} documents, expected one` };
