@@ -1,7 +1,7 @@
 // netattachctl doctor against a real daemon composed like main.ts (test-double plugins) and a
 // runtime conf/bin dir written by `netattachctl install`: each check finds what was broken
 // on purpose, names it, prints the fix, and the exit code says whether anything failed.
-import { copyFile, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -156,6 +156,19 @@ describe("netattachctl doctor", () => {
       `[FAIL] conf-order: 00-aaa-bridge.conflist sorts before 00-netattach.conflist in ${paths.confDir}: the runtime uses 00-aaa-bridge.conflist and pods never reach netattach\n` +
         `       fix: move ${other} out of ${paths.confDir}`,
     );
+  });
+
+  it("fails a netattach conflist the shim would refuse on every call (an older install, a hand edit)", async () => {
+    const path = join(paths.confDir, "00-netattach.conflist");
+    const conf = JSON.parse(await readFile(path, "utf8")) as { plugins: Record<string, unknown>[] };
+    conf.plugins[0]!["logLevel"] = "verbose";
+    await writeFile(path, JSON.stringify(conf));
+    const { code, byName } = await checks();
+    expect(code).toBe(1);
+    expect(byName["conf-order"]).toMatchObject({
+      status: "fail",
+      message: `${path} is first, but the shim refuses it on every call: invalid "logLevel": must be one of debug, info, warn, error, silent`,
+    });
   });
 
   it("finds a missing shim, and one that is not this version's", async () => {

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { listConfFiles } from "../../../server/src/cni/index.js";
-import { CONFLIST_NAME, SHIM_TYPE } from "../install/shim-conflist.js";
+import { CONFLIST_NAME, SHIM_TYPE, shimPluginIssue } from "../install/shim-conflist.js";
 import type { CheckResult } from "./doctor-check.js";
 
 export async function checkConfOrder(confDir: string, socket: string): Promise<CheckResult> {
@@ -21,6 +21,15 @@ export async function checkConfOrder(confDir: string, socket: string): Promise<C
     };
   }
   if (ours[0] !== first) return shadowed(first, ours[0]!, confDir);
+  const refused = await refusedByShim(first);
+  if (refused !== undefined) {
+    return {
+      check: "conf-order",
+      status: "fail",
+      message: `${first} is first, but the shim refuses it on every call: invalid "${refused.key}": ${refused.message}`,
+      fix: `netattachctl install --conf-dir ${confDir} with a valid value (install checks it)`,
+    };
+  }
   const named = await socketOf(first);
   if (named !== undefined && named !== socket) {
     return {
@@ -64,6 +73,14 @@ async function readJson(
 async function isShimConf(path: string): Promise<boolean> {
   const conf = await readJson(path);
   return conf?.plugins?.[0]?.type === SHIM_TYPE || conf?.type === SHIM_TYPE;
+}
+
+/** The shim's own rules on the plugin conf libcni makes of the conflist: the list's cniVersion and name injected. */
+async function refusedByShim(path: string): Promise<{ key: string; message: string } | undefined> {
+  const conf = (await readJson(path)) as Record<string, unknown> | undefined;
+  const plugin = (conf?.["plugins"] as unknown[] | undefined)?.[0];
+  if (conf === undefined || typeof plugin !== "object" || plugin === null) return undefined;
+  return shimPluginIssue({ ...plugin, cniVersion: conf["cniVersion"], name: conf["name"] });
 }
 
 async function socketOf(path: string): Promise<string | undefined> {

@@ -2,7 +2,7 @@
 // (client-cni's conf schema and spec versions) so a value the shim would refuse on every ADD is
 // refused here, naming the flag, before anything is written.
 import { SHIM_CAPABILITIES } from "../../../client-cni/src/runtime-config.js";
-import { shimConfIssue } from "../../../client-cni/src/shim-conf.js";
+import { shimConfIssue, type ShimConfIssue } from "../../../client-cni/src/shim-conf.js";
 import { isShimError } from "../../../client-cni/src/shim-error.js";
 import { checkVersion } from "../../../client-cni/src/versions.js";
 import { quoteInput } from "../../../server/src/errors/bounded-text.js";
@@ -50,18 +50,26 @@ export function renderConflist(o: ShimSettings, cluster: { name: string; file?: 
 export function checkShimSettings(o: ShimSettings, typed: (flag: string) => string | undefined): void {
   // What libcni hands the shim: the plugin with the list's cniVersion and name injected.
   const pluginConf = { cniVersion: o.cniVersion, name: "netattach", ...shimPlugin(o, { name: "-" }) };
+  const issue = shimPluginIssue(pluginConf);
+  if (issue === undefined) return;
+  const flag = FLAG_OF_KEY[issue.key] ?? issue.key;
+  const value = typed(flag) ?? pluginConf[issue.key as keyof typeof pluginConf];
+  throw new UsageError(`${flag} ${quoteInput(value)}: ${issue.message}`, issue.cause ? { cause: issue.cause } : {});
+}
+
+/** Why the shim would refuse this plugin conf (as libcni hands it over) on every call; undefined when it takes it. */
+export function shimPluginIssue(
+  pluginConf: Readonly<Record<string, unknown>>,
+): (ShimConfIssue & { cause?: unknown }) | undefined {
   const issue = shimConfIssue(pluginConf);
-  if (issue !== undefined) {
-    const flag = FLAG_OF_KEY[issue.key] ?? issue.key;
-    const value = typed(flag) ?? pluginConf[issue.key as keyof typeof pluginConf];
-    throw new UsageError(`${flag} ${quoteInput(value)}: ${issue.message}`);
-  }
+  if (issue !== undefined) return issue;
   try {
-    checkVersion("ADD", o.cniVersion);
+    checkVersion("ADD", String(pluginConf["cniVersion"]));
   } catch (err) {
     if (!isShimError(err)) throw err;
-    throw new UsageError(`--cni-version ${quoteInput(o.cniVersion)}: ${err.msg} (${err.details})`, { cause: err });
+    return { key: "cniVersion", message: `${err.msg} (${err.details})`, cause: err };
   }
+  return undefined;
 }
 
 function shimPlugin(o: ShimSettings, cluster: { name: string; file?: string }): Record<string, unknown> {
