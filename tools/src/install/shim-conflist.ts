@@ -6,9 +6,11 @@ import { shimConfIssue, type ShimConfIssue } from "../../../client-cni/src/shim-
 import { isShimError } from "../../../client-cni/src/shim-error.js";
 import { checkVersion } from "../../../client-cni/src/versions.js";
 import { quoteInput } from "../../../server/src/errors/bounded-text.js";
+import { SHIM_TYPE } from "../../../server/src/resolve/index.js";
 import { UsageError } from "../command.js";
 
-export const SHIM_TYPE = "netattach-cni";
+/** The daemon's own name for the shim's plugin type (it refuses a network whose chain runs it). */
+export { SHIM_TYPE };
 export const CONFLIST_NAME = "00-netattach.conflist";
 /** Capability args containerd/CRI-O fill in: the ones the shim reads (client-cni's runtime-config). */
 export { SHIM_CAPABILITIES };
