@@ -92,7 +92,7 @@ describe("ADD", () => {
       "a deadline (the daemon may be working on it)",
       new ClientError(PATH, Status.DEADLINE_EXCEEDED, "Deadline exceeded"),
       11,
-      "netattachd at /run/na.sock was reached, but the ADD ended without an answer; the daemon rolls back an ADD it could not finish, the runtime should retry",
+      "netattachd at /run/na.sock was reached, but the ADD ended without an answer; the daemon rolls back an ADD it could not finish (at its next start if it died), the runtime should DEL and retry",
     ],
   ])("does not retry %s", async (_what, error, code, msg) => {
     const clock = fakeClock();
@@ -140,7 +140,7 @@ describe("a call that was sent but got no answer is told apart from a daemon tha
       );
       expect(err).toMatchObject({
         code: 11,
-        msg: `${REACHED} ADD ended without an answer; the daemon rolls back an ADD it could not finish, the runtime should retry`,
+        msg: `${REACHED} ADD ended without an answer; the daemon rolls back an ADD it could not finish (at its next start if it died), the runtime should DEL and retry`,
         details: `${Status[error.code]}: ${error.details}`,
       });
     },

@@ -105,8 +105,9 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
 function afterNoAnswer(command: string | undefined): string {
   switch (command) {
     case "ADD":
-      // The daemon cancels a call whose client is gone and rolls back what it attached.
-      return "; the daemon rolls back an ADD it could not finish, the runtime should retry";
+      // The daemon cancels a call whose client is gone and rolls back what it attached; a daemon that died
+      // rolls it back when it starts again (attach/unfinished-adds.ts).
+      return "; the daemon rolls back an ADD it could not finish (at its next start if it died), the runtime should DEL and retry";
     case "DEL":
       return "; the DEL may be unfinished, the runtime should retry";
     case "CHECK":

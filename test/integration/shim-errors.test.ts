@@ -203,7 +203,7 @@ describe("with the daemon up", () => {
     const err = await runFailing("ADD", shimConf(daemon.socketPath, { callTimeoutMs: 300 }));
     expect(err).toMatchObject({
       code: 11,
-      msg: `netattachd at ${daemon.socketPath} was reached, but the ADD ended without an answer; the daemon rolls back an ADD it could not finish, the runtime should retry`,
+      msg: `netattachd at ${daemon.socketPath} was reached, but the ADD ended without an answer; the daemon rolls back an ADD it could not finish (at its next start if it died), the runtime should DEL and retry`,
       details: "DEADLINE_EXCEEDED: Deadline exceeded",
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
