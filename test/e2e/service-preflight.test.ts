@@ -199,7 +199,7 @@ describeRoot("service e2e: refuse before running", () => {
       ],
     ],
     [
-      "an IPAM route the plugin cannot decode (dst \"default\")",
+      'an IPAM route the plugin cannot decode (dst "default")',
       () => "default/bad-ipam",
       "INVALID_NETWORK_CONFIG",
       "INVALID_ARGUMENT",

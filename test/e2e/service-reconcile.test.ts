@@ -20,7 +20,9 @@ describeRoot("service e2e: the reconciler without a container runtime", () => {
   beforeAll(async () => {
     w = await createServiceWorld("rec");
     await writeStandardNads(w);
-    d = await w.start({ reconcile: { enabled: true, intervalMs: PERIOD_MS, gracePeriodMs: 0, gcTimeoutMs: 10_000, runtimeSocket: "" } });
+    d = await w.start({
+      reconcile: { enabled: true, intervalMs: PERIOD_MS, gracePeriodMs: 0, gcTimeoutMs: 10_000, runtimeSocket: "" },
+    });
   });
   afterAll(async () => {
     await w?.cleanup();

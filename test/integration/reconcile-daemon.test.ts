@@ -47,7 +47,14 @@ async function start(reconcile: Partial<DaemonConfig["reconcile"]>): Promise<Tes
     {
       clusterNetwork: "cluster",
       cniBinDirs: [join(dir, "bin")],
-      reconcile: { enabled: true, intervalMs: 100, gracePeriodMs: 0, gcTimeoutMs: 10_000, runtimeSocket: cri.socketPath, ...reconcile },
+      reconcile: {
+        enabled: true,
+        intervalMs: 100,
+        gracePeriodMs: 0,
+        gcTimeoutMs: 10_000,
+        runtimeSocket: cri.socketPath,
+        ...reconcile,
+      },
     },
     { dir },
   );

@@ -23,7 +23,8 @@ export function isIpOrCidr(value: string): boolean {
 export function interfaceAddressProblem(value: string): string | undefined {
   if (!isIpOrCidr(value)) return "is not an IP address or CIDR";
   const [ip = "", prefix] = value.split("/");
-  if (prefix !== undefined && Number(prefix) === 0) return "has prefix length 0, which would route everything through it";
+  if (prefix !== undefined && Number(prefix) === 0)
+    return "has prefix length 0, which would route everything through it";
   const v4 = isIP(ip) === 4;
   const first = v4 ? Number(ip.split(".")[0]) : 0;
   if (v4 ? ip === "0.0.0.0" : /^[0:]*$/.test(ip)) return "is the unspecified address";
