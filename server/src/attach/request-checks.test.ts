@@ -22,6 +22,16 @@ function refusal(req: ResolveRequest, limits = DEFAULT_INPUT_LIMITS): DaemonErro
   return expect.fail("accepted");
 }
 
+describe("checkAttachRequest: pod", () => {
+  it("names the fields and the CNI_ARGS a runtime sends them in when they are missing", () => {
+    const err = refusal({ ...base, pod: { ...base.pod, name: "" } });
+    expect([err.code, err.context.source]).toEqual(["INVALID_REQUEST", "pod"]);
+    expect(err.message).toBe(
+      'pod.namespace and pod.name are required, got "default" and "" (through the CNI shim: CNI_ARGS K8S_POD_NAMESPACE and K8S_POD_NAME, which Kubernetes runtimes send)',
+    );
+  });
+});
+
 describe("checkAttachRequest: pod.uid", () => {
   it("accepts a Kubernetes UID and an empty one", () => {
     expect(() => checkAttachRequest(base, DEFAULT_INPUT_LIMITS)).not.toThrow();

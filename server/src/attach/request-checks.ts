@@ -69,7 +69,11 @@ function checkCniVersion(version: string | undefined, phase: string): void {
 /** Namespace and name as Kubernetes validates them: they become CNI_ARGS, file names and status keys. */
 function checkPod(pod: AttachRequest["pod"], phase: string): void {
   if (pod.namespace === "" || pod.name === "")
-    throw new DaemonError("INVALID_REQUEST", "pod namespace and name are required", { phase, source: "pod" });
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      `pod.namespace and pod.name are required, got ${quoteInput(pod.namespace)} and ${quoteInput(pod.name)} (through the CNI shim: CNI_ARGS K8S_POD_NAMESPACE and K8S_POD_NAME, which Kubernetes runtimes send)`,
+      { phase, source: "pod" },
+    );
   if (!isDnsLabel(pod.namespace))
     throw new DaemonError(
       "INVALID_REQUEST",
