@@ -155,16 +155,17 @@ function readIpam(plugin: PluginConf, at: string, out: Collected): IpamSubnet[] 
   const read = reader(`${at}ipam.`, String(type), out);
   if (type === "host-local") {
     // The plugin decodes the whole config, its own keys and the conf's args and runtimeConfig.
-    for (const k of ["args", "runtimeConfig"]) read.shape(plugin, k, "object", `${at}${k}`);
+    const conf = reader(at, String(type), out);
+    for (const k of ["args", "runtimeConfig"]) conf.shape(plugin, k, "object");
     const ranges = read.shape(ipam, "ranges", "array") ?? [];
     ranges.forEach((set, s) => {
       const entries = read.shape(ranges, s, "array", `ranges[${s}]`) ?? [];
       if (entries.length === 0 && Array.isArray(set)) read.bad(`ranges[${s}]`, set, "is an empty range set");
       entries.forEach((_, j) =>
-        readRange(read.shape(entries, j, "object", `ranges[${s}][${j}]`), `ranges[${s}][${j}].`, read),
+        readRange(read.shape(entries, j, "object", `ranges[${s}][${j}]`), `ranges[${s}][${j}].`, read, out),
       );
     });
-    if (ipam["subnet"] !== undefined) readRange(ipam, "", read);
+    if (ipam["subnet"] !== undefined) readRange(ipam, "", read, out);
     const rangesMalformed = ipam["ranges"] !== undefined && ipam["ranges"] !== null && !Array.isArray(ipam["ranges"]);
     if (ranges.length === 0 && ipam["subnet"] === undefined && !rangesMalformed)
       read.bad("ranges", undefined, "is missing: host-local needs at least one range (or subnet)");
@@ -216,7 +217,6 @@ function reader(prefix: string, plugin: string, out: Collected) {
     kind === "array" ? Array.isArray(v) : kind === "object" ? obj(v) !== undefined : typeof v === "string";
   return {
     bad,
-    subnets: out.subnets,
     /** `o[k]` when present and of `kind`; an absent key (or null, which Go decodes as absent) is undefined. */
     shape<K extends Kind>(o: JsonObject | unknown[], k: string | number, kind: K, key?: string): Shaped<K> | undefined {
       const value = (o as Record<string | number, unknown>)[k];
@@ -224,12 +224,7 @@ function reader(prefix: string, plugin: string, out: Collected) {
       if (value === undefined || (value === null && typeof k === "string")) return undefined;
       const name = key ?? String(k);
       if (!isKind(value, kind)) {
-        bad(
-          name,
-          value,
-          `must be ${kind === "array" ? "a list" : kind === "object" ? "a JSON object" : "a string"}`,
-          name.startsWith("plugins["),
-        );
+        bad(name, value, `must be ${kind === "array" ? "a list" : kind === "object" ? "a JSON object" : "a string"}`);
         return undefined;
       }
       return value as Shaped<K>;
@@ -259,10 +254,10 @@ function reader(prefix: string, plugin: string, out: Collected) {
 }
 type Reader = ReturnType<typeof reader>;
 
-function readRange(range: JsonObject | undefined, at: string, read: Reader): void {
+function readRange(range: JsonObject | undefined, at: string, read: Reader, out: Collected): void {
   if (range === undefined) return;
   const subnet = read.cidr(range, "subnet", at);
-  if (subnet !== undefined) read.subnets.push(subnet);
+  if (subnet !== undefined) out.subnets.push(subnet);
   for (const field of ["rangeStart", "rangeEnd", "gateway"]) read.pin(range, field, at, subnet);
 }
 
