@@ -90,7 +90,21 @@ export function deepText(depth: number, open = "[", close = "]"): string {
   return open.repeat(depth) + close.repeat(depth);
 }
 
-/** Runs `fn` and fails when it takes longer than `ms` (a parser must not stall on any input). */
+/**
+ * Runs `fn` and fails when its CPU time (this process's user + system) passes `ms`: a parser must
+ * not run away on any input (alias bombs, backtracking). CPU time, not wall time, because a loaded
+ * 2-core machine preempts the test for seconds without the parser doing any more work. Only for
+ * work done in this process; {@link withinMs} bounds work done elsewhere (a daemon, a binary).
+ */
+export async function withinCpuMs<T>(ms: number, fn: () => T | Promise<T>): Promise<T> {
+  const start = process.cpuUsage();
+  const out = await fn();
+  const used = process.cpuUsage(start);
+  expect((used.user + used.system) / 1000, "one run used too much CPU (ms)").toBeLessThan(ms);
+  return out;
+}
+
+/** Runs `fn` and fails when it takes longer than `ms` of wall time (a call must not stall on any input). */
 export async function withinMs<T>(ms: number, fn: () => T | Promise<T>): Promise<T> {
   const start = performance.now();
   const out = await fn();

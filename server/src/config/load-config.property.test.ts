@@ -11,7 +11,7 @@ import {
   nastyString,
   PROTO_KEYS,
   runs,
-  withinMs,
+  withinCpuMs,
 } from "../../../test/helpers/property.js";
 import { ConfigError } from "./config-error.js";
 import { DEFAULTS } from "./daemon-config.js";
@@ -21,7 +21,7 @@ type Loaded = Awaited<ReturnType<typeof loadConfig>> | ConfigError;
 
 async function load(name: string, text: string, ms = 1000): Promise<Loaded> {
   const files: Record<string, string> = { [name]: text };
-  return withinMs(ms, () =>
+  return withinCpuMs(ms, () =>
     loadConfig({
       argv: ["--config", name],
       env: {},

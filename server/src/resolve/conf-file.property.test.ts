@@ -2,11 +2,11 @@
 // problem with a plausible network name — never an exception, never a file quoted whole.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { deepText, nastyJson, nastyString, runs, withinMs } from "../../../test/helpers/property.js";
+import { deepText, nastyJson, nastyString, runs, withinCpuMs } from "../../../test/helpers/property.js";
 import { parseConfFile } from "./conf-file.js";
 
 async function check(text: string): Promise<void> {
-  const out = await withinMs(1000, () => parseConfFile(text, "/etc/cni/net.d/10-x.conflist"));
+  const out = await withinCpuMs(1000, () => parseConfFile(text, "/etc/cni/net.d/10-x.conflist"));
   if (out.kind === "invalid") {
     expect(out.problem.length).toBeLessThan(400);
     expect(out.probableName.length).toBeLessThanOrEqual(253);

@@ -11,14 +11,14 @@ import {
   nastyString,
   PROTO_KEYS,
   runs,
-  withinMs,
+  withinCpuMs,
 } from "../../../test/helpers/property.js";
 import { isDnsLabel } from "./name-checks.js";
 import { parseNadManifest, type ManifestFile } from "./nad-manifest.js";
 
-/** Bounded time: linear in the text, so `ms` is generous for the 100 KiB hostile texts on a loaded machine. */
+/** Bounded CPU time: linear in the text, so `ms` is generous for the 100 KiB hostile texts. */
 async function read(text: string, ms = 1000): Promise<ManifestFile> {
-  const out = await withinMs(ms, () => parseNadManifest(text, "/defs/x.yaml"));
+  const out = await withinCpuMs(ms, () => parseNadManifest(text, "/defs/x.yaml"));
   for (const r of out.records) {
     expect(isDnsLabel(r.name)).toBe(true);
     expect(isDnsLabel(r.namespace)).toBe(true);

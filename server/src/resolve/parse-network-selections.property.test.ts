@@ -3,7 +3,7 @@
 // message — never another exception, never a stall.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { deepText, nastyJson, nastyString, PROTO_KEYS, runs, withinMs } from "../../../test/helpers/property.js";
+import { deepText, nastyJson, nastyString, PROTO_KEYS, runs, withinCpuMs } from "../../../test/helpers/property.js";
 import { interfaceNameProblem } from "../cni/index.js";
 import { MAX_MESSAGE_BYTES } from "../errors/bounded-text.js";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -17,7 +17,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** The parser's contract for any value: valid selections, or a catalog error; in bounded time. */
 async function checkAnyValue(value: string): Promise<void> {
   let out: ReturnType<typeof parseNetworkSelections> | undefined;
-  await withinMs(200, () => {
+  await withinCpuMs(200, () => {
     try {
       out = parseNetworkSelections(value, "pod-ns", NETWORKS_ANNOTATION);
     } catch (err) {
@@ -93,7 +93,7 @@ describe("networks annotation: properties", () => {
     );
     await fc.assert(
       fc.asyncProperty(huge, async (value) => {
-        const err = await withinMs(500, () => {
+        const err = await withinCpuMs(500, () => {
           try {
             parseNetworkSelections(value, "pod-ns", NETWORKS_ANNOTATION);
           } catch (e) {
