@@ -74,6 +74,16 @@ describeRoot("service e2e: attach and detach", () => {
     await expectNetnsMatches(res);
     expect(await w.reservations("macvlan-conf")).toEqual([res.interfaces[1]!.ips[0]!.address.split("/")[0]]);
 
+    // The cluster network (bridge + host-local `routes: [{dst: 0.0.0.0/0}]`, range gateway): its
+    // default route has no gw in the result, yet every view names the gateway the pod routes through.
+    const defaults = (await w.netns.routes()).filter((r) => r.dst === "default");
+    expect(defaults.map((r) => [r.gateway, r.dev])).toEqual([[w.subnets.cluster.gateway, "eth0"]]);
+    expect(res.interfaces.map((i) => i.gateways)).toEqual([[w.subnets.cluster.gateway], [], []]);
+    const status = JSON.parse(res.networkStatusJson) as Array<{ gateway?: string[] }>;
+    expect(status.map((s) => s.gateway)).toEqual([[w.subnets.cluster.gateway], undefined, undefined]);
+    const [listed] = (await d.client.api.listAttachments({ containerId: "txt1" })).attachments;
+    expect(listed!.interfaces.map((i) => i.gateways)).toEqual([[w.subnets.cluster.gateway], [], []]);
+
     const removed = await d.client.api.detachNetworks({ containerId: "txt1", netnsPath: w.netns.path });
     expect(removed.removed.map((r) => r.interface)).toEqual(["data0", "net1", "eth0"]);
     await expectNothingLeft(["cluster", "macvlan-conf", "ptp-conf"]);

@@ -2,6 +2,7 @@
 import type { CniResult, JsonObject } from "../cni/index.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachedInterface } from "./contract.js";
+import { isIP } from "node:net";
 import { isDefaultDst, viewResult, type ResultView } from "./result-view.js";
 
 /** Index of the interface this delegate is about: the sandbox one named ifName, else the first sandbox one. */
@@ -11,8 +12,19 @@ export function primaryInterfaceIndex(view: ResultView, ifName: string): number 
   return view.interfaces.findIndex((i) => i.sandbox !== undefined);
 }
 
+/**
+ * The default gateways a result's plugin installed: a default route's gw, or, for a default route
+ * with none (host-local's `routes: [{"dst": "0.0.0.0/0"}]`), the gateway of the result's address of
+ * that family, which is what the plugins' ipam.ConfigureIface routes through.
+ */
 export function resultGateways(view: ResultView): string[] {
-  return view.routes.filter((r) => isDefaultDst(r.dst) && r.gw !== undefined).map((r) => r.gw!);
+  return view.routes
+    .filter((r) => isDefaultDst(r.dst))
+    .flatMap((r) => {
+      const family = r.dst === "::/0" ? 6 : 4;
+      const gw = r.gw ?? view.ips.find((ip) => ip.gateway !== undefined && isIP(ip.gateway) === family)?.gateway;
+      return gw !== undefined ? [gw] : [];
+    });
 }
 
 export function buildAttachedInterface(

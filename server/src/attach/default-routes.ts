@@ -7,7 +7,8 @@ import type { IpFamily, RouteEditor } from "../netns/route-editor.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { CniResult } from "../cni/index.js";
 import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
-import { isDefaultDst, viewResult, type ResultView } from "./result-view.js";
+import { viewResult } from "./result-view.js";
+import { resultGateways } from "./attached-interface.js";
 
 /** Final default gateways of one interface, given what its result said. */
 export type GatewaysFor = (ifName: string, fromResult: readonly string[]) => string[];
@@ -90,7 +91,7 @@ export async function restoreDefaultRoutes(
   for (const family of families) {
     const holder = left.delegates.flatMap((d) => {
       const result = results[d.ifName];
-      const own = result !== undefined ? installedGateways(viewResult(result)) : [];
+      const own = result !== undefined ? resultGateways(viewResult(result)) : [];
       const gw = (gatewaysFor?.(d.ifName, own) ?? own).find((g) => familyOf(g) === family);
       return gw !== undefined ? [{ d, gw }] : [];
     })[0];
@@ -101,20 +102,6 @@ export async function restoreDefaultRoutes(
       () => routes.replaceDefaultRoute(netns, family, holder.d.ifName, holder.gw, opts),
     );
   }
-}
-
-/**
- * The default gateways a result's plugin installed: a default route's gw, or, with none, the
- * gateway of the result's address of that family (as the plugins' ipam.ConfigureIface does).
- */
-function installedGateways(view: ResultView): string[] {
-  return view.routes
-    .filter((r) => isDefaultDst(r.dst))
-    .flatMap((r) => {
-      const family = r.dst === "::/0" ? 6 : 4;
-      const gw = r.gw ?? view.ips.find((ip) => ip.gateway !== undefined && familyOf(ip.gateway) === family)?.gateway;
-      return gw !== undefined ? [gw] : [];
-    });
 }
 
 async function step(network: string | undefined, what: string, fn: () => Promise<void>): Promise<void> {

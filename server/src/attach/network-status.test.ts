@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildAttachedInterface } from "./attached-interface.js";
 import { toNetworkStatus } from "./network-status.js";
+import { interfaceSummaries } from "./list-attachments.js";
 import { buildPlan } from "./plan.js";
 import { conf, network, request } from "./testing.test-helper.js";
 
@@ -78,6 +79,53 @@ describe("network-status", () => {
       type: "pci",
       version: "1.1.0",
       pci: { "pci-address": "0000:18:02.5" },
+    });
+  });
+
+  describe("default gateways (network-status gateway, ListAttachments and netattachctl list's DEFAULT)", () => {
+    // What bridge + host-local return for `routes: [{"dst": "0.0.0.0/0"}]` and a range gateway.
+    const hostLocal = {
+      cniVersion: "1.0.0",
+      interfaces: [
+        { name: "cni0", mac: "aa:00:00:00:00:01" },
+        { name: "eth0", mac: "aa:00:00:00:00:02", sandbox: "/ns" },
+      ],
+      ips: [
+        { address: "10.22.0.5/24", gateway: "10.22.0.1", interface: 1 },
+        { address: "fd22::5/64", gateway: "fd22::1", interface: 1 },
+      ],
+      routes: [{ dst: "0.0.0.0/0" }, { dst: "10.9.0.0/16" }],
+    };
+
+    it("a default route without gw goes through its family's address gateway, as the plugin installed it", () => {
+      const i = buildAttachedInterface(cluster, hostLocal);
+      expect(i.gateways).toEqual(["10.22.0.1"]);
+      expect(toNetworkStatus([i])[0]!.gateway).toEqual(["10.22.0.1"]);
+      const both = buildAttachedInterface(cluster, { ...hostLocal, routes: [{ dst: "::/0" }, { dst: "0.0.0.0/0" }] });
+      expect(both.gateways).toEqual(["fd22::1", "10.22.0.1"]);
+    });
+
+    it("a default route's own gw wins; no default route, or one with no gateway anywhere, gives none", () => {
+      const viaGw = { ...hostLocal, routes: [{ dst: "0.0.0.0/0", gw: "10.22.0.254" }] };
+      expect(buildAttachedInterface(cluster, viaGw).gateways).toEqual(["10.22.0.254"]);
+      expect(buildAttachedInterface(cluster, { ...hostLocal, routes: [{ dst: "10.9.0.0/16" }] }).gateways).toEqual([]);
+      const noGateway = { ...hostLocal, ips: [{ address: "10.22.0.5/24", interface: 1 }] };
+      expect(buildAttachedInterface(cluster, noGateway).gateways).toEqual([]);
+    });
+
+    it("ListAttachments reports the same gateway for a saved bridge + host-local result", () => {
+      const record = {
+        version: 1 as const,
+        plan,
+        results: { eth0: hostLocal, net1: { cniVersion: "1.0.0", ips: [{ address: "10.3.0.5/24" }] } },
+        phase: "attached" as const,
+        createdAt: "",
+        updatedAt: "",
+      };
+      expect(interfaceSummaries(record).map((i) => [i.ifName, i.gateways])).toEqual([
+        ["eth0", ["10.22.0.1"]],
+        ["net1", []],
+      ]);
     });
   });
 });
