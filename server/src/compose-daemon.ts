@@ -7,7 +7,6 @@ import {
   createFileAttachmentStore,
   createPluginFinder,
   createSysfsNodeLinks,
-  rollBackUnfinishedAdds,
   type AttachmentService,
   type NetworkStatusWriter,
   type NodeLinks,
@@ -65,7 +64,7 @@ export interface ComposeOptions {
 
 const NO_CLUSTER_PODS: PodSource = { getPod: async () => ({ reason: "no-cluster" }), ready: () => true };
 const NO_STATUS_WRITES: NetworkStatusWriter = { write: async () => undefined };
-/** How long start-up may spend rolling back unfinished ADDs; what is left is the runtime's DEL's. */
+/** How long start-up may spend rolling back unfinished ADDs and hot-plugs; what is left is the runtime's DEL's. */
 const UNFINISHED_ADDS_BUDGET_MS = 30_000;
 
 export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
@@ -171,10 +170,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     startup: async () => {
       await startupCleanup({ layout, runtime, pluginOwner: config.stateDir, log });
       // After the cleanup: no plugin the dead daemon started still runs.
-      await rollBackUnfinishedAdds(
-        { store, detach: domain.detach, log },
-        AbortSignal.timeout(UNFINISHED_ADDS_BUDGET_MS),
-      );
+      await domain.rollBackUnfinished({ signal: AbortSignal.timeout(UNFINISHED_ADDS_BUDGET_MS), log });
     },
     enabled: rc.enabled,
     intervalMs: rc.intervalMs,

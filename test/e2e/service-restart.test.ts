@@ -1,10 +1,12 @@
 // Issue 3, "what it must show": after kill -9 of the daemon following an attach, a restart, and
 // a change or deletion of the network definitions, DetachNetworks still removes everything —
-// it runs from the saved plan alone.
-import { rm, writeFile } from "node:fs/promises";
+// it runs from the saved plan alone. An ADD, or a hot-plug, the killed daemon never finished is
+// rolled back at the next start.
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { stateLayout } from "../../server/src/config/index.js";
 import { createDaemonClient } from "../../tools/src/daemon-client.js";
 import { pathExists, spawnDaemonProcess, type DaemonProcess } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
@@ -157,6 +159,85 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
       again.close();
     }
     expect(await w.podLinks()).toEqual([]);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+
+  it("a hot-plug the killed daemon never finished is rolled back alone at the next start; the pod keeps eth0 and the same hot-plug then succeeds", async () => {
+    // The hot-plugged chain's second plugin is still running when the daemon dies: ptp's link and address are in place.
+    const slow = (add: object) => ({
+      cniVersion: "1.0.0",
+      name: "slow-conf",
+      plugins: [
+        { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } },
+        { type: "noop", debugFile: w.debugFile, ...add },
+      ],
+    });
+    await w.writeNad("default", "slow-conf", slow({ noop: { ADD: { sleepMs: 60_000 } } }));
+    const config = w.config({ logLevel: "debug" });
+    const configPath = join(w.dir, "netattachd.yaml");
+    await writeFile(configPath, stringify(config));
+    const hotplug = {
+      containerId: "rst3",
+      selection: { name: "slow-conf", interface: "slow0", ips: [], portMappings: [] },
+    };
+    const savedRecord = async () =>
+      JSON.parse(await readFile(join(stateLayout(config).attachmentsDir, "rst3.json"), "utf8")) as {
+        phase: string;
+        plan: { delegates: Array<{ ifName: string }> };
+        results: Record<string, unknown>;
+      };
+
+    const first = await startProcess(configPath);
+    const client = createDaemonClient(config.socketPath);
+    const attached = await client.api.attachNetworks({
+      containerId: "rst3",
+      netnsPath: w.netns.path,
+      pod: { namespace: "default", name: "pod-rst3", uid: "uid-rst3" },
+      annotations: { values: {} },
+      selections: [],
+      primaryInterface: "eth0",
+      cniArgs: [],
+      cniVersion: "",
+    });
+    const eth0 = attached.interfaces[0]!.ips.map((ip) => ip.address);
+    const adding = client.api.attachNetwork(hotplug).catch((err: unknown) => err);
+    await first.waitFor("ptp to have made slow0", async () => (await w.podLinks()).includes("slow0"));
+    first.child.kill("SIGKILL");
+    await first.exited;
+    await adding;
+    client.close();
+    expect(await w.reservations("slow-conf")).toHaveLength(1);
+    expect((await savedRecord()).plan.delegates.map((d) => d.ifName)).toEqual(["eth0", "slow0"]);
+
+    const second = await startProcess(configPath);
+    expect(second.stdout()).toContain("rolled back a hot-plug a previous netattachd never finished");
+    expect(await w.podLinks()).toEqual(["eth0"]);
+    expect(globalAddrs(await w.netns.addr("eth0"))).toEqual(eth0);
+    expect(await w.reservations("slow-conf")).toEqual([]);
+    expect(await w.reservations("cluster")).toHaveLength(1);
+    const saved = await savedRecord();
+    expect([saved.phase, saved.plan.delegates.map((d) => d.ifName), Object.keys(saved.results)]).toEqual([
+      "attached",
+      ["eth0"],
+      ["eth0"],
+    ]);
+    const again = createDaemonClient(config.socketPath);
+    try {
+      const [listed] = (await again.api.listAttachments({ containerId: "rst3" })).attachments;
+      expect(listed!.interfaces.map((i) => i.interface)).toEqual(["eth0"]);
+      // The same hot-plug again, the slow plugin quick now: it succeeds on the same interface name.
+      await w.writeNad("default", "slow-conf", slow({}));
+      const res = await again.api.attachNetwork(hotplug);
+      expect(res.interface).toMatchObject({ network: "default/slow-conf", interface: "slow0" });
+      expect((await w.podLinks()).sort()).toEqual(["eth0", "slow0"]);
+      expect(await w.reservations("slow-conf")).toHaveLength(1);
+      await again.api.detachNetworks({ containerId: "rst3", netnsPath: w.netns.path });
+    } finally {
+      again.close();
+    }
+    expect(await w.podLinks()).toEqual([]);
+    for (const n of ["cluster", "slow-conf"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });

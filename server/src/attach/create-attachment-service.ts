@@ -35,6 +35,7 @@ import { listAttachments } from "./list-attachments.js";
 import { serviceStatus } from "./service-status.js";
 import { preparePlan } from "./prepare-plan.js";
 import { checkContainerId } from "./request-checks.js";
+import { rollBackUnfinishedAdds } from "./unfinished-adds.js";
 
 export interface AttachmentServiceDeps {
   readonly runtime: CniRuntime;
@@ -77,7 +78,13 @@ export interface AttachmentServiceDeps {
 export const DEFAULT_GRACE_PERIOD_MS = 120_000;
 export const DEFAULT_GC_TIMEOUT_MS = 10_000;
 
-export function createAttachmentService(deps: AttachmentServiceDeps): AttachmentService {
+/** What the daemon runs once at start-up, before it serves a call. */
+export interface StartupRecovery {
+  /** Rolls back the ADDs and hot-plugs a previous netattachd never finished (unfinished-adds.ts); the ids rolled back. */
+  rollBackUnfinished(ctx: CallContext): Promise<string[]>;
+}
+
+export function createAttachmentService(deps: AttachmentServiceDeps): AttachmentService & StartupRecovery {
   const now = deps.now ?? (() => new Date());
   const wait = deps.onWait ?? (() => undefined);
   const events = deps.events ?? NO_EVENTS;
@@ -142,7 +149,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     }
   }
 
-  return {
+  const service: AttachmentService = {
     attach: (req, ctx) =>
       emitting(events, attachCall(req), () =>
         guarded(req.containerId, ctx, "add", (signal) =>
@@ -183,6 +190,22 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
           rollbackSignal: limits.detachedDeadline,
           log: child(ctx.log, changes.containerId),
         }),
+      ),
+  };
+  return {
+    ...service,
+    rollBackUnfinished: (ctx) =>
+      rollBackUnfinishedAdds(
+        {
+          store: deps.store,
+          detach: service.detach,
+          detachDelegate: (containerId, ifName, call) =>
+            guarded(containerId, call, "hotplug-del", (signal) =>
+              detachNetwork(base, { containerId, ifName }, { signal, log: call.log }, { writeStatus: false }),
+            ),
+          log: ctx.log,
+        },
+        ctx.signal,
       ),
   };
 }

@@ -9,11 +9,11 @@ export {
   createAttachmentService,
   DEFAULT_GRACE_PERIOD_MS,
   type AttachmentServiceDeps,
+  type StartupRecovery,
 } from "./create-attachment-service.js";
 export { gateAttachOnReadiness, type ReadyGateOptions } from "./ready-gate.js";
 export { createFileAttachmentStore, removeTempFiles } from "./file-attachment-store.js";
 export { migrateLegacyStore, type MigrationOutcome } from "./migrate-legacy-store.js";
-export { rollBackUnfinishedAdds } from "./unfinished-adds.js";
 export { createPluginFinder, type FindPlugin } from "./plugin-check.js";
 export { createSysfsNodeLinks, type NodeLinks } from "./preflight/node-links.js";
 export { netnsGone, type GoneReason, type SandboxTruth, type TruthSnapshot } from "./sandbox-truth.js";

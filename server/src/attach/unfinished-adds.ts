@@ -3,38 +3,74 @@
 // retried ADD is refused while the record exists, so they are rolled back before the first
 // call is served, through DEL's own path (the saved plan, the pinned netns): the runtime's
 // retry then starts clean, and its DEL finds nothing left.
+// The same for a hot-plug it never finished: an attached record holding a delegate saved before
+// its ADD ran but with no result (the ADD, or its rollback, was cut off by the daemon's death).
+// That delegate alone goes, through DetachNetwork's path; the pod's other interfaces stay, and the
+// record then lists only what is attached, so the next hot-plug of that network starts clean.
+// network-status is not written: it is written after a hot-plug's ADD, so it never listed it.
 import type { Logger } from "pino";
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentStore } from "./attachment-store.js";
-import type { AttachmentService } from "./contract.js";
+import type { AttachmentService, DetachNetworkResult } from "./contract.js";
 
 export interface UnfinishedAddsDeps {
   readonly store: Pick<AttachmentStore, "list">;
   readonly detach: AttachmentService["detach"];
+  /** DetachNetwork of one interface under the container lock, without a network-status write. */
+  readonly detachDelegate: (
+    containerId: string,
+    ifName: string,
+    call: { readonly signal: AbortSignal; readonly log: Logger },
+  ) => Promise<DetachNetworkResult>;
   readonly log: Logger;
 }
 
-/** Returns the container ids rolled back; one that cannot be is logged and left to the runtime's DEL. */
+/** Returns the container ids rolled back (whole, or their unfinished hot-plugs); one that cannot be is logged and left. */
 export async function rollBackUnfinishedAdds(deps: UnfinishedAddsDeps, signal: AbortSignal): Promise<string[]> {
   const done: string[] = [];
   for (const { containerId, read } of await deps.store.list()) {
-    if (read.state !== "found" || read.record.phase !== "attaching") continue;
-    const { plan } = read.record;
+    if (read.state !== "found") continue;
+    const { plan, phase, results } = read.record;
     const log = deps.log.child({ containerId, pod: `${plan.pod.namespace}/${plan.pod.name}` });
-    try {
-      const res = await deps.detach({ containerId, netns: plan.netns, pod: plan.pod }, { signal, log });
-      log.warn(
-        { removed: res.removed.map((r) => `${r.network}@${r.ifName}`) },
-        "rolled back an ADD a previous netattachd never finished",
-      );
-      done.push(containerId);
-    } catch (err) {
-      const d = describeError(err);
-      log.error(
-        { err, reason: d.code },
-        "an ADD a previous netattachd never finished could not be rolled back; the runtime's DEL retries it",
-      );
+    if (phase === "attaching") {
+      try {
+        const res = await deps.detach({ containerId, netns: plan.netns, pod: plan.pod }, { signal, log });
+        log.warn(
+          { removed: res.removed.map((r) => `${r.network}@${r.ifName}`) },
+          "rolled back an ADD a previous netattachd never finished",
+        );
+        done.push(containerId);
+      } catch (err) {
+        const d = describeError(err);
+        log.error(
+          { err, reason: d.code },
+          "an ADD a previous netattachd never finished could not be rolled back; the runtime's DEL retries it",
+        );
+      }
+      continue;
     }
+    if (phase !== "attached") continue;
+    // The cluster network is the sandbox's own ADD's: an attached record always holds its result.
+    const unfinished = plan.delegates.filter((d) => !d.isDefault && results[d.ifName] === undefined);
+    let all = unfinished.length > 0;
+    for (const d of unfinished) {
+      const one = log.child({ network: d.network, ifName: d.ifName });
+      try {
+        const res = await deps.detachDelegate(containerId, d.ifName, { signal, log: one });
+        one.warn(
+          { removed: res.removed.map((r) => `${r.network}@${r.ifName}`), orphaned: res.orphaned.length > 0 },
+          "rolled back a hot-plug a previous netattachd never finished; the pod's other interfaces stay",
+        );
+      } catch (err) {
+        all = false;
+        const e = describeError(err);
+        one.error(
+          { err, reason: e.code },
+          "a hot-plug a previous netattachd never finished could not be rolled back; DetachNetwork or the sandbox's DEL removes it",
+        );
+      }
+    }
+    if (all) done.push(containerId);
   }
   return done;
 }
