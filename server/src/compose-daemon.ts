@@ -141,6 +141,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     routes: createRouteEditor(),
     netns,
     inputLimits: config.limits,
+    selectionConfig: config,
     findPlugin: createPluginFinder(exec, config.cniBinDirs),
     preflight: {
       nodeLinks: opts.nodeLinks ?? createSysfsNodeLinks(),

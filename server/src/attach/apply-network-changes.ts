@@ -17,6 +17,7 @@ import { loadAttached } from "./attached-record.js";
 import { detachNetwork, networkRef } from "./detach-network.js";
 import { recordNetworkStatus } from "./record-status.js";
 import { matchSelections } from "./selection-match.js";
+import { markDefaultNetworks } from "./default-network-marks.js";
 
 type Failure = NetworkChangesOutcome["failures"][number];
 
@@ -33,7 +34,13 @@ export async function applyNetworkChanges(
 ): Promise<NetworkChangesOutcome> {
   const { containerId, pod } = changes;
   const record = await loadAttached(deps.store, containerId, "hotplug");
-  const todo = matchSelections(record.plan.delegates, changes.selections, pod.namespace);
+  const marked = markDefaultNetworks(record.plan, deps.selectionConfig);
+  if (marked.inferred.length > 0)
+    call.log.info(
+      { delegates: marked.inferred.map((d) => `${d.network}@${d.ifName}`) },
+      "attachment saved by an older netattachd: these delegates are taken as from defaultNetworks, which the networks annotation never removes",
+    );
+  const todo = matchSelections(marked.plan.delegates, changes.selections, pod.namespace);
   let attached: AttachedInterface[] = [];
   const removed: Array<{ network: string; ifName: string }> = [];
   const failures: Failure[] = [];

@@ -35,4 +35,9 @@ export interface AttachmentPlan {
   readonly delegates: readonly PlannedDelegate[];
   /** The pod asked for its secondary networks one after another (ADD and DEL), not concurrently. */
   readonly serialNetworks?: true;
+  /**
+   * Every delegate from defaultNetworks carries fromDefaultNetworks. Absent on plans an older
+   * netattachd saved, whose delegates are inferred instead (default-network-marks.ts).
+   */
+  readonly defaultNetworksMarked?: true;
 }

@@ -16,6 +16,7 @@ import type { AttachmentStore } from "./attachment-store.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { PlanOptions } from "./plan.js";
 import type { PreflightDeps } from "./preflight/run-preflight.js";
+import type { DefaultNetworksConfig } from "./default-network-marks.js";
 import type { PodLinks } from "../netns/pod-links.js";
 import { netnsTruth, type SandboxTruth } from "./sandbox-truth.js";
 import { createNetnsOwners } from "./netns-owners.js";
@@ -58,6 +59,8 @@ export interface AttachmentServiceDeps {
   readonly notReadyReasons?: () => readonly string[];
   readonly planOptions?: PlanOptions;
   readonly preflight?: PreflightDeps;
+  /** The daemon's defaultNetworks, for attachments saved before their delegates were marked (default-network-marks.ts). */
+  readonly selectionConfig?: DefaultNetworksConfig;
   /** Delegates DEL could not release, kept for the reconciler (<stateDir>/orphans). */
   readonly orphans: AttachmentStore;
   /** Removes a delegate's interface when its plugin's DEL failed. */

@@ -8,6 +8,7 @@ import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
 import type { AttachRequest } from "./contract.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { buildPlan } from "./plan.js";
+import { markDefaultNetworks } from "./default-network-marks.js";
 import { positionalName } from "./interface-names.js";
 import { verifyPlugins } from "./plugin-check.js";
 import { runPreflight } from "./preflight/run-preflight.js";
@@ -25,7 +26,8 @@ export async function planHotplug(
   place: SelectionQuery["place"],
   signal?: AbortSignal,
 ): Promise<HotplugPlan> {
-  const saved = record.plan;
+  // Marked as a plan is saved now, so the new delegate is never taken for a defaultNetworks one.
+  const saved = markDefaultNetworks(record.plan, deps.selectionConfig).plan;
   const limits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
   if (saved.delegates.length + 1 > limits.maxNetworksPerPod) {
     throw limitExceeded(

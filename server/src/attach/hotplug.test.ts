@@ -1,6 +1,8 @@
 // Hot-plug on the service with a recording runtime: serialised with a full DEL of the sandbox, a
 // hot-unplug whose plugin cannot DEL orphans that delegate alone, and one cut short keeps it saved;
 // the annotation-driven changes measured against what is attached.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { CniError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -8,7 +10,9 @@ import { NETWORKS_ANNOTATION } from "../resolve/index.js";
 import type { NetworkResolver, ResolvedNetwork, SelectionQuery } from "../resolve/types.js";
 import type { NetworkStatusWriter } from "./ports.js";
 import { createAttachmentService } from "./create-attachment-service.js";
+import type { DefaultNetworksConfig } from "./default-network-marks.js";
 import {
+  addResult,
   allPluginsFound,
   anyNetns,
   conf,
@@ -58,6 +62,7 @@ function service<W extends NetworkStatusWriter = ReturnType<typeof recordingStat
     resolver?: NetworkResolver;
     statusWriter?: W;
     routes?: ReturnType<typeof recordingRoutes>;
+    selectionConfig?: DefaultNetworksConfig;
   } = {},
 ) {
   const events = recordingEvents();
@@ -76,6 +81,7 @@ function service<W extends NetworkStatusWriter = ReturnType<typeof recordingStat
     limits: { maxConcurrent: 4, callTimeoutMs: 60_000 },
     clusterNetwork: () => undefined,
     events,
+    ...(extra.selectionConfig !== undefined ? { selectionConfig: extra.selectionConfig } : {}),
   });
   return { svc, events, statusWriter };
 }
@@ -300,5 +306,98 @@ describe("applyNetworkChanges (the annotation-driven hot-plug)", () => {
     expect(
       (await svc.applyNetworkChanges(changes("blue", ["green", "s0"]), ctx())).attached.map((i) => i.ifName),
     ).toEqual(["s0"]);
+  });
+});
+
+describe("applyNetworkChanges on an attachment saved by an older netattachd (no defaultNetworks marker)", () => {
+  const NETNS = "/var/run/netns/test";
+  const nad = (namespace: string, name: string) => ({
+    kind: "network-attachment-definition",
+    namespace,
+    name,
+    configFrom: "spec.config",
+  });
+  const delegate = (network: string, ifName: string, type: string, origin: object, isDefault = false) => ({
+    network,
+    ifName,
+    isDefault,
+    config: { cniVersion: "1.0.0", name: network.split("/").at(-1), plugins: [{ type }] },
+    capabilityArgs: {},
+    cniArgs: [["IgnoreUnknown", "1"]],
+    origin,
+  });
+  /** The record file exactly as a netattachd before the marker wrote it: version 1, no marker anywhere. */
+  async function writeOldRecord(delegates: Array<ReturnType<typeof delegate>>): Promise<string> {
+    const path = join(stores.dir, "attachments", "c1.json");
+    await mkdir(join(stores.dir, "attachments"), { recursive: true });
+    const record = {
+      version: 1,
+      plan: { containerId: "c1", netns: NETNS, pod: request().pod, primaryIfName: "eth0", delegates },
+      results: Object.fromEntries(delegates.map((d, i) => [d.ifName, addResult("1.0.0", d.ifName, NETNS, i + 1)])),
+      phase: "attached",
+      netnsId: `ns:${NETNS}`,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+    };
+    await writeFile(path, JSON.stringify(record, null, 2) + "\n");
+    return path;
+  }
+  const config: DefaultNetworksConfig = {
+    defaultNetworks: ["extra", "infra"],
+    defaultNamespace: "kube-system",
+    systemNamespaces: ["kube-system"],
+  };
+  const clusterDelegate = delegate(
+    "cbr0",
+    "eth0",
+    "bridge",
+    { kind: "conf-file", path: "/etc/cni/net.d/cbr0.conf" },
+    true,
+  );
+  const none = { containerId: "c1", pod: request().pod, selections: [], source: NETWORKS_ANNOTATION };
+
+  it("an edit listing none of the pod's networks removes only its own selections: conf-file and configured defaultNetworks stay", async () => {
+    await writeOldRecord([
+      clusterDelegate,
+      // defaultNetworks "extra", found in the conf dir: the record says it (a selection is never a conf file).
+      delegate("extra", "net1", "macvlan", { kind: "conf-file", path: "/etc/cni/net.d/extra.conf" }),
+      // defaultNetworks "infra", a definition in the default namespace: the daemon's config says it.
+      delegate("kube-system/infra", "net2", "macvlan", nad("kube-system", "infra")),
+      delegate("default/blue", "net3", "macvlan", nad("default", "blue")),
+    ]);
+    const runtime = recordingRuntime();
+    const { svc } = service(runtime, { selectionConfig: config });
+    const outcome = await svc.applyNetworkChanges(none, ctx());
+    expect([outcome.removed, outcome.failures]).toEqual([[{ network: "default/blue", ifName: "net3" }], []]);
+    expect(await ifNames()).toEqual(["eth0", "net1", "net2"]);
+    expect(runtime.calls.filter((c) => c.op === "del").map((c) => c.ifName)).toEqual(["net3"]);
+    // Nothing else to do: the same value again changes nothing.
+    expect((await svc.applyNetworkChanges(none, ctx())).removed).toEqual([]);
+  });
+
+  it("a pod that also selected a defaultNetworks network keeps the default one and can drop its own; a hot-plug saves the marks", async () => {
+    const path = await writeOldRecord([
+      clusterDelegate,
+      delegate("kube-system/infra", "net1", "macvlan", nad("kube-system", "infra")),
+      delegate("kube-system/infra", "net2", "macvlan", nad("kube-system", "infra")),
+    ]);
+    const { svc } = service(recordingRuntime(), { selectionConfig: config });
+    const outcome = await svc.applyNetworkChanges(
+      { ...none, selections: [{ name: "green", namespace: "default" }] },
+      ctx(),
+    );
+    expect(outcome.removed).toEqual([{ network: "kube-system/infra", ifName: "net2" }]);
+    expect(outcome.attached.map((i) => i.ifName)).toEqual(["net2"]);
+    const saved = JSON.parse(await readFile(path, "utf8")) as {
+      plan: { defaultNetworksMarked?: true; delegates: Array<{ ifName: string; fromDefaultNetworks?: true }> };
+    };
+    expect(saved.plan.defaultNetworksMarked).toBe(true);
+    expect(saved.plan.delegates.map((d) => [d.ifName, d.fromDefaultNetworks ?? false])).toEqual([
+      ["eth0", false],
+      ["net1", true],
+      ["net2", false],
+    ]);
+    expect((await svc.applyNetworkChanges(none, ctx())).removed.map((r) => r.ifName)).toEqual(["net2"]);
+    expect(await ifNames()).toEqual(["eth0", "net1"]);
   });
 });

@@ -34,6 +34,7 @@ export function buildPlan(
     pod: request.pod,
     primaryIfName: request.primaryIfName,
     delegates,
+    defaultNetworksMarked: true,
   };
 }
 

@@ -12,6 +12,7 @@ import { checkAttachRequest } from "./request-checks.js";
 import { resourceNameWarnings } from "./resource-name-warning.js";
 import { runPreflight, type PreflightDeps } from "./preflight/run-preflight.js";
 import type { Finding } from "./preflight/finding.js";
+import type { DefaultNetworksConfig } from "./default-network-marks.js";
 
 export interface PrepareDeps {
   readonly resolver: NetworkResolver;
@@ -22,6 +23,8 @@ export interface PrepareDeps {
   readonly inputLimits?: InputLimits;
   /** Checks before exec; absent = none (unit tests of other parts). */
   readonly preflight?: PreflightDeps;
+  /** The daemon's defaultNetworks, to tell them apart in plans saved before they were marked; none when absent. */
+  readonly selectionConfig?: DefaultNetworksConfig;
 }
 
 export interface PreparedPlan {
