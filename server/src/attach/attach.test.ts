@@ -280,6 +280,51 @@ describe("attach", () => {
     await expect(svc.detach({ containerId: "c1", netns: "" }, ctx())).resolves.toEqual({ removed: [], orphaned: [] });
   });
 
+  it("an IPAM release refused on the config the ADD failed on says the config is broken, names plugin, network and error, and what to do", async () => {
+    // bridge/ptp pass their IPAM plugin's error on: the ADD, the plugin's DEL and the release all fail alike.
+    const refusal = (plugin: string) => pluginFailure(plugin, 999, "no IP ranges specified");
+    const { svc } = service((c) => {
+      if (c.ifName !== "data0") return undefined;
+      if (c.op === "add" || c.op === "del") return refusal("ptp");
+      return c.op === "release" ? refusal("host-local") : undefined;
+    });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.message).toContain("no IP ranges specified");
+    const [orphan] = (await svc.list({}, ctx())).attachments;
+    expect(orphan!.cause).toMatch(
+      /^network "default\/ptp-conf" \(data0\) orphaned: addresses could not be released: network "default\/ptp-conf" \(data0\): plugin "host-local" failed on [A-Z]+ with CNI code 999: no IP ranges specified\. /,
+    );
+    expect(orphan!.cause).toContain(
+      'The config itself is broken: IPAM plugin "host-local" refuses network "default/ptp-conf"\'s config (NetworkAttachmentDefinition default/ptp-conf (/nads/ptp-conf.yaml), saved as the ADD ran it) ' +
+        "and the ADD failed on the same error, so it reserved no address with this config",
+    );
+    expect(orphan!.cause).toContain("Fix the network's config for new pods");
+    expect(orphan!.cause).toContain("then delete its orphan record (<stateDir>/orphans/c1.json)");
+  });
+
+  it("an IPAM release refused with a CNI code that says the config is invalid says so too; any other failure stays plain", async () => {
+    const failing = (code: number) =>
+      service((c) => {
+        if (c.op === "add" && c.ifName === "data0") return pluginFailure("ptp", 999, "Link not found");
+        if (c.op === "del" && c.ifName === "net1") return pluginFailure("macvlan", 999, "Link not found");
+        return c.op === "release" && c.ifName === "net1"
+          ? pluginFailure("host-local", code, "unknown field")
+          : undefined;
+      });
+    const invalid = failing(7).svc;
+    await rejection(invalid.attach(request(), ctx()));
+    const [orphan] = (await invalid.list({}, ctx())).attachments;
+    expect(orphan!.cause).toContain("The config itself is broken");
+    expect(orphan!.cause).toContain("its CNI code 7 says the config is invalid");
+    await store.remove("c1");
+    await orphans.remove("c1");
+    const io = failing(5).svc;
+    await rejection(io.attach(request(), ctx()));
+    const [plain] = (await io.list({}, ctx())).attachments;
+    expect(plain!.cause).toMatch(/addresses could not be released: .*unknown field$/);
+    expect(plain!.cause).not.toContain("broken");
+  });
+
   it("orphans what rollback cannot release; the ADD error says what is left, and ListAttachments shows it with its cause", async () => {
     const { svc, events } = service((c) => {
       if (c.op === "add" && c.ifName === "data0") return pluginFailure("ptp", 7, "bad");

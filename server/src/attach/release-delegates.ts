@@ -21,6 +21,7 @@ import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";
 import { describeOrigin } from "./origin.js";
 import { removeDeviceInfo } from "./device-info.js";
+import { ipamReleaseFailure } from "./ipam-release-failure.js";
 import { delStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-schedule.js";
 
 export interface ReleaseDeps {
@@ -92,6 +93,8 @@ export async function releaseDelegates(
   call: { readonly signal: AbortSignal; readonly log: Logger },
   /** Saved ADD results by interface: prevResult when the runtime's cache lost one. */
   results: Readonly<Record<string, CniResult>> = {},
+  /** Rollback's: the ADD's own failure, which a release failing alike shows to be the config's. */
+  failedAdd?: DaemonError,
 ): Promise<ReleaseOutcome> {
   const phase = kind === "rollback" ? "rollback" : "del";
   const schedule = deps.schedule ?? SERIAL_SCHEDULE;
@@ -99,7 +102,7 @@ export async function releaseDelegates(
   const history: HistoryEntry[] = [];
   for (const stage of delStages(schedule, target, delegates)) {
     const one = (d: PlannedDelegate): Promise<{ released: Released; history: HistoryEntry[] }> =>
-      releaseOne(deps, target, d, kind, phase, call, results[d.ifName]);
+      releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd);
     // Concurrent within a stage; results and history still in stage order (last delegate first).
     const done = await allOrFirstError(stage.map((d) => schedule.limit(() => one(d))));
     for (const r of done) {
@@ -109,7 +112,7 @@ export async function releaseDelegates(
   }
   for (const [i, error] of await leftBehind(deps.links, target, out, phase, call.signal)) {
     const d = out[i]!.delegate;
-    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], error);
+    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, error);
     out[i] = r.released;
     history.push(...r.history);
   }
@@ -125,6 +128,7 @@ async function releaseOne(
   phase: string,
   call: { readonly signal: AbortSignal; readonly log: Logger },
   prevResult: CniResult | undefined,
+  failedAdd: DaemonError | undefined,
   /** Its DEL ran and exited 0 but did not do its job: only the failure path is left. */
   failed?: DaemonError,
 ): Promise<{ released: Released; history: HistoryEntry[] }> {
@@ -160,7 +164,7 @@ async function releaseOne(
   }
   if (call.signal.aborted) return { released: { delegate, how: "interrupted", error }, history };
   note("del-failed", delegate, error.message, error);
-  const left = await cleanUp(deps, target, delegate, phase, opts);
+  const left = await cleanUp(deps, target, delegate, phase, opts, failedAdd);
   const retryPlugin = isRetryable(error);
   const log = {
     containerId: target.containerId,
@@ -216,6 +220,7 @@ async function cleanUp(
   delegate: PlannedDelegate,
   phase: string,
   opts: { signal: AbortSignal; prevResult?: CniResult },
+  failedAdd: DaemonError | undefined,
 ): Promise<string[]> {
   const left: string[] = [];
   if (target.handle !== undefined) {
@@ -234,9 +239,8 @@ async function cleanUp(
       opts,
     );
   } catch (err) {
-    left.push(
-      `addresses could not be released: ${toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase }, opts.signal).message}`,
-    );
+    const error = toDaemonError(err, { network: delegate.network, ifName: delegate.ifName, phase }, opts.signal);
+    left.push(ipamReleaseFailure(error, delegate, target.containerId, failedAdd));
   }
   await removeDeviceInfo(delegate);
   return left;

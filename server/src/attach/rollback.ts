@@ -31,7 +31,7 @@ export async function rollback(
   let outcome: "ok" | "partial" | "failed" = "ok";
   try {
     const target = releaseTarget(plan, pinned);
-    const released = await releaseDelegates(deps, target, tried, "rollback", call, record.results);
+    const released = await releaseDelegates(deps, target, tried, "rollback", call, record.results, cause);
     // Rollback works on the delegates that ran: the record keeps only those for what is left.
     const settled = await settleRelease(
       deps,
