@@ -14,7 +14,8 @@ import type { AttachedInterface, NetworkChanges, NetworkChangesOutcome } from ".
 import { writeStatus, type AttachDeps } from "./attach.js";
 import { attachNetwork } from "./attach-network.js";
 import { loadAttached } from "./attached-record.js";
-import { detachNetwork, networkRef } from "./detach-network.js";
+import { detachNetwork } from "./detach-network.js";
+import { networkRef } from "./network-ref.js";
 import { recordNetworkStatus } from "./record-status.js";
 import { matchSelections } from "./selection-match.js";
 import { markDefaultNetworks } from "./default-network-marks.js";

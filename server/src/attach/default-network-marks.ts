@@ -15,7 +15,7 @@
 // Pure; callers save the marked plan with their next write (a hot-plug), so it is inferred once.
 import type { SelectionConfig } from "../resolve/index.js";
 import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
-import { isNetwork } from "./detach-network.js";
+import { isNetwork } from "./network-ref.js";
 
 /** The daemon settings that decide which networks every pod gets. */
 export type DefaultNetworksConfig = Pick<SelectionConfig, "defaultNetworks" | "defaultNamespace" | "systemNamespaces">;

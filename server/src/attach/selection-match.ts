@@ -7,7 +7,7 @@
 // and the daemon's defaultNetworks are not the pod's selections: never matched, never detached. Pure.
 import type { NetworkSelection } from "../resolve/index.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
-import { isNetwork } from "./detach-network.js";
+import { isNetwork } from "./network-ref.js";
 
 export interface SelectionChanges {
   /** Delegates no element asks for any more, in plan order. */
