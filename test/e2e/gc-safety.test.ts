@@ -1,6 +1,7 @@
 // CNI GC (the reconciler's last step) with real plugins: a stale cached attachment is DELed only in
 // the namespace its ADD made an interface in, never through a cached path re-pointed at the node;
-// and nothing is collected while a saved record cannot be read (its pod may be running).
+// nothing is collected while a saved record cannot be read (its pod may be running); and an ADD that
+// lands while a pass runs keeps what it attached.
 import { readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { uniqueName } from "../helpers/netns.js";
 import { describeRoot } from "../helpers/root.js";
 import { runCmd } from "../helpers/run-cmd.js";
 import { createScratchNetnsPool, type ScratchNetnsPool } from "../helpers/scratch-netns.js";
-import { createServiceWorld, podRequest, type ServiceWorld } from "../helpers/service-world.js";
+import { createServiceWorld, podRequest, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
 
 describeRoot("GC safety e2e: CNI GC never reaches the node's links nor a live pod's", () => {
   let w: ServiceWorld;
@@ -23,6 +24,13 @@ describeRoot("GC safety e2e: CNI GC never reaches the node's links nor a live po
   beforeAll(async () => {
     w = await createServiceWorld("gcsafe");
     pool = createScratchNetnsPool();
+    await writeStandardNads(w);
+    // A network whose plugin speaks CNI 1.1.0 and takes 3 s over each GC: a window in every pass.
+    await w.writeNad("default", "gcslow", {
+      cniVersion: "1.1.0",
+      name: "gcslow",
+      plugins: [{ type: "noop", debugFile: w.debugFile, noop: { GC: { sleepMs: 3000 } } }],
+    });
     d = await w.start({
       reconcile: { enabled: false, intervalMs: 60_000, gracePeriodMs: 0, gcTimeoutMs: 10_000, runtimeSocket: "" },
     });
@@ -112,6 +120,35 @@ describeRoot("GC safety e2e: CNI GC never reaches the node's links nor a live po
       await d.client.api.detachNetworks({ containerId: "gcc1" });
     }
     expect(await linksIn(pod)).toEqual([]);
+    expect(await w.reservations("cluster")).toEqual([]);
+  });
+
+  it("an ADD that finishes while a pass runs keeps its interfaces and addresses: the next network's GC counts it valid", async () => {
+    const [a, b, x] = [await pool.path("gcra"), await pool.path("gcrb"), await pool.path("gcrx")];
+    const attach = (id: string, path: string, networks: string) =>
+      d.client.api.attachNetworks({ ...podRequest(w, id, networks), netnsPath: path });
+    // Networks are collected in the order the saved records name them: cluster, gcslow, ptp-conf.
+    await attach("gcra", a, "gcslow");
+    await attach("gcrb", b, "ptp-conf");
+    try {
+      const gcRuns = async () =>
+        (await readFile(w.debugFile, "utf8").catch(() => "")).split('"command":"GC"').length - 1;
+      const before = await gcRuns();
+      const pass = d.client.api.garbageCollect({});
+      while ((await gcRuns()) === before) await new Promise((r) => setTimeout(r, 20));
+      // gcslow's GC is running: this ADD waits for it, then runs before ptp-conf's GC.
+      await attach("gcrx", x, "ptp-conf");
+      const res = await pass;
+
+      expect(res.errors).toEqual([]);
+      expect(res.report?.items.filter((i) => i.containerId === "gcrx")).toEqual([]);
+      expect((await linksIn(x)).sort()).toEqual(["eth0", "net1"]);
+      expect(await w.reservations("ptp-conf")).toHaveLength(2);
+      expect(await w.reservations("cluster")).toHaveLength(3);
+    } finally {
+      for (const id of ["gcra", "gcrb", "gcrx"]) await d.client.api.detachNetworks({ containerId: id });
+    }
+    expect(await w.reservations("ptp-conf")).toEqual([]);
     expect(await w.reservations("cluster")).toEqual([]);
   });
 });

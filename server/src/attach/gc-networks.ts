@@ -4,6 +4,8 @@
 // one that no attachment names any more is collected too. Each network runs with no ADD/DEL in
 // flight (CNI), so it holds the GC lock alone, for at most gcTimeoutMs; one that times out is
 // backed off. Nothing is collected while a saved record cannot be read: what it holds is unknown.
+// What is valid is read again under each network's lock: an ADD or hot-plug that finished between
+// networks (or while stale sandboxes were detached) is saved, so its attachment is kept.
 // A network whose chain is netattach's own shim is never collected: the shim would call netattachd's
 // GC back while this pass holds the GC lock, and deadlock every ADD and DEL of the node meanwhile.
 import type { Attachment, NetworkConfigList } from "../cni/index.js";
@@ -36,7 +38,7 @@ export async function gcNetworks(
   pass: Pass & { readonly wait: boolean; readonly unreadable: readonly string[] },
 ): Promise<string[]> {
   if (pass.unreadable.length > 0) {
-    const note = `CNI GC skipped: ${pass.unreadable.length} saved record(s) cannot be read (container ${pass.unreadable.join(", ")}); what they hold is unknown, so no cached attachment is collected until each is repaired or removed`;
+    const note = unreadableNote(pass.unreadable);
     pass.log.warn({ unreadable: pass.unreadable }, note);
     return [note];
   }
@@ -81,13 +83,19 @@ export async function gcNetworks(
     }
     // The lock per network, not per pass: ADD/DEL calls waiting for it run between networks.
     const ran = await pass.locks.exclusive(pass.wait, pass.signal, async (signal) => {
-      const stale = await staleOf(n);
+      const saved = await savedNow(deps);
+      if (saved.unreadable.length > 0) {
+        notes.push(unreadableNote(saved.unreadable, `network "${n.list.name}": `));
+        return true;
+      }
+      const now = { ...n, valid: validByNetwork(saved.records, []).get(n.list.name)?.valid ?? [] };
+      const stale = await staleOf(now);
       const bounded = AbortSignal.any([signal, AbortSignal.timeout(deps.gcTimeoutMs)]);
       let failure: string | undefined;
       try {
         await deps.runtime.gcNetworkList(
           n.list,
-          { validAttachments: n.valid },
+          { validAttachments: now.valid },
           {
             signal: bounded,
             pluginTimeoutMs: deps.gcTimeoutMs,
@@ -135,12 +143,35 @@ function timedOut(err: unknown, bounded: AbortSignal): boolean {
   return cni.cause instanceof AggregateError && cni.cause.errors.some((e) => isCniError(e) && e.kind === "timeout");
 }
 
+function unreadableNote(unreadable: readonly string[], where = ""): string {
+  return `${where}CNI GC skipped: ${unreadable.length} saved record(s) cannot be read (container ${unreadable.join(", ")}); what they hold is unknown, so no cached attachment is collected until each is repaired or removed`;
+}
+
+/** Every record saved now, attachments and orphans alike: each of their delegates is valid. */
+async function savedNow(deps: DetachDeps): Promise<{ records: AttachmentRecord[]; unreadable: string[] }> {
+  const records: AttachmentRecord[] = [];
+  const unreadable: string[] = [];
+  for (const { containerId, read } of [...(await deps.store.list()), ...(await deps.orphans.list())]) {
+    if (read.state === "found") records.push(read.record);
+    else if (read.state === "corrupt") unreadable.push(containerId);
+  }
+  return { records, unreadable };
+}
+
 /** Each network by config name (as the runtime caches it) with its valid attachments; cached-only networks last. */
 async function networksToCollect(
   deps: DetachDeps,
   valid: readonly AttachmentRecord[],
   errors: string[],
 ): Promise<NetworkGc[]> {
+  const byName = validByNetwork(valid, errors);
+  for (const list of await deps.runtime.getCachedNetworks())
+    if (!byName.has(list.name)) byName.set(list.name, { list, valid: [] });
+  return [...byName.values()];
+}
+
+/** The saved records' delegates, by network config name. */
+function validByNetwork(valid: readonly AttachmentRecord[], errors: string[]): Map<string, NetworkGc> {
   const byName = new Map<string, NetworkGc>();
   for (const { plan } of valid) {
     for (const delegate of plan.delegates) {
@@ -156,9 +187,7 @@ async function networksToCollect(
       byName.set(list.name, entry);
     }
   }
-  for (const list of await deps.runtime.getCachedNetworks())
-    if (!byName.has(list.name)) byName.set(list.name, { list, valid: [] });
-  return [...byName.values()];
+  return byName;
 }
 
 function key(a: Attachment): string {

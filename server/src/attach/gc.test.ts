@@ -297,6 +297,27 @@ describe("a reconcile pass (GC without a valid set)", () => {
     expect(order).toEqual(["gc cbr0", "add late cbr0", "add late ptp-conf", "gc ptp-conf"]);
   });
 
+  it("keeps an attachment saved while the pass runs: the next network's CNI GC is told it is valid", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const runtime = recordingRuntime(undefined, async (c) => {
+      if (c.op === "gc" && c.network === "cbr0") await held;
+    });
+    const { svc } = service({ runtime });
+    await svc.attach(request({ containerId: "alive" }), ctx());
+    const pass = svc.gc({}, ctx());
+    while (!runtime.calls.some((c) => c.op === "gc")) await new Promise((r) => setTimeout(r, 5));
+    const adding = svc.attach(request({ containerId: "late" }), ctx());
+    release();
+    await Promise.all([pass, adding]);
+    expect(
+      runtime.calls.filter((c) => c.op === "gc").map((c) => [c.network, c.validAttachments?.map((a) => a.containerId)]),
+    ).toEqual([
+      ["cbr0", ["alive"]],
+      ["ptp-conf", ["alive", "late"]],
+    ]);
+  });
+
   it("backs off an orphan whose release keeps failing in background passes, keeps it listed, and retries it when asked", async () => {
     const runtime = recordingRuntime((c) =>
       (c.op === "del" || c.op === "release") && c.rt?.containerId === "o1"
