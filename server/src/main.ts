@@ -1,6 +1,5 @@
 #!/usr/bin/env -S node --import tsx
 // netattachd entry point: the only daemon file that touches `process` (argv, env, exit, signals).
-import { readFile } from "node:fs/promises";
 import { composeDaemon } from "./compose-daemon.js";
 import { ConfigError, flagsHelp, loadConfig } from "./config/index.js";
 import { isDaemonError } from "./errors/daemon-error.js";
@@ -15,7 +14,6 @@ async function main(): Promise<number> {
       argv: process.argv.slice(2),
       env: process.env,
       cwd: process.cwd(),
-      readFile: (p) => readFile(p, "utf8"),
     });
   } catch (err) {
     if (err instanceof ConfigError) {

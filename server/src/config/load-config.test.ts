@@ -1,7 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
 import { DEFAULTS } from "./daemon-config.js";
-import { loadConfig, type LoadConfigInput } from "./load-config.js";
+import { loadConfig, MAX_CONFIG_FILE_BYTES, type LoadConfigInput } from "./load-config.js";
 
 function input(files: Record<string, string>, argv: string[], env: Record<string, string> = {}): LoadConfigInput {
   return {
@@ -270,5 +274,27 @@ describe("loadConfig", () => {
   it("an empty tcpListen means off", async () => {
     const loaded = await loadConfig(input({}, ["--cluster-network", "x", "--tcp-listen", ""]));
     expect("config" in loaded && "tcpListen" in loaded.config).toBe(false);
+  });
+
+  it("reads the file on disk within MAX_CONFIG_FILE_BYTES, and only a regular file (never /dev/zero or a FIFO)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "na-config-"));
+    try {
+      const big = join(dir, "big.yaml");
+      writeFileSync(big, `clusterNetwork: x\n#${"-".repeat(MAX_CONFIG_FILE_BYTES)}\n`);
+      const fifo = join(dir, "fifo.yaml");
+      execFileSync("mkfifo", [fifo]);
+      const load = (path: string) => loadConfig({ argv: ["--config", path], env: {}, cwd: dir });
+      expect(await issuesOf(load(big))).toEqual([
+        `${big}: is ${MAX_CONFIG_FILE_BYTES + 20} bytes, over netattachd's limit for its config file (${MAX_CONFIG_FILE_BYTES} bytes)`,
+      ]);
+      expect(await issuesOf(load(fifo))).toEqual([`${fifo}: is not a regular file (a FIFO)`]);
+      expect(await issuesOf(load("/dev/zero"))).toEqual(["/dev/zero: is not a regular file (a device)"]);
+      expect(await issuesOf(load(dir))).toEqual([`${dir}: is not a regular file (a directory)`]);
+      const ok = join(dir, "ok.yaml");
+      writeFileSync(ok, "clusterNetwork: x\n");
+      expect(await load(ok)).toMatchObject({ config: { clusterNetwork: "x" } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Config = DEFAULTS < file (JSON or YAML) < env NODE_NAME < flags; every problem at once.
 import { isJsonObject } from "../cni/index.js";
 import { dirname, resolve } from "node:path";
+import { readFileWithin, type BoundedRead } from "../limits/bounded-file.js";
 import { readYamlDocuments, yamlTextDepth } from "../limits/bounded-yaml.js";
 import { jsonTextDepth } from "../cni/index.js";
 import { quoteInput } from "../errors/bounded-text.js";
@@ -14,10 +15,17 @@ import { validateConfig } from "./validate-config.js";
 /** Nesting a config file may have (it needs 3). */
 const MAX_CONFIG_DEPTH = 16;
 
+/**
+ * Bytes of the config file. A config is a few dozen keys (deploy/configmap.yaml's is under 1 KiB);
+ * this leaves room for comments and parses in milliseconds. Fixed: the file cannot set its own bound.
+ */
+export const MAX_CONFIG_FILE_BYTES = 256 * 1024;
+
 export interface LoadConfigInput {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly readFile: (path: string) => Promise<string>;
+  /** Tests' in-memory files; absent: the file on disk, read within MAX_CONFIG_FILE_BYTES. */
+  readonly readFile?: (path: string) => Promise<string>;
   /** Base of relative paths given as flags (and of a relative --config). */
   readonly cwd: string;
 }
@@ -58,14 +66,18 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig |
 
 async function readConfigFile(
   path: string,
-  readFile: (p: string) => Promise<string>,
+  readFile: ((p: string) => Promise<string>) | undefined,
 ): Promise<{ raw: Record<string, unknown> } | { issue: string }> {
-  let text: string;
+  let read: BoundedRead;
   try {
-    text = await readFile(path);
+    read = readFile
+      ? { text: await readFile(path) }
+      : await readFileWithin(path, MAX_CONFIG_FILE_BYTES, overConfigBound);
   } catch (err) {
     return { issue: `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
   }
+  if ("problem" in read) return { issue: `${path}: ${read.problem}` };
+  const { text } = read;
   const json = path.endsWith(".json");
   // A config nests 3 levels; the bound keeps a hostile or garbled file from overflowing the parser.
   if ((json ? jsonTextDepth(text, MAX_CONFIG_DEPTH) : yamlTextDepth(text, MAX_CONFIG_DEPTH)) > MAX_CONFIG_DEPTH) {
@@ -93,6 +105,9 @@ async function readConfigFile(
     return { issue: `${path}: the top level must be a mapping of keys` };
   return { raw: parsed as Record<string, unknown> };
 }
+
+const overConfigBound = (size: number, maxBytes: number): string =>
+  `is ${size} bytes, over netattachd's limit for its config file (${maxBytes} bytes)`;
 
 function mergeOverrides(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };

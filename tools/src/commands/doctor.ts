@@ -1,7 +1,6 @@
 // `netattachctl doctor`: the node checks to run when a pod did not get its networks. Each
 // check prints what it found and, when something is wrong, the fix. Exit 1 if any failed.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULTS, loadConfig, type DaemonConfig } from "../../../server/src/config/index.js";
@@ -101,7 +100,6 @@ async function daemonConfig(ctx: CommandContext, given: string | undefined): Pro
   const loaded = await loadConfig({
     argv: ["--config", path],
     env: ctx.env,
-    readFile: (p) => readFile(p, "utf8"),
     cwd: ctx.cwd,
   }).catch((err: unknown) => {
     throw new UsageError(`--config ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
