@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import type { GoneReason, SandboxTruth } from "./sandbox-truth.js";
@@ -122,6 +123,27 @@ describe("a reconcile pass (GC without a valid set)", () => {
         ["", "ok", "gc"],
       ],
     );
+  });
+
+  it("refuses a valid set with an entry that names no container (INVALID_REQUEST with its index) and removes nothing", async () => {
+    const { svc, runtime } = service();
+    await svc.attach(request({ containerId: "keep" }), ctx());
+    await svc.attach(request({ containerId: "stale" }), ctx());
+    runtime.calls.length = 0;
+    for (const [ids, message] of [
+      [["keep", ""], "valid_attachments.container_ids[1] has no containerID"],
+      [["keep:eth0"], 'valid_attachments.container_ids[0]: containerID "keep:eth0" must match'],
+    ] as const) {
+      const err = await svc.gc({ validContainerIds: ids }, ctx()).then(
+        () => expect.fail("resolved"),
+        (e: unknown) => e as DaemonError,
+      );
+      expect(err).toBeInstanceOf(DaemonError);
+      expect(err.code).toBe("INVALID_REQUEST");
+      expect(err.message.startsWith(message)).toBe(true);
+    }
+    expect(runtime.calls).toEqual([]);
+    expect((await t.store.list()).map((e) => e.containerId)).toEqual(["keep", "stale"]);
   });
 
   it("with dry_run reports what it would remove (stale cache entries included) and changes nothing", async () => {

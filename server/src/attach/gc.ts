@@ -5,6 +5,9 @@
 // then an attachment younger than the grace period is spared: it may belong to an ADD the runtime
 // has not finished yet. Errors are collected, never fatal; a dry run only reports.
 import type { Logger } from "pino";
+import { containerIdProblem } from "../cni/index.js";
+import { quoteInput } from "../errors/bounded-text.js";
+import { DaemonError } from "../errors/daemon-error.js";
 import type { GcItem, GcRequest, GcResult } from "./contract.js";
 import type { SandboxTruth } from "./sandbox-truth.js";
 import { retryOrphans } from "./gc-orphans.js";
@@ -24,6 +27,7 @@ export interface GcCall {
 }
 
 export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<GcResult> {
+  if (req.validContainerIds !== undefined) checkValidIds(req.validContainerIds);
   const dryRun = req.dryRun === true;
   const errors: string[] = [];
   const items: GcItem[] = [];
@@ -49,6 +53,24 @@ export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<Gc
 
 function unreadableNote(ids: readonly string[]): string {
   return ids.length === 0 ? "" : `; ${ids.length} unreadable saved record(s) left in place, CNI GC skipped`;
+}
+
+/**
+ * Each entry of the caller's valid set must name a container: one that is empty or malformed
+ * matches no saved attachment, so the pass would remove the very one it meant to keep. Refused
+ * before anything is judged or removed.
+ */
+function checkValidIds(ids: readonly string[]): void {
+  ids.forEach((id, i) => {
+    const problem = containerIdProblem(id);
+    if (problem === undefined) return;
+    const entry = `valid_attachments.container_ids[${i}]`;
+    throw new DaemonError(
+      "INVALID_REQUEST",
+      id === "" ? `${entry} has no containerID` : `${entry}: containerID ${quoteInput(id)} ${problem}`,
+      { phase: "gc", source: entry },
+    );
+  });
 }
 
 function validSetJudge(ids: readonly string[]): Judge {
