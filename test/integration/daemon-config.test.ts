@@ -1,13 +1,11 @@
 // netattachd as a process (server/src/main.ts): config errors all reported at once, --help,
 // start on a config file + flags, a second instance refused, SIGTERM → clean exit.
-import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../tools/src/cli.js";
 import { pathExists, spawnDaemonProcess, tempDir as makeTempDir, type DaemonProcess } from "../helpers/daemon.js";
-
-const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
+import { writeNoopCluster } from "./noop-cluster.test-helper.js";
 
 const procs: DaemonProcess[] = [];
 const dirs: string[] = [];
@@ -28,13 +26,7 @@ afterEach(async () => {
 
 async function world(): Promise<{ dir: string; config: string; socket: string }> {
   const dir = await tempDir();
-  await mkdir(join(dir, "bin"));
-  await mkdir(join(dir, "net.d"));
-  await symlink(NOOP, join(dir, "bin", "noop"));
-  await writeFile(
-    join(dir, "net.d", "10-c.conflist"),
-    JSON.stringify({ cniVersion: "1.0.0", name: "c", plugins: [{ type: "noop" }] }),
-  );
+  await writeNoopCluster(dir);
   const config = join(dir, "netattachd.yaml");
   // Relative paths are relative to the config file.
   await writeFile(

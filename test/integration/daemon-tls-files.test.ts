@@ -1,15 +1,13 @@
 // The TCP listener's PEM files are checked when netattachd starts: a file that can never work
 // stops it with one line naming the key; a certificate outside its validity is a warning.
 import { X509Certificate } from "node:crypto";
-import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { readTlsFiles } from "../../server/src/config/index.js";
 import { spawnDaemonProcess, tempDir, type DaemonProcess } from "../helpers/daemon.js";
 import { makeMtlsFiles, type MtlsFiles } from "../helpers/mtls.js";
-
-const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
+import { writeNoopCluster } from "./noop-cluster.test-helper.js";
 
 let certs: MtlsFiles;
 let dir: string;
@@ -17,13 +15,7 @@ const procs: DaemonProcess[] = [];
 beforeAll(async () => {
   certs = makeMtlsFiles();
   dir = await tempDir("na-tls-");
-  await mkdir(join(dir, "bin"));
-  await mkdir(join(dir, "net.d"));
-  await symlink(NOOP, join(dir, "bin", "noop"));
-  await writeFile(
-    join(dir, "net.d", "10-c.conflist"),
-    JSON.stringify({ cniVersion: "1.0.0", name: "c", plugins: [{ type: "noop" }] }),
-  );
+  await writeNoopCluster(dir);
 });
 afterEach(() => {
   for (const p of procs.splice(0)) p.kill();

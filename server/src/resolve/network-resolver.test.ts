@@ -6,6 +6,7 @@ import { createConfDirSource } from "./conf-dir-source.js";
 import { createDefinitionDirSource } from "./definition-dir-source.js";
 import { createMemorySource } from "./memory-source.js";
 import { createNetworkResolver } from "./network-resolver.js";
+import { BASE_SELECTION } from "./selection-config.test-helper.js";
 import type { NetworkDefinition, NetworkSource, PodNetworkQuery, ResolvedNetwork, SelectionConfig } from "./types.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../../../test/fixtures/resolve");
@@ -21,15 +22,6 @@ const conf = (name: string): NetworkDefinition => ({
   config: { name, type: "bridge" },
   origin: { kind: "conf-file", path: `/etc/cni/net.d/${name}.conf` },
 });
-
-const BASE: SelectionConfig = {
-  clusterNetwork: "cluster-net",
-  defaultNetworks: [],
-  systemNamespaces: ["kube-system"],
-  namespaceIsolation: false,
-  globalNamespaces: ["default"],
-  defaultNamespace: "kube-system",
-};
 
 /** A source that records lookups, to show what was (not) asked. */
 function counted(source: NetworkSource): NetworkSource & { calls: string[] } {
@@ -63,7 +55,7 @@ function setup(config: Partial<SelectionConfig> = {}, extraDefs: NetworkDefiniti
   const confDir = counted(createMemorySource([conf("cluster-net"), conf("conf-extra")], "conf dir"));
   const resolver = createNetworkResolver({
     sources: { definitions: [definitions], confDir },
-    config: { ...BASE, ...config },
+    config: { ...BASE_SELECTION, ...config },
   });
   return { resolver, definitions, confDir };
 }
@@ -297,7 +289,7 @@ describe("createNetworkResolver: errors", () => {
     const confDir = createMemorySource([conf("cluster-net")], "conf dir");
     const resolver = createNetworkResolver({
       sources: { definitions: [createMemorySource([nad("pod-ns", "a")], "first source"), second], confDir },
-      config: BASE,
+      config: BASE_SELECTION,
     });
     const err = await rejection(resolver.resolve(pod({ [NETWORKS]: "a,missing-1,other/missing-2" })));
     expect(err.code).toBe("NETWORK_NOT_FOUND");
@@ -310,7 +302,7 @@ describe("createNetworkResolver: errors", () => {
   it("says when no definition source is configured", async () => {
     const resolver = createNetworkResolver({
       sources: { definitions: [], confDir: createMemorySource([conf("cluster-net")]) },
-      config: BASE,
+      config: BASE_SELECTION,
     });
     const err = await rejection(resolver.resolve(pod({ [NETWORKS]: "a" })));
     expect(err.message).toContain("tried: (1) no NetworkAttachmentDefinition source is configured");
@@ -340,7 +332,7 @@ describe("createNetworkResolver over the file sources", () => {
   const definitions = createDefinitionDirSource({ dir: join(FIXTURES, "definitions"), confDir });
   const resolver = createNetworkResolver({
     sources: { definitions: [definitions], confDir },
-    config: { ...BASE, defaultNamespace: "default" },
+    config: { ...BASE_SELECTION, defaultNamespace: "default" },
   });
 
   it("resolves macvlan-conf,default/ptp-conf@data0 for a pod in default, with origins", async () => {

@@ -7,6 +7,7 @@ import { NETWORKS_ANNOTATION } from "./annotations.js";
 import { createConfDirSource } from "./conf-dir-source.js";
 import { createDefinitionDirSource } from "./definition-dir-source.js";
 import { createNetworkResolver } from "./network-resolver.js";
+import { BASE_SELECTION } from "./selection-config.test-helper.js";
 import type { SelectionConfig } from "./types.js";
 
 // What `netattachctl install` writes into the runtime's conf dir, which is netattachd's by default.
@@ -44,14 +45,7 @@ writeFileSync(
 );
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const BASE: SelectionConfig = {
-  clusterNetwork: "cluster-net",
-  defaultNetworks: [],
-  systemNamespaces: ["kube-system"],
-  namespaceIsolation: false,
-  globalNamespaces: ["default"],
-  defaultNamespace: "default",
-};
+const BASE: SelectionConfig = { ...BASE_SELECTION, defaultNamespace: "default" };
 
 function resolver(config: Partial<SelectionConfig> = {}) {
   const confDir = createConfDirSource(confD);
