@@ -1,6 +1,8 @@
 // The one way netattachctl (and tests) talk to netattachd: a nice-grpc client on the unix
 // socket (or host:port), with rich error details and per-call deadlines.
+import { isIP } from "node:net";
 import { resolve } from "node:path";
+import type { ConnectionOptions } from "node:tls";
 import { ChannelCredentials } from "@grpc/grpc-js";
 import { createChannel, createClientFactory, type Client } from "nice-grpc";
 import { deadlineMiddleware, type DeadlineOptions } from "nice-grpc-client-middleware-deadline";
@@ -27,10 +29,7 @@ export interface ClientTls {
 /** `target`: a socket path, a unix:// address, or host:port (with `tls`: the daemon's TCP listener is mutual TLS). */
 export function createDaemonClient(target: string = DEFAULT_SOCKET_PATH, tls?: ClientTls): DaemonClient {
   const address = toAddress(target);
-  const channel =
-    tls !== undefined
-      ? createChannel(address, ChannelCredentials.createSsl(tls.ca, tls.key, tls.cert))
-      : createChannel(address);
+  const channel = tls !== undefined ? createChannel(address, sslCredentials(tls)) : createChannel(address);
   const factory = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware);
   return {
     api: factory.create(AttachmentServiceDefinition, channel),
@@ -38,6 +37,25 @@ export function createDaemonClient(target: string = DEFAULT_SOCKET_PATH, tls?: C
     events: factory.create(EventServiceDefinition, channel),
     close: () => channel.close(),
   };
+}
+
+/**
+ * Mutual TLS whose ServerName (SNI) is the target's DNS name only. grpc-js sends any host as the
+ * ServerName, an IP address too, which RFC 6066 forbids and Node answers with a DEP0123 warning on
+ * stderr. Without it the certificate is still checked against the address (tls.connect's `host`).
+ * grpc-js keeps its tls.connect options in the connector it creates; the integration test of
+ * the TCP listener fails (the warning comes back) if that ever changes shape.
+ */
+function sslCredentials(tls: ClientTls): ChannelCredentials {
+  const creds = ChannelCredentials.createSsl(tls.ca, tls.key, tls.cert);
+  const create = creds._createSecureConnector.bind(creds);
+  creds._createSecureConnector = (...args) => {
+    const connector = create(...args);
+    const options = (connector as { connectionOptions?: ConnectionOptions }).connectionOptions;
+    if (options?.servername !== undefined && isIP(options.servername) !== 0) delete options.servername;
+    return connector;
+  };
+  return creds;
 }
 
 export function toAddress(target: string): string {
