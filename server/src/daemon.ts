@@ -4,7 +4,6 @@
 // (event streams end first), and the HTTP listener for metrics and probes (up first, down last,
 // so /healthz answers throughout).
 import { chmod, unlink } from "node:fs/promises";
-import { ServerCredentials } from "@grpc/grpc-js";
 import { HealthState } from "nice-grpc-server-health";
 import type { Logger } from "pino";
 import { gateAttachOnReadiness, type AttachmentService } from "./attach/index.js";
@@ -142,12 +141,8 @@ export function createDaemon(deps: DaemonDeps): Daemon {
         { tcpListen: address },
         "the TCP listener accepts connections on every address; mutual TLS is its only guard",
       );
-    const credentials = ServerCredentials.createSsl(
-      deps.tls.clientCa,
-      [{ cert_chain: deps.tls.cert, private_key: deps.tls.key }],
-      true,
-    );
-    return listen(address, () => server.listenTcp(address, credentials));
+    const tls = deps.tls;
+    return listen(address, () => server.listenTcp(address, tls));
   }
 
   async function stop(): Promise<void> {

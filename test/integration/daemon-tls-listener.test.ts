@@ -1,8 +1,11 @@
-// The daemon's TCP listener (mutual TLS) from the outside: netattachctl reaches it by IP address
-// without a Node warning on stderr.
+// The daemon's TCP listener (mutual TLS) from the outside: each connection it refuses is one
+// warning naming the peer and the reason (a port probe is none); netattachctl reaches it by IP
+// address without a Node warning on stderr.
+import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFakeService, startDaemonWith, type TestDaemon } from "../helpers/daemon.js";
+import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createFakeService, startDaemonWith, type LogLine, type TestDaemon } from "../helpers/daemon.js";
 import { makeMtlsFiles, type MtlsFiles } from "../helpers/mtls.js";
 import { runNetattachctl } from "../helpers/netattachctl.js";
 
@@ -18,6 +21,47 @@ beforeAll(async () => {
 afterAll(async () => {
   await d?.stop();
   certs?.cleanup();
+});
+
+/** Connects, and resolves with the local port once the daemon has closed the connection. */
+function refusedTls(over: ConnectionOptions): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: "127.0.0.1", port: d.tcpPort, ca: certs.ca, ALPNProtocols: ["h2"], ...over });
+    let port = 0;
+    socket.on("connect", () => (port = socket.localPort ?? 0)).on("error", () => undefined);
+    socket.on("close", () => resolve(port));
+  });
+}
+
+function rawTcp(bytes: string): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(d.tcpPort!, "127.0.0.1", () => (bytes === "" ? socket.end() : socket.write(bytes)));
+    let port = 0;
+    socket.on("connect", () => (port = socket.localPort ?? 0)).on("error", () => undefined);
+    socket.on("close", () => resolve(port));
+  });
+}
+
+const refusals = (): LogLine[] => d.logs.filter((l) => l.msg === "refused a TLS connection on the TCP listener");
+
+describe("the TCP listener's refused connections", () => {
+  it("logs one warning per refused connection with the peer and the reason; a port probe logs nothing", async () => {
+    const before = refusals().length;
+    const probe = await rawTcp("");
+    const anonymous = await refusedTls({});
+    const rogue = await refusedTls(certs.rogueClient);
+    const plaintext = await rawTcp("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    const noAlpn = await refusedTls({ ...certs.client, ALPNProtocols: [] });
+    const expected = [
+      [anonymous, "no client certificate"],
+      [rogue, "the client certificate does not verify against tls.clientCaFile (UNABLE_TO_VERIFY_LEAF_SIGNATURE)"],
+      [plaintext, "not TLS (a plaintext client?)"],
+      [noAlpn, "the client does not offer HTTP/2 (ALPN h2)"],
+    ].map(([port, reason]) => ({ level: 40, peer: `127.0.0.1:${port}`, reason }));
+    await vi.waitFor(() => expect(refusals().slice(before)).toHaveLength(expected.length));
+    expect(refusals().slice(before)).toEqual(expected.map((e) => expect.objectContaining(e)));
+    expect(refusals().some((l) => l.peer === `127.0.0.1:${probe}`)).toBe(false);
+  });
 });
 
 describe("netattachctl over the TCP listener", () => {

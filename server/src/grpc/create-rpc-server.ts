@@ -3,7 +3,7 @@
 // them. Over Connect (HTTP/1.1, the shim's protocol; see
 // ../connect/connect-handler.ts): AttachmentService's unary methods. Both on the same unix
 // socket (protocol-listener.ts), through the same implementation and middleware, with the same
-// input limits; a TCP listener, when configured, serves gRPC only (with the caller's TLS).
+// input limits; a TCP listener, when configured, serves gRPC only, over mutual TLS (tls-listener.ts).
 import { createServer as createHttpServer } from "node:http";
 import { ServerCredentials } from "@grpc/grpc-js";
 import { composeServerMiddleware } from "nice-grpc-common";
@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import { AttachmentServiceDefinition } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { EventServiceDefinition } from "../../../proto/gen/netattach/v1/event_service.js";
 import type { AttachmentService } from "../attach/index.js";
+import type { TlsMaterial } from "../config/index.js";
 import { createConnectHandler } from "../connect/connect-handler.js";
 import type { EventBus } from "../events/event-bus.js";
 import { createAttachmentServiceImpl } from "./attachment-service.js";
@@ -23,6 +24,8 @@ import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.j
 import { createGrpcJsServer, type GrpcService } from "./grpc-js-server.js";
 import { loggingMiddleware } from "./logging-middleware.js";
 import { routeByProtocol } from "./protocol-listener.js";
+import { createRefusedHandshakes } from "./refused-handshakes.js";
+import { createTlsListener, type TlsListener } from "./tls-listener.js";
 
 export const SERVICE_NAME = AttachmentServiceDefinition.fullName;
 
@@ -40,8 +43,8 @@ export interface RpcServerOptions {
 export interface RpcServer {
   /** gRPC and Connect on a unix socket (its directory prepared by the caller). */
   listenUnix(path: string): Promise<void>;
-  /** gRPC on host:port with `credentials`; resolves with the bound port. */
-  listenTcp(address: string, credentials: ServerCredentials): Promise<number>;
+  /** gRPC on host:port, mutual TLS with `tls` (refused connections logged); resolves with the bound port. */
+  listenTcp(address: string, tls: TlsMaterial): Promise<number>;
   /** Stops accepting; resolves once every call in flight has finished and its connection closed. */
   shutdown(): Promise<void>;
   /** Cancels the calls in flight and closes every connection. */
@@ -81,6 +84,9 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   const http = createHttpServer(connect);
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
   const routing = routeByProtocol(http, (socket) => injector.injectConnection(socket));
+  // TLS ends at the listener: its connections reach the injector decrypted, as the unix socket's do.
+  const refusals = createRefusedHandshakes(opts.log);
+  let tcp: TlsListener | undefined;
 
   return {
     listenUnix: (path) =>
@@ -90,24 +96,28 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
           resolve();
         });
       }),
-    listenTcp: (address, credentials) =>
-      new Promise((resolve, reject) =>
-        grpc.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port))),
-      ),
+    listenTcp: (address, tls) => {
+      tcp = createTlsListener(tls, (socket) => injector.injectConnection(socket), refusals);
+      return tcp.listen(address);
+    },
     shutdown: async () => {
       connect.drain();
-      // http's close() waits for every connection it accepted, gRPC ones included.
+      // http's close() waits for every connection it accepted, gRPC ones included; so does tcp's.
       const closed = new Promise<void>((resolve) => (http.listening ? http.close(() => resolve()) : resolve()));
       await Promise.all([
         new Promise<void>((resolve, reject) => grpc.tryShutdown((err) => (err ? reject(err) : resolve()))),
         closed,
+        tcp?.close(),
       ]);
+      refusals.close();
     },
     forceShutdown: () => {
       connect.cancelAll();
       grpc.forceShutdown();
       http.closeAllConnections();
       routing.destroyUndecided();
+      tcp?.destroyAll();
+      refusals.close();
     },
   };
 }
