@@ -120,6 +120,22 @@ describe("gc lock", () => {
     expect(ran).toBe(false);
   });
 
+  it("drops a GC that gave up waiting from the queue: ADD/DEL behind it run at once", async () => {
+    const lock = createGcLock();
+    const gate = deferred();
+    const held = lock.shared(() => gate.promise);
+    const ac = new AbortController();
+    const waiting = lock.exclusive(async () => "gc", ac.signal);
+    const behind = lock.shared(async () => "del");
+    await tick();
+    ac.abort();
+    expect((await rejection(waiting)).code).toBe("CANCELLED");
+    await expect(behind).resolves.toBe("del");
+    await expect(lock.shared(async () => "add")).resolves.toBe("add");
+    gate.resolve();
+    await held;
+  });
+
   it("lets ADD/DEL share the lock", async () => {
     const lock = createGcLock();
     const gate = deferred();

@@ -142,14 +142,33 @@ export function createGcLock(opts: GcLockOptions = {}): GcLock {
       head.grant(releaser(head.exclusive));
     }
   };
-  const acquire = (exclusive: boolean): Promise<Release> => {
+  // A waiter that gives up leaves the queue at once: a GC caller gone (its deadline, netattachctl's
+  // --timeout) must not go on holding back every ADD/DEL queued behind it.
+  const acquire = (exclusive: boolean, signal: AbortSignal | undefined, what: string): Promise<Release> => {
+    if (signal?.aborted) return Promise.reject(abortError(signal, what));
     const free = queue.length === 0 && !writer && (!exclusive || readers === 0);
     if (free) {
       if (exclusive) writer = true;
       else readers++;
       return Promise.resolve(releaser(exclusive));
     }
-    return new Promise<Release>((grant) => queue.push({ exclusive, grant }));
+    return new Promise<Release>((resolve, reject) => {
+      const onAbort = (): void => {
+        const at = queue.indexOf(waiter);
+        if (at >= 0) queue.splice(at, 1);
+        dispatch();
+        reject(abortError(signal!, what));
+      };
+      const waiter: Waiter = {
+        exclusive,
+        grant: (release) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(release);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      queue.push(waiter);
+    });
   };
 
   async function run<T>(
@@ -159,7 +178,7 @@ export function createGcLock(opts: GcLockOptions = {}): GcLock {
     what: string,
   ): Promise<T> {
     const waitStart = performance.now();
-    const release = await acquireWithSignal(acquire(exclusive), signal, what);
+    const release = await acquire(exclusive, signal, what);
     opts.onWait?.(performance.now() - waitStart, exclusive ? "exclusive" : "shared");
     try {
       return await fn();
