@@ -15,6 +15,8 @@ export interface RpcFailure {
 }
 
 const SOCKET_HINT = "is netattachd running? the socket comes from --socket or NETATTACH_SOCKET";
+// netattachd makes its socket 0600 (daemon.ts): only root reaches it.
+const PERMISSION_HINT = "netattachd's socket is root's alone (mode 0600): run netattachctl as root, e.g. with sudo";
 const TLS_HINT =
   "netattachd refuses a client certificate that does not chain to its tls.clientCaFile, and netattachctl a " +
   "server certificate not from --certificate-authority or not naming this address; see docs/tls.md";
@@ -45,7 +47,7 @@ export function failureOf(err: unknown, socket: string, tls = false): RpcFailure
       message: `cannot reach netattachd at ${socket}${handshake ? ": the TLS handshake was refused or failed" : ""}${connectionCause(err.details)}`,
       metadata: {},
       socket,
-      hint: handshake ? TLS_HINT : SOCKET_HINT,
+      hint: handshake ? TLS_HINT : err.details.includes("EACCES") ? PERMISSION_HINT : SOCKET_HINT,
     };
   }
   return { code, ...(info ? { reason: info.reason } : {}), message: err.details, metadata: info?.metadata ?? {} };
