@@ -1,29 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
 import { markDefaultNetworks, type DefaultNetworksConfig } from "./default-network-marks.js";
-import { request } from "./testing.test-helper.js";
+import { plannedDelegate, request } from "./testing.test-helper.js";
 
 const config: DefaultNetworksConfig = {
   defaultNetworks: ["infra", "ops/mon", "/etc/cni/extra.conf"],
   defaultNamespace: "kube-system",
   systemNamespaces: ["kube-system"],
 };
-const d = (network: string, ifName: string, extra: Partial<PlannedDelegate> = {}): PlannedDelegate => {
-  const [namespace, name] = network.includes("/") ? network.split("/") : ["", network];
-  return {
-    network,
-    ifName,
-    isDefault: false,
-    config: {},
-    capabilityArgs: {},
-    cniArgs: [],
-    origin:
-      namespace === ""
-        ? { kind: "conf-file", path: `/etc/cni/net.d/${name}.conf` }
-        : { kind: "network-attachment-definition", namespace: namespace!, name: name!, configFrom: "spec.config" },
-    ...extra,
-  };
-};
+const d = plannedDelegate;
 const plan = (delegates: PlannedDelegate[], namespace = "default"): AttachmentPlan => ({
   containerId: "c1",
   netns: "/var/run/netns/test",

@@ -2,20 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { NetworkSelection } from "../resolve/index.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import { matchSelections } from "./selection-match.js";
+import { plannedDelegate } from "./testing.test-helper.js";
 
-const delegate = (network: string, ifName: string, extra: Partial<PlannedDelegate> = {}): PlannedDelegate => {
-  const [namespace, name] = network.split("/") as [string, string];
-  return {
-    network,
-    ifName,
-    isDefault: false,
-    config: {},
-    capabilityArgs: {},
-    cniArgs: [],
-    origin: { kind: "network-attachment-definition", namespace, name, configFrom: "spec.config" },
-    ...extra,
-  };
-};
+const delegate = plannedDelegate;
 const cluster = delegate("kube-system/cluster", "eth0", { isDefault: true });
 const everyPod = delegate("kube-system/extra", "net1", { fromDefaultNetworks: true });
 const sel = (name: string, iface?: string, namespace = "ns"): NetworkSelection => ({

@@ -22,7 +22,7 @@ import type {
   ResolvedNetwork,
   SelectionQuery,
 } from "../resolve/index.js";
-import type { PodRef } from "./attachment-plan.js";
+import type { PlannedDelegate, PodRef } from "./attachment-plan.js";
 import type { AttachRequest } from "./contract.js";
 import type { NetworkStatusEntry } from "./network-status-entry.js";
 import type { NetworkStatusWriter } from "./ports.js";
@@ -72,6 +72,28 @@ export function network(
           : { kind: "conf-file", path: `/etc/cni/net.d/${n}.conf` },
       ...(resourceName !== undefined ? { resourceName } : {}),
     },
+  };
+}
+
+/** A planned delegate of `network` ("ns/name": a definition's spec.config; a bare name: a conf file). */
+export function plannedDelegate(
+  network: string,
+  ifName: string,
+  extra: Partial<PlannedDelegate> = {},
+): PlannedDelegate {
+  const [namespace, name] = network.includes("/") ? (network.split("/") as [string, string]) : ["", network];
+  return {
+    network,
+    ifName,
+    isDefault: false,
+    config: {},
+    capabilityArgs: {},
+    cniArgs: [],
+    origin:
+      namespace === ""
+        ? { kind: "conf-file", path: `/etc/cni/net.d/${name}.conf` }
+        : { kind: "network-attachment-definition", namespace, name, configFrom: "spec.config" },
+    ...extra,
   };
 }
 
