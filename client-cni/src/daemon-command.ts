@@ -4,6 +4,7 @@ import { callDaemon, type Clock } from "./call-policy.js";
 import type { CniEnv } from "./cni-env.js";
 import type { DaemonClient } from "./daemon-client.js";
 import type { Logger } from "./logger.js";
+import { checkPrevResult } from "./prev-result.js";
 import { toAttachRequest, toCheckRequest, toDetachRequest, toGcRequest } from "./request-mapping.js";
 import type { ShimConf } from "./shim-conf.js";
 import { CniErrorCode } from "../../server/src/cni/spec/index.js";
@@ -37,6 +38,7 @@ async function dispatch(env: CniEnv, conf: ShimConf, client: DaemonClient, clock
       await callDaemon("DEL", conf, clock, log, (o) => client.detachNetworks(toDetachRequest(env), o));
       return "";
     case "CHECK":
+      checkPrevResult(conf);
       await callDaemon("CHECK", conf, clock, log, (o) => client.checkNetworks(toCheckRequest(env), o));
       return "";
     case "GC": {

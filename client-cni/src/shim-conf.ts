@@ -45,6 +45,8 @@ export interface ShimConf {
   readonly runtimeConfig: Readonly<Record<string, unknown>> | undefined;
   /** GC: the container ids still in use (`cni.dev/valid-attachments`, or 1.1.0's `cni.dev/attachments`). */
   readonly validContainerIds: readonly string[] | undefined;
+  /** The chain's previous result as sent (undefined when absent); CHECK decodes it (prev-result.ts). */
+  readonly prevResult: unknown;
 }
 
 /** What a version can look like; anything else (a megabyte of text) is never echoed back. */
@@ -108,6 +110,7 @@ export function parseShimConf(stdin: string): ShimConf {
     logLevel: conf.logLevel,
     runtimeConfig: conf.runtimeConfig,
     validContainerIds: valid === undefined ? undefined : [...new Set(valid.map((a) => a.containerID))],
+    prevResult: conf["prevResult"],
   };
 }
 

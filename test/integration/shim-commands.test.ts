@@ -176,6 +176,28 @@ describe("DEL, CHECK, GC, STATUS", () => {
     });
   });
 
+  it("CHECK takes the prevResult of the ADD, in the conf's version", async () => {
+    const r = await run("CHECK", shimConf(daemon.socketPath, { cniVersion: "1.1.0", prevResult: PRIMARY_RESULT_110 }));
+    expect(r).toMatchObject({ exitCode: 0, stdout: "" });
+    expect(daemon.calls.map((c) => c.op)).toEqual(["check"]);
+  });
+
+  it.each([
+    ["not an object", "garbage", 6, 'invalid CNI result: expected a JSON object, got "garbage"'],
+    ["not a 1.1.0 result", { cniVersion: "1.1.0", interfaces: [{ mac: "x" }] }, 6, "interfaces[0].name"],
+    ["a result of another version", { cniVersion: "0.4.0" }, 1, 'its cniVersion is "0.4.0", the conf\'s is "1.1.0"'],
+  ])(
+    "CHECK with a prevResult %s is refused naming prevResult, before calling the daemon",
+    async (_, prevResult, code, what) => {
+      const r = await run("CHECK", shimConf(daemon.socketPath, { cniVersion: "1.1.0", prevResult }));
+      expect(r.exitCode).toBe(1);
+      const out = JSON.parse(r.stdout) as { code: number; msg: string; details: string };
+      expect(out).toMatchObject({ cniVersion: "1.1.0", code, msg: "prevResult is not a CNI 1.1.0 result" });
+      expect(out.details).toContain(what);
+      expect(daemon.calls).toEqual([]);
+    },
+  );
+
   it("GC (1.1.0) forwards the valid attachments as container ids", async () => {
     const conf = shimConf(daemon.socketPath, {
       cniVersion: "1.1.0",
