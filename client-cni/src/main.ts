@@ -5,6 +5,7 @@
 // module Bun builds at first use, a few ms of every call (process.stdout costs more still),
 // and a runtime execs this binary once per pod operation. node:fs is loaded only to write a
 // log line (the default level, warn, writes none on success) and when running under node.
+import { createLogSink } from "./log-sink.js";
 import { runShim } from "./shim.js";
 import type * as NodeFs from "node:fs";
 import type { UnixFetch } from "./transport/http-post.js";
@@ -45,7 +46,12 @@ function main(): void {
       return (socketPath) =>
         createDaemonClient(socketPath, bun ? fetchPost(globalThis.fetch as unknown as UnixFetch) : nodeHttpPost());
     },
-    logSink: (logFile) => (logFile ? (line) => fs().appendFileSync(logFile, line) : (line) => writeAll(2, line)),
+    logSink: (logFile) =>
+      createLogSink(logFile, {
+        appendFile: (path, line) => fs().appendFileSync(path, line),
+        stderr: (line) => writeAll(2, line),
+        now: () => Date.now(),
+      }),
     clock: {
       now: () => Date.now(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

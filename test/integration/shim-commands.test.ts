@@ -248,6 +248,43 @@ describe("how it runs", () => {
     expect(lines.every((l) => l.command === "ADD")).toBe(true);
   });
 
+  it.each([
+    ["whose directory is missing", () => join(scratch, "absent", "shim.log"), "ENOENT"],
+    ["that is a directory", () => scratch, "EISDIR"],
+  ])(
+    "with a logFile %s, says so once on stderr (path, errno) and logs there; result and exit code unchanged",
+    async (_, logFile, errno) => {
+      const ok = await run("ADD", shimConf(daemon.socketPath, { logFile: logFile(), logLevel: "debug" }));
+      expect(ok.exitCode).toBe(0);
+      expect(JSON.parse(ok.stdout)).toMatchObject({ cniVersion: "1.0.0" });
+      const lines = ok.stderr
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { msg: string; logFile?: string; errno?: string });
+      expect(lines[0]).toMatchObject({
+        level: "warn",
+        msg: "cannot write the logFile, logging to stderr instead",
+        logFile: logFile(),
+        errno,
+      });
+      expect(lines.filter((l) => l.errno !== undefined)).toHaveLength(1);
+      expect(lines.map((l) => l.msg)).toContain("attached");
+
+      const failed = await run(
+        "ADD",
+        shimConf(join(scratch, "absent.sock"), { logFile: logFile(), readinessTimeoutMs: 0 }),
+      );
+      expect(failed.exitCode).toBe(1);
+      expect(JSON.parse(failed.stdout)).toMatchObject({ code: 11 });
+      expect(
+        failed.stderr
+          .trim()
+          .split("\n")
+          .map((l) => (JSON.parse(l) as { level: string }).level),
+      ).toEqual(["warn", "error"]);
+    },
+  );
+
   it("logs to stderr when no file is configured, and stdout still holds only the error object", async () => {
     const r = await run("ADD", shimConf(join(scratch, "absent.sock"), { readinessTimeoutMs: 0 }));
     expect(r.exitCode).toBe(1);
