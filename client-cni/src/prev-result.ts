@@ -3,7 +3,7 @@
 // the caller's error, said before the daemon is called. Absent (or null, as Go decodes it) is
 // fine: libcni omits it when its cache holds no result.
 import { CniError, CniErrorCode } from "../../server/src/cni/spec/index.js";
-import { parseResult } from "../../server/src/cni/result/parse-result.js";
+import { parseResult } from "../../server/src/cni/result/index.js";
 import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import type { ShimConf } from "./shim-conf.js";
 import { ShimError } from "./shim-error.js";
