@@ -35,6 +35,8 @@ function main(): void {
   const bun = (globalThis as { Bun?: BunIo }).Bun;
   void runShim({
     env: process.env,
+    // Bun's compiled binary is execPath; the bundle under node is argv[1].
+    selfPath: (bun ? process.execPath : process.argv[1]) ?? "netattach-cni",
     readStdin: bun ? () => bun.stdin.text() : async () => fs().readFileSync(0, "utf8"),
     // Loaded on demand: VERSION never pays for the client.
     loadClient: async () => {

@@ -50,6 +50,7 @@ async function run(
   let version = "";
   const res = await runShim({
     env,
+    selfPath: "/opt/cni/bin/netattach-cni",
     readStdin: async () => stdin,
     loadClient: async () => () => fakeClient(seen, () => version),
     logSink: () => () => undefined,

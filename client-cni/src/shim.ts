@@ -2,6 +2,7 @@
 // STATUS go to netattachd (daemon-command.ts, loaded only then: VERSION and bad
 // invocations never pay for the client). Returns what to print on stdout (the result,
 // or the error object) and the exit code; main.ts does the printing.
+import { answerAsDelegate } from "./as-delegate.js";
 import type { Clock } from "./call-policy.js";
 import { parseCniEnv, readCommand } from "./cni-env.js";
 import type { DaemonClient } from "./daemon-client.js";
@@ -13,6 +14,8 @@ import { checkVersion, LATEST_VERSION, versionAnswer } from "./versions.js";
 
 export interface ShimDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** This binary's path, which names it when it refuses to run as netattachd's delegate. */
+  readonly selfPath: string;
   readStdin(): Promise<string>;
   /** Loads the client (protobuf codecs, Connect), only for commands that need it. */
   loadClient(): Promise<(socketPath: string) => DaemonClient>;
@@ -47,6 +50,8 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
       );
     }
     cniVersion = peekCniVersion(stdin) ?? LATEST_VERSION;
+    const asDelegate = answerAsDelegate(deps.env, command, deps.selfPath);
+    if (asDelegate !== undefined) return { stdout: asDelegate, exitCode: 0 };
     if (daemonCode === undefined) return { stdout: JSON.stringify(versionAnswer(peekCniVersion(stdin))), exitCode: 0 };
 
     const env = parseCniEnv(deps.env);

@@ -41,6 +41,7 @@ const bun = (globalThis as any).Bun;
 const fs = () => process.getBuiltinModule("node:fs");
 runShim({
   env: process.env,
+  selfPath: process.execPath,
   readStdin: () => bun.stdin.text(),
   loadClient: async () => {${load}},
   logSink: () => (line: string) => void fs().writeSync(2, line),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CniError, type CniFailureKind } from "../cni/index.js";
+import { CniError, SHIM_AS_DELEGATE_CODE, type CniFailureKind } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { cniCodeOf } from "../errors/error-codes.js";
 import { toDaemonError } from "./cni-error.js";
@@ -50,6 +50,26 @@ describe("CNI errors to the catalog", () => {
       expect(err.cause).toBe(cause);
     },
   );
+
+  it("the shim refusing to run as a delegate (a copy under another name): INVALID_NETWORK_CONFIG naming network and plugin", () => {
+    const cause = new CniError({
+      kind: "plugin-failed",
+      code: SHIM_AS_DELEGATE_CODE,
+      msg: "netattach-cni (/opt/cni/bin/vendor-net) was run by netattachd as a delegate plugin for ADD",
+      plugin: "vendor-net",
+      command: "ADD",
+    });
+    const err = toDaemonError(cause, where);
+    expect(err.code).toBe("INVALID_NETWORK_CONFIG");
+    expect(err.context).toEqual({ network: "default/mv", source: "/nads/mv.yaml", phase: "add", plugin: "vendor-net" });
+    expect(err.message).toContain(
+      'network "default/mv" (/nads/mv.yaml): plugin "vendor-net" is, or runs, a copy of netattach-cni under another name, netattach\'s own CNI shim: netattachd would call itself',
+    );
+    expect(err.message).toContain(
+      "(the shim said: netattach-cni (/opt/cni/bin/vendor-net) was run by netattachd as a delegate plugin for ADD)",
+    );
+    expect(err.cause).toBe(cause);
+  });
 
   it("a plugin killed for flooding stdout: PLUGIN_BAD_OUTPUT, and the message cites the code the shim prints (6)", () => {
     const flood = new CniError({

@@ -1,5 +1,6 @@
 // Every plugin binary of every delegate must exist before the first delegate runs, and none may be
-// netattach's own shim under another name (a symlink): the resolver refuses it by type only.
+// netattach's own shim under another name (a symlink): the resolver refuses it by type only. A copy
+// under another name refuses itself when run (client-cni/src/as-delegate.ts, mapped in cni-error.ts).
 import { realpath } from "node:fs/promises";
 import { basename } from "node:path";
 import { isCniError, type JsonObject, type PluginConf, type PluginExec } from "../cni/index.js";

@@ -24,12 +24,21 @@ export function shimPlace(config: JsonObject | { readonly plugins: readonly unkn
 }
 
 /** INVALID_NETWORK_CONFIG: `network` (from `source`) would run the shim; `place` says where. */
-export function selfDelegationError(network: string, source: string, place: string, phase = "resolve"): DaemonError {
+export function selfDelegationError(
+  network: string,
+  source: string,
+  place: string,
+  phase = "resolve",
+  /** When the shim itself refused to run as a delegate: which plugin ran it, what it said. */
+  found?: { readonly plugin?: string | undefined; readonly said: string; readonly cause: unknown },
+): DaemonError {
   return new DaemonError(
     "INVALID_NETWORK_CONFIG",
     `network "${network}" (${source}): ${place}, netattach's own CNI shim: netattachd would call itself for the ` +
-      `same container and wait for its own lock; a network delegates to real plugins, never to netattach`,
-    { network, source, phase },
+      `same container and wait for its own lock; a network delegates to real plugins, never to netattach` +
+      (found !== undefined ? ` (the shim said: ${found.said})` : ""),
+    { network, source, phase, ...(found?.plugin !== undefined ? { plugin: found.plugin } : {}) },
+    found !== undefined ? { cause: found.cause } : undefined,
   );
 }
 

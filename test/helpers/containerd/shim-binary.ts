@@ -13,13 +13,12 @@ import { feedStdin } from "../run-cmd.js";
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** Per checkout: another worktree's builds must not evict this one's binary while its tests run it. */
 const CACHE = join(CACHE_HOME, "shim", createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12));
-// The shim also bundles the CNI spec and result rules, the plugin-run mark, the Connect protocol
-// and the text bounds from server/src.
+// The shim also bundles the CNI spec and result rules, the Connect protocol and the text bounds
+// from server/src.
 const INPUTS = [
   "client-cni/src",
   "server/src/cni/spec",
   "server/src/cni/result",
-  "server/src/cni/invoke/plugin-run-mark.ts",
   "server/src/connect",
   "server/src/errors/bounded-text.ts",
   "proto/gen",

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /** The environment variable that marks a process as started (directly or not) by one daemon. */
 export const PLUGIN_OWNER_ENV = "NETATTACH_PLUGIN_OWNER";
-export { PLUGIN_RUN_ENV } from "./plugin-run-mark.js";
+export { PLUGIN_RUN_ENV } from "../spec/plugin-run-mark.js";
 
 export interface LeftoverProcess {
   readonly pid: number;
