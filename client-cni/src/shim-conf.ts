@@ -24,11 +24,17 @@ const millis = v.pipe(
   v.minValue(0, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
   v.maxValue(MAX_TIMER_MS, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
 );
-/** GC's attachments still in use: only their container ids matter here. */
+/** A GC attachment's key: a non-empty string (CNI: each entry is `{containerID, ifname}`). */
+const entryKey = (key: string) =>
+  v.pipe(v.string(`every entry needs a ${key}`), v.nonEmpty(`every entry needs a ${key}`));
+/**
+ * GC's attachments still in use. Only their container ids go to the daemon, but an entry without
+ * its ifname is not the spec's: a runtime that sends one is refused before anything is collected.
+ */
 const attachments = v.array(
   v.looseObject(
-    { containerID: v.pipe(v.string("every entry needs a containerID"), v.nonEmpty("every entry needs a containerID")) },
-    "every entry needs a containerID",
+    { containerID: entryKey("a containerID"), ifname: entryKey("an ifname") },
+    "every entry needs a containerID and an ifname",
   ),
   "must be a list",
 );
@@ -128,5 +134,11 @@ export function shimConfIssue(raw: Readonly<Record<string, unknown>>): ShimConfI
 
 function firstIssue(issues: readonly [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): ShimConfIssue {
   const [issue] = issues;
-  return { key: String(issue.path?.[0]?.key), message: issue.message };
+  const path = issue.path ?? [];
+  // Below the top-level key, where: an attachment's index, a runtimeConfig key.
+  const below = path
+    .slice(1)
+    .map((p) => (typeof p.key === "number" ? `[${p.key}]` : `.${String(p.key)}`))
+    .join("");
+  return { key: String(path[0]?.key), message: below === "" ? issue.message : `${issue.message} (at ${below})` };
 }

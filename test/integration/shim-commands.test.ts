@@ -212,6 +212,20 @@ describe("DEL, CHECK, GC, STATUS", () => {
     expect(daemon.calls).toContainEqual({ op: "gc", req: { validContainerIds: ["a", "b"] } });
   });
 
+  it("GC with a valid attachment that has no ifname is refused naming the entry, and the daemon is not called", async () => {
+    const conf = shimConf(daemon.socketPath, {
+      cniVersion: "1.1.0",
+      "cni.dev/valid-attachments": [{ containerID: "a", ifname: "eth0" }, { containerID: "b" }],
+    });
+    const r = await runShimBinary(shim, { CNI_COMMAND: "GC", CNI_PATH: "/opt/cni/bin" }, JSON.stringify(conf));
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      code: 7,
+      msg: 'invalid "cni.dev/valid-attachments": every entry needs a containerID and an ifname (at [1].ifname)',
+    });
+    expect(daemon.calls).toEqual([]);
+  });
+
   it("STATUS (1.1.0) exits 0 silently when the daemon and the cluster network are ready", async () => {
     const r = await runShimBinary(
       shim,
