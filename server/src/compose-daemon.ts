@@ -196,6 +196,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     ...(config.tls !== undefined ? { tls: await readTls(config.tls, log) } : {}),
     limits: config.limits,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdownRollbackMs: config.shutdownRollbackMs,
     service,
     log,
     descriptorSet: opts.descriptorSet,

@@ -1,12 +1,12 @@
 // createDaemon(deps) → {start, stop}: the RPC server (gRPC, and Connect for the shim) on a unix
 // socket plus an optional gRPC TCP listener, health driven by the domain's readiness, ADD
 // refused (NOT_READY) before the first ready and during shutdown, graceful shutdown with a bound
-// (event streams end first), and the HTTP listener for metrics and probes (up first, down last,
-// so /healthz answers throughout).
+// (event streams end first; calls past it are cancelled and their rollbacks awaited, bounded too),
+// and the HTTP listener for metrics and probes (up first, down last, so /healthz answers throughout).
 import { chmod, unlink } from "node:fs/promises";
 import { HealthState } from "nice-grpc-server-health";
 import type { Logger } from "pino";
-import { gateAttachOnReadiness, type AttachmentService } from "./attach/index.js";
+import { gateAttachOnReadiness, trackInFlightCalls, type AttachmentService } from "./attach/index.js";
 import { StartupError } from "./errors/startup-error.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { SERVICE_NAME, createRpcServer } from "./grpc/create-rpc-server.js";
@@ -31,6 +31,11 @@ export interface DaemonDeps {
   readonly limits?: InputLimits;
   /** How long stop() waits for calls in flight before cancelling them. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * Then how long it waits for the cancelled calls to roll back (ADD, hot-plug) or save what is
+   * left (DEL) before it stops the components.
+   */
+  readonly shutdownRollbackMs: number;
   readonly service: AttachmentService;
   readonly log: Logger;
   readonly descriptorSet: Uint8Array;
@@ -57,7 +62,10 @@ export interface DaemonAddresses {
 
 export interface Daemon {
   start(): Promise<DaemonAddresses>;
-  /** Stops accepting calls, lets calls in flight finish (bounded), then cancels the rest. */
+  /**
+   * Stops accepting calls, lets calls in flight finish (bounded), then cancels the rest and waits
+   * (bounded) for their rollbacks before stopping the components.
+   */
   stop(): Promise<void>;
 }
 
@@ -79,7 +87,8 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   let ownsSocket = false;
   let lock: { release(): Promise<void> } | undefined;
 
-  const service = gateAttachOnReadiness(deps.service, {
+  const calls = trackInFlightCalls(deps.service);
+  const service = gateAttachOnReadiness(calls.service, {
     reached: () => readiness.wasReady(),
     checkNow: () => readiness.checkNow(),
     stopping: () => stopping !== undefined,
@@ -148,18 +157,30 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   async function stop(): Promise<void> {
     readiness.stop();
     events.close();
-    const graceful = server.shutdown().then(() => "done" as const);
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<"timeout">(
-      (resolve) => (timer = setTimeout(() => resolve("timeout"), deps.shutdownTimeoutMs)),
-    );
-    const outcome = await Promise.race([graceful, bound]);
-    clearTimeout(timer);
-    if (outcome === "timeout") {
+    // Both: a call whose client went away has no connection left but may still be rolling back.
+    const drained = Promise.all([
+      server.shutdown().catch((err: unknown) => log.warn({ err }, "closing the listeners failed")),
+      calls.idle(),
+    ]);
+    if (!(await within(drained, deps.shutdownTimeoutMs))) {
       log.warn(
-        { shutdownTimeoutMs: deps.shutdownTimeoutMs },
+        {
+          shutdownTimeoutMs: deps.shutdownTimeoutMs,
+          shutdownRollbackMs: deps.shutdownRollbackMs,
+          calls: calls.running(),
+        },
         "calls still running at the shutdown deadline; cancelling them",
       );
+      // Cancelled by us, not by the transport: each call rolls back (or saves what is left) and its
+      // caller gets the error saying so, before the connections close.
+      calls.cancel(
+        `netattachd is stopping (cancelled at the shutdown deadline, shutdownTimeoutMs ${deps.shutdownTimeoutMs})`,
+      );
+      if (!(await within(drained, deps.shutdownRollbackMs)))
+        log.error(
+          { shutdownRollbackMs: deps.shutdownRollbackMs, calls: calls.running() },
+          "calls still rolling back at shutdownRollbackMs; stopping anyway: the next start rolls back the ADDs and hot-plugs left, the runtime's retried DEL finishes the DELs",
+        );
       server.forceShutdown();
     }
     if (ownsSocket) await unlink(deps.socketPath).catch(() => undefined);
@@ -175,6 +196,17 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     start: () => (started ??= start()),
     stop: () => (stopping ??= (started ?? Promise.resolve()).then(stop, stop)),
   };
+}
+
+/** True when `p` settles within `ms`, false when the time runs out first. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function listen<T>(address: string, bind: () => Promise<T>): Promise<T> {

@@ -97,6 +97,7 @@ export async function startDaemonWith(
   const socketPath = over.socketPath ?? join(dir, "run", "netattach.sock");
   const daemon = createDaemon({
     shutdownTimeoutMs: 5_000,
+    shutdownRollbackMs: 5_000,
     readinessIntervalMs: { notReady: 50, ready: 200 },
     ...over,
     socketPath,

@@ -12,6 +12,7 @@ export {
   type StartupRecovery,
 } from "./create-attachment-service.js";
 export { gateAttachOnReadiness, type ReadyGateOptions } from "./ready-gate.js";
+export { trackInFlightCalls, type InFlightCalls } from "./in-flight-calls.js";
 export { createFileAttachmentStore, removeTempFiles } from "./file-attachment-store.js";
 export { migrateLegacyStore, type MigrationOutcome } from "./migrate-legacy-store.js";
 export { createPluginFinder, type FindPlugin } from "./plugin-check.js";

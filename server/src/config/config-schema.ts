@@ -160,6 +160,11 @@ export const DAEMON_CONFIG_SCHEMA = section({
   pluginTimeoutMs: v.optional(int(100, 3_600_000), 60_000),
   /** How long stop() lets calls in flight finish before cancelling them. */
   shutdownTimeoutMs: v.optional(int(0, 600_000), 10_000),
+  /**
+   * Then how long it waits for the calls it cancelled to finish their rollback (ADD, hot-plug) or
+   * save what is left (DEL) before it exits; what is still running then is the next start's.
+   */
+  shutdownRollbackMs: v.optional(int(0, 600_000), 15_000),
   logLevel: v.optional(oneOf(LOG_LEVELS), "info"),
   kubernetes: v.optional(KUBERNETES_SCHEMA, {}),
   /**

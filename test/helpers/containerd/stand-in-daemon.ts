@@ -130,6 +130,7 @@ export async function createStandInDaemon(): Promise<StandInDaemon> {
     createDaemon({
       socketPath: self.socketPath,
       shutdownTimeoutMs: 1_000,
+      shutdownRollbackMs: 1_000,
       service,
       log: pino({ level: "silent" }),
       descriptorSet,
