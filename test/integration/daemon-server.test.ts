@@ -334,7 +334,7 @@ describe("graceful shutdown", () => {
   it("cancels calls still running at the shutdown bound; their signal fires", async () => {
     const fake = createFakeService({ status: READY, attach: RESULT });
     fake.gates.attach = new Promise<void>(() => undefined); // never released
-    const d = await start(fake, { shutdownTimeoutMs: 200 });
+    const d = await start(fake, { shutdownTimeoutMs: 200, shutdownRollbackMs: 200 });
     const inFlight = rejection(d.client.api.attachNetworks(attachReq));
     await until("the call to reach the service", () =>
       fake.calls.some((c) => c.method === "attach") ? true : undefined,
@@ -344,6 +344,51 @@ describe("graceful shutdown", () => {
     expect([Status.CANCELLED, Status.UNAVAILABLE]).toContain((err as RichClientError).code);
     expect(fake.calls.find((c) => c.method === "attach")?.signal.aborted).toBe(true);
     expect(d.logs.some((l) => l.msg === "calls still running at the shutdown deadline; cancelling them")).toBe(true);
+  });
+
+  it("waits for a cancelled call to roll back before stopping the components; its caller gets the call's own error saying netattachd stopped it", async () => {
+    const order: string[] = [];
+    const fake = createFakeService({ status: READY });
+    // An ADD that outlives the deadline, then takes a while to roll back once its signal fires.
+    fake.attach = async (_req, ctx) => {
+      order.push("running");
+      await new Promise((r) => ctx.signal.addEventListener("abort", r, { once: true }));
+      await new Promise((r) => setTimeout(r, 300));
+      order.push("rolled back");
+      throw new DaemonError("CANCELLED", 'network "cbr": ADD aborted (rolled back: 1 delegate deleted)', {
+        network: "cbr",
+      });
+    };
+    const component = { start: async () => undefined, stop: async () => void order.push("component stopped") };
+    const d = await start(fake, { shutdownTimeoutMs: 100, shutdownRollbackMs: 10_000, lifecycles: [component] });
+    const inFlight = rejection(d.client.api.attachNetworks(attachReq));
+    await until("the call to reach the service", () => (order.length > 0 ? true : undefined));
+    await d.daemon.stop();
+    expect(order).toEqual(["running", "rolled back", "component stopped"]);
+    const err = await inFlight;
+    expect(Status[(err as RichClientError).code]).toBe("CANCELLED");
+    expect(errorInfo(err).reason).toBe("CANCELLED");
+    expect((err as RichClientError).details).toBe(
+      'netattachd is stopping (cancelled at the shutdown deadline, shutdownTimeoutMs 100): network "cbr": ADD aborted (rolled back: 1 delegate deleted)',
+    );
+  });
+
+  it("stops anyway once shutdownRollbackMs has passed, saying how many calls were left", async () => {
+    const fake = createFakeService({ status: READY });
+    fake.gates.attach = new Promise<void>(() => undefined); // ignores its signal
+    const d = await start(fake, { shutdownTimeoutMs: 100, shutdownRollbackMs: 300 });
+    const inFlight = rejection(d.client.api.attachNetworks(attachReq));
+    await until("the call to reach the service", () =>
+      fake.calls.some((c) => c.method === "attach") ? true : undefined,
+    );
+    const t0 = Date.now();
+    await d.daemon.stop();
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await inFlight;
+    expect(d.logs.find((l) => l.msg?.startsWith("calls still rolling back at shutdownRollbackMs"))).toMatchObject({
+      shutdownRollbackMs: 300,
+      calls: 1,
+    });
   });
 });
 
