@@ -8,6 +8,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { stateLayout, type DaemonConfig } from "../../server/src/config/index.js";
 import { createDaemonClient } from "../../tools/src/daemon-client.js";
+import { buildShim, containerdEnv, runShimBinary, shimConf } from "../helpers/containerd/shim-binary.js";
 import { spawnDaemonProcess, type DaemonProcess } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { describeRoot } from "../helpers/root.js";
@@ -103,6 +104,40 @@ describeRoot("service e2e: SIGTERM past shutdownTimeoutMs", () => {
     expect(f.message).toContain("rolled back: 2 delegates deleted");
     expect(p.stdout()).toContain("calls still running at the shutdown deadline; cancelling them");
   });
+
+  it("through the shim (containerd's path): the ADD is rolled back before netattachd exits and the shim prints CNI 11 saying so", async () => {
+    const shim = await buildShim();
+    // The cluster network is the slow one: the shim's ADD attaches only it.
+    await w.writeConf("10-cluster.conflist", {
+      cniVersion: "1.0.0",
+      name: "cluster",
+      plugins: [
+        {
+          type: "ptp",
+          ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.cluster.subnet }]] },
+        },
+        { type: "noop", noop: { ADD: { sleepMs: 60_000 } } },
+      ],
+    });
+    const p = await startProcess();
+    const adding = runShimBinary(
+      shim,
+      containerdEnv("ADD", { netns: w.netns.path }),
+      JSON.stringify(shimConf(config.socketPath)),
+    );
+    const code = await sigtermWhen(p, "ptp to have made eth0", async () => (await w.podLinks()).includes("eth0"));
+    expect(code).toBe(0);
+    expect(await w.podLinks()).toEqual([]);
+    expect(await w.reservations("cluster")).toEqual([]);
+    expect(await savedIds()).toEqual([]);
+    const r = await adding;
+    expect(r.exitCode).toBe(1);
+    const out = JSON.parse(r.stdout) as { code: number; msg: string; details: string };
+    expect(out.code).toBe(11);
+    expect(out.msg).toContain("netattachd is stopping");
+    expect(out.msg).toContain("rolled back: 1 delegate deleted");
+    expect(out.details).toContain("reason=CANCELLED");
+  }, 180_000);
 
   it("a hot-plug cancelled at the deadline is rolled back alone before netattachd exits; the pod keeps eth0", async () => {
     await writeSlowNad("ADD");
