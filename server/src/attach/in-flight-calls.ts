@@ -1,7 +1,8 @@
 // The calls the daemon is running, for its stop: cancel() aborts every one of them with the
-// daemon's reason (a call started later is aborted at once), and idle() says when none is left. A cancelled ADD or hot-plug then rolls back (its rollback has its own deadline,
-// not tied to the call's signal) and a cancelled DEL saves what is left: the daemon must not stop
-// its components, nor exit, before they are done. Their errors say the daemon stopped them.
+// daemon's reason (a call started later is aborted at once), and idle() says when none is left.
+// A cancelled ADD or hot-plug then rolls back (its rollback has its own deadline, not tied to the
+// call's signal) and a cancelled DEL saves what is left: the daemon must not stop its components,
+// nor exit, before they are done. Their errors say the daemon stopped them.
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentService, CallContext } from "./contract.js";
 
