@@ -29,8 +29,16 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
   async function startProcess(configPath: string): Promise<DaemonProcess> {
     const p = spawnDaemonProcess(["--config", configPath]);
     procs.push(p);
-    await p.waitFor("the daemon to listen", () => p.stdout().includes('"msg":"netattachd listening"'));
+    await p.listening();
     return p;
+  }
+
+  /** kill -9 once slow-conf's ptp has made slow0 (its noop still sleeps), while `call` runs. */
+  async function killWhileSlowNoopRuns(p: DaemonProcess, call: Promise<unknown>): Promise<void> {
+    await p.waitFor("ptp to have made slow0", async () => (await w.podLinks()).includes("slow0"));
+    p.child.kill("SIGKILL");
+    await p.exited;
+    await call;
   }
 
   it("DetachNetworks removes every interface and reservation from the saved plan", async () => {
@@ -129,10 +137,7 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
     const first = await startProcess(configPath);
     const client = createDaemonClient(config.socketPath);
     const adding = client.api.attachNetworks(request).catch((err: unknown) => err);
-    await first.waitFor("ptp to have made slow0", async () => (await w.podLinks()).includes("slow0"));
-    first.child.kill("SIGKILL");
-    await first.exited;
-    await adding;
+    await killWhileSlowNoopRuns(first, adding);
     client.close();
     expect(await w.reservations("slow-conf")).toHaveLength(1);
 
@@ -202,10 +207,7 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
     });
     const eth0 = attached.interfaces[0]!.ips.map((ip) => ip.address);
     const adding = client.api.attachNetwork(hotplug).catch((err: unknown) => err);
-    await first.waitFor("ptp to have made slow0", async () => (await w.podLinks()).includes("slow0"));
-    first.child.kill("SIGKILL");
-    await first.exited;
-    await adding;
+    await killWhileSlowNoopRuns(first, adding);
     client.close();
     expect(await w.reservations("slow-conf")).toHaveLength(1);
     expect((await savedRecord()).plan.delegates.map((d) => d.ifName)).toEqual(["eth0", "slow0"]);

@@ -42,7 +42,7 @@ describeRoot("service e2e: SIGTERM past shutdownTimeoutMs", () => {
   async function startProcess(): Promise<DaemonProcess> {
     const p = spawnDaemonProcess(["--config", configPath]);
     procs.push(p);
-    await p.waitFor("the daemon to listen", () => p.stdout().includes('"msg":"netattachd listening"'));
+    await p.listening();
     return p;
   }
 

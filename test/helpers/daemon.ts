@@ -187,6 +187,8 @@ export interface DaemonProcess {
   readonly exited: Promise<number | null>;
   /** Resolves once `probe` holds; fails if the daemon exits first. */
   waitFor(what: string, probe: () => Promise<boolean> | boolean): Promise<void>;
+  /** Resolves once it logged that it listens (its sockets are up); fails if it exits first. */
+  listening(): Promise<void>;
   /** SIGKILL if still running (cleanup). */
   kill(): void;
 }
@@ -204,7 +206,7 @@ export function spawnDaemonProcess(
   child.stdout.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr.on("data", (b: Buffer) => (err += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return {
+  const proc: DaemonProcess = {
     child,
     stdout: () => out,
     stderr: () => err,
@@ -218,10 +220,12 @@ export function spawnDaemonProcess(
       }
       throw new Error(`gave up waiting for ${what}`);
     },
+    listening: () => proc.waitFor("the listening log line", () => out.includes('"msg":"netattachd listening"')),
     kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     },
   };
+  return proc;
 }
 
 export function pathExists(path: string): Promise<boolean> {

@@ -82,7 +82,7 @@ describe("netattachd process", () => {
     const w = await world();
     const run = daemon(["--config", w.config]);
     await run.waitFor("the socket", () => pathExists(w.socket));
-    await run.waitFor("the listening log line", () => run.stdout().includes('"msg":"netattachd listening"'));
+    await run.listening();
 
     const out: string[] = [];
     const err: string[] = [];
@@ -114,7 +114,7 @@ describe("netattachd process", () => {
   it("logs SIGHUP and keeps serving (no config reload), then stops on SIGTERM", async () => {
     const w = await world();
     const run = daemon(["--config", w.config]);
-    await run.waitFor("the listening log line", () => run.stdout().includes('"msg":"netattachd listening"'));
+    await run.listening();
     run.child.kill("SIGHUP");
     await run.waitFor("the SIGHUP log line", () =>
       run.stdout().includes('"msg":"SIGHUP ignored: netattachd has no config reload; restart it to apply changes"'),
@@ -156,7 +156,7 @@ describe("netattachd process", () => {
     const w = await world();
     const missing = join(w.dir, "no-such-defs");
     const run = daemon(["--config", w.config, "--definitions-dir", missing]);
-    await run.waitFor("the listening log line", () => run.stdout().includes('"msg":"netattachd listening"'));
+    await run.listening();
     const warns = run
       .stdout()
       .split("\n")

@@ -87,7 +87,7 @@ describe("one daemon per stateDir", () => {
       ],
       { ...process.env, NODE_NAME: "" },
     );
-    await killed.waitFor("the listening log line", () => killed.stdout().includes('"msg":"netattachd listening"'));
+    await killed.listening();
     killed.child.kill("SIGKILL");
     await killed.exited;
     const next = await start();
