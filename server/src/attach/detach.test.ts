@@ -1,6 +1,7 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
 import type { NetworkResolver } from "../resolve/index.js";
@@ -77,6 +78,19 @@ async function attachedThenRestarted(fail?: FailRule, netns: NetnsGuard = anyNet
     resolver,
     links,
   };
+}
+
+/** `inner`, counting its saves. */
+function countingSaves(inner: AttachmentStore): AttachmentStore & { saves: number } {
+  const counted = {
+    ...inner,
+    saves: 0,
+    save: (r: Parameters<AttachmentStore["save"]>[0]) => {
+      counted.saves++;
+      return inner.save(r);
+    },
+  };
+  return counted;
 }
 
 function deps(runtime: ReturnType<typeof recordingRuntime>, resolver: NetworkResolver, s: AttachmentStore = store) {
@@ -220,6 +234,74 @@ describe("detach", () => {
     ]);
     const again = await svc.detach({ containerId: "c1" }, ctx());
     expect(again.removed.map((r) => r.ifName)).toEqual(["net1"]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("saves the attachment as detaching before its first plugin runs; a daemon killed mid-way lists it detaching and the next one finishes the DEL at start-up", async () => {
+    const saved = join(dir, "attachments", "c1.json");
+    const atCrash = join(dir, "c1-at-crash.json");
+    let phaseAtFirstDel: string | undefined;
+    const first = createAttachmentService(deps(recordingRuntime(), fakeResolver(networks)));
+    await first.attach(request(), ctx());
+    const counting = countingSaves(store);
+    const svc = createAttachmentService({
+      ...deps(
+        recordingRuntime(undefined, async (c) => {
+          if (c.op !== "del") return;
+          if (c.ifName === "net2") {
+            const read = await store.load("c1");
+            phaseAtFirstDel = read.state === "found" ? read.record.phase : read.state;
+          }
+          // What a kill while net1's DEL runs leaves on disk: net2 released, the record as it was saved.
+          if (c.ifName === "net1") await copyFile(saved, atCrash);
+        }),
+        fakeResolver(networks),
+        counting,
+      ),
+    });
+    await svc.detach({ containerId: "c1" }, ctx());
+    expect(phaseAtFirstDel).toBe("detaching");
+    expect(counting.saves).toBe(1); // the one durable write DEL adds; removal is the other
+
+    await copyFile(atCrash, saved);
+    const runtime = recordingRuntime();
+    const restarted = createAttachmentService(deps(runtime, fakeResolver(networks)));
+    const listed = (await restarted.list({}, ctx())).attachments[0];
+    expect([listed?.phase, listed?.cause]).toEqual([
+      "detaching",
+      expect.stringMatching(/^a DEL started at .+ and has not finished$/),
+    ]);
+    await expect(restarted.rollBackUnfinished(ctx())).resolves.toEqual(["c1"]);
+    expect(runtime.calls.map((c) => `${c.op} ${c.ifName}`)).toEqual(["del net2", "del net1", "del eth0"]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
+  it("a retried DEL of an attachment already detaching writes nothing before its plugins; a mark that cannot be written does not stop a DEL", async () => {
+    const ac = new AbortController();
+    const { svc } = await attachedThenRestarted((c) => {
+      if (c.op !== "del" || c.ifName !== "net1" || ac.signal.aborted) return undefined;
+      ac.abort(new Error("kubelet gave up"));
+      return new CniError({ kind: "aborted", code: 11, msg: "aborted", plugin: "macvlan", command: "DEL" });
+    });
+    await rejection(svc.detach({ containerId: "c1" }, { signal: ac.signal, log: silentLog }));
+    const counting = countingSaves(store);
+    const retry = createAttachmentService(deps(recordingRuntime(), fakeResolver(networks), counting));
+    expect((await retry.detach({ containerId: "c1" }, ctx())).removed.map((r) => r.ifName)).toEqual(["net1"]);
+    expect(counting.saves).toBe(0);
+
+    const svc2 = createAttachmentService(deps(recordingRuntime(), fakeResolver(networks)));
+    await svc2.attach(request(), ctx());
+    const full: AttachmentStore = {
+      ...store,
+      save: () => Promise.reject(new Error("ENOSPC: no space left on device")),
+    };
+    const runtime = recordingRuntime();
+    const onFullDisk = createAttachmentService(deps(runtime, fakeResolver(networks), full));
+    const lines: string[] = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+    const res = await onFullDisk.detach({ containerId: "c1" }, { signal: new AbortController().signal, log });
+    expect(res.removed).toHaveLength(3);
+    expect(lines.join("")).toContain("DEL could not save the attachment as detaching; deleting its delegates anyway");
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
 

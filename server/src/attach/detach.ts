@@ -1,7 +1,9 @@
 // DEL from the saved plan alone (no resolver, no pod source), through the one cleanup path: it
 // always finishes. What no plugin and no fallback could release is orphaned for the reconciler and
 // DEL still succeeds, so the runtime's StopPodSandbox completes; only a call cancelled or out of
-// time keeps the attachment (phase detaching) for the runtime's retry.
+// time keeps the attachment (phase detaching) for the runtime's retry. The record says detaching
+// from before the first plugin runs, so a daemon that dies mid-way never lists released addresses
+// as attached; the next one finishes that DEL at start-up (unfinished-adds.ts).
 import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
@@ -19,6 +21,8 @@ export interface DetachDeps extends ReleaseDeps, SettleDeps {
 export interface DetachCall {
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /** Told the saved record a DEL found, before anything runs: its event names that pod and those networks. */
+  readonly onRecord?: (record: AttachmentRecord) => void;
 }
 
 export async function detach(deps: DetachDeps, req: DetachRequest, call: DetachCall): Promise<DetachResult> {
@@ -26,6 +30,7 @@ export async function detach(deps: DetachDeps, req: DetachRequest, call: DetachC
   if (read.state === "missing") return { removed: [], orphaned: [] };
   if (read.state === "corrupt")
     throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
+  call.onRecord?.(read.record);
   checkAskedNetns(deps.netns, read.record, req.netns, "DEL");
   return detachRecord(deps, read.record, call, "del");
 }
@@ -58,6 +63,7 @@ export async function detachRecord(
       ...extra,
     });
   try {
+    await markDetaching(deps, record, call.log);
     const pinned = await pinForDelete(deps, record, call.signal);
     const outcome = await holding(pinned, () =>
       releaseDelegates(
@@ -97,5 +103,26 @@ export async function detachRecord(
       message: err instanceof Error ? err.message : String(err),
     });
     throw err;
+  }
+}
+
+/**
+ * Saves `record` as detaching before its first plugin runs (one durable write per DEL). Skipped when
+ * it already is (a retried DEL): the write would change only its time. A failed write is logged and
+ * the DEL goes on: teardown always finishes, and a record left attached is what a crash leaves
+ * without this mark — the DEL is re-run whole either way.
+ */
+async function markDetaching(deps: DetachDeps, record: AttachmentRecord, log: Logger): Promise<void> {
+  if (record.phase === "detaching") return;
+  const now = deps.now().toISOString();
+  try {
+    await deps.store.save({
+      ...record,
+      phase: "detaching",
+      cause: `a DEL started at ${now} and has not finished`,
+      updatedAt: now,
+    });
+  } catch (err) {
+    log.warn({ err }, "DEL could not save the attachment as detaching; deleting its delegates anyway");
   }
 }

@@ -8,6 +8,8 @@
 // That delegate alone goes, through DetachNetwork's path; the pod's other interfaces stay, and the
 // record then lists only what is attached, so the next hot-plug of that network starts clean.
 // network-status is not written: it is written after a hot-plug's ADD, so it never listed it.
+// A DEL it never finished ("detaching", saved before DEL's first plugin) is finished the same way:
+// some of its addresses may be released already, and the runtime asked for the sandbox to go.
 import type { Logger } from "pino";
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentStore } from "./attachment-store.js";
@@ -32,19 +34,20 @@ export async function rollBackUnfinishedAdds(deps: UnfinishedAddsDeps, signal: A
     if (read.state !== "found") continue;
     const { plan, phase, results } = read.record;
     const log = deps.log.child({ containerId, pod: `${plan.pod.namespace}/${plan.pod.name}` });
-    if (phase === "attaching") {
+    if (phase === "attaching" || phase === "detaching") {
+      const what = phase === "attaching" ? "an ADD" : "a DEL";
       try {
         const res = await deps.detach({ containerId, netns: plan.netns, pod: plan.pod }, { signal, log });
         log.warn(
           { removed: res.removed.map((r) => `${r.network}@${r.ifName}`) },
-          "rolled back an ADD a previous netattachd never finished",
+          `${phase === "attaching" ? "rolled back" : "finished"} ${what} a previous netattachd never finished`,
         );
         done.push(containerId);
       } catch (err) {
         const d = describeError(err);
         log.error(
           { err, reason: d.code },
-          "an ADD a previous netattachd never finished could not be rolled back; the runtime's DEL retries it",
+          `${what} a previous netattachd never finished could not be ${phase === "attaching" ? "rolled back" : "finished"}; the runtime's DEL retries it`,
         );
       }
       continue;
