@@ -152,6 +152,8 @@ describe("event stream and metrics of a composed daemon", () => {
         ]);
         expect(attach.reason).toBe("");
         expect(detach.message).toBe("removed net1 (ns1/blue), eth0 (cluster)");
+        // The DEL named only the container: pod and interfaces are the saved attachment's.
+        expect([detach.pod, detach.interfaces]).toEqual([attach.pod, attach.interfaces]);
       } else {
         expect(attach).toMatchObject({ reason: "PLUGIN_FAILED", network: "ns1/red", plugin: "noop", interfaces: [] });
         expect(attach.message).toContain("red is closed");
@@ -186,7 +188,20 @@ describe("event stream and metrics of a composed daemon", () => {
       d.client.events.watchEvents(watchRequest({ podNamespace: "ns1", podName: "pod-w1", recentOnly: true })),
       () => false,
     );
-    expect(eventsOf(byPod).map((e) => e.containerId)).toEqual(["w1"]);
+    expect(eventsOf(byPod).map((e) => `${e.containerId} ${EventKind[e.kind]}`)).toEqual([
+      "w1 EVENT_KIND_ATTACH",
+      "w1 EVENT_KIND_DETACH",
+    ]);
+    const blueDels = await collect(
+      d.client.events.watchEvents(watchRequest({ network: "ns1/blue", recentOnly: true })),
+      () => false,
+    );
+    expect(
+      eventsOf(blueDels)
+        .filter((e) => e.kind === EventKind.EVENT_KIND_DETACH)
+        .map((e) => e.containerId)
+        .sort(),
+    ).toEqual(["w1", "w2", "w3", "w4"]);
   });
 
   it("refuses a watcher over events.maxWatchers with WATCH_LIMIT; a cancelled one frees its place", async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
+import { matchesEvent } from "../events/event-filter.js";
+import type { AttachmentRecord } from "./attachment-store.js";
 import { attachCall, detachCall, emitting, type EventClock } from "./call-events.js";
 
 const pod = { namespace: "ns", name: "p", uid: "u" };
@@ -119,4 +121,84 @@ describe("call events", () => {
       emitting(throwing, detachCall({ containerId: "c1" }), async () => ({ removed: [], orphaned: [] })),
     ).resolves.toEqual({ removed: [], orphaned: [] });
   });
+
+  it("a DEL names the pod and the interfaces (with addresses) of the saved record it found, also when it fails and the request named no pod", async () => {
+    const record = {
+      version: 1 as const,
+      plan: {
+        containerId: "c1",
+        netns: "/n",
+        pod,
+        delegates: [
+          { network: "cluster", ifName: "eth0", isDefault: true, list: confList("cbr0") },
+          { network: "ns/blue", ifName: "net1", isDefault: false, list: confList("blue") },
+        ],
+      },
+      results: { net1: { cniVersion: "1.0.0", ips: [{ address: "10.1.0.2/24" }] } },
+      phase: "attached" as const,
+      createdAt: "t",
+      updatedAt: "t",
+    } as unknown as AttachmentRecord;
+    const interfaces = [
+      { network: "cluster", ifName: "eth0", ips: [] },
+      { network: "ns/blue", ifName: "net1", ips: ["10.1.0.2/24"] },
+    ];
+    const sink = recorder();
+    const ok = detachCall({ containerId: "c1" });
+    await emitting(
+      sink,
+      ok,
+      async () => {
+        ok.found(record);
+        return { removed: [{ network: "ns/blue", ifName: "net1" }], orphaned: [] };
+      },
+      clock(),
+    );
+    const failed = detachCall({ containerId: "c1", pod: { namespace: "ns", name: "other", uid: "" } });
+    const err = new DaemonError("DETACH_INCOMPLETE", "cut short", { phase: "del", network: "ns/blue", ifName: "net1" });
+    await expect(
+      emitting(
+        sink,
+        failed,
+        async () => {
+          failed.found(record);
+          throw err;
+        },
+        clock(),
+      ),
+    ).rejects.toBe(err);
+    expect(sink.events[0]).toMatchObject({
+      kind: "detach",
+      outcome: "ok",
+      pod,
+      interfaces,
+      message: "removed net1 (ns/blue)",
+    });
+    expect(sink.events[1]).toMatchObject({
+      kind: "detach",
+      outcome: "failed",
+      pod,
+      interfaces,
+      reason: "DETACH_INCOMPLETE",
+    });
+    expect(sink.events.every((e) => matchesEvent({ podNamespace: "ns", podName: "p", network: "ns/blue" }, e))).toBe(
+      true,
+    );
+  });
+
+  it("a DEL that found nothing saved says so, with the pod the request named", async () => {
+    const sink = recorder();
+    await emitting(sink, detachCall({ containerId: "c2", pod }), async () => ({ removed: [], orphaned: [] }), clock());
+    expect(sink.events[0]).toMatchObject({
+      kind: "detach",
+      outcome: "ok",
+      pod,
+      message: "nothing saved for this container: nothing to remove",
+    });
+    expect(sink.events[0]).not.toHaveProperty("interfaces");
+  });
 });
+
+function confList(name: string) {
+  return { cniVersion: "1.0.0", name, plugins: [{ type: "bridge" }] };
+}

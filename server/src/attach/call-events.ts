@@ -4,6 +4,8 @@
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentEvent, AttachmentEventKind, EventSink } from "../events/attachment-event.js";
 import type { PodRef } from "./attachment-plan.js";
+import type { AttachmentRecord } from "./attachment-store.js";
+import { interfaceSummaries } from "./list-attachments.js";
 import type {
   AttachNetworkRequest,
   AttachNetworkResult,
@@ -19,6 +21,8 @@ export interface EventedCall<T> {
   readonly kind: AttachmentEventKind;
   readonly containerId: string;
   readonly pod?: PodRef;
+  /** Read when the event is emitted, success or failure: what the call learnt of its subject (a DEL: the saved record's pod and interfaces). */
+  readonly learnt?: () => Partial<Pick<AttachmentEvent, "pod" | "interfaces">>;
   /** What a successful result adds to the event (interfaces, a message). */
   readonly onOk?: (result: T) => Partial<AttachmentEvent>;
 }
@@ -43,6 +47,7 @@ export async function emitting<T>(
     kind: call.kind,
     containerId: call.containerId,
     ...(call.pod ? { pod: call.pod } : {}),
+    ...call.learnt?.(),
     time: clock.now(),
     durationMs: clock.monotonic() - started,
   });
@@ -87,17 +92,36 @@ export function attachCall(req: AttachRequest): EventedCall<AttachResult> {
   };
 }
 
-/** A full DEL: what it removed, in its message. */
-export function detachCall(req: DetachRequest): EventedCall<DetachResult> {
+/**
+ * A full DEL: the pod and the interfaces (with their addresses) of the saved record it found, once
+ * `found` is told (so `--pod` and `--network` filters match it, failures included), and what it
+ * removed, in its message; a DEL that found nothing saved says so.
+ */
+export function detachCall(
+  req: DetachRequest,
+): EventedCall<DetachResult> & { readonly found: (record: AttachmentRecord) => void } {
+  let saved: AttachmentRecord | undefined;
   return {
     kind: "detach",
     containerId: req.containerId,
     ...(req.pod ? { pod: req.pod } : {}),
+    found: (record) => {
+      saved = record;
+    },
+    learnt: () =>
+      saved === undefined
+        ? {}
+        : {
+            pod: saved.plan.pod,
+            interfaces: interfaceSummaries(saved).map((i) => ({ network: i.network, ifName: i.ifName, ips: i.ips })),
+          },
     onOk: (res) => {
       const removed =
-        res.removed.length === 0
-          ? "nothing was attached"
-          : `removed ${res.removed.map((r) => `${r.ifName} (${r.network})`).join(", ")}`;
+        res.removed.length > 0
+          ? `removed ${res.removed.map((r) => `${r.ifName} (${r.network})`).join(", ")}`
+          : saved === undefined
+            ? "nothing saved for this container: nothing to remove"
+            : "removed nothing";
       if (res.orphaned.length === 0) return { message: removed };
       // Done for the runtime, but something is left for the reconciler.
       return {

@@ -83,7 +83,7 @@ export const DEFAULT_GC_TIMEOUT_MS = 10_000;
 
 /** What the daemon runs once at start-up, before it serves a call. */
 export interface StartupRecovery {
-  /** Rolls back the ADDs and hot-plugs a previous netattachd never finished (unfinished-adds.ts); the ids rolled back. */
+  /** Rolls back the ADDs and hot-plugs a previous netattachd never finished, and finishes its DELs (unfinished-adds.ts); the ids done. */
   rollBackUnfinished(ctx: CallContext): Promise<string[]>;
 }
 
@@ -159,12 +159,14 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
           attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) }),
         ),
       ),
-    detach: (req, ctx) =>
-      emitting(events, detachCall(req), () =>
+    detach: (req, ctx) => {
+      const evented = detachCall(req);
+      return emitting(events, evented, () =>
         guarded(req.containerId, ctx, "del", (signal) =>
-          detach(base, req, { signal, log: child(ctx.log, req.containerId) }),
+          detach(base, req, { signal, log: child(ctx.log, req.containerId), onRecord: evented.found }),
         ),
-      ),
+      );
+    },
     check: (req, ctx) => guarded(req.containerId, ctx, "check", (signal) => check(base, req, signal)),
     gc: (req, ctx) => gc(base, req, { signal: ctx.signal, log: ctx.log, locks: passLocks }),
     status: (ctx) => serviceStatus(base, limits.deadline(ctx.signal)),
