@@ -4,8 +4,9 @@ import type { AttachmentPlan } from "./attachment-plan.js";
 import { DaemonError } from "../errors/daemon-error.js";
 
 /**
- * attaching: ADD in progress or interrupted; attached: ADD finished; detaching: a DEL was
- * interrupted (cancelled, out of time) with delegates left; orphaned: delegates DEL could not
+ * attaching: ADD in progress or interrupted; attached: ADD finished; detaching: a DEL started
+ * (saved before its first plugin) and has not finished — running, cancelled, out of time, or cut
+ * off by the daemon's death — so some addresses may be released already; orphaned: delegates DEL could not
  * release, kept in the orphan store for the reconciler (the sandbox itself is gone).
  */
 export type AttachmentPhase = "attaching" | "attached" | "detaching" | "orphaned";

@@ -33,7 +33,10 @@ export interface AttachmentEvent {
   readonly reason?: string;
   readonly message?: string;
   readonly durationMs?: number;
-  /** Interfaces added (attach, hot-plug attach): network, interface and addresses. */
+  /**
+   * Interfaces added (attach, hot-plug attach), or those of the saved attachment a DEL found (detach):
+   * network, interface and addresses.
+   */
   readonly interfaces?: ReadonlyArray<{
     readonly network: string;
     readonly ifName: string;

@@ -5,7 +5,7 @@ export interface EventFilter {
   readonly podNamespace?: string;
   readonly podName?: string;
   readonly containerId?: string;
-  /** The event's own network, or one of the interfaces it added. */
+  /** The event's own network, or one of its interfaces (added by an ADD, held by what a DEL removed). */
   readonly network?: string;
 }
 

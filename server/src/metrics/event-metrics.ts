@@ -33,7 +33,7 @@ export function createCallObservations(registry: Registry, cap: LabelCap): CallO
   });
   const perNetwork = new Histogram({
     name: "netattach_network_operation_duration_seconds",
-    help: "Duration of calls, once per network the call involved (the networks an ADD attached; the network that failed).",
+    help: "Duration of calls, once per network the call involved (the networks an ADD attached or a DEL found; the network that failed).",
     labelNames: ["operation", "network", "result"],
     buckets: CALL_BUCKETS,
     registers: [registry],

@@ -23,7 +23,7 @@ Prints the events netattachd recorded (attach, detach, rollback, hot-plug, recon
 oldest first: outcome, catalog reason, duration, interfaces. The daemon keeps the last
 events.historySize of them. -w, --watch then follows new events until interrupted (Ctrl-C);
 a reader that falls behind is told how many events it lost. --network matches events about
-that network (namespace/name, or a conf name) and ADDs that attached it.
+that network (namespace/name, or a conf name), ADDs that attached it and DELs of a pod that had it.
 
   -w, --watch         keep printing new events (no deadline unless --timeout is given)
 

@@ -20,7 +20,8 @@ import { renderTable, type Column } from "../output/table.js";
 const usage = `Usage: netattachctl list [--pod NS/NAME | --namespace NS] [--container-id ID] [flags]
 
 Lists the attachments netattachd has saved, one line per interface. PHASE is attaching, attached,
-detaching (a DEL was interrupted; the runtime's retry finishes it) or orphaned (the sandbox is gone
+detaching (a DEL started and has not finished: its addresses may be released already; the
+runtime's retry, or the next netattachd's start-up, finishes it) or orphaned (the sandbox is gone
 but these delegates could not be released; the reconciler retries them). DEFAULT says the interface
 holds the pod's default route. -o wide adds MAC, NETNS, GATEWAYS and CAUSE (why detaching or
 orphaned); -o json|yaml add each attachment's teardown history.
