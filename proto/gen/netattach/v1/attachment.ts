@@ -19,7 +19,11 @@ export enum AttachmentPhase {
   /** ATTACHMENT_PHASE_ATTACHING - ADD running, or interrupted (the runtime's DEL follows). */
   ATTACHMENT_PHASE_ATTACHING = 1,
   ATTACHMENT_PHASE_ATTACHED = 2,
-  /** ATTACHMENT_PHASE_DETACHING - A DEL was cancelled or ran out of time with delegates left; the runtime's retry finishes it. */
+  /**
+   * ATTACHMENT_PHASE_DETACHING - A DEL started (saved before its first plugin) and has not finished: running, cancelled, out of
+   * time, or cut off by netattachd's death; addresses may be released already. The runtime's retry,
+   * or the next netattachd's start-up, finishes it.
+   */
   ATTACHMENT_PHASE_DETACHING = 3,
   /** ATTACHMENT_PHASE_ORPHANED - DEL finished, but these delegates could not be released (see cause); the reconciler retries them. */
   ATTACHMENT_PHASE_ORPHANED = 4,
