@@ -157,12 +157,11 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   async function stop(): Promise<void> {
     readiness.stop();
     events.close();
-    // Both: a call whose client went away has no connection left but may still be rolling back.
-    const drained = Promise.all([
-      server.shutdown().catch((err: unknown) => log.warn({ err }, "closing the listeners failed")),
-      calls.idle(),
-    ]);
-    if (!(await within(drained, deps.shutdownTimeoutMs))) {
+    // The listeners stop accepting now; the wait is for the calls, not the connections: an idle
+    // client or a handshake that never finishes holds a connection but no work (and a call whose
+    // client went away has no connection left but may still be rolling back).
+    const closed = server.shutdown().catch((err: unknown) => log.warn({ err }, "closing the listeners failed"));
+    if (!(await within(calls.idle(), deps.shutdownTimeoutMs))) {
       log.warn(
         {
           shutdownTimeoutMs: deps.shutdownTimeoutMs,
@@ -176,13 +175,15 @@ export function createDaemon(deps: DaemonDeps): Daemon {
       calls.cancel(
         `netattachd is stopping (cancelled at the shutdown deadline, shutdownTimeoutMs ${deps.shutdownTimeoutMs})`,
       );
-      if (!(await within(drained, deps.shutdownRollbackMs)))
+      if (!(await within(calls.idle(), deps.shutdownRollbackMs)))
         log.error(
           { shutdownRollbackMs: deps.shutdownRollbackMs, calls: calls.running() },
           "calls still rolling back at shutdownRollbackMs; stopping anyway: the next start rolls back the ADDs and hot-plugs left, the runtime's retried DEL finishes the DELs",
         );
-      server.forceShutdown();
     }
+    // Time for the last answers to reach their callers (health and reflection are not counted
+    // calls); what is still open after it is idle, and is closed.
+    if (!(await within(closed, CONNECTIONS_GRACE_MS))) server.forceShutdown();
     if (ownsSocket) await unlink(deps.socketPath).catch(() => undefined);
     for (const l of [...(deps.lifecycles ?? [])].reverse()) {
       await l.stop().catch((err: unknown) => log.warn({ err }, "stopping a component failed"));
@@ -197,6 +198,9 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     stop: () => (stopping ??= (started ?? Promise.resolve()).then(stop, stop)),
   };
 }
+
+/** How long the listeners may take to close once no call runs, before open connections are cut. */
+const CONNECTIONS_GRACE_MS = 1000;
 
 /** True when `p` settles within `ms`, false when the time runs out first. */
 async function within(p: Promise<unknown>, ms: number): Promise<boolean> {

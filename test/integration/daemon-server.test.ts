@@ -2,6 +2,7 @@
 // logging, TCP listener and graceful shutdown — a real daemon and a real gRPC client.
 import { spawn } from "node:child_process";
 import { lstat, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import { Status } from "nice-grpc-common";
 import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
@@ -371,6 +372,29 @@ describe("graceful shutdown", () => {
     expect((err as RichClientError).details).toBe(
       'netattachd is stopping (cancelled at the shutdown deadline, shutdownTimeoutMs 100): network "cbr": ADD aborted (rolled back: 1 delegate deleted)',
     );
+  });
+
+  it("with no call running, stops at once although a client holds an idle connection on each listener", async () => {
+    const certs = makeMtlsFiles();
+    try {
+      const d = await start(createFakeService({ status: READY }), {
+        shutdownTimeoutMs: 10_000,
+        shutdownRollbackMs: 15_000,
+        tcpListen: "127.0.0.1:0",
+        tls: { cert: certs.server.cert, key: certs.server.key, clientCa: certs.ca },
+      });
+      // A TCP connection that never starts its TLS handshake, and a unix one that never says which protocol.
+      const idle = [netConnect(d.tcpPort!, "127.0.0.1"), netConnect(d.socketPath)];
+      await Promise.all(idle.map((c) => new Promise((r) => c.once("connect", r))));
+      idle.forEach((c) => c.on("error", () => undefined));
+      const t0 = Date.now();
+      await d.daemon.stop();
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      expect(d.logs.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([]);
+      idle.forEach((c) => c.destroy());
+    } finally {
+      certs.cleanup();
+    }
   });
 
   it("stops anyway once shutdownRollbackMs has passed, saying how many calls were left", async () => {
