@@ -46,7 +46,17 @@ async function main(): Promise<number> {
     return 1;
   }
   const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        // A second signal is the operator's way out of the bounded wait: said, then exit as the signal would.
+        log.warn(
+          { signal },
+          "second signal while stopping: exiting without waiting for the calls still rolling back; the next start rolls back the ADDs and hot-plugs left",
+        );
+        process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+      }
+      stopping = true;
       log.info({ signal }, "shutting down");
       daemon.stop().then(
         () => resolve(0),
@@ -56,8 +66,8 @@ async function main(): Promise<number> {
         },
       );
     };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
   });
   // Node's default for SIGHUP is to die without a word and leave the socket behind. Daemons take
   // it as "reload", which this one cannot do yet: it says so and keeps serving.

@@ -47,7 +47,7 @@ describeRoot("service e2e: SIGTERM past shutdownTimeoutMs", () => {
   }
 
   /** ptp then noop: `slow` names the noop command that sleeps (ptp's link and address are in place meanwhile). */
-  async function writeSlowNad(slow?: "ADD" | "DEL"): Promise<void> {
+  async function writeSlowNad(...slow: Array<"ADD" | "DEL">): Promise<void> {
     await w.writeNad("default", "slow-conf", {
       cniVersion: "1.0.0",
       name: "slow-conf",
@@ -56,7 +56,7 @@ describeRoot("service e2e: SIGTERM past shutdownTimeoutMs", () => {
         {
           type: "noop",
           debugFile: w.debugFile,
-          ...(slow !== undefined ? { noop: { [slow]: { sleepMs: 60_000 } } } : {}),
+          noop: Object.fromEntries(slow.map((command) => [command, { sleepMs: 60_000 }])),
         },
       ],
     });
@@ -204,6 +204,38 @@ describeRoot("service e2e: SIGTERM past shutdownTimeoutMs", () => {
     } finally {
       again.close();
     }
+    expect(await w.podLinks()).toEqual([]);
+    for (const n of ["cluster", "slow-conf"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
+    expect(await savedIds()).toEqual([]);
+  });
+
+  it("a second SIGTERM while a rollback runs exits at once and says so; the next start rolls the ADD back", async () => {
+    await writeSlowNad("ADD", "DEL");
+    const first = await startProcess();
+    const client = createDaemonClient(config.socketPath);
+    try {
+      // The daemon exits under it: the caller gets the transport's error, no catalog one.
+      const adding = client.api
+        .attachNetworks(podRequest(w, "stop4", "default/slow-conf@slow0"))
+        .catch((e: unknown) => e);
+      await first.waitFor("ptp to have made slow0", async () => (await w.podLinks()).includes("slow0"));
+      first.child.kill("SIGTERM");
+      await first.waitFor("the rollback's slow DEL to run", async () =>
+        (await readFile(w.debugFile, "utf8").catch(() => "")).includes('"command":"DEL"'),
+      );
+      first.child.kill("SIGTERM");
+      expect(await first.exited).toBe(143);
+      expect(first.stdout()).toContain("second signal while stopping: exiting without waiting");
+      expect(await adding).toBeInstanceOf(Error);
+    } finally {
+      client.close();
+    }
+    expect((await savedRecord("stop4")).phase).toBe("attaching");
+
+    await rm(join(w.binDirs[0]!, "noop"));
+    await writeFile(join(w.binDirs[0]!, "noop"), QUICK_NOOP, { mode: 0o755 });
+    const second = await startProcess();
+    expect(second.stdout()).toContain("rolled back an ADD a previous netattachd never finished");
     expect(await w.podLinks()).toEqual([]);
     for (const n of ["cluster", "slow-conf"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
     expect(await savedIds()).toEqual([]);
