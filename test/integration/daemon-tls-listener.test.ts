@@ -1,10 +1,11 @@
 // The daemon's TCP listener (mutual TLS) from the outside: each connection it refuses is one
 // warning naming the peer and the reason (a port probe is none); netattachctl reaches it by IP
 // address without a Node warning on stderr.
-import { connect as tcpConnect } from "node:net";
+import { connect as tcpConnect, type Socket } from "node:net";
 import { join } from "node:path";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { MAX_CONNECTIONS } from "../../server/src/grpc/tls-listener.js";
 import { createFakeService, startDaemonWith, type LogLine, type TestDaemon } from "../helpers/daemon.js";
 import { makeMtlsFiles, type MtlsFiles } from "../helpers/mtls.js";
 import { runNetattachctl } from "../helpers/netattachctl.js";
@@ -61,6 +62,32 @@ describe("the TCP listener's refused connections", () => {
     await vi.waitFor(() => expect(refusals().slice(before)).toHaveLength(expected.length));
     expect(refusals().slice(before)).toEqual(expected.map((e) => expect.objectContaining(e)));
     expect(refusals().some((l) => l.peer === `127.0.0.1:${probe}`)).toBe(false);
+  });
+});
+
+describe("the TCP listener's bounds", () => {
+  it(`holds at most ${MAX_CONNECTIONS} connections: one more is closed at once and logged with its peer`, async () => {
+    const before = refusals().length;
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < MAX_CONNECTIONS; i++) {
+        const s = tcpConnect(d.tcpPort!, "127.0.0.1");
+        s.on("error", () => undefined);
+        held.push(s);
+        await new Promise((r) => s.once("connect", r));
+      }
+      // The last accepted one: the listener counts it once its connection event ran.
+      await new Promise((r) => setTimeout(r, 200));
+      const dropped = await rawTcp("");
+      await vi.waitFor(() => expect(refusals().slice(before)).toHaveLength(1));
+      expect(refusals().slice(before)[0]).toMatchObject({
+        peer: `127.0.0.1:${dropped}`,
+        reason: `over the listener's ${MAX_CONNECTIONS} connections`,
+      });
+      expect(held.every((s) => !s.destroyed)).toBe(true);
+    } finally {
+      held.forEach((s) => s.destroy());
+    }
   });
 });
 

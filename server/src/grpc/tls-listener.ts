@@ -19,6 +19,14 @@ export interface TlsListener {
   destroyAll(): void;
 }
 
+/**
+ * Bounds on what anyone who reaches the port can hold without a certificate: a handshake gets
+ * HANDSHAKE_TIMEOUT_MS (Node's default is 120 s), and the listener holds at most MAX_CONNECTIONS
+ * (operators' tools and a few runtimes need a handful; the shim uses the unix socket).
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const MAX_CONNECTIONS = 256;
+
 /** Handshake errors of a peer that went away (a TCP probe, a client that gave up): nothing was refused. */
 const PEER_LEFT = new Set(["ECONNRESET", "EPIPE"]);
 
@@ -42,7 +50,15 @@ export function createTlsListener(
     requestCert: true,
     rejectUnauthorized: false,
     ALPNProtocols: ["h2"],
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
   });
+  server.maxConnections = MAX_CONNECTIONS;
+  server.on("drop", (data?: { remoteAddress?: string; remotePort?: number }) =>
+    refusals.refused(
+      peerOf({ remoteAddress: data?.remoteAddress, remotePort: data?.remotePort }),
+      `over the listener's ${MAX_CONNECTIONS} connections`,
+    ),
+  );
   const sockets = new Set<Socket>();
   server.on("connection", (raw: Socket) => {
     sockets.add(raw);
@@ -87,7 +103,10 @@ function unauthorized(socket: TLSSocket): string | undefined {
   return undefined;
 }
 
-function peerOf(socket: TLSSocket): string {
+function peerOf(socket: {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}): string {
   const { remoteAddress: address, remotePort: port } = socket;
   if (address === undefined) return "unknown";
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
