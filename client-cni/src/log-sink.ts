@@ -2,7 +2,8 @@
 // one. A logFile that cannot be written (its directory missing, a read-only file system, a
 // directory at the path) is said once on stderr, with the path and errno, and the lines go to
 // stderr from then on: lost lines would hide exactly the failures a log file is set up to show.
-// The CNI result and exit code never depend on the log.
+// A FIFO nobody reads is one such file (opened non-blocking: ENXIO). The CNI result and exit code
+// never depend on the log.
 import { createLogger } from "./logger.js";
 
 export interface LogSinkIo {

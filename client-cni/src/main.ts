@@ -50,7 +50,17 @@ function main(): void {
     },
     logSink: (logFile) =>
       createLogSink(logFile, {
-        appendFile: (path, line) => fs().appendFileSync(path, line),
+        appendFile: (path, line) => {
+          const f = fs();
+          // Non-blocking: opening a FIFO nobody reads would block the shim, and its ADD, forever.
+          const { O_WRONLY, O_APPEND, O_CREAT, O_NONBLOCK } = f.constants;
+          const fd = f.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0o644);
+          try {
+            f.writeSync(fd, line);
+          } finally {
+            f.closeSync(fd);
+          }
+        },
         stderr: (line) => writeAll(2, line),
         now: () => Date.now(),
       }),

@@ -1,6 +1,8 @@
 // The BUILT netattach-cni, run as containerd runs it (exact env, config on stdin, any cwd)
 // against the real daemon shell with a scripted service: every CNI command, every result
 // version, stdout holding only the result.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +39,12 @@ beforeEach(() => {
 
 const run = (command: string, conf: Record<string, unknown>, env: Record<string, string> = {}) =>
   runShimBinary(shim, { ...containerdEnv(command), ...env }, JSON.stringify(conf));
+
+/** A named pipe at `path` (made once). */
+function fifo(path: string): string {
+  if (!existsSync(path)) execFileSync("mkfifo", [path]);
+  return path;
+}
 
 describe("VERSION", () => {
   it("is answered locally, with no daemon, no config keys and an empty environment", async () => {
@@ -265,6 +273,7 @@ describe("how it runs", () => {
   it.each([
     ["whose directory is missing", () => join(scratch, "absent", "shim.log"), "ENOENT"],
     ["that is a directory", () => scratch, "EISDIR"],
+    ["that is a FIFO nobody reads (an open would block forever)", () => fifo(join(scratch, "shim.fifo")), "ENXIO"],
   ])(
     "with a logFile %s, says so once on stderr (path, errno) and logs there; result and exit code unchanged",
     async (_, logFile, errno) => {
