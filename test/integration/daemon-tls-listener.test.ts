@@ -5,7 +5,7 @@ import { connect as tcpConnect, type Socket } from "node:net";
 import { join } from "node:path";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { MAX_CONNECTIONS } from "../../server/src/grpc/tls-listener.js";
+import { HANDSHAKE_TIMEOUT_MS, MAX_CONNECTIONS } from "../../server/src/grpc/tls-listener.js";
 import { createFakeService, startDaemonWith, type LogLine, type TestDaemon } from "../helpers/daemon.js";
 import { makeMtlsFiles, type MtlsFiles } from "../helpers/mtls.js";
 import { runNetattachctl } from "../helpers/netattachctl.js";
@@ -66,6 +66,19 @@ describe("the TCP listener's refused connections", () => {
 });
 
 describe("the TCP listener's bounds", () => {
+  it(`closes a connection whose handshake has not finished in ${HANDSHAKE_TIMEOUT_MS} ms, and logs it`, async () => {
+    const before = refusals().length;
+    const silent = tcpConnect(d.tcpPort!, "127.0.0.1");
+    silent.on("error", () => undefined);
+    const port = await new Promise<number>((r) => silent.once("connect", () => r(silent.localPort!)));
+    const closed = new Promise<number>((r) => silent.once("close", () => r(Date.now())));
+    const t0 = Date.now();
+    expect((await closed) - t0).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 5_000);
+    expect(refusals().slice(before)).toEqual([
+      expect.objectContaining({ peer: `127.0.0.1:${port}`, reason: "the handshake did not finish in time" }),
+    ]);
+  }, 30_000);
+
   it(`holds at most ${MAX_CONNECTIONS} connections: one more is closed at once and logged with its peer`, async () => {
     const before = refusals().length;
     const held: Socket[] = [];

@@ -71,8 +71,11 @@ export function createTlsListener(
     socket.destroy();
   });
   server.on("tlsClientError", (err: NodeJS.ErrnoException & { reason?: string }, socket: TLSSocket) => {
+    const peer = peerOf(socket);
+    // Node leaves the socket open to whoever listens for this event (a timed-out handshake included).
+    socket.destroy();
     if (err.code !== undefined && PEER_LEFT.has(err.code)) return;
-    refusals.refused(peerOf(socket), (err.code && REASONS[err.code]) ?? err.reason ?? err.code ?? err.message);
+    refusals.refused(peer, (err.code && REASONS[err.code]) ?? err.reason ?? err.code ?? err.message);
   });
 
   return {
