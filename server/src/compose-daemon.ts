@@ -7,6 +7,7 @@ import {
   createFileAttachmentStore,
   createPluginFinder,
   createSysfsNodeLinks,
+  trackInFlightCalls,
   type AttachmentService,
   type NetworkStatusWriter,
   type NodeLinks,
@@ -178,9 +179,12 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     log,
     ...(cri !== undefined ? { onStop: () => cri.close() } : {}),
   });
+  // The daemon's stop waits for and cancels every call of the service, the annotation watcher's
+  // hot-plugs as well as the RPCs: one tracker for both.
+  const calls = trackInFlightCalls(service);
   const hotplug =
     kube !== undefined && config.hotplug.annotations
-      ? annotationHotplug(kube, service, events, config, log)
+      ? annotationHotplug(kube, calls.service, events, config, log)
       : undefined;
   // The reconciler before the others: its start-up cleanup runs before anything else touches the state.
   // The spawner first, so it stops last: nothing else runs a plugin after it is gone.
@@ -197,7 +201,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     limits: config.limits,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     shutdownRollbackMs: config.shutdownRollbackMs,
-    service,
+    calls,
     log,
     descriptorSet: opts.descriptorSet,
     lock: () => lockStateDir(config.stateDir, config.socketPath),

@@ -6,7 +6,7 @@
 import { chmod, unlink } from "node:fs/promises";
 import { HealthState } from "nice-grpc-server-health";
 import type { Logger } from "pino";
-import { gateAttachOnReadiness, trackInFlightCalls, type AttachmentService } from "./attach/index.js";
+import { gateAttachOnReadiness, type InFlightCalls } from "./attach/index.js";
 import { StartupError } from "./errors/startup-error.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { SERVICE_NAME, createRpcServer } from "./grpc/create-rpc-server.js";
@@ -36,7 +36,11 @@ export interface DaemonDeps {
    * left (DEL) before it stops the components.
    */
   readonly shutdownRollbackMs: number;
-  readonly service: AttachmentService;
+  /**
+   * The service it serves, tracked: stop() waits for and cancels every call in flight, the RPCs'
+   * and those of the service's other callers (the annotation watcher) alike.
+   */
+  readonly calls: InFlightCalls;
   readonly log: Logger;
   readonly descriptorSet: Uint8Array;
   /**
@@ -76,7 +80,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     health,
     services: [SERVICE_NAME],
     log,
-    check: (signal) => deps.service.status({ signal, log }),
+    check: (signal) => deps.calls.service.status({ signal, log }),
     ...(deps.readinessIntervalMs ? { intervalMs: deps.readinessIntervalMs } : {}),
   });
   const events = deps.events ?? createEventBus();
@@ -87,7 +91,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   let ownsSocket = false;
   let lock: { release(): Promise<void> } | undefined;
 
-  const calls = trackInFlightCalls(deps.service);
+  const calls = deps.calls;
   const service = gateAttachOnReadiness(calls.service, {
     reached: () => readiness.wasReady(),
     checkNow: () => readiness.checkNow(),

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import type { AttachmentService } from "../../server/src/attach/index.js";
+import { trackInFlightCalls, type AttachmentService } from "../../server/src/attach/index.js";
 import { composeDaemon, type ComposeOptions } from "../../server/src/compose-daemon.js";
 import { DEFAULTS, type DaemonConfig } from "../../server/src/config/index.js";
 import { createDaemon, type Daemon, type DaemonDeps } from "../../server/src/daemon.js";
@@ -87,10 +87,10 @@ export async function tempDir(prefix = "na-daemon-"): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** A daemon serving `service` (a fake or the real one). */
+/** A daemon serving `service` (a fake or the real one); `over.calls`, when given, is its tracker (for calls made on it directly). */
 export async function startDaemonWith(
   service: AttachmentService,
-  over: Partial<Omit<DaemonDeps, "service" | "log" | "descriptorSet">> = {},
+  over: Partial<Omit<DaemonDeps, "log" | "descriptorSet">> = {},
 ): Promise<TestDaemon> {
   const dir = await tempDir();
   const sink = createLogSink();
@@ -101,7 +101,7 @@ export async function startDaemonWith(
     readinessIntervalMs: { notReady: 50, ready: 200 },
     ...over,
     socketPath,
-    service,
+    calls: over.calls ?? trackInFlightCalls(service),
     log: sink.log,
     descriptorSet: await loadDescriptorSet(),
   });

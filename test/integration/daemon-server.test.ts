@@ -5,9 +5,10 @@ import { lstat, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import { Status } from "nice-grpc-common";
+import { pino } from "pino";
 import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AttachResult, ServiceStatus } from "../../server/src/attach/index.js";
+import { trackInFlightCalls, type AttachResult, type ServiceStatus } from "../../server/src/attach/index.js";
 import { CniError } from "../../server/src/cni/index.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { StartupError } from "../../server/src/errors/startup-error.js";
@@ -16,6 +17,7 @@ import { createDaemonClient } from "../../tools/src/daemon-client.js";
 import { createFakeService, startDaemonWith, tempDir as makeTempDir, type TestDaemon } from "../helpers/daemon.js";
 import { makeMtlsFiles } from "../helpers/mtls.js";
 
+const silent = pino({ level: "silent" });
 const READY: ServiceStatus = { ready: true, reasons: [], clusterNetwork: { name: "cbr", ok: true } };
 const POD = { namespace: "ns1", name: "pod1", uid: "u1" };
 const RESULT: AttachResult = {
@@ -395,6 +397,32 @@ describe("graceful shutdown", () => {
     } finally {
       certs.cleanup();
     }
+  });
+
+  it("waits for and cancels a call made on the service directly (the annotation watcher's hot-plug) as it does an RPC", async () => {
+    const order: string[] = [];
+    const fake = createFakeService({ status: READY });
+    fake.attachNetwork = async (_req, ctx) => {
+      order.push("running");
+      await new Promise((r) => ctx.signal.addEventListener("abort", r, { once: true }));
+      await new Promise((r) => setTimeout(r, 300));
+      order.push("rolled back");
+      throw new DaemonError("CANCELLED", 'network "ns1/blue": hot-plug aborted (rolled back: 1 delegate deleted)');
+    };
+    const calls = trackInFlightCalls(fake);
+    const component = { start: async () => undefined, stop: async () => void order.push("component stopped") };
+    const d = await start(fake, { calls, shutdownTimeoutMs: 100, shutdownRollbackMs: 10_000, lifecycles: [component] });
+    const { signal } = new AbortController();
+    const hotplug = calls.service
+      .attachNetwork({ containerId: "c1", selection: { name: "blue", namespace: "ns1" } }, { signal, log: silent })
+      .catch((err: unknown) => err);
+    await until("the hot-plug to run", () => (order.length > 0 ? true : undefined));
+    await d.daemon.stop();
+    expect(order).toEqual(["running", "rolled back", "component stopped"]);
+    expect(d.logs.find((l) => l.msg === "calls still running at the shutdown deadline; cancelling them")).toMatchObject(
+      { calls: 1 },
+    );
+    expect(((await hotplug) as Error).message).toContain("netattachd is stopping");
   });
 
   it("stops anyway once shutdownRollbackMs has passed, saying how many calls were left", async () => {

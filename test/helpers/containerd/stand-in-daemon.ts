@@ -7,15 +7,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { convertResult, type CniResult } from "../../../server/src/cni/index.js";
-import type {
-  AttachRequest,
-  AttachResult,
-  AttachmentService,
-  CallContext,
-  CheckRequest,
-  DetachRequest,
-  GcRequest,
-  ServiceStatus,
+import {
+  trackInFlightCalls,
+  type AttachRequest,
+  type AttachResult,
+  type AttachmentService,
+  type CallContext,
+  type CheckRequest,
+  type DetachRequest,
+  type GcRequest,
+  type ServiceStatus,
 } from "../../../server/src/attach/index.js";
 import { createDaemon, type Daemon } from "../../../server/src/daemon.js";
 import { loadDescriptorSet } from "../../../server/src/grpc/descriptor-set.js";
@@ -131,7 +132,7 @@ export async function createStandInDaemon(): Promise<StandInDaemon> {
       socketPath: self.socketPath,
       shutdownTimeoutMs: 1_000,
       shutdownRollbackMs: 1_000,
-      service,
+      calls: trackInFlightCalls(service),
       log: pino({ level: "silent" }),
       descriptorSet,
       // The daemon polls status for grpc.health; keep those probes out of the way.
