@@ -189,9 +189,9 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   // The reconciler before the others: its start-up cleanup runs before anything else touches the state.
   // The spawner first, so it stops last: nothing else runs a plugin after it is gone.
   const lifecycles: Lifecycle[] = [
-    ...(spawnExec ? [{ start: async () => undefined, stop: () => spawnExec.close() }] : []),
+    ...(spawnExec ? [{ name: "plugin spawner", start: async () => undefined, stop: () => spawnExec.close() }] : []),
     reconciler,
-    ...(kube ? [kube] : []),
+    ...(kube ? [{ name: "kubernetes informers", start: () => kube.start(), stop: () => kube.stop() }] : []),
     ...(hotplug ? [hotplug] : []),
   ];
   return createDaemon({
@@ -221,7 +221,7 @@ function annotationHotplug(
 ): Lifecycle {
   const watcher = createAnnotationHotplug({ service, events, log, limits: config.limits });
   kube.onPodChange((pod, change) => watcher.observe(pod, change));
-  return { start: async () => undefined, stop: () => watcher.stop() };
+  return { name: "annotation hot-plug", start: async () => undefined, stop: () => watcher.stop() };
 }
 
 /**

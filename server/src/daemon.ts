@@ -17,6 +17,8 @@ import { createHttpEndpoint, type HttpEndpointOptions } from "./metrics/index.js
 
 /** Something with a lifetime tied to the daemon (the Kubernetes edge). */
 export interface Lifecycle {
+  /** Named in the log line when its stop() outlasts shutdownRollbackMs. */
+  readonly name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -68,9 +70,15 @@ export interface Daemon {
   start(): Promise<DaemonAddresses>;
   /**
    * Stops accepting calls, lets calls in flight finish (bounded), then cancels the rest and waits
-   * (bounded) for their rollbacks before stopping the components.
+   * (bounded) for their rollbacks before stopping the components (bounded too).
    */
-  stop(): Promise<void>;
+  stop(): Promise<StopOutcome>;
+}
+
+/** Whether stop() left work for the next start: main exits non-zero then, so a supervisor can tell. */
+export interface StopOutcome {
+  /** Calls still rolling back at shutdownRollbackMs, plus components that did not stop within it. */
+  readonly abandoned: number;
 }
 
 export function createDaemon(deps: DaemonDeps): Daemon {
@@ -86,7 +94,7 @@ export function createDaemon(deps: DaemonDeps): Daemon {
   const events = deps.events ?? createEventBus();
   const http = deps.http ? createHttpEndpoint({ ...deps.http, ready: () => readiness.isReady(), log }) : undefined;
   let started: Promise<DaemonAddresses> | undefined;
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<StopOutcome> | undefined;
   /** Set once our socket exists: only then is it ours to remove. */
   let ownsSocket = false;
   let lock: { release(): Promise<void> } | undefined;
@@ -158,7 +166,8 @@ export function createDaemon(deps: DaemonDeps): Daemon {
     return listen(address, () => server.listenTcp(address, tls));
   }
 
-  async function stop(): Promise<void> {
+  async function stop(): Promise<StopOutcome> {
+    let abandoned = 0;
     readiness.stop();
     events.close();
     // The listeners stop accepting now; the wait is for the calls, not the connections: an idle
@@ -179,22 +188,34 @@ export function createDaemon(deps: DaemonDeps): Daemon {
       calls.cancel(
         `netattachd is stopping (cancelled at the shutdown deadline, shutdownTimeoutMs ${deps.shutdownTimeoutMs})`,
       );
-      if (!(await within(calls.idle(), deps.shutdownRollbackMs)))
+      if (!(await within(calls.idle(), deps.shutdownRollbackMs))) {
+        abandoned += calls.running();
         log.error(
           { shutdownRollbackMs: deps.shutdownRollbackMs, calls: calls.running() },
           "calls still rolling back at shutdownRollbackMs; stopping anyway: the next start rolls back the ADDs and hot-plugs left, the runtime's retried DEL finishes the DELs",
         );
+      }
     }
     // Time for the last answers to reach their callers (health and reflection are not counted
     // calls); what is still open after it is idle, and is closed.
     if (!(await within(closed, CONNECTIONS_GRACE_MS))) server.forceShutdown();
     if (ownsSocket) await unlink(deps.socketPath).catch(() => undefined);
+    // A component's own work (a reconcile pass's CNI GC) gets the rollback budget too: its plugins'
+    // deadlines can be far longer than a pod's terminationGracePeriodSeconds.
     for (const l of [...(deps.lifecycles ?? [])].reverse()) {
-      await l.stop().catch((err: unknown) => log.warn({ err }, "stopping a component failed"));
+      const stopped = l.stop().catch((err: unknown) => log.warn({ err }, "stopping a component failed"));
+      if (!(await within(stopped, deps.shutdownRollbackMs))) {
+        abandoned += 1;
+        log.error(
+          { shutdownRollbackMs: deps.shutdownRollbackMs, component: l.name },
+          "a component did not stop within shutdownRollbackMs; stopping anyway: the next start finishes its work",
+        );
+      }
     }
     await http?.stop();
     await lock?.release();
-    log.info("netattachd stopped");
+    log.info({ abandoned }, "netattachd stopped");
+    return { abandoned };
   }
 
   return {

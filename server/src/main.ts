@@ -58,8 +58,9 @@ async function main(): Promise<number> {
       }
       stopping = true;
       log.info({ signal }, "shutting down");
+      // Work left for the next start (a rollback given up at shutdownRollbackMs) is a failed stop.
       daemon.stop().then(
-        () => resolve(0),
+        ({ abandoned }) => resolve(abandoned > 0 ? 1 : 0),
         (err: unknown) => {
           log.error({ err }, "shutdown failed");
           resolve(1);

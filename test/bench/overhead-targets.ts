@@ -93,7 +93,7 @@ export async function inProcess(w: World, recorder: PhaseRecorder, logLevel: Log
     },
     template: () => (add !== undefined && del !== undefined ? { add, del } : undefined),
     execMs: async (_id, command, phases) => execOf(phases, command),
-    stop: () => daemon.stop(),
+    stop: async () => void (await daemon.stop()),
   };
 }
 

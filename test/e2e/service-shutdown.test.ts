@@ -231,13 +231,38 @@ describeRoot("service e2e: SIGTERM past shutdownTimeoutMs", () => {
       client.close();
     }
     expect((await savedRecord("stop4")).phase).toBe("attaching");
+    await expectNextStartRollsBack();
+  });
 
+  it("a rollback still running at shutdownRollbackMs is given up with exit 1, so a supervisor can tell; the next start rolls the ADD back", async () => {
+    config = { ...config, shutdownRollbackMs: 1_000 };
+    await writeFile(configPath, stringify(config));
+    await writeSlowNad("ADD", "DEL");
+    const p = await startProcess();
+    const client = createDaemonClient(config.socketPath);
+    try {
+      const adding = client.api
+        .attachNetworks(podRequest(w, "stop5", "default/slow-conf@slow0"))
+        .catch((e: unknown) => e);
+      const code = await sigtermWhen(p, "ptp to have made slow0", async () => (await w.podLinks()).includes("slow0"));
+      expect(code).toBe(1);
+      expect(p.stdout()).toContain("calls still rolling back at shutdownRollbackMs; stopping anyway");
+      expect(await adding).toBeInstanceOf(Error);
+    } finally {
+      client.close();
+    }
+    expect((await savedRecord("stop5")).phase).toBe("attaching");
+    await expectNextStartRollsBack();
+  });
+
+  /** With a noop that no longer sleeps, a new netattachd rolls back the ADD its predecessor left. */
+  async function expectNextStartRollsBack(): Promise<void> {
     await rm(join(w.binDirs[0]!, "noop"));
     await writeFile(join(w.binDirs[0]!, "noop"), QUICK_NOOP, { mode: 0o755 });
-    const second = await startProcess();
-    expect(second.stdout()).toContain("rolled back an ADD a previous netattachd never finished");
+    const next = await startProcess();
+    expect(next.stdout()).toContain("rolled back an ADD a previous netattachd never finished");
     expect(await w.podLinks()).toEqual([]);
     for (const n of ["cluster", "slow-conf"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
     expect(await savedIds()).toEqual([]);
-  });
+  }
 });

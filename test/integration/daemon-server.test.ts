@@ -102,7 +102,7 @@ describe("unix socket", () => {
       start(createFakeService({ status: READY }), {
         socketPath: first.socketPath,
         // A component's start() runs the start-up cleanup: it must not run for a daemon that is refused.
-        lifecycles: [{ start: async () => void started.push("cleanup"), stop: async () => undefined }],
+        lifecycles: [{ name: "cleanup", start: async () => void started.push("cleanup"), stop: async () => undefined }],
       }),
     );
     expect(started).toEqual([]);
@@ -329,7 +329,7 @@ describe("graceful shutdown", () => {
     release();
     const res = await inFlight;
     expect(res.interfaces[0]?.interface).toBe("eth0");
-    await stopping;
+    expect(await stopping).toEqual({ abandoned: 0 });
     expect(fake.calls.find((c) => c.method === "attach")?.signal.aborted).toBe(false);
     await expect(lstat(d.socketPath)).rejects.toMatchObject({ code: "ENOENT" });
   });
@@ -362,7 +362,11 @@ describe("graceful shutdown", () => {
         network: "cbr",
       });
     };
-    const component = { start: async () => undefined, stop: async () => void order.push("component stopped") };
+    const component = {
+      name: "component",
+      start: async () => undefined,
+      stop: async () => void order.push("component stopped"),
+    };
     const d = await start(fake, { shutdownTimeoutMs: 100, shutdownRollbackMs: 10_000, lifecycles: [component] });
     const inFlight = rejection(d.client.api.attachNetworks(attachReq));
     await until("the call to reach the service", () => (order.length > 0 ? true : undefined));
@@ -410,7 +414,11 @@ describe("graceful shutdown", () => {
       throw new DaemonError("CANCELLED", 'network "ns1/blue": hot-plug aborted (rolled back: 1 delegate deleted)');
     };
     const calls = trackInFlightCalls(fake);
-    const component = { start: async () => undefined, stop: async () => void order.push("component stopped") };
+    const component = {
+      name: "component",
+      start: async () => undefined,
+      stop: async () => void order.push("component stopped"),
+    };
     const d = await start(fake, { calls, shutdownTimeoutMs: 100, shutdownRollbackMs: 10_000, lifecycles: [component] });
     const { signal } = new AbortController();
     const hotplug = calls.service
@@ -434,12 +442,33 @@ describe("graceful shutdown", () => {
       fake.calls.some((c) => c.method === "attach") ? true : undefined,
     );
     const t0 = Date.now();
-    await d.daemon.stop();
+    // The call left behind is reported, so that main exits non-zero.
+    expect(await d.daemon.stop()).toEqual({ abandoned: 1 });
     expect(Date.now() - t0).toBeLessThan(2_000);
     await inFlight;
     expect(d.logs.find((l) => l.msg?.startsWith("calls still rolling back at shutdownRollbackMs"))).toMatchObject({
       shutdownRollbackMs: 300,
       calls: 1,
+    });
+  });
+
+  it("bounds a component's stop (a reconcile pass's CNI GC) by shutdownRollbackMs too, names it and reports it", async () => {
+    const stuck = { name: "reconciler", start: async () => undefined, stop: () => new Promise<void>(() => undefined) };
+    const after: string[] = [];
+    const next = { name: "spawner", start: async () => undefined, stop: async () => void after.push("stopped") };
+    // Stopped in reverse: the stuck one first, then the one it must not hold back.
+    const d = await start(createFakeService({ status: READY }), {
+      shutdownTimeoutMs: 100,
+      shutdownRollbackMs: 300,
+      lifecycles: [next, stuck],
+    });
+    const t0 = Date.now();
+    expect(await d.daemon.stop()).toEqual({ abandoned: 1 });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(after).toEqual(["stopped"]);
+    expect(d.logs.find((l) => l.msg?.startsWith("a component did not stop within shutdownRollbackMs"))).toMatchObject({
+      shutdownRollbackMs: 300,
+      component: "reconciler",
     });
   });
 });

@@ -39,6 +39,7 @@ export function createReconciler(deps: ReconcilerDeps): Lifecycle {
     }
   }
   return {
+    name: "reconciler",
     async start() {
       await deps.startup();
       if (deps.enabled) schedule(0);
