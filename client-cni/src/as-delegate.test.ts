@@ -36,7 +36,7 @@ describe("the shim run by netattachd (its plugin-run mark in the environment)", 
       cniVersion: "1.1.0",
       code: SHIM_AS_DELEGATE_CODE,
       msg: `netattach-cni (/opt/cni/bin/vendor-net) was run by netattachd as a delegate plugin for ${c}`,
-      details: expect.stringContaining(`${PLUGIN_RUN_ENV} is set`),
+      details: expect.stringContaining(`${PLUGIN_RUN_ENV}=${ENV[PLUGIN_RUN_ENV]} is set`),
     });
   });
 

@@ -5,7 +5,7 @@
 // timeout, so the shim answers at once: DEL and GC succeed (run so, it never attached anything:
 // rollback and teardown finish, nothing is orphaned); every other command fails with
 // SHIM_AS_DELEGATE_CODE, which netattachd reports as INVALID_NETWORK_CONFIG naming the network.
-import { PLUGIN_RUN_ENV, SHIM_AS_DELEGATE_CODE } from "../../server/src/cni/spec/index.js";
+import { PLUGIN_RUN_ENV, SHIM_AS_DELEGATE_CODE, shimRefusalDetails } from "../../server/src/cni/spec/index.js";
 import type { CniCommand } from "./cni-env.js";
 import { ShimError } from "./shim-error.js";
 
@@ -15,12 +15,13 @@ export function answerAsDelegate(
   command: CniCommand,
   selfPath: string,
 ): string | undefined {
-  if (!env[PLUGIN_RUN_ENV]) return undefined;
+  const mark = env[PLUGIN_RUN_ENV];
+  if (!mark) return undefined;
   if (command === "DEL" || command === "GC") return "";
   throw new ShimError(
     SHIM_AS_DELEGATE_CODE,
     `netattach-cni (${selfPath}) was run by netattachd as a delegate plugin for ${command}`,
-    `${PLUGIN_RUN_ENV} is set: a network's chain names netattach's own shim under another name; ` +
+    `${shimRefusalDetails(mark)}: a network's chain names netattach's own shim under another name; ` +
       `it refuses at once rather than call netattachd back and wait for the lock netattachd holds`,
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CniError, SHIM_AS_DELEGATE_CODE, type CniFailureKind } from "../cni/index.js";
+import { CniError, PLUGIN_RUN_ENV, SHIM_AS_DELEGATE_CODE, type CniFailureKind } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { cniCodeOf } from "../errors/error-codes.js";
 import { toDaemonError } from "./cni-error.js";
@@ -56,6 +56,7 @@ describe("CNI errors to the catalog", () => {
       kind: "plugin-failed",
       code: SHIM_AS_DELEGATE_CODE,
       msg: "netattach-cni (/opt/cni/bin/vendor-net) was run by netattachd as a delegate plugin for ADD",
+      details: `${PLUGIN_RUN_ENV}=5f0e7c1a is set: a network's chain names netattach's own shim under another name`,
       plugin: "vendor-net",
       command: "ADD",
     });
@@ -69,6 +70,22 @@ describe("CNI errors to the catalog", () => {
       "(the shim said: netattach-cni (/opt/cni/bin/vendor-net) was run by netattachd as a delegate plugin for ADD)",
     );
     expect(err.cause).toBe(cause);
+  });
+
+  it("another plugin failing with the shim's code, without its mark: the plugin's own failure, as any other", () => {
+    const cause = new CniError({
+      kind: "plugin-failed",
+      code: SHIM_AS_DELEGATE_CODE,
+      msg: "vendor quota exceeded",
+      details: "try again later",
+      plugin: "vendor-net",
+      command: "ADD",
+    });
+    const err = toDaemonError(cause, where);
+    expect(err.code).toBe("PLUGIN_FAILED");
+    expect(err.message).toBe(
+      'network "default/mv" (net1): plugin "vendor-net" failed on ADD with CNI code 173: vendor quota exceeded; try again later',
+    );
   });
 
   it("a plugin killed for flooding stdout: PLUGIN_BAD_OUTPUT, and the message cites the code the shim prints (6)", () => {

@@ -1,5 +1,5 @@
 // Turns what the CNI runtime throws into the daemon's catalog, naming network, plugin and phase.
-import { isCniError, SHIM_AS_DELEGATE_CODE, type CniError } from "../cni/index.js";
+import { isCniError, isShimRefusal, type CniError } from "../cni/index.js";
 import { DaemonError, isDaemonError, type ErrorContext } from "../errors/daemon-error.js";
 import { cniCodeOf, type ErrorCode } from "../errors/error-codes.js";
 import { codeFromCniKind } from "../errors/code-from-cni-kind.js";
@@ -61,7 +61,7 @@ export function toDaemonError(err: unknown, where: DelegateWhere, signal?: Abort
     );
   }
   // The shim refused to run as a delegate: a copy of it under another name is in the chain.
-  if (err.kind === "plugin-failed" && err.code === SHIM_AS_DELEGATE_CODE) {
+  if (err.kind === "plugin-failed" && isShimRefusal(err.code, err.details)) {
     const place = `plugin "${err.plugin ?? "?"}" is, or runs, a copy of ${SHIM_TYPE} under another name`;
     return selfDelegationError(where.network, where.source ?? "unknown source", place, where.phase, {
       plugin: err.plugin,

@@ -59,7 +59,7 @@ export {
 export { createSpawnExec, type ClosablePluginExec, type SpawnExecOptions } from "./invoke/spawn-exec.js";
 export { CHECKOUT_SPAWNER, findSpawner, type SpawnerLookup } from "./invoke/spawner/find-spawner.js";
 export { killLeftoverPlugins, PLUGIN_OWNER_ENV, type LeftoverProcess } from "./invoke/leftover-plugins.js";
-export { PLUGIN_RUN_ENV, SHIM_AS_DELEGATE_CODE } from "./spec/plugin-run-mark.js";
+export { isShimRefusal, PLUGIN_RUN_ENV, SHIM_AS_DELEGATE_CODE } from "./spec/plugin-run-mark.js";
 export { findSetpriv, type SetprivLookup } from "./invoke/find-setpriv.js";
 export { findInPath } from "./invoke/find-in-path.js";
 export { buildCniEnv, DEFAULT_PLUGIN_PATH, type CniEnvInput } from "./invoke/cni-env.js";

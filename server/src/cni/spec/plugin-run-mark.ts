@@ -11,3 +11,13 @@ export const PLUGIN_RUN_ENV = "NETATTACH_PLUGIN_RUN";
  * above); netattachd reports it as INVALID_NETWORK_CONFIG naming the network.
  */
 export const SHIM_AS_DELEGATE_CODE = 173;
+
+/** What the shim's refusal says in its details: the mark it found, so netattachd knows it from another plugin's 173. */
+export function shimRefusalDetails(markValue: string): string {
+  return `${PLUGIN_RUN_ENV}=${markValue} is set`;
+}
+
+/** The shim's refusal, not a third-party plugin that happens to fail with the same code. */
+export function isShimRefusal(code: number, details: string): boolean {
+  return code === SHIM_AS_DELEGATE_CODE && details.startsWith(`${PLUGIN_RUN_ENV}=`);
+}
