@@ -89,7 +89,10 @@ export const RECONCILE_SCHEMA = section({
   /** Run a pass every intervalMs, the first right after start-up. */
   enabled: v.optional(bool, true),
   intervalMs: v.optional(int(100, 86_400_000), 60_000),
-  /** Attachments written more recently than this are never judged (an ADD the runtime has not finished). */
+  /**
+   * Attachments written more recently than this are never judged (an ADD the runtime has not finished);
+   * at least callTimeoutMs unless netns existence alone judges (validate-config.ts).
+   */
   gracePeriodMs: v.optional(int(0, 86_400_000), 120_000),
   /** How long one network's CNI GC may take: every ADD and DEL on the node waits while it runs. */
   gcTimeoutMs: v.optional(int(100, 3_600_000), 10_000),

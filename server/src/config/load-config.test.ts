@@ -257,6 +257,36 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("refuses a reconcile grace period shorter than callTimeoutMs while the runtime's sandbox list or the pod informer judges", async () => {
+    const load = (yaml: string, ...flags: string[]) =>
+      loadConfig(input({ "/c.yaml": `clusterNetwork: a\n${yaml}` }, ["--config", "/c.yaml", ...flags]));
+    expect(await issuesOf(load("reconcile: {gracePeriodMs: 0}"))).toEqual([
+      "reconcile.gracePeriodMs (0) must be at least callTimeoutMs (120000) while the container runtime's sandbox list (reconcile.runtimeSocket) judges sandboxes: " +
+        "an ADD may take callTimeoutMs and the runtime lists its sandbox only once the ADD has answered, so a shorter grace would detach a new pod's networks (see docs/config.md)",
+    ]);
+    expect(
+      await issuesOf(
+        load('reconcile: {gracePeriodMs: 5000, runtimeSocket: ""}\nkubernetes: {mode: in-cluster, nodeName: n}'),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^reconcile\.gracePeriodMs \(5000\) must be at least callTimeoutMs \(120000\) while the pod informer judges/,
+      ),
+    ]);
+    // The floor follows callTimeoutMs, from the file or a flag.
+    await expect(load("reconcile: {gracePeriodMs: 5000}\ncallTimeoutMs: 5000")).resolves.toMatchObject({
+      config: { reconcile: { gracePeriodMs: 5000 } },
+    });
+    expect(await issuesOf(load("reconcile: {gracePeriodMs: 5000}", "--call-timeout-ms", "5001"))).toEqual([
+      expect.stringMatching(/^reconcile\.gracePeriodMs \(5000\) must be at least callTimeoutMs \(5001\)/),
+    ]);
+    // Netns existence alone judges: a new pod's netns exists already, so no grace is needed.
+    await expect(load('reconcile: {gracePeriodMs: 0, runtimeSocket: ""}')).resolves.toMatchObject({
+      config: { reconcile: { gracePeriodMs: 0 } },
+    });
+    expect(DEFAULTS.reconcile.gracePeriodMs).toBeGreaterThanOrEqual(DEFAULTS.callTimeoutMs);
+  });
+
   it("defaultRouteConflicts: reject by default, warn when set, anything else named as invalid", async () => {
     const load = (yaml: string) =>
       loadConfig(input({ "/c.yaml": `clusterNetwork: a\n${yaml}` }, ["--config", "/c.yaml"]));

@@ -61,7 +61,31 @@ function crossFieldIssues(raw: Record<string, unknown>): string[] {
       `limits.maxAnnotationBytes (${maxAnnotationBytes}) must be smaller than limits.maxMessageBytes (${maxMessageBytes}), so an oversized annotation gets its own error`,
     );
   }
+  const grace = gracePeriodIssue(raw, mode === "kubeconfig" || mode === "in-cluster");
+  if (grace !== undefined) issues.push(grace);
   return issues;
+}
+
+/**
+ * The floor of reconcile.gracePeriodMs (the one place it is enforced). An ADD may run for
+ * callTimeoutMs after it saved its record, and the runtime lists the sandbox only once the ADD has
+ * answered: a shorter grace lets a pass judge a new pod by a list that lacks it yet, and detach
+ * every network of a pod the runtime then reports ready. Judged by netns existence alone (no
+ * runtime socket, no cluster), a new pod's netns exists already, so any grace is safe.
+ */
+function gracePeriodIssue(raw: Record<string, unknown>, cluster: boolean): string | undefined {
+  const reconcile = { ...DEFAULTS.reconcile, ...(isJsonObject(raw.reconcile) ? raw.reconcile : {}) };
+  const { gracePeriodMs: grace, runtimeSocket } = reconcile;
+  const callTimeout = raw.callTimeoutMs ?? DEFAULTS.callTimeoutMs;
+  if (typeof grace !== "number" || typeof callTimeout !== "number" || grace >= callTimeout) return undefined;
+  if (runtimeSocket === "" && !cluster) return undefined;
+  const judge =
+    runtimeSocket !== "" ? "the container runtime's sandbox list (reconcile.runtimeSocket)" : "the pod informer";
+  return (
+    `reconcile.gracePeriodMs (${grace}) must be at least callTimeoutMs (${callTimeout}) while ${judge} judges sandboxes: ` +
+    "an ADD may take callTimeoutMs and the runtime lists its sandbox only once the ADD has answered, so a shorter grace " +
+    "would detach a new pod's networks (see docs/config.md)"
+  );
 }
 
 /** "path: problem, got value"; an unknown key or a missing one has no value to show. */
