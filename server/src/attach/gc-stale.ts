@@ -8,6 +8,14 @@ import type { AttachmentRecord } from "./attachment-store.js";
 import { detachRecord, type DetachDeps } from "./detach.js";
 import { interfaceSummaries } from "./list-attachments.js";
 
+/**
+ * How far ahead of this clock a record's time may lie and still count as just written: a record
+ * further ahead was written before the clock stepped back (NTP fixing a node booted with a wrong
+ * clock, a restored VM), and sparing it until wall time caught up would keep a leak for as long as
+ * the step. Such a record is judged at once; a minute leaves room for clocks that merely drift.
+ */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+
 /** Decides which saved attachments have lost their sandbox (the runtime, netns existence, or the caller's valid set). */
 export interface Judge {
   readonly sources: readonly string[];
@@ -52,6 +60,8 @@ export async function detachStale(
   const kept: AttachmentRecord[] = [];
   const removed: string[] = [];
   const now = deps.now().getTime();
+  /** Records written further ahead than MAX_CLOCK_SKEW_MS, and the furthest: one warn line per pass. */
+  const ahead = { ids: [] as string[], maxMs: 0 };
   for (const { containerId, read } of await deps.store.list()) {
     if (read.state === "corrupt") {
       pass.unreadable.push(containerId);
@@ -62,7 +72,12 @@ export async function detachStale(
     }
     if (read.state !== "found") continue;
     const record = read.record;
-    const young = now - Date.parse(record.updatedAt) < judge.graceMs;
+    const age = now - Date.parse(record.updatedAt);
+    if (age < -MAX_CLOCK_SKEW_MS) {
+      ahead.ids.push(containerId);
+      ahead.maxMs = Math.max(ahead.maxMs, -age);
+    }
+    const young = age >= -MAX_CLOCK_SKEW_MS && age < judge.graceMs;
     const reason = young ? undefined : await judge.gone(record, pass.signal);
     if (reason === undefined) {
       kept.push(record);
@@ -115,5 +130,15 @@ export async function detachStale(
       if (again?.state === "found") kept.push(again.record);
     }
   }
+  if (ahead.ids.length > 0) warnClockStep(pass.log, ahead.ids, ahead.maxMs);
   return { kept, removed };
+}
+
+/** Bounded: the count, the furthest ahead, and a few ids (a node may hold hundreds of records). */
+function warnClockStep(log: Logger, ids: readonly string[], maxMs: number): void {
+  log.warn(
+    { component: "reconcile", count: ids.length, containerIds: ids.slice(0, 10), aheadMs: maxMs },
+    `${ids.length} saved attachment(s) were written up to ${Math.ceil(maxMs / 1000)} s in the future: ` +
+      "the clock stepped back since; judged now instead of sparing them for the grace period",
+  );
 }

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -123,6 +124,39 @@ describe("a reconcile pass (GC without a valid set)", () => {
         ["", "ok", "gc"],
       ],
     );
+  });
+
+  it("judges at once an attachment written a day ahead of the clock (the clock stepped back), with one warn line naming the step", async () => {
+    const { svc, clock } = service({
+      gone: new Map<string, GoneReason>([
+        ["ahead", "netns-gone"],
+        ["drift", "netns-gone"],
+      ]),
+    });
+    const base = clock.now;
+    clock.now = base + 86_400_000;
+    await svc.attach(request({ containerId: "ahead" }), ctx());
+    // Within a minute ahead: clocks drifting apart, not a step; spared for the grace period as before.
+    clock.now = base + 30_000;
+    await svc.attach(request({ containerId: "drift" }), ctx());
+    clock.now = base;
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino(
+      { level: "warn" },
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
+
+    const res = await svc.gc({}, { signal: new AbortController().signal, log });
+
+    expect(res.removedContainerIds).toEqual(["ahead"]);
+    expect((await t.store.list()).map((e) => e.containerId)).toEqual(["drift"]);
+    expect(lines.map((l) => [l.msg, l.count, l.containerIds])).toEqual([
+      [
+        "1 saved attachment(s) were written up to 86400 s in the future: the clock stepped back since; judged now instead of sparing them for the grace period",
+        1,
+        ["ahead"],
+      ],
+    ]);
   });
 
   it("refuses a valid set with an entry that names no container (INVALID_REQUEST with its index) and removes nothing", async () => {
