@@ -19,6 +19,15 @@ export function isTempFile(name: string): boolean {
   return TEMP_FILE.test(name);
 }
 
+/** What a temp file's name starts with, before its random part: `.<target name>`. */
+const tempPrefix = (target: string): string => `.${basename(target)}`;
+
+/** True for the name of a temp file of a write of `target` (beside it), not of any other file. */
+export function isTempFileOf(target: string, name: string): boolean {
+  const match = TEMP_FILE.exec(name);
+  return match !== null && name.slice(0, match.index) === tempPrefix(target);
+}
+
 export interface CommitOptions {
   /** fsync the file before the rename (default true). False: a power loss may lose the new content (never tear it). */
   readonly sync?: boolean;
@@ -46,7 +55,7 @@ export interface StartOptions {
 /** Starts creating the temp file beside `path`. */
 export function startAtomicWrite(path: string, opts: StartOptions = {}): AtomicWrite {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join(dir, `${tempPrefix(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const mode = opts.mode ?? 0o600;
   const opened = openTemp(temp, mode).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== "ENOENT" || opts.makeDir !== true) throw err;

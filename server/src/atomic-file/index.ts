@@ -7,6 +7,7 @@ export {
   writeFileAtomic,
   syncDir,
   isTempFile,
+  isTempFileOf,
   type AtomicWrite,
   type CommitOptions,
 } from "./atomic-write.js";

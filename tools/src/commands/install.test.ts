@@ -2,10 +2,14 @@
 // node (parsed, kinds and API versions checked, cross-references resolved). The real
 // directories and a running binary are in test/integration/shim-install.test.ts.
 import { readFileSync, readdirSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { DEFAULTS, loadConfig } from "../../../server/src/config/index.js";
 import { DAEMON_NODE_FLAGS } from "../../image/build-image.js";
+import { runCli } from "../cli.js";
 import { installCommand, renderConflist, SHIM_CAPABILITIES } from "./install.js";
 
 const options = {
@@ -227,5 +231,58 @@ describe("deploy/ manifests", () => {
       },
     });
     expect(parseYaml(cm.data["netattachd.yaml"] ?? "")).toMatchObject({ cniConfDir: "/etc/cni/net.d" });
+  });
+});
+
+describe("install and --uninstall on a node's directories", () => {
+  let dir: string;
+  let bin: string;
+  let conf: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "na-install-unit-"));
+    [bin, conf] = ["bin", "net.d"].map((d) => join(dir, d)) as [string, string];
+    await mkdir(bin);
+    await mkdir(conf);
+    await writeFile(join(dir, "shim"), "#!/bin/sh\n", { mode: 0o755 });
+    await writeFile(join(conf, "10-cbr0.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "cbr0", plugins: [] }));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function ctl(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const flags = ["--shim", join(dir, "shim"), "--bin-dir", bin, "--conf-dir", conf];
+    const code = await runCli({
+      argv: ["install", ...flags, ...argv],
+      env: {},
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      cwd: dir,
+    });
+    return { code, out, err };
+  }
+  const ls = async (d: string): Promise<string[]> => (await readdir(d)).sort();
+
+  it("removes the temp files its own interrupted writes left beside the shim and the conflist, and no other file", async () => {
+    const others = [".bridge.0123456789ab.tmp", ".netattach-cni.old", "netattach-cni.1b8c2a2db603.tmp"];
+    for (const name of [...others, ".netattach-cni.1b8c2a2db603.tmp", ".netattach-cni.c309f4d38683.tmp"])
+      await writeFile(join(bin, name), "partial copy");
+    await writeFile(join(conf, ".00-netattach.conflist.0123456789ab.tmp"), "{");
+
+    const r = await ctl();
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`removed stale temp file ${join(bin, ".netattach-cni.1b8c2a2db603.tmp")}\n`);
+    expect(r.out).toContain(`removed stale temp file ${join(conf, ".00-netattach.conflist.0123456789ab.tmp")}\n`);
+    expect(await ls(bin)).toEqual([...others, "netattach-cni"].sort());
+    expect(await ls(conf)).toEqual(["00-netattach.conflist", "10-cbr0.conflist"]);
+
+    // An install interrupted again, then --uninstall: it leaves nothing of ours either.
+    await writeFile(join(bin, ".netattach-cni.fc21c4e963e2.tmp"), "partial copy");
+    await writeFile(join(conf, ".00-netattach.conflist.aaaaaaaaaaaa.tmp"), "{");
+    const u = await ctl("--uninstall");
+    expect(u.code).toBe(0);
+    expect(u.err).toBe("");
+    expect(await ls(bin)).toEqual([...others].sort());
+    expect(await ls(conf)).toEqual(["10-cbr0.conflist"]);
   });
 });

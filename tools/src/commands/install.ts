@@ -10,10 +10,10 @@
 // lifetime: the conf stays when netattachd stops, so ADD waits for it instead of pods
 // silently starting without their networks.
 import { createHash } from "node:crypto";
-import { readFile, rm, stat } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { DEFAULT_READINESS_TIMEOUT_MS } from "../../../client-cni/src/shim-conf.js";
-import { writeFileAtomic } from "../../../server/src/atomic-file/index.js";
+import { isTempFileOf, writeFileAtomic } from "../../../server/src/atomic-file/index.js";
 import { listConfFiles } from "../../../server/src/cni/index.js";
 import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
 import { ExitCode, type Command, type CommandContext } from "../command.js";
@@ -137,12 +137,13 @@ async function install(o: InstallOptions, ctx: CommandContext): Promise<void> {
     throw new Error(`cannot read the shim ${o.shim}: ${(err as Error).message}`, { cause: err });
   });
   const binTarget = join(o.binDir, SHIM_TYPE);
+  const confTarget = join(o.confDir, CONFLIST_NAME);
+  for (const target of [binTarget, confTarget]) await removeStaleTemps(target, ctx);
   if (await sameContent(binTarget, binary)) ctx.stdout.write(`${binTarget} unchanged\n`);
   else {
     await write(binTarget, binary, 0o755);
     ctx.stdout.write(`installed ${binTarget}\n`);
   }
-  const confTarget = join(o.confDir, CONFLIST_NAME);
   const conflist = renderConflist(o, cluster);
   if (await sameContent(confTarget, conflist))
     ctx.stdout.write(`${confTarget} unchanged (cluster network "${cluster.name}")\n`);
@@ -157,6 +158,26 @@ async function write(target: string, data: Uint8Array | string, mode: number): P
   await writeFileAtomic(target, data, { mode }).catch((err: unknown) => {
     throw new Error(`cannot write ${target}: ${(err as Error).message}`, { cause: err });
   });
+}
+
+/**
+ * Removes the temp files a write of `target` left when it was killed (an init container OOM-killed
+ * or evicted mid-copy leaves up to a whole shim, 100+ MB, each time), and nothing else in the
+ * host's CNI dirs. Install runs alone on its node (the DaemonSet's init container), so none is a
+ * write in flight. One that cannot be removed is named on stderr; the install goes on.
+ */
+async function removeStaleTemps(target: string, ctx: CommandContext): Promise<void> {
+  const dir = dirname(target);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => isTempFileOf(target, n))) {
+    const path = join(dir, name);
+    await rm(path).then(
+      () => ctx.stdout.write(`removed stale temp file ${path}\n`),
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") ctx.stderr.write(`warning: cannot remove stale temp file ${path}: ${err.message}\n`);
+      },
+    );
+  }
 }
 
 async function requireDir(dir: string, flag: string): Promise<void> {
@@ -176,6 +197,7 @@ async function uninstall(o: InstallOptions, ctx: CommandContext): Promise<void> 
       },
     );
     ctx.stdout.write(gone ? `${path} was not there\n` : `removed ${path}\n`);
+    await removeStaleTemps(path, ctx);
   }
 }
 
