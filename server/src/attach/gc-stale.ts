@@ -137,7 +137,7 @@ export async function detachStale(
 /** Bounded: the count, the furthest ahead, and a few ids (a node may hold hundreds of records). */
 function warnClockStep(log: Logger, ids: readonly string[], maxMs: number): void {
   log.warn(
-    { component: "reconcile", count: ids.length, containerIds: ids.slice(0, 10), aheadMs: maxMs },
+    { count: ids.length, containerIds: ids.slice(0, 10), aheadMs: maxMs },
     `${ids.length} saved attachment(s) were written up to ${Math.ceil(maxMs / 1000)} s in the future: ` +
       "the clock stepped back since; judged now instead of sparing them for the grace period",
   );
