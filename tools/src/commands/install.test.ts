@@ -238,9 +238,10 @@ describe("install and --uninstall on a node's directories", () => {
   let dir: string;
   let bin: string;
   let conf: string;
+  let state: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "na-install-unit-"));
-    [bin, conf] = ["bin", "net.d"].map((d) => join(dir, d)) as [string, string];
+    [bin, conf, state] = ["bin", "net.d", "state"].map((d) => join(dir, d)) as [string, string, string];
     await mkdir(bin);
     await mkdir(conf);
     await writeFile(join(dir, "shim"), "#!/bin/sh\n", { mode: 0o755 });
@@ -251,7 +252,7 @@ describe("install and --uninstall on a node's directories", () => {
   async function ctl(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = "";
     let err = "";
-    const flags = ["--shim", join(dir, "shim"), "--bin-dir", bin, "--conf-dir", conf];
+    const flags = ["--shim", join(dir, "shim"), "--bin-dir", bin, "--conf-dir", conf, "--state-dir", state];
     const code = await runCli({
       argv: ["install", ...flags, ...argv],
       env: {},
@@ -262,6 +263,36 @@ describe("install and --uninstall on a node's directories", () => {
     return { code, out, err };
   }
   const ls = async (d: string): Promise<string[]> => (await readdir(d)).sort();
+
+  /** A record as netattachd saves it, with the cluster network and `secondaries` more. */
+  async function saveRecord(kind: "attachments" | "orphans", id: string, pod: string, secondaries: number) {
+    const [namespace, name] = pod.split("/");
+    const delegate = (i: number) => ({
+      network: i === 0 ? "cbr0" : `default/net${i}`,
+      ifName: i === 0 ? "eth0" : `net${i}`,
+      isDefault: i === 0,
+      config: {},
+      capabilityArgs: {},
+      cniArgs: [],
+      origin: { kind: "file", path: "/x" },
+    });
+    const record = {
+      version: 1,
+      plan: {
+        containerId: id,
+        netns: `/var/run/netns/${id}`,
+        pod: { namespace, name, uid: "u" },
+        primaryIfName: "eth0",
+        delegates: Array.from({ length: 1 + secondaries }, (_, i) => delegate(i)),
+      },
+      results: {},
+      phase: kind === "orphans" ? "orphaned" : "attached",
+      createdAt: "2026-12-07T12:00:00.000Z",
+      updatedAt: "2026-12-07T12:00:00.000Z",
+    };
+    await mkdir(join(state, kind), { recursive: true });
+    await writeFile(join(state, kind, `${id}.json`), JSON.stringify(record));
+  }
 
   it("removes the temp files its own interrupted writes left beside the shim and the conflist, and no other file", async () => {
     const others = [".bridge.0123456789ab.tmp", ".netattach-cni.old", "netattach-cni.1b8c2a2db603.tmp"];
@@ -283,6 +314,43 @@ describe("install and --uninstall on a node's directories", () => {
     expect(u.code).toBe(0);
     expect(u.err).toBe("");
     expect(await ls(bin)).toEqual([...others].sort());
+    expect(await ls(conf)).toEqual(["10-cbr0.conflist"]);
+  });
+
+  it("--uninstall refuses, removing nothing, while saved attachments hold secondary networks or orphans; --force uninstalls", async () => {
+    expect((await ctl()).code).toBe(0);
+    await saveRecord("attachments", "c1", "default/web-1", 2);
+    await saveRecord("attachments", "c2", "default/plain", 0);
+    await saveRecord("orphans", "c3", "default/gone", 1);
+
+    const r = await ctl("--uninstall");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `netattachctl install: ${state} holds 1 saved attachment(s) with secondary networks (default/web-1), ` +
+        "1 orphan record(s) of delegates not yet released: without the conflist the runtime tears pods down with the " +
+        "cluster network alone, so their secondary networks' addresses stay reserved for good; nothing removed\n" +
+        "fix: drain the node (or delete those pods) and let netattachd detach them (orphans: netattachctl gc), then " +
+        "uninstall again; --force uninstalls anyway\n",
+    );
+    expect(await ls(bin)).toEqual(["netattach-cni"]);
+    expect(await ls(conf)).toEqual(["00-netattach.conflist", "10-cbr0.conflist"]);
+
+    const f = await ctl("--uninstall", "--force");
+    expect(f.code).toBe(0);
+    expect(f.err).toMatch(/^warning: .* holds 1 saved attachment\(s\) with secondary networks \(default\/web-1\)/);
+    expect(f.out).toContain(`removed ${join(conf, "00-netattach.conflist")}\n`);
+    expect(f.out).toContain(`left ${state}: netattachd's saved state`);
+    expect(await ls(bin)).toEqual([]);
+    // Once the conflist is gone the harm is done: a repeated uninstall warns, and refuses nothing.
+    const again = await ctl("--uninstall");
+    expect([again.code, again.err.startsWith("warning: ")]).toEqual([0, true]);
+  });
+
+  it("--uninstall goes ahead when the saved attachments hold only the cluster network: the runtime's own DEL releases it", async () => {
+    expect((await ctl()).code).toBe(0);
+    await saveRecord("attachments", "c2", "default/plain", 0);
+    const r = await ctl("--uninstall");
+    expect([r.code, r.err]).toEqual([0, ""]);
     expect(await ls(conf)).toEqual(["10-cbr0.conflist"]);
   });
 });

@@ -16,6 +16,7 @@ import { DEFAULT_READINESS_TIMEOUT_MS } from "../../../client-cni/src/shim-conf.
 import { isTempFileOf, writeFileAtomic } from "../../../server/src/atomic-file/index.js";
 import { listConfFiles } from "../../../server/src/cni/index.js";
 import { DEFAULT_SOCKET_PATH } from "../../../server/src/wire/index.js";
+import { DEFAULTS } from "../../../server/src/config/index.js";
 import { ExitCode, type Command, type CommandContext } from "../command.js";
 import { parseLocalCommand } from "../daemon/daemon-options.js";
 import { checkConfOrderBeforeInstall } from "../doctor/conf-order-check.js";
@@ -27,12 +28,13 @@ import {
   SHIM_TYPE,
   type ShimSettings,
 } from "../install/shim-conflist.js";
+import { describeSaved, isEmpty, savedAttachments } from "../install/saved-attachments.js";
 
 export { CONFLIST_NAME, renderConflist, SHIM_CAPABILITIES, SHIM_TYPE };
 
 const usage = `Usage:
   netattachctl install [flags]               install the shim and ${CONFLIST_NAME}
-  netattachctl install --uninstall [flags]   remove both
+  netattachctl install --uninstall [flags]   remove both (refused while pods use secondary networks)
 
 Flags:
   --shim PATH                 the built shim to copy (default build/${SHIM_TYPE})
@@ -45,10 +47,19 @@ Flags:
   --readiness-timeout-ms N    how long ADD waits for netattachd (default 30000)
   --log-file PATH             shim log file (default: stderr, which the runtime logs)
   --log-level LEVEL           debug|info|warn|error|silent (default warn)
+  --state-dir DIR             --uninstall: netattachd's stateDir (default ${DEFAULTS.stateDir})
+  --force                     --uninstall even while saved attachments hold secondary networks
 
 The daemon takes its cluster network from ITS config (clusterNetwork); the conflist records
 the one found here for people and tools reading the conf dir (key "clusterNetwork").
 Installing again with the same inputs changes nothing.
+
+--uninstall looks at the attachments netattachd saved in --state-dir first: once the conflist
+is gone the runtime tears pods down with the cluster network alone, so the secondary networks of
+pods still running would keep their addresses for good. While any such attachment, or an
+orphaned delegate not yet released, is saved, it removes nothing and exits 1 naming them
+(drain the node or delete those pods first); --force removes the files anyway. Exit codes:
+0 done, 1 refused or failed, 2 usage error.
 `;
 
 interface InstallOptions extends ShimSettings {
@@ -57,6 +68,8 @@ interface InstallOptions extends ShimSettings {
   confDir: string;
   clusterNetwork: string | undefined;
   uninstall: boolean;
+  stateDir: string;
+  force: boolean;
 }
 
 function parseOptions(ctx: CommandContext): InstallOptions | undefined {
@@ -73,6 +86,8 @@ function parseOptions(ctx: CommandContext): InstallOptions | undefined {
       "log-file": { type: "string" },
       "log-level": { type: "string" },
       uninstall: { type: "boolean" },
+      "state-dir": { type: "string" },
+      force: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     "install",
@@ -96,6 +111,8 @@ function parseOptions(ctx: CommandContext): InstallOptions | undefined {
     logFile: values["log-file"] === undefined ? undefined : abs(values["log-file"]),
     logLevel: values["log-level"],
     uninstall: values.uninstall === true,
+    stateDir: abs(values["state-dir"] ?? DEFAULTS.stateDir),
+    force: values.force === true,
   };
   if (!o.uninstall) checkShimSettings(o, (flag) => values[flag.slice(2) as keyof typeof values] as string | undefined);
   return o;
@@ -188,6 +205,7 @@ async function requireDir(dir: string, flag: string): Promise<void> {
 }
 
 async function uninstall(o: InstallOptions, ctx: CommandContext): Promise<void> {
+  await checkSavedAttachments(o, ctx);
   for (const path of [join(o.confDir, CONFLIST_NAME), join(o.binDir, SHIM_TYPE)]) {
     const gone = await rm(path).then(
       () => false,
@@ -199,6 +217,39 @@ async function uninstall(o: InstallOptions, ctx: CommandContext): Promise<void> 
     ctx.stdout.write(gone ? `${path} was not there\n` : `removed ${path}\n`);
     await removeStaleTemps(path, ctx);
   }
+  if (await exists(o.stateDir)) {
+    ctx.stdout.write(`left ${o.stateDir}: netattachd's saved state, to remove by hand once its DaemonSet is gone\n`);
+  }
+}
+
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Refuses (nothing removed) while the conflist is installed and saved attachments would leak;
+ * with --force, or once the conflist is gone already (the harm is done), only warns.
+ */
+async function checkSavedAttachments(o: InstallOptions, ctx: CommandContext): Promise<void> {
+  const saved = await savedAttachments(o.stateDir).catch((err: unknown) => {
+    const why = `cannot tell which attachments ${o.stateDir} holds: ${(err as Error).message}`;
+    if (!o.force) throw new Error(`${why}; nothing removed (--force uninstalls without knowing)`, { cause: err });
+    ctx.stderr.write(`warning: ${why}\n`);
+  });
+  if (saved === undefined || isEmpty(saved)) return;
+  const installed = await exists(join(o.confDir, CONFLIST_NAME));
+  const what =
+    `${o.stateDir} holds ${describeSaved(saved)}: without the conflist the runtime tears pods down with the ` +
+    "cluster network alone, so their secondary networks' addresses stay reserved for good";
+  if (installed && !o.force) {
+    throw new Error(
+      `${what}; nothing removed\nfix: drain the node (or delete those pods) and let netattachd detach them ` +
+        "(orphans: netattachctl gc), then uninstall again; --force uninstalls anyway",
+    );
+  }
+  ctx.stderr.write(`warning: ${what}\n`);
 }
 
 export const installCommand: Command = {

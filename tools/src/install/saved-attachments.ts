@@ -1,0 +1,65 @@
+// What netattachd's state dir still holds that an uninstall would leak: once the conflist is gone
+// the runtime tears pods down with the cluster network's conf alone, so a secondary network's DEL
+// never runs again and nothing is left to retry an orphan. Read from the store itself, not asked
+// of the daemon: the DaemonSet may be gone already, and the daemon's list is this store anyway.
+import { stat } from "node:fs/promises";
+import { createFileAttachmentStore, type AttachmentRecord } from "../../../server/src/attach/index.js";
+import { stateLayout } from "../../../server/src/config/index.js";
+
+export interface SavedAttachments {
+  /** Pods (namespace/name, or the container id) whose saved attachment holds a secondary network. */
+  readonly withSecondaries: readonly string[];
+  /** Saved records of delegates a DEL could not release, still retried by netattachd's reconciler. */
+  readonly orphans: number;
+  /** Saved attachments that cannot be read: what they hold is unknown. */
+  readonly unreadable: number;
+}
+
+export async function savedAttachments(stateDir: string): Promise<SavedAttachments> {
+  const layout = stateLayout({ stateDir });
+  const withSecondaries: string[] = [];
+  let unreadable = 0;
+  for (const { containerId, read } of await list(layout.attachmentsDir)) {
+    if (read.state === "corrupt") unreadable++;
+    else if (read.state === "found" && hasSecondary(read.record)) withSecondaries.push(podOf(read.record, containerId));
+  }
+  return { withSecondaries, orphans: (await list(layout.orphansDir)).length, unreadable };
+}
+
+export function isEmpty(s: SavedAttachments): boolean {
+  return s.withSecondaries.length === 0 && s.orphans === 0 && s.unreadable === 0;
+}
+
+/** "2 saved attachment(s) with secondary networks (default/a, default/b), 1 orphan record(s)". */
+export function describeSaved(s: SavedAttachments): string {
+  const shown = 5;
+  const pods = s.withSecondaries.slice(0, shown).join(", ") + (s.withSecondaries.length > shown ? ", …" : "");
+  return [
+    s.withSecondaries.length > 0
+      ? `${s.withSecondaries.length} saved attachment(s) with secondary networks (${pods})`
+      : "",
+    s.orphans > 0 ? `${s.orphans} orphan record(s) of delegates not yet released` : "",
+    s.unreadable > 0 ? `${s.unreadable} unreadable saved attachment(s)` : "",
+  ]
+    .filter((part) => part !== "")
+    .join(", ");
+}
+
+/** The store's own listing; a directory that does not exist holds nothing (and is not created). */
+async function list(dir: string): ReturnType<ReturnType<typeof createFileAttachmentStore>["list"]> {
+  const exists = await stat(dir).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return false;
+      throw new Error(`cannot read ${dir}: ${err.message}`, { cause: err });
+    },
+  );
+  return exists ? createFileAttachmentStore(dir).list() : [];
+}
+
+const hasSecondary = (r: AttachmentRecord): boolean => r.plan.delegates.some((d) => !d.isDefault);
+
+function podOf(r: AttachmentRecord, containerId: string): string {
+  const { namespace, name } = r.plan.pod;
+  return namespace !== "" && name !== "" ? `${namespace}/${name}` : `container ${containerId}`;
+}
