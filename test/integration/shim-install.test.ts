@@ -39,7 +39,19 @@ async function ctl(...argv: string[]): Promise<{ code: number; out: string; err:
   let out = "";
   let err = "";
   const code = await runCli({
-    argv: ["install", "--shim", shim, "--bin-dir", binDir, "--conf-dir", confDir, ...argv],
+    // --uninstall reads a state dir: the scratch one (absent), never the machine's own.
+    argv: [
+      "install",
+      "--shim",
+      shim,
+      "--bin-dir",
+      binDir,
+      "--conf-dir",
+      confDir,
+      "--state-dir",
+      join(scratch, "state"),
+      ...argv,
+    ],
     env: {},
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },

@@ -115,6 +115,9 @@ export async function createNetattachNode(o: NodeOptions): Promise<NetattachNode
         socketPath,
         "--readiness-timeout-ms",
         String(o.readinessTimeoutMs ?? 30_000),
+        // --uninstall looks at this node's saved attachments, never the machine's own stateDir.
+        "--state-dir",
+        stateDir,
         ...extra,
       ],
       env: {},
