@@ -146,6 +146,28 @@ describe("IPAM checks", () => {
     expect(g!.message).toContain("from the runtime's runtimeConfig");
     expect(ipamFindings(buildPlanFacts(clusterIps, ["10.1.0.9"]))).toEqual([]);
   });
+
+  // Finding 10: host-local gave 10.251.3.9/24 for "10.251.3.9/8" and "10.251.3.9/30", without a word.
+  it("refuses an ips prefix length other than its host-local range's, from a selection or from the runtime", () => {
+    const caps = { capabilities: { ips: true } };
+    const ranges = { type: "host-local", ranges: [[{ subnet: "10.20.0.0/16" }], [{ subnet: "fd20::/64" }]] };
+    const n = (ips: string[]) =>
+      network("selected", "default/a", conf("a", "macvlan", { master: "eth0", ipam: ranges, ...caps }), { ips });
+    const [f, ...rest] = ipamFindings(factsOf(cluster, n(["10.20.3.4/8", "fd20::4/64"])));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ code: "INVALID_ANNOTATION", networks: ["default/a"], context: { plugin: "host-local" } });
+    expect(f!.message).toBe(
+      'network "default/a" (net1): ips "10.20.3.4/8" from the network selection has prefix length /8, but host-local gives its range\'s /16 (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16" in NetworkAttachmentDefinition default/a (/nads/a.yaml)): write "10.20.3.4/16" or "10.20.3.4"; refused before running any plugin',
+    );
+    expect(ipamFindings(factsOf(cluster, n(["10.20.3.4/16", "fd20::4/80"])))[0]!.message).toContain(
+      'ips "fd20::4/80" from the network selection has prefix length /80, but host-local gives its range\'s /64',
+    );
+    expect(ipamFindings(factsOf(cluster, n(["10.20.3.4/16", "fd20::4", "10.20.3.5"])))).toEqual([]);
+    const clusterIps = network("cluster", "cbr0", conf("cbr0", "bridge", { ipam: hostLocal("10.1.0.0/16"), ...caps }));
+    const [g] = ipamFindings(buildPlanFacts(clusterIps, ["10.1.0.9/30"]));
+    expect(g).toMatchObject({ code: "INVALID_REQUEST", networks: ["cbr0"] });
+    expect(g!.message).toContain(`ips "10.1.0.9/30" from the runtime's runtimeConfig has prefix length /30`);
+  });
 });
 
 function buildPlanFacts(n: ResolvedNetwork, ips: string[]) {

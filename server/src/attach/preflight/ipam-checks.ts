@@ -1,7 +1,7 @@
 // IPAM ranges of one pod: addresses a config pins (range bounds, gateways) lie in their subnet,
 // two networks' subnets do not overlap (the pod could not tell which interface reaches an
 // address in both), a static IP asked for with `ips` lies in host-local's ranges (which would
-// refuse it only once the plugin runs), and a `default-route` gateway is on its network's
+// refuse it only once the plugin runs) with their prefix length, and a `default-route` gateway is on its network's
 // subnet (the kernel refuses a gateway it cannot reach). Attaching one network twice, or a network whose
 // interface lives in its own routing table (vrf, sbr), is not an overlap. Pure.
 import type { DelegateFacts } from "./delegate-facts.js";
@@ -110,25 +110,41 @@ function unreachableGateways(all: readonly DelegateFacts[]): Finding[] {
   return findings;
 }
 
+/**
+ * A requested address outside host-local's ranges, which the plugin refuses only once it runs, or
+ * given with another prefix length than its range's: host-local configures the range's and drops
+ * the one asked for, so the pod would get another subnet than the one it asked for.
+ */
 function requestedIpsOutside(all: readonly DelegateFacts[]): Finding[] {
   const findings: Finding[] = [];
   for (const f of all) {
     const ips = f.delegate.capabilityArgs["ips"];
     const ranges = f.subnets.filter((s) => s.plugin === "host-local");
     if (!Array.isArray(ips) || ranges.length === 0) continue;
-    for (const ip of ips) {
-      if (typeof ip !== "string") continue;
-      const address = ip.split("/")[0]!;
-      if (ranges.some((s) => prefixContains(s.prefix, address))) continue;
-      // The cluster network gets the runtime's ips; the others a selection's.
-      const from = f.delegate.isDefault ? "the runtime's runtimeConfig" : "the network selection";
+    // The cluster network gets the runtime's ips; the others a selection's.
+    const from = f.delegate.isDefault ? "the runtime's runtimeConfig" : "the network selection";
+    const refuse = (ip: string, problem: string): void => {
       findings.push({
         code: f.delegate.isDefault ? "INVALID_REQUEST" : "INVALID_ANNOTATION",
-        message: `network "${f.delegate.network}" (${f.delegate.ifName}): ips "${ip}" from ${from} is outside the network's host-local ranges (${ranges.map((s) => `${s.key} "${s.value}"`).join(", ")} in ${f.source}); ${REFUSED}`,
+        message: `network "${f.delegate.network}" (${f.delegate.ifName}): ips "${ip}" from ${from} ${problem}; ${REFUSED}`,
         networks: [f.delegate.network],
         context: contextOf(f, "host-local"),
         relaxed: false,
       });
+    };
+    for (const ip of ips) {
+      if (typeof ip !== "string") continue;
+      const [address = "", prefix] = ip.split("/");
+      const range = ranges.find((s) => prefixContains(s.prefix, address));
+      if (range === undefined) {
+        const all = ranges.map((s) => `${s.key} "${s.value}"`).join(", ");
+        refuse(ip, `is outside the network's host-local ranges (${all} in ${f.source})`);
+      } else if (prefix !== undefined && Number(prefix) !== range.prefix.length) {
+        refuse(
+          ip,
+          `has prefix length /${prefix}, but host-local gives its range's /${range.prefix.length} (${range.key} "${range.value}" in ${f.source}): write "${address}/${range.prefix.length}" or "${address}"`,
+        );
+      }
     }
   }
   return findings;
