@@ -3,6 +3,7 @@ import type { CniResult, JsonObject } from "../cni/index.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachedInterface } from "./contract.js";
 import { isIP } from "node:net";
+import { canonicalHardwareAddress } from "../resolve/index.js";
 import { isDefaultDst, viewResult, type ResultView } from "./result-view.js";
 
 /** Index of the interface this delegate is about: the sandbox one named ifName, else the first sandbox one. */
@@ -40,7 +41,8 @@ export function buildAttachedInterface(
     network: delegate.network,
     ifName: iface?.name ?? delegate.ifName,
     ips: ips.map((ip) => ({ address: ip.address, ...(ip.gateway !== undefined ? { gateway: ip.gateway } : {}) })),
-    ...(iface?.mac !== undefined ? { mac: iface.mac } : {}),
+    // As the kernel writes it: tuning reports the mac it was given in whatever notation.
+    ...(iface?.mac !== undefined ? { mac: canonicalHardwareAddress(iface.mac) ?? iface.mac } : {}),
     ...(iface?.mtu !== undefined ? { mtu: iface.mtu } : {}),
     isDefault: delegate.isDefault,
     ...(view.dns !== undefined ? { dns: view.dns } : {}),

@@ -43,6 +43,19 @@ describe("network-status", () => {
     });
   });
 
+  // Finding 7: tuning reports the mac it was given, so "0211.2233.4455" reached network-status as written.
+  it("reports the interface's MAC as the kernel writes it, whatever notation the plugin's result used", () => {
+    const withMac = (mac: string) =>
+      buildAttachedInterface(multi, { cniVersion: "1.0.0", interfaces: [{ name: "net1", mac, sandbox: "/ns" }] });
+    for (const mac of ["0211.2233.44AA", "02-11-22-33-44-AA", "02:11:22:33:44:AA"]) {
+      expect(toNetworkStatus([withMac(mac)])[0]?.mac).toBe("02:11:22:33:44:aa");
+    }
+    // An InfiniBand link's 20-byte address is its own; not a hardware address at all is left as it is.
+    const ib = Array(20).fill("A0").join(":");
+    expect(withMac(ib).mac).toBe(ib.toLowerCase());
+    expect(withMac("not-a-mac").mac).toBe("not-a-mac");
+  });
+
   it("falls back to the first sandbox interface, and to all IPs when no interface is reported", () => {
     const first = buildAttachedInterface(multi, {
       cniVersion: "1.0.0",

@@ -149,6 +149,12 @@ describe("checkAttachRequest: runtimeConfig, by the rules of the annotation's op
     ],
     ["a bad mac", { mac: "zz" }, "runtimeConfig", '"mac" is not a MAC address: "zz"'],
     [
+      "a mac of 8 bytes",
+      { mac: "02:11:22:33:44:55:66:77" },
+      "runtimeConfig",
+      '"mac" has 8 bytes, not the 6 of an Ethernet MAC (xx:xx:xx:xx:xx:xx; an InfiniBand GUID goes in "infiniband-guid"): "02:11:22:33:44:55:66:77"',
+    ],
+    [
       "a burst without its rate",
       { bandwidth: { ingressRate: 0, ingressBurst: 100 } },
       "runtimeConfig",

@@ -58,10 +58,22 @@ export function isMacAddress(value: string): boolean {
   return hardwareAddressBytes(value) !== undefined;
 }
 
-/** Why an Ethernet MAC cannot be an interface's own, or undefined: the kernel refuses group and zero addresses. */
+/** A hardware address in the kernel's own notation (lower-case hex pairs joined by ':'), or undefined. */
+export function canonicalHardwareAddress(value: string): string | undefined {
+  if (hardwareAddressBytes(value) === undefined) return undefined;
+  return (value.replace(/[^0-9a-fA-F]/g, "").match(/../g) ?? []).join(":").toLowerCase();
+}
+
+/**
+ * Why `value` cannot be an Ethernet interface's own MAC, or undefined. Only 6 bytes: given 8 or
+ * 20, Go's plugins (tuning, bridge, macvlan) parse them and the kernel keeps the first 6, so the
+ * pod would get another address than the one asked for. The kernel refuses group and zero addresses.
+ */
 export function interfaceMacProblem(value: string): string | undefined {
-  if (!isMacAddress(value)) return "is not a MAC address";
-  if (hardwareAddressBytes(value) !== 6) return undefined;
+  const bytes = hardwareAddressBytes(value);
+  if (bytes === undefined) return "is not a MAC address";
+  if (bytes !== 6)
+    return `has ${bytes} bytes, not the 6 of an Ethernet MAC (xx:xx:xx:xx:xx:xx; an InfiniBand GUID goes in "infiniband-guid")`;
   const hex = value.replace(/[^0-9a-fA-F]/g, "");
   if ((parseInt(hex.slice(0, 2), 16) & 1) === 1) return "is a multicast (group) address";
   if (/^0+$/.test(hex)) return "is the all-zero address";

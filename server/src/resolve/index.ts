@@ -20,6 +20,8 @@ export { isDnsLabel, isDnsSubdomain } from "./name-checks.js";
 // For the runtime's capability args (attach/capability-args.ts): the selection options' own checks.
 export { readDns, SELECTION_FIELDS } from "./selection-fields.js";
 export type { Fail } from "./selection-options.js";
+// For reported interfaces (attach/attached-interface.ts): a MAC in the kernel's notation.
+export { canonicalHardwareAddress } from "./address-checks.js";
 // For netattachctl's JSON flags: the same port and bandwidth rules, checked before a message is built.
 export { isPortNumber, PORT_NUMBER_RULE, isBandwidthValue, BANDWIDTH_VALUE_RULE } from "./selection-options.js";
 // For netattachctl doctor: the same file readers the sources use.

@@ -2,6 +2,7 @@
 // calls `fail` with a message that names the field and the bad value. Pure.
 import { isJsonObject, type JsonObject } from "../cni/index.js";
 import {
+  canonicalHardwareAddress,
   interfaceAddressProblem,
   interfaceMacProblem,
   isInfinibandGuid,
@@ -82,7 +83,8 @@ export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
     const mac = readString("mac", value, fail);
     const problem = interfaceMacProblem(mac);
     if (problem !== undefined) fail(`"mac" ${problem}: ${quoteInput(mac)}`);
-    return { mac };
+    // The kernel's notation, which it reports back: Go's plugins parse the others to the same bytes.
+    return { mac: canonicalHardwareAddress(mac) ?? mac };
   },
   "default-route": (value, fail) => ({
     defaultRoute: readStringList("default-route", value, fail, isIpAddress, "an IP address"),
