@@ -498,7 +498,7 @@ describe("netattachctl over the daemon socket", () => {
     [
       "--runtime-config",
       '{"bandwidth":{"ingressRate":"zz"}}',
-      '--runtime-config: bandwidth.ingressRate must be a positive integer, got "zz"',
+      '--runtime-config: bandwidth.ingressRate must be an integer of at least 8 (the plugin counts whole bytes), got "zz"',
     ],
     [
       "--runtime-config",

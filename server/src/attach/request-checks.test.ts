@@ -161,10 +161,16 @@ describe("checkAttachRequest: runtimeConfig, by the rules of the annotation's op
       '"bandwidth".ingressBurst requires ingressRate',
     ],
     [
+      "a burst over the bandwidth plugin's 4 GiB",
+      { bandwidth: { egressRate: 1000000, egressBurst: 34359738368 } },
+      "runtimeConfig",
+      '"bandwidth".egressBurst 34359738368 with egressRate 1000000 is over the plugin\'s 4 GiB (at most 34359738359 bits)',
+    ],
+    [
       "a negative rate in extra",
       { extra: { bandwidth: { egressRate: -1 } } },
       "runtimeConfig.extra",
-      '"bandwidth".egressRate must be a positive integer, got -1',
+      '"bandwidth".egressRate must be an integer of at least 8 (the plugin counts whole bytes), got -1',
     ],
     [
       "a name server that is no address",

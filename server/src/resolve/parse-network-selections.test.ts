@@ -24,6 +24,8 @@ describe("parseNetworkSelections: blank", () => {
   it.each(["", "   ", "\n"])("selects nothing for %j", (value) => expect(parse(value)).toEqual([]));
 });
 
+const R = "must be an integer of at least 8 (the plugin counts whole bytes)";
+
 describe("parseNetworkSelections: text form", () => {
   it("parses name, ns/name, name@if and ns/name@if in order, filling the pod namespace", () => {
     expect(parse("macvlan-conf,default/ptp-conf@data0, a@net5 ,team-a/b")).toEqual([
@@ -167,6 +169,16 @@ describe("parseNetworkSelections: JSON form", () => {
     for (const mac of ["02:03:04:05:06:0a", "02:03:04:05:06:0A", "02-03-04-05-06-0a", "0203.0405.060A"]) {
       expect(parse(json([{ name: "a", mac }]))[0]?.mac).toBe("02:03:04:05:06:0a");
     }
+  });
+
+  it("takes the bandwidth plugin's extreme pairs that the kernel accepts", () => {
+    for (const bandwidth of [
+      { ingressRate: 8, ingressBurst: 34359738359 },
+      { ingressRate: 9007199254740991, ingressBurst: 34359738359 },
+      { ingressRate: 8000000000, ingressBurst: 8000 },
+      { egressRate: 1000000, egressBurst: 4294967295 },
+    ])
+      expect(parse(json([{ name: "a", bandwidth }]))[0]?.bandwidth).toEqual(bandwidth);
   });
 
   it("keeps order and allows the same network twice", () => {
@@ -320,17 +332,43 @@ describe("parseNetworkSelections: JSON form", () => {
     [
       "bandwidth zero",
       { name: "a", bandwidth: { ingressRate: 0 } },
-      '"bandwidth".ingressRate must be a positive integer, got 0',
+      '"bandwidth".ingressRate must be an integer of at least 8 (the plugin counts whole bytes), got 0',
     ],
     [
       "bandwidth negative",
       { name: "a", bandwidth: { egressRate: -5 } },
-      '"bandwidth".egressRate must be a positive integer, got -5',
+      '"bandwidth".egressRate must be an integer of at least 8 (the plugin counts whole bytes), got -5',
     ],
     [
       "bandwidth string",
       { name: "a", bandwidth: { egressRate: "1M" } },
-      '"bandwidth".egressRate must be a positive integer, got "1M"',
+      '"bandwidth".egressRate must be an integer of at least 8 (the plugin counts whole bytes), got "1M"',
+    ],
+    // Finding 8: each of these passed the daemon and failed the bandwidth plugin's ADD and DEL (1.1.1).
+    [
+      "bandwidth burst over 4 GiB",
+      { name: "a", bandwidth: { egressRate: 1000000, egressBurst: 34359738368 } },
+      '"bandwidth".egressBurst 34359738368 with egressRate 1000000 is over the plugin\'s 4 GiB (at most 34359738359 bits)',
+    ],
+    [
+      "bandwidth burst under a microsecond of its rate",
+      { name: "a", bandwidth: { ingressRate: 9007199254740991, ingressBurst: 1000000 } },
+      '"bandwidth".ingressBurst 1000000 with ingressRate 9007199254740991 holds less than its rate sends in a microsecond (at least 9007199256 bits), which the kernel refuses',
+    ],
+    [
+      "bandwidth burst smaller than a frame",
+      { name: "a", bandwidth: { ingressRate: 3200000, ingressBurst: 511 } },
+      '"bandwidth".ingressBurst 511 with ingressRate 3200000 is less than a 64-byte frame (512 bits), so no packet would pass',
+    ],
+    [
+      "bandwidth rate under a byte",
+      { name: "a", bandwidth: { ingressRate: 1, ingressBurst: 1 } },
+      `"bandwidth".ingressRate ${R}, got 1`,
+    ],
+    [
+      "bandwidth rate without burst",
+      { name: "a", bandwidth: { egressRate: 1000000 } },
+      '"bandwidth".egressRate requires egressBurst (the bandwidth plugin refuses one alone)',
     ],
     [
       "ingress burst without rate",
@@ -339,7 +377,7 @@ describe("parseNetworkSelections: JSON form", () => {
     ],
     [
       "egress burst without rate",
-      { name: "a", bandwidth: { egressBurst: 10, ingressRate: 5 } },
+      { name: "a", bandwidth: { egressBurst: 1000, ingressRate: 8000, ingressBurst: 8000 } },
       '"bandwidth".egressBurst requires egressRate',
     ],
     ["bandwidth unknown key", { name: "a", bandwidth: { rate: 1 } }, '"bandwidth" has unknown key "rate"'],

@@ -13,9 +13,28 @@ export const PORT_NUMBER_RULE = "must be a port number 1-65535";
 export const isPortNumber = (port: unknown): port is number =>
   Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535;
 
-/** A bandwidth rate or burst (bits/s, bits): the spec makes zero invalid. */
-export const BANDWIDTH_VALUE_RULE = "must be a positive integer";
-export const isBandwidthValue = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) > 0;
+/**
+ * A bandwidth rate or burst (bits/s, bits). The spec makes zero invalid, and the bandwidth plugin
+ * hands the kernel whole bytes: a rate under 8 bits/s is 0 bytes/s, which tbf refuses.
+ */
+export const BANDWIDTH_VALUE_RULE = "must be an integer of at least 8 (the plugin counts whole bytes)";
+export const isBandwidthValue = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 8;
+
+/**
+ * What the bandwidth plugin (1.1.1) and the kernel's tbf refuse in a rate/burst pair, or undefined:
+ * the plugin's own "burst cannot be more than 4GB" (burst/8 from 2^32-1 bytes), and its bucket time,
+ * which it computes in whole microseconds (burst bytes / rate bytes per µs): 0 makes tbf fail
+ * "invalid argument". A burst under a minimum Ethernet frame (64 bytes) lets no packet through.
+ */
+export function bandwidthBurstProblem(rate: number, burst: number): string | undefined {
+  const rateBytes = BigInt(Math.floor(rate / 8));
+  const burstBytes = BigInt(Math.floor(burst / 8));
+  if (burstBytes >= 0xffffffffn) return "is over the plugin's 4 GiB (at most 34359738359 bits)";
+  if (burstBytes < 64n) return "is less than a 64-byte frame (512 bits), so no packet would pass";
+  if (burstBytes * 1_000_000n < rateBytes)
+    return `holds less than its rate sends in a microsecond (at least ${((rateBytes + 999_999n) / 1_000_000n) * 8n} bits), which the kernel refuses`;
+  return undefined;
+}
 
 export function readPortMappings(value: unknown, fail: Fail): PortMapping[] {
   if (!Array.isArray(value)) fail(`"portMappings" must be an array, got ${quoteInput(value)}`);
@@ -48,7 +67,7 @@ export function readPortMappings(value: unknown, fail: Fail): PortMapping[] {
 
 const BANDWIDTH_KEYS = ["ingressRate", "ingressBurst", "egressRate", "egressBurst"] as const;
 
-/** Values are bits/s and bits; spec 1.1: values non-zero, a burst requires its rate. */
+/** Values are bits/s and bits, each pair as the bandwidth plugin and the kernel take it. */
 export function readBandwidth(value: unknown, fail: Fail): Bandwidth {
   if (!isJsonObject(value)) fail(`"bandwidth" must be a JSON object, got ${quoteInput(value)}`);
   const v = value as Record<string, unknown>;
@@ -60,10 +79,19 @@ export function readBandwidth(value: unknown, fail: Fail): Bandwidth {
     if (!isBandwidthValue(n)) fail(`"bandwidth".${key} ${BANDWIDTH_VALUE_RULE}, got ${quoteInput(n)}`);
     out[key] = n as number;
   }
-  if (out.ingressBurst !== undefined && out.ingressRate === undefined)
-    fail(`"bandwidth".ingressBurst requires ingressRate`);
-  if (out.egressBurst !== undefined && out.egressRate === undefined)
-    fail(`"bandwidth".egressBurst requires egressRate`);
+  // Spec 1.1: a burst requires its rate; the plugin also refuses a rate without its burst.
+  for (const [rateKey, burstKey] of [
+    ["ingressRate", "ingressBurst"],
+    ["egressRate", "egressBurst"],
+  ] as const) {
+    const [rate, burst] = [out[rateKey], out[burstKey]];
+    if (rate === undefined && burst === undefined) continue;
+    if (rate === undefined) fail(`"bandwidth".${burstKey} requires ${rateKey}`);
+    if (burst === undefined)
+      fail(`"bandwidth".${rateKey} requires ${burstKey} (the bandwidth plugin refuses one alone)`);
+    const problem = bandwidthBurstProblem(rate, burst);
+    if (problem !== undefined) fail(`"bandwidth".${burstKey} ${burst} with ${rateKey} ${rate} ${problem}`);
+  }
   return out;
 }
 

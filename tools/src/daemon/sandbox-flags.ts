@@ -33,7 +33,7 @@ export const SANDBOX_USAGE = `Sandbox flags:
   --cni-arg K=V            extra CNI_ARGS pair (repeatable)
 
 --selections and --runtime-config take proto JSON (camelCase field names; proto/netattach/v1):
-ports are integers 1-65535, rates and bursts positive integers, cniArgsJson and extraJson a JSON
+ports are integers 1-65535, rates and bursts integers of at least 8, cniArgsJson and extraJson a JSON
 object written as a string. Anything else is a usage error naming the field.
 `;
 
