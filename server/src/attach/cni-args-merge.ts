@@ -1,5 +1,7 @@
 // A selection's `cni-args` go into every plugin's `args.cni`; the annotation's keys win over
-// the config's own (multi-net spec 4.1.2). Works on raw JSON so unknown keys survive.
+// the config's own (multi-net spec 4.1.2). Works on raw JSON so unknown keys survive. Keys that
+// plugins read as a per-pod option (ips, mac, ...) never get here: reading the selection refuses
+// them (resolve/selection-fields.ts), since here they would skip the option's checks and capability.
 import { isJsonObject, type JsonObject } from "../cni/index.js";
 
 function mergeIntoPlugin(plugin: JsonObject, cniArgs: JsonObject): JsonObject {

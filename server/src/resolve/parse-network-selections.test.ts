@@ -383,6 +383,23 @@ describe("parseNetworkSelections: JSON form", () => {
     ["bandwidth unknown key", { name: "a", bandwidth: { rate: 1 } }, '"bandwidth" has unknown key "rate"'],
     ["cni-args array", { name: "a", "cni-args": ["x"] }, '"cni-args" must be a JSON object, got ["x"]'],
     ["cni-args string", { name: "a", "cni-args": "x=y" }, '"cni-args" must be a JSON object, got "x=y"'],
+    // Finding 6: host-local read args.cni.ips on a network that does not declare the ips capability.
+    [
+      "cni-args ips",
+      { name: "a", "cni-args": { ips: ["10.251.5.50/24"] } },
+      '"cni-args" key "ips" would give plugins an "ips" without the option\'s checks and without the network\'s capability for it: use the "ips" option instead, got ["10.251.5.50/24"]',
+    ],
+    [
+      "cni-args IPs",
+      { name: "a", "cni-args": { IPs: ["10.99.0.5/24"] } },
+      '"cni-args" key "IPs" would give plugins an "ips"',
+    ],
+    ["cni-args mac", { name: "a", "cni-args": { mac: "02:11:22:33:44:55" } }, 'use the "mac" option instead'],
+    [
+      "cni-args infinibandGUID",
+      { name: "a", "cni-args": { infinibandGUID: "c2:11:22:33:44:55:66:77" } },
+      'use the "infiniband-guid" option instead',
+    ],
     [
       "infiniband-guid 6 bytes",
       { name: "a", "infiniband-guid": "02:03:04:05:06:07" },

@@ -62,6 +62,21 @@ function readInterface(key: string): FieldReader {
   };
 }
 
+/**
+ * `cni-args` keys (lower case) plugins read as an option's value: host-local and static take
+ * `args.cni.ips`, tuning and bridge `args.cni.mac`. Through `cni-args` they would reach every
+ * plugin unchecked, whether or not the network declares the capability the option needs. Go's
+ * JSON decoder matches keys whatever their case, so `IPs` is `ips` too.
+ */
+const OPTION_ARGS: ReadonlyMap<string, string> = new Map([
+  ["ips", "ips"],
+  ["mac", "mac"],
+  ["infinibandguid", "infiniband-guid"],
+  ["deviceid", "deviceID"],
+  ["portmappings", "portMappings"],
+  ["bandwidth", "bandwidth"],
+]);
+
 export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   name: (value, fail) => {
     const name = readString("name", value, fail);
@@ -93,6 +108,13 @@ export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   bandwidth: (value, fail) => ({ bandwidth: readBandwidth(value, fail) }),
   "cni-args": (value, fail) => {
     if (!isJsonObject(value)) fail(`"cni-args" must be a JSON object, got ${quoteInput(value)}`);
+    for (const [key, arg] of Object.entries(value as JsonObject)) {
+      const option = OPTION_ARGS.get(key.toLowerCase());
+      if (option !== undefined)
+        fail(
+          `"cni-args" key ${quoteInput(key)} would give plugins an "${option}" without the option's checks and without the network's capability for it: use the "${option}" option instead, got ${quoteInput(arg)}`,
+        );
+    }
     return { cniArgs: value as JsonObject };
   },
   "infiniband-guid": (value, fail) => {
