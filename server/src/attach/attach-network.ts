@@ -19,7 +19,8 @@ import { checkResultRoutes } from "./preflight/result-routes.js";
 import { describeOrigin } from "./origin.js";
 import { rollback } from "./rollback.js";
 import type { PinnedNetns } from "../netns/netns-guard.js";
-import { REQUEST_SELECTIONS, type SelectionQuery } from "../resolve/index.js";
+import { describePlace, REQUEST_SELECTIONS, type SelectionQuery } from "../resolve/index.js";
+import { checkInterfacesFree } from "./interface-names.js";
 
 const PHASE = "hotplug-add";
 
@@ -60,6 +61,14 @@ async function hotplug(
   );
   for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
   const log = call.log.child({ network: added.network, ifName: added.ifName });
+  const place = { ...(opts.place ?? REQUEST_PLACE), label: req.selection.name };
+  await checkInterfacesFree(
+    deps.links,
+    { handle: pinned.handle, path: saved.plan.netns },
+    [added],
+    () => describePlace(place),
+    call.signal,
+  );
   let record: AttachmentRecord = { ...saved, plan, updatedAt: deps.now().toISOString() };
   await deps.store.save(record);
 

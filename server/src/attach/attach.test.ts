@@ -435,6 +435,59 @@ describe("attach", () => {
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
 
+  it("refuses an interface name a link of the netns already has (INTERFACE_CONFLICT): nothing runs, is saved, or deleted", async () => {
+    let inNetns = new Map([
+      ["lo", "00:00:00:00:00:00"],
+      ["net1", "02:99:00:00:00:01"],
+    ]);
+    const links = recordingLinks(undefined, () => inNetns);
+    const { svc, runtime } = service(undefined, { links });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.code).toBe("INTERFACE_CONFLICT");
+    expect(err.message).toBe(
+      `network "default/macvlan-conf" would create interface "net1" in netns "/var/run/netns/test", which already has a link named "net1" that netattach did not create: ` +
+        `its interface name (k8s.v1.cni.cncf.io/networks) must not name an existing link of the pod (its plugin would fail, and the rollback delete that link); choose another interface name or remove the link; refused before running any plugin`,
+    );
+    expect(err.context).toEqual({
+      network: "default/macvlan-conf",
+      ifName: "net1",
+      phase: "preflight",
+      source: "k8s.v1.cni.cncf.io/networks",
+    });
+    expect(runtime.calls).toEqual([]);
+    expect(links.removed).toEqual([]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+    // The namespace was not claimed: once the link is gone, the runtime's retry attaches.
+    inNetns = new Map([["lo", "00:00:00:00:00:00"]]);
+    await svc.attach(request(), ctx());
+  });
+
+  it("refuses a first ADD whose primary interface is taken, naming the runtime's interface name", async () => {
+    const links = recordingLinks(undefined, () => new Map([["eth0", "02:99:00:00:00:01"]]));
+    const { svc, runtime } = service(undefined, { links });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect([err.code, err.context.ifName, err.context.source]).toEqual([
+      "INTERFACE_CONFLICT",
+      "eth0",
+      "primaryInterface",
+    ]);
+    expect(err.message).toContain("the runtime's interface name (CNI_IFNAME) must not name an existing link");
+    expect(runtime.calls).toEqual([]);
+  });
+
+  it("refuses an interface name when the pod's links cannot be listed (INVALID_NETNS), running nothing", async () => {
+    const links = {
+      ...recordingLinks(),
+      names: async () => Promise.reject(new Error("nsenter: cannot open /proc/1/fd/9")),
+    };
+    const { svc, runtime } = service(undefined, { links });
+    const err = await rejection(svc.attach(request(), ctx()));
+    expect(err.code).toBe("INVALID_NETNS");
+    expect(err.message).toContain("nsenter: cannot open /proc/1/fd/9");
+    expect(runtime.calls).toEqual([]);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
   it("runs nothing when a plugin binary is missing", async () => {
     const { svc, runtime } = service(undefined, {
       findPlugin: async (t) => (t === "ptp" ? { searched: ["/opt/cni/bin"] } : { found: t }),

@@ -27,6 +27,8 @@ import { describeOrigin } from "./origin.js";
 import { holding, pinNetns } from "./netns-rules.js";
 import type { NetnsOwners } from "./netns-owners.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
+import { checkInterfacesFree } from "./interface-names.js";
+import { NETWORKS_ANNOTATION, REQUEST_SELECTIONS } from "../resolve/index.js";
 import type { Logger } from "pino";
 
 export interface AttachDeps extends PrepareDeps, ReleaseDeps, SettleDeps {
@@ -75,6 +77,18 @@ async function attachPinned(
   // Claimed once the request is known good, so a refusal names the request's own mistake first.
   const unclaim = await deps.owners.claim(pinned, req);
   try {
+    await checkInterfacesFree(
+      deps.links,
+      { handle: pinned.handle, path: req.netns },
+      plan.delegates,
+      (d) =>
+        d.fromDefaultNetworks === true
+          ? "defaultNetworks in the daemon config"
+          : req.selections !== undefined
+            ? REQUEST_SELECTIONS
+            : NETWORKS_ANNOTATION,
+      call.signal,
+    );
     return await run(deps, req, call, pinned, plan);
   } finally {
     unclaim();

@@ -175,6 +175,34 @@ describe("hot-plug", () => {
     expect(await ifNames()).toEqual(["eth0"]);
   });
 
+  it("refuses a hot-plug onto an interface name a link of the pod already has (INTERFACE_CONFLICT): nothing runs, that link stays", async () => {
+    const runtime = recordingRuntime();
+    let inNetns = ["lo"];
+    const links = recordingLinks(undefined, () => new Map(inNetns.map((n) => [n, ""])));
+    const { svc, statusWriter } = service(runtime, { links });
+    await svc.attach(request(), ctx());
+    // eth0 and net1 are the sandbox's own (saved); net7 was made by someone else.
+    inNetns = ["lo", "eth0", "net1", "net7"];
+    runtime.calls.length = 0;
+    const written = statusWriter.written.length;
+    const err = await rejection(
+      svc.attachNetwork({ containerId: "c1", selection: { name: "green", interface: "net7" } }, ctx()),
+    );
+    expect(err.code).toBe("INTERFACE_CONFLICT");
+    expect(err.message).toContain(
+      `network "default/green" would create interface "net7" in netns "/var/run/netns/test", which already has a link named "net7" that netattach did not create: its interface name (request selections: element 1 ("green"))`,
+    );
+    expect(err.context).toMatchObject({ network: "default/green", ifName: "net7", phase: "preflight" });
+    expect(runtime.calls).toEqual([]);
+    expect(links.removed).toEqual([]);
+    expect(statusWriter.written.length).toBe(written);
+    expect(await ifNames()).toEqual(["eth0", "net1"]);
+    // The sandbox's own interfaces are no conflict: a free name is hot-plugged.
+    expect((await svc.attachNetwork({ containerId: "c1", selection: { name: "green" } }, ctx())).attached.ifName).toBe(
+      "net2",
+    );
+  });
+
   // A default route with no gw is via the address's gateway (bridge + host-local `routes: [{dst: "0.0.0.0/0"}]`).
   it.each([
     ["its route's gw", undefined],

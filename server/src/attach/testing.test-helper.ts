@@ -290,7 +290,7 @@ export function recordingEvents(): EventSink & { events: AttachmentEvent[] } {
 
 /**
  * Interfaces the cleanup path removed, as "netns ifName"; `present` says which exist (default: all);
- * `macs` what a netns holds (default: nothing).
+ * `macs` what a netns holds (default: nothing), whose names are also the names its links answer to.
  */
 export function recordingLinks(
   present: (netns: string, ifName: string) => boolean = () => true,
@@ -305,6 +305,7 @@ export function recordingLinks(
       return "removed";
     },
     macs: async (netns) => macs(netns),
+    names: async (netns) => new Set(macs(netns).keys()),
   };
 }
 

@@ -1,6 +1,6 @@
 // Interfaces inside a pod's netns, for netattach's own cleanup of a delegate whose plugin could not
-// DEL it, and to tell a pod's namespace by what is in it. Entered by path with nsenter, like the
-// route editor, so any netns path works.
+// DEL it, to tell a pod's namespace by what is in it, and to find the names a new interface may not
+// take. Entered by path with nsenter, like the route editor, so any netns path works.
 import { execaRun, type RunCommand } from "./route-editor.js";
 
 export interface PodLinks {
@@ -8,16 +8,22 @@ export interface PodLinks {
   remove(netns: string, ifName: string, opts?: { signal?: AbortSignal }): Promise<"removed" | "absent">;
   /** Every link of the netns: name → MAC ("" for a link without one). */
   macs(netns: string, opts?: { signal?: AbortSignal }): Promise<ReadonlyMap<string, string>>;
+  /** Every name a link of the netns answers to, its altnames too: the kernel refuses a new link named like any of them. */
+  names(netns: string, opts?: { signal?: AbortSignal }): Promise<ReadonlySet<string>>;
 }
+
+type IpLink = { ifname?: unknown; address?: unknown; altnames?: unknown };
 
 export function createPodLinks(run: RunCommand = execaRun): PodLinks {
   const ip = (netns: string, args: readonly string[], signal?: AbortSignal): Promise<string> =>
     run("nsenter", [`--net=${netns}`, "ip", ...args], signal !== undefined ? { signal } : {});
-  const macs = async (netns: string, signal?: AbortSignal): Promise<Map<string, string>> => {
+  const list = async (netns: string, signal?: AbortSignal): Promise<IpLink[]> => {
     const links: unknown = JSON.parse((await ip(netns, ["-j", "link", "show"], signal)) || "[]");
+    return Array.isArray(links) ? (links as IpLink[]) : [];
+  };
+  const macs = async (netns: string, signal?: AbortSignal): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
-    if (!Array.isArray(links)) return out;
-    for (const l of links as Array<{ ifname?: unknown; address?: unknown }>) {
+    for (const l of await list(netns, signal)) {
       if (typeof l.ifname === "string") out.set(l.ifname, typeof l.address === "string" ? l.address : "");
     }
     return out;
@@ -29,5 +35,13 @@ export function createPodLinks(run: RunCommand = execaRun): PodLinks {
       return "removed";
     },
     macs: (netns, opts = {}) => macs(netns, opts.signal),
+    async names(netns, opts = {}) {
+      const out = new Set<string>();
+      for (const l of await list(netns, opts.signal)) {
+        const alt = Array.isArray(l.altnames) ? l.altnames : [];
+        for (const n of [l.ifname, ...alt]) if (typeof n === "string") out.add(n);
+      }
+      return out;
+    },
   };
 }

@@ -14,6 +14,8 @@ export { createMemorySource } from "./memory-source.js";
 export { createNetworkResolver, REQUEST_SELECTIONS, type NetworkResolverOptions } from "./network-resolver.js";
 export { networkDisplayName } from "./network-display-name.js";
 export { describeOrigin } from "./describe-origin.js";
+// For attach/'s refusals of a hot-plugged selection: the one way a selection element is named.
+export { describePlace } from "./selection-error.js";
 // For the plan's check of plugin binaries and GC: the one rule that netattach never runs its own shim.
 export { SHIM_TYPE, shimPlace, selfDelegationError } from "./self-delegation.js";
 export { isDnsLabel, isDnsSubdomain } from "./name-checks.js";

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { createPodLinks } from "./pod-links.js";
+
+const listing = JSON.stringify([
+  { ifname: "lo", address: "00:00:00:00:00:00" },
+  { ifname: "eth0", address: "02:00:00:00:00:01", altnames: ["uplink0"] },
+]);
+
+describe("createPodLinks", () => {
+  it("names every link of the netns by its name and altnames, listed once through nsenter", async () => {
+    const runs: string[] = [];
+    const links = createPodLinks(async (file, args) => (runs.push([file, ...args].join(" ")), listing));
+    expect([...(await links.names("/proc/1/fd/7"))]).toEqual(["lo", "eth0", "uplink0"]);
+    expect(runs).toEqual(["nsenter --net=/proc/1/fd/7 ip -j link show"]);
+    // An altname is no link of its own: what it names is found (and removed) by the link's name.
+    expect([...(await links.macs("/proc/1/fd/7")).keys()]).toEqual(["lo", "eth0"]);
+  });
+});
