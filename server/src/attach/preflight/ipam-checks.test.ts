@@ -121,8 +121,32 @@ describe("IPAM checks", () => {
       'default-route gateway "10.99.0.1" is outside the network\'s subnets (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"',
     );
     expect(ipamFindings(factsOf(cluster, n("10.20.0.1")))).toEqual([]);
-    // No IPv6 subnet known: nothing to say.
-    expect(ipamFindings(factsOf(cluster, n("fd00::1")))).toEqual([]);
+  });
+
+  it("refuses a default-route gateway of a family the network has no range or address for", () => {
+    const n = (gw: string, ipam: object, extra: object = {}, ips?: string[]) =>
+      network("selected", "default/a", conf("a", "ptp", { ipam, ...extra }), {
+        defaultRoute: [gw],
+        ...(ips !== undefined ? { ips } : {}),
+      });
+    const [f, ...rest] = ipamFindings(factsOf(cluster, n("fd51::1", hostLocal("10.20.0.0/16"))));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ code: "INVALID_ANNOTATION", networks: ["default/a"], context: { ifName: "net1" } });
+    expect(f!.message).toBe(
+      'network "default/a" (net1): default-route gateway "fd51::1" is IPv6, but the network has no IPv6 range or address to reach it (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16" in NetworkAttachmentDefinition default/a (/nads/a.yaml)); refused before running any plugin',
+    );
+    // An IPv4 gateway on an IPv6-only network, the same.
+    expect(ipamFindings(factsOf(cluster, n("10.20.0.1", hostLocal("fd52::/64"))))[0]!.message).toContain(
+      'default-route gateway "10.20.0.1" is IPv4, but the network has no IPv4 range or address',
+    );
+    // Addresses the plugin learns at run time (DHCP), or no IPAM at all: nothing known to say.
+    expect(ipamFindings(factsOf(cluster, n("fd51::1", { type: "dhcp" })))).toEqual([]);
+    expect(ipamFindings(factsOf(cluster, n("fd51::1", {})))).toEqual([]);
+    // static IPAM takes its addresses from ips too: an IPv6 one there gives the network IPv6.
+    const staticV4 = { type: "static", addresses: [{ address: "10.20.0.5/16" }] };
+    expect(
+      ipamFindings(factsOf(cluster, n("fd51::1", staticV4, { capabilities: { ips: true } }, ["fd51::5/64"]))),
+    ).toEqual([]);
   });
 
   it("refuses a static IP asked for with ips outside host-local's ranges, from a selection or from the runtime", () => {

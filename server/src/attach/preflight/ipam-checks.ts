@@ -1,9 +1,10 @@
 // IPAM ranges of one pod: addresses a config pins (range bounds, gateways) lie in their subnet,
 // two networks' subnets do not overlap (the pod could not tell which interface reaches an
 // address in both), a static IP asked for with `ips` lies in host-local's ranges (which would
-// refuse it only once the plugin runs) with their prefix length, and a `default-route` gateway is on its network's
-// subnet (the kernel refuses a gateway it cannot reach). Attaching one network twice, or a network whose
-// interface lives in its own routing table (vrf, sbr), is not an overlap. Pure.
+// refuse it only once the plugin runs) with their prefix length, and a `default-route` gateway is
+// of a family its network has addresses in and on its subnet (the kernel refuses a gateway it
+// cannot reach). Attaching one network twice, or a network whose interface lives in its own
+// routing table (vrf, sbr), is not an overlap. Pure.
 import type { DelegateFacts } from "./delegate-facts.js";
 import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
 import { ipToBigInt, prefixContains, prefixesOverlap } from "./ip-prefix.js";
@@ -91,16 +92,21 @@ function overlaps(all: readonly DelegateFacts[]): Finding[] {
   return findings;
 }
 
+/** A gateway of a family the network has addresses in, on one of its subnets of that family (known when every IPAM is read). */
 function unreachableGateways(all: readonly DelegateFacts[]): Finding[] {
   const findings: Finding[] = [];
   for (const f of all) {
     for (const gw of f.delegate.defaultRoute ?? []) {
       const family = ipToBigInt(gw)?.family;
       const mine = f.subnets.filter((s) => s.prefix.family === family);
-      if (mine.length === 0 || mine.some((s) => prefixContains(s.prefix, gw))) continue;
+      const none = mine.length === 0;
+      if (none ? !familyMissing(f, family) : mine.some((s) => prefixContains(s.prefix, gw))) continue;
+      const where = (none ? f.subnets : mine).map((s) => `${s.key} "${s.value}"`).join(", ");
       findings.push({
         code: "INVALID_ANNOTATION",
-        message: `network "${f.delegate.network}" (${f.delegate.ifName}): default-route gateway "${gw}" is outside the network's subnets (${mine.map((s) => `${s.key} "${s.value}"`).join(", ")} in ${f.source}); ${REFUSED}`,
+        message: none
+          ? `network "${f.delegate.network}" (${f.delegate.ifName}): default-route gateway "${gw}" is IPv${family}, but the network has no IPv${family} range or address to reach it (${where} in ${f.source}); ${REFUSED}`
+          : `network "${f.delegate.network}" (${f.delegate.ifName}): default-route gateway "${gw}" is outside the network's subnets (${where} in ${f.source}); ${REFUSED}`,
         networks: [f.delegate.network],
         context: contextOf(f),
         relaxed: false,
@@ -108,6 +114,14 @@ function unreachableGateways(all: readonly DelegateFacts[]): Finding[] {
     }
   }
   return findings;
+}
+
+/** The network surely has no address of `family`: its IPAM is all read, names subnets, none of that family, nor any `ips`. */
+function familyMissing(f: DelegateFacts, family: number | undefined): boolean {
+  if (family === undefined || f.routesUnreadableBy !== undefined || f.subnets.length === 0) return false;
+  const ips = f.delegate.capabilityArgs["ips"];
+  const asked = Array.isArray(ips) ? ips.filter((ip): ip is string => typeof ip === "string") : [];
+  return !asked.some((ip) => ipToBigInt(ip.split("/")[0]!)?.family === family);
 }
 
 /**
