@@ -1,7 +1,8 @@
 // AttachNetwork: one more network on a running sandbox, by the rules of a full ADD — planned with
 // what the pod has (hotplug-plan.ts), saved before exec so a crash leaves it for the sandbox's DEL,
 // its result saved after, network-status rewritten whole; any failure rolls back the new delegate
-// alone through the one release path, and the pod's other interfaces stay as they were.
+// alone through the one release path, and the pod's other interfaces and default routes stay as
+// they were.
 import { isDaemonError } from "../errors/daemon-error.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachNetworkRequest, AttachNetworkResult } from "./contract.js";
@@ -11,7 +12,7 @@ import { loadAttached } from "./attached-record.js";
 import { holding, pinSavedNetns } from "./netns-rules.js";
 import { planHotplug } from "./hotplug-plan.js";
 import { ranNoPlugin, toDaemonError } from "./cni-error.js";
-import { applyDefaultRoutes, defaultRouteGateways } from "./default-routes.js";
+import { applyDefaultRoutes, defaultRouteGateways, undoDefaultRoutes } from "./default-routes.js";
 import { buildAttachResult } from "./attach-result.js";
 import { resultGateways } from "./attached-interface.js";
 import { viewResult } from "./result-view.js";
@@ -73,6 +74,7 @@ async function hotplug(
   await deps.store.save(record);
 
   let tried: PlannedDelegate[] = [added];
+  let routesEdited = false;
   try {
     const result = await addDelegate(deps.runtime, plan, added, pinned.handle, call.signal).catch((err: unknown) => {
       if (ranNoPlugin(err)) tried = [];
@@ -87,6 +89,7 @@ async function hotplug(
     const own = resultGateways(viewResult(result));
     const touches =
       added.defaultRoute !== undefined || (settled !== undefined && settled(added.ifName, own).join() !== own.join());
+    routesEdited = touches;
     const gatewaysFor = touches ? await applyDefaultRoutes(plan, deps.routes, pinned.handle, call.signal) : settled;
     const answer = await buildAttachResult(plan, record.results, gatewaysFor, undefined);
     if (opts.writeStatus !== false) await writeStatus(deps, plan, answer, call.signal);
@@ -98,6 +101,10 @@ async function hotplug(
     const cause = isDaemonError(err) ? err : toDaemonError(err, where, call.signal);
     log.warn({ err: cause, reason: cause.code }, "hot-plug failed; rolling back the new network");
     const stays = saved.plan.delegates;
-    throw await rollback(deps, record, pinned, tried, cause, { log, signal: call.rollbackSignal() }, stays);
+    // The default routes the edit removed go back to what the sandbox had, whatever step failed.
+    const undoRoutes = routesEdited
+      ? (signal: AbortSignal) => undoDefaultRoutes(plan, saved.plan, saved.results, deps.routes, pinned.handle, signal)
+      : undefined;
+    throw await rollback(deps, record, pinned, tried, cause, { log, signal: call.rollbackSignal() }, stays, undoRoutes);
   }
 }

@@ -1,7 +1,8 @@
 // Applies default-route requests after every ADD: for each IP family a request names (an empty
 // request names both), default routes on the pod's interfaces are removed, then the requested
 // gateway is set on the chosen interface. Families nobody asked about are left alone. A hot-unplug
-// of the interface that asked gives the families back (restoreDefaultRoutes).
+// of the interface that asked gives the families back (restoreDefaultRoutes), and so does a hot-plug's
+// rollback for every family it edited (undoDefaultRoutes).
 import { isIP } from "node:net";
 import type { IpFamily, RouteEditor } from "../netns/route-editor.js";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -86,6 +87,47 @@ export async function restoreDefaultRoutes(
 ): Promise<void> {
   if (removed.defaultRoute === undefined) return;
   const families = requestedFamilies({ ...left, delegates: [removed] });
+  await restoreFamilies(
+    families,
+    left,
+    results,
+    routes,
+    netns,
+    `after removing ${removed.network} (${removed.ifName})`,
+    signal,
+  );
+}
+
+/**
+ * A hot-plug rolled back after applyDefaultRoutes ran for `tried` (the sandbox's plan with the new
+ * delegate): every family it edited goes back to what the sandbox's saved plan and results say, so
+ * a route that could not be set leaves the pod's default routes as they were.
+ */
+export async function undoDefaultRoutes(
+  tried: AttachmentPlan,
+  saved: AttachmentPlan,
+  results: Readonly<Record<string, CniResult>>,
+  routes: RouteEditor,
+  /** The pinned namespace to edit. */
+  netns: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const had = new Set(saved.delegates.map((d) => d.ifName));
+  const added = tried.delegates.filter((d) => !had.has(d.ifName));
+  const what = added.map((d) => `${d.network} (${d.ifName})`).join(", ");
+  await restoreFamilies(requestedFamilies(tried), saved, results, routes, netns, `after rolling back ${what}`, signal);
+}
+
+/** Sets each family's default route back on the first interface of `left` that holds one (results and requests). */
+async function restoreFamilies(
+  families: ReadonlySet<IpFamily>,
+  left: AttachmentPlan,
+  results: Readonly<Record<string, CniResult>>,
+  routes: RouteEditor,
+  netns: string,
+  after: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const gatewaysFor = defaultRouteGateways(left);
   const opts = signal !== undefined ? { signal } : {};
   for (const family of families) {
@@ -96,10 +138,8 @@ export async function restoreDefaultRoutes(
       return gw !== undefined ? [{ d, gw }] : [];
     })[0];
     if (holder === undefined) continue;
-    await step(
-      holder.d.network,
-      `restore default via ${holder.gw} dev ${holder.d.ifName} after removing ${removed.network} (${removed.ifName})`,
-      () => routes.replaceDefaultRoute(netns, family, holder.d.ifName, holder.gw, opts),
+    await step(holder.d.network, `restore default via ${holder.gw} dev ${holder.d.ifName} ${after}`, () =>
+      routes.replaceDefaultRoute(netns, family, holder.d.ifName, holder.gw, opts),
     );
   }
 }

@@ -203,6 +203,58 @@ describe("hot-plug", () => {
     );
   });
 
+  it.each([
+    ["the new route cannot be set", "route"],
+    ["network-status cannot be written after it was set", "status"],
+  ])("a hot-plug rolled back because %s puts the pod's default routes back as they were", async (_, failing) => {
+    const routes = recordingRoutes([
+      { family: 4, dev: "eth0", gateway: "10.0.1.1" },
+      { family: 6, dev: "eth0", gateway: "fd51::1" },
+    ]);
+    const replace = routes.replaceDefaultRoute.bind(routes);
+    routes.replaceDefaultRoute = async (netns, family, dev, gateway, opts) => {
+      if (failing === "route" && dev === "net1") throw new Error("RTNETLINK answers: Nexthop has invalid gateway");
+      return replace(netns, family, dev, gateway, opts);
+    };
+    let statusFails = false;
+    const statusWriter = {
+      write: async () => {
+        if (statusFails) throw new Error("API server said no");
+      },
+    };
+    const runtime = recordingRuntime();
+    const { svc } = service(runtime, { routes, statusWriter });
+    await svc.attach(request({ selections: [] }), ctx()); // eth0, default via 10.0.1.1 (its result's)
+    statusFails = failing === "status";
+    const err = await rejection(
+      svc.attachNetwork({ containerId: "c1", selection: { name: "green", defaultRoute: ["10.0.2.254"] } }, ctx()),
+    );
+    expect(err.code).toBe(failing === "route" ? "DEFAULT_ROUTE_FAILED" : "STATUS_WRITE_FAILED");
+    expect(err.message).toMatch(/\(rolled back: 1 delegate deleted\)$/);
+    expect(runtime.calls.filter((c) => c.op === "del").map((c) => c.ifName)).toEqual(["net1"]);
+    expect(routes.table.filter((r) => r.dev !== "net1")).toEqual([
+      { family: 6, dev: "eth0", gateway: "fd51::1" },
+      { family: 4, dev: "eth0", gateway: "10.0.1.1" },
+    ]);
+    expect(routes.ops.at(-1)).toBe("replace -4 10.0.1.1 eth0");
+    const [listed] = (await svc.list({}, ctx())).attachments;
+    expect(listed!.interfaces.map((i) => [i.ifName, i.gateways])).toEqual([["eth0", ["10.0.1.1"]]]);
+  });
+
+  it("a rolled-back hot-plug whose default routes cannot be put back says so in its error", async () => {
+    const routes = recordingRoutes([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
+    routes.replaceDefaultRoute = async () => Promise.reject(new Error("RTNETLINK answers: No route to host"));
+    const { svc } = service(recordingRuntime(), { routes });
+    await svc.attach(request({ selections: [] }), ctx());
+    const err = await rejection(
+      svc.attachNetwork({ containerId: "c1", selection: { name: "green", defaultRoute: ["10.0.2.254"] } }, ctx()),
+    );
+    expect(err.code).toBe("DEFAULT_ROUTE_FAILED");
+    expect(err.message).toMatch(
+      /\(rolled back: 1 delegate deleted; the pod's default routes were not restored: default-route: cannot restore default via 10\.0\.1\.1 dev eth0 after rolling back default\/green \(net1\) for network "cbr0": RTNETLINK answers: No route to host\)$/,
+    );
+  });
+
   // A default route with no gw is via the address's gateway (bridge + host-local `routes: [{dst: "0.0.0.0/0"}]`).
   it.each([
     ["its route's gw", undefined],

@@ -1,6 +1,6 @@
 // ADD's rollback: DEL of every delegate whose plugin ran (last first), through the one cleanup
-// path DEL uses, device-info files included; the ADD's error then says whether that was complete
-// and what is left.
+// path DEL uses, device-info files included, then (a hot-plug's) the pod's default routes put back;
+// the ADD's error then says whether that was complete and what is left.
 import type { Logger } from "pino";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { PinnedNetns } from "../netns/netns-guard.js";
@@ -24,6 +24,8 @@ export async function rollback(
   call: { readonly signal: AbortSignal; readonly log: Logger },
   /** A hot-plug's: the sandbox's other delegates, which stay attached and untouched. */
   stays?: readonly PlannedDelegate[],
+  /** A hot-plug's whose default-route edit ran: puts the pod's default routes back, once the new interface is released. */
+  undoRoutes?: (signal: AbortSignal) => Promise<void>,
 ): Promise<DaemonError> {
   const { plan } = record;
   const started = deps.now();
@@ -49,6 +51,11 @@ export async function rollback(
     } else {
       note = tried.length === 0 ? "nothing to roll back: no plugin ran" : rolledBack(released.delegates);
     }
+    const routes = await undo(undoRoutes, call);
+    if (routes !== undefined) {
+      if (outcome === "ok") outcome = "partial";
+      note += `; ${routes}`;
+    }
   } catch (err) {
     outcome = "failed";
     note = `rollback could not update the attachment store: ${err instanceof Error ? err.message : String(err)}`;
@@ -68,6 +75,21 @@ export async function rollback(
     durationMs: deps.now().getTime() - started.getTime(),
   });
   return new DaemonError(cause.code, `${cause.message} (${note})`, cause.context, { cause: cause.cause ?? cause });
+}
+
+/** Runs the default-route undo; what went wrong, for the ADD's error, or undefined. */
+async function undo(
+  undoRoutes: ((signal: AbortSignal) => Promise<void>) | undefined,
+  call: { readonly signal: AbortSignal; readonly log: Logger },
+): Promise<string | undefined> {
+  if (undoRoutes === undefined) return undefined;
+  try {
+    await undoRoutes(call.signal);
+    return undefined;
+  } catch (err) {
+    call.log.error({ err }, "rollback could not restore the pod's default routes");
+    return `the pod's default routes were not restored: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 function rolledBack(released: readonly Released[]): string {
