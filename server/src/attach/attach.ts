@@ -77,6 +77,7 @@ async function attachPinned(
   // Claimed once the request is known good, so a refusal names the request's own mistake first.
   const unclaim = await deps.owners.claim(pinned, req);
   try {
+    // After the claim: another sandbox's interfaces in a shared namespace are the claim's refusal.
     await checkInterfacesFree(
       deps.links,
       { handle: pinned.handle, path: req.netns },
