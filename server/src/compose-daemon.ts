@@ -13,6 +13,7 @@ import {
   type NodeLinks,
 } from "./attach/index.js";
 import {
+  commandRunner,
   createCniRuntime,
   createSpawnExec,
   findSpawner,
@@ -76,6 +77,8 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const spawnExec =
     opts.exec === undefined ? await pluginExec(config.pluginSpawner, config.stateDir, log, opts.pluginPath) : undefined;
   const exec = opts.exec ?? spawnExec!;
+  // nsenter + ip (the pod's links, its default routes) started as the plugins are: by the spawner.
+  const run = spawnExec !== undefined ? commandRunner(spawnExec, commandSearchPath(opts.pluginPath)) : undefined;
   const store = createFileAttachmentStore(layout.attachmentsDir);
   const maxFileBytes = config.limits.maxDefinitionFileBytes;
   const confDir = createConfDirSource(config.cniConfDir, { maxFileBytes });
@@ -130,7 +133,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     statusWriter: kube?.statusWriter ?? NO_STATUS_WRITES,
     store,
     orphans: createFileAttachmentStore(layout.orphansDir),
-    links: createPodLinks(),
+    links: createPodLinks(run),
     truth: createRuntimeTruth({
       netns,
       ...(cri !== undefined ? { cri } : {}),
@@ -139,7 +142,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     }),
     gracePeriodMs: rc.gracePeriodMs,
     gcTimeoutMs: rc.gcTimeoutMs,
-    routes: createRouteEditor(),
+    routes: createRouteEditor(run),
     netns,
     inputLimits: config.limits,
     selectionConfig: config,
@@ -290,6 +293,12 @@ async function pluginExec(
   }
   const setprivPath = await setprivFor(log, pluginPath);
   return createSpawnExec({ owner, ...(setprivPath !== undefined ? { setprivPath } : {}) });
+}
+
+/** Where netattachd's own commands are looked up: the daemon's PATH, then the usual system dirs (ip lives in sbin). */
+function commandSearchPath(pluginPath: string | undefined): string {
+  const dirs = [...(pluginPath ?? "").split(":"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+  return [...new Set(dirs.filter((d) => d.startsWith("/")))].join(":");
 }
 
 /** util-linux setpriv, for the plugins' parent-death signal; without a working one plugins start directly (logged). */

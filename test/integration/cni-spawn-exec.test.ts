@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   buildCniEnv,
   CniError,
+  commandRunner,
   createSpawnExec as createExec,
   type ClosablePluginExec,
   type ExecRequest,
@@ -84,6 +85,17 @@ describe.each(LAUNCHERS)("createSpawnExec through %s", (launcher, base) => {
     opened.push(exec);
     return exec;
   };
+  it("runs netattach's own commands (commandRunner) with their arguments, found on its search path; a failure carries the command and its stderr", async () => {
+    const run = commandRunner(createSpawnExec(), `${bin.dir}:/usr/bin:/bin`);
+    shellPlugin("argv-echo", 'printf "%s|" "$@"; printf "%s" "$PATH"');
+    expect(await run("argv-echo", ["-j", "link", "show", "a b"], {})).toBe(`-j|link|show|a b|${bin.dir}:/usr/bin:/bin`);
+    shellPlugin("argv-fail", 'echo "Cannot find device $2" >&2; exit 1');
+    await expect(run("argv-fail", ["link", "net9"], {})).rejects.toThrow(
+      "argv-fail link net9 failed: Cannot find device net9",
+    );
+    await expect(run("absent-command", [], {})).rejects.toThrow(/^absent-command {2}failed: .*absent-command/);
+  });
+
   it("hands the plugin exactly the env and stdin given, and returns its stdout", async () => {
     const exec = createSpawnExec();
     const debugFile = join(work, "log");

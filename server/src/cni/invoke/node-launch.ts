@@ -25,7 +25,9 @@ export function createNodeLaunch(opts: NodeLaunchOptions = {}): Launch {
   return (req, limits) =>
     new Promise((resolve, reject) => {
       let child: ChildProcess;
-      const [file, args] = setpriv !== undefined ? [setpriv, ["--pdeathsig", "KILL", "--", req.path]] : [req.path, []];
+      const argv = req.args ?? [];
+      const [file, args] =
+        setpriv !== undefined ? [setpriv, ["--pdeathsig", "KILL", "--", req.path, ...argv]] : [req.path, argv];
       try {
         child = spawn(file, args, { env: req.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
       } catch (err) {

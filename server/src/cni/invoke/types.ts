@@ -37,6 +37,8 @@ export interface PluginExec {
 
 export interface ExecRequest {
   readonly path: string;
+  /** Arguments after the path: none for a plugin (CNI passes everything in the environment); netattach's own commands (commandRunner) take them. */
+  readonly args?: readonly string[];
   readonly stdin: Buffer;
   readonly env: Readonly<Record<string, string>>;
   readonly timeoutMs: number;

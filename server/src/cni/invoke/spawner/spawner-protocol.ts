@@ -65,7 +65,9 @@ class FrameWriter {
 export function encodeSpawn(id: number, req: ExecRequest, limits: LaunchLimits): Buffer {
   const env = Object.entries(req.env);
   const w = new FrameWriter().u8(OP_SPAWN).u32(id).u32(limits.maxStdout).u32(limits.maxStderr);
-  w.u32(1).str(req.path, "the plugin path");
+  const args = req.args ?? [];
+  w.u32(1 + args.length).str(req.path, "the plugin path");
+  for (const a of args) w.str(a, "an argument");
   w.u32(env.length);
   for (const [k, v] of env) w.str(`${k}=${v}`, `environment variable ${k}`);
   return w.bytes(req.stdin).frame();
