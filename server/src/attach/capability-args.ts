@@ -2,7 +2,8 @@
 // only and need a plugin that declares the capability (multi-net spec 4.1.2); the container
 // runtime's runtimeConfig goes only to the cluster network (spec 7.5).
 import { isJsonObject, normaliseCapabilityArg, type NetworkConfigList } from "../cni/index.js";
-import { DaemonError } from "../errors/daemon-error.js";
+import { DaemonError, type ErrorContext } from "../errors/daemon-error.js";
+import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
 import { readDns, SELECTION_FIELDS, type Fail, type NetworkSelection, type PortMapping } from "../resolve/index.js";
 import type { RuntimeCapabilities } from "./contract.js";
 
@@ -25,12 +26,16 @@ export function declaresCapability(list: NetworkConfigList, capability: string):
   });
 }
 
-/** Capability args from a selection's options; throws CAPABILITY_MISSING when nothing would consume one. */
+/**
+ * Capability args from a selection's options; throws CAPABILITY_MISSING when nothing would consume one,
+ * LIMIT_EXCEEDED for more port mappings than limits.maxPortMappings.
+ */
 export function selectionCapabilityArgs(
   network: string,
   source: string,
   selection: NetworkSelection,
   list: NetworkConfigList,
+  maxPortMappings = DEFAULT_INPUT_LIMITS.maxPortMappings,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [field, option, capability] of SELECTION_CAPABILITIES) {
@@ -44,9 +49,21 @@ export function selectionCapabilityArgs(
         { network, source, phase: "plan" },
       );
     }
+    if (field === "portMappings")
+      checkPortMappingCount(value, `network "${network}": its "portMappings"`, maxPortMappings, {
+        network,
+        source,
+        phase: "plan",
+      });
     out[capability] = field === "portMappings" ? withProtocols(value as readonly PortMapping[]) : value;
   }
   return out;
+}
+
+/** portmap adds rules per mapping, one iptables exec each: a long list holds its ADD until pluginTimeoutMs. */
+function checkPortMappingCount(value: unknown, found: string, max: number, context: ErrorContext): void {
+  if (Array.isArray(value) && value.length > max)
+    throw limitExceeded(`${found} has ${value.length} entries`, "maxPortMappings", max, context);
 }
 
 /** The API documents tcp as the default protocol; portmap itself refuses an empty one ("unknown protocol"). */
@@ -89,9 +106,16 @@ function withoutZeros(value: unknown): unknown {
 export function checkRuntimeCapabilities(
   rc: RuntimeCapabilities | undefined,
   fail: (field: string, problem: string) => never,
+  opts: { readonly maxPortMappings?: number; readonly phase?: string } = {},
 ): void {
   if (rc === undefined) return;
   const { extra, ...typed } = rc;
+  const max = opts.maxPortMappings ?? DEFAULT_INPUT_LIMITS.maxPortMappings;
+  const counted = (field: string, value: unknown): void =>
+    checkPortMappingCount(value, field, max, { phase: opts.phase ?? "plan", source: field });
+  counted("runtimeConfig.portMappings", typed.portMappings);
+  for (const [key, value] of Object.entries(extra ?? {}))
+    if (key.toLowerCase() === "portmappings") counted(`runtimeConfig.extra.${key}`, value);
   const check = (field: string, args: Readonly<Record<string, unknown>>): void => {
     for (const [key, value] of Object.entries(args))
       CAPABILITY_CHECKS.get(key.toLowerCase())?.(normaliseCapabilityArg(key, value), (problem) => fail(field, problem));

@@ -58,6 +58,7 @@ export async function planHotplug(
   const checked = buildPlan(request, [...saved.delegates.map(asResolved), wanted], {
     ...deps.planOptions,
     maxJsonDepth: limits.maxJsonDepth,
+    maxPortMappings: limits.maxPortMappings,
   });
   const added = checked.delegates.at(-1)!;
   const plan: AttachmentPlan = { ...saved, delegates: [...saved.delegates, added] };

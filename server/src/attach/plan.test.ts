@@ -131,6 +131,27 @@ describe("capability args", () => {
     expect(err.context.network).toBe("default/mv");
   });
 
+  it("refuses more portMappings than limits.maxPortMappings with LIMIT_EXCEEDED, naming the network", () => {
+    const pm = network(
+      "selected",
+      "default/pm",
+      conflist("pm", [{ type: "ptp" }, { type: "portmap", capabilities: { portMappings: true } }]),
+      {
+        portMappings: Array.from({ length: 4 }, (_, i) => ({ hostPort: 8000 + i, containerPort: 80 })),
+      },
+    );
+    expect(
+      buildPlan(request(), [cluster, pm], { maxPortMappings: 4 }).delegates[1]!.capabilityArgs["portMappings"],
+    ).toHaveLength(4);
+    const err = planError(() => buildPlan(request(), [cluster, pm], { maxPortMappings: 3 }));
+    expect([err.code, err.context.network, err.context.limit]).toEqual([
+      "LIMIT_EXCEEDED",
+      "default/pm",
+      "limits.maxPortMappings",
+    ]);
+    expect(err.message).toBe('network "default/pm": its "portMappings" has 4 entries: over limits.maxPortMappings (3)');
+  });
+
   it("maps infiniband-guid and deviceID to their capability names", () => {
     const ib = network(
       "selected",

@@ -18,6 +18,8 @@ export interface PlanOptions {
   readonly deviceInfoDir?: string;
   /** limits.maxJsonDepth for each network's config. */
   readonly maxJsonDepth?: number;
+  /** limits.maxPortMappings for each network's own portMappings. */
+  readonly maxPortMappings?: number;
 }
 
 export function buildPlan(
@@ -71,7 +73,7 @@ function planDelegate(request: ResolveRequest, n: ResolvedNetwork, ifName: strin
   const isDefault = n.role === "cluster";
   const capabilityArgs: Record<string, unknown> = {
     ...(isDefault ? runtimeCapabilityArgs(request.runtimeConfig) : {}),
-    ...selectionCapabilityArgs(n.network, source, n.selection, list),
+    ...selectionCapabilityArgs(n.network, source, n.selection, list, opts.maxPortMappings),
   };
   if (opts.deviceInfoDir !== undefined && n.definition.resourceName !== undefined) {
     const file = `${n.network.replaceAll("/", "-")}-${request.containerId ?? ""}_${ifName}`;

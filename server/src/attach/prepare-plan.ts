@@ -46,9 +46,11 @@ export async function preparePlan(deps: PrepareDeps, req: ResolveRequest, signal
     },
     signal !== undefined ? { signal } : {},
   );
+  const limits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
   const built = buildPlan(req, networks, {
     ...deps.planOptions,
-    maxJsonDepth: (deps.inputLimits ?? DEFAULT_INPUT_LIMITS).maxJsonDepth,
+    maxJsonDepth: limits.maxJsonDepth,
+    maxPortMappings: limits.maxPortMappings,
   });
   const plan: AttachmentPlan = serial ? { ...built, serialNetworks: true } : built;
   await verifyPlugins(plan, deps.findPlugin);

@@ -116,6 +116,22 @@ describe("checkAttachRequest: runtimeConfig, by the rules of the annotation's op
     expect(() => checkAttachRequest(withRc(rc), DEFAULT_INPUT_LIMITS)).not.toThrow();
   });
 
+  it("refuses more runtimeConfig portMappings than limits.maxPortMappings with LIMIT_EXCEEDED, typed or in extra", () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ hostPort: 1000 + i, containerPort: 80 }));
+    const limits = { ...DEFAULT_INPUT_LIMITS, maxPortMappings: 2 };
+    expect(() => checkAttachRequest(withRc({ portMappings: many(2) }), limits)).not.toThrow();
+    const typed = refusal(withRc({ portMappings: many(3) }), limits);
+    expect([typed.code, typed.context.source, typed.context.limit, typed.message]).toEqual([
+      "LIMIT_EXCEEDED",
+      "runtimeConfig.portMappings",
+      "limits.maxPortMappings",
+      "runtimeConfig.portMappings has 3 entries: over limits.maxPortMappings (2)",
+    ]);
+    const extra = refusal(withRc({ extra: { PortMappings: many(3) } }), limits);
+    expect(extra.message).toBe("runtimeConfig.extra.PortMappings has 3 entries: over limits.maxPortMappings (2)");
+    expect(refusal(withRc({ portMappings: many(65) })).message).toContain("over limits.maxPortMappings (64)");
+  });
+
   it.each<[string, RuntimeCapabilities, string, string]>([
     [
       "containerPort 0",

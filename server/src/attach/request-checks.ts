@@ -14,7 +14,8 @@ import type { AttachRequest, ResolveRequest } from "./contract.js";
 import { delegateCniArgs } from "./plan.js";
 import { REFUSED } from "./preflight/finding.js";
 
-export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes" | "maxCniArgsBytes">;
+export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes" | "maxCniArgsBytes"> &
+  Partial<Pick<InputLimits, "maxPortMappings">>;
 
 export function checkContainerId(id: string, limits: RequestLimits, phase: string): void {
   if (id.length > limits.maxContainerIdLength) {
@@ -51,9 +52,13 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
     }
   }
   checkCniVersion(req.cniVersion, phase);
-  checkRuntimeCapabilities(req.runtimeConfig, (field, problem) => {
-    throw new DaemonError("INVALID_REQUEST", `${field}: ${problem}`, { phase, source: field });
-  });
+  checkRuntimeCapabilities(
+    req.runtimeConfig,
+    (field, problem) => {
+      throw new DaemonError("INVALID_REQUEST", `${field}: ${problem}`, { phase, source: field });
+    },
+    { phase, ...(limits.maxPortMappings !== undefined ? { maxPortMappings: limits.maxPortMappings } : {}) },
+  );
 }
 
 /** The version the primary result is asked in ("" or absent: the config's own): one a result converts to. */

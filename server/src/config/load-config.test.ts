@@ -193,6 +193,7 @@ describe("loadConfig", () => {
       maxCniArgsBytes: 16_384,
       maxMessageBytes: 4_194_304,
       maxDefinitionFileBytes: 1_048_576,
+      maxPortMappings: 64,
     });
     const issues = await issuesOf(
       loadConfig(

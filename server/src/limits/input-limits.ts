@@ -17,6 +17,8 @@ export interface InputLimits {
   readonly maxMessageBytes: number;
   /** Bytes of one file of definitionsDir or cniConfDir (or a clusterNetwork path): a larger one is reported, not read. */
   readonly maxDefinitionFileBytes: number;
+  /** Port mappings of one network of a pod (an annotation element, or the runtime's runtimeConfig): portmap adds ~3 nat rules each. */
+  readonly maxPortMappings: number;
 }
 
 export const DEFAULT_INPUT_LIMITS: InputLimits = {
@@ -36,6 +38,8 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   // A definition is at most what the API server stores (~1.5 MiB an object); a manifest file holding a
   // `kind: List` of hundreds of definitions still fits. YAML parses at ~1 s per MiB at worst, on the event loop.
   maxDefinitionFileBytes: 1024 * 1024,
+  // A pod maps a few ports; portmap 1.1.1 takes ~35 ms a mapping (200: 7 s), so 64 stay ~2 s, far within pluginTimeoutMs.
+  maxPortMappings: 64,
 };
 
 /**
