@@ -207,6 +207,12 @@ describe("checkAttachRequest: runtimeConfig, by the rules of the annotation's op
       '"portMappings" entry 1: containerPort must be a port number 1-65535, got 0',
     ],
     [
+      "a deviceID in extra that is a path",
+      { extra: { deviceID: "../../../tmp/fakepci" } },
+      "runtimeConfig.extra",
+      `"deviceID" must be a PCI address (domain:bus:device.function, e.g. 0000:03:00.1) or a device name of letters, digits, '_', '-' and '.' (e.g. mlx5_core.sf.4), not a path, got "../../../tmp/fakepci"`,
+    ],
+    [
       "dns in extra that is no object",
       { extra: { DNS: "x" } },
       "runtimeConfig.extra",

@@ -412,6 +412,14 @@ describe("parseNetworkSelections: JSON form", () => {
     ],
     ["deviceID empty", { name: "a", deviceID: "" }, '"deviceID" must be a non-empty string, got ""'],
     ["deviceID number", { name: "a", deviceID: 3 }, '"deviceID" must be a non-empty string, got 3'],
+    ...["../../../../tmp/r5b/fakepci", "00:03.0", "0000:00:20.0", "0000:00:03.8", "eth0/..", "..", ".x", "a..b"].map(
+      (id) =>
+        [
+          `deviceID ${id}`,
+          { name: "a", deviceID: id },
+          `"deviceID" must be a PCI address (domain:bus:device.function, e.g. 0000:03:00.1) or a device name of letters, digits, '_', '-' and '.' (e.g. mlx5_core.sf.4), not a path, got "${id}"`,
+        ] as const,
+    ),
     [
       "ipam-claim-reference number",
       { name: "a", "ipam-claim-reference": 1 },
@@ -429,6 +437,13 @@ describe("parseNetworkSelections: JSON form", () => {
     expect(err.message).toContain(message);
     expect(err.context).toMatchObject({ source: ANN, phase: "resolve" });
   });
+
+  it.each(["0000:00:1f.7", "0000:3B:00.2", "10000:e1:00.0", "mlx5_core.sf.4", "mlx5_core.eth.0"])(
+    "accepts the deviceID %s (a PCI address, either case, or an auxiliary device name)",
+    (deviceID) => {
+      expect(parse(JSON.stringify([{ name: "a", deviceID }]))[0]!.deviceId).toBe(deviceID);
+    },
+  );
 
   it.each([
     [

@@ -11,6 +11,7 @@ import {
 } from "./address-checks.js";
 import { interfaceNameProblem } from "../cni/index.js";
 import { isDnsLabel } from "./name-checks.js";
+import { DEVICE_ID_RULE, isDeviceId } from "./device-id.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import { readBandwidth, readPortMappings, rejectUnknownKeys, type Fail } from "./selection-options.js";
 import type { NetworkSelection } from "./types.js";
@@ -123,7 +124,11 @@ export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
       fail(`"infiniband-guid" is not an 8-byte GUID (xx:xx:xx:xx:xx:xx:xx:xx): ${quoteInput(guid)}`);
     return { infinibandGuid: guid };
   },
-  deviceID: (value, fail) => ({ deviceId: readString("deviceID", value, fail) }),
+  deviceID: (value, fail) => {
+    const id = readString("deviceID", value, fail);
+    if (!isDeviceId(id)) fail(`"deviceID" ${DEVICE_ID_RULE}, got ${quoteInput(id)}`);
+    return { deviceId: id };
+  },
   "ipam-claim-reference": (value, fail) => ({ ipamClaimReference: readString("ipam-claim-reference", value, fail) }),
 };
 
