@@ -7,6 +7,7 @@ import {
   createFileAttachmentStore,
   createPluginFinder,
   createSysfsNodeLinks,
+  createProcHostSockets,
   trackInFlightCalls,
   type AttachmentService,
   type NetworkStatusWriter,
@@ -149,6 +150,8 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     findPlugin: createPluginFinder(exec, config.cniBinDirs),
     preflight: {
       nodeLinks: opts.nodeLinks ?? createSysfsNodeLinks(),
+      hostSockets: createProcHostSockets(),
+      attachments: store,
       validateList: (list, o) => runtime.validateNetworkList(list, o),
       defaultRoutes: config.defaultRouteConflicts,
     },

@@ -18,12 +18,19 @@ const SELECTION_CAPABILITIES: ReadonlyArray<readonly [keyof NetworkSelection, st
 ];
 
 export function declaresCapability(list: NetworkConfigList, capability: string): boolean {
+  return pluginsDeclaring(list, capability).length > 0;
+}
+
+/** The types of the plugins that declare `capability` (key case ignored): those that get its arg. */
+export function pluginsDeclaring(list: NetworkConfigList, capability: string): string[] {
   const wanted = capability.toLowerCase();
-  return list.plugins.some((p) => {
-    const caps = p["capabilities"];
-    if (caps === null || typeof caps !== "object") return false;
-    return Object.entries(caps).some(([k, v]) => k.toLowerCase() === wanted && v === true);
-  });
+  return list.plugins
+    .filter((p) => {
+      const caps = p["capabilities"];
+      if (caps === null || typeof caps !== "object") return false;
+      return Object.entries(caps).some(([k, v]) => k.toLowerCase() === wanted && v === true);
+    })
+    .map((p) => p.type);
 }
 
 /**

@@ -63,7 +63,7 @@ export async function planHotplug(
   const added = checked.delegates.at(-1)!;
   const plan: AttachmentPlan = { ...saved, delegates: [...saved.delegates, added] };
   await verifyPlugins({ ...plan, delegates: [added] }, deps.findPlugin);
-  const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal) : [];
+  const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal, { added }) : [];
   return { plan, added, warnings };
 }
 

@@ -17,4 +17,5 @@ export { createFileAttachmentStore, removeTempFiles } from "./file-attachment-st
 export { migrateLegacyStore, type MigrationOutcome } from "./migrate-legacy-store.js";
 export { createPluginFinder, type FindPlugin } from "./plugin-check.js";
 export { createSysfsNodeLinks, type NodeLinks } from "./preflight/node-links.js";
+export { createProcHostSockets } from "./preflight/host-sockets.js";
 export { netnsGone, type GoneReason, type SandboxTruth, type TruthSnapshot } from "./sandbox-truth.js";

@@ -54,6 +54,10 @@ export async function preparePlan(deps: PrepareDeps, req: ResolveRequest, signal
   });
   const plan: AttachmentPlan = serial ? { ...built, serialNetworks: true } : built;
   await verifyPlugins(plan, deps.findPlugin);
-  const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal) : [];
+  const runtimePortMappings = req.runtimeConfig?.portMappings;
+  const warnings =
+    deps.preflight !== undefined
+      ? await runPreflight(plan, deps.preflight, signal, runtimePortMappings ? { runtimePortMappings } : {})
+      : [];
   return { plan, warnings: [...resourceNameWarnings(networks), ...warnings] };
 }

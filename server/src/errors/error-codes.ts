@@ -100,7 +100,7 @@ export const ERROR_CODES = {
     status: "FAILED_PRECONDITION",
     cniCode: 7,
     summary:
-      "a config field naming a node link (master, device, bridge) names one that is missing or of the wrong kind",
+      "a config field naming a node link (master, device, bridge) names one that is missing or of the wrong kind, or a pod's deviceID, ips or hostPort would take an interface, address or port the node uses",
   },
   PLUGIN_NOT_FOUND: {
     status: "FAILED_PRECONDITION",

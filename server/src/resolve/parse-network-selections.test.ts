@@ -418,7 +418,7 @@ describe("parseNetworkSelections: JSON form", () => {
           `deviceID ${id}`,
           { name: "a", deviceID: id },
           `"deviceID" must be a PCI address (domain:bus:device.function, e.g. 0000:03:00.1) or a device name of letters, digits, '_', '-' and '.' (e.g. mlx5_core.sf.4), not a path, got "${id}"`,
-        ] as const,
+        ] as [string, unknown, string],
     ),
     [
       "ipam-claim-reference number",

@@ -44,4 +44,17 @@ describe("sysfs node links (a /sys/class/net layout in a temp dir)", () => {
       ["eth9", undefined],
     ]);
   });
+
+  it("lists a deviceID's net interfaces under the PCI and auxiliary device dirs, and never joins a path", async () => {
+    const pci = join(root, "pci");
+    const aux = join(root, "aux");
+    await mkdir(join(pci, "0000:00:03.0", "net", "eth0"), { recursive: true });
+    await mkdir(join(aux, "mlx5_core.sf.4", "net", "enp3s0f0s4"), { recursive: true });
+    await mkdir(join(root, "escape", "net", "host0"), { recursive: true });
+    const links = createSysfsNodeLinks(root, { deviceDirs: [pci, aux] });
+    expect(await links.deviceLinks("0000:00:03.0")).toEqual(["eth0"]);
+    expect(await links.deviceLinks("mlx5_core.sf.4")).toEqual(["enp3s0f0s4"]);
+    expect(await links.deviceLinks("0000:00:04.0")).toEqual([]);
+    expect(await links.deviceLinks("../escape")).toEqual([]);
+  });
 });

@@ -1,9 +1,12 @@
 // Fields that name a node link: macvlan/ipvlan/vlan `master` and host-device `device` must
 // exist; a `bridge` may be absent (the plugin creates it) but must not be another kind of link.
-// The error names the network, the key, the value and the links the node has. Pure.
+// The error names the network, the key, the value and the links the node has. A pod's own
+// options (deviceID, ips) must not take what the node's own networking uses. Pure.
+import { pluginsDeclaring } from "../capability-args.js";
 import type { DelegateFacts } from "./delegate-facts.js";
 import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
-import type { NodeView } from "./node-links.js";
+import { nodeAddressHolder, nodeUse } from "./node-addressing.js";
+import type { NodeUseView, NodeView } from "./node-links.js";
 
 /** Links listed in an error; a node with hundreds of pod veths would drown the message. */
 const MAX_LISTED = 20;
@@ -31,6 +34,38 @@ export function nodeResourceFindings(all: readonly DelegateFacts[], node: NodeVi
       ];
     }),
   );
+}
+
+/**
+ * A deviceID naming a device whose interface the node uses (moving it into the pod cuts the node
+ * off), and an `ips` address the node holds (the pod would answer for the node on that link).
+ */
+export function podOptionFindings(all: readonly DelegateFacts[], node: NodeUseView): Finding[] {
+  return all.flatMap((f) => {
+    const args = f.delegate.capabilityArgs;
+    const problems: Array<readonly [string, string]> = [];
+    const deviceId = args["deviceID"];
+    if (typeof deviceId === "string") {
+      for (const link of node.deviceLinks.get(deviceId) ?? []) {
+        const why = nodeUse(link, node.addressing);
+        if (why !== undefined)
+          problems.push(["deviceID", `"deviceID" "${deviceId}" names the node's interface ${link}, which ${why}`]);
+      }
+    }
+    const ips = Array.isArray(args["ips"]) ? args["ips"].filter((ip) => typeof ip === "string") : [];
+    for (const ip of ips) {
+      const held = nodeAddressHolder(ip, node.addressing);
+      if (held !== undefined)
+        problems.push(["ips", `"ips" entry "${ip}" is the node's own address ${held.address} on ${held.link}`]);
+    }
+    return problems.map(([capability, problem]) => ({
+      code: "NODE_RESOURCE_INVALID" as const,
+      message: `network "${f.delegate.network}" (${f.delegate.ifName}): the pod's ${problem}; a pod's options never take the node's own interfaces or addresses; ${REFUSED}`,
+      networks: [f.delegate.network],
+      context: contextOf(f, pluginsDeclaring(f.list, capability)[0]),
+      relaxed: false,
+    }));
+  });
 }
 
 function listed(names: readonly string[]): string {

@@ -24,17 +24,30 @@ import {
   tempStore,
 } from "../testing.test-helper.js";
 import type { NodeLinks } from "./node-links.js";
+import type { NodeAddressing } from "./node-addressing.js";
+import type { HostSockets } from "./host-sockets.js";
 import type { DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { hostLocal } from "./preflight.test-helper.js";
 
 const temp = tempStore("preflight-");
 
 const ctx = () => ({ signal: new AbortController().signal, log: silentLog });
+/** eth0 holds the node's address and default route; PCI device 0000:00:03.0 is eth0, 0000:00:05.0 is ens5. */
+const NODE: NodeAddressing = {
+  links: [
+    { name: "eth0", addresses: ["192.0.2.2/24"] },
+    { name: "ens5", addresses: [] },
+  ],
+  defaultRouteLinks: ["eth0"],
+};
+const DEVICES: Record<string, string[]> = { "0000:00:03.0": ["eth0"], "0000:00:05.0": ["ens5"] };
 const links = (names: Record<string, string>): NodeLinks & { reads: number } => {
   const l = {
     reads: 0,
     names: async () => (l.reads++, Object.keys(names)),
     kind: async (n: string) => names[n],
+    addressing: async () => NODE,
+    deviceLinks: async (id: string) => DEVICES[id] ?? [],
   };
   return l;
 };
@@ -51,7 +64,12 @@ const withDefault = network(
 
 function service(
   networks: ResolvedNetwork[],
-  o: { policy?: DefaultRoutePolicy; node?: NodeLinks; validate?: (list: NetworkConfigList) => Promise<void> } = {},
+  o: {
+    policy?: DefaultRoutePolicy;
+    node?: NodeLinks;
+    sockets?: HostSockets;
+    validate?: (list: NetworkConfigList) => Promise<void>;
+  } = {},
 ) {
   const runtime = recordingRuntime();
   const validated: string[] = [];
@@ -76,6 +94,8 @@ function service(
         return [];
       },
       defaultRoutes: o.policy ?? "reject",
+      hostSockets: o.sockets ?? { listening: async (p) => (p === "tcp" ? [{ port: 22, address: "0.0.0.0" }] : []) },
+      attachments: temp.store,
     },
   });
   return { svc, runtime, validated };
@@ -190,5 +210,83 @@ describe("preflight in attach and resolve", () => {
         msg: expect.stringContaining("allowed by defaultRouteConflicts: warn"),
       }),
     ]);
+  });
+
+  describe("a pod's own options never take the node's interfaces, addresses or ports", () => {
+    const hostDevice = (sel: Record<string, unknown>) =>
+      network("selected", "default/hd", conf("hd", "host-device", { capabilities: { deviceID: true } }), sel);
+    const portmap = (sel: Record<string, unknown>, name = "pm") =>
+      network(
+        "selected",
+        `default/${name}`,
+        conflist(name, [
+          { type: "ptp", ipam: hostLocal(name === "pm" ? "10.4.0.0/24" : "10.5.0.0/24") },
+          { type: "portmap", capabilities: { portMappings: true } },
+        ]),
+        sel,
+      );
+
+    it.each<[string, ResolvedNetwork, string]>([
+      [
+        "a deviceID whose interface holds the node's address and default route",
+        hostDevice({ deviceId: "0000:00:03.0" }),
+        "network \"default/hd\" (net1): the pod's \"deviceID\" \"0000:00:03.0\" names the node's interface eth0, which holds the node's address 192.0.2.2/24 and the node's default route; a pod's options never take the node's own interfaces or addresses; refused before running any plugin",
+      ],
+      [
+        "an ips address the node holds",
+        network(
+          "selected",
+          "default/st",
+          conf("st", "macvlan", { master: "eth0", capabilities: { ips: true }, ipam: { type: "static" } }),
+          { ips: ["192.0.2.2/24"] },
+        ),
+        'network "default/st" (net1): the pod\'s "ips" entry "192.0.2.2/24" is the node\'s own address 192.0.2.2/24 on eth0;',
+      ],
+      [
+        "a hostPort a host socket listens on",
+        portmap({ portMappings: [{ hostPort: 22, containerPort: 80 }] }),
+        'network "default/pm" (net1): the pod\'s "portMappings" hostPort 22/tcp is taken: a socket of the node listens on 0.0.0.0:22/tcp;',
+      ],
+      [
+        "a hostPort another network of the pod maps",
+        portmap({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "TCP" }] }),
+        "", // with pm2 below
+      ],
+    ])("refuses %s as NODE_RESOURCE_INVALID: nothing runs, nothing is saved", async (_what, n, message) => {
+      const others = message === "" ? [portmap({ portMappings: [{ hostPort: 8080, containerPort: 81 }] }, "pm2")] : [];
+      const { svc, runtime } = service([cluster, n, ...others]);
+      for (const call of [() => svc.attach(request(), ctx()), () => svc.resolve(request(), ctx())]) {
+        const err = await rejection(call());
+        expect(err.code).toBe("NODE_RESOURCE_INVALID");
+        expect(err.context).toMatchObject({ network: n.network, ifName: "net1", phase: "preflight" });
+        expect(err.message).toContain(
+          message ||
+            'network "default/pm" (net1): the pod\'s "portMappings" hostPort 8080/tcp is taken: network "default/pm2" (net2) of this pod already maps it;',
+        );
+      }
+      expect(runtime.calls).toEqual([]);
+      expect(await temp.store.load("c1")).toEqual({ state: "missing" });
+    });
+
+    it("passes a device, address and port the node does not use, and the runtime's own hostPorts", async () => {
+      const { svc, runtime } = service([cluster, hostDevice({ deviceId: "0000:00:05.0" })]);
+      await svc.attach(
+        request({ runtimeConfig: { portMappings: [{ hostPort: 22, containerPort: 22, protocol: "tcp" }] } }),
+        ctx(),
+      );
+      expect(runtime.calls.map((c) => c.op)).toEqual(["add", "add"]);
+    });
+
+    it("refuses a hostPort another container's saved attachment maps, naming that pod", async () => {
+      const { svc } = service([cluster, portmap({ portMappings: [{ hostPort: 9000, containerPort: 80 }] })]);
+      await svc.attach(request({ containerId: "c-first" }), ctx());
+      const err = await rejection(svc.attach(request({ containerId: "c-second" }), ctx()));
+      expect(err.code).toBe("NODE_RESOURCE_INVALID");
+      expect(err.message).toContain(
+        'hostPort 9000/tcp is taken: pod default/web (container c-first), network "default/pm" (net1), already maps it;',
+      );
+      // The container's own record is not another attachment.
+      await expect(svc.resolve(request({ containerId: "c-first" }), ctx())).resolves.toBeDefined();
+    });
   });
 });

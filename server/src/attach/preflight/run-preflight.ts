@@ -1,13 +1,26 @@
 // The checks before exec, in order: what the configs say (IPAM, default routes), the plugin
-// binaries' versions (VERSION only), then the node's links. The first refusal is thrown
-// before anything is saved or run; relaxed findings come back as warnings.
-import type { AttachmentPlan } from "../attachment-plan.js";
-import { readDelegateFacts } from "./delegate-facts.js";
+// binaries' versions (VERSION only), the node's links, then the pod's own options against what
+// the node uses (deviceID, ips, hostPorts). The first refusal is thrown before anything is saved
+// or run; relaxed findings come back as warnings.
+import type { PortMapping } from "../../resolve/index.js";
+import type { AttachmentPlan, PlannedDelegate } from "../attachment-plan.js";
+import type { AttachmentStore } from "../attachment-store.js";
+import { readDelegateFacts, type DelegateFacts } from "./delegate-facts.js";
 import { defaultRouteConflicts, settledFamilies, type DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { REFUSED, refuseOrWarn, type Finding } from "./finding.js";
+import {
+  delegateOwner,
+  hostPortFindings,
+  mappingsOf,
+  portClaims,
+  protocolOf,
+  type HeldMapping,
+  type PortClaim,
+} from "./host-port-checks.js";
+import type { HostSockets, ListeningSocket, SocketProtocol } from "./host-sockets.js";
 import { ipamFindings } from "./ipam-checks.js";
-import { viewNode, type NodeLinks } from "./node-links.js";
-import { nodeResourceFindings } from "./node-resource-checks.js";
+import { viewNode, viewNodeUse, type NodeLinks } from "./node-links.js";
+import { nodeResourceFindings, podOptionFindings } from "./node-resource-checks.js";
 import { checkPluginVersions, type ValidateList } from "./plugin-versions.js";
 
 export interface PreflightDeps {
@@ -16,12 +29,25 @@ export interface PreflightDeps {
   readonly validateList: ValidateList;
   /** Daemon config `defaultRouteConflicts`: refuse (default) or only warn. */
   readonly defaultRoutes: DefaultRoutePolicy;
+  /** The host's listening sockets, for a pod's hostPorts; absent: not checked (unit tests of other parts). */
+  readonly hostSockets?: HostSockets;
+  /** This node's saved attachments, whose port mappings a pod's may not repeat; absent: not checked. */
+  readonly attachments?: Pick<AttachmentStore, "list">;
+}
+
+/** Which delegates' per-pod options are checked against the node. */
+export interface PreflightScope {
+  /** A hot-plug's new delegate: only its options are checked (the pod's saved ones run already). */
+  readonly added?: PlannedDelegate;
+  /** The runtime's runtimeConfig.portMappings (the pod spec's hostPorts): the kubelet's, not checked against sockets. */
+  readonly runtimePortMappings?: readonly PortMapping[];
 }
 
 export async function runPreflight(
   plan: AttachmentPlan,
   deps: PreflightDeps,
   signal?: AbortSignal,
+  scope: PreflightScope = {},
 ): Promise<Finding[]> {
   const all = plan.delegates.map(readDelegateFacts);
   const routes = all.map((facts) => ({ facts, routes: facts.defaultRoutes, from: "config" as const }));
@@ -33,5 +59,59 @@ export async function runPreflight(
   await checkPluginVersions(all, deps.validateList, signal);
   const named = all.flatMap((f) => f.nodeLinks.map((l) => l.value));
   if (named.length > 0) refuseOrWarn(nodeResourceFindings(all, await viewNode(deps.nodeLinks, named)));
+  const own = scope.added === undefined ? all : all.filter((f) => f.delegate === scope.added);
+  await checkPodOptions(own, deps.nodeLinks, signal);
+  await checkHostPorts(plan, all, portClaims(own, scope.runtimePortMappings), deps);
   return warnings;
+}
+
+async function checkPodOptions(own: readonly DelegateFacts[], links: NodeLinks, signal?: AbortSignal): Promise<void> {
+  const args = own.map((f) => f.delegate.capabilityArgs);
+  if (!args.some((a) => a["deviceID"] !== undefined || a["ips"] !== undefined)) return;
+  const deviceIds = args.flatMap((a) => (typeof a["deviceID"] === "string" ? [a["deviceID"]] : []));
+  refuseOrWarn(podOptionFindings(own, await viewNodeUse(links, deviceIds, signal)));
+}
+
+async function checkHostPorts(
+  plan: AttachmentPlan,
+  all: readonly DelegateFacts[],
+  claims: readonly PortClaim[],
+  deps: PreflightDeps,
+): Promise<void> {
+  if (claims.length === 0) return;
+  const sockets = deps.hostSockets;
+  const protocols = [...new Set(claims.map((c) => protocolOf(c.mapping)))].filter(
+    (p): p is SocketProtocol => p === "tcp" || p === "udp",
+  );
+  const [listening, saved] = await Promise.all([
+    Promise.all(protocols.map(async (p) => [p, sockets ? await sockets.listening(p) : []] as const)),
+    savedMappings(deps.attachments, plan.containerId),
+  ]);
+  const inPlan = all.flatMap((f) =>
+    mappingsOf(f.delegate).map((mapping) => ({ mapping, owner: delegateOwner(f.delegate) })),
+  );
+  refuseOrWarn(
+    hostPortFindings(claims, {
+      listening: new Map<SocketProtocol, readonly ListeningSocket[]>(listening),
+      held: [...inPlan, ...saved],
+    }),
+  );
+}
+
+/** Port mappings of other containers' saved attachments; unreadable records hold none that can be told. */
+async function savedMappings(
+  store: Pick<AttachmentStore, "list"> | undefined,
+  containerId: string,
+): Promise<HeldMapping[]> {
+  if (store === undefined) return [];
+  return (await store.list()).flatMap(({ containerId: id, read }) => {
+    if (id === containerId || read.state !== "found") return [];
+    const { pod, delegates } = read.record.plan;
+    return delegates.flatMap((d) =>
+      mappingsOf(d).map((mapping) => ({
+        mapping,
+        owner: `pod ${pod.namespace}/${pod.name} (container ${id.slice(0, 12)}), network "${d.network}" (${d.ifName}),`,
+      })),
+    );
+  });
 }

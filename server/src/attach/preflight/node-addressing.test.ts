@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { nodeAddressHolder, nodeUse, readNodeAddressing, type NodeAddressing } from "./node-addressing.js";
+
+/** br0 (the node's address) has bond0 as a port, bond0 has eth0; eth1.100 (an address) sits on eth1; eth2 is free. */
+const node: NodeAddressing = {
+  links: [
+    { name: "lo", addresses: ["127.0.0.1/8", "::1/128"] },
+    { name: "br0", addresses: ["192.0.2.2/24", "2001:db8::2/64"] },
+    { name: "bond0", addresses: [], master: "br0" },
+    { name: "eth0", addresses: [], master: "bond0" },
+    { name: "eth1", addresses: [] },
+    { name: "eth1.100", addresses: ["198.51.100.7/24"], lower: "eth1" },
+    { name: "eth2", addresses: [] },
+    { name: "eth3", addresses: [] },
+  ],
+  defaultRouteLinks: ["eth3"],
+};
+
+describe("node addressing", () => {
+  it("says why a link is the node's: its addresses, its default route, its master's, a link stacked on it", () => {
+    expect(nodeUse("br0", node)).toBe("holds the node's address 192.0.2.2/24, 2001:db8::2/64");
+    expect(nodeUse("eth3", node)).toBe("holds the node's default route");
+    expect(nodeUse("eth0", node)).toBe(
+      "is a port of bond0, which is a port of br0, which holds the node's address 192.0.2.2/24, 2001:db8::2/64",
+    );
+    expect(nodeUse("eth1", node)).toBe("carries eth1.100, which holds the node's address 198.51.100.7/24");
+    expect(nodeUse("eth2", node)).toBeUndefined();
+    expect(nodeUse("absent", node)).toBeUndefined();
+  });
+
+  it("finds the link holding an address, whatever the prefix or spelling", () => {
+    expect(nodeAddressHolder("192.0.2.2/32", node)).toEqual({ link: "br0", address: "192.0.2.2/24" });
+    expect(nodeAddressHolder("2001:DB8:0::2", node)).toEqual({ link: "br0", address: "2001:db8::2/64" });
+    expect(nodeAddressHolder("192.0.2.3/24", node)).toBeUndefined();
+  });
+
+  it("reads ip -j: addresses without IPv6 link-local, masters, lower links, default routes and their nexthops", async () => {
+    const out: Record<string, unknown> = {
+      "-j addr show": [
+        {
+          ifname: "eth0",
+          master: "br0",
+          addr_info: [{ family: "inet6", local: "fe80::1", prefixlen: 64, scope: "link" }],
+        },
+        { ifname: "br0", addr_info: [{ family: "inet", local: "192.0.2.2", prefixlen: 24, scope: "global" }] },
+        { ifname: "vlan7", link: "eth1", addr_info: [] },
+      ],
+      "-j -4 route show default": [{ dst: "default", gateway: "192.0.2.1", dev: "br0" }],
+      "-j -6 route show default": [{ dst: "default", nexthops: [{ dev: "eth5" }, { dev: "eth6" }] }],
+    };
+    const run = async (file: string, args: readonly string[]) => {
+      expect(file).toBe("ip");
+      return JSON.stringify(out[args.join(" ")]);
+    };
+    expect(await readNodeAddressing(run)).toEqual({
+      links: [
+        { name: "eth0", addresses: [], master: "br0" },
+        { name: "br0", addresses: ["192.0.2.2/24"] },
+        { name: "vlan7", addresses: [], lower: "eth1" },
+      ],
+      defaultRouteLinks: ["br0", "eth5", "eth6"],
+    });
+  });
+});
