@@ -4,6 +4,7 @@
 // no saved attachment, no result cache, no exec — and the DEL that follows succeeds. Relaxed
 // (defaultRouteConflicts: warn), the conflict is a ResolveNetworks warning and the ADD runs.
 import { readdir, readFile } from "node:fs/promises";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSysfsNodeLinks } from "../../server/src/attach/preflight/node-links.js";
@@ -33,6 +34,9 @@ describeRoot("service e2e: refuse before running", () => {
   let secNad: string;
   const missingMaster = uniqueName("pfnone");
   const notBridge = uniqueName("pfveth", 14);
+  // A host service: a pod's annotation must not take its port (portmap DNATs it on every local address).
+  let hostService: Server;
+  const hostPort = () => (hostService.address() as AddressInfo).port;
 
   beforeAll(async () => {
     w = await createServiceWorld("pre");
@@ -126,10 +130,24 @@ describeRoot("service e2e: refuse before running", () => {
         routes: [{ dst: "default" }],
       },
     });
+    await w.writeNad("default", "pm", {
+      cniVersion: "1.0.0",
+      name: "pm",
+      plugins: [
+        {
+          type: "ptp",
+          ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
+        },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    });
+    hostService = createServer((c) => c.end("HOST-SERVICE"));
+    await new Promise<void>((resolve) => hostService.listen(0, "0.0.0.0", resolve));
     await createHostVeth(notBridge, `${notBridge}p`);
     d = await w.start({ clusterNetwork: "gwcluster" });
   });
   afterAll(async () => {
+    hostService?.close();
     await deleteHostLinks(notBridge);
     await w?.cleanup();
   });
@@ -215,6 +233,16 @@ describeRoot("service e2e: refuse before running", () => {
       "NODE_RESOURCE_INVALID",
       "FAILED_PRECONDITION",
       () => [`plugins[0].bridge names bridge "${notBridge}"`, "is not a bridge (virtual)"],
+    ],
+    [
+      "an annotation portMappings hostPort a host socket listens on",
+      () => JSON.stringify([{ name: "pm", portMappings: [{ hostPort: hostPort(), containerPort: 80 }] }]),
+      "NODE_RESOURCE_INVALID",
+      "FAILED_PRECONDITION",
+      () => [
+        `network "default/pm" (net1): the pod's "portMappings" hostPort ${hostPort()}/tcp is taken: a socket of the node listens on 0.0.0.0:${hostPort()}/tcp`,
+        "refused before running any plugin",
+      ],
     ],
   ];
 
