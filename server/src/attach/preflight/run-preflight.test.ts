@@ -68,6 +68,8 @@ function service(
     policy?: DefaultRoutePolicy;
     node?: NodeLinks;
     sockets?: HostSockets;
+    /** Networks only a hot-plug selects (the ADD gets `networks`). */
+    hotplugOnly?: ResolvedNetwork[];
     validate?: (list: NetworkConfigList) => Promise<void>;
   } = {},
 ) {
@@ -75,7 +77,10 @@ function service(
   const validated: string[] = [];
   const svc = createAttachmentService({
     runtime,
-    resolver: fakeResolver(networks),
+    resolver: {
+      ...fakeResolver([...networks, ...(o.hotplugOnly ?? [])]),
+      resolve: async () => networks,
+    },
     podSource: noClusterPods,
     statusWriter: recordingStatusWriter(),
     store: temp.store,
@@ -287,6 +292,26 @@ describe("preflight in attach and resolve", () => {
       );
       // The container's own record is not another attachment.
       await expect(svc.resolve(request({ containerId: "c-first" }), ctx())).resolves.toBeDefined();
+    });
+
+    it("a hot-plug checks the network it adds against the pod's saved mappings, and only that network", async () => {
+      const listening: Array<{ port: number; address: string }> = [];
+      const sockets: HostSockets = { listening: async (p) => (p === "tcp" ? listening : []) };
+      const green = network("selected", "default/green", conf("green", "ptp", { ipam: hostLocal("10.6.0.0/24") }));
+      const { svc } = service([cluster, portmap({ portMappings: [{ hostPort: 9100, containerPort: 80 }] })], {
+        sockets,
+        hotplugOnly: [portmap({ portMappings: [{ hostPort: 9100, containerPort: 81 }] }, "pm2"), green],
+      });
+      await svc.attach(request(), ctx());
+      const err = await rejection(svc.attachNetwork({ containerId: "c1", selection: { name: "pm2" } }, ctx()));
+      expect(err.message).toContain(
+        'network "default/pm2" (net2): the pod\'s "portMappings" hostPort 9100/tcp is taken: network "default/pm" (net1) of this pod already maps it;',
+      );
+      // A host service that started on the saved network's port since does not block another hot-plug.
+      listening.push({ port: 9100, address: "0.0.0.0" });
+      await expect(
+        svc.attachNetwork({ containerId: "c1", selection: { name: "green" } }, ctx()),
+      ).resolves.toBeDefined();
     });
   });
 });
