@@ -149,7 +149,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     selectionConfig: config,
     findPlugin: createPluginFinder(exec, config.cniBinDirs),
     preflight: {
-      nodeLinks: opts.nodeLinks ?? createSysfsNodeLinks(),
+      nodeLinks: opts.nodeLinks ?? createSysfsNodeLinks(undefined, run !== undefined ? { run } : {}),
       hostSockets: createProcHostSockets(),
       attachments: store,
       validateList: (list, o) => runtime.validateNetworkList(list, o),
