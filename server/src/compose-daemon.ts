@@ -17,6 +17,7 @@ import {
   commandRunner,
   createCniRuntime,
   createSpawnExec,
+  describeIoError,
   findSpawner,
   type ClosablePluginExec,
   DEFAULT_PLUGIN_PATH,
@@ -329,6 +330,14 @@ function logRuntimeEvent(log: Logger, e: RuntimeEvent): void {
     case "cache-corrupt":
       log.warn(fields, "corrupt result cache entry ignored");
       return;
+    case "cache-left": {
+      const { error, path, ...where } = fields as Omit<typeof e, "type">;
+      log.warn(
+        { ...where, file: path, errno: (error as NodeJS.ErrnoException).code, err: error },
+        `the plugins' DEL succeeded but the result cache entry could not be removed (${describeIoError(error)}); left for CNI GC`,
+      );
+      return;
+    }
     case "version-probe-failed":
       log.warn({ ...fields, err: e.error }, "plugin VERSION failed; running it at the list's version");
       return;

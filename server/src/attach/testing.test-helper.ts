@@ -229,7 +229,7 @@ export function recordingRuntime(
         ...(opts !== undefined ? { opts } : {}),
       });
     },
-    sweepCache: async () => ({ tempFiles: [], corrupt: [] }),
+    sweepCache: async () => ({ tempFiles: [], corrupt: [], failed: [] }),
   };
 }
 

@@ -96,6 +96,9 @@ function logEvent(stderr: Output, e: RuntimeEvent): void {
         `[cni] corrupt cache entry ${e.path} (network=${e.network} container=${e.containerId} ifname=${e.ifName})\n`,
       );
       return;
+    case "cache-left":
+      stderr.write(`[cni] cache entry ${e.path} not removed after DEL: ${e.error.message}\n`);
+      return;
     case "version-probe-failed":
       stderr.write(`[cni] VERSION of ${e.plugin} failed, running it at the list's version: ${e.error.message}\n`);
       return;

@@ -18,13 +18,14 @@ describe("the result cache at start-up", () => {
     expect(swept).toEqual({
       tempFiles: [join(results, "net1-ctr2-eth0.0123456789ab.tmp")],
       corrupt: [join(results, "net1-ctr3-eth0")],
+      failed: [],
     });
     expect(readdirSync(results)).toEqual(["net1-ctr1-eth0"]);
   });
 
   it("sweepCache is fine without a cache dir", async () => {
     const { runtime } = setup({});
-    await expect(runtime.sweepCache()).resolves.toEqual({ tempFiles: [], corrupt: [] });
+    await expect(runtime.sweepCache()).resolves.toEqual({ tempFiles: [], corrupt: [], failed: [] });
   });
 
   it("getCachedNetworks rebuilds each cached network from a config cached with it", async () => {

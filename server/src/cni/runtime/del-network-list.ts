@@ -5,15 +5,16 @@
 // plugin's DEL and then throws the first failure. The cache goes only once every plugin
 // succeeded, so a failed DEL can be retried with the same prevResult, and it is gone before DEL
 // returns: a later ADD, GC or reader must not see the old record (an unlink left running could
-// even land after the next ADD's rename and delete the new one). It costs one synchronous unlink.
+// even land after the next ADD's rename and delete the new one). It costs one synchronous unlink;
+// one that fails (read-only disk) is reported and left for CNI GC, see removeCache.
 import type { CniResult, NetworkConfigList, RuntimeConf } from "../spec/types.js";
 import type { InvokeOptions } from "../invoke/types.js";
-import { CniError, CniErrorCode } from "../spec/errors.js";
+import type { CniError } from "../spec/errors.js";
 import { sendsPrevResultOnDel } from "../spec/version.js";
 import { cniArgsFor } from "./add-network-list.js";
 import { loadCachedResult } from "./cached-result.js";
 import { configFor, convertFor } from "./plugin-result.js";
-import { src, withContext } from "./error-context.js";
+import { withContext } from "./error-context.js";
 import {
   invokePlugin,
   resolvePlugin,
@@ -23,7 +24,6 @@ import {
   type RuntimeContext,
 } from "./runtime-context.js";
 import { validateAttachment } from "./validate-attachment.js";
-import { describeIoError } from "./io-error.js";
 
 export const delNetworkList: AttachmentOperation<void> = async (ctx, list, rt, opts) => {
   validateAttachment(list, rt, "DEL");
@@ -74,18 +74,25 @@ function callerResult(result: CniResult, list: NetworkConfigList): CniResult | u
   }
 }
 
+/**
+ * Forgets the cached result once its plugins' DEL (or IPAM release) succeeded. Best effort, as in
+ * libcni: the plugins did their job, so a cache entry that cannot be unlinked (a read-only state
+ * disk) is reported (cache-left) and left for CNI GC, which DELs it again (idempotent) and removes
+ * it once it can; it never turns a DEL that worked into a failed one. Synchronous: nothing is left
+ * running that could land after the next ADD's write.
+ */
 export async function removeCache(ctx: RuntimeContext, list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
   try {
     await ctx.cache.remove(list.name, rt.containerId, rt.ifName);
   } catch (err) {
-    throw new CniError({
-      kind: "cache",
-      code: CniErrorCode.IoFailure,
-      msg: `cannot remove cached result of ${rt.containerId}/${rt.ifName}: ${describeIoError(err)}`,
+    const error = err instanceof Error ? err : new Error(String(err));
+    ctx.emit({
+      type: "cache-left",
       network: list.name,
-      command: "DEL",
-      ...src(list),
-      cause: err,
+      containerId: rt.containerId,
+      ifName: rt.ifName,
+      path: (err as NodeJS.ErrnoException).path ?? "",
+      error,
     });
   }
 }

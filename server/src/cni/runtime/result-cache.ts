@@ -9,6 +9,7 @@ import { readFileSync, unlinkSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { CniResult, JsonObject } from "../spec/types.js";
+import type { CacheSweep } from "./types.js";
 import { isJsonObject } from "../spec/json-object.js";
 import { isTempFile, startAtomicWrite } from "../../atomic-file/index.js";
 
@@ -60,10 +61,11 @@ export interface ResultCache {
   /** Every record and every corrupt file (temp files aside). */
   listAll(): Promise<Array<Exclude<CacheLookup, { status: "missing" }>>>;
   /**
-   * Removes temp files (writes that never finished) and corrupt records. Only when no ADD can be
-   * running (start-up): an ADD's temp file exists while its plugins run.
+   * Removes temp files (writes that never finished) and corrupt records, best effort: one that
+   * cannot be removed is returned in `failed`. Only when no ADD can be running (start-up): an ADD's
+   * temp file exists while its plugins run.
    */
-  sweep(): Promise<{ readonly tempFiles: readonly string[]; readonly corrupt: readonly string[] }>;
+  sweep(): Promise<CacheSweep>;
 }
 
 export function createResultCache(cacheDir: string): ResultCache {
@@ -115,8 +117,17 @@ export function createResultCache(cacheDir: string): ResultCache {
       const corrupt = (await Promise.all(all.filter((n) => !isTempFile(n)).map((n) => readRecord(join(dir, n)))))
         .filter((l) => l.status === "corrupt")
         .map((l) => l.path);
-      for (const path of [...tempFiles, ...corrupt]) unlinkIfPresent(path);
-      return { tempFiles, corrupt };
+      const failed: Array<{ path: string; error: Error }> = [];
+      const removed = (path: string): boolean => {
+        try {
+          unlinkIfPresent(path);
+          return true;
+        } catch (err) {
+          failed.push({ path, error: err as Error });
+          return false;
+        }
+      };
+      return { tempFiles: tempFiles.filter(removed), corrupt: corrupt.filter(removed), failed };
     },
   };
 

@@ -25,6 +25,11 @@ export type RuntimeEvent =
       stderr?: string;
     }
   | { type: "cache-corrupt"; network: string; containerId: string; ifName: string; path: string; reason?: string }
+  /**
+   * Every plugin's DEL (or IPAM release) succeeded, but the cached result could not be removed (a
+   * read-only state disk): the entry stays, for CNI GC to DEL again (idempotent) and remove.
+   */
+  | { type: "cache-left"; network: string; containerId: string; ifName: string; path: string; error: Error }
   /** VERSION failed or made no sense: the plugin is run at the list's version (like libcni). */
   | { type: "version-probe-failed"; plugin: string; network: string; path: string; error: Error }
   /** A plugin's negotiated version lacks the command (CHECK < 0.4.0, GC/STATUS < 1.1.0). */
@@ -53,7 +58,7 @@ export interface CniRuntime {
    * empty netns and a missing cache; a corrupt cache is reported (cache-corrupt), removed,
    * and DEL runs without prevResult (or with opts.prevResult when given). Stops at the first
    * failing plugin (libcni), unless opts.keepGoing. The cache is removed only after every
-   * plugin succeeded.
+   * plugin succeeded; failing to remove it is reported (cache-left), not a failed DEL (libcni too).
    */
   delNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void>;
   /**
@@ -88,9 +93,16 @@ export interface CniRuntime {
   releaseNetworkList(list: NetworkConfigList, rt: RuntimeConf, opts?: InvokeOptions): Promise<void>;
   /**
    * Start-up only (no ADD may run): removes the cache's temp files (writes that never finished)
-   * and its unreadable records. Returns their paths.
+   * and its unreadable records, best effort. Returns the paths removed, and those that could not be.
    */
-  sweepCache(): Promise<{ readonly tempFiles: readonly string[]; readonly corrupt: readonly string[] }>;
+  sweepCache(): Promise<CacheSweep>;
+}
+
+/** What a start-up sweep removed, and what it could not remove (each with its error: a read-only disk). */
+export interface CacheSweep {
+  readonly tempFiles: readonly string[];
+  readonly corrupt: readonly string[];
+  readonly failed: ReadonlyArray<{ readonly path: string; readonly error: Error }>;
 }
 
 /** A cached attachment GC is about to DEL, as its ADD left it. */
