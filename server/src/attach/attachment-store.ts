@@ -50,11 +50,20 @@ export type StoreRead =
   | { readonly state: "missing" }
   | { readonly state: "corrupt"; readonly path: string; readonly problem: string; readonly cause?: unknown };
 
+export interface ListOptions {
+  /**
+   * For a caller that acts on what is absent (CNI GC DELs every cached attachment no record names):
+   * records the store lost (its directory removed while the daemon ran) are STATE_IO, not absent.
+   * Others (ADD's namespace checks, listings, start-up) are told what is there: nothing.
+   */
+  readonly absentIsUnknown?: boolean;
+}
+
 export interface AttachmentStore {
-  /** Atomic: a reader sees the old record or the new one, never a mix. */
+  /** Atomic: a reader sees the old record or the new one, never a mix. A removed directory is made again. */
   save(record: AttachmentRecord): Promise<void>;
   load(containerId: string): Promise<StoreRead>;
-  list(): Promise<Array<{ readonly containerId: string; readonly read: StoreRead }>>;
+  list(opts?: ListOptions): Promise<Array<{ readonly containerId: string; readonly read: StoreRead }>>;
   /** Idempotent. */
   remove(containerId: string): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AttachmentRecord } from "./attachment-store.js";
-import { createFileAttachmentStore } from "./file-attachment-store.js";
+import { createFileAttachmentStore, removeTempFiles } from "./file-attachment-store.js";
 import { buildPlan } from "./plan.js";
 import { conf, network, request, rejection } from "./testing.test-helper.js";
 
@@ -127,5 +127,43 @@ describe("file attachment store", () => {
     expect(err.message).toBe(
       `cannot create ${join(dir, "file", "attachments")}: ENOTDIR (not a directory) on ${join(dir, "file", "attachments")}`,
     );
+  });
+
+  it("makes its directory again when it was removed while in use; a listing says nothing is there, GC's that records were lost", async () => {
+    const path = join(dir, "state", "attachments");
+    const store = createFileAttachmentStore(path);
+    await store.save(record("c1"));
+    await rm(join(dir, "state"), { recursive: true }); // an operator's rm -rf of the state dir
+
+    await expect(store.list()).resolves.toEqual([]);
+    await store.save(record("c2"));
+    expect(await readdir(path)).toEqual(["c2.json"]);
+    expect((await store.list()).map((e) => e.containerId)).toEqual(["c2"]);
+
+    // c1 may still run: CNI GC must not take its cached attachments as stale (until a restart).
+    const err = await rejection(store.list({ absentIsUnknown: true }));
+    expect(err.code).toBe("STATE_IO");
+    expect(err.message).toBe(
+      `${path} was removed while netattachd ran: the attachments saved in it are unknown, so CNI GC cannot tell stale cached attachments from those of running pods and collects none; restart netattachd to accept the loss`,
+    );
+    const restarted = createFileAttachmentStore(path);
+    expect((await restarted.list({ absentIsUnknown: true })).map((e) => e.containerId)).toEqual(["c2"]);
+  });
+});
+
+describe("removeTempFiles", () => {
+  it("removes what it can and returns what it cannot, with the error, instead of throwing", async () => {
+    await writeFile(join(dir, ".c1.json.0123456789ab.tmp"), "");
+    await mkdir(join(dir, ".c2.json.0123456789ab.tmp", "x"), { recursive: true }); // rm without recursive fails
+    await writeFile(join(dir, "c3.json"), "{}");
+
+    const swept = await removeTempFiles(dir);
+
+    expect(swept.removed).toEqual([join(dir, ".c1.json.0123456789ab.tmp")]);
+    expect(swept.failed).toEqual([
+      { path: join(dir, ".c2.json.0123456789ab.tmp"), error: expect.objectContaining({ code: "ERR_FS_EISDIR" }) },
+    ]);
+    expect((await readdir(dir)).sort()).toEqual([".c2.json.0123456789ab.tmp", "c3.json"]);
+    await expect(removeTempFiles(join(dir, "none"))).resolves.toEqual({ removed: [], failed: [] });
   });
 });

@@ -8,7 +8,7 @@ import { fileKind } from "../errors/file-kind.js";
 import { mkdir, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
-import { DaemonError } from "../errors/daemon-error.js";
+import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, AttachmentStore, StoreRead } from "./attachment-store.js";
 import { isTempFile, writeFileAtomic } from "../atomic-file/index.js";
 
@@ -25,16 +25,22 @@ export function recordFileId(name: string): string | undefined {
 export function createFileAttachmentStore(dir: string): AttachmentStore {
   /** Records whose directory entry this process made durable (fsynced the directory after creating). */
   const durable = new Set<string>();
-  let ready: Promise<void> | undefined;
-  const ensureDir = (): Promise<void> =>
-    (ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(
+  const makeDir = (): Promise<void> =>
+    mkdir(dir, { recursive: true, mode: 0o700 }).then(
       () => undefined,
       (err: unknown) => {
-        ready = undefined;
         throw storeError(`cannot create ${dir}`, dir, err);
       },
-    ));
-
+    );
+  /** Made once, at first use; after that a missing directory was removed under the daemon. */
+  let ready: Promise<void> | undefined;
+  const ensureDir = (): Promise<void> =>
+    (ready ??= makeDir().catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    }));
+  /** Set once the directory vanished while this process used it: the records it held are unknown. */
+  let vanished = false;
   function pathOf(containerId: string): string {
     if (!CONTAINER_ID.test(containerId)) {
       throw new DaemonError("INVALID_REQUEST", `invalid container id "${containerId}"`, { phase: "store" });
@@ -68,23 +74,42 @@ export function createFileAttachmentStore(dir: string): AttachmentStore {
     async save(record) {
       const id = record.plan.containerId;
       const path = pathOf(id);
+      const text = JSON.stringify(record, null, 2) + "\n";
       await ensureDir();
       try {
-        await writeFileAtomic(path, JSON.stringify(record, null, 2) + "\n", { syncDir: !durable.has(id) });
+        try {
+          await writeFileAtomic(path, text, { syncDir: !durable.has(id) });
+        } catch (err) {
+          if (!isNoEntry(err)) throw err;
+          // The directory was removed under the daemon (an operator's rm -rf): made again, once.
+          vanished = true;
+          durable.clear();
+          await makeDir();
+          await writeFileAtomic(path, text, { syncDir: true });
+        }
       } catch (err) {
         durable.delete(id);
-        throw storeError(`cannot write ${path}`, path, err);
+        throw isDaemonError(err) ? err : storeError(`cannot write ${path}`, path, err);
       }
       durable.add(id);
     },
     load,
-    async list() {
+    async list(opts) {
       await ensureDir();
       let names: string[];
       try {
         names = await readdir(dir);
       } catch (err) {
-        throw storeError(`cannot list ${dir}`, dir, err);
+        if (!isNoEntry(err)) throw storeError(`cannot list ${dir}`, dir, err);
+        vanished = true;
+        names = [];
+      }
+      if (vanished && opts?.absentIsUnknown === true) {
+        throw new DaemonError(
+          "STATE_IO",
+          `${dir} was removed while netattachd ran: the attachments saved in it are unknown, so CNI GC cannot tell stale cached attachments from those of running pods and collects none; restart netattachd to accept the loss`,
+          { phase: "store", source: dir },
+        );
       }
       const ids = names.map(recordFileId).filter((id): id is string => id !== undefined);
       const out: Array<{ containerId: string; read: StoreRead }> = [];
@@ -106,18 +131,36 @@ export function createFileAttachmentStore(dir: string): AttachmentStore {
   };
 }
 
+/** Temp files removed, and those (or the directory's listing) that could not be, each with its error. */
+export interface TempFileSweep {
+  readonly removed: readonly string[];
+  readonly failed: ReadonlyArray<{ readonly path: string; readonly error: Error }>;
+}
+
 /**
  * Removes the temp files of writes that never finished (a crash between create and rename). Start-up
- * only: a write in flight has one. Returns their paths; a missing directory has none.
+ * only: a write in flight has one. Best effort: one that cannot be removed (a read-only disk) is
+ * returned, not thrown, and does no harm (no reader takes a temp file for a record). A missing
+ * directory has none.
  */
-export async function removeTempFiles(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return [];
-    throw storeError(`cannot list ${dir}`, dir, err);
-  });
-  const temps = names.filter(isTempFile).map((n) => join(dir, n));
-  for (const path of temps) await rm(path, { force: true });
-  return temps;
+export async function removeTempFiles(dir: string): Promise<TempFileSweep> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    return isNoEntry(err) ? { removed: [], failed: [] } : { removed: [], failed: [{ path: dir, error: err as Error }] };
+  }
+  const removed: string[] = [];
+  const failed: Array<{ path: string; error: Error }> = [];
+  for (const path of names.filter(isTempFile).map((n) => join(dir, n))) {
+    try {
+      await rm(path, { force: true });
+      removed.push(path);
+    } catch (err) {
+      failed.push({ path, error: err as Error });
+    }
+  }
+  return { removed, failed };
 }
 
 function decode(text: string, path: string, containerId: string): StoreRead {

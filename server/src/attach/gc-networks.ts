@@ -151,7 +151,8 @@ function unreadableNote(unreadable: readonly string[], where = ""): string {
 async function savedNow(deps: DetachDeps): Promise<{ records: AttachmentRecord[]; unreadable: string[] }> {
   const records: AttachmentRecord[] = [];
   const unreadable: string[] = [];
-  for (const { containerId, read } of [...(await deps.store.list()), ...(await deps.orphans.list())]) {
+  const all = { absentIsUnknown: true }; // lost records must not make their attachments stale
+  for (const { containerId, read } of [...(await deps.store.list(all)), ...(await deps.orphans.list(all))]) {
     if (read.state === "found") records.push(read.record);
     else if (read.state === "corrupt") unreadable.push(containerId);
   }
