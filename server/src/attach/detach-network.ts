@@ -39,7 +39,7 @@ export async function detachNetwork(
   const pinned = await pinForDelete(deps, record, call.signal);
   const { outcome, settled, routeError } = await holding(pinned, async () => {
     const outcome = await releaseDelegates(deps, releaseTarget(plan, pinned), [target], "del", call, record.results);
-    const settled = await settleRelease(deps, record, outcome, "attachments", stays);
+    const settled = await settleRelease(deps, record, outcome, "attachments", stays, call.log);
     // A default route the removed network took over goes back to the interface that had it.
     const routeError =
       pinned !== undefined && settled.interrupted.length === 0

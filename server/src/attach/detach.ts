@@ -75,7 +75,7 @@ export async function detachRecord(
         record.results,
       ),
     );
-    const settled = await settleRelease(deps, record, outcome, "attachments");
+    const settled = await settleRelease(deps, record, outcome, "attachments", undefined, call.log);
     const gone = outcome.delegates.filter((r) => r.how === "deleted" || r.how === "cleaned");
     const removed = gone.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName }));
     if (settled.interrupted.length > 0) {

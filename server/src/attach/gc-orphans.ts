@@ -121,6 +121,8 @@ async function retry(
     record,
     { ...outcome, history: [...outcome.history, ...released] },
     "orphans",
+    undefined,
+    call.log,
   );
   for (const r of released) {
     deps.events.emit({

@@ -41,6 +41,7 @@ export async function rollback(
       released,
       "attachments",
       stays,
+      call.log,
     );
     if (settled.interrupted.length > 0) {
       outcome = "failed";

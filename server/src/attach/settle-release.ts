@@ -4,6 +4,12 @@
 // that container already, and the attachment itself is gone: DEL has finished. A hot-plug's
 // release (one network of a running sandbox) names the delegates that stay: the attachment then
 // keeps them, plus any interrupted one for the sandbox's DEL, still attached.
+// A finished attachment whose record cannot be removed (a read-only state disk) does not fail the
+// call: every delegate is released or saved as orphaned, so the record is bookkeeping. It stays,
+// logged; its delegates' DEL is idempotent, so the runtime's next DEL, the reconciler (its sandbox is
+// gone) or the next start (if it says attaching or detaching) runs it again and removes it.
+import type { Logger } from "pino";
+import { isDaemonError } from "../errors/daemon-error.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import { MAX_HISTORY, type AttachmentRecord, type AttachmentStore, type HistoryEntry } from "./attachment-store.js";
 import { describeLeft, type ReleaseOutcome, type Released } from "./release-delegates.js";
@@ -28,7 +34,8 @@ export async function settleRelease(
   record: AttachmentRecord,
   outcome: ReleaseOutcome,
   from: "attachments" | "orphans",
-  stays?: readonly PlannedDelegate[],
+  stays: readonly PlannedDelegate[] | undefined,
+  log: Logger,
 ): Promise<Settled> {
   const orphaned = outcome.delegates.filter((r): r is Extract<Released, { how: "orphaned" }> => r.how === "orphaned");
   const interrupted = outcome.delegates.filter(
@@ -67,13 +74,26 @@ export async function settleRelease(
     );
     await deps.orphans.save(earlier.state === "found" ? merge(earlier.record, fresh) : fresh);
   }
-  if (stays === undefined) await deps.store.remove(id);
+  if (stays === undefined) await removeFinished(deps.store, record, log);
   else {
     const kept = [...stays, ...interrupted.map((r) => r.delegate)];
     const cause = interrupted.length > 0 ? describeLeft(interrupted) : "";
     await deps.store.save(keep(record, kept, "attached", cause, outcome.history, deps.now()));
   }
   return { orphaned, interrupted };
+}
+
+/** Removes the record of an attachment whose delegates are all released or orphaned; a failure is logged. */
+async function removeFinished(store: AttachmentStore, record: AttachmentRecord, log: Logger): Promise<void> {
+  try {
+    await store.remove(record.plan.containerId);
+  } catch (err) {
+    const io = (isDaemonError(err) ? err.cause : err) as NodeJS.ErrnoException | undefined;
+    log.warn(
+      { file: isDaemonError(err) ? err.context.source : undefined, errno: io?.code, err },
+      `every delegate is released, but the saved attachment stays (phase ${record.phase}): ${err instanceof Error ? err.message : String(err)}; a later DEL, the reconciler or the next start removes it`,
+    );
+  }
 }
 
 /** `record` narrowed to `delegates` (and their results), with the new phase, cause and history. */
