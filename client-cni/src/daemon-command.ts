@@ -35,7 +35,7 @@ async function dispatch(env: CniEnv, conf: ShimConf, client: DaemonClient, clock
       return primaryResult(res.primaryResultJson, conf.cniVersion);
     }
     case "DEL":
-      await callDaemon("DEL", conf, clock, log, (o) => client.detachNetworks(toDetachRequest(env), o));
+      await callDaemon("DEL", conf, clock, log, (o) => client.detachNetworks(toDetachRequest(env, conf), o));
       return "";
     case "CHECK":
       checkPrevResult(conf);

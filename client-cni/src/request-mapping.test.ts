@@ -51,12 +51,32 @@ describe("request mapping of the containerd 1.6 recording", () => {
     expect(req.runtimeConfig?.extraJson).toBe("");
   });
 
-  it("DEL ignores prevResult (the daemon has its own record) and keeps the empty netns", () => {
-    expect(toDetachRequest(invocation(1).env)).toMatchObject({
+  it("DEL ignores prevResult (the daemon has its own record), keeps the empty netns, and carries what a release with nothing saved needs as ADD does", () => {
+    const first = invocation(1);
+    const req = toDetachRequest(first.env, parseShimConf(first.stdin));
+    expect(req).toMatchObject({
       containerId: ID,
       netnsPath: expect.stringMatching(/^\/var\/run\/netns\/cni-/),
+      primaryInterface: "eth0",
+      pod: { namespace: "team-a", name: "web-0" },
     });
-    expect(toDetachRequest(invocation(2).env)).toMatchObject({ containerId: ID, netnsPath: "" });
+    expect(req.runtimeConfig?.portMappings).toEqual([
+      { hostPort: 8080, containerPort: 80, protocol: "tcp", hostIp: "" },
+      { hostPort: 5353, containerPort: 53, protocol: "udp", hostIp: "127.0.0.1" },
+    ]);
+    expect(req.cniArgs).toEqual([
+      { key: "IgnoreUnknown", value: "1" },
+      { key: "K8S_POD_INFRA_CONTAINER_ID", value: ID },
+    ]);
+    const second = invocation(2);
+    expect(toDetachRequest(second.env, parseShimConf(second.stdin))).toMatchObject({ containerId: ID, netnsPath: "" });
+  });
+
+  it("DEL never fails on a runtimeConfig or CNI_ARGS that does not read: it leaves them out", () => {
+    const { env, stdin } = invocation(1);
+    const conf = parseShimConf(JSON.stringify({ ...JSON.parse(stdin), runtimeConfig: { portMappings: "x" } }));
+    const req = toDetachRequest({ ...env, args: "K8S_POD_NAME" }, conf);
+    expect(req).toMatchObject({ containerId: ID, runtimeConfig: undefined, cniArgs: [] });
   });
 
   it("CHECK sends the netns and interface it names, for the daemon to compare with the saved ones", () => {

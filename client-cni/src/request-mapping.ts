@@ -26,8 +26,27 @@ export function toAttachRequest(env: CniEnv, conf: ShimConf): AttachNetworksRequ
   };
 }
 
-export function toDetachRequest(env: CniEnv): DetachNetworksRequest {
-  return { containerId: env.containerId, netnsPath: env.netns, pod: podIdentityForDelete(env.args) };
+/**
+ * A DEL never fails on its inputs: with an attachment saved the daemon reads only the id and netns;
+ * with none it releases the cluster network given the rest as ADD was, and what does not read
+ * (the ADD was refused for it) is left out.
+ */
+export function toDetachRequest(env: CniEnv, conf: ShimConf): DetachNetworksRequest {
+  const readable = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    containerId: env.containerId,
+    netnsPath: env.netns,
+    pod: podIdentityForDelete(env.args),
+    primaryInterface: env.ifName,
+    runtimeConfig: readable(() => toRuntimeConfig(conf.runtimeConfig)),
+    cniArgs: readable(() => parseCniArgs(env.args).rest) ?? [],
+  };
 }
 
 /** CHECK names its netns and interface like ADD; the daemon compares them with what it saved. */

@@ -312,6 +312,8 @@ describe("the API over real gRPC: properties", () => {
       containerId: fc.oneof(containerId, fc.constantFrom("alive0", ...attached)),
       netnsPath: maybe(netnsPath),
       pod: maybe(pod),
+      primaryInterface: fc.constantFrom("", "eth0"),
+      cniArgs: fc.constant([]),
     });
     await fc.assert(
       fc.asyncProperty(detach, async (req) => {

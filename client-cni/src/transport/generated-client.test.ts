@@ -27,7 +27,13 @@ describe("createGeneratedClient", () => {
     const client = createGeneratedClient(AttachmentServiceDefinition, transport);
     const deadline = new Date(5_000);
     await expect(client.getStatus({}, { deadline })).resolves.toMatchObject({ ready: true, reasons: ["r"] });
-    const req = { containerId: "c1", netnsPath: "", pod: { namespace: "ns", name: "p", uid: "u" } };
+    const req = {
+      containerId: "c1",
+      netnsPath: "",
+      pod: { namespace: "ns", name: "p", uid: "u" },
+      primaryInterface: "eth0",
+      cniArgs: [],
+    };
     await client.detachNetworks(req);
     expect(transport.calls.map((c) => c.path)).toEqual([
       "/netattach.v1.AttachmentService/GetStatus",

@@ -149,7 +149,7 @@ describe("call events", () => {
       sink,
       ok,
       async () => {
-        ok.found(record);
+        ok.found(record, "saved");
         return { removed: [{ network: "ns/blue", ifName: "net1" }], orphaned: [] };
       },
       clock(),
@@ -161,7 +161,7 @@ describe("call events", () => {
         sink,
         failed,
         async () => {
-          failed.found(record);
+          failed.found(record, "saved");
           throw err;
         },
         clock(),

@@ -95,18 +95,20 @@ export function attachCall(req: AttachRequest): EventedCall<AttachResult> {
 /**
  * A full DEL: the pod and the interfaces (with their addresses) of the saved record it found, once
  * `found` is told (so `--pod` and `--network` filters match it, failures included), and what it
- * removed, in its message; a DEL that found nothing saved says so.
+ * removed, in its message; a DEL that found nothing saved says so, and what it released from config.
  */
 export function detachCall(
   req: DetachRequest,
-): EventedCall<DetachResult> & { readonly found: (record: AttachmentRecord) => void } {
+): EventedCall<DetachResult> & { readonly found: (record: AttachmentRecord, from: "saved" | "config") => void } {
   let saved: AttachmentRecord | undefined;
+  let fromConfig = false;
   return {
     kind: "detach",
     containerId: req.containerId,
     ...(req.pod ? { pod: req.pod } : {}),
-    found: (record) => {
+    found: (record, from) => {
       saved = record;
+      fromConfig = from === "config";
     },
     learnt: () =>
       saved === undefined
@@ -117,11 +119,14 @@ export function detachCall(
           },
     onOk: (res) => {
       const removed =
-        res.removed.length > 0
+        (fromConfig
+          ? "nothing saved for this container: the cluster network released from its current config, secondary networks unknown; "
+          : "") +
+        (res.removed.length > 0
           ? `removed ${res.removed.map((r) => `${r.ifName} (${r.network})`).join(", ")}`
           : saved === undefined
             ? "nothing saved for this container: nothing to remove"
-            : "removed nothing";
+            : "removed nothing");
       if (res.orphaned.length === 0) return { message: removed };
       // Done for the runtime, but something is left for the reconciler.
       return {

@@ -82,6 +82,13 @@ export interface DetachRequest {
   /** May be empty when the netns is gone. */
   readonly netns?: string;
   readonly pod?: PodRef;
+  /**
+   * The rest is read only when nothing is saved for the container (detach-unrecorded.ts): what its
+   * ADD was given, so the cluster network's DEL gets it as an ADD would. The interface: default eth0.
+   */
+  readonly primaryIfName?: string;
+  readonly runtimeConfig?: RuntimeCapabilities;
+  readonly cniArgs?: ReadonlyArray<readonly [string, string]>;
 }
 
 export interface CheckRequest {

@@ -24,6 +24,7 @@ import type { PassLocks } from "./gc-stale.js";
 import { createCallLimits } from "./call-limits.js";
 import { createDelegateSchedule } from "./delegate-schedule.js";
 import { createGcBackoff } from "./gc-backoff.js";
+import { createSettledIds } from "./settled-ids.js";
 import { createContainerLock, createGcLock } from "./locks.js";
 import { attach } from "./attach.js";
 import { detach } from "./detach.js";
@@ -96,6 +97,8 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
   const gcLock = createGcLock({ onWait: (ms, mode) => wait(mode === "shared" ? "gc-shared" : "gc-exclusive", ms) });
   const inputLimits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
   const owners = createNetnsOwners({ attachments: deps.store, orphans: deps.orphans }, deps.netns);
+  // Ids whose runtime DEL is expected to find nothing saved: no release from config for them.
+  const settled = createSettledIds();
   const base = {
     ...deps,
     store: owners.attachments,
@@ -109,6 +112,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     gcTimeoutMs: deps.gcTimeoutMs ?? DEFAULT_GC_TIMEOUT_MS,
     backoff: createGcBackoff(),
     schedule: createDelegateSchedule(deps.parallelSecondaries ?? true, deps.limits.maxConcurrent),
+    settled,
   };
   /** How a GC pass takes the locks: per container like a DEL (never waiting behind a call), exclusive for CNI GC. */
   const passLocks: PassLocks = {
@@ -157,7 +161,11 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
       emitting(events, attachCall(req), () =>
         guarded(req.containerId, ctx, "add", (signal) =>
           attach(base, req, { signal, rollbackSignal: limits.detachedDeadline, log: child(ctx.log, req.containerId) }),
-        ),
+        ).catch((err: unknown) => {
+          // Refused or rolled back: what is left, if anything, is saved; the runtime's DEL follows.
+          settled.add(req.containerId);
+          throw err;
+        }),
       ),
     detach: (req, ctx) => {
       const evented = detachCall(req);

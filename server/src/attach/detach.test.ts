@@ -1,11 +1,12 @@
 import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
 import type { NetworkResolver } from "../resolve/index.js";
 import type { AttachmentStore } from "./attachment-store.js";
+import type { AttachmentEvent } from "../events/attachment-event.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
@@ -26,7 +27,15 @@ import {
   type FailRule,
   rejection,
   recordingLinks,
+  pod,
 } from "./testing.test-helper.js";
+
+/** A logger whose lines (level, msg) the test reads. */
+function capturingLog(): { log: Logger; lines: Array<{ level: number; msg: string }> } {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const log = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { log, lines };
+}
 
 let dir: string;
 let store: AttachmentStore;
@@ -305,14 +314,153 @@ describe("detach", () => {
     expect(await store.load("c1")).toEqual({ state: "missing" });
   });
 
-  it("succeeds with nothing to do when no plan is saved", async () => {
+  it("with nothing saved, DELs the cluster network from its current config: empty netns, the request's interface, runtimeConfig and CNI_ARGS as an ADD gets them; warns naming it", async () => {
+    const runtime = recordingRuntime();
+    const { log, lines } = capturingLog();
+    const events: AttachmentEvent[] = [];
+    const svc = createAttachmentService({
+      ...deps(runtime, fakeResolver(networks)),
+      events: { emit: (e) => void events.push(e) },
+    });
+    const res = await svc.detach(
+      {
+        containerId: "before-install",
+        netns: "/var/run/netns/forged",
+        pod,
+        primaryIfName: "eth1",
+        runtimeConfig: { portMappings: [{ hostPort: 8080, containerPort: 80 }] },
+        cniArgs: [["EXTRA", "1"]],
+      },
+      { signal: new AbortController().signal, log },
+    );
+    expect(res).toEqual({ removed: [{ network: "cbr0", ifName: "eth1" }], orphaned: [] });
+    expect(runtime.calls.map((c) => `${c.op} ${c.network} ${c.ifName} netns=${JSON.stringify(c.netns)}`)).toEqual([
+      'del cbr0 eth1 netns=""',
+    ]);
+    const rt = runtime.calls[0]!.rt!;
+    expect(rt.netnsHandle).toBeUndefined();
+    expect(rt.capabilityArgs).toEqual({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }] });
+    expect(rt.args).toEqual([
+      ["IgnoreUnknown", "1"],
+      ["K8S_POD_NAMESPACE", "default"],
+      ["K8S_POD_NAME", "web"],
+      ["K8S_POD_INFRA_CONTAINER_ID", "before-install"],
+      ["K8S_POD_UID", "uid-1"],
+      ["EXTRA", "1"],
+    ]);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+      "no saved attachment for before-install: released the cluster network cbr0 from its current config; secondary networks, if any, are unknown",
+    ]);
+    expect(await store.load("before-install")).toEqual({ state: "missing" });
+    expect((await orphans.list()).length).toBe(0);
+    expect(events).toEqual([
+      expect.objectContaining({
+        kind: "detach",
+        outcome: "ok",
+        containerId: "before-install",
+        pod,
+        interfaces: [{ network: "cbr0", ifName: "eth1", ips: [] }],
+        message:
+          "nothing saved for this container: the cluster network released from its current config, secondary networks unknown; removed eth1 (cbr0)",
+      }),
+    ]);
+  });
+
+  it("with nothing saved and no interface named, releases eth0; a DEL via the API without a pod still does", async () => {
     const runtime = recordingRuntime();
     const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
-    await expect(svc.detach({ containerId: "never", netns: "" }, ctx())).resolves.toEqual({
+    await svc.detach({ containerId: "lost-state" }, ctx());
+    expect(runtime.calls.map((c) => `${c.op} ${c.network} ${c.ifName} netns=${JSON.stringify(c.netns)}`)).toEqual([
+      'del cbr0 eth0 netns=""',
+    ]);
+    expect(runtime.calls[0]!.rt?.args).toContainEqual(["K8S_POD_NAME", ""]);
+  });
+
+  it("runs no plugin for a DEL expected to find nothing: the runtime's second DEL, the DEL after a rolled back or a refused ADD", async () => {
+    const runtime = recordingRuntime((c) =>
+      c.op === "add" && c.rt?.containerId === "p2" && c.network === "ptp-conf"
+        ? pluginFailure("ptp", 5, "io")
+        : undefined,
+    );
+    const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
+    const noPluginRuns = async (containerId: string): Promise<void> => {
+      const before = runtime.calls.length;
+      await expect(svc.detach({ containerId, netns: "" }, ctx())).resolves.toEqual({ removed: [], orphaned: [] });
+      expect(runtime.calls.slice(before)).toEqual([]);
+    };
+    // A normal pod: its first DEL removes the record, its second (CNI_NETNS empty) finds nothing.
+    await svc.attach(request({ containerId: "p1" }), ctx());
+    expect((await svc.detach({ containerId: "p1", netns: "/var/run/netns/p1" }, ctx())).removed).toHaveLength(3);
+    await noPluginRuns("p1");
+    // Rolled back: ptp's ADD fails.
+    await expect(svc.attach(request({ containerId: "p2" }), ctx())).rejects.toMatchObject({ code: "PLUGIN_FAILED" });
+    await noPluginRuns("p2");
+    // Refused before anything ran.
+    const bad = { portMappings: [{ hostPort: 1, containerPort: 0 }] };
+    await expect(svc.attach(request({ containerId: "p3", runtimeConfig: bad }), ctx())).rejects.toMatchObject({
+      code: "INVALID_REQUEST",
+    });
+    await noPluginRuns("p3");
+    // A daemon that did not settle it (restarted): the release from config, once.
+    const restarted = createAttachmentService(deps(runtime, fakeResolver(networks)));
+    const before = runtime.calls.length;
+    await restarted.detach({ containerId: "p1", netns: "" }, ctx());
+    await restarted.detach({ containerId: "p1", netns: "" }, ctx());
+    expect(runtime.calls.slice(before).map((c) => `${c.op} ${c.ifName}`)).toEqual(["del eth0"]);
+  });
+
+  it("with nothing saved, a plugin DEL that fails is cleaned up or orphaned for the reconciler like any, and the DEL succeeds", async () => {
+    const runtime = recordingRuntime((c) => (c.op === "del" ? pluginFailure("bridge", 11, "try later") : undefined));
+    const links = recordingLinks();
+    const svc = createAttachmentService({ ...deps(runtime, fakeResolver(networks)), links });
+    const res = await svc.detach({ containerId: "old", pod }, ctx());
+    expect(res.removed).toEqual([]);
+    expect(res.orphaned).toEqual([
+      {
+        network: "cbr0",
+        ifName: "eth0",
+        cause: expect.stringContaining(
+          "the plugin's DEL failed with a retryable error and is retried by the reconciler",
+        ),
+      },
+    ]);
+    // Its IPAM released through the config's own IPAM; no netns entered.
+    expect(runtime.calls.map((c) => `${c.op} ${c.ifName} netns=${JSON.stringify(c.netns)}`)).toEqual([
+      'del eth0 netns=""',
+      'release eth0 netns=""',
+    ]);
+    expect(links.removed).toEqual([]);
+    const listed = (await svc.list({}, ctx())).attachments;
+    expect(listed.map((a) => [a.containerId, a.phase, a.netns, a.interfaces.map((i) => i.ifName)])).toEqual([
+      ["old", "orphaned", "", ["eth0"]],
+    ]);
+  });
+
+  it("with nothing saved, a bad input is refused before anything runs; a cluster network that does not resolve is logged and DEL succeeds", async () => {
+    const runtime = recordingRuntime();
+    const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
+    const err = await rejection(
+      svc.detach({ containerId: "old", runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 0 }] } }, ctx()),
+    );
+    expect(err.code).toBe("INVALID_REQUEST");
+    expect(err.message).toMatch(/^runtimeConfig: .*containerPort/);
+    expect(err.context).toMatchObject({ phase: "del", source: "runtimeConfig" });
+    const lo = await rejection(svc.detach({ containerId: "old", primaryIfName: "lo" }, ctx()));
+    expect(lo.message).toBe(
+      `primary interface name "lo" is the namespace's loopback, which exists already and cannot be removed`,
+    );
+    expect(runtime.calls).toEqual([]);
+
+    const { log, lines } = capturingLog();
+    const none = createAttachmentService(deps(runtime, fakeResolver([])));
+    await expect(none.detach({ containerId: "old" }, { signal: new AbortController().signal, log })).resolves.toEqual({
       removed: [],
       orphaned: [],
     });
     expect(runtime.calls).toEqual([]);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+      "no saved attachment for old: its cluster network could not be resolved, so nothing was released",
+    ]);
   });
 
   it("refuses to guess when the saved plan is corrupt", async () => {

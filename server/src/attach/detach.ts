@@ -1,5 +1,5 @@
-// DEL from the saved plan alone (no resolver, no pod source), through the one cleanup path: it
-// always finishes. What no plugin and no fallback could release is orphaned for the reconciler and
+// DEL from the saved plan alone (no resolver, no pod source) — with nothing saved, the cluster
+// network from config (detach-unrecorded.ts) — through the one cleanup path: it always finishes. What no plugin and no fallback could release is orphaned for the reconciler and
 // DEL still succeeds, so the runtime's StopPodSandbox completes; only a call cancelled or out of
 // time keeps the attachment (phase detaching) for the runtime's retry. The record says detaching
 // from before the first plugin runs, so a daemon that dies mid-way never lists released addresses
@@ -13,24 +13,42 @@ import { corruptRecordError, type AttachmentRecord } from "./attachment-store.js
 import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";
 import { checkAskedNetns, holding, pinForDelete } from "./netns-rules.js";
+import type { SettledIds } from "./settled-ids.js";
+import { unrecordedRelease, unrecordedReleased, type UnrecordedDeps } from "./detach-unrecorded.js";
 
 export interface DetachDeps extends ReleaseDeps, SettleDeps {
   readonly netns: NetnsGuard;
+  /** Told every container id a DEL or the reconciler finished with; none when absent. */
+  readonly settled?: SettledIds;
 }
 
 export interface DetachCall {
   readonly signal: AbortSignal;
   readonly log: Logger;
-  /** Told the saved record a DEL found, before anything runs: its event names that pod and those networks. */
-  readonly onRecord?: (record: AttachmentRecord) => void;
+  /**
+   * Told what a DEL releases, before anything runs (its event names that pod and those networks):
+   * the saved record, or, with nothing saved, the cluster network from config (detach-unrecorded.ts).
+   */
+  readonly onRecord?: (record: AttachmentRecord, from: "saved" | "config") => void;
 }
 
-export async function detach(deps: DetachDeps, req: DetachRequest, call: DetachCall): Promise<DetachResult> {
+export async function detach(
+  deps: DetachDeps & UnrecordedDeps,
+  req: DetachRequest,
+  call: DetachCall,
+): Promise<DetachResult> {
   const read = await deps.store.load(req.containerId);
-  if (read.state === "missing") return { removed: [], orphaned: [] };
+  if (read.state === "missing") {
+    const unrecorded = await unrecordedRelease(deps, req, call);
+    if (unrecorded === undefined) return { removed: [], orphaned: [] };
+    call.onRecord?.(unrecorded, "config");
+    const res = await detachRecord(deps, unrecorded, call, "del");
+    call.log.warn({ network: unrecorded.plan.delegates[0]?.network }, unrecordedReleased(unrecorded));
+    return res;
+  }
   if (read.state === "corrupt")
     throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
-  call.onRecord?.(read.record);
+  call.onRecord?.(read.record, "saved");
   checkAskedNetns(deps.netns, read.record, req.netns, "DEL");
   return detachRecord(deps, read.record, call, "del");
 }
@@ -64,7 +82,8 @@ export async function detachRecord(
     });
   try {
     await markDetaching(deps, record, call.log);
-    const pinned = await pinForDelete(deps, record, call.signal);
+    // An empty saved netns names none (a DEL with nothing saved): plugins get "" and enter nothing.
+    const pinned = plan.netns === "" ? undefined : await pinForDelete(deps, record, call.signal);
     const outcome = await holding(pinned, () =>
       releaseDelegates(
         deps,
@@ -92,6 +111,7 @@ export async function detachRecord(
       ifName: r.delegate.ifName,
       cause: r.cause,
     }));
+    deps.settled?.add(plan.containerId);
     event(
       orphaned.length === 0 ? "ok" : "partial",
       orphaned.length > 0 ? { message: `orphaned for the reconciler: ${describeLeft(settled.orphaned)}` } : {},

@@ -17,14 +17,19 @@ function podInterfaceProblem(name: string): string | undefined {
   );
 }
 
-export function assignInterfaceNames(networks: readonly ResolvedNetwork[], primaryIfName: string): string[] {
+/** The request's interface for the cluster network (CNI_IFNAME), by the pod interface rules. */
+export function checkPrimaryIfName(primaryIfName: string, phase = "plan"): void {
   const primaryProblem = podInterfaceProblem(primaryIfName);
   if (primaryProblem !== undefined) {
     throw new DaemonError("INVALID_REQUEST", `primary interface name ${quoteInput(primaryIfName)} ${primaryProblem}`, {
-      phase: "plan",
+      phase,
       ifName: primaryIfName,
     });
   }
+}
+
+export function assignInterfaceNames(networks: readonly ResolvedNetwork[], primaryIfName: string): string[] {
+  checkPrimaryIfName(primaryIfName);
   const names = networks.map((n, idx) => {
     const explicit = n.selection.interface;
     if (explicit !== undefined && explicit !== "") {

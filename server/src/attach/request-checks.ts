@@ -11,6 +11,7 @@ import { quoteInput } from "../errors/bounded-text.js";
 import { limitExceeded, MAX_POD_UID_LENGTH, type InputLimits } from "../limits/input-limits.js";
 import { checkRuntimeCapabilities } from "./capability-args.js";
 import type { AttachRequest, ResolveRequest } from "./contract.js";
+import { checkPrimaryIfName } from "./interface-names.js";
 import { delegateCniArgs } from "./plan.js";
 import { REFUSED } from "./preflight/finding.js";
 
@@ -59,6 +60,21 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
     },
     { phase, ...(limits.maxPortMappings !== undefined ? { maxPortMappings: limits.maxPortMappings } : {}) },
   );
+}
+
+/**
+ * What a DEL with nothing saved hands the cluster network's plugins (detach-unrecorded.ts), by an
+ * ADD's rules: the pod when one is named (a DEL may name none: its CNI_ARGS are not trusted),
+ * the interface, CNI_ARGS and runtimeConfig.
+ */
+export function checkUnrecordedDetach(req: AttachRequest, limits: RequestLimits, phase = "del"): void {
+  const { namespace, name, uid } = req.pod;
+  if (namespace !== "" || name !== "" || uid !== "") checkPod(req.pod, phase);
+  checkPrimaryIfName(req.primaryIfName, phase);
+  checkCniArgs(req, limits, phase);
+  checkRuntimeCapabilities(req.runtimeConfig, (field, problem) => {
+    throw new DaemonError("INVALID_REQUEST", `${field}: ${problem}`, { phase, source: field });
+  });
 }
 
 /** The version the primary result is asked in ("" or absent: the config's own): one a result converts to. */

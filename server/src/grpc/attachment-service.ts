@@ -10,10 +10,10 @@ import {
   attachRequestFromProto,
   attachResultToProto,
   attachmentToProto,
+  detachRequestFromProto,
   detachResultToProto,
   gcResultToProto,
   planToProto,
-  podFromProto,
   resolveRequestFromProto,
   statusToProto,
   type MappingLimits,
@@ -36,12 +36,7 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
       return attachResultToProto(await service.attach(attachRequestFromProto(req, limits), ctx(c)));
     },
     async detachNetworks(req, c) {
-      const netns = req.netnsPath !== undefined ? { netns: req.netnsPath } : {};
-      const res = await service.detach(
-        { containerId: req.containerId, ...netns, ...(req.pod ? { pod: podFromProto(req.pod) } : {}) },
-        ctx(c),
-      );
-      return detachResultToProto(res);
+      return detachResultToProto(await service.detach(detachRequestFromProto(req, limits), ctx(c)));
     },
     async checkNetworks(req, c) {
       const netns = req.netnsPath !== undefined ? { netns: req.netnsPath } : {};

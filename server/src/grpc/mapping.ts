@@ -61,6 +61,21 @@ function sandboxRequestFromProto(
   });
 }
 
+/** What a DEL with nothing saved gives its cluster network, read as an ADD's fields are. */
+export function detachRequestFromProto(
+  req: svc.DetachNetworksRequest,
+  limits: MappingLimits = DEFAULT_MAPPING_LIMITS,
+): d.DetachRequest {
+  return omitUndefined({
+    containerId: req.containerId,
+    netns: req.netnsPath,
+    pod: req.pod ? podFromProto(req.pod) : undefined,
+    primaryIfName: req.primaryInterface || undefined,
+    runtimeConfig: req.runtimeConfig ? runtimeConfigFromProto(req.runtimeConfig, limits) : undefined,
+    cniArgs: req.cniArgs.length > 0 ? req.cniArgs.map((a) => [a.key, a.value] as const) : undefined,
+  });
+}
+
 export function podFromProto(pod: sbx.PodRef | undefined): d.PodRef {
   return { namespace: pod?.namespace ?? "", name: pod?.name ?? "", uid: pod?.uid ?? "" };
 }

@@ -184,7 +184,17 @@ export interface DetachNetworksRequest {
    * Otherwise it must name the saved netns; another one is refused (INVALID_NETNS).
    */
   netnsPath?: string | undefined;
-  pod?: PodRef | undefined;
+  pod?:
+    | PodRef
+    | undefined;
+  /**
+   * Read only when nothing is saved for the container: its cluster network is then DELeted from the
+   * current config with an empty CNI_NETNS, given these as an ADD would be (portmap needs the
+   * port mappings to remove its rules). What the runtime's ADD was given; empty = "eth0".
+   */
+  primaryInterface: string;
+  runtimeConfig?: RuntimeConfig | undefined;
+  cniArgs: CniArg[];
 }
 
 export interface DetachNetworksResponse {
@@ -717,7 +727,14 @@ export const AttachNetworksResponse: MessageFns<AttachNetworksResponse> = {
 };
 
 function createBaseDetachNetworksRequest(): DetachNetworksRequest {
-  return { containerId: "", netnsPath: undefined, pod: undefined };
+  return {
+    containerId: "",
+    netnsPath: undefined,
+    pod: undefined,
+    primaryInterface: "",
+    runtimeConfig: undefined,
+    cniArgs: [],
+  };
 }
 
 export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
@@ -730,6 +747,15 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
     }
     if (message.pod !== undefined) {
       PodRef.encode(message.pod, writer.uint32(26).fork()).join();
+    }
+    if (message.primaryInterface !== "") {
+      writer.uint32(34).string(message.primaryInterface);
+    }
+    if (message.runtimeConfig !== undefined) {
+      RuntimeConfig.encode(message.runtimeConfig, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.cniArgs) {
+      CniArg.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -771,6 +797,30 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
             message.pod = PodRef.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.primaryInterface = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.runtimeConfig = RuntimeConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.cniArgs.push(CniArg.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -796,6 +846,21 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
         ? globalThis.String(object.netns_path)
         : undefined,
       pod: isSet(object.pod) ? PodRef.fromJSON(object.pod) : undefined,
+      primaryInterface: isSet(object.primaryInterface)
+        ? globalThis.String(object.primaryInterface)
+        : isSet(object.primary_interface)
+        ? globalThis.String(object.primary_interface)
+        : "",
+      runtimeConfig: isSet(object.runtimeConfig)
+        ? RuntimeConfig.fromJSON(object.runtimeConfig)
+        : isSet(object.runtime_config)
+        ? RuntimeConfig.fromJSON(object.runtime_config)
+        : undefined,
+      cniArgs: globalThis.Array.isArray(object?.cniArgs)
+        ? object.cniArgs.map((e: any) => CniArg.fromJSON(e))
+        : globalThis.Array.isArray(object?.cni_args)
+        ? object.cni_args.map((e: any) => CniArg.fromJSON(e))
+        : [],
     };
   },
 
@@ -810,6 +875,15 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
     if (message.pod !== undefined) {
       obj.pod = PodRef.toJSON(message.pod);
     }
+    if (message.primaryInterface !== "") {
+      obj.primaryInterface = message.primaryInterface;
+    }
+    if (message.runtimeConfig !== undefined) {
+      obj.runtimeConfig = RuntimeConfig.toJSON(message.runtimeConfig);
+    }
+    if (message.cniArgs?.length) {
+      obj.cniArgs = message.cniArgs.map((e) => CniArg.toJSON(e));
+    }
     return obj;
   },
 
@@ -821,6 +895,11 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
     message.containerId = object.containerId ?? "";
     message.netnsPath = object.netnsPath ?? undefined;
     message.pod = (object.pod !== undefined && object.pod !== null) ? PodRef.fromPartial(object.pod) : undefined;
+    message.primaryInterface = object.primaryInterface ?? "";
+    message.runtimeConfig = (object.runtimeConfig !== undefined && object.runtimeConfig !== null)
+      ? RuntimeConfig.fromPartial(object.runtimeConfig)
+      : undefined;
+    message.cniArgs = object.cniArgs?.map((e) => CniArg.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3248,7 +3327,10 @@ export const AttachmentServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** CNI DEL from the saved plan, in reverse; no source lookups. */
+    /**
+     * CNI DEL from the saved plan, in reverse; no source lookups. With nothing saved, the cluster
+     * network's DEL from its current config (a pod older than netattach on the node, a lost stateDir).
+     */
     detachNetworks: {
       name: "DetachNetworks",
       requestType: DetachNetworksRequest as typeof DetachNetworksRequest,
@@ -3342,7 +3424,10 @@ export interface AttachmentServiceImplementation<CallContextExt = {}> {
     request: AttachNetworksRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<AttachNetworksResponse>>;
-  /** CNI DEL from the saved plan, in reverse; no source lookups. */
+  /**
+   * CNI DEL from the saved plan, in reverse; no source lookups. With nothing saved, the cluster
+   * network's DEL from its current config (a pod older than netattach on the node, a lost stateDir).
+   */
   detachNetworks(
     request: DetachNetworksRequest,
     context: CallContext & CallContextExt,
@@ -3400,7 +3485,10 @@ export interface AttachmentServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<AttachNetworksRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<AttachNetworksResponse>;
-  /** CNI DEL from the saved plan, in reverse; no source lookups. */
+  /**
+   * CNI DEL from the saved plan, in reverse; no source lookups. With nothing saved, the cluster
+   * network's DEL from its current config (a pod older than netattach on the node, a lost stateDir).
+   */
   detachNetworks(
     request: DeepPartial<DetachNetworksRequest>,
     options?: CallOptions & CallOptionsExt,

@@ -1,0 +1,69 @@
+// A DEL for a container with no saved attachment: a pod that ran before netattach was installed on
+// the node, or whose record was lost with stateDir. CNI DEL needs no prior state (libcni; Multus
+// re-derives its delegates): the cluster network is released from the config an ADD would use now,
+// with what the runtime sent (interface, CNI_ARGS, runtimeConfig: portmap needs its portMappings)
+// and CNI_NETNS empty — without a record there is no netns identity or interface MAC to tell the
+// pod's namespace from another, so no plugin enters one: they release IPAM and host-side state
+// (portmap's rules), and the pod's veth goes with its netns. Secondary networks cannot be known.
+// Through the one cleanup path, so a plugin whose DEL fails is cleaned up or orphaned for the
+// reconciler like any other. Skipped for an id this daemon settled a moment ago (settled-ids.ts).
+import type { Logger } from "pino";
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
+import type { NetworkResolver } from "../resolve/index.js";
+import type { AttachmentRecord } from "./attachment-store.js";
+import type { AttachRequest, DetachRequest } from "./contract.js";
+import { buildPlan, type PlanOptions } from "./plan.js";
+import { checkUnrecordedDetach } from "./request-checks.js";
+import type { SettledIds } from "./settled-ids.js";
+
+export interface UnrecordedDeps {
+  readonly resolver: NetworkResolver;
+  readonly planOptions?: PlanOptions;
+  readonly inputLimits?: InputLimits;
+  readonly settled?: SettledIds;
+  readonly now: () => Date;
+}
+
+/**
+ * What to release for `req`, a DEL that found no saved attachment: its cluster network as a
+ * record never saved; undefined when there is nothing to do (settled a moment ago, or no cluster
+ * network resolves: logged). A bad input is refused (INVALID_REQUEST) before anything runs.
+ */
+export async function unrecordedRelease(
+  deps: UnrecordedDeps,
+  req: DetachRequest,
+  call: { readonly signal: AbortSignal; readonly log: Logger },
+): Promise<AttachmentRecord | undefined> {
+  const id = req.containerId;
+  if (deps.settled?.has(id) === true) return undefined;
+  const limits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
+  const asAdd: AttachRequest = {
+    containerId: id,
+    netns: "",
+    pod: req.pod ?? { namespace: "", name: "", uid: "" },
+    primaryIfName: req.primaryIfName ?? "eth0",
+    ...(req.runtimeConfig !== undefined ? { runtimeConfig: req.runtimeConfig } : {}),
+    ...(req.cniArgs !== undefined ? { cniArgs: req.cniArgs } : {}),
+  };
+  checkUnrecordedDetach(asAdd, limits);
+  try {
+    const cluster = await deps.resolver.resolveClusterNetwork({ signal: call.signal });
+    const plan = buildPlan(asAdd, [cluster], { ...deps.planOptions, maxJsonDepth: limits.maxJsonDepth });
+    const now = deps.now().toISOString();
+    // Phase detaching: DEL's mark before its first plugin is not saved for it (nothing to re-run after a crash).
+    return { version: 1, plan, results: {}, phase: "detaching", createdAt: now, updatedAt: now };
+  } catch (err) {
+    // Teardown always finishes: the same failure refuses every ADD, so it is seen and fixed there.
+    call.log.warn(
+      { err },
+      `no saved attachment for ${id}: its cluster network could not be resolved, so nothing was released`,
+    );
+    return undefined;
+  }
+}
+
+/** The warn line of a DEL that released from config. */
+export function unrecordedReleased(record: AttachmentRecord): string {
+  const network = record.plan.delegates[0]?.network ?? "";
+  return `no saved attachment for ${record.plan.containerId}: released the cluster network ${network} from its current config; secondary networks, if any, are unknown`;
+}
