@@ -58,7 +58,9 @@ export async function deleteNatRulesMentioning(marker: string): Promise<void> {
   const chains = new Set(rules.flatMap((l) => /-j (CNI-\S+)/.exec(l)?.[1] ?? []));
   const jumps = rules.filter((l) => chains.has(/-j (\S+)/.exec(l)?.[1] ?? ""));
   const deletes = [...jumps, ...rules.filter((l) => !jumps.includes(l))].map((l) => `-D${l.slice(2)}`);
-  const input = ["*nat", ...deletes, ...[...chains].map((c) => `-X ${c}`), "COMMIT", ""].join("\n");
+  // A chain's own rules need not mention the marker (portmap's CNI-DN-*): flushed before it is deleted.
+  const drops = [...chains].flatMap((c) => [`-F ${c}`, `-X ${c}`]);
+  const input = ["*nat", ...deletes, ...drops, "COMMIT", ""].join("\n");
   await runCmd("iptables-restore", ["--noflush"], { input });
 }
 

@@ -216,9 +216,13 @@ describe("a full lifecycle over gRPC", () => {
     }
   });
 
-  it("DetachNetworks of a container with nothing saved succeeds and removes nothing (DEL is idempotent)", async () => {
+  it("DetachNetworks of a container with nothing saved DELs the cluster network from its config with an empty netns, once; a settled one runs nothing", async () => {
+    const res = await d.client.api.detachNetworks({ containerId: "never-attached" });
+    expect(res.removed).toEqual([{ network: "cluster", interface: "eth0" }]);
+    expect(await invocations("never-attached")).toEqual(["DEL eth0 cluster"]);
+    expect((await debugLines()).find((l) => l.env.CNI_CONTAINERID === "never-attached")?.env.CNI_NETNS).toBe("");
     expect((await d.client.api.detachNetworks({ containerId: "never-attached" })).removed).toEqual([]);
-    expect(await invocations("never-attached")).toEqual([]);
+    expect(await invocations("never-attached")).toEqual(["DEL eth0 cluster"]);
   });
 
   it("GetStatus reports ready with the cluster network", async () => {
