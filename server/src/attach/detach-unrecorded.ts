@@ -50,9 +50,10 @@ export async function unrecordedRelease(
     const cluster = await deps.resolver.resolveClusterNetwork({ signal: call.signal });
     const plan = buildPlan(asAdd, [cluster], { ...deps.planOptions, maxJsonDepth: limits.maxJsonDepth });
     const now = deps.now().toISOString();
-    // Phase detaching: DEL's mark before its first plugin is not saved for it (nothing to re-run after a crash).
+    // Never saved as detaching before its plugins run: after a crash the runtime's retried DEL does it again.
     return { version: 1, plan, results: {}, phase: "detaching", createdAt: now, updatedAt: now };
   } catch (err) {
+    if (call.signal.aborted) throw err; // out of time or cancelled: the runtime retries the DEL
     // Teardown always finishes: the same failure refuses every ADD, so it is seen and fixed there.
     call.log.warn(
       { err },

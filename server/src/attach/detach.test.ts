@@ -461,6 +461,22 @@ describe("detach", () => {
     expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
       "no saved attachment for old: its cluster network could not be resolved, so nothing was released",
     ]);
+
+    // Cut short while resolving: the DEL fails, for the runtime's retry, rather than claim it is done.
+    const controller = new AbortController();
+    const cut = createAttachmentService(
+      deps(runtime, {
+        ...fakeResolver(networks),
+        resolveClusterNetwork: async () => {
+          controller.abort();
+          throw new DOMException("the call was cancelled", "AbortError");
+        },
+      }),
+    );
+    await expect(cut.detach({ containerId: "old" }, { signal: controller.signal, log: silentLog })).rejects.toThrow(
+      "cancelled",
+    );
+    expect(runtime.calls).toEqual([]);
   });
 
   it("refuses to guess when the saved plan is corrupt", async () => {

@@ -1,9 +1,10 @@
 // DEL from the saved plan alone (no resolver, no pod source) — with nothing saved, the cluster
-// network from config (detach-unrecorded.ts) — through the one cleanup path: it always finishes. What no plugin and no fallback could release is orphaned for the reconciler and
-// DEL still succeeds, so the runtime's StopPodSandbox completes; only a call cancelled or out of
-// time keeps the attachment (phase detaching) for the runtime's retry. The record says detaching
-// from before the first plugin runs, so a daemon that dies mid-way never lists released addresses
-// as attached; the next one finishes that DEL at start-up (unfinished-adds.ts).
+// network from config (detach-unrecorded.ts) — through the one cleanup path: it always finishes.
+// What no plugin and no fallback could release is orphaned for the reconciler and DEL still
+// succeeds, so the runtime's StopPodSandbox completes; only a call cancelled or out of time keeps
+// the attachment (phase detaching) for the runtime's retry. The record says detaching from before
+// the first plugin runs, so a daemon that dies mid-way never lists released addresses as attached;
+// the next one finishes that DEL at start-up (unfinished-adds.ts).
 import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
