@@ -117,7 +117,7 @@ describe("the containerd 1.6 recording", () => {
     expect(call?.op === "attach" && call.req.annotations).toEqual({});
   });
 
-  it("both DELs reach the daemon, the second with the empty netns", async () => {
+  it("both DELs reach the daemon, the second with the empty netns, each with its interface and runtimeConfig (for a release with nothing saved)", async () => {
     const rec = load("full");
     for (const del of rec.calls.slice(1)) {
       const { env, stdin } = replayable(del, daemon.socketPath);
@@ -125,7 +125,7 @@ describe("the containerd 1.6 recording", () => {
       expect(r).toMatchObject({ exitCode: 0, stdout: "" });
     }
     const dels = daemon.calls.filter((c) => c.op === "detach").map((c) => c.req);
-    expect(dels).toEqual([
+    expect(dels).toMatchObject([
       {
         containerId: SANDBOX_ID,
         netns: `/var/run/netns/cni-${NETNS_UUID}`,
@@ -133,5 +133,12 @@ describe("the containerd 1.6 recording", () => {
       },
       { containerId: SANDBOX_ID, netns: "", pod: { namespace: "team-a", name: "web-0", uid: FIXED_POD_UID } },
     ]);
+    for (const del of dels) {
+      expect(del).toMatchObject({ primaryIfName: "eth0" });
+      expect(del.runtimeConfig?.portMappings).toEqual([
+        { hostPort: 8080, containerPort: 80, protocol: "tcp" },
+        { hostPort: 5353, containerPort: 53, protocol: "udp", hostIP: "127.0.0.1" },
+      ]);
+    }
   });
 });
