@@ -4,18 +4,15 @@
 import { isJsonObject, normaliseCapabilityArg, type NetworkConfigList } from "../cni/index.js";
 import { DaemonError, type ErrorContext } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, limitExceeded } from "../limits/input-limits.js";
-import { readDns, SELECTION_FIELDS, type Fail, type NetworkSelection, type PortMapping } from "../resolve/index.js";
+import {
+  readDns,
+  SELECTION_CAPABILITIES,
+  SELECTION_FIELDS,
+  type Fail,
+  type NetworkSelection,
+  type PortMapping,
+} from "../resolve/index.js";
 import type { RuntimeCapabilities } from "./contract.js";
-
-/** Selection option (annotation key) → CNI capability. */
-const SELECTION_CAPABILITIES: ReadonlyArray<readonly [keyof NetworkSelection, string, string]> = [
-  ["ips", "ips", "ips"],
-  ["mac", "mac", "mac"],
-  ["portMappings", "portMappings", "portMappings"],
-  ["bandwidth", "bandwidth", "bandwidth"],
-  ["infinibandGuid", "infiniband-guid", "infinibandGUID"],
-  ["deviceId", "deviceID", "deviceID"],
-];
 
 export function declaresCapability(list: NetworkConfigList, capability: string): boolean {
   return pluginsDeclaring(list, capability).length > 0;

@@ -20,7 +20,7 @@ export { describePlace } from "./selection-error.js";
 export { SHIM_TYPE, shimPlace, selfDelegationError } from "./self-delegation.js";
 export { isDnsLabel, isDnsSubdomain } from "./name-checks.js";
 // For the runtime's capability args (attach/capability-args.ts): the selection options' own checks.
-export { readDns, SELECTION_FIELDS } from "./selection-fields.js";
+export { readDns, SELECTION_CAPABILITIES, SELECTION_FIELDS } from "./selection-fields.js";
 // For the preflight's sysfs look-up of a deviceID: only what passed this rule is joined to a path.
 export { isDeviceId } from "./device-id.js";
 export type { Fail } from "./selection-options.js";

@@ -64,19 +64,28 @@ function readInterface(key: string): FieldReader {
 }
 
 /**
- * `cni-args` keys (lower case) plugins read as an option's value: host-local and static take
- * `args.cni.ips`, tuning and bridge `args.cni.mac`. Through `cni-args` they would reach every
- * plugin unchecked, whether or not the network declares the capability the option needs. Go's
- * JSON decoder matches keys whatever their case, so `IPs` is `ips` too.
+ * The selection options that are CNI capability args: NetworkSelection field, annotation key, and
+ * the capability a plugin must declare to get it (multi-net spec 4.1.2). One table for the
+ * capability gate (attach/capability-args.ts) and the cni-args rule below.
  */
-const OPTION_ARGS: ReadonlyMap<string, string> = new Map([
-  ["ips", "ips"],
-  ["mac", "mac"],
-  ["infinibandguid", "infiniband-guid"],
-  ["deviceid", "deviceID"],
-  ["portmappings", "portMappings"],
-  ["bandwidth", "bandwidth"],
-]);
+export const SELECTION_CAPABILITIES: ReadonlyArray<readonly [keyof NetworkSelection, string, string]> = [
+  ["ips", "ips", "ips"],
+  ["mac", "mac", "mac"],
+  ["portMappings", "portMappings", "portMappings"],
+  ["bandwidth", "bandwidth", "bandwidth"],
+  ["infinibandGuid", "infiniband-guid", "infinibandGUID"],
+  ["deviceId", "deviceID", "deviceID"],
+];
+
+/**
+ * `cni-args` keys (lower case) plugins read as an option's value, to the option's annotation key:
+ * host-local and static take `args.cni.ips`, tuning and bridge `args.cni.mac`. Through `cni-args`
+ * they would reach every plugin unchecked, whether or not the network declares the capability the
+ * option needs. Go's JSON decoder matches keys whatever their case, so `IPs` is `ips` too.
+ */
+const OPTION_ARGS: ReadonlyMap<string, string> = new Map(
+  SELECTION_CAPABILITIES.map(([, key, capability]) => [capability.toLowerCase(), key]),
+);
 
 export const SELECTION_FIELDS: Readonly<Record<string, FieldReader>> = {
   name: (value, fail) => {
