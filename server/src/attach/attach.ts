@@ -62,6 +62,10 @@ async function attachPinned(
   call: AttachCall,
   pinned: PinnedNetns,
 ): Promise<AttachResult> {
+  // The pod's links, for the interface-name check below: read-only, and two execs (nsenter, ip),
+  // so listed while the record is looked up and the plan prepared, not after (~14 ms an ADD here).
+  const links = deps.links.names(pinned.handle, { signal: call.signal });
+  links.catch(() => undefined); // a refused request never looks at it
   const existing = await deps.store.load(req.containerId);
   if (existing.state === "corrupt")
     throw corruptRecordError(existing, req.containerId, "remove it after cleaning up by hand");
@@ -79,7 +83,7 @@ async function attachPinned(
   try {
     // After the claim: another sandbox's interfaces in a shared namespace are the claim's refusal.
     await checkInterfacesFree(
-      deps.links,
+      { names: () => links },
       { handle: pinned.handle, path: req.netns },
       plan.delegates,
       (d) =>
