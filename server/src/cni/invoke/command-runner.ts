@@ -2,6 +2,8 @@
 // do: through the daemon's PluginExec, so with netattach-spawner each is a vfork of a small helper,
 // not a fork of the daemon (execa's child_process). One listing of a netns runs on every ADD; a
 // fork of a ~60 MiB daemon cost ~10 ms of its CPU there, on a node whose CPU goal is 25 ms a pod.
+import { CniError } from "../spec/errors.js";
+import { SPAWNER_FAILED } from "./spawner/spawner-launch.js";
 import type { PluginExec } from "./types.js";
 
 /** Same shape as the netns module's RunCommand: stdout on exit 0, an Error carrying stderr otherwise. */
@@ -22,7 +24,7 @@ export function commandRunner(exec: PluginExec, searchPath: string): CommandRunn
     }
     return p;
   };
-  return async (file, args, opts) => {
+  const once = async (file: string, args: readonly string[], opts: { signal?: AbortSignal }): Promise<string> => {
     let stderr = "";
     try {
       const out = await exec.exec({
@@ -43,4 +45,19 @@ export function commandRunner(exec: PluginExec, searchPath: string): CommandRunn
       throw new Error(`${file} ${args.join(" ")} failed: ${why}`, { cause: err });
     }
   };
+  return async (file, args, opts) => {
+    try {
+      return await once(file, args, opts);
+    } catch (err) {
+      // The spawner died (killed behind the daemon's back) before the daemon saw its exit: the next
+      // run starts a new one. These commands list or set state, so running one again is harmless.
+      if (!spawnerDied(err) || opts.signal?.aborted === true) throw err;
+      return once(file, args, opts);
+    }
+  };
+}
+
+function spawnerDied(err: unknown): boolean {
+  const cause = (err as Error).cause;
+  return cause instanceof CniError && (cause.cause as NodeJS.ErrnoException | undefined)?.code === SPAWNER_FAILED;
 }
