@@ -53,13 +53,7 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
     }
   }
   checkCniVersion(req.cniVersion, phase);
-  checkRuntimeCapabilities(
-    req.runtimeConfig,
-    (field, problem) => {
-      throw new DaemonError("INVALID_REQUEST", `${field}: ${problem}`, { phase, source: field });
-    },
-    { phase, ...(limits.maxPortMappings !== undefined ? { maxPortMappings: limits.maxPortMappings } : {}) },
-  );
+  checkRuntimeConfig(req, phase, limits.maxPortMappings);
 }
 
 /**
@@ -72,9 +66,18 @@ export function checkUnrecordedDetach(req: AttachRequest, limits: RequestLimits,
   if (namespace !== "" || name !== "" || uid !== "") checkPod(req.pod, phase);
   checkPrimaryIfName(req.primaryIfName, phase);
   checkCniArgs(req, limits, phase);
-  checkRuntimeCapabilities(req.runtimeConfig, (field, problem) => {
-    throw new DaemonError("INVALID_REQUEST", `${field}: ${problem}`, { phase, source: field });
-  });
+  checkRuntimeConfig(req, phase);
+}
+
+/** The runtime's runtimeConfig, by the capability args' own rules; a bad one is INVALID_REQUEST naming its field. */
+function checkRuntimeConfig(req: ResolveRequest, phase: string, maxPortMappings?: number): void {
+  checkRuntimeCapabilities(
+    req.runtimeConfig,
+    (field, problem) => {
+      throw new DaemonError("INVALID_REQUEST", `${field}: ${problem}`, { phase, source: field });
+    },
+    { phase, ...(maxPortMappings !== undefined ? { maxPortMappings } : {}) },
+  );
 }
 
 /** The version the primary result is asked in ("" or absent: the config's own): one a result converts to. */
