@@ -6,8 +6,10 @@
 // pod's namespace from another, so no plugin enters one: they release IPAM and host-side state
 // (portmap's rules), and the pod's veth goes with its netns. Secondary networks cannot be known.
 // Through the one cleanup path, so a plugin whose DEL fails is cleaned up or orphaned for the
-// reconciler like any other. Skipped for an id this daemon settled a moment ago (settled-ids.ts).
+// reconciler like any other. Skipped for an id this daemon settled a moment ago (settled-ids.ts),
+// and, logged, for an input an ADD would refuse: a DEL that fails for it would fail for ever.
 import type { Logger } from "pino";
+import { isDaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver } from "../resolve/index.js";
 import type { AttachmentRecord } from "./attachment-store.js";
@@ -26,8 +28,8 @@ export interface UnrecordedDeps {
 
 /**
  * What to release for `req`, a DEL that found no saved attachment: its cluster network as a
- * record never saved; undefined when there is nothing to do (settled a moment ago, or no cluster
- * network resolves: logged). A bad input is refused (INVALID_REQUEST) before anything runs.
+ * record never saved; undefined when there is nothing to do (settled a moment ago, an input the
+ * plugins may not get, or no cluster network resolves: the last two logged).
  */
 export async function unrecordedRelease(
   deps: UnrecordedDeps,
@@ -45,7 +47,18 @@ export async function unrecordedRelease(
     ...(req.runtimeConfig !== undefined ? { runtimeConfig: req.runtimeConfig } : {}),
     ...(req.cniArgs !== undefined ? { cniArgs: req.cniArgs } : {}),
   };
-  checkUnrecordedDetach(asAdd, limits);
+  try {
+    checkUnrecordedDetach(asAdd, limits);
+  } catch (err) {
+    // Refusing would fail this DEL and every retry alike: the pod would stay Terminating for good.
+    // Its plugins get nothing they cannot take; the runtime's DEL succeeds, having released nothing.
+    if (!isDaemonError(err)) throw err;
+    call.log.warn(
+      { err, reason: err.code, source: err.context.source },
+      `no saved attachment for ${id}: nothing was released, as the DEL's input cannot be handed to the cluster network's plugins: ${err.message}`,
+    );
+    return undefined;
+  }
   try {
     const cluster = await deps.resolver.resolveClusterNetwork({ signal: call.signal });
     const plan = buildPlan(asAdd, [cluster], { ...deps.planOptions, maxJsonDepth: limits.maxJsonDepth });

@@ -436,20 +436,27 @@ describe("detach", () => {
     ]);
   });
 
-  it("with nothing saved, a bad input is refused before anything runs; a cluster network that does not resolve is logged and DEL succeeds", async () => {
+  it("with nothing saved, an input the plugins may not get runs nothing, is logged, and DEL succeeds (a refusal would fail every retry); a cluster network that does not resolve is logged and DEL succeeds", async () => {
     const runtime = recordingRuntime();
     const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
-    const err = await rejection(
-      svc.detach({ containerId: "old", runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 0 }] } }, ctx()),
-    );
-    expect(err.code).toBe("INVALID_REQUEST");
-    expect(err.message).toMatch(/^runtimeConfig: .*containerPort/);
-    expect(err.context).toMatchObject({ phase: "del", source: "runtimeConfig" });
-    const lo = await rejection(svc.detach({ containerId: "old", primaryIfName: "lo" }, ctx()));
-    expect(lo.message).toBe(
-      `primary interface name "lo" is the namespace's loopback, which exists already and cannot be removed`,
-    );
+    const bad = capturingLog();
+    const badCtx = { signal: new AbortController().signal, log: bad.log };
+    await expect(
+      svc.detach({ containerId: "old", runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 0 }] } }, badCtx),
+    ).resolves.toEqual({ removed: [], orphaned: [] });
+    await expect(svc.detach({ containerId: "old2", primaryIfName: "lo" }, badCtx)).resolves.toEqual({
+      removed: [],
+      orphaned: [],
+    });
     expect(runtime.calls).toEqual([]);
+    const warned = bad.lines.filter((l) => l.level === 40);
+    expect(warned.map((l) => l.msg)).toEqual([
+      expect.stringMatching(
+        /^no saved attachment for old: nothing was released, as the DEL's input cannot be handed to the cluster network's plugins: runtimeConfig: .*containerPort/,
+      ),
+      `no saved attachment for old2: nothing was released, as the DEL's input cannot be handed to the cluster network's plugins: primary interface name "lo" is the namespace's loopback, which exists already and cannot be removed`,
+    ]);
+    expect(warned[0]).toMatchObject({ reason: "INVALID_REQUEST", source: "runtimeConfig" });
 
     const { log, lines } = capturingLog();
     const none = createAttachmentService(deps(runtime, fakeResolver([])));
