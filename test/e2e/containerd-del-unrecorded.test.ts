@@ -3,19 +3,12 @@
 // `netattachctl install`, then is deleted through the shim and netattachd (composed in this process,
 // so its log and events can be read). Its address and portmap's rules must go; and the DELs a
 // normal pod's lifecycle sends after its record is gone must exec no plugin.
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { composeDaemon } from "../../server/src/compose-daemon.js";
-import { DEFAULTS, type DaemonConfig } from "../../server/src/config/index.js";
-import type { AttachmentEvent } from "../../server/src/events/attachment-event.js";
-import { loadDescriptorSet } from "../../server/src/grpc/descriptor-set.js";
-import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-client.js";
-import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
 import { runPodSandbox, type RunningPod } from "../helpers/containerd/pod-sandbox.js";
+import { startInProcessDaemon, type InProcessDaemon } from "../helpers/containerd/in-process-daemon.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
-import { createLogSink, type LogLine } from "../helpers/daemon.js";
 import { deleteNatRulesMentioning, iptablesSave, ipamReservationOwner, ipamReservations } from "../helpers/host-net.js";
 import { describeRoot } from "../helpers/root.js";
 
@@ -25,7 +18,7 @@ describeRoot("containerd → netattach-cni → netattachd: a DEL with no saved a
   let node: NetattachNode;
   let before: RunningPod | undefined;
   let n = 0;
-  let d: { client: DaemonClient; lines: LogLine[]; events: AttachmentEvent[]; stop(): Promise<void> };
+  let d: InProcessDaemon;
 
   beforeAll(async () => {
     node = await createNetattachNode({
@@ -43,38 +36,7 @@ describeRoot("containerd → netattach-cni → netattachd: a DEL with no saved a
   });
 
   /** netattachd in this process on the node's socket and state (the DaemonSet's second step). */
-  async function startDaemon(): Promise<typeof d> {
-    const sink = createLogSink();
-    const events: AttachmentEvent[] = [];
-    const config: DaemonConfig = {
-      ...DEFAULTS,
-      socketPath: node.socketPath,
-      stateDir: node.stateDir,
-      cniConfDir: node.confDir,
-      definitionsDir: join(node.dir, "definitions"),
-      clusterNetwork: node.net.cluster,
-      cniBinDirs: CNI_BIN_DIRS,
-      defaultNamespace: "default",
-      logLevel: "debug",
-    };
-    const daemon = await composeDaemon({
-      config,
-      log: sink.log,
-      descriptorSet: await loadDescriptorSet(),
-      events: { emit: (e) => void events.push(e) },
-      ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),
-    });
-    await daemon.start();
-    const client = createDaemonClient(node.socketPath);
-    const stop = async (): Promise<void> => {
-      client.close();
-      await daemon.stop();
-      node.daemon = undefined;
-    };
-    // node.dispose() and containerd's graceful stop need a daemon: this one stands for it.
-    node.daemon = { pid: process.pid, client: client.api, log: async () => "", stop };
-    return { client, lines: sink.lines, events, stop };
-  }
+  const startDaemon = (): Promise<InProcessDaemon> => startInProcessDaemon(node);
 
   const remove = async (id: string): Promise<void> => {
     await node.containerd.cri.stopPodSandbox({ podSandboxId: id });

@@ -10,11 +10,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { AttachmentPhase } from "../../proto/gen/netattach/v1/attachment.js";
-import { composeDaemon } from "../../server/src/compose-daemon.js";
-import { DEFAULTS, type DaemonConfig } from "../../server/src/config/index.js";
-import type { AttachmentEvent } from "../../server/src/events/attachment-event.js";
-import { loadDescriptorSet } from "../../server/src/grpc/descriptor-set.js";
-import { createDaemonClient, type DaemonClient } from "../../tools/src/daemon-client.js";
+import type { DaemonConfig } from "../../server/src/config/index.js";
 import { NOOP_PLUGIN } from "../fixtures/plugins/plugin-bin.js";
 import { CNI_BIN_DIRS } from "../helpers/cni-bin.js";
 import { createNetattachNode, type NetattachNode } from "../helpers/containerd/netattach-node.js";
@@ -24,8 +20,8 @@ import {
   type RunningPod,
   type SandboxLink as Link,
 } from "../helpers/containerd/pod-sandbox.js";
+import { startInProcessDaemon, type InProcessDaemon } from "../helpers/containerd/in-process-daemon.js";
 import { buildShim } from "../helpers/containerd/shim-binary.js";
-import { createLogSink, type LogLine } from "../helpers/daemon.js";
 import { filesUnder, isIpamBookkeeping } from "../helpers/host-net.js";
 import { describeRoot } from "../helpers/root.js";
 
@@ -50,55 +46,26 @@ describeRoot("containerd → netattach-cni → netattachd: teardown always finis
   let master: string;
   let binDir: string;
   let n = 0;
-  let current: { client: DaemonClient; lines: LogLine[]; events: AttachmentEvent[]; stop(): Promise<void> } | undefined;
+  let current: InProcessDaemon | undefined;
 
   /** netattachd in this process on the node's socket and state, with the reconciler asking this containerd. */
-  async function startDaemon(reconcile: Partial<DaemonConfig["reconcile"]> = {}): Promise<NonNullable<typeof current>> {
-    const sink = createLogSink();
-    const events: AttachmentEvent[] = [];
-    const config: DaemonConfig = {
-      ...DEFAULTS,
-      socketPath: node.socketPath,
-      stateDir: node.stateDir,
-      cniConfDir: node.confDir,
-      definitionsDir: join(node.dir, "definitions"),
-      clusterNetwork: node.net.cluster,
-      cniBinDirs: [...CNI_BIN_DIRS, binDir],
-      defaultNamespace: "default",
-      logLevel: "debug",
-      shutdownTimeoutMs: 5_000,
-      reconcile: {
-        enabled: true,
-        intervalMs: 60_000,
-        gracePeriodMs: 120_000,
-        gcTimeoutMs: 10_000,
-        runtimeSocket: node.containerd.paths.socket,
-        ...reconcile,
+  async function startDaemon(reconcile: Partial<DaemonConfig["reconcile"]> = {}): Promise<InProcessDaemon> {
+    current = await startInProcessDaemon(
+      node,
+      {
+        cniBinDirs: [...CNI_BIN_DIRS, binDir],
+        shutdownTimeoutMs: 5_000,
+        reconcile: {
+          enabled: true,
+          intervalMs: 60_000,
+          gracePeriodMs: 120_000,
+          gcTimeoutMs: 10_000,
+          runtimeSocket: node.containerd.paths.socket,
+          ...reconcile,
+        },
       },
-    };
-    const daemon = await composeDaemon({
-      config,
-      log: sink.log,
-      descriptorSet: await loadDescriptorSet(),
-      events: { emit: (e) => void events.push(e) },
-      ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),
-    });
-    await daemon.start();
-    const client = createDaemonClient(node.socketPath);
-    const stop = async (): Promise<void> => {
-      client.close();
-      await daemon.stop();
-      node.daemon = undefined;
-      current = undefined;
-    };
-    // node.dispose() and containerd's graceful stop need a daemon: this one stands for it.
-    node.daemon = {
-      pid: process.pid,
-      client: client.api,
-      log: async () => sink.lines.map((l) => JSON.stringify(l)).join("\n"),
-      stop,
-    };
-    current = { client, lines: sink.lines, events, stop };
+      () => (current = undefined),
+    );
     return current;
   }
 
