@@ -88,6 +88,8 @@ export interface DetachRequest {
    */
   readonly primaryIfName?: string;
   readonly runtimeConfig?: RuntimeCapabilities;
+  /** The runtimeConfig the caller sent but that could not be read: only a DEL with nothing saved needs it. */
+  readonly runtimeConfigError?: Error;
   readonly cniArgs?: ReadonlyArray<readonly [string, string]>;
 }
 

@@ -48,6 +48,7 @@ export async function unrecordedRelease(
     ...(req.cniArgs !== undefined ? { cniArgs: req.cniArgs } : {}),
   };
   try {
+    if (req.runtimeConfigError !== undefined) throw req.runtimeConfigError;
     checkUnrecordedDetach(asAdd, limits);
   } catch (err) {
     // Refusing would fail this DEL and every retry alike: the pod would stay Terminating for good.

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
+import { DaemonError } from "../errors/daemon-error.js";
 import type { NetworkResolver } from "../resolve/index.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
@@ -122,7 +123,12 @@ function deps(runtime: ReturnType<typeof recordingRuntime>, resolver: NetworkRes
 describe("detach", () => {
   it("deletes from the saved plan alone, last first, with the saved args", async () => {
     const { svc, runtime, resolver } = await attachedThenRestarted();
-    const res = await svc.detach({ containerId: "c1", netns: "/var/run/netns/test" }, ctx());
+    // A runtimeConfig that did not read is no concern of a DEL with a saved attachment.
+    const unread = new DaemonError("INVALID_REQUEST", "runtime_config.extra_json is not valid JSON");
+    const res = await svc.detach(
+      { containerId: "c1", netns: "/var/run/netns/test", runtimeConfigError: unread },
+      ctx(),
+    );
     expect(res.removed).toEqual([
       { network: "default/ptp-conf", ifName: "net2" },
       { network: "default/macvlan-conf", ifName: "net1" },
@@ -457,6 +463,16 @@ describe("detach", () => {
       `no saved attachment for old2: nothing was released, as the DEL's input cannot be handed to the cluster network's plugins: primary interface name "lo" is the namespace's loopback, which exists already and cannot be removed`,
     ]);
     expect(warned[0]).toMatchObject({ reason: "INVALID_REQUEST", source: "runtimeConfig" });
+    // A runtimeConfig the gRPC edge could not read: the same.
+    const unread = new DaemonError("INVALID_REQUEST", "runtime_config.extra_json is not valid JSON");
+    await expect(svc.detach({ containerId: "old3", runtimeConfigError: unread }, badCtx)).resolves.toEqual({
+      removed: [],
+      orphaned: [],
+    });
+    expect(bad.lines.filter((l) => l.level === 40).at(-1)?.msg).toBe(
+      "no saved attachment for old3: nothing was released, as the DEL's input cannot be handed to the cluster network's plugins: runtime_config.extra_json is not valid JSON",
+    );
+    expect(runtime.calls).toEqual([]);
 
     const { log, lines } = capturingLog();
     const none = createAttachmentService(deps(runtime, fakeResolver([])));

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AttachmentHistoryEvent, AttachmentPhase } from "../../../proto/gen/netattach/v1/attachment.js";
 import {
   AttachNetworksRequest,
+  DetachNetworksRequest,
   GarbageCollectResponse,
   ResolveNetworksRequest,
 } from "../../../proto/gen/netattach/v1/attachment_service.js";
@@ -11,6 +12,7 @@ import {
   attachRequestFromProto,
   attachResultToProto,
   attachmentToProto,
+  detachRequestFromProto,
   gcResultToProto,
   originToProto,
   planToProto,
@@ -138,6 +140,22 @@ describe("attachRequestFromProto", () => {
       }),
     );
     expect(named).toMatchObject({ containerId: "c1", netns: "/run/netns/x" });
+  });
+});
+
+describe("detachRequestFromProto", () => {
+  it("never fails on a runtime_config that does not read: a DEL with a saved attachment does not need it; the error is carried for a DEL with nothing saved", () => {
+    const req = DetachNetworksRequest.fromPartial({
+      containerId: "c1",
+      netnsPath: "/n",
+      primaryInterface: "eth0",
+      runtimeConfig: { extraJson: "{not json" },
+    });
+    const mapped = detachRequestFromProto(req);
+    expect(mapped).toMatchObject({ containerId: "c1", netns: "/n", primaryIfName: "eth0" });
+    expect(mapped.runtimeConfig).toBeUndefined();
+    expect(mapped.runtimeConfigError).toBeInstanceOf(DaemonError);
+    expect(mapped.runtimeConfigError?.message).toMatch(/^runtime_config\.extra_json is not valid JSON/);
   });
 });
 

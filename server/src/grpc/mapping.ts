@@ -61,17 +61,29 @@ function sandboxRequestFromProto(
   });
 }
 
-/** What a DEL with nothing saved gives its cluster network, read as an ADD's fields are. */
+/**
+ * What a DEL with nothing saved gives its cluster network, read as an ADD's fields are. A
+ * runtime_config that does not read does not fail the DEL (every retry would fail alike, and a DEL
+ * with a saved attachment never looks at it): it is carried as an error for that one path to log.
+ */
 export function detachRequestFromProto(
   req: svc.DetachNetworksRequest,
   limits: MappingLimits = DEFAULT_MAPPING_LIMITS,
 ): d.DetachRequest {
+  let runtimeConfig: d.RuntimeCapabilities | undefined;
+  let runtimeConfigError: Error | undefined;
+  try {
+    runtimeConfig = req.runtimeConfig ? runtimeConfigFromProto(req.runtimeConfig, limits) : undefined;
+  } catch (err) {
+    runtimeConfigError = err as Error;
+  }
   return omitUndefined({
     containerId: req.containerId,
     netns: req.netnsPath,
     pod: req.pod ? podFromProto(req.pod) : undefined,
     primaryIfName: req.primaryInterface || undefined,
-    runtimeConfig: req.runtimeConfig ? runtimeConfigFromProto(req.runtimeConfig, limits) : undefined,
+    runtimeConfig,
+    runtimeConfigError,
     cniArgs: req.cniArgs.length > 0 ? req.cniArgs.map((a) => [a.key, a.value] as const) : undefined,
   });
 }
