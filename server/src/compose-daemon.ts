@@ -79,7 +79,8 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const spawnExec =
     opts.exec === undefined ? await pluginExec(config.pluginSpawner, config.stateDir, log, opts.pluginPath) : undefined;
   const exec = opts.exec ?? spawnExec!;
-  // nsenter + ip (the pod's links, its default routes) started as the plugins are: by the spawner.
+  // ip in a pod's netns (its links, its default routes) started as the plugins are: by the spawner,
+  // which enters the netns itself.
   const run = spawnExec !== undefined ? commandRunner(spawnExec, commandSearchPath(opts.pluginPath)) : undefined;
   const store = createFileAttachmentStore(layout.attachmentsDir);
   const maxFileBytes = config.limits.maxDefinitionFileBytes;

@@ -15,6 +15,8 @@ import {
   type ExecRequest,
   type SpawnExecOptions,
 } from "../../server/src/cni/index.js";
+import { describeRoot } from "../helpers/root.js";
+import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.js";
 import { spawnerPath } from "../helpers/spawner.js";
 import { createPluginBin, isGone, PLUGIN_PATH, waitFor, type PluginBin } from "../fixtures/plugins/plugin-bin.js";
 
@@ -395,5 +397,58 @@ describe("netattach-spawner", () => {
     expect(err).toMatchObject({ kind: "exec" });
     expect(err.msg).toContain("ERR_INVALID_ARG_VALUE");
     expect(JSON.parse((await exec.exec(req)).toString())).toHaveProperty("cniVersion", "1.0.0");
+  });
+});
+
+describeRoot("netattach's own commands in a pod's netns (commandRunner's netns)", () => {
+  const SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+  let ns: ScratchNetns;
+  beforeEach(async () => {
+    ns = await createScratchNetns();
+  });
+  afterEach(async () => {
+    await ns.close();
+  });
+  const linkNames = (json: string): string[] => (JSON.parse(json) as Array<{ ifname: string }>).map((l) => l.ifname);
+
+  it("netattach-spawner enters the netns itself: no nsenter runs (one that fails is first on the path)", async () => {
+    shellPlugin("nsenter", "echo 'nsenter must not run' >&2; exit 99");
+    const exec = createExec({ spawnerPath: spawnerPath() });
+    opened.push(exec);
+    const run = commandRunner(exec, `${bin.dir}:${SYSTEM_PATH}`);
+    expect(linkNames(await run("ip", ["-j", "link", "show"], { netns: ns.path }))).toEqual(["lo"]);
+    // Only that child entered it: the next command without a netns sees the host's links.
+    expect(linkNames(await run("ip", ["-j", "link", "show"], {}))).not.toEqual(["lo"]);
+  });
+
+  it("netattach-spawner names the netns it could not enter, and starts nothing", async () => {
+    const exec = createExec({ spawnerPath: spawnerPath() });
+    opened.push(exec);
+    const marker = join(work, "ran");
+    shellPlugin("touch-marker", `touch ${marker}`);
+    const gone = join(work, "no-such-netns");
+    await expect(commandRunner(exec, `${bin.dir}:${SYSTEM_PATH}`)("touch-marker", [], { netns: gone })).rejects.toThrow(
+      `in ${gone} failed: plugin "touch-marker" touch-marker: failed to enter network namespace ${gone} to execute ${join(bin.dir, "touch-marker")}: ENOENT`,
+    );
+    // A path that is no netns: setns refuses it in the child, before the exec.
+    const notNetns = join(work, "plain-file");
+    writeFileSync(notNetns, "");
+    await expect(
+      commandRunner(exec, `${bin.dir}:${SYSTEM_PATH}`)("touch-marker", [], { netns: notNetns }),
+    ).rejects.toThrow(
+      `failed to enter network namespace ${notNetns} to execute ${join(bin.dir, "touch-marker")}: EINVAL`,
+    );
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("without the spawner, nsenter enters it; the exec itself refuses a netns it cannot enter", async () => {
+    const exec = createExec({});
+    opened.push(exec);
+    expect(exec.entersNetns).toBe(false);
+    const run = commandRunner(exec, SYSTEM_PATH);
+    expect(linkNames(await run("ip", ["-j", "link", "show"], { netns: ns.path }))).toEqual(["lo"]);
+    await expect(exec.exec({ ...request("/usr/sbin/ip", {}), netns: ns.path })).rejects.toThrow(
+      "only netattach-spawner enters a netns",
+    );
   });
 });

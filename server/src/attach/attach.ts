@@ -62,8 +62,8 @@ async function attachPinned(
   call: AttachCall,
   pinned: PinnedNetns,
 ): Promise<AttachResult> {
-  // The pod's links, for the interface-name check below: read-only, and two execs (nsenter, ip),
-  // so listed while the record is looked up and the plan prepared, not after (~14 ms an ADD here).
+  // The pod's links, for the interface-name check below: read-only, and an exec of `ip` (in the
+  // netns, ~6 ms here), so listed while the record is looked up and the plan prepared, not after.
   const links = deps.links.names(pinned.handle, { signal: call.signal });
   links.catch(() => undefined); // a refused request never looks at it
   const existing = await deps.store.load(req.containerId);

@@ -249,7 +249,7 @@ async function cleanUp(
 /**
  * The delegates whose DEL exited 0 but left their interface in the pod (and a veth's host peer
  * with it), by index, each with an error naming its plugins. One listing of the pinned netns per
- * release, not per delegate (it forks nsenter); none when the netns is gone or nothing was deleted.
+ * release, not per delegate (it execs ip); none when the netns is gone or nothing was deleted.
  */
 async function leftBehind(
   links: PodLinks,

@@ -7,11 +7,13 @@ const listing = JSON.stringify([
 ]);
 
 describe("createPodLinks", () => {
-  it("names every link of the netns by its name and altnames, listed once through nsenter", async () => {
+  it("names every link of the netns by its name and altnames, listed once by ip in the netns", async () => {
     const runs: string[] = [];
-    const links = createPodLinks(async (file, args) => (runs.push([file, ...args].join(" ")), listing));
+    const links = createPodLinks(
+      async (file, args, opts) => (runs.push(`${[file, ...args].join(" ")} in ${opts.netns}`), listing),
+    );
     expect([...(await links.names("/proc/1/fd/7"))]).toEqual(["lo", "eth0", "uplink0"]);
-    expect(runs).toEqual(["nsenter --net=/proc/1/fd/7 ip -j link show"]);
+    expect(runs).toEqual(["ip -j link show in /proc/1/fd/7"]);
     // An altname is no link of its own: what it names is found (and removed) by the link's name.
     expect([...(await links.macs("/proc/1/fd/7")).keys()]).toEqual(["lo", "eth0"]);
   });

@@ -1,6 +1,6 @@
 // Interfaces inside a pod's netns, for netattach's own cleanup of a delegate whose plugin could not
 // DEL it, to tell a pod's namespace by what is in it, and to find the names a new interface may not
-// take. Entered by path with nsenter, like the route editor, so any netns path works.
+// take. `ip` runs in the netns by path, like the route editor's, so any netns path works.
 import { execaRun, type RunCommand } from "./route-editor.js";
 
 export interface PodLinks {
@@ -16,7 +16,7 @@ type IpLink = { ifname?: unknown; address?: unknown; altnames?: unknown };
 
 export function createPodLinks(run: RunCommand = execaRun): PodLinks {
   const ip = (netns: string, args: readonly string[], signal?: AbortSignal): Promise<string> =>
-    run("nsenter", [`--net=${netns}`, "ip", ...args], signal !== undefined ? { signal } : {});
+    run("ip", args, signal !== undefined ? { signal, netns } : { netns });
   const list = async (netns: string, signal?: AbortSignal): Promise<IpLink[]> => {
     const links: unknown = JSON.parse((await ip(netns, ["-j", "link", "show"], signal)) || "[]");
     return Array.isArray(links) ? (links as IpLink[]) : [];

@@ -4,8 +4,8 @@ import { createRouteEditor, type RunCommand } from "./route-editor.js";
 function recorder(stdout = ""): RunCommand & { calls: string[] } {
   const calls: string[] = [];
   const run = Object.assign(
-    async (file: string, args: readonly string[]) => {
-      calls.push([file, ...args].join(" "));
+    async (file: string, args: readonly string[], opts: { netns?: string }) => {
+      calls.push(`${[file, ...args].join(" ")} in ${opts.netns}`);
       return stdout;
     },
     { calls },
@@ -14,7 +14,7 @@ function recorder(stdout = ""): RunCommand & { calls: string[] } {
 }
 
 describe("route editor", () => {
-  it("enters the netns by path, so paths outside /var/run/netns work", async () => {
+  it("runs ip in the netns given by path, so paths outside /var/run/netns work", async () => {
     const run = recorder(
       JSON.stringify([
         { dst: "default", gateway: "10.0.0.1", dev: "eth0", metric: 100 },
@@ -22,7 +22,7 @@ describe("route editor", () => {
       ]),
     );
     const routes = await createRouteEditor(run).listDefaultRoutes("/proc/1234/ns/net", 4);
-    expect(run.calls).toEqual(["nsenter --net=/proc/1234/ns/net ip -4 -j route show default"]);
+    expect(run.calls).toEqual(["ip -4 -j route show default in /proc/1234/ns/net"]);
     expect(routes).toEqual([{ dev: "eth0", gateway: "10.0.0.1", metric: 100 }, { dev: "net1" }]);
   });
 
@@ -36,8 +36,8 @@ describe("route editor", () => {
     await editor.deleteDefaultRoute("/ns", 6, { dev: "eth0", gateway: "fe80::1", metric: 1024 });
     await editor.replaceDefaultRoute("/ns", 4, "net1", "10.5.0.1");
     expect(run.calls).toEqual([
-      "nsenter --net=/ns ip -6 route del default via fe80::1 dev eth0 metric 1024",
-      "nsenter --net=/ns ip -4 route replace default via 10.5.0.1 dev net1",
+      "ip -6 route del default via fe80::1 dev eth0 metric 1024 in /ns",
+      "ip -4 route replace default via 10.5.0.1 dev net1 in /ns",
     ]);
   });
 });

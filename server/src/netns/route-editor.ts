@@ -1,6 +1,7 @@
-// Default routes inside a pod's netns, for the default-route selection option. The real editor
-// enters the netns by path with nsenter, so any path works (not only /var/run/netns names).
+// Default routes inside a pod's netns, for the default-route selection option. `ip` runs in the
+// netns by path (RunCommand's `netns`), so any path works (not only /var/run/netns names).
 import { execa } from "execa";
+import { nsenterArgs } from "../cni/index.js";
 
 export type IpFamily = 4 | 6;
 
@@ -29,10 +30,16 @@ export interface RouteEditor {
   ): Promise<void>;
 }
 
-/** Runs a command; resolves with stdout, rejects with a message carrying stderr. */
-export type RunCommand = (file: string, args: readonly string[], opts: { signal?: AbortSignal }) => Promise<string>;
+/** Runs a command, in the network namespace at `netns` when given; resolves with stdout, rejects with a message carrying stderr. */
+export type RunCommand = (
+  file: string,
+  args: readonly string[],
+  opts: { signal?: AbortSignal; netns?: string },
+) => Promise<string>;
 
-export const execaRun: RunCommand = async (file, args, opts) => {
+export const execaRun: RunCommand = async (command, commandArgs, opts) => {
+  const [file, args] =
+    opts.netns !== undefined ? nsenterArgs(opts.netns, command, commandArgs) : [command, commandArgs];
   const r = await execa(file, args, {
     ...(opts.signal !== undefined ? { cancelSignal: opts.signal } : {}),
     reject: false,
@@ -48,7 +55,7 @@ export const execaRun: RunCommand = async (file, args, opts) => {
 
 export function createRouteEditor(run: RunCommand = execaRun): RouteEditor {
   const ip = (netns: string, family: IpFamily, args: readonly string[], signal?: AbortSignal): Promise<string> =>
-    run("nsenter", [`--net=${netns}`, "ip", `-${family}`, ...args], signal !== undefined ? { signal } : {});
+    run("ip", [`-${family}`, ...args], signal !== undefined ? { signal, netns } : { netns });
   return {
     async listDefaultRoutes(netns, family, opts = {}) {
       const out = await ip(netns, family, ["-j", "route", "show", "default"], opts.signal);

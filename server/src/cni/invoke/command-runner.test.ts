@@ -5,10 +5,11 @@ import { SPAWNER_FAILED } from "./spawner/spawner-launch.js";
 import type { ExecRequest, PluginExec } from "./types.js";
 
 /** A PluginExec whose runs answer from `outcomes` in turn. */
-function fakeExec(outcomes: Array<Buffer | Error>): PluginExec & { runs: ExecRequest[] } {
+function fakeExec(outcomes: Array<Buffer | Error>, entersNetns = false): PluginExec & { runs: ExecRequest[] } {
   const runs: ExecRequest[] = [];
   return {
     runs,
+    entersNetns,
     findInPath: async (type, dirs) => `${dirs[0]}/${type}`,
     exec: async (req) => {
       runs.push(req);
@@ -39,9 +40,27 @@ describe("commandRunner", () => {
     });
   });
 
+  it("runs a command in a netns by the exec's own means when it has them, else through nsenter", async () => {
+    const spawner = fakeExec([Buffer.from("[]")], true);
+    await commandRunner(spawner, "/usr/sbin")("ip", ["-j", "link", "show"], { netns: "/proc/1/fd/9" });
+    expect(spawner.runs[0]).toMatchObject({
+      path: "/usr/sbin/ip",
+      args: ["-j", "link", "show"],
+      netns: "/proc/1/fd/9",
+    });
+
+    const forking = fakeExec([Buffer.from("[]")]);
+    await commandRunner(forking, "/usr/sbin")("ip", ["-j", "link", "show"], { netns: "/proc/1/fd/9" });
+    expect(forking.runs[0]).toMatchObject({
+      path: "/usr/sbin/nsenter",
+      args: ["--net=/proc/1/fd/9", "ip", "-j", "link", "show"],
+    });
+    expect(forking.runs[0]).not.toHaveProperty("netns");
+  });
+
   it("runs a command again once when the spawner died under it (a new one starts), not for its own failure", async () => {
     const exec = fakeExec([spawnerDeath(), Buffer.from("ok")]);
-    expect(await commandRunner(exec, "/usr/bin")("nsenter", ["--net=/x", "ip"], {})).toBe("ok");
+    expect(await commandRunner(exec, "/usr/bin")("ip", ["link"], { netns: "/x" })).toBe("ok");
     expect(exec.runs).toHaveLength(2);
 
     const failing = fakeExec([new CniError({ kind: "plugin-failed", code: 1, msg: "exit 1" }), Buffer.from("never")]);

@@ -97,7 +97,10 @@ export function createSpawnExec(opts: SpawnExecOptions = {}): ClosablePluginExec
 
   return {
     findInPath,
+    entersNetns: spawner !== undefined,
     async exec(req) {
+      if (req.netns !== undefined && spawner === undefined)
+        throw new TypeError(`${req.path} cannot be run in ${req.netns}: only netattach-spawner enters a netns`);
       let retried = 0;
       try {
         return await withRetry(() => runOnce(req), {
@@ -123,6 +126,15 @@ function isTextBusy(err: unknown): boolean {
 function toSpawnError(err: unknown, req: ExecRequest, retried: number): unknown {
   if (err instanceof CniError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if ((err as NodeJS.ErrnoException | undefined)?.syscall === "setns")
+    return new CniError({
+      kind: "exec",
+      code: CniErrorCode.Internal,
+      msg: `failed to enter network namespace ${req.netns ?? "?"} to execute ${req.path}: ${code ?? String(err)}`,
+      plugin: req.pluginType,
+      command: req.command,
+      cause: err,
+    });
   const busy = code === "ETXTBSY";
   return new CniError({
     kind: "exec",

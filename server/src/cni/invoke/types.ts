@@ -33,12 +33,16 @@ export interface PluginExec {
   exec(req: ExecRequest): Promise<Buffer>;
   /** Locate `type` in `dirs`; reject with CniError kind plugin-not-found / plugin-type-invalid. */
   findInPath(type: string, dirs: readonly string[]): Promise<string>;
+  /** True when `exec` takes ExecRequest.netns (netattach-spawner enters it); false: it refuses one. */
+  readonly entersNetns?: boolean;
 }
 
 export interface ExecRequest {
   readonly path: string;
   /** Arguments after the path: none for a plugin (CNI passes everything in the environment); netattach's own commands (commandRunner) take them. */
   readonly args?: readonly string[];
+  /** Run it in this network namespace (a path, as `nsenter --net` takes): only where PluginExec.entersNetns. */
+  readonly netns?: string;
   readonly stdin: Buffer;
   readonly env: Readonly<Record<string, string>>;
   readonly timeoutMs: number;

@@ -5,7 +5,9 @@
 // with its RSS; vfork here costs ~0.1 ms whatever the daemon's size. This process is ~1 MB.
 //
 // What it does, and nothing more: read requests from stdin, start each plugin with vfork+execve
-// in a new session (its own process group, like `detached: true`), feed its stdin, collect its
+// in a new session (its own process group, like `detached: true`), in a given network namespace
+// when asked (setns before execve: netattachd's own `ip` runs in a pod's netns without an
+// nsenter exec), feed its stdin, collect its
 // stdout (bounded: over the limit the group is killed) and the tail of its stderr, reap it, and
 // write one reply per run to stdout. Timeouts, aborts, retries and every error message stay in
 // the daemon (spawn-exec.ts), which kills a run's group with a kill request; that request also
@@ -16,13 +18,15 @@
 // (the daemon closed it) kills every running group and exits.
 //
 // Wire format (host byte order, both ways): frames of u32 length + payload.
-//   request  spawn: u8 1, u32 id, u32 max_stdout, u32 max_stderr, u32 argc, argc × str,
-//                   u32 envc, envc × str, u32 stdin_len, stdin bytes      (str = u32 len + bytes)
+//   request  spawn: u8 1, u32 id, u32 max_stdout, u32 max_stderr, str netns (empty: the
+//                   spawner's own), u32 argc, argc × str, u32 envc, envc × str, u32 stdin_len,
+//                   stdin bytes                                            (str = u32 len + bytes)
 //   request  kill:  u8 2, u32 id
 //   reply:          u32 id, u8 kind, i32 value, u32 stdout_len, stdout, u32 stderr_len, stderr,
 //                   u32 stderr_dropped
 //     kind 0 exited (value = exit code), 1 killed by a signal (value = signal),
-//     2 could not start (value = errno), 3 stdout over max_stdout (group killed; no stdout)
+//     2 could not start (value = errno), 3 stdout over max_stdout (group killed; no stdout),
+//     4 could not enter the netns (value = errno of open or setns; nothing was started)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -40,7 +45,7 @@
 #define MAX_FRAME (64u << 20)
 
 enum { OP_SPAWN = 1, OP_KILL = 2 };
-enum { KIND_EXITED = 0, KIND_SIGNALED = 1, KIND_SPAWN_FAILED = 2, KIND_OVERFLOW = 3 };
+enum { KIND_EXITED = 0, KIND_SIGNALED = 1, KIND_SPAWN_FAILED = 2, KIND_OVERFLOW = 3, KIND_NETNS_FAILED = 4 };
 
 typedef struct {
   uint8_t *data;
@@ -208,8 +213,12 @@ static void free_strs(char **v) {
 
 static pid_t self_pid;
 
-/** vfork child: only async-signal-safe calls; the errno of a failed exec goes back in *exec_errno (shared memory). */
-static pid_t start_child(char **argv, char **envp, int in_r, int out_w, int err_w, volatile int *exec_errno) {
+/**
+ * vfork child: only async-signal-safe calls. The errno of a failed setns or exec goes back in
+ * *exec_errno (shared memory), and *netns_failed says which one failed.
+ */
+static pid_t start_child(char **argv, char **envp, int netns_fd, int in_r, int out_w, int err_w,
+                         volatile int *exec_errno, volatile int *netns_failed) {
   pid_t pid = vfork();
   if (pid != 0) return pid;
   sigset_t none;
@@ -217,6 +226,12 @@ static pid_t start_child(char **argv, char **envp, int in_r, int out_w, int err_
   // Dies with this process, as this process dies with the daemon; a parent gone already: stop.
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != self_pid) {
     *exec_errno = errno ? errno : ESRCH;
+    _exit(127);
+  }
+  // Only this child's namespace changes: namespaces are per task, and vfork shares memory, not them.
+  if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0) {
+    *exec_errno = errno;
+    *netns_failed = 1;
     _exit(127);
   }
   signal(SIGPIPE, SIG_DFL);
@@ -233,26 +248,38 @@ static pid_t start_child(char **argv, char **envp, int in_r, int out_w, int err_
 
 static void spawn_run(reader_t *rd) {
   uint32_t id = rd_u32(rd), max_out = rd_u32(rd), max_err = rd_u32(rd);
-  char **argv = rd_strs(rd);
+  char *netns = rd_str(rd);
+  char **argv = rd->bad ? NULL : rd_strs(rd);
   char **envp = rd->bad ? NULL : rd_strs(rd);
   uint32_t in_len = rd_u32(rd);
-  if (rd->bad || !argv || !argv[0] || !envp || (size_t)(rd->end - rd->p) != in_len) {
+  if (rd->bad || !netns || !argv || !argv[0] || !envp || (size_t)(rd->end - rd->p) != in_len) {
     fprintf(stderr, "netattach-spawner: malformed spawn request %u\n", id);
     exit(1);
   }
+  int netns_fd = -1;
+  if (netns[0] != 0 && (netns_fd = open(netns, O_RDONLY | O_CLOEXEC)) < 0) {
+    reply(id, KIND_NETNS_FAILED, errno, NULL, NULL, 0, 0);
+    free(netns);
+    free_strs(argv);
+    free_strs(envp);
+    return;
+  }
+  free(netns);
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
     int e = errno;
     int *fds[] = {&in[0], &in[1], &out[0], &out[1], &err[0], &err[1]};
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) close_fd(fds[i]); // those a partial failure made
     reply(id, KIND_SPAWN_FAILED, e, NULL, NULL, 0, 0);
+    close_fd(&netns_fd);
     free_strs(argv);
     free_strs(envp);
     return;
   }
-  volatile int exec_errno = 0;
-  pid_t pid = start_child(argv, envp, in[0], out[1], err[1], &exec_errno);
+  volatile int exec_errno = 0, netns_failed = 0;
+  pid_t pid = start_child(argv, envp, netns_fd, in[0], out[1], err[1], &exec_errno, &netns_failed);
   int spawn_errno = pid < 0 ? errno : exec_errno;
+  close_fd(&netns_fd);
   close(in[0]);
   close(out[1]);
   close(err[1]);
@@ -263,7 +290,7 @@ static void spawn_run(reader_t *rd) {
     close(in[1]);
     close(out[0]);
     close(err[0]);
-    reply(id, KIND_SPAWN_FAILED, spawn_errno, NULL, NULL, 0, 0);
+    reply(id, netns_failed ? KIND_NETNS_FAILED : KIND_SPAWN_FAILED, spawn_errno, NULL, NULL, 0, 0);
     return;
   }
   run_t *r = calloc(1, sizeof *r);

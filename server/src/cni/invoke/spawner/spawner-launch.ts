@@ -80,9 +80,10 @@ export function createSpawnerLaunch(opts: SpawnerLaunchOptions): SpawnerLaunch {
     if (p === undefined) return;
     pending.delete(reply.id);
     if (pending.size === 0 && proc !== undefined) unrefStreams(proc);
-    if (reply.kind === ReplyKind.SpawnFailed) {
+    if (reply.kind === ReplyKind.SpawnFailed || reply.kind === ReplyKind.NetnsFailed) {
       const code = getSystemErrorName(-reply.value);
-      return p.reject(Object.assign(new Error(`spawn ${code}`), { code, errno: -reply.value }));
+      const syscall = reply.kind === ReplyKind.NetnsFailed ? "setns" : "spawn";
+      return p.reject(Object.assign(new Error(`${syscall} ${code}`), { code, errno: -reply.value, syscall }));
     }
     const stop = reply.kind === ReplyKind.Overflow ? "overflow" : p.stop;
     p.resolve({

@@ -15,6 +15,7 @@ export enum ReplyKind {
   Signaled = 1,
   SpawnFailed = 2,
   Overflow = 3,
+  NetnsFailed = 4,
 }
 
 export interface SpawnerReply {
@@ -65,6 +66,7 @@ class FrameWriter {
 export function encodeSpawn(id: number, req: ExecRequest, limits: LaunchLimits): Buffer {
   const env = Object.entries(req.env);
   const w = new FrameWriter().u8(OP_SPAWN).u32(id).u32(limits.maxStdout).u32(limits.maxStderr);
+  w.str(req.netns ?? "", "the network namespace path");
   const args = req.args ?? [];
   w.u32(1 + args.length).str(req.path, "the plugin path");
   for (const a of args) w.str(a, "an argument");
