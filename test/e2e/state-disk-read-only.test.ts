@@ -100,6 +100,11 @@ describeRoot("state disk read-only e2e", () => {
       join(stateDir, "attachments", ".ro3.json.0123456789ab.tmp"),
       join(stateDir, "cache", "results", ".ptp-conf-ro3-net1.0123456789ab.tmp"),
     ];
+    // A pre-0.2 store path too: its record cannot move and its temp file cannot go.
+    const legacy = join(stateDir, "attachments", "attachments");
+    await runCmd("mkdir", ["-p", legacy]);
+    temps.push(join(legacy, ".old1.json.0123456789ab.tmp"));
+    await writeFile(join(legacy, "old1.json"), "{}");
     for (const t of temps) await writeFile(t, "");
     await remount("ro");
 
@@ -112,6 +117,9 @@ describeRoot("state disk read-only e2e", () => {
         file: t,
         errno: "EROFS",
       });
+    expect(w40.map((l) => l.msg)).toContain(
+      `saved attachment not moved from the old state path: EROFS (read-only file system) on ${join(legacy, "old1.json")}`,
+    );
     const res = await daemon.client.api.detachNetworks({ containerId: "ro2", netnsPath: w.netns.path });
     expect(res.removed.map((r) => r.interface).sort()).toEqual(["eth0", "net1"]);
     await released();

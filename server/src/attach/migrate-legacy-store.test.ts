@@ -33,7 +33,7 @@ describe("migrateLegacyStore", () => {
 
     const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
 
-    expect(outcome).toEqual({ moved: ["c1", "c2"], left: [] });
+    expect(outcome).toEqual({ moved: ["c1", "c2"], left: [], failed: [] });
     expect((await readdir(layout.attachmentsDir)).sort()).toEqual(["c1.json", "c2.json"]);
     expect(existsSync(layout.legacyAttachmentsDir)).toBe(false);
     const store = createFileAttachmentStore(layout.attachmentsDir);
@@ -52,6 +52,7 @@ describe("migrateLegacyStore", () => {
     expect(outcome).toEqual({
       moved: [],
       left: [{ containerId: "c1", why: `${join(layout.attachmentsDir, "c1.json")} already exists` }],
+      failed: [],
     });
     expect(await readFile(join(layout.attachmentsDir, "c1.json"), "utf8")).toBe("new");
     expect(await readFile(join(layout.legacyAttachmentsDir, "c1.json"), "utf8")).toBe("old");
@@ -62,6 +63,28 @@ describe("migrateLegacyStore", () => {
     expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual({
       moved: [],
       left: [],
+      failed: [],
     });
+  });
+
+  it("never throws: a new place that cannot be made leaves every record where it was, named; an old one that cannot be read is a failure", async () => {
+    const layout = stateLayout({ stateDir: t.dir });
+    await mkdir(layout.legacyAttachmentsDir, { recursive: true });
+    await writeFile(join(layout.legacyAttachmentsDir, "c1.json"), "old");
+    const blocked = join(t.dir, "not-a-dir");
+    await writeFile(blocked, "");
+    const target = join(blocked, "attachments");
+
+    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, target)).toEqual({
+      moved: [],
+      left: [{ containerId: "c1", why: expect.stringMatching(/^ENOTDIR .* on .*not-a-dir/) as unknown }],
+      failed: [],
+    });
+    expect(await readFile(join(layout.legacyAttachmentsDir, "c1.json"), "utf8")).toBe("old");
+
+    const unreadable = await migrateLegacyStore(blocked, layout.attachmentsDir);
+    expect(unreadable.failed.map((f) => [f.path, (f.error as NodeJS.ErrnoException).code])).toEqual([
+      [blocked, "ENOTDIR"],
+    ]);
   });
 });

@@ -1,19 +1,22 @@
 // Releases up to 0.1 saved attachments one directory too deep (<stateDir>/attachments/attachments/
 // <id>.json). At start-up, before any call is served, each such record moves up to where the
 // store reads it. rename(2) is atomic, so a crash midway leaves every record in one place or the
-// other, and the next start finishes the job.
+// other, and the next start finishes the job. Like the rest of start-up cleanup it is best effort:
+// on a read-only state disk what cannot move stays, named, and the daemon still starts to serve DELs.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
+import { mkdir, readdir, rename, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
-import { isTempFile, syncDir } from "../atomic-file/index.js";
-import { recordFileId } from "./file-attachment-store.js";
+import { syncDir } from "../atomic-file/index.js";
+import { recordFileId, removeTempFiles, type TempFileSweep } from "./file-attachment-store.js";
 
 export interface MigrationOutcome {
   /** Container ids whose record moved. */
   readonly moved: readonly string[];
   /** Records left where they were because the new place already holds one (never overwritten), or because moving failed. */
   readonly left: ReadonlyArray<{ readonly containerId: string; readonly why: string }>;
+  /** Temp files of unfinished writes in the old directory that could not be removed. */
+  readonly failed: TempFileSweep["failed"];
 }
 
 export async function migrateLegacyStore(legacyDir: string, dir: string): Promise<MigrationOutcome> {
@@ -21,19 +24,23 @@ export async function migrateLegacyStore(legacyDir: string, dir: string): Promis
   try {
     names = await readdir(legacyDir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { moved: [], left: [] };
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    return { moved: [], left: [], failed: code === "ENOENT" ? [] : [{ path: legacyDir, error: err as Error }] };
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // A temp file is a write that never finished: the record it was to replace is the valid one.
+  const { failed } = await removeTempFiles(legacyDir);
+  const records = names.sort().flatMap((name) => {
+    const id = recordFileId(name);
+    return id === undefined ? [] : [{ id, name }];
+  });
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    return { moved: [], left: records.map(({ id }) => ({ containerId: id, why: describeIoError(err) })), failed };
+  }
   const moved: string[] = [];
   const left: Array<{ containerId: string; why: string }> = [];
-  for (const name of names.sort()) {
-    const id = recordFileId(name);
-    // A temp file is a write that never finished: the record it was to replace is the valid one.
-    if (id === undefined) {
-      if (isTempFile(name)) await rm(join(legacyDir, name), { force: true });
-      continue;
-    }
+  for (const { id, name } of records) {
     const target = join(dir, name);
     if (existsSync(target)) {
       left.push({ containerId: id, why: `${target} already exists` });
@@ -48,5 +55,5 @@ export async function migrateLegacyStore(legacyDir: string, dir: string): Promis
   }
   if (moved.length > 0) await syncDir(dir);
   if (left.length === 0) await rmdir(legacyDir).catch(() => undefined);
-  return { moved, left };
+  return { moved, left, failed };
 }

@@ -40,7 +40,7 @@ export async function startupCleanup(deps: StartupCleanupDeps): Promise<void> {
   const temps = [...stores.flatMap((s) => s.removed), ...cache.tempFiles];
   if (temps.length > 0) log.info({ files: temps }, "removed temp files of writes a previous netattachd never finished");
   if (cache.corrupt.length > 0) log.warn({ files: cache.corrupt }, "removed unreadable result cache entries");
-  for (const { path, error } of [...stores.flatMap((s) => s.failed), ...cache.failed]) {
+  for (const { path, error } of [...migrated.failed, ...stores.flatMap((s) => s.failed), ...cache.failed]) {
     const errno = (error as NodeJS.ErrnoException).code;
     log.warn(
       { file: path, errno, err: error },
