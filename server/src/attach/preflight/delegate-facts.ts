@@ -54,6 +54,8 @@ export interface DelegateFacts {
   readonly routesUnreadableBy?: string;
   readonly subnets: readonly IpamSubnet[];
   readonly pinned: readonly PinnedAddress[];
+  /** Gateways the IPAM names (a range's or static address's `gateway`, a route's `gw`): the router on the pod's link, never a pod's address. */
+  readonly gateways: readonly ConfigKey[];
   readonly malformed: readonly MalformedKey[];
   /** The IPAM type of each plugin that has one, by plugin type (the `ips` rules differ per IPAM). */
   readonly ipamTypes: readonly string[];
@@ -85,6 +87,7 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
     defaultRoutes: [] as DefaultRouteSource[],
     subnets: [] as IpamSubnet[],
     pinned: [] as PinnedAddress[],
+    gateways: [] as ConfigKey[],
     malformed: [] as MalformedKey[],
     ipamTypes: [] as string[],
     nodeLinks: [] as NodeLinkField[],
@@ -141,6 +144,7 @@ type Collected = {
   defaultRoutes: DefaultRouteSource[];
   subnets: IpamSubnet[];
   pinned: PinnedAddress[];
+  gateways: ConfigKey[];
   malformed: MalformedKey[];
   ipamTypes: string[];
 };
@@ -181,7 +185,7 @@ function readIpam(plugin: PluginConf, at: string, out: Collected): IpamSubnet[] 
       if (address === undefined) return;
       const subnet = read.cidr(address, "address", `addresses[${j}].`);
       if (subnet !== undefined) out.subnets.push(subnet);
-      read.pin(address, "gateway", `addresses[${j}].`, subnet);
+      read.gateway(address, "gateway", `addresses[${j}].`, subnet);
     });
   } else {
     return undefined;
@@ -191,7 +195,7 @@ function readIpam(plugin: PluginConf, at: string, out: Collected): IpamSubnet[] 
     const route = read.shape(routes, j, "object", `routes[${j}]`);
     if (route === undefined) return;
     const dst = read.cidr(route, "dst", `routes[${j}].`);
-    read.pin(route, "gw", `routes[${j}].`, undefined);
+    read.gateway(route, "gw", `routes[${j}].`, undefined);
     if (dst !== undefined && dst.prefix.length === 0)
       out.defaultRoutes.push({ key: dst.key, value: dst.value, plugin: dst.plugin, family: dst.prefix.family });
   });
@@ -244,11 +248,21 @@ function reader(prefix: string, plugin: string, out: Collected) {
       return { ...owner(`${at}${field}`, value), prefix };
     },
     /** An address that must parse (range bounds, gateways), and lie in `subnet` when one is known. */
-    pin(o: JsonObject, field: string, at: string, subnet: IpamSubnet | undefined): void {
+    pin(o: JsonObject, field: string, at: string, subnet: IpamSubnet | undefined): ConfigKey | undefined {
       const value = this.shape(o, field, "string", `${at}${field}`);
-      if (value === undefined || value === "") return;
-      if (ipToBigInt(value) === undefined) bad(`${at}${field}`, value, "is not an IP address");
-      else if (subnet !== undefined) out.pinned.push({ ...owner(`${at}${field}`, value), subnet });
+      if (value === undefined || value === "") return undefined;
+      if (ipToBigInt(value) === undefined) {
+        bad(`${at}${field}`, value, "is not an IP address");
+        return undefined;
+      }
+      const key = owner(`${at}${field}`, value);
+      if (subnet !== undefined) out.pinned.push({ ...key, subnet });
+      return key;
+    },
+    /** A pinned address that is the network's gateway. */
+    gateway(o: JsonObject, field: string, at: string, subnet: IpamSubnet | undefined): void {
+      const key = this.pin(o, field, at, subnet);
+      if (key !== undefined) out.gateways.push(key);
     },
   };
 }
@@ -258,7 +272,8 @@ function readRange(range: JsonObject | undefined, at: string, read: Reader, out:
   if (range === undefined) return;
   const subnet = read.cidr(range, "subnet", at);
   if (subnet !== undefined) out.subnets.push(subnet);
-  for (const field of ["rangeStart", "rangeEnd", "gateway"]) read.pin(range, field, at, subnet);
+  for (const field of ["rangeStart", "rangeEnd"]) read.pin(range, field, at, subnet);
+  read.gateway(range, "gateway", at, subnet);
 }
 
 /** host-local refuses two range sets whose subnets overlap ("range set … overlaps with …"). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { conf, network } from "../testing.test-helper.js";
-import type { NodeView } from "./node-links.js";
-import { nodeResourceFindings } from "./node-resource-checks.js";
-import { factsOf } from "./preflight.test-helper.js";
+import type { NodeUseView, NodeView } from "./node-links.js";
+import { nodeResourceFindings, podOptionFindings } from "./node-resource-checks.js";
+import { factsOf, hostLocal } from "./preflight.test-helper.js";
 
 const node = (links: Record<string, string>, extra: string[] = []): NodeView => ({
   names: [...Object.keys(links), ...extra],
@@ -65,5 +65,63 @@ describe("node resource checks", () => {
     const [f] = nodeResourceFindings(factsOf(n), node({}, [...veths, "eth0", "br-data"]));
     expect(f!.message).toContain("the node's links: eth0, br-data, veth00000000,");
     expect(f!.message).toContain("(12 more)");
+  });
+});
+
+describe("a pod's ips against the network's gateway", () => {
+  /** The node holds 192.0.2.2 on eth0 only: no gateway below is the node's. */
+  const nodeUse: NodeUseView = {
+    addressing: { links: [{ name: "eth0", addresses: ["192.0.2.2/24"] }], defaultRouteLinks: ["eth0"] },
+    deviceLinks: new Map(),
+  };
+  const withIps = (ipam: Record<string, unknown>, ips: string[]) =>
+    network("selected", "default/st", conf("st", "macvlan", { master: "eth0", capabilities: { ips: true }, ipam }), {
+      ips,
+    });
+  const STATIC = {
+    type: "static",
+    addresses: [{ address: "10.6.0.5/24", gateway: "10.6.0.254" }],
+    routes: [{ dst: "0.0.0.0/0", gw: "10.6.0.1" }],
+  };
+
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ["static IPAM's route gw", STATIC, "10.6.0.1/24", 'plugins[0].ipam.routes[0].gw "10.6.0.1"'],
+    ["static IPAM's address gateway", STATIC, "10.6.0.254/24", 'plugins[0].ipam.addresses[0].gateway "10.6.0.254"'],
+    [
+      "host-local's range gateway",
+      hostLocal("10.7.0.0/24", { gateway: "10.7.0.1" }),
+      "10.7.0.1",
+      'plugins[0].ipam.ranges[0][0].gateway "10.7.0.1"',
+    ],
+    [
+      "host-local's legacy gateway",
+      { type: "host-local", subnet: "fd00:7::/64", gateway: "fd00:7::1" },
+      "fd00:7:0::1/64",
+      'plugins[0].ipam.gateway "fd00:7::1"',
+    ],
+  ])(
+    "refuses an ips entry that is %s, naming network, interface, option, value and the key",
+    (_what, ipam, ip, key) => {
+      const [f, ...rest] = podOptionFindings(factsOf(withIps(ipam, [ip])), nodeUse);
+      expect(rest).toEqual([]);
+      expect(f).toMatchObject({
+        code: "NODE_RESOURCE_INVALID",
+        networks: ["default/st"],
+        context: { network: "default/st", ifName: "net0", phase: "preflight", plugin: "macvlan" },
+      });
+      expect(f!.message).toBe(
+        `network "default/st" (net0): the pod's "ips" entry "${ip}" is the network's gateway ${key} in NetworkAttachmentDefinition default/st (/nads/st.yaml); ` +
+          "a pod's address is never its network's gateway (the router on its link); refused before running any plugin",
+      );
+    },
+  );
+
+  it("passes an address that is no gateway, and names the node's address first when the gateway is the node's", () => {
+    expect(podOptionFindings(factsOf(withIps(STATIC, ["10.6.0.7/24"])), nodeUse)).toEqual([]);
+    const nodeIsGateway = { ...STATIC, routes: [{ dst: "0.0.0.0/0", gw: "192.0.2.2" }] };
+    const findings = podOptionFindings(factsOf(withIps(nodeIsGateway, ["192.0.2.2/24"])), nodeUse);
+    expect(findings.map((f) => f.message)).toEqual([
+      expect.stringContaining("is the node's own address 192.0.2.2/24 on eth0; a pod's options never take"),
+    ]);
   });
 });

@@ -3,8 +3,9 @@
 // The error names the network, the key, the value and the links the node has. A pod's own
 // options (deviceID, ips) must not take what the node's own networking uses. Pure.
 import { pluginsDeclaring } from "../capability-args.js";
-import type { DelegateFacts } from "./delegate-facts.js";
+import type { ConfigKey, DelegateFacts } from "./delegate-facts.js";
 import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
+import { parsePrefix, prefixContains } from "./ip-prefix.js";
 import { nodeAddressHolder, nodeUse } from "./node-addressing.js";
 import type { NodeUseView, NodeView } from "./node-links.js";
 
@@ -36,35 +37,64 @@ export function nodeResourceFindings(all: readonly DelegateFacts[], node: NodeVi
   );
 }
 
+/** Why a pod's option is refused, after what it takes. */
+const NODE_RULE = "a pod's options never take the node's own interfaces or addresses";
+const GATEWAY_RULE = "a pod's address is never its network's gateway (the router on its link)";
+
 /**
  * A deviceID naming a device whose interface the node uses (moving it into the pod cuts the node
- * off), and an `ips` address the node holds (the pod would answer for the node on that link).
+ * off), and an `ips` address the node holds (the pod would answer for the node on that link) or
+ * the network's IPAM names as gateway (static IPAM configures it silently, a conflict with the router).
  */
 export function podOptionFindings(all: readonly DelegateFacts[], node: NodeUseView): Finding[] {
   return all.flatMap((f) => {
     const args = f.delegate.capabilityArgs;
-    const problems: Array<readonly [string, string]> = [];
+    const problems: Array<readonly [capability: string, problem: string, rule: string]> = [];
     const deviceId = args["deviceID"];
     if (typeof deviceId === "string") {
       for (const link of node.deviceLinks.get(deviceId) ?? []) {
         const why = nodeUse(link, node.addressing);
         if (why !== undefined)
-          problems.push(["deviceID", `"deviceID" "${deviceId}" names the node's interface ${link}, which ${why}`]);
+          problems.push([
+            "deviceID",
+            `"deviceID" "${deviceId}" names the node's interface ${link}, which ${why}`,
+            NODE_RULE,
+          ]);
       }
     }
     const ips = Array.isArray(args["ips"]) ? args["ips"].filter((ip) => typeof ip === "string") : [];
     for (const ip of ips) {
       const held = nodeAddressHolder(ip, node.addressing);
       if (held !== undefined)
-        problems.push(["ips", `"ips" entry "${ip}" is the node's own address ${held.address} on ${held.link}`]);
+        problems.push([
+          "ips",
+          `"ips" entry "${ip}" is the node's own address ${held.address} on ${held.link}`,
+          NODE_RULE,
+        ]);
+      const gateway = held === undefined ? gatewayAt(f, ip) : undefined;
+      if (gateway !== undefined)
+        problems.push([
+          "ips",
+          `"ips" entry "${ip}" is the network's gateway ${gateway.key} "${gateway.value}" in ${f.source}`,
+          GATEWAY_RULE,
+        ]);
     }
-    return problems.map(([capability, problem]) => ({
+    return problems.map(([capability, problem, rule]) => ({
       code: "NODE_RESOURCE_INVALID" as const,
-      message: `network "${f.delegate.network}" (${f.delegate.ifName}): the pod's ${problem}; a pod's options never take the node's own interfaces or addresses; ${REFUSED}`,
+      message: `network "${f.delegate.network}" (${f.delegate.ifName}): the pod's ${problem}; ${rule}; ${REFUSED}`,
       networks: [f.delegate.network],
       context: contextOf(f, pluginsDeclaring(f.list, capability)[0]),
       relaxed: false,
     }));
+  });
+}
+
+/** The IPAM gateway key whose address is the address part of `ip`, if any. */
+function gatewayAt(f: DelegateFacts, ip: string): ConfigKey | undefined {
+  const address = ip.split("/")[0] ?? "";
+  return f.gateways.find((g) => {
+    const host = parsePrefix(g.value);
+    return host !== undefined && prefixContains(host, address);
   });
 }
 
