@@ -17,6 +17,7 @@ import { buildAttachResult } from "./attach-result.js";
 import { resultGateways } from "./attached-interface.js";
 import { viewResult } from "./result-view.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
+import { withPortLease, type PortLease } from "./preflight/host-port-claims.js";
 import { describeOrigin } from "./origin.js";
 import { rollback } from "./rollback.js";
 import type { PinnedNetns } from "../netns/netns-guard.js";
@@ -42,7 +43,9 @@ export async function attachNetwork(
 ): Promise<AttachNetworkResult> {
   const saved = await loadAttached(deps.store, req.containerId, PHASE);
   const pinned = pinSavedNetns(deps.netns, saved, PHASE);
-  return holding(pinned, () => hotplug(deps, req, call, opts, saved, pinned));
+  return holding(pinned, () =>
+    withPortLease(deps.hostPorts, req.containerId, (ports) => hotplug(deps, req, call, opts, saved, pinned, ports)),
+  );
 }
 
 async function hotplug(
@@ -52,6 +55,7 @@ async function hotplug(
   opts: HotplugOptions,
   saved: AttachmentRecord,
   pinned: PinnedNetns,
+  ports: PortLease | undefined,
 ): Promise<AttachNetworkResult> {
   const { plan, added, warnings } = await planHotplug(
     deps,
@@ -59,6 +63,7 @@ async function hotplug(
     req.selection,
     opts.place ?? REQUEST_PLACE,
     call.signal,
+    ports,
   );
   for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
   const log = call.log.child({ network: added.network, ifName: added.ifName });

@@ -27,6 +27,7 @@ import { describeOrigin } from "./origin.js";
 import { holding, pinNetns } from "./netns-rules.js";
 import type { NetnsOwners } from "./netns-owners.js";
 import { checkResultRoutes } from "./preflight/result-routes.js";
+import { withPortLease, type HostPortClaims, type PortLease } from "./preflight/host-port-claims.js";
 import { checkInterfacesFree } from "./interface-names.js";
 import { NETWORKS_ANNOTATION, REQUEST_SELECTIONS } from "../resolve/index.js";
 import type { Logger } from "pino";
@@ -42,6 +43,8 @@ export interface AttachDeps extends PrepareDeps, ReleaseDeps, SettleDeps {
   readonly now: () => Date;
   /** How secondary networks run; serial when absent. */
   readonly schedule?: DelegateSchedule;
+  /** hostPorts of ADDs in flight, which no saved record shows yet; none claimed when absent. */
+  readonly hostPorts?: HostPortClaims;
 }
 
 export interface AttachCall {
@@ -53,7 +56,9 @@ export interface AttachCall {
 
 export async function attach(deps: AttachDeps, req: AttachRequest, call: AttachCall): Promise<AttachResult> {
   const pinned = pinNetns(deps.netns, req.netns, "add");
-  return holding(pinned, () => attachPinned(deps, req, call, pinned));
+  return holding(pinned, () =>
+    withPortLease(deps.hostPorts, req.containerId, (ports) => attachPinned(deps, req, call, pinned, ports)),
+  );
 }
 
 async function attachPinned(
@@ -61,6 +66,7 @@ async function attachPinned(
   req: AttachRequest,
   call: AttachCall,
   pinned: PinnedNetns,
+  ports: PortLease | undefined,
 ): Promise<AttachResult> {
   // The pod's links, for the interface-name check below: read-only, and an exec of `ip` (in the
   // netns, ~6 ms here), so listed while the record is looked up and the plan prepared, not after.
@@ -76,7 +82,7 @@ async function attachPinned(
       { phase: "add" },
     );
   }
-  const { plan, warnings } = await preparePlan(deps, req, call.signal);
+  const { plan, warnings } = await preparePlan(deps, req, call.signal, ports);
   for (const w of warnings) call.log.warn({ reason: w.code, networks: w.networks }, w.message);
   // Claimed once the request is known good, so a refusal names the request's own mistake first.
   const unclaim = await deps.owners.claim(pinned, req);

@@ -16,6 +16,7 @@ import type { AttachmentStore } from "./attachment-store.js";
 import type { FindPlugin } from "./plugin-check.js";
 import type { PlanOptions } from "./plan.js";
 import type { PreflightDeps } from "./preflight/run-preflight.js";
+import { createHostPortClaims } from "./preflight/host-port-claims.js";
 import type { DefaultNetworksConfig } from "./default-network-marks.js";
 import type { PodLinks } from "../netns/pod-links.js";
 import { netnsTruth, type SandboxTruth } from "./sandbox-truth.js";
@@ -113,6 +114,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     backoff: createGcBackoff(),
     schedule: createDelegateSchedule(deps.parallelSecondaries ?? true, deps.limits.maxConcurrent),
     settled,
+    hostPorts: createHostPortClaims(),
   };
   /** How a GC pass takes the locks: per container like a DEL (never waiting behind a call), exclusive for CNI GC. */
   const passLocks: PassLocks = {

@@ -12,6 +12,7 @@ import { markDefaultNetworks } from "./default-network-marks.js";
 import { positionalName } from "./interface-names.js";
 import { verifyPlugins } from "./plugin-check.js";
 import { runPreflight } from "./preflight/run-preflight.js";
+import type { PortLease } from "./preflight/host-port-claims.js";
 import type { PrepareDeps, PreparedPlan } from "./prepare-plan.js";
 
 export interface HotplugPlan extends PreparedPlan {
@@ -25,6 +26,8 @@ export async function planHotplug(
   selection: NetworkSelection,
   place: SelectionQuery["place"],
   signal?: AbortSignal,
+  /** The hot-plug's lease, which claims the new network's hostPorts once checked. */
+  ports?: PortLease,
 ): Promise<HotplugPlan> {
   // Marked as a plan is saved now, so the new delegate is never taken for a defaultNetworks one.
   const saved = markDefaultNetworks(record.plan, deps.selectionConfig).plan;
@@ -63,7 +66,10 @@ export async function planHotplug(
   const added = checked.delegates.at(-1)!;
   const plan: AttachmentPlan = { ...saved, delegates: [...saved.delegates, added] };
   await verifyPlugins({ ...plan, delegates: [added] }, deps.findPlugin);
-  const warnings = deps.preflight !== undefined ? await runPreflight(plan, deps.preflight, signal, { added }) : [];
+  const warnings =
+    deps.preflight !== undefined
+      ? await runPreflight(plan, deps.preflight, signal, { added, ...(ports ? { ports } : {}) })
+      : [];
   return { plan, added, warnings };
 }
 

@@ -12,6 +12,7 @@ import { checkAttachRequest } from "./request-checks.js";
 import { resourceNameWarnings } from "./resource-name-warning.js";
 import { runPreflight, type PreflightDeps } from "./preflight/run-preflight.js";
 import type { Finding } from "./preflight/finding.js";
+import type { PortLease } from "./preflight/host-port-claims.js";
 import type { DefaultNetworksConfig } from "./default-network-marks.js";
 
 export interface PrepareDeps {
@@ -33,7 +34,13 @@ export interface PreparedPlan {
   readonly warnings: readonly Finding[];
 }
 
-export async function preparePlan(deps: PrepareDeps, req: ResolveRequest, signal?: AbortSignal): Promise<PreparedPlan> {
+/** `ports`: an ADD's lease, which claims its hostPorts once checked (preflight/host-port-claims.ts). */
+export async function preparePlan(
+  deps: PrepareDeps,
+  req: ResolveRequest,
+  signal?: AbortSignal,
+  ports?: PortLease,
+): Promise<PreparedPlan> {
   checkAttachRequest(req, deps.inputLimits ?? DEFAULT_INPUT_LIMITS);
   const annotations = await podAnnotations(req, deps.podSource, signal);
   const serial = serialRequested(annotations);
@@ -57,7 +64,10 @@ export async function preparePlan(deps: PrepareDeps, req: ResolveRequest, signal
   const runtimePortMappings = req.runtimeConfig?.portMappings;
   const warnings =
     deps.preflight !== undefined
-      ? await runPreflight(plan, deps.preflight, signal, runtimePortMappings ? { runtimePortMappings } : {})
+      ? await runPreflight(plan, deps.preflight, signal, {
+          ...(runtimePortMappings ? { runtimePortMappings } : {}),
+          ...(ports ? { ports } : {}),
+        })
       : [];
   return { plan, warnings: [...resourceNameWarnings(networks), ...warnings] };
 }

@@ -4,7 +4,7 @@
 // ADD succeeding with a dead mapping. The runtime's own mappings (the pod spec's hostPort, which the
 // scheduler de-conflicts) are not checked against sockets: they are the kubelet's. Pure.
 import type { PortMapping } from "../../resolve/index.js";
-import type { PlannedDelegate } from "../attachment-plan.js";
+import type { PlannedDelegate, PodRef } from "../attachment-plan.js";
 import { pluginsDeclaring } from "../capability-args.js";
 import type { DelegateFacts } from "./delegate-facts.js";
 import { contextOf, REFUSED, type Finding } from "./finding.js";
@@ -44,6 +44,11 @@ export function mappingsOf(d: PlannedDelegate): PortMapping[] {
 
 export function delegateOwner(d: PlannedDelegate): string {
   return `network "${d.network}" (${d.ifName}) of this pod`;
+}
+
+/** Another container's delegate, as a message names it before "already maps it". */
+export function podDelegateOwner(pod: PodRef, containerId: string, d: PlannedDelegate): string {
+  return `pod ${pod.namespace}/${pod.name} (container ${containerId.slice(0, 12)}), network "${d.network}" (${d.ifName}),`;
 }
 
 export function protocolOf(m: PortMapping): string {

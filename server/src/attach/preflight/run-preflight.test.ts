@@ -22,7 +22,10 @@ import {
   request,
   silentLog,
   tempStore,
+  type FailRule,
 } from "../testing.test-helper.js";
+import type { AttachmentStore } from "../attachment-store.js";
+import type { DaemonError } from "../../errors/daemon-error.js";
 import type { NodeLinks } from "./node-links.js";
 import type { NodeAddressing } from "./node-addressing.js";
 import type { HostSockets } from "./host-sockets.js";
@@ -71,9 +74,12 @@ function service(
     /** Networks only a hot-plug selects (the ADD gets `networks`). */
     hotplugOnly?: ResolvedNetwork[];
     validate?: (list: NetworkConfigList) => Promise<void>;
+    fail?: FailRule;
+    /** The saved attachments the hostPort check reads; the service's store when absent. */
+    attachments?: Pick<AttachmentStore, "list">;
   } = {},
 ) {
-  const runtime = recordingRuntime();
+  const runtime = recordingRuntime(o.fail);
   const validated: string[] = [];
   const svc = createAttachmentService({
     runtime,
@@ -100,7 +106,7 @@ function service(
       },
       defaultRoutes: o.policy ?? "reject",
       hostSockets: o.sockets ?? { listening: async (p) => (p === "tcp" ? [{ port: 22, address: "0.0.0.0" }] : []) },
-      attachments: temp.store,
+      attachments: o.attachments ?? temp.store,
     },
   });
   return { svc, runtime, validated };
@@ -292,6 +298,53 @@ describe("preflight in attach and resolve", () => {
       );
       // The container's own record is not another attachment.
       await expect(svc.resolve(request({ containerId: "c-first" }), ctx())).resolves.toBeDefined();
+    });
+
+    describe("two ADDs planned at once, neither saved when the other reads the saved records", () => {
+      /** Each ADD's read of the saved records returns only once both read them. */
+      const bothRead = () => {
+        let arrived = 0;
+        let open = (): void => undefined;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        return {
+          list: async () => {
+            const listed = await temp.store.list();
+            if (++arrived === 2) open();
+            await opened;
+            return listed;
+          },
+        };
+      };
+      const pm = portmap({ portMappings: [{ hostPort: 9200, containerPort: 80 }] });
+
+      it("the same annotation hostPort: the one checked second is refused naming the other pod, which attaches", async () => {
+        const { svc, runtime } = service([cluster, pm], { attachments: bothRead() });
+        const ids = ["c-first", "c-second"] as const;
+        const settled = await Promise.allSettled(ids.map((containerId) => svc.attach(request({ containerId }), ctx())));
+        const won = settled.findIndex((r) => r.status === "fulfilled");
+        const [winner, loser] = won === 0 ? ids : [ids[1], ids[0]];
+        expect(settled.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+        const refused = (settled[1 - won] as PromiseRejectedResult).reason as DaemonError;
+        expect(refused.code).toBe("NODE_RESOURCE_INVALID");
+        expect(refused.message).toContain(
+          `network "default/pm" (net1): the pod's "portMappings" hostPort 9200/tcp is taken: pod default/web (container ${winner}), network "default/pm" (net1), already maps it;`,
+        );
+        expect(runtime.calls.map((c) => `${c.op} ${c.rt?.containerId}`)).toEqual([`add ${winner}`, `add ${winner}`]);
+        expect(await temp.store.load(loser)).toEqual({ state: "missing" });
+      });
+
+      it("a failed first ADD gives its claim back: the next ADD of that hostPort attaches", async () => {
+        const fail: FailRule = (c) =>
+          c.op === "add" && c.rt?.containerId === "c-first" && c.ifName === "net1"
+            ? new CniError({ kind: "plugin-failed", code: 11, msg: "no room", plugin: "ptp" })
+            : undefined;
+        const { svc } = service([cluster, pm], { fail });
+        expect((await rejection(svc.attach(request({ containerId: "c-first" }), ctx()))).code).toBe("PLUGIN_FAILED");
+        await expect(svc.attach(request({ containerId: "c-second" }), ctx())).resolves.toBeDefined();
+        // The claim of the second ADD ended with it; its saved record holds the port now.
+        const err = await rejection(svc.attach(request({ containerId: "c-third" }), ctx()));
+        expect(err.message).toContain("pod default/web (container c-second)");
+      });
     });
 
     it("a hot-plug checks the network it adds against the pod's saved mappings, and only that network", async () => {

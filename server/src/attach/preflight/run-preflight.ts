@@ -1,7 +1,7 @@
 // The checks before exec, in order: what the configs say (IPAM, default routes), the plugin
 // binaries' versions (VERSION only), the node's links, then the pod's own options against what
-// the node uses (deviceID, ips, hostPorts). The first refusal is thrown before anything is saved
-// or run; relaxed findings come back as warnings.
+// the node uses (deviceID, ips, hostPorts; an ADD's hostPorts are claimed once checked). The
+// first refusal is thrown before anything is saved or run; relaxed findings come back as warnings.
 import type { PortMapping } from "../../resolve/index.js";
 import type { AttachmentPlan, PlannedDelegate } from "../attachment-plan.js";
 import type { AttachmentStore } from "../attachment-store.js";
@@ -12,11 +12,14 @@ import {
   delegateOwner,
   hostPortFindings,
   mappingsOf,
+  podDelegateOwner,
   portClaims,
   protocolOf,
   type HeldMapping,
+  type HostPortView,
   type PortClaim,
 } from "./host-port-checks.js";
+import type { PortLease } from "./host-port-claims.js";
 import type { HostSockets, ListeningSocket, SocketProtocol } from "./host-sockets.js";
 import { ipamFindings } from "./ipam-checks.js";
 import { viewNode, viewNodeUse, type NodeLinks } from "./node-links.js";
@@ -41,6 +44,8 @@ export interface PreflightScope {
   readonly added?: PlannedDelegate;
   /** The runtime's runtimeConfig.portMappings (the pod spec's hostPorts): the kubelet's, not checked against sockets. */
   readonly runtimePortMappings?: readonly PortMapping[];
+  /** An ADD's lease: its hostPorts are also checked against other ADDs in flight, and claimed once they pass. Absent (ResolveNetworks): checked against saved ones only. */
+  readonly ports?: PortLease;
 }
 
 export async function runPreflight(
@@ -61,7 +66,7 @@ export async function runPreflight(
   if (named.length > 0) refuseOrWarn(nodeResourceFindings(all, await viewNode(deps.nodeLinks, named)));
   const own = scope.added === undefined ? all : all.filter((f) => f.delegate === scope.added);
   await checkPodOptions(own, deps.nodeLinks, signal);
-  await checkHostPorts(plan, all, portClaims(own, scope.runtimePortMappings), deps);
+  await checkHostPorts(plan, all, own, scope, deps);
   return warnings;
 }
 
@@ -75,10 +80,33 @@ async function checkPodOptions(own: readonly DelegateFacts[], links: NodeLinks, 
 async function checkHostPorts(
   plan: AttachmentPlan,
   all: readonly DelegateFacts[],
-  claims: readonly PortClaim[],
+  own: readonly DelegateFacts[],
+  scope: PreflightScope,
   deps: PreflightDeps,
 ): Promise<void> {
-  if (claims.length === 0) return;
+  const claims = portClaims(own, scope.runtimePortMappings);
+  const view = claims.length > 0 ? await hostPortView(plan, all, claims, deps) : undefined;
+  // No await from here to the claim: of two ADDs in flight with one hostPort, the second sees the first's.
+  if (view !== undefined)
+    refuseOrWarn(hostPortFindings(claims, { ...view, held: [...view.held, ...(scope.ports?.others() ?? [])] }));
+  // The runtime's mappings too, as a saved record holds them all.
+  scope.ports?.take(
+    own.flatMap((f) =>
+      mappingsOf(f.delegate).map((mapping) => ({
+        mapping,
+        owner: podDelegateOwner(plan.pod, plan.containerId, f.delegate),
+      })),
+    ),
+  );
+}
+
+/** The sockets listening on the claims' protocols, and the mappings of the plan and of saved attachments. */
+async function hostPortView(
+  plan: AttachmentPlan,
+  all: readonly DelegateFacts[],
+  claims: readonly PortClaim[],
+  deps: PreflightDeps,
+): Promise<HostPortView> {
   const sockets = deps.hostSockets;
   const protocols = [...new Set(claims.map((c) => protocolOf(c.mapping)))].filter(
     (p): p is SocketProtocol => p === "tcp" || p === "udp",
@@ -90,12 +118,7 @@ async function checkHostPorts(
   const inPlan = all.flatMap((f) =>
     mappingsOf(f.delegate).map((mapping) => ({ mapping, owner: delegateOwner(f.delegate) })),
   );
-  refuseOrWarn(
-    hostPortFindings(claims, {
-      listening: new Map<SocketProtocol, readonly ListeningSocket[]>(listening),
-      held: [...inPlan, ...saved],
-    }),
-  );
+  return { listening: new Map<SocketProtocol, readonly ListeningSocket[]>(listening), held: [...inPlan, ...saved] };
 }
 
 /** Port mappings of other containers' saved attachments; unreadable records hold none that can be told. */
@@ -107,11 +130,6 @@ async function savedMappings(
   return (await store.list()).flatMap(({ containerId: id, read }) => {
     if (id === containerId || read.state !== "found") return [];
     const { pod, delegates } = read.record.plan;
-    return delegates.flatMap((d) =>
-      mappingsOf(d).map((mapping) => ({
-        mapping,
-        owner: `pod ${pod.namespace}/${pod.name} (container ${id.slice(0, 12)}), network "${d.network}" (${d.ifName}),`,
-      })),
-    );
+    return delegates.flatMap((d) => mappingsOf(d).map((mapping) => ({ mapping, owner: podDelegateOwner(pod, id, d) })));
   });
 }

@@ -1,0 +1,52 @@
+// The hostPorts of ADDs in flight. The hostPort check reads other containers' saved records, and
+// two ADDs planned at the same moment have saved none yet: both would pass with the same hostPort,
+// and the second would answer "ok" for a dead mapping. So an ADD whose check passed claims its
+// mappings at once (no await between check and claim) until it ends, however it ends; by then its
+// record holds them, or it was rolled back. In memory: an ADD does not outlive the daemon. Bounded
+// by the ADDs in flight (maxConcurrent), each by maxPortMappings.
+import type { HeldMapping } from "./host-port-checks.js";
+
+export interface HostPortClaims {
+  /** An empty lease for one ADD (or hot-plug) of `containerId`; release it when the call ends. */
+  lease(containerId: string): PortLease;
+}
+
+export interface PortLease {
+  /** Mappings the other containers' leases hold. */
+  others(): HeldMapping[];
+  /** Holds `held` until release; taken in the same turn as the check that passed. */
+  take(held: readonly HeldMapping[]): void;
+  /** Gives back what was taken; idempotent. */
+  release(): void;
+}
+
+export function createHostPortClaims(): HostPortClaims {
+  const leases = new Set<{ readonly containerId: string; held: readonly HeldMapping[] }>();
+  return {
+    lease(containerId) {
+      const own = { containerId, held: [] as readonly HeldMapping[] };
+      return {
+        others: () => [...leases].flatMap((l) => (l.containerId === containerId ? [] : l.held)),
+        take: (held) => {
+          own.held = [...held];
+          leases.add(own);
+        },
+        release: () => void leases.delete(own),
+      };
+    },
+  };
+}
+
+/** Runs `fn` with a lease of `claims` (none when absent), released when `fn` settles. */
+export async function withPortLease<T>(
+  claims: HostPortClaims | undefined,
+  containerId: string,
+  fn: (lease: PortLease | undefined) => Promise<T>,
+): Promise<T> {
+  const lease = claims?.lease(containerId);
+  try {
+    return await fn(lease);
+  } finally {
+    lease?.release();
+  }
+}
