@@ -141,6 +141,16 @@ describeRoot("service e2e: refuse before running", () => {
         { type: "portmap", capabilities: { portMappings: true } },
       ],
     });
+    // The usual "static IP per pod" shape: static IPAM configures whatever ips asks, its router's address too.
+    await w.writeNad("default", "static-gw", {
+      cniVersion: "1.0.0",
+      name: "static-gw",
+      type: "macvlan",
+      master: w.master,
+      mode: "bridge",
+      capabilities: { ips: true },
+      ipam: { type: "static", routes: [{ dst: w.subnets.c.subnet, gw: w.subnets.b.gateway }] },
+    });
     hostService = createServer((c) => c.end("HOST-SERVICE"));
     await new Promise<void>((resolve) => hostService.listen(0, "0.0.0.0", resolve));
     await createHostVeth(notBridge, `${notBridge}p`);
@@ -241,6 +251,17 @@ describeRoot("service e2e: refuse before running", () => {
       "FAILED_PRECONDITION",
       () => [
         `network "default/pm" (net1): the pod's "portMappings" hostPort ${hostPort()}/tcp is taken: a socket of the node listens on 0.0.0.0:${hostPort()}/tcp`,
+        "refused before running any plugin",
+      ],
+    ],
+    [
+      "an annotation ips entry that is the network's gateway (static IPAM)",
+      () => JSON.stringify([{ name: "static-gw", ips: [`${w.subnets.b.gateway}/24`] }]),
+      "NODE_RESOURCE_INVALID",
+      "FAILED_PRECONDITION",
+      () => [
+        `network "default/static-gw" (net1): the pod's "ips" entry "${w.subnets.b.gateway}/24" is the network's gateway plugins[0].ipam.routes[0].gw "${w.subnets.b.gateway}"`,
+        "a pod's address is never its network's gateway",
         "refused before running any plugin",
       ],
     ],
