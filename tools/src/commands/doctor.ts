@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULTS, loadConfig, type DaemonConfig } from "../../../server/src/config/index.js";
+import { DEFAULTS, loadConfig, stateLayout, type DaemonConfig } from "../../../server/src/config/index.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 import { absoluteTarget, createDaemonClient } from "../daemon-client.js";
 import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
@@ -11,8 +11,11 @@ import { checkConfOrder } from "../doctor/conf-order-check.js";
 import { configuredNetworks } from "../doctor/configured-networks.js";
 import { checkDaemon, checkStaleState } from "../doctor/daemon-checks.js";
 import { formatCheck, type CheckResult } from "../doctor/doctor-check.js";
+import { hostLocalDirs } from "../doctor/host-local-dirs.js";
+import { checkIpamReservations } from "../doctor/ipam-reservations-check.js";
 import { checkKernel } from "../doctor/kernel-check.js";
 import { checkPlugins } from "../doctor/plugins-check.js";
+import { reservationOwners } from "../doctor/reservation-owners.js";
 import { checkShim } from "../doctor/shim-check.js";
 import { printResult } from "../output/print-result.js";
 import { SHIM_TYPE } from "../install/shim-conflist.js";
@@ -28,6 +31,8 @@ Node checks for a pod that did not get its networks, each printed with its fix:
   plugins      every plugin of every network in the daemon's config is in its bin dirs
   kernel       macvlan, ipvlan and vlan links can be created (probed in a throwaway netns)
   stale-state  saved attachments whose network namespace is gone
+  ipam-reservations
+               host-local addresses of the configured networks that no saved attachment owns
 Exit code 1 when a check failed.
 
   --config PATH     netattachd's config file (default ${DAEMON_CONFIG} when it exists);
@@ -83,6 +88,16 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
         ? await checkStaleState(client, opts)
         : { check: "stale-state", status: "skip", message: "netattachd is not reachable" },
     );
+    if (reachable) {
+      const ipam = await checkIpamReservations(hostLocalDirs(networks), () => reservationOwners(client, config, opts), {
+        binDirs: config.cniBinDirs,
+        cacheDir: stateLayout(config).cacheDir,
+      });
+      const note = apiNote === "" ? "" : "\n(host-local networks defined only in the Kubernetes API are not read here)";
+      checks.push({ ...ipam, message: ipam.message + note });
+    } else {
+      checks.push({ check: "ipam-reservations", status: "skip", message: "netattachd is not reachable" });
+    }
   } finally {
     client.close();
   }
