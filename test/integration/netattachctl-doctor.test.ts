@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../tools/src/cli.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
+import { startFakeCri } from "../helpers/fake-cri.js";
 import { createScratchNetns } from "../helpers/scratch-netns.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
@@ -252,6 +253,45 @@ describe("netattachctl doctor", () => {
       expect((await cli("list", "--socket", d.socketPath, "--pod", "default/p1")).out).toBe("no attachments\n");
     } finally {
       await rm(broken, { force: true });
+    }
+  });
+
+  it("judges host-local reservations no saved attachment owns by the container runtime's own sandbox list", async () => {
+    const dataDir = join(dir, "ipam");
+    const green = join(dir, "definitions", "green.yaml");
+    const ipam = { type: "host-local", dataDir, ranges: [[{ subnet: "10.5.0.0/24" }]] };
+    await writeFile(
+      green,
+      `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: green, namespace: default}\nspec:\n  config: '${JSON.stringify({ cniVersion: "1.0.0", name: "green", type: "noop", ipam })}'\n`,
+    );
+    await mkdir(join(dataDir, "green"), { recursive: true });
+    await writeFile(join(dataDir, "green", "10.5.0.2"), "live1\r\nnet1");
+    await writeFile(join(dataDir, "green", "10.5.0.3"), "gone1\r\nnet1");
+    const cri = await startFakeCri(join(dir, "cri.sock"));
+    cri.sandboxes.add("live1");
+    const withCri = join(dir, "netattachd-cri.json");
+    const config = JSON.parse(await readFile(configPath, "utf8")) as object;
+    await writeFile(withCri, JSON.stringify({ ...config, reconcile: { runtimeSocket: cri.socketPath } }));
+    try {
+      const r = await cli("doctor", "--config", withCri, "-o", "json");
+      const found = (JSON.parse(r.out) as { checks: Check[] }).checks.find((c) => c.check === "ipam-reservations");
+      const greenDir = join(dataDir, "green");
+      expect(found?.status).toBe("fail");
+      expect(found?.message.split("\n").sort()).toEqual([
+        `10.5.0.2 in ${greenDir} (network default/green): container live1, interface net1: no saved attachment, but the container runtime lists the sandbox: its DEL will not release this address`,
+        `10.5.0.3 in ${greenDir} (network default/green): container gone1, interface net1: no saved attachment, and the container runtime does not list the sandbox`,
+        `2 reservation(s) in 1 host-local data dir(s); 2 with no saved attachment (sandboxes as listed by fake-cri 1.0 at unix://${cri.socketPath}):`,
+      ]);
+      expect(found?.fix?.split("\n").sort()).toEqual([
+        `once crictl pods --id live1 lists nothing: rm ${join(greenDir, "10.5.0.2")}`,
+        "release each with the plugin's own DEL (or remove the file host-local wrote):",
+        `rm ${join(greenDir, "10.5.0.3")}`,
+      ]);
+      expect(cri.lists).toBe(1);
+    } finally {
+      await cri.stop();
+      await rm(green);
+      await rm(dataDir, { recursive: true });
     }
   });
 
