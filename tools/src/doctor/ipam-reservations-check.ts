@@ -99,7 +99,9 @@ export async function checkIpamReservations(
       message: [`${summary}, each owned by a saved attachment${predating}`, ...notes].join("\n"),
       ...(status === "ok"
         ? {}
-        : { fix: "look at the files named above; host-local treats each as a reserved address" }),
+        : {
+            fix: "host-local counts every file named by an address as reserved: check those named above (reading the data dirs needs root)",
+          }),
     };
   const asked =
     "ids" in who.sandboxes
