@@ -15,6 +15,7 @@ import {
 } from "./attach/index.js";
 import {
   commandRunner,
+  spawnerLinkLister,
   createCniRuntime,
   createSpawnExec,
   describeIoError,
@@ -136,7 +137,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     statusWriter: kube?.statusWriter ?? NO_STATUS_WRITES,
     store,
     orphans: createFileAttachmentStore(layout.orphansDir),
-    links: createPodLinks(run),
+    links: createPodLinks(run, spawnExec !== undefined ? spawnerLinkLister(spawnExec) : undefined),
     truth: createRuntimeTruth({
       netns,
       ...(cri !== undefined ? { cri } : {}),

@@ -1,16 +1,18 @@
 // The real exec seam against real processes: the test-double plugins in test/fixtures/plugins,
 // started by each launcher: netattach-spawner (what netattachd uses) and node:child_process (its
 // fallback). Both must behave alike; what only the spawner has is at the end.
-import { spawn as nodeSpawn } from "node:child_process";
+import { execFile, spawn as nodeSpawn } from "node:child_process";
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   buildCniEnv,
   CniError,
   commandRunner,
   createSpawnExec as createExec,
+  spawnerLinkLister,
   type ClosablePluginExec,
   type ExecRequest,
   type SpawnExecOptions,
@@ -20,6 +22,7 @@ import { createScratchNetns, type ScratchNetns } from "../helpers/scratch-netns.
 import { spawnerPath } from "../helpers/spawner.js";
 import { createPluginBin, isGone, PLUGIN_PATH, waitFor, type PluginBin } from "../fixtures/plugins/plugin-bin.js";
 
+const execFileAsync = promisify(execFile);
 let bin: PluginBin;
 let work: string;
 beforeEach(() => {
@@ -428,23 +431,53 @@ describeRoot("netattach's own commands in a pod's netns (commandRunner's netns)"
     shellPlugin("touch-marker", `touch ${marker}`);
     const gone = join(work, "no-such-netns");
     await expect(commandRunner(exec, `${bin.dir}:${SYSTEM_PATH}`)("touch-marker", [], { netns: gone })).rejects.toThrow(
-      `in ${gone} failed: plugin "touch-marker" touch-marker: failed to enter network namespace ${gone} to execute ${join(bin.dir, "touch-marker")}: ENOENT`,
+      `in ${gone} failed: plugin "touch-marker" touch-marker: failed to enter network namespace ${gone} (for ${join(bin.dir, "touch-marker")}): ENOENT`,
     );
     // A path that is no netns: setns refuses it in the child, before the exec.
     const notNetns = join(work, "plain-file");
     writeFileSync(notNetns, "");
     await expect(
       commandRunner(exec, `${bin.dir}:${SYSTEM_PATH}`)("touch-marker", [], { netns: notNetns }),
-    ).rejects.toThrow(
-      `failed to enter network namespace ${notNetns} to execute ${join(bin.dir, "touch-marker")}: EINVAL`,
-    );
+    ).rejects.toThrow(`failed to enter network namespace ${notNetns} (for ${join(bin.dir, "touch-marker")}): EINVAL`);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it("netattach-spawner lists a netns's links itself (rtnetlink, no exec), as ip -j link show words their names, MACs and altnames", async () => {
+    const inNs = (...args: string[]) => execFileAsync("nsenter", [`--net=${ns.path}`, "ip", ...args]);
+    // Names the kernel takes that JSON must escape, a MAC to compare, an altname, a link without a MAC.
+    await inNs("link", "add", 'q"a\\b', "type", "veth", "peer", "name", "pe0");
+    await inNs("link", "property", "add", "dev", "pe0", "altname", "pe0-alternative-name");
+    await inNs("link", "set", "lo", "up");
+    const exec = createExec({ spawnerPath: spawnerPath() });
+    opened.push(exec);
+    const lister = spawnerLinkLister(exec)!;
+    type Link = { ifname: string; address?: string; altnames?: string[] };
+    const pick = (links: Link[]) =>
+      links
+        .map((l) => ({ ifname: l.ifname, address: l.address, altnames: l.altnames ?? [] }))
+        .sort((a, b) => a.ifname.localeCompare(b.ifname));
+    const ipSays = pick(JSON.parse((await inNs("-j", "link", "show")).stdout) as Link[]);
+    const listed = pick(JSON.parse(await lister(ns.path, {})) as Link[]);
+    expect(listed).toEqual(ipSays);
+    expect(listed.map((l) => l.ifname)).toEqual(["lo", "pe0", 'q"a\\b']);
+    expect(listed.find((l) => l.ifname === "pe0")?.altnames).toEqual(["pe0-alternative-name"]);
+
+    const gone = join(work, "no-such-netns");
+    await expect(lister(gone, {})).rejects.toThrow(
+      `listing the links of ${gone} failed: failed to enter network namespace ${gone} (for netattach-spawner): ENOENT`,
+    );
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(lister(ns.path, { signal: aborted.signal })).rejects.toThrow("was aborted by the caller");
+    // The spawner still serves: the listing's child was its own run, reaped like a plugin.
+    expect(JSON.parse(await lister(ns.path, {}))).toHaveLength(3);
   });
 
   it("without the spawner, nsenter enters it; the exec itself refuses a netns it cannot enter", async () => {
     const exec = createExec({});
     opened.push(exec);
     expect(exec.entersNetns).toBe(false);
+    expect(spawnerLinkLister(exec)).toBeUndefined();
     const run = commandRunner(exec, SYSTEM_PATH);
     expect(linkNames(await run("ip", ["-j", "link", "show"], { netns: ns.path }))).toEqual(["lo"]);
     await expect(exec.exec({ ...request("/usr/sbin/ip", {}), netns: ns.path })).rejects.toThrow(

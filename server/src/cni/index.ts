@@ -57,7 +57,13 @@ export {
 
 // Exec seam.
 export { createSpawnExec, type ClosablePluginExec, type SpawnExecOptions } from "./invoke/spawn-exec.js";
-export { commandRunner, nsenterArgs, type CommandRunner } from "./invoke/command-runner.js";
+export {
+  commandRunner,
+  nsenterArgs,
+  spawnerLinkLister,
+  type CommandRunner,
+  type LinkLister,
+} from "./invoke/command-runner.js";
 export { CHECKOUT_SPAWNER, findSpawner, type SpawnerLookup } from "./invoke/spawner/find-spawner.js";
 export { killLeftoverPlugins, PLUGIN_OWNER_ENV, type LeftoverProcess } from "./invoke/leftover-plugins.js";
 export { isShimRefusal, PLUGIN_RUN_ENV, SHIM_AS_DELEGATE_CODE } from "./spec/plugin-run-mark.js";

@@ -1,6 +1,9 @@
 // Interfaces inside a pod's netns, for netattach's own cleanup of a delegate whose plugin could not
 // DEL it, to tell a pod's namespace by what is in it, and to find the names a new interface may not
-// take. `ip` runs in the netns by path, like the route editor's, so any netns path works.
+// take. Listed by netattach-spawner when there is one (a child of it enters the netns and asks the
+// kernel: no exec, on every ADD and DEL), else by `ip` run in the netns by path, like the route
+// editor's, so any netns path works.
+import type { LinkLister } from "../cni/index.js";
 import { execaRun, type RunCommand } from "./route-editor.js";
 
 export interface PodLinks {
@@ -14,11 +17,15 @@ export interface PodLinks {
 
 type IpLink = { ifname?: unknown; address?: unknown; altnames?: unknown };
 
-export function createPodLinks(run: RunCommand = execaRun): PodLinks {
+export function createPodLinks(run: RunCommand = execaRun, lister?: LinkLister): PodLinks {
   const ip = (netns: string, args: readonly string[], signal?: AbortSignal): Promise<string> =>
     run("ip", args, signal !== undefined ? { signal, netns } : { netns });
+  const listing = (netns: string, signal?: AbortSignal): Promise<string> =>
+    lister !== undefined
+      ? lister(netns, signal !== undefined ? { signal } : {})
+      : ip(netns, ["-j", "link", "show"], signal);
   const list = async (netns: string, signal?: AbortSignal): Promise<IpLink[]> => {
-    const links: unknown = JSON.parse((await ip(netns, ["-j", "link", "show"], signal)) || "[]");
+    const links: unknown = JSON.parse((await listing(netns, signal)) || "[]");
     return Array.isArray(links) ? (links as IpLink[]) : [];
   };
   const macs = async (netns: string, signal?: AbortSignal): Promise<Map<string, string>> => {

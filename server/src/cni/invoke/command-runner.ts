@@ -61,16 +61,42 @@ export function commandRunner(exec: PluginExec, searchPath: string): CommandRunn
       throw new Error(`${file} ${args.join(" ")}${where} failed: ${why}`, { cause: err });
     }
   };
-  return async (file, args, opts) => {
-    try {
-      return await once(file, args, opts);
-    } catch (err) {
-      // The spawner died (killed behind the daemon's back) before the daemon saw its exit: the next
-      // run starts a new one. These commands list or set state, so running one again is harmless.
-      if (!spawnerDied(err) || opts.signal?.aborted === true) throw err;
-      return once(file, args, opts);
-    }
-  };
+  return (file, args, opts) => onceMoreIfSpawnerDied(() => once(file, args, opts), opts.signal);
+}
+
+/** The links of a netns as `ip -j link show` JSON (ifname, address, altnames). */
+export type LinkLister = (netns: string, opts: { signal?: AbortSignal }) => Promise<string>;
+
+/** The spawner's own listing (PluginExec.listLinks: no exec); undefined for an exec without one. */
+export function spawnerLinkLister(exec: PluginExec): LinkLister | undefined {
+  const list = exec.listLinks;
+  if (list === undefined) return undefined;
+  return (netns, opts) =>
+    onceMoreIfSpawnerDied(async () => {
+      try {
+        const out = await list(netns, {
+          timeoutMs: COMMAND_TIMEOUT_MS,
+          ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+        });
+        return out.toString("utf8");
+      } catch (err) {
+        const why = err instanceof CniError ? err.msg : (err as Error).message;
+        throw new Error(`listing the links of ${netns} failed: ${why}`, { cause: err });
+      }
+    }, opts.signal);
+}
+
+/**
+ * The spawner died (killed behind the daemon's back) before the daemon saw its exit: the next
+ * run starts a new one. netattach's own commands list or set state, so running one again is harmless.
+ */
+async function onceMoreIfSpawnerDied<T>(run: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!spawnerDied(err) || signal?.aborted === true) throw err;
+    return run();
+  }
 }
 
 function spawnerDied(err: unknown): boolean {

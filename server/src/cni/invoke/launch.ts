@@ -31,7 +31,7 @@ export interface LaunchResult {
 export type Launch = (req: ExecRequest, limits: LaunchLimits) => Promise<LaunchResult>;
 
 /** Arms the deadline and the caller's abort for one run; returns the disarm function. */
-export function armStops(req: ExecRequest, kill: (why: Stop) => void): () => void {
+export function armStops(req: Pick<ExecRequest, "timeoutMs" | "signal">, kill: (why: Stop) => void): () => void {
   const onAbort = (): void => kill("aborted");
   const timer = setTimeout(() => kill("timeout"), req.timeoutMs);
   req.signal?.addEventListener("abort", onAbort, { once: true });

@@ -15,7 +15,7 @@ import { killMarked, PLUGIN_OWNER_ENV, PLUGIN_RUN_ENV } from "./leftover-plugins
 import { withRetry } from "../../retry/index.js";
 import type { Launch, LaunchLimits, Stop } from "./launch.js";
 import { createNodeLaunch } from "./node-launch.js";
-import { createSpawnerLaunch, SPAWNER_FAILED } from "./spawner/spawner-launch.js";
+import { createSpawnerLaunch, SPAWNER_FAILED, type SpawnerLaunch } from "./spawner/spawner-launch.js";
 
 /** How long a stopped run's sweep waits for what it killed to be gone (SIGKILL: a process in D state waits). */
 const STOP_SWEEP_WAIT_MS = 1000;
@@ -95,9 +95,38 @@ export function createSpawnExec(opts: SpawnExecOptions = {}): ClosablePluginExec
     });
   };
 
+  /** The spawner's link listing, failing the way a plugin run does. */
+  const listLinks = async (via: SpawnerLaunch, netns: string, opts: { timeoutMs: number; signal?: AbortSignal }) => {
+    const req: ExecRequest = {
+      path: "netattach-spawner",
+      netns,
+      stdin: Buffer.alloc(0),
+      env: {},
+      timeoutMs: opts.timeoutMs,
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      pluginType: "netattach-spawner",
+      command: "list links",
+    };
+    if (req.signal?.aborted) throw stopError("aborted", req, "", req.signal.reason);
+    const run = await via.listLinks(netns, req, limits).catch((err: unknown) => {
+      throw toSpawnError(err, req, 0);
+    });
+    if (run.stop !== undefined) throw stopError(run.stop, req, run.stderr, req.signal?.reason, limits.maxStdout);
+    if (run.code === 0) return run.stdout;
+    throw pluginError({
+      pluginType: req.pluginType,
+      command: req.command,
+      stdout: run.stdout,
+      stderr: run.stderr,
+      exitCode: run.code,
+      signal: run.signal,
+    });
+  };
+
   return {
     findInPath,
     entersNetns: spawner !== undefined,
+    ...(spawner !== undefined ? { listLinks: (netns, opts) => listLinks(spawner, netns, opts) } : {}),
     async exec(req) {
       if (req.netns !== undefined && spawner === undefined)
         throw new TypeError(`${req.path} cannot be run in ${req.netns}: only netattach-spawner enters a netns`);
@@ -130,7 +159,7 @@ function toSpawnError(err: unknown, req: ExecRequest, retried: number): unknown 
     return new CniError({
       kind: "exec",
       code: CniErrorCode.Internal,
-      msg: `failed to enter network namespace ${req.netns ?? "?"} to execute ${req.path}: ${code ?? String(err)}`,
+      msg: `failed to enter network namespace ${req.netns ?? "?"} (for ${req.path}): ${code ?? String(err)}`,
       plugin: req.pluginType,
       command: req.command,
       cause: err,

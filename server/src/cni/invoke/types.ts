@@ -35,6 +35,12 @@ export interface PluginExec {
   findInPath(type: string, dirs: readonly string[]): Promise<string>;
   /** True when `exec` takes ExecRequest.netns (netattach-spawner enters it); false: it refuses one. */
   readonly entersNetns?: boolean;
+  /**
+   * netattach-spawner only: the links of the netns at `netns` as `ip -j link show` JSON (ifname,
+   * address, altnames), listed by a child of the spawner that enters it and asks the kernel, with
+   * no exec. Rejects as `exec` does (CniError).
+   */
+  readonly listLinks?: (netns: string, opts: { readonly timeoutMs: number; readonly signal?: AbortSignal }) => Promise<Buffer>;
 }
 
 export interface ExecRequest {

@@ -13,6 +13,12 @@
 // the daemon (spawn-exec.ts), which kills a run's group with a kill request; that request also
 // ends a run whose plugin exited while something it started still holds its stdout.
 //
+// One more job, for the check every ADD makes before its first plugin (and every DEL's look at
+// the pod's interfaces): list a netns's links. A forked child enters the netns and asks the
+// kernel (rtnetlink, one RTM_GETLINK dump) and writes what `ip -j link show` would say of each
+// link's name, MAC and altnames, as a run's stdout: ~0.3 ms where exec'ing ip took ~6 on the
+// 2-core VM. Forked, not vforked: the child does more than exec, and this process is small.
+//
 // Lifetimes: the kernel kills this process when the daemon dies (PR_SET_PDEATHSIG), and every
 // plugin when this process dies, so a SIGKILLed daemon leaves no plugin running; stdin at EOF
 // (the daemon closed it) kills every running group and exits.
@@ -22,6 +28,8 @@
 //                   spawner's own), u32 argc, argc × str, u32 envc, envc × str, u32 stdin_len,
 //                   stdin bytes                                            (str = u32 len + bytes)
 //   request  kill:  u8 2, u32 id
+//   request  links: u8 3, u32 id, u32 max_stdout, str netns   (its reply is a run's: exit 0 and
+//                   stdout [{"ifname","address","altnames"}], or exit 1 and why on stderr)
 //   reply:          u32 id, u8 kind, i32 value, u32 stdout_len, stdout, u32 stderr_len, stderr,
 //                   u32 stderr_dropped
 //     kind 0 exited (value = exit code), 1 killed by a signal (value = signal),
@@ -36,15 +44,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_FRAME (64u << 20)
 
-enum { OP_SPAWN = 1, OP_KILL = 2 };
+enum { OP_SPAWN = 1, OP_KILL = 2, OP_LINKS = 3 };
 enum { KIND_EXITED = 0, KIND_SIGNALED = 1, KIND_SPAWN_FAILED = 2, KIND_OVERFLOW = 3, KIND_NETNS_FAILED = 4 };
 
 typedef struct {
@@ -311,6 +323,182 @@ static void spawn_run(reader_t *rd) {
   runs = r;
 }
 
+// ---- listing a netns's links (OP_LINKS) ---------------------------------------------------------
+
+static void json_str(buf_t *b, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  buf_put(b, "\"", 1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      buf_put(b, "\\", 1);
+      buf_put(b, &s[i], 1);
+    } else if (c < 0x20) {
+      char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      buf_put(b, esc, sizeof esc);
+    } else {
+      buf_put(b, &s[i], 1);
+    }
+  }
+  buf_put(b, "\"", 1);
+}
+
+static size_t attr_strlen(const struct rtattr *a) { return strnlen(RTA_DATA(a), RTA_PAYLOAD(a)); }
+
+/** One RTM_NEWLINK as {"ifname","address","altnames"}; nothing for a message without a name. */
+static void link_json(buf_t *b, struct nlmsghdr *h, int *first) {
+  struct ifinfomsg *ifi = NLMSG_DATA(h);
+  int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof *ifi);
+  const struct rtattr *name = NULL, *addr = NULL;
+  struct rtattr *props = NULL;
+  for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    unsigned short type = a->rta_type & NLA_TYPE_MASK;
+    if (type == IFLA_IFNAME) name = a;
+    else if (type == IFLA_ADDRESS) addr = a;
+    else if (type == IFLA_PROP_LIST) props = a;
+  }
+  if (!name) return;
+  if (!*first) buf_put(b, ",", 1);
+  *first = 0;
+  buf_put(b, "{\"ifname\":", 10);
+  json_str(b, RTA_DATA(name), attr_strlen(name));
+  if (addr && RTA_PAYLOAD(addr) > 0) {
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *p = RTA_DATA(addr);
+    buf_put(b, ",\"address\":\"", 12);
+    for (size_t i = 0; i < RTA_PAYLOAD(addr); i++) {
+      char x[3] = {':', hex[p[i] >> 4], hex[p[i] & 15]};
+      buf_put(b, i == 0 ? x + 1 : x, i == 0 ? 2 : 3);
+    }
+    buf_put(b, "\"", 1);
+  }
+  if (props) {
+    int plen = (int)RTA_PAYLOAD(props), any = 0;
+    for (struct rtattr *a = RTA_DATA(props); RTA_OK(a, plen); a = RTA_NEXT(a, plen)) {
+      if ((a->rta_type & NLA_TYPE_MASK) != IFLA_ALT_IFNAME) continue;
+      buf_put(b, any ? "," : ",\"altnames\":[", any ? 1 : 13);
+      any = 1;
+      json_str(b, RTA_DATA(a), attr_strlen(a));
+    }
+    if (any) buf_put(b, "]", 1);
+  }
+  buf_put(b, "}", 1);
+}
+
+/** The links of the calling thread's netns as JSON into `b`; 0, or an errno. */
+static int dump_links(buf_t *b) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return errno;
+  struct {
+    struct nlmsghdr nh;
+    struct ifinfomsg ifi;
+  } req = {.nh = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+                  .nlmsg_type = RTM_GETLINK,
+                  .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+                  .nlmsg_seq = 1},
+           .ifi = {.ifi_family = AF_UNSPEC}};
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) return errno;
+  static uint8_t msg[1 << 16];
+  int first = 1;
+  buf_put(b, "[", 1);
+  for (;;) {
+    ssize_t n = recv(fd, msg, sizeof msg, MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if ((size_t)n > sizeof msg) return EMSGSIZE;
+    int left = (int)n;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)msg; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type == NLMSG_DONE) {
+        buf_put(b, "]\n", 2);
+        return 0;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        int err = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+        return err > 0 ? err : EIO;
+      }
+      if (h->nlmsg_type == RTM_NEWLINK) link_json(b, h, &first);
+    }
+  }
+}
+
+/** Forked child of OP_LINKS: enter the netns, list, write; the parent reaps it like a plugin. */
+static void links_child(int netns_fd, int out_w, int err_w) {
+  buf_t b = {0};
+  const char *step = "setns";
+  int e = setns(netns_fd, CLONE_NEWNET) < 0 ? errno : (step = "rtnetlink link dump", dump_links(&b));
+  if (e != 0) {
+    dprintf(err_w, "%s: %s\n", step, strerror(e));
+    _exit(1);
+  }
+  for (size_t off = 0; off < b.len;) {
+    ssize_t n = write(out_w, b.data + off, b.len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) _exit(1);
+    off += (size_t)n;
+  }
+  _exit(0);
+}
+
+static void links_run(reader_t *rd) {
+  uint32_t id = rd_u32(rd), max_out = rd_u32(rd);
+  char *netns = rd_str(rd);
+  if (rd->bad || !netns || rd->p != rd->end) {
+    fprintf(stderr, "netattach-spawner: malformed links request %u\n", id);
+    exit(1);
+  }
+  int netns_fd = open(netns, O_RDONLY | O_CLOEXEC);
+  free(netns);
+  if (netns_fd < 0) {
+    reply(id, KIND_NETNS_FAILED, errno, NULL, NULL, 0, 0);
+    return;
+  }
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+    int e = errno;
+    int *fds[] = {&out[0], &out[1], &err[0], &err[1], &netns_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) close_fd(fds[i]);
+    reply(id, KIND_SPAWN_FAILED, e, NULL, NULL, 0, 0);
+    return;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Dies with this process; its own group, so a kill request reaches it as it reaches a plugin's.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != self_pid) _exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setsid();
+    // Nothing else of this process's stays open in it (other runs' stdin pipes would not see EOF).
+    if (dup2(netns_fd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(127);
+    close_range(3, ~0U, 0);
+    links_child(0, 1, 2);
+  }
+  int e = errno;
+  close_fd(&netns_fd);
+  close(out[1]);
+  close(err[1]);
+  if (pid < 0) {
+    close(out[0]);
+    close(err[0]);
+    reply(id, KIND_SPAWN_FAILED, e, NULL, NULL, 0, 0);
+    return;
+  }
+  run_t *r = calloc(1, sizeof *r);
+  if (!r) die("out of memory");
+  r->id = id;
+  r->pid = pid;
+  r->in_fd = -1;
+  r->out_fd = out[0];
+  r->err_fd = err[0];
+  r->max_out = max_out;
+  r->max_err = 4096;
+  set_nonblock(r->out_fd);
+  set_nonblock(r->err_fd);
+  r->next = runs;
+  runs = r;
+}
+
 static void handle_frame(const uint8_t *p, uint32_t len) {
   reader_t rd = {p + 1, p + len, 0};
   if (len < 1) {
@@ -319,6 +507,8 @@ static void handle_frame(const uint8_t *p, uint32_t len) {
   }
   if (p[0] == OP_SPAWN) {
     spawn_run(&rd);
+  } else if (p[0] == OP_LINKS) {
+    links_run(&rd);
   } else if (p[0] == OP_KILL) {
     uint32_t id = rd_u32(&rd);
     for (run_t *r = runs; r; r = r->next)

@@ -9,9 +9,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { constants } from "node:os";
 import { getSystemErrorName } from "node:util";
-import { armStops, stderrText, type Launch, type LaunchResult, type Stop } from "../launch.js";
+import { armStops, stderrText, type Launch, type LaunchLimits, type LaunchResult, type Stop } from "../launch.js";
+import type { ExecRequest } from "../types.js";
 import { PLUGIN_OWNER_ENV } from "../leftover-plugins.js";
-import { createReplyReader, encodeKill, encodeSpawn, ReplyKind, type SpawnerReply } from "./spawner-protocol.js";
+import {
+  createReplyReader,
+  encodeKill,
+  encodeLinks,
+  encodeSpawn,
+  ReplyKind,
+  type SpawnerReply,
+} from "./spawner-protocol.js";
 
 /** The errno-style code of a run that failed because the spawner itself failed. */
 export const SPAWNER_FAILED = "ESPAWNER";
@@ -25,6 +33,11 @@ export interface SpawnerLaunchOptions {
 
 export interface SpawnerLaunch {
   readonly launch: Launch;
+  /**
+   * The links of the netns at `netns`, as `ip -j link show` JSON (ifname, address, altnames), listed
+   * by a child of the spawner that enters it: a run like a plugin's (its deadline, abort, stdout bound).
+   */
+  listLinks(netns: string, stops: Pick<ExecRequest, "timeoutMs" | "signal">, limits: LaunchLimits): Promise<LaunchResult>;
   /** Ends the spawner (its running plugins are killed) and waits for it to exit. */
   close(): Promise<void>;
 }
@@ -44,7 +57,7 @@ export function createSpawnerLaunch(opts: SpawnerLaunchOptions): SpawnerLaunch {
   const pending = new Map<number, Pending>();
   let nextId = 1;
 
-  const start = (): ChildProcessWithoutNullStreams => {
+  const startSpawner = (): ChildProcessWithoutNullStreams => {
     const child = spawn(opts.path, [String(process.pid)], {
       stdio: ["pipe", "pipe", "pipe"],
       env: opts.owner !== undefined ? { [PLUGIN_OWNER_ENV]: opts.owner } : {},
@@ -95,16 +108,17 @@ export function createSpawnerLaunch(opts: SpawnerLaunchOptions): SpawnerLaunch {
     });
   };
 
-  const launch: Launch = (req, limits) =>
-    new Promise((resolve, reject) => {
+  /** Sends the request `frameOf` encodes for a new run id, with the run's deadline and abort armed. */
+  const start = (frameOf: (id: number) => Buffer, stops: Pick<ExecRequest, "timeoutMs" | "signal">) =>
+    new Promise<LaunchResult>((resolve, reject) => {
       let frame: Buffer;
       const id = nextId++;
       try {
-        frame = encodeSpawn(id, req, limits);
+        frame = frameOf(id);
       } catch (err) {
         return reject(err as Error);
       }
-      const child = (proc ??= start());
+      const child = (proc ??= startSpawner());
       let disarm = (): void => undefined;
       const entry: Pending = {
         resolve: (r) => (disarm(), resolve(r)),
@@ -112,7 +126,7 @@ export function createSpawnerLaunch(opts: SpawnerLaunchOptions): SpawnerLaunch {
       };
       pending.set(id, entry);
       refStreams(child);
-      disarm = armStops(req, (why) => {
+      disarm = armStops(stops, (why) => {
         entry.stop ??= why;
         if (proc === child) child.stdin.write(encodeKill(id));
       });
@@ -120,7 +134,8 @@ export function createSpawnerLaunch(opts: SpawnerLaunchOptions): SpawnerLaunch {
     });
 
   return {
-    launch,
+    launch: (req, limits) => start((id) => encodeSpawn(id, req, limits), req),
+    listLinks: (netns, stops, limits) => start((id) => encodeLinks(id, netns, limits.maxStdout), stops),
     async close() {
       const child = proc;
       if (child === undefined) return;

@@ -7,6 +7,7 @@ import type { LaunchLimits } from "../launch.js";
 
 const OP_SPAWN = 1;
 const OP_KILL = 2;
+const OP_LINKS = 3;
 const LE = endianness() === "LE";
 
 /** How a run ended, as the spawner reports it. */
@@ -73,6 +74,11 @@ export function encodeSpawn(id: number, req: ExecRequest, limits: LaunchLimits):
   w.u32(env.length);
   for (const [k, v] of env) w.str(`${k}=${v}`, `environment variable ${k}`);
   return w.bytes(req.stdin).frame();
+}
+
+/** List the links of the netns at `netns`: the reply is a run's, its stdout JSON. */
+export function encodeLinks(id: number, netns: string, maxStdout: number): Buffer {
+  return new FrameWriter().u8(OP_LINKS).u32(id).u32(maxStdout).str(netns, "the network namespace path").frame();
 }
 
 export function encodeKill(id: number): Buffer {
