@@ -13,7 +13,7 @@ import { findInPath } from "./find-in-path.js";
 import { pluginError } from "./plugin-error.js";
 import { killMarked, PLUGIN_OWNER_ENV, PLUGIN_RUN_ENV } from "./leftover-plugins.js";
 import { withRetry } from "../../retry/index.js";
-import type { Launch, LaunchLimits, Stop } from "./launch.js";
+import type { Launch, LaunchLimits, LaunchResult, Stop } from "./launch.js";
 import { createNodeLaunch } from "./node-launch.js";
 import { createSpawnerLaunch, SPAWNER_FAILED, type SpawnerLaunch } from "./spawner/spawner-launch.js";
 
@@ -85,14 +85,7 @@ export function createSpawnExec(opts: SpawnExecOptions = {}): ClosablePluginExec
       throw stopError(run.stop, req, run.stderr, req.signal?.reason, limits.maxStdout);
     }
     if (run.code === 0) return run.stdout;
-    throw pluginError({
-      pluginType: req.pluginType,
-      command: req.command,
-      stdout: run.stdout,
-      stderr: run.stderr,
-      exitCode: run.code,
-      signal: run.signal,
-    });
+    throw exitError(req, run);
   };
 
   /** The spawner's link listing, failing the way a plugin run does. */
@@ -113,14 +106,7 @@ export function createSpawnExec(opts: SpawnExecOptions = {}): ClosablePluginExec
     });
     if (run.stop !== undefined) throw stopError(run.stop, req, run.stderr, req.signal?.reason, limits.maxStdout);
     if (run.code === 0) return run.stdout;
-    throw pluginError({
-      pluginType: req.pluginType,
-      command: req.command,
-      stdout: run.stdout,
-      stderr: run.stderr,
-      exitCode: run.code,
-      signal: run.signal,
-    });
+    throw exitError(req, run);
   };
 
   return {
@@ -146,6 +132,18 @@ export function createSpawnExec(opts: SpawnExecOptions = {}): ClosablePluginExec
     },
     close: async () => spawner?.close(),
   };
+}
+
+/** What a run that exited non-zero, or was killed by a signal, means: the plugin's own error when it wrote one. */
+function exitError(req: ExecRequest, run: LaunchResult): CniError {
+  return pluginError({
+    pluginType: req.pluginType,
+    command: req.command,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    exitCode: run.code,
+    signal: run.signal,
+  });
 }
 
 function isTextBusy(err: unknown): boolean {

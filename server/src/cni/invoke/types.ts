@@ -40,7 +40,10 @@ export interface PluginExec {
    * address, altnames), listed by a child of the spawner that enters it and asks the kernel, with
    * no exec. Rejects as `exec` does (CniError).
    */
-  readonly listLinks?: (netns: string, opts: { readonly timeoutMs: number; readonly signal?: AbortSignal }) => Promise<Buffer>;
+  readonly listLinks?: (
+    netns: string,
+    opts: { readonly timeoutMs: number; readonly signal?: AbortSignal },
+  ) => Promise<Buffer>;
 }
 
 export interface ExecRequest {

@@ -37,7 +37,11 @@ export interface SpawnerLaunch {
    * The links of the netns at `netns`, as `ip -j link show` JSON (ifname, address, altnames), listed
    * by a child of the spawner that enters it: a run like a plugin's (its deadline, abort, stdout bound).
    */
-  listLinks(netns: string, stops: Pick<ExecRequest, "timeoutMs" | "signal">, limits: LaunchLimits): Promise<LaunchResult>;
+  listLinks(
+    netns: string,
+    stops: Pick<ExecRequest, "timeoutMs" | "signal">,
+    limits: LaunchLimits,
+  ): Promise<LaunchResult>;
   /** Ends the spawner (its running plugins are killed) and waits for it to exit. */
   close(): Promise<void>;
 }
