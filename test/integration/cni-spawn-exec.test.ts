@@ -444,7 +444,7 @@ describeRoot("netattach's own commands in a pod's netns (commandRunner's netns)"
 
   it("netattach-spawner lists a netns's links itself (rtnetlink, no exec), as ip -j link show words their names, MACs and altnames", async () => {
     const inNs = (...args: string[]) => execFileAsync("nsenter", [`--net=${ns.path}`, "ip", ...args]);
-    // Names the kernel takes that JSON must escape, a MAC to compare, an altname, a link without a MAC.
+    // A name the kernel takes that JSON must escape, MACs to compare, an altname.
     await inNs("link", "add", 'q"a\\b', "type", "veth", "peer", "name", "pe0");
     await inNs("link", "property", "add", "dev", "pe0", "altname", "pe0-alternative-name");
     await inNs("link", "set", "lo", "up");
