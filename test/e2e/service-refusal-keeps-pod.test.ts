@@ -4,10 +4,10 @@
 // a DEL that deleted that link); a default-route gateway of a family the network has no range for is
 // refused before running, so the pod keeps its IPv6 default route; and a route the kernel refuses
 // after the plugins ran is rolled back with the pod's default route put back.
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestDaemon } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
+import { randomV6Prefix } from "../helpers/netconf-fixture.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
 import { describeRoot } from "../helpers/root.js";
 import { rpcFailure as failure } from "../helpers/rpc-failure.js";
@@ -21,7 +21,7 @@ describeRoot("service e2e: a refused ADD or hot-plug changes nothing in the pod"
   let w: ServiceWorld;
   let d: TestDaemon;
   let other: Netns | undefined;
-  const v6 = `fd5${randomBytes(1).toString("hex")[0]}:${randomBytes(2).toString("hex")}::`;
+  const v6 = randomV6Prefix();
   const v6Gateway = `${v6}1`;
 
   beforeAll(async () => {

@@ -36,6 +36,14 @@ export function randomSubnet(): TestSubnet {
 }
 
 /**
+ * A random ULA /64 prefix ("fd5x:yyyy::"), written as the kernel and the plugins write it back:
+ * no hextet with a leading zero ("fd58:0e37::" comes back as "fd58:e37::").
+ */
+export function randomV6Prefix(): string {
+  return `fd5${randomInt(0, 16).toString(16)}:${randomInt(0x1000, 0x10000).toString(16)}::`;
+}
+
+/**
  * `count` random /24s in distinct /16s: one pod's networks that overlap are refused
  * (IPAM_CONFLICT), and a test may widen one to its /16 without covering another. At most 55, the
  * /16s randomSubnet draws from.
