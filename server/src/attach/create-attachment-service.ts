@@ -181,7 +181,9 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     gc: (req, ctx) => gc(base, req, { signal: ctx.signal, log: ctx.log, locks: passLocks }),
     status: (ctx) => serviceStatus(base, limits.deadline(ctx.signal)),
     list: (filter) => listAttachments(deps, filter),
-    resolve: (req, ctx) => preparePlan(base, req, limits.deadline(ctx.signal)),
+    // Answers as the ADD would now: other ADDs' hostPorts in flight count, and it claims none.
+    resolve: (req, ctx) =>
+      preparePlan(base, req, limits.deadline(ctx.signal), base.hostPorts?.peek(req.containerId ?? "")),
     attachNetwork: async (req, ctx) =>
       emitting(events, hotplugAttachCall(req, await podOf(req.containerId)), () =>
         guarded(req.containerId, ctx, "hotplug-add", (signal) =>

@@ -9,6 +9,8 @@ import type { HeldMapping } from "./host-port-checks.js";
 export interface HostPortClaims {
   /** An empty lease for one ADD (or hot-plug) of `containerId`; release it when the call ends. */
   lease(containerId: string): PortLease;
+  /** For ResolveNetworks: sees the other calls' claims, as an ADD would, and claims nothing. */
+  peek(containerId: string): PortLease;
 }
 
 export interface PortLease {
@@ -22,11 +24,14 @@ export interface PortLease {
 
 export function createHostPortClaims(): HostPortClaims {
   const leases = new Set<{ readonly containerId: string; held: readonly HeldMapping[] }>();
+  const others = (containerId: string) => () =>
+    [...leases].flatMap((l) => (l.containerId === containerId ? [] : l.held));
   return {
+    peek: (containerId) => ({ others: others(containerId), take: () => undefined, release: () => undefined }),
     lease(containerId) {
       const own = { containerId, held: [] as readonly HeldMapping[] };
       return {
-        others: () => [...leases].flatMap((l) => (l.containerId === containerId ? [] : l.held)),
+        others: others(containerId),
         take: (held) => {
           own.held = [...held];
           leases.add(own);

@@ -77,6 +77,8 @@ function service(
     fail?: FailRule;
     /** The saved attachments the hostPort check reads; the service's store when absent. */
     attachments?: Pick<AttachmentStore, "list">;
+    /** The store ADDs save to; the temp store when absent. */
+    store?: AttachmentStore;
   } = {},
 ) {
   const runtime = recordingRuntime(o.fail);
@@ -89,7 +91,7 @@ function service(
     },
     podSource: noClusterPods,
     statusWriter: recordingStatusWriter(),
-    store: temp.store,
+    store: o.store ?? temp.store,
     orphans: temp.orphans,
     links: recordingLinks(),
     routes: recordingRoutes(),
@@ -331,6 +333,35 @@ describe("preflight in attach and resolve", () => {
         );
         expect(runtime.calls.map((c) => `${c.op} ${c.rt?.containerId}`)).toEqual([`add ${winner}`, `add ${winner}`]);
         expect(await temp.store.load(loser)).toEqual({ state: "missing" });
+      });
+
+      it("ResolveNetworks answers as the ADD would: refused while another ADD holds the hostPort unsaved, and claims nothing", async () => {
+        let release = (): void => undefined;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let reached = (): void => undefined;
+        const checked = new Promise<void>((resolve) => (reached = resolve));
+        // The first ADD passed its check and claimed its port; its record is not saved yet.
+        const store: AttachmentStore = {
+          ...temp.store,
+          save: async (r) => {
+            if (r.plan.containerId === "c-first") {
+              reached();
+              await held;
+            }
+            return temp.store.save(r);
+          },
+        };
+        const { svc } = service([cluster, pm], { store });
+        const first = svc.attach(request({ containerId: "c-first" }), ctx());
+        await checked;
+        const err = await rejection(svc.resolve(request({ containerId: "c-second" }), ctx()));
+        expect(err.code).toBe("NODE_RESOURCE_INVALID");
+        expect(err.message).toContain("hostPort 9200/tcp is taken: pod default/web (container c-first)");
+        // The resolve took no claim of its own: a third container's resolve names only c-first.
+        const third = await rejection(svc.resolve(request({ containerId: "c-third" }), ctx()));
+        expect(third.message).not.toContain("c-second");
+        release();
+        await expect(first).resolves.toBeDefined();
       });
 
       it("a failed first ADD gives its claim back: the next ADD of that hostPort attaches", async () => {
