@@ -301,20 +301,19 @@ async function pluginExec(
   return createSpawnExec({ owner, ...(setprivPath !== undefined ? { setprivPath } : {}) });
 }
 
+/** The absolute dirs of `path`, then `system`'s, each once. */
+function searchDirs(path: string, system: readonly string[]): string[] {
+  return [...new Set([...path.split(":"), ...system].filter((d) => d.startsWith("/")))];
+}
+
 /** Where netattachd's own commands are looked up: the daemon's PATH, then the usual system dirs (ip lives in sbin). */
 function commandSearchPath(pluginPath: string | undefined): string {
-  const dirs = [...(pluginPath ?? "").split(":"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-  return [...new Set(dirs.filter((d) => d.startsWith("/")))].join(":");
+  return searchDirs(pluginPath ?? "", ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]).join(":");
 }
 
 /** util-linux setpriv, for the plugins' parent-death signal; without a working one plugins start directly (logged). */
 async function setprivFor(log: Logger, pluginPath: string | undefined): Promise<string | undefined> {
-  const dirs = [
-    ...new Set(
-      [...(pluginPath ?? DEFAULT_PLUGIN_PATH).split(":"), "/usr/bin", "/bin"].filter((d) => d.startsWith("/")),
-    ),
-  ];
-  const found = await findSetpriv(dirs);
+  const found = await findSetpriv(searchDirs(pluginPath ?? DEFAULT_PLUGIN_PATH, ["/usr/bin", "/bin"]));
   if (found.ok) return found.path;
   log.warn(
     { reason: found.why },

@@ -258,6 +258,35 @@ static pid_t start_child(char **argv, char **envp, int netns_fd, int in_r, int o
   _exit(127);
 }
 
+/** Opens the netns a run is to enter; on failure replies for the run and returns -2. */
+static int open_netns(uint32_t id, const char *netns) {
+  int fd = open(netns, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    reply(id, KIND_NETNS_FAILED, errno, NULL, NULL, 0, 0);
+    return -2;
+  }
+  return fd;
+}
+
+/** Tracks a started child: its stdout and stderr are read, its stdin (if any, -1 if not) fed, until it is reaped. */
+static run_t *add_run(uint32_t id, pid_t pid, int in_fd, int out_fd, int err_fd, uint32_t max_out, uint32_t max_err) {
+  run_t *r = calloc(1, sizeof *r);
+  if (!r) die("out of memory");
+  r->id = id;
+  r->pid = pid;
+  r->in_fd = in_fd;
+  r->out_fd = out_fd;
+  r->err_fd = err_fd;
+  r->max_out = max_out;
+  r->max_err = max_err;
+  if (in_fd >= 0) set_nonblock(in_fd);
+  set_nonblock(out_fd);
+  set_nonblock(err_fd);
+  r->next = runs;
+  runs = r;
+  return r;
+}
+
 static void spawn_run(reader_t *rd) {
   uint32_t id = rd_u32(rd), max_out = rd_u32(rd), max_err = rd_u32(rd);
   char *netns = rd_str(rd);
@@ -268,15 +297,13 @@ static void spawn_run(reader_t *rd) {
     fprintf(stderr, "netattach-spawner: malformed spawn request %u\n", id);
     exit(1);
   }
-  int netns_fd = -1;
-  if (netns[0] != 0 && (netns_fd = open(netns, O_RDONLY | O_CLOEXEC)) < 0) {
-    reply(id, KIND_NETNS_FAILED, errno, NULL, NULL, 0, 0);
-    free(netns);
+  int netns_fd = netns[0] != 0 ? open_netns(id, netns) : -1; // "": the spawner's own
+  free(netns);
+  if (netns_fd == -2) {
     free_strs(argv);
     free_strs(envp);
     return;
   }
-  free(netns);
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
     int e = errno;
@@ -305,22 +332,9 @@ static void spawn_run(reader_t *rd) {
     reply(id, netns_failed ? KIND_NETNS_FAILED : KIND_SPAWN_FAILED, spawn_errno, NULL, NULL, 0, 0);
     return;
   }
-  run_t *r = calloc(1, sizeof *r);
-  if (!r) die("out of memory");
-  r->id = id;
-  r->pid = pid;
-  r->in_fd = in[1];
-  r->out_fd = out[0];
-  r->err_fd = err[0];
-  r->max_out = max_out;
-  r->max_err = max_err;
-  set_nonblock(r->in_fd);
-  set_nonblock(r->out_fd);
-  set_nonblock(r->err_fd);
+  run_t *r = add_run(id, pid, in[1], out[0], err[0], max_out, max_err);
   if (in_len) buf_put(&r->in, rd->p, in_len);
   else close_fd(&r->in_fd);
-  r->next = runs;
-  runs = r;
 }
 
 // ---- listing a netns's links (OP_LINKS) ---------------------------------------------------------
@@ -447,12 +461,9 @@ static void links_run(reader_t *rd) {
     fprintf(stderr, "netattach-spawner: malformed links request %u\n", id);
     exit(1);
   }
-  int netns_fd = open(netns, O_RDONLY | O_CLOEXEC);
+  int netns_fd = open_netns(id, netns);
   free(netns);
-  if (netns_fd < 0) {
-    reply(id, KIND_NETNS_FAILED, errno, NULL, NULL, 0, 0);
-    return;
-  }
+  if (netns_fd < 0) return;
   int out[2] = {-1, -1}, err[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
     int e = errno;
@@ -484,19 +495,7 @@ static void links_run(reader_t *rd) {
     reply(id, KIND_SPAWN_FAILED, e, NULL, NULL, 0, 0);
     return;
   }
-  run_t *r = calloc(1, sizeof *r);
-  if (!r) die("out of memory");
-  r->id = id;
-  r->pid = pid;
-  r->in_fd = -1;
-  r->out_fd = out[0];
-  r->err_fd = err[0];
-  r->max_out = max_out;
-  r->max_err = 4096;
-  set_nonblock(r->out_fd);
-  set_nonblock(r->err_fd);
-  r->next = runs;
-  runs = r;
+  add_run(id, pid, -1, out[0], err[0], max_out, 4096);
 }
 
 static void handle_frame(const uint8_t *p, uint32_t len) {
