@@ -4,7 +4,7 @@ import { DaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, MAX_POD_UID_LENGTH } from "../limits/input-limits.js";
 import type { ResolveRequest, RuntimeCapabilities } from "./contract.js";
 import { delegateCniArgs } from "./plan.js";
-import { checkAttachRequest } from "./request-checks.js";
+import { checkAttachRequest, checkUnrecordedDetach } from "./request-checks.js";
 
 const base: ResolveRequest = {
   containerId: "c1",
@@ -130,6 +130,15 @@ describe("checkAttachRequest: runtimeConfig, by the rules of the annotation's op
     const extra = refusal(withRc({ extra: { PortMappings: many(3) } }), limits);
     expect(extra.message).toBe("runtimeConfig.extra.PortMappings has 3 entries: over limits.maxPortMappings (2)");
     expect(refusal(withRc({ portMappings: many(65) })).message).toContain("over limits.maxPortMappings (64)");
+  });
+
+  it("a DEL with nothing saved takes the configured limits.maxPortMappings too: what an ADD accepted, its DEL releases", () => {
+    const many = Array.from({ length: 100 }, (_, i) => ({ hostPort: 1000 + i, containerPort: 80 }));
+    const limits = { ...DEFAULT_INPUT_LIMITS, maxPortMappings: 100 };
+    const del = { ...base, containerId: "c1", netns: "", runtimeConfig: { portMappings: many } };
+    expect(() => checkAttachRequest(del, limits)).not.toThrow();
+    expect(() => checkUnrecordedDetach(del, limits)).not.toThrow();
+    expect(() => checkUnrecordedDetach(del, DEFAULT_INPUT_LIMITS)).toThrow("over limits.maxPortMappings (64)");
   });
 
   it.each<[string, RuntimeCapabilities, string, string]>([

@@ -15,8 +15,10 @@ import { checkPrimaryIfName } from "./interface-names.js";
 import { delegateCniArgs } from "./plan.js";
 import { REFUSED } from "./preflight/finding.js";
 
-export type RequestLimits = Pick<InputLimits, "maxContainerIdLength" | "maxAnnotationBytes" | "maxCniArgsBytes"> &
-  Partial<Pick<InputLimits, "maxPortMappings">>;
+export type RequestLimits = Pick<
+  InputLimits,
+  "maxContainerIdLength" | "maxAnnotationBytes" | "maxCniArgsBytes" | "maxPortMappings"
+>;
 
 export function checkContainerId(id: string, limits: RequestLimits, phase: string): void {
   if (id.length > limits.maxContainerIdLength) {
@@ -66,17 +68,17 @@ export function checkUnrecordedDetach(req: AttachRequest, limits: RequestLimits,
   if (namespace !== "" || name !== "" || uid !== "") checkPod(req.pod, phase);
   checkPrimaryIfName(req.primaryIfName, phase);
   checkCniArgs(req, limits, phase);
-  checkRuntimeConfig(req, phase);
+  checkRuntimeConfig(req, phase, limits.maxPortMappings);
 }
 
 /** The runtime's runtimeConfig, by the capability args' own rules; a bad one is INVALID_REQUEST naming its field. */
-function checkRuntimeConfig(req: ResolveRequest, phase: string, maxPortMappings?: number): void {
+function checkRuntimeConfig(req: ResolveRequest, phase: string, maxPortMappings: number): void {
   checkRuntimeCapabilities(
     req.runtimeConfig,
     (field, problem) => {
       throw new DaemonError("INVALID_REQUEST", `${field}: ${problem}`, { phase, source: field });
     },
-    { phase, ...(maxPortMappings !== undefined ? { maxPortMappings } : {}) },
+    { phase, maxPortMappings },
   );
 }
 
