@@ -8,6 +8,7 @@ import { CniError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { NETWORKS_ANNOTATION } from "../resolve/index.js";
 import type { NetworkResolver, ResolvedNetwork, SelectionQuery } from "../resolve/types.js";
+import type { AttachmentStore } from "./attachment-store.js";
 import type { NetworkStatusWriter } from "./ports.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import type { DefaultNetworksConfig } from "./default-network-marks.js";
@@ -63,6 +64,7 @@ function service<W extends NetworkStatusWriter = ReturnType<typeof recordingStat
     statusWriter?: W;
     routes?: ReturnType<typeof recordingRoutes>;
     selectionConfig?: DefaultNetworksConfig;
+    store?: AttachmentStore;
   } = {},
 ) {
   const events = recordingEvents();
@@ -72,7 +74,7 @@ function service<W extends NetworkStatusWriter = ReturnType<typeof recordingStat
     resolver: extra.resolver ?? resolver,
     podSource: noClusterPods,
     statusWriter,
-    store: stores.store,
+    store: extra.store ?? stores.store,
     orphans: stores.orphans,
     links: extra.links ?? recordingLinks(),
     routes: extra.routes ?? recordingRoutes(),
@@ -239,6 +241,31 @@ describe("hot-plug", () => {
     expect(routes.ops.at(-1)).toBe("replace -4 10.0.1.1 eth0");
     const [listed] = (await svc.list({}, ctx())).attachments;
     expect(listed!.interfaces.map((i) => [i.ifName, i.gateways])).toEqual([["eth0", ["10.0.1.1"]]]);
+  });
+
+  it("a hot-plug rollback that cannot update the store still puts the pod's default routes back", async () => {
+    const routes = recordingRoutes([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
+    let storeDown = false;
+    const replace = routes.replaceDefaultRoute.bind(routes);
+    routes.replaceDefaultRoute = async (netns, family, dev, gateway, opts) => {
+      if (dev === "net1") {
+        storeDown = true;
+        throw new Error("RTNETLINK answers: Nexthop has invalid gateway");
+      }
+      return replace(netns, family, dev, gateway, opts);
+    };
+    const store: AttachmentStore = {
+      ...stores.store,
+      save: (r) => (storeDown ? Promise.reject(new Error("EIO: i/o error")) : stores.store.save(r)),
+    };
+    const { svc } = service(recordingRuntime(), { routes, store });
+    await svc.attach(request({ selections: [] }), ctx());
+    const err = await rejection(
+      svc.attachNetwork({ containerId: "c1", selection: { name: "green", defaultRoute: ["10.0.2.254"] } }, ctx()),
+    );
+    expect(err.message).toContain("rollback could not update the attachment store: EIO: i/o error");
+    expect(routes.table.filter((r) => r.dev !== "net1")).toEqual([{ family: 4, dev: "eth0", gateway: "10.0.1.1" }]);
+    expect(routes.ops.at(-1)).toBe("replace -4 10.0.1.1 eth0");
   });
 
   it("a rolled-back hot-plug whose default routes cannot be put back says so in its error", async () => {

@@ -52,15 +52,16 @@ export async function rollback(
     } else {
       note = tried.length === 0 ? "nothing to roll back: no plugin ran" : rolledBack(released.delegates);
     }
-    const routes = await undo(undoRoutes, call);
-    if (routes !== undefined) {
-      if (outcome === "ok") outcome = "partial";
-      note += `; ${routes}`;
-    }
   } catch (err) {
     outcome = "failed";
     note = `rollback could not update the attachment store: ${err instanceof Error ? err.message : String(err)}`;
     call.log.error({ containerId: plan.containerId, err }, "rollback could not update the attachment store");
+  }
+  // Whatever became of the store: the pod's default routes go back (undo never throws).
+  const routes = await undo(undoRoutes, call);
+  if (routes !== undefined) {
+    if (outcome === "ok") outcome = "partial";
+    note += `; ${routes}`;
   }
   deps.events.emit({
     kind: "rollback",
