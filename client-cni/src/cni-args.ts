@@ -28,12 +28,12 @@ export function parseCniArgs(raw: string): ParsedCniArgs {
   return { pod, rest };
 }
 
-/** The pod identity for a DEL, which must never fail on what it only logs: empty when CNI_ARGS is malformed. */
-export function podIdentityForDelete(raw: string): PodIdentity {
+/** CNI_ARGS for a DEL, which must never fail on its inputs: no pod and no pairs when CNI_ARGS is malformed. */
+export function cniArgsForDelete(raw: string): ParsedCniArgs {
   try {
-    return parseCniArgs(raw).pod;
+    return parseCniArgs(raw);
   } catch {
-    return { namespace: "", name: "", uid: "" };
+    return { pod: { namespace: "", name: "", uid: "" }, rest: [] };
   }
 }
 

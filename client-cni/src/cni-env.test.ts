@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCniArgs, podIdentityForDelete } from "./cni-args.js";
+import { cniArgsForDelete, parseCniArgs } from "./cni-args.js";
 import { parseCniEnv } from "./cni-env.js";
 
 describe("parseCniEnv", () => {
@@ -65,7 +65,7 @@ describe("parseCniArgs", () => {
   });
 
   it("a DEL never fails on a malformed CNI_ARGS: its pod identity is only logged", () => {
-    expect(podIdentityForDelete("K8S_POD_NAME=p;FLAG")).toEqual({ namespace: "", name: "", uid: "" });
-    expect(podIdentityForDelete("K8S_POD_NAME=p")).toEqual({ namespace: "", name: "p", uid: "" });
+    expect(cniArgsForDelete("K8S_POD_NAME=p;FLAG").pod).toEqual({ namespace: "", name: "", uid: "" });
+    expect(cniArgsForDelete("K8S_POD_NAME=p").pod).toEqual({ namespace: "", name: "p", uid: "" });
   });
 });

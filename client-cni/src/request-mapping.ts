@@ -6,7 +6,7 @@ import type {
   DetachNetworksRequest,
   GarbageCollectRequest,
 } from "../../proto/gen/netattach/v1/attachment_service.js";
-import { parseCniArgs, podIdentityForDelete } from "./cni-args.js";
+import { cniArgsForDelete, parseCniArgs } from "./cni-args.js";
 import type { CniEnv } from "./cni-env.js";
 import { toAnnotations, toRuntimeConfig } from "./runtime-config.js";
 import type { ShimConf } from "./shim-conf.js";
@@ -32,20 +32,20 @@ export function toAttachRequest(env: CniEnv, conf: ShimConf): AttachNetworksRequ
  * (the ADD was refused for it) is left out.
  */
 export function toDetachRequest(env: CniEnv, conf: ShimConf): DetachNetworksRequest {
-  const readable = <T>(read: () => T): T | undefined => {
-    try {
-      return read();
-    } catch {
-      return undefined;
-    }
-  };
+  const args = cniArgsForDelete(env.args);
+  let runtimeConfig: ReturnType<typeof toRuntimeConfig> | undefined; // one that does not read is left out
+  try {
+    runtimeConfig = toRuntimeConfig(conf.runtimeConfig);
+  } catch {
+    runtimeConfig = undefined;
+  }
   return {
     containerId: env.containerId,
     netnsPath: env.netns,
-    pod: podIdentityForDelete(env.args),
+    pod: args.pod,
     primaryInterface: env.ifName,
-    runtimeConfig: readable(() => toRuntimeConfig(conf.runtimeConfig)),
-    cniArgs: readable(() => parseCniArgs(env.args).rest) ?? [],
+    runtimeConfig,
+    cniArgs: args.rest,
   };
 }
 
