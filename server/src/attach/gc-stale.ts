@@ -14,7 +14,7 @@ import { interfaceSummaries } from "./list-attachments.js";
  * clock, a restored VM), and sparing it until wall time caught up would keep a leak for as long as
  * the step. Such a record is judged at once; a minute leaves room for clocks that merely drift.
  */
-export const MAX_CLOCK_SKEW_MS = 60_000;
+const MAX_CLOCK_SKEW_MS = 60_000;
 
 /** Decides which saved attachments have lost their sandbox (the runtime, netns existence, or the caller's valid set). */
 export interface Judge {

@@ -12,9 +12,9 @@ export interface SettledIds {
 }
 
 /** A node's pod churn over the age bound stays far below; containerd's second DEL comes within seconds. */
-export const SETTLED_IDS_MAX = 4096;
+const SETTLED_IDS_MAX = 4096;
 /** The kubelet's retries of a failed sandbox's StopPodSandbox come within minutes. */
-export const SETTLED_IDS_MAX_AGE_MS = 15 * 60_000;
+const SETTLED_IDS_MAX_AGE_MS = 15 * 60_000;
 
 export interface SettledIdsOptions {
   readonly max?: number;

@@ -36,7 +36,7 @@ export interface ReservationLimits {
   readonly maxListed: number;
 }
 
-export const RESERVATION_LIMITS: ReservationLimits = { maxReads: 5_000, maxListed: 20 };
+const RESERVATION_LIMITS: ReservationLimits = { maxReads: 5_000, maxListed: 20 };
 
 export const PREDATES_NETATTACH = "no saved attachment; live only if the pod predates netattach";
 const SECONDARY_UNRECORDED =
