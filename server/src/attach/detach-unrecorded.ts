@@ -13,7 +13,7 @@ import { isDaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver } from "../resolve/index.js";
 import type { AttachmentRecord } from "./attachment-store.js";
-import type { AttachRequest, DetachRequest } from "./contract.js";
+import type { AttachRequest, DetachRequest, DetachResult } from "./contract.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
 import { checkUnrecordedDetach } from "./request-checks.js";
 import type { SettledIds } from "./settled-ids.js";
@@ -77,8 +77,15 @@ export async function unrecordedRelease(
   }
 }
 
-/** The warn line of a DEL that released from config. */
-export function unrecordedReleased(record: AttachmentRecord): string {
+/** The warn line of a DEL that released from config, or tried to: what it could not release is orphaned. */
+export function logUnrecordedRelease(log: Logger, record: AttachmentRecord, res: DetachResult): void {
   const network = record.plan.delegates[0]?.network ?? "";
-  return `no saved attachment for ${record.plan.containerId}: released the cluster network ${network} from its current config; secondary networks, if any, are unknown`;
+  const what =
+    res.orphaned.length === 0
+      ? `released the cluster network ${network} from its current config`
+      : `could not release the cluster network ${network} from its current config (${res.orphaned.map((o) => o.cause).join("; ")}): orphaned for the reconciler`;
+  log.warn(
+    { network },
+    `no saved attachment for ${record.plan.containerId}: ${what}; secondary networks, if any, are unknown`,
+  );
 }

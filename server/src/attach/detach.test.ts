@@ -372,6 +372,18 @@ describe("detach", () => {
     ]);
   });
 
+  it("with nothing saved, a cluster network whose plugin cannot DEL is orphaned, and the warn line says so rather than released", async () => {
+    const runtime = recordingRuntime((c) => (c.op === "del" ? pluginFailure("bridge", 11, "try later") : undefined));
+    const { log, lines } = capturingLog();
+    const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
+    const res = await svc.detach({ containerId: "before-install", pod }, { signal: new AbortController().signal, log });
+    expect(res.orphaned.map((o) => o.network)).toEqual(["cbr0"]);
+    const warned = lines.filter((l) => l.level === 40).map((l) => l.msg);
+    expect(warned.at(-1)).toMatch(
+      /^no saved attachment for before-install: could not release the cluster network cbr0 from its current config \(.*try later.*\): orphaned for the reconciler; secondary networks, if any, are unknown$/,
+    );
+  });
+
   it("with nothing saved and no interface named, releases eth0; a DEL via the API without a pod still does", async () => {
     const runtime = recordingRuntime();
     const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));

@@ -15,7 +15,7 @@ import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from 
 import { settleRelease, type SettleDeps } from "./settle-release.js";
 import { checkAskedNetns, holding, pinForDelete } from "./netns-rules.js";
 import type { SettledIds } from "./settled-ids.js";
-import { unrecordedRelease, unrecordedReleased, type UnrecordedDeps } from "./detach-unrecorded.js";
+import { logUnrecordedRelease, unrecordedRelease, type UnrecordedDeps } from "./detach-unrecorded.js";
 
 export interface DetachDeps extends ReleaseDeps, SettleDeps {
   readonly netns: NetnsGuard;
@@ -44,7 +44,7 @@ export async function detach(
     if (unrecorded === undefined) return { removed: [], orphaned: [] };
     call.onRecord?.(unrecorded, "config");
     const res = await detachRecord(deps, unrecorded, call, "del");
-    call.log.warn({ network: unrecorded.plan.delegates[0]?.network }, unrecordedReleased(unrecorded));
+    logUnrecordedRelease(call.log, unrecorded, res);
     return res;
   }
   if (read.state === "corrupt")
