@@ -335,6 +335,46 @@ describe("preflight in attach and resolve", () => {
         expect(await temp.store.load(loser)).toEqual({ state: "missing" });
       });
 
+      it("an ADD that saved and gave its claim back while the other read the host's sockets: the other is refused", async () => {
+        let listed = (): void => undefined;
+        const firstListed = new Promise<void>((resolve) => (listed = resolve));
+        let reached = (): void => undefined;
+        const atSockets = new Promise<void>((resolve) => (reached = resolve));
+        let open = (): void => undefined;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        let lists = 0;
+        let reads = 0;
+        // c-first has read the saved records (none) and waits in its socket read until c-second ended.
+        const attachments = {
+          list: async () => {
+            const records = await temp.store.list();
+            if (++lists === 1) listed();
+            return records;
+          },
+        };
+        const sockets: HostSockets = {
+          listening: async () => {
+            if (++reads === 1) {
+              reached();
+              await opened;
+            }
+            return [];
+          },
+        };
+        const { svc, runtime } = service([cluster, pm], { attachments, sockets });
+        const first = rejection(svc.attach(request({ containerId: "c-first" }), ctx()));
+        await Promise.all([firstListed, atSockets]);
+        await svc.attach(request({ containerId: "c-second" }), ctx());
+        open();
+        const err = await first;
+        expect(err.code).toBe("NODE_RESOURCE_INVALID");
+        expect(err.message).toContain(
+          'hostPort 9200/tcp is taken: pod default/web (container c-second), network "default/pm" (net1), already maps it;',
+        );
+        expect(runtime.calls.map((c) => `${c.op} ${c.rt?.containerId}`)).toEqual(["add c-second", "add c-second"]);
+        expect(await temp.store.load("c-first")).toEqual({ state: "missing" });
+      });
+
       it("ResolveNetworks answers as the ADD would: refused while another ADD holds the hostPort unsaved", async () => {
         let release = (): void => undefined;
         const held = new Promise<void>((resolve) => (release = resolve));

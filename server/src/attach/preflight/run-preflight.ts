@@ -85,10 +85,19 @@ async function checkHostPorts(
   deps: PreflightDeps,
 ): Promise<void> {
   const claims = portClaims(own, scope.runtimePortMappings);
-  const view = claims.length > 0 ? await hostPortView(plan, all, claims, deps) : undefined;
-  // No await from here to the claim: of two ADDs in flight with one hostPort, the second sees the first's.
-  if (view !== undefined)
+  if (claims.length > 0) {
+    const mappings = claims.map((c) => c.mapping);
+    const released = () => scope.ports?.released(mappings) ?? 0;
+    let view: HostPortView;
+    let before: number;
+    // A claim released during the reads was an ADD's whose record the read may have missed: read again.
+    do {
+      before = released();
+      view = await hostPortView(plan, all, claims, deps);
+    } while (released() !== before);
+    // No await from here to the claim: of two ADDs in flight with one hostPort, the second sees the first's.
     refuseOrWarn(hostPortFindings(claims, { ...view, held: [...view.held, ...(scope.ports?.others() ?? [])] }));
+  }
   // The runtime's mappings too, as a saved record holds them all.
   scope.ports?.take(
     own.flatMap((f) =>
