@@ -26,6 +26,9 @@ describe("host port checks", () => {
     expect(refused([{ hostPort: 8080, containerPort: 80, hostIP: "192.0.2.2" }], on("127.0.0.1"))).toEqual([]);
     expect(refused([{ hostPort: 8080, containerPort: 80, hostIP: "192.0.2.2" }], on("192.0.2.2"))).toHaveLength(1);
     expect(refused([{ hostPort: 8080, containerPort: 80, hostIP: "192.0.2.2" }], on("::"))).toHaveLength(1);
+    expect(refused([{ hostPort: 8080, containerPort: 80, hostIP: "192.0.2.2" }], on("::ffff:192.0.2.2"))).toHaveLength(
+      1,
+    );
     expect(refused([{ hostPort: 8080, containerPort: 80 }], on("127.0.0.1"))).toEqual([
       expect.stringContaining(
         '"portMappings" hostPort 8080/tcp is taken: a socket of the node listens on 127.0.0.1:8080/tcp;',

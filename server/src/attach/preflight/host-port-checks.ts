@@ -9,7 +9,7 @@ import { pluginsDeclaring } from "../capability-args.js";
 import type { DelegateFacts } from "./delegate-facts.js";
 import { contextOf, REFUSED, type Finding } from "./finding.js";
 import type { ListeningSocket, SocketProtocol } from "./host-sockets.js";
-import { ipToBigInt } from "./ip-prefix.js";
+import { ipToBigInt, sameAddress } from "./ip-prefix.js";
 
 /** A mapping and who holds it: "network "x" (net1) of this pod", "pod ns/name (container …), network "y"". */
 export interface HeldMapping {
@@ -92,10 +92,12 @@ export function hostPortFindings(claims: readonly PortClaim[], view: HostPortVie
 
 /** Whether two bound addresses (absent or unspecified: every address) can receive the same packet. */
 function addressesMeet(a: string | undefined, b: string | undefined): boolean {
-  const x = a === undefined || a === "" ? undefined : ipToBigInt(a);
-  const y = b === undefined || b === "" ? undefined : ipToBigInt(b);
-  if (x === undefined || y === undefined || x.n === 0n || y.n === 0n) return true;
-  return x.family === y.family && x.n === y.n;
+  return a === undefined || b === undefined || everyAddress(a) || everyAddress(b) || sameAddress(a, b);
+}
+
+function everyAddress(a: string): boolean {
+  const v = a === "" ? undefined : ipToBigInt(a);
+  return v === undefined || v.n === 0n;
 }
 
 function sameMapping(a: PortMapping, b: PortMapping): boolean {

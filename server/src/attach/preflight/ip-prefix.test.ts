@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ipToBigInt, parsePrefix, prefixContains, prefixesOverlap } from "./ip-prefix.js";
+import { ipToBigInt, parsePrefix, prefixContains, prefixesOverlap, sameAddress } from "./ip-prefix.js";
 
 const p = (text: string) => parsePrefix(text)!;
 
@@ -32,5 +32,28 @@ describe("ip prefixes", () => {
     expect(prefixesOverlap(p("10.1.200.0/24"), p("10.1.0.0/16"))).toBe(true);
     expect(prefixesOverlap(p("10.1.0.0/24"), p("10.1.1.0/24"))).toBe(false);
     expect(prefixesOverlap(p("0.0.0.0/0"), p("::/0"))).toBe(false);
+  });
+
+  it.each([
+    ["fd00:0::1", "fd00::1"],
+    ["FD00::1", "fd00::1"],
+    ["fd00:0:0:0:0:0:0:1", "fd00::1/64"],
+    ["192.0.2.2/24", "192.0.2.2/32"],
+    ["::ffff:192.0.2.2", "192.0.2.2"],
+    ["::FFFF:c000:202/120", "192.0.2.2"],
+  ])("%s is the address %s", (a, b) => {
+    expect(sameAddress(a, b)).toBe(true);
+    expect(sameAddress(b, a)).toBe(true);
+  });
+
+  it.each([
+    ["192.0.2.2", "192.0.2.3"],
+    ["fd00::1", "fd00::2"],
+    ["::1", "0.0.0.1"],
+    ["::192.0.2.2", "192.0.2.2"], // IPv4-compatible, not mapped: an IPv6 address
+    ["x", "x"],
+    ["", ""],
+  ])("%j is not the address %j", (a, b) => {
+    expect(sameAddress(a, b)).toBe(false);
   });
 });

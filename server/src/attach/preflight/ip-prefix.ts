@@ -1,4 +1,5 @@
-// IP prefixes as numbers, for the IPAM checks: containment and overlap. Pure.
+// IP prefixes as numbers, for the IPAM checks: containment and overlap; and the one comparison of
+// two addresses. Pure.
 import { isIP } from "node:net";
 
 export type IpFamily = 4 | 6;
@@ -31,6 +32,22 @@ export function ipToBigInt(ip: string): { family: IpFamily; n: bigint } | undefi
   if (family === 4) return { family, n: ip.split(".").reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n) };
   if (family !== 6) return undefined;
   return { family, n: ipv6Groups(ip).reduce((acc, g) => (acc << 16n) | BigInt(g), 0n) };
+}
+
+/**
+ * Whether two addresses are one, as the Go plugins (net.IP) and the kernel take them: however
+ * spelled (IPv6 zero compression, case), and an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is that
+ * IPv4 address. A "/prefix" (and an IPv6 zone) is ignored; a malformed address is no address.
+ */
+export function sameAddress(a: string, b: string): boolean {
+  const x = canonicalAddress(a);
+  const y = canonicalAddress(b);
+  return x !== undefined && y !== undefined && x.family === y.family && x.n === y.n;
+}
+
+function canonicalAddress(text: string): { family: IpFamily; n: bigint } | undefined {
+  const v = ipToBigInt(text.split("/")[0] ?? "");
+  return v?.family === 6 && v.n >> 32n === 0xffffn ? { family: 4, n: v.n & 0xffffffffn } : v;
 }
 
 export function prefixContains(p: IpPrefix, ip: string): boolean {

@@ -32,6 +32,8 @@ describe("node addressing", () => {
     expect(nodeAddressHolder("192.0.2.2/32", node)).toEqual({ link: "br0", address: "192.0.2.2/24" });
     expect(nodeAddressHolder("2001:DB8:0::2", node)).toEqual({ link: "br0", address: "2001:db8::2/64" });
     expect(nodeAddressHolder("192.0.2.3/24", node)).toBeUndefined();
+    // The plugins configure an IPv4-mapped address as the IPv4 address.
+    expect(nodeAddressHolder("::ffff:192.0.2.2/120", node)).toEqual({ link: "br0", address: "192.0.2.2/24" });
   });
 
   it("reads ip -j: addresses without IPv6 link-local, masters, lower links, default routes and their nexthops", async () => {

@@ -3,7 +3,7 @@
 // `ips` one of these addresses. Read with `ip -j` in the daemon's netns, the host's (hostNetwork);
 // only when a plan carries such per-pod options. Interpreted purely.
 import { execaRun, type RunCommand } from "../../netns/route-editor.js";
-import { ipToBigInt } from "./ip-prefix.js";
+import { sameAddress } from "./ip-prefix.js";
 
 export interface NodeLinkAddressing {
   readonly name: string;
@@ -84,13 +84,8 @@ export function nodeUse(link: string, node: NodeAddressing, seen = new Set<strin
 
 /** The node's link holding `ip` (its address part), with the address as the node has it; undefined when none does. */
 export function nodeAddressHolder(ip: string, node: NodeAddressing): { link: string; address: string } | undefined {
-  const wanted = ipToBigInt(ip.split("/")[0] ?? "");
-  if (wanted === undefined) return undefined;
   for (const l of node.links) {
-    const address = l.addresses.find((a) => {
-      const v = ipToBigInt(a.split("/")[0] ?? "");
-      return v !== undefined && v.family === wanted.family && v.n === wanted.n;
-    });
+    const address = l.addresses.find((a) => sameAddress(a, ip));
     if (address !== undefined) return { link: l.name, address };
   }
   return undefined;

@@ -99,6 +99,8 @@ describe("a pod's ips against the network's gateway", () => {
       "fd00:7:0::1/64",
       'plugins[0].ipam.gateway "fd00:7::1"',
     ],
+    // The plugins configure an IPv4-mapped address as the IPv4 address.
+    ["static IPAM's route gw, IPv4-mapped", STATIC, "::ffff:10.6.0.1/120", 'plugins[0].ipam.routes[0].gw "10.6.0.1"'],
   ])(
     "refuses an ips entry that is %s, naming network, interface, option, value and the key",
     (_what, ipam, ip, key) => {

@@ -5,7 +5,7 @@
 import { pluginsDeclaring } from "../capability-args.js";
 import type { ConfigKey, DelegateFacts } from "./delegate-facts.js";
 import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
-import { parsePrefix, prefixContains } from "./ip-prefix.js";
+import { sameAddress } from "./ip-prefix.js";
 import { nodeAddressHolder, nodeUse } from "./node-addressing.js";
 import type { NodeUseView, NodeView } from "./node-links.js";
 
@@ -91,11 +91,7 @@ export function podOptionFindings(all: readonly DelegateFacts[], node: NodeUseVi
 
 /** The IPAM gateway key whose address is the address part of `ip`, if any. */
 function gatewayAt(f: DelegateFacts, ip: string): ConfigKey | undefined {
-  const address = ip.split("/")[0] ?? "";
-  return f.gateways.find((g) => {
-    const host = parsePrefix(g.value);
-    return host !== undefined && prefixContains(host, address);
-  });
+  return f.gateways.find((g) => sameAddress(g.value, ip));
 }
 
 function listed(names: readonly string[]): string {
