@@ -63,4 +63,10 @@ describe("node addressing", () => {
       defaultRouteLinks: ["br0", "eth5", "eth6"],
     });
   });
+
+  it("names the command whose output is not JSON", async () => {
+    const run = async (_file: string, args: readonly string[]) =>
+      args.includes("-6") ? 'Option "-j" is unknown' : "[]";
+    await expect(readNodeAddressing(run)).rejects.toThrow(/^ip -j -6 route show default: output is not JSON: /);
+  });
 });

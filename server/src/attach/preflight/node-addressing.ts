@@ -24,7 +24,13 @@ export interface NodeAddressing {
 export async function readNodeAddressing(run: RunCommand = execaRun, signal?: AbortSignal): Promise<NodeAddressing> {
   const opts = signal !== undefined ? { signal } : {};
   const json = async (args: string[]): Promise<unknown[]> => {
-    const parsed: unknown = JSON.parse((await run("ip", ["-j", ...args], opts)) || "[]");
+    const out = await run("ip", ["-j", ...args], opts);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(out || "[]");
+    } catch (err) {
+      throw new Error(`ip -j ${args.join(" ")}: output is not JSON: ${(err as Error).message}`, { cause: err });
+    }
     return Array.isArray(parsed) ? parsed : [];
   };
   const [addrs, v4, v6] = await Promise.all([
