@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -34,6 +34,15 @@ describe("sysfs node links (a /sys/class/net layout in a temp dir)", () => {
   it("answers undefined for a missing link and for names that are no link names", async () => {
     const links = createSysfsNodeLinks(root);
     for (const name of ["eth9", "", "..", ".", "../sysfs", "a/b"]) expect(await links.kind(name)).toBeUndefined();
+  });
+
+  it("fails naming the path when a link's files cannot be read, never taking them as absent", async () => {
+    await mkdir(join(root, "eth5"));
+    await writeFile(join(root, "eth5", "uevent"), "INTERFACE=eth5\n");
+    await symlink("device", join(root, "eth5", "device")); // a loop: ELOOP
+    await expect(createSysfsNodeLinks(root).kind("eth5")).rejects.toThrow(
+      `ELOOP: too many symbolic links encountered, access '${join(root, "eth5", "device")}'`,
+    );
   });
 
   it("viewNode reads each named link once", async () => {

@@ -57,7 +57,7 @@ export function createSysfsNodeLinks(
       try {
         uevent = await readFile(join(root, name, "uevent"), "utf8");
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        if (isAbsence(err)) return undefined;
         throw err;
       }
       const devtype = /^DEVTYPE=(.+)$/m.exec(uevent)?.[1];
@@ -72,17 +72,25 @@ async function entries(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    if (isAbsence(err)) return [];
     throw err;
   }
 }
 
-function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (err) {
+    if (isAbsence(err)) return false;
+    throw err;
+  }
+}
+
+/** Only a missing path (or a file where a directory should be) is "absent"; EACCES, ELOOP… are errors, naming the path. */
+function isAbsence(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }
 
 export async function viewNode(links: NodeLinks, wanted: Iterable<string>): Promise<NodeView> {
