@@ -150,6 +150,11 @@ export async function removeTempFiles(dir: string): Promise<TempFileSweep> {
   } catch (err) {
     return isNoEntry(err) ? { removed: [], failed: [] } : { removed: [], failed: [{ path: dir, error: err as Error }] };
   }
+  return removeTempFilesAmong(dir, names);
+}
+
+/** removeTempFiles for a caller that has listed `dir` already (`names`: its entries). */
+export async function removeTempFilesAmong(dir: string, names: readonly string[]): Promise<TempFileSweep> {
   const removed: string[] = [];
   const failed: Array<{ path: string; error: Error }> = [];
   for (const path of names.filter(isTempFile).map((n) => join(dir, n))) {

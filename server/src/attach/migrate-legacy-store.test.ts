@@ -1,13 +1,20 @@
 import { existsSync } from "node:fs";
+import * as fsp from "node:fs/promises";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { stateLayout } from "../config/index.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 import { migrateLegacyStore } from "./migrate-legacy-store.js";
 import { buildPlan } from "./plan.js";
 import { conf, network, request, tempStore } from "./testing.test-helper.js";
+
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof fsp>();
+  return { ...actual, readdir: vi.fn(actual.readdir), rm: vi.fn(actual.rm) };
+});
+afterEach(() => void vi.mocked(fsp.readdir).mockClear());
 
 function record(containerId: string): AttachmentRecord {
   const plan = buildPlan(request({ containerId }), [network("cluster", "cbr0", conf("cbr0", "bridge"))]);
@@ -86,5 +93,22 @@ describe("migrateLegacyStore", () => {
     expect(unreadable.failed.map((f) => [f.path, (f.error as NodeJS.ErrnoException).code])).toEqual([
       [blocked, "ENOTDIR"],
     ]);
+  });
+
+  it("lists the old directory once, for its records and its temp files; a temp file it cannot remove is named, the records still move", async () => {
+    const layout = stateLayout({ stateDir: t.dir });
+    await mkdir(layout.legacyAttachmentsDir, { recursive: true });
+    await writeFile(join(layout.legacyAttachmentsDir, "c1.json"), JSON.stringify(record("c1")));
+    const temp = join(layout.legacyAttachmentsDir, ".c2.json.0a1b2c3d4e5f.tmp");
+    await writeFile(temp, "");
+    const erofs = Object.assign(new Error(`EROFS: read-only file system, unlink '${temp}'`), { code: "EROFS" });
+    vi.mocked(fsp.rm).mockRejectedValueOnce(erofs); // the one temp file, as on a read-only disk
+
+    const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
+
+    expect(outcome).toEqual({ moved: ["c1"], left: [], failed: [{ path: temp, error: erofs }] });
+    const listings = vi.mocked(fsp.readdir).mock.calls.filter(([dir]) => dir === layout.legacyAttachmentsDir);
+    expect(listings).toHaveLength(1);
+    expect(await readdir(layout.legacyAttachmentsDir)).toEqual([".c2.json.0a1b2c3d4e5f.tmp"]);
   });
 });

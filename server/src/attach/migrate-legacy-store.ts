@@ -8,7 +8,7 @@ import { mkdir, readdir, rename, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
 import { syncDir } from "../atomic-file/index.js";
-import { recordFileId, removeTempFiles, type TempFileSweep } from "./file-attachment-store.js";
+import { recordFileId, removeTempFilesAmong, type TempFileSweep } from "./file-attachment-store.js";
 
 export interface MigrationOutcome {
   /** Container ids whose record moved. */
@@ -27,8 +27,9 @@ export async function migrateLegacyStore(legacyDir: string, dir: string): Promis
     const code = (err as NodeJS.ErrnoException).code;
     return { moved: [], left: [], failed: code === "ENOENT" ? [] : [{ path: legacyDir, error: err as Error }] };
   }
-  // A temp file is a write that never finished: the record it was to replace is the valid one.
-  const { failed } = await removeTempFiles(legacyDir);
+  // A temp file is a write that never finished: the record it was to replace is the valid one. The
+  // one listing serves both jobs.
+  const { failed } = await removeTempFilesAmong(legacyDir, names);
   const records = names.sort().flatMap((name) => {
     const id = recordFileId(name);
     return id === undefined ? [] : [{ id, name }];
