@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentRecord, AttachmentStore, StoreRead } from "./attachment-store.js";
-import { isTempFile, writeFileAtomic } from "../atomic-file/index.js";
+import { isTempFile, writeFileAtomic, type SweepFailure } from "../atomic-file/index.js";
 
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const EXT = ".json";
@@ -134,7 +134,7 @@ export function createFileAttachmentStore(dir: string): AttachmentStore {
 /** Temp files removed, and those (or the directory's listing) that could not be, each with its error. */
 export interface TempFileSweep {
   readonly removed: readonly string[];
-  readonly failed: ReadonlyArray<{ readonly path: string; readonly error: Error }>;
+  readonly failed: readonly SweepFailure[];
 }
 
 /**
@@ -156,7 +156,7 @@ export async function removeTempFiles(dir: string): Promise<TempFileSweep> {
 /** removeTempFiles for a caller that has listed `dir` already (`names`: its entries). */
 export async function removeTempFilesAmong(dir: string, names: readonly string[]): Promise<TempFileSweep> {
   const removed: string[] = [];
-  const failed: Array<{ path: string; error: Error }> = [];
+  const failed: SweepFailure[] = [];
   for (const path of names.filter(isTempFile).map((n) => join(dir, n))) {
     try {
       await rm(path, { force: true });

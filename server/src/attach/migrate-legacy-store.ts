@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
-import { syncDir } from "../atomic-file/index.js";
-import { recordFileId, removeTempFilesAmong, type TempFileSweep } from "./file-attachment-store.js";
+import { syncDir, type SweepFailure } from "../atomic-file/index.js";
+import { recordFileId, removeTempFilesAmong } from "./file-attachment-store.js";
 
 export interface MigrationOutcome {
   /** Container ids whose record moved. */
@@ -16,7 +16,7 @@ export interface MigrationOutcome {
   /** Records left where they were because the new place already holds one (never overwritten), or because moving failed. */
   readonly left: ReadonlyArray<{ readonly containerId: string; readonly why: string }>;
   /** Temp files of unfinished writes in the old directory that could not be removed. */
-  readonly failed: TempFileSweep["failed"];
+  readonly failed: readonly SweepFailure[];
 }
 
 export async function migrateLegacyStore(legacyDir: string, dir: string): Promise<MigrationOutcome> {

@@ -6,6 +6,7 @@
 // every DEL of the node failing; it is a warn line, and the next start tries again.
 import type { Logger } from "pino";
 import { describeIoError, killLeftoverPlugins, type CacheSweep, type CniRuntime } from "../cni/index.js";
+import type { SweepFailure } from "../atomic-file/index.js";
 import type { StateLayout } from "../config/index.js";
 import { migrateLegacyStore, removeTempFiles } from "../attach/index.js";
 
@@ -40,7 +41,8 @@ export async function startupCleanup(deps: StartupCleanupDeps): Promise<void> {
   const temps = [...stores.flatMap((s) => s.removed), ...cache.tempFiles];
   if (temps.length > 0) log.info({ files: temps }, "removed temp files of writes a previous netattachd never finished");
   if (cache.corrupt.length > 0) log.warn({ files: cache.corrupt }, "removed unreadable result cache entries");
-  for (const { path, error } of [...migrated.failed, ...stores.flatMap((s) => s.failed), ...cache.failed]) {
+  const failures: SweepFailure[] = [...migrated.failed, ...stores.flatMap((s) => s.failed), ...cache.failed];
+  for (const { path, error } of failures) {
     const errno = (error as NodeJS.ErrnoException).code;
     log.warn(
       { file: path, errno, err: error },

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { CniResult, JsonObject } from "../spec/types.js";
 import type { CacheSweep } from "./types.js";
 import { isJsonObject } from "../spec/json-object.js";
-import { isTempFile, startAtomicWrite } from "../../atomic-file/index.js";
+import { isTempFile, startAtomicWrite, type SweepFailure } from "../../atomic-file/index.js";
 
 export const CACHE_RECORD_KIND = "netattachCacheV1";
 
@@ -117,7 +117,7 @@ export function createResultCache(cacheDir: string): ResultCache {
       const corrupt = (await Promise.all(all.filter((n) => !isTempFile(n)).map((n) => readRecord(join(dir, n)))))
         .filter((l) => l.status === "corrupt")
         .map((l) => l.path);
-      const failed: Array<{ path: string; error: Error }> = [];
+      const failed: SweepFailure[] = [];
       const removed = (path: string): boolean => {
         try {
           unlinkIfPresent(path);

@@ -1,5 +1,6 @@
 // The runtime's interface (libcni's CNI), its options and what it reports.
 import type { InvokeOptions, PluginExec } from "../invoke/types.js";
+import type { SweepFailure } from "../../atomic-file/index.js";
 import type { Attachment, CniResult, GcArgs, NetworkConfigList, RuntimeConf, VersionInfo } from "../spec/types.js";
 
 /** A plugin of a validated list: its binary and the CNI version it would be run at. */
@@ -102,7 +103,7 @@ export interface CniRuntime {
 export interface CacheSweep {
   readonly tempFiles: readonly string[];
   readonly corrupt: readonly string[];
-  readonly failed: ReadonlyArray<{ readonly path: string; readonly error: Error }>;
+  readonly failed: readonly SweepFailure[];
 }
 
 /** A cached attachment GC is about to DEL, as its ADD left it. */
