@@ -2,15 +2,22 @@
 // node (parsed, kinds and API versions checked, cross-references resolved). The real
 // directories and a running binary are in test/integration/shim-install.test.ts.
 import { readFileSync, readdirSync } from "node:fs";
+import * as fsp from "node:fs/promises";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { DEFAULTS, loadConfig } from "../../../server/src/config/index.js";
 import { DAEMON_NODE_FLAGS } from "../../image/build-image.js";
 import { runCli } from "../cli.js";
 import { installCommand, renderConflist, SHIM_CAPABILITIES } from "./install.js";
+
+// readdir passes through, but a test can make one listing fail (as root, no real directory refuses it).
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof fsp>();
+  return { ...actual, readdir: vi.fn(actual.readdir) };
+});
 
 const options = {
   shim: "/s",
@@ -315,6 +322,24 @@ describe("install and --uninstall on a node's directories", () => {
     expect(u.err).toBe("");
     expect(await ls(bin)).toEqual([...others].sort());
     expect(await ls(conf)).toEqual(["10-cbr0.conflist"]);
+  });
+
+  it("a directory whose listing fails is named on stderr with the error, and the install goes on", async () => {
+    const actual = vi.mocked(fsp.readdir).getMockImplementation()!;
+    const eacces = Object.assign(new Error(`EACCES: permission denied, scandir '${bin}'`), { code: "EACCES" });
+    vi.mocked(fsp.readdir).mockImplementation(((d: string, o?: never) =>
+      d === bin ? Promise.reject(eacces) : actual(d, o)) as typeof actual);
+    try {
+      const r = await ctl();
+      expect(r.code).toBe(0);
+      expect(r.err).toBe(
+        `warning: cannot list ${bin} for stale temp files of ${join(bin, "netattach-cni")}: EACCES: permission denied, scandir '${bin}'; none removed\n`,
+      );
+      expect(r.out).toContain(`installed ${join(bin, "netattach-cni")}\n`);
+    } finally {
+      vi.mocked(fsp.readdir).mockImplementation(actual);
+    }
+    expect(await ls(bin)).toEqual(["netattach-cni"]);
   });
 
   it("--uninstall refuses, removing nothing, while saved attachments hold secondary networks or orphans; --force uninstalls", async () => {

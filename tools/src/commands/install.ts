@@ -181,11 +181,17 @@ async function write(target: string, data: Uint8Array | string, mode: number): P
  * Removes the temp files a write of `target` left when it was killed (an init container OOM-killed
  * or evicted mid-copy leaves up to a whole shim, 100+ MB, each time), and nothing else in the
  * host's CNI dirs. Install runs alone on its node (the DaemonSet's init container), so none is a
- * write in flight. One that cannot be removed is named on stderr; the install goes on.
+ * write in flight. One that cannot be removed, or a directory that cannot be listed, is named on
+ * stderr and the install goes on: a leftover temp file only wastes space (no runtime loads a .tmp
+ * name), and a directory that really cannot be used fails the write that follows, with its error.
  */
 async function removeStaleTemps(target: string, ctx: CommandContext): Promise<void> {
   const dir = dirname(target);
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT")
+      ctx.stderr.write(`warning: cannot list ${dir} for stale temp files of ${target}: ${err.message}; none removed\n`);
+    return [] as string[];
+  });
   for (const name of names.filter((n) => isTempFileOf(target, n))) {
     const path = join(dir, name);
     await rm(path).then(
