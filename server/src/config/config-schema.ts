@@ -13,6 +13,18 @@ import { DEFAULT_SOCKET_PATH } from "../wire/index.js";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+
+/**
+ * How much longer than callTimeoutMs reconcile.gracePeriodMs must be while the runtime's sandbox
+ * list or the pod informer judges (validate-config.ts). An ADD's record may be callTimeoutMs old when
+ * the ADD answers (its last delegate done early, then routes and a slow status PATCH); after the
+ * answer the runtime still has work before it lists the sandbox (containerd relays the shim's result
+ * and starts the pause container: seconds on a loaded node). Ten seconds covers that; with no margin,
+ * a pass in that gap would detach the networks of a pod the runtime is about to report ready.
+ */
+export const GRACE_MARGIN_MS = 10_000;
+
 const nonEmpty = (what: string) => v.pipe(v.string(what), v.nonEmpty(what));
 const str = nonEmpty("expected a non-empty string");
 const absPath = v.pipe(nonEmpty("expected an absolute path"), v.startsWith("/", "expected an absolute path"));
@@ -91,9 +103,9 @@ export const RECONCILE_SCHEMA = section({
   intervalMs: v.optional(int(100, 86_400_000), 60_000),
   /**
    * Attachments written more recently than this are never judged (an ADD the runtime has not finished);
-   * at least callTimeoutMs unless netns existence alone judges (validate-config.ts).
+   * at least callTimeoutMs + GRACE_MARGIN_MS unless netns existence alone judges (validate-config.ts).
    */
-  gracePeriodMs: v.optional(int(0, 86_400_000), 120_000),
+  gracePeriodMs: v.optional(int(0, 86_400_000), DEFAULT_CALL_TIMEOUT_MS + GRACE_MARGIN_MS),
   /** How long one network's CNI GC may take: every ADD and DEL on the node waits while it runs. */
   gcTimeoutMs: v.optional(int(100, 3_600_000), 10_000),
   /** The container runtime's CRI socket (containerd, CRI-O): its sandbox list is the truth; "" = none, netns existence only. */
@@ -159,7 +171,7 @@ export const DAEMON_CONFIG_SCHEMA = section({
   /** Start plugins with netattach-spawner (vfork); false: by forking the daemon (through setpriv). */
   pluginSpawner: v.optional(bool, true),
   /** Deadline of one whole call (all delegates). */
-  callTimeoutMs: v.optional(int(100, 3_600_000), 120_000),
+  callTimeoutMs: v.optional(int(100, 3_600_000), DEFAULT_CALL_TIMEOUT_MS),
   /** Deadline of one plugin invocation; the plugin is killed after it. */
   pluginTimeoutMs: v.optional(int(100, 3_600_000), 60_000),
   /** How long stop() lets calls in flight finish before cancelling them. */

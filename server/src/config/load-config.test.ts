@@ -258,12 +258,12 @@ describe("loadConfig", () => {
     ]);
   });
 
-  it("refuses a reconcile grace period shorter than callTimeoutMs while the runtime's sandbox list or the pod informer judges", async () => {
+  it("refuses a reconcile grace period below callTimeoutMs + 10 s while the runtime's sandbox list or the pod informer judges", async () => {
     const load = (yaml: string, ...flags: string[]) =>
       loadConfig(input({ "/c.yaml": `clusterNetwork: a\n${yaml}` }, ["--config", "/c.yaml", ...flags]));
     expect(await issuesOf(load("reconcile: {gracePeriodMs: 0}"))).toEqual([
-      "reconcile.gracePeriodMs (0) must be at least callTimeoutMs (120000) while the container runtime's sandbox list (reconcile.runtimeSocket) judges sandboxes: " +
-        "an ADD may take callTimeoutMs and the runtime lists its sandbox only once the ADD has answered, so a shorter grace would detach a new pod's networks (see docs/config.md)",
+      "reconcile.gracePeriodMs (0) must be at least callTimeoutMs (120000) + 10000 = 130000 while the container runtime's sandbox list (reconcile.runtimeSocket) judges sandboxes: " +
+        "an ADD may take callTimeoutMs and the runtime lists its sandbox only once the ADD has answered and the sandbox is started, so a shorter grace would detach a new pod's networks (see docs/config.md)",
     ]);
     expect(
       await issuesOf(
@@ -271,21 +271,31 @@ describe("loadConfig", () => {
       ),
     ).toEqual([
       expect.stringMatching(
-        /^reconcile\.gracePeriodMs \(5000\) must be at least callTimeoutMs \(120000\) while the pod informer judges/,
+        /^reconcile\.gracePeriodMs \(5000\) must be at least callTimeoutMs \(120000\) \+ 10000 = 130000 while the pod informer judges/,
+      ),
+    ]);
+    // A grace equal to callTimeoutMs leaves no margin for the runtime to list the sandbox after the ADD's answer.
+    expect(await issuesOf(load("reconcile: {gracePeriodMs: 5000}\ncallTimeoutMs: 5000"))).toEqual([
+      expect.stringMatching(
+        /^reconcile\.gracePeriodMs \(5000\) must be at least callTimeoutMs \(5000\) \+ 10000 = 15000 while/,
       ),
     ]);
     // The floor follows callTimeoutMs, from the file or a flag.
-    await expect(load("reconcile: {gracePeriodMs: 5000}\ncallTimeoutMs: 5000")).resolves.toMatchObject({
-      config: { reconcile: { gracePeriodMs: 5000 } },
+    await expect(load("reconcile: {gracePeriodMs: 15000}\ncallTimeoutMs: 5000")).resolves.toMatchObject({
+      config: { reconcile: { gracePeriodMs: 15000 } },
     });
-    expect(await issuesOf(load("reconcile: {gracePeriodMs: 5000}", "--call-timeout-ms", "5001"))).toEqual([
-      expect.stringMatching(/^reconcile\.gracePeriodMs \(5000\) must be at least callTimeoutMs \(5001\)/),
+    expect(await issuesOf(load("reconcile: {gracePeriodMs: 15000}", "--call-timeout-ms", "5001"))).toEqual([
+      expect.stringMatching(
+        /^reconcile\.gracePeriodMs \(15000\) must be at least callTimeoutMs \(5001\) \+ 10000 = 15001 while/,
+      ),
     ]);
     // Netns existence alone judges: a new pod's netns exists already, so no grace is needed.
     await expect(load('reconcile: {gracePeriodMs: 0, runtimeSocket: ""}')).resolves.toMatchObject({
       config: { reconcile: { gracePeriodMs: 0 } },
     });
-    expect(DEFAULTS.reconcile.gracePeriodMs).toBeGreaterThanOrEqual(DEFAULTS.callTimeoutMs);
+    // The defaults keep the margin.
+    await expect(load("")).resolves.toMatchObject({ config: { reconcile: { gracePeriodMs: 130_000 } } });
+    expect(DEFAULTS.reconcile.gracePeriodMs).toBeGreaterThanOrEqual(DEFAULTS.callTimeoutMs + 10_000);
   });
 
   it("defaultRouteConflicts: reject by default, warn when set, anything else named as invalid", async () => {

@@ -4,7 +4,7 @@
 import * as v from "valibot";
 import { isJsonObject } from "../cni/index.js";
 import { quoteInput } from "../errors/bounded-text.js";
-import { DAEMON_CONFIG_SCHEMA, type DaemonConfig } from "./config-schema.js";
+import { DAEMON_CONFIG_SCHEMA, GRACE_MARGIN_MS, type DaemonConfig } from "./config-schema.js";
 import { DEFAULTS } from "./daemon-config.js";
 
 type Issue = v.InferIssue<typeof DAEMON_CONFIG_SCHEMA>;
@@ -67,24 +67,27 @@ function crossFieldIssues(raw: Record<string, unknown>): string[] {
 }
 
 /**
- * The floor of reconcile.gracePeriodMs (the one place it is enforced). An ADD may run for
- * callTimeoutMs after it saved its record, and the runtime lists the sandbox only once the ADD has
- * answered: a shorter grace lets a pass judge a new pod by a list that lacks it yet, and detach
- * every network of a pod the runtime then reports ready. Judged by netns existence alone (no
- * runtime socket, no cluster), a new pod's netns exists already, so any grace is safe.
+ * The floor of reconcile.gracePeriodMs (the one place it is enforced): callTimeoutMs + GRACE_MARGIN_MS.
+ * An ADD may run for callTimeoutMs after it saved its record, and the runtime lists the sandbox only
+ * once the ADD has answered and it has started the sandbox: a shorter grace lets a pass judge a new
+ * pod by a list that lacks it yet, and detach every network of a pod the runtime then reports ready.
+ * Judged by netns existence alone (no runtime socket, no cluster), a new pod's netns exists already,
+ * so any grace is safe.
  */
 function gracePeriodIssue(raw: Record<string, unknown>, cluster: boolean): string | undefined {
   const reconcile = { ...DEFAULTS.reconcile, ...(isJsonObject(raw.reconcile) ? raw.reconcile : {}) };
   const { gracePeriodMs: grace, runtimeSocket } = reconcile;
   const callTimeout = raw.callTimeoutMs ?? DEFAULTS.callTimeoutMs;
-  if (typeof grace !== "number" || typeof callTimeout !== "number" || grace >= callTimeout) return undefined;
+  if (typeof grace !== "number" || typeof callTimeout !== "number") return undefined;
+  const floor = callTimeout + GRACE_MARGIN_MS;
+  if (grace >= floor) return undefined;
   if (runtimeSocket === "" && !cluster) return undefined;
   const judge =
     runtimeSocket !== "" ? "the container runtime's sandbox list (reconcile.runtimeSocket)" : "the pod informer";
   return (
-    `reconcile.gracePeriodMs (${grace}) must be at least callTimeoutMs (${callTimeout}) while ${judge} judges sandboxes: ` +
-    "an ADD may take callTimeoutMs and the runtime lists its sandbox only once the ADD has answered, so a shorter grace " +
-    "would detach a new pod's networks (see docs/config.md)"
+    `reconcile.gracePeriodMs (${grace}) must be at least callTimeoutMs (${callTimeout}) + ${GRACE_MARGIN_MS} = ${floor} ` +
+    `while ${judge} judges sandboxes: an ADD may take callTimeoutMs and the runtime lists its sandbox only once the ADD ` +
+    "has answered and the sandbox is started, so a shorter grace would detach a new pod's networks (see docs/config.md)"
   );
 }
 
