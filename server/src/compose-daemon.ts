@@ -39,6 +39,7 @@ import { createEventBus } from "./events/event-bus.js";
 import { createAnnotationHotplug } from "./hotplug/annotation-hotplug.js";
 import { fanOut } from "./events/fan-out.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
+import { stateDirProblem } from "./health/state-dir-problem.js";
 import type { CreateKubeEdge, KubeEdge, KubeEdgeConfig, KubeEdgeDeps } from "./kube/index.js";
 import { createMetrics } from "./metrics/index.js";
 import { createRouteEditor } from "./netns/route-editor.js";
@@ -168,12 +169,14 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     events,
     onWait: metrics.onWait,
   });
-  // STATUS needs the cluster network's current config: resolve it first.
+  // STATUS needs the cluster network's current config: resolve it first. A state dir ADDs cannot
+  // save in is a reason too (readiness, the ADD gate and the Status RPC all read this).
   const service: AttachmentService = metrics.instrument({
     ...domain,
     status: async (ctx) => {
-      await cluster.refresh(ctx.signal);
-      return domain.status(ctx);
+      const [stateDir] = await Promise.all([stateDirProblem(config.stateDir), cluster.refresh(ctx.signal)]);
+      const status = await domain.status(ctx);
+      return stateDir === undefined ? status : { ...status, ready: false, reasons: [stateDir, ...status.reasons] };
     },
   });
   const reconciler = createReconciler({

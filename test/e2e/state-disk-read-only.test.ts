@@ -1,10 +1,12 @@
 // A state disk that goes read-only (ext4 errors=remount-ro) must not wedge the node: DEL of a pod whose
 // real plugins all release succeeds (the leftover bookkeeping is a warn line and goes once the disk is
 // writable), and a start that finds a crash's temp files it cannot remove still listens and serves.
+// Readiness names the read-only state dir (ADDs cannot save; a daemon never ready refuses them).
 // The same daemon survives its state dir's contents being removed under it (finding 8).
 // The state dir is a small tmpfs, remounted read-only; it is unmounted even when a test fails.
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { LogLine, TestDaemon } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
@@ -51,6 +53,9 @@ describeRoot("state disk read-only e2e", () => {
       .sort();
   const warns = (logs: readonly LogLine[]) =>
     logs.filter((l) => l.level === 40).map((l) => ({ msg: l.msg, file: l.file, errno: l.errno }));
+  /** The readiness reason of a state dir that cannot be written (health/state-dir-problem.ts). */
+  const unwritable = () =>
+    `state dir ${stateDir} cannot be written: EROFS (read-only file system) on ${stateDir}: ADDs cannot save their attachments (DELs are still served)`;
   async function released(): Promise<void> {
     expect(await w.podLinks()).toEqual([]);
     expect((await w.netns.addrs()).flatMap((l) => globalAddrs(l))).toEqual([]);
@@ -64,6 +69,7 @@ describeRoot("state disk read-only e2e", () => {
     const saved = await stateFiles();
     expect(saved).toContain("attachments/ro1.json");
     await remount("ro");
+    await expect(daemon.client.api.getStatus({})).resolves.toMatchObject({ ready: false, reasons: [unwritable()] });
 
     const res = await daemon.client.api.detachNetworks({ containerId: "ro1", netnsPath: w.netns.path });
 
@@ -87,6 +93,7 @@ describeRoot("state disk read-only e2e", () => {
     await expect(daemon.client.api.detachNetworks({ containerId: "ro1" })).resolves.toBeDefined();
 
     await remount("rw");
+    await expect(daemon.client.api.getStatus({})).resolves.toMatchObject({ ready: true, reasons: [] });
     await daemon.client.api.detachNetworks({ containerId: "ro1" });
     expect(await stateFiles()).toEqual([]);
     await released();
@@ -122,6 +129,15 @@ describeRoot("state disk read-only e2e", () => {
     );
     const res = await daemon.client.api.detachNetworks({ containerId: "ro2", netnsPath: w.netns.path });
     expect(res.removed.map((r) => r.interface).sort()).toEqual(["eth0", "net1"]);
+    await released();
+    // Never ready on this disk: an ADD is refused before anything runs, naming the state dir.
+    const refused = await daemon.client.api.attachNetworks(podRequest(w, "ro5", "ptp-conf")).then(
+      () => expect.fail("the ADD was admitted"),
+      (e: unknown) => e as RichClientError,
+    );
+    expect(refused).toBeInstanceOf(RichClientError);
+    expect(refused.extra.find((e): e is ErrorInfo => e.$type === ErrorInfo.$type)?.reason).toBe("NOT_READY");
+    expect(refused.details).toBe(`netattachd is not ready: ${unwritable()}`);
     await released();
   });
 
