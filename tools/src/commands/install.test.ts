@@ -327,8 +327,9 @@ describe("install and --uninstall on a node's directories", () => {
   it("a directory whose listing fails is named on stderr with the error, and the install goes on", async () => {
     const actual = vi.mocked(fsp.readdir).getMockImplementation()!;
     const eacces = Object.assign(new Error(`EACCES: permission denied, scandir '${bin}'`), { code: "EACCES" });
-    vi.mocked(fsp.readdir).mockImplementation(((d: string, o?: never) =>
-      d === bin ? Promise.reject(eacces) : actual(d, o)) as typeof actual);
+    const listing = actual as (...args: unknown[]) => Promise<unknown>;
+    vi.mocked(fsp.readdir).mockImplementation(((...args: unknown[]) =>
+      args[0] === bin ? Promise.reject(eacces) : listing(...args)) as typeof actual);
     try {
       const r = await ctl();
       expect(r.code).toBe(0);
