@@ -5,7 +5,7 @@
 // streamed, so a huge one costs a count, not memory; only the first `maxReads` files are read.
 import { opendir } from "node:fs/promises";
 import { isIP } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { containerIdProblem, interfaceNameProblem, MAX_CONTAINER_ID_LENGTH } from "../../../server/src/cni/index.js";
 import { readFileWithin } from "../../../server/src/limits/bounded-file.js";
 
@@ -54,6 +54,23 @@ export async function readReservations(dir: string, maxReads: number): Promise<D
       if ("why" in r) out.skipped.push(`${r.path}: ${r.why}`);
       else out.reservations.push(r);
     }
+  }
+  return out;
+}
+
+/**
+ * Whether each reservation is still there as it was read: one released by a DEL that ended
+ * after the read (or taken since by another container) is no finding. Read in batches.
+ */
+export async function stillReserved(read: readonly Reservation[]): Promise<boolean[]> {
+  const out: boolean[] = [];
+  for (let i = 0; i < read.length; i += BATCH) {
+    const batch = read.slice(i, i + BATCH);
+    const now = await Promise.all(batch.map((r) => readOne(dirname(r.path), r.ip)));
+    now.forEach((n, j) => {
+      const r = batch[j]!;
+      out.push(n !== "gone" && !("why" in n) && n.containerId === r.containerId && n.ifName === r.ifName);
+    });
   }
   return out;
 }

@@ -118,6 +118,28 @@ describe("checkIpamReservations", () => {
     expect(r.status).toBe("ok");
   });
 
+  it("drops a reservation released (or taken by another container) after it was read: a DEL that ended in between", async () => {
+    await reserve(blue, "10.2.0.12", "deleting1", "net1");
+    await reserve(blue, "10.2.0.13", "deleting2", "net1");
+    await reserve(blue, "10.2.0.14", "lost3", "net1");
+    const r = await checkIpamReservations(
+      [blue],
+      async () => {
+        // Both DELs ended while doctor read: their records are gone, and so are their files; the
+        // second address was reserved again at once, by an ADD whose record doctor did not see.
+        await rm(join(blue.dir, "10.2.0.12"));
+        await reserve(blue, "10.2.0.13", "adding2", "net1");
+        return { recorded: new Set<string>(), clusterNetwork: "cluster", sandboxes: noRuntime };
+      },
+      tools,
+    );
+    expect(r.status).toBe("fail");
+    expect(r.message.split("\n")).toEqual([
+      `3 reservation(s) in 1 host-local data dir(s); 1 with no saved attachment (the container runtime was not asked (${noRuntime.why})):`,
+      `10.2.0.14 in ${blue.dir} (network default/blue): container lost3, interface net1: no saved attachment; netattach is the only one that reserves on a secondary network, so nothing releases it`,
+    ]);
+  });
+
   it("skips what is not a reservation, and takes an id-only file (host-local before 0.9) with an rm fix", async () => {
     await writeFile(join(blue.dir, "notes.txt"), "hello");
     await writeFile(join(blue.dir, "10.2.0.7"), "x".repeat(4096));

@@ -1,7 +1,8 @@
 // host-local reservations nothing owns: an address whose container id no saved attachment has
 // (its record lost with stateDir, or a crash between the reservation and the record) stays
 // reserved for good. Reservations are read before the owners are asked, so an ADD in flight
-// (netattach saves its record before any plugin runs) is never taken for a leak.
+// (netattach saves its record before any plugin runs) is never taken for a leak; each finding's
+// file is read again after, so a DEL that ended in between (record, then file gone) is none either.
 //
 // How sure a finding is depends on what can be asked:
 // - the container runtime's sandbox list (CRI ListPodSandbox, the reconciler's own truth) answers:
@@ -12,7 +13,7 @@
 //   (warn); a secondary network's cannot (netattach is the only one that reserves there: fail).
 import type { CheckResult, CheckStatus } from "./doctor-check.js";
 import type { HostLocalDir } from "./host-local-dirs.js";
-import { readReservations, type Reservation } from "./host-local-reservations.js";
+import { readReservations, stillReserved, type Reservation } from "./host-local-reservations.js";
 
 export interface ReservationOwners {
   /** Container ids of the saved attachments, readable or not. */
@@ -64,7 +65,7 @@ export async function checkIpamReservations(
   const read = [];
   for (const dir of dirs) read.push({ dir, ...(await readReservations(dir.dir, limits.maxReads)) });
   const who = await owners();
-  const findings: Finding[] = [];
+  const suspects: Finding[] = [];
   const notes: string[] = [];
   let total = 0;
   let live = 0;
@@ -82,9 +83,11 @@ export async function checkIpamReservations(
       if (who.recorded.has(r.containerId)) continue;
       const finding = judge(r, isCluster, who.sandboxes);
       if (finding === "live") live++;
-      else findings.push({ dir, r, ...finding });
+      else suspects.push({ dir, r, ...finding });
     }
   }
+  const kept = await stillReserved(suspects.map((f) => f.r));
+  const findings = suspects.filter((_, i) => kept[i]);
   const status: CheckStatus = findings.some((f) => f.status === "fail")
     ? "fail"
     : findings.length > 0 || notes.length > 0
