@@ -33,6 +33,7 @@ export { parseConfFile, type ConfFile } from "./conf-file.js";
 export { createDirReader } from "./dir-reader.js";
 export { MANIFEST_EXTENSIONS } from "./definition-dir-source.js";
 export { parseNadManifest } from "./nad-manifest.js";
+export { loadConfPath } from "./load-conf-path.js";
 // For the Kubernetes source (issue 5): the same NAD checks and spec.config/conf-dir rules.
 export { nadRecordFromObject, NAD_API_VERSION, NAD_KIND, type NadRecord } from "./nad-object.js";
 export { nadToDefinition, describeNad } from "./nad-to-definition.js";

@@ -1,10 +1,13 @@
 // Every network the daemon's own config defines on this node: each conf/conflist of its conf
-// dir and each definition of its definitions dir, resolved by the daemon's own sources (so a
-// definition without spec.config gets its conf dir file, exactly as at ADD).
+// dir, each definition of its definitions dir, and a clusterNetwork or defaultNetworks entry given
+// as an absolute path, resolved by the daemon's own sources and loader (so a definition without
+// spec.config gets its conf dir file, and a directory path its first config, exactly as at ADD).
+import { isAbsolute, resolve } from "node:path";
 import {
   createConfDirSource,
   createDefinitionDirSource,
   createDirReader,
+  loadConfPath,
   MANIFEST_EXTENSIONS,
   parseConfFile,
   parseNadManifest,
@@ -18,12 +21,14 @@ export interface ConfiguredNetwork {
   readonly name: string;
   /** Where it is defined, for messages. */
   readonly where: string;
+  /** The conf/conflist file it is, for `netattachctl cni del`; absent for definitions. */
+  readonly confFile?: string;
   /** The CNI config, or why it could not be resolved. */
   readonly config: JsonObject | { readonly problem: string };
 }
 
 export async function configuredNetworks(
-  config: Pick<DaemonConfig, "cniConfDir" | "definitionsDir">,
+  config: Pick<DaemonConfig, "cniConfDir" | "definitionsDir" | "clusterNetwork" | "defaultNetworks" | "limits">,
 ): Promise<ConfiguredNetwork[]> {
   const out: ConfiguredNetwork[] = [];
   const confSource = createConfDirSource(config.cniConfDir);
@@ -31,7 +36,13 @@ export async function configuredNetworks(
   for (const f of confSnap.files) {
     if (f.parsed.kind === "invalid")
       out.push({ name: f.parsed.probableName, where: f.path, config: { problem: f.parsed.problem } });
-    else if (f.parsed.name !== undefined) out.push({ name: f.parsed.name, where: f.path, config: f.parsed.config });
+    else if (f.parsed.name !== undefined)
+      out.push({ name: f.parsed.name, where: f.path, confFile: f.path, config: f.parsed.config });
+  }
+  const listed = new Set(confSnap.files.map((f) => resolve(f.path)));
+  for (const value of new Set([config.clusterNetwork, ...config.defaultNetworks].filter((v) => isAbsolute(v)))) {
+    const network = await pathNetwork(value, config.limits.maxDefinitionFileBytes);
+    if (network.confFile === undefined || !listed.has(resolve(network.confFile))) out.push(network);
   }
   if (config.definitionsDir !== undefined) {
     const source = createDefinitionDirSource({ dir: config.definitionsDir, confDir: confSource });
@@ -46,6 +57,18 @@ export async function configuredNetworks(
     }
   }
   return out;
+}
+
+/** A network named by its file (or directory) path; its CNI name when it loads, else the path. */
+async function pathNetwork(path: string, maxBytes: number): Promise<ConfiguredNetwork> {
+  try {
+    const { found, tried } = await loadConfPath(path, maxBytes);
+    if (found === undefined) return { name: path, where: path, config: { problem: tried.join("; ") } };
+    const file = found.origin.kind === "conf-file" ? found.origin.path : path;
+    return { name: found.name, where: file, confFile: file, config: found.config };
+  } catch (err) {
+    return { name: path, where: path, config: { problem: err instanceof Error ? err.message : String(err) } };
+  }
 }
 
 async function lookup(

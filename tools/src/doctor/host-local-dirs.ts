@@ -38,8 +38,7 @@ export function hostLocalDirs(networks: readonly ConfiguredNetwork[]): HostLocal
       );
       const entry = byDir.get(dir) ?? { cniName: list.name, networks: [] };
       if (!entry.networks.includes(n.name)) entry.networks.push(n.name);
-      // A conf dir network is named by its CNI name alone (a definition by namespace/name).
-      if (entry.confFile === undefined && !n.name.includes("/")) entry.confFile = n.where;
+      if (entry.confFile === undefined && n.confFile !== undefined) entry.confFile = n.confFile;
       byDir.set(dir, entry);
     }
   }

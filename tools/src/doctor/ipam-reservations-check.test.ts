@@ -182,19 +182,30 @@ describe("checkIpamReservations", () => {
 });
 
 describe("hostLocalDirs", () => {
-  const net = (name: string, where: string, config: ConfiguredNetwork["config"]): ConfiguredNetwork => ({
+  const net = (
+    name: string,
+    where: string,
+    config: ConfiguredNetwork["config"],
+    confFile?: string,
+  ): ConfiguredNetwork => ({
     name,
     where,
     config,
+    ...(confFile === undefined ? {} : { confFile }),
   });
 
   it("is <dataDir>/<CNI name> (host-local's default dataDir unless ipam.dataDir), once per directory", () => {
     const dirs = hostLocalDirs([
-      net("cluster", "/etc/na/10-c.conflist", {
-        cniVersion: "1.0.0",
-        name: "cluster",
-        plugins: [{ type: "bridge", ipam: { type: "host-local", ranges: [] } }, { type: "portmap" }],
-      }),
+      net(
+        "cluster",
+        "/etc/na/10-c.conflist",
+        {
+          cniVersion: "1.0.0",
+          name: "cluster",
+          plugins: [{ type: "bridge", ipam: { type: "host-local", ranges: [] } }, { type: "portmap" }],
+        },
+        "/etc/na/10-c.conflist",
+      ),
       net("default/blue", "/defs/blue.yaml", {
         cniVersion: "1.0.0",
         name: "blue-net",
