@@ -62,8 +62,9 @@ export async function configuredNetworks(
 /** A network named by its file (or directory) path; its CNI name when it loads, else the path. */
 async function pathNetwork(path: string, maxBytes: number): Promise<ConfiguredNetwork> {
   try {
-    const { found, tried } = await loadConfPath(path, maxBytes);
-    if (found === undefined) return { name: path, where: path, config: { problem: tried.join("; ") } };
+    const loaded = await loadConfPath(path, maxBytes);
+    if (loaded.found === undefined) return { name: path, where: path, config: { problem: loaded.tried.join("; ") } };
+    const { found } = loaded;
     const file = found.origin.kind === "conf-file" ? found.origin.path : path;
     return { name: found.name, where: file, confFile: file, config: found.config };
   } catch (err) {
