@@ -7,6 +7,7 @@ import { DEFAULTS, loadConfig, stateLayout, type DaemonConfig } from "../../../s
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 import { absoluteTarget, createDaemonClient } from "../daemon-client.js";
 import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
+import { apiNetworks } from "../doctor/api-networks.js";
 import { checkConfOrder } from "../doctor/conf-order-check.js";
 import { configuredNetworks } from "../doctor/configured-networks.js";
 import { checkDaemon, checkStaleState } from "../doctor/daemon-checks.js";
@@ -32,7 +33,9 @@ Node checks for a pod that did not get its networks, each printed with its fix:
   kernel       macvlan, ipvlan and vlan links can be created (probed in a throwaway netns)
   stale-state  saved attachments whose network namespace is gone
   ipam-reservations
-               host-local addresses of the configured networks that no saved attachment owns
+               host-local addresses of the configured networks (and of the definitions
+               in the Kubernetes API, read with netattachd's kubeconfig) that no saved
+               attachment owns
 Exit code 1 when a check failed.
 
   --config PATH     netattachd's config file (default ${DAEMON_CONFIG} when it exists);
@@ -89,12 +92,17 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
         : { check: "stale-state", status: "skip", message: "netattachd is not reachable" },
     );
     if (reachable) {
-      const ipam = await checkIpamReservations(hostLocalDirs(networks), () => reservationOwners(client, config, opts), {
-        binDirs: config.cniBinDirs,
-        cacheDir: stateLayout(config).cacheDir,
-      });
-      const note = apiNote === "" ? "" : "\n(host-local networks defined only in the Kubernetes API are not read here)";
-      checks.push({ ...ipam, message: ipam.message + note });
+      const fromApi = await apiNetworks(config, async (kube) =>
+        (await import("../doctor/kube-nad-list.js")).openNadList(kube, opts),
+      );
+      checks.push(
+        await checkIpamReservations(
+          hostLocalDirs([...networks, ...fromApi.networks]),
+          () => reservationOwners(client, config, opts),
+          { binDirs: config.cniBinDirs, cacheDir: stateLayout(config).cacheDir },
+          { notRead: fromApi.notRead },
+        ),
+      );
     } else {
       checks.push({ check: "ipam-reservations", status: "skip", message: "netattachd is not reachable" });
     }

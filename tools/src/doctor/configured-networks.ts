@@ -11,7 +11,7 @@ import {
   MANIFEST_EXTENSIONS,
   parseConfFile,
   parseNadManifest,
-  type NetworkSource,
+  type NetworkLookup,
 } from "../../../server/src/resolve/index.js";
 import type { DaemonConfig } from "../../../server/src/config/index.js";
 import { CONF_EXTENSIONS, isJsonObject, type JsonObject } from "../../../server/src/cni/index.js";
@@ -52,7 +52,7 @@ export async function configuredNetworks(
       out.push({
         name,
         where: record.manifestPath ?? config.definitionsDir,
-        config: await lookup(source, record.namespace, record.name),
+        config: await resolvedConfig(() => source.lookup({ namespace: record.namespace, name: record.name })),
       });
     }
   }
@@ -72,13 +72,10 @@ async function pathNetwork(path: string, maxBytes: number): Promise<ConfiguredNe
   }
 }
 
-async function lookup(
-  source: NetworkSource,
-  namespace: string,
-  name: string,
-): Promise<JsonObject | { problem: string }> {
+/** A definition's CNI config as the daemon resolves it at ADD, or why it cannot be. */
+export async function resolvedConfig(find: () => Promise<NetworkLookup>): Promise<JsonObject | { problem: string }> {
   try {
-    const found = await source.lookup({ namespace, name });
+    const found = await find();
     return found.found ? found.found.config : { problem: found.tried.join("; ") };
   } catch (err) {
     return { problem: err instanceof Error ? err.message : String(err) };

@@ -160,7 +160,7 @@ describe("checkIpamReservations", () => {
 
   it("bounds a huge data dir: reads maxReads files, counts the rest, lists maxListed findings and says how many more", async () => {
     for (let i = 1; i <= 250; i++) await reserve(blue, `10.3.${i >> 8}.${i & 255}`, `leak${i}`, "net1");
-    const r = await checkIpamReservations([blue], owners(), tools, { maxReads: 100, maxListed: 5 });
+    const r = await checkIpamReservations([blue], owners(), tools, { limits: { maxReads: 100, maxListed: 5 } });
     const lines = r.message.split("\n");
     expect(lines[0]).toBe(
       "100 reservation(s) in 1 host-local data dir(s); 100 with no saved attachment (the container runtime was not asked (no container runtime socket configured (reconcile.runtimeSocket))):",

@@ -39,6 +39,17 @@ export interface ReservationLimits {
 
 const RESERVATION_LIMITS: ReservationLimits = { maxReads: 5_000, maxListed: 20 };
 
+export interface ReservationScope {
+  /** Places whose networks could not be read (the Kubernetes API), one line each: the check warns. */
+  readonly notRead?: readonly string[];
+  readonly limits?: ReservationLimits;
+}
+
+const UNREAD_FILES_FIX =
+  "host-local counts every file named by an address as reserved: check those named above (reading the data dirs needs root)";
+const NOT_READ_FIX =
+  "make the Kubernetes API reachable with the settings named above (netattachd's kubernetes.mode and kubeconfigPath), or run doctor where it is";
+
 export const PREDATES_NETATTACH = "no saved attachment; live only if the pod predates netattach";
 const SECONDARY_UNRECORDED =
   "no saved attachment; netattach is the only one that reserves on a secondary network, so nothing releases it";
@@ -58,15 +69,20 @@ export async function checkIpamReservations(
   dirs: readonly HostLocalDir[],
   owners: () => Promise<ReservationOwners>,
   tools: ReleaseTools,
-  limits: ReservationLimits = RESERVATION_LIMITS,
+  scope: ReservationScope = {},
 ): Promise<CheckResult> {
-  if (dirs.length === 0)
-    return { check: "ipam-reservations", status: "ok", message: "no configured network uses host-local IPAM" };
+  const { notRead = [], limits = RESERVATION_LIMITS } = scope;
+  if (dirs.length === 0) {
+    const message = ["no configured network uses host-local IPAM", ...notRead].join("\n");
+    return notRead.length === 0
+      ? { check: "ipam-reservations", status: "ok", message }
+      : { check: "ipam-reservations", status: "warn", message, fix: NOT_READ_FIX };
+  }
   const read = [];
   for (const dir of dirs) read.push({ dir, ...(await readReservations(dir.dir, limits.maxReads)) });
   const who = await owners();
   const suspects: Finding[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [...notRead];
   let total = 0;
   let live = 0;
   for (const { dir, reservations, skipped, unread, problem } of read) {
@@ -103,7 +119,10 @@ export async function checkIpamReservations(
       ...(status === "ok"
         ? {}
         : {
-            fix: "host-local counts every file named by an address as reserved: check those named above (reading the data dirs needs root)",
+            fix: [
+              ...(notes.length > notRead.length ? [UNREAD_FILES_FIX] : []),
+              ...(notRead.length > 0 ? [NOT_READ_FIX] : []),
+            ].join("\n"),
           }),
     };
   const asked =

@@ -1,0 +1,42 @@
+// doctor's LIST of NetworkAttachmentDefinitions through netattachd's own client (kube-client.ts:
+// the same kubeconfig or service account, User-Agent and TLS), each call with a deadline. Imported
+// only when kubernetes.mode is not none, so @kubernetes/client-node is not loaded otherwise
+// (tools/build.mjs).
+import { describeApiFailure } from "../../../server/src/kube/api-failure.js";
+import { createKubeClient, loadKubeConfig } from "../../../server/src/kube/kube-client.js";
+import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from "../../../server/src/kube/nad-api.js";
+import { trimNad } from "../../../server/src/kube/trim-object.js";
+import type { KubeSettings, NadList } from "./api-networks.js";
+import type { CallOptions } from "./daemon-checks.js";
+
+/** One LIST may take this long (or what is left of doctor's --timeout): a hung API server is a warning, not a wait. */
+const LIST_TIMEOUT_MS = 10_000;
+
+export function openNadList(kube: KubeSettings, opts: CallOptions): NadList {
+  const kc = loadKubeConfig(kube); // a KUBE_API_UNAVAILABLE naming the kubeconfig when it cannot be loaded
+  const client = createKubeClient(kc);
+  const settings =
+    kube.mode === "in-cluster" ? "the in-cluster service account" : `kubeconfig ${kube.kubeconfigPath ?? ""}`;
+  return {
+    source: `${settings} (server ${kc.getCurrentCluster()?.server ?? "?"})`,
+    async list(namespace, limit) {
+      const timeoutMs = Math.max(1, Math.min(LIST_TIMEOUT_MS, opts.deadline.getTime() - Date.now()));
+      const call = client.callOptions({ timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const page = { group: NAD_GROUP, version: NAD_VERSION, plural: NAD_PLURAL, limit };
+      try {
+        const body = (await (namespace === ""
+          ? client.custom.listClusterCustomObject(page, call)
+          : client.custom.listNamespacedCustomObject({ ...page, namespace }, call))) as {
+          items?: unknown;
+          metadata?: { continue?: unknown };
+        };
+        const items = Array.isArray(body.items) ? body.items.map(trimNad) : [];
+        const more = typeof body.metadata?.continue === "string" && body.metadata.continue !== "";
+        return { items, more };
+      } catch (err) {
+        return { problem: describeApiFailure(err) };
+      }
+    },
+    close: () => client.close(),
+  };
+}
