@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../tools/src/cli.js";
 import { startComposedDaemon, tempDir, type TestDaemon } from "../helpers/daemon.js";
 import { startFakeCri } from "../helpers/fake-cri.js";
+import { startKubeStandIn } from "../helpers/kube-stand-in/index.js";
 import { createScratchNetns } from "../helpers/scratch-netns.js";
 
 const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.url));
@@ -292,6 +293,59 @@ describe("netattachctl doctor", () => {
       await cri.stop();
       await rm(green);
       await rm(dataDir, { recursive: true });
+    }
+  });
+
+  it("scans the host-local dirs of definitions that live only in the Kubernetes API, and warns when it cannot list them", async () => {
+    const dataDir = join(dir, "ipam-api");
+    const ipam = { type: "host-local", dataDir, ranges: [[{ subnet: "10.6.0.0/24" }]] };
+    const api = await startKubeStandIn();
+    const withApi = join(dir, "netattachd-api.json");
+    try {
+      api.createNad({
+        namespace: "default",
+        name: "red",
+        config: { cniVersion: "1.0.0", name: "red", type: "noop", ipam },
+      });
+      await mkdir(join(dataDir, "red"), { recursive: true });
+      await writeFile(join(dataDir, "red", "10.6.0.2"), "lostapi1\r\nnet1");
+      const kubeconfig = await api.writeKubeconfig(dir);
+      const config = JSON.parse(await readFile(configPath, "utf8")) as object;
+      const kubernetes = { mode: "kubeconfig", kubeconfigPath: kubeconfig, nodeName: "node-a" };
+      await writeFile(withApi, JSON.stringify({ ...config, kubernetes }));
+      const ipamCheck = async (...extra: string[]): Promise<Check | undefined> => {
+        const r = await cli("doctor", "--config", withApi, "-o", "json", ...extra);
+        return (JSON.parse(r.out) as { checks: Check[] }).checks.find((c) => c.check === "ipam-reservations");
+      };
+
+      const found = await ipamCheck();
+      expect(found?.status).toBe("fail");
+      expect(found?.message).toContain(
+        `10.6.0.2 in ${join(dataDir, "red")} (network default/red): container lostapi1, interface net1: no saved attachment; netattach is the only one`,
+      );
+      expect(api.count({ verb: "list", resource: "network-attachment-definitions" })).toBe(1);
+
+      // An API server that never answers: a warning naming the kubeconfig, within doctor's deadline.
+      api.failNext({ verb: "list", resource: "network-attachment-definitions" }, "hang");
+      const started = Date.now();
+      const hung = await ipamCheck("--timeout", "3s");
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(hung).toMatchObject({
+        status: "warn",
+        message: `no configured network uses host-local IPAM\nnetworks defined only in the Kubernetes API were not scanned (all namespaces): cannot list them with kubeconfig ${kubeconfig} (server ${api.url}): no answer within the per-request timeout`,
+      });
+
+      // Client settings that cannot be loaded: the same warning, naming the file.
+      await rm(kubeconfig);
+      const unloadable = await ipamCheck();
+      expect(unloadable?.status).toBe("warn");
+      expect(unloadable?.message).toContain(
+        `networks defined only in the Kubernetes API were not scanned: cannot load Kubernetes client settings from kubeconfig ${kubeconfig}:`,
+      );
+    } finally {
+      await api.close();
+      await rm(withApi, { force: true });
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 
