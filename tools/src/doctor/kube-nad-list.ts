@@ -12,7 +12,12 @@ import type { CallOptions } from "./daemon-checks.js";
 /** One LIST may take this long (or what is left of doctor's --timeout): a hung API server is a warning, not a wait. */
 const LIST_TIMEOUT_MS = 10_000;
 
-export function openNadList(kube: KubeSettings, opts: CallOptions): NadList {
+export function openNadList(kube: KubeSettings, opts: CallOptions, env: NodeJS.ProcessEnv = process.env): NadList {
+  // Outside a pod the client would ask https://undefined:undefined and say only that it failed.
+  if (kube.mode === "in-cluster" && !env.KUBERNETES_SERVICE_HOST)
+    throw new Error(
+      "kubernetes.mode is in-cluster and KUBERNETES_SERVICE_HOST is not set (not in a pod): run doctor in netattachd's pod (kubectl exec) to read them",
+    );
   const kc = loadKubeConfig(kube); // a KUBE_API_UNAVAILABLE naming the kubeconfig when it cannot be loaded
   const client = createKubeClient(kc);
   const settings =
