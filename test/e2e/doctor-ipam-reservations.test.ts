@@ -2,10 +2,10 @@
 // record of (a secondary network's, as after a lost stateDir; the cluster network's, as for a pod
 // that predates netattach) next to a pod netattach attached: the unowned reservations are named
 // by address and container id, the saved pod's are not, and the printed fixes release them.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { DEFAULTS, type DaemonConfig } from "../../server/src/config/index.js";
+import { DEFAULTS, stateLayout, type DaemonConfig } from "../../server/src/config/index.js";
 import { ipamReservationOwner } from "../helpers/host-net.js";
 import { runNetattachctl } from "../helpers/netattachctl.js";
 import { createNetns, type Netns } from "../helpers/netns.js";
@@ -117,5 +117,62 @@ describeRoot("doctor e2e: host-local reservations nothing owns", () => {
       status: "ok",
       message: "2 reservation(s) in 3 host-local data dir(s), each owned by a saved attachment",
     });
+  });
+
+  it("scans the cluster network given as an absolute path (not in the conf dir), and its fix is that file's DEL", async () => {
+    // The cluster network's conflist under its own name, outside the conf dir.
+    const clusterFile = join(w.dir, "cluster-path", "cluster.conflist");
+    await mkdir(join(w.dir, "cluster-path"));
+    const conf = JSON.parse(await readFile(join(w.confDir, "10-cluster.conflist"), "utf8")) as object;
+    await writeFile(clusterFile, JSON.stringify({ ...conf, name: "pathcluster" }));
+    const over: Partial<DaemonConfig> = {
+      clusterNetwork: clusterFile,
+      reconcile: { ...DEFAULTS.reconcile, runtimeSocket: "" },
+    };
+    const d = await w.start(over);
+    const configPath = join(w.dir, "netattachd.json");
+    await writeFile(configPath, JSON.stringify(w.config(over)));
+    await d.client.api.attachNetworks(podRequest(w, "dppsaved", "default/macvlan-conf@net1"));
+    const [saved] = await w.reservations("pathcluster");
+    expect(saved).toBeDefined();
+
+    // A pod that predates netattach on the cluster network: a real ADD netattach never saw.
+    lost = await createNetns("dpp-old-");
+    const cacheDir = join(w.dir, "cni-cache");
+    const tools = ["--bin-dir", w.binDirs.join(":"), "--cache-dir", cacheDir];
+    const added = await runNetattachctl([
+      "cni",
+      "add",
+      clusterFile,
+      lost.path,
+      "--container-id",
+      "dppold",
+      "--ifname",
+      "eth0",
+      ...tools,
+    ]);
+    expect(added).toMatchObject({ code: 0, stderr: "" });
+    const oldIp = (JSON.parse(added.stdout) as { ips: Array<{ address: string }> }).ips[0]!.address.split("/")[0]!;
+
+    const doctor = async (): Promise<Check> => {
+      const r = await runNetattachctl(["doctor", "--config", configPath, "-o", "json", "--conf-dir", w.confDir]);
+      return (JSON.parse(r.stdout) as { checks: Check[] }).checks.find((c) => c.check === "ipam-reservations")!;
+    };
+    const found = await doctor();
+    expect(found.status).toBe("warn");
+    expect(found.message.split("\n").slice(1)).toEqual([
+      `${oldIp} in ${join(w.dataDir, "pathcluster")} (network pathcluster): container dppold, interface eth0: no saved attachment; live only if the pod predates netattach`,
+    ]);
+    const fix = found.fix!.split("\n")[1]!;
+    expect(fix).toBe(
+      `once crictl pods --id dppold lists nothing: netattachctl cni del ${clusterFile} --container-id dppold --ifname eth0 --bin-dir ${w.binDirs.join(":")} --cache-dir ${stateLayout(w.config(over)).cacheDir}`,
+    );
+    // The fix as printed (its cache dir is netattachd's, which has no result for this id: host-local releases by id).
+    const del = await runNetattachctl(
+      fix.replace(/^once crictl pods --id \S+ lists nothing: netattachctl /, "").split(" "),
+    );
+    expect(del).toMatchObject({ code: 0, stderr: "" });
+    expect(await w.reservations("pathcluster")).toEqual([saved]);
+    expect((await doctor()).status).toBe("ok");
   });
 });
