@@ -5,6 +5,8 @@
 // namespaces when kubernetes.namespaces is empty). An API that cannot be reached is a line saying
 // so, never a failure: the node's own checks still run.
 import type { DaemonConfig } from "../../../server/src/config/index.js";
+// kube-tuning.ts alone: the rest of the kube edge (and @kubernetes/client-node) loads only when asked.
+import { DEFAULT_KUBE_TUNING } from "../../../server/src/kube/kube-tuning.js";
 import {
   createConfDirSource,
   describeNad,
@@ -39,8 +41,8 @@ export interface ApiNetworks {
   readonly notRead: string[];
 }
 
-/** Definitions read per namespace: one LIST page of the informers' own size (kube-tuning.ts listPageSize). */
-const MAX_DEFINITIONS = 500;
+/** Definitions read per namespace: one LIST page of the informers' own size. */
+const MAX_DEFINITIONS = DEFAULT_KUBE_TUNING.listPageSize;
 
 export async function apiNetworks(
   config: Pick<DaemonConfig, "kubernetes" | "cniConfDir" | "confDirFallback" | "defaultNamespace">,
