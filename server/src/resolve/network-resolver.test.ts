@@ -239,6 +239,18 @@ describe("createNetworkResolver: default-network annotation", () => {
     expect(err.context).toEqual({ network: "kube-system/cluster-net", source: DEFAULT_NET, phase: "resolve" });
   });
 
+  it("gives a pod's cluster network alone, as its ADD gets it, when resolveClusterNetwork is given the pod", async () => {
+    const { resolver, definitions } = setup({ defaultNetworks: ["kube-system/extra"] });
+    const alone = (annotations: Record<string, string>) =>
+      resolver.resolveClusterNetwork({ pod: { namespace: "pod-ns", annotations } });
+    expect(summary([await alone({ [DEFAULT_NET]: "alt-cluster", [NETWORKS]: "a" })])).toEqual([
+      "cluster:kube-system/alt-cluster",
+    ]);
+    expect(definitions.calls).toEqual(["kube-system/alt-cluster"]);
+    expect(summary([await alone({ [DEFAULT_NET]: " " })])).toEqual(["cluster:cluster-net"]);
+    expect((await rejection(alone({ [DEFAULT_NET]: "a,b" }))).code).toBe("INVALID_ANNOTATION");
+  });
+
   it("is subject to namespace isolation (Multus does not check it)", async () => {
     const err = await rejection(
       setup({ namespaceIsolation: true }).resolver.resolve(pod({ [DEFAULT_NET]: "alt-cluster" })),

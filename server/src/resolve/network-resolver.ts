@@ -84,7 +84,7 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
   }
 
   /** The pod's default-network annotation (exactly one definition) or the configured cluster network. */
-  function clusterNetwork(query: PodNetworkQuery, signal?: AbortSignal): Pending {
+  function clusterNetwork(query: Pick<PodNetworkQuery, "namespace" | "annotations">, signal?: AbortSignal): Pending {
     const value = query.annotations[DEFAULT_NETWORK_ANNOTATION];
     if (value !== undefined && value.trim() !== "") {
       // Parsed with no default namespace, so an unqualified name can be told apart and its error can say where the namespace came from.
@@ -169,7 +169,8 @@ export function createNetworkResolver(options: NetworkResolverOptions): NetworkR
 
     async resolveClusterNetwork(opts) {
       opts?.signal?.throwIfAborted();
-      return configuredClusterNetwork(opts?.signal)();
+      const pod = opts?.pod;
+      return (pod === undefined ? configuredClusterNetwork(opts?.signal) : clusterNetwork(pod, opts?.signal))();
     },
   };
 }

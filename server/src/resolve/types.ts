@@ -121,8 +121,14 @@ export interface PodNetworkQuery {
 /** Decides which networks a pod gets. Throws DaemonError (INVALID_ANNOTATION, NETWORK_NOT_FOUND, NAMESPACE_NOT_ALLOWED, ...). */
 export interface NetworkResolver {
   resolve(query: PodNetworkQuery, opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork[]>;
-  /** The cluster network the daemon config names, with no pod involved (CNI STATUS of the node). */
-  resolveClusterNetwork(opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork>;
+  /**
+   * The cluster network the daemon config names, with no pod involved (CNI STATUS of the node); with
+   * `pod`, the one an ADD of that pod gets (its default-network annotation, else the config's).
+   */
+  resolveClusterNetwork(opts?: {
+    signal?: AbortSignal;
+    pod?: Pick<PodNetworkQuery, "namespace" | "annotations">;
+  }): Promise<ResolvedNetwork>;
   /** One network added to a running pod (hot-plug): checked and looked up alone, errors naming `place`. */
   resolveSelection(query: SelectionQuery, opts?: { signal?: AbortSignal }): Promise<ResolvedNetwork>;
 }
