@@ -104,6 +104,18 @@ export interface CheckRequest {
 export interface CallContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /** The daemon's readiness, given by the RPC layer (ready-gate.ts); absent = ready (direct callers, tests). */
+  readonly readiness?: ReadinessView;
+}
+
+/** The daemon's readiness as ADD admission reads it (health/readiness.ts keeps it). */
+export interface ReadinessView {
+  /** Readiness was reached once since start (cheap; the poller keeps it through later losses). */
+  readonly reached: () => boolean;
+  /** A readiness check now, shared by callers arriving meanwhile (the poller backs off while not ready). */
+  readonly checkNow: () => Promise<{ readonly ready: boolean; readonly reasons: readonly string[] }>;
+  /** True from the start of shutdown. */
+  readonly stopping: () => boolean;
 }
 
 export interface DetachResult {

@@ -173,7 +173,12 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
       const evented = detachCall(req);
       return emitting(events, evented, () =>
         guarded(req.containerId, ctx, "del", (signal) =>
-          detach(base, req, { signal, log: child(ctx.log, req.containerId), onRecord: evented.found }),
+          detach(base, req, {
+            signal,
+            log: child(ctx.log, req.containerId),
+            onRecord: evented.found,
+            ...(ctx.readiness !== undefined ? { readiness: ctx.readiness } : {}),
+          }),
         ),
       );
     },

@@ -1,41 +1,70 @@
 // A DEL for a container with no saved attachment: a pod that ran before netattach was installed on
 // the node, or whose record was lost with stateDir. CNI DEL needs no prior state (libcni; Multus
-// re-derives its delegates): the cluster network is released from the config an ADD would use now,
-// with what the runtime sent (interface, CNI_ARGS, runtimeConfig: portmap needs its portMappings)
+// re-derives its delegates): the cluster network is released from the config an ADD of the pod
+// would use now (its default-network annotation while the API server knows the pod, else the
+// daemon's clusterNetwork), with what the runtime sent (interface, CNI_ARGS, runtimeConfig: portmap needs its portMappings)
 // and CNI_NETNS empty — without a record there is no netns identity or interface MAC to tell the
 // pod's namespace from another, so no plugin enters one: they release IPAM and host-side state
 // (portmap's rules), and the pod's veth goes with its netns. Secondary networks cannot be known.
 // Through the one cleanup path, so a plugin whose DEL fails is cleaned up or orphaned for the
 // reconciler like any other. Skipped for an id this daemon settled a moment ago (settled-ids.ts),
 // and, logged, for an input an ADD would refuse: a DEL that fails for it would fail for ever.
+// Before the daemon's first readiness a cluster network that does not resolve may be one whose
+// informer has not synced: the DEL waits for readiness (bounded), or fails NOT_READY for the
+// runtime's retry, rather than succeed having released nothing — an address leaked for good.
 import type { Logger } from "pino";
-import { isDaemonError } from "../errors/daemon-error.js";
+import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
-import type { NetworkResolver } from "../resolve/index.js";
+import type { NetworkResolver, PodSource, ResolvedNetwork } from "../resolve/index.js";
 import type { AttachmentRecord } from "./attachment-store.js";
-import type { AttachRequest, DetachRequest, DetachResult } from "./contract.js";
+import type { AttachRequest, DetachRequest, DetachResult, ReadinessView } from "./contract.js";
+import { waitForFirstReadiness } from "./first-readiness.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
+import { podAnnotations } from "./pod-annotations.js";
 import { checkUnrecordedDetach } from "./request-checks.js";
 import type { SettledIds } from "./settled-ids.js";
 
 export interface UnrecordedDeps {
   readonly resolver: NetworkResolver;
+  /** Where the pod's annotations come from, as for its ADD. */
+  readonly podSource: PodSource;
   readonly planOptions?: PlanOptions;
   readonly inputLimits?: InputLimits;
   readonly settled?: SettledIds;
   readonly now: () => Date;
 }
 
+export interface UnrecordedCall {
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** The daemon's readiness; absent = ready (nothing is waited for). */
+  readonly readiness?: ReadinessView;
+}
+
+/** What a DEL with nothing saved releases, and `how` its cluster network was chosen when not as the pod's ADD (for the warn line). */
+export interface UnrecordedRelease {
+  readonly record: AttachmentRecord;
+  readonly how?: string;
+}
+
+/**
+ * How long a DEL with nothing saved waits for a daemon that has not been ready yet, within its own
+ * deadline: below the shim's callTimeoutMs (110 s), so its NOT_READY reaches the runtime, which retries.
+ */
+const FIRST_READINESS_WAIT_MS = 30_000;
+
 /**
  * What to release for `req`, a DEL that found no saved attachment: its cluster network as a
  * record never saved; undefined when there is nothing to do (settled a moment ago, an input the
- * plugins may not get, or no cluster network resolves: the last two logged).
+ * plugins may not get, or no cluster network resolves: the last two logged). Before the daemon has
+ * been ready once, a choice that may change with readiness is made again once ready; NOT_READY
+ * (the runtime retries the DEL) when it is not ready in time.
  */
 export async function unrecordedRelease(
   deps: UnrecordedDeps,
   req: DetachRequest,
-  call: { readonly signal: AbortSignal; readonly log: Logger },
-): Promise<AttachmentRecord | undefined> {
+  call: UnrecordedCall,
+): Promise<UnrecordedRelease | undefined> {
   const id = req.containerId;
   if (deps.settled?.has(id) === true) return undefined;
   const limits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
@@ -60,30 +89,132 @@ export async function unrecordedRelease(
     );
     return undefined;
   }
-  try {
-    const cluster = await deps.resolver.resolveClusterNetwork({ signal: call.signal });
-    const plan = buildPlan(asAdd, [cluster], { ...deps.planOptions, maxJsonDepth: limits.maxJsonDepth });
-    const now = deps.now().toISOString();
-    // Never saved as detaching before its plugins run: after a crash the runtime's retried DEL does it again.
-    return { version: 1, plan, results: {}, phase: "detaching", createdAt: now, updatedAt: now };
-  } catch (err) {
-    if (call.signal.aborted) throw err; // out of time or cancelled: the runtime retries the DEL
+  let choice = await chooseClusterNetwork(deps, asAdd, call.signal);
+  const readiness = call.readiness;
+  if (!choice.definite && readiness !== undefined && !readiness.reached()) {
+    // Before the first readiness a definition may be missing only because its informer has not
+    // synced: releasing nothing (or the wrong network) would leak its address for good, and a
+    // DEL that fails is retried. Once ready, a failure is what it says (below).
+    call.log.info(
+      { why: choice.problem },
+      `no saved attachment for ${id}: waiting for netattachd to be ready before choosing the cluster network to release`,
+    );
+    const until = AbortSignal.any([call.signal, AbortSignal.timeout(FIRST_READINESS_WAIT_MS)]);
+    const waited = await waitForFirstReadiness(readiness, until);
+    if (!waited.ready) {
+      throw new DaemonError(
+        "NOT_READY",
+        `no saved attachment for ${id}: netattachd is not ready (${waited.reasons.join("; ")}), and until it is the cluster network to release cannot be told (${choice.problem ?? "unknown"}); nothing was released, try again`,
+        { phase: "del" },
+        { cause: choice.failure },
+      );
+    }
+    choice = await chooseClusterNetwork(deps, asAdd, call.signal);
+  }
+  if (choice.cluster === undefined) {
     // Teardown always finishes: the same failure refuses every ADD, so it is seen and fixed there.
     call.log.warn(
+      { err: choice.failure },
+      `no saved attachment for ${id}: its cluster network could not be resolved, so nothing was released${choice.how !== undefined ? ` (${choice.how})` : ""}`,
+    );
+    return undefined;
+  }
+  try {
+    const plan = buildPlan(asAdd, [choice.cluster], { ...deps.planOptions, maxJsonDepth: limits.maxJsonDepth });
+    const now = deps.now().toISOString();
+    // Never saved as detaching before its plugins run: after a crash the runtime's retried DEL does it again.
+    const record: AttachmentRecord = {
+      version: 1,
+      plan,
+      results: {},
+      phase: "detaching",
+      createdAt: now,
+      updatedAt: now,
+    };
+    return { record, ...(choice.how !== undefined ? { how: choice.how } : {}) };
+  } catch (err) {
+    call.log.warn(
       { err },
-      `no saved attachment for ${id}: its cluster network could not be resolved, so nothing was released`,
+      `no saved attachment for ${id}: its cluster network could not be planned, so nothing was released`,
     );
     return undefined;
   }
 }
 
+interface Choice {
+  readonly cluster?: ResolvedNetwork;
+  /** Why it is not the pod's own cluster network as its ADD would get it; absent when it is. */
+  readonly how?: string;
+  /** No answer that readiness could change: nothing failed, or the API server said the pod is gone. */
+  readonly definite: boolean;
+  /** What failed, for the log. */
+  readonly problem?: string | undefined;
+  readonly failure?: unknown;
+}
+
+/**
+ * The pod's cluster network as its ADD would get it now. A pod that is gone (or recreated: another
+ * pod's annotations), or whose default-network annotation cannot be used, gets the configured one:
+ * a DEL for a container a network never saw releases nothing there (CNI DEL tolerates the missing),
+ * so the fallback cannot do harm and may release what the pod got before its annotation changed,
+ * while failing would keep the pod Terminating for good once the daemon is ready.
+ */
+async function chooseClusterNetwork(deps: UnrecordedDeps, asAdd: AttachRequest, signal: AbortSignal): Promise<Choice> {
+  const { namespace, name } = asAdd.pod;
+  const pod = `pod ${namespace}/${name}`;
+  let how: string | undefined;
+  /** Why the pod's own cluster network failed, said only when the configured one then resolves (else it was that one). */
+  let ownFailed: string | undefined;
+  let definite = true;
+  let problem: string | undefined;
+  let failure: unknown;
+  /** Notes `err`, that readiness may change unless `settles`; rethrown when the call is over. */
+  const failed = (err: unknown, settles = false): string => {
+    if (signal.aborted) throw err; // out of time or cancelled: the runtime retries the DEL
+    const message = err instanceof Error ? err.message : String(err);
+    definite &&= settles;
+    problem ??= message;
+    failure ??= err;
+    return message;
+  };
+  if (name === "") how = "the DEL names no pod, so the daemon's clusterNetwork";
+  else {
+    let annotations: Readonly<Record<string, string>> | undefined;
+    try {
+      annotations = await podAnnotations(asAdd, deps.podSource, signal);
+    } catch (err) {
+      // The API server's word that the pod is gone does not change with readiness.
+      const gone = isDaemonError(err) && (err.code === "POD_NOT_FOUND" || err.code === "POD_UID_MISMATCH");
+      how = `${failed(err, gone)}: the daemon's clusterNetwork, whatever the pod's default-network annotation said`;
+    }
+    if (annotations !== undefined) {
+      try {
+        const cluster = await deps.resolver.resolveClusterNetwork({ signal, pod: { namespace, annotations } });
+        return { cluster, definite };
+      } catch (err) {
+        ownFailed = `${pod}: ${failed(err)}; so the daemon's clusterNetwork`;
+      }
+    }
+  }
+  try {
+    const cluster = await deps.resolver.resolveClusterNetwork({ signal });
+    how ??= ownFailed;
+    return { cluster, definite, ...(how !== undefined ? { how } : {}), problem, failure };
+  } catch (err) {
+    failed(err);
+    return { definite, ...(how !== undefined ? { how } : {}), problem, failure };
+  }
+}
+
 /** The warn line of a DEL that released from config, or tried to: what it could not release is orphaned. */
-export function logUnrecordedRelease(log: Logger, record: AttachmentRecord, res: DetachResult): void {
+export function logUnrecordedRelease(log: Logger, release: UnrecordedRelease, res: DetachResult): void {
+  const { record, how } = release;
   const network = record.plan.delegates[0]?.network ?? "";
+  const from = `from its current config${how !== undefined ? ` (${how})` : ""}`;
   const what =
     res.orphaned.length === 0
-      ? `released the cluster network ${network} from its current config`
-      : `could not release the cluster network ${network} from its current config (${res.orphaned.map((o) => o.cause).join("; ")}): orphaned for the reconciler`;
+      ? `released the cluster network ${network} ${from}`
+      : `could not release the cluster network ${network} ${from} (${res.orphaned.map((o) => o.cause).join("; ")}): orphaned for the reconciler`;
   log.warn(
     { network },
     `no saved attachment for ${record.plan.containerId}: ${what}; secondary networks, if any, are unknown`,

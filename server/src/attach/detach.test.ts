@@ -494,7 +494,7 @@ describe("detach", () => {
     });
     expect(runtime.calls).toEqual([]);
     expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
-      "no saved attachment for old: its cluster network could not be resolved, so nothing was released",
+      "no saved attachment for old: its cluster network could not be resolved, so nothing was released (the DEL names no pod, so the daemon's clusterNetwork)",
     ]);
 
     // Cut short while resolving: the DEL fails, for the runtime's retry, rather than claim it is done.

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
-import type { DetachRequest, DetachResult } from "./contract.js";
+import type { DetachRequest, DetachResult, ReadinessView } from "./contract.js";
 import { corruptRecordError, type AttachmentRecord } from "./attachment-store.js";
 import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";
@@ -31,6 +31,8 @@ export interface DetachCall {
    * the saved record, or, with nothing saved, the cluster network from config (detach-unrecorded.ts).
    */
   readonly onRecord?: (record: AttachmentRecord, from: "saved" | "config") => void;
+  /** The daemon's readiness, read only with nothing saved (detach-unrecorded.ts); absent = ready. */
+  readonly readiness?: ReadinessView;
 }
 
 export async function detach(
@@ -42,8 +44,8 @@ export async function detach(
   if (read.state === "missing") {
     const unrecorded = await unrecordedRelease(deps, req, call);
     if (unrecorded === undefined) return { removed: [], orphaned: [] };
-    call.onRecord?.(unrecorded, "config");
-    const res = await detachRecord(deps, unrecorded, call, "del");
+    call.onRecord?.(unrecorded.record, "config");
+    const res = await detachRecord(deps, unrecorded.record, call, "del");
     logUnrecordedRelease(call.log, unrecorded, res);
     return res;
   }

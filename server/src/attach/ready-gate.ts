@@ -1,20 +1,15 @@
 // ADD admission: refused at once with NOT_READY (UNAVAILABLE, CNI 11; the shim retries it)
 // until the daemon has been ready once, and from the start of shutdown. Everything else —
-// DEL above all — runs from disk and is never refused. A hot-plug's attach is admitted like ADD.
+// DEL above all — runs from disk and is never refused; a DEL is handed the readiness, read only
+// when nothing is saved and its cluster network must come from config. A hot-plug's attach is
+// admitted like ADD.
 // "Ready once" is the readiness poller's to keep (health/readiness.ts), not this gate's: a
 // daemon that became ready and then lost the API server admits ADD whether or not an ADD came
 // in between; ADD then runs from the caches and fails with the precise reason if it needs what is gone.
 import { DaemonError } from "../errors/daemon-error.js";
-import type { AttachmentService } from "./contract.js";
+import type { AttachmentService, ReadinessView } from "./contract.js";
 
-export interface ReadyGateOptions {
-  /** Readiness was reached once since start (cheap; the poller keeps it through later losses). */
-  readonly reached: () => boolean;
-  /** A readiness check now, shared by callers arriving meanwhile (the poller backs off while not ready). */
-  readonly checkNow: () => Promise<{ readonly ready: boolean; readonly reasons: readonly string[] }>;
-  /** True from the start of shutdown. */
-  readonly stopping: () => boolean;
-}
+export type ReadyGateOptions = ReadinessView;
 
 export function gateAttachOnReadiness(service: AttachmentService, opts: ReadyGateOptions): AttachmentService {
   async function admit(): Promise<void> {
@@ -42,6 +37,8 @@ export function gateAttachOnReadiness(service: AttachmentService, opts: ReadyGat
       await admit();
       return service.attach(req, ctx);
     },
+    // Never refused: it is only told the readiness, for a DEL with nothing saved (detach-unrecorded.ts).
+    detach: (req, ctx) => service.detach(req, { ...ctx, readiness: opts }),
     // A hot-plug resolves and plans like an ADD, so it is admitted like one.
     attachNetwork: async (req, ctx) => {
       await admit();
