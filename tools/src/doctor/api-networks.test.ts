@@ -25,13 +25,14 @@ const hostLocal = (name: string, dataDir: string) => ({
 });
 
 /** A fake API: LIST answers by namespace ("" = all), recorded with their limits. */
-function fakeApi(pages: Record<string, Awaited<ReturnType<NadList["list"]>>>) {
+function fakeApi(pages: Record<string, Awaited<ReturnType<NadList["list"]>>>, pageSize = 500) {
   const calls: Array<[string, number]> = [];
   const opened: KubeSettings[] = [];
   let closed = 0;
   const open = async (kube: KubeSettings): Promise<NadList> => {
     opened.push(kube);
     return {
+      pageSize,
       source: SOURCE,
       list: async (namespace, limit) => {
         calls.push([namespace, limit]);
@@ -109,11 +110,14 @@ describe("apiNetworks", () => {
         `networks defined only in the Kubernetes API were not scanned: cannot load Kubernetes client settings from kubeconfig ${KUBECONFIG}: ENOENT`,
       ],
     });
-    const api = fakeApi({
-      a: { problem: "no answer within the per-request timeout" },
-      b: { items: [nad("b", "red", hostLocal("red", "/d")), nad("b", "blue", hostLocal("blue", "/d"))], more: true },
-    });
-    const read = await apiNetworks(config({ namespaces: ["a", "b"] }), api.open, 2);
+    const api = fakeApi(
+      {
+        a: { problem: "no answer within the per-request timeout" },
+        b: { items: [nad("b", "red", hostLocal("red", "/d")), nad("b", "blue", hostLocal("blue", "/d"))], more: true },
+      },
+      2,
+    );
+    const read = await apiNetworks(config({ namespaces: ["a", "b"] }), api.open);
     expect(read.notRead).toEqual([
       `networks defined only in the Kubernetes API were not scanned (namespace a): cannot list them with ${SOURCE}: no answer within the per-request timeout`,
       "more than 2 NetworkAttachmentDefinitions in namespace b: only the first 2 were scanned",

@@ -5,8 +5,6 @@
 // namespaces when kubernetes.namespaces is empty). An API that cannot be reached is a line saying
 // so, never a failure: the node's own checks still run.
 import type { DaemonConfig } from "../../../server/src/config/index.js";
-// kube-tuning.ts alone: the rest of the kube edge (and @kubernetes/client-node) loads only when asked.
-import { DEFAULT_KUBE_TUNING } from "../../../server/src/kube/kube-tuning.js";
 import {
   createConfDirSource,
   describeNad,
@@ -22,6 +20,8 @@ export interface KubeSettings {
 }
 
 export interface NadList {
+  /** Definitions read per namespace: one LIST page of the informers' own size. */
+  readonly pageSize: number;
   /** Where the client settings came from and the server asked, for messages. */
   readonly source: string;
   /** One page of at most `limit` objects, `more` when the API holds more; or why it could not be read. */
@@ -41,13 +41,9 @@ export interface ApiNetworks {
   readonly notRead: string[];
 }
 
-/** Definitions read per namespace: one LIST page of the informers' own size. */
-const MAX_DEFINITIONS = DEFAULT_KUBE_TUNING.listPageSize;
-
 export async function apiNetworks(
   config: Pick<DaemonConfig, "kubernetes" | "cniConfDir" | "confDirFallback" | "defaultNamespace">,
   open: OpenNadList,
-  maxDefinitions: number = MAX_DEFINITIONS,
 ): Promise<ApiNetworks> {
   const { mode, kubeconfigPath, namespaces } = config.kubernetes;
   if (mode === "none") return { networks: [], notRead: [] };
@@ -58,6 +54,7 @@ export async function apiNetworks(
   } catch (err) {
     return { networks: [], notRead: [`${unread}: ${err instanceof Error ? err.message : String(err)}`] };
   }
+  const maxDefinitions = api.pageSize;
   const networks: ConfiguredNetwork[] = [];
   const notRead: string[] = [];
   const confDir = createConfDirSource(config.cniConfDir);

@@ -2,10 +2,16 @@
 // the same kubeconfig or service account, User-Agent and TLS), each call with a deadline. Imported
 // only when kubernetes.mode is not none, so @kubernetes/client-node is not loaded otherwise
 // (tools/build.mjs).
-import { describeApiFailure } from "../../../server/src/kube/api-failure.js";
-import { createKubeClient, loadKubeConfig } from "../../../server/src/kube/kube-client.js";
-import { NAD_GROUP, NAD_PLURAL, NAD_VERSION } from "../../../server/src/kube/nad-api.js";
-import { trimNad } from "../../../server/src/kube/trim-object.js";
+import {
+  createKubeClient,
+  DEFAULT_KUBE_TUNING,
+  describeApiFailure,
+  loadKubeConfig,
+  NAD_GROUP,
+  NAD_PLURAL,
+  NAD_VERSION,
+  trimNad,
+} from "../../../server/src/kube/index.js";
 import type { KubeSettings, NadList } from "./api-networks.js";
 import type { CallOptions } from "./daemon-checks.js";
 
@@ -23,6 +29,7 @@ export function openNadList(kube: KubeSettings, opts: CallOptions, env: NodeJS.P
   const settings =
     kube.mode === "in-cluster" ? "the in-cluster service account" : `kubeconfig ${kube.kubeconfigPath ?? ""}`;
   return {
+    pageSize: DEFAULT_KUBE_TUNING.listPageSize,
     source: `${settings} (server ${kc.getCurrentCluster()?.server ?? "?"})`,
     async list(namespace, limit) {
       const timeoutMs = Math.max(1, Math.min(LIST_TIMEOUT_MS, opts.deadline.getTime() - Date.now()));
