@@ -9,6 +9,12 @@ export interface InvokeOptions {
   /** Per-plugin-invocation deadline; overrides the runtime default. */
   readonly pluginTimeoutMs?: number;
   /**
+   * The time left (ms) for the operation's plugin runs, asked before each run: a run's timeout is
+   * the smaller of it and the per-run deadline, and with nothing left the run does not start (a
+   * timeout). For a caller with a deadline of its own, so that every run ends before it does.
+   */
+  readonly timeLeftMs?: () => number;
+  /**
    * ADD: fsync the cached result before returning (default true). False when the caller
    * saves the result durably itself right away: the cache is still replaced atomically, but
    * a power loss may lose it (DEL then takes `prevResult` below, or runs without one).

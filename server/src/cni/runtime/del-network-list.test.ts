@@ -111,6 +111,28 @@ describe("delNetworkList", () => {
     expect(existsSync(cachePath(cacheDir))).toBe(true);
   });
 
+  it("with timeLeftMs each run's timeout is cut to what is left, and with nothing left a run does not start", async () => {
+    const { runtime, exec } = setup({ bridge: {}, portmap: {} });
+    const conf = list("1.0.0", [{ type: "bridge" }, { type: "portmap" }]);
+    await runtime.addNetworkList(conf, RT);
+    const left = [1234.5, 0];
+    await expect(
+      runtime.delNetworkList(conf, RT, { keepGoing: true, timeLeftMs: () => left.shift() ?? 0 }),
+    ).rejects.toMatchObject({
+      kind: "timeout",
+      code: 11,
+      plugin: "bridge",
+      command: "DEL",
+      msg: 'plugin "bridge" DEL was not started: no time was left before the caller\'s deadline',
+    });
+    const dels = exec.calls.filter((c) => c.command === "DEL");
+    expect(dels.map((c) => [c.pluginType, c.timeoutMs])).toEqual([["portmap", 1234]]);
+    // More left than the per-run deadline (5000 ms): the per-run deadline.
+    await runtime.addNetworkList(conf, RT);
+    await runtime.delNetworkList(conf, RT, { timeLeftMs: () => 60_000 });
+    expect(exec.calls.filter((c) => c.command === "DEL").map((c) => c.timeoutMs)).toEqual([1234, 5000, 5000]);
+  });
+
   it("with keepGoing a plugin whose binary is gone fails alone: the others still get their DEL", async () => {
     const { runtime, exec, cacheDir } = setup({ bridge: {}, tuning: {} });
     const conf = list("1.0.0", [{ type: "bridge" }, { type: "gone" }, { type: "tuning" }]);

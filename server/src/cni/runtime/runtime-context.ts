@@ -106,6 +106,7 @@ export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promis
     ...(rt !== undefined ? { containerId: rt.containerId, netns: rt.netnsHandle ?? rt.netns, ifName: rt.ifName } : {}),
     ...(inv.cniArgs !== undefined ? { cniArgs: inv.cniArgs } : {}),
   });
+  const timeoutMs = runTimeout(ctx, inv);
   let stderr: string | undefined;
   const started = ctx.now();
   const report = (ok: boolean): void =>
@@ -125,7 +126,7 @@ export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promis
       path: plugin.path,
       stdin: encodeConfig(inv.config),
       env,
-      timeoutMs: inv.opts?.pluginTimeoutMs ?? ctx.pluginTimeoutMs,
+      timeoutMs,
       ...(inv.opts?.signal ? { signal: inv.opts.signal } : {}),
       pluginType: plugin.plugin.type,
       command: inv.command,
@@ -137,4 +138,27 @@ export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promis
     report(false);
     throw withContext(err, list, plugin.plugin.type, inv.command);
   }
+}
+
+/** The per-run deadline, cut to the caller's time left; throws a timeout when none is left (nothing runs). */
+function runTimeout(ctx: RuntimeContext, inv: Invocation): number {
+  const perRun = inv.opts?.pluginTimeoutMs ?? ctx.pluginTimeoutMs;
+  const left = inv.opts?.timeLeftMs?.();
+  if (left === undefined) return perRun;
+  if (left < 1) {
+    const type = inv.plugin.plugin.type;
+    throw withContext(
+      new CniError({
+        kind: "timeout",
+        code: CniErrorCode.TryAgainLater,
+        msg: `plugin "${type}" ${inv.command} was not started: no time was left before the caller's deadline`,
+        plugin: type,
+        command: inv.command,
+      }),
+      inv.list,
+      type,
+      inv.command,
+    );
+  }
+  return Math.min(perRun, Math.floor(left));
 }
