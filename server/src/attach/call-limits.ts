@@ -1,6 +1,7 @@
 // Global concurrency bound and per-call deadline for the service's operations.
 import pLimit from "p-limit";
 import { acquireWithSignal, type Release } from "./locks.js";
+import { anySignal, withDeadline } from "./call-deadline.js";
 
 export interface CallLimitsOptions {
   readonly maxConcurrent: number;
@@ -10,7 +11,7 @@ export interface CallLimitsOptions {
 }
 
 export interface CallLimits {
-  /** The caller's signal combined with the per-call deadline. */
+  /** The caller's signal combined with the per-call deadline; it carries the earlier of both instants (call-deadline.ts). */
   deadline(signal: AbortSignal): AbortSignal;
   /** A fresh deadline not tied to the caller (rollback must run even when the caller went away). */
   detachedDeadline(): AbortSignal;
@@ -20,9 +21,11 @@ export interface CallLimits {
 
 export function createCallLimits(opts: CallLimitsOptions): CallLimits {
   const limit = pLimit(Math.max(1, opts.maxConcurrent));
+  const timeout = (): AbortSignal =>
+    withDeadline(AbortSignal.timeout(opts.callTimeoutMs), Date.now() + opts.callTimeoutMs);
   return {
-    deadline: (signal) => AbortSignal.any([signal, AbortSignal.timeout(opts.callTimeoutMs)]),
-    detachedDeadline: () => AbortSignal.timeout(opts.callTimeoutMs),
+    deadline: (signal) => anySignal([signal, timeout()]),
+    detachedDeadline: timeout,
     async run(fn, signal) {
       // A slot is a promise held open until `fn` ends; acquiring it can be abandoned.
       let grant!: (release: Release) => void;

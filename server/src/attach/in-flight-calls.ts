@@ -5,6 +5,7 @@
 // nor exit, before they are done. Their errors say the daemon stopped them.
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentService, CallContext } from "./contract.js";
+import { anySignal } from "./call-deadline.js";
 
 export interface InFlightCalls {
   readonly service: AttachmentService;
@@ -24,7 +25,7 @@ export function trackInFlightCalls(service: AttachmentService): InFlightCalls {
   async function track<T>(ctx: CallContext, call: (ctx: CallContext) => Promise<T>): Promise<T> {
     running++;
     try {
-      return await call({ ...ctx, signal: AbortSignal.any([ctx.signal, stop.signal]) });
+      return await call({ ...ctx, signal: anySignal([ctx.signal, stop.signal]) });
     } catch (err) {
       throw stop.signal.aborted ? stoppedBy(stop.signal, err) : err;
     } finally {

@@ -8,6 +8,7 @@ import {
   CheckNetworksRequest,
   GetStatusResponse,
 } from "../../../proto/gen/netattach/v1/attachment_service.js";
+import { callerDeadline } from "../grpc/caller-deadline.js";
 import { createConnectHandler, type ConnectHandler } from "./connect-handler.js";
 
 type Impl = (request: unknown, context: CallContext) => Promise<unknown>;
@@ -226,6 +227,18 @@ describe("deadlines, cancellation and shutdown", () => {
     expect((await errorOf(res)).code).toBe("deadline_exceeded");
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(call.aborted()).toBe(true);
+  });
+
+  it("puts the instant of Connect-Timeout-Ms in the metadata (the domain budgets by it); a client's own value never gets through", async () => {
+    const seen: Array<number | undefined> = [];
+    impl["getStatus"] = async (_req, ctx) => (seen.push(callerDeadline(ctx.metadata)), {});
+    const forged = { ...PROTO, "netattach-caller-deadline-ms": "1" };
+    const before = Date.now();
+    await post("GetStatus", new Uint8Array(), { ...forged, "connect-timeout-ms": "5000" });
+    await post("GetStatus", new Uint8Array(), forged);
+    expect(seen[0]).toBeGreaterThanOrEqual(before + 5000);
+    expect(seen[0]).toBeLessThanOrEqual(Date.now() + 5000);
+    expect(seen[1]).toBeUndefined();
   });
 
   it("a client that goes away cancels the call", async () => {

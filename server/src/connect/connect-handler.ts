@@ -9,6 +9,7 @@ import { Metadata, ServerError, Status, type CallContext } from "nice-grpc-commo
 import * as errorDetails from "nice-grpc-error-details";
 import { RichServerError, type ErrorDetails } from "nice-grpc-error-details";
 import { toServerError } from "../errors/to-server-error.js";
+import { putDeadline } from "../grpc/caller-deadline.js";
 import { serviceMethods, type GrpcService } from "../grpc/grpc-js-server.js";
 import { limitExceeded } from "../limits/input-limits.js";
 import {
@@ -278,6 +279,7 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
       );
     }
     const abort = new AbortController();
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     let settled = false;
     inFlight.add(abort);
     // The client went away before the answer: the call is cancelled, as for gRPC.
@@ -305,8 +307,10 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
           ),
         );
       }
+      const metadata = metadataOf(req.headers);
+      putDeadline(metadata, deadline); // The domain budgets by the instant (caller-deadline.ts).
       const context: CallContext = {
-        metadata: metadataOf(req.headers),
+        metadata,
         peer: req.socket.remoteAddress ? `${req.socket.remoteAddress}:${req.socket.remotePort}` : "unix:",
         header: Metadata(),
         trailer: Metadata(),

@@ -5,7 +5,8 @@ import type {
   AttachmentServiceDefinition,
   AttachmentServiceImplementation,
 } from "../../../proto/gen/netattach/v1/attachment_service.js";
-import type { AttachmentService, CallContext as DomainContext } from "../attach/index.js";
+import { withDeadline, type AttachmentService, type CallContext as DomainContext } from "../attach/index.js";
+import { callerDeadline } from "./caller-deadline.js";
 import {
   attachRequestFromProto,
   attachResultToProto,
@@ -30,7 +31,11 @@ export type AttachmentServiceImpl = AttachmentServiceImplementation<LogContext>;
 export type { AttachmentServiceDefinition };
 
 export function createAttachmentServiceImpl(service: AttachmentService, limits?: MappingLimits): AttachmentServiceImpl {
-  const ctx = (c: CallContext & LogContext): DomainContext => ({ signal: c.signal, log: c.log });
+  // The caller's deadline travels with its signal (the transport put its instant in the metadata).
+  const ctx = (c: CallContext & LogContext): DomainContext => ({
+    signal: withDeadline(c.signal, callerDeadline(c.metadata)),
+    log: c.log,
+  });
   return {
     async attachNetworks(req, c) {
       return attachResultToProto(await service.attach(attachRequestFromProto(req, limits), ctx(c)));

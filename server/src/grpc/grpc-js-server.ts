@@ -3,7 +3,7 @@
 // daemon needs to serve gRPC and Connect on one unix socket (protocol-listener.ts hands each
 // HTTP/2 connection to the injector). The method handlers are nice-grpc's own, the very ones
 // createServer() installs, so a call runs exactly as it did through createServer().
-import { Server, type ChannelOptions, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Server, type ChannelOptions, type Metadata, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { CompatServiceDefinition } from "nice-grpc";
 import type { ServerMiddleware } from "nice-grpc-common";
 import * as bidi from "nice-grpc/lib/server/handleBidiStreamingCall.js";
@@ -12,6 +12,7 @@ import * as serverStreaming from "nice-grpc/lib/server/handleServerStreamingCall
 import * as unary from "nice-grpc/lib/server/handleUnaryCall.js";
 import * as definitions from "nice-grpc/lib/service-definitions/index.js";
 import type { GrpcJsServiceDefinition, MethodDefinition } from "nice-grpc";
+import { putGrpcJsDeadline } from "./caller-deadline.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each method has its own message types
 type AnyMethod = MethodDefinition<any, any, any, any>;
@@ -69,11 +70,15 @@ export function createGrpcJsServer(services: readonly GrpcService[], options: Ch
     for (const [name, method] of Object.entries(methods)) {
       const impl = (implementation as Record<string, (...args: unknown[]) => unknown>)[name];
       if (impl === undefined) throw new Error(`${method.path} has no implementation`);
-      handlers[name] = handlerFactory(method)(
-        method,
-        impl.bind(implementation),
-        middleware,
-      ) as UntypedServiceImplementation[string];
+      const handler = handlerFactory(method)(method, impl.bind(implementation), middleware) as (
+        call: { metadata: Metadata; getDeadline(): Date | number },
+        ...rest: unknown[]
+      ) => unknown;
+      // The deadline reaches the context only as a signal: its instant goes in the metadata (caller-deadline.ts).
+      handlers[name] = ((call: Parameters<typeof handler>[0], ...rest: unknown[]) => {
+        putGrpcJsDeadline(call.metadata, call.getDeadline());
+        return handler(call, ...rest);
+      }) as UntypedServiceImplementation[string];
     }
     server.addService(internals.toGrpcJs(methods), handlers);
   }

@@ -1,0 +1,36 @@
+// The instant a call's signal fires at its deadline, carried alongside the signal. An AbortSignal
+// says only that a call ended, not when it will: work that must finish before the caller's deadline
+// (a DEL orphaning what it could not release, rather than leaving it half done) budgets by the
+// instant. Kept per signal, so every layer that passes the call's signal on passes its deadline too.
+const deadlines = new WeakMap<AbortSignal, number>();
+
+/** `signal`, known to fire at `at` (epoch ms) at the latest; `undefined` tells nothing. */
+export function withDeadline(signal: AbortSignal, at: number | undefined): AbortSignal {
+  if (at !== undefined && Number.isFinite(at)) deadlines.set(signal, Math.min(at, deadlines.get(signal) ?? at));
+  return signal;
+}
+
+/** The instant (epoch ms) `signal` fires at its deadline; undefined when none is known. */
+export function deadlineOf(signal: AbortSignal): number | undefined {
+  return deadlines.get(signal);
+}
+
+/** AbortSignal.any that keeps the earliest deadline its signals carry. */
+export function anySignal(signals: readonly AbortSignal[]): AbortSignal {
+  const at = signals.map(deadlineOf).filter((d): d is number => d !== undefined);
+  return withDeadline(AbortSignal.any([...signals]), at.length > 0 ? Math.min(...at) : undefined);
+}
+
+/**
+ * True when `signal` fired at its deadline rather than on a cancel: its reason says so (our own
+ * timeouts), or it fired at the instant it carries (a caller's deadline aborts like a cancel).
+ */
+export function endedByDeadline(signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  if (signal.reason instanceof Error && signal.reason.name === "TimeoutError") return true;
+  const at = deadlines.get(signal);
+  return at !== undefined && Date.now() >= at - CLOCK_SLACK_MS;
+}
+
+/** A transport's timer and the wall clock that set the instant may disagree by a few ms. */
+const CLOCK_SLACK_MS = 20;
