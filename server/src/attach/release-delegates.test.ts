@@ -1,0 +1,239 @@
+// The cleanup path against a real CNI runtime over the fake plugin runner: a DEL finishes within
+// its call's deadline (the caller's included), and a plugin binary missing or not executable at DEL
+// is orphaned for the reconciler instead of forgotten with the host state it holds.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { CniError } from "../cni/index.js";
+import type { ExecRequest } from "../cni/invoke/types.js";
+import { createCniRuntime } from "../cni/runtime/cni-runtime.js";
+import { createFakePluginExec, type FakePlugin } from "../cni/runtime/fake-plugin-exec.test-helper.js";
+import { withDeadline } from "./call-deadline.js";
+import { createAttachmentService } from "./create-attachment-service.js";
+import {
+  allPluginsFound,
+  anyNetns,
+  conflist,
+  fakeResolver,
+  network,
+  noClusterPods,
+  recordingLinks,
+  recordingRoutes,
+  recordingStatusWriter,
+  request,
+  silentLog,
+  tempStore,
+} from "./testing.test-helper.js";
+
+const ctx = (signal = new AbortController().signal) => ({ signal, log: silentLog });
+const cluster = network(
+  "cluster",
+  "cbr0",
+  conflist("cbr0", [
+    { type: "bridge", bridge: "cni0", ipam: { type: "host-local", subnet: "10.1.0.0/24" } },
+    { type: "portmap", capabilities: { portMappings: true } },
+  ]),
+);
+/** The runtime's own per-run deadline: longer than the calls below. */
+const PLUGIN_TIMEOUT_MS = 5000;
+
+/** A plugin run that hangs until its timeout or the caller's abort, stopped as spawn-exec stops one. */
+function hang(req: ExecRequest): Promise<Buffer> {
+  const stopped = (kind: "timeout" | "aborted"): CniError =>
+    new CniError({
+      kind,
+      code: 11,
+      msg: `plugin "${req.pluginType}" ${req.command} ${kind === "timeout" ? `did not finish within ${req.timeoutMs} ms and was killed` : "was aborted by the caller"}`,
+      plugin: req.pluginType,
+      command: req.command,
+    });
+  return new Promise((_, reject) => {
+    const timer = setTimeout(() => reject(stopped("timeout")), req.timeoutMs);
+    req.signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(stopped("aborted"));
+    });
+  });
+}
+
+const cacheDirs: string[] = [];
+afterEach(async () => {
+  for (const d of cacheDirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function service(
+  t: ReturnType<typeof tempStore>,
+  o: {
+    callTimeoutMs?: number;
+    hangs?: (req: ExecRequest) => boolean;
+    cannotRun?: (req: ExecRequest) => string;
+    fails?: (req: ExecRequest) => boolean;
+    noAttach?: true;
+  } = {},
+) {
+  const plugins: Record<string, FakePlugin> = { bridge: {}, "host-local": {}, portmap: {} };
+  const fake = createFakePluginExec(plugins);
+  const runs: Array<{ run: string; timeoutMs: number }> = [];
+  const exec = {
+    ...fake,
+    exec: (req: ExecRequest): Promise<Buffer> => {
+      runs.push({ run: `${req.command} ${req.pluginType}`, timeoutMs: req.timeoutMs });
+      const errno = o.cannotRun?.(req);
+      if (errno !== undefined && errno !== "")
+        return Promise.reject(
+          new CniError({
+            kind: "exec",
+            code: 999,
+            msg: `failed to execute ${req.path}: ${errno}`,
+            plugin: req.pluginType,
+            command: req.command,
+            cause: Object.assign(new Error(errno), { code: errno }),
+          }),
+        );
+      if (o.fails?.(req) === true)
+        return Promise.reject(
+          new CniError({ kind: "plugin-failed", code: 999, msg: "no", plugin: req.pluginType, command: req.command }),
+        );
+      return o.hangs?.(req) === true ? hang(req) : fake.exec(req);
+    },
+  };
+  const cacheDir = await mkdtemp(join(tmpdir(), "release-rt-"));
+  cacheDirs.push(cacheDir);
+  const runtime = createCniRuntime({ exec, binDirs: ["/fake/bin"], cacheDir, pluginTimeoutMs: PLUGIN_TIMEOUT_MS });
+  const links = recordingLinks();
+  const svc = createAttachmentService({
+    runtime,
+    resolver: fakeResolver([cluster]),
+    podSource: noClusterPods,
+    statusWriter: recordingStatusWriter(),
+    store: t.store,
+    orphans: t.orphans,
+    links,
+    routes: recordingRoutes(),
+    findPlugin: allPluginsFound,
+    netns: anyNetns,
+    limits: { maxConcurrent: 2, callTimeoutMs: o.callTimeoutMs ?? 60_000 },
+    clusterNetwork: () => undefined,
+  });
+  if (o.noAttach === undefined) await svc.attach(request(), ctx());
+  runs.length = 0;
+  return { svc, plugins, runs, links };
+}
+
+const delOf = (type: string) => (req: ExecRequest) => req.command === "DEL" && req.pluginType === type;
+
+describe("a DEL whose plugins hang", () => {
+  const t = tempStore("release-deadline-");
+
+  it("finishes within the daemon's callTimeoutMs: the plugins are cut short, the delegate cleaned and orphaned", async () => {
+    const { svc, runs, links } = await service(t, {
+      callTimeoutMs: 2000,
+      hangs: (req) => req.command === "DEL" && (req.pluginType === "portmap" || req.pluginType === "bridge"),
+    });
+    const started = Date.now();
+    const res = await svc.detach({ containerId: "c1" }, ctx());
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(res.removed).toEqual([]);
+    expect(res.orphaned).toEqual([
+      { network: "cbr0", ifName: "eth0", cause: expect.stringContaining("retried by the reconciler") as string },
+    ]);
+    // portmap got what was left before the deadline less the reserve, which left bridge none (not
+    // started); netattach then removed the interface and released the addresses in the reserve.
+    const dels = runs.filter((r) => r.run.startsWith("DEL"));
+    expect(dels.map((r) => r.run)).toEqual(["DEL portmap", "DEL host-local"]);
+    for (const r of dels) expect(r.timeoutMs).toBeLessThan(2000);
+    expect(links.removed).toEqual(["/var/run/netns/test eth0"]);
+    expect((await t.store.load("c1")).state).toBe("missing");
+    const orphan = await t.orphans.load("c1");
+    expect(orphan.state === "found" && orphan.record.plan.delegates.map((d) => d.ifName)).toEqual(["eth0"]);
+  });
+
+  it("finishes within the caller's own deadline, shorter than callTimeoutMs", async () => {
+    const { svc, runs } = await service(t, { hangs: delOf("portmap") });
+    const caller = withDeadline(AbortSignal.timeout(1500), Date.now() + 1500);
+    const res = await svc.detach({ containerId: "c1" }, ctx(caller));
+    expect(caller.aborted).toBe(false);
+    expect(res.orphaned.map((o) => o.ifName)).toEqual(["eth0"]);
+    expect(runs[0]).toMatchObject({ run: "DEL portmap" });
+    expect(runs[0]!.timeoutMs).toBeLessThan(1500);
+    expect((await t.orphans.load("c1")).state).toBe("found");
+  });
+
+  it("an ADD's rollback finishes within its own deadline too: what it could not release is orphaned, not kept detaching", async () => {
+    const { svc } = await service(t, {
+      callTimeoutMs: 1500,
+      noAttach: true,
+      fails: (req) => req.command === "ADD" && req.pluginType === "portmap",
+      hangs: (req) => req.command === "DEL" && req.pluginType === "portmap",
+    });
+    const started = Date.now();
+    const err = (await svc.attach(request(), ctx()).catch((e: unknown) => e)) as Error;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(err.message).toMatch(/rollback incomplete: network "cbr0" \(eth0\) orphaned: .*the reconciler retries it/);
+    expect((await t.store.load("c1")).state).toBe("missing");
+    expect((await t.orphans.load("c1")).state).toBe("found");
+  });
+
+  it("a caller's cancel (not a deadline) still keeps the attachment for a retried DEL", async () => {
+    const { svc } = await service(t, { hangs: delOf("portmap") });
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(), 100);
+    await expect(svc.detach({ containerId: "c1" }, ctx(cancel.signal))).rejects.toMatchObject({
+      code: "DETACH_INCOMPLETE",
+    });
+    const kept = await t.store.load("c1");
+    expect(kept.state === "found" && kept.record.phase).toBe("detaching");
+    expect((await t.orphans.load("c1")).state).toBe("missing");
+  });
+});
+
+describe("a DEL whose plugin binary is missing or cannot be run", () => {
+  const t = tempStore("release-binary-");
+
+  it.each([
+    ["missing", undefined],
+    ["not executable", "EACCES"],
+    ["not a program", "ENOEXEC"],
+  ] as const)("%s: the delegate is orphaned as retryable and released once the binary is back", async (_, errno) => {
+    const node = { broken: false };
+    const { svc, plugins, runs } = await service(t, {
+      cannotRun: (req) => (errno !== undefined && req.pluginType === "portmap" && node.broken ? errno : ""),
+    });
+    node.broken = true;
+    const portmap = plugins["portmap"]!;
+    if (errno === undefined) delete plugins["portmap"];
+    const res = await svc.detach({ containerId: "c1" }, ctx());
+    expect(res.orphaned).toEqual([
+      {
+        network: "cbr0",
+        ifName: "eth0",
+        cause: expect.stringMatching(/the plugin's DEL failed with a retryable error .*"portmap"/) as string,
+      },
+    ]);
+    const orphan = await t.orphans.load("c1");
+    expect(orphan.state).toBe("found");
+
+    plugins["portmap"] = portmap;
+    node.broken = false;
+    runs.length = 0;
+    const gc = await svc.gc({}, ctx());
+    expect(gc.items.map((i) => [i.containerId, i.outcome])).toContainEqual(["c1", "removed"]);
+    expect(runs.map((r) => r.run).filter((r) => r.startsWith("DEL"))).toEqual(["DEL portmap", "DEL bridge"]);
+    expect((await t.orphans.load("c1")).state).toBe("missing");
+  });
+
+  it("an IPAM plugin missing at release is not called a broken config: the orphan stays for the reconciler", async () => {
+    const { svc, plugins } = await service(t);
+    delete plugins["bridge"];
+    delete plugins["host-local"];
+    const res = await svc.detach({ containerId: "c1" }, ctx());
+    const cause = res.orphaned[0]?.cause ?? "";
+    expect(cause).toContain(
+      'addresses could not be released: network "cbr0" (eth0): DEL refused before running plugin "host-local"',
+    );
+    expect(cause).toContain("the reconciler releases them once the plugin's binary is back");
+    expect(cause).not.toContain("config itself is broken");
+    expect(cause).not.toContain("delete its orphan record");
+  });
+});
