@@ -28,6 +28,20 @@ export function ranNoPlugin(err: unknown): boolean {
   return cni !== undefined && REFUSED_BEFORE_EXEC.has(cni.kind);
 }
 
+/** errno of an exec that found the binary but could not run it (gone since, no x bit, not a program). */
+const UNRUNNABLE: ReadonlySet<string> = new Set(["ENOENT", "EACCES", "ENOEXEC"]);
+
+/**
+ * True when a plugin's binary is missing or cannot be executed: a node condition (an upgrade, a
+ * changed cniBinDirs), not the config's fault, so what the plugin holds is released once it is back.
+ */
+export function binaryUnusable(error: DaemonError): boolean {
+  const cni = isCniError(error.cause) ? error.cause : undefined;
+  if (cni === undefined) return false;
+  if (cni.kind === "plugin-not-found") return true;
+  return cni.kind === "exec" && UNRUNNABLE.has((cni.cause as NodeJS.ErrnoException | undefined)?.code ?? "");
+}
+
 function reasonFor(err: CniError, signal: AbortSignal | undefined): ErrorCode {
   // Our own per-call deadline is a timeout; anything else is the caller going away.
   if (err.kind === "aborted") return isTimeout(signal?.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";

@@ -4,11 +4,15 @@
 // alike, and the operator has to act. Two signs that it is the config, neither read from message text:
 // the plugin's CNI code says so (2 unsupported field, 6 cannot decode, 7 invalid config: CNI spec),
 // or the ADD being rolled back failed with the very same error (code and message): the same input
-// refused the same way, before the plugin reserved anything with it.
+// refused the same way, before the plugin reserved anything with it. A binary that is missing or
+// cannot be run carries code 7 too, but is the node's (binaryUnusable, the rule that orphans such a
+// plugin's DEL as retryable): the record must stay for the reconciler, which releases the addresses
+// once the binary is back.
 import { isCniError, type CniError } from "../cni/index.js";
 import type { DaemonError } from "../errors/daemon-error.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import { describeOrigin } from "./origin.js";
+import { binaryUnusable } from "./cni-error.js";
 
 const CONFIG_CODES: ReadonlySet<number> = new Set([2, 6, 7]);
 
@@ -20,6 +24,8 @@ export function ipamReleaseFailure(
   failedAdd?: DaemonError,
 ): string {
   const plain = `addresses could not be released: ${error.message}`;
+  if (binaryUnusable(error))
+    return `${plain}; the reconciler releases them once the plugin's binary is back in a cniBinDirs directory and executable`;
   const sameAsAdd = failedAdd !== undefined && sameRefusal(cniOf(error), cniOf(failedAdd));
   if (!sameAsAdd && (error.context.cniCode === undefined || !CONFIG_CODES.has(error.context.cniCode))) return plain;
   const plugin = error.context.plugin !== undefined ? `IPAM plugin "${error.context.plugin}"` : "the IPAM plugin";
