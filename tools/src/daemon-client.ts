@@ -4,7 +4,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import type { ConnectionOptions } from "node:tls";
 import { ChannelCredentials } from "@grpc/grpc-js";
-import { createChannel, createClientFactory, type Client } from "nice-grpc";
+import { createChannel, createClientFactory, Metadata, type Client, type ClientMiddleware } from "nice-grpc";
 import { deadlineMiddleware, type DeadlineOptions } from "nice-grpc-client-middleware-deadline";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import { HealthDefinition } from "nice-grpc-server-health";
@@ -30,7 +30,7 @@ export interface ClientTls {
 export function createDaemonClient(target: string = DEFAULT_SOCKET_PATH, tls?: ClientTls): DaemonClient {
   const address = toAddress(target);
   const channel = tls !== undefined ? createChannel(address, sslCredentials(tls)) : createChannel(address);
-  const factory = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware);
+  const factory = createClientFactory().use(errorDetailsClientMiddleware).use(deadlineMiddleware).use(sendDeadline); // the last is outermost
   return {
     api: factory.create(AttachmentServiceDefinition, channel),
     health: factory.create(HealthDefinition, channel),
@@ -38,6 +38,19 @@ export function createDaemonClient(target: string = DEFAULT_SOCKET_PATH, tls?: C
     close: () => channel.close(),
   };
 }
+
+/**
+ * The call's deadline sent as grpc-timeout, as gRPC clients do: nice-grpc's deadline middleware only
+ * cancels the call here when it passes, which the daemon cannot tell from a cancel; knowing it, the
+ * daemon budgets a DEL's plugins to answer before it (orphaning what they could not release).
+ */
+const sendDeadline: ClientMiddleware<DeadlineOptions> = async function* (call, options) {
+  if (options.deadline === undefined) return yield* call.next(call.request, options);
+  const left = options.deadline instanceof Date ? options.deadline.getTime() - Date.now() : options.deadline;
+  const metadata = Metadata(options.metadata);
+  metadata.set("grpc-timeout", `${Math.min(99_999_999, Math.max(1, Math.ceil(left)))}m`); // at most 8 digits
+  return yield* call.next(call.request, { ...options, metadata });
+};
 
 /**
  * Mutual TLS whose ServerName (SNI) is the target's DNS name only. grpc-js sends any host as the

@@ -1,0 +1,25 @@
+// The caller's deadline reaches the service as an instant with the call's signal (call-deadline.ts):
+// over gRPC from netattachctl's client (grpc-timeout), as any gRPC client sends it. A DEL budgets
+// its plugins by it; without it the caller's deadline reads as a cancel when it fires.
+import { afterEach, expect, it } from "vitest";
+import { deadlineOf } from "../../server/src/attach/call-deadline.js";
+import { createFakeService, startDaemonWith, type TestDaemon } from "../helpers/daemon.js";
+
+let d: TestDaemon | undefined;
+afterEach(async () => {
+  await d?.stop();
+  d = undefined;
+});
+
+it("a gRPC call's deadline reaches the service as the instant its signal carries; none without one", async () => {
+  const fake = createFakeService({ detach: { removed: [], orphaned: [] } });
+  d = await startDaemonWith(fake);
+  const before = Date.now();
+  await d.client.api.detachNetworks({ containerId: "c1" }, { deadline: new Date(before + 5000) });
+  const after = Date.now();
+  await d.client.api.detachNetworks({ containerId: "c1" });
+  const [first, second] = fake.calls.filter((c) => c.method === "detach").map((c) => deadlineOf(c.signal));
+  expect(first).toBeGreaterThanOrEqual(before + 4900);
+  expect(first).toBeLessThanOrEqual(after + 5000);
+  expect(second).toBeUndefined();
+});
