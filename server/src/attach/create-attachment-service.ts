@@ -37,7 +37,7 @@ import { gc } from "./gc.js";
 import { listAttachments } from "./list-attachments.js";
 import { serviceStatus } from "./service-status.js";
 import { preparePlan } from "./prepare-plan.js";
-import { checkContainerId } from "./request-checks.js";
+import { checkContainerId, checkSavedContainerId } from "./request-checks.js";
 import { rollBackUnfinishedAdds } from "./unfinished-adds.js";
 
 export interface AttachmentServiceDeps {
@@ -142,7 +142,10 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     phase: string,
     fn: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    checkContainerId(containerId, inputLimits, phase);
+    // Only an ADD takes on a new id; every other call may act on a record saved under the bound of
+    // its day, and a bound lowered since must not wedge its DEL (request-checks.ts).
+    if (phase === "add") checkContainerId(containerId, inputLimits, phase);
+    else checkSavedContainerId(containerId, inputLimits, phase);
     const signal = limits.deadline(ctx.signal);
     return gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(signal), signal), signal), signal);
   }
@@ -150,7 +153,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
   /** The pod a container's saved attachment belongs to, for a hot-plug's event (refusals included). */
   async function podOf(containerId: string): Promise<PodRef | undefined> {
     try {
-      checkContainerId(containerId, inputLimits, "hotplug");
+      checkSavedContainerId(containerId, inputLimits, "hotplug");
       const read = await deps.store.load(containerId);
       return read.state === "found" ? read.record.plan.pod : undefined;
     } catch {

@@ -1,10 +1,17 @@
 // What every request must satisfy before anything is looked up, saved or run: a container id by
-// the CNI rule within limits.maxContainerIdLength, a pod named as Kubernetes names pods, CNI_ARGS
+// the CNI rule within limits.maxContainerIdLength (for an id that may be saved already, within the
+// hard bound only: checkSavedContainerId), a pod named as Kubernetes names pods, CNI_ARGS
 // pairs the format can carry, all of them (the daemon's K8S_POD_* too) within limits.maxCniArgsBytes,
 // so no plugin exec fails with E2BIG, annotations within their bound, runtimeConfig by the rules
 // of its annotation twins, and a result version the daemon can answer in (else every plugin
 // would run and be rolled back for nothing).
-import { ALL_VERSIONS, cniArgPairProblem, containerIdProblem, isKnownVersion } from "../cni/index.js";
+import {
+  ALL_VERSIONS,
+  cniArgPairProblem,
+  containerIdProblem,
+  isKnownVersion,
+  MAX_CONTAINER_ID_LENGTH,
+} from "../cni/index.js";
 import { isDnsLabel, isDnsSubdomain } from "../resolve/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import { quoteInput } from "../errors/bounded-text.js";
@@ -20,8 +27,24 @@ export type RequestLimits = Pick<
   "maxContainerIdLength" | "maxAnnotationBytes" | "maxCniArgsBytes" | "maxPortMappings"
 >;
 
+/** A container id the daemon takes on (an ADD, a DEL released from config): the CNI rule within limits.maxContainerIdLength. */
 export function checkContainerId(id: string, limits: RequestLimits, phase: string): void {
-  if (id.length > limits.maxContainerIdLength) {
+  checkIdWithin(id, limits.maxContainerIdLength, limits, phase);
+}
+
+/**
+ * A container id that may have a saved record (DEL, CHECK, hot-plugs, start-up's finishing): the
+ * CNI rule within MAX_CONTAINER_ID_LENGTH only, the hard bound of its record's file name. Its ADD
+ * checked limits.maxContainerIdLength; a bound lowered since must not refuse the DEL of what that
+ * ADD attached, for ever. Where nothing is saved, the configured bound applies again
+ * (checkUnrecordedDetach); an id over the hard bound is over any configured one too, and named so.
+ */
+export function checkSavedContainerId(id: string, limits: RequestLimits, phase: string): void {
+  checkIdWithin(id, MAX_CONTAINER_ID_LENGTH, limits, phase);
+}
+
+function checkIdWithin(id: string, max: number, limits: RequestLimits, phase: string): void {
+  if (id.length > max) {
     throw limitExceeded(
       `container id ${quoteInput(id, 40)} is ${id.length} characters`,
       "maxContainerIdLength",
@@ -29,7 +52,7 @@ export function checkContainerId(id: string, limits: RequestLimits, phase: strin
       { phase, source: "containerId" },
     );
   }
-  const problem = containerIdProblem(id, limits.maxContainerIdLength);
+  const problem = containerIdProblem(id, max);
   if (problem !== undefined)
     throw new DaemonError("INVALID_REQUEST", `containerId ${quoteInput(id)} ${problem}`, {
       phase,
@@ -60,10 +83,12 @@ export function checkAttachRequest(req: ResolveRequest, limits: RequestLimits, p
 
 /**
  * What a DEL with nothing saved hands the cluster network's plugins (detach-unrecorded.ts), by an
- * ADD's rules: the pod when one is named (a DEL may name none: its CNI_ARGS are not trusted),
- * the interface, CNI_ARGS and runtimeConfig.
+ * ADD's rules: the container id within limits.maxContainerIdLength (the service checked only the
+ * hard bound, not knowing yet whether a record is saved), the pod when one is named (a DEL may name
+ * none: its CNI_ARGS are not trusted), the interface, CNI_ARGS and runtimeConfig.
  */
 export function checkUnrecordedDetach(req: AttachRequest, limits: RequestLimits, phase = "del"): void {
+  checkContainerId(req.containerId, limits, phase);
   const { namespace, name, uid } = req.pod;
   if (namespace !== "" || name !== "" || uid !== "") checkPod(req.pod, phase);
   checkPrimaryIfName(req.primaryIfName, phase);
