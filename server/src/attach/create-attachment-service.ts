@@ -39,6 +39,7 @@ import { serviceStatus } from "./service-status.js";
 import { preparePlan } from "./prepare-plan.js";
 import { checkContainerId, checkSavedContainerId } from "./request-checks.js";
 import { rollBackUnfinishedAdds } from "./unfinished-adds.js";
+import { bindNew } from "../log/call-logger.js";
 
 export interface AttachmentServiceDeps {
   readonly runtime: CniRuntime;
@@ -235,6 +236,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
   };
 }
 
+/** The call's logger naming its container; the gRPC middleware or start-up may have bound it already. */
 function child(log: Logger, containerId: string): Logger {
-  return log.child({ containerId });
+  return bindNew(log, { containerId });
 }

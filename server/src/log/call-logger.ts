@@ -1,4 +1,6 @@
-// Fields of the child logger bound to each call (rpc, container, pod, network).
+// Fields of the child logger bound to each call (rpc, container, pod, network), each bound once:
+// pino writes every binding it is given, so a field bound by the gRPC middleware and again by the
+// service would repeat its key on every line, and a JSON object with a key twice breaks log pipelines.
 import type { Logger } from "pino";
 
 export interface CallFields {
@@ -12,4 +14,11 @@ export interface CallFields {
 export function callLogger(root: Logger, fields: CallFields): Logger {
   const bound = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== ""));
   return root.child(bound);
+}
+
+/** `log` with `fields` bound, leaving out those it binds already with the same value (`log` itself when none is left). */
+export function bindNew(log: Logger, fields: Readonly<Record<string, string | number | boolean>>): Logger {
+  const bound = log.bindings();
+  const fresh = Object.entries(fields).filter(([k, v]) => bound[k] !== v);
+  return fresh.length === 0 ? log : log.child(Object.fromEntries(fresh));
 }
