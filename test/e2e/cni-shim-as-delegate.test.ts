@@ -88,6 +88,7 @@ describeRoot("netattach-cni copied under another name and named as a delegate", 
       await expectNothingLeft(cid);
       await expect(d.client.api.detachNetworks({ containerId: cid, netnsPath: w.netns.path })).resolves.toEqual({
         removed: [],
+        orphaned: [],
       });
     },
   );

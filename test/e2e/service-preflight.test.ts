@@ -286,6 +286,7 @@ describeRoot("service e2e: refuse before running", () => {
 
       await expect(d.client.api.detachNetworks({ containerId: cid, netnsPath: w.netns.path })).resolves.toEqual({
         removed: [],
+        orphaned: [],
       });
       await expectNothingRan(d, cid);
     },

@@ -255,10 +255,30 @@ describe("netattachctl over the daemon socket", () => {
   it("detach prints what was removed; without --netns the daemon uses the saved netns, --netns '' says it is gone", async () => {
     const r = await cli("detach", "--container-id", "c1");
     expect(r.code).toBe(0);
-    expect(r.out).toBe("INTERFACE  NETWORK\neth0       cluster\n");
+    expect(r.out).toBe("INTERFACE  NETWORK  OUTCOME\neth0       cluster  removed\n");
+    expect(r.err).toBe("");
     expect(requests("detach")).toEqual([{ containerId: "c1" }]);
     await cli("detach", "--container-id", "c1", "--netns", "");
     expect(requests("detach")[1]).toEqual({ containerId: "c1", netns: "" });
+  });
+
+  it("detach lists the delegates orphaned for the reconciler with their cause, warns on stderr and exits 0 (the DEL succeeded); -o json carries them", async () => {
+    const cause = "interface net1 in /var/run/netns/x could not be removed: EBUSY";
+    fake.answers.detach = { removed: [], orphaned: [{ network: "default/ptp-conf", ifName: "net1", cause }] };
+    const r = await cli("detach", "--container-id", "c1");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      new RegExp(`^INTERFACE\\s+NETWORK\\s+OUTCOME\\nnet1\\s+default/ptp-conf\\s+orphaned: ${cause}\\n$`),
+    );
+    expect(r.out).not.toContain("nothing attached");
+    expect(r.err).toBe(
+      "warning: 1 delegate(s) of c1 could not be released (default/ptp-conf@net1): orphaned for the reconciler, which retries them (netattachctl list shows them, netattachctl gc retries them now)\n",
+    );
+    const json = await cli("detach", "--container-id", "c1", "-o", "json");
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toEqual({ orphaned: [{ network: "default/ptp-conf", interface: "net1", cause }] });
+    fake.answers.detach = { removed: [], orphaned: [] };
+    expect(await cli("detach", "--container-id", "c1")).toEqual({ code: 0, out: "nothing attached for c1\n", err: "" });
   });
 
   it("resolve prints each network's source, interface and config", async () => {

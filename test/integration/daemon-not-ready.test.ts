@@ -49,7 +49,7 @@ async function notReadyError(
 
 describe("AttachNetworks before the daemon is ready", () => {
   it("fails fast with NOT_READY (UNAVAILABLE, CNI 11) naming why, runs nothing, and lets DEL through", async () => {
-    const fake = createFakeService({ status: NOT_SYNCED, attach: RESULT, detach: { removed: [] } });
+    const fake = createFakeService({ status: NOT_SYNCED, attach: RESULT, detach: { removed: [], orphaned: [] } });
     const d = await startDaemonWith(fake, { readinessIntervalMs: { notReady: 60_000, ready: 60_000 } });
     running.push(d);
 
@@ -62,6 +62,7 @@ describe("AttachNetworks before the daemon is ready", () => {
 
     await expect(d.client.api.detachNetworks({ containerId: "c1", netnsPath: "", pod: POD })).resolves.toEqual({
       removed: [],
+      orphaned: [],
     });
     expect(fake.calls.filter((c) => c.method === "detach")).toHaveLength(1);
   });

@@ -3,16 +3,19 @@ import { describe, expect, it } from "vitest";
 import {
   AttachmentServiceDefinition,
   DetachNetworksRequest,
+  DetachNetworksResponse,
   GetStatusResponse,
 } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { createGeneratedClient } from "./generated-client.js";
 import type { UnaryCallOptions, UnaryTransport } from "./connect-transport.js";
 
+/** Answers every call with `reply`, or with what `reply` gives for the call's path. */
 function fakeTransport(
-  reply: Uint8Array,
+  reply: Uint8Array | ((path: string) => Uint8Array),
 ): UnaryTransport & { calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] } {
   const calls: { path: string; request: Uint8Array; options?: UnaryCallOptions }[] = [];
-  return { calls, call: async (path, request, options) => (calls.push({ path, request, options }), reply) };
+  const answer = (path: string): Uint8Array => (typeof reply === "function" ? reply(path) : reply);
+  return { calls, call: async (path, request, options) => (calls.push({ path, request, options }), answer(path)) };
 }
 
 describe("createGeneratedClient", () => {
@@ -22,8 +25,11 @@ describe("createGeneratedClient", () => {
   });
 
   it("calls /package.Service/Method with the generated encoder and decodes with the generated decoder", async () => {
-    const reply = GetStatusResponse.encode(GetStatusResponse.fromPartial({ ready: true, reasons: ["r"] })).finish();
-    const transport = fakeTransport(reply);
+    const status = GetStatusResponse.encode(GetStatusResponse.fromPartial({ ready: true, reasons: ["r"] })).finish();
+    const detached = DetachNetworksResponse.encode(
+      DetachNetworksResponse.fromPartial({ orphaned: [{ network: "n", interface: "net1", cause: "c" }] }),
+    ).finish();
+    const transport = fakeTransport((path) => (path.endsWith("/GetStatus") ? status : detached));
     const client = createGeneratedClient(AttachmentServiceDefinition, transport);
     const deadline = new Date(5_000);
     await expect(client.getStatus({}, { deadline })).resolves.toMatchObject({ ready: true, reasons: ["r"] });
@@ -34,7 +40,10 @@ describe("createGeneratedClient", () => {
       primaryInterface: "eth0",
       cniArgs: [],
     };
-    await client.detachNetworks(req);
+    await expect(client.detachNetworks(req)).resolves.toEqual({
+      removed: [],
+      orphaned: [{ network: "n", interface: "net1", cause: "c" }],
+    });
     expect(transport.calls.map((c) => c.path)).toEqual([
       "/netattach.v1.AttachmentService/GetStatus",
       "/netattach.v1.AttachmentService/DetachNetworks",

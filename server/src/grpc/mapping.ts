@@ -205,7 +205,10 @@ export function attachedInterfaceToProto(i: d.AttachedInterface): att.AttachedIn
 }
 
 export function detachResultToProto(res: d.DetachResult): svc.DetachNetworksResponse {
-  return { removed: res.removed.map((r) => ({ network: r.network, interface: r.ifName })) };
+  return {
+    removed: res.removed.map((r) => ({ network: r.network, interface: r.ifName })),
+    orphaned: res.orphaned.map((o) => ({ network: o.network, interface: o.ifName, cause: o.cause })),
+  };
 }
 
 const GC_REASONS: Readonly<Record<d.GcReason, GarbageCollectReason>> = {

@@ -1,4 +1,6 @@
-// `netattachctl detach`: DetachNetworks from the saved plan; prints what was removed.
+// `netattachctl detach`: DetachNetworks from the saved plan; prints what was removed and what was
+// orphaned for the reconciler, as detach-network does. Exit 0 either way: the DEL succeeded (the
+// runtime's would too) and the reconciler owns the orphans; a warning on stderr names them.
 import { DetachNetworksResponse } from "../../../proto/gen/netattach/v1/attachment_service.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 import { COMMON_USAGE, commonFlags, parseCommand, parsePodFlag } from "../daemon/daemon-options.js";
@@ -12,7 +14,9 @@ const usage = `Usage: netattachctl detach --container-id ID [--netns PATH] [--po
 Detaches every network of the sandbox, in reverse order, from the plan saved at attach
 (no network definition is needed), in the netns saved at attach. --netns "" says the netns is gone
 (the plugins then run with an empty netns and release what they hold); any other --netns must name
-the saved one.
+the saved one. A delegate that neither its plugin's DEL nor netattach's own cleanup could release
+is listed as orphaned (exit code 0, a warning on stderr): the reconciler retries it (netattachctl
+list shows it, netattachctl gc retries it now).
 
 ${COMMON_USAGE}`;
 
@@ -38,16 +42,21 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       { containerId, ...(values.netns !== undefined ? { netnsPath: values.netns } : {}), ...pod },
       opts,
     );
+    const rows = [
+      ...res.removed.map((r) => [r.interface, r.network, "removed"]),
+      ...res.orphaned.map((o) => [o.interface, o.network, `orphaned: ${o.cause}`]),
+    ];
     printResult(ctx.stdout, flags.output, {
       data: () => outputJson(DetachNetworksResponse.toJSON(res)),
       text: () =>
-        res.removed.length === 0
+        rows.length === 0
           ? `nothing attached for ${containerId}\n`
-          : formatTable(
-              ["INTERFACE", "NETWORK"],
-              res.removed.map((r) => [r.interface, r.network]),
-            ),
+          : formatTable(["INTERFACE", "NETWORK", "OUTCOME"], rows),
     });
+    if (res.orphaned.length > 0)
+      ctx.stderr.write(
+        `warning: ${res.orphaned.length} delegate(s) of ${containerId} could not be released (${res.orphaned.map((o) => `${o.network}@${o.interface}`).join(", ")}): orphaned for the reconciler, which retries them (netattachctl list shows them, netattachctl gc retries them now)\n`,
+      );
     return ExitCode.Ok;
   });
 }

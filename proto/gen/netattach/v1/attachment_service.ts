@@ -199,6 +199,11 @@ export interface DetachNetworksRequest {
 
 export interface DetachNetworksResponse {
   removed: RemovedInterface[];
+  /**
+   * Delegates the plugin's DEL and netattach's cleanup could not release, left for the reconciler
+   * (the call still succeeds: teardown always finishes).
+   */
+  orphaned: OrphanedInterface[];
 }
 
 export interface AttachNetworkRequest {
@@ -905,13 +910,16 @@ export const DetachNetworksRequest: MessageFns<DetachNetworksRequest> = {
 };
 
 function createBaseDetachNetworksResponse(): DetachNetworksResponse {
-  return { removed: [] };
+  return { removed: [], orphaned: [] };
 }
 
 export const DetachNetworksResponse: MessageFns<DetachNetworksResponse> = {
   encode(message: DetachNetworksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.removed) {
       RemovedInterface.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.orphaned) {
+      OrphanedInterface.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -937,6 +945,14 @@ export const DetachNetworksResponse: MessageFns<DetachNetworksResponse> = {
             message.removed.push(RemovedInterface.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orphaned.push(OrphanedInterface.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -954,6 +970,9 @@ export const DetachNetworksResponse: MessageFns<DetachNetworksResponse> = {
       removed: globalThis.Array.isArray(object?.removed)
         ? object.removed.map((e: any) => RemovedInterface.fromJSON(e))
         : [],
+      orphaned: globalThis.Array.isArray(object?.orphaned)
+        ? object.orphaned.map((e: any) => OrphanedInterface.fromJSON(e))
+        : [],
     };
   },
 
@@ -961,6 +980,9 @@ export const DetachNetworksResponse: MessageFns<DetachNetworksResponse> = {
     const obj: any = {};
     if (message.removed?.length) {
       obj.removed = message.removed.map((e) => RemovedInterface.toJSON(e));
+    }
+    if (message.orphaned?.length) {
+      obj.orphaned = message.orphaned.map((e) => OrphanedInterface.toJSON(e));
     }
     return obj;
   },
@@ -971,6 +993,7 @@ export const DetachNetworksResponse: MessageFns<DetachNetworksResponse> = {
   fromPartial(object: DeepPartial<DetachNetworksResponse>): DetachNetworksResponse {
     const message = createBaseDetachNetworksResponse();
     message.removed = object.removed?.map((e) => RemovedInterface.fromPartial(e)) || [];
+    message.orphaned = object.orphaned?.map((e) => OrphanedInterface.fromPartial(e)) || [];
     return message;
   },
 };
