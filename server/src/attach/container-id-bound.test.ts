@@ -6,16 +6,11 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_INPUT_LIMITS } from "../limits/input-limits.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import {
-  allPluginsFound,
-  anyNetns,
+  fakeServiceDeps,
   conf,
   fakeResolver,
   network,
-  noClusterPods,
-  recordingLinks,
-  recordingRoutes,
   recordingRuntime,
-  recordingStatusWriter,
   rejection,
   request,
   silentLog,
@@ -31,21 +26,15 @@ const networks = [
 const ctx = (log: Logger = silentLog) => ({ signal: new AbortController().signal, log });
 
 function service(runtime: ReturnType<typeof recordingRuntime>, maxContainerIdLength?: number) {
-  return createAttachmentService({
-    runtime,
-    resolver: fakeResolver(networks),
-    podSource: noClusterPods,
-    statusWriter: recordingStatusWriter(),
-    store: stores.store,
-    orphans: stores.orphans,
-    links: recordingLinks(),
-    routes: recordingRoutes(),
-    findPlugin: allPluginsFound,
-    netns: anyNetns,
-    limits: { maxConcurrent: 2, callTimeoutMs: 60_000 },
-    clusterNetwork: () => undefined,
-    ...(maxContainerIdLength !== undefined ? { inputLimits: { ...DEFAULT_INPUT_LIMITS, maxContainerIdLength } } : {}),
-  });
+  return createAttachmentService(
+    fakeServiceDeps({
+      runtime,
+      resolver: fakeResolver(networks),
+      store: stores.store,
+      orphans: stores.orphans,
+      ...(maxContainerIdLength !== undefined ? { inputLimits: { ...DEFAULT_INPUT_LIMITS, maxContainerIdLength } } : {}),
+    }),
+  );
 }
 
 async function attachedUnderDefaultBound(): Promise<void> {

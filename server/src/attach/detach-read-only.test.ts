@@ -9,16 +9,11 @@ import type { AttachmentStore } from "./attachment-store.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { createFileAttachmentStore } from "./file-attachment-store.js";
 import {
-  allPluginsFound,
-  anyNetns,
+  fakeServiceDeps,
   conf,
   fakeResolver,
   network,
-  noClusterPods,
-  recordingLinks,
-  recordingRoutes,
   recordingRuntime,
-  recordingStatusWriter,
   request,
   silentLog,
 } from "./testing.test-helper.js";
@@ -56,20 +51,14 @@ function readOnly(path: string): AttachmentStore {
 }
 
 function service(store: AttachmentStore, runtime = recordingRuntime()) {
-  return createAttachmentService({
-    runtime,
-    resolver: fakeResolver(networks),
-    podSource: noClusterPods,
-    statusWriter: recordingStatusWriter(),
-    store,
-    orphans: createFileAttachmentStore(join(dir, "orphans")),
-    links: recordingLinks(),
-    routes: recordingRoutes(),
-    findPlugin: allPluginsFound,
-    netns: anyNetns,
-    limits: { maxConcurrent: 2, callTimeoutMs: 60_000 },
-    clusterNetwork: () => undefined,
-  });
+  return createAttachmentService(
+    fakeServiceDeps({
+      runtime,
+      resolver: fakeResolver(networks),
+      store,
+      orphans: createFileAttachmentStore(join(dir, "orphans")),
+    }),
+  );
 }
 
 describe("DEL on a read-only state disk", () => {

@@ -18,18 +18,7 @@ import {
 } from "../resolve/index.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { gateAttachOnReadiness } from "./ready-gate.js";
-import {
-  allPluginsFound,
-  anyNetns,
-  noClusterPods,
-  pod,
-  recordingLinks,
-  recordingRoutes,
-  recordingRuntime,
-  recordingStatusWriter,
-  rejection,
-  tempStore,
-} from "./testing.test-helper.js";
+import { fakeServiceDeps, pod, recordingRuntime, rejection, tempStore } from "./testing.test-helper.js";
 
 const stored = tempStore("detach-unrecorded-");
 
@@ -93,20 +82,15 @@ async function served(opts: { definitions: NetworkSource; pods?: PodSource; verd
     sources: { definitions: [opts.definitions], confDir: createMemorySource([], "conf dir") },
     config: SELECTION,
   });
-  const domain = createAttachmentService({
-    runtime,
-    resolver,
-    podSource: opts.pods ?? noClusterPods,
-    statusWriter: recordingStatusWriter(),
-    store: stored.store,
-    orphans: stored.orphans,
-    links: recordingLinks(),
-    routes: recordingRoutes(),
-    findPlugin: allPluginsFound,
-    netns: anyNetns,
-    limits: { maxConcurrent: 2, callTimeoutMs: 60_000 },
-    clusterNetwork: () => undefined,
-  });
+  const domain = createAttachmentService(
+    fakeServiceDeps({
+      runtime,
+      resolver,
+      store: stored.store,
+      orphans: stored.orphans,
+      ...(opts.pods !== undefined ? { podSource: opts.pods } : {}),
+    }),
+  );
   let checks = 0;
   let stopping = false;
   const readiness = createReadiness({

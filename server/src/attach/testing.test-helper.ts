@@ -24,6 +24,7 @@ import type {
 } from "../resolve/index.js";
 import type { PlannedDelegate, PodRef } from "./attachment-plan.js";
 import type { AttachRequest } from "./contract.js";
+import type { AttachmentServiceDeps } from "./create-attachment-service.js";
 import type { NetworkStatusEntry } from "./network-status-entry.js";
 import type { NetworkStatusWriter } from "./ports.js";
 import type { FindPlugin } from "./plugin-check.js";
@@ -338,5 +339,22 @@ export function tempStore(prefix = "attach-"): {
     get dir() {
       return dir;
     },
+  };
+}
+
+/** A service's deps: what the test gives, and recording fakes (no cluster, every plugin found) for the rest. */
+export function fakeServiceDeps(
+  given: Pick<AttachmentServiceDeps, "runtime" | "resolver" | "store" | "orphans"> & Partial<AttachmentServiceDeps>,
+): AttachmentServiceDeps {
+  return {
+    podSource: noClusterPods,
+    statusWriter: recordingStatusWriter(),
+    links: recordingLinks(),
+    routes: recordingRoutes(),
+    findPlugin: allPluginsFound,
+    netns: anyNetns,
+    limits: { maxConcurrent: 2, callTimeoutMs: 60_000 },
+    clusterNetwork: () => undefined,
+    ...given,
   };
 }
