@@ -145,6 +145,23 @@ describe("netattachctl detach-network", () => {
     ]);
   });
 
+  it("lists what was orphaned for the reconciler with its cause, warns on stderr naming it, exit 0", async () => {
+    const cause = "interface data0 could not be removed: EBUSY";
+    fake.answers.detachNetwork = {
+      ...DETACHED,
+      removed: [],
+      orphaned: [{ network: "ns1/green", ifName: "data0", cause }],
+    };
+    const r = await cli("detach-network", "--container-id", "c1", "--interface", "data0");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      new RegExp(`^INTERFACE\\s+NETWORK\\s+OUTCOME\\ndata0\\s+ns1/green\\s+orphaned: ${cause}\\n$`),
+    );
+    expect(r.err).toBe(
+      "warning: 1 delegate(s) of c1 could not be released (ns1/green@data0): orphaned for the reconciler, which retries them (netattachctl list shows them, netattachctl gc retries them now)\n",
+    );
+  });
+
   it("a sandbox without an attachment is ATTACHMENT_NOT_FOUND, exit 1", async () => {
     fake.answers.detachNetwork = new DaemonError(
       "ATTACHMENT_NOT_FOUND",

@@ -5,7 +5,7 @@ import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-option
 import { runRpc } from "../daemon/run-rpc.js";
 import { printResult } from "../output/print-result.js";
 import { outputJson } from "../output/proto-json.js";
-import { formatTable } from "../output/table.js";
+import { detachOutcomeTable, orphanWarning } from "../output/detach-outcome.js";
 
 const usage = `Usage: netattachctl detach-network --container-id ID (--interface IF | --network NS/NAME) [flags]
 
@@ -42,15 +42,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const res = await client.api.detachNetwork({ containerId, ...target }, opts);
     printResult(ctx.stdout, flags.output, {
       data: () => outputJson(DetachNetworkResponse.toJSON(res)),
-      text: () =>
-        formatTable(
-          ["INTERFACE", "NETWORK", "OUTCOME"],
-          [
-            ...res.removed.map((r) => [r.interface, r.network, "removed"]),
-            ...res.orphaned.map((o) => [o.interface, o.network, `orphaned: ${o.cause}`]),
-          ],
-        ),
+      text: () => detachOutcomeTable(res),
     });
+    ctx.stderr.write(orphanWarning(containerId, res.orphaned));
     return ExitCode.Ok;
   });
 }

@@ -7,7 +7,7 @@ import { COMMON_USAGE, commonFlags, parseCommand, parsePodFlag } from "../daemon
 import { runRpc } from "../daemon/run-rpc.js";
 import { printResult } from "../output/print-result.js";
 import { outputJson } from "../output/proto-json.js";
-import { formatTable } from "../output/table.js";
+import { detachOutcomeTable, orphanWarning } from "../output/detach-outcome.js";
 
 const usage = `Usage: netattachctl detach --container-id ID [--netns PATH] [--pod NS/NAME[/UID]] [flags]
 
@@ -42,21 +42,14 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
       { containerId, ...(values.netns !== undefined ? { netnsPath: values.netns } : {}), ...pod },
       opts,
     );
-    const rows = [
-      ...res.removed.map((r) => [r.interface, r.network, "removed"]),
-      ...res.orphaned.map((o) => [o.interface, o.network, `orphaned: ${o.cause}`]),
-    ];
     printResult(ctx.stdout, flags.output, {
       data: () => outputJson(DetachNetworksResponse.toJSON(res)),
       text: () =>
-        rows.length === 0
+        res.removed.length + res.orphaned.length === 0
           ? `nothing attached for ${containerId}\n`
-          : formatTable(["INTERFACE", "NETWORK", "OUTCOME"], rows),
+          : detachOutcomeTable(res),
     });
-    if (res.orphaned.length > 0)
-      ctx.stderr.write(
-        `warning: ${res.orphaned.length} delegate(s) of ${containerId} could not be released (${res.orphaned.map((o) => `${o.network}@${o.interface}`).join(", ")}): orphaned for the reconciler, which retries them (netattachctl list shows them, netattachctl gc retries them now)\n`,
-      );
+    ctx.stderr.write(orphanWarning(containerId, res.orphaned));
     return ExitCode.Ok;
   });
 }
