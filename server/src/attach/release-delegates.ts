@@ -36,7 +36,7 @@ import { delStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-sc
  * ~120 ms, host-local's DEL 40-60 ms, saves 20-80 ms), and a kill lands up to ~80 ms late; 1 s
  * leaves about 3x that for a loaded node.
  */
-export const RELEASE_RESERVE_MS = 1000;
+const RELEASE_RESERVE_MS = 1000;
 
 /** What is left (ms) for the plugins' DELs, and for netattach's IPAM release after them. */
 interface Budget {
