@@ -123,7 +123,7 @@ describe("delNetworkList", () => {
       code: 11,
       plugin: "bridge",
       command: "DEL",
-      msg: 'plugin "bridge" DEL was not started: no time was left before the caller\'s deadline',
+      msg: 'plugin "bridge" DEL was not started: no time was left before the call\'s deadline',
     });
     const dels = exec.calls.filter((c) => c.command === "DEL");
     expect(dels.map((c) => [c.pluginType, c.timeoutMs])).toEqual([["portmap", 1234]]);

@@ -151,7 +151,7 @@ function runTimeout(ctx: RuntimeContext, inv: Invocation): number {
       new CniError({
         kind: "timeout",
         code: CniErrorCode.TryAgainLater,
-        msg: `plugin "${type}" ${inv.command} was not started: no time was left before the caller's deadline`,
+        msg: `plugin "${type}" ${inv.command} was not started: no time was left before the call's deadline`,
         plugin: type,
         command: inv.command,
       }),
