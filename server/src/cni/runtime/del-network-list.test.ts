@@ -133,6 +133,37 @@ describe("delNetworkList", () => {
     expect(exec.calls.filter((c) => c.command === "DEL").map((c) => c.timeoutMs)).toEqual([1234, 5000, 5000]);
   });
 
+  it("with timeLeftMs the wait for a plugin's VERSION (none cached: a restart) is cut to what is left too", async () => {
+    const { runtime, exec } = setup({ bridge: {}, portmap: {}, tuning: {} });
+    // bridge hangs on VERSION until its run's timeout (5000 ms), as a hung plugin does.
+    const reply = exec.exec.bind(exec);
+    exec.exec = (req) =>
+      req.command === "VERSION" && req.pluginType === "bridge"
+        ? new Promise((_, reject) => setTimeout(() => reject(new Error("killed")), req.timeoutMs).unref())
+        : reply(req);
+    const conf = list("1.0.0", [{ type: "bridge" }, { type: "portmap" }]);
+    const started = performance.now();
+    await expect(runtime.delNetworkList(conf, RT, { keepGoing: true, timeLeftMs: () => 150 })).rejects.toMatchObject({
+      kind: "timeout",
+      code: 11,
+      plugin: "bridge",
+      command: "VERSION",
+      network: "net1",
+      msg: 'plugin "bridge" VERSION gave no answer in the 150 ms left before the call\'s deadline',
+    });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(exec.trace()).toEqual(["DEL portmap"]);
+    // Nothing left: the probe does not start either.
+    await expect(
+      runtime.delNetworkList(list("1.0.0", [{ type: "tuning" }]), RT, { keepGoing: true, timeLeftMs: () => 0 }),
+    ).rejects.toMatchObject({
+      kind: "timeout",
+      command: "VERSION",
+      msg: 'plugin "tuning" VERSION was not started: no time was left before the call\'s deadline',
+    });
+    expect(exec.calls.filter((c) => c.pluginType === "tuning")).toEqual([]);
+  });
+
   it("with keepGoing a plugin whose binary is gone fails alone: the others still get their DEL", async () => {
     const { runtime, exec, cacheDir } = setup({ bridge: {}, tuning: {} });
     const conf = list("1.0.0", [{ type: "bridge" }, { type: "gone" }, { type: "tuning" }]);

@@ -65,7 +65,9 @@ export async function resolvePlugin(
   try {
     const path = await ctx.exec.findInPath(plugin.type, ctx.binDirs);
     if (ctx.probe === undefined) return { plugin, path, version: list.cniVersion };
-    const outcome = await ctx.probe.probe(path, plugin.type, opts);
+    // Asked only when the answer is not known yet: the probe's wait is budgeted like a run.
+    const budget = (): number => runTimeout(ctx, list, plugin.type, "VERSION", opts);
+    const outcome = await ctx.probe.probe(path, plugin.type, opts, budget);
     if (!outcome.ok) {
       ctx.emit({ type: "version-probe-failed", plugin: plugin.type, network: list.name, path, error: outcome.error });
       return { plugin, path, version: list.cniVersion };
@@ -106,7 +108,7 @@ export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promis
     ...(rt !== undefined ? { containerId: rt.containerId, netns: rt.netnsHandle ?? rt.netns, ifName: rt.ifName } : {}),
     ...(inv.cniArgs !== undefined ? { cniArgs: inv.cniArgs } : {}),
   });
-  const timeoutMs = runTimeout(ctx, inv);
+  const timeoutMs = runTimeout(ctx, list, plugin.plugin.type, inv.command, inv.opts);
   let stderr: string | undefined;
   const started = ctx.now();
   const report = (ok: boolean): void =>
@@ -140,24 +142,32 @@ export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promis
   }
 }
 
-/** The per-run deadline, cut to the caller's time left; throws a timeout when none is left (nothing runs). */
-function runTimeout(ctx: RuntimeContext, inv: Invocation): number {
-  const perRun = inv.opts?.pluginTimeoutMs ?? ctx.pluginTimeoutMs;
-  const left = inv.opts?.timeLeftMs?.();
+/**
+ * How long one run (or the wait for a plugin's VERSION) may take: the per-run deadline, cut to the
+ * operation's time left; throws a timeout when none is left (nothing runs).
+ */
+function runTimeout(
+  ctx: RuntimeContext,
+  list: NetworkConfigList,
+  type: string,
+  command: Invocation["command"] | "VERSION",
+  opts: InvokeOptions | undefined,
+): number {
+  const perRun = opts?.pluginTimeoutMs ?? ctx.pluginTimeoutMs;
+  const left = opts?.timeLeftMs?.();
   if (left === undefined) return perRun;
   if (left < 1) {
-    const type = inv.plugin.plugin.type;
     throw withContext(
       new CniError({
         kind: "timeout",
         code: CniErrorCode.TryAgainLater,
-        msg: `plugin "${type}" ${inv.command} was not started: no time was left before the call's deadline`,
+        msg: `plugin "${type}" ${command} was not started: no time was left before the call's deadline`,
         plugin: type,
-        command: inv.command,
+        command,
       }),
-      inv.list,
+      list,
       type,
-      inv.command,
+      command,
     );
   }
   return Math.min(perRun, Math.floor(left));

@@ -36,6 +36,24 @@ describe("createVersionProbe", () => {
     expect(calls[0]!.signal).toBeUndefined();
   });
 
+  it("a caller whose time runs out stops waiting (a timeout) while the shared run goes on; a known answer costs no wait", async () => {
+    const { exec, calls, answer } = deferredExec();
+    const probe = createVersionProbe({ exec, binDirs: ["/bin"], timeoutMs: 1000, fileKey: async () => "k" });
+    const a = probe.probe("/bin/x", "x", {}, () => 30);
+    const b = probe.probe("/bin/x", "x");
+    await expect(a).rejects.toMatchObject({
+      kind: "timeout",
+      command: "VERSION",
+      msg: `plugin "x" VERSION gave no answer in the 30 ms left before the call's deadline`,
+    });
+    answer();
+    await expect(b).resolves.toMatchObject({ ok: true });
+    const asked: number[] = [];
+    await expect(probe.probe("/bin/x", "x", {}, () => (asked.push(0), 0))).resolves.toMatchObject({ ok: true });
+    expect(asked).toEqual([]);
+    expect(calls.map((c) => c.timeoutMs)).toEqual([1000]);
+  });
+
   it("asks again when the file changes", async () => {
     const { exec, calls, answer } = deferredExec();
     answer();

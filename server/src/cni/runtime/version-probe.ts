@@ -11,8 +11,12 @@ export type ProbeOutcome =
   { readonly ok: true; readonly info: VersionInfo } | { readonly ok: false; readonly error: CniError };
 
 export interface VersionProbe {
-  /** Timeouts and aborts reject; a plugin that fails or answers nonsense is a cached `ok: false`. */
-  probe(path: string, pluginType: string, opts?: InvokeOptions): Promise<ProbeOutcome>;
+  /**
+   * Timeouts and aborts reject; a plugin that fails or answers nonsense is a cached `ok: false`.
+   * `maxWaitMs`, asked only when no answer is known yet, bounds this caller's wait (a timeout after
+   * it; it throws to not wait at all): the shared run goes on for others.
+   */
+  probe(path: string, pluginType: string, opts?: InvokeOptions, maxWaitMs?: () => number): Promise<ProbeOutcome>;
 }
 
 export interface VersionProbeOptions {
@@ -26,7 +30,7 @@ export interface VersionProbeOptions {
 
 export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
   const fileKey = o.fileKey ?? statKey;
-  const cache = new Map<string, { key: string; outcome: Promise<ProbeOutcome> }>();
+  const cache = new Map<string, { key: string; outcome: Promise<ProbeOutcome>; known?: ProbeOutcome }>();
   // Shared by concurrent callers, so it runs without any one caller's signal (the deadline
   // still bounds it); each caller stops waiting when its own signal fires.
   const run = async (path: string, pluginType: string, timeoutMs: number): Promise<ProbeOutcome> => {
@@ -54,24 +58,44 @@ export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
     }
   };
   return {
-    async probe(path, pluginType, opts) {
+    async probe(path, pluginType, opts, maxWaitMs) {
       const key = await fileKey(path);
       let hit = cache.get(path);
       if (hit === undefined || hit.key !== key) {
-        const outcome = run(path, pluginType, opts?.pluginTimeoutMs ?? o.timeoutMs);
-        hit = { key, outcome };
-        cache.set(path, hit);
+        const timeoutMs = opts?.pluginTimeoutMs ?? o.timeoutMs;
+        const outcome = run(path, pluginType, timeoutMs);
+        const entry: { key: string; outcome: Promise<ProbeOutcome>; known?: ProbeOutcome } = { key, outcome };
+        hit = entry;
+        cache.set(path, entry);
         // Transient failures (timeouts) are not remembered: the next call asks again.
-        outcome.catch(() => {
-          if (cache.get(path)?.outcome === outcome) cache.delete(path);
-        });
+        outcome.then(
+          (known) => (entry.known = known),
+          () => {
+            if (cache.get(path)?.outcome === outcome) cache.delete(path);
+          },
+        );
       }
-      return opts?.signal ? untilAborted(hit.outcome, opts.signal, pluginType) : hit.outcome;
+      if (hit.known !== undefined && opts?.signal?.aborted !== true) return hit.known;
+      const waitMs = maxWaitMs?.();
+      const runMs = opts?.pluginTimeoutMs ?? o.timeoutMs;
+      return waitFor(
+        hit.outcome,
+        pluginType,
+        opts?.signal,
+        waitMs !== undefined && waitMs < runMs ? waitMs : undefined,
+      );
     },
   };
 }
 
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal, pluginType: string): Promise<T> {
+/** `p`, unless `signal` fires or `waitMs` passes first (the run goes on for whoever else waits). */
+function waitFor<T>(
+  p: Promise<T>,
+  pluginType: string,
+  signal: AbortSignal | undefined,
+  waitMs: number | undefined,
+): Promise<T> {
+  if (signal === undefined && waitMs === undefined) return p;
   const aborted = (): CniError =>
     new CniError({
       kind: "aborted",
@@ -79,13 +103,32 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal, pluginType: string)
       msg: `plugin "${pluginType}" VERSION was aborted by the caller`,
       plugin: pluginType,
       command: "VERSION",
-      cause: signal.reason,
+      cause: signal?.reason,
     });
-  if (signal.aborted) return Promise.reject(aborted());
+  if (signal?.aborted === true) return Promise.reject(aborted());
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(aborted());
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer =
+      waitMs === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              reject(
+                new CniError({
+                  kind: "timeout",
+                  code: CniErrorCode.TryAgainLater,
+                  msg: `plugin "${pluginType}" VERSION gave no answer in the ${waitMs} ms left before the call's deadline`,
+                  plugin: pluginType,
+                  command: "VERSION",
+                }),
+              ),
+            waitMs,
+          );
+    p.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    });
   });
 }
 
