@@ -25,11 +25,16 @@ export function anySignal(signals: readonly AbortSignal[]): AbortSignal {
  * True when `signal` fired at its deadline rather than on a cancel: its reason says so (our own
  * timeouts), or it fired at the instant it carries (a caller's deadline aborts like a cancel).
  */
-export function endedByDeadline(signal: AbortSignal): boolean {
-  if (!signal.aborted) return false;
-  if (signal.reason instanceof Error && signal.reason.name === "TimeoutError") return true;
+export function endedByDeadline(signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted !== true) return false;
+  if (isTimeout(signal.reason)) return true;
   const at = deadlines.get(signal);
   return at !== undefined && Date.now() >= at - CLOCK_SLACK_MS;
+}
+
+/** The reason an AbortSignal.timeout aborts with. */
+export function isTimeout(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === "TimeoutError";
 }
 
 /** A transport's timer and the wall clock that set the instant may disagree by a few ms. */

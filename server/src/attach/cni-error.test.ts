@@ -3,6 +3,7 @@ import { CniError, PLUGIN_RUN_ENV, SHIM_AS_DELEGATE_CODE, type CniFailureKind } 
 import { DaemonError } from "../errors/daemon-error.js";
 import { cniCodeOf } from "../errors/error-codes.js";
 import { toDaemonError } from "./cni-error.js";
+import { withDeadline } from "./call-deadline.js";
 
 const where = { network: "default/mv", ifName: "net1", phase: "add", source: "/nads/mv.yaml" };
 
@@ -112,6 +113,19 @@ describe("CNI errors to the catalog", () => {
     const timedOut = new AbortController();
     timedOut.abort(new DOMException("deadline", "TimeoutError"));
     expect(toDaemonError(aborted, where, timedOut.signal).code).toBe("PLUGIN_TIMEOUT");
+  });
+
+  it("a caller's deadline (a plain abort at the instant its signal carries) is a timeout, in code and message", () => {
+    const atDeadline = new AbortController();
+    const signal = withDeadline(atDeadline.signal, 0); // long passed when it fires
+    atDeadline.abort();
+    const aborted = new CniError({ kind: "aborted", code: 11, msg: "killed", plugin: "macvlan", command: "ADD" });
+    const plugin = toDaemonError(aborted, where, signal);
+    expect(plugin.code).toBe("PLUGIN_TIMEOUT");
+    expect(plugin.message).toBe('network "default/mv" (net1): plugin "macvlan" failed on ADD with CNI code 11: killed');
+    const other = toDaemonError(new Error("netlink gone"), where, signal);
+    expect(other.code).toBe("PLUGIN_TIMEOUT");
+    expect(other.message).toMatch(/^network "default\/mv" \(net1\): add interrupted: /);
   });
 
   it("passes DaemonErrors through and wraps anything else as INTERNAL with its cause", () => {

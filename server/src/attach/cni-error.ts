@@ -4,6 +4,7 @@ import { DaemonError, isDaemonError, type ErrorContext } from "../errors/daemon-
 import { cniCodeOf, type ErrorCode } from "../errors/error-codes.js";
 import { codeFromCniKind } from "../errors/code-from-cni-kind.js";
 import { selfDelegationError, SHIM_TYPE } from "../resolve/index.js";
+import { endedByDeadline } from "./call-deadline.js";
 
 export interface DelegateWhere {
   readonly network: string;
@@ -43,14 +44,12 @@ export function binaryUnusable(error: DaemonError): boolean {
 }
 
 function reasonFor(err: CniError, signal: AbortSignal | undefined): ErrorCode {
-  // Our own per-call deadline is a timeout; anything else is the caller going away.
-  if (err.kind === "aborted") return isTimeout(signal?.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";
+  // A deadline (ours or the caller's) is a timeout; anything else is the caller going away.
+  if (err.kind === "aborted") return endedByDeadline(signal) ? "PLUGIN_TIMEOUT" : "CANCELLED";
   return codeFromCniKind(err.kind);
 }
 
-export function isTimeout(reason: unknown): boolean {
-  return reason instanceof Error && reason.name === "TimeoutError";
-}
+export { isTimeout } from "./call-deadline.js";
 
 /** Wrap anything a runtime call threw; DaemonErrors pass through unchanged. */
 export function toDaemonError(err: unknown, where: DelegateWhere, signal?: AbortSignal): DaemonError {
@@ -58,7 +57,7 @@ export function toDaemonError(err: unknown, where: DelegateWhere, signal?: Abort
   const iface = where.ifName !== undefined ? ` (${where.ifName})` : "";
   if (!isCniError(err)) {
     if (signal?.aborted === true) {
-      const code: ErrorCode = isTimeout(signal.reason) ? "PLUGIN_TIMEOUT" : "CANCELLED";
+      const code: ErrorCode = endedByDeadline(signal) ? "PLUGIN_TIMEOUT" : "CANCELLED";
       return new DaemonError(
         code,
         `network "${where.network}"${iface}: ${where.phase} interrupted: ${String(signal.reason)}`,

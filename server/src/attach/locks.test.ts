@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rejection } from "./testing.test-helper.js";
 import { createCallLimits } from "./call-limits.js";
 import { createContainerLock, createGcLock } from "./locks.js";
+import { withDeadline } from "./call-deadline.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -132,6 +133,21 @@ describe("gc lock", () => {
     expect((await rejection(waiting)).code).toBe("CANCELLED");
     await expect(behind).resolves.toBe("del");
     await expect(lock.shared(async () => "add")).resolves.toBe("add");
+    gate.resolve();
+    await held;
+  });
+
+  it("a wait ended by the caller's deadline (a plain abort at its instant) says so: PLUGIN_TIMEOUT, not a cancel", async () => {
+    const lock = createContainerLock();
+    const gate = deferred();
+    const held = lock.run("c1", () => gate.promise);
+    const ac = new AbortController();
+    const waiting = lock.run("c1", async () => "ran", withDeadline(ac.signal, 0)); // long passed when it fires
+    await tick();
+    ac.abort();
+    const err = await rejection(waiting);
+    expect(err.code).toBe("PLUGIN_TIMEOUT");
+    expect(err.message).toBe("deadline exceeded while waiting for container c1");
     gate.resolve();
     await held;
   });

@@ -8,12 +8,12 @@
 //   weight on each release, which cost milliseconds per call at the weight an "exclusive" needs.)
 import { Mutex } from "async-mutex";
 import { DaemonError } from "../errors/daemon-error.js";
-import { isTimeout } from "./cni-error.js";
+import { endedByDeadline } from "./call-deadline.js";
 
 export type Release = () => void;
 
 export function abortError(signal: AbortSignal, what: string): DaemonError {
-  const timedOut = isTimeout(signal.reason);
+  const timedOut = endedByDeadline(signal);
   return new DaemonError(
     timedOut ? "PLUGIN_TIMEOUT" : "CANCELLED",
     `${timedOut ? "deadline exceeded" : "cancelled"} while ${what}`,
