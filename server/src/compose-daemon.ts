@@ -8,6 +8,7 @@ import {
   createPluginFinder,
   createSysfsNodeLinks,
   createProcHostSockets,
+  timeoutSignal,
   trackInFlightCalls,
   type AttachmentService,
   type NetworkStatusWriter,
@@ -184,7 +185,8 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     startup: async () => {
       await startupCleanup({ layout, runtime, pluginOwner: config.stateDir, log });
       // After the cleanup: no plugin the dead daemon started still runs.
-      await domain.rollBackUnfinished({ signal: AbortSignal.timeout(UNFINISHED_ADDS_BUDGET_MS), log });
+      // Carrying its instant: the rollback's plugin runs are budgeted by it (release-delegates.ts).
+      await domain.rollBackUnfinished({ signal: timeoutSignal(UNFINISHED_ADDS_BUDGET_MS), log });
     },
     enabled: rc.enabled,
     intervalMs: rc.intervalMs,

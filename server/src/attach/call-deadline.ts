@@ -15,6 +15,11 @@ export function deadlineOf(signal: AbortSignal): number | undefined {
   return deadlines.get(signal);
 }
 
+/** AbortSignal.timeout(ms) that carries its instant: every timeout made for a call is one of these. */
+export function timeoutSignal(ms: number): AbortSignal {
+  return withDeadline(AbortSignal.timeout(ms), Date.now() + ms);
+}
+
 /** AbortSignal.any that keeps the earliest deadline its signals carry. */
 export function anySignal(signals: readonly AbortSignal[]): AbortSignal {
   const at = signals.map(deadlineOf).filter((d): d is number => d !== undefined);

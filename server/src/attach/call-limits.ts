@@ -1,7 +1,7 @@
 // Global concurrency bound and per-call deadline for the service's operations.
 import pLimit from "p-limit";
 import { acquireWithSignal, type Release } from "./locks.js";
-import { anySignal, withDeadline } from "./call-deadline.js";
+import { anySignal, timeoutSignal } from "./call-deadline.js";
 
 export interface CallLimitsOptions {
   readonly maxConcurrent: number;
@@ -21,8 +21,7 @@ export interface CallLimits {
 
 export function createCallLimits(opts: CallLimitsOptions): CallLimits {
   const limit = pLimit(Math.max(1, opts.maxConcurrent));
-  const timeout = (): AbortSignal =>
-    withDeadline(AbortSignal.timeout(opts.callTimeoutMs), Date.now() + opts.callTimeoutMs);
+  const timeout = (): AbortSignal => timeoutSignal(opts.callTimeoutMs);
   return {
     deadline: (signal) => anySignal([signal, timeout()]),
     detachedDeadline: timeout,

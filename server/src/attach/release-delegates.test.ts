@@ -9,7 +9,7 @@ import { CniError } from "../cni/index.js";
 import type { ExecRequest } from "../cni/invoke/types.js";
 import { createCniRuntime } from "../cni/runtime/cni-runtime.js";
 import { createFakePluginExec, type FakePlugin } from "../cni/runtime/fake-plugin-exec.test-helper.js";
-import { withDeadline } from "./call-deadline.js";
+import { timeoutSignal } from "./call-deadline.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import {
   allPluginsFound,
@@ -149,9 +149,9 @@ describe("a DEL whose plugins hang", () => {
     expect(orphan.state === "found" && orphan.record.plan.delegates.map((d) => d.ifName)).toEqual(["eth0"]);
   });
 
-  it("finishes within the caller's own deadline, shorter than callTimeoutMs", async () => {
+  it("finishes within the caller's own deadline, shorter than callTimeoutMs (start-up's budget is one: timeoutSignal)", async () => {
     const { svc, runs } = await service(t, { hangs: delOf("portmap") });
-    const caller = withDeadline(AbortSignal.timeout(1500), Date.now() + 1500);
+    const caller = timeoutSignal(1500);
     const res = await svc.detach({ containerId: "c1" }, ctx(caller));
     expect(caller.aborted).toBe(false);
     expect(res.orphaned.map((o) => o.ifName)).toEqual(["eth0"]);
