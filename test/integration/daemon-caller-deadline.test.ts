@@ -14,9 +14,10 @@ afterEach(async () => {
 it("a gRPC call's deadline reaches the service as the instant its signal carries; none without one", async () => {
   const fake = createFakeService({ detach: { removed: [], orphaned: [] } });
   d = await startDaemonWith(fake);
-  const before = Date.now();
-  await d.client.api.detachNetworks({ containerId: "c1" }, { deadline: new Date(before + 5000) });
-  const after = Date.now();
+  // The instant is on the monotonic clock (call-deadline.ts); the client's deadline is a wall-clock Date.
+  const before = performance.now();
+  await d.client.api.detachNetworks({ containerId: "c1" }, { deadline: new Date(Date.now() + 5000) });
+  const after = performance.now();
   await d.client.api.detachNetworks({ containerId: "c1" });
   const [first, second] = fake.calls.filter((c) => c.method === "detach").map((c) => deadlineOf(c.signal));
   expect(first).toBeGreaterThanOrEqual(before + 4900);

@@ -2,22 +2,24 @@
 // says only that a call ended, not when it will: work that must finish before the caller's deadline
 // (a DEL orphaning what it could not release, rather than leaving it half done) budgets by the
 // instant. Kept per signal, so every layer that passes the call's signal on passes its deadline too.
+// Instants are on the monotonic clock (performance.now()): a wall clock stepped by NTP must not turn
+// budgets negative or a deadline into a cancel. Transports convert once, at the edge.
 const deadlines = new WeakMap<AbortSignal, number>();
 
-/** `signal`, known to fire at `at` (epoch ms) at the latest; `undefined` tells nothing. */
+/** `signal`, known to fire at `at` (performance.now() ms) at the latest; `undefined` tells nothing. */
 export function withDeadline(signal: AbortSignal, at: number | undefined): AbortSignal {
   if (at !== undefined && Number.isFinite(at)) deadlines.set(signal, Math.min(at, deadlines.get(signal) ?? at));
   return signal;
 }
 
-/** The instant (epoch ms) `signal` fires at its deadline; undefined when none is known. */
+/** The instant (performance.now() ms) `signal` fires at its deadline; undefined when none is known. */
 export function deadlineOf(signal: AbortSignal): number | undefined {
   return deadlines.get(signal);
 }
 
 /** AbortSignal.timeout(ms) that carries its instant: every timeout made for a call is one of these. */
 export function timeoutSignal(ms: number): AbortSignal {
-  return withDeadline(AbortSignal.timeout(ms), Date.now() + ms);
+  return withDeadline(AbortSignal.timeout(ms), performance.now() + ms);
 }
 
 /** AbortSignal.any that keeps the earliest deadline its signals carry. */
@@ -34,7 +36,7 @@ export function endedByDeadline(signal: AbortSignal | undefined): boolean {
   if (signal?.aborted !== true) return false;
   if (isTimeout(signal.reason)) return true;
   const at = deadlines.get(signal);
-  return at !== undefined && Date.now() >= at - CLOCK_SLACK_MS;
+  return at !== undefined && performance.now() >= at - CLOCK_SLACK_MS;
 }
 
 /** The reason an AbortSignal.timeout aborts with. */
@@ -42,5 +44,5 @@ export function isTimeout(reason: unknown): boolean {
   return reason instanceof Error && reason.name === "TimeoutError";
 }
 
-/** A transport's timer and the wall clock that set the instant may disagree by a few ms. */
+/** A transport's timer and the clock that set the instant may disagree by a few ms. */
 const CLOCK_SLACK_MS = 20;

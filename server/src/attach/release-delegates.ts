@@ -49,9 +49,12 @@ function budgetOf(signal: AbortSignal): Budget | undefined {
   const at = deadlineOf(signal);
   if (at === undefined) return undefined;
   // A short call (callTimeoutMs is 100 ms at least) keeps half its time for its plugins.
-  const reserve = Math.min(RELEASE_RESERVE_MS, Math.max(0, at - Date.now()) / 2);
+  const reserve = Math.min(RELEASE_RESERVE_MS, Math.max(0, at - performance.now()) / 2);
   // The IPAM release may run into the reserve, but not into its last quarter: the saves' share.
-  return { plugins: () => at - reserve - Date.now(), cleanup: () => at - reserve / 4 - Date.now() };
+  return {
+    plugins: () => at - reserve - performance.now(),
+    cleanup: () => at - reserve / 4 - performance.now(),
+  };
 }
 
 export interface ReleaseDeps {

@@ -279,7 +279,7 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
       );
     }
     const abort = new AbortController();
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs; // monotonic (call-deadline.ts)
     let settled = false;
     inFlight.add(abort);
     // The client went away before the answer: the call is cancelled, as for gRPC.
