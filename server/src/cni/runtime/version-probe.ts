@@ -60,10 +60,14 @@ export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
   return {
     async probe(path, pluginType, opts, maxWaitMs) {
       const key = await fileKey(path);
-      let hit = cache.get(path);
-      if (hit === undefined || hit.key !== key) {
-        const timeoutMs = opts?.pluginTimeoutMs ?? o.timeoutMs;
-        const outcome = run(path, pluginType, timeoutMs);
+      const cached = cache.get(path);
+      let hit = cached?.key === key ? cached : undefined;
+      if (hit?.known !== undefined && opts?.signal?.aborted !== true) return hit.known;
+      // Before a run starts: with no time left, none does.
+      const waitMs = maxWaitMs?.();
+      const runMs = opts?.pluginTimeoutMs ?? o.timeoutMs;
+      if (hit === undefined) {
+        const outcome = run(path, pluginType, runMs);
         const entry: { key: string; outcome: Promise<ProbeOutcome>; known?: ProbeOutcome } = { key, outcome };
         hit = entry;
         cache.set(path, entry);
@@ -75,9 +79,6 @@ export function createVersionProbe(o: VersionProbeOptions): VersionProbe {
           },
         );
       }
-      if (hit.known !== undefined && opts?.signal?.aborted !== true) return hit.known;
-      const waitMs = maxWaitMs?.();
-      const runMs = opts?.pluginTimeoutMs ?? o.timeoutMs;
       return waitFor(
         hit.outcome,
         pluginType,
