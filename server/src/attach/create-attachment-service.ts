@@ -29,6 +29,7 @@ import { createSettledIds } from "./settled-ids.js";
 import { createContainerLock, createGcLock } from "./locks.js";
 import { attach } from "./attach.js";
 import { detach } from "./detach.js";
+import { awaitUnrecordedReadiness } from "./detach-unrecorded.js";
 import { attachNetwork } from "./attach-network.js";
 import { detachNetwork } from "./detach-network.js";
 import { applyNetworkChanges } from "./apply-network-changes.js";
@@ -143,11 +144,19 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     phase: string,
     fn: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
+    return locked(containerId, admitted(containerId, ctx, phase), fn);
+  }
+
+  /** The call's deadline, once its id is checked. */
+  function admitted(containerId: string, ctx: CallContext, phase: string): AbortSignal {
     // Only an ADD takes on a new id; every other call may act on a record saved under the bound of
     // its day, and a bound lowered since must not wedge its DEL (request-checks.ts).
     if (phase === "add") checkContainerId(containerId, inputLimits, phase);
     else checkSavedContainerId(containerId, inputLimits, phase);
-    const signal = limits.deadline(ctx.signal);
+    return limits.deadline(ctx.signal);
+  }
+
+  function locked<T>(containerId: string, signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(signal), signal), signal), signal);
   }
 
@@ -175,16 +184,23 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
       ),
     detach: (req, ctx) => {
       const evented = detachCall(req);
-      return emitting(events, evented, () =>
-        guarded(req.containerId, ctx, "del", (signal) =>
+      return emitting(events, evented, async () => {
+        const signal = admitted(req.containerId, ctx, "del");
+        const log = child(ctx.log, req.containerId);
+        const readiness = ctx.readiness !== undefined ? { readiness: ctx.readiness } : {};
+        // A DEL with nothing saved may wait up to 30 s for the first readiness: not holding a call
+        // slot, the GC lock or its container's, which DELs with records and GC need meanwhile.
+        const waited = await awaitUnrecordedReadiness(base, req, { signal, log, ...readiness });
+        return locked(req.containerId, signal, (signal) =>
           detach(base, req, {
             signal,
-            log: child(ctx.log, req.containerId),
+            log,
             onRecord: evented.found,
-            ...(ctx.readiness !== undefined ? { readiness: ctx.readiness } : {}),
+            ...readiness,
+            ...(waited !== undefined ? { waited } : {}),
           }),
-        ),
-      );
+        );
+      });
     },
     check: (req, ctx) => guarded(req.containerId, ctx, "check", (signal) => check(base, req, signal)),
     gc: (req, ctx) => gc(base, req, { signal: ctx.signal, log: ctx.log, locks: passLocks }),

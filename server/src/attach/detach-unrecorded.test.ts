@@ -1,6 +1,7 @@
 // A DEL with nothing saved, through the service behind the readiness gate as the daemon serves it:
 // which cluster network it releases (the pod's own, as its ADD got it) and what it does while the
 // daemon has not been ready yet (waits, then releases; or fails for the runtime's retry).
+import { setTimeout as sleep } from "node:timers/promises";
 import pino, { type Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -18,7 +19,17 @@ import {
 } from "../resolve/index.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { gateAttachOnReadiness } from "./ready-gate.js";
-import { fakeServiceDeps, pod, recordingRuntime, rejection, tempStore } from "./testing.test-helper.js";
+import { buildPlan } from "./plan.js";
+import {
+  conf,
+  fakeServiceDeps,
+  network,
+  pod,
+  recordingRuntime,
+  rejection,
+  request,
+  tempStore,
+} from "./testing.test-helper.js";
 
 const stored = tempStore("detach-unrecorded-");
 
@@ -76,7 +87,12 @@ afterEach(() => stops.splice(0).forEach((s) => s()));
  * The service behind the readiness gate, as daemon.ts serves it: the real poller (long periods:
  * only the checks asked for run) with `verdict` as the domain's readiness.
  */
-async function served(opts: { definitions: NetworkSource; pods?: PodSource; verdict: () => ReadinessVerdict }) {
+async function served(opts: {
+  definitions: NetworkSource;
+  pods?: PodSource;
+  verdict: () => ReadinessVerdict;
+  maxConcurrent?: number;
+}) {
   const runtime = recordingRuntime();
   const resolver = createNetworkResolver({
     sources: { definitions: [opts.definitions], confDir: createMemorySource([], "conf dir") },
@@ -89,6 +105,9 @@ async function served(opts: { definitions: NetworkSource; pods?: PodSource; verd
       store: stored.store,
       orphans: stored.orphans,
       ...(opts.pods !== undefined ? { podSource: opts.pods } : {}),
+      ...(opts.maxConcurrent !== undefined
+        ? { limits: { maxConcurrent: opts.maxConcurrent, callTimeoutMs: 60_000 } }
+        : {}),
     }),
   );
   let checks = 0;
@@ -176,6 +195,26 @@ describe("a DEL with nothing saved, before the daemon has been ready once", () =
     expect(err.code).toBe("NOT_READY");
     expect(err.message).toContain("netattachd is not ready (netattachd is shutting down)");
     expect(d.runtime.calls).toEqual([]);
+  });
+
+  it("waits holding no call slot nor lock: a DEL of a saved attachment completes meanwhile (maxConcurrent 1)", async () => {
+    const definitions = kubeDefinitions();
+    const d = await served({ definitions, verdict: verdictOf(definitions), maxConcurrent: 1 });
+    const plan = buildPlan(request({ containerId: "saved" }), [network("cluster", "cbr0", conf("cbr0", "bridge"))]);
+    const at = new Date().toISOString();
+    await stored.store.save({ version: 1, plan, results: {}, phase: "attached", createdAt: at, updatedAt: at });
+    const { log, lines } = capturingLog();
+    const waiting = d.service.detach({ containerId: "old", pod }, { signal: AbortSignal.timeout(10_000), log });
+    while (!lines.some((l) => l.msg.includes("waiting for netattachd to be ready"))) await sleep(20);
+    const res = await d.service.detach(
+      { containerId: "saved" },
+      { signal: AbortSignal.timeout(2_000), log: pino({ level: "silent" }) },
+    );
+    expect(res).toEqual({ removed: [{ network: "cbr0", ifName: "eth0" }], orphaned: [] });
+    expect(d.dels()).toEqual(["cbr0 eth0"]);
+    definitions.synced = true;
+    expect((await waiting).removed).toEqual([{ network: "kube-system/cluster-net", ifName: "eth0" }]);
+    expect(d.dels()).toEqual(["cbr0 eth0", "cluster-net eth0"]);
   });
 
   it("does not wait when its cluster network resolves", async () => {

@@ -10,13 +10,14 @@
 // reconciler like any other. Skipped for an id this daemon settled a moment ago (settled-ids.ts),
 // and, logged, for an input an ADD would refuse: a DEL that fails for it would fail for ever.
 // Before the daemon's first readiness a cluster network that does not resolve may be one whose
-// informer has not synced: the DEL waits for readiness (bounded), or fails NOT_READY for the
-// runtime's retry, rather than succeed having released nothing — an address leaked for good.
+// informer has not synced: the DEL waits for readiness (bounded, before it takes its locks), or
+// fails NOT_READY for the runtime's retry, rather than succeed having released nothing — an
+// address leaked for good.
 import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver, PodSource, ResolvedNetwork } from "../resolve/index.js";
-import type { AttachmentRecord } from "./attachment-store.js";
+import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
 import type { AttachRequest, DetachRequest, DetachResult, ReadinessView } from "./contract.js";
 import { waitForFirstReadiness } from "./first-readiness.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
@@ -54,62 +55,82 @@ export interface UnrecordedRelease {
 const FIRST_READINESS_WAIT_MS = 30_000;
 
 /**
+ * Run before a DEL takes its locks and call slot (create-attachment-service.ts): with nothing saved
+ * before the daemon's first readiness and a cluster network that cannot be told yet, waits for
+ * readiness (bounded) there, so that a node's worth of such DELs after a reboot holds no lock and
+ * no slot the DELs with records and GC need. Its answer goes to unrecordedRelease, which looks
+ * again under the locks (a record may have been saved meanwhile): the reasons it was not ready in
+ * time, or undefined when there was nothing to wait for or readiness came.
+ */
+export async function awaitUnrecordedReadiness(
+  deps: UnrecordedDeps & { readonly store: AttachmentStore },
+  req: DetachRequest,
+  call: UnrecordedCall,
+): Promise<UnrecordedWait | undefined> {
+  const readiness = call.readiness;
+  if (readiness === undefined || readiness.reached() || deps.settled?.has(req.containerId) === true) return undefined;
+  // Found, corrupt or unreadable: the DEL under the locks says what it is.
+  const read = await deps.store.load(req.containerId).catch(() => undefined);
+  if (read?.state !== "missing") return undefined;
+  const input = asAddOf(req, deps.inputLimits ?? DEFAULT_INPUT_LIMITS);
+  if ("refused" in input) return undefined;
+  const choice = await chooseClusterNetwork(deps, input.asAdd, call.signal);
+  if (choice.definite) return undefined;
+  // Before the first readiness a definition may be missing only because its informer has not
+  // synced: releasing nothing (or the wrong network) would leak its address for good, and a
+  // DEL that fails is retried. Once ready, a failure is what it says (unrecordedRelease).
+  call.log.info(
+    { why: choice.problem },
+    `no saved attachment for ${req.containerId}: waiting for netattachd to be ready before choosing the cluster network to release`,
+  );
+  const until = AbortSignal.any([call.signal, AbortSignal.timeout(FIRST_READINESS_WAIT_MS)]);
+  const waited = await waitForFirstReadiness(readiness, until);
+  if (waited.ready) return undefined;
+  // Out of time: no lock can be taken to look again, and the runtime's retry is what is left.
+  if (call.signal.aborted) throw notReady(req.containerId, waited.reasons, choice);
+  return { notReady: waited.reasons };
+}
+
+/** Why the daemon was not ready when a DEL with nothing saved waited for it (awaitUnrecordedReadiness). */
+export interface UnrecordedWait {
+  readonly notReady: readonly string[];
+}
+
+/**
  * What to release for `req`, a DEL that found no saved attachment: its cluster network as a
  * record never saved; undefined when there is nothing to do (settled a moment ago, an input the
  * plugins may not get, or no cluster network resolves: the last two logged). Before the daemon has
- * been ready once, a choice that may change with readiness is made again once ready; NOT_READY
- * (the runtime retries the DEL) when it is not ready in time.
+ * been ready once, a choice that may change with readiness fails NOT_READY (the runtime retries
+ * the DEL): readiness was waited for before the locks (awaitUnrecordedReadiness, `waited`).
  */
 export async function unrecordedRelease(
   deps: UnrecordedDeps,
   req: DetachRequest,
   call: UnrecordedCall,
+  waited?: UnrecordedWait,
 ): Promise<UnrecordedRelease | undefined> {
   const id = req.containerId;
   if (deps.settled?.has(id) === true) return undefined;
   const limits = deps.inputLimits ?? DEFAULT_INPUT_LIMITS;
-  const asAdd: AttachRequest = {
-    containerId: id,
-    netns: "",
-    pod: req.pod ?? { namespace: "", name: "", uid: "" },
-    primaryIfName: req.primaryIfName ?? "eth0",
-    ...(req.runtimeConfig !== undefined ? { runtimeConfig: req.runtimeConfig } : {}),
-    ...(req.cniArgs !== undefined ? { cniArgs: req.cniArgs } : {}),
-  };
-  try {
-    if (req.runtimeConfigError !== undefined) throw req.runtimeConfigError;
-    checkUnrecordedDetach(asAdd, limits);
-  } catch (err) {
+  const input = asAddOf(req, limits);
+  if ("refused" in input) {
     // Refusing would fail this DEL and every retry alike: the pod would stay Terminating for good.
     // Its plugins get nothing they cannot take; the runtime's DEL succeeds, having released nothing.
-    if (!isDaemonError(err)) throw err;
+    const err = input.refused;
     call.log.warn(
       { err, reason: err.code, source: err.context.source },
       `no saved attachment for ${id}: nothing was released, as the DEL's input cannot be handed to the cluster network's plugins: ${err.message}`,
     );
     return undefined;
   }
-  let choice = await chooseClusterNetwork(deps, asAdd, call.signal);
+  const { asAdd } = input;
+  const choice = await chooseClusterNetwork(deps, asAdd, call.signal);
   const readiness = call.readiness;
   if (!choice.definite && readiness !== undefined && !readiness.reached()) {
-    // Before the first readiness a definition may be missing only because its informer has not
-    // synced: releasing nothing (or the wrong network) would leak its address for good, and a
-    // DEL that fails is retried. Once ready, a failure is what it says (below).
-    call.log.info(
-      { why: choice.problem },
-      `no saved attachment for ${id}: waiting for netattachd to be ready before choosing the cluster network to release`,
-    );
-    const until = AbortSignal.any([call.signal, AbortSignal.timeout(FIRST_READINESS_WAIT_MS)]);
-    const waited = await waitForFirstReadiness(readiness, until);
-    if (!waited.ready) {
-      throw new DaemonError(
-        "NOT_READY",
-        `no saved attachment for ${id}: netattachd is not ready (${waited.reasons.join("; ")}), and until it is the cluster network to release cannot be told (${choice.problem ?? "unknown"}); nothing was released, try again`,
-        { phase: "del" },
-        { cause: choice.failure },
-      );
-    }
-    choice = await chooseClusterNetwork(deps, asAdd, call.signal);
+    // Not ready in time while waiting before the locks, or shutdown began (it resets "reached").
+    const reasons =
+      waited?.notReady ?? (readiness.stopping() ? ["netattachd is shutting down"] : ["readiness not established yet"]);
+    throw notReady(id, reasons, choice);
   }
   if (choice.cluster === undefined) {
     // Teardown always finishes: the same failure refuses every ADD, so it is seen and fixed there.
@@ -138,6 +159,35 @@ export async function unrecordedRelease(
       `no saved attachment for ${id}: its cluster network could not be planned, so nothing was released`,
     );
     return undefined;
+  }
+}
+
+function notReady(id: string, reasons: readonly string[], choice: Choice): DaemonError {
+  return new DaemonError(
+    "NOT_READY",
+    `no saved attachment for ${id}: netattachd is not ready (${reasons.join("; ")}), and until it is the cluster network to release cannot be told (${choice.problem ?? "unknown"}); nothing was released, try again`,
+    { phase: "del" },
+    { cause: choice.failure },
+  );
+}
+
+/** The DEL as the ADD its cluster network's plugins would get, or why its input cannot be handed to them. */
+function asAddOf(req: DetachRequest, limits: InputLimits): { asAdd: AttachRequest } | { refused: DaemonError } {
+  const asAdd: AttachRequest = {
+    containerId: req.containerId,
+    netns: "",
+    pod: req.pod ?? { namespace: "", name: "", uid: "" },
+    primaryIfName: req.primaryIfName ?? "eth0",
+    ...(req.runtimeConfig !== undefined ? { runtimeConfig: req.runtimeConfig } : {}),
+    ...(req.cniArgs !== undefined ? { cniArgs: req.cniArgs } : {}),
+  };
+  try {
+    if (req.runtimeConfigError !== undefined) throw req.runtimeConfigError;
+    checkUnrecordedDetach(asAdd, limits);
+    return { asAdd };
+  } catch (err) {
+    if (!isDaemonError(err)) throw err;
+    return { refused: err };
   }
 }
 

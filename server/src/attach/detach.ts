@@ -15,7 +15,12 @@ import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from 
 import { settleRelease, type SettleDeps } from "./settle-release.js";
 import { checkAskedNetns, holding, pinForDelete } from "./netns-rules.js";
 import type { SettledIds } from "./settled-ids.js";
-import { logUnrecordedRelease, unrecordedRelease, type UnrecordedDeps } from "./detach-unrecorded.js";
+import {
+  logUnrecordedRelease,
+  unrecordedRelease,
+  type UnrecordedDeps,
+  type UnrecordedWait,
+} from "./detach-unrecorded.js";
 
 export interface DetachDeps extends ReleaseDeps, SettleDeps {
   readonly netns: NetnsGuard;
@@ -33,6 +38,8 @@ export interface DetachCall {
   readonly onRecord?: (record: AttachmentRecord, from: "saved" | "config") => void;
   /** The daemon's readiness, read only with nothing saved (detach-unrecorded.ts); absent = ready. */
   readonly readiness?: ReadinessView;
+  /** What waiting for readiness before the locks found (awaitUnrecordedReadiness); absent = nothing waited for, or ready. */
+  readonly waited?: UnrecordedWait;
 }
 
 export async function detach(
@@ -42,7 +49,7 @@ export async function detach(
 ): Promise<DetachResult> {
   const read = await deps.store.load(req.containerId);
   if (read.state === "missing") {
-    const unrecorded = await unrecordedRelease(deps, req, call);
+    const unrecorded = await unrecordedRelease(deps, req, call, call.waited);
     if (unrecorded === undefined) return { removed: [], orphaned: [] };
     call.onRecord?.(unrecorded.record, "config");
     const res = await detachRecord(deps, unrecorded.record, call, "del");
