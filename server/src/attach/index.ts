@@ -11,7 +11,7 @@ export {
   type AttachmentServiceDeps,
   type StartupRecovery,
 } from "./create-attachment-service.js";
-export { gateAttachOnReadiness, type ReadyGateOptions } from "./ready-gate.js";
+export { gateAttachOnReadiness } from "./ready-gate.js";
 export { trackInFlightCalls, type InFlightCalls } from "./in-flight-calls.js";
 export { createFileAttachmentStore, removeTempFiles } from "./file-attachment-store.js";
 export { migrateLegacyStore, type MigrationOutcome } from "./migrate-legacy-store.js";

@@ -9,9 +9,7 @@
 import { DaemonError } from "../errors/daemon-error.js";
 import type { AttachmentService, ReadinessView } from "./contract.js";
 
-export type ReadyGateOptions = ReadinessView;
-
-export function gateAttachOnReadiness(service: AttachmentService, opts: ReadyGateOptions): AttachmentService {
+export function gateAttachOnReadiness(service: AttachmentService, opts: ReadinessView): AttachmentService {
   async function admit(): Promise<void> {
     if (opts.stopping()) throw new DaemonError("NOT_READY", "netattachd is shutting down; try again", { phase: "add" });
     if (opts.reached()) return;
