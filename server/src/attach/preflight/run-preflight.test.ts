@@ -1,6 +1,7 @@
 // The preflight wired into the attachment service: refusals run nothing and save nothing,
 // ResolveNetworks answers the same refusals and the relaxed findings, and the results of
 // plugins whose routes their config does not say are checked after ADD.
+import { setImmediate } from "node:timers/promises";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { CniError, type NetworkConfigList } from "../../cni/index.js";
@@ -31,6 +32,9 @@ import type { NodeAddressing } from "./node-addressing.js";
 import type { HostSockets } from "./host-sockets.js";
 import type { DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { hostLocal } from "./preflight.test-helper.js";
+import { buildPlan } from "../plan.js";
+import type { PortLease } from "./host-port-claims.js";
+import { HOST_PORT_READS, runPreflight } from "./run-preflight.js";
 
 const temp = tempStore("preflight-");
 
@@ -434,5 +438,61 @@ describe("preflight in attach and resolve", () => {
         svc.attachNetwork({ containerId: "c1", selection: { name: "green" } }, ctx()),
       ).resolves.toBeDefined();
     });
+  });
+});
+
+describe("the hostPort check's re-reads while other ADDs release claims on its ports", () => {
+  const pm = network(
+    "selected",
+    "default/pm",
+    conflist("pm", [
+      { type: "ptp", ipam: hostLocal("10.4.0.0/24") },
+      { type: "portmap", capabilities: { portMappings: true } },
+    ]),
+    { portMappings: [{ hostPort: 9300, containerPort: 80 }] },
+  );
+  const plan = buildPlan(request(), [cluster, pm]);
+  /** A lease whose ports see a release during every read: other ADDs of them saving one after another. */
+  const busyLease = (): PortLease & { taken: number } => {
+    let releases = 0;
+    const lease = {
+      taken: 0,
+      others: () => [],
+      released: () => ++releases,
+      take: () => void lease.taken++,
+      release: () => undefined,
+    };
+    return lease;
+  };
+  const deps = (sockets: HostSockets) => ({
+    nodeLinks: links({ eth0: "device", cni0: "bridge" }),
+    validateList: async () => [],
+    defaultRoutes: "reject" as const,
+    hostSockets: sockets,
+    attachments: { list: async () => [] },
+  });
+
+  it(`reads ${HOST_PORT_READS} times at most, then checks what it read and claims the ports`, async () => {
+    let reads = 0;
+    const ports = busyLease();
+    // A read yields to timers, as the real one does: an endless loop is then a test timeout.
+    const sockets: HostSockets = { listening: async () => (reads++, await setImmediate(), []) };
+    await runPreflight(plan, deps(sockets), undefined, { ports });
+    expect(reads).toBe(3);
+    expect(ports.taken).toBe(1);
+  });
+
+  it("stops reading once the call's signal fired: CANCELLED, nothing claimed", async () => {
+    const call = new AbortController();
+    const ports = busyLease();
+    let reads = 0;
+    const sockets: HostSockets = {
+      listening: async () => (++reads === 2 && call.abort(), await setImmediate(), []),
+    };
+    const err = await rejection(runPreflight(plan, deps(sockets), call.signal, { ports }));
+    expect(err.code).toBe("CANCELLED");
+    expect(err.message).toBe("cancelled while reading the node's hostPorts for preflight");
+    expect(reads).toBe(2);
+    expect(ports.taken).toBe(0);
   });
 });

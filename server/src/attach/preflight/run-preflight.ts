@@ -5,6 +5,7 @@
 import type { PortMapping } from "../../resolve/index.js";
 import type { AttachmentPlan, PlannedDelegate } from "../attachment-plan.js";
 import type { AttachmentStore } from "../attachment-store.js";
+import { abortError } from "../locks.js";
 import { readDelegateFacts, type DelegateFacts } from "./delegate-facts.js";
 import { defaultRouteConflicts, settledFamilies, type DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { REFUSED, refuseOrWarn, type Finding } from "./finding.js";
@@ -66,7 +67,7 @@ export async function runPreflight(
   if (named.length > 0) refuseOrWarn(nodeResourceFindings(all, await viewNode(deps.nodeLinks, named)));
   const own = scope.added === undefined ? all : all.filter((f) => f.delegate === scope.added);
   await checkPodOptions(own, deps.nodeLinks, signal);
-  await checkHostPorts(plan, all, own, scope, deps);
+  await checkHostPorts(plan, all, own, scope, deps, signal);
   return warnings;
 }
 
@@ -77,24 +78,33 @@ async function checkPodOptions(own: readonly DelegateFacts[], links: NodeLinks, 
   refuseOrWarn(podOptionFindings(own, await viewNodeUse(links, deviceIds, signal)));
 }
 
+/** Reads of the hostPorts' holders at most, when claims on them are released during the reads. */
+export const HOST_PORT_READS = 3;
+
 async function checkHostPorts(
   plan: AttachmentPlan,
   all: readonly DelegateFacts[],
   own: readonly DelegateFacts[],
   scope: PreflightScope,
   deps: PreflightDeps,
+  signal?: AbortSignal,
 ): Promise<void> {
   const claims = portClaims(own, scope.runtimePortMappings);
   if (claims.length > 0) {
     const mappings = claims.map((c) => c.mapping);
     const released = () => scope.ports?.released(mappings) ?? 0;
     let view: HostPortView;
-    let before: number;
-    // A claim released during the reads was an ADD's whose record the read may have missed: read again.
+    let moved: boolean;
+    let pass = 0;
+    // A claim released during the reads was an ADD's whose record the read may have missed: read
+    // again, a few times at most (ADDs of these ports saving on end must not keep one reading for
+    // ever): after the last the check goes on with what it read, as it did before these re-reads.
     do {
-      before = released();
+      if (signal?.aborted === true) throw abortError(signal, "reading the node's hostPorts for preflight");
+      const before = released();
       view = await hostPortView(plan, all, claims, deps);
-    } while (released() !== before);
+      moved = released() !== before;
+    } while (moved && ++pass < HOST_PORT_READS);
     // No await from here to the claim: of two ADDs in flight with one hostPort, the second sees the first's.
     refuseOrWarn(hostPortFindings(claims, { ...view, held: [...view.held, ...(scope.ports?.others() ?? [])] }));
   }
