@@ -16,9 +16,13 @@ export function callLogger(root: Logger, fields: CallFields): Logger {
   return root.child(bound);
 }
 
-/** `log` with `fields` bound, leaving out those it binds already with the same value (`log` itself when none is left). */
+/**
+ * `log` with `fields` bound, leaving out those it binds already (`log` itself when none is left):
+ * pino would write a key bound twice twice, whatever the values. The outer binding is kept: it is
+ * the call's as its caller named it (the gRPC middleware's, from the same request).
+ */
 export function bindNew(log: Logger, fields: Readonly<Record<string, string | number | boolean>>): Logger {
   const bound = log.bindings();
-  const fresh = Object.entries(fields).filter(([k, v]) => bound[k] !== v);
+  const fresh = Object.entries(fields).filter(([k]) => !(k in bound));
   return fresh.length === 0 ? log : log.child(Object.fromEntries(fresh));
 }

@@ -25,17 +25,30 @@ export function createLogger(opts: LoggerOptions): Logger {
 }
 
 /**
- * A line's own field that its logger binds already with the same value is left out: pino writes
- * the bindings and the line's fields side by side, and a line naming its container for callers
- * that bound none (release-delegates.ts, rollback.ts) would repeat the key where one did.
+ * A line's own field whose key its logger binds already is left out when the value is the same,
+ * and renamed `<key>_line` when it differs: pino writes the bindings and the line's fields side
+ * by side, and a key twice in one JSON object breaks log pipelines. Renamed rather than dropped,
+ * as both values say something (a release line naming the container it releases, under a logger
+ * bound to another call's).
  */
 function dropBoundFields(this: Logger, args: Parameters<LogFn>, method: LogFn): void {
   const [first, ...rest] = args;
   if (typeof first === "object" && first !== null && Object.getPrototypeOf(first) === Object.prototype) {
     const bound = this.bindings();
-    const fields = Object.entries(first as Record<string, unknown>);
-    const own = fields.filter(([k, v]) => !(k in bound && bound[k] === v));
-    if (own.length < fields.length) return method.apply(this, [Object.fromEntries(own), ...rest] as Parameters<LogFn>);
+    const fields = first as Record<string, unknown>;
+    if (Object.keys(fields).some((k) => k in bound)) {
+      const own: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(fields)) {
+        if (!(k in bound)) own[k] = v;
+        else if (bound[k] !== v) own[freeKey(`${k}_line`, bound, fields)] = v;
+      }
+      return method.apply(this, [own, ...rest] as Parameters<LogFn>);
+    }
   }
   method.apply(this, args);
+}
+
+/** `key`, or `key` with more `_line` until neither the bindings nor the line has it. */
+function freeKey(key: string, bound: Record<string, unknown>, fields: Record<string, unknown>): string {
+  return key in bound || key in fields ? freeKey(`${key}_line`, bound, fields) : key;
 }
