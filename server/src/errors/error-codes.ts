@@ -102,6 +102,12 @@ export const ERROR_CODES = {
     summary:
       "a config field naming a node link (master, device, bridge) names one that is missing or of the wrong kind, or a pod's deviceID, ips or hostPort would take an interface, address or port the node uses",
   },
+  NODE_UNREADABLE: {
+    status: "FAILED_PRECONDITION",
+    cniCode: 5,
+    summary:
+      "the node's own networking could not be read for a check (a sysfs path, ip -j output): a condition of the node, not of the request",
+  },
   PLUGIN_NOT_FOUND: {
     status: "FAILED_PRECONDITION",
     cniCode: 7,

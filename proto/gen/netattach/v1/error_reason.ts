@@ -79,6 +79,8 @@ export enum ErrorReason {
   ERROR_REASON_WATCH_LIMIT = 29,
   /** ERROR_REASON_INTERNAL - an unexpected internal error; details are in the daemon log */
   ERROR_REASON_INTERNAL = 30,
+  /** ERROR_REASON_NODE_UNREADABLE - the node's own networking could not be read for a check (a sysfs path, ip -j output): a condition of the node, not of the request */
+  ERROR_REASON_NODE_UNREADABLE = 31,
   UNRECOGNIZED = -1,
 }
 
@@ -177,6 +179,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 30:
     case "ERROR_REASON_INTERNAL":
       return ErrorReason.ERROR_REASON_INTERNAL;
+    case 31:
+    case "ERROR_REASON_NODE_UNREADABLE":
+      return ErrorReason.ERROR_REASON_NODE_UNREADABLE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -248,6 +253,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_WATCH_LIMIT";
     case ErrorReason.ERROR_REASON_INTERNAL:
       return "ERROR_REASON_INTERNAL";
+    case ErrorReason.ERROR_REASON_NODE_UNREADABLE:
+      return "ERROR_REASON_NODE_UNREADABLE";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

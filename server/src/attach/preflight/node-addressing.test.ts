@@ -64,9 +64,13 @@ describe("node addressing", () => {
     });
   });
 
-  it("names the command whose output is not JSON", async () => {
+  it("fails NODE_UNREADABLE naming the command whose output is not JSON (an iproute2 without -j)", async () => {
     const run = async (_file: string, args: readonly string[]) =>
       args.includes("-6") ? 'Option "-j" is unknown' : "[]";
-    await expect(readNodeAddressing(run)).rejects.toThrow(/^ip -j -6 route show default: output is not JSON: /);
+    const err = await readNodeAddressing(run).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "NODE_UNREADABLE", context: { phase: "preflight" } });
+    expect((err as Error).message).toMatch(
+      /^the node's networking cannot be read: ip -j -6 route show default: its output is not JSON \(an iproute2 without -j\?\): .+; the preflight cannot tell what the node uses, so nothing ran$/,
+    );
   });
 });

@@ -4,6 +4,7 @@
 // only when a plan carries such per-pod options. Interpreted purely.
 import { execaRun, type RunCommand } from "../../netns/route-editor.js";
 import { sameAddress } from "./ip-prefix.js";
+import { nodeUnreadable } from "./node-unreadable.js";
 
 export interface NodeLinkAddressing {
   readonly name: string;
@@ -29,7 +30,11 @@ export async function readNodeAddressing(run: RunCommand = execaRun, signal?: Ab
     try {
       parsed = JSON.parse(out || "[]");
     } catch (err) {
-      throw new Error(`ip -j ${args.join(" ")}: output is not JSON: ${(err as Error).message}`, { cause: err });
+      throw nodeUnreadable(
+        `ip -j ${args.join(" ")}`,
+        err,
+        `its output is not JSON (an iproute2 without -j?): ${(err as Error).message}`,
+      );
     }
     return Array.isArray(parsed) ? parsed : [];
   };

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ERROR_CODES } from "../../errors/error-codes.js";
 import { createSysfsNodeLinks, viewNode } from "./node-links.js";
 
 let root: string;
@@ -40,9 +41,23 @@ describe("sysfs node links (a /sys/class/net layout in a temp dir)", () => {
     await mkdir(join(root, "eth5"));
     await writeFile(join(root, "eth5", "uevent"), "INTERFACE=eth5\n");
     await symlink("device", join(root, "eth5", "device")); // a loop: ELOOP
-    await expect(createSysfsNodeLinks(root).kind("eth5")).rejects.toThrow(
-      `ELOOP: too many symbolic links encountered, access '${join(root, "eth5", "device")}'`,
+    const err = await createSysfsNodeLinks(root)
+      .kind("eth5")
+      .catch((e: unknown) => e);
+    // A condition of the node, not a bug of netattachd's (INTERNAL would hide what to fix).
+    expect(err).toMatchObject({ code: "NODE_UNREADABLE", context: { phase: "preflight" } });
+    expect((err as Error).message).toBe(
+      `the node's networking cannot be read: ${join(root, "eth5", "device")}: ELOOP; the preflight cannot tell what the node uses, so nothing ran`,
     );
+    expect(ERROR_CODES.NODE_UNREADABLE).toMatchObject({ status: "FAILED_PRECONDITION", cniCode: 5 });
+  });
+
+  it("fails NODE_UNREADABLE naming the directory when the node's link list cannot be read", async () => {
+    const missing = join(root, "gone");
+    await expect(createSysfsNodeLinks(missing).names()).rejects.toMatchObject({
+      code: "NODE_UNREADABLE",
+      message: `the node's networking cannot be read: ${missing}: ENOENT; the preflight cannot tell what the node uses, so nothing ran`,
+    });
   });
 
   it("viewNode reads each named link once", async () => {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { isDeviceId } from "../../resolve/index.js";
 import type { RunCommand } from "../../netns/route-editor.js";
 import { readNodeAddressing, type NodeAddressing } from "./node-addressing.js";
+import { nodeUnreadable } from "./node-unreadable.js";
 
 export interface NodeLinks {
   /** Names of every link of the host netns. */
@@ -49,7 +50,7 @@ export function createSysfsNodeLinks(
       const found = await Promise.all((opts.deviceDirs ?? DEVICE_DIRS).map((dir) => entries(join(dir, id, "net"))));
       return [...new Set(found.flat())].sort();
     },
-    names: async () => (await readdir(root)).sort(),
+    names: async () => (await entries(root, { absent: "unreadable" })).sort(),
     async kind(name) {
       // A name with a path separator names no link (and must not escape root).
       if (name === "" || name.includes("/") || name === "." || name === "..") return undefined;
@@ -58,7 +59,7 @@ export function createSysfsNodeLinks(
         uevent = await readFile(join(root, name, "uevent"), "utf8");
       } catch (err) {
         if (isAbsence(err)) return undefined;
-        throw err;
+        throw nodeUnreadable(join(root, name, "uevent"), err);
       }
       const devtype = /^DEVTYPE=(.+)$/m.exec(uevent)?.[1];
       if (devtype !== undefined) return devtype;
@@ -68,12 +69,13 @@ export function createSysfsNodeLinks(
   };
 }
 
-async function entries(dir: string): Promise<string[]> {
+/** `dir`'s entries; [] when it is absent, unless an absent one is the node's condition too. */
+async function entries(dir: string, opts: { absent?: "empty" | "unreadable" } = {}): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (err) {
-    if (isAbsence(err)) return [];
-    throw err;
+    if (isAbsence(err) && opts.absent !== "unreadable") return [];
+    throw nodeUnreadable(dir, err);
   }
 }
 
@@ -83,7 +85,7 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (err) {
     if (isAbsence(err)) return false;
-    throw err;
+    throw nodeUnreadable(path, err);
   }
 }
 
