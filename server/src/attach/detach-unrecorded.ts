@@ -13,6 +13,7 @@
 // informer has not synced: the DEL waits for readiness (bounded, before it takes its locks), or
 // fails NOT_READY for the runtime's retry, rather than succeed having released nothing — an
 // address leaked for good.
+import { anySignal, timeoutSignal } from "./call-deadline.js";
 import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
@@ -83,7 +84,7 @@ export async function awaitUnrecordedReadiness(
     { why: choice.problem },
     `no saved attachment for ${req.containerId}: waiting for netattachd to be ready before choosing the cluster network to release`,
   );
-  const until = AbortSignal.any([call.signal, AbortSignal.timeout(FIRST_READINESS_WAIT_MS)]);
+  const until = anySignal([call.signal, timeoutSignal(FIRST_READINESS_WAIT_MS)]);
   const waited = await waitForFirstReadiness(readiness, until);
   if (waited.ready) return undefined;
   // Out of time: no lock can be taken to look again, and the runtime's retry is what is left.

@@ -8,6 +8,7 @@
 // networks (or while stale sandboxes were detached) is saved, so its attachment is kept.
 // A network whose chain is netattach's own shim is never collected: the shim would call netattachd's
 // GC back while this pass holds the GC lock, and deadlock every ADD and DEL of the node meanwhile.
+import { anySignal, timeoutSignal } from "./call-deadline.js";
 import type { Attachment, NetworkConfigList } from "../cni/index.js";
 import { isCniError } from "../cni/index.js";
 import { isDaemonError } from "../errors/daemon-error.js";
@@ -90,7 +91,7 @@ export async function gcNetworks(
       }
       const now = { ...n, valid: validByNetwork(saved.records, []).get(n.list.name)?.valid ?? [] };
       const stale = await staleOf(now);
-      const bounded = AbortSignal.any([signal, AbortSignal.timeout(deps.gcTimeoutMs)]);
+      const bounded = anySignal([signal, timeoutSignal(deps.gcTimeoutMs)]);
       let failure: string | undefined;
       try {
         await deps.runtime.gcNetworkList(
