@@ -15,8 +15,8 @@ import {
   type NetworkSource,
   type PodLookup,
   type PodSource,
-  type SelectionConfig,
 } from "../resolve/index.js";
+import { BASE_SELECTION } from "../resolve/selection-config.test-helper.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { gateAttachOnReadiness } from "./ready-gate.js";
 import { buildPlan } from "./plan.js";
@@ -39,14 +39,6 @@ const nad = (namespace: string, name: string): NetworkDefinition => ({
   config: { cniVersion: "1.0.0", name, type: "bridge" },
   origin: { kind: "network-attachment-definition", namespace, name, configFrom: "spec.config" },
 });
-const SELECTION: SelectionConfig = {
-  clusterNetwork: "cluster-net",
-  defaultNetworks: [],
-  systemNamespaces: ["kube-system"],
-  namespaceIsolation: false,
-  globalNamespaces: ["default"],
-  defaultNamespace: "kube-system",
-};
 const DEFINITIONS = [nad("kube-system", "cluster-net"), nad("kube-system", "alt-cluster")];
 
 /**
@@ -96,7 +88,7 @@ async function served(opts: {
   const runtime = recordingRuntime();
   const resolver = createNetworkResolver({
     sources: { definitions: [opts.definitions], confDir: createMemorySource([], "conf dir") },
-    config: SELECTION,
+    config: BASE_SELECTION,
   });
   const domain = createAttachmentService(
     fakeServiceDeps({
