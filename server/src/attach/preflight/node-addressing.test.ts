@@ -73,4 +73,22 @@ describe("node addressing", () => {
       /^the node's networking cannot be read: ip -j -6 route show default: its output is not JSON \(an iproute2 without -j\?\): .+; the preflight cannot tell what the node uses, so nothing ran$/,
     );
   });
+
+  it("fails NODE_UNREADABLE naming the command when ip itself fails, and passes a cancel on as it is", async () => {
+    const failing = async (_file: string, args: readonly string[]) => {
+      if (args.includes("-4"))
+        throw new Error("ip -j -4 route show default failed (exit 255): Cannot open netlink socket");
+      return "[]";
+    };
+    const err = await readNodeAddressing(failing).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "NODE_UNREADABLE", context: { phase: "preflight" } });
+    expect((err as Error).message).toBe(
+      "the node's networking cannot be read: ip -j -4 route show default: ip -j -4 route show default failed (exit 255): Cannot open netlink socket; the preflight cannot tell what the node uses, so nothing ran",
+    );
+    const cancel = new AbortController();
+    const aborted = new Error("The operation was aborted");
+    cancel.abort();
+    const rejected = await readNodeAddressing(() => Promise.reject(aborted), cancel.signal).catch((e: unknown) => e);
+    expect(rejected).toBe(aborted);
+  });
 });

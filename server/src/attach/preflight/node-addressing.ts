@@ -25,16 +25,20 @@ export interface NodeAddressing {
 export async function readNodeAddressing(run: RunCommand = execaRun, signal?: AbortSignal): Promise<NodeAddressing> {
   const opts = signal !== undefined ? { signal } : {};
   const json = async (args: string[]): Promise<unknown[]> => {
-    const out = await run("ip", ["-j", ...args], opts);
+    const command = `ip -j ${args.join(" ")}`;
+    let out: string;
+    try {
+      out = await run("ip", ["-j", ...args], opts);
+    } catch (err) {
+      if (signal?.aborted === true) throw err; // the call ended, not the node
+      // Not there, or failing (an old iproute2, a kernel without the family): the node's condition.
+      throw nodeUnreadable(command, err, err instanceof Error ? err.message : String(err));
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(out || "[]");
     } catch (err) {
-      throw nodeUnreadable(
-        `ip -j ${args.join(" ")}`,
-        err,
-        `its output is not JSON (an iproute2 without -j?): ${(err as Error).message}`,
-      );
+      throw nodeUnreadable(command, err, `its output is not JSON (an iproute2 without -j?): ${(err as Error).message}`);
     }
     return Array.isArray(parsed) ? parsed : [];
   };
