@@ -15,17 +15,12 @@ import type { AttachmentStore } from "../../server/src/attach/attachment-store.j
 import { createAttachmentService } from "../../server/src/attach/create-attachment-service.js";
 import { createFileAttachmentStore } from "../../server/src/attach/file-attachment-store.js";
 import {
-  allPluginsFound,
-  anyNetns,
+  fakeServiceDeps,
   conf,
   fakeResolver,
   network,
-  noClusterPods,
   pluginFailure,
-  recordingLinks,
-  recordingRoutes,
   recordingRuntime,
-  recordingStatusWriter,
 } from "../../server/src/attach/testing.test-helper.js";
 import { createDaemon, type Daemon } from "../../server/src/daemon.js";
 import { loadDescriptorSet } from "../../server/src/grpc/descriptor-set.js";
@@ -52,31 +47,26 @@ beforeAll(async () => {
       : undefined,
   );
   store = createFileAttachmentStore(join(dir, "attachments"));
-  service = createAttachmentService({
-    runtime,
-    resolver: fakeResolver([
-      network("cluster", "cbr0", conf("cbr0", "bridge")),
-      network("selected", "default/ptp-conf", conf("ptp-conf", "ptp")),
-      network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan")),
-    ]),
-    podSource: noClusterPods,
-    statusWriter: recordingStatusWriter(),
-    store,
-    orphans: createFileAttachmentStore(join(dir, "orphans")),
-    links: recordingLinks(),
-    routes: recordingRoutes(),
-    findPlugin: allPluginsFound,
-    netns: anyNetns,
-    limits: { maxConcurrent: 2, callTimeoutMs: 60_000 },
-    clusterNetwork: () => ({
-      name: "cbr0",
-      cniVersion: "1.0.0",
-      disableCheck: false,
-      disableGC: false,
-      plugins: [{ type: "bridge" }],
-      raw: {},
+  service = createAttachmentService(
+    fakeServiceDeps({
+      runtime,
+      resolver: fakeResolver([
+        network("cluster", "cbr0", conf("cbr0", "bridge")),
+        network("selected", "default/ptp-conf", conf("ptp-conf", "ptp")),
+        network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan")),
+      ]),
+      store,
+      orphans: createFileAttachmentStore(join(dir, "orphans")),
+      clusterNetwork: () => ({
+        name: "cbr0",
+        cniVersion: "1.0.0",
+        disableCheck: false,
+        disableGC: false,
+        plugins: [{ type: "bridge" }],
+        raw: {},
+      }),
     }),
-  });
+  );
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
       raw.push(
