@@ -215,6 +215,22 @@ function isSharedIptables(entry: string): boolean {
   return touchesShared && !forAContainer;
 }
 
+/**
+ * A table's built-in chain at its default policy: the kernel registers a table the first time
+ * anything uses it, so on a fresh machine the first run's iptables-save shows these where the one
+ * before showed nothing. A policy other than ACCEPT is still a leftover.
+ */
+function isBuiltinChainAtDefault(entry: string): boolean {
+  const line = entry.split(" ").slice(2).join(" ");
+  return /^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ACCEPT$/.test(line);
+}
+
+/**
+ * iproute2's own mount point for named netns: the first `ip netns add` after boot bind-mounts the
+ * directory onto itself (shared propagation) and no command removes it. A netns in it is a leftover.
+ */
+const NETNS_DIR_MOUNTS = new Set(["/run/netns", "/var/run/netns"]);
+
 /** What a run may add and keep, besides the plugins' shared state: caches in its temp dir. */
 export interface Allowed {
   /** Directories whose contents may stay (a tool's cache), as paths. */
@@ -226,7 +242,9 @@ function allowed(kind: HostKind, entry: string, allow: Allowed): boolean {
     case "temp entry":
       return allow.tempCaches.some((dir) => entry === dir || entry.startsWith(`${dir}/`));
     case "iptables":
-      return isSharedIptables(entry);
+      return isSharedIptables(entry) || isBuiltinChainAtDefault(entry);
+    case "mount":
+      return NETNS_DIR_MOUNTS.has(entry);
     case "libcni cache file":
       return isIpamBookkeeping(entry);
     default:

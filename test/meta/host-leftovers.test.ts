@@ -74,6 +74,20 @@ describe("host leftovers", () => {
     expect(left).toEqual(perContainer.map((l) => `iptables ${l}`));
   });
 
+  it("allows what a fresh machine's first run adds by itself: built-in chains at ACCEPT and iproute2's netns dir mount", () => {
+    const fresh = ["ipv4 filter :INPUT ACCEPT", "ipv4 nat :POSTROUTING ACCEPT", "ipv6 nat :PREROUTING ACCEPT"];
+    const changed = ["ipv4 filter :FORWARD DROP", "ipv4 filter :INPUTX ACCEPT"];
+    const after = state({
+      iptables: [...fresh, ...changed],
+      mount: ["/run/netns", "/var/run/netns", "/run/netns/ns-abc", "/run/netns2"],
+    });
+    expect(leftovers(state(), after, NO_CACHES)).toEqual([
+      "mount /run/netns/ns-abc",
+      "mount /run/netns2",
+      ...changed.map((l) => `iptables ${l}`),
+    ]);
+  });
+
   it("allows host-local's bookkeeping in libcni's dir, not a cached result or a reservation", () => {
     const after = state({
       "libcni cache file": [
