@@ -6,6 +6,7 @@ import type { CniRuntime, NetworkConfigList } from "../cni/index.js";
 import type { RouteEditor } from "../netns/route-editor.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import { NO_EVENTS, type EventSink } from "../events/attachment-event.js";
+import { DEFAULTS } from "../config/index.js";
 import { attachCall, detachCall, emitting, hotplugAttachCall, hotplugDetachCall } from "./call-events.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver, PodSource } from "../resolve/index.js";
@@ -71,9 +72,9 @@ export interface AttachmentServiceDeps {
   readonly links: PodLinks;
   /** Which sandboxes still exist, for GC without a valid set; netns existence alone when absent. */
   readonly truth?: SandboxTruth;
-  /** Attachments written more recently than this are never judged by the truth. Default 120 s. */
+  /** Attachments written more recently than this are never judged by the truth. Default: the config's reconcile.gracePeriodMs. */
   readonly gracePeriodMs?: number;
-  /** Bound of one network's CNI GC, while every ADD/DEL on the node waits. Default 10 s. */
+  /** Bound of one network's CNI GC, while every ADD/DEL on the node waits. Default: the config's reconcile.gcTimeoutMs. */
   readonly gcTimeoutMs?: number;
   readonly now?: () => Date;
   /** Where attach/detach (and lifecycle) events go; none when absent. */
@@ -81,9 +82,6 @@ export interface AttachmentServiceDeps {
   /** Timing hook: how long a call waited for a lock or a call slot (metrics). */
   readonly onWait?: (lock: "call-slot" | "container" | "gc-shared" | "gc-exclusive", waitedMs: number) => void;
 }
-
-export const DEFAULT_GRACE_PERIOD_MS = 120_000;
-export const DEFAULT_GC_TIMEOUT_MS = 10_000;
 
 /** What the daemon runs once at start-up, before it serves a call. */
 export interface StartupRecovery {
@@ -111,8 +109,8 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     inputLimits,
     events: deps.events ?? NO_EVENTS,
     truth: deps.truth ?? netnsTruth(deps.netns),
-    gracePeriodMs: deps.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,
-    gcTimeoutMs: deps.gcTimeoutMs ?? DEFAULT_GC_TIMEOUT_MS,
+    gracePeriodMs: deps.gracePeriodMs ?? DEFAULTS.reconcile.gracePeriodMs,
+    gcTimeoutMs: deps.gcTimeoutMs ?? DEFAULTS.reconcile.gcTimeoutMs,
     backoff: createGcBackoff(),
     schedule: createDelegateSchedule(deps.parallelSecondaries ?? true, deps.limits.maxConcurrent),
     settled,

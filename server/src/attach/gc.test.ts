@@ -4,6 +4,7 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
+import { DEFAULTS } from "../config/index.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import type { GoneReason, SandboxTruth } from "./sandbox-truth.js";
@@ -47,7 +48,8 @@ describe("a reconcile pass (GC without a valid set)", () => {
   function service(
     o: {
       gone?: Map<string, GoneReason>;
-      graceMs?: number;
+      /** "unset": the service is given none and takes its default. */
+      graceMs?: number | "unset";
       runtime?: ReturnType<typeof recordingRuntime>;
       clock?: { now: number };
       gcTimeoutMs?: number;
@@ -71,7 +73,7 @@ describe("a reconcile pass (GC without a valid set)", () => {
       limits: { maxConcurrent: 4, callTimeoutMs: 60_000 },
       clusterNetwork: () => undefined,
       truth: truth(o.gone ?? new Map()),
-      gracePeriodMs: o.graceMs ?? 60_000,
+      ...(o.graceMs === "unset" ? {} : { gracePeriodMs: o.graceMs ?? 60_000 }),
       ...(o.gcTimeoutMs !== undefined ? { gcTimeoutMs: o.gcTimeoutMs } : {}),
       now: () => new Date(clock.now),
     };
@@ -124,6 +126,16 @@ describe("a reconcile pass (GC without a valid set)", () => {
         ["", "ok", "gc"],
       ],
     );
+  });
+
+  it("without a configured grace period spares an attachment for the config's default reconcile.gracePeriodMs", async () => {
+    const { svc, clock } = service({ graceMs: "unset", gone: new Map([["gone", "sandbox-gone"]]) });
+    await svc.attach(request({ containerId: "gone" }), ctx());
+
+    clock.now += DEFAULTS.reconcile.gracePeriodMs - 1_000;
+    expect((await svc.gc({}, ctx())).removedContainerIds).toEqual([]);
+    clock.now += 2_000;
+    expect((await svc.gc({}, ctx())).removedContainerIds).toEqual(["gone"]);
   });
 
   it("judges at once an attachment written a day ahead of the clock (the clock stepped back), with one warn line naming the step", async () => {

@@ -7,7 +7,6 @@ export type { AttachmentPhase, AttachmentRecord, AttachmentStore, HistoryEntry }
 
 export {
   createAttachmentService,
-  DEFAULT_GRACE_PERIOD_MS,
   type AttachmentServiceDeps,
   type StartupRecovery,
 } from "./create-attachment-service.js";
