@@ -1,4 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { commandRunner, createSpawnExec } from "../../cni/index.js";
 import { nodeAddressHolder, nodeUse, readNodeAddressing, type NodeAddressing } from "./node-addressing.js";
 
 /** br0 (the node's address) has bond0 as a port, bond0 has eth0; eth1.100 (an address) sits on eth1; eth2 is free. */
@@ -83,12 +87,43 @@ describe("node addressing", () => {
     const err = await readNodeAddressing(failing).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "NODE_UNREADABLE", context: { phase: "preflight" } });
     expect((err as Error).message).toBe(
-      "the node's networking cannot be read: ip -j -4 route show default: ip -j -4 route show default failed (exit 255): Cannot open netlink socket; the preflight cannot tell what the node uses, so nothing ran",
+      "the node's networking cannot be read: ip -j -4 route show default: failed (exit 255): Cannot open netlink socket; the preflight cannot tell what the node uses, so nothing ran",
     );
     const cancel = new AbortController();
     const aborted = new Error("The operation was aborted");
     cancel.abort();
     const rejected = await readNodeAddressing(() => Promise.reject(aborted), cancel.signal).catch((e: unknown) => e);
     expect(rejected).toBe(aborted);
+  });
+
+  describe("through the daemon's runner (commandRunner), which names the command in its errors", () => {
+    const exec = createSpawnExec();
+    const dir = mkdtempSync(join(tmpdir(), "node-addressing-"));
+    afterAll(async () => {
+      await exec.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("names the failing command once, with what it said on stderr", async () => {
+      writeFileSync(
+        join(dir, "ip"),
+        '#!/bin/sh\ncase "$*" in *-4*) echo "Cannot open netlink socket" >&2; exit 255;; *) echo "[]";; esac\n',
+      );
+      chmodSync(join(dir, "ip"), 0o755);
+      const err = await readNodeAddressing(commandRunner(exec, dir)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "NODE_UNREADABLE" });
+      expect((err as Error).message).toBe(
+        "the node's networking cannot be read: ip -j -4 route show default: failed: Cannot open netlink socket; the preflight cannot tell what the node uses, so nothing ran",
+      );
+    });
+
+    it("names the command once when ip is not there, without plugin terms", async () => {
+      const empty = mkdtempSync(join(dir, "empty-"));
+      const err = await readNodeAddressing(commandRunner(exec, empty)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "NODE_UNREADABLE" });
+      expect((err as Error).message).toBe(
+        `the node's networking cannot be read: ip -j addr show: failed: failed to find plugin "ip" in path [${empty}]; the preflight cannot tell what the node uses, so nothing ran`,
+      );
+    });
   });
 });

@@ -32,7 +32,9 @@ export async function readNodeAddressing(run: RunCommand = execaRun, signal?: Ab
     } catch (err) {
       if (signal?.aborted === true) throw err; // the call ended, not the node
       // Not there, or failing (an old iproute2, a kernel without the family): the node's condition.
-      throw nodeUnreadable(command, err, err instanceof Error ? err.message : String(err));
+      // The runners' errors start with the command line ("ip -j … failed: <stderr>"): named once.
+      const said = err instanceof Error ? err.message : String(err);
+      throw nodeUnreadable(command, err, said.startsWith(`${command} `) ? said.slice(command.length + 1) : said);
     }
     let parsed: unknown;
     try {

@@ -56,7 +56,10 @@ export function commandRunner(exec: PluginExec, searchPath: string): CommandRunn
       });
       return out.toString("utf8");
     } catch (err) {
-      const why = stderr.trim() || (err as Error).message;
+      // A CniError's own text names the command again as a plugin, with a CNI code: its message alone.
+      const said =
+        err instanceof CniError ? `${err.msg}${err.details ? `; ${err.details}` : ""}` : (err as Error).message;
+      const why = stderr.trim() || said;
       const where = entering ? ` in ${opts.netns}` : "";
       throw new Error(`${file} ${args.join(" ")}${where} failed: ${why}`, { cause: err });
     }
