@@ -616,6 +616,19 @@ describe("default-route", () => {
     ]);
   });
 
+  it("takes an IPv4-mapped gateway as IPv4, as the plugins and netlink do", async () => {
+    const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), {
+      defaultRoute: ["::ffff:10.0.2.254"],
+    });
+    const routes = recordingRoutes([
+      { family: 4, dev: "net1", gateway: "10.0.2.1" },
+      { family: 6, dev: "eth0", gateway: "fe80::1" },
+    ]);
+    const { svc } = service(undefined, { resolver: fakeResolver([cluster, mv]), routes });
+    await svc.attach(request(), ctx());
+    expect(routes.ops).toEqual(["del -4 10.0.2.1 net1", "replace -4 ::ffff:10.0.2.254 net1"]);
+  });
+
   it("removes every default route for an empty request", async () => {
     const mv = network("selected", "default/macvlan-conf", conf("macvlan-conf", "macvlan"), { defaultRoute: [] });
     const routes = recordingRoutes([

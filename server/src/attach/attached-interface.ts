@@ -1,8 +1,7 @@
 // What one delegate attached, taken from its result's first sandbox interface (multi-net spec 4.1.2).
-import type { CniResult, JsonObject } from "../cni/index.js";
+import { ipFamily, type CniResult, type JsonObject } from "../cni/index.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachedInterface } from "./contract.js";
-import { isIP } from "node:net";
 import { canonicalHardwareAddress } from "../resolve/index.js";
 import { isDefaultDst, viewResult, type ResultView } from "./result-view.js";
 
@@ -23,7 +22,7 @@ export function resultGateways(view: ResultView): string[] {
     .filter((r) => isDefaultDst(r.dst))
     .flatMap((r) => {
       const family = r.dst === "::/0" ? 6 : 4;
-      const gw = r.gw ?? view.ips.find((ip) => ip.gateway !== undefined && isIP(ip.gateway) === family)?.gateway;
+      const gw = r.gw ?? view.ips.find((ip) => ip.gateway !== undefined && ipFamily(ip.gateway) === family)?.gateway;
       return gw !== undefined ? [gw] : [];
     });
 }

@@ -1,7 +1,7 @@
 // default-route requests checked while planning: valid IPs, at most one gateway per IP family
 // across the whole pod (Multus: no ECMP), so conflicts never reach a plugin as "file exists".
 // Default routes the configs themselves install are checked in preflight/default-route-conflicts.ts.
-import { isIP } from "node:net";
+import { ipFamily } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { ResolvedNetwork } from "../resolve/index.js";
 
@@ -9,7 +9,7 @@ export function checkDefaultRoutes(networks: readonly ResolvedNetwork[]): void {
   const byFamily = new Map<number, { network: string; gateway: string }>();
   for (const n of networks) {
     for (const gateway of n.selection.defaultRoute ?? []) {
-      const family = isIP(gateway);
+      const family = ipFamily(gateway);
       if (family === 0) {
         throw new DaemonError(
           "INVALID_ANNOTATION",

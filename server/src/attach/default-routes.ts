@@ -3,10 +3,9 @@
 // gateway is set on the chosen interface. Families nobody asked about are left alone. A hot-unplug
 // of the interface that asked gives the families back (restoreDefaultRoutes), and so does a hot-plug's
 // rollback for every family it edited (undoDefaultRoutes).
-import { isIP } from "node:net";
-import type { IpFamily, RouteEditor } from "../netns/route-editor.js";
+import type { RouteEditor } from "../netns/route-editor.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import type { CniResult } from "../cni/index.js";
+import { ipFamily, type CniResult, type IpFamily } from "../cni/index.js";
 import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
 import { viewResult } from "./result-view.js";
 import { resultGateways } from "./attached-interface.js";
@@ -14,7 +13,7 @@ import { resultGateways } from "./attached-interface.js";
 /** Final default gateways of one interface, given what its result said. */
 export type GatewaysFor = (ifName: string, fromResult: readonly string[]) => string[];
 
-const familyOf = (ip: string): IpFamily => (isIP(ip) === 6 ? 6 : 4);
+const familyOf = (ip: string): IpFamily => (ipFamily(ip) === 6 ? 6 : 4);
 
 /** The families the plan's default-route requests name (an empty request names both). */
 function requestedFamilies(plan: AttachmentPlan): Set<IpFamily> {

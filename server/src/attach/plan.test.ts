@@ -246,6 +246,11 @@ describe("default-route", () => {
     expect(err.code).toBe("DEFAULT_ROUTE_CONFLICT");
     expect(err.message).toContain('"default/a"');
     expect(err.message).toContain('"default/b"');
+    // An IPv4-mapped gateway is IPv4 (the plugins and netlink take its To4()).
+    const mapped = network("selected", "default/b", conf("b", "ptp"), { defaultRoute: ["::ffff:10.6.0.1"] });
+    expect(planError(() => buildPlan(request(), [cluster, a, mapped])).message).toBe(
+      'two IPv4 default gateways requested: 10.5.0.1 by network "default/a" and ::ffff:10.6.0.1 by network "default/b"',
+    );
   });
 
   it("allows one IPv4 and one IPv6 gateway on different networks", () => {

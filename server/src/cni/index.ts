@@ -44,6 +44,9 @@ export {
   type Route100,
 } from "./result/index.js";
 
+// Addresses: the one family rule (IPv4-mapped IPv6 is IPv4, as Go's net.IP takes it).
+export { ipFamily, ipText, ipValue, writtenIpValue, type IpFamily } from "./result/ip.js";
+
 // Configuration.
 export { parseNetworkConfigList } from "./conf/parse-network-config-list.js";
 export { CONF_EXTENSIONS, listConfFiles } from "./conf/conf-files.js";

@@ -35,8 +35,11 @@ describe("route editor", () => {
     const editor = createRouteEditor(run);
     await editor.deleteDefaultRoute("/ns", 6, { dev: "eth0", gateway: "fe80::1", metric: 1024 });
     await editor.replaceDefaultRoute("/ns", 4, "net1", "10.5.0.1");
+    // IPv4-mapped is IPv4 (ipFamily); `ip -4` takes it only in IPv4 notation.
+    await editor.replaceDefaultRoute("/ns", 4, "net1", "::ffff:10.5.0.1");
     expect(run.calls).toEqual([
       "ip -6 route del default via fe80::1 dev eth0 metric 1024 in /ns",
+      "ip -4 route replace default via 10.5.0.1 dev net1 in /ns",
       "ip -4 route replace default via 10.5.0.1 dev net1 in /ns",
     ]);
   });

@@ -1,9 +1,9 @@
 // Default routes inside a pod's netns, for the default-route selection option. `ip` runs in the
 // netns by path (RunCommand's `netns`), so any path works (not only /var/run/netns names).
 import { execa } from "execa";
-import { nsenterArgs } from "../cni/index.js";
+import { ipText, nsenterArgs, type IpFamily } from "../cni/index.js";
 
-export type IpFamily = 4 | 6;
+export type { IpFamily } from "../cni/index.js";
 
 export interface DefaultRoute {
   readonly dev: string;
@@ -81,7 +81,8 @@ export function createRouteEditor(run: RunCommand = execaRun): RouteEditor {
       await ip(netns, family, args, opts.signal);
     },
     async replaceDefaultRoute(netns, family, dev, gateway, opts = {}) {
-      await ip(netns, family, ["route", "replace", "default", "via", gateway, "dev", dev], opts.signal);
+      // ::ffff:a.b.c.d is IPv4 (ipFamily), which `ip -4` takes only as a.b.c.d.
+      await ip(netns, family, ["route", "replace", "default", "via", ipText(gateway), "dev", dev], opts.signal);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Address syntax checks for selection fields. Pure.
 import { isIP } from "node:net";
+import { ipFamily, ipText } from "../cni/index.js";
 
 export function isIpAddress(value: string): boolean {
   return isIP(value) !== 0;
@@ -22,10 +23,12 @@ export function isIpOrCidr(value: string): boolean {
  */
 export function interfaceAddressProblem(value: string): string | undefined {
   if (!isIpOrCidr(value)) return "is not an IP address or CIDR";
-  const [ip = "", prefix] = value.split("/");
+  const [written = "", prefix] = value.split("/");
   if (prefix !== undefined && Number(prefix) === 0)
     return "has prefix length 0, which would route everything through it";
-  const v4 = isIP(ip) === 4;
+  // ::ffff:a.b.c.d is that IPv4 address to the plugins (ipFamily).
+  const ip = ipText(written);
+  const v4 = ipFamily(ip) === 4;
   const first = v4 ? Number(ip.split(".")[0]) : 0;
   if (v4 ? ip === "0.0.0.0" : /^[0:]*$/.test(ip)) return "is the unspecified address";
   if (v4 ? first >= 224 && first <= 239 : /^ff/i.test(ip)) return "is a multicast address";

@@ -248,6 +248,13 @@ describe("parseNetworkSelections: JSON form", () => {
     ["ips unspecified v6", { name: "a", ips: ["::/64"] }, '"ips" entry 1 is the unspecified address: "::/64"'],
     ["ips multicast", { name: "a", ips: ["224.0.0.5/24"] }, '"ips" entry 1 is a multicast address'],
     ["ips multicast v6", { name: "a", ips: ["ff02::1/64"] }, '"ips" entry 1 is a multicast address'],
+    // IPv4-mapped is that IPv4 address, as the plugins take it.
+    ["ips multicast mapped", { name: "a", ips: ["::ffff:224.0.0.5/120"] }, '"ips" entry 1 is a multicast address'],
+    [
+      "ips unspecified mapped",
+      { name: "a", ips: ["::ffff:0.0.0.0/120"] },
+      '"ips" entry 1 is the unspecified address: "::ffff:0.0.0.0/120"',
+    ],
     [
       "ips twice",
       { name: "a", ips: ["10.0.0.5/24", "fd00::5/64", "10.0.0.5/16"] },

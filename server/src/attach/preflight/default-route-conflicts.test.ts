@@ -68,6 +68,8 @@ describe("default routes from configs", () => {
 
   it("lets a default-route selection choose: the daemon then keeps only the requested route of that family", () => {
     expect(conflicts(factsOf(clusterGw, secondaryDefault({ defaultRoute: ["10.2.0.1"] })))).toEqual([]);
+    // An IPv4-mapped gateway is IPv4 (the plugins and netlink take its To4()): it settles IPv4.
+    expect(conflicts(factsOf(clusterGw, secondaryDefault({ defaultRoute: ["::ffff:10.2.0.1"] })))).toEqual([]);
     // An IPv6 request settles IPv6 only.
     const dualCluster = network(
       "cluster",

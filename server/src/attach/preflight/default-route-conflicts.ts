@@ -4,10 +4,9 @@
 // once every delegate has run, the daemon removes that family's default routes from the pod's
 // interfaces and sets only the requested one (default-routes.ts), so config sources no longer
 // compete there. Two sources in one delegate are that plugin's own business. Pure.
-import type { IpFamily } from "./ip-prefix.js";
 import type { DefaultRouteSource, DelegateFacts } from "./delegate-facts.js";
 import { contextOf, describeDelegate, type Finding } from "./finding.js";
-import { ipToBigInt } from "./ip-prefix.js";
+import { ipFamily, type IpFamily } from "../../cni/index.js";
 
 export type DefaultRoutePolicy = "reject" | "warn";
 
@@ -26,8 +25,8 @@ export function settledFamilies(all: readonly DelegateFacts[]): Set<IpFamily> {
     if (gateways === undefined) continue;
     if (gateways.length === 0) [4, 6].forEach((fam) => settled.add(fam as IpFamily));
     for (const gw of gateways) {
-      const v = ipToBigInt(gw);
-      if (v !== undefined) settled.add(v.family);
+      const family = ipFamily(gw);
+      if (family !== 0) settled.add(family);
     }
   }
   return settled;

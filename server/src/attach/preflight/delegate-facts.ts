@@ -1,11 +1,11 @@
 // What a delegate's config says about the node and the pod's routing, read without running
 // anything: default routes per family, IPAM subnets, and fields that name node links. Only
 // the plugins Debian ships are understood; anything else is marked unreadable. Pure.
-import type { JsonObject, NetworkConfigList, PluginConf } from "../../cni/index.js";
+import { ipFamily, type JsonObject, type NetworkConfigList, type PluginConf } from "../../cni/index.js";
 import type { PlannedDelegate } from "../attachment-plan.js";
 import { delegateList } from "../delegate-invocation.js";
 import { describeOrigin } from "../origin.js";
-import { ipToBigInt, parsePrefix, prefixesOverlap, type IpFamily, type IpPrefix } from "./ip-prefix.js";
+import { parsePrefix, prefixesOverlap, type IpFamily, type IpPrefix } from "./ip-prefix.js";
 
 /** A config key and its value, named as in the delegate's config list (`plugins[0].ipam.routes[1].dst`). */
 export interface ConfigKey {
@@ -251,7 +251,7 @@ function reader(prefix: string, plugin: string, out: Collected) {
     pin(o: JsonObject, field: string, at: string, subnet: IpamSubnet | undefined): ConfigKey | undefined {
       const value = this.shape(o, field, "string", `${at}${field}`);
       if (value === undefined || value === "") return undefined;
-      if (ipToBigInt(value) === undefined) {
+      if (ipFamily(value) === 0) {
         bad(`${at}${field}`, value, "is not an IP address");
         return undefined;
       }

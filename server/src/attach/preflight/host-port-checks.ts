@@ -3,13 +3,14 @@
 // be taken from the host, and one another mapping holds would answer for one pod only, the other's
 // ADD succeeding with a dead mapping. The runtime's own mappings (the pod spec's hostPort, which the
 // scheduler de-conflicts) are not checked against sockets: they are the kubelet's. Pure.
+import { ipValue } from "../../cni/index.js";
 import type { PortMapping } from "../../resolve/index.js";
 import type { PlannedDelegate, PodRef } from "../attachment-plan.js";
 import { pluginsDeclaring } from "../capability-args.js";
 import type { DelegateFacts } from "./delegate-facts.js";
 import { contextOf, REFUSED, type Finding } from "./finding.js";
 import type { ListeningSocket, SocketProtocol } from "./host-sockets.js";
-import { ipToBigInt, sameAddress } from "./ip-prefix.js";
+import { sameAddress } from "./ip-prefix.js";
 
 /** A mapping and who holds it: "network "x" (net1) of this pod", "pod ns/name (container …), network "y"". */
 export interface HeldMapping {
@@ -96,7 +97,7 @@ function addressesMeet(a: string | undefined, b: string | undefined): boolean {
 }
 
 function everyAddress(a: string): boolean {
-  const v = a === "" ? undefined : ipToBigInt(a);
+  const v = a === "" ? undefined : ipValue(a);
   return v === undefined || v.n === 0n;
 }
 

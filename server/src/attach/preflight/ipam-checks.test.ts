@@ -84,6 +84,8 @@ describe("IPAM checks", () => {
     ["rangeStart", { rangeStart: "10.2.0.10" }, "plugins[0].ipam.ranges[0][0].rangeStart"],
     ["rangeEnd", { rangeEnd: "10.1.255.255" }, ""],
     ["gateway", { gateway: "192.168.0.1" }, "plugins[0].ipam.ranges[0][0].gateway"],
+    // IPv4-mapped is that IPv4 address (host-local takes its To4()): inside.
+    ["gateway", { gateway: "::ffff:10.1.0.1" }, ""],
   ])("refuses a host-local %s outside its subnet (or accepts one inside)", (_what, extra, key) => {
     const n = network("selected", "default/r", conf("r", "ptp", { ipam: hostLocal("10.1.0.0/16", extra) }));
     const findings = ipamFindings(factsOf(n));
@@ -121,6 +123,11 @@ describe("IPAM checks", () => {
       'default-route gateway "10.99.0.1" is outside the network\'s subnets (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"',
     );
     expect(ipamFindings(factsOf(cluster, n("10.20.0.1")))).toEqual([]);
+    // IPv4-mapped is IPv4, as the plugins take it: on the subnet, or off it naming the IPv4 subnet.
+    expect(ipamFindings(factsOf(cluster, n("::ffff:10.20.0.1")))).toEqual([]);
+    expect(ipamFindings(factsOf(cluster, n("::ffff:10.99.0.1")))[0]!.message).toContain(
+      'default-route gateway "::ffff:10.99.0.1" is outside the network\'s subnets (plugins[0].ipam.ranges[0][0].subnet "10.20.0.0/16"',
+    );
   });
 
   it("refuses a default-route gateway of a family the network has no range or address for", () => {

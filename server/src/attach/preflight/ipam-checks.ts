@@ -7,7 +7,8 @@
 // routing table (vrf, sbr), is not an overlap. Pure.
 import type { DelegateFacts } from "./delegate-facts.js";
 import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
-import { ipToBigInt, prefixContains, prefixesOverlap } from "./ip-prefix.js";
+import { ipFamily } from "../../cni/index.js";
+import { prefixContains, prefixesOverlap } from "./ip-prefix.js";
 import { quoteInput } from "../../errors/bounded-text.js";
 
 export function ipamFindings(all: readonly DelegateFacts[]): Finding[] {
@@ -97,7 +98,7 @@ function unreachableGateways(all: readonly DelegateFacts[]): Finding[] {
   const findings: Finding[] = [];
   for (const f of all) {
     for (const gw of f.delegate.defaultRoute ?? []) {
-      const family = ipToBigInt(gw)?.family;
+      const family = ipFamily(gw);
       const mine = f.subnets.filter((s) => s.prefix.family === family);
       const none = mine.length === 0;
       if (none ? !familyMissing(f, family) : mine.some((s) => prefixContains(s.prefix, gw))) continue;
@@ -117,11 +118,11 @@ function unreachableGateways(all: readonly DelegateFacts[]): Finding[] {
 }
 
 /** The network surely has no address of `family`: its IPAM is all read, names subnets, none of that family, nor any `ips`. */
-function familyMissing(f: DelegateFacts, family: number | undefined): boolean {
-  if (family === undefined || f.routesUnreadableBy !== undefined || f.subnets.length === 0) return false;
+function familyMissing(f: DelegateFacts, family: number): boolean {
+  if (family === 0 || f.routesUnreadableBy !== undefined || f.subnets.length === 0) return false;
   const ips = f.delegate.capabilityArgs["ips"];
   const asked = Array.isArray(ips) ? ips.filter((ip): ip is string => typeof ip === "string") : [];
-  return !asked.some((ip) => ipToBigInt(ip.split("/")[0]!)?.family === family);
+  return !asked.some((ip) => ipFamily(ip.split("/")[0]!) === family);
 }
 
 /**

@@ -1,16 +1,60 @@
-// Address helpers for results: CIDR / IP checks and the address family of an entry.
+// Address helpers: the one rule for an address's family and value (as Go's net.IP takes them),
+// and the CIDR check of results. Pure.
 
 import { isIP } from "node:net";
 
-/** 4 or 6 for a plain IP, 0 otherwise. IPv4-mapped IPv6 counts as 4, like Go's To4(). */
-export function ipFamily(ip: string): 0 | 4 | 6 {
-  const fam = isIP(ip);
-  if (fam === 6 && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return 4;
-  return fam === 4 || fam === 6 ? fam : 0;
+export type IpFamily = 4 | 6;
+
+/**
+ * An address as the Go plugins (net.IP, To4) and the kernel take it: its family and value, an
+ * IPv4-mapped IPv6 address (::ffff:a.b.c.d, however spelled) being that IPv4 address; undefined
+ * when `ip` is not an IP address.
+ */
+export function ipValue(ip: string): { family: IpFamily; n: bigint } | undefined {
+  const v = writtenIpValue(ip);
+  return v?.family === 6 && v.n >> 32n === 0xffffn ? { family: 4, n: v.n & 0xffffffffn } : v;
+}
+
+/** 4 or 6 for a plain IP (IPv4-mapped IPv6 is 4, ipValue), 0 otherwise. */
+export function ipFamily(ip: string): 0 | IpFamily {
+  return ipValue(ip)?.family ?? 0;
+}
+
+/** The address in the notation of its family (ipValue): an IPv4-mapped IPv6 address as a.b.c.d; as given otherwise. */
+export function ipText(ip: string): string {
+  const v = ipValue(ip);
+  if (v?.family !== 4 || isIP(ip) === 4) return ip;
+  return [24n, 16n, 8n, 0n].map((shift) => String((v.n >> shift) & 0xffn)).join(".");
+}
+
+/**
+ * The address as a number in the family it is written in (::ffff:a.b.c.d is IPv6 here): for a
+ * prefix, whose length counts in that family. Undefined when `ip` is not an IP address.
+ */
+export function writtenIpValue(ip: string): { family: IpFamily; n: bigint } | undefined {
+  const family = isIP(ip);
+  if (family === 4) return { family, n: ip.split(".").reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n) };
+  if (family !== 6) return undefined;
+  return { family, n: ipv6Groups(ip).reduce((acc, g) => (acc << 16n) | BigInt(g), 0n) };
+}
+
+/** Eight 16-bit groups of a valid IPv6 address (`::` expanded, an embedded IPv4 tail split). */
+function ipv6Groups(ip: string): number[] {
+  let text = ip.replace(/%.*$/, "");
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4 !== null) {
+    const [a, b, c, d] = v4[1]!.split(".").map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const fill = tail === undefined ? [] : new Array<string>(8 - left.length - right.length).fill("0");
+  return [...left, ...fill, ...right].map((g) => parseInt(g, 16));
 }
 
 /** Family of "ADDR/PREFIX" with a prefix valid for the family, 0 when malformed. */
-export function cidrFamily(cidr: string): 0 | 4 | 6 {
+export function cidrFamily(cidr: string): 0 | IpFamily {
   const slash = cidr.indexOf("/");
   if (slash < 0) return 0;
   const ip = cidr.slice(0, slash);
