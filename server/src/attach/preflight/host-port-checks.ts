@@ -63,13 +63,7 @@ export function hostPortFindings(claims: readonly PortClaim[], view: HostPortVie
     const socket = view.listening
       .get(protocol as SocketProtocol)
       ?.find((s) => s.port === m.hostPort && addressesMeet(s.address, m.hostIP));
-    const other = view.held.find(
-      (h) =>
-        h.mapping !== m &&
-        h.mapping.hostPort === m.hostPort &&
-        protocolOf(h.mapping) === protocol &&
-        addressesMeet(h.mapping.hostIP, m.hostIP),
-    );
+    const other = view.held.find((h) => h.mapping !== m && mappingsMeet(h.mapping, m));
     const taken =
       socket !== undefined
         ? `a socket of the node listens on ${socket.address}:${socket.port}/${protocol}`
@@ -89,6 +83,11 @@ export function hostPortFindings(claims: readonly PortClaim[], view: HostPortVie
       },
     ];
   });
+}
+
+/** Whether two mappings can take the same packet: one protocol and hostPort, hostIPs that meet. */
+export function mappingsMeet(a: PortMapping, b: PortMapping): boolean {
+  return a.hostPort === b.hostPort && protocolOf(a) === protocolOf(b) && addressesMeet(a.hostIP, b.hostIP);
 }
 
 /** Whether two bound addresses (absent or unspecified: every address) can receive the same packet. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { PortMapping } from "../../resolve/index.js";
 import { createHostPortClaims, withPortLease } from "./host-port-claims.js";
 
 const held = (hostPort: number, owner: string) => ({ mapping: { hostPort, containerPort: 80 }, owner });
@@ -23,27 +24,43 @@ describe("host-port claims", () => {
     expect(claims.lease("c").others()).toEqual([held(9000, "pod a")]);
   });
 
-  it("counts each release of a claim on a port, for the leases and peeks that read meanwhile", () => {
+  it("tells a read whether a claim that meets its mappings (protocol, hostPort, hostIP) was released meanwhile", async () => {
     const claims = createHostPortClaims();
-    const at = (hostPort: number, protocol?: string) => [
-      { hostPort, containerPort: 1, ...(protocol ? { protocol } : {}) },
-    ];
-    const a = claims.lease("a");
-    a.take([held(9000, "pod a"), held(9001, "pod a")]);
+    const on = (hostPort: number, hostIP?: string, protocol?: string) => ({
+      hostPort,
+      containerPort: 1,
+      ...(hostIP !== undefined ? { hostIP } : {}),
+      ...(protocol !== undefined ? { protocol } : {}),
+    });
+    /** Whether a read of `mappings` during which `a` releases its claim on `claim` sees it. */
+    const seen = async (claim: PortMapping, mappings: PortMapping[], lease = claims.lease("b")) => {
+      const a = claims.lease("a");
+      a.take([{ mapping: claim, owner: "pod a" }]);
+      const { value, released } = await lease.whileReading(mappings, async () => (a.release(), a.release(), "read"));
+      expect(value).toBe("read");
+      return released;
+    };
+    expect(await seen(on(8080, "10.0.0.1"), [on(8080, "10.0.0.1")])).toBe(true);
+    expect(await seen(on(8080, "10.0.0.1"), [on(8080, "10.0.0.2")])).toBe(false);
+    expect(await seen(on(8080, "10.0.0.1"), [on(8080, "::ffff:10.0.0.1")])).toBe(true);
+    // A wildcard hostIP (absent, 0.0.0.0, ::) meets every hostIP, on either side.
+    expect(await seen(on(8080), [on(8080, "10.0.0.2")])).toBe(true);
+    expect(await seen(on(8080, "0.0.0.0"), [on(8080, "10.0.0.2")])).toBe(true);
+    expect(await seen(on(8080, "10.0.0.1"), [on(8080, "::")])).toBe(true);
+    expect(await seen(on(8080, "10.0.0.1"), [on(9090), on(8080)])).toBe(true);
+    expect(await seen(on(8080), [on(8081)])).toBe(false);
+    expect(await seen(on(8080), [on(8080, undefined, "udp")])).toBe(false);
+    expect(await seen(on(8080, undefined, "UDP"), [on(8080, undefined, "udp")])).toBe(true);
+    // A peek (ResolveNetworks) sees releases too.
+    expect(await seen(on(8080), [on(8080)], claims.peek("c"))).toBe(true);
+    // A release after the read, a lease that claimed nothing and a peek release nothing the read sees.
     const b = claims.lease("b");
-    expect(b.released(at(9000))).toBe(0);
+    const a = claims.lease("a");
+    a.take([{ mapping: on(8080), owner: "pod a" }]);
+    expect(
+      await b.whileReading([on(8080)], async () => (claims.lease("d").release(), claims.peek("e").release())),
+    ).toEqual({ value: undefined, released: false });
     a.release();
-    a.release();
-    for (const l of [b, claims.peek("c")]) {
-      expect(l.released(at(9000))).toBe(1);
-      expect(l.released([...at(9000), ...at(9001, "TCP")])).toBe(2);
-      expect(l.released(at(9000, "udp"))).toBe(0);
-      expect(l.released(at(9002))).toBe(0);
-    }
-    // A lease that claimed nothing, or a peek, releases no claim.
-    claims.lease("d").release();
-    claims.peek("e").release();
-    expect(b.released(at(9000))).toBe(1);
   });
 
   it("withPortLease releases the claim however the call ends", async () => {

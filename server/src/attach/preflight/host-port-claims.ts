@@ -5,10 +5,11 @@
 // record holds them, or it was rolled back. In memory: an ADD does not outlive the daemon. Bounded
 // by the ADDs in flight (maxConcurrent), each by maxPortMappings.
 // A claim released (its record saved) while another ADD awaited its reads is in neither what that
-// ADD read nor the claims it checks: each release is counted per port, and an ADD whose ports'
-// count moved during its reads reads again. One count per protocol/hostPort ever released.
+// ADD read nor the claims it checks: a read notes the releases of claims that meet its mappings
+// (protocol, hostPort, hostIPs as the check has them), and one that saw such a release reads again.
+// Bounded by the reads in flight.
 import type { PortMapping } from "../../resolve/index.js";
-import { protocolOf, type HeldMapping } from "./host-port-checks.js";
+import { mappingsMeet, type HeldMapping } from "./host-port-checks.js";
 
 export interface HostPortClaims {
   /** An empty lease for one ADD (or hot-plug) of `containerId`; release it when the call ends. */
@@ -20,8 +21,8 @@ export interface HostPortClaims {
 export interface PortLease {
   /** Mappings the other containers' leases hold. */
   others(): HeldMapping[];
-  /** Releases so far of claims on the protocol/hostPort of any of `mappings`; it only grows. */
-  released(mappings: readonly PortMapping[]): number;
+  /** Runs `read`; `released`: whether a claim that meets one of `mappings` was released meanwhile. */
+  whileReading<T>(mappings: readonly PortMapping[], read: () => Promise<T>): Promise<{ value: T; released: boolean }>;
   /** Holds `held` until release; taken in the same turn as the check that passed. */
   take(held: readonly HeldMapping[]): void;
   /** Gives back what was taken; idempotent. */
@@ -30,15 +31,23 @@ export interface PortLease {
 
 export function createHostPortClaims(): HostPortClaims {
   const leases = new Set<{ readonly containerId: string; held: readonly HeldMapping[] }>();
-  const releases = new Map<string, number>();
+  const reads = new Set<{ readonly mappings: readonly PortMapping[]; released: boolean }>();
   const others = (containerId: string) => () =>
     [...leases].flatMap((l) => (l.containerId === containerId ? [] : l.held));
-  const released = (mappings: readonly PortMapping[]) =>
-    [...new Set(mappings.map(portKey))].reduce((sum, key) => sum + (releases.get(key) ?? 0), 0);
+  const whileReading: PortLease["whileReading"] = async (mappings, read) => {
+    const watch = { mappings, released: false };
+    reads.add(watch);
+    try {
+      const value = await read();
+      return { value, released: watch.released };
+    } finally {
+      reads.delete(watch);
+    }
+  };
   return {
     peek: (containerId) => ({
       others: others(containerId),
-      released,
+      whileReading,
       take: () => undefined,
       release: () => undefined,
     }),
@@ -46,24 +55,19 @@ export function createHostPortClaims(): HostPortClaims {
       const own = { containerId, held: [] as readonly HeldMapping[] };
       return {
         others: others(containerId),
-        released,
+        whileReading,
         take: (held) => {
           own.held = [...held];
           leases.add(own);
         },
         release: () => {
           if (!leases.delete(own)) return;
-          for (const key of new Set(own.held.map((h) => portKey(h.mapping))))
-            releases.set(key, (releases.get(key) ?? 0) + 1);
+          for (const r of reads)
+            if (own.held.some((h) => r.mappings.some((m) => mappingsMeet(h.mapping, m)))) r.released = true;
         },
       };
     },
   };
-}
-
-/** Ports that may meet (hostIPs aside: a needless second read costs little). */
-function portKey(m: PortMapping): string {
-  return `${protocolOf(m)}/${m.hostPort}`;
 }
 
 /** Runs `fn` with a lease of `claims` (none when absent), released when `fn` settles. */

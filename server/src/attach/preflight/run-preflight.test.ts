@@ -33,7 +33,7 @@ import type { HostSockets } from "./host-sockets.js";
 import type { DefaultRoutePolicy } from "./default-route-conflicts.js";
 import { hostLocal } from "./preflight.test-helper.js";
 import { buildPlan } from "../plan.js";
-import type { PortLease } from "./host-port-claims.js";
+import { createHostPortClaims, type PortLease } from "./host-port-claims.js";
 import { HOST_PORT_READS, runPreflight } from "./run-preflight.js";
 
 const temp = tempStore("preflight-");
@@ -454,11 +454,10 @@ describe("the hostPort check's re-reads while other ADDs release claims on its p
   const plan = buildPlan(request(), [cluster, pm]);
   /** A lease whose ports see a release during every read: other ADDs of them saving one after another. */
   const busyLease = (): PortLease & { taken: number } => {
-    let releases = 0;
     const lease = {
       taken: 0,
       others: () => [],
-      released: () => ++releases,
+      whileReading: async <T>(_m: unknown, read: () => Promise<T>) => ({ value: await read(), released: true }),
       take: () => void lease.taken++,
       release: () => undefined,
     };
@@ -480,6 +479,27 @@ describe("the hostPort check's re-reads while other ADDs release claims on its p
     await runPreflight(plan, deps(sockets), undefined, { ports });
     expect(reads).toBe(3);
     expect(ports.taken).toBe(1);
+  });
+
+  it("reads again for a release on its hostIP or a wildcard one, not for one on another hostIP of its port", async () => {
+    const on = (hostIP: string) =>
+      buildPlan(request(), [
+        cluster,
+        { ...pm, selection: { ...pm.selection, portMappings: [{ hostPort: 9300, containerPort: 80, hostIP }] } },
+      ]);
+    const readsWhile = async (released: { hostPort: number; containerPort: number; hostIP?: string }) => {
+      const claims = createHostPortClaims();
+      const other = claims.lease("other");
+      other.take([{ mapping: released, owner: "pod other" }]);
+      let reads = 0;
+      // The other ADD saves its record and releases its claim during the first read.
+      const sockets: HostSockets = { listening: async () => (++reads === 1 && other.release(), []) };
+      await runPreflight(on("10.0.0.2"), deps(sockets), undefined, { ports: claims.lease("c1") });
+      return reads;
+    };
+    expect(await readsWhile({ hostPort: 9300, containerPort: 80, hostIP: "10.0.0.1" })).toBe(1);
+    expect(await readsWhile({ hostPort: 9300, containerPort: 80, hostIP: "10.0.0.2" })).toBe(2);
+    expect(await readsWhile({ hostPort: 9300, containerPort: 80 })).toBe(2);
   });
 
   it("stops reading once the call's signal fired: CANCELLED, nothing claimed", async () => {

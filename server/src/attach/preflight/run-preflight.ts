@@ -92,19 +92,19 @@ async function checkHostPorts(
   const claims = portClaims(own, scope.runtimePortMappings);
   if (claims.length > 0) {
     const mappings = claims.map((c) => c.mapping);
-    const released = () => scope.ports?.released(mappings) ?? 0;
+    const read = () => hostPortView(plan, all, claims, deps);
+    const readWatching = () =>
+      scope.ports?.whileReading(mappings, read) ?? read().then((value) => ({ value, released: false }));
     let view: HostPortView;
-    let moved: boolean;
+    let released: boolean;
     let pass = 0;
     // A claim released during the reads was an ADD's whose record the read may have missed: read
     // again, a few times at most (ADDs of these ports saving on end must not keep one reading for
     // ever): after the last the check goes on with what it read, as it did before these re-reads.
     do {
       if (signal?.aborted === true) throw abortError(signal, "reading the node's hostPorts for preflight");
-      const before = released();
-      view = await hostPortView(plan, all, claims, deps);
-      moved = released() !== before;
-    } while (moved && ++pass < HOST_PORT_READS);
+      ({ value: view, released } = await readWatching());
+    } while (released && ++pass < HOST_PORT_READS);
     // No await from here to the claim: of two ADDs in flight with one hostPort, the second sees the first's.
     refuseOrWarn(hostPortFindings(claims, { ...view, held: [...view.held, ...(scope.ports?.others() ?? [])] }));
   }
