@@ -122,7 +122,7 @@ describe("node addressing", () => {
       const err = await readNodeAddressing(commandRunner(exec, empty)).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: "NODE_UNREADABLE" });
       expect((err as Error).message).toBe(
-        `the node's networking cannot be read: ip -j addr show: failed: failed to find plugin "ip" in path [${empty}]; the preflight cannot tell what the node uses, so nothing ran`,
+        `the node's networking cannot be read: ip -j addr show: failed: ip not found in any of [${empty}]; the preflight cannot tell what the node uses, so nothing ran`,
       );
     });
   });

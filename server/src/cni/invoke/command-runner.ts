@@ -39,10 +39,19 @@ export function commandRunner(exec: PluginExec, searchPath: string): CommandRunn
     const entering = opts.netns !== undefined && exec.entersNetns === true;
     const [file, args] =
       opts.netns !== undefined && !entering ? nsenterArgs(opts.netns, command, commandArgs) : [command, commandArgs];
+    // A lookup's CniError speaks of a plugin: a command of ours is just not on the search path.
+    const path = await locate(file).catch((err: unknown) => {
+      throw new Error(
+        `${[command, ...commandArgs].join(" ")} failed: ${file} not found in any of [${dirs.join(" ")}]`,
+        {
+          cause: err,
+        },
+      );
+    });
     let stderr = "";
     try {
       const out = await exec.exec({
-        path: await locate(file),
+        path,
         args,
         ...(entering ? { netns: opts.netns } : {}),
         stdin: Buffer.alloc(0),
@@ -61,7 +70,7 @@ export function commandRunner(exec: PluginExec, searchPath: string): CommandRunn
         err instanceof CniError ? `${err.msg}${err.details ? `; ${err.details}` : ""}` : (err as Error).message;
       const why = stderr.trim() || said;
       const where = entering ? ` in ${opts.netns}` : "";
-      throw new Error(`${file} ${args.join(" ")}${where} failed: ${why}`, { cause: err });
+      throw new Error(`${[file, ...args].join(" ")}${where} failed: ${why}`, { cause: err });
     }
   };
   return (file, args, opts) => onceMoreIfSpawnerDied(() => once(file, args, opts), opts.signal);
