@@ -56,6 +56,8 @@ import {
 
 export interface ComposeOptions {
   readonly config: DaemonConfig;
+  /** What loading the config warned about (keys it ignored); GetStatus reports them for as long as this runs. */
+  readonly configWarnings?: readonly string[];
   readonly log: Logger;
   readonly descriptorSet: Uint8Array;
   /** PATH handed to plugins. */
@@ -171,12 +173,13 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
     onWait: metrics.onWait,
   });
   // STATUS needs the cluster network's current config: resolve it first. A state dir ADDs cannot
-  // save in is a reason too (readiness, the ADD gate and the Status RPC all read this).
+  // save in is a reason too (readiness, the ADD gate and the Status RPC all read this). The config's
+  // warnings are said at start-up and kept here, so status and doctor show them after the log is gone.
   const service: AttachmentService = metrics.instrument({
     ...domain,
     status: async (ctx) => {
       const [stateDir] = await Promise.all([stateDirProblem(config.stateDir), cluster.refresh(ctx.signal)]);
-      const status = await domain.status(ctx);
+      const status = { ...(await domain.status(ctx)), warnings: opts.configWarnings ?? [] };
       return stateDir === undefined ? status : { ...status, ready: false, reasons: [stateDir, ...status.reasons] };
     },
   });

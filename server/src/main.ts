@@ -18,6 +18,7 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`netattachd: ${err.message}\n`);
+      for (const w of err.warnings) process.stderr.write(`netattachd: warning: ${w.message}\n`);
       return 2;
     }
     throw err;
@@ -29,11 +30,13 @@ async function main(): Promise<number> {
   const { config } = loaded;
   const log = createLogger({ level: config.logLevel, destination: process.stdout });
   log.info({ config, configPath: loaded.configPath }, "configuration loaded");
+  for (const w of loaded.warnings) log.warn({ configKey: w.key, configPath: loaded.configPath }, w.message);
 
   let daemon;
   try {
     daemon = await composeDaemon({
       config,
+      configWarnings: loaded.warnings.map((w) => w.message),
       log,
       descriptorSet: await loadDescriptorSet(),
       ...(process.env.PATH ? { pluginPath: process.env.PATH } : {}),

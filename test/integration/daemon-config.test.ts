@@ -1,6 +1,7 @@
-// netattachd as a process (server/src/main.ts): config errors all reported at once, --help,
+// netattachd as a process (server/src/main.ts): config errors all reported at once, unknown keys
+// warned about and ignored (in the log, status and doctor), --help,
 // start on a config file + flags, a second instance refused, SIGTERM → clean exit.
-import { rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../tools/src/cli.js";
@@ -37,7 +38,7 @@ async function world(): Promise<{ dir: string; config: string; socket: string }>
 }
 
 describe("netattachd process", () => {
-  it("reports every invalid key at once and exits 2 without starting", async () => {
+  it("reports every invalid value at once and exits 2 without starting", async () => {
     const dir = await tempDir();
     const config = join(dir, "bad.yaml");
     await writeFile(
@@ -59,7 +60,6 @@ describe("netattachd process", () => {
       .filter((l) => l.startsWith("  - "));
     expect(lines).toEqual([
       "  - unknown flag --bogus",
-      expect.stringMatching(/^ {2}- colour: unknown key/),
       expect.stringMatching(/^ {2}- maxConcurrent: expected an integer/),
       expect.stringMatching(/^ {2}- cniBinDirs: expected a list/),
       expect.stringMatching(/^ {2}- logLevel: expected one of/),
@@ -67,8 +67,90 @@ describe("netattachd process", () => {
       expect.stringMatching(/^ {2}- callTimeoutMs: expected an integer .*"fast"/),
       expect.stringMatching(/^ {2}- clusterNetwork: required/),
     ]);
-    expect(run.stderr()).toContain("invalid configuration (8 problems)");
+    expect(run.stderr()).toContain("invalid configuration (7 problems)");
+    // An unknown key is not one of them, but is still said.
+    expect(run.stderr()).toContain(
+      "netattachd: warning: colour: unknown to this netattachd, ignored (a newer release's key, or a typo)\n",
+    );
     expect(await pathExists(join(dir, "s.sock"))).toBe(false);
+  });
+
+  it("starts with keys it does not know (a newer release's ConfigMap after an image rollback): one warn line each, then in status and doctor", async () => {
+    const w = await world();
+    // What `kubectl rollout undo` leaves: the newer release's keys, one of them in a section, and a typo.
+    await writeFile(
+      w.config,
+      (await readFile(w.config, "utf8")) +
+        "futureFeature: {enabled: true}\nreconcile: {enabled: false, futureMode: fast}\nlogLevle: info\n",
+    );
+    const run = daemon(["--config", w.config]);
+    await run.listening();
+    const expected = [
+      "futureFeature: unknown to this netattachd, ignored (a newer release's key, or a typo)",
+      "reconcile.futureMode: unknown to this netattachd, ignored (a newer release's key, or a typo)",
+      "logLevle: unknown to this netattachd, ignored (a newer release's key, or a typo): did you mean logLevel?",
+    ];
+    const warns = run
+      .stdout()
+      .split("\n")
+      .filter((l) => l.includes('"configKey"'))
+      .map((l) => JSON.parse(l) as { level: number; configKey: string; msg: string });
+    expect(warns).toEqual([
+      expect.objectContaining({ level: 40, configKey: "futureFeature", msg: expected[0] }),
+      expect.objectContaining({ level: 40, configKey: "reconcile.futureMode", msg: expected[1] }),
+      expect.objectContaining({ level: 40, configKey: "logLevle", msg: expected[2] }),
+    ]);
+    // The known key next to an unknown one is applied; the unknown ones are not carried.
+    const loaded = run
+      .stdout()
+      .split("\n")
+      .filter((l) => l.includes('"msg":"configuration loaded"'))
+      .map((l) => (JSON.parse(l) as { config: Record<string, unknown> }).config);
+    expect(loaded).toEqual([expect.objectContaining({ reconcile: expect.objectContaining({ enabled: false }) })]);
+    expect(loaded[0]).not.toHaveProperty("futureFeature");
+    expect(loaded[0]?.reconcile).not.toHaveProperty("futureMode");
+
+    const ctl = async (...argv: string[]): Promise<{ code: number; out: string }> => {
+      let out = "";
+      const code = await runCli({
+        argv,
+        env: {},
+        cwd: w.dir,
+        stdout: { write: (s: string) => (out += s) },
+        stderr: { write: (s: string) => (out += s) },
+      });
+      return { code, out };
+    };
+    const text = await ctl("status", "--socket", w.socket);
+    expect(text.code).toBe(0);
+    expect(text.out.split("\n").filter((l) => l.startsWith("warning: "))).toEqual(expected.map((e) => `warning: ${e}`));
+    const json = await ctl("status", "--socket", w.socket, "-o", "json");
+    expect((JSON.parse(json.out) as { warnings: string[] }).warnings).toEqual(expected);
+
+    const configCheck = async (socket: string): Promise<unknown> => {
+      const r = await ctl("doctor", "--config", w.config, "--socket", socket, "-o", "json");
+      return (JSON.parse(r.out) as { checks: { check: string }[] }).checks.find((c) => c.check === "config");
+    };
+    const fix = expect.stringContaining("roll the ConfigMap netattach-config back");
+    expect(await configCheck(w.socket)).toEqual({
+      check: "config",
+      status: "warn",
+      message: [`netattachd on ${w.socket}: 3 key(s) unknown to netattachd, ignored:`, ...expected].join("\n"),
+      fix,
+    });
+    // Daemon away: doctor reads the file by the same rule.
+    const away = join(w.dir, "away.sock");
+    expect(await configCheck(away)).toEqual({
+      check: "config",
+      status: "warn",
+      message: [
+        `${w.config} (netattachd is not reachable): 3 key(s) unknown to netattachd, ignored:`,
+        ...expected,
+      ].join("\n"),
+      fix,
+    });
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
   });
 
   it("--help prints the flags and exits 0", async () => {

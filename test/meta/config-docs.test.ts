@@ -3,7 +3,7 @@
 // names the undocumented key.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DAEMON_CONFIG_SCHEMA, DEFAULTS } from "../../server/src/config/index.js";
+import { DEFAULTS, knownKeys } from "../../server/src/config/index.js";
 import { FLAGS } from "../../server/src/config/parse-flags.js";
 import { renderConflist } from "../../tools/src/commands/install.js";
 import { SHIM_CONF_SCHEMA } from "../../client-cni/src/shim-conf.js";
@@ -27,22 +27,6 @@ function rows(text: string): Map<string, string[]> {
     if (key !== undefined && !key.startsWith("-")) out.set(key, cells.slice(2));
   }
   return out;
-}
-
-/** Every key of the schema (config-schema.ts), sections walked: "kubernetes.mode", … */
-function knownKeys(schema: unknown = DAEMON_CONFIG_SCHEMA, prefix = ""): string[] {
-  const entries = sectionEntries(schema);
-  if (entries === undefined) throw new Error(`${prefix || "the config"} is not a section of the schema`);
-  return Object.entries(entries).flatMap(([key, value]) =>
-    sectionEntries(value) !== undefined ? knownKeys(value, `${prefix}${key}.`) : [`${prefix}${key}`],
-  );
-}
-
-/** The entries of an (optional) object schema; undefined for a leaf. */
-function sectionEntries(schema: unknown): Record<string, unknown> | undefined {
-  const s = schema as { type?: string; wrapped?: unknown; entries?: Record<string, unknown> };
-  if (s.type === "optional") return sectionEntries(s.wrapped);
-  return s.type === "strict_object" ? s.entries : undefined;
 }
 
 function defaultOf(path: string): unknown {

@@ -185,6 +185,8 @@ export interface ServiceStatus {
   readonly ready: boolean;
   /** Why not ready, when not. */
   readonly reasons: readonly string[];
+  /** What the operator should fix that does not stop readiness: config keys this netattachd ignored. */
+  readonly warnings?: readonly string[];
   /** Cluster network name and the outcome of its CNI STATUS. */
   readonly clusterNetwork?: {
     readonly name: string;

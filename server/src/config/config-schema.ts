@@ -75,8 +75,9 @@ const socketPath = v.pipe(
 );
 
 /**
- * A section of keys: a key the section does not know is an issue naming the known ones; a
- * required key (one without a default) that is missing is `missing`.
+ * A section of keys; a required key (one without a default) that is missing is `missing`. Keys a
+ * section does not know are taken out before (config-keys.ts: a warning each); strict all the same,
+ * so one that slipped through is an issue naming the known ones rather than a key silently read.
  */
 function section<E extends v.ObjectEntries>(entries: E, missing = "required") {
   const unknown = `unknown key (known: ${Object.keys(entries).join(", ")})`;

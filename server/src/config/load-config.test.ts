@@ -36,6 +36,7 @@ describe("loadConfig", () => {
     const loaded = await loadConfig(input({ "/etc/netattach/d.yaml": yaml }, ["--config", "/etc/netattach/d.yaml"]));
     expect(loaded).toEqual({
       configPath: "/etc/netattach/d.yaml",
+      warnings: [],
       config: {
         ...DEFAULTS,
         clusterNetwork: "cbr0",
@@ -118,7 +119,7 @@ describe("loadConfig", () => {
     ).toEqual(['flag --namespace-isolation takes no value, or =true or =false, got "yes"']);
   });
 
-  it("reports every invalid key at once: unknown keys, wrong types, bad values, nested, flags, cross-field", async () => {
+  it("reports every invalid key at once: wrong types, bad values, nested, flags, cross-field; unknown keys are warnings", async () => {
     const yaml = [
       "socketPath: relative-is-resolved-so-fine",
       "bogus: 1",
@@ -138,19 +139,65 @@ describe("loadConfig", () => {
     expect(issues).toEqual([
       'unexpected argument "x"',
       "unknown flag --frobnicate",
-      expect.stringMatching(/^bogus: unknown key/),
       expect.stringMatching(/^cniBinDirs: expected a list of absolute paths, got "\/not\/a\/list"$/),
       expect.stringMatching(/^maxConcurrent: expected an integer from 1 to 10000, got 0$/),
       expect.stringMatching(/^namespaceIsolation: expected true or false, got "yes"$/),
       expect.stringMatching(/^logLevel: expected one of fatal, error/),
       expect.stringMatching(/^tcpListen: expected "host:port"/),
       expect.stringMatching(/^kubernetes\.mode: expected one of none, kubeconfig, in-cluster, got "cluster"$/),
-      expect.stringMatching(/^kubernetes\.extra: unknown key/),
       expect.stringMatching(/^kubernetes\.statusFailurePolicy: expected one of fail, ignore/),
       expect.stringMatching(/^pluginTimeoutMs: expected an integer .* got "soon"$/),
       expect.stringMatching(/^clusterNetwork: required/),
       expect.stringMatching(/^tls: required when tcpListen is set/),
     ]);
+    const err = await loadConfig(
+      input({ "/c.yaml": yaml }, ["-c", "/c.yaml", "--plugin-timeout-ms", "soon", "--frobnicate", "x"]),
+    ).catch((e: unknown) => e as ConfigError);
+    expect((err as ConfigError).warnings.map((w) => w.key)).toEqual(["bogus", "kubernetes.extra"]);
+  });
+
+  it("ignores keys it does not know at any depth, each a warning naming its path and the known key it is close to", async () => {
+    const yaml = [
+      "clusterNetwork: c",
+      "futureKey: {nested: true}",
+      "clusterNetwrok: typo",
+      "nodeName: misplaced",
+      "socketpath: /run/x.sock",
+      "kubernetes: {statusFailurePolicy: ignore, nodname: n, futureFlag: 1}",
+      "tcpListen: 127.0.0.1:1",
+      "tls: {certFile: /c, keyFile: /k, clientCaFile: /ca, ocspFile: /o}",
+      "limits: {maxNetworksPerPod: 8, maxNetworkPerPod: 9}",
+      "hotplug: {}",
+    ].join("\n");
+    const loaded = await loadConfig(input({ "/c.yaml": yaml }, ["-c", "/c.yaml"]));
+    if (!("config" in loaded)) throw new Error("no config");
+    const unknown = "unknown to this netattachd, ignored (a newer release's key, or a typo)";
+    expect(loaded.warnings).toEqual([
+      { key: "futureKey", message: `futureKey: ${unknown}` },
+      { key: "clusterNetwrok", message: `clusterNetwrok: ${unknown}: did you mean clusterNetwork?` },
+      { key: "nodeName", message: `nodeName: ${unknown}: did you mean kubernetes.nodeName?` },
+      { key: "socketpath", message: `socketpath: ${unknown}: did you mean socketPath?` },
+      { key: "kubernetes.nodname", message: `kubernetes.nodname: ${unknown}: did you mean kubernetes.nodeName?` },
+      { key: "kubernetes.futureFlag", message: `kubernetes.futureFlag: ${unknown}` },
+      { key: "tls.ocspFile", message: `tls.ocspFile: ${unknown}` },
+      {
+        key: "limits.maxNetworkPerPod",
+        message: `limits.maxNetworkPerPod: ${unknown}: did you mean limits.maxNetworksPerPod?`,
+      },
+    ]);
+    // What is known beside them applies; nothing unknown is carried into the config.
+    expect(loaded.config.kubernetes.statusFailurePolicy).toBe("ignore");
+    expect(loaded.config.kubernetes).not.toHaveProperty("nodname");
+    expect(loaded.config.limits.maxNetworksPerPod).toBe(8);
+    expect(loaded.config.tls).toEqual({ certFile: "/c", keyFile: "/k", clientCaFile: "/ca" });
+    expect(loaded.config).not.toHaveProperty("futureKey");
+    // A known key with a wrong type or value stays fatal, an unknown key beside it still said.
+    const bad = await loadConfig(
+      input({ "/c.yaml": "clusterNetwork: c\nkubernetes: 3\nfoo: 1\n" }, ["-c", "/c.yaml"]),
+    ).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ConfigError);
+    expect((bad as ConfigError).issues).toEqual([expect.stringMatching(/^kubernetes: /)]);
+    expect((bad as ConfigError).warnings.map((w) => w.key)).toEqual(["foo"]);
   });
 
   it("requires mutual TLS for a TCP listener, resolving its files next to the config file", async () => {
@@ -211,7 +258,6 @@ describe("loadConfig", () => {
       // Below what the daemon's own K8S_POD_* pairs may take.
       expect.stringMatching(/^limits\.maxCniArgsBytes: expected an integer from 1024 to 122880, got 512$/),
       expect.stringMatching(/^limits\.maxDefinitionFileBytes: expected an integer from 4096 to 67108864, got 100$/),
-      expect.stringMatching(/^limits\.frob: unknown key/),
       "limits.maxAnnotationBytes (8388608) must be smaller than limits.maxMessageBytes (4194304), so an oversized annotation gets its own error",
     ]);
   });

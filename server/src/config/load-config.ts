@@ -7,6 +7,7 @@ import { jsonTextDepth } from "../cni/index.js";
 import { quoteInput } from "../errors/bounded-text.js";
 import { jsonDuplicateKey } from "./json-duplicate-key.js";
 import { ConfigError } from "./config-error.js";
+import type { ConfigWarning } from "./config-keys.js";
 import type { DaemonConfig } from "./daemon-config.js";
 import { parseFlags, setPath } from "./parse-flags.js";
 import { resolvePaths } from "./resolve-paths.js";
@@ -33,9 +34,11 @@ export interface LoadConfigInput {
 export interface LoadedConfig {
   readonly config: DaemonConfig;
   readonly configPath?: string;
+  /** Keys this netattachd does not know, ignored: each is a warn line at start-up and in GetStatus. */
+  readonly warnings: readonly ConfigWarning[];
 }
 
-/** Resolves `{ help: true }` when --help was given; throws ConfigError listing every problem. */
+/** Resolves `{ help: true }` when --help was given; throws ConfigError listing every problem (and the keys it would ignore). */
 export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig | { help: true }> {
   const flags = parseFlags(input.argv);
   if (flags.help) return { help: true };
@@ -60,8 +63,13 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig |
   // An unread file is one problem, not also every key it would have set.
   const result = validateConfig(raw, { partial: fileUnread });
   issues.push(...result.issues);
-  if (issues.length > 0 || !result.config) throw new ConfigError(issues);
-  return { config: result.config, ...(flags.configPath !== undefined ? { configPath: flags.configPath } : {}) };
+  const { warnings } = result;
+  if (issues.length > 0 || !result.config) throw new ConfigError(issues, { warnings });
+  return {
+    config: result.config,
+    ...(flags.configPath !== undefined ? { configPath: flags.configPath } : {}),
+    warnings,
+  };
 }
 
 async function readConfigFile(

@@ -1,30 +1,36 @@
 // Checks a raw config object (file merged with flags) against the schema (config-schema.ts), then
 // the rules that span keys. Collects every problem instead of stopping at the first, in the order
-// the keys were written.
+// the keys were written. A key the schema does not know is a warning, not a problem (config-keys.ts).
 import * as v from "valibot";
 import { isJsonObject } from "../cni/index.js";
 import { quoteInput } from "../errors/bounded-text.js";
+import { withoutUnknownKeys, type ConfigWarning } from "./config-keys.js";
 import { DAEMON_CONFIG_SCHEMA, GRACE_MARGIN_MS, type DaemonConfig } from "./config-schema.js";
 import { DEFAULTS } from "./daemon-config.js";
 
 type Issue = v.InferIssue<typeof DAEMON_CONFIG_SCHEMA>;
 
 /**
- * Validated config (defaults filled in) or every issue found. `partial`: the config file could not be
- * read, so the rules between keys (and "required") are skipped: the keys they need may be in it.
+ * Validated config (defaults filled in) or every issue found, and either way a warning for each key
+ * it ignored. `partial`: the config file could not be read, so the rules between keys (and
+ * "required") are skipped: the keys they need may be in it.
  */
 export function validateConfig(
-  raw: unknown,
+  input: unknown,
   opts: { partial?: boolean } = {},
-): { config: DaemonConfig; issues: [] } | { config?: undefined; issues: string[] } {
-  if (!isJsonObject(raw)) return { issues: [`the configuration must be an object, got ${quoteInput(raw)}`] };
+): ({ config: DaemonConfig; issues: [] } | { config?: undefined; issues: string[] }) & {
+  warnings: ConfigWarning[];
+} {
+  if (!isJsonObject(input))
+    return { issues: [`the configuration must be an object, got ${quoteInput(input)}`], warnings: [] };
+  const { known: raw, warnings } = withoutUnknownKeys(input);
   const parsed = v.safeParse(DAEMON_CONFIG_SCHEMA, raw, { abortPipeEarly: true });
   const issues = parsed.success ? [] : inInputOrder(parsed.issues, raw).map(describeIssue);
   const config = parsed.success ? (parsed.output as DaemonConfig) : undefined;
   if (opts.partial !== true) issues.push(...crossFieldIssues(raw));
-  if (config === undefined || issues.length > 0) return { issues };
+  if (config === undefined || issues.length > 0) return { issues, warnings };
   if (config.tcpListen === "") delete (config as { tcpListen?: string }).tcpListen;
-  return { config, issues: [] };
+  return { config, issues: [], warnings };
 }
 
 /** Rules between keys, on the raw values (so they are reported next to type errors too). */
@@ -91,15 +97,14 @@ function gracePeriodIssue(raw: Record<string, unknown>, cluster: boolean): strin
   );
 }
 
-/** "path: problem, got value"; an unknown key or a missing one has no value to show. */
+/** "path: problem, got value"; a missing key has no value to show. */
 function describeIssue(issue: Issue): string {
   const path = (issue.path ?? []).map((p) => String(p.key)).join(".");
-  const unknownKey = issue.type === "strict_object" && issue.expected === "never";
-  const got = unknownKey || issue.input === undefined ? "" : `, got ${quoteInput(issue.input)}`;
+  const got = issue.input === undefined ? "" : `, got ${quoteInput(issue.input)}`;
   return `${path}: ${issue.message}${got}`;
 }
 
-/** Issues sorted by where their key stands in the input (valibot reports unknown keys last). */
+/** Issues sorted by where their key stands in the input. */
 function inInputOrder(issues: readonly Issue[], raw: Record<string, unknown>): Issue[] {
   const rank = (issue: Issue): number[] => {
     const out: number[] = [];

@@ -273,9 +273,16 @@ describe("domain → proto", () => {
       statusToProto({
         ready: false,
         reasons: ["r"],
+        warnings: ["w"],
         clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" },
       }),
-    ).toEqual({ ready: false, reasons: ["r"], clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" } });
+    ).toEqual({
+      ready: false,
+      reasons: ["r"],
+      warnings: ["w"],
+      clusterNetwork: { name: "c", ok: false, cniCode: 50, message: "m" },
+    });
+    expect(statusToProto({ ready: true, reasons: [] }).warnings).toEqual([]);
     const a = attachmentToProto({
       containerId: "c",
       netns: "/n",

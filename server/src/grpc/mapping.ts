@@ -261,6 +261,7 @@ export function statusToProto(s: d.ServiceStatus): svc.GetStatusResponse {
   return {
     ready: s.ready,
     reasons: [...s.reasons],
+    warnings: [...(s.warnings ?? [])],
     clusterNetwork: cn ? { name: cn.name, ok: cn.ok, cniCode: cn.cniCode, message: cn.message ?? "" } : undefined,
   };
 }

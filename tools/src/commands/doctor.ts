@@ -3,14 +3,14 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULTS, loadConfig, stateLayout, type DaemonConfig } from "../../../server/src/config/index.js";
+import { DEFAULTS, loadConfig, stateLayout, type LoadedConfig } from "../../../server/src/config/index.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "../command.js";
 import { absoluteTarget, createDaemonClient } from "../daemon-client.js";
 import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-options.js";
 import { apiNetworks } from "../doctor/api-networks.js";
 import { checkConfOrder } from "../doctor/conf-order-check.js";
 import { configuredNetworks } from "../doctor/configured-networks.js";
-import { checkDaemon, checkStaleState } from "../doctor/daemon-checks.js";
+import { checkConfigKeys, checkDaemon, checkStaleState } from "../doctor/daemon-checks.js";
 import { formatCheck, type CheckResult } from "../doctor/doctor-check.js";
 import { hostLocalDirs } from "../doctor/host-local-dirs.js";
 import { checkIpamReservations } from "../doctor/ipam-reservations-check.js";
@@ -27,6 +27,8 @@ const usage = `Usage: netattachctl doctor [--config PATH] [--conf-dir DIR] [--bi
 
 Node checks for a pod that did not get its networks, each printed with its fix:
   daemon       netattachd reachable on its socket and ready
+  config       keys of netattachd's config it does not know (ignored: a typo, or a newer
+               release's key), as the daemon reports them, else as read from --config
   conf-order   netattach's conflist is the first file in the runtime's conf dir
   shim         ${SHIM_TYPE} installed in the runtime's bin dir, same bytes as this version's
   plugins      every plugin of every network in the daemon's config is in its bin dirs
@@ -62,7 +64,8 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     shim: { type: "string" },
   });
   const flags = commonFlags(values, ctx);
-  const config = await daemonConfig(ctx, values.config);
+  const loaded = await daemonConfig(ctx, values.config);
+  const { config } = loaded;
   const socket = absoluteTarget(values.socket ?? ctx.env.NETATTACH_SOCKET ?? config.socketPath, ctx.cwd);
   const abs = (p: string): string => resolve(ctx.cwd, p);
   const confDir = abs(values["conf-dir"] ?? "/etc/cni/net.d");
@@ -73,8 +76,18 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   const client = createDaemonClient(socket);
   try {
     const opts = { deadline: new Date(Date.now() + flags.timeoutMs), ...(ctx.signal ? { signal: ctx.signal } : {}) };
-    const daemon = await checkDaemon(client, socket, opts);
+    const { result: daemon, warnings } = await checkDaemon(client, socket, opts);
     checks.push(daemon);
+    checks.push(
+      warnings !== undefined
+        ? checkConfigKeys(warnings, `netattachd on ${socket}`)
+        : loaded.configPath !== undefined
+          ? checkConfigKeys(
+              loaded.warnings.map((w) => w.message),
+              `${loaded.configPath} (netattachd is not reachable)`,
+            )
+          : { check: "config", status: "skip", message: "netattachd is not reachable and no --config was read" },
+    );
     checks.push(await checkConfOrder(confDir, socket));
     checks.push(await checkShim(binDir, shim));
     const networks = await configuredNetworks(config);
@@ -117,9 +130,10 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
   return failed ? ExitCode.Failed : ExitCode.Ok;
 }
 
-async function daemonConfig(ctx: CommandContext, given: string | undefined): Promise<DaemonConfig> {
+/** netattachd's config as netattachd reads it (its unknown keys ignored, each a warning); DEFAULTS without a file. */
+async function daemonConfig(ctx: CommandContext, given: string | undefined): Promise<LoadedConfig> {
   const path = given ?? (existsSync(DAEMON_CONFIG) ? DAEMON_CONFIG : undefined);
-  if (path === undefined) return DEFAULTS;
+  if (path === undefined) return { config: DEFAULTS, warnings: [] };
   const loaded = await loadConfig({
     argv: ["--config", path],
     env: ctx.env,
@@ -127,8 +141,8 @@ async function daemonConfig(ctx: CommandContext, given: string | undefined): Pro
   }).catch((err: unknown) => {
     throw new UsageError(`--config ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   });
-  if ("help" in loaded) return DEFAULTS;
-  return loaded.config;
+  if ("help" in loaded) return { config: DEFAULTS, warnings: [] };
+  return { ...loaded, configPath: path };
 }
 
 function defaultShim(cwd: string): string | undefined {

@@ -10,7 +10,8 @@ import { outputJson } from "../output/proto-json.js";
 const usage = `Usage: netattachctl status [flags]
 
 Shows whether netattachd is ready (its sources loaded, the cluster network's CNI STATUS ok)
-and why not. Exit code 0 when ready, 1 when not or unreachable.
+and why not, and its warnings (config keys it does not know and ignored). Exit code 0 when
+ready, 1 when not or unreachable; warnings alone do not change it.
 
 ${COMMON_USAGE}`;
 
@@ -29,10 +30,11 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     const health = await client.health.check({ service: "" }, opts);
     const serving = HealthCheckResponse_ServingStatus[health.status] ?? String(health.status);
     printResult(ctx.stdout, flags.output, {
-      // ready and reasons always, even when false / empty (proto JSON leaves defaults out).
+      // ready, reasons and warnings always, even when false / empty (proto JSON leaves defaults out).
       data: () => ({
         ready: status.ready,
         reasons: status.reasons,
+        warnings: status.warnings,
         ...(outputJson(GetStatusResponse.toJSON(status)) as object),
         health: serving,
       }),
@@ -47,6 +49,7 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
               ]
             : []),
           ...status.reasons.map((r) => `not ready: ${r}`),
+          ...status.warnings.map((w) => `warning: ${w}`),
         ];
         return lines.join("\n") + "\n";
       },

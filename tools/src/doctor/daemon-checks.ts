@@ -1,4 +1,4 @@
-// Doctor checks that ask netattachd itself: reachable and ready; saved attachments whose
+// Doctor checks that ask netattachd itself: reachable and ready; the config keys it ignored; saved attachments whose
 // network namespace is gone (stale state the runtime will never DEL), and saved records it cannot
 // read (never reconciled: what they hold stays reserved until someone looks).
 import { existsSync } from "node:fs";
@@ -14,27 +14,58 @@ export interface CallOptions {
 const DAEMONSET_HINT =
   "kubectl -n kube-system get pods -l app.kubernetes.io/name=netattach -o wide; kubectl -n kube-system logs ds/netattach";
 
-export async function checkDaemon(client: DaemonClient, socket: string, opts: CallOptions): Promise<CheckResult> {
+/** The daemon check, and the warnings the daemon reported (GetStatus) when it answered. */
+export async function checkDaemon(
+  client: DaemonClient,
+  socket: string,
+  opts: CallOptions,
+): Promise<{ result: CheckResult; warnings?: readonly string[] }> {
   try {
     const status = await client.api.getStatus({}, opts);
+    const { warnings } = status;
     const cluster = status.clusterNetwork ? ` (cluster network ${status.clusterNetwork.name})` : "";
-    if (status.ready) return { check: "daemon", status: "ok", message: `netattachd on ${socket} is ready${cluster}` };
+    if (status.ready)
+      return {
+        result: { check: "daemon", status: "ok", message: `netattachd on ${socket} is ready${cluster}` },
+        warnings,
+      };
     return {
-      check: "daemon",
-      status: "fail",
-      message: `netattachd on ${socket} is not ready: ${status.reasons.join("; ") || "no reason given"}`,
-      fix: `pods wait in ContainerCreating until it is ready; read its log for the cause (${DAEMONSET_HINT})`,
+      result: {
+        check: "daemon",
+        status: "fail",
+        message: `netattachd on ${socket} is not ready: ${status.reasons.join("; ") || "no reason given"}`,
+        fix: `pods wait in ContainerCreating until it is ready; read its log for the cause (${DAEMONSET_HINT})`,
+      },
+      warnings,
     };
   } catch (err) {
     const failure = failureOf(err, socket);
     if (failure === undefined) throw err;
     return {
-      check: "daemon",
-      status: "fail",
-      message: `${failure.code}: ${failure.message}`,
-      fix: `start netattachd, or point doctor at its socket with --socket (${DAEMONSET_HINT})`,
+      result: {
+        check: "daemon",
+        status: "fail",
+        message: `${failure.code}: ${failure.message}`,
+        fix: `start netattachd, or point doctor at its socket with --socket (${DAEMONSET_HINT})`,
+      },
     };
   }
+}
+
+/**
+ * Keys of netattachd's config it does not know and ignores: `from` says whose list it is (the
+ * running daemon's, or doctor's own read of the file when the daemon did not answer).
+ */
+export function checkConfigKeys(warnings: readonly string[], from: string): CheckResult {
+  if (warnings.length === 0) return { check: "config", status: "ok", message: `${from}: every key is known` };
+  return {
+    check: "config",
+    status: "warn",
+    message: [`${from}: ${warnings.length} key(s) unknown to netattachd, ignored:`, ...warnings].join("\n"),
+    fix:
+      "correct a typo, or remove the key; after an image rollback (kubectl rollout undo), roll the ConfigMap " +
+      "netattach-config back to the release's too, then restart the pods (docs/deploy.md, Upgrades and rollbacks)",
+  };
 }
 
 export async function checkStaleState(client: DaemonClient, opts: CallOptions): Promise<CheckResult> {

@@ -3,7 +3,7 @@
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
 export interface CheckResult {
-  /** Short stable id: daemon, conf-order, shim, plugins, kernel, stale-state, ipam-reservations. */
+  /** Short stable id: daemon, config, conf-order, shim, plugins, kernel, stale-state, ipam-reservations. */
   readonly check: string;
   readonly status: CheckStatus;
   readonly message: string;

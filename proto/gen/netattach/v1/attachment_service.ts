@@ -315,7 +315,14 @@ export interface GetStatusRequest {
 export interface GetStatusResponse {
   ready: boolean;
   reasons: string[];
-  clusterNetwork?: ClusterNetworkStatus | undefined;
+  clusterNetwork?:
+    | ClusterNetworkStatus
+    | undefined;
+  /**
+   * What the operator should fix that does not stop readiness, one line each: keys of the daemon's
+   * config it does not know and ignored ("futureKey: unknown to this netattachd, ignored …").
+   */
+  warnings: string[];
 }
 
 /** Outcome of CNI STATUS on the cluster network. */
@@ -2373,7 +2380,7 @@ export const GetStatusRequest: MessageFns<GetStatusRequest> = {
 };
 
 function createBaseGetStatusResponse(): GetStatusResponse {
-  return { ready: false, reasons: [], clusterNetwork: undefined };
+  return { ready: false, reasons: [], clusterNetwork: undefined, warnings: [] };
 }
 
 export const GetStatusResponse: MessageFns<GetStatusResponse> = {
@@ -2386,6 +2393,9 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     }
     if (message.clusterNetwork !== undefined) {
       ClusterNetworkStatus.encode(message.clusterNetwork, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -2427,6 +2437,14 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
             message.clusterNetwork = ClusterNetworkStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2448,6 +2466,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
         : isSet(object.cluster_network)
         ? ClusterNetworkStatus.fromJSON(object.cluster_network)
         : undefined,
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -2462,6 +2481,9 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     if (message.clusterNetwork !== undefined) {
       obj.clusterNetwork = ClusterNetworkStatus.toJSON(message.clusterNetwork);
     }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
     return obj;
   },
 
@@ -2475,6 +2497,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     message.clusterNetwork = (object.clusterNetwork !== undefined && object.clusterNetwork !== null)
       ? ClusterNetworkStatus.fromPartial(object.clusterNetwork)
       : undefined;
+    message.warnings = object.warnings?.map((e) => e) || [];
     return message;
   },
 };
