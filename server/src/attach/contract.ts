@@ -123,6 +123,11 @@ export interface DetachResult {
   readonly removed: ReadonlyArray<{ readonly network: string; readonly ifName: string }>;
   /** Delegates left to the reconciler, with what could not be released. */
   readonly orphaned: ReadonlyArray<{ readonly network: string; readonly ifName: string; readonly cause: string }>;
+  /**
+   * Deleted with the netns gone while their conf sets `ipMasq`: bridge and ptp read the addresses to
+   * unmasquerade from the pod's interface, so their DEL leaves the host's masquerade rules (docs/troubleshooting.md).
+   */
+  readonly masqueradeLeft?: ReadonlyArray<{ readonly network: string; readonly ifName: string }>;
 }
 
 export interface GcRequest {

@@ -15,6 +15,8 @@ import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from 
 import { settleRelease, type SettleDeps } from "./settle-release.js";
 import { checkAskedNetns, holding, pinForDelete } from "./netns-rules.js";
 import type { SettledIds } from "./settled-ids.js";
+import type { PlannedDelegate } from "./attachment-plan.js";
+import { delegateList } from "./delegate-invocation.js";
 import {
   logUnrecordedRelease,
   unrecordedRelease,
@@ -121,12 +123,21 @@ export async function detachRecord(
       ifName: r.delegate.ifName,
       cause: r.cause,
     }));
+    // Without the netns, bridge's and ptp's DEL (up to at least 1.1.1) release the IPAM address and
+    // return before their ipMasq teardown, whose addresses they read from the pod's interface. Said,
+    // not fixed: netattach does not edit the host's iptables by guessing the plugin's chain names.
+    const masqueradeLeft =
+      pinned === undefined
+        ? outcome.delegates
+            .filter((r) => r.how === "deleted" && masquerades(r.delegate))
+            .map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName }))
+        : [];
     deps.settled?.add(plan.containerId);
     event(
       orphaned.length === 0 ? "ok" : "partial",
       orphaned.length > 0 ? { message: `orphaned for the reconciler: ${describeLeft(settled.orphaned)}` } : {},
     );
-    return { removed, orphaned };
+    return { removed, orphaned, ...(masqueradeLeft.length > 0 ? { masqueradeLeft } : {}) };
   } catch (err) {
     event("failed", {
       reason: isDaemonError(err) ? err.code : "INTERNAL",
@@ -155,4 +166,9 @@ async function markDetaching(deps: DetachDeps, record: AttachmentRecord, log: Lo
   } catch (err) {
     log.warn({ err }, "DEL could not save the attachment as detaching; deleting its delegates anyway");
   }
+}
+
+/** Whether a plugin of the delegate's conf masquerades its addresses on the host (bridge, ptp: `"ipMasq": true`). */
+function masquerades(delegate: PlannedDelegate): boolean {
+  return delegateList(delegate, "del").plugins.some((p) => p.ipMasq === true);
 }

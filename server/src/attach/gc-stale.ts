@@ -112,10 +112,10 @@ export async function detachStale(
         continue;
       }
       removed.push(containerId);
-      const { orphaned } = done.value;
+      const { orphaned, masqueradeLeft = [] } = done.value;
       pass.items.push(
         orphaned.length === 0
-          ? { ...item, outcome: "removed" }
+          ? { ...item, outcome: "removed", ...masqueradeNote(containerId, masqueradeLeft) }
           : {
               ...item,
               outcome: "orphaned",
@@ -132,6 +132,21 @@ export async function detachStale(
   }
   if (ahead.ids.length > 0) warnClockStep(pass.log, ahead.ids, ahead.maxMs);
   return { kept, removed };
+}
+
+/** What a DEL without the netns left on the host: the masquerade rules of `ipMasq` networks, and how to find them. */
+function masqueradeNote(
+  containerId: string,
+  left: ReadonlyArray<{ readonly network: string; readonly ifName: string }>,
+): { message?: string } {
+  if (left.length === 0) return {};
+  const networks = left.map((l) => `"${l.network}" (${l.ifName})`).join(", ");
+  return {
+    message:
+      `removed; its netns was gone, so the ipMasq rules of network ${networks} stay on the host (the plugin reads ` +
+      `the addresses to unmasquerade from the pod's interface): iptables -t nat -S | grep -F 'id: \\"${containerId}\\"' ` +
+      "(docs/troubleshooting.md)",
+  };
 }
 
 /** Bounded: the count, the furthest ahead, and a few ids (a node may hold hundreds of records). */

@@ -8,6 +8,9 @@ import { DEFAULTS } from "../config/index.js";
 import type { AttachmentRecord } from "./attachment-store.js";
 import { createAttachmentService, type AttachmentServiceDeps } from "./create-attachment-service.js";
 import type { GoneReason, SandboxTruth } from "./sandbox-truth.js";
+import type { ResolvedNetwork } from "../resolve/index.js";
+import type { NetnsGuard } from "../netns/netns-guard.js";
+import { guardFromInspect } from "../netns/netns-guard.test-helper.js";
 import {
   allPluginsFound,
   anyNetns,
@@ -53,6 +56,8 @@ describe("a reconcile pass (GC without a valid set)", () => {
       runtime?: ReturnType<typeof recordingRuntime>;
       clock?: { now: number };
       gcTimeoutMs?: number;
+      networks?: ResolvedNetwork[];
+      netns?: NetnsGuard;
     } = {},
   ) {
     const runtime = o.runtime ?? recordingRuntime();
@@ -60,7 +65,7 @@ describe("a reconcile pass (GC without a valid set)", () => {
     const clock = o.clock ?? { now: Date.parse("2026-03-01T10:00:00Z") };
     const deps: AttachmentServiceDeps = {
       runtime,
-      resolver: fakeResolver(networks),
+      resolver: fakeResolver(o.networks ?? networks),
       podSource: noClusterPods,
       statusWriter: recordingStatusWriter(),
       store: t.store,
@@ -69,7 +74,7 @@ describe("a reconcile pass (GC without a valid set)", () => {
       events,
       routes: recordingRoutes(),
       findPlugin: allPluginsFound,
-      netns: anyNetns,
+      netns: o.netns ?? anyNetns,
       limits: { maxConcurrent: 4, callTimeoutMs: 60_000 },
       clusterNetwork: () => undefined,
       truth: truth(o.gone ?? new Map()),
@@ -222,6 +227,44 @@ describe("a reconcile pass (GC without a valid set)", () => {
     ]);
     expect(base.calls).toEqual([]);
     expect((await t.store.list()).map((e) => e.containerId)).toEqual(["old"]);
+  });
+
+  it("says which ipMasq networks' masquerade rules a DEL without the netns left, and how to find them", async () => {
+    const gonePaths = new Set<string>();
+    const { svc, clock } = service({
+      gone: new Map<string, GoneReason>([
+        ["masq", "netns-gone"],
+        ["alive", "sandbox-gone"],
+      ]),
+      networks: [
+        network("cluster", "cbr0", conf("cbr0", "bridge", { ipMasq: true })),
+        network("selected", "default/ptp-conf", conf("ptp-conf", "ptp")),
+      ],
+      netns: guardFromInspect((path) =>
+        gonePaths.has(path)
+          ? { ok: false, problem: "missing", detail: "does not exist" }
+          : { ok: true, id: `ns:${path}` },
+      ),
+    });
+    for (const containerId of ["masq", "alive"]) await svc.attach(request({ containerId }), ctx());
+    gonePaths.add("/var/run/netns/masq");
+    clock.now += 120_000;
+
+    const res = await svc.gc({}, ctx());
+
+    const byId = Object.fromEntries(res.items.map((i) => [i.containerId, i]));
+    expect(byId.masq).toEqual(
+      expect.objectContaining({
+        outcome: "removed",
+        message:
+          'removed; its netns was gone, so the ipMasq rules of network "cbr0" (eth0) stay on the host (the plugin reads ' +
+          "the addresses to unmasquerade from the pod's interface): iptables -t nat -S | grep -F 'id: \\\"masq\\\"' " +
+          "(docs/troubleshooting.md)",
+      }),
+    );
+    // The ptp network (no ipMasq) is not named; with the netns still there the plugin unmasquerades itself.
+    expect(byId.alive).toEqual(expect.objectContaining({ outcome: "removed" }));
+    expect(byId.alive).not.toHaveProperty("message");
   });
 
   it("never touches an attachment whose ADD is in flight, and skips CNI GC in the background while calls run", async () => {
