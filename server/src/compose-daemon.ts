@@ -1,6 +1,7 @@
 // Composition root shared by main.ts and the tests: DaemonConfig + logger → a Daemon wired
 // to the real CNI runtime, the file/Kubernetes network sources and the attachment service,
 // whose events go to the event stream, the metrics and (with a cluster) Kubernetes Events.
+import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import {
   createAttachmentService,
@@ -41,6 +42,7 @@ import { createAnnotationHotplug } from "./hotplug/annotation-hotplug.js";
 import { fanOut } from "./events/fan-out.js";
 import { createClusterNetworkTracker } from "./health/cluster-network.js";
 import { stateDirProblem } from "./health/state-dir-problem.js";
+import { stateDirMountWarning } from "./health/state-dir-mount.js";
 import type { CreateKubeEdge, KubeEdge, KubeEdgeConfig, KubeEdgeDeps } from "./kube/index.js";
 import { createMetrics } from "./metrics/index.js";
 import { createRouteEditor } from "./netns/route-editor.js";
@@ -79,6 +81,12 @@ const UNFINISHED_ADDS_BUDGET_MS = 30_000;
 export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const { config, log } = opts;
   const layout = stateLayout(config);
+  const mountWarning = stateDirMountWarning(
+    config.stateDir,
+    await readFile("/proc/self/mountinfo", "utf8").catch(() => ""),
+  );
+  if (mountWarning !== undefined) log.warn({ stateDir: config.stateDir }, mountWarning);
+  const warnings = [...(opts.configWarnings ?? []), ...(mountWarning !== undefined ? [mountWarning] : [])];
   // Plugins die with the daemon (parent-death signal) and carry its state dir as owner mark, so the
   // next start finds whatever outlived it (startupCleanup).
   const spawnExec =
@@ -174,12 +182,13 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   });
   // STATUS needs the cluster network's current config: resolve it first. A state dir ADDs cannot
   // save in is a reason too (readiness, the ADD gate and the Status RPC all read this). The config's
-  // warnings are said at start-up and kept here, so status and doctor show them after the log is gone.
+  // warnings and a stateDir in the container's own root are said at start-up and kept here, so status
+  // and doctor show them after the log is gone.
   const service: AttachmentService = metrics.instrument({
     ...domain,
     status: async (ctx) => {
       const [stateDir] = await Promise.all([stateDirProblem(config.stateDir), cluster.refresh(ctx.signal)]);
-      const status = { ...(await domain.status(ctx)), warnings: opts.configWarnings ?? [] };
+      const status = { ...(await domain.status(ctx)), warnings };
       return stateDir === undefined ? status : { ...status, ready: false, reasons: [stateDir, ...status.reasons] };
     },
   });

@@ -190,7 +190,7 @@ export interface ServiceStatus {
   readonly ready: boolean;
   /** Why not ready, when not. */
   readonly reasons: readonly string[];
-  /** What the operator should fix that does not stop readiness: config keys this netattachd ignored. */
+  /** What the operator should fix that does not stop readiness: config keys ignored, a stateDir the container's own. */
   readonly warnings?: readonly string[];
   /** Cluster network name and the outcome of its CNI STATUS. */
   readonly clusterNetwork?: {

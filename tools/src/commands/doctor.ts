@@ -10,7 +10,7 @@ import { COMMON_USAGE, commonFlags, parseCommand } from "../daemon/daemon-option
 import { apiNetworks } from "../doctor/api-networks.js";
 import { checkConfOrder } from "../doctor/conf-order-check.js";
 import { configuredNetworks } from "../doctor/configured-networks.js";
-import { checkConfigKeys, checkDaemon, checkStaleState } from "../doctor/daemon-checks.js";
+import { checkConfigWarnings, checkDaemon, checkStaleState } from "../doctor/daemon-checks.js";
 import { formatCheck, type CheckResult } from "../doctor/doctor-check.js";
 import { hostLocalDirs } from "../doctor/host-local-dirs.js";
 import { checkIpamReservations } from "../doctor/ipam-reservations-check.js";
@@ -27,8 +27,9 @@ const usage = `Usage: netattachctl doctor [--config PATH] [--conf-dir DIR] [--bi
 
 Node checks for a pod that did not get its networks, each printed with its fix:
   daemon       netattachd reachable on its socket and ready
-  config       keys of netattachd's config it does not know (ignored: a typo, or a newer
-               release's key), as the daemon reports them, else as read from --config
+  config       netattachd's warnings about its config (keys it does not know and ignores:
+               a typo, or a newer release's key; a stateDir in the container's own root),
+               as the daemon reports them, else the keys as read from --config
   conf-order   netattach's conflist is the first file in the runtime's conf dir
   shim         ${SHIM_TYPE} installed in the runtime's bin dir, same bytes as this version's
   plugins      every plugin of every network in the daemon's config is in its bin dirs
@@ -80,9 +81,9 @@ async function run(ctx: CommandContext): Promise<ExitCode> {
     checks.push(daemon);
     checks.push(
       warnings !== undefined
-        ? checkConfigKeys(warnings, `netattachd on ${socket}`)
+        ? checkConfigWarnings(warnings, `netattachd on ${socket}`)
         : loaded.configPath !== undefined
-          ? checkConfigKeys(
+          ? checkConfigWarnings(
               loaded.warnings.map((w) => w.message),
               `${loaded.configPath} (netattachd is not reachable)`,
             )

@@ -1,4 +1,4 @@
-// Doctor checks that ask netattachd itself: reachable and ready; the config keys it ignored; saved attachments whose
+// Doctor checks that ask netattachd itself: reachable and ready; what it warns about its config; saved attachments whose
 // network namespace is gone (stale state the runtime will never DEL), and saved records it cannot
 // read (never reconciled: what they hold stays reserved until someone looks).
 import { existsSync } from "node:fs";
@@ -53,18 +53,20 @@ export async function checkDaemon(
 }
 
 /**
- * Keys of netattachd's config it does not know and ignores: `from` says whose list it is (the
- * running daemon's, or doctor's own read of the file when the daemon did not answer).
+ * What netattachd warns about its config (keys it does not know and ignores, a stateDir in the
+ * container's own root): `from` says whose list it is (the running daemon's, or doctor's own read of
+ * the file when the daemon did not answer).
  */
-export function checkConfigKeys(warnings: readonly string[], from: string): CheckResult {
-  if (warnings.length === 0) return { check: "config", status: "ok", message: `${from}: every key is known` };
+export function checkConfigWarnings(warnings: readonly string[], from: string): CheckResult {
+  if (warnings.length === 0) return { check: "config", status: "ok", message: `${from}: no warnings` };
   return {
     check: "config",
     status: "warn",
-    message: [`${from}: ${warnings.length} key(s) unknown to netattachd, ignored:`, ...warnings].join("\n"),
+    message: [`${from}: ${warnings.length} warning(s):`, ...warnings].join("\n"),
     fix:
-      "correct a typo, or remove the key; after an image rollback (kubectl rollout undo), roll the ConfigMap " +
-      "netattach-config back to the release's too, then restart the pods (docs/deploy.md, Upgrades and rollbacks)",
+      "an unknown key: correct a typo, or remove it; after an image rollback (kubectl rollout undo), roll the " +
+      "ConfigMap netattach-config back to the release's too, then restart the pods. A stateDir in the container's " +
+      "root: put it on the DaemonSet's state hostPath (docs/deploy.md, Upgrades and rollbacks)",
   };
 }
 

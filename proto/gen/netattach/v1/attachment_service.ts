@@ -320,7 +320,8 @@ export interface GetStatusResponse {
     | undefined;
   /**
    * What the operator should fix that does not stop readiness, one line each: keys of the daemon's
-   * config it does not know and ignored ("futureKey: unknown to this netattachd, ignored …").
+   * config it does not know and ignored ("futureKey: unknown to this netattachd, ignored …"), a
+   * stateDir in the container's own root filesystem (lost at the next rollout).
    */
   warnings: string[];
 }
