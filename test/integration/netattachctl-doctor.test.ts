@@ -1,6 +1,7 @@
 // netattachctl doctor against a real daemon composed like main.ts (test-double plugins) and a
 // runtime conf/bin dir written by `netattachctl install`: each check finds what was broken
 // on purpose, names it, prints the fix, and the exit code says whether anything failed.
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -254,6 +255,39 @@ describe("netattachctl doctor", () => {
       expect((await cli("list", "--socket", d.socketPath, "--pod", "default/p1")).out).toBe("no attachments\n");
     } finally {
       await rm(broken, { force: true });
+    }
+  });
+
+  it("says a record a newer netattachd wrote calls for a roll-forward, and never advises removing it", async () => {
+    const newer = join(dir, "state", "attachments", "newer1.json");
+    await writeFile(newer, JSON.stringify({ version: 2, plan: { containerId: "newer1" } }));
+    try {
+      const { code, byName } = await checks();
+      expect(code).toBe(1);
+      expect(byName["stale-state"]).toEqual({
+        check: "stale-state",
+        status: "fail",
+        message: `1 saved record(s) were written by a newer netattachd (this one reads record version 1); netattachd keeps them as they are, never reconciles them, and their pods' DEL fails (CNI 11, retried by the runtime) until it is rolled forward:\n${newer}: record version 2`,
+        fix: "roll netattachd forward (the DaemonSet's image) to the release that wrote them or a later one; do not remove these records: their pods' secondary networks would never be released",
+      });
+      const problem =
+        "was written by a newer netattachd (record version 2; this netattachd reads version 1): roll netattachd forward to a release that reads it";
+      expect((await cli("list", "--socket", d.socketPath)).out).toBe(
+        `no attachments\n1 saved record(s) cannot be read; netattachd leaves them in place and never reconciles them (see netattachctl doctor):\n  newer1: ${newer}: ${problem}\n`,
+      );
+      const json = JSON.parse((await cli("list", "--socket", d.socketPath, "-o", "json")).out) as unknown;
+      expect(json).toEqual({
+        attachments: [],
+        unreadable: [{ containerId: "newer1", path: newer, problem, recordVersion: 2, readerVersion: 1 }],
+      });
+      const del = await cli("detach", "--socket", d.socketPath, "--container-id", "newer1");
+      expect(del.code).toBe(1);
+      expect(del.err).toContain("STATE_TOO_NEW");
+      expect(del.err).toContain(`saved attachment ${newer} of container newer1 ${problem}`);
+      expect(del.err).not.toContain("corrupt");
+      expect(existsSync(newer)).toBe(true);
+    } finally {
+      await rm(newer, { force: true });
     }
   });
 

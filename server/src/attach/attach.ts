@@ -13,7 +13,13 @@ import type { NetnsGuard, PinnedNetns } from "../netns/netns-guard.js";
 import type { AttachmentPlan, PlannedDelegate } from "./attachment-plan.js";
 import type { AttachRequest, AttachResult } from "./contract.js";
 import type { NetworkStatusWriter } from "./ports.js";
-import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
+import {
+  isUnreadable,
+  RECORD_VERSION,
+  unreadableRecordError,
+  type AttachmentRecord,
+  type AttachmentStore,
+} from "./attachment-store.js";
 import { preparePlan, type PrepareDeps } from "./prepare-plan.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { ranNoPlugin, toDaemonError } from "./cni-error.js";
@@ -73,8 +79,8 @@ async function attachPinned(
   const links = deps.links.names(pinned.handle, { signal: call.signal });
   links.catch(() => undefined); // a refused request never looks at it
   const existing = await deps.store.load(req.containerId);
-  if (existing.state === "corrupt")
-    throw corruptRecordError(existing, req.containerId, "remove it after cleaning up by hand");
+  if (isUnreadable(existing))
+    throw unreadableRecordError(existing, req.containerId, "remove it after cleaning up by hand");
   if (existing.state === "found") {
     throw new DaemonError(
       "INVALID_REQUEST",
@@ -116,7 +122,7 @@ async function run(
 ): Promise<AttachResult> {
   const created = deps.now().toISOString();
   let record: AttachmentRecord = {
-    version: 1,
+    version: RECORD_VERSION,
     plan,
     results: {},
     phase: "attaching",

@@ -1,7 +1,12 @@
 // The saved attachment a hot-plug works on: it must exist and be attached (not half-way through
 // the runtime's ADD or DEL). Its netns must still be the namespace it was made in: pinSavedNetns.
 import { DaemonError } from "../errors/daemon-error.js";
-import { corruptRecordError, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
+import {
+  isUnreadable,
+  unreadableRecordError,
+  type AttachmentRecord,
+  type AttachmentStore,
+} from "./attachment-store.js";
 
 export async function loadAttached(
   store: AttachmentStore,
@@ -9,7 +14,7 @@ export async function loadAttached(
   phase: string,
 ): Promise<AttachmentRecord> {
   const read = await store.load(containerId);
-  if (read.state === "corrupt") throw corruptRecordError(read, containerId, "remove it after cleaning up by hand");
+  if (isUnreadable(read)) throw unreadableRecordError(read, containerId, "remove it after cleaning up by hand");
   if (read.state === "missing") {
     throw new DaemonError(
       "ATTACHMENT_NOT_FOUND",

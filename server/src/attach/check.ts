@@ -1,7 +1,7 @@
 // CHECK every saved delegate in attach order, with the netns and args it was added with.
 import type { CniRuntime } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
-import { corruptRecordError, type AttachmentStore } from "./attachment-store.js";
+import { isUnreadable, unreadableRecordError, type AttachmentStore } from "./attachment-store.js";
 import { delegateList, delegateRuntimeConf } from "./delegate-invocation.js";
 import { toDaemonError } from "./cni-error.js";
 import { describeOrigin } from "./origin.js";
@@ -17,7 +17,7 @@ export async function check(
 ): Promise<void> {
   const { containerId } = req;
   const read = await deps.store.load(containerId);
-  if (read.state === "corrupt") throw corruptRecordError(read, containerId, "it cannot be checked");
+  if (isUnreadable(read)) throw unreadableRecordError(read, containerId, "it cannot be checked");
   if (read.state === "missing") {
     throw new DaemonError("ATTACHMENT_NOT_FOUND", `no attachment is saved for container ${containerId}`, {
       phase: "check",

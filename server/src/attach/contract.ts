@@ -233,6 +233,8 @@ export interface UnreadableRecord {
   readonly containerId: string;
   readonly path: string;
   readonly problem: string;
+  /** Set for a record a newer netattachd wrote: whole, kept until netattachd is rolled forward. */
+  readonly tooNew?: { readonly recordVersion: number; readonly readerVersion: number };
 }
 
 /** A check the daemon config relaxes (e.g. defaultRouteConflicts: warn): what it would have refused. */

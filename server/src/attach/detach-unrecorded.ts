@@ -18,7 +18,7 @@ import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver, PodSource, ResolvedNetwork } from "../resolve/index.js";
-import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
+import { RECORD_VERSION, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
 import type { AttachRequest, DetachRequest, DetachResult, ReadinessView } from "./contract.js";
 import { waitForFirstReadiness } from "./first-readiness.js";
 import { buildPlan, type PlanOptions } from "./plan.js";
@@ -146,7 +146,7 @@ export async function unrecordedRelease(
     const now = deps.now().toISOString();
     // Never saved as detaching before its plugins run: after a crash the runtime's retried DEL does it again.
     const record: AttachmentRecord = {
-      version: 1,
+      version: RECORD_VERSION,
       plan,
       results: {},
       phase: "detaching",

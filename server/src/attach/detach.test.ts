@@ -1,10 +1,12 @@
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
+import { ERROR_CODES } from "../errors/error-codes.js";
 import type { NetworkResolver } from "../resolve/index.js";
 import type { AttachmentStore } from "./attachment-store.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
@@ -524,6 +526,30 @@ describe("detach", () => {
       `saved attachment ${join(dir, "attachments", "c1.json")} of container c1 is corrupt (not valid JSON); its delegates cannot be deleted without it`,
     );
     expect(err.context.source).toBe(join(dir, "attachments", "c1.json"));
+  });
+
+  it("leaves a record a newer netattachd wrote untouched: STATE_TOO_NEW (CNI 11) says to roll forward, never corrupt", async () => {
+    const runtime = recordingRuntime();
+    const svc = createAttachmentService(deps(runtime, fakeResolver(networks)));
+    await svc.attach(request(), ctx());
+    const path = join(dir, "attachments", "c1.json");
+    const newer = JSON.stringify({ ...JSON.parse(await readFile(path, "utf8")), version: 2 });
+    await writeFile(path, newer);
+    runtime.calls.length = 0;
+    const err = await rejection(svc.detach({ containerId: "c1", netns: "" }, ctx()));
+    expect(err.code).toBe("STATE_TOO_NEW");
+    expect(ERROR_CODES[err.code]).toMatchObject({ status: "FAILED_PRECONDITION", cniCode: 11 });
+    expect(err.message).toBe(
+      `saved attachment ${path} of container c1 was written by a newer netattachd (record version 2; this netattachd reads version 1): roll netattachd forward to a release that reads it; nothing was done and the record is kept as it is`,
+    );
+    expect(runtime.calls).toEqual([]);
+    expect(await readFile(path, "utf8")).toBe(newer);
+
+    // One that says this format may read it is DELed as this format's own.
+    await writeFile(path, JSON.stringify({ ...JSON.parse(newer), minReaderVersion: 1 }));
+    await svc.detach({ containerId: "c1", netns: "" }, ctx());
+    expect(runtime.calls.filter((c) => c.op === "del").map((c) => c.ifName)).toEqual(["net2", "net1", "eth0"]);
+    expect(existsSync(path)).toBe(false);
   });
 });
 

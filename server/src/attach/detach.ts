@@ -10,7 +10,7 @@ import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
 import type { DetachRequest, DetachResult, ReadinessView } from "./contract.js";
-import { corruptRecordError, type AttachmentRecord } from "./attachment-store.js";
+import { isUnreadable, unreadableRecordError, type AttachmentRecord } from "./attachment-store.js";
 import { describeLeft, releaseDelegates, releaseTarget, type ReleaseDeps } from "./release-delegates.js";
 import { settleRelease, type SettleDeps } from "./settle-release.js";
 import { checkAskedNetns, holding, pinForDelete } from "./netns-rules.js";
@@ -58,8 +58,8 @@ export async function detach(
     logUnrecordedRelease(call.log, unrecorded, res);
     return res;
   }
-  if (read.state === "corrupt")
-    throw corruptRecordError(read, req.containerId, "its delegates cannot be deleted without it");
+  if (isUnreadable(read))
+    throw unreadableRecordError(read, req.containerId, "its delegates cannot be deleted without it");
   call.onRecord?.(read.record, "saved");
   checkAskedNetns(deps.netns, read.record, req.netns, "DEL");
   return detachRecord(deps, read.record, call, "del");

@@ -57,6 +57,45 @@ describe("file attachment store", () => {
     });
   });
 
+  it("reads a newer format that declares this one may read it, and keeps its version and unknown fields on a rewrite", async () => {
+    const store = createFileAttachmentStore(join(dir, "attachments"));
+    const path = join(dir, "attachments", "c1.json");
+    await store.save(record("c1"));
+    const newer = { ...record("c1"), version: 2, minReaderVersion: 1, futureField: { keep: "me" } };
+    await writeFile(path, JSON.stringify(newer));
+    const read = await store.load("c1");
+    expect(read).toEqual({ state: "found", record: newer });
+    if (read.state !== "found") return;
+    await store.save({ ...read.record, phase: "attached" });
+    expect(JSON.parse(await readFile(path, "utf8"))).toEqual({ ...newer, phase: "attached" });
+  });
+
+  it("reports a record a newer netattachd wrote in a format this one does not read as too-new, never corrupt", async () => {
+    const store = createFileAttachmentStore(join(dir, "attachments"));
+    const path = join(dir, "attachments", "c1.json");
+    await mkdir(join(dir, "attachments"));
+    // Its shape is the newer format's business: not judged.
+    await writeFile(path, JSON.stringify({ version: 2, plan: "whatever v2 holds" }));
+    expect(await store.load("c1")).toEqual({ state: "too-new", path, version: 2, minReaderVersion: 2 });
+    await writeFile(path, JSON.stringify({ ...record("c1"), version: 5, minReaderVersion: 3 }));
+    expect(await store.load("c1")).toEqual({ state: "too-new", path, version: 5, minReaderVersion: 3 });
+    expect((await store.list()).map((e) => e.read.state)).toEqual(["too-new"]);
+  });
+
+  it.each([
+    [{ version: 0 }, "unknown version 0"],
+    [{ version: "2" }, 'unknown version "2"'],
+    [{ version: 1.5 }, "unknown version 1.5"],
+    [{ version: 1, minReaderVersion: 2 }, "minReaderVersion 2 is not a version from 1 to its version 1"],
+    [{ version: 2, minReaderVersion: 0 }, "minReaderVersion 0 is not a version from 1 to its version 2"],
+    [{ version: 2, minReaderVersion: null }, "minReaderVersion null is not a version from 1 to its version 2"],
+  ])("reports a record whose format %j makes no sense as corrupt: %s", async (format, problem) => {
+    const store = createFileAttachmentStore(join(dir, "attachments"));
+    await mkdir(join(dir, "attachments"));
+    await writeFile(join(dir, "attachments", "c1.json"), JSON.stringify({ ...record("c1"), ...format }));
+    expect(await store.load("c1")).toMatchObject({ state: "corrupt", problem });
+  });
+
   it("replaces the file whole and leaves no temp file behind", async () => {
     const store = createFileAttachmentStore(join(dir, "attachments"));
     await store.save(record("c1"));

@@ -9,7 +9,7 @@ import { mkdir, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeIoError } from "../cni/index.js";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
-import type { AttachmentRecord, AttachmentStore, StoreRead } from "./attachment-store.js";
+import { RECORD_VERSION, type AttachmentRecord, type AttachmentStore, type StoreRead } from "./attachment-store.js";
 import { isTempFile, writeFileAtomic, type SweepFailure } from "../atomic-file/index.js";
 
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -175,16 +175,31 @@ function decode(text: string, path: string, containerId: string): StoreRead {
   } catch (err) {
     return { state: "corrupt", path, problem: "not valid JSON", cause: err };
   }
+  const format = formatOf(value);
+  if (typeof format === "string") return { state: "corrupt", path, problem: format };
+  if (format.minReaderVersion > RECORD_VERSION) return { state: "too-new", path, ...format };
   const problem = shapeProblem(value, containerId);
   return problem === undefined
     ? { state: "found", record: value as AttachmentRecord }
     : { state: "corrupt", path, problem };
 }
 
-function shapeProblem(v: unknown, containerId: string): string | undefined {
-  if (v === null || typeof v !== "object") return "not an object";
+/** The record's format (version, and the oldest that reads it), or what makes it no record at all. */
+function formatOf(v: unknown): { version: number; minReaderVersion: number } | string {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return "not an object";
   const r = v as Partial<Record<keyof AttachmentRecord, unknown>>;
-  if (r.version !== 1) return `unknown version ${JSON.stringify(r.version)}`;
+  if (!isFormatVersion(r.version)) return `unknown version ${JSON.stringify(r.version)}`;
+  if (r.minReaderVersion === undefined) return { version: r.version, minReaderVersion: r.version };
+  if (!isFormatVersion(r.minReaderVersion) || r.minReaderVersion > r.version)
+    return `minReaderVersion ${JSON.stringify(r.minReaderVersion)} is not a version from 1 to its version ${r.version}`;
+  return { version: r.version, minReaderVersion: r.minReaderVersion };
+}
+
+const isFormatVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
+
+/** What makes a record this netattachd reads unusable (formatOf passed it). */
+function shapeProblem(v: unknown, containerId: string): string | undefined {
+  const r = v as Partial<Record<keyof AttachmentRecord, unknown>>;
   const plan = r.plan as { containerId?: unknown; delegates?: unknown } | undefined;
   if (plan === undefined || plan === null || typeof plan !== "object") return "no plan";
   if (plan.containerId !== containerId) return `plan is for container ${JSON.stringify(plan.containerId)}`;

@@ -12,7 +12,7 @@ import { anySignal, timeoutSignal } from "./call-deadline.js";
 import type { Attachment, NetworkConfigList } from "../cni/index.js";
 import { isCniError } from "../cni/index.js";
 import { isDaemonError } from "../errors/daemon-error.js";
-import type { AttachmentRecord } from "./attachment-store.js";
+import { isUnreadable, type AttachmentRecord, type UnreadableEntry } from "./attachment-store.js";
 import type { DetachDeps } from "./detach.js";
 import { delegateList } from "./delegate-invocation.js";
 import { isTimeout, toDaemonError } from "./cni-error.js";
@@ -36,11 +36,11 @@ interface NetworkGc {
 export async function gcNetworks(
   deps: GcNetworksDeps,
   valid: readonly AttachmentRecord[],
-  pass: Pass & { readonly wait: boolean; readonly unreadable: readonly string[] },
+  pass: Pass & { readonly wait: boolean },
 ): Promise<string[]> {
   if (pass.unreadable.length > 0) {
     const note = unreadableNote(pass.unreadable);
-    pass.log.warn({ unreadable: pass.unreadable }, note);
+    pass.log.warn({ unreadable: pass.unreadable.map((u) => u.containerId) }, note);
     return [note];
   }
   const networks = (await networksToCollect(deps, valid, pass.errors)).filter((n) => {
@@ -144,18 +144,29 @@ function timedOut(err: unknown, bounded: AbortSignal): boolean {
   return cni.cause instanceof AggregateError && cni.cause.errors.some((e) => isCniError(e) && e.kind === "timeout");
 }
 
-function unreadableNote(unreadable: readonly string[], where = ""): string {
-  return `${where}CNI GC skipped: ${unreadable.length} saved record(s) cannot be read (container ${unreadable.join(", ")}); what they hold is unknown, so no cached attachment is collected until each is repaired or removed`;
+/** Why CNI GC collects nothing: which records cannot be read, and what ends that. */
+function unreadableNote(unreadable: readonly UnreadableEntry[], where = ""): string {
+  const corrupt = unreadable.filter((u) => u.read.state === "corrupt").map((u) => u.containerId);
+  const tooNew = unreadable.filter((u) => u.read.state === "too-new").map((u) => u.containerId);
+  const which = [
+    ...(corrupt.length > 0 ? [`container ${corrupt.join(", ")}`] : []),
+    ...(tooNew.length > 0 ? [`written by a newer netattachd: container ${tooNew.join(", ")}`] : []),
+  ].join("; ");
+  const until = [
+    ...(tooNew.length > 0 ? ["netattachd is rolled forward to a release that reads the newer records"] : []),
+    ...(corrupt.length > 0 ? [`each${tooNew.length > 0 ? " corrupt one" : ""} is repaired or removed`] : []),
+  ].join(" and ");
+  return `${where}CNI GC skipped: ${unreadable.length} saved record(s) cannot be read (${which}); what they hold is unknown, so no cached attachment is collected until ${until}`;
 }
 
 /** Every record saved now, attachments and orphans alike: each of their delegates is valid. */
-async function savedNow(deps: DetachDeps): Promise<{ records: AttachmentRecord[]; unreadable: string[] }> {
+async function savedNow(deps: DetachDeps): Promise<{ records: AttachmentRecord[]; unreadable: UnreadableEntry[] }> {
   const records: AttachmentRecord[] = [];
-  const unreadable: string[] = [];
+  const unreadable: UnreadableEntry[] = [];
   const all = { absentIsUnknown: true }; // lost records must not make their attachments stale
   for (const { containerId, read } of [...(await deps.store.list(all)), ...(await deps.orphans.list(all))]) {
     if (read.state === "found") records.push(read.record);
-    else if (read.state === "corrupt") unreadable.push(containerId);
+    else if (isUnreadable(read)) unreadable.push({ containerId, read });
   }
   return { records, unreadable };
 }

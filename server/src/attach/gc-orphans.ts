@@ -7,7 +7,7 @@
 // is dropped without a DEL: the shim would call netattachd back for this container under this very
 // lock and deadlock the pass; its ADD never got that lock either, so it holds nothing.
 import { isDaemonError } from "../errors/daemon-error.js";
-import type { AttachmentRecord, HistoryEntry } from "./attachment-store.js";
+import { describeUnreadable, isUnreadable, type AttachmentRecord, type HistoryEntry } from "./attachment-store.js";
 import type { DetachDeps } from "./detach.js";
 import { interfaceSummaries } from "./list-attachments.js";
 import { holding, pinForDelete } from "./netns-rules.js";
@@ -24,10 +24,10 @@ export async function retryOrphans(
 ): Promise<AttachmentRecord[]> {
   const kept: AttachmentRecord[] = [];
   for (const { containerId, read } of await deps.orphans.list()) {
-    if (read.state === "corrupt") {
-      pass.unreadable.push(containerId);
+    if (isUnreadable(read)) {
+      pass.unreadable.push({ containerId, read });
       pass.errors.push(
-        `container ${containerId}: orphan record ${read.path} is corrupt (${read.problem}); left in place, never reconciled`,
+        `container ${containerId}: orphan record ${read.path} ${describeUnreadable(read)}; left in place, never reconciled`,
       );
       continue;
     }

@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import { isDaemonError } from "../errors/daemon-error.js";
 import type { GcItem, GcReason } from "./contract.js";
-import type { AttachmentRecord } from "./attachment-store.js";
+import { describeUnreadable, isUnreadable, type AttachmentRecord, type UnreadableEntry } from "./attachment-store.js";
 import { detachRecord, type DetachDeps } from "./detach.js";
 import { interfaceSummaries } from "./list-attachments.js";
 
@@ -47,8 +47,8 @@ export interface Pass {
   readonly background: boolean;
   readonly errors: string[];
   readonly items: GcItem[];
-  /** Container ids of saved records (attachments, orphans) that cannot be read: never reconciled. */
-  readonly unreadable: string[];
+  /** Saved records (attachments, orphans) that cannot be read: never reconciled. */
+  readonly unreadable: UnreadableEntry[];
 }
 
 /** `kept`: the attachments that stay (what CNI GC is told is valid); `removed`: the container ids detached. */
@@ -63,10 +63,10 @@ export async function detachStale(
   /** Records written further ahead than MAX_CLOCK_SKEW_MS, and the furthest: one warn line per pass. */
   const ahead = { ids: [] as string[], maxMs: 0 };
   for (const { containerId, read } of await deps.store.list()) {
-    if (read.state === "corrupt") {
-      pass.unreadable.push(containerId);
+    if (isUnreadable(read)) {
+      pass.unreadable.push({ containerId, read });
       pass.errors.push(
-        `container ${containerId}: saved attachment ${read.path} is corrupt (${read.problem}); left in place, never reconciled`,
+        `container ${containerId}: saved attachment ${read.path} ${describeUnreadable(read)}; left in place, never reconciled`,
       );
       continue;
     }

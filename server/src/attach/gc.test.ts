@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pino from "pino";
@@ -344,6 +345,30 @@ describe("a reconcile pass (GC without a valid set)", () => {
       expect.stringMatching(/1 unreadable saved record\(s\) left in place, CNI GC skipped$/),
       expect.stringMatching(/1 unreadable saved record\(s\) left in place, CNI GC skipped$/),
     ]);
+  });
+
+  it("says a record a newer netattachd wrote is why nothing is collected, and that a roll-forward ends it", async () => {
+    const runtime = withCache(recordingRuntime(), { cbr0: ["newer", "broken", "ghost"] });
+    const { svc } = service({ runtime });
+    await svc.attach(request({ containerId: "alive" }), ctx());
+    const newerPath = join(t.dir, "attachments", "newer.json");
+    await writeFile(newerPath, JSON.stringify({ version: 3, minReaderVersion: 2 }));
+    runtime.calls.length = 0;
+
+    const res = await svc.gc({}, ctx());
+    expect(runtime.calls.filter((c) => c.op === "gc" || c.op === "del")).toEqual([]);
+    expect(res.notes).toContain(
+      "CNI GC skipped: 1 saved record(s) cannot be read (written by a newer netattachd: container newer); what they hold is unknown, so no cached attachment is collected until netattachd is rolled forward to a release that reads the newer records",
+    );
+    expect(res.errors).toEqual([
+      `container newer: saved attachment ${newerPath} was written by a newer netattachd (record version 3, readable from version 2; this netattachd reads version 1): roll netattachd forward to a release that reads it; left in place, never reconciled`,
+    ]);
+
+    await writeFile(join(t.dir, "attachments", "broken.json"), "{");
+    expect((await svc.gc({}, ctx())).notes).toContain(
+      "CNI GC skipped: 2 saved record(s) cannot be read (container broken; written by a newer netattachd: container newer); what they hold is unknown, so no cached attachment is collected until netattachd is rolled forward to a release that reads the newer records and each corrupt one is repaired or removed",
+    );
+    expect(existsSync(newerPath)).toBe(true);
   });
 
   it("bounds each network's CNI GC by gcTimeoutMs, backs off one that timed out in background passes, and tries it when asked", async () => {

@@ -10,6 +10,7 @@ import { quoteInput } from "../errors/bounded-text.js";
 import { DaemonError } from "../errors/daemon-error.js";
 import type { GcItem, GcRequest, GcResult } from "./contract.js";
 import type { SandboxTruth } from "./sandbox-truth.js";
+import type { UnreadableEntry } from "./attachment-store.js";
 import { retryOrphans } from "./gc-orphans.js";
 import { detachStale, type Judge, type PassLocks } from "./gc-stale.js";
 import { gcNetworks, type GcNetworksDeps } from "./gc-networks.js";
@@ -32,7 +33,7 @@ export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<Gc
   const errors: string[] = [];
   const items: GcItem[] = [];
   const background = req.background === true;
-  const pass = { ...call, dryRun, background, errors, items, unreadable: [] as string[] };
+  const pass = { ...call, dryRun, background, errors, items, unreadable: [] as UnreadableEntry[] };
 
   const judge =
     req.validContainerIds !== undefined ? validSetJudge(req.validContainerIds) : await truthJudge(deps, call.signal);
@@ -51,8 +52,8 @@ export async function gc(deps: GcDeps, req: GcRequest, call: GcCall): Promise<Gc
   return { removedContainerIds: removed, errors, dryRun, sources: judge.sources, notes, items };
 }
 
-function unreadableNote(ids: readonly string[]): string {
-  return ids.length === 0 ? "" : `; ${ids.length} unreadable saved record(s) left in place, CNI GC skipped`;
+function unreadableNote(entries: readonly UnreadableEntry[]): string {
+  return entries.length === 0 ? "" : `; ${entries.length} unreadable saved record(s) left in place, CNI GC skipped`;
 }
 
 /**

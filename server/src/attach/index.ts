@@ -4,6 +4,7 @@ export type * from "./attachment-plan.js";
 export type * from "./ports.js";
 export type * from "./network-status-entry.js";
 export type { AttachmentPhase, AttachmentRecord, AttachmentStore, HistoryEntry } from "./attachment-store.js";
+export { isUnreadable } from "./attachment-store.js";
 
 export {
   createAttachmentService,

@@ -2,7 +2,14 @@
 // then the orphans (delegates DEL could not release, which the reconciler retries); records that
 // cannot be read are listed apart, so an operator sees them.
 import type { AttachmentListing, AttachmentSummary, UnreadableRecord } from "./contract.js";
-import type { AttachmentRecord, AttachmentStore } from "./attachment-store.js";
+import {
+  describeUnreadable,
+  isUnreadable,
+  RECORD_VERSION,
+  type AttachmentRecord,
+  type AttachmentStore,
+  type UnreadableRead,
+} from "./attachment-store.js";
 import { buildAttachedInterface } from "./attached-interface.js";
 import { defaultRouteGateways } from "./default-routes.js";
 
@@ -23,8 +30,8 @@ export async function listAttachments(
     filter.containerId !== undefined && filter.containerId !== "" && id !== filter.containerId;
   for (const store of [stores.store, stores.orphans]) {
     for (const { containerId, read } of await store.list()) {
-      if (read.state === "corrupt" && !byPod && !otherContainer(containerId))
-        unreadable.push({ containerId, path: read.path, problem: read.problem });
+      if (isUnreadable(read) && !byPod && !otherContainer(containerId))
+        unreadable.push(unreadableSummary(containerId, read));
       if (read.state !== "found") continue;
       const { plan } = read.record;
       if (otherContainer(plan.containerId)) continue;
@@ -35,6 +42,16 @@ export async function listAttachments(
     }
   }
   return { attachments: out, unreadable };
+}
+
+function unreadableSummary(containerId: string, read: UnreadableRead): UnreadableRecord {
+  if (read.state === "corrupt") return { containerId, path: read.path, problem: read.problem };
+  return {
+    containerId,
+    path: read.path,
+    problem: describeUnreadable(read),
+    tooNew: { recordVersion: read.version, readerVersion: RECORD_VERSION },
+  };
 }
 
 function summarize(record: AttachmentRecord): AttachmentSummary {

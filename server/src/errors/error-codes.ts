@@ -166,6 +166,12 @@ export const ERROR_CODES = {
     cniCode: 5,
     summary: "a saved attachment cannot be decoded; its delegates cannot be deleted without it",
   },
+  STATE_TOO_NEW: {
+    status: "FAILED_PRECONDITION",
+    cniCode: 11,
+    summary:
+      "a saved attachment was written by a newer netattachd in a format this one does not read; it is kept as it is until netattachd is rolled forward",
+  },
   NOT_READY: {
     status: "UNAVAILABLE",
     cniCode: 11,

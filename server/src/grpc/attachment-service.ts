@@ -11,6 +11,7 @@ import {
   attachRequestFromProto,
   attachResultToProto,
   attachmentToProto,
+  unreadableToProto,
   detachRequestFromProto,
   detachResultToProto,
   gcResultToProto,
@@ -63,7 +64,10 @@ export function createAttachmentServiceImpl(service: AttachmentService, limits?:
         ),
       );
       const list = await service.list(filter, ctx(c));
-      return { attachments: list.attachments.map(attachmentToProto), unreadable: [...list.unreadable] };
+      return {
+        attachments: list.attachments.map(attachmentToProto),
+        unreadable: list.unreadable.map(unreadableToProto),
+      };
     },
     async resolveNetworks(req, c) {
       const { plan, warnings } = await service.resolve(resolveRequestFromProto(req, limits), ctx(c));

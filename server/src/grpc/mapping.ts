@@ -309,6 +309,16 @@ export function attachmentToProto(a: d.AttachmentSummary): att.Attachment {
   };
 }
 
+export function unreadableToProto(u: d.UnreadableRecord): svc.UnreadableAttachment {
+  return {
+    containerId: u.containerId,
+    path: u.path,
+    problem: u.problem,
+    recordVersion: u.tooNew?.recordVersion ?? 0,
+    readerVersion: u.tooNew?.readerVersion ?? 0,
+  };
+}
+
 export function planToProto(
   plan: d.AttachmentPlan,
   warnings: readonly d.PlanWarning[] = [],

@@ -1,6 +1,6 @@
 // Gauges read at scrape time: saved attachments by phase (from the store: attaching, attached,
 // detaching, and whatever phases the store adds, such as orphaned; unreadable records as
-// "corrupt"), and each Kubernetes informer's sync state and watch restarts.
+// "corrupt", or "too-new" when a newer netattachd wrote them), and each Kubernetes informer's sync state and watch restarts.
 import { Counter, Gauge, type Registry } from "prom-client";
 
 /** The slice of the attachment store the gauge reads. */

@@ -1,6 +1,7 @@
 // Doctor checks that ask netattachd itself: reachable and ready; what it warns about its config; saved attachments whose
 // network namespace is gone (stale state the runtime will never DEL), and saved records it cannot
-// read (never reconciled: what they hold stays reserved until someone looks).
+// read (never reconciled: what they hold stays reserved until someone looks, or, for records a
+// newer netattachd wrote, until netattachd is rolled forward).
 import { existsSync } from "node:fs";
 import type { DaemonClient } from "../daemon-client.js";
 import { failureOf } from "../daemon/rpc-failure.js";
@@ -84,15 +85,27 @@ export async function checkStaleState(client: DaemonClient, opts: CallOptions): 
     };
   const messages: string[] = [];
   const fixes: string[] = [];
-  if (unreadable.length > 0) {
+  // A record a newer netattachd wrote is whole, and the only note of what its pod holds: never removed.
+  const tooNew = unreadable.filter((u) => u.recordVersion > 0);
+  const corrupt = unreadable.filter((u) => u.recordVersion === 0);
+  if (tooNew.length > 0) {
     messages.push(
-      `${unreadable.length} saved record(s) cannot be read; netattachd leaves them in place and never reconciles them:`,
-      ...unreadable.map((u) => `${u.path}: ${u.problem}`),
+      `${tooNew.length} saved record(s) were written by a newer netattachd (this one reads record version ${tooNew[0]!.readerVersion}); netattachd keeps them as they are, never reconciles them, and their pods' DEL fails (CNI 11, retried by the runtime) until it is rolled forward:`,
+      ...tooNew.map((u) => `${u.path}: record version ${u.recordVersion}`),
+    );
+    fixes.push(
+      "roll netattachd forward (the DaemonSet's image) to the release that wrote them or a later one; do not remove these records: their pods' secondary networks would never be released",
+    );
+  }
+  if (corrupt.length > 0) {
+    messages.push(
+      `${corrupt.length} saved record(s) cannot be read; netattachd leaves them in place and never reconciles them:`,
+      ...corrupt.map((u) => `${u.path}: ${u.problem}`),
     );
     // What such a record held is unknown to netattachd: only a person can release it.
     fixes.push(
       "release what each of these containers holds by hand (its netns; IPAM reservations naming its id under /var/lib/cni/networks), then remove its record:",
-      ...unreadable.map((u) => `rm ${u.path}`),
+      ...corrupt.map((u) => `rm ${u.path}`),
     );
   }
   if (stale.length > 0) {

@@ -3,7 +3,7 @@
 // never runs again and nothing is left to retry an orphan. Read from the store itself, not asked
 // of the daemon: the DaemonSet may be gone already, and the daemon's list is this store anyway.
 import { stat } from "node:fs/promises";
-import { createFileAttachmentStore, type AttachmentRecord } from "../../../server/src/attach/index.js";
+import { createFileAttachmentStore, isUnreadable, type AttachmentRecord } from "../../../server/src/attach/index.js";
 import { stateLayout } from "../../../server/src/config/index.js";
 
 export interface SavedAttachments {
@@ -13,17 +13,21 @@ export interface SavedAttachments {
   readonly orphans: number;
   /** Saved attachments that cannot be read: what they hold is unknown. */
   readonly unreadable: number;
+  /** Of those, the ones a newer netattachd wrote (whole, in a format this release does not read). */
+  readonly tooNew: number;
 }
 
 export async function savedAttachments(stateDir: string): Promise<SavedAttachments> {
   const layout = stateLayout({ stateDir });
   const withSecondaries: string[] = [];
   let unreadable = 0;
+  let tooNew = 0;
   for (const { containerId, read } of await list(layout.attachmentsDir)) {
-    if (read.state === "corrupt") unreadable++;
+    if (read.state === "too-new") tooNew++;
+    if (isUnreadable(read)) unreadable++;
     else if (read.state === "found" && hasSecondary(read.record)) withSecondaries.push(podOf(read.record, containerId));
   }
-  return { withSecondaries, orphans: (await list(layout.orphansDir)).length, unreadable };
+  return { withSecondaries, orphans: (await list(layout.orphansDir)).length, unreadable, tooNew };
 }
 
 export function isEmpty(s: SavedAttachments): boolean {
@@ -39,7 +43,9 @@ export function describeSaved(s: SavedAttachments): string {
       ? `${s.withSecondaries.length} saved attachment(s) with secondary networks (${pods})`
       : "",
     s.orphans > 0 ? `${s.orphans} orphan record(s) of delegates not yet released` : "",
-    s.unreadable > 0 ? `${s.unreadable} unreadable saved attachment(s)` : "",
+    s.unreadable > 0
+      ? `${s.unreadable} unreadable saved attachment(s)${s.tooNew > 0 ? ` (${s.tooNew} written by a newer netattachd: roll it forward and let it release them)` : ""}`
+      : "",
   ]
     .filter((part) => part !== "")
     .join(", ");

@@ -343,9 +343,10 @@ export interface ListAttachmentsRequest {
 export interface ListAttachmentsResponse {
   attachments: Attachment[];
   /**
-   * Saved records that cannot be read (empty, truncated, not a regular file): left in place and
-   * never reconciled until someone fixes or removes them. They name no pod, so they are listed
-   * only when no pod filter is given (a container_id filter still applies).
+   * Saved records that cannot be read (empty, truncated, not a regular file, or written by a newer
+   * netattachd): left in place and never reconciled until someone fixes or removes them (or rolls
+   * netattachd forward). They name no pod, so they are listed only when no pod filter is given (a
+   * container_id filter still applies).
    */
   unreadable: UnreadableAttachment[];
 }
@@ -357,6 +358,13 @@ export interface UnreadableAttachment {
   path: string;
   /** What is wrong with it, e.g. "not valid JSON". */
   problem: string;
+  /**
+   * Set (not 0) when the record is whole but was written by a newer netattachd in a format this one
+   * does not read: the record's format version, and the newest this netattachd reads. Such a record
+   * is kept until netattachd is rolled forward; it must not be removed.
+   */
+  recordVersion: number;
+  readerVersion: number;
 }
 
 export interface ResolveNetworksRequest {
@@ -2827,7 +2835,7 @@ export const ListAttachmentsResponse: MessageFns<ListAttachmentsResponse> = {
 };
 
 function createBaseUnreadableAttachment(): UnreadableAttachment {
-  return { containerId: "", path: "", problem: "" };
+  return { containerId: "", path: "", problem: "", recordVersion: 0, readerVersion: 0 };
 }
 
 export const UnreadableAttachment: MessageFns<UnreadableAttachment> = {
@@ -2840,6 +2848,12 @@ export const UnreadableAttachment: MessageFns<UnreadableAttachment> = {
     }
     if (message.problem !== "") {
       writer.uint32(26).string(message.problem);
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(32).uint32(message.recordVersion);
+    }
+    if (message.readerVersion !== 0) {
+      writer.uint32(40).uint32(message.readerVersion);
     }
     return writer;
   },
@@ -2881,6 +2895,22 @@ export const UnreadableAttachment: MessageFns<UnreadableAttachment> = {
             message.problem = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.recordVersion = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.readerVersion = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2902,6 +2932,16 @@ export const UnreadableAttachment: MessageFns<UnreadableAttachment> = {
         : "",
       path: isSet(object.path) ? globalThis.String(object.path) : "",
       problem: isSet(object.problem) ? globalThis.String(object.problem) : "",
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+      readerVersion: isSet(object.readerVersion)
+        ? globalThis.Number(object.readerVersion)
+        : isSet(object.reader_version)
+        ? globalThis.Number(object.reader_version)
+        : 0,
     };
   },
 
@@ -2916,6 +2956,12 @@ export const UnreadableAttachment: MessageFns<UnreadableAttachment> = {
     if (message.problem !== "") {
       obj.problem = message.problem;
     }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    if (message.readerVersion !== 0) {
+      obj.readerVersion = Math.round(message.readerVersion);
+    }
     return obj;
   },
 
@@ -2927,6 +2973,8 @@ export const UnreadableAttachment: MessageFns<UnreadableAttachment> = {
     message.containerId = object.containerId ?? "";
     message.path = object.path ?? "";
     message.problem = object.problem ?? "";
+    message.recordVersion = object.recordVersion ?? 0;
+    message.readerVersion = object.readerVersion ?? 0;
     return message;
   },
 };

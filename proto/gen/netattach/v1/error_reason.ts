@@ -81,6 +81,8 @@ export enum ErrorReason {
   ERROR_REASON_INTERNAL = 30,
   /** ERROR_REASON_NODE_UNREADABLE - the node's own networking could not be read for a check (a sysfs path, ip -j output): a condition of the node, not of the request */
   ERROR_REASON_NODE_UNREADABLE = 31,
+  /** ERROR_REASON_STATE_TOO_NEW - a saved attachment was written by a newer netattachd in a format this one does not read; it is kept as it is until netattachd is rolled forward */
+  ERROR_REASON_STATE_TOO_NEW = 32,
   UNRECOGNIZED = -1,
 }
 
@@ -182,6 +184,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 31:
     case "ERROR_REASON_NODE_UNREADABLE":
       return ErrorReason.ERROR_REASON_NODE_UNREADABLE;
+    case 32:
+    case "ERROR_REASON_STATE_TOO_NEW":
+      return ErrorReason.ERROR_REASON_STATE_TOO_NEW;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -255,6 +260,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_INTERNAL";
     case ErrorReason.ERROR_REASON_NODE_UNREADABLE:
       return "ERROR_REASON_NODE_UNREADABLE";
+    case ErrorReason.ERROR_REASON_STATE_TOO_NEW:
+      return "ERROR_REASON_STATE_TOO_NEW";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
