@@ -40,7 +40,7 @@ describe("migrateLegacyStore", () => {
 
     const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
 
-    expect(outcome).toEqual({ moved: ["c1", "c2"], left: [], failed: [] });
+    expect(outcome).toEqual({ moved: ["c1", "c2"], duplicates: [], conflicts: [], left: [], failed: [] });
     expect((await readdir(layout.attachmentsDir)).sort()).toEqual(["c1.json", "c2.json"]);
     expect(existsSync(layout.legacyAttachmentsDir)).toBe(false);
     const store = createFileAttachmentStore(layout.attachmentsDir);
@@ -48,27 +48,53 @@ describe("migrateLegacyStore", () => {
     expect((await store.list()).map((e) => e.containerId)).toEqual(["c1", "c2"]);
   });
 
-  it("never overwrites a record already in the new place, and says which it left", async () => {
+  it("decides at once about a legacy record whose container has a current one: an exact copy goes, a different one moves aside; neither is promoted once the current one is gone", async () => {
     const layout = stateLayout({ stateDir: t.dir });
     await mkdir(layout.legacyAttachmentsDir, { recursive: true });
-    await writeFile(join(layout.legacyAttachmentsDir, "c1.json"), "old");
-    await writeFile(join(layout.attachmentsDir, "c1.json"), "new");
+    const current = JSON.stringify({ ...record("c1"), phase: "detaching" });
+    await writeFile(join(layout.legacyAttachmentsDir, "c1.json"), JSON.stringify(record("c1")));
+    await writeFile(join(layout.attachmentsDir, "c1.json"), current);
+    await writeFile(join(layout.legacyAttachmentsDir, "c2.json"), JSON.stringify(record("c2")));
+    await writeFile(join(layout.attachmentsDir, "c2.json"), JSON.stringify(record("c2")));
+    // An earlier conflict of c1 moved aside is never overwritten.
+    await writeFile(join(layout.attachmentsDir, "c1.json.legacy-conflict"), "earlier");
 
     const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
 
+    const aside = join(layout.attachmentsDir, "c1.json.legacy-conflict-2");
     expect(outcome).toEqual({
       moved: [],
-      left: [{ containerId: "c1", why: `${join(layout.attachmentsDir, "c1.json")} already exists` }],
+      duplicates: ["c2"],
+      conflicts: [{ containerId: "c1", path: aside }],
+      left: [],
       failed: [],
     });
-    expect(await readFile(join(layout.attachmentsDir, "c1.json"), "utf8")).toBe("new");
-    expect(await readFile(join(layout.legacyAttachmentsDir, "c1.json"), "utf8")).toBe("old");
+    expect(existsSync(layout.legacyAttachmentsDir)).toBe(false);
+    expect(await readFile(join(layout.attachmentsDir, "c1.json"), "utf8")).toBe(current);
+    expect(JSON.parse(await readFile(aside, "utf8"))).toEqual(record("c1"));
+    expect(await readFile(join(layout.attachmentsDir, "c1.json.legacy-conflict"), "utf8")).toBe("earlier");
+    const store = createFileAttachmentStore(layout.attachmentsDir);
+    expect((await store.list()).map((e) => e.containerId)).toEqual(["c1", "c2"]);
+
+    // The pod's DEL removes the current records; the next start brings back no ghost.
+    await store.remove("c1");
+    await store.remove("c2");
+    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual({
+      moved: [],
+      duplicates: [],
+      conflicts: [],
+      left: [],
+      failed: [],
+    });
+    expect(await store.list()).toEqual([]);
   });
 
   it("does nothing when there is no old directory", async () => {
     const layout = stateLayout({ stateDir: t.dir });
     expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual({
       moved: [],
+      duplicates: [],
+      conflicts: [],
       left: [],
       failed: [],
     });
@@ -84,6 +110,8 @@ describe("migrateLegacyStore", () => {
 
     expect(await migrateLegacyStore(layout.legacyAttachmentsDir, target)).toEqual({
       moved: [],
+      duplicates: [],
+      conflicts: [],
       left: [{ containerId: "c1", why: expect.stringMatching(/^ENOTDIR .* on .*not-a-dir/) as unknown }],
       failed: [],
     });
@@ -106,7 +134,13 @@ describe("migrateLegacyStore", () => {
 
     const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
 
-    expect(outcome).toEqual({ moved: ["c1"], left: [], failed: [{ path: temp, error: erofs }] });
+    expect(outcome).toEqual({
+      moved: ["c1"],
+      duplicates: [],
+      conflicts: [],
+      left: [],
+      failed: [{ path: temp, error: erofs }],
+    });
     const listings = vi.mocked(fsp.readdir).mock.calls.filter(([dir]) => dir === layout.legacyAttachmentsDir);
     expect(listings).toHaveLength(1);
     expect(await readdir(layout.legacyAttachmentsDir)).toEqual([".c2.json.0a1b2c3d4e5f.tmp"]);

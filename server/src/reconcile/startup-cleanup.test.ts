@@ -87,4 +87,45 @@ describe("startupCleanup", () => {
     ]);
     expect(existsSync(storeTemp) && existsSync(cacheTemp)).toBe(true);
   });
+
+  it("says in one warn line which legacy records differed from the current ones and where they were moved aside; exact copies are an info line", async () => {
+    const layout = stateLayout({ stateDir });
+    mkdirSync(layout.legacyAttachmentsDir, { recursive: true });
+    for (const [dir, id, text] of [
+      [layout.legacyAttachmentsDir, "c1", '{"old":1}'],
+      [layout.attachmentsDir, "c1", '{"new":1}'],
+      [layout.legacyAttachmentsDir, "c2", '{"old":2}'],
+      [layout.attachmentsDir, "c2", '{"new":2}'],
+      [layout.legacyAttachmentsDir, "c3", '{"same":3}'],
+      [layout.attachmentsDir, "c3", '{"same":3}'],
+    ] as const)
+      writeFileSync(join(dir, `${id}.json`), text);
+    const lines: Array<{ level: number; msg: string; containerIds?: string[] }> = [];
+    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[0]) });
+    const runtime = createCniRuntime({
+      exec: createFakePluginExec({}),
+      binDirs: [],
+      cacheDir: layout.cacheDir,
+      pluginTimeoutMs: 1000,
+    });
+
+    await startupCleanup({ layout, runtime, pluginOwner: stateDir, log });
+
+    const aside = (id: string): string => join(layout.attachmentsDir, `${id}.json.legacy-conflict`);
+    expect(
+      lines.filter((l) => l.level >= 30).map(({ level, msg, containerIds }) => ({ level, msg, containerIds })),
+    ).toEqual([
+      {
+        level: 30,
+        containerIds: ["c3"],
+        msg: "removed saved attachments left at the old state path: each was an exact copy of the current one",
+      },
+      {
+        level: 40,
+        containerIds: ["c1", "c2"],
+        msg: `saved attachment(s) at the old state path differ from the current one of the same container: moved aside, never used (${aside("c1")}, ${aside("c2")}); compare each with the current record, then remove it`,
+      },
+    ]);
+    expect(existsSync(aside("c1")) && existsSync(aside("c2")) && !existsSync(layout.legacyAttachmentsDir)).toBe(true);
+  });
 });

@@ -26,6 +26,16 @@ export async function startupCleanup(deps: StartupCleanupDeps): Promise<void> {
       { from: layout.legacyAttachmentsDir, to: layout.attachmentsDir, containerIds: migrated.moved },
       "saved attachments moved to the current state path",
     );
+  if (migrated.duplicates.length > 0)
+    log.info(
+      { from: layout.legacyAttachmentsDir, containerIds: migrated.duplicates },
+      "removed saved attachments left at the old state path: each was an exact copy of the current one",
+    );
+  if (migrated.conflicts.length > 0)
+    log.warn(
+      { from: layout.legacyAttachmentsDir, containerIds: migrated.conflicts.map((c) => c.containerId) },
+      `saved attachment(s) at the old state path differ from the current one of the same container: moved aside, never used (${migrated.conflicts.map((c) => c.path).join(", ")}); compare each with the current record, then remove it`,
+    );
   for (const l of migrated.left)
     log.warn(
       { containerId: l.containerId, from: layout.legacyAttachmentsDir },
