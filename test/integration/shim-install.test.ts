@@ -39,7 +39,7 @@ async function ctl(...argv: string[]): Promise<{ code: number; out: string; err:
   let out = "";
   let err = "";
   const code = await runCli({
-    // --uninstall reads a state dir: the scratch one (absent), never the machine's own.
+    // --uninstall reads a state dir: the scratch one (absent unless a test makes it), never the machine's own.
     argv: [
       "install",
       "--shim",
@@ -164,10 +164,16 @@ describe("netattachctl install", () => {
   it("--uninstall removes both and is idempotent", async () => {
     await ctl("--cluster-network", "cbr0");
     await mkdir(join(confDir, "keep"), { recursive: true });
-    expect((await ctl("--uninstall")).code).toBe(0);
-    expect(await readdir(binDir)).toEqual([]);
-    expect(await readdir(confDir)).toEqual(["keep"]);
-    expect((await ctl("--uninstall")).code).toBe(0);
+    // An empty state dir (a netattachd that saved nothing): a missing one is refused while installed.
+    await mkdir(join(scratch, "state"));
+    try {
+      expect((await ctl("--uninstall")).code).toBe(0);
+      expect(await readdir(binDir)).toEqual([]);
+      expect(await readdir(confDir)).toEqual(["keep"]);
+      expect((await ctl("--uninstall")).code).toBe(0);
+    } finally {
+      await rm(join(scratch, "state"), { recursive: true });
+    }
   });
 
   it("rejects unknown flags as a usage error", async () => {

@@ -272,7 +272,12 @@ describe("install and --uninstall on a node's directories", () => {
   const ls = async (d: string): Promise<string[]> => (await readdir(d)).sort();
 
   /** A record as netattachd saves it, with the cluster network and `secondaries` more. */
-  async function saveRecord(kind: "attachments" | "orphans", id: string, pod: string, secondaries: number) {
+  async function saveRecord(
+    kind: "attachments" | "orphans" | "attachments/attachments",
+    id: string,
+    pod: string,
+    secondaries: number,
+  ) {
     const [namespace, name] = pod.split("/");
     const delegate = (i: number) => ({
       network: i === 0 ? "cbr0" : `default/net${i}`,
@@ -315,6 +320,7 @@ describe("install and --uninstall on a node's directories", () => {
     expect(await ls(conf)).toEqual(["00-netattach.conflist", "10-cbr0.conflist"]);
 
     // An install interrupted again, then --uninstall: it leaves nothing of ours either.
+    await mkdir(state);
     await writeFile(join(bin, ".netattach-cni.fc21c4e963e2.tmp"), "partial copy");
     await writeFile(join(conf, ".00-netattach.conflist.aaaaaaaaaaaa.tmp"), "{");
     const u = await ctl("--uninstall");
@@ -370,6 +376,46 @@ describe("install and --uninstall on a node's directories", () => {
     // Once the conflist is gone the harm is done: a repeated uninstall warns, and refuses nothing.
     const again = await ctl("--uninstall");
     expect([again.code, again.err.startsWith("warning: ")]).toEqual([0, true]);
+  });
+
+  it("--uninstall refuses, removing nothing, when --state-dir does not exist: nothing checked is no proof that nothing is saved; --force uninstalls with a warning", async () => {
+    expect((await ctl()).code).toBe(0);
+    const typo = `${state}x`;
+    const r = await ctl("--uninstall", "--state-dir", typo);
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err:
+        `netattachctl install: --state-dir ${typo} does not exist, so which attachments netattachd saved is unknown ` +
+        "(is it netattachd's stateDir, the stateDir key of its config?); nothing removed\n" +
+        "fix: pass netattachd's stateDir as --state-dir; --force uninstalls without checking (right only if netattachd never ran on this node)\n",
+    });
+    expect(await ls(bin)).toEqual(["netattach-cni"]);
+    expect(await ls(conf)).toEqual(["00-netattach.conflist", "10-cbr0.conflist"]);
+
+    const f = await ctl("--uninstall", "--state-dir", typo, "--force");
+    expect(f.code).toBe(0);
+    expect(f.err).toBe(
+      `warning: --state-dir ${typo} does not exist, so which attachments netattachd saved is unknown ` +
+        "(is it netattachd's stateDir, the stateDir key of its config?); not checked\n",
+    );
+    expect(await ls(conf)).toEqual(["10-cbr0.conflist"]);
+  });
+
+  it("--uninstall counts the records a release up to 0.1 saved under attachments/attachments, which no netattachd has moved yet", async () => {
+    expect((await ctl()).code).toBe(0);
+    await saveRecord("attachments/attachments", "c1", "default/old-1", 1);
+    await saveRecord("attachments", "c2", "default/plain", 0);
+    // The same container in both places: the current record wins (only the cluster network here).
+    await saveRecord("attachments/attachments", "c2", "default/plain", 1);
+    const r = await ctl("--uninstall");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      new RegExp(
+        `^netattachctl install: ${state} holds 1 saved attachment\\(s\\) with secondary networks \\(default/old-1\\): `,
+      ),
+    );
+    expect(await ls(conf)).toEqual(["00-netattach.conflist", "10-cbr0.conflist"]);
   });
 
   it("--uninstall goes ahead when the saved attachments hold only the cluster network: the runtime's own DEL releases it", async () => {

@@ -58,7 +58,8 @@ Installing again with the same inputs changes nothing.
 is gone the runtime tears pods down with the cluster network alone, so the secondary networks of
 pods still running would keep their addresses for good. While any such attachment, or an
 orphaned delegate not yet released, is saved, it removes nothing and exits 1 naming them
-(drain the node or delete those pods first); --force removes the files anyway. Exit codes:
+(drain the node or delete those pods first); so it does while --state-dir does not exist (pass
+netattachd's stateDir); --force removes the files anyway. Exit codes:
 0 done, 1 refused or failed, 2 usage error.
 `;
 
@@ -69,6 +70,8 @@ interface InstallOptions extends ShimSettings {
   clusterNetwork: string | undefined;
   uninstall: boolean;
   stateDir: string;
+  /** --state-dir was given (not the default). */
+  stateDirGiven: boolean;
   force: boolean;
 }
 
@@ -112,6 +115,7 @@ function parseOptions(ctx: CommandContext): InstallOptions | undefined {
     logLevel: values["log-level"],
     uninstall: values.uninstall === true,
     stateDir: abs(values["state-dir"] ?? DEFAULTS.stateDir),
+    stateDirGiven: values["state-dir"] !== undefined,
     force: values.force === true,
   };
   if (!o.uninstall) checkShimSettings(o, (flag) => values[flag.slice(2) as keyof typeof values] as string | undefined);
@@ -239,13 +243,26 @@ const exists = (path: string): Promise<boolean> =>
  * with --force, or once the conflist is gone already (the harm is done), only warns.
  */
 async function checkSavedAttachments(o: InstallOptions, ctx: CommandContext): Promise<void> {
+  const installed = await exists(join(o.confDir, CONFLIST_NAME));
+  if (!(await exists(o.stateDir))) {
+    // A typo, or a stateDir the daemon's config moves elsewhere: nothing checked is no "nothing saved".
+    // A node where netattachd never ran looks the same; --force says so.
+    const which = o.stateDirGiven ? `--state-dir ${o.stateDir}` : `${o.stateDir} (the default --state-dir)`;
+    const what = `${which} does not exist, so which attachments netattachd saved is unknown (is it netattachd's stateDir, the stateDir key of its config?)`;
+    if (installed && !o.force) {
+      throw new Error(
+        `${what}; nothing removed\nfix: pass netattachd's stateDir as --state-dir; --force uninstalls without checking (right only if netattachd never ran on this node)`,
+      );
+    }
+    ctx.stderr.write(`warning: ${what}; not checked\n`);
+    return;
+  }
   const saved = await savedAttachments(o.stateDir).catch((err: unknown) => {
     const why = `cannot tell which attachments ${o.stateDir} holds: ${(err as Error).message}`;
     if (!o.force) throw new Error(`${why}; nothing removed (--force uninstalls without knowing)`, { cause: err });
     ctx.stderr.write(`warning: ${why}\n`);
   });
   if (saved === undefined || isEmpty(saved)) return;
-  const installed = await exists(join(o.confDir, CONFLIST_NAME));
   const what =
     `${o.stateDir} holds ${describeSaved(saved)}: without the conflist the runtime tears pods down with the ` +
     "cluster network alone, so their secondary networks' addresses stay reserved for good";

@@ -22,7 +22,12 @@ export async function savedAttachments(stateDir: string): Promise<SavedAttachmen
   const withSecondaries: string[] = [];
   let unreadable = 0;
   let tooNew = 0;
-  for (const { containerId, read } of await list(layout.attachmentsDir)) {
+  // Records a release up to 0.1 saved one directory too deep count as well (a node whose netattachd
+  // has not started since, so never moved them); a current record of the same container wins.
+  const current = await list(layout.attachmentsDir);
+  const ids = new Set(current.map((e) => e.containerId));
+  const legacy = (await list(layout.legacyAttachmentsDir)).filter((e) => !ids.has(e.containerId));
+  for (const { containerId, read } of [...current, ...legacy]) {
     if (read.state === "too-new") tooNew++;
     if (isUnreadable(read)) unreadable++;
     else if (read.state === "found" && hasSecondary(read.record)) withSecondaries.push(podOf(read.record, containerId));
@@ -51,7 +56,7 @@ export function describeSaved(s: SavedAttachments): string {
     .join(", ");
 }
 
-/** The store's own listing; a directory that does not exist holds nothing (and is not created). */
+/** The store's own listing; a directory that does not exist holds nothing (and is not created). The state dir's own absence is install's to judge. */
 async function list(dir: string): ReturnType<ReturnType<typeof createFileAttachmentStore>["list"]> {
   const exists = await stat(dir).then(
     () => true,
