@@ -386,6 +386,36 @@ describe("netattachctl over the daemon socket", () => {
     expect((await cli("list")).out).toBe("no attachments\n");
   });
 
+  it("list shows a phase and a history event a newer netattachd saved as they are, never blanked; -o json carries them", async () => {
+    const newer = {
+      ...ORPHAN,
+      phase: "quiescing",
+      history: [{ ...ORPHAN.history[0]!, event: "migrated" }],
+    } as unknown as AttachmentSummary;
+    fake.answers.list = { attachments: [newer], unreadable: [] };
+    expect((await cli("list")).out).toBe(
+      [
+        "CONTAINER  POD           PHASE                                   INTERFACE  NETWORK               IPS          DEFAULT  CREATED",
+        "c0         default/demo  quiescing (unknown to this netattachd)  net1       default/macvlan-conf  10.1.0.9/24           2025-01-02T03:00:00.000Z",
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse((await cli("list", "-o", "json")).out) as { attachments: Array<Record<string, unknown>> };
+    expect(json.attachments[0]).toMatchObject({ containerId: "c0", unknownPhase: "quiescing" });
+    expect(json.attachments[0]?.phase).toBeUndefined();
+    expect(json.attachments[0]?.history).toEqual([
+      {
+        time: "2025-01-02T03:05:00.000Z",
+        unknownEvent: "migrated",
+        network: "default/macvlan-conf",
+        interface: "net1",
+        plugin: "macvlan",
+        reason: "PLUGIN_FAILED",
+        message: "Link not found",
+      },
+    ]);
+  });
+
   it("list prints one line per interface with its phase; DEFAULT marks the interface holding the default route, not the cluster network", async () => {
     const r = await cli("list", "--pod", "default/demo");
     expect(r.out).toBe(

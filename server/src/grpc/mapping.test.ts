@@ -320,9 +320,41 @@ describe("domain → proto", () => {
         plugin: "macvlan",
         reason: "PLUGIN_FAILED",
         message: "Link not found",
+        unknownEvent: "",
       },
     ]);
+    expect(a.unknownPhase).toBe("");
   });
+
+  it.each(["quiescing", "toString"])(
+    "maps a phase (%s) and a history event it does not know to UNSPECIFIED with the saved value beside it",
+    (phase) => {
+      const a = attachmentToProto({
+        containerId: "c",
+        netns: "/n",
+        pod: { namespace: "ns", name: "p", uid: "u" },
+        createdAt: "2025-01-02T03:04:05.000Z",
+        updatedAt: "2025-01-02T03:04:06.000Z",
+        phase: phase as "attached",
+        history: [
+          {
+            time: "2025-01-02T03:04:06.000Z",
+            event: "migrated" as "cleaned",
+            network: "n",
+            ifName: "eth0",
+            message: "",
+          },
+          { time: "2025-01-02T03:04:06.000Z", event: "cleaned", network: "n", ifName: "eth0", message: "" },
+        ],
+        interfaces: [],
+      });
+      expect([a.phase, a.unknownPhase]).toEqual([AttachmentPhase.ATTACHMENT_PHASE_UNSPECIFIED, phase]);
+      expect(a.history.map((h) => [h.event, h.unknownEvent])).toEqual([
+        [AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_UNSPECIFIED, "migrated"],
+        [AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_CLEANED, ""],
+      ]);
+    },
+  );
 
   it("maps a GC report item by item, enums by name", () => {
     const res = gcResultToProto({

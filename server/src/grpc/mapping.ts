@@ -280,6 +280,22 @@ const HISTORY_EVENTS: Readonly<Record<d.AttachmentSummary["history"][number]["ev
   released: AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_RELEASED,
 };
 
+/**
+ * A saved value as its enum, or, for one a newer netattachd saved that this one does not know,
+ * UNSPECIFIED with the value itself in `rawKey`: shown as it is, never blanked.
+ */
+function known<V extends string, E, K extends string, R extends string>(
+  table: Readonly<Record<V, E>>,
+  value: V,
+  unspecified: E,
+  key: K,
+  rawKey: R,
+): Record<K, E> & Record<R, string> {
+  const isKnown = Object.hasOwn(table, value);
+  return { [key]: isKnown ? table[value] : unspecified, [rawKey]: isKnown ? "" : String(value) } as Record<K, E> &
+    Record<R, string>;
+}
+
 export function attachmentToProto(a: d.AttachmentSummary): att.Attachment {
   return {
     containerId: a.containerId,
@@ -294,11 +310,17 @@ export function attachmentToProto(a: d.AttachmentSummary): att.Attachment {
       gateways: [...i.gateways],
     })),
     createTime: a.createdAt ? new Date(a.createdAt) : undefined,
-    phase: PHASES[a.phase],
+    ...known(PHASES, a.phase, AttachmentPhase.ATTACHMENT_PHASE_UNSPECIFIED, "phase", "unknownPhase"),
     cause: a.cause ?? "",
     history: a.history.map((h) => ({
       time: new Date(h.time),
-      event: HISTORY_EVENTS[h.event],
+      ...known(
+        HISTORY_EVENTS,
+        h.event,
+        AttachmentHistoryEvent.ATTACHMENT_HISTORY_EVENT_UNSPECIFIED,
+        "event",
+        "unknownEvent",
+      ),
       network: h.network,
       interface: h.ifName,
       plugin: h.plugin ?? "",

@@ -22,7 +22,8 @@ const usage = `Usage: netattachctl list [--pod NS/NAME | --namespace NS] [--cont
 Lists the attachments netattachd has saved, one line per interface. PHASE is attaching, attached,
 detaching (a DEL started and has not finished: its addresses may be released already; the
 runtime's retry, or the next netattachd's start-up, finishes it) or orphaned (the sandbox is gone
-but these delegates could not be released; the reconciler retries them). DEFAULT says the interface
+but these delegates could not be released; the reconciler retries them); a phase a newer
+netattachd saved shows as it is, "(unknown to this netattachd)" (-o json: unknownPhase). DEFAULT says the interface
 holds the pod's default route. -o wide adds MAC, NETNS, GATEWAYS and CAUSE (why detaching or
 orphaned); -o json|yaml add each attachment's teardown history.
 
@@ -43,7 +44,7 @@ interface Row {
 const COLUMNS: readonly Column<Row>[] = [
   { header: "CONTAINER", value: ({ a }) => a.containerId },
   { header: "POD", value: ({ a }) => `${a.pod?.namespace ?? ""}/${a.pod?.name ?? ""}` },
-  { header: "PHASE", value: ({ a }) => enumLabel(attachmentPhaseToJSON(a.phase), "ATTACHMENT_PHASE_") },
+  { header: "PHASE", value: ({ a }) => phaseLabel(a) },
   { header: "INTERFACE", value: ({ i }) => i.interface },
   { header: "NETWORK", value: ({ i }) => i.network },
   { header: "IPS", value: ({ i }) => i.ips.join(",") || "-" },
@@ -54,6 +55,13 @@ const COLUMNS: readonly Column<Row>[] = [
   { header: "CREATED", value: ({ a }) => a.createTime?.toISOString() ?? "" },
   { header: "CAUSE", value: ({ a }) => a.cause || "-", wide: true },
 ];
+
+/** A phase a newer netattachd saved shows as it is, so a downgrade is not taken for a bug. */
+function phaseLabel(a: Attachment): string {
+  return a.unknownPhase !== ""
+    ? `${a.unknownPhase} (unknown to this netattachd)`
+    : enumLabel(attachmentPhaseToJSON(a.phase), "ATTACHMENT_PHASE_");
+}
 
 async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values } = parseCommand(ctx.argv, {

@@ -193,6 +193,11 @@ export interface AttachmentHistoryEntry {
   /** Catalog reason of the failure, e.g. PLUGIN_FAILED. */
   reason: string;
   message: string;
+  /**
+   * Set when `event` is UNSPECIFIED because the saved record holds an event this netattachd does not
+   * know (a newer netattachd wrote it): that event, as saved.
+   */
+  unknownEvent: string;
 }
 
 /** A saved attachment (one sandbox), or the orphaned delegates of one. */
@@ -207,7 +212,14 @@ export interface Attachment {
   cause: string;
   /** Teardown steps that failed or needed netattach's own cleanup (the last 20). */
   history: AttachmentHistoryEntry[];
-  updateTime?: Date | undefined;
+  updateTime?:
+    | Date
+    | undefined;
+  /**
+   * Set when `phase` is UNSPECIFIED because the saved record holds a phase this netattachd does not
+   * know (a newer netattachd wrote it): that phase, as saved.
+   */
+  unknownPhase: string;
 }
 
 function createBaseIpAddress(): IpAddress {
@@ -889,7 +901,16 @@ export const AttachmentInterface: MessageFns<AttachmentInterface> = {
 };
 
 function createBaseAttachmentHistoryEntry(): AttachmentHistoryEntry {
-  return { time: undefined, event: 0, network: "", interface: "", plugin: "", reason: "", message: "" };
+  return {
+    time: undefined,
+    event: 0,
+    network: "",
+    interface: "",
+    plugin: "",
+    reason: "",
+    message: "",
+    unknownEvent: "",
+  };
 }
 
 export const AttachmentHistoryEntry: MessageFns<AttachmentHistoryEntry> = {
@@ -914,6 +935,9 @@ export const AttachmentHistoryEntry: MessageFns<AttachmentHistoryEntry> = {
     }
     if (message.message !== "") {
       writer.uint32(58).string(message.message);
+    }
+    if (message.unknownEvent !== "") {
+      writer.uint32(66).string(message.unknownEvent);
     }
     return writer;
   },
@@ -987,6 +1011,14 @@ export const AttachmentHistoryEntry: MessageFns<AttachmentHistoryEntry> = {
             message.message = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.unknownEvent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1008,6 +1040,11 @@ export const AttachmentHistoryEntry: MessageFns<AttachmentHistoryEntry> = {
       plugin: isSet(object.plugin) ? globalThis.String(object.plugin) : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
       message: isSet(object.message) ? globalThis.String(object.message) : "",
+      unknownEvent: isSet(object.unknownEvent)
+        ? globalThis.String(object.unknownEvent)
+        : isSet(object.unknown_event)
+        ? globalThis.String(object.unknown_event)
+        : "",
     };
   },
 
@@ -1034,6 +1071,9 @@ export const AttachmentHistoryEntry: MessageFns<AttachmentHistoryEntry> = {
     if (message.message !== "") {
       obj.message = message.message;
     }
+    if (message.unknownEvent !== "") {
+      obj.unknownEvent = message.unknownEvent;
+    }
     return obj;
   },
 
@@ -1049,6 +1089,7 @@ export const AttachmentHistoryEntry: MessageFns<AttachmentHistoryEntry> = {
     message.plugin = object.plugin ?? "";
     message.reason = object.reason ?? "";
     message.message = object.message ?? "";
+    message.unknownEvent = object.unknownEvent ?? "";
     return message;
   },
 };
@@ -1064,6 +1105,7 @@ function createBaseAttachment(): Attachment {
     cause: "",
     history: [],
     updateTime: undefined,
+    unknownPhase: "",
   };
 }
 
@@ -1095,6 +1137,9 @@ export const Attachment: MessageFns<Attachment> = {
     }
     if (message.updateTime !== undefined) {
       Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(74).fork()).join();
+    }
+    if (message.unknownPhase !== "") {
+      writer.uint32(82).string(message.unknownPhase);
     }
     return writer;
   },
@@ -1184,6 +1229,14 @@ export const Attachment: MessageFns<Attachment> = {
             message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.unknownPhase = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1227,6 +1280,11 @@ export const Attachment: MessageFns<Attachment> = {
         : isSet(object.update_time)
         ? fromJsonTimestamp(object.update_time)
         : undefined,
+      unknownPhase: isSet(object.unknownPhase)
+        ? globalThis.String(object.unknownPhase)
+        : isSet(object.unknown_phase)
+        ? globalThis.String(object.unknown_phase)
+        : "",
     };
   },
 
@@ -1259,6 +1317,9 @@ export const Attachment: MessageFns<Attachment> = {
     if (message.updateTime !== undefined) {
       obj.updateTime = message.updateTime.toISOString();
     }
+    if (message.unknownPhase !== "") {
+      obj.unknownPhase = message.unknownPhase;
+    }
     return obj;
   },
 
@@ -1276,6 +1337,7 @@ export const Attachment: MessageFns<Attachment> = {
     message.cause = object.cause ?? "";
     message.history = object.history?.map((e) => AttachmentHistoryEntry.fromPartial(e)) || [];
     message.updateTime = object.updateTime ?? undefined;
+    message.unknownPhase = object.unknownPhase ?? "";
     return message;
   },
 };
