@@ -62,6 +62,14 @@ async function checks(...extra: string[]): Promise<{ code: number; ok: boolean; 
   return { code: r.code, ok: doc.ok, byName: Object.fromEntries(doc.checks.map((c) => [c.check, c])) };
 }
 
+/** Doctor's failed stale-state check: exit 1, and the message and fix it printed. */
+async function staleStateFailure(): Promise<{ message?: string; fix?: string }> {
+  const { code, byName } = await checks();
+  expect([code, byName["stale-state"]?.check, byName["stale-state"]?.status]).toEqual([1, "stale-state", "fail"]);
+  const { message, fix } = byName["stale-state"] ?? {};
+  return { message, fix };
+}
+
 beforeAll(async () => {
   dir = await tempDir("na-doctor-");
   paths.daemonBin = join(dir, "bin");
@@ -232,11 +240,7 @@ describe("netattachctl doctor", () => {
     const broken = join(dir, "state", "attachments", "broken1.json");
     await writeFile(broken, "");
     try {
-      const { code, byName } = await checks();
-      expect(code).toBe(1);
-      expect(byName["stale-state"]).toEqual({
-        check: "stale-state",
-        status: "fail",
+      expect(await staleStateFailure()).toEqual({
         message: `1 saved record(s) cannot be read; netattachd leaves them in place and never reconciles them:\n${broken}: not valid JSON`,
         fix: `release what each of these containers holds by hand (its netns; IPAM reservations naming its id under /var/lib/cni/networks), then remove its record:\nrm ${broken}`,
       });
@@ -262,11 +266,7 @@ describe("netattachctl doctor", () => {
     const newer = join(dir, "state", "attachments", "newer1.json");
     await writeFile(newer, JSON.stringify({ version: 2, plan: { containerId: "newer1" } }));
     try {
-      const { code, byName } = await checks();
-      expect(code).toBe(1);
-      expect(byName["stale-state"]).toEqual({
-        check: "stale-state",
-        status: "fail",
+      expect(await staleStateFailure()).toEqual({
         message: `1 saved record(s) were written by a newer netattachd (this one reads record version 1); netattachd keeps them as they are, never reconciles them, and their pods' DEL fails (CNI 11, retried by the runtime) until it is rolled forward:\n${newer}: record version 2`,
         fix: "roll netattachd forward (the DaemonSet's image) to the release that wrote them or a later one; do not remove these records: their pods' secondary networks would never be released",
       });

@@ -28,6 +28,9 @@ function record(containerId: string): AttachmentRecord {
   };
 }
 
+/** The outcome when there is nothing to migrate. */
+const NOTHING = { moved: [], duplicates: [], conflicts: [], left: [], failed: [] };
+
 describe("migrateLegacyStore", () => {
   const t = tempStore("migrate-");
 
@@ -40,7 +43,7 @@ describe("migrateLegacyStore", () => {
 
     const outcome = await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir);
 
-    expect(outcome).toEqual({ moved: ["c1", "c2"], duplicates: [], conflicts: [], left: [], failed: [] });
+    expect(outcome).toEqual({ ...NOTHING, moved: ["c1", "c2"] });
     expect((await readdir(layout.attachmentsDir)).sort()).toEqual(["c1.json", "c2.json"]);
     expect(existsSync(layout.legacyAttachmentsDir)).toBe(false);
     const store = createFileAttachmentStore(layout.attachmentsDir);
@@ -79,25 +82,13 @@ describe("migrateLegacyStore", () => {
     // The pod's DEL removes the current records; the next start brings back no ghost.
     await store.remove("c1");
     await store.remove("c2");
-    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual({
-      moved: [],
-      duplicates: [],
-      conflicts: [],
-      left: [],
-      failed: [],
-    });
+    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual(NOTHING);
     expect(await store.list()).toEqual([]);
   });
 
   it("does nothing when there is no old directory", async () => {
     const layout = stateLayout({ stateDir: t.dir });
-    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual({
-      moved: [],
-      duplicates: [],
-      conflicts: [],
-      left: [],
-      failed: [],
-    });
+    expect(await migrateLegacyStore(layout.legacyAttachmentsDir, layout.attachmentsDir)).toEqual(NOTHING);
   });
 
   it("never throws: a new place that cannot be made leaves every record where it was, named; an old one that cannot be read is a failure", async () => {

@@ -159,6 +159,15 @@ describe("detachRequestFromProto", () => {
   });
 });
 
+/** An attachment summary's identity and times, for the cases that map one. */
+const SUMMARY_BASE = {
+  containerId: "c",
+  netns: "/n",
+  pod: { namespace: "ns", name: "p", uid: "u" },
+  createdAt: "2025-01-02T03:04:05.000Z",
+  updatedAt: "2025-01-02T03:04:06.000Z",
+};
+
 describe("domain → proto", () => {
   it("carries CNI results as JSON that round-trips exactly", () => {
     const result = {
@@ -284,11 +293,7 @@ describe("domain → proto", () => {
     });
     expect(statusToProto({ ready: true, reasons: [] }).warnings).toEqual([]);
     const a = attachmentToProto({
-      containerId: "c",
-      netns: "/n",
-      pod: { namespace: "ns", name: "p", uid: "u" },
-      createdAt: "2025-01-02T03:04:05.000Z",
-      updatedAt: "2025-01-02T03:04:06.000Z",
+      ...SUMMARY_BASE,
       phase: "orphaned",
       cause: "addresses could not be released",
       history: [
@@ -330,11 +335,7 @@ describe("domain → proto", () => {
     "maps a phase (%s) and a history event it does not know to UNSPECIFIED with the saved value beside it",
     (phase) => {
       const a = attachmentToProto({
-        containerId: "c",
-        netns: "/n",
-        pod: { namespace: "ns", name: "p", uid: "u" },
-        createdAt: "2025-01-02T03:04:05.000Z",
-        updatedAt: "2025-01-02T03:04:06.000Z",
+        ...SUMMARY_BASE,
         phase: phase as "attached",
         history: [
           {

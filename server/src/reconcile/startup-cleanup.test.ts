@@ -49,6 +49,28 @@ function readOnlyStateDir(): void {
   );
 }
 
+interface LogLine {
+  level: number;
+  msg: string;
+  file?: string;
+  errno?: string;
+  containerIds?: string[];
+}
+
+/** Runs startupCleanup on `layout` with a runtime that runs nothing; returns the lines it logged. */
+async function cleanUp(layout: ReturnType<typeof stateLayout>): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  const log = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as LogLine) });
+  const runtime = createCniRuntime({
+    exec: createFakePluginExec({}),
+    binDirs: [],
+    cacheDir: layout.cacheDir,
+    pluginTimeoutMs: 1000,
+  });
+  await startupCleanup({ layout, runtime, pluginOwner: stateDir, log });
+  return lines;
+}
+
 describe("startupCleanup", () => {
   it("goes on past temp files it cannot remove, with a warn line naming each file, its errno and the read-only disk", async () => {
     const layout = stateLayout({ stateDir });
@@ -59,16 +81,7 @@ describe("startupCleanup", () => {
     writeFileSync(storeTemp, "");
     writeFileSync(cacheTemp, "");
     readOnlyStateDir();
-    const lines: Array<{ level: number; msg: string; file?: string; errno?: string }> = [];
-    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[0]) });
-    const runtime = createCniRuntime({
-      exec: createFakePluginExec({}),
-      binDirs: [],
-      cacheDir: layout.cacheDir,
-      pluginTimeoutMs: 1000,
-    });
-
-    await startupCleanup({ layout, runtime, pluginOwner: stateDir, log });
+    const lines = await cleanUp(layout);
 
     const warns = lines.filter((l) => l.level === 40).map(({ msg, file, errno }) => ({ msg, file, errno }));
     const readOnly =
@@ -100,16 +113,7 @@ describe("startupCleanup", () => {
       [layout.attachmentsDir, "c3", '{"same":3}'],
     ] as const)
       writeFileSync(join(dir, `${id}.json`), text);
-    const lines: Array<{ level: number; msg: string; containerIds?: string[] }> = [];
-    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[0]) });
-    const runtime = createCniRuntime({
-      exec: createFakePluginExec({}),
-      binDirs: [],
-      cacheDir: layout.cacheDir,
-      pluginTimeoutMs: 1000,
-    });
-
-    await startupCleanup({ layout, runtime, pluginOwner: stateDir, log });
+    const lines = await cleanUp(layout);
 
     const aside = (id: string): string => join(layout.attachmentsDir, `${id}.json.legacy-conflict`);
     expect(
