@@ -7,7 +7,13 @@ import type { AttachNetworksResponse } from "../../proto/gen/netattach/v1/attach
 import type { TestDaemon } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { describeRoot } from "../helpers/root.js";
-import { createServiceWorld, podRequest, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
+import {
+  createServiceWorld,
+  podRequest,
+  ptpPlugin,
+  writeStandardNads,
+  type ServiceWorld,
+} from "../helpers/service-world.js";
 
 const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
@@ -103,17 +109,7 @@ describeRoot("service e2e: attach and detach", () => {
     await w.writeNad("default", "ptp-args", {
       cniVersion: "1.0.0",
       name: "ptp-args",
-      plugins: [
-        {
-          type: "ptp",
-          ipam: {
-            type: "host-local",
-            dataDir: w.dataDir,
-            ranges: [[{ subnet: w.subnets.b.subnet, gateway: w.subnets.b.gateway }]],
-          },
-        },
-        { type: "noop", debugFile: w.debugFile },
-      ],
+      plugins: [ptpPlugin(w), { type: "noop", debugFile: w.debugFile }],
     });
     const staticIp = `${w.subnets.a.prefix}5/24`;
     const mac = "02:00:00:aa:bb:01";

@@ -142,6 +142,12 @@ export async function createServiceWorld(tag: string): Promise<ServiceWorld> {
   return world;
 }
 
+/** A ptp plugin on the world's subnet b (gateway .1), host-local keeping its reservations in the world's dataDir. */
+export function ptpPlugin(w: ServiceWorld): object {
+  const { subnet, gateway } = w.subnets.b;
+  return { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet, gateway }]] } };
+}
+
 /** Standard secondary networks in namespace default: macvlan-conf (on the world's master bridge) and ptp-conf. */
 export async function writeStandardNads(w: ServiceWorld): Promise<void> {
   await w.writeNad("default", "macvlan-conf", {
@@ -155,17 +161,7 @@ export async function writeStandardNads(w: ServiceWorld): Promise<void> {
   await w.writeNad("default", "ptp-conf", {
     cniVersion: "1.0.0",
     name: "ptp-conf",
-    plugins: [
-      {
-        type: "ptp",
-        ipam: {
-          type: "host-local",
-          dataDir: w.dataDir,
-          ranges: [[{ subnet: w.subnets.b.subnet, gateway: w.subnets.b.gateway }]],
-        },
-      },
-      { type: "tuning", capabilities: { mac: true } },
-    ],
+    plugins: [ptpPlugin(w), { type: "tuning", capabilities: { mac: true } }],
   });
 }
 

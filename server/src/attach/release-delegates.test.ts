@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CniError } from "../cni/index.js";
+import type { ResolvedNetwork } from "../resolve/index.js";
 import type { ExecRequest } from "../cni/invoke/types.js";
 import { createCniRuntime } from "../cni/runtime/cni-runtime.js";
 import { createFakePluginExec, type FakePlugin } from "../cni/runtime/fake-plugin-exec.test-helper.js";
@@ -34,6 +35,17 @@ const cluster = network(
     { type: "bridge", bridge: "cni0", ipam: { type: "host-local", subnet: "10.1.0.0/24" } },
     { type: "portmap", capabilities: { portMappings: true } },
   ]),
+);
+/** A secondary network (net1) of three plugins, released before the cluster network. */
+const secondary = network(
+  "selected",
+  "default/sec",
+  conflist("sec", [
+    { type: "macvlan", master: "eth9", ipam: { type: "host-local", subnet: "10.2.0.0/24" } },
+    { type: "tuning" },
+    { type: "sbr" },
+  ]),
+  { interface: "net1" },
 );
 /** The runtime's own per-run deadline: longer than the calls below. */
 const PLUGIN_TIMEOUT_MS = 5000;
@@ -70,9 +82,17 @@ async function service(
     cannotRun?: (req: ExecRequest) => string;
     fails?: (req: ExecRequest) => boolean;
     noAttach?: true;
+    networks?: ResolvedNetwork[];
   } = {},
 ) {
-  const plugins: Record<string, FakePlugin> = { bridge: {}, "host-local": {}, portmap: {} };
+  const plugins: Record<string, FakePlugin> = {
+    bridge: {},
+    "host-local": {},
+    portmap: {},
+    macvlan: {},
+    tuning: {},
+    sbr: {},
+  };
   const fake = createFakePluginExec(plugins);
   const runs: Array<{ run: string; timeoutMs: number }> = [];
   const exec = {
@@ -104,7 +124,7 @@ async function service(
   const links = recordingLinks();
   const svc = createAttachmentService({
     runtime,
-    resolver: fakeResolver([cluster]),
+    resolver: fakeResolver(o.networks ?? [cluster]),
     podSource: noClusterPods,
     statusWriter: recordingStatusWriter(),
     store: t.store,
@@ -138,15 +158,63 @@ describe("a DEL whose plugins hang", () => {
     expect(res.orphaned).toEqual([
       { network: "cbr0", ifName: "eth0", cause: expect.stringContaining("retried by the reconciler") as string },
     ]);
-    // portmap got what was left before the deadline less the reserve, which left bridge none (not
-    // started); netattach then removed the interface and released the addresses in the reserve.
+    // portmap and bridge shared what was left before the deadline less the reserve (1 s: too short
+    // for a floor each, so halves); netattach then removed the interface and released the addresses
+    // in the reserve.
     const dels = runs.filter((r) => r.run.startsWith("DEL"));
-    expect(dels.map((r) => r.run)).toEqual(["DEL portmap", "DEL host-local"]);
-    for (const r of dels) expect(r.timeoutMs).toBeLessThan(2000);
+    expect(dels.map((r) => r.run)).toEqual(["DEL portmap", "DEL bridge", "DEL host-local"]);
+    for (const r of dels) expect(r.timeoutMs).toBeLessThan(1000);
     expect(links.removed).toEqual(["/var/run/netns/test eth0"]);
     expect((await t.store.load("c1")).state).toBe("missing");
     const orphan = await t.orphans.load("c1");
     expect(orphan.state === "found" && orphan.record.plan.delegates.map((d) => d.ifName)).toEqual(["eth0"]);
+  });
+
+  it("one plugin that hangs cannot take the others' time: the plugins of its list before it still get their DEL", async () => {
+    const { svc, runs } = await service(t, { callTimeoutMs: 3000, hangs: delOf("portmap") });
+    const started = Date.now();
+    const res = await svc.detach({ containerId: "c1" }, ctx());
+    expect(Date.now() - started).toBeLessThan(3000);
+    // portmap was cut short leaving a floor (500 ms) for bridge, which ran (with its IPAM plugin).
+    const dels = runs.filter((r) => r.run.startsWith("DEL"));
+    expect(dels.map((r) => r.run)).toEqual(["DEL portmap", "DEL bridge", "DEL host-local"]);
+    expect(dels[0]!.timeoutMs).toBeGreaterThan(1000);
+    expect(dels[0]!.timeoutMs).toBeLessThanOrEqual(1500);
+    expect(res.orphaned).toEqual([
+      {
+        network: "cbr0",
+        ifName: "eth0",
+        cause: expect.stringMatching(/retryable error .*plugin "portmap" DEL did not finish/) as string,
+      },
+    ]);
+  });
+
+  it("a secondary network's plugin that hangs leaves the cluster network its DEL, within the call's deadline", async () => {
+    const { svc, runs } = await service(t, {
+      callTimeoutMs: 4000,
+      networks: [cluster, secondary],
+      hangs: delOf("sbr"),
+    });
+    const started = Date.now();
+    const res = await svc.detach({ containerId: "c1" }, ctx());
+    expect(Date.now() - started).toBeLessThan(4000);
+    // sbr (net1's last plugin) was cut short leaving a floor for each of the 4 runs after it: its
+    // list's tuning and macvlan, then the cluster network's portmap and bridge, which all ran.
+    const dels = runs.filter((r) => r.run.startsWith("DEL"));
+    expect(dels.map((r) => r.run)).toEqual([
+      "DEL sbr",
+      "DEL tuning",
+      "DEL macvlan",
+      "DEL host-local", // net1's addresses, released by netattach as its DEL failed
+      "DEL portmap",
+      "DEL bridge",
+    ]);
+    expect(dels[0]!.timeoutMs).toBeGreaterThan(500);
+    expect(dels[0]!.timeoutMs).toBeLessThanOrEqual(1000);
+    expect(res.removed.map((r) => r.ifName)).toEqual(["eth0"]);
+    expect(res.orphaned.map((o) => [o.network, o.ifName])).toEqual([["default/sec", "net1"]]);
+    const orphan = await t.orphans.load("c1");
+    expect(orphan.state === "found" && orphan.record.plan.delegates.map((d) => d.ifName)).toEqual(["net1"]);
   });
 
   it("finishes within the caller's own deadline, shorter than callTimeoutMs (start-up's budget is one: timeoutSignal)", async () => {

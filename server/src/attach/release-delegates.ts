@@ -10,7 +10,9 @@
 // orphaned, cleaned, for the reconciler to retry the plugin's DEL. What cannot be released is
 // orphaned with its cause. It finishes within the call's deadline (call-deadline.ts): plugin runs
 // get only the time left before it less RELEASE_RESERVE_MS, so a plugin cut short is a timeout,
-// cleaned up and orphaned, and the DEL still answers. Only a caller's cancel or the daemon's stop
+// cleaned up and orphaned, and the DEL still answers; and of that time each run leaves a share to
+// the runs still to come after it (runShare), so one plugin that hangs cannot keep the others of
+// its list, or the delegates after it, from running. Only a caller's cancel or the daemon's stop
 // interrupts it: the rest stays for a retried DEL.
 import type { Logger } from "pino";
 import type { CniResult, CniRuntime } from "../cni/index.js";
@@ -38,23 +40,58 @@ import { delStages, SERIAL_SCHEDULE, type DelegateSchedule } from "./delegate-sc
  */
 const RELEASE_RESERVE_MS = 1000;
 
-/** What is left (ms) for the plugins' DELs, and for netattach's IPAM release after them. */
-interface Budget {
-  readonly plugins: () => number;
-  readonly cleanup: () => number;
+/**
+ * Kept for each plugin run still to come in the release when a run starts, while the time left
+ * allows: a run that hangs is cut short that much sooner, so the runs after it (its list's earlier
+ * plugins, the delegates of later stages) still get their DEL rather than all being orphaned.
+ * Measured (/usr/lib/cni plugins, 2 shared cores, also with both cores kept busy): through the
+ * daemon portmap's DEL takes 115-180 ms with rules to remove (25-40 ms without), bridge's with
+ * host-local 55-70 ms, ptp's 50-70 ms, a whole DEL of those four 280-380 ms; run by hand, portmap
+ * 140-240 ms, bridge 115-175 ms. 500 ms is twice the slowest run: room for a loaded node and for
+ * netattach's own cleanup of a delegate cut short (RELEASE_RESERVE_MS), while a hung plugin of a
+ * 3-plugin list still gets all but 1 s of what is left.
+ */
+const RUN_FLOOR_MS = 500;
+
+/**
+ * What one run may take of `left` ms with `after` runs still to come after it: all of it less
+ * RUN_FLOOR_MS for each of those, or an equal share of it when it is too short for that many
+ * floors (a short deadline, a long list). Asked again before every run, so time a run did not use
+ * goes to the next.
+ */
+function runShare(left: number, after: number): number {
+  return left - after * Math.min(RUN_FLOOR_MS, left / (after + 1));
 }
 
-/** The budget before the deadline `signal` carries; none without one (each run has pluginTimeoutMs). */
-function budgetOf(signal: AbortSignal): Budget | undefined {
+/** What a run may take (ms) of the plugins' DELs, and of netattach's IPAM release after them, given the runs after it in its list. */
+interface Budget {
+  readonly plugins: (runsAfter: number) => number;
+  readonly cleanup: (runsAfter: number) => number;
+}
+
+/**
+ * The budget of a stage with `later` runs in the stages after it, before the deadline `signal`
+ * carries; none without one (each run has pluginTimeoutMs).
+ */
+function budgetOf(signal: AbortSignal): ((later: number) => Budget) | undefined {
   const at = deadlineOf(signal);
   if (at === undefined) return undefined;
   // A short call (callTimeoutMs is 100 ms at least) keeps half its time for its plugins.
   const reserve = Math.min(RELEASE_RESERVE_MS, Math.max(0, at - performance.now()) / 2);
   // The IPAM release may run into the reserve, but not into its last quarter: the saves' share.
-  return {
-    plugins: () => at - reserve - performance.now(),
-    cleanup: () => at - reserve / 4 - performance.now(),
-  };
+  return (later) => ({
+    plugins: (after) => runShare(at - reserve - performance.now(), after + later),
+    cleanup: (after) => runShare(at - reserve / 4 - performance.now(), after + later),
+  });
+}
+
+/**
+ * For each stage, the plugin runs of the stages after it: a stage's delegates run concurrently, so
+ * its longest list is what the next stage waits for.
+ */
+function runsAfterStages(stages: readonly (readonly PlannedDelegate[])[], phase: string): number[] {
+  const runs = stages.map((stage) => Math.max(0, ...stage.map((d) => delegateList(d, phase).plugins.length)));
+  return runs.map((_, s) => runs.slice(s + 1).reduce((a, b) => a + b, 0));
 }
 
 export interface ReleaseDeps {
@@ -134,9 +171,11 @@ export async function releaseDelegates(
   const budget = budgetOf(call.signal);
   const out: Released[] = [];
   const history: HistoryEntry[] = [];
-  for (const stage of delStages(schedule, target, delegates)) {
+  const stages = delStages(schedule, target, delegates);
+  const later = runsAfterStages(stages, phase);
+  for (const [s, stage] of stages.entries()) {
     const one = (d: PlannedDelegate): Promise<{ released: Released; history: HistoryEntry[] }> =>
-      releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, budget);
+      releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, budget?.(later[s] ?? 0));
     // Concurrent within a stage; results and history still in stage order (last delegate first).
     const done = await allOrFirstError(stage.map((d) => schedule.limit(() => one(d))));
     for (const r of done) {
@@ -146,7 +185,7 @@ export async function releaseDelegates(
   }
   for (const [i, error] of await leftBehind(deps.links, target, out, phase, call.signal)) {
     const d = out[i]!.delegate;
-    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, budget, error);
+    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, budget?.(0), error);
     out[i] = r.released;
     history.push(...r.history);
   }

@@ -9,11 +9,13 @@ export interface InvokeOptions {
   /** Per-plugin-invocation deadline; overrides the runtime default. */
   readonly pluginTimeoutMs?: number;
   /**
-   * The time left (ms) for the operation's plugin runs, asked before each run: a run's timeout is
-   * the smaller of it and the per-run deadline, and with nothing left the run does not start (a
-   * timeout). For a caller with a deadline of its own, so that every run ends before it does.
+   * The time (ms) a plugin run may take, asked before each run with how many runs of the operation
+   * are still to come after it (a DEL's earlier plugins; for the wait for a plugin's VERSION, its own
+   * run and those): a run's timeout is the smaller of it and the per-run deadline, and with nothing
+   * left the run does not start (a timeout). For a caller with a deadline of its own, so that every
+   * run ends before it does and one that hangs cannot take the time of the runs after it.
    */
-  readonly timeLeftMs?: () => number;
+  readonly timeLeftMs?: (runsAfter: number) => number;
   /**
    * ADD: fsync the cached result before returning (default true). False when the caller
    * saves the result durably itself right away: the cache is still replaced atomically, but

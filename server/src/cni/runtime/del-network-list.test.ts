@@ -133,6 +133,29 @@ describe("delNetworkList", () => {
     expect(exec.calls.filter((c) => c.command === "DEL").map((c) => c.timeoutMs)).toEqual([1234, 5000, 5000]);
   });
 
+  it("timeLeftMs is asked with the runs still to come after each: its list's earlier plugins (a VERSION wait: its own run too)", async () => {
+    const { runtime } = setup({ bridge: {}, tuning: {}, portmap: {} });
+    const conf = list("1.0.0", [{ type: "bridge" }, { type: "tuning" }, { type: "portmap" }]);
+    await runtime.addNetworkList(conf, RT);
+    // keepGoing resolves each plugin just before its DEL; none is cached yet here: a restart.
+    const fresh = setup({ bridge: {}, tuning: {}, portmap: {} });
+    for (const [r, keepGoing] of [
+      [fresh.runtime, true],
+      [runtime, false],
+    ] as const) {
+      const asked: number[] = [];
+      await r.delNetworkList(conf, RT, {
+        keepGoing,
+        timeLeftMs: (after) => {
+          asked.push(after);
+          return 60_000;
+        },
+      });
+      // Without keepGoing every VERSION is known from the ADD: only the DELs ask.
+      expect(asked).toEqual(keepGoing ? [3, 2, 2, 1, 1, 0] : [2, 1, 0]);
+    }
+  });
+
   it("with timeLeftMs the wait for a plugin's VERSION (none cached: a restart) is cut to what is left too", async () => {
     const { runtime, exec } = setup({ bridge: {}, portmap: {}, tuning: {} });
     // bridge hangs on VERSION until its run's timeout (5000 ms), as a hung plugin does.

@@ -31,17 +31,18 @@ export const delNetworkList: AttachmentOperation<void> = async (ctx, list, rt, o
   // libcni finds every plugin before the first DEL; going on past failures, a missing one fails alone.
   const plugins = opts?.keepGoing === true ? undefined : await resolvePlugins(ctx, list, opts);
   const prev = await resultForDel(ctx, list, rt, opts);
-  const del = async (p: ResolvedPlugin): Promise<void> => {
+  // In reverse: the plugin at index i has i runs after its own (InvokeOptions.timeLeftMs).
+  const del = async (p: ResolvedPlugin, runsAfter: number): Promise<void> => {
     const config = configFor(list, p, rt, sendsPrevResultOnDel(p.version) ? prev : undefined);
-    await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts });
+    await invokePlugin(ctx, { list, plugin: p, command: "DEL", config, rt, cniArgs, opts, runsAfter });
   };
   if (plugins !== undefined) {
-    for (const p of [...plugins].reverse()) await del(p);
+    for (const [i, p] of [...plugins.entries()].reverse()) await del(p, i);
   } else {
     let first: CniError | undefined;
-    for (const plugin of [...list.plugins].reverse()) {
+    for (const [i, plugin] of [...list.plugins.entries()].reverse()) {
       try {
-        await del(await resolvePlugin(ctx, list, plugin, opts));
+        await del(await resolvePlugin(ctx, list, plugin, opts, i + 1), i);
       } catch (err) {
         first ??= withContext(err, list, plugin.type, "DEL");
       }

@@ -27,11 +27,14 @@ export const releaseNetworkList: AttachmentOperation<void> = async (ctx, list, r
   const cniArgs = cniArgsFor(list, rt, "DEL");
   const prev = await resultForDel(ctx, list, rt, opts);
   const errors: CniError[] = [];
-  for (const plugin of [...list.plugins].reverse()) {
-    const ipamType = ipamTypeOf(plugin);
-    if (ipamType === undefined) continue;
+  const ipams = list.plugins.flatMap((plugin) => {
+    const type = ipamTypeOf(plugin);
+    return type === undefined ? [] : [{ plugin, ipamType: type }];
+  });
+  for (const [i, { plugin, ipamType }] of [...ipams.entries()].reverse()) {
     try {
-      const ipam = await resolvePlugin(ctx, list, { type: ipamType }, opts);
+      // In reverse: the IPAM plugin at index i has i runs after its own (InvokeOptions.timeLeftMs).
+      const ipam = await resolvePlugin(ctx, list, { type: ipamType }, opts, i + 1);
       const prevResult =
         prev !== undefined && sendsPrevResultOnDel(ipam.version)
           ? convertFor(prev, ipam.version, list, ipamType)
@@ -43,7 +46,7 @@ export const releaseNetworkList: AttachmentOperation<void> = async (ctx, list, r
         ...(prevResult !== undefined ? { prevResult } : {}),
         ...(rt.capabilityArgs !== undefined ? { capabilityArgs: rt.capabilityArgs } : {}),
       });
-      await invokePlugin(ctx, { list, plugin: ipam, command: "DEL", config, rt, cniArgs, opts });
+      await invokePlugin(ctx, { list, plugin: ipam, command: "DEL", config, rt, cniArgs, opts, runsAfter: i });
     } catch (err) {
       errors.push(withContext(err, list, ipamType, "DEL"));
     }

@@ -38,7 +38,7 @@ export interface ResolvedPlugin {
   readonly version: string;
 }
 
-/** Find every plugin and negotiate its version before anything runs. */
+/** Find every plugin and negotiate its version before anything runs (every run comes after the probes). */
 export function resolvePlugins(
   ctx: RuntimeContext,
   list: NetworkConfigList,
@@ -53,7 +53,7 @@ export function resolvePlugins(
       ...src(list),
     });
   }
-  return Promise.all(list.plugins.map((plugin) => resolvePlugin(ctx, list, plugin, opts)));
+  return Promise.all(list.plugins.map((plugin) => resolvePlugin(ctx, list, plugin, opts, list.plugins.length)));
 }
 
 export async function resolvePlugin(
@@ -61,12 +61,14 @@ export async function resolvePlugin(
   list: NetworkConfigList,
   plugin: PluginConf,
   opts: InvokeOptions | undefined,
+  /** The operation's runs still to come once its VERSION is known (InvokeOptions.timeLeftMs). */
+  runsAfter = 0,
 ): Promise<ResolvedPlugin> {
   try {
     const path = await ctx.exec.findInPath(plugin.type, ctx.binDirs);
     if (ctx.probe === undefined) return { plugin, path, version: list.cniVersion };
     // Asked only when the answer is not known yet: the probe's wait is budgeted like a run.
-    const budget = (): number => runTimeout(ctx, list, plugin.type, "VERSION", opts);
+    const budget = (): number => runTimeout(ctx, list, plugin.type, "VERSION", opts, runsAfter);
     const outcome = await ctx.probe.probe(path, plugin.type, opts, budget);
     if (!outcome.ok) {
       ctx.emit({ type: "version-probe-failed", plugin: plugin.type, network: list.name, path, error: outcome.error });
@@ -96,6 +98,8 @@ export interface Invocation {
   readonly rt?: RuntimeConf;
   readonly cniArgs?: string;
   readonly opts: InvokeOptions | undefined;
+  /** The operation's runs still to come after this one (InvokeOptions.timeLeftMs); none when absent. */
+  readonly runsAfter?: number;
 }
 
 /** Run one plugin once; report it; errors carry network, plugin, command and source. */
@@ -108,7 +112,7 @@ export async function invokePlugin(ctx: RuntimeContext, inv: Invocation): Promis
     ...(rt !== undefined ? { containerId: rt.containerId, netns: rt.netnsHandle ?? rt.netns, ifName: rt.ifName } : {}),
     ...(inv.cniArgs !== undefined ? { cniArgs: inv.cniArgs } : {}),
   });
-  const timeoutMs = runTimeout(ctx, list, plugin.plugin.type, inv.command, inv.opts);
+  const timeoutMs = runTimeout(ctx, list, plugin.plugin.type, inv.command, inv.opts, inv.runsAfter ?? 0);
   let stderr: string | undefined;
   const started = ctx.now();
   const report = (ok: boolean): void =>
@@ -152,9 +156,10 @@ function runTimeout(
   type: string,
   command: Invocation["command"] | "VERSION",
   opts: InvokeOptions | undefined,
+  runsAfter: number,
 ): number {
   const perRun = opts?.pluginTimeoutMs ?? ctx.pluginTimeoutMs;
-  const left = opts?.timeLeftMs?.();
+  const left = opts?.timeLeftMs?.(runsAfter);
   if (left === undefined) return perRun;
   if (left < 1) {
     throw withContext(
