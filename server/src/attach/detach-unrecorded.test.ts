@@ -258,13 +258,17 @@ describe("a DEL with nothing saved releases the pod's own cluster network", () =
     pods((namespace, name) => ({
       found: { namespace, name, uid, annotations: { [DEFAULT_NETWORK_ANNOTATION]: value } },
     }));
-  async function del(source: PodSource) {
+  /** A DEL with the definitions synced; `notReady`: readiness not reached yet all the same (another informer). */
+  async function del(source: PodSource, notReady?: { signal: AbortSignal }) {
     const definitions = kubeDefinitions();
     definitions.synced = true;
-    const d = await served({ definitions, pods: source, verdict: verdictOf(definitions) });
+    const verdict = notReady !== undefined ? () => NOT_SYNCED : verdictOf(definitions);
+    const d = await served({ definitions, pods: source, verdict });
+    const checks = d.checks();
     const { log, lines } = capturingLog();
-    const res = await d.service.detach({ containerId: "old", pod }, { signal: AbortSignal.timeout(5_000), log });
-    return { res, dels: d.dels(), warned: warnings(lines) };
+    const signal = notReady?.signal ?? AbortSignal.timeout(5_000);
+    const res = await d.service.detach({ containerId: "old", pod }, { signal, log });
+    return { res, dels: d.dels(), warned: warnings(lines), checked: d.checks() - checks };
   }
 
   it("the network its default-network annotation names, as its ADD got it", async () => {
@@ -302,6 +306,53 @@ describe("a DEL with nothing saved releases the pod's own cluster network", () =
     expect(missing.dels).toEqual(["cluster-net eth0"]);
     expect(missing.warned[0]).toMatch(
       /\(pod default\/web: .*network kube-system\/deleted not found.*; so the daemon's clusterNetwork\)/,
+    );
+  });
+
+  it("before the first readiness, at once when the annotation is one no sync can mend (unparsable, more than one network): the daemon's clusterNetwork, the warn line saying why", async () => {
+    for (const [value, why] of [
+      [
+        '[{"name": "alt-cluster"',
+        `${DEFAULT_NETWORK_ANNOTATION}: is neither the text form (ns/name@if, ...) nor valid JSON`,
+      ],
+      ["a,b", `${DEFAULT_NETWORK_ANNOTATION}: must name exactly one network, got 2`],
+    ]) {
+      const started = Date.now();
+      const { res, dels, warned, checked } = await del(annotated(value!), { signal: AbortSignal.timeout(3_000) });
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(checked).toBe(0); // readiness not waited for
+      expect(res).toEqual({ removed: [{ network: "kube-system/cluster-net", ifName: "eth0" }], orphaned: [] });
+      expect(dels).toEqual(["cluster-net eth0"]);
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toContain(
+        "no saved attachment for old: released the cluster network kube-system/cluster-net from its current config (pod default/web: ",
+      );
+      expect(warned[0]).toContain(why);
+      expect(warned[0]).toContain("; so the daemon's clusterNetwork)");
+    }
+  });
+
+  it("before the first readiness, an unparsable annotation and a clusterNetwork not synced yet: waits, NOT_READY naming what a sync may change", async () => {
+    const definitions = kubeDefinitions();
+    const d = await served({ definitions, pods: annotated("a,b"), verdict: verdictOf(definitions) });
+    const err = await rejection(
+      d.service.detach(
+        { containerId: "old", pod },
+        { signal: AbortSignal.timeout(700), log: pino({ level: "silent" }) },
+      ),
+    );
+    expect(err.code).toBe("NOT_READY");
+    expect(err.message).toContain(
+      "the cluster network to release cannot be told (reading NetworkAttachmentDefinition kube-system/cluster-net: connect ECONNREFUSED 10.96.0.1:443)",
+    );
+    expect(d.runtime.calls).toEqual([]);
+  });
+
+  it("before the first readiness, a definition the annotation names that is not found yet still waits, then fails NOT_READY naming it", async () => {
+    const err = await rejection(del(annotated("kube-system/unsynced"), { signal: AbortSignal.timeout(700) }));
+    expect(err.code).toBe("NOT_READY");
+    expect(err.message).toMatch(
+      /until it is the cluster network to release cannot be told \(.*network kube-system\/unsynced not found/,
     );
   });
 });

@@ -12,10 +12,12 @@
 // Before the daemon's first readiness a cluster network that does not resolve may be one whose
 // informer has not synced: the DEL waits for readiness (bounded, before it takes its locks), or
 // fails NOT_READY for the runtime's retry, rather than succeed having released nothing — an
-// address leaked for good.
+// address leaked for good. A default-network annotation that no sync can mend (a syntax error)
+// falls back to the daemon's clusterNetwork at once, as it does once ready.
 import { anySignal, timeoutSignal } from "./call-deadline.js";
 import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
+import type { ErrorCode } from "../errors/error-codes.js";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "../limits/input-limits.js";
 import type { NetworkResolver, PodSource, ResolvedNetwork } from "../resolve/index.js";
 import { RECORD_VERSION, type AttachmentRecord, type AttachmentStore } from "./attachment-store.js";
@@ -192,6 +194,21 @@ function asAddOf(req: DetachRequest, limits: InputLimits): { asAdd: AttachReques
   }
 }
 
+/**
+ * The resolver's errors for a default-network annotation that no source's sync can change: the
+ * annotation's own text and the daemon config decide them (a syntax error, a limit, an interface
+ * name, namespace isolation), or a definition found is broken. A source that has not synced yet only
+ * misses a definition (NETWORK_NOT_FOUND) or cannot reach the API server (KUBE_API_UNAVAILABLE):
+ * those, and whatever else fails, still wait for the first readiness.
+ */
+const READINESS_CANNOT_CHANGE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "INVALID_ANNOTATION",
+  "LIMIT_EXCEEDED",
+  "INTERFACE_CONFLICT",
+  "NAMESPACE_NOT_ALLOWED",
+  "INVALID_NETWORK_CONFIG",
+]);
+
 interface Choice {
   readonly cluster?: ResolvedNetwork;
   /** Why it is not the pod's own cluster network as its ADD would get it; absent when it is. */
@@ -219,13 +236,18 @@ async function chooseClusterNetwork(deps: UnrecordedDeps, asAdd: AttachRequest, 
   let definite = true;
   let problem: string | undefined;
   let failure: unknown;
-  /** Notes `err`, that readiness may change unless `settles`; rethrown when the call is over. */
+  /**
+   * Notes `err`, that readiness may change unless `settles`; rethrown when the call is over. The
+   * problem said is the first one readiness may change, else the first one.
+   */
   const failed = (err: unknown, settles = false): string => {
     if (signal.aborted) throw err; // out of time or cancelled: the runtime retries the DEL
     const message = err instanceof Error ? err.message : String(err);
+    if (problem === undefined || (definite && !settles)) {
+      problem = message;
+      failure = err;
+    }
     definite &&= settles;
-    problem ??= message;
-    failure ??= err;
     return message;
   };
   if (name === "") how = "the DEL names no pod, so the daemon's clusterNetwork";
@@ -243,7 +265,7 @@ async function chooseClusterNetwork(deps: UnrecordedDeps, asAdd: AttachRequest, 
         const cluster = await deps.resolver.resolveClusterNetwork({ signal, pod: { namespace, annotations } });
         return { cluster, definite };
       } catch (err) {
-        ownFailed = `${pod}: ${failed(err)}; so the daemon's clusterNetwork`;
+        ownFailed = `${pod}: ${failed(err, isDaemonError(err) && READINESS_CANNOT_CHANGE.has(err.code))}; so the daemon's clusterNetwork`;
       }
     }
   }
