@@ -186,7 +186,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
         const signal = admitted(req.containerId, ctx, "del");
         const log = child(ctx.log, req.containerId);
         const readiness = ctx.readiness !== undefined ? { readiness: ctx.readiness } : {};
-        // A DEL with nothing saved may wait up to 30 s for the first readiness: not holding a call
+        // A DEL with nothing saved may wait half its time for the first readiness: not holding a call
         // slot, the GC lock or its container's, which DELs with records and GC need meanwhile.
         const waited = await awaitUnrecordedReadiness(base, req, { signal, log, ...readiness });
         return locked(req.containerId, signal, (signal) =>

@@ -17,6 +17,7 @@ import {
   type PodSource,
 } from "../resolve/index.js";
 import { BASE_SELECTION } from "../resolve/selection-config.test-helper.js";
+import { timeoutSignal } from "./call-deadline.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import { gateAttachOnReadiness } from "./ready-gate.js";
 import { buildPlan } from "./plan.js";
@@ -84,6 +85,7 @@ async function served(opts: {
   pods?: PodSource;
   verdict: () => ReadinessVerdict;
   maxConcurrent?: number;
+  callTimeoutMs?: number;
 }) {
   const runtime = recordingRuntime();
   const resolver = createNetworkResolver({
@@ -97,9 +99,7 @@ async function served(opts: {
       store: stored.store,
       orphans: stored.orphans,
       ...(opts.pods !== undefined ? { podSource: opts.pods } : {}),
-      ...(opts.maxConcurrent !== undefined
-        ? { limits: { maxConcurrent: opts.maxConcurrent, callTimeoutMs: 60_000 } }
-        : {}),
+      limits: { maxConcurrent: opts.maxConcurrent ?? 2, callTimeoutMs: opts.callTimeoutMs ?? 60_000 },
     }),
   );
   let checks = 0;
@@ -170,6 +170,26 @@ describe("a DEL with nothing saved, before the daemon has been ready once", () =
     expect(d.checks()).toBeGreaterThan(1); // asked again while waiting
     expect(d.runtime.calls).toEqual([]);
     expect(await stored.store.list()).toEqual([]);
+  });
+
+  it("waits half the time left before its deadline, the caller's or callTimeoutMs: its NOT_READY reaches the caller in time", async () => {
+    for (const { caller, callTimeoutMs } of [
+      { caller: timeoutSignal(2_000), callTimeoutMs: 60_000 },
+      { caller: new AbortController().signal, callTimeoutMs: 2_000 },
+    ]) {
+      const definitions = kubeDefinitions();
+      const d = await served({ definitions, verdict: verdictOf(definitions), callTimeoutMs });
+      const started = performance.now();
+      const err = await rejection(
+        d.service.detach({ containerId: "old", pod }, { signal: caller, log: pino({ level: "silent" }) }),
+      );
+      const took = performance.now() - started;
+      expect(err.code).toBe("NOT_READY");
+      expect(caller.aborted).toBe(false);
+      expect(took).toBeGreaterThan(900);
+      expect(took).toBeLessThan(1_500);
+      expect(d.runtime.calls).toEqual([]);
+    }
   });
 
   it("fails with NOT_READY at once from the start of shutdown", async () => {

@@ -10,11 +10,11 @@
 // reconciler like any other. Skipped for an id this daemon settled a moment ago (settled-ids.ts),
 // and, logged, for an input an ADD would refuse: a DEL that fails for it would fail for ever.
 // Before the daemon's first readiness a cluster network that does not resolve may be one whose
-// informer has not synced: the DEL waits for readiness (bounded, before it takes its locks), or
-// fails NOT_READY for the runtime's retry, rather than succeed having released nothing — an
-// address leaked for good. A default-network annotation that no sync can mend (a syntax error)
+// informer has not synced: the DEL waits for readiness (half its time left, before it takes its
+// locks), or fails NOT_READY for the runtime's retry, rather than succeed having released nothing —
+// an address leaked for good. A default-network annotation that no sync can mend (a syntax error)
 // falls back to the daemon's clusterNetwork at once, as it does once ready.
-import { anySignal, timeoutSignal } from "./call-deadline.js";
+import { anySignal, deadlineOf, timeoutSignal } from "./call-deadline.js";
 import type { Logger } from "pino";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
@@ -52,10 +52,14 @@ export interface UnrecordedRelease {
 }
 
 /**
- * How long a DEL with nothing saved waits for a daemon that has not been ready yet, within its own
- * deadline: below the shim's callTimeoutMs (110 s), so its NOT_READY reaches the runtime, which retries.
+ * The share of the time left before its call's deadline that a DEL with nothing saved waits for a
+ * daemon that has not been ready yet. The rest is for what follows: once ready, the release (its
+ * plugins budgeted by the same deadline, release-delegates.ts); if not, the NOT_READY, which thus
+ * reaches the runtime before its own deadline gives up on the call, and the runtime retries. The
+ * shim's callTimeoutMs (110 s) makes it 55 s; a caller's shorter deadline, or the daemon's
+ * callTimeoutMs, shortens it alike: the call's deadline is the one setting, no key of its own.
  */
-const FIRST_READINESS_WAIT_MS = 30_000;
+const FIRST_READINESS_SHARE = 0.5;
 
 /**
  * Run before a DEL takes its locks and call slot (create-attachment-service.ts): with nothing saved
@@ -86,7 +90,14 @@ export async function awaitUnrecordedReadiness(
     { why: choice.problem },
     `no saved attachment for ${req.containerId}: waiting for netattachd to be ready before choosing the cluster network to release`,
   );
-  const until = anySignal([call.signal, timeoutSignal(FIRST_READINESS_WAIT_MS)]);
+  const at = deadlineOf(call.signal);
+  const until =
+    at === undefined
+      ? call.signal
+      : anySignal([
+          call.signal,
+          timeoutSignal(Math.max(0, Math.floor((at - performance.now()) * FIRST_READINESS_SHARE))),
+        ]);
   const waited = await waitForFirstReadiness(readiness, until);
   if (waited.ready) return undefined;
   // Out of time: no lock can be taken to look again, and the runtime's retry is what is left.
