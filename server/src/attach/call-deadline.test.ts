@@ -39,6 +39,12 @@ describe("call deadlines", () => {
     );
   });
 
+  it("timeoutSignal takes a budget computed from a clock: a fraction is cut to whole ms, a negative fires at once", () => {
+    expect(() => timeoutSignal(12.7)).not.toThrow();
+    expect(timeoutSignal(-5).aborted).toBe(false); // fires on the next timer turn, as 0 does
+    expect(deadlineOf(timeoutSignal(-5))).toBeLessThanOrEqual(performance.now());
+  });
+
   it("a plain abort is a deadline only at the instant its signal carries", () => {
     const early = new AbortController();
     withDeadline(early.signal, performance.now() + 60_000);

@@ -19,7 +19,9 @@ export function deadlineOf(signal: AbortSignal): number | undefined {
 
 /** AbortSignal.timeout(ms) that carries its instant: every timeout made for a call is one of these. */
 export function timeoutSignal(ms: number): AbortSignal {
-  return withDeadline(AbortSignal.timeout(ms), performance.now() + ms);
+  // AbortSignal.timeout refuses a fraction or a negative: budgets are computed from a clock.
+  const whole = Math.max(0, Math.floor(ms));
+  return withDeadline(AbortSignal.timeout(whole), performance.now() + whole);
 }
 
 /** AbortSignal.any that keeps the earliest deadline its signals carry. */

@@ -94,10 +94,7 @@ export async function awaitUnrecordedReadiness(
   const until =
     at === undefined
       ? call.signal
-      : anySignal([
-          call.signal,
-          timeoutSignal(Math.max(0, Math.floor((at - performance.now()) * FIRST_READINESS_SHARE))),
-        ]);
+      : anySignal([call.signal, timeoutSignal((at - performance.now()) * FIRST_READINESS_SHARE)]);
   const waited = await waitForFirstReadiness(readiness, until);
   if (waited.ready) return undefined;
   // Out of time: no lock can be taken to look again, and the runtime's retry is what is left.
