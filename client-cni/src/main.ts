@@ -6,6 +6,7 @@
 // and a runtime execs this binary once per pod operation. node:fs is loaded only to write a
 // log line (the default level, warn, writes none on success) and when running under node.
 import { createLogSink } from "./log-sink.js";
+import { createLogger } from "./logger.js";
 import { runShim } from "./shim.js";
 import type * as NodeFs from "node:fs";
 import type { UnixFetch } from "./transport/http-post.js";
@@ -71,15 +72,32 @@ function main(): void {
     },
   })
     .then(async ({ stdout, exitCode }) => {
-      try {
-        if (bun) await bun.write(bun.stdout, stdout);
-        else writeAll(1, stdout);
-      } finally {
-        // Exit at once: a kept-alive connection or a timer must not keep the process alive.
-        process.exit(exitCode);
-      }
+      // Exit at once after: a kept-alive connection or a timer must not keep the process alive.
+      process.exit(await writeResult(bun, stdout, exitCode));
     })
-    .catch(() => process.exit(1)); // stdout could not be written: nothing else to say.
+    .catch(() => process.exit(1));
+}
+
+/**
+ * Prints the result and gives the exit code: 1 when stdout cannot take it (closed, a reader gone),
+ * said on stderr. Exit 0 for a result nobody received would tell the runtime the ADD succeeded.
+ */
+async function writeResult(bun: BunIo | undefined, stdout: string, exitCode: 0 | 1): Promise<0 | 1> {
+  try {
+    if (!bun) {
+      writeAll(1, stdout);
+      return exitCode;
+    }
+    const written = await bun.write(bun.stdout, stdout);
+    const size = new TextEncoder().encode(stdout).length;
+    if (written < size) throw new Error(`${written} of ${size} bytes written`);
+    return exitCode;
+  } catch (err) {
+    createLogger((line) => writeAll(2, line), "error", Date.now).error("cannot write the result to stdout", {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return 1;
+  }
 }
 
 main();

@@ -1,7 +1,7 @@
 // The BUILT netattach-cni, run as containerd runs it (exact env, config on stdin, any cwd)
 // against the real daemon shell with a scripted service: every CNI command, every result
 // version, stdout holding only the result.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -313,6 +313,21 @@ describe("how it runs", () => {
     expect(r.exitCode).toBe(1);
     expect(Object.keys(JSON.parse(r.stdout) as object).sort()).toEqual(["cniVersion", "code", "details", "msg"]);
     expect(JSON.parse(r.stderr.trim().split("\n")[0] ?? "")).toMatchObject({ level: "error", name: "netattach-cni" });
+  });
+
+  it("exits 1 with a stderr line when the result cannot be written (the reader of stdout is gone)", async () => {
+    const r = await new Promise<{ exitCode: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(shim, [], { env: containerdEnv("ADD"), stdio: ["pipe", "pipe", "pipe"] });
+      child.stdout.destroy(); // EPIPE on the shim's write
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (exitCode) => resolve({ exitCode, stderr }));
+      child.stdin.end(JSON.stringify(shimConf(daemon.socketPath)));
+    });
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stderr.trim())).toMatchObject({ level: "error", msg: "cannot write the result to stdout" });
+    expect(daemon.calls.map((c) => c.op)).toEqual(["attach"]);
   });
 
   it("works from any cwd with only the variables containerd sets", async () => {
