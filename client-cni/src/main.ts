@@ -32,6 +32,18 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
+/** True when `fd` is the file fd 1 is (same device and inode): a log line there would corrupt the result. */
+function isStdout(f: typeof NodeFs, fd: number): boolean {
+  let out: NodeFs.Stats;
+  try {
+    out = f.fstatSync(1);
+  } catch {
+    return false; // no stdout
+  }
+  const st = f.fstatSync(fd);
+  return st.dev === out.dev && st.ino === out.ino;
+}
+
 function main(): void {
   const bun = (globalThis as { Bun?: BunIo }).Bun;
   void runShim({
@@ -57,6 +69,7 @@ function main(): void {
           const { O_WRONLY, O_APPEND, O_CREAT, O_NONBLOCK } = f.constants;
           const fd = f.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0o644);
           try {
+            if (isStdout(f, fd)) throw new Error(`${path} is the shim's stdout, which carries only the CNI result`);
             f.writeSync(fd, line);
           } finally {
             f.closeSync(fd);

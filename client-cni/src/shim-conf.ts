@@ -24,6 +24,16 @@ const millis = v.pipe(
   v.minValue(0, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
   v.maxValue(MAX_TIMER_MS, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
 );
+/**
+ * Paths that name the shim's own stdout, which carries the CNI result or error and nothing else: a log
+ * line there makes the runtime's JSON unparsable. Any other path that turns out to be stdout is caught
+ * when the log is opened (main.ts compares it with fd 1).
+ */
+const STDOUT_PATH = /^\/+(?:dev\/+(?:stdout|fd\/+1)|proc\/+(?:self|thread-self)\/+fd\/+1)\/*$/;
+const logFilePath = v.pipe(
+  nonEmptyString,
+  v.check((path) => !STDOUT_PATH.test(path), "must not be stdout, which carries only the CNI result or error"),
+);
 /** A GC attachment's key: a non-empty string (CNI: each entry is `{containerID, ifname}`). */
 const entryKey = (key: string) =>
   v.pipe(v.string(`every entry needs a ${key}`), v.nonEmpty(`every entry needs a ${key}`));
@@ -78,7 +88,7 @@ export const SHIM_CONF_SCHEMA = v.looseObject({
   socketPath: v.optional(nonEmptyString, DEFAULT_SOCKET_PATH),
   readinessTimeoutMs: v.optional(millis, DEFAULT_READINESS_TIMEOUT_MS),
   callTimeoutMs: v.optional(millis, DEFAULT_CALL_TIMEOUT_MS),
-  logFile: v.optional(nonEmptyString),
+  logFile: v.optional(logFilePath),
   logLevel: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "warn"),
   runtimeConfig: v.optional(v.custom<Readonly<Record<string, unknown>>>(isJsonObject, "must be an object")),
   "cni.dev/valid-attachments": v.optional(attachments),

@@ -2,7 +2,7 @@
 // against the real daemon shell with a scripted service: every CNI command, every result
 // version, stdout holding only the result.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -307,6 +307,47 @@ describe("how it runs", () => {
       ).toEqual(["warn", "error"]);
     },
   );
+
+  it.each(["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])(
+    "refuses logFile %s as code 7 naming logFile: stdout holds only the CNI result or error",
+    async (logFile) => {
+      const r = await run("DEL", shimConf(daemon.socketPath, { logFile }));
+      expect(r.exitCode).toBe(1);
+      expect(JSON.parse(r.stdout)).toEqual({
+        cniVersion: "1.0.0",
+        code: 7,
+        msg: 'invalid "logFile": must not be stdout, which carries only the CNI result or error',
+        details: JSON.stringify(logFile),
+      });
+      expect(daemon.calls).toEqual([]);
+    },
+  );
+
+  it("logs to stderr when the logFile turns out to be the file stdout is: stdout holds only the error object", async () => {
+    const out = join(scratch, "stdout.json");
+    const fd = openSync(out, "w");
+    const r = await new Promise<{ exitCode: number | null; stderr: string }>((resolve, reject) => {
+      const conf = shimConf(join(scratch, "absent.sock"), { logFile: out, readinessTimeoutMs: 0 });
+      const child = spawn(shim, [], { env: containerdEnv("ADD"), stdio: ["pipe", fd, "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (exitCode) => resolve({ exitCode, stderr }));
+      child.stdin.end(JSON.stringify(conf));
+    }).finally(() => closeSync(fd));
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(await readFile(out, "utf8"))).toMatchObject({ code: 11 });
+    const lines = r.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { level: string; msg: string; error?: string });
+    expect(lines[0]).toMatchObject({
+      level: "warn",
+      msg: "cannot write the logFile, logging to stderr instead",
+      error: `${out} is the shim's stdout, which carries only the CNI result`,
+    });
+    expect(lines.map((l) => l.level)).toEqual(["warn", "error"]);
+  });
 
   it("logs to stderr when no file is configured, and stdout still holds only the error object", async () => {
     const r = await run("ADD", shimConf(join(scratch, "absent.sock"), { readinessTimeoutMs: 0 }));

@@ -202,6 +202,7 @@ describe("netattachctl install", () => {
     ["--readiness-timeout-ms", "", "must be a number of milliseconds"],
     ["--readiness-timeout-ms", "soon", "must be a number of milliseconds"],
     ["--log-file", "", "must be a non-empty string"],
+    ["--log-file", "/dev/stdout", "must not be stdout, which carries only the CNI result or error"],
     ["--socket", "", "must be a non-empty string"],
   ])(
     "refuses %s %j as the shim would (usage error naming the flag), and installs nothing",
