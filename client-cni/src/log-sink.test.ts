@@ -50,4 +50,18 @@ describe("the shim's log sink", () => {
     });
     expect(t.stderr.slice(1)).toEqual(["a\n", "b\n"]);
   });
+
+  it("a logFile that is a symlink (ELOOP: never followed) is said as such", () => {
+    const err = Object.assign(new Error("ELOOP: too many symbolic links encountered, open '/tmp/shim.log'"), {
+      code: "ELOOP",
+    });
+    const t = io(err);
+    createLogSink("/tmp/shim.log", t.sink)("a\n");
+    expect(JSON.parse(t.stderr[0]!)).toMatchObject({
+      logFile: "/tmp/shim.log",
+      errno: "ELOOP",
+      reason: "the logFile is a symbolic link, which the shim does not follow",
+    });
+    expect(t.stderr.slice(1)).toEqual(["a\n"]);
+  });
 });

@@ -66,8 +66,10 @@ function main(): void {
         appendFile: (path, line) => {
           const f = fs();
           // Non-blocking: opening a FIFO nobody reads would block the shim, and its ADD, forever.
-          const { O_WRONLY, O_APPEND, O_CREAT, O_NONBLOCK } = f.constants;
-          const fd = f.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0o644);
+          // No symlink followed (ELOOP): a link planted where the log goes would make this root
+          // process append to any file.
+          const { O_WRONLY, O_APPEND, O_CREAT, O_NONBLOCK, O_NOFOLLOW } = f.constants;
+          const fd = f.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOFOLLOW, 0o644);
           try {
             if (isStdout(f, fd)) throw new Error(`${path} is the shim's stdout, which carries only the CNI result`);
             f.writeSync(fd, line);

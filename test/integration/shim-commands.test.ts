@@ -3,7 +3,7 @@
 // version, stdout holding only the result.
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -307,6 +307,24 @@ describe("how it runs", () => {
       ).toEqual(["warn", "error"]);
     },
   );
+
+  it("never follows a logFile that is a symlink: its target is untouched, stderr says why, the ADD succeeds", async () => {
+    const target = join(scratch, "precious");
+    const link = join(scratch, "link.log");
+    await writeFile(target, "precious\n");
+    await symlink(target, link);
+    const r = await run("ADD", shimConf(daemon.socketPath, { logFile: link, logLevel: "debug" }));
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: "1.0.0" });
+    expect(await readFile(target, "utf8")).toBe("precious\n");
+    expect(JSON.parse(r.stderr.trim().split("\n")[0] ?? "")).toMatchObject({
+      level: "warn",
+      msg: "cannot write the logFile, logging to stderr instead",
+      logFile: link,
+      errno: "ELOOP",
+      reason: "the logFile is a symbolic link, which the shim does not follow",
+    });
+  });
 
   it.each(["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])(
     "refuses logFile %s as code 7 naming logFile: stdout holds only the CNI result or error",
