@@ -111,14 +111,24 @@ describe("ADD", () => {
     await expect(callDaemon("ADD", noWait, fakeClock(), log, call)).rejects.toMatchObject({
       code: 11,
       msg: expect.stringContaining("not ready after 0 ms"),
+      details: expect.stringMatching(/^1 attempt; last: /),
     });
     expect(call.attempts).toBe(1);
   });
 
-  it("every attempt gets its own deadline callTimeoutMs ahead", async () => {
-    const call = scripted([refused(), "ok"]);
+  it("every attempt has the command's one deadline, callTimeoutMs from its start: waiting does not extend it", async () => {
+    const call = scripted([refused(), refused(), notReady(), "ok"]);
     await callDaemon("ADD", conf(',"callTimeoutMs":5000'), fakeClock(), log, call);
-    expect(call.deadlines).toEqual([5000, 5025]);
+    expect(call.deadlines).toEqual([5000, 5000, 5000, 5000]);
+  });
+
+  it("waits for readiness no longer than callTimeoutMs when readinessTimeoutMs is longer", async () => {
+    const clock = fakeClock();
+    const call = scripted<string>([refused()]);
+    const err = await callDaemon("ADD", conf(',"callTimeoutMs":600'), clock, log, call).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 11, msg: "netattachd at /run/na.sock is not ready after 600 ms" });
+    expect(clock.now()).toBeLessThanOrEqual(600);
+    expect(new Set(call.deadlines)).toEqual(new Set([600]));
   });
 });
 

@@ -7,7 +7,8 @@
 // - DEL, CHECK, GC never wait: an unreachable daemon is code 11 right away. DEL in
 //   particular never claims success it did not get; the runtime retries DEL.
 // - STATUS with the daemon down is code 50 (plugin not available), naming the socket.
-// Every call has a deadline (callTimeoutMs) so the shim never hangs past the runtime's.
+// Every command has one deadline, callTimeoutMs from its start, for its wait for readiness and
+// every attempt together, so the shim never runs past the runtime's (the kubelet's 2 min).
 import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 import { ErrorReason } from "../../proto/gen/netattach/v1/error_reason.js";
@@ -60,14 +61,25 @@ function notYet(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Calls until the daemon takes the call or the readiness budget is spent. */
-async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call: DaemonCall<T>): Promise<T> {
-  const giveUpAt = clock.now() + conf.readinessTimeoutMs;
+/**
+ * Calls until the daemon takes the call or the readiness budget is spent. Every attempt has the
+ * command's deadline: a fresh one per attempt let an ADD accepted late in the wait run
+ * readinessTimeoutMs + callTimeoutMs, past the kubelet's deadline.
+ */
+async function callWhenReady<T>(
+  conf: ShimConf,
+  clock: Clock,
+  log: Logger,
+  deadline: Date,
+  call: DaemonCall<T>,
+): Promise<T> {
+  const waitMs = Math.min(conf.readinessTimeoutMs, conf.callTimeoutMs);
+  const giveUpAt = clock.now() + waitMs;
   const backoff = createBackoff(READY_BACKOFF, () => clock.random());
   for (let attempt = 1; ; attempt++) {
     let last: string | undefined;
     try {
-      return await call({ deadline: new Date(clock.now() + conf.callTimeoutMs) });
+      return await call({ deadline });
     } catch (err) {
       last = notYet(err);
       if (last === undefined) throw err;
@@ -76,8 +88,8 @@ async function callWhenReady<T>(conf: ShimConf, clock: Clock, log: Logger, call:
     if (clock.now() + pause >= giveUpAt) {
       throw new ShimError(
         CniErrorCode.TryAgainLater,
-        `netattachd at ${conf.socketPath} is not ready after ${conf.readinessTimeoutMs} ms`,
-        `${attempt} attempts; last: ${last}`,
+        `netattachd at ${conf.socketPath} is not ready after ${waitMs} ms`,
+        `${attempt} ${attempt === 1 ? "attempt" : "attempts"}; last: ${last}`,
       );
     }
     if (attempt === 1) log.info("waiting for netattachd", { socket: conf.socketPath, reason: last });
@@ -94,9 +106,10 @@ export async function callDaemon<T>(
   call: DaemonCall<T>,
 ): Promise<T> {
   const policy = CALL_POLICY[command];
+  const deadline = new Date(clock.now() + conf.callTimeoutMs);
   try {
-    if (policy.retryUntilReady) return await callWhenReady(conf, clock, log, call);
-    return await call({ deadline: new Date(clock.now() + conf.callTimeoutMs) });
+    if (policy.retryUntilReady) return await callWhenReady(conf, clock, log, deadline, call);
+    return await call({ deadline });
   } catch (err) {
     throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: policy.unreachableCode, command });
   }

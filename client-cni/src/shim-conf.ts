@@ -8,7 +8,10 @@ import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
 import { ShimError } from "./shim-error.js";
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 30_000;
-/** Below the kubelet's 2 min CRI deadline, so our error (not the runtime's) is reported. */
+/**
+ * The whole command's deadline, a wait for readiness included (call-policy.ts): below the kubelet's
+ * 2 min CRI deadline, so our error (not the runtime's) is reported.
+ */
 export const DEFAULT_CALL_TIMEOUT_MS = 110_000;
 /** Longest timer delay: 2^31 - 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
