@@ -5,6 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import type { Readable, Writable } from "node:stream";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { convertResult } from "../../server/src/cni/index.js";
@@ -347,11 +348,13 @@ describe("how it runs", () => {
     const r = await new Promise<{ exitCode: number | null; stderr: string }>((resolve, reject) => {
       const conf = shimConf(join(scratch, "absent.sock"), { logFile: out, readinessTimeoutMs: 0 });
       const child = spawn(shim, [], { env: containerdEnv("ADD"), stdio: ["pipe", fd, "pipe"] });
+      const stdin = child.stdio[0] as Writable;
+      const stderrPipe = child.stdio[2] as Readable;
       let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      stderrPipe.setEncoding("utf8").on("data", (d: string) => (stderr += d));
       child.on("error", reject);
       child.on("close", (exitCode) => resolve({ exitCode, stderr }));
-      child.stdin.end(JSON.stringify(conf));
+      stdin.end(JSON.stringify(conf));
     }).finally(() => closeSync(fd));
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(await readFile(out, "utf8"))).toMatchObject({ code: 11 });
