@@ -2,7 +2,7 @@ import { ClientError, Status } from "nice-grpc-common";
 import { ErrorInfo, RichClientError } from "nice-grpc-error-details";
 import { describe, expect, it } from "vitest";
 import { callDaemon, type Clock } from "./call-policy.js";
-import { SocketConnectError } from "./transport/socket-connect-error.js";
+import { NotSentError, SocketConnectError } from "./transport/socket-connect-error.js";
 import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
 import { createLogger } from "./logger.js";
 import { parseShimConf } from "./shim-conf.js";
@@ -152,6 +152,20 @@ describe("a call that was sent but got no answer is told apart from a daemon tha
         code: 11,
         msg: `${REACHED} ADD ended without an answer; the daemon rolls back an ADD it could not finish (at its next start if it died), the runtime should DEL and retry`,
         details: `${Status[error.code]}: ${error.details}`,
+      });
+    },
+  );
+
+  it.each(["ADD", "DEL"] as const)(
+    "%s whose deadline passed before it was sent says it was not sent, never that the daemon was reached",
+    async (command) => {
+      const err = await callDaemon(command, conf(), fakeClock(), log, scripted<string>([new NotSentError(PATH)])).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({
+        code: 11,
+        msg: `the ${command} to netattachd at /run/na.sock was not sent: its deadline (callTimeoutMs) had passed; ${command} was not done, the runtime should retry`,
+        details: "DEADLINE_EXCEEDED: Deadline exceeded before the call was sent",
       });
     },
   );

@@ -8,7 +8,7 @@ import type { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/err
 import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
 import { CniErrorCode, isCniErrorCode } from "../../server/src/cni/spec/index.js";
 import { ShimError, isShimError } from "./shim-error.js";
-import { SocketConnectError } from "./transport/socket-connect-error.js";
+import { NotSentError, SocketConnectError } from "./transport/socket-connect-error.js";
 
 /** Status codes without the daemon's ErrorInfo that mean "could not be reached" or "gave no answer". */
 const TRANSIENT = new Set<Status>([
@@ -66,15 +66,23 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
   }
   if (err instanceof ClientError && TRANSIENT.has(err.code)) {
     const why = `${Status[err.code]}: ${transportDetails(err.details)}`;
-    // The socket could not be connected: nothing was sent, so the command did not happen.
+    // The socket could not be connected, or the deadline passed first: nothing was sent, so the command did not happen.
+    const notDone =
+      ctx.command !== undefined && ctx.command !== "STATUS"
+        ? `; ${ctx.command} was not done, the runtime should retry`
+        : "";
     if (err instanceof SocketConnectError) {
-      const notDone =
-        ctx.command !== undefined && ctx.command !== "STATUS"
-          ? `; ${ctx.command} was not done, the runtime should retry`
-          : "";
       return new ShimError(ctx.unreachableCode, `netattachd is not reachable at ${ctx.socketPath}${notDone}`, why, {
         cause: err,
       });
+    }
+    if (err instanceof NotSentError) {
+      return new ShimError(
+        ctx.unreachableCode,
+        `the ${ctx.command ?? "call"} to netattachd at ${ctx.socketPath} was not sent: its deadline (callTimeoutMs) had passed${notDone}`,
+        why,
+        { cause: err },
+      );
     }
     // Sent, but no answer came back (our deadline, a dropped connection, a 503 without the
     // daemon's ErrorInfo): the daemon may have started the command.

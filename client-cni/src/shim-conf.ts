@@ -4,7 +4,7 @@
 import * as v from "valibot";
 import { CniErrorCode, isJsonObject } from "../../server/src/cni/spec/index.js";
 import { quoteInput } from "../../server/src/errors/bounded-text.js";
-import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
+import { DEFAULT_SOCKET_PATH, MIN_CALL_TIMEOUT_MS } from "../../server/src/wire/index.js";
 import { ShimError } from "./shim-error.js";
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 30_000;
@@ -21,12 +21,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const nonEmptyString = v.pipe(v.string("must be a non-empty string"), v.nonEmpty("must be a non-empty string"));
 // Above MAX_TIMER_MS a timer fires at once (node and Bun alike): a huge wait would be no wait.
-const millis = v.pipe(
-  v.number(`must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
-  v.finite(`must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
-  v.minValue(0, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
-  v.maxValue(MAX_TIMER_MS, `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`),
-);
+const millis = (min: number) => {
+  const what = `must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}`;
+  return v.pipe(v.number(what), v.finite(what), v.minValue(min, what), v.maxValue(MAX_TIMER_MS, what));
+};
 /**
  * Paths that name the shim's own stdout, which carries the CNI result or error and nothing else: a log
  * line there makes the runtime's JSON unparsable. Any other path that turns out to be stdout is caught
@@ -89,8 +87,9 @@ export const SHIM_CONF_SCHEMA = v.looseObject({
   cniVersion: v.optional(nonEmptyString, "0.1.0"),
   name: v.optional(nonEmptyString),
   socketPath: v.optional(nonEmptyString, DEFAULT_SOCKET_PATH),
-  readinessTimeoutMs: v.optional(millis, DEFAULT_READINESS_TIMEOUT_MS),
-  callTimeoutMs: v.optional(millis, DEFAULT_CALL_TIMEOUT_MS),
+  // 0: ADD does not wait for readiness.
+  readinessTimeoutMs: v.optional(millis(0), DEFAULT_READINESS_TIMEOUT_MS),
+  callTimeoutMs: v.optional(millis(MIN_CALL_TIMEOUT_MS), DEFAULT_CALL_TIMEOUT_MS),
   logFile: v.optional(logFilePath),
   logLevel: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "warn"),
   runtimeConfig: v.optional(v.custom<Readonly<Record<string, unknown>>>(isJsonObject, "must be an object")),

@@ -337,4 +337,12 @@ describe("bad invocations (no daemon needed)", () => {
     const bad = await runFailing("ADD", { ...conf(), runtimeConfig: { portMappings: { HostPort: 1 } } });
     expect(bad).toMatchObject({ code: 7, msg: expect.stringContaining("portMappings") });
   });
+
+  it.each([0, 99])("callTimeoutMs %i is code 7: a call needs at least 100 ms to reach the daemon", async (ms) => {
+    expect(await runFailing("ADD", { ...conf(), callTimeoutMs: ms })).toMatchObject({
+      code: 7,
+      msg: 'invalid "callTimeoutMs": must be a number of milliseconds from 100 to 2147483647',
+      details: String(ms),
+    });
+  });
 });

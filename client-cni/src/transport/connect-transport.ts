@@ -14,7 +14,7 @@ import {
 } from "../../../server/src/connect/connect-protocol.js";
 import { errorFromResponse } from "./connect-error-response.js";
 import type { HttpPost } from "./http-post.js";
-import { CONNECT_ERRNOS, connectCause, SocketConnectError } from "./socket-connect-error.js";
+import { CONNECT_ERRNOS, connectCause, NotSentError, SocketConnectError } from "./socket-connect-error.js";
 
 export interface UnaryCallOptions {
   /** Absolute deadline: sent as Connect-Timeout-Ms and enforced locally. */
@@ -35,7 +35,7 @@ const HEADERS = {
 export function createConnectTransport(socketPath: string, post: HttpPost): UnaryTransport {
   async function call(path: string, request: Uint8Array, options: UnaryCallOptions = {}): Promise<Uint8Array> {
     const budget = options.deadline === undefined ? undefined : new Date(options.deadline).getTime() - Date.now();
-    if (budget !== undefined && budget <= 0) throw new ClientError(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded");
+    if (budget !== undefined && budget <= 0) throw new NotSentError(path);
     const abort = new AbortController();
     const timer = budget === undefined ? undefined : setTimeout(() => abort.abort(), budget);
     const headers = budget === undefined ? HEADERS : { ...HEADERS, [TIMEOUT_HEADER]: timeoutHeaderValue(budget) };

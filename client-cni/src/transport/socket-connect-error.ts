@@ -36,6 +36,14 @@ export class SocketConnectError extends ClientError {
   }
 }
 
+/** The call's deadline had passed before it was sent: nothing left the shim, as with a socket not connected. */
+export class NotSentError extends ClientError {
+  constructor(path: string) {
+    super(path, Status.DEADLINE_EXCEEDED, "Deadline exceeded before the call was sent");
+    this.name = "NotSentError";
+  }
+}
+
 /**
  * connect(2) to a file that is not a socket fails with ECONNREFUSED, as a dead daemon's socket
  * does. The daemon never listens on such a file (it refuses to start, SOCKET_PATH_TAKEN), so

@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { DEFAULT_EVENT_BUS_OPTIONS } from "../events/event-bus.js";
 import { DEFAULT_INPUT_LIMITS, MIN_CNI_ARGS_BYTES } from "../limits/input-limits.js";
 import { CONF_DIR_FALLBACKS } from "../resolve/index.js";
-import { DEFAULT_SOCKET_PATH } from "../wire/index.js";
+import { DEFAULT_SOCKET_PATH, MIN_CALL_TIMEOUT_MS } from "../wire/index.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -172,7 +172,7 @@ export const DAEMON_CONFIG_SCHEMA = section({
   /** Start plugins with netattach-spawner (vfork); false: by forking the daemon (through setpriv). */
   pluginSpawner: v.optional(bool, true),
   /** Deadline of one whole call (all delegates). */
-  callTimeoutMs: v.optional(int(100, 3_600_000), DEFAULT_CALL_TIMEOUT_MS),
+  callTimeoutMs: v.optional(int(MIN_CALL_TIMEOUT_MS, 3_600_000), DEFAULT_CALL_TIMEOUT_MS),
   /** Deadline of one plugin invocation; the plugin is killed after it. */
   pluginTimeoutMs: v.optional(int(100, 3_600_000), 60_000),
   /** How long stop() lets calls in flight finish before cancelling them. */

@@ -6,6 +6,12 @@ import { errorReasonToJSON, type ErrorReason } from "../../../proto/gen/netattac
 /** The daemon config's `socketPath`, the shim conf's `socketPath`, netattachctl's `--socket` and the install step all default to it. */
 export const DEFAULT_SOCKET_PATH = "/run/netattach/netattach.sock";
 
+/**
+ * The shortest `callTimeoutMs` the daemon config and the shim conf take: below it a call cannot even
+ * reach the daemon (with 0 the shim failed every call before sending it).
+ */
+export const MIN_CALL_TIMEOUT_MS = 100;
+
 /** A failure's reason travels as google.rpc.ErrorInfo{domain: ERROR_DOMAIN, reason}. */
 export const ERROR_DOMAIN = "netattach.dev";
 
