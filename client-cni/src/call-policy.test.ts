@@ -85,8 +85,8 @@ describe("ADD", () => {
     [
       "a socket it may not open",
       new SocketConnectError(PATH, errno("EACCES")),
-      11,
-      "netattachd is not reachable at /run/na.sock; ADD was not done, the runtime should retry",
+      7,
+      'cannot use "socketPath" "/run/na.sock": permission denied (the shim must run as the socket\'s owner, root); ADD was not done',
     ],
     [
       "a deadline (the daemon may be working on it)",
@@ -181,6 +181,38 @@ describe("a call that was sent but got no answer is told apart from a daemon tha
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code, msg, details: "DEADLINE_EXCEEDED: Deadline exceeded" });
+  });
+});
+
+describe("a socketPath no retry can fix is a config error (code 7) naming it, without retry advice", () => {
+  it.each([
+    ["ENOTSOCK", "not a socket"],
+    ["ENOTDIR", "a component of the path is not a directory"],
+    ["ELOOP", "too many symbolic links (a loop)"],
+    ["ENAMETOOLONG", "longer than a unix socket path may be (107 bytes)"],
+    ["EACCES", "permission denied (the shim must run as the socket's owner, root)"],
+    ["EPERM", "permission denied (the shim must run as the socket's owner, root)"],
+  ])("%s: %s", async (code, what) => {
+    for (const command of ["ADD", "DEL", "CHECK", "GC"] as const) {
+      const clock = fakeClock();
+      const call = scripted<string>([new SocketConnectError(PATH, errno(code))]);
+      const err = await callDaemon(command, conf(), clock, log, call).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 7,
+        msg: `cannot use "socketPath" "/run/na.sock": ${what}; ${command} was not done`,
+        details: `UNAVAILABLE: No connection established. Last error: Error: connect ${code} /run/na.sock`,
+      });
+      expect(call.attempts).toBe(1);
+      expect(clock.slept).toEqual([]);
+    }
+    const status = await callDaemon(
+      "STATUS",
+      conf(),
+      fakeClock(),
+      log,
+      scripted<string>([new SocketConnectError(PATH, errno(code))]),
+    ).catch((e: unknown) => e);
+    expect(status).toMatchObject({ code: 50, msg: `cannot use "socketPath" "/run/na.sock": ${what}` });
   });
 });
 

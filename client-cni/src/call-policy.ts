@@ -34,14 +34,22 @@ export interface Clock {
 interface CommandPolicy {
   readonly retryUntilReady: boolean;
   readonly unreachableCode: number;
+  /** When socketPath is wrong (not a socket, no permission, ...): a config problem, not "try again". */
+  readonly wrongSocketCode: number;
 }
 
+const CONFIG = CniErrorCode.InvalidNetworkConfig;
 export const CALL_POLICY: Readonly<Record<DaemonCommand, CommandPolicy>> = {
-  ADD: { retryUntilReady: true, unreachableCode: CniErrorCode.TryAgainLater },
-  DEL: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
-  CHECK: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
-  GC: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater },
-  STATUS: { retryUntilReady: false, unreachableCode: CniErrorCode.PluginNotAvailable },
+  ADD: { retryUntilReady: true, unreachableCode: CniErrorCode.TryAgainLater, wrongSocketCode: CONFIG },
+  DEL: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater, wrongSocketCode: CONFIG },
+  CHECK: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater, wrongSocketCode: CONFIG },
+  GC: { retryUntilReady: false, unreachableCode: CniErrorCode.TryAgainLater, wrongSocketCode: CONFIG },
+  // STATUS's codes are 50 and 51: the plugin cannot serve ADD, whatever the cause.
+  STATUS: {
+    retryUntilReady: false,
+    unreachableCode: CniErrorCode.PluginNotAvailable,
+    wrongSocketCode: CniErrorCode.PluginNotAvailable,
+  },
 };
 
 const READY_BACKOFF = { minMs: 25, maxMs: 250 };
@@ -111,6 +119,11 @@ export async function callDaemon<T>(
     if (policy.retryUntilReady) return await callWhenReady(conf, clock, log, deadline, call);
     return await call({ deadline });
   } catch (err) {
-    throw toShimError(err, { socketPath: conf.socketPath, unreachableCode: policy.unreachableCode, command });
+    throw toShimError(err, {
+      socketPath: conf.socketPath,
+      unreachableCode: policy.unreachableCode,
+      wrongSocketCode: policy.wrongSocketCode,
+      command,
+    });
   }
 }

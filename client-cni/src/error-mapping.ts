@@ -5,6 +5,7 @@ import { ClientError } from "nice-grpc-common/lib/client/ClientError.js";
 import { Status } from "nice-grpc-common/lib/Status.js";
 import type { RichClientError } from "nice-grpc-error-details/lib/client/RichClientError.js";
 import type { ErrorInfo } from "nice-grpc-error-details/lib/proto/google/rpc/error_details.js";
+import { quoteInput } from "../../server/src/errors/bounded-text.js";
 import { ERROR_DOMAIN } from "../../server/src/wire/index.js";
 import { CniErrorCode, isCniErrorCode } from "../../server/src/cni/spec/index.js";
 import { ShimError, isShimError } from "./shim-error.js";
@@ -23,6 +24,8 @@ export interface MappingContext {
   socketPath: string;
   /** CNI code when the daemon cannot be reached or gives no answer: 11, or 50 for STATUS. */
   unreachableCode: number;
+  /** CNI code when socketPath itself is wrong (SocketConnectError.wrongSocket): 7, or 50 for STATUS. */
+  wrongSocketCode: number;
   /** Command whose effect did not happen, said in the message (DEL must never look done). */
   command?: string;
 }
@@ -67,10 +70,17 @@ export function toShimError(err: unknown, ctx: MappingContext): ShimError {
   if (err instanceof ClientError && TRANSIENT.has(err.code)) {
     const why = `${Status[err.code]}: ${transportDetails(err.details)}`;
     // The socket could not be connected, or the deadline passed first: nothing was sent, so the command did not happen.
-    const notDone =
-      ctx.command !== undefined && ctx.command !== "STATUS"
-        ? `; ${ctx.command} was not done, the runtime should retry`
-        : "";
+    const notSent = ctx.command !== undefined && ctx.command !== "STATUS" ? `; ${ctx.command} was not done` : "";
+    const wrong = err instanceof SocketConnectError ? err.wrongSocket : undefined;
+    // No retry can fix it, so none is advised: the conf (or who runs the shim) must change.
+    if (wrong !== undefined)
+      return new ShimError(
+        ctx.wrongSocketCode,
+        `cannot use "socketPath" ${quoteInput(ctx.socketPath)}: ${wrong}${notSent}`,
+        why,
+        { cause: err },
+      );
+    const notDone = notSent === "" ? "" : `${notSent}, the runtime should retry`;
     if (err instanceof SocketConnectError) {
       return new ShimError(ctx.unreachableCode, `netattachd is not reachable at ${ctx.socketPath}${notDone}`, why, {
         cause: err,

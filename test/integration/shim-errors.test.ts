@@ -3,7 +3,7 @@
 // the call policy: ADD retries while the daemon is down or answers NOT_READY, then gives
 // up with 11; DEL with the daemon down is 11, never success; STATUS with it down is 50.
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -272,15 +272,35 @@ describe("with the daemon down", () => {
     );
   });
 
-  it("ADD does not wait on a regular file at the socket path: it says it is not a socket", async () => {
-    const file = join(scratch, "not-a.sock");
+  it.each([
+    ["a regular file", async (path: string) => writeFile(path, "")],
+    ["a directory", async (path: string) => mkdir(path)],
+  ])(
+    "ADD and DEL do not wait on %s at the socket path: code 7 naming socketPath and what is there, no retry advice",
+    async (kind, make) => {
+      const path = join(scratch, `not-a-${kind.replace(/ /g, "-")}.sock`);
+      await make(path);
+      for (const command of ["ADD", "DEL"]) {
+        const started = Date.now();
+        const err = await runFailing(command, shimConf(path, { readinessTimeoutMs: 5000 }));
+        expect(Date.now() - started).toBeLessThan(4000);
+        expect(err).toEqual({
+          cniVersion: "1.0.0",
+          code: 7,
+          msg: `cannot use "socketPath" ${JSON.stringify(path)}: ${kind}, not a socket; ${command} was not done`,
+          details: `UNAVAILABLE: No connection established. Last error: Error: connect ENOTSOCK ${path}: ${kind}, not a socket`,
+        });
+      }
+    },
+  );
+
+  it("a socketPath under a regular file (ENOTDIR) is code 7 at once", async () => {
+    const file = join(scratch, "plain");
     await writeFile(file, "");
-    const err = await runFailing("ADD", shimConf(file, { readinessTimeoutMs: 5000 }));
-    expect(err).toEqual({
-      cniVersion: "1.0.0",
-      code: 11,
-      msg: `netattachd is not reachable at ${file}; ADD was not done, the runtime should retry`,
-      details: `UNAVAILABLE: No connection established. Last error: Error: connect ENOTSOCK ${file}: a regular file, not a socket`,
+    const err = await runFailing("ADD", shimConf(join(file, "x.sock"), { readinessTimeoutMs: 5000 }));
+    expect(err).toMatchObject({
+      code: 7,
+      msg: `cannot use "socketPath" ${JSON.stringify(join(file, "x.sock"))}: a component of the path is not a directory; ADD was not done`,
     });
   });
 

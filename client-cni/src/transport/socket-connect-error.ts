@@ -17,6 +17,15 @@ export const CONNECT_ERRNOS: ReadonlySet<string> = new Set([
 ]);
 /** Those that mean "nobody listens there (yet)": a daemon that is (re)starting. */
 const NOT_LISTENING = new Set(["ENOENT", "ECONNREFUSED", "EAGAIN"]);
+/** The others: what is at socketPath, or who the shim runs as, is wrong; no retry and no wait can fix it. */
+const WRONG_SOCKET: Readonly<Record<string, string>> = {
+  ENOTSOCK: "not a socket",
+  ENOTDIR: "a component of the path is not a directory",
+  ELOOP: "too many symbolic links (a loop)",
+  ENAMETOOLONG: "longer than a unix socket path may be (107 bytes)",
+  EACCES: "permission denied (the shim must run as the socket's owner, root)",
+  EPERM: "permission denied (the shim must run as the socket's owner, root)",
+};
 
 export class SocketConnectError extends ClientError {
   /** The socket's errno code (ENOENT, ECONNREFUSED, EACCES, ...), "" when unknown. */
@@ -33,6 +42,12 @@ export class SocketConnectError extends ClientError {
   /** True when waiting can fix it: the socket is missing or nobody accepts on it. */
   get notListening(): boolean {
     return NOT_LISTENING.has(this.errno);
+  }
+
+  /** What is wrong with socketPath when no retry can fix it (what is there, when known); undefined otherwise. */
+  get wrongSocket(): string | undefined {
+    const what = (this.cause as { what?: unknown } | null)?.what;
+    return typeof what === "string" ? what : WRONG_SOCKET[this.errno];
   }
 }
 
@@ -57,6 +72,7 @@ export async function connectCause(socketPath: string, err: unknown): Promise<un
   const kind = st.isFile() ? "a regular file" : st.isDirectory() ? "a directory" : "a file";
   return Object.assign(new Error(`connect ENOTSOCK ${socketPath}: ${kind}, not a socket`), {
     code: "ENOTSOCK",
+    what: `${kind}, not a socket`,
     cause: err,
   });
 }
