@@ -34,9 +34,11 @@ async function dispatch(env: CniEnv, conf: ShimConf, client: DaemonClient, clock
       log.info("attached", { interfaces: res.interfaces.map((i) => `${i.network}:${i.interface}`).join(",") });
       return primaryResult(res.primaryResultJson, conf.cniVersion);
     }
-    case "DEL":
-      await callDaemon("DEL", conf, clock, log, (o) => client.detachNetworks(toDetachRequest(env, conf), o));
+    case "DEL": {
+      const req = toDetachRequest(env, conf, (msg, fields) => log.warn(msg, fields));
+      await callDaemon("DEL", conf, clock, log, (o) => client.detachNetworks(req, o));
       return "";
+    }
     case "CHECK":
       checkPrevResult(conf);
       await callDaemon("CHECK", conf, clock, log, (o) => client.checkNetworks(toCheckRequest(env), o));

@@ -13,7 +13,7 @@ import type { UnixFetch } from "./transport/http-post.js";
 
 /** The slice of the `Bun` global used here. */
 interface BunIo {
-  readonly stdin: { text(): Promise<string> };
+  readonly stdin: { stream(): AsyncIterable<Uint8Array> };
   readonly stdout: unknown;
   write(destination: unknown, data: string): Promise<number>;
 }
@@ -44,13 +44,25 @@ function isStdout(f: typeof NodeFs, fd: number): boolean {
   return st.dev === out.dev && st.ino === out.ino;
 }
 
+/** All of `chunks` as UTF-8 text, or undefined once they pass `maxBytes` (the rest is never read). */
+async function readAtMost(chunks: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | undefined> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > maxBytes) return undefined;
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
 function main(): void {
   const bun = (globalThis as { Bun?: BunIo }).Bun;
   void runShim({
     env: process.env,
     // Bun's compiled binary is execPath; the bundle under node is argv[1].
     selfPath: (bun ? process.execPath : process.argv[1]) ?? "netattach-cni",
-    readStdin: bun ? () => bun.stdin.text() : async () => fs().readFileSync(0, "utf8"),
+    readStdin: (maxBytes) => readAtMost(bun ? bun.stdin.stream() : process.stdin, maxBytes),
     // Loaded on demand: VERSION never pays for the client.
     loadClient: async () => {
       const [{ createDaemonClient }, { fetchPost, nodeHttpPost }] = await Promise.all([

@@ -9,7 +9,8 @@ import type {
 import { cniArgsForDelete, parseCniArgs } from "./cni-args.js";
 import type { CniEnv } from "./cni-env.js";
 import { toAnnotations, toRuntimeConfig } from "./runtime-config.js";
-import type { ShimConf } from "./shim-conf.js";
+import type { LogFields } from "./logger.js";
+import { MAX_DEL_RUNTIME_CONFIG_BYTES, type ShimConf } from "./shim-conf.js";
 
 export function toAttachRequest(env: CniEnv, conf: ShimConf): AttachNetworksRequest {
   const args = parseCniArgs(env.args);
@@ -27,17 +28,27 @@ export function toAttachRequest(env: CniEnv, conf: ShimConf): AttachNetworksRequ
 }
 
 /**
- * A DEL never fails on its inputs: with an attachment saved the daemon reads only the id and netns;
- * with none it releases the cluster network given the rest as ADD was, and what does not read
- * (the ADD was refused for it) is left out.
+ * A DEL never fails on its inputs: with an attachment saved the daemon reads only the id, netns and
+ * interface; with none it releases the cluster network given the rest as ADD was, and what does not
+ * read (the ADD was refused for it), or is over MAX_DEL_RUNTIME_CONFIG_BYTES (the daemon would refuse
+ * the whole request), is left out and said through `warn`.
  */
-export function toDetachRequest(env: CniEnv, conf: ShimConf): DetachNetworksRequest {
+export function toDetachRequest(
+  env: CniEnv,
+  conf: ShimConf,
+  warn: (msg: string, fields: LogFields) => void = () => undefined,
+): DetachNetworksRequest {
   const args = cniArgsForDelete(env.args);
-  let runtimeConfig: ReturnType<typeof toRuntimeConfig> | undefined; // one that does not read is left out
-  try {
-    runtimeConfig = toRuntimeConfig(conf.runtimeConfig);
-  } catch {
-    runtimeConfig = undefined;
+  let runtimeConfig: ReturnType<typeof toRuntimeConfig> | undefined;
+  const size = conf.runtimeConfig === undefined ? 0 : Buffer.byteLength(JSON.stringify(conf.runtimeConfig));
+  if (size > MAX_DEL_RUNTIME_CONFIG_BYTES)
+    warn("DEL leaves out a runtimeConfig too large to send", { bytes: size, limit: MAX_DEL_RUNTIME_CONFIG_BYTES });
+  else {
+    try {
+      runtimeConfig = toRuntimeConfig(conf.runtimeConfig);
+    } catch (err) {
+      warn("DEL leaves out a runtimeConfig it cannot read", { problem: (err as Error).message });
+    }
   }
   return {
     containerId: env.containerId,

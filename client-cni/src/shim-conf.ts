@@ -4,10 +4,26 @@
 import * as v from "valibot";
 import { CniErrorCode, isJsonObject } from "../../server/src/cni/spec/index.js";
 import { quoteInput } from "../../server/src/errors/bounded-text.js";
-import { DEFAULT_SOCKET_PATH, MIN_CALL_TIMEOUT_MS } from "../../server/src/wire/index.js";
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_SOCKET_PATH,
+  MIN_CALL_TIMEOUT_MS,
+  MIN_MAX_MESSAGE_BYTES,
+} from "../../server/src/wire/index.js";
 import { ShimError } from "./shim-error.js";
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 30_000;
+/**
+ * The most stdin the shim reads: the request the daemon takes by default (limits.maxMessageBytes),
+ * twice, for the conf keys a request leaves out (prevResult, capabilities, plugins). Without a bound a
+ * runtime's 200 MB conf was read whole (622 MB RSS) before the daemon refused its request.
+ */
+export const MAX_STDIN_BYTES = 2 * DEFAULT_MAX_MESSAGE_BYTES;
+/**
+ * The largest runtimeConfig (its JSON) a DEL forwards: half the smallest request any daemon takes, so a
+ * DEL is never refused for its size. Only a DEL with nothing saved reads it (detach-unrecorded.ts).
+ */
+export const MAX_DEL_RUNTIME_CONFIG_BYTES = MIN_MAX_MESSAGE_BYTES / 2;
 /**
  * The whole command's deadline, a wait for readiness included (call-policy.ts): below the kubelet's
  * 2 min CRI deadline, so our error (not the runtime's) is reported.
@@ -97,7 +113,13 @@ export const SHIM_CONF_SCHEMA = v.looseObject({
   "cni.dev/attachments": v.optional(attachments),
 });
 
-export function parseShimConf(stdin: string): ShimConf {
+export function parseShimConf(stdin: string | undefined): ShimConf {
+  if (stdin === undefined)
+    throw new ShimError(
+      CniErrorCode.InvalidNetworkConfig,
+      `network configuration on stdin is over ${MAX_STDIN_BYTES} bytes`,
+      `netattach-cni reads at most ${MAX_STDIN_BYTES} bytes (netattachd takes requests up to limits.maxMessageBytes, ${DEFAULT_MAX_MESSAGE_BYTES} by default)`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(stdin);
@@ -116,7 +138,39 @@ export function parseShimConf(stdin: string): ShimConf {
       quoteInput(raw[key]),
     );
   }
-  const conf = parsed.output;
+  return toShimConf(parsed.output);
+}
+
+/**
+ * DEL's conf: a DEL never fails on its inputs (a runtime retries a failed DEL forever, and the conflist
+ * may have been edited since the ADD). What does not read is dropped, its default taken, and returned
+ * to be said in a warn line: a stdin over MAX_STDIN_BYTES or not a JSON object is dropped whole (the
+ * DEL goes on from the environment: container id, ifname, netns and CNI_ARGS), a bad key alone.
+ */
+export function parseShimConfForDel(stdin: string | undefined): { conf: ShimConf; dropped: ShimConfIssue[] } {
+  const dropped: ShimConfIssue[] = [];
+  let raw: Record<string, unknown> = {};
+  if (stdin === undefined) dropped.push({ key: "stdin", message: `over ${MAX_STDIN_BYTES} bytes, not read` });
+  else {
+    try {
+      const parsed: unknown = JSON.parse(stdin);
+      if (isJsonObject(parsed)) raw = parsed;
+      else dropped.push({ key: "stdin", message: "not a JSON object" });
+    } catch (err) {
+      dropped.push({ key: "stdin", message: `not JSON: ${(err as Error).message}` });
+    }
+  }
+  for (;;) {
+    const parsed = v.safeParse(SHIM_CONF_SCHEMA, raw, { abortEarly: true });
+    if (parsed.success) return { conf: toShimConf(parsed.output), dropped };
+    const issue = firstIssue(parsed.issues);
+    dropped.push(issue);
+    if (!(issue.key in raw)) return { conf: toShimConf(v.parse(SHIM_CONF_SCHEMA, {})), dropped };
+    raw = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== issue.key));
+  }
+}
+
+function toShimConf(conf: v.InferOutput<typeof SHIM_CONF_SCHEMA>): ShimConf {
   const valid = conf["cni.dev/valid-attachments"] ?? conf["cni.dev/attachments"];
   return {
     cniVersion: conf.cniVersion,

@@ -7,7 +7,7 @@ import type { Clock } from "./call-policy.js";
 import { parseCniEnv, readCommand } from "./cni-env.js";
 import type { DaemonClient } from "./daemon-client.js";
 import { createLogger, type Logger } from "./logger.js";
-import { parseShimConf, peekCniVersion } from "./shim-conf.js";
+import { MAX_STDIN_BYTES, parseShimConf, parseShimConfForDel, peekCniVersion } from "./shim-conf.js";
 import { CniErrorCode } from "../../server/src/cni/spec/index.js";
 import { ShimError } from "./shim-error.js";
 import { checkVersion, LATEST_VERSION, versionAnswer } from "./versions.js";
@@ -16,7 +16,8 @@ export interface ShimDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** This binary's path, which names it when it refuses to run as netattachd's delegate. */
   readonly selfPath: string;
-  readStdin(): Promise<string>;
+  /** stdin as text; undefined when it is longer than `maxBytes` (the rest is not read). */
+  readStdin(maxBytes: number): Promise<string | undefined>;
   /** Loads the client (protobuf codecs, Connect), only for commands that need it. */
   loadClient(): Promise<(socketPath: string) => DaemonClient>;
   /** Where log lines go: the conf's logFile, or stderr when there is none. */
@@ -30,7 +31,7 @@ export interface ShimOutcome {
 }
 
 export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
-  let stdin: string;
+  let stdin: string | undefined;
   let cniVersion = LATEST_VERSION;
   let log: Logger = createLogger(deps.logSink(undefined), "warn", deps.clock.now);
   try {
@@ -40,7 +41,7 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
       command === "VERSION" ? undefined : Promise.all([import("./daemon-command.js"), deps.loadClient()]);
     daemonCode?.catch(() => undefined); // Reported where it is awaited.
     try {
-      stdin = await deps.readStdin();
+      stdin = await deps.readStdin(MAX_STDIN_BYTES);
     } catch (err) {
       throw new ShimError(
         CniErrorCode.IoFailure,
@@ -49,19 +50,29 @@ export async function runShim(deps: ShimDeps): Promise<ShimOutcome> {
         { cause: err },
       );
     }
-    cniVersion = peekCniVersion(stdin) ?? LATEST_VERSION;
+    const peeked = stdin === undefined ? undefined : peekCniVersion(stdin);
+    cniVersion = peeked ?? LATEST_VERSION;
     const asDelegate = answerAsDelegate(deps.env, command, deps.selfPath);
     if (asDelegate !== undefined) return { stdout: asDelegate, exitCode: 0 };
-    if (daemonCode === undefined) return { stdout: JSON.stringify(versionAnswer(peekCniVersion(stdin))), exitCode: 0 };
+    if (daemonCode === undefined) return { stdout: JSON.stringify(versionAnswer(peeked)), exitCode: 0 };
 
     const env = parseCniEnv(deps.env);
-    const conf = parseShimConf(stdin);
-    checkVersion(command, conf.cniVersion);
+    // ADD, CHECK, GC and STATUS refuse what does not read; DEL drops it and goes on (parseShimConfForDel).
+    const { conf, dropped } =
+      command === "DEL" ? parseShimConfForDel(stdin) : { conf: parseShimConf(stdin), dropped: [] };
+    try {
+      checkVersion(command, conf.cniVersion);
+    } catch (err) {
+      if (command !== "DEL" || !(err instanceof ShimError)) throw err;
+      dropped.push({ key: "cniVersion", message: err.msg }); // DEL sends no version to the daemon
+    }
     log = createLogger(deps.logSink(conf.logFile), conf.logLevel, deps.clock.now).child({
       command,
       containerId: env.containerId || undefined,
       ifName: env.ifName || undefined,
     });
+    for (const { key, message } of dropped)
+      log.warn("DEL ignores a conf key it cannot read", { key, problem: message });
     const [{ runDaemonCommand }, clientFor] = await daemonCode;
     return { stdout: await runDaemonCommand(env, conf, clientFor(conf.socketPath), deps.clock, log), exitCode: 0 };
   } catch (err) {

@@ -9,6 +9,7 @@ import type { Readable, Writable } from "node:stream";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { convertResult } from "../../server/src/cni/index.js";
+import { DEFAULT_SOCKET_PATH } from "../../server/src/wire/index.js";
 import {
   createStandInDaemon,
   defaultScript,
@@ -173,6 +174,70 @@ describe("DEL, CHECK, GC, STATUS", () => {
       containerId: containerdEnv("DEL").CNI_CONTAINERID,
       pod: { name: "web" },
     });
+  });
+
+  it.each([
+    ["a runtimeConfig that is not an object", { runtimeConfig: "string" }, ["runtimeConfig"]],
+    [
+      "a bad logLevel and cniVersion (the conflist edited since the ADD)",
+      { logLevel: "verbose", cniVersion: "0.2.0" },
+      ["logLevel", "cniVersion"],
+    ],
+  ])(
+    "DEL with %s drops it with a warn line and detaches: a refused DEL would be retried forever",
+    async (_, extra, keys) => {
+      const r = await run("DEL", { ...shimConf(daemon.socketPath), ...extra });
+      expect(r).toMatchObject({ exitCode: 0, stdout: "" });
+      const warned = r.stderr
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { level: string; msg: string; key: string });
+      expect(warned.map((w) => [w.level, w.msg, w.key])).toEqual(
+        keys.map((k) => ["warn", "DEL ignores a conf key it cannot read", k]),
+      );
+      const del = daemon.calls.find((c) => c.op === "detach");
+      expect(del?.op === "detach" && del.req.containerId).toBe(containerdEnv("DEL").CNI_CONTAINERID);
+      expect(del?.op === "detach" && del.req.runtimeConfig).toBeUndefined();
+    },
+  );
+
+  it("DEL leaves out a runtimeConfig over 32 KiB (the daemon would refuse the whole request) with a warn line", async () => {
+    const runtimeConfig = { "io.kubernetes.cri.pod-annotations": { big: "x".repeat(5_000_000) } };
+    const r = await run("DEL", shimConf(daemon.socketPath, { runtimeConfig }));
+    expect(r).toMatchObject({ exitCode: 0, stdout: "" });
+    expect(JSON.parse(r.stderr.trim())).toMatchObject({
+      level: "warn",
+      msg: "DEL leaves out a runtimeConfig too large to send",
+      limit: 32_768,
+    });
+    const del = daemon.calls.find((c) => c.op === "detach");
+    expect(del?.op === "detach" && del.req).toMatchObject({ containerId: containerdEnv("DEL").CNI_CONTAINERID });
+    expect(del?.op === "detach" && del.req.runtimeConfig).toBeUndefined();
+  });
+
+  it("stdin over 8 MiB is not read: ADD is code 7 naming the limit; DEL goes on from the environment", async () => {
+    const huge = JSON.stringify(shimConf(daemon.socketPath, { pad: "x".repeat(9 * 1024 * 1024) }));
+    const add = await runShimBinary(shim, containerdEnv("ADD"), huge);
+    expect(add.exitCode).toBe(1);
+    expect(JSON.parse(add.stdout)).toEqual({
+      cniVersion: "1.1.0",
+      code: 7,
+      msg: "network configuration on stdin is over 8388608 bytes",
+      details:
+        "netattach-cni reads at most 8388608 bytes (netattachd takes requests up to limits.maxMessageBytes, 4194304 by default)",
+    });
+    expect(daemon.calls).toEqual([]);
+
+    // The conf is not read, so neither is its socketPath: DEL calls the default socket.
+    const del = await runShimBinary(shim, containerdEnv("DEL"), huge);
+    expect(JSON.parse(del.stderr.trim().split("\n")[0] ?? "")).toMatchObject({
+      level: "warn",
+      msg: "DEL ignores a conf key it cannot read",
+      key: "stdin",
+      problem: "over 8388608 bytes, not read",
+    });
+    if (del.exitCode !== 0)
+      expect(JSON.parse(del.stdout)).toMatchObject({ msg: expect.stringContaining(DEFAULT_SOCKET_PATH) });
   });
 
   it("CHECK (0.4.0+) forwards the container id, netns and interface it names, and prints nothing", async () => {

@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { DEFAULT_EVENT_BUS_OPTIONS } from "../events/event-bus.js";
 import { DEFAULT_INPUT_LIMITS, MIN_CNI_ARGS_BYTES } from "../limits/input-limits.js";
 import { CONF_DIR_FALLBACKS } from "../resolve/index.js";
-import { DEFAULT_SOCKET_PATH, MIN_CALL_TIMEOUT_MS } from "../wire/index.js";
+import { DEFAULT_SOCKET_PATH, MIN_CALL_TIMEOUT_MS, MIN_MAX_MESSAGE_BYTES } from "../wire/index.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -141,7 +141,7 @@ export const DAEMON_CONFIG_SCHEMA = section({
       maxNetworksPerPod: v.optional(int(1, 4096), DEFAULT_INPUT_LIMITS.maxNetworksPerPod),
       maxJsonDepth: v.optional(int(4, 1024), DEFAULT_INPUT_LIMITS.maxJsonDepth),
       maxContainerIdLength: v.optional(int(16, 240), DEFAULT_INPUT_LIMITS.maxContainerIdLength),
-      maxMessageBytes: v.optional(int(64 * 1024, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxMessageBytes),
+      maxMessageBytes: v.optional(int(MIN_MAX_MESSAGE_BYTES, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxMessageBytes),
       maxCniArgsBytes: v.optional(int(MIN_CNI_ARGS_BYTES, 120 * 1024), DEFAULT_INPUT_LIMITS.maxCniArgsBytes),
       maxDefinitionFileBytes: v.optional(int(4 * 1024, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxDefinitionFileBytes),
       maxPortMappings: v.optional(int(1, 4096), DEFAULT_INPUT_LIMITS.maxPortMappings),

@@ -1,6 +1,7 @@
 // Bounds on what callers and network definitions send: one place for the limits, their defaults
 // and the error every breach gets (LIMIT_EXCEEDED naming the input, its size and the config key).
 import { DaemonError, type ErrorContext } from "../errors/daemon-error.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/index.js";
 
 export interface InputLimits {
   /** Bytes of a pod annotation the daemon reads, and of a request's whole annotation map (keys + values). */
@@ -34,7 +35,7 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   // The daemon's own pairs fit in MIN_CNI_ARGS_BYTES whatever the pod's names.
   maxCniArgsBytes: 16 * 1024,
   // grpc-js's own default.
-  maxMessageBytes: 4 * 1024 * 1024,
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   // A definition is at most what the API server stores (~1.5 MiB an object); a manifest file holding a
   // `kind: List` of hundreds of definitions still fits. YAML parses at ~1 s per MiB at worst, on the event loop.
   maxDefinitionFileBytes: 1024 * 1024,

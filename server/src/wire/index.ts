@@ -12,6 +12,11 @@ export const DEFAULT_SOCKET_PATH = "/run/netattach/netattach.sock";
  */
 export const MIN_CALL_TIMEOUT_MS = 100;
 
+/** The daemon's default `limits.maxMessageBytes` (grpc-js's own default): a larger request is refused. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** The smallest `limits.maxMessageBytes` the daemon config takes. */
+export const MIN_MAX_MESSAGE_BYTES = 64 * 1024;
+
 /** A failure's reason travels as google.rpc.ErrorInfo{domain: ERROR_DOMAIN, reason}. */
 export const ERROR_DOMAIN = "netattach.dev";
 
