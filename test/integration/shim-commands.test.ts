@@ -393,9 +393,9 @@ describe("how it runs", () => {
   });
 
   it.each(["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])(
-    "refuses logFile %s as code 7 naming logFile: stdout holds only the CNI result or error",
+    "refuses logFile %s as code 7 naming logFile (a DEL drops it): stdout holds only the CNI result or error",
     async (logFile) => {
-      const r = await run("DEL", shimConf(daemon.socketPath, { logFile }));
+      const r = await run("ADD", shimConf(daemon.socketPath, { logFile }));
       expect(r.exitCode).toBe(1);
       expect(JSON.parse(r.stdout)).toEqual({
         cniVersion: "1.0.0",
@@ -404,6 +404,14 @@ describe("how it runs", () => {
         details: JSON.stringify(logFile),
       });
       expect(daemon.calls).toEqual([]);
+
+      const del = await run("DEL", shimConf(daemon.socketPath, { logFile }));
+      expect(del).toMatchObject({ exitCode: 0, stdout: "" });
+      expect(JSON.parse(del.stderr.trim())).toMatchObject({
+        level: "warn",
+        msg: "DEL ignores a conf key it cannot read",
+        key: "logFile",
+      });
     },
   );
 
