@@ -516,6 +516,25 @@ describe("detach", () => {
     expect(runtime.calls).toEqual([]);
   });
 
+  it("a DEL naming another interface than the saved primary deletes nothing and warns naming both; absent or the same ifname deletes", async () => {
+    const { svc, runtime } = await attachedThenRestarted();
+    const { log, lines } = capturingLog();
+    const other = await svc.detach(
+      { containerId: "c1", netns: "/var/run/netns/test", primaryIfName: "eth9" },
+      { ...ctx(), log },
+    );
+    expect(other).toEqual({ removed: [], orphaned: [] });
+    expect(runtime.calls).toEqual([]);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+      'DEL of container c1 on interface "eth9" deletes nothing: its attachment is on eth0',
+    ]);
+    expect((await store.load("c1")).state).toBe("found");
+    // containerd's second DEL names the same interface as its first: that one deletes.
+    const same = await svc.detach({ containerId: "c1", netns: "/var/run/netns/test", primaryIfName: "eth0" }, ctx());
+    expect(same.removed).toHaveLength(3);
+    expect(await store.load("c1")).toEqual({ state: "missing" });
+  });
+
   it("refuses to guess when the saved plan is corrupt", async () => {
     const svc = createAttachmentService(deps(recordingRuntime(), fakeResolver(networks)));
     await svc.attach(request(), ctx());

@@ -6,6 +6,7 @@
 // the first plugin runs, so a daemon that dies mid-way never lists released addresses as attached;
 // the next one finishes that DEL at start-up (unfinished-adds.ts).
 import type { Logger } from "pino";
+import { quoteInput } from "../errors/bounded-text.js";
 import { DaemonError, isDaemonError } from "../errors/daemon-error.js";
 import type { AttachmentEvent } from "../events/attachment-event.js";
 import type { NetnsGuard } from "../netns/netns-guard.js";
@@ -60,6 +61,16 @@ export async function detach(
   }
   if (isUnreadable(read))
     throw unreadableRecordError(read, req.containerId, "its delegates cannot be deleted without it");
+  // An attachment is (container id, ifname), as CHECK takes it: a DEL naming another interface (a second
+  // conflist that also runs the shim) has nothing to delete, and must not tear down this one. Absent = the saved one.
+  const saved = read.record.plan.primaryIfName;
+  if (req.primaryIfName !== undefined && req.primaryIfName !== "" && req.primaryIfName !== saved) {
+    call.log.warn(
+      { containerId: req.containerId, ifName: req.primaryIfName, savedIfName: saved },
+      `DEL of container ${req.containerId} on interface ${quoteInput(req.primaryIfName)} deletes nothing: its attachment is on ${saved}`,
+    );
+    return { removed: [], orphaned: [] };
+  }
   call.onRecord?.(read.record, "saved");
   checkAskedNetns(deps.netns, read.record, req.netns, "DEL");
   return detachRecord(deps, read.record, call, "del");

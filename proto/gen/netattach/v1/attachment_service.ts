@@ -188,9 +188,12 @@ export interface DetachNetworksRequest {
     | PodRef
     | undefined;
   /**
-   * Read only when nothing is saved for the container: its cluster network is then DELeted from the
-   * current config with an empty CNI_NETNS, given these as an ADD would be (portmap needs the
-   * port mappings to remove its rules). What the runtime's ADD was given; empty = "eth0".
+   * With an attachment saved, primary_interface names which one (an attachment is container id and
+   * interface, as for CHECK): another than the saved primary deletes nothing and succeeds, with a warn
+   * line; empty = the saved one. The rest is read only when nothing is saved for the container: its
+   * cluster network is then DELeted from the current config with an empty CNI_NETNS, given these as an
+   * ADD would be (portmap needs the port mappings to remove its rules). What the runtime's ADD was
+   * given; empty = "eth0".
    */
   primaryInterface: string;
   runtimeConfig?: RuntimeConfig | undefined;
