@@ -36,9 +36,10 @@ describe("host-port claims", () => {
     const seen = async (claim: PortMapping, mappings: PortMapping[], lease = claims.lease("b")) => {
       const a = claims.lease("a");
       a.take([{ mapping: claim, owner: "pod a" }]);
-      const { value, released } = await lease.whileReading(mappings, async () => (a.release(), a.release(), "read"));
-      expect(value).toBe("read");
-      return released;
+      const reading = await lease.whileReading(mappings, async () => (a.release(), a.release(), "read"));
+      expect(reading.value).toBe("read");
+      reading.end();
+      return reading.released();
     };
     expect(await seen(on(8080, "10.0.0.1"), [on(8080, "10.0.0.1")])).toBe(true);
     expect(await seen(on(8080, "10.0.0.1"), [on(8080, "10.0.0.2")])).toBe(false);
@@ -57,10 +58,41 @@ describe("host-port claims", () => {
     const b = claims.lease("b");
     const a = claims.lease("a");
     a.take([{ mapping: on(8080), owner: "pod a" }]);
-    expect(
-      await b.whileReading([on(8080)], async () => (claims.lease("d").release(), claims.peek("e").release())),
-    ).toEqual({ value: undefined, released: false });
+    const quiet = await b.whileReading(
+      [on(8080)],
+      async () => (claims.lease("d").release(), claims.peek("e").release()),
+    );
+    expect(quiet.released()).toBe(false);
+    quiet.end();
     a.release();
+  });
+
+  it("keeps watching until the caller ends the watch: a release landing any number of microtasks after the read is seen or still held", async () => {
+    const mapping = { hostPort: 8080, containerPort: 1 };
+    for (let depth = 0; depth < 6; depth++) {
+      const claims = createHostPortClaims();
+      const a = claims.lease("a");
+      a.take([{ mapping, owner: "pod a" }]);
+      const b = claims.lease("b");
+      const reading = await b.whileReading([mapping], async () => {
+        let later = Promise.resolve();
+        for (let i = 0; i < depth; i++) later = later.then(() => undefined);
+        void later.then(() => a.release());
+        return "read";
+      });
+      // What the check sees at the caller's turn: the release, or the claim still held.
+      expect({ depth, seen: reading.released() || b.others().length > 0 }).toEqual({ depth, seen: true });
+      reading.end();
+      await new Promise((r) => setImmediate(r));
+    }
+    // Ended: a later release is not that read's business.
+    const claims = createHostPortClaims();
+    const after = await claims.lease("e").whileReading([mapping], async () => "read");
+    after.end();
+    const f = claims.lease("f");
+    f.take([{ mapping, owner: "pod f" }]);
+    f.release();
+    expect(after.released()).toBe(false);
   });
 
   it("withPortLease releases the claim however the call ends", async () => {

@@ -21,12 +21,29 @@ export interface HostPortClaims {
 export interface PortLease {
   /** Mappings the other containers' leases hold. */
   others(): HeldMapping[];
-  /** Runs `read`; `released`: whether a claim that meets one of `mappings` was released meanwhile. */
-  whileReading<T>(mappings: readonly PortMapping[], read: () => Promise<T>): Promise<{ value: T; released: boolean }>;
+  /**
+   * Runs `read` and watches until `end()`: `released()` tells whether a claim that meets one of
+   * `mappings` was released since the read began. The caller ends the watch once it has checked,
+   * so a release between the read's end and the caller's next turn is not missed.
+   */
+  whileReading<T>(mappings: readonly PortMapping[], read: () => Promise<T>): Promise<PortRead<T>>;
   /** Holds `held` until release; taken in the same turn as the check that passed. */
   take(held: readonly HeldMapping[]): void;
   /** Gives back what was taken; idempotent. */
   release(): void;
+}
+
+/** A read of the node's ports, and the watch on releases that went with it (PortLease.whileReading). */
+export interface PortRead<T> {
+  readonly value: T;
+  released(): boolean;
+  /** Stops watching; idempotent. */
+  end(): void;
+}
+
+/** A read with nothing to watch (no claims kept: a call without a lease). */
+export async function unwatchedRead<T>(read: () => Promise<T>): Promise<PortRead<T>> {
+  return { value: await read(), released: () => false, end: () => undefined };
 }
 
 export function createHostPortClaims(): HostPortClaims {
@@ -39,9 +56,10 @@ export function createHostPortClaims(): HostPortClaims {
     reads.add(watch);
     try {
       const value = await read();
-      return { value, released: watch.released };
-    } finally {
+      return { value, released: () => watch.released, end: () => void reads.delete(watch) };
+    } catch (err) {
       reads.delete(watch);
+      throw err;
     }
   };
   return {

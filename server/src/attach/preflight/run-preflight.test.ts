@@ -457,7 +457,11 @@ describe("the hostPort check's re-reads while other ADDs release claims on its p
     const lease = {
       taken: 0,
       others: () => [],
-      whileReading: async <T>(_m: unknown, read: () => Promise<T>) => ({ value: await read(), released: true }),
+      whileReading: async <T>(_m: unknown, read: () => Promise<T>) => ({
+        value: await read(),
+        released: () => true,
+        end: () => undefined,
+      }),
       take: () => void lease.taken++,
       release: () => undefined,
     };

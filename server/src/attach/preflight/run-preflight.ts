@@ -20,7 +20,7 @@ import {
   type HostPortView,
   type PortClaim,
 } from "./host-port-checks.js";
-import type { PortLease } from "./host-port-claims.js";
+import { unwatchedRead, type PortLease, type PortRead } from "./host-port-claims.js";
 import type { HostSockets, ListeningSocket, SocketProtocol } from "./host-sockets.js";
 import { ipamFindings } from "./ipam-checks.js";
 import { viewNode, viewNodeUse, type NodeLinks } from "./node-links.js";
@@ -93,18 +93,20 @@ async function checkHostPorts(
   if (claims.length > 0) {
     const mappings = claims.map((c) => c.mapping);
     const read = () => hostPortView(plan, all, claims, deps);
-    const readWatching = () =>
-      scope.ports?.whileReading(mappings, read) ?? read().then((value) => ({ value, released: false }));
-    let view: HostPortView;
-    let released: boolean;
+    const readWatching = () => scope.ports?.whileReading(mappings, read) ?? unwatchedRead(read);
+    let reading: PortRead<HostPortView> | undefined;
     let pass = 0;
     // A claim released during the reads was an ADD's whose record the read may have missed: read
     // again, a few times at most (ADDs of these ports saving on end must not keep one reading for
     // ever): after the last the check goes on with what it read, as it did before these re-reads.
+    // Each read's watch lasts until the next read or the check, so no release falls between them.
     do {
+      reading?.end();
       if (signal?.aborted === true) throw abortError(signal, "reading the node's hostPorts for preflight");
-      ({ value: view, released } = await readWatching());
-    } while (released && ++pass < HOST_PORT_READS);
+      reading = await readWatching();
+    } while (reading.released() && ++pass < HOST_PORT_READS);
+    const view = reading.value;
+    reading.end();
     // No await from here to the claim: of two ADDs in flight with one hostPort, the second sees the first's.
     refuseOrWarn(hostPortFindings(claims, { ...view, held: [...view.held, ...(scope.ports?.others() ?? [])] }));
   }
