@@ -216,13 +216,17 @@ function isSharedIptables(entry: string): boolean {
 }
 
 /**
- * A table's built-in chain at its default policy: the kernel registers a table the first time
- * anything uses it, so on a fresh machine the first run's iptables-save shows these where the one
- * before showed nothing. A policy other than ACCEPT is still a leftover.
+ * A built-in chain at its default policy in a table the host did not have before the run: the
+ * kernel registers a table the first time anything uses it, so on a fresh machine the first run's
+ * iptables-save shows these where the one before showed nothing. In a table that was there, the
+ * same line is a policy the run changed (a Docker host's FORWARD DROP flipped to ACCEPT).
  */
-function isBuiltinChainAtDefault(entry: string): boolean {
+function isNewTablesBuiltinChain(entry: string, before: HostState): boolean {
+  const [family, table] = entry.split(" ");
   const line = entry.split(" ").slice(2).join(" ");
-  return /^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ACCEPT$/.test(line);
+  if (!/^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ACCEPT$/.test(line)) return false;
+  const prefix = `${family} ${table} `;
+  return ![...before.iptables].some((e) => e.startsWith(prefix));
 }
 
 /**
@@ -237,12 +241,12 @@ export interface Allowed {
   readonly tempCaches: readonly string[];
 }
 
-function allowed(kind: HostKind, entry: string, allow: Allowed): boolean {
+function allowed(kind: HostKind, entry: string, allow: Allowed, before: HostState): boolean {
   switch (kind) {
     case "temp entry":
       return allow.tempCaches.some((dir) => entry === dir || entry.startsWith(`${dir}/`));
     case "iptables":
-      return isSharedIptables(entry) || isBuiltinChainAtDefault(entry);
+      return isSharedIptables(entry) || isNewTablesBuiltinChain(entry, before);
     case "mount":
       return NETNS_DIR_MOUNTS.has(entry);
     case "libcni cache file":
@@ -257,7 +261,7 @@ export function leftovers(before: HostState, after: HostState, allow: Allowed): 
   const out: string[] = [];
   for (const kind of Object.keys(after) as HostKind[]) {
     for (const entry of after[kind]) {
-      if (!before[kind].has(entry) && !allowed(kind, entry, allow)) out.push(`${kind} ${entry}`);
+      if (!before[kind].has(entry) && !allowed(kind, entry, allow, before)) out.push(`${kind} ${entry}`);
     }
   }
   return out;

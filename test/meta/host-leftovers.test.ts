@@ -88,6 +88,14 @@ describe("host leftovers", () => {
     ]);
   });
 
+  it("takes a built-in chain at ACCEPT in a table the host already had for a policy the run changed", () => {
+    const before = state({ iptables: ["ipv4 filter :FORWARD DROP", "ipv4 filter :INPUT ACCEPT"] });
+    const after = state({
+      iptables: ["ipv4 filter :FORWARD ACCEPT", "ipv4 filter :INPUT ACCEPT", "ipv4 nat :INPUT ACCEPT"],
+    });
+    expect(leftovers(before, after, NO_CACHES)).toEqual(["iptables ipv4 filter :FORWARD ACCEPT"]);
+  });
+
   it("allows host-local's bookkeeping in libcni's dir, not a cached result or a reservation", () => {
     const after = state({
       "libcni cache file": [
