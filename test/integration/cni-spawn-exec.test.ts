@@ -101,6 +101,11 @@ describe.each(LAUNCHERS)("createSpawnExec through %s", (launcher, base) => {
     await expect(run("absent-command", [], {})).rejects.toThrow(
       /^absent-command failed: absent-command not found in any of \[.*\/usr\/bin \/bin\]$/,
     );
+    // There but not runnable: the lookup's own words say why.
+    writeFileSync(join(bin.dir, "not-runnable"), "#!/bin/sh\n", { mode: 0o644 });
+    await expect(run("not-runnable", ["x"], {})).rejects.toThrow(
+      `not-runnable x failed: not-runnable not found in any of [${bin.dir} /usr/bin /bin]: ${join(bin.dir, "not-runnable")}: not executable`,
+    );
   });
 
   it("hands the plugin exactly the env and stdin given, and returns its stdout", async () => {

@@ -41,11 +41,11 @@ export function commandRunner(exec: PluginExec, searchPath: string): CommandRunn
       opts.netns !== undefined && !entering ? nsenterArgs(opts.netns, command, commandArgs) : [command, commandArgs];
     // A lookup's CniError speaks of a plugin: a command of ours is just not on the search path.
     const path = await locate(file).catch((err: unknown) => {
+      // Its details name a file that is there but cannot run (not executable, not a regular file).
+      const why = err instanceof CniError && err.details ? `: ${err.details}` : "";
       throw new Error(
-        `${[command, ...commandArgs].join(" ")} failed: ${file} not found in any of [${dirs.join(" ")}]`,
-        {
-          cause: err,
-        },
+        `${[command, ...commandArgs].join(" ")} failed: ${file} not found in any of [${dirs.join(" ")}]${why}`,
+        { cause: err },
       );
     });
     let stderr = "";
