@@ -1,7 +1,7 @@
 // Composition root shared by main.ts and the tests: DaemonConfig + logger → a Daemon wired
 // to the real CNI runtime, the file/Kubernetes network sources and the attachment service,
 // whose events go to the event stream, the metrics and (with a cluster) Kubernetes Events.
-import { readFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import type { Logger } from "pino";
 import {
   createAttachmentService,
@@ -84,6 +84,7 @@ export async function composeDaemon(opts: ComposeOptions): Promise<Daemon> {
   const mountWarning = stateDirMountWarning(
     config.stateDir,
     await readFile("/proc/self/mountinfo", "utf8").catch(() => ""),
+    await realpath(config.stateDir).catch(() => config.stateDir), // not made yet: as configured
   );
   if (mountWarning !== undefined) log.warn({ stateDir: config.stateDir }, mountWarning);
   const warnings = [...(opts.configWarnings ?? []), ...(mountWarning !== undefined ? [mountWarning] : [])];

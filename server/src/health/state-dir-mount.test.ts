@@ -25,6 +25,13 @@ describe("stateDirMountWarning", () => {
     );
   });
 
+  it("judges where a symlinked stateDir leads: onto the hostPath mount is quiet, into the overlay root is named with both paths", () => {
+    expect(stateDirMountWarning("/state", CONTAINER, "/var/lib/netattach")).toBeUndefined();
+    expect(stateDirMountWarning("/var/lib/netattach/link", CONTAINER, "/opt/state")).toMatch(
+      /^stateDir \/var\/lib\/netattach\/link \(\/opt\/state\) is on the container's own root filesystem/,
+    );
+  });
+
   it("is quiet on a host whose root is a disk, and when the table cannot be read", () => {
     expect(
       stateDirMountWarning("/var/lib/netattach", "26 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"),

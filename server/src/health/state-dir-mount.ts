@@ -10,12 +10,16 @@ interface Mount {
   readonly fsType: string;
 }
 
-/** The warning for `stateDir`, or undefined when it is on a mount of its own (or nothing tells). */
-export function stateDirMountWarning(stateDir: string, mountinfo: string): string | undefined {
-  const holder = mountOf(stateDir, parseMountinfo(mountinfo));
+/**
+ * The warning for `stateDir`, or undefined when it is on a mount of its own (or nothing tells).
+ * `resolved`: its path with symlinks resolved (a stateDir that links to a hostPath mount is on it).
+ */
+export function stateDirMountWarning(stateDir: string, mountinfo: string, resolved = stateDir): string | undefined {
+  const holder = mountOf(resolved, parseMountinfo(mountinfo));
   if (holder === undefined || holder.mountPoint !== "/" || holder.fsType !== "overlay") return undefined;
+  const shown = resolved === stateDir ? stateDir : `${stateDir} (${resolved})`;
   return (
-    `stateDir ${stateDir} is on the container's own root filesystem (overlay), not on a mount from the host: ` +
+    `stateDir ${shown} is on the container's own root filesystem (overlay), not on a mount from the host: ` +
     "every saved attachment is lost when the container is replaced (a rollout), after which DELs release only the " +
     "cluster network; mount it from the host (deploy/daemonset.yaml's state hostPath, docs/deploy.md)"
   );
