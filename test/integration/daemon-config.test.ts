@@ -1,5 +1,5 @@
 // netattachd as a process (server/src/main.ts): config errors all reported at once, unknown keys
-// warned about and ignored (in the log, status and doctor), --help,
+// warned about and ignored (in the log, status and doctor), a typo of a known key refused, --help,
 // start on a config file + flags, a second instance refused, SIGTERM → clean exit.
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -77,18 +77,19 @@ describe("netattachd process", () => {
 
   it("starts with keys it does not know (a newer release's ConfigMap after an image rollback): one warn line each, then in status and doctor", async () => {
     const w = await world();
-    // What `kubectl rollout undo` leaves: the newer release's keys, one of them in a section, and a typo.
+    // What `kubectl rollout undo` leaves: the newer release's keys, one of them in a section, one
+    // near a key of another section (a hint, not a typo: not its sibling).
     await writeFile(
       w.config,
       (await readFile(w.config, "utf8")) +
-        "futureFeature: {enabled: true}\nreconcile: {enabled: false, futureMode: fast}\nlogLevle: info\n",
+        "futureFeature: {enabled: true}\nreconcile: {enabled: false, futureMode: fast}\nkubernetes: {annotation: true}\n",
     );
     const run = daemon(["--config", w.config]);
     await run.listening();
     const expected = [
       "futureFeature: unknown to this netattachd, ignored (a newer release's key, or a typo)",
       "reconcile.futureMode: unknown to this netattachd, ignored (a newer release's key, or a typo)",
-      "logLevle: unknown to this netattachd, ignored (a newer release's key, or a typo): did you mean logLevel?",
+      "kubernetes.annotation: unknown to this netattachd, ignored (a newer release's key, or a typo): did you mean hotplug.annotations?",
     ];
     const warns = run
       .stdout()
@@ -98,7 +99,7 @@ describe("netattachd process", () => {
     expect(warns).toEqual([
       expect.objectContaining({ level: 40, configKey: "futureFeature", msg: expected[0] }),
       expect.objectContaining({ level: 40, configKey: "reconcile.futureMode", msg: expected[1] }),
-      expect.objectContaining({ level: 40, configKey: "logLevle", msg: expected[2] }),
+      expect.objectContaining({ level: 40, configKey: "kubernetes.annotation", msg: expected[2] }),
     ]);
     // The known key next to an unknown one is applied; the unknown ones are not carried.
     const loaded = run
@@ -148,6 +149,38 @@ describe("netattachd process", () => {
     });
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
+  });
+
+  it("refuses a typo of a known key (exit 2, naming the key it resembles): ignored, namespaceIsolaton would leave isolation off", async () => {
+    for (const [typo, known] of [
+      ["namespaceIsolaton: true", "namespaceIsolation"],
+      ["confDirFalback: none", "confDirFallback"],
+    ] as const) {
+      const w = await world();
+      await writeFile(w.config, (await readFile(w.config, "utf8")) + `${typo}\nfutureFeature: true\n`);
+      const run = daemon(["--config", w.config]);
+      expect(await run.exited).toBe(2);
+      const key = typo.slice(0, typo.indexOf(":"));
+      expect(run.stderr()).toContain(
+        `invalid configuration (1 problem):\n  - ${key}: unknown key, refused as a likely typo (ignoring it would silently leave its value unapplied): did you mean ${known}?\n`,
+      );
+      // The key a newer release added beside it is still only a warning.
+      expect(run.stderr()).toContain("netattachd: warning: futureFeature: unknown to this netattachd, ignored");
+      expect(await pathExists(w.socket)).toBe(false);
+      // doctor reads the file by the same rule, and refuses it too.
+      let out = "";
+      const write = { write: (s: string) => (out += s) };
+      const code = await runCli({
+        argv: ["doctor", "--config", w.config, "--socket", join(w.dir, "away.sock")],
+        env: {},
+        cwd: w.dir,
+        stdout: write,
+        stderr: write,
+      });
+      expect(code).not.toBe(0);
+      expect(out).toContain(`${key}: unknown key, refused as a likely typo`);
+      expect(out).toContain(`did you mean ${known}?`);
+    }
   });
 
   it("--help prints the flags and exits 0", async () => {

@@ -156,38 +156,32 @@ describe("loadConfig", () => {
     expect((err as ConfigError).warnings.map((w) => w.key)).toEqual(["bogus", "kubernetes.extra"]);
   });
 
-  it("ignores keys it does not know at any depth, each a warning naming its path and the known key it is close to", async () => {
+  it("ignores keys it does not know at any depth, each a warning naming its path and a known key of another section it is close to", async () => {
     const yaml = [
       "clusterNetwork: c",
       "futureKey: {nested: true}",
-      "clusterNetwrok: typo",
-      "nodeName: misplaced",
-      "socketpath: /run/x.sock",
-      "kubernetes: {statusFailurePolicy: ignore, nodname: n, futureFlag: 1}",
       "tcpListen: 127.0.0.1:1",
       "tls: {certFile: /c, keyFile: /k, clientCaFile: /ca, ocspFile: /o}",
-      "limits: {maxNetworksPerPod: 8, maxNetworkPerPod: 9}",
+      "limits: {maxNetworksPerPod: 8}",
       "hotplug: {}",
+      "kubernetes: {statusFailurePolicy: ignore, futureFlag: 1, annotation: true}",
     ].join("\n");
     const loaded = await loadConfig(input({ "/c.yaml": yaml }, ["-c", "/c.yaml"]));
     if (!("config" in loaded)) throw new Error("no config");
     const unknown = "unknown to this netattachd, ignored (a newer release's key, or a typo)";
     expect(loaded.warnings).toEqual([
       { key: "futureKey", message: `futureKey: ${unknown}` },
-      { key: "clusterNetwrok", message: `clusterNetwrok: ${unknown}: did you mean clusterNetwork?` },
-      { key: "nodeName", message: `nodeName: ${unknown}: did you mean kubernetes.nodeName?` },
-      { key: "socketpath", message: `socketpath: ${unknown}: did you mean socketPath?` },
-      { key: "kubernetes.nodname", message: `kubernetes.nodname: ${unknown}: did you mean kubernetes.nodeName?` },
-      { key: "kubernetes.futureFlag", message: `kubernetes.futureFlag: ${unknown}` },
       { key: "tls.ocspFile", message: `tls.ocspFile: ${unknown}` },
+      { key: "kubernetes.futureFlag", message: `kubernetes.futureFlag: ${unknown}` },
+      // A near name in another section is a hint, not a typo to refuse.
       {
-        key: "limits.maxNetworkPerPod",
-        message: `limits.maxNetworkPerPod: ${unknown}: did you mean limits.maxNetworksPerPod?`,
+        key: "kubernetes.annotation",
+        message: `kubernetes.annotation: ${unknown}: did you mean hotplug.annotations?`,
       },
     ]);
     // What is known beside them applies; nothing unknown is carried into the config.
     expect(loaded.config.kubernetes.statusFailurePolicy).toBe("ignore");
-    expect(loaded.config.kubernetes).not.toHaveProperty("nodname");
+    expect(loaded.config.kubernetes).not.toHaveProperty("futureFlag");
     expect(loaded.config.limits.maxNetworksPerPod).toBe(8);
     expect(loaded.config.tls).toEqual({ certFile: "/c", keyFile: "/k", clientCaFile: "/ca" });
     expect(loaded.config).not.toHaveProperty("futureKey");
@@ -198,6 +192,37 @@ describe("loadConfig", () => {
     expect(bad).toBeInstanceOf(ConfigError);
     expect((bad as ConfigError).issues).toEqual([expect.stringMatching(/^kubernetes: /)]);
     expect((bad as ConfigError).warnings.map((w) => w.key)).toEqual(["foo"]);
+  });
+
+  it("refuses an unknown key that is a typo of a known one (a sibling, or the same name in another section), naming both, in input order", async () => {
+    // Ignored, namespaceIsolaton would leave isolation off and confDirFalback the fallback at all.
+    const yaml = [
+      "clusterNetwork: c",
+      "namespaceIsolaton: true",
+      "maxConcurrent: lots",
+      "confDirFalback: none",
+      "nodeName: misplaced",
+      "socketpath: /run/x.sock",
+      "kubernetes: {nodname: n}",
+      "limits: {maxNetworkPerPod: 9}",
+      "reconcile: {gracePeriod: 1}",
+      "futureFeature: true",
+    ].join("\n");
+    const err = await loadConfig(input({ "/c.yaml": yaml }, ["-c", "/c.yaml"])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    const typo = (key: string, known: string): string =>
+      `${key}: unknown key, refused as a likely typo (ignoring it would silently leave its value unapplied): did you mean ${known}?`;
+    expect((err as ConfigError).issues).toEqual([
+      typo("namespaceIsolaton", "namespaceIsolation"),
+      expect.stringMatching(/^maxConcurrent: expected an integer/),
+      typo("confDirFalback", "confDirFallback"),
+      typo("nodeName", "kubernetes.nodeName"),
+      typo("socketpath", "socketPath"),
+      typo("kubernetes.nodname", "kubernetes.nodeName"),
+      typo("limits.maxNetworkPerPod", "limits.maxNetworksPerPod"),
+      typo("reconcile.gracePeriod", "reconcile.gracePeriodMs"),
+    ]);
+    expect((err as ConfigError).warnings.map((w) => w.key)).toEqual(["futureFeature"]);
   });
 
   it("requires mutual TLS for a TCP listener, resolving its files next to the config file", async () => {

@@ -1,6 +1,7 @@
 // Checks a raw config object (file merged with flags) against the schema (config-schema.ts), then
 // the rules that span keys. Collects every problem instead of stopping at the first, in the order
-// the keys were written. A key the schema does not know is a warning, not a problem (config-keys.ts).
+// the keys were written. A key the schema does not know is a warning, not a problem, unless it is a
+// typo of a known key or a retired key (config-keys.ts).
 import * as v from "valibot";
 import { isJsonObject } from "../cni/index.js";
 import { quoteInput } from "../errors/bounded-text.js";
@@ -23,9 +24,13 @@ export function validateConfig(
 } {
   if (!isJsonObject(input))
     return { issues: [`the configuration must be an object, got ${quoteInput(input)}`], warnings: [] };
-  const { known: raw, warnings } = withoutUnknownKeys(input);
+  const { known: raw, warnings, refusals } = withoutUnknownKeys(input);
   const parsed = v.safeParse(DAEMON_CONFIG_SCHEMA, raw, { abortPipeEarly: true });
-  const issues = parsed.success ? [] : inInputOrder(parsed.issues, raw).map(describeIssue);
+  const located = [
+    ...refusals.map((r) => ({ path: r.path, text: r.message })),
+    ...(parsed.success ? [] : parsed.issues.map(locate)),
+  ];
+  const issues = inInputOrder(located, input).map((l) => l.text);
   const config = parsed.success ? (parsed.output as DaemonConfig) : undefined;
   if (opts.partial !== true) issues.push(...crossFieldIssues(raw));
   if (config === undefined || issues.length > 0) return { issues, warnings };
@@ -97,23 +102,29 @@ function gracePeriodIssue(raw: Record<string, unknown>, cluster: boolean): strin
   );
 }
 
-/** "path: problem, got value"; a missing key has no value to show. */
-function describeIssue(issue: Issue): string {
-  const path = (issue.path ?? []).map((p) => String(p.key)).join(".");
-  const got = issue.input === undefined ? "" : `, got ${quoteInput(issue.input)}`;
-  return `${path}: ${issue.message}${got}`;
+/** A problem and the path of the key it is about. */
+interface Located {
+  readonly path: readonly string[];
+  readonly text: string;
 }
 
-/** Issues sorted by where their key stands in the input. */
-function inInputOrder(issues: readonly Issue[], raw: Record<string, unknown>): Issue[] {
-  const rank = (issue: Issue): number[] => {
+/** "path: problem, got value"; a missing key has no value to show. */
+function locate(issue: Issue): Located {
+  const path = (issue.path ?? []).map((p) => String(p.key));
+  const got = issue.input === undefined ? "" : `, got ${quoteInput(issue.input)}`;
+  return { path, text: `${path.join(".")}: ${issue.message}${got}` };
+}
+
+/** Problems sorted by where their key stands in the input. */
+function inInputOrder(issues: readonly Located[], raw: Record<string, unknown>): Located[] {
+  const rank = (issue: Located): number[] => {
     const out: number[] = [];
     let level: unknown = raw;
-    for (const step of issue.path ?? []) {
+    for (const step of issue.path) {
       const keys = isJsonObject(level) ? Object.keys(level) : [];
-      const at = keys.indexOf(String(step.key));
+      const at = keys.indexOf(step);
       out.push(at < 0 ? keys.length : at);
-      level = isJsonObject(level) ? level[String(step.key)] : undefined;
+      level = isJsonObject(level) ? level[step] : undefined;
     }
     return out;
   };

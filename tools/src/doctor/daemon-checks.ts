@@ -65,7 +65,7 @@ export function checkConfigWarnings(warnings: readonly string[], from: string): 
     status: "warn",
     message: [`${from}: ${warnings.length} warning(s):`, ...warnings].join("\n"),
     fix:
-      "an unknown key: correct a typo, or remove it; after an image rollback (kubectl rollout undo), roll the " +
+      "an unknown key: correct a typo (one close to a known key is refused at start-up instead), or remove it; after an image rollback (kubectl rollout undo), roll the " +
       "ConfigMap netattach-config back to the release's too, then restart the pods. A stateDir in the container's " +
       "root: put it on the DaemonSet's state hostPath (docs/deploy.md, Upgrades and rollbacks)",
   };
