@@ -11,9 +11,10 @@
 // orphaned with its cause. It finishes within the call's deadline (call-deadline.ts): plugin runs
 // get only the time left before it less RELEASE_RESERVE_MS, so a plugin cut short is a timeout,
 // cleaned up and orphaned, and the DEL still answers; and of that time each run leaves a share to
-// the runs still to come after it (runShare), so one plugin that hangs cannot keep the others of
-// its list, or the delegates after it, from running. Only a caller's cancel or the daemon's stop
-// interrupts it: the rest stays for a retried DEL.
+// the runs still to come after it (runShare; a stage's delegates waiting for a delegate slot
+// included), so one plugin that hangs cannot keep the others of its list, its siblings queued
+// behind maxConcurrent, or the delegates after it, from running. Only a caller's cancel or the
+// daemon's stop interrupts it: the rest stays for a retried DEL.
 import type { Logger } from "pino";
 import type { CniResult, CniRuntime } from "../cni/index.js";
 import { DaemonError } from "../errors/daemon-error.js";
@@ -43,7 +44,8 @@ const RELEASE_RESERVE_MS = 1000;
 /**
  * Kept for each plugin run still to come in the release when a run starts, while the time left
  * allows: a run that hangs is cut short that much sooner, so the runs after it (its list's earlier
- * plugins, the delegates of later stages) still get their DEL rather than all being orphaned.
+ * plugins, its stage's delegates still waiting for a slot, later stages') still get their DEL
+ * rather than all being orphaned.
  * Measured (/usr/lib/cni plugins, 2 shared cores, also with both cores kept busy): through the
  * daemon portmap's DEL takes 115-180 ms with rules to remove (25-40 ms without), bridge's with
  * host-local 55-70 ms, ptp's 50-70 ms, a whole DEL of those four 280-380 ms; run by hand, portmap
@@ -70,18 +72,19 @@ interface Budget {
 }
 
 /**
- * The budget of a stage with `later` runs in the stages after it, before the deadline `signal`
- * carries; none without one (each run has pluginTimeoutMs).
+ * The budget of a delegate with `later()` runs to come after its own list (later stages', its
+ * stage's queued delegates'; asked at each run), before the deadline `signal` carries; none
+ * without one (each run has pluginTimeoutMs).
  */
-function budgetOf(signal: AbortSignal): ((later: number) => Budget) | undefined {
+function budgetOf(signal: AbortSignal): ((later: () => number) => Budget) | undefined {
   const at = deadlineOf(signal);
   if (at === undefined) return undefined;
   // A short call (callTimeoutMs is 100 ms at least) keeps half its time for its plugins.
   const reserve = Math.min(RELEASE_RESERVE_MS, Math.max(0, at - performance.now()) / 2);
   // The IPAM release may run into the reserve, but not into its last quarter: the saves' share.
   return (later) => ({
-    plugins: (after) => runShare(at - reserve - performance.now(), after + later),
-    cleanup: (after) => runShare(at - reserve / 4 - performance.now(), after + later),
+    plugins: (after) => runShare(at - reserve - performance.now(), after + later()),
+    cleanup: (after) => runShare(at - reserve / 4 - performance.now(), after + later()),
   });
 }
 
@@ -90,8 +93,13 @@ function budgetOf(signal: AbortSignal): ((later: number) => Budget) | undefined 
  * its longest list is what the next stage waits for.
  */
 function runsAfterStages(stages: readonly (readonly PlannedDelegate[])[], phase: string): number[] {
-  const runs = stages.map((stage) => Math.max(0, ...stage.map((d) => delegateList(d, phase).plugins.length)));
+  const runs = stages.map((stage) => Math.max(0, ...stage.map((d) => runsOf(d, phase))));
   return runs.map((_, s) => runs.slice(s + 1).reduce((a, b) => a + b, 0));
+}
+
+/** The plugin runs of a delegate's DEL (or rollback). */
+function runsOf(d: PlannedDelegate, phase: string): number {
+  return delegateList(d, phase).plugins.length;
 }
 
 export interface ReleaseDeps {
@@ -174,8 +182,15 @@ export async function releaseDelegates(
   const stages = delStages(schedule, target, delegates);
   const later = runsAfterStages(stages, phase);
   for (const [s, stage] of stages.entries()) {
-    const one = (d: PlannedDelegate): Promise<{ released: Released; history: HistoryEntry[] }> =>
-      releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, budget?.(later[s] ?? 0));
+    // The runs of this stage's delegates still waiting for a delegate slot (schedule.limit): they
+    // start only once a running one is done, so each run leaves them their floor as it does to the
+    // later stages'.
+    let queued = stage.reduce((n, d) => n + runsOf(d, phase), 0);
+    const one = (d: PlannedDelegate): Promise<{ released: Released; history: HistoryEntry[] }> => {
+      queued -= runsOf(d, phase);
+      const runs = budget?.(() => (later[s] ?? 0) + queued);
+      return releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, runs);
+    };
     // Concurrent within a stage; results and history still in stage order (last delegate first).
     const done = await allOrFirstError(stage.map((d) => schedule.limit(() => one(d))));
     for (const r of done) {
@@ -183,9 +198,10 @@ export async function releaseDelegates(
       history.push(...r.history);
     }
   }
+  const last = budget?.(() => 0);
   for (const [i, error] of await leftBehind(deps.links, target, out, phase, call.signal)) {
     const d = out[i]!.delegate;
-    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, budget?.(0), error);
+    const r = await releaseOne(deps, target, d, kind, phase, call, results[d.ifName], failedAdd, last, error);
     out[i] = r.released;
     history.push(...r.history);
   }
