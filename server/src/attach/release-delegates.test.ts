@@ -1,7 +1,7 @@
 // The cleanup path against a real CNI runtime over the fake plugin runner: a DEL finishes within
 // its call's deadline (the caller's included), and a plugin binary missing or not executable at DEL
 // is orphaned for the reconciler instead of forgotten with the host state it holds.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import type { ResolvedNetwork } from "../resolve/index.js";
 import type { ExecRequest } from "../cni/invoke/types.js";
 import { createCniRuntime } from "../cni/runtime/cni-runtime.js";
 import { createFakePluginExec, type FakePlugin } from "../cni/runtime/fake-plugin-exec.test-helper.js";
+import type { AttachmentRecord } from "./attachment-store.js";
 import { timeoutSignal } from "./call-deadline.js";
 import { createAttachmentService } from "./create-attachment-service.js";
 import {
@@ -361,5 +362,61 @@ describe("a DEL whose plugin binary is missing or cannot be run", () => {
     expect(cause).toContain("the reconciler releases them once the plugin's binary is back");
     expect(cause).not.toContain("config itself is broken");
     expect(cause).not.toContain("delete its orphan record");
+  });
+});
+
+describe("a DEL's orphans with an earlier orphan record of the same container", () => {
+  const t = tempStore("release-merge-");
+  const portmapMissing = (req: ExecRequest): string =>
+    req.command === "DEL" && req.pluginType === "portmap" ? "ENOENT" : "";
+
+  /** An earlier orphan (net9) of c1, as `format` asks, saved beside c1's attachment. */
+  async function earlierOrphan(format: Record<string, unknown>): Promise<void> {
+    const live = await t.store.load("c1");
+    if (live.state !== "found") throw new Error("no attachment");
+    const net9 = { ...live.record.plan.delegates[0]!, ifName: "net9", network: "default/old" };
+    await t.orphans.save({
+      ...live.record,
+      plan: { ...live.record.plan, delegates: [net9] },
+      results: {},
+      phase: "orphaned",
+      cause: "earlier",
+      ...format,
+    } as AttachmentRecord);
+  }
+
+  it("keeps the earlier record's format and the fields it does not know: a newer netattachd's record is not downgraded", async () => {
+    const { svc } = await service(t, { cannotRun: portmapMissing });
+    await earlierOrphan({ version: 2, minReaderVersion: 1, future: { kept: true } });
+    const res = await svc.detach({ containerId: "c1" }, ctx());
+    expect(res.orphaned.map((o) => o.ifName)).toEqual(["eth0"]);
+    const merged = await t.orphans.load("c1");
+    if (merged.state !== "found") throw new Error(`orphans: ${merged.state}`);
+    expect(merged.record).toMatchObject({ version: 2, minReaderVersion: 1, future: { kept: true }, phase: "orphaned" });
+    expect(merged.record.plan.delegates.map((d) => d.ifName)).toEqual(["net9", "eth0"]);
+    expect((await t.store.load("c1")).state).toBe("missing");
+  });
+
+  it.each([
+    ["written by a newer netattachd", (text: string) => text],
+    ["corrupt", () => "{ not json"],
+  ])("never overwrites one that is %s: the new orphans stay in the saved attachment", async (_, content) => {
+    const { svc } = await service(t, { cannotRun: portmapMissing });
+    await earlierOrphan({ version: 3, minReaderVersion: 2 });
+    const read = await t.orphans.load("c1");
+    if (read.state !== "too-new") throw new Error(`orphans: ${read.state}`);
+    await writeFile(read.path, content(await readFile(read.path, "utf8")));
+    const before = await readFile(read.path, "utf8");
+    const res = await svc.detach({ containerId: "c1" }, ctx());
+    expect(res.orphaned.map((o) => o.ifName)).toEqual(["eth0"]);
+    expect(await readFile(read.path, "utf8")).toBe(before);
+    const kept = await t.store.load("c1");
+    if (kept.state !== "found") throw new Error(`attachment: ${kept.state}`);
+    expect(kept.record.phase).toBe("orphaned");
+    expect(kept.record.plan.delegates.map((d) => d.ifName)).toEqual(["eth0"]);
+    expect(kept.record.cause).toMatch(/network "cbr0" \(eth0\) orphaned: .*retried by the reconciler/);
+    // Listed as orphaned; the unreadable record beside it too.
+    const listed = await svc.list({}, ctx());
+    expect(listed.attachments.map((a) => [a.containerId, a.phase])).toContainEqual(["c1", "orphaned"]);
   });
 });

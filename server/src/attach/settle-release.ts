@@ -1,7 +1,9 @@
 // What a release leaves in the stores. Nothing, when every delegate went. When the call was
 // interrupted, the delegates still to do stay in the attachment record (phase detaching) for the
 // retried DEL. Otherwise the orphaned ones go to the orphan store, merged with what it holds for
-// that container already, and the attachment itself is gone: DEL has finished. A hot-plug's
+// that container already, and the attachment itself is gone: DEL has finished. An orphan record
+// that cannot be read (corrupt, a newer netattachd's) is never overwritten: the orphaned
+// delegates stay in the attachment record (phase orphaned), which the reconciler detaches again. A hot-plug's
 // release (one network of a running sandbox) names the delegates that stay: the attachment then
 // keeps them, plus any interrupted one for the sandbox's DEL, still attached.
 // A finished attachment whose record cannot be removed (a read-only state disk) does not fail the
@@ -11,7 +13,13 @@
 import type { Logger } from "pino";
 import { isDaemonError } from "../errors/daemon-error.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
-import { MAX_HISTORY, type AttachmentRecord, type AttachmentStore, type HistoryEntry } from "./attachment-store.js";
+import {
+  describeUnreadable,
+  MAX_HISTORY,
+  type AttachmentRecord,
+  type AttachmentStore,
+  type HistoryEntry,
+} from "./attachment-store.js";
 import { describeLeft, type ReleaseOutcome, type Released } from "./release-delegates.js";
 
 export interface SettleDeps {
@@ -66,18 +74,38 @@ export async function settleRelease(
     );
     return { orphaned, interrupted };
   }
+  // Orphans that cannot go to the orphan store stay in the attachment record (below).
+  let unsaved: typeof orphaned = [];
   if (orphaned.length > 0) {
     const earlier = await deps.orphans.load(id);
     const fresh = updated(
       orphaned.map((r) => r.delegate),
       "orphaned",
     );
-    await deps.orphans.save(earlier.state === "found" ? merge(earlier.record, fresh) : fresh);
+    if (earlier.state === "found") await deps.orphans.save(merge(earlier.record, fresh));
+    else if (earlier.state === "missing") await deps.orphans.save(fresh);
+    else {
+      // Never overwritten: its delegates (a newer netattachd's, or unknown) would be lost for good.
+      unsaved = orphaned;
+      log.warn(
+        { containerId: id, file: earlier.path, reason: earlier.state },
+        `the saved orphans ${earlier.path} of container ${id} ${describeUnreadable(earlier)}; they are kept as they are, and the delegates orphaned now stay in the saved attachment (phase orphaned) for the reconciler`,
+      );
+    }
   }
-  if (stays === undefined) await removeFinished(deps.store, record, log);
-  else {
-    const kept = [...stays, ...interrupted.map((r) => r.delegate)];
-    const cause = interrupted.length > 0 ? describeLeft(interrupted) : "";
+  if (stays === undefined) {
+    if (unsaved.length === 0) await removeFinished(deps.store, record, log);
+    else
+      await deps.store.save(
+        updated(
+          unsaved.map((r) => r.delegate),
+          "orphaned",
+        ),
+      );
+  } else {
+    const notDone = [...interrupted, ...unsaved];
+    const kept = [...stays, ...notDone.map((r) => r.delegate)];
+    const cause = notDone.length > 0 ? describeLeft(notDone) : "";
     await deps.store.save(keep(record, kept, "attached", cause, outcome.history, deps.now()));
   }
   return { orphaned, interrupted };
@@ -118,12 +146,21 @@ function keep(
   };
 }
 
-/** An earlier orphan of the same container id with a new one: the new delegate wins per interface. */
+/**
+ * An earlier orphan of the same container id with a new one: the new delegate wins per interface.
+ * The earlier record's fields the fresh one does not set (a newer format's) stay, and the format is
+ * the newer of the two (config.md "The state dir": a rewrite keeps `version`, `minReaderVersion`).
+ */
 function merge(earlier: AttachmentRecord, fresh: AttachmentRecord): AttachmentRecord {
   const names = new Set(fresh.plan.delegates.map((d) => d.ifName));
   const kept = earlier.plan.delegates.filter((d) => !names.has(d.ifName));
+  const explicit = earlier.minReaderVersion !== undefined || fresh.minReaderVersion !== undefined;
+  const minReader = Math.max(...[earlier, fresh].map((r) => r.minReaderVersion ?? r.version));
   return {
+    ...earlier,
     ...fresh,
+    version: Math.max(earlier.version, fresh.version),
+    ...(explicit ? { minReaderVersion: minReader } : {}),
     plan: { ...fresh.plan, delegates: [...kept, ...fresh.plan.delegates] },
     results: {
       ...Object.fromEntries(Object.entries(earlier.results).filter(([ifName]) => !names.has(ifName))),
