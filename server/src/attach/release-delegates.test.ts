@@ -220,9 +220,12 @@ describe("a DEL whose plugins hang", () => {
     expect(orphan.state === "found" && orphan.record.plan.delegates.map((d) => d.ifName)).toEqual(["net1"]);
   });
 
-  /** Four single-plugin secondaries, released one at a time (maxConcurrent 1), the first of them (sbr) hanging. */
-  const queuedBehindHung = (callTimeoutMs: number) =>
-    service(t, {
+  /**
+   * A DEL of four single-plugin secondaries, released one at a time (maxConcurrent 1), the first of
+   * them (sbr) hanging: every plugin ran, sbr's delegate alone is orphaned. The DEL runs, in order.
+   */
+  async function delQueuedBehindHung(callTimeoutMs: number): Promise<Array<{ run: string; timeoutMs: number }>> {
+    const { svc, runs } = await service(t, {
       callTimeoutMs,
       maxConcurrent: 1,
       networks: [
@@ -234,46 +237,31 @@ describe("a DEL whose plugins hang", () => {
       ],
       hangs: delOf("sbr"),
     });
-
-  it("a plugin that hangs leaves a floor to the siblings queued behind it for a delegate slot, not only to later stages", async () => {
-    const { svc, runs } = await queuedBehindHung(6000);
     const started = Date.now();
     const res = await svc.detach({ containerId: "c1" }, ctx());
-    expect(Date.now() - started).toBeLessThan(6000);
+    expect(Date.now() - started).toBeLessThan(callTimeoutMs);
+    const dels = runs.filter((r) => r.run.startsWith("DEL"));
+    const order = ["sbr", "vlan", "tuning", "macvlan", "portmap", "bridge"].map((p) => `DEL ${p}`);
+    expect(dels.map((r) => r.run)).toEqual(order);
+    expect(res.removed.map((r) => r.ifName)).toEqual(["net3", "net2", "net1", "eth0"]);
+    expect(res.orphaned.map((o) => o.ifName)).toEqual(["net4"]);
+    return dels;
+  }
+
+  it("a plugin that hangs leaves a floor to the siblings queued behind it for a delegate slot, not only to later stages", async () => {
+    const dels = await delQueuedBehindHung(6000);
     // sbr was cut short leaving 500 ms for each of the 5 runs after it: its 3 queued siblings', then
     // the cluster network's portmap and bridge; each of those got its floor (less the few ms netattach
     // took between the runs).
-    const dels = runs.filter((r) => r.run.startsWith("DEL"));
-    expect(dels.map((r) => r.run)).toEqual([
-      "DEL sbr",
-      "DEL vlan",
-      "DEL tuning",
-      "DEL macvlan",
-      "DEL portmap",
-      "DEL bridge",
-    ]);
     expect(dels[0]!.timeoutMs).toBeLessThanOrEqual(6000 - 1000 - 5 * 500);
     for (const r of dels.slice(1)) expect(r.timeoutMs, r.run).toBeGreaterThanOrEqual(450);
-    expect(res.removed.map((r) => r.ifName)).toEqual(["net3", "net2", "net1", "eth0"]);
-    expect(res.orphaned.map((o) => o.ifName)).toEqual(["net4"]);
   });
 
   it("siblings queued behind a hung plugin get an equal share when the time left is too short for their floors", async () => {
-    const { svc, runs } = await queuedBehindHung(3000);
-    const res = await svc.detach({ containerId: "c1" }, ctx());
+    const dels = await delQueuedBehindHung(3000);
     // 2 s before the reserve for 6 runs: about a sixth each (333 ms), the hung one's too.
-    const dels = runs.filter((r) => r.run.startsWith("DEL"));
-    expect(dels.map((r) => r.run)).toEqual([
-      "DEL sbr",
-      "DEL vlan",
-      "DEL tuning",
-      "DEL macvlan",
-      "DEL portmap",
-      "DEL bridge",
-    ]);
     expect(dels[0]!.timeoutMs).toBeLessThanOrEqual(2000 / 6 + 1);
     for (const r of dels.slice(1)) expect(r.timeoutMs, r.run).toBeGreaterThanOrEqual(300);
-    expect(res.orphaned.map((o) => o.ifName)).toEqual(["net4"]);
   });
 
   it("finishes within the caller's own deadline, shorter than callTimeoutMs (start-up's budget is one: timeoutSignal)", async () => {
