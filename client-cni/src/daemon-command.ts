@@ -55,12 +55,16 @@ async function dispatch(env: CniEnv, conf: ShimConf, client: DaemonClient, clock
     }
     case "STATUS": {
       const res = await callDaemon("STATUS", conf, clock, log, (o) => client.getStatus({}, o));
-      if (!res.ready)
+      if (!res.ready) {
+        // The first reason in the message, as runtimes log msg and not always details.
+        const [first, ...more] = res.reasons;
+        const why = first === undefined ? "" : `: ${first}${more.length > 0 ? ` (and ${more.length} more)` : ""}`;
         throw new ShimError(
           CniErrorCode.PluginNotAvailable,
-          `netattachd at ${conf.socketPath} is not ready`,
+          `netattachd at ${conf.socketPath} is not ready${why}`,
           res.reasons.join("; "),
         );
+      }
       const net = res.clusterNetwork;
       if (net !== undefined && !net.ok)
         throw new ShimError(

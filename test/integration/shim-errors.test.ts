@@ -213,7 +213,18 @@ describe("with the daemon up", () => {
   it("STATUS reports a not-ready daemon as 50 and a failing cluster network with its own code", async () => {
     const conf = shimConf(daemon.socketPath, { cniVersion: "1.1.0" });
     daemon.script.status = async () => ({ ready: false, reasons: ["cluster network conf missing"] });
-    expect(await runFailing("STATUS", conf)).toMatchObject({ code: 50, details: "cluster network conf missing" });
+    expect(await runFailing("STATUS", conf)).toEqual({
+      cniVersion: "1.1.0",
+      code: 50,
+      msg: `netattachd at ${daemon.socketPath} is not ready: cluster network conf missing`,
+      details: "cluster network conf missing",
+    });
+    daemon.script.status = async () => ({ ready: false, reasons: ["informers not synced", "state dir read-only"] });
+    expect(await runFailing("STATUS", conf)).toMatchObject({
+      code: 50,
+      msg: `netattachd at ${daemon.socketPath} is not ready: informers not synced (and 1 more)`,
+      details: "informers not synced; state dir read-only",
+    });
     daemon.script.status = async () => ({
       ready: true,
       reasons: [],
