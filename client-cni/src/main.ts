@@ -116,7 +116,7 @@ async function writeResult(bun: BunIo | undefined, stdout: string, exitCode: 0 |
       return exitCode;
     }
     const written = await bun.write(bun.stdout, stdout);
-    const size = new TextEncoder().encode(stdout).length;
+    const size = Buffer.byteLength(stdout);
     if (written < size) throw new Error(`${written} of ${size} bytes written`);
     return exitCode;
   } catch (err) {
