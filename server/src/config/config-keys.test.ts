@@ -17,6 +17,25 @@ describe("config keys", () => {
     expect(out.known).toEqual({ clusterNetwork: "c", reconcile: { enabled: false } });
   });
 
+  it("refuses the same words reworded as a typo, in any case style or section: each would leave a permissive default on", () => {
+    const known = knownKeys();
+    const refused = (path: string): string => {
+      const judged = judgeUnknownKey(path, known, new Map());
+      return "refusal" in judged ? judged.refusal.replace(/.*did you mean /u, "") : `warned: ${judged.warning}`;
+    };
+    expect(refused("isolateNamespaces")).toBe("namespaceIsolation?");
+    expect(refused("namespace_isolation")).toBe("namespaceIsolation?");
+    expect(refused("isolate-namespaces")).toBe("namespaceIsolation?");
+    expect(refused("fallbackConfDir")).toBe("confDirFallback?");
+    expect(refused("kubernetes.namespaceIsolation")).toBe("namespaceIsolation?");
+    expect(refused("limits.perPodMaxNetworks")).toBe("limits.maxNetworksPerPod?");
+    // Words that are not all a known key's stay a newer release's key: ignored with a warning.
+    expect(refused("isolateAllNamespaces")).toMatch(/^warned: isolateAllNamespaces: unknown to this netattachd/u);
+    expect(refused("confDir")).toMatch(/^warned: /u);
+    // One word is not a rewording: keys of two sections may share it.
+    expect(refused("kubernetes.annotation")).toMatch(/^warned: .*did you mean hotplug.annotations\?$/u);
+  });
+
   it("each retired key is not a key of this release, and names one that is", () => {
     const known = knownKeys();
     for (const [key, { replacedBy }] of RETIRED_KEYS) {

@@ -3,8 +3,9 @@
 // to it is ignored with a warning rather than refused: `kubectl rollout undo` rolls back the image,
 // not the ConfigMap, and an older netattachd that refused a newer release's key would stop serving
 // ADD and DEL on every node at once. An unknown key that is a typo of a known one (a sibling within
-// typo distance, or the same name in another section) is refused: ignoring it would leave the known
-// key at its default, and for namespaceIsolation or confDirFallback that is the permissive value.
+// typo distance, the same words reworded, or the same name in another section) is refused: ignoring
+// it would leave the known key at its default, and for namespaceIsolation or confDirFallback that is
+// the permissive value.
 // So a release must not add a key that close to an existing one (config-keys.test.ts checks), and
 // a key a release retires or renames goes into RETIRED_KEYS, refused naming its replacement.
 import { isJsonObject } from "../cni/index.js";
@@ -91,9 +92,9 @@ export function withoutUnknownKeys(
 
 /**
  * What becomes of a key the schema does not know: a retired key is refused naming its replacement;
- * a typo of a known key (a sibling within typo distance, or the same name in another section:
- * nodeName → kubernetes.nodeName) is refused naming it; anything else is ignored with a warning,
- * with a hint when a key of another section is near.
+ * a typo of a known key (a sibling within typo distance, the same words reworded, or the same name
+ * in another section: nodeName → kubernetes.nodeName) is refused naming it; anything else is
+ * ignored with a warning, with a hint when a key of another section is near.
  */
 export function judgeUnknownKey(
   path: string,
@@ -124,16 +125,35 @@ interface NearKey {
   readonly sibling: boolean;
 }
 
-/** The known keys whose name is near enough to the unknown one's to be a typo of it (by edit distance). */
+/**
+ * The known keys whose name is near enough to the unknown one's to be a typo of it: within edit
+ * distance, or the same two or more words reworded (isolateNamespaces, namespace_isolation:
+ * namespaceIsolation), which counts as the same name. One word alone (annotation) is left to the
+ * edit distance, as keys of different sections may share it.
+ */
 function nearKeys(path: string, known: readonly string[]): NearKey[] {
   const name = leaf(path).toLowerCase();
+  const words = wordStems(leaf(path));
   const parent = path.slice(0, path.length - leaf(path).length);
   const limit = name.length <= 4 ? 1 : name.length <= 8 ? 2 : 3;
   return known.flatMap((key) => {
-    const distance = editDistance(name, leaf(key).toLowerCase());
+    const reworded = words.includes(" ") && wordStems(leaf(key)) === words;
+    const distance = reworded ? 0 : editDistance(name, leaf(key).toLowerCase());
     const sibling = key.startsWith(parent) && !key.slice(parent.length).includes(".");
     return distance > limit ? [] : [{ key, distance, sibling }];
   });
+}
+
+/**
+ * A key name's words (camelCase, snake_case or kebab-case), each cut to its first five letters so
+ * that isolate and isolation, namespace and namespaces meet, sorted: "isola names".
+ */
+function wordStems(name: string): string {
+  const words = name.split(/[_\-\s]+|(?<=[a-z0-9])(?=[A-Z])/u).filter((w) => w !== "");
+  return words
+    .map((w) => w.toLowerCase().slice(0, 5))
+    .sort()
+    .join(" ");
 }
 
 /** The nearest of `near`, a sibling before a key of another section at the same distance. */
