@@ -45,7 +45,7 @@ export {
 } from "./result/index.js";
 
 // Addresses: the one family rule (IPv4-mapped IPv6 is IPv4, as Go's net.IP takes it).
-export { ipFamily, ipText, ipValue, writtenIpValue, type IpFamily } from "./result/ip.js";
+export { ipFamily, ipText, ipValue, prefixValue, writtenIpValue, type IpFamily } from "./result/ip.js";
 
 // Configuration.
 export { parseNetworkConfigList } from "./conf/parse-network-config-list.js";

@@ -1,6 +1,6 @@
 // Address syntax checks for selection fields. Pure.
 import { isIP } from "node:net";
-import { ipFamily, ipText } from "../cni/index.js";
+import { ipFamily, ipText, prefixValue } from "../cni/index.js";
 
 export function isIpAddress(value: string): boolean {
   return isIP(value) !== 0;
@@ -8,12 +8,7 @@ export function isIpAddress(value: string): boolean {
 
 /** An IP address, or an IP with a prefix length valid for its family (10.1.1.5/24, fd00::5/64). */
 export function isIpOrCidr(value: string): boolean {
-  const slash = value.indexOf("/");
-  if (slash < 0) return isIpAddress(value);
-  const family = isIP(value.slice(0, slash));
-  const prefix = value.slice(slash + 1);
-  if (family === 0 || !/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
+  return value.includes("/") ? prefixValue(value) !== undefined : isIpAddress(value);
 }
 
 /**
@@ -24,8 +19,11 @@ export function isIpOrCidr(value: string): boolean {
 export function interfaceAddressProblem(value: string): string | undefined {
   if (!isIpOrCidr(value)) return "is not an IP address or CIDR";
   const [written = "", prefix] = value.split("/");
-  if (prefix !== undefined && Number(prefix) === 0)
-    return "has prefix length 0, which would route everything through it";
+  // As the plugins take it: ::ffff:a.b.c.d/64 is a.b.c.d/0 (prefixValue).
+  if (prefix !== undefined && prefixValue(value)?.length === 0)
+    return Number(prefix) === 0
+      ? "has prefix length 0, which would route everything through it"
+      : "has prefix length 0 as the plugins take it (an IPv4-mapped address's length counts past its first 96 bits), which would route everything through it";
   // ::ffff:a.b.c.d is that IPv4 address to the plugins (ipFamily).
   const ip = ipText(written);
   const v4 = ipFamily(ip) === 4;

@@ -250,6 +250,12 @@ describe("parseNetworkSelections: JSON form", () => {
     ["ips multicast v6", { name: "a", ips: ["ff02::1/64"] }, '"ips" entry 1 is a multicast address'],
     // IPv4-mapped is that IPv4 address, as the plugins take it.
     ["ips multicast mapped", { name: "a", ips: ["::ffff:224.0.0.5/120"] }, '"ips" entry 1 is a multicast address'],
+    // Static IPAM sets ::ffff:10.0.0.5/64 as 10.0.0.5/0 (seen with the real plugin).
+    [
+      "ips mapped, no IPv4 length left",
+      { name: "a", ips: ["::ffff:10.0.0.5/64"] },
+      `"ips" entry 1 has prefix length 0 as the plugins take it (an IPv4-mapped address's length counts past its first 96 bits), which would route everything through it: "::ffff:10.0.0.5/64"`,
+    ],
     [
       "ips unspecified mapped",
       { name: "a", ips: ["::ffff:0.0.0.0/120"] },

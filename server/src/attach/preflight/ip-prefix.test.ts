@@ -13,6 +13,16 @@ describe("ip prefixes", () => {
     expect(p("::/0").length).toBe(0);
   });
 
+  it("takes an IPv4-mapped prefix as the IPv4 one the plugins configure, its length past the 96 mapped bits", () => {
+    expect(p("::ffff:10.1.2.3/112")).toMatchObject({ family: 4, length: 16, network: writtenIpValue("10.1.0.0")!.n });
+    expect(p("::FFFF:a01:203/128")).toMatchObject({ family: 4, length: 32 });
+    expect(p("::ffff:10.1.2.3/64")).toMatchObject({ family: 4, length: 0, network: 0n });
+    expect(p("::ffff:10.1.2.3")).toMatchObject({ family: 4, length: 32 });
+    expect(parsePrefix("::ffff:10.1.2.3/129")).toBeUndefined();
+    expect(prefixesOverlap(p("::ffff:10.1.0.0/112"), p("10.1.200.0/24"))).toBe(true);
+    expect(prefixContains(p("::ffff:10.1.0.0/112"), "10.1.9.9")).toBe(true);
+  });
+
   it.each(["10.1.2.3/33", "fd00::/129", "10.1.2/24", "x/8", "10.0.0.0/-1", "10.0.0.0/", ""])("rejects %j", (text) => {
     expect(parsePrefix(text)).toBeUndefined();
   });

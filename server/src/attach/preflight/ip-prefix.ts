@@ -1,6 +1,6 @@
 // IP prefixes as numbers, for the IPAM checks: containment and overlap; and the one comparison of
 // two addresses. An address's family and value are the runtime's one rule (ipValue). Pure.
-import { ipValue, writtenIpValue, type IpFamily } from "../../cni/index.js";
+import { ipValue, prefixValue, type IpFamily } from "../../cni/index.js";
 
 export type { IpFamily } from "../../cni/index.js";
 
@@ -13,17 +13,15 @@ export interface IpPrefix {
   readonly text: string;
 }
 
-/** "10.1.0.0/16" or "fd00::/64" → prefix; a bare address is a host prefix; undefined when malformed. */
+/**
+ * "10.1.0.0/16" or "fd00::/64" → prefix; a bare address is a host prefix; undefined when malformed.
+ * An IPv4-mapped address is an IPv4 prefix, as the plugins configure it (prefixValue).
+ */
 export function parsePrefix(text: string): IpPrefix | undefined {
-  const slash = text.indexOf("/");
-  const ip = slash < 0 ? text : text.slice(0, slash);
-  const value = writtenIpValue(ip);
+  const value = prefixValue(text);
   if (value === undefined) return undefined;
   const bits = value.family === 4 ? 32 : 128;
-  const lengthText = slash < 0 ? String(bits) : text.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(lengthText) || Number(lengthText) > bits) return undefined;
-  const length = Number(lengthText);
-  return { family: value.family, network: value.n & mask(bits, length), length, text };
+  return { family: value.family, network: value.n & mask(bits, value.length), length: value.length, text };
 }
 
 /**

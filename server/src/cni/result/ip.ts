@@ -38,6 +38,25 @@ export function writtenIpValue(ip: string): { family: IpFamily; n: bigint } | un
   return { family, n: ipv6Groups(ip).reduce((acc, g) => (acc << 16n) | BigInt(g), 0n) };
 }
 
+/**
+ * "ADDR/LENGTH" as the Go plugins configure it: the address's family and value by ipValue, and for
+ * an IPv4-mapped address the length counted past its 96 mapped bits, none left being 0
+ * (::ffff:10.0.0.5/120 is 10.0.0.5/24 and /64 is 10.0.0.5/0, as static IPAM sets them). A bare
+ * address is a host prefix. Undefined when malformed, a length over the written family's bits too.
+ */
+export function prefixValue(text: string): { family: IpFamily; n: bigint; length: number } | undefined {
+  const slash = text.indexOf("/");
+  const ip = slash < 0 ? text : text.slice(0, slash);
+  const written = writtenIpValue(ip);
+  const value = ipValue(ip);
+  if (written === undefined || value === undefined) return undefined;
+  const writtenBits = written.family === 4 ? 32 : 128;
+  const lengthText = slash < 0 ? String(writtenBits) : text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lengthText) || Number(lengthText) > writtenBits) return undefined;
+  const mapped = written.family !== value.family;
+  return { ...value, length: mapped ? Math.max(0, Number(lengthText) - 96) : Number(lengthText) };
+}
+
 /** Eight 16-bit groups of a valid IPv6 address (`::` expanded, an embedded IPv4 tail split). */
 function ipv6Groups(ip: string): number[] {
   let text = ip.replace(/%.*$/, "");
@@ -55,12 +74,5 @@ function ipv6Groups(ip: string): number[] {
 
 /** Family of "ADDR/PREFIX" with a prefix valid for the family, 0 when malformed. */
 export function cidrFamily(cidr: string): 0 | IpFamily {
-  const slash = cidr.indexOf("/");
-  if (slash < 0) return 0;
-  const ip = cidr.slice(0, slash);
-  const prefix = cidr.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(prefix)) return 0;
-  const raw = isIP(ip);
-  if (raw === 0 || Number(prefix) > (raw === 4 ? 32 : 128)) return 0;
-  return ipFamily(ip);
+  return cidr.includes("/") ? (prefixValue(cidr)?.family ?? 0) : 0;
 }
