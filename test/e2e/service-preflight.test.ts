@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSysfsNodeLinks } from "../../server/src/attach/preflight/node-links.js";
 import type { TestDaemon } from "../helpers/daemon.js";
-import { createHostVeth, deleteHostLinks, hostLink, hostLinks } from "../helpers/host-net.js";
+import { createHostVeth, deleteHostLinks, hostAddr, hostLink, hostLinks } from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { uniqueName } from "../helpers/netns.js";
+import { runCmd } from "../helpers/run-cmd.js";
 import { describeRoot } from "../helpers/root.js";
 import { rpcFailure as failure } from "../helpers/rpc-failure.js";
 import { createServiceWorld, podRequest, type ServiceWorld } from "../helpers/service-world.js";
@@ -34,6 +35,9 @@ describeRoot("service e2e: refuse before running", () => {
   let secNad: string;
   const missingMaster = uniqueName("pfnone");
   const notBridge = uniqueName("pfveth", 14);
+  // A link of the node's own networking (it holds a node address): host-device must not take it.
+  const nodeLink = uniqueName("pfnode", 14);
+  const nodeAddress = "198.51.100.77/32";
   // A host service: a pod's annotation must not take its port (portmap DNATs it on every local address).
   let hostService: Server;
   const hostPort = () => (hostService.address() as AddressInfo).port;
@@ -151,14 +155,22 @@ describeRoot("service e2e: refuse before running", () => {
       capabilities: { ips: true },
       ipam: { type: "static", routes: [{ dst: w.subnets.c.subnet, gw: w.subnets.b.gateway }] },
     });
+    await w.writeNad("default", "takes-node-link", {
+      cniVersion: "1.0.0",
+      name: "takes-node-link",
+      type: "host-device",
+      device: nodeLink,
+    });
     hostService = createServer((c) => c.end("HOST-SERVICE"));
     await new Promise<void>((resolve) => hostService.listen(0, "0.0.0.0", resolve));
     await createHostVeth(notBridge, `${notBridge}p`);
+    await createHostVeth(nodeLink, `${nodeLink}p`);
+    await runCmd("ip", ["addr", "add", nodeAddress, "dev", nodeLink]);
     d = await w.start({ clusterNetwork: "gwcluster" });
   });
   afterAll(async () => {
     hostService?.close();
-    await deleteHostLinks(notBridge);
+    await deleteHostLinks(notBridge, nodeLink);
     await w?.cleanup();
   });
 
@@ -265,6 +277,18 @@ describeRoot("service e2e: refuse before running", () => {
         "refused before running any plugin",
       ],
     ],
+    [
+      "a host-device config whose device holds a node address",
+      () => "default/takes-node-link",
+      "NODE_RESOURCE_INVALID",
+      "FAILED_PRECONDITION",
+      () => [
+        `network "default/takes-node-link" (net1)`,
+        `plugin "host-device" plugins[0].device "${nodeLink}" would move into the pod an interface which holds the node's address ${nodeAddress}`,
+        "a network never moves the node's own interfaces into a pod",
+        "refused before running any plugin",
+      ],
+    ],
   ];
 
   it.each(cases)(
@@ -291,6 +315,11 @@ describeRoot("service e2e: refuse before running", () => {
       await expectNothingRan(d, cid);
     },
   );
+
+  it("the node's link a host-device config named stays on the node with its address", async () => {
+    expect(await hostLink(nodeLink)).toBeDefined();
+    expect(globalAddrs(await hostAddr(nodeLink))).toContain(nodeAddress);
+  });
 
   it("a default route only a plugin's result shows is checked after ADD: the ADD fails and is rolled back completely", async () => {
     const f = await failure(d.client.api.attachNetworks(podRequest(w, "opaque1", "default/opaque")));

@@ -44,6 +44,14 @@ export interface NodeLinkField extends ConfigKey {
   readonly wants: "link" | "bridge";
 }
 
+/**
+ * A config key naming a device of the node that the plugin moves into the pod (host-device's
+ * `device`, `pciBusID`, `hwaddr`): by link name, by device (PCI address) or by MAC.
+ */
+export interface TakenDevice extends ConfigKey {
+  readonly by: "link" | "device" | "mac";
+}
+
 export interface DelegateFacts {
   readonly delegate: PlannedDelegate;
   readonly list: NetworkConfigList;
@@ -60,6 +68,7 @@ export interface DelegateFacts {
   /** The IPAM type of each plugin that has one, by plugin type (the `ips` rules differ per IPAM). */
   readonly ipamTypes: readonly string[];
   readonly nodeLinks: readonly NodeLinkField[];
+  readonly takenDevices: readonly TakenDevice[];
   /** The delegate's interface routes live in their own table (vrf, sbr): its subnets and default routes do not compete. */
   readonly ownTable: boolean;
 }
@@ -76,6 +85,12 @@ const INTERFACE_PLUGINS: Readonly<
   ptp: {},
   loopback: {},
 };
+/** The keys by which host-device picks the node's device it moves into the pod. */
+const TAKEN_DEVICE_KEYS: Readonly<Record<string, TakenDevice["by"]>> = {
+  device: "link",
+  pciBusID: "device",
+  hwaddr: "mac",
+};
 /** Chained plugins that add no route of their own. */
 const META_PLUGINS = new Set(["portmap", "tuning", "bandwidth", "firewall"]);
 /** Chained plugins that move the interface's routes out of the main table. */
@@ -91,6 +106,7 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
     malformed: [] as MalformedKey[],
     ipamTypes: [] as string[],
     nodeLinks: [] as NodeLinkField[],
+    takenDevices: [] as TakenDevice[],
   };
   let routesUnreadableBy: string | undefined;
   let ownTable = false;
@@ -118,6 +134,12 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
           wants: known.wants ?? "link",
         });
     }
+    if (plugin.type === "host-device")
+      for (const [key, by] of Object.entries(TAKEN_DEVICE_KEYS)) {
+        const value = plugin[key];
+        if (typeof value === "string" && value !== "")
+          facts.takenDevices.push({ key: `${at}${key}`, value, plugin: plugin.type, by });
+      }
     const ipam = readIpam(plugin, at, facts);
     if (ipam === undefined) {
       routesUnreadableBy ??= String(obj(plugin["ipam"])?.["type"]);

@@ -40,15 +40,18 @@ describe("node addressing", () => {
     expect(nodeAddressHolder("::ffff:192.0.2.2/120", node)).toEqual({ link: "br0", address: "192.0.2.2/24" });
   });
 
-  it("reads ip -j: addresses without IPv6 link-local, masters, lower links, default routes and their nexthops", async () => {
+  it("reads ip -j: addresses without IPv6 link-local, masters, lower links, Ethernet MACs, default routes and their nexthops", async () => {
     const out: Record<string, unknown> = {
       "-j addr show": [
         {
           ifname: "eth0",
           master: "br0",
+          link_type: "ether",
+          address: "52:54:00:12:34:56",
           addr_info: [{ family: "inet6", local: "fe80::1", prefixlen: 64, scope: "link" }],
         },
         { ifname: "br0", addr_info: [{ family: "inet", local: "192.0.2.2", prefixlen: 24, scope: "global" }] },
+        { ifname: "lo", link_type: "loopback", address: "00:00:00:00:00:00", addr_info: [] },
         { ifname: "vlan7", link: "eth1", addr_info: [] },
       ],
       "-j -4 route show default": [{ dst: "default", gateway: "192.0.2.1", dev: "br0" }],
@@ -60,8 +63,9 @@ describe("node addressing", () => {
     };
     expect(await readNodeAddressing(run)).toEqual({
       links: [
-        { name: "eth0", addresses: [], master: "br0" },
+        { name: "eth0", addresses: [], master: "br0", mac: "52:54:00:12:34:56" },
         { name: "br0", addresses: ["192.0.2.2/24"] },
+        { name: "lo", addresses: [] },
         { name: "vlan7", addresses: [], lower: "eth1" },
       ],
       defaultRouteLinks: ["br0", "eth5", "eth6"],

@@ -14,6 +14,8 @@ export interface NodeLinkAddressing {
   readonly master?: string;
   /** The link it is stacked on (vlan, macvlan) or paired with (veth). */
   readonly lower?: string;
+  /** Its hardware address as the kernel writes it (lower-case, ':'), for Ethernet links. */
+  readonly mac?: string;
 }
 
 export interface NodeAddressing {
@@ -51,7 +53,14 @@ export async function readNodeAddressing(run: RunCommand = execaRun, signal?: Ab
   ]);
   return {
     links: addrs.flatMap((l) => {
-      const link = l as { ifname?: unknown; master?: unknown; link?: unknown; addr_info?: unknown };
+      const link = l as {
+        ifname?: unknown;
+        master?: unknown;
+        link?: unknown;
+        addr_info?: unknown;
+        address?: unknown;
+        link_type?: unknown;
+      };
       if (typeof link.ifname !== "string") return [];
       const info = Array.isArray(link.addr_info) ? (link.addr_info as Array<Record<string, unknown>>) : [];
       const addresses = info
@@ -63,6 +72,7 @@ export async function readNodeAddressing(run: RunCommand = execaRun, signal?: Ab
           addresses,
           ...(typeof link.master === "string" ? { master: link.master } : {}),
           ...(typeof link.link === "string" ? { lower: link.link } : {}),
+          ...(link.link_type === "ether" && typeof link.address === "string" ? { mac: link.address } : {}),
         },
       ];
     }),

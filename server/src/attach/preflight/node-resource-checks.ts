@@ -1,9 +1,11 @@
 // Fields that name a node link: macvlan/ipvlan/vlan `master` and host-device `device` must
 // exist; a `bridge` may be absent (the plugin creates it) but must not be another kind of link.
 // The error names the network, the key, the value and the links the node has. A pod's own
-// options (deviceID, ips) must not take what the node's own networking uses. Pure.
+// options (deviceID, ips) and a host-device config must not take what the node's own networking
+// uses. Pure.
 import { pluginsDeclaring } from "../capability-args.js";
-import type { ConfigKey, DelegateFacts } from "./delegate-facts.js";
+import { canonicalHardwareAddress } from "../../resolve/index.js";
+import type { ConfigKey, DelegateFacts, TakenDevice } from "./delegate-facts.js";
 import { contextOf, describeDelegate, REFUSED, type Finding } from "./finding.js";
 import { sameAddress } from "./ip-prefix.js";
 import { nodeAddressHolder, nodeUse } from "./node-addressing.js";
@@ -87,6 +89,43 @@ export function podOptionFindings(all: readonly DelegateFacts[], node: NodeUseVi
       relaxed: false,
     }));
   });
+}
+
+const TAKEN_RULE = "a network never moves the node's own interfaces into a pod";
+
+/**
+ * A host-device config whose `device`, `pciBusID` or `hwaddr` names an interface the node uses:
+ * moving it into the pod cuts the node off (its address, default route, or a link stacked on it).
+ * A NetworkAttachmentDefinition is written by whoever may create one in a namespace, not only by
+ * the node's admin, so its config is checked as a pod's own options are.
+ */
+export function takenDeviceFindings(own: readonly DelegateFacts[], node: NodeUseView): Finding[] {
+  return own.flatMap((f) =>
+    f.takenDevices.flatMap((taken) =>
+      takenLinks(taken, node).flatMap((link) => {
+        const why = nodeUse(link, node.addressing);
+        if (why === undefined) return [];
+        const names = taken.by === "link" ? `"${taken.value}"` : `"${taken.value}" (the node's interface ${link})`;
+        return [
+          {
+            code: "NODE_RESOURCE_INVALID" as const,
+            message: `${describeDelegate(f)}: plugin "${taken.plugin}" ${taken.key} ${names} would move into the pod an interface which ${why}; ${TAKEN_RULE}; ${REFUSED}`,
+            networks: [f.delegate.network],
+            context: contextOf(f, taken.plugin),
+            relaxed: false,
+          },
+        ];
+      }),
+    ),
+  );
+}
+
+/** The node's links a taken device names. */
+function takenLinks(taken: TakenDevice, node: NodeUseView): readonly string[] {
+  if (taken.by === "link") return [taken.value];
+  if (taken.by === "device") return node.deviceLinks.get(taken.value) ?? [];
+  const mac = canonicalHardwareAddress(taken.value);
+  return node.addressing.links.filter((l) => mac !== undefined && l.mac === mac).map((l) => l.name);
 }
 
 /** The IPAM gateway key whose address is the address part of `ip`, if any. */

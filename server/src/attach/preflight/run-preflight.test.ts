@@ -42,8 +42,8 @@ const ctx = () => ({ signal: new AbortController().signal, log: silentLog });
 /** eth0 holds the node's address and default route; PCI device 0000:00:03.0 is eth0, 0000:00:05.0 is ens5. */
 const NODE: NodeAddressing = {
   links: [
-    { name: "eth0", addresses: ["192.0.2.2/24"] },
-    { name: "ens5", addresses: [] },
+    { name: "eth0", addresses: ["192.0.2.2/24"], mac: "52:54:00:12:34:56" },
+    { name: "ens5", addresses: [], mac: "52:54:00:00:00:05" },
   ],
   defaultRouteLinks: ["eth0"],
 };
@@ -283,6 +283,56 @@ describe("preflight in attach and resolve", () => {
       }
       expect(runtime.calls).toEqual([]);
       expect(await temp.store.load("c1")).toEqual({ state: "missing" });
+    });
+
+    describe("a host-device config never moves an interface the node uses into the pod", () => {
+      const takes = (keys: Record<string, string>) =>
+        network("selected", "default/hd", conf("hd", "host-device", keys));
+      const node = () => links({ eth0: "device", ens5: "device", cni0: "bridge" });
+      const why = "holds the node's address 192.0.2.2/24 and the node's default route";
+
+      it.each<[string, Record<string, string>, string]>([
+        ["by name", { device: "eth0" }, `plugins[0].device "eth0" would move into the pod an interface which ${why}`],
+        [
+          "by PCI address",
+          { pciBusID: "0000:00:03.0" },
+          `plugins[0].pciBusID "0000:00:03.0" (the node's interface eth0) would move into the pod an interface which ${why}`,
+        ],
+        [
+          "by MAC, however spelled",
+          { hwaddr: "52-54-00-12-34-56" },
+          `plugins[0].hwaddr "52-54-00-12-34-56" (the node's interface eth0) would move into the pod an interface which ${why}`,
+        ],
+      ])(
+        "refuses one naming it %s as NODE_RESOURCE_INVALID: nothing runs, nothing is saved",
+        async (_by, keys, said) => {
+          const { svc, runtime } = service([cluster, takes(keys)], { node: node() });
+          for (const call of [() => svc.attach(request(), ctx()), () => svc.resolve(request(), ctx())]) {
+            const err = await rejection(call());
+            expect(err.code).toBe("NODE_RESOURCE_INVALID");
+            expect(err.context).toMatchObject({ network: "default/hd", plugin: "host-device", phase: "preflight" });
+            expect(err.message).toContain(`network "default/hd" (net1)`);
+            expect(err.message).toContain(
+              `plugin "host-device" ${said}; a network never moves the node's own interfaces into a pod; refused before running any plugin`,
+            );
+          }
+          expect(runtime.calls).toEqual([]);
+          expect(await temp.store.load("c1")).toEqual({ state: "missing" });
+        },
+      );
+
+      it("passes one naming an interface the node does not use, by each key", async () => {
+        const each: Array<Record<string, string>> = [
+          { device: "ens5" },
+          { pciBusID: "0000:00:05.0" },
+          { hwaddr: "52:54:00:00:00:05" },
+        ];
+        for (const keys of each) {
+          const { svc, runtime } = service([cluster, takes(keys)], { node: node() });
+          await svc.attach(request({ containerId: `c-${Object.keys(keys)[0]}` }), ctx());
+          expect(runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual(["add cbr0", "add hd"]);
+        }
+      });
     });
 
     it("passes a device, address and port the node does not use, and the runtime's own hostPorts", async () => {
