@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSysfsNodeLinks } from "../../server/src/attach/preflight/node-links.js";
 import type { TestDaemon } from "../helpers/daemon.js";
-import { createHostVeth, deleteHostLinks, hostAddr, hostLink, hostLinks } from "../helpers/host-net.js";
+import {
+  createHostBridge,
+  createHostVeth,
+  deleteHostLinks,
+  hostAddr,
+  hostLink,
+  hostLinks,
+} from "../helpers/host-net.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { uniqueName } from "../helpers/netns.js";
 import { runCmd } from "../helpers/run-cmd.js";
@@ -38,6 +45,9 @@ describeRoot("service e2e: refuse before running", () => {
   // A link of the node's own networking (it holds a node address): host-device must not take it.
   const nodeLink = uniqueName("pfnode", 14);
   const nodeAddress = "198.51.100.77/32";
+  // A bridge of the node's own networking: bridge's forceAddress would replace its address (seen with 1.1.1).
+  const nodeBridge = uniqueName("pfnbr", 14);
+  const nodeBridgeAddress = "198.51.101.1/24";
   // A host service: a pod's annotation must not take its port (portmap DNATs it on every local address).
   let hostService: Server;
   const hostPort = () => (hostService.address() as AddressInfo).port;
@@ -161,16 +171,27 @@ describeRoot("service e2e: refuse before running", () => {
       type: "host-device",
       device: nodeLink,
     });
+    await w.writeNad("default", "readdresses-node-bridge", {
+      cniVersion: "1.0.0",
+      name: "readdresses-node-bridge",
+      type: "bridge",
+      bridge: nodeBridge,
+      isGateway: true,
+      forceAddress: true,
+      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
+    });
     hostService = createServer((c) => c.end("HOST-SERVICE"));
     await new Promise<void>((resolve) => hostService.listen(0, "0.0.0.0", resolve));
     await createHostVeth(notBridge, `${notBridge}p`);
     await createHostVeth(nodeLink, `${nodeLink}p`);
     await runCmd("ip", ["addr", "add", nodeAddress, "dev", nodeLink]);
+    await createHostBridge(nodeBridge);
+    await runCmd("ip", ["addr", "add", nodeBridgeAddress, "dev", nodeBridge]);
     d = await w.start({ clusterNetwork: "gwcluster" });
   });
   afterAll(async () => {
     hostService?.close();
-    await deleteHostLinks(notBridge, nodeLink);
+    await deleteHostLinks(notBridge, nodeLink, nodeBridge);
     await w?.cleanup();
   });
 
@@ -289,6 +310,17 @@ describeRoot("service e2e: refuse before running", () => {
         "refused before running any plugin",
       ],
     ],
+    [
+      "a bridge config with forceAddress on a bridge that holds a node address",
+      () => "default/readdresses-node-bridge",
+      "NODE_RESOURCE_INVALID",
+      "FAILED_PRECONDITION",
+      () => [
+        `network "default/readdresses-node-bridge" (net1)`,
+        `plugin "bridge" plugins[0].forceAddress=true with isGateway would replace the addresses of bridge "${nodeBridge}", which holds the node's address ${nodeBridgeAddress}`,
+        "refused before running any plugin",
+      ],
+    ],
   ];
 
   it.each(cases)(
@@ -316,9 +348,10 @@ describeRoot("service e2e: refuse before running", () => {
     },
   );
 
-  it("the node's link a host-device config named stays on the node with its address", async () => {
+  it("the node's link a host-device config named, and its bridge a bridge config named, keep their addresses", async () => {
     expect(await hostLink(nodeLink)).toBeDefined();
-    expect(globalAddrs(await hostAddr(nodeLink))).toContain(nodeAddress);
+    expect(globalAddrs(await hostAddr(nodeLink))).toEqual([nodeAddress]);
+    expect(globalAddrs(await hostAddr(nodeBridge))).toEqual([nodeBridgeAddress]);
   });
 
   it("a default route only a plugin's result shows is checked after ADD: the ADD fails and is rolled back completely", async () => {

@@ -69,6 +69,8 @@ export interface DelegateFacts {
   readonly ipamTypes: readonly string[];
   readonly nodeLinks: readonly NodeLinkField[];
   readonly takenDevices: readonly TakenDevice[];
+  /** bridge's `forceAddress` with `isGateway`: the bridge (value) whose addresses the gateway's replaces. */
+  readonly readdressedBridges: readonly ConfigKey[];
   /** The delegate's interface routes live in their own table (vrf, sbr): its subnets and default routes do not compete. */
   readonly ownTable: boolean;
 }
@@ -107,6 +109,7 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
     ipamTypes: [] as string[],
     nodeLinks: [] as NodeLinkField[],
     takenDevices: [] as TakenDevice[],
+    readdressedBridges: [] as ConfigKey[],
   };
   let routesUnreadableBy: string | undefined;
   let ownTable = false;
@@ -123,17 +126,21 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
       routesUnreadableBy ??= plugin.type;
       return;
     }
-    if (known.field !== undefined) {
-      const value = plugin[known.field];
-      const name = typeof value === "string" && value !== "" ? value : known.fallback;
-      if (name !== undefined)
-        facts.nodeLinks.push({
-          key: `${at}${known.field}`,
-          value: name,
-          plugin: plugin.type,
-          wants: known.wants ?? "link",
-        });
-    }
+    const field = known.field;
+    const written = field !== undefined ? plugin[field] : undefined;
+    const linkName = typeof written === "string" && written !== "" ? written : known.fallback;
+    if (field !== undefined && linkName !== undefined)
+      facts.nodeLinks.push({
+        key: `${at}${field}`,
+        value: linkName,
+        plugin: plugin.type,
+        wants: known.wants ?? "link",
+      });
+    // The plugin deletes the bridge's other addresses to set its gateway's (seen with bridge 1.1.1);
+    // isDefaultGateway makes it a gateway too.
+    const gateway = plugin["isGateway"] === true || plugin["isDefaultGateway"] === true;
+    if (plugin.type === "bridge" && gateway && plugin["forceAddress"] === true && linkName !== undefined)
+      facts.readdressedBridges.push({ key: `${at}forceAddress`, value: linkName, plugin: plugin.type });
     if (plugin.type === "host-device")
       for (const [key, by] of Object.entries(TAKEN_DEVICE_KEYS)) {
         const value = plugin[key];

@@ -120,6 +120,28 @@ export function takenDeviceFindings(own: readonly DelegateFacts[], node: NodeUse
   );
 }
 
+/**
+ * A bridge config with `isGateway` and `forceAddress` on a bridge that holds the node's addresses:
+ * the plugin deletes them to set the gateway's, and the node loses its address on that link.
+ */
+export function readdressedBridgeFindings(own: readonly DelegateFacts[], node: NodeUseView): Finding[] {
+  return own.flatMap((f) =>
+    f.readdressedBridges.flatMap((bridge) => {
+      const held = node.addressing.links.find((l) => l.name === bridge.value)?.addresses ?? [];
+      if (held.length === 0) return [];
+      return [
+        {
+          code: "NODE_RESOURCE_INVALID" as const,
+          message: `${describeDelegate(f)}: plugin "${bridge.plugin}" ${bridge.key}=true with isGateway would replace the addresses of bridge "${bridge.value}", which holds the node's address ${held.join(", ")}; a network never changes the node's own addresses; ${REFUSED}`,
+          networks: [f.delegate.network],
+          context: contextOf(f, bridge.plugin),
+          relaxed: false,
+        },
+      ];
+    }),
+  );
+}
+
 /** The node's links a taken device names. */
 function takenLinks(taken: TakenDevice, node: NodeUseView): readonly string[] {
   if (taken.by === "link") return [taken.value];

@@ -335,6 +335,45 @@ describe("preflight in attach and resolve", () => {
       });
     });
 
+    describe("a bridge config never replaces the addresses of a bridge the node uses", () => {
+      const bridgeNode = (): NodeLinks => ({
+        ...links({ eth0: "device", br0: "bridge", cni0: "bridge" }),
+        addressing: async () => ({ ...NODE, links: [...NODE.links, { name: "br0", addresses: ["198.51.100.2/24"] }] }),
+      });
+      const gatewayOn = (bridge: string, keys: Record<string, boolean>) =>
+        network("selected", "default/gw", conf("gw", "bridge", { bridge, ...keys, ipam: hostLocal("10.7.0.0/24") }));
+
+      // isDefaultGateway's second default route is allowed (policy warn) so that only this is refused.
+      it.each<Record<string, boolean>>([{ isGateway: true }, { isDefaultGateway: true }])(
+        "refuses forceAddress with %j on it as NODE_RESOURCE_INVALID: nothing runs",
+        async (gateway) => {
+          const { svc, runtime } = service([cluster, gatewayOn("br0", { ...gateway, forceAddress: true })], {
+            node: bridgeNode(),
+            policy: "warn",
+          });
+          const err = await rejection(svc.attach(request(), ctx()));
+          expect(err.code).toBe("NODE_RESOURCE_INVALID");
+          expect(err.message).toContain(`network "default/gw" (net1)`);
+          expect(err.message).toContain(
+            `plugin "bridge" plugins[0].forceAddress=true with isGateway would replace the addresses of bridge "br0", which holds the node's address 198.51.100.2/24; a network never changes the node's own addresses; refused before running any plugin`,
+          );
+          expect(runtime.calls).toEqual([]);
+        },
+      );
+
+      it("passes forceAddress on a bridge without the node's addresses, and a gateway without forceAddress", async () => {
+        for (const [i, n] of [
+          gatewayOn("cni9", { isGateway: true, forceAddress: true }),
+          gatewayOn("br0", { isGateway: true }),
+          gatewayOn("br0", { forceAddress: true }),
+        ].entries()) {
+          const { svc, runtime } = service([cluster, n], { node: bridgeNode() });
+          await svc.attach(request({ containerId: `c-gw${i}` }), ctx());
+          expect(runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual(["add cbr0", "add gw"]);
+        }
+      });
+    });
+
     it("passes a device, address and port the node does not use, and the runtime's own hostPorts", async () => {
       const { svc, runtime } = service([cluster, hostDevice({ deviceId: "0000:00:05.0" })]);
       await svc.attach(

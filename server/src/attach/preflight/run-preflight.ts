@@ -24,7 +24,12 @@ import { unwatchedRead, type PortLease, type PortRead } from "./host-port-claims
 import type { HostSockets, ListeningSocket, SocketProtocol } from "./host-sockets.js";
 import { ipamFindings } from "./ipam-checks.js";
 import { viewNode, viewNodeUse, type NodeLinks } from "./node-links.js";
-import { nodeResourceFindings, podOptionFindings, takenDeviceFindings } from "./node-resource-checks.js";
+import {
+  nodeResourceFindings,
+  podOptionFindings,
+  readdressedBridgeFindings,
+  takenDeviceFindings,
+} from "./node-resource-checks.js";
 import { checkPluginVersions, type ValidateList } from "./plugin-versions.js";
 
 export interface PreflightDeps {
@@ -71,17 +76,23 @@ export async function runPreflight(
   return warnings;
 }
 
-/** A pod's deviceID and ips, and the devices its host-device configs take, against what the node uses. */
+/** A pod's deviceID and ips, and what its configs take or readdress (host-device, bridge forceAddress), against what the node uses. */
 async function checkPodOptions(own: readonly DelegateFacts[], links: NodeLinks, signal?: AbortSignal): Promise<void> {
   const args = own.map((f) => f.delegate.capabilityArgs);
   const taken = own.flatMap((f) => f.takenDevices);
-  if (taken.length === 0 && !args.some((a) => a["deviceID"] !== undefined || a["ips"] !== undefined)) return;
+  const readdressed = own.some((f) => f.readdressedBridges.length > 0);
+  if (taken.length === 0 && !readdressed && !args.some((a) => a["deviceID"] !== undefined || a["ips"] !== undefined))
+    return;
   const deviceIds = [
     ...args.flatMap((a) => (typeof a["deviceID"] === "string" ? [a["deviceID"]] : [])),
     ...taken.flatMap((t) => (t.by === "device" ? [t.value] : [])),
   ];
   const view = await viewNodeUse(links, deviceIds, signal);
-  refuseOrWarn([...takenDeviceFindings(own, view), ...podOptionFindings(own, view)]);
+  refuseOrWarn([
+    ...takenDeviceFindings(own, view),
+    ...readdressedBridgeFindings(own, view),
+    ...podOptionFindings(own, view),
+  ]);
 }
 
 /** Reads of the hostPorts' holders at most, when claims on them are released during the reads. */
