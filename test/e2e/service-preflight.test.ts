@@ -171,6 +171,14 @@ describeRoot("service e2e: refuse before running", () => {
       type: "host-device",
       device: nodeLink,
     });
+    await w.writeNad("default", "passthru-node-link", {
+      cniVersion: "1.0.0",
+      name: "passthru-node-link",
+      type: "macvlan",
+      master: nodeLink,
+      mode: "passthru",
+      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
+    });
     await w.writeNad("default", "readdresses-node-bridge", {
       cniVersion: "1.0.0",
       name: "readdresses-node-bridge",
@@ -306,7 +314,17 @@ describeRoot("service e2e: refuse before running", () => {
       () => [
         `network "default/takes-node-link" (net1)`,
         `plugin "host-device" plugins[0].device "${nodeLink}" would move into the pod an interface which holds the node's address ${nodeAddress}`,
-        "a network never moves the node's own interfaces into a pod",
+        "a network never takes the node's own interfaces for a pod",
+        "refused before running any plugin",
+      ],
+    ],
+    [
+      "a passthru macvlan on a link that holds a node address",
+      () => "default/passthru-node-link",
+      "NODE_RESOURCE_INVALID",
+      "FAILED_PRECONDITION",
+      () => [
+        `plugin "macvlan" plugins[0].master "${nodeLink}" with mode "passthru" would give the pod all the traffic of an interface which holds the node's address ${nodeAddress}`,
         "refused before running any plugin",
       ],
     ],

@@ -45,11 +45,14 @@ export interface NodeLinkField extends ConfigKey {
 }
 
 /**
- * A config key naming a device of the node that the plugin moves into the pod (host-device's
- * `device`, `pciBusID`, `hwaddr`): by link name, by device (PCI address) or by MAC.
+ * A config key naming a device of the node that the plugin takes for the pod: host-device moves it
+ * into the pod (named by its `device`, `pciBusID` or `hwaddr`: by link name, PCI address or MAC);
+ * a passthru macvlan gets all of its `master`'s traffic, which the node's own use of it then misses
+ * (seen with macvlan 1.1.1).
  */
 export interface TakenDevice extends ConfigKey {
   readonly by: "link" | "device" | "mac";
+  readonly effect: "move" | "passthru";
 }
 
 export interface DelegateFacts {
@@ -145,8 +148,16 @@ export function readDelegateFacts(delegate: PlannedDelegate): DelegateFacts {
       for (const [key, by] of Object.entries(TAKEN_DEVICE_KEYS)) {
         const value = plugin[key];
         if (typeof value === "string" && value !== "")
-          facts.takenDevices.push({ key: `${at}${key}`, value, plugin: plugin.type, by });
+          facts.takenDevices.push({ key: `${at}${key}`, value, plugin: plugin.type, by, effect: "move" });
       }
+    if (plugin.type === "macvlan" && plugin["mode"] === "passthru" && linkName !== undefined)
+      facts.takenDevices.push({
+        key: `${at}master`,
+        value: linkName,
+        plugin: plugin.type,
+        by: "link",
+        effect: "passthru",
+      });
     const ipam = readIpam(plugin, at, facts);
     if (ipam === undefined) {
       routesUnreadableBy ??= String(obj(plugin["ipam"])?.["type"]);

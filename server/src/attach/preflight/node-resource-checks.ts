@@ -91,11 +91,12 @@ export function podOptionFindings(all: readonly DelegateFacts[], node: NodeUseVi
   });
 }
 
-const TAKEN_RULE = "a network never moves the node's own interfaces into a pod";
+const TAKEN_RULE = "a network never takes the node's own interfaces for a pod";
 
 /**
- * A host-device config whose `device`, `pciBusID` or `hwaddr` names an interface the node uses:
- * moving it into the pod cuts the node off (its address, default route, or a link stacked on it).
+ * A host-device config whose `device`, `pciBusID` or `hwaddr` names an interface the node uses,
+ * or a passthru macvlan on one: moving it into the pod, or its traffic, cuts the node off (its
+ * address, default route, or a link stacked on it).
  * A NetworkAttachmentDefinition is written by whoever may create one in a namespace, not only by
  * the node's admin, so its config is checked as a pod's own options are.
  */
@@ -106,10 +107,14 @@ export function takenDeviceFindings(own: readonly DelegateFacts[], node: NodeUse
         const why = nodeUse(link, node.addressing);
         if (why === undefined) return [];
         const names = taken.by === "link" ? `"${taken.value}"` : `"${taken.value}" (the node's interface ${link})`;
+        const effect =
+          taken.effect === "move"
+            ? "would move into the pod an interface which"
+            : 'with mode "passthru" would give the pod all the traffic of an interface which';
         return [
           {
             code: "NODE_RESOURCE_INVALID" as const,
-            message: `${describeDelegate(f)}: plugin "${taken.plugin}" ${taken.key} ${names} would move into the pod an interface which ${why}; ${TAKEN_RULE}; ${REFUSED}`,
+            message: `${describeDelegate(f)}: plugin "${taken.plugin}" ${taken.key} ${names} ${effect} ${why}; ${TAKEN_RULE}; ${REFUSED}`,
             networks: [f.delegate.network],
             context: contextOf(f, taken.plugin),
             relaxed: false,

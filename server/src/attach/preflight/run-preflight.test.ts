@@ -313,13 +313,46 @@ describe("preflight in attach and resolve", () => {
             expect(err.context).toMatchObject({ network: "default/hd", plugin: "host-device", phase: "preflight" });
             expect(err.message).toContain(`network "default/hd" (net1)`);
             expect(err.message).toContain(
-              `plugin "host-device" ${said}; a network never moves the node's own interfaces into a pod; refused before running any plugin`,
+              `plugin "host-device" ${said}; a network never takes the node's own interfaces for a pod; refused before running any plugin`,
             );
           }
           expect(runtime.calls).toEqual([]);
           expect(await temp.store.load("c1")).toEqual({ state: "missing" });
         },
       );
+
+      it("refuses a passthru macvlan on an interface the node uses, and passes one on an interface it does not", async () => {
+        const passthru = (master: string) =>
+          network(
+            "selected",
+            "default/pt",
+            conf("pt", "macvlan", { master, mode: "passthru", ipam: hostLocal("10.8.0.0/24") }),
+          );
+        const refused = service([cluster, passthru("eth0")], { node: node() });
+        const err = await rejection(refused.svc.attach(request(), ctx()));
+        expect(err.code).toBe("NODE_RESOURCE_INVALID");
+        expect(err.message).toContain(
+          `network "default/pt" (net1) in NetworkAttachmentDefinition default/pt (/nads/pt.yaml): plugin "macvlan" plugins[0].master "eth0" with mode "passthru" would give the pod all the traffic of an interface which ${why}; a network never takes the node's own interfaces for a pod; refused before running any plugin`,
+        );
+        expect(refused.runtime.calls).toEqual([]);
+        const passed = service([cluster, passthru("ens5")], { node: node() });
+        await passed.svc.attach(request({ containerId: "c-pt" }), ctx());
+        expect(passed.runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual(["add cbr0", "add pt"]);
+        // Other modes share the master with the node: the usual macvlan.
+        const bridged = service(
+          [
+            cluster,
+            network(
+              "selected",
+              "default/mv",
+              conf("mv", "macvlan", { master: "eth0", ipam: hostLocal("10.8.0.0/24") }),
+            ),
+          ],
+          { node: node() },
+        );
+        await bridged.svc.attach(request({ containerId: "c-mv" }), ctx());
+        expect(bridged.runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual(["add cbr0", "add mv"]);
+      });
 
       it("passes one naming an interface the node does not use, by each key", async () => {
         const each: Array<Record<string, string>> = [
