@@ -16,8 +16,8 @@ afterEach(async () => {
   fx = undefined;
 });
 
-async function synced(seed?: EdgeFixtureOptions["seed"]): Promise<EdgeFixture> {
-  fx = await startEdgeFixture({ seed });
+async function synced(seed?: EdgeFixtureOptions["seed"], config?: EdgeFixtureOptions["config"]): Promise<EdgeFixture> {
+  fx = await startEdgeFixture({ seed, ...(config ? { config } : {}) });
   await vi.waitFor(() => expect(fx!.edge.ready()).toBe(true));
   // From here on live GETs fail: whatever the edge knows, it learned from list + watch.
   fx.standIn.failNext({ verb: "get" }, 500, 100_000);
@@ -97,4 +97,23 @@ describe("kube edge: watch resume", () => {
     expect(resume.query.allowWatchBookmarks).toBe("true");
     expect(f.standIn.count({ verb: "list" })).toBe(0);
   });
+
+  // A wedged API server or proxy: the resumed watch gets no answer, or a 200 and then silence,
+  // and never ends whatever timeoutSeconds asked. Without a deadline of its own the informer
+  // stayed "synced" on what it had, and nothing created later was ever seen.
+  it.each(["hang", "stall"] as const)(
+    "gives up a watch that %ss past its timeoutSeconds, and sees what changed meanwhile",
+    async (fault) => {
+      const f = await synced(undefined, { tuning: { watchTimeoutSeconds: 1 } });
+      const watches = () => f.standIn.count({ verb: "watch", resource: NADS });
+      const before = watches();
+      f.standIn.failNext({ verb: "watch", resource: NADS }, fault, 1);
+      await vi.waitFor(() => expect(watches()).toBeGreaterThan(before), { timeout: 5_000 }); // the faulty one
+      f.standIn.createNad({ namespace: "ns1", name: "late", config: { type: "bridge", bridge: "l" } });
+      await vi.waitFor(async () => expect(await names(f, "ns1", ["late"])).toEqual(['late:"l"']), { timeout: 10_000 });
+      const stats = f.edge.informerStats().find((s) => s.resource === NADS)!;
+      expect(stats.watchRestarts.failed).toBeGreaterThanOrEqual(1);
+      expect(f.edge.ready()).toBe(true);
+    },
+  );
 });

@@ -3,7 +3,10 @@
 // watching), and restarts with backoff (retry/backoff.ts) — ListWatch itself relists on 410
 // Gone but gives up on any other error. A watch that ends cleanly before it delivered anything
 // within a second counts as a failure too (as client-go's reflector does): a server or proxy that
-// accepts and closes at once would otherwise be asked again in a tight loop.
+// accepts and closes at once would otherwise be asked again in a tight loop. A watch that has not
+// ended some time after the timeoutSeconds it asked for is given up as a failure: client-node's
+// Watch has no deadline of its own (it drops its 30 s timeout signal), so a wedged server or proxy
+// that never answers, or answers and then goes silent, left the informer "synced" on what it had.
 import {
   ADD,
   DELETE,
@@ -59,6 +62,30 @@ export interface SyncedInformerOptions<T extends KubernetesObject> {
 /** A clean end sooner than this, with no event delivered, is treated as a failure. */
 const SHORT_WATCH_MS = 1_000;
 
+/** How long after it was asked a watch may run before it is given up: its timeoutSeconds and 10% (at least 1 s) more. */
+export function watchDeadlineMs(timeoutSeconds: number): number {
+  return timeoutSeconds * 1000 + Math.max(1000, timeoutSeconds * 100);
+}
+
+type FetchInit = Awaited<ReturnType<KubeConfig["applyToFetchOptions"]>>;
+
+/**
+ * What Watch needs of a KubeConfig, keeping the agent of each watch request: client-node makes
+ * one agent per request, and destroying it is the one way to end a request that never answered.
+ */
+function agentTap(kc: KubeConfig): { readonly config: KubeConfig; agent(): FetchInit["agent"] } {
+  let agent: FetchInit["agent"];
+  const config = {
+    getCurrentCluster: () => kc.getCurrentCluster(),
+    async applyToFetchOptions(opts: Parameters<KubeConfig["applyToFetchOptions"]>[0]): Promise<FetchInit> {
+      const init = await kc.applyToFetchOptions(opts);
+      agent = init.agent;
+      return init;
+    },
+  } as Pick<KubeConfig, "getCurrentCluster" | "applyToFetchOptions"> as KubeConfig;
+  return { config, agent: () => agent };
+}
+
 export interface ListPage {
   readonly limit: number;
   /** The previous page's continue token; absent for the first page. */
@@ -74,6 +101,8 @@ const OBJECT_EVENTS = new Set(["ADDED", "MODIFIED", "DELETED"]);
 
 /** A Watch that trims objects, asks for bookmarks, and reports when a stream is open or ended. */
 class TrackingWatch extends Watch {
+  private readonly tap: ReturnType<typeof agentTap>;
+
   constructor(
     kc: KubeConfig,
     private readonly hooks: {
@@ -83,7 +112,9 @@ class TrackingWatch extends Watch {
       onEnd(err: unknown, healthy: boolean): void;
     },
   ) {
-    super(kc);
+    const tap = agentTap(kc);
+    super(tap.config);
+    this.tap = tap;
   }
 
   override async watch(
@@ -94,8 +125,18 @@ class TrackingWatch extends Watch {
   ): Promise<AbortController> {
     let ended = false;
     let events = 0;
+    let overdue = false;
+    const opened: { controller?: AbortController } = {};
     const started = Date.now();
-    const query = { ...params, allowWatchBookmarks: true, timeoutSeconds: this.hooks.timeoutSeconds };
+    const { timeoutSeconds } = this.hooks;
+    const query = { ...params, allowWatchBookmarks: true, timeoutSeconds };
+    const deadlineMs = watchDeadlineMs(timeoutSeconds);
+    const deadline = setTimeout(() => {
+      overdue = true;
+      opened.controller?.abort(); // answered: ends the body
+      (this.tap.agent() as { destroy?(): void } | undefined)?.destroy?.(); // not answered yet: ends the request
+    }, deadlineMs);
+    deadline.unref();
     const controller = await super.watch(
       path,
       query,
@@ -105,13 +146,19 @@ class TrackingWatch extends Watch {
       },
       (err) => {
         ended = true;
+        clearTimeout(deadline);
         const lasted = Date.now() - started;
-        const healthy = events > 0 || lasted >= SHORT_WATCH_MS;
-        const end = err ?? (healthy ? null : new Error(`very short watch: ended after ${lasted} ms without an event`));
+        const healthy = !overdue && (events > 0 || lasted >= SHORT_WATCH_MS);
+        const end = overdue
+          ? new Error(
+              `watch not ended ${Math.round(deadlineMs / 1000)} s after it asked the API server to end it in ${timeoutSeconds} s (${events} events): given up`,
+            )
+          : (err ?? (healthy ? null : new Error(`very short watch: ended after ${lasted} ms without an event`)));
         this.hooks.onEnd(end, healthy);
         done(end);
       },
     );
+    opened.controller = controller;
     if (!ended) this.hooks.onOpen();
     return controller;
   }

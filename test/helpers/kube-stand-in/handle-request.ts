@@ -15,8 +15,11 @@ export interface Fault {
   readonly verb?: Verb;
   readonly resource?: Route["resource"];
   readonly subresource?: string;
-  /** HTTP status to answer with, or "hang" to never answer. */
-  readonly status: number | "hang";
+  /**
+   * HTTP status to answer with, "hang" to never answer, or "stall": answer 200 and then send
+   * nothing and never end, whatever timeoutSeconds asked (a wedged server or proxy mid-stream).
+   */
+  readonly status: number | "hang" | "stall";
   remaining: number;
 }
 
@@ -111,6 +114,12 @@ export async function handleRequest(state: HandlerState, req: IncomingMessage, r
   }
   const fault = takeFault(state, rec);
   if (fault?.status === "hang") return; // the socket stays open, no answer ever comes
+  if (fault?.status === "stall") {
+    rec.status = 200;
+    res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    res.flushHeaders();
+    return; // headers only: no event, no bookmark, no end
+  }
   if (fault) {
     const reason = fault.status === 409 ? "Conflict" : fault.status >= 500 ? "InternalError" : "BadRequest";
     const message =

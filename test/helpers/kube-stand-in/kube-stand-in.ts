@@ -68,8 +68,8 @@ export interface KubeStandIn {
   outage(status?: 429 | 503): void;
   recover(): void;
 
-  /** Answer the next `count` matching requests with `status` ("hang": never answer). */
-  failNext(filter: RequestFilter, status: number | "hang", count?: number): void;
+  /** Answer the next `count` matching requests with `status` ("hang": never answer; "stall": 200, then silence). */
+  failNext(filter: RequestFilter, status: number | "hang" | "stall", count?: number): void;
   clearFaults(): void;
 
   readonly requests: readonly RequestRecord[];
