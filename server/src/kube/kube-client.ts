@@ -101,31 +101,93 @@ export function requireFetchForOidc(kc: KubeConfig, kubeconfigPath: string, wasm
 
 const hasWebAssembly = (): boolean => typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === "object";
 
-/** A keep-alive agent with the kubeconfig's TLS settings; undefined when a proxy is configured (the library's own agent then). */
-async function sharedAgent(kc: KubeConfig): Promise<HttpAgent | undefined> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster || cluster.proxyUrl) return undefined;
-  if (cluster.server.startsWith("http:")) return new HttpAgent({ keepAlive: true });
-  const opts: RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
-  return new HttpsAgent({
-    keepAlive: true,
-    ca: opts.ca,
-    cert: opts.cert,
-    key: opts.key,
-    pfx: opts.pfx,
-    passphrase: opts.passphrase,
-    servername: cluster.tlsServerName ?? opts.servername ?? undefined,
-    ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
-  });
+/**
+ * How often the shared agent's TLS material (CA, client certificate and key: files the kubeconfig
+ * names, or what an exec credential returns) is read again. kubelet rotates its client
+ * certificate in place (kubelet.conf names kubelet-client-current.pem), and the API server refuses
+ * the old one once it expires: an agent built once at start-up then failed every GET, PATCH and
+ * Event with 401 while the watches, which client-node builds afresh, kept the node ready.
+ * client-go reloads such files every 5 minutes; the library re-reads a token file every minute.
+ */
+export const TLS_RECHECK_MS = 60_000;
+
+/** A replaced agent is destroyed this long after, when the requests still on it are over (listTimeoutMs is 60 s). */
+const RETIRED_AGENT_MS = 120_000;
+
+interface AgentSettings {
+  /** The TLS material, to tell when it changed. */
+  readonly material: string;
+  make(): HttpAgent;
 }
 
-export function createKubeClient(kc: KubeConfig): KubeClient {
+/** A keep-alive agent with the kubeconfig's TLS settings; undefined when a proxy is configured (the library's own agent then). */
+async function agentSettings(kc: KubeConfig): Promise<AgentSettings | undefined> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || cluster.proxyUrl) return undefined;
+  if (cluster.server.startsWith("http:")) return { material: "", make: () => new HttpAgent({ keepAlive: true }) };
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase };
+  return {
+    material: JSON.stringify(Object.values(tls).map((v) => (Buffer.isBuffer(v) ? v.toString("base64") : v))),
+    make: () =>
+      new HttpsAgent({
+        keepAlive: true,
+        ...tls,
+        servername: cluster.tlsServerName ?? opts.servername ?? undefined,
+        ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
+      }),
+  };
+}
+
+/** The agent for the next request: the same one while its TLS material stays the same, checked every `recheckMs`. */
+function sharedAgent(
+  kc: KubeConfig,
+  recheckMs: number,
+  now: () => number,
+): { get(): Promise<HttpAgent | undefined>; close(): Promise<void> } {
+  let current: { readonly agent: HttpAgent; readonly material: string } | undefined;
+  let checkedAt = -Infinity;
+  let pending: Promise<HttpAgent | undefined> | undefined;
+  const retired = new Set<HttpAgent>();
+  const refresh = async (): Promise<HttpAgent | undefined> => {
+    // Unreadable meanwhile (a file being replaced): keep what there is, and look again next time.
+    const next = await agentSettings(kc).catch(() => undefined);
+    checkedAt = now();
+    if (next === undefined || next.material === current?.material) return current?.agent;
+    const old = current?.agent;
+    current = { agent: next.make(), material: next.material };
+    if (old) {
+      retired.add(old);
+      setTimeout(() => {
+        retired.delete(old);
+        old.destroy();
+      }, RETIRED_AGENT_MS).unref();
+    }
+    return current.agent;
+  };
+  return {
+    get() {
+      if (now() - checkedAt < recheckMs) return Promise.resolve(current?.agent);
+      pending ??= refresh().finally(() => (pending = undefined));
+      return pending;
+    },
+    async close() {
+      await pending;
+      for (const a of [current?.agent, ...retired]) a?.destroy();
+    },
+  };
+}
+
+export function createKubeClient(
+  kc: KubeConfig,
+  opts: { readonly tlsRecheckMs?: number; readonly now?: () => number } = {},
+): KubeClient {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const events = kc.makeApiClient(EventsV1Api);
-  let agent: Promise<HttpAgent | undefined> | undefined;
-  const getAgent = () => (agent ??= sharedAgent(kc).catch(() => undefined));
+  const agents = sharedAgent(kc, opts.tlsRecheckMs ?? TLS_RECHECK_MS, opts.now ?? Date.now);
+  const getAgent = () => agents.get();
 
   return {
     kubeConfig: kc,
@@ -149,7 +211,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
       return { middleware: [mw], middlewareMergeStrategy: "append" };
     },
     close() {
-      void agent?.then((a) => a?.destroy());
+      void agents.close();
     },
   };
 }

@@ -3,6 +3,7 @@
 // (Events), merge PATCH (pods, Events), validation and Status errors.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
 import { validateEventCreate, validateEventUpdate, type FieldProblem } from "./event-validation.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { notFound, type ObjectStore, StandInError } from "./object-store.js";
@@ -29,6 +30,8 @@ export interface HandlerState {
   readonly watches: Set<WatchStream>;
   readonly faults: Fault[];
   readonly requests: RequestRecord[];
+  /** Users (CNs) whose verified client certificates authenticate a request. */
+  readonly clientCns: Set<string>;
   /** Paginated LIST snapshots by continue token (all pages of one LIST share a snapshot). */
   readonly snapshots: Map<string, { rv: number; items: KubeObject[] }>;
   /** Resources this stand-in serves (a missing CRD is a 404 for the whole resource). */
@@ -72,6 +75,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** kube-apiserver's x509 authenticator: a client certificate of the trusted CA whose user is (still) accepted. */
+function certificateUserAccepted(state: HandlerState, req: IncomingMessage): boolean {
+  const socket = req.socket as TLSSocket;
+  if (!socket.authorized) return false;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === "string" && state.clientCns.has(cn);
+}
+
 function takeFault(state: HandlerState, rec: RequestRecord): Fault | undefined {
   const f = state.faults.find(
     (x) =>
@@ -106,7 +117,7 @@ export async function handleRequest(state: HandlerState, req: IncomingMessage, r
   state.requests.push(rec);
 
   if (state.outage !== undefined) return send(res, rec, state.outage, outageBody(state.outage));
-  if (req.headers.authorization !== `Bearer ${state.token}`) {
+  if (req.headers.authorization !== `Bearer ${state.token}` && !certificateUserAccepted(state, req)) {
     return send(res, rec, 401, statusBody(401, "Unauthorized", "Unauthorized"));
   }
   if (!route || !state.served.has(route.resource)) {

@@ -10,7 +10,7 @@ import { type Fault, handleRequest, type HandlerState } from "./handle-request.j
 import { writeKubeconfig } from "./kubeconfig.js";
 import { ObjectStore } from "./object-store.js";
 import { makeNad, makePod, type NadParams, type PodParams } from "./objects.js";
-import { STAND_IN_HOST, standInCert } from "./tls.js";
+import { STAND_IN_HOST, standInCert, standInClientCa } from "./tls.js";
 import type { KubeObject, RequestRecord, ResourceName, Verb } from "./types.js";
 import type { WatchStream } from "./watch-stream.js";
 
@@ -31,8 +31,19 @@ export interface KubeStandIn {
   readonly url: string;
   readonly token: string;
   readonly store: ObjectStore;
-  /** Writes a kubeconfig for this stand-in into `dir`; `token` overrides the valid one. */
-  writeKubeconfig(dir: string, opts?: { token?: string; fileName?: string }): Promise<string>;
+  /**
+   * Writes a kubeconfig for this stand-in into `dir`; `token` overrides the valid one, and
+   * `clientCertificate` (files of a standInClientCert()) authenticates instead of a token.
+   */
+  writeKubeconfig(
+    dir: string,
+    opts?: { token?: string; fileName?: string; clientCertificate?: { certFile: string; keyFile: string } },
+  ): Promise<string>;
+  /**
+   * The users (certificate CNs) whose client certificates are accepted from now on, as a real
+   * API server accepts those of its CA that have not expired; none at start. Others get 401.
+   */
+  acceptClientCertificates(...cns: string[]): void;
 
   createPod(p: PodParams): KubeObject;
   updatePod(namespace: string, name: string, mutate: (pod: KubeObject) => void): KubeObject;
@@ -100,13 +111,22 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
     watches,
     faults,
     requests,
+    clientCns: new Set(),
     snapshots: new Map(),
     served: new Set<ResourceName>(
       opts.withoutNadCrd ? ["pods", "events"] : ["pods", "network-attachment-definitions", "events"],
     ),
   };
   const sockets = new Set<Socket>();
-  const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+  // Client certificates are asked for but not required: token clients send none.
+  const tlsOptions = {
+    cert: tls.cert,
+    key: tls.key,
+    ca: standInClientCa().cert,
+    requestCert: true,
+    rejectUnauthorized: false,
+  };
+  const server: Server = createServer(tlsOptions, (req, res) => {
     handleRequest(state, req, res).catch((err: unknown) => {
       res.destroy(err instanceof Error ? err : new Error(String(err)));
     });
@@ -151,9 +171,18 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
     writeKubeconfig: (dir, o = {}) =>
       writeKubeconfig(
         dir,
-        { server: `https://${STAND_IN_HOST}:${port}`, caPem: tls.cert, token: o.token ?? token },
+        {
+          server: `https://${STAND_IN_HOST}:${port}`,
+          caPem: tls.cert,
+          token: o.token ?? token,
+          ...(o.clientCertificate ? { clientCertificate: o.clientCertificate } : {}),
+        },
         o.fileName,
       ),
+    acceptClientCertificates: (...cns) => {
+      state.clientCns.clear();
+      for (const cn of cns) state.clientCns.add(cn);
+    },
 
     createPod: (p) => store.create("pods", makePod(p)),
     updatePod: (ns, name, mutate) => store.update("pods", ns, name, mutate),

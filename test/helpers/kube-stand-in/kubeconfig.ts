@@ -1,4 +1,4 @@
-// A kubeconfig for the stand-in: server URL, its CA, a bearer token. Clients load it like
+// A kubeconfig for the stand-in: server URL, its CA, a bearer token or client certificate files. Clients load it like
 // any other kubeconfig and cannot tell they talk to a stand-in.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,6 +7,8 @@ export interface KubeconfigParams {
   readonly server: string;
   readonly caPem: string;
   readonly token: string;
+  /** Authenticate with these client certificate and key files instead of the token. */
+  readonly clientCertificate?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export function kubeconfigYaml(p: KubeconfigParams): string {
@@ -22,7 +24,9 @@ export function kubeconfigYaml(p: KubeconfigParams): string {
     "users:",
     "- name: stand-in-user",
     "  user:",
-    `    token: ${p.token}`,
+    ...(p.clientCertificate
+      ? [`    client-certificate: ${p.clientCertificate.certFile}`, `    client-key: ${p.clientCertificate.keyFile}`]
+      : [`    token: ${p.token}`]),
     "contexts:",
     "- name: stand-in",
     "  context:",

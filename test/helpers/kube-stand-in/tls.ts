@@ -3,7 +3,7 @@
 // TLS checks are switched off, so the stand-in speaks HTTPS like a real API server.
 import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -52,6 +52,86 @@ export function standInCert(): StandInCert {
     );
     cached = { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8") };
     return cached;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let clientCa: StandInCert | undefined;
+
+function openssl(args: readonly string[]): void {
+  execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** The CA the stand-in trusts for client certificates (one per test process). */
+export function standInClientCa(): StandInCert {
+  if (clientCa) return clientCa;
+  const dir = mkdtempSync(join(tmpdir(), "kube-stand-in-ca-"));
+  try {
+    const keyPath = join(dir, "key.pem");
+    const certPath = join(dir, "cert.pem");
+    openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=kube-stand-in-client-ca",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+    ]);
+    clientCa = { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8") };
+    return clientCa;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A client certificate for user `cn`, signed by standInClientCa() (as a cluster's CA signs a kubelet's). */
+export function standInClientCert(cn: string): StandInCert {
+  const ca = standInClientCa();
+  const dir = mkdtempSync(join(tmpdir(), "kube-stand-in-client-"));
+  try {
+    const path = (f: string) => join(dir, f);
+    writeFileSync(path("ca.pem"), ca.cert);
+    writeFileSync(path("ca-key.pem"), ca.key, { mode: 0o600 });
+    openssl([
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      path("key.pem"),
+      "-out",
+      path("csr.pem"),
+    ]);
+    openssl([
+      "x509",
+      "-req",
+      "-in",
+      path("csr.pem"),
+      "-CA",
+      path("ca.pem"),
+      "-CAkey",
+      path("ca-key.pem"),
+      "-days",
+      "2",
+      "-out",
+      path("cert.pem"),
+    ]);
+    return { cert: readFileSync(path("cert.pem"), "utf8"), key: readFileSync(path("key.pem"), "utf8") };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

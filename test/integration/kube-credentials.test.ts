@@ -1,0 +1,60 @@
+// Credentials that change under a running daemon. kubelet rotates its client certificate in
+// place (kubelet.conf names kubelet-client-current.pem) and the API server refuses the old one
+// once it has expired: the client must present what the files hold now, not what they held at
+// start-up, on the generated calls (GET, PATCH, Events) as on the watches.
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, expect, it } from "vitest";
+import { createKubeClient, type KubeClient, loadKubeConfig } from "../../server/src/kube/kube-client.js";
+import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
+import { standInClientCert } from "../helpers/kube-stand-in/tls.js";
+
+let cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+/** Writes the pair as kubelet does: a new file renamed over the old. */
+async function install(dir: string, cn: string): Promise<{ certFile: string; keyFile: string }> {
+  const pair = standInClientCert(cn);
+  const certFile = join(dir, "client.pem");
+  const keyFile = join(dir, "client-key.pem");
+  await writeFile(`${keyFile}.new`, pair.key, { mode: 0o600 });
+  await writeFile(`${certFile}.new`, pair.cert);
+  await rename(`${keyFile}.new`, keyFile);
+  await rename(`${certFile}.new`, certFile);
+  return { certFile, keyFile };
+}
+
+async function clientWithCertificate(): Promise<{ standIn: KubeStandIn; client: KubeClient; dir: string }> {
+  const standIn = await startKubeStandIn();
+  const dir = await mkdtemp(join(tmpdir(), "kube-credentials-"));
+  cleanup.push(
+    () => standIn.close(),
+    () => rm(dir, { recursive: true, force: true }),
+  );
+  const clientCertificate = await install(dir, "system:node:node-a:1");
+  standIn.acceptClientCertificates("system:node:node-a:1");
+  standIn.createPod({ namespace: "ns1", name: "web", nodeName: "node-a" });
+  const kubeconfigPath = await standIn.writeKubeconfig(dir, { clientCertificate });
+  // Checked on every request here; every TLS_RECHECK_MS in the daemon.
+  const client = createKubeClient(loadKubeConfig({ mode: "kubeconfig", kubeconfigPath }), { tlsRecheckMs: 0 });
+  cleanup.push(() => client.close());
+  return { standIn, client, dir };
+}
+
+it("presents a rotated client certificate once the files change", async () => {
+  const { standIn, client, dir } = await clientWithCertificate();
+  const read = async () =>
+    (await client.core.readNamespacedPod({ namespace: "ns1", name: "web" }, client.callOptions({ timeoutMs: 5_000 })))
+      .metadata?.name;
+  expect(await read()).toBe("web");
+  expect(await read()).toBe("web");
+
+  await install(dir, "system:node:node-a:2");
+  standIn.acceptClientCertificates("system:node:node-a:2"); // the first one has expired
+  expect(await read()).toBe("web");
+  expect(standIn.requests.map((r) => r.status)).toEqual([200, 200, 200]);
+});
