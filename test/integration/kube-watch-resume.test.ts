@@ -116,4 +116,25 @@ describe("kube edge: watch resume", () => {
       expect(f.edge.ready()).toBe(true);
     },
   );
+
+  // An API server whose watches answer 410 Gone at once, even from the resourceVersion of a list
+  // just made (a lagging replica behind the load balancer, a watch cache that restarted): each
+  // 410 relisted at once, without a pause, a LIST and a WATCH in a tight loop.
+  it("backs off between relists when every watch answers 410 Gone at once, and recovers", async () => {
+    const f = await synced((s) => void s.createNad({ namespace: "ns1", name: "n", config: { type: "bridge" } }));
+    f.standIn.resetRequests();
+    f.standIn.failNext({ verb: "watch", resource: NADS }, 410, 100_000);
+    f.standIn.endWatches();
+    await new Promise((r) => setTimeout(r, 2_000));
+    const lists = f.standIn.count({ verb: "list", resource: NADS });
+    // FAST_TUNING's backoff (50 ms doubling to 200 ms, jittered down by up to half): ≤ 21 in 2 s.
+    expect(lists).toBeGreaterThanOrEqual(1);
+    expect(lists).toBeLessThanOrEqual(25);
+    const stats = f.edge.informerStats().find((s) => s.resource === NADS)!;
+    expect(stats.watchRestarts.failed).toBeGreaterThanOrEqual(lists - 1); // each one a failure, not a healthy end
+    f.standIn.clearFaults();
+    f.standIn.createNad({ namespace: "ns1", name: "after", config: { type: "bridge", bridge: "a" } });
+    await vi.waitFor(async () => expect(await names(f, "ns1", ["after"])).toEqual(['after:"a"']), { timeout: 5_000 });
+    await vi.waitFor(() => expect(f.edge.ready()).toBe(true)); // the relist is in; the watch opens after it
+  });
 });

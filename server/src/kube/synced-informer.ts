@@ -7,6 +7,8 @@
 // ended some time after the timeoutSeconds it asked for is given up as a failure: client-node's
 // Watch has no deadline of its own (it drops its 30 s timeout signal), so a wedged server or proxy
 // that never answers, or answers and then goes silent, left the informer "synced" on what it had.
+// A 410 Gone at once (no object delivered) is relisted after a backoff pause, not at once: a
+// server whose every watch answers 410, even from a list just made, was asked in a tight loop.
 import {
   ADD,
   DELETE,
@@ -99,6 +101,12 @@ export interface RawList {
 
 const OBJECT_EVENTS = new Set(["ADDED", "MODIFIED", "DELETED"]);
 
+/** A watch answered with HTTP 410 (as ListWatch tells it). */
+function isGone(err: unknown): boolean {
+  const e = err as { statusCode?: unknown; code?: unknown } | null;
+  return e?.statusCode === 410 || e?.code === 410;
+}
+
 /** A Watch that trims objects, asks for bookmarks, and reports when a stream is open or ended. */
 class TrackingWatch extends Watch {
   private readonly tap: ReturnType<typeof agentTap>;
@@ -110,6 +118,8 @@ class TrackingWatch extends Watch {
       timeoutSeconds: number;
       onOpen(): void;
       onEnd(err: unknown, healthy: boolean): void;
+      /** The watch answered 410 Gone at once: the pause before the relist. */
+      onGoneAtOnce(): number;
     },
   ) {
     const tap = agentTap(kc);
@@ -124,7 +134,8 @@ class TrackingWatch extends Watch {
     done: WatchArgs[3],
   ): Promise<AbortController> {
     let ended = false;
-    let events = 0;
+    let delivered = 0; // objects and bookmarks, not ERROR events
+    let gone = false;
     let overdue = false;
     const opened: { controller?: AbortController } = {};
     const started = Date.now();
@@ -141,17 +152,23 @@ class TrackingWatch extends Watch {
       path,
       query,
       (phase, obj, raw) => {
-        events++;
+        if (phase !== "ERROR") delivered++;
+        else if ((obj as { code?: unknown } | null)?.code === 410) gone = true;
         callback(phase, OBJECT_EVENTS.has(phase) ? this.hooks.trim(obj) : obj, raw);
       },
       (err) => {
         ended = true;
         clearTimeout(deadline);
         const lasted = Date.now() - started;
-        const healthy = !overdue && (events > 0 || lasted >= SHORT_WATCH_MS);
+        const healthy = !overdue && (delivered > 0 || lasted >= SHORT_WATCH_MS);
+        if (!overdue && !healthy && (gone || isGone(err))) {
+          // ListWatch relists on a 410 (it forgot the resourceVersion on the ERROR event): not at once.
+          setTimeout(() => done(err), this.hooks.onGoneAtOnce()).unref();
+          return;
+        }
         const end = overdue
           ? new Error(
-              `watch not ended ${Math.round(deadlineMs / 1000)} s after it asked the API server to end it in ${timeoutSeconds} s (${events} events): given up`,
+              `watch not ended ${Math.round(deadlineMs / 1000)} s after it asked the API server to end it in ${timeoutSeconds} s (${delivered} events): given up`,
             )
           : (err ?? (healthy ? null : new Error(`very short watch: ended after ${lasted} ms without an event`)));
         this.hooks.onEnd(end, healthy);
@@ -190,6 +207,14 @@ export function createSyncedInformer<T extends KubernetesObject>(opts: SyncedInf
       if (err)
         synced = false; // 410 relists; anything else is reported through "error"
       else if (!stopped) restarts.closed++;
+    },
+    onGoneAtOnce: () => {
+      synced = false;
+      problem = "the watch answered 410 Gone (resourceVersion too old) at once; relisting after a pause";
+      restarts.failed++;
+      const delay = backoff.next();
+      log.warn({ retryInMs: delay }, "watch answered 410 Gone at once; relisting after a pause");
+      return delay;
     },
   });
   // Paged like client-go's reflector: every page belongs to the first page's snapshot.

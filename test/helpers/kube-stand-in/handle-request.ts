@@ -17,8 +17,9 @@ export interface Fault {
   readonly resource?: Route["resource"];
   readonly subresource?: string;
   /**
-   * HTTP status to answer with, "hang" to never answer, or "stall": answer 200 and then send
-   * nothing and never end, whatever timeoutSeconds asked (a wedged server or proxy mid-stream).
+   * HTTP status to answer with (a watch's 410 as the API server sends it: an ERROR event), "hang"
+   * to never answer, or "stall": answer 200 and then send nothing and never end, whatever
+   * timeoutSeconds asked (a wedged server or proxy mid-stream).
    */
   readonly status: number | "hang" | "stall";
   remaining: number;
@@ -130,6 +131,15 @@ export async function handleRequest(state: HandlerState, req: IncomingMessage, r
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
     res.flushHeaders();
     return; // headers only: no event, no bookmark, no end
+  }
+  if (fault?.status === 410 && verb === "watch") {
+    // What kube-apiserver answers a watch from a resourceVersion it no longer has: a 200 stream
+    // carrying one ERROR event (410 Expired), then the end.
+    rec.status = 200;
+    const expired = statusBody(410, "Expired", "too old resource version (injected)");
+    res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    res.end(JSON.stringify({ type: "ERROR", object: expired }) + "\n");
+    return;
   }
   if (fault) {
     const reason = fault.status === 409 ? "Conflict" : fault.status >= 500 ? "InternalError" : "BadRequest";
