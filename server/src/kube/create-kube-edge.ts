@@ -43,6 +43,8 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     trim: trimPod,
   });
 
+  const maxConfigBytes = config.maxDefinitionFileBytes ?? Infinity;
+  const trimDefinition = (obj: unknown) => trimNad(obj, maxConfigBytes);
   const nadNamespaces = config.namespaces.length === 0 ? [""] : [...new Set(config.namespaces)];
   const nads = new Map<string, SyncedInformer<TrimmedNad>>(
     nadNamespaces.map((namespace) => [
@@ -57,7 +59,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
             ? client.custom.listClusterCustomObject(page, listOptions())
             : client.custom.listNamespacedCustomObject({ ...page, namespace }, listOptions());
         },
-        trim: trimNad,
+        trim: trimDefinition,
       }),
     ]),
   );
@@ -88,6 +90,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
       gate,
       confDirSource: deps.confDirSource ?? createConfDirSource(config.confDir),
       confDirFallback: config.confDirFallback,
+      maxConfigBytes,
       tuning,
       log,
     }),

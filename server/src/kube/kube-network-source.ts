@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import { nadRecordFromObject, nadToDefinition } from "../resolve/index.js";
 import type { ConfDirFallback, NetworkLookup, NetworkRef, NetworkSource } from "../resolve/index.js";
+import { overLimit } from "../limits/input-limits.js";
 import type { ApiGate } from "./api-gate.js";
 import type { KubeClient } from "./kube-client.js";
 import type { KubeTuning } from "./kube-edge.js";
@@ -22,12 +23,15 @@ export interface KubeNetworkSourceDeps {
   readonly confDirSource: NetworkSource;
   /** Which definitions without spec.config may use the conf dir; all when absent. */
   readonly confDirFallback?: ConfDirFallback;
+  /** limits.maxDefinitionFileBytes: a larger spec.config is not kept (trimNad) and its definition not used. */
+  readonly maxConfigBytes?: number;
   readonly tuning: KubeTuning;
   readonly log: Logger;
 }
 
 export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSource {
   const { informers, client, confDirSource, tuning, log } = deps;
+  const maxConfigBytes = deps.maxConfigBytes ?? Infinity;
   const all = informers.get("");
   const namespaces = [...informers.keys()];
   const absent = createNegativeCache(tuning.negativeLookupTtlMs);
@@ -39,7 +43,7 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
         client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs }),
       );
     const obj = await liveGet(deps, `NetworkAttachmentDefinition ${ref.namespace}/${ref.name}`, get, signal);
-    return obj === undefined ? undefined : trimNad(obj);
+    return obj === undefined ? undefined : trimNad(obj, maxConfigBytes);
   }
 
   return {
@@ -81,7 +85,15 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
       if (!("name" in record)) {
         return { tried: [`${what}: unusable object, ${record.problem}`] };
       }
-      return nadToDefinition(record, confDirSource, { ...opts, fallback: deps.confDirFallback });
+      const dropped = nad.spec?.droppedConfigBytes;
+      const usable =
+        dropped === undefined
+          ? record
+          : {
+              ...record,
+              problem: overLimit(`spec.config is ${dropped} bytes`, "maxDefinitionFileBytes", maxConfigBytes),
+            };
+      return nadToDefinition(usable, confDirSource, { ...opts, fallback: deps.confDirFallback });
     },
   };
 }

@@ -32,6 +32,29 @@ describe("informer object trimming", () => {
     });
   });
 
+  it("keeps only the annotation a definition is read for (resourceName)", () => {
+    const meta = { name: "n", namespace: "ns", uid: "u", resourceVersion: "3" };
+    const nad = {
+      apiVersion: "k8s.cni.cncf.io/v1",
+      kind: "NetworkAttachmentDefinition",
+      metadata: {
+        ...meta,
+        annotations: { "k8s.v1.cni.cncf.io/resourceName": "r", "example.com/notes": "x".repeat(1000) },
+      },
+      spec: { config: "{}" },
+    };
+    expect(trimNad(nad).metadata).toEqual({ ...meta, annotations: { "k8s.v1.cni.cncf.io/resourceName": "r" } });
+  });
+
+  it("drops a spec.config over the bound, in UTF-8 bytes, keeping its size", () => {
+    const nad = (config: string) => ({ metadata: { name: "n", namespace: "ns" }, spec: { config } });
+    expect(trimNad(nad("a".repeat(100)), 100).spec).toEqual({ config: "a".repeat(100) });
+    expect(trimNad(nad("a".repeat(101)), 100).spec).toEqual({ droppedConfigBytes: 101 });
+    expect(trimNad(nad("é".repeat(50)), 100).spec).toEqual({ config: "é".repeat(50) }); // 100 bytes
+    expect(trimNad(nad("é".repeat(51)), 100).spec).toEqual({ droppedConfigBytes: 102 }); // 51 characters
+    expect(trimNad(nad("a".repeat(101))).spec).toEqual({ config: "a".repeat(101) }); // no bound given
+  });
+
   it("keeps a definition's apiVersion, kind, annotations and spec.config", () => {
     const nad = {
       apiVersion: "k8s.cni.cncf.io/v1",
