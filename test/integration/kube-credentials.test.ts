@@ -5,7 +5,7 @@
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import { createKubeClient, type KubeClient, loadKubeConfig } from "../../server/src/kube/kube-client.js";
 import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
 import { standInClientCert } from "../helpers/kube-stand-in/tls.js";
@@ -44,6 +44,47 @@ async function clientWithCertificate(): Promise<{ standIn: KubeStandIn; client: 
   cleanup.push(() => client.close());
   return { standIn, client, dir };
 }
+
+it("authenticates with a kubeconfig user's tokenFile (client-go's key), and follows its rotation within a minute", async () => {
+  const standIn = await startKubeStandIn();
+  const dir = await mkdtemp(join(tmpdir(), "kube-credentials-"));
+  cleanup.push(
+    () => standIn.close(),
+    () => rm(dir, { recursive: true, force: true }),
+  );
+  await writeFile(join(dir, "token"), standIn.token);
+  standIn.createPod({ namespace: "ns1", name: "web", nodeName: "node-a" });
+  // Relative to the kubeconfig's directory, as client-go resolves it.
+  const kubeconfigPath = await standIn.writeKubeconfig(dir, { tokenFile: "token" });
+  const client = createKubeClient(loadKubeConfig({ mode: "kubeconfig", kubeconfigPath }));
+  cleanup.push(() => client.close());
+  const read = async () =>
+    (await client.core.readNamespacedPod({ namespace: "ns1", name: "web" }, client.callOptions({ timeoutMs: 5_000 })))
+      .metadata?.name;
+  expect(await read()).toBe("web");
+
+  // kubelet replaces the projected token; the library reads the file again once a minute has passed.
+  vi.useFakeTimers({ toFake: ["Date"] });
+  cleanup.push(() => void vi.useRealTimers());
+  await writeFile(join(dir, "token.new"), standIn.rotateToken());
+  await rename(join(dir, "token.new"), join(dir, "token"));
+  vi.setSystemTime(Date.now() + 61_000);
+  expect(await read()).toBe("web");
+  expect(standIn.requests.map((r) => r.status)).toEqual([200, 200]);
+});
+
+it("names an unreadable tokenFile at start-up", async () => {
+  const standIn = await startKubeStandIn();
+  const dir = await mkdtemp(join(tmpdir(), "kube-credentials-"));
+  cleanup.push(
+    () => standIn.close(),
+    () => rm(dir, { recursive: true, force: true }),
+  );
+  const kubeconfigPath = await standIn.writeKubeconfig(dir, { tokenFile: "missing-token" });
+  expect(() => loadKubeConfig({ mode: "kubeconfig", kubeconfigPath })).toThrow(
+    `cannot load Kubernetes client settings from kubeconfig ${kubeconfigPath}: ENOENT: no such file or directory, open '${join(dir, "missing-token")}'`,
+  );
+});
 
 it("presents a rotated client certificate once the files change", async () => {
   const { standIn, client, dir } = await clientWithCertificate();

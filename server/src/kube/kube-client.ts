@@ -2,6 +2,7 @@
 // service account, the typed APIs, and per-call options (deadline + caller's signal,
 // Content-Type, one keep-alive agent so a status PATCH does not pay a TLS handshake). Every
 // request, generated call or watch, carries netattachd's User-Agent (client-identity.ts).
+import { readFileSync } from "node:fs";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent, type RequestOptions } from "node:https";
 import {
@@ -14,6 +15,8 @@ import {
   type ObservableMiddleware,
   type RequestContext,
 } from "@kubernetes/client-node";
+import { dirname, resolve as resolvePath } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { DaemonError } from "../errors/daemon-error.js";
 import { userAgent } from "./client-identity.js";
 import type { KubeEdgeConfig } from "./kube-edge.js";
@@ -60,8 +63,10 @@ export function loadKubeConfig(config: Pick<KubeEdgeConfig, "mode" | "kubeconfig
   const kc = new IdentifiedKubeConfig(userAgent());
   try {
     if (config.mode === "in-cluster") kc.loadFromCluster();
-    else if (config.kubeconfigPath) kc.loadFromFile(config.kubeconfigPath);
-    else throw new Error("kubernetes.mode is kubeconfig but no kubeconfig path is configured");
+    else if (config.kubeconfigPath) {
+      kc.loadFromFile(config.kubeconfigPath);
+      followTokenFile(kc, config.kubeconfigPath);
+    } else throw new Error("kubernetes.mode is kubeconfig but no kubeconfig path is configured");
   } catch (err) {
     const where =
       config.mode === "in-cluster"
@@ -81,6 +86,31 @@ export function loadKubeConfig(config: Pick<KubeEdgeConfig, "mode" | "kubeconfig
   }
   requireFetchForOidc(kc, config.kubeconfigPath ?? "");
   return kc;
+}
+
+/**
+ * A kubeconfig user with a token file — client-go's `tokenFile`, or client-node's own
+ * `token-file` — authenticates with the library's tokenFile provider, which reads the file again
+ * every minute (client-go does too), so a rotated projected service-account token is followed.
+ * client-node ignores `tokenFile` (the user sent no credentials: 401 on every request) and reads
+ * `token-file` once at start-up. An inline `token` wins over a file, as in client-go.
+ */
+function followTokenFile(kc: KubeConfig, kubeconfigPath: string): void {
+  const user = kc.getCurrentUser();
+  if (!user || user.authProvider || user.exec || user.certFile || user.certData || user.username) return;
+  const raw = parseYaml(readFileSync(kubeconfigPath, "utf8")) as {
+    users?: ReadonlyArray<{ name?: unknown; user?: Record<string, unknown> | null } | null>;
+  } | null;
+  const entry = raw?.users?.find((u) => u?.name === user.name)?.user;
+  const file = entry?.tokenFile ?? entry?.["token-file"];
+  if (typeof file !== "string" || file === "" || (typeof entry?.token === "string" && entry.token !== "")) return;
+  const tokenFile = resolvePath(dirname(kubeconfigPath), file);
+  readFileSync(tokenFile); // unreadable: say so at start-up, naming the file
+  kc.users = kc.users.map((u) => {
+    if (u !== user) return u;
+    const { token: _readOnce, ...rest } = u;
+    return { ...rest, authProvider: { name: "tokenFile", config: { tokenFile } } };
+  });
 }
 
 /**

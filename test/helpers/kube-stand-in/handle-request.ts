@@ -27,7 +27,8 @@ export interface Fault {
 
 export interface HandlerState {
   readonly store: ObjectStore;
-  readonly token: string;
+  /** The bearer token accepted now (rotateToken() replaces it). */
+  token: string;
   readonly watches: Set<WatchStream>;
   readonly faults: Fault[];
   readonly requests: RequestRecord[];

@@ -29,7 +29,10 @@ export interface RequestFilter {
 
 export interface KubeStandIn {
   readonly url: string;
+  /** The bearer token accepted now. */
   readonly token: string;
+  /** Accept a new token from now on, and refuse the old one (401), as once a rotated token's predecessor expired. */
+  rotateToken(): string;
   readonly store: ObjectStore;
   /**
    * Writes a kubeconfig for this stand-in into `dir`; `token` overrides the valid one, and
@@ -37,7 +40,12 @@ export interface KubeStandIn {
    */
   writeKubeconfig(
     dir: string,
-    opts?: { token?: string; fileName?: string; clientCertificate?: { certFile: string; keyFile: string } },
+    opts?: {
+      token?: string;
+      fileName?: string;
+      clientCertificate?: { certFile: string; keyFile: string };
+      tokenFile?: string;
+    },
   ): Promise<string>;
   /**
    * The users (certificate CNs) whose client certificates are accepted from now on, as a real
@@ -100,7 +108,7 @@ function matches(r: RequestRecord, f: RequestFilter): boolean {
 
 export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<KubeStandIn> {
   const tls = standInCert();
-  const token = randomBytes(16).toString("hex");
+  const token = randomBytes(16).toString("hex"); // the first one
   const store = new ObjectStore();
   const watches = new Set<WatchStream>();
   const faults: Fault[] = [];
@@ -166,7 +174,10 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
 
   const standIn: KubeStandIn = {
     url: `https://${STAND_IN_HOST}:${port}`,
-    token,
+    get token() {
+      return state.token;
+    },
+    rotateToken: () => (state.token = randomBytes(16).toString("hex")),
     store,
     writeKubeconfig: (dir, o = {}) =>
       writeKubeconfig(
@@ -174,8 +185,9 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
         {
           server: `https://${STAND_IN_HOST}:${port}`,
           caPem: tls.cert,
-          token: o.token ?? token,
+          token: o.token ?? state.token,
           ...(o.clientCertificate ? { clientCertificate: o.clientCertificate } : {}),
+          ...(o.tokenFile !== undefined ? { tokenFile: o.tokenFile } : {}),
         },
         o.fileName,
       ),

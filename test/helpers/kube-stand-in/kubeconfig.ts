@@ -9,6 +9,8 @@ export interface KubeconfigParams {
   readonly token: string;
   /** Authenticate with these client certificate and key files instead of the token. */
   readonly clientCertificate?: { readonly certFile: string; readonly keyFile: string };
+  /** Name this file (client-go's `tokenFile`) instead of writing the token inline. */
+  readonly tokenFile?: string;
 }
 
 export function kubeconfigYaml(p: KubeconfigParams): string {
@@ -26,7 +28,7 @@ export function kubeconfigYaml(p: KubeconfigParams): string {
     "  user:",
     ...(p.clientCertificate
       ? [`    client-certificate: ${p.clientCertificate.certFile}`, `    client-key: ${p.clientCertificate.keyFile}`]
-      : [`    token: ${p.token}`]),
+      : [p.tokenFile === undefined ? `    token: ${p.token}` : `    tokenFile: ${p.tokenFile}`]),
     "contexts:",
     "- name: stand-in",
     "  context:",
