@@ -25,7 +25,8 @@ export interface MtlsFiles {
 const openssl = (args: string[], cwd: string): void =>
   void execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 
-function makeCa(dir: string, name: string): void {
+/** A self-signed CA in `dir`: `<name>.pem` and `<name>.key`. */
+export function makeCa(dir: string, name: string): void {
   openssl(
     [
       "req",
@@ -48,7 +49,8 @@ function makeCa(dir: string, name: string): void {
   );
 }
 
-function issue(dir: string, ca: string, name: string, ext: string): KeyPair {
+/** A certificate for CN `name` signed by CA `ca` of `dir`, with the extensions `ext`. */
+export function issue(dir: string, ca: string, name: string, ext: string): KeyPair {
   writeFileSync(join(dir, `${name}.ext`), ext);
   openssl(
     [

@@ -6,7 +6,7 @@ import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it, vi } from "vitest";
-import { createKubeClient, type KubeClient, loadKubeConfig } from "../../server/src/kube/kube-client.js";
+import { createKubeClient, loadKubeConfig } from "../../server/src/kube/kube-client.js";
 import { type KubeStandIn, startKubeStandIn } from "../helpers/kube-stand-in/index.js";
 import { standInClientCert } from "../helpers/kube-stand-in/tls.js";
 
@@ -28,39 +28,32 @@ async function install(dir: string, cn: string): Promise<{ certFile: string; key
   return { certFile, keyFile };
 }
 
-async function clientWithCertificate(): Promise<{ standIn: KubeStandIn; client: KubeClient; dir: string }> {
+/** A stand-in holding pod ns1/web, and a directory for the kubeconfig and its credential files. */
+async function standInWithDir(): Promise<{ standIn: KubeStandIn; dir: string }> {
   const standIn = await startKubeStandIn();
   const dir = await mkdtemp(join(tmpdir(), "kube-credentials-"));
   cleanup.push(
     () => standIn.close(),
     () => rm(dir, { recursive: true, force: true }),
   );
-  const clientCertificate = await install(dir, "system:node:node-a:1");
-  standIn.acceptClientCertificates("system:node:node-a:1");
   standIn.createPod({ namespace: "ns1", name: "web", nodeName: "node-a" });
-  const kubeconfigPath = await standIn.writeKubeconfig(dir, { clientCertificate });
-  // Checked on every request here; every TLS_RECHECK_MS in the daemon.
-  const client = createKubeClient(loadKubeConfig({ mode: "kubeconfig", kubeconfigPath }), { tlsRecheckMs: 0 });
+  return { standIn, dir };
+}
+
+/** A client of that kubeconfig, and a GET of ns1/web through it (its name). */
+function clientOf(kubeconfigPath: string, opts?: { tlsRecheckMs?: number }): () => Promise<string | undefined> {
+  const client = createKubeClient(loadKubeConfig({ mode: "kubeconfig", kubeconfigPath }), opts);
   cleanup.push(() => client.close());
-  return { standIn, client, dir };
+  return async () =>
+    (await client.core.readNamespacedPod({ namespace: "ns1", name: "web" }, client.callOptions({ timeoutMs: 5_000 })))
+      .metadata?.name;
 }
 
 it("authenticates with a kubeconfig user's tokenFile (client-go's key), and follows its rotation within a minute", async () => {
-  const standIn = await startKubeStandIn();
-  const dir = await mkdtemp(join(tmpdir(), "kube-credentials-"));
-  cleanup.push(
-    () => standIn.close(),
-    () => rm(dir, { recursive: true, force: true }),
-  );
+  const { standIn, dir } = await standInWithDir();
   await writeFile(join(dir, "token"), standIn.token);
-  standIn.createPod({ namespace: "ns1", name: "web", nodeName: "node-a" });
   // Relative to the kubeconfig's directory, as client-go resolves it.
-  const kubeconfigPath = await standIn.writeKubeconfig(dir, { tokenFile: "token" });
-  const client = createKubeClient(loadKubeConfig({ mode: "kubeconfig", kubeconfigPath }));
-  cleanup.push(() => client.close());
-  const read = async () =>
-    (await client.core.readNamespacedPod({ namespace: "ns1", name: "web" }, client.callOptions({ timeoutMs: 5_000 })))
-      .metadata?.name;
+  const read = clientOf(await standIn.writeKubeconfig(dir, { tokenFile: "token" }));
   expect(await read()).toBe("web");
 
   // kubelet replaces the projected token; the library reads the file again once a minute has passed.
@@ -74,12 +67,7 @@ it("authenticates with a kubeconfig user's tokenFile (client-go's key), and foll
 });
 
 it("names an unreadable tokenFile at start-up", async () => {
-  const standIn = await startKubeStandIn();
-  const dir = await mkdtemp(join(tmpdir(), "kube-credentials-"));
-  cleanup.push(
-    () => standIn.close(),
-    () => rm(dir, { recursive: true, force: true }),
-  );
+  const { standIn, dir } = await standInWithDir();
   const kubeconfigPath = await standIn.writeKubeconfig(dir, { tokenFile: "missing-token" });
   expect(() => loadKubeConfig({ mode: "kubeconfig", kubeconfigPath })).toThrow(
     `cannot load Kubernetes client settings from kubeconfig ${kubeconfigPath}: ENOENT: no such file or directory, open '${join(dir, "missing-token")}'`,
@@ -87,10 +75,11 @@ it("names an unreadable tokenFile at start-up", async () => {
 });
 
 it("presents a rotated client certificate once the files change", async () => {
-  const { standIn, client, dir } = await clientWithCertificate();
-  const read = async () =>
-    (await client.core.readNamespacedPod({ namespace: "ns1", name: "web" }, client.callOptions({ timeoutMs: 5_000 })))
-      .metadata?.name;
+  const { standIn, dir } = await standInWithDir();
+  const clientCertificate = await install(dir, "system:node:node-a:1");
+  standIn.acceptClientCertificates("system:node:node-a:1");
+  // Checked on every request here; every TLS_RECHECK_MS in the daemon.
+  const read = clientOf(await standIn.writeKubeconfig(dir, { clientCertificate }), { tlsRecheckMs: 0 });
   expect(await read()).toBe("web");
   expect(await read()).toBe("web");
 

@@ -3,9 +3,10 @@
 // TLS checks are switched off, so the stand-in speaks HTTPS like a real API server.
 import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { issue, makeCa } from "../mtls.js";
 
 export interface StandInCert {
   readonly cert: string;
@@ -57,82 +58,24 @@ export function standInCert(): StandInCert {
   }
 }
 
-let clientCa: StandInCert | undefined;
+let clientCaDir: string | undefined;
 
-function openssl(args: readonly string[]): void {
-  execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+/** A directory holding the client CA (client-ca.pem, client-ca.key) for this process. */
+function clientCaDirectory(): string {
+  if (clientCaDir) return clientCaDir;
+  const dir = mkdtempSync(join(tmpdir(), "kube-stand-in-ca-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  makeCa(dir, "client-ca");
+  return (clientCaDir = dir);
 }
 
-/** The CA the stand-in trusts for client certificates (one per test process). */
-export function standInClientCa(): StandInCert {
-  if (clientCa) return clientCa;
-  const dir = mkdtempSync(join(tmpdir(), "kube-stand-in-ca-"));
-  try {
-    const keyPath = join(dir, "key.pem");
-    const certPath = join(dir, "cert.pem");
-    openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=kube-stand-in-client-ca",
-      "-keyout",
-      keyPath,
-      "-out",
-      certPath,
-    ]);
-    clientCa = { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8") };
-    return clientCa;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** The CA the stand-in trusts for client certificates (PEM; one per test process). */
+export function standInClientCa(): string {
+  return readFileSync(join(clientCaDirectory(), "client-ca.pem"), "utf8");
 }
 
 /** A client certificate for user `cn`, signed by standInClientCa() (as a cluster's CA signs a kubelet's). */
 export function standInClientCert(cn: string): StandInCert {
-  const ca = standInClientCa();
-  const dir = mkdtempSync(join(tmpdir(), "kube-stand-in-client-"));
-  try {
-    const path = (f: string) => join(dir, f);
-    writeFileSync(path("ca.pem"), ca.cert);
-    writeFileSync(path("ca-key.pem"), ca.key, { mode: 0o600 });
-    openssl([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-subj",
-      `/CN=${cn}`,
-      "-keyout",
-      path("key.pem"),
-      "-out",
-      path("csr.pem"),
-    ]);
-    openssl([
-      "x509",
-      "-req",
-      "-in",
-      path("csr.pem"),
-      "-CA",
-      path("ca.pem"),
-      "-CAkey",
-      path("ca-key.pem"),
-      "-days",
-      "2",
-      "-out",
-      path("cert.pem"),
-    ]);
-    return { cert: readFileSync(path("cert.pem"), "utf8"), key: readFileSync(path("key.pem"), "utf8") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const pair = issue(clientCaDirectory(), "client-ca", cn, "extendedKeyUsage=clientAuth\n");
+  return { cert: pair.cert.toString("utf8"), key: pair.key.toString("utf8") };
 }
