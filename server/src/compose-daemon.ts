@@ -289,7 +289,7 @@ async function kubeEdge(
       events: k.events ?? true,
       confDir: config.cniConfDir,
       confDirFallback: conf.confDirFallback,
-      maxDefinitionFileBytes: config.limits.maxDefinitionFileBytes,
+      maxNetworkConfigBytes: config.limits.maxNetworkConfigBytes,
     },
     log.child({ component: "kube" }),
     { confDirSource: conf.confDirSource },

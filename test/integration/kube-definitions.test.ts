@@ -168,10 +168,10 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
 
   // The definitions informer holds every namespace's definitions on every node: whoever may create
   // one in any namespace decided what each node's daemon held (up to ~1.5 MiB an object).
-  it("keeps no spec.config over limits.maxDefinitionFileBytes: its lookup names the definition, the size and the key", async () => {
+  it("keeps no spec.config over limits.maxNetworkConfigBytes: its lookup names the definition, the size and the key", async () => {
     const big = { type: "bridge", bridge: "big", padding: "x".repeat(5_000) };
     const f = await synced({
-      config: { maxDefinitionFileBytes: 4_096 },
+      config: { maxNetworkConfigBytes: 4_096 },
       seed: (s) => {
         s.createNad({ namespace: "ns1", name: "big", config: big });
         s.createNad({ namespace: "ns1", name: "small", config: { type: "bridge", bridge: "s" } });
@@ -181,7 +181,7 @@ describe("kube edge: NetworkAttachmentDefinitions", () => {
     const err = await lookup(f, "ns1", "big").catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "DaemonError", code: "INVALID_NETWORK_CONFIG", context: { network: "ns1/big" } });
     expect((err as Error).message).toBe(
-      `NetworkAttachmentDefinition ns1/big: spec.config is ${JSON.stringify(big).length} bytes: over limits.maxDefinitionFileBytes (4096)`,
+      `NetworkAttachmentDefinition ns1/big: spec.config is ${JSON.stringify(big).length} bytes: over limits.maxNetworkConfigBytes (4096)`,
     );
     expect((await lookup(f, "ns1", "small")).found?.config).toMatchObject({ bridge: "s" });
     // The same bound on a definition read live (not in the cache yet).

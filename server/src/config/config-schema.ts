@@ -144,6 +144,7 @@ export const DAEMON_CONFIG_SCHEMA = section({
       maxMessageBytes: v.optional(int(MIN_MAX_MESSAGE_BYTES, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxMessageBytes),
       maxCniArgsBytes: v.optional(int(MIN_CNI_ARGS_BYTES, 120 * 1024), DEFAULT_INPUT_LIMITS.maxCniArgsBytes),
       maxDefinitionFileBytes: v.optional(int(4 * 1024, 64 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxDefinitionFileBytes),
+      maxNetworkConfigBytes: v.optional(int(1024, 16 * 1024 * 1024), DEFAULT_INPUT_LIMITS.maxNetworkConfigBytes),
       maxPortMappings: v.optional(int(1, 4096), DEFAULT_INPUT_LIMITS.maxPortMappings),
     }),
     {},

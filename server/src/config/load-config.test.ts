@@ -265,6 +265,7 @@ describe("loadConfig", () => {
       maxCniArgsBytes: 16_384,
       maxMessageBytes: 4_194_304,
       maxDefinitionFileBytes: 1_048_576,
+      maxNetworkConfigBytes: 65_536,
       maxPortMappings: 64,
     });
     const issues = await issuesOf(

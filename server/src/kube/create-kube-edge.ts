@@ -43,7 +43,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
     trim: trimPod,
   });
 
-  const maxConfigBytes = config.maxDefinitionFileBytes ?? Infinity;
+  const maxConfigBytes = config.maxNetworkConfigBytes ?? Infinity;
   const trimDefinition = (obj: unknown) => trimNad(obj, maxConfigBytes);
   const nadNamespaces = config.namespaces.length === 0 ? [""] : [...new Set(config.namespaces)];
   const nads = new Map<string, SyncedInformer<TrimmedNad>>(

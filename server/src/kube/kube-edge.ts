@@ -59,10 +59,10 @@ export interface KubeEdgeConfig {
   /** Which definitions without spec.config may use the conf dir; all when absent. */
   readonly confDirFallback?: ConfDirFallback;
   /**
-   * limits.maxDefinitionFileBytes: a definition whose spec.config is larger is not kept in the
+   * limits.maxNetworkConfigBytes: a definition whose spec.config is larger is not kept in the
    * cache (only its size, for the error its lookup gets); no bound when absent.
    */
-  readonly maxDefinitionFileBytes?: number;
+  readonly maxNetworkConfigBytes?: number;
   /** Write Kubernetes Events on pods (interfaces added, failures); default true. */
   readonly events?: boolean;
   /** Optional overrides of DEFAULT_KUBE_TUNING. */

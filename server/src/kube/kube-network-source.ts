@@ -23,7 +23,7 @@ export interface KubeNetworkSourceDeps {
   readonly confDirSource: NetworkSource;
   /** Which definitions without spec.config may use the conf dir; all when absent. */
   readonly confDirFallback?: ConfDirFallback;
-  /** limits.maxDefinitionFileBytes: a larger spec.config is not kept (trimNad) and its definition not used. */
+  /** limits.maxNetworkConfigBytes: a larger spec.config is not kept (trimNad) and its definition not used. */
   readonly maxConfigBytes?: number;
   readonly tuning: KubeTuning;
   readonly log: Logger;
@@ -91,7 +91,7 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
           ? record
           : {
               ...record,
-              problem: overLimit(`spec.config is ${dropped} bytes`, "maxDefinitionFileBytes", maxConfigBytes),
+              problem: overLimit(`spec.config is ${dropped} bytes`, "maxNetworkConfigBytes", maxConfigBytes),
             };
       return nadToDefinition(usable, confDirSource, { ...opts, fallback: deps.confDirFallback });
     },

@@ -1,7 +1,7 @@
 // Informer objects cut down to what resolution needs (Multus #1203: full pods cost the
 // thick daemon hundreds of MB). Pods keep identity and annotations (kubectl's last-applied copy
 // dropped); definitions keep identity, the resourceName annotation and spec.config, unless that
-// is over limits.maxDefinitionFileBytes: then only its size is kept. The definitions informer
+// is over limits.maxNetworkConfigBytes: then only its size is kept. The definitions informer
 // holds every namespace's, so what anyone allowed to create one puts in it is held on every node.
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { RESOURCE_NAME_ANNOTATION } from "../resolve/index.js";
@@ -59,7 +59,7 @@ export function trimPod(obj: unknown): TrimmedPod {
   return { metadata: trimMeta(o?.metadata as Loose, (k) => k !== LAST_APPLIED) };
 }
 
-/** `maxConfigBytes`: limits.maxDefinitionFileBytes; a larger spec.config is dropped, its size kept. */
+/** `maxConfigBytes`: limits.maxNetworkConfigBytes; a larger spec.config is dropped, its size kept. */
 export function trimNad(obj: unknown, maxConfigBytes = Infinity): TrimmedNad {
   const o = obj as Loose;
   const spec = o?.spec as Loose;

@@ -18,6 +18,11 @@ export interface InputLimits {
   readonly maxMessageBytes: number;
   /** Bytes of one file of definitionsDir or cniConfDir (or a clusterNetwork path): a larger one is reported, not read. */
   readonly maxDefinitionFileBytes: number;
+  /**
+   * Bytes of one NetworkAttachmentDefinition's spec.config in the cluster: a larger one is not kept
+   * in the definitions cache every node holds for every namespace, and its pods are refused.
+   */
+  readonly maxNetworkConfigBytes: number;
   /** Port mappings of one network of a pod (an annotation element, or the runtime's runtimeConfig): portmap adds ~3 nat rules each. */
   readonly maxPortMappings: number;
 }
@@ -39,6 +44,9 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   // A definition is at most what the API server stores (~1.5 MiB an object); a manifest file holding a
   // `kind: List` of hundreds of definitions still fits. YAML parses at ~1 s per MiB at worst, on the event loop.
   maxDefinitionFileBytes: 1024 * 1024,
+  // CNI configs take a few KiB (a long IPAM range or route list a few more); the API server stores
+  // ~1.5 MiB an object, so 1,000 definitions of anyone's namespace could otherwise fill each node's daemon.
+  maxNetworkConfigBytes: 64 * 1024,
   // A pod maps a few ports; portmap 1.1.1 takes ~35 ms a mapping (200: 7 s), so 64 stay ~2 s, far within pluginTimeoutMs.
   maxPortMappings: 64,
 };
