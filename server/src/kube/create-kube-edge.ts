@@ -44,7 +44,7 @@ export function createKubeEdge(config: KubeEdgeConfig, log: Logger, deps: KubeEd
   });
 
   const maxConfigBytes = config.maxNetworkConfigBytes ?? Infinity;
-  const trimDefinition = (obj: unknown) => trimNad(obj, maxConfigBytes);
+  const trimDefinition = (obj: unknown) => trimNad(obj, { maxConfigBytes });
   const nadNamespaces = config.namespaces.length === 0 ? [""] : [...new Set(config.namespaces)];
   const nads = new Map<string, SyncedInformer<TrimmedNad>>(
     nadNamespaces.map((namespace) => [

@@ -43,7 +43,7 @@ export function createKubeNetworkSource(deps: KubeNetworkSourceDeps): NetworkSou
         client.callOptions({ signal, timeoutMs: tuning.requestTimeoutMs }),
       );
     const obj = await liveGet(deps, `NetworkAttachmentDefinition ${ref.namespace}/${ref.name}`, get, signal);
-    return obj === undefined ? undefined : trimNad(obj, maxConfigBytes);
+    return obj === undefined ? undefined : trimNad(obj, { maxConfigBytes });
   }
 
   return {

@@ -48,10 +48,10 @@ describe("informer object trimming", () => {
 
   it("drops a spec.config over the bound, in UTF-8 bytes, keeping its size", () => {
     const nad = (config: string) => ({ metadata: { name: "n", namespace: "ns" }, spec: { config } });
-    expect(trimNad(nad("a".repeat(100)), 100).spec).toEqual({ config: "a".repeat(100) });
-    expect(trimNad(nad("a".repeat(101)), 100).spec).toEqual({ droppedConfigBytes: 101 });
-    expect(trimNad(nad("é".repeat(50)), 100).spec).toEqual({ config: "é".repeat(50) }); // 100 bytes
-    expect(trimNad(nad("é".repeat(51)), 100).spec).toEqual({ droppedConfigBytes: 102 }); // 51 characters
+    expect(trimNad(nad("a".repeat(100)), { maxConfigBytes: 100 }).spec).toEqual({ config: "a".repeat(100) });
+    expect(trimNad(nad("a".repeat(101)), { maxConfigBytes: 100 }).spec).toEqual({ droppedConfigBytes: 101 });
+    expect(trimNad(nad("é".repeat(50)), { maxConfigBytes: 100 }).spec).toEqual({ config: "é".repeat(50) }); // 100 bytes
+    expect(trimNad(nad("é".repeat(51)), { maxConfigBytes: 100 }).spec).toEqual({ droppedConfigBytes: 102 }); // 51 characters
     expect(trimNad(nad("a".repeat(101))).spec).toEqual({ config: "a".repeat(101) }); // no bound given
   });
 

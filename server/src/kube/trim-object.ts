@@ -59,8 +59,14 @@ export function trimPod(obj: unknown): TrimmedPod {
   return { metadata: trimMeta(o?.metadata as Loose, (k) => k !== LAST_APPLIED) };
 }
 
-/** `maxConfigBytes`: limits.maxNetworkConfigBytes; a larger spec.config is dropped, its size kept. */
-export function trimNad(obj: unknown, maxConfigBytes = Infinity): TrimmedNad {
+/**
+ * `maxConfigBytes`: limits.maxNetworkConfigBytes; a larger spec.config is dropped, its size kept.
+ * An options object, not a number: `items.map(trimNad)` must not pass each index as the bound.
+ */
+export function trimNad(
+  obj: unknown,
+  { maxConfigBytes = Infinity }: { readonly maxConfigBytes?: number } = {},
+): TrimmedNad {
   const o = obj as Loose;
   const spec = o?.spec as Loose;
   return {

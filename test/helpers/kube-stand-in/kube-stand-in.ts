@@ -130,7 +130,7 @@ export async function startKubeStandIn(opts: KubeStandInOptions = {}): Promise<K
   const tlsOptions = {
     cert: tls.cert,
     key: tls.key,
-    ca: standInClientCa(),
+    ca: standInClientCa().cert,
     requestCert: true,
     rejectUnauthorized: false,
   };

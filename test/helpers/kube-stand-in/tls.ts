@@ -3,7 +3,7 @@
 // TLS checks are switched off, so the stand-in speaks HTTPS like a real API server.
 import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { issue, makeCa } from "../mtls.js";
@@ -58,24 +58,36 @@ export function standInCert(): StandInCert {
   }
 }
 
-let clientCaDir: string | undefined;
-
-/** A directory holding the client CA (client-ca.pem, client-ca.key) for this process. */
-function clientCaDirectory(): string {
-  if (clientCaDir) return clientCaDir;
-  const dir = mkdtempSync(join(tmpdir(), "kube-stand-in-ca-"));
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  makeCa(dir, "client-ca");
-  return (clientCaDir = dir);
+/** `make` in a temporary directory, removed after: nothing is left in the host's temp dir. */
+function inTempDir<T>(prefix: string, make: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    return make(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
+let clientCa: StandInCert | undefined;
+
 /** The CA the stand-in trusts for client certificates (PEM; one per test process). */
-export function standInClientCa(): string {
-  return readFileSync(join(clientCaDirectory(), "client-ca.pem"), "utf8");
+export function standInClientCa(): StandInCert {
+  return (clientCa ??= inTempDir("kube-stand-in-ca-", (dir) => {
+    makeCa(dir, "client-ca");
+    return {
+      cert: readFileSync(join(dir, "client-ca.pem"), "utf8"),
+      key: readFileSync(join(dir, "client-ca.key"), "utf8"),
+    };
+  }));
 }
 
 /** A client certificate for user `cn`, signed by standInClientCa() (as a cluster's CA signs a kubelet's). */
 export function standInClientCert(cn: string): StandInCert {
-  const pair = issue(clientCaDirectory(), "client-ca", cn, "extendedKeyUsage=clientAuth\n");
-  return { cert: pair.cert.toString("utf8"), key: pair.key.toString("utf8") };
+  const ca = standInClientCa();
+  return inTempDir("kube-stand-in-client-", (dir) => {
+    writeFileSync(join(dir, "client-ca.pem"), ca.cert);
+    writeFileSync(join(dir, "client-ca.key"), ca.key, { mode: 0o600 });
+    const pair = issue(dir, "client-ca", cn, "extendedKeyUsage=clientAuth\n");
+    return { cert: pair.cert.toString("utf8"), key: pair.key.toString("utf8") };
+  });
 }

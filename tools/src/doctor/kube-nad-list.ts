@@ -42,7 +42,8 @@ export function openNadList(kube: KubeSettings, opts: CallOptions, env: NodeJS.P
           items?: unknown;
           metadata?: { continue?: unknown };
         };
-        const items = Array.isArray(body.items) ? body.items.map(trimNad) : [];
+        // Unbounded: a definition the daemon refuses for its size may still have left reservations.
+        const items = Array.isArray(body.items) ? body.items.map((item: unknown) => trimNad(item)) : [];
         const more = typeof body.metadata?.continue === "string" && body.metadata.continue !== "";
         return { items, more };
       } catch (err) {
