@@ -1,8 +1,8 @@
 // Issue 3, "what it must show": after kill -9 of the daemon following an attach, a restart, and
 // a change or deletion of the network definitions, DetachNetworks still removes everything —
 // it runs from the saved plan alone. An ADD, or a hot-plug, the killed daemon never finished is
-// rolled back at the next start.
-import { readFile, rm, writeFile } from "node:fs/promises";
+// rolled back at the next start, and a hot-unplug it never finished is finished.
+import { chmod, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -12,6 +12,8 @@ import { pathExists, spawnDaemonProcess, type DaemonProcess } from "../helpers/d
 import { globalAddrs } from "../helpers/ip-json.js";
 import { describeRoot } from "../helpers/root.js";
 import { createServiceWorld, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
+
+const TOOK_OFF = "took off a network a previous netattachd never finished hot-plugging or hot-unplugging";
 
 describeRoot("service e2e: kill -9, restart, definitions gone", () => {
   let w: ServiceWorld;
@@ -213,7 +215,7 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
     expect((await savedRecord()).plan.delegates.map((d) => d.ifName)).toEqual(["eth0", "slow0"]);
 
     const second = await startProcess(configPath);
-    expect(second.stdout()).toContain("rolled back a hot-plug a previous netattachd never finished");
+    expect(second.stdout()).toContain(TOOK_OFF);
     expect(await w.podLinks()).toEqual(["eth0"]);
     expect(globalAddrs(await w.netns.addr("eth0"))).toEqual(eth0);
     expect(await w.reservations("slow-conf")).toEqual([]);
@@ -240,6 +242,70 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
     }
     expect(await w.podLinks()).toEqual([]);
     for (const n of ["cluster", "slow-conf"]) expect(await w.reservations(n), `IPAM reservations of ${n}`).toEqual([]);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+
+  it("a hot-unplug the killed daemon never finished is finished at the next start: nothing lists the address its IPAM released", async () => {
+    // DEL runs a list backwards: ptp releases the address and removes slow0, then noop's DEL is still running.
+    await w.writeNad("default", "slow-conf", {
+      cniVersion: "1.0.0",
+      name: "slow-conf",
+      plugins: [
+        { type: "noop", noop: { DEL: { sleepMs: 60_000 } } },
+        { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } },
+      ],
+    });
+    const config = w.config({ logLevel: "debug" });
+    const configPath = join(w.dir, "netattachd.yaml");
+    await writeFile(configPath, stringify(config));
+    const first = await startProcess(configPath);
+    const client = createDaemonClient(config.socketPath);
+    try {
+      await client.api.attachNetworks({
+        containerId: "rst4",
+        netnsPath: w.netns.path,
+        pod: { namespace: "default", name: "pod-rst4", uid: "uid-rst4" },
+        annotations: { values: { "k8s.v1.cni.cncf.io/networks": "default/slow-conf@slow0" } },
+        selections: [],
+        primaryInterface: "eth0",
+        cniArgs: [],
+        cniVersion: "",
+      });
+      expect(await w.reservations("slow-conf")).toHaveLength(1);
+      const removing = client.api.detachNetwork({ containerId: "rst4", interface: "slow0" }).catch((e: unknown) => e);
+      await first.waitFor("ptp's DEL to remove slow0", async () => !(await w.podLinks()).includes("slow0"));
+      first.child.kill("SIGKILL");
+      await first.exited;
+      await removing;
+    } finally {
+      client.close();
+    }
+    expect(await w.reservations("slow-conf")).toEqual([]);
+
+    // The next daemon's noop answers DEL at once: the plugin is the binary found at exec time.
+    const quick = join(w.dir, "quick-noop.sh");
+    await writeFile(
+      quick,
+      '#!/bin/sh\ncat >/dev/null\n[ "$CNI_COMMAND" = VERSION ] && echo \'{"cniVersion":"1.0.0","supportedVersions":["1.0.0"]}\'\nexit 0\n',
+    );
+    await chmod(quick, 0o755);
+    await rm(join(w.binDirs[0]!, "noop"));
+    await symlink(quick, join(w.binDirs[0]!, "noop"));
+    const second = await startProcess(configPath);
+    expect(second.stdout()).toContain(TOOK_OFF);
+    expect(await w.podLinks()).toEqual(["eth0"]);
+    expect(await w.reservations("slow-conf")).toEqual([]);
+    const again = createDaemonClient(config.socketPath);
+    try {
+      const [listed] = (await again.api.listAttachments({ containerId: "rst4" })).attachments;
+      expect(listed!.interfaces.map((i) => i.interface)).toEqual(["eth0"]);
+      await again.api.detachNetworks({ containerId: "rst4", netnsPath: w.netns.path });
+    } finally {
+      again.close();
+    }
+    expect(await w.podLinks()).toEqual([]);
+    expect(await w.reservations("cluster")).toEqual([]);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });

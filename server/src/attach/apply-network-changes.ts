@@ -144,7 +144,12 @@ export async function applyNetworkChanges(
   }
 }
 
-async function writeSavedStatus(deps: AttachDeps, containerId: string, signal: AbortSignal): Promise<void> {
+/** Writes network-status from what is saved for `containerId` (nothing when no record is found). */
+export async function writeSavedStatus(
+  deps: Pick<AttachDeps, "store" | "statusWriter">,
+  containerId: string,
+  signal: AbortSignal,
+): Promise<void> {
   const read = await deps.store.load(containerId);
   if (read.state !== "found") return;
   await writeStatus(deps, read.record.plan, { networkStatus: await recordNetworkStatus(read.record) }, signal);

@@ -33,7 +33,7 @@ import { detach } from "./detach.js";
 import { awaitUnrecordedReadiness } from "./detach-unrecorded.js";
 import { attachNetwork } from "./attach-network.js";
 import { detachNetwork } from "./detach-network.js";
-import { applyNetworkChanges } from "./apply-network-changes.js";
+import { applyNetworkChanges, writeSavedStatus } from "./apply-network-changes.js";
 import { check } from "./check.js";
 import { gc } from "./gc.js";
 import { listAttachments } from "./list-attachments.js";
@@ -243,6 +243,7 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
             guarded(containerId, call, "hotplug-del", (signal) =>
               detachNetwork(base, { containerId, ifName }, { signal, log: call.log }, { writeStatus: false }),
             ),
+          writeStatus: (containerId, signal) => writeSavedStatus(base, containerId, signal),
           log: ctx.log,
         },
         ctx.signal,

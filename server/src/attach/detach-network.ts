@@ -36,7 +36,9 @@ export async function detachNetwork(
   const stays = record.plan.delegates.filter((d) => d !== target);
   const { plan } = record;
   const left = { ...plan, delegates: stays };
+  const results = Object.fromEntries(Object.entries(record.results).filter(([ifName]) => ifName !== target.ifName));
   const pinned = await pinForDelete(deps, record, call.signal);
+  await markUnplugging(deps, { ...record, results }, target, call.log);
   const { outcome, settled, routeError } = await holding(pinned, async () => {
     const outcome = await releaseDelegates(deps, releaseTarget(plan, pinned), [target], "del", call, record.results);
     const settled = await settleRelease(deps, record, outcome, "attachments", stays, call.log);
@@ -59,7 +61,6 @@ export async function detachNetwork(
       { cause: interrupted.error },
     );
   }
-  const results = Object.fromEntries(Object.entries(record.results).filter(([ifName]) => ifName !== target.ifName));
   const networkStatus = await recordNetworkStatus({ plan: left, results });
   if (opts.writeStatus !== false) await writeStatus(deps, left, { networkStatus }, call.signal);
   // The network is gone either way; the pod without its default route is said, not hidden.
@@ -74,6 +75,33 @@ export async function detachNetwork(
     orphaned: settled.orphaned.map((r) => ({ network: r.delegate.network, ifName: r.delegate.ifName, cause: r.cause })),
     networkStatus,
   };
+}
+
+/**
+ * Saves the record without the target's result before its plugin's DEL runs (one durable write per
+ * hot-unplug), as DEL saves "detaching": a daemon that dies mid-DEL leaves a delegate with no result,
+ * which the next start takes off (unfinished-adds.ts) and nothing lists as holding addresses its
+ * IPAM may have released already. The release itself uses the result (`record`), and what settles
+ * is saved from `record`: an interrupted DEL keeps its result, as before. A failed write is logged
+ * and the hot-unplug goes on: a record left as it was is what a crash leaves without this mark.
+ */
+async function markUnplugging(
+  deps: DetachNetworkDeps,
+  /** The saved record with every result but the target's. */
+  marked: AttachmentRecord,
+  target: PlannedDelegate,
+  log: DetachCall["log"],
+): Promise<void> {
+  const now = deps.now().toISOString();
+  try {
+    await deps.store.save({
+      ...marked,
+      cause: `a hot-unplug of ${target.network} (${target.ifName}) started at ${now} and has not finished`,
+      updatedAt: now,
+    });
+  } catch (err) {
+    log.warn({ err }, "hot-unplug could not save the attachment before its DEL; deleting the delegate anyway");
+  }
 }
 
 /**

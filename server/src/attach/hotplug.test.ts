@@ -159,6 +159,30 @@ describe("hot-plug", () => {
     expect(await ifNames()).toEqual(["eth0", "net1"]);
   });
 
+  it("a hot-unplug the daemon died in (its plugin's DEL cut off) is finished at the next start, and network-status no longer lists it", async () => {
+    // The first daemon's DEL of blue never returns: it is dead from there on.
+    const dying = recordingRuntime(undefined, (c) =>
+      c.op === "del" ? new Promise<void>(() => undefined) : Promise.resolve(),
+    );
+    const { svc } = service(dying);
+    await svc.attach(request(), ctx()); // eth0, net1 (blue)
+    void svc.detachNetwork({ containerId: "c1", ifName: "net1" }, ctx());
+    await vi.waitFor(() => expect(dying.calls.some((c) => c.op === "del" && c.ifName === "net1")).toBe(true));
+    // Saved before the DEL ran: net1 holds no result, so nothing lists addresses its IPAM may have released.
+    const [listed] = (await svc.list({ containerId: "c1" }, ctx())).attachments;
+    expect(listed!.interfaces.map((i) => [i.ifName, i.ips.length])).toEqual([
+      ["eth0", 1],
+      ["net1", 0],
+    ]);
+
+    const runtime = recordingRuntime();
+    const { svc: restarted, statusWriter } = service(runtime);
+    await expect(restarted.rollBackUnfinished(ctx())).resolves.toEqual(["c1"]);
+    expect(runtime.calls.map((c) => `${c.op} ${c.ifName}`)).toEqual(["del net1"]);
+    expect(await ifNames()).toEqual(["eth0"]);
+    expect(statusWriter.written.map((w) => w.map((s) => s.interface))).toEqual([["eth0"]]);
+  });
+
   it("a detach naming an interface and a network refuses an interface of another network, and changes nothing", async () => {
     const runtime = recordingRuntime();
     const { svc } = service(runtime);
@@ -374,6 +398,22 @@ describe("applyNetworkChanges (the annotation-driven hot-plug)", () => {
     await adding;
     expect((await applying).attached.map((i) => i.ifName)).toEqual(["s0"]);
     expect(await ifNames()).toEqual(["eth0", "net1", "s0"]);
+  });
+
+  it("a change the daemon died in after its first addition: the next start takes off the unfinished one and network-status lists the first", async () => {
+    const dying = recordingRuntime(undefined, (c) =>
+      c.op === "add" && c.network === "green" ? new Promise<void>(() => undefined) : Promise.resolve(),
+    );
+    const { svc, statusWriter: before } = service(dying);
+    await svc.attach(request({ selections: [] }), ctx()); // eth0 alone
+    void svc.applyNetworkChanges(changes("blue", "green"), ctx());
+    await vi.waitFor(() => expect(dying.calls.some((c) => c.op === "add" && c.network === "green")).toBe(true));
+    expect(before.written.map((w) => w.map((s) => s.interface))).toEqual([["eth0"]]);
+
+    const { svc: restarted, statusWriter } = service(recordingRuntime());
+    await expect(restarted.rollBackUnfinished(ctx())).resolves.toEqual(["c1"]);
+    expect(await ifNames()).toEqual(["eth0", "net1"]);
+    expect(statusWriter.written.map((w) => w.map((s) => s.interface))).toEqual([["eth0", "net1"]]);
   });
 
   it("names the annotation and the element's position when it resolves the new network", async () => {
