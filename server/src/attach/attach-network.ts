@@ -1,8 +1,8 @@
 // AttachNetwork: one more network on a running sandbox, by the rules of a full ADD — planned with
-// what the pod has (hotplug-plan.ts), saved before exec so a crash leaves it for the sandbox's DEL,
-// its result saved after, network-status rewritten whole; any failure rolls back the new delegate
-// alone through the one release path, and the pod's other interfaces and default routes stay as
-// they were.
+// what the pod has (hotplug-plan.ts), saved before exec so a crash leaves it for the sandbox's DEL
+// (or the next start), network-status rewritten whole, its result saved once all that is done; any
+// failure rolls back the new delegate alone through the one release path, and the pod's other
+// interfaces and default routes stay as they were.
 import { isDaemonError } from "../errors/daemon-error.js";
 import type { PlannedDelegate } from "./attachment-plan.js";
 import type { AttachNetworkRequest, AttachNetworkResult } from "./contract.js";
@@ -85,8 +85,9 @@ async function hotplug(
       if (ranNoPlugin(err)) tried = [];
       throw err;
     });
+    // Saved once the hot-plug is complete (below): until then a crash leaves the delegate without a
+    // result, which the next start takes off (unfinished-adds.ts), the pod's network-status with it.
     record = { ...record, results: { ...record.results, [added.ifName]: result }, updatedAt: deps.now().toISOString() };
-    await deps.store.save(record);
     checkResultRoutes(plan, record.results, deps.preflight?.defaultRoutes, log);
     // Default routes are set again only when the new network asks for one or its result competes
     // with a request the pod already has; otherwise the other interfaces' routes are not touched.
@@ -98,6 +99,7 @@ async function hotplug(
     const gatewaysFor = touches ? await applyDefaultRoutes(plan, deps.routes, pinned.handle, call.signal) : settled;
     const answer = await buildAttachResult(plan, record.results, gatewaysFor, undefined);
     if (opts.writeStatus !== false) await writeStatus(deps, plan, answer, call.signal);
+    await deps.store.save(record);
     const attached = answer.interfaces.find((i) => i.ifName === added.ifName)!;
     log.info({ ips: attached.ips.map((ip) => ip.address) }, "network hot-plugged");
     return { attached, networkStatus: answer.networkStatus };

@@ -183,6 +183,29 @@ describe("hot-plug", () => {
     expect(statusWriter.written.map((w) => w.map((s) => s.interface))).toEqual([["eth0"]]);
   });
 
+  it("a hot-plug the daemon died in after its plugin ran, before network-status was written, is taken off at the next start", async () => {
+    // The first daemon's network-status PATCH for the hot-plug never returns: it is dead from there on.
+    let patching = false;
+    const hung: NetworkStatusWriter = {
+      write: async (_pod, status) => {
+        if (status.length < 3) return;
+        patching = true;
+        await new Promise<void>(() => undefined);
+      },
+    };
+    const { svc } = service(recordingRuntime(), { statusWriter: hung });
+    await svc.attach(request(), ctx()); // eth0, net1 (blue)
+    void svc.attachNetwork({ containerId: "c1", selection: { name: "green" } }, ctx());
+    await vi.waitFor(() => expect(patching).toBe(true));
+    // The status never listed net2; the record must not say it is attached either.
+    const runtime = recordingRuntime();
+    const { svc: restarted, statusWriter } = service(runtime);
+    await expect(restarted.rollBackUnfinished(ctx())).resolves.toEqual(["c1"]);
+    expect(runtime.calls.map((c) => `${c.op} ${c.ifName}`)).toEqual(["del net2"]);
+    expect(await ifNames()).toEqual(["eth0", "net1"]);
+    expect(statusWriter.written.map((w) => w.map((s) => s.interface))).toEqual([["eth0", "net1"]]);
+  });
+
   it("a detach naming an interface and a network refuses an interface of another network, and changes nothing", async () => {
     const runtime = recordingRuntime();
     const { svc } = service(runtime);

@@ -4,8 +4,9 @@
 // call is served, through DEL's own path (the saved plan, the pinned netns): the runtime's
 // retry then starts clean, and its DEL finds nothing left.
 // The same for a hot-plug or hot-unplug it never finished: an attached record holding a delegate
-// with no result — saved before its ADD ran, or saved without it before its DEL ran
-// (detach-network.ts) — whose ADD, DEL or rollback was cut off by the daemon's death. That delegate
+// with no result — saved before its ADD ran (the result is saved once the hot-plug is complete,
+// attach-network.ts), or saved without it before its DEL ran (detach-network.ts) — whose ADD, DEL or
+// rollback was cut off by the daemon's death. That delegate
 // alone goes, through DetachNetwork's path; the pod's other interfaces stay, and the record then
 // lists only what is attached, so the next hot-plug of that network starts clean. network-status is
 // then written from what is saved: the dead daemon's write for that change never came (a removed
