@@ -1,6 +1,7 @@
 // The AttachmentService: the operations wired with locks, the concurrency bound and deadlines.
 // ADD/DEL/CHECK and hot-plugs are serialised per container and exclusive with CNI GC; a GC pass detaches like a
-// DEL, per container, and skips what a call holds.
+// DEL, per container, and skips what a call holds. The sandbox's DEL cancels the hot-plugs of its
+// container in flight (it removes every interface anyway): it never waits out a hung plugin's deadline.
 import type { Logger } from "pino";
 import type { CniRuntime, NetworkConfigList } from "../cni/index.js";
 import type { RouteEditor } from "../netns/route-editor.js";
@@ -42,6 +43,8 @@ import { preparePlan } from "./prepare-plan.js";
 import { checkContainerId, checkSavedContainerId } from "./request-checks.js";
 import { rollBackUnfinishedAdds } from "./unfinished-adds.js";
 import { bindNew } from "../log/call-logger.js";
+import { anySignal } from "./call-deadline.js";
+import { stoppedBy } from "./in-flight-calls.js";
 
 export interface AttachmentServiceDeps {
   readonly runtime: CniRuntime;
@@ -158,6 +161,28 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     return gcLock.shared(() => containers.run(containerId, () => limits.run(() => fn(signal), signal), signal), signal);
   }
 
+  /** Hot-plugs in flight per container, running or waiting for its lock: what its DEL cancels. */
+  const hotplugs = new Map<string, Set<AbortController>>();
+
+  /** A hot-plug's call, cancelled when the sandbox's DEL comes; its error then says so. */
+  async function untilDel<T>(
+    containerId: string,
+    ctx: CallContext,
+    call: (ctx: CallContext) => Promise<T>,
+  ): Promise<T> {
+    const del = new AbortController();
+    const mine = hotplugs.get(containerId) ?? new Set<AbortController>();
+    hotplugs.set(containerId, mine.add(del));
+    try {
+      return await call({ ...ctx, signal: anySignal([ctx.signal, del.signal]) });
+    } catch (err) {
+      throw del.signal.aborted ? stoppedBy(del.signal, err) : err;
+    } finally {
+      mine.delete(del);
+      if (mine.size === 0 && hotplugs.get(containerId) === mine) hotplugs.delete(containerId);
+    }
+  }
+
   /** The pod a container's saved attachment belongs to, for a hot-plug's event (refusals included). */
   async function podOf(containerId: string): Promise<PodRef | undefined> {
     try {
@@ -185,6 +210,8 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
       return emitting(events, evented, async () => {
         const signal = admitted(req.containerId, ctx, "del");
         const log = child(ctx.log, req.containerId);
+        for (const hotplug of hotplugs.get(req.containerId) ?? [])
+          hotplug.abort(new Error(`cancelled by the DEL of sandbox ${req.containerId}, which removes every interface`));
         const readiness = ctx.readiness !== undefined ? { readiness: ctx.readiness } : {};
         // A DEL with nothing saved may wait half its time for the first readiness: not holding a call
         // slot, the GC lock or its container's, which DELs with records and GC need meanwhile.
@@ -209,27 +236,33 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
       preparePlan(base, req, limits.deadline(ctx.signal), base.hostPorts?.peek(req.containerId ?? "")),
     attachNetwork: async (req, ctx) =>
       emitting(events, hotplugAttachCall(req, await podOf(req.containerId)), () =>
-        guarded(req.containerId, ctx, "hotplug-add", (signal) =>
-          attachNetwork(base, req, {
-            signal,
-            rollbackSignal: limits.detachedDeadline,
-            log: child(ctx.log, req.containerId),
-          }),
+        untilDel(req.containerId, ctx, (ctx) =>
+          guarded(req.containerId, ctx, "hotplug-add", (signal) =>
+            attachNetwork(base, req, {
+              signal,
+              rollbackSignal: limits.detachedDeadline,
+              log: child(ctx.log, req.containerId),
+            }),
+          ),
         ),
       ),
     detachNetwork: async (req, ctx) =>
       emitting(events, hotplugDetachCall(req, await podOf(req.containerId)), () =>
-        guarded(req.containerId, ctx, "hotplug-del", (signal) =>
-          detachNetwork(base, req, { signal, log: child(ctx.log, req.containerId) }),
+        untilDel(req.containerId, ctx, (ctx) =>
+          guarded(req.containerId, ctx, "hotplug-del", (signal) =>
+            detachNetwork(base, req, { signal, log: child(ctx.log, req.containerId) }),
+          ),
         ),
       ),
     applyNetworkChanges: (changes, ctx) =>
-      guarded(changes.containerId, ctx, "hotplug", (signal) =>
-        applyNetworkChanges(base, changes, {
-          signal,
-          rollbackSignal: limits.detachedDeadline,
-          log: child(ctx.log, changes.containerId),
-        }),
+      untilDel(changes.containerId, ctx, (ctx) =>
+        guarded(changes.containerId, ctx, "hotplug", (signal) =>
+          applyNetworkChanges(base, changes, {
+            signal,
+            rollbackSignal: limits.detachedDeadline,
+            log: child(ctx.log, changes.containerId),
+          }),
+        ),
       ),
   };
   return {

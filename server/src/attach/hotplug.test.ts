@@ -120,6 +120,32 @@ describe("hot-plug", () => {
     expect(await ifNames()).toBe("missing");
   });
 
+  it("the sandbox's DEL cancels a hot-unplug whose plugin hangs rather than wait out its deadline, then removes everything", async () => {
+    // blue's first DEL hangs until its run is cancelled; the sandbox's DEL of it then works.
+    let hung = false;
+    const runtime = recordingRuntime(
+      (c) =>
+        c.op === "del" && c.opts?.signal?.aborted === true
+          ? new CniError({ kind: "aborted", code: 11, msg: "killed", plugin: "macvlan", command: "DEL" })
+          : undefined,
+      async (c) => {
+        if (c.op !== "del" || c.network !== "blue" || hung) return;
+        hung = true;
+        const signal = c.opts!.signal!;
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      },
+    );
+    const { svc } = service(runtime);
+    await svc.attach(request(), ctx()); // eth0, net1 (blue); the service's callTimeoutMs is 60 s
+    const unplugging = rejection(svc.detachNetwork({ containerId: "c1", ifName: "net1" }, ctx()));
+    await vi.waitFor(() => expect(hung).toBe(true));
+    const deleting = svc.detach({ containerId: "c1" }, ctx());
+    const err = await unplugging;
+    expect(err.message).toMatch(/^cancelled by the DEL of sandbox c1, which removes every interface: /);
+    await deleting;
+    expect(await ifNames()).toBe("missing");
+  });
+
   it("a hot-unplug whose plugin fails its DEL retryably orphans that delegate alone; the sandbox stays attached with the rest", async () => {
     const runtime = recordingRuntime((c) =>
       c.op === "del" && c.network === "blue" ? pluginFailure("macvlan", 11, "busy") : undefined,

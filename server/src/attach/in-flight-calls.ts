@@ -55,7 +55,7 @@ export function trackInFlightCalls(service: AttachmentService): InFlightCalls {
 }
 
 /** The call's own error (what it rolled back or kept, its catalog code), prefixed with why it was cancelled. */
-function stoppedBy(stop: AbortSignal, err: unknown): unknown {
+export function stoppedBy(stop: AbortSignal, err: unknown): unknown {
   if (!isDaemonError(err)) return err;
   const why = stop.reason instanceof Error ? stop.reason.message : String(stop.reason);
   return new DaemonError(err.code, `${why}: ${err.message}`, err.context, { cause: err });
