@@ -111,7 +111,11 @@ async function markUnplugging(
 function pickDelegate(record: AttachmentRecord, req: DetachNetworkRequest): PlannedDelegate {
   const { plan } = record;
   const byIf = req.ifName !== undefined && req.ifName !== "";
-  const net = req.network;
+  // No namespace is the pod's, as in a selection.
+  const net =
+    req.network !== undefined && req.network.namespace === ""
+      ? { ...req.network, namespace: plan.pod.namespace }
+      : req.network;
   if (!byIf && net === undefined) {
     throw new DaemonError("INVALID_REQUEST", "DetachNetwork names an interface, a network (namespace/name), or both", {
       phase: PHASE,

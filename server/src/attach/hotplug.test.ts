@@ -232,6 +232,14 @@ describe("hot-plug", () => {
     expect(statusWriter.written.map((w) => w.map((s) => s.interface))).toEqual([["eth0", "net1"]]);
   });
 
+  it("a detach naming a network without a namespace means the pod's namespace", async () => {
+    const { svc } = service(recordingRuntime());
+    await svc.attach(request(), ctx());
+    const res = await svc.detachNetwork({ containerId: "c1", network: { namespace: "", name: "blue" } }, ctx());
+    expect(res.removed).toEqual([{ network: "default/blue", ifName: "net1" }]);
+    expect(await ifNames()).toEqual(["eth0"]);
+  });
+
   it("a detach naming an interface and a network refuses an interface of another network, and changes nothing", async () => {
     const runtime = recordingRuntime();
     const { svc } = service(runtime);
