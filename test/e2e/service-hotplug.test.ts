@@ -3,9 +3,10 @@
 // ListAttachments and network-status (as the stand-in stores it) agreeing after each step; a
 // conflicting hot-plug is refused before any plugin runs; a failing one rolls back alone; a DEL of
 // the sandbox afterwards removes everything. With hotplug.annotations on, editing the pod's networks
-// annotation adds and removes interfaces, with one Event listing what was added and one naming a failure.
+// annotation adds and removes interfaces, with one Event listing what was added and one naming a failure;
+// the sandbox's DEL cancels a hot-unplug whose plugin hangs and removes everything itself.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rm, symlink } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
@@ -30,9 +31,9 @@ const NOOP = fileURLToPath(new URL("../fixtures/plugins/noop.mjs", import.meta.u
 type StatusEntry = { name: string; interface: string; ips: string[]; mac: string; default?: boolean };
 type Ev = { type: string; reason: string; action: string; note: string; regarding: { name: string } };
 
-// A pod holds cluster-net, blue and one of green, red or broken: two equal draws would be refused
+// A pod holds cluster-net, blue and one of green, red, broken or hangdel: two equal draws would be refused
 // as IPAM_CONFLICT instead of the outcome a test expects.
-const [clusterSubnet, blueSubnet, greenSubnet, redSubnet, brokenSubnet] = distinctSubnets(5);
+const [clusterSubnet, blueSubnet, greenSubnet, redSubnet, brokenSubnet, hangSubnet] = distinctSubnets(6);
 
 function bridgeNet(
   bridge: string,
@@ -60,7 +61,14 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
   let netns: Netns;
   let dataDir: string;
   let dir: string | undefined;
-  const bridges = [uniqueName("hpc"), uniqueName("hpb"), uniqueName("hpg"), uniqueName("hpr"), uniqueName("hpf")];
+  const bridges = [
+    uniqueName("hpc"),
+    uniqueName("hpb"),
+    uniqueName("hpg"),
+    uniqueName("hpr"),
+    uniqueName("hpf"),
+    uniqueName("hph"),
+  ];
 
   beforeAll(async () => {
     dir = await tempDir("na-hotplug-e2e-");
@@ -94,6 +102,19 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
         plugins: [
           { ...(bridgeNet(broken, brokenSubnet.subnet, dataDir) as Record<string, unknown>) },
           { type: "noop", noop: { ADD: { error: { code: 100, msg: "noop refuses to finish" } } } },
+        ],
+      },
+    });
+    // A bridge whose DEL first runs a plugin that hangs (DEL runs a list backwards).
+    standIn.createNad({
+      namespace: "ns1",
+      name: "hangdel",
+      config: {
+        cniVersion: "1.0.0",
+        name: "hangdel",
+        plugins: [
+          { ...(bridgeNet(bridges[5]!, hangSubnet.subnet, dataDir) as Record<string, unknown>) },
+          { type: "noop", debugFile: join(dir, "noop.jsonl"), noop: { DEL: { sleepMs: 600_000 } } },
         ],
       },
     });
@@ -393,5 +414,40 @@ describeRoot("hot-plug: AttachNetwork / DetachNetwork / the networks annotation 
     expect(await ipamReservations(dataDir, "green")).toEqual([]);
     await daemon.client.api.detachNetworks({ containerId, netnsPath: netns.path, pod });
     expect(await links()).toEqual([]);
+  });
+
+  it("hotplug.annotations: the sandbox's DEL cancels a hot-unplug whose plugin's DEL hangs, and removes everything itself", async () => {
+    const { containerId, pod } = await runningPod("stuck", "blue");
+    await daemon.client.api.attachNetwork({ containerId, selection: { name: "hangdel", ips: [], portMappings: [] } });
+    await expectAgreement(containerId, "stuck", ["eth0", "net1", "net2"]);
+    const noopDels = async () =>
+      (await readFile(join(dir!, "noop.jsonl"), "utf8").catch(() => ""))
+        .split("\n")
+        .filter((l) => l.includes('"command":"DEL"')).length;
+    // An edit of the annotation that lists only blue: hangdel, hot-plugged by AttachNetwork, goes.
+    standIn.setPodAnnotations("ns1", "stuck", { [NETWORKS]: "ns1/blue" });
+    await vi.waitFor(async () => expect(await noopDels()).toBe(1), { timeout: 10_000 });
+
+    // The plugin's later DELs answer at once: the binary is found at each exec.
+    const noop = join(dir!, "bin", "noop");
+    const quick = join(dir!, "quick-noop.sh");
+    await writeFile(quick, "#!/bin/sh\ncat >/dev/null\nexit 0\n");
+    await chmod(quick, 0o755);
+    await rm(noop);
+    await symlink(quick, noop);
+    try {
+      await daemon.client.api.detachNetworks({ containerId, netnsPath: netns.path, pod });
+    } finally {
+      await rm(noop);
+      await symlink(NOOP, noop);
+    }
+    expect(await links()).toEqual([]);
+    for (const n of ["cluster-net", "blue", "hangdel"]) expect(await ipamReservations(dataDir, n)).toEqual([]);
+    // The removal step's Warning says why it stopped.
+    await vi.waitFor(() =>
+      expect(eventsOf("stuck", "DetachNetwork").filter((e) => e.type === "Warning")).toContainEqual(
+        expect.objectContaining({ note: expect.stringContaining("cancelled by the DEL of sandbox") }),
+      ),
+    );
   });
 });
