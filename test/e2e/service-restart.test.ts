@@ -6,12 +6,12 @@ import { chmod, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { stateLayout } from "../../server/src/config/index.js";
+import { stateLayout, type DaemonConfig } from "../../server/src/config/index.js";
 import { createDaemonClient } from "../../tools/src/daemon-client.js";
 import { pathExists, spawnDaemonProcess, type DaemonProcess } from "../helpers/daemon.js";
 import { globalAddrs } from "../helpers/ip-json.js";
 import { describeRoot } from "../helpers/root.js";
-import { createServiceWorld, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
+import { createServiceWorld, podRequest, writeStandardNads, type ServiceWorld } from "../helpers/service-world.js";
 
 const TOOK_OFF = "took off a network a previous netattachd never finished hot-plugging or hot-unplugging";
 
@@ -35,18 +35,27 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
     return p;
   }
 
-  /** kill -9 once slow-conf's ptp has made slow0 (its noop still sleeps), while `call` runs. */
-  async function killWhileSlowNoopRuns(p: DaemonProcess, call: Promise<unknown>): Promise<void> {
-    await p.waitFor("ptp to have made slow0", async () => (await w.podLinks()).includes("slow0"));
+  /** The daemon's config (debug logs), written where a daemon process reads it. */
+  async function writeConfig(): Promise<{ config: DaemonConfig; configPath: string }> {
+    const config = w.config({ logLevel: "debug" });
+    const configPath = join(w.dir, "netattachd.yaml");
+    await writeFile(configPath, stringify(config));
+    return { config, configPath };
+  }
+
+  /** kill -9 while `call` runs, once slow-conf's ptp has made slow0 (ADD) or removed it (DEL): its noop still sleeps. */
+  async function killWhileSlowNoopRuns(p: DaemonProcess, call: Promise<unknown>, slow0 = true): Promise<void> {
+    await p.waitFor(
+      `ptp to have ${slow0 ? "made" : "removed"} slow0`,
+      async () => slow0 === (await w.podLinks()).includes("slow0"),
+    );
     p.child.kill("SIGKILL");
     await p.exited;
     await call;
   }
 
   it("DetachNetworks removes every interface and reservation from the saved plan", async () => {
-    const config = w.config({ logLevel: "debug" });
-    const configPath = join(w.dir, "netattachd.yaml");
-    await writeFile(configPath, stringify(config));
+    const { config, configPath } = await writeConfig();
 
     const first = await startProcess(configPath);
     const client = createDaemonClient(config.socketPath);
@@ -122,9 +131,7 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
         { type: "noop", debugFile: w.debugFile, noop: { ADD: { sleepMs: 60_000 } } },
       ],
     });
-    const config = w.config({ logLevel: "debug" });
-    const configPath = join(w.dir, "netattachd.yaml");
-    await writeFile(configPath, stringify(config));
+    const { config, configPath } = await writeConfig();
     const request = {
       containerId: "rst2",
       netnsPath: w.netns.path,
@@ -181,9 +188,7 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
       ],
     });
     await w.writeNad("default", "slow-conf", slow({ noop: { ADD: { sleepMs: 60_000 } } }));
-    const config = w.config({ logLevel: "debug" });
-    const configPath = join(w.dir, "netattachd.yaml");
-    await writeFile(configPath, stringify(config));
+    const { config, configPath } = await writeConfig();
     const hotplug = {
       containerId: "rst3",
       selection: { name: "slow-conf", interface: "slow0", ips: [], portMappings: [] },
@@ -256,28 +261,14 @@ describeRoot("service e2e: kill -9, restart, definitions gone", () => {
         { type: "ptp", ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] } },
       ],
     });
-    const config = w.config({ logLevel: "debug" });
-    const configPath = join(w.dir, "netattachd.yaml");
-    await writeFile(configPath, stringify(config));
+    const { config, configPath } = await writeConfig();
     const first = await startProcess(configPath);
     const client = createDaemonClient(config.socketPath);
     try {
-      await client.api.attachNetworks({
-        containerId: "rst4",
-        netnsPath: w.netns.path,
-        pod: { namespace: "default", name: "pod-rst4", uid: "uid-rst4" },
-        annotations: { values: { "k8s.v1.cni.cncf.io/networks": "default/slow-conf@slow0" } },
-        selections: [],
-        primaryInterface: "eth0",
-        cniArgs: [],
-        cniVersion: "",
-      });
+      await client.api.attachNetworks(podRequest(w, "rst4", "default/slow-conf@slow0"));
       expect(await w.reservations("slow-conf")).toHaveLength(1);
       const removing = client.api.detachNetwork({ containerId: "rst4", interface: "slow0" }).catch((e: unknown) => e);
-      await first.waitFor("ptp's DEL to remove slow0", async () => !(await w.podLinks()).includes("slow0"));
-      first.child.kill("SIGKILL");
-      await first.exited;
-      await removing;
+      await killWhileSlowNoopRuns(first, removing, false);
     } finally {
       client.close();
     }

@@ -183,6 +183,16 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
     }
   }
 
+  /** A hot-plug: guarded like any call, and cancelled by the sandbox's DEL. */
+  function hotplugGuarded<T>(
+    containerId: string,
+    ctx: CallContext,
+    phase: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return untilDel(containerId, ctx, (ctx) => guarded(containerId, ctx, phase, fn));
+  }
+
   /** The pod a container's saved attachment belongs to, for a hot-plug's event (refusals included). */
   async function podOf(containerId: string): Promise<PodRef | undefined> {
     try {
@@ -236,33 +246,27 @@ export function createAttachmentService(deps: AttachmentServiceDeps): Attachment
       preparePlan(base, req, limits.deadline(ctx.signal), base.hostPorts?.peek(req.containerId ?? "")),
     attachNetwork: async (req, ctx) =>
       emitting(events, hotplugAttachCall(req, await podOf(req.containerId)), () =>
-        untilDel(req.containerId, ctx, (ctx) =>
-          guarded(req.containerId, ctx, "hotplug-add", (signal) =>
-            attachNetwork(base, req, {
-              signal,
-              rollbackSignal: limits.detachedDeadline,
-              log: child(ctx.log, req.containerId),
-            }),
-          ),
+        hotplugGuarded(req.containerId, ctx, "hotplug-add", (signal) =>
+          attachNetwork(base, req, {
+            signal,
+            rollbackSignal: limits.detachedDeadline,
+            log: child(ctx.log, req.containerId),
+          }),
         ),
       ),
     detachNetwork: async (req, ctx) =>
       emitting(events, hotplugDetachCall(req, await podOf(req.containerId)), () =>
-        untilDel(req.containerId, ctx, (ctx) =>
-          guarded(req.containerId, ctx, "hotplug-del", (signal) =>
-            detachNetwork(base, req, { signal, log: child(ctx.log, req.containerId) }),
-          ),
+        hotplugGuarded(req.containerId, ctx, "hotplug-del", (signal) =>
+          detachNetwork(base, req, { signal, log: child(ctx.log, req.containerId) }),
         ),
       ),
     applyNetworkChanges: (changes, ctx) =>
-      untilDel(changes.containerId, ctx, (ctx) =>
-        guarded(changes.containerId, ctx, "hotplug", (signal) =>
-          applyNetworkChanges(base, changes, {
-            signal,
-            rollbackSignal: limits.detachedDeadline,
-            log: child(ctx.log, changes.containerId),
-          }),
-        ),
+      hotplugGuarded(changes.containerId, ctx, "hotplug", (signal) =>
+        applyNetworkChanges(base, changes, {
+          signal,
+          rollbackSignal: limits.detachedDeadline,
+          log: child(ctx.log, changes.containerId),
+        }),
       ),
   };
   return {
