@@ -48,8 +48,12 @@ export async function applyNetworkChanges(
   let detachFailed = false;
   const emit = (e: Omit<AttachmentEvent, "time" | "containerId" | "pod">): void =>
     deps.events.emit({ ...e, time: deps.now(), containerId, pod });
-  const failed = (kind: AttachmentEvent["kind"], step: string, err: unknown, started: number, note = ""): void => {
+  const failed = (kind: AttachmentEvent["kind"], step: string, err: unknown, started: number, more = ""): void => {
     const d = describeError(err);
+    // A step cut off says by what (the sandbox's DEL, the daemon stopping, the deadline): its own error says only "the caller".
+    const reason: unknown = call.signal.reason;
+    const why = call.signal.aborted ? ` (${reason instanceof Error ? reason.message : String(reason)})` : "";
+    const note = more + why;
     failures.push({ step, reason: d.code, message: d.message + note });
     call.log.warn({ err, reason: d.code, step }, "annotation hot-plug step failed");
     const where = Object.fromEntries(
