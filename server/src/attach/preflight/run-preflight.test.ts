@@ -354,6 +354,18 @@ describe("preflight in attach and resolve", () => {
         expect(bridged.runtime.calls.map((c) => `${c.op} ${c.network}`)).toEqual(["add cbr0", "add mv"]);
       });
 
+      it("a hot-plug beside a host-device network whose device is in the pod now checks only what it adds", async () => {
+        const nodeLinks = { eth0: "device", ens5: "device", cni0: "bridge" } as Record<string, string>;
+        const green = network("selected", "default/green", conf("green", "ptp", { ipam: hostLocal("10.6.0.0/24") }));
+        const { svc } = service([cluster, takes({ device: "ens5" })], { node: links(nodeLinks), hotplugOnly: [green] });
+        await svc.attach(request(), ctx());
+        // host-device moved ens5 into the pod: the node has it no more.
+        delete nodeLinks["ens5"];
+        await expect(
+          svc.attachNetwork({ containerId: "c1", selection: { name: "green" } }, ctx()),
+        ).resolves.toBeDefined();
+      });
+
       it("passes one naming an interface the node does not use, by each key", async () => {
         const each: Array<Record<string, string>> = [
           { device: "ens5" },

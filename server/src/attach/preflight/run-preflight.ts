@@ -68,9 +68,10 @@ export async function runPreflight(
     ...defaultRouteConflicts(routes, settledFamilies(all), { policy: deps.defaultRoutes, outcome }),
   ]);
   await checkPluginVersions(all, deps.validateList, signal);
-  const named = all.flatMap((f) => f.nodeLinks.map((l) => l.value));
-  if (named.length > 0) refuseOrWarn(nodeResourceFindings(all, await viewNode(deps.nodeLinks, named)));
+  // A hot-plug's saved networks ran already: a link host-device moved into the pod is off the node now.
   const own = scope.added === undefined ? all : all.filter((f) => f.delegate === scope.added);
+  const named = own.flatMap((f) => f.nodeLinks.map((l) => l.value));
+  if (named.length > 0) refuseOrWarn(nodeResourceFindings(own, await viewNode(deps.nodeLinks, named)));
   await checkPodOptions(own, deps.nodeLinks, signal);
   await checkHostPorts(plan, all, own, scope, deps, signal);
   return warnings;
