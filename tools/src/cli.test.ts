@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { runCli } from "./cli.js";
 import { ExitCode, UsageError, type Command, type CommandContext } from "./command.js";
+import { RpcFailureError } from "./daemon/rpc-failure.js";
 
 function collector(): { write(s: string): void; text: () => string } {
   let buf = "";
@@ -102,5 +103,38 @@ describe("runCli", () => {
     const r = await cli(["fake"], [fakeCommand(async () => Promise.reject(new Error("boom")))]);
     expect(r.code).toBe(ExitCode.Failed);
     expect(r.stderr).toContain("netattachctl fake: boom");
+  });
+
+  it("writes the daemon's text with its control characters made visible: no escape sequence reaches the terminal", async () => {
+    // What a pod annotation, a network definition or a plugin's stderr can put in a name or a message.
+    const hostile = "pod\x1b]0;owned\x07\x1b[2J\rhidden\u009b31m\u202eevil";
+    const shown = "pod\\u001b]0;owned\\u0007\\u001b[2J\\u000dhidden\\u009b31m\\u202eevil";
+    const r = await cli(
+      ["fake"],
+      [
+        fakeCommand(async (ctx) => {
+          ctx.stdout.write(`NAME\n${hostile}\tok\n`);
+          throw new RpcFailureError({
+            code: "FAILED_PRECONDITION",
+            reason: "PLUGIN_FAILED",
+            message: hostile,
+            metadata: { network: hostile, stderr: "line1\n\x1b[2Jline2" },
+          });
+        }),
+      ],
+    );
+    expect(r.code).toBe(ExitCode.Failed);
+    expect(r.stdout).toBe(`NAME\n${shown}\tok\n`);
+    expect(r.stderr).toBe(
+      `netattachctl fake: FAILED_PRECONDITION PLUGIN_FAILED: ${shown}\n  network: ${shown}\n  plugin stderr:\n    line1\n    \\u001b[2Jline2\n`,
+    );
+    // JSON escapes C0 controls but not C1 ones or bidi overrides: those are escaped as JSON itself
+    // would, so the documents read back the same.
+    for (const format of ["json", "yaml"]) {
+      const s = await cli(["-o", format, "fake"], [fakeCommand(async () => Promise.reject(new Error(hostile)))]);
+      expect(s.stdout).not.toMatch(/[\u0080-\u009f\u202e]/u);
+      const doc = (format === "json" ? JSON.parse(s.stdout) : parseYaml(s.stdout)) as unknown;
+      expect(doc).toEqual({ error: { code: "FAILED", message: hostile, metadata: {} } });
+    }
   });
 });

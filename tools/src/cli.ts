@@ -5,6 +5,7 @@ import { ExitCode, UsageError, type Command, type CommandContext } from "./comma
 import { commands as defaultCommands } from "./commands/index.js";
 import { outputFlagOf, splitCommandLine, type CommandLine } from "./global-flags.js";
 import { isStructured, OUTPUT_FORMATS, type OutputFormat } from "./output/output-format.js";
+import { terminalSafe } from "./output/terminal-safe.js";
 import { reportError } from "./report-error.js";
 
 export interface CliOptions extends Omit<CommandContext, "argv" | "cwd"> {
@@ -15,7 +16,9 @@ export interface CliOptions extends Omit<CommandContext, "argv" | "cwd"> {
   readonly commands?: readonly Command[];
 }
 
-export async function runCli(opts: CliOptions): Promise<ExitCode> {
+export async function runCli(cliOpts: CliOptions): Promise<ExitCode> {
+  // The daemon's text reaches a terminal: no escape sequence in it may act (output/terminal-safe.ts).
+  const opts = { ...cliOpts, stdout: terminalSafe(cliOpts.stdout), stderr: terminalSafe(cliOpts.stderr) };
   const table = opts.commands ?? defaultCommands;
   const wanted = outputFlagOf(opts.argv);
   const format: OutputFormat = OUTPUT_FORMATS.find((f) => f === wanted) ?? "text";
