@@ -164,6 +164,32 @@ describe("input limits over gRPC", () => {
     }
   });
 
+  it("a refused call's ids are cut where it is recorded: its log lines and its event stay small (no caller's megabytes per call kept)", async () => {
+    const big = (c: string): string => c.repeat(1_000_000);
+    const f = await rpcFailure(
+      d.client.api.attachNetworks({
+        ...request(big("e")),
+        pod: { namespace: big("n"), name: big("p"), uid: big("u") },
+        netnsPath: netns.path,
+      }),
+    );
+    expect(f.info.reason).toBe("LIMIT_EXCEEDED");
+    const lines = d.logs.filter((l) => typeof l.containerId === "string" && l.containerId.startsWith("eeee"));
+    expect(lines.map((l) => l.msg)).toContain("call failed");
+    for (const l of lines) expect(JSON.stringify(l).length).toBeLessThan(4096);
+    expect(lines[0]!.containerId).toBe(`${"e".repeat(230)}… (1000000 bytes in all)`);
+    const events = [];
+    for await (const item of d.client.events.watchEvents({ recentOnly: true, replayRecent: true })) events.push(item);
+    const refused = events.find((e) => e.event?.containerId.startsWith("eeee"))?.event;
+    expect(refused?.reason).toBe("LIMIT_EXCEEDED");
+    expect(refused?.containerId).toBe(lines[0]!.containerId);
+    expect(refused?.pod).toEqual({
+      namespace: `${"n".repeat(230)}… (1000000 bytes in all)`,
+      name: `${"p".repeat(230)}… (1000000 bytes in all)`,
+      uid: `${"u".repeat(230)}… (1000000 bytes in all)`,
+    });
+  });
+
   it("a message over limits.maxMessageBytes is refused by the gRPC layer (RESOURCE_EXHAUSTED); the connection keeps serving", async () => {
     const err = await d.client.api
       .attachNetworks({

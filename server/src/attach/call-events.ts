@@ -1,6 +1,7 @@
 // Turns one service call into one event: how it ended (ok, or the catalog reason and where it
 // failed, by the rule the gRPC edge uses), how long it took, and what it added. Emitting never
 // fails the call: the sink contract forbids throwing, and a throw is swallowed here anyway.
+import { MAX_IDENTITY_BYTES, boundText } from "../errors/bounded-text.js";
 import { describeError } from "../errors/describe-error.js";
 import type { AttachmentEvent, AttachmentEventKind, EventSink } from "../events/attachment-event.js";
 import type { PodRef } from "./attachment-plan.js";
@@ -43,10 +44,14 @@ export async function emitting<T>(
   clock: EventClock = SYSTEM_CLOCK,
 ): Promise<T> {
   const started = clock.monotonic();
+  // The call's ids are the request's, also when it refuses them: cut, as its log lines' are, or
+  // the history would keep a caller's megabytes per event.
+  const id = (v: string): string => boundText(v, MAX_IDENTITY_BYTES);
+  const pod = call.pod && { namespace: id(call.pod.namespace), name: id(call.pod.name), uid: id(call.pod.uid) };
   const base = (): Pick<AttachmentEvent, "kind" | "containerId" | "pod" | "time" | "durationMs"> => ({
     kind: call.kind,
-    containerId: call.containerId,
-    ...(call.pod ? { pod: call.pod } : {}),
+    containerId: id(call.containerId),
+    ...(pod ? { pod } : {}),
     ...call.learnt?.(),
     time: clock.now(),
     durationMs: clock.monotonic() - started,
@@ -58,7 +63,7 @@ export async function emitting<T>(
     const d = describeError(err);
     const where = Object.fromEntries(
       (["network", "ifName", "plugin", "phase"] as const).flatMap((key) =>
-        d.context[key] ? [[key, d.context[key]]] : [],
+        d.context[key] ? [[key, id(d.context[key])]] : [],
       ),
     ) as Pick<AttachmentEvent, "network" | "ifName" | "plugin" | "phase">;
     safeEmit(sink, { ...base(), outcome: "failed", reason: d.code, message: d.message, ...where });

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { boundText, quoteInput } from "./bounded-text.js";
 
@@ -20,5 +22,19 @@ describe("bounded text", () => {
     expect(quoteInput('a"b')).toBe('"a\\"b"');
     expect(quoteInput("y".repeat(1000))).toHaveLength(80);
     expect(quoteInput(undefined)).toBe("undefined");
+  });
+
+  it("what it keeps of a long input does not hold the input alive (a V8 slice would, whole)", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const heap = (): number => (gc(), process.memoryUsage().heapUsed);
+    const before = heap();
+    // 64 inputs of 1 MiB: kept whole, the cut texts would hold 64 MiB (128 MiB as JSON).
+    const kept = Array.from({ length: 64 }, (_, i) => {
+      const input = String.fromCharCode(97 + (i % 26)).repeat(1 << 20) + i;
+      return [boundText(input, 256), quoteInput(input)];
+    });
+    expect(heap() - before).toBeLessThan(8 << 20);
+    expect(kept[0]![0]).toMatch(/^a+… \(1048577 bytes in all\)$/);
   });
 });

@@ -2,6 +2,7 @@
 // pino writes every binding it is given, so a field bound by the gRPC middleware and again by the
 // service would repeat its key on every line, and a JSON object with a key twice breaks log pipelines.
 import type { Logger } from "pino";
+import { MAX_IDENTITY_BYTES, boundText } from "../errors/bounded-text.js";
 
 export interface CallFields {
   readonly rpc: string;
@@ -12,8 +13,12 @@ export interface CallFields {
 }
 
 export function callLogger(root: Logger, fields: CallFields): Logger {
-  const bound = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== ""));
-  return root.child(bound);
+  return root.child(bounded(Object.entries(fields).filter(([, v]) => v !== undefined && v !== "")));
+}
+
+/** Bindings come from the request, refused or not: each string is cut to MAX_IDENTITY_BYTES. */
+function bounded(entries: ReadonlyArray<readonly [string, unknown]>): Record<string, unknown> {
+  return Object.fromEntries(entries.map(([k, v]) => [k, typeof v === "string" ? boundText(v, MAX_IDENTITY_BYTES) : v]));
 }
 
 /**
@@ -24,5 +29,5 @@ export function callLogger(root: Logger, fields: CallFields): Logger {
 export function bindNew(log: Logger, fields: Readonly<Record<string, string | number | boolean>>): Logger {
   const bound = log.bindings();
   const fresh = Object.entries(fields).filter(([k]) => !(k in bound));
-  return fresh.length === 0 ? log : log.child(Object.fromEntries(fresh));
+  return fresh.length === 0 ? log : log.child(bounded(fresh));
 }
