@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { anySignal, deadlineOf, endedByDeadline, timeoutSignal, withDeadline } from "./call-deadline.js";
+import { MAX_TIMER_MS, anySignal, deadlineOf, endedByDeadline, timeoutSignal, withDeadline } from "./call-deadline.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -43,6 +43,16 @@ describe("call deadlines", () => {
     expect(() => timeoutSignal(12.7)).not.toThrow();
     expect(timeoutSignal(-5).aborted).toBe(false); // fires on the next timer turn, as 0 does
     expect(deadlineOf(timeoutSignal(-5))).toBeLessThanOrEqual(performance.now());
+  });
+
+  it("a timeoutSignal longer than a timer can wait carries its instant and does not fire (Node would fire it at once)", async () => {
+    const far = timeoutSignal(9_999_999_999);
+    const last = timeoutSignal(MAX_TIMER_MS);
+    // Timers fire in the order they are due: Node's overflowed one (1 ms) would come before this one.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(far.aborted).toBe(false);
+    expect(last.aborted).toBe(false);
+    expect(deadlineOf(far)! - performance.now()).toBeGreaterThan(9_999_000_000);
   });
 
   it("a plain abort is a deadline only at the instant its signal carries", () => {

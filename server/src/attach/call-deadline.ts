@@ -17,11 +17,18 @@ export function deadlineOf(signal: AbortSignal): number | undefined {
   return deadlines.get(signal);
 }
 
+/**
+ * The longest wait a timer takes (2^31-1 ms, ~24.8 days). Node fires a longer one at once, so a
+ * deadline further away (Connect-Timeout-Ms allows 10 digits) is not timed: no caller waits that long.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** AbortSignal.timeout(ms) that carries its instant: every timeout made for a call is one of these. */
 export function timeoutSignal(ms: number): AbortSignal {
   // AbortSignal.timeout refuses a fraction or a negative: budgets are computed from a clock.
   const whole = Math.max(0, Math.floor(ms));
-  return withDeadline(AbortSignal.timeout(whole), performance.now() + whole);
+  const signal = whole > MAX_TIMER_MS ? new AbortController().signal : AbortSignal.timeout(whole);
+  return withDeadline(signal, performance.now() + whole);
 }
 
 /** AbortSignal.any that keeps the earliest deadline its signals carry. */

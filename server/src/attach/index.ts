@@ -19,4 +19,4 @@ export { createPluginFinder, type FindPlugin } from "./plugin-check.js";
 export { createSysfsNodeLinks, type NodeLinks } from "./preflight/node-links.js";
 export { createProcHostSockets } from "./preflight/host-sockets.js";
 export { netnsGone, type GoneReason, type SandboxTruth, type TruthSnapshot } from "./sandbox-truth.js";
-export { timeoutSignal, withDeadline } from "./call-deadline.js";
+export { MAX_TIMER_MS, timeoutSignal, withDeadline } from "./call-deadline.js";

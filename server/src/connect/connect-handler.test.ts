@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ServerError, Status, type CallContext, type ServerMiddleware } from "nice-grpc-common";
 import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   AttachmentServiceDefinition,
   CheckNetworksRequest,
@@ -227,6 +227,26 @@ describe("deadlines, cancellation and shutdown", () => {
     expect((await errorOf(res)).code).toBe("deadline_exceeded");
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(call.aborted()).toBe(true);
+  });
+
+  it("a Connect-Timeout-Ms longer than a timer can wait (10 digits, up to 115 days) is no deadline yet, not one that passed", async () => {
+    // Node fires a timer of more than 2^31-1 ms at once; the fake timers do the same.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let entered!: (signal: AbortSignal) => void;
+      const called = new Promise<AbortSignal>((resolve) => (entered = resolve));
+      impl["getStatus"] = async (_req, ctx) => (entered(ctx.signal), await gate, {});
+      const res = post("GetStatus", new Uint8Array(), { ...PROTO, "connect-timeout-ms": "9999999999" });
+      const signal = await called;
+      vi.advanceTimersByTime(60_000);
+      expect(signal.aborted).toBe(false);
+      release();
+      expect((await res).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("puts the instant of Connect-Timeout-Ms in the metadata (the domain budgets by it); a client's own value never gets through", async () => {

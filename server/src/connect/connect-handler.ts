@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import { Metadata, ServerError, Status, type CallContext } from "nice-grpc-common";
 import * as errorDetails from "nice-grpc-error-details";
 import { RichServerError, type ErrorDetails } from "nice-grpc-error-details";
+import { MAX_TIMER_MS } from "../attach/index.js";
 import { toServerError } from "../errors/to-server-error.js";
 import { putDeadline } from "../grpc/caller-deadline.js";
 import { serviceMethods, type GrpcService } from "../grpc/grpc-js-server.js";
@@ -285,7 +286,7 @@ export function createConnectHandler(services: readonly GrpcService[], opts: Con
     // The client went away before the answer: the call is cancelled, as for gRPC.
     res.once("close", () => settled || abort.abort());
     const timer =
-      timeoutMs === undefined
+      timeoutMs === undefined || timeoutMs > MAX_TIMER_MS
         ? undefined
         : setTimeout(() => {
             sendError(res, new ServerError(Status.DEADLINE_EXCEEDED, "Deadline exceeded"));
