@@ -2,7 +2,9 @@
 // logging, TCP listener and graceful shutdown — a real daemon and a real gRPC client.
 import { spawn } from "node:child_process";
 import { lstat, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { connect as h2Connect, type ClientHttp2Session } from "node:http2";
 import { connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { Status } from "nice-grpc-common";
 import { pino } from "pino";
@@ -13,6 +15,7 @@ import { CniError } from "../../server/src/cni/index.js";
 import { DaemonError } from "../../server/src/errors/daemon-error.js";
 import { StartupError } from "../../server/src/errors/startup-error.js";
 import { INTERNAL_MESSAGE } from "../../server/src/errors/to-server-error.js";
+import { MAX_CONCURRENT_STREAMS } from "../../server/src/grpc/create-rpc-server.js";
 import { createDaemonClient } from "../../tools/src/daemon-client.js";
 import { createFakeService, startDaemonWith, tempDir as makeTempDir, type TestDaemon } from "../helpers/daemon.js";
 import { makeMtlsFiles } from "../helpers/mtls.js";
@@ -174,6 +177,36 @@ describe("unix socket", () => {
       } finally {
         for (const c of [good, anonymous, rogue, insecure]) c.close();
       }
+    } finally {
+      certs.cleanup();
+    }
+  });
+
+  it(`lets an HTTP/2 connection hold at most ${MAX_CONCURRENT_STREAMS} calls at once, on the socket and the TCP listener`, async () => {
+    const certs = makeMtlsFiles();
+    try {
+      const d = await start(createFakeService({ status: READY }), {
+        tcpListen: "127.0.0.1:0",
+        tls: { cert: certs.server.cert, key: certs.server.key, clientCa: certs.ca },
+      });
+      /** What the daemon's SETTINGS frame says: a client opens no more streams than that. */
+      const advertised = (session: ClientHttp2Session): Promise<number | undefined> =>
+        new Promise((resolve, reject) => {
+          session.once("error", reject).once("remoteSettings", (settings) => {
+            resolve(settings.maxConcurrentStreams);
+            session.destroy();
+          });
+        });
+      const unix = h2Connect("http://localhost", { createConnection: () => netConnect(d.socketPath) });
+      const tcp = h2Connect(`https://127.0.0.1:${d.tcpPort}`, {
+        createConnection: () =>
+          tlsConnect({ host: "127.0.0.1", port: d.tcpPort!, ca: certs.ca, ...certs.client, ALPNProtocols: ["h2"] }),
+      });
+      // Unset, it was 2^32-1: one connection held 20000 streams, 300 MiB.
+      expect(await Promise.all([advertised(unix), advertised(tcp)])).toEqual([
+        MAX_CONCURRENT_STREAMS,
+        MAX_CONCURRENT_STREAMS,
+      ]);
     } finally {
       certs.cleanup();
     }

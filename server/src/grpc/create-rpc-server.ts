@@ -29,6 +29,14 @@ import { createTlsListener, type TlsListener } from "./tls-listener.js";
 
 export const SERVICE_NAME = AttachmentServiceDefinition.fullName;
 
+/**
+ * Calls one HTTP/2 connection may have open at once (its SETTINGS_MAX_CONCURRENT_STREAMS; HTTP/2's
+ * advised floor). grpc-js sets none: each open stream holds ~15 KB, so one connection of 20000
+ * health Watch streams held 300 MiB. netattachctl and grpcurl make one call at a time, WatchEvents
+ * streams are fewer (events.maxWatchers), the shim speaks Connect over HTTP/1.1.
+ */
+export const MAX_CONCURRENT_STREAMS = 100;
+
 export interface RpcServerOptions {
   readonly service: AttachmentService;
   readonly log: Logger;
@@ -79,7 +87,10 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
       : errorDetailsServerMiddleware,
   }));
   // Above limits.maxMessageBytes grpc-js answers RESOURCE_EXHAUSTED, Connect LIMIT_EXCEEDED.
-  const grpc = createGrpcJsServer(grpcServices, { "grpc.max_receive_message_length": limits.maxMessageBytes });
+  const grpc = createGrpcJsServer(grpcServices, {
+    "grpc.max_receive_message_length": limits.maxMessageBytes,
+    "grpc.max_concurrent_streams": MAX_CONCURRENT_STREAMS,
+  });
   const connect = createConnectHandler([attachment], { maxMessageBytes: limits.maxMessageBytes });
   const http = createHttpServer(connect);
   const injector = grpc.createConnectionInjector(ServerCredentials.createInsecure());
