@@ -30,6 +30,9 @@ describeRoot("netns safety e2e: the node's own namespace is never a target", () 
     await mkdir(join(dir, "a-directory"), { recursive: true });
     await writeFile(join(dir, "a-file"), "");
     await symlink("/proc/self/ns/net", join(dir, "host-link"));
+    await symlink(join(dir, "host-link"), join(dir, "host-link-2"));
+    await writeFile(join(dir, "host-bind"), "");
+    await runCmd("mount", ["--bind", "/proc/self/ns/net", join(dir, "host-bind")]);
     bad = {
       "/proc/self/ns/net": "/proc/self/ns/net",
       "a symlink to it": join(dir, "host-link"),
@@ -38,9 +41,19 @@ describeRoot("netns safety e2e: the node's own namespace is never a target", () 
       "a directory": join(dir, "a-directory"),
       "a missing path": join(dir, "missing"),
       "a mount namespace": "/proc/self/ns/mnt",
+      // The daemon reads "self" as itself: every other way to name its own namespace is the same inode.
+      "a thread's netns": `/proc/thread-self/ns/net`,
+      "a task's netns": `/proc/${process.pid}/task/${process.pid}/ns/net`,
+      "a path through ..": "/tmp/../proc/self/ns/net",
+      "a path through the root link": "/proc/self/root/proc/self/ns/net",
+      "a symlink to a symlink to it": join(dir, "host-link-2"),
+      "a bind mount of it": join(dir, "host-bind"),
+      "a descriptor": "/proc/self/fd/0",
+      "a relative path": "proc/self/ns/net",
     };
   });
   afterAll(async () => {
+    if (w) await runCmd("umount", [join(w.dir, "bad", "host-bind")]).catch(() => undefined);
     await deleteHostLinks(hostVeth, podIf);
     await w?.cleanup();
   });
@@ -73,6 +86,14 @@ describeRoot("netns safety e2e: the node's own namespace is never a target", () 
       "a directory": /is a directory, not a network namespace/,
       "a missing path": /does not exist \(ENOENT\)/,
       "a mount namespace": /is a mnt namespace, not a network namespace/,
+      "a thread's netns": /is the node's own network namespace/,
+      "a task's netns": /is the node's own network namespace/,
+      "a path through ..": /is the node's own network namespace/,
+      "a path through the root link": /is the node's own network namespace/,
+      "a symlink to a symlink to it": /is the node's own network namespace/,
+      "a bind mount of it": /is the node's own network namespace/,
+      "a descriptor": /is a (device|FIFO|socket|regular file), not a network namespace/,
+      "a relative path": /is not an absolute path: a network namespace is required$/,
     };
     for (const [what, path] of Object.entries(bad)) {
       const f = await rpcFailure(d.client.api.attachNetworks(request(`bad-${Object.keys(bad).indexOf(what)}`, path)));
