@@ -108,13 +108,15 @@ describeRoot("service e2e: refuse before running", () => {
       type: "ptp",
       ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.c.subnet }]] },
     });
-    await w.writeNad("default", "fake-bridge", {
+    const bridgeConf = (name: string, bridge: string, keys: object = {}) => ({
       cniVersion: "1.0.0",
-      name: "fake-bridge",
+      name,
       type: "bridge",
-      bridge: notBridge,
+      bridge,
+      ...keys,
       ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
     });
+    await w.writeNad("default", "fake-bridge", bridgeConf("fake-bridge", notBridge));
     // A plugin netattach does not know (the test double): its default route shows only in its result.
     await w.writeNad("default", "opaque", {
       cniVersion: "1.0.0",
@@ -172,22 +174,14 @@ describeRoot("service e2e: refuse before running", () => {
       device: nodeLink,
     });
     await w.writeNad("default", "passthru-node-link", {
-      cniVersion: "1.0.0",
-      name: "passthru-node-link",
-      type: "macvlan",
-      master: nodeLink,
+      ...macvlan("passthru-node-link", nodeLink, w.subnets.b.subnet),
       mode: "passthru",
-      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
     });
-    await w.writeNad("default", "readdresses-node-bridge", {
-      cniVersion: "1.0.0",
-      name: "readdresses-node-bridge",
-      type: "bridge",
-      bridge: nodeBridge,
-      isGateway: true,
-      forceAddress: true,
-      ipam: { type: "host-local", dataDir: w.dataDir, ranges: [[{ subnet: w.subnets.b.subnet }]] },
-    });
+    await w.writeNad(
+      "default",
+      "readdresses-node-bridge",
+      bridgeConf("readdresses-node-bridge", nodeBridge, { isGateway: true, forceAddress: true }),
+    );
     hostService = createServer((c) => c.end("HOST-SERVICE"));
     await new Promise<void>((resolve) => hostService.listen(0, "0.0.0.0", resolve));
     await createHostVeth(notBridge, `${notBridge}p`);
